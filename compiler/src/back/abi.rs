@@ -1,0 +1,59 @@
+//! The calling convention between the runtime and JIT-compiled code.
+//!
+//! The entry point of a specialization is
+//! `extern "C" fn(args: *const *mut u8, ret: *mut u8, err: *mut ErrInfo) -> i32`:
+//! `args[i]` points at argument `i`: the scalar itself (a `bool` as one byte), or a [`RawArray`].
+//! `ret` receives the scalar result. A non-zero return means the call failed; `err` then says which
+//! check [`Site`] failed and with which values.
+
+use crate::span::Span;
+
+pub const ENTRY: &str = "rumba_entry";
+
+/// An array argument: the address of its first element, and `ndim` extents and element strides.
+#[repr(C)]
+#[derive(Debug)]
+pub struct RawArray {
+    pub data: *mut u8,
+    pub shape: *const isize,
+    pub strides: *const isize,
+}
+
+/// Filled by compiled code when a check fails.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ErrInfo {
+    /// Index into the specialization's site table.
+    pub site: u32,
+    /// Non-zero once a check has failed.
+    pub failed: u32,
+    pub values: [i64; 4],
+}
+
+/// Byte offsets of [`ErrInfo`]'s fields, for the code generator.
+pub const ERR_SITE: u64 = 0;
+pub const ERR_FAILED: u64 = 4;
+pub const ERR_VALUES: u64 = 8;
+
+/// A run-time check in the generated code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub kind: SiteKind,
+    pub span: Span,
+    /// The function (kernel or helper) the check is in.
+    pub function: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SiteKind {
+    /// values: index, extent, axis.
+    OutOfBounds { array: String },
+    /// Integer `/` or `%` by zero.
+    DivisionByZero,
+    /// `MIN / -1` or `MIN % -1`: values: dividend, divisor.
+    DivisionOverflow,
+    /// `step_by(0)`.
+    StepZero,
+    /// `clamp` with `min > max` (or a NaN bound), which panics in Rust.
+    ClampBounds,
+}

@@ -1,0 +1,309 @@
+//! Numeric methods: LLVM intrinsics where std uses them, the C math library where std calls it,
+//! and the remaining methods written out as std defines them.
+
+use super::{FnEmitter, R};
+use crate::back::abi::SiteKind;
+use crate::back::BackError;
+use crate::ir::{Intrinsic, Scalar};
+use inkwell::module::Linkage;
+use inkwell::types::BasicTypeEnum;
+use inkwell::values::{BasicMetadataValueEnum, BasicValue, BasicValueEnum, FloatValue, IntValue};
+use inkwell::{FloatPredicate, IntPredicate};
+
+impl<'ctx> FnEmitter<'_, '_, 'ctx> {
+    pub(super) fn call_intrinsic(&mut self, name: &str, types: &[BasicTypeEnum<'ctx>], args: &[BasicValueEnum<'ctx>]) -> R<BasicValueEnum<'ctx>> {
+        let intrinsic = inkwell::intrinsics::Intrinsic::find(name).ok_or_else(|| BackError::Internal(format!("no intrinsic {name}")))?;
+        let f = intrinsic
+            .get_declaration(&self.m.module, types)
+            .ok_or_else(|| BackError::Internal(format!("cannot declare {name}")))?;
+        let args: Vec<BasicMetadataValueEnum> = args.iter().map(|a| (*a).into()).collect();
+        let call = self.b().build_call(f, &args, name.trim_start_matches("llvm."))?;
+        self.fast(call.try_as_basic_value().basic().and_then(|v| v.as_instruction_value()));
+        call.try_as_basic_value().basic().ok_or_else(|| BackError::Internal(format!("{name} returned nothing")))
+    }
+
+    /// A call of the C math library (`cbrt`, `tanf`, ...), declared on first use.
+    fn libm(&mut self, base: &str, s: Scalar, args: &[BasicValueEnum<'ctx>]) -> R<BasicValueEnum<'ctx>> {
+        let name = if s == Scalar::F32 { format!("{base}f") } else { base.to_string() };
+        let t = self.m.reg_type(s);
+        let f = match self.m.module.get_function(&name) {
+            Some(f) => f,
+            None => {
+                let params: Vec<_> = args.iter().map(|_| t.into()).collect();
+                let f = self.m.module.add_function(&name, t.into_float_type().fn_type(&params, false), Some(Linkage::External));
+                f.add_attribute(inkwell::attributes::AttributeLoc::Function, self.m.attr("nounwind"));
+                f
+            }
+        };
+        let args: Vec<BasicMetadataValueEnum> = args.iter().map(|a| (*a).into()).collect();
+        let call = self.b().build_call(f, &args, base)?;
+        self.fast(call.try_as_basic_value().basic().and_then(|v| v.as_instruction_value()));
+        call.try_as_basic_value().basic().ok_or_else(|| BackError::Internal(format!("{name} returned nothing")))
+    }
+
+    fn float_const(&self, s: Scalar, v: f64) -> FloatValue<'ctx> {
+        self.m.reg_type(s).into_float_type().const_float(v)
+    }
+
+    pub(super) fn intrinsic(&mut self, op: Intrinsic, s: Scalar, args: &[BasicValueEnum<'ctx>], span: crate::span::Span) -> R<BasicValueEnum<'ctx>> {
+        if s.is_float() {
+            self.float_intrinsic(op, s, args, span)
+        } else {
+            self.int_intrinsic(op, s, args, span)
+        }
+    }
+
+    fn float_intrinsic(&mut self, op: Intrinsic, s: Scalar, args: &[BasicValueEnum<'ctx>], span: crate::span::Span) -> R<BasicValueEnum<'ctx>> {
+        use Intrinsic::*;
+        let t = self.m.reg_type(s);
+        let x = args[0].into_float_value();
+        let llvm = |name: &str| format!("llvm.{name}");
+        let simple = match op {
+            Abs => Some("fabs"),
+            Sqrt => Some("sqrt"),
+            Exp => Some("exp"),
+            Exp2 => Some("exp2"),
+            Ln => Some("log"),
+            Log2 => Some("log2"),
+            Log10 => Some("log10"),
+            Sin => Some("sin"),
+            Cos => Some("cos"),
+            Floor => Some("floor"),
+            Ceil => Some("ceil"),
+            Round => Some("round"),
+            Trunc => Some("trunc"),
+            Powf => Some("pow"),
+            MulAdd => Some("fma"),
+            Min => Some("minnum"),
+            Max => Some("maxnum"),
+            Copysign => Some("copysign"),
+            _ => None,
+        };
+        if let Some(name) = simple {
+            return self.call_intrinsic(&llvm(name), &[t], args);
+        }
+        let c_name = match op {
+            Cbrt => Some("cbrt"),
+            ExpM1 => Some("expm1"),
+            Ln1p => Some("log1p"),
+            Tan => Some("tan"),
+            Asin => Some("asin"),
+            Acos => Some("acos"),
+            Atan => Some("atan"),
+            Sinh => Some("sinh"),
+            Cosh => Some("cosh"),
+            Tanh => Some("tanh"),
+            Atan2 => Some("atan2"),
+            Hypot => Some("hypot"),
+            _ => None,
+        };
+        if let Some(name) = c_name {
+            return self.libm(name, s, args);
+        }
+        let fm = |this: &Self, v: FloatValue<'ctx>| {
+            this.fast(v.as_instruction());
+            v
+        };
+        Ok(match op {
+            Powi => {
+                let i32t = self.ctx().i32_type().into();
+                self.define_powi(s)?;
+                self.call_intrinsic("llvm.powi", &[t, i32t], args)?
+            }
+            Fract => {
+                let tr = self.call_intrinsic("llvm.trunc", &[t], args)?.into_float_value();
+                fm(self, self.b().build_float_sub(x, tr, "fract")?).into()
+            }
+            Recip => fm(self, self.b().build_float_div(self.float_const(s, 1.0), x, "recip")?).into(),
+            ToRadians => {
+                let k = if s == Scalar::F32 { (std::f32::consts::PI / 180.0) as f64 } else { std::f64::consts::PI / 180.0 };
+                fm(self, self.b().build_float_mul(x, self.float_const(s, k), "rad")?).into()
+            }
+            ToDegrees => {
+                let k = if s == Scalar::F32 { 57.295_78_f32 as f64 } else { 180.0 / std::f64::consts::PI };
+                fm(self, self.b().build_float_mul(x, self.float_const(s, k), "deg")?).into()
+            }
+            Log => {
+                let a = self.call_intrinsic("llvm.log", &[t], &args[..1])?.into_float_value();
+                let b = self.call_intrinsic("llvm.log", &[t], &args[1..2])?.into_float_value();
+                fm(self, self.b().build_float_div(a, b, "log")?).into()
+            }
+            Signum => {
+                // NaN stays NaN; otherwise 1.0 with the sign of x.
+                let one = self.float_const(s, 1.0).into();
+                let signed = self.call_intrinsic("llvm.copysign", &[t], &[one, args[0]])?;
+                let nan = self.b().build_float_compare(FloatPredicate::UNO, x, x, "isnan")?;
+                self.b().build_select(nan, args[0], signed, "signum")?
+            }
+            Clamp => {
+                let (lo, hi) = (args[1].into_float_value(), args[2].into_float_value());
+                let ok = self.b().build_float_compare(FloatPredicate::OLE, lo, hi, "clamp.ok")?;
+                let site = self.site(SiteKind::ClampBounds, span);
+                self.check(ok, site, &[])?;
+                let below = self.b().build_float_compare(FloatPredicate::OLT, x, lo, "")?;
+                let v = self.b().build_select(below, lo, x, "")?.into_float_value();
+                let above = self.b().build_float_compare(FloatPredicate::OGT, v, hi, "")?;
+                self.b().build_select(above, hi, v, "clamp")?
+            }
+            IsNan => self.b().build_float_compare(FloatPredicate::UNO, x, x, "is_nan")?.into(),
+            IsFinite | IsInfinite => {
+                let abs = self.call_intrinsic("llvm.fabs", &[t], args)?.into_float_value();
+                let inf = self.float_const(s, f64::INFINITY);
+                let pred = if op == IsFinite { FloatPredicate::OLT } else { FloatPredicate::OEQ };
+                self.b().build_float_compare(pred, abs, inf, op.name())?.into()
+            }
+            IsSignNegative | IsSignPositive => {
+                let it = super::int_type(self.ctx(), s.bits());
+                let bits = self.b().build_bit_cast(x, it, "bits")?.into_int_value();
+                let pred = if op == IsSignNegative { IntPredicate::SLT } else { IntPredicate::SGE };
+                self.b().build_int_compare(pred, bits, it.const_zero(), op.name())?.into()
+            }
+            other => return Err(BackError::Internal(format!("`{}` on {s}", other.name()))),
+        })
+    }
+
+    fn int_intrinsic(&mut self, op: Intrinsic, s: Scalar, args: &[BasicValueEnum<'ctx>], span: crate::span::Span) -> R<BasicValueEnum<'ctx>> {
+        use Intrinsic::*;
+        let t = self.m.reg_type(s);
+        let it = t.into_int_type();
+        let x = args[0].into_int_value();
+        let signed = s.is_signed();
+        let u32t = self.ctx().i32_type();
+        let to_u32 = |this: &Self, v: IntValue<'ctx>| -> R<BasicValueEnum<'ctx>> {
+            Ok(this.b().build_int_cast_sign_flag(v, u32t, false, "")?.into())
+        };
+        Ok(match op {
+            Min | Max => {
+                let name = match (op, signed) {
+                    (Min, true) => "llvm.smin",
+                    (Min, false) => "llvm.umin",
+                    (_, true) => "llvm.smax",
+                    (_, false) => "llvm.umax",
+                };
+                self.call_intrinsic(name, &[t], args)?
+            }
+            Clamp => {
+                let (lo, hi) = (args[1].into_int_value(), args[2].into_int_value());
+                let le = if signed { IntPredicate::SLE } else { IntPredicate::ULE };
+                let ok = self.b().build_int_compare(le, lo, hi, "clamp.ok")?;
+                let site = self.site(SiteKind::ClampBounds, span);
+                self.check(ok, site, &[lo, hi])?;
+                let (mx, mn) = if signed { ("llvm.smax", "llvm.smin") } else { ("llvm.umax", "llvm.umin") };
+                let v = self.call_intrinsic(mx, &[t], &[args[0], args[1]])?;
+                self.call_intrinsic(mn, &[t], &[v, args[2]])?
+            }
+            Abs => {
+                let no_poison = self.ctx().bool_type().const_zero().into();
+                self.call_intrinsic("llvm.abs", &[t], &[args[0], no_poison])?
+            }
+            Signum => {
+                let gt = self.b().build_int_compare(IntPredicate::SGT, x, it.const_zero(), "")?;
+                let lt = self.b().build_int_compare(IntPredicate::SLT, x, it.const_zero(), "")?;
+                let gt = self.b().build_int_z_extend(gt, it, "")?;
+                let lt = self.b().build_int_z_extend(lt, it, "")?;
+                self.b().build_int_sub(gt, lt, "signum")?.into()
+            }
+            Pow => self.int_pow(x, args[1].into_int_value())?.into(),
+            WrappingAdd => self.b().build_int_add(x, args[1].into_int_value(), "wadd")?.into(),
+            WrappingSub => self.b().build_int_sub(x, args[1].into_int_value(), "wsub")?.into(),
+            WrappingMul => self.b().build_int_mul(x, args[1].into_int_value(), "wmul")?.into(),
+            WrappingNeg => self.b().build_int_neg(x, "wneg")?.into(),
+            CountOnes => {
+                let v = self.call_intrinsic("llvm.ctpop", &[t], args)?.into_int_value();
+                to_u32(self, v)?
+            }
+            CountZeros => {
+                let inv = self.b().build_not(x, "")?;
+                let v = self.call_intrinsic("llvm.ctpop", &[t], &[inv.into()])?.into_int_value();
+                to_u32(self, v)?
+            }
+            LeadingZeros | TrailingZeros => {
+                let name = if op == LeadingZeros { "llvm.ctlz" } else { "llvm.cttz" };
+                let no_poison = self.ctx().bool_type().const_zero().into();
+                let v = self.call_intrinsic(name, &[t], &[args[0], no_poison])?.into_int_value();
+                to_u32(self, v)?
+            }
+            IsPositive => self.b().build_int_compare(IntPredicate::SGT, x, it.const_zero(), "is_positive")?.into(),
+            IsNegative => self.b().build_int_compare(IntPredicate::SLT, x, it.const_zero(), "is_negative")?.into(),
+            other => return Err(BackError::Internal(format!("`{}` on {s}", other.name()))),
+        })
+    }
+
+    /// `x.pow(e)` with wrapping multiplication (rustc's release semantics) by square-and-multiply.
+    fn int_pow(&mut self, x: IntValue<'ctx>, e: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        let it = x.get_type();
+        let u32t = e.get_type();
+        let pre = self.b().get_insert_block().ok_or_else(|| BackError::Internal("no block".into()))?;
+        let head = self.new_block("pow.loop");
+        let done = self.new_block("pow.end");
+        self.b().build_unconditional_branch(head)?;
+        self.b().position_at_end(head);
+        let b = self.b();
+        let acc = b.build_phi(it, "acc")?;
+        let base = b.build_phi(it, "base")?;
+        let exp = b.build_phi(u32t, "exp")?;
+        let (acc_v, base_v, exp_v) = (acc.as_basic_value().into_int_value(), base.as_basic_value().into_int_value(), exp.as_basic_value().into_int_value());
+        let odd = b.build_and(exp_v, u32t.const_int(1, false), "")?;
+        let odd = b.build_int_compare(IntPredicate::NE, odd, u32t.const_zero(), "odd")?;
+        let mul = b.build_int_mul(acc_v, base_v, "")?;
+        let acc_next = b.build_select(odd, mul, acc_v, "acc.next")?.into_int_value();
+        let base_next = b.build_int_mul(base_v, base_v, "base.next")?;
+        let exp_next = b.build_right_shift(exp_v, u32t.const_int(1, false), false, "exp.next")?;
+        let more = b.build_int_compare(IntPredicate::NE, exp_next, u32t.const_zero(), "more")?;
+        let latch = b.get_insert_block().ok_or_else(|| BackError::Internal("no block".into()))?;
+        acc.add_incoming(&[(&it.const_int(1, false), pre), (&acc_next, latch)]);
+        base.add_incoming(&[(&x, pre), (&base_next, latch)]);
+        exp.add_incoming(&[(&e, pre), (&exp_next, latch)]);
+        // exp == 0 on entry: the loop body runs once with odd = false and returns 1.
+        b.build_conditional_branch(more, head, done)?;
+        b.position_at_end(done);
+        Ok(acc_next)
+    }
+
+    /// `llvm.powi` lowers to compiler-rt's `__powidf2` / `__powisf2`, which a host process does
+    /// not export; the module carries its own copy (compiler-rt's algorithm).
+    fn define_powi(&mut self, s: Scalar) -> R<()> {
+        let name = if s == Scalar::F32 { "__powisf2" } else { "__powidf2" };
+        if self.m.module.get_function(name).is_some() {
+            return Ok(());
+        }
+        let ctx = self.ctx();
+        let ft = self.m.reg_type(s).into_float_type();
+        let i32t = ctx.i32_type();
+        let f = self.m.module.add_function(name, ft.fn_type(&[ft.into(), i32t.into()], false), None);
+        self.m.target_attrs(f);
+        let saved = self.b().get_insert_block();
+        let b = ctx.create_builder();
+        let entry = ctx.append_basic_block(f, "entry");
+        let head = ctx.append_basic_block(f, "loop");
+        let done = ctx.append_basic_block(f, "done");
+        b.position_at_end(entry);
+        let (a0, n0) = (f.get_nth_param(0).ok_or_else(|| BackError::Internal("powi".into()))?.into_float_value(), f.get_nth_param(1).ok_or_else(|| BackError::Internal("powi".into()))?.into_int_value());
+        b.build_unconditional_branch(head)?;
+        b.position_at_end(head);
+        let r = b.build_phi(ft, "r")?;
+        let a = b.build_phi(ft, "a")?;
+        let n = b.build_phi(i32t, "n")?;
+        let (rv, av, nv) = (r.as_basic_value().into_float_value(), a.as_basic_value().into_float_value(), n.as_basic_value().into_int_value());
+        let odd = b.build_and(nv, i32t.const_int(1, false), "")?;
+        let odd = b.build_int_compare(IntPredicate::NE, odd, i32t.const_zero(), "")?;
+        let rm = b.build_float_mul(rv, av, "")?;
+        let r_next = b.build_select(odd, rm, rv, "")?.into_float_value();
+        let n_next = b.build_int_signed_div(nv, i32t.const_int(2, false), "")?;
+        let a_next = b.build_float_mul(av, av, "")?;
+        let more = b.build_int_compare(IntPredicate::NE, n_next, i32t.const_zero(), "")?;
+        r.add_incoming(&[(&ft.const_float(1.0), entry), (&r_next, head)]);
+        a.add_incoming(&[(&a0, entry), (&a_next, head)]);
+        n.add_incoming(&[(&n0, entry), (&n_next, head)]);
+        b.build_conditional_branch(more, head, done)?;
+        b.position_at_end(done);
+        let neg = b.build_int_compare(IntPredicate::SLT, n0, i32t.const_zero(), "")?;
+        let inv = b.build_float_div(ft.const_float(1.0), r_next, "")?;
+        let res = b.build_select(neg, inv, r_next, "")?;
+        b.build_return(Some(&res))?;
+        if let Some(bb) = saved {
+            self.b().position_at_end(bb);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,580 @@
+//! Typed IR -> LLVM IR.
+//!
+//! In: a verified [`TypedProgram`] and the [`TargetSpec`] whose CPU and features every function
+//! carries. Out: an unoptimized LLVM module with one internal function per instance and the
+//! external entry point of [`abi`](super::abi), plus the site table of its run-time checks.
+//!
+//! Locals are allocas (mem2reg makes SSA); structured statements become basic blocks; a failed
+//! check records its site in the `err` argument and returns, and callers re-check after each call.
+//! Array arguments become a `noalias` data pointer (`readonly` when not writable) plus `i64`
+//! extents and, for strided layouts, `i64` element strides.
+
+mod expr;
+mod math;
+
+use super::abi::{self, Site, SiteKind};
+use super::target::TargetSpec;
+use super::BackError;
+use crate::ir::*;
+use inkwell::attributes::{Attribute, AttributeLoc};
+use inkwell::basic_block::BasicBlock;
+use inkwell::builder::Builder;
+use inkwell::context::Context;
+use inkwell::module::{Linkage, Module};
+use inkwell::types::{BasicMetadataTypeEnum, BasicType, BasicTypeEnum};
+use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::{AddressSpace, IntPredicate};
+
+type R<T> = Result<T, BackError>;
+
+/// An emitted module and the checks it can report.
+pub struct Emitted<'ctx> {
+    pub module: Module<'ctx>,
+    pub sites: Vec<Site>,
+}
+
+/// Emits every instance of `program` and the entry point.
+pub fn emit<'ctx>(ctx: &'ctx Context, program: &TypedProgram, target: &TargetSpec, name: &str) -> R<Emitted<'ctx>> {
+    let module = ctx.create_module(name);
+    let mut m = ModuleEmitter { ctx, module, builder: ctx.create_builder(), functions: Vec::new(), sites: Vec::new(), target };
+    for (i, inst) in program.instances.iter().enumerate() {
+        let f = m.declare(inst, i)?;
+        m.functions.push(f);
+    }
+    for (i, inst) in program.instances.iter().enumerate() {
+        let f = m.functions[i];
+        FnEmitter::emit(&mut m, program, inst, f)?;
+    }
+    m.entry(program.entry())?;
+    Ok(Emitted { module: m.module, sites: m.sites })
+}
+
+struct ModuleEmitter<'a, 'ctx> {
+    ctx: &'ctx Context,
+    module: Module<'ctx>,
+    builder: Builder<'ctx>,
+    functions: Vec<FunctionValue<'ctx>>,
+    sites: Vec<Site>,
+    target: &'a TargetSpec,
+}
+
+impl<'ctx> ModuleEmitter<'_, 'ctx> {
+    /// The type of a scalar in registers (`bool` is `i1`).
+    fn reg_type(&self, s: Scalar) -> BasicTypeEnum<'ctx> {
+        match s {
+            Scalar::Bool => self.ctx.bool_type().into(),
+            Scalar::F32 => self.ctx.f32_type().into(),
+            Scalar::F64 => self.ctx.f64_type().into(),
+            s => int_type(self.ctx, s.bits()).into(),
+        }
+    }
+
+    /// The type of a scalar in memory (`bool` is one byte).
+    fn mem_type(&self, s: Scalar) -> BasicTypeEnum<'ctx> {
+        if s == Scalar::Bool {
+            self.ctx.i8_type().into()
+        } else {
+            self.reg_type(s)
+        }
+    }
+
+    fn attr(&self, name: &str) -> Attribute {
+        self.ctx.create_enum_attribute(Attribute::get_named_enum_kind_id(name), 0)
+    }
+
+    fn target_attrs(&self, f: FunctionValue<'ctx>) {
+        f.add_attribute(AttributeLoc::Function, self.ctx.create_string_attribute("target-cpu", &self.target.cpu));
+        if !self.target.features.is_empty() {
+            f.add_attribute(AttributeLoc::Function, self.ctx.create_string_attribute("target-features", &self.target.features));
+        }
+        f.add_attribute(AttributeLoc::Function, self.attr("nounwind"));
+    }
+
+    fn declare(&mut self, inst: &Instance, index: usize) -> R<FunctionValue<'ctx>> {
+        let ptr = self.ctx.ptr_type(AddressSpace::default());
+        let i64t = self.ctx.i64_type();
+        let mut params: Vec<BasicMetadataTypeEnum> = Vec::new();
+        // (param index of each array's data pointer, writable)
+        let mut arrays = Vec::new();
+        for t in &inst.params {
+            match t {
+                Type::Scalar(s) => params.push(self.reg_type(*s).into()),
+                Type::Array(a) => {
+                    arrays.push((params.len() as u32, a.writable));
+                    params.push(ptr.into());
+                    let n = a.ndim as usize * if a.layout == Layout::Strided { 2 } else { 1 };
+                    params.extend(std::iter::repeat_n(BasicMetadataTypeEnum::from(i64t), n));
+                }
+                Type::Unit => return Err(BackError::Internal("unit parameter".into())),
+            }
+        }
+        let err_index = params.len() as u32;
+        params.push(ptr.into());
+        let fn_type = match inst.ret {
+            Type::Unit => self.ctx.void_type().fn_type(&params, false),
+            Type::Scalar(s) => self.reg_type(s).fn_type(&params, false),
+            Type::Array(_) => return Err(BackError::Internal("array return".into())),
+        };
+        let name = format!("{}.{index}", inst.func.name);
+        let f = self.module.add_function(&name, fn_type, Some(Linkage::Internal));
+        self.target_attrs(f);
+        for (i, writable) in arrays {
+            f.add_attribute(AttributeLoc::Param(i), self.attr("noalias"));
+            f.add_attribute(AttributeLoc::Param(i), self.attr("nocapture"));
+            if !writable {
+                f.add_attribute(AttributeLoc::Param(i), self.attr("readonly"));
+            }
+        }
+        f.add_attribute(AttributeLoc::Param(err_index), self.attr("noalias"));
+        f.add_attribute(AttributeLoc::Param(err_index), self.attr("nocapture"));
+        Ok(f)
+    }
+
+    /// `i32 rumba_entry(ptr args, ptr ret, ptr err)`: unpacks the arguments and calls instance 0.
+    fn entry(&mut self, inst: &Instance) -> R<()> {
+        let ctx = self.ctx;
+        let ptr = ctx.ptr_type(AddressSpace::default());
+        let i64t = ctx.i64_type();
+        let fn_type = ctx.i32_type().fn_type(&[ptr.into(), ptr.into(), ptr.into()], false);
+        let f = self.module.add_function(abi::ENTRY, fn_type, None);
+        self.target_attrs(f);
+        let b = &self.builder;
+        b.position_at_end(ctx.append_basic_block(f, "entry"));
+        let (args, ret, err) = (param_ptr(f, 0)?, param_ptr(f, 1)?, param_ptr(f, 2)?);
+        let mut call_args: Vec<inkwell::values::BasicMetadataValueEnum> = Vec::new();
+        for (i, t) in inst.params.iter().enumerate() {
+            let slot = unsafe { b.build_gep(ptr, args, &[i64t.const_int(i as u64, false)], "arg.slot")? };
+            let arg = b.build_load(ptr, slot, &format!("arg{i}"))?.into_pointer_value();
+            match t {
+                Type::Scalar(s) => {
+                    let v = b.build_load(self.mem_type(*s), arg, "")?;
+                    call_args.push(self.to_reg(*s, v)?.into());
+                }
+                Type::Array(a) => {
+                    let field = |k: u64, name: &str| -> R<PointerValue<'ctx>> {
+                        let p = unsafe { b.build_gep(ptr, arg, &[i64t.const_int(k, false)], "")? };
+                        Ok(b.build_load(ptr, p, name)?.into_pointer_value())
+                    };
+                    let data = field(0, "data")?;
+                    let shape = field(1, "shape")?;
+                    let strides = field(2, "strides")?;
+                    call_args.push(data.into());
+                    let mut load_all = |base: PointerValue<'ctx>, name: &str| -> R<()> {
+                        for d in 0..a.ndim as u64 {
+                            let p = unsafe { b.build_gep(i64t, base, &[i64t.const_int(d, false)], "")? };
+                            call_args.push(b.build_load(i64t, p, &format!("{name}{d}"))?.into());
+                        }
+                        Ok(())
+                    };
+                    load_all(shape, "n")?;
+                    if a.layout == Layout::Strided {
+                        load_all(strides, "s")?;
+                    }
+                }
+                Type::Unit => return Err(BackError::Internal("unit parameter".into())),
+            }
+        }
+        call_args.push(err.into());
+        let call = b.build_call(self.functions[0], &call_args, "result")?;
+        let failed = self.load_failed(err)?;
+        let ok_bb = ctx.append_basic_block(f, "ok");
+        let fail_bb = ctx.append_basic_block(f, "fail");
+        b.build_conditional_branch(failed, fail_bb, ok_bb)?;
+        b.position_at_end(fail_bb);
+        b.build_return(Some(&ctx.i32_type().const_int(1, false)))?;
+        b.position_at_end(ok_bb);
+        if let Type::Scalar(s) = inst.ret {
+            let v = call.try_as_basic_value().basic().ok_or_else(|| BackError::Internal("call without value".into()))?;
+            let v = self.to_mem(s, v)?;
+            b.build_store(ret, v)?;
+        }
+        b.build_return(Some(&ctx.i32_type().const_int(0, false)))?;
+        Ok(())
+    }
+
+    fn load_failed(&self, err: PointerValue<'ctx>) -> R<IntValue<'ctx>> {
+        let b = &self.builder;
+        let i8t = self.ctx.i8_type();
+        let p = unsafe { b.build_gep(i8t, err, &[self.ctx.i64_type().const_int(abi::ERR_FAILED, false)], "")? };
+        let flag = b.build_load(self.ctx.i32_type(), p, "failed")?.into_int_value();
+        Ok(b.build_int_compare(IntPredicate::NE, flag, self.ctx.i32_type().const_zero(), "is.failed")?)
+    }
+
+    /// A value loaded from memory, as held in registers (`bool`: `i8` -> `i1`).
+    fn to_reg(&self, s: Scalar, v: BasicValueEnum<'ctx>) -> R<BasicValueEnum<'ctx>> {
+        if s == Scalar::Bool {
+            let nz = self.builder.build_int_compare(IntPredicate::NE, v.into_int_value(), self.ctx.i8_type().const_zero(), "")?;
+            return Ok(nz.into());
+        }
+        Ok(v)
+    }
+
+    /// A register value to store (`bool`: `i1` -> `i8`).
+    fn to_mem(&self, s: Scalar, v: BasicValueEnum<'ctx>) -> R<BasicValueEnum<'ctx>> {
+        if s == Scalar::Bool {
+            return Ok(self.builder.build_int_z_extend(v.into_int_value(), self.ctx.i8_type(), "")?.into());
+        }
+        Ok(v)
+    }
+}
+
+fn param_ptr(f: FunctionValue<'_>, i: u32) -> R<PointerValue<'_>> {
+    f.get_nth_param(i).map(|p| p.into_pointer_value()).ok_or_else(|| BackError::Internal("missing parameter".into()))
+}
+
+/// An array in registers: its data pointer, extents and element strides.
+#[derive(Clone)]
+struct ArrayVal<'ctx> {
+    ty: ArrayType,
+    data: PointerValue<'ctx>,
+    shape: Vec<IntValue<'ctx>>,
+    strides: Vec<IntValue<'ctx>>,
+}
+
+#[derive(Clone)]
+enum Slot<'ctx> {
+    None,
+    Scalar(PointerValue<'ctx>, Scalar),
+    Array(ArrayVal<'ctx>),
+}
+
+struct FnEmitter<'m, 'a, 'ctx> {
+    m: &'m mut ModuleEmitter<'a, 'ctx>,
+    program: &'m TypedProgram,
+    inst: &'m Instance,
+    function: FunctionValue<'ctx>,
+    slots: Vec<Slot<'ctx>>,
+    err: PointerValue<'ctx>,
+    fail: BasicBlock<'ctx>,
+    /// (continue target, break target) of the enclosing loops.
+    loops: Vec<(BasicBlock<'ctx>, BasicBlock<'ctx>)>,
+}
+
+impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
+    fn emit(m: &'m mut ModuleEmitter<'a, 'ctx>, program: &'m TypedProgram, inst: &'m Instance, function: FunctionValue<'ctx>) -> R<()> {
+        let ctx = m.ctx;
+        let entry = ctx.append_basic_block(function, "entry");
+        let fail = ctx.append_basic_block(function, "fail");
+        m.builder.position_at_end(fail);
+        match function.get_type().get_return_type() {
+            Some(t) => m.builder.build_return(Some(&const_zero(t)))?,
+            None => m.builder.build_return(None)?,
+        };
+        m.builder.position_at_end(entry);
+        let err = param_ptr(function, function.count_params() - 1)?;
+        let mut e = FnEmitter { m, program, inst, function, slots: Vec::new(), err, fail, loops: Vec::new() };
+        e.slots = e.make_slots()?;
+        e.block(&inst.func.body)?;
+        // Falling off the end returns `()`; the type checker proved non-unit functions never do.
+        e.terminate_open_blocks()?;
+        Ok(())
+    }
+
+    fn b(&self) -> &Builder<'ctx> {
+        &self.m.builder
+    }
+
+    fn ctx(&self) -> &'ctx Context {
+        self.m.ctx
+    }
+
+    fn make_slots(&mut self) -> R<Vec<Slot<'ctx>>> {
+        let inst = self.inst;
+        let mut slots = vec![Slot::None; inst.func.locals.len()];
+        for (i, t) in inst.local_types.iter().enumerate() {
+            if let Type::Scalar(s) = t {
+                let name = &inst.func.locals[i].name;
+                let p = self.b().build_alloca(self.m.reg_type(*s), name)?;
+                slots[i] = Slot::Scalar(p, *s);
+            }
+        }
+        let mut k = 0;
+        let i64t = self.ctx().i64_type();
+        for (&p, t) in inst.func.params.iter().zip(&inst.params) {
+            let param = |k: u32| self.function.get_nth_param(k).ok_or_else(|| BackError::Internal("missing parameter".into()));
+            match t {
+                Type::Scalar(_) => {
+                    if let Slot::Scalar(ptr, _) = slots[p.index()] {
+                        self.b().build_store(ptr, param(k)?)?;
+                    }
+                    k += 1;
+                }
+                Type::Array(a) => {
+                    let name = &inst.func.local(p).name;
+                    let data = param(k)?.into_pointer_value();
+                    data.set_name(name);
+                    k += 1;
+                    let mut shape = Vec::new();
+                    for d in 0..a.ndim {
+                        let v = param(k)?.into_int_value();
+                        v.set_name(&format!("{name}.n{d}"));
+                        shape.push(v);
+                        k += 1;
+                    }
+                    let strides = if a.layout == Layout::Strided {
+                        let mut s = Vec::new();
+                        for d in 0..a.ndim {
+                            let v = param(k)?.into_int_value();
+                            v.set_name(&format!("{name}.s{d}"));
+                            s.push(v);
+                            k += 1;
+                        }
+                        s
+                    } else {
+                        // C order: the last axis is contiguous.
+                        let mut s = vec![i64t.const_int(1, false); a.ndim as usize];
+                        for d in (0..a.ndim as usize).rev().skip(1) {
+                            s[d] = self.b().build_int_mul(s[d + 1], shape[d + 1], &format!("{name}.s{d}"))?;
+                        }
+                        s
+                    };
+                    slots[p.index()] = Slot::Array(ArrayVal { ty: *a, data, shape, strides });
+                }
+                Type::Unit => {}
+            }
+        }
+        Ok(slots)
+    }
+
+    fn terminate_open_blocks(&mut self) -> R<()> {
+        let mut block = self.function.get_first_basic_block();
+        let current = self.b().get_insert_block();
+        while let Some(bb) = block {
+            if bb.get_terminator().is_none() {
+                self.b().position_at_end(bb);
+                if Some(bb) == current && self.inst.ret == Type::Unit {
+                    self.b().build_return(None)?;
+                } else {
+                    self.b().build_unreachable()?;
+                }
+            }
+            block = bb.get_next_basic_block();
+        }
+        Ok(())
+    }
+
+    fn new_block(&self, name: &str) -> BasicBlock<'ctx> {
+        self.ctx().append_basic_block(self.function, name)
+    }
+
+    /// After a terminator: continue emitting into a fresh, unreachable block.
+    fn dead_block(&self) {
+        let bb = self.new_block("dead");
+        self.b().position_at_end(bb);
+    }
+
+    fn array(&self, l: LocalId) -> R<ArrayVal<'ctx>> {
+        match &self.slots[l.index()] {
+            Slot::Array(a) => Ok(a.clone()),
+            _ => Err(BackError::Internal(format!("{l} is not an array"))),
+        }
+    }
+
+    fn scalar_slot(&self, l: LocalId) -> R<(PointerValue<'ctx>, Scalar)> {
+        match &self.slots[l.index()] {
+            Slot::Scalar(p, s) => Ok((*p, *s)),
+            _ => Err(BackError::Internal(format!("{l} is not a scalar"))),
+        }
+    }
+
+    // ---- checks ----
+
+    fn site(&mut self, kind: SiteKind, span: crate::span::Span) -> u32 {
+        self.m.sites.push(Site { kind, span, function: self.inst.func.name.clone() });
+        self.m.sites.len() as u32 - 1
+    }
+
+    /// Branches to a failure path (recording `site` and `values`) unless `ok` holds.
+    fn check(&mut self, ok: IntValue<'ctx>, site: u32, values: &[IntValue<'ctx>]) -> R<()> {
+        let pass = self.new_block("ok");
+        let fail = self.new_block("check.fail");
+        self.b().build_conditional_branch(ok, pass, fail)?;
+        self.b().position_at_end(fail);
+        let ctx = self.ctx();
+        let (i8t, i32t, i64t) = (ctx.i8_type(), ctx.i32_type(), ctx.i64_type());
+        let at = |off: u64| unsafe { self.b().build_gep(i8t, self.err, &[i64t.const_int(off, false)], "") };
+        self.b().build_store(at(abi::ERR_SITE)?, i32t.const_int(site as u64, false))?;
+        self.b().build_store(at(abi::ERR_FAILED)?, i32t.const_int(1, false))?;
+        for (k, v) in values.iter().enumerate() {
+            let v = self.b().build_int_cast_sign_flag(*v, i64t, true, "")?;
+            self.b().build_store(at(abi::ERR_VALUES + 8 * k as u64)?, v)?;
+        }
+        self.b().build_unconditional_branch(self.fail)?;
+        self.b().position_at_end(pass);
+        Ok(())
+    }
+
+    // ---- statements ----
+
+    fn block(&mut self, b: &Block) -> R<()> {
+        b.stmts.iter().try_for_each(|s| self.stmt(s))
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> R<()> {
+        match s {
+            Stmt::Assign { local, value, .. } => {
+                let v = self.expr(*value)?;
+                let (p, _) = self.scalar_slot(*local)?;
+                self.b().build_store(p, v)?;
+            }
+            Stmt::Store { array, index, value, span } => {
+                let v = self.expr(*value)?;
+                let a = self.array(*array)?;
+                let p = self.element_ptr(&a, *array, index, *span)?;
+                let v = self.m.to_mem(a.ty.elem, v)?;
+                self.b().build_store(p, v)?;
+            }
+            Stmt::Eval(e) => {
+                self.expr(*e)?;
+            }
+            Stmt::If { cond, then_body, else_body } => {
+                let c = self.expr(*cond)?.into_int_value();
+                let then_bb = self.new_block("then");
+                let else_bb = self.new_block("else");
+                let join = self.new_block("endif");
+                self.b().build_conditional_branch(c, then_bb, else_bb)?;
+                self.b().position_at_end(then_bb);
+                self.block(then_body)?;
+                self.b().build_unconditional_branch(join)?;
+                self.b().position_at_end(else_bb);
+                self.block(else_body)?;
+                self.b().build_unconditional_branch(join)?;
+                self.b().position_at_end(join);
+            }
+            Stmt::Loop { body } => {
+                let head = self.new_block("loop");
+                let exit = self.new_block("endloop");
+                self.b().build_unconditional_branch(head)?;
+                self.b().position_at_end(head);
+                self.loops.push((head, exit));
+                self.block(body)?;
+                self.loops.pop();
+                self.b().build_unconditional_branch(head)?;
+                self.b().position_at_end(exit);
+            }
+            Stmt::For { var, range, body, span } => self.for_loop(*var, range, body, *span)?,
+            Stmt::Break | Stmt::Continue => {
+                let (cont, brk) = *self.loops.last().ok_or_else(|| BackError::Internal("break outside a loop".into()))?;
+                let target = if matches!(s, Stmt::Break) { brk } else { cont };
+                self.b().build_unconditional_branch(target)?;
+                self.dead_block();
+            }
+            Stmt::Return { value, .. } => {
+                match value {
+                    Some(v) => {
+                        let v = self.expr(*v)?;
+                        self.b().build_return(Some(&v))?;
+                    }
+                    None => {
+                        self.b().build_return(None)?;
+                    }
+                }
+                self.dead_block();
+            }
+        }
+        Ok(())
+    }
+
+    /// `for var in range { body }` as a guarded, rotated loop over the inclusive bounds `lo..=hi`:
+    /// the counter never steps past `hi` (or below `lo`), so no range can overflow.
+    fn for_loop(&mut self, var: LocalId, range: &ForRange, body: &Block, span: crate::span::Span) -> R<()> {
+        let ty = self.inst.local_ty(var).scalar().ok_or_else(|| BackError::Internal("loop variable".into()))?;
+        let signed = ty.is_signed();
+        let start = self.expr(range.start)?.into_int_value();
+        let end = self.expr(range.end)?.into_int_value();
+        let step = match range.step {
+            Some(k) => {
+                let k = self.expr(k)?.into_int_value();
+                let zero = self.ctx().i64_type().const_zero();
+                let nonzero = self.b().build_int_compare(IntPredicate::NE, k, zero, "step.nonzero")?;
+                let site = self.site(SiteKind::StepZero, span);
+                self.check(nonzero, site, &[])?;
+                Some(k)
+            }
+            None => None,
+        };
+        let (lt, le) = if signed { (IntPredicate::SLT, IntPredicate::SLE) } else { (IntPredicate::ULT, IntPredicate::ULE) };
+        let b = self.b();
+        let one = start.get_type().const_int(1, false);
+        let (nonempty, hi) = if range.inclusive {
+            (b.build_int_compare(le, start, end, "nonempty")?, end)
+        } else {
+            (b.build_int_compare(lt, start, end, "nonempty")?, b.build_int_sub(end, one, "hi")?)
+        };
+        let lo = start;
+        let counter = b.build_alloca(start.get_type(), "counter")?;
+        let body_bb = self.new_block("for.body");
+        let latch = self.new_block("for.next");
+        let exit = self.new_block("for.end");
+        let b = self.b();
+        b.build_store(counter, if range.reverse { hi } else { lo })?;
+        b.build_conditional_branch(nonempty, body_bb, exit)?;
+        b.position_at_end(body_bb);
+        let cur = b.build_load(start.get_type(), counter, "i")?;
+        let (slot, _) = self.scalar_slot(var)?;
+        self.b().build_store(slot, cur)?;
+        self.loops.push((latch, exit));
+        self.block(body)?;
+        self.loops.pop();
+        self.b().build_unconditional_branch(latch)?;
+        self.b().position_at_end(latch);
+        let b = self.b();
+        let cur = b.build_load(start.get_type(), counter, "i")?.into_int_value();
+        let (last, next) = match step {
+            None => {
+                let last = b.build_int_compare(IntPredicate::EQ, cur, if range.reverse { lo } else { hi }, "last")?;
+                let next = if range.reverse { b.build_int_sub(cur, one, "i.next")? } else { b.build_int_add(cur, one, "i.next")? };
+                (last, next)
+            }
+            Some(k) => {
+                // Distance left to the far bound, as an unsigned number of the counter's width.
+                let left = if range.reverse { b.build_int_sub(cur, lo, "left")? } else { b.build_int_sub(hi, cur, "left")? };
+                let left = b.build_int_z_extend_or_bit_cast(left, self.ctx().i64_type(), "left.wide")?;
+                let last = b.build_int_compare(IntPredicate::UGT, k, left, "last")?;
+                let k = b.build_int_truncate_or_bit_cast(k, start.get_type(), "step")?;
+                let next = if range.reverse { b.build_int_sub(cur, k, "i.next")? } else { b.build_int_add(cur, k, "i.next")? };
+                (last, next)
+            }
+        };
+        b.build_store(counter, next)?;
+        b.build_conditional_branch(last, exit, body_bb)?;
+        b.position_at_end(exit);
+        Ok(())
+    }
+
+    /// The address of `array[index]`, with bounds checks unless the kernel turned them off.
+    fn element_ptr(&mut self, a: &ArrayVal<'ctx>, array: LocalId, index: &[ExprId], span: crate::span::Span) -> R<PointerValue<'ctx>> {
+        let i64t = self.ctx().i64_type();
+        let mut offset = i64t.const_zero();
+        let checked = self.inst.func.attrs.boundscheck;
+        let name = self.inst.func.local(array).name.clone();
+        for (d, &ix) in index.iter().enumerate() {
+            let i = self.expr(ix)?.into_int_value();
+            if checked {
+                let ok = self.b().build_int_compare(IntPredicate::ULT, i, a.shape[d], "inbounds")?;
+                let site = self.site(SiteKind::OutOfBounds { array: name.clone() }, span);
+                let axis = i64t.const_int(d as u64, false);
+                self.check(ok, site, &[i, a.shape[d], axis])?;
+            }
+            let term = self.b().build_int_mul(i, a.strides[d], "")?;
+            offset = self.b().build_int_add(offset, term, "offset")?;
+        }
+        let elem = self.m.mem_type(a.ty.elem);
+        Ok(unsafe { self.b().build_gep(elem, a.data, &[offset], &format!("{name}.at"))? })
+    }
+}
+
+/// The integer type of a width (1, 8, 16, 32 or 64 bits).
+fn int_type(ctx: &Context, bits: u32) -> inkwell::types::IntType<'_> {
+    match bits {
+        1 => ctx.bool_type(),
+        8 => ctx.i8_type(),
+        16 => ctx.i16_type(),
+        32 => ctx.i32_type(),
+        _ => ctx.i64_type(),
+    }
+}
+
+fn const_zero(t: BasicTypeEnum<'_>) -> BasicValueEnum<'_> {
+    t.const_zero()
+}

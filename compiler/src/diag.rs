@@ -1,0 +1,99 @@
+//! Diagnostics: what went wrong, where, and how to fix it, rendered like rustc.
+//!
+//! In: a message, labelled [`Span`]s and an optional `help:` line from any phase. Out: text
+//! rendered by `codespan-reporting` against the kernel's [`SourceFile`] (line, caret, labels).
+
+use crate::span::{SourceFile, Span};
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label as CsLabel};
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+    pub primary: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub message: String,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn new(message: impl Into<String>, span: Span, label: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            message: message.into(),
+            labels: vec![Label {
+                span,
+                message: label.into(),
+                primary: true,
+            }],
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: false,
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// The primary span (where the caret goes).
+    pub fn span(&self) -> Span {
+        self.labels
+            .iter()
+            .find(|l| l.primary)
+            .map(|l| l.span)
+            .unwrap_or_default()
+    }
+
+    /// Renders like rustc: `error: ..`, ` --> file:line:col`, the source line and a caret.
+    pub fn render(&self, source: &SourceFile) -> String {
+        let file = SimpleFile::new(source.path.as_str(), source.text.as_str());
+        let labels = self
+            .labels
+            .iter()
+            .map(|l| {
+                let range = source.range(l.span);
+                let label = if l.primary {
+                    CsLabel::primary((), range)
+                } else {
+                    CsLabel::secondary((), range)
+                };
+                label.with_message(l.message.clone())
+            })
+            .collect();
+        let mut notes = self.notes.clone();
+        if let Some(help) = &self.help {
+            notes.push(format!("help: {help}"));
+        }
+        let diagnostic = CsDiagnostic::error()
+            .with_message(self.message.clone())
+            .with_labels(labels)
+            .with_notes(notes);
+        let mut out = String::new();
+        let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
+        match term::emit_to_string(&mut out, &config, &file, &diagnostic) {
+            Ok(()) => out.trim_end().to_string(),
+            Err(_) => format!("error: {}\n --> {}:{}", self.message, source.path, self.span()),
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Kernel attributes: `#[rumba(fastmath)]`, `#[rumba(boundscheck = false)]`, doc comments.
+//!
+//! In: a function's `syn` attributes. Out: [`KernelAttrs`] or a [`FrontError`] on anything else.
+
+use super::FrontError;
+use crate::ir::KernelAttrs;
+
+const HINT: &str = "supported: #[rumba(fastmath)], #[rumba(boundscheck = false)], doc comments";
+
+pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError> {
+    let mut out = KernelAttrs::default();
+    for attr in attrs {
+        if attr.path().is_ident("doc") || attr.path().is_ident("inline") {
+            continue;
+        }
+        if !attr.path().is_ident("rumba") {
+            return Err(FrontError::new(attr, "unsupported attribute on a kernel").hint(HINT));
+        }
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("fastmath") {
+                out.fastmath = flag(&meta)?;
+            } else if meta.path.is_ident("boundscheck") {
+                out.boundscheck = flag(&meta)?;
+            } else {
+                return Err(meta.error("unknown rumba option"));
+            }
+            Ok(())
+        })
+        .map_err(|e| FrontError::new(attr, e.to_string()).hint(HINT))?;
+    }
+    Ok(out)
+}
+
+/// `name` alone means true; `name = bool` sets it.
+fn flag(meta: &syn::meta::ParseNestedMeta) -> syn::Result<bool> {
+    if meta.input.peek(syn::Token![=]) {
+        let value: syn::LitBool = meta.value()?.parse()?;
+        Ok(value.value)
+    } else {
+        Ok(true)
+    }
+}

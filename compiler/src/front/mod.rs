@@ -1,0 +1,86 @@
+//! The front end: kernel source -> loop IR.
+//!
+//! In: the tokens of a `compile!` block (in the proc macro) or its text (at run time, when a
+//! kernel is first specialized). Out: an untyped [`ir::Program`], or [`FrontError`]s that point at
+//! the offending tokens. Everything that can be rejected from syntax alone is rejected here, so the
+//! proc macro reports it at build time.
+
+mod attrs;
+mod desugar;
+mod init;
+mod lower;
+mod names;
+
+use crate::ir;
+use crate::span::Span;
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+
+/// A syntax-level error: what is wrong, a one-line hint of what is supported instead, and where.
+#[derive(Clone, Debug)]
+pub struct FrontError {
+    pub message: String,
+    pub hint: Option<String>,
+    pub span: Span,
+    /// The offending tokens, so the proc macro can point rustc's caret at them.
+    pub tokens: TokenStream,
+}
+
+impl FrontError {
+    pub fn new(node: &impl ToTokens, message: impl Into<String>) -> FrontError {
+        let tokens = node.to_token_stream();
+        FrontError {
+            message: message.into(),
+            hint: None,
+            span: span_of_tokens(&tokens),
+            tokens,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> FrontError {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// The span from the first to the last token (stable `Span::join` is not available in proc macros).
+fn span_of_tokens(tokens: &TokenStream) -> Span {
+    let mut iter = tokens.clone().into_iter();
+    let Some(first) = iter.next() else {
+        return Span::default();
+    };
+    let last = iter.last().unwrap_or_else(|| first.clone());
+    Span::from_pm2(first.span()).to(Span::from_pm2(last.span()))
+}
+
+/// The tokens with bare parameters (`fn f(a, x)`) given the type `_`, ready for `syn`.
+pub fn desugar_params(tokens: TokenStream) -> TokenStream {
+    desugar::bare_params(tokens)
+}
+
+/// Lowers the tokens of a `compile!` block.
+pub fn lower_tokens(tokens: TokenStream) -> Result<ir::Program, Vec<FrontError>> {
+    let tokens = desugar::bare_params(tokens);
+    let file: syn::File = syn::parse2(tokens).map_err(|e| {
+        vec![FrontError {
+            message: e.to_string(),
+            hint: None,
+            span: Span::from_pm2(e.span()),
+            tokens: e.to_compile_error(),
+        }]
+    })?;
+    lower::lower_file(&file)
+}
+
+/// Lowers kernel source text (the run-time path and the fuzzer's entry point).
+pub fn lower_source(text: &str) -> Result<ir::Program, Vec<FrontError>> {
+    let tokens: TokenStream = text.parse().map_err(|e: proc_macro2::LexError| {
+        vec![FrontError {
+            message: format!("cannot tokenize the kernel source: {e}"),
+            hint: None,
+            span: Span::from_pm2(e.span()),
+            tokens: TokenStream::new(),
+        }]
+    })?;
+    lower_tokens(tokens)
+}

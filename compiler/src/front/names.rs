@@ -1,0 +1,265 @@
+//! Names the kernel language knows: scalar and array types, std constants, methods.
+//!
+//! In: `syn` types and paths. Out: [`TypeAnn`]s and typed [`Const`]s, or a [`FrontError`].
+
+use super::FrontError;
+use crate::ir::{Const, Scalar, TypeAnn};
+
+const TYPE_HINT: &str = "supported types: bool, i8..i64, u8..u64, isize, usize, f32, f64, \
+    ArrayView1..6/D<T>, ArrayViewMut1..6/D<T>, &[T], &mut [T], and `_`";
+
+/// A parameter's or `let`'s written type.
+pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
+    match ty {
+        syn::Type::Infer(_) => Ok(TypeAnn::Infer),
+        syn::Type::Paren(p) => type_ann(&p.elem),
+        syn::Type::Group(g) => type_ann(&g.elem),
+        syn::Type::Tuple(t) if t.elems.is_empty() => Ok(TypeAnn::Unit),
+        syn::Type::Reference(r) => {
+            let writable = r.mutability.is_some();
+            match &*r.elem {
+                syn::Type::Slice(s) => Ok(TypeAnn::Array {
+                    elem: elem_ann(&s.elem)?,
+                    ndim: Some(1),
+                    writable,
+                }),
+                syn::Type::Path(_) => match type_ann(&r.elem)? {
+                    TypeAnn::Array { elem, ndim, .. } => Ok(TypeAnn::Array {
+                        elem,
+                        ndim,
+                        writable,
+                    }),
+                    _ => Err(FrontError::new(ty, "references to scalars are not supported")
+                        .hint("pass scalars by value: `a: f64`")),
+                },
+                _ => Err(FrontError::new(ty, "unsupported reference type").hint(TYPE_HINT)),
+            }
+        }
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let Some(seg) = p.path.segments.last() else {
+                return Err(FrontError::new(ty, "empty type path"));
+            };
+            let name = seg.ident.to_string();
+            if let Some(s) = Scalar::from_name(&name) {
+                if seg.arguments.is_empty() {
+                    return Ok(TypeAnn::Scalar(s));
+                }
+            }
+            let (writable, rest) = if let Some(rest) = name.strip_prefix("ArrayViewMut") {
+                (true, rest)
+            } else if let Some(rest) = name.strip_prefix("ArrayView") {
+                (false, rest)
+            } else if let Some(rest) = name.strip_prefix("Array") {
+                (false, rest)
+            } else {
+                return Err(
+                    FrontError::new(ty, format!("unsupported type `{name}`")).hint(TYPE_HINT)
+                );
+            };
+            let ndim = match rest {
+                "D" => None,
+                "1" | "2" | "3" | "4" | "5" | "6" => rest.parse().ok(),
+                _ => {
+                    return Err(
+                        FrontError::new(ty, format!("unsupported type `{name}`")).hint(TYPE_HINT)
+                    )
+                }
+            };
+            let elem = match &seg.arguments {
+                syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
+                    match &args.args[0] {
+                        syn::GenericArgument::Type(t) => elem_ann(t)?,
+                        other => {
+                            return Err(FrontError::new(other, "expected an element type"))
+                        }
+                    }
+                }
+                syn::PathArguments::None => None,
+                other => {
+                    return Err(FrontError::new(other, "expected one element type")
+                        .hint("write `ArrayView1<f64>` or `ArrayView1<_>`"))
+                }
+            };
+            Ok(TypeAnn::Array {
+                elem,
+                ndim,
+                writable,
+            })
+        }
+        _ => Err(FrontError::new(ty, "unsupported type").hint(TYPE_HINT)),
+    }
+}
+
+fn elem_ann(ty: &syn::Type) -> Result<Option<Scalar>, FrontError> {
+    match type_ann(ty)? {
+        TypeAnn::Infer => Ok(None),
+        TypeAnn::Scalar(s) => Ok(Some(s)),
+        _ => Err(FrontError::new(ty, "array elements must be scalars")
+            .hint("element types: bool, i8..i64, u8..u64, isize, usize, f32, f64")),
+    }
+}
+
+/// A scalar type named in `as T`.
+pub fn scalar(ty: &syn::Type) -> Result<Scalar, FrontError> {
+    match type_ann(ty) {
+        Ok(TypeAnn::Scalar(s)) => Ok(s),
+        _ => Err(FrontError::new(ty, "casts are only between scalar types")
+            .hint("cast to one of bool, i8..i64, u8..u64, isize, usize, f32, f64")),
+    }
+}
+
+/// A std constant such as `std::f64::consts::PI`, `f32::INFINITY` or `i32::MAX`.
+pub fn std_const(path: &syn::Path) -> Option<Const> {
+    let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let mut segs: &[String] = &segs;
+    if let [first, rest @ ..] = segs {
+        if first == "std" || first == "core" {
+            segs = rest;
+        }
+    }
+    match segs {
+        [ty, consts, name] if consts == "consts" => float_const(ty, name),
+        [ty, name] => {
+            let scalar = Scalar::from_name(ty)?;
+            if scalar.is_float() {
+                float_limit(scalar, name)
+            } else if scalar.is_int() {
+                int_limit(scalar, name)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+macro_rules! consts_table {
+    ($ty:ident, $name:expr, $mk:path) => {{
+        use std::$ty::consts::*;
+        let v = match $name {
+            "PI" => PI,
+            "TAU" => TAU,
+            "E" => E,
+            "SQRT_2" => SQRT_2,
+            "FRAC_1_SQRT_2" => FRAC_1_SQRT_2,
+            "LN_2" => LN_2,
+            "LN_10" => LN_10,
+            "LOG2_E" => LOG2_E,
+            "LOG10_E" => LOG10_E,
+            "LOG2_10" => LOG2_10,
+            "LOG10_2" => LOG10_2,
+            "FRAC_PI_2" => FRAC_PI_2,
+            "FRAC_PI_3" => FRAC_PI_3,
+            "FRAC_PI_4" => FRAC_PI_4,
+            "FRAC_PI_6" => FRAC_PI_6,
+            "FRAC_PI_8" => FRAC_PI_8,
+            "FRAC_1_PI" => FRAC_1_PI,
+            "FRAC_2_PI" => FRAC_2_PI,
+            "FRAC_2_SQRT_PI" => FRAC_2_SQRT_PI,
+            _ => return None,
+        };
+        Some($mk(v))
+    }};
+}
+
+fn float_const(ty: &str, name: &str) -> Option<Const> {
+    match ty {
+        "f64" => consts_table!(f64, name, Const::f64),
+        "f32" => consts_table!(f32, name, Const::f32),
+        _ => None,
+    }
+}
+
+macro_rules! limits_table {
+    ($ty:ident, $name:expr, $mk:path) => {{
+        let v = match $name {
+            "INFINITY" => $ty::INFINITY,
+            "NEG_INFINITY" => $ty::NEG_INFINITY,
+            "NAN" => $ty::NAN,
+            "EPSILON" => $ty::EPSILON,
+            "MAX" => $ty::MAX,
+            "MIN" => $ty::MIN,
+            "MIN_POSITIVE" => $ty::MIN_POSITIVE,
+            _ => return None,
+        };
+        Some($mk(v))
+    }};
+}
+
+fn float_limit(ty: Scalar, name: &str) -> Option<Const> {
+    match ty {
+        Scalar::F64 => limits_table!(f64, name, Const::f64),
+        _ => limits_table!(f32, name, Const::f32),
+    }
+}
+
+fn int_limit(ty: Scalar, name: &str) -> Option<Const> {
+    let (min, max) = ty.int_range();
+    match name {
+        "MAX" => Some(Const::int(ty, max)),
+        "MIN" => Some(Const::int(ty, min)),
+        "BITS" => Some(Const::int(Scalar::U32, ty.bits() as i128)),
+        _ => None,
+    }
+}
+
+/// Methods of arrays, lowered to shape queries.
+pub const ARRAY_METHODS: &[&str] = &["len", "dim", "shape", "nrows", "ncols", "ndim", "is_empty"];
+
+/// Methods of the numeric types that the type checker resolves (see `types::methods`).
+pub const NUMERIC_METHODS: &[&str] = &[
+    "abs",
+    "sqrt",
+    "cbrt",
+    "exp",
+    "exp2",
+    "exp_m1",
+    "ln",
+    "ln_1p",
+    "log",
+    "log2",
+    "log10",
+    "powi",
+    "powf",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "tanh",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "fract",
+    "mul_add",
+    "min",
+    "max",
+    "clamp",
+    "hypot",
+    "signum",
+    "copysign",
+    "recip",
+    "to_radians",
+    "to_degrees",
+    "is_nan",
+    "is_finite",
+    "is_infinite",
+    "is_sign_negative",
+    "is_sign_positive",
+    "pow",
+    "wrapping_add",
+    "wrapping_sub",
+    "wrapping_mul",
+    "wrapping_neg",
+    "count_ones",
+    "count_zeros",
+    "leading_zeros",
+    "trailing_zeros",
+    "is_positive",
+    "is_negative",
+];

@@ -1,0 +1,559 @@
+//! The loop IR: structured, target-neutral, printable, verified.
+//!
+//! In: built by `front::lower` from the kernel's syntax (untyped: literals as written, methods by
+//! name, calls by function). Out: after `types::infer`, the same structures fully resolved (typed
+//! constants, intrinsics, calls to specialized instances) with a type for every local and expression,
+//! which the passes rewrite and the back ends emit.
+//!
+//! Control flow is nested regions (`If`, `Loop`, `For` own their [`Block`]s), never a bare CFG;
+//! values that live across iterations are locals, and LLVM's mem2reg builds SSA. Expressions live in
+//! a per-function arena and are named by [`ExprId`]; locals by [`LocalId`].
+
+pub mod print;
+pub mod ty;
+pub mod verify;
+
+pub use ty::{ArrayType, Layout, Scalar, Type, TypeAnn};
+
+use crate::span::Span;
+use std::fmt;
+
+macro_rules! entity {
+    ($name:ident, $prefix:literal) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!($prefix, "{}"), self.0)
+            }
+        }
+    };
+}
+entity!(ExprId, "e");
+entity!(LocalId, "v");
+entity!(FuncId, "fn");
+entity!(InstId, "inst");
+
+/// Options written on a kernel as `#[rumba(...)]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KernelAttrs {
+    /// `#[rumba(fastmath)]`: LLVM fast-math flags on float arithmetic.
+    pub fastmath: bool,
+    /// `#[rumba(boundscheck = false)]` turns index checks off (unsafe to misuse).
+    pub boundscheck: bool,
+}
+
+impl Default for KernelAttrs {
+    fn default() -> Self {
+        KernelAttrs {
+            fastmath: false,
+            boundscheck: true,
+        }
+    }
+}
+
+/// All functions of one `compile!` block.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    pub functions: Vec<Function>,
+}
+
+impl Program {
+    pub fn func(&self, id: FuncId) -> &Function {
+        &self.functions[id.index()]
+    }
+
+    pub fn find(&self, name: &str) -> Option<FuncId> {
+        self.functions
+            .iter()
+            .position(|f| f.name == name)
+            .map(|i| FuncId(i as u32))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct LocalDecl {
+    pub name: String,
+    pub ann: TypeAnn,
+    pub mutable: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub name: String,
+    pub span: Span,
+    /// The span of the signature line, for argument errors.
+    pub sig_span: Span,
+    pub params: Vec<LocalId>,
+    /// `-> T` when written.
+    pub ret_ann: Option<TypeAnn>,
+    pub attrs: KernelAttrs,
+    pub locals: Vec<LocalDecl>,
+    pub exprs: Vec<Expr>,
+    pub body: Block,
+}
+
+impl Function {
+    pub fn expr(&self, id: ExprId) -> &Expr {
+        &self.exprs[id.index()]
+    }
+
+    pub fn local(&self, id: LocalId) -> &LocalDecl {
+        &self.locals[id.index()]
+    }
+
+    pub fn add_expr(&mut self, kind: ExprKind, span: Span) -> ExprId {
+        self.exprs.push(Expr { kind, span });
+        ExprId(self.exprs.len() as u32 - 1)
+    }
+
+    pub fn add_local(&mut self, decl: LocalDecl) -> LocalId {
+        self.locals.push(decl);
+        LocalId(self.locals.len() as u32 - 1)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+}
+
+/// How a `for` loop walks its range.
+#[derive(Clone, Debug)]
+pub struct ForRange {
+    pub start: ExprId,
+    pub end: ExprId,
+    /// `a..=b`
+    pub inclusive: bool,
+    /// `(a..b).rev()`
+    pub reverse: bool,
+    /// `.step_by(k)`: a `usize`, zero is a run-time error.
+    pub step: Option<ExprId>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    /// `local = value` (also a `let` with an initializer).
+    Assign {
+        local: LocalId,
+        value: ExprId,
+        span: Span,
+    },
+    /// `array[index] = value`: `value` is evaluated first, then the index (Rust's order).
+    Store {
+        array: LocalId,
+        index: Vec<ExprId>,
+        value: ExprId,
+        span: Span,
+    },
+    /// An expression evaluated for its effects (a call, a checked load).
+    Eval(ExprId),
+    If {
+        cond: ExprId,
+        then_body: Block,
+        else_body: Block,
+    },
+    /// `loop { .. }`; `while c { .. }` is `loop { if !c { break } .. }`.
+    Loop { body: Block },
+    For {
+        var: LocalId,
+        range: ForRange,
+        body: Block,
+        span: Span,
+    },
+    Break,
+    Continue,
+    Return { value: Option<ExprId>, span: Span },
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+/// A literal as written; typed by inference into a [`Const`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lit {
+    /// Magnitude with the sign folded in (`-128i8` is one literal), and its suffix if any.
+    Int(i128, Option<Scalar>),
+    /// The digits as written (parsed once the type is known, so `0.1f32` rounds once).
+    Float(String, Option<Scalar>),
+    Bool(bool),
+}
+
+/// A typed constant: its type and its bits (floats as `to_bits`, integers two's complement).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Const {
+    pub ty: Scalar,
+    pub bits: u64,
+}
+
+impl Const {
+    pub fn int(ty: Scalar, value: i128) -> Const {
+        Const {
+            ty,
+            bits: value as u64,
+        }
+    }
+
+    pub fn f64(value: f64) -> Const {
+        Const {
+            ty: Scalar::F64,
+            bits: value.to_bits(),
+        }
+    }
+
+    pub fn f32(value: f32) -> Const {
+        Const {
+            ty: Scalar::F32,
+            bits: value.to_bits() as u64,
+        }
+    }
+
+    pub fn bool(value: bool) -> Const {
+        Const {
+            ty: Scalar::Bool,
+            bits: value as u64,
+        }
+    }
+
+    /// The value sign-extended from its width (for signed types) or zero-extended.
+    pub fn as_i128(self) -> i128 {
+        let bits = self.ty.bits();
+        if bits == 64 {
+            return if self.ty.is_signed() {
+                self.bits as i64 as i128
+            } else {
+                self.bits as i128
+            };
+        }
+        let masked = self.bits & ((1u64 << bits) - 1);
+        if self.ty.is_signed() && masked >> (bits - 1) == 1 {
+            masked as i128 - (1i128 << bits)
+        } else {
+            masked as i128
+        }
+    }
+
+    pub fn as_f64(self) -> f64 {
+        match self.ty {
+            Scalar::F32 => f32::from_bits(self.bits as u32) as f64,
+            Scalar::F64 => f64::from_bits(self.bits),
+            _ => self.as_i128() as f64,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnOp {
+    Neg,
+    Not,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl BinOp {
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+        )
+    }
+
+    pub fn is_arith(self) -> bool {
+        matches!(
+            self,
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem
+        )
+    }
+
+    pub fn is_bitwise(self) -> bool {
+        matches!(self, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor)
+    }
+
+    pub fn is_shift(self) -> bool {
+        matches!(self, BinOp::Shl | BinOp::Shr)
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Rem => "%",
+            BinOp::BitAnd => "&",
+            BinOp::BitOr => "|",
+            BinOp::BitXor => "^",
+            BinOp::Shl => "<<",
+            BinOp::Shr => ">>",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LogicOp {
+    And,
+    Or,
+}
+
+/// What a shape query asks of an array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ShapeQuery {
+    /// `x.len()`: the number of elements.
+    Len,
+    /// `x.shape()[d]`, `x.nrows()` (d = 0), `x.ncols()` (d = 1).
+    Dim(u8),
+    /// Component `d` of `let (a, b, ..) = x.dim()` with `of` names: needs `ndim == of`.
+    DimOf { d: u8, of: u8 },
+    Ndim,
+    IsEmpty,
+    /// `x.nrows()` / `x.ncols()`: needs a 2-D array.
+    Rows2d,
+    Cols2d,
+}
+
+/// A resolved numeric method or std function; the receiver is the first argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Intrinsic {
+    // f32/f64 -> same
+    Abs,
+    Sqrt,
+    Cbrt,
+    Exp,
+    Exp2,
+    ExpM1,
+    Ln,
+    Ln1p,
+    Log2,
+    Log10,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Sinh,
+    Cosh,
+    Tanh,
+    Floor,
+    Ceil,
+    Round,
+    Trunc,
+    Fract,
+    Signum,
+    Recip,
+    ToRadians,
+    ToDegrees,
+    // (self, same) -> same
+    Powf,
+    Log,
+    Atan2,
+    Min,
+    Max,
+    Hypot,
+    Copysign,
+    // (self, i32) -> same
+    Powi,
+    // (self, same, same) -> same
+    MulAdd,
+    Clamp,
+    // float -> bool
+    IsNan,
+    IsFinite,
+    IsInfinite,
+    IsSignNegative,
+    IsSignPositive,
+    // integers
+    Pow,
+    WrappingAdd,
+    WrappingSub,
+    WrappingMul,
+    WrappingNeg,
+    CountOnes,
+    CountZeros,
+    LeadingZeros,
+    TrailingZeros,
+    IsPositive,
+    IsNegative,
+}
+
+impl Intrinsic {
+    pub fn name(self) -> &'static str {
+        use Intrinsic::*;
+        match self {
+            Abs => "abs",
+            Sqrt => "sqrt",
+            Cbrt => "cbrt",
+            Exp => "exp",
+            Exp2 => "exp2",
+            ExpM1 => "exp_m1",
+            Ln => "ln",
+            Ln1p => "ln_1p",
+            Log2 => "log2",
+            Log10 => "log10",
+            Sin => "sin",
+            Cos => "cos",
+            Tan => "tan",
+            Asin => "asin",
+            Acos => "acos",
+            Atan => "atan",
+            Sinh => "sinh",
+            Cosh => "cosh",
+            Tanh => "tanh",
+            Floor => "floor",
+            Ceil => "ceil",
+            Round => "round",
+            Trunc => "trunc",
+            Fract => "fract",
+            Signum => "signum",
+            Recip => "recip",
+            ToRadians => "to_radians",
+            ToDegrees => "to_degrees",
+            Powf => "powf",
+            Log => "log",
+            Atan2 => "atan2",
+            Min => "min",
+            Max => "max",
+            Hypot => "hypot",
+            Copysign => "copysign",
+            Powi => "powi",
+            MulAdd => "mul_add",
+            Clamp => "clamp",
+            IsNan => "is_nan",
+            IsFinite => "is_finite",
+            IsInfinite => "is_infinite",
+            IsSignNegative => "is_sign_negative",
+            IsSignPositive => "is_sign_positive",
+            Pow => "pow",
+            WrappingAdd => "wrapping_add",
+            WrappingSub => "wrapping_sub",
+            WrappingMul => "wrapping_mul",
+            WrappingNeg => "wrapping_neg",
+            CountOnes => "count_ones",
+            CountZeros => "count_zeros",
+            LeadingZeros => "leading_zeros",
+            TrailingZeros => "trailing_zeros",
+            IsPositive => "is_positive",
+            IsNegative => "is_negative",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    /// Untyped stage only.
+    Lit(Lit),
+    Const(Const),
+    Local(LocalId),
+    Unary(UnOp, ExprId),
+    Binary(BinOp, ExprId, ExprId),
+    /// Short-circuit `&&` / `||`.
+    Logical(LogicOp, ExprId, ExprId),
+    Cast(ExprId, Scalar),
+    /// `array[index]`, checked against the shape unless bounds checks are off.
+    Load {
+        array: LocalId,
+        index: Vec<ExprId>,
+    },
+    Shape {
+        array: LocalId,
+        query: ShapeQuery,
+    },
+    /// Untyped stage only: `receiver.name(args)`.
+    Method {
+        name: String,
+        receiver: ExprId,
+        args: Vec<ExprId>,
+    },
+    /// Typed stage: a resolved method; `args[0]` is the receiver.
+    Intrinsic {
+        op: Intrinsic,
+        args: Vec<ExprId>,
+    },
+    /// Untyped stage: a call of another function of the program.
+    Call {
+        func: FuncId,
+        args: Vec<ExprId>,
+    },
+    /// Typed stage: a call of a specialized instance.
+    CallInst {
+        inst: InstId,
+        args: Vec<ExprId>,
+    },
+}
+
+/// One function specialized to concrete argument types: its resolved body and a type for every
+/// local and expression (indexed by [`LocalId`] and [`ExprId`]).
+#[derive(Clone, Debug)]
+pub struct Instance {
+    /// The function it was made from.
+    pub source: FuncId,
+    pub func: Function,
+    pub params: Vec<Type>,
+    pub ret: Type,
+    pub local_types: Vec<Type>,
+    pub expr_types: Vec<Type>,
+}
+
+impl Instance {
+    pub fn ty(&self, e: ExprId) -> Type {
+        self.expr_types[e.index()]
+    }
+
+    pub fn local_ty(&self, l: LocalId) -> Type {
+        self.local_types[l.index()]
+    }
+
+    /// Scalar type of an expression (the verifier guarantees operands of arithmetic are scalars).
+    pub fn scalar(&self, e: ExprId) -> Scalar {
+        self.ty(e).scalar().unwrap_or(Scalar::Bool)
+    }
+}
+
+/// The typed IR of one specialization: the entry kernel is instance 0, the helpers it calls follow.
+#[derive(Clone, Debug)]
+pub struct TypedProgram {
+    pub instances: Vec<Instance>,
+}
+
+impl TypedProgram {
+    pub fn inst(&self, id: InstId) -> &Instance {
+        &self.instances[id.index()]
+    }
+
+    pub fn entry(&self) -> &Instance {
+        &self.instances[0]
+    }
+}

@@ -1,0 +1,183 @@
+//! The loop IR's text form: stable, one statement per line, nested by indentation.
+//!
+//! In: a [`Function`] (untyped) or an [`Instance`] / [`TypedProgram`] (typed). Out: text for
+//! snapshots, logs and `Kernel::typed_ir`.
+
+use super::*;
+use std::fmt::Write;
+
+/// Prints a typed program: every instance, entry first.
+pub fn typed_program(p: &TypedProgram) -> String {
+    let mut out = String::new();
+    for (i, inst) in p.instances.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out += &instance(p, InstId(i as u32), inst);
+    }
+    out
+}
+
+fn instance(p: &TypedProgram, id: InstId, inst: &Instance) -> String {
+    let f = &inst.func;
+    let pr = Printer { f, program: Some(p) };
+    let params: Vec<String> = f
+        .params
+        .iter()
+        .zip(&inst.params)
+        .map(|(l, t)| format!("{}: {t}", pr.local(*l)))
+        .collect();
+    let mut out = format!("{id} fn {}({}) -> {}", f.name, params.join(", "), inst.ret);
+    if f.attrs != KernelAttrs::default() {
+        let _ = write!(out, " #[fastmath={}, boundscheck={}]", f.attrs.fastmath, f.attrs.boundscheck);
+    }
+    out += " {\n";
+    let locals: Vec<String> = (0..f.locals.len())
+        .filter(|i| !f.params.contains(&LocalId(*i as u32)))
+        .map(|i| format!("{}: {}", pr.local(LocalId(i as u32)), inst.local_types[i]))
+        .collect();
+    if !locals.is_empty() {
+        let _ = writeln!(out, "    let {};", locals.join(", "));
+    }
+    pr.block(&f.body, 1, &mut out);
+    out += "}\n";
+    out
+}
+
+/// Prints an untyped function (as lowered from the source).
+pub fn function(f: &Function) -> String {
+    let pr = Printer { f, program: None };
+    let params: Vec<String> = f.params.iter().map(|l| format!("{}: {}", pr.local(*l), f.local(*l).ann)).collect();
+    let mut out = format!("fn {}({}) {{\n", f.name, params.join(", "));
+    pr.block(&f.body, 1, &mut out);
+    out += "}\n";
+    out
+}
+
+struct Printer<'a> {
+    f: &'a Function,
+    program: Option<&'a TypedProgram>,
+}
+
+impl Printer<'_> {
+    fn local(&self, l: LocalId) -> String {
+        let name = &self.f.local(l).name;
+        let shadowed = self.f.locals.iter().filter(|d| &d.name == name).count() > 1;
+        if shadowed {
+            format!("{name}#{}", l.0)
+        } else {
+            name.clone()
+        }
+    }
+
+    fn block(&self, b: &Block, depth: usize, out: &mut String) {
+        for s in &b.stmts {
+            self.stmt(s, depth, out);
+        }
+    }
+
+    fn stmt(&self, s: &Stmt, depth: usize, out: &mut String) {
+        let pad = "    ".repeat(depth);
+        match s {
+            Stmt::Assign { local, value, .. } => {
+                let _ = writeln!(out, "{pad}{} = {};", self.local(*local), self.expr(*value));
+            }
+            Stmt::Store { array, index, value, .. } => {
+                let _ = writeln!(out, "{pad}{}[{}] = {};", self.local(*array), self.list(index), self.expr(*value));
+            }
+            Stmt::Eval(e) => {
+                let _ = writeln!(out, "{pad}eval {};", self.expr(*e));
+            }
+            Stmt::If { cond, then_body, else_body } => {
+                let _ = writeln!(out, "{pad}if {} {{", self.expr(*cond));
+                self.block(then_body, depth + 1, out);
+                if !else_body.stmts.is_empty() {
+                    let _ = writeln!(out, "{pad}}} else {{");
+                    self.block(else_body, depth + 1, out);
+                }
+                let _ = writeln!(out, "{pad}}}");
+            }
+            Stmt::Loop { body } => {
+                let _ = writeln!(out, "{pad}loop {{");
+                self.block(body, depth + 1, out);
+                let _ = writeln!(out, "{pad}}}");
+            }
+            Stmt::For { var, range, body, .. } => {
+                let dots = if range.inclusive { "..=" } else { ".." };
+                let mut head = format!("{}{dots}{}", self.expr(range.start), self.expr(range.end));
+                if range.reverse {
+                    head += " rev";
+                }
+                if let Some(step) = range.step {
+                    let _ = write!(head, " step {}", self.expr(step));
+                }
+                let _ = writeln!(out, "{pad}for {} in {head} {{", self.local(*var));
+                self.block(body, depth + 1, out);
+                let _ = writeln!(out, "{pad}}}");
+            }
+            Stmt::Break => {
+                let _ = writeln!(out, "{pad}break;");
+            }
+            Stmt::Continue => {
+                let _ = writeln!(out, "{pad}continue;");
+            }
+            Stmt::Return { value: Some(v), .. } => {
+                let _ = writeln!(out, "{pad}return {};", self.expr(*v));
+            }
+            Stmt::Return { value: None, .. } => {
+                let _ = writeln!(out, "{pad}return;");
+            }
+        }
+    }
+
+    fn list(&self, es: &[ExprId]) -> String {
+        es.iter().map(|e| self.expr(*e)).collect::<Vec<_>>().join(", ")
+    }
+
+    fn expr(&self, e: ExprId) -> String {
+        match &self.f.expr(e).kind {
+            ExprKind::Lit(Lit::Int(v, s)) => format!("{v}{}", s.map_or("", Scalar::name)),
+            ExprKind::Lit(Lit::Float(t, s)) => format!("{t}{}", s.map_or("", Scalar::name)),
+            ExprKind::Lit(Lit::Bool(b)) => b.to_string(),
+            ExprKind::Const(c) => constant(*c),
+            ExprKind::Local(l) => self.local(*l),
+            ExprKind::Unary(UnOp::Neg, x) => format!("-{}", self.expr(*x)),
+            ExprKind::Unary(UnOp::Not, x) => format!("!{}", self.expr(*x)),
+            ExprKind::Binary(op, a, b) => format!("({} {} {})", self.expr(*a), op.symbol(), self.expr(*b)),
+            ExprKind::Logical(op, a, b) => {
+                let sym = if *op == LogicOp::And { "&&" } else { "||" };
+                format!("({} {sym} {})", self.expr(*a), self.expr(*b))
+            }
+            ExprKind::Cast(x, t) => format!("({} as {t})", self.expr(*x)),
+            ExprKind::Load { array, index } => format!("{}[{}]", self.local(*array), self.list(index)),
+            ExprKind::Shape { array, query } => {
+                let a = self.local(*array);
+                match query {
+                    ShapeQuery::Len => format!("len({a})"),
+                    ShapeQuery::Dim(d) | ShapeQuery::DimOf { d, .. } => format!("dim({a}, {d})"),
+                    ShapeQuery::Rows2d => format!("dim({a}, 0)"),
+                    ShapeQuery::Cols2d => format!("dim({a}, 1)"),
+                    ShapeQuery::Ndim => format!("ndim({a})"),
+                    ShapeQuery::IsEmpty => format!("is_empty({a})"),
+                }
+            }
+            ExprKind::Method { name, receiver, args } => format!("{}.{name}({})", self.expr(*receiver), self.list(args)),
+            ExprKind::Intrinsic { op, args } => format!("{}({})", op.name(), self.list(args)),
+            ExprKind::Call { func, args } => format!("call {func}({})", self.list(args)),
+            ExprKind::CallInst { inst, args } => {
+                let name = self.program.map_or(String::new(), |p| format!(":{}", p.inst(*inst).func.name));
+                format!("call {inst}{name}({})", self.list(args))
+            }
+        }
+    }
+}
+
+/// A typed constant with its type as suffix: `0_usize`, `2.5_f64`, `true`.
+pub fn constant(c: Const) -> String {
+    match c.ty {
+        Scalar::Bool => (c.bits != 0).to_string(),
+        Scalar::F32 => format!("{:?}_f32", f32::from_bits(c.bits as u32)),
+        Scalar::F64 => format!("{:?}_f64", f64::from_bits(c.bits)),
+        t => format!("{}_{t}", c.as_i128()),
+    }
+}

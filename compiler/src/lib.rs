@@ -1,0 +1,16 @@
+//! rumba-compiler: kernel source -> AST -> loop IR -> typed IR -> passes -> LLVM.
+//!
+//! The modules follow the pipeline, and data flows one way through them:
+//! [`front`] (syntax -> untyped [`ir`]), [`types`] (untyped IR + argument types -> typed IR),
+//! [`passes`] (typed IR -> typed IR), `back` (typed IR -> LLVM module / machine code).
+//! [`diag`] and [`span`] are shared by all phases. No phase reaches back into an earlier one.
+
+pub mod diag;
+pub mod front;
+pub mod ir;
+pub mod passes;
+pub mod span;
+pub mod types;
+
+#[cfg(feature = "llvm")]
+pub mod back;

@@ -1,0 +1,40 @@
+//! # rumba: a Numba-style JIT compiler for Rust loop kernels
+//!
+//! Write a plain scalar loop over `ndarray` arrays once, inside [`compile!`]; call it like a Rust
+//! function. The first call with a new combination of argument types (dtype, ndim, layout,
+//! writability) compiles a specialization with LLVM for the host CPU; later calls jump straight to
+//! the cached machine code.
+//!
+//! ```
+//! use ndarray::Array1;
+//!
+//! rumba::compile! {
+//!     fn saxpy(a, x, y) {
+//!         for i in 0..y.len() {
+//!             y[i] = a * x[i] + y[i];
+//!         }
+//!     }
+//! }
+//!
+//! let x = Array1::from_vec(vec![1.0f32, 2.0, 3.0]);
+//! let mut y = Array1::from_vec(vec![10.0f32, 20.0, 30.0]);
+//! saxpy(2.0f32, &x, &mut y).unwrap();
+//! assert_eq!(y.to_vec(), vec![12.0, 24.0, 36.0]);
+//! ```
+//!
+//! Semantics are rustc's for the same code monomorphized to the call's types (wrapping integer
+//! arithmetic, IEEE floats, saturating float-to-int casts), except that an out-of-bounds index,
+//! an integer division by zero and the other panics of Rust become an [`Error`] naming the kernel,
+//! the source line and the values involved.
+
+pub use rumba_macros::compile;
+pub use rumba_runtime::{Arg, Element, Error, Explain, FromValue, IntoArg, Kernel, Location, Signature, Source, Specialization, TargetSpec, Value};
+
+/// The `ndarray` version rumba takes arrays from.
+pub use ndarray;
+
+/// What most users need: `use rumba::prelude::*;`.
+pub mod prelude {
+    pub use crate::{compile, Error, IntoArg, Kernel, Value};
+    pub use ndarray::prelude::*;
+}

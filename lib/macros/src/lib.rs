@@ -1,0 +1,167 @@
+//! `rumba::compile!`: kernel source in, Rust functions that JIT-compile it out.
+//!
+//! In: the tokens of one or more kernel `fn`s. The macro runs the compiler's front end on them, so
+//! anything outside the kernel language is a build error pointing at the offending tokens. Out:
+//! for each kernel `f`, a function `f(args..) -> Result<R, rumba::Error>` taking any
+//! `rumba::IntoArg`, and a module `f` with `f::kernel()`, the kernel's handle. The source text is
+//! embedded with its original line layout, so run-time diagnostics quote the user's file.
+
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote};
+use rumba_compiler::front::{self, FrontError};
+use rumba_compiler::ir::{Program, Stmt, TypeAnn};
+
+#[proc_macro]
+pub fn compile(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = TokenStream::from(input);
+    let text = layout(&input);
+    let file = input.clone().into_iter().next().map(|t| t.span().unwrap().file()).unwrap_or_default();
+    let items: syn::Result<syn::File> = syn::parse2(front::desugar_params(input.clone()));
+    let out = match front::lower_tokens(input) {
+        Ok(program) => match items {
+            Ok(items) => wrappers(&program, &items, &file, &text),
+            Err(e) => e.to_compile_error(),
+        },
+        Err(errors) => errors.iter().map(error_tokens).collect(),
+    };
+    out.into()
+}
+
+fn error_tokens(e: &FrontError) -> TokenStream {
+    let message = match &e.hint {
+        Some(h) => format!("{}\nhelp: {h}", e.message),
+        None => e.message.clone(),
+    };
+    if e.tokens.is_empty() {
+        return syn::Error::new(Span::call_site(), message).to_compile_error();
+    }
+    syn::Error::new_spanned(&e.tokens, message).to_compile_error()
+}
+
+/// The kernel functions and their handles.
+fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> TokenStream {
+    let source = format_ident!("__RUMBA_SOURCE_{:016x}", fnv(text));
+    let mut out = quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        static #source: ::rumba::Source = ::rumba::Source::new(#path, #text);
+    };
+    for (item, func) in file.items.iter().zip(&program.functions) {
+        let syn::Item::Fn(f) = item else { continue };
+        let vis = &f.vis;
+        let name = &f.sig.ident;
+        let name_str = name.to_string();
+        let docs: Vec<&syn::Attribute> = f.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+        let params: Vec<syn::Ident> = func.params.iter().map(|p| format_ident!("{}", func.local(*p).name)).collect();
+        let returns_value = func.ret_ann.is_some_and(|a| a != TypeAnn::Unit) || returns_value(&func.body.stmts);
+        let (generics, ret, turbofish) = match func.ret_ann {
+            Some(TypeAnn::Scalar(s)) => {
+                let t = format_ident!("{}", s.name());
+                (quote!(<'a>), quote!(#t), quote!(#t))
+            }
+            _ if returns_value => (quote!(<'a, R: ::rumba::FromValue>), quote!(R), quote!(R)),
+            _ => (quote!(<'a>), quote!(()), quote!(())),
+        };
+        out.extend(quote! {
+            #(#docs)*
+            #[allow(clippy::too_many_arguments)]
+            #vis fn #name #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
+                #name::kernel().call_as::<#turbofish>(&[#(::rumba::IntoArg::into_arg(#params)),*])
+            }
+
+            #[doc = concat!("The handle of kernel `", #name_str, "`: its compiled signatures, IR and LLVM IR.")]
+            #vis mod #name {
+                pub fn kernel() -> &'static ::rumba::Kernel {
+                    static KERNEL: ::std::sync::OnceLock<::rumba::Kernel> = ::std::sync::OnceLock::new();
+                    KERNEL.get_or_init(|| ::rumba::Kernel::new(&super::#source, #name_str))
+                }
+            }
+        });
+    }
+    out
+}
+
+fn returns_value(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|s| match s {
+        Stmt::Return { value, .. } => value.is_some(),
+        Stmt::If { then_body, else_body, .. } => returns_value(&then_body.stmts) || returns_value(&else_body.stmts),
+        Stmt::Loop { body } | Stmt::For { body, .. } => returns_value(&body.stmts),
+        _ => false,
+    })
+}
+
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+}
+
+/// The tokens as text, each at its original line and column, so that line `n` of the text is
+/// line `n` of the user's file.
+fn layout(tokens: &TokenStream) -> String {
+    let mut w = Layout { out: String::new(), line: 1, col: 0 };
+    w.stream(tokens);
+    w.out.push('\n');
+    w.out
+}
+
+struct Layout {
+    out: String,
+    line: usize,
+    col: usize,
+}
+
+impl Layout {
+    fn move_to(&mut self, span: Span) {
+        let pos = span.start();
+        if pos.line > self.line {
+            self.out.extend(std::iter::repeat_n('\n', pos.line - self.line));
+            self.line = pos.line;
+            self.col = 0;
+        }
+        if pos.line == self.line && pos.column >= self.col {
+            self.out.extend(std::iter::repeat_n(' ', pos.column - self.col));
+            self.col = pos.column;
+        } else if !self.out.is_empty() && !self.out.ends_with(['\n', ' ']) {
+            self.out.push(' ');
+            self.col += 1;
+        }
+    }
+
+    fn text(&mut self, s: &str) {
+        self.out.push_str(s);
+        match s.rfind('\n') {
+            Some(i) => {
+                self.line += s.matches('\n').count();
+                self.col = s[i + 1..].chars().count();
+            }
+            None => self.col += s.chars().count(),
+        }
+    }
+
+    fn stream(&mut self, tokens: &TokenStream) {
+        for tree in tokens.clone() {
+            match &tree {
+                TokenTree::Group(g) => {
+                    let (open, close) = match g.delimiter() {
+                        Delimiter::Parenthesis => ("(", ")"),
+                        Delimiter::Brace => ("{", "}"),
+                        Delimiter::Bracket => ("[", "]"),
+                        Delimiter::None => ("", ""),
+                    };
+                    if !open.is_empty() {
+                        self.move_to(g.span_open());
+                        self.text(open);
+                    }
+                    self.stream(&g.stream());
+                    if !close.is_empty() {
+                        self.move_to(g.span_close());
+                        self.text(close);
+                    }
+                }
+                other => {
+                    self.move_to(other.span());
+                    self.text(&other.to_string());
+                }
+            }
+        }
+    }
+}

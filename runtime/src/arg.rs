@@ -1,0 +1,171 @@
+//! Argument marshalling: Rust values and `ndarray` arrays -> what compiled code reads.
+//!
+//! In: anything [`IntoArg`]: scalars, `&ArrayBase` / `&mut ArrayBase` of any storage, dimension
+//! and strides, `ArrayView` / `ArrayViewMut`, slices and vectors. Out: an [`Arg`] that knows its IR
+//! [`Type`] (dtype, ndim, layout, writability: the specialization key) and the raw pointers,
+//! extents and element strides, without allocating.
+
+use ndarray::{ArrayBase, ArrayView, ArrayViewMut, Data, DataMut, Dimension};
+use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
+use std::marker::PhantomData;
+
+/// The most dimensions an array argument may have.
+pub const MAX_NDIM: usize = 8;
+
+/// Element types of arrays (and scalar argument types).
+pub trait Element: Copy + 'static {
+    const SCALAR: Scalar;
+}
+
+macro_rules! element {
+    ($($t:ty => $s:ident),*) => {$(
+        impl Element for $t {
+            const SCALAR: Scalar = Scalar::$s;
+        }
+    )*};
+}
+element!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, f32 => F32, f64 => F64);
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RawParts {
+    pub data: *mut u8,
+    pub ndim: usize,
+    pub shape: [isize; MAX_NDIM],
+    pub strides: [isize; MAX_NDIM],
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Slot {
+    /// The scalar's bytes, native endian, zero-padded.
+    Scalar([u8; 8]),
+    Array(RawParts),
+    /// An argument that cannot be passed, and why.
+    Invalid(&'static str),
+}
+
+/// One argument of a kernel call, borrowed for `'a`.
+#[derive(Clone, Copy, Debug)]
+pub struct Arg<'a> {
+    pub(crate) ty: Type,
+    pub(crate) slot: Slot,
+    _borrow: PhantomData<&'a mut ()>,
+}
+
+impl Arg<'_> {
+    /// The argument's type as the specializer sees it.
+    pub fn ty(&self) -> Type {
+        self.ty
+    }
+
+    fn scalar<T: Element>(v: T) -> Arg<'static> {
+        let mut bytes = [0u8; 8];
+        let size = std::mem::size_of::<T>();
+        // SAFETY: `T` is one of the primitive types above (at most 8 bytes, no padding, no
+        // invalid bit patterns when read as bytes).
+        unsafe { std::ptr::copy_nonoverlapping(&v as *const T as *const u8, bytes.as_mut_ptr(), size) };
+        Arg { ty: Type::Scalar(T::SCALAR), slot: Slot::Scalar(bytes), _borrow: PhantomData }
+    }
+
+    fn array<'a, T: Element>(data: *mut T, shape: &[usize], strides: &[isize], standard: bool, writable: bool) -> Arg<'a> {
+        let ndim = shape.len();
+        let invalid = |why| Arg { ty: Type::Unit, slot: Slot::Invalid(why), _borrow: PhantomData };
+        if ndim == 0 {
+            return invalid("0-dimensional arrays are not supported: pass the scalar itself");
+        }
+        if ndim > MAX_NDIM {
+            return invalid("arrays of more than 8 dimensions are not supported");
+        }
+        let mut parts = RawParts { data: data as *mut u8, ndim, shape: [0; MAX_NDIM], strides: [0; MAX_NDIM] };
+        for d in 0..ndim {
+            parts.shape[d] = shape[d] as isize;
+            parts.strides[d] = strides[d];
+        }
+        let layout = if standard { Layout::Contig } else { Layout::Strided };
+        let ty = Type::Array(ArrayType { elem: T::SCALAR, ndim: ndim as u8, layout, writable });
+        Arg { ty, slot: Slot::Array(parts), _borrow: PhantomData }
+    }
+}
+
+/// Anything that can be passed to a kernel.
+pub trait IntoArg<'a> {
+    fn into_arg(self) -> Arg<'a>;
+}
+
+macro_rules! scalar_args {
+    ($($t:ty),*) => {$(
+        impl<'a> IntoArg<'a> for $t {
+            fn into_arg(self) -> Arg<'a> {
+                Arg::scalar(self)
+            }
+        }
+    )*};
+}
+scalar_args!(bool, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+
+impl<'a> IntoArg<'a> for Arg<'a> {
+    fn into_arg(self) -> Arg<'a> {
+        self
+    }
+}
+
+impl<'a, S, D, T> IntoArg<'a> for &'a ArrayBase<S, D>
+where
+    S: Data<Elem = T>,
+    D: Dimension,
+    T: Element,
+{
+    fn into_arg(self) -> Arg<'a> {
+        Arg::array(self.as_ptr() as *mut T, self.shape(), self.strides(), self.is_standard_layout(), false)
+    }
+}
+
+impl<'a, S, D, T> IntoArg<'a> for &'a mut ArrayBase<S, D>
+where
+    S: DataMut<Elem = T>,
+    D: Dimension,
+    T: Element,
+{
+    fn into_arg(self) -> Arg<'a> {
+        let standard = self.is_standard_layout();
+        let data = self.as_mut_ptr();
+        Arg::array(data, self.shape(), self.strides(), standard, true)
+    }
+}
+
+impl<'a, T: Element, D: Dimension> IntoArg<'a> for ArrayView<'a, T, D> {
+    fn into_arg(self) -> Arg<'a> {
+        Arg::array(self.as_ptr() as *mut T, self.shape(), self.strides(), self.is_standard_layout(), false)
+    }
+}
+
+impl<'a, T: Element, D: Dimension> IntoArg<'a> for ArrayViewMut<'a, T, D> {
+    fn into_arg(mut self) -> Arg<'a> {
+        let standard = self.is_standard_layout();
+        let data = self.as_mut_ptr();
+        Arg::array(data, self.shape(), self.strides(), standard, true)
+    }
+}
+
+impl<'a, T: Element> IntoArg<'a> for &'a [T] {
+    fn into_arg(self) -> Arg<'a> {
+        Arg::array(self.as_ptr() as *mut T, &[self.len()], &[1], true, false)
+    }
+}
+
+impl<'a, T: Element> IntoArg<'a> for &'a mut [T] {
+    fn into_arg(self) -> Arg<'a> {
+        Arg::array(self.as_mut_ptr(), &[self.len()], &[1], true, true)
+    }
+}
+
+impl<'a, T: Element> IntoArg<'a> for &'a Vec<T> {
+    fn into_arg(self) -> Arg<'a> {
+        self.as_slice().into_arg()
+    }
+}
+
+impl<'a, T: Element> IntoArg<'a> for &'a mut Vec<T> {
+    fn into_arg(self) -> Arg<'a> {
+        self.as_mut_slice().into_arg()
+    }
+}

@@ -1,0 +1,139 @@
+//! The pipeline driver: one signature of one kernel -> machine code (or, for inspection, text).
+//!
+//! In: the kernel's lowered program, the entry function, the argument types and a target.
+//! Out: a [`Specialization`] (entry point, check sites, IR texts) or an [`Error`] rendered
+//! against the kernel's source. Each stage is timed and logged under the `rumba` target.
+
+use crate::error::{Error, Location};
+use crate::jit::{EntryFn, Jit};
+use crate::kernel::Signature;
+use rumba_compiler::back::abi::{self, Site};
+use rumba_compiler::back::{emit, target};
+use rumba_compiler::diag::Diagnostic;
+use rumba_compiler::ir::{self, FuncId, Program, Type};
+use rumba_compiler::span::SourceFile;
+use rumba_compiler::{passes, types};
+use std::time::Instant;
+
+/// A compiled signature of a kernel.
+pub struct Specialization {
+    pub signature: Signature,
+    pub ret: Type,
+    pub(crate) entry: EntryFn,
+    pub(crate) sites: Vec<Site>,
+    /// The typed loop IR after the passes.
+    pub typed_ir: String,
+    /// The optimized LLVM IR.
+    pub llvm_ir: String,
+    _jit: Jit,
+}
+
+/// What the compiler made of a signature, for reading (snapshots, `Kernel::explain`).
+#[derive(Clone, Debug)]
+pub struct Explain {
+    pub typed_ir: String,
+    pub llvm_ir: String,
+}
+
+pub(crate) struct Request<'a> {
+    pub kernel: &'a str,
+    pub source: &'a SourceFile,
+    pub program: &'a Program,
+    pub func: FuncId,
+    pub signature: &'a Signature,
+}
+
+impl Request<'_> {
+    fn type_error(&self, d: &Diagnostic) -> Error {
+        Error::Type {
+            kernel: self.kernel.to_string(),
+            location: Location::new(&self.source.path, d.span()),
+            message: d.message.clone(),
+            rendered: self.render(d),
+        }
+    }
+
+    pub(crate) fn render(&self, d: &Diagnostic) -> String {
+        let d = d.clone().with_note(format!("while specializing `{}` for {}", self.kernel, self.signature));
+        d.render(self.source)
+    }
+
+    fn compile_error(&self, message: impl ToString) -> Error {
+        Error::Compile { kernel: self.kernel.to_string(), message: message.to_string() }
+    }
+
+    /// Source -> typed IR, with the passes run and verified.
+    fn typed(&self) -> Result<ir::TypedProgram, Error> {
+        let f = self.program.func(self.func);
+        let args = self.signature.types();
+        types::param_types(f, args).map_err(|d| Error::Argument {
+            kernel: self.kernel.to_string(),
+            message: d.message.clone(),
+            rendered: self.render(&d),
+        })?;
+        let mut typed = types::specialize(self.program, self.func, args).map_err(|d| self.type_error(&d))?;
+        passes::run(&mut typed, cfg!(debug_assertions)).map_err(|e| self.compile_error(e))?;
+        Ok(typed)
+    }
+
+    /// The full pipeline for the host CPU, ending in machine code.
+    pub(crate) fn compile(&self) -> Result<Specialization, Error> {
+        let t0 = Instant::now();
+        let typed = self.typed()?;
+        let typed_ir = ir::print::typed_program(&typed);
+        let t1 = Instant::now();
+        let host = target::TargetSpec::host();
+        let (context, raw) = Jit::context();
+        let emitted = match emit::emit(context, &typed, &host, self.kernel) {
+            Ok(e) => e,
+            Err(e) => {
+                // SAFETY: nothing emitted into the context survives this branch.
+                unsafe { Jit::discard(raw) };
+                return Err(self.compile_error(e));
+            }
+        };
+        let t2 = Instant::now();
+        let optimized = host.machine().and_then(|m| target::optimize(&emitted.module, &m));
+        if let Err(e) = optimized {
+            drop(emitted);
+            unsafe { Jit::discard(raw) };
+            return Err(self.compile_error(e));
+        }
+        let llvm_ir = emitted.module.print_to_string().to_string();
+        let t3 = Instant::now();
+        let (jit, entry) = Jit::load(emitted.module, raw, abi::ENTRY).map_err(|e| self.compile_error(e))?;
+        let t4 = Instant::now();
+        log::debug!(
+            target: "rumba",
+            "compiled `{}` for {}: type {:?}, emit {:?}, optimize {:?}, codegen {:?} ({} on {})",
+            self.kernel,
+            self.signature,
+            t1 - t0,
+            t2 - t1,
+            t3 - t2,
+            t4 - t3,
+            host.cpu,
+            host.triple
+        );
+        Ok(Specialization {
+            signature: *self.signature,
+            ret: typed.entry().ret,
+            entry,
+            sites: emitted.sites,
+            typed_ir,
+            llvm_ir,
+            _jit: jit,
+        })
+    }
+
+    /// The pipeline up to optimized LLVM IR for a given target, without loading it.
+    pub(crate) fn explain(&self, target: &target::TargetSpec) -> Result<Explain, Error> {
+        let typed = self.typed()?;
+        let typed_ir = ir::print::typed_program(&typed);
+        let context = inkwell::context::Context::create();
+        let emitted = emit::emit(&context, &typed, target, self.kernel).map_err(|e| self.compile_error(e))?;
+        let machine = target.machine().map_err(|e| self.compile_error(e))?;
+        target::optimize(&emitted.module, &machine).map_err(|e| self.compile_error(e))?;
+        Ok(Explain { typed_ir, llvm_ir: emitted.module.print_to_string().to_string() })
+    }
+}

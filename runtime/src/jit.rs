@@ -1,0 +1,165 @@
+//! Loading: an optimized LLVM module -> executable machine code in this process (MCJIT).
+//!
+//! In: a module emitted into a [`Context`] that this type owns. Out: the address of the entry
+//! point, valid for as long as the [`Jit`] lives. External math functions are bound explicitly to
+//! the C library this process links, so no lookup can fail inside LLVM.
+
+use inkwell::context::Context;
+use inkwell::execution_engine::ExecutionEngine;
+use inkwell::module::Module;
+use inkwell::OptimizationLevel;
+use rumba_compiler::back::abi::ErrInfo;
+
+/// `extern "C" fn(args, ret, err) -> status` (see `rumba_compiler::back::abi`).
+pub(crate) type EntryFn = unsafe extern "C" fn(*const *mut u8, *mut u8, *mut ErrInfo) -> i32;
+
+/// Machine code and the LLVM context it came from.
+pub(crate) struct Jit {
+    engine: Option<ExecutionEngine<'static>>,
+    context: *mut Context,
+}
+
+// SAFETY: after construction the engine and context are never used again except to be dropped
+// (once, from whichever thread drops the specialization); the code they own is immutable.
+unsafe impl Send for Jit {}
+unsafe impl Sync for Jit {}
+
+impl Jit {
+    /// A fresh context for one specialization. It lives until the returned [`Jit`] is dropped.
+    pub(crate) fn context() -> (&'static Context, *mut Context) {
+        let raw = Box::into_raw(Box::new(Context::create()));
+        // SAFETY: `raw` is freed only in `Jit::drop` (or `Jit::discard`), after everything
+        // borrowing it (the engine and its module) has been dropped.
+        (unsafe { &*raw }, raw)
+    }
+
+    /// Frees a context whose module never became a `Jit` (a compile that failed).
+    ///
+    /// # Safety
+    /// Nothing created in the context may outlive this call.
+    pub(crate) unsafe fn discard(context: *mut Context) {
+        drop(Box::from_raw(context));
+    }
+
+    /// Generates machine code for `module` and finds `entry`.
+    pub(crate) fn load(module: Module<'static>, context: *mut Context, entry: &str) -> Result<(Jit, EntryFn), String> {
+        let engine = match module.create_jit_execution_engine(OptimizationLevel::Aggressive) {
+            Ok(e) => e,
+            Err(e) => {
+                drop(module);
+                // SAFETY: the module, the only user of the context, is gone.
+                unsafe { Jit::discard(context) };
+                return Err(e.to_string());
+            }
+        };
+        let mut f = module.get_first_function();
+        while let Some(func) = f {
+            let name = func.get_name().to_string_lossy().into_owned();
+            if func.count_basic_blocks() == 0 && !name.starts_with("llvm.") {
+                match libm_address(&name) {
+                    Some(addr) => engine.add_global_mapping(&func, addr),
+                    None => {
+                        drop(engine);
+                        drop(module);
+                        unsafe { Jit::discard(context) };
+                        return Err(format!("unknown external function `{name}`"));
+                    }
+                }
+            }
+            f = func.get_next_function();
+        }
+        let jit = Jit { engine: Some(engine), context };
+        let addr = jit.engine.as_ref().map(|e| e.get_function_address(entry));
+        match addr {
+            Some(Ok(addr)) if addr != 0 => {
+                // SAFETY: the entry point was emitted with exactly this signature.
+                let f = unsafe { std::mem::transmute::<usize, EntryFn>(addr) };
+                Ok((jit, f))
+            }
+            _ => Err(format!("entry point `{entry}` not found")),
+        }
+    }
+}
+
+impl Drop for Jit {
+    fn drop(&mut self) {
+        self.engine.take();
+        // SAFETY: the engine (and the module it owns) were the last users of the context.
+        unsafe { Jit::discard(self.context) };
+    }
+}
+
+mod libm {
+    extern "C" {
+        pub fn cbrt(x: f64) -> f64;
+        pub fn cbrtf(x: f32) -> f32;
+        pub fn expm1(x: f64) -> f64;
+        pub fn expm1f(x: f32) -> f32;
+        pub fn log1p(x: f64) -> f64;
+        pub fn log1pf(x: f32) -> f32;
+        pub fn tan(x: f64) -> f64;
+        pub fn tanf(x: f32) -> f32;
+        pub fn asin(x: f64) -> f64;
+        pub fn asinf(x: f32) -> f32;
+        pub fn acos(x: f64) -> f64;
+        pub fn acosf(x: f32) -> f32;
+        pub fn atan(x: f64) -> f64;
+        pub fn atanf(x: f32) -> f32;
+        pub fn sinh(x: f64) -> f64;
+        pub fn sinhf(x: f32) -> f32;
+        pub fn cosh(x: f64) -> f64;
+        pub fn coshf(x: f32) -> f32;
+        pub fn tanh(x: f64) -> f64;
+        pub fn tanhf(x: f32) -> f32;
+        pub fn atan2(y: f64, x: f64) -> f64;
+        pub fn atan2f(y: f32, x: f32) -> f32;
+        pub fn hypot(x: f64, y: f64) -> f64;
+        pub fn hypotf(x: f32, y: f32) -> f32;
+    }
+}
+
+/// The address of a C math function that generated code may call (the same functions std calls).
+fn libm_address(name: &str) -> Option<usize> {
+    use libm::*;
+    let unary64: Option<unsafe extern "C" fn(f64) -> f64> = match name {
+        "cbrt" => Some(cbrt),
+        "expm1" => Some(expm1),
+        "log1p" => Some(log1p),
+        "tan" => Some(tan),
+        "asin" => Some(asin),
+        "acos" => Some(acos),
+        "atan" => Some(atan),
+        "sinh" => Some(sinh),
+        "cosh" => Some(cosh),
+        "tanh" => Some(tanh),
+        _ => None,
+    };
+    let unary32: Option<unsafe extern "C" fn(f32) -> f32> = match name {
+        "cbrtf" => Some(cbrtf),
+        "expm1f" => Some(expm1f),
+        "log1pf" => Some(log1pf),
+        "tanf" => Some(tanf),
+        "asinf" => Some(asinf),
+        "acosf" => Some(acosf),
+        "atanf" => Some(atanf),
+        "sinhf" => Some(sinhf),
+        "coshf" => Some(coshf),
+        "tanhf" => Some(tanhf),
+        _ => None,
+    };
+    let binary64: Option<unsafe extern "C" fn(f64, f64) -> f64> = match name {
+        "atan2" => Some(atan2),
+        "hypot" => Some(hypot),
+        _ => None,
+    };
+    let binary32: Option<unsafe extern "C" fn(f32, f32) -> f32> = match name {
+        "atan2f" => Some(atan2f),
+        "hypotf" => Some(hypotf),
+        _ => None,
+    };
+    unary64
+        .map(|f| f as usize)
+        .or(unary32.map(|f| f as usize))
+        .or(binary64.map(|f| f as usize))
+        .or(binary32.map(|f| f as usize))
+}

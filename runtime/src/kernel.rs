@@ -1,0 +1,287 @@
+//! Kernels and dispatch: the specialization cache keyed by argument signature.
+//!
+//! In: a call's [`Arg`]s. Out: the kernel's [`Value`] or an [`Error`]. The first call with a new
+//! [`Signature`] compiles it (exactly once, however many threads ask at the same time); later
+//! calls find it under a read lock and jump straight to machine code. Failed compilations are
+//! cached too, so a bad signature costs one compile, and no lock is ever left poisoned.
+
+use crate::arg::{Arg, Slot, MAX_NDIM};
+use crate::compile::{Explain, Request, Specialization};
+use crate::error::{Error, Location};
+use crate::value::{FromValue, Value};
+use rumba_compiler::back::abi::{ErrInfo, RawArray, SiteKind};
+use rumba_compiler::back::target::TargetSpec;
+use rumba_compiler::diag::Diagnostic;
+use rumba_compiler::ir::{FuncId, Program, Type};
+use rumba_compiler::span::SourceFile;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+
+/// The most arguments a kernel may take.
+pub const MAX_ARGS: usize = 16;
+
+/// The types of a call's arguments: dtype, and for arrays ndim, layout and writability.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature {
+    len: u8,
+    types: [Type; MAX_ARGS],
+}
+
+impl Signature {
+    pub fn new(types: &[Type]) -> Option<Signature> {
+        if types.len() > MAX_ARGS {
+            return None;
+        }
+        let mut s = Signature { len: types.len() as u8, types: [Type::Unit; MAX_ARGS] };
+        s.types[..types.len()].copy_from_slice(types);
+        Some(s)
+    }
+
+    pub fn types(&self) -> &[Type] {
+        &self.types[..self.len as usize]
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.types().iter().map(Type::to_string).collect();
+        write!(f, "({})", parts.join(", "))
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// The source of one `compile!` block: its file, its text, and (once needed) its lowered IR.
+pub struct Source {
+    path: &'static str,
+    text: &'static str,
+    program: OnceLock<Result<(Arc<Program>, SourceFile), Error>>,
+}
+
+impl Source {
+    pub const fn new(path: &'static str, text: &'static str) -> Source {
+        Source { path, text, program: OnceLock::new() }
+    }
+
+    fn program(&self, kernel: &str) -> Result<&(Arc<Program>, SourceFile), Error> {
+        self.program
+            .get_or_init(|| {
+                let file = SourceFile::new(self.path, self.text);
+                match rumba_compiler::front::lower_source(self.text) {
+                    Ok(p) => Ok((Arc::new(p), file)),
+                    Err(errors) => {
+                        let e = &errors[0];
+                        let mut d = Diagnostic::new(e.message.clone(), e.span, "here");
+                        if let Some(h) = &e.hint {
+                            d = d.with_help(h.clone());
+                        }
+                        Err(Error::Syntax {
+                            kernel: kernel.to_string(),
+                            location: Location::new(self.path, e.span),
+                            message: e.message.clone(),
+                            rendered: d.render(&file),
+                        })
+                    }
+                }
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+type CacheEntry = Result<Arc<Specialization>, Error>;
+
+/// A kernel: one `fn` of a `compile!` block, with its cache of compiled signatures.
+pub struct Kernel {
+    source: &'static Source,
+    name: &'static str,
+    cache: RwLock<HashMap<Signature, CacheEntry>>,
+    compiling: Mutex<()>,
+    compilations: AtomicUsize,
+}
+
+impl Kernel {
+    pub fn new(source: &'static Source, name: &'static str) -> Kernel {
+        Kernel { source, name, cache: RwLock::new(HashMap::new()), compiling: Mutex::new(()), compilations: AtomicUsize::new(0) }
+    }
+
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    /// The kernel's source text, as laid out in its file.
+    pub fn source_text(&self) -> &str {
+        self.source.text
+    }
+
+    /// How many signatures have been compiled (successfully or not).
+    pub fn compilations(&self) -> usize {
+        self.compilations.load(Ordering::Relaxed)
+    }
+
+    /// The signatures compiled successfully so far, in no particular order.
+    pub fn signatures(&self) -> Vec<Signature> {
+        let cache = self.cache.read().unwrap_or_else(PoisonError::into_inner);
+        cache.iter().filter(|(_, v)| v.is_ok()).map(|(k, _)| *k).collect()
+    }
+
+    /// Calls the kernel, converting its result to `R`.
+    pub fn call_as<R: FromValue>(&self, args: &[Arg<'_>]) -> Result<R, Error> {
+        let v = self.call(args)?;
+        R::from_value(v).ok_or_else(|| Error::Return { kernel: self.name.to_string(), expected: R::TYPE_NAME.to_string(), found: v.type_name().to_string() })
+    }
+
+    /// Calls the kernel.
+    pub fn call(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
+        let spec = self.specialization(args)?;
+        self.invoke(&spec, args)
+    }
+
+    /// The typed loop IR compiled for these arguments' signature.
+    pub fn typed_ir(&self, args: &[Arg<'_>]) -> Result<String, Error> {
+        Ok(self.specialization(args)?.typed_ir.clone())
+    }
+
+    /// The optimized LLVM IR compiled for these arguments' signature.
+    pub fn llvm_ir(&self, args: &[Arg<'_>]) -> Result<String, Error> {
+        Ok(self.specialization(args)?.llvm_ir.clone())
+    }
+
+    /// Compiles the signature of `args` for `target` without caching or loading it: for reading
+    /// what the compiler does on a pinned CPU (snapshot tests).
+    pub fn explain(&self, args: &[Arg<'_>], target: &TargetSpec) -> Result<Explain, Error> {
+        let signature = self.signature(args)?;
+        self.with_request(&signature, |r| r.explain(target))
+    }
+
+    fn argument_error(&self, message: String) -> Error {
+        Error::Argument { kernel: self.name.to_string(), rendered: format!("error: kernel `{}`: {message}", self.name), message }
+    }
+
+    fn signature(&self, args: &[Arg<'_>]) -> Result<Signature, Error> {
+        for (i, a) in args.iter().enumerate() {
+            if let Slot::Invalid(why) = a.slot {
+                return Err(self.argument_error(format!("argument {}: {why}", i + 1)));
+            }
+        }
+        let mut types = [Type::Unit; MAX_ARGS];
+        if args.len() > MAX_ARGS {
+            return Err(self.argument_error(format!("at most {MAX_ARGS} arguments are supported")));
+        }
+        for (t, a) in types.iter_mut().zip(args) {
+            *t = a.ty;
+        }
+        Ok(Signature { len: args.len() as u8, types })
+    }
+
+    fn with_request<T>(&self, signature: &Signature, f: impl FnOnce(&Request) -> Result<T, Error>) -> Result<T, Error> {
+        let (program, file) = self.source.program(self.name)?;
+        let func: FuncId = program.find(self.name).ok_or_else(|| Error::Compile { kernel: self.name.into(), message: "kernel not found in its source".into() })?;
+        let request = Request { kernel: self.name, source: file, program, func, signature };
+        f(&request)
+    }
+
+    fn specialization(&self, args: &[Arg<'_>]) -> Result<Arc<Specialization>, Error> {
+        let signature = self.signature(args)?;
+        if let Some(entry) = self.cache.read().unwrap_or_else(PoisonError::into_inner).get(&signature) {
+            return entry.clone();
+        }
+        let _guard = self.compiling.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = self.cache.read().unwrap_or_else(PoisonError::into_inner).get(&signature) {
+            return entry.clone();
+        }
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.with_request(&signature, |r| r.compile())))
+            .unwrap_or_else(|panic| {
+                let message = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+                Err(Error::Compile { kernel: self.name.to_string(), message: format!("internal compiler error: {message}") })
+            })
+            .map(Arc::new);
+        if let Err(e) = &result {
+            log::debug!(target: "rumba", "`{}` for {signature} failed to compile: {e}", self.name);
+        }
+        self.compilations.fetch_add(1, Ordering::Relaxed);
+        self.cache.write().unwrap_or_else(PoisonError::into_inner).insert(signature, result.clone());
+        result
+    }
+
+    fn invoke(&self, spec: &Specialization, args: &[Arg<'_>]) -> Result<Value, Error> {
+        let mut raws: [RawArray; MAX_ARGS] = std::array::from_fn(|_| RawArray { data: std::ptr::null_mut(), shape: std::ptr::null(), strides: std::ptr::null() });
+        let mut ptrs: [*mut u8; MAX_ARGS] = [std::ptr::null_mut(); MAX_ARGS];
+        for (i, a) in args.iter().enumerate() {
+            match &a.slot {
+                Slot::Scalar(bytes) => ptrs[i] = bytes.as_ptr() as *mut u8,
+                Slot::Array(parts) => {
+                    debug_assert!(parts.ndim <= MAX_NDIM);
+                    raws[i] = RawArray { data: parts.data, shape: parts.shape.as_ptr(), strides: parts.strides.as_ptr() };
+                    ptrs[i] = &mut raws[i] as *mut RawArray as *mut u8;
+                }
+                Slot::Invalid(_) => unreachable!("rejected by signature()"),
+            }
+        }
+        let mut ret = [0u8; 8];
+        let mut err = ErrInfo::default();
+        // SAFETY: the entry point was compiled for exactly this signature; every pointer in
+        // `ptrs` refers to data borrowed by `args` for the duration of the call, and array data
+        // is only accessed within the extents passed alongside it (checked unless the kernel
+        // opted out of bounds checks).
+        let status = unsafe { (spec.entry)(ptrs.as_ptr(), ret.as_mut_ptr(), &mut err) };
+        if status != 0 {
+            return Err(self.runtime_error(spec, &err));
+        }
+        Ok(match spec.ret {
+            Type::Scalar(s) => Value::decode(s, ret),
+            _ => Value::Unit,
+        })
+    }
+
+    fn runtime_error(&self, spec: &Specialization, err: &ErrInfo) -> Error {
+        let kernel = self.name.to_string();
+        let Some(site) = spec.sites.get(err.site as usize) else {
+            return Error::Compile { kernel, message: format!("unknown error site {}", err.site) };
+        };
+        let render = |d: Diagnostic| {
+            let mut d = d;
+            if site.function != self.name {
+                d = d.with_note(format!("in `{}`, called from kernel `{}`", site.function, self.name));
+            }
+            match self.source.program(self.name) {
+                Ok((_, file)) => d.render(file),
+                Err(_) => format!("error: {}", d.message),
+            }
+        };
+        let location = Location::new(self.source.path, site.span);
+        let v = err.values;
+        match &site.kind {
+            SiteKind::OutOfBounds { array } => {
+                let (index, len, axis) = (v[0] as u64, v[1] as u64, v[2] as usize);
+                let message = format!("index out of bounds: `{array}` has length {len} on axis {axis} but the index is {index}");
+                let rendered = render(Diagnostic::new(message, site.span, format!("index {index} out of bounds")));
+                Error::OutOfBounds { kernel, location, array: array.clone(), axis, index, len, rendered }
+            }
+            SiteKind::DivisionByZero => {
+                let rendered = render(Diagnostic::new(format!("attempt to divide `{}` by zero", v[0]), site.span, "division by zero"));
+                Error::DivisionByZero { kernel, location, rendered }
+            }
+            SiteKind::DivisionOverflow => {
+                let rendered = render(Diagnostic::new(format!("attempt to divide `{}` by `{}` with overflow", v[0], v[1]), site.span, "overflow"));
+                Error::Overflow { kernel, location, rendered }
+            }
+            SiteKind::StepZero => {
+                let message = "`step_by` with a step of zero".to_string();
+                let rendered = render(Diagnostic::new(message.clone(), site.span, "step is 0"));
+                Error::InvalidValue { kernel, location, message, rendered }
+            }
+            SiteKind::ClampBounds => {
+                let message = "`clamp` with `min > max` (or a NaN bound)".to_string();
+                let rendered = render(Diagnostic::new(message.clone(), site.span, "invalid bounds"));
+                Error::InvalidValue { kernel, location, message, rendered }
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! rumba-runtime: kernel registry, dispatch and specialization cache, argument marshalling,
+//! and loading compiled code.
+//!
+//! In: calls of `compile!`-generated functions with Rust values and `ndarray` arrays. Out: results
+//! from machine code specialized to each call's argument types, or a [`Error`].
+
+mod arg;
+mod compile;
+mod error;
+mod jit;
+mod kernel;
+mod value;
+
+pub use arg::{Arg, Element, IntoArg, MAX_NDIM};
+pub use compile::{Explain, Specialization};
+pub use error::{Error, Location};
+pub use kernel::{Kernel, Signature, Source, MAX_ARGS};
+pub use value::{FromValue, Value};
+
+pub use rumba_compiler::back::target::TargetSpec;
