@@ -590,6 +590,7 @@ impl<'a> FnLowerer<'a> {
                     inclusive: matches!(r.limits, syn::RangeLimits::Closed(_)),
                     reverse: false,
                     step: None,
+                    parallel: false,
                 })
             }
             syn::Expr::Call(c) if is_prange(&c.func) => {
@@ -597,18 +598,24 @@ impl<'a> FnLowerer<'a> {
                     return Err(FrontError::new(c, "`prange` takes one range or one count").hint(HINT));
                 }
                 let arg = &c.args[0];
-                if matches!(strip_parens(arg), syn::Expr::Range(_)) {
-                    self.for_range(arg)
+                let mut range = if matches!(strip_parens(arg), syn::Expr::Range(_)) {
+                    self.for_range(arg)?
                 } else {
                     let end = self.expr_value(arg)?;
                     let start = self.func.add_expr(ExprKind::Lit(Lit::Int(0, None)), Span::of(arg));
-                    Ok(ForRange { start, end, inclusive: false, reverse: false, step: None })
-                }
+                    ForRange { start, end, inclusive: false, reverse: false, step: None, parallel: false }
+                };
+                range.parallel = true;
+                Ok(range)
             }
             syn::Expr::MethodCall(mc) if mc.method == "rev" && mc.args.is_empty() => {
                 let mut range = self.for_range(&mc.receiver)?;
                 if range.reverse {
                     return Err(FrontError::new(mc, "`.rev().rev()` is not supported").hint(HINT));
+                }
+                if range.step.is_some() {
+                    return Err(FrontError::new(mc, "`.step_by(k).rev()` is not supported")
+                        .hint("write `(a..b).rev().step_by(k)` to count down from the end"));
                 }
                 range.reverse = true;
                 Ok(range)

@@ -135,6 +135,8 @@ pub struct ForRange {
     pub reverse: bool,
     /// `.step_by(k)`: a `usize`, zero is a run-time error.
     pub step: Option<ExprId>,
+    /// `prange(..)`: iterations may run in parallel (the CPU back end runs them in order).
+    pub parallel: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -111,7 +111,8 @@ impl Printer<'_> {
                 if let Some(step) = range.step {
                     let _ = write!(head, " step {}", self.expr(step));
                 }
-                let _ = writeln!(out, "{pad}for {} in {head} {{", self.local(*var));
+                let kw = if range.parallel { "prange" } else { "for" };
+                let _ = writeln!(out, "{pad}{kw} {} in {head} {{", self.local(*var));
                 self.block(body, depth + 1, out);
                 let _ = writeln!(out, "{pad}}}");
             }
