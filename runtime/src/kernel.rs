@@ -73,8 +73,12 @@ impl Source {
         self.program
             .get_or_init(|| {
                 let file = SourceFile::new(self.path, self.text);
+                let start = std::time::Instant::now();
                 match rumba_compiler::front::lower_source(self.text) {
-                    Ok(p) => Ok((Arc::new(p), file)),
+                    Ok(p) => {
+                        log::debug!(target: "rumba", "lowered {} ({} functions) in {:?}", self.path, p.functions.len(), start.elapsed());
+                        Ok((Arc::new(p), file))
+                    }
                     Err(errors) => {
                         let e = &errors[0];
                         let mut d = Diagnostic::new(e.message.clone(), e.span, "here");

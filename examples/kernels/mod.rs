@@ -1,0 +1,146 @@
+//! The kernels of the examples, the snapshot tests and the benchmarks: one source of truth.
+#![allow(dead_code)]
+
+rumba::compile! {
+    /// y <- a*x + y
+    pub fn saxpy(a, x, y) {
+        for i in 0..y.len() {
+            y[i] = a * x[i] + y[i];
+        }
+    }
+
+    /// The dot product, summed in order (IEEE-exact, so it matches a plain Rust loop bit for bit).
+    pub fn dot(x, y) {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            s += x[i] * y[i];
+        }
+        s
+    }
+
+    /// The dot product with reassociation allowed, so LLVM vectorizes the sum.
+    #[rumba(fastmath)]
+    pub fn dot_fast(x, y) {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            s += x[i] * y[i];
+        }
+        s
+    }
+
+    /// Escape-time iterations of the Mandelbrot set over [x0, x1] x [y0, y1].
+    pub fn mandelbrot(out, x0: f64, x1: f64, y0: f64, y1: f64, max_iter: i32) {
+        let (h, w) = out.dim();
+        let dx = (x1 - x0) / w as f64;
+        let dy = (y1 - y0) / h as f64;
+        for r in 0..h {
+            let ci = y0 + r as f64 * dy;
+            for c in 0..w {
+                let cr = x0 + c as f64 * dx;
+                let mut zr = 0.0;
+                let mut zi = 0.0;
+                let mut n = 0;
+                while n < max_iter && zr * zr + zi * zi <= 4.0 {
+                    let t = zr * zr - zi * zi + cr;
+                    zi = 2.0 * zr * zi + ci;
+                    zr = t;
+                    n += 1;
+                }
+                out[[r, c]] = n;
+            }
+        }
+    }
+
+    /// One Jacobi sweep of the 5-point Laplace stencil: interior of `b` from `a`.
+    pub fn jacobi2d(a, b) {
+        let (n, m) = a.dim();
+        for i in 1..n - 1 {
+            for j in 1..m - 1 {
+                b[[i, j]] = 0.25 * (a[[i - 1, j]] + a[[i + 1, j]] + a[[i, j - 1]] + a[[i, j + 1]]);
+            }
+        }
+    }
+
+    /// Total potential energy: sum over i < j of 1 / |p_i - p_j| for points (x, y, z).
+    pub fn pairwise(x, y, z) {
+        let n = x.len();
+        let mut e = 0.0;
+        for i in 0..n {
+            for j in i + 1..n {
+                let dx = x[i] - x[j];
+                let dy = y[i] - y[j];
+                let dz = z[i] - z[j];
+                e += 1.0 / (dx * dx + dy * dy + dz * dz).sqrt();
+            }
+        }
+        e
+    }
+
+    /// c <- a b (naive i-k-j order; c must start zeroed).
+    pub fn matmul(a, b, c) {
+        let (n, k) = a.dim();
+        let m = b.ncols();
+        for i in 0..n {
+            for p in 0..k {
+                let aip = a[[i, p]];
+                for j in 0..m {
+                    c[[i, j]] += aip * b[[p, j]];
+                }
+            }
+        }
+    }
+
+    /// The cumulative normal distribution (Abramowitz-Stegun polynomial).
+    fn cnd(d: f64) -> f64 {
+        let a1 = 0.31938153;
+        let a2 = -0.356563782;
+        let a3 = 1.781477937;
+        let a4 = -1.821255978;
+        let a5 = 1.330274429;
+        let k = 1.0 / (1.0 + 0.2316419 * d.abs());
+        let w = 1.0 - 1.0 / (2.0 * std::f64::consts::PI).sqrt() * (-d * d / 2.0).exp()
+            * (a1 * k + a2 * k.powi(2) + a3 * k.powi(3) + a4 * k.powi(4) + a5 * k.powi(5));
+        if d < 0.0 { 1.0 - w } else { w }
+    }
+
+    /// European call and put prices (Black-Scholes).
+    pub fn black_scholes(s, x, t, r: f64, v: f64, call, put) {
+        for i in 0..s.len() {
+            let sqrt_t = t[i].sqrt();
+            let d1 = ((s[i] / x[i]).ln() + (r + 0.5 * v * v) * t[i]) / (v * sqrt_t);
+            let d2 = d1 - v * sqrt_t;
+            let disc = (-r * t[i]).exp();
+            call[i] = s[i] * cnd(d1) - x[i] * disc * cnd(d2);
+            put[i] = x[i] * disc * cnd(-d2) - s[i] * cnd(-d1);
+        }
+    }
+
+    /// Black-Scholes with fast-math: vectorizable transcendental functions.
+    #[rumba(fastmath)]
+    pub fn black_scholes_fast(s, x, t, r: f64, v: f64, call, put) {
+        for i in 0..s.len() {
+            let sqrt_t = t[i].sqrt();
+            let d1 = ((s[i] / x[i]).ln() + (r + 0.5 * v * v) * t[i]) / (v * sqrt_t);
+            let d2 = d1 - v * sqrt_t;
+            let disc = (-r * t[i]).exp();
+            call[i] = s[i] * cnd(d1) - x[i] * disc * cnd(d2);
+            put[i] = x[i] * disc * cnd(-d2) - s[i] * cnd(-d1);
+        }
+    }
+
+    /// Counts of each byte value.
+    pub fn histogram(data, bins) {
+        for i in 0..data.len() {
+            bins[data[i] as usize] += 1;
+        }
+    }
+
+    /// out[i] = x[0] + ... + x[i]
+    pub fn cumsum(x, out) {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            s += x[i];
+            out[i] = s;
+        }
+    }
+}
