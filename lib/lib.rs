@@ -28,7 +28,11 @@
 //! the source line and the values involved.
 
 pub use rumba_macros::compile;
-pub use rumba_runtime::{Arg, Element, Error, Explain, FromValue, IntoArg, Kernel, Location, Signature, Source, Specialization, TargetSpec, Value};
+pub use rumba_runtime::{Arg, Element, Error, Explain, FromValue, IntoArg, Kernel, Location, OwnedKernel, Signature, Source, Specialization, TargetSpec, Value};
+
+/// Running kernels on an NVIDIA GPU: `f::cuda(args..)` for `prange` kernels, `f(config, args..)`
+/// for `#[rumba(cuda)]` kernels. See the module's documentation.
+pub use rumba_runtime::cuda;
 
 /// The `ndarray` version rumba takes arrays from.
 pub use ndarray;

@@ -81,7 +81,7 @@ impl Diagnostic {
                 label.with_message(l.message.clone())
             })
             .collect();
-        let mut notes = self.notes.clone();
+        let mut notes: Vec<String> = self.notes.iter().map(|n| format!("note: {n}")).collect();
         if let Some(help) = &self.help {
             notes.push(format!("help: {help}"));
         }
@@ -92,7 +92,7 @@ impl Diagnostic {
         let mut out = String::new();
         let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
         match term::emit_to_string(&mut out, &config, &file, &diagnostic) {
-            Ok(()) => out.trim_end().to_string(),
+            Ok(()) => out.trim_end().lines().map(str::trim_end).collect::<Vec<_>>().join("\n"),
             Err(_) => format!("error: {}\n --> {}:{}", self.message, source.path, self.span()),
         }
     }

@@ -135,6 +135,11 @@ rumba::compile! {
         }
     }
 
+    /// The smallest kernel: measures call overhead.
+    pub fn add(a, b) {
+        a + b
+    }
+
     /// out[i] = x[0] + ... + x[i]
     pub fn cumsum(x, out) {
         let mut s = 0.0;

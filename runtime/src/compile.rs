@@ -15,6 +15,12 @@ use rumba_compiler::span::SourceFile;
 use rumba_compiler::{passes, types};
 use std::time::Instant;
 
+/// The CPU this process runs on, looked up once.
+fn host() -> &'static target::TargetSpec {
+    static HOST: std::sync::OnceLock<target::TargetSpec> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| target::TargetSpec { vector_library: crate::jit::libmvec().is_some(), ..target::TargetSpec::host() })
+}
+
 /// A compiled signature of a kernel.
 pub struct Specialization {
     pub signature: Signature,
@@ -62,12 +68,24 @@ impl Request<'_> {
         Error::Compile { kernel: self.kernel.to_string(), message: message.to_string() }
     }
 
+    /// `#[rumba(cuda)]` kernels run on the GPU only.
+    fn cpu_kernel(&self) -> Result<(), Error> {
+        let f = self.program.func(self.func);
+        if !f.attrs.cuda {
+            return Ok(());
+        }
+        let d = Diagnostic::new(format!("`{}` is a `#[rumba(cuda)]` kernel, which runs on the GPU only", self.kernel), f.sig_span, "GPU kernel")
+            .with_help(format!("launch it with `{}(launch_config, args..)`", self.kernel));
+        Err(Error::Cuda { kernel: self.kernel.to_string(), location: Some(Location::new(&self.source.path, d.span())), message: d.message.clone(), rendered: self.render(&d) })
+    }
+
     /// Source -> typed IR, with the passes run and verified.
-    fn typed(&self) -> Result<ir::TypedProgram, Error> {
+    pub(crate) fn typed(&self) -> Result<ir::TypedProgram, Error> {
         let f = self.program.func(self.func);
         let args = self.signature.types();
         types::param_types(f, args).map_err(|d| Error::Argument {
             kernel: self.kernel.to_string(),
+            location: Some(Location::new(&self.source.path, d.span())),
             message: d.message.clone(),
             rendered: self.render(&d),
         })?;
@@ -79,12 +97,13 @@ impl Request<'_> {
     /// The full pipeline for the host CPU, ending in machine code.
     pub(crate) fn compile(&self) -> Result<Specialization, Error> {
         let t0 = Instant::now();
+        self.cpu_kernel()?;
         let typed = self.typed()?;
         let typed_ir = ir::print::typed_program(&typed);
         let t1 = Instant::now();
-        let host = target::TargetSpec::host();
+        let host = host();
         let (context, raw) = Jit::context();
-        let emitted = match emit::emit(context, &typed, &host, self.kernel) {
+        let emitted = match emit::emit(context, &typed, host, self.kernel) {
             Ok(e) => e,
             Err(e) => {
                 // SAFETY: nothing emitted into the context survives this branch.
@@ -128,6 +147,7 @@ impl Request<'_> {
 
     /// The pipeline up to optimized LLVM IR for a given target, without loading it.
     pub(crate) fn explain(&self, target: &target::TargetSpec) -> Result<Explain, Error> {
+        self.cpu_kernel()?;
         let typed = self.typed()?;
         let typed_ir = ir::print::typed_program(&typed);
         let context = inkwell::context::Context::create();

@@ -31,16 +31,23 @@ impl fmt::Display for Location {
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    /// The kernel source is outside the kernel language (normally caught by `compile!` at build time).
+    /// The kernel source is outside the kernel language (normally caught by `compile!` at build
+    /// time; seen at run time for sources built by hand with `Source::new`). `location` and
+    /// `message` describe the first error; `rendered` shows every error found.
     #[error("{rendered}")]
     Syntax { kernel: String, location: Location, message: String, rendered: String },
-    /// The kernel does not type-check for the types of this call.
+    /// The kernel does not type-check for the types of this call. `location` is the primary
+    /// caret of `rendered` (the source line, the caret, the types, and a `help:` line).
     #[error("{rendered}")]
     Type { kernel: String, location: Location, message: String, rendered: String },
     /// An argument cannot be passed: wrong count, unsupported type, annotation mismatch.
+    /// `location` is the parameter's declaration (the kernel's signature for a wrong count), when
+    /// the kernel's source is available.
     #[error("{rendered}")]
-    Argument { kernel: String, message: String, rendered: String },
-    /// An index was out of bounds; earlier writes of the call are kept.
+    Argument { kernel: String, location: Option<Location>, message: String, rendered: String },
+    /// An index was out of bounds: `index` into `array` on `axis` (0-based), whose extent there is
+    /// `len`. Writes the call made before the failing statement are kept; that statement wrote
+    /// nothing.
     #[error("{rendered}")]
     OutOfBounds {
         kernel: String,
@@ -51,13 +58,14 @@ pub enum Error {
         len: u64,
         rendered: String,
     },
-    /// Integer division or remainder by zero.
+    /// Integer division or remainder by zero. (Float division by zero is IEEE, not an error.)
     #[error("{rendered}")]
     DivisionByZero { kernel: String, location: Location, rendered: String },
     /// `MIN / -1` or `MIN % -1` on a signed integer.
     #[error("{rendered}")]
     Overflow { kernel: String, location: Location, rendered: String },
-    /// A call that Rust would panic on: `step_by(0)`, `clamp` with `min > max`.
+    /// A call that Rust would panic on: `step_by(0)`, `clamp` with `min > max` or a NaN bound.
+    /// `message` names which.
     #[error("{rendered}")]
     InvalidValue { kernel: String, location: Location, message: String, rendered: String },
     /// The kernel's result does not convert to the type the caller asked for.
@@ -66,6 +74,15 @@ pub enum Error {
     /// LLVM or an internal compiler error (a bug in rumba: please report it).
     #[error("kernel `{kernel}`: compilation failed: {message}")]
     Compile { kernel: String, message: String },
+    /// CUDA cannot be used here: no driver library, no device, or no libdevice for a kernel that
+    /// needs it. `message` says what was looked for and where. (`kernel` is empty when no kernel
+    /// was involved, as in `rumba::cuda::device()`.)
+    #[error("{}", no_cuda(.kernel, .message))]
+    NoCuda { kernel: String, message: String },
+    /// The kernel cannot run on the GPU as written (`location` then points at why), or the CUDA
+    /// driver reported a failure.
+    #[error("{rendered}")]
+    Cuda { kernel: String, location: Option<Location>, message: String, rendered: String },
 }
 
 impl Error {
@@ -80,7 +97,9 @@ impl Error {
             | Error::Overflow { kernel, .. }
             | Error::InvalidValue { kernel, .. }
             | Error::Return { kernel, .. }
-            | Error::Compile { kernel, .. } => kernel,
+            | Error::Compile { kernel, .. }
+            | Error::NoCuda { kernel, .. }
+            | Error::Cuda { kernel, .. } => kernel,
         }
     }
 
@@ -93,7 +112,16 @@ impl Error {
             | Error::DivisionByZero { location, .. }
             | Error::Overflow { location, .. }
             | Error::InvalidValue { location, .. } => Some(location),
+            Error::Argument { location, .. } | Error::Cuda { location, .. } => location.as_ref(),
             _ => None,
         }
+    }
+}
+
+fn no_cuda(kernel: &str, message: &str) -> String {
+    if kernel.is_empty() {
+        format!("CUDA is not available: {message}")
+    } else {
+        format!("kernel `{kernel}`: CUDA is not available: {message}")
     }
 }

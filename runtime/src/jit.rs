@@ -56,7 +56,7 @@ impl Jit {
         while let Some(func) = f {
             let name = func.get_name().to_string_lossy().into_owned();
             if func.count_basic_blocks() == 0 && !name.starts_with("llvm.") {
-                match libm_address(&name) {
+                match libm_address(&name).or_else(|| libmvec_address(&name)) {
                     Some(addr) => engine.add_global_mapping(&func, addr),
                     None => {
                         drop(engine);
@@ -87,6 +87,28 @@ impl Drop for Jit {
         // SAFETY: the engine (and the module it owns) were the last users of the context.
         unsafe { Jit::discard(self.context) };
     }
+}
+
+/// glibc's vector math library (`libmvec.so.1`), opened once; `None` where it cannot be opened.
+pub(crate) fn libmvec() -> Option<usize> {
+    static HANDLE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let handle = *HANDLE.get_or_init(|| {
+        // SAFETY: dlopen with a constant, NUL-terminated name; the handle is never closed.
+        unsafe { libc::dlopen(c"libmvec.so.1".as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) as usize }
+    });
+    (handle != 0).then_some(handle)
+}
+
+/// A vector variant of a math function (`_ZGVdN4v_exp`), from libmvec.
+fn libmvec_address(name: &str) -> Option<usize> {
+    if !name.starts_with("_ZGV") {
+        return None;
+    }
+    let handle = libmvec()?;
+    let symbol = std::ffi::CString::new(name).ok()?;
+    // SAFETY: `handle` is a live dlopen handle and `symbol` is NUL-terminated.
+    let addr = unsafe { libc::dlsym(handle as *mut libc::c_void, symbol.as_ptr()) } as usize;
+    (addr != 0).then_some(addr)
 }
 
 mod libm {

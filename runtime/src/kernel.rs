@@ -9,15 +9,17 @@ use crate::arg::{Arg, Slot, MAX_NDIM};
 use crate::compile::{Explain, Request, Specialization};
 use crate::error::{Error, Location};
 use crate::value::{FromValue, Value};
-use rumba_compiler::back::abi::{ErrInfo, RawArray, SiteKind};
+use rumba_compiler::back::abi::{ErrInfo, RawArray, Site, SiteKind};
 use rumba_compiler::back::target::TargetSpec;
 use rumba_compiler::diag::Diagnostic;
 use rumba_compiler::ir::{FuncId, Program, Type};
 use rumba_compiler::span::SourceFile;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+
+mod interpret;
 
 /// The most arguments a kernel may take.
 pub const MAX_ARGS: usize = 16;
@@ -80,16 +82,20 @@ impl Source {
                         Ok((Arc::new(p), file))
                     }
                     Err(errors) => {
-                        let e = &errors[0];
-                        let mut d = Diagnostic::new(e.message.clone(), e.span, "here");
-                        if let Some(h) = &e.hint {
-                            d = d.with_help(h.clone());
-                        }
+                        // Every error is rendered; the fields describe the first.
+                        let render = |e: &rumba_compiler::front::FrontError| {
+                            let d = Diagnostic::new(e.message.clone(), e.span, "here");
+                            match &e.hint {
+                                Some(h) => d.with_help(h.clone()).render(&file),
+                                None => d.render(&file),
+                            }
+                        };
+                        let (message, span) = errors.first().map_or_else(|| ("invalid kernel source".to_string(), Default::default()), |e| (e.message.clone(), e.span));
                         Err(Error::Syntax {
                             kernel: kernel.to_string(),
-                            location: Location::new(self.path, e.span),
-                            message: e.message.clone(),
-                            rendered: d.render(&file),
+                            location: Location::new(self.path, span),
+                            message,
+                            rendered: errors.iter().map(render).collect::<Vec<_>>().join("\n\n"),
                         })
                     }
                 }
@@ -100,19 +106,32 @@ impl Source {
 }
 
 type CacheEntry = Result<Arc<Specialization>, Error>;
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<rustc_hash::FxHasher>>;
 
 /// A kernel: one `fn` of a `compile!` block, with its cache of compiled signatures.
 pub struct Kernel {
     source: &'static Source,
     name: &'static str,
-    cache: RwLock<HashMap<Signature, CacheEntry>>,
+    /// Every signature seen. Entries are never removed, so a `Specialization` lives as long as
+    /// the kernel: the invariant that makes `last` sound.
+    cache: RwLock<FastMap<Signature, CacheEntry>>,
+    /// The most recently used specialization (null before the first call): calls that repeat the
+    /// previous signature, the common case in a loop, skip hashing and locking.
+    last: AtomicPtr<Specialization>,
     compiling: Mutex<()>,
     compilations: AtomicUsize,
 }
 
 impl Kernel {
     pub fn new(source: &'static Source, name: &'static str) -> Kernel {
-        Kernel { source, name, cache: RwLock::new(HashMap::new()), compiling: Mutex::new(()), compilations: AtomicUsize::new(0) }
+        Kernel {
+            source,
+            name,
+            cache: RwLock::new(FastMap::default()),
+            last: AtomicPtr::new(std::ptr::null_mut()),
+            compiling: Mutex::new(()),
+            compilations: AtomicUsize::new(0),
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -144,7 +163,7 @@ impl Kernel {
     /// Calls the kernel.
     pub fn call(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
         let spec = self.specialization(args)?;
-        self.invoke(&spec, args)
+        self.invoke(spec, args)
     }
 
     /// The typed loop IR compiled for these arguments' signature.
@@ -164,19 +183,46 @@ impl Kernel {
         self.with_request(&signature, |r| r.explain(target))
     }
 
-    fn argument_error(&self, message: String) -> Error {
-        Error::Argument { kernel: self.name.to_string(), rendered: format!("error: kernel `{}`: {message}", self.name), message }
+    /// An argument that cannot be passed at all (before any signature exists): rendered against
+    /// parameter `param`'s declaration (or the kernel's signature) when the source lowers.
+    fn argument_error(&self, message: String, param: Option<usize>, help: &str) -> Error {
+        let kernel = self.name.to_string();
+        let found = self.source.program(self.name).ok().and_then(|(program, file)| {
+            let func = program.func(program.find(self.name)?);
+            let (span, label) = match param.and_then(|i| func.params.get(i)) {
+                Some(&p) => (func.local(p).span, "this parameter"),
+                None => (func.sig_span, "kernel defined here"),
+            };
+            Some((span, Diagnostic::new(message.clone(), span, label).with_help(help).render(file)))
+        });
+        match found {
+            Some((span, rendered)) => Error::Argument { kernel, location: Some(Location::new(self.source.path, span)), message, rendered },
+            None => Error::Argument { rendered: format!("error: kernel `{}`: {message}\n  = help: {help}", self.name), kernel, location: None, message },
+        }
     }
 
-    fn signature(&self, args: &[Arg<'_>]) -> Result<Signature, Error> {
+    /// The name of parameter `i`, when the source lowers and has one.
+    fn param_name(&self, i: usize) -> Option<String> {
+        let (program, _) = self.source.program(self.name).ok()?;
+        let func = program.func(program.find(self.name)?);
+        func.params.get(i).map(|p| func.local(*p).name.clone())
+    }
+
+    pub(crate) fn signature(&self, args: &[Arg<'_>]) -> Result<Signature, Error> {
         for (i, a) in args.iter().enumerate() {
             if let Slot::Invalid(why) = a.slot {
-                return Err(self.argument_error(format!("argument {}: {why}", i + 1)));
+                let (what, help) = why.split_once(": ").unwrap_or((why, "pass a scalar or an array of 1 to 8 dimensions"));
+                let message = match self.param_name(i) {
+                    Some(name) => format!("argument {} (`{name}`) cannot be passed: {what}", i + 1),
+                    None => format!("argument {} cannot be passed: {what}", i + 1),
+                };
+                return Err(self.argument_error(message, Some(i), help));
             }
         }
         let mut types = [Type::Unit; MAX_ARGS];
         if args.len() > MAX_ARGS {
-            return Err(self.argument_error(format!("at most {MAX_ARGS} arguments are supported")));
+            let message = format!("kernels take at most {MAX_ARGS} arguments, the call passed {}", args.len());
+            return Err(self.argument_error(message, None, "pass fewer, larger arrays"));
         }
         for (t, a) in types.iter_mut().zip(args) {
             *t = a.ty;
@@ -184,15 +230,30 @@ impl Kernel {
         Ok(Signature { len: args.len() as u8, types })
     }
 
-    fn with_request<T>(&self, signature: &Signature, f: impl FnOnce(&Request) -> Result<T, Error>) -> Result<T, Error> {
+    pub(crate) fn with_request<T>(&self, signature: &Signature, f: impl FnOnce(&Request) -> Result<T, Error>) -> Result<T, Error> {
         let (program, file) = self.source.program(self.name)?;
         let func: FuncId = program.find(self.name).ok_or_else(|| Error::Compile { kernel: self.name.into(), message: "kernel not found in its source".into() })?;
         let request = Request { kernel: self.name, source: file, program, func, signature };
         f(&request)
     }
 
-    fn specialization(&self, args: &[Arg<'_>]) -> Result<Arc<Specialization>, Error> {
+    fn specialization(&self, args: &[Arg<'_>]) -> Result<&Specialization, Error> {
         let signature = self.signature(args)?;
+        let last = self.last.load(Ordering::Acquire);
+        // SAFETY: `last` is null or points into an `Arc` held by `cache`, which never drops entries.
+        if let Some(spec) = unsafe { last.as_ref() } {
+            if spec.signature == signature {
+                return Ok(spec);
+            }
+        }
+        let spec = self.lookup_or_compile(signature)?;
+        let ptr = Arc::as_ptr(&spec) as *mut Specialization;
+        self.last.store(ptr, Ordering::Release);
+        // SAFETY: as above: the cache keeps this `Arc` alive for the kernel's lifetime.
+        Ok(unsafe { &*ptr })
+    }
+
+    fn lookup_or_compile(&self, signature: Signature) -> CacheEntry {
         if let Some(entry) = self.cache.read().unwrap_or_else(PoisonError::into_inner).get(&signature) {
             return entry.clone();
         }
@@ -245,10 +306,16 @@ impl Kernel {
     }
 
     fn runtime_error(&self, spec: &Specialization, err: &ErrInfo) -> Error {
+        match spec.sites.get(err.site as usize) {
+            Some(site) => self.check_error(site, err.values),
+            None => Error::Compile { kernel: self.name.to_string(), message: format!("unknown error site {}", err.site) },
+        }
+    }
+
+    /// The error of a failed check at `site` that reported `values` (from compiled code, or from
+    /// the interpreter in `Kernel::interpret`).
+    pub(crate) fn check_error(&self, site: &Site, values: [i64; 4]) -> Error {
         let kernel = self.name.to_string();
-        let Some(site) = spec.sites.get(err.site as usize) else {
-            return Error::Compile { kernel, message: format!("unknown error site {}", err.site) };
-        };
         let render = |d: Diagnostic| {
             let mut d = d;
             if site.function != self.name {
@@ -260,7 +327,7 @@ impl Kernel {
             }
         };
         let location = Location::new(self.source.path, site.span);
-        let v = err.values;
+        let v = values;
         match &site.kind {
             SiteKind::OutOfBounds { array } => {
                 let (index, len, axis) = (v[0] as u64, v[1] as u64, v[2] as usize);

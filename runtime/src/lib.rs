@@ -6,15 +6,18 @@
 
 mod arg;
 mod compile;
+pub mod cuda;
 mod error;
 mod jit;
 mod kernel;
+mod owned;
 mod value;
 
 pub use arg::{Arg, Element, IntoArg, MAX_NDIM};
 pub use compile::{Explain, Specialization};
 pub use error::{Error, Location};
 pub use kernel::{Kernel, Signature, Source, MAX_ARGS};
+pub use owned::OwnedKernel;
 pub use value::{FromValue, Value};
 
 pub use rumba_compiler::back::target::TargetSpec;

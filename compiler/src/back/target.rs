@@ -1,6 +1,7 @@
 //! The machine a module is compiled for, and LLVM's optimization pipeline.
 //!
-//! In: a [`TargetSpec`] (host, or a pinned CPU for reproducible snapshots) and an emitted module.
+//! In: a [`TargetSpec`] (host, a pinned CPU for reproducible snapshots, or an NVPTX GPU
+//! architecture) and an emitted module.
 //! Out: the module optimized by the new pass manager at O3 (loop and SLP vectorization on), with
 //! the target's data layout and triple.
 
@@ -11,11 +12,18 @@ use inkwell::targets::{CodeModel, InitializationConfig, RelocMode, Target, Targe
 use inkwell::OptimizationLevel;
 use std::sync::Once;
 
+/// The triple of the GPU back end: 64-bit pointers, CUDA driver ABI.
+pub const NVPTX_TRIPLE: &str = "nvptx64-nvidia-cuda";
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TargetSpec {
     pub triple: String,
     pub cpu: String,
     pub features: String,
+    /// Whether glibc's vector math library (libmvec) can be called: fast-math kernels then get
+    /// vectorized `exp`, `ln`, `sin`, ... Set by whoever loads the code (the runtime checks it
+    /// can open the library); pinned targets assume it.
+    pub vector_library: bool,
 }
 
 impl TargetSpec {
@@ -26,13 +34,42 @@ impl TargetSpec {
             triple: TargetMachine::get_default_triple().as_str().to_string_lossy().into_owned(),
             cpu: TargetMachine::get_host_cpu_name().to_string(),
             features: TargetMachine::get_host_cpu_features().to_string(),
+            vector_library: false,
         }
     }
 
     /// A named x86-64 CPU, e.g. `x86-64-v3`: the same output on every machine.
     pub fn pinned(cpu: &str) -> TargetSpec {
         init();
-        TargetSpec { triple: "x86_64-unknown-linux-gnu".into(), cpu: cpu.into(), features: String::new() }
+        TargetSpec { triple: "x86_64-unknown-linux-gnu".into(), cpu: cpu.into(), features: String::new(), vector_library: true }
+    }
+
+    /// libmvec's instruction-set letters usable on this target, with their vector length in
+    /// `f64` lanes: `b` SSE (2), `d` AVX2 (4), `e` AVX-512 (8). Empty off x86-64.
+    pub fn libmvec_isas(&self) -> &'static [(char, u32)] {
+        if !self.triple.starts_with("x86_64") {
+            return &[];
+        }
+        let has = |f: &str| self.features.split(',').any(|x| x == f);
+        if has("+avx512f") || self.cpu == "x86-64-v4" {
+            &[('d', 4), ('e', 8)]
+        } else if has("+avx2") || self.cpu == "x86-64-v3" {
+            &[('d', 4)]
+        } else {
+            &[('b', 2)]
+        }
+    }
+
+    /// 64-bit NVPTX for a GPU architecture such as `sm_80` (the PTX ISA version is the lowest that
+    /// architecture needs, so the PTX loads on the oldest driver that knows the architecture).
+    pub fn nvptx(arch: &str) -> TargetSpec {
+        init();
+        TargetSpec { triple: NVPTX_TRIPLE.into(), cpu: arch.into(), features: String::new(), vector_library: false }
+    }
+
+    /// Whether this is a GPU (NVPTX) target.
+    pub fn is_gpu(&self) -> bool {
+        self.triple.starts_with("nvptx")
     }
 
     pub fn machine(&self) -> Result<TargetMachine, BackError> {
@@ -50,6 +87,7 @@ fn init() {
     INIT.call_once(|| {
         // Failure leaves the target unregistered; `machine()` then reports it as an error.
         let _ = Target::initialize_native(&InitializationConfig::default());
+        Target::initialize_nvptx(&InitializationConfig::default());
     });
 }
 

@@ -1,11 +1,12 @@
-//! Kernel attributes: `#[rumba(fastmath)]`, `#[rumba(boundscheck = false)]`, doc comments.
+//! Kernel attributes: `#[rumba(fastmath)]`, `#[rumba(boundscheck = false)]`, `#[rumba(cuda)]`,
+//! doc comments.
 //!
 //! In: a function's `syn` attributes. Out: [`KernelAttrs`] or a [`FrontError`] on anything else.
 
 use super::FrontError;
 use crate::ir::KernelAttrs;
 
-const HINT: &str = "supported: #[rumba(fastmath)], #[rumba(boundscheck = false)], doc comments";
+const HINT: &str = "supported: #[rumba(fastmath)], #[rumba(boundscheck = false)], #[rumba(cuda)], doc comments";
 
 pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError> {
     let mut out = KernelAttrs::default();
@@ -21,6 +22,8 @@ pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError>
                 out.fastmath = flag(&meta)?;
             } else if meta.path.is_ident("boundscheck") {
                 out.boundscheck = flag(&meta)?;
+            } else if meta.path.is_ident("cuda") {
+                out.cuda = flag(&meta)?;
             } else {
                 return Err(meta.error("unknown rumba option"));
             }

@@ -4,6 +4,7 @@
 //! them (`let x; if c { x = 1 } use(x)`).
 
 use crate::ir::*;
+use crate::span::Span;
 
 type State = Vec<bool>;
 
@@ -110,6 +111,7 @@ impl Walker<'_> {
                 self.expr(*receiver, s);
                 args.iter().for_each(|a| self.expr(*a, s));
             }
+            ExprKind::Gpu { index, args, .. } => index.iter().chain(args).for_each(|a| self.expr(*a, s)),
         }
     }
 }
@@ -117,6 +119,105 @@ impl Walker<'_> {
 fn meet(a: Option<State>, b: Option<State>) -> Option<State> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.iter().zip(&b).map(|(x, y)| *x && *y).collect()),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// Assignments to an immutable local declared without a value (`let x;`) where it may already
+/// have one, on some path or in an earlier iteration: rustc's "cannot assign twice to immutable
+/// variable". `deferred[l]` is the loop depth at which such a local `l` is declared (`None` for
+/// every other local): entering a loop at that depth or deeper declares it afresh.
+pub fn reassigned_immutables(f: &Function, deferred: &[Option<u32>]) -> Vec<Span> {
+    let mut walker = MaybeAssigned { deferred, depth: 0, bad: Vec::new(), frames: Vec::new() };
+    walker.block(&f.body, vec![false; f.locals.len()]);
+    walker.bad.sort_by_key(|s| (s.start, s.end));
+    walker.bad.dedup();
+    walker.bad
+}
+
+/// Which locals may have been assigned; control-flow merges are unions.
+struct MaybeAssigned<'a> {
+    deferred: &'a [Option<u32>],
+    depth: u32,
+    bad: Vec<Span>,
+    /// Per enclosing loop: the states at its `break`s and at its `continue`s.
+    frames: Vec<(Vec<State>, Vec<State>)>,
+}
+
+impl MaybeAssigned<'_> {
+    fn block(&mut self, b: &Block, mut s: State) -> Option<State> {
+        for stmt in &b.stmts {
+            s = self.stmt(stmt, s)?;
+        }
+        Some(s)
+    }
+
+    fn stmt(&mut self, stmt: &Stmt, mut s: State) -> Option<State> {
+        match stmt {
+            Stmt::Assign { local, span, .. } => {
+                let i = local.index();
+                if self.deferred.get(i).copied().flatten().is_some() && s[i] {
+                    self.bad.push(*span);
+                }
+                s[i] = true;
+                Some(s)
+            }
+            Stmt::Store { .. } | Stmt::Eval(_) => Some(s),
+            Stmt::If { then_body, else_body, .. } => {
+                let t = self.block(then_body, s.clone());
+                let e = self.block(else_body, s);
+                join(t, e)
+            }
+            Stmt::Loop { body } => self.looped(body, s, false),
+            Stmt::For { body, .. } => self.looped(body, s, true),
+            Stmt::Break => {
+                if let Some((breaks, _)) = self.frames.last_mut() {
+                    breaks.push(s);
+                }
+                None
+            }
+            Stmt::Continue => {
+                if let Some((_, continues)) = self.frames.last_mut() {
+                    continues.push(s);
+                }
+                None
+            }
+            Stmt::Return { .. } => None,
+        }
+    }
+
+    /// Iterates the body to a fixed point of the state at the top of an iteration. A `for` loop
+    /// may also end before any iteration or after any iteration; a `loop` only at a `break`.
+    fn looped(&mut self, body: &Block, s: State, is_for: bool) -> Option<State> {
+        self.depth += 1;
+        let mut top = s;
+        let exit = loop {
+            let mut entry = top.clone();
+            for (i, d) in self.deferred.iter().enumerate() {
+                if d.is_some_and(|d| d >= self.depth) && i < entry.len() {
+                    entry[i] = false;
+                }
+            }
+            self.frames.push((Vec::new(), Vec::new()));
+            let end = self.block(body, entry);
+            let (breaks, continues) = self.frames.pop().unwrap_or_default();
+            let back = continues.into_iter().map(Some).fold(end, join);
+            let next = join(Some(top.clone()), back).unwrap_or_else(|| top.clone());
+            if next == top {
+                let exit = breaks.into_iter().map(Some).fold(None, join);
+                break if is_for { join(Some(top), exit) } else { exit };
+            }
+            top = next;
+        };
+        self.depth -= 1;
+        exit
+    }
+}
+
+fn join(a: Option<State>, b: Option<State>) -> Option<State> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.iter().zip(&b).map(|(x, y)| *x || *y).collect()),
         (a, None) => a,
         (None, b) => b,
     }

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 type R<T> = Result<T, FrontError>;
 
+const LABEL_HINT: &str = "use a `let mut done = false;` flag and `break` out of each loop in turn";
 const EXPR_HINT: &str = "kernels support literals, arithmetic, comparisons, casts, indexing, \
     numeric methods, calls of functions in the same compile! block, if/else and blocks";
 
@@ -38,7 +39,7 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
                 fns.push(f);
             }
             other => errors.push(
-                FrontError::new(other, "only `fn` items are allowed inside `rumba::compile!`")
+                FrontError::new(&item_head(other), "only `fn` items are allowed inside `rumba::compile!`")
                     .hint("define structs, traits, consts and uses outside the compile! block"),
             ),
         }
@@ -67,6 +68,10 @@ struct FnLowerer<'a> {
     initialized_immutable: Vec<bool>,
     /// Tokens of each local read, so the initialization check can point at them.
     reads: HashMap<ExprId, TokenStream>,
+    /// Per local: the loop depth of a `let x;` without `mut` or a value (see `init`).
+    deferred: Vec<Option<u32>>,
+    /// Tokens of assignments to such locals, by the statement's span.
+    deferred_assigns: HashMap<Span, (String, TokenStream)>,
     errors: Vec<FrontError>,
     temps: u32,
 }
@@ -92,6 +97,8 @@ impl<'a> FnLowerer<'a> {
             loop_depth: 0,
             initialized_immutable: Vec::new(),
             reads: HashMap::new(),
+            deferred: Vec::new(),
+            deferred_assigns: HashMap::new(),
             errors: Vec::new(),
             temps: 0,
         };
@@ -121,6 +128,15 @@ impl<'a> FnLowerer<'a> {
                     message: format!("used binding `{name}` is possibly-uninitialized"),
                     hint: Some(format!("give `{name}` a value on every path before this use")),
                     span: l.func.expr(read).span,
+                    tokens,
+                });
+            }
+            for span in init::reassigned_immutables(&l.func, &l.deferred) {
+                let (name, tokens) = l.deferred_assigns.get(&span).cloned().unwrap_or_default();
+                l.errors.push(FrontError {
+                    message: format!("cannot assign twice to immutable variable `{name}`"),
+                    hint: Some(format!("make it mutable: `let mut {name}`")),
+                    span,
                     tokens,
                 });
             }
@@ -157,7 +173,8 @@ impl<'a> FnLowerer<'a> {
         }
         for arg in &sig.inputs {
             let syn::FnArg::Typed(pt) = arg else {
-                return Err(FrontError::new(arg, "kernels cannot take `self`"));
+                return Err(FrontError::new(arg, "kernels cannot take `self`")
+                    .hint("kernels are free functions: pass each value as a parameter"));
             };
             let syn::Pat::Ident(pi) = &*pt.pat else {
                 return Err(FrontError::new(&pt.pat, "parameters must be plain names")
@@ -172,7 +189,8 @@ impl<'a> FnLowerer<'a> {
             }
             let name = pi.ident.to_string();
             if self.func.params.iter().any(|p| self.func.local(*p).name == name) {
-                return Err(FrontError::new(&pi.ident, format!("parameter `{name}` is bound more than once")));
+                return Err(FrontError::new(&pi.ident, format!("parameter `{name}` is bound more than once"))
+                    .hint("give each parameter its own name"));
             }
             let local = self.declare(&pi.ident, ann, pi.mutability.is_some(), true);
             self.func.params.push(local);
@@ -199,6 +217,7 @@ impl<'a> FnLowerer<'a> {
             span: Span::of(ident),
         });
         self.initialized_immutable.push(initialized && !mutable);
+        self.deferred.push((!initialized && !mutable).then_some(self.loop_depth));
         if let Some(scope) = self.scopes.last_mut() {
             scope.push((name, id));
         }
@@ -214,6 +233,7 @@ impl<'a> FnLowerer<'a> {
             span,
         });
         self.initialized_immutable.push(false);
+        self.deferred.push(None);
         id
     }
 
@@ -294,7 +314,7 @@ impl<'a> FnLowerer<'a> {
     fn stmt(&mut self, stmt: &syn::Stmt) -> R<()> {
         match stmt {
             syn::Stmt::Local(local) => self.let_stmt(local),
-            syn::Stmt::Item(item) => Err(FrontError::new(item, "items cannot be nested inside a kernel")
+            syn::Stmt::Item(item) => Err(FrontError::new(&item_head(item), "items cannot be nested inside a kernel")
                 .hint("define helper functions at the top level of the compile! block")),
             syn::Stmt::Macro(m) => Err(macro_error(&m.mac)),
             syn::Stmt::Expr(e, _) => self.stmt_expr(e),
@@ -318,7 +338,14 @@ impl<'a> FnLowerer<'a> {
         let init = local.init.as_ref().map(|i| &*i.expr);
         match pat {
             syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                let value = init.map(|e| self.expr_value(e)).transpose()?;
+                let value = match init.map(|e| self.expr_value(e)).transpose() {
+                    Ok(v) => v,
+                    Err(e) => {
+                        // Still bind the name, so later uses do not report it as unknown.
+                        self.declare(&pi.ident, ann, true, true);
+                        return Err(e);
+                    }
+                };
                 let id = self.declare(&pi.ident, ann, pi.mutability.is_some(), value.is_some());
                 if let Some(value) = value {
                     self.emit(Stmt::Assign { local: id, value, span: Span::of(local) });
@@ -387,24 +414,26 @@ impl<'a> FnLowerer<'a> {
             }
             syn::Expr::Break(b) => {
                 if b.label.is_some() {
-                    return Err(FrontError::new(b, "labeled `break` is not supported"));
+                    return Err(FrontError::new(b, "labeled `break` is not supported").hint(LABEL_HINT));
                 }
                 if b.expr.is_some() {
                     return Err(FrontError::new(b, "`break` with a value is not supported")
                         .hint("assign the value to a `let mut` declared before the loop"));
                 }
                 if self.loop_depth == 0 {
-                    return Err(FrontError::new(b, "`break` outside of a loop"));
+                    return Err(FrontError::new(b, "`break` outside of a loop")
+                        .hint("`break` leaves a `for`, `while` or `loop`; use `return` to leave the function"));
                 }
                 self.emit(Stmt::Break);
                 Ok(())
             }
             syn::Expr::Continue(c) => {
                 if c.label.is_some() {
-                    return Err(FrontError::new(c, "labeled `continue` is not supported"));
+                    return Err(FrontError::new(c, "labeled `continue` is not supported").hint(LABEL_HINT));
                 }
                 if self.loop_depth == 0 {
-                    return Err(FrontError::new(c, "`continue` outside of a loop"));
+                    return Err(FrontError::new(c, "`continue` outside of a loop")
+                        .hint("`continue` starts the next iteration of a `for`, `while` or `loop`"));
                 }
                 self.emit(Stmt::Continue);
                 Ok(())
@@ -434,8 +463,15 @@ impl<'a> FnLowerer<'a> {
                 };
                 let decl = self.func.local(local);
                 if !decl.mutable && (self.initialized_immutable[local.index()] || op.is_some()) {
+                    if self.func.params.contains(&local) {
+                        return Err(FrontError::new(left, format!("cannot assign to immutable argument `{name}`"))
+                            .hint(format!("make the parameter mutable: `mut {name}`")));
+                    }
                     return Err(FrontError::new(left, format!("cannot assign twice to immutable variable `{name}`"))
                         .hint(format!("make it mutable: `let mut {name}`")));
+                }
+                if self.deferred[local.index()].is_some() {
+                    self.deferred_assigns.insert(span, (name.clone(), whole.to_token_stream()));
                 }
                 let rhs = self.expr_value(right)?;
                 let value = match op {
@@ -458,13 +494,13 @@ impl<'a> FnLowerer<'a> {
                     Some(op) => {
                         let index: Vec<ExprId> = index.iter().map(|&i| self.spill(i)).collect();
                         let copy: Vec<ExprId> = index.iter().map(|&i| self.copy_simple(i)).collect();
-                        let cur = self.expr(ExprKind::Load { array, index: copy }, left);
+                        let cur = self.expr(ExprKind::Load { array, index: copy, checked: true }, left);
                         let value = self.func.add_expr(ExprKind::Binary(op, cur, rhs), span);
-                        self.emit(Stmt::Store { array, index, value, span });
+                        self.emit(Stmt::Store { array, index, value, span, checked: true });
                         return Ok(());
                     }
                 };
-                self.emit(Stmt::Store { array, index, value, span });
+                self.emit(Stmt::Store { array, index, value, span, checked: true });
                 Ok(())
             }
             other => Err(FrontError::new(other, "invalid left-hand side of assignment")
@@ -523,7 +559,7 @@ impl<'a> FnLowerer<'a> {
 
     fn while_loop(&mut self, w: &syn::ExprWhile) -> R<()> {
         if w.label.is_some() {
-            return Err(FrontError::new(w, "loop labels are not supported"));
+            return Err(FrontError::new(&w.label, "loop labels are not supported").hint(LABEL_HINT));
         }
         if let syn::Expr::Let(l) = &*w.cond {
             return Err(FrontError::new(l, "`while let` is not supported").hint("use `while cond`"));
@@ -543,7 +579,7 @@ impl<'a> FnLowerer<'a> {
 
     fn loop_stmt(&mut self, lp: &syn::ExprLoop) -> R<()> {
         if lp.label.is_some() {
-            return Err(FrontError::new(lp, "loop labels are not supported"));
+            return Err(FrontError::new(&lp.label, "loop labels are not supported").hint(LABEL_HINT));
         }
         let (body, ()) = self.in_loop(|l| l.block_value(&lp.body).map(|_| ()))?;
         self.emit(Stmt::Loop { body });
@@ -552,7 +588,7 @@ impl<'a> FnLowerer<'a> {
 
     fn for_loop(&mut self, f: &syn::ExprForLoop) -> R<()> {
         if f.label.is_some() {
-            return Err(FrontError::new(f, "loop labels are not supported"));
+            return Err(FrontError::new(&f.label, "loop labels are not supported").hint(LABEL_HINT));
         }
         let range = self.for_range(&f.expr)?;
         let span = Span::of(f);
@@ -714,7 +750,7 @@ impl<'a> FnLowerer<'a> {
             }
             syn::Expr::Assign(_) => Err(FrontError::new(e, "assignments are statements here")
                 .hint("put the assignment on its own line, ending with `;`")),
-            syn::Expr::Match(_) => Err(FrontError::new(e, "`match` is not supported")
+            syn::Expr::Match(m) => Err(FrontError::new(&m.match_token, "`match` is not supported")
                 .hint("use `if` / `else if` / `else`")),
             syn::Expr::Closure(_) => Err(FrontError::new(e, "closures are not supported in kernels")
                 .hint("write a helper `fn` in the same compile! block")),
@@ -738,8 +774,10 @@ impl<'a> FnLowerer<'a> {
                 Err(FrontError::new(e, "`break`, `continue` and `return` are statements here")
                     .hint("put it on its own line"))
             }
-            syn::Expr::Field(_) => Err(FrontError::new(e, "field access is not supported in kernels")),
-            syn::Expr::Try(_) => Err(FrontError::new(e, "the `?` operator is not supported in kernels")),
+            syn::Expr::Field(_) => Err(FrontError::new(e, "field access is not supported in kernels")
+                .hint("kernels have no structs or tuples: pass each field as its own scalar or array")),
+            syn::Expr::Try(_) => Err(FrontError::new(e, "the `?` operator is not supported in kernels")
+                .hint("kernel values cannot fail: rumba reports bad indices and divisions as the call's `Err`")),
             _ => Err(FrontError::new(e, "unsupported expression in a kernel").hint(EXPR_HINT)),
         }
     }
@@ -842,7 +880,7 @@ impl<'a> FnLowerer<'a> {
         }
         let array = self.array_name(&ix.expr)?;
         let index = self.indices(&ix.index)?;
-        Ok(self.expr(ExprKind::Load { array, index }, ix))
+        Ok(self.expr(ExprKind::Load { array, index, checked: true }, ix))
     }
 
     fn method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
@@ -884,19 +922,97 @@ impl<'a> FnLowerer<'a> {
             return Err(FrontError::new(&c.func, "only named functions can be called"));
         };
         let Some(ident) = p.path.get_ident() else {
-            return Err(FrontError::new(p, "unsupported function path")
-                .hint("call numeric functions as methods (`x.sqrt()`), helpers by name (`cnd(x)`)"));
+            let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let hint = match method_call_hint(&last) {
+                Some(h) => h,
+                None => "call numeric functions as methods (`x.sqrt()`), helpers by name (`cnd(x)`)".into(),
+            };
+            return Err(FrontError::new(p, "unsupported function path").hint(hint));
         };
         let name = ident.to_string();
         if name == "prange" {
             return Err(FrontError::new(c, "`prange` is only allowed as the iterator of a `for` loop"));
         }
+        if !self.names.contains_key(&name) {
+            if let Some(op) = GpuOp::from_name(&name) {
+                return self.gpu_builtin(op, c);
+            }
+        }
         let Some(&func) = self.names.get(&name) else {
-            return Err(FrontError::new(ident, format!("cannot find function `{name}` in this compile! block"))
-                .hint("kernels can call functions defined in the same compile! block"));
+            let hint = method_call_hint(&name)
+                .unwrap_or_else(|| "kernels can call functions defined in the same compile! block".into());
+            return Err(FrontError::new(ident, format!("cannot find function `{name}` in this compile! block")).hint(hint));
         };
         let args = self.operands(c.args.iter())?;
         Ok(self.expr(ExprKind::Call { func, args }, c))
+    }
+}
+
+impl FnLowerer<'_> {
+    /// `thread_idx_x()`, `sync_threads()`, `atomic_add(a, i, v)`, `atomic_add(a, [i, j], v)`, ...
+    fn gpu_builtin(&mut self, op: GpuOp, c: &syn::ExprCall) -> R<ExprId> {
+        let name = op.name();
+        if !self.func.attrs.cuda {
+            return Err(FrontError::new(c, format!("`{name}` is only available in `#[rumba(cuda)]` functions"))
+                .hint("mark the function `#[rumba(cuda)]` (an explicit GPU kernel), or write the loop as `for i in prange(a..b)` to run it on either device"));
+        }
+        let args: Vec<&syn::Expr> = c.args.iter().collect();
+        if !matches!(op, GpuOp::Atomic(_)) {
+            if !args.is_empty() {
+                return Err(FrontError::new(c, format!("`{name}` takes no arguments")));
+            }
+            return Ok(self.expr(ExprKind::Gpu { op, array: None, index: Vec::new(), args: Vec::new() }, c));
+        }
+        let want = 2 + op.value_args();
+        if args.len() != want {
+            let usage = if want == 4 { format!("{name}(array, index, expected, new)") } else { format!("{name}(array, index, value)") };
+            return Err(FrontError::new(c, format!("`{name}` takes {want} arguments")).hint(format!("write `{usage}`; index an N-D array with `[i, j]`")));
+        }
+        let array = self.array_name(args[0])?;
+        let mut index = self.indices(args[1])?;
+        if args[2..].iter().any(|e| needs_stmts(e)) {
+            // Rust evaluates the index before the values.
+            index = index.into_iter().map(|i| self.spill(i)).collect();
+        }
+        let values = self.operands(args[2..].iter().copied())?;
+        Ok(self.expr(ExprKind::Gpu { op, array: Some(array), index, args: values }, c))
+    }
+}
+
+/// "write it as a method" for the name of a numeric method called as a function.
+fn method_call_hint(name: &str) -> Option<String> {
+    NUMERIC_METHODS
+        .contains(&name)
+        .then(|| format!("`{name}` is a method of the numeric types: write `x.{name}(..)`"))
+}
+
+/// The tokens that name an item (`struct Point`, `fn inner(..) -> T`), for a caret that does not
+/// cover its whole body.
+fn item_head(item: &syn::Item) -> TokenStream {
+    use quote::quote;
+    match item {
+        syn::Item::Fn(f) => f.sig.to_token_stream(),
+        syn::Item::Struct(s) => {
+            let (kw, name) = (&s.struct_token, &s.ident);
+            quote!(#kw #name)
+        }
+        syn::Item::Enum(e) => {
+            let (kw, name) = (&e.enum_token, &e.ident);
+            quote!(#kw #name)
+        }
+        syn::Item::Trait(t) => {
+            let (kw, name) = (&t.trait_token, &t.ident);
+            quote!(#kw #name)
+        }
+        syn::Item::Impl(i) => {
+            let (kw, ty) = (&i.impl_token, &i.self_ty);
+            quote!(#kw #ty)
+        }
+        syn::Item::Mod(m) => {
+            let (kw, name) = (&m.mod_token, &m.ident);
+            quote!(#kw #name)
+        }
+        other => other.to_token_stream(),
     }
 }
 
@@ -953,6 +1069,8 @@ fn is_statement_like(e: &syn::Expr) -> bool {
         syn::Expr::Assign(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) | syn::Expr::Return(_) => true,
         syn::Expr::Binary(b) => compound_op(&b.op).is_some(),
         syn::Expr::If(i) => i.else_branch.is_none() || !if_has_value(i),
+        // `{ ..; }` ending a block is a statement: its value is `()`.
+        syn::Expr::Block(b) => !matches!(b.block.stmts.last(), Some(syn::Stmt::Expr(e, None)) if !is_statement_like(e)),
         _ => false,
     }
 }

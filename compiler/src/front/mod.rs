@@ -58,8 +58,38 @@ pub fn desugar_params(tokens: TokenStream) -> TokenStream {
     desugar::bare_params(tokens)
 }
 
+/// The most brackets (`()`, `[]`, `{}`) a kernel may nest, like rustc's default recursion limit.
+/// Deeper code would exhaust the parser's stack; no kernel needs it.
+pub const MAX_NESTING: usize = 128;
+
+/// Rejects tokens nested more than [`MAX_NESTING`] brackets deep (walked without recursion).
+fn check_nesting(tokens: &TokenStream) -> Result<(), FrontError> {
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            Some(proc_macro2::TokenTree::Group(g)) => {
+                if stack.len() > MAX_NESTING {
+                    return Err(FrontError {
+                        message: format!("brackets nested more than {MAX_NESTING} levels deep"),
+                        hint: Some("move the inner part into a helper function".into()),
+                        span: Span::from_pm2(g.span_open()),
+                        tokens: proc_macro2::TokenTree::Group(g).into(),
+                    });
+                }
+                stack.push(g.stream().into_iter());
+            }
+            Some(_) => {}
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Lowers the tokens of a `compile!` block.
 pub fn lower_tokens(tokens: TokenStream) -> Result<ir::Program, Vec<FrontError>> {
+    check_nesting(&tokens).map_err(|e| vec![e])?;
     let tokens = desugar::bare_params(tokens);
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
         vec![FrontError {

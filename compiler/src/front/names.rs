@@ -187,10 +187,35 @@ macro_rules! limits_table {
 }
 
 fn float_limit(ty: Scalar, name: &str) -> Option<Const> {
+    if let Some(c) = float_format(ty, name) {
+        return Some(c);
+    }
     match ty {
         Scalar::F64 => limits_table!(f64, name, Const::f64),
         _ => limits_table!(f32, name, Const::f32),
     }
+}
+
+/// The integer constants of the float types (`f64::MANTISSA_DIGITS: u32`, `f32::MAX_EXP: i32`).
+fn float_format(ty: Scalar, name: &str) -> Option<Const> {
+    macro_rules! format_table {
+        ($t:ident) => {
+            match name {
+                "RADIX" => Const::int(Scalar::U32, $t::RADIX as i128),
+                "MANTISSA_DIGITS" => Const::int(Scalar::U32, $t::MANTISSA_DIGITS as i128),
+                "DIGITS" => Const::int(Scalar::U32, $t::DIGITS as i128),
+                "MIN_EXP" => Const::int(Scalar::I32, $t::MIN_EXP as i128),
+                "MAX_EXP" => Const::int(Scalar::I32, $t::MAX_EXP as i128),
+                "MIN_10_EXP" => Const::int(Scalar::I32, $t::MIN_10_EXP as i128),
+                "MAX_10_EXP" => Const::int(Scalar::I32, $t::MAX_10_EXP as i128),
+                _ => return None,
+            }
+        };
+    }
+    Some(match ty {
+        Scalar::F64 => format_table!(f64),
+        _ => format_table!(f32),
+    })
 }
 
 fn int_limit(ty: Scalar, name: &str) -> Option<Const> {

@@ -46,6 +46,9 @@ pub struct KernelAttrs {
     pub fastmath: bool,
     /// `#[rumba(boundscheck = false)]` turns index checks off (unsafe to misuse).
     pub boundscheck: bool,
+    /// `#[rumba(cuda)]`: an explicit SIMT function for the GPU (thread indices, atomics,
+    /// `sync_threads()`), launched with an explicit grid; it never runs on the CPU.
+    pub cuda: bool,
 }
 
 impl Default for KernelAttrs {
@@ -53,6 +56,7 @@ impl Default for KernelAttrs {
         KernelAttrs {
             fastmath: false,
             boundscheck: true,
+            cuda: false,
         }
     }
 }
@@ -153,6 +157,8 @@ pub enum Stmt {
         index: Vec<ExprId>,
         value: ExprId,
         span: Span,
+        /// Bounds-checked; `false` only where a pass proved the index in bounds.
+        checked: bool,
     },
     /// An expression evaluated for its effects (a call, a checked load).
     Eval(ExprId),
@@ -473,6 +479,90 @@ impl Intrinsic {
     }
 }
 
+/// A GPU builtin of `#[rumba(cuda)]` functions (see [`ExprKind::Gpu`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GpuOp {
+    /// `thread_idx_x()` (axis 0), `_y` (1), `_z` (2): `usize`.
+    ThreadIdx(u8),
+    BlockIdx(u8),
+    BlockDim(u8),
+    GridDim(u8),
+    /// `sync_threads()`: a barrier for the threads of a block; `()`.
+    SyncThreads,
+    /// `atomic_add(a, i, v)` etc.: updates `a[i]` atomically and returns the old value.
+    Atomic(AtomicOp),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AtomicOp {
+    Add,
+    Min,
+    Max,
+    /// `atomic_exchange(a, i, v)`
+    Exchange,
+    /// `atomic_cas(a, i, expected, new)`: integers only.
+    CompareExchange,
+}
+
+impl GpuOp {
+    /// The builtin's name in kernel source.
+    pub fn name(self) -> &'static str {
+        const AXES: [[&str; 3]; 4] = [
+            ["thread_idx_x", "thread_idx_y", "thread_idx_z"],
+            ["block_idx_x", "block_idx_y", "block_idx_z"],
+            ["block_dim_x", "block_dim_y", "block_dim_z"],
+            ["grid_dim_x", "grid_dim_y", "grid_dim_z"],
+        ];
+        match self {
+            GpuOp::ThreadIdx(a) => AXES[0][a as usize % 3],
+            GpuOp::BlockIdx(a) => AXES[1][a as usize % 3],
+            GpuOp::BlockDim(a) => AXES[2][a as usize % 3],
+            GpuOp::GridDim(a) => AXES[3][a as usize % 3],
+            GpuOp::SyncThreads => "sync_threads",
+            GpuOp::Atomic(AtomicOp::Add) => "atomic_add",
+            GpuOp::Atomic(AtomicOp::Min) => "atomic_min",
+            GpuOp::Atomic(AtomicOp::Max) => "atomic_max",
+            GpuOp::Atomic(AtomicOp::Exchange) => "atomic_exchange",
+            GpuOp::Atomic(AtomicOp::CompareExchange) => "atomic_cas",
+        }
+    }
+
+    /// All builtins, for name lookup.
+    pub const ALL: [GpuOp; 18] = [
+        GpuOp::ThreadIdx(0),
+        GpuOp::ThreadIdx(1),
+        GpuOp::ThreadIdx(2),
+        GpuOp::BlockIdx(0),
+        GpuOp::BlockIdx(1),
+        GpuOp::BlockIdx(2),
+        GpuOp::BlockDim(0),
+        GpuOp::BlockDim(1),
+        GpuOp::BlockDim(2),
+        GpuOp::GridDim(0),
+        GpuOp::GridDim(1),
+        GpuOp::GridDim(2),
+        GpuOp::SyncThreads,
+        GpuOp::Atomic(AtomicOp::Add),
+        GpuOp::Atomic(AtomicOp::Min),
+        GpuOp::Atomic(AtomicOp::Max),
+        GpuOp::Atomic(AtomicOp::Exchange),
+        GpuOp::Atomic(AtomicOp::CompareExchange),
+    ];
+
+    pub fn from_name(name: &str) -> Option<GpuOp> {
+        GpuOp::ALL.into_iter().find(|op| op.name() == name)
+    }
+
+    /// The number of value arguments after the array and its index (atomics), or of all arguments.
+    pub fn value_args(self) -> usize {
+        match self {
+            GpuOp::Atomic(AtomicOp::CompareExchange) => 2,
+            GpuOp::Atomic(_) => 1,
+            _ => 0,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum ExprKind {
     /// Untyped stage only.
@@ -488,6 +578,8 @@ pub enum ExprKind {
     Load {
         array: LocalId,
         index: Vec<ExprId>,
+        /// Bounds-checked; `false` only where a pass proved the index in bounds.
+        checked: bool,
     },
     Shape {
         array: LocalId,
@@ -512,6 +604,14 @@ pub enum ExprKind {
     /// Typed stage: a call of a specialized instance.
     CallInst {
         inst: InstId,
+        args: Vec<ExprId>,
+    },
+    /// A GPU builtin (only in `#[rumba(cuda)]` functions). Atomics name their array and index
+    /// (`array`, `index`) and take their values in `args`; the others have neither.
+    Gpu {
+        op: GpuOp,
+        array: Option<LocalId>,
+        index: Vec<ExprId>,
         args: Vec<ExprId>,
     },
 }

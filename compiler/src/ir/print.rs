@@ -30,6 +30,9 @@ fn instance(p: &TypedProgram, id: InstId, inst: &Instance) -> String {
     let mut out = format!("{id} fn {}({}) -> {}", f.name, params.join(", "), inst.ret);
     if f.attrs != KernelAttrs::default() {
         let _ = write!(out, " #[fastmath={}, boundscheck={}]", f.attrs.fastmath, f.attrs.boundscheck);
+        if f.attrs.cuda {
+            out += " #[cuda]";
+        }
     }
     out += " {\n";
     let locals: Vec<String> = (0..f.locals.len())
@@ -82,8 +85,9 @@ impl Printer<'_> {
             Stmt::Assign { local, value, .. } => {
                 let _ = writeln!(out, "{pad}{} = {};", self.local(*local), self.expr(*value));
             }
-            Stmt::Store { array, index, value, .. } => {
-                let _ = writeln!(out, "{pad}{}[{}] = {};", self.local(*array), self.list(index), self.expr(*value));
+            Stmt::Store { array, index, value, checked, .. } => {
+                let unchecked = if *checked { "" } else { "unchecked " };
+                let _ = writeln!(out, "{pad}{unchecked}{}[{}] = {};", self.local(*array), self.list(index), self.expr(*value));
             }
             Stmt::Eval(e) => {
                 let _ = writeln!(out, "{pad}eval {};", self.expr(*e));
@@ -150,7 +154,10 @@ impl Printer<'_> {
                 format!("({} {sym} {})", self.expr(*a), self.expr(*b))
             }
             ExprKind::Cast(x, t) => format!("({} as {t})", self.expr(*x)),
-            ExprKind::Load { array, index } => format!("{}[{}]", self.local(*array), self.list(index)),
+            ExprKind::Load { array, index, checked } => {
+                let unchecked = if *checked { "" } else { "unchecked " };
+                format!("{unchecked}{}[{}]", self.local(*array), self.list(index))
+            }
             ExprKind::Shape { array, query } => {
                 let a = self.local(*array);
                 match query {
@@ -165,6 +172,14 @@ impl Printer<'_> {
             ExprKind::Method { name, receiver, args } => format!("{}.{name}({})", self.expr(*receiver), self.list(args)),
             ExprKind::Intrinsic { op, args } => format!("{}({})", op.name(), self.list(args)),
             ExprKind::Call { func, args } => format!("call {func}({})", self.list(args)),
+            ExprKind::Gpu { op, array, index, args } => {
+                let mut parts = Vec::new();
+                if let Some(a) = array {
+                    parts.push(format!("{}[{}]", self.local(*a), self.list(index)));
+                }
+                parts.extend(args.iter().map(|e| self.expr(*e)));
+                format!("{}({})", op.name(), parts.join(", "))
+            }
             ExprKind::CallInst { inst, args } => {
                 let name = self.program.map_or(String::new(), |p| format!(":{}", p.inst(*inst).func.name));
                 format!("call {inst}{name}({})", self.list(args))

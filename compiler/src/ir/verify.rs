@@ -7,6 +7,8 @@
 //! - loads and stores name arrays, with one `usize` index per dimension; stores only writable ones;
 //! - `break` / `continue` appear only inside loops; returns match the instance's return type;
 //! - calls name existing instances with matching argument types.
+//! - GPU builtins: atomics update writable arrays with operands of the element type and return it;
+//!   thread and block queries are `usize`, `sync_threads()` is `()`.
 
 use super::*;
 
@@ -158,7 +160,7 @@ impl Verifier<'_> {
                 scalar(*x)?;
                 ensure(ty == Type::Scalar(*t), || format!("cast {e} typed {ty}"))
             }
-            ExprKind::Load { array, index } => {
+            ExprKind::Load { array, index, .. } => {
                 let a = self.array(*array)?;
                 self.indices(a, index)?;
                 ensure(ty == Type::Scalar(a.elem), || format!("load {e} typed {ty}"))
@@ -170,6 +172,25 @@ impl Verifier<'_> {
             ExprKind::Intrinsic { args, .. } => {
                 args.iter().try_for_each(|a| self.expr(*a))?;
                 args.iter().try_for_each(|a| scalar(*a).map(|_| ()))
+            }
+            ExprKind::Gpu { op, array, index, args } => {
+                ensure(args.len() == op.value_args(), || format!("{} {e} with {} arguments", op.name(), args.len()))?;
+                match (op, array) {
+                    (GpuOp::Atomic(_), Some(array)) => {
+                        let a = self.array(*array)?;
+                        ensure(a.writable, || format!("atomic on read-only {array}"))?;
+                        self.indices(a, index)?;
+                        for &x in args {
+                            self.expr(x)?;
+                            ensure(inst.ty(x) == Type::Scalar(a.elem), || format!("atomic operand {x} is not {}", a.elem))?;
+                        }
+                        ensure(ty == Type::Scalar(a.elem), || format!("atomic {e} typed {ty}"))
+                    }
+                    (GpuOp::Atomic(_), None) => Err(format!("atomic {e} without an array")),
+                    (GpuOp::SyncThreads, None) => ensure(ty == Type::Unit, || format!("sync_threads {e} typed {ty}")),
+                    (_, None) => ensure(ty == Type::Scalar(Scalar::Usize), || format!("{} {e} typed {ty}", op.name())),
+                    (_, Some(_)) => Err(format!("{} {e} names an array", op.name())),
+                }
             }
             ExprKind::CallInst { inst: callee, args } => {
                 let target = self.p.instances.get(callee.index()).ok_or_else(|| format!("call of missing {callee}"))?;

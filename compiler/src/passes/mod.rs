@@ -2,6 +2,8 @@
 //!
 //! In: a verified [`TypedProgram`]. Out: the same program, rewritten, still verified.
 
+mod versioning;
+
 use crate::ir::verify::{verify, VerifyError};
 use crate::ir::TypedProgram;
 
@@ -9,7 +11,7 @@ use crate::ir::TypedProgram;
 pub type Pass = fn(&mut TypedProgram);
 
 /// The passes, in order.
-pub const PIPELINE: &[(&str, Pass)] = &[];
+pub const PIPELINE: &[(&str, Pass)] = &[("versioning", versioning::run)];
 
 /// Runs every pass; verifies before the first and after each one when `check` is set.
 pub fn run(program: &mut TypedProgram, check: bool) -> Result<(), VerifyError> {

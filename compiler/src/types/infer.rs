@@ -1,8 +1,8 @@
 //! Unification-based inference over one function instance, and the instance table.
 
 use super::methods::{self, Rel};
-use super::param_types;
-use crate::diag::Diagnostic;
+use super::{count_mismatch, param_type, param_types};
+use crate::diag::{Diagnostic, Label};
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::HashMap;
@@ -12,7 +12,11 @@ pub fn specialize(program: &Program, entry: FuncId, args: &[Type]) -> Result<Typ
     let mut spec = Specializer { program, instances: Vec::new(), keys: HashMap::new(), stack: Vec::new() };
     let params = param_types(program.func(entry), args)?;
     spec.instantiate(entry, params, None)?;
-    let instances = spec.instances.into_iter().flatten().collect();
+    let mut instances: Vec<Instance> = spec.instances.into_iter().flatten().collect();
+    // `#[rumba(fastmath)]` on a kernel covers the helpers it calls (they are specialized for it).
+    if program.func(entry).attrs.fastmath {
+        instances.iter_mut().for_each(|i| i.func.attrs.fastmath = true);
+    }
     Ok(TypedProgram { instances })
 }
 
@@ -188,6 +192,15 @@ impl<'s, 'p> Infer<'s, 'p> {
         self.func.expr(e).span
     }
 
+    /// The name of the variable an expression reads, if it is a named one (not a temporary).
+    fn local_name(&self, e: ExprId) -> Option<&'p str> {
+        let func = self.func;
+        match func.expr(e).kind {
+            ExprKind::Local(l) if !func.local(l).name.contains('.') => Some(func.local(l).name.as_str()),
+            _ => None,
+        }
+    }
+
     /// The scalar type of a variable, defaulting an unsuffixed literal's type (`i32` / `f64`).
     fn settle(&mut self, v: Var, at: Span) -> R<Type> {
         match self.get(v) {
@@ -238,7 +251,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                     with_cast_help(d, want)
                 })
             }
-            Stmt::Store { array, index, value, span } => {
+            Stmt::Store { array, index, value, span, .. } => {
                 let tv = self.expr(*value)?;
                 let at = self.array_of(*array, *span)?;
                 if !at.writable {
@@ -299,13 +312,27 @@ impl<'s, 'p> Infer<'s, 'p> {
                 let at = value.map_or(*span, |v| self.span(v));
                 let ret = self.ret;
                 self.unify(ret, tv).map_err(|(want, got)| {
-                    let mut d = Diagnostic::new("mismatched return types", at, format!("returns `{}`", got.describe()));
-                    d = match (self.first_return, self.func.ret_ann) {
-                        (_, Some(_)) => d.with_label(self.func.sig_span, format!("the function returns `{}`", want.describe())),
-                        (Some(first), None) => d.with_label(first, format!("an earlier return gives `{}`", want.describe())),
-                        (None, None) => d,
+                    let (name, want_s, got_s) = (&self.func.name, want.describe(), got.describe());
+                    let d = match (self.first_return, self.func.ret_ann) {
+                        (first, Some(TypeAnn::Infer)) | (first @ Some(_), None) => {
+                            let d = Diagnostic::new(format!("mismatched types: `{name}` returns `{want_s}` in one place and `{got_s}` in another"), at, format!("returns `{got_s}`"));
+                            match first {
+                                Some(first) => d.with_label(first, format!("returns `{want_s}` here")),
+                                None => d,
+                            }
+                            .with_help(match want {
+                                State::Known(Type::Scalar(s)) if s.is_numeric() => format!("every return of a function has the same type: convert with `as {s}`"),
+                                _ => "every return of a function has the same type".into(),
+                            })
+                        }
+                        (_, Some(_)) => with_cast_help(
+                            Diagnostic::new(format!("mismatched types: expected `{want_s}` (the return type of `{name}`), found `{got_s}`"), at, format!("expected `{want_s}`, found `{got_s}`"))
+                                .with_label(self.func.sig_span, format!("`{name}` returns `{want_s}`")),
+                            want,
+                        ),
+                        (None, None) => Diagnostic::new(format!("mismatched types: expected `{want_s}`, found `{got_s}`"), at, format!("returns `{got_s}`")),
                     };
-                    with_cast_help(d, want)
+                    d
                 })?;
                 self.first_return.get_or_insert(at);
                 Ok(())
@@ -407,6 +434,13 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
             ExprKind::Cast(x, to) => {
                 let tx = self.expr(*x)?;
+                // rustc types an unsuffixed literal operand by the target when the kinds agree:
+                // `0.1 as f32` rounds once, to f32; `300 as u8` and `-1 as u8` are `u8` literals.
+                match func.expr(*x).kind {
+                    ExprKind::Lit(Lit::Int(_, None)) if to.is_int() => self.set(tx, State::Known(Type::Scalar(*to))),
+                    ExprKind::Lit(Lit::Float(_, None)) if to.is_float() => self.set(tx, State::Known(Type::Scalar(*to))),
+                    _ => {}
+                }
                 let from = match self.get(tx) {
                     State::Int | State::Float => None,
                     State::Known(Type::Scalar(s)) => Some(s),
@@ -428,7 +462,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 }
                 self.known(*to)
             }
-            ExprKind::Load { array, index } => {
+            ExprKind::Load { array, index, .. } => {
                 let at = self.array_of(*array, span)?;
                 self.indices(*array, at, index, span)?;
                 self.known(at.elem)
@@ -436,6 +470,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             ExprKind::Shape { array, query } => self.shape(*array, *query, span)?,
             ExprKind::Method { name, receiver, args } => self.method(e, name, *receiver, args)?,
             ExprKind::Call { func: callee, args } => self.call(e, *callee, args)?,
+            ExprKind::Gpu { op, array, index, args } => self.gpu(*op, *array, index, args, span)?,
             ExprKind::Intrinsic { .. } | ExprKind::CallInst { .. } => {
                 return Err(Diagnostic::new("internal: typed node in untyped IR", span, "here"))
             }
@@ -459,23 +494,46 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
             return Ok(ta);
         }
+        for (x, t) in [(a, ta), (b, tb)] {
+            if let State::Known(Type::Array(_) | Type::Unit) = self.get(t) {
+                let (sa, sb) = (self.get(ta), self.get(tb));
+                let what = if matches!(self.get(t), State::Known(Type::Unit)) { "has no value (`()`)" } else { "is an array" };
+                let label = match self.local_name(x) {
+                    Some(name) => format!("`{name}` {what}"),
+                    None => format!("this {what}"),
+                };
+                let help = if what == "is an array" {
+                    "kernels compute on elements: index the array (`a[i]`, `a[[i, j]]`) inside a loop"
+                } else {
+                    "only scalars can be operands: give the helper a return value"
+                };
+                return Err(Diagnostic::new(op_message(op, sa, sb), self.span(x), label).with_help(help));
+            }
+        }
         self.unify(ta, tb).map_err(|(x, y)| {
-            let d = Diagnostic::new(format!("mismatched types: no implementation for `{} {} {}`", x.describe(), op.symbol(), y.describe()), span, "operands of different types")
-                .with_label(self.span(a), format!("this is `{}`", x.describe()))
-                .with_label(self.span(b), format!("this is `{}`", y.describe()));
-            with_cast_help(d, x)
+            let (xs, ys) = (x.describe(), y.describe());
+            Diagnostic::new(op_message(op, x, y), self.span(b), format!("expected `{xs}`, found `{ys}`"))
+                .with_label(self.span(a), format!("this is `{xs}`"))
+                .with_help(operand_cast_help(x, y))
         })?;
         let st = self.get(ta);
         let ok = match st {
-            State::Int => !op.is_comparison() || true,
+            State::Int => true,
             State::Float => !op.is_bitwise(),
-            State::Known(Type::Scalar(Scalar::Bool)) => op.is_bitwise() || matches!(op, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge),
+            State::Known(Type::Scalar(Scalar::Bool)) => op.is_bitwise() || op.is_comparison(),
             State::Known(Type::Scalar(s)) if s.is_float() => !op.is_bitwise(),
             State::Known(Type::Scalar(_)) => true,
             _ => false,
         };
         if !ok {
-            return Err(Diagnostic::new(format!("no implementation for `{} {} {}`", st.describe(), op.symbol(), st.describe()), span, "unsupported operand types"));
+            let t = st.describe();
+            let help = if op.is_bitwise() {
+                "bitwise operators take integers or `bool`"
+            } else {
+                "`bool` supports `&`, `|`, `^`, `!`, `&&`, `||` and comparisons; convert with `as u8` for arithmetic"
+            };
+            return Err(Diagnostic::new(format!("no implementation for `{t} {} {t}`", op.symbol()), span, format!("`{}` is not defined for `{t}`", op.symbol()))
+                .with_help(help));
         }
         Ok(if op.is_comparison() { self.known(Scalar::Bool) } else { ta })
     }
@@ -524,11 +582,17 @@ impl<'s, 'p> Infer<'s, 'p> {
             return Err(Diagnostic::new(format!("no method named `{name}` found for `{recv_ty}`"), span, "method not found"));
         };
         let Some(sig) = methods::resolve(name, s) else {
-            let mut d = Diagnostic::new(format!("no method named `{name}` found for `{s}`"), span, "method not found");
-            if s.is_int() && methods::resolve(name, Scalar::F64).is_some() {
-                d = d.with_help(format!("`{name}` is a float method: convert first, e.g. `(x as f64).{name}()`"));
-            } else if s.is_int() && !s.is_signed() && methods::resolve(name, Scalar::I64).is_some() {
-                d = d.with_help(format!("`{name}` is defined for signed integers only"));
+            let mut d = Diagnostic::new(format!("no method named `{name}` found for `{s}`"), span, format!("method not found in `{s}`"));
+            let x = self.local_name(receiver).unwrap_or("x");
+            if s.is_int() && !s.is_signed() && methods::resolve(name, Scalar::I64).is_some() {
+                let signed = format!("i{}", &s.name()[1..]);
+                d = d.with_help(format!("`{name}` is defined for signed integers only: convert first, e.g. `({x} as {signed}).{name}()`"));
+            } else if s.is_int() && methods::resolve(name, Scalar::F64).is_some() {
+                d = d.with_help(format!("`{name}` is a float method: convert first, e.g. `({x} as f64).{name}()`"));
+            } else if s.is_float() && methods::resolve(name, Scalar::I64).is_some() {
+                d = d.with_help(format!("`{name}` is an integer method: convert first, e.g. `({x} as i64).{name}()`"));
+            } else if s == Scalar::Bool {
+                d = d.with_help("`bool` has no methods in kernels: convert with `as u8` first");
             }
             return Err(d);
         };
@@ -558,10 +622,46 @@ impl<'s, 'p> Infer<'s, 'p> {
         })
     }
 
+    /// GPU builtins: indices and dimensions are `usize`; atomics take and return the element type.
+    fn gpu(&mut self, op: GpuOp, array: Option<LocalId>, index: &[ExprId], args: &[ExprId], span: Span) -> R<Var> {
+        let Some(array) = array else {
+            return Ok(if op == GpuOp::SyncThreads { self.known(Type::Unit) } else { self.known(Scalar::Usize) });
+        };
+        let at = self.array_of(array, span)?;
+        let name = self.func.local(array).name.clone();
+        if !at.writable {
+            return Err(Diagnostic::new(format!("`{}` needs a writable array, and `{name}` is read-only", op.name()), span, "atomic update of a read-only array")
+                .with_help(format!("pass `&mut {name}` (or an `ArrayViewMut`) to make `{name}` writable")));
+        }
+        let elem = at.elem;
+        let wide = matches!(elem.bits(), 32 | 64) && elem != Scalar::Bool;
+        let ok = match op {
+            GpuOp::Atomic(AtomicOp::CompareExchange) => wide && elem.is_int(),
+            _ => wide,
+        };
+        if !ok {
+            let which = if op == GpuOp::Atomic(AtomicOp::CompareExchange) { "32- and 64-bit integers" } else { "32- and 64-bit integers and floats" };
+            return Err(Diagnostic::new(format!("`{}` is not supported on arrays of `{elem}`", op.name()), span, format!("`{name}` holds `{elem}`"))
+                .with_help(format!("GPU atomics work on {which}")));
+        }
+        self.indices(array, at, index, span)?;
+        for &a in args {
+            let t = self.expr(a)?;
+            self.unify_with(t, Type::Scalar(elem)).map_err(|(got, want)| {
+                with_cast_help(Diagnostic::new("mismatched types", self.span(a), format!("expected `{}`, found `{}`", want.describe(), got.describe())), want)
+            })?;
+        }
+        Ok(self.known(elem))
+    }
+
     fn call(&mut self, e: ExprId, callee: FuncId, args: &[ExprId]) -> R<Var> {
         let span = self.span(e);
         let program = self.spec.program;
         let f = program.func(callee);
+        if f.attrs.cuda && !self.func.attrs.cuda {
+            return Err(Diagnostic::new(format!("`{}` is a `#[rumba(cuda)]` function, called from a function that is not", f.name), span, "GPU-only function called here")
+                .with_help(format!("mark `{}` `#[rumba(cuda)]` too, or remove the GPU builtins from `{}`", self.func.name, f.name)));
+        }
         let mut types = Vec::with_capacity(args.len());
         for (i, &a) in args.iter().enumerate() {
             let t = self.expr(a)?;
@@ -570,10 +670,50 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
             types.push(self.settle(t, self.span(a))?);
         }
-        let params = param_types(f, &types).map_err(|d| d.with_label(span, "in this call"))?;
+        if args.len() != f.params.len() {
+            let label = format!("{} argument{} supplied", args.len(), if args.len() == 1 { "" } else { "s" });
+            let d = count_mismatch(f, args.len(), span, &label).with_label(f.sig_span, format!("`{}` defined here", f.name));
+            return Err(d);
+        }
+        let mut params = Vec::with_capacity(args.len());
+        for (i, (&a, &t)) in args.iter().zip(&types).enumerate() {
+            let p = param_type(f, i, t).map_err(|mut d| {
+                d.labels.iter_mut().for_each(|l| l.primary = false);
+                d.labels.insert(0, Label { span: self.span(a), message: format!("this is `{t}`"), primary: true });
+                d
+            })?;
+            params.push(p);
+        }
+        self.check_borrows(args, &params)?;
         let (inst, ret) = self.spec.instantiate(callee, params, Some(span))?;
         self.calls.insert(e, inst);
         Ok(self.known(ret))
+    }
+
+    /// Rust's borrow rules for a call: an array bound to a writable parameter (a `&mut`) is not
+    /// passed to another parameter of the same call. Generated code relies on it: array
+    /// parameters are `noalias`.
+    fn check_borrows(&self, args: &[ExprId], params: &[Type]) -> R<()> {
+        for (j, &b) in args.iter().enumerate() {
+            let ExprKind::Local(l) = self.func.expr(b).kind else { continue };
+            for (i, &a) in args[..j].iter().enumerate() {
+                let (Type::Array(first), Type::Array(second)) = (params[i], params[j]) else { continue };
+                if !matches!(self.func.expr(a).kind, ExprKind::Local(k) if k == l) || !(first.writable || second.writable) {
+                    continue;
+                }
+                let name = &self.func.local(l).name;
+                let how = |writable: bool| if writable { "mutable" } else { "immutable" };
+                let message = if first.writable && second.writable {
+                    format!("cannot borrow `{name}` as mutable more than once at a time")
+                } else {
+                    format!("cannot borrow `{name}` as {} because it is also borrowed as {}", how(second.writable), how(first.writable))
+                };
+                return Err(Diagnostic::new(message, self.span(b), format!("{} borrow", how(second.writable)))
+                    .with_label(self.span(a), format!("first borrow, {}", how(first.writable)))
+                    .with_help("an array bound to a writable parameter cannot be passed again in the same call: pass it once, or declare the parameters read-only (`x: &[T]`, `x: ArrayView1<T>`)"));
+            }
+        }
+        Ok(())
     }
 
     // ---- resolution ----
@@ -669,7 +809,13 @@ fn typed_const(lit: &Lit, ty: Type, span: Span) -> R<Const> {
                 Scalar::F32 => text.parse::<f32>().map(Const::f32).ok(),
                 _ => text.parse::<f64>().map(Const::f64).ok(),
             };
-            parsed.ok_or_else(|| Diagnostic::new(format!("invalid float literal `{text}`"), span, "here"))
+            let c = parsed.ok_or_else(|| Diagnostic::new(format!("invalid float literal `{text}`"), span, "here"))?;
+            // rustc's `overflowing_literals` (an error by default): no float literal rounds to infinity.
+            if c.as_f64().is_infinite() {
+                return Err(Diagnostic::new(format!("literal out of range for `{s}`"), span, format!("the literal `{text}` does not fit into `{s}` and would be infinity"))
+                    .with_help(format!("use `{s}::INFINITY` for infinity, or a wider type")));
+            }
+            Ok(c)
         }
     }
 }
@@ -679,5 +825,42 @@ fn with_cast_help(d: Diagnostic, want: State) -> Diagnostic {
     match want {
         State::Known(Type::Scalar(s)) if s != Scalar::Bool => d.with_help(format!("convert the value with `as {s}`")),
         _ => d,
+    }
+}
+
+/// rustc's wording for a binary operator that has no implementation for these operand types.
+fn op_message(op: BinOp, x: State, y: State) -> String {
+    let d = |s: State| match s {
+        State::Known(Type::Array(_)) => "an array".to_string(),
+        s => format!("`{}`", s.describe()),
+    };
+    let (x, y) = (d(x), d(y));
+    match op {
+        BinOp::Add => format!("cannot add {y} to {x}"),
+        BinOp::Sub => format!("cannot subtract {y} from {x}"),
+        BinOp::Mul => format!("cannot multiply {x} by {y}"),
+        BinOp::Div => format!("cannot divide {x} by {y}"),
+        BinOp::Rem => format!("cannot calculate the remainder of {x} divided by {y}"),
+        op if op.is_comparison() => format!("can't compare {x} with {y}"),
+        op => format!("no implementation for {x} {} {y}", op.symbol()),
+    }
+}
+
+/// How to make two operands of different types agree.
+fn operand_cast_help(x: State, y: State) -> String {
+    match (x, y) {
+        (State::Known(Type::Scalar(Scalar::Bool)), _) | (_, State::Known(Type::Scalar(Scalar::Bool))) => {
+            "`bool` is not a number: convert it with `as u8`, or compare the number (`x != 0`)".into()
+        }
+        (State::Known(Type::Scalar(s)), State::Int) | (State::Int, State::Known(Type::Scalar(s))) if s.is_float() => {
+            format!("write the integer literal as a float (`2.0`, not `2`), or give it a suffix: `2{s}`")
+        }
+        (State::Known(Type::Scalar(s)), State::Float) | (State::Float, State::Known(Type::Scalar(s))) => {
+            format!("convert the `{s}` operand with `as f64`, or use an integer literal")
+        }
+        (State::Known(Type::Scalar(a)), State::Known(Type::Scalar(b))) => {
+            format!("Rust does not convert numbers implicitly: convert one operand, `as {a}` or `as {b}`")
+        }
+        _ => "convert one operand with `as`".into(),
     }
 }

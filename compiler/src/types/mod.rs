@@ -13,68 +13,72 @@ pub use infer::specialize;
 
 use crate::diag::Diagnostic;
 use crate::ir::{Function, Type, TypeAnn};
+use crate::span::Span;
 
 /// Checks a call's argument types against a function's parameters and their annotations; returns
 /// the parameter types as the body sees them (a writable array annotated read-only is read-only).
 pub fn param_types(func: &Function, args: &[Type]) -> Result<Vec<Type>, Diagnostic> {
     if args.len() != func.params.len() {
-        let s = |n: usize| if n == 1 { "" } else { "s" };
-        return Err(Diagnostic::new(
-            format!(
-                "`{}` takes {} argument{} but {} {} supplied",
-                func.name,
-                func.params.len(),
-                s(func.params.len()),
-                args.len(),
-                if args.len() == 1 { "was" } else { "were" }
-            ),
-            func.sig_span,
-            "defined here",
-        ));
+        return Err(count_mismatch(func, args.len(), func.sig_span, "defined here"));
     }
-    func.params
-        .iter()
-        .zip(args)
-        .map(|(&p, &arg)| {
-            let decl = func.local(p);
-            let mismatch = |help: String| {
-                Diagnostic::new(
-                    format!(
-                        "argument `{}` of `{}` has type `{}`, but the call passed `{}`",
-                        decl.name, func.name, decl.ann, arg
-                    ),
-                    decl.span,
-                    format!("declared as `{}`", decl.ann),
-                )
-                .with_help(help)
-            };
-            match (decl.ann, arg) {
-                (TypeAnn::Infer, _) => Ok(arg),
-                (TypeAnn::Scalar(s), Type::Scalar(t)) if s == t => Ok(arg),
-                (TypeAnn::Scalar(s), _) => Err(mismatch(format!("pass a `{s}` value"))),
-                (
-                    TypeAnn::Array {
-                        elem,
-                        ndim,
-                        writable,
-                    },
-                    Type::Array(mut a),
-                ) => {
-                    if elem.is_some_and(|e| e != a.elem) || ndim.is_some_and(|n| n != a.ndim) {
-                        return Err(mismatch("pass an array of the declared element type and dimension".into()));
-                    }
-                    if writable && !a.writable {
-                        return Err(mismatch(format!(
-                            "pass `&mut {0}` (or `{0}.view_mut()`) to make `{0}` writable",
-                            decl.name
-                        )));
-                    }
-                    a.writable = writable;
-                    Ok(Type::Array(a))
-                }
-                (TypeAnn::Array { .. }, _) => Err(mismatch("pass an array (`&x` or `&mut x`)".into())),
-                (TypeAnn::Unit, _) => Err(mismatch("parameters cannot be `()`".into())),
+    (0..args.len()).map(|i| param_type(func, i, args[i])).collect()
+}
+
+/// "`f` takes N arguments but M were supplied", with its primary label at `at`.
+pub fn count_mismatch(func: &Function, supplied: usize, at: Span, label: &str) -> Diagnostic {
+    let n = func.params.len();
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    let names: Vec<&str> = func.params.iter().map(|p| func.local(*p).name.as_str()).collect();
+    Diagnostic::new(
+        format!(
+            "`{}` takes {n} argument{} but {supplied} {} supplied",
+            func.name,
+            s(n),
+            if supplied == 1 { "was" } else { "were" }
+        ),
+        at,
+        label,
+    )
+    .with_help(if n == 0 {
+        format!("call it without arguments: `{}()`", func.name)
+    } else {
+        format!("pass one value for each parameter: `{}({})`", func.name, names.join(", "))
+    })
+}
+
+/// Checks argument `i` of a call against parameter `i`'s annotation; returns the parameter's type.
+pub fn param_type(func: &Function, i: usize, arg: Type) -> Result<Type, Diagnostic> {
+    let decl = func.local(func.params[i]);
+    let mismatch = |help: String| {
+        Diagnostic::new(
+            format!(
+                "argument `{}` of `{}` has type `{}`, but the call passed `{}`",
+                decl.name, func.name, decl.ann, arg
+            ),
+            decl.span,
+            format!("declared as `{}`", decl.ann),
+        )
+        .with_help(help)
+    };
+    match (decl.ann, arg) {
+        (TypeAnn::Infer, _) => Ok(arg),
+        (TypeAnn::Scalar(s), Type::Scalar(t)) if s == t => Ok(arg),
+        (TypeAnn::Scalar(s), Type::Scalar(_)) => Err(mismatch(format!("pass a value of type `{s}` (convert with `as {s}`)"))),
+        (TypeAnn::Scalar(s), _) => Err(mismatch(format!("pass a value of type `{s}`, not an array"))),
+        (TypeAnn::Array { elem, ndim, writable }, Type::Array(mut a)) => {
+            if elem.is_some_and(|e| e != a.elem) || ndim.is_some_and(|n| n != a.ndim) {
+                return Err(mismatch(format!("pass an array of type `{}`", decl.ann)));
             }
-        })
-        .collect()
+            if writable && !a.writable {
+                return Err(mismatch(format!(
+                    "pass `&mut {0}` (or `{0}.view_mut()`) to make `{0}` writable",
+                    decl.name
+                )));
+            }
+            a.writable = writable;
+            Ok(Type::Array(a))
+        }
+        (TypeAnn::Array { .. }, _) => Err(mismatch("pass an array (`&x` or `&mut x`)".into())),
+        (TypeAnn::Unit, _) => Err(mismatch("parameters cannot be `()`".into())),
+    }
 }

@@ -6,7 +6,7 @@
 //! `rumba::IntoArg`, and a module `f` with `f::kernel()`, the kernel's handle. The source text is
 //! embedded with its original line layout, so run-time diagnostics quote the user's file.
 
-use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use rumba_compiler::front::{self, FrontError};
 use rumba_compiler::ir::{Program, Stmt, TypeAnn};
@@ -40,12 +40,12 @@ fn error_tokens(e: &FrontError) -> TokenStream {
 
 /// The kernel functions and their handles.
 fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> TokenStream {
-    let source = format_ident!("__RUMBA_SOURCE_{:016x}", fnv(text));
-    let mut out = quote! {
-        #[doc(hidden)]
-        #[allow(non_upper_case_globals)]
-        static #source: ::rumba::Source = ::rumba::Source::new(#path, #text);
+    // Each kernel's module holds its own copy of the block's source: a module cannot name an item
+    // of an enclosing function body (`super::` skips it), and `compile!` may be used in one.
+    let source = quote! {
+        static SOURCE: ::rumba::Source = ::rumba::Source::new(#path, #text);
     };
+    let mut out = TokenStream::new();
     for (item, func) in file.items.iter().zip(&program.functions) {
         let syn::Item::Fn(f) = item else { continue };
         let vis = &f.vis;
@@ -62,9 +62,29 @@ fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> Toke
             _ if returns_value => (quote!(<'a, R: ::rumba::FromValue>), quote!(R), quote!(R)),
             _ => (quote!(<'a>), quote!(()), quote!(())),
         };
+        if func.attrs.cuda {
+            // An explicit GPU kernel: launched with a configuration, never called on the CPU.
+            out.extend(quote! {
+                #(#docs)*
+                #[allow(clippy::too_many_arguments, clippy::result_large_err)]
+                #vis fn #name<'a>(launch: impl ::core::convert::Into<::rumba::cuda::LaunchConfig>, #(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<(), ::rumba::Error> {
+                    #name::kernel().cuda().config(launch).call(&[#(::rumba::IntoArg::into_arg(#params)),*])
+                }
+
+                #[doc = concat!("The handle of GPU kernel `", #name_str, "`.")]
+                #vis mod #name {
+                    pub fn kernel() -> &'static ::rumba::Kernel {
+                        static KERNEL: ::std::sync::OnceLock<::rumba::Kernel> = ::std::sync::OnceLock::new();
+                        #source
+                        KERNEL.get_or_init(|| ::rumba::Kernel::new(&SOURCE, #name_str))
+                    }
+                }
+            });
+            continue;
+        }
         out.extend(quote! {
             #(#docs)*
-            #[allow(clippy::too_many_arguments)]
+            #[allow(clippy::too_many_arguments, clippy::result_large_err)]
             #vis fn #name #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
                 #name::kernel().call_as::<#turbofish>(&[#(::rumba::IntoArg::into_arg(#params)),*])
             }
@@ -73,7 +93,15 @@ fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> Toke
             #vis mod #name {
                 pub fn kernel() -> &'static ::rumba::Kernel {
                     static KERNEL: ::std::sync::OnceLock<::rumba::Kernel> = ::std::sync::OnceLock::new();
-                    KERNEL.get_or_init(|| ::rumba::Kernel::new(&super::#source, #name_str))
+                    #source
+                    KERNEL.get_or_init(|| ::rumba::Kernel::new(&SOURCE, #name_str))
+                }
+
+                /// Runs the kernel on the GPU, its outermost `prange` loop spread over the grid
+                /// (see `rumba::cuda`).
+                #[allow(clippy::too_many_arguments, clippy::result_large_err)]
+                pub fn cuda<'a>(#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<(), ::rumba::Error> {
+                    self::kernel().cuda().call(&[#(::rumba::IntoArg::into_arg(#params)),*])
                 }
             }
         });
@@ -90,14 +118,10 @@ fn returns_value(stmts: &[Stmt]) -> bool {
     })
 }
 
-fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
-}
-
 /// The tokens as text, each at its original line and column, so that line `n` of the text is
 /// line `n` of the user's file.
 fn layout(tokens: &TokenStream) -> String {
-    let mut w = Layout { out: String::new(), line: 1, col: 0 };
+    let mut w = Layout { out: String::new(), line: 1, col: 0, joint: false };
     w.stream(tokens);
     w.out.push('\n');
     w.out
@@ -107,10 +131,16 @@ struct Layout {
     out: String,
     line: usize,
     col: usize,
+    /// The last token was a `Punct` joined to the next (the first `:` of `::`): nothing may come
+    /// between them, even when their spans are out of order (tokens from a `macro_rules!`).
+    joint: bool,
 }
 
 impl Layout {
     fn move_to(&mut self, span: Span) {
+        if std::mem::take(&mut self.joint) {
+            return;
+        }
         let pos = span.start();
         if pos.line > self.line {
             self.out.extend(std::iter::repeat_n('\n', pos.line - self.line));
@@ -160,6 +190,7 @@ impl Layout {
                 other => {
                     self.move_to(other.span());
                     self.text(&other.to_string());
+                    self.joint = matches!(other, TokenTree::Punct(p) if p.spacing() == Spacing::Joint);
                 }
             }
         }

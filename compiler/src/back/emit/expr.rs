@@ -41,9 +41,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 let v = self.expr(*x)?;
                 self.cast(v, inst.scalar(*x), *to)?
             }
-            ExprKind::Load { array, index } => {
+            ExprKind::Load { array, index, checked } => {
                 let a = self.array(*array)?;
-                let p = self.element_ptr(&a, *array, index, span)?;
+                let p = self.element_ptr(&a, *array, index, span, *checked)?;
                 let v = self.b().build_load(self.m.mem_type(a.ty.elem), p, "")?;
                 self.m.to_reg(a.ty.elem, v)?
             }
@@ -54,6 +54,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 self.intrinsic(*op, s, &vals, span)?
             }
             ExprKind::CallInst { inst: callee, args } => self.call(*callee, args)?,
+            ExprKind::Gpu { op, array, index, args } => self.gpu_expr(*op, *array, index, args, span)?,
             ExprKind::Lit(_) | ExprKind::Method { .. } | ExprKind::Call { .. } => {
                 return Err(BackError::Internal(format!("untyped expression {e} of type {ty}")))
             }
@@ -124,6 +125,11 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     fn float_binary(&mut self, op: BinOp, a: FloatValue<'ctx>, b: FloatValue<'ctx>) -> R<BasicValueEnum<'ctx>> {
+        if op == BinOp::Rem && self.m.gpu.is_some() {
+            // NVPTX expands `frem` inexactly; libdevice's fmod is exact, like the CPU's.
+            let s = if a.get_type().get_bit_width() == 32 { Scalar::F32 } else { Scalar::F64 };
+            return self.libm("fmod", s, &[a.into(), b.into()]);
+        }
         let bl = self.b();
         let r = match op {
             BinOp::Add => bl.build_float_add(a, b, "fadd")?,
@@ -155,7 +161,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let t = a.get_type();
         let nonzero = self.b().build_int_compare(IntPredicate::NE, b, t.const_zero(), "nonzero")?;
         let site = self.site(SiteKind::DivisionByZero, span);
-        self.check(nonzero, site, &[a])?;
+        // The error reports the dividend as an `i64`: zero-extended when unsigned.
+        let shown = if s.is_signed() { a } else { self.b().build_int_z_extend_or_bit_cast(a, self.ctx().i64_type(), "")? };
+        self.check(nonzero, site, &[shown])?;
         if s.is_signed() {
             let (min, _) = s.int_range();
             let is_min = self.b().build_int_compare(IntPredicate::EQ, a, t.const_int(min as u64, true), "")?;

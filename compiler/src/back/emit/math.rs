@@ -18,13 +18,16 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .ok_or_else(|| BackError::Internal(format!("cannot declare {name}")))?;
         let args: Vec<BasicMetadataValueEnum> = args.iter().map(|a| (*a).into()).collect();
         let call = self.b().build_call(f, &args, name.trim_start_matches("llvm."))?;
+        self.vector_variants(call, name.trim_start_matches("llvm."), s_of(types), args.len())?;
         self.fast(call.try_as_basic_value().basic().and_then(|v| v.as_instruction_value()));
         call.try_as_basic_value().basic().ok_or_else(|| BackError::Internal(format!("{name} returned nothing")))
     }
 
     /// A call of the C math library (`cbrt`, `tanf`, ...), declared on first use.
-    fn libm(&mut self, base: &str, s: Scalar, args: &[BasicValueEnum<'ctx>]) -> R<BasicValueEnum<'ctx>> {
+    pub(super) fn libm(&mut self, base: &str, s: Scalar, args: &[BasicValueEnum<'ctx>]) -> R<BasicValueEnum<'ctx>> {
         let name = if s == Scalar::F32 { format!("{base}f") } else { base.to_string() };
+        // On the GPU the same functions come from libdevice: `__nv_sin`, `__nv_sinf`, ...
+        let name = if self.m.gpu.is_some() { format!("__nv_{name}") } else { name };
         let t = self.m.reg_type(s);
         let f = match self.m.module.get_function(&name) {
             Some(f) => f,
@@ -37,6 +40,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         };
         let args: Vec<BasicMetadataValueEnum> = args.iter().map(|a| (*a).into()).collect();
         let call = self.b().build_call(f, &args, base)?;
+        self.vector_variants(call, base, Some(s), args.len())?;
         self.fast(call.try_as_basic_value().basic().and_then(|v| v.as_instruction_value()));
         call.try_as_basic_value().basic().ok_or_else(|| BackError::Internal(format!("{name} returned nothing")))
     }
@@ -80,6 +84,11 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             _ => None,
         };
         if let Some(name) = simple {
+            // NVPTX has no instructions for these (only approximations): libdevice computes them.
+            let gpu_lib = matches!(name, "exp" | "exp2" | "log" | "log2" | "log10" | "sin" | "cos" | "pow");
+            if gpu_lib && self.m.gpu.is_some() {
+                return self.libm(name, s, args);
+            }
             return self.call_intrinsic(&llvm(name), &[t], args);
         }
         let c_name = match op {
@@ -105,6 +114,14 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             v
         };
         Ok(match op {
+            Powi if self.m.gpu.is_some() => {
+                // The GPU has no compiler-rt to lower `llvm.powi` to: call the module's copy.
+                self.define_powi(s)?;
+                let name = if s == Scalar::F32 { "__powisf2" } else { "__powidf2" };
+                let f = self.m.module.get_function(name).ok_or_else(|| BackError::Internal(format!("{name} not defined")))?;
+                let call = self.b().build_call(f, &[args[0].into(), args[1].into()], "powi")?;
+                call.try_as_basic_value().basic().ok_or_else(|| BackError::Internal("powi returned nothing".into()))?
+            }
             Powi => {
                 let i32t = self.ctx().i32_type().into();
                 self.define_powi(s)?;
@@ -123,17 +140,22 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 let k = if s == Scalar::F32 { 57.295_78_f32 as f64 } else { 180.0 / std::f64::consts::PI };
                 fm(self, self.b().build_float_mul(x, self.float_const(s, k), "deg")?).into()
             }
+            Log if self.m.gpu.is_some() => {
+                let a = self.libm("log", s, &args[..1])?.into_float_value();
+                let b = self.libm("log", s, &args[1..2])?.into_float_value();
+                fm(self, self.b().build_float_div(a, b, "log")?).into()
+            }
             Log => {
                 let a = self.call_intrinsic("llvm.log", &[t], &args[..1])?.into_float_value();
                 let b = self.call_intrinsic("llvm.log", &[t], &args[1..2])?.into_float_value();
                 fm(self, self.b().build_float_div(a, b, "log")?).into()
             }
             Signum => {
-                // NaN stays NaN; otherwise 1.0 with the sign of x.
+                // As std: `NAN` (positive, quiet) for a NaN; otherwise 1.0 with the sign of x.
                 let one = self.float_const(s, 1.0).into();
                 let signed = self.call_intrinsic("llvm.copysign", &[t], &[one, args[0]])?;
                 let nan = self.b().build_float_compare(FloatPredicate::UNO, x, x, "isnan")?;
-                self.b().build_select(nan, args[0], signed, "signum")?
+                self.b().build_select(nan, self.float_const(s, f64::NAN), signed.into_float_value(), "signum")?
             }
             Clamp => {
                 let (lo, hi) = (args[1].into_float_value(), args[2].into_float_value());
@@ -305,5 +327,14 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             self.b().position_at_end(bb);
         }
         Ok(())
+    }
+}
+
+/// The float type an intrinsic is overloaded on, if it is one.
+fn s_of(types: &[BasicTypeEnum<'_>]) -> Option<Scalar> {
+    match types.first() {
+        Some(BasicTypeEnum::FloatType(t)) if t.get_bit_width() == 32 => Some(Scalar::F32),
+        Some(BasicTypeEnum::FloatType(_)) => Some(Scalar::F64),
+        _ => None,
     }
 }

@@ -10,9 +10,12 @@
 //! extents and, for strided layouts, `i64` element strides.
 
 mod expr;
+mod gpu;
 mod math;
+mod vecmath;
 
 use super::abi::{self, Site, SiteKind};
+use super::gpu::GpuMode;
 use super::target::TargetSpec;
 use super::BackError;
 use crate::ir::*;
@@ -35,17 +38,31 @@ pub struct Emitted<'ctx> {
 
 /// Emits every instance of `program` and the entry point.
 pub fn emit<'ctx>(ctx: &'ctx Context, program: &TypedProgram, target: &TargetSpec, name: &str) -> R<Emitted<'ctx>> {
+    emit_for(ctx, program, target, name, None)
+}
+
+/// Emits every instance of `program` and the GPU kernel entry point
+/// [`KERNEL`](super::gpu::KERNEL), for an NVPTX `target` (see [`super::gpu`]).
+pub fn emit_gpu<'ctx>(ctx: &'ctx Context, program: &TypedProgram, target: &TargetSpec, name: &str, mode: GpuMode) -> R<Emitted<'ctx>> {
+    emit_for(ctx, program, target, name, Some(mode))
+}
+
+fn emit_for<'ctx>(ctx: &'ctx Context, program: &TypedProgram, target: &TargetSpec, name: &str, gpu: Option<GpuMode>) -> R<Emitted<'ctx>> {
     let module = ctx.create_module(name);
-    let mut m = ModuleEmitter { ctx, module, builder: ctx.create_builder(), functions: Vec::new(), sites: Vec::new(), target };
+    let mut m = ModuleEmitter { ctx, module, builder: ctx.create_builder(), functions: Vec::new(), sites: Vec::new(), target, keep: Vec::new(), gpu };
     for (i, inst) in program.instances.iter().enumerate() {
         let f = m.declare(inst, i)?;
         m.functions.push(f);
     }
     for (i, inst) in program.instances.iter().enumerate() {
         let f = m.functions[i];
-        FnEmitter::emit(&mut m, program, inst, f)?;
+        FnEmitter::emit(&mut m, program, inst, f, i == 0 && gpu == Some(GpuMode::Grid))?;
     }
-    m.entry(program.entry())?;
+    match gpu {
+        None => m.entry(program.entry())?,
+        Some(_) => m.kernel_entry(program.entry())?,
+    }
+    m.keep_declarations();
     Ok(Emitted { module: m.module, sites: m.sites })
 }
 
@@ -56,6 +73,10 @@ struct ModuleEmitter<'a, 'ctx> {
     functions: Vec<FunctionValue<'ctx>>,
     sites: Vec<Site>,
     target: &'a TargetSpec,
+    /// Declarations only referenced from attributes (vector variants), kept through optimization.
+    keep: Vec<FunctionValue<'ctx>>,
+    /// `Some` when emitting for the GPU.
+    gpu: Option<GpuMode>,
 }
 
 impl<'ctx> ModuleEmitter<'_, 'ctx> {
@@ -248,10 +269,12 @@ struct FnEmitter<'m, 'a, 'ctx> {
     fail: BasicBlock<'ctx>,
     /// (continue target, break target) of the enclosing loops.
     loops: Vec<(BasicBlock<'ctx>, BasicBlock<'ctx>)>,
+    /// The entry of a grid-mapped GPU kernel: its outermost `prange` becomes a grid-stride loop.
+    grid: bool,
 }
 
 impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
-    fn emit(m: &'m mut ModuleEmitter<'a, 'ctx>, program: &'m TypedProgram, inst: &'m Instance, function: FunctionValue<'ctx>) -> R<()> {
+    fn emit(m: &'m mut ModuleEmitter<'a, 'ctx>, program: &'m TypedProgram, inst: &'m Instance, function: FunctionValue<'ctx>, grid: bool) -> R<()> {
         let ctx = m.ctx;
         let entry = ctx.append_basic_block(function, "entry");
         let fail = ctx.append_basic_block(function, "fail");
@@ -262,7 +285,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         };
         m.builder.position_at_end(entry);
         let err = param_ptr(function, function.count_params() - 1)?;
-        let mut e = FnEmitter { m, program, inst, function, slots: Vec::new(), err, fail, loops: Vec::new() };
+        let mut e = FnEmitter { m, program, inst, function, slots: Vec::new(), err, fail, loops: Vec::new(), grid };
         e.slots = e.make_slots()?;
         e.block(&inst.func.body)?;
         // Falling off the end returns `()`; the type checker proved non-unit functions never do.
@@ -357,6 +380,18 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         self.ctx().append_basic_block(self.function, name)
     }
 
+    /// An alloca in the entry block, where SROA and mem2reg promote it, wherever the builder is
+    /// (an alloca inside a loop would grow the stack on every iteration).
+    fn entry_alloca(&self, t: BasicTypeEnum<'ctx>, name: &str) -> R<PointerValue<'ctx>> {
+        let entry = self.function.get_first_basic_block().ok_or_else(|| BackError::Internal("no entry block".into()))?;
+        let b = self.ctx().create_builder();
+        match entry.get_first_instruction() {
+            Some(i) => b.position_before(&i),
+            None => b.position_at_end(entry),
+        }
+        Ok(b.build_alloca(t, name)?)
+    }
+
     /// After a terminator: continue emitting into a fresh, unreachable block.
     fn dead_block(&self) {
         let bb = self.new_block("dead");
@@ -393,8 +428,13 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         let ctx = self.ctx();
         let (i8t, i32t, i64t) = (ctx.i8_type(), ctx.i32_type(), ctx.i64_type());
         let at = |off: u64| unsafe { self.b().build_gep(i8t, self.err, &[i64t.const_int(off, false)], "") };
+        if self.m.gpu.is_some() {
+            // Many threads may fail at once: the first to claim the flag records its values.
+            self.claim_error(at(abi::ERR_FAILED)?)?;
+        } else {
+            self.b().build_store(at(abi::ERR_FAILED)?, i32t.const_int(1, false))?;
+        }
         self.b().build_store(at(abi::ERR_SITE)?, i32t.const_int(site as u64, false))?;
-        self.b().build_store(at(abi::ERR_FAILED)?, i32t.const_int(1, false))?;
         for (k, v) in values.iter().enumerate() {
             let v = self.b().build_int_cast_sign_flag(*v, i64t, true, "")?;
             self.b().build_store(at(abi::ERR_VALUES + 8 * k as u64)?, v)?;
@@ -417,13 +457,15 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 let (p, _) = self.scalar_slot(*local)?;
                 self.b().build_store(p, v)?;
             }
-            Stmt::Store { array, index, value, span } => {
+            Stmt::Store { array, index, value, span, checked } => {
                 let v = self.expr(*value)?;
                 let a = self.array(*array)?;
-                let p = self.element_ptr(&a, *array, index, *span)?;
+                let p = self.element_ptr(&a, *array, index, *span, *checked)?;
                 let v = self.m.to_mem(a.ty.elem, v)?;
                 self.b().build_store(p, v)?;
             }
+            // An array on its own (`x;`, `let _ = x;`) reads nothing: there is no value to emit.
+            Stmt::Eval(e) if matches!(self.inst.ty(*e), Type::Array(_)) => {}
             Stmt::Eval(e) => {
                 self.expr(*e)?;
             }
@@ -452,7 +494,8 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 self.b().build_unconditional_branch(head)?;
                 self.b().position_at_end(exit);
             }
-            Stmt::For { var, range, body, span } => self.for_loop(*var, range, body, *span)?,
+            Stmt::For { var, range, body, .. } if range.parallel && self.grid && self.loops.is_empty() => self.grid_loop(*var, range, body)?,
+            Stmt::For { var, range, body, .. } => self.for_loop(*var, range, body)?,
             Stmt::Break | Stmt::Continue => {
                 let (cont, brk) = *self.loops.last().ok_or_else(|| BackError::Internal("break outside a loop".into()))?;
                 let target = if matches!(s, Stmt::Break) { brk } else { cont };
@@ -477,17 +520,19 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
 
     /// `for var in range { body }` as a guarded, rotated loop over the inclusive bounds `lo..=hi`:
     /// the counter never steps past `hi` (or below `lo`), so no range can overflow.
-    fn for_loop(&mut self, var: LocalId, range: &ForRange, body: &Block, span: crate::span::Span) -> R<()> {
+    fn for_loop(&mut self, var: LocalId, range: &ForRange, body: &Block) -> R<()> {
         let ty = self.inst.local_ty(var).scalar().ok_or_else(|| BackError::Internal("loop variable".into()))?;
         let signed = ty.is_signed();
         let start = self.expr(range.start)?.into_int_value();
         let end = self.expr(range.end)?.into_int_value();
         let step = match range.step {
             Some(k) => {
+                // The error points at the step expression, not the whole loop.
+                let step_span = self.inst.func.expr(k).span;
                 let k = self.expr(k)?.into_int_value();
                 let zero = self.ctx().i64_type().const_zero();
                 let nonzero = self.b().build_int_compare(IntPredicate::NE, k, zero, "step.nonzero")?;
-                let site = self.site(SiteKind::StepZero, span);
+                let site = self.site(SiteKind::StepZero, step_span);
                 self.check(nonzero, site, &[])?;
                 Some(k)
             }
@@ -502,7 +547,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             (b.build_int_compare(lt, start, end, "nonempty")?, b.build_int_sub(end, one, "hi")?)
         };
         let lo = start;
-        let counter = b.build_alloca(start.get_type(), "counter")?;
+        let counter = self.entry_alloca(start.get_type().into(), "counter")?;
         let body_bb = self.new_block("for.body");
         let latch = self.new_block("for.next");
         let exit = self.new_block("for.end");
@@ -543,13 +588,14 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
     }
 
     /// The address of `array[index]`, with bounds checks unless the kernel turned them off.
-    fn element_ptr(&mut self, a: &ArrayVal<'ctx>, array: LocalId, index: &[ExprId], span: crate::span::Span) -> R<PointerValue<'ctx>> {
+    fn element_ptr(&mut self, a: &ArrayVal<'ctx>, array: LocalId, index: &[ExprId], span: crate::span::Span, checked: bool) -> R<PointerValue<'ctx>> {
         let i64t = self.ctx().i64_type();
         let mut offset = i64t.const_zero();
-        let checked = self.inst.func.attrs.boundscheck;
+        let checked = checked && self.inst.func.attrs.boundscheck;
         let name = self.inst.func.local(array).name.clone();
-        for (d, &ix) in index.iter().enumerate() {
-            let i = self.expr(ix)?.into_int_value();
+        // Rust evaluates the whole index (`[i, j]` of `a[[i, j]]`) before checking any of it.
+        let index = index.iter().map(|&ix| Ok(self.expr(ix)?.into_int_value())).collect::<R<Vec<_>>>()?;
+        for (d, &i) in index.iter().enumerate() {
             if checked {
                 let ok = self.b().build_int_compare(IntPredicate::ULT, i, a.shape[d], "inbounds")?;
                 let site = self.site(SiteKind::OutOfBounds { array: name.clone() }, span);

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The benchmark suite: rumba vs Numba vs plain Rust, side by side in one run.
+#   ./bench.sh           full run (several alternating rounds, best of each)
+#   ./bench.sh --quick   CI smoke run (smaller sizes for the slow kernels, fewer rounds)
+# Writes bench/results/latest.{md,json} and bench/results/ratios.svg.
+set -euo pipefail
+cd "$(dirname "$0")"
+quick=""; outer=3; inner=3
+if [ "${1:-}" = "--quick" ]; then quick="--quick"; outer=1; inner=2; fi
+
+echo "== building (release, -C target-cpu=native)" >&2
+scripts/with-llvm.sh env RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=target/bench \
+  cargo build -q --release -p rumba-bench
+bin=target/bench/release/rumba-bench
+
+venv=target/bench-venv
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import numba, numpy" 2>/dev/null; then
+  echo "== creating $venv with numba and numpy" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q numba numpy
+fi
+py="$venv/bin/python"
+export NUMBA_CACHE_DIR="$(mktemp -d)"   # no on-disk cache: first calls really compile
+
+mkdir -p bench/results
+raw=bench/results/raw.jsonl
+: > "$raw"
+for round in $(seq "$outer"); do
+  echo "== round $round/$outer" >&2
+  "$bin" run --rounds "$inner" $quick >> "$raw"
+  "$py" bench/numba_kernels.py run --rounds "$inner" $quick >> "$raw"
+done
+echo "== first-call latency and per-call overhead (fresh processes)" >&2
+for k in saxpy black_scholes; do
+  for _ in 1 2 3; do
+    "$bin" latency "$k" >> "$raw"
+    "$py" bench/numba_kernels.py latency "$k" >> "$raw"
+  done
+done
+"$bin" overhead >> "$raw"
+"$py" bench/numba_kernels.py overhead >> "$raw"
+python3 bench/report.py "$raw" --out bench/results

@@ -1,0 +1,231 @@
+"""bench.sh's Numba side: the same loops as examples/kernels/mod.rs, with @njit, same sizes and
+dtypes. Prints one JSON object per line, like rumba-bench.
+
+    python numba_kernels.py run [--rounds N] [--quick]
+    python numba_kernels.py latency saxpy|black_scholes   (fresh process: first call vs second)
+    python numba_kernels.py overhead
+"""
+import json
+import math
+import sys
+import time
+
+import numpy as np
+from numba import njit
+
+
+@njit
+def saxpy(a, x, y):
+    for i in range(y.shape[0]):
+        y[i] = a * x[i] + y[i]
+
+
+@njit
+def dot(x, y):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * y[i]
+    return s
+
+
+@njit(fastmath=True)
+def dot_fast(x, y):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * y[i]
+    return s
+
+
+@njit
+def mandelbrot(out, x0, x1, y0, y1, max_iter):
+    h, w = out.shape
+    dx = (x1 - x0) / w
+    dy = (y1 - y0) / h
+    for r in range(h):
+        ci = y0 + r * dy
+        for c in range(w):
+            cr = x0 + c * dx
+            zr = 0.0
+            zi = 0.0
+            n = 0
+            while n < max_iter and zr * zr + zi * zi <= 4.0:
+                t = zr * zr - zi * zi + cr
+                zi = 2.0 * zr * zi + ci
+                zr = t
+                n += 1
+            out[r, c] = n
+
+
+@njit
+def jacobi2d(a, b):
+    n, m = a.shape
+    for i in range(1, n - 1):
+        for j in range(1, m - 1):
+            b[i, j] = 0.25 * (a[i - 1, j] + a[i + 1, j] + a[i, j - 1] + a[i, j + 1])
+
+
+@njit
+def pairwise(x, y, z):
+    n = x.shape[0]
+    e = 0.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            dx = x[i] - x[j]
+            dy = y[i] - y[j]
+            dz = z[i] - z[j]
+            e += 1.0 / math.sqrt(dx * dx + dy * dy + dz * dz)
+    return e
+
+
+@njit
+def matmul(a, b, c):
+    n, k = a.shape
+    m = b.shape[1]
+    for i in range(n):
+        for p in range(k):
+            aip = a[i, p]
+            for j in range(m):
+                c[i, j] += aip * b[p, j]
+
+
+def make_black_scholes(fastmath):
+    @njit(fastmath=fastmath)
+    def cnd(d):
+        a1, a2, a3, a4, a5 = 0.31938153, -0.356563782, 1.781477937, -1.821255978, 1.330274429
+        k = 1.0 / (1.0 + 0.2316419 * abs(d))
+        w = 1.0 - 1.0 / math.sqrt(2.0 * math.pi) * math.exp(-d * d / 2.0) * (
+            a1 * k + a2 * k ** 2 + a3 * k ** 3 + a4 * k ** 4 + a5 * k ** 5)
+        return 1.0 - w if d < 0.0 else w
+
+    @njit(fastmath=fastmath)
+    def black_scholes(s, x, t, r, v, call, put):
+        for i in range(s.shape[0]):
+            sqrt_t = math.sqrt(t[i])
+            d1 = (math.log(s[i] / x[i]) + (r + 0.5 * v * v) * t[i]) / (v * sqrt_t)
+            d2 = d1 - v * sqrt_t
+            disc = math.exp(-r * t[i])
+            call[i] = s[i] * cnd(d1) - x[i] * disc * cnd(d2)
+            put[i] = x[i] * disc * cnd(-d2) - s[i] * cnd(-d1)
+
+    return black_scholes
+
+
+black_scholes = make_black_scholes(False)
+black_scholes_fast = make_black_scholes(True)
+
+
+@njit
+def histogram(data, bins):
+    for i in range(data.shape[0]):
+        bins[data[i]] += 1
+
+
+@njit
+def cumsum(x, out):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i]
+        out[i] = s
+
+
+@njit
+def add(a, b):
+    return a + b
+
+
+def ms(f):
+    t = time.perf_counter()
+    f()
+    return (time.perf_counter() - t) * 1e3
+
+
+def lcg_uniform(n, lo, hi, seed):
+    rng = np.random.default_rng(seed)
+    return lo + (hi - lo) * rng.random(n)
+
+
+def cases(quick):
+    n24 = 1 << 24
+    x = (np.arange(n24) % 1000).astype(np.float32) * np.float32(0.001)
+    y = np.ones(n24, dtype=np.float32)
+    yield "saxpy", "2^24 f32", 12.0 * n24, lambda: saxpy(np.float32(2.0), x, y)
+    a, b = lcg_uniform(n24, 0, 1, 1), lcg_uniform(n24, 0, 1, 2)
+    yield "dot", "2^24 f64", 16.0 * n24, lambda: dot(a, b)
+    yield "dot_fastmath", "2^24 f64", 16.0 * n24, lambda: dot_fast(a, b)
+    side = 512 if quick else 1024
+    img = np.zeros((side, side), dtype=np.int32)
+    yield "mandelbrot", f"{side}x{side}, 200 it", None, lambda: mandelbrot(img, -2.0, 1.0, -1.5, 1.5, np.int32(200))
+    n = 2048
+    ga = np.fromfunction(lambda i, j: ((i * 7 + j * 3) % 11), (n, n)).astype(np.float64)
+    gb = np.zeros((n, n))
+    yield "jacobi2d", f"{n}x{n} f64", 16.0 * n * n, lambda: jacobi2d(ga, gb)
+    pts = 2048 if quick else 4096
+    px, py, pz = lcg_uniform(pts, 0, 1, 3), lcg_uniform(pts, 0, 1, 4), lcg_uniform(pts, 0, 1, 5)
+    yield "pairwise", f"{pts} points", None, lambda: pairwise(px, py, pz)
+    m = 512
+    ma = np.fromfunction(lambda i, j: ((i + 2 * j) % 7) * 0.5, (m, m))
+    mb = np.fromfunction(lambda i, j: ((3 * i + j) % 5) * 0.25, (m, m))
+    mc = np.zeros((m, m))
+
+    def mm():
+        mc.fill(0.0)
+        matmul(ma, mb, mc)
+    yield "matmul", f"{m}x{m} f64", None, mm
+    n22 = 1 << 22
+    s, k, t = lcg_uniform(n22, 5, 30, 6), lcg_uniform(n22, 1, 100, 7), lcg_uniform(n22, 0.25, 10, 8)
+    call, put = np.zeros(n22), np.zeros(n22)
+    yield "black_scholes", "2^22 f64", 40.0 * n22, lambda: black_scholes(s, k, t, 0.02, 0.30, call, put)
+    yield "black_scholes_fastmath", "2^22 f64", 40.0 * n22, lambda: black_scholes_fast(s, k, t, 0.02, 0.30, call, put)
+    data = (np.random.default_rng(9).random(n24) * 256).astype(np.uint8)
+    bins = np.zeros(256, dtype=np.int64)
+    yield "histogram", "2^24 u8", 1.0 * n24, lambda: histogram(data, bins)
+    cx = lcg_uniform(n24, 0, 1, 10)
+    out = np.zeros(n24)
+    yield "cumsum", "2^24 f64", 16.0 * n24, lambda: cumsum(cx, out)
+
+
+def run(rounds, quick):
+    for kernel, size, nbytes, f in cases(quick):
+        f()  # compile + warm up
+        best = min(ms(f) for _ in range(rounds))
+        gbs = None if nbytes is None else nbytes / (best * 1e-3) / 1e9
+        print(json.dumps({"kind": "time", "kernel": kernel, "impl": "numba", "size": size, "ms": best, "gbs": gbs}), flush=True)
+
+
+def latency(kernel):
+    if kernel == "saxpy":
+        x = np.ones(1 << 20, dtype=np.float32)
+        y = np.full(1 << 20, 2.0, dtype=np.float32)
+        f = lambda: saxpy(np.float32(2.0), x, y)
+    else:
+        n = 1 << 16
+        s, k, t = lcg_uniform(n, 5, 30, 1), lcg_uniform(n, 1, 100, 2), lcg_uniform(n, 0.25, 10, 3)
+        c, p = np.zeros(n), np.zeros(n)
+        f = lambda: black_scholes(s, k, t, 0.02, 0.3, c, p)
+    first, second = ms(f), ms(f)
+    print(json.dumps({"kind": "latency", "kernel": kernel, "impl": "numba", "first_ms": first, "second_ms": second, "compile_ms": first - second}))
+
+
+def overhead():
+    calls = 1_000_000
+    x = np.ones(1, dtype=np.float32)
+    y = np.full(1, 2.0, dtype=np.float32)
+    a = np.float32(2.0)
+    saxpy(a, x, y)
+    t = ms(lambda: [saxpy(a, x, y) for _ in range(calls)])
+    print(json.dumps({"kind": "overhead", "case": "saxpy_1", "impl": "numba", "ns": t * 1e6 / calls}))
+    add(1.0, 2.0)
+    t = ms(lambda: [add(float(i), 2.0) for i in range(calls)])
+    print(json.dumps({"kind": "overhead", "case": "add_scalars", "impl": "numba", "ns": t * 1e6 / calls}))
+
+
+if __name__ == "__main__":
+    argv = sys.argv[1:]
+    mode = argv[0] if argv else "run"
+    if mode == "run":
+        rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
+        run(rounds, "--quick" in argv)
+    elif mode == "latency":
+        latency(argv[1])
+    elif mode == "overhead":
+        overhead()

@@ -1,0 +1,133 @@
+"""Turns the JSON lines of rumba-bench and numba_kernels.py into bench.sh's table.
+
+Keeps the best time of each (kernel, implementation) over all rounds and processes, and writes
+<out>/latest.md, <out>/latest.json and <out>/ratios.svg. Standard library only.
+
+    python3 report.py RAW.jsonl --out DIR
+"""
+import json
+import math
+import sys
+from pathlib import Path
+
+KERNELS = ["saxpy", "dot", "dot_fastmath", "mandelbrot", "jacobi2d", "pairwise", "matmul",
+           "black_scholes", "black_scholes_fastmath", "histogram", "cumsum"]
+IMPLS = ["rumba", "numba", "rust"]
+
+
+def load(path):
+    times, latency, overhead = {}, {}, {}
+    for line in Path(path).read_text().splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        r = json.loads(line)
+        if r["kind"] == "time":
+            key = (r["kernel"], r["impl"])
+            if key not in times or r["ms"] < times[key]["ms"]:
+                times[key] = r
+        elif r["kind"] == "latency":
+            key = (r["kernel"], r["impl"])
+            if key not in latency or r["compile_ms"] < latency[key]["compile_ms"]:
+                latency[key] = r
+        elif r["kind"] == "overhead":
+            key = (r["case"], r["impl"])
+            if key not in overhead or r["ns"] < overhead[key]["ns"]:
+                overhead[key] = r
+    return times, latency, overhead
+
+
+def fmt(v, spec=".2f"):
+    return "-" if v is None else format(v, spec)
+
+
+def table(times, latency, overhead):
+    rows = []
+    for k in KERNELS:
+        t = {i: times.get((k, i)) for i in IMPLS}
+        if not t["rumba"]:
+            continue
+        ms = {i: (t[i]["ms"] if t[i] else None) for i in IMPLS}
+        best_gbs = max((t[i]["gbs"] for i in IMPLS if t[i] and t[i].get("gbs")), default=None)
+        rows.append({
+            "kernel": k,
+            "size": t["rumba"]["size"],
+            "rumba_ms": ms["rumba"],
+            "numba_ms": ms["numba"],
+            "rust_ms": ms["rust"],
+            "rumba_over_numba": ms["rumba"] / ms["numba"] if ms["numba"] else None,
+            "rumba_over_rust": ms["rumba"] / ms["rust"] if ms["rust"] else None,
+            "rumba_gbs": t["rumba"].get("gbs"),
+            "best_gbs": best_gbs,
+        })
+    speedups = [r["numba_ms"] / r["rumba_ms"] for r in rows if r["numba_ms"]]
+    geo = math.exp(sum(map(math.log, speedups)) / len(speedups)) if speedups else None
+    lat = [{"kernel": k, **{f"{i}_compile_ms": (latency[(k, i)]["compile_ms"] if (k, i) in latency else None) for i in ("rumba", "numba")}}
+           for k in ("saxpy", "black_scholes")]
+    ovh = [{"case": c, **{f"{i}_ns": (overhead[(c, i)]["ns"] if (c, i) in overhead else None) for i in ("rumba", "numba")}}
+           for c in ("saxpy_1", "add_scalars")]
+    return rows, geo, lat, ovh
+
+
+def markdown(rows, geo, lat, ovh):
+    out = ["| kernel | size | rumba ms | Numba ms | Rust ms | rumba/Numba | rumba/Rust | rumba GB/s | best GB/s |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        out.append(f"| {r['kernel']} | {r['size']} | {fmt(r['rumba_ms'], '.3f')} | {fmt(r['numba_ms'], '.3f')} | "
+                   f"{fmt(r['rust_ms'], '.3f')} | {fmt(r['rumba_over_numba'])} | {fmt(r['rumba_over_rust'])} | "
+                   f"{fmt(r['rumba_gbs'], '.1f')} | {fmt(r['best_gbs'], '.1f')} |")
+    out.append("")
+    out.append(f"Geometric mean speed-up of rumba over Numba: {fmt(geo)}x (ratios below 1.00 mean rumba is faster).")
+    out.append("")
+    out.append("| first call: compile time | rumba ms | Numba ms |")
+    out.append("|---|---:|---:|")
+    for l in lat:
+        out.append(f"| {l['kernel']} | {fmt(l['rumba_compile_ms'], '.1f')} | {fmt(l['numba_compile_ms'], '.1f')} |")
+    out.append("")
+    out.append("| per-call overhead | rumba ns | Numba ns |")
+    out.append("|---|---:|---:|")
+    for o in ovh:
+        out.append(f"| {o['case']} | {fmt(o['rumba_ns'], '.1f')} | {fmt(o['numba_ns'], '.1f')} |")
+    return "\n".join(out) + "\n"
+
+
+def svg(rows):
+    """Horizontal bars of rumba's time relative to Numba and to plain Rust (1.0 = equal)."""
+    w, bar, gap, left = 720, 10, 8, 190
+    h = 40 + len(rows) * (2 * bar + gap) + 30
+    scale = (w - left - 40) / 2.0  # ratio 2.0 spans the chart
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="11">',
+             f'<text x="{left}" y="16">rumba time / other time (shorter is better for rumba; line = 1.0)</text>',
+             '<rect x="10" y="24" width="10" height="10" fill="#3b7dd8"/><text x="24" y="33">vs Numba</text>',
+             '<rect x="90" y="24" width="10" height="10" fill="#e07b39"/><text x="104" y="33">vs Rust</text>']
+    y = 44
+    for r in rows:
+        parts.append(f'<text x="{left - 6}" y="{y + bar + 3}" text-anchor="end">{r["kernel"]}</text>')
+        for ratio, color in ((r["rumba_over_numba"], "#3b7dd8"), (r["rumba_over_rust"], "#e07b39")):
+            if ratio is not None:
+                bw = min(ratio, 2.0) * scale
+                parts.append(f'<rect x="{left}" y="{y}" width="{bw:.1f}" height="{bar}" fill="{color}"/>')
+                parts.append(f'<text x="{left + bw + 4:.1f}" y="{y + bar - 1}">{ratio:.2f}</text>')
+            y += bar
+        y += gap
+    x1 = left + scale
+    parts.append(f'<line x1="{x1}" y1="40" x2="{x1}" y2="{y}" stroke="#333" stroke-dasharray="4,3"/>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def main():
+    raw = sys.argv[1]
+    out = Path(sys.argv[sys.argv.index("--out") + 1]) if "--out" in sys.argv else Path(".")
+    out.mkdir(parents=True, exist_ok=True)
+    times, latency, overhead = load(raw)
+    rows, geo, lat, ovh = table(times, latency, overhead)
+    md = markdown(rows, geo, lat, ovh)
+    (out / "latest.md").write_text(md)
+    (out / "latest.json").write_text(json.dumps({"kernels": rows, "geomean_speedup_over_numba": geo, "latency": lat, "overhead": ovh}, indent=2) + "\n")
+    (out / "ratios.svg").write_text(svg(rows))
+    print(md)
+
+
+if __name__ == "__main__":
+    main()

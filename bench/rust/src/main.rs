@@ -1,0 +1,255 @@
+//! bench.sh's Rust side. Times each benchmark kernel as compiled by rumba (bounds checks on, default
+//! options) and as plain Rust, alternating the two over rounds and keeping the best of each, and
+//! prints one JSON object per line for bench/report.py.
+//!
+//!     rumba-bench run [--rounds N] [--quick]
+//!     rumba-bench latency saxpy|black_scholes     (run in a fresh process: first call vs second)
+//!     rumba-bench overhead                        (per-call cost, averaged over 10^6 calls)
+
+#[path = "../../../examples/kernels/mod.rs"]
+mod kernels;
+mod plain;
+
+use ndarray::{Array1, Array2};
+use std::hint::black_box;
+use std::time::Instant;
+
+fn ms(f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+struct Case {
+    kernel: &'static str,
+    size: String,
+    /// Bytes moved per run, for the memory-bound kernels.
+    bytes: Option<f64>,
+    rumba: Box<dyn FnMut()>,
+    rust: Box<dyn FnMut()>,
+}
+
+fn emit(kernel: &str, imp: &str, size: &str, ms: f64, bytes: Option<f64>) {
+    let gbs = bytes.map_or("null".to_string(), |b| format!("{:.3}", b / (ms * 1e-3) / 1e9));
+    println!(r#"{{"kind":"time","kernel":"{kernel}","impl":"{imp}","size":"{size}","ms":{ms:.4},"gbs":{gbs}}}"#);
+}
+
+fn lcg(seed: &mut u64) -> f64 {
+    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (*seed >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn random(n: usize, lo: f64, hi: f64, seed: u64) -> Array1<f64> {
+    let mut s = seed;
+    Array1::from_shape_fn(n, |_| lo + (hi - lo) * lcg(&mut s))
+}
+
+fn cases(quick: bool) -> Vec<Case> {
+    let n24 = 1 << 24;
+    let mut v = Vec::new();
+
+    let x = Array1::from_shape_fn(n24, |i| (i % 1000) as f32 * 0.001);
+    let mut y1 = Array1::from_elem(n24, 1.0f32);
+    let (x2, mut y2) = (x.to_vec(), vec![1.0f32; n24]);
+    v.push(Case {
+        kernel: "saxpy",
+        size: "2^24 f32".into(),
+        bytes: Some(12.0 * n24 as f64),
+        rumba: Box::new(move || kernels::saxpy(2.0f32, &x, &mut y1).unwrap()),
+        rust: Box::new(move || plain::saxpy(2.0, &x2, &mut y2)),
+    });
+
+    for fast in [false, true] {
+        let (a, b) = (random(n24, 0.0, 1.0, 1), random(n24, 0.0, 1.0, 2));
+        let (a2, b2) = (a.to_vec(), b.to_vec());
+        v.push(Case {
+            kernel: if fast { "dot_fastmath" } else { "dot" },
+            size: "2^24 f64".into(),
+            bytes: Some(16.0 * n24 as f64),
+            rumba: Box::new(move || {
+                let s: f64 = if fast { kernels::dot_fast(&a, &b).unwrap() } else { kernels::dot(&a, &b).unwrap() };
+                black_box(s);
+            }),
+            rust: Box::new(move || {
+                black_box(plain::dot(&a2, &b2));
+            }),
+        });
+    }
+
+    let side = if quick { 512 } else { 1024 };
+    let mut img = Array2::<i32>::zeros((side, side));
+    let mut img2 = img.clone();
+    v.push(Case {
+        kernel: "mandelbrot",
+        size: format!("{side}x{side}, 200 it"),
+        bytes: None,
+        rumba: Box::new(move || kernels::mandelbrot(&mut img, -2.0, 1.0, -1.5, 1.5, 200).unwrap()),
+        rust: Box::new(move || plain::mandelbrot(&mut img2, -2.0, 1.0, -1.5, 1.5, 200)),
+    });
+
+    let n = 2048;
+    let a = Array2::from_shape_fn((n, n), |(i, j)| ((i * 7 + j * 3) % 11) as f64);
+    let mut b = Array2::<f64>::zeros((n, n));
+    let a2 = a.clone();
+    let mut b2 = b.clone();
+    v.push(Case {
+        kernel: "jacobi2d",
+        size: format!("{n}x{n} f64"),
+        bytes: Some(16.0 * (n * n) as f64),
+        rumba: Box::new(move || kernels::jacobi2d(&a, &mut b).unwrap()),
+        rust: Box::new(move || plain::jacobi2d(a2.view(), b2.view_mut())),
+    });
+
+    let pts = if quick { 2048 } else { 4096 };
+    let (px, py, pz) = (random(pts, 0.0, 1.0, 3), random(pts, 0.0, 1.0, 4), random(pts, 0.0, 1.0, 5));
+    let (qx, qy, qz) = (px.to_vec(), py.to_vec(), pz.to_vec());
+    v.push(Case {
+        kernel: "pairwise",
+        size: format!("{pts} points"),
+        bytes: None,
+        rumba: Box::new(move || {
+            let e: f64 = kernels::pairwise(&px, &py, &pz).unwrap();
+            black_box(e);
+        }),
+        rust: Box::new(move || {
+            black_box(plain::pairwise(&qx, &qy, &qz));
+        }),
+    });
+
+    let m = 512;
+    let ma = Array2::from_shape_fn((m, m), |(i, j)| ((i + 2 * j) % 7) as f64 * 0.5);
+    let mb = Array2::from_shape_fn((m, m), |(i, j)| ((3 * i + j) % 5) as f64 * 0.25);
+    let mut mc = Array2::<f64>::zeros((m, m));
+    let (ma2, mb2) = (ma.clone(), mb.clone());
+    let mut mc2 = mc.clone();
+    v.push(Case {
+        kernel: "matmul",
+        size: format!("{m}x{m} f64"),
+        bytes: None,
+        rumba: Box::new(move || {
+            mc.fill(0.0);
+            kernels::matmul(&ma, &mb, &mut mc).unwrap()
+        }),
+        rust: Box::new(move || {
+            mc2.fill(0.0);
+            plain::matmul(ma2.view(), mb2.view(), mc2.view_mut())
+        }),
+    });
+
+    let n22 = 1 << 22;
+    for fast in [false, true] {
+        let s = random(n22, 5.0, 30.0, 6);
+        let k = random(n22, 1.0, 100.0, 7);
+        let t = random(n22, 0.25, 10.0, 8);
+        let (mut call, mut put) = (Array1::<f64>::zeros(n22), Array1::<f64>::zeros(n22));
+        let (s2, k2, t2) = (s.to_vec(), k.to_vec(), t.to_vec());
+        let (mut call2, mut put2) = (vec![0.0; n22], vec![0.0; n22]);
+        v.push(Case {
+            kernel: if fast { "black_scholes_fastmath" } else { "black_scholes" },
+            size: "2^22 f64".into(),
+            bytes: Some(40.0 * n22 as f64),
+            rumba: Box::new(move || {
+                if fast {
+                    kernels::black_scholes_fast(&s, &k, &t, 0.02, 0.30, &mut call, &mut put).unwrap()
+                } else {
+                    kernels::black_scholes(&s, &k, &t, 0.02, 0.30, &mut call, &mut put).unwrap()
+                }
+            }),
+            rust: Box::new(move || plain::black_scholes(&s2, &k2, &t2, 0.02, 0.30, &mut call2, &mut put2)),
+        });
+    }
+
+    let mut seed = 9;
+    let data = Array1::from_shape_fn(n24, |_| (lcg(&mut seed) * 256.0) as u8);
+    let data2 = data.to_vec();
+    let mut bins = Array1::<i64>::zeros(256);
+    let mut bins2 = vec![0i64; 256];
+    v.push(Case {
+        kernel: "histogram",
+        size: "2^24 u8".into(),
+        bytes: Some(n24 as f64),
+        rumba: Box::new(move || kernels::histogram(&data, &mut bins).unwrap()),
+        rust: Box::new(move || plain::histogram(&data2, &mut bins2)),
+    });
+
+    let cx = random(n24, 0.0, 1.0, 10);
+    let cx2 = cx.to_vec();
+    let mut out = Array1::<f64>::zeros(n24);
+    let mut out2 = vec![0.0; n24];
+    v.push(Case {
+        kernel: "cumsum",
+        size: "2^24 f64".into(),
+        bytes: Some(16.0 * n24 as f64),
+        rumba: Box::new(move || kernels::cumsum(&cx, &mut out).unwrap()),
+        rust: Box::new(move || plain::cumsum(&cx2, &mut out2)),
+    });
+    v
+}
+
+fn run(rounds: usize, quick: bool) {
+    for mut c in cases(quick) {
+        (c.rumba)(); // compile + warm up
+        (c.rust)();
+        let (mut best_rumba, mut best_rust) = (f64::INFINITY, f64::INFINITY);
+        for _ in 0..rounds {
+            best_rumba = best_rumba.min(ms(&mut c.rumba));
+            best_rust = best_rust.min(ms(&mut c.rust));
+        }
+        emit(c.kernel, "rumba", &c.size, best_rumba, c.bytes);
+        emit(c.kernel, "rust", &c.size, best_rust, c.bytes);
+    }
+}
+
+fn latency(kernel: &str) {
+    let (first, second) = match kernel {
+        "saxpy" => {
+            let x = Array1::from_elem(1 << 20, 1.0f32);
+            let mut y = Array1::from_elem(1 << 20, 2.0f32);
+            (ms(|| kernels::saxpy(2.0f32, &x, &mut y).unwrap()), ms(|| kernels::saxpy(2.0f32, &x, &mut y).unwrap()))
+        }
+        "black_scholes" => {
+            let n = 1 << 16;
+            let (s, k, t) = (random(n, 5.0, 30.0, 1), random(n, 1.0, 100.0, 2), random(n, 0.25, 10.0, 3));
+            let (mut c, mut p) = (Array1::<f64>::zeros(n), Array1::<f64>::zeros(n));
+            let mut call = || kernels::black_scholes(&s, &k, &t, 0.02, 0.3, &mut c, &mut p).unwrap();
+            (ms(&mut call), ms(&mut call))
+        }
+        other => panic!("no latency case {other}"),
+    };
+    println!(r#"{{"kind":"latency","kernel":"{kernel}","impl":"rumba","first_ms":{first:.3},"second_ms":{second:.3},"compile_ms":{:.3}}}"#, first - second);
+}
+
+fn overhead() {
+    let calls = 1_000_000;
+    let x = Array1::from_elem(1, 1.0f32);
+    let mut y = Array1::from_elem(1, 2.0f32);
+    kernels::saxpy(2.0f32, &x, &mut y).unwrap();
+    let t = ms(|| {
+        for _ in 0..calls {
+            kernels::saxpy(black_box(2.0f32), &x, &mut y).unwrap();
+        }
+    });
+    println!(r#"{{"kind":"overhead","case":"saxpy_1","impl":"rumba","ns":{:.1}}}"#, t * 1e6 / calls as f64);
+    let _: f64 = kernels::add(1.0, 2.0).unwrap();
+    let mut acc = 0.0;
+    let t = ms(|| {
+        for i in 0..calls {
+            let r: f64 = kernels::add(black_box(i as f64), 2.0).unwrap();
+            acc += r;
+        }
+    });
+    black_box(acc);
+    println!(r#"{{"kind":"overhead","case":"add_scalars","impl":"rumba","ns":{:.1}}}"#, t * 1e6 / calls as f64);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    let value = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok());
+    match args.get(1).map(String::as_str) {
+        Some("run") => run(value("--rounds").unwrap_or(3), flag("--quick")),
+        Some("latency") => latency(args.get(2).map_or("saxpy", String::as_str)),
+        Some("overhead") => overhead(),
+        _ => eprintln!("usage: rumba-bench run [--rounds N] [--quick] | latency KERNEL | overhead"),
+    }
+}

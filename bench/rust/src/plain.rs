@@ -1,0 +1,111 @@
+//! The benchmark kernels as a Rust user would write them by hand: the obvious index loops over
+//! slices and ndarray, compiled by rustc in release with `-C target-cpu=native`.
+
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+
+pub fn saxpy(a: f32, x: &[f32], y: &mut [f32]) {
+    for i in 0..y.len() {
+        y[i] = a * x[i] + y[i];
+    }
+}
+
+pub fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * y[i];
+    }
+    s
+}
+
+pub fn mandelbrot(out: &mut Array2<i32>, x0: f64, x1: f64, y0: f64, y1: f64, max_iter: i32) {
+    let (h, w) = out.dim();
+    let dx = (x1 - x0) / w as f64;
+    let dy = (y1 - y0) / h as f64;
+    for r in 0..h {
+        let ci = y0 + r as f64 * dy;
+        for c in 0..w {
+            let cr = x0 + c as f64 * dx;
+            let (mut zr, mut zi, mut n) = (0.0f64, 0.0f64, 0);
+            while n < max_iter && zr * zr + zi * zi <= 4.0 {
+                let t = zr * zr - zi * zi + cr;
+                zi = 2.0 * zr * zi + ci;
+                zr = t;
+                n += 1;
+            }
+            out[[r, c]] = n;
+        }
+    }
+}
+
+pub fn jacobi2d(a: ArrayView2<f64>, mut b: ArrayViewMut2<f64>) {
+    let (n, m) = a.dim();
+    for i in 1..n - 1 {
+        for j in 1..m - 1 {
+            b[[i, j]] = 0.25 * (a[[i - 1, j]] + a[[i + 1, j]] + a[[i, j - 1]] + a[[i, j + 1]]);
+        }
+    }
+}
+
+pub fn pairwise(x: &[f64], y: &[f64], z: &[f64]) -> f64 {
+    let n = x.len();
+    let mut e = 0.0;
+    for i in 0..n {
+        for j in i + 1..n {
+            let (dx, dy, dz) = (x[i] - x[j], y[i] - y[j], z[i] - z[j]);
+            e += 1.0 / (dx * dx + dy * dy + dz * dz).sqrt();
+        }
+    }
+    e
+}
+
+pub fn matmul(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+    let (n, k) = a.dim();
+    let m = b.ncols();
+    for i in 0..n {
+        for p in 0..k {
+            let aip = a[[i, p]];
+            for j in 0..m {
+                c[[i, j]] += aip * b[[p, j]];
+            }
+        }
+    }
+}
+
+fn cnd(d: f64) -> f64 {
+    let (a1, a2, a3, a4, a5) = (0.31938153, -0.356563782, 1.781477937, -1.821255978, 1.330274429);
+    let k = 1.0 / (1.0 + 0.2316419 * d.abs());
+    let w = 1.0
+        - 1.0 / (2.0 * std::f64::consts::PI).sqrt() * (-d * d / 2.0).exp()
+            * (a1 * k + a2 * k.powi(2) + a3 * k.powi(3) + a4 * k.powi(4) + a5 * k.powi(5));
+    if d < 0.0 {
+        1.0 - w
+    } else {
+        w
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn black_scholes(s: &[f64], x: &[f64], t: &[f64], r: f64, v: f64, call: &mut [f64], put: &mut [f64]) {
+    for i in 0..s.len() {
+        let sqrt_t = t[i].sqrt();
+        let d1 = ((s[i] / x[i]).ln() + (r + 0.5 * v * v) * t[i]) / (v * sqrt_t);
+        let d2 = d1 - v * sqrt_t;
+        let disc = (-r * t[i]).exp();
+        call[i] = s[i] * cnd(d1) - x[i] * disc * cnd(d2);
+        put[i] = x[i] * disc * cnd(-d2) - s[i] * cnd(-d1);
+    }
+}
+
+pub fn histogram(data: &[u8], bins: &mut [i64]) {
+    for i in 0..data.len() {
+        bins[data[i] as usize] += 1;
+    }
+}
+
+pub fn cumsum(x: &[f64], out: &mut [f64]) {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i];
+        out[i] = s;
+    }
+}

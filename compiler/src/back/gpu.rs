@@ -1,0 +1,650 @@
+//! The GPU back end: how a kernel maps onto the CUDA grid, NVIDIA's libdevice, and PTX.
+//!
+//! In: a verified [`TypedProgram`]. Out: PTX text for an NVPTX [`TargetSpec`] (64-bit, an `sm_XY`
+//! architecture) whose one entry point, [`KERNEL`], takes the arguments flattened as the CPU
+//! instances do: a scalar in its memory type (`bool` as one byte), an array as its data pointer,
+//! `ndim` `i64` extents and, for strided layouts, `ndim` `i64` element strides; then a pointer to
+//! the [`ErrInfo`](super::abi::ErrInfo) (in device memory) that failed checks fill in.
+//!
+//! Two kinds of kernels run on the GPU ([`GpuMode`], chosen by [`plan`]):
+//! - **Grid**: an ordinary kernel whose outermost loop is `for i in prange(a..b)`. Every GPU
+//!   thread runs the kernel; the `prange` loop becomes a grid-stride loop (thread `t` of `T` runs
+//!   iterations `t, t + T, ...`), so any grid size is correct. The code around the loop runs in
+//!   every thread, so [`plan`] rejects what would make that observable: stores or storing calls
+//!   outside the loop, a second outermost `prange`, `break`/`return` out of the loop, scalars carried
+//!   from one iteration to the next (reductions), and a returned value.
+//! - **Simt**: a `#[rumba(cuda)]` kernel, written per thread with `thread_idx_x()` and friends,
+//!   `sync_threads()` and atomics, launched with an explicit grid; it returns nothing.
+//!
+//! Transcendental functions call libdevice (`__nv_sin`, ...), linked into the module only when
+//! used ([`find_libdevice`] says where it is looked for). Arithmetic is IEEE without contraction
+//! (no fused multiply-add unless the kernel asks for `fastmath`), so `+ - * / sqrt` match the CPU
+//! bit for bit; libdevice functions are within a few ULP of the host's libm.
+
+use super::abi::Site;
+use super::emit;
+use super::target::{self, TargetSpec};
+use super::BackError;
+use crate::diag::Diagnostic;
+use crate::ir::*;
+use crate::span::Span;
+use inkwell::context::Context;
+use inkwell::module::{Linkage, Module};
+use inkwell::targets::{FileType, TargetMachine};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// The name of the PTX entry point.
+pub const KERNEL: &str = "rumba_kernel";
+
+/// The architecture snapshots and assembly tests pin.
+pub const DEFAULT_ARCH: &str = "sm_80";
+
+/// How a kernel runs on the GPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GpuMode {
+    /// The outermost `prange` loop is spread over the grid (grid-stride).
+    Grid,
+    /// A `#[rumba(cuda)]` kernel: every thread runs the body; the launch names the grid.
+    Simt,
+}
+
+/// The architecture LLVM 19 compiles for on a device of compute capability `major.minor`: the
+/// device's own, or for devices newer than LLVM knows, `sm_90` (the driver JIT-compiles PTX
+/// forward to newer devices).
+pub fn arch_for(major: i32, minor: i32) -> String {
+    const KNOWN: &[(i32, i32)] = &[
+        (5, 0),
+        (5, 2),
+        (5, 3),
+        (6, 0),
+        (6, 1),
+        (6, 2),
+        (7, 0),
+        (7, 2),
+        (7, 5),
+        (8, 0),
+        (8, 6),
+        (8, 7),
+        (8, 9),
+        (9, 0),
+    ];
+    let best = KNOWN
+        .iter()
+        .rev()
+        .find(|&&(ma, mi)| (ma, mi) <= (major, minor))
+        .copied()
+        .unwrap_or((5, 0));
+    format!("sm_{}{}", best.0, best.1)
+}
+
+/// Decides how the entry kernel runs on the GPU, or says why it cannot.
+pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
+    let entry = program.entry();
+    let f = &entry.func;
+    if f.attrs.cuda {
+        if entry.ret != Type::Unit {
+            return Err(Diagnostic::new(
+                format!("`#[rumba(cuda)]` kernel `{}` returns a value", f.name),
+                f.sig_span,
+                format!("returns `{}`", entry.ret),
+            )
+            .with_help("GPU kernels write their results into `&mut` array arguments"));
+        }
+        return Ok(GpuMode::Simt);
+    }
+    if entry.ret != Type::Unit {
+        return Err(Diagnostic::new(format!("kernel `{}` returns a value, which the GPU back end does not support", f.name), f.sig_span, format!("returns `{}`", entry.ret))
+            .with_help("reductions run on the CPU only for now: write per-element results into a `&mut` array instead"));
+    }
+    let mut outer = Vec::new();
+    outermost_pranges(&f.body, &mut outer);
+    let Some(&(body, var, span)) = outer.first() else {
+        return Err(Diagnostic::new(format!("kernel `{}` has no `prange` loop to spread over the GPU", f.name), f.sig_span, "no `prange` loop")
+            .with_help("write the outer loop as `for i in prange(a..b)`, or write an explicit kernel with `#[rumba(cuda)]` and `thread_idx_x()`"));
+    };
+    if let Some(&(_, _, second)) = outer.get(1) {
+        return Err(Diagnostic::new(
+            "a GPU kernel has one outermost `prange` loop",
+            second,
+            "second `prange` loop",
+        )
+        .with_label(span, "first `prange` loop")
+        .with_help("split the kernel in two, or nest the loops"));
+    }
+    let stores = storing_instances(program);
+    let mut outside = Outside {
+        program,
+        inst: entry,
+        stores: &stores,
+        first: None,
+    };
+    outside.block(&f.body);
+    if let Some((at, what)) = outside.first {
+        return Err(Diagnostic::new(
+            format!("{what} outside the `prange` loop would run once per GPU thread"),
+            at,
+            "outside the `prange` loop",
+        )
+        .with_label(span, "the loop spread over the GPU")
+        .with_help("move it into the `prange` loop, or run this kernel on the CPU"));
+    }
+    if let Some((at, what)) = escapes(body, 0) {
+        let at = at.unwrap_or(span);
+        return Err(Diagnostic::new(format!("`{what}` out of a `prange` loop cannot run on the GPU"), at, "leaves the loop")
+            .with_label(span, "the loop spread over the GPU")
+            .with_help("GPU threads run the iterations independently: skip the rest of an iteration with `continue` instead"));
+    }
+    let mut assigned_in = HashSet::new();
+    assigned(body, &mut assigned_in);
+    let mut assigned_out: HashSet<LocalId> = f.params.iter().copied().collect();
+    assigned_outside(&f.body, &mut assigned_out);
+    let carried: HashSet<LocalId> = assigned_in
+        .intersection(&assigned_out)
+        .copied()
+        .filter(|l| *l != var)
+        .collect();
+    if !carried.is_empty() {
+        let mut c = Carried {
+            f,
+            carried: &carried,
+            found: None,
+        };
+        let mut set = HashSet::new();
+        c.block(body, &mut set);
+        if let Some((local, at)) = c.found {
+            let name = &f.local(local).name;
+            return Err(Diagnostic::new(format!("`{name}` carries a value from one `prange` iteration to the next"), at, format!("reads `{name}` from an earlier iteration"))
+                .with_label(span, "GPU threads run these iterations in parallel")
+                .with_help(format!("give `{name}` its value inside the loop before reading it (reductions run on the CPU only for now)")));
+        }
+    }
+    Ok(GpuMode::Grid)
+}
+
+/// `prange` loops not nested in another loop: (body, variable, span).
+fn outermost_pranges<'a>(b: &'a Block, out: &mut Vec<(&'a Block, LocalId, Span)>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::For {
+                var,
+                range,
+                body,
+                span,
+            } if range.parallel => out.push((body, *var, *span)),
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
+                outermost_pranges(then_body, out);
+                outermost_pranges(else_body, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The instances that store to an array or run atomics, directly or through calls.
+fn storing_instances(p: &TypedProgram) -> Vec<bool> {
+    let mut stores: Vec<bool> = p
+        .instances
+        .iter()
+        .map(|i| {
+            block_has(
+                &i.func,
+                &i.func.body,
+                &|s| matches!(s, Stmt::Store { .. }),
+                &|k| matches!(k, ExprKind::Gpu { array: Some(_), .. }),
+            )
+        })
+        .collect();
+    loop {
+        let mut changed = false;
+        for (i, inst) in p.instances.iter().enumerate() {
+            if stores[i] {
+                continue;
+            }
+            let calls_storing = block_has(
+                &inst.func,
+                &inst.func.body,
+                &|_| false,
+                &|k| matches!(k, ExprKind::CallInst { inst, .. } if stores[inst.index()]),
+            );
+            if calls_storing {
+                stores[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return stores;
+        }
+    }
+}
+
+fn block_has(
+    f: &Function,
+    b: &Block,
+    stmt: &dyn Fn(&Stmt) -> bool,
+    expr: &dyn Fn(&ExprKind) -> bool,
+) -> bool {
+    b.stmts.iter().any(|s| {
+        stmt(s)
+            || stmt_exprs(s).iter().any(|e| expr_has(f, *e, expr))
+            || match s {
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => block_has(f, then_body, stmt, expr) || block_has(f, else_body, stmt, expr),
+                Stmt::Loop { body } | Stmt::For { body, .. } => block_has(f, body, stmt, expr),
+                _ => false,
+            }
+    })
+}
+
+/// The expressions a statement evaluates itself (not those of nested blocks), in order.
+fn stmt_exprs(s: &Stmt) -> Vec<ExprId> {
+    match s {
+        Stmt::Assign { value, .. } => vec![*value],
+        Stmt::Store { index, value, .. } => std::iter::once(*value)
+            .chain(index.iter().copied())
+            .collect(),
+        Stmt::Eval(e) => vec![*e],
+        Stmt::If { cond, .. } => vec![*cond],
+        Stmt::For { range, .. } => [Some(range.start), Some(range.end), range.step]
+            .into_iter()
+            .flatten()
+            .collect(),
+        Stmt::Return { value, .. } => value.iter().copied().collect(),
+        Stmt::Loop { .. } | Stmt::Break | Stmt::Continue => Vec::new(),
+    }
+}
+
+/// The operands of an expression, in evaluation order.
+fn children(k: &ExprKind) -> Vec<ExprId> {
+    match k {
+        ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => {
+            Vec::new()
+        }
+        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => vec![*x],
+        ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => vec![*a, *b],
+        ExprKind::Load { index, .. } => index.clone(),
+        ExprKind::Method { receiver, args, .. } => std::iter::once(*receiver)
+            .chain(args.iter().copied())
+            .collect(),
+        ExprKind::Intrinsic { args, .. }
+        | ExprKind::Call { args, .. }
+        | ExprKind::CallInst { args, .. } => args.clone(),
+        ExprKind::Gpu { index, args, .. } => index.iter().chain(args).copied().collect(),
+    }
+}
+
+fn expr_has(f: &Function, e: ExprId, pred: &dyn Fn(&ExprKind) -> bool) -> bool {
+    let k = &f.expr(e).kind;
+    pred(k) || children(k).into_iter().any(|c| expr_has(f, c, pred))
+}
+
+/// Finds the first effect outside the outermost `prange` loop.
+struct Outside<'a> {
+    program: &'a TypedProgram,
+    inst: &'a Instance,
+    stores: &'a [bool],
+    first: Option<(Span, String)>,
+}
+
+impl Outside<'_> {
+    fn block(&mut self, b: &Block) {
+        for s in &b.stmts {
+            if self.first.is_some() {
+                return;
+            }
+            match s {
+                Stmt::For { range, .. } if range.parallel => continue,
+                Stmt::Store { array, span, .. } => {
+                    let name = &self.inst.func.local(*array).name;
+                    self.first = Some((*span, format!("a store to `{name}`")));
+                    return;
+                }
+                _ => {}
+            }
+            for e in stmt_exprs(s) {
+                self.expr(e);
+            }
+            match s {
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => {
+                    self.block(then_body);
+                    self.block(else_body);
+                }
+                Stmt::Loop { body } | Stmt::For { body, .. } => self.block(body),
+                _ => {}
+            }
+        }
+    }
+
+    fn expr(&mut self, e: ExprId) {
+        let f = &self.inst.func;
+        let k = &f.expr(e).kind;
+        if let ExprKind::CallInst { inst, .. } = k {
+            if self.stores[inst.index()] && self.first.is_none() {
+                let name = &self.program.inst(*inst).func.name;
+                self.first = Some((
+                    f.expr(e).span,
+                    format!("a call of `{name}`, which writes to an array,"),
+                ));
+            }
+        }
+        for c in children(k) {
+            self.expr(c);
+        }
+    }
+}
+
+/// A `break` of the loop itself (depth 0) or any `return` inside it.
+fn escapes(b: &Block, depth: u32) -> Option<(Option<Span>, &'static str)> {
+    for s in &b.stmts {
+        let found = match s {
+            Stmt::Return { span, .. } => Some((Some(*span), "return")),
+            // `break` carries no span: the caller points at the loop.
+            Stmt::Break if depth == 0 => Some((None, "break")),
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => escapes(then_body, depth).or_else(|| escapes(else_body, depth)),
+            Stmt::Loop { body } | Stmt::For { body, .. } => escapes(body, depth + 1),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+fn assigned(b: &Block, out: &mut HashSet<LocalId>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Assign { local, .. } => {
+                out.insert(*local);
+            }
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
+                assigned(then_body, out);
+                assigned(else_body, out);
+            }
+            Stmt::Loop { body } => assigned(body, out),
+            Stmt::For { var, body, .. } => {
+                out.insert(*var);
+                assigned(body, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Locals assigned anywhere but inside the outermost `prange` loop.
+fn assigned_outside(b: &Block, out: &mut HashSet<LocalId>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::For { range, .. } if range.parallel => {}
+            Stmt::Assign { local, .. } => {
+                out.insert(*local);
+            }
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
+                assigned_outside(then_body, out);
+                assigned_outside(else_body, out);
+            }
+            Stmt::Loop { body } => assigned_outside(body, out),
+            Stmt::For { var, body, .. } => {
+                out.insert(*var);
+                assigned_outside(body, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Finds a read of a carried candidate before the iteration has assigned it.
+struct Carried<'a> {
+    f: &'a Function,
+    carried: &'a HashSet<LocalId>,
+    found: Option<(LocalId, Span)>,
+}
+
+impl Carried<'_> {
+    /// Walks `b` with `set` the locals definitely assigned so far in this iteration.
+    fn block(&mut self, b: &Block, set: &mut HashSet<LocalId>) {
+        for s in &b.stmts {
+            if self.found.is_some() {
+                return;
+            }
+            for e in stmt_exprs(s) {
+                self.reads(e, set);
+            }
+            match s {
+                Stmt::Assign { local, .. } => {
+                    set.insert(*local);
+                }
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => {
+                    let mut a = set.clone();
+                    let mut b = set.clone();
+                    self.block(then_body, &mut a);
+                    self.block(else_body, &mut b);
+                    *set = a.intersection(&b).copied().collect();
+                }
+                Stmt::Loop { body } => self.block(body, &mut set.clone()),
+                Stmt::For { var, body, .. } => {
+                    let mut inner = set.clone();
+                    inner.insert(*var);
+                    self.block(body, &mut inner);
+                }
+                // The rest of the block is unreachable.
+                Stmt::Break | Stmt::Continue | Stmt::Return { .. } => return,
+                _ => {}
+            }
+        }
+    }
+
+    fn reads(&mut self, e: ExprId, set: &HashSet<LocalId>) {
+        let k = &self.f.expr(e).kind;
+        if let ExprKind::Local(l) = k {
+            if self.carried.contains(l) && !set.contains(l) && self.found.is_none() {
+                self.found = Some((*l, self.f.expr(e).span));
+            }
+        }
+        for c in children(k) {
+            self.reads(c, set);
+        }
+    }
+}
+
+/// A compiled GPU kernel.
+#[derive(Clone, Debug)]
+pub struct GpuModule {
+    pub ptx: String,
+    /// The optimized LLVM IR (libdevice linked in and pruned).
+    pub llvm_ir: String,
+    pub sites: Vec<Site>,
+    pub mode: GpuMode,
+}
+
+/// What can stop a GPU compilation that [`plan`] accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum GpuError {
+    /// libdevice is needed (the kernel calls a transcendental function) and was not found.
+    #[error("{0}")]
+    NoLibdevice(String),
+    #[error(transparent)]
+    Back(#[from] BackError),
+}
+
+/// Typed program -> PTX for `target` (an NVPTX [`TargetSpec`]), with libdevice from `libdevice`
+/// when the kernel needs it.
+pub fn compile(
+    program: &TypedProgram,
+    target: &TargetSpec,
+    mode: GpuMode,
+    name: &str,
+    libdevice: impl FnOnce() -> Result<PathBuf, String>,
+) -> Result<GpuModule, GpuError> {
+    let context = Context::create();
+    let emitted = emit::emit_gpu(&context, program, target, name, mode)?;
+    let module = &emitted.module;
+    if needs_libdevice(module) {
+        let path = libdevice().map_err(GpuError::NoLibdevice)?;
+        link_libdevice(module, &path)?;
+    }
+    let machine = target.machine()?;
+    target::optimize(module, &machine)?;
+    let llvm_ir = module.print_to_string().to_string();
+    let ptx = ptx(module, &machine)?;
+    Ok(GpuModule {
+        ptx,
+        llvm_ir,
+        sites: emitted.sites,
+        mode,
+    })
+}
+
+fn needs_libdevice(module: &Module<'_>) -> bool {
+    module
+        .get_functions()
+        .any(|f| f.count_basic_blocks() == 0 && f.get_name().to_bytes().starts_with(b"__nv_"))
+}
+
+/// Links libdevice into `module` and makes everything but the kernel internal, so the optimizer
+/// keeps only the functions the kernel calls.
+pub fn link_libdevice(module: &Module<'_>, path: &Path) -> Result<(), BackError> {
+    let lib = Module::parse_bitcode_from_path(path, module.get_context())
+        .map_err(|e| BackError::Llvm(format!("cannot read {}: {e}", path.display())))?;
+    lib.set_triple(&module.get_triple());
+    lib.set_data_layout(&module.get_data_layout());
+    module
+        .link_in_module(lib)
+        .map_err(|e| BackError::Llvm(format!("linking {}: {e}", path.display())))?;
+    for f in module.get_functions() {
+        if f.count_basic_blocks() > 0 && f.get_name().to_bytes() != KERNEL.as_bytes() {
+            f.set_linkage(Linkage::Internal);
+        }
+    }
+    let mut g = module.get_first_global();
+    while let Some(global) = g {
+        if global.get_initializer().is_some() {
+            global.set_linkage(Linkage::Internal);
+        }
+        g = global.get_next_global();
+    }
+    Ok(())
+}
+
+/// The PTX assembly of an optimized module.
+pub fn ptx(module: &Module<'_>, machine: &TargetMachine) -> Result<String, BackError> {
+    let buf = machine
+        .write_to_memory_buffer(module, FileType::Assembly)
+        .map_err(|e| BackError::Llvm(e.to_string()))?;
+    Ok(String::from_utf8_lossy(buf.as_slice())
+        .trim_end_matches('\0')
+        .to_string())
+}
+
+/// Where libdevice is looked for, in order: `explicit` (the runtime's override), `$RUMBA_LIBDEVICE`,
+/// `$CUDA_HOME`, `$CUDA_PATH`, `/usr/local/cuda`, Debian's `nvidia-cuda-toolkit`, then the
+/// `nvidia-cuda-nvcc` / `nvidia-nvvm` Python wheels in `$VIRTUAL_ENV` and `python3`'s site
+/// directories. The error lists every place tried.
+pub fn find_libdevice(explicit: Option<&Path>) -> Result<PathBuf, String> {
+    const REL: &str = "nvvm/libdevice/libdevice.10.bc";
+    let mut tried: Vec<PathBuf> = Vec::new();
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    candidates.extend(explicit.map(Path::to_path_buf));
+    if let Some(p) = std::env::var_os("RUMBA_LIBDEVICE") {
+        candidates.push(PathBuf::from(p));
+    }
+    for var in ["CUDA_HOME", "CUDA_PATH"] {
+        if let Some(dir) = std::env::var_os(var) {
+            candidates.push(Path::new(&dir).join(REL));
+        }
+    }
+    candidates.push(Path::new("/usr/local/cuda").join(REL));
+    candidates.push(PathBuf::from(
+        "/usr/lib/nvidia-cuda-toolkit/libdevice/libdevice.10.bc",
+    ));
+    for c in candidates {
+        if c.is_file() {
+            return Ok(c);
+        }
+        tried.push(c);
+    }
+    const WHEELS: [&str; 4] = [
+        "nvidia/cu13/nvvm",
+        "nvidia/cuda_nvcc/nvvm",
+        "nvidia/nvvm",
+        "nvidia/cu12/nvvm",
+    ];
+    let sites = python_site_dirs();
+    for site in &sites {
+        for wheel in WHEELS {
+            let c = site.join(wheel).join("libdevice/libdevice.10.bc");
+            if c.is_file() {
+                return Ok(c);
+            }
+        }
+    }
+    let mut list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+    if !sites.is_empty() {
+        let sites: Vec<String> = sites.iter().map(|p| p.display().to_string()).collect();
+        list.push(format!(
+            "{{{}}}/libdevice/libdevice.10.bc under the Python site directories {}",
+            WHEELS.join(","),
+            sites.join(", ")
+        ));
+    }
+    Err(format!(
+        "libdevice.10.bc (NVIDIA's math library, needed for transcendental functions on the GPU) was not found; looked in: {}. Install the CUDA toolkit or `pip install nvidia-cuda-nvcc`, or set CUDA_HOME (or RUMBA_LIBDEVICE to the file)",
+        list.join(", ")
+    ))
+}
+
+/// Site-package directories of the active virtual environment and of `python3`.
+fn python_site_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
+        if let Ok(entries) = std::fs::read_dir(Path::new(&venv).join("lib")) {
+            dirs.extend(entries.flatten().map(|e| e.path().join("site-packages")));
+        }
+    }
+    let script =
+        "import site\nfor p in site.getsitepackages() + [site.getusersitepackages()]: print(p)";
+    if let Ok(out) = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stderr(std::process::Stdio::null())
+        .output()
+    {
+        if out.status.success() {
+            dirs.extend(
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .map(PathBuf::from),
+            );
+        }
+    }
+    let mut seen = HashSet::new();
+    dirs.retain(|d| d.is_dir() && seen.insert(d.clone()));
+    dirs
+}

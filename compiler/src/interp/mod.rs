@@ -1,0 +1,482 @@
+//! The reference interpreter of the typed loop IR: the oracle the compiled code is tested against.
+//!
+//! In: a [`TypedProgram`] (instance 0 is the kernel, as the back ends see it) and one [`Arg`] per
+//! parameter: a scalar [`Value`], or an [`ArrayArg`]: a flat byte buffer, the element position of
+//! `[0, .., 0]` in it, the shape, and strides in elements (any sign, zero included). Out: the
+//! kernel's result, with the writes to writable arrays made in their buffers, or an [`Error`]: a
+//! [`Trap`] for each check that makes compiled code return an error (out of bounds, with the index,
+//! the length and the axis; division by zero; `MIN / -1`; `step_by(0)`; `clamp` with `min > max`),
+//! naming the function and the span of the check, exactly as the compiled code's error site does.
+//!
+//! It is written for clarity, not speed: statements run one by one on a frame of locals, and every
+//! operation is the Rust operation it stands for (module `ops`): wrapping integer arithmetic and
+//! masked shift amounts as in a release build, IEEE floats with `f32` computed in `f32`, `as` for
+//! casts (saturating float-to-int, NaN to 0), Rust's own ranges and `step_by` for `for` loops, and
+//! std's methods (the same C math library the JIT links) for `sin`, `powi`, `mul_add`, ...
+//! It shares no code with the LLVM back end, so the two can be compared bit for bit.
+//!
+//! Where it differs by design: bounds are always checked (compiled code with
+//! `#[rumba(boundscheck = false)]` has undefined behaviour where this traps); `#[rumba(fastmath)]` is
+//! ignored (results are exact IEEE ones); `prange` loops run in order, as the CPU back end runs them.
+
+mod ops;
+
+use crate::ir::{Block, ExprId, ExprKind, ForRange, InstId, Instance, Layout, LocalId, LogicOp};
+use crate::ir::{Scalar, ShapeQuery, Stmt, Type, TypedProgram};
+use crate::span::Span;
+use ops::Outcome;
+use std::fmt;
+
+/// A scalar value of the kernel language, or `()`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value {
+    Unit,
+    Bool(bool),
+    I8(i8),
+    I16(i16),
+    I32(i32),
+    I64(i64),
+    Isize(isize),
+    U8(u8),
+    U16(u16),
+    U32(u32),
+    U64(u64),
+    Usize(usize),
+    F32(f32),
+    F64(f64),
+}
+
+/// The memory of an array argument: read-only, or writable by the kernel.
+#[derive(Debug)]
+pub enum Buffer<'a> {
+    Shared(&'a [u8]),
+    Unique(&'a mut [u8]),
+}
+
+impl Buffer<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Buffer::Shared(b) => b,
+            Buffer::Unique(b) => b,
+        }
+    }
+}
+
+/// An array argument: element `[i0, i1, ..]` is the `elem` stored (native endian, `bool` as one
+/// byte) at element position `offset + i0 * strides[0] + i1 * strides[1] + ..` of `data`.
+///
+/// For a parameter of [`Layout::Contig`] type the strides are those of C order, derived from the
+/// shape (as compiled code derives them); `strides` is then not read.
+#[derive(Debug)]
+pub struct ArrayArg<'a> {
+    pub elem: Scalar,
+    pub data: Buffer<'a>,
+    pub offset: usize,
+    pub shape: Vec<usize>,
+    pub strides: Vec<isize>,
+}
+
+/// One argument of the kernel.
+#[derive(Debug)]
+pub enum Arg<'a> {
+    Scalar(Value),
+    Array(ArrayArg<'a>),
+}
+
+/// A failed run-time check: what failed, and where (the function and span of the check).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trap {
+    pub kind: TrapKind,
+    pub function: String,
+    pub span: Span,
+}
+
+/// The checks of compiled code, with the values they report.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrapKind {
+    /// `array[..]` with `index >= len` on `axis`.
+    OutOfBounds {
+        array: String,
+        axis: usize,
+        index: u64,
+        len: u64,
+    },
+    /// Integer `/` or `%` by zero.
+    DivisionByZero { dividend: Value },
+    /// `MIN / -1` or `MIN % -1`.
+    DivisionOverflow { dividend: Value, divisor: Value },
+    /// `step_by(0)`.
+    StepZero,
+    /// `clamp` with `min > max` (or a NaN bound).
+    ClampBounds { min: Value, max: Value },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    /// A run-time check failed: the kernel's error.
+    Trap(Trap),
+    /// The arguments do not fit the program's parameters (count, types, buffer extents).
+    Argument(String),
+    /// The program breaks an invariant of the typed IR (a compiler bug).
+    Internal(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Trap(t) => write!(f, "{}: in `{}`: {:?}", t.span, t.function, t.kind),
+            Error::Argument(m) => write!(f, "bad argument: {m}"),
+            Error::Internal(m) => write!(f, "internal: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Runs the kernel (instance 0) of `program` on `args`.
+pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Value, Error> {
+    let entry = program.instances.first().ok_or_else(|| Error::Internal("empty program".into()))?;
+    if args.len() != entry.params.len() {
+        return Err(Error::Argument(format!(
+            "`{}` takes {} arguments, {} given",
+            entry.func.name,
+            entry.params.len(),
+            args.len()
+        )));
+    }
+    let mut frame = Frame::new(entry);
+    let mut arrays = Vec::new();
+    for (i, (arg, (&param, ty))) in args.iter_mut().zip(entry.func.params.iter().zip(&entry.params)).enumerate() {
+        let bad = |why: String| Error::Argument(format!("argument {}: {why}", i + 1));
+        match (arg, ty) {
+            (Arg::Scalar(v), Type::Scalar(s)) if v.ty() == Some(*s) => frame.scalars[param.index()] = Some(*v),
+            (Arg::Array(a), Type::Array(t)) => {
+                let strides = match t.layout {
+                    Layout::Contig => c_order(&a.shape),
+                    Layout::Strided => a.strides.clone(),
+                };
+                check_array(a, t.elem, t.ndim, t.writable, &strides).map_err(bad)?;
+                frame.arrays[param.index()] = Some(arrays.len());
+                arrays.push(Array { arg: a, strides });
+            }
+            (arg, ty) => return Err(bad(format!("{arg:?} passed for a parameter of type {ty}"))),
+        }
+    }
+    let mut machine = Machine { program, arrays };
+    machine.body(&mut frame)
+}
+
+/// The strides of a C-order array of `shape`: the last axis is contiguous.
+fn c_order(shape: &[usize]) -> Vec<isize> {
+    let mut strides = vec![1isize; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * shape[d + 1] as isize;
+    }
+    strides
+}
+
+/// Checks an array argument against its parameter type and its buffer: every element the shape
+/// and strides describe must lie inside the buffer.
+fn check_array(a: &ArrayArg<'_>, elem: Scalar, ndim: u8, writable: bool, strides: &[isize]) -> Result<(), String> {
+    if a.elem != elem {
+        return Err(format!("an array of {} for an array of {elem}", a.elem));
+    }
+    if a.shape.len() != ndim as usize || strides.len() != ndim as usize {
+        return Err(format!("{} extents and {} strides for a {ndim}-D array", a.shape.len(), strides.len()));
+    }
+    if writable && matches!(a.data, Buffer::Shared(_)) {
+        return Err("a read-only buffer for a writable array".into());
+    }
+    if a.shape.contains(&0) {
+        return Ok(());
+    }
+    let (mut lo, mut hi) = (a.offset as i128, a.offset as i128);
+    for (&n, &s) in a.shape.iter().zip(strides) {
+        let far = (n as i128 - 1) * s as i128;
+        if far < 0 {
+            lo += far;
+        } else {
+            hi += far;
+        }
+    }
+    let len = (a.data.bytes().len() / elem.size()) as i128;
+    if lo < 0 || hi >= len {
+        return Err(format!("elements {lo}..={hi} lie outside a buffer of {len} elements"));
+    }
+    Ok(())
+}
+
+/// An array argument as the machine sees it: the caller's buffer and its effective strides.
+struct Array<'m, 'a> {
+    arg: &'m mut ArrayArg<'a>,
+    strides: Vec<isize>,
+}
+
+/// The locals of one call: scalars by value, arrays as an index into [`Machine::arrays`].
+struct Frame<'p> {
+    inst: &'p Instance,
+    scalars: Vec<Option<Value>>,
+    arrays: Vec<Option<usize>>,
+}
+
+impl<'p> Frame<'p> {
+    fn new(inst: &'p Instance) -> Frame<'p> {
+        let n = inst.func.locals.len();
+        Frame { inst, scalars: vec![None; n], arrays: vec![None; n] }
+    }
+
+    fn trap(&self, kind: TrapKind, span: Span) -> Error {
+        Error::Trap(Trap { kind, function: self.inst.func.name.clone(), span })
+    }
+
+    /// The error of a scalar operation, at `span`.
+    fn fail(&self, outcome: Outcome, span: Span) -> Error {
+        match outcome {
+            Outcome::Trap(kind) => self.trap(kind, span),
+            Outcome::Internal(m) => Error::Internal(format!("in `{}` at {span}: {m}", self.inst.func.name)),
+        }
+    }
+
+    fn array(&self, l: LocalId) -> Result<usize, Error> {
+        self.arrays[l.index()].ok_or_else(|| Error::Internal(format!("{l} is not an array")))
+    }
+}
+
+/// How a statement ends.
+enum Flow {
+    Next,
+    Break,
+    Continue,
+    Return(Value),
+}
+
+type Exec<T> = Result<T, Error>;
+
+struct Machine<'p, 'm, 'a> {
+    program: &'p TypedProgram,
+    arrays: Vec<Array<'m, 'a>>,
+}
+
+impl<'p> Machine<'p, '_, '_> {
+    /// Runs a function body; falling off its end returns `()` (the type checker proved that only
+    /// functions returning `()` can).
+    fn body(&mut self, f: &mut Frame<'p>) -> Exec<Value> {
+        match self.block(f, &f.inst.func.body)? {
+            Flow::Return(v) => Ok(v),
+            Flow::Next => Ok(Value::Unit),
+            Flow::Break | Flow::Continue => Err(Error::Internal("break outside a loop".into())),
+        }
+    }
+
+    fn block(&mut self, f: &mut Frame<'p>, b: &'p Block) -> Exec<Flow> {
+        for s in &b.stmts {
+            match self.stmt(f, s)? {
+                Flow::Next => {}
+                flow => return Ok(flow),
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    fn stmt(&mut self, f: &mut Frame<'p>, s: &'p Stmt) -> Exec<Flow> {
+        match s {
+            Stmt::Assign { local, value, .. } => {
+                let v = self.expr(f, *value)?;
+                f.scalars[local.index()] = Some(v);
+            }
+            Stmt::Store { array, index, value, span, .. } => {
+                // Rust evaluates the assigned value before the place.
+                let v = self.expr(f, *value)?;
+                let (slot, pos) = self.element(f, *array, index, *span)?;
+                let a = &mut self.arrays[slot].arg;
+                let size = a.elem.size();
+                match &mut a.data {
+                    Buffer::Unique(bytes) => v.store(&mut bytes[pos * size..]),
+                    Buffer::Shared(_) => return Err(Error::Internal("store to a read-only array".into())),
+                }
+            }
+            Stmt::Eval(e) => {
+                self.expr(f, *e)?;
+            }
+            Stmt::If { cond, then_body, else_body } => {
+                let c = self.bool(f, *cond)?;
+                return self.block(f, if c { then_body } else { else_body });
+            }
+            Stmt::Loop { body } => loop {
+                match self.block(f, body)? {
+                    Flow::Next | Flow::Continue => {}
+                    Flow::Break => break,
+                    Flow::Return(v) => return Ok(Flow::Return(v)),
+                }
+            },
+            Stmt::For { var, range, body, span } => return self.for_loop(f, *var, range, body, *span),
+            Stmt::Break => return Ok(Flow::Break),
+            Stmt::Continue => return Ok(Flow::Continue),
+            Stmt::Return { value, .. } => {
+                let v = match value {
+                    Some(e) => self.expr(f, *e)?,
+                    None => Value::Unit,
+                };
+                return Ok(Flow::Return(v));
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    /// `for var in range { body }`, iterating the Rust range itself: `start..end` or
+    /// `start..=end`, then `.rev()`, then `.step_by(k)`, over the loop variable's type.
+    fn for_loop(&mut self, f: &mut Frame<'p>, var: LocalId, range: &ForRange, body: &'p Block, span: Span) -> Exec<Flow> {
+        let start = self.expr(f, range.start)?;
+        let end = self.expr(f, range.end)?;
+        let step = match range.step {
+            Some(k) => {
+                let k = self.usize(f, k)?;
+                // `step_by` asserts `step != 0` when the iterator is built, before any iteration.
+                if k == 0 {
+                    return Err(f.trap(TrapKind::StepZero, span));
+                }
+                k
+            }
+            None => 1,
+        };
+        let iter = range_iter(start, end, range.inclusive, range.reverse, step).map_err(|o| f.fail(o, span))?;
+        for i in iter {
+            f.scalars[var.index()] = Some(i);
+            match self.block(f, body)? {
+                Flow::Next | Flow::Continue => {}
+                Flow::Break => break,
+                Flow::Return(v) => return Ok(Flow::Return(v)),
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    fn bool(&mut self, f: &Frame<'p>, e: ExprId) -> Exec<bool> {
+        let v = self.expr(f, e)?;
+        v.as_bool().ok_or_else(|| Error::Internal(format!("{e} is {v:?}, not a bool")))
+    }
+
+    fn usize(&mut self, f: &Frame<'p>, e: ExprId) -> Exec<usize> {
+        match self.expr(f, e)? {
+            Value::Usize(i) => Ok(i),
+            v => Err(Error::Internal(format!("{e} is {v:?}, not a usize"))),
+        }
+    }
+
+    /// The element position of `array[index]` in its buffer, after the bounds check.
+    fn element(&mut self, f: &Frame<'p>, array: LocalId, index: &[ExprId], span: Span) -> Exec<(usize, usize)> {
+        let slot = f.array(array)?;
+        // The whole index (`[i, j]` of `a[[i, j]]`) is evaluated before the array is indexed.
+        let index = index.iter().map(|&e| self.usize(f, e)).collect::<Exec<Vec<usize>>>()?;
+        let a = &self.arrays[slot];
+        let mut pos = a.arg.offset as isize;
+        for (axis, (&i, (&len, &stride))) in index.iter().zip(a.arg.shape.iter().zip(&a.strides)).enumerate() {
+            if i >= len {
+                let name = f.inst.func.local(array).name.clone();
+                let kind = TrapKind::OutOfBounds { array: name, axis, index: i as u64, len: len as u64 };
+                return Err(f.trap(kind, span));
+            }
+            pos += i as isize * stride;
+        }
+        Ok((slot, pos as usize))
+    }
+
+    fn expr(&mut self, f: &Frame<'p>, e: ExprId) -> Exec<Value> {
+        let inst = f.inst;
+        let span = inst.func.expr(e).span;
+        Ok(match &inst.func.expr(e).kind {
+            ExprKind::Const(c) => Value::from_const(*c),
+            ExprKind::Local(l) => f.scalars[l.index()].ok_or_else(|| Error::Internal(format!("{l} read before it is set")))?,
+            ExprKind::Unary(op, x) => {
+                let x = self.expr(f, *x)?;
+                ops::unary(*op, x).map_err(|o| f.fail(o, span))?
+            }
+            ExprKind::Binary(op, a, b) => {
+                let a = self.expr(f, *a)?;
+                let b = self.expr(f, *b)?;
+                ops::binary(*op, a, b).map_err(|o| f.fail(o, span))?
+            }
+            ExprKind::Logical(op, a, b) => {
+                let a = self.bool(f, *a)?;
+                // `&&` and `||` evaluate their right side only when it decides the result.
+                let b = match op {
+                    LogicOp::And => a && self.bool(f, *b)?,
+                    LogicOp::Or => a || self.bool(f, *b)?,
+                };
+                Value::Bool(b)
+            }
+            ExprKind::Cast(x, to) => {
+                let x = self.expr(f, *x)?;
+                ops::cast(x, *to).map_err(|o| f.fail(o, span))?
+            }
+            ExprKind::Load { array, index, .. } => {
+                let (slot, pos) = self.element(f, *array, index, span)?;
+                let a = &self.arrays[slot].arg;
+                let size = a.elem.size();
+                Value::load(a.elem, &a.data.bytes()[pos * size..])
+            }
+            ExprKind::Shape { array, query } => {
+                let a = &self.arrays[f.array(*array)?].arg;
+                let len: usize = a.shape.iter().product();
+                match query {
+                    ShapeQuery::Len => Value::Usize(len),
+                    ShapeQuery::IsEmpty => Value::Bool(len == 0),
+                    ShapeQuery::Dim(d) | ShapeQuery::DimOf { d, .. } => Value::Usize(a.shape[*d as usize]),
+                    ShapeQuery::Rows2d => Value::Usize(a.shape[0]),
+                    ShapeQuery::Cols2d => Value::Usize(a.shape[1]),
+                    ShapeQuery::Ndim => Value::Usize(a.shape.len()),
+                }
+            }
+            ExprKind::Intrinsic { op, args } => {
+                let args = args.iter().map(|&a| self.expr(f, a)).collect::<Exec<Vec<Value>>>()?;
+                ops::intrinsic(*op, &args).map_err(|o| f.fail(o, span))?
+            }
+            ExprKind::CallInst { inst: callee, args } => self.call(f, *callee, args)?,
+            ExprKind::Gpu { op, .. } => {
+                return Err(Error::Internal(format!("GPU builtin `{}` in `{}`: it runs only on the GPU", op.name(), inst.func.name)))
+            }
+            ExprKind::Lit(_) | ExprKind::Method { .. } | ExprKind::Call { .. } => {
+                return Err(Error::Internal(format!("untyped expression {e} in `{}`", inst.func.name)))
+            }
+        })
+    }
+
+    /// A call: scalar arguments are evaluated left to right; array arguments name the caller's
+    /// array, which the callee reads and writes in place.
+    fn call(&mut self, caller: &Frame<'p>, callee: InstId, args: &[ExprId]) -> Exec<Value> {
+        let program = self.program;
+        let target = program.instances.get(callee.index()).ok_or_else(|| Error::Internal(format!("call of missing {callee}")))?;
+        let mut frame = Frame::new(target);
+        for ((&param, ty), &a) in target.func.params.iter().zip(&target.params).zip(args) {
+            match ty {
+                Type::Array(_) => {
+                    let ExprKind::Local(l) = caller.inst.func.expr(a).kind else {
+                        return Err(Error::Internal("array argument is not a local".into()));
+                    };
+                    frame.arrays[param.index()] = Some(caller.array(l)?);
+                }
+                _ => frame.scalars[param.index()] = Some(self.expr(caller, a)?),
+            }
+        }
+        self.body(&mut frame)
+    }
+}
+
+/// The values of Rust's `(start..end)` / `(start..=end)`, then `.rev()`, then `.step_by(step)`,
+/// for integers of the bounds' type (`step_by(1)` yields exactly the range).
+fn range_iter(start: Value, end: Value, inclusive: bool, reverse: bool, step: usize) -> Result<Box<dyn Iterator<Item = Value>>, Outcome> {
+    macro_rules! ranges {
+        ($($v:ident),*) => {
+            match (start, end) {
+                $((Value::$v(a), Value::$v(b)) => match (inclusive, reverse) {
+                    (false, false) => Box::new((a..b).step_by(step).map(Value::$v)),
+                    (true, false) => Box::new((a..=b).step_by(step).map(Value::$v)),
+                    (false, true) => Box::new((a..b).rev().step_by(step).map(Value::$v)),
+                    (true, true) => Box::new((a..=b).rev().step_by(step).map(Value::$v)),
+                },)*
+                _ => return Err(Outcome::Internal(format!("range of {start:?} and {end:?}"))),
+            }
+        };
+    }
+    Ok(ranges!(I8, I16, I32, I64, Isize, U8, U16, U32, U64, Usize))
+}

@@ -1,0 +1,175 @@
+//! Kernels of the GPU tests and the GPU benchmark: `prange` kernels that run on either device, and
+//! explicit `#[rumba(cuda)]` kernels. One source of truth for both.
+#![allow(dead_code)]
+
+rumba::compile! {
+    /// y <- a*x + y, one element per iteration.
+    pub fn saxpy(a, x, y) {
+        for i in prange(0..y.len()) {
+            y[i] = a * x[i] + y[i];
+        }
+    }
+
+    /// The cumulative normal distribution (Abramowitz-Stegun polynomial).
+    pub fn cnd(d: f32) -> f32 {
+        let a1 = 0.31938153f32;
+        let a2 = -0.356563782f32;
+        let a3 = 1.781477937f32;
+        let a4 = -1.821255978f32;
+        let a5 = 1.330274429f32;
+        let k = 1.0 / (1.0 + 0.2316419 * d.abs());
+        let poly = k * (a1 + k * (a2 + k * (a3 + k * (a4 + k * a5))));
+        let w = 1.0 - 0.3989422804014327 * (-0.5 * d * d).exp() * poly;
+        if d < 0.0 { 1.0 - w } else { w }
+    }
+
+    /// European call and put prices.
+    pub fn black_scholes(s, k, t, r: f32, v: f32, call, put) {
+        for i in prange(0..s.len()) {
+            let sqrt_t = t[i].sqrt();
+            let d1 = ((s[i] / k[i]).ln() + (r + 0.5 * v * v) * t[i]) / (v * sqrt_t);
+            let d2 = d1 - v * sqrt_t;
+            let e = (-r * t[i]).exp();
+            call[i] = s[i] * cnd(d1) - k[i] * e * cnd(d2);
+            put[i] = k[i] * e * cnd(-d2) - s[i] * cnd(-d1);
+        }
+    }
+
+    /// Escape-time iterations of each pixel, pixels spread over the GPU.
+    pub fn mandelbrot(x0: f32, y0: f32, dx: f32, max_iter: u32, out) {
+        let (h, w) = out.dim();
+        for p in prange(0..h * w) {
+            let r = p / w;
+            let c = p % w;
+            let cr = x0 + c as f32 * dx;
+            let ci = y0 + r as f32 * dx;
+            let mut zr = 0.0f32;
+            let mut zi = 0.0f32;
+            let mut n = 0u32;
+            while n < max_iter && zr * zr + zi * zi <= 4.0 {
+                let t = zr * zr - zi * zi + cr;
+                zi = 2.0 * zr * zi + ci;
+                zr = t;
+                n += 1;
+            }
+            out[[r, c]] = n;
+        }
+    }
+
+    /// One Jacobi step of the 2-D Laplace equation on the interior, one point per iteration (so
+    /// neighbouring GPU threads read neighbouring memory).
+    pub fn stencil(a, b) {
+        let (n, m) = a.dim();
+        let inner = m - 2;
+        for p in prange(0..(n - 2) * inner) {
+            let i = p / inner + 1;
+            let j = p % inner + 1;
+            b[[i, j]] = 0.25 * (a[[i - 1, j]] + a[[i + 1, j]] + a[[i, j - 1]] + a[[i, j + 1]]);
+        }
+    }
+
+    /// The same step, one row per iteration (a sequential loop inside the parallel one).
+    pub fn stencil_rows(a, b) {
+        let (n, m) = a.dim();
+        for i in prange(1..n - 1) {
+            for j in 1..m - 1 {
+                b[[i, j]] = 0.25 * (a[[i - 1, j]] + a[[i + 1, j]] + a[[i, j - 1]] + a[[i, j + 1]]);
+            }
+        }
+    }
+
+    /// Integer arithmetic with Rust's release semantics (wrapping, shifts modulo the width).
+    pub fn integers(x, y) {
+        for i in prange(0..x.len()) {
+            let v = x[i];
+            y[i] = v.wrapping_mul(2654435761) ^ (v >> 7) ^ (v << 13) + v % 1000 - v / 7 + v.count_ones() as i64;
+        }
+    }
+
+    /// A tour of the math functions (libdevice on the GPU).
+    pub fn math(x, y) {
+        for i in prange(0..x.len()) {
+            let v = x[i];
+            y[[i, 0]] = v.sin() + v.cos();
+            y[[i, 1]] = v.exp() - (v.abs() + 1.0).ln();
+            y[[i, 2]] = v.tanh() * v.atan2(1.5);
+            y[[i, 3]] = (v.abs() + 0.5).powf(1.7) + v.powi(3);
+            y[[i, 4]] = v.abs().sqrt() + v.cbrt() + v.hypot(2.0);
+            y[[i, 5]] = v.floor() + v.round() + v.fract() + v % 0.75;
+            y[[i, 6]] = (v * 0.3).tan() + (v * 0.1).asin() + v.exp_m1() + v.abs().ln_1p();
+            y[[i, 7]] = v.log2().max(-100.0) + v.abs().log10().min(100.0) + v.exp2() + v.sinh() + v.cosh();
+        }
+    }
+
+    /// A reversed, strided `prange` over a strided view.
+    pub fn strided(a: f64, x, y) {
+        for i in prange(0..y.len()).rev().step_by(3) {
+            y[i] = a * x[i] + i as f64;
+        }
+    }
+
+    /// The same saxpy, written per thread.
+    #[rumba(cuda)]
+    pub fn simt_saxpy(a, x, y) {
+        let i = block_idx_x() * block_dim_x() + thread_idx_x();
+        if i < y.len() {
+            y[i] = a * x[i] + y[i];
+        }
+    }
+
+    /// Counts values into bins with atomic adds (a grid-stride loop, any grid).
+    #[rumba(cuda)]
+    pub fn histogram(x, bins) {
+        let stride = grid_dim_x() * block_dim_x();
+        let mut k = block_idx_x() * block_dim_x() + thread_idx_x();
+        while k < x.len() {
+            atomic_add(bins, x[k] as usize % bins.len(), 1u32);
+            k += stride;
+        }
+    }
+
+    /// Every kind of atomic: minimum, maximum, float sums and maxima, exchange, and a counter
+    /// incremented with a compare-and-swap loop.
+    #[rumba(cuda)]
+    pub fn atomics(x, lo, hi, sum, fmax, swapped, count) {
+        let i = block_idx_x() * block_dim_x() + thread_idx_x();
+        if i < x.len() {
+            let v = x[i];
+            atomic_min(lo, 0, v);
+            atomic_max(hi, 0, v);
+            atomic_add(sum, 0, v as f64);
+            atomic_max(fmax, 0, v as f32);
+            let old = atomic_exchange(swapped, i, v * 2);
+            swapped[i] = swapped[i] + old;
+            let mut seen = 0u64;
+            loop {
+                let prev = atomic_cas(count, 0, seen, seen + 1);
+                if prev == seen {
+                    break;
+                }
+                seen = prev;
+            }
+        }
+    }
+
+    /// A 2-D launch: thread (x, y) computes element (row y, column x).
+    #[rumba(cuda)]
+    pub fn grid2d(a, b) {
+        let i = block_idx_y() * block_dim_y() + thread_idx_y();
+        let j = block_idx_x() * block_dim_x() + thread_idx_x();
+        if i < a.nrows() && j < a.ncols() {
+            b[[i, j]] = a[[i, j]] * 2.0 + (i * 10 + j) as f64;
+        }
+    }
+
+    /// Each block writes, waits at the barrier, then reads its neighbour's value.
+    #[rumba(cuda)]
+    pub fn rotate(x, tmp, y) {
+        let t = thread_idx_x();
+        let size = block_dim_x();
+        let base = block_idx_x() * size;
+        tmp[base + t] = x[base + t] * 3.0;
+        sync_threads();
+        y[base + t] = tmp[base + (t + 1) % size];
+    }
+}

@@ -1,0 +1,559 @@
+//! Launching: the GPU specialization cache, argument marshalling (host arrays in and out of
+//! device memory), launch configurations and error reporting.
+
+use super::driver::{self, device, driver_error, Buffer, Device, Loaded, Timer};
+use crate::arg::{Arg, RawParts, Slot};
+use crate::error::{Error, Location};
+use crate::kernel::{Kernel, Signature};
+use rumba_compiler::back::abi::{ErrInfo, Site};
+use rumba_compiler::back::gpu::{self, GpuError, GpuMode};
+use rumba_compiler::back::target::TargetSpec;
+use rumba_compiler::ir::{Layout, Type};
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+/// The block size of grid (`prange`) kernels unless the launch names one.
+pub const DEFAULT_BLOCK: u32 = 256;
+
+/// Three grid or block extents; `5`, `(5, 2)` and `(5, 2, 1)` convert into one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Dim3 {
+    pub x: u32,
+    pub y: u32,
+    pub z: u32,
+}
+
+impl Dim3 {
+    fn count(self) -> u64 {
+        self.x as u64 * self.y as u64 * self.z as u64
+    }
+}
+
+impl From<u32> for Dim3 {
+    fn from(x: u32) -> Dim3 {
+        Dim3 { x, y: 1, z: 1 }
+    }
+}
+
+impl From<(u32, u32)> for Dim3 {
+    fn from((x, y): (u32, u32)) -> Dim3 {
+        Dim3 { x, y, z: 1 }
+    }
+}
+
+impl From<(u32, u32, u32)> for Dim3 {
+    fn from((x, y, z): (u32, u32, u32)) -> Dim3 {
+        Dim3 { x, y, z }
+    }
+}
+
+/// How many blocks of how many threads a launch runs.
+///
+/// `#[rumba(cuda)]` kernels need both (`(blocks, threads)` converts: `(64, 256)`,
+/// `((8, 8), (16, 16))`). Grid (`prange`) kernels need neither: the block size defaults to
+/// [`DEFAULT_BLOCK`] and the grid to as many blocks as the device runs at once (the grid-stride
+/// loop covers any range with any grid).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LaunchConfig {
+    pub grid: Option<Dim3>,
+    pub block: Option<Dim3>,
+}
+
+impl LaunchConfig {
+    /// Grid and block chosen by rumba (grid kernels only).
+    pub fn auto() -> LaunchConfig {
+        LaunchConfig::default()
+    }
+
+    pub fn new(grid: impl Into<Dim3>, block: impl Into<Dim3>) -> LaunchConfig {
+        LaunchConfig {
+            grid: Some(grid.into()),
+            block: Some(block.into()),
+        }
+    }
+
+    /// Enough blocks of `block` threads for `n` threads (1-D).
+    pub fn for_threads(n: usize, block: u32) -> LaunchConfig {
+        let blocks = n.div_ceil(block.max(1) as usize).max(1);
+        LaunchConfig::new(u32::try_from(blocks).unwrap_or(u32::MAX), block)
+    }
+
+    pub fn with_grid(mut self, grid: impl Into<Dim3>) -> LaunchConfig {
+        self.grid = Some(grid.into());
+        self
+    }
+
+    pub fn with_block(mut self, block: impl Into<Dim3>) -> LaunchConfig {
+        self.block = Some(block.into());
+        self
+    }
+}
+
+impl<G: Into<Dim3>, B: Into<Dim3>> From<(G, B)> for LaunchConfig {
+    fn from((grid, block): (G, B)) -> LaunchConfig {
+        LaunchConfig::new(grid, block)
+    }
+}
+
+/// Where the time of a GPU call went.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Timing {
+    /// Allocating device memory and copying arguments in.
+    pub upload: Duration,
+    /// The kernel alone (CUDA events around the launch).
+    pub kernel: Duration,
+    /// Reading the error flag and copying `&mut` arrays back.
+    pub download: Duration,
+    /// The whole call, compilation (on a first call) included.
+    pub total: Duration,
+}
+
+/// A launch of a kernel on the GPU: `saxpy::kernel().cuda().block(128).call(&args)`.
+#[derive(Clone, Copy)]
+pub struct Launch<'k> {
+    kernel: &'k Kernel,
+    config: LaunchConfig,
+}
+
+impl Kernel {
+    /// Runs this kernel on the GPU (see [`crate::cuda`]).
+    pub fn cuda(&self) -> Launch<'_> {
+        Launch {
+            kernel: self,
+            config: LaunchConfig::default(),
+        }
+    }
+}
+
+impl<'k> Launch<'k> {
+    pub fn config(mut self, config: impl Into<LaunchConfig>) -> Launch<'k> {
+        self.config = config.into();
+        self
+    }
+
+    pub fn block(mut self, block: impl Into<Dim3>) -> Launch<'k> {
+        self.config.block = Some(block.into());
+        self
+    }
+
+    pub fn grid(mut self, grid: impl Into<Dim3>) -> Launch<'k> {
+        self.config.grid = Some(grid.into());
+        self
+    }
+
+    /// Runs the kernel: host arrays are copied to the device, and `&mut` ones back once it has
+    /// finished without error.
+    pub fn call(&self, args: &[Arg<'_>]) -> Result<(), Error> {
+        self.call_timed(args).map(|_| ())
+    }
+
+    /// [`call`](Self::call), saying where the time went.
+    pub fn call_timed(&self, args: &[Arg<'_>]) -> Result<Timing, Error> {
+        let t0 = Instant::now();
+        let dev = device().map_err(|e| self.no_cuda(e))?;
+        dev.bind()?;
+        let spec = self.specialization(dev, args)?;
+        run(self.kernel, &spec, dev, &self.config, args, t0)
+    }
+
+    /// The PTX this kernel compiles to for these arguments on `arch` (e.g. `sm_80`), without a
+    /// device (libdevice is needed only for kernels that call transcendental functions).
+    pub fn ptx(&self, args: &[Arg<'_>], arch: &str) -> Result<String, Error> {
+        let signature = self.kernel.signature(args)?;
+        Ok(compile(self.kernel, &signature, arch)?.ptx)
+    }
+
+    /// The optimized LLVM IR (NVPTX, libdevice linked and pruned) for these arguments on `arch`.
+    pub fn llvm_ir(&self, args: &[Arg<'_>], arch: &str) -> Result<String, Error> {
+        let signature = self.kernel.signature(args)?;
+        Ok(compile(self.kernel, &signature, arch)?.llvm_ir)
+    }
+
+    fn no_cuda(&self, e: Error) -> Error {
+        match e {
+            Error::NoCuda { message, .. } => Error::NoCuda {
+                kernel: self.kernel.name().to_string(),
+                message,
+            },
+            other => other,
+        }
+    }
+
+    fn specialization(&self, dev: &Device, args: &[Arg<'_>]) -> Result<Arc<GpuSpec>, Error> {
+        let signature = self.kernel.signature(args)?;
+        let key = (
+            self.kernel as *const Kernel as usize,
+            signature,
+            dev.arch().to_string(),
+        );
+        type Cache = Mutex<HashMap<(usize, Signature, String), Result<Arc<GpuSpec>, Error>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let mut cache = CACHE
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = cache.get(&key) {
+            return entry.clone();
+        }
+        let result = compile(self.kernel, &signature, dev.arch()).and_then(|m| {
+            let loaded = Loaded::load(&m.ptx, gpu::KERNEL)
+                .map_err(|(what, e)| driver_error(self.kernel.name(), what, e))?;
+            Ok(Arc::new(GpuSpec {
+                mode: m.mode,
+                sites: m.sites,
+                loaded,
+                grid: OnceLock::new(),
+            }))
+        });
+        cache.insert(key, result.clone());
+        result
+    }
+}
+
+/// A kernel compiled for one signature and architecture, loaded on the device.
+struct GpuSpec {
+    mode: GpuMode,
+    sites: Vec<Site>,
+    loaded: Loaded,
+    /// Grid kernels' default grid (blocks the device runs at once) for the default block size.
+    grid: OnceLock<u32>,
+}
+
+/// The libdevice file set by [`set_libdevice`], tried before the usual places.
+fn libdevice_override() -> &'static RwLock<Option<PathBuf>> {
+    static PATH: OnceLock<RwLock<Option<PathBuf>>> = OnceLock::new();
+    PATH.get_or_init(|| RwLock::new(None))
+}
+
+/// Uses `path` as libdevice (`libdevice.10.bc`) before looking in the usual places.
+pub fn set_libdevice(path: impl Into<PathBuf>) {
+    *libdevice_override()
+        .write()
+        .unwrap_or_else(PoisonError::into_inner) = Some(path.into());
+}
+
+/// Where libdevice is, or why not (see [`gpu::find_libdevice`]).
+pub fn find_libdevice() -> Result<PathBuf, String> {
+    let explicit = libdevice_override()
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    gpu::find_libdevice(explicit.as_deref())
+}
+
+/// Source -> typed IR -> plan -> PTX.
+fn compile(kernel: &Kernel, signature: &Signature, arch: &str) -> Result<gpu::GpuModule, Error> {
+    kernel.with_request(signature, |r| {
+        let t0 = Instant::now();
+        let typed = r.typed()?;
+        let mode = gpu::plan(&typed).map_err(|d| Error::Cuda {
+            kernel: r.kernel.to_string(),
+            location: Some(Location::new(&r.source.path, d.span())),
+            message: d.message.clone(),
+            rendered: r.render(&d),
+        })?;
+        let target = TargetSpec::nvptx(arch);
+        let module = gpu::compile(&typed, &target, mode, r.kernel, find_libdevice).map_err(|e| match e {
+            GpuError::NoLibdevice(message) => Error::NoCuda { kernel: r.kernel.to_string(), message },
+            GpuError::Back(e) => Error::Compile { kernel: r.kernel.to_string(), message: e.to_string() },
+        })?;
+        log::debug!(target: "rumba", "compiled `{}` for {} to PTX ({arch}, {mode:?}) in {:?}", r.kernel, r.signature, t0.elapsed());
+        Ok(module)
+    })
+}
+
+/// One array argument's device copy.
+struct DeviceArray {
+    buffer: Buffer,
+    /// The device address of the element at index 0.
+    origin: u64,
+    /// Element strides on the device (the host's for dense arrays, C order for gathered ones).
+    strides: Vec<i64>,
+    /// How the host data maps onto the buffer.
+    copy: Copy,
+}
+
+enum Copy {
+    /// No elements.
+    Empty,
+    /// The host elements fill `[start, start + bytes)` with no gaps: copied as one block.
+    Span { start: *mut u8, bytes: usize },
+    /// Elements with gaps between them: gathered into C order (and scattered back).
+    Gather,
+}
+
+fn marshal_array(parts: &RawParts, elem_size: usize) -> Result<DeviceArray, driver::DriverFailure> {
+    let shape = &parts.shape[..parts.ndim];
+    let strides = &parts.strides[..parts.ndim];
+    let count: usize = shape.iter().map(|&n| n as usize).product();
+    if count == 0 {
+        let buffer = Buffer::alloc(elem_size).map_err(|e| ("cuMemAlloc", e))?;
+        let origin = buffer.ptr;
+        return Ok(DeviceArray {
+            buffer,
+            origin,
+            strides: strides.iter().map(|&s| s as i64).collect(),
+            copy: Copy::Empty,
+        });
+    }
+    let (mut lo, mut hi) = (0isize, 0isize);
+    for (&n, &s) in shape.iter().zip(strides) {
+        let reach = (n - 1) * s;
+        if reach < 0 {
+            lo += reach;
+        } else {
+            hi += reach;
+        }
+    }
+    let span = (hi - lo + 1) as usize;
+    if span == count {
+        // Dense (any axis order or direction): the block of memory is exactly the elements.
+        let bytes = span * elem_size;
+        // SAFETY: `lo` is the offset of the lowest element, inside the array's allocation.
+        let start = unsafe { parts.data.offset(lo * elem_size as isize) };
+        let buffer = Buffer::alloc(bytes).map_err(|e| ("cuMemAlloc", e))?;
+        // SAFETY: the `span` elements from `start` are the array's own, borrowed for the call.
+        buffer
+            .upload(unsafe { std::slice::from_raw_parts(start, bytes) })
+            .map_err(|e| ("cuMemcpyHtoD", e))?;
+        let origin = buffer.ptr + (-lo) as u64 * elem_size as u64;
+        return Ok(DeviceArray {
+            buffer,
+            origin,
+            strides: strides.iter().map(|&s| s as i64).collect(),
+            copy: Copy::Span { start, bytes },
+        });
+    }
+    let mut host = vec![0u8; count * elem_size];
+    for_each_element(shape, strides, |k, off| {
+        // SAFETY: `off` is the offset of an element of the array.
+        let src = unsafe { parts.data.offset(off * elem_size as isize) };
+        unsafe {
+            std::ptr::copy_nonoverlapping(src, host.as_mut_ptr().add(k * elem_size), elem_size)
+        };
+    });
+    let buffer = Buffer::alloc(host.len()).map_err(|e| ("cuMemAlloc", e))?;
+    buffer.upload(&host).map_err(|e| ("cuMemcpyHtoD", e))?;
+    let mut c_strides = vec![1i64; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        c_strides[d] = c_strides[d + 1] * shape[d + 1] as i64;
+    }
+    let origin = buffer.ptr;
+    Ok(DeviceArray {
+        buffer,
+        origin,
+        strides: c_strides,
+        copy: Copy::Gather,
+    })
+}
+
+/// Calls `f(k, offset)` for every element in C order: `k` counts, `offset` is in elements.
+fn for_each_element(shape: &[isize], strides: &[isize], mut f: impl FnMut(usize, isize)) {
+    let nd = shape.len();
+    let mut idx = vec![0isize; nd];
+    let count: usize = shape.iter().map(|&n| n as usize).product();
+    let mut off = 0isize;
+    for k in 0..count {
+        f(k, off);
+        for d in (0..nd).rev() {
+            idx[d] += 1;
+            off += strides[d];
+            if idx[d] < shape[d] {
+                break;
+            }
+            off -= strides[d] * shape[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+fn copy_back(
+    a: &DeviceArray,
+    parts: &RawParts,
+    elem_size: usize,
+) -> Result<(), driver::DriverFailure> {
+    match a.copy {
+        Copy::Empty => Ok(()),
+        Copy::Span { start, bytes } => {
+            // SAFETY: the array's own elements, mutably borrowed for the call.
+            a.buffer
+                .download(unsafe { std::slice::from_raw_parts_mut(start, bytes) })
+                .map_err(|e| ("cuMemcpyDtoH", e))
+        }
+        Copy::Gather => {
+            let shape = &parts.shape[..parts.ndim];
+            let strides = &parts.strides[..parts.ndim];
+            let count: usize = shape.iter().map(|&n| n as usize).product();
+            let mut host = vec![0u8; count * elem_size];
+            a.buffer
+                .download(&mut host)
+                .map_err(|e| ("cuMemcpyDtoH", e))?;
+            for_each_element(shape, strides, |k, off| {
+                // SAFETY: `off` is the offset of an element of the writable array.
+                let dst = unsafe { parts.data.offset(off * elem_size as isize) };
+                unsafe {
+                    std::ptr::copy_nonoverlapping(host.as_ptr().add(k * elem_size), dst, elem_size)
+                };
+            });
+            Ok(())
+        }
+    }
+}
+
+fn run(
+    kernel: &Kernel,
+    spec: &GpuSpec,
+    dev: &Device,
+    config: &LaunchConfig,
+    args: &[Arg<'_>],
+    t0: Instant,
+) -> Result<Timing, Error> {
+    let name = kernel.name();
+    let fail = |(what, e): driver::DriverFailure| driver_error(name, what, e);
+    let (grid, block) = dims(kernel, spec, dev, config)?;
+    let t_up = Instant::now();
+    let mut params: Vec<u64> = Vec::new();
+    let mut arrays: Vec<Option<DeviceArray>> = Vec::with_capacity(args.len());
+    for a in args {
+        match (&a.slot, a.ty) {
+            (Slot::Scalar(bytes), _) => {
+                params.push(u64::from_ne_bytes(*bytes));
+                arrays.push(None);
+            }
+            (Slot::Array(parts), Type::Array(at)) => {
+                let d = marshal_array(parts, at.elem.size()).map_err(fail)?;
+                params.push(d.origin);
+                params.extend(parts.shape[..parts.ndim].iter().map(|&n| n as u64));
+                if at.layout == Layout::Strided {
+                    params.extend(d.strides.iter().map(|&s| s as u64));
+                }
+                arrays.push(Some(d));
+            }
+            _ => {
+                return Err(Error::Compile {
+                    kernel: name.to_string(),
+                    message: "argument rejected by its signature".into(),
+                })
+            }
+        }
+    }
+    let err = Buffer::alloc(std::mem::size_of::<ErrInfo>()).map_err(|e| fail(("cuMemAlloc", e)))?;
+    err.zero().map_err(|e| fail(("cuMemsetD8", e)))?;
+    params.push(err.ptr);
+    let mut ptrs: Vec<*mut c_void> = params
+        .iter_mut()
+        .map(|p| p as *mut u64 as *mut c_void)
+        .collect();
+    let upload = t_up.elapsed();
+    let timer = Timer::new().map_err(|e| fail(("cuEventCreate", e)))?;
+    timer.start().map_err(|e| fail(("cuEventRecord", e)))?;
+    // SAFETY: the kernel was compiled for exactly this signature, whose parameters `params`
+    // holds in order (each in a 64-bit slot, little-endian, read at the parameter's own size);
+    // every pointer refers to a live buffer of the extent passed beside it.
+    unsafe {
+        cudarc::driver::result::launch_kernel(
+            spec.loaded.function,
+            (grid.x, grid.y, grid.z),
+            (block.x, block.y, block.z),
+            0,
+            std::ptr::null_mut(),
+            &mut ptrs,
+        )
+    }
+    .map_err(|e| fail(("cuLaunchKernel", e)))?;
+    let kernel_time = timer
+        .stop()
+        .map_err(|e| fail(("the kernel (cuEventSynchronize)", e)))?;
+    let t_down = Instant::now();
+    let mut info = [0u8; std::mem::size_of::<ErrInfo>()];
+    err.download(&mut info)
+        .map_err(|e| fail(("cuMemcpyDtoH", e)))?;
+    // SAFETY: `ErrInfo` is `repr(C)` plain integers; any bytes are a valid value.
+    let info: ErrInfo = unsafe { std::ptr::read_unaligned(info.as_ptr() as *const ErrInfo) };
+    if info.failed != 0 {
+        return Err(match spec.sites.get(info.site as usize) {
+            Some(site) => kernel.check_error(site, info.values),
+            None => Error::Compile {
+                kernel: name.to_string(),
+                message: format!("unknown error site {}", info.site),
+            },
+        });
+    }
+    for (a, d) in args.iter().zip(&arrays) {
+        if let (Some(d), Slot::Array(parts), Type::Array(at)) = (d, &a.slot, a.ty) {
+            if at.writable {
+                copy_back(d, parts, at.elem.size()).map_err(fail)?;
+            }
+        }
+    }
+    Ok(Timing {
+        upload,
+        kernel: kernel_time,
+        download: t_down.elapsed(),
+        total: t0.elapsed(),
+    })
+}
+
+/// The launch's grid and block.
+fn dims(
+    kernel: &Kernel,
+    spec: &GpuSpec,
+    dev: &Device,
+    config: &LaunchConfig,
+) -> Result<(Dim3, Dim3), Error> {
+    let name = kernel.name();
+    let bad = |message: String| Error::Cuda {
+        kernel: name.to_string(),
+        location: None,
+        rendered: format!("error: kernel `{name}`: {message}"),
+        message,
+    };
+    let check = |grid: Dim3, block: Dim3| {
+        if grid.count() == 0 || block.count() == 0 {
+            return Err(bad(format!("empty launch: grid {grid:?}, block {block:?}")));
+        }
+        if block.count() > 1024 {
+            return Err(bad(format!(
+                "a block has at most 1024 threads, the launch asks for {}",
+                block.count()
+            )));
+        }
+        Ok((grid, block))
+    };
+    match spec.mode {
+        GpuMode::Simt => match (config.grid, config.block) {
+            (Some(g), Some(b)) => check(g, b),
+            _ => Err(bad("a `#[rumba(cuda)]` kernel needs a launch configuration with a grid and a block, e.g. `(blocks, threads)`".into())),
+        },
+        GpuMode::Grid => {
+            let block = config.block.unwrap_or(Dim3::from(DEFAULT_BLOCK));
+            if block.y != 1 || block.z != 1 || config.grid.is_some_and(|g| g.y != 1 || g.z != 1) {
+                return Err(bad("a `prange` kernel runs on a 1-D grid: give 1-D grid and block sizes".into()));
+            }
+            let grid = match config.grid {
+                Some(g) => g,
+                None if block.x == DEFAULT_BLOCK => Dim3::from(*spec.grid.get_or_init(|| resident_blocks(spec, dev, DEFAULT_BLOCK))),
+                None => Dim3::from(resident_blocks(spec, dev, block.x)),
+            };
+            check(grid, block)
+        }
+    }
+}
+
+/// As many blocks as the device runs at once: a grid-stride loop needs no more.
+fn resident_blocks(spec: &GpuSpec, dev: &Device, block: u32) -> u32 {
+    // SAFETY: a loaded function; the context is current.
+    let per_sm = unsafe {
+        cudarc::driver::result::occupancy::max_active_block_per_multiprocessor(
+            spec.loaded.function,
+            block as i32,
+            0,
+        )
+    }
+    .unwrap_or(1)
+    .max(1);
+    (per_sm as u32).saturating_mul(dev.multiprocessors().max(1) as u32)
+}

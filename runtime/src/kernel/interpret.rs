@@ -1,0 +1,154 @@
+//! `Kernel::interpret`: a call run by the reference interpreter instead of machine code.
+//!
+//! In: the same [`Arg`]s as [`Kernel::call`]. Out: the same [`Value`] or [`Error`] (the variants,
+//! locations and rendered text of compiled code's errors), with writable arrays updated, computed
+//! by `rumba_compiler::interp` from the typed IR of the call's signature. Array elements are
+//! copied into C-order buffers for the interpreter and the writable ones copied back afterwards,
+//! also when the call fails (compiled code keeps the writes made before an error too).
+
+use super::Kernel;
+use crate::arg::{Arg, RawParts, Slot};
+use crate::error::Error;
+use crate::value::Value;
+use rumba_compiler::back::abi::{Site, SiteKind};
+use rumba_compiler::interp::{self, ArrayArg, Buffer, TrapKind};
+use rumba_compiler::ir::Type;
+
+impl Kernel {
+    /// Runs the kernel on `args` with the reference interpreter of the typed loop IR: slow, but
+    /// independent of LLVM, so results can be checked against [`Kernel::call`]'s bit for bit.
+    /// Nothing is compiled to machine code or cached.
+    pub fn interpret(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
+        let signature = self.signature(args)?;
+        let program = self.with_request(&signature, |r| r.typed())?;
+        let mut buffers: Vec<Vec<u8>> = args
+            .iter()
+            .map(|a| match (&a.slot, a.ty) {
+                // SAFETY: `args` borrows the array for this call; `gather` reads only the elements
+                // its shape and strides describe, as compiled code would.
+                (Slot::Array(parts), Type::Array(t)) => unsafe { gather(parts, t.elem.size()) },
+                _ => Vec::new(),
+            })
+            .collect();
+        let mut iargs = Vec::with_capacity(args.len());
+        for (a, buffer) in args.iter().zip(buffers.iter_mut()) {
+            iargs.push(match (&a.slot, a.ty) {
+                (Slot::Scalar(bytes), Type::Scalar(s)) => interp::Arg::Scalar(interp::Value::load(s, bytes)),
+                (Slot::Array(parts), Type::Array(t)) => {
+                    let shape: Vec<usize> = parts.shape[..parts.ndim].iter().map(|&n| n as usize).collect();
+                    let strides = c_strides(&shape);
+                    let data = if t.writable { Buffer::Unique(buffer) } else { Buffer::Shared(buffer) };
+                    interp::Arg::Array(ArrayArg { elem: t.elem, data, offset: 0, shape, strides })
+                }
+                _ => return Err(self.interpreter_error("an argument the signature does not describe")),
+            });
+        }
+        let result = interp::run(&program, &mut iargs);
+        drop(iargs);
+        for (a, buffer) in args.iter().zip(&buffers) {
+            if let (Slot::Array(parts), Type::Array(t)) = (&a.slot, a.ty) {
+                if t.writable {
+                    // SAFETY: a writable `Arg` borrows its array mutably for this call.
+                    unsafe { scatter(parts, t.elem.size(), buffer) };
+                }
+            }
+        }
+        match result {
+            Ok(v) => Ok(value(v)),
+            Err(interp::Error::Trap(trap)) => {
+                let (kind, values) = site_kind(trap.kind);
+                Err(self.check_error(&Site { kind, span: trap.span, function: trap.function }, values))
+            }
+            Err(e) => Err(self.interpreter_error(&e.to_string())),
+        }
+    }
+
+    fn interpreter_error(&self, message: &str) -> Error {
+        Error::Compile { kernel: self.name.to_string(), message: format!("interpreter: {message}") }
+    }
+}
+
+/// The site of compiled code that fails as `kind` does, and the values it would report.
+fn site_kind(kind: TrapKind) -> (SiteKind, [i64; 4]) {
+    let int = |v: interp::Value| v.as_i128().unwrap_or(0) as i64;
+    match kind {
+        TrapKind::OutOfBounds { array, axis, index, len } => (SiteKind::OutOfBounds { array }, [index as i64, len as i64, axis as i64, 0]),
+        TrapKind::DivisionByZero { dividend } => (SiteKind::DivisionByZero, [int(dividend), 0, 0, 0]),
+        TrapKind::DivisionOverflow { dividend, divisor } => (SiteKind::DivisionOverflow, [int(dividend), int(divisor), 0, 0]),
+        TrapKind::StepZero => (SiteKind::StepZero, [0; 4]),
+        TrapKind::ClampBounds { min, max } => (SiteKind::ClampBounds, [int(min), int(max), 0, 0]),
+    }
+}
+
+fn value(v: interp::Value) -> Value {
+    use interp::Value as I;
+    match v {
+        I::Unit => Value::Unit,
+        I::Bool(x) => Value::Bool(x),
+        I::I8(x) => Value::I8(x),
+        I::I16(x) => Value::I16(x),
+        I::I32(x) => Value::I32(x),
+        I::I64(x) => Value::I64(x),
+        I::Isize(x) => Value::Isize(x),
+        I::U8(x) => Value::U8(x),
+        I::U16(x) => Value::U16(x),
+        I::U32(x) => Value::U32(x),
+        I::U64(x) => Value::U64(x),
+        I::Usize(x) => Value::Usize(x),
+        I::F32(x) => Value::F32(x),
+        I::F64(x) => Value::F64(x),
+    }
+}
+
+/// The strides of a C-order array.
+fn c_strides(shape: &[usize]) -> Vec<isize> {
+    let mut strides = vec![1isize; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * shape[d + 1] as isize;
+    }
+    strides
+}
+
+/// The address of each element of an array, in C order.
+fn addresses(parts: &RawParts, size: usize) -> impl Iterator<Item = *mut u8> + '_ {
+    let shape = &parts.shape[..parts.ndim];
+    let count: usize = shape.iter().map(|&n| n as usize).product();
+    let mut index = vec![0isize; parts.ndim];
+    (0..count).map(move |k| {
+        if k > 0 {
+            // The next index in C order: the last axis moves fastest.
+            for d in (0..index.len()).rev() {
+                index[d] += 1;
+                if index[d] < shape[d] {
+                    break;
+                }
+                index[d] = 0;
+            }
+        }
+        let offset: isize = index.iter().zip(&parts.strides).map(|(i, s)| i * s).sum();
+        parts.data.wrapping_offset(offset * size as isize)
+    })
+}
+
+/// Copies an array's elements into a C-order buffer.
+///
+/// # Safety
+/// `parts` describes live memory holding elements of `size` bytes.
+unsafe fn gather(parts: &RawParts, size: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for p in addresses(parts, size) {
+        out.extend_from_slice(std::slice::from_raw_parts(p, size));
+    }
+    out
+}
+
+/// Copies a C-order buffer back into an array's elements.
+///
+/// # Safety
+/// `parts` describes live memory, writable and not otherwise borrowed, holding `buffer.len() /
+/// size` elements of `size` bytes.
+unsafe fn scatter(parts: &RawParts, size: usize, buffer: &[u8]) {
+    for (p, chunk) in addresses(parts, size).zip(buffer.chunks_exact(size)) {
+        std::ptr::copy_nonoverlapping(chunk.as_ptr(), p, size);
+    }
+}

@@ -1,0 +1,538 @@
+//! Differential tests: random kernels run by the JIT and by the reference interpreter
+//! (`Kernel::interpret`) must agree bit for bit: the same result (floats compared by bits, any NaN
+//! equal to any NaN), the same error (variant, location, values and rendered text), and the same
+//! array contents afterwards, elements outside the views included.
+//!
+//! `differential_random` runs 2,000 generated kernels (`gen`): 1,000 from a fixed seed and 1,000
+//! from a random seed that it prints. Environment:
+//! - `RUMBA_DIFF_CASES=n`: run `n` kernels from the random seed instead (the long run);
+//! - `RUMBA_DIFF_SEED=s`: the random seed (to replay a run);
+//! - `RUMBA_DIFF_CASE=c`: run only the case with case seed `c` (printed with every failure) and
+//!   print its source, arguments and both outcomes.
+//!
+//! A disagreement is minimized (statements and blocks removed while it persists) and printed
+//! with its arguments; the regression tests at the end keep the ones found so far.
+
+#[path = "differential/gen.rs"]
+mod gen;
+
+use gen::{ArgSpec, ArraySpec, Case, ViewOp};
+use ndarray::{ArrayD, Axis, IxDyn, Slice};
+use rumba::{Arg, Error, IntoArg, Kernel, Value};
+use rumba_compiler::ir::Scalar;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Instant, SystemTime};
+
+// ---- arguments ----
+
+/// Element types, with their bits as `gen` writes them.
+trait Elem: rumba::Element + std::fmt::Debug {
+    fn from_bits(bits: u64) -> Self;
+    fn to_bits(self) -> u64;
+    fn is_nan(self) -> bool {
+        false
+    }
+}
+
+macro_rules! int_elem {
+    ($($t:ty),*) => {$(
+        impl Elem for $t {
+            fn from_bits(bits: u64) -> Self {
+                bits as $t
+            }
+            fn to_bits(self) -> u64 {
+                self as u64
+            }
+        }
+    )*};
+}
+int_elem!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+impl Elem for bool {
+    fn from_bits(bits: u64) -> Self {
+        bits != 0
+    }
+    fn to_bits(self) -> u64 {
+        self as u64
+    }
+}
+
+impl Elem for f32 {
+    fn from_bits(bits: u64) -> Self {
+        f32::from_bits(bits as u32)
+    }
+    fn to_bits(self) -> u64 {
+        f32::to_bits(self) as u64
+    }
+    fn is_nan(self) -> bool {
+        f32::is_nan(self)
+    }
+}
+
+impl Elem for f64 {
+    fn from_bits(bits: u64) -> Self {
+        f64::from_bits(bits)
+    }
+    fn to_bits(self) -> u64 {
+        f64::to_bits(self)
+    }
+    fn is_nan(self) -> bool {
+        f64::is_nan(self)
+    }
+}
+
+/// Calls `$m!(Variant, type)` for each element type.
+macro_rules! each_elem {
+    ($m:ident) => {
+        $m!(Bool bool, I8 i8, I16 i16, I32 i32, I64 i64, Isize isize, U8 u8, U16 u16, U32 u32, U64 u64, Usize usize, F32 f32, F64 f64)
+    };
+}
+
+/// The memory of an array argument: the whole base array, of any element type.
+#[derive(Debug)]
+enum Buf {
+    Bool(ArrayD<bool>),
+    I8(ArrayD<i8>),
+    I16(ArrayD<i16>),
+    I32(ArrayD<i32>),
+    I64(ArrayD<i64>),
+    Isize(ArrayD<isize>),
+    U8(ArrayD<u8>),
+    U16(ArrayD<u16>),
+    U32(ArrayD<u32>),
+    U64(ArrayD<u64>),
+    Usize(ArrayD<usize>),
+    F32(ArrayD<f32>),
+    F64(ArrayD<f64>),
+}
+
+fn base<T: Elem>(spec: &ArraySpec) -> ArrayD<T> {
+    let data = spec.data.iter().map(|&b| T::from_bits(b)).collect();
+    ArrayD::from_shape_vec(IxDyn(&spec.base), data).expect("shape of the base array")
+}
+
+/// The argument `spec` describes: the view its ops make of the base array.
+fn view_arg<'a, T: Elem>(a: &'a mut ArrayD<T>, spec: &ArraySpec) -> Arg<'a> {
+    if spec.writable {
+        let mut v = a.view_mut();
+        for op in &spec.ops {
+            match op {
+                ViewOp::Slice { axis, start, end, step } => v.slice_axis_inplace(Axis(*axis), Slice::new(*start, *end, *step)),
+                ViewOp::Invert(axis) => v.invert_axis(Axis(*axis)),
+                ViewOp::Transpose => v = v.reversed_axes(),
+                ViewOp::Broadcast(_) => panic!("writable broadcast"),
+            }
+        }
+        v.into_arg()
+    } else {
+        let a: &'a ArrayD<T> = a;
+        let mut v = match spec.ops.first() {
+            Some(ViewOp::Broadcast(shape)) => a.broadcast(IxDyn(shape)).expect("broadcastable"),
+            _ => a.view(),
+        };
+        for op in &spec.ops {
+            match op {
+                ViewOp::Slice { axis, start, end, step } => v.slice_axis_inplace(Axis(*axis), Slice::new(*start, *end, *step)),
+                ViewOp::Invert(axis) => v.invert_axis(Axis(*axis)),
+                ViewOp::Transpose => v = v.reversed_axes(),
+                ViewOp::Broadcast(_) => {}
+            }
+        }
+        v.into_arg()
+    }
+}
+
+fn same_elements<T: Elem>(a: &ArrayD<T>, b: &ArrayD<T>) -> Result<(), String> {
+    if a.shape() != b.shape() {
+        return Err(format!("shapes {:?} and {:?}", a.shape(), b.shape()));
+    }
+    for (k, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+        if x.to_bits() != y.to_bits() && !(x.is_nan() && y.is_nan()) {
+            return Err(format!("element {k} (C order in the base array): {x:?} vs {y:?}"));
+        }
+    }
+    Ok(())
+}
+
+impl Buf {
+    fn new(spec: &ArraySpec) -> Buf {
+        macro_rules! make {
+            ($($v:ident $t:ty),*) => {
+                match spec.elem {
+                    $(Scalar::$v => Buf::$v(base::<$t>(spec)),)*
+                }
+            };
+        }
+        each_elem!(make)
+    }
+
+    fn arg<'a>(&'a mut self, spec: &ArraySpec) -> Arg<'a> {
+        macro_rules! arg {
+            ($($v:ident $t:ty),*) => {
+                match self {
+                    $(Buf::$v(a) => view_arg(a, spec),)*
+                }
+            };
+        }
+        each_elem!(arg)
+    }
+
+    fn same(&self, other: &Buf) -> Result<(), String> {
+        macro_rules! same {
+            ($($v:ident $t:ty),*) => {
+                match (self, other) {
+                    $((Buf::$v(a), Buf::$v(b)) => same_elements(a, b),)*
+                    _ => Err("element types differ".into()),
+                }
+            };
+        }
+        each_elem!(same)
+    }
+}
+
+fn scalar_arg(ty: Scalar, bits: u64) -> Arg<'static> {
+    macro_rules! scalar {
+        ($($v:ident $t:ty),*) => {
+            match ty {
+                $(Scalar::$v => <$t as Elem>::from_bits(bits).into_arg(),)*
+            }
+        };
+    }
+    each_elem!(scalar)
+}
+
+/// A readable form of an argument.
+fn describe(spec: &ArgSpec) -> String {
+    match spec {
+        ArgSpec::Scalar(ty, bits) => {
+            macro_rules! show {
+                ($($v:ident $t:ty),*) => {
+                    match ty {
+                        $(Scalar::$v => format!("{:?}_{ty}", <$t as Elem>::from_bits(*bits)),)*
+                    }
+                };
+            }
+            each_elem!(show)
+        }
+        ArgSpec::Array(a) => {
+            let b = Buf::new(a);
+            let data = match &b {
+                Buf::Bool(x) => format!("{:?}", x.as_slice()),
+                Buf::I8(x) => format!("{:?}", x.as_slice()),
+                Buf::I16(x) => format!("{:?}", x.as_slice()),
+                Buf::I32(x) => format!("{:?}", x.as_slice()),
+                Buf::I64(x) => format!("{:?}", x.as_slice()),
+                Buf::Isize(x) => format!("{:?}", x.as_slice()),
+                Buf::U8(x) => format!("{:?}", x.as_slice()),
+                Buf::U16(x) => format!("{:?}", x.as_slice()),
+                Buf::U32(x) => format!("{:?}", x.as_slice()),
+                Buf::U64(x) => format!("{:?}", x.as_slice()),
+                Buf::Usize(x) => format!("{:?}", x.as_slice()),
+                Buf::F32(x) => format!("{:?}", x.as_slice()),
+                Buf::F64(x) => format!("{:?}", x.as_slice()),
+            };
+            let access = if a.writable { "mut" } else { "ro" };
+            format!("{} {access} base {:?} ops {:?} data {data}", a.elem, a.base, a.ops)
+        }
+    }
+}
+
+// ---- running and comparing ----
+
+/// What one call did: its result (or the panic it raised) and the base arrays afterwards.
+struct Outcome {
+    result: Result<Result<Value, Error>, String>,
+    arrays: Vec<Option<Buf>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Jit,
+    Interpreter,
+}
+
+fn run(kernel: &Kernel, set: &[ArgSpec], engine: Engine) -> Outcome {
+    let mut arrays: Vec<Option<Buf>> = set
+        .iter()
+        .map(|a| match a {
+            ArgSpec::Array(s) => Some(Buf::new(s)),
+            ArgSpec::Scalar(..) => None,
+        })
+        .collect();
+    let result = {
+        let args: Vec<Arg<'_>> = arrays
+            .iter_mut()
+            .zip(set)
+            .map(|(buf, spec)| match (buf, spec) {
+                (Some(b), ArgSpec::Array(s)) => b.arg(s),
+                (_, ArgSpec::Scalar(ty, bits)) => scalar_arg(*ty, *bits),
+                (None, ArgSpec::Array(_)) => unreachable!(),
+            })
+            .collect();
+        catch_unwind(AssertUnwindSafe(|| match engine {
+            Engine::Jit => kernel.call(&args),
+            Engine::Interpreter => kernel.interpret(&args),
+        }))
+        .map_err(|p| p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default())
+    };
+    Outcome { result, arrays }
+}
+
+fn same_value(a: Value, b: Value) -> bool {
+    match (a, b) {
+        (Value::F32(x), Value::F32(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+        (Value::F64(x), Value::F64(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+        _ => a == b,
+    }
+}
+
+fn show(r: &Result<Result<Value, Error>, String>) -> String {
+    match r {
+        Ok(Ok(v)) => format!("Ok({v:?})"),
+        Ok(Err(e)) => format!("Err({e:?})"),
+        Err(panic) => format!("panic: {panic}"),
+    }
+}
+
+/// How a comparison came out.
+enum Verdict {
+    /// Both returned this (a value, or an error of a run-time check).
+    Agree(&'static str),
+    /// The kernel does not compile: a generator or compiler bug either way.
+    Rejected(String),
+    Disagree(String),
+}
+
+fn compare(jit: &Outcome, int: &Outcome) -> Verdict {
+    if let Ok(Err(e @ (Error::Syntax { .. } | Error::Type { .. } | Error::Argument { .. } | Error::Compile { .. } | Error::Return { .. }))) = &jit.result {
+        return Verdict::Rejected(e.to_string());
+    }
+    let kind = match (&jit.result, &int.result) {
+        (Ok(Ok(a)), Ok(Ok(b))) if same_value(*a, *b) => "ok",
+        (Ok(Err(a)), Ok(Err(b))) if a == b => match a {
+            Error::OutOfBounds { .. } => "out of bounds",
+            Error::DivisionByZero { .. } => "division by zero",
+            Error::Overflow { .. } => "overflow",
+            _ => "invalid value",
+        },
+        _ => return Verdict::Disagree(format!("results differ:\n  jit:         {}\n  interpreter: {}", show(&jit.result), show(&int.result))),
+    };
+    for (i, (a, b)) in jit.arrays.iter().zip(&int.arrays).enumerate() {
+        if let (Some(a), Some(b)) = (a, b) {
+            if let Err(why) = a.same(b) {
+                return Verdict::Disagree(format!("argument {} differs afterwards: {why}", i + 1));
+            }
+        }
+    }
+    Verdict::Agree(kind)
+}
+
+/// Runs one argument set through both engines.
+fn check_set(kernel: &Kernel, set: &[ArgSpec]) -> Verdict {
+    let jit = run(kernel, set, Engine::Jit);
+    let int = run(kernel, set, Engine::Interpreter);
+    compare(&jit, &int)
+}
+
+/// Runs every argument set of a case; the first set that does not agree, and why.
+fn check_case(case: &Case, tally: &Tally) -> Result<(), (usize, Verdict)> {
+    let kernel = Kernel::from_source(&case.source, "k");
+    for (i, set) in case.arg_sets.iter().enumerate() {
+        match check_set(&kernel, set) {
+            Verdict::Agree(kind) => tally.add(kind),
+            v => return Err((i, v)),
+        }
+    }
+    Ok(())
+}
+
+/// Counts of how the calls ended, to see what the generated kernels exercise.
+#[derive(Default)]
+struct Tally {
+    counts: Mutex<Vec<(&'static str, usize)>>,
+}
+
+impl Tally {
+    fn add(&self, kind: &'static str) {
+        let mut c = self.counts.lock().unwrap();
+        match c.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => c.push((kind, 1)),
+        }
+    }
+
+    fn summary(&self) -> String {
+        let c = self.counts.lock().unwrap();
+        c.iter().map(|(k, n)| format!("{k}: {n}")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+// ---- minimizing ----
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// The last line of the statement that starts at `i`: itself, or the `}` closing its block (and
+/// any `else` blocks after it).
+fn statement_end(lines: &[&str], i: usize) -> usize {
+    if !lines[i].trim_end().ends_with('{') {
+        return i;
+    }
+    let d = indent(lines[i]);
+    let mut j = i + 1;
+    while j < lines.len() {
+        let t = lines[j].trim();
+        if indent(lines[j]) == d && t.starts_with('}') && !t.ends_with('{') {
+            return j;
+        }
+        j += 1;
+    }
+    i
+}
+
+/// Ranges of lines whose removal leaves well-formed source: statements (with their blocks),
+/// `else` parts, and whole helper functions.
+fn removable(lines: &[&str]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for i in 0..lines.len() {
+        let t = lines[i].trim();
+        if t.is_empty() || t.starts_with("fn k(") || t == "}" {
+            continue;
+        }
+        if t.starts_with('}') {
+            // `} else {`: drop the else part, up to (not including) the closing `}`.
+            let end = statement_end(lines, i);
+            if end > i {
+                out.push((i, end - 1));
+            }
+            continue;
+        }
+        out.push((i, statement_end(lines, i)));
+    }
+    out
+}
+
+/// Removes statements from `source` while `fails` holds.
+fn minimize(source: &str, fails: &dyn Fn(&str) -> bool) -> String {
+    let mut current = source.to_string();
+    loop {
+        let lines: Vec<&str> = current.lines().collect();
+        let mut improved = None;
+        for (a, b) in removable(&lines) {
+            let candidate: Vec<&str> = lines[..a].iter().chain(&lines[b + 1..]).copied().collect();
+            let candidate = candidate.join("\n") + "\n";
+            if fails(&candidate) {
+                improved = Some(candidate);
+                break;
+            }
+        }
+        match improved {
+            Some(c) => current = c,
+            None => return current,
+        }
+    }
+}
+
+/// Minimizes a failing case and renders the report.
+fn report(case_seed: u64, case: &Case, set: usize, verdict: &Verdict) -> String {
+    let args = &case.arg_sets[set];
+    let why = match verdict {
+        Verdict::Rejected(e) => format!("kernel rejected: {e}"),
+        Verdict::Disagree(d) => d.clone(),
+        Verdict::Agree(_) => String::new(),
+    };
+    let still_fails = |src: &str| {
+        let kernel = Kernel::from_source(src, "k");
+        match (verdict, check_set(&kernel, args)) {
+            (Verdict::Disagree(_), Verdict::Disagree(_)) => true,
+            (Verdict::Rejected(a), Verdict::Rejected(b)) => a.lines().next() == b.lines().next(),
+            _ => false,
+        }
+    };
+    let small = minimize(&case.source, &still_fails);
+    let kernel = Kernel::from_source(&small, "k");
+    let jit = run(&kernel, args, Engine::Jit);
+    let int = run(&kernel, args, Engine::Interpreter);
+    let mut out = format!("case seed {case_seed} (RUMBA_DIFF_CASE={case_seed}), argument set {set}: {why}\n");
+    out += &format!("--- minimized source ---\n{small}--- arguments ---\n");
+    for a in args {
+        out += &format!("  {}\n", describe(a));
+    }
+    out += &format!("--- outcomes ---\n  jit:         {}\n  interpreter: {}\n", show(&jit.result), show(&int.result));
+    if let Verdict::Disagree(d) = compare(&jit, &int) {
+        out += &format!("  {d}\n");
+    }
+    out += &format!("--- original source ---\n{}", case.source);
+    out
+}
+
+// ---- the tests ----
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+/// Runs cases `seeds` on all cores; returns the failure reports (at most a few, minimized).
+fn run_cases(seeds: &[u64], tally: &Tally) -> Vec<String> {
+    let next = AtomicUsize::new(0);
+    let failures: Mutex<Vec<(u64, Case, usize, Verdict)>> = Mutex::new(Vec::new());
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            // The compiler recurses on expression depth: give it room.
+            let worker = std::thread::Builder::new().stack_size(64 << 20);
+            worker.spawn_scoped(s, || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= seeds.len() || failures.lock().unwrap().len() >= 3 {
+                    break;
+                }
+                let case = gen::case(seeds[i]);
+                if let Err((set, verdict)) = check_case(&case, tally) {
+                    failures.lock().unwrap().push((seeds[i], case, set, verdict));
+                }
+            })
+            .expect("spawn a worker");
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    failures.iter().map(|(seed, case, set, verdict)| report(*seed, case, *set, verdict)).collect()
+}
+
+#[test]
+fn differential_random() {
+    let tally = Tally::default();
+    if let Some(c) = env_u64("RUMBA_DIFF_CASE") {
+        let case = gen::case(c);
+        println!("{}", case.source);
+        let kernel = Kernel::from_source(&case.source, "k");
+        for set in &case.arg_sets {
+            println!("arguments:");
+            for a in set {
+                println!("  {}", describe(a));
+            }
+            let jit = run(&kernel, set, Engine::Jit);
+            let int = run(&kernel, set, Engine::Interpreter);
+            println!("  jit:         {}\n  interpreter: {}", show(&jit.result), show(&int.result));
+        }
+        let r = check_case(&case, &tally);
+        assert!(r.is_ok(), "{}", r.map_err(|(set, v)| report(c, &case, set, &v)).unwrap_err());
+        return;
+    }
+    let random = env_u64("RUMBA_DIFF_SEED").unwrap_or_else(|| SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64));
+    let mut seeds = Vec::new();
+    match env_u64("RUMBA_DIFF_CASES") {
+        Some(n) => seeds.extend((0..n).map(|i| gen::case_seed(random, i))),
+        None => {
+            seeds.extend((0..1000).map(|i| gen::case_seed(0x5EED_0F_2026, i)));
+            seeds.extend((0..1000).map(|i| gen::case_seed(random, i)));
+        }
+    }
+    println!("differential: {} kernels, random seed {random} (replay with RUMBA_DIFF_SEED={random})", seeds.len());
+    let start = Instant::now();
+    let failures = run_cases(&seeds, &tally);
+    println!("differential: {} kernels in {:.1?}; calls: {}", seeds.len(), start.elapsed(), tally.summary());
+    assert!(failures.is_empty(), "{} disagreement(s):\n\n{}", failures.len(), failures.join("\n\n"));
+}

@@ -1,0 +1,897 @@
+//! The GPU back end.
+//!
+//! Without a GPU: the PTX of two kernels is snapshotted (pinned to `sm_80`), every kernel's PTX
+//! is assembled by `ptxas` for `sm_80` and `sm_90` (from the `nvidia-cuda-nvcc` Python wheel,
+//! installed into `target/py` when missing; those checks are skipped with a message when it cannot
+//! be had), and kernels the GPU cannot run are rejected with a diagnostic.
+//!
+//! With a GPU (skipped with a message otherwise): every kernel runs on the device and its results
+//! are compared with the same kernel on the CPU. Integers must match exactly, and so must floats
+//! computed with `+ - * /` and `sqrt` only (no contraction into FMA on either side). Floats that go
+//! through transcendental functions (libdevice on the GPU, the C library on the CPU) must agree
+//! within [`MATH_ULPS`] ULP, or within [`MATH_ULPS`] machine epsilons of the kernel's working
+//! magnitude where cancellation drives a result towards zero.
+
+#[path = "../examples/kernels/gpu.rs"]
+mod kernels;
+
+use kernels::*;
+use ndarray::{s, Array1, Array2, ArrayView1};
+use rumba::cuda::{self, LaunchConfig};
+use rumba::{Error, IntoArg};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The bound, in ULP, for results of transcendental functions (libdevice vs the host's libm).
+const MATH_ULPS: f64 = 16.0;
+
+// ---- tools: ptxas and libdevice from the nvidia-cuda-nvcc wheel ----
+
+struct Toolkit {
+    ptxas: PathBuf,
+}
+
+/// `ptxas`, and libdevice registered with rumba, from the CUDA toolkit or the `nvidia-cuda-nvcc`
+/// wheel (installed into `target/py` on first use). `None` (after printing why) when not to be had.
+fn toolkit() -> Option<&'static Toolkit> {
+    static TOOLKIT: OnceLock<Option<Toolkit>> = OnceLock::new();
+    TOOLKIT
+        .get_or_init(|| {
+            let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/py");
+            let found = find_ptxas(&venv).or_else(|| {
+                install_wheel(&venv);
+                find_ptxas(&venv)
+            });
+            match found {
+                Some(ptxas) => {
+                    // The wheel's libdevice sits beside its ptxas: bin/../nvvm/libdevice.
+                    let libdevice = ptxas.parent().and_then(Path::parent).map(|d| d.join("nvvm/libdevice/libdevice.10.bc"));
+                    if let Some(l) = libdevice.filter(|l| l.is_file()) {
+                        cuda::set_libdevice(l);
+                    }
+                    Some(Toolkit { ptxas })
+                }
+                None => {
+                    println!("skipping ptxas checks: no ptxas (CUDA toolkit, or `pip install nvidia-cuda-nvcc` into {})", venv.display());
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+fn find_ptxas(venv: &Path) -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(venv.join("lib")) {
+        for e in entries.flatten() {
+            for wheel in ["nvidia/cu13", "nvidia/cuda_nvcc", "nvidia/cu12"] {
+                candidates.push(e.path().join("site-packages").join(wheel).join("bin/ptxas"));
+            }
+        }
+    }
+    for var in ["CUDA_HOME", "CUDA_PATH"] {
+        if let Some(d) = std::env::var_os(var) {
+            candidates.push(Path::new(&d).join("bin/ptxas"));
+        }
+    }
+    candidates.push(PathBuf::from("/usr/local/cuda/bin/ptxas"));
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|d| d.join("ptxas")));
+    }
+    candidates.into_iter().find(|p| {
+        Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+fn install_wheel(venv: &Path) {
+    if std::env::var_os("RUMBA_NO_PIP").is_some() {
+        println!("not installing nvidia-cuda-nvcc: RUMBA_NO_PIP is set");
+        return;
+    }
+    println!(
+        "installing nvidia-cuda-nvcc (ptxas, libdevice) into {}",
+        venv.display()
+    );
+    let ok = venv.join("bin/pip").is_file()
+        || Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(venv)
+            .status()
+            .is_ok_and(|s| s.success());
+    if !ok {
+        println!(
+            "cannot create a Python virtual environment at {}",
+            venv.display()
+        );
+        return;
+    }
+    let status = Command::new(venv.join("bin/pip"))
+        .args([
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--retries",
+            "1",
+            "--timeout",
+            "30",
+            "nvidia-cuda-nvcc",
+        ])
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        println!("`pip install nvidia-cuda-nvcc` failed");
+    }
+}
+
+/// Assembles `ptx` for `arch`; panics with ptxas's message when it rejects it.
+fn assemble(tk: &Toolkit, name: &str, arch: &str, ptx: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp/ptx");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{name}.{arch}.{}.ptx", std::process::id()));
+    std::fs::write(&file, ptx).unwrap();
+    let out = Command::new(&tk.ptxas)
+        .arg(format!("-arch={arch}"))
+        .arg(&file)
+        .arg("-o")
+        .arg("/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ptxas -arch={arch} rejected `{name}`:\n{}\n{ptx}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_file(&file);
+}
+
+// ---- the kernels, with representative arguments ----
+
+struct Data {
+    x32: Array1<f32>,
+    y32: Array1<f32>,
+    x64: Array1<f64>,
+    y64: Array1<f64>,
+    s: Array1<f32>,
+    k: Array1<f32>,
+    t: Array1<f32>,
+    img: Array2<u32>,
+    grid: Array2<f64>,
+    ints: Array1<i64>,
+    wide: Array2<f64>,
+    bins: Array1<u32>,
+    codes: Array1<u32>,
+}
+
+fn data(n: usize) -> Data {
+    let f = |i: usize| ((i * 7919) % 1000) as f64 / 100.0 - 5.0;
+    Data {
+        x32: Array1::from_shape_fn(n, |i| f(i) as f32),
+        y32: Array1::from_shape_fn(n, |i| f(i + 3) as f32),
+        x64: Array1::from_shape_fn(n, f),
+        y64: Array1::from_shape_fn(n, |i| f(i + 5)),
+        s: Array1::from_shape_fn(n, |i| 10.0 + (i % 90) as f32),
+        k: Array1::from_shape_fn(n, |i| 20.0 + (i % 70) as f32),
+        t: Array1::from_shape_fn(n, |i| 0.25 + (i % 8) as f32 * 0.5),
+        img: Array2::zeros((48, 64)),
+        grid: Array2::from_shape_fn((40, 50), |(i, j)| ((i * 31 + j * 17) % 23) as f64),
+        ints: Array1::from_shape_fn(n, |i| (i as i64 * 48271 % 2147483647) - 1_000_000_000),
+        wide: Array2::zeros((n, 8)),
+        bins: Array1::zeros(16),
+        codes: Array1::from_shape_fn(n, |i| (i * i % 97) as u32),
+    }
+}
+
+/// Every kernel with its arguments: (name, kernel, args).
+fn each_kernel(mut f: impl FnMut(&str, &rumba::Kernel, &[rumba::Arg<'_>])) {
+    let mut d = data(100);
+    let mut out32 = d.y32.clone();
+    let mut out64 = d.y64.clone();
+    let (mut call, mut put) = (Array1::<f32>::zeros(100), Array1::<f32>::zeros(100));
+    let mut b = d.grid.clone();
+    let mut y = Array1::<i64>::zeros(100);
+    f(
+        "saxpy_f32",
+        saxpy::kernel(),
+        &[
+            2.0f32.into_arg(),
+            (&d.x32).into_arg(),
+            (&mut out32).into_arg(),
+        ],
+    );
+    f(
+        "saxpy_f64",
+        saxpy::kernel(),
+        &[
+            2.0f64.into_arg(),
+            (&d.x64).into_arg(),
+            (&mut out64).into_arg(),
+        ],
+    );
+    f(
+        "black_scholes",
+        black_scholes::kernel(),
+        &[
+            (&d.s).into_arg(),
+            (&d.k).into_arg(),
+            (&d.t).into_arg(),
+            0.02f32.into_arg(),
+            0.3f32.into_arg(),
+            (&mut call).into_arg(),
+            (&mut put).into_arg(),
+        ],
+    );
+    f(
+        "mandelbrot",
+        mandelbrot::kernel(),
+        &[
+            (-2.0f32).into_arg(),
+            (-1.0f32).into_arg(),
+            0.04f32.into_arg(),
+            100u32.into_arg(),
+            (&mut d.img).into_arg(),
+        ],
+    );
+    f(
+        "stencil",
+        stencil::kernel(),
+        &[(&d.grid).into_arg(), (&mut b).into_arg()],
+    );
+    f(
+        "stencil_rows",
+        stencil_rows::kernel(),
+        &[(&d.grid).into_arg(), (&mut b).into_arg()],
+    );
+    f(
+        "integers",
+        integers::kernel(),
+        &[(&d.ints).into_arg(), (&mut y).into_arg()],
+    );
+    f(
+        "math_f64",
+        math::kernel(),
+        &[(&d.x64).into_arg(), (&mut d.wide).into_arg()],
+    );
+    let mut wide32 = Array2::<f32>::zeros((100, 8));
+    f(
+        "math_f32",
+        math::kernel(),
+        &[(&d.x32).into_arg(), (&mut wide32).into_arg()],
+    );
+    let mut ys = Array2::<f64>::zeros((100, 3));
+    f(
+        "strided",
+        strided::kernel(),
+        &[
+            1.5f64.into_arg(),
+            d.x64.slice(s![..;2]).into_arg(),
+            ys.column_mut(1).into_arg(),
+        ],
+    );
+    f(
+        "simt_saxpy",
+        simt_saxpy::kernel(),
+        &[
+            2.0f32.into_arg(),
+            (&d.x32).into_arg(),
+            (&mut out32).into_arg(),
+        ],
+    );
+    f(
+        "histogram",
+        histogram::kernel(),
+        &[(&d.codes).into_arg(), (&mut d.bins).into_arg()],
+    );
+    let (mut lo, mut hi, mut sum, mut fmax, mut swapped, mut count) = (
+        Array1::<i64>::zeros(1),
+        Array1::<i64>::zeros(1),
+        Array1::<f64>::zeros(1),
+        Array1::<f32>::zeros(1),
+        Array1::<i64>::zeros(100),
+        Array1::<u64>::zeros(1),
+    );
+    let atomics_args = [
+        (&d.ints).into_arg(),
+        (&mut lo).into_arg(),
+        (&mut hi).into_arg(),
+        (&mut sum).into_arg(),
+        (&mut fmax).into_arg(),
+        (&mut swapped).into_arg(),
+        (&mut count).into_arg(),
+    ];
+    f("atomics", atomics::kernel(), &atomics_args);
+    let mut g2 = d.grid.clone();
+    f(
+        "grid2d",
+        grid2d::kernel(),
+        &[(&d.grid).into_arg(), (&mut g2).into_arg()],
+    );
+    let (mut tmp, mut yr) = (Array1::<f64>::zeros(100), Array1::<f64>::zeros(100));
+    f(
+        "rotate",
+        rotate::kernel(),
+        &[
+            (&d.x64).into_arg(),
+            (&mut tmp).into_arg(),
+            (&mut yr).into_arg(),
+        ],
+    );
+}
+
+// ---- without a GPU ----
+
+#[test]
+fn ptx_snapshots_sm_80() {
+    let d = data(4);
+    let mut y = d.y32.clone();
+    let ptx = saxpy::kernel()
+        .cuda()
+        .ptx(
+            &[2.0f32.into_arg(), (&d.x32).into_arg(), (&mut y).into_arg()],
+            "sm_80",
+        )
+        .unwrap();
+    insta::assert_snapshot!("ptx_saxpy_f32_sm_80", ptx);
+    let mut bins = d.bins.clone();
+    let ptx = histogram::kernel()
+        .cuda()
+        .ptx(&[(&d.codes).into_arg(), (&mut bins).into_arg()], "sm_80")
+        .unwrap();
+    insta::assert_snapshot!("ptx_histogram_sm_80", ptx);
+}
+
+#[test]
+fn every_kernel_assembles_for_sm_80_and_sm_90() {
+    let Some(tk) = toolkit() else { return };
+    let mut checked = 0;
+    each_kernel(|name, kernel, args| {
+        for arch in ["sm_80", "sm_90"] {
+            match kernel.cuda().ptx(args, arch) {
+                Ok(ptx) => {
+                    assert!(
+                        ptx.contains(&format!(".target {arch}")),
+                        "{name}: PTX for another target"
+                    );
+                    assemble(tk, name, arch, &ptx);
+                    checked += 1;
+                }
+                Err(Error::NoCuda { message, .. }) => {
+                    println!("skipping `{name}` on {arch}: {message}")
+                }
+                Err(e) => panic!("`{name}` for {arch}: {e}"),
+            }
+        }
+    });
+    println!("ptxas accepted {checked} PTX modules");
+}
+
+#[test]
+fn math_links_libdevice_and_arithmetic_does_not() {
+    let _ = toolkit();
+    let d = data(8);
+    let mut wide = Array2::<f64>::zeros((8, 8));
+    let args = [(&d.x64).into_arg(), (&mut wide).into_arg()];
+    match math::kernel().cuda().llvm_ir(&args, "sm_80") {
+        Ok(ir) => {
+            assert!(
+                !ir.contains("declare double @__nv_"),
+                "libdevice functions left undefined"
+            );
+            assert!(
+                !ir.contains("@llvm.sin") && !ir.contains("@llvm.exp."),
+                "LLVM math intrinsics NVPTX cannot select"
+            );
+        }
+        Err(Error::NoCuda { message, .. }) => {
+            assert!(
+                message.contains("libdevice.10.bc") && message.contains("looked in"),
+                "{message}"
+            );
+            println!("skipping: {message}");
+        }
+        Err(e) => panic!("{e}"),
+    }
+    let mut y = d.y32.clone();
+    let ir = saxpy::kernel()
+        .cuda()
+        .llvm_ir(
+            &[2.0f32.into_arg(), (&d.x32).into_arg(), (&mut y).into_arg()],
+            "sm_80",
+        )
+        .unwrap();
+    assert!(!ir.contains("__nv_"), "saxpy should not need libdevice");
+    assert!(ir.contains("ptx_kernel void @rumba_kernel"), "{ir}");
+    // IEEE arithmetic: no contraction into fma unless the kernel asks for fastmath.
+    let ptx = saxpy::kernel()
+        .cuda()
+        .ptx(
+            &[2.0f32.into_arg(), (&d.x32).into_arg(), (&mut y).into_arg()],
+            "sm_80",
+        )
+        .unwrap();
+    assert!(!ptx.contains("fma."), "{ptx}");
+}
+
+rumba::compile! {
+    fn no_prange(y) {
+        for i in 0..y.len() {
+            y[i] = 1.0;
+        }
+    }
+
+    fn store_outside(y) {
+        y[0] = 1.0;
+        for i in prange(1..y.len()) {
+            y[i] = 2.0;
+        }
+    }
+
+    fn carried(y) {
+        let mut c = 0.0;
+        for i in prange(0..y.len()) {
+            c += 1.0;
+            y[i] = c;
+        }
+    }
+
+    fn private_temp(y) {
+        let mut c = 0.0;
+        for i in prange(0..y.len()) {
+            c = i as f64;
+            y[i] = c * 2.0;
+        }
+    }
+
+    fn reduction(x) {
+        let mut s = 0.0;
+        for i in prange(0..x.len()) {
+            s += x[i];
+        }
+        s
+    }
+
+    fn two_pranges(y) {
+        for i in prange(0..y.len()) {
+            y[i] = 1.0;
+        }
+        for i in prange(0..y.len()) {
+            y[i] += 1.0;
+        }
+    }
+
+    fn breaks(y) {
+        for i in prange(0..y.len()) {
+            if i > 3 {
+                break;
+            }
+            y[i] = 1.0;
+        }
+    }
+
+    fn fill(y, v: f64) {
+        for i in 0..y.len() {
+            y[i] = v;
+        }
+    }
+
+    fn calls_fill(y) {
+        fill(y, 0.0);
+        for i in prange(0..y.len()) {
+            y[i] = 1.0;
+        }
+    }
+
+    fn guarded(y, n: usize) {
+        if n > y.len() {
+            return;
+        }
+        for i in prange(0..n) {
+            y[i] = 3.0;
+        }
+    }
+}
+
+fn plan_error(kernel: &rumba::Kernel, y: &mut Array1<f64>) -> String {
+    match kernel.cuda().ptx(&[y.into_arg()], "sm_80") {
+        Err(Error::Cuda {
+            message,
+            rendered,
+            location,
+            ..
+        }) => {
+            assert!(location.is_some(), "{rendered}");
+            println!("{rendered}");
+            message
+        }
+        other => panic!("expected a GPU diagnostic, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn kernels_the_gpu_cannot_run_are_explained() {
+    let mut y = Array1::<f64>::zeros(8);
+    assert!(plan_error(no_prange::kernel(), &mut y).contains("no `prange` loop"));
+    assert!(plan_error(store_outside::kernel(), &mut y)
+        .contains("store to `y` outside the `prange` loop"));
+    assert!(plan_error(carried::kernel(), &mut y).contains("`c` carries a value"));
+    assert!(plan_error(two_pranges::kernel(), &mut y).contains("one outermost `prange`"));
+    assert!(plan_error(breaks::kernel(), &mut y).contains("`break` out of a `prange` loop"));
+    assert!(plan_error(calls_fill::kernel(), &mut y).contains("call of `fill`"));
+    match reduction::kernel().cuda().ptx(&[(&y).into_arg()], "sm_80") {
+        Err(Error::Cuda { message, .. }) => {
+            assert!(message.contains("returns a value"), "{message}")
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    // Accepted: a temporary assigned before it is read, and code around the loop without effects.
+    private_temp::kernel()
+        .cuda()
+        .ptx(&[(&mut y).into_arg()], "sm_80")
+        .unwrap();
+    guarded::kernel()
+        .cuda()
+        .ptx(&[(&mut y).into_arg(), 8usize.into_arg()], "sm_80")
+        .unwrap();
+    // The CPU still runs all of them.
+    carried(&mut y).unwrap();
+    assert_eq!(y[7], 8.0);
+}
+
+#[test]
+fn simt_kernels_do_not_run_on_the_cpu() {
+    let d = data(4);
+    let mut y = d.y32.clone();
+    let e = simt_saxpy::kernel()
+        .call(&[2.0f32.into_arg(), (&d.x32).into_arg(), (&mut y).into_arg()])
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Cuda { message, .. } if message.contains("runs on the GPU only")),
+        "{e}"
+    );
+}
+
+#[test]
+fn gpu_builtins_need_the_cuda_attribute() {
+    let errors =
+        rumba_compiler::front::lower_source("fn f(y) { let i = thread_idx_x(); y[i] = 1.0; }")
+            .unwrap_err();
+    assert!(
+        errors[0]
+            .message
+            .contains("only available in `#[rumba(cuda)]` functions"),
+        "{}",
+        errors[0].message
+    );
+    let errors =
+        rumba_compiler::front::lower_source("#[rumba(cuda)] fn f(y) { atomic_add(y, 0); }")
+            .unwrap_err();
+    assert!(
+        errors[0].message.contains("takes 3 arguments"),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn no_device_is_a_clean_error() {
+    if cuda::is_available() {
+        println!("a CUDA device is present: nothing to check");
+        return;
+    }
+    let d = data(4);
+    let mut y = d.y32.clone();
+    let e = saxpy::cuda(2.0f32, &d.x32, &mut y).unwrap_err();
+    match &e {
+        Error::NoCuda { kernel, message } => {
+            assert_eq!(kernel, "saxpy");
+            println!("{e}");
+            assert!(!message.is_empty());
+        }
+        other => panic!("expected NoCuda, got {other}"),
+    }
+    assert_eq!(y, d.y32, "arguments untouched");
+}
+
+// ---- on the GPU: results compared with the CPU ----
+
+fn gpu() -> bool {
+    match cuda::device() {
+        Ok(dev) => {
+            // Kernels with transcendental functions need libdevice: the wheel's, when installed.
+            let _ = toolkit();
+            let _ = dev;
+            true
+        }
+        Err(e) => {
+            println!("skipping: {e}");
+            false
+        }
+    }
+}
+
+fn ulps_f64(a: f64, b: f64) -> f64 {
+    if a == b || (a.is_nan() && b.is_nan()) {
+        return 0.0;
+    }
+    let m = a.abs().max(b.abs()).max(f64::MIN_POSITIVE);
+    (a - b).abs() / (m * f64::EPSILON)
+}
+
+fn ulps_f32(a: f32, b: f32) -> f64 {
+    if a == b || (a.is_nan() && b.is_nan()) {
+        return 0.0;
+    }
+    let m = a.abs().max(b.abs()).max(f32::MIN_POSITIVE);
+    ((a - b).abs() / (m * f32::EPSILON)) as f64
+}
+
+/// `a` and `b` agree within `ulps` ULP, or within `ulps` epsilons of `scale` (cancellation).
+fn close_f32(what: &str, a: ArrayView1<f32>, b: ArrayView1<f32>, ulps: f64, scale: f32) {
+    for (i, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+        let ok = ulps_f32(*x, *y) <= ulps
+            || ((x - y).abs() as f64) <= ulps * (scale * f32::EPSILON) as f64;
+        assert!(
+            ok,
+            "{what}[{i}]: GPU {x} vs CPU {y} ({} ULP)",
+            ulps_f32(*x, *y)
+        );
+    }
+}
+
+fn close_f64(what: &str, a: ArrayView1<f64>, b: ArrayView1<f64>, ulps: f64, scale: f64) {
+    for (i, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+        let ok = ulps_f64(*x, *y) <= ulps || (x - y).abs() <= ulps * scale * f64::EPSILON;
+        assert!(
+            ok,
+            "{what}[{i}]: GPU {x} vs CPU {y} ({} ULP)",
+            ulps_f64(*x, *y)
+        );
+    }
+}
+
+#[test]
+fn grid_kernels_match_the_cpu() {
+    if !gpu() {
+        return;
+    }
+    let n = 100_003;
+    let d = data(n);
+    // saxpy: exact.
+    let (mut g, mut c) = (d.y32.clone(), d.y32.clone());
+    saxpy::cuda(2.5f32, &d.x32, &mut g).unwrap();
+    saxpy(2.5f32, &d.x32, &mut c).unwrap();
+    assert_eq!(g, c);
+    let (mut g, mut c) = (d.y64.clone(), d.y64.clone());
+    saxpy::kernel()
+        .cuda()
+        .block(64)
+        .grid(3)
+        .call(&[
+            (-1.25f64).into_arg(),
+            (&d.x64).into_arg(),
+            (&mut g).into_arg(),
+        ])
+        .unwrap();
+    saxpy(-1.25f64, &d.x64, &mut c).unwrap();
+    assert_eq!(g, c);
+    // Integers: exact.
+    let (mut g, mut c) = (Array1::<i64>::zeros(n), Array1::<i64>::zeros(n));
+    integers::cuda(&d.ints, &mut g).unwrap();
+    integers(&d.ints, &mut c).unwrap();
+    assert_eq!(g, c);
+    // Mandelbrot: iteration counts, exact (IEEE single precision, no contraction, on both).
+    let (mut g, mut c) = (
+        Array2::<u32>::zeros((300, 400)),
+        Array2::<u32>::zeros((300, 400)),
+    );
+    mandelbrot::cuda(-2.2f32, -1.2f32, 0.008f32, 200u32, &mut g).unwrap();
+    mandelbrot(-2.2f32, -1.2f32, 0.008f32, 200u32, &mut c).unwrap();
+    assert_eq!(g, c);
+    // Stencil: exact.
+    let a = Array2::from_shape_fn((301, 257), |(i, j)| ((i * 31 + j * 17) % 23) as f32 * 0.5);
+    let (mut g, mut c) = (a.clone(), a.clone());
+    stencil::cuda(&a, &mut g).unwrap();
+    stencil(&a, &mut c).unwrap();
+    assert_eq!(g, c);
+    let (mut g, mut c) = (a.clone(), a.clone());
+    stencil_rows::cuda(&a, &mut g).unwrap();
+    stencil_rows(&a, &mut c).unwrap();
+    assert_eq!(g, c);
+    // Strided views in and out, a reversed stepped range.
+    let x = Array1::from_shape_fn(2 * n, |i| i as f64 * 0.5);
+    let (mut g, mut c) = (
+        Array2::<f64>::from_elem((n, 3), -1.0),
+        Array2::<f64>::from_elem((n, 3), -1.0),
+    );
+    strided::cuda(1.5f64, x.slice(s![..;2]), g.column_mut(1)).unwrap();
+    strided(1.5f64, x.slice(s![..;2]), c.column_mut(1)).unwrap();
+    assert_eq!(g, c, "only column 1's stepped elements change");
+}
+
+#[test]
+fn math_kernels_match_the_cpu_within_ulps() {
+    if !gpu() {
+        return;
+    }
+    let n = 4099;
+    let d = data(n);
+    let (mut g, mut c) = (Array2::<f64>::zeros((n, 8)), Array2::<f64>::zeros((n, 8)));
+    match math::cuda(&d.x64, &mut g) {
+        Err(Error::NoCuda { message, .. }) => {
+            println!("skipping math on the GPU: {message}");
+            return;
+        }
+        r => r.unwrap(),
+    }
+    math(&d.x64, &mut c).unwrap();
+    for col in 0..8 {
+        close_f64(
+            &format!("math f64 column {col}"),
+            g.column(col),
+            c.column(col),
+            MATH_ULPS,
+            200.0,
+        );
+    }
+    let (mut g, mut c) = (Array2::<f32>::zeros((n, 8)), Array2::<f32>::zeros((n, 8)));
+    math::cuda(&d.x32, &mut g).unwrap();
+    math(&d.x32, &mut c).unwrap();
+    for col in 0..8 {
+        close_f32(
+            &format!("math f32 column {col}"),
+            g.column(col),
+            c.column(col),
+            MATH_ULPS,
+            200.0,
+        );
+    }
+    let (mut gc, mut gp, mut cc, mut cp) = (
+        Array1::<f32>::zeros(n),
+        Array1::<f32>::zeros(n),
+        Array1::<f32>::zeros(n),
+        Array1::<f32>::zeros(n),
+    );
+    black_scholes::cuda(&d.s, &d.k, &d.t, 0.02f32, 0.3f32, &mut gc, &mut gp).unwrap();
+    black_scholes(&d.s, &d.k, &d.t, 0.02f32, 0.3f32, &mut cc, &mut cp).unwrap();
+    close_f32("call", gc.view(), cc.view(), MATH_ULPS, 100.0);
+    close_f32("put", gp.view(), cp.view(), MATH_ULPS, 100.0);
+}
+
+#[test]
+fn simt_kernels_match_the_cpu() {
+    if !gpu() {
+        return;
+    }
+    let n = 100_000;
+    let d = data(n);
+    let (mut g, mut c) = (d.y32.clone(), d.y32.clone());
+    simt_saxpy(LaunchConfig::for_threads(n, 128), 2.5f32, &d.x32, &mut g).unwrap();
+    saxpy(2.5f32, &d.x32, &mut c).unwrap();
+    assert_eq!(g, c);
+
+    let mut bins = Array1::<u32>::zeros(16);
+    histogram((40, 256), &d.codes, &mut bins).unwrap();
+    let mut want = Array1::<u32>::zeros(16);
+    for &v in &d.codes {
+        want[v as usize % 16] += 1;
+    }
+    assert_eq!(bins, want);
+
+    let xs = Array1::from_shape_fn(n, |i| ((i * 7919) % 20011) as i64 - 10000);
+    let (mut lo, mut hi, mut sum, mut fmax, mut swapped, mut count) = (
+        Array1::from_elem(1, i64::MAX),
+        Array1::from_elem(1, i64::MIN),
+        Array1::<f64>::zeros(1),
+        Array1::from_elem(1, f32::NEG_INFINITY),
+        Array1::<i64>::from_elem(n, 5),
+        Array1::<u64>::zeros(1),
+    );
+    atomics(
+        LaunchConfig::for_threads(n, 256),
+        &xs,
+        &mut lo,
+        &mut hi,
+        &mut sum,
+        &mut fmax,
+        &mut swapped,
+        &mut count,
+    )
+    .unwrap();
+    assert_eq!(lo[0], *xs.iter().min().unwrap());
+    assert_eq!(hi[0], *xs.iter().max().unwrap());
+    assert_eq!(
+        sum[0],
+        xs.iter().map(|&v| v as f64).sum::<f64>(),
+        "integer-valued sums are exact in any order"
+    );
+    assert_eq!(fmax[0], *xs.iter().max().unwrap() as f32);
+    assert_eq!(swapped, xs.mapv(|v| v * 2 + 5));
+    assert_eq!(count[0], n as u64);
+
+    let a = Array2::from_shape_fn((37, 53), |(i, j)| (i * 53 + j) as f64 * 0.25);
+    let mut b = Array2::<f64>::zeros((37, 53));
+    grid2d(((4, 3, 1), (16, 16, 1)), &a, &mut b).unwrap();
+    assert_eq!(
+        b,
+        Array2::from_shape_fn((37, 53), |(i, j)| a[[i, j]] * 2.0 + (i * 10 + j) as f64)
+    );
+
+    let block = 128;
+    let x = Array1::from_shape_fn(block * 50, |i| i as f64);
+    let (mut tmp, mut y) = (
+        Array1::<f64>::zeros(block * 50),
+        Array1::<f64>::zeros(block * 50),
+    );
+    rotate((50, block as u32), &x, &mut tmp, &mut y).unwrap();
+    let want = Array1::from_shape_fn(block * 50, |i| {
+        x[i / block * block + (i % block + 1) % block] * 3.0
+    });
+    assert_eq!(y, want);
+}
+
+#[test]
+fn gpu_errors_name_the_kernel_line_and_values() {
+    if !gpu() {
+        return;
+    }
+    let d = data(1000);
+    let mut y = Array1::<f32>::zeros(1001);
+    let e = saxpy::cuda(2.0f32, &d.x32, &mut y).unwrap_err();
+    match &e {
+        Error::OutOfBounds {
+            kernel,
+            array,
+            index,
+            len,
+            ..
+        } => {
+            assert_eq!(
+                (kernel.as_str(), array.as_str(), *index, *len),
+                ("saxpy", "x", 1000, 1000)
+            );
+        }
+        other => panic!("expected OutOfBounds, got {other}"),
+    }
+    println!("{e}");
+    assert!(
+        y.iter().all(|&v| v == 0.0),
+        "a failed call leaves `&mut` arrays as they were"
+    );
+    // The device is still usable afterwards.
+    let mut y = d.y32.clone();
+    saxpy::cuda(1.0f32, &d.x32, &mut y).unwrap();
+    // Launch configurations are checked.
+    let e = simt_saxpy::kernel()
+        .cuda()
+        .call(&[1.0f32.into_arg(), (&d.x32).into_arg(), (&mut y).into_arg()])
+        .unwrap_err();
+    assert!(matches!(e, Error::Cuda { .. }), "{e}");
+    let e = simt_saxpy((1, 2048), 1.0f32, &d.x32, &mut y).unwrap_err();
+    assert!(e.to_string().contains("1024"), "{e}");
+}
+
+#[test]
+fn kernels_are_compiled_once_per_signature() {
+    if !gpu() {
+        return;
+    }
+    // A signature no other test uses, so the first call compiles it.
+    let x = Array1::from_shape_fn(256, |i| i as i32);
+    let mut y = Array1::from_shape_fn(256, |i| 3 * i as i32);
+    let first = saxpy::kernel()
+        .cuda()
+        .call_timed(&[2i32.into_arg(), (&x).into_arg(), (&mut y).into_arg()])
+        .unwrap();
+    let second = saxpy::kernel()
+        .cuda()
+        .call_timed(&[2i32.into_arg(), (&x).into_arg(), (&mut y).into_arg()])
+        .unwrap();
+    assert_eq!(y, Array1::from_shape_fn(256, |i| 7 * i as i32));
+    println!(
+        "first call {:?} (compiles), second {:?} (kernel {:?})",
+        first.total, second.total, second.kernel
+    );
+    assert!(second.total < first.total);
+}

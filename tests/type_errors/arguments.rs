@@ -1,0 +1,91 @@
+//! Arguments that cannot be passed: a wrong count, an unsupported type, a type that contradicts
+//! the parameter's annotation, or an array where the body needs a scalar.
+
+use super::{at, type_error};
+use rumba::prelude::*;
+use rumba::IntoArg;
+
+rumba::compile! {
+    fn axpy(a, x, y) {
+        for i in 0..y.len() {
+            y[i] += a * x[i];
+        }
+    }
+
+    fn twice(v: f64) -> f64 {
+        v * 2.0
+    }
+
+    fn norm(x, y) -> f64 {
+        hyp(x, y, 1.0)
+    }
+
+    fn hyp(x, y) -> f64 {
+        (x * x + y * y).sqrt()
+    }
+
+    fn offset(a, b) -> f64 {
+        a + b
+    }
+
+    fn half(v: f64) -> f64 {
+        v / 2.0
+    }
+}
+
+#[test]
+fn wrong_number_of_arguments() {
+    let x = Array1::from_vec(vec![1.0f64, 2.0]);
+    let err = axpy::kernel().call(&[2.0f64.into_arg(), (&x).into_arg()]).unwrap_err();
+    let Error::Argument { kernel, message, rendered, .. } = &err else { panic!("expected Error::Argument, got {err:?}") };
+    assert_eq!(kernel, "axpy");
+    assert_eq!(message, "`axpy` takes 3 arguments but 2 were supplied");
+    assert_eq!(rendered, &err.to_string());
+    snapshot!("arguments_count", err.to_string());
+    assert_eq!(err.location().map(at), Some((9, 5)));
+}
+
+#[test]
+fn wrong_number_of_arguments_to_a_helper() {
+    let err = norm(3.0f64, 4.0f64).unwrap_err();
+    let (kernel, location, message) = type_error(&err);
+    assert_eq!(kernel, "norm");
+    assert_eq!(at(location), (20, 9));
+    assert_eq!(message, "`hyp` takes 2 arguments but 3 were supplied");
+    snapshot!("arguments_count_helper", err.to_string());
+}
+
+#[test]
+fn zero_dimensional_array() {
+    let a = ndarray::arr0(1.0f64);
+    let err = half::kernel().call(&[(&a).into_arg()]).unwrap_err();
+    let Error::Argument { kernel, message, .. } = &err else { panic!("expected Error::Argument, got {err:?}") };
+    assert_eq!(kernel, "half");
+    assert_eq!(message, "argument 1 (`v`) cannot be passed: 0-dimensional arrays are not supported");
+    assert_eq!(err.location().map(at), Some((31, 13)));
+    snapshot!("arguments_zero_dim", err.to_string());
+    assert_eq!(half::kernel().compilations(), 0, "nothing to compile");
+}
+
+#[test]
+fn annotation_mismatch() {
+    let err = twice(3i32).unwrap_err();
+    let Error::Argument { kernel, message, .. } = &err else { panic!("expected Error::Argument, got {err:?}") };
+    assert_eq!(kernel, "twice");
+    assert_eq!(message, "argument `v` of `twice` has type `f64`, but the call passed `i32`");
+    snapshot!("arguments_annotation", err.to_string());
+    assert_eq!(err.location().map(at), Some((15, 14)));
+    assert_eq!(twice(3.0f64).unwrap(), 6.0);
+}
+
+#[test]
+fn array_where_a_scalar_is_needed() {
+    let a = Array1::from_vec(vec![1.0f64, 2.0]);
+    let err = offset(&a, 1.0f64).unwrap_err();
+    let (kernel, location, message) = type_error(&err);
+    assert_eq!(kernel, "offset");
+    assert_eq!(at(location), (28, 9));
+    assert_eq!(message, "cannot add `f64` to an array");
+    snapshot!("arguments_array_as_scalar", err.to_string());
+    assert_eq!(offset(2.0f64, 1.0f64).unwrap(), 3.0);
+}

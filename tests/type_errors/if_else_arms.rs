@@ -1,0 +1,21 @@
+//! `if` and `else` used as a value with arms of different types.
+
+use super::{at, type_error};
+
+rumba::compile! {
+    fn choose(c, a, b) -> f64 {
+        let v = if c { a } else { b };
+        v as f64
+    }
+}
+
+#[test]
+fn arms_of_different_types() {
+    let err = choose(true, 1.0f32, 2i64).unwrap_err();
+    let (kernel, location, message) = type_error(&err);
+    assert_eq!(kernel, "choose");
+    assert_eq!(at(location), (7, 35));
+    assert_eq!(message, "`if` and `else` have incompatible types");
+    snapshot!("if_else_arms", err.to_string());
+    assert_eq!(choose(false, 1.0f32, 2.0f32).unwrap(), 2.0);
+}

@@ -1,0 +1,60 @@
+//! Specialization-time errors: what the first call with a new signature reports when the kernel
+//! does not type-check for it. One module per error class; each test matches the variant and its
+//! structured fields, snapshots the rendered text (what `Display` prints, rustc style: source
+//! line, caret, types, `help:`), and checks that the failure is cached and leaves the kernel's
+//! other signatures working.
+//!
+//! Errors that syntax alone decides (use before assignment, assignment to an immutable binding,
+//! `break` outside a loop) are build errors of `compile!` (see tests/ui/); the run-time path that
+//! re-lowers a kernel's text reports them as `Error::Syntax`, which the modules below check with
+//! sources built by hand.
+
+/// Snapshots a rendered error under tests/snapshots/ as `errors__{name}.snap`.
+macro_rules! snapshot {
+    ($name:expr, $text:expr) => {
+        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(concat!("errors__", $name), $text);
+        })
+    };
+}
+
+mod arguments;
+mod break_outside_loop;
+mod if_else_arms;
+mod immutable_binding;
+mod index_count;
+mod index_scalar;
+mod mismatched_operands;
+mod read_only;
+mod return_types;
+mod unknown_method;
+mod use_before_assignment;
+
+use rumba::{Error, Location};
+
+/// The fields of an `Error::Type`, or a panic naming what came instead.
+pub fn type_error(err: &Error) -> (&str, &Location, &str) {
+    match err {
+        Error::Type { kernel, location, message, rendered } => {
+            assert_eq!(rendered, &err.to_string(), "Display prints the rendered text");
+            (kernel, location, message)
+        }
+        other => panic!("expected Error::Type, got {other:?}"),
+    }
+}
+
+/// The fields of an `Error::Syntax`, or a panic naming what came instead.
+pub fn syntax_error(err: &Error) -> (&str, &Location, &str) {
+    match err {
+        Error::Syntax { kernel, location, message, rendered } => {
+            assert_eq!(rendered, &err.to_string(), "Display prints the rendered text");
+            (kernel, location, message)
+        }
+        other => panic!("expected Error::Syntax, got {other:?}"),
+    }
+}
+
+/// `(line, column)` of a location, both 1-based.
+pub fn at(location: &Location) -> (u32, u32) {
+    (location.line, location.column)
+}

@@ -1,0 +1,9 @@
+//! A field access.
+
+rumba::compile! {
+    fn first(p) -> f64 {
+        p.x
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+//! A `self` parameter.
+
+rumba::compile! {
+    fn area(&self) -> f64 {
+        1.0
+    }
+}
+
+fn main() {}

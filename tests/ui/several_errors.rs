@@ -1,0 +1,18 @@
+//! Every error of a block is reported, each at its own tokens.
+
+rumba::compile! {
+    fn a(x) -> f64 {
+        let f = |v| v;
+        x
+    }
+
+    fn b(x) {
+        println!("{}", x);
+    }
+
+    fn c(x) -> f64 {
+        undefined(x)
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+//! An attribute that is not a rumba option.
+
+rumba::compile! {
+    #[rumba(vectorize)]
+    fn twice(x) -> f64 {
+        x * 2.0
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+//! A method outside the numeric and array methods.
+
+rumba::compile! {
+    fn total(x) -> f64 {
+        x.iter().sum()
+    }
+}
+
+fn main() {}
