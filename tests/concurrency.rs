@@ -64,14 +64,27 @@ fn work(t: usize, r: usize) {
             assert_eq!(at::<u8>(&x, 2usize).unwrap(), 7);
             // Fails at run time.
             let err = at::<u8>(&x, 3usize).unwrap_err();
-            assert!(matches!(err, Error::OutOfBounds { index: 3, len: 3, .. }), "{err:?}");
+            assert!(
+                matches!(
+                    err,
+                    Error::OutOfBounds {
+                        index: 3,
+                        len: 3,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
         }
         _ => {
             // Does not type-check: the index is not `usize`.
             let x = Array1::from_vec(vec![5u8, 6, 7]);
             assert!(matches!(at::<u8>(&x, 2i32), Err(Error::Type { .. })));
             // Wrong argument count through the kernel handle.
-            assert!(matches!(at::kernel().call(&[(&x).into_arg()]), Err(Error::Argument { .. })));
+            assert!(matches!(
+                at::kernel().call(&[(&x).into_arg()]),
+                Err(Error::Argument { .. })
+            ));
         }
     }
 }
@@ -86,7 +99,10 @@ fn many_threads_mixed_signatures() {
             barrier.wait();
             let result = std::panic::catch_unwind(|| (0..ROUNDS).for_each(|r| work(t, r)));
             let _ = done.send(result.map_err(|p| {
-                p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+                p.downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default()
             }));
         });
     }
@@ -104,7 +120,11 @@ fn many_threads_mixed_signatures() {
     assert_eq!(scale::kernel().compilations(), 3);
     assert_eq!(total::kernel().compilations(), 2);
     assert_eq!(at::kernel().compilations(), 3);
-    assert_eq!(scale::kernel().signatures().len(), 2, "failed signatures are cached, not listed");
+    assert_eq!(
+        scale::kernel().signatures().len(),
+        2,
+        "failed signatures are cached, not listed"
+    );
 
     // Everything still works after the failures, from this thread and from new ones.
     let mut y = Array1::from_vec(vec![1.0f64]);

@@ -584,6 +584,182 @@ fn out_of_bounds_reports_index_len_axis_and_line() {
     assert_eq!(oob_in_helper(&[1.5][..], 0usize).unwrap(), 3.0);
 }
 
+// ---- failures vs Rust's panics: the same error, the same writes before it ----
+
+twin! {
+    mod rs_fail;
+
+    pub fn shifted(x: &[f64], y: &mut [f64], n: usize) {
+        for i in 0..n {
+            y[i] = x[i + 1] * 2.0;
+        }
+    }
+
+    pub fn reversed(y: &mut [i32], n: usize) {
+        for i in (0..n).rev() {
+            y[i] = i as i32 + 1;
+        }
+    }
+
+    pub fn stepped(y: &mut [i32], a: usize, n: usize, k: usize) {
+        for i in (a..n).step_by(k) {
+            y[i] += 1;
+        }
+        for i in (a..=n).rev().step_by(k) {
+            y[i] *= 3;
+        }
+    }
+
+    pub fn mirrored(y: &mut [i32], n: usize) {
+        for i in 0..n {
+            y[n - 1 - i] = i as i32 + 1;
+        }
+    }
+
+    pub fn underflow(y: &mut [i32], n: usize) {
+        for i in 0..n {
+            y[i] = 5;
+            y[i - 1] += 1;
+        }
+    }
+
+    pub fn grid(mut a: ArrayViewMut2<i32>, n: usize, m: usize) {
+        for i in 0..n {
+            for j in 0..m {
+                a[[i, j]] = (i * 10 + j) as i32;
+                a[[j, i]] += 1;
+            }
+        }
+    }
+
+    pub fn inclusive(y: &mut [u8], n: usize) {
+        for i in 0..=n {
+            y[i] = 7;
+        }
+    }
+
+    pub fn gather(x: &[i32], idx: &[usize], y: &mut [i32]) {
+        for i in 0..idx.len() {
+            y[i] = x[idx[i]];
+        }
+    }
+
+    pub fn divide(x: &[i32], y: &mut [i32]) {
+        for i in 0..x.len() {
+            y[i] = 100 / x[i];
+            y[i] += i32::MIN % x[i];
+        }
+    }
+
+    pub fn step_zero(y: &mut [i32], k: usize) {
+        y[0] = 1;
+        for i in (0..3).step_by(k) {
+            y[i] = 2;
+        }
+    }
+
+    pub fn clamp_bad(x: &[f64], y: &mut [f64]) {
+        for i in 0..x.len() {
+            y[i] = x[i].clamp(0.0, x[0]);
+        }
+    }
+}
+
+thread_local! {
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs the Rust twin, catching its panic (without printing it): `Err(())` if it panicked.
+fn rust_outcome(f: impl FnOnce()) -> Result<(), ()> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                default(info)
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| ());
+    QUIET.with(|q| q.set(false));
+    r
+}
+
+/// Both succeed, or both fail (rumba with an error, Rust with a panic).
+fn same_outcome<T: std::fmt::Debug>(rumba: Result<T, rumba::Error>, rust: Result<(), ()>, what: &str) {
+    match (&rumba, &rust) {
+        (Ok(_), Ok(())) | (Err(_), Err(())) => {}
+        _ => panic!("{what}: rumba {rumba:?}, rust {rust:?}"),
+    }
+}
+
+#[test]
+fn failures_leave_the_same_writes_as_rust() {
+    let x: Vec<f64> = (0..6).map(|i| i as f64).collect();
+    for n in [0, 3, 5, 6, 7] {
+        let (mut y, mut y2) = (vec![-1.0; 6], vec![-1.0; 6]);
+        let r = shifted(&x, &mut y, n);
+        same_outcome(r, rust_outcome(|| rs_fail::shifted(&x, &mut y2, n)), "shifted");
+        assert_eq!(y, y2, "shifted n={n}");
+    }
+    for n in [0, 4, 5, 9] {
+        let (mut y, mut y2) = (vec![0; 5], vec![0; 5]);
+        same_outcome(reversed(&mut y, n), rust_outcome(|| rs_fail::reversed(&mut y2, n)), "reversed");
+        assert_eq!(y, y2, "reversed n={n}");
+        let (mut y, mut y2) = (vec![0; 5], vec![0; 5]);
+        same_outcome(mirrored(&mut y, n), rust_outcome(|| rs_fail::mirrored(&mut y2, n)), "mirrored");
+        assert_eq!(y, y2, "mirrored n={n}");
+        let (mut y, mut y2) = (vec![0; 5], vec![0; 5]);
+        same_outcome(underflow(&mut y, n), rust_outcome(|| rs_fail::underflow(&mut y2, n)), "underflow");
+        assert_eq!(y, y2, "underflow n={n}");
+        let (mut y, mut y2) = (vec![0u8; 5], vec![0u8; 5]);
+        same_outcome(inclusive(&mut y, n), rust_outcome(|| rs_fail::inclusive(&mut y2, n)), "inclusive");
+        assert_eq!(y, y2, "inclusive n={n}");
+        for a in [0, 2, 6] {
+            for k in [0, 1, 2, 4] {
+                let (mut y, mut y2) = (vec![1; 6], vec![1; 6]);
+                let r = stepped(&mut y, a, n, k);
+                same_outcome(r, rust_outcome(|| rs_fail::stepped(&mut y2, a, n, k)), "stepped");
+                assert_eq!(y, y2, "stepped a={a} n={n} k={k}");
+            }
+        }
+    }
+    for (n, m) in [(2, 2), (3, 2), (2, 3), (3, 3), (4, 1)] {
+        let mut a = Array2::<i32>::zeros((3, 2));
+        let mut a2 = a.clone();
+        let r = grid(a.view_mut(), n, m);
+        same_outcome(r, rust_outcome(|| rs_fail::grid(a2.view_mut(), n, m)), "grid");
+        assert_eq!(a, a2, "grid {n}x{m}");
+        let mut a = Array2::<i32>::zeros((2, 3));
+        let mut a2 = a.clone();
+        let r = grid(a.view_mut().reversed_axes(), n, m);
+        same_outcome(r, rust_outcome(|| rs_fail::grid(a2.view_mut().reversed_axes(), n, m)), "grid^T");
+        assert_eq!(a, a2, "grid^T {n}x{m}");
+    }
+    let xs = vec![10, 20, 30];
+    for idx in [vec![0usize, 2, 1], vec![1, 3, 0], vec![usize::MAX], vec![]] {
+        let (mut y, mut y2) = (vec![0; 3], vec![0; 3]);
+        same_outcome(gather(&xs, &idx, &mut y), rust_outcome(|| rs_fail::gather(&xs, &idx, &mut y2)), "gather");
+        assert_eq!(y, y2, "gather {idx:?}");
+    }
+    for d in [vec![1, 2, 3], vec![5, 0, 7], vec![3, -1, 2], vec![-1], vec![7, 9, i32::MIN]] {
+        let (mut y, mut y2) = (vec![0; 3], vec![0; 3]);
+        same_outcome(divide(&d, &mut y), rust_outcome(|| rs_fail::divide(&d, &mut y2)), "divide");
+        assert_eq!(y, y2, "divide {d:?}");
+    }
+    for k in [0, 1, 2] {
+        let (mut y, mut y2) = (vec![0; 3], vec![0; 3]);
+        same_outcome(step_zero(&mut y, k), rust_outcome(|| rs_fail::step_zero(&mut y2, k)), "step_zero");
+        assert_eq!(y, y2, "step_zero {k}");
+    }
+    for x in [vec![0.5, 0.2, 0.9], vec![-1.0, 0.5], vec![f64::NAN, 1.0], vec![2.0, 3.0, -1.0]] {
+        let (mut y, mut y2) = (vec![9.0; 3], vec![9.0; 3]);
+        same_outcome(clamp_bad(&x, &mut y), rust_outcome(|| rs_fail::clamp_bad(&x, &mut y2)), "clamp");
+        assert_eq!(y, y2, "clamp {x:?}");
+    }
+}
+
 // ---- boundscheck = false, fastmath ----
 
 rumba::compile! {

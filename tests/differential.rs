@@ -23,7 +23,7 @@ use rumba_compiler::ir::Scalar;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 // ---- arguments ----
 
@@ -415,25 +415,34 @@ fn removable(lines: &[&str]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Removes statements from `source` while `fails` holds.
+/// Removes statements from `source` while `fails` holds: passes over the removable ranges, outer
+/// blocks first, until a pass removes nothing (or two minutes have passed).
 fn minimize(source: &str, fails: &dyn Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(120);
     let mut current = source.to_string();
-    loop {
-        let lines: Vec<&str> = current.lines().collect();
-        let mut improved = None;
-        for (a, b) in removable(&lines) {
+    let mut changed = true;
+    while changed && Instant::now() < deadline {
+        changed = false;
+        let mut i = 0;
+        loop {
+            let lines: Vec<&str> = current.lines().collect();
+            let ranges = removable(&lines);
+            if i >= ranges.len() || Instant::now() >= deadline {
+                break;
+            }
+            let (a, b) = ranges[i];
             let candidate: Vec<&str> = lines[..a].iter().chain(&lines[b + 1..]).copied().collect();
             let candidate = candidate.join("\n") + "\n";
             if fails(&candidate) {
-                improved = Some(candidate);
-                break;
+                // The range after the removed one now has index `i`.
+                current = candidate;
+                changed = true;
+            } else {
+                i += 1;
             }
         }
-        match improved {
-            Some(c) => current = c,
-            None => return current,
-        }
     }
+    current
 }
 
 /// Minimizes a failing case and renders the report.
@@ -491,6 +500,7 @@ fn run_cases(seeds: &[u64], tally: &Tally) -> Vec<String> {
                 }
                 let case = gen::case(seeds[i]);
                 if let Err((set, verdict)) = check_case(&case, tally) {
+                    eprintln!("differential: case seed {} fails (argument set {set}); minimizing", seeds[i]);
                     failures.lock().unwrap().push((seeds[i], case, set, verdict));
                 }
             })

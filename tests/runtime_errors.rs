@@ -78,7 +78,16 @@ rumba::compile! {
 fn out_of_bounds_store_keeps_earlier_writes() {
     let mut y = Array1::<f64>::zeros(3);
     let err = fill(&mut y, 5usize).unwrap_err();
-    let Error::OutOfBounds { kernel, location, array, axis, index, len, rendered } = &err else {
+    let Error::OutOfBounds {
+        kernel,
+        location,
+        array,
+        axis,
+        index,
+        len,
+        rendered,
+    } = &err
+    else {
         panic!("expected Error::OutOfBounds, got {err:?}");
     };
     assert_eq!(kernel, "fill");
@@ -88,7 +97,11 @@ fn out_of_bounds_store_keeps_earlier_writes() {
     assert_eq!(rendered, &err.to_string());
     assert_eq!(err.location(), Some(location));
     snapshot!("out_of_bounds_store", err.to_string());
-    assert_eq!(y.to_vec(), vec![1.0, 2.0, 3.0], "exactly the writes before the failing store");
+    assert_eq!(
+        y.to_vec(),
+        vec![1.0, 2.0, 3.0],
+        "exactly the writes before the failing store"
+    );
 
     // The same specialization keeps working.
     let mut z = Array1::<f64>::zeros(4);
@@ -101,12 +114,24 @@ fn out_of_bounds_store_keeps_earlier_writes() {
 fn failing_load_on_the_right_does_not_store() {
     let mut y = Array1::from_vec(vec![1.0f32, 2.0, 3.0]);
     let err = shift_left(&mut y).unwrap_err();
-    let Error::OutOfBounds { location, array, axis, index, len, .. } = &err else {
+    let Error::OutOfBounds {
+        location,
+        array,
+        axis,
+        index,
+        len,
+        ..
+    } = &err
+    else {
         panic!("expected Error::OutOfBounds, got {err:?}");
     };
     assert_eq!((location.line, location.column), (27, 20));
     assert_eq!((array.as_str(), *axis, *index, *len), ("y", 0, 3, 3));
-    assert_eq!(y.to_vec(), vec![2.0, 3.0, 3.0], "y[2] is not written: its right side failed");
+    assert_eq!(
+        y.to_vec(),
+        vec![2.0, 3.0, 3.0],
+        "y[2] is not written: its right side failed"
+    );
 }
 
 #[test]
@@ -114,19 +139,43 @@ fn out_of_bounds_on_the_second_axis() {
     let a = Array2::from_shape_fn((2, 3), |(i, j)| (i * 3 + j) as f64);
     let mut out = Array1::<f64>::zeros(2);
     let err = row_sums(&a, &mut out).unwrap_err();
-    let Error::OutOfBounds { kernel, location, array, axis, index, len, .. } = &err else {
+    let Error::OutOfBounds {
+        kernel,
+        location,
+        array,
+        axis,
+        index,
+        len,
+        ..
+    } = &err
+    else {
         panic!("expected Error::OutOfBounds, got {err:?}");
     };
     assert_eq!(kernel, "row_sums");
     assert_eq!((location.line, location.column), (35, 27));
     assert_eq!((array.as_str(), *axis, *index, *len), ("a", 1, 3, 3));
     snapshot!("out_of_bounds_axis1", err.to_string());
-    assert_eq!(out.to_vec(), vec![0.0 + 1.0 + 2.0, 0.0], "row 0 summed, then the failing load");
+    assert_eq!(
+        out.to_vec(),
+        vec![0.0 + 1.0 + 2.0, 0.0],
+        "row 0 summed, then the failing load"
+    );
 
     // Transposed (strided) input: a new signature, the same check.
     let mut out = Array1::<f64>::zeros(3);
-    let err = row_sums(&a.t(), &mut out).unwrap_err();
-    assert!(matches!(err, Error::OutOfBounds { axis: 1, index: 2, len: 2, .. }), "{err:?}");
+    let err = row_sums(a.t(), &mut out).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OutOfBounds {
+                axis: 1,
+                index: 2,
+                len: 2,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(row_sums::kernel().compilations(), 2);
 }
 
@@ -136,7 +185,12 @@ fn division_by_zero() {
     let b = Array1::from_vec(vec![2i32, 5, 0, 1]);
     let mut out = Array1::<i32>::zeros(4);
     let err = quotients(&a, &b, &mut out).unwrap_err();
-    let Error::DivisionByZero { kernel, location, rendered } = &err else {
+    let Error::DivisionByZero {
+        kernel,
+        location,
+        rendered,
+    } = &err
+    else {
         panic!("expected Error::DivisionByZero, got {err:?}");
     };
     assert_eq!(kernel, "quotients");
@@ -146,18 +200,31 @@ fn division_by_zero() {
     assert_eq!(out.to_vec(), vec![5, 4, 0, 0]);
 
     let err = remainder(7i32, 0i32).unwrap_err();
-    assert!(matches!(&err, Error::DivisionByZero { location, .. } if location.line == 47), "{err:?}");
+    assert!(
+        matches!(&err, Error::DivisionByZero { location, .. } if location.line == 47),
+        "{err:?}"
+    );
     assert_eq!(remainder(7i32, 4i32).unwrap(), 3);
     // Float division by zero is IEEE, not an error.
     let mut q = Array1::<f64>::zeros(1);
-    quotients(&Array1::from_vec(vec![1.0f64]), &Array1::from_vec(vec![0.0f64]), &mut q).unwrap();
+    quotients(
+        &Array1::from_vec(vec![1.0f64]),
+        &Array1::from_vec(vec![0.0f64]),
+        &mut q,
+    )
+    .unwrap();
     assert_eq!(q[0], f64::INFINITY);
 }
 
 #[test]
 fn division_overflow() {
     let err = divide(i64::MIN, -1i64).unwrap_err();
-    let Error::Overflow { kernel, location, .. } = &err else { panic!("expected Error::Overflow, got {err:?}") };
+    let Error::Overflow {
+        kernel, location, ..
+    } = &err
+    else {
+        panic!("expected Error::Overflow, got {err:?}")
+    };
     assert_eq!(kernel, "divide");
     assert_eq!((location.line, location.column), (51, 9));
     snapshot!("division_overflow", err.to_string());
@@ -168,7 +235,13 @@ fn division_overflow() {
 fn step_by_zero() {
     let mut y = Array1::<u8>::zeros(4);
     let err = every(&mut y, 0usize).unwrap_err();
-    let Error::InvalidValue { kernel, location, message, .. } = &err else {
+    let Error::InvalidValue {
+        kernel,
+        location,
+        message,
+        ..
+    } = &err
+    else {
         panic!("expected Error::InvalidValue, got {err:?}");
     };
     assert_eq!(kernel, "every");
@@ -184,7 +257,13 @@ fn step_by_zero() {
 fn clamp_with_min_above_max() {
     let mut y = Array1::from_vec(vec![-5.0f64, 0.5, 5.0]);
     let err = limit(&mut y, 1.0f64, 0.0f64).unwrap_err();
-    let Error::InvalidValue { kernel, location, message, .. } = &err else {
+    let Error::InvalidValue {
+        kernel,
+        location,
+        message,
+        ..
+    } = &err
+    else {
         panic!("expected Error::InvalidValue, got {err:?}");
     };
     assert_eq!(kernel, "limit");
@@ -196,7 +275,10 @@ fn clamp_with_min_above_max() {
     let err = limit(&mut y, 0.0f64, f64::NAN).unwrap_err();
     assert!(matches!(err, Error::InvalidValue { .. }), "{err:?}");
     let mut yi = Array1::from_vec(vec![-5i32, 3, 9]);
-    assert!(matches!(limit(&mut yi, 4i32, 2i32), Err(Error::InvalidValue { .. })));
+    assert!(matches!(
+        limit(&mut yi, 4i32, 2i32),
+        Err(Error::InvalidValue { .. })
+    ));
     limit(&mut yi, 0i32, 5i32).unwrap();
     assert_eq!(yi.to_vec(), vec![0, 3, 5]);
 }
@@ -206,7 +288,15 @@ fn error_in_a_helper_names_it() {
     let mut y = Array1::from_vec(vec![1.0f64, 2.0, 3.0]);
     let idx = Array1::from_vec(vec![2usize, 7, 0]);
     let err = gather(&mut y, &idx).unwrap_err();
-    let Error::OutOfBounds { kernel, location, array, index, len, .. } = &err else {
+    let Error::OutOfBounds {
+        kernel,
+        location,
+        array,
+        index,
+        len,
+        ..
+    } = &err
+    else {
         panic!("expected Error::OutOfBounds, got {err:?}");
     };
     assert_eq!(kernel, "gather");

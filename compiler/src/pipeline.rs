@@ -68,7 +68,11 @@ pub fn decode(data: &[u8]) -> (usize, Vec<Type>, String) {
         args.push(Type::Array(ArrayType {
             elem,
             ndim: 1 + shape % 8,
-            layout: if shape & 0x08 != 0 { Layout::Strided } else { Layout::Contig },
+            layout: if shape & 0x08 != 0 {
+                Layout::Strided
+            } else {
+                Layout::Contig
+            },
             writable: shape & 0x10 != 0,
         }));
     }
@@ -84,7 +88,11 @@ pub fn encode(entry: usize, args: &[Type], text: &str) -> Vec<u8> {
         match a {
             Type::Array(at) => {
                 out.push(0x80 | index(at.elem));
-                let strided = if at.layout == Layout::Strided { 0x08 } else { 0 };
+                let strided = if at.layout == Layout::Strided {
+                    0x08
+                } else {
+                    0
+                };
                 let writable = if at.writable { 0x10 } else { 0 };
                 out.push((at.ndim.clamp(1, 8) - 1) | strided | writable);
             }
@@ -127,7 +135,8 @@ pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Bug> {
     let mut typed = match types::specialize(&program, entry, args) {
         Ok(t) => t,
         Err(d) => {
-            d.with_note(format!("while specializing `{name}`")).render(&file);
+            d.with_note(format!("while specializing `{name}`"))
+                .render(&file);
             return Ok(Outcome::Type);
         }
     };
@@ -137,8 +146,10 @@ pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Bug> {
     ir::print::typed_program(&typed);
     let spec = target::TargetSpec::pinned(CPU);
     let context = inkwell::context::Context::create();
-    let emitted = emit::emit(&context, &typed, &spec, &name).map_err(|e| bug("emit", e.to_string()))?;
+    let emitted =
+        emit::emit(&context, &typed, &spec, &name).map_err(|e| bug("emit", e.to_string()))?;
     let machine = spec.machine().map_err(|e| bug("target", e.to_string()))?;
-    target::optimize(&emitted.module, &machine).map_err(|e| bug("LLVM verify/optimize", e.to_string()))?;
+    target::optimize(&emitted.module, &machine)
+        .map_err(|e| bug("LLVM verify/optimize", e.to_string()))?;
     Ok(Outcome::Compiled)
 }

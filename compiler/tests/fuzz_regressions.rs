@@ -11,7 +11,11 @@ fn inputs(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     files.sort();
     files
@@ -37,9 +41,17 @@ fn replay(path: &Path) -> Result<Outcome, String> {
 #[test]
 fn crash_reproducers() {
     let files = inputs("fuzz/regressions");
-    let failures: Vec<String> =
-        files.iter().filter_map(|p| replay(p).err().map(|e| format!("{}: {e}", p.display()))).collect();
-    assert!(failures.is_empty(), "{} of {} reproducers fail:\n{}", failures.len(), files.len(), failures.join("\n\n"));
+    let failures: Vec<String> = files
+        .iter()
+        .filter_map(|p| replay(p).err().map(|e| format!("{}: {e}", p.display())))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} reproducers fail:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]

@@ -9,8 +9,7 @@ use ndarray::{ArrayBase, ArrayView, ArrayViewMut, Data, DataMut, Dimension};
 use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
 use std::marker::PhantomData;
 
-/// The most dimensions an array argument may have.
-pub const MAX_NDIM: usize = 8;
+pub use rumba_compiler::back::abi::MAX_NDIM;
 
 /// Element types of arrays (and scalar argument types).
 pub trait Element: Copy + 'static {
@@ -26,13 +25,8 @@ macro_rules! element {
 }
 element!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, f32 => F32, f64 => F64);
 
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RawParts {
-    pub data: *mut u8,
-    pub ndim: usize,
-    pub shape: [isize; MAX_NDIM],
-    pub strides: [isize; MAX_NDIM],
-}
+/// An array as compiled code reads it (see `rumba_compiler::back::abi`).
+pub(crate) type RawParts = rumba_compiler::back::abi::RawArray;
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Slot {

@@ -6,11 +6,13 @@
 
 use rumba_compiler::span::Span;
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
 
 /// Where in the kernel source something happened.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Location {
-    pub file: String,
+    /// The file of the `compile!` block, as rustc names it (relative to the package root).
+    pub file: &'static str,
     /// 1-based.
     pub line: u32,
     /// 1-based, in characters.
@@ -19,8 +21,21 @@ pub struct Location {
 
 impl Location {
     pub fn new(file: &str, span: Span) -> Location {
-        Location { file: file.to_string(), line: span.start.line, column: span.start.col + 1 }
+        Location { file: intern(file), line: span.start.line, column: span.start.col + 1 }
     }
+}
+
+/// One `&'static str` per distinct file name (there is one per `compile!` block), so that a
+/// [`Location`] is small and `Copy` and an [`Error`] stays under clippy's `result_large_err` size.
+fn intern(file: &str) -> &'static str {
+    static FILES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut files = FILES.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(f) = files.iter().find(|f| **f == file) {
+        return f;
+    }
+    let f: &'static str = Box::leak(file.to_string().into_boxed_str());
+    files.push(f);
+    f
 }
 
 impl fmt::Display for Location {

@@ -5,14 +5,14 @@
 //! calls find it under a read lock and jump straight to machine code. Failed compilations are
 //! cached too, so a bad signature costs one compile, and no lock is ever left poisoned.
 
-use crate::arg::{Arg, Slot, MAX_NDIM};
+use crate::arg::{Arg, RawParts, Slot};
 use crate::compile::{Explain, Request, Specialization};
 use crate::error::{Error, Location};
 use crate::value::{FromValue, Value};
-use rumba_compiler::back::abi::{ErrInfo, RawArray, Site, SiteKind};
+use rumba_compiler::back::abi::{ErrInfo, Site, SiteKind};
 use rumba_compiler::back::target::TargetSpec;
 use rumba_compiler::diag::Diagnostic;
-use rumba_compiler::ir::{FuncId, Program, Type};
+use rumba_compiler::ir::{FuncId, Layout, Program, Type};
 use rumba_compiler::span::SourceFile;
 use std::collections::HashMap;
 use std::fmt;
@@ -25,10 +25,37 @@ mod interpret;
 pub const MAX_ARGS: usize = 16;
 
 /// The types of a call's arguments: dtype, and for arrays ndim, layout and writability.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Compared and hashed through a packed code per argument, so that matching a call against the
+/// last signature is one short memory comparison.
+#[derive(Clone, Copy)]
 pub struct Signature {
     len: u8,
+    codes: [u16; MAX_ARGS],
     types: [Type; MAX_ARGS],
+}
+
+impl PartialEq for Signature {
+    fn eq(&self, other: &Signature) -> bool {
+        self.len == other.len && self.codes == other.codes
+    }
+}
+
+impl Eq for Signature {}
+
+impl std::hash::Hash for Signature {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.codes[..self.len as usize].hash(h);
+    }
+}
+
+/// A unique 16-bit code of an argument type.
+fn type_code(t: Type) -> u16 {
+    match t {
+        Type::Unit => 0,
+        Type::Scalar(s) => 1 + s as u16,
+        Type::Array(a) => 0x8000 | a.elem as u16 | (a.ndim as u16) << 4 | ((a.layout == Layout::Strided) as u16) << 12 | (a.writable as u16) << 13,
+    }
 }
 
 impl Signature {
@@ -36,8 +63,11 @@ impl Signature {
         if types.len() > MAX_ARGS {
             return None;
         }
-        let mut s = Signature { len: types.len() as u8, types: [Type::Unit; MAX_ARGS] };
-        s.types[..types.len()].copy_from_slice(types);
+        let mut s = Signature { len: types.len() as u8, codes: [0; MAX_ARGS], types: [Type::Unit; MAX_ARGS] };
+        for (i, t) in types.iter().enumerate() {
+            s.types[i] = *t;
+            s.codes[i] = type_code(*t);
+        }
         Some(s)
     }
 
@@ -219,15 +249,16 @@ impl Kernel {
                 return Err(self.argument_error(message, Some(i), help));
             }
         }
-        let mut types = [Type::Unit; MAX_ARGS];
         if args.len() > MAX_ARGS {
             let message = format!("kernels take at most {MAX_ARGS} arguments, the call passed {}", args.len());
             return Err(self.argument_error(message, None, "pass fewer, larger arrays"));
         }
-        for (t, a) in types.iter_mut().zip(args) {
-            *t = a.ty;
+        let mut s = Signature { len: args.len() as u8, codes: [0; MAX_ARGS], types: [Type::Unit; MAX_ARGS] };
+        for (i, a) in args.iter().enumerate() {
+            s.types[i] = a.ty;
+            s.codes[i] = type_code(a.ty);
         }
-        Ok(Signature { len: args.len() as u8, types })
+        Ok(s)
     }
 
     pub(crate) fn with_request<T>(&self, signature: &Signature, f: impl FnOnce(&Request) -> Result<T, Error>) -> Result<T, Error> {
@@ -276,18 +307,13 @@ impl Kernel {
     }
 
     fn invoke(&self, spec: &Specialization, args: &[Arg<'_>]) -> Result<Value, Error> {
-        let mut raws: [RawArray; MAX_ARGS] = std::array::from_fn(|_| RawArray { data: std::ptr::null_mut(), shape: std::ptr::null(), strides: std::ptr::null() });
         let mut ptrs: [*mut u8; MAX_ARGS] = [std::ptr::null_mut(); MAX_ARGS];
-        for (i, a) in args.iter().enumerate() {
-            match &a.slot {
-                Slot::Scalar(bytes) => ptrs[i] = bytes.as_ptr() as *mut u8,
-                Slot::Array(parts) => {
-                    debug_assert!(parts.ndim <= MAX_NDIM);
-                    raws[i] = RawArray { data: parts.data, shape: parts.shape.as_ptr(), strides: parts.strides.as_ptr() };
-                    ptrs[i] = &mut raws[i] as *mut RawArray as *mut u8;
-                }
+        for (p, a) in ptrs.iter_mut().zip(args) {
+            *p = match &a.slot {
+                Slot::Scalar(bytes) => bytes.as_ptr() as *mut u8,
+                Slot::Array(parts) => parts as *const RawParts as *mut u8,
                 Slot::Invalid(_) => unreachable!("rejected by signature()"),
-            }
+            };
         }
         let mut ret = [0u8; 8];
         let mut err = ErrInfo::default();

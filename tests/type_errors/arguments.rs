@@ -36,8 +36,18 @@ rumba::compile! {
 #[test]
 fn wrong_number_of_arguments() {
     let x = Array1::from_vec(vec![1.0f64, 2.0]);
-    let err = axpy::kernel().call(&[2.0f64.into_arg(), (&x).into_arg()]).unwrap_err();
-    let Error::Argument { kernel, message, rendered, .. } = &err else { panic!("expected Error::Argument, got {err:?}") };
+    let err = axpy::kernel()
+        .call(&[2.0f64.into_arg(), (&x).into_arg()])
+        .unwrap_err();
+    let Error::Argument {
+        kernel,
+        message,
+        rendered,
+        ..
+    } = &err
+    else {
+        panic!("expected Error::Argument, got {err:?}")
+    };
     assert_eq!(kernel, "axpy");
     assert_eq!(message, "`axpy` takes 3 arguments but 2 were supplied");
     assert_eq!(rendered, &err.to_string());
@@ -59,20 +69,47 @@ fn wrong_number_of_arguments_to_a_helper() {
 fn zero_dimensional_array() {
     let a = ndarray::arr0(1.0f64);
     let err = half::kernel().call(&[(&a).into_arg()]).unwrap_err();
-    let Error::Argument { kernel, message, .. } = &err else { panic!("expected Error::Argument, got {err:?}") };
+    let Error::Argument {
+        kernel, message, ..
+    } = &err
+    else {
+        panic!("expected Error::Argument, got {err:?}")
+    };
     assert_eq!(kernel, "half");
-    assert_eq!(message, "argument 1 (`v`) cannot be passed: 0-dimensional arrays are not supported");
+    assert_eq!(
+        message,
+        "argument 1 (`v`) cannot be passed: 0-dimensional arrays are not supported"
+    );
     assert_eq!(err.location().map(at), Some((31, 13)));
     snapshot!("arguments_zero_dim", err.to_string());
+
+    let nine = ndarray::ArrayD::<f64>::zeros(ndarray::IxDyn(&[1; 9]));
+    let err = half::kernel().call(&[(&nine).into_arg()]).unwrap_err();
+    let Error::Argument { message, .. } = &err else {
+        panic!("expected Error::Argument, got {err:?}")
+    };
+    assert_eq!(
+        message,
+        "argument 1 (`v`) cannot be passed: arrays of more than 8 dimensions are not supported"
+    );
+    assert_eq!(err.location().map(at), Some((31, 13)));
     assert_eq!(half::kernel().compilations(), 0, "nothing to compile");
 }
 
 #[test]
 fn annotation_mismatch() {
     let err = twice(3i32).unwrap_err();
-    let Error::Argument { kernel, message, .. } = &err else { panic!("expected Error::Argument, got {err:?}") };
+    let Error::Argument {
+        kernel, message, ..
+    } = &err
+    else {
+        panic!("expected Error::Argument, got {err:?}")
+    };
     assert_eq!(kernel, "twice");
-    assert_eq!(message, "argument `v` of `twice` has type `f64`, but the call passed `i32`");
+    assert_eq!(
+        message,
+        "argument `v` of `twice` has type `f64`, but the call passed `i32`"
+    );
     snapshot!("arguments_annotation", err.to_string());
     assert_eq!(err.location().map(at), Some((15, 14)));
     assert_eq!(twice(3.0f64).unwrap(), 6.0);

@@ -35,8 +35,17 @@ use rumba::{Error, Location};
 /// The fields of an `Error::Type`, or a panic naming what came instead.
 pub fn type_error(err: &Error) -> (&str, &Location, &str) {
     match err {
-        Error::Type { kernel, location, message, rendered } => {
-            assert_eq!(rendered, &err.to_string(), "Display prints the rendered text");
+        Error::Type {
+            kernel,
+            location,
+            message,
+            rendered,
+        } => {
+            assert_eq!(
+                rendered,
+                &err.to_string(),
+                "Display prints the rendered text"
+            );
             (kernel, location, message)
         }
         other => panic!("expected Error::Type, got {other:?}"),
@@ -46,8 +55,17 @@ pub fn type_error(err: &Error) -> (&str, &Location, &str) {
 /// The fields of an `Error::Syntax`, or a panic naming what came instead.
 pub fn syntax_error(err: &Error) -> (&str, &Location, &str) {
     match err {
-        Error::Syntax { kernel, location, message, rendered } => {
-            assert_eq!(rendered, &err.to_string(), "Display prints the rendered text");
+        Error::Syntax {
+            kernel,
+            location,
+            message,
+            rendered,
+        } => {
+            assert_eq!(
+                rendered,
+                &err.to_string(),
+                "Display prints the rendered text"
+            );
             (kernel, location, message)
         }
         other => panic!("expected Error::Syntax, got {other:?}"),

@@ -18,7 +18,10 @@ fn store_into_a_shared_array() {
     let (kernel, location, message) = type_error(&err);
     assert_eq!(kernel, "fill");
     assert_eq!(at(location), (9, 13));
-    assert_eq!(message, "cannot assign to an element of `y`, a read-only array");
+    assert_eq!(
+        message,
+        "cannot assign to an element of `y`, a read-only array"
+    );
     snapshot!("read_only", err.to_string());
 
     fill(&mut y, 1.0f64).unwrap();

@@ -24,7 +24,10 @@ fn return_disagrees_with_an_earlier_return() {
     let (kernel, location, message) = type_error(&err);
     assert_eq!(kernel, "pick");
     assert_eq!(at(location), (10, 9));
-    assert_eq!(message, "mismatched types: `pick` returns `f32` in one place and `f64` in another");
+    assert_eq!(
+        message,
+        "mismatched types: `pick` returns `f32` in one place and `f64` in another"
+    );
     snapshot!("return_types_two_returns", err.to_string());
     assert_eq!(pick::<f32>(false, 2.0f32).unwrap(), 2.0);
 }
@@ -35,7 +38,10 @@ fn return_disagrees_with_the_signature() {
     let (kernel, location, message) = type_error(&err);
     assert_eq!(kernel, "count");
     assert_eq!(at(location), (15, 20));
-    assert_eq!(message, "mismatched types: expected `i64` (the return type of `count`), found `i32`");
+    assert_eq!(
+        message,
+        "mismatched types: expected `i64` (the return type of `count`), found `i32`"
+    );
     snapshot!("return_types_signature", err.to_string());
     assert_eq!(count(30i64).unwrap(), 30);
 }

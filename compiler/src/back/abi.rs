@@ -10,14 +10,23 @@ use crate::span::Span;
 
 pub const ENTRY: &str = "rumba_entry";
 
-/// An array argument: the address of its first element, and `ndim` extents and element strides.
+/// The most dimensions an array argument may have.
+pub const MAX_NDIM: usize = 8;
+
+/// An array argument: the address of its first element, then its extents and element strides
+/// inline (the first `ndim` of each are meaningful), so the caller builds it without allocating.
 #[repr(C)]
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct RawArray {
     pub data: *mut u8,
-    pub shape: *const isize,
-    pub strides: *const isize,
+    pub ndim: usize,
+    pub shape: [isize; MAX_NDIM],
+    pub strides: [isize; MAX_NDIM],
 }
+
+/// Byte offsets of [`RawArray`]'s extents and strides, for the code generator.
+pub const ARRAY_SHAPE: u64 = 16;
+pub const ARRAY_STRIDES: u64 = 16 + 8 * MAX_NDIM as u64;
 
 /// Filled by compiled code when a check fails.
 #[repr(C)]

@@ -99,13 +99,15 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
     }
     let mut outer = Vec::new();
     outermost_pranges(&f.body, &mut outer);
-    let Some(&(body, var, span)) = outer.first() else {
+    let Some(&(_, _, span)) = outer.first() else {
         return Err(Diagnostic::new(format!("kernel `{}` has no `prange` loop to spread over the GPU", f.name), f.sig_span, "no `prange` loop")
             .with_help("write the outer loop as `for i in prange(a..b)`, or write an explicit kernel with `#[rumba(cuda)]` and `thread_idx_x()`"));
     };
-    if let Some(&(_, _, second)) = outer.get(1) {
+    // Several outermost loops are fine on exclusive paths (`if c { prange } else { prange }`, as
+    // loop versioning makes): every thread takes the same path. In sequence they are not.
+    if let Some(second) = second_in_sequence(&f.body, &mut 0) {
         return Err(Diagnostic::new(
-            "a GPU kernel has one outermost `prange` loop",
+            "a GPU kernel runs one outermost `prange` loop",
             second,
             "second `prange` loop",
         )
@@ -129,29 +131,31 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
         .with_label(span, "the loop spread over the GPU")
         .with_help("move it into the `prange` loop, or run this kernel on the CPU"));
     }
-    if let Some((at, what)) = escapes(body, 0) {
-        let at = at.unwrap_or(span);
-        return Err(Diagnostic::new(format!("`{what}` out of a `prange` loop cannot run on the GPU"), at, "leaves the loop")
-            .with_label(span, "the loop spread over the GPU")
-            .with_help("GPU threads run the iterations independently: skip the rest of an iteration with `continue` instead"));
-    }
-    let mut assigned_in = HashSet::new();
-    assigned(body, &mut assigned_in);
     let mut assigned_out: HashSet<LocalId> = f.params.iter().copied().collect();
     assigned_outside(&f.body, &mut assigned_out);
-    let carried: HashSet<LocalId> = assigned_in
-        .intersection(&assigned_out)
-        .copied()
-        .filter(|l| *l != var)
-        .collect();
-    if !carried.is_empty() {
+    for &(body, var, span) in &outer {
+        if let Some((at, what)) = escapes(body, 0) {
+            let at = at.unwrap_or(span);
+            return Err(Diagnostic::new(format!("`{what}` out of a `prange` loop cannot run on the GPU"), at, "leaves the loop")
+                .with_label(span, "the loop spread over the GPU")
+                .with_help("GPU threads run the iterations independently: skip the rest of an iteration with `continue` instead"));
+        }
+        let mut assigned_in = HashSet::new();
+        assigned(body, &mut assigned_in);
+        let carried: HashSet<LocalId> = assigned_in
+            .intersection(&assigned_out)
+            .copied()
+            .filter(|l| *l != var)
+            .collect();
+        if carried.is_empty() {
+            continue;
+        }
         let mut c = Carried {
             f,
             carried: &carried,
             found: None,
         };
-        let mut set = HashSet::new();
-        c.block(body, &mut set);
+        c.block(body, &mut HashSet::new());
         if let Some((local, at)) = c.found {
             let name = &f.local(local).name;
             return Err(Diagnostic::new(format!("`{name}` carries a value from one `prange` iteration to the next"), at, format!("reads `{name}` from an earlier iteration"))
@@ -160,6 +164,36 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
         }
     }
     Ok(GpuMode::Grid)
+}
+
+/// The span of an outermost `prange` that runs after another on the same path; `seen` counts
+/// those before this block on its path.
+fn second_in_sequence(b: &Block, seen: &mut u32) -> Option<Span> {
+    for s in &b.stmts {
+        match s {
+            Stmt::For { range, span, .. } if range.parallel => {
+                if *seen > 0 {
+                    return Some(*span);
+                }
+                *seen += 1;
+            }
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
+                let (mut a, mut b) = (*seen, *seen);
+                let found = second_in_sequence(then_body, &mut a)
+                    .or_else(|| second_in_sequence(else_body, &mut b));
+                if found.is_some() {
+                    return found;
+                }
+                *seen = a.max(b);
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `prange` loops not nested in another loop: (body, variable, span).

@@ -409,7 +409,9 @@ impl<'a> FnLowerer<'a> {
                     return Err(FrontError::new(b, "attributes on blocks are not supported"));
                 }
                 let (block, ()) = self.nested(|l| l.block_value(&b.block).map(|_| ()))?;
-                self.blocks.last_mut().map(|cur| cur.stmts.extend(block.stmts));
+                if let Some(cur) = self.blocks.last_mut() {
+                    cur.stmts.extend(block.stmts);
+                }
                 Ok(())
             }
             syn::Expr::Break(b) => {
@@ -745,7 +747,9 @@ impl<'a> FnLowerer<'a> {
             syn::Expr::Block(b) if b.label.is_none() => {
                 let t = self.temp(Span::of(b));
                 let (block, ()) = self.nested(|l| l.arm(&b.block, Some(t)))?;
-                self.blocks.last_mut().map(|cur| cur.stmts.extend(block.stmts));
+                if let Some(cur) = self.blocks.last_mut() {
+                    cur.stmts.extend(block.stmts);
+                }
                 Ok(self.expr(ExprKind::Local(t), b))
             }
             syn::Expr::Assign(_) => Err(FrontError::new(e, "assignments are statements here")

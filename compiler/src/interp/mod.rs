@@ -329,11 +329,12 @@ impl<'p> Machine<'p, '_, '_> {
         let start = self.expr(f, range.start)?;
         let end = self.expr(f, range.end)?;
         let step = match range.step {
-            Some(k) => {
-                let k = self.usize(f, k)?;
-                // `step_by` asserts `step != 0` when the iterator is built, before any iteration.
+            Some(e) => {
+                let k = self.usize(f, e)?;
+                // `step_by` asserts `step != 0` when the iterator is built, before any iteration;
+                // the error points at the step.
                 if k == 0 {
-                    return Err(f.trap(TrapKind::StepZero, span));
+                    return Err(f.trap(TrapKind::StepZero, f.inst.func.expr(e).span));
                 }
                 k
             }

@@ -4,7 +4,9 @@
 //! [`TypedProgram`] whose instance 0 is the entry and whose other instances are the helpers it
 //! calls, each monomorphized to its argument types, or a [`Diagnostic`] that says what does not
 //! type-check, where, and how to fix it. Typing follows rustc: no implicit numeric conversions,
-//! unsuffixed literals take their type from context (else `i32` / `f64`), indices are `usize`.
+//! unsuffixed literals take their type from context (else `i32` / `f64`; a literal cast with `as`
+//! takes the target type when the kinds agree), indices are `usize`, and an array bound to a
+//! writable parameter is not passed to another parameter of the same call (the borrow rules).
 
 mod infer;
 pub mod methods;

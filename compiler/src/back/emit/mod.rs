@@ -172,24 +172,21 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
                     call_args.push(self.to_reg(*s, v)?.into());
                 }
                 Type::Array(a) => {
-                    let field = |k: u64, name: &str| -> R<PointerValue<'ctx>> {
-                        let p = unsafe { b.build_gep(ptr, arg, &[i64t.const_int(k, false)], "")? };
-                        Ok(b.build_load(ptr, p, name)?.into_pointer_value())
-                    };
-                    let data = field(0, "data")?;
-                    let shape = field(1, "shape")?;
-                    let strides = field(2, "strides")?;
+                    // `arg` points at an `abi::RawArray`: the data pointer, then inline extents
+                    // and strides.
+                    let data = b.build_load(ptr, arg, "data")?.into_pointer_value();
                     call_args.push(data.into());
-                    let mut load_all = |base: PointerValue<'ctx>, name: &str| -> R<()> {
+                    let i8t = ctx.i8_type();
+                    let mut load_all = |offset: u64, name: &str| -> R<()> {
                         for d in 0..a.ndim as u64 {
-                            let p = unsafe { b.build_gep(i64t, base, &[i64t.const_int(d, false)], "")? };
+                            let p = unsafe { b.build_gep(i8t, arg, &[i64t.const_int(offset + 8 * d, false)], "")? };
                             call_args.push(b.build_load(i64t, p, &format!("{name}{d}"))?.into());
                         }
                         Ok(())
                     };
-                    load_all(shape, "n")?;
+                    load_all(abi::ARRAY_SHAPE, "n")?;
                     if a.layout == Layout::Strided {
-                        load_all(strides, "s")?;
+                        load_all(abi::ARRAY_STRIDES, "s")?;
                     }
                 }
                 Type::Unit => return Err(BackError::Internal("unit parameter".into())),
