@@ -632,6 +632,22 @@ twin! {
         }
     }
 
+    pub fn loop_var_changed(y: &mut [i32], n: usize) {
+        for mut i in 0..n {
+            i += 3;
+            y[i] = 1;
+        }
+        for i in 0..n {
+            let j = i * 2;
+            y[j] += 2;
+        }
+        let mut k = 0;
+        for i in 0..n {
+            y[k] += 4;
+            k = i + 5;
+        }
+    }
+
     pub fn inclusive(y: &mut [u8], n: usize) {
         for i in 0..=n {
             y[i] = 7;
@@ -713,6 +729,12 @@ fn failures_leave_the_same_writes_as_rust() {
         let (mut y, mut y2) = (vec![0; 5], vec![0; 5]);
         same_outcome(underflow(&mut y, n), rust_outcome(|| rs_fail::underflow(&mut y2, n)), "underflow");
         assert_eq!(y, y2, "underflow n={n}");
+        for len in [3, 5, 9] {
+            let (mut y, mut y2) = (vec![0; len], vec![0; len]);
+            let r = loop_var_changed(&mut y, n);
+            same_outcome(r, rust_outcome(|| rs_fail::loop_var_changed(&mut y2, n)), "loop_var_changed");
+            assert_eq!(y, y2, "loop_var_changed n={n} len={len}");
+        }
         let (mut y, mut y2) = (vec![0u8; 5], vec![0u8; 5]);
         same_outcome(inclusive(&mut y, n), rust_outcome(|| rs_fail::inclusive(&mut y2, n)), "inclusive");
         assert_eq!(y, y2, "inclusive n={n}");

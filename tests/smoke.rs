@@ -38,9 +38,7 @@ fn smoke() {
     assert_eq!(s, 12.0 + 48.0 + 108.0);
     let a = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
     assert_eq!(sum2d(&a).unwrap(), 66.0);
-    assert_eq!(sum2d(&a.t()).unwrap(), 66.0);
+    assert_eq!(sum2d(a.t()).unwrap(), 66.0);
     let e = saxpy(2.0f32, &x, &mut Array1::<f32>::zeros(5)).unwrap_err();
-    println!("{e}");
-    println!("{}", saxpy::kernel().source_text());
-    println!("{}", saxpy::kernel().typed_ir(&[rumba::IntoArg::into_arg(2.0f32), rumba::IntoArg::into_arg(&x), rumba::IntoArg::into_arg(&mut y)]).unwrap());
+    assert!(matches!(e, rumba::Error::OutOfBounds { index: 3, len: 3, .. }), "{e}");
 }

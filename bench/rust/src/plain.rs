@@ -1,5 +1,6 @@
 //! The benchmark kernels as a Rust user would write them by hand: the obvious index loops over
 //! slices and ndarray, compiled by rustc in release with `-C target-cpu=native`.
+#![allow(clippy::assign_op_pattern, clippy::needless_range_loop)]
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
