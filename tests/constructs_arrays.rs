@@ -703,7 +703,11 @@ fn rust_outcome(f: impl FnOnce()) -> Result<(), ()> {
 }
 
 /// Both succeed, or both fail (rumba with an error, Rust with a panic).
-fn same_outcome<T: std::fmt::Debug>(rumba: Result<T, rumba::Error>, rust: Result<(), ()>, what: &str) {
+fn same_outcome<T: std::fmt::Debug>(
+    rumba: Result<T, rumba::Error>,
+    rust: Result<(), ()>,
+    what: &str,
+) {
     match (&rumba, &rust) {
         (Ok(_), Ok(())) | (Err(_), Err(())) => {}
         _ => panic!("{what}: rumba {rumba:?}, rust {rust:?}"),
@@ -716,33 +720,61 @@ fn failures_leave_the_same_writes_as_rust() {
     for n in [0, 3, 5, 6, 7] {
         let (mut y, mut y2) = (vec![-1.0; 6], vec![-1.0; 6]);
         let r = shifted(&x, &mut y, n);
-        same_outcome(r, rust_outcome(|| rs_fail::shifted(&x, &mut y2, n)), "shifted");
+        same_outcome(
+            r,
+            rust_outcome(|| rs_fail::shifted(&x, &mut y2, n)),
+            "shifted",
+        );
         assert_eq!(y, y2, "shifted n={n}");
     }
     for n in [0, 4, 5, 9] {
         let (mut y, mut y2) = (vec![0; 5], vec![0; 5]);
-        same_outcome(reversed(&mut y, n), rust_outcome(|| rs_fail::reversed(&mut y2, n)), "reversed");
+        same_outcome(
+            reversed(&mut y, n),
+            rust_outcome(|| rs_fail::reversed(&mut y2, n)),
+            "reversed",
+        );
         assert_eq!(y, y2, "reversed n={n}");
         let (mut y, mut y2) = (vec![0; 5], vec![0; 5]);
-        same_outcome(mirrored(&mut y, n), rust_outcome(|| rs_fail::mirrored(&mut y2, n)), "mirrored");
+        same_outcome(
+            mirrored(&mut y, n),
+            rust_outcome(|| rs_fail::mirrored(&mut y2, n)),
+            "mirrored",
+        );
         assert_eq!(y, y2, "mirrored n={n}");
         let (mut y, mut y2) = (vec![0; 5], vec![0; 5]);
-        same_outcome(underflow(&mut y, n), rust_outcome(|| rs_fail::underflow(&mut y2, n)), "underflow");
+        same_outcome(
+            underflow(&mut y, n),
+            rust_outcome(|| rs_fail::underflow(&mut y2, n)),
+            "underflow",
+        );
         assert_eq!(y, y2, "underflow n={n}");
         for len in [3, 5, 9] {
             let (mut y, mut y2) = (vec![0; len], vec![0; len]);
             let r = loop_var_changed(&mut y, n);
-            same_outcome(r, rust_outcome(|| rs_fail::loop_var_changed(&mut y2, n)), "loop_var_changed");
+            same_outcome(
+                r,
+                rust_outcome(|| rs_fail::loop_var_changed(&mut y2, n)),
+                "loop_var_changed",
+            );
             assert_eq!(y, y2, "loop_var_changed n={n} len={len}");
         }
         let (mut y, mut y2) = (vec![0u8; 5], vec![0u8; 5]);
-        same_outcome(inclusive(&mut y, n), rust_outcome(|| rs_fail::inclusive(&mut y2, n)), "inclusive");
+        same_outcome(
+            inclusive(&mut y, n),
+            rust_outcome(|| rs_fail::inclusive(&mut y2, n)),
+            "inclusive",
+        );
         assert_eq!(y, y2, "inclusive n={n}");
         for a in [0, 2, 6] {
             for k in [0, 1, 2, 4] {
                 let (mut y, mut y2) = (vec![1; 6], vec![1; 6]);
                 let r = stepped(&mut y, a, n, k);
-                same_outcome(r, rust_outcome(|| rs_fail::stepped(&mut y2, a, n, k)), "stepped");
+                same_outcome(
+                    r,
+                    rust_outcome(|| rs_fail::stepped(&mut y2, a, n, k)),
+                    "stepped",
+                );
                 assert_eq!(y, y2, "stepped a={a} n={n} k={k}");
             }
         }
@@ -751,33 +783,68 @@ fn failures_leave_the_same_writes_as_rust() {
         let mut a = Array2::<i32>::zeros((3, 2));
         let mut a2 = a.clone();
         let r = grid(a.view_mut(), n, m);
-        same_outcome(r, rust_outcome(|| rs_fail::grid(a2.view_mut(), n, m)), "grid");
+        same_outcome(
+            r,
+            rust_outcome(|| rs_fail::grid(a2.view_mut(), n, m)),
+            "grid",
+        );
         assert_eq!(a, a2, "grid {n}x{m}");
         let mut a = Array2::<i32>::zeros((2, 3));
         let mut a2 = a.clone();
         let r = grid(a.view_mut().reversed_axes(), n, m);
-        same_outcome(r, rust_outcome(|| rs_fail::grid(a2.view_mut().reversed_axes(), n, m)), "grid^T");
+        same_outcome(
+            r,
+            rust_outcome(|| rs_fail::grid(a2.view_mut().reversed_axes(), n, m)),
+            "grid^T",
+        );
         assert_eq!(a, a2, "grid^T {n}x{m}");
     }
     let xs = vec![10, 20, 30];
     for idx in [vec![0usize, 2, 1], vec![1, 3, 0], vec![usize::MAX], vec![]] {
         let (mut y, mut y2) = (vec![0; 3], vec![0; 3]);
-        same_outcome(gather(&xs, &idx, &mut y), rust_outcome(|| rs_fail::gather(&xs, &idx, &mut y2)), "gather");
+        same_outcome(
+            gather(&xs, &idx, &mut y),
+            rust_outcome(|| rs_fail::gather(&xs, &idx, &mut y2)),
+            "gather",
+        );
         assert_eq!(y, y2, "gather {idx:?}");
     }
-    for d in [vec![1, 2, 3], vec![5, 0, 7], vec![3, -1, 2], vec![-1], vec![7, 9, i32::MIN]] {
+    for d in [
+        vec![1, 2, 3],
+        vec![5, 0, 7],
+        vec![3, -1, 2],
+        vec![-1],
+        vec![7, 9, i32::MIN],
+    ] {
         let (mut y, mut y2) = (vec![0; 3], vec![0; 3]);
-        same_outcome(divide(&d, &mut y), rust_outcome(|| rs_fail::divide(&d, &mut y2)), "divide");
+        same_outcome(
+            divide(&d, &mut y),
+            rust_outcome(|| rs_fail::divide(&d, &mut y2)),
+            "divide",
+        );
         assert_eq!(y, y2, "divide {d:?}");
     }
     for k in [0, 1, 2] {
         let (mut y, mut y2) = (vec![0; 3], vec![0; 3]);
-        same_outcome(step_zero(&mut y, k), rust_outcome(|| rs_fail::step_zero(&mut y2, k)), "step_zero");
+        same_outcome(
+            step_zero(&mut y, k),
+            rust_outcome(|| rs_fail::step_zero(&mut y2, k)),
+            "step_zero",
+        );
         assert_eq!(y, y2, "step_zero {k}");
     }
-    for x in [vec![0.5, 0.2, 0.9], vec![-1.0, 0.5], vec![f64::NAN, 1.0], vec![2.0, 3.0, -1.0]] {
+    for x in [
+        vec![0.5, 0.2, 0.9],
+        vec![-1.0, 0.5],
+        vec![f64::NAN, 1.0],
+        vec![2.0, 3.0, -1.0],
+    ] {
         let (mut y, mut y2) = (vec![9.0; 3], vec![9.0; 3]);
-        same_outcome(clamp_bad(&x, &mut y), rust_outcome(|| rs_fail::clamp_bad(&x, &mut y2)), "clamp");
+        same_outcome(
+            clamp_bad(&x, &mut y),
+            rust_outcome(|| rs_fail::clamp_bad(&x, &mut y2)),
+            "clamp",
+        );
         assert_eq!(y, y2, "clamp {x:?}");
     }
 }
@@ -810,6 +877,17 @@ rumba::compile! {
             s += x[i] * y[i];
         }
         s.sqrt()
+    }
+
+    #[rumba(fastmath)]
+    fn fast_transcendental(x: &[f64], y: &mut [f64], z: &mut [f32]) {
+        for i in 0..x.len() {
+            y[i] = x[i].sin() * x[i].exp() + x[i].sqrt() - x[i].ln_1p().powf(1.5);
+        }
+        for i in 0..x.len() {
+            let v = x[i] as f32;
+            z[i] = v.cos() / (1.0 + v.tanh().abs()) + v.exp2().log2();
+        }
     }
 
     #[rumba(fastmath, boundscheck = false)]
@@ -852,6 +930,26 @@ fn unchecked_and_fastmath_kernels_on_valid_input() {
     let ss: f64 = x.iter().map(|v| v * v).sum();
     assert_eq!(fast_dot(&x, &x).unwrap(), ss.sqrt());
     assert_eq!(fast_dot(&ones, &ones).unwrap(), 1000f64.sqrt());
+    // Approximate math (vector libraries, reassociation): close to std, not bit for bit.
+    let x: Vec<f64> = (0..257).map(|i| i as f64 * 0.039).collect();
+    let (mut y, mut z) = (vec![0.0; x.len()], vec![0.0f32; x.len()]);
+    fast_transcendental(&x, &mut y, &mut z).unwrap();
+    for i in 0..x.len() {
+        let v = x[i];
+        let want = v.sin() * v.exp() + v.sqrt() - v.ln_1p().powf(1.5);
+        assert!(
+            (y[i] - want).abs() <= 1e-12 * want.abs().max(1.0),
+            "fastmath f64 at {v}: {} vs {want}",
+            y[i]
+        );
+        let w = v as f32;
+        let want = w.cos() / (1.0 + w.tanh().abs()) + w.exp2().log2();
+        assert!(
+            (z[i] - want).abs() <= 1e-5 * want.abs().max(1.0),
+            "fastmath f32 at {w}: {} vs {want}",
+            z[i]
+        );
+    }
     let a = Array1::from_vec(vec![1.0f32, -7.5, 3.0, 2.0]);
     assert_eq!(fast_unchecked(a.view()).unwrap(), 7.5);
     assert_eq!(fast_unchecked(a.slice(s![..;-2])).unwrap(), 7.5);

@@ -132,7 +132,9 @@ pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Bug> {
     }
     let entry = FuncId((entry % program.functions.len()) as u32);
     let name = program.func(entry).name.clone();
-    let mut typed = match types::specialize(&program, entry, args) {
+    let mut typed = match types::specialize(&program, entry, args)
+        .and_then(|t| types::parallel::check(&t).map(|()| t))
+    {
         Ok(t) => t,
         Err(d) => {
             d.with_note(format!("while specializing `{name}`"))

@@ -128,6 +128,66 @@ rumba::compile! {
         }
     }
 
+    /// The dot product over `prange`: a `+=` reduction, summed per chunk of iterations and the
+    /// partial sums added in whatever order the chunks finish (so not bit-identical to `dot`).
+    #[rumba(fastmath)]
+    pub fn dot_par(x, y) {
+        let mut s = 0.0;
+        for i in prange(0..x.len()) {
+            s += x[i] * y[i];
+        }
+        s
+    }
+
+    /// `mandelbrot` with its rows spread over threads.
+    pub fn mandelbrot_par(out, x0: f64, x1: f64, y0: f64, y1: f64, max_iter: i32) {
+        let (h, w) = out.dim();
+        let dx = (x1 - x0) / w as f64;
+        let dy = (y1 - y0) / h as f64;
+        for r in prange(0..h) {
+            let ci = y0 + r as f64 * dy;
+            for c in 0..w {
+                let cr = x0 + c as f64 * dx;
+                let mut zr = 0.0;
+                let mut zi = 0.0;
+                let mut n = 0;
+                while n < max_iter && zr * zr + zi * zi <= 4.0 {
+                    let t = zr * zr - zi * zi + cr;
+                    zi = 2.0 * zr * zi + ci;
+                    zr = t;
+                    n += 1;
+                }
+                out[[r, c]] = n;
+            }
+        }
+    }
+
+    /// `matmul` with the rows of `c` spread over threads.
+    pub fn matmul_par(a, b, c) {
+        let (n, k) = a.dim();
+        let m = b.ncols();
+        for i in prange(0..n) {
+            for p in 0..k {
+                let aip = a[[i, p]];
+                for j in 0..m {
+                    c[[i, j]] += aip * b[[p, j]];
+                }
+            }
+        }
+    }
+
+    /// `black_scholes` over `prange`.
+    pub fn black_scholes_par(s, x, t, r: f64, v: f64, call, put) {
+        for i in prange(0..s.len()) {
+            let sqrt_t = t[i].sqrt();
+            let d1 = ((s[i] / x[i]).ln() + (r + 0.5 * v * v) * t[i]) / (v * sqrt_t);
+            let d2 = d1 - v * sqrt_t;
+            let disc = (-r * t[i]).exp();
+            call[i] = s[i] * cnd(d1) - x[i] * disc * cnd(d2);
+            put[i] = x[i] * disc * cnd(-d2) - s[i] * cnd(-d1);
+        }
+    }
+
     /// Counts of each byte value.
     pub fn histogram(data, bins) {
         for i in 0..data.len() {

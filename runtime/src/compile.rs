@@ -81,6 +81,12 @@ impl Request<'_> {
 
     /// Source -> typed IR, with the passes run and verified.
     pub(crate) fn typed(&self) -> Result<ir::TypedProgram, Error> {
+        self.typed_for(false)
+    }
+
+    /// [`Self::typed`]; for the CPU back end (`cpu`), which runs `prange` loops on threads, with
+    /// their rules checked first (`types::parallel`, on the IR before the passes copy loops).
+    fn typed_for(&self, cpu: bool) -> Result<ir::TypedProgram, Error> {
         let f = self.program.func(self.func);
         let args = self.signature.types();
         types::param_types(f, args).map_err(|d| Error::Argument {
@@ -90,6 +96,9 @@ impl Request<'_> {
             rendered: self.render(&d),
         })?;
         let mut typed = types::specialize(self.program, self.func, args).map_err(|d| self.type_error(&d))?;
+        if cpu {
+            types::parallel::check(&typed).map_err(|d| self.type_error(&d))?;
+        }
         passes::run(&mut typed, cfg!(debug_assertions)).map_err(|e| self.compile_error(e))?;
         Ok(typed)
     }
@@ -98,7 +107,7 @@ impl Request<'_> {
     pub(crate) fn compile(&self) -> Result<Specialization, Error> {
         let t0 = Instant::now();
         self.cpu_kernel()?;
-        let typed = self.typed()?;
+        let typed = self.typed_for(true)?;
         let typed_ir = ir::print::typed_program(&typed);
         let t1 = Instant::now();
         let host = host();
@@ -148,7 +157,7 @@ impl Request<'_> {
     /// The pipeline up to optimized LLVM IR for a given target, without loading it.
     pub(crate) fn explain(&self, target: &target::TargetSpec) -> Result<Explain, Error> {
         self.cpu_kernel()?;
-        let typed = self.typed()?;
+        let typed = self.typed_for(true)?;
         let typed_ir = ir::print::typed_program(&typed);
         let context = inkwell::context::Context::create();
         let emitted = emit::emit(&context, &typed, target, self.kernel).map_err(|e| self.compile_error(e))?;

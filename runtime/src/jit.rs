@@ -2,13 +2,14 @@
 //!
 //! In: a module emitted into a [`Context`] that this type owns. Out: the address of the entry
 //! point, valid for as long as the [`Jit`] lives. External math functions are bound explicitly to
-//! the C library this process links, so no lookup can fail inside LLVM.
+//! the C library this process links, and `rumba_parallel_for` to [`crate::parallel`], so no lookup
+//! can fail inside LLVM.
 
 use inkwell::context::Context;
 use inkwell::execution_engine::ExecutionEngine;
 use inkwell::module::Module;
 use inkwell::OptimizationLevel;
-use rumba_compiler::back::abi::ErrInfo;
+use rumba_compiler::back::abi::{self, ErrInfo};
 
 /// `extern "C" fn(args, ret, err) -> status` (see `rumba_compiler::back::abi`).
 pub(crate) type EntryFn = unsafe extern "C" fn(*const *mut u8, *mut u8, *mut ErrInfo) -> i32;
@@ -56,7 +57,8 @@ impl Jit {
         while let Some(func) = f {
             let name = func.get_name().to_string_lossy().into_owned();
             if func.count_basic_blocks() == 0 && !name.starts_with("llvm.") {
-                match libm_address(&name).or_else(|| libmvec_address(&name)) {
+                let runtime = (name == abi::PARALLEL_FOR).then_some(crate::parallel::rumba_parallel_for as *const () as usize);
+                match runtime.or_else(|| libm_address(&name)).or_else(|| libmvec_address(&name)) {
                     Some(addr) => engine.add_global_mapping(&func, addr),
                     None => {
                         drop(engine);

@@ -11,6 +11,7 @@ mod error;
 mod jit;
 mod kernel;
 mod owned;
+mod parallel;
 mod value;
 
 pub use arg::{Arg, Element, IntoArg, MAX_NDIM};

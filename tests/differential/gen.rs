@@ -353,6 +353,8 @@ struct Var {
     assignable: bool,
     /// For a `usize` loop variable over `0..extent`: the array and axis of that extent.
     bound: Option<(usize, usize)>,
+    /// An immutable parameter of the kernel: a value LLVM cannot know at compile time.
+    opaque: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -386,6 +388,10 @@ struct Gen<'r> {
     fresh: u32,
     /// How many array indices the expression being generated is inside.
     in_index: u32,
+    /// Whether expressions may `return`, `break` or `continue` (not in `while` conditions).
+    diverge_ok: bool,
+    /// Whether this is the kernel (not a helper).
+    kernel: bool,
 }
 
 fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
@@ -435,6 +441,7 @@ fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
     }
     let ret = if rng.percent(75) { Some(any_scalar(rng)) } else { None };
     let mut g = Gen::new(rng, helpers, ret, 3, 30);
+    g.kernel = true;
     let mut names = Vec::new();
     let (mut na, mut ns) = (0, 0);
     for p in params {
@@ -468,15 +475,23 @@ const FLOAT_UNARY: [&str; 28] = [
     "cosh", "tanh", "floor", "ceil", "round", "trunc", "fract", "signum", "recip", "to_radians", "to_degrees",
 ];
 const FLOAT_BINARY: [&str; 7] = ["powf", "log", "atan2", "min", "max", "hypot", "copysign"];
+/// Methods whose results are exact (correctly rounded), so that LLVM's constant folding and the
+/// C library agree on them. The others have unspecified precision in Rust, and LLVM folds `f32`
+/// calls through the `f64` function, which can differ in the last bit from the `f32` one: `f32`
+/// kernels call them on values unknown at compile time, or through `f64`.
+const EXACT: [&str; 14] = [
+    "abs", "sqrt", "floor", "ceil", "round", "trunc", "fract", "signum", "recip", "to_radians", "to_degrees", "min", "max", "copysign",
+];
 const FLOAT_PREDICATES: [&str; 5] = ["is_nan", "is_finite", "is_infinite", "is_sign_negative", "is_sign_positive"];
 
 impl<'r> Gen<'r> {
     fn new(rng: &'r mut Rng, helpers: Vec<Helper>, ret: Option<Scalar>, max_loop_depth: u32, budget: u32) -> Gen<'r> {
-        Gen { rng, out: String::new(), indent: 1, vars: Vec::new(), arrays: Vec::new(), helpers, ret, loop_depth: 0, max_loop_depth, budget, fresh: 0, in_index: 0 }
+        Gen { rng, out: String::new(), indent: 1, vars: Vec::new(), arrays: Vec::new(), helpers, ret, loop_depth: 0, max_loop_depth, budget, fresh: 0, in_index: 0, diverge_ok: true, kernel: false }
     }
 
     fn scalar_param(&mut self, name: &str, ty: Scalar, mutable: bool) -> String {
-        self.vars.push(Var { name: name.into(), ty, assignable: mutable, bound: None });
+        let opaque = self.kernel && !mutable;
+        self.vars.push(Var { name: name.into(), ty, assignable: mutable, bound: None, opaque });
         let m = if mutable { "mut " } else { "" };
         if self.rng.percent(50) {
             format!("{m}{name}: {ty}")
@@ -632,7 +647,7 @@ impl<'r> Gen<'r> {
         let m = if mutable { "mut " } else { "" };
         let ann = if self.rng.percent(50) { format!(": {ty}") } else { String::new() };
         self.line(&format!("let {m}{name}{ann} = {e};"));
-        self.vars.push(Var { name, ty, assignable: mutable, bound: None });
+        self.vars.push(Var { name, ty, assignable: mutable, bound: None, opaque: false });
     }
 
     /// `let x: T;` assigned in both branches of an `if`.
@@ -646,7 +661,7 @@ impl<'r> Gen<'r> {
             self.block(&head, depth, &[format!("{name} = {e};")]);
         }
         self.line("}");
-        self.vars.push(Var { name, ty, assignable: false, bound: None });
+        self.vars.push(Var { name, ty, assignable: false, bound: None, opaque: false });
     }
 
     fn compound_op(&mut self, ty: Scalar) -> &'static str {
@@ -798,7 +813,7 @@ impl<'r> Gen<'r> {
             range = format!("prange({start}..{end})");
         }
         self.loop_depth += 1;
-        self.vars.push(Var { name: var.clone(), ty, assignable: false, bound });
+        self.vars.push(Var { name: var.clone(), ty, assignable: false, bound, opaque: false });
         self.block(&format!("for {var} in {range} {{"), depth, &[]);
         self.vars.pop();
         self.loop_depth -= 1;
@@ -809,8 +824,11 @@ impl<'r> Gen<'r> {
         let w = self.name("w");
         let k = 1 + self.rng.below(5);
         self.line(&format!("let mut {w} = 0u32;"));
+        // Rust rejects `break` and `continue` in a `while` condition.
+        self.diverge_ok = false;
         let extra = if self.rng.percent(40) { format!(" && {}", self.expr(Scalar::Bool, 2)) } else { String::new() };
-        self.vars.push(Var { name: w.clone(), ty: Scalar::U32, assignable: false, bound: None });
+        self.diverge_ok = true;
+        self.vars.push(Var { name: w.clone(), ty: Scalar::U32, assignable: false, bound: None, opaque: false });
         self.loop_depth += 1;
         self.block(&format!("while {w} < {k}u32{extra} {{"), depth, &[format!("{w} += 1u32;")]);
         self.loop_depth -= 1;
@@ -821,7 +839,7 @@ impl<'r> Gen<'r> {
         let w = self.name("w");
         let k = self.rng.below(5);
         self.line(&format!("let mut {w} = 0u32;"));
-        self.vars.push(Var { name: w.clone(), ty: Scalar::U32, assignable: false, bound: None });
+        self.vars.push(Var { name: w.clone(), ty: Scalar::U32, assignable: false, bound: None, opaque: false });
         self.loop_depth += 1;
         let prologue = [format!("{w} += 1u32;"), format!("if {w} > {k}u32 {{"), "    break;".into(), "}".into()];
         self.block("loop {", depth, &prologue);
@@ -843,7 +861,7 @@ impl<'r> Gen<'r> {
         self.line(&format!("let {pattern} = {name}.dim();"));
         for n in names {
             if n != "_" {
-                self.vars.push(Var { name: n, ty: Scalar::Usize, assignable: false, bound: None });
+                self.vars.push(Var { name: n, ty: Scalar::Usize, assignable: false, bound: None, opaque: false });
             }
         }
     }
@@ -886,7 +904,16 @@ impl<'r> Gen<'r> {
 
     fn if_expr(&mut self, ty: Scalar, d: u32) -> String {
         let c = self.expr(Scalar::Bool, d);
-        let a = self.expr(ty, d);
+        let a = if self.diverge_ok && self.rng.percent(10) {
+            // An arm that leaves: `return`, or `break` / `continue` of the enclosing loop.
+            match self.ret {
+                _ if self.loop_depth > 0 && self.rng.percent(50) => self.rng.pick(&["break;", "continue;"]).to_string(),
+                Some(t) => format!("return {};", self.expr(t, d)),
+                None => "return;".to_string(),
+            }
+        } else {
+            self.expr(ty, d)
+        };
         let b = self.expr(ty, d);
         if self.rng.percent(30) {
             let c2 = self.expr(Scalar::Bool, d);
@@ -894,6 +921,22 @@ impl<'r> Gen<'r> {
             return format!("(if {c} {{ {a} }} else if {c2} {{ {b} }} else {{ {e} }})");
         }
         format!("(if {c} {{ {a} }} else {{ {b} }})")
+    }
+
+    /// An `f32` LLVM cannot constant-fold: an immutable kernel parameter or an element of an
+    /// array the kernel only reads.
+    fn opaque_f32(&mut self) -> Option<String> {
+        if !self.kernel {
+            return None;
+        }
+        let vars: Vec<String> = self.vars_of(Scalar::F32).into_iter().filter(|v| v.opaque).map(|v| v.name).collect();
+        let arrays: Vec<usize> = (0..self.arrays.len()).filter(|&i| self.arrays[i].1.elem == Scalar::F32 && !self.arrays[i].1.writable).collect();
+        let n = vars.len() + arrays.len();
+        if n == 0 || self.in_index >= 2 {
+            return None;
+        }
+        let k = self.rng.below(n);
+        Some(if k < vars.len() { vars[k].clone() } else { self.element(arrays[k - vars.len()]) })
     }
 
     /// `(e as ty)` from some other type (`None` where Rust has no such cast).
@@ -1117,14 +1160,27 @@ impl<'r> Gen<'r> {
                 format!("(-{a})")
             }
             8..=12 => {
-                let x = self.expr(ty, d);
                 let m = self.rng.pick(&FLOAT_UNARY);
+                if ty == Scalar::F32 && !EXACT.contains(&m) {
+                    return match self.opaque_f32() {
+                        Some(x) => format!("{x}.{m}()"),
+                        None => format!("(({} as f64).{m}() as f32)", self.expr(ty, d)),
+                    };
+                }
+                let x = self.expr(ty, d);
                 format!("{x}.{m}()")
             }
             13..=15 => {
+                let m = self.rng.pick(&FLOAT_BINARY);
+                if ty == Scalar::F32 && !EXACT.contains(&m) {
+                    let y = self.expr(ty, d);
+                    return match self.opaque_f32() {
+                        Some(x) => format!("{x}.{m}({y})"),
+                        None => format!("(({} as f64).{m}(({y} as f64)) as f32)", self.expr(ty, d)),
+                    };
+                }
                 let x = self.expr(ty, d);
                 let y = self.expr(ty, d);
-                let m = self.rng.pick(&FLOAT_BINARY);
                 if m == "copysign" {
                     // The sign of a NaN is unspecified in Rust (and differs between constant
                     // folding and the FPU): take signs of numbers only.

@@ -5,10 +5,23 @@
 //! `args[i]` points at argument `i`: the scalar itself (a `bool` as one byte), or a [`RawArray`].
 //! `ret` receives the scalar result. A non-zero return means the call failed; `err` then says which
 //! check [`Site`] failed and with which values.
+//!
+//! Generated code calls one function of the runtime (and nothing else of Rust):
+//! [`PARALLEL_FOR`], `extern "C" fn(chunk, env: *mut u8, start: i64, end: i64, err: *mut ErrInfo)
+//! -> i32`, for a `prange` loop of the entry function. It runs
+//! `chunk(env, lo, hi, err): extern "C" fn(*mut u8, i64, i64, *mut ErrInfo)` over disjoint
+//! sub-ranges `lo..hi` covering `start..end` (iteration numbers, not values of the loop variable;
+//! each chunk runs its iterations in order and stops at the first failed check), possibly on
+//! several threads at once, each chunk with its own [`ErrInfo`]. It returns zero when every chunk
+//! succeeded; otherwise non-zero, with `err` holding the record of the lowest failing chunk (so
+//! of the lowest failing iteration). `env` is the loop's environment (`back/emit/parallel.rs`).
 
 use crate::span::Span;
 
 pub const ENTRY: &str = "rumba_entry";
+
+/// The runtime's parallel loop driver, called by compiled `prange` loops (see the module doc).
+pub const PARALLEL_FOR: &str = "rumba_parallel_for";
 
 /// The most dimensions an array argument may have.
 pub const MAX_NDIM: usize = 8;

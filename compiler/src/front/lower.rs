@@ -17,6 +17,10 @@ use std::collections::HashMap;
 type R<T> = Result<T, FrontError>;
 
 const LABEL_HINT: &str = "use a `let mut done = false;` flag and `break` out of each loop in turn";
+/// The deepest expression (operators, calls, methods, `else if` chains) a kernel may nest: IR
+/// trees are walked recursively by every later stage, on the caller's stack.
+const MAX_EXPR_DEPTH: usize = 256;
+
 const EXPR_HINT: &str = "kernels support literals, arithmetic, comparisons, casts, indexing, \
     numeric methods, calls of functions in the same compile! block, if/else and blocks";
 
@@ -74,6 +78,8 @@ struct FnLowerer<'a> {
     deferred_assigns: HashMap<Span, (String, TokenStream)>,
     errors: Vec<FrontError>,
     temps: u32,
+    /// How deeply the expression being lowered is nested (see [`MAX_EXPR_DEPTH`]).
+    depth: usize,
 }
 
 impl<'a> FnLowerer<'a> {
@@ -101,6 +107,7 @@ impl<'a> FnLowerer<'a> {
             deferred_assigns: HashMap::new(),
             errors: Vec::new(),
             temps: 0,
+            depth: 0,
         };
         if let Err(e) = l.signature(item) {
             return Err(vec![e]);
@@ -511,6 +518,19 @@ impl<'a> FnLowerer<'a> {
     }
 
     fn if_stmt(&mut self, i: &syn::ExprIf, target: Option<LocalId>) -> R<()> {
+        // `else if` chains nest without brackets: they count towards the expression depth.
+        self.depth += 1;
+        let r = if self.depth > MAX_EXPR_DEPTH {
+            Err(FrontError::new(&i.if_token, format!("`else if` chain nested more than {MAX_EXPR_DEPTH} levels deep"))
+                .hint("split the chain with a helper function"))
+        } else {
+            self.if_stmt_inner(i, target)
+        };
+        self.depth -= 1;
+        r
+    }
+
+    fn if_stmt_inner(&mut self, i: &syn::ExprIf, target: Option<LocalId>) -> R<()> {
         let cond = self.expr_value(&i.cond)?;
         let (then_body, ()) = self.nested(|l| l.arm(&i.then_branch, target))?;
         let else_body = match &i.else_branch {
@@ -708,6 +728,18 @@ impl<'a> FnLowerer<'a> {
     }
 
     fn expr_value(&mut self, e: &syn::Expr) -> R<ExprId> {
+        self.depth += 1;
+        let r = if self.depth > MAX_EXPR_DEPTH {
+            Err(FrontError::new(e, format!("expression nested more than {MAX_EXPR_DEPTH} levels deep"))
+                .hint("split it with `let` bindings or a helper function"))
+        } else {
+            self.expr_value_inner(e)
+        };
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_value_inner(&mut self, e: &syn::Expr) -> R<ExprId> {
         match e {
             syn::Expr::Lit(l) => self.literal(&l.lit, false, e),
             syn::Expr::Paren(p) => self.expr_value(&p.expr),

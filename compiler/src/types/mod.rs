@@ -9,6 +9,7 @@
 //! writable parameter is not passed to another parameter of the same call (the borrow rules).
 
 mod infer;
+pub mod parallel;
 pub mod methods;
 
 pub use infer::specialize;

@@ -12,6 +12,7 @@
 mod expr;
 mod gpu;
 mod math;
+mod parallel;
 mod vecmath;
 
 use super::abi::{self, Site, SiteKind};
@@ -56,7 +57,7 @@ fn emit_for<'ctx>(ctx: &'ctx Context, program: &TypedProgram, target: &TargetSpe
     }
     for (i, inst) in program.instances.iter().enumerate() {
         let f = m.functions[i];
-        FnEmitter::emit(&mut m, program, inst, f, i == 0 && gpu == Some(GpuMode::Grid))?;
+        FnEmitter::emit(&mut m, program, inst, f, i == 0 && gpu == Some(GpuMode::Grid), i == 0 && gpu.is_none())?;
     }
     match gpu {
         None => m.entry(program.entry())?,
@@ -268,10 +269,12 @@ struct FnEmitter<'m, 'a, 'ctx> {
     loops: Vec<(BasicBlock<'ctx>, BasicBlock<'ctx>)>,
     /// The entry of a grid-mapped GPU kernel: its outermost `prange` becomes a grid-stride loop.
     grid: bool,
+    /// The CPU entry outside any `prange`: a `prange` here runs on the thread pool (`parallel.rs`).
+    outline: bool,
 }
 
 impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
-    fn emit(m: &'m mut ModuleEmitter<'a, 'ctx>, program: &'m TypedProgram, inst: &'m Instance, function: FunctionValue<'ctx>, grid: bool) -> R<()> {
+    fn emit(m: &'m mut ModuleEmitter<'a, 'ctx>, program: &'m TypedProgram, inst: &'m Instance, function: FunctionValue<'ctx>, grid: bool, outline: bool) -> R<()> {
         let ctx = m.ctx;
         let entry = ctx.append_basic_block(function, "entry");
         let fail = ctx.append_basic_block(function, "fail");
@@ -282,7 +285,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         };
         m.builder.position_at_end(entry);
         let err = param_ptr(function, function.count_params() - 1)?;
-        let mut e = FnEmitter { m, program, inst, function, slots: Vec::new(), err, fail, loops: Vec::new(), grid };
+        let mut e = FnEmitter { m, program, inst, function, slots: Vec::new(), err, fail, loops: Vec::new(), grid, outline };
         e.slots = e.make_slots()?;
         e.block(&inst.func.body)?;
         // Falling off the end returns `()`; the type checker proved non-unit functions never do.
@@ -492,6 +495,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 self.b().position_at_end(exit);
             }
             Stmt::For { var, range, body, .. } if range.parallel && self.grid && self.loops.is_empty() => self.grid_loop(*var, range, body)?,
+            Stmt::For { var, range, body, .. } if range.parallel && self.outline => self.parallel_for(*var, range, body)?,
             Stmt::For { var, range, body, .. } => self.for_loop(*var, range, body)?,
             Stmt::Break | Stmt::Continue => {
                 let (cont, brk) = *self.loops.last().ok_or_else(|| BackError::Internal("break outside a loop".into()))?;

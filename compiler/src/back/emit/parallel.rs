@@ -1,0 +1,354 @@
+//! `prange` on the CPU: the loop's body outlined into a chunk function that the runtime runs on
+//! its thread pool (see [`abi::PARALLEL_FOR`](crate::back::abi::PARALLEL_FOR)).
+//!
+//! For a `prange` of the entry function (not inside another `prange`), the parent evaluates the
+//! range, counts its iterations, fills an environment and calls
+//! `rumba_parallel_for(chunk, env, 0, count, err)`. The environment is an array of 8-byte slots:
+//! the first value of the loop variable and its signed step, then the values of the scalars the
+//! body only reads, the addresses of the parent's reduction variables, and each array the body
+//! uses (data pointer, extents, then strides when strided). `chunk(env, lo, hi, err)` unpacks
+//! them and calls the body function, whose array data pointers are `noalias` (so its loops still
+//! vectorize): it runs iterations `lo..hi` in order with every scalar private, the reduction
+//! variables starting at their operator's identity, and combines each one into the parent's
+//! variable once, atomically, at the end.
+
+use super::{ArrayVal, FnEmitter, Slot, R};
+use crate::back::abi;
+use crate::back::BackError;
+use crate::ir::*;
+use crate::types::parallel::{self, Reduce, Sharing};
+use inkwell::attributes::AttributeLoc;
+use inkwell::llvm_sys::core::LLVMBuildAtomicRMW;
+use inkwell::llvm_sys::{LLVMAtomicOrdering, LLVMAtomicRMWBinOp};
+use inkwell::types::{BasicMetadataTypeEnum, BasicTypeEnum};
+use inkwell::values::{AsValueRef, BasicMetadataValueEnum, BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::{AddressSpace, AtomicOrdering, IntPredicate};
+
+impl<'ctx> FnEmitter<'_, '_, 'ctx> {
+    /// `for var in prange(range) { body }`, run by the runtime on its thread pool.
+    pub(super) fn parallel_for(&mut self, var: LocalId, range: &ForRange, body: &Block) -> R<()> {
+        let ty = self.inst.local_ty(var).scalar().ok_or_else(|| BackError::Internal("loop variable".into()))?;
+        let signed = ty.is_signed();
+        let i64t = self.ctx().i64_type();
+        let start = self.expr(range.start)?.into_int_value();
+        let end = self.expr(range.end)?.into_int_value();
+        let step = match range.step {
+            Some(k) => {
+                let step_span = self.inst.func.expr(k).span;
+                let k = self.expr(k)?.into_int_value();
+                let nonzero = self.b().build_int_compare(IntPredicate::NE, k, i64t.const_zero(), "step.nonzero")?;
+                let site = self.site(abi::SiteKind::StepZero, step_span);
+                self.check(nonzero, site, &[])?;
+                Some(k)
+            }
+            None => None,
+        };
+        let (lt, le) = if signed { (IntPredicate::SLT, IntPredicate::SLE) } else { (IntPredicate::ULT, IntPredicate::ULE) };
+        let b = self.b();
+        let one = start.get_type().const_int(1, false);
+        let (nonempty, hi) = if range.inclusive {
+            (b.build_int_compare(le, start, end, "nonempty")?, end)
+        } else {
+            (b.build_int_compare(lt, start, end, "nonempty")?, b.build_int_sub(end, one, "hi")?)
+        };
+        // Iterations: (hi - lo) / step + 1 when non-empty, the distance taken as unsigned.
+        let dist = b.build_int_sub(hi, start, "dist")?;
+        let dist = b.build_int_z_extend_or_bit_cast(dist, i64t, "dist.wide")?;
+        let step64 = step.unwrap_or(i64t.const_int(1, false));
+        let count = match step {
+            Some(k) => b.build_int_unsigned_div(dist, k, "steps")?,
+            None => dist,
+        };
+        let count = b.build_int_add(count, i64t.const_int(1, false), "count")?;
+        let count = b.build_select(nonempty, count, i64t.const_zero(), "count")?.into_int_value();
+        let widen = |v: IntValue<'ctx>, name: &str| b.build_int_cast_sign_flag(v, i64t, signed, name);
+        let (first, stride) = if range.reverse { (widen(hi, "first")?, b.build_int_neg(step64, "stride")?) } else { (widen(start, "first")?, step64) };
+
+        let sharing = parallel::classify(self.inst, var, body);
+        let chunk = self.outline(var, ty, body, &sharing)?;
+
+        // The environment: 8-byte slots, laid out as `outline` reads them.
+        let mut slots: Vec<BasicValueEnum<'ctx>> = vec![first.into(), stride.into()];
+        for &l in &sharing.reads {
+            let (p, s) = self.scalar_slot(l)?;
+            slots.push(self.b().build_load(self.m.reg_type(s), p, &self.inst.func.local(l).name)?);
+        }
+        for &(l, _) in &sharing.reductions {
+            slots.push(self.scalar_slot(l)?.0.into());
+        }
+        for &l in &sharing.arrays {
+            let a = self.array(l)?;
+            slots.push(a.data.into());
+            slots.extend(a.shape.iter().map(|v| BasicValueEnum::from(*v)));
+            if a.ty.layout == Layout::Strided {
+                slots.extend(a.strides.iter().map(|v| BasicValueEnum::from(*v)));
+            }
+        }
+        let env = self.entry_alloca(i64t.array_type(slots.len() as u32).into(), "env")?;
+        for (k, v) in slots.iter().enumerate() {
+            let p = unsafe { self.b().build_gep(i64t, env, &[i64t.const_int(k as u64, false)], "env.slot")? };
+            self.b().build_store(p, *v)?;
+        }
+        let ptr = self.ctx().ptr_type(AddressSpace::default());
+        let run = match self.m.module.get_function(abi::PARALLEL_FOR) {
+            Some(f) => f,
+            None => {
+                let t = self.ctx().i32_type().fn_type(&[ptr.into(), ptr.into(), i64t.into(), i64t.into(), ptr.into()], false);
+                self.m.module.add_function(abi::PARALLEL_FOR, t, None)
+            }
+        };
+        let chunk_ptr = chunk.as_global_value().as_pointer_value();
+        let args: [BasicMetadataValueEnum; 5] = [chunk_ptr.into(), env.into(), i64t.const_zero().into(), count.into(), self.err.into()];
+        let status = self.b().build_call(run, &args, "par.status")?;
+        let status = status.try_as_basic_value().basic().ok_or_else(|| BackError::Internal("call without value".into()))?.into_int_value();
+        let failed = self.b().build_int_compare(IntPredicate::NE, status, self.ctx().i32_type().const_zero(), "par.failed")?;
+        let ok = self.new_block("par.ok");
+        self.b().build_conditional_branch(failed, self.fail, ok)?;
+        self.b().position_at_end(ok);
+        Ok(())
+    }
+
+    /// Emits the body function and the `chunk(env, lo, hi, err)` wrapper; returns the wrapper.
+    fn outline(&mut self, var: LocalId, ty: Scalar, body: &Block, sharing: &Sharing) -> R<FunctionValue<'ctx>> {
+        let ctx = self.ctx();
+        let ptr = ctx.ptr_type(AddressSpace::default());
+        let i64t = ctx.i64_type();
+        let inst = self.inst;
+        // Body parameters: lo, hi, err, first, stride, then the captures.
+        let mut params: Vec<BasicMetadataTypeEnum> = vec![i64t.into(), i64t.into(), ptr.into(), i64t.into(), i64t.into()];
+        let mut env_types: Vec<BasicTypeEnum<'ctx>> = vec![i64t.into(), i64t.into()];
+        for &l in &sharing.reads {
+            let t = self.m.reg_type(inst.local_ty(l).scalar().unwrap_or(Scalar::Bool));
+            params.push(t.into());
+            env_types.push(t);
+        }
+        for _ in &sharing.reductions {
+            params.push(ptr.into());
+            env_types.push(ptr.into());
+        }
+        let mut data_params = Vec::new();
+        for &l in &sharing.arrays {
+            let a = self.array(l)?;
+            data_params.push((params.len() as u32, a.ty.writable));
+            params.push(ptr.into());
+            env_types.push(ptr.into());
+            let n = a.ty.ndim as usize * if a.ty.layout == Layout::Strided { 2 } else { 1 };
+            params.extend(std::iter::repeat_n(BasicMetadataTypeEnum::from(i64t), n));
+            env_types.extend(std::iter::repeat_n(BasicTypeEnum::from(i64t), n));
+        }
+        let name = &inst.func.name;
+        let body_fn = self.m.module.add_function(&format!("{name}.prange.body"), ctx.void_type().fn_type(&params, false), Some(inkwell::module::Linkage::Internal));
+        self.m.target_attrs(body_fn);
+        for (i, writable) in data_params {
+            body_fn.add_attribute(AttributeLoc::Param(i), self.m.attr("noalias"));
+            body_fn.add_attribute(AttributeLoc::Param(i), self.m.attr("nocapture"));
+            if !writable {
+                body_fn.add_attribute(AttributeLoc::Param(i), self.m.attr("readonly"));
+            }
+        }
+        body_fn.add_attribute(AttributeLoc::Param(2), self.m.attr("noalias"));
+        body_fn.add_attribute(AttributeLoc::Param(2), self.m.attr("nocapture"));
+        let chunk_fn = self.m.module.add_function(&format!("{name}.prange"), ctx.void_type().fn_type(&[ptr.into(), i64t.into(), i64t.into(), ptr.into()], false), Some(inkwell::module::Linkage::Internal));
+        self.m.target_attrs(chunk_fn);
+
+        let saved = self.b().get_insert_block().ok_or_else(|| BackError::Internal("no block".into()))?;
+        self.emit_body(body_fn, var, ty, body, sharing)?;
+
+        // chunk(env, lo, hi, err): unpack the environment and run the body.
+        let b = &self.m.builder;
+        b.position_at_end(ctx.append_basic_block(chunk_fn, "entry"));
+        let env = super::param_ptr(chunk_fn, 0)?;
+        let p = |i: u32| chunk_fn.get_nth_param(i).ok_or_else(|| BackError::Internal("missing parameter".into()));
+        let mut args: Vec<BasicMetadataValueEnum> = vec![p(1)?.into(), p(2)?.into(), p(3)?.into()];
+        for (k, t) in env_types.iter().enumerate() {
+            let slot = unsafe { b.build_gep(i64t, env, &[i64t.const_int(k as u64, false)], "")? };
+            args.push(b.build_load(*t, slot, "")?.into());
+        }
+        b.build_call(body_fn, &args, "")?;
+        b.build_return(None)?;
+        self.b().position_at_end(saved);
+        Ok(chunk_fn)
+    }
+
+    /// The body function: iterations `lo..hi` with private scalars, then the reductions combined.
+    fn emit_body(&mut self, function: FunctionValue<'ctx>, var: LocalId, ty: Scalar, body: &Block, sharing: &Sharing) -> R<()> {
+        let ctx = self.ctx();
+        let i64t = ctx.i64_type();
+        let inst = self.inst;
+        let entry = ctx.append_basic_block(function, "entry");
+        let fail = ctx.append_basic_block(function, "fail");
+        self.b().position_at_end(fail);
+        self.b().build_return(None)?;
+        self.b().position_at_end(entry);
+        let err = super::param_ptr(function, 2)?;
+        let mut e = FnEmitter { m: &mut *self.m, program: self.program, inst, function, slots: Vec::new(), err, fail, loops: Vec::new(), grid: false, outline: false };
+        let mut slots = vec![Slot::None; inst.func.locals.len()];
+        for (i, t) in inst.local_types.iter().enumerate() {
+            if let Type::Scalar(s) = t {
+                slots[i] = Slot::Scalar(e.b().build_alloca(e.m.reg_type(*s), &inst.func.locals[i].name)?, *s);
+            }
+        }
+        let p = |i: u32| function.get_nth_param(i).ok_or_else(|| BackError::Internal("missing parameter".into()));
+        let (lo, hi, first, stride) = (p(0)?.into_int_value(), p(1)?.into_int_value(), p(3)?.into_int_value(), p(4)?.into_int_value());
+        let mut k = 5;
+        for &l in &sharing.reads {
+            if let Slot::Scalar(ptr, _) = slots[l.index()] {
+                e.b().build_store(ptr, p(k)?)?;
+            }
+            k += 1;
+        }
+        let mut accumulators = Vec::new();
+        for &(l, op) in &sharing.reductions {
+            if let Slot::Scalar(ptr, s) = slots[l.index()] {
+                e.b().build_store(ptr, identity(&e, op, s))?;
+                accumulators.push((ptr, p(k)?.into_pointer_value(), op, s));
+            }
+            k += 1;
+        }
+        for &l in &sharing.arrays {
+            let Type::Array(a) = inst.local_ty(l) else { continue };
+            let aname = &inst.func.local(l).name;
+            let data = p(k)?.into_pointer_value();
+            data.set_name(aname);
+            k += 1;
+            let mut shape = Vec::new();
+            for _ in 0..a.ndim {
+                shape.push(p(k)?.into_int_value());
+                k += 1;
+            }
+            let strides = if a.layout == Layout::Strided {
+                let mut s = Vec::new();
+                for _ in 0..a.ndim {
+                    s.push(p(k)?.into_int_value());
+                    k += 1;
+                }
+                s
+            } else {
+                // C order, as in the parent: the last axis is contiguous (a constant stride of one).
+                let mut s = vec![i64t.const_int(1, false); a.ndim as usize];
+                for d in (0..a.ndim as usize).rev().skip(1) {
+                    s[d] = e.b().build_int_mul(s[d + 1], shape[d + 1], "")?;
+                }
+                s
+            };
+            slots[l.index()] = Slot::Array(ArrayVal { ty: a, data, shape, strides });
+        }
+        e.slots = slots;
+
+        // for k in lo..hi { var = first + k * stride; body }
+        let counter = e.b().build_alloca(i64t, "k")?;
+        let body_bb = e.new_block("chunk.body");
+        let latch = e.new_block("chunk.next");
+        let exit = e.new_block("chunk.end");
+        e.b().build_store(counter, lo)?;
+        let nonempty = e.b().build_int_compare(IntPredicate::SLT, lo, hi, "nonempty")?;
+        e.b().build_conditional_branch(nonempty, body_bb, exit)?;
+        e.b().position_at_end(body_bb);
+        let kv = e.b().build_load(i64t, counter, "k")?.into_int_value();
+        let off = e.b().build_int_mul(kv, stride, "")?;
+        let v = e.b().build_int_add(first, off, "")?;
+        let v = e.b().build_int_truncate_or_bit_cast(v, e.m.reg_type(ty).into_int_type(), &inst.func.local(var).name)?;
+        let (slot, _) = e.scalar_slot(var)?;
+        e.b().build_store(slot, v)?;
+        e.loops.push((latch, exit));
+        e.block(body)?;
+        e.loops.pop();
+        e.b().build_unconditional_branch(latch)?;
+        e.b().position_at_end(latch);
+        let kv = e.b().build_load(i64t, counter, "k")?.into_int_value();
+        let next = e.b().build_int_add(kv, i64t.const_int(1, false), "k.next")?;
+        e.b().build_store(counter, next)?;
+        let more = e.b().build_int_compare(IntPredicate::SLT, next, hi, "more")?;
+        e.b().build_conditional_branch(more, body_bb, exit)?;
+        e.b().position_at_end(exit);
+        for (acc, target, op, s) in accumulators {
+            let v = e.b().build_load(e.m.reg_type(s), acc, "partial")?;
+            e.combine(target, v, op, s)?;
+        }
+        e.b().build_return(None)?;
+        e.terminate_open_blocks()
+    }
+
+    /// `*target = *target op v`, atomically.
+    fn combine(&mut self, target: PointerValue<'ctx>, v: BasicValueEnum<'ctx>, op: Reduce, s: Scalar) -> R<()> {
+        use LLVMAtomicRMWBinOp::*;
+        let float = s.is_float();
+        let rmw = match (op, float, s.is_signed()) {
+            (Reduce::Add, true, _) => LLVMAtomicRMWBinOpFAdd,
+            (Reduce::Add, false, _) => LLVMAtomicRMWBinOpAdd,
+            (Reduce::And, ..) => LLVMAtomicRMWBinOpAnd,
+            (Reduce::Or, ..) => LLVMAtomicRMWBinOpOr,
+            (Reduce::Xor, ..) => LLVMAtomicRMWBinOpXor,
+            (Reduce::Min, true, _) => LLVMAtomicRMWBinOpFMin,
+            (Reduce::Min, false, true) => LLVMAtomicRMWBinOpMin,
+            (Reduce::Min, false, false) => LLVMAtomicRMWBinOpUMin,
+            (Reduce::Max, true, _) => LLVMAtomicRMWBinOpFMax,
+            (Reduce::Max, false, true) => LLVMAtomicRMWBinOpMax,
+            (Reduce::Max, false, false) => LLVMAtomicRMWBinOpUMax,
+            (Reduce::Mul, ..) => return self.combine_mul(target, v, s),
+        };
+        // SAFETY: the builder is positioned, `target` points at a value of `v`'s type.
+        unsafe {
+            LLVMBuildAtomicRMW(self.b().as_mut_ptr(), rmw, target.as_value_ref(), v.as_value_ref(), LLVMAtomicOrdering::LLVMAtomicOrderingMonotonic, 0);
+        }
+        Ok(())
+    }
+
+    /// `*=` has no `atomicrmw`: a compare-exchange loop on the value's bits.
+    fn combine_mul(&mut self, target: PointerValue<'ctx>, v: BasicValueEnum<'ctx>, s: Scalar) -> R<()> {
+        let bits = super::int_type(self.ctx(), s.bits());
+        // Read the current bits atomically (`or 0` changes nothing).
+        let current = unsafe {
+            let r = LLVMBuildAtomicRMW(self.b().as_mut_ptr(), LLVMAtomicRMWBinOp::LLVMAtomicRMWBinOpOr, target.as_value_ref(), bits.const_zero().as_value_ref(), LLVMAtomicOrdering::LLVMAtomicOrderingMonotonic, 0);
+            IntValue::new(r)
+        };
+        let pre = self.b().get_insert_block().ok_or_else(|| BackError::Internal("no block".into()))?;
+        let head = self.new_block("mul.retry");
+        let done = self.new_block("mul.done");
+        self.b().build_unconditional_branch(head)?;
+        self.b().position_at_end(head);
+        let old = self.b().build_phi(bits, "old")?;
+        old.add_incoming(&[(&current, pre)]);
+        let old_bits = old.as_basic_value().into_int_value();
+        let new_bits = if s.is_float() {
+            let ft = self.m.reg_type(s).into_float_type();
+            let o = self.b().build_bit_cast(old_bits, ft, "")?.into_float_value();
+            let n = self.b().build_float_mul(o, v.into_float_value(), "")?;
+            self.b().build_bit_cast(n, bits, "")?.into_int_value()
+        } else {
+            self.b().build_int_mul(old_bits, v.into_int_value(), "")?
+        };
+        let r = self.b().build_cmpxchg(target, old_bits, new_bits, AtomicOrdering::Monotonic, AtomicOrdering::Monotonic)?;
+        let seen = self.b().build_extract_value(r, 0, "seen")?.into_int_value();
+        let ok = self.b().build_extract_value(r, 1, "swapped")?.into_int_value();
+        let here = self.b().get_insert_block().ok_or_else(|| BackError::Internal("no block".into()))?;
+        old.add_incoming(&[(&seen, here)]);
+        self.b().build_conditional_branch(ok, done, head)?;
+        self.b().position_at_end(done);
+        Ok(())
+    }
+}
+
+/// The value a reduction's partial result starts from.
+fn identity<'ctx>(e: &FnEmitter<'_, '_, 'ctx>, op: Reduce, s: Scalar) -> BasicValueEnum<'ctx> {
+    let t = e.m.reg_type(s);
+    if s.is_float() {
+        let v = match op {
+            Reduce::Mul => 1.0,
+            // `min` and `max` ignore a NaN operand, as `llvm.minnum` and `atomicrmw fmin` do.
+            Reduce::Min | Reduce::Max => f64::NAN,
+            _ => 0.0,
+        };
+        return t.into_float_type().const_float(v).into();
+    }
+    let it = t.into_int_type();
+    let (min, max) = s.int_range();
+    match op {
+        Reduce::Mul => it.const_int(1, false),
+        Reduce::And => it.const_all_ones(),
+        Reduce::Min => it.const_int(max as u64, false),
+        Reduce::Max => it.const_int(min as u64, true),
+        Reduce::Add | Reduce::Or | Reduce::Xor => it.const_zero(),
+    }
+    .into()
+}

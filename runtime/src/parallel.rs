@@ -1,0 +1,92 @@
+//! `prange` on the CPU: the loop driver that compiled code calls (`abi::PARALLEL_FOR`).
+//!
+//! In: a chunk function emitted for one `prange` loop, its environment and the iteration range.
+//! Out: every iteration run, or the record of the lowest failing iteration. Small loops (or a pool
+//! of one thread) run on the calling thread; larger ones are split into about eight chunks per
+//! thread of the current rayon pool (the global one, or the pool the caller runs in), for load
+//! balance when iterations cost different amounts (rows of the Mandelbrot set). A chunk runs its
+//! iterations in order and stops at its first failed check; once one has failed, chunks after it
+//! do not start, while chunks before it still run, so the error reported is always that of the
+//! lowest failing iteration, whatever the thread count or timing.
+
+use rumba_compiler::back::abi::ErrInfo;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `chunk(env, lo, hi, err)`: runs iterations `lo..hi` of one loop.
+pub(crate) type ChunkFn = unsafe extern "C" fn(*mut u8, i64, i64, *mut ErrInfo);
+
+/// Loops with fewer iterations run on the calling thread.
+const SERIAL_BELOW: i64 = 2048;
+/// Chunks per thread of the pool.
+const CHUNKS_PER_THREAD: usize = 8;
+
+/// Runs `chunk` over `start..end`; returns 0, or 1 with `*err` set (see `abi::PARALLEL_FOR`).
+///
+/// # Safety
+/// `chunk` and `env` come from compiled code: `chunk` may be called from any thread, on any
+/// disjoint sub-ranges, for as long as this call lasts; `err` is valid for writes.
+pub(crate) unsafe extern "C" fn rumba_parallel_for(chunk: ChunkFn, env: *mut u8, start: i64, end: i64, err: *mut ErrInfo) -> i32 {
+    if end <= start {
+        return 0;
+    }
+    let n = end - start;
+    let threads = rayon::current_num_threads();
+    if n < SERIAL_BELOW || threads <= 1 {
+        chunk(env, start, end, err);
+        return ((*err).failed != 0) as i32;
+    }
+    let chunks = (threads * CHUNKS_PER_THREAD).min(n as usize);
+    let size = (n as u64).div_ceil(chunks as u64) as i64;
+    let chunks = (n as u64).div_ceil(size as u64) as usize;
+    // The lowest failed chunk so far (`usize::MAX`: none).
+    let first_failed = AtomicUsize::new(usize::MAX);
+    let env = Env(env);
+    let run = |c: usize| -> Option<ErrInfo> {
+        if c > first_failed.load(Ordering::Relaxed) {
+            return None;
+        }
+        let lo = start + c as i64 * size;
+        let hi = (lo + size).min(end);
+        let mut info = ErrInfo::default();
+        // SAFETY: the caller's contract; `info` is this chunk's own record.
+        unsafe { chunk(env.get(), lo, hi, &mut info) };
+        if info.failed == 0 {
+            return None;
+        }
+        first_failed.fetch_min(c, Ordering::Relaxed);
+        Some(info)
+    };
+    // Compiled code does not unwind and nothing above panics; should anything, it must not cross
+    // the FFI boundary.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        use rayon::prelude::*;
+        (0..chunks).into_par_iter().with_max_len(1).map(|c| run(c).map(|e| (c, e))).reduce(|| None, |a, b| match (a, b) {
+            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+            (a, b) => a.or(b),
+        })
+    }));
+    match result {
+        Ok(None) => 0,
+        Ok(Some((_, info))) => {
+            *err = info;
+            1
+        }
+        Err(_) => std::process::abort(),
+    }
+}
+
+/// The environment pointer, shared by the chunks (compiled code only reads it).
+#[derive(Clone, Copy)]
+struct Env(*mut u8);
+
+impl Env {
+    fn get(self) -> *mut u8 {
+        self.0
+    }
+}
+
+// SAFETY: the environment is read-only for the chunks; what it points at (arrays written at
+// disjoint indices, reduction variables updated atomically) is shared the way the semantic checks
+// of `prange` allow.
+unsafe impl Send for Env {}
+unsafe impl Sync for Env {}

@@ -1,0 +1,315 @@
+//! `prange` on the CPU: each parallel kernel against its serial twin (the same body with `for`),
+//! at several thread counts. Integer reductions and stores are exact; float sums are compared with
+//! a tolerance, since the partial sums of the chunks are added in a different order than a serial
+//! loop adds the terms. Also: the lowest failing iteration is the one reported, and kernels that
+//! cannot run in parallel are rejected with an explanation.
+
+#[path = "../examples/kernels/mod.rs"]
+mod kernels;
+
+use ndarray::{Array1, Array2};
+use rumba::Error;
+
+rumba::compile! {
+    fn sum_par(x: &[i64]) -> i64 {
+        let mut s = 0i64;
+        for i in prange(0..x.len()) {
+            s += x[i];
+        }
+        s
+    }
+    fn sum_ser(x: &[i64]) -> i64 {
+        let mut s = 0i64;
+        for i in 0..x.len() {
+            s += x[i];
+        }
+        s
+    }
+
+    fn stats_par(x: &[i64]) -> i64 {
+        let mut lo = i64::MAX;
+        let mut hi = i64::MIN;
+        let mut x1 = 0i64;
+        let mut d = 100i64;
+        let mut ulo = u32::MAX;
+        for i in prange(0..x.len()) {
+            lo = lo.min(x[i]);
+            hi = hi.max(x[i] * 3);
+            x1 ^= x[i] * 7;
+            d -= x[i];
+            ulo = ulo.min((x[i] + 100000) as u32);
+        }
+        lo + hi * 3 + x1 * 5 + d * 7 + ulo as i64
+    }
+    fn stats_ser(x: &[i64]) -> i64 {
+        let mut lo = i64::MAX;
+        let mut hi = i64::MIN;
+        let mut x1 = 0i64;
+        let mut d = 100i64;
+        let mut ulo = u32::MAX;
+        for i in 0..x.len() {
+            lo = lo.min(x[i]);
+            hi = hi.max(x[i] * 3);
+            x1 ^= x[i] * 7;
+            d -= x[i];
+            ulo = ulo.min((x[i] + 100000) as u32);
+        }
+        lo + hi * 3 + x1 * 5 + d * 7 + ulo as i64
+    }
+
+    fn bits_par(x: &[u32]) -> u32 {
+        let mut a = u32::MAX;
+        let mut o = 0u32;
+        let mut p = 1u32;
+        for i in prange(0..x.len()) {
+            a &= x[i] | 0x10000;
+            o |= x[i] & 0xff00;
+            p *= x[i] | 1;
+        }
+        a ^ o ^ p
+    }
+    fn bits_ser(x: &[u32]) -> u32 {
+        let mut a = u32::MAX;
+        let mut o = 0u32;
+        let mut p = 1u32;
+        for i in 0..x.len() {
+            a &= x[i] | 0x10000;
+            o |= x[i] & 0xff00;
+            p *= x[i] | 1;
+        }
+        a ^ o ^ p
+    }
+
+    fn fsum_par(x: &[f64]) -> f64 {
+        let mut s = 0.0;
+        let mut m = 1.0;
+        let mut lo = f64::INFINITY;
+        for i in prange(0..x.len()) {
+            s += x[i];
+            m *= 1.0 + x[i] * 1e-6;
+            lo = lo.min(x[i]);
+        }
+        s + m + lo
+    }
+    fn fsum_ser(x: &[f64]) -> f64 {
+        let mut s = 0.0;
+        let mut m = 1.0;
+        let mut lo = f64::INFINITY;
+        for i in 0..x.len() {
+            s += x[i];
+            m *= 1.0 + x[i] * 1e-6;
+            lo = lo.min(x[i]);
+        }
+        s + m + lo
+    }
+
+    /// Reads an outer scalar, writes private temporaries and y[i]; a reversed strided range.
+    fn scale_par(x: &[f64], y: &mut [f64], a: f64) {
+        for i in prange(0..y.len()).rev().step_by(3) {
+            let t = a * x[i];
+            y[i] = t + i as f64;
+        }
+    }
+    fn scale_ser(x: &[f64], y: &mut [f64], a: f64) {
+        for i in (0..y.len()).rev().step_by(3) {
+            let t = a * x[i];
+            y[i] = t + i as f64;
+        }
+    }
+
+    /// A `prange` nested in a `prange` (runs serially) and one inside a serial loop.
+    fn nested_par(a) -> i64 {
+        let (n, m) = a.dim();
+        let mut total = 0i64;
+        for t in 0..2 {
+            for i in prange(0..n) {
+                for j in prange(0..m) {
+                    a[[i, j]] += (i * m + j) as i64 + t;
+                    total += a[[i, j]];
+                }
+            }
+        }
+        total
+    }
+    fn nested_ser(a) -> i64 {
+        let (n, m) = a.dim();
+        let mut total = 0i64;
+        for t in 0..2 {
+            for i in 0..n {
+                for j in 0..m {
+                    a[[i, j]] += (i * m + j) as i64 + t;
+                    total += a[[i, j]];
+                }
+            }
+        }
+        total
+    }
+
+    /// Iterations 700 and 900 fail (among others): the error is that of 700.
+    fn fails_par(x: &[i64], y: &mut [i64]) {
+        for i in prange(0..y.len()) {
+            let k = if i == 700 || i >= 900 { i + y.len() } else { i };
+            y[i] = x[k] + 1;
+        }
+    }
+
+    fn race(y: &mut [f64]) {
+        for i in prange(0..y.len()) {
+            y[0] = i as f64;
+        }
+    }
+
+    fn not_reduction(y: &mut [f64]) -> f64 {
+        let mut last = 0.0;
+        for i in prange(0..y.len()) {
+            last = y[i];
+        }
+        last
+    }
+
+    fn partial_read(y: &mut [f64]) {
+        let mut s = 0.0;
+        for i in prange(0..y.len()) {
+            s += 1.0;
+            y[i] = s;
+        }
+    }
+
+    fn breaks(y: &mut [f64]) {
+        for i in prange(0..y.len()) {
+            if y[i] > 1.0 {
+                break;
+            }
+            y[i] = 1.0;
+        }
+    }
+}
+
+fn ints(n: usize) -> Array1<i64> {
+    Array1::from_iter((0..n as i64).map(|i| (i * 7919 + 13) % 10007 - 5000))
+}
+
+/// Runs `f` with pools of 1, 2, 3 and 8 threads and with the global pool.
+fn each_pool(f: impl Fn() + Sync) {
+    for k in [1, 2, 3, 8] {
+        rayon::ThreadPoolBuilder::new().num_threads(k).build().unwrap().install(&f);
+    }
+    f();
+}
+
+#[test]
+fn integer_reductions_equal_serial() {
+    each_pool(|| {
+        for n in [0, 1, 5, 2047, 2048, 100_003] {
+            let x = ints(n);
+            assert_eq!(sum_par(&x).unwrap(), sum_ser(&x).unwrap(), "n = {n}");
+            assert_eq!(stats_par(&x).unwrap(), stats_ser(&x).unwrap(), "n = {n}");
+            let u = x.mapv(|v| (v * 2654435761) as u32);
+            assert_eq!(bits_par(&u).unwrap(), bits_ser(&u).unwrap(), "n = {n}");
+        }
+    });
+}
+
+#[test]
+fn float_reductions_match_serial_within_rounding() {
+    each_pool(|| {
+        for n in [3, 4096, 250_001] {
+            let x = Array1::from_iter((0..n).map(|i| ((i as f64) * 0.37).sin()));
+            let (p, s) = (fsum_par(&x).unwrap(), fsum_ser(&x).unwrap());
+            assert!((p - s).abs() <= 1e-9 * s.abs().max(1.0), "{p} vs {s}");
+        }
+    });
+}
+
+#[test]
+fn stores_equal_serial() {
+    each_pool(|| {
+        let x = Array1::from_iter((0..10_000).map(|i| i as f64 * 0.5));
+        let mut yp = Array1::<f64>::zeros(10_000);
+        let mut ys = Array1::<f64>::zeros(10_000);
+        scale_par(&x, &mut yp, 3.0).unwrap();
+        scale_ser(&x, &mut ys, 3.0).unwrap();
+        assert_eq!(yp, ys);
+
+        let mut ap = Array2::<i64>::zeros((70, 90));
+        let mut as_ = Array2::<i64>::zeros((70, 90));
+        assert_eq!(nested_par(&mut ap).unwrap(), nested_ser(&mut as_).unwrap());
+        assert_eq!(ap, as_);
+    });
+}
+
+#[test]
+fn example_kernels_equal_their_serial_twins() {
+    each_pool(|| {
+        let (h, w) = (300, 400);
+        let mut mp = Array2::<i32>::zeros((h, w));
+        let mut ms = Array2::<i32>::zeros((h, w));
+        kernels::mandelbrot_par(&mut mp, -2.0, 1.0, -1.0, 1.0, 200).unwrap();
+        kernels::mandelbrot(&mut ms, -2.0, 1.0, -1.0, 1.0, 200).unwrap();
+        assert_eq!(mp, ms);
+
+        let a = Array2::from_shape_fn((120, 80), |(i, j)| ((i * 31 + j * 17) % 13) as f64 - 6.0);
+        let b = Array2::from_shape_fn((80, 90), |(i, j)| ((i * 7 + j * 3) % 11) as f64 * 0.5);
+        let mut cp = Array2::<f64>::zeros((120, 90));
+        let mut cs = Array2::<f64>::zeros((120, 90));
+        kernels::matmul_par(&a, &b, &mut cp).unwrap();
+        kernels::matmul(&a, &b, &mut cs).unwrap();
+        assert_eq!(cp, cs);
+
+        let n = 5000;
+        let s = Array1::from_iter((0..n).map(|i| 50.0 + (i % 100) as f64));
+        let x = Array1::from_iter((0..n).map(|i| 60.0 + (i % 37) as f64));
+        let t = Array1::from_iter((0..n).map(|i| 0.1 + (i % 20) as f64 * 0.1));
+        let (mut cp, mut pp) = (Array1::<f64>::zeros(n), Array1::<f64>::zeros(n));
+        let (mut cs, mut ps) = (Array1::<f64>::zeros(n), Array1::<f64>::zeros(n));
+        kernels::black_scholes_par(&s, &x, &t, 0.02, 0.3, &mut cp, &mut pp).unwrap();
+        kernels::black_scholes(&s, &x, &t, 0.02, 0.3, &mut cs, &mut ps).unwrap();
+        assert_eq!((cp, pp), (cs, ps));
+
+        let d: f64 = kernels::dot_par(&s, &t).unwrap();
+        let e: f64 = kernels::dot(&s, &t).unwrap();
+        assert!((d - e).abs() <= 1e-9 * e.abs(), "{d} vs {e}");
+    });
+}
+
+#[test]
+fn lowest_failing_iteration_is_reported() {
+    each_pool(|| {
+        let x = ints(10_000);
+        let mut y = Array1::<i64>::zeros(10_000);
+        match fails_par(&x, &mut y) {
+            Err(Error::OutOfBounds { index, len, array, .. }) => {
+                assert_eq!((index, len, array.as_str()), (10_700, 10_000, "x"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Iterations before the failing one ran; the kernel keeps working.
+        assert_eq!(y[699], x[699] + 1);
+        let mut small = Array1::<i64>::zeros(500);
+        fails_par(&x, &mut small).unwrap();
+        assert_eq!(small[499], x[499] + 1);
+    });
+}
+
+fn type_error(r: Result<impl std::fmt::Debug, Error>) -> String {
+    match r {
+        Err(Error::Type { message, rendered, .. }) => {
+            println!("{rendered}");
+            message
+        }
+        other => panic!("expected a type error, got {other:?}"),
+    }
+}
+
+#[test]
+fn kernels_that_cannot_run_in_parallel_are_explained() {
+    let mut y = Array1::<f64>::zeros(8);
+    let m = type_error(race(&mut y));
+    assert!(m.contains("data race") && m.contains("same element of `y`"), "{m}");
+    let m = type_error(not_reduction(&mut y));
+    assert!(m.contains("`last` is declared outside this `prange` loop and assigned inside it"), "{m}");
+    let m = type_error(partial_read(&mut y));
+    assert!(m.contains("`s` is a reduction variable"), "{m}");
+    let m = type_error(breaks(&mut y));
+    assert!(m.contains("`break` out of a `prange` loop"), "{m}");
+}
