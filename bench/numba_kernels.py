@@ -11,7 +11,7 @@ import sys
 import time
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 
 @njit
@@ -88,7 +88,7 @@ def matmul(a, b, c):
                 c[i, j] += aip * b[p, j]
 
 
-def make_black_scholes(fastmath):
+def make_black_scholes(fastmath, parallel=False):
     @njit(fastmath=fastmath)
     def cnd(d):
         a1, a2, a3, a4, a5 = 0.31938153, -0.356563782, 1.781477937, -1.821255978, 1.330274429
@@ -97,9 +97,9 @@ def make_black_scholes(fastmath):
             a1 * k + a2 * k ** 2 + a3 * k ** 3 + a4 * k ** 4 + a5 * k ** 5)
         return 1.0 - w if d < 0.0 else w
 
-    @njit(fastmath=fastmath)
+    @njit(fastmath=fastmath, parallel=parallel)
     def black_scholes(s, x, t, r, v, call, put):
-        for i in range(s.shape[0]):
+        for i in prange(s.shape[0]):
             sqrt_t = math.sqrt(t[i])
             d1 = (math.log(s[i] / x[i]) + (r + 0.5 * v * v) * t[i]) / (v * sqrt_t)
             d2 = d1 - v * sqrt_t
@@ -112,6 +112,48 @@ def make_black_scholes(fastmath):
 
 black_scholes = make_black_scholes(False)
 black_scholes_fast = make_black_scholes(True)
+
+
+@njit(parallel=True, fastmath=True)
+def dot_par(x, y):
+    s = 0.0
+    for i in prange(x.shape[0]):
+        s += x[i] * y[i]
+    return s
+
+
+@njit(parallel=True)
+def mandelbrot_par(out, x0, x1, y0, y1, max_iter):
+    h, w = out.shape
+    dx = (x1 - x0) / w
+    dy = (y1 - y0) / h
+    for r in prange(h):
+        ci = y0 + r * dy
+        for c in range(w):
+            cr = x0 + c * dx
+            zr = 0.0
+            zi = 0.0
+            n = 0
+            while n < max_iter and zr * zr + zi * zi <= 4.0:
+                t = zr * zr - zi * zi + cr
+                zi = 2.0 * zr * zi + ci
+                zr = t
+                n += 1
+            out[r, c] = n
+
+
+@njit(parallel=True)
+def matmul_par(a, b, c):
+    n, k = a.shape
+    m = b.shape[1]
+    for i in prange(n):
+        for p in range(k):
+            aip = a[i, p]
+            for j in range(m):
+                c[i, j] += aip * b[p, j]
+
+
+black_scholes_par = make_black_scholes(False, parallel=True)
 
 
 @njit
@@ -182,6 +224,15 @@ def cases(quick):
     cx = lcg_uniform(n24, 0, 1, 10)
     out = np.zeros(n24)
     yield "cumsum", "2^24 f64", 16.0 * n24, lambda: cumsum(cx, out)
+    # The `prange` kernels (@njit(parallel=True)), on the same inputs as their serial cases.
+    yield "dot_par", "2^24 f64", 16.0 * n24, lambda: dot_par(a, b)
+    yield "mandelbrot_par", f"{side}x{side}, 200 it", None, lambda: mandelbrot_par(img, -2.0, 1.0, -1.5, 1.5, np.int32(200))
+
+    def mm_par():
+        mc.fill(0.0)
+        matmul_par(ma, mb, mc)
+    yield "matmul_par", f"{m}x{m} f64", None, mm_par
+    yield "black_scholes_par", "2^22 f64", 40.0 * n22, lambda: black_scholes_par(s, k, t, 0.02, 0.30, call, put)
 
 
 def run(rounds, quick):

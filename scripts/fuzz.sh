@@ -5,12 +5,13 @@
 #
 #   scripts/fuzz.sh [SECONDS]      fuzz for SECONDS (default 300); new inputs go to a scratch
 #                                  corpus under fuzz/target/, crashes to fuzz/artifacts/pipeline/
-#   scripts/fuzz.sh --merge        minimize the scratch corpus into fuzz/corpus/pipeline/ (the
-#                                  committed one: keep it to a few hundred KB)
+#   scripts/fuzz.sh --merge        add the scratch corpus's new coverage to fuzz/corpus/pipeline/
+#                                  (the committed one), keeping inputs of at most 200 bytes so it
+#                                  stays a few hundred KB
 #   scripts/fuzz.sh --repro FILE   run one input (a crash artifact) and print what happens
 #
 # A crash becomes a regression test by copying its input to fuzz/regressions/ (see
-# tests/fuzz_regressions.rs). Needs cargo-fuzz (installed here if missing); libFuzzer needs
+# compiler/tests/fuzz_regressions.rs). Needs cargo-fuzz (installed here if missing); libFuzzer needs
 # nightly flags, which RUSTC_BOOTSTRAP=1 allows on the stable toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
@@ -25,8 +26,8 @@ fuzz=(cargo fuzz run pipeline --sanitizer none --release --debug-assertions)
 libfuzzer=(-dict=pipeline.dict -max_len=4096 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1)
 case "${1:-}" in
   --merge)
-    "${fuzz[@]}" corpus/pipeline "$scratch" -- "${libfuzzer[@]}" -merge=1
-    du -sh corpus/pipeline
+    "${fuzz[@]}" corpus/pipeline "$scratch" -- -set_cover_merge=1 -max_len=200
+    du -sh --apparent-size corpus/pipeline
     ;;
   --repro)
     "${fuzz[@]}" -- "${libfuzzer[@]}" "$(realpath "$2")"

@@ -534,9 +534,17 @@ fn kernels_the_gpu_cannot_run_are_explained() {
         .cuda()
         .ptx(&[(&mut y).into_arg(), 8usize.into_arg()], "sm_80")
         .unwrap();
-    // The CPU still runs all of them.
-    carried(&mut y).unwrap();
-    assert_eq!(y[7], 8.0);
+    // The CPU runs `prange` on threads too, so it rejects the carried value as well
+    // (tests/prange.rs has the CPU's rules), and runs the others.
+    match carried(&mut y) {
+        Err(Error::Type { message, .. }) => {
+            assert!(message.contains("`c` is a reduction variable"), "{message}")
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    breaks(&mut y).unwrap_err();
+    guarded(&mut y, 8usize).unwrap();
+    assert_eq!(y[7], 3.0);
 }
 
 #[test]

@@ -192,7 +192,11 @@ fn ints(n: usize) -> Array1<i64> {
 /// Runs `f` with pools of 1, 2, 3 and 8 threads and with the global pool.
 fn each_pool(f: impl Fn() + Sync) {
     for k in [1, 2, 3, 8] {
-        rayon::ThreadPoolBuilder::new().num_threads(k).build().unwrap().install(&f);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(k)
+            .build()
+            .unwrap()
+            .install(&f);
     }
     f();
 }
@@ -278,7 +282,9 @@ fn lowest_failing_iteration_is_reported() {
         let x = ints(10_000);
         let mut y = Array1::<i64>::zeros(10_000);
         match fails_par(&x, &mut y) {
-            Err(Error::OutOfBounds { index, len, array, .. }) => {
+            Err(Error::OutOfBounds {
+                index, len, array, ..
+            }) => {
                 assert_eq!((index, len, array.as_str()), (10_700, 10_000, "x"));
             }
             other => panic!("{other:?}"),
@@ -293,7 +299,9 @@ fn lowest_failing_iteration_is_reported() {
 
 fn type_error(r: Result<impl std::fmt::Debug, Error>) -> String {
     match r {
-        Err(Error::Type { message, rendered, .. }) => {
+        Err(Error::Type {
+            message, rendered, ..
+        }) => {
             println!("{rendered}");
             message
         }
@@ -305,9 +313,15 @@ fn type_error(r: Result<impl std::fmt::Debug, Error>) -> String {
 fn kernels_that_cannot_run_in_parallel_are_explained() {
     let mut y = Array1::<f64>::zeros(8);
     let m = type_error(race(&mut y));
-    assert!(m.contains("data race") && m.contains("same element of `y`"), "{m}");
+    assert!(
+        m.contains("data race") && m.contains("same element of `y`"),
+        "{m}"
+    );
     let m = type_error(not_reduction(&mut y));
-    assert!(m.contains("`last` is declared outside this `prange` loop and assigned inside it"), "{m}");
+    assert!(
+        m.contains("`last` is declared outside this `prange` loop and assigned inside it"),
+        "{m}"
+    );
     let m = type_error(partial_read(&mut y));
     assert!(m.contains("`s` is a reduction variable"), "{m}");
     let m = type_error(breaks(&mut y));

@@ -58,13 +58,18 @@ fn crash_reproducers() {
 fn corpus() {
     let files = inputs("fuzz/corpus/pipeline");
     assert!(!files.is_empty());
-    let mut compiled = 0;
+    let (mut syntax, mut types, mut compiled) = (0, 0, 0);
     for path in &files {
         match replay(path) {
+            Ok(Outcome::Syntax(_)) => syntax += 1,
+            Ok(Outcome::Type) => types += 1,
             Ok(Outcome::Compiled) => compiled += 1,
-            Ok(_) => {}
             Err(e) => panic!("{}: {e}", path.display()),
         }
     }
+    println!(
+        "{} inputs: {syntax} syntax errors, {types} type errors, {compiled} compiled",
+        files.len()
+    );
     assert!(compiled > 0, "some corpus inputs compile all the way");
 }

@@ -21,7 +21,11 @@ fuzz_target!(
 fn catch_stack_overflows() {
     const SIZE: usize = 1 << 18;
     let stack: &'static mut [u8] = Box::leak(vec![0u8; SIZE].into_boxed_slice());
-    let alt = libc::stack_t { ss_sp: stack.as_mut_ptr().cast(), ss_flags: 0, ss_size: SIZE };
+    let alt = libc::stack_t {
+        ss_sp: stack.as_mut_ptr().cast(),
+        ss_flags: 0,
+        ss_size: SIZE,
+    };
     // SAFETY: the alternate stack is leaked, so it lives as long as the process; the actions
     // installed are the default ones, with SA_ONSTACK, which libFuzzer keeps when it installs its
     // own handlers right after this.

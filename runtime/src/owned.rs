@@ -37,11 +37,17 @@ impl Kernel {
         let text = NonNull::from(Box::leak(Box::<str>::from(text)));
         let name = NonNull::from(Box::leak(Box::<str>::from(name)));
         // SAFETY: both live until `OwnedKernel::drop`, which drops the kernel first.
-        let (text_ref, name_ref): (&'static str, &'static str) = unsafe { (text.as_ref(), name.as_ref()) };
+        let (text_ref, name_ref): (&'static str, &'static str) =
+            unsafe { (text.as_ref(), name.as_ref()) };
         let source = NonNull::from(Box::leak(Box::new(Source::new(SOURCE_PATH, text_ref))));
         // SAFETY: as above.
         let kernel = Kernel::new(unsafe { source.as_ref() }, name_ref);
-        OwnedKernel { kernel: ManuallyDrop::new(kernel), source, text, name }
+        OwnedKernel {
+            kernel: ManuallyDrop::new(kernel),
+            source,
+            text,
+            name,
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! options) and as plain Rust, alternating the two over rounds and keeping the best of each, and
 //! prints one JSON object per line for bench/report.py.
 //!
-//!     rumba-bench run [--rounds N] [--quick]
+//!     rumba-bench run [--rounds N] [--quick]      (`*_par` cases: `prange` kernels on rayon's pool,
+//!                                                  timed against their serial rumba twins too)
 //!     rumba-bench latency saxpy|black_scholes     (run in a fresh process: first call vs second)
 //!     rumba-bench overhead                        (per-call cost, averaged over 10^6 calls)
 
@@ -27,6 +28,8 @@ struct Case {
     bytes: Option<f64>,
     rumba: Box<dyn FnMut()>,
     rust: Box<dyn FnMut()>,
+    /// For a `prange` kernel: its serial twin, also compiled by rumba (for the speed-up).
+    serial: Option<Box<dyn FnMut()>>,
 }
 
 fn emit(kernel: &str, imp: &str, size: &str, ms: f64, bytes: Option<f64>) {
@@ -57,6 +60,7 @@ fn cases(quick: bool) -> Vec<Case> {
         bytes: Some(12.0 * n24 as f64),
         rumba: Box::new(move || kernels::saxpy(2.0f32, &x, &mut y1).unwrap()),
         rust: Box::new(move || plain::saxpy(2.0, &x2, &mut y2)),
+        serial: None,
     });
 
     for fast in [false, true] {
@@ -73,6 +77,7 @@ fn cases(quick: bool) -> Vec<Case> {
             rust: Box::new(move || {
                 black_box(plain::dot(&a2, &b2));
             }),
+            serial: None,
         });
     }
 
@@ -85,6 +90,7 @@ fn cases(quick: bool) -> Vec<Case> {
         bytes: None,
         rumba: Box::new(move || kernels::mandelbrot(&mut img, -2.0, 1.0, -1.5, 1.5, 200).unwrap()),
         rust: Box::new(move || plain::mandelbrot(&mut img2, -2.0, 1.0, -1.5, 1.5, 200)),
+        serial: None,
     });
 
     let n = 2048;
@@ -98,6 +104,7 @@ fn cases(quick: bool) -> Vec<Case> {
         bytes: Some(16.0 * (n * n) as f64),
         rumba: Box::new(move || kernels::jacobi2d(&a, &mut b).unwrap()),
         rust: Box::new(move || plain::jacobi2d(a2.view(), b2.view_mut())),
+        serial: None,
     });
 
     let pts = if quick { 2048 } else { 4096 };
@@ -114,6 +121,7 @@ fn cases(quick: bool) -> Vec<Case> {
         rust: Box::new(move || {
             black_box(plain::pairwise(&qx, &qy, &qz));
         }),
+        serial: None,
     });
 
     let m = 512;
@@ -134,6 +142,7 @@ fn cases(quick: bool) -> Vec<Case> {
             mc2.fill(0.0);
             plain::matmul(ma2.view(), mb2.view(), mc2.view_mut())
         }),
+        serial: None,
     });
 
     let n22 = 1 << 22;
@@ -156,6 +165,7 @@ fn cases(quick: bool) -> Vec<Case> {
                 }
             }),
             rust: Box::new(move || plain::black_scholes(&s2, &k2, &t2, 0.02, 0.30, &mut call2, &mut put2)),
+            serial: None,
         });
     }
 
@@ -170,6 +180,7 @@ fn cases(quick: bool) -> Vec<Case> {
         bytes: Some(n24 as f64),
         rumba: Box::new(move || kernels::histogram(&data, &mut bins).unwrap()),
         rust: Box::new(move || plain::histogram(&data2, &mut bins2)),
+        serial: None,
     });
 
     let cx = random(n24, 0.0, 1.0, 10);
@@ -182,8 +193,88 @@ fn cases(quick: bool) -> Vec<Case> {
         bytes: Some(16.0 * n24 as f64),
         rumba: Box::new(move || kernels::cumsum(&cx, &mut out).unwrap()),
         rust: Box::new(move || plain::cumsum(&cx2, &mut out2)),
+        serial: None,
     });
+    parallel_cases(quick, &mut v);
     v
+}
+
+/// The `prange` kernels: rumba parallel ("rumba"), plain serial Rust ("rust") and the serial rumba
+/// twin (`serial`), on the same sizes as their serial cases.
+fn parallel_cases(quick: bool, v: &mut Vec<Case>) {
+    let n24 = 1 << 24;
+    let (a, b) = (random(n24, 0.0, 1.0, 1), random(n24, 0.0, 1.0, 2));
+    let (a1, b1) = (a.clone(), b.clone());
+    let (a2, b2) = (a.to_vec(), b.to_vec());
+    v.push(Case {
+        kernel: "dot_par",
+        size: "2^24 f64".into(),
+        bytes: Some(16.0 * n24 as f64),
+        rumba: Box::new(move || {
+            let s: f64 = kernels::dot_par(&a, &b).unwrap();
+            black_box(s);
+        }),
+        rust: Box::new(move || {
+            black_box(plain::dot(&a2, &b2));
+        }),
+        serial: Some(Box::new(move || {
+            let s: f64 = kernels::dot_fast(&a1, &b1).unwrap();
+            black_box(s);
+        })),
+    });
+
+    let side = if quick { 512 } else { 1024 };
+    let mut img = Array2::<i32>::zeros((side, side));
+    let (mut img1, mut img2) = (img.clone(), img.clone());
+    v.push(Case {
+        kernel: "mandelbrot_par",
+        size: format!("{side}x{side}, 200 it"),
+        bytes: None,
+        rumba: Box::new(move || kernels::mandelbrot_par(&mut img, -2.0, 1.0, -1.5, 1.5, 200).unwrap()),
+        rust: Box::new(move || plain::mandelbrot(&mut img2, -2.0, 1.0, -1.5, 1.5, 200)),
+        serial: Some(Box::new(move || kernels::mandelbrot(&mut img1, -2.0, 1.0, -1.5, 1.5, 200).unwrap())),
+    });
+
+    let m = 512;
+    let ma = Array2::from_shape_fn((m, m), |(i, j)| ((i + 2 * j) % 7) as f64 * 0.5);
+    let mb = Array2::from_shape_fn((m, m), |(i, j)| ((3 * i + j) % 5) as f64 * 0.25);
+    let mut mc = Array2::<f64>::zeros((m, m));
+    let (ma1, mb1, mut mc1) = (ma.clone(), mb.clone(), mc.clone());
+    let (ma2, mb2, mut mc2) = (ma.clone(), mb.clone(), mc.clone());
+    v.push(Case {
+        kernel: "matmul_par",
+        size: format!("{m}x{m} f64"),
+        bytes: None,
+        rumba: Box::new(move || {
+            mc.fill(0.0);
+            kernels::matmul_par(&ma, &mb, &mut mc).unwrap()
+        }),
+        rust: Box::new(move || {
+            mc2.fill(0.0);
+            plain::matmul(ma2.view(), mb2.view(), mc2.view_mut())
+        }),
+        serial: Some(Box::new(move || {
+            mc1.fill(0.0);
+            kernels::matmul(&ma1, &mb1, &mut mc1).unwrap()
+        })),
+    });
+
+    let n22 = 1 << 22;
+    let s = random(n22, 5.0, 30.0, 6);
+    let k = random(n22, 1.0, 100.0, 7);
+    let t = random(n22, 0.25, 10.0, 8);
+    let (mut call, mut put) = (Array1::<f64>::zeros(n22), Array1::<f64>::zeros(n22));
+    let (s1, k1, t1, mut call1, mut put1) = (s.clone(), k.clone(), t.clone(), call.clone(), put.clone());
+    let (s2, k2, t2) = (s.to_vec(), k.to_vec(), t.to_vec());
+    let (mut call2, mut put2) = (vec![0.0; n22], vec![0.0; n22]);
+    v.push(Case {
+        kernel: "black_scholes_par",
+        size: "2^22 f64".into(),
+        bytes: Some(40.0 * n22 as f64),
+        rumba: Box::new(move || kernels::black_scholes_par(&s, &k, &t, 0.02, 0.30, &mut call, &mut put).unwrap()),
+        rust: Box::new(move || plain::black_scholes(&s2, &k2, &t2, 0.02, 0.30, &mut call2, &mut put2)),
+        serial: Some(Box::new(move || kernels::black_scholes(&s1, &k1, &t1, 0.02, 0.30, &mut call1, &mut put1).unwrap())),
+    });
 }
 
 fn run(rounds: usize, quick: bool) {
@@ -197,6 +288,17 @@ fn run(rounds: usize, quick: bool) {
         }
         emit(c.kernel, "rumba", &c.size, best_rumba, c.bytes);
         emit(c.kernel, "rust", &c.size, best_rust, c.bytes);
+        if let Some(serial) = &mut c.serial {
+            serial();
+            let best = (0..rounds).map(|_| ms(&mut *serial)).fold(f64::INFINITY, f64::min);
+            emit(c.kernel, "rumba_serial", &c.size, best, c.bytes);
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            println!(
+                r#"{{"kind":"speedup","kernel":"{}","threads":{threads},"serial_ms":{best:.4},"parallel_ms":{best_rumba:.4},"speedup":{:.3}}}"#,
+                c.kernel,
+                best / best_rumba
+            );
+        }
     }
 }
 

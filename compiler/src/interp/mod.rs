@@ -135,7 +135,10 @@ impl std::error::Error for Error {}
 
 /// Runs the kernel (instance 0) of `program` on `args`.
 pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Value, Error> {
-    let entry = program.instances.first().ok_or_else(|| Error::Internal("empty program".into()))?;
+    let entry = program
+        .instances
+        .first()
+        .ok_or_else(|| Error::Internal("empty program".into()))?;
     if args.len() != entry.params.len() {
         return Err(Error::Argument(format!(
             "`{}` takes {} arguments, {} given",
@@ -146,10 +149,16 @@ pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Value, Error>
     }
     let mut frame = Frame::new(entry);
     let mut arrays = Vec::new();
-    for (i, (arg, (&param, ty))) in args.iter_mut().zip(entry.func.params.iter().zip(&entry.params)).enumerate() {
+    for (i, (arg, (&param, ty))) in args
+        .iter_mut()
+        .zip(entry.func.params.iter().zip(&entry.params))
+        .enumerate()
+    {
         let bad = |why: String| Error::Argument(format!("argument {}: {why}", i + 1));
         match (arg, ty) {
-            (Arg::Scalar(v), Type::Scalar(s)) if v.ty() == Some(*s) => frame.scalars[param.index()] = Some(*v),
+            (Arg::Scalar(v), Type::Scalar(s)) if v.ty() == Some(*s) => {
+                frame.scalars[param.index()] = Some(*v)
+            }
             (Arg::Array(a), Type::Array(t)) => {
                 let strides = match t.layout {
                     Layout::Contig => c_order(&a.shape),
@@ -177,12 +186,22 @@ fn c_order(shape: &[usize]) -> Vec<isize> {
 
 /// Checks an array argument against its parameter type and its buffer: every element the shape
 /// and strides describe must lie inside the buffer.
-fn check_array(a: &ArrayArg<'_>, elem: Scalar, ndim: u8, writable: bool, strides: &[isize]) -> Result<(), String> {
+fn check_array(
+    a: &ArrayArg<'_>,
+    elem: Scalar,
+    ndim: u8,
+    writable: bool,
+    strides: &[isize],
+) -> Result<(), String> {
     if a.elem != elem {
         return Err(format!("an array of {} for an array of {elem}", a.elem));
     }
     if a.shape.len() != ndim as usize || strides.len() != ndim as usize {
-        return Err(format!("{} extents and {} strides for a {ndim}-D array", a.shape.len(), strides.len()));
+        return Err(format!(
+            "{} extents and {} strides for a {ndim}-D array",
+            a.shape.len(),
+            strides.len()
+        ));
     }
     if writable && matches!(a.data, Buffer::Shared(_)) {
         return Err("a read-only buffer for a writable array".into());
@@ -201,7 +220,9 @@ fn check_array(a: &ArrayArg<'_>, elem: Scalar, ndim: u8, writable: bool, strides
     }
     let len = (a.data.bytes().len() / elem.size()) as i128;
     if lo < 0 || hi >= len {
-        return Err(format!("elements {lo}..={hi} lie outside a buffer of {len} elements"));
+        return Err(format!(
+            "elements {lo}..={hi} lie outside a buffer of {len} elements"
+        ));
     }
     Ok(())
 }
@@ -222,18 +243,28 @@ struct Frame<'p> {
 impl<'p> Frame<'p> {
     fn new(inst: &'p Instance) -> Frame<'p> {
         let n = inst.func.locals.len();
-        Frame { inst, scalars: vec![None; n], arrays: vec![None; n] }
+        Frame {
+            inst,
+            scalars: vec![None; n],
+            arrays: vec![None; n],
+        }
     }
 
     fn trap(&self, kind: TrapKind, span: Span) -> Error {
-        Error::Trap(Trap { kind, function: self.inst.func.name.clone(), span })
+        Error::Trap(Trap {
+            kind,
+            function: self.inst.func.name.clone(),
+            span,
+        })
     }
 
     /// The error of a scalar operation, at `span`.
     fn fail(&self, outcome: Outcome, span: Span) -> Error {
         match outcome {
             Outcome::Trap(kind) => self.trap(kind, span),
-            Outcome::Internal(m) => Error::Internal(format!("in `{}` at {span}: {m}", self.inst.func.name)),
+            Outcome::Internal(m) => {
+                Error::Internal(format!("in `{}` at {span}: {m}", self.inst.func.name))
+            }
         }
     }
 
@@ -284,7 +315,13 @@ impl<'p> Machine<'p, '_, '_> {
                 let v = self.expr(f, *value)?;
                 f.scalars[local.index()] = Some(v);
             }
-            Stmt::Store { array, index, value, span, .. } => {
+            Stmt::Store {
+                array,
+                index,
+                value,
+                span,
+                ..
+            } => {
                 // Rust evaluates the assigned value before the place.
                 let v = self.expr(f, *value)?;
                 let (slot, pos) = self.element(f, *array, index, *span)?;
@@ -292,13 +329,19 @@ impl<'p> Machine<'p, '_, '_> {
                 let size = a.elem.size();
                 match &mut a.data {
                     Buffer::Unique(bytes) => v.store(&mut bytes[pos * size..]),
-                    Buffer::Shared(_) => return Err(Error::Internal("store to a read-only array".into())),
+                    Buffer::Shared(_) => {
+                        return Err(Error::Internal("store to a read-only array".into()))
+                    }
                 }
             }
             Stmt::Eval(e) => {
                 self.expr(f, *e)?;
             }
-            Stmt::If { cond, then_body, else_body } => {
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
                 let c = self.bool(f, *cond)?;
                 return self.block(f, if c { then_body } else { else_body });
             }
@@ -309,7 +352,12 @@ impl<'p> Machine<'p, '_, '_> {
                     Flow::Return(v) => return Ok(Flow::Return(v)),
                 }
             },
-            Stmt::For { var, range, body, span } => return self.for_loop(f, *var, range, body, *span),
+            Stmt::For {
+                var,
+                range,
+                body,
+                span,
+            } => return self.for_loop(f, *var, range, body, *span),
             Stmt::Break => return Ok(Flow::Break),
             Stmt::Continue => return Ok(Flow::Continue),
             Stmt::Return { value, .. } => {
@@ -325,7 +373,14 @@ impl<'p> Machine<'p, '_, '_> {
 
     /// `for var in range { body }`, iterating the Rust range itself: `start..end` or
     /// `start..=end`, then `.rev()`, then `.step_by(k)`, over the loop variable's type.
-    fn for_loop(&mut self, f: &mut Frame<'p>, var: LocalId, range: &ForRange, body: &'p Block, span: Span) -> Exec<Flow> {
+    fn for_loop(
+        &mut self,
+        f: &mut Frame<'p>,
+        var: LocalId,
+        range: &ForRange,
+        body: &'p Block,
+        span: Span,
+    ) -> Exec<Flow> {
         let start = self.expr(f, range.start)?;
         let end = self.expr(f, range.end)?;
         let step = match range.step {
@@ -340,7 +395,8 @@ impl<'p> Machine<'p, '_, '_> {
             }
             None => 1,
         };
-        let iter = range_iter(start, end, range.inclusive, range.reverse, step).map_err(|o| f.fail(o, span))?;
+        let iter = range_iter(start, end, range.inclusive, range.reverse, step)
+            .map_err(|o| f.fail(o, span))?;
         for i in iter {
             f.scalars[var.index()] = Some(i);
             match self.block(f, body)? {
@@ -354,7 +410,8 @@ impl<'p> Machine<'p, '_, '_> {
 
     fn bool(&mut self, f: &Frame<'p>, e: ExprId) -> Exec<bool> {
         let v = self.expr(f, e)?;
-        v.as_bool().ok_or_else(|| Error::Internal(format!("{e} is {v:?}, not a bool")))
+        v.as_bool()
+            .ok_or_else(|| Error::Internal(format!("{e} is {v:?}, not a bool")))
     }
 
     fn usize(&mut self, f: &Frame<'p>, e: ExprId) -> Exec<usize> {
@@ -365,16 +422,34 @@ impl<'p> Machine<'p, '_, '_> {
     }
 
     /// The element position of `array[index]` in its buffer, after the bounds check.
-    fn element(&mut self, f: &Frame<'p>, array: LocalId, index: &[ExprId], span: Span) -> Exec<(usize, usize)> {
+    fn element(
+        &mut self,
+        f: &Frame<'p>,
+        array: LocalId,
+        index: &[ExprId],
+        span: Span,
+    ) -> Exec<(usize, usize)> {
         let slot = f.array(array)?;
         // The whole index (`[i, j]` of `a[[i, j]]`) is evaluated before the array is indexed.
-        let index = index.iter().map(|&e| self.usize(f, e)).collect::<Exec<Vec<usize>>>()?;
+        let index = index
+            .iter()
+            .map(|&e| self.usize(f, e))
+            .collect::<Exec<Vec<usize>>>()?;
         let a = &self.arrays[slot];
         let mut pos = a.arg.offset as isize;
-        for (axis, (&i, (&len, &stride))) in index.iter().zip(a.arg.shape.iter().zip(&a.strides)).enumerate() {
+        for (axis, (&i, (&len, &stride))) in index
+            .iter()
+            .zip(a.arg.shape.iter().zip(&a.strides))
+            .enumerate()
+        {
             if i >= len {
                 let name = f.inst.func.local(array).name.clone();
-                let kind = TrapKind::OutOfBounds { array: name, axis, index: i as u64, len: len as u64 };
+                let kind = TrapKind::OutOfBounds {
+                    array: name,
+                    axis,
+                    index: i as u64,
+                    len: len as u64,
+                };
                 return Err(f.trap(kind, span));
             }
             pos += i as isize * stride;
@@ -387,7 +462,8 @@ impl<'p> Machine<'p, '_, '_> {
         let span = inst.func.expr(e).span;
         Ok(match &inst.func.expr(e).kind {
             ExprKind::Const(c) => Value::from_const(*c),
-            ExprKind::Local(l) => f.scalars[l.index()].ok_or_else(|| Error::Internal(format!("{l} read before it is set")))?,
+            ExprKind::Local(l) => f.scalars[l.index()]
+                .ok_or_else(|| Error::Internal(format!("{l} read before it is set")))?,
             ExprKind::Unary(op, x) => {
                 let x = self.expr(f, *x)?;
                 ops::unary(*op, x).map_err(|o| f.fail(o, span))?
@@ -422,22 +498,34 @@ impl<'p> Machine<'p, '_, '_> {
                 match query {
                     ShapeQuery::Len => Value::Usize(len),
                     ShapeQuery::IsEmpty => Value::Bool(len == 0),
-                    ShapeQuery::Dim(d) | ShapeQuery::DimOf { d, .. } => Value::Usize(a.shape[*d as usize]),
+                    ShapeQuery::Dim(d) | ShapeQuery::DimOf { d, .. } => {
+                        Value::Usize(a.shape[*d as usize])
+                    }
                     ShapeQuery::Rows2d => Value::Usize(a.shape[0]),
                     ShapeQuery::Cols2d => Value::Usize(a.shape[1]),
                     ShapeQuery::Ndim => Value::Usize(a.shape.len()),
                 }
             }
             ExprKind::Intrinsic { op, args } => {
-                let args = args.iter().map(|&a| self.expr(f, a)).collect::<Exec<Vec<Value>>>()?;
+                let args = args
+                    .iter()
+                    .map(|&a| self.expr(f, a))
+                    .collect::<Exec<Vec<Value>>>()?;
                 ops::intrinsic(*op, &args).map_err(|o| f.fail(o, span))?
             }
             ExprKind::CallInst { inst: callee, args } => self.call(f, *callee, args)?,
             ExprKind::Gpu { op, .. } => {
-                return Err(Error::Internal(format!("GPU builtin `{}` in `{}`: it runs only on the GPU", op.name(), inst.func.name)))
+                return Err(Error::Internal(format!(
+                    "GPU builtin `{}` in `{}`: it runs only on the GPU",
+                    op.name(),
+                    inst.func.name
+                )))
             }
             ExprKind::Lit(_) | ExprKind::Method { .. } | ExprKind::Call { .. } => {
-                return Err(Error::Internal(format!("untyped expression {e} in `{}`", inst.func.name)))
+                return Err(Error::Internal(format!(
+                    "untyped expression {e} in `{}`",
+                    inst.func.name
+                )))
             }
         })
     }
@@ -446,7 +534,10 @@ impl<'p> Machine<'p, '_, '_> {
     /// array, which the callee reads and writes in place.
     fn call(&mut self, caller: &Frame<'p>, callee: InstId, args: &[ExprId]) -> Exec<Value> {
         let program = self.program;
-        let target = program.instances.get(callee.index()).ok_or_else(|| Error::Internal(format!("call of missing {callee}")))?;
+        let target = program
+            .instances
+            .get(callee.index())
+            .ok_or_else(|| Error::Internal(format!("call of missing {callee}")))?;
         let mut frame = Frame::new(target);
         for ((&param, ty), &a) in target.func.params.iter().zip(&target.params).zip(args) {
             match ty {
@@ -465,7 +556,13 @@ impl<'p> Machine<'p, '_, '_> {
 
 /// The values of Rust's `(start..end)` / `(start..=end)`, then `.rev()`, then `.step_by(step)`,
 /// for integers of the bounds' type (`step_by(1)` yields exactly the range).
-fn range_iter(start: Value, end: Value, inclusive: bool, reverse: bool, step: usize) -> Result<Box<dyn Iterator<Item = Value>>, Outcome> {
+fn range_iter(
+    start: Value,
+    end: Value,
+    inclusive: bool,
+    reverse: bool,
+    step: usize,
+) -> Result<Box<dyn Iterator<Item = Value>>, Outcome> {
     macro_rules! ranges {
         ($($v:ident),*) => {
             match (start, end) {
@@ -480,4 +577,204 @@ fn range_iter(start: Value, end: Value, inclusive: bool, reverse: bool, step: us
         };
     }
     Ok(ranges!(I8, I16, I32, I64, Isize, U8, U16, U32, U64, Usize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::ArrayType;
+
+    fn program(source: &str, args: &[Type]) -> TypedProgram {
+        let program = crate::front::lower_source(source)
+            .map_err(|e| e[0].message.clone())
+            .expect("lowers");
+        let k = program.find("k").expect("kernel k");
+        crate::types::specialize(&program, k, args)
+            .map_err(|d| d.message)
+            .expect("type-checks")
+    }
+
+    fn f64s(bytes: &[u8]) -> Vec<f64> {
+        bytes
+            .chunks_exact(8)
+            .map(|c| f64::from_ne_bytes(c.try_into().unwrap()))
+            .collect()
+    }
+
+    fn bytes(xs: &[f64]) -> Vec<u8> {
+        xs.iter().flat_map(|x| x.to_ne_bytes()).collect()
+    }
+
+    const SUM: &str =
+        "fn k(x) -> f64 { let mut s = 0.0; for i in 0..x.len() { s = s * 10.0 + x[i]; } s }";
+
+    fn strided(ndim: u8, writable: bool) -> Type {
+        Type::Array(ArrayType {
+            elem: Scalar::F64,
+            ndim,
+            layout: Layout::Strided,
+            writable,
+        })
+    }
+
+    #[test]
+    fn reads_a_reversed_strided_view() {
+        let p = program(SUM, &[strided(1, false)]);
+        let data = bytes(&[1.0, 9.0, 2.0, 9.0, 3.0]);
+        // Elements 4, 2, 0 of the buffer: 3, 2, 1.
+        let x = ArrayArg {
+            elem: Scalar::F64,
+            data: Buffer::Shared(&data),
+            offset: 4,
+            shape: vec![3],
+            strides: vec![-2],
+        };
+        assert_eq!(run(&p, &mut [Arg::Array(x)]), Ok(Value::F64(321.0)));
+    }
+
+    #[test]
+    fn contiguous_parameters_ignore_the_strides_given() {
+        let t = Type::Array(ArrayType {
+            elem: Scalar::F64,
+            ndim: 1,
+            layout: Layout::Contig,
+            writable: false,
+        });
+        let p = program(SUM, &[t]);
+        let data = bytes(&[1.0, 2.0, 3.0]);
+        let x = ArrayArg {
+            elem: Scalar::F64,
+            data: Buffer::Shared(&data),
+            offset: 0,
+            shape: vec![3],
+            strides: vec![7],
+        };
+        assert_eq!(run(&p, &mut [Arg::Array(x)]), Ok(Value::F64(123.0)));
+    }
+
+    #[test]
+    fn writes_land_in_the_buffer_and_stay_after_a_trap() {
+        let source = "fn k(y, n: usize) { for i in 0..n { y[[i, 1]] = i as f64; } }";
+        let p = program(source, &[strided(2, true), Type::Scalar(Scalar::Usize)]);
+        // A 3x2 column-major view: element [i, j] at i + 3j.
+        let mut data = bytes(&[0.0; 6]);
+        let y = ArrayArg {
+            elem: Scalar::F64,
+            data: Buffer::Unique(&mut data),
+            offset: 0,
+            shape: vec![3, 2],
+            strides: vec![1, 3],
+        };
+        let r = run(&p, &mut [Arg::Array(y), Arg::Scalar(Value::Usize(5))]);
+        let Err(Error::Trap(trap)) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(
+            trap.kind,
+            TrapKind::OutOfBounds {
+                array: "y".into(),
+                axis: 0,
+                index: 3,
+                len: 3
+            }
+        );
+        assert_eq!(trap.function, "k");
+        assert_eq!(f64s(&data), vec![0.0, 0.0, 0.0, 0.0, 1.0, 2.0]);
+    }
+
+    #[test]
+    fn release_semantics() {
+        let source = "fn k(a: i8, b: u32, x: f32) -> i64 {
+            let w = a * 3i8 + (a << 9u64);
+            let s = (x as u8) as i64 + ((x * 0.0f32) as i64);
+            w as i64 + s + b.pow(33) as i64
+        }";
+        let p = program(
+            source,
+            &[Scalar::I8.into(), Scalar::U32.into(), Scalar::F32.into()],
+        );
+        let args = |a, b, x| {
+            [
+                Arg::Scalar(Value::I8(a)),
+                Arg::Scalar(Value::U32(b)),
+                Arg::Scalar(Value::F32(x)),
+            ]
+        };
+        // 100 * 3 wraps to 44; 100 << (9 & 7) wraps to -56; 300.5 as u8 saturates to 255; NaN
+        // (inf * 0) as i64 is 0; 2^33 wraps to 0 in u32.
+        let expected = 44i8.wrapping_add(-56) as i64 + 255;
+        assert_eq!(run(&p, &mut args(100, 2, 300.5)), Ok(Value::I64(expected)));
+        assert_eq!(
+            run(&p, &mut args(0, 3, f32::INFINITY)),
+            Ok(Value::I64(255 + 3u32.wrapping_pow(33) as i64))
+        );
+    }
+
+    #[test]
+    fn traps_carry_their_values() {
+        let source = "fn k(a: i32, b: i32, k: usize) -> i32 {
+            let mut s = 0i32;
+            for i in (0..3).step_by(k) { s += i; }
+            s + a / b + a.clamp(b, 0i32)
+        }";
+        let p = program(
+            source,
+            &[Scalar::I32.into(), Scalar::I32.into(), Scalar::Usize.into()],
+        );
+        let kind = |a, b, k| match run(
+            &p,
+            &mut [
+                Arg::Scalar(Value::I32(a)),
+                Arg::Scalar(Value::I32(b)),
+                Arg::Scalar(Value::Usize(k)),
+            ],
+        ) {
+            Err(Error::Trap(t)) => Some(t.kind),
+            _ => None,
+        };
+        assert_eq!(kind(1, 1, 0), Some(TrapKind::StepZero));
+        assert_eq!(
+            kind(5, 0, 1),
+            Some(TrapKind::DivisionByZero {
+                dividend: Value::I32(5)
+            })
+        );
+        assert_eq!(
+            kind(i32::MIN, -1, 1),
+            Some(TrapKind::DivisionOverflow {
+                dividend: Value::I32(i32::MIN),
+                divisor: Value::I32(-1)
+            })
+        );
+        assert_eq!(
+            kind(-5, 1, 1),
+            Some(TrapKind::ClampBounds {
+                min: Value::I32(1),
+                max: Value::I32(0)
+            })
+        );
+        assert_eq!(kind(-5, -1, 1), None);
+    }
+
+    #[test]
+    fn arguments_are_checked() {
+        let p = program(SUM, &[strided(1, false)]);
+        let data = bytes(&[1.0, 2.0]);
+        let x = ArrayArg {
+            elem: Scalar::F64,
+            data: Buffer::Shared(&data),
+            offset: 1,
+            shape: vec![3],
+            strides: vec![1],
+        };
+        assert!(matches!(
+            run(&p, &mut [Arg::Array(x)]),
+            Err(Error::Argument(_))
+        ));
+        assert!(matches!(
+            run(&p, &mut [Arg::Scalar(Value::F64(1.0))]),
+            Err(Error::Argument(_))
+        ));
+        assert!(matches!(run(&p, &mut []), Err(Error::Argument(_))));
+    }
 }

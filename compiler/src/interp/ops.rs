@@ -201,10 +201,19 @@ pub(super) fn binary(op: BinOp, a: Value, b: Value) -> Op {
                         return Err(Outcome::Trap(TrapKind::DivisionByZero { dividend: a }));
                     }
                     // `checked_div` fails exactly on `MIN / -1`, which panics in every build.
-                    let q = if op == BinOp::Div { $x.checked_div($y) } else { $x.checked_rem($y) };
+                    let q = if op == BinOp::Div {
+                        $x.checked_div($y)
+                    } else {
+                        $x.checked_rem($y)
+                    };
                     match q {
                         Some(q) => Value::$v(q),
-                        None => return Err(Outcome::Trap(TrapKind::DivisionOverflow { dividend: a, divisor: b })),
+                        None => {
+                            return Err(Outcome::Trap(TrapKind::DivisionOverflow {
+                                dividend: a,
+                                divisor: b,
+                            }))
+                        }
                     }
                 }
                 BinOp::BitAnd => Value::$v($x & $y),
@@ -248,9 +257,10 @@ fn bool_op(op: BinOp, x: bool, y: bool) -> Op {
         BinOp::BitXor => x ^ y,
         BinOp::Eq => x == y,
         BinOp::Ne => x != y,
-        BinOp::Lt => x < y,
+        // `false < true`.
+        BinOp::Lt => !x & y,
         BinOp::Le => x <= y,
-        BinOp::Gt => x > y,
+        BinOp::Gt => x & !y,
         BinOp::Ge => x >= y,
         _ => return internal(format!("`{}` on bool", op.symbol())),
     }))
@@ -343,7 +353,11 @@ pub(super) fn intrinsic(op: Intrinsic, args: &[Value]) -> Op {
     let Some(&x) = args.first() else {
         return internal(format!("`{}` without a receiver", op.name()));
     };
-    let arg = |k: usize| args.get(k).copied().ok_or_else(|| Outcome::Internal(format!("`{}` needs {} arguments", op.name(), k + 1)));
+    let arg = |k: usize| {
+        args.get(k)
+            .copied()
+            .ok_or_else(|| Outcome::Internal(format!("`{}` needs {} arguments", op.name(), k + 1)))
+    };
     match x {
         Value::F32(v) => float_f32(op, v, &arg),
         Value::F64(v) => float_f64(op, v, &arg),
@@ -408,7 +422,10 @@ macro_rules! float_intrinsic {
                     // std: `assert!(min <= max)`, which a NaN bound fails too.
                     #[allow(clippy::neg_cmp_op_on_partial_ord)]
                     if !(lo <= hi) {
-                        return Err(Outcome::Trap(TrapKind::ClampBounds { min: Value::$v(lo), max: Value::$v(hi) }));
+                        return Err(Outcome::Trap(TrapKind::ClampBounds {
+                            min: Value::$v(lo),
+                            max: Value::$v(hi),
+                        }));
                     }
                     f(x.clamp(lo, hi))
                 }
@@ -441,7 +458,10 @@ fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
                     let (lo, hi) = (same(1)?, same(2)?);
                     // std: `assert!(min <= max)`.
                     if lo > hi {
-                        return Err(Outcome::Trap(TrapKind::ClampBounds { min: Value::$v(lo), max: Value::$v(hi) }));
+                        return Err(Outcome::Trap(TrapKind::ClampBounds {
+                            min: Value::$v(lo),
+                            max: Value::$v(hi),
+                        }));
                     }
                     Some(Value::$v($x.clamp(lo, hi)))
                 }

@@ -139,7 +139,8 @@ pub struct ForRange {
     pub reverse: bool,
     /// `.step_by(k)`: a `usize`, zero is a run-time error.
     pub step: Option<ExprId>,
-    /// `prange(..)`: iterations may run in parallel (the CPU back end runs them in order).
+    /// `prange(..)`: iterations may run in parallel, in any order (`types::parallel` says what the
+    /// body may do; the CPU back end runs the entry function's outermost ones on threads).
     pub parallel: bool,
 }
 

@@ -72,8 +72,17 @@ pub fn check(program: &TypedProgram) -> Result<(), Diagnostic> {
 fn check_block(inst: &Instance, b: &Block, all: &Uses) -> Result<(), Diagnostic> {
     for s in &b.stmts {
         match s {
-            Stmt::For { var, range, body, span } if range.parallel => check_loop(inst, *var, body, *span, all)?,
-            Stmt::If { then_body, else_body, .. } => {
+            Stmt::For {
+                var,
+                range,
+                body,
+                span,
+            } if range.parallel => check_loop(inst, *var, body, *span, all)?,
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
                 check_block(inst, then_body, all)?;
                 check_block(inst, else_body, all)?;
             }
@@ -84,7 +93,13 @@ fn check_block(inst: &Instance, b: &Block, all: &Uses) -> Result<(), Diagnostic>
     Ok(())
 }
 
-fn check_loop(inst: &Instance, var: LocalId, body: &Block, span: Span, all: &Uses) -> Result<(), Diagnostic> {
+fn check_loop(
+    inst: &Instance,
+    var: LocalId,
+    body: &Block,
+    span: Span,
+    all: &Uses,
+) -> Result<(), Diagnostic> {
     let f = &inst.func;
     if let Some((at, what)) = escapes(body, 0) {
         return Err(Diagnostic::new(format!("`{what}` out of a `prange` loop"), at.unwrap_or(span), format!("`{what}` here"))
@@ -95,7 +110,12 @@ fn check_loop(inst: &Instance, var: LocalId, body: &Block, span: Span, all: &Use
     inside.block(f, body);
     // Scalars also used outside the body (or parameters) are shared with the code around it.
     let outer = |l: LocalId| f.params.contains(&l) || all.count(l) > inside.count(l);
-    let mut written: Vec<LocalId> = inside.writes.keys().copied().filter(|&l| l != var && outer(l)).collect();
+    let mut written: Vec<LocalId> = inside
+        .writes
+        .keys()
+        .copied()
+        .filter(|&l| l != var && outer(l))
+        .collect();
     written.sort();
     for l in written {
         if let Err(d) = reduction_of(inst, l, &inside) {
@@ -158,7 +178,8 @@ fn reduction_of(inst: &Instance, l: LocalId, inside: &Uses) -> Result<Reduce, Di
         return Err(Diagnostic::new(format!("`{name}` is a reduction variable of this `prange` loop and cannot be read inside it"), at, "updated as a reduction here")
             .with_help(format!("inside the loop each chunk of iterations holds only a partial `{name}`; read it after the loop")));
     }
-    op.map(|(r, _)| r).ok_or_else(|| Diagnostic::new("internal: reduction without updates", Span::default(), ""))
+    op.map(|(r, _)| r)
+        .ok_or_else(|| Diagnostic::new("internal: reduction without updates", Span::default(), ""))
 }
 
 /// `s op e` / `s.min(e)` / `s.max(e)` for an assignment to `s`: the operator and `e`.
@@ -176,9 +197,17 @@ fn reduction_form(f: &Function, s: LocalId, value: ExprId) -> Option<(Reduce, Ex
             },
             *e,
         )),
-        ExprKind::Intrinsic { op: op @ (Intrinsic::Min | Intrinsic::Max), args } if args.len() == 2 && is_s(args[0]) => {
-            Some((if *op == Intrinsic::Min { Reduce::Min } else { Reduce::Max }, args[1]))
-        }
+        ExprKind::Intrinsic {
+            op: op @ (Intrinsic::Min | Intrinsic::Max),
+            args,
+        } if args.len() == 2 && is_s(args[0]) => Some((
+            if *op == Intrinsic::Min {
+                Reduce::Min
+            } else {
+                Reduce::Max
+            },
+            args[1],
+        )),
         _ => None,
     }
 }
@@ -190,7 +219,13 @@ pub fn classify(inst: &Instance, var: LocalId, body: &Block) -> Sharing {
     let mut inside = Uses::default();
     inside.block(f, body);
     let mut sharing = Sharing::default();
-    let mut locals: Vec<LocalId> = inside.reads.keys().chain(inside.writes.keys()).chain(inside.arrays.iter()).copied().collect();
+    let mut locals: Vec<LocalId> = inside
+        .reads
+        .keys()
+        .chain(inside.writes.keys())
+        .chain(inside.arrays.iter())
+        .copied()
+        .collect();
     locals.sort();
     locals.dedup();
     for l in locals {
@@ -212,7 +247,9 @@ pub fn classify(inst: &Instance, var: LocalId, body: &Block) -> Sharing {
                             }
                             op = Some(r);
                         }
-                        (inside.reads.get(&l).copied().unwrap_or(0) == writes.len() && inst.local_ty(l) != Type::Scalar(Scalar::Bool)).then_some(op?)
+                        (inside.reads.get(&l).copied().unwrap_or(0) == writes.len()
+                            && inst.local_ty(l) != Type::Scalar(Scalar::Bool))
+                        .then_some(op?)
                     };
                     if let Some(r) = reduce() {
                         sharing.reductions.push((l, r));
@@ -236,7 +273,9 @@ struct Uses {
 
 impl Uses {
     fn count(&self, l: LocalId) -> usize {
-        self.reads.get(&l).copied().unwrap_or(0) + self.writes.get(&l).map_or(0, |w| w.len()) + self.arrays.contains(&l) as usize
+        self.reads.get(&l).copied().unwrap_or(0)
+            + self.writes.get(&l).map_or(0, |w| w.len())
+            + self.arrays.contains(&l) as usize
     }
 
     fn block(&mut self, f: &Function, b: &Block) {
@@ -244,22 +283,42 @@ impl Uses {
             match s {
                 Stmt::Assign { local, value, span } => {
                     self.expr(f, *value);
-                    self.writes.entry(*local).or_default().push((Some(*value), *span));
+                    self.writes
+                        .entry(*local)
+                        .or_default()
+                        .push((Some(*value), *span));
                 }
-                Stmt::Store { array, index, value, .. } => {
+                Stmt::Store {
+                    array,
+                    index,
+                    value,
+                    ..
+                } => {
                     self.expr(f, *value);
                     index.iter().for_each(|&i| self.expr(f, i));
                     self.arrays.insert(*array);
                 }
                 Stmt::Eval(e) => self.expr(f, *e),
-                Stmt::If { cond, then_body, else_body } => {
+                Stmt::If {
+                    cond,
+                    then_body,
+                    else_body,
+                } => {
                     self.expr(f, *cond);
                     self.block(f, then_body);
                     self.block(f, else_body);
                 }
                 Stmt::Loop { body } => self.block(f, body),
-                Stmt::For { var, range, body, span } => {
-                    [Some(range.start), Some(range.end), range.step].into_iter().flatten().for_each(|e| self.expr(f, e));
+                Stmt::For {
+                    var,
+                    range,
+                    body,
+                    span,
+                } => {
+                    [Some(range.start), Some(range.end), range.step]
+                        .into_iter()
+                        .flatten()
+                        .for_each(|e| self.expr(f, e));
                     self.writes.entry(*var).or_default().push((None, *span));
                     self.block(f, body);
                 }
@@ -282,7 +341,9 @@ impl Uses {
             }
             _ => {}
         }
-        children(&f.expr(e).kind).into_iter().for_each(|c| self.expr(f, c));
+        children(&f.expr(e).kind)
+            .into_iter()
+            .for_each(|c| self.expr(f, c));
     }
 }
 
@@ -291,15 +352,24 @@ fn children(k: &ExprKind) -> Vec<ExprId> {
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => vec![*x],
         ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => vec![*a, *b],
         ExprKind::Load { index, .. } => index.clone(),
-        ExprKind::Method { receiver, args, .. } => std::iter::once(*receiver).chain(args.iter().copied()).collect(),
-        ExprKind::Intrinsic { args, .. } | ExprKind::Call { args, .. } | ExprKind::CallInst { args, .. } => args.clone(),
+        ExprKind::Method { receiver, args, .. } => std::iter::once(*receiver)
+            .chain(args.iter().copied())
+            .collect(),
+        ExprKind::Intrinsic { args, .. }
+        | ExprKind::Call { args, .. }
+        | ExprKind::CallInst { args, .. } => args.clone(),
         ExprKind::Gpu { index, args, .. } => index.iter().chain(args).copied().collect(),
-        ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => Vec::new(),
+        ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => {
+            Vec::new()
+        }
     }
 }
 
 fn reads_any(f: &Function, e: ExprId, set: &HashSet<LocalId>) -> bool {
-    matches!(f.expr(e).kind, ExprKind::Local(l) if set.contains(&l)) || children(&f.expr(e).kind).into_iter().any(|c| reads_any(f, c, set))
+    matches!(f.expr(e).kind, ExprKind::Local(l) if set.contains(&l))
+        || children(&f.expr(e).kind)
+            .into_iter()
+            .any(|c| reads_any(f, c, set))
 }
 
 fn reads_local(f: &Function, e: ExprId, l: LocalId) -> bool {
@@ -312,7 +382,11 @@ fn escapes(b: &Block, depth: u32) -> Option<(Option<Span>, &'static str)> {
         let found = match s {
             Stmt::Return { span, .. } => Some((Some(*span), "return")),
             Stmt::Break if depth == 0 => Some((None, "break")),
-            Stmt::If { then_body, else_body, .. } => escapes(then_body, depth).or_else(|| escapes(else_body, depth)),
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => escapes(then_body, depth).or_else(|| escapes(else_body, depth)),
             Stmt::Loop { body } | Stmt::For { body, .. } => escapes(body, depth + 1),
             _ => None,
         };
@@ -339,19 +413,27 @@ fn dependent_locals(f: &Function, var: LocalId, body: &Block) -> HashSet<LocalId
 fn grow(f: &Function, b: &Block, tainted: bool, set: &mut HashSet<LocalId>) {
     for s in &b.stmts {
         match s {
-            Stmt::Assign { local, value, .. } => {
-                if tainted || reads_any(f, *value, set) {
-                    set.insert(*local);
-                }
+            Stmt::Assign { local, value, .. } if tainted || reads_any(f, *value, set) => {
+                set.insert(*local);
             }
-            Stmt::If { cond, then_body, else_body } => {
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
                 let t = tainted || reads_any(f, *cond, set);
                 grow(f, then_body, t, set);
                 grow(f, else_body, t, set);
             }
             Stmt::Loop { body } => grow(f, body, tainted, set),
-            Stmt::For { var, range, body, .. } => {
-                let t = tainted || [Some(range.start), Some(range.end), range.step].into_iter().flatten().any(|e| reads_any(f, e, set));
+            Stmt::For {
+                var, range, body, ..
+            } => {
+                let t = tainted
+                    || [Some(range.start), Some(range.end), range.step]
+                        .into_iter()
+                        .flatten()
+                        .any(|e| reads_any(f, e, set));
                 if t {
                     set.insert(*var);
                 }
@@ -366,8 +448,16 @@ fn grow(f: &Function, b: &Block, tainted: bool, set: &mut HashSet<LocalId>) {
 fn racy_store(f: &Function, b: &Block, dependent: &HashSet<LocalId>) -> Option<(LocalId, Span)> {
     for s in &b.stmts {
         let found = match s {
-            Stmt::Store { array, index, span, .. } if !index.iter().any(|&i| reads_any(f, i, dependent)) => Some((*array, *span)),
-            Stmt::If { then_body, else_body, .. } => racy_store(f, then_body, dependent).or_else(|| racy_store(f, else_body, dependent)),
+            Stmt::Store {
+                array, index, span, ..
+            } if !index.iter().any(|&i| reads_any(f, i, dependent)) => Some((*array, *span)),
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
+                racy_store(f, then_body, dependent).or_else(|| racy_store(f, else_body, dependent))
+            }
             Stmt::Loop { body } | Stmt::For { body, .. } => racy_store(f, body, dependent),
             _ => None,
         };

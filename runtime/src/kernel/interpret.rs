@@ -33,14 +33,33 @@ impl Kernel {
         let mut iargs = Vec::with_capacity(args.len());
         for (a, buffer) in args.iter().zip(buffers.iter_mut()) {
             iargs.push(match (&a.slot, a.ty) {
-                (Slot::Scalar(bytes), Type::Scalar(s)) => interp::Arg::Scalar(interp::Value::load(s, bytes)),
-                (Slot::Array(parts), Type::Array(t)) => {
-                    let shape: Vec<usize> = parts.shape[..parts.ndim].iter().map(|&n| n as usize).collect();
-                    let strides = c_strides(&shape);
-                    let data = if t.writable { Buffer::Unique(buffer) } else { Buffer::Shared(buffer) };
-                    interp::Arg::Array(ArrayArg { elem: t.elem, data, offset: 0, shape, strides })
+                (Slot::Scalar(bytes), Type::Scalar(s)) => {
+                    interp::Arg::Scalar(interp::Value::load(s, bytes))
                 }
-                _ => return Err(self.interpreter_error("an argument the signature does not describe")),
+                (Slot::Array(parts), Type::Array(t)) => {
+                    let shape: Vec<usize> = parts.shape[..parts.ndim]
+                        .iter()
+                        .map(|&n| n as usize)
+                        .collect();
+                    let strides = c_strides(&shape);
+                    let data = if t.writable {
+                        Buffer::Unique(buffer)
+                    } else {
+                        Buffer::Shared(buffer)
+                    };
+                    interp::Arg::Array(ArrayArg {
+                        elem: t.elem,
+                        data,
+                        offset: 0,
+                        shape,
+                        strides,
+                    })
+                }
+                _ => {
+                    return Err(
+                        self.interpreter_error("an argument the signature does not describe")
+                    )
+                }
             });
         }
         let result = interp::run(&program, &mut iargs);
@@ -57,14 +76,24 @@ impl Kernel {
             Ok(v) => Ok(value(v)),
             Err(interp::Error::Trap(trap)) => {
                 let (kind, values) = site_kind(trap.kind);
-                Err(self.check_error(&Site { kind, span: trap.span, function: trap.function }, values))
+                Err(self.check_error(
+                    &Site {
+                        kind,
+                        span: trap.span,
+                        function: trap.function,
+                    },
+                    values,
+                ))
             }
             Err(e) => Err(self.interpreter_error(&e.to_string())),
         }
     }
 
     fn interpreter_error(&self, message: &str) -> Error {
-        Error::Compile { kernel: self.name.to_string(), message: format!("interpreter: {message}") }
+        Error::Compile {
+            kernel: self.name.to_string(),
+            message: format!("interpreter: {message}"),
+        }
     }
 }
 
@@ -72,9 +101,22 @@ impl Kernel {
 fn site_kind(kind: TrapKind) -> (SiteKind, [i64; 4]) {
     let int = |v: interp::Value| v.as_i128().unwrap_or(0) as i64;
     match kind {
-        TrapKind::OutOfBounds { array, axis, index, len } => (SiteKind::OutOfBounds { array }, [index as i64, len as i64, axis as i64, 0]),
-        TrapKind::DivisionByZero { dividend } => (SiteKind::DivisionByZero, [int(dividend), 0, 0, 0]),
-        TrapKind::DivisionOverflow { dividend, divisor } => (SiteKind::DivisionOverflow, [int(dividend), int(divisor), 0, 0]),
+        TrapKind::OutOfBounds {
+            array,
+            axis,
+            index,
+            len,
+        } => (
+            SiteKind::OutOfBounds { array },
+            [index as i64, len as i64, axis as i64, 0],
+        ),
+        TrapKind::DivisionByZero { dividend } => {
+            (SiteKind::DivisionByZero, [int(dividend), 0, 0, 0])
+        }
+        TrapKind::DivisionOverflow { dividend, divisor } => (
+            SiteKind::DivisionOverflow,
+            [int(dividend), int(divisor), 0, 0],
+        ),
         TrapKind::StepZero => (SiteKind::StepZero, [0; 4]),
         TrapKind::ClampBounds { min, max } => (SiteKind::ClampBounds, [int(min), int(max), 0, 0]),
     }

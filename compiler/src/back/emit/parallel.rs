@@ -21,13 +21,19 @@ use inkwell::attributes::AttributeLoc;
 use inkwell::llvm_sys::core::LLVMBuildAtomicRMW;
 use inkwell::llvm_sys::{LLVMAtomicOrdering, LLVMAtomicRMWBinOp};
 use inkwell::types::{BasicMetadataTypeEnum, BasicTypeEnum};
-use inkwell::values::{AsValueRef, BasicMetadataValueEnum, BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::values::{
+    AsValueRef, BasicMetadataValueEnum, BasicValueEnum, FunctionValue, IntValue, PointerValue,
+};
 use inkwell::{AddressSpace, AtomicOrdering, IntPredicate};
 
 impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     /// `for var in prange(range) { body }`, run by the runtime on its thread pool.
     pub(super) fn parallel_for(&mut self, var: LocalId, range: &ForRange, body: &Block) -> R<()> {
-        let ty = self.inst.local_ty(var).scalar().ok_or_else(|| BackError::Internal("loop variable".into()))?;
+        let ty = self
+            .inst
+            .local_ty(var)
+            .scalar()
+            .ok_or_else(|| BackError::Internal("loop variable".into()))?;
         let signed = ty.is_signed();
         let i64t = self.ctx().i64_type();
         let start = self.expr(range.start)?.into_int_value();
@@ -36,20 +42,32 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             Some(k) => {
                 let step_span = self.inst.func.expr(k).span;
                 let k = self.expr(k)?.into_int_value();
-                let nonzero = self.b().build_int_compare(IntPredicate::NE, k, i64t.const_zero(), "step.nonzero")?;
+                let nonzero = self.b().build_int_compare(
+                    IntPredicate::NE,
+                    k,
+                    i64t.const_zero(),
+                    "step.nonzero",
+                )?;
                 let site = self.site(abi::SiteKind::StepZero, step_span);
                 self.check(nonzero, site, &[])?;
                 Some(k)
             }
             None => None,
         };
-        let (lt, le) = if signed { (IntPredicate::SLT, IntPredicate::SLE) } else { (IntPredicate::ULT, IntPredicate::ULE) };
+        let (lt, le) = if signed {
+            (IntPredicate::SLT, IntPredicate::SLE)
+        } else {
+            (IntPredicate::ULT, IntPredicate::ULE)
+        };
         let b = self.b();
         let one = start.get_type().const_int(1, false);
         let (nonempty, hi) = if range.inclusive {
             (b.build_int_compare(le, start, end, "nonempty")?, end)
         } else {
-            (b.build_int_compare(lt, start, end, "nonempty")?, b.build_int_sub(end, one, "hi")?)
+            (
+                b.build_int_compare(lt, start, end, "nonempty")?,
+                b.build_int_sub(end, one, "hi")?,
+            )
         };
         // Iterations: (hi - lo) / step + 1 when non-empty, the distance taken as unsigned.
         let dist = b.build_int_sub(hi, start, "dist")?;
@@ -60,9 +78,16 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             None => dist,
         };
         let count = b.build_int_add(count, i64t.const_int(1, false), "count")?;
-        let count = b.build_select(nonempty, count, i64t.const_zero(), "count")?.into_int_value();
-        let widen = |v: IntValue<'ctx>, name: &str| b.build_int_cast_sign_flag(v, i64t, signed, name);
-        let (first, stride) = if range.reverse { (widen(hi, "first")?, b.build_int_neg(step64, "stride")?) } else { (widen(start, "first")?, step64) };
+        let count = b
+            .build_select(nonempty, count, i64t.const_zero(), "count")?
+            .into_int_value();
+        let widen =
+            |v: IntValue<'ctx>, name: &str| b.build_int_cast_sign_flag(v, i64t, signed, name);
+        let (first, stride) = if range.reverse {
+            (widen(hi, "first")?, b.build_int_neg(step64, "stride")?)
+        } else {
+            (widen(start, "first")?, step64)
+        };
 
         let sharing = parallel::classify(self.inst, var, body);
         let chunk = self.outline(var, ty, body, &sharing)?;
@@ -71,7 +96,11 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let mut slots: Vec<BasicValueEnum<'ctx>> = vec![first.into(), stride.into()];
         for &l in &sharing.reads {
             let (p, s) = self.scalar_slot(l)?;
-            slots.push(self.b().build_load(self.m.reg_type(s), p, &self.inst.func.local(l).name)?);
+            slots.push(self.b().build_load(
+                self.m.reg_type(s),
+                p,
+                &self.inst.func.local(l).name,
+            )?);
         }
         for &(l, _) in &sharing.reductions {
             slots.push(self.scalar_slot(l)?.0.into());
@@ -86,22 +115,43 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         }
         let env = self.entry_alloca(i64t.array_type(slots.len() as u32).into(), "env")?;
         for (k, v) in slots.iter().enumerate() {
-            let p = unsafe { self.b().build_gep(i64t, env, &[i64t.const_int(k as u64, false)], "env.slot")? };
+            let p = unsafe {
+                self.b()
+                    .build_gep(i64t, env, &[i64t.const_int(k as u64, false)], "env.slot")?
+            };
             self.b().build_store(p, *v)?;
         }
         let ptr = self.ctx().ptr_type(AddressSpace::default());
         let run = match self.m.module.get_function(abi::PARALLEL_FOR) {
             Some(f) => f,
             None => {
-                let t = self.ctx().i32_type().fn_type(&[ptr.into(), ptr.into(), i64t.into(), i64t.into(), ptr.into()], false);
+                let t = self.ctx().i32_type().fn_type(
+                    &[ptr.into(), ptr.into(), i64t.into(), i64t.into(), ptr.into()],
+                    false,
+                );
                 self.m.module.add_function(abi::PARALLEL_FOR, t, None)
             }
         };
         let chunk_ptr = chunk.as_global_value().as_pointer_value();
-        let args: [BasicMetadataValueEnum; 5] = [chunk_ptr.into(), env.into(), i64t.const_zero().into(), count.into(), self.err.into()];
+        let args: [BasicMetadataValueEnum; 5] = [
+            chunk_ptr.into(),
+            env.into(),
+            i64t.const_zero().into(),
+            count.into(),
+            self.err.into(),
+        ];
         let status = self.b().build_call(run, &args, "par.status")?;
-        let status = status.try_as_basic_value().basic().ok_or_else(|| BackError::Internal("call without value".into()))?.into_int_value();
-        let failed = self.b().build_int_compare(IntPredicate::NE, status, self.ctx().i32_type().const_zero(), "par.failed")?;
+        let status = status
+            .try_as_basic_value()
+            .basic()
+            .ok_or_else(|| BackError::Internal("call without value".into()))?
+            .into_int_value();
+        let failed = self.b().build_int_compare(
+            IntPredicate::NE,
+            status,
+            self.ctx().i32_type().const_zero(),
+            "par.failed",
+        )?;
         let ok = self.new_block("par.ok");
         self.b().build_conditional_branch(failed, self.fail, ok)?;
         self.b().position_at_end(ok);
@@ -109,16 +159,30 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     /// Emits the body function and the `chunk(env, lo, hi, err)` wrapper; returns the wrapper.
-    fn outline(&mut self, var: LocalId, ty: Scalar, body: &Block, sharing: &Sharing) -> R<FunctionValue<'ctx>> {
+    fn outline(
+        &mut self,
+        var: LocalId,
+        ty: Scalar,
+        body: &Block,
+        sharing: &Sharing,
+    ) -> R<FunctionValue<'ctx>> {
         let ctx = self.ctx();
         let ptr = ctx.ptr_type(AddressSpace::default());
         let i64t = ctx.i64_type();
         let inst = self.inst;
         // Body parameters: lo, hi, err, first, stride, then the captures.
-        let mut params: Vec<BasicMetadataTypeEnum> = vec![i64t.into(), i64t.into(), ptr.into(), i64t.into(), i64t.into()];
+        let mut params: Vec<BasicMetadataTypeEnum> = vec![
+            i64t.into(),
+            i64t.into(),
+            ptr.into(),
+            i64t.into(),
+            i64t.into(),
+        ];
         let mut env_types: Vec<BasicTypeEnum<'ctx>> = vec![i64t.into(), i64t.into()];
         for &l in &sharing.reads {
-            let t = self.m.reg_type(inst.local_ty(l).scalar().unwrap_or(Scalar::Bool));
+            let t = self
+                .m
+                .reg_type(inst.local_ty(l).scalar().unwrap_or(Scalar::Bool));
             params.push(t.into());
             env_types.push(t);
         }
@@ -137,7 +201,11 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             env_types.extend(std::iter::repeat_n(BasicTypeEnum::from(i64t), n));
         }
         let name = &inst.func.name;
-        let body_fn = self.m.module.add_function(&format!("{name}.prange.body"), ctx.void_type().fn_type(&params, false), Some(inkwell::module::Linkage::Internal));
+        let body_fn = self.m.module.add_function(
+            &format!("{name}.prange.body"),
+            ctx.void_type().fn_type(&params, false),
+            Some(inkwell::module::Linkage::Internal),
+        );
         self.m.target_attrs(body_fn);
         for (i, writable) in data_params {
             body_fn.add_attribute(AttributeLoc::Param(i), self.m.attr("noalias"));
@@ -148,17 +216,29 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         }
         body_fn.add_attribute(AttributeLoc::Param(2), self.m.attr("noalias"));
         body_fn.add_attribute(AttributeLoc::Param(2), self.m.attr("nocapture"));
-        let chunk_fn = self.m.module.add_function(&format!("{name}.prange"), ctx.void_type().fn_type(&[ptr.into(), i64t.into(), i64t.into(), ptr.into()], false), Some(inkwell::module::Linkage::Internal));
+        let chunk_fn = self.m.module.add_function(
+            &format!("{name}.prange"),
+            ctx.void_type()
+                .fn_type(&[ptr.into(), i64t.into(), i64t.into(), ptr.into()], false),
+            Some(inkwell::module::Linkage::Internal),
+        );
         self.m.target_attrs(chunk_fn);
 
-        let saved = self.b().get_insert_block().ok_or_else(|| BackError::Internal("no block".into()))?;
+        let saved = self
+            .b()
+            .get_insert_block()
+            .ok_or_else(|| BackError::Internal("no block".into()))?;
         self.emit_body(body_fn, var, ty, body, sharing)?;
 
         // chunk(env, lo, hi, err): unpack the environment and run the body.
         let b = &self.m.builder;
         b.position_at_end(ctx.append_basic_block(chunk_fn, "entry"));
         let env = super::param_ptr(chunk_fn, 0)?;
-        let p = |i: u32| chunk_fn.get_nth_param(i).ok_or_else(|| BackError::Internal("missing parameter".into()));
+        let p = |i: u32| {
+            chunk_fn
+                .get_nth_param(i)
+                .ok_or_else(|| BackError::Internal("missing parameter".into()))
+        };
         let mut args: Vec<BasicMetadataValueEnum> = vec![p(1)?.into(), p(2)?.into(), p(3)?.into()];
         for (k, t) in env_types.iter().enumerate() {
             let slot = unsafe { b.build_gep(i64t, env, &[i64t.const_int(k as u64, false)], "")? };
@@ -171,7 +251,14 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     /// The body function: iterations `lo..hi` with private scalars, then the reductions combined.
-    fn emit_body(&mut self, function: FunctionValue<'ctx>, var: LocalId, ty: Scalar, body: &Block, sharing: &Sharing) -> R<()> {
+    fn emit_body(
+        &mut self,
+        function: FunctionValue<'ctx>,
+        var: LocalId,
+        ty: Scalar,
+        body: &Block,
+        sharing: &Sharing,
+    ) -> R<()> {
         let ctx = self.ctx();
         let i64t = ctx.i64_type();
         let inst = self.inst;
@@ -181,15 +268,39 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         self.b().build_return(None)?;
         self.b().position_at_end(entry);
         let err = super::param_ptr(function, 2)?;
-        let mut e = FnEmitter { m: &mut *self.m, program: self.program, inst, function, slots: Vec::new(), err, fail, loops: Vec::new(), grid: false, outline: false };
+        let mut e = FnEmitter {
+            m: &mut *self.m,
+            program: self.program,
+            inst,
+            function,
+            slots: Vec::new(),
+            err,
+            fail,
+            loops: Vec::new(),
+            grid: false,
+            outline: false,
+        };
         let mut slots = vec![Slot::None; inst.func.locals.len()];
         for (i, t) in inst.local_types.iter().enumerate() {
             if let Type::Scalar(s) = t {
-                slots[i] = Slot::Scalar(e.b().build_alloca(e.m.reg_type(*s), &inst.func.locals[i].name)?, *s);
+                slots[i] = Slot::Scalar(
+                    e.b()
+                        .build_alloca(e.m.reg_type(*s), &inst.func.locals[i].name)?,
+                    *s,
+                );
             }
         }
-        let p = |i: u32| function.get_nth_param(i).ok_or_else(|| BackError::Internal("missing parameter".into()));
-        let (lo, hi, first, stride) = (p(0)?.into_int_value(), p(1)?.into_int_value(), p(3)?.into_int_value(), p(4)?.into_int_value());
+        let p = |i: u32| {
+            function
+                .get_nth_param(i)
+                .ok_or_else(|| BackError::Internal("missing parameter".into()))
+        };
+        let (lo, hi, first, stride) = (
+            p(0)?.into_int_value(),
+            p(1)?.into_int_value(),
+            p(3)?.into_int_value(),
+            p(4)?.into_int_value(),
+        );
         let mut k = 5;
         for &l in &sharing.reads {
             if let Slot::Scalar(ptr, _) = slots[l.index()] {
@@ -206,7 +317,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             k += 1;
         }
         for &l in &sharing.arrays {
-            let Type::Array(a) = inst.local_ty(l) else { continue };
+            let Type::Array(a) = inst.local_ty(l) else {
+                continue;
+            };
             let aname = &inst.func.local(l).name;
             let data = p(k)?.into_pointer_value();
             data.set_name(aname);
@@ -231,7 +344,12 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 }
                 s
             };
-            slots[l.index()] = Slot::Array(ArrayVal { ty: a, data, shape, strides });
+            slots[l.index()] = Slot::Array(ArrayVal {
+                ty: a,
+                data,
+                shape,
+                strides,
+            });
         }
         e.slots = slots;
 
@@ -241,13 +359,19 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let latch = e.new_block("chunk.next");
         let exit = e.new_block("chunk.end");
         e.b().build_store(counter, lo)?;
-        let nonempty = e.b().build_int_compare(IntPredicate::SLT, lo, hi, "nonempty")?;
+        let nonempty = e
+            .b()
+            .build_int_compare(IntPredicate::SLT, lo, hi, "nonempty")?;
         e.b().build_conditional_branch(nonempty, body_bb, exit)?;
         e.b().position_at_end(body_bb);
         let kv = e.b().build_load(i64t, counter, "k")?.into_int_value();
         let off = e.b().build_int_mul(kv, stride, "")?;
         let v = e.b().build_int_add(first, off, "")?;
-        let v = e.b().build_int_truncate_or_bit_cast(v, e.m.reg_type(ty).into_int_type(), &inst.func.local(var).name)?;
+        let v = e.b().build_int_truncate_or_bit_cast(
+            v,
+            e.m.reg_type(ty).into_int_type(),
+            &inst.func.local(var).name,
+        )?;
         let (slot, _) = e.scalar_slot(var)?;
         e.b().build_store(slot, v)?;
         e.loops.push((latch, exit));
@@ -256,9 +380,13 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         e.b().build_unconditional_branch(latch)?;
         e.b().position_at_end(latch);
         let kv = e.b().build_load(i64t, counter, "k")?.into_int_value();
-        let next = e.b().build_int_add(kv, i64t.const_int(1, false), "k.next")?;
+        let next = e
+            .b()
+            .build_int_add(kv, i64t.const_int(1, false), "k.next")?;
         e.b().build_store(counter, next)?;
-        let more = e.b().build_int_compare(IntPredicate::SLT, next, hi, "more")?;
+        let more = e
+            .b()
+            .build_int_compare(IntPredicate::SLT, next, hi, "more")?;
         e.b().build_conditional_branch(more, body_bb, exit)?;
         e.b().position_at_end(exit);
         for (acc, target, op, s) in accumulators {
@@ -270,7 +398,13 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     /// `*target = *target op v`, atomically.
-    fn combine(&mut self, target: PointerValue<'ctx>, v: BasicValueEnum<'ctx>, op: Reduce, s: Scalar) -> R<()> {
+    fn combine(
+        &mut self,
+        target: PointerValue<'ctx>,
+        v: BasicValueEnum<'ctx>,
+        op: Reduce,
+        s: Scalar,
+    ) -> R<()> {
         use LLVMAtomicRMWBinOp::*;
         let float = s.is_float();
         let rmw = match (op, float, s.is_signed()) {
@@ -289,20 +423,42 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         };
         // SAFETY: the builder is positioned, `target` points at a value of `v`'s type.
         unsafe {
-            LLVMBuildAtomicRMW(self.b().as_mut_ptr(), rmw, target.as_value_ref(), v.as_value_ref(), LLVMAtomicOrdering::LLVMAtomicOrderingMonotonic, 0);
+            LLVMBuildAtomicRMW(
+                self.b().as_mut_ptr(),
+                rmw,
+                target.as_value_ref(),
+                v.as_value_ref(),
+                LLVMAtomicOrdering::LLVMAtomicOrderingMonotonic,
+                0,
+            );
         }
         Ok(())
     }
 
     /// `*=` has no `atomicrmw`: a compare-exchange loop on the value's bits.
-    fn combine_mul(&mut self, target: PointerValue<'ctx>, v: BasicValueEnum<'ctx>, s: Scalar) -> R<()> {
+    fn combine_mul(
+        &mut self,
+        target: PointerValue<'ctx>,
+        v: BasicValueEnum<'ctx>,
+        s: Scalar,
+    ) -> R<()> {
         let bits = super::int_type(self.ctx(), s.bits());
         // Read the current bits atomically (`or 0` changes nothing).
         let current = unsafe {
-            let r = LLVMBuildAtomicRMW(self.b().as_mut_ptr(), LLVMAtomicRMWBinOp::LLVMAtomicRMWBinOpOr, target.as_value_ref(), bits.const_zero().as_value_ref(), LLVMAtomicOrdering::LLVMAtomicOrderingMonotonic, 0);
+            let r = LLVMBuildAtomicRMW(
+                self.b().as_mut_ptr(),
+                LLVMAtomicRMWBinOp::LLVMAtomicRMWBinOpOr,
+                target.as_value_ref(),
+                bits.const_zero().as_value_ref(),
+                LLVMAtomicOrdering::LLVMAtomicOrderingMonotonic,
+                0,
+            );
             IntValue::new(r)
         };
-        let pre = self.b().get_insert_block().ok_or_else(|| BackError::Internal("no block".into()))?;
+        let pre = self
+            .b()
+            .get_insert_block()
+            .ok_or_else(|| BackError::Internal("no block".into()))?;
         let head = self.new_block("mul.retry");
         let done = self.new_block("mul.done");
         self.b().build_unconditional_branch(head)?;
@@ -312,16 +468,31 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let old_bits = old.as_basic_value().into_int_value();
         let new_bits = if s.is_float() {
             let ft = self.m.reg_type(s).into_float_type();
-            let o = self.b().build_bit_cast(old_bits, ft, "")?.into_float_value();
+            let o = self
+                .b()
+                .build_bit_cast(old_bits, ft, "")?
+                .into_float_value();
             let n = self.b().build_float_mul(o, v.into_float_value(), "")?;
             self.b().build_bit_cast(n, bits, "")?.into_int_value()
         } else {
             self.b().build_int_mul(old_bits, v.into_int_value(), "")?
         };
-        let r = self.b().build_cmpxchg(target, old_bits, new_bits, AtomicOrdering::Monotonic, AtomicOrdering::Monotonic)?;
+        let r = self.b().build_cmpxchg(
+            target,
+            old_bits,
+            new_bits,
+            AtomicOrdering::Monotonic,
+            AtomicOrdering::Monotonic,
+        )?;
         let seen = self.b().build_extract_value(r, 0, "seen")?.into_int_value();
-        let ok = self.b().build_extract_value(r, 1, "swapped")?.into_int_value();
-        let here = self.b().get_insert_block().ok_or_else(|| BackError::Internal("no block".into()))?;
+        let ok = self
+            .b()
+            .build_extract_value(r, 1, "swapped")?
+            .into_int_value();
+        let here = self
+            .b()
+            .get_insert_block()
+            .ok_or_else(|| BackError::Internal("no block".into()))?;
         old.add_incoming(&[(&seen, here)]);
         self.b().build_conditional_branch(ok, done, head)?;
         self.b().position_at_end(done);
