@@ -16,7 +16,8 @@ KERNELS = ["saxpy", "dot", "dot_fastmath", "mandelbrot", "jacobi2d", "pairwise",
 IMPLS = ["rumba", "numba", "rust"]
 
 
-def load(path):
+def load(path, speedups=None):
+    """Reads raw.jsonl; `speedups` (a dict), when given, receives the `prange` speed-ups."""
     times, latency, overhead = {}, {}, {}
     for line in Path(path).read_text().splitlines():
         line = line.strip()
@@ -31,6 +32,9 @@ def load(path):
             key = (r["kernel"], r["impl"])
             if key not in latency or r["compile_ms"] < latency[key]["compile_ms"]:
                 latency[key] = r
+        elif r["kind"] == "speedup" and speedups is not None:
+            if r["kernel"] not in speedups or r["parallel_ms"] < speedups[r["kernel"]]["parallel_ms"]:
+                speedups[r["kernel"]] = r
         elif r["kind"] == "overhead":
             key = (r["case"], r["impl"])
             if key not in overhead or r["ns"] < overhead[key]["ns"]:
@@ -70,7 +74,7 @@ def table(times, latency, overhead):
     return rows, geo, lat, ovh
 
 
-def markdown(rows, geo, lat, ovh):
+def markdown(rows, geo, lat, ovh, speedups=None):
     out = ["| kernel | size | rumba ms | Numba ms | Rust ms | rumba/Numba | rumba/Rust | rumba GB/s | best GB/s |",
            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
@@ -89,6 +93,13 @@ def markdown(rows, geo, lat, ovh):
     out.append("|---|---:|---:|")
     for o in ovh:
         out.append(f"| {o['case']} | {fmt(o['rumba_ns'], '.1f')} | {fmt(o['numba_ns'], '.1f')} |")
+    if speedups:
+        out.append("")
+        out.append("| `prange` kernel | threads | rumba serial ms | rumba parallel ms | speed-up |")
+        out.append("|---|---:|---:|---:|---:|")
+        for k, r in sorted(speedups.items()):
+            out.append(f"| {k} | {r['threads']} | {fmt(r['serial_ms'], '.3f')} | {fmt(r['parallel_ms'], '.3f')} | "
+                       f"{fmt(r['speedup'])}x |")
     return "\n".join(out) + "\n"
 
 
@@ -121,11 +132,13 @@ def main():
     raw = sys.argv[1]
     out = Path(sys.argv[sys.argv.index("--out") + 1]) if "--out" in sys.argv else Path(".")
     out.mkdir(parents=True, exist_ok=True)
-    times, latency, overhead = load(raw)
+    speedups = {}
+    times, latency, overhead = load(raw, speedups)
     rows, geo, lat, ovh = table(times, latency, overhead)
-    md = markdown(rows, geo, lat, ovh)
+    md = markdown(rows, geo, lat, ovh, speedups)
     (out / "latest.md").write_text(md)
-    (out / "latest.json").write_text(json.dumps({"kernels": rows, "geomean_speedup_over_numba": geo, "latency": lat, "overhead": ovh}, indent=2) + "\n")
+    (out / "latest.json").write_text(json.dumps({"kernels": rows, "geomean_speedup_over_numba": geo, "latency": lat, "overhead": ovh,
+                                                 "prange_speedups": speedups}, indent=2) + "\n")
     (out / "ratios.svg").write_text(svg(rows))
     print(md)
 

@@ -145,10 +145,30 @@ rumba::compile! {
         total
     }
 
-    /// Iterations 700 and 900 fail (among others): the error is that of 700.
-    fn fails_par(x: &[i64], y: &mut [i64]) {
+    /// Locals of the same name in sibling loops are private to each; a serial loop between them.
+    fn siblings(x: &[f64], y: &mut [f64]) -> f64 {
+        let mut s = 0.0;
         for i in prange(0..y.len()) {
-            let k = if i == 700 || i >= 900 { i + y.len() } else { i };
+            let t = x[i] * 2.0;
+            y[i] = t;
+        }
+        for i in 0..y.len() {
+            let t = y[i] + 1.0;
+            s += t;
+        }
+        for i in prange(0..y.len()) {
+            let t = y[i] * 0.5;
+            let t = t + 1.0;
+            y[i] = t;
+            s += t;
+        }
+        s
+    }
+
+    /// Iterations `a` and `b..` fail: the error is that of `a`.
+    fn fails_par(x: &[i64], y: &mut [i64], a: usize, b: usize) {
+        for i in prange(0..y.len()) {
+            let k = if i == a || i >= b { i + y.len() } else { i };
             y[i] = x[k] + 1;
         }
     }
@@ -235,6 +255,14 @@ fn stores_equal_serial() {
         scale_ser(&x, &mut ys, 3.0).unwrap();
         assert_eq!(yp, ys);
 
+        let mut y = Array1::<f64>::zeros(5000);
+        let s = siblings(x.slice(ndarray::s![..5000]), &mut y).unwrap();
+        let expected: f64 = (0..5000)
+            .map(|i| (i as f64 + 1.0) + (0.5 * i as f64 + 1.0))
+            .sum();
+        assert!((s - expected).abs() <= 1e-9 * expected, "{s} vs {expected}");
+        assert_eq!(y[10], 6.0);
+
         let mut ap = Array2::<i64>::zeros((70, 90));
         let mut as_ = Array2::<i64>::zeros((70, 90));
         assert_eq!(nested_par(&mut ap).unwrap(), nested_ser(&mut as_).unwrap());
@@ -279,21 +307,32 @@ fn example_kernels_equal_their_serial_twins() {
 #[test]
 fn lowest_failing_iteration_is_reported() {
     each_pool(|| {
-        let x = ints(10_000);
-        let mut y = Array1::<i64>::zeros(10_000);
-        match fails_par(&x, &mut y) {
-            Err(Error::OutOfBounds {
-                index, len, array, ..
-            }) => {
-                assert_eq!((index, len, array.as_str()), (10_700, 10_000, "x"));
+        // Failures among the first iterations (which the calling thread runs while it measures
+        // their cost) and far into the loop (which chunks on the pool run, in any order).
+        for (n, a, b) in [
+            (10_000usize, 700usize, 900usize),
+            (1_000_000, 700_000, 900_000),
+            (1_000_000, 300_001, 300_002),
+        ] {
+            let x = ints(n);
+            let mut y = Array1::<i64>::zeros(n);
+            match fails_par(&x, &mut y, a, b) {
+                Err(Error::OutOfBounds {
+                    index, len, array, ..
+                }) => {
+                    assert_eq!(
+                        (index, len, array.as_str()),
+                        ((n + a) as u64, n as u64, "x")
+                    );
+                }
+                other => panic!("{other:?}"),
             }
-            other => panic!("{other:?}"),
+            // Iterations before the failing one ran; the kernel keeps working.
+            assert_eq!(y[a - 1], x[a - 1] + 1);
+            let mut small = Array1::<i64>::zeros(500);
+            fails_par(&x, &mut small, a, b).unwrap();
+            assert_eq!(small[499], x[499] + 1);
         }
-        // Iterations before the failing one ran; the kernel keeps working.
-        assert_eq!(y[699], x[699] + 1);
-        let mut small = Array1::<i64>::zeros(500);
-        fails_par(&x, &mut small).unwrap();
-        assert_eq!(small[499], x[499] + 1);
     });
 }
 
@@ -326,4 +365,19 @@ fn kernels_that_cannot_run_in_parallel_are_explained() {
     assert!(m.contains("`s` is a reduction variable"), "{m}");
     let m = type_error(breaks(&mut y));
     assert!(m.contains("`break` out of a `prange` loop"), "{m}");
+}
+
+#[test]
+fn parallel_bodies_still_vectorize() {
+    use rumba::IntoArg;
+    let x = Array1::<f64>::ones(16);
+    let ir = kernels::dot_par::kernel()
+        .llvm_ir(&[(&x).into_arg(), (&x).into_arg()])
+        .unwrap();
+    assert!(ir.contains("call i32 @rumba_parallel_for("), "{ir}");
+    let body = &ir[ir
+        .find("define internal void @dot_par.prange")
+        .expect("chunk function")..];
+    assert!(body.contains(" x double>"), "{ir}");
+    assert!(body.contains("atomicrmw fadd"), "{ir}");
 }

@@ -69,7 +69,7 @@ impl Request<'_> {
     }
 
     /// `#[rumba(cuda)]` kernels run on the GPU only.
-    fn cpu_kernel(&self) -> Result<(), Error> {
+    pub(crate) fn cpu_kernel(&self) -> Result<(), Error> {
         let f = self.program.func(self.func);
         if !f.attrs.cuda {
             return Ok(());
@@ -87,6 +87,14 @@ impl Request<'_> {
     /// [`Self::typed`]; for the CPU back end (`cpu`), which runs `prange` loops on threads, with
     /// their rules checked first (`types::parallel`, on the IR before the passes copy loops).
     fn typed_for(&self, cpu: bool) -> Result<ir::TypedProgram, Error> {
+        let mut typed = self.specialized(cpu)?;
+        passes::run(&mut typed, cfg!(debug_assertions)).map_err(|e| self.compile_error(e))?;
+        Ok(typed)
+    }
+
+    /// Source -> typed IR before the passes, with the same checks as [`Self::typed_for`]: what
+    /// `Kernel::interpret` runs (`cpu`), so that the passes are tested against the interpreter too.
+    pub(crate) fn specialized(&self, cpu: bool) -> Result<ir::TypedProgram, Error> {
         let f = self.program.func(self.func);
         let args = self.signature.types();
         types::param_types(f, args).map_err(|d| Error::Argument {
@@ -95,11 +103,10 @@ impl Request<'_> {
             message: d.message.clone(),
             rendered: self.render(&d),
         })?;
-        let mut typed = types::specialize(self.program, self.func, args).map_err(|d| self.type_error(&d))?;
+        let typed = types::specialize(self.program, self.func, args).map_err(|d| self.type_error(&d))?;
         if cpu {
             types::parallel::check(&typed).map_err(|d| self.type_error(&d))?;
         }
-        passes::run(&mut typed, cfg!(debug_assertions)).map_err(|e| self.compile_error(e))?;
         Ok(typed)
     }
 

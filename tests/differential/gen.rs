@@ -184,6 +184,12 @@ fn int_literal(rng: &mut Rng, ty: Scalar, v: i128) -> String {
     }
 }
 
+/// Whether `text` is a variable's name.
+fn is_name(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_lowercase())
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 fn float_literal(ty: Scalar, v: f64) -> String {
     if v.is_nan() {
         return format!("{ty}::NAN");
@@ -1258,10 +1264,31 @@ impl<'r> Gen<'r> {
             .iter()
             .filter(|v| v.bound == Some((a, axis)))
             .collect();
-        if !fitting.is_empty() && self.rng.percent(85) {
-            return fitting[self.rng.below(fitting.len())].name.clone();
-        }
         let name = self.arrays[a].0.clone();
+        if !fitting.is_empty() && self.rng.percent(85) {
+            let i = fitting[self.rng.below(fitting.len())].name.clone();
+            // The shapes loop versioning (`passes/versioning.rs`) checks once before the loop,
+            // and some it must leave checked.
+            let c = if !usizes.is_empty() && self.rng.percent(40) {
+                usizes[self.rng.below(usizes.len())].name.clone()
+            } else {
+                format!("{}usize", self.rng.below(3))
+            };
+            return match self.rng.below(20) {
+                0..=1 => format!("({i} + {c})"),
+                2 => format!("({i} - {c})"),
+                3 => format!("({c} + {i})"),
+                4 => format!("({name}.shape()[{axis}] - 1usize - {i})"),
+                5 => format!("({i} * 2usize)"),
+                6 => format!("({i} / 2usize)"),
+                _ => i,
+            };
+        }
+        if self.rng.percent(5) {
+            let t = self.rng.pick(&[Scalar::U8, Scalar::U16]);
+            let e = self.expr(t, 1);
+            return format!("({e} as usize)");
+        }
         match self.rng.below(100) {
             0..=59 => {
                 let x = if !usizes.is_empty() && self.rng.percent(70) {
@@ -1309,6 +1336,14 @@ impl<'r> Gen<'r> {
                 let a = self.expr(ty, d);
                 let b = if op == "/" || op == "%" {
                     self.divisor(ty, d)
+                } else if is_name(&a) && self.rng.percent(30) {
+                    // An unsuffixed literal, typed by the variable beside it.
+                    let v = int_value(self.rng, ty);
+                    if v < 0 {
+                        format!("(-{})", v.unsigned_abs())
+                    } else {
+                        v.to_string()
+                    }
                 } else {
                     self.expr(ty, d)
                 };
@@ -1435,7 +1470,22 @@ impl<'r> Gen<'r> {
             0..=6 => {
                 let op = self.rng.pick(&ARITH);
                 let a = self.expr(ty, d);
-                let b = self.expr(ty, d);
+                let v = float_value(self.rng, ty);
+                let b = if is_name(&a) && v.is_finite() && self.rng.percent(30) {
+                    // An unsuffixed literal, typed by the variable beside it.
+                    let text = if ty == Scalar::F32 {
+                        format!("{:?}", v as f32)
+                    } else {
+                        format!("{v:?}")
+                    };
+                    if v.is_sign_negative() {
+                        format!("({text})")
+                    } else {
+                        text
+                    }
+                } else {
+                    self.expr(ty, d)
+                };
                 format!("({a} {op} {b})")
             }
             7 => {
@@ -1469,6 +1519,12 @@ impl<'r> Gen<'r> {
                     // folding and the FPU): take signs of numbers only.
                     let one = float_literal(ty, 1.0);
                     return format!("{x}.copysign(if {y}.is_nan() {{ {one} }} else {{ {y} }})");
+                }
+                if m == "min" || m == "max" {
+                    // Which zero `min(0.0, -0.0)` returns is unspecified (LLVM's constant folding
+                    // and the FPU differ): `+ 0.0` makes either `+0.0`, and changes nothing else.
+                    let zero = float_literal(ty, 0.0);
+                    return format!("({x}.{m}({y}) + {zero})");
                 }
                 format!("{x}.{m}({y})")
             }

@@ -17,7 +17,11 @@
 //!
 //! Where it differs by design: bounds are always checked (compiled code with
 //! `#[rumba(boundscheck = false)]` has undefined behaviour where this traps); `#[rumba(fastmath)]` is
-//! ignored (results are exact IEEE ones); `prange` loops run in order, as the CPU back end runs them.
+//! ignored (results are exact IEEE ones); a `prange` loop runs its iterations in order, which is
+//! one of the orders compiled code may use (float reductions may round differently there, and
+//! after a failed check compiled code may have made writes of later iterations). Where Rust leaves
+//! a result unspecified it is std's at run time: the sign and payload of a NaN, and the last bit of
+//! transcendental functions (which LLVM may constant-fold to a differently rounded value).
 
 mod ops;
 

@@ -2,7 +2,7 @@
 //!
 //! In: the same [`Arg`]s as [`Kernel::call`]. Out: the same [`Value`] or [`Error`] (the variants,
 //! locations and rendered text of compiled code's errors), with writable arrays updated, computed
-//! by `rumba_compiler::interp` from the typed IR of the call's signature. Array elements are
+//! by `rumba_compiler::interp` from the typed IR of the call's signature before the passes. Array elements are
 //! copied into C-order buffers for the interpreter and the writable ones copied back afterwards,
 //! also when the call fails (compiled code keeps the writes made before an error too).
 
@@ -20,7 +20,12 @@ impl Kernel {
     /// Nothing is compiled to machine code or cached.
     pub fn interpret(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
         let signature = self.signature(args)?;
-        let program = self.with_request(&signature, |r| r.typed())?;
+        // The IR before the passes, with the checks the CPU's compilation makes: the passes are
+        // tested against the interpreter too.
+        let program = self.with_request(&signature, |r| {
+            r.cpu_kernel()?;
+            r.specialized(true)
+        })?;
         let mut buffers: Vec<Vec<u8>> = args
             .iter()
             .map(|a| match (&a.slot, a.ty) {
