@@ -14,11 +14,17 @@ fn main() -> Result<(), rumba::Error> {
     let mut call = Array1::<f64>::zeros(n);
     let mut put = Array1::<f64>::zeros(n);
     kernels::black_scholes(&s, &x, &t, 0.02, 0.30, &mut call, &mut put)?;
-    println!("{:>8} {:>10} {:>10} {:>12}", "spot", "call", "put", "parity err");
+    println!(
+        "{:>8} {:>10} {:>10} {:>12}",
+        "spot", "call", "put", "parity err"
+    );
     for i in 0..n {
         // Put-call parity: C - P = S - K e^{-rT} (the polynomial cnd is accurate to ~1e-7).
         let parity = call[i] - put[i] - (s[i] - x[i] * (-0.02f64 * t[i]).exp());
-        println!("{:>8.2} {:>10.4} {:>10.4} {:>12.2e}", s[i], call[i], put[i], parity);
+        println!(
+            "{:>8.2} {:>10.4} {:>10.4} {:>12.2e}",
+            s[i], call[i], put[i], parity
+        );
     }
     Ok(())
 }

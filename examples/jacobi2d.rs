@@ -19,7 +19,10 @@ fn main() -> Result<(), rumba::Error> {
     let centre = a[[n / 2, n / 2]];
     println!("after 3000 sweeps, u(centre) = {centre:.6} (the continuous solution there is 0.25)");
     for i in (0..n).step_by(4) {
-        let row: Vec<String> = (0..n).step_by(4).map(|j| format!("{:.3}", a[[i, j]])).collect();
+        let row: Vec<String> = (0..n)
+            .step_by(4)
+            .map(|j| format!("{:.3}", a[[i, j]]))
+            .collect();
         println!("{}", row.join(" "));
     }
     Ok(())

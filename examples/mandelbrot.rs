@@ -12,10 +12,22 @@ fn main() -> Result<(), rumba::Error> {
     kernels::mandelbrot(&mut out, -2.2, 1.0, -1.2, 1.2, 200)?;
     let shades = b" .:-=+*#%@";
     for row in out.rows() {
-        let line: String = row.iter().map(|&n| if n >= 200 { '@' } else { shades[(n as usize) % 9] as char }).collect();
+        let line: String = row
+            .iter()
+            .map(|&n| {
+                if n >= 200 {
+                    '@'
+                } else {
+                    shades[(n as usize) % 9] as char
+                }
+            })
+            .collect();
         println!("{line}");
     }
     let inside = out.iter().filter(|&&n| n >= 200).count();
-    println!("{inside} of {} points did not escape in 200 iterations", h * w);
+    println!(
+        "{inside} of {} points did not escape in 200 iterations",
+        h * w
+    );
     Ok(())
 }

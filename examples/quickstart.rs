@@ -42,6 +42,10 @@ fn main() -> Result<(), rumba::Error> {
     }
 
     let k = saxpy::kernel();
-    println!("saxpy has {} compiled signatures: {:?}", k.compilations(), k.signatures());
+    println!(
+        "saxpy has {} compiled signatures: {:?}",
+        k.compilations(),
+        k.signatures()
+    );
     Ok(())
 }

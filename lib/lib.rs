@@ -28,7 +28,10 @@
 //! the source line and the values involved.
 
 pub use rumba_macros::compile;
-pub use rumba_runtime::{Arg, Element, Error, Explain, FromValue, IntoArg, Kernel, Location, OwnedKernel, Signature, Source, Specialization, TargetSpec, Value};
+pub use rumba_runtime::{
+    Arg, Element, Error, Explain, FromValue, IntoArg, Kernel, Location, OwnedKernel, Signature,
+    Source, Specialization, TargetSpec, Value,
+};
 
 /// Running kernels on an NVIDIA GPU: `f::cuda(args..)` for `prange` kernels, `f(config, args..)`
 /// for `#[rumba(cuda)]` kernels. See the module's documentation.

@@ -40,5 +40,15 @@ fn smoke() {
     assert_eq!(sum2d(&a).unwrap(), 66.0);
     assert_eq!(sum2d(a.t()).unwrap(), 66.0);
     let e = saxpy(2.0f32, &x, &mut Array1::<f32>::zeros(5)).unwrap_err();
-    assert!(matches!(e, rumba::Error::OutOfBounds { index: 3, len: 3, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            rumba::Error::OutOfBounds {
+                index: 3,
+                len: 3,
+                ..
+            }
+        ),
+        "{e}"
+    );
 }

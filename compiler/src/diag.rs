@@ -90,10 +90,23 @@ impl Diagnostic {
             .with_labels(labels)
             .with_notes(notes);
         let mut out = String::new();
-        let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
+        let config = term::Config {
+            chars: term::Chars::ascii(),
+            ..term::Config::default()
+        };
         match term::emit_to_string(&mut out, &config, &file, &diagnostic) {
-            Ok(()) => out.trim_end().lines().map(str::trim_end).collect::<Vec<_>>().join("\n"),
-            Err(_) => format!("error: {}\n --> {}:{}", self.message, source.path, self.span()),
+            Ok(()) => out
+                .trim_end()
+                .lines()
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(_) => format!(
+                "error: {}\n --> {}:{}",
+                self.message,
+                source.path,
+                self.span()
+            ),
         }
     }
 }

@@ -56,27 +56,61 @@ impl Arg<'_> {
         let size = std::mem::size_of::<T>();
         // SAFETY: `T` is one of the primitive types above (at most 8 bytes, no padding, no
         // invalid bit patterns when read as bytes).
-        unsafe { std::ptr::copy_nonoverlapping(&v as *const T as *const u8, bytes.as_mut_ptr(), size) };
-        Arg { ty: Type::Scalar(T::SCALAR), slot: Slot::Scalar(bytes), _borrow: PhantomData }
+        unsafe {
+            std::ptr::copy_nonoverlapping(&v as *const T as *const u8, bytes.as_mut_ptr(), size)
+        };
+        Arg {
+            ty: Type::Scalar(T::SCALAR),
+            slot: Slot::Scalar(bytes),
+            _borrow: PhantomData,
+        }
     }
 
-    fn array<'a, T: Element>(data: *mut T, shape: &[usize], strides: &[isize], standard: bool, writable: bool) -> Arg<'a> {
+    fn array<'a, T: Element>(
+        data: *mut T,
+        shape: &[usize],
+        strides: &[isize],
+        standard: bool,
+        writable: bool,
+    ) -> Arg<'a> {
         let ndim = shape.len();
-        let invalid = |why| Arg { ty: Type::Unit, slot: Slot::Invalid(why), _borrow: PhantomData };
+        let invalid = |why| Arg {
+            ty: Type::Unit,
+            slot: Slot::Invalid(why),
+            _borrow: PhantomData,
+        };
         if ndim == 0 {
             return invalid("0-dimensional arrays are not supported: pass the scalar itself");
         }
         if ndim > MAX_NDIM {
             return invalid("arrays of more than 8 dimensions are not supported");
         }
-        let mut parts = RawParts { data: data as *mut u8, ndim, shape: [0; MAX_NDIM], strides: [0; MAX_NDIM] };
+        let mut parts = RawParts {
+            data: data as *mut u8,
+            ndim,
+            shape: [0; MAX_NDIM],
+            strides: [0; MAX_NDIM],
+        };
         for d in 0..ndim {
             parts.shape[d] = shape[d] as isize;
             parts.strides[d] = strides[d];
         }
-        let layout = if standard { Layout::Contig } else { Layout::Strided };
-        let ty = Type::Array(ArrayType { elem: T::SCALAR, ndim: ndim as u8, layout, writable });
-        Arg { ty, slot: Slot::Array(parts), _borrow: PhantomData }
+        let layout = if standard {
+            Layout::Contig
+        } else {
+            Layout::Strided
+        };
+        let ty = Type::Array(ArrayType {
+            elem: T::SCALAR,
+            ndim: ndim as u8,
+            layout,
+            writable,
+        });
+        Arg {
+            ty,
+            slot: Slot::Array(parts),
+            _borrow: PhantomData,
+        }
     }
 }
 
@@ -109,7 +143,13 @@ where
     T: Element,
 {
     fn into_arg(self) -> Arg<'a> {
-        Arg::array(self.as_ptr() as *mut T, self.shape(), self.strides(), self.is_standard_layout(), false)
+        Arg::array(
+            self.as_ptr() as *mut T,
+            self.shape(),
+            self.strides(),
+            self.is_standard_layout(),
+            false,
+        )
     }
 }
 
@@ -128,7 +168,13 @@ where
 
 impl<'a, T: Element, D: Dimension> IntoArg<'a> for ArrayView<'a, T, D> {
     fn into_arg(self) -> Arg<'a> {
-        Arg::array(self.as_ptr() as *mut T, self.shape(), self.strides(), self.is_standard_layout(), false)
+        Arg::array(
+            self.as_ptr() as *mut T,
+            self.shape(),
+            self.strides(),
+            self.is_standard_layout(),
+            false,
+        )
     }
 }
 

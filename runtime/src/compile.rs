@@ -18,7 +18,10 @@ use std::time::Instant;
 /// The CPU this process runs on, looked up once.
 fn host() -> &'static target::TargetSpec {
     static HOST: std::sync::OnceLock<target::TargetSpec> = std::sync::OnceLock::new();
-    HOST.get_or_init(|| target::TargetSpec { vector_library: crate::jit::libmvec().is_some(), ..target::TargetSpec::host() })
+    HOST.get_or_init(|| target::TargetSpec {
+        vector_library: crate::jit::libmvec().is_some(),
+        ..target::TargetSpec::host()
+    })
 }
 
 /// A compiled signature of a kernel.
@@ -60,12 +63,18 @@ impl Request<'_> {
     }
 
     pub(crate) fn render(&self, d: &Diagnostic) -> String {
-        let d = d.clone().with_note(format!("while specializing `{}` for {}", self.kernel, self.signature));
+        let d = d.clone().with_note(format!(
+            "while specializing `{}` for {}",
+            self.kernel, self.signature
+        ));
         d.render(self.source)
     }
 
     fn compile_error(&self, message: impl ToString) -> Error {
-        Error::Compile { kernel: self.kernel.to_string(), message: message.to_string() }
+        Error::Compile {
+            kernel: self.kernel.to_string(),
+            message: message.to_string(),
+        }
     }
 
     /// `#[rumba(cuda)]` kernels run on the GPU only.
@@ -74,9 +83,24 @@ impl Request<'_> {
         if !f.attrs.cuda {
             return Ok(());
         }
-        let d = Diagnostic::new(format!("`{}` is a `#[rumba(cuda)]` kernel, which runs on the GPU only", self.kernel), f.sig_span, "GPU kernel")
-            .with_help(format!("launch it with `{}(launch_config, args..)`", self.kernel));
-        Err(Error::Cuda { kernel: self.kernel.to_string(), location: Some(Location::new(&self.source.path, d.span())), message: d.message.clone(), rendered: self.render(&d) })
+        let d = Diagnostic::new(
+            format!(
+                "`{}` is a `#[rumba(cuda)]` kernel, which runs on the GPU only",
+                self.kernel
+            ),
+            f.sig_span,
+            "GPU kernel",
+        )
+        .with_help(format!(
+            "launch it with `{}(launch_config, args..)`",
+            self.kernel
+        ));
+        Err(Error::Cuda {
+            kernel: self.kernel.to_string(),
+            location: Some(Location::new(&self.source.path, d.span())),
+            message: d.message.clone(),
+            rendered: self.render(&d),
+        })
     }
 
     /// Source -> typed IR, with the passes run and verified.
@@ -103,7 +127,8 @@ impl Request<'_> {
             message: d.message.clone(),
             rendered: self.render(&d),
         })?;
-        let typed = types::specialize(self.program, self.func, args).map_err(|d| self.type_error(&d))?;
+        let typed =
+            types::specialize(self.program, self.func, args).map_err(|d| self.type_error(&d))?;
         if cpu {
             types::parallel::check(&typed).map_err(|d| self.type_error(&d))?;
         }
@@ -128,7 +153,9 @@ impl Request<'_> {
             }
         };
         let t2 = Instant::now();
-        let optimized = host.machine().and_then(|m| target::optimize(&emitted.module, &m));
+        let optimized = host
+            .machine()
+            .and_then(|m| target::optimize(&emitted.module, &m));
         if let Err(e) = optimized {
             drop(emitted);
             unsafe { Jit::discard(raw) };
@@ -136,7 +163,8 @@ impl Request<'_> {
         }
         let llvm_ir = emitted.module.print_to_string().to_string();
         let t3 = Instant::now();
-        let (jit, entry) = Jit::load(emitted.module, raw, abi::ENTRY).map_err(|e| self.compile_error(e))?;
+        let (jit, entry) =
+            Jit::load(emitted.module, raw, abi::ENTRY).map_err(|e| self.compile_error(e))?;
         let t4 = Instant::now();
         log::debug!(
             target: "rumba",
@@ -167,9 +195,13 @@ impl Request<'_> {
         let typed = self.typed_for(true)?;
         let typed_ir = ir::print::typed_program(&typed);
         let context = inkwell::context::Context::create();
-        let emitted = emit::emit(&context, &typed, target, self.kernel).map_err(|e| self.compile_error(e))?;
+        let emitted =
+            emit::emit(&context, &typed, target, self.kernel).map_err(|e| self.compile_error(e))?;
         let machine = target.machine().map_err(|e| self.compile_error(e))?;
         target::optimize(&emitted.module, &machine).map_err(|e| self.compile_error(e))?;
-        Ok(Explain { typed_ir, llvm_ir: emitted.module.print_to_string().to_string() })
+        Ok(Explain {
+            typed_ir,
+            llvm_ir: emitted.module.print_to_string().to_string(),
+        })
     }
 }

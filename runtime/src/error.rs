@@ -21,7 +21,11 @@ pub struct Location {
 
 impl Location {
     pub fn new(file: &str, span: Span) -> Location {
-        Location { file: intern(file), line: span.start.line, column: span.start.col + 1 }
+        Location {
+            file: intern(file),
+            line: span.start.line,
+            column: span.start.col + 1,
+        }
     }
 }
 
@@ -50,16 +54,31 @@ pub enum Error {
     /// time; seen at run time for sources built by hand with `Source::new`). `location` and
     /// `message` describe the first error; `rendered` shows every error found.
     #[error("{rendered}")]
-    Syntax { kernel: String, location: Location, message: String, rendered: String },
+    Syntax {
+        kernel: String,
+        location: Location,
+        message: String,
+        rendered: String,
+    },
     /// The kernel does not type-check for the types of this call. `location` is the primary
     /// caret of `rendered` (the source line, the caret, the types, and a `help:` line).
     #[error("{rendered}")]
-    Type { kernel: String, location: Location, message: String, rendered: String },
+    Type {
+        kernel: String,
+        location: Location,
+        message: String,
+        rendered: String,
+    },
     /// An argument cannot be passed: wrong count, unsupported type, annotation mismatch.
     /// `location` is the parameter's declaration (the kernel's signature for a wrong count), when
     /// the kernel's source is available.
     #[error("{rendered}")]
-    Argument { kernel: String, location: Option<Location>, message: String, rendered: String },
+    Argument {
+        kernel: String,
+        location: Option<Location>,
+        message: String,
+        rendered: String,
+    },
     /// An index was out of bounds: `index` into `array` on `axis` (0-based), whose extent there is
     /// `len`. Writes the call made before the failing statement are kept; that statement wrote
     /// nothing.
@@ -75,17 +94,34 @@ pub enum Error {
     },
     /// Integer division or remainder by zero. (Float division by zero is IEEE, not an error.)
     #[error("{rendered}")]
-    DivisionByZero { kernel: String, location: Location, rendered: String },
+    DivisionByZero {
+        kernel: String,
+        location: Location,
+        rendered: String,
+    },
     /// `MIN / -1` or `MIN % -1` on a signed integer.
     #[error("{rendered}")]
-    Overflow { kernel: String, location: Location, rendered: String },
+    Overflow {
+        kernel: String,
+        location: Location,
+        rendered: String,
+    },
     /// A call that Rust would panic on: `step_by(0)`, `clamp` with `min > max` or a NaN bound.
     /// `message` names which.
     #[error("{rendered}")]
-    InvalidValue { kernel: String, location: Location, message: String, rendered: String },
+    InvalidValue {
+        kernel: String,
+        location: Location,
+        message: String,
+        rendered: String,
+    },
     /// The kernel's result does not convert to the type the caller asked for.
     #[error("kernel `{kernel}` returns `{found}`, but the caller expects `{expected}`")]
-    Return { kernel: String, expected: String, found: String },
+    Return {
+        kernel: String,
+        expected: String,
+        found: String,
+    },
     /// LLVM or an internal compiler error (a bug in rumba: please report it).
     #[error("kernel `{kernel}`: compilation failed: {message}")]
     Compile { kernel: String, message: String },
@@ -97,7 +133,12 @@ pub enum Error {
     /// The kernel cannot run on the GPU as written (`location` then points at why), or the CUDA
     /// driver reported a failure.
     #[error("{rendered}")]
-    Cuda { kernel: String, location: Option<Location>, message: String, rendered: String },
+    Cuda {
+        kernel: String,
+        location: Option<Location>,
+        message: String,
+        rendered: String,
+    },
 }
 
 impl Error {

@@ -43,7 +43,11 @@ impl Jit {
     }
 
     /// Generates machine code for `module` and finds `entry`.
-    pub(crate) fn load(module: Module<'static>, context: *mut Context, entry: &str) -> Result<(Jit, EntryFn), String> {
+    pub(crate) fn load(
+        module: Module<'static>,
+        context: *mut Context,
+        entry: &str,
+    ) -> Result<(Jit, EntryFn), String> {
         let engine = match module.create_jit_execution_engine(OptimizationLevel::Aggressive) {
             Ok(e) => e,
             Err(e) => {
@@ -57,8 +61,12 @@ impl Jit {
         while let Some(func) = f {
             let name = func.get_name().to_string_lossy().into_owned();
             if func.count_basic_blocks() == 0 && !name.starts_with("llvm.") {
-                let runtime = (name == abi::PARALLEL_FOR).then_some(crate::parallel::rumba_parallel_for as *const () as usize);
-                match runtime.or_else(|| libm_address(&name)).or_else(|| libmvec_address(&name)) {
+                let runtime = (name == abi::PARALLEL_FOR)
+                    .then_some(crate::parallel::rumba_parallel_for as *const () as usize);
+                match runtime
+                    .or_else(|| libm_address(&name))
+                    .or_else(|| libmvec_address(&name))
+                {
                     Some(addr) => engine.add_global_mapping(&func, addr),
                     None => {
                         drop(engine);
@@ -70,7 +78,10 @@ impl Jit {
             }
             f = func.get_next_function();
         }
-        let jit = Jit { engine: Some(engine), context };
+        let jit = Jit {
+            engine: Some(engine),
+            context,
+        };
         let addr = jit.engine.as_ref().map(|e| e.get_function_address(entry));
         match addr {
             Some(Ok(addr)) if addr != 0 => {
@@ -96,7 +107,9 @@ pub(crate) fn libmvec() -> Option<usize> {
     static HANDLE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let handle = *HANDLE.get_or_init(|| {
         // SAFETY: dlopen with a constant, NUL-terminated name; the handle is never closed.
-        unsafe { libc::dlopen(c"libmvec.so.1".as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) as usize }
+        unsafe {
+            libc::dlopen(c"libmvec.so.1".as_ptr(), libc::RTLD_NOW | libc::RTLD_GLOBAL) as usize
+        }
     });
     (handle != 0).then_some(handle)
 }

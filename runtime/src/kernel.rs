@@ -54,7 +54,13 @@ fn type_code(t: Type) -> u16 {
     match t {
         Type::Unit => 0,
         Type::Scalar(s) => 1 + s as u16,
-        Type::Array(a) => 0x8000 | a.elem as u16 | (a.ndim as u16) << 4 | ((a.layout == Layout::Strided) as u16) << 12 | (a.writable as u16) << 13,
+        Type::Array(a) => {
+            0x8000
+                | a.elem as u16
+                | (a.ndim as u16) << 4
+                | ((a.layout == Layout::Strided) as u16) << 12
+                | (a.writable as u16) << 13
+        }
     }
 }
 
@@ -63,7 +69,11 @@ impl Signature {
         if types.len() > MAX_ARGS {
             return None;
         }
-        let mut s = Signature { len: types.len() as u8, codes: [0; MAX_ARGS], types: [Type::Unit; MAX_ARGS] };
+        let mut s = Signature {
+            len: types.len() as u8,
+            codes: [0; MAX_ARGS],
+            types: [Type::Unit; MAX_ARGS],
+        };
         for (i, t) in types.iter().enumerate() {
             s.types[i] = *t;
             s.codes[i] = type_code(*t);
@@ -98,7 +108,11 @@ pub struct Source {
 
 impl Source {
     pub const fn new(path: &'static str, text: &'static str) -> Source {
-        Source { path, text, program: OnceLock::new() }
+        Source {
+            path,
+            text,
+            program: OnceLock::new(),
+        }
     }
 
     fn program(&self, kernel: &str) -> Result<&(Arc<Program>, SourceFile), Error> {
@@ -181,13 +195,21 @@ impl Kernel {
     /// The signatures compiled successfully so far, in no particular order.
     pub fn signatures(&self) -> Vec<Signature> {
         let cache = self.cache.read().unwrap_or_else(PoisonError::into_inner);
-        cache.iter().filter(|(_, v)| v.is_ok()).map(|(k, _)| *k).collect()
+        cache
+            .iter()
+            .filter(|(_, v)| v.is_ok())
+            .map(|(k, _)| *k)
+            .collect()
     }
 
     /// Calls the kernel, converting its result to `R`.
     pub fn call_as<R: FromValue>(&self, args: &[Arg<'_>]) -> Result<R, Error> {
         let v = self.call(args)?;
-        R::from_value(v).ok_or_else(|| Error::Return { kernel: self.name.to_string(), expected: R::TYPE_NAME.to_string(), found: v.type_name().to_string() })
+        R::from_value(v).ok_or_else(|| Error::Return {
+            kernel: self.name.to_string(),
+            expected: R::TYPE_NAME.to_string(),
+            found: v.type_name().to_string(),
+        })
     }
 
     /// Calls the kernel.
@@ -217,17 +239,36 @@ impl Kernel {
     /// parameter `param`'s declaration (or the kernel's signature) when the source lowers.
     fn argument_error(&self, message: String, param: Option<usize>, help: &str) -> Error {
         let kernel = self.name.to_string();
-        let found = self.source.program(self.name).ok().and_then(|(program, file)| {
-            let func = program.func(program.find(self.name)?);
-            let (span, label) = match param.and_then(|i| func.params.get(i)) {
-                Some(&p) => (func.local(p).span, "this parameter"),
-                None => (func.sig_span, "kernel defined here"),
-            };
-            Some((span, Diagnostic::new(message.clone(), span, label).with_help(help).render(file)))
-        });
+        let found = self
+            .source
+            .program(self.name)
+            .ok()
+            .and_then(|(program, file)| {
+                let func = program.func(program.find(self.name)?);
+                let (span, label) = match param.and_then(|i| func.params.get(i)) {
+                    Some(&p) => (func.local(p).span, "this parameter"),
+                    None => (func.sig_span, "kernel defined here"),
+                };
+                Some((
+                    span,
+                    Diagnostic::new(message.clone(), span, label)
+                        .with_help(help)
+                        .render(file),
+                ))
+            });
         match found {
-            Some((span, rendered)) => Error::Argument { kernel, location: Some(Location::new(self.source.path, span)), message, rendered },
-            None => Error::Argument { rendered: format!("error: kernel `{}`: {message}\n  = help: {help}", self.name), kernel, location: None, message },
+            Some((span, rendered)) => Error::Argument {
+                kernel,
+                location: Some(Location::new(self.source.path, span)),
+                message,
+                rendered,
+            },
+            None => Error::Argument {
+                rendered: format!("error: kernel `{}`: {message}\n  = help: {help}", self.name),
+                kernel,
+                location: None,
+                message,
+            },
         }
     }
 
@@ -241,7 +282,9 @@ impl Kernel {
     pub(crate) fn signature(&self, args: &[Arg<'_>]) -> Result<Signature, Error> {
         for (i, a) in args.iter().enumerate() {
             if let Slot::Invalid(why) = a.slot {
-                let (what, help) = why.split_once(": ").unwrap_or((why, "pass a scalar or an array of 1 to 8 dimensions"));
+                let (what, help) = why
+                    .split_once(": ")
+                    .unwrap_or((why, "pass a scalar or an array of 1 to 8 dimensions"));
                 let message = match self.param_name(i) {
                     Some(name) => format!("argument {} (`{name}`) cannot be passed: {what}", i + 1),
                     None => format!("argument {} cannot be passed: {what}", i + 1),
@@ -250,10 +293,17 @@ impl Kernel {
             }
         }
         if args.len() > MAX_ARGS {
-            let message = format!("kernels take at most {MAX_ARGS} arguments, the call passed {}", args.len());
+            let message = format!(
+                "kernels take at most {MAX_ARGS} arguments, the call passed {}",
+                args.len()
+            );
             return Err(self.argument_error(message, None, "pass fewer, larger arrays"));
         }
-        let mut s = Signature { len: args.len() as u8, codes: [0; MAX_ARGS], types: [Type::Unit; MAX_ARGS] };
+        let mut s = Signature {
+            len: args.len() as u8,
+            codes: [0; MAX_ARGS],
+            types: [Type::Unit; MAX_ARGS],
+        };
         for (i, a) in args.iter().enumerate() {
             s.types[i] = a.ty;
             s.codes[i] = type_code(a.ty);
@@ -261,10 +311,23 @@ impl Kernel {
         Ok(s)
     }
 
-    pub(crate) fn with_request<T>(&self, signature: &Signature, f: impl FnOnce(&Request) -> Result<T, Error>) -> Result<T, Error> {
+    pub(crate) fn with_request<T>(
+        &self,
+        signature: &Signature,
+        f: impl FnOnce(&Request) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let (program, file) = self.source.program(self.name)?;
-        let func: FuncId = program.find(self.name).ok_or_else(|| Error::Compile { kernel: self.name.into(), message: "kernel not found in its source".into() })?;
-        let request = Request { kernel: self.name, source: file, program, func, signature };
+        let func: FuncId = program.find(self.name).ok_or_else(|| Error::Compile {
+            kernel: self.name.into(),
+            message: "kernel not found in its source".into(),
+        })?;
+        let request = Request {
+            kernel: self.name,
+            source: file,
+            program,
+            func,
+            signature,
+        };
         f(&request)
     }
 
@@ -285,24 +348,49 @@ impl Kernel {
     }
 
     fn lookup_or_compile(&self, signature: Signature) -> CacheEntry {
-        if let Some(entry) = self.cache.read().unwrap_or_else(PoisonError::into_inner).get(&signature) {
+        if let Some(entry) = self
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&signature)
+        {
             return entry.clone();
         }
-        let _guard = self.compiling.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(entry) = self.cache.read().unwrap_or_else(PoisonError::into_inner).get(&signature) {
+        let _guard = self
+            .compiling
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = self
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&signature)
+        {
             return entry.clone();
         }
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.with_request(&signature, |r| r.compile())))
-            .unwrap_or_else(|panic| {
-                let message = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
-                Err(Error::Compile { kernel: self.name.to_string(), message: format!("internal compiler error: {message}") })
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.with_request(&signature, |r| r.compile())
+        }))
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(Error::Compile {
+                kernel: self.name.to_string(),
+                message: format!("internal compiler error: {message}"),
             })
-            .map(Arc::new);
+        })
+        .map(Arc::new);
         if let Err(e) = &result {
             log::debug!(target: "rumba", "`{}` for {signature} failed to compile: {e}", self.name);
         }
         self.compilations.fetch_add(1, Ordering::Relaxed);
-        self.cache.write().unwrap_or_else(PoisonError::into_inner).insert(signature, result.clone());
+        self.cache
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(signature, result.clone());
         result
     }
 
@@ -334,7 +422,10 @@ impl Kernel {
     fn runtime_error(&self, spec: &Specialization, err: &ErrInfo) -> Error {
         match spec.sites.get(err.site as usize) {
             Some(site) => self.check_error(site, err.values),
-            None => Error::Compile { kernel: self.name.to_string(), message: format!("unknown error site {}", err.site) },
+            None => Error::Compile {
+                kernel: self.name.to_string(),
+                message: format!("unknown error site {}", err.site),
+            },
         }
     }
 
@@ -345,7 +436,10 @@ impl Kernel {
         let render = |d: Diagnostic| {
             let mut d = d;
             if site.function != self.name {
-                d = d.with_note(format!("in `{}`, called from kernel `{}`", site.function, self.name));
+                d = d.with_note(format!(
+                    "in `{}`, called from kernel `{}`",
+                    site.function, self.name
+                ));
             }
             match self.source.program(self.name) {
                 Ok((_, file)) => d.render(file),
@@ -358,26 +452,68 @@ impl Kernel {
             SiteKind::OutOfBounds { array } => {
                 let (index, len, axis) = (v[0] as u64, v[1] as u64, v[2] as usize);
                 let message = format!("index out of bounds: `{array}` has length {len} on axis {axis} but the index is {index}");
-                let rendered = render(Diagnostic::new(message, site.span, format!("index {index} out of bounds")));
-                Error::OutOfBounds { kernel, location, array: array.clone(), axis, index, len, rendered }
+                let rendered = render(Diagnostic::new(
+                    message,
+                    site.span,
+                    format!("index {index} out of bounds"),
+                ));
+                Error::OutOfBounds {
+                    kernel,
+                    location,
+                    array: array.clone(),
+                    axis,
+                    index,
+                    len,
+                    rendered,
+                }
             }
             SiteKind::DivisionByZero => {
-                let rendered = render(Diagnostic::new(format!("attempt to divide `{}` by zero", v[0]), site.span, "division by zero"));
-                Error::DivisionByZero { kernel, location, rendered }
+                let rendered = render(Diagnostic::new(
+                    format!("attempt to divide `{}` by zero", v[0]),
+                    site.span,
+                    "division by zero",
+                ));
+                Error::DivisionByZero {
+                    kernel,
+                    location,
+                    rendered,
+                }
             }
             SiteKind::DivisionOverflow => {
-                let rendered = render(Diagnostic::new(format!("attempt to divide `{}` by `{}` with overflow", v[0], v[1]), site.span, "overflow"));
-                Error::Overflow { kernel, location, rendered }
+                let rendered = render(Diagnostic::new(
+                    format!("attempt to divide `{}` by `{}` with overflow", v[0], v[1]),
+                    site.span,
+                    "overflow",
+                ));
+                Error::Overflow {
+                    kernel,
+                    location,
+                    rendered,
+                }
             }
             SiteKind::StepZero => {
                 let message = "`step_by` with a step of zero".to_string();
                 let rendered = render(Diagnostic::new(message.clone(), site.span, "step is 0"));
-                Error::InvalidValue { kernel, location, message, rendered }
+                Error::InvalidValue {
+                    kernel,
+                    location,
+                    message,
+                    rendered,
+                }
             }
             SiteKind::ClampBounds => {
                 let message = "`clamp` with `min > max` (or a NaN bound)".to_string();
-                let rendered = render(Diagnostic::new(message.clone(), site.span, "invalid bounds"));
-                Error::InvalidValue { kernel, location, message, rendered }
+                let rendered = render(Diagnostic::new(
+                    message.clone(),
+                    site.span,
+                    "invalid bounds",
+                ));
+                Error::InvalidValue {
+                    kernel,
+                    location,
+                    message,
+                    rendered,
+                }
             }
         }
     }

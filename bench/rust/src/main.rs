@@ -33,12 +33,18 @@ struct Case {
 }
 
 fn emit(kernel: &str, imp: &str, size: &str, ms: f64, bytes: Option<f64>) {
-    let gbs = bytes.map_or("null".to_string(), |b| format!("{:.3}", b / (ms * 1e-3) / 1e9));
-    println!(r#"{{"kind":"time","kernel":"{kernel}","impl":"{imp}","size":"{size}","ms":{ms:.4},"gbs":{gbs}}}"#);
+    let gbs = bytes.map_or("null".to_string(), |b| {
+        format!("{:.3}", b / (ms * 1e-3) / 1e9)
+    });
+    println!(
+        r#"{{"kind":"time","kernel":"{kernel}","impl":"{imp}","size":"{size}","ms":{ms:.4},"gbs":{gbs}}}"#
+    );
 }
 
 fn lcg(seed: &mut u64) -> f64 {
-    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (*seed >> 11) as f64 / (1u64 << 53) as f64
 }
 
@@ -71,7 +77,11 @@ fn cases(quick: bool) -> Vec<Case> {
             size: "2^24 f64".into(),
             bytes: Some(16.0 * n24 as f64),
             rumba: Box::new(move || {
-                let s: f64 = if fast { kernels::dot_fast(&a, &b).unwrap() } else { kernels::dot(&a, &b).unwrap() };
+                let s: f64 = if fast {
+                    kernels::dot_fast(&a, &b).unwrap()
+                } else {
+                    kernels::dot(&a, &b).unwrap()
+                };
                 black_box(s);
             }),
             rust: Box::new(move || {
@@ -108,7 +118,11 @@ fn cases(quick: bool) -> Vec<Case> {
     });
 
     let pts = if quick { 2048 } else { 4096 };
-    let (px, py, pz) = (random(pts, 0.0, 1.0, 3), random(pts, 0.0, 1.0, 4), random(pts, 0.0, 1.0, 5));
+    let (px, py, pz) = (
+        random(pts, 0.0, 1.0, 3),
+        random(pts, 0.0, 1.0, 4),
+        random(pts, 0.0, 1.0, 5),
+    );
     let (qx, qy, qz) = (px.to_vec(), py.to_vec(), pz.to_vec());
     v.push(Case {
         kernel: "pairwise",
@@ -154,17 +168,24 @@ fn cases(quick: bool) -> Vec<Case> {
         let (s2, k2, t2) = (s.to_vec(), k.to_vec(), t.to_vec());
         let (mut call2, mut put2) = (vec![0.0; n22], vec![0.0; n22]);
         v.push(Case {
-            kernel: if fast { "black_scholes_fastmath" } else { "black_scholes" },
+            kernel: if fast {
+                "black_scholes_fastmath"
+            } else {
+                "black_scholes"
+            },
             size: "2^22 f64".into(),
             bytes: Some(40.0 * n22 as f64),
             rumba: Box::new(move || {
                 if fast {
-                    kernels::black_scholes_fast(&s, &k, &t, 0.02, 0.30, &mut call, &mut put).unwrap()
+                    kernels::black_scholes_fast(&s, &k, &t, 0.02, 0.30, &mut call, &mut put)
+                        .unwrap()
                 } else {
                     kernels::black_scholes(&s, &k, &t, 0.02, 0.30, &mut call, &mut put).unwrap()
                 }
             }),
-            rust: Box::new(move || plain::black_scholes(&s2, &k2, &t2, 0.02, 0.30, &mut call2, &mut put2)),
+            rust: Box::new(move || {
+                plain::black_scholes(&s2, &k2, &t2, 0.02, 0.30, &mut call2, &mut put2)
+            }),
             serial: None,
         });
     }
@@ -230,9 +251,13 @@ fn parallel_cases(quick: bool, v: &mut Vec<Case>) {
         kernel: "mandelbrot_par",
         size: format!("{side}x{side}, 200 it"),
         bytes: None,
-        rumba: Box::new(move || kernels::mandelbrot_par(&mut img, -2.0, 1.0, -1.5, 1.5, 200).unwrap()),
+        rumba: Box::new(move || {
+            kernels::mandelbrot_par(&mut img, -2.0, 1.0, -1.5, 1.5, 200).unwrap()
+        }),
         rust: Box::new(move || plain::mandelbrot(&mut img2, -2.0, 1.0, -1.5, 1.5, 200)),
-        serial: Some(Box::new(move || kernels::mandelbrot(&mut img1, -2.0, 1.0, -1.5, 1.5, 200).unwrap())),
+        serial: Some(Box::new(move || {
+            kernels::mandelbrot(&mut img1, -2.0, 1.0, -1.5, 1.5, 200).unwrap()
+        })),
     });
 
     let m = 512;
@@ -264,16 +289,23 @@ fn parallel_cases(quick: bool, v: &mut Vec<Case>) {
     let k = random(n22, 1.0, 100.0, 7);
     let t = random(n22, 0.25, 10.0, 8);
     let (mut call, mut put) = (Array1::<f64>::zeros(n22), Array1::<f64>::zeros(n22));
-    let (s1, k1, t1, mut call1, mut put1) = (s.clone(), k.clone(), t.clone(), call.clone(), put.clone());
+    let (s1, k1, t1, mut call1, mut put1) =
+        (s.clone(), k.clone(), t.clone(), call.clone(), put.clone());
     let (s2, k2, t2) = (s.to_vec(), k.to_vec(), t.to_vec());
     let (mut call2, mut put2) = (vec![0.0; n22], vec![0.0; n22]);
     v.push(Case {
         kernel: "black_scholes_par",
         size: "2^22 f64".into(),
         bytes: Some(40.0 * n22 as f64),
-        rumba: Box::new(move || kernels::black_scholes_par(&s, &k, &t, 0.02, 0.30, &mut call, &mut put).unwrap()),
-        rust: Box::new(move || plain::black_scholes(&s2, &k2, &t2, 0.02, 0.30, &mut call2, &mut put2)),
-        serial: Some(Box::new(move || kernels::black_scholes(&s1, &k1, &t1, 0.02, 0.30, &mut call1, &mut put1).unwrap())),
+        rumba: Box::new(move || {
+            kernels::black_scholes_par(&s, &k, &t, 0.02, 0.30, &mut call, &mut put).unwrap()
+        }),
+        rust: Box::new(move || {
+            plain::black_scholes(&s2, &k2, &t2, 0.02, 0.30, &mut call2, &mut put2)
+        }),
+        serial: Some(Box::new(move || {
+            kernels::black_scholes(&s1, &k1, &t1, 0.02, 0.30, &mut call1, &mut put1).unwrap()
+        })),
     });
 }
 
@@ -290,7 +322,9 @@ fn run(rounds: usize, quick: bool) {
         emit(c.kernel, "rust", &c.size, best_rust, c.bytes);
         if let Some(serial) = &mut c.serial {
             serial();
-            let best = (0..rounds).map(|_| ms(&mut *serial)).fold(f64::INFINITY, f64::min);
+            let best = (0..rounds)
+                .map(|_| ms(&mut *serial))
+                .fold(f64::INFINITY, f64::min);
             emit(c.kernel, "rumba_serial", &c.size, best, c.bytes);
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
             println!(
@@ -307,18 +341,29 @@ fn latency(kernel: &str) {
         "saxpy" => {
             let x = Array1::from_elem(1 << 20, 1.0f32);
             let mut y = Array1::from_elem(1 << 20, 2.0f32);
-            (ms(|| kernels::saxpy(2.0f32, &x, &mut y).unwrap()), ms(|| kernels::saxpy(2.0f32, &x, &mut y).unwrap()))
+            (
+                ms(|| kernels::saxpy(2.0f32, &x, &mut y).unwrap()),
+                ms(|| kernels::saxpy(2.0f32, &x, &mut y).unwrap()),
+            )
         }
         "black_scholes" => {
             let n = 1 << 16;
-            let (s, k, t) = (random(n, 5.0, 30.0, 1), random(n, 1.0, 100.0, 2), random(n, 0.25, 10.0, 3));
+            let (s, k, t) = (
+                random(n, 5.0, 30.0, 1),
+                random(n, 1.0, 100.0, 2),
+                random(n, 0.25, 10.0, 3),
+            );
             let (mut c, mut p) = (Array1::<f64>::zeros(n), Array1::<f64>::zeros(n));
-            let mut call = || kernels::black_scholes(&s, &k, &t, 0.02, 0.3, &mut c, &mut p).unwrap();
+            let mut call =
+                || kernels::black_scholes(&s, &k, &t, 0.02, 0.3, &mut c, &mut p).unwrap();
             (ms(&mut call), ms(&mut call))
         }
         other => panic!("no latency case {other}"),
     };
-    println!(r#"{{"kind":"latency","kernel":"{kernel}","impl":"rumba","first_ms":{first:.3},"second_ms":{second:.3},"compile_ms":{:.3}}}"#, first - second);
+    println!(
+        r#"{{"kind":"latency","kernel":"{kernel}","impl":"rumba","first_ms":{first:.3},"second_ms":{second:.3},"compile_ms":{:.3}}}"#,
+        first - second
+    );
 }
 
 fn overhead() {
@@ -331,7 +376,10 @@ fn overhead() {
             kernels::saxpy(black_box(2.0f32), &x, &mut y).unwrap();
         }
     });
-    println!(r#"{{"kind":"overhead","case":"saxpy_1","impl":"rumba","ns":{:.1}}}"#, t * 1e6 / calls as f64);
+    println!(
+        r#"{{"kind":"overhead","case":"saxpy_1","impl":"rumba","ns":{:.1}}}"#,
+        t * 1e6 / calls as f64
+    );
     let _: f64 = kernels::add(1.0, 2.0).unwrap();
     let mut acc = 0.0;
     let t = ms(|| {
@@ -341,13 +389,21 @@ fn overhead() {
         }
     });
     black_box(acc);
-    println!(r#"{{"kind":"overhead","case":"add_scalars","impl":"rumba","ns":{:.1}}}"#, t * 1e6 / calls as f64);
+    println!(
+        r#"{{"kind":"overhead","case":"add_scalars","impl":"rumba","ns":{:.1}}}"#,
+        t * 1e6 / calls as f64
+    );
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str| args.iter().any(|a| a == name);
-    let value = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok());
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+    };
     match args.get(1).map(String::as_str) {
         Some("run") => run(value("--rounds").unwrap_or(3), flag("--quick")),
         Some("latency") => latency(args.get(2).map_or("saxpy", String::as_str)),

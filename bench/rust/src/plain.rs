@@ -73,10 +73,17 @@ pub fn matmul(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>)
 }
 
 fn cnd(d: f64) -> f64 {
-    let (a1, a2, a3, a4, a5) = (0.31938153, -0.356563782, 1.781477937, -1.821255978, 1.330274429);
+    let (a1, a2, a3, a4, a5) = (
+        0.31938153,
+        -0.356563782,
+        1.781477937,
+        -1.821255978,
+        1.330274429,
+    );
     let k = 1.0 / (1.0 + 0.2316419 * d.abs());
     let w = 1.0
-        - 1.0 / (2.0 * std::f64::consts::PI).sqrt() * (-d * d / 2.0).exp()
+        - 1.0 / (2.0 * std::f64::consts::PI).sqrt()
+            * (-d * d / 2.0).exp()
             * (a1 * k + a2 * k.powi(2) + a3 * k.powi(3) + a4 * k.powi(4) + a5 * k.powi(5));
     if d < 0.0 {
         1.0 - w
@@ -86,7 +93,15 @@ fn cnd(d: f64) -> f64 {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn black_scholes(s: &[f64], x: &[f64], t: &[f64], r: f64, v: f64, call: &mut [f64], put: &mut [f64]) {
+pub fn black_scholes(
+    s: &[f64],
+    x: &[f64],
+    t: &[f64],
+    r: f64,
+    v: f64,
+    call: &mut [f64],
+    put: &mut [f64],
+) {
     for i in 0..s.len() {
         let sqrt_t = t[i].sqrt();
         let d1 = ((s[i] / x[i]).ln() + (r + 0.5 * v * v) * t[i]) / (v * sqrt_t);

@@ -8,7 +8,9 @@
 use super::BackError;
 use inkwell::module::Module;
 use inkwell::passes::PassBuilderOptions;
-use inkwell::targets::{CodeModel, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple};
+use inkwell::targets::{
+    CodeModel, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple,
+};
 use inkwell::OptimizationLevel;
 use std::sync::Once;
 
@@ -31,7 +33,10 @@ impl TargetSpec {
     pub fn host() -> TargetSpec {
         init();
         TargetSpec {
-            triple: TargetMachine::get_default_triple().as_str().to_string_lossy().into_owned(),
+            triple: TargetMachine::get_default_triple()
+                .as_str()
+                .to_string_lossy()
+                .into_owned(),
             cpu: TargetMachine::get_host_cpu_name().to_string(),
             features: TargetMachine::get_host_cpu_features().to_string(),
             vector_library: false,
@@ -41,7 +46,12 @@ impl TargetSpec {
     /// A named x86-64 CPU, e.g. `x86-64-v3`: the same output on every machine.
     pub fn pinned(cpu: &str) -> TargetSpec {
         init();
-        TargetSpec { triple: "x86_64-unknown-linux-gnu".into(), cpu: cpu.into(), features: String::new(), vector_library: true }
+        TargetSpec {
+            triple: "x86_64-unknown-linux-gnu".into(),
+            cpu: cpu.into(),
+            features: String::new(),
+            vector_library: true,
+        }
     }
 
     /// libmvec's instruction-set letters usable on this target, with their vector length in
@@ -64,7 +74,12 @@ impl TargetSpec {
     /// architecture needs, so the PTX loads on the oldest driver that knows the architecture).
     pub fn nvptx(arch: &str) -> TargetSpec {
         init();
-        TargetSpec { triple: NVPTX_TRIPLE.into(), cpu: arch.into(), features: String::new(), vector_library: false }
+        TargetSpec {
+            triple: NVPTX_TRIPLE.into(),
+            cpu: arch.into(),
+            features: String::new(),
+            vector_library: false,
+        }
     }
 
     /// Whether this is a GPU (NVPTX) target.
@@ -77,8 +92,20 @@ impl TargetSpec {
         let triple = TargetTriple::create(&self.triple);
         let target = Target::from_triple(&triple).map_err(|e| BackError::Llvm(e.to_string()))?;
         target
-            .create_target_machine(&triple, &self.cpu, &self.features, OptimizationLevel::Aggressive, RelocMode::Default, CodeModel::JITDefault)
-            .ok_or_else(|| BackError::Llvm(format!("no target machine for {} / {}", self.triple, self.cpu)))
+            .create_target_machine(
+                &triple,
+                &self.cpu,
+                &self.features,
+                OptimizationLevel::Aggressive,
+                RelocMode::Default,
+                CodeModel::JITDefault,
+            )
+            .ok_or_else(|| {
+                BackError::Llvm(format!(
+                    "no target machine for {} / {}",
+                    self.triple, self.cpu
+                ))
+            })
     }
 }
 
@@ -95,11 +122,15 @@ fn init() {
 pub fn optimize(module: &Module<'_>, machine: &TargetMachine) -> Result<(), BackError> {
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
-    module.verify().map_err(|e| BackError::Internal(format!("invalid LLVM module: {e}")))?;
+    module
+        .verify()
+        .map_err(|e| BackError::Internal(format!("invalid LLVM module: {e}")))?;
     let options = PassBuilderOptions::create();
     options.set_loop_vectorization(true);
     options.set_loop_slp_vectorization(true);
     options.set_loop_unrolling(true);
     options.set_loop_interleaving(true);
-    module.run_passes("default<O3>", machine, options).map_err(|e| BackError::Llvm(e.to_string()))
+    module
+        .run_passes("default<O3>", machine, options)
+        .map_err(|e| BackError::Llvm(e.to_string()))
 }

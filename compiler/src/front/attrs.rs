@@ -6,7 +6,8 @@
 use super::FrontError;
 use crate::ir::KernelAttrs;
 
-const HINT: &str = "supported: #[rumba(fastmath)], #[rumba(boundscheck = false)], #[rumba(cuda)], doc comments";
+const HINT: &str =
+    "supported: #[rumba(fastmath)], #[rumba(boundscheck = false)], #[rumba(cuda)], doc comments";
 
 pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError> {
     let mut out = KernelAttrs::default();

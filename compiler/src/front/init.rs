@@ -13,7 +13,11 @@ pub fn uninitialized_reads(f: &Function) -> Vec<ExprId> {
     for p in &f.params {
         state[p.index()] = true;
     }
-    let mut walker = Walker { f, bad: Vec::new(), breaks: Vec::new() };
+    let mut walker = Walker {
+        f,
+        bad: Vec::new(),
+        breaks: Vec::new(),
+    };
     walker.block(&f.body, state);
     walker.bad
 }
@@ -49,7 +53,11 @@ impl Walker<'_> {
                 self.expr(*e, &s);
                 Some(s)
             }
-            Stmt::If { cond, then_body, else_body } => {
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
                 self.expr(*cond, &s);
                 let t = self.block(then_body, s.clone());
                 let e = self.block(else_body, s);
@@ -61,7 +69,9 @@ impl Walker<'_> {
                 let exits = self.breaks.pop().unwrap_or_default();
                 exits.into_iter().map(Some).reduce(meet).flatten()
             }
-            Stmt::For { var, range, body, .. } => {
+            Stmt::For {
+                var, range, body, ..
+            } => {
                 self.expr(range.start, &s);
                 self.expr(range.end, &s);
                 if let Some(step) = range.step {
@@ -111,7 +121,9 @@ impl Walker<'_> {
                 self.expr(*receiver, s);
                 args.iter().for_each(|a| self.expr(*a, s));
             }
-            ExprKind::Gpu { index, args, .. } => index.iter().chain(args).for_each(|a| self.expr(*a, s)),
+            ExprKind::Gpu { index, args, .. } => {
+                index.iter().chain(args).for_each(|a| self.expr(*a, s))
+            }
         }
     }
 }
@@ -129,7 +141,12 @@ fn meet(a: Option<State>, b: Option<State>) -> Option<State> {
 /// variable". `deferred[l]` is the loop depth at which such a local `l` is declared (`None` for
 /// every other local): entering a loop at that depth or deeper declares it afresh.
 pub fn reassigned_immutables(f: &Function, deferred: &[Option<u32>]) -> Vec<Span> {
-    let mut walker = MaybeAssigned { deferred, depth: 0, bad: Vec::new(), frames: Vec::new() };
+    let mut walker = MaybeAssigned {
+        deferred,
+        depth: 0,
+        bad: Vec::new(),
+        frames: Vec::new(),
+    };
     walker.block(&f.body, vec![false; f.locals.len()]);
     walker.bad.sort_by_key(|s| (s.start, s.end));
     walker.bad.dedup();
@@ -164,7 +181,11 @@ impl MaybeAssigned<'_> {
                 Some(s)
             }
             Stmt::Store { .. } | Stmt::Eval(_) => Some(s),
-            Stmt::If { then_body, else_body, .. } => {
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
                 let t = self.block(then_body, s.clone());
                 let e = self.block(else_body, s);
                 join(t, e)

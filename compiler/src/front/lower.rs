@@ -34,8 +34,11 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
                 let name = f.sig.ident.to_string();
                 if names.contains_key(&name) {
                     errors.push(
-                        FrontError::new(&f.sig.ident, format!("the name `{name}` is defined twice"))
-                            .hint("rename one of the functions"),
+                        FrontError::new(
+                            &f.sig.ident,
+                            format!("the name `{name}` is defined twice"),
+                        )
+                        .hint("rename one of the functions"),
                     );
                     continue;
                 }
@@ -43,8 +46,11 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
                 fns.push(f);
             }
             other => errors.push(
-                FrontError::new(&item_head(other), "only `fn` items are allowed inside `rumba::compile!`")
-                    .hint("define structs, traits, consts and uses outside the compile! block"),
+                FrontError::new(
+                    &item_head(other),
+                    "only `fn` items are allowed inside `rumba::compile!`",
+                )
+                .hint("define structs, traits, consts and uses outside the compile! block"),
             ),
         }
     }
@@ -83,7 +89,10 @@ struct FnLowerer<'a> {
 }
 
 impl<'a> FnLowerer<'a> {
-    fn lower(item: &syn::ItemFn, names: &'a HashMap<String, FuncId>) -> Result<Function, Vec<FrontError>> {
+    fn lower(
+        item: &syn::ItemFn,
+        names: &'a HashMap<String, FuncId>,
+    ) -> Result<Function, Vec<FrontError>> {
         let sig = &item.sig;
         let mut l = FnLowerer {
             func: Function {
@@ -133,7 +142,9 @@ impl<'a> FnLowerer<'a> {
                 };
                 l.errors.push(FrontError {
                     message: format!("used binding `{name}` is possibly-uninitialized"),
-                    hint: Some(format!("give `{name}` a value on every path before this use")),
+                    hint: Some(format!(
+                        "give `{name}` a value on every path before this use"
+                    )),
                     span: l.func.expr(read).span,
                     tokens,
                 });
@@ -165,15 +176,19 @@ impl<'a> FnLowerer<'a> {
             return Err(FrontError::new(a, "kernels cannot be `async`"));
         }
         if let Some(u) = &sig.unsafety {
-            return Err(FrontError::new(u, "kernels cannot be `unsafe`")
-                .hint("rumba checks indices; use #[rumba(boundscheck = false)] to drop the checks"));
+            return Err(FrontError::new(u, "kernels cannot be `unsafe`").hint(
+                "rumba checks indices; use #[rumba(boundscheck = false)] to drop the checks",
+            ));
         }
         if let Some(abi) = &sig.abi {
             return Err(FrontError::new(abi, "kernels cannot declare an ABI"));
         }
         if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-            return Err(FrontError::new(&sig.generics, "kernels cannot be generic")
-                .hint("leave parameters untyped (`fn f(x)`) or write `_`: rumba specializes per call"));
+            return Err(
+                FrontError::new(&sig.generics, "kernels cannot be generic").hint(
+                    "leave parameters untyped (`fn f(x)`) or write `_`: rumba specializes per call",
+                ),
+            );
         }
         if let Some(v) = &sig.variadic {
             return Err(FrontError::new(v, "kernels cannot be variadic"));
@@ -195,9 +210,17 @@ impl<'a> FnLowerer<'a> {
                 return Err(FrontError::new(&pt.ty, "a parameter cannot have type `()`"));
             }
             let name = pi.ident.to_string();
-            if self.func.params.iter().any(|p| self.func.local(*p).name == name) {
-                return Err(FrontError::new(&pi.ident, format!("parameter `{name}` is bound more than once"))
-                    .hint("give each parameter its own name"));
+            if self
+                .func
+                .params
+                .iter()
+                .any(|p| self.func.local(*p).name == name)
+            {
+                return Err(FrontError::new(
+                    &pi.ident,
+                    format!("parameter `{name}` is bound more than once"),
+                )
+                .hint("give each parameter its own name"));
             }
             let local = self.declare(&pi.ident, ann, pi.mutability.is_some(), true);
             self.func.params.push(local);
@@ -215,7 +238,13 @@ impl<'a> FnLowerer<'a> {
 
     // ---- locals, scopes, blocks ----
 
-    fn declare(&mut self, ident: &syn::Ident, ann: TypeAnn, mutable: bool, initialized: bool) -> LocalId {
+    fn declare(
+        &mut self,
+        ident: &syn::Ident,
+        ann: TypeAnn,
+        mutable: bool,
+        initialized: bool,
+    ) -> LocalId {
         let name = ident.to_string();
         let id = self.func.add_local(LocalDecl {
             name: name.clone(),
@@ -224,7 +253,8 @@ impl<'a> FnLowerer<'a> {
             span: Span::of(ident),
         });
         self.initialized_immutable.push(initialized && !mutable);
-        self.deferred.push((!initialized && !mutable).then_some(self.loop_depth));
+        self.deferred
+            .push((!initialized && !mutable).then_some(self.loop_depth));
         if let Some(scope) = self.scopes.last_mut() {
             scope.push((name, id));
         }
@@ -280,7 +310,11 @@ impl<'a> FnLowerer<'a> {
         }
         let span = self.func.expr(e).span;
         let t = self.temp(span);
-        self.emit(Stmt::Assign { local: t, value: e, span });
+        self.emit(Stmt::Assign {
+            local: t,
+            value: e,
+            span,
+        });
         self.func.add_expr(ExprKind::Local(t), span)
     }
 
@@ -321,8 +355,11 @@ impl<'a> FnLowerer<'a> {
     fn stmt(&mut self, stmt: &syn::Stmt) -> R<()> {
         match stmt {
             syn::Stmt::Local(local) => self.let_stmt(local),
-            syn::Stmt::Item(item) => Err(FrontError::new(&item_head(item), "items cannot be nested inside a kernel")
-                .hint("define helper functions at the top level of the compile! block")),
+            syn::Stmt::Item(item) => Err(FrontError::new(
+                &item_head(item),
+                "items cannot be nested inside a kernel",
+            )
+            .hint("define helper functions at the top level of the compile! block")),
             syn::Stmt::Macro(m) => Err(macro_error(&m.mac)),
             syn::Stmt::Expr(e, _) => self.stmt_expr(e),
         }
@@ -339,8 +376,10 @@ impl<'a> FnLowerer<'a> {
             p => (p, TypeAnn::Infer),
         };
         if matches!(ann, TypeAnn::Array { .. }) {
-            return Err(FrontError::new(&local.pat, "arrays cannot be bound with `let`")
-                .hint("use the array argument directly"));
+            return Err(
+                FrontError::new(&local.pat, "arrays cannot be bound with `let`")
+                    .hint("use the array argument directly"),
+            );
         }
         let init = local.init.as_ref().map(|i| &*i.expr);
         match pat {
@@ -355,7 +394,11 @@ impl<'a> FnLowerer<'a> {
                 };
                 let id = self.declare(&pi.ident, ann, pi.mutability.is_some(), value.is_some());
                 if let Some(value) = value {
-                    self.emit(Stmt::Assign { local: id, value, span: Span::of(local) });
+                    self.emit(Stmt::Assign {
+                        local: id,
+                        value,
+                        span: Span::of(local),
+                    });
                 }
                 Ok(())
             }
@@ -367,19 +410,29 @@ impl<'a> FnLowerer<'a> {
                 Ok(())
             }
             syn::Pat::Tuple(tuple) => self.let_dim(local, tuple, init),
-            other => Err(FrontError::new(other, "unsupported pattern in `let`")
-                .hint("bind a name (`let x = ..`) or destructure a shape (`let (n, m) = a.dim()`)")),
+            other => Err(FrontError::new(other, "unsupported pattern in `let`").hint(
+                "bind a name (`let x = ..`) or destructure a shape (`let (n, m) = a.dim()`)",
+            )),
         }
     }
 
     /// `let (n, m) = a.dim();`
-    fn let_dim(&mut self, local: &syn::Local, tuple: &syn::PatTuple, init: Option<&syn::Expr>) -> R<()> {
+    fn let_dim(
+        &mut self,
+        local: &syn::Local,
+        tuple: &syn::PatTuple,
+        init: Option<&syn::Expr>,
+    ) -> R<()> {
         let hint = "tuples come only from `let (n, m) = a.dim()`";
         let Some(syn::Expr::MethodCall(mc)) = init.map(strip_parens) else {
-            return Err(FrontError::new(local, "tuple patterns need `array.dim()` on the right").hint(hint));
+            return Err(
+                FrontError::new(local, "tuple patterns need `array.dim()` on the right").hint(hint),
+            );
         };
         if mc.method != "dim" || !mc.args.is_empty() {
-            return Err(FrontError::new(mc, "tuple patterns need `array.dim()` on the right").hint(hint));
+            return Err(
+                FrontError::new(mc, "tuple patterns need `array.dim()` on the right").hint(hint),
+            );
         }
         let array = self.array_name(&mc.receiver)?;
         let of = tuple.elems.len() as u8;
@@ -389,7 +442,11 @@ impl<'a> FnLowerer<'a> {
                 syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                     let value = self.expr(ExprKind::Shape { array, query }, mc);
                     let id = self.declare(&pi.ident, TypeAnn::Infer, pi.mutability.is_some(), true);
-                    self.emit(Stmt::Assign { local: id, value, span: Span::of(pat) });
+                    self.emit(Stmt::Assign {
+                        local: id,
+                        value,
+                        span: Span::of(pat),
+                    });
                 }
                 syn::Pat::Wild(_) => {
                     let value = self.expr(ExprKind::Shape { array, query }, mc);
@@ -423,7 +480,9 @@ impl<'a> FnLowerer<'a> {
             }
             syn::Expr::Break(b) => {
                 if b.label.is_some() {
-                    return Err(FrontError::new(b, "labeled `break` is not supported").hint(LABEL_HINT));
+                    return Err(
+                        FrontError::new(b, "labeled `break` is not supported").hint(LABEL_HINT)
+                    );
                 }
                 if b.expr.is_some() {
                     return Err(FrontError::new(b, "`break` with a value is not supported")
@@ -438,18 +497,24 @@ impl<'a> FnLowerer<'a> {
             }
             syn::Expr::Continue(c) => {
                 if c.label.is_some() {
-                    return Err(FrontError::new(c, "labeled `continue` is not supported").hint(LABEL_HINT));
+                    return Err(
+                        FrontError::new(c, "labeled `continue` is not supported").hint(LABEL_HINT)
+                    );
                 }
                 if self.loop_depth == 0 {
-                    return Err(FrontError::new(c, "`continue` outside of a loop")
-                        .hint("`continue` starts the next iteration of a `for`, `while` or `loop`"));
+                    return Err(FrontError::new(c, "`continue` outside of a loop").hint(
+                        "`continue` starts the next iteration of a `for`, `while` or `loop`",
+                    ));
                 }
                 self.emit(Stmt::Continue);
                 Ok(())
             }
             syn::Expr::Return(r) => {
                 let value = r.expr.as_ref().map(|v| self.expr_value(v)).transpose()?;
-                self.emit(Stmt::Return { value, span: Span::of(r) });
+                self.emit(Stmt::Return {
+                    value,
+                    span: Span::of(r),
+                });
                 Ok(())
             }
             syn::Expr::Paren(p) => self.stmt_expr(&p.expr),
@@ -461,11 +526,20 @@ impl<'a> FnLowerer<'a> {
         }
     }
 
-    fn assign(&mut self, left: &syn::Expr, op: Option<BinOp>, right: &syn::Expr, whole: &syn::Expr) -> R<()> {
+    fn assign(
+        &mut self,
+        left: &syn::Expr,
+        op: Option<BinOp>,
+        right: &syn::Expr,
+        whole: &syn::Expr,
+    ) -> R<()> {
         let span = Span::of(whole);
         match strip_parens(left) {
             syn::Expr::Path(p) if p.path.get_ident().is_some() => {
-                let ident = p.path.get_ident().ok_or_else(|| FrontError::new(p, "expected a name"))?;
+                let ident = p
+                    .path
+                    .get_ident()
+                    .ok_or_else(|| FrontError::new(p, "expected a name"))?;
                 let name = ident.to_string();
                 let Some(local) = self.lookup(&name) else {
                     return Err(unknown_value(ident, &name, self.names));
@@ -473,14 +547,21 @@ impl<'a> FnLowerer<'a> {
                 let decl = self.func.local(local);
                 if !decl.mutable && (self.initialized_immutable[local.index()] || op.is_some()) {
                     if self.func.params.contains(&local) {
-                        return Err(FrontError::new(left, format!("cannot assign to immutable argument `{name}`"))
-                            .hint(format!("make the parameter mutable: `mut {name}`")));
+                        return Err(FrontError::new(
+                            left,
+                            format!("cannot assign to immutable argument `{name}`"),
+                        )
+                        .hint(format!("make the parameter mutable: `mut {name}`")));
                     }
-                    return Err(FrontError::new(left, format!("cannot assign twice to immutable variable `{name}`"))
-                        .hint(format!("make it mutable: `let mut {name}`")));
+                    return Err(FrontError::new(
+                        left,
+                        format!("cannot assign twice to immutable variable `{name}`"),
+                    )
+                    .hint(format!("make it mutable: `let mut {name}`")));
                 }
                 if self.deferred[local.index()].is_some() {
-                    self.deferred_assigns.insert(span, (name.clone(), whole.to_token_stream()));
+                    self.deferred_assigns
+                        .insert(span, (name.clone(), whole.to_token_stream()));
                 }
                 let rhs = self.expr_value(right)?;
                 let value = match op {
@@ -502,18 +583,40 @@ impl<'a> FnLowerer<'a> {
                     None => rhs,
                     Some(op) => {
                         let index: Vec<ExprId> = index.iter().map(|&i| self.spill(i)).collect();
-                        let copy: Vec<ExprId> = index.iter().map(|&i| self.copy_simple(i)).collect();
-                        let cur = self.expr(ExprKind::Load { array, index: copy, checked: true }, left);
+                        let copy: Vec<ExprId> =
+                            index.iter().map(|&i| self.copy_simple(i)).collect();
+                        let cur = self.expr(
+                            ExprKind::Load {
+                                array,
+                                index: copy,
+                                checked: true,
+                            },
+                            left,
+                        );
                         let value = self.func.add_expr(ExprKind::Binary(op, cur, rhs), span);
-                        self.emit(Stmt::Store { array, index, value, span, checked: true });
+                        self.emit(Stmt::Store {
+                            array,
+                            index,
+                            value,
+                            span,
+                            checked: true,
+                        });
                         return Ok(());
                     }
                 };
-                self.emit(Stmt::Store { array, index, value, span, checked: true });
+                self.emit(Stmt::Store {
+                    array,
+                    index,
+                    value,
+                    span,
+                    checked: true,
+                });
                 Ok(())
             }
-            other => Err(FrontError::new(other, "invalid left-hand side of assignment")
-                .hint("assign to a `let mut` variable or to an array element `y[i]`")),
+            other => Err(
+                FrontError::new(other, "invalid left-hand side of assignment")
+                    .hint("assign to a `let mut` variable or to an array element `y[i]`"),
+            ),
         }
     }
 
@@ -521,8 +624,11 @@ impl<'a> FnLowerer<'a> {
         // `else if` chains nest without brackets: they count towards the expression depth.
         self.depth += 1;
         let r = if self.depth > MAX_EXPR_DEPTH {
-            Err(FrontError::new(&i.if_token, format!("`else if` chain nested more than {MAX_EXPR_DEPTH} levels deep"))
-                .hint("split the chain with a helper function"))
+            Err(FrontError::new(
+                &i.if_token,
+                format!("`else if` chain nested more than {MAX_EXPR_DEPTH} levels deep"),
+            )
+            .hint("split the chain with a helper function"))
         } else {
             self.if_stmt_inner(i, target)
         };
@@ -550,7 +656,11 @@ impl<'a> FnLowerer<'a> {
                 b
             }
         };
-        self.emit(Stmt::If { cond, then_body, else_body });
+        self.emit(Stmt::If {
+            cond,
+            then_body,
+            else_body,
+        });
         Ok(())
     }
 
@@ -560,7 +670,11 @@ impl<'a> FnLowerer<'a> {
         match (target, tail) {
             (Some(t), Some(v)) => {
                 let span = self.func.expr(v).span;
-                self.emit(Stmt::Assign { local: t, value: v, span });
+                self.emit(Stmt::Assign {
+                    local: t,
+                    value: v,
+                    span,
+                });
             }
             (None, Some(v)) => self.emit(Stmt::Eval(v)),
             (Some(_), None) if !ends_in_divergence(block) => {
@@ -591,7 +705,9 @@ impl<'a> FnLowerer<'a> {
             l.emit(Stmt::If {
                 cond,
                 then_body: Block::default(),
-                else_body: Block { stmts: vec![Stmt::Break] },
+                else_body: Block {
+                    stmts: vec![Stmt::Break],
+                },
             });
             l.block_value(&w.body).map(|_| ())
         })?;
@@ -601,7 +717,9 @@ impl<'a> FnLowerer<'a> {
 
     fn loop_stmt(&mut self, lp: &syn::ExprLoop) -> R<()> {
         if lp.label.is_some() {
-            return Err(FrontError::new(&lp.label, "loop labels are not supported").hint(LABEL_HINT));
+            return Err(
+                FrontError::new(&lp.label, "loop labels are not supported").hint(LABEL_HINT)
+            );
         }
         let (body, ()) = self.in_loop(|l| l.block_value(&lp.body).map(|_| ()))?;
         self.emit(Stmt::Loop { body });
@@ -628,19 +746,31 @@ impl<'a> FnLowerer<'a> {
             l.block_value(&f.body)?;
             Ok(var)
         })?;
-        self.emit(Stmt::For { var, range, body, span });
+        self.emit(Stmt::For {
+            var,
+            range,
+            body,
+            span,
+        });
         Ok(())
     }
 
     fn for_range(&mut self, e: &syn::Expr) -> R<ForRange> {
-        const HINT: &str = "loop over `a..b`, `a..=b`, `(a..b).rev()`, `(a..b).step_by(k)` or `prange(a..b)`";
+        const HINT: &str =
+            "loop over `a..b`, `a..=b`, `(a..b).rev()`, `(a..b).step_by(k)` or `prange(a..b)`";
         match strip_parens(e) {
             syn::Expr::Range(r) => {
                 let (Some(start), Some(end)) = (&r.start, &r.end) else {
-                    return Err(FrontError::new(r, "a `for` range needs a start and an end").hint(HINT));
+                    return Err(
+                        FrontError::new(r, "a `for` range needs a start and an end").hint(HINT)
+                    );
                 };
                 let start = self.expr_value(start)?;
-                let start = if needs_stmts(end) { self.spill(start) } else { start };
+                let start = if needs_stmts(end) {
+                    self.spill(start)
+                } else {
+                    start
+                };
                 let end = self.expr_value(end)?;
                 Ok(ForRange {
                     start,
@@ -653,15 +783,26 @@ impl<'a> FnLowerer<'a> {
             }
             syn::Expr::Call(c) if is_prange(&c.func) => {
                 if c.args.len() != 1 {
-                    return Err(FrontError::new(c, "`prange` takes one range or one count").hint(HINT));
+                    return Err(
+                        FrontError::new(c, "`prange` takes one range or one count").hint(HINT)
+                    );
                 }
                 let arg = &c.args[0];
                 let mut range = if matches!(strip_parens(arg), syn::Expr::Range(_)) {
                     self.for_range(arg)?
                 } else {
                     let end = self.expr_value(arg)?;
-                    let start = self.func.add_expr(ExprKind::Lit(Lit::Int(0, None)), Span::of(arg));
-                    ForRange { start, end, inclusive: false, reverse: false, step: None, parallel: false }
+                    let start = self
+                        .func
+                        .add_expr(ExprKind::Lit(Lit::Int(0, None)), Span::of(arg));
+                    ForRange {
+                        start,
+                        end,
+                        inclusive: false,
+                        reverse: false,
+                        step: None,
+                        parallel: false,
+                    }
                 };
                 range.parallel = true;
                 Ok(range)
@@ -695,12 +836,18 @@ impl<'a> FnLowerer<'a> {
     fn array_name(&mut self, e: &syn::Expr) -> R<LocalId> {
         match strip_parens(e) {
             syn::Expr::Path(p) if p.path.get_ident().is_some() => {
-                let ident = p.path.get_ident().ok_or_else(|| FrontError::new(p, "expected a name"))?;
+                let ident = p
+                    .path
+                    .get_ident()
+                    .ok_or_else(|| FrontError::new(p, "expected a name"))?;
                 let name = ident.to_string();
-                self.lookup(&name).ok_or_else(|| unknown_value(ident, &name, self.names))
+                self.lookup(&name)
+                    .ok_or_else(|| unknown_value(ident, &name, self.names))
             }
-            other => Err(FrontError::new(other, "only array arguments can be indexed or queried")
-                .hint("index a parameter by name: `x[i]`, `a[[i, j]]`")),
+            other => Err(
+                FrontError::new(other, "only array arguments can be indexed or queried")
+                    .hint("index a parameter by name: `x[i]`, `a[[i, j]]`"),
+            ),
         }
     }
 
@@ -730,8 +877,11 @@ impl<'a> FnLowerer<'a> {
     fn expr_value(&mut self, e: &syn::Expr) -> R<ExprId> {
         self.depth += 1;
         let r = if self.depth > MAX_EXPR_DEPTH {
-            Err(FrontError::new(e, format!("expression nested more than {MAX_EXPR_DEPTH} levels deep"))
-                .hint("split it with `let` bindings or a helper function"))
+            Err(FrontError::new(
+                e,
+                format!("expression nested more than {MAX_EXPR_DEPTH} levels deep"),
+            )
+            .hint("split it with `let` bindings or a helper function"))
         } else {
             self.expr_value_inner(e)
         };
@@ -824,10 +974,16 @@ impl<'a> FnLowerer<'a> {
                 let suffix = scalar_suffix(i.suffix(), lit)?;
                 if suffix.is_some_and(|s| s.is_float()) {
                     let digits = i.base10_digits();
-                    let text = if negate { format!("-{digits}") } else { digits.to_string() };
+                    let text = if negate {
+                        format!("-{digits}")
+                    } else {
+                        digits.to_string()
+                    };
                     Lit::Float(text, suffix)
                 } else {
-                    let value: u128 = i.base10_parse().map_err(|e| FrontError::new(lit, e.to_string()))?;
+                    let value: u128 = i
+                        .base10_parse()
+                        .map_err(|e| FrontError::new(lit, e.to_string()))?;
                     let value = i128::try_from(value)
                         .map_err(|_| FrontError::new(lit, "integer literal is too large"))?;
                     Lit::Int(if negate { -value } else { value }, suffix)
@@ -839,12 +995,22 @@ impl<'a> FnLowerer<'a> {
                     return Err(FrontError::new(lit, "invalid suffix for a float literal"));
                 }
                 let digits = f.base10_digits();
-                Lit::Float(if negate { format!("-{digits}") } else { digits.to_string() }, suffix)
+                Lit::Float(
+                    if negate {
+                        format!("-{digits}")
+                    } else {
+                        digits.to_string()
+                    },
+                    suffix,
+                )
             }
             syn::Lit::Bool(b) => Lit::Bool(b.value),
             other => {
-                return Err(FrontError::new(other, "only numeric and boolean literals are supported")
-                    .hint("kernels compute on numbers: strings and chars have no type here"))
+                return Err(FrontError::new(
+                    other,
+                    "only numeric and boolean literals are supported",
+                )
+                .hint("kernels compute on numbers: strings and chars have no type here"))
             }
         };
         Ok(self.expr(ExprKind::Lit(lit), node))
@@ -852,8 +1018,10 @@ impl<'a> FnLowerer<'a> {
 
     fn binary(&mut self, b: &syn::ExprBinary) -> R<ExprId> {
         if compound_op(&b.op).is_some() {
-            return Err(FrontError::new(b, "compound assignments are statements here")
-                .hint("put the assignment on its own line, ending with `;`"));
+            return Err(
+                FrontError::new(b, "compound assignments are statements here")
+                    .hint("put the assignment on its own line, ending with `;`"),
+            );
         }
         let logic = match b.op {
             syn::BinOp::And(_) => Some(LogicOp::And),
@@ -869,10 +1037,18 @@ impl<'a> FnLowerer<'a> {
             // `a && { .. }`: the right side's statements run only when needed.
             let t = self.temp(Span::of(b));
             let span = Span::of(b);
-            self.emit(Stmt::Assign { local: t, value: lhs, span });
+            self.emit(Stmt::Assign {
+                local: t,
+                value: lhs,
+                span,
+            });
             let (then_block, ()) = self.nested(|l| {
                 let rhs = l.expr_value(&b.right)?;
-                l.emit(Stmt::Assign { local: t, value: rhs, span });
+                l.emit(Stmt::Assign {
+                    local: t,
+                    value: rhs,
+                    span,
+                });
                 Ok(())
             })?;
             let cond = self.expr(ExprKind::Local(t), &b.left);
@@ -880,7 +1056,11 @@ impl<'a> FnLowerer<'a> {
                 LogicOp::And => (then_block, Block::default()),
                 LogicOp::Or => (Block::default(), then_block),
             };
-            self.emit(Stmt::If { cond, then_body, else_body });
+            self.emit(Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            });
             return Ok(self.expr(ExprKind::Local(t), b));
         }
         let op = bin_op(&b.op).ok_or_else(|| FrontError::new(b, "unsupported operator"))?;
@@ -911,18 +1091,34 @@ impl<'a> FnLowerer<'a> {
             if mc.method == "shape" && mc.args.is_empty() {
                 let array = self.array_name(&mc.receiver)?;
                 let d = const_dim(&ix.index)?;
-                return Ok(self.expr(ExprKind::Shape { array, query: ShapeQuery::Dim(d) }, ix));
+                return Ok(self.expr(
+                    ExprKind::Shape {
+                        array,
+                        query: ShapeQuery::Dim(d),
+                    },
+                    ix,
+                ));
             }
         }
         let array = self.array_name(&ix.expr)?;
         let index = self.indices(&ix.index)?;
-        Ok(self.expr(ExprKind::Load { array, index, checked: true }, ix))
+        Ok(self.expr(
+            ExprKind::Load {
+                array,
+                index,
+                checked: true,
+            },
+            ix,
+        ))
     }
 
     fn method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
         let name = mc.method.to_string();
         if mc.turbofish.is_some() {
-            return Err(FrontError::new(mc, "turbofish `::<>` is not supported in kernels"));
+            return Err(FrontError::new(
+                mc,
+                "turbofish `::<>` is not supported in kernels",
+            ));
         }
         if ARRAY_METHODS.contains(&name.as_str()) {
             let array = self.array_name(&mc.receiver)?;
@@ -947,27 +1143,50 @@ impl<'a> FnLowerer<'a> {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
                 .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...) and array queries (len, dim, shape, nrows, ncols, ndim, is_empty) are supported"));
         }
-        let all: Vec<&syn::Expr> = std::iter::once(&*mc.receiver).chain(mc.args.iter()).collect();
+        let all: Vec<&syn::Expr> = std::iter::once(&*mc.receiver)
+            .chain(mc.args.iter())
+            .collect();
         let mut ops = self.operands(all.into_iter())?;
         let receiver = ops.remove(0);
-        Ok(self.expr(ExprKind::Method { name, receiver, args: ops }, mc))
+        Ok(self.expr(
+            ExprKind::Method {
+                name,
+                receiver,
+                args: ops,
+            },
+            mc,
+        ))
     }
 
     fn call(&mut self, c: &syn::ExprCall) -> R<ExprId> {
         let syn::Expr::Path(p) = &*c.func else {
-            return Err(FrontError::new(&c.func, "only named functions can be called"));
+            return Err(FrontError::new(
+                &c.func,
+                "only named functions can be called",
+            ));
         };
         let Some(ident) = p.path.get_ident() else {
-            let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let last = p
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
             let hint = match method_call_hint(&last) {
                 Some(h) => h,
-                None => "call numeric functions as methods (`x.sqrt()`), helpers by name (`cnd(x)`)".into(),
+                None => {
+                    "call numeric functions as methods (`x.sqrt()`), helpers by name (`cnd(x)`)"
+                        .into()
+                }
             };
             return Err(FrontError::new(p, "unsupported function path").hint(hint));
         };
         let name = ident.to_string();
         if name == "prange" {
-            return Err(FrontError::new(c, "`prange` is only allowed as the iterator of a `for` loop"));
+            return Err(FrontError::new(
+                c,
+                "`prange` is only allowed as the iterator of a `for` loop",
+            ));
         }
         if !self.names.contains_key(&name) {
             if let Some(op) = GpuOp::from_name(&name) {
@@ -975,9 +1194,14 @@ impl<'a> FnLowerer<'a> {
             }
         }
         let Some(&func) = self.names.get(&name) else {
-            let hint = method_call_hint(&name)
-                .unwrap_or_else(|| "kernels can call functions defined in the same compile! block".into());
-            return Err(FrontError::new(ident, format!("cannot find function `{name}` in this compile! block")).hint(hint));
+            let hint = method_call_hint(&name).unwrap_or_else(|| {
+                "kernels can call functions defined in the same compile! block".into()
+            });
+            return Err(FrontError::new(
+                ident,
+                format!("cannot find function `{name}` in this compile! block"),
+            )
+            .hint(hint));
         };
         let args = self.operands(c.args.iter())?;
         Ok(self.expr(ExprKind::Call { func, args }, c))
@@ -997,12 +1221,27 @@ impl FnLowerer<'_> {
             if !args.is_empty() {
                 return Err(FrontError::new(c, format!("`{name}` takes no arguments")));
             }
-            return Ok(self.expr(ExprKind::Gpu { op, array: None, index: Vec::new(), args: Vec::new() }, c));
+            return Ok(self.expr(
+                ExprKind::Gpu {
+                    op,
+                    array: None,
+                    index: Vec::new(),
+                    args: Vec::new(),
+                },
+                c,
+            ));
         }
         let want = 2 + op.value_args();
         if args.len() != want {
-            let usage = if want == 4 { format!("{name}(array, index, expected, new)") } else { format!("{name}(array, index, value)") };
-            return Err(FrontError::new(c, format!("`{name}` takes {want} arguments")).hint(format!("write `{usage}`; index an N-D array with `[i, j]`")));
+            let usage = if want == 4 {
+                format!("{name}(array, index, expected, new)")
+            } else {
+                format!("{name}(array, index, value)")
+            };
+            return Err(
+                FrontError::new(c, format!("`{name}` takes {want} arguments"))
+                    .hint(format!("write `{usage}`; index an N-D array with `[i, j]`")),
+            );
         }
         let array = self.array_name(args[0])?;
         let mut index = self.indices(args[1])?;
@@ -1011,7 +1250,15 @@ impl FnLowerer<'_> {
             index = index.into_iter().map(|i| self.spill(i)).collect();
         }
         let values = self.operands(args[2..].iter().copied())?;
-        Ok(self.expr(ExprKind::Gpu { op, array: Some(array), index, args: values }, c))
+        Ok(self.expr(
+            ExprKind::Gpu {
+                op,
+                array: Some(array),
+                index,
+                args: values,
+            },
+            c,
+        ))
     }
 }
 
@@ -1053,14 +1300,23 @@ fn item_head(item: &syn::Item) -> TokenStream {
 }
 
 fn macro_error(mac: &syn::Macro) -> FrontError {
-    let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-    FrontError::new(mac, format!("macros are not supported in kernels (`{name}!`)"))
-        .hint("kernels cannot print or panic; return values or write them into arrays")
+    let name = mac
+        .path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    FrontError::new(
+        mac,
+        format!("macros are not supported in kernels (`{name}!`)"),
+    )
+    .hint("kernels cannot print or panic; return values or write them into arrays")
 }
 
 fn unknown_value(ident: &syn::Ident, name: &str, fns: &HashMap<String, FuncId>) -> FrontError {
     if fns.contains_key(name) {
-        FrontError::new(ident, format!("`{name}` is a function, not a value")).hint(format!("call it: `{name}(..)`"))
+        FrontError::new(ident, format!("`{name}` is a function, not a value"))
+            .hint(format!("call it: `{name}(..)`"))
     } else {
         FrontError::new(ident, format!("cannot find value `{name}` in this scope"))
             .hint("declare it with `let` or take it as a parameter")
@@ -1068,7 +1324,11 @@ fn unknown_value(ident: &syn::Ident, name: &str, fns: &HashMap<String, FuncId>) 
 }
 
 fn const_dim(e: &syn::Expr) -> R<u8> {
-    if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) = strip_parens(e) {
+    if let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(i),
+        ..
+    }) = strip_parens(e)
+    {
         if let Ok(d) = i.base10_parse::<u8>() {
             return Ok(d);
         }
@@ -1102,11 +1362,16 @@ fn is_prange(f: &syn::Expr) -> bool {
 fn is_statement_like(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::While(_) | syn::Expr::ForLoop(_) | syn::Expr::Loop(_) => true,
-        syn::Expr::Assign(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) | syn::Expr::Return(_) => true,
+        syn::Expr::Assign(_)
+        | syn::Expr::Break(_)
+        | syn::Expr::Continue(_)
+        | syn::Expr::Return(_) => true,
         syn::Expr::Binary(b) => compound_op(&b.op).is_some(),
         syn::Expr::If(i) => i.else_branch.is_none() || !if_has_value(i),
         // `{ ..; }` ending a block is a statement: its value is `()`.
-        syn::Expr::Block(b) => !matches!(b.block.stmts.last(), Some(syn::Stmt::Expr(e, None)) if !is_statement_like(e)),
+        syn::Expr::Block(b) => {
+            !matches!(b.block.stmts.last(), Some(syn::Stmt::Expr(e, None)) if !is_statement_like(e))
+        }
         _ => false,
     }
 }
@@ -1127,7 +1392,10 @@ fn if_has_value(i: &syn::ExprIf) -> bool {
 fn ends_in_divergence(b: &syn::Block) -> bool {
     matches!(
         b.stmts.last(),
-        Some(syn::Stmt::Expr(syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_), _))
+        Some(syn::Stmt::Expr(
+            syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_),
+            _
+        ))
     )
 }
 
@@ -1137,9 +1405,10 @@ fn needs_stmts(e: &syn::Expr) -> bool {
     impl<'ast> syn::visit::Visit<'ast> for Finder {
         fn visit_expr(&mut self, e: &'ast syn::Expr) {
             match e {
-                syn::Expr::If(_) | syn::Expr::Block(_) | syn::Expr::Loop(_) | syn::Expr::Match(_) => {
-                    self.0 = true
-                }
+                syn::Expr::If(_)
+                | syn::Expr::Block(_)
+                | syn::Expr::Loop(_)
+                | syn::Expr::Match(_) => self.0 = true,
                 _ => syn::visit::visit_expr(self, e),
             }
         }

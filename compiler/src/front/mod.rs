@@ -111,15 +111,29 @@ pub fn lower_tokens(tokens: TokenStream) -> Result<ir::Program, Vec<FrontError>>
 /// text has no spans of the user's crate to point at.)
 pub fn lower_source(text: &str) -> Result<ir::Program, Vec<FrontError>> {
     let tokens = tokenize(text)?;
-    let size = count_tokens(&tokens).saturating_mul(STACK_PER_TOKEN).max(MIN_STACK);
+    let size = count_tokens(&tokens)
+        .saturating_mul(STACK_PER_TOKEN)
+        .max(MIN_STACK);
     drop(tokens);
     type Sent = Result<ir::Program, Vec<(String, Option<String>, Span)>>;
     let spawned = std::thread::scope(|scope| {
-        let lowered = std::thread::Builder::new().stack_size(size).spawn_scoped(scope, || -> Sent {
-            let lowered = tokenize(text).and_then(lower_tokens);
-            lowered.map_err(|errors| errors.into_iter().map(|e| (e.message, e.hint, e.span)).collect())
-        });
-        lowered.map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        let lowered =
+            std::thread::Builder::new()
+                .stack_size(size)
+                .spawn_scoped(scope, || -> Sent {
+                    let lowered = tokenize(text).and_then(lower_tokens);
+                    lowered.map_err(|errors| {
+                        errors
+                            .into_iter()
+                            .map(|e| (e.message, e.hint, e.span))
+                            .collect()
+                    })
+                });
+        lowered.map(|handle| {
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
     });
     let lowered = spawned.map_err(|e| {
         vec![FrontError {
@@ -132,7 +146,12 @@ pub fn lower_source(text: &str) -> Result<ir::Program, Vec<FrontError>> {
     lowered.map_err(|errors| {
         errors
             .into_iter()
-            .map(|(message, hint, span)| FrontError { message, hint, span, tokens: TokenStream::new() })
+            .map(|(message, hint, span)| FrontError {
+                message,
+                hint,
+                span,
+                tokens: TokenStream::new(),
+            })
             .collect()
     })
 }

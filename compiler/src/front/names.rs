@@ -29,8 +29,10 @@ pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
                         ndim,
                         writable,
                     }),
-                    _ => Err(FrontError::new(ty, "references to scalars are not supported")
-                        .hint("pass scalars by value: `a: f64`")),
+                    _ => Err(
+                        FrontError::new(ty, "references to scalars are not supported")
+                            .hint("pass scalars by value: `a: f64`"),
+                    ),
                 },
                 _ => Err(FrontError::new(ty, "unsupported reference type").hint(TYPE_HINT)),
             }
@@ -69,9 +71,7 @@ pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
                 syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
                     match &args.args[0] {
                         syn::GenericArgument::Type(t) => elem_ann(t)?,
-                        other => {
-                            return Err(FrontError::new(other, "expected an element type"))
-                        }
+                        other => return Err(FrontError::new(other, "expected an element type")),
                     }
                 }
                 syn::PathArguments::None => None,

@@ -169,7 +169,9 @@ pub enum Stmt {
         else_body: Block,
     },
     /// `loop { .. }`; `while c { .. }` is `loop { if !c { break } .. }`.
-    Loop { body: Block },
+    Loop {
+        body: Block,
+    },
     For {
         var: LocalId,
         range: ForRange,
@@ -178,7 +180,10 @@ pub enum Stmt {
     },
     Break,
     Continue,
-    Return { value: Option<ExprId>, span: Span },
+    Return {
+        value: Option<ExprId>,
+        span: Span,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -345,7 +350,10 @@ pub enum ShapeQuery {
     /// `x.shape()[d]`, `x.nrows()` (d = 0), `x.ncols()` (d = 1).
     Dim(u8),
     /// Component `d` of `let (a, b, ..) = x.dim()` with `of` names: needs `ndim == of`.
-    DimOf { d: u8, of: u8 },
+    DimOf {
+        d: u8,
+        of: u8,
+    },
     Ndim,
     IsEmpty,
     /// `x.nrows()` / `x.ncols()`: needs a 2-D array.

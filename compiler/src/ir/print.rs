@@ -20,7 +20,10 @@ pub fn typed_program(p: &TypedProgram) -> String {
 
 fn instance(p: &TypedProgram, id: InstId, inst: &Instance) -> String {
     let f = &inst.func;
-    let pr = Printer { f, program: Some(p) };
+    let pr = Printer {
+        f,
+        program: Some(p),
+    };
     let params: Vec<String> = f
         .params
         .iter()
@@ -29,7 +32,11 @@ fn instance(p: &TypedProgram, id: InstId, inst: &Instance) -> String {
         .collect();
     let mut out = format!("{id} fn {}({}) -> {}", f.name, params.join(", "), inst.ret);
     if f.attrs != KernelAttrs::default() {
-        let _ = write!(out, " #[fastmath={}, boundscheck={}]", f.attrs.fastmath, f.attrs.boundscheck);
+        let _ = write!(
+            out,
+            " #[fastmath={}, boundscheck={}]",
+            f.attrs.fastmath, f.attrs.boundscheck
+        );
         if f.attrs.cuda {
             out += " #[cuda]";
         }
@@ -50,7 +57,11 @@ fn instance(p: &TypedProgram, id: InstId, inst: &Instance) -> String {
 /// Prints an untyped function (as lowered from the source).
 pub fn function(f: &Function) -> String {
     let pr = Printer { f, program: None };
-    let params: Vec<String> = f.params.iter().map(|l| format!("{}: {}", pr.local(*l), f.local(*l).ann)).collect();
+    let params: Vec<String> = f
+        .params
+        .iter()
+        .map(|l| format!("{}: {}", pr.local(*l), f.local(*l).ann))
+        .collect();
     let mut out = format!("fn {}({}) {{\n", f.name, params.join(", "));
     pr.block(&f.body, 1, &mut out);
     out += "}\n";
@@ -85,14 +96,30 @@ impl Printer<'_> {
             Stmt::Assign { local, value, .. } => {
                 let _ = writeln!(out, "{pad}{} = {};", self.local(*local), self.expr(*value));
             }
-            Stmt::Store { array, index, value, checked, .. } => {
+            Stmt::Store {
+                array,
+                index,
+                value,
+                checked,
+                ..
+            } => {
                 let unchecked = if *checked { "" } else { "unchecked " };
-                let _ = writeln!(out, "{pad}{unchecked}{}[{}] = {};", self.local(*array), self.list(index), self.expr(*value));
+                let _ = writeln!(
+                    out,
+                    "{pad}{unchecked}{}[{}] = {};",
+                    self.local(*array),
+                    self.list(index),
+                    self.expr(*value)
+                );
             }
             Stmt::Eval(e) => {
                 let _ = writeln!(out, "{pad}eval {};", self.expr(*e));
             }
-            Stmt::If { cond, then_body, else_body } => {
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
                 let _ = writeln!(out, "{pad}if {} {{", self.expr(*cond));
                 self.block(then_body, depth + 1, out);
                 if !else_body.stmts.is_empty() {
@@ -106,7 +133,9 @@ impl Printer<'_> {
                 self.block(body, depth + 1, out);
                 let _ = writeln!(out, "{pad}}}");
             }
-            Stmt::For { var, range, body, .. } => {
+            Stmt::For {
+                var, range, body, ..
+            } => {
                 let dots = if range.inclusive { "..=" } else { ".." };
                 let mut head = format!("{}{dots}{}", self.expr(range.start), self.expr(range.end));
                 if range.reverse {
@@ -136,7 +165,10 @@ impl Printer<'_> {
     }
 
     fn list(&self, es: &[ExprId]) -> String {
-        es.iter().map(|e| self.expr(*e)).collect::<Vec<_>>().join(", ")
+        es.iter()
+            .map(|e| self.expr(*e))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     fn expr(&self, e: ExprId) -> String {
@@ -148,13 +180,19 @@ impl Printer<'_> {
             ExprKind::Local(l) => self.local(*l),
             ExprKind::Unary(UnOp::Neg, x) => format!("-{}", self.expr(*x)),
             ExprKind::Unary(UnOp::Not, x) => format!("!{}", self.expr(*x)),
-            ExprKind::Binary(op, a, b) => format!("({} {} {})", self.expr(*a), op.symbol(), self.expr(*b)),
+            ExprKind::Binary(op, a, b) => {
+                format!("({} {} {})", self.expr(*a), op.symbol(), self.expr(*b))
+            }
             ExprKind::Logical(op, a, b) => {
                 let sym = if *op == LogicOp::And { "&&" } else { "||" };
                 format!("({} {sym} {})", self.expr(*a), self.expr(*b))
             }
             ExprKind::Cast(x, t) => format!("({} as {t})", self.expr(*x)),
-            ExprKind::Load { array, index, checked } => {
+            ExprKind::Load {
+                array,
+                index,
+                checked,
+            } => {
                 let unchecked = if *checked { "" } else { "unchecked " };
                 format!("{unchecked}{}[{}]", self.local(*array), self.list(index))
             }
@@ -169,10 +207,19 @@ impl Printer<'_> {
                     ShapeQuery::IsEmpty => format!("is_empty({a})"),
                 }
             }
-            ExprKind::Method { name, receiver, args } => format!("{}.{name}({})", self.expr(*receiver), self.list(args)),
+            ExprKind::Method {
+                name,
+                receiver,
+                args,
+            } => format!("{}.{name}({})", self.expr(*receiver), self.list(args)),
             ExprKind::Intrinsic { op, args } => format!("{}({})", op.name(), self.list(args)),
             ExprKind::Call { func, args } => format!("call {func}({})", self.list(args)),
-            ExprKind::Gpu { op, array, index, args } => {
+            ExprKind::Gpu {
+                op,
+                array,
+                index,
+                args,
+            } => {
                 let mut parts = Vec::new();
                 if let Some(a) = array {
                     parts.push(format!("{}[{}]", self.local(*a), self.list(index)));
@@ -181,7 +228,9 @@ impl Printer<'_> {
                 format!("{}({})", op.name(), parts.join(", "))
             }
             ExprKind::CallInst { inst, args } => {
-                let name = self.program.map_or(String::new(), |p| format!(":{}", p.inst(*inst).func.name));
+                let name = self
+                    .program
+                    .map_or(String::new(), |p| format!(":{}", p.inst(*inst).func.name));
                 format!("call {inst}{name}({})", self.list(args))
             }
         }

@@ -210,7 +210,11 @@ impl fmt::Display for TypeAnn {
                 ndim,
                 writable,
             } => {
-                let view = if *writable { "ArrayViewMut" } else { "ArrayView" };
+                let view = if *writable {
+                    "ArrayViewMut"
+                } else {
+                    "ArrayView"
+                };
                 let nd = ndim.map_or("D".to_string(), |n| n.to_string());
                 let el = elem.map_or("_", Scalar::name);
                 write!(f, "{view}{nd}<{el}>")

@@ -26,8 +26,16 @@ impl std::fmt::Display for VerifyError {
 
 pub fn verify(p: &TypedProgram) -> Result<(), VerifyError> {
     for inst in &p.instances {
-        let mut v = Verifier { p, inst, uses: vec![0; inst.func.exprs.len()], loops: 0 };
-        v.block(&inst.func.body).map_err(|message| VerifyError { function: inst.func.name.clone(), message })?;
+        let mut v = Verifier {
+            p,
+            inst,
+            uses: vec![0; inst.func.exprs.len()],
+            loops: 0,
+        };
+        v.block(&inst.func.body).map_err(|message| VerifyError {
+            function: inst.func.name.clone(),
+            message,
+        })?;
     }
     Ok(())
 }
@@ -55,14 +63,22 @@ impl Verifier<'_> {
     }
 
     fn array(&self, l: LocalId) -> Result<ArrayType, String> {
-        self.inst.local_types.get(l.index()).and_then(|t| t.array()).ok_or_else(|| format!("{l} is not an array"))
+        self.inst
+            .local_types
+            .get(l.index())
+            .and_then(|t| t.array())
+            .ok_or_else(|| format!("{l} is not an array"))
     }
 
     fn indices(&mut self, a: ArrayType, index: &[ExprId]) -> R {
-        ensure(index.len() == a.ndim as usize, || format!("{} indices for a {}-D array", index.len(), a.ndim))?;
+        ensure(index.len() == a.ndim as usize, || {
+            format!("{} indices for a {}-D array", index.len(), a.ndim)
+        })?;
         for &i in index {
             self.expr(i)?;
-            ensure(self.inst.ty(i) == Type::Scalar(Scalar::Usize), || format!("index {i} is not usize"))?;
+            ensure(self.inst.ty(i) == Type::Scalar(Scalar::Usize), || {
+                format!("index {i} is not usize")
+            })?;
         }
         Ok(())
     }
@@ -72,19 +88,38 @@ impl Verifier<'_> {
         match s {
             Stmt::Assign { local, value, .. } => {
                 self.expr(*value)?;
-                ensure(inst.local_ty(*local) == inst.ty(*value), || format!("assignment of {} to {local}: {}", inst.ty(*value), inst.local_ty(*local)))
+                ensure(inst.local_ty(*local) == inst.ty(*value), || {
+                    format!(
+                        "assignment of {} to {local}: {}",
+                        inst.ty(*value),
+                        inst.local_ty(*local)
+                    )
+                })
             }
-            Stmt::Store { array, index, value, .. } => {
+            Stmt::Store {
+                array,
+                index,
+                value,
+                ..
+            } => {
                 let a = self.array(*array)?;
                 ensure(a.writable, || format!("store to read-only {array}"))?;
                 self.expr(*value)?;
-                ensure(inst.ty(*value) == Type::Scalar(a.elem), || format!("store of {} into {a}", inst.ty(*value)))?;
+                ensure(inst.ty(*value) == Type::Scalar(a.elem), || {
+                    format!("store of {} into {a}", inst.ty(*value))
+                })?;
                 self.indices(a, index)
             }
             Stmt::Eval(e) => self.expr(*e),
-            Stmt::If { cond, then_body, else_body } => {
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
                 self.expr(*cond)?;
-                ensure(inst.ty(*cond) == Type::Scalar(Scalar::Bool), || "if condition is not bool".into())?;
+                ensure(inst.ty(*cond) == Type::Scalar(Scalar::Bool), || {
+                    "if condition is not bool".into()
+                })?;
                 self.block(then_body)?;
                 self.block(else_body)
             }
@@ -94,22 +129,32 @@ impl Verifier<'_> {
                 self.loops -= 1;
                 Ok(())
             }
-            Stmt::For { var, range, body, .. } => {
+            Stmt::For {
+                var, range, body, ..
+            } => {
                 self.expr(range.start)?;
                 self.expr(range.end)?;
                 let t = inst.local_ty(*var);
-                ensure(t.scalar().is_some_and(Scalar::is_int), || format!("loop variable {var} is {t}"))?;
-                ensure(inst.ty(range.start) == t && inst.ty(range.end) == t, || "range bounds differ from the loop variable".into())?;
+                ensure(t.scalar().is_some_and(Scalar::is_int), || {
+                    format!("loop variable {var} is {t}")
+                })?;
+                ensure(inst.ty(range.start) == t && inst.ty(range.end) == t, || {
+                    "range bounds differ from the loop variable".into()
+                })?;
                 if let Some(step) = range.step {
                     self.expr(step)?;
-                    ensure(inst.ty(step) == Type::Scalar(Scalar::Usize), || "step is not usize".into())?;
+                    ensure(inst.ty(step) == Type::Scalar(Scalar::Usize), || {
+                        "step is not usize".into()
+                    })?;
                 }
                 self.loops += 1;
                 self.block(body)?;
                 self.loops -= 1;
                 Ok(())
             }
-            Stmt::Break | Stmt::Continue => ensure(self.loops > 0, || "break/continue outside a loop".into()),
+            Stmt::Break | Stmt::Continue => {
+                ensure(self.loops > 0, || "break/continue outside a loop".into())
+            }
             Stmt::Return { value, .. } => {
                 let t = match value {
                     Some(v) => {
@@ -118,22 +163,37 @@ impl Verifier<'_> {
                     }
                     None => Type::Unit,
                 };
-                ensure(t == inst.ret, || format!("return of {t} from a function returning {}", inst.ret))
+                ensure(t == inst.ret, || {
+                    format!("return of {t} from a function returning {}", inst.ret)
+                })
             }
         }
     }
 
     fn expr(&mut self, e: ExprId) -> R {
         let inst = self.inst;
-        let uses = self.uses.get_mut(e.index()).ok_or_else(|| format!("{e} does not exist"))?;
+        let uses = self
+            .uses
+            .get_mut(e.index())
+            .ok_or_else(|| format!("{e} does not exist"))?;
         *uses += 1;
         ensure(*uses == 1, || format!("{e} is used twice"))?;
         let ty = inst.ty(e);
-        let scalar = |x: ExprId| inst.ty(x).scalar().ok_or_else(|| format!("{x} is not a scalar"));
+        let scalar = |x: ExprId| {
+            inst.ty(x)
+                .scalar()
+                .ok_or_else(|| format!("{x} is not a scalar"))
+        };
         match &inst.func.expr(e).kind {
-            ExprKind::Lit(_) | ExprKind::Method { .. } | ExprKind::Call { .. } => Err(format!("{e} is untyped")),
-            ExprKind::Const(c) => ensure(ty == Type::Scalar(c.ty), || format!("constant {e} has type {ty}")),
-            ExprKind::Local(l) => ensure(inst.local_ty(*l) == ty, || format!("{e} reads {l} as {ty}")),
+            ExprKind::Lit(_) | ExprKind::Method { .. } | ExprKind::Call { .. } => {
+                Err(format!("{e} is untyped"))
+            }
+            ExprKind::Const(c) => ensure(ty == Type::Scalar(c.ty), || {
+                format!("constant {e} has type {ty}")
+            }),
+            ExprKind::Local(l) => {
+                ensure(inst.local_ty(*l) == ty, || format!("{e} reads {l} as {ty}"))
+            }
             ExprKind::Unary(_, x) => {
                 self.expr(*x)?;
                 ensure(inst.ty(*x) == ty, || format!("unary {e} changes type"))
@@ -143,16 +203,22 @@ impl Verifier<'_> {
                 self.expr(*b)?;
                 let (ta, tb) = (scalar(*a)?, scalar(*b)?);
                 if op.is_shift() {
-                    return ensure(ta.is_int() && tb.is_int() && ty == Type::Scalar(ta), || format!("shift {e} on {ta}, {tb}"));
+                    return ensure(ta.is_int() && tb.is_int() && ty == Type::Scalar(ta), || {
+                        format!("shift {e} on {ta}, {tb}")
+                    });
                 }
                 ensure(ta == tb, || format!("binary {e} on {ta} and {tb}"))?;
                 let want = if op.is_comparison() { Scalar::Bool } else { ta };
-                ensure(ty == Type::Scalar(want), || format!("binary {e} typed {ty}"))
+                ensure(ty == Type::Scalar(want), || {
+                    format!("binary {e} typed {ty}")
+                })
             }
             ExprKind::Logical(_, a, b) => {
                 self.expr(*a)?;
                 self.expr(*b)?;
-                let all_bool = [*a, *b, e].iter().all(|x| inst.ty(*x) == Type::Scalar(Scalar::Bool));
+                let all_bool = [*a, *b, e]
+                    .iter()
+                    .all(|x| inst.ty(*x) == Type::Scalar(Scalar::Bool));
                 ensure(all_bool, || format!("logical {e} on non-bool"))
             }
             ExprKind::Cast(x, t) => {
@@ -163,18 +229,29 @@ impl Verifier<'_> {
             ExprKind::Load { array, index, .. } => {
                 let a = self.array(*array)?;
                 self.indices(a, index)?;
-                ensure(ty == Type::Scalar(a.elem), || format!("load {e} typed {ty}"))
+                ensure(ty == Type::Scalar(a.elem), || {
+                    format!("load {e} typed {ty}")
+                })
             }
             ExprKind::Shape { array, .. } => {
                 self.array(*array)?;
-                ensure(ty.scalar().is_some(), || format!("shape query {e} typed {ty}"))
+                ensure(ty.scalar().is_some(), || {
+                    format!("shape query {e} typed {ty}")
+                })
             }
             ExprKind::Intrinsic { args, .. } => {
                 args.iter().try_for_each(|a| self.expr(*a))?;
                 args.iter().try_for_each(|a| scalar(*a).map(|_| ()))
             }
-            ExprKind::Gpu { op, array, index, args } => {
-                ensure(args.len() == op.value_args(), || format!("{} {e} with {} arguments", op.name(), args.len()))?;
+            ExprKind::Gpu {
+                op,
+                array,
+                index,
+                args,
+            } => {
+                ensure(args.len() == op.value_args(), || {
+                    format!("{} {e} with {} arguments", op.name(), args.len())
+                })?;
                 match (op, array) {
                     (GpuOp::Atomic(_), Some(array)) => {
                         let a = self.array(*array)?;
@@ -182,27 +259,54 @@ impl Verifier<'_> {
                         self.indices(a, index)?;
                         for &x in args {
                             self.expr(x)?;
-                            ensure(inst.ty(x) == Type::Scalar(a.elem), || format!("atomic operand {x} is not {}", a.elem))?;
+                            ensure(inst.ty(x) == Type::Scalar(a.elem), || {
+                                format!("atomic operand {x} is not {}", a.elem)
+                            })?;
                         }
-                        ensure(ty == Type::Scalar(a.elem), || format!("atomic {e} typed {ty}"))
+                        ensure(ty == Type::Scalar(a.elem), || {
+                            format!("atomic {e} typed {ty}")
+                        })
                     }
                     (GpuOp::Atomic(_), None) => Err(format!("atomic {e} without an array")),
-                    (GpuOp::SyncThreads, None) => ensure(ty == Type::Unit, || format!("sync_threads {e} typed {ty}")),
-                    (_, None) => ensure(ty == Type::Scalar(Scalar::Usize), || format!("{} {e} typed {ty}", op.name())),
+                    (GpuOp::SyncThreads, None) => {
+                        ensure(ty == Type::Unit, || format!("sync_threads {e} typed {ty}"))
+                    }
+                    (_, None) => ensure(ty == Type::Scalar(Scalar::Usize), || {
+                        format!("{} {e} typed {ty}", op.name())
+                    }),
                     (_, Some(_)) => Err(format!("{} {e} names an array", op.name())),
                 }
             }
             ExprKind::CallInst { inst: callee, args } => {
-                let target = self.p.instances.get(callee.index()).ok_or_else(|| format!("call of missing {callee}"))?;
+                let target = self
+                    .p
+                    .instances
+                    .get(callee.index())
+                    .ok_or_else(|| format!("call of missing {callee}"))?;
                 args.iter().try_for_each(|a| self.expr(*a))?;
                 let arg_types: Vec<Type> = args.iter().map(|a| inst.ty(*a)).collect();
                 let compatible = arg_types.len() == target.params.len()
-                    && arg_types.iter().zip(&target.params).all(|(a, p)| match (a, p) {
-                        (Type::Array(a), Type::Array(p)) => a.elem == p.elem && a.ndim == p.ndim && a.layout == p.layout && (a.writable || !p.writable),
-                        _ => a == p,
-                    });
-                ensure(compatible, || format!("call {e} with arguments {arg_types:?} of {callee} taking {:?}", target.params))?;
-                ensure(ty == target.ret, || format!("call {e} typed {ty}, returns {}", target.ret))
+                    && arg_types
+                        .iter()
+                        .zip(&target.params)
+                        .all(|(a, p)| match (a, p) {
+                            (Type::Array(a), Type::Array(p)) => {
+                                a.elem == p.elem
+                                    && a.ndim == p.ndim
+                                    && a.layout == p.layout
+                                    && (a.writable || !p.writable)
+                            }
+                            _ => a == p,
+                        });
+                ensure(compatible, || {
+                    format!(
+                        "call {e} with arguments {arg_types:?} of {callee} taking {:?}",
+                        target.params
+                    )
+                })?;
+                ensure(ty == target.ret, || {
+                    format!("call {e} typed {ty}, returns {}", target.ret)
+                })
             }
         }
     }

@@ -53,13 +53,33 @@ impl Versioner<'_> {
         let mut out = Vec::with_capacity(b.stmts.len());
         for s in b.stmts {
             match s {
-                Stmt::If { cond, then_body, else_body } => out.push(Stmt::If { cond, then_body: self.block(then_body), else_body: self.block(else_body) }),
-                Stmt::Loop { body } => out.push(Stmt::Loop { body: self.block(body) }),
-                Stmt::For { var, range, body, span } => {
+                Stmt::If {
+                    cond,
+                    then_body,
+                    else_body,
+                } => out.push(Stmt::If {
+                    cond,
+                    then_body: self.block(then_body),
+                    else_body: self.block(else_body),
+                }),
+                Stmt::Loop { body } => out.push(Stmt::Loop {
+                    body: self.block(body),
+                }),
+                Stmt::For {
+                    var,
+                    range,
+                    body,
+                    span,
+                } => {
                     if is_candidate(self.inst, var, &range, &body) {
                         self.version(var, range, body, span, &mut out);
                     } else {
-                        out.push(Stmt::For { var, range, body: self.block(body), span });
+                        out.push(Stmt::For {
+                            var,
+                            range,
+                            body: self.block(body),
+                            span,
+                        });
                     }
                 }
                 s => out.push(s),
@@ -75,7 +95,12 @@ impl Versioner<'_> {
 
     fn new_local(&mut self, name: &str, ty: Type, span: Span) -> LocalId {
         self.inst.local_types.push(ty);
-        self.inst.func.add_local(LocalDecl { name: name.into(), ann: TypeAnn::Infer, mutable: false, span })
+        self.inst.func.add_local(LocalDecl {
+            name: name.into(),
+            ann: TypeAnn::Infer,
+            mutable: false,
+            span,
+        })
     }
 
     /// A deep copy of an expression tree (each expression is used once).
@@ -87,12 +112,41 @@ impl Versioner<'_> {
             ExprKind::Binary(op, a, b) => ExprKind::Binary(op, self.copy(a), self.copy(b)),
             ExprKind::Logical(op, a, b) => ExprKind::Logical(op, self.copy(a), self.copy(b)),
             ExprKind::Cast(x, t) => ExprKind::Cast(self.copy(x), t),
-            ExprKind::Load { array, index, checked } => ExprKind::Load { array, index: index.iter().map(|i| self.copy(*i)).collect(), checked },
-            ExprKind::Intrinsic { op, args } => ExprKind::Intrinsic { op, args: args.iter().map(|a| self.copy(*a)).collect() },
-            ExprKind::CallInst { inst, args } => ExprKind::CallInst { inst, args: args.iter().map(|a| self.copy(*a)).collect() },
-            ExprKind::Method { name, receiver, args } => ExprKind::Method { name, receiver: self.copy(receiver), args: args.iter().map(|a| self.copy(*a)).collect() },
-            ExprKind::Call { func, args } => ExprKind::Call { func, args: args.iter().map(|a| self.copy(*a)).collect() },
-            k @ (ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } | ExprKind::Gpu { .. }) => k,
+            ExprKind::Load {
+                array,
+                index,
+                checked,
+            } => ExprKind::Load {
+                array,
+                index: index.iter().map(|i| self.copy(*i)).collect(),
+                checked,
+            },
+            ExprKind::Intrinsic { op, args } => ExprKind::Intrinsic {
+                op,
+                args: args.iter().map(|a| self.copy(*a)).collect(),
+            },
+            ExprKind::CallInst { inst, args } => ExprKind::CallInst {
+                inst,
+                args: args.iter().map(|a| self.copy(*a)).collect(),
+            },
+            ExprKind::Method {
+                name,
+                receiver,
+                args,
+            } => ExprKind::Method {
+                name,
+                receiver: self.copy(receiver),
+                args: args.iter().map(|a| self.copy(*a)).collect(),
+            },
+            ExprKind::Call { func, args } => ExprKind::Call {
+                func,
+                args: args.iter().map(|a| self.copy(*a)).collect(),
+            },
+            k @ (ExprKind::Lit(_)
+            | ExprKind::Const(_)
+            | ExprKind::Local(_)
+            | ExprKind::Shape { .. }
+            | ExprKind::Gpu { .. }) => k,
         };
         self.new_expr(kind, ty, expr.span)
     }
@@ -102,21 +156,51 @@ impl Versioner<'_> {
             .stmts
             .iter()
             .map(|s| match s {
-                Stmt::Assign { local, value, span } => Stmt::Assign { local: *local, value: self.copy_marking(*value, unchecked), span: *span },
-                Stmt::Store { array, index, value, span, checked } => {
+                Stmt::Assign { local, value, span } => Stmt::Assign {
+                    local: *local,
+                    value: self.copy_marking(*value, unchecked),
+                    span: *span,
+                },
+                Stmt::Store {
+                    array,
+                    index,
+                    value,
+                    span,
+                    checked,
+                } => {
                     let value = self.copy_marking(*value, unchecked);
                     let key = self.key(*array, index);
-                    let index = index.iter().map(|i| self.copy_marking(*i, unchecked)).collect();
-                    Stmt::Store { array: *array, index, value, span: *span, checked: *checked && !unchecked.contains(&key) }
+                    let index = index
+                        .iter()
+                        .map(|i| self.copy_marking(*i, unchecked))
+                        .collect();
+                    Stmt::Store {
+                        array: *array,
+                        index,
+                        value,
+                        span: *span,
+                        checked: *checked && !unchecked.contains(&key),
+                    }
                 }
                 Stmt::Eval(e) => Stmt::Eval(self.copy_marking(*e, unchecked)),
-                Stmt::If { cond, then_body, else_body } => Stmt::If {
+                Stmt::If {
+                    cond,
+                    then_body,
+                    else_body,
+                } => Stmt::If {
                     cond: self.copy_marking(*cond, unchecked),
                     then_body: self.copy_block(then_body, unchecked),
                     else_body: self.copy_block(else_body, unchecked),
                 },
-                Stmt::Loop { body } => Stmt::Loop { body: self.copy_block(body, unchecked) },
-                Stmt::For { var, range, body, span } => Stmt::For {
+                Stmt::Loop { body } => Stmt::Loop {
+                    body: self.copy_block(body, unchecked),
+                },
+                Stmt::For {
+                    var,
+                    range,
+                    body,
+                    span,
+                } => Stmt::For {
                     var: *var,
                     range: ForRange {
                         start: self.copy_marking(range.start, unchecked),
@@ -127,7 +211,10 @@ impl Versioner<'_> {
                     body: self.copy_block(body, unchecked),
                     span: *span,
                 },
-                Stmt::Return { value, span } => Stmt::Return { value: value.map(|v| self.copy_marking(v, unchecked)), span: *span },
+                Stmt::Return { value, span } => Stmt::Return {
+                    value: value.map(|v| self.copy_marking(v, unchecked)),
+                    span: *span,
+                },
                 s @ (Stmt::Break | Stmt::Continue) => s.clone(),
             })
             .collect();
@@ -164,11 +251,23 @@ impl Versioner<'_> {
 
     /// Identifies an access by its array and the text of its indices.
     fn key(&self, array: LocalId, index: &[ExprId]) -> AccessKey {
-        (array, index.iter().map(|i| expr_key(&self.inst.func, *i)).collect())
+        (
+            array,
+            index
+                .iter()
+                .map(|i| expr_key(&self.inst.func, *i))
+                .collect(),
+        )
     }
 
     /// `bound` (or `bound - 1` when `minus_one`), then `+ c` / `- c` for an affine offset.
-    fn shifted(&mut self, bound: LocalId, minus_one: bool, offset: Option<(BinOp, ExprId)>, span: Span) -> ExprId {
+    fn shifted(
+        &mut self,
+        bound: LocalId,
+        minus_one: bool,
+        offset: Option<(BinOp, ExprId)>,
+        span: Span,
+    ) -> ExprId {
         let usize_t = Type::Scalar(Scalar::Usize);
         let mut e = self.new_expr(ExprKind::Local(bound), usize_t, span);
         if minus_one {
@@ -182,7 +281,14 @@ impl Versioner<'_> {
         e
     }
 
-    fn version(&mut self, var: LocalId, range: ForRange, body: Block, span: Span, out: &mut Vec<Stmt>) {
+    fn version(
+        &mut self,
+        var: LocalId,
+        range: ForRange,
+        body: Block,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) {
         let usize_t = Type::Scalar(Scalar::Usize);
         let bool_t = Type::Scalar(Scalar::Bool);
         let assigned = assigned_locals(&body);
@@ -192,7 +298,10 @@ impl Versioner<'_> {
         let mut tests: Vec<(LocalId, u8, Index)> = Vec::new();
         let mut unchecked = HashSet::new();
         for (array, index) in &accesses {
-            let forms: Option<Vec<Index>> = index.iter().map(|&i| classify(self.inst, var, &assigned, &body, i)).collect();
+            let forms: Option<Vec<Index>> = index
+                .iter()
+                .map(|&i| classify(self.inst, var, &assigned, &body, i))
+                .collect();
             if let Some(forms) = forms {
                 for (d, f) in forms.into_iter().enumerate() {
                     tests.push((*array, d as u8, f));
@@ -201,16 +310,33 @@ impl Versioner<'_> {
             }
         }
         if unchecked.is_empty() {
-            out.push(Stmt::For { var, range, body, span });
+            out.push(Stmt::For {
+                var,
+                range,
+                body,
+                span,
+            });
             return;
         }
         let lo = self.new_local("tmp.lo", usize_t, span);
         let hi = self.new_local("tmp.hi", usize_t, span);
-        out.push(Stmt::Assign { local: lo, value: range.start, span });
-        out.push(Stmt::Assign { local: hi, value: range.end, span });
+        out.push(Stmt::Assign {
+            local: lo,
+            value: range.start,
+            span,
+        });
+        out.push(Stmt::Assign {
+            local: hi,
+            value: range.end,
+            span,
+        });
         let local = |v: &mut Self, l: LocalId| v.new_expr(ExprKind::Local(l), usize_t, span);
         let bin = |v: &mut Self, op: BinOp, a: ExprId, b: ExprId| {
-            let ty = if op.is_comparison() { Type::Scalar(Scalar::Bool) } else { Type::Scalar(Scalar::Usize) };
+            let ty = if op.is_comparison() {
+                Type::Scalar(Scalar::Bool)
+            } else {
+                Type::Scalar(Scalar::Usize)
+            };
             v.new_expr(ExprKind::Binary(op, a, b), ty, span)
         };
         // The condition: the loop is empty, or every test holds.
@@ -218,7 +344,9 @@ impl Versioner<'_> {
         let mut seen = HashSet::new();
         for (array, d, form) in tests {
             let text = match form {
-                Index::Affine(Some((op, c))) => format!("{}{}", op.symbol(), expr_key(&self.inst.func, c)),
+                Index::Affine(Some((op, c))) => {
+                    format!("{}{}", op.symbol(), expr_key(&self.inst.func, c))
+                }
                 Index::Affine(None) => "i".into(),
                 Index::Invariant(c) => format!("={}", expr_key(&self.inst.func, c)),
                 Index::AtMost(m) => format!("<={m}"),
@@ -226,14 +354,25 @@ impl Versioner<'_> {
             if !seen.insert((array, d, text)) {
                 continue;
             }
-            let extent = self.new_expr(ExprKind::Shape { array, query: ShapeQuery::Dim(d) }, usize_t, span);
+            let extent = self.new_expr(
+                ExprKind::Shape {
+                    array,
+                    query: ShapeQuery::Dim(d),
+                },
+                usize_t,
+                span,
+            );
             let test = match form {
                 Index::Invariant(c) => {
                     let c = self.copy(c);
                     bin(self, BinOp::Lt, c, extent)
                 }
                 Index::AtMost(m) => {
-                    let m = self.new_expr(ExprKind::Const(Const::int(Scalar::Usize, m as i128)), usize_t, span);
+                    let m = self.new_expr(
+                        ExprKind::Const(Const::int(Scalar::Usize, m as i128)),
+                        usize_t,
+                        span,
+                    );
                     bin(self, BinOp::Lt, m, extent)
                 }
                 Index::Affine(offset) => {
@@ -247,14 +386,20 @@ impl Versioner<'_> {
                             let first = self.shifted(lo, false, offset, span);
                             let last = self.shifted(hi, true, offset, span);
                             let ordered = bin(self, BinOp::Le, first, last);
-                            self.new_expr(ExprKind::Logical(LogicOp::And, ordered, in_range), bool_t, span)
+                            self.new_expr(
+                                ExprKind::Logical(LogicOp::And, ordered, in_range),
+                                bool_t,
+                                span,
+                            )
                         }
                     }
                 }
             };
             all = Some(match all {
                 None => test,
-                Some(prev) => self.new_expr(ExprKind::Logical(LogicOp::And, prev, test), bool_t, span),
+                Some(prev) => {
+                    self.new_expr(ExprKind::Logical(LogicOp::And, prev, test), bool_t, span)
+                }
             });
         }
         let (l, h) = (local(self, lo), local(self, hi));
@@ -263,12 +408,34 @@ impl Versioner<'_> {
             Some(all) => self.new_expr(ExprKind::Logical(LogicOp::Or, empty, all), bool_t, span),
             None => empty,
         };
-        let fast_range = ForRange { start: local(self, lo), end: local(self, hi), ..range.clone() };
-        let slow_range = ForRange { start: local(self, lo), end: local(self, hi), ..range };
+        let fast_range = ForRange {
+            start: local(self, lo),
+            end: local(self, hi),
+            ..range.clone()
+        };
+        let slow_range = ForRange {
+            start: local(self, lo),
+            end: local(self, hi),
+            ..range
+        };
         let fast_body = self.copy_block(&body, &unchecked);
-        let fast = Stmt::For { var, range: fast_range, body: fast_body, span };
-        let slow = Stmt::For { var, range: slow_range, body, span };
-        out.push(Stmt::If { cond, then_body: Block { stmts: vec![fast] }, else_body: Block { stmts: vec![slow] } });
+        let fast = Stmt::For {
+            var,
+            range: fast_range,
+            body: fast_body,
+            span,
+        };
+        let slow = Stmt::For {
+            var,
+            range: slow_range,
+            body,
+            span,
+        };
+        out.push(Stmt::If {
+            cond,
+            then_body: Block { stmts: vec![fast] },
+            else_body: Block { stmts: vec![slow] },
+        });
     }
 }
 
@@ -287,7 +454,11 @@ fn is_candidate(inst: &Instance, var: LocalId, range: &ForRange, body: &Block) -
 fn has_loop(b: &Block) -> bool {
     b.stmts.iter().any(|s| match s {
         Stmt::Loop { .. } | Stmt::For { .. } => true,
-        Stmt::If { then_body, else_body, .. } => has_loop(then_body) || has_loop(else_body),
+        Stmt::If {
+            then_body,
+            else_body,
+            ..
+        } => has_loop(then_body) || has_loop(else_body),
         _ => false,
     })
 }
@@ -300,7 +471,11 @@ fn assigned_locals(b: &Block) -> HashSet<LocalId> {
                 Stmt::Assign { local, .. } => {
                     out.insert(*local);
                 }
-                Stmt::If { then_body, else_body, .. } => {
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => {
                     walk(then_body, out);
                     walk(else_body, out);
                 }
@@ -325,27 +500,43 @@ fn collect_accesses(f: &Function, b: &Block, out: &mut Vec<(LocalId, Vec<ExprId>
                 expr(f, *a, out);
                 expr(f, *b, out);
             }
-            ExprKind::Load { array, index, checked } => {
+            ExprKind::Load {
+                array,
+                index,
+                checked,
+            } => {
                 index.iter().for_each(|i| expr(f, *i, out));
                 if *checked {
                     out.push((*array, index.clone()));
                 }
             }
-            ExprKind::Intrinsic { args, .. } | ExprKind::CallInst { args, .. } => args.iter().for_each(|a| expr(f, *a, out)),
+            ExprKind::Intrinsic { args, .. } | ExprKind::CallInst { args, .. } => {
+                args.iter().for_each(|a| expr(f, *a, out))
+            }
             _ => {}
         }
     }
     for s in &b.stmts {
         match s {
             Stmt::Assign { value, .. } | Stmt::Eval(value) => expr(f, *value, out),
-            Stmt::Store { array, index, value, checked, .. } => {
+            Stmt::Store {
+                array,
+                index,
+                value,
+                checked,
+                ..
+            } => {
                 expr(f, *value, out);
                 index.iter().for_each(|i| expr(f, *i, out));
                 if *checked {
                     out.push((*array, index.clone()));
                 }
             }
-            Stmt::If { cond, then_body, else_body } => {
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
                 expr(f, *cond, out);
                 collect_accesses(f, then_body, out);
                 collect_accesses(f, else_body, out);
@@ -357,7 +548,13 @@ fn collect_accesses(f: &Function, b: &Block, out: &mut Vec<(LocalId, Vec<ExprId>
 }
 
 /// Classifies one index expression with respect to loop variable `var`.
-fn classify(inst: &Instance, var: LocalId, assigned: &HashSet<LocalId>, body: &Block, e: ExprId) -> Option<Index> {
+fn classify(
+    inst: &Instance,
+    var: LocalId,
+    assigned: &HashSet<LocalId>,
+    body: &Block,
+    e: ExprId,
+) -> Option<Index> {
     let f = &inst.func;
     if invariant(f, var, assigned, e) {
         return Some(Index::Invariant(e));
@@ -380,7 +577,9 @@ fn classify(inst: &Instance, var: LocalId, assigned: &HashSet<LocalId>, body: &B
             let mut values = Vec::new();
             assignments(body, *l, &mut values);
             let bounds: Option<Vec<u64>> = values.iter().map(|v| at_most(inst, *v)).collect();
-            bounds.filter(|b| !b.is_empty()).map(|b| Index::AtMost(b.into_iter().max().unwrap_or(0)))
+            bounds
+                .filter(|b| !b.is_empty())
+                .map(|b| Index::AtMost(b.into_iter().max().unwrap_or(0)))
         }
         _ => None,
     }
@@ -403,8 +602,14 @@ fn at_most(inst: &Instance, e: ExprId) -> Option<u64> {
 fn assignments(b: &Block, local: LocalId, out: &mut Vec<ExprId>) {
     for s in &b.stmts {
         match s {
-            Stmt::Assign { local: l, value, .. } if *l == local => out.push(*value),
-            Stmt::If { then_body, else_body, .. } => {
+            Stmt::Assign {
+                local: l, value, ..
+            } if *l == local => out.push(*value),
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
                 assignments(then_body, local, out);
                 assignments(else_body, local, out);
             }
@@ -419,7 +624,11 @@ fn invariant(f: &Function, var: LocalId, assigned: &HashSet<LocalId>, e: ExprId)
         ExprKind::Const(_) | ExprKind::Shape { .. } => true,
         ExprKind::Local(l) => *l != var && !assigned.contains(l),
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => invariant(f, var, assigned, *x),
-        ExprKind::Binary(op, a, b) => !matches!(op, BinOp::Div | BinOp::Rem) && invariant(f, var, assigned, *a) && invariant(f, var, assigned, *b),
+        ExprKind::Binary(op, a, b) => {
+            !matches!(op, BinOp::Div | BinOp::Rem)
+                && invariant(f, var, assigned, *a)
+                && invariant(f, var, assigned, *b)
+        }
         _ => false,
     }
 }
@@ -432,8 +641,17 @@ fn expr_key(f: &Function, e: ExprId) -> String {
         ExprKind::Shape { array, query } => format!("shape({array},{query:?})"),
         ExprKind::Unary(op, x) => format!("{op:?}({})", expr_key(f, *x)),
         ExprKind::Cast(x, t) => format!("({} as {t})", expr_key(f, *x)),
-        ExprKind::Binary(op, a, b) => format!("({} {} {})", expr_key(f, *a), op.symbol(), expr_key(f, *b)),
-        ExprKind::Load { array, index, .. } => format!("{array}[{}]", index.iter().map(|i| expr_key(f, *i)).collect::<Vec<_>>().join(",")),
+        ExprKind::Binary(op, a, b) => {
+            format!("({} {} {})", expr_key(f, *a), op.symbol(), expr_key(f, *b))
+        }
+        ExprKind::Load { array, index, .. } => format!(
+            "{array}[{}]",
+            index
+                .iter()
+                .map(|i| expr_key(f, *i))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
         _ => format!("{e}"),
     }
 }

@@ -83,5 +83,8 @@ pub fn resolve(name: &str, ty: Scalar) -> Option<MethodSig> {
 /// Methods of both floats and integers whose arguments all have the receiver's type: for an
 /// unsuffixed literal receiver, these take their type from the arguments.
 pub fn args_share_receiver_type(name: &str) -> bool {
-    matches!(name, "min" | "max" | "clamp" | "powf" | "atan2" | "hypot" | "copysign" | "log" | "mul_add")
+    matches!(
+        name,
+        "min" | "max" | "clamp" | "powf" | "atan2" | "hypot" | "copysign" | "log" | "mul_add"
+    )
 }

@@ -9,8 +9,8 @@
 //! writable parameter is not passed to another parameter of the same call (the borrow rules).
 
 mod infer;
-pub mod parallel;
 pub mod methods;
+pub mod parallel;
 
 pub use infer::specialize;
 
@@ -22,16 +22,27 @@ use crate::span::Span;
 /// the parameter types as the body sees them (a writable array annotated read-only is read-only).
 pub fn param_types(func: &Function, args: &[Type]) -> Result<Vec<Type>, Diagnostic> {
     if args.len() != func.params.len() {
-        return Err(count_mismatch(func, args.len(), func.sig_span, "defined here"));
+        return Err(count_mismatch(
+            func,
+            args.len(),
+            func.sig_span,
+            "defined here",
+        ));
     }
-    (0..args.len()).map(|i| param_type(func, i, args[i])).collect()
+    (0..args.len())
+        .map(|i| param_type(func, i, args[i]))
+        .collect()
 }
 
 /// "`f` takes N arguments but M were supplied", with its primary label at `at`.
 pub fn count_mismatch(func: &Function, supplied: usize, at: Span, label: &str) -> Diagnostic {
     let n = func.params.len();
     let s = |n: usize| if n == 1 { "" } else { "s" };
-    let names: Vec<&str> = func.params.iter().map(|p| func.local(*p).name.as_str()).collect();
+    let names: Vec<&str> = func
+        .params
+        .iter()
+        .map(|p| func.local(*p).name.as_str())
+        .collect();
     Diagnostic::new(
         format!(
             "`{}` takes {n} argument{} but {supplied} {} supplied",
@@ -45,7 +56,11 @@ pub fn count_mismatch(func: &Function, supplied: usize, at: Span, label: &str) -
     .with_help(if n == 0 {
         format!("call it without arguments: `{}()`", func.name)
     } else {
-        format!("pass one value for each parameter: `{}({})`", func.name, names.join(", "))
+        format!(
+            "pass one value for each parameter: `{}({})`",
+            func.name,
+            names.join(", ")
+        )
     })
 }
 
@@ -66,9 +81,20 @@ pub fn param_type(func: &Function, i: usize, arg: Type) -> Result<Type, Diagnost
     match (decl.ann, arg) {
         (TypeAnn::Infer, _) => Ok(arg),
         (TypeAnn::Scalar(s), Type::Scalar(t)) if s == t => Ok(arg),
-        (TypeAnn::Scalar(s), Type::Scalar(_)) => Err(mismatch(format!("pass a value of type `{s}` (convert with `as {s}`)"))),
-        (TypeAnn::Scalar(s), _) => Err(mismatch(format!("pass a value of type `{s}`, not an array"))),
-        (TypeAnn::Array { elem, ndim, writable }, Type::Array(mut a)) => {
+        (TypeAnn::Scalar(s), Type::Scalar(_)) => Err(mismatch(format!(
+            "pass a value of type `{s}` (convert with `as {s}`)"
+        ))),
+        (TypeAnn::Scalar(s), _) => Err(mismatch(format!(
+            "pass a value of type `{s}`, not an array"
+        ))),
+        (
+            TypeAnn::Array {
+                elem,
+                ndim,
+                writable,
+            },
+            Type::Array(mut a),
+        ) => {
             if elem.is_some_and(|e| e != a.elem) || ndim.is_some_and(|n| n != a.ndim) {
                 return Err(mismatch(format!("pass an array of type `{}`", decl.ann)));
             }

@@ -15,7 +15,12 @@ use rumba_compiler::ir::{Program, Stmt, TypeAnn};
 pub fn compile(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let input = TokenStream::from(input);
     let text = layout(&input);
-    let file = input.clone().into_iter().next().map(|t| t.span().unwrap().file()).unwrap_or_default();
+    let file = input
+        .clone()
+        .into_iter()
+        .next()
+        .map(|t| t.span().unwrap().file())
+        .unwrap_or_default();
     let items: syn::Result<syn::File> = syn::parse2(front::desugar_params(input.clone()));
     let out = match front::lower_tokens(input) {
         Ok(program) => match items {
@@ -51,9 +56,18 @@ fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> Toke
         let vis = &f.vis;
         let name = &f.sig.ident;
         let name_str = name.to_string();
-        let docs: Vec<&syn::Attribute> = f.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
-        let params: Vec<syn::Ident> = func.params.iter().map(|p| format_ident!("{}", func.local(*p).name)).collect();
-        let returns_value = func.ret_ann.is_some_and(|a| a != TypeAnn::Unit) || returns_value(&func.body.stmts);
+        let docs: Vec<&syn::Attribute> = f
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .collect();
+        let params: Vec<syn::Ident> = func
+            .params
+            .iter()
+            .map(|p| format_ident!("{}", func.local(*p).name))
+            .collect();
+        let returns_value =
+            func.ret_ann.is_some_and(|a| a != TypeAnn::Unit) || returns_value(&func.body.stmts);
         let (generics, ret, turbofish) = match func.ret_ann {
             Some(TypeAnn::Scalar(s)) => {
                 let t = format_ident!("{}", s.name());
@@ -112,7 +126,11 @@ fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> Toke
 fn returns_value(stmts: &[Stmt]) -> bool {
     stmts.iter().any(|s| match s {
         Stmt::Return { value, .. } => value.is_some(),
-        Stmt::If { then_body, else_body, .. } => returns_value(&then_body.stmts) || returns_value(&else_body.stmts),
+        Stmt::If {
+            then_body,
+            else_body,
+            ..
+        } => returns_value(&then_body.stmts) || returns_value(&else_body.stmts),
         Stmt::Loop { body } | Stmt::For { body, .. } => returns_value(&body.stmts),
         _ => false,
     })
@@ -121,7 +139,12 @@ fn returns_value(stmts: &[Stmt]) -> bool {
 /// The tokens as text, each at its original line and column, so that line `n` of the text is
 /// line `n` of the user's file.
 fn layout(tokens: &TokenStream) -> String {
-    let mut w = Layout { out: String::new(), line: 1, col: 0, joint: false };
+    let mut w = Layout {
+        out: String::new(),
+        line: 1,
+        col: 0,
+        joint: false,
+    };
     w.stream(tokens);
     w.out.push('\n');
     w.out
@@ -143,12 +166,14 @@ impl Layout {
         }
         let pos = span.start();
         if pos.line > self.line {
-            self.out.extend(std::iter::repeat_n('\n', pos.line - self.line));
+            self.out
+                .extend(std::iter::repeat_n('\n', pos.line - self.line));
             self.line = pos.line;
             self.col = 0;
         }
         if pos.line == self.line && pos.column >= self.col {
-            self.out.extend(std::iter::repeat_n(' ', pos.column - self.col));
+            self.out
+                .extend(std::iter::repeat_n(' ', pos.column - self.col));
             self.col = pos.column;
         } else if !self.out.is_empty() && !self.out.ends_with(['\n', ' ']) {
             self.out.push(' ');
@@ -190,7 +215,8 @@ impl Layout {
                 other => {
                     self.move_to(other.span());
                     self.text(&other.to_string());
-                    self.joint = matches!(other, TokenTree::Punct(p) if p.spacing() == Spacing::Joint);
+                    self.joint =
+                        matches!(other, TokenTree::Punct(p) if p.spacing() == Spacing::Joint);
                 }
             }
         }

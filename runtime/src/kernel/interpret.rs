@@ -2,9 +2,10 @@
 //!
 //! In: the same [`Arg`]s as [`Kernel::call`]. Out: the same [`Value`] or [`Error`] (the variants,
 //! locations and rendered text of compiled code's errors), with writable arrays updated, computed
-//! by `rumba_compiler::interp` from the typed IR of the call's signature before the passes. Array elements are
-//! copied into C-order buffers for the interpreter and the writable ones copied back afterwards,
-//! also when the call fails (compiled code keeps the writes made before an error too).
+//! by `rumba_compiler::interp` from the typed IR of the call's signature before the passes (so
+//! the passes are tested too). Array elements are copied into C-order buffers for the interpreter
+//! and the writable ones copied back afterwards, also when the call fails (compiled code keeps the
+//! writes made before an error too).
 
 use super::Kernel;
 use crate::arg::{Arg, RawParts, Slot};

@@ -4,7 +4,9 @@ use super::{FnEmitter, R};
 use crate::back::abi::SiteKind;
 use crate::back::BackError;
 use crate::ir::*;
-use inkwell::values::{BasicMetadataValueEnum, BasicValueEnum, FloatValue, InstructionValue, IntValue};
+use inkwell::values::{
+    BasicMetadataValueEnum, BasicValueEnum, FloatValue, InstructionValue, IntValue,
+};
 use inkwell::{FloatPredicate, IntPredicate};
 
 impl<'ctx> FnEmitter<'_, '_, 'ctx> {
@@ -41,7 +43,11 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 let v = self.expr(*x)?;
                 self.cast(v, inst.scalar(*x), *to)?
             }
-            ExprKind::Load { array, index, checked } => {
+            ExprKind::Load {
+                array,
+                index,
+                checked,
+            } => {
                 let a = self.array(*array)?;
                 let p = self.element_ptr(&a, *array, index, span, *checked)?;
                 let v = self.b().build_load(self.m.mem_type(a.ty.elem), p, "")?;
@@ -54,9 +60,16 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 self.intrinsic(*op, s, &vals, span)?
             }
             ExprKind::CallInst { inst: callee, args } => self.call(*callee, args)?,
-            ExprKind::Gpu { op, array, index, args } => self.gpu_expr(*op, *array, index, args, span)?,
+            ExprKind::Gpu {
+                op,
+                array,
+                index,
+                args,
+            } => self.gpu_expr(*op, *array, index, args, span)?,
             ExprKind::Lit(_) | ExprKind::Method { .. } | ExprKind::Call { .. } => {
-                return Err(BackError::Internal(format!("untyped expression {e} of type {ty}")))
+                return Err(BackError::Internal(format!(
+                    "untyped expression {e} of type {ty}"
+                )))
             }
         })
     }
@@ -64,10 +77,15 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     pub(super) fn constant(&self, c: Const) -> BasicValueEnum<'ctx> {
         let ctx = self.ctx();
         match c.ty {
-            Scalar::F32 => ctx.f32_type().const_float(f32::from_bits(c.bits as u32) as f64).into(),
+            Scalar::F32 => ctx
+                .f32_type()
+                .const_float(f32::from_bits(c.bits as u32) as f64)
+                .into(),
             Scalar::F64 => ctx.f64_type().const_float(f64::from_bits(c.bits)).into(),
             Scalar::Bool => ctx.bool_type().const_int(c.bits & 1, false).into(),
-            s => super::int_type(ctx, s.bits()).const_int(c.bits, false).into(),
+            s => super::int_type(ctx, s.bits())
+                .const_int(c.bits, false)
+                .into(),
         }
     }
 
@@ -80,7 +98,14 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         }
     }
 
-    pub(super) fn binary(&mut self, op: BinOp, s: Scalar, a: BasicValueEnum<'ctx>, b: BasicValueEnum<'ctx>, span: crate::span::Span) -> R<BasicValueEnum<'ctx>> {
+    pub(super) fn binary(
+        &mut self,
+        op: BinOp,
+        s: Scalar,
+        a: BasicValueEnum<'ctx>,
+        b: BasicValueEnum<'ctx>,
+        span: crate::span::Span,
+    ) -> R<BasicValueEnum<'ctx>> {
         if s.is_float() {
             return self.float_binary(op, a.into_float_value(), b.into_float_value());
         }
@@ -124,10 +149,19 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         })
     }
 
-    fn float_binary(&mut self, op: BinOp, a: FloatValue<'ctx>, b: FloatValue<'ctx>) -> R<BasicValueEnum<'ctx>> {
+    fn float_binary(
+        &mut self,
+        op: BinOp,
+        a: FloatValue<'ctx>,
+        b: FloatValue<'ctx>,
+    ) -> R<BasicValueEnum<'ctx>> {
         if op == BinOp::Rem && self.m.gpu.is_some() {
             // NVPTX expands `frem` inexactly; libdevice's fmod is exact, like the CPU's.
-            let s = if a.get_type().get_bit_width() == 32 { Scalar::F32 } else { Scalar::F64 };
+            let s = if a.get_type().get_bit_width() == 32 {
+                Scalar::F32
+            } else {
+                Scalar::F64
+            };
             return self.libm("fmod", s, &[a.into(), b.into()]);
         }
         let bl = self.b();
@@ -157,17 +191,38 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     /// `/` and `%` on integers: division by zero and `MIN / -1` are errors, as rustc's panics are.
-    fn int_division(&mut self, op: BinOp, s: Scalar, a: IntValue<'ctx>, b: IntValue<'ctx>, span: crate::span::Span) -> R<BasicValueEnum<'ctx>> {
+    fn int_division(
+        &mut self,
+        op: BinOp,
+        s: Scalar,
+        a: IntValue<'ctx>,
+        b: IntValue<'ctx>,
+        span: crate::span::Span,
+    ) -> R<BasicValueEnum<'ctx>> {
         let t = a.get_type();
-        let nonzero = self.b().build_int_compare(IntPredicate::NE, b, t.const_zero(), "nonzero")?;
+        let nonzero = self
+            .b()
+            .build_int_compare(IntPredicate::NE, b, t.const_zero(), "nonzero")?;
         let site = self.site(SiteKind::DivisionByZero, span);
         // The error reports the dividend as an `i64`: zero-extended when unsigned.
-        let shown = if s.is_signed() { a } else { self.b().build_int_z_extend_or_bit_cast(a, self.ctx().i64_type(), "")? };
+        let shown = if s.is_signed() {
+            a
+        } else {
+            self.b()
+                .build_int_z_extend_or_bit_cast(a, self.ctx().i64_type(), "")?
+        };
         self.check(nonzero, site, &[shown])?;
         if s.is_signed() {
             let (min, _) = s.int_range();
-            let is_min = self.b().build_int_compare(IntPredicate::EQ, a, t.const_int(min as u64, true), "")?;
-            let is_m1 = self.b().build_int_compare(IntPredicate::EQ, b, t.const_all_ones(), "")?;
+            let is_min = self.b().build_int_compare(
+                IntPredicate::EQ,
+                a,
+                t.const_int(min as u64, true),
+                "",
+            )?;
+            let is_m1 = self
+                .b()
+                .build_int_compare(IntPredicate::EQ, b, t.const_all_ones(), "")?;
             let both = self.b().build_and(is_min, is_m1, "")?;
             let ok = self.b().build_not(both, "no.overflow")?;
             let site = self.site(SiteKind::DivisionOverflow, span);
@@ -186,7 +241,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     /// Short-circuit `&&` / `||`: the right side runs only when it decides the result.
     fn logical(&mut self, op: LogicOp, a: ExprId, b: ExprId) -> R<BasicValueEnum<'ctx>> {
         let va = self.expr(a)?.into_int_value();
-        let from_a = self.b().get_insert_block().ok_or_else(|| BackError::Internal("no block".into()))?;
+        let from_a = self
+            .b()
+            .get_insert_block()
+            .ok_or_else(|| BackError::Internal("no block".into()))?;
         let rhs_bb = self.new_block("rhs");
         let join = self.new_block("logic.end");
         match op {
@@ -195,7 +253,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         };
         self.b().position_at_end(rhs_bb);
         let vb = self.expr(b)?.into_int_value();
-        let from_b = self.b().get_insert_block().ok_or_else(|| BackError::Internal("no block".into()))?;
+        let from_b = self
+            .b()
+            .get_insert_block()
+            .ok_or_else(|| BackError::Internal("no block".into()))?;
         self.b().build_unconditional_branch(join)?;
         self.b().position_at_end(join);
         let phi = self.b().build_phi(self.ctx().bool_type(), "logic")?;
@@ -205,27 +266,55 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
 
     /// `as` with rustc's rules: integer truncation / extension by the source's signedness,
     /// saturating float-to-int (NaN -> 0), round-to-nearest int-to-float.
-    pub(super) fn cast(&mut self, v: BasicValueEnum<'ctx>, from: Scalar, to: Scalar) -> R<BasicValueEnum<'ctx>> {
+    pub(super) fn cast(
+        &mut self,
+        v: BasicValueEnum<'ctx>,
+        from: Scalar,
+        to: Scalar,
+    ) -> R<BasicValueEnum<'ctx>> {
         if from == to {
             return Ok(v);
         }
         let to_t = self.m.reg_type(to);
         let bl = self.b();
         Ok(match (from.is_float(), to.is_float()) {
-            (true, true) => bl.build_float_cast(v.into_float_value(), to_t.into_float_type(), "fcast")?.into(),
+            (true, true) => bl
+                .build_float_cast(v.into_float_value(), to_t.into_float_type(), "fcast")?
+                .into(),
             (false, true) => {
                 let signed = from.is_signed();
                 if signed {
-                    bl.build_signed_int_to_float(v.into_int_value(), to_t.into_float_type(), "sitofp")?.into()
+                    bl.build_signed_int_to_float(
+                        v.into_int_value(),
+                        to_t.into_float_type(),
+                        "sitofp",
+                    )?
+                    .into()
                 } else {
-                    bl.build_unsigned_int_to_float(v.into_int_value(), to_t.into_float_type(), "uitofp")?.into()
+                    bl.build_unsigned_int_to_float(
+                        v.into_int_value(),
+                        to_t.into_float_type(),
+                        "uitofp",
+                    )?
+                    .into()
                 }
             }
             (true, false) => {
-                let name = if to.is_signed() { "llvm.fptosi.sat" } else { "llvm.fptoui.sat" };
+                let name = if to.is_signed() {
+                    "llvm.fptosi.sat"
+                } else {
+                    "llvm.fptoui.sat"
+                };
                 self.call_intrinsic(name, &[to_t, v.get_type()], &[v])?
             }
-            (false, false) => bl.build_int_cast_sign_flag(v.into_int_value(), to_t.into_int_type(), from.is_signed(), "icast")?.into(),
+            (false, false) => bl
+                .build_int_cast_sign_flag(
+                    v.into_int_value(),
+                    to_t.into_int_type(),
+                    from.is_signed(),
+                    "icast",
+                )?
+                .into(),
         })
     }
 
@@ -243,7 +332,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             ShapeQuery::Len => len(self)?.into(),
             ShapeQuery::IsEmpty => {
                 let n = len(self)?;
-                self.b().build_int_compare(IntPredicate::EQ, n, i64t.const_zero(), "is_empty")?.into()
+                self.b()
+                    .build_int_compare(IntPredicate::EQ, n, i64t.const_zero(), "is_empty")?
+                    .into()
             }
             ShapeQuery::Dim(d) | ShapeQuery::DimOf { d, .. } => a.shape[d as usize].into(),
             ShapeQuery::Rows2d => a.shape[0].into(),
@@ -278,6 +369,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let ok = self.new_block("call.ok");
         self.b().build_conditional_branch(failed, self.fail, ok)?;
         self.b().position_at_end(ok);
-        Ok(call.try_as_basic_value().basic().unwrap_or_else(|| self.ctx().bool_type().const_zero().into()))
+        Ok(call
+            .try_as_basic_value()
+            .basic()
+            .unwrap_or_else(|| self.ctx().bool_type().const_zero().into()))
     }
 }

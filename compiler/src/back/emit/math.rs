@@ -11,45 +11,96 @@ use inkwell::values::{BasicMetadataValueEnum, BasicValue, BasicValueEnum, FloatV
 use inkwell::{FloatPredicate, IntPredicate};
 
 impl<'ctx> FnEmitter<'_, '_, 'ctx> {
-    pub(super) fn call_intrinsic(&mut self, name: &str, types: &[BasicTypeEnum<'ctx>], args: &[BasicValueEnum<'ctx>]) -> R<BasicValueEnum<'ctx>> {
-        let intrinsic = inkwell::intrinsics::Intrinsic::find(name).ok_or_else(|| BackError::Internal(format!("no intrinsic {name}")))?;
+    pub(super) fn call_intrinsic(
+        &mut self,
+        name: &str,
+        types: &[BasicTypeEnum<'ctx>],
+        args: &[BasicValueEnum<'ctx>],
+    ) -> R<BasicValueEnum<'ctx>> {
+        let intrinsic = inkwell::intrinsics::Intrinsic::find(name)
+            .ok_or_else(|| BackError::Internal(format!("no intrinsic {name}")))?;
         let f = intrinsic
             .get_declaration(&self.m.module, types)
             .ok_or_else(|| BackError::Internal(format!("cannot declare {name}")))?;
         let args: Vec<BasicMetadataValueEnum> = args.iter().map(|a| (*a).into()).collect();
-        let call = self.b().build_call(f, &args, name.trim_start_matches("llvm."))?;
-        self.vector_variants(call, name.trim_start_matches("llvm."), s_of(types), args.len())?;
-        self.fast(call.try_as_basic_value().basic().and_then(|v| v.as_instruction_value()));
-        call.try_as_basic_value().basic().ok_or_else(|| BackError::Internal(format!("{name} returned nothing")))
+        let call = self
+            .b()
+            .build_call(f, &args, name.trim_start_matches("llvm."))?;
+        self.vector_variants(
+            call,
+            name.trim_start_matches("llvm."),
+            s_of(types),
+            args.len(),
+        )?;
+        self.fast(
+            call.try_as_basic_value()
+                .basic()
+                .and_then(|v| v.as_instruction_value()),
+        );
+        call.try_as_basic_value()
+            .basic()
+            .ok_or_else(|| BackError::Internal(format!("{name} returned nothing")))
     }
 
     /// A call of the C math library (`cbrt`, `tanf`, ...), declared on first use.
-    pub(super) fn libm(&mut self, base: &str, s: Scalar, args: &[BasicValueEnum<'ctx>]) -> R<BasicValueEnum<'ctx>> {
-        let name = if s == Scalar::F32 { format!("{base}f") } else { base.to_string() };
+    pub(super) fn libm(
+        &mut self,
+        base: &str,
+        s: Scalar,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> R<BasicValueEnum<'ctx>> {
+        let name = if s == Scalar::F32 {
+            format!("{base}f")
+        } else {
+            base.to_string()
+        };
         // On the GPU the same functions come from libdevice: `__nv_sin`, `__nv_sinf`, ...
-        let name = if self.m.gpu.is_some() { format!("__nv_{name}") } else { name };
+        let name = if self.m.gpu.is_some() {
+            format!("__nv_{name}")
+        } else {
+            name
+        };
         let t = self.m.reg_type(s);
         let f = match self.m.module.get_function(&name) {
             Some(f) => f,
             None => {
                 let params: Vec<_> = args.iter().map(|_| t.into()).collect();
-                let f = self.m.module.add_function(&name, t.into_float_type().fn_type(&params, false), Some(Linkage::External));
-                f.add_attribute(inkwell::attributes::AttributeLoc::Function, self.m.attr("nounwind"));
+                let f = self.m.module.add_function(
+                    &name,
+                    t.into_float_type().fn_type(&params, false),
+                    Some(Linkage::External),
+                );
+                f.add_attribute(
+                    inkwell::attributes::AttributeLoc::Function,
+                    self.m.attr("nounwind"),
+                );
                 f
             }
         };
         let args: Vec<BasicMetadataValueEnum> = args.iter().map(|a| (*a).into()).collect();
         let call = self.b().build_call(f, &args, base)?;
         self.vector_variants(call, base, Some(s), args.len())?;
-        self.fast(call.try_as_basic_value().basic().and_then(|v| v.as_instruction_value()));
-        call.try_as_basic_value().basic().ok_or_else(|| BackError::Internal(format!("{name} returned nothing")))
+        self.fast(
+            call.try_as_basic_value()
+                .basic()
+                .and_then(|v| v.as_instruction_value()),
+        );
+        call.try_as_basic_value()
+            .basic()
+            .ok_or_else(|| BackError::Internal(format!("{name} returned nothing")))
     }
 
     fn float_const(&self, s: Scalar, v: f64) -> FloatValue<'ctx> {
         self.m.reg_type(s).into_float_type().const_float(v)
     }
 
-    pub(super) fn intrinsic(&mut self, op: Intrinsic, s: Scalar, args: &[BasicValueEnum<'ctx>], span: crate::span::Span) -> R<BasicValueEnum<'ctx>> {
+    pub(super) fn intrinsic(
+        &mut self,
+        op: Intrinsic,
+        s: Scalar,
+        args: &[BasicValueEnum<'ctx>],
+        span: crate::span::Span,
+    ) -> R<BasicValueEnum<'ctx>> {
         if s.is_float() {
             self.float_intrinsic(op, s, args, span)
         } else {
@@ -57,7 +108,13 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         }
     }
 
-    fn float_intrinsic(&mut self, op: Intrinsic, s: Scalar, args: &[BasicValueEnum<'ctx>], span: crate::span::Span) -> R<BasicValueEnum<'ctx>> {
+    fn float_intrinsic(
+        &mut self,
+        op: Intrinsic,
+        s: Scalar,
+        args: &[BasicValueEnum<'ctx>],
+        span: crate::span::Span,
+    ) -> R<BasicValueEnum<'ctx>> {
         use Intrinsic::*;
         let t = self.m.reg_type(s);
         let x = args[0].into_float_value();
@@ -85,7 +142,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         };
         if let Some(name) = simple {
             // NVPTX has no instructions for these (only approximations): libdevice computes them.
-            let gpu_lib = matches!(name, "exp" | "exp2" | "log" | "log2" | "log10" | "sin" | "cos" | "pow");
+            let gpu_lib = matches!(
+                name,
+                "exp" | "exp2" | "log" | "log2" | "log10" | "sin" | "cos" | "pow"
+            );
             if gpu_lib && self.m.gpu.is_some() {
                 return self.libm(name, s, args);
             }
@@ -117,10 +177,22 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             Powi if self.m.gpu.is_some() => {
                 // The GPU has no compiler-rt to lower `llvm.powi` to: call the module's copy.
                 self.define_powi(s)?;
-                let name = if s == Scalar::F32 { "__powisf2" } else { "__powidf2" };
-                let f = self.m.module.get_function(name).ok_or_else(|| BackError::Internal(format!("{name} not defined")))?;
-                let call = self.b().build_call(f, &[args[0].into(), args[1].into()], "powi")?;
-                call.try_as_basic_value().basic().ok_or_else(|| BackError::Internal("powi returned nothing".into()))?
+                let name = if s == Scalar::F32 {
+                    "__powisf2"
+                } else {
+                    "__powidf2"
+                };
+                let f = self
+                    .m
+                    .module
+                    .get_function(name)
+                    .ok_or_else(|| BackError::Internal(format!("{name} not defined")))?;
+                let call = self
+                    .b()
+                    .build_call(f, &[args[0].into(), args[1].into()], "powi")?;
+                call.try_as_basic_value()
+                    .basic()
+                    .ok_or_else(|| BackError::Internal("powi returned nothing".into()))?
             }
             Powi => {
                 let i32t = self.ctx().i32_type().into();
@@ -128,17 +200,40 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 self.call_intrinsic("llvm.powi", &[t, i32t], args)?
             }
             Fract => {
-                let tr = self.call_intrinsic("llvm.trunc", &[t], args)?.into_float_value();
+                let tr = self
+                    .call_intrinsic("llvm.trunc", &[t], args)?
+                    .into_float_value();
                 fm(self, self.b().build_float_sub(x, tr, "fract")?).into()
             }
-            Recip => fm(self, self.b().build_float_div(self.float_const(s, 1.0), x, "recip")?).into(),
+            Recip => fm(
+                self,
+                self.b()
+                    .build_float_div(self.float_const(s, 1.0), x, "recip")?,
+            )
+            .into(),
             ToRadians => {
-                let k = if s == Scalar::F32 { (std::f32::consts::PI / 180.0) as f64 } else { std::f64::consts::PI / 180.0 };
-                fm(self, self.b().build_float_mul(x, self.float_const(s, k), "rad")?).into()
+                let k = if s == Scalar::F32 {
+                    (std::f32::consts::PI / 180.0) as f64
+                } else {
+                    std::f64::consts::PI / 180.0
+                };
+                fm(
+                    self,
+                    self.b().build_float_mul(x, self.float_const(s, k), "rad")?,
+                )
+                .into()
             }
             ToDegrees => {
-                let k = if s == Scalar::F32 { 57.295_78_f32 as f64 } else { 180.0 / std::f64::consts::PI };
-                fm(self, self.b().build_float_mul(x, self.float_const(s, k), "deg")?).into()
+                let k = if s == Scalar::F32 {
+                    57.295_78_f32 as f64
+                } else {
+                    180.0 / std::f64::consts::PI
+                };
+                fm(
+                    self,
+                    self.b().build_float_mul(x, self.float_const(s, k), "deg")?,
+                )
+                .into()
             }
             Log if self.m.gpu.is_some() => {
                 let a = self.libm("log", s, &args[..1])?.into_float_value();
@@ -146,45 +241,85 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 fm(self, self.b().build_float_div(a, b, "log")?).into()
             }
             Log => {
-                let a = self.call_intrinsic("llvm.log", &[t], &args[..1])?.into_float_value();
-                let b = self.call_intrinsic("llvm.log", &[t], &args[1..2])?.into_float_value();
+                let a = self
+                    .call_intrinsic("llvm.log", &[t], &args[..1])?
+                    .into_float_value();
+                let b = self
+                    .call_intrinsic("llvm.log", &[t], &args[1..2])?
+                    .into_float_value();
                 fm(self, self.b().build_float_div(a, b, "log")?).into()
             }
             Signum => {
                 // As std: `NAN` (positive, quiet) for a NaN; otherwise 1.0 with the sign of x.
                 let one = self.float_const(s, 1.0).into();
                 let signed = self.call_intrinsic("llvm.copysign", &[t], &[one, args[0]])?;
-                let nan = self.b().build_float_compare(FloatPredicate::UNO, x, x, "isnan")?;
-                self.b().build_select(nan, self.float_const(s, f64::NAN), signed.into_float_value(), "signum")?
+                let nan = self
+                    .b()
+                    .build_float_compare(FloatPredicate::UNO, x, x, "isnan")?;
+                self.b().build_select(
+                    nan,
+                    self.float_const(s, f64::NAN),
+                    signed.into_float_value(),
+                    "signum",
+                )?
             }
             Clamp => {
                 let (lo, hi) = (args[1].into_float_value(), args[2].into_float_value());
-                let ok = self.b().build_float_compare(FloatPredicate::OLE, lo, hi, "clamp.ok")?;
+                let ok = self
+                    .b()
+                    .build_float_compare(FloatPredicate::OLE, lo, hi, "clamp.ok")?;
                 let site = self.site(SiteKind::ClampBounds, span);
                 self.check(ok, site, &[])?;
-                let below = self.b().build_float_compare(FloatPredicate::OLT, x, lo, "")?;
+                let below = self
+                    .b()
+                    .build_float_compare(FloatPredicate::OLT, x, lo, "")?;
                 let v = self.b().build_select(below, lo, x, "")?.into_float_value();
-                let above = self.b().build_float_compare(FloatPredicate::OGT, v, hi, "")?;
+                let above = self
+                    .b()
+                    .build_float_compare(FloatPredicate::OGT, v, hi, "")?;
                 self.b().build_select(above, hi, v, "clamp")?
             }
-            IsNan => self.b().build_float_compare(FloatPredicate::UNO, x, x, "is_nan")?.into(),
+            IsNan => self
+                .b()
+                .build_float_compare(FloatPredicate::UNO, x, x, "is_nan")?
+                .into(),
             IsFinite | IsInfinite => {
-                let abs = self.call_intrinsic("llvm.fabs", &[t], args)?.into_float_value();
+                let abs = self
+                    .call_intrinsic("llvm.fabs", &[t], args)?
+                    .into_float_value();
                 let inf = self.float_const(s, f64::INFINITY);
-                let pred = if op == IsFinite { FloatPredicate::OLT } else { FloatPredicate::OEQ };
-                self.b().build_float_compare(pred, abs, inf, op.name())?.into()
+                let pred = if op == IsFinite {
+                    FloatPredicate::OLT
+                } else {
+                    FloatPredicate::OEQ
+                };
+                self.b()
+                    .build_float_compare(pred, abs, inf, op.name())?
+                    .into()
             }
             IsSignNegative | IsSignPositive => {
                 let it = super::int_type(self.ctx(), s.bits());
                 let bits = self.b().build_bit_cast(x, it, "bits")?.into_int_value();
-                let pred = if op == IsSignNegative { IntPredicate::SLT } else { IntPredicate::SGE };
-                self.b().build_int_compare(pred, bits, it.const_zero(), op.name())?.into()
+                let pred = if op == IsSignNegative {
+                    IntPredicate::SLT
+                } else {
+                    IntPredicate::SGE
+                };
+                self.b()
+                    .build_int_compare(pred, bits, it.const_zero(), op.name())?
+                    .into()
             }
             other => return Err(BackError::Internal(format!("`{}` on {s}", other.name()))),
         })
     }
 
-    fn int_intrinsic(&mut self, op: Intrinsic, s: Scalar, args: &[BasicValueEnum<'ctx>], span: crate::span::Span) -> R<BasicValueEnum<'ctx>> {
+    fn int_intrinsic(
+        &mut self,
+        op: Intrinsic,
+        s: Scalar,
+        args: &[BasicValueEnum<'ctx>],
+        span: crate::span::Span,
+    ) -> R<BasicValueEnum<'ctx>> {
         use Intrinsic::*;
         let t = self.m.reg_type(s);
         let it = t.into_int_type();
@@ -192,7 +327,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let signed = s.is_signed();
         let u32t = self.ctx().i32_type();
         let to_u32 = |this: &Self, v: IntValue<'ctx>| -> R<BasicValueEnum<'ctx>> {
-            Ok(this.b().build_int_cast_sign_flag(v, u32t, false, "")?.into())
+            Ok(this
+                .b()
+                .build_int_cast_sign_flag(v, u32t, false, "")?
+                .into())
         };
         Ok(match op {
             Min | Max => {
@@ -206,11 +344,19 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
             Clamp => {
                 let (lo, hi) = (args[1].into_int_value(), args[2].into_int_value());
-                let le = if signed { IntPredicate::SLE } else { IntPredicate::ULE };
+                let le = if signed {
+                    IntPredicate::SLE
+                } else {
+                    IntPredicate::ULE
+                };
                 let ok = self.b().build_int_compare(le, lo, hi, "clamp.ok")?;
                 let site = self.site(SiteKind::ClampBounds, span);
                 self.check(ok, site, &[lo, hi])?;
-                let (mx, mn) = if signed { ("llvm.smax", "llvm.smin") } else { ("llvm.umax", "llvm.umin") };
+                let (mx, mn) = if signed {
+                    ("llvm.smax", "llvm.smin")
+                } else {
+                    ("llvm.umax", "llvm.umin")
+                };
                 let v = self.call_intrinsic(mx, &[t], &[args[0], args[1]])?;
                 self.call_intrinsic(mn, &[t], &[v, args[2]])?
             }
@@ -219,34 +365,63 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 self.call_intrinsic("llvm.abs", &[t], &[args[0], no_poison])?
             }
             Signum => {
-                let gt = self.b().build_int_compare(IntPredicate::SGT, x, it.const_zero(), "")?;
-                let lt = self.b().build_int_compare(IntPredicate::SLT, x, it.const_zero(), "")?;
+                let gt = self
+                    .b()
+                    .build_int_compare(IntPredicate::SGT, x, it.const_zero(), "")?;
+                let lt = self
+                    .b()
+                    .build_int_compare(IntPredicate::SLT, x, it.const_zero(), "")?;
                 let gt = self.b().build_int_z_extend(gt, it, "")?;
                 let lt = self.b().build_int_z_extend(lt, it, "")?;
                 self.b().build_int_sub(gt, lt, "signum")?.into()
             }
             Pow => self.int_pow(x, args[1].into_int_value())?.into(),
-            WrappingAdd => self.b().build_int_add(x, args[1].into_int_value(), "wadd")?.into(),
-            WrappingSub => self.b().build_int_sub(x, args[1].into_int_value(), "wsub")?.into(),
-            WrappingMul => self.b().build_int_mul(x, args[1].into_int_value(), "wmul")?.into(),
+            WrappingAdd => self
+                .b()
+                .build_int_add(x, args[1].into_int_value(), "wadd")?
+                .into(),
+            WrappingSub => self
+                .b()
+                .build_int_sub(x, args[1].into_int_value(), "wsub")?
+                .into(),
+            WrappingMul => self
+                .b()
+                .build_int_mul(x, args[1].into_int_value(), "wmul")?
+                .into(),
             WrappingNeg => self.b().build_int_neg(x, "wneg")?.into(),
             CountOnes => {
-                let v = self.call_intrinsic("llvm.ctpop", &[t], args)?.into_int_value();
+                let v = self
+                    .call_intrinsic("llvm.ctpop", &[t], args)?
+                    .into_int_value();
                 to_u32(self, v)?
             }
             CountZeros => {
                 let inv = self.b().build_not(x, "")?;
-                let v = self.call_intrinsic("llvm.ctpop", &[t], &[inv.into()])?.into_int_value();
+                let v = self
+                    .call_intrinsic("llvm.ctpop", &[t], &[inv.into()])?
+                    .into_int_value();
                 to_u32(self, v)?
             }
             LeadingZeros | TrailingZeros => {
-                let name = if op == LeadingZeros { "llvm.ctlz" } else { "llvm.cttz" };
+                let name = if op == LeadingZeros {
+                    "llvm.ctlz"
+                } else {
+                    "llvm.cttz"
+                };
                 let no_poison = self.ctx().bool_type().const_zero().into();
-                let v = self.call_intrinsic(name, &[t], &[args[0], no_poison])?.into_int_value();
+                let v = self
+                    .call_intrinsic(name, &[t], &[args[0], no_poison])?
+                    .into_int_value();
                 to_u32(self, v)?
             }
-            IsPositive => self.b().build_int_compare(IntPredicate::SGT, x, it.const_zero(), "is_positive")?.into(),
-            IsNegative => self.b().build_int_compare(IntPredicate::SLT, x, it.const_zero(), "is_negative")?.into(),
+            IsPositive => self
+                .b()
+                .build_int_compare(IntPredicate::SGT, x, it.const_zero(), "is_positive")?
+                .into(),
+            IsNegative => self
+                .b()
+                .build_int_compare(IntPredicate::SLT, x, it.const_zero(), "is_negative")?
+                .into(),
             other => return Err(BackError::Internal(format!("`{}` on {s}", other.name()))),
         })
     }
@@ -255,7 +430,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     fn int_pow(&mut self, x: IntValue<'ctx>, e: IntValue<'ctx>) -> R<IntValue<'ctx>> {
         let it = x.get_type();
         let u32t = e.get_type();
-        let pre = self.b().get_insert_block().ok_or_else(|| BackError::Internal("no block".into()))?;
+        let pre = self
+            .b()
+            .get_insert_block()
+            .ok_or_else(|| BackError::Internal("no block".into()))?;
         let head = self.new_block("pow.loop");
         let done = self.new_block("pow.end");
         self.b().build_unconditional_branch(head)?;
@@ -264,15 +442,23 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let acc = b.build_phi(it, "acc")?;
         let base = b.build_phi(it, "base")?;
         let exp = b.build_phi(u32t, "exp")?;
-        let (acc_v, base_v, exp_v) = (acc.as_basic_value().into_int_value(), base.as_basic_value().into_int_value(), exp.as_basic_value().into_int_value());
+        let (acc_v, base_v, exp_v) = (
+            acc.as_basic_value().into_int_value(),
+            base.as_basic_value().into_int_value(),
+            exp.as_basic_value().into_int_value(),
+        );
         let odd = b.build_and(exp_v, u32t.const_int(1, false), "")?;
         let odd = b.build_int_compare(IntPredicate::NE, odd, u32t.const_zero(), "odd")?;
         let mul = b.build_int_mul(acc_v, base_v, "")?;
-        let acc_next = b.build_select(odd, mul, acc_v, "acc.next")?.into_int_value();
+        let acc_next = b
+            .build_select(odd, mul, acc_v, "acc.next")?
+            .into_int_value();
         let base_next = b.build_int_mul(base_v, base_v, "base.next")?;
         let exp_next = b.build_right_shift(exp_v, u32t.const_int(1, false), false, "exp.next")?;
         let more = b.build_int_compare(IntPredicate::NE, exp_next, u32t.const_zero(), "more")?;
-        let latch = b.get_insert_block().ok_or_else(|| BackError::Internal("no block".into()))?;
+        let latch = b
+            .get_insert_block()
+            .ok_or_else(|| BackError::Internal("no block".into()))?;
         acc.add_incoming(&[(&it.const_int(1, false), pre), (&acc_next, latch)]);
         base.add_incoming(&[(&x, pre), (&base_next, latch)]);
         exp.add_incoming(&[(&e, pre), (&exp_next, latch)]);
@@ -285,14 +471,21 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     /// `llvm.powi` lowers to compiler-rt's `__powidf2` / `__powisf2`, which a host process does
     /// not export; the module carries its own copy (compiler-rt's algorithm).
     fn define_powi(&mut self, s: Scalar) -> R<()> {
-        let name = if s == Scalar::F32 { "__powisf2" } else { "__powidf2" };
+        let name = if s == Scalar::F32 {
+            "__powisf2"
+        } else {
+            "__powidf2"
+        };
         if self.m.module.get_function(name).is_some() {
             return Ok(());
         }
         let ctx = self.ctx();
         let ft = self.m.reg_type(s).into_float_type();
         let i32t = ctx.i32_type();
-        let f = self.m.module.add_function(name, ft.fn_type(&[ft.into(), i32t.into()], false), None);
+        let f =
+            self.m
+                .module
+                .add_function(name, ft.fn_type(&[ft.into(), i32t.into()], false), None);
         self.m.target_attrs(f);
         let saved = self.b().get_insert_block();
         let b = ctx.create_builder();
@@ -300,13 +493,24 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let head = ctx.append_basic_block(f, "loop");
         let done = ctx.append_basic_block(f, "done");
         b.position_at_end(entry);
-        let (a0, n0) = (f.get_nth_param(0).ok_or_else(|| BackError::Internal("powi".into()))?.into_float_value(), f.get_nth_param(1).ok_or_else(|| BackError::Internal("powi".into()))?.into_int_value());
+        let (a0, n0) = (
+            f.get_nth_param(0)
+                .ok_or_else(|| BackError::Internal("powi".into()))?
+                .into_float_value(),
+            f.get_nth_param(1)
+                .ok_or_else(|| BackError::Internal("powi".into()))?
+                .into_int_value(),
+        );
         b.build_unconditional_branch(head)?;
         b.position_at_end(head);
         let r = b.build_phi(ft, "r")?;
         let a = b.build_phi(ft, "a")?;
         let n = b.build_phi(i32t, "n")?;
-        let (rv, av, nv) = (r.as_basic_value().into_float_value(), a.as_basic_value().into_float_value(), n.as_basic_value().into_int_value());
+        let (rv, av, nv) = (
+            r.as_basic_value().into_float_value(),
+            a.as_basic_value().into_float_value(),
+            n.as_basic_value().into_int_value(),
+        );
         let odd = b.build_and(nv, i32t.const_int(1, false), "")?;
         let odd = b.build_int_compare(IntPredicate::NE, odd, i32t.const_zero(), "")?;
         let rm = b.build_float_mul(rv, av, "")?;

@@ -38,33 +38,69 @@ pub struct Emitted<'ctx> {
 }
 
 /// Emits every instance of `program` and the entry point.
-pub fn emit<'ctx>(ctx: &'ctx Context, program: &TypedProgram, target: &TargetSpec, name: &str) -> R<Emitted<'ctx>> {
+pub fn emit<'ctx>(
+    ctx: &'ctx Context,
+    program: &TypedProgram,
+    target: &TargetSpec,
+    name: &str,
+) -> R<Emitted<'ctx>> {
     emit_for(ctx, program, target, name, None)
 }
 
 /// Emits every instance of `program` and the GPU kernel entry point
 /// [`KERNEL`](super::gpu::KERNEL), for an NVPTX `target` (see [`super::gpu`]).
-pub fn emit_gpu<'ctx>(ctx: &'ctx Context, program: &TypedProgram, target: &TargetSpec, name: &str, mode: GpuMode) -> R<Emitted<'ctx>> {
+pub fn emit_gpu<'ctx>(
+    ctx: &'ctx Context,
+    program: &TypedProgram,
+    target: &TargetSpec,
+    name: &str,
+    mode: GpuMode,
+) -> R<Emitted<'ctx>> {
     emit_for(ctx, program, target, name, Some(mode))
 }
 
-fn emit_for<'ctx>(ctx: &'ctx Context, program: &TypedProgram, target: &TargetSpec, name: &str, gpu: Option<GpuMode>) -> R<Emitted<'ctx>> {
+fn emit_for<'ctx>(
+    ctx: &'ctx Context,
+    program: &TypedProgram,
+    target: &TargetSpec,
+    name: &str,
+    gpu: Option<GpuMode>,
+) -> R<Emitted<'ctx>> {
     let module = ctx.create_module(name);
-    let mut m = ModuleEmitter { ctx, module, builder: ctx.create_builder(), functions: Vec::new(), sites: Vec::new(), target, keep: Vec::new(), gpu };
+    let mut m = ModuleEmitter {
+        ctx,
+        module,
+        builder: ctx.create_builder(),
+        functions: Vec::new(),
+        sites: Vec::new(),
+        target,
+        keep: Vec::new(),
+        gpu,
+    };
     for (i, inst) in program.instances.iter().enumerate() {
         let f = m.declare(inst, i)?;
         m.functions.push(f);
     }
     for (i, inst) in program.instances.iter().enumerate() {
         let f = m.functions[i];
-        FnEmitter::emit(&mut m, program, inst, f, i == 0 && gpu == Some(GpuMode::Grid), i == 0 && gpu.is_none())?;
+        FnEmitter::emit(
+            &mut m,
+            program,
+            inst,
+            f,
+            i == 0 && gpu == Some(GpuMode::Grid),
+            i == 0 && gpu.is_none(),
+        )?;
     }
     match gpu {
         None => m.entry(program.entry())?,
         Some(_) => m.kernel_entry(program.entry())?,
     }
     m.keep_declarations();
-    Ok(Emitted { module: m.module, sites: m.sites })
+    Ok(Emitted {
+        module: m.module,
+        sites: m.sites,
+    })
 }
 
 struct ModuleEmitter<'a, 'ctx> {
@@ -101,13 +137,22 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
     }
 
     fn attr(&self, name: &str) -> Attribute {
-        self.ctx.create_enum_attribute(Attribute::get_named_enum_kind_id(name), 0)
+        self.ctx
+            .create_enum_attribute(Attribute::get_named_enum_kind_id(name), 0)
     }
 
     fn target_attrs(&self, f: FunctionValue<'ctx>) {
-        f.add_attribute(AttributeLoc::Function, self.ctx.create_string_attribute("target-cpu", &self.target.cpu));
+        f.add_attribute(
+            AttributeLoc::Function,
+            self.ctx
+                .create_string_attribute("target-cpu", &self.target.cpu),
+        );
         if !self.target.features.is_empty() {
-            f.add_attribute(AttributeLoc::Function, self.ctx.create_string_attribute("target-features", &self.target.features));
+            f.add_attribute(
+                AttributeLoc::Function,
+                self.ctx
+                    .create_string_attribute("target-features", &self.target.features),
+            );
         }
         f.add_attribute(AttributeLoc::Function, self.attr("nounwind"));
     }
@@ -138,7 +183,9 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
             Type::Array(_) => return Err(BackError::Internal("array return".into())),
         };
         let name = format!("{}.{index}", inst.func.name);
-        let f = self.module.add_function(&name, fn_type, Some(Linkage::Internal));
+        let f = self
+            .module
+            .add_function(&name, fn_type, Some(Linkage::Internal));
         self.target_attrs(f);
         for (i, writable) in arrays {
             f.add_attribute(AttributeLoc::Param(i), self.attr("noalias"));
@@ -157,7 +204,9 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         let ctx = self.ctx;
         let ptr = ctx.ptr_type(AddressSpace::default());
         let i64t = ctx.i64_type();
-        let fn_type = ctx.i32_type().fn_type(&[ptr.into(), ptr.into(), ptr.into()], false);
+        let fn_type = ctx
+            .i32_type()
+            .fn_type(&[ptr.into(), ptr.into(), ptr.into()], false);
         let f = self.module.add_function(abi::ENTRY, fn_type, None);
         self.target_attrs(f);
         let b = &self.builder;
@@ -165,8 +214,11 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         let (args, ret, err) = (param_ptr(f, 0)?, param_ptr(f, 1)?, param_ptr(f, 2)?);
         let mut call_args: Vec<inkwell::values::BasicMetadataValueEnum> = Vec::new();
         for (i, t) in inst.params.iter().enumerate() {
-            let slot = unsafe { b.build_gep(ptr, args, &[i64t.const_int(i as u64, false)], "arg.slot")? };
-            let arg = b.build_load(ptr, slot, &format!("arg{i}"))?.into_pointer_value();
+            let slot =
+                unsafe { b.build_gep(ptr, args, &[i64t.const_int(i as u64, false)], "arg.slot")? };
+            let arg = b
+                .build_load(ptr, slot, &format!("arg{i}"))?
+                .into_pointer_value();
             match t {
                 Type::Scalar(s) => {
                     let v = b.build_load(self.mem_type(*s), arg, "")?;
@@ -180,7 +232,9 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
                     let i8t = ctx.i8_type();
                     let mut load_all = |offset: u64, name: &str| -> R<()> {
                         for d in 0..a.ndim as u64 {
-                            let p = unsafe { b.build_gep(i8t, arg, &[i64t.const_int(offset + 8 * d, false)], "")? };
+                            let p = unsafe {
+                                b.build_gep(i8t, arg, &[i64t.const_int(offset + 8 * d, false)], "")?
+                            };
                             call_args.push(b.build_load(i64t, p, &format!("{name}{d}"))?.into());
                         }
                         Ok(())
@@ -203,7 +257,10 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         b.build_return(Some(&ctx.i32_type().const_int(1, false)))?;
         b.position_at_end(ok_bb);
         if let Type::Scalar(s) = inst.ret {
-            let v = call.try_as_basic_value().basic().ok_or_else(|| BackError::Internal("call without value".into()))?;
+            let v = call
+                .try_as_basic_value()
+                .basic()
+                .ok_or_else(|| BackError::Internal("call without value".into()))?;
             let v = self.to_mem(s, v)?;
             b.build_store(ret, v)?;
         }
@@ -214,15 +271,34 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
     fn load_failed(&self, err: PointerValue<'ctx>) -> R<IntValue<'ctx>> {
         let b = &self.builder;
         let i8t = self.ctx.i8_type();
-        let p = unsafe { b.build_gep(i8t, err, &[self.ctx.i64_type().const_int(abi::ERR_FAILED, false)], "")? };
-        let flag = b.build_load(self.ctx.i32_type(), p, "failed")?.into_int_value();
-        Ok(b.build_int_compare(IntPredicate::NE, flag, self.ctx.i32_type().const_zero(), "is.failed")?)
+        let p = unsafe {
+            b.build_gep(
+                i8t,
+                err,
+                &[self.ctx.i64_type().const_int(abi::ERR_FAILED, false)],
+                "",
+            )?
+        };
+        let flag = b
+            .build_load(self.ctx.i32_type(), p, "failed")?
+            .into_int_value();
+        Ok(b.build_int_compare(
+            IntPredicate::NE,
+            flag,
+            self.ctx.i32_type().const_zero(),
+            "is.failed",
+        )?)
     }
 
     /// A value loaded from memory, as held in registers (`bool`: `i8` -> `i1`).
     fn to_reg(&self, s: Scalar, v: BasicValueEnum<'ctx>) -> R<BasicValueEnum<'ctx>> {
         if s == Scalar::Bool {
-            let nz = self.builder.build_int_compare(IntPredicate::NE, v.into_int_value(), self.ctx.i8_type().const_zero(), "")?;
+            let nz = self.builder.build_int_compare(
+                IntPredicate::NE,
+                v.into_int_value(),
+                self.ctx.i8_type().const_zero(),
+                "",
+            )?;
             return Ok(nz.into());
         }
         Ok(v)
@@ -231,14 +307,19 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
     /// A register value to store (`bool`: `i1` -> `i8`).
     fn to_mem(&self, s: Scalar, v: BasicValueEnum<'ctx>) -> R<BasicValueEnum<'ctx>> {
         if s == Scalar::Bool {
-            return Ok(self.builder.build_int_z_extend(v.into_int_value(), self.ctx.i8_type(), "")?.into());
+            return Ok(self
+                .builder
+                .build_int_z_extend(v.into_int_value(), self.ctx.i8_type(), "")?
+                .into());
         }
         Ok(v)
     }
 }
 
 fn param_ptr(f: FunctionValue<'_>, i: u32) -> R<PointerValue<'_>> {
-    f.get_nth_param(i).map(|p| p.into_pointer_value()).ok_or_else(|| BackError::Internal("missing parameter".into()))
+    f.get_nth_param(i)
+        .map(|p| p.into_pointer_value())
+        .ok_or_else(|| BackError::Internal("missing parameter".into()))
 }
 
 /// An array in registers: its data pointer, extents and element strides.
@@ -274,7 +355,14 @@ struct FnEmitter<'m, 'a, 'ctx> {
 }
 
 impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
-    fn emit(m: &'m mut ModuleEmitter<'a, 'ctx>, program: &'m TypedProgram, inst: &'m Instance, function: FunctionValue<'ctx>, grid: bool, outline: bool) -> R<()> {
+    fn emit(
+        m: &'m mut ModuleEmitter<'a, 'ctx>,
+        program: &'m TypedProgram,
+        inst: &'m Instance,
+        function: FunctionValue<'ctx>,
+        grid: bool,
+        outline: bool,
+    ) -> R<()> {
         let ctx = m.ctx;
         let entry = ctx.append_basic_block(function, "entry");
         let fail = ctx.append_basic_block(function, "fail");
@@ -285,7 +373,18 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         };
         m.builder.position_at_end(entry);
         let err = param_ptr(function, function.count_params() - 1)?;
-        let mut e = FnEmitter { m, program, inst, function, slots: Vec::new(), err, fail, loops: Vec::new(), grid, outline };
+        let mut e = FnEmitter {
+            m,
+            program,
+            inst,
+            function,
+            slots: Vec::new(),
+            err,
+            fail,
+            loops: Vec::new(),
+            grid,
+            outline,
+        };
         e.slots = e.make_slots()?;
         e.block(&inst.func.body)?;
         // Falling off the end returns `()`; the type checker proved non-unit functions never do.
@@ -314,7 +413,11 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         let mut k = 0;
         let i64t = self.ctx().i64_type();
         for (&p, t) in inst.func.params.iter().zip(&inst.params) {
-            let param = |k: u32| self.function.get_nth_param(k).ok_or_else(|| BackError::Internal("missing parameter".into()));
+            let param = |k: u32| {
+                self.function
+                    .get_nth_param(k)
+                    .ok_or_else(|| BackError::Internal("missing parameter".into()))
+            };
             match t {
                 Type::Scalar(_) => {
                     if let Slot::Scalar(ptr, _) = slots[p.index()] {
@@ -347,11 +450,20 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                         // C order: the last axis is contiguous.
                         let mut s = vec![i64t.const_int(1, false); a.ndim as usize];
                         for d in (0..a.ndim as usize).rev().skip(1) {
-                            s[d] = self.b().build_int_mul(s[d + 1], shape[d + 1], &format!("{name}.s{d}"))?;
+                            s[d] = self.b().build_int_mul(
+                                s[d + 1],
+                                shape[d + 1],
+                                &format!("{name}.s{d}"),
+                            )?;
                         }
                         s
                     };
-                    slots[p.index()] = Slot::Array(ArrayVal { ty: *a, data, shape, strides });
+                    slots[p.index()] = Slot::Array(ArrayVal {
+                        ty: *a,
+                        data,
+                        shape,
+                        strides,
+                    });
                 }
                 Type::Unit => {}
             }
@@ -383,7 +495,10 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
     /// An alloca in the entry block, where SROA and mem2reg promote it, wherever the builder is
     /// (an alloca inside a loop would grow the stack on every iteration).
     fn entry_alloca(&self, t: BasicTypeEnum<'ctx>, name: &str) -> R<PointerValue<'ctx>> {
-        let entry = self.function.get_first_basic_block().ok_or_else(|| BackError::Internal("no entry block".into()))?;
+        let entry = self
+            .function
+            .get_first_basic_block()
+            .ok_or_else(|| BackError::Internal("no entry block".into()))?;
         let b = self.ctx().create_builder();
         match entry.get_first_instruction() {
             Some(i) => b.position_before(&i),
@@ -415,7 +530,11 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
     // ---- checks ----
 
     fn site(&mut self, kind: SiteKind, span: crate::span::Span) -> u32 {
-        self.m.sites.push(Site { kind, span, function: self.inst.func.name.clone() });
+        self.m.sites.push(Site {
+            kind,
+            span,
+            function: self.inst.func.name.clone(),
+        });
         self.m.sites.len() as u32 - 1
     }
 
@@ -427,17 +546,23 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         self.b().position_at_end(fail);
         let ctx = self.ctx();
         let (i8t, i32t, i64t) = (ctx.i8_type(), ctx.i32_type(), ctx.i64_type());
-        let at = |off: u64| unsafe { self.b().build_gep(i8t, self.err, &[i64t.const_int(off, false)], "") };
+        let at = |off: u64| unsafe {
+            self.b()
+                .build_gep(i8t, self.err, &[i64t.const_int(off, false)], "")
+        };
         if self.m.gpu.is_some() {
             // Many threads may fail at once: the first to claim the flag records its values.
             self.claim_error(at(abi::ERR_FAILED)?)?;
         } else {
-            self.b().build_store(at(abi::ERR_FAILED)?, i32t.const_int(1, false))?;
+            self.b()
+                .build_store(at(abi::ERR_FAILED)?, i32t.const_int(1, false))?;
         }
-        self.b().build_store(at(abi::ERR_SITE)?, i32t.const_int(site as u64, false))?;
+        self.b()
+            .build_store(at(abi::ERR_SITE)?, i32t.const_int(site as u64, false))?;
         for (k, v) in values.iter().enumerate() {
             let v = self.b().build_int_cast_sign_flag(*v, i64t, true, "")?;
-            self.b().build_store(at(abi::ERR_VALUES + 8 * k as u64)?, v)?;
+            self.b()
+                .build_store(at(abi::ERR_VALUES + 8 * k as u64)?, v)?;
         }
         self.b().build_unconditional_branch(self.fail)?;
         self.b().position_at_end(pass);
@@ -457,7 +582,13 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 let (p, _) = self.scalar_slot(*local)?;
                 self.b().build_store(p, v)?;
             }
-            Stmt::Store { array, index, value, span, checked } => {
+            Stmt::Store {
+                array,
+                index,
+                value,
+                span,
+                checked,
+            } => {
                 let v = self.expr(*value)?;
                 let a = self.array(*array)?;
                 let p = self.element_ptr(&a, *array, index, *span, *checked)?;
@@ -469,7 +600,11 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             Stmt::Eval(e) => {
                 self.expr(*e)?;
             }
-            Stmt::If { cond, then_body, else_body } => {
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
                 let c = self.expr(*cond)?.into_int_value();
                 let then_bb = self.new_block("then");
                 let else_bb = self.new_block("else");
@@ -494,11 +629,22 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 self.b().build_unconditional_branch(head)?;
                 self.b().position_at_end(exit);
             }
-            Stmt::For { var, range, body, .. } if range.parallel && self.grid && self.loops.is_empty() => self.grid_loop(*var, range, body)?,
-            Stmt::For { var, range, body, .. } if range.parallel && self.outline => self.parallel_for(*var, range, body)?,
-            Stmt::For { var, range, body, .. } => self.for_loop(*var, range, body)?,
+            Stmt::For {
+                var, range, body, ..
+            } if range.parallel && self.grid && self.loops.is_empty() => {
+                self.grid_loop(*var, range, body)?
+            }
+            Stmt::For {
+                var, range, body, ..
+            } if range.parallel && self.outline => self.parallel_for(*var, range, body)?,
+            Stmt::For {
+                var, range, body, ..
+            } => self.for_loop(*var, range, body)?,
             Stmt::Break | Stmt::Continue => {
-                let (cont, brk) = *self.loops.last().ok_or_else(|| BackError::Internal("break outside a loop".into()))?;
+                let (cont, brk) = *self
+                    .loops
+                    .last()
+                    .ok_or_else(|| BackError::Internal("break outside a loop".into()))?;
                 let target = if matches!(s, Stmt::Break) { brk } else { cont };
                 self.b().build_unconditional_branch(target)?;
                 self.dead_block();
@@ -522,7 +668,11 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
     /// `for var in range { body }` as a guarded, rotated loop over the inclusive bounds `lo..=hi`:
     /// the counter never steps past `hi` (or below `lo`), so no range can overflow.
     fn for_loop(&mut self, var: LocalId, range: &ForRange, body: &Block) -> R<()> {
-        let ty = self.inst.local_ty(var).scalar().ok_or_else(|| BackError::Internal("loop variable".into()))?;
+        let ty = self
+            .inst
+            .local_ty(var)
+            .scalar()
+            .ok_or_else(|| BackError::Internal("loop variable".into()))?;
         let signed = ty.is_signed();
         let start = self.expr(range.start)?.into_int_value();
         let end = self.expr(range.end)?.into_int_value();
@@ -532,20 +682,29 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 let step_span = self.inst.func.expr(k).span;
                 let k = self.expr(k)?.into_int_value();
                 let zero = self.ctx().i64_type().const_zero();
-                let nonzero = self.b().build_int_compare(IntPredicate::NE, k, zero, "step.nonzero")?;
+                let nonzero =
+                    self.b()
+                        .build_int_compare(IntPredicate::NE, k, zero, "step.nonzero")?;
                 let site = self.site(SiteKind::StepZero, step_span);
                 self.check(nonzero, site, &[])?;
                 Some(k)
             }
             None => None,
         };
-        let (lt, le) = if signed { (IntPredicate::SLT, IntPredicate::SLE) } else { (IntPredicate::ULT, IntPredicate::ULE) };
+        let (lt, le) = if signed {
+            (IntPredicate::SLT, IntPredicate::SLE)
+        } else {
+            (IntPredicate::ULT, IntPredicate::ULE)
+        };
         let b = self.b();
         let one = start.get_type().const_int(1, false);
         let (nonempty, hi) = if range.inclusive {
             (b.build_int_compare(le, start, end, "nonempty")?, end)
         } else {
-            (b.build_int_compare(lt, start, end, "nonempty")?, b.build_int_sub(end, one, "hi")?)
+            (
+                b.build_int_compare(lt, start, end, "nonempty")?,
+                b.build_int_sub(end, one, "hi")?,
+            )
         };
         let lo = start;
         let counter = self.entry_alloca(start.get_type().into(), "counter")?;
@@ -565,20 +724,40 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         self.b().build_unconditional_branch(latch)?;
         self.b().position_at_end(latch);
         let b = self.b();
-        let cur = b.build_load(start.get_type(), counter, "i")?.into_int_value();
+        let cur = b
+            .build_load(start.get_type(), counter, "i")?
+            .into_int_value();
         let (last, next) = match step {
             None => {
-                let last = b.build_int_compare(IntPredicate::EQ, cur, if range.reverse { lo } else { hi }, "last")?;
-                let next = if range.reverse { b.build_int_sub(cur, one, "i.next")? } else { b.build_int_add(cur, one, "i.next")? };
+                let last = b.build_int_compare(
+                    IntPredicate::EQ,
+                    cur,
+                    if range.reverse { lo } else { hi },
+                    "last",
+                )?;
+                let next = if range.reverse {
+                    b.build_int_sub(cur, one, "i.next")?
+                } else {
+                    b.build_int_add(cur, one, "i.next")?
+                };
                 (last, next)
             }
             Some(k) => {
                 // Distance left to the far bound, as an unsigned number of the counter's width.
-                let left = if range.reverse { b.build_int_sub(cur, lo, "left")? } else { b.build_int_sub(hi, cur, "left")? };
-                let left = b.build_int_z_extend_or_bit_cast(left, self.ctx().i64_type(), "left.wide")?;
+                let left = if range.reverse {
+                    b.build_int_sub(cur, lo, "left")?
+                } else {
+                    b.build_int_sub(hi, cur, "left")?
+                };
+                let left =
+                    b.build_int_z_extend_or_bit_cast(left, self.ctx().i64_type(), "left.wide")?;
                 let last = b.build_int_compare(IntPredicate::UGT, k, left, "last")?;
                 let k = b.build_int_truncate_or_bit_cast(k, start.get_type(), "step")?;
-                let next = if range.reverse { b.build_int_sub(cur, k, "i.next")? } else { b.build_int_add(cur, k, "i.next")? };
+                let next = if range.reverse {
+                    b.build_int_sub(cur, k, "i.next")?
+                } else {
+                    b.build_int_add(cur, k, "i.next")?
+                };
                 (last, next)
             }
         };
@@ -589,17 +768,34 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
     }
 
     /// The address of `array[index]`, with bounds checks unless the kernel turned them off.
-    fn element_ptr(&mut self, a: &ArrayVal<'ctx>, array: LocalId, index: &[ExprId], span: crate::span::Span, checked: bool) -> R<PointerValue<'ctx>> {
+    fn element_ptr(
+        &mut self,
+        a: &ArrayVal<'ctx>,
+        array: LocalId,
+        index: &[ExprId],
+        span: crate::span::Span,
+        checked: bool,
+    ) -> R<PointerValue<'ctx>> {
         let i64t = self.ctx().i64_type();
         let mut offset = i64t.const_zero();
         let checked = checked && self.inst.func.attrs.boundscheck;
         let name = self.inst.func.local(array).name.clone();
         // Rust evaluates the whole index (`[i, j]` of `a[[i, j]]`) before checking any of it.
-        let index = index.iter().map(|&ix| Ok(self.expr(ix)?.into_int_value())).collect::<R<Vec<_>>>()?;
+        let index = index
+            .iter()
+            .map(|&ix| Ok(self.expr(ix)?.into_int_value()))
+            .collect::<R<Vec<_>>>()?;
         for (d, &i) in index.iter().enumerate() {
             if checked {
-                let ok = self.b().build_int_compare(IntPredicate::ULT, i, a.shape[d], "inbounds")?;
-                let site = self.site(SiteKind::OutOfBounds { array: name.clone() }, span);
+                let ok =
+                    self.b()
+                        .build_int_compare(IntPredicate::ULT, i, a.shape[d], "inbounds")?;
+                let site = self.site(
+                    SiteKind::OutOfBounds {
+                        array: name.clone(),
+                    },
+                    span,
+                );
                 let axis = i64t.const_int(d as u64, false);
                 self.check(ok, site, &[i, a.shape[d], axis])?;
             }
@@ -607,7 +803,10 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             offset = self.b().build_int_add(offset, term, "offset")?;
         }
         let elem = self.m.mem_type(a.ty.elem);
-        Ok(unsafe { self.b().build_gep(elem, a.data, &[offset], &format!("{name}.at"))? })
+        Ok(unsafe {
+            self.b()
+                .build_gep(elem, a.data, &[offset], &format!("{name}.at"))?
+        })
     }
 }
 

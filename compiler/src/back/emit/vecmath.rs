@@ -16,32 +16,52 @@ use inkwell::AddressSpace;
 
 /// Functions libmvec provides (glibc >= 2.35), by their C name.
 const LIBMVEC: &[&str] = &[
-    "exp", "log", "sin", "cos", "pow", "exp2", "log2", "log10", "cbrt", "expm1", "log1p", "tan", "asin", "acos", "atan", "sinh", "cosh",
-    "tanh", "atan2", "hypot",
+    "exp", "log", "sin", "cos", "pow", "exp2", "log2", "log10", "cbrt", "expm1", "log1p", "tan",
+    "asin", "acos", "atan", "sinh", "cosh", "tanh", "atan2", "hypot",
 ];
 
 impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     /// `name` is the C name (`exp`) or the intrinsic's stem (`exp` of `llvm.exp.f64`).
-    pub(super) fn vector_variants(&mut self, call: CallSiteValue<'ctx>, name: &str, s: Option<Scalar>, arity: usize) -> R<()> {
+    pub(super) fn vector_variants(
+        &mut self,
+        call: CallSiteValue<'ctx>,
+        name: &str,
+        s: Option<Scalar>,
+        arity: usize,
+    ) -> R<()> {
         let Some(s) = s else { return Ok(()) };
-        let base = if name == "log" || name.starts_with("log.") { "log" } else { name.split('.').next().unwrap_or(name) };
+        let base = if name == "log" || name.starts_with("log.") {
+            "log"
+        } else {
+            name.split('.').next().unwrap_or(name)
+        };
         let target = self.m.target;
         if !self.inst.func.attrs.fastmath || !target.vector_library || !LIBMVEC.contains(&base) {
             return Ok(());
         }
-        let Some(scalar_fn) = call.get_called_fn_value() else { return Ok(()) };
+        let Some(scalar_fn) = call.get_called_fn_value() else {
+            return Ok(());
+        };
         let scalar_name = scalar_fn.get_name().to_string_lossy().into_owned();
         let suffix = if s == Scalar::F32 { "f" } else { "" };
         let params = "v".repeat(arity);
         let mut variants = Vec::new();
         for &(isa, lanes64) in target.libmvec_isas() {
-            let lanes = if s == Scalar::F32 { lanes64 * 2 } else { lanes64 };
+            let lanes = if s == Scalar::F32 {
+                lanes64 * 2
+            } else {
+                lanes64
+            };
             let vector_name = format!("_ZGV{isa}N{lanes}{params}_{base}{suffix}");
             self.m.declare_vector(&vector_name, s, lanes, arity);
-            variants.push(format!("_ZGV_LLVM_N{lanes}{params}_{scalar_name}({vector_name})"));
+            variants.push(format!(
+                "_ZGV_LLVM_N{lanes}{params}_{scalar_name}({vector_name})"
+            ));
         }
         if !variants.is_empty() {
-            let attr = self.ctx().create_string_attribute("vector-function-abi-variant", &variants.join(","));
+            let attr = self
+                .ctx()
+                .create_string_attribute("vector-function-abi-variant", &variants.join(","));
             call.add_attribute(AttributeLoc::Function, attr);
         }
         Ok(())
@@ -55,7 +75,9 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         }
         let v = self.reg_type(s).into_float_type().vec_type(lanes);
         let params: Vec<_> = (0..arity).map(|_| v.into()).collect();
-        let f = self.module.add_function(name, v.fn_type(&params, false), Some(Linkage::External));
+        let f = self
+            .module
+            .add_function(name, v.fn_type(&params, false), Some(Linkage::External));
         f.add_attribute(AttributeLoc::Function, self.attr("nounwind"));
         self.keep.push(f);
     }
@@ -66,9 +88,15 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
             return;
         }
         let ptr = self.ctx.ptr_type(AddressSpace::default());
-        let values: Vec<_> = self.keep.iter().map(|f| f.as_global_value().as_pointer_value()).collect();
+        let values: Vec<_> = self
+            .keep
+            .iter()
+            .map(|f| f.as_global_value().as_pointer_value())
+            .collect();
         let ty = ptr.array_type(values.len() as u32);
-        let g = self.module.add_global(ty.as_basic_type_enum(), None, "llvm.compiler.used");
+        let g = self
+            .module
+            .add_global(ty.as_basic_type_enum(), None, "llvm.compiler.used");
         g.set_linkage(Linkage::Appending);
         g.set_section(Some("llvm.metadata"));
         g.set_initializer(&ptr.const_array(&values));
