@@ -6,6 +6,7 @@
 //! `differential_random` runs 2,000 generated kernels (`gen`): 1,000 from a fixed seed and 1,000
 //! from a random seed that it prints. Environment:
 //! - `RUMBA_DIFF_CASES=n`: run `n` kernels from the random seed instead (the long run);
+//! - `RUMBA_DIFF_SECONDS=t`: start no kernel after `t` seconds (to bound a long run);
 //! - `RUMBA_DIFF_SEED=s`: the random seed (to replay a run);
 //! - `RUMBA_DIFF_CASE=c`: run only the case with case seed `c` (printed with every failure) and
 //!   print its source, arguments and both outcomes.
@@ -526,8 +527,10 @@ fn env_u64(name: &str) -> Option<u64> {
 }
 
 /// Runs cases `seeds` on all cores; returns the failure reports (at most a few, minimized).
-fn run_cases(seeds: &[u64], tally: &Tally) -> Vec<String> {
+/// Stops starting cases at `deadline`; returns the failure reports and the number of cases run.
+fn run_cases(seeds: &[u64], tally: &Tally, deadline: Option<Instant>) -> (Vec<String>, usize) {
     let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
     let failures: Mutex<Vec<(u64, Case, usize, Verdict)>> = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|s| {
@@ -537,9 +540,11 @@ fn run_cases(seeds: &[u64], tally: &Tally) -> Vec<String> {
             worker
                 .spawn_scoped(s, || loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= seeds.len() || failures.lock().unwrap().len() >= 3 {
+                    let late = deadline.is_some_and(|d| Instant::now() >= d);
+                    if i >= seeds.len() || late || failures.lock().unwrap().len() >= 3 {
                         break;
                     }
+                    done.fetch_add(1, Ordering::Relaxed);
                     let case = gen::case(seeds[i]);
                     if let Err((set, verdict)) = check_case(&case, tally) {
                         eprintln!(
@@ -556,10 +561,11 @@ fn run_cases(seeds: &[u64], tally: &Tally) -> Vec<String> {
         }
     });
     let failures = failures.into_inner().unwrap();
-    failures
+    let reports = failures
         .iter()
         .map(|(seed, case, set, verdict)| report(*seed, case, *set, verdict))
-        .collect()
+        .collect();
+    (reports, done.into_inner())
 }
 
 #[test]
@@ -608,10 +614,10 @@ fn differential_random() {
         seeds.len()
     );
     let start = Instant::now();
-    let failures = run_cases(&seeds, &tally);
+    let deadline = env_u64("RUMBA_DIFF_SECONDS").map(|s| start + Duration::from_secs(s));
+    let (failures, ran) = run_cases(&seeds, &tally, deadline);
     println!(
-        "differential: {} kernels in {:.1?}; calls: {}",
-        seeds.len(),
+        "differential: {ran} kernels in {:.1?}; calls: {}",
         start.elapsed(),
         tally.summary()
     );
