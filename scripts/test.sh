@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/with-llvm.sh cargo test --workspace
+echo "== the language-construct tests again, through the reference interpreter (RUMBA_DISABLE_JIT=1)"
+RUMBA_DISABLE_JIT=1 scripts/with-llvm.sh cargo test --test constructs_scalar --test constructs_control \
+  --test constructs_arrays --test constructs_math
 for ex in examples/*.rs; do
   name=$(basename "$ex" .rs)
   echo "== example $name"

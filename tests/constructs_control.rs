@@ -178,7 +178,9 @@ fn recursion_is_rejected_at_the_first_call() {
     // Failures are cached: a second call reports the same error without compiling again.
     let e2 = fact(5u64).unwrap_err();
     assert_eq!(e, e2);
-    assert_eq!(fact::kernel().compilations(), 1);
+    if jit() {
+        assert_eq!(fact::kernel().compilations(), 1);
+    }
     let e = ping(3).unwrap_err();
     assert!(e.to_string().contains("recursive call of `ping`"), "{e}");
     let e = pong(3).unwrap_err();
@@ -254,7 +256,9 @@ fn kernels_inside_a_function_body() {
     }
     assert_eq!(local_add(3, 4).unwrap(), 10);
     assert_eq!(twice(-3).unwrap(), -6);
-    assert_eq!(local_add::kernel().compilations(), 1);
+    if jit() {
+        assert_eq!(local_add::kernel().compilations(), 1);
+    }
 }
 
 // ---- parameters: bare vs typed; return types inferred vs written ----
@@ -342,7 +346,9 @@ fn bare_and_typed_parameters() {
     let mut y64 = Array1::from_vec(vec![0.0f64, 0.0]);
     bare_axpy(0.5f64, &x64, &mut y64).unwrap();
     assert_eq!(y64.to_vec(), vec![0.5, 1.0]);
-    assert_eq!(bare_axpy::kernel().compilations(), 2);
+    if jit() {
+        assert_eq!(bare_axpy::kernel().compilations(), 2);
+    }
 
     let a = Array2::from_shape_fn((3, 2), |(i, j)| (i * 2 + j) as f64 * 0.1);
     // `bare_sum` is generic over the array's dimension through `len()` only on 1-D arrays.
@@ -994,4 +1000,10 @@ fn short_circuit_skips_the_right_side() {
             "{a}"
         );
     }
+}
+
+/// Compilation counts only exist with the JIT: `RUMBA_DISABLE_JIT=1` runs these tests in the
+/// reference interpreter.
+fn jit() -> bool {
+    std::env::var("RUMBA_DISABLE_JIT").as_deref() != Ok("1")
 }

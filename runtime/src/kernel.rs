@@ -49,6 +49,12 @@ impl std::hash::Hash for Signature {
     }
 }
 
+/// `RUMBA_DISABLE_JIT=1`: calls run in the interpreter.
+fn jit_disabled() -> bool {
+    static DISABLED: OnceLock<bool> = OnceLock::new();
+    *DISABLED.get_or_init(|| std::env::var("RUMBA_DISABLE_JIT").is_ok_and(|v| v == "1"))
+}
+
 /// A unique 16-bit code of an argument type.
 fn type_code(t: Type) -> u16 {
     match t {
@@ -213,7 +219,14 @@ impl Kernel {
     }
 
     /// Calls the kernel.
+    ///
+    /// With the environment variable `RUMBA_DISABLE_JIT=1` (read once), every call runs in the
+    /// reference interpreter instead, as `NUMBA_DISABLE_JIT` does for Numba: slow, but useful to
+    /// tell a compiler bug from a kernel bug.
     pub fn call(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
+        if jit_disabled() {
+            return self.interpret(args);
+        }
         let spec = self.specialization(args)?;
         self.invoke(spec, args)
     }
