@@ -26,6 +26,7 @@ use super::emit;
 use super::target::{self, TargetSpec};
 use super::BackError;
 use crate::diag::Diagnostic;
+use crate::ir::walk::{assigned_locals, children, escapes};
 use crate::ir::*;
 use crate::span::Span;
 use inkwell::context::Context;
@@ -141,7 +142,7 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
                 .with_help("GPU threads run the iterations independently: skip the rest of an iteration with `continue` instead"));
         }
         let mut assigned_in = HashSet::new();
-        assigned(body, &mut assigned_in);
+        assigned_in.extend(assigned_locals(body));
         let carried: HashSet<LocalId> = assigned_in
             .intersection(&assigned_out)
             .copied()
@@ -295,25 +296,6 @@ fn stmt_exprs(s: &Stmt) -> Vec<ExprId> {
     }
 }
 
-/// The operands of an expression, in evaluation order.
-fn children(k: &ExprKind) -> Vec<ExprId> {
-    match k {
-        ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => {
-            Vec::new()
-        }
-        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => vec![*x],
-        ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => vec![*a, *b],
-        ExprKind::Load { index, .. } => index.clone(),
-        ExprKind::Method { receiver, args, .. } => std::iter::once(*receiver)
-            .chain(args.iter().copied())
-            .collect(),
-        ExprKind::Intrinsic { args, .. }
-        | ExprKind::Call { args, .. }
-        | ExprKind::CallInst { args, .. } => args.clone(),
-        ExprKind::Gpu { index, args, .. } => index.iter().chain(args).copied().collect(),
-    }
-}
-
 fn expr_has(f: &Function, e: ExprId, pred: &dyn Fn(&ExprKind) -> bool) -> bool {
     let k = &f.expr(e).kind;
     pred(k) || children(k).into_iter().any(|c| expr_has(f, c, pred))
@@ -374,52 +356,6 @@ impl Outside<'_> {
         }
         for c in children(k) {
             self.expr(c);
-        }
-    }
-}
-
-/// A `break` of the loop itself (depth 0) or any `return` inside it.
-fn escapes(b: &Block, depth: u32) -> Option<(Option<Span>, &'static str)> {
-    for s in &b.stmts {
-        let found = match s {
-            Stmt::Return { span, .. } => Some((Some(*span), "return")),
-            // `break` carries no span: the caller points at the loop.
-            Stmt::Break if depth == 0 => Some((None, "break")),
-            Stmt::If {
-                then_body,
-                else_body,
-                ..
-            } => escapes(then_body, depth).or_else(|| escapes(else_body, depth)),
-            Stmt::Loop { body } | Stmt::For { body, .. } => escapes(body, depth + 1),
-            _ => None,
-        };
-        if found.is_some() {
-            return found;
-        }
-    }
-    None
-}
-
-fn assigned(b: &Block, out: &mut HashSet<LocalId>) {
-    for s in &b.stmts {
-        match s {
-            Stmt::Assign { local, .. } => {
-                out.insert(*local);
-            }
-            Stmt::If {
-                then_body,
-                else_body,
-                ..
-            } => {
-                assigned(then_body, out);
-                assigned(else_body, out);
-            }
-            Stmt::Loop { body } => assigned(body, out),
-            Stmt::For { var, body, .. } => {
-                out.insert(*var);
-                assigned(body, out);
-            }
-            _ => {}
         }
     }
 }

@@ -12,6 +12,7 @@
 pub mod print;
 pub mod ty;
 pub mod verify;
+pub mod walk;
 
 pub use ty::{ArrayType, Layout, Scalar, Type, TypeAnn};
 

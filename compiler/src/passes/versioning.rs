@@ -19,6 +19,7 @@
 //! with the earlier writes done, as the original loop would. Accesses of other shapes stay checked
 //! in both copies.
 
+use crate::ir::walk::assigned_locals;
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::HashSet;
@@ -461,35 +462,6 @@ fn has_loop(b: &Block) -> bool {
         } => has_loop(then_body) || has_loop(else_body),
         _ => false,
     })
-}
-
-fn assigned_locals(b: &Block) -> HashSet<LocalId> {
-    let mut out = HashSet::new();
-    fn walk(b: &Block, out: &mut HashSet<LocalId>) {
-        for s in &b.stmts {
-            match s {
-                Stmt::Assign { local, .. } => {
-                    out.insert(*local);
-                }
-                Stmt::If {
-                    then_body,
-                    else_body,
-                    ..
-                } => {
-                    walk(then_body, out);
-                    walk(else_body, out);
-                }
-                Stmt::Loop { body } => walk(body, out),
-                Stmt::For { var, body, .. } => {
-                    out.insert(*var);
-                    walk(body, out);
-                }
-                _ => {}
-            }
-        }
-    }
-    walk(b, &mut out);
-    out
 }
 
 fn collect_accesses(f: &Function, b: &Block, out: &mut Vec<(LocalId, Vec<ExprId>)>) {

@@ -14,6 +14,7 @@
 //! combines at its end.
 
 use crate::diag::Diagnostic;
+use crate::ir::walk::{children, escapes};
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
@@ -347,24 +348,6 @@ impl Uses {
     }
 }
 
-fn children(k: &ExprKind) -> Vec<ExprId> {
-    match k {
-        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => vec![*x],
-        ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => vec![*a, *b],
-        ExprKind::Load { index, .. } => index.clone(),
-        ExprKind::Method { receiver, args, .. } => std::iter::once(*receiver)
-            .chain(args.iter().copied())
-            .collect(),
-        ExprKind::Intrinsic { args, .. }
-        | ExprKind::Call { args, .. }
-        | ExprKind::CallInst { args, .. } => args.clone(),
-        ExprKind::Gpu { index, args, .. } => index.iter().chain(args).copied().collect(),
-        ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => {
-            Vec::new()
-        }
-    }
-}
-
 fn reads_any(f: &Function, e: ExprId, set: &HashSet<LocalId>) -> bool {
     matches!(f.expr(e).kind, ExprKind::Local(l) if set.contains(&l))
         || children(&f.expr(e).kind)
@@ -374,27 +357,6 @@ fn reads_any(f: &Function, e: ExprId, set: &HashSet<LocalId>) -> bool {
 
 fn reads_local(f: &Function, e: ExprId, l: LocalId) -> bool {
     reads_any(f, e, &HashSet::from([l]))
-}
-
-/// A `break` of the loop itself (depth 0) or any `return` inside it.
-fn escapes(b: &Block, depth: u32) -> Option<(Option<Span>, &'static str)> {
-    for s in &b.stmts {
-        let found = match s {
-            Stmt::Return { span, .. } => Some((Some(*span), "return")),
-            Stmt::Break if depth == 0 => Some((None, "break")),
-            Stmt::If {
-                then_body,
-                else_body,
-                ..
-            } => escapes(then_body, depth).or_else(|| escapes(else_body, depth)),
-            Stmt::Loop { body } | Stmt::For { body, .. } => escapes(body, depth + 1),
-            _ => None,
-        };
-        if found.is_some() {
-            return found;
-        }
-    }
-    None
 }
 
 /// The locals of a body whose value may differ between iterations: the loop variable, and what is

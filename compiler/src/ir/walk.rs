@@ -1,0 +1,79 @@
+//! Generic walks over the loop IR that several phases share.
+//!
+//! In: blocks and expressions of a function. Out: their sub-expressions, the locals they assign,
+//! and whether control can leave a loop body early.
+
+use super::*;
+use crate::span::Span;
+use std::collections::HashSet;
+
+/// The direct sub-expressions of an expression, in evaluation order.
+pub fn children(k: &ExprKind) -> Vec<ExprId> {
+    match k {
+        ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => {
+            Vec::new()
+        }
+        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => vec![*x],
+        ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => vec![*a, *b],
+        ExprKind::Load { index, .. } => index.clone(),
+        ExprKind::Method { receiver, args, .. } => std::iter::once(*receiver)
+            .chain(args.iter().copied())
+            .collect(),
+        ExprKind::Intrinsic { args, .. }
+        | ExprKind::Call { args, .. }
+        | ExprKind::CallInst { args, .. } => args.clone(),
+        ExprKind::Gpu { index, args, .. } => index.iter().chain(args).copied().collect(),
+    }
+}
+
+/// Every local a block assigns, `for` loop variables included.
+pub fn assigned_locals(b: &Block) -> HashSet<LocalId> {
+    fn walk(b: &Block, out: &mut HashSet<LocalId>) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Assign { local, .. } => {
+                    out.insert(*local);
+                }
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => {
+                    walk(then_body, out);
+                    walk(else_body, out);
+                }
+                Stmt::Loop { body } => walk(body, out),
+                Stmt::For { var, body, .. } => {
+                    out.insert(*var);
+                    walk(body, out);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = HashSet::new();
+    walk(b, &mut out);
+    out
+}
+
+/// A `break` of the loop whose body `b` is (at `depth` 0) or any `return` inside it: its span
+/// (`break` carries none: callers point at the loop) and which it is.
+pub fn escapes(b: &Block, depth: u32) -> Option<(Option<Span>, &'static str)> {
+    for s in &b.stmts {
+        let found = match s {
+            Stmt::Return { span, .. } => Some((Some(*span), "return")),
+            Stmt::Break if depth == 0 => Some((None, "break")),
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => escapes(then_body, depth).or_else(|| escapes(else_body, depth)),
+            Stmt::Loop { body } | Stmt::For { body, .. } => escapes(body, depth + 1),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
