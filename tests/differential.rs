@@ -9,7 +9,9 @@
 //! - `RUMBA_DIFF_SECONDS=t`: start no kernel after `t` seconds (to bound a long run);
 //! - `RUMBA_DIFF_SEED=s`: the random seed (to replay a run);
 //! - `RUMBA_DIFF_CASE=c`: run only the case with case seed `c` (printed with every failure) and
-//!   print its source, arguments and both outcomes.
+//!   print its source, arguments and both outcomes;
+//! - `RUMBA_OPT_LEVEL=0` (read by the runtime): the JIT at LLVM O0 instead of O3. `scripts/test.sh`
+//!   runs this file both ways, so O0, O3 and the interpreter all agree.
 //!
 //! A disagreement is minimized (statements and blocks removed while it persists) and printed
 //! with its arguments; the regression tests at the end keep the ones found so far.

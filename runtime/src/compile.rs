@@ -15,11 +15,17 @@ use rumba_compiler::span::SourceFile;
 use rumba_compiler::{passes, types};
 use std::time::Instant;
 
-/// The CPU this process runs on, looked up once.
+/// The CPU this process runs on, looked up once. `RUMBA_OPT_LEVEL=0..3` (read once) sets LLVM's
+/// optimization level, 3 by default: the differential tests run the JIT at 0 and at 3.
 fn host() -> &'static target::TargetSpec {
     static HOST: std::sync::OnceLock<target::TargetSpec> = std::sync::OnceLock::new();
     HOST.get_or_init(|| target::TargetSpec {
         vector_library: crate::jit::libmvec().is_some(),
+        opt_level: std::env::var("RUMBA_OPT_LEVEL")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3)
+            .min(3),
         ..target::TargetSpec::host()
     })
 }
@@ -155,7 +161,7 @@ impl Request<'_> {
         let t2 = Instant::now();
         let optimized = host
             .machine()
-            .and_then(|m| target::optimize(&emitted.module, &m));
+            .and_then(|m| target::optimize_at(&emitted.module, &m, host.opt_level));
         if let Err(e) = optimized {
             drop(emitted);
             unsafe { Jit::discard(raw) };
@@ -163,8 +169,8 @@ impl Request<'_> {
         }
         let llvm_ir = emitted.module.print_to_string().to_string();
         let t3 = Instant::now();
-        let (jit, entry) =
-            Jit::load(emitted.module, raw, abi::ENTRY).map_err(|e| self.compile_error(e))?;
+        let (jit, entry) = Jit::load(emitted.module, raw, abi::ENTRY, host.opt_level)
+            .map_err(|e| self.compile_error(e))?;
         let t4 = Instant::now();
         log::debug!(
             target: "rumba",

@@ -42,13 +42,21 @@ impl Jit {
         drop(Box::from_raw(context));
     }
 
-    /// Generates machine code for `module` and finds `entry`.
+    /// Generates machine code for `module` (code generation at `opt_level`, 0 to 3) and finds
+    /// `entry`.
     pub(crate) fn load(
         module: Module<'static>,
         context: *mut Context,
         entry: &str,
+        opt_level: u8,
     ) -> Result<(Jit, EntryFn), String> {
-        let engine = match module.create_jit_execution_engine(OptimizationLevel::Aggressive) {
+        let level = match opt_level {
+            0 => OptimizationLevel::None,
+            1 => OptimizationLevel::Less,
+            2 => OptimizationLevel::Default,
+            _ => OptimizationLevel::Aggressive,
+        };
+        let engine = match module.create_jit_execution_engine(level) {
             Ok(e) => e,
             Err(e) => {
                 drop(module);

@@ -26,6 +26,8 @@ pub struct TargetSpec {
     /// vectorized `exp`, `ln`, `sin`, ... Set by whoever loads the code (the runtime checks it
     /// can open the library); pinned targets assume it.
     pub vector_library: bool,
+    /// LLVM optimization level, 0 to 3 (3 unless asked otherwise: `RUMBA_OPT_LEVEL` in the runtime).
+    pub opt_level: u8,
 }
 
 impl TargetSpec {
@@ -40,6 +42,7 @@ impl TargetSpec {
             cpu: TargetMachine::get_host_cpu_name().to_string(),
             features: TargetMachine::get_host_cpu_features().to_string(),
             vector_library: false,
+            opt_level: 3,
         }
     }
 
@@ -51,6 +54,7 @@ impl TargetSpec {
             cpu: cpu.into(),
             features: String::new(),
             vector_library: true,
+            opt_level: 3,
         }
     }
 
@@ -79,6 +83,7 @@ impl TargetSpec {
             cpu: arch.into(),
             features: String::new(),
             vector_library: false,
+            opt_level: 3,
         }
     }
 
@@ -120,6 +125,15 @@ fn init() {
 
 /// Verifies and optimizes a module at O3 for `machine`.
 pub fn optimize(module: &Module<'_>, machine: &TargetMachine) -> Result<(), BackError> {
+    optimize_at(module, machine, 3)
+}
+
+/// Verifies and optimizes a module at `default<O{level}>` for `machine`.
+pub fn optimize_at(
+    module: &Module<'_>,
+    machine: &TargetMachine,
+    level: u8,
+) -> Result<(), BackError> {
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
     module
@@ -131,6 +145,6 @@ pub fn optimize(module: &Module<'_>, machine: &TargetMachine) -> Result<(), Back
     options.set_loop_unrolling(true);
     options.set_loop_interleaving(true);
     module
-        .run_passes("default<O3>", machine, options)
+        .run_passes(&format!("default<O{}>", level.min(3)), machine, options)
         .map_err(|e| BackError::Llvm(e.to_string()))
 }
