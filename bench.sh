@@ -2,7 +2,7 @@
 # The benchmark suite: rumba vs Numba vs plain Rust, side by side in one run.
 #   ./bench.sh           full run (several alternating rounds, best of each)
 #   ./bench.sh --quick   CI smoke run (smaller sizes for the slow kernels, fewer rounds)
-# Writes bench/results/latest.{md,json} and bench/results/ratios.svg.
+# Writes bench/results/latest.{md,json} and bench/results/ratios.svg (and gpu.txt with a GPU).
 set -euo pipefail
 cd "$(dirname "$0")"
 quick=""; outer=3; inner=3
@@ -40,3 +40,20 @@ done
 "$bin" overhead >> "$raw"
 "$py" bench/numba_kernels.py overhead >> "$raw"
 python3 bench/report.py "$raw" --out bench/results
+
+# The GPU table, when this machine has a CUDA device (gpu_bench says so and skips otherwise).
+if "$py" - <<'PY' 2>/dev/null
+import ctypes, sys
+try:
+    ctypes.CDLL("libcuda.so.1")
+except OSError:
+    sys.exit(1)
+PY
+then
+  echo "== GPU: rumba (examples/gpu_bench.rs) and Numba CUDA (bench/gpu/numba_bench.py)" >&2
+  scripts/with-llvm.sh env RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=target/bench \
+    cargo run -q --release --example gpu_bench | tee bench/results/gpu.txt
+  "$py" bench/gpu/numba_bench.py $quick 2>&1 | tee -a bench/results/gpu.txt || true
+else
+  echo "== GPU: no CUDA driver on this machine; scripts/gpu-check.sh runs the GPU table elsewhere" >&2
+fi
