@@ -2,7 +2,6 @@
 //! loop, special registers, barriers and atomics (see [`crate::back::gpu`] for the ABI).
 
 use super::{param_ptr, FnEmitter, ModuleEmitter, R};
-use crate::back::abi::SiteKind;
 use crate::back::gpu::KERNEL;
 use crate::back::BackError;
 use crate::ir::*;
@@ -204,47 +203,14 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     /// The outermost `prange` of a grid kernel as a grid-stride loop: iteration `k` (counted from
     /// the first value, `k * step` away from it) runs on global thread `k mod T` of `T` threads.
     pub(super) fn grid_loop(&mut self, var: LocalId, range: &ForRange, body: &Block) -> R<()> {
-        let ty = self
-            .inst
-            .local_ty(var)
-            .scalar()
-            .ok_or_else(|| BackError::Internal("loop variable".into()))?;
         let i64t = self.ctx().i64_type();
-        let start = self.expr(range.start)?.into_int_value();
-        let end = self.expr(range.end)?.into_int_value();
-        let step = match range.step {
-            Some(k) => {
-                // As on the CPU, the error points at the step expression.
-                let step_span = self.inst.func.expr(k).span;
-                let k = self.expr(k)?.into_int_value();
-                let nonzero = self.b().build_int_compare(
-                    IntPredicate::NE,
-                    k,
-                    i64t.const_zero(),
-                    "step.nonzero",
-                )?;
-                let site = self.site(SiteKind::StepZero, step_span);
-                self.check(nonzero, site, &[])?;
-                Some(k)
-            }
-            None => None,
-        };
-        let (lt, le) = if ty.is_signed() {
-            (IntPredicate::SLT, IntPredicate::SLE)
-        } else {
-            (IntPredicate::ULT, IntPredicate::ULE)
-        };
+        let super::RangeBounds {
+            lo: start,
+            hi,
+            nonempty,
+            step,
+        } = self.range_bounds(var, range)?;
         let t = start.get_type();
-        let b = self.b();
-        let one = t.const_int(1, false);
-        let (nonempty, hi) = if range.inclusive {
-            (b.build_int_compare(le, start, end, "nonempty")?, end)
-        } else {
-            (
-                b.build_int_compare(lt, start, end, "nonempty")?,
-                b.build_int_sub(end, one, "hi")?,
-            )
-        };
         let lo = start;
         let exit = self.new_block("grid.end");
         let setup = self.new_block("grid.setup");

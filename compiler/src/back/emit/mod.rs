@@ -322,6 +322,14 @@ fn param_ptr(f: FunctionValue<'_>, i: u32) -> R<PointerValue<'_>> {
         .ok_or_else(|| BackError::Internal("missing parameter".into()))
 }
 
+/// A `for` range evaluated once (see `FnEmitter::range_bounds`).
+struct RangeBounds<'ctx> {
+    lo: IntValue<'ctx>,
+    hi: IntValue<'ctx>,
+    nonempty: IntValue<'ctx>,
+    step: Option<IntValue<'ctx>>,
+}
+
 /// An array in registers: its data pointer, extents and element strides.
 #[derive(Clone)]
 struct ArrayVal<'ctx> {
@@ -665,20 +673,19 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         Ok(())
     }
 
-    /// `for var in range { body }` as a guarded, rotated loop over the inclusive bounds `lo..=hi`:
-    /// the counter never steps past `hi` (or below `lo`), so no range can overflow.
-    fn for_loop(&mut self, var: LocalId, range: &ForRange, body: &Block) -> R<()> {
+    /// Evaluates a `for` range once, in Rust's order (start, end, step): its inclusive bounds
+    /// `lo..=hi`, whether it is non-empty, and its step, checked to be non-zero (the error points
+    /// at the step expression). Shared by the serial, parallel and GPU loops.
+    pub(super) fn range_bounds(&mut self, var: LocalId, range: &ForRange) -> R<RangeBounds<'ctx>> {
         let ty = self
             .inst
             .local_ty(var)
             .scalar()
             .ok_or_else(|| BackError::Internal("loop variable".into()))?;
-        let signed = ty.is_signed();
         let start = self.expr(range.start)?.into_int_value();
         let end = self.expr(range.end)?.into_int_value();
         let step = match range.step {
             Some(k) => {
-                // The error points at the step expression, not the whole loop.
                 let step_span = self.inst.func.expr(k).span;
                 let k = self.expr(k)?.into_int_value();
                 let zero = self.ctx().i64_type().const_zero();
@@ -691,7 +698,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             }
             None => None,
         };
-        let (lt, le) = if signed {
+        let (lt, le) = if ty.is_signed() {
             (IntPredicate::SLT, IntPredicate::SLE)
         } else {
             (IntPredicate::ULT, IntPredicate::ULE)
@@ -706,7 +713,25 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 b.build_int_sub(end, one, "hi")?,
             )
         };
-        let lo = start;
+        Ok(RangeBounds {
+            lo: start,
+            hi,
+            nonempty,
+            step,
+        })
+    }
+
+    /// `for var in range { body }` as a guarded, rotated loop over the inclusive bounds `lo..=hi`:
+    /// the counter never steps past `hi` (or below `lo`), so no range can overflow.
+    fn for_loop(&mut self, var: LocalId, range: &ForRange, body: &Block) -> R<()> {
+        let RangeBounds {
+            lo,
+            hi,
+            nonempty,
+            step,
+        } = self.range_bounds(var, range)?;
+        let start = lo;
+        let one = start.get_type().const_int(1, false);
         let counter = self.entry_alloca(start.get_type().into(), "counter")?;
         let body_bb = self.new_block("for.body");
         let latch = self.new_block("for.next");

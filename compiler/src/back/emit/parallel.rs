@@ -36,39 +36,13 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .ok_or_else(|| BackError::Internal("loop variable".into()))?;
         let signed = ty.is_signed();
         let i64t = self.ctx().i64_type();
-        let start = self.expr(range.start)?.into_int_value();
-        let end = self.expr(range.end)?.into_int_value();
-        let step = match range.step {
-            Some(k) => {
-                let step_span = self.inst.func.expr(k).span;
-                let k = self.expr(k)?.into_int_value();
-                let nonzero = self.b().build_int_compare(
-                    IntPredicate::NE,
-                    k,
-                    i64t.const_zero(),
-                    "step.nonzero",
-                )?;
-                let site = self.site(abi::SiteKind::StepZero, step_span);
-                self.check(nonzero, site, &[])?;
-                Some(k)
-            }
-            None => None,
-        };
-        let (lt, le) = if signed {
-            (IntPredicate::SLT, IntPredicate::SLE)
-        } else {
-            (IntPredicate::ULT, IntPredicate::ULE)
-        };
+        let super::RangeBounds {
+            lo: start,
+            hi,
+            nonempty,
+            step,
+        } = self.range_bounds(var, range)?;
         let b = self.b();
-        let one = start.get_type().const_int(1, false);
-        let (nonempty, hi) = if range.inclusive {
-            (b.build_int_compare(le, start, end, "nonempty")?, end)
-        } else {
-            (
-                b.build_int_compare(lt, start, end, "nonempty")?,
-                b.build_int_sub(end, one, "hi")?,
-            )
-        };
         // Iterations: (hi - lo) / step + 1 when non-empty, the distance taken as unsigned.
         let dist = b.build_int_sub(hi, start, "dist")?;
         let dist = b.build_int_z_extend_or_bit_cast(dist, i64t, "dist.wide")?;
