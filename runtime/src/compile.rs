@@ -127,14 +127,14 @@ impl Request<'_> {
     pub(crate) fn specialized(&self, cpu: bool) -> Result<ir::TypedProgram, Error> {
         let f = self.program.func(self.func);
         let args = self.signature.types();
-        types::param_types(f, args).map_err(|d| Error::Argument {
+        types::param_types(f, &args).map_err(|d| Error::Argument {
             kernel: self.kernel.to_string(),
             location: Some(Location::new(&self.source.path, d.span())),
             message: d.message.clone(),
             rendered: self.render(&d),
         })?;
         let typed =
-            types::specialize(self.program, self.func, args).map_err(|d| self.type_error(&d))?;
+            types::specialize(self.program, self.func, &args).map_err(|d| self.type_error(&d))?;
         if cpu {
             types::parallel::check(&typed).map_err(|d| self.type_error(&d))?;
         }

@@ -12,7 +12,7 @@ use crate::value::{FromValue, Value};
 use rumba_compiler::back::abi::{ErrInfo, Site, SiteKind};
 use rumba_compiler::back::target::TargetSpec;
 use rumba_compiler::diag::Diagnostic;
-use rumba_compiler::ir::{FuncId, Layout, Program, Type};
+use rumba_compiler::ir::{ArrayType, FuncId, Layout, Program, Scalar, Type};
 use rumba_compiler::span::SourceFile;
 use std::collections::HashMap;
 use std::fmt;
@@ -26,27 +26,12 @@ pub const MAX_ARGS: usize = 16;
 
 /// The types of a call's arguments: dtype, and for arrays ndim, layout and writability.
 ///
-/// Compared and hashed through a packed code per argument, so that matching a call against the
-/// last signature is one short memory comparison.
-#[derive(Clone, Copy)]
+/// Held as one packed code per argument, so that matching a call against the last signature is
+/// one short memory comparison; the [`Type`]s are decoded from the codes when asked for.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Signature {
     len: u8,
     codes: [u16; MAX_ARGS],
-    types: [Type; MAX_ARGS],
-}
-
-impl PartialEq for Signature {
-    fn eq(&self, other: &Signature) -> bool {
-        self.len == other.len && self.codes == other.codes
-    }
-}
-
-impl Eq for Signature {}
-
-impl std::hash::Hash for Signature {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.codes[..self.len as usize].hash(h);
-    }
 }
 
 /// `RUMBA_DISABLE_JIT=1`: calls run in the interpreter.
@@ -55,18 +40,38 @@ fn jit_disabled() -> bool {
     *DISABLED.get_or_init(|| std::env::var("RUMBA_DISABLE_JIT").is_ok_and(|v| v == "1"))
 }
 
-/// A unique 16-bit code of an argument type.
+/// A unique 16-bit code of an argument type (`decode` inverts it).
 fn type_code(t: Type) -> u16 {
     match t {
         Type::Unit => 0,
         Type::Scalar(s) => 1 + s as u16,
         Type::Array(a) => {
-            0x8000
+            ARRAY
                 | a.elem as u16
                 | (a.ndim as u16) << 4
                 | ((a.layout == Layout::Strided) as u16) << 12
                 | (a.writable as u16) << 13
         }
+    }
+}
+
+const ARRAY: u16 = 0x8000;
+
+fn decode(code: u16) -> Type {
+    let scalar = |i: u16| Scalar::ALL[i as usize % Scalar::ALL.len()];
+    match code {
+        0 => Type::Unit,
+        c if c & ARRAY == 0 => Type::Scalar(scalar(c - 1)),
+        c => Type::Array(ArrayType {
+            elem: scalar(c & 0xf),
+            ndim: ((c >> 4) & 0xf) as u8,
+            layout: if c & (1 << 12) != 0 {
+                Layout::Strided
+            } else {
+                Layout::Contig
+            },
+            writable: c & (1 << 13) != 0,
+        }),
     }
 }
 
@@ -78,17 +83,18 @@ impl Signature {
         let mut s = Signature {
             len: types.len() as u8,
             codes: [0; MAX_ARGS],
-            types: [Type::Unit; MAX_ARGS],
         };
-        for (i, t) in types.iter().enumerate() {
-            s.types[i] = *t;
-            s.codes[i] = type_code(*t);
+        for (code, t) in s.codes.iter_mut().zip(types) {
+            *code = type_code(*t);
         }
         Some(s)
     }
 
-    pub fn types(&self) -> &[Type] {
-        &self.types[..self.len as usize]
+    pub fn types(&self) -> Vec<Type> {
+        self.codes[..self.len as usize]
+            .iter()
+            .map(|c| decode(*c))
+            .collect()
     }
 }
 
@@ -293,18 +299,6 @@ impl Kernel {
     }
 
     pub(crate) fn signature(&self, args: &[Arg<'_>]) -> Result<Signature, Error> {
-        for (i, a) in args.iter().enumerate() {
-            if let Slot::Invalid(why) = a.slot {
-                let (what, help) = why
-                    .split_once(": ")
-                    .unwrap_or((why, "pass a scalar or an array of 1 to 8 dimensions"));
-                let message = match self.param_name(i) {
-                    Some(name) => format!("argument {} (`{name}`) cannot be passed: {what}", i + 1),
-                    None => format!("argument {} cannot be passed: {what}", i + 1),
-                };
-                return Err(self.argument_error(message, Some(i), help));
-            }
-        }
         if args.len() > MAX_ARGS {
             let message = format!(
                 "kernels take at most {MAX_ARGS} arguments, the call passed {}",
@@ -315,11 +309,19 @@ impl Kernel {
         let mut s = Signature {
             len: args.len() as u8,
             codes: [0; MAX_ARGS],
-            types: [Type::Unit; MAX_ARGS],
         };
-        for (i, a) in args.iter().enumerate() {
-            s.types[i] = a.ty;
-            s.codes[i] = type_code(a.ty);
+        for (i, (code, a)) in s.codes.iter_mut().zip(args).enumerate() {
+            if let Slot::Invalid(why) = a.slot {
+                let (what, help) = why
+                    .split_once(": ")
+                    .unwrap_or((why, "pass a scalar or an array of 1 to 8 dimensions"));
+                let message = match self.param_name(i) {
+                    Some(name) => format!("argument {} (`{name}`) cannot be passed: {what}", i + 1),
+                    None => format!("argument {} cannot be passed: {what}", i + 1),
+                };
+                return Err(self.argument_error(message, Some(i), help));
+            }
+            *code = type_code(a.ty);
         }
         Ok(s)
     }
@@ -528,6 +530,36 @@ impl Kernel {
                     rendered,
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_codes_round_trip() {
+        let mut all = vec![Type::Unit];
+        for s in Scalar::ALL {
+            all.push(Type::Scalar(s));
+            for ndim in 1..=crate::arg::MAX_NDIM as u8 {
+                for layout in [Layout::Contig, Layout::Strided] {
+                    for writable in [false, true] {
+                        all.push(Type::Array(ArrayType {
+                            elem: s,
+                            ndim,
+                            layout,
+                            writable,
+                        }));
+                    }
+                }
+            }
+        }
+        let codes: std::collections::HashSet<u16> = all.iter().map(|t| type_code(*t)).collect();
+        assert_eq!(codes.len(), all.len());
+        for t in all {
+            assert_eq!(decode(type_code(t)), t);
         }
     }
 }
