@@ -1007,3 +1007,34 @@ fn short_circuit_skips_the_right_side() {
 fn jit() -> bool {
     std::env::var("RUMBA_DISABLE_JIT").as_deref() != Ok("1")
 }
+
+/// A kernel whose value is a call of a helper returning `()`, at the end or in a `return`.
+#[test]
+fn unit_helper_call_as_the_result() {
+    rumba::compile! {
+        fn fill(y, v: f64) {
+            for i in 0..y.len() {
+                y[i] = v;
+            }
+        }
+
+        fn fill_twice(y, v: f64) {
+            fill(y, 1.0);
+            fill(y, v)
+        }
+
+        fn fill_early(y, v: f64) {
+            if v > 0.0 {
+                return fill(y, v);
+            }
+            fill(y, -v);
+        }
+    }
+    let mut y = vec![0.0f64; 3];
+    fill_twice(&mut y, 2.5).unwrap();
+    assert_eq!(y, vec![2.5; 3]);
+    fill_early(&mut y, 4.0).unwrap();
+    assert_eq!(y, vec![4.0; 3]);
+    fill_early(&mut y, -5.0).unwrap();
+    assert_eq!(y, vec![5.0; 3]);
+}

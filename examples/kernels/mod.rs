@@ -18,14 +18,11 @@ rumba::compile! {
         s
     }
 
-    /// The dot product with reassociation allowed, so LLVM vectorizes the sum.
+    /// The dot product with reassociation allowed, so LLVM vectorizes the sum (`fastmath` covers
+    /// the functions a kernel calls).
     #[rumba(fastmath)]
     pub fn dot_fast(x, y) {
-        let mut s = 0.0;
-        for i in 0..x.len() {
-            s += x[i] * y[i];
-        }
-        s
+        dot(x, y)
     }
 
     /// Escape-time iterations of the Mandelbrot set over [x0, x1] x [y0, y1].
@@ -118,14 +115,7 @@ rumba::compile! {
     /// Black-Scholes with fast-math: vectorizable transcendental functions.
     #[rumba(fastmath)]
     pub fn black_scholes_fast(s, x, t, r: f64, v: f64, call, put) {
-        for i in 0..s.len() {
-            let sqrt_t = t[i].sqrt();
-            let d1 = ((s[i] / x[i]).ln() + (r + 0.5 * v * v) * t[i]) / (v * sqrt_t);
-            let d2 = d1 - v * sqrt_t;
-            let disc = (-r * t[i]).exp();
-            call[i] = s[i] * cnd(d1) - x[i] * disc * cnd(d2);
-            put[i] = x[i] * disc * cnd(-d2) - s[i] * cnd(-d1);
-        }
+        black_scholes(s, x, t, r, v, call, put)
     }
 
     /// The dot product over `prange`: a `+=` reduction, summed per chunk of iterations and the

@@ -9,7 +9,7 @@
 use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use rumba_compiler::front::{self, FrontError};
-use rumba_compiler::ir::{Program, Stmt, TypeAnn};
+use rumba_compiler::ir::{ExprId, ExprKind, Function, Program, Stmt, TypeAnn};
 
 #[proc_macro]
 pub fn compile(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
@@ -66,8 +66,7 @@ fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> Toke
             .iter()
             .map(|p| format_ident!("{}", func.local(*p).name))
             .collect();
-        let returns_value =
-            func.ret_ann.is_some_and(|a| a != TypeAnn::Unit) || returns_value(&func.body.stmts);
+        let returns_value = returns_value(program, func, &mut Vec::new());
         let (generics, ret, turbofish) = match func.ret_ann {
             Some(TypeAnn::Scalar(s)) => {
                 let t = format_ident!("{}", s.name());
@@ -123,17 +122,42 @@ fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> Toke
     out
 }
 
-fn returns_value(stmts: &[Stmt]) -> bool {
-    stmts.iter().any(|s| match s {
-        Stmt::Return { value, .. } => value.is_some(),
-        Stmt::If {
-            then_body,
-            else_body,
-            ..
-        } => returns_value(&then_body.stmts) || returns_value(&else_body.stmts),
-        Stmt::Loop { body } | Stmt::For { body, .. } => returns_value(&body.stmts),
-        _ => false,
+/// Whether a function returns a value: it declares a non-`()` return type, or one of its
+/// `return`s (the tail expression included) gives something other than a call of a function that
+/// itself returns nothing. `seen` guards against recursion (rejected later, at the first call).
+fn returns_value(program: &Program, func: &Function, seen: &mut Vec<String>) -> bool {
+    if let Some(ann) = func.ret_ann {
+        return ann != TypeAnn::Unit;
+    }
+    if seen.contains(&func.name) {
+        return false;
+    }
+    seen.push(func.name.clone());
+    let mut values = Vec::new();
+    returned(&func.body.stmts, &mut values);
+    values.iter().any(|&v| match &func.expr(v).kind {
+        ExprKind::Call { func: callee, .. } => returns_value(program, program.func(*callee), seen),
+        _ => true,
     })
+}
+
+/// The expressions a block's `return`s give.
+fn returned(stmts: &[Stmt], out: &mut Vec<ExprId>) {
+    for s in stmts {
+        match s {
+            Stmt::Return { value: Some(v), .. } => out.push(*v),
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
+                returned(&then_body.stmts, out);
+                returned(&else_body.stmts, out);
+            }
+            Stmt::Loop { body } | Stmt::For { body, .. } => returned(&body.stmts, out),
+            _ => {}
+        }
+    }
 }
 
 /// The tokens as text, each at its original line and column, so that line `n` of the text is

@@ -658,15 +658,12 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 self.dead_block();
             }
             Stmt::Return { value, .. } => {
-                match value {
-                    Some(v) => {
-                        let v = self.expr(*v)?;
-                        self.b().build_return(Some(&v))?;
-                    }
-                    None => {
-                        self.b().build_return(None)?;
-                    }
-                }
+                // `return f(..)` of a helper returning `()` evaluates the call, then returns nothing.
+                let v = value.map(|v| self.expr(v)).transpose()?;
+                match v.filter(|_| self.inst.ret != Type::Unit) {
+                    Some(v) => self.b().build_return(Some(&v))?,
+                    None => self.b().build_return(None)?,
+                };
                 self.dead_block();
             }
         }
