@@ -308,6 +308,18 @@ fn each_kernel(mut f: impl FnMut(&str, &rumba::Kernel, &[rumba::Arg<'_>])) {
         grid2d::kernel(),
         &[(&d.grid).into_arg(), (&mut g2).into_arg()],
     );
+    f(
+        "dot",
+        dot::kernel(),
+        &[(&d.x64).into_arg(), (&d.y64).into_arg()],
+    );
+    f(
+        "stats",
+        stats::kernel(),
+        &[(&d.x64).into_arg(), (&d.ints).into_arg()],
+    );
+    let bytes = Array1::from_shape_fn(100, |i| (i * 37 % 256) as u8);
+    f("narrow", narrow::kernel(), &[(&bytes).into_arg()]);
     let (mut tmp, mut yr) = (Array1::<f64>::zeros(100), Array1::<f64>::zeros(100));
     f(
         "rotate",
@@ -340,6 +352,11 @@ fn ptx_snapshots_sm_80() {
         .ptx(&[(&d.codes).into_arg(), (&mut bins).into_arg()], "sm_80")
         .unwrap();
     insta::assert_snapshot!("ptx_histogram_sm_80", ptx);
+    let ptx = dot::kernel()
+        .cuda()
+        .ptx(&[(&d.x64).into_arg(), (&d.y64).into_arg()], "sm_80")
+        .unwrap();
+    insta::assert_snapshot!("ptx_dot_f64_sm_80", ptx);
 }
 
 #[test]
@@ -519,13 +536,13 @@ fn kernels_the_gpu_cannot_run_are_explained() {
     assert!(plan_error(two_pranges::kernel(), &mut y).contains("one outermost `prange`"));
     assert!(plan_error(breaks::kernel(), &mut y).contains("`break` out of a `prange` loop"));
     assert!(plan_error(calls_fill::kernel(), &mut y).contains("call of `fill`"));
-    match reduction::kernel().cuda().ptx(&[(&y).into_arg()], "sm_80") {
-        Err(Error::Cuda { message, .. }) => {
-            assert!(message.contains("returns a value"), "{message}")
-        }
-        other => panic!("{:?}", other.map(|_| ())),
-    }
-    // Accepted: a temporary assigned before it is read, and code around the loop without effects.
+    // Accepted: a reduction, a temporary assigned before it is read, and code around the loop
+    // without effects.
+    let ptx = reduction::kernel()
+        .cuda()
+        .ptx(&[(&y).into_arg()], "sm_80")
+        .unwrap();
+    assert!(ptx.contains("shfl.sync.bfly"), "{ptx}");
     private_temp::kernel()
         .cuda()
         .ptx(&[(&mut y).into_arg()], "sm_80")
@@ -600,6 +617,10 @@ fn no_device_is_a_clean_error() {
         other => panic!("expected NoCuda, got {other}"),
     }
     assert_eq!(y, d.y32, "arguments untouched");
+    match cuda::DeviceArray::<f32, _>::zeros(4) {
+        Err(Error::NoCuda { .. }) => {}
+        other => panic!("expected NoCuda, got {other:?}"),
+    }
 }
 
 // ---- on the GPU: results compared with the CPU ----
@@ -881,6 +902,128 @@ fn gpu_errors_name_the_kernel_line_and_values() {
 }
 
 #[test]
+fn reductions_match_the_cpu() {
+    if !gpu() {
+        return;
+    }
+    for n in [0, 1, 5, 31, 32, 1000, 1_000_003] {
+        let d = data(n);
+        // Sums are combined in another order than the CPU's: within a relative 1e-12 of the
+        // sum of magnitudes (n < 2^20 terms of at most 25 each).
+        let (g, c): (f64, f64) = (
+            dot::cuda(&d.x64, &d.y64).unwrap(),
+            dot(&d.x64, &d.y64).unwrap(),
+        );
+        let bound = 1e-12 * (25.0 * n as f64).max(1.0);
+        assert!((g - c).abs() <= bound, "dot n={n}: GPU {g} vs CPU {c}");
+        let (g, c) = (
+            stats::cuda(&d.x64, &d.ints).unwrap(),
+            stats(&d.x64, &d.ints).unwrap(),
+        );
+        assert!(
+            (g - c).abs() <= 1e-6 * c.abs().max(1.0),
+            "stats n={n}: GPU {g} vs CPU {c}"
+        );
+        let bytes = Array1::from_shape_fn(n, |i| (i * 37 % 256) as u8);
+        let (g, c): (i64, i64) = (narrow::cuda(&bytes).unwrap(), narrow(&bytes).unwrap());
+        assert_eq!(g, c, "narrow n={n}");
+    }
+    // Integer reductions are exact whatever the launch: a small grid, another block size.
+    let bytes = Array1::from_shape_fn(100_000, |i| (i * 91 % 256) as u8);
+    let expected = narrow(&bytes).unwrap();
+    for (grid, block) in [(1, 32), (3, 64), (1000, 1024)] {
+        let g: i64 = narrow::kernel()
+            .cuda()
+            .grid(grid)
+            .block(block)
+            .call_as(&[(&bytes).into_arg()])
+            .unwrap();
+        assert_eq!(g, expected, "grid {grid}, block {block}");
+    }
+    let e = narrow::kernel()
+        .cuda()
+        .block(100)
+        .call(&[(&bytes).into_arg()])
+        .unwrap_err();
+    assert!(e.to_string().contains("multiple of 32"), "{e}");
+    // A failed check in a reduction is reported like any other (no thread waits for it).
+    let d = data(1000);
+    let short = d.y64.slice(s![..999]);
+    match dot::cuda::<f64>(&d.x64, short) {
+        Err(Error::OutOfBounds { index, len, .. }) => assert_eq!((index, len), (999, 999)),
+        other => panic!("expected OutOfBounds, got {other:?}"),
+    }
+}
+
+#[test]
+fn device_arrays_stay_on_the_gpu() {
+    if !gpu() {
+        return;
+    }
+    let d = data(10_001);
+    // Several calls on the same device arrays, one copy in and one out.
+    let x = cuda::to_device(&d.x32).unwrap();
+    let mut y = cuda::to_device(&d.y32).unwrap();
+    let mut c = d.y32.clone();
+    for _ in 0..3 {
+        saxpy::cuda(0.5f32, &x, &mut y).unwrap();
+        saxpy(0.5f32, &d.x32, &mut c).unwrap();
+    }
+    assert_eq!(y.shape(), &[10_001]);
+    assert_eq!(y.to_host().unwrap(), c);
+    // A reduction over device arrays, and device and host arrays mixed in one call.
+    let x64 = cuda::to_device(&d.x64).unwrap();
+    let (g, c): (f64, f64) = (
+        dot::cuda(&x64, &d.y64).unwrap(),
+        dot(&d.x64, &d.y64).unwrap(),
+    );
+    assert!(
+        (g - c).abs() <= 1e-12 * 25.0 * 10_001.0,
+        "GPU {g} vs CPU {c}"
+    );
+    // A transposed (strided) host array goes in C order; a 2-D result starts from zeros.
+    let a = Array2::from_shape_fn((301, 257), |(i, j)| ((i * 31 + j * 17) % 23) as f32 * 0.5);
+    let da = cuda::to_device(&a.t()).unwrap();
+    assert_eq!(da.shape(), &[257, 301]);
+    let mut db = cuda::DeviceArray::<f32, _>::zeros((257, 301)).unwrap();
+    stencil::cuda(&da, &mut db).unwrap();
+    let mut c = Array2::<f32>::zeros((257, 301));
+    stencil(&a.t(), &mut c).unwrap();
+    assert_eq!(db.to_host().unwrap(), c);
+    // An explicit kernel on device arrays.
+    let codes = cuda::to_device(&d.codes).unwrap();
+    let mut bins = cuda::DeviceArray::<u32, _>::zeros(16).unwrap();
+    histogram(
+        LaunchConfig::for_threads(codes.len(), 128),
+        &codes,
+        &mut bins,
+    )
+    .unwrap();
+    let mut expected = Array1::<u32>::zeros(16);
+    for &v in &d.codes {
+        expected[v as usize % 16] += 1;
+    }
+    assert_eq!(bins.to_host().unwrap(), expected);
+    // The CPU cannot read device memory: a clear error, not a crash.
+    match saxpy(0.5f32, &x, &mut y) {
+        Err(Error::Argument {
+            message, rendered, ..
+        }) => {
+            println!("{rendered}");
+            assert!(message.contains("argument 2 (`x`)"), "{message}");
+            assert!(message.contains("GPU memory"), "{message}");
+        }
+        other => panic!("expected an argument error, got {other:?}"),
+    }
+    match dot::kernel().interpret(&[(&x64).into_arg(), (&d.y64).into_arg()]) {
+        Err(Error::Argument { .. }) => {}
+        other => panic!("expected an argument error, got {other:?}"),
+    }
+    let empty = cuda::DeviceArray::<f64, _>::zeros(0).unwrap();
+    assert!(empty.is_empty() && empty.to_host().unwrap().is_empty());
+}
+
+#[test]
 fn kernels_are_compiled_once_per_signature() {
     if !gpu() {
         return;
@@ -891,11 +1034,13 @@ fn kernels_are_compiled_once_per_signature() {
     let first = saxpy::kernel()
         .cuda()
         .call_timed(&[2i32.into_arg(), (&x).into_arg(), (&mut y).into_arg()])
-        .unwrap();
+        .unwrap()
+        .1;
     let second = saxpy::kernel()
         .cuda()
         .call_timed(&[2i32.into_arg(), (&x).into_arg(), (&mut y).into_arg()])
-        .unwrap();
+        .unwrap()
+        .1;
     assert_eq!(y, Array1::from_shape_fn(256, |i| 7 * i as i32));
     println!(
         "first call {:?} (compiles), second {:?} (kernel {:?})",

@@ -10,6 +10,61 @@ rumba::compile! {
         }
     }
 
+    /// A `prange` reduction: on the GPU each warp combines its threads' partial sums with
+    /// shuffles, then adds them to the total with one atomic.
+    pub fn dot(x, y) {
+        let mut s = 0.0;
+        for i in prange(0..x.len()) {
+            s += x[i] * y[i];
+        }
+        s
+    }
+
+    /// Several reductions at once, with code before and after the loop.
+    pub fn stats(x, ints) -> f64 {
+        if x.len() == 0 {
+            return -1.0;
+        }
+        let first = x[0];
+        let mut sum = 0.0;
+        let mut lo = first;
+        let mut hi = first;
+        let mut positive = 0u32;
+        let mut mixed = 0i64;
+        let mut ones = -1i64;
+        for i in prange(0..x.len()) {
+            sum += x[i];
+            lo = lo.min(x[i]);
+            hi = hi.max(x[i]);
+            if x[i] > 0.0 {
+                positive += 1;
+            }
+            mixed ^= ints[i];
+            ones &= ints[i] | 1;
+        }
+        sum / x.len() as f64 + (hi - lo) * 1000.0 + positive as f64 * 1.0e6 + (mixed & 1023) as f64 * 1.0e9 + ones as f64
+    }
+
+    /// Reductions over narrow integers (combined as 32-bit values on the GPU), wrapping as
+    /// Rust's release builds do.
+    pub fn narrow(b) -> i64 {
+        let mut sum = 0u8;
+        let mut back = 0i16;
+        let mut top = -100i16;
+        let mut least = 255u8;
+        let mut prod = 1i32;
+        let mut bits = 0u16;
+        for i in prange(0..b.len()) {
+            sum += b[i];
+            back -= b[i] as i16;
+            top = top.max(b[i] as i16 - 100);
+            least = least.min(b[i]);
+            prod *= (b[i] % 3) as i32 + 1;
+            bits |= 1u16 << (b[i] % 16);
+        }
+        sum as i64 + (back as i64) * 1000 + (top as i64) * 1000000 + (least as i64) * 1000000000 + (prod as i64) * 1000000000000 + bits as i64
+    }
+
     /// The cumulative normal distribution (Abramowitz-Stegun polynomial).
     pub fn cnd(d: f32) -> f32 {
         let a1 = 0.31938153f32;

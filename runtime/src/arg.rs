@@ -33,6 +33,8 @@ pub(crate) enum Slot {
     /// The scalar's bytes, native endian, zero-padded.
     Scalar([u8; 8]),
     Array(RawParts),
+    /// An array in GPU memory (C order): `data` is its device address.
+    Device(RawParts),
     /// An argument that cannot be passed, and why.
     Invalid(&'static str),
 }
@@ -111,6 +113,21 @@ impl Arg<'_> {
             slot: Slot::Array(parts),
             _borrow: PhantomData,
         }
+    }
+}
+
+impl Arg<'_> {
+    /// A C-order array of `T` in GPU memory at device address `data`.
+    pub(crate) fn device<'a, T: Element>(data: u64, shape: &[usize], writable: bool) -> Arg<'a> {
+        let mut strides = vec![1isize; shape.len()];
+        for d in (0..shape.len().saturating_sub(1)).rev() {
+            strides[d] = strides[d + 1] * shape[d + 1] as isize;
+        }
+        let mut arg = Arg::array(data as *mut T, shape, &strides, true, writable);
+        if let Slot::Array(parts) = arg.slot {
+            arg.slot = Slot::Device(parts);
+        }
+        arg
     }
 }
 

@@ -56,6 +56,9 @@ fn type_code(t: Type) -> u16 {
 }
 
 const ARRAY: u16 = 0x8000;
+/// Marks an array argument that lives in GPU memory ([`DeviceArray`](crate::cuda::DeviceArray)):
+/// the GPU compiles it like a host array of its type, the CPU cannot take it.
+const DEVICE: u16 = 0x4000;
 
 fn decode(code: u16) -> Type {
     let scalar = |i: u16| Scalar::ALL[i as usize % Scalar::ALL.len()];
@@ -88,6 +91,24 @@ impl Signature {
             *code = type_code(*t);
         }
         Some(s)
+    }
+
+    /// The first argument that is a GPU device array.
+    pub(crate) fn device_arg(&self) -> Option<usize> {
+        self.codes[..self.len as usize]
+            .iter()
+            .position(|c| c & ARRAY != 0 && c & DEVICE != 0)
+    }
+
+    /// This signature with device arrays counted as host arrays (the GPU compiles both alike).
+    pub(crate) fn on_host(&self) -> Signature {
+        let mut s = *self;
+        for c in &mut s.codes {
+            if *c & ARRAY != 0 {
+                *c &= !DEVICE;
+            }
+        }
+        s
     }
 
     pub fn types(&self) -> Vec<Type> {
@@ -216,7 +237,11 @@ impl Kernel {
 
     /// Calls the kernel, converting its result to `R`.
     pub fn call_as<R: FromValue>(&self, args: &[Arg<'_>]) -> Result<R, Error> {
-        let v = self.call(args)?;
+        self.convert(self.call(args)?)
+    }
+
+    /// A value this kernel returned, as `R`.
+    pub(crate) fn convert<R: FromValue>(&self, v: Value) -> Result<R, Error> {
         R::from_value(v).ok_or_else(|| Error::Return {
             kernel: self.name.to_string(),
             expected: R::TYPE_NAME.to_string(),
@@ -311,19 +336,38 @@ impl Kernel {
             codes: [0; MAX_ARGS],
         };
         for (i, (code, a)) in s.codes.iter_mut().zip(args).enumerate() {
-            if let Slot::Invalid(why) = a.slot {
-                let (what, help) = why
-                    .split_once(": ")
-                    .unwrap_or((why, "pass a scalar or an array of 1 to 8 dimensions"));
-                let message = match self.param_name(i) {
-                    Some(name) => format!("argument {} (`{name}`) cannot be passed: {what}", i + 1),
-                    None => format!("argument {} cannot be passed: {what}", i + 1),
-                };
-                return Err(self.argument_error(message, Some(i), help));
-            }
             *code = type_code(a.ty);
+            match a.slot {
+                Slot::Invalid(why) => {
+                    let (what, help) = why
+                        .split_once(": ")
+                        .unwrap_or((why, "pass a scalar or an array of 1 to 8 dimensions"));
+                    return Err(self.argument_error(self.argument_message(i, what), Some(i), help));
+                }
+                Slot::Device(_) => *code |= DEVICE,
+                Slot::Scalar(_) | Slot::Array(_) => {}
+            }
         }
         Ok(s)
+    }
+
+    fn argument_message(&self, i: usize, what: &str) -> String {
+        match self.param_name(i) {
+            Some(name) => format!("argument {} (`{name}`) cannot be passed: {what}", i + 1),
+            None => format!("argument {} cannot be passed: {what}", i + 1),
+        }
+    }
+
+    /// A CPU call (or interpretation) of a signature with a device array is an error.
+    pub(crate) fn reject_device_arrays(&self, signature: &Signature) -> Result<(), Error> {
+        match signature.device_arg() {
+            None => Ok(()),
+            Some(i) => Err(self.argument_error(
+                self.argument_message(i, "it is an array in GPU memory, which the CPU cannot read"),
+                Some(i),
+                "run the kernel on the GPU (`f::cuda(..)`), or copy the array to the host with `.to_host()`",
+            )),
+        }
     }
 
     pub(crate) fn with_request<T>(
@@ -384,6 +428,7 @@ impl Kernel {
             return entry.clone();
         }
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.reject_device_arrays(&signature)?;
             self.with_request(&signature, |r| r.compile())
         }))
         .unwrap_or_else(|panic| {
@@ -415,7 +460,9 @@ impl Kernel {
             *p = match &a.slot {
                 Slot::Scalar(bytes) => bytes.as_ptr() as *mut u8,
                 Slot::Array(parts) => parts as *const RawParts as *mut u8,
-                Slot::Invalid(_) => unreachable!("rejected by signature()"),
+                Slot::Invalid(_) | Slot::Device(_) => {
+                    unreachable!("rejected by signature() and lookup_or_compile()")
+                }
             };
         }
         let mut ret = [0u8; 8];

@@ -9,10 +9,15 @@
 //! Two kinds of kernels run on the GPU ([`GpuMode`], chosen by [`plan`]):
 //! - **Grid**: an ordinary kernel whose outermost loop is `for i in prange(a..b)`. Every GPU
 //!   thread runs the kernel; the `prange` loop becomes a grid-stride loop (thread `t` of `T` runs
-//!   iterations `t, t + T, ...`), so any grid size is correct. The code around the loop runs in
+//!   iterations `t, t + T, ...`), so any grid size is correct. The code before the loop runs in
 //!   every thread, so [`plan`] rejects what would make that observable: stores or storing calls
-//!   outside the loop, a second outermost `prange`, `break`/`return` out of the loop, scalars carried
-//!   from one iteration to the next (reductions), and a returned value.
+//!   outside the loop, a second outermost `prange`, `break`/`return` out of the loop, and scalars
+//!   carried from one iteration to the next other than reductions. Reductions (`s += e`,
+//!   `s = s.max(e)`, ... as on the CPU) start from their identity in every thread, combine within
+//!   each warp by shuffles, then atomically into one state cell per reduction (one atomic per
+//!   warp); the thread that combines last folds the cells into the values from before the loop
+//!   and alone runs the code after it, whose returned value the host reads back. Such kernels
+//!   need blocks of whole warps (a multiple of 32 threads).
 //! - **Simt**: a `#[rumba(cuda)]` kernel, written per thread with `thread_idx_x()` and friends,
 //!   `sync_threads()` and atomics, launched with an explicit grid; it returns nothing.
 //!
@@ -94,10 +99,6 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
         }
         return Ok(GpuMode::Simt);
     }
-    if entry.ret != Type::Unit {
-        return Err(Diagnostic::new(format!("kernel `{}` returns a value, which the GPU back end does not support", f.name), f.sig_span, format!("returns `{}`", entry.ret))
-            .with_help("reductions run on the CPU only for now: write per-element results into a `&mut` array instead"));
-    }
     let mut outer = Vec::new();
     outermost_pranges(&f.body, &mut outer);
     let Some(&(_, _, span)) = outer.first() else {
@@ -143,10 +144,15 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
         }
         let mut assigned_in = HashSet::new();
         assigned_in.extend(assigned_locals(body));
+        let reductions: HashSet<LocalId> = crate::types::parallel::classify(entry, var, body)
+            .reductions
+            .into_iter()
+            .map(|(l, _)| l)
+            .collect();
         let carried: HashSet<LocalId> = assigned_in
             .intersection(&assigned_out)
             .copied()
-            .filter(|l| *l != var)
+            .filter(|l| *l != var && !reductions.contains(l))
             .collect();
         if carried.is_empty() {
             continue;
@@ -161,7 +167,7 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
             let name = &f.local(local).name;
             return Err(Diagnostic::new(format!("`{name}` carries a value from one `prange` iteration to the next"), at, format!("reads `{name}` from an earlier iteration"))
                 .with_label(span, "GPU threads run these iterations in parallel")
-                .with_help(format!("give `{name}` its value inside the loop before reading it (reductions run on the CPU only for now)")));
+                .with_help(format!("give `{name}` its value inside the loop before reading it, or update it only as a reduction (`{name} += e`, `{name} = {name}.max(e)`, ...)")));
         }
     }
     Ok(GpuMode::Grid)
@@ -452,6 +458,14 @@ pub struct GpuModule {
     pub llvm_ir: String,
     pub sites: Vec<Site>,
     pub mode: GpuMode,
+    /// The bytes of the launch's state after the [`ErrInfo`](super::abi::ErrInfo) (see
+    /// [`abi::GPU_TICKETS`](super::abi::GPU_TICKETS)): tickets and result zero, each reduction's
+    /// cell holding its identity.
+    pub state: Vec<u8>,
+    /// Whether the grid loop has reductions (then blocks must be whole warps).
+    pub reduces: bool,
+    /// The kernel's return type (its value is at [`GPU_RESULT`](super::abi::GPU_RESULT)).
+    pub ret: Type,
 }
 
 /// What can stop a GPU compilation that [`plan`] accepted.
@@ -484,11 +498,18 @@ pub fn compile(
     target::optimize(module, &machine)?;
     let llvm_ir = module.print_to_string().to_string();
     let ptx = ptx(module, &machine)?;
+    let mut state = vec![0u8; (super::abi::GPU_CELLS - super::abi::GPU_TICKETS) as usize];
+    for (op, s) in &emitted.cells {
+        state.extend(op.identity(*s).to_le_bytes());
+    }
     Ok(GpuModule {
         ptx,
         llvm_ir,
         sites: emitted.sites,
         mode,
+        state,
+        reduces: !emitted.cells.is_empty(),
+        ret: program.entry().ret,
     })
 }
 

@@ -32,6 +32,23 @@ pub enum Reduce {
 }
 
 impl Reduce {
+    /// The value partial results start from, as the bits of an `s`: a float's IEEE bits, an
+    /// integer's value sign- or zero-extended to 64 bits. `min` and `max` of floats start from NaN,
+    /// which `f64::min`/`max`, `llvm.minnum` and `atomicrmw fmin` all ignore.
+    pub fn identity(self, s: Scalar) -> u64 {
+        match (s, self) {
+            (Scalar::F32, Reduce::Mul) => 1.0f32.to_bits() as u64,
+            (Scalar::F64, Reduce::Mul) => 1.0f64.to_bits(),
+            (Scalar::F32, Reduce::Min | Reduce::Max) => f32::NAN.to_bits() as u64,
+            (Scalar::F64, Reduce::Min | Reduce::Max) => f64::NAN.to_bits(),
+            (_, Reduce::Mul) => 1,
+            (_, Reduce::And) => u64::MAX,
+            (_, Reduce::Min) => s.int_range().1 as u64,
+            (_, Reduce::Max) => s.int_range().0 as u64,
+            (_, Reduce::Add | Reduce::Or | Reduce::Xor) => 0,
+        }
+    }
+
     fn written(self) -> &'static str {
         match self {
             Reduce::Add => "+=",

@@ -81,7 +81,7 @@ fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> Toke
                 #(#docs)*
                 #[allow(clippy::too_many_arguments, clippy::result_large_err)]
                 #vis fn #name<'a>(launch: impl ::core::convert::Into<::rumba::cuda::LaunchConfig>, #(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<(), ::rumba::Error> {
-                    #name::kernel().cuda().config(launch).call(&[#(::rumba::IntoArg::into_arg(#params)),*])
+                    #name::kernel().cuda().config(launch).call(&[#(::rumba::IntoArg::into_arg(#params)),*]).map(|_| ())
                 }
 
                 #[doc = concat!("The handle of GPU kernel `", #name_str, "`.")]
@@ -113,8 +113,8 @@ fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> Toke
                 /// Runs the kernel on the GPU, its outermost `prange` loop spread over the grid
                 /// (see `rumba::cuda`).
                 #[allow(clippy::too_many_arguments, clippy::result_large_err)]
-                pub fn cuda<'a>(#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<(), ::rumba::Error> {
-                    self::kernel().cuda().call(&[#(::rumba::IntoArg::into_arg(#params)),*])
+                pub fn cuda #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
+                    self::kernel().cuda().call_as::<#turbofish>(&[#(::rumba::IntoArg::into_arg(#params)),*])
                 }
             }
         });

@@ -166,6 +166,10 @@ impl Buffer {
 
 impl Drop for Buffer {
     fn drop(&mut self) {
+        // A device array may be dropped on any thread: make the context current first.
+        if let Ok(dev) = device() {
+            let _ = dev.bind();
+        }
         // SAFETY: allocated by `alloc`, freed once. A failure (a dead context) leaks it.
         let _ = unsafe { result::free_sync(self.ptr) };
     }

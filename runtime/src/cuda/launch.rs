@@ -5,7 +5,8 @@ use super::driver::{self, device, driver_error, Buffer, Device, Loaded, Timer};
 use crate::arg::{Arg, RawParts, Slot};
 use crate::error::{Error, Location};
 use crate::kernel::{Kernel, Signature};
-use rumba_compiler::back::abi::{ErrInfo, Site};
+use crate::value::{FromValue, Value};
+use rumba_compiler::back::abi::{self, ErrInfo, Site};
 use rumba_compiler::back::gpu::{self, GpuError, GpuMode};
 use rumba_compiler::back::target::TargetSpec;
 use rumba_compiler::ir::{Layout, Type};
@@ -145,13 +146,18 @@ impl<'k> Launch<'k> {
     }
 
     /// Runs the kernel: host arrays are copied to the device, and `&mut` ones back once it has
-    /// finished without error.
-    pub fn call(&self, args: &[Arg<'_>]) -> Result<(), Error> {
-        self.call_timed(args).map(|_| ())
+    /// finished without error. Returns the kernel's value (`Value::Unit` when it has none).
+    pub fn call(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
+        self.call_timed(args).map(|(v, _)| v)
+    }
+
+    /// [`call`](Self::call), converting the value to `R`.
+    pub fn call_as<R: FromValue>(&self, args: &[Arg<'_>]) -> Result<R, Error> {
+        self.kernel.convert(self.call(args)?)
     }
 
     /// [`call`](Self::call), saying where the time went.
-    pub fn call_timed(&self, args: &[Arg<'_>]) -> Result<Timing, Error> {
+    pub fn call_timed(&self, args: &[Arg<'_>]) -> Result<(Value, Timing), Error> {
         let t0 = Instant::now();
         let dev = device().map_err(|e| self.no_cuda(e))?;
         dev.bind()?;
@@ -183,7 +189,7 @@ impl<'k> Launch<'k> {
     }
 
     fn specialization(&self, dev: &Device, args: &[Arg<'_>]) -> Result<Arc<GpuSpec>, Error> {
-        let signature = self.kernel.signature(args)?;
+        let signature = self.kernel.signature(args)?.on_host();
         let key = (
             self.kernel as *const Kernel as usize,
             signature,
@@ -204,6 +210,9 @@ impl<'k> Launch<'k> {
             Ok(Arc::new(GpuSpec {
                 mode: m.mode,
                 sites: m.sites,
+                state: m.state,
+                reduces: m.reduces,
+                ret: m.ret,
                 loaded,
                 grid: OnceLock::new(),
             }))
@@ -217,6 +226,11 @@ impl<'k> Launch<'k> {
 struct GpuSpec {
     mode: GpuMode,
     sites: Vec<Site>,
+    /// The initial state after the `ErrInfo` (see [`gpu::GpuModule::state`]).
+    state: Vec<u8>,
+    /// The grid loop has reductions: blocks must be whole warps.
+    reduces: bool,
+    ret: Type,
     loaded: Loaded,
     /// Grid kernels' default grid (blocks the device runs at once) for the default block size.
     grid: OnceLock<u32>,
@@ -410,7 +424,7 @@ fn run(
     config: &LaunchConfig,
     args: &[Arg<'_>],
     t0: Instant,
-) -> Result<Timing, Error> {
+) -> Result<(Value, Timing), Error> {
     let name = kernel.name();
     let fail = |(what, e): driver::DriverFailure| driver_error(name, what, e);
     let (grid, block) = dims(kernel, spec, dev, config)?;
@@ -421,6 +435,12 @@ fn run(
         match (&a.slot, a.ty) {
             (Slot::Scalar(bytes), _) => {
                 params.push(u64::from_ne_bytes(*bytes));
+                arrays.push(None);
+            }
+            (Slot::Device(parts), _) => {
+                // Already on the device, in C order: passed as it is.
+                params.push(parts.data as u64);
+                params.extend(parts.shape[..parts.ndim].iter().map(|&n| n as u64));
                 arrays.push(None);
             }
             (Slot::Array(parts), Type::Array(at)) => {
@@ -440,8 +460,11 @@ fn run(
             }
         }
     }
-    let err = Buffer::alloc(std::mem::size_of::<ErrInfo>()).map_err(|e| fail(("cuMemAlloc", e)))?;
-    err.zero().map_err(|e| fail(("cuMemsetD8", e)))?;
+    // The error record, then the state of the grid loop's reductions and the result.
+    let mut state = vec![0u8; abi::GPU_TICKETS as usize];
+    state.extend(&spec.state);
+    let err = Buffer::alloc(state.len()).map_err(|e| fail(("cuMemAlloc", e)))?;
+    err.upload(&state).map_err(|e| fail(("cuMemcpyHtoD", e)))?;
     params.push(err.ptr);
     let mut ptrs: Vec<*mut c_void> = params
         .iter_mut()
@@ -468,11 +491,11 @@ fn run(
         .stop()
         .map_err(|e| fail(("the kernel (cuEventSynchronize)", e)))?;
     let t_down = Instant::now();
-    let mut info = [0u8; std::mem::size_of::<ErrInfo>()];
-    err.download(&mut info)
+    err.download(&mut state)
         .map_err(|e| fail(("cuMemcpyDtoH", e)))?;
-    // SAFETY: `ErrInfo` is `repr(C)` plain integers; any bytes are a valid value.
-    let info: ErrInfo = unsafe { std::ptr::read_unaligned(info.as_ptr() as *const ErrInfo) };
+    // SAFETY: `ErrInfo` is `repr(C)` plain integers; any bytes are a valid value, and `state`
+    // starts with one.
+    let info: ErrInfo = unsafe { std::ptr::read_unaligned(state.as_ptr() as *const ErrInfo) };
     if info.failed != 0 {
         return Err(match spec.sites.get(info.site as usize) {
             Some(site) => kernel.check_error(site, info.values),
@@ -489,12 +512,22 @@ fn run(
             }
         }
     }
-    Ok(Timing {
+    let value = match spec.ret {
+        Type::Scalar(s) => {
+            let at = abi::GPU_RESULT as usize;
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(&state[at..at + 8]);
+            Value::decode(s, bytes)
+        }
+        _ => Value::Unit,
+    };
+    let timing = Timing {
         upload,
         kernel: kernel_time,
         download: t_down.elapsed(),
         total: t0.elapsed(),
-    })
+    };
+    Ok((value, timing))
 }
 
 /// The launch's grid and block.
@@ -532,6 +565,9 @@ fn dims(
             let block = config.block.unwrap_or(Dim3::from(DEFAULT_BLOCK));
             if block.y != 1 || block.z != 1 || config.grid.is_some_and(|g| g.y != 1 || g.z != 1) {
                 return Err(bad("a `prange` kernel runs on a 1-D grid: give 1-D grid and block sizes".into()));
+            }
+            if spec.reduces && block.x % 32 != 0 {
+                return Err(bad(format!("a `prange` kernel with reductions runs in whole warps: its block size must be a multiple of 32, the launch asks for {}", block.x)));
             }
             let grid = match config.grid {
                 Some(g) => g,

@@ -29,30 +29,41 @@
 //! }
 //!
 //! saxpy::cuda(2.0f32, &x, &mut y)?;                                   // default launch
+//! let s: f64 = dot::cuda(&x, &y)?;                                    // a `prange` reduction
 //! saxpy::kernel().cuda().block(128).call(&[2.0f32.into_arg(), (&x).into_arg(), (&mut y).into_arg()])?;
 //! histogram(LaunchConfig::for_threads(x.len(), 256), &x, &mut bins)?; // (grid, block)
 //! ```
 //!
-//! Arguments are host values: scalars are passed by value, arrays are copied to device memory
-//! before the launch and `&mut` arrays copied back after it (strided views are gathered and
-//! scattered element by element, so memory between their elements is never touched). A failed
-//! check (an index out of bounds, a division by zero) in any thread makes the call return that
-//! error, naming the kernel, line and values like the CPU does; the `&mut` arrays are then left
-//! as they were before the call.
+//! Scalars are passed by value. Host arrays are copied to device memory before the launch and
+//! `&mut` ones copied back after it (strided views are gathered and scattered element by element,
+//! so memory between their elements is never touched). A [`DeviceArray`] stays on the GPU between
+//! calls and is passed without a copy (`to_device(&x)`, `DeviceArray::zeros(shape)`,
+//! `.to_host()`); the CPU cannot take one. A failed check (an index out of bounds, a division by
+//! zero) in any thread makes the call return that error, naming the kernel, line and values like
+//! the CPU does; host `&mut` arrays are then left as they were before the call (device arrays
+//! keep whatever the threads wrote).
+//!
+//! A `prange` kernel may reduce (`s += x[i]`, `m = m.max(x[i])`, ... as on the CPU) and return a
+//! value: each warp combines its threads' partial results with shuffles and one atomic, and the
+//! last warp to finish runs the code after the loop (see `rumba_compiler::back::gpu`). Such
+//! launches need blocks of whole warps. Sums of floats are combined in another order than the
+//! CPU's, so they agree with it within rounding, not bit for bit.
 //!
 //! On the GPU, `+ - * /` and `sqrt` are IEEE-exact as on the CPU (no fused multiply-add unless
 //! the kernel asks for `fastmath`); transcendental functions come from NVIDIA's libdevice, which
 //! is found as [`find_libdevice`] says and is within a few ULP of the host's libm.
 //!
-//! Not supported on the GPU yet: kernels that return a value (reductions), shared memory, device
-//! arrays that stay on the GPU between calls, several devices (device 0 is used).
+//! Not supported on the GPU yet: shared memory in `prange` kernels, streams (every call
+//! synchronizes), several devices (device 0 is used).
 
 // `Error` is large (rendered diagnostics), as everywhere in the runtime; calls are not hot paths.
 #![allow(clippy::result_large_err)]
 
+mod array;
 mod driver;
 mod launch;
 
+pub use array::{to_device, DeviceArray};
 pub use driver::{copy_bandwidth, device, is_available, Device};
 pub use launch::{
     find_libdevice, set_libdevice, Dim3, Launch, LaunchConfig, Timing, DEFAULT_BLOCK,

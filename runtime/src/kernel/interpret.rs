@@ -21,6 +21,7 @@ impl Kernel {
     /// Nothing is compiled to machine code or cached.
     pub fn interpret(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
         let signature = self.signature(args)?;
+        self.reject_device_arrays(&signature)?;
         // The IR before the passes, with the checks the CPU's compilation makes: the passes are
         // tested against the interpreter too.
         let program = self.with_request(&signature, |r| {

@@ -1,10 +1,13 @@
 //! What the GPU needs beyond the shared emitter: the kernel entry point, the grid-stride `prange`
 //! loop, special registers, barriers and atomics (see [`crate::back::gpu`] for the ABI).
 
+use super::parallel::identity;
 use super::{param_ptr, FnEmitter, ModuleEmitter, R};
+use crate::back::abi;
 use crate::back::gpu::KERNEL;
 use crate::back::BackError;
 use crate::ir::*;
+use crate::types::parallel::{self, Reduce};
 use inkwell::attributes::AttributeLoc;
 use inkwell::llvm_sys::core::LLVMBuildAtomicRMW;
 use inkwell::llvm_sys::{LLVMAtomicOrdering, LLVMAtomicRMWBinOp};
@@ -73,14 +76,45 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
                 Type::Unit => {}
             }
         }
-        args.push(param_ptr(f, k)?.into());
-        self.builder.build_call(self.functions[0], &args, "")?;
+        let err = param_ptr(f, k)?;
+        args.push(err.into());
+        let call = self
+            .builder
+            .build_call(self.functions[0], &args, "result")?;
+        // A grid kernel's value: only the thread that finished the reductions gets this far with
+        // it (see `grid_reduce`), or every thread with the same value when none were needed.
+        if let Type::Scalar(s) = inst.ret {
+            let v = call
+                .try_as_basic_value()
+                .basic()
+                .ok_or_else(|| BackError::Internal("call without value".into()))?;
+            let v = self.to_mem(s, v)?;
+            let i64t = ctx.i64_type();
+            let p = unsafe {
+                self.builder.build_gep(
+                    ctx.i8_type(),
+                    err,
+                    &[i64t.const_int(abi::GPU_RESULT, false)],
+                    "result.at",
+                )?
+            };
+            self.builder.build_store(p, v)?;
+        }
         self.builder.build_return(None)?;
         Ok(())
     }
 }
 
 impl<'ctx> FnEmitter<'_, '_, 'ctx> {
+    /// Calls an intrinsic that takes nothing and returns nothing (`llvm.nvvm.barrier0`, ...).
+    fn call_void(&mut self, name: &str) -> R<()> {
+        let f = inkwell::intrinsics::Intrinsic::find(name)
+            .and_then(|i| i.get_declaration(&self.m.module, &[]))
+            .ok_or_else(|| BackError::Internal(format!("cannot declare {name}")))?;
+        self.b().build_call(f, &[], "")?;
+        Ok(())
+    }
+
     /// A special register (`tid.x`, `ntid.y`, ...) as `usize`.
     fn sreg(&mut self, reg: &str, axis: u8) -> R<IntValue<'ctx>> {
         let name = format!(
@@ -111,14 +145,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             (GpuOp::BlockDim(a), _) => self.sreg("ntid", a)?.into(),
             (GpuOp::GridDim(a), _) => self.sreg("nctaid", a)?.into(),
             (GpuOp::SyncThreads, _) => {
-                let barrier = inkwell::intrinsics::Intrinsic::find("llvm.nvvm.barrier0")
-                    .ok_or_else(|| BackError::Internal("no llvm.nvvm.barrier0".into()))?;
-                let f = barrier
-                    .get_declaration(&self.m.module, &[])
-                    .ok_or_else(|| {
-                        BackError::Internal("cannot declare llvm.nvvm.barrier0".into())
-                    })?;
-                self.b().build_call(f, &[], "")?;
+                self.call_void("llvm.nvvm.barrier0")?;
                 self.ctx().bool_type().const_zero().into()
             }
             (GpuOp::Atomic(atomic), Some(array)) => {
@@ -212,6 +239,22 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         } = self.range_bounds(var, range)?;
         let t = start.get_type();
         let lo = start;
+        // Reductions: every thread starts from the operator's identity; the value before the
+        // loop (the same in every thread) is kept for the end.
+        let mut reductions = Vec::new();
+        for (local, op) in parallel::classify(self.inst, var, body).reductions {
+            let (slot, s) = self.scalar_slot(local)?;
+            let before = self.b().build_load(self.m.reg_type(s), slot, "before")?;
+            self.b().build_store(slot, identity(self, op, s))?;
+            let cell = self.m.cell(local, op, s);
+            reductions.push(Reduction {
+                local,
+                op,
+                s,
+                before,
+                cell,
+            });
+        }
         let exit = self.new_block("grid.end");
         let setup = self.new_block("grid.setup");
         self.b().build_conditional_branch(nonempty, setup, exit)?;
@@ -268,6 +311,244 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         b.build_store(counter, next)?;
         b.build_conditional_branch(done, exit, body_bb)?;
         b.position_at_end(exit);
+        if !reductions.is_empty() {
+            self.grid_reduce(&reductions)?;
+        }
         Ok(())
+    }
+
+    /// After a grid loop with reductions: each warp combines its threads' partials with
+    /// shuffles, lane 0 combines the warp's into the reduction's state cell atomically and takes
+    /// a ticket; the thread with the last ticket (all partials are in) folds the cells into the
+    /// values from before the loop and runs the rest of the kernel. The other threads exit.
+    /// (A thread that failed a check has left already; then no ticket is last, and the call
+    /// reports the failure.)
+    fn grid_reduce(&mut self, reductions: &[Reduction<'ctx>]) -> R<()> {
+        let ctx = self.ctx();
+        let i64t = ctx.i64_type();
+        let mut warp = Vec::new();
+        for r in reductions {
+            let (slot, _) = self.scalar_slot(r.local)?;
+            let wide = widened(r.s);
+            let v = self.b().build_load(self.m.reg_type(r.s), slot, "partial")?;
+            let mut v = self.widen(v, r.s)?;
+            for lanes in [16, 8, 4, 2, 1] {
+                let other = self.shuffle_xor(v, wide, lanes)?;
+                v = self.apply(r.op, wide, v, other)?;
+            }
+            warp.push(v);
+        }
+        let tid = self.sreg("tid", 0)?;
+        let lane = self.b().build_and(tid, i64t.const_int(31, false), "lane")?;
+        let lead = self
+            .b()
+            .build_int_compare(IntPredicate::EQ, lane, i64t.const_zero(), "lead")?;
+        let leader = self.new_block("reduce.warp");
+        let leave = self.new_block("reduce.leave");
+        let last = self.new_block("reduce.last");
+        self.b().build_conditional_branch(lead, leader, leave)?;
+
+        self.b().position_at_end(leader);
+        for (r, v) in reductions.iter().zip(&warp) {
+            let cell = self.state_ptr(abi::GPU_CELLS + 8 * r.cell)?;
+            self.combine(cell, *v, r.op, widened(r.s))?;
+        }
+        self.call_void("llvm.nvvm.membar.gl")?;
+        let ntid = self.sreg("ntid", 0)?;
+        let nctaid = self.sreg("nctaid", 0)?;
+        let threads = self.b().build_int_mul(ntid, nctaid, "threads")?;
+        let warps =
+            self.b()
+                .build_right_shift(threads, i64t.const_int(5, false), false, "warps")?;
+        let tickets = self.state_ptr(abi::GPU_TICKETS)?;
+        let ticket = self.b().build_atomicrmw(
+            inkwell::AtomicRMWBinOp::Add,
+            tickets,
+            i64t.const_int(1, false),
+            AtomicOrdering::SequentiallyConsistent,
+        )?;
+        let final_ticket = self
+            .b()
+            .build_int_sub(warps, i64t.const_int(1, false), "final")?;
+        let is_last =
+            self.b()
+                .build_int_compare(IntPredicate::EQ, ticket, final_ticket, "is.last")?;
+        self.b().build_conditional_branch(is_last, last, leave)?;
+
+        self.b().position_at_end(leave);
+        self.call_void("llvm.nvvm.exit")?;
+        self.b().build_unreachable()?;
+
+        self.b().position_at_end(last);
+        self.call_void("llvm.nvvm.membar.gl")?;
+        for r in reductions {
+            let wide = widened(r.s);
+            let bits = super::int_type(ctx, wide.bits());
+            let cell = self.state_ptr(abi::GPU_CELLS + 8 * r.cell)?;
+            // An atomic read of the cell's bits (`or 0` changes nothing).
+            let all = self.b().build_atomicrmw(
+                inkwell::AtomicRMWBinOp::Or,
+                cell,
+                bits.const_zero(),
+                AtomicOrdering::SequentiallyConsistent,
+            )?;
+            let all = self.narrow(all, r.s)?;
+            let v = self.apply(r.op, r.s, r.before, all)?;
+            let (slot, _) = self.scalar_slot(r.local)?;
+            self.b().build_store(slot, v)?;
+        }
+        Ok(())
+    }
+
+    /// The address `offset` bytes into the `err` buffer (the GPU state, see [`abi::GPU_CELLS`]).
+    fn state_ptr(&self, offset: u64) -> R<PointerValue<'ctx>> {
+        let ctx = self.ctx();
+        Ok(unsafe {
+            self.b().build_gep(
+                ctx.i8_type(),
+                self.err,
+                &[ctx.i64_type().const_int(offset, false)],
+                "state",
+            )?
+        })
+    }
+
+    /// `a op b` in registers.
+    fn apply(
+        &mut self,
+        op: Reduce,
+        s: Scalar,
+        a: BasicValueEnum<'ctx>,
+        b: BasicValueEnum<'ctx>,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let t = self.m.reg_type(s);
+        if s.is_float() {
+            let (x, y) = (a.into_float_value(), b.into_float_value());
+            return Ok(match op {
+                Reduce::Add => self.b().build_float_add(x, y, "")?.into(),
+                Reduce::Mul => self.b().build_float_mul(x, y, "")?.into(),
+                Reduce::Min => self.call_intrinsic("llvm.minnum", &[t], &[a, b])?,
+                Reduce::Max => self.call_intrinsic("llvm.maxnum", &[t], &[a, b])?,
+                Reduce::And | Reduce::Or | Reduce::Xor => {
+                    return Err(BackError::Internal("bitwise reduction of a float".into()))
+                }
+            });
+        }
+        let (x, y) = (a.into_int_value(), b.into_int_value());
+        let signed = s.is_signed();
+        Ok(match op {
+            Reduce::Add => self.b().build_int_add(x, y, "")?.into(),
+            Reduce::Mul => self.b().build_int_mul(x, y, "")?.into(),
+            Reduce::And => self.b().build_and(x, y, "")?.into(),
+            Reduce::Or => self.b().build_or(x, y, "")?.into(),
+            Reduce::Xor => self.b().build_xor(x, y, "")?.into(),
+            Reduce::Min if signed => self.call_intrinsic("llvm.smin", &[t], &[a, b])?,
+            Reduce::Min => self.call_intrinsic("llvm.umin", &[t], &[a, b])?,
+            Reduce::Max if signed => self.call_intrinsic("llvm.smax", &[t], &[a, b])?,
+            Reduce::Max => self.call_intrinsic("llvm.umax", &[t], &[a, b])?,
+        })
+    }
+
+    /// A narrow integer extended to its 32-bit cell type (by its signedness).
+    fn widen(&self, v: BasicValueEnum<'ctx>, s: Scalar) -> R<BasicValueEnum<'ctx>> {
+        if widened(s) == s {
+            return Ok(v);
+        }
+        let i32t = self.ctx().i32_type();
+        Ok(self
+            .b()
+            .build_int_cast_sign_flag(v.into_int_value(), i32t, s.is_signed(), "wide")?
+            .into())
+    }
+
+    /// A cell's bits as a value of `s`.
+    fn narrow(&self, bits: IntValue<'ctx>, s: Scalar) -> R<BasicValueEnum<'ctx>> {
+        let t = self.m.reg_type(s);
+        Ok(if s.is_float() {
+            self.b().build_bit_cast(bits, t, "")?
+        } else {
+            self.b()
+                .build_int_truncate_or_bit_cast(bits, t.into_int_type(), "")?
+                .into()
+        })
+    }
+
+    /// The value `v` (of 32- or 64-bit type `s`) of lane `lane ^ mask` of the warp
+    /// (`shfl.sync.bfly`, in 32-bit pieces).
+    fn shuffle_xor(
+        &mut self,
+        v: BasicValueEnum<'ctx>,
+        s: Scalar,
+        mask: u64,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let ctx = self.ctx();
+        let (i32t, i64t) = (ctx.i32_type(), ctx.i64_type());
+        let t = v.get_type();
+        let shfl = |this: &mut Self, x: IntValue<'ctx>| -> R<IntValue<'ctx>> {
+            let args = [
+                i32t.const_all_ones().into(),
+                x.into(),
+                i32t.const_int(mask, false).into(),
+                i32t.const_int(31, false).into(),
+            ];
+            Ok(this
+                .call_intrinsic("llvm.nvvm.shfl.sync.bfly.i32", &[], &args)?
+                .into_int_value())
+        };
+        if s.bits() == 64 {
+            let x = self.b().build_bit_cast(v, i64t, "")?.into_int_value();
+            let lo = self.b().build_int_truncate(x, i32t, "lo")?;
+            let hi = self
+                .b()
+                .build_right_shift(x, i64t.const_int(32, false), false, "")?;
+            let hi = self.b().build_int_truncate(hi, i32t, "hi")?;
+            let (lo, hi) = (shfl(self, lo)?, shfl(self, hi)?);
+            let lo = self.b().build_int_z_extend(lo, i64t, "")?;
+            let hi = self.b().build_int_z_extend(hi, i64t, "")?;
+            let hi = self
+                .b()
+                .build_left_shift(hi, i64t.const_int(32, false), "")?;
+            let x = self.b().build_or(hi, lo, "")?;
+            return Ok(self.b().build_bit_cast(x, t, "")?);
+        }
+        let x = self.b().build_bit_cast(v, i32t, "")?.into_int_value();
+        let x = shfl(self, x)?;
+        Ok(self.b().build_bit_cast(x, t, "")?)
+    }
+}
+
+/// A reduction of a grid loop.
+struct Reduction<'ctx> {
+    local: LocalId,
+    op: Reduce,
+    /// The variable's type.
+    s: Scalar,
+    /// Its value before the loop.
+    before: BasicValueEnum<'ctx>,
+    /// Its state cell.
+    cell: u64,
+}
+
+/// The type a reduction is shuffled and combined in: narrow integers as 32-bit ones.
+fn widened(s: Scalar) -> Scalar {
+    match s {
+        Scalar::I8 | Scalar::I16 => Scalar::I32,
+        Scalar::U8 | Scalar::U16 => Scalar::U32,
+        s => s,
+    }
+}
+
+impl ModuleEmitter<'_, '_> {
+    /// The state cell of reduction `op` of `local` (shared by the versions of one loop).
+    fn cell(&mut self, local: LocalId, op: Reduce, s: Scalar) -> u64 {
+        let key = (local, op, s);
+        let at = match self.cells.iter().position(|c| *c == key) {
+            Some(at) => at,
+            None => {
+                self.cells.push(key);
+                self.cells.len() - 1
+            }
+        };
+        at as u64
     }
 }

@@ -20,6 +20,7 @@ use super::gpu::GpuMode;
 use super::target::TargetSpec;
 use super::BackError;
 use crate::ir::*;
+use crate::types::parallel::Reduce;
 use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::basic_block::BasicBlock;
 use inkwell::builder::Builder;
@@ -35,6 +36,9 @@ type R<T> = Result<T, BackError>;
 pub struct Emitted<'ctx> {
     pub module: Module<'ctx>,
     pub sites: Vec<Site>,
+    /// GPU grid kernels: the reductions of the grid loop, one state cell each (see
+    /// [`abi::GPU_CELLS`]), with the type of the reduced variable.
+    pub cells: Vec<(Reduce, Scalar)>,
 }
 
 /// Emits every instance of `program` and the entry point.
@@ -76,6 +80,7 @@ fn emit_for<'ctx>(
         target,
         keep: Vec::new(),
         gpu,
+        cells: Vec::new(),
     };
     for (i, inst) in program.instances.iter().enumerate() {
         let f = m.declare(inst, i)?;
@@ -100,6 +105,7 @@ fn emit_for<'ctx>(
     Ok(Emitted {
         module: m.module,
         sites: m.sites,
+        cells: m.cells.into_iter().map(|(_, op, s)| (op, s)).collect(),
     })
 }
 
@@ -114,6 +120,8 @@ struct ModuleEmitter<'a, 'ctx> {
     keep: Vec<FunctionValue<'ctx>>,
     /// `Some` when emitting for the GPU.
     gpu: Option<GpuMode>,
+    /// The GPU state cells of the grid loops' reductions: (variable, operator, type).
+    cells: Vec<(LocalId, Reduce, Scalar)>,
 }
 
 impl<'ctx> ModuleEmitter<'_, 'ctx> {

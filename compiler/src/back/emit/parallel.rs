@@ -372,7 +372,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     /// `*target = *target op v`, atomically.
-    fn combine(
+    pub(super) fn combine(
         &mut self,
         target: PointerValue<'ctx>,
         v: BasicValueEnum<'ctx>,
@@ -474,26 +474,20 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 }
 
-/// The value a reduction's partial result starts from.
-fn identity<'ctx>(e: &FnEmitter<'_, '_, 'ctx>, op: Reduce, s: Scalar) -> BasicValueEnum<'ctx> {
+/// The value a reduction's partial result starts from (see [`Reduce::identity`]).
+pub(super) fn identity<'ctx>(
+    e: &FnEmitter<'_, '_, 'ctx>,
+    op: Reduce,
+    s: Scalar,
+) -> BasicValueEnum<'ctx> {
+    let bits = op.identity(s);
     let t = e.m.reg_type(s);
-    if s.is_float() {
-        let v = match op {
-            Reduce::Mul => 1.0,
-            // `min` and `max` ignore a NaN operand, as `llvm.minnum` and `atomicrmw fmin` do.
-            Reduce::Min | Reduce::Max => f64::NAN,
-            _ => 0.0,
-        };
-        return t.into_float_type().const_float(v).into();
+    match s {
+        Scalar::F32 => t
+            .into_float_type()
+            .const_float(f32::from_bits(bits as u32) as f64)
+            .into(),
+        Scalar::F64 => t.into_float_type().const_float(f64::from_bits(bits)).into(),
+        _ => t.into_int_type().const_int(bits, false).into(),
     }
-    let it = t.into_int_type();
-    let (min, max) = s.int_range();
-    match op {
-        Reduce::Mul => it.const_int(1, false),
-        Reduce::And => it.const_all_ones(),
-        Reduce::Min => it.const_int(max as u64, false),
-        Reduce::Max => it.const_int(min as u64, true),
-        Reduce::Add | Reduce::Or | Reduce::Xor => it.const_zero(),
-    }
-    .into()
 }
