@@ -1,7 +1,7 @@
-//! A small GPU benchmark: saxpy, Black-Scholes, Mandelbrot and a 2-D stencil on the GPU, the
-//! kernel time (CUDA events, best of 5 after a warm-up call that compiles) compared with the
-//! device's own device-to-device copy bandwidth, and the time of the whole call (copies in and
-//! out of device memory included). `bench/gpu/numba_bench.py` runs the same kernels with Numba.
+//! A small GPU benchmark: saxpy (host and device arrays), a dot-product reduction, Black-Scholes,
+//! Mandelbrot and a 2-D stencil on the GPU, the kernel time (CUDA events, best of 5 after a
+//! warm-up call that compiles) compared with the device's own device-to-device copy bandwidth,
+//! and the time of the whole call (copies in and out of device memory included). `bench/gpu/numba_bench.py` runs the same kernels with Numba.
 //! Skips (exit 0) without a CUDA device.
 //!
 //!     cargo run --example gpu_bench [-- --quick]
@@ -71,6 +71,29 @@ fn main() {
             .expect("saxpy")
     });
     report("saxpy f32", &n.to_string(), 12.0 * n as f64, t, copy);
+    // The same with device arrays: no copies, so the whole call is about the kernel.
+    let dx = cuda::to_device(&x).expect("to_device");
+    let mut dy = cuda::to_device(&y).expect("to_device");
+    let t = best(|| {
+        saxpy::kernel()
+            .cuda()
+            .call_timed(&[2.0f32.into_arg(), (&dx).into_arg(), (&mut dy).into_arg()])
+            .expect("saxpy")
+    });
+    report("saxpy device", &n.to_string(), 12.0 * n as f64, t, copy);
+
+    // A reduction: warp shuffles, then one atomic per warp.
+    let n = (1usize << 25) / scale;
+    let a = cuda::to_device(&Array1::from_shape_fn(n, |i| (i % 1000) as f64 * 0.001))
+        .expect("to_device");
+    let b = cuda::to_device(&Array1::from_shape_fn(n, |i| (i % 777) as f64)).expect("to_device");
+    let t = best(|| {
+        dot::kernel()
+            .cuda()
+            .call_timed(&[(&a).into_arg(), (&b).into_arg()])
+            .expect("dot")
+    });
+    report("dot f64", &n.to_string(), 16.0 * n as f64, t, copy);
 
     let n = (1usize << 24) / scale;
     let s = Array1::from_shape_fn(n, |i| 10.0 + (i % 90) as f32);

@@ -320,6 +320,19 @@ fn each_kernel(mut f: impl FnMut(&str, &rumba::Kernel, &[rumba::Arg<'_>])) {
     );
     let bytes = Array1::from_shape_fn(100, |i| (i * 37 % 256) as u8);
     f("narrow", narrow::kernel(), &[(&bytes).into_arg()]);
+    let mut sums = Array1::<f64>::zeros(1);
+    f(
+        "block_sums",
+        block_sums::kernel(),
+        &[(&d.x64).into_arg(), (&mut sums).into_arg()],
+    );
+    let mut t32 = Array2::<f32>::zeros((50, 40));
+    let g32 = d.grid.mapv(|v| v as f32);
+    f(
+        "transpose",
+        transpose::kernel(),
+        &[(&g32).into_arg(), (&mut t32).into_arg()],
+    );
     let (mut tmp, mut yr) = (Array1::<f64>::zeros(100), Array1::<f64>::zeros(100));
     f(
         "rotate",
@@ -357,6 +370,14 @@ fn ptx_snapshots_sm_80() {
         .ptx(&[(&d.x64).into_arg(), (&d.y64).into_arg()], "sm_80")
         .unwrap();
     insta::assert_snapshot!("ptx_dot_f64_sm_80", ptx);
+    let a = Array2::<f32>::zeros((4, 3));
+    let mut b = Array2::<f32>::zeros((3, 4));
+    let ptx = transpose::kernel()
+        .cuda()
+        .ptx(&[(&a).into_arg(), (&mut b).into_arg()], "sm_80")
+        .unwrap();
+    assert!(ptx.contains(".shared .align 16 .b8"), "{ptx}");
+    insta::assert_snapshot!("ptx_transpose_sm_80", ptx);
 }
 
 #[test]
@@ -1021,6 +1042,44 @@ fn device_arrays_stay_on_the_gpu() {
     }
     let empty = cuda::DeviceArray::<f64, _>::zeros(0).unwrap();
     assert!(empty.is_empty() && empty.to_host().unwrap().is_empty());
+}
+
+#[test]
+fn shared_memory_kernels_match_the_cpu() {
+    if !gpu() {
+        return;
+    }
+    // Block sums: each block's 256 elements added pairwise, in a fixed order.
+    let d = data(100_000);
+    let blocks = d.x64.len().div_ceil(256);
+    let mut sums = Array1::<f64>::zeros(blocks);
+    block_sums((blocks as u32, 256), &d.x64, &mut sums).unwrap();
+    for (b, &got) in sums.iter().enumerate() {
+        let mut cache = [0.0f64; 256];
+        for (t, c) in cache.iter_mut().enumerate() {
+            *c = d.x64.get(b * 256 + t).copied().unwrap_or(0.0);
+        }
+        let mut width = 128;
+        while width > 0 {
+            for t in 0..width {
+                cache[t] += cache[t + width];
+            }
+            width /= 2;
+        }
+        assert_eq!(got, cache[0], "block {b}");
+    }
+    // Blocks bigger than the shared array fail its bounds check instead of corrupting memory.
+    let e = block_sums((1, 512), &d.x64, &mut sums).unwrap_err();
+    assert!(
+        matches!(e, Error::OutOfBounds { ref array, len: 256, .. } if array == "cache"),
+        "{e}"
+    );
+    // Transpose through a 2-D tile, a shape that is not a multiple of the tile.
+    let a = Array2::from_shape_fn((301, 257), |(i, j)| (i * 1000 + j) as f32);
+    let mut b = Array2::<f32>::zeros((257, 301));
+    let grid = (257u32.div_ceil(32), 301u32.div_ceil(32));
+    transpose((grid, (32u32, 32u32)), &a, &mut b).unwrap();
+    assert_eq!(b, a.t());
 }
 
 #[test]

@@ -217,6 +217,49 @@ rumba::compile! {
         }
     }
 
+    /// One sum per block of 256 elements, through shared memory: each thread loads an element,
+    /// then the active half of the threads adds the other half's values until one is left.
+    /// Launch with blocks of 256 threads (a bigger block fails the bounds check on `cache`).
+    #[rumba(cuda)]
+    pub fn block_sums(x, sums) {
+        let cache = shared_array::<f64>(256);
+        let t = thread_idx_x();
+        let i = block_idx_x() * block_dim_x() + t;
+        cache[t] = if i < x.len() { x[i] } else { 0.0 };
+        sync_threads();
+        let mut width = 128;
+        while width > 0 {
+            if t < width {
+                cache[t] += cache[t + width];
+            }
+            sync_threads();
+            width /= 2;
+        }
+        if t == 0 {
+            sums[block_idx_x()] = cache[0];
+        }
+    }
+
+    /// A matrix transposed through a 32x33 shared tile (the extra column keeps the tile's
+    /// columns in different memory banks). Launch with (32, 32) blocks.
+    #[rumba(cuda)]
+    pub fn transpose(a, b) {
+        let tile = shared_array::<f32>([32, 33]);
+        let tx = thread_idx_x();
+        let ty = thread_idx_y();
+        let row = block_idx_y() * 32 + ty;
+        let col = block_idx_x() * 32 + tx;
+        if row < a.nrows() && col < a.ncols() {
+            tile[[ty, tx]] = a[[row, col]];
+        }
+        sync_threads();
+        let out_row = block_idx_x() * 32 + ty;
+        let out_col = block_idx_y() * 32 + tx;
+        if out_row < b.nrows() && out_col < b.ncols() {
+            b[[out_row, out_col]] = tile[[tx, ty]];
+        }
+    }
+
     /// Each block writes, waits at the barrier, then reads its neighbour's value.
     #[rumba(cuda)]
     pub fn rotate(x, tmp, y) {

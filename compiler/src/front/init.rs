@@ -13,6 +13,9 @@ pub fn uninitialized_reads(f: &Function) -> Vec<ExprId> {
     for p in &f.params {
         state[p.index()] = true;
     }
+    for a in &f.shared {
+        state[a.local.index()] = true;
+    }
     let mut walker = Walker {
         f,
         bad: Vec::new(),

@@ -105,6 +105,7 @@ impl<'a> FnLowerer<'a> {
                 locals: Vec::new(),
                 exprs: Vec::new(),
                 body: Block::default(),
+                shared: Vec::new(),
             },
             names,
             scopes: vec![Vec::new()],
@@ -371,6 +372,14 @@ impl<'a> FnLowerer<'a> {
                 return Err(FrontError::new(diverge, "`let ... else` is not supported"));
             }
         }
+        if let Some(c) = local.init.as_ref().and_then(|i| shared_array_call(&i.expr)) {
+            let result = self.let_shared(local, c);
+            if let (Err(_), syn::Pat::Ident(pi)) = (&result, &local.pat) {
+                // Still bind the name, so later uses do not report it as unknown.
+                self.declare(&pi.ident, TypeAnn::Infer, true, true);
+            }
+            return result;
+        }
         let (pat, ann) = match &local.pat {
             syn::Pat::Type(pt) => (&*pt.pat, names::type_ann(&pt.ty)?),
             p => (p, TypeAnn::Infer),
@@ -414,6 +423,103 @@ impl<'a> FnLowerer<'a> {
                 "bind a name (`let x = ..`) or destructure a shape (`let (n, m) = a.dim()`)",
             )),
         }
+    }
+
+    /// `let tile = shared_array::<f32>([16, 16]);` (see [`SharedArray`]).
+    fn let_shared(&mut self, local: &syn::Local, c: &syn::ExprCall) -> R<()> {
+        const USAGE: &str = "declare it as `let tile = shared_array::<f32>([16, 16]);`: an element type and 1 to 3 extents, integer literals";
+        if !self.func.attrs.cuda {
+            return Err(FrontError::new(c, "`shared_array` is only available in `#[rumba(cuda)]` functions")
+                .hint("shared memory belongs to a block of GPU threads: mark the function `#[rumba(cuda)]`"));
+        }
+        let syn::Pat::Ident(pi) = &local.pat else {
+            return Err(FrontError::new(&local.pat, "bind a shared array to a name").hint(USAGE));
+        };
+        if pi.by_ref.is_some() || pi.subpat.is_some() {
+            return Err(FrontError::new(&local.pat, "bind a shared array to a name").hint(USAGE));
+        }
+        let elem = match &*c.func {
+            syn::Expr::Path(p) => match &p.path.segments[0].arguments {
+                syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
+                    syn::GenericArgument::Type(syn::Type::Path(t)) => t
+                        .path
+                        .get_ident()
+                        .and_then(|i| Scalar::from_name(&i.to_string())),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(elem) = elem else {
+            return Err(
+                FrontError::new(&c.func, "`shared_array` needs its element type").hint(USAGE),
+            );
+        };
+        if c.args.len() != 1 {
+            return Err(
+                FrontError::new(c, "`shared_array` takes one argument, its shape").hint(USAGE),
+            );
+        }
+        let extents: Vec<&syn::Expr> = match strip_parens(&c.args[0]) {
+            syn::Expr::Array(a) => a.elems.iter().collect(),
+            e => vec![e],
+        };
+        if extents.is_empty() || extents.len() > 3 {
+            return Err(
+                FrontError::new(&c.args[0], "a shared array has 1 to 3 dimensions").hint(USAGE),
+            );
+        }
+        let mut shape = Vec::new();
+        for e in extents {
+            let n = match strip_parens(e) {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }) => i.base10_parse::<u64>().ok().filter(|&n| n > 0),
+                _ => None,
+            };
+            let Some(n) = n else {
+                return Err(FrontError::new(
+                    e,
+                    "the extents of a shared array are positive integer literals",
+                )
+                .hint("shared memory is laid out when the kernel is compiled: its size is fixed"));
+            };
+            shape.push(n);
+        }
+        let bytes = shape
+            .iter()
+            .try_fold(elem.size() as u64, |a, &n| a.checked_mul(n))
+            .unwrap_or(u64::MAX);
+        let used: u64 = self.func.shared.iter().map(SharedArray::bytes).sum();
+        if bytes.saturating_add(used) > SharedArray::MAX_BYTES {
+            return Err(FrontError::new(
+                c,
+                format!(
+                    "a block has at most {} bytes of shared memory; this array needs {bytes}{}",
+                    SharedArray::MAX_BYTES,
+                    if used > 0 {
+                        format!(" more after {used}")
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+        }
+        let ann = TypeAnn::Array {
+            elem: Some(elem),
+            ndim: Some(shape.len() as u8),
+            writable: true,
+        };
+        let id = self.declare(&pi.ident, ann, false, true);
+        self.func.shared.push(SharedArray {
+            local: id,
+            elem,
+            shape,
+            span: Span::of(local),
+        });
+        Ok(())
     }
 
     /// `let (n, m) = a.dim();`
@@ -1172,6 +1278,12 @@ impl<'a> FnLowerer<'a> {
                 .last()
                 .map(|s| s.ident.to_string())
                 .unwrap_or_default();
+            if last == "shared_array" {
+                return Err(
+                    FrontError::new(c, "a shared array must be bound with `let`")
+                        .hint("declare it as `let tile = shared_array::<f32>([16, 16]);`"),
+                );
+            }
             let hint = match method_call_hint(&last) {
                 Some(h) => h,
                 None => {
@@ -1182,6 +1294,12 @@ impl<'a> FnLowerer<'a> {
             return Err(FrontError::new(p, "unsupported function path").hint(hint));
         };
         let name = ident.to_string();
+        if name == "shared_array" {
+            return Err(
+                FrontError::new(c, "a shared array must be bound with `let`")
+                    .hint("declare it as `let tile = shared_array::<f32>([16, 16]);`"),
+            );
+        }
         if name == "prange" {
             return Err(FrontError::new(
                 c,
@@ -1259,6 +1377,23 @@ impl FnLowerer<'_> {
             },
             c,
         ))
+    }
+}
+
+/// `shared_array::<T>(..)`, the right-hand side of a shared array's `let`.
+fn shared_array_call(e: &syn::Expr) -> Option<&syn::ExprCall> {
+    match strip_parens(e) {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p)
+                if p.qself.is_none()
+                    && p.path.segments.len() == 1
+                    && p.path.segments[0].ident == "shared_array" =>
+            {
+                Some(c)
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -102,6 +102,37 @@ pub struct Function {
     pub locals: Vec<LocalDecl>,
     pub exprs: Vec<Expr>,
     pub body: Block,
+    /// The block-shared arrays a `#[rumba(cuda)]` function declares.
+    pub shared: Vec<SharedArray>,
+}
+
+/// `let tile = shared_array::<f32>([16, 16]);` in a `#[rumba(cuda)]` function: an array in the
+/// GPU's shared memory, one per block, C order, writable, its elements undefined until written.
+/// `local` is an array local like a parameter, of the element type and `shape.len()` dimensions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedArray {
+    pub local: LocalId,
+    pub elem: Scalar,
+    pub shape: Vec<u64>,
+    pub span: Span,
+}
+
+impl SharedArray {
+    /// The most bytes of shared memory a block may declare statically.
+    pub const MAX_BYTES: u64 = 48 * 1024;
+
+    pub fn ty(&self) -> ArrayType {
+        ArrayType {
+            elem: self.elem,
+            ndim: self.shape.len() as u8,
+            layout: Layout::Contig,
+            writable: true,
+        }
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.shape.iter().product::<u64>() * self.elem.size() as u64
+    }
 }
 
 impl Function {

@@ -44,11 +44,13 @@ fn instance(p: &TypedProgram, id: InstId, inst: &Instance) -> String {
     out += " {\n";
     let locals: Vec<String> = (0..f.locals.len())
         .filter(|i| !f.params.contains(&LocalId(*i as u32)))
+        .filter(|i| !f.shared.iter().any(|a| a.local.index() == *i))
         .map(|i| format!("{}: {}", pr.local(LocalId(i as u32)), inst.local_types[i]))
         .collect();
     if !locals.is_empty() {
         let _ = writeln!(out, "    let {};", locals.join(", "));
     }
+    pr.shared(&mut out);
     pr.block(&f.body, 1, &mut out);
     out += "}\n";
     out
@@ -63,6 +65,7 @@ pub fn function(f: &Function) -> String {
         .map(|l| format!("{}: {}", pr.local(*l), f.local(*l).ann))
         .collect();
     let mut out = format!("fn {}({}) {{\n", f.name, params.join(", "));
+    pr.shared(&mut out);
     pr.block(&f.body, 1, &mut out);
     out += "}\n";
     out
@@ -74,6 +77,20 @@ struct Printer<'a> {
 }
 
 impl Printer<'_> {
+    /// `shared tile: [f32; 16, 16];`, one line per shared array.
+    fn shared(&self, out: &mut String) {
+        for a in &self.f.shared {
+            let shape: Vec<String> = a.shape.iter().map(u64::to_string).collect();
+            let _ = writeln!(
+                out,
+                "    shared {}: [{}; {}];",
+                self.local(a.local),
+                a.elem,
+                shape.join(", ")
+            );
+        }
+    }
+
     fn local(&self, l: LocalId) -> String {
         let name = &self.f.local(l).name;
         let shadowed = self.f.locals.iter().filter(|d| &d.name == name).count() > 1;

@@ -140,6 +140,10 @@ impl<'s, 'p> Infer<'s, 'p> {
             let v = inf.locals[p.index()];
             inf.state[v as usize] = State::Known(t);
         }
+        for a in &func.shared {
+            let v = inf.locals[a.local.index()];
+            inf.state[v as usize] = State::Known(Type::Array(a.ty()));
+        }
         inf.ret = inf.fresh(match func.ret_ann {
             Some(TypeAnn::Scalar(s)) => State::Known(Type::Scalar(s)),
             Some(TypeAnn::Unit) => State::Known(Type::Unit),

@@ -2,7 +2,7 @@
 //! loop, special registers, barriers and atomics (see [`crate::back::gpu`] for the ABI).
 
 use super::parallel::identity;
-use super::{param_ptr, FnEmitter, ModuleEmitter, R};
+use super::{param_ptr, ArrayVal, FnEmitter, ModuleEmitter, R};
 use crate::back::abi;
 use crate::back::gpu::KERNEL;
 use crate::back::BackError;
@@ -11,12 +11,16 @@ use crate::types::parallel::{self, Reduce};
 use inkwell::attributes::AttributeLoc;
 use inkwell::llvm_sys::core::LLVMBuildAtomicRMW;
 use inkwell::llvm_sys::{LLVMAtomicOrdering, LLVMAtomicRMWBinOp};
-use inkwell::types::BasicMetadataTypeEnum;
+use inkwell::module::Linkage;
+use inkwell::types::{BasicMetadataTypeEnum, BasicType};
 use inkwell::values::{AsValueRef, BasicMetadataValueEnum, BasicValueEnum, IntValue, PointerValue};
 use inkwell::{AddressSpace, AtomicOrdering, IntPredicate};
 
 /// LLVM's `ptx_kernel` calling convention: marks a function as a kernel entry point.
 const PTX_KERNEL_CC: u32 = 71;
+
+/// NVPTX's address space of block-shared memory.
+const SHARED: u16 = 3;
 
 impl<'ctx> ModuleEmitter<'_, 'ctx> {
     /// `void rumba_kernel(flattened arguments.., ptr err)`: calls instance 0 in every thread.
@@ -113,6 +117,50 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .ok_or_else(|| BackError::Internal(format!("cannot declare {name}")))?;
         self.b().build_call(f, &[], "")?;
         Ok(())
+    }
+
+    /// A shared array: a global in the NVPTX shared address space (3), one per block, addressed
+    /// through a generic pointer (LLVM turns its loads and stores into `ld.shared`/`st.shared`).
+    pub(super) fn shared_array(&mut self, a: &SharedArray) -> R<ArrayVal<'ctx>> {
+        if self.m.gpu.is_none() {
+            return Err(BackError::Internal(
+                "a shared array outside a GPU kernel".into(),
+            ));
+        }
+        let ctx = self.ctx();
+        let i64t = ctx.i64_type();
+        let count: u64 = a.shape.iter().product();
+        let count = u32::try_from(count)
+            .map_err(|_| BackError::Internal("shared array too large".into()))?;
+        let t = self.m.mem_type(a.elem).array_type(count);
+        let name = format!(
+            "{}.{}",
+            self.inst.func.name,
+            self.inst.func.local(a.local).name
+        );
+        let global = self
+            .m
+            .module
+            .add_global(t, Some(AddressSpace::from(SHARED)), &name);
+        global.set_linkage(Linkage::Internal);
+        global.set_initializer(&t.get_undef());
+        global.set_alignment(16);
+        let data = self.b().build_address_space_cast(
+            global.as_pointer_value(),
+            ctx.ptr_type(AddressSpace::default()),
+            &name,
+        )?;
+        let shape: Vec<IntValue<'ctx>> =
+            a.shape.iter().map(|&n| i64t.const_int(n, false)).collect();
+        let strides = (0..a.shape.len())
+            .map(|d| i64t.const_int(a.shape[d + 1..].iter().product(), false))
+            .collect();
+        Ok(ArrayVal {
+            ty: a.ty(),
+            data,
+            shape,
+            strides,
+        })
     }
 
     /// A special register (`tid.x`, `ntid.y`, ...) as `usize`.

@@ -484,6 +484,9 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 Type::Unit => {}
             }
         }
+        for a in &inst.func.shared {
+            slots[a.local.index()] = Slot::Array(self.shared_array(a)?);
+        }
         Ok(slots)
     }
 
