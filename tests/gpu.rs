@@ -302,6 +302,21 @@ fn each_kernel(mut f: impl FnMut(&str, &rumba::Kernel, &[rumba::Arg<'_>])) {
         (&mut count).into_arg(),
     ];
     f("atomics", atomics::kernel(), &atomics_args);
+    let (mut counts, mut top, mut flags) = (
+        Array1::<u8>::zeros(7),
+        Array1::<i16>::zeros(1),
+        Array1::<u16>::zeros(5),
+    );
+    f(
+        "narrow_atomics",
+        narrow_atomics::kernel(),
+        &[
+            (&d.codes).into_arg(),
+            (&mut counts).into_arg(),
+            (&mut top).into_arg(),
+            (&mut flags).into_arg(),
+        ],
+    );
     let mut g2 = d.grid.clone();
     f(
         "grid2d",
@@ -521,6 +536,11 @@ rumba::compile! {
         }
     }
 
+    #[rumba(cuda)]
+    fn bool_atomic(flags) {
+        atomic_exchange(flags, 0, true);
+    }
+
     fn guarded(y, n: usize) {
         if n > y.len() {
             return;
@@ -557,6 +577,19 @@ fn kernels_the_gpu_cannot_run_are_explained() {
     assert!(plan_error(two_pranges::kernel(), &mut y).contains("one outermost `prange`"));
     assert!(plan_error(breaks::kernel(), &mut y).contains("`break` out of a `prange` loop"));
     assert!(plan_error(calls_fill::kernel(), &mut y).contains("call of `fill`"));
+    let mut flags = Array1::from_elem(4, false);
+    match bool_atomic::kernel()
+        .cuda()
+        .ptx(&[(&mut flags).into_arg()], "sm_80")
+    {
+        Err(Error::Type { message, .. }) => {
+            assert!(
+                message.contains("not supported on arrays of `bool`"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a type error, got {:?}", other.map(|_| ())),
+    }
     // Accepted: a reduction, a temporary assigned before it is read, and code around the loop
     // without effects.
     let ptx = reduction::kernel()
@@ -828,6 +861,28 @@ fn simt_kernels_match_the_cpu() {
         want[v as usize % 16] += 1;
     }
     assert_eq!(bins, want);
+
+    // 8- and 16-bit atomics: counts wrap like `u8` arithmetic.
+    let (mut counts, mut top, mut flags) = (
+        Array1::<u8>::zeros(7),
+        Array1::from_elem(1, i16::MIN),
+        Array1::<u16>::zeros(5),
+    );
+    narrow_atomics(
+        LaunchConfig::for_threads(n, 256),
+        &d.codes,
+        &mut counts,
+        &mut top,
+        &mut flags,
+    )
+    .unwrap();
+    let mut want = Array1::<u8>::zeros(7);
+    for &v in &d.codes {
+        want[v as usize % 7] = want[v as usize % 7].wrapping_add(1);
+    }
+    assert_eq!(counts, want);
+    assert_eq!(top[0], *d.codes.iter().max().unwrap() as i16 - 1000);
+    assert_eq!(flags, Array1::from_elem(5, 1u16));
 
     let xs = Array1::from_shape_fn(n, |i| ((i * 7919) % 20011) as i64 - 10000);
     let (mut lo, mut hi, mut sum, mut fmax, mut swapped, mut count) = (

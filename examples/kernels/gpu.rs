@@ -207,6 +207,18 @@ rumba::compile! {
         }
     }
 
+    /// Atomics on 8- and 16-bit elements (LLVM widens them to a compare-and-swap loop on the
+    /// 32-bit word around the element).
+    #[rumba(cuda)]
+    pub fn narrow_atomics(x, counts, top, flags) {
+        let i = block_idx_x() * block_dim_x() + thread_idx_x();
+        if i < x.len() {
+            atomic_add(counts, x[i] as usize % counts.len(), 1u8);
+            atomic_max(top, 0, x[i] as i16 - 1000);
+            atomic_cas(flags, x[i] as usize % flags.len(), 0u16, 1u16);
+        }
+    }
+
     /// A 2-D launch: thread (x, y) computes element (row y, column x).
     #[rumba(cuda)]
     pub fn grid2d(a, b) {

@@ -930,16 +930,16 @@ impl<'s, 'p> Infer<'s, 'p> {
             )));
         }
         let elem = at.elem;
-        let wide = matches!(elem.bits(), 32 | 64) && elem != Scalar::Bool;
+        let wide = matches!(elem.bits(), 8 | 16 | 32 | 64) && elem != Scalar::Bool;
         let ok = match op {
             GpuOp::Atomic(AtomicOp::CompareExchange) => wide && elem.is_int(),
             _ => wide,
         };
         if !ok {
             let which = if op == GpuOp::Atomic(AtomicOp::CompareExchange) {
-                "32- and 64-bit integers"
+                "integers"
             } else {
-                "32- and 64-bit integers and floats"
+                "integers and floats"
             };
             return Err(Diagnostic::new(
                 format!("`{}` is not supported on arrays of `{elem}`", op.name()),

@@ -55,8 +55,8 @@ impl From<(u32, u32, u32)> for Dim3 {
 ///
 /// `#[rumba(cuda)]` kernels need both (`(blocks, threads)` converts: `(64, 256)`,
 /// `((8, 8), (16, 16))`). Grid (`prange`) kernels need neither: the block size defaults to
-/// [`DEFAULT_BLOCK`] and the grid to as many blocks as the device runs at once (the grid-stride
-/// loop covers any range with any grid).
+/// [`DEFAULT_BLOCK`] and the grid to 16 times as many blocks as the device runs at once (once
+/// for kernels with reductions); the grid-stride loop covers any range with any grid.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct LaunchConfig {
     pub grid: Option<Dim3>,
@@ -571,15 +571,27 @@ fn dims(
             }
             let grid = match config.grid {
                 Some(g) => g,
-                None if block.x == DEFAULT_BLOCK => Dim3::from(*spec.grid.get_or_init(|| resident_blocks(spec, dev, DEFAULT_BLOCK))),
-                None => Dim3::from(resident_blocks(spec, dev, block.x)),
+                None if block.x == DEFAULT_BLOCK => Dim3::from(*spec.grid.get_or_init(|| default_grid(spec, dev, DEFAULT_BLOCK))),
+                None => Dim3::from(default_grid(spec, dev, block.x)),
             };
             check(grid, block)
         }
     }
 }
 
-/// As many blocks as the device runs at once: a grid-stride loop needs no more.
+/// The default grid of a `prange` kernel: [`GRID_WAVES`] times as many blocks as the device runs
+/// at once, so that the block scheduler balances iterations of uneven cost (measured on an H200:
+/// Mandelbrot 0.64 ms with one wave, 0.40 ms with 16; saxpy the same either way). A kernel with
+/// reductions runs one wave: each warp ends with one atomic on the same cells.
+fn default_grid(spec: &GpuSpec, dev: &Device, block: u32) -> u32 {
+    let waves = if spec.reduces { 1 } else { GRID_WAVES };
+    resident_blocks(spec, dev, block).saturating_mul(waves)
+}
+
+/// See [`default_grid`].
+const GRID_WAVES: u32 = 16;
+
+/// As many blocks as the device runs at once.
 fn resident_blocks(spec: &GpuSpec, dev: &Device, block: u32) -> u32 {
     // SAFETY: a loaded function; the context is current.
     let per_sm = unsafe {
