@@ -186,43 +186,53 @@ def lcg_uniform(n, lo, hi, seed):
     return lo + (hi - lo) * rng.random(n)
 
 
+def aligned(a):
+    """A copy of `a` at a 64-byte boundary, as rumba-bench allocates its arrays (NumPy's large
+    arrays already get transparent huge pages, like rumba-bench's)."""
+    buf = np.empty(a.nbytes + 64, dtype=np.uint8)
+    start = -buf.ctypes.data % 64
+    out = buf[start:start + a.nbytes].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    return out
+
+
 def cases(quick):
     n24 = 1 << 24
-    x = (np.arange(n24) % 1000).astype(np.float32) * np.float32(0.001)
-    y = np.ones(n24, dtype=np.float32)
+    x = aligned((np.arange(n24) % 1000).astype(np.float32) * np.float32(0.001))
+    y = aligned(np.ones(n24, dtype=np.float32))
     yield "saxpy", "2^24 f32", 12.0 * n24, lambda: saxpy(np.float32(2.0), x, y)
-    a, b = lcg_uniform(n24, 0, 1, 1), lcg_uniform(n24, 0, 1, 2)
+    a, b = aligned(lcg_uniform(n24, 0, 1, 1)), aligned(lcg_uniform(n24, 0, 1, 2))
     yield "dot", "2^24 f64", 16.0 * n24, lambda: dot(a, b)
     yield "dot_fastmath", "2^24 f64", 16.0 * n24, lambda: dot_fast(a, b)
     side = 512 if quick else 1024
-    img = np.zeros((side, side), dtype=np.int32)
+    img = aligned(np.zeros((side, side), dtype=np.int32))
     yield "mandelbrot", f"{side}x{side}, 200 it", None, lambda: mandelbrot(img, -2.0, 1.0, -1.5, 1.5, np.int32(200))
     n = 2048
-    ga = np.fromfunction(lambda i, j: ((i * 7 + j * 3) % 11), (n, n)).astype(np.float64)
-    gb = np.zeros((n, n))
+    ga = aligned(np.fromfunction(lambda i, j: ((i * 7 + j * 3) % 11), (n, n)).astype(np.float64))
+    gb = aligned(np.zeros((n, n)))
     yield "jacobi2d", f"{n}x{n} f64", 16.0 * n * n, lambda: jacobi2d(ga, gb)
     pts = 2048 if quick else 4096
-    px, py, pz = lcg_uniform(pts, 0, 1, 3), lcg_uniform(pts, 0, 1, 4), lcg_uniform(pts, 0, 1, 5)
+    px, py, pz = (aligned(lcg_uniform(pts, 0, 1, seed)) for seed in (3, 4, 5))
     yield "pairwise", f"{pts} points", None, lambda: pairwise(px, py, pz)
     m = 512
-    ma = np.fromfunction(lambda i, j: ((i + 2 * j) % 7) * 0.5, (m, m))
-    mb = np.fromfunction(lambda i, j: ((3 * i + j) % 5) * 0.25, (m, m))
-    mc = np.zeros((m, m))
+    ma = aligned(np.fromfunction(lambda i, j: ((i + 2 * j) % 7) * 0.5, (m, m)))
+    mb = aligned(np.fromfunction(lambda i, j: ((3 * i + j) % 5) * 0.25, (m, m)))
+    mc = aligned(np.zeros((m, m)))
 
     def mm():
         mc.fill(0.0)
         matmul(ma, mb, mc)
     yield "matmul", f"{m}x{m} f64", None, mm
     n22 = 1 << 22
-    s, k, t = lcg_uniform(n22, 5, 30, 6), lcg_uniform(n22, 1, 100, 7), lcg_uniform(n22, 0.25, 10, 8)
-    call, put = np.zeros(n22), np.zeros(n22)
+    s, k, t = (aligned(lcg_uniform(n22, lo, hi, seed)) for lo, hi, seed in ((5, 30, 6), (1, 100, 7), (0.25, 10, 8)))
+    call, put = aligned(np.zeros(n22)), aligned(np.zeros(n22))
     yield "black_scholes", "2^22 f64", 40.0 * n22, lambda: black_scholes(s, k, t, 0.02, 0.30, call, put)
     yield "black_scholes_fastmath", "2^22 f64", 40.0 * n22, lambda: black_scholes_fast(s, k, t, 0.02, 0.30, call, put)
-    data = (np.random.default_rng(9).random(n24) * 256).astype(np.uint8)
-    bins = np.zeros(256, dtype=np.int64)
+    data = aligned((np.random.default_rng(9).random(n24) * 256).astype(np.uint8))
+    bins = aligned(np.zeros(256, dtype=np.int64))
     yield "histogram", "2^24 u8", 1.0 * n24, lambda: histogram(data, bins)
-    cx = lcg_uniform(n24, 0, 1, 10)
-    out = np.zeros(n24)
+    cx = aligned(lcg_uniform(n24, 0, 1, 10))
+    out = aligned(np.zeros(n24))
     yield "cumsum", "2^24 f64", 16.0 * n24, lambda: cumsum(cx, out)
     # The `prange` kernels (@njit(parallel=True)), on the same inputs as their serial cases.
     yield "dot_par", "2^24 f64", 16.0 * n24, lambda: dot_par(a, b)

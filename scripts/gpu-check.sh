@@ -4,9 +4,11 @@
 #   scripts/gpu-check.sh pack   # here: builds the GPU test and benchmark binaries and packs them,
 #                               # with libLLVM and the libraries it needs, into target/gpu-bin
 #   scripts/gpu-check.sh run    # there (a copy of this tree with target/gpu-bin): runs
-#                               # tests/gpu.rs, examples/gpu_bench.rs and bench/gpu/numba_bench.py,
-#                               # logging into $OUT (or target/gpu-out)
+#                               # tests/gpu.rs, the random `prange` kernels of tests/differential.rs
+#                               # (GPU and CPU against the interpreter), examples/gpu_bench.rs and
+#                               # bench/gpu/numba_bench.py, logging into $OUT (or target/gpu-out)
 #   scripts/gpu-check.sh bench  # there: the two benchmarks only
+#   scripts/gpu-check.sh differential  # there: the random `prange` kernels only
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=target/gpu-bin
@@ -15,8 +17,9 @@ pack() {
   set -e
   mkdir -p "$bin"
   test_bin=$(cargo test --test gpu --no-run --message-format=json 2>/dev/null | grep -o '"executable":"[^"]*gpu-[^"]*"' | cut -d'"' -f4 | tail -1)
+  diff_bin=$(cargo test --test differential --no-run --message-format=json 2>/dev/null | grep -o '"executable":"[^"]*differential-[^"]*"' | cut -d'"' -f4 | tail -1)
   cargo build --example gpu_bench
-  for b in "$test_bin:gpu-test" "target/debug/examples/gpu_bench:gpu-bench"; do
+  for b in "$test_bin:gpu-test" "$diff_bin:gpu-differential" "target/debug/examples/gpu_bench:gpu-bench"; do
     src=${b%%:*}; dst=${b##*:}
     strip -o "/tmp/$dst" "$src"
     xz -9 -T2 -c "/tmp/$dst" > "$bin/$dst.xz"
@@ -37,7 +40,14 @@ run() {
   unpack
   echo "== tests/gpu.rs"
   (cd /work/main && LD_LIBRARY_PATH=$lib RUMBA_NO_PIP=1 RUST_BACKTRACE=1 timeout 150 /tmp/rumba-gpu/gpu-test --test-threads=2 --nocapture) 2>&1 | tee "$out/tests.log" | grep -v '^\s*$' | tail -80
+  differential
   bench
+}
+
+differential() {
+  [ -n "${lib:-}" ] || unpack
+  echo "== tests/differential.rs: random prange kernels, GPU and CPU against the interpreter"
+  (cd /work/main && LD_LIBRARY_PATH=$lib RUMBA_DIFF_PAR_CASES=${RUMBA_DIFF_PAR_CASES:-3000} RUMBA_DIFF_SECONDS=${RUMBA_DIFF_SECONDS:-90} timeout 150 /tmp/rumba-gpu/gpu-differential differential_prange --nocapture) 2>&1 | tee "$out/differential.log" | tail -60
 }
 
 bench() {
@@ -52,7 +62,7 @@ unpack() {
   out=${OUT:-target/gpu-out}
   mkdir -p "$out" /tmp/rumba-gpu/lib
   tar xJf "$bin/libs.tar.xz" -C /tmp/rumba-gpu/lib
-  for b in gpu-test gpu-bench; do
+  for b in gpu-test gpu-differential gpu-bench; do
     xz -dc "$bin/$b.xz" > "/tmp/rumba-gpu/$b" && chmod +x "/tmp/rumba-gpu/$b"
   done
   # The binaries were built in /work/main: snapshots and scratch files are found from there.
@@ -66,5 +76,6 @@ case "${1:-}" in
   pack) pack ;;
   run) run ;;
   bench) bench ;;
-  *) echo "usage: $0 pack|run|bench" >&2; exit 2 ;;
+  differential) differential ;;
+  *) echo "usage: $0 pack|run|bench|differential" >&2; exit 2 ;;
 esac

@@ -265,11 +265,27 @@ struct Outcome {
     arrays: Vec<Option<Buf>>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Engine {
     Jit,
+    /// The kernel on the GPU (`Kernel::cuda`).
+    Gpu,
     Interpreter,
 }
+
+/// What a case's calls are compared with the interpreter's by.
+#[derive(Clone, Copy, Debug)]
+struct Check {
+    engine: Engine,
+    /// A `prange` kernel (`gen::parallel_case`): after an error, iterations after the failing
+    /// one may have run too, so the arrays are compared only when the call succeeds.
+    parallel: bool,
+}
+
+const SERIAL: Check = Check {
+    engine: Engine::Jit,
+    parallel: false,
+};
 
 fn run(kernel: &Kernel, set: &[ArgSpec], engine: Engine) -> Outcome {
     let mut arrays: Vec<Option<Buf>> = set
@@ -291,6 +307,7 @@ fn run(kernel: &Kernel, set: &[ArgSpec], engine: Engine) -> Outcome {
             .collect();
         catch_unwind(AssertUnwindSafe(|| match engine {
             Engine::Jit => kernel.call(&args),
+            Engine::Gpu => kernel.cuda().call(&args),
             Engine::Interpreter => kernel.interpret(&args),
         }))
         .map_err(|p| {
@@ -328,20 +345,24 @@ enum Verdict {
     Disagree(String),
 }
 
-fn compare(jit: &Outcome, int: &Outcome) -> Verdict {
+fn compare(jit: &Outcome, int: &Outcome, check: Check) -> Verdict {
     if let Ok(Err(
         e @ (Error::Syntax { .. }
         | Error::Type { .. }
         | Error::Argument { .. }
         | Error::Compile { .. }
-        | Error::Return { .. }),
+        | Error::Return { .. }
+        | Error::Cuda { .. }),
     )) = &jit.result
     {
         return Verdict::Rejected(e.to_string());
     }
+    // GPU threads fail in any order, each at its own check: when the serial run fails, the GPU
+    // must fail too, at whichever iteration's check its threads reached first.
+    let same_error = |a: &Error, b: &Error| check.engine == Engine::Gpu || a == b;
     let kind = match (&jit.result, &int.result) {
         (Ok(Ok(a)), Ok(Ok(b))) if same_value(*a, *b) => "ok",
-        (Ok(Err(a)), Ok(Err(b))) if a == b => match a {
+        (Ok(Err(a)), Ok(Err(b))) if same_error(a, b) => match a {
             Error::OutOfBounds { .. } => "out of bounds",
             Error::DivisionByZero { .. } => "division by zero",
             Error::Overflow { .. } => "overflow",
@@ -349,12 +370,16 @@ fn compare(jit: &Outcome, int: &Outcome) -> Verdict {
         },
         _ => {
             return Verdict::Disagree(format!(
-                "results differ:\n  jit:         {}\n  interpreter: {}",
+                "results differ:\n  {:<12} {}\n  interpreter: {}",
+                format!("{:?}:", check.engine).to_lowercase(),
                 show(&jit.result),
                 show(&int.result)
             ))
         }
     };
+    if check.parallel && kind != "ok" {
+        return Verdict::Agree(kind);
+    }
     for (i, (a, b)) in jit.arrays.iter().zip(&int.arrays).enumerate() {
         if let (Some(a), Some(b)) = (a, b) {
             if let Err(why) = a.same(b) {
@@ -365,20 +390,22 @@ fn compare(jit: &Outcome, int: &Outcome) -> Verdict {
     Verdict::Agree(kind)
 }
 
-/// Runs one argument set through both engines.
-fn check_set(kernel: &Kernel, set: &[ArgSpec]) -> Verdict {
-    let jit = run(kernel, set, Engine::Jit);
+/// Runs one argument set through `check`'s engine and the interpreter.
+fn check_set(kernel: &Kernel, set: &[ArgSpec], check: Check) -> Verdict {
+    let jit = run(kernel, set, check.engine);
     let int = run(kernel, set, Engine::Interpreter);
-    compare(&jit, &int)
+    compare(&jit, &int, check)
 }
 
-/// Runs every argument set of a case; the first set that does not agree, and why.
-fn check_case(case: &Case, tally: &Tally) -> Result<(), (usize, Verdict)> {
+/// Runs every argument set of a case through every check; the first that does not agree.
+fn check_case(case: &Case, checks: &[Check], tally: &Tally) -> Result<(), (usize, Check, Verdict)> {
     let kernel = Kernel::from_source(&case.source, "k");
     for (i, set) in case.arg_sets.iter().enumerate() {
-        match check_set(&kernel, set) {
-            Verdict::Agree(kind) => tally.add(kind),
-            v => return Err((i, v)),
+        for &check in checks {
+            match check_set(&kernel, set, check) {
+                Verdict::Agree(kind) => tally.add(kind),
+                v => return Err((i, check, v)),
+            }
         }
     }
     Ok(())
@@ -485,7 +512,7 @@ fn minimize(source: &str, fails: &dyn Fn(&str) -> bool) -> String {
 }
 
 /// Minimizes a failing case and renders the report.
-fn report(case_seed: u64, case: &Case, set: usize, verdict: &Verdict) -> String {
+fn report(case_seed: u64, case: &Case, set: usize, check: Check, verdict: &Verdict) -> String {
     let args = &case.arg_sets[set];
     let why = match verdict {
         Verdict::Rejected(e) => format!("kernel rejected: {e}"),
@@ -494,28 +521,34 @@ fn report(case_seed: u64, case: &Case, set: usize, verdict: &Verdict) -> String 
     };
     let still_fails = |src: &str| {
         let kernel = Kernel::from_source(src, "k");
-        match (verdict, check_set(&kernel, args)) {
+        match (verdict, check_set(&kernel, args, check)) {
             (Verdict::Disagree(_), Verdict::Disagree(_)) => true,
             (Verdict::Rejected(a), Verdict::Rejected(b)) => a.lines().next() == b.lines().next(),
             _ => false,
         }
     };
-    let small = minimize(&case.source, &still_fails);
+    // GPU runs are slow to repeat: their failures are reported as generated.
+    let small = match check.engine {
+        Engine::Gpu => case.source.clone(),
+        _ => minimize(&case.source, &still_fails),
+    };
     let kernel = Kernel::from_source(&small, "k");
-    let jit = run(&kernel, args, Engine::Jit);
+    let jit = run(&kernel, args, check.engine);
     let int = run(&kernel, args, Engine::Interpreter);
-    let mut out =
-        format!("case seed {case_seed} (RUMBA_DIFF_CASE={case_seed}), argument set {set}: {why}\n");
+    let mut out = format!(
+        "case seed {case_seed} (RUMBA_DIFF_CASE={case_seed}), argument set {set}, {check:?}: {why}\n"
+    );
     out += &format!("--- minimized source ---\n{small}--- arguments ---\n");
     for a in args {
         out += &format!("  {}\n", describe(a));
     }
     out += &format!(
-        "--- outcomes ---\n  jit:         {}\n  interpreter: {}\n",
+        "--- outcomes ---\n  {:<12} {}\n  interpreter: {}\n",
+        format!("{:?}:", check.engine).to_lowercase(),
         show(&jit.result),
         show(&int.result)
     );
-    if let Verdict::Disagree(d) = compare(&jit, &int) {
+    if let Verdict::Disagree(d) = compare(&jit, &int, check) {
         out += &format!("  {d}\n");
     }
     out += &format!("--- original source ---\n{}", case.source);
@@ -528,12 +561,29 @@ fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
 
+/// A generator of cases, and the checks for a case.
+struct Suite {
+    generate: fn(u64) -> Case,
+    checks: fn(&Case) -> Vec<Check>,
+}
+
+const RANDOM: Suite = Suite {
+    generate: gen::case,
+    checks: |_| vec![SERIAL],
+};
+
 /// Runs cases `seeds` on all cores; returns the failure reports (at most a few, minimized).
 /// Stops starting cases at `deadline`; returns the failure reports and the number of cases run.
-fn run_cases(seeds: &[u64], tally: &Tally, deadline: Option<Instant>) -> (Vec<String>, usize) {
+fn run_cases(
+    suite: &Suite,
+    seeds: &[u64],
+    tally: &Tally,
+    deadline: Option<Instant>,
+) -> (Vec<String>, usize) {
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let failures: Mutex<Vec<(u64, Case, usize, Verdict)>> = Mutex::new(Vec::new());
+    type Failure = (u64, Case, usize, Check, Verdict);
+    let failures: Mutex<Vec<Failure>> = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -547,8 +597,10 @@ fn run_cases(seeds: &[u64], tally: &Tally, deadline: Option<Instant>) -> (Vec<St
                         break;
                     }
                     done.fetch_add(1, Ordering::Relaxed);
-                    let case = gen::case(seeds[i]);
-                    if let Err((set, verdict)) = check_case(&case, tally) {
+                    let case = (suite.generate)(seeds[i]);
+                    if let Err((set, check, verdict)) =
+                        check_case(&case, &(suite.checks)(&case), tally)
+                    {
                         eprintln!(
                             "differential: case seed {} fails (argument set {set}); minimizing",
                             seeds[i]
@@ -556,7 +608,7 @@ fn run_cases(seeds: &[u64], tally: &Tally, deadline: Option<Instant>) -> (Vec<St
                         failures
                             .lock()
                             .unwrap()
-                            .push((seeds[i], case, set, verdict));
+                            .push((seeds[i], case, set, check, verdict));
                     }
                 })
                 .expect("spawn a worker");
@@ -565,7 +617,7 @@ fn run_cases(seeds: &[u64], tally: &Tally, deadline: Option<Instant>) -> (Vec<St
     let failures = failures.into_inner().unwrap();
     let reports = failures
         .iter()
-        .map(|(seed, case, set, verdict)| report(*seed, case, *set, verdict))
+        .map(|(seed, case, set, check, verdict)| report(*seed, case, *set, *check, verdict))
         .collect();
     (reports, done.into_inner())
 }
@@ -590,11 +642,12 @@ fn differential_random() {
                 show(&int.result)
             );
         }
-        let r = check_case(&case, &tally);
+        let r = check_case(&case, &[SERIAL], &tally);
         assert!(
             r.is_ok(),
             "{}",
-            r.map_err(|(set, v)| report(c, &case, set, &v)).unwrap_err()
+            r.map_err(|(set, check, v)| report(c, &case, set, check, &v))
+                .unwrap_err()
         );
         return;
     }
@@ -617,9 +670,85 @@ fn differential_random() {
     );
     let start = Instant::now();
     let deadline = env_u64("RUMBA_DIFF_SECONDS").map(|s| start + Duration::from_secs(s));
-    let (failures, ran) = run_cases(&seeds, &tally, deadline);
+    let (failures, ran) = run_cases(&RANDOM, &seeds, &tally, deadline);
     println!(
         "differential: {ran} kernels in {:.1?}; calls: {}",
+        start.elapsed(),
+        tally.summary()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} disagreement(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// `prange` kernels on the CPU's thread pool and, with a CUDA device, on the GPU too (those whose
+/// results do not depend on libdevice's precision), against the interpreter's serial run.
+const PARALLEL: Suite = Suite {
+    generate: gen::parallel_case,
+    checks: |case| {
+        let mut checks = vec![Check {
+            engine: Engine::Jit,
+            parallel: true,
+        }];
+        if rumba::cuda::is_available() && gen::exact_on_gpu(&case.source) {
+            checks.push(Check {
+                engine: Engine::Gpu,
+                parallel: true,
+            });
+        }
+        checks
+    },
+};
+
+/// `RUMBA_DIFF_PAR_CASES=n` runs `n` kernels from the random seed instead of 300 + 300.
+#[test]
+fn differential_prange() {
+    let tally = Tally::default();
+    let random = env_u64("RUMBA_DIFF_SEED").unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    });
+    let mut seeds = Vec::new();
+    match env_u64("RUMBA_DIFF_PAR_CASES") {
+        Some(n) => seeds.extend((0..n).map(|i| gen::case_seed(random, i))),
+        None => {
+            seeds.extend((0..300).map(|i| gen::case_seed(0x9A7A_11E1, i)));
+            seeds.extend((0..300).map(|i| gen::case_seed(random, i)));
+        }
+    }
+    if let Some(c) = env_u64("RUMBA_DIFF_CASE") {
+        let case = gen::parallel_case(c);
+        println!("{}", case.source);
+        let kernel = Kernel::from_source(&case.source, "k");
+        for set in &case.arg_sets {
+            println!("arguments:");
+            for a in set {
+                println!("  {}", describe(a));
+            }
+            for check in (PARALLEL.checks)(&case) {
+                let got = run(&kernel, set, check.engine);
+                println!("  {:?}: {}", check.engine, show(&got.result));
+            }
+            let int = run(&kernel, set, Engine::Interpreter);
+            println!("  interpreter: {}", show(&int.result));
+        }
+        return;
+    }
+    let gpu = rumba::cuda::is_available();
+    println!(
+        "differential prange: {} kernels on the CPU{}, random seed {random} (replay with RUMBA_DIFF_SEED={random})",
+        seeds.len(),
+        if gpu { " and the GPU" } else { " (no GPU)" }
+    );
+    let start = Instant::now();
+    let deadline = env_u64("RUMBA_DIFF_SECONDS").map(|s| start + Duration::from_secs(s));
+    let (failures, ran) = run_cases(&PARALLEL, &seeds, &tally, deadline);
+    println!(
+        "differential prange: {ran} kernels in {:.1?}; calls: {}",
         start.elapsed(),
         tally.summary()
     );
@@ -653,7 +782,7 @@ fn agree(source: &str, args: Vec<ArgSpec>) -> Result<Value, Error> {
     let kernel = Kernel::from_source(source, "k");
     let jit = run(&kernel, &args, Engine::Jit);
     let int = run(&kernel, &args, Engine::Interpreter);
-    match compare(&jit, &int) {
+    match compare(&jit, &int, SERIAL) {
         Verdict::Agree(_) => jit.result.expect("no panic"),
         Verdict::Rejected(e) => panic!("kernel rejected:\n{e}"),
         Verdict::Disagree(d) => panic!("{d}"),

@@ -1064,7 +1064,7 @@ fn device_arrays_stay_on_the_gpu() {
     let mut db = cuda::DeviceArray::<f32, _>::zeros((257, 301)).unwrap();
     stencil::cuda(&da, &mut db).unwrap();
     let mut c = Array2::<f32>::zeros((257, 301));
-    stencil(&a.t(), &mut c).unwrap();
+    stencil(a.t(), &mut c).unwrap();
     assert_eq!(db.to_host().unwrap(), c);
     // An explicit kernel on device arrays.
     let codes = cuda::to_device(&d.codes).unwrap();

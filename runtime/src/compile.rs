@@ -7,12 +7,14 @@
 use crate::error::{Error, Location};
 use crate::jit::{EntryFn, Jit};
 use crate::kernel::Signature;
+use inkwell::targets::TargetMachine;
 use rumba_compiler::back::abi::{self, Site};
-use rumba_compiler::back::{emit, target};
+use rumba_compiler::back::{emit, target, BackError};
 use rumba_compiler::diag::Diagnostic;
 use rumba_compiler::ir::{self, FuncId, Program, Type};
 use rumba_compiler::span::SourceFile;
 use rumba_compiler::{passes, types};
+use std::cell::OnceCell;
 use std::time::Instant;
 
 /// The CPU this process runs on, looked up once. `RUMBA_OPT_LEVEL=0..3` (read once) sets LLVM's
@@ -27,6 +29,27 @@ fn host() -> &'static target::TargetSpec {
             .unwrap_or(3)
             .min(3),
         ..target::TargetSpec::host()
+    })
+}
+
+/// Runs `f` with this thread's target machine for the host, created on the thread's first compile:
+/// creating one parses the CPU's feature list and builds its subtarget tables, a cost worth paying
+/// once rather than per signature. (LLVM target machines are not thread-safe, hence one per thread.)
+fn with_host_machine<T>(
+    f: impl FnOnce(&TargetMachine) -> Result<T, BackError>,
+) -> Result<T, BackError> {
+    thread_local! {
+        static MACHINE: OnceCell<TargetMachine> = const { OnceCell::new() };
+    }
+    MACHINE.with(|cell| {
+        let machine = match cell.get() {
+            Some(m) => m,
+            None => {
+                let m = host().machine()?;
+                cell.get_or_init(|| m)
+            }
+        };
+        f(machine)
     })
 }
 
@@ -159,9 +182,8 @@ impl Request<'_> {
             }
         };
         let t2 = Instant::now();
-        let optimized = host
-            .machine()
-            .and_then(|m| target::optimize_at(&emitted.module, &m, host.opt_level));
+        let optimized =
+            with_host_machine(|m| target::optimize_at(&emitted.module, m, host.opt_level));
         if let Err(e) = optimized {
             drop(emitted);
             unsafe { Jit::discard(raw) };

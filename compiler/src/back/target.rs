@@ -40,8 +40,7 @@ impl TargetSpec {
                 .to_string_lossy()
                 .into_owned(),
             cpu: TargetMachine::get_host_cpu_name().to_string(),
-            features: TargetMachine::get_host_cpu_features().to_string()
-                + &std::env::var("HELPER_EXP_FEATURES").unwrap_or_default(),
+            features: TargetMachine::get_host_cpu_features().to_string(),
             vector_library: false,
             opt_level: 3,
         }

@@ -566,7 +566,7 @@ fn dims(
             if block.y != 1 || block.z != 1 || config.grid.is_some_and(|g| g.y != 1 || g.z != 1) {
                 return Err(bad("a `prange` kernel runs on a 1-D grid: give 1-D grid and block sizes".into()));
             }
-            if spec.reduces && block.x % 32 != 0 {
+            if spec.reduces && !block.x.is_multiple_of(32) {
                 return Err(bad(format!("a `prange` kernel with reductions runs in whole warps: its block size must be a multiple of 32, the launch asks for {}", block.x)));
             }
             let grid = match config.grid {
