@@ -19,7 +19,7 @@ use std::time::Instant;
 
 /// The CPU this process runs on, looked up once. `RUMBA_OPT_LEVEL=0..3` (read once) sets LLVM's
 /// optimization level, 3 by default: the differential tests run the JIT at 0 and at 3.
-fn host() -> &'static target::TargetSpec {
+pub(crate) fn host() -> &'static target::TargetSpec {
     static HOST: std::sync::OnceLock<target::TargetSpec> = std::sync::OnceLock::new();
     HOST.get_or_init(|| target::TargetSpec {
         vector_library: crate::jit::libmvec().is_some(),
@@ -59,10 +59,6 @@ pub struct Specialization {
     pub ret: Type,
     pub(crate) entry: EntryFn,
     pub(crate) sites: Vec<Site>,
-    /// The typed loop IR after the passes.
-    pub typed_ir: String,
-    /// The optimized LLVM IR.
-    pub llvm_ir: String,
     _jit: Jit,
 }
 
@@ -169,7 +165,6 @@ impl Request<'_> {
         let t0 = Instant::now();
         self.cpu_kernel()?;
         let typed = self.typed_for(true)?;
-        let typed_ir = ir::print::typed_program(&typed);
         let t1 = Instant::now();
         let host = host();
         let (context, raw) = Jit::context();
@@ -189,7 +184,6 @@ impl Request<'_> {
             unsafe { Jit::discard(raw) };
             return Err(self.compile_error(e));
         }
-        let llvm_ir = emitted.module.print_to_string().to_string();
         let t3 = Instant::now();
         let (jit, entry) = Jit::load(emitted.module, raw, abi::ENTRY, host.opt_level)
             .map_err(|e| self.compile_error(e))?;
@@ -211,13 +205,13 @@ impl Request<'_> {
             ret: typed.entry().ret,
             entry,
             sites: emitted.sites,
-            typed_ir,
-            llvm_ir,
             _jit: jit,
         })
     }
 
-    /// The pipeline up to optimized LLVM IR for a given target, without loading it.
+    /// The pipeline up to optimized LLVM IR for a given target, without loading it. (Compiling is
+    /// deterministic: for the host's [`TargetSpec`](target::TargetSpec) this is the IR that
+    /// [`Self::compile`] loaded, which does not print it, to keep first calls short.)
     pub(crate) fn explain(&self, target: &target::TargetSpec) -> Result<Explain, Error> {
         self.cpu_kernel()?;
         let typed = self.typed_for(true)?;
@@ -226,7 +220,8 @@ impl Request<'_> {
         let emitted =
             emit::emit(&context, &typed, target, self.kernel).map_err(|e| self.compile_error(e))?;
         let machine = target.machine().map_err(|e| self.compile_error(e))?;
-        target::optimize(&emitted.module, &machine).map_err(|e| self.compile_error(e))?;
+        target::optimize_at(&emitted.module, &machine, target.opt_level)
+            .map_err(|e| self.compile_error(e))?;
         Ok(Explain {
             typed_ir,
             llvm_ir: emitted.module.print_to_string().to_string(),

@@ -262,14 +262,15 @@ impl Kernel {
         self.invoke(spec, args)
     }
 
-    /// The typed loop IR compiled for these arguments' signature.
+    /// The typed loop IR compiled for these arguments' signature (compiled again for reading: the
+    /// cache keeps machine code only, so that first calls do not pay for printing).
     pub fn typed_ir(&self, args: &[Arg<'_>]) -> Result<String, Error> {
-        Ok(self.specialization(args)?.typed_ir.clone())
+        Ok(self.explain(args, crate::compile::host())?.typed_ir)
     }
 
-    /// The optimized LLVM IR compiled for these arguments' signature.
+    /// The optimized LLVM IR compiled for these arguments' signature (compiled again, as above).
     pub fn llvm_ir(&self, args: &[Arg<'_>]) -> Result<String, Error> {
-        Ok(self.specialization(args)?.llvm_ir.clone())
+        Ok(self.explain(args, crate::compile::host())?.llvm_ir)
     }
 
     /// Compiles the signature of `args` for `target` without caching or loading it: for reading

@@ -1,8 +1,10 @@
 //! bench.sh's Rust side. Times each benchmark kernel as compiled by rumba (bounds checks on, default
-//! options) and as plain Rust, alternating the two over rounds and keeping the best of each, and
-//! prints one JSON object per line for bench/report.py.
+//! options) and as plain Rust, each the best of consecutive calls after a warm-up call, and prints
+//! one JSON object per line for bench/report.py. `RUST_LOG=rumba=debug` shows where a compilation's
+//! time goes.
 //!
-//!     rumba-bench run [--rounds N] [--quick]      (`*_par` cases: `prange` kernels on rayon's pool,
+//!     rumba-bench run [--rounds N] [--quick] [--only KERNEL]
+//!                                                 (`*_par` cases: `prange` kernels on rayon's pool,
 //!                                                  timed against their serial rumba twins too)
 //!     rumba-bench latency saxpy|black_scholes     (run in a fresh process: first call vs second)
 //!     rumba-bench overhead                        (per-call cost, averaged over 10^6 calls)
@@ -130,9 +132,38 @@ fn random(n: usize, lo: f64, hi: f64, seed: u64) -> Array1<f64> {
     Array1::from_shape_fn(n, |_| lo + (hi - lo) * lcg(&mut s))
 }
 
-fn cases(quick: bool) -> Vec<Case> {
+/// Runs each case as soon as it is built, so that only one case's arrays are alive at a time (the
+/// others' would compete for huge pages and caches).
+struct Runner {
+    rounds: usize,
+    /// Run only the case of this kernel (`--only name`).
+    only: Option<String>,
+}
+
+impl Runner {
+    fn push(&mut self, mut c: Case) {
+        if self.only.as_deref().is_some_and(|k| k != c.kernel) {
+            return;
+        }
+        let best_rumba = best_of(self.rounds, &mut c.rumba);
+        let best_rust = best_of(self.rounds, &mut c.rust);
+        emit(c.kernel, "rumba", &c.size, best_rumba, c.bytes);
+        emit(c.kernel, "rust", &c.size, best_rust, c.bytes);
+        if let Some(serial) = &mut c.serial {
+            let best = best_of(self.rounds, serial);
+            emit(c.kernel, "rumba_serial", &c.size, best, c.bytes);
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            println!(
+                r#"{{"kind":"speedup","kernel":"{}","threads":{threads},"serial_ms":{best:.4},"parallel_ms":{best_rumba:.4},"speedup":{:.3}}}"#,
+                c.kernel,
+                best / best_rumba
+            );
+        }
+    }
+}
+
+fn cases(quick: bool, v: &mut Runner) {
     let n24 = 1 << 24;
-    let mut v = Vec::new();
 
     let x = Array1::from_shape_fn(n24, |i| (i % 1000) as f32 * 0.001);
     let mut y1 = Array1::from_elem(n24, 1.0f32);
@@ -293,13 +324,12 @@ fn cases(quick: bool) -> Vec<Case> {
         rust: Box::new(move || plain::cumsum(&cx2, &mut out2)),
         serial: None,
     });
-    parallel_cases(quick, &mut v);
-    v
+    parallel_cases(quick, v);
 }
 
 /// The `prange` kernels: rumba parallel ("rumba"), plain serial Rust ("rust") and the serial rumba
 /// twin (`serial`), on the same sizes as their serial cases.
-fn parallel_cases(quick: bool, v: &mut Vec<Case>) {
+fn parallel_cases(quick: bool, v: &mut Runner) {
     let n24 = 1 << 24;
     let (a, b) = (random(n24, 0.0, 1.0, 1), random(n24, 0.0, 1.0, 2));
     let (a1, b1) = (a.clone(), b.clone());
@@ -397,25 +427,6 @@ fn best_of(rounds: usize, f: &mut dyn FnMut()) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-fn run(rounds: usize, quick: bool) {
-    for mut c in cases(quick) {
-        let best_rumba = best_of(rounds, &mut c.rumba);
-        let best_rust = best_of(rounds, &mut c.rust);
-        emit(c.kernel, "rumba", &c.size, best_rumba, c.bytes);
-        emit(c.kernel, "rust", &c.size, best_rust, c.bytes);
-        if let Some(serial) = &mut c.serial {
-            let best = best_of(rounds, serial);
-            emit(c.kernel, "rumba_serial", &c.size, best, c.bytes);
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            println!(
-                r#"{{"kind":"speedup","kernel":"{}","threads":{threads},"serial_ms":{best:.4},"parallel_ms":{best_rumba:.4},"speedup":{:.3}}}"#,
-                c.kernel,
-                best / best_rumba
-            );
-        }
-    }
-}
-
 fn latency(kernel: &str) {
     let (first, second) = match kernel {
         "saxpy" => {
@@ -476,6 +487,7 @@ fn overhead() {
 }
 
 fn main() {
+    env_logger::init();
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str| args.iter().any(|a| a == name);
     let value = |name: &str| {
@@ -485,7 +497,15 @@ fn main() {
             .and_then(|v| v.parse().ok())
     };
     match args.get(1).map(String::as_str) {
-        Some("run") => run(value("--rounds").unwrap_or(3), flag("--quick")),
+        Some("run") => {
+            let only = args
+                .iter()
+                .position(|a| a == "--only")
+                .and_then(|i| args.get(i + 1))
+                .cloned();
+            let rounds = value("--rounds").unwrap_or(3);
+            cases(flag("--quick"), &mut Runner { rounds, only });
+        }
         Some("latency") => latency(args.get(2).map_or("saxpy", String::as_str)),
         Some("overhead") => overhead(),
         _ => eprintln!("usage: rumba-bench run [--rounds N] [--quick] | latency KERNEL | overhead"),
