@@ -59,6 +59,12 @@ impl BenchAlloc {
             libc::munmap((start + len) as *mut libc::c_void, HUGE_PAGE - head);
         }
         libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+        // Fault every page in now, as `numba_kernels.py`'s `aligned` copies do: otherwise an
+        // array first written by a kernel (`zeros`) takes its page faults in the warm-up call,
+        // when huge pages may no longer be had, and runs on other pages than its clone.
+        for off in (0..len).step_by(4096) {
+            std::ptr::write_volatile((start + off) as *mut u8, 0);
+        }
         start as *mut u8
     }
 }
