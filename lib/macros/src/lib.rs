@@ -48,7 +48,7 @@ fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> Toke
     // Each kernel's module holds its own copy of the block's source: a module cannot name an item
     // of an enclosing function body (`super::` skips it), and `compile!` may be used in one.
     let source = quote! {
-        static SOURCE: ::rumba::Source = ::rumba::Source::new(#path, #text);
+        static SOURCE: ::rumba::Source = ::rumba::Source::checked(#path, #text);
     };
     let mut out = TokenStream::new();
     for (item, func) in file.items.iter().zip(&program.functions) {
