@@ -3,13 +3,19 @@
 //! equal to any NaN), the same error (variant, location, values and rendered text), and the same
 //! array contents afterwards, elements outside the views included.
 //!
-//! `differential_random` runs 2,000 generated kernels (`gen`): 1,000 from a fixed seed and 1,000
-//! from a random seed that it prints. Environment:
-//! - `RUMBA_DIFF_CASES=n`: run `n` kernels from the random seed instead (the long run);
+//! `differential_random` runs 2,000 generated kernels (`gen::case`): 1,000 from a fixed seed and
+//! 1,000 from a random seed that it prints. `differential_prange` runs 600 `prange` kernels
+//! (`gen::parallel_case`) the same way, on the CPU's thread pool and, when a CUDA device is
+//! present, on the GPU, against the interpreter's serial run (after a failed check, a parallel run
+//! may have done later iterations too, and GPU threads report whichever failure came first: only
+//! the kind of outcome is compared then). Environment:
+//! - `RUMBA_DIFF_CASES=n` (`RUMBA_DIFF_PAR_CASES=n` for `prange` kernels): run `n` kernels from the
+//!   random seed instead (the long run);
 //! - `RUMBA_DIFF_SECONDS=t`: start no kernel after `t` seconds (to bound a long run);
 //! - `RUMBA_DIFF_SEED=s`: the random seed (to replay a run);
 //! - `RUMBA_DIFF_CASE=c`: run only the case with case seed `c` (printed with every failure) and
-//!   print its source, arguments and both outcomes;
+//!   print its source, arguments and every engine's outcome (filter the test by name to pick the
+//!   generator);
 //! - `RUMBA_OPT_LEVEL=0` (read by the runtime): the JIT at LLVM O0 instead of O3. `scripts/test.sh`
 //!   runs this file both ways, so O0, O3 and the interpreter all agree.
 //!
@@ -561,16 +567,126 @@ fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
 
-/// A generator of cases, and the checks for a case.
+/// A generator of cases, the checks for a case, and how many cases a run makes.
 struct Suite {
+    name: &'static str,
     generate: fn(u64) -> Case,
     checks: fn(&Case) -> Vec<Check>,
+    /// The environment variable that sets the number of cases (all from the random seed).
+    cases_var: &'static str,
+    /// Otherwise: `per_seed` cases from `fixed_seed`, then as many from the random seed.
+    fixed_seed: u64,
+    per_seed: u64,
 }
 
 const RANDOM: Suite = Suite {
+    name: "differential",
     generate: gen::case,
     checks: |_| vec![SERIAL],
+    cases_var: "RUMBA_DIFF_CASES",
+    fixed_seed: 0x5EED_2026,
+    per_seed: 1000,
 };
+
+/// `prange` kernels on the CPU's thread pool and, with a CUDA device, on the GPU too (those whose
+/// results do not depend on libdevice's precision), against the interpreter's serial run.
+const PARALLEL: Suite = Suite {
+    name: "differential prange",
+    generate: gen::parallel_case,
+    checks: |case| {
+        let mut checks = vec![Check {
+            engine: Engine::Jit,
+            parallel: true,
+        }];
+        if rumba::cuda::is_available() && gen::exact_on_gpu(&case.source) {
+            checks.push(Check {
+                engine: Engine::Gpu,
+                parallel: true,
+            });
+        }
+        checks
+    },
+    cases_var: "RUMBA_DIFF_PAR_CASES",
+    fixed_seed: 0x9A7A_11E1,
+    per_seed: 300,
+};
+
+/// Runs a suite (see the module doc for the environment), failing with the minimized reports.
+fn run_suite(suite: &Suite) {
+    let tally = Tally::default();
+    if let Some(c) = env_u64("RUMBA_DIFF_CASE") {
+        return replay(suite, c, &tally);
+    }
+    let random = env_u64("RUMBA_DIFF_SEED").unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    });
+    let mut seeds = Vec::new();
+    match env_u64(suite.cases_var) {
+        Some(n) => seeds.extend((0..n).map(|i| gen::case_seed(random, i))),
+        None => {
+            seeds.extend((0..suite.per_seed).map(|i| gen::case_seed(suite.fixed_seed, i)));
+            seeds.extend((0..suite.per_seed).map(|i| gen::case_seed(random, i)));
+        }
+    }
+    println!(
+        "{}: {} kernels{}, random seed {random} (replay with RUMBA_DIFF_SEED={random})",
+        suite.name,
+        seeds.len(),
+        if rumba::cuda::is_available() {
+            " (a GPU is present)"
+        } else {
+            ""
+        }
+    );
+    let start = Instant::now();
+    let deadline = env_u64("RUMBA_DIFF_SECONDS").map(|s| start + Duration::from_secs(s));
+    let (failures, ran) = run_cases(suite, &seeds, &tally, deadline);
+    println!(
+        "{}: {ran} kernels in {:.1?}; calls: {}",
+        suite.name,
+        start.elapsed(),
+        tally.summary()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} disagreement(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// `RUMBA_DIFF_CASE=c`: case `c` alone, its source, arguments and every engine's outcome.
+fn replay(suite: &Suite, c: u64, tally: &Tally) {
+    let case = (suite.generate)(c);
+    println!("{}", case.source);
+    let kernel = Kernel::from_source(&case.source, "k");
+    let checks = (suite.checks)(&case);
+    for set in &case.arg_sets {
+        println!("arguments:");
+        for a in set {
+            println!("  {}", describe(a));
+        }
+        for check in &checks {
+            let got = run(&kernel, set, check.engine);
+            println!(
+                "  {:<12} {}",
+                format!("{:?}:", check.engine).to_lowercase(),
+                show(&got.result)
+            );
+        }
+        let int = run(&kernel, set, Engine::Interpreter);
+        println!("  interpreter: {}", show(&int.result));
+    }
+    let r = check_case(&case, &checks, tally);
+    assert!(
+        r.is_ok(),
+        "{}",
+        r.map_err(|(set, check, v)| report(c, &case, set, check, &v))
+            .unwrap_err()
+    );
+}
 
 /// Runs cases `seeds` on all cores; returns the failure reports (at most a few, minimized).
 /// Stops starting cases at `deadline`; returns the failure reports and the number of cases run.
@@ -624,140 +740,13 @@ fn run_cases(
 
 #[test]
 fn differential_random() {
-    let tally = Tally::default();
-    if let Some(c) = env_u64("RUMBA_DIFF_CASE") {
-        let case = gen::case(c);
-        println!("{}", case.source);
-        let kernel = Kernel::from_source(&case.source, "k");
-        for set in &case.arg_sets {
-            println!("arguments:");
-            for a in set {
-                println!("  {}", describe(a));
-            }
-            let jit = run(&kernel, set, Engine::Jit);
-            let int = run(&kernel, set, Engine::Interpreter);
-            println!(
-                "  jit:         {}\n  interpreter: {}",
-                show(&jit.result),
-                show(&int.result)
-            );
-        }
-        let r = check_case(&case, &[SERIAL], &tally);
-        assert!(
-            r.is_ok(),
-            "{}",
-            r.map_err(|(set, check, v)| report(c, &case, set, check, &v))
-                .unwrap_err()
-        );
-        return;
-    }
-    let random = env_u64("RUMBA_DIFF_SEED").unwrap_or_else(|| {
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64)
-    });
-    let mut seeds = Vec::new();
-    match env_u64("RUMBA_DIFF_CASES") {
-        Some(n) => seeds.extend((0..n).map(|i| gen::case_seed(random, i))),
-        None => {
-            seeds.extend((0..1000).map(|i| gen::case_seed(0x5EED_2026, i)));
-            seeds.extend((0..1000).map(|i| gen::case_seed(random, i)));
-        }
-    }
-    println!(
-        "differential: {} kernels, random seed {random} (replay with RUMBA_DIFF_SEED={random})",
-        seeds.len()
-    );
-    let start = Instant::now();
-    let deadline = env_u64("RUMBA_DIFF_SECONDS").map(|s| start + Duration::from_secs(s));
-    let (failures, ran) = run_cases(&RANDOM, &seeds, &tally, deadline);
-    println!(
-        "differential: {ran} kernels in {:.1?}; calls: {}",
-        start.elapsed(),
-        tally.summary()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} disagreement(s):\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    run_suite(&RANDOM);
 }
 
-/// `prange` kernels on the CPU's thread pool and, with a CUDA device, on the GPU too (those whose
-/// results do not depend on libdevice's precision), against the interpreter's serial run.
-const PARALLEL: Suite = Suite {
-    generate: gen::parallel_case,
-    checks: |case| {
-        let mut checks = vec![Check {
-            engine: Engine::Jit,
-            parallel: true,
-        }];
-        if rumba::cuda::is_available() && gen::exact_on_gpu(&case.source) {
-            checks.push(Check {
-                engine: Engine::Gpu,
-                parallel: true,
-            });
-        }
-        checks
-    },
-};
-
-/// `RUMBA_DIFF_PAR_CASES=n` runs `n` kernels from the random seed instead of 300 + 300.
+/// `prange` kernels (`gen::parallel_case`); `RUMBA_DIFF_PAR_CASES=n` sets their number.
 #[test]
 fn differential_prange() {
-    let tally = Tally::default();
-    let random = env_u64("RUMBA_DIFF_SEED").unwrap_or_else(|| {
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64)
-    });
-    let mut seeds = Vec::new();
-    match env_u64("RUMBA_DIFF_PAR_CASES") {
-        Some(n) => seeds.extend((0..n).map(|i| gen::case_seed(random, i))),
-        None => {
-            seeds.extend((0..300).map(|i| gen::case_seed(0x9A7A_11E1, i)));
-            seeds.extend((0..300).map(|i| gen::case_seed(random, i)));
-        }
-    }
-    if let Some(c) = env_u64("RUMBA_DIFF_CASE") {
-        let case = gen::parallel_case(c);
-        println!("{}", case.source);
-        let kernel = Kernel::from_source(&case.source, "k");
-        for set in &case.arg_sets {
-            println!("arguments:");
-            for a in set {
-                println!("  {}", describe(a));
-            }
-            for check in (PARALLEL.checks)(&case) {
-                let got = run(&kernel, set, check.engine);
-                println!("  {:?}: {}", check.engine, show(&got.result));
-            }
-            let int = run(&kernel, set, Engine::Interpreter);
-            println!("  interpreter: {}", show(&int.result));
-        }
-        return;
-    }
-    let gpu = rumba::cuda::is_available();
-    println!(
-        "differential prange: {} kernels on the CPU{}, random seed {random} (replay with RUMBA_DIFF_SEED={random})",
-        seeds.len(),
-        if gpu { " and the GPU" } else { " (no GPU)" }
-    );
-    let start = Instant::now();
-    let deadline = env_u64("RUMBA_DIFF_SECONDS").map(|s| start + Duration::from_secs(s));
-    let (failures, ran) = run_cases(&PARALLEL, &seeds, &tally, deadline);
-    println!(
-        "differential prange: {ran} kernels in {:.1?}; calls: {}",
-        start.elapsed(),
-        tally.summary()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} disagreement(s):\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    run_suite(&PARALLEL);
 }
 
 // ---- regressions: disagreements and rejections the random kernels found ----

@@ -322,20 +322,7 @@ fn parallel_source(rng: &mut Rng, params: &[Param], out_elem: Scalar) -> String 
     const OPS: [&str; 8] = ["+=", "-=", "*=", "|=", "&=", "^=", "min", "max"];
     let mut g = Gen::new(rng, Vec::new(), Some(Scalar::I64), 2, 10);
     g.kernel = true;
-    let mut names = Vec::new();
-    let (mut na, mut ns) = (0, 0);
-    for p in params {
-        match p {
-            Param::Scalar(ty) => {
-                names.push(g.scalar_param(&format!("s{ns}"), *ty, false));
-                ns += 1;
-            }
-            Param::Array(a) => {
-                names.push(g.array_param(&format!("a{na}"), *a));
-                na += 1;
-            }
-        }
-    }
+    let mut names = g.kernel_params(params, false);
     names.push("out".into());
     // Before the loop: a few values, then the reductions' starting values (not visible to the
     // generator, so nothing but their updates touches them).
@@ -644,23 +631,7 @@ fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
     };
     let mut g = Gen::new(rng, helpers, ret, 3, 30);
     g.kernel = true;
-    let mut names = Vec::new();
-    let (mut na, mut ns) = (0, 0);
-    for p in params {
-        match p {
-            Param::Scalar(ty) => {
-                let name = format!("s{ns}");
-                ns += 1;
-                let mutable = g.rng.percent(30);
-                names.push(g.scalar_param(&name, *ty, mutable));
-            }
-            Param::Array(a) => {
-                let name = format!("a{na}");
-                na += 1;
-                names.push(g.array_param(&name, *a));
-            }
-        }
-    }
+    let names = g.kernel_params(params, true);
     let ret_text = ret.map_or(String::new(), |t| format!(" -> {t}"));
     let _ = writeln!(out, "fn k({}){ret_text} {{", names.join(", "));
     g.body();
@@ -772,6 +743,29 @@ impl<'r> Gen<'r> {
         } else {
             format!("{m}{name}")
         }
+    }
+
+    /// The kernel's parameters `s0, s1, ..` and `a0, a1, ..` as written in its signature; scalars
+    /// are `mut` 30% of the time when `mutable`.
+    fn kernel_params(&mut self, params: &[Param], mutable: bool) -> Vec<String> {
+        let (mut na, mut ns) = (0, 0);
+        let mut names = Vec::new();
+        for p in params {
+            match p {
+                Param::Scalar(ty) => {
+                    let name = format!("s{ns}");
+                    ns += 1;
+                    let m = mutable && self.rng.percent(30);
+                    names.push(self.scalar_param(&name, *ty, m));
+                }
+                Param::Array(a) => {
+                    let name = format!("a{na}");
+                    na += 1;
+                    names.push(self.array_param(&name, *a));
+                }
+            }
+        }
+        names
     }
 
     fn array_param(&mut self, name: &str, a: ArrayParam) -> String {

@@ -72,18 +72,7 @@ pub fn lower_file(file: &syn::File, root: Option<&str>) -> Result<Program, Vec<F
     // signature span and an empty body, as nothing can reach them.
     program.functions = fns
         .iter()
-        .map(|f| Function {
-            name: f.sig.ident.to_string(),
-            span: Span::of(*f),
-            sig_span: Span::of(&f.sig),
-            params: Vec::new(),
-            ret_ann: None,
-            attrs: KernelAttrs::default(),
-            locals: Vec::new(),
-            exprs: Vec::new(),
-            body: Block::default(),
-            shared: Vec::new(),
-        })
+        .map(|f| Function::declared(f.sig.ident.to_string(), Span::of(*f), Span::of(&f.sig)))
         .collect();
     let mut todo: Vec<FuncId> = names.get(root).copied().into_iter().collect();
     let mut lowered = vec![false; fns.len()];
@@ -136,18 +125,7 @@ impl<'a> FnLowerer<'a> {
     ) -> Result<Function, Vec<FrontError>> {
         let sig = &item.sig;
         let mut l = FnLowerer {
-            func: Function {
-                name: sig.ident.to_string(),
-                span: Span::of(item),
-                sig_span: Span::of(sig),
-                params: Vec::new(),
-                ret_ann: None,
-                attrs: KernelAttrs::default(),
-                locals: Vec::new(),
-                exprs: Vec::new(),
-                body: Block::default(),
-                shared: Vec::new(),
-            },
+            func: Function::declared(sig.ident.to_string(), Span::of(item), Span::of(sig)),
             names,
             scopes: vec![Vec::new()],
             blocks: vec![Block::default()],

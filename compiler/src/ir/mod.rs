@@ -136,6 +136,22 @@ impl SharedArray {
 }
 
 impl Function {
+    /// A function with its name and spans and nothing else yet (the front end fills it in).
+    pub fn declared(name: String, span: Span, sig_span: Span) -> Function {
+        Function {
+            name,
+            span,
+            sig_span,
+            params: Vec::new(),
+            ret_ann: None,
+            attrs: KernelAttrs::default(),
+            locals: Vec::new(),
+            exprs: Vec::new(),
+            body: Block::default(),
+            shared: Vec::new(),
+        }
+    }
+
     pub fn expr(&self, id: ExprId) -> &Expr {
         &self.exprs[id.index()]
     }

@@ -88,11 +88,7 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         // A grid kernel's value: only the thread that finished the reductions gets this far with
         // it (see `grid_reduce`), or every thread with the same value when none were needed.
         if let Type::Scalar(s) = inst.ret {
-            let v = call
-                .try_as_basic_value()
-                .basic()
-                .ok_or_else(|| BackError::Internal("call without value".into()))?;
-            let v = self.to_mem(s, v)?;
+            let v = self.returned(call, s)?;
             let i64t = ctx.i64_type();
             let p = unsafe {
                 self.builder.build_gep(

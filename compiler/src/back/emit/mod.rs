@@ -265,12 +265,7 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         b.build_return(Some(&ctx.i32_type().const_int(1, false)))?;
         b.position_at_end(ok_bb);
         if let Type::Scalar(s) = inst.ret {
-            let v = call
-                .try_as_basic_value()
-                .basic()
-                .ok_or_else(|| BackError::Internal("call without value".into()))?;
-            let v = self.to_mem(s, v)?;
-            b.build_store(ret, v)?;
+            b.build_store(ret, self.returned(call, s)?)?;
         }
         b.build_return(Some(&ctx.i32_type().const_int(0, false)))?;
         Ok(())
@@ -310,6 +305,19 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
             return Ok(nz.into());
         }
         Ok(v)
+    }
+
+    /// The value a call of an instance returning `s` gave, as stored in memory.
+    fn returned(
+        &self,
+        call: inkwell::values::CallSiteValue<'ctx>,
+        s: Scalar,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let v = call
+            .try_as_basic_value()
+            .basic()
+            .ok_or_else(|| BackError::Internal("call without value".into()))?;
+        self.to_mem(s, v)
     }
 
     /// A register value to store (`bool`: `i1` -> `i8`).
