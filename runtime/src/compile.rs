@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Location};
 use crate::jit::{EntryFn, Jit};
-use crate::kernel::Signature;
+use crate::signature::Signature;
 use inkwell::targets::TargetMachine;
 use rumba_compiler::back::abi::{self, Site};
 use rumba_compiler::back::{emit, target, BackError};

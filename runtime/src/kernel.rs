@@ -8,128 +8,23 @@
 use crate::arg::{Arg, RawParts, Slot};
 use crate::compile::{Explain, Request, Specialization};
 use crate::error::{Error, Location};
+use crate::signature::{Signature, MAX_ARGS};
 use crate::value::{FromValue, Value};
 use rumba_compiler::back::abi::{ErrInfo, Site, SiteKind};
 use rumba_compiler::back::target::TargetSpec;
 use rumba_compiler::diag::Diagnostic;
-use rumba_compiler::ir::{ArrayType, FuncId, Layout, Program, Scalar, Type};
+use rumba_compiler::ir::{FuncId, Program, Type};
 use rumba_compiler::span::SourceFile;
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 mod interpret;
 
-/// The most arguments a kernel may take.
-pub const MAX_ARGS: usize = 16;
-
-/// The types of a call's arguments: dtype, and for arrays ndim, layout and writability.
-///
-/// Held as one packed code per argument, so that matching a call against the last signature is
-/// one short memory comparison; the [`Type`]s are decoded from the codes when asked for.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Signature {
-    len: u8,
-    codes: [u16; MAX_ARGS],
-}
-
 /// `RUMBA_DISABLE_JIT=1`: calls run in the interpreter.
 fn jit_disabled() -> bool {
     static DISABLED: OnceLock<bool> = OnceLock::new();
     *DISABLED.get_or_init(|| std::env::var("RUMBA_DISABLE_JIT").is_ok_and(|v| v == "1"))
-}
-
-/// A unique 16-bit code of an argument type (`decode` inverts it).
-fn type_code(t: Type) -> u16 {
-    match t {
-        Type::Unit => 0,
-        Type::Scalar(s) => 1 + s as u16,
-        Type::Array(a) => {
-            ARRAY
-                | a.elem as u16
-                | (a.ndim as u16) << 4
-                | ((a.layout == Layout::Strided) as u16) << 12
-                | (a.writable as u16) << 13
-        }
-    }
-}
-
-const ARRAY: u16 = 0x8000;
-/// Marks an array argument that lives in GPU memory ([`DeviceArray`](crate::cuda::DeviceArray)):
-/// the GPU compiles it like a host array of its type, the CPU cannot take it.
-const DEVICE: u16 = 0x4000;
-
-fn decode(code: u16) -> Type {
-    let scalar = |i: u16| Scalar::ALL[i as usize % Scalar::ALL.len()];
-    match code {
-        0 => Type::Unit,
-        c if c & ARRAY == 0 => Type::Scalar(scalar(c - 1)),
-        c => Type::Array(ArrayType {
-            elem: scalar(c & 0xf),
-            ndim: ((c >> 4) & 0xf) as u8,
-            layout: if c & (1 << 12) != 0 {
-                Layout::Strided
-            } else {
-                Layout::Contig
-            },
-            writable: c & (1 << 13) != 0,
-        }),
-    }
-}
-
-impl Signature {
-    pub fn new(types: &[Type]) -> Option<Signature> {
-        if types.len() > MAX_ARGS {
-            return None;
-        }
-        let mut s = Signature {
-            len: types.len() as u8,
-            codes: [0; MAX_ARGS],
-        };
-        for (code, t) in s.codes.iter_mut().zip(types) {
-            *code = type_code(*t);
-        }
-        Some(s)
-    }
-
-    /// The first argument that is a GPU device array.
-    pub(crate) fn device_arg(&self) -> Option<usize> {
-        self.codes[..self.len as usize]
-            .iter()
-            .position(|c| c & ARRAY != 0 && c & DEVICE != 0)
-    }
-
-    /// This signature with device arrays counted as host arrays (the GPU compiles both alike).
-    pub(crate) fn on_host(&self) -> Signature {
-        let mut s = *self;
-        for c in &mut s.codes {
-            if *c & ARRAY != 0 {
-                *c &= !DEVICE;
-            }
-        }
-        s
-    }
-
-    pub fn types(&self) -> Vec<Type> {
-        self.codes[..self.len as usize]
-            .iter()
-            .map(|c| decode(*c))
-            .collect()
-    }
-}
-
-impl fmt::Display for Signature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.types().iter().map(Type::to_string).collect();
-        write!(f, "({})", parts.join(", "))
-    }
-}
-
-impl fmt::Debug for Signature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
 }
 
 /// The source of one `compile!` block: its file, its text, and (once needed) its lowered IR.
@@ -354,12 +249,8 @@ impl Kernel {
             );
             return Err(self.argument_error(message, None, "pass fewer, larger arrays"));
         }
-        let mut s = Signature {
-            len: args.len() as u8,
-            codes: [0; MAX_ARGS],
-        };
-        for (i, (code, a)) in s.codes.iter_mut().zip(args).enumerate() {
-            *code = type_code(a.ty);
+        let mut s = Signature::of_len(args.len());
+        for (i, a) in args.iter().enumerate() {
             match a.slot {
                 Slot::Invalid(why) => {
                     let (what, help) = why
@@ -367,8 +258,8 @@ impl Kernel {
                         .unwrap_or((why, "pass a scalar or an array of 1 to 8 dimensions"));
                     return Err(self.argument_error(self.argument_message(i, what), Some(i), help));
                 }
-                Slot::Device(_) => *code |= DEVICE,
-                Slot::Scalar(_) | Slot::Array(_) => {}
+                Slot::Device(_) => s.set(i, a.ty, true),
+                Slot::Scalar(_) | Slot::Array(_) => s.set(i, a.ty, false),
             }
         }
         Ok(s)
@@ -600,36 +491,6 @@ impl Kernel {
                     rendered,
                 }
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signature_codes_round_trip() {
-        let mut all = vec![Type::Unit];
-        for s in Scalar::ALL {
-            all.push(Type::Scalar(s));
-            for ndim in 1..=crate::arg::MAX_NDIM as u8 {
-                for layout in [Layout::Contig, Layout::Strided] {
-                    for writable in [false, true] {
-                        all.push(Type::Array(ArrayType {
-                            elem: s,
-                            ndim,
-                            layout,
-                            writable,
-                        }));
-                    }
-                }
-            }
-        }
-        let codes: std::collections::HashSet<u16> = all.iter().map(|t| type_code(*t)).collect();
-        assert_eq!(codes.len(), all.len());
-        for t in all {
-            assert_eq!(decode(type_code(t)), t);
         }
     }
 }

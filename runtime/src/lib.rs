@@ -12,13 +12,15 @@ mod jit;
 mod kernel;
 mod owned;
 mod parallel;
+mod signature;
 mod value;
 
 pub use arg::{Arg, Element, IntoArg, MAX_NDIM};
 pub use compile::{Explain, Specialization};
 pub use error::{Error, Location};
-pub use kernel::{Kernel, Signature, Source, MAX_ARGS};
+pub use kernel::{Kernel, Source};
 pub use owned::OwnedKernel;
+pub use signature::{Signature, MAX_ARGS};
 pub use value::{FromValue, Value};
 
 pub use rumba_compiler::back::target::TargetSpec;

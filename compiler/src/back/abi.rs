@@ -20,6 +20,9 @@ use crate::span::Span;
 
 pub const ENTRY: &str = "rumba_entry";
 
+/// The name of a GPU module's entry point (see `back::gpu`).
+pub const KERNEL: &str = "rumba_kernel";
+
 /// The runtime's parallel loop driver, called by compiled `prange` loops (see the module doc).
 pub const PARALLEL_FOR: &str = "rumba_parallel_for";
 

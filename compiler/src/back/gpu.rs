@@ -40,20 +40,12 @@ use inkwell::targets::{FileType, TargetMachine};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-/// The name of the PTX entry point.
-pub const KERNEL: &str = "rumba_kernel";
+pub use super::abi::KERNEL;
 
 /// The architecture snapshots and assembly tests pin.
 pub const DEFAULT_ARCH: &str = "sm_80";
 
-/// How a kernel runs on the GPU.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum GpuMode {
-    /// The outermost `prange` loop is spread over the grid (grid-stride).
-    Grid,
-    /// A `#[rumba(cuda)]` kernel: every thread runs the body; the launch names the grid.
-    Simt,
-}
+pub use super::emit::GpuMode;
 
 /// The architecture LLVM 19 compiles for on a device of compute capability `major.minor`: the
 /// device's own, or for devices newer than LLVM knows, `sm_90` (the driver JIT-compiles PTX

@@ -4,7 +4,8 @@
 use super::driver::{self, device, driver_error, Buffer, Device, Loaded, Timer};
 use crate::arg::{Arg, RawParts, Slot};
 use crate::error::{Error, Location};
-use crate::kernel::{Kernel, Signature};
+use crate::kernel::Kernel;
+use crate::signature::Signature;
 use crate::value::{FromValue, Value};
 use rumba_compiler::back::abi::{self, ErrInfo, Site};
 use rumba_compiler::back::gpu::{self, GpuError, GpuMode};

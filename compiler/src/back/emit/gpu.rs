@@ -3,8 +3,7 @@
 
 use super::parallel::identity;
 use super::{param_ptr, ArrayVal, FnEmitter, ModuleEmitter, R};
-use crate::back::abi;
-use crate::back::gpu::KERNEL;
+use crate::back::abi::{self, KERNEL};
 use crate::back::BackError;
 use crate::ir::*;
 use crate::types::parallel::{self, Reduce};
@@ -15,6 +14,15 @@ use inkwell::module::Linkage;
 use inkwell::types::{BasicMetadataTypeEnum, BasicType};
 use inkwell::values::{AsValueRef, BasicMetadataValueEnum, BasicValueEnum, IntValue, PointerValue};
 use inkwell::{AddressSpace, AtomicOrdering, IntPredicate};
+
+/// How a kernel runs on the GPU (chosen by [`plan`](crate::back::gpu::plan)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GpuMode {
+    /// The outermost `prange` loop is spread over the grid (grid-stride).
+    Grid,
+    /// A `#[rumba(cuda)]` kernel: every thread runs the body; the launch names the grid.
+    Simt,
+}
 
 /// LLVM's `ptx_kernel` calling convention: marks a function as a kernel entry point.
 const PTX_KERNEL_CC: u32 = 71;

@@ -11,12 +11,13 @@
 
 mod expr;
 mod gpu;
+
+pub use gpu::GpuMode;
 mod math;
 mod parallel;
 mod vecmath;
 
 use super::abi::{self, Site, SiteKind};
-use super::gpu::GpuMode;
 use super::target::TargetSpec;
 use super::BackError;
 use crate::ir::*;

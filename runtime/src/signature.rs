@@ -1,0 +1,158 @@
+//! Call signatures: the specialization key.
+//!
+//! In: each argument's IR [`Type`] (and whether an array lives in GPU memory). Out: a
+//! [`Signature`], one packed 16-bit code per argument, compared and hashed as plain memory on the
+//! dispatch path, and decoded back into [`Type`]s when a compilation needs them.
+
+use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
+use std::fmt;
+
+/// The most arguments a kernel may take.
+pub const MAX_ARGS: usize = 16;
+
+/// The types of a call's arguments: dtype, and for arrays ndim, layout and writability.
+///
+/// Held as one packed code per argument, so that matching a call against the last signature is
+/// one short memory comparison; the [`Type`]s are decoded from the codes when asked for.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature {
+    len: u8,
+    codes: [u16; MAX_ARGS],
+}
+
+/// A unique 16-bit code of an argument type (`decode` inverts it).
+fn type_code(t: Type) -> u16 {
+    match t {
+        Type::Unit => 0,
+        Type::Scalar(s) => 1 + s as u16,
+        Type::Array(a) => {
+            ARRAY
+                | a.elem as u16
+                | (a.ndim as u16) << 4
+                | ((a.layout == Layout::Strided) as u16) << 12
+                | (a.writable as u16) << 13
+        }
+    }
+}
+
+const ARRAY: u16 = 0x8000;
+/// Marks an array argument that lives in GPU memory ([`DeviceArray`](crate::cuda::DeviceArray)):
+/// the GPU compiles it like a host array of its type, the CPU cannot take it.
+const DEVICE: u16 = 0x4000;
+
+fn decode(code: u16) -> Type {
+    let scalar = |i: u16| Scalar::ALL[i as usize % Scalar::ALL.len()];
+    match code {
+        0 => Type::Unit,
+        c if c & ARRAY == 0 => Type::Scalar(scalar(c - 1)),
+        c => Type::Array(ArrayType {
+            elem: scalar(c & 0xf),
+            ndim: ((c >> 4) & 0xf) as u8,
+            layout: if c & (1 << 12) != 0 {
+                Layout::Strided
+            } else {
+                Layout::Contig
+            },
+            writable: c & (1 << 13) != 0,
+        }),
+    }
+}
+
+impl Signature {
+    /// A signature of `len` arguments, every code still `()` (to be [`set`](Self::set)).
+    #[inline]
+    pub(crate) fn of_len(len: usize) -> Signature {
+        Signature {
+            len: len.min(MAX_ARGS) as u8,
+            codes: [0; MAX_ARGS],
+        }
+    }
+
+    /// Argument `i` has type `t`; `device`: it is an array in GPU memory.
+    #[inline]
+    pub(crate) fn set(&mut self, i: usize, t: Type, device: bool) {
+        self.codes[i] = type_code(t) | if device { DEVICE } else { 0 };
+    }
+
+    pub fn new(types: &[Type]) -> Option<Signature> {
+        if types.len() > MAX_ARGS {
+            return None;
+        }
+        let mut s = Signature {
+            len: types.len() as u8,
+            codes: [0; MAX_ARGS],
+        };
+        for (code, t) in s.codes.iter_mut().zip(types) {
+            *code = type_code(*t);
+        }
+        Some(s)
+    }
+
+    /// The first argument that is a GPU device array.
+    pub(crate) fn device_arg(&self) -> Option<usize> {
+        self.codes[..self.len as usize]
+            .iter()
+            .position(|c| c & ARRAY != 0 && c & DEVICE != 0)
+    }
+
+    /// This signature with device arrays counted as host arrays (the GPU compiles both alike).
+    pub(crate) fn on_host(&self) -> Signature {
+        let mut s = *self;
+        for c in &mut s.codes {
+            if *c & ARRAY != 0 {
+                *c &= !DEVICE;
+            }
+        }
+        s
+    }
+
+    pub fn types(&self) -> Vec<Type> {
+        self.codes[..self.len as usize]
+            .iter()
+            .map(|c| decode(*c))
+            .collect()
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.types().iter().map(Type::to_string).collect();
+        write!(f, "({})", parts.join(", "))
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_codes_round_trip() {
+        let mut all = vec![Type::Unit];
+        for s in Scalar::ALL {
+            all.push(Type::Scalar(s));
+            for ndim in 1..=crate::arg::MAX_NDIM as u8 {
+                for layout in [Layout::Contig, Layout::Strided] {
+                    for writable in [false, true] {
+                        all.push(Type::Array(ArrayType {
+                            elem: s,
+                            ndim,
+                            layout,
+                            writable,
+                        }));
+                    }
+                }
+            }
+        }
+        let codes: std::collections::HashSet<u16> = all.iter().map(|t| type_code(*t)).collect();
+        assert_eq!(codes.len(), all.len());
+        for t in all {
+            assert_eq!(decode(type_code(t)), t);
+        }
+    }
+}
