@@ -3,8 +3,9 @@
 //! In: the tokens of one or more kernel `fn`s. The macro runs the compiler's front end on them, so
 //! anything outside the kernel language is a build error pointing at the offending tokens. Out:
 //! for each kernel `f`, a function `f(args..) -> Result<R, rumba::Error>` taking any
-//! `rumba::IntoArg`, and a module `f` with `f::kernel()`, the kernel's handle. The source text is
-//! embedded with its original line layout, so run-time diagnostics quote the user's file.
+//! `rumba::IntoArg`, and a module `f` with `f::kernel()`, the kernel's handle. Each kernel embeds
+//! the text of itself and the functions it calls, with its original line layout, so run-time
+//! diagnostics quote the user's file and a first call parses only what it compiles.
 
 use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
@@ -14,7 +15,6 @@ use rumba_compiler::ir::{ExprId, ExprKind, Function, Program, Stmt, TypeAnn};
 #[proc_macro]
 pub fn compile(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let input = TokenStream::from(input);
-    let text = layout(&input);
     let file = input
         .clone()
         .into_iter()
@@ -22,9 +22,10 @@ pub fn compile(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
         .map(|t| t.span().unwrap().file())
         .unwrap_or_default();
     let items: syn::Result<syn::File> = syn::parse2(front::desugar_params(input.clone()));
+    let item_tokens = split_items(&input);
     let out = match front::lower_tokens(input) {
         Ok(program) => match items {
-            Ok(items) => wrappers(&program, &items, &file, &text),
+            Ok(items) => wrappers(&program, &items, &file, &item_tokens),
             Err(e) => e.to_compile_error(),
         },
         Err(errors) => errors.iter().map(error_tokens).collect(),
@@ -44,15 +45,31 @@ fn error_tokens(e: &FrontError) -> TokenStream {
 }
 
 /// The kernel functions and their handles.
-fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> TokenStream {
-    // Each kernel's module holds its own copy of the block's source: a module cannot name an item
-    // of an enclosing function body (`super::` skips it), and `compile!` may be used in one.
-    let source = quote! {
-        static SOURCE: ::rumba::Source = ::rumba::Source::checked(#path, #text);
-    };
+fn wrappers(
+    program: &Program,
+    file: &syn::File,
+    path: &str,
+    item_tokens: &[TokenStream],
+) -> TokenStream {
     let mut out = TokenStream::new();
-    for (item, func) in file.items.iter().zip(&program.functions) {
+    for (k, (item, func)) in file.items.iter().zip(&program.functions).enumerate() {
         let syn::Item::Fn(f) = item else { continue };
+        // Each kernel's module holds its own source: the text of the kernel and the functions it
+        // calls, each at its place in the file (the rest of the block is left out: the first call
+        // parses only what it compiles). A module cannot name an item of an enclosing function
+        // body (`super::` skips it), and `compile!` may be used in one, so nothing is shared.
+        let text = if item_tokens.len() == program.functions.len() {
+            let mut needed = Vec::new();
+            reachable(program, k, &mut needed);
+            needed.sort_unstable();
+            let tokens: TokenStream = needed.iter().map(|&i| item_tokens[i].clone()).collect();
+            layout(&tokens)
+        } else {
+            layout(&item_tokens.iter().cloned().collect())
+        };
+        let source = quote! {
+            static SOURCE: ::rumba::Source = ::rumba::Source::checked(#path, #text);
+        };
         let vis = &f.vis;
         let name = &f.sig.ident;
         let name_str = name.to_string();
@@ -120,6 +137,37 @@ fn wrappers(program: &Program, file: &syn::File, path: &str, text: &str) -> Toke
         });
     }
     out
+}
+
+/// The functions function `k` calls, directly or not, and `k` itself (indices into the program).
+fn reachable(program: &Program, k: usize, out: &mut Vec<usize>) {
+    if out.contains(&k) {
+        return;
+    }
+    out.push(k);
+    for e in &program.functions[k].exprs {
+        if let ExprKind::Call { func, .. } = e.kind {
+            reachable(program, func.index(), out);
+        }
+    }
+}
+
+/// The block's items, each as its own tokens: every item is a `fn` (anything else fails to
+/// lower before this is used), so each ends with its body, the first brace group at the top level.
+fn split_items(tokens: &TokenStream) -> Vec<TokenStream> {
+    let mut items = Vec::new();
+    let mut current = TokenStream::new();
+    for tree in tokens.clone() {
+        let ends = matches!(&tree, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace);
+        current.extend(std::iter::once(tree));
+        if ends {
+            items.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        items.push(current);
+    }
+    items
 }
 
 /// Whether a function returns a value: it declares a non-`()` return type, or one of its
