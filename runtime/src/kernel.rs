@@ -31,31 +31,14 @@ fn jit_disabled() -> bool {
 pub struct Source {
     path: &'static str,
     text: &'static str,
-    /// The macro lowered this text without errors at build time: only the kernel and what it
-    /// calls need lowering (each kernel has its own `Source`).
-    checked: bool,
     program: OnceLock<Result<(Arc<Program>, SourceFile), Error>>,
 }
 
 impl Source {
-    /// Kernel source text to be checked in full when first used.
     pub const fn new(path: &'static str, text: &'static str) -> Source {
         Source {
             path,
             text,
-            checked: false,
-            program: OnceLock::new(),
-        }
-    }
-
-    /// The text of a `compile!` block, which the macro has lowered without errors: a kernel's
-    /// first call lowers only the kernel and the functions it calls.
-    #[doc(hidden)]
-    pub const fn checked(path: &'static str, text: &'static str) -> Source {
-        Source {
-            path,
-            text,
-            checked: true,
             program: OnceLock::new(),
         }
     }
@@ -65,14 +48,9 @@ impl Source {
             .get_or_init(|| {
                 let file = SourceFile::new(self.path, self.text);
                 let start = std::time::Instant::now();
-                let lowered = if self.checked {
-                    rumba_compiler::front::lower_source_for(self.text, kernel)
-                } else {
-                    rumba_compiler::front::lower_source(self.text)
-                };
-                match lowered {
+                match rumba_compiler::front::lower_source(self.text) {
                     Ok(p) => {
-                        log::debug!(target: "rumba", "lowered {} (`{kernel}`{}) in {:?}", self.path, if self.checked { " and its callees" } else { " and the whole block" }, start.elapsed());
+                        log::debug!(target: "rumba", "lowered {} ({} functions) in {:?}", self.path, p.functions.len(), start.elapsed());
                         Ok((Arc::new(p), file))
                     }
                     Err(errors) => {

@@ -31,7 +31,7 @@ use super::emit;
 use super::target::{self, TargetSpec};
 use super::BackError;
 use crate::diag::Diagnostic;
-use crate::ir::walk::{assigned_locals, children, escapes};
+use crate::ir::walk::{assigned_locals, assigned_outside_pranges, children, escapes};
 use crate::ir::*;
 use crate::span::Span;
 use inkwell::context::Context;
@@ -125,8 +125,8 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
         .with_label(span, "the loop spread over the GPU")
         .with_help("move it into the `prange` loop, or run this kernel on the CPU"));
     }
-    let mut assigned_out: HashSet<LocalId> = f.params.iter().copied().collect();
-    assigned_outside(&f.body, &mut assigned_out);
+    let mut assigned_out = assigned_outside_pranges(&f.body);
+    assigned_out.extend(f.params.iter().copied());
     for &(body, var, span) in &outer {
         if let Some((at, what)) = escapes(body, 0) {
             let at = at.unwrap_or(span);
@@ -354,32 +354,6 @@ impl Outside<'_> {
         }
         for c in children(k) {
             self.expr(c);
-        }
-    }
-}
-
-/// Locals assigned anywhere but inside the outermost `prange` loop.
-fn assigned_outside(b: &Block, out: &mut HashSet<LocalId>) {
-    for s in &b.stmts {
-        match s {
-            Stmt::For { range, .. } if range.parallel => {}
-            Stmt::Assign { local, .. } => {
-                out.insert(*local);
-            }
-            Stmt::If {
-                then_body,
-                else_body,
-                ..
-            } => {
-                assigned_outside(then_body, out);
-                assigned_outside(else_body, out);
-            }
-            Stmt::Loop { body } => assigned_outside(body, out),
-            Stmt::For { var, body, .. } => {
-                out.insert(*var);
-                assigned_outside(body, out);
-            }
-            _ => {}
         }
     }
 }

@@ -24,7 +24,7 @@ const MAX_EXPR_DEPTH: usize = 256;
 const EXPR_HINT: &str = "kernels support literals, arithmetic, comparisons, casts, indexing, \
     numeric methods, calls of functions in the same compile! block, if/else and blocks";
 
-pub fn lower_file(file: &syn::File, root: Option<&str>) -> Result<Program, Vec<FrontError>> {
+pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
     let mut errors = Vec::new();
     let mut fns = Vec::new();
     let mut names: HashMap<String, FuncId> = HashMap::new();
@@ -55,39 +55,9 @@ pub fn lower_file(file: &syn::File, root: Option<&str>) -> Result<Program, Vec<F
         }
     }
     let mut program = Program::default();
-    let Some(root) = root else {
-        for f in fns {
-            match FnLowerer::lower(f, &names) {
-                Ok(func) => program.functions.push(func),
-                Err(mut e) => errors.append(&mut e),
-            }
-        }
-        return if errors.is_empty() {
-            Ok(program)
-        } else {
-            Err(errors)
-        };
-    };
-    // Only `root` and the functions it calls, directly or not; the others keep their name and
-    // signature span and an empty body, as nothing can reach them.
-    program.functions = fns
-        .iter()
-        .map(|f| Function::declared(f.sig.ident.to_string(), Span::of(*f), Span::of(&f.sig)))
-        .collect();
-    let mut todo: Vec<FuncId> = names.get(root).copied().into_iter().collect();
-    let mut lowered = vec![false; fns.len()];
-    while let Some(id) = todo.pop() {
-        if std::mem::replace(&mut lowered[id.index()], true) {
-            continue;
-        }
-        match FnLowerer::lower(fns[id.index()], &names) {
-            Ok(func) => {
-                todo.extend(func.exprs.iter().filter_map(|e| match e.kind {
-                    ExprKind::Call { func, .. } => Some(func),
-                    _ => None,
-                }));
-                program.functions[id.index()] = func;
-            }
+    for f in fns {
+        match FnLowerer::lower(f, &names) {
+            Ok(func) => program.functions.push(func),
             Err(mut e) => errors.append(&mut e),
         }
     }

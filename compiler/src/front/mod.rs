@@ -89,14 +89,6 @@ fn check_nesting(tokens: &TokenStream) -> Result<(), FrontError> {
 
 /// Lowers the tokens of a `compile!` block.
 pub fn lower_tokens(tokens: TokenStream) -> Result<ir::Program, Vec<FrontError>> {
-    lower_tokens_from(tokens, None)
-}
-
-/// [`lower_tokens`], lowering only `root` and the functions it calls when `root` is given.
-fn lower_tokens_from(
-    tokens: TokenStream,
-    root: Option<&str>,
-) -> Result<ir::Program, Vec<FrontError>> {
     check_nesting(&tokens).map_err(|e| vec![e])?;
     let tokens = desugar::bare_params(tokens);
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
@@ -107,7 +99,7 @@ fn lower_tokens_from(
             tokens: e.to_compile_error(),
         }]
     })?;
-    lower::lower_file(&file, root)
+    lower::lower_file(&file)
 }
 
 /// Lowers kernel source text (the run-time path and the fuzzer's entry point).
@@ -118,17 +110,6 @@ fn lower_tokens_from(
 /// tokens ([`STACK_PER_TOKEN`]): no input can exhaust it. (The errors come back without tokens:
 /// text has no spans of the user's crate to point at.)
 pub fn lower_source(text: &str) -> Result<ir::Program, Vec<FrontError>> {
-    lower_source_from(text, None)
-}
-
-/// [`lower_source`] for a text known to lower without errors (a `compile!` block, which the macro
-/// has lowered at build time): only `root` and the functions it calls are lowered, the others keep
-/// empty bodies. Saves a kernel's first call the lowering of the rest of its block.
-pub fn lower_source_for(text: &str, root: &str) -> Result<ir::Program, Vec<FrontError>> {
-    lower_source_from(text, Some(root))
-}
-
-fn lower_source_from(text: &str, root: Option<&str>) -> Result<ir::Program, Vec<FrontError>> {
     let tokens = tokenize(text)?;
     let size = count_tokens(&tokens)
         .saturating_mul(STACK_PER_TOKEN)
@@ -140,7 +121,7 @@ fn lower_source_from(text: &str, root: Option<&str>) -> Result<ir::Program, Vec<
             std::thread::Builder::new()
                 .stack_size(size)
                 .spawn_scoped(scope, || -> Sent {
-                    let lowered = tokenize(text).and_then(|t| lower_tokens_from(t, root));
+                    let lowered = tokenize(text).and_then(lower_tokens);
                     lowered.map_err(|errors| {
                         errors
                             .into_iter()

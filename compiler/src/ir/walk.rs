@@ -28,32 +28,41 @@ pub fn children(k: &ExprKind) -> Vec<ExprId> {
 
 /// Every local a block assigns, `for` loop variables included.
 pub fn assigned_locals(b: &Block) -> HashSet<LocalId> {
-    fn walk(b: &Block, out: &mut HashSet<LocalId>) {
-        for s in &b.stmts {
-            match s {
-                Stmt::Assign { local, .. } => {
-                    out.insert(*local);
-                }
-                Stmt::If {
-                    then_body,
-                    else_body,
-                    ..
-                } => {
-                    walk(then_body, out);
-                    walk(else_body, out);
-                }
-                Stmt::Loop { body } => walk(body, out),
-                Stmt::For { var, body, .. } => {
-                    out.insert(*var);
-                    walk(body, out);
-                }
-                _ => {}
+    let mut out = HashSet::new();
+    assigned(b, false, &mut out);
+    out
+}
+
+/// Every local a block assigns outside its `prange` loops (whose bodies are skipped).
+pub fn assigned_outside_pranges(b: &Block) -> HashSet<LocalId> {
+    let mut out = HashSet::new();
+    assigned(b, true, &mut out);
+    out
+}
+
+fn assigned(b: &Block, skip_pranges: bool, out: &mut HashSet<LocalId>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::For { range, .. } if skip_pranges && range.parallel => {}
+            Stmt::Assign { local, .. } => {
+                out.insert(*local);
             }
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
+                assigned(then_body, skip_pranges, out);
+                assigned(else_body, skip_pranges, out);
+            }
+            Stmt::Loop { body } => assigned(body, skip_pranges, out),
+            Stmt::For { var, body, .. } => {
+                out.insert(*var);
+                assigned(body, skip_pranges, out);
+            }
+            _ => {}
         }
     }
-    let mut out = HashSet::new();
-    walk(b, &mut out);
-    out
 }
 
 /// A `break` of the loop whose body `b` is (at `depth` 0) or any `return` inside it: its span

@@ -68,7 +68,7 @@ fn wrappers(
             layout(&item_tokens.iter().cloned().collect())
         };
         let source = quote! {
-            static SOURCE: ::rumba::Source = ::rumba::Source::checked(#path, #text);
+            static SOURCE: ::rumba::Source = ::rumba::Source::new(#path, #text);
         };
         let vis = &f.vis;
         let name = &f.sig.ident;

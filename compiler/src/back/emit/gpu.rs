@@ -11,7 +11,7 @@ use inkwell::attributes::AttributeLoc;
 use inkwell::llvm_sys::core::LLVMBuildAtomicRMW;
 use inkwell::llvm_sys::{LLVMAtomicOrdering, LLVMAtomicRMWBinOp};
 use inkwell::module::Linkage;
-use inkwell::types::{BasicMetadataTypeEnum, BasicType};
+use inkwell::types::BasicType;
 use inkwell::values::{AsValueRef, BasicMetadataValueEnum, BasicValueEnum, IntValue, PointerValue};
 use inkwell::{AddressSpace, AtomicOrdering, IntPredicate};
 
@@ -35,21 +35,7 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
     pub(super) fn kernel_entry(&mut self, inst: &Instance) -> R<()> {
         let ctx = self.ctx;
         let ptr = ctx.ptr_type(AddressSpace::default());
-        let i64t = ctx.i64_type();
-        let mut params: Vec<BasicMetadataTypeEnum> = Vec::new();
-        let mut arrays = Vec::new();
-        for t in &inst.params {
-            match t {
-                Type::Scalar(s) => params.push(self.mem_type(*s).into()),
-                Type::Array(a) => {
-                    arrays.push((params.len() as u32, a.writable));
-                    params.push(ptr.into());
-                    let n = a.ndim as usize * if a.layout == Layout::Strided { 2 } else { 1 };
-                    params.extend(std::iter::repeat_n(BasicMetadataTypeEnum::from(i64t), n));
-                }
-                Type::Unit => return Err(BackError::Internal("unit parameter".into())),
-            }
-        }
+        let (mut params, arrays) = self.flat_params(inst, true)?;
         params.push(ptr.into());
         let f = self
             .module
@@ -283,14 +269,14 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     /// the first value, `k * step` away from it) runs on global thread `k mod T` of `T` threads.
     pub(super) fn grid_loop(&mut self, var: LocalId, range: &ForRange, body: &Block) -> R<()> {
         let i64t = self.ctx().i64_type();
+        let bounds = self.range_bounds(var, range)?;
         let super::RangeBounds {
-            lo: start,
+            lo,
             hi,
             nonempty,
             step,
-        } = self.range_bounds(var, range)?;
-        let t = start.get_type();
-        let lo = start;
+        } = bounds;
+        let t = lo.get_type();
         // Reductions: every thread starts from the operator's identity; the value before the
         // loop (the same in every thread) is kept for the end.
         let mut reductions = Vec::new();
@@ -311,15 +297,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let setup = self.new_block("grid.setup");
         self.b().build_conditional_branch(nonempty, setup, exit)?;
         self.b().position_at_end(setup);
-        // The number of iterations minus one, as an unsigned 64-bit count.
-        let dist = self.b().build_int_sub(hi, lo, "dist")?;
-        let dist = self
-            .b()
-            .build_int_z_extend_or_bit_cast(dist, i64t, "dist.wide")?;
-        let last = match step {
-            Some(k) => self.b().build_int_unsigned_div(dist, k, "last")?,
-            None => dist,
-        };
+        let last = self.last_iteration(&bounds)?;
         let tid = self.sreg("tid", 0)?;
         let ntid = self.sreg("ntid", 0)?;
         let ctaid = self.sreg("ctaid", 0)?;

@@ -166,14 +166,17 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         f.add_attribute(AttributeLoc::Function, self.attr("nounwind"));
     }
 
-    fn declare(&mut self, inst: &Instance, index: usize) -> R<FunctionValue<'ctx>> {
+    /// An instance's parameters flattened: a scalar in its register type (`in_memory`: its memory
+    /// type), an array as its data pointer, `ndim` `i64` extents and, when strided, `ndim` `i64`
+    /// strides. Also, for each array, the index of its data pointer and whether it is writable.
+    fn flat_params(&self, inst: &Instance, in_memory: bool) -> R<FlatParams<'ctx>> {
         let ptr = self.ctx.ptr_type(AddressSpace::default());
         let i64t = self.ctx.i64_type();
         let mut params: Vec<BasicMetadataTypeEnum> = Vec::new();
-        // (param index of each array's data pointer, writable)
         let mut arrays = Vec::new();
         for t in &inst.params {
             match t {
+                Type::Scalar(s) if in_memory => params.push(self.mem_type(*s).into()),
                 Type::Scalar(s) => params.push(self.reg_type(*s).into()),
                 Type::Array(a) => {
                     arrays.push((params.len() as u32, a.writable));
@@ -184,6 +187,12 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
                 Type::Unit => return Err(BackError::Internal("unit parameter".into())),
             }
         }
+        Ok((params, arrays))
+    }
+
+    fn declare(&mut self, inst: &Instance, index: usize) -> R<FunctionValue<'ctx>> {
+        let ptr = self.ctx.ptr_type(AddressSpace::default());
+        let (mut params, arrays) = self.flat_params(inst, false)?;
         let err_index = params.len() as u32;
         params.push(ptr.into());
         let fn_type = match inst.ret {
@@ -347,6 +356,9 @@ struct RangeBounds<'ctx> {
     step: Option<IntValue<'ctx>>,
 }
 
+/// Flattened parameter types, and (data pointer index, writable) of each array.
+type FlatParams<'ctx> = (Vec<BasicMetadataTypeEnum<'ctx>>, Vec<(u32, bool)>);
+
 /// An array in registers: its data pointer, extents and element strides.
 #[derive(Clone)]
 struct ArrayVal<'ctx> {
@@ -436,7 +448,6 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             }
         }
         let mut k = 0;
-        let i64t = self.ctx().i64_type();
         for (&p, t) in inst.func.params.iter().zip(&inst.params) {
             let param = |k: u32| {
                 self.function
@@ -451,44 +462,8 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                     k += 1;
                 }
                 Type::Array(a) => {
-                    let name = &inst.func.local(p).name;
-                    let data = param(k)?.into_pointer_value();
-                    data.set_name(name);
-                    k += 1;
-                    let mut shape = Vec::new();
-                    for d in 0..a.ndim {
-                        let v = param(k)?.into_int_value();
-                        v.set_name(&format!("{name}.n{d}"));
-                        shape.push(v);
-                        k += 1;
-                    }
-                    let strides = if a.layout == Layout::Strided {
-                        let mut s = Vec::new();
-                        for d in 0..a.ndim {
-                            let v = param(k)?.into_int_value();
-                            v.set_name(&format!("{name}.s{d}"));
-                            s.push(v);
-                            k += 1;
-                        }
-                        s
-                    } else {
-                        // C order: the last axis is contiguous.
-                        let mut s = vec![i64t.const_int(1, false); a.ndim as usize];
-                        for d in (0..a.ndim as usize).rev().skip(1) {
-                            s[d] = self.b().build_int_mul(
-                                s[d + 1],
-                                shape[d + 1],
-                                &format!("{name}.s{d}"),
-                            )?;
-                        }
-                        s
-                    };
-                    slots[p.index()] = Slot::Array(ArrayVal {
-                        ty: *a,
-                        data,
-                        shape,
-                        strides,
-                    });
+                    let array = self.array_params(&mut k, *a, &inst.func.local(p).name)?;
+                    slots[p.index()] = Slot::Array(array);
                 }
                 Type::Unit => {}
             }
@@ -497,6 +472,51 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             slots[a.local.index()] = Slot::Array(self.shared_array(a)?);
         }
         Ok(slots)
+    }
+
+    /// An array parameter of this function starting at parameter `*k` (its data pointer, then
+    /// its extents and, when strided, its strides; C-order strides are computed); advances `*k`.
+    fn array_params(&self, k: &mut u32, a: ArrayType, name: &str) -> R<ArrayVal<'ctx>> {
+        let mut next = || {
+            let v = self
+                .function
+                .get_nth_param(*k)
+                .ok_or_else(|| BackError::Internal("missing parameter".into()));
+            *k += 1;
+            v
+        };
+        let data = next()?.into_pointer_value();
+        data.set_name(name);
+        let mut shape = Vec::new();
+        for d in 0..a.ndim {
+            let v = next()?.into_int_value();
+            v.set_name(&format!("{name}.n{d}"));
+            shape.push(v);
+        }
+        let strides = if a.layout == Layout::Strided {
+            let mut s = Vec::new();
+            for d in 0..a.ndim {
+                let v = next()?.into_int_value();
+                v.set_name(&format!("{name}.s{d}"));
+                s.push(v);
+            }
+            s
+        } else {
+            // C order: the last axis is contiguous.
+            let mut s = vec![self.ctx().i64_type().const_int(1, false); a.ndim as usize];
+            for d in (0..a.ndim as usize).rev().skip(1) {
+                s[d] = self
+                    .b()
+                    .build_int_mul(s[d + 1], shape[d + 1], &format!("{name}.s{d}"))?;
+            }
+            s
+        };
+        Ok(ArrayVal {
+            ty: a,
+            data,
+            shape,
+            strides,
+        })
     }
 
     fn terminate_open_blocks(&mut self) -> R<()> {
@@ -735,6 +755,18 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             hi,
             nonempty,
             step,
+        })
+    }
+
+    /// The number of a non-empty range's iterations minus one: `(hi - lo) / step`, the distance
+    /// taken as an unsigned 64-bit number (so no range overflows it).
+    fn last_iteration(&self, r: &RangeBounds<'ctx>) -> R<IntValue<'ctx>> {
+        let b = self.b();
+        let dist = b.build_int_sub(r.hi, r.lo, "dist")?;
+        let dist = b.build_int_z_extend_or_bit_cast(dist, self.ctx().i64_type(), "dist.wide")?;
+        Ok(match r.step {
+            Some(k) => b.build_int_unsigned_div(dist, k, "last")?,
+            None => dist,
         })
     }
 

@@ -12,7 +12,7 @@
 //! variables starting at their operator's identity, and combines each one into the parent's
 //! variable once, atomically, at the end.
 
-use super::{ArrayVal, FnEmitter, Slot, R};
+use super::{FnEmitter, Slot, R};
 use crate::back::abi;
 use crate::back::BackError;
 use crate::ir::*;
@@ -36,22 +36,18 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .ok_or_else(|| BackError::Internal("loop variable".into()))?;
         let signed = ty.is_signed();
         let i64t = self.ctx().i64_type();
+        let bounds = self.range_bounds(var, range)?;
         let super::RangeBounds {
             lo: start,
             hi,
             nonempty,
             step,
-        } = self.range_bounds(var, range)?;
+        } = bounds;
+        // Iterations: (hi - lo) / step + 1 when non-empty.
+        let last = self.last_iteration(&bounds)?;
         let b = self.b();
-        // Iterations: (hi - lo) / step + 1 when non-empty, the distance taken as unsigned.
-        let dist = b.build_int_sub(hi, start, "dist")?;
-        let dist = b.build_int_z_extend_or_bit_cast(dist, i64t, "dist.wide")?;
         let step64 = step.unwrap_or(i64t.const_int(1, false));
-        let count = match step {
-            Some(k) => b.build_int_unsigned_div(dist, k, "steps")?,
-            None => dist,
-        };
-        let count = b.build_int_add(count, i64t.const_int(1, false), "count")?;
+        let count = b.build_int_add(last, i64t.const_int(1, false), "count")?;
         let count = b
             .build_select(nonempty, count, i64t.const_zero(), "count")?
             .into_int_value();
@@ -294,36 +290,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             let Type::Array(a) = inst.local_ty(l) else {
                 continue;
             };
-            let aname = &inst.func.local(l).name;
-            let data = p(k)?.into_pointer_value();
-            data.set_name(aname);
-            k += 1;
-            let mut shape = Vec::new();
-            for _ in 0..a.ndim {
-                shape.push(p(k)?.into_int_value());
-                k += 1;
-            }
-            let strides = if a.layout == Layout::Strided {
-                let mut s = Vec::new();
-                for _ in 0..a.ndim {
-                    s.push(p(k)?.into_int_value());
-                    k += 1;
-                }
-                s
-            } else {
-                // C order, as in the parent: the last axis is contiguous (a constant stride of one).
-                let mut s = vec![i64t.const_int(1, false); a.ndim as usize];
-                for d in (0..a.ndim as usize).rev().skip(1) {
-                    s[d] = e.b().build_int_mul(s[d + 1], shape[d + 1], "")?;
-                }
-                s
-            };
-            slots[l.index()] = Slot::Array(ArrayVal {
-                ty: a,
-                data,
-                shape,
-                strides,
-            });
+            slots[l.index()] = Slot::Array(e.array_params(&mut k, a, &inst.func.local(l).name)?);
         }
         e.slots = slots;
 
