@@ -6,12 +6,14 @@
 //! the target's data layout and triple.
 
 use super::BackError;
+use inkwell::llvm_sys::support::LLVMParseCommandLineOptions;
 use inkwell::module::Module;
 use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::{
     CodeModel, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple,
 };
 use inkwell::OptimizationLevel;
+use std::ffi::{c_char, CString};
 use std::sync::Once;
 
 /// The triple of the GPU back end: 64-bit pointers, CUDA driver ABI.
@@ -120,7 +122,32 @@ fn init() {
         // Failure leaves the target unregistered; `machine()` then reports it as an error.
         let _ = Target::initialize_native(&InitializationConfig::default());
         Target::initialize_nvptx(&InitializationConfig::default());
+        llvm_options();
     });
+}
+
+/// LLVM's process-wide options, set once before the first compilation.
+///
+/// `-force-ordered-reductions` lets the loop vectorizer vectorize a loop that accumulates floats
+/// without fast-math: the lanes are added into the accumulator one by one, in the order of the
+/// scalar loop, so results stay bit-identical while the rest of the loop body runs several lanes at
+/// a time (the pairwise potential's `e += 1.0 / r.sqrt()`: 2x). The cost model still decides
+/// whether it pays; a plain `s += x[i]` stays scalar. `RUMBA_LLVM_ARGS` (whitespace-separated,
+/// e.g. `-prefer-vector-width=512`) adds options for experiments; LLVM ignores the ones it does
+/// not know.
+fn llvm_options() {
+    let extra = std::env::var("RUMBA_LLVM_ARGS").unwrap_or_default();
+    let args: Vec<CString> = ["rumba", "-force-ordered-reductions"]
+        .into_iter()
+        .chain(extra.split_whitespace())
+        .filter_map(|a| CString::new(a).ok())
+        .collect();
+    let argv: Vec<*const c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    // SAFETY: `argv` holds `argv.len()` NUL-terminated strings that outlive the call (LLVM copies
+    // what it keeps); a null overview is allowed. Called once, before any pass runs.
+    unsafe {
+        LLVMParseCommandLineOptions(argv.len() as i32, argv.as_ptr(), std::ptr::null());
+    }
 }
 
 /// Verifies and optimizes a module at O3 for `machine`.

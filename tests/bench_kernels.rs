@@ -1,0 +1,152 @@
+//! The benchmark kernels (examples/kernels) against their plain-Rust twins (bench/rust/src/plain.rs),
+//! on small inputs whose lengths are not multiples of any vector width: what bench.sh times must
+//! compute the same thing. Kernels without `fastmath` must agree bit for bit (vectorized float
+//! accumulations, such as pairwise's `e += 1.0 / r.sqrt()`, add their lanes in the scalar order);
+//! `fastmath` kernels within a relative tolerance.
+
+#[path = "../examples/kernels/mod.rs"]
+mod kernels;
+#[path = "../bench/rust/src/plain.rs"]
+mod plain;
+
+use ndarray::{Array1, Array2};
+
+/// Deterministic values in [lo, hi): the benchmarks' inputs need no randomness, only variety.
+fn values(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            lo + (hi - lo) * ((state >> 11) as f64 / (1u64 << 53) as f64)
+        })
+        .collect()
+}
+
+fn bits(x: &[f64]) -> Vec<u64> {
+    x.iter().map(|v| v.to_bits()).collect()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn saxpy() {
+    for n in [0, 1, 7, 1003] {
+        let x: Vec<f32> = values(n, 1, -2.0, 2.0).iter().map(|&v| v as f32).collect();
+        let y0: Vec<f32> = values(n, 2, -2.0, 2.0).iter().map(|&v| v as f32).collect();
+        let mut want = y0.clone();
+        plain::saxpy(1.5, &x, &mut want);
+        let mut got = Array1::from(y0);
+        kernels::saxpy(1.5f32, &Array1::from(x), &mut got).unwrap();
+        assert_eq!(got.to_vec(), want, "n = {n}");
+    }
+}
+
+#[test]
+fn dot_pairwise_cumsum_are_bit_exact() {
+    for n in [0, 1, 2, 5, 33, 1001] {
+        let (x, y, z) = (
+            values(n, 3, -1.0, 1.0),
+            values(n, 4, -1.0, 1.0),
+            values(n, 5, -1.0, 1.0),
+        );
+        let (ax, ay, az) = (
+            Array1::from(x.clone()),
+            Array1::from(y.clone()),
+            Array1::from(z.clone()),
+        );
+        let d: f64 = kernels::dot(&ax, &ay).unwrap();
+        assert_eq!(d.to_bits(), plain::dot(&x, &y).to_bits(), "dot, n = {n}");
+        let e: f64 = kernels::pairwise(&ax, &ay, &az).unwrap();
+        assert_eq!(
+            e.to_bits(),
+            plain::pairwise(&x, &y, &z).to_bits(),
+            "pairwise, n = {n}"
+        );
+        let mut out = Array1::<f64>::zeros(n);
+        kernels::cumsum(&ax, &mut out).unwrap();
+        let mut want = vec![0.0; n];
+        plain::cumsum(&x, &mut want);
+        assert_eq!(
+            bits(out.as_slice().unwrap()),
+            bits(&want),
+            "cumsum, n = {n}"
+        );
+        let fast: f64 = kernels::dot_fast(&ax, &ay).unwrap();
+        assert!(close(fast, plain::dot(&x, &y)), "dot_fast, n = {n}: {fast}");
+    }
+}
+
+#[test]
+fn matmul_jacobi_mandelbrot() {
+    let (n, k, m) = (37, 41, 53);
+    let a = Array2::from_shape_vec((n, k), values(n * k, 6, -1.0, 1.0)).unwrap();
+    let b = Array2::from_shape_vec((k, m), values(k * m, 7, -1.0, 1.0)).unwrap();
+    let mut c = Array2::<f64>::zeros((n, m));
+    let mut want = c.clone();
+    kernels::matmul(&a, &b, &mut c).unwrap();
+    plain::matmul(a.view(), b.view(), want.view_mut());
+    assert_eq!(c, want, "matmul");
+
+    let a = Array2::from_shape_vec((33, 47), values(33 * 47, 8, 0.0, 1.0)).unwrap();
+    let mut got = Array2::<f64>::zeros((33, 47));
+    let mut want = got.clone();
+    kernels::jacobi2d(&a, &mut got).unwrap();
+    plain::jacobi2d(a.view(), want.view_mut());
+    assert_eq!(got, want, "jacobi2d");
+
+    let mut got = Array2::<i32>::zeros((48, 67));
+    let mut want = got.clone();
+    kernels::mandelbrot(&mut got, -2.0, 1.0, -1.5, 1.5, 100).unwrap();
+    plain::mandelbrot(&mut want, -2.0, 1.0, -1.5, 1.5, 100);
+    assert_eq!(got, want, "mandelbrot");
+}
+
+#[test]
+fn black_scholes_and_histogram() {
+    let n = 1001;
+    let (s, x, t) = (
+        values(n, 9, 5.0, 30.0),
+        values(n, 10, 1.0, 100.0),
+        values(n, 11, 0.25, 10.0),
+    );
+    let (r, v) = (0.02, 0.30);
+    let (mut call, mut put) = (vec![0.0; n], vec![0.0; n]);
+    plain::black_scholes(&s, &x, &t, r, v, &mut call, &mut put);
+    let (as_, ax, at) = (Array1::from(s), Array1::from(x), Array1::from(t));
+    let (mut c1, mut p1) = (Array1::<f64>::zeros(n), Array1::<f64>::zeros(n));
+    kernels::black_scholes(&as_, &ax, &at, r, v, &mut c1, &mut p1).unwrap();
+    assert_eq!(
+        bits(c1.as_slice().unwrap()),
+        bits(&call),
+        "black_scholes call"
+    );
+    assert_eq!(
+        bits(p1.as_slice().unwrap()),
+        bits(&put),
+        "black_scholes put"
+    );
+    let (mut c2, mut p2) = (Array1::<f64>::zeros(n), Array1::<f64>::zeros(n));
+    kernels::black_scholes_fast(&as_, &ax, &at, r, v, &mut c2, &mut p2).unwrap();
+    for i in 0..n {
+        assert!(
+            close(c2[i], call[i]) && close(p2[i], put[i]),
+            "black_scholes_fast at {i}"
+        );
+    }
+
+    let data: Vec<u8> = values(100_003, 12, 0.0, 256.0)
+        .iter()
+        .map(|&v| v as u8)
+        .collect();
+    let mut want = vec![0i64; 256];
+    plain::histogram(&data, &mut want);
+    let mut bins = Array1::<i64>::zeros(256);
+    kernels::histogram(&Array1::from(data), &mut bins).unwrap();
+    assert_eq!(bins.to_vec(), want);
+}
