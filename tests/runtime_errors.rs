@@ -72,6 +72,22 @@ rumba::compile! {
     fn get(y, i) -> f64 {
         y[i] * 10.0
     }
+
+    fn copy_rows(a, b, rows) {
+        for i in 0..rows {
+            for j in 0..a.ncols() {
+                b[[i, j]] = a[[i, j]];
+            }
+        }
+    }
+
+    fn count_previous(data, bins) {
+        let mut t = 1000;
+        for i in 0..data.len() {
+            bins[t] += 1;
+            t = data[i] as usize;
+        }
+    }
 }
 
 #[test]
@@ -317,4 +333,43 @@ fn the_process_and_other_kernels_keep_working() {
     assert_eq!(y.to_vec(), vec![1.0, 2.0]);
     assert_eq!(divide(9i64, 3i64).unwrap(), 3);
     assert_eq!(remainder(9i32, 4i32).unwrap(), 1);
+}
+
+#[test]
+fn loop_nest_stops_at_the_failing_row() {
+    // The nest is versioned as a whole: its one test fails, the checked copy runs and stops at
+    // the first access past the end, with the rows before it copied.
+    let a = Array2::from_shape_fn((3, 4), |(i, j)| (10 * i + j) as f64);
+    let mut b = Array2::<f64>::zeros((3, 4));
+    let err = copy_rows(&a, &mut b, 4usize).unwrap_err();
+    assert!(
+        matches!(&err, Error::OutOfBounds { kernel, array, axis: 0, index: 3, len: 3, .. }
+            if kernel == "copy_rows" && array == "a"),
+        "{err:?}"
+    );
+    assert_eq!(b, a);
+    let mut b = Array2::<f64>::zeros((3, 4));
+    copy_rows(&a, &mut b, 2usize).unwrap();
+    assert_eq!(b.row(1), a.row(1));
+    assert_eq!(b.row(2).sum(), 0.0);
+}
+
+#[test]
+fn small_index_keeps_its_check_when_it_starts_large() {
+    // `t` holds bytes inside the loop, but its first value comes from before it.
+    let data = Array1::<u8>::from_elem(10, 3);
+    let mut bins = Array1::<i64>::zeros(256);
+    let err = count_previous(&data, &mut bins).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OutOfBounds {
+                index: 1000,
+                len: 256,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(bins.sum(), 0);
 }

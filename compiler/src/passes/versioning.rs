@@ -1,9 +1,9 @@
 //! Loop versioning: bounds checks that do not stop vectorization.
 //!
-//! In: a typed program. Out: the same program where each innermost counted loop
-//! `for i in a..b` (step 1, forward, `usize`) whose array accesses have indices of the forms
-//! `i`, `i + c`, `i - c`, `c` (with `c` loop-invariant and free of loads, calls and divisions) or a
-//! `u8`/`u16` value cast to `usize`, becomes
+//! In: a typed program. Out: the same program where a counted loop `for i in a..b` (step 1,
+//! forward, `usize`) whose array accesses have indices of the forms `i`, `i + c`, `i - c`, `c`
+//! (with `c` loop-invariant and free of loads, calls and divisions) or a small value (a `u8`/`u16`
+//! cast to `usize`, or a local that only ever holds such values) becomes
 //!
 //! ```text
 //! lo = a; hi = b;
@@ -18,35 +18,56 @@
 //! fast copy; when the test fails the checked copy runs and stops at exactly the failing iteration
 //! with the earlier writes done, as the original loop would. Accesses of other shapes stay checked
 //! in both copies.
+//!
+//! A loop nest is versioned as a whole, with one test before the outermost loop, when every inner
+//! loop is counted the same way over bounds that do not change in the nest and the test covers
+//! every access in it (matmul's `c[[i, j]] += a[[i, p]] * b[[p, j]]`: the accesses are checked
+//! once per call instead of once per `(i, p)`, and LLVM sees a plain loop nest). Otherwise each
+//! innermost loop is versioned on its own.
 
 use crate::ir::walk::assigned_locals;
 use crate::ir::*;
 use crate::span::Span;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub fn run(p: &mut TypedProgram) {
     for inst in &mut p.instances {
         if !inst.func.attrs.boundscheck {
             continue;
         }
+        let small = small_locals(inst);
         let body = std::mem::take(&mut inst.func.body);
-        inst.func.body = Versioner { inst }.block(body);
+        inst.func.body = Versioner { inst, small }.block(body);
     }
 }
 
 struct Versioner<'a> {
     inst: &'a mut Instance,
+    /// Locals that only ever hold small values, with the largest ([`small_locals`]).
+    small: HashMap<LocalId, u64>,
 }
 
-/// How one index of an access varies with the loop variable.
+/// How one index of an access varies in a loop nest.
 #[derive(Clone, Copy)]
 enum Index {
-    /// `i + c` (`Some((Add, c))`), `i - c`, or `i` (`None`).
-    Affine(Option<(BinOp, ExprId)>),
-    /// Loop-invariant.
+    /// `i + c` (`Some((Add, c))`), `i - c`, or `i` (`None`), for the variable `i` of the nest's
+    /// loop number `.0` (0: the outermost).
+    Affine(usize, Option<(BinOp, ExprId)>),
+    /// The same in the whole nest.
     Invariant(ExprId),
     /// A value known to be at most this (a `u8` or `u16` cast to `usize`).
     AtMost(u64),
+}
+
+/// The loops of a nest: each one's variable, and for inner loops their bounds (the same in the
+/// whole nest); the outermost loop's bounds are evaluated once, into locals, by [`Versioner::version`].
+type Loops = Vec<(LocalId, Option<(ExprId, ExprId)>)>;
+
+/// What versioning a loop (nest) takes: its loops, the bounds tests and the accesses they cover.
+struct Plan {
+    loops: Loops,
+    tests: Vec<(LocalId, u8, Index)>,
+    unchecked: HashSet<AccessKey>,
 }
 
 impl Versioner<'_> {
@@ -71,18 +92,15 @@ impl Versioner<'_> {
                     range,
                     body,
                     span,
-                } => {
-                    if is_candidate(self.inst, var, &range, &body) {
-                        self.version(var, range, body, span, &mut out);
-                    } else {
-                        out.push(Stmt::For {
-                            var,
-                            range,
-                            body: self.block(body),
-                            span,
-                        });
-                    }
-                }
+                } => match self.plan(var, &range, &body) {
+                    Some(plan) => self.version(plan, range, body, span, &mut out),
+                    None => out.push(Stmt::For {
+                        var,
+                        range,
+                        body: self.block(body),
+                        span,
+                    }),
+                },
                 s => out.push(s),
             }
         }
@@ -264,13 +282,13 @@ impl Versioner<'_> {
     /// `bound` (or `bound - 1` when `minus_one`), then `+ c` / `- c` for an affine offset.
     fn shifted(
         &mut self,
-        bound: LocalId,
+        bound: ExprId,
         minus_one: bool,
         offset: Option<(BinOp, ExprId)>,
         span: Span,
     ) -> ExprId {
         let usize_t = Type::Scalar(Scalar::Usize);
-        let mut e = self.new_expr(ExprKind::Local(bound), usize_t, span);
+        let mut e = bound;
         if minus_one {
             let one = self.new_expr(ExprKind::Const(Const::int(Scalar::Usize, 1)), usize_t, span);
             e = self.new_expr(ExprKind::Binary(BinOp::Sub, e, one), usize_t, span);
@@ -282,9 +300,87 @@ impl Versioner<'_> {
         e
     }
 
+    /// The plan for `for var in range { body }`, or `None` when it is not a counted loop nest this
+    /// pass understands or no check in it would go.
+    fn plan(&self, var: LocalId, range: &ForRange, body: &Block) -> Option<Plan> {
+        let inst = &*self.inst;
+        let mut assigned = assigned_locals(body);
+        if !counted(inst, var, range) || assigned.contains(&var) {
+            return None;
+        }
+        assigned.insert(var);
+        let mut loops = vec![(var, None)];
+        if !inner_loops(inst, body, &assigned, &mut loops) {
+            return None;
+        }
+        let mut accesses = Vec::new();
+        collect_accesses(&inst.func, body, &mut accesses);
+        // Accesses whose every index is understood, and the bounds tests they need.
+        let mut tests = Vec::new();
+        let mut unchecked = HashSet::new();
+        let mut all = true;
+        for (array, index) in &accesses {
+            let forms: Option<Vec<Index>> = index
+                .iter()
+                .map(|&i| self.classify(&loops, &assigned, i))
+                .collect();
+            match forms {
+                Some(forms) => {
+                    for (d, f) in forms.into_iter().enumerate() {
+                        tests.push((*array, d as u8, f));
+                    }
+                    unchecked.insert(self.key(*array, index));
+                }
+                None => all = false,
+            }
+        }
+        // A nest goes as a whole only when no check is left in it; otherwise its innermost loops
+        // are versioned one by one, each with the tests of its own accesses.
+        if unchecked.is_empty() || (loops.len() > 1 && !all) {
+            return None;
+        }
+        Some(Plan {
+            loops,
+            tests,
+            unchecked,
+        })
+    }
+
+    /// Classifies one index expression of an access in the nest `loops` (`assigned`: the locals
+    /// the nest assigns, its loop variables included).
+    fn classify(&self, loops: &Loops, assigned: &HashSet<LocalId>, e: ExprId) -> Option<Index> {
+        let f = &self.inst.func;
+        if invariant(f, assigned, e) {
+            return Some(Index::Invariant(e));
+        }
+        let loop_of = |x: ExprId| match f.expr(x).kind {
+            ExprKind::Local(l) => loops.iter().position(|(v, _)| *v == l),
+            _ => None,
+        };
+        if let Some(k) = loop_of(e) {
+            return Some(Index::Affine(k, None));
+        }
+        match &f.expr(e).kind {
+            ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
+                match (loop_of(*a), loop_of(*b)) {
+                    (Some(k), _) if invariant(f, assigned, *b) => {
+                        Some(Index::Affine(k, Some((*op, *b))))
+                    }
+                    (_, Some(k)) if *op == BinOp::Add && invariant(f, assigned, *a) => {
+                        Some(Index::Affine(k, Some((BinOp::Add, *a))))
+                    }
+                    _ => None,
+                }
+            }
+            ExprKind::Cast(..) => at_most(self.inst, e).map(Index::AtMost),
+            ExprKind::Local(l) => self.small.get(l).copied().map(Index::AtMost),
+            _ => None,
+        }
+    }
+
     fn version(
         &mut self,
-        var: LocalId,
+        plan: Plan,
         range: ForRange,
         body: Block,
         span: Span,
@@ -292,33 +388,12 @@ impl Versioner<'_> {
     ) {
         let usize_t = Type::Scalar(Scalar::Usize);
         let bool_t = Type::Scalar(Scalar::Bool);
-        let assigned = assigned_locals(&body);
-        let mut accesses = Vec::new();
-        collect_accesses(&self.inst.func, &body, &mut accesses);
-        // Accesses whose every index is understood, and the bounds tests they need.
-        let mut tests: Vec<(LocalId, u8, Index)> = Vec::new();
-        let mut unchecked = HashSet::new();
-        for (array, index) in &accesses {
-            let forms: Option<Vec<Index>> = index
-                .iter()
-                .map(|&i| classify(self.inst, var, &assigned, &body, i))
-                .collect();
-            if let Some(forms) = forms {
-                for (d, f) in forms.into_iter().enumerate() {
-                    tests.push((*array, d as u8, f));
-                }
-                unchecked.insert(self.key(*array, index));
-            }
-        }
-        if unchecked.is_empty() {
-            out.push(Stmt::For {
-                var,
-                range,
-                body,
-                span,
-            });
-            return;
-        }
+        let Plan {
+            loops,
+            tests,
+            unchecked,
+        } = plan;
+        let var = loops[0].0;
         let lo = self.new_local("tmp.lo", usize_t, span);
         let hi = self.new_local("tmp.hi", usize_t, span);
         out.push(Stmt::Assign {
@@ -340,15 +415,20 @@ impl Versioner<'_> {
             };
             v.new_expr(ExprKind::Binary(op, a, b), ty, span)
         };
-        // The condition: the loop is empty, or every test holds.
-        let mut all: Option<ExprId> = None;
+        // The bounds of the nest's loop `k`, as fresh expressions.
+        let bounds = |v: &mut Self, k: usize| match loops[k].1 {
+            None => (local(v, lo), local(v, hi)),
+            Some((start, end)) => (v.copy(start), v.copy(end)),
+        };
+        // The tests of each loop's affine indices, and (with the outermost loop's) the others.
+        let mut groups: Vec<Option<ExprId>> = vec![None; loops.len()];
         let mut seen = HashSet::new();
         for (array, d, form) in tests {
             let text = match form {
-                Index::Affine(Some((op, c))) => {
-                    format!("{}{}", op.symbol(), expr_key(&self.inst.func, c))
+                Index::Affine(k, Some((op, c))) => {
+                    format!("{k}{}{}", op.symbol(), expr_key(&self.inst.func, c))
                 }
-                Index::Affine(None) => "i".into(),
+                Index::Affine(k, None) => format!("{k}"),
                 Index::Invariant(c) => format!("={}", expr_key(&self.inst.func, c)),
                 Index::AtMost(m) => format!("<={m}"),
             };
@@ -363,10 +443,10 @@ impl Versioner<'_> {
                 usize_t,
                 span,
             );
-            let test = match form {
+            let (group, test) = match form {
                 Index::Invariant(c) => {
                     let c = self.copy(c);
-                    bin(self, BinOp::Lt, c, extent)
+                    (0, bin(self, BinOp::Lt, c, extent))
                 }
                 Index::AtMost(m) => {
                     let m = self.new_expr(
@@ -374,18 +454,20 @@ impl Versioner<'_> {
                         usize_t,
                         span,
                     );
-                    bin(self, BinOp::Lt, m, extent)
+                    (0, bin(self, BinOp::Lt, m, extent))
                 }
-                Index::Affine(offset) => {
+                Index::Affine(k, offset) => {
                     // The last index, (hi - 1) +/- c, is in bounds, and (with an offset) the
                     // first, lo +/- c, is not past it: the indices did not wrap around.
-                    let last = self.shifted(hi, true, offset, span);
+                    let (first, last) = bounds(self, k);
+                    let last = self.shifted(last, true, offset, span);
                     let in_range = bin(self, BinOp::Lt, last, extent);
-                    match offset {
+                    let test = match offset {
                         None => in_range,
                         Some(_) => {
-                            let first = self.shifted(lo, false, offset, span);
-                            let last = self.shifted(hi, true, offset, span);
+                            let first = self.shifted(first, false, offset, span);
+                            let (_, last) = bounds(self, k);
+                            let last = self.shifted(last, true, offset, span);
                             let ordered = bin(self, BinOp::Le, first, last);
                             self.new_expr(
                                 ExprKind::Logical(LogicOp::And, ordered, in_range),
@@ -393,22 +475,36 @@ impl Versioner<'_> {
                                 span,
                             )
                         }
-                    }
+                    };
+                    (k, test)
                 }
             };
-            all = Some(match all {
+            groups[group] = Some(match groups[group] {
                 None => test,
                 Some(prev) => {
                     self.new_expr(ExprKind::Logical(LogicOp::And, prev, test), bool_t, span)
                 }
             });
         }
-        let (l, h) = (local(self, lo), local(self, hi));
-        let empty = bin(self, BinOp::Ge, l, h);
-        let cond = match all {
-            Some(all) => self.new_expr(ExprKind::Logical(LogicOp::Or, empty, all), bool_t, span),
-            None => empty,
-        };
+        // The condition: for each loop, it is empty or its tests hold. (Inner loops' bounds are
+        // the same in the whole nest: an empty one is empty every time it is reached.)
+        let mut cond: Option<ExprId> = None;
+        for (k, group) in groups.into_iter().enumerate() {
+            let Some(tests) = group else { continue };
+            let (l, h) = bounds(self, k);
+            let empty = bin(self, BinOp::Ge, l, h);
+            let holds = self.new_expr(ExprKind::Logical(LogicOp::Or, empty, tests), bool_t, span);
+            cond = Some(match cond {
+                None => holds,
+                Some(prev) => {
+                    self.new_expr(ExprKind::Logical(LogicOp::And, prev, holds), bool_t, span)
+                }
+            });
+        }
+        let cond = cond.unwrap_or_else(|| {
+            let (l, h) = bounds(self, 0);
+            bin(self, BinOp::Ge, l, h)
+        });
         let fast_range = ForRange {
             start: local(self, lo),
             end: local(self, hi),
@@ -442,25 +538,39 @@ impl Versioner<'_> {
 
 type AccessKey = (LocalId, Vec<String>);
 
-/// An innermost `for i in a..b` over `usize`, step 1, forward, whose variable the body never assigns.
-fn is_candidate(inst: &Instance, var: LocalId, range: &ForRange, body: &Block) -> bool {
+/// `for i in a..b` over `usize`, step 1, forward.
+fn counted(inst: &Instance, var: LocalId, range: &ForRange) -> bool {
     !range.inclusive
         && !range.reverse
         && range.step.is_none()
         && inst.local_ty(var) == Type::Scalar(Scalar::Usize)
-        && !has_loop(body)
-        && !assigned_locals(body).contains(&var)
 }
 
-fn has_loop(b: &Block) -> bool {
-    b.stmts.iter().any(|s| match s {
-        Stmt::Loop { .. } | Stmt::For { .. } => true,
+/// Adds the `for` loops inside a nest's body to `loops`; false when one is not counted, or its
+/// bounds vary in the nest (`assigned`: what the nest assigns, its loop variables included).
+fn inner_loops(inst: &Instance, b: &Block, assigned: &HashSet<LocalId>, loops: &mut Loops) -> bool {
+    b.stmts.iter().all(|s| match s {
+        Stmt::For {
+            var, range, body, ..
+        } => {
+            let fixed = invariant(&inst.func, assigned, range.start)
+                && invariant(&inst.func, assigned, range.end);
+            if !(counted(inst, *var, range) && fixed) {
+                return false;
+            }
+            loops.push((*var, Some((range.start, range.end))));
+            inner_loops(inst, body, assigned, loops)
+        }
+        Stmt::Loop { body } => inner_loops(inst, body, assigned, loops),
         Stmt::If {
             then_body,
             else_body,
             ..
-        } => has_loop(then_body) || has_loop(else_body),
-        _ => false,
+        } => {
+            inner_loops(inst, then_body, assigned, loops)
+                && inner_loops(inst, else_body, assigned, loops)
+        }
+        _ => true,
     })
 }
 
@@ -513,47 +623,10 @@ fn collect_accesses(f: &Function, b: &Block, out: &mut Vec<(LocalId, Vec<ExprId>
                 collect_accesses(f, then_body, out);
                 collect_accesses(f, else_body, out);
             }
+            Stmt::Loop { body } | Stmt::For { body, .. } => collect_accesses(f, body, out),
             Stmt::Return { value: Some(v), .. } => expr(f, *v, out),
             _ => {}
         }
-    }
-}
-
-/// Classifies one index expression with respect to loop variable `var`.
-fn classify(
-    inst: &Instance,
-    var: LocalId,
-    assigned: &HashSet<LocalId>,
-    body: &Block,
-    e: ExprId,
-) -> Option<Index> {
-    let f = &inst.func;
-    if invariant(f, var, assigned, e) {
-        return Some(Index::Invariant(e));
-    }
-    match &f.expr(e).kind {
-        ExprKind::Local(l) if *l == var => Some(Index::Affine(None)),
-        ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
-            let is_var = |x: ExprId| matches!(f.expr(x).kind, ExprKind::Local(l) if l == var);
-            if is_var(*a) && invariant(f, var, assigned, *b) {
-                Some(Index::Affine(Some((*op, *b))))
-            } else if *op == BinOp::Add && is_var(*b) && invariant(f, var, assigned, *a) {
-                Some(Index::Affine(Some((BinOp::Add, *a))))
-            } else {
-                None
-            }
-        }
-        ExprKind::Cast(..) => at_most(inst, e).map(Index::AtMost),
-        // A local whose every assignment in the body is a small value (`t = data[i] as usize`).
-        ExprKind::Local(l) => {
-            let mut values = Vec::new();
-            assignments(body, *l, &mut values);
-            let bounds: Option<Vec<u64>> = values.iter().map(|v| at_most(inst, *v)).collect();
-            bounds
-                .filter(|b| !b.is_empty())
-                .map(|b| Index::AtMost(b.into_iter().max().unwrap_or(0)))
-        }
-        _ => None,
     }
 }
 
@@ -570,36 +643,57 @@ fn at_most(inst: &Instance, e: ExprId) -> Option<u64> {
     }
 }
 
-/// The values assigned to `local` anywhere in `b`.
-fn assignments(b: &Block, local: LocalId, out: &mut Vec<ExprId>) {
-    for s in &b.stmts {
-        match s {
-            Stmt::Assign {
-                local: l, value, ..
-            } if *l == local => out.push(*value),
-            Stmt::If {
-                then_body,
-                else_body,
-                ..
-            } => {
-                assignments(then_body, local, out);
-                assignments(else_body, local, out);
+/// The locals that only ever hold small values (`let t = data[i] as usize`), with the largest:
+/// every assignment in the function is such a value. Locals are read only after an assignment (the
+/// front end rejects reads of possibly-uninitialized locals), so this holds for every read;
+/// parameters and loop variables get their values otherwise and are left out.
+fn small_locals(inst: &Instance) -> HashMap<LocalId, u64> {
+    fn walk(inst: &Instance, b: &Block, out: &mut HashMap<LocalId, Option<u64>>) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Assign { local, value, .. } => {
+                    let bound = at_most(inst, *value);
+                    let entry = out.entry(*local).or_insert(bound);
+                    *entry = entry.zip(bound).map(|(a, b)| a.max(b));
+                }
+                Stmt::For { var, body, .. } => {
+                    out.insert(*var, None);
+                    walk(inst, body, out);
+                }
+                Stmt::Loop { body } => walk(inst, body, out),
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => {
+                    walk(inst, then_body, out);
+                    walk(inst, else_body, out);
+                }
+                _ => {}
             }
-            _ => {}
         }
     }
+    let mut found = HashMap::new();
+    walk(inst, &inst.func.body, &mut found);
+    for p in &inst.func.params {
+        found.insert(*p, None);
+    }
+    found
+        .into_iter()
+        .filter_map(|(l, bound)| bound.map(|b| (l, b)))
+        .collect()
 }
 
-/// Pure, cannot fail, and the same in every iteration.
-fn invariant(f: &Function, var: LocalId, assigned: &HashSet<LocalId>, e: ExprId) -> bool {
+/// Pure, cannot fail, and the same in every iteration of a nest that assigns `assigned`.
+fn invariant(f: &Function, assigned: &HashSet<LocalId>, e: ExprId) -> bool {
     match &f.expr(e).kind {
         ExprKind::Const(_) | ExprKind::Shape { .. } => true,
-        ExprKind::Local(l) => *l != var && !assigned.contains(l),
-        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => invariant(f, var, assigned, *x),
+        ExprKind::Local(l) => !assigned.contains(l),
+        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => invariant(f, assigned, *x),
         ExprKind::Binary(op, a, b) => {
             !matches!(op, BinOp::Div | BinOp::Rem)
-                && invariant(f, var, assigned, *a)
-                && invariant(f, var, assigned, *b)
+                && invariant(f, assigned, *a)
+                && invariant(f, assigned, *b)
         }
         _ => false,
     }
