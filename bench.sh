@@ -5,7 +5,7 @@
 # Writes bench/results/latest.{md,json} and bench/results/ratios.svg (and gpu.txt with a GPU).
 set -euo pipefail
 cd "$(dirname "$0")"
-quick=""; outer=3; inner=3
+quick=""; outer=5; inner=5
 if [ "${1:-}" = "--quick" ]; then quick="--quick"; outer=1; inner=2; fi
 
 echo "== building (release, -C target-cpu=native)" >&2

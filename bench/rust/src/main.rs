@@ -20,14 +20,15 @@ use std::time::Instant;
 
 /// The same memory for every implementation, so that placement does not decide a comparison:
 /// arrays (allocations of 4 KiB or more) are 64-byte aligned here and in `numba_kernels.py`
-/// (`aligned`), and those of 4 MiB or more are backed by transparent huge pages, which NumPy's
-/// allocator asks for by default (`madvise(MADV_HUGEPAGE)`). With glibc's 16-byte alignment,
-/// 32-byte vector accesses straddle cache lines (matmul: 30 ms instead of 23), and with 4 KiB pages
-/// the streaming kernels lose a third of their bandwidth (jacobi2d: 5.4 ms instead of 2.6).
+/// (`aligned`), and those of 2 MiB or more are backed by transparent huge pages there and here
+/// (`madvise(MADV_HUGEPAGE)` before the first touch). With glibc's 16-byte alignment, 32-byte
+/// vector accesses straddle cache lines (matmul: 30 ms instead of 23); with 4 KiB pages the
+/// streaming kernels lose a third of their bandwidth (jacobi2d: 5.4 ms instead of 2.6) and matmul,
+/// which reads a 4 KiB row of `b` per inner loop, a quarter of its speed (24 ms instead of 18).
 struct BenchAlloc;
 
 const ARRAY: usize = 4 << 10;
-const HUGE: usize = 4 << 20;
+const HUGE: usize = 2 << 20;
 const HUGE_PAGE: usize = 2 << 20;
 
 impl BenchAlloc {
