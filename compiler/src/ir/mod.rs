@@ -9,6 +9,7 @@
 //! values that live across iterations are locals, and LLVM's mem2reg builds SSA. Expressions live in
 //! a per-function arena and are named by [`ExprId`]; locals by [`LocalId`].
 
+pub mod edit;
 pub mod print;
 pub mod ty;
 pub mod verify;

@@ -2,16 +2,21 @@
 //!
 //! In: a verified [`TypedProgram`]. Out: the same program, rewritten, still verified.
 
+mod unroll_jam;
 mod versioning;
 
 use crate::ir::verify::{verify, VerifyError};
-use crate::ir::TypedProgram;
+use crate::ir::*;
+use std::collections::HashSet;
 
 /// A pass: a plain function that rewrites the program in place.
 pub type Pass = fn(&mut TypedProgram);
 
 /// The passes, in order.
-pub const PIPELINE: &[(&str, Pass)] = &[("versioning", versioning::run)];
+pub const PIPELINE: &[(&str, Pass)] = &[
+    ("versioning", versioning::run),
+    ("unroll-and-jam", unroll_jam::run),
+];
 
 /// Runs every pass; verifies before the first and after each one when `check` is set.
 pub fn run(program: &mut TypedProgram, check: bool) -> Result<(), VerifyError> {
@@ -25,4 +30,50 @@ pub fn run(program: &mut TypedProgram, check: bool) -> Result<(), VerifyError> {
         }
     }
     Ok(())
+}
+
+/// `for i in a..b` over `usize`, step 1, forward.
+fn counted(inst: &Instance, var: LocalId, range: &ForRange) -> bool {
+    !range.inclusive
+        && !range.reverse
+        && range.step.is_none()
+        && inst.local_ty(var) == Type::Scalar(Scalar::Usize)
+}
+
+/// Pure, cannot fail, and the same in every iteration of a nest that assigns `assigned`.
+fn invariant(f: &Function, assigned: &HashSet<LocalId>, e: ExprId) -> bool {
+    match &f.expr(e).kind {
+        ExprKind::Const(_) | ExprKind::Shape { .. } => true,
+        ExprKind::Local(l) => !assigned.contains(l),
+        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => invariant(f, assigned, *x),
+        ExprKind::Binary(op, a, b) => {
+            !matches!(op, BinOp::Div | BinOp::Rem)
+                && invariant(f, assigned, *a)
+                && invariant(f, assigned, *b)
+        }
+        _ => false,
+    }
+}
+
+/// A structural text key of a pure expression (for deduplicating tests and matching accesses).
+fn expr_key(f: &Function, e: ExprId) -> String {
+    match &f.expr(e).kind {
+        ExprKind::Const(c) => crate::ir::print::constant(*c),
+        ExprKind::Local(l) => format!("{l}"),
+        ExprKind::Shape { array, query } => format!("shape({array},{query:?})"),
+        ExprKind::Unary(op, x) => format!("{op:?}({})", expr_key(f, *x)),
+        ExprKind::Cast(x, t) => format!("({} as {t})", expr_key(f, *x)),
+        ExprKind::Binary(op, a, b) => {
+            format!("({} {} {})", expr_key(f, *a), op.symbol(), expr_key(f, *b))
+        }
+        ExprKind::Load { array, index, .. } => format!(
+            "{array}[{}]",
+            index
+                .iter()
+                .map(|i| expr_key(f, *i))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        _ => format!("{e}"),
+    }
 }

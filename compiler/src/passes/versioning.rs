@@ -25,6 +25,7 @@
 //! once per call instead of once per `(i, p)`, and LLVM sees a plain loop nest). Otherwise each
 //! innermost loop is versioned on its own.
 
+use super::{counted, expr_key, invariant};
 use crate::ir::walk::assigned_locals;
 use crate::ir::*;
 use crate::span::Span;
@@ -108,66 +109,16 @@ impl Versioner<'_> {
     }
 
     fn new_expr(&mut self, kind: ExprKind, ty: Type, span: Span) -> ExprId {
-        self.inst.expr_types.push(ty);
-        self.inst.func.add_expr(kind, span)
+        self.inst.new_expr(kind, ty, span)
     }
 
     fn new_local(&mut self, name: &str, ty: Type, span: Span) -> LocalId {
-        self.inst.local_types.push(ty);
-        self.inst.func.add_local(LocalDecl {
-            name: name.into(),
-            ann: TypeAnn::Infer,
-            mutable: false,
-            span,
-        })
+        self.inst.new_local(name, ty, span)
     }
 
     /// A deep copy of an expression tree (each expression is used once).
     fn copy(&mut self, e: ExprId) -> ExprId {
-        let expr = self.inst.func.expr(e).clone();
-        let ty = self.inst.ty(e);
-        let kind = match expr.kind {
-            ExprKind::Unary(op, x) => ExprKind::Unary(op, self.copy(x)),
-            ExprKind::Binary(op, a, b) => ExprKind::Binary(op, self.copy(a), self.copy(b)),
-            ExprKind::Logical(op, a, b) => ExprKind::Logical(op, self.copy(a), self.copy(b)),
-            ExprKind::Cast(x, t) => ExprKind::Cast(self.copy(x), t),
-            ExprKind::Load {
-                array,
-                index,
-                checked,
-            } => ExprKind::Load {
-                array,
-                index: index.iter().map(|i| self.copy(*i)).collect(),
-                checked,
-            },
-            ExprKind::Intrinsic { op, args } => ExprKind::Intrinsic {
-                op,
-                args: args.iter().map(|a| self.copy(*a)).collect(),
-            },
-            ExprKind::CallInst { inst, args } => ExprKind::CallInst {
-                inst,
-                args: args.iter().map(|a| self.copy(*a)).collect(),
-            },
-            ExprKind::Method {
-                name,
-                receiver,
-                args,
-            } => ExprKind::Method {
-                name,
-                receiver: self.copy(receiver),
-                args: args.iter().map(|a| self.copy(*a)).collect(),
-            },
-            ExprKind::Call { func, args } => ExprKind::Call {
-                func,
-                args: args.iter().map(|a| self.copy(*a)).collect(),
-            },
-            k @ (ExprKind::Lit(_)
-            | ExprKind::Const(_)
-            | ExprKind::Local(_)
-            | ExprKind::Shape { .. }
-            | ExprKind::Gpu { .. }) => k,
-        };
-        self.new_expr(kind, ty, expr.span)
+        self.inst.copy_expr(e, &HashMap::new())
     }
 
     fn copy_block(&mut self, b: &Block, unchecked: &HashSet<AccessKey>) -> Block {
@@ -538,14 +489,6 @@ impl Versioner<'_> {
 
 type AccessKey = (LocalId, Vec<String>);
 
-/// `for i in a..b` over `usize`, step 1, forward.
-fn counted(inst: &Instance, var: LocalId, range: &ForRange) -> bool {
-    !range.inclusive
-        && !range.reverse
-        && range.step.is_none()
-        && inst.local_ty(var) == Type::Scalar(Scalar::Usize)
-}
-
 /// Adds the `for` loops inside a nest's body to `loops`; false when one is not counted, or its
 /// bounds vary in the nest (`assigned`: what the nest assigns, its loop variables included).
 fn inner_loops(inst: &Instance, b: &Block, assigned: &HashSet<LocalId>, loops: &mut Loops) -> bool {
@@ -682,42 +625,4 @@ fn small_locals(inst: &Instance) -> HashMap<LocalId, u64> {
         .into_iter()
         .filter_map(|(l, bound)| bound.map(|b| (l, b)))
         .collect()
-}
-
-/// Pure, cannot fail, and the same in every iteration of a nest that assigns `assigned`.
-fn invariant(f: &Function, assigned: &HashSet<LocalId>, e: ExprId) -> bool {
-    match &f.expr(e).kind {
-        ExprKind::Const(_) | ExprKind::Shape { .. } => true,
-        ExprKind::Local(l) => !assigned.contains(l),
-        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => invariant(f, assigned, *x),
-        ExprKind::Binary(op, a, b) => {
-            !matches!(op, BinOp::Div | BinOp::Rem)
-                && invariant(f, assigned, *a)
-                && invariant(f, assigned, *b)
-        }
-        _ => false,
-    }
-}
-
-/// A structural text key of a pure expression (for deduplicating tests and matching accesses).
-fn expr_key(f: &Function, e: ExprId) -> String {
-    match &f.expr(e).kind {
-        ExprKind::Const(c) => super::super::ir::print::constant(*c),
-        ExprKind::Local(l) => format!("{l}"),
-        ExprKind::Shape { array, query } => format!("shape({array},{query:?})"),
-        ExprKind::Unary(op, x) => format!("{op:?}({})", expr_key(f, *x)),
-        ExprKind::Cast(x, t) => format!("({} as {t})", expr_key(f, *x)),
-        ExprKind::Binary(op, a, b) => {
-            format!("({} {} {})", expr_key(f, *a), op.symbol(), expr_key(f, *b))
-        }
-        ExprKind::Load { array, index, .. } => format!(
-            "{array}[{}]",
-            index
-                .iter()
-                .map(|i| expr_key(f, *i))
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
-        _ => format!("{e}"),
-    }
 }

@@ -1,0 +1,87 @@
+//! Editing a typed instance in place, for the passes: new typed expressions and locals, and deep
+//! copies of expression trees (the arena holds trees: a copy never shares a node).
+
+use super::*;
+use std::collections::HashMap;
+
+impl Instance {
+    /// A new expression of type `ty`.
+    pub fn new_expr(&mut self, kind: ExprKind, ty: Type, span: Span) -> ExprId {
+        self.expr_types.push(ty);
+        self.func.add_expr(kind, span)
+    }
+
+    /// A new local of type `ty` (a compiler temporary: `name` shows in the printed IR).
+    pub fn new_local(&mut self, name: &str, ty: Type, span: Span) -> LocalId {
+        self.local_types.push(ty);
+        self.func.add_local(LocalDecl {
+            name: name.into(),
+            ann: TypeAnn::Infer,
+            mutable: false,
+            span,
+        })
+    }
+
+    /// A deep copy of the expression tree `e`, reading `rename[l]` for each local `l` in the map.
+    pub fn copy_expr(&mut self, e: ExprId, rename: &HashMap<LocalId, LocalId>) -> ExprId {
+        let expr = self.func.expr(e).clone();
+        let ty = self.ty(e);
+        let all = |v: &mut Self, xs: &[ExprId]| -> Vec<ExprId> {
+            xs.iter().map(|x| v.copy_expr(*x, rename)).collect()
+        };
+        let kind = match expr.kind {
+            ExprKind::Local(l) => ExprKind::Local(rename.get(&l).copied().unwrap_or(l)),
+            ExprKind::Unary(op, x) => ExprKind::Unary(op, self.copy_expr(x, rename)),
+            ExprKind::Binary(op, a, b) => {
+                ExprKind::Binary(op, self.copy_expr(a, rename), self.copy_expr(b, rename))
+            }
+            ExprKind::Logical(op, a, b) => {
+                ExprKind::Logical(op, self.copy_expr(a, rename), self.copy_expr(b, rename))
+            }
+            ExprKind::Cast(x, t) => ExprKind::Cast(self.copy_expr(x, rename), t),
+            ExprKind::Load {
+                array,
+                index,
+                checked,
+            } => ExprKind::Load {
+                array,
+                index: all(self, &index),
+                checked,
+            },
+            ExprKind::Intrinsic { op, args } => ExprKind::Intrinsic {
+                op,
+                args: all(self, &args),
+            },
+            ExprKind::CallInst { inst, args } => ExprKind::CallInst {
+                inst,
+                args: all(self, &args),
+            },
+            ExprKind::Method {
+                name,
+                receiver,
+                args,
+            } => ExprKind::Method {
+                name,
+                receiver: self.copy_expr(receiver, rename),
+                args: all(self, &args),
+            },
+            ExprKind::Call { func, args } => ExprKind::Call {
+                func,
+                args: all(self, &args),
+            },
+            ExprKind::Gpu {
+                op,
+                array,
+                index,
+                args,
+            } => ExprKind::Gpu {
+                op,
+                array,
+                index: all(self, &index),
+                args: all(self, &args),
+            },
+            k @ (ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Shape { .. }) => k,
+        };
+        self.new_expr(kind, ty, expr.span)
+    }
+}

@@ -1,0 +1,170 @@
+//! Loop nests that the passes rewrite (versioning of whole nests, unroll-and-jam) or must leave
+//! alone, against the same loops in plain Rust, bit for bit, over shapes that leave remainders
+//! (outer trip counts not multiples of 4) or empty loops; and the typed IR showing which nests
+//! were jammed.
+#![allow(clippy::needless_range_loop)] // the plain-Rust twins are the index loops as written
+
+use ndarray::{Array1, Array2};
+use rumba::IntoArg;
+
+rumba::compile! {
+    /// A row reduction: four rows at a time, four independent chains.
+    fn matvec(a, x, y) {
+        let (n, m) = a.dim();
+        for i in 0..n {
+            let mut s = 0.0;
+            for j in 0..m {
+                s += a[[i, j]] * x[j];
+            }
+            y[i] = s;
+        }
+    }
+
+    /// Column sums into one row: `out[j]` depends on every earlier `p` at the same `j` only.
+    fn col_sums(a, out) {
+        for p in 0..a.nrows() {
+            let w = (p + 1) as f64;
+            for j in 0..a.ncols() {
+                out[j] = out[j] * 0.5 + w * a[[p, j]];
+            }
+        }
+    }
+
+    /// Reads in the prefix what the inner loop writes: jamming would reorder them. Not jammed.
+    fn feedback(x) {
+        for p in 0..x.len() {
+            let t = x[p];
+            for j in 0..x.len() {
+                x[j] += t * 0.25;
+            }
+        }
+    }
+
+    /// The inner loop stores at an index that depends on `p`: not jammed.
+    fn shifted(x, out) {
+        for p in 0..4 {
+            for j in 0..x.len() {
+                out[p + j] = out[p + j] * 2.0 + x[j];
+            }
+        }
+    }
+
+    /// A scalar carried across iterations of `p` (read before it is assigned): not jammed.
+    fn running(a, out) {
+        let mut acc = 1.0;
+        for p in 0..a.nrows() {
+            for j in 0..a.ncols() {
+                acc = acc * 0.5 + a[[p, j]];
+                out[j] += acc;
+            }
+        }
+    }
+}
+
+fn data(n: usize, m: usize, seed: u64) -> Array2<f64> {
+    Array2::from_shape_fn((n, m), |(i, j)| {
+        let h = (i as u64 * 7919 + j as u64 * 104729 + seed).wrapping_mul(2654435761) % 1000;
+        h as f64 / 37.0 - 13.0
+    })
+}
+
+fn same(a: &[f64], b: &[f64]) {
+    let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(a), bits(b));
+}
+
+#[test]
+fn jammed_nests_match_plain_rust() {
+    for (n, m) in [(0, 5), (3, 0), (1, 9), (4, 7), (9, 33), (17, 64)] {
+        let a = data(n, m, 1);
+        let x: Array1<f64> = data(1, m, 2).row(0).to_owned();
+        let mut y = Array1::<f64>::zeros(n);
+        matvec(&a, &x, &mut y).unwrap();
+        let want: Vec<f64> = (0..n)
+            .map(|i| {
+                let mut s = 0.0;
+                for j in 0..m {
+                    s += a[[i, j]] * x[j];
+                }
+                s
+            })
+            .collect();
+        same(y.as_slice().unwrap(), &want);
+
+        let mut out = Array1::<f64>::from_elem(m, 1.5);
+        col_sums(&a, &mut out).unwrap();
+        let mut want = vec![1.5; m];
+        for p in 0..n {
+            let w = (p + 1) as f64;
+            for j in 0..m {
+                want[j] = want[j] * 0.5 + w * a[[p, j]];
+            }
+        }
+        same(out.as_slice().unwrap(), &want);
+
+        let mut out = Array1::<f64>::zeros(m);
+        running(&a, &mut out).unwrap();
+        let (mut want, mut acc) = (vec![0.0; m], 1.0);
+        for p in 0..n {
+            for j in 0..m {
+                acc = acc * 0.5 + a[[p, j]];
+                want[j] += acc;
+            }
+        }
+        same(out.as_slice().unwrap(), &want);
+    }
+}
+
+#[test]
+fn nests_with_dependences_match_plain_rust() {
+    for n in [0, 1, 5, 8, 13] {
+        let x0: Vec<f64> = data(1, n, 3).row(0).to_vec();
+        let mut x = Array1::from(x0.clone());
+        feedback(&mut x).unwrap();
+        let mut want = x0.clone();
+        for p in 0..n {
+            let t = want[p];
+            for j in 0..n {
+                want[j] += t * 0.25;
+            }
+        }
+        same(x.as_slice().unwrap(), &want);
+
+        let mut out = Array1::<f64>::from_elem(n + 3, 0.5);
+        shifted(&Array1::from(x0.clone()), &mut out).unwrap();
+        let mut want = vec![0.5; n + 3];
+        for p in 0..4 {
+            for j in 0..n {
+                want[p + j] = want[p + j] * 2.0 + x0[j];
+            }
+        }
+        same(out.as_slice().unwrap(), &want);
+    }
+}
+
+#[test]
+fn which_nests_are_jammed() {
+    let a = data(4, 4, 0);
+    let x = Array1::<f64>::zeros(4);
+    let mut y = Array1::<f64>::zeros(4);
+    let jammed = |ir: String| ir.contains("jam.q");
+    let ir = matvec::kernel()
+        .typed_ir(&[(&a).into_arg(), (&x).into_arg(), (&mut y).into_arg()])
+        .unwrap();
+    assert!(jammed(ir), "matvec");
+    let ir = col_sums::kernel()
+        .typed_ir(&[(&a).into_arg(), (&mut y).into_arg()])
+        .unwrap();
+    assert!(jammed(ir), "col_sums");
+    let ir = feedback::kernel().typed_ir(&[(&mut y).into_arg()]).unwrap();
+    assert!(!jammed(ir), "feedback");
+    let mut out = Array1::<f64>::zeros(8);
+    let ir = shifted::kernel()
+        .typed_ir(&[(&x).into_arg(), (&mut out).into_arg()])
+        .unwrap();
+    assert!(!jammed(ir), "shifted");
+    let ir = running::kernel()
+        .typed_ir(&[(&a).into_arg(), (&mut y).into_arg()])
+        .unwrap();
+    assert!(!jammed(ir), "running");
+}
