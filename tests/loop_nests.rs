@@ -49,6 +49,32 @@ rumba::compile! {
         }
     }
 
+    /// Newton's iteration for a square root, per element, to a tolerance: a `while` loop per
+    /// element, four elements in lockstep.
+    fn newton(x, out, tol: f64) {
+        for i in 0..x.len() {
+            let a = x[i];
+            let mut g = a.max(1.0);
+            let mut steps = 0;
+            while (g * g - a).abs() > tol && steps < 50 {
+                g = 0.5 * (g + a / g);
+                steps += 1;
+            }
+            out[i] = g + steps as f64;
+        }
+    }
+
+    /// A `while` loop that stores: not jammed.
+    fn fill_until(x, out) {
+        for i in 0..x.len() {
+            let mut k = 0;
+            while k < i {
+                out[k] = x[i];
+                k += 1;
+            }
+        }
+    }
+
     /// A scalar carried across iterations of `p` (read before it is assigned): not jammed.
     fn running(a, out) {
         let mut acc = 1.0;
@@ -116,6 +142,38 @@ fn jammed_nests_match_plain_rust() {
 }
 
 #[test]
+fn jammed_while_loops_match_plain_rust() {
+    for n in [0, 1, 3, 4, 5, 17, 64] {
+        let x: Vec<f64> = (0..n).map(|i| (i * i) as f64 * 0.37 + 0.01).collect();
+        let mut out = Array1::<f64>::zeros(n);
+        newton(&Array1::from(x.clone()), &mut out, 1e-9).unwrap();
+        let want: Vec<f64> = x
+            .iter()
+            .map(|&a| {
+                let mut g = a.max(1.0);
+                let mut steps = 0;
+                while (g * g - a).abs() > 1e-9 && steps < 50 {
+                    g = 0.5 * (g + a / g);
+                    steps += 1;
+                }
+                g + steps as f64
+            })
+            .collect();
+        same(out.as_slice().unwrap(), &want);
+
+        let mut out = Array1::<f64>::zeros(n);
+        fill_until(&Array1::from(x.clone()), &mut out).unwrap();
+        let mut want = vec![0.0; n];
+        for i in 0..n {
+            for k in 0..i {
+                want[k] = x[i];
+            }
+        }
+        same(out.as_slice().unwrap(), &want);
+    }
+}
+
+#[test]
 fn nests_with_dependences_match_plain_rust() {
     for n in [0, 1, 5, 8, 13] {
         let x0: Vec<f64> = data(1, n, 3).row(0).to_vec();
@@ -163,6 +221,14 @@ fn which_nests_are_jammed() {
         .typed_ir(&[(&x).into_arg(), (&mut out).into_arg()])
         .unwrap();
     assert!(!jammed(ir), "shifted");
+    let ir = newton::kernel()
+        .typed_ir(&[(&x).into_arg(), (&mut y).into_arg(), 1e-9f64.into_arg()])
+        .unwrap();
+    assert!(jammed(ir), "newton");
+    let ir = fill_until::kernel()
+        .typed_ir(&[(&x).into_arg(), (&mut y).into_arg()])
+        .unwrap();
+    assert!(!jammed(ir), "fill_until");
     let ir = running::kernel()
         .typed_ir(&[(&a).into_arg(), (&mut y).into_arg()])
         .unwrap();

@@ -3,7 +3,7 @@
 //! In: a typed program after versioning. Out: the same program where a loop nest
 //!
 //! ```text
-//! for p in a..b { P; for j in c..d { B } S }
+//! for p in a..b { P; for j in c..d { B } S }        or        for p in a..b { P; while t { B } S }
 //! ```
 //!
 //! (`P`, `B`, `S` straight-line assignments and stores) becomes
@@ -15,6 +15,11 @@
 //!     p.0 = jam.lo + jam.q * 4; ...; p.3 = jam.lo + jam.q * 4 + 3;
 //!     P[p.0]; P[p.1]; P[p.2]; P[p.3]
 //!     for j in c..d { B[p.0]; B[p.1]; B[p.2]; B[p.3] }
+//!  or loop {                                    // the `while` loops in lockstep
+//!         jam.go.k = jam.go.k & t[p.k];         // for each k
+//!         if !(jam.go.0 | .. | jam.go.3) { break }
+//!         if jam.go.k { B[p.k] }                // for each k
+//!     }
 //!     S[p.0]; S[p.1]; S[p.2]; S[p.3]
 //! }
 //! jam.rest = jam.lo + jam.n * 4;
@@ -24,19 +29,22 @@
 //! where copy `k` of a part reads `p.k` for `p` and its own copies of the scalars the nest assigns
 //! (the last copy the originals, so they end with the values of the last iteration, as before).
 //! matmul's `c[[i, j]] += a[[i, p]] * b[[p, j]]` then loads and stores each `c[[i, j]]` once per
-//! four products, and a row reduction `s += a[[i, j]] * x[j]` runs four independent chains:
-//! every element still gets the same operations in the same order, so results are bit-identical.
+//! four products, a row reduction `s += a[[i, j]] * x[j]` runs four independent chains, and
+//! Mandelbrot iterates four pixels at once (2.2x): every element still gets the same operations in
+//! the same order, so results are bit-identical.
 //!
 //! The nest qualifies when nothing in it can fail (unchecked accesses, as versioning leaves them,
-//! no calls, no integer division, no `clamp`), `c..d` is the same in every iteration of `p`, the
-//! copies cannot see each other's effects, and jamming saves work:
+//! no calls, no integer division, no `clamp`; a finished `while` copy's test may then be
+//! evaluated again, harmlessly), `c..d` is the same in every iteration of `p`, the copies cannot
+//! see each other's effects, and jamming saves work:
 //! - each scalar the nest assigns gets its value in an iteration before that iteration reads it
-//!   (in `P`, or earlier in `B` for reads in `B`);
+//!   (in `P`, or earlier in the inner loop for reads there);
 //! - an array stored in `B` is accessed only in `B`, always at the same index, which does not
-//!   depend on `p` and is `j`, `j + e` or `j - e` on some axis: iterations of `p` touch the same
-//!   element only at the same `j`, where the jammed loop keeps their order;
+//!   depend on `p` and is `j`, `j + e` or `j - e` on some axis (a `for` loop's `j`; a `while` body
+//!   stores nothing): iterations of `p` touch the same element only at the same `j`, where the
+//!   jammed loop keeps their order;
 //! - an array stored in `P` (or `S`) is accessed in no other part;
-//! - `B` stores an array or carries a scalar from one `j` to the next.
+//! - `B` stores an array or carries a scalar from one pass to the next.
 
 use super::{counted, expr_key, invariant};
 use crate::ir::*;
@@ -91,39 +99,108 @@ fn block(inst: &mut Instance, b: Block) -> Block {
     Block { stmts: out }
 }
 
-/// The parts of an outer loop's body: `P`, the inner loop (variable, range, `B`), `S`.
+/// The inner loop of a nest.
+enum Inner<'a> {
+    /// `for j in range { .. }`
+    For { j: LocalId, range: &'a ForRange },
+    /// `while cond { .. }`, that is `loop { if cond {} else { break } .. }`
+    While { cond: ExprId },
+}
+
+/// An outer loop's body: `P`, the inner loop and its straight-line body `B`, `S`.
 struct Parts<'a> {
     pre: &'a [Stmt],
-    j: LocalId,
-    range: &'a ForRange,
-    inner: &'a [Stmt],
+    inner: Inner<'a>,
+    body: &'a [Stmt],
     post: &'a [Stmt],
 }
 
-fn parts(outer: &Block) -> Option<Parts<'_>> {
-    let at = outer
-        .stmts
-        .iter()
-        .position(|s| matches!(s, Stmt::For { .. }))?;
-    let Stmt::For {
-        var, range, body, ..
-    } = &outer.stmts[at]
-    else {
-        return None;
-    };
-    // Assignments and stores whose accesses versioning (or `boundscheck = false`) left unchecked.
-    let straight = |s: &[Stmt]| {
-        s.iter()
-            .all(|s| matches!(s, Stmt::Assign { .. } | Stmt::Store { checked: false, .. }))
-    };
-    let (pre, post) = (&outer.stmts[..at], &outer.stmts[at + 1..]);
-    (straight(pre) && straight(post) && straight(&body.stmts)).then_some(Parts {
-        pre,
-        j: *var,
-        range,
-        inner: &body.stmts,
-        post,
-    })
+/// What one statement (or a `while` test) evaluates, in order, and what it writes.
+struct Step<'a> {
+    exprs: Vec<ExprId>,
+    assigns: Option<LocalId>,
+    stores: Option<(LocalId, &'a [ExprId])>,
+}
+
+impl<'a> Parts<'a> {
+    fn of(outer: &'a Block) -> Option<Parts<'a>> {
+        let at = outer
+            .stmts
+            .iter()
+            .position(|s| matches!(s, Stmt::For { .. } | Stmt::Loop { .. }))?;
+        let (inner, body) = match &outer.stmts[at] {
+            Stmt::For {
+                var, range, body, ..
+            } => (Inner::For { j: *var, range }, &body.stmts[..]),
+            Stmt::Loop { body } => match body.stmts.first() {
+                Some(Stmt::If {
+                    cond,
+                    then_body,
+                    else_body,
+                }) if then_body.stmts.is_empty()
+                    && matches!(else_body.stmts[..], [Stmt::Break]) =>
+                {
+                    (Inner::While { cond: *cond }, &body.stmts[1..])
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        // Assignments and stores whose accesses versioning (or `boundscheck = false`) left
+        // unchecked.
+        let straight = |s: &[Stmt]| {
+            s.iter()
+                .all(|s| matches!(s, Stmt::Assign { .. } | Stmt::Store { checked: false, .. }))
+        };
+        let (pre, post) = (&outer.stmts[..at], &outer.stmts[at + 1..]);
+        (straight(pre) && straight(post) && straight(body)).then_some(Parts {
+            pre,
+            inner,
+            body,
+            post,
+        })
+    }
+
+    /// The steps of `P` (part 0), of one pass of the inner loop (1), of `S` (2).
+    fn steps(&self, part: usize) -> Vec<Step<'a>> {
+        let stmts = [self.pre, self.body, self.post][part];
+        let test = match self.inner {
+            Inner::While { cond } if part == 1 => Some(Step {
+                exprs: vec![cond],
+                assigns: None,
+                stores: None,
+            }),
+            _ => None,
+        };
+        test.into_iter()
+            .chain(stmts.iter().map(|s| {
+                match s {
+                    Stmt::Assign { local, value, .. } => Step {
+                        exprs: vec![*value],
+                        assigns: Some(*local),
+                        stores: None,
+                    },
+                    Stmt::Store {
+                        array,
+                        index,
+                        value,
+                        ..
+                    } => Step {
+                        exprs: std::iter::once(*value)
+                            .chain(index.iter().copied())
+                            .collect(),
+                        assigns: None,
+                        stores: Some((*array, &index[..])),
+                    },
+                    _ => Step {
+                        exprs: vec![],
+                        assigns: None,
+                        stores: None,
+                    },
+                }
+            }))
+            .collect()
+    }
 }
 
 /// The scalars the nest assigns when `for p in range { body }` qualifies (module doc).
@@ -131,57 +208,40 @@ fn qualifies(inst: &Instance, p: LocalId, range: &ForRange, body: &Block) -> Opt
     if !counted(inst, p, range) || range.parallel {
         return None;
     }
-    let parts = parts(body)?;
+    let parts = Parts::of(body)?;
     let f = &inst.func;
-    if !counted(inst, parts.j, parts.range) || parts.range.parallel {
-        return None;
-    }
-    let all = [parts.pre, parts.inner, parts.post];
-    let mut scalars = HashSet::new();
-    for s in all.iter().flat_map(|part| part.iter()) {
-        if let Stmt::Assign { local, .. } = s {
-            scalars.insert(*local);
-        }
-    }
-    if scalars.contains(&p) || scalars.contains(&parts.j) {
-        return None;
-    }
+    let steps: Vec<Vec<Step>> = (0..3).map(|k| parts.steps(k)).collect();
+    let scalars: HashSet<LocalId> = steps.iter().flatten().filter_map(|s| s.assigns).collect();
     let mut varying = scalars.clone();
     varying.insert(p);
-    if !invariant(f, &varying, parts.range.start) || !invariant(f, &varying, parts.range.end) {
+    if scalars.contains(&p) {
         return None;
     }
+    if let Inner::For { j, range } = parts.inner {
+        let fixed = invariant(f, &varying, range.start) && invariant(f, &varying, range.end);
+        if !counted(inst, j, range) || range.parallel || scalars.contains(&j) || !fixed {
+            return None;
+        }
+    }
     let (mut nodes, mut outside) = (0, 0);
-    let mut ok = true;
-    for (k, part) in all.iter().enumerate() {
+    for (k, part) in steps.iter().enumerate() {
         let count = if k == 1 { &mut nodes } else { &mut outside };
-        for s in part.iter() {
-            for e in stmt_exprs(s) {
-                ok &= cannot_fail(inst, e, count);
+        for e in part.iter().flat_map(|s| s.exprs.iter()) {
+            if !cannot_fail(inst, *e, count) {
+                return None;
             }
         }
     }
-    if !ok || nodes > MAX_BODY {
+    if nodes > MAX_BODY {
         return None;
     }
-    let carries = defined_before_read(f, &parts, &scalars)?;
-    let stored_in_inner = arrays_separate(f, &parts, &varying)?;
+    let carries = defined_before_read(f, &steps, &scalars)?;
+    let stored_in_inner = arrays_separate(f, &parts, &steps, &varying)?;
     (stored_in_inner || carries).then(|| {
         let mut v: Vec<LocalId> = scalars.into_iter().collect();
         v.sort_by_key(|l| l.index());
         v
     })
-}
-
-/// The expressions a straight-line statement evaluates.
-fn stmt_exprs(s: &Stmt) -> Vec<ExprId> {
-    match s {
-        Stmt::Assign { value, .. } => vec![*value],
-        Stmt::Store { index, value, .. } => std::iter::once(*value)
-            .chain(index.iter().copied())
-            .collect(),
-        _ => vec![],
-    }
 }
 
 /// Pure and unable to fail (counting its nodes into `nodes`).
@@ -210,30 +270,29 @@ fn cannot_fail(inst: &Instance, e: ExprId, nodes: &mut usize) -> bool {
 }
 
 /// Checks that each scalar the nest assigns is assigned in an iteration before it is read there
-/// (reads in `B` may use values from `P` or from earlier in `B`; reads in `S` only from `P` or
-/// `S`, since `B` may run zero times). Returns whether `B` reads a scalar before assigning it
-/// (carries it from one `j` to the next), or `None` when a check fails.
-fn defined_before_read(f: &Function, parts: &Parts, scalars: &HashSet<LocalId>) -> Option<bool> {
+/// (reads in the inner loop may use values from `P` or from earlier in the loop; reads in `S`
+/// only from `P` or `S`, since the inner loop may run zero times). Returns whether the inner loop
+/// reads a scalar before assigning it (carries it from one pass to the next), or `None` when a
+/// check fails.
+fn defined_before_read(
+    f: &Function,
+    steps: &[Vec<Step>],
+    scalars: &HashSet<LocalId>,
+) -> Option<bool> {
     /// Walks one part in order; `carried` is set when it reads a scalar it assigns later.
     fn walk(
         f: &Function,
-        stmts: &[Stmt],
+        steps: &[Step],
         scalars: &HashSet<LocalId>,
         defined: &mut HashSet<LocalId>,
         carried: &mut bool,
     ) -> bool {
-        let assigns: HashSet<LocalId> = stmts
-            .iter()
-            .filter_map(|s| match s {
-                Stmt::Assign { local, .. } => Some(*local),
-                _ => None,
-            })
-            .collect();
+        let assigns: HashSet<LocalId> = steps.iter().filter_map(|s| s.assigns).collect();
         let mut done = HashSet::new();
-        for s in stmts {
+        for s in steps {
             let mut reads = Vec::new();
-            for e in stmt_exprs(s) {
-                locals_read(f, e, &mut reads);
+            for e in &s.exprs {
+                locals_read(f, *e, &mut reads);
             }
             for l in reads {
                 if scalars.contains(&l) {
@@ -243,22 +302,22 @@ fn defined_before_read(f: &Function, parts: &Parts, scalars: &HashSet<LocalId>) 
                     *carried |= assigns.contains(&l) && !done.contains(&l);
                 }
             }
-            if let Stmt::Assign { local, .. } = s {
-                defined.insert(*local);
-                done.insert(*local);
+            if let Some(l) = s.assigns {
+                defined.insert(l);
+                done.insert(l);
             }
         }
         true
     }
     let mut defined = HashSet::new();
     let mut ignore = false;
-    if !walk(f, parts.pre, scalars, &mut defined, &mut ignore) {
+    if !walk(f, &steps[0], scalars, &mut defined, &mut ignore) {
         return None;
     }
     let mut in_inner = defined.clone();
     let mut carried = false;
-    let inner_ok = walk(f, parts.inner, scalars, &mut in_inner, &mut carried);
-    let post_ok = walk(f, parts.post, scalars, &mut defined, &mut ignore);
+    let inner_ok = walk(f, &steps[1], scalars, &mut in_inner, &mut carried);
+    let post_ok = walk(f, &steps[2], scalars, &mut defined, &mut ignore);
     (inner_ok && post_ok).then_some(carried)
 }
 
@@ -276,10 +335,11 @@ fn locals_read(f: &Function, e: ExprId, out: &mut Vec<LocalId>) {
     }
 }
 
-/// One array access: the part it is in (0 `P`, 1 `B`, 2 `S`), whether it stores, its index.
+/// One array access: the part it is in (0 `P`, 1 the inner loop, 2 `S`), whether it stores,
+/// its index.
 type Access<'a> = (usize, bool, &'a [ExprId]);
 
-fn accesses<'a>(f: &'a Function, parts: &Parts<'a>) -> HashMap<LocalId, Vec<Access<'a>>> {
+fn accesses<'a>(f: &'a Function, steps: &[Vec<Step<'a>>]) -> HashMap<LocalId, Vec<Access<'a>>> {
     fn expr<'a>(
         f: &'a Function,
         e: ExprId,
@@ -301,24 +361,29 @@ fn accesses<'a>(f: &'a Function, parts: &Parts<'a>) -> HashMap<LocalId, Vec<Acce
         }
     }
     let mut out: HashMap<LocalId, Vec<Access<'a>>> = HashMap::new();
-    for (part, stmts) in [parts.pre, parts.inner, parts.post].into_iter().enumerate() {
-        for s in stmts {
-            for e in stmt_exprs(s) {
-                expr(f, e, part, &mut out);
+    for (part, steps) in steps.iter().enumerate() {
+        for s in steps {
+            for e in &s.exprs {
+                expr(f, *e, part, &mut out);
             }
-            if let Stmt::Store { array, index, .. } = s {
-                out.entry(*array).or_default().push((part, true, index));
+            if let Some((array, index)) = s.stores {
+                out.entry(array).or_default().push((part, true, index));
             }
         }
     }
     out
 }
 
-/// Checks the array rules of the module doc; returns whether `B` stores an array, or `None` when
-/// a rule fails (`varying`: `p` and the scalars the nest assigns).
-fn arrays_separate(f: &Function, parts: &Parts, varying: &HashSet<LocalId>) -> Option<bool> {
+/// Checks the array rules of the module doc; returns whether the inner loop stores an array, or
+/// `None` when a rule fails (`varying`: `p` and the scalars the nest assigns).
+fn arrays_separate(
+    f: &Function,
+    parts: &Parts,
+    steps: &[Vec<Step>],
+    varying: &HashSet<LocalId>,
+) -> Option<bool> {
     let mut stored_in_inner = false;
-    for list in accesses(f, parts).values() {
+    for list in accesses(f, steps).values() {
         let stored: HashSet<usize> = list.iter().filter(|a| a.1).map(|a| a.0).collect();
         let parts_used: HashSet<usize> = list.iter().map(|a| a.0).collect();
         if stored.is_empty() {
@@ -328,6 +393,10 @@ fn arrays_separate(f: &Function, parts: &Parts, varying: &HashSet<LocalId>) -> O
             return None;
         }
         if stored.contains(&1) {
+            // Only a `for` loop stores: at an index that moves with `j`.
+            let Inner::For { j, .. } = parts.inner else {
+                return None;
+            };
             stored_in_inner = true;
             let key = |index: &[ExprId]| -> Vec<String> {
                 index.iter().map(|i| expr_key(f, *i)).collect()
@@ -338,7 +407,7 @@ fn arrays_separate(f: &Function, parts: &Parts, varying: &HashSet<LocalId>) -> O
             }
             let index = list[0].2;
             let fixed = index.iter().all(|i| invariant(f, varying, *i));
-            if !fixed || !index.iter().any(|i| along(f, parts.j, varying, *i)) {
+            if !fixed || !index.iter().any(|i| along(f, j, varying, *i)) {
                 return None;
             }
         }
@@ -395,7 +464,7 @@ fn jam(
     span: Span,
     out: &mut Vec<Stmt>,
 ) {
-    let Some(parts) = parts(&body) else {
+    let Some(parts) = Parts::of(&body) else {
         // Not reached: `qualifies` found the parts. The loop as it was is still right.
         out.push(Stmt::For {
             var: p,
@@ -474,24 +543,82 @@ fn jam(
             stmts.push(copy_stmt(inst, s, rename));
         }
     }
-    let mut inner = Vec::new();
-    for rename in &renames {
-        for s in parts.inner {
-            inner.push(copy_stmt(inst, s, rename));
+    let inner = match parts.inner {
+        Inner::For { j, range } => {
+            // for j in c..d { B[p.0]; B[p.1]; B[p.2]; B[p.3] }
+            let mut inner = Vec::new();
+            for rename in &renames {
+                for s in parts.body {
+                    inner.push(copy_stmt(inst, s, rename));
+                }
+            }
+            let none = HashMap::new();
+            let range = ForRange {
+                start: inst.copy_expr(range.start, &none),
+                end: inst.copy_expr(range.end, &none),
+                ..range.clone()
+            };
+            Stmt::For {
+                var: j,
+                range,
+                body: Block { stmts: inner },
+                span,
+            }
         }
-    }
-    let none = HashMap::new();
-    let inner_range = ForRange {
-        start: inst.copy_expr(parts.range.start, &none),
-        end: inst.copy_expr(parts.range.end, &none),
-        ..parts.range.clone()
+        Inner::While { cond } => {
+            // loop {
+            //     jam.go.k = jam.go.k & cond[k];   (each k: copy k still runs)
+            //     if !(jam.go.0 | ... | jam.go.3) { break }
+            //     if jam.go.k { B[k] }             (each k)
+            // }
+            // A copy whose test failed runs no more passes; testing it again is harmless, since
+            // the test cannot fail and has no effects.
+            let go: Vec<LocalId> = (0..FACTOR)
+                .map(|k| inst.new_local(&format!("jam.go.{k}"), bool_t, span))
+                .collect();
+            for &g in &go {
+                let yes = inst.new_expr(ExprKind::Const(Const::bool(true)), bool_t, span);
+                stmts.push(assign(g, yes));
+            }
+            let flag =
+                |inst: &mut Instance, g: LocalId| inst.new_expr(ExprKind::Local(g), bool_t, span);
+            let mut body = Vec::new();
+            for (rename, &g) in renames.iter().zip(&go) {
+                let test = inst.copy_expr(cond, rename);
+                let was = flag(inst, g);
+                let still = inst.new_expr(ExprKind::Binary(BinOp::BitAnd, was, test), bool_t, span);
+                body.push(assign(g, still));
+            }
+            let mut any = flag(inst, go[0]);
+            for &g in &go[1..] {
+                let next = flag(inst, g);
+                any = inst.new_expr(ExprKind::Binary(BinOp::BitOr, any, next), bool_t, span);
+            }
+            body.push(Stmt::If {
+                cond: any,
+                then_body: Block::default(),
+                else_body: Block {
+                    stmts: vec![Stmt::Break],
+                },
+            });
+            for (rename, &g) in renames.iter().zip(&go) {
+                let stmts = parts
+                    .body
+                    .iter()
+                    .map(|s| copy_stmt(inst, s, rename))
+                    .collect();
+                body.push(Stmt::If {
+                    cond: flag(inst, g),
+                    then_body: Block { stmts },
+                    else_body: Block::default(),
+                });
+            }
+            Stmt::Loop {
+                body: Block { stmts: body },
+            }
+        }
     };
-    stmts.push(Stmt::For {
-        var: parts.j,
-        range: inner_range,
-        body: Block { stmts: inner },
-        span,
-    });
+    stmts.push(inner);
     for rename in &renames {
         for s in parts.post {
             stmts.push(copy_stmt(inst, s, rename));
