@@ -37,8 +37,10 @@ for k in saxpy black_scholes; do
     "$py" bench/numba_kernels.py latency "$k" >> "$raw"
   done
 done
-"$bin" overhead >> "$raw"
-"$py" bench/numba_kernels.py overhead >> "$raw"
+for _ in 1 2 3; do
+  "$bin" overhead >> "$raw"
+  "$py" bench/numba_kernels.py overhead >> "$raw"
+done
 python3 bench/report.py "$raw" --out bench/results
 
 # The GPU table, when this machine has a CUDA device (gpu_bench says so and skips otherwise).
