@@ -8,9 +8,10 @@
 //! (`gen::parallel_case`) the same way, on the CPU's thread pool and, when a CUDA device is
 //! present, on the GPU, against the interpreter's serial run (after a failed check, a parallel run
 //! may have done later iterations too, and GPU threads report whichever failure came first: only
-//! the kind of outcome is compared then). Environment:
-//! - `RUMBA_DIFF_CASES=n` (`RUMBA_DIFF_PAR_CASES=n` for `prange` kernels): run `n` kernels from the
-//!   random seed instead (the long run);
+//! the kind of outcome is compared then). `differential_nests` runs 600 loop nests of the shapes
+//! loop versioning and unroll-and-jam rewrite (`gen::nest_case`). Environment:
+//! - `RUMBA_DIFF_CASES=n` (`RUMBA_DIFF_PAR_CASES=n` for `prange` kernels, `RUMBA_DIFF_NEST_CASES=n`
+//!   for nests): run `n` kernels from the random seed instead (the long run);
 //! - `RUMBA_DIFF_SECONDS=t`: start no kernel after `t` seconds (to bound a long run);
 //! - `RUMBA_DIFF_SEED=s`: the random seed (to replay a run);
 //! - `RUMBA_DIFF_CASE=c`: run only the case with case seed `c` (printed with every failure) and
@@ -611,6 +612,17 @@ const PARALLEL: Suite = Suite {
     per_seed: 300,
 };
 
+/// Loop nests of the shapes versioning and unroll-and-jam rewrite (`gen::nest_case`), against
+/// the interpreter, which runs the program as written.
+const NESTS: Suite = Suite {
+    name: "differential nests",
+    generate: gen::nest_case,
+    checks: |_| vec![SERIAL],
+    cases_var: "RUMBA_DIFF_NEST_CASES",
+    fixed_seed: 0x0E57_2026,
+    per_seed: 300,
+};
+
 /// Runs a suite (see the module doc for the environment), failing with the minimized reports.
 fn run_suite(suite: &Suite) {
     let tally = Tally::default();
@@ -747,6 +759,11 @@ fn differential_random() {
 #[test]
 fn differential_prange() {
     run_suite(&PARALLEL);
+}
+
+#[test]
+fn differential_nests() {
+    run_suite(&NESTS);
 }
 
 // ---- regressions: disagreements and rejections the random kernels found ----
