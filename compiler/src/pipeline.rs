@@ -144,7 +144,7 @@ pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Bug> {
     };
     let bug = |stage, message: String| Bug { stage, message };
     ir::verify::verify(&typed).map_err(|e| bug("verify (after types)", e.to_string()))?;
-    passes::run(&mut typed, true).map_err(|e| bug("verify (passes)", e.to_string()))?;
+    passes::run(&mut typed, false, true).map_err(|e| bug("verify (passes)", e.to_string()))?;
     ir::print::typed_program(&typed);
     let spec = target::TargetSpec::pinned(CPU);
     let context = inkwell::context::Context::create();

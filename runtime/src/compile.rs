@@ -134,10 +134,11 @@ impl Request<'_> {
     }
 
     /// [`Self::typed`]; for the CPU back end (`cpu`), which runs `prange` loops on threads, with
-    /// their rules checked first (`types::parallel`, on the IR before the passes copy loops).
+    /// their rules checked first (`types::parallel`, on the IR before the passes copy loops), and
+    /// the CPU-only passes.
     fn typed_for(&self, cpu: bool) -> Result<ir::TypedProgram, Error> {
         let mut typed = self.specialized(cpu)?;
-        passes::run(&mut typed, cfg!(debug_assertions)).map_err(|e| self.compile_error(e))?;
+        passes::run(&mut typed, !cpu, cfg!(debug_assertions)).map_err(|e| self.compile_error(e))?;
         Ok(typed)
     }
 

@@ -12,18 +12,32 @@ use std::collections::HashSet;
 /// A pass: a plain function that rewrites the program in place.
 pub type Pass = fn(&mut TypedProgram);
 
+/// Which back ends a pass runs for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum For {
+    All,
+    /// CPU code only: unroll-and-jam trades registers for instruction-level parallelism, which
+    /// pays on a CPU core; a GPU thread's registers decide how many threads run at once, and its
+    /// effect there has not been measured.
+    Cpu,
+}
+
 /// The passes, in order.
-pub const PIPELINE: &[(&str, Pass)] = &[
-    ("versioning", versioning::run),
-    ("unroll-and-jam", unroll_jam::run),
+pub const PIPELINE: &[(&str, Pass, For)] = &[
+    ("versioning", versioning::run, For::All),
+    ("unroll-and-jam", unroll_jam::run, For::Cpu),
 ];
 
-/// Runs every pass; verifies before the first and after each one when `check` is set.
-pub fn run(program: &mut TypedProgram, check: bool) -> Result<(), VerifyError> {
+/// Runs every pass for the CPU back end, or for the GPU one (`gpu`); verifies before the first
+/// and after each one when `check` is set.
+pub fn run(program: &mut TypedProgram, gpu: bool, check: bool) -> Result<(), VerifyError> {
     if check {
         verify(program)?;
     }
-    for (_, pass) in PIPELINE {
+    for (_, pass, targets) in PIPELINE {
+        if gpu && *targets == For::Cpu {
+            continue;
+        }
         pass(program);
         if check {
             verify(program)?;
