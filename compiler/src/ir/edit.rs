@@ -1,5 +1,5 @@
 //! Editing a typed instance in place, for the passes: new typed expressions and locals, and deep
-//! copies of expression trees (the arena holds trees: a copy never shares a node).
+//! copies of expression trees and statements (the arena holds trees: a copy never shares a node).
 
 use super::*;
 use std::collections::HashMap;
@@ -83,5 +83,75 @@ impl Instance {
             k @ (ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Shape { .. }) => k,
         };
         self.new_expr(kind, ty, expr.span)
+    }
+
+    /// A deep copy of a block, reading and assigning `rename[l]` for each local `l` in the map.
+    pub fn copy_block(&mut self, b: &Block, rename: &HashMap<LocalId, LocalId>) -> Block {
+        Block {
+            stmts: b.stmts.iter().map(|s| self.copy_stmt(s, rename)).collect(),
+        }
+    }
+
+    /// A deep copy of a statement, reading and assigning `rename[l]` for each local `l` in the map.
+    pub fn copy_stmt(&mut self, s: &Stmt, rename: &HashMap<LocalId, LocalId>) -> Stmt {
+        let local = |l: &LocalId| rename.get(l).copied().unwrap_or(*l);
+        match s {
+            Stmt::Assign {
+                local: l,
+                value,
+                span,
+            } => Stmt::Assign {
+                local: local(l),
+                value: self.copy_expr(*value, rename),
+                span: *span,
+            },
+            Stmt::Store {
+                array,
+                index,
+                value,
+                span,
+                checked,
+            } => Stmt::Store {
+                array: *array,
+                value: self.copy_expr(*value, rename),
+                index: index.iter().map(|i| self.copy_expr(*i, rename)).collect(),
+                span: *span,
+                checked: *checked,
+            },
+            Stmt::Eval(e) => Stmt::Eval(self.copy_expr(*e, rename)),
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => Stmt::If {
+                cond: self.copy_expr(*cond, rename),
+                then_body: self.copy_block(then_body, rename),
+                else_body: self.copy_block(else_body, rename),
+            },
+            Stmt::Loop { body } => Stmt::Loop {
+                body: self.copy_block(body, rename),
+            },
+            Stmt::For {
+                var,
+                range,
+                body,
+                span,
+            } => Stmt::For {
+                var: local(var),
+                range: ForRange {
+                    start: self.copy_expr(range.start, rename),
+                    end: self.copy_expr(range.end, rename),
+                    step: range.step.map(|s| self.copy_expr(s, rename)),
+                    ..range.clone()
+                },
+                body: self.copy_block(body, rename),
+                span: *span,
+            },
+            Stmt::Return { value, span } => Stmt::Return {
+                value: value.map(|v| self.copy_expr(v, rename)),
+                span: *span,
+            },
+            s @ (Stmt::Break | Stmt::Continue) => s.clone(),
+        }
     }
 }

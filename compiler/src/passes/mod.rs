@@ -7,6 +7,7 @@ mod versioning;
 
 use crate::ir::verify::{verify, VerifyError};
 use crate::ir::*;
+use crate::span::Span;
 use std::collections::HashSet;
 
 /// A pass: a plain function that rewrites the program in place.
@@ -44,6 +45,69 @@ pub fn run(program: &mut TypedProgram, gpu: bool, check: bool) -> Result<(), Ver
         }
     }
     Ok(())
+}
+
+/// A `for` loop taken apart, for [`rewrite_for_loops`].
+pub(crate) struct ForLoop {
+    pub var: LocalId,
+    pub range: ForRange,
+    pub body: Block,
+    pub span: Span,
+}
+
+/// Rebuilds `b`, descending into `if`s and loops. Each `for` loop goes to `rewrite`, which either
+/// pushes its replacement onto the output and returns `None`, or hands the loop back, to be kept
+/// with its body rebuilt the same way.
+fn rewrite_for_loops<C>(
+    cx: &mut C,
+    b: Block,
+    rewrite: &mut impl FnMut(&mut C, ForLoop, &mut Vec<Stmt>) -> Option<ForLoop>,
+) -> Block {
+    let mut out = Vec::with_capacity(b.stmts.len());
+    for s in b.stmts {
+        match s {
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
+                let then_body = rewrite_for_loops(cx, then_body, rewrite);
+                let else_body = rewrite_for_loops(cx, else_body, rewrite);
+                out.push(Stmt::If {
+                    cond,
+                    then_body,
+                    else_body,
+                })
+            }
+            Stmt::Loop { body } => out.push(Stmt::Loop {
+                body: rewrite_for_loops(cx, body, rewrite),
+            }),
+            Stmt::For {
+                var,
+                range,
+                body,
+                span,
+            } => {
+                let found = ForLoop {
+                    var,
+                    range,
+                    body,
+                    span,
+                };
+                if let Some(kept) = rewrite(cx, found, &mut out) {
+                    let body = rewrite_for_loops(cx, kept.body, rewrite);
+                    out.push(Stmt::For {
+                        var: kept.var,
+                        range: kept.range,
+                        body,
+                        span: kept.span,
+                    });
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    Block { stmts: out }
 }
 
 /// `for i in a..b` over `usize`, step 1, forward.

@@ -46,9 +46,8 @@
 //! - an array stored in `P` (or `S`) is accessed in no other part;
 //! - `B` stores an array or carries a scalar from one pass to the next.
 
-use super::{counted, expr_key, invariant};
+use super::{counted, expr_key, invariant, rewrite_for_loops, ForLoop};
 use crate::ir::*;
-use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 
 /// Iterations of the outer loop per pass of the inner loop.
@@ -59,44 +58,16 @@ const MAX_BODY: usize = 96;
 pub fn run(p: &mut TypedProgram) {
     for inst in &mut p.instances {
         let body = std::mem::take(&mut inst.func.body);
-        inst.func.body = block(inst, body);
+        inst.func.body = rewrite_for_loops(inst, body, &mut |inst, l, out| match qualifies(
+            inst, l.var, &l.range, &l.body,
+        ) {
+            Some(scalars) => {
+                jam(inst, scalars, l, out);
+                None
+            }
+            None => Some(l),
+        });
     }
-}
-
-fn block(inst: &mut Instance, b: Block) -> Block {
-    let mut out = Vec::with_capacity(b.stmts.len());
-    for s in b.stmts {
-        match s {
-            Stmt::If {
-                cond,
-                then_body,
-                else_body,
-            } => out.push(Stmt::If {
-                cond,
-                then_body: block(inst, then_body),
-                else_body: block(inst, else_body),
-            }),
-            Stmt::Loop { body } => out.push(Stmt::Loop {
-                body: block(inst, body),
-            }),
-            Stmt::For {
-                var,
-                range,
-                body,
-                span,
-            } => match qualifies(inst, var, &range, &body) {
-                Some(scalars) => jam(inst, scalars, var, range, body, span, &mut out),
-                None => out.push(Stmt::For {
-                    var,
-                    range,
-                    body: block(inst, body),
-                    span,
-                }),
-            },
-            s => out.push(s),
-        }
-    }
-    Block { stmts: out }
 }
 
 /// The inner loop of a nest.
@@ -430,40 +401,13 @@ fn along(f: &Function, j: LocalId, varying: &HashSet<LocalId>, e: ExprId) -> boo
     }
 }
 
-fn copy_stmt(inst: &mut Instance, s: &Stmt, rename: &HashMap<LocalId, LocalId>) -> Stmt {
-    match s {
-        Stmt::Assign { local, value, span } => Stmt::Assign {
-            local: rename.get(local).copied().unwrap_or(*local),
-            value: inst.copy_expr(*value, rename),
-            span: *span,
-        },
-        Stmt::Store {
-            array,
-            index,
-            value,
-            span,
-            checked,
-        } => Stmt::Store {
-            array: *array,
-            value: inst.copy_expr(*value, rename),
-            index: index.iter().map(|i| inst.copy_expr(*i, rename)).collect(),
-            span: *span,
-            checked: *checked,
-        },
-        other => other.clone(),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn jam(
-    inst: &mut Instance,
-    scalars: Vec<LocalId>,
-    p: LocalId,
-    range: ForRange,
-    body: Block,
-    span: Span,
-    out: &mut Vec<Stmt>,
-) {
+fn jam(inst: &mut Instance, scalars: Vec<LocalId>, l: ForLoop, out: &mut Vec<Stmt>) {
+    let ForLoop {
+        var: p,
+        range,
+        body,
+        span,
+    } = l;
     let Some(parts) = Parts::of(&body) else {
         // Not reached: `qualifies` found the parts. The loop as it was is still right.
         out.push(Stmt::For {
@@ -540,7 +484,7 @@ fn jam(
     }
     for rename in &renames {
         for s in parts.pre {
-            stmts.push(copy_stmt(inst, s, rename));
+            stmts.push(inst.copy_stmt(s, rename));
         }
     }
     let inner = match parts.inner {
@@ -549,7 +493,7 @@ fn jam(
             let mut inner = Vec::new();
             for rename in &renames {
                 for s in parts.body {
-                    inner.push(copy_stmt(inst, s, rename));
+                    inner.push(inst.copy_stmt(s, rename));
                 }
             }
             let none = HashMap::new();
@@ -605,7 +549,7 @@ fn jam(
                 let stmts = parts
                     .body
                     .iter()
-                    .map(|s| copy_stmt(inst, s, rename))
+                    .map(|s| inst.copy_stmt(s, rename))
                     .collect();
                 body.push(Stmt::If {
                     cond: flag(inst, g),
@@ -621,7 +565,7 @@ fn jam(
     stmts.push(inner);
     for rename in &renames {
         for s in parts.post {
-            stmts.push(copy_stmt(inst, s, rename));
+            stmts.push(inst.copy_stmt(s, rename));
         }
     }
     let (zero, count) = (int(inst, 0), local(inst, n));

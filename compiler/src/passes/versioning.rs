@@ -25,7 +25,7 @@
 //! once per call instead of once per `(i, p)`, and LLVM sees a plain loop nest). Otherwise each
 //! innermost loop is versioned on its own.
 
-use super::{counted, expr_key, invariant};
+use super::{counted, expr_key, invariant, rewrite_for_loops};
 use crate::ir::walk::assigned_locals;
 use crate::ir::*;
 use crate::span::Span;
@@ -38,7 +38,16 @@ pub fn run(p: &mut TypedProgram) {
         }
         let small = small_locals(inst);
         let body = std::mem::take(&mut inst.func.body);
-        inst.func.body = Versioner { inst, small }.block(body);
+        let mut v = Versioner { inst, small };
+        v.inst.func.body = rewrite_for_loops(&mut v, body, &mut |v, l, out| match v
+            .plan(l.var, &l.range, &l.body)
+        {
+            Some(plan) => {
+                v.version(plan, l.range, l.body, l.span, out);
+                None
+            }
+            None => Some(l),
+        });
     }
 }
 
@@ -72,42 +81,6 @@ struct Plan {
 }
 
 impl Versioner<'_> {
-    fn block(&mut self, b: Block) -> Block {
-        let mut out = Vec::with_capacity(b.stmts.len());
-        for s in b.stmts {
-            match s {
-                Stmt::If {
-                    cond,
-                    then_body,
-                    else_body,
-                } => out.push(Stmt::If {
-                    cond,
-                    then_body: self.block(then_body),
-                    else_body: self.block(else_body),
-                }),
-                Stmt::Loop { body } => out.push(Stmt::Loop {
-                    body: self.block(body),
-                }),
-                Stmt::For {
-                    var,
-                    range,
-                    body,
-                    span,
-                } => match self.plan(var, &range, &body) {
-                    Some(plan) => self.version(plan, range, body, span, &mut out),
-                    None => out.push(Stmt::For {
-                        var,
-                        range,
-                        body: self.block(body),
-                        span,
-                    }),
-                },
-                s => out.push(s),
-            }
-        }
-        Block { stmts: out }
-    }
-
     fn new_expr(&mut self, kind: ExprKind, ty: Type, span: Span) -> ExprId {
         self.inst.new_expr(kind, ty, span)
     }
@@ -121,81 +94,48 @@ impl Versioner<'_> {
         self.inst.copy_expr(e, &HashMap::new())
     }
 
-    fn copy_block(&mut self, b: &Block, unchecked: &HashSet<AccessKey>) -> Block {
-        let stmts = b
-            .stmts
-            .iter()
-            .map(|s| match s {
-                Stmt::Assign { local, value, span } => Stmt::Assign {
-                    local: *local,
-                    value: self.copy_marking(*value, unchecked),
-                    span: *span,
-                },
+    /// Marks the accesses of a (copied) block that are in `unchecked` as such.
+    fn mark_block(&mut self, b: &mut Block, unchecked: &HashSet<AccessKey>) {
+        for s in &mut b.stmts {
+            match s {
+                Stmt::Assign { value: e, .. } | Stmt::Eval(e) => self.mark(*e, unchecked),
+                Stmt::Return { value, .. } => {
+                    if let Some(e) = value {
+                        self.mark(*e, unchecked);
+                    }
+                }
                 Stmt::Store {
                     array,
                     index,
                     value,
-                    span,
                     checked,
+                    ..
                 } => {
-                    let value = self.copy_marking(*value, unchecked);
-                    let key = self.key(*array, index);
-                    let index = index
-                        .iter()
-                        .map(|i| self.copy_marking(*i, unchecked))
-                        .collect();
-                    Stmt::Store {
-                        array: *array,
-                        index,
-                        value,
-                        span: *span,
-                        checked: *checked && !unchecked.contains(&key),
-                    }
+                    self.mark(*value, unchecked);
+                    index.iter().for_each(|i| self.mark(*i, unchecked));
+                    *checked &= !unchecked.contains(&self.key(*array, index));
                 }
-                Stmt::Eval(e) => Stmt::Eval(self.copy_marking(*e, unchecked)),
                 Stmt::If {
                     cond,
                     then_body,
                     else_body,
-                } => Stmt::If {
-                    cond: self.copy_marking(*cond, unchecked),
-                    then_body: self.copy_block(then_body, unchecked),
-                    else_body: self.copy_block(else_body, unchecked),
-                },
-                Stmt::Loop { body } => Stmt::Loop {
-                    body: self.copy_block(body, unchecked),
-                },
-                Stmt::For {
-                    var,
-                    range,
-                    body,
-                    span,
-                } => Stmt::For {
-                    var: *var,
-                    range: ForRange {
-                        start: self.copy_marking(range.start, unchecked),
-                        end: self.copy_marking(range.end, unchecked),
-                        step: range.step.map(|s| self.copy_marking(s, unchecked)),
-                        ..range.clone()
-                    },
-                    body: self.copy_block(body, unchecked),
-                    span: *span,
-                },
-                Stmt::Return { value, span } => Stmt::Return {
-                    value: value.map(|v| self.copy_marking(v, unchecked)),
-                    span: *span,
-                },
-                s @ (Stmt::Break | Stmt::Continue) => s.clone(),
-            })
-            .collect();
-        Block { stmts }
-    }
-
-    /// Copies an expression, marking the loads in `unchecked` as such.
-    fn copy_marking(&mut self, e: ExprId, unchecked: &HashSet<AccessKey>) -> ExprId {
-        let c = self.copy(e);
-        self.mark(c, unchecked);
-        c
+                } => {
+                    self.mark(*cond, unchecked);
+                    self.mark_block(then_body, unchecked);
+                    self.mark_block(else_body, unchecked);
+                }
+                Stmt::Loop { body } => self.mark_block(body, unchecked),
+                Stmt::For { range, body, .. } => {
+                    self.mark(range.start, unchecked);
+                    self.mark(range.end, unchecked);
+                    if let Some(step) = range.step {
+                        self.mark(step, unchecked);
+                    }
+                    self.mark_block(body, unchecked);
+                }
+                Stmt::Break | Stmt::Continue => {}
+            }
+        }
     }
 
     fn mark(&mut self, e: ExprId, unchecked: &HashSet<AccessKey>) {
@@ -466,7 +406,8 @@ impl Versioner<'_> {
             end: local(self, hi),
             ..range
         };
-        let fast_body = self.copy_block(&body, &unchecked);
+        let mut fast_body = self.inst.copy_block(&body, &HashMap::new());
+        self.mark_block(&mut fast_body, &unchecked);
         let fast = Stmt::For {
             var,
             range: fast_range,
