@@ -47,8 +47,9 @@
 //! - `B` stores an array or carries a scalar from one pass to the next.
 //!
 //! The cost: a `while` group runs as long as its slowest copy, testing the finished ones again
-//! each pass (neighbouring iterations that need very different numbers of passes gain less, or
-//! lose a little), and LLVM compiles four copies of `B` (Mandelbrot: ~18 -> ~39 ms of LLVM time).
+//! each pass (`while t < x[i] { .. }` with every element at 500 steps: 3.1x faster than the plain
+//! loop; 1000 and 1 alternating: 1.6x; one element in four at 2000 and the rest at 1: 1.2x
+//! slower), and LLVM compiles four copies of `B` (Mandelbrot: ~18 -> ~39 ms of LLVM time).
 
 use super::{counted, expr_key, invariant, rewrite_for_loops, ForLoop};
 use crate::ir::*;
