@@ -48,11 +48,11 @@ pub fn run(program: &mut TypedProgram, gpu: bool, check: bool) -> Result<(), Ver
 }
 
 /// A `for` loop taken apart, for [`rewrite_for_loops`].
-pub(crate) struct ForLoop {
-    pub var: LocalId,
-    pub range: ForRange,
-    pub body: Block,
-    pub span: Span,
+struct ForLoop {
+    var: LocalId,
+    range: ForRange,
+    body: Block,
+    span: Span,
 }
 
 /// Rebuilds `b`, descending into `if`s and loops. Each `for` loop goes to `rewrite`, which either

@@ -55,6 +55,7 @@
 //! ~50 ms of LLVM time; matmul ~35 -> ~50 ms).
 
 use super::{counted, expr_key, invariant, rewrite_for_loops, ForLoop};
+use crate::ir::walk::children;
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
 
@@ -66,14 +67,19 @@ const MAX_BODY: usize = 96;
 pub fn run(p: &mut TypedProgram) {
     for inst in &mut p.instances {
         let body = std::mem::take(&mut inst.func.body);
-        inst.func.body = rewrite_for_loops(inst, body, &mut |inst, l, out| match qualifies(
-            inst, l.var, &l.range, &l.body,
-        ) {
-            Some(scalars) => {
-                jam(inst, scalars, l, out);
-                None
-            }
-            None => Some(l),
+        inst.func.body = rewrite_for_loops(inst, body, &mut |inst, l, out| {
+            let Some((parts, scalars)) = qualifies(inst, &l) else {
+                return Some(l);
+            };
+            let rest = jam(inst, &scalars, &parts, &l, out);
+            // The remaining iterations, as they were.
+            out.push(Stmt::For {
+                var: l.var,
+                range: rest,
+                body: l.body,
+                span: l.span,
+            });
+            None
         });
     }
 }
@@ -182,12 +188,13 @@ impl<'a> Parts<'a> {
     }
 }
 
-/// The scalars the nest assigns when `for p in range { body }` qualifies (module doc).
-fn qualifies(inst: &Instance, p: LocalId, range: &ForRange, body: &Block) -> Option<Vec<LocalId>> {
+/// The parts of the nest `l` and the scalars it assigns, when it qualifies (module doc).
+fn qualifies<'a>(inst: &Instance, l: &'a ForLoop) -> Option<(Parts<'a>, Vec<LocalId>)> {
+    let (p, range) = (l.var, &l.range);
     if !counted(inst, p, range) || range.parallel {
         return None;
     }
-    let parts = Parts::of(body)?;
+    let parts = Parts::of(&l.body)?;
     let f = &inst.func;
     let steps: Vec<Vec<Step>> = (0..3).map(|k| parts.steps(k)).collect();
     let scalars: HashSet<LocalId> = steps.iter().flatten().filter_map(|s| s.assigns).collect();
@@ -216,11 +223,12 @@ fn qualifies(inst: &Instance, p: LocalId, range: &ForRange, body: &Block) -> Opt
     }
     let carries = defined_before_read(f, &steps, &scalars)?;
     let stored_in_inner = arrays_separate(f, &parts, &steps, &varying)?;
-    (stored_in_inner || carries).then(|| {
-        let mut v: Vec<LocalId> = scalars.into_iter().collect();
-        v.sort_by_key(|l| l.index());
-        v
-    })
+    if !(stored_in_inner || carries) {
+        return None;
+    }
+    let mut scalars: Vec<LocalId> = scalars.into_iter().collect();
+    scalars.sort_by_key(|l| l.index());
+    Some((parts, scalars))
 }
 
 /// Pure and unable to fail (counting its nodes into `nodes`).
@@ -303,14 +311,7 @@ fn defined_before_read(
 fn locals_read(f: &Function, e: ExprId, out: &mut Vec<LocalId>) {
     match &f.expr(e).kind {
         ExprKind::Local(l) => out.push(*l),
-        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => locals_read(f, *x, out),
-        ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => {
-            locals_read(f, *a, out);
-            locals_read(f, *b, out);
-        }
-        ExprKind::Load { index, .. } => index.iter().for_each(|i| locals_read(f, *i, out)),
-        ExprKind::Intrinsic { args, .. } => args.iter().for_each(|a| locals_read(f, *a, out)),
-        _ => {}
+        k => children(k).into_iter().for_each(|c| locals_read(f, c, out)),
     }
 }
 
@@ -325,18 +326,12 @@ fn accesses<'a>(f: &'a Function, steps: &[Vec<Step<'a>>]) -> HashMap<LocalId, Ve
         part: usize,
         out: &mut HashMap<LocalId, Vec<Access<'a>>>,
     ) {
-        match &f.expr(e).kind {
-            ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => expr(f, *x, part, out),
-            ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => {
-                expr(f, *a, part, out);
-                expr(f, *b, part, out);
-            }
-            ExprKind::Load { array, index, .. } => {
-                index.iter().for_each(|i| expr(f, *i, part, out));
-                out.entry(*array).or_default().push((part, false, index));
-            }
-            ExprKind::Intrinsic { args, .. } => args.iter().for_each(|a| expr(f, *a, part, out)),
-            _ => {}
+        let kind = &f.expr(e).kind;
+        children(kind)
+            .into_iter()
+            .for_each(|c| expr(f, c, part, out));
+        if let ExprKind::Load { array, index, .. } = kind {
+            out.entry(*array).or_default().push((part, false, index));
         }
     }
     let mut out: HashMap<LocalId, Vec<Access<'a>>> = HashMap::new();
@@ -409,23 +404,16 @@ fn along(f: &Function, j: LocalId, varying: &HashSet<LocalId>, e: ExprId) -> boo
     }
 }
 
-fn jam(inst: &mut Instance, scalars: Vec<LocalId>, l: ForLoop, out: &mut Vec<Stmt>) {
-    let ForLoop {
-        var: p,
-        range,
-        body,
-        span,
-    } = l;
-    let Some(parts) = Parts::of(&body) else {
-        // Not reached: `qualifies` found the parts. The loop as it was is still right.
-        out.push(Stmt::For {
-            var: p,
-            range,
-            body,
-            span,
-        });
-        return;
-    };
+/// Pushes the jammed loop (and what it needs before it) onto `out`; returns the range of the
+/// remaining iterations, for the loop `l` as it was.
+fn jam(
+    inst: &mut Instance,
+    scalars: &[LocalId],
+    parts: &Parts,
+    l: &ForLoop,
+    out: &mut Vec<Stmt>,
+) -> ForRange {
+    let (p, range, span) = (l.var, &l.range, l.span);
     let usize_t = Type::Scalar(Scalar::Usize);
     let bool_t = Type::Scalar(Scalar::Bool);
     let lo = inst.new_local("jam.lo", usize_t, span);
@@ -481,7 +469,7 @@ fn jam(inst: &mut Instance, scalars: Vec<LocalId>, l: ForLoop, out: &mut Vec<Stm
         stmts.push(assign(pk, value));
         let mut rename = HashMap::from([(p, pk)]);
         if k + 1 < FACTOR {
-            for &s in &scalars {
+            for &s in scalars {
                 let decl = inst.func.local(s).clone();
                 let ty = inst.local_ty(s);
                 let copy = inst.new_local(&format!("{}.{k}", decl.name), ty, decl.span);
@@ -632,20 +620,14 @@ fn jam(inst: &mut Instance, scalars: Vec<LocalId>, l: ForLoop, out: &mut Vec<Stm
         span,
     });
 
-    // The remaining iterations, as they were.
+    // Where the remaining iterations start.
     let (l, ne, f) = (local(inst, lo), local(inst, n), int(inst, FACTOR));
     let done = bin(inst, BinOp::Mul, ne, f);
     let start = bin(inst, BinOp::Add, l, done);
     out.push(assign(rest, start));
-    let (start, end) = (local(inst, rest), local(inst, hi));
-    out.push(Stmt::For {
-        var: p,
-        range: ForRange {
-            start,
-            end,
-            ..range
-        },
-        body,
-        span,
-    });
+    ForRange {
+        start: local(inst, rest),
+        end: local(inst, hi),
+        ..range.clone()
+    }
 }

@@ -81,14 +81,6 @@ struct Plan {
 }
 
 impl Versioner<'_> {
-    fn new_expr(&mut self, kind: ExprKind, ty: Type, span: Span) -> ExprId {
-        self.inst.new_expr(kind, ty, span)
-    }
-
-    fn new_local(&mut self, name: &str, ty: Type, span: Span) -> LocalId {
-        self.inst.new_local(name, ty, span)
-    }
-
     /// A deep copy of an expression tree (each expression is used once).
     fn copy(&mut self, e: ExprId) -> ExprId {
         self.inst.copy_expr(e, &HashMap::new())
@@ -181,12 +173,18 @@ impl Versioner<'_> {
         let usize_t = Type::Scalar(Scalar::Usize);
         let mut e = bound;
         if minus_one {
-            let one = self.new_expr(ExprKind::Const(Const::int(Scalar::Usize, 1)), usize_t, span);
-            e = self.new_expr(ExprKind::Binary(BinOp::Sub, e, one), usize_t, span);
+            let one =
+                self.inst
+                    .new_expr(ExprKind::Const(Const::int(Scalar::Usize, 1)), usize_t, span);
+            e = self
+                .inst
+                .new_expr(ExprKind::Binary(BinOp::Sub, e, one), usize_t, span);
         }
         if let Some((op, c)) = offset {
             let c = self.copy(c);
-            e = self.new_expr(ExprKind::Binary(op, e, c), usize_t, span);
+            e = self
+                .inst
+                .new_expr(ExprKind::Binary(op, e, c), usize_t, span);
         }
         e
     }
@@ -285,8 +283,8 @@ impl Versioner<'_> {
             unchecked,
         } = plan;
         let var = loops[0].0;
-        let lo = self.new_local("tmp.lo", usize_t, span);
-        let hi = self.new_local("tmp.hi", usize_t, span);
+        let lo = self.inst.new_local("tmp.lo", usize_t, span);
+        let hi = self.inst.new_local("tmp.hi", usize_t, span);
         out.push(Stmt::Assign {
             local: lo,
             value: range.start,
@@ -297,14 +295,14 @@ impl Versioner<'_> {
             value: range.end,
             span,
         });
-        let local = |v: &mut Self, l: LocalId| v.new_expr(ExprKind::Local(l), usize_t, span);
+        let local = |v: &mut Self, l: LocalId| v.inst.new_expr(ExprKind::Local(l), usize_t, span);
         let bin = |v: &mut Self, op: BinOp, a: ExprId, b: ExprId| {
             let ty = if op.is_comparison() {
                 Type::Scalar(Scalar::Bool)
             } else {
                 Type::Scalar(Scalar::Usize)
             };
-            v.new_expr(ExprKind::Binary(op, a, b), ty, span)
+            v.inst.new_expr(ExprKind::Binary(op, a, b), ty, span)
         };
         // The bounds of the nest's loop `k`, as fresh expressions.
         let bounds = |v: &mut Self, k: usize| match loops[k].1 {
@@ -326,7 +324,7 @@ impl Versioner<'_> {
             if !seen.insert((array, d, text)) {
                 continue;
             }
-            let extent = self.new_expr(
+            let extent = self.inst.new_expr(
                 ExprKind::Shape {
                     array,
                     query: ShapeQuery::Dim(d),
@@ -340,7 +338,7 @@ impl Versioner<'_> {
                     (0, bin(self, BinOp::Lt, c, extent))
                 }
                 Index::AtMost(m) => {
-                    let m = self.new_expr(
+                    let m = self.inst.new_expr(
                         ExprKind::Const(Const::int(Scalar::Usize, m as i128)),
                         usize_t,
                         span,
@@ -360,7 +358,7 @@ impl Versioner<'_> {
                             let (_, last) = bounds(self, k);
                             let last = self.shifted(last, true, offset, span);
                             let ordered = bin(self, BinOp::Le, first, last);
-                            self.new_expr(
+                            self.inst.new_expr(
                                 ExprKind::Logical(LogicOp::And, ordered, in_range),
                                 bool_t,
                                 span,
@@ -373,7 +371,8 @@ impl Versioner<'_> {
             groups[group] = Some(match groups[group] {
                 None => test,
                 Some(prev) => {
-                    self.new_expr(ExprKind::Logical(LogicOp::And, prev, test), bool_t, span)
+                    self.inst
+                        .new_expr(ExprKind::Logical(LogicOp::And, prev, test), bool_t, span)
                 }
             });
         }
@@ -384,11 +383,14 @@ impl Versioner<'_> {
             let Some(tests) = group else { continue };
             let (l, h) = bounds(self, k);
             let empty = bin(self, BinOp::Ge, l, h);
-            let holds = self.new_expr(ExprKind::Logical(LogicOp::Or, empty, tests), bool_t, span);
+            let holds =
+                self.inst
+                    .new_expr(ExprKind::Logical(LogicOp::Or, empty, tests), bool_t, span);
             cond = Some(match cond {
                 None => holds,
                 Some(prev) => {
-                    self.new_expr(ExprKind::Logical(LogicOp::And, prev, holds), bool_t, span)
+                    self.inst
+                        .new_expr(ExprKind::Logical(LogicOp::And, prev, holds), bool_t, span)
                 }
             });
         }
