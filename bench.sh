@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The benchmark suite: rumba vs Numba vs plain Rust, side by side in one run.
-#   ./bench.sh           full run (several alternating rounds, best of each)
-#   ./bench.sh --quick   CI smoke run (smaller sizes for the slow kernels, fewer rounds)
+#   ./bench.sh           full run (three processes, each taking turns over six rounds)
+#   ./bench.sh --quick   CI smoke run (smaller sizes for the slow kernels, one process, one round)
 # Writes bench/results/latest.{md,json} and bench/results/ratios.svg (and gpu.txt with a GPU).
 set -euo pipefail
 cd "$(dirname "$0")"
-quick=""; outer=5; inner=5
-if [ "${1:-}" = "--quick" ]; then quick="--quick"; outer=1; inner=2; fi
+quick=""; processes=3; rounds=6; calls=3
+if [ "${1:-}" = "--quick" ]; then quick="--quick"; processes=1; rounds=1; calls=2; fi
 
 echo "== building (release, -C target-cpu=native)" >&2
 scripts/with-llvm.sh env RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=target/bench \
@@ -25,10 +25,9 @@ export NUMBA_CACHE_DIR="$(mktemp -d)"   # no on-disk cache: first calls really c
 mkdir -p bench/results
 raw=bench/results/raw.jsonl
 : > "$raw"
-for round in $(seq "$outer"); do
-  echo "== round $round/$outer" >&2
-  "$bin" run --rounds "$inner" $quick >> "$raw"
-  "$py" bench/numba_kernels.py run --rounds "$inner" $quick >> "$raw"
+for process in $(seq "$processes"); do
+  echo "== run $process/$processes: rumba, Rust and Numba (a child process) taking turns" >&2
+  "$bin" run --rounds "$rounds" --calls "$calls" --python "$py" $quick >> "$raw"
 done
 echo "== first-call latency and per-call overhead (fresh processes)" >&2
 for k in saxpy black_scholes; do

@@ -1,9 +1,11 @@
 """bench.sh's Numba side: the same loops as examples/kernels/mod.rs, with @njit, same sizes and
-dtypes. Prints one JSON object per line, like rumba-bench.
+dtypes.
 
-    python numba_kernels.py run [--rounds N] [--quick]
+    python numba_kernels.py serve [--quick]    (driven by `rumba-bench run --python PATH`, which
+                                                times all three sides in the same pattern)
     python numba_kernels.py latency saxpy|black_scholes   (fresh process: first call vs second)
     python numba_kernels.py overhead
+The last two print one JSON object per line, like rumba-bench.
 """
 import json
 import math
@@ -271,12 +273,26 @@ def cases(quick):
     yield "black_scholes_par", "2^22 f64", 40.0 * n22, lambda: black_scholes_par(s, k, t, 0.02, 0.30, call, put)
 
 
-def run(rounds, quick):
-    for kernel, size, nbytes, f in cases(quick):
-        f()  # compile + warm up
-        best = min(ms(f) for _ in range(rounds))
-        gbs = None if nbytes is None else nbytes / (best * 1e-3) / 1e9
-        print(json.dumps({"kind": "time", "kernel": kernel, "impl": "numba", "size": size, "ms": best, "gbs": gbs}), flush=True)
+def serve(quick):
+    """Answers rumba-bench, one line per request: `case NAME` sets up case NAME (the cases before it
+    are skipped, their arrays freed), compiles and warms it up, and answers `ready` (`none` when
+    there is no such case); `block N` runs one untimed call, then N timed ones, and answers the best
+    time in ms; `end` or the end of input stops."""
+    pending = cases(quick)
+    f = None
+    for line in sys.stdin:
+        request = line.split()
+        if request[0] == "case":
+            f = next((c[3] for c in pending if c[0] == request[1]), None)
+            if f is not None:
+                f()  # compile + warm up
+            reply = "none" if f is None else "ready"
+        elif request[0] == "block":
+            f()
+            reply = repr(min((ms(f) for _ in range(int(request[1]))), default=math.inf))
+        else:
+            break
+        print(reply, flush=True)
 
 
 def latency(kernel):
@@ -308,10 +324,9 @@ def overhead():
 
 if __name__ == "__main__":
     argv = sys.argv[1:]
-    mode = argv[0] if argv else "run"
-    if mode == "run":
-        rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
-        run(rounds, "--quick" in argv)
+    mode = argv[0] if argv else "serve"
+    if mode == "serve":
+        serve("--quick" in argv)
     elif mode == "latency":
         latency(argv[1])
     elif mode == "overhead":

@@ -1,9 +1,13 @@
-//! bench.sh's Rust side. Times each benchmark kernel as compiled by rumba (bounds checks on, default
-//! options) and as plain Rust, each the best of consecutive calls after a warm-up call, and prints
-//! one JSON object per line for bench/report.py. `RUST_LOG=rumba=debug` shows where a compilation's
-//! time goes.
+//! bench.sh's Rust side, and the conductor of a run. Times each benchmark kernel as compiled by
+//! rumba (bounds checks on, default options), as plain Rust, and, with `--python`, as Numba in a
+//! child process (`bench/numba_kernels.py serve`), all three in the same pattern: every side is
+//! compiled and warmed up first, then the sides take turns, each turn a block of one untimed call
+//! (which brings that side's arrays back into the caches) and `--calls` timed ones, in an order
+//! that changes from round to round (`turns`) over `--rounds` rounds; the best call of each side is
+//! kept. Prints one JSON object per line
+//! for bench/report.py. `RUST_LOG=rumba=debug` shows where a compilation's time goes.
 //!
-//!     rumba-bench run [--rounds N] [--quick] [--only KERNEL]
+//!     rumba-bench run [--rounds N] [--calls N] [--python PATH] [--quick] [--only KERNEL]
 //!                                                 (`*_par` cases: `prange` kernels on rayon's pool,
 //!                                                  timed against their serial rumba twins too)
 //!     rumba-bench latency saxpy|black_scholes     (run in a fresh process: first call vs second)
@@ -16,6 +20,8 @@ mod plain;
 use ndarray::{Array1, Array2};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
 /// The same memory for every implementation, so that placement does not decide a comparison:
@@ -139,12 +145,102 @@ fn random(n: usize, lo: f64, hi: f64, seed: u64) -> Array1<f64> {
     Array1::from_shape_fn(n, |_| lo + (hi - lo) * lcg(&mut s))
 }
 
+/// Numba's side of a run: `numba_kernels.py serve` in a child process, which sets up its own copy
+/// of a case when asked (`case NAME`: same arrays, compiled and warmed up) and times blocks of calls
+/// (`block N`: one untimed call, then the best of N timed ones). While it runs a block, this process
+/// waits on the pipe, and the other way round.
+struct Numba {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+}
+
+impl Numba {
+    fn spawn(python: &str, quick: bool) -> Numba {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../numba_kernels.py");
+        let mut command = Command::new(python);
+        command.arg(script).arg("serve");
+        if quick {
+            command.arg("--quick");
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {python} {script}: {e}"));
+        let (input, output) = (child.stdin.take(), child.stdout.take());
+        Numba {
+            input: input.expect("piped stdin"),
+            output: BufReader::new(output.expect("piped stdout")),
+            child,
+        }
+    }
+
+    fn ask(&mut self, request: &str) -> String {
+        let mut reply = String::new();
+        let asked = writeln!(self.input, "{request}").and_then(|()| self.input.flush());
+        match asked.and_then(|()| self.output.read_line(&mut reply)) {
+            Ok(n) if n > 0 => reply.trim().to_string(),
+            Ok(_) => panic!("numba_kernels.py ended while asked `{request}` (see its stderr)"),
+            Err(e) => panic!("numba_kernels.py, asked `{request}`: {e}"),
+        }
+    }
+
+    /// Sets up Numba's copy of case `kernel`; false when Numba has no such case.
+    fn prepare(&mut self, kernel: &str) -> bool {
+        self.ask(&format!("case {kernel}")) == "ready"
+    }
+
+    fn block(&mut self, calls: usize) -> f64 {
+        let reply = self.ask(&format!("block {calls}"));
+        reply
+            .parse()
+            .unwrap_or_else(|_| panic!("numba_kernels.py answered `{reply}` to a block"))
+    }
+}
+
+impl Drop for Numba {
+    fn drop(&mut self) {
+        // End of input ends `serve`.
+        let _ = writeln!(self.input, "end");
+        let _ = self.child.wait();
+    }
+}
+
 /// Runs each case as soon as it is built, so that only one case's arrays are alive at a time (the
 /// others' would compete for huge pages and caches).
 struct Runner {
+    /// Rounds of turns: each side runs one block per round.
     rounds: usize,
+    /// Timed calls per block.
+    calls: usize,
+    numba: Option<Numba>,
     /// Run only the case of this kernel (`--only name`).
     only: Option<String>,
+}
+
+/// One block of a side's turn: an untimed call, which brings its arrays back into the caches after
+/// the other sides' turns, then the best of `calls` timed calls (infinity for none).
+fn block(f: &mut dyn FnMut(), calls: usize) -> f64 {
+    f();
+    (0..calls)
+        .map(|_| ms(&mut *f))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The order of the sides' turns in round `round`: rotated by `round / 2`, and reversed in odd
+/// rounds, so that over rounds each side takes each place and follows each other side about
+/// equally often (a side's time depends on what ran before it: which arrays the caches hold,
+/// whether the other process just ran). For three sides, six rounds run every order once.
+fn turns(sides: usize, round: usize) -> impl Iterator<Item = usize> {
+    (0..sides).map(move |turn| {
+        let place = if round % 2 == 1 {
+            sides - 1 - turn
+        } else {
+            turn
+        };
+        (place + round / 2) % sides
+    })
 }
 
 impl Runner {
@@ -152,18 +248,41 @@ impl Runner {
         if self.only.as_deref().is_some_and(|k| k != c.kernel) {
             return;
         }
-        let best_rumba = best_of(self.rounds, &mut c.rumba);
-        let best_rust = best_of(self.rounds, &mut c.rust);
-        emit(c.kernel, "rumba", &c.size, best_rumba, c.bytes);
-        emit(c.kernel, "rust", &c.size, best_rust, c.bytes);
+        type Side<'a> = (&'static str, Box<dyn FnMut(usize) -> f64 + 'a>);
+        let mut sides: Vec<Side> = vec![
+            ("rumba", Box::new(|calls| block(&mut c.rumba, calls))),
+            ("rust", Box::new(|calls| block(&mut c.rust, calls))),
+        ];
         if let Some(serial) = &mut c.serial {
-            let best = best_of(self.rounds, serial);
-            emit(c.kernel, "rumba_serial", &c.size, best, c.bytes);
+            sides.push(("rumba_serial", Box::new(|calls| block(serial, calls))));
+        }
+        if let Some(numba) = &mut self.numba {
+            if numba.prepare(c.kernel) {
+                sides.push(("numba", Box::new(|calls| numba.block(calls))));
+            }
+        }
+        // Every side compiled and warmed up before any is timed, then rotating turns.
+        for (_, run) in &mut sides {
+            run(0);
+        }
+        let mut best = vec![f64::INFINITY; sides.len()];
+        for round in 0..self.rounds {
+            for i in turns(sides.len(), round) {
+                best[i] = best[i].min((sides[i].1)(self.calls));
+            }
+        }
+        let names: Vec<&str> = sides.iter().map(|s| s.0).collect();
+        drop(sides);
+        let time = |name| names.iter().position(|&n| n == name).map(|i| best[i]);
+        for (name, ms) in names.iter().zip(&best) {
+            emit(c.kernel, name, &c.size, *ms, c.bytes);
+        }
+        if let (Some(serial), Some(parallel)) = (time("rumba_serial"), time("rumba")) {
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
             println!(
-                r#"{{"kind":"speedup","kernel":"{}","threads":{threads},"serial_ms":{best:.4},"parallel_ms":{best_rumba:.4},"speedup":{:.3}}}"#,
+                r#"{{"kind":"speedup","kernel":"{}","threads":{threads},"serial_ms":{serial:.4},"parallel_ms":{parallel:.4},"speedup":{:.3}}}"#,
                 c.kernel,
-                best / best_rumba
+                serial / parallel
             );
         }
     }
@@ -423,17 +542,6 @@ fn parallel_cases(quick: bool, v: &mut Runner) {
     });
 }
 
-/// The best of `rounds` consecutive calls after a warm-up call (which compiles a rumba kernel), as
-/// `numba_kernels.py` times Numba: each implementation runs on its own arrays, which are therefore
-/// as warm in the caches as Numba's (interleaving the implementations would not be: each would
-/// start from the other's arrays).
-fn best_of(rounds: usize, f: &mut dyn FnMut()) -> f64 {
-    f();
-    (0..rounds)
-        .map(|_| ms(&mut *f))
-        .fold(f64::INFINITY, f64::min)
-}
-
 fn latency(kernel: &str) {
     let (first, second) = match kernel {
         "saxpy" => {
@@ -510,11 +618,25 @@ fn main() {
                 .position(|a| a == "--only")
                 .and_then(|i| args.get(i + 1))
                 .cloned();
-            let rounds = value("--rounds").unwrap_or(3);
-            cases(flag("--quick"), &mut Runner { rounds, only });
+            let quick = flag("--quick");
+            let numba = args
+                .iter()
+                .position(|a| a == "--python")
+                .and_then(|i| args.get(i + 1))
+                .map(|python| Numba::spawn(python, quick));
+            let mut runner = Runner {
+                rounds: value("--rounds").unwrap_or(3),
+                calls: value("--calls").unwrap_or(3),
+                numba,
+                only,
+            };
+            cases(quick, &mut runner);
         }
         Some("latency") => latency(args.get(2).map_or("saxpy", String::as_str)),
         Some("overhead") => overhead(),
-        _ => eprintln!("usage: rumba-bench run [--rounds N] [--quick] | latency KERNEL | overhead"),
+        _ => eprintln!(
+            "usage: rumba-bench run [--rounds N] [--calls N] [--python PATH] [--quick] \
+             [--only KERNEL] | latency KERNEL | overhead"
+        ),
     }
 }
