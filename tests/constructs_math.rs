@@ -85,6 +85,12 @@ macro_rules! float_methods {
                     o[1] = x.max(y);
                     o[2] = x.max(0.0);
                     o[3] = y.min(x).max(x);
+                    // A NaN with its sign bit known (`abs`, a constant) is still passed over:
+                    // LLVM 19 folds these wrongly when given `maxnum`/`minnum` (see emit/math.rs).
+                    o[4] = if (-1.0 as $t).max(y.abs()).is_sign_negative() { 1.0 } else { 0.0 };
+                    o[5] = if (1.0 as $t).min(-y.abs()).is_sign_positive() { 1.0 } else { 0.0 };
+                    let nan_or_5 = if x < 0.0 { 5.0 as $t } else { $t::NAN };
+                    o[6] = if ((-0.0 as $t).max(nan_or_5) + 0.0).is_sign_negative() { 1.0 } else { 0.0 };
                 }
 
                 pub fn clamp(x: $t, lo: $t, hi: $t) -> $t {
@@ -251,10 +257,10 @@ macro_rules! float_methods {
                                 assert!(same(a[k], b[k]), "binary[{k}]({x:e}, {y:e}, {n}): rumba {:e} rust {:e}", a[k], b[k]);
                             }
                         }
-                        let (mut a, mut b) = ([0.0 as $t; 4], [0.0 as $t; 4]);
+                        let (mut a, mut b) = ([0.0 as $t; 7], [0.0 as $t; 7]);
                         min_max(x, y, &mut a[..]).unwrap();
                         rs::min_max(bb(x), bb(y), &mut b);
-                        for k in 0..4 {
+                        for k in 0..7 {
                             // `min`/`max` of +0.0 and -0.0 may return either (std documents it).
                             assert!(same(a[k], b[k]) || (a[k] == 0.0 && b[k] == 0.0), "min_max[{k}]({x:e}, {y:e})");
                         }

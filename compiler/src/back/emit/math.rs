@@ -119,6 +119,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let t = self.m.reg_type(s);
         let x = args[0].into_float_value();
         let llvm = |name: &str| format!("llvm.{name}");
+        if matches!(op, Min | Max) && !self.inst.func.attrs.fastmath {
+            return self.min_max(op, x, args[1].into_float_value());
+        }
         let simple = match op {
             Abs => Some("fabs"),
             Sqrt => Some("sqrt"),
@@ -311,6 +314,35 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
             other => return Err(BackError::Internal(format!("`{}` on {s}", other.name()))),
         })
+    }
+
+    /// `x.min(y)` / `x.max(y)` without fast-math: the selection `llvm.minnum`/`llvm.maxnum` make
+    /// on x86 (`y < x ? y : x`, then `y` when `x` is NaN; compiled to the same `vminsd`/`vmaxsd`,
+    /// unordered compare and blend), written out. The intrinsics themselves are avoided because
+    /// LLVM 19's value tracking gives `maxnum(x, y)` the sign of `y` when `y`'s sign bit is known
+    /// clear, even when `y` may be NaN and the result is then `x`: it folds
+    /// `(-1.0).max(q.abs()).is_sign_negative()` to false and `(-0.0).max(nan_or_5) + 0.0` to
+    /// `-0.0` (rustc with a newer LLVM gets both right). No cost on the CPU: LLVM 19 vectorizes
+    /// neither form of a min/max reduction without fast-math, and element-wise selects vectorize
+    /// as the intrinsics do. On the GPU it is two `setp`/`selp` pairs instead of one `max.f64`.
+    /// Under fast-math (no NaNs) the intrinsics stay, so that min/max reductions vectorize.
+    fn min_max(
+        &mut self,
+        op: Intrinsic,
+        x: FloatValue<'ctx>,
+        y: FloatValue<'ctx>,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let wins = if op == Intrinsic::Max {
+            FloatPredicate::OGT
+        } else {
+            FloatPredicate::OLT
+        };
+        let name = op.name();
+        let b = self.b();
+        let y_wins = b.build_float_compare(wins, y, x, "")?;
+        let picked = b.build_select(y_wins, y, x, "")?;
+        let x_nan = b.build_float_compare(FloatPredicate::UNO, x, x, "")?;
+        Ok(b.build_select(x_nan, y.into(), picked, name)?)
     }
 
     fn int_intrinsic(
