@@ -13,6 +13,7 @@ mod expr;
 mod gpu;
 
 pub use gpu::GpuMode;
+mod hints;
 mod math;
 mod parallel;
 mod vecmath;
@@ -795,6 +796,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         self.loops.push((latch, exit));
         self.block(body)?;
         self.loops.pop();
+        let rolled = self.float_recurrence(body);
         self.b().build_unconditional_branch(latch)?;
         self.b().position_at_end(latch);
         let b = self.b();
@@ -836,8 +838,11 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             }
         };
         b.build_store(counter, next)?;
-        b.build_conditional_branch(last, exit, body_bb)?;
-        b.position_at_end(exit);
+        let latch_branch = b.build_conditional_branch(last, exit, body_bb)?;
+        if rolled {
+            self.keep_rolled(latch_branch);
+        }
+        self.b().position_at_end(exit);
         Ok(())
     }
 
