@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The benchmark suite: rumba vs Numba vs plain Rust, side by side in one run.
-#   ./bench.sh           full run (three processes, each taking turns over six rounds)
+#   ./bench.sh           full run (three processes, each taking turns for six rounds and 2 s a kernel)
 #   ./bench.sh --quick   CI smoke run (smaller sizes for the slow kernels, one process, one round)
 # Writes bench/results/latest.{md,json} and bench/results/ratios.svg (and gpu.txt with a GPU).
 set -euo pipefail
 cd "$(dirname "$0")"
-quick=""; processes=3; rounds=6; calls=3
-if [ "${1:-}" = "--quick" ]; then quick="--quick"; processes=1; rounds=1; calls=2; fi
+quick=""; processes=3; rounds=6; seconds=2; calls=3
+if [ "${1:-}" = "--quick" ]; then quick="--quick"; processes=1; rounds=1; seconds=0; calls=2; fi
 
 echo "== building (release, -C target-cpu=native)" >&2
 scripts/with-llvm.sh env RUSTFLAGS="-C target-cpu=native" CARGO_TARGET_DIR=target/bench \
@@ -27,11 +27,13 @@ raw=bench/results/raw.jsonl
 : > "$raw"
 for process in $(seq "$processes"); do
   echo "== run $process/$processes: rumba, Rust and Numba (a child process) taking turns" >&2
-  "$bin" run --rounds "$rounds" --calls "$calls" --python "$py" $quick >> "$raw"
+  "$bin" run --rounds "$rounds" --seconds "$seconds" --calls "$calls" --python "$py" $quick >> "$raw"
 done
 echo "== first-call latency and per-call overhead (fresh processes)" >&2
+# Five fresh processes each for the first calls: one compilation is a single sample of a noisy
+# machine (Black-Scholes: 36-77 ms in five consecutive processes).
 for k in saxpy black_scholes; do
-  for _ in 1 2 3; do
+  for _ in 1 2 3 4 5; do
     "$bin" latency "$k" >> "$raw"
     "$py" bench/numba_kernels.py latency "$k" >> "$raw"
   done

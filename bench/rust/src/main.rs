@@ -3,11 +3,12 @@
 //! child process (`bench/numba_kernels.py serve`), all three in the same pattern: every side is
 //! compiled and warmed up first, then the sides take turns, each turn a block of one untimed call
 //! (which brings that side's arrays back into the caches) and `--calls` timed ones, in an order
-//! that changes from round to round (`turns`) over `--rounds` rounds; the best call of each side is
-//! kept. Prints one JSON object per line
-//! for bench/report.py. `RUST_LOG=rumba=debug` shows where a compilation's time goes.
+//! that changes from round to round (`turns`), for at least `--rounds` rounds and, given
+//! `--seconds`, at least that long and whole cycles of orders; the best call of each side is kept. Prints one JSON object
+//! per line for bench/report.py. `RUST_LOG=rumba=debug` shows where a compilation's time goes.
 //!
-//!     rumba-bench run [--rounds N] [--calls N] [--python PATH] [--quick] [--only KERNEL]
+//!     rumba-bench run [--rounds N] [--seconds S] [--calls N] [--python PATH] [--quick]
+//!                     [--only KERNEL]
 //!                                                 (`*_par` cases: `prange` kernels on rayon's pool,
 //!                                                  timed against their serial rumba twins too)
 //!     rumba-bench latency saxpy|black_scholes     (run in a fresh process: first call vs second)
@@ -210,8 +211,11 @@ impl Drop for Numba {
 /// Runs each case as soon as it is built, so that only one case's arrays are alive at a time (the
 /// others' would compete for huge pages and caches).
 struct Runner {
-    /// Rounds of turns: each side runs one block per round.
+    /// Rounds of turns, at the least: each side runs one block per round.
     rounds: usize,
+    /// Seconds of turns per case, at the least: the fast kernels, whose best times a few lucky
+    /// calls decide, get more rounds than the slow ones.
+    seconds: f64,
     /// Timed calls per block.
     calls: usize,
     numba: Option<Numba>,
@@ -231,7 +235,8 @@ fn block(f: &mut dyn FnMut(), calls: usize) -> f64 {
 /// The order of the sides' turns in round `round`: rotated by `round / 2`, and reversed in odd
 /// rounds, so that over rounds each side takes each place and follows each other side about
 /// equally often (a side's time depends on what ran before it: which arrays the caches hold,
-/// whether the other process just ran). For three sides, six rounds run every order once.
+/// whether the other process just ran). For three sides, six rounds run every order once; the
+/// orders repeat every `2 * sides` rounds.
 fn turns(sides: usize, round: usize) -> impl Iterator<Item = usize> {
     (0..sides).map(move |turn| {
         let place = if round % 2 == 1 {
@@ -266,10 +271,15 @@ impl Runner {
             run(0);
         }
         let mut best = vec![f64::INFINITY; sides.len()];
-        for round in 0..self.rounds {
+        let (start, cycle) = (Instant::now(), 2 * sides.len());
+        let mut round = 0;
+        let more =
+            |round: usize| start.elapsed().as_secs_f64() < self.seconds || round % cycle != 0;
+        while round < self.rounds || (self.seconds > 0.0 && more(round)) {
             for i in turns(sides.len(), round) {
                 best[i] = best[i].min((sides[i].1)(self.calls));
             }
+            round += 1;
         }
         let names: Vec<&str> = sides.iter().map(|s| s.0).collect();
         drop(sides);
@@ -609,24 +619,17 @@ fn main() {
         args.iter()
             .position(|a| a == name)
             .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
     };
+    let number = |name: &str| value(name).and_then(|v| v.parse::<f64>().ok());
     match args.get(1).map(String::as_str) {
         Some("run") => {
-            let only = args
-                .iter()
-                .position(|a| a == "--only")
-                .and_then(|i| args.get(i + 1))
-                .cloned();
+            let only = value("--only").cloned();
             let quick = flag("--quick");
-            let numba = args
-                .iter()
-                .position(|a| a == "--python")
-                .and_then(|i| args.get(i + 1))
-                .map(|python| Numba::spawn(python, quick));
+            let numba = value("--python").map(|python| Numba::spawn(python, quick));
             let mut runner = Runner {
-                rounds: value("--rounds").unwrap_or(3),
-                calls: value("--calls").unwrap_or(3),
+                rounds: number("--rounds").unwrap_or(6.0) as usize,
+                seconds: number("--seconds").unwrap_or(0.0),
+                calls: number("--calls").unwrap_or(3.0) as usize,
                 numba,
                 only,
             };
@@ -635,8 +638,8 @@ fn main() {
         Some("latency") => latency(args.get(2).map_or("saxpy", String::as_str)),
         Some("overhead") => overhead(),
         _ => eprintln!(
-            "usage: rumba-bench run [--rounds N] [--calls N] [--python PATH] [--quick] \
-             [--only KERNEL] | latency KERNEL | overhead"
+            "usage: rumba-bench run [--rounds N] [--seconds S] [--calls N] [--python PATH] \
+             [--quick] [--only KERNEL] | latency KERNEL | overhead"
         ),
     }
 }
