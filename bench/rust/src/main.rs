@@ -273,8 +273,9 @@ impl Runner {
         let mut best = vec![f64::INFINITY; sides.len()];
         let (start, cycle) = (Instant::now(), 2 * sides.len());
         let mut round = 0;
-        let more =
-            |round: usize| start.elapsed().as_secs_f64() < self.seconds || round % cycle != 0;
+        let more = |round: usize| {
+            start.elapsed().as_secs_f64() < self.seconds || !round.is_multiple_of(cycle)
+        };
         while round < self.rounds || (self.seconds > 0.0 && more(round)) {
             for i in turns(sides.len(), round) {
                 best[i] = best[i].min((sides[i].1)(self.calls));
