@@ -4,8 +4,9 @@
 //! compiled and warmed up first, then the sides take turns, each turn a block of one untimed call
 //! (which brings that side's arrays back into the caches) and `--calls` timed ones, in an order
 //! that changes from round to round (`turns`), for at least `--rounds` rounds and, given
-//! `--seconds`, at least that long and whole cycles of orders; the best call of each side is kept. Prints one JSON object
-//! per line for bench/report.py. `RUST_LOG=rumba=debug` shows where a compilation's time goes.
+//! `--seconds`, at least that long and whole cycles of orders; the best call of each side is kept.
+//! Prints one JSON object per line for bench/report.py. `RUST_LOG=rumba=debug` shows where a
+//! compilation's time goes.
 //!
 //!     rumba-bench run [--rounds N] [--seconds S] [--calls N] [--python PATH] [--quick]
 //!                     [--only KERNEL]
@@ -266,7 +267,7 @@ impl Runner {
                 sides.push(("numba", Box::new(|calls| numba.block(calls))));
             }
         }
-        // Every side compiled and warmed up before any is timed, then rotating turns.
+        // Every side compiled and warmed up before any is timed, then turns in changing orders.
         for (_, run) in &mut sides {
             run(0);
         }
