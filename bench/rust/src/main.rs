@@ -613,25 +613,25 @@ fn overhead() {
     );
 }
 
+/// The value after option `name` on the command line, parsed.
+fn option<T: std::str::FromStr>(args: &[String], name: &str) -> Option<T> {
+    let i = args.iter().position(|a| a == name)?;
+    args.get(i + 1)?.parse().ok()
+}
+
 fn main() {
     env_logger::init();
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str| args.iter().any(|a| a == name);
-    let value = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-    };
-    let number = |name: &str| value(name).and_then(|v| v.parse::<f64>().ok());
     match args.get(1).map(String::as_str) {
         Some("run") => {
-            let only = value("--only").cloned();
+            let only = option(&args, "--only");
             let quick = flag("--quick");
-            let numba = value("--python").map(|python| Numba::spawn(python, quick));
+            let numba = option::<String>(&args, "--python").map(|py| Numba::spawn(&py, quick));
             let mut runner = Runner {
-                rounds: number("--rounds").unwrap_or(6.0) as usize,
-                seconds: number("--seconds").unwrap_or(0.0),
-                calls: number("--calls").unwrap_or(3.0) as usize,
+                rounds: option(&args, "--rounds").unwrap_or(6),
+                seconds: option(&args, "--seconds").unwrap_or(0.0),
+                calls: option(&args, "--calls").unwrap_or(3),
                 numba,
                 only,
             };

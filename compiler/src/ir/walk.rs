@@ -1,7 +1,7 @@
 //! Generic walks over the loop IR that several phases share.
 //!
-//! In: blocks and expressions of a function. Out: their sub-expressions, the locals they assign,
-//! and whether control can leave a loop body early.
+//! In: blocks and expressions of a function. Out: their sub-expressions, the locals they read and
+//! assign, and whether control can leave a loop body early.
 
 use super::*;
 use crate::span::Span;
@@ -24,6 +24,19 @@ pub fn children(k: &ExprKind) -> Vec<ExprId> {
         | ExprKind::CallInst { args, .. } => args.clone(),
         ExprKind::Gpu { index, args, .. } => index.iter().chain(args).copied().collect(),
     }
+}
+
+/// Whether expression `e` of `f` reads one of the locals in `set`.
+pub fn reads_any(f: &Function, e: ExprId, set: &HashSet<LocalId>) -> bool {
+    matches!(f.expr(e).kind, ExprKind::Local(l) if set.contains(&l))
+        || children(&f.expr(e).kind)
+            .into_iter()
+            .any(|c| reads_any(f, c, set))
+}
+
+/// Whether expression `e` of `f` reads local `l`.
+pub fn reads_local(f: &Function, e: ExprId, l: LocalId) -> bool {
+    reads_any(f, e, &HashSet::from([l]))
 }
 
 /// Every local a block assigns, `for` loop variables included.

@@ -14,7 +14,7 @@
 //! combines at its end.
 
 use crate::diag::Diagnostic;
-use crate::ir::walk::{children, escapes};
+use crate::ir::walk::{children, escapes, reads_any, reads_local};
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
@@ -363,17 +363,6 @@ impl Uses {
             .into_iter()
             .for_each(|c| self.expr(f, c));
     }
-}
-
-fn reads_any(f: &Function, e: ExprId, set: &HashSet<LocalId>) -> bool {
-    matches!(f.expr(e).kind, ExprKind::Local(l) if set.contains(&l))
-        || children(&f.expr(e).kind)
-            .into_iter()
-            .any(|c| reads_any(f, c, set))
-}
-
-fn reads_local(f: &Function, e: ExprId, l: LocalId) -> bool {
-    reads_any(f, e, &HashSet::from([l]))
 }
 
 /// The locals of a body whose value may differ between iterations: the loop variable, and what is

@@ -12,7 +12,7 @@
 //! interleaving instead.
 
 use super::{FnEmitter, Slot};
-use crate::ir::{walk, Block, ExprId, ExprKind, LocalId, Stmt};
+use crate::ir::{walk, Block, Stmt};
 use inkwell::llvm_sys::core::{
     LLVMGetMDKindIDInContext, LLVMMDNodeInContext2, LLVMMDStringInContext2, LLVMMetadataAsValue,
     LLVMSetMetadata,
@@ -27,7 +27,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         body.stmts.iter().any(|s| match s {
             Stmt::Assign { local, value, .. } => {
                 matches!(self.slots[local.index()], Slot::Scalar(_, s) if s.is_float())
-                    && self.reads(*value, *local)
+                    && walk::reads_local(&self.inst.func, *value, *local)
             }
             Stmt::If {
                 then_body,
@@ -36,13 +36,6 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             } => self.float_recurrence(then_body) || self.float_recurrence(else_body),
             _ => false,
         })
-    }
-
-    fn reads(&self, e: ExprId, l: LocalId) -> bool {
-        match &self.inst.func.expr(e).kind {
-            ExprKind::Local(x) => *x == l,
-            k => walk::children(k).into_iter().any(|c| self.reads(c, l)),
-        }
     }
 
     /// Marks the loop whose latch branch is `latch` with `llvm.loop.unroll.runtime.disable`.
