@@ -262,6 +262,12 @@ def cases(quick):
     a, b = aligned(lcg_uniform(n24, 0, 1, 1)), aligned(lcg_uniform(n24, 0, 1, 2))
     yield "dot_par", lambda: dot_par(a, b)
     del a, b
+    # `histogram` under @njit(parallel=True) with prange races (counts are lost): Numba's serial
+    # loop stands in for it, on the same data as rumba's `histogram_par`.
+    data = aligned((np.random.default_rng(9).random(n24) * 256).astype(np.uint8))
+    bins = aligned(np.zeros(256, dtype=np.int64))
+    yield "histogram_par", lambda: histogram(data, bins)
+    del data, bins
     yield "mandelbrot_par", lambda: mandelbrot_par(img, -2.0, 1.0, -1.5, 1.5, np.int32(200))
 
     def mm_par():

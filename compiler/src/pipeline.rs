@@ -133,7 +133,7 @@ pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Bug> {
     let entry = FuncId((entry % program.functions.len()) as u32);
     let name = program.func(entry).name.clone();
     let mut typed = match types::specialize(&program, entry, args)
-        .and_then(|t| types::parallel::check(&t).map(|()| t))
+        .and_then(|mut t| types::parallel::analyze(&mut t).map(|()| t))
     {
         Ok(t) => t,
         Err(d) => {

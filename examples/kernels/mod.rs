@@ -185,6 +185,14 @@ rumba::compile! {
         }
     }
 
+    /// `histogram` over `prange`: `bins` is an array reduction (each chunk of iterations counts
+    /// into its own copy, added into `bins` at its end), so the counts are exact.
+    pub fn histogram_par(data, bins) {
+        for i in prange(0..data.len()) {
+            bins[data[i] as usize] += 1;
+        }
+    }
+
     /// The smallest kernel: measures call overhead.
     pub fn add(a, b) {
         a + b

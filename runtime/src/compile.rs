@@ -133,18 +133,17 @@ impl Request<'_> {
         self.typed_for(false)
     }
 
-    /// [`Self::typed`]; for the CPU back end (`cpu`), which runs `prange` loops on threads, with
-    /// their rules checked first (`types::parallel`, on the IR before the passes copy loops), and
-    /// the CPU-only passes.
+    /// [`Self::typed`]; for the CPU back end (`cpu`), with the CPU-only passes.
     fn typed_for(&self, cpu: bool) -> Result<ir::TypedProgram, Error> {
-        let mut typed = self.specialized(cpu)?;
+        let mut typed = self.specialized()?;
         passes::run(&mut typed, !cpu, cfg!(debug_assertions)).map_err(|e| self.compile_error(e))?;
         Ok(typed)
     }
 
-    /// Source -> typed IR before the passes, with the same checks as [`Self::typed_for`]: what
-    /// `Kernel::interpret` runs (`cpu`), so that the passes are tested against the interpreter too.
-    pub(crate) fn specialized(&self, cpu: bool) -> Result<ir::TypedProgram, Error> {
+    /// Source -> typed IR before the passes, its `prange` loops checked and their reductions
+    /// recorded (`types::parallel`, on the IR before the passes copy loops): what
+    /// `Kernel::interpret` runs, so that the passes are tested against the interpreter too.
+    pub(crate) fn specialized(&self) -> Result<ir::TypedProgram, Error> {
         let f = self.program.func(self.func);
         let args = self.signature.types();
         types::param_types(f, &args).map_err(|d| Error::Argument {
@@ -153,11 +152,9 @@ impl Request<'_> {
             message: d.message.clone(),
             rendered: self.render(&d),
         })?;
-        let typed =
+        let mut typed =
             types::specialize(self.program, self.func, &args).map_err(|d| self.type_error(&d))?;
-        if cpu {
-            types::parallel::check(&typed).map_err(|d| self.type_error(&d))?;
-        }
+        types::parallel::analyze(&mut typed).map_err(|d| self.type_error(&d))?;
         Ok(typed)
     }
 

@@ -11,13 +11,14 @@
 //!   thread runs the kernel; the `prange` loop becomes a grid-stride loop (thread `t` of `T` runs
 //!   iterations `t, t + T, ...`), so any grid size is correct. The code before the loop runs in
 //!   every thread, so [`plan`] rejects what would make that observable: stores or storing calls
-//!   outside the loop, a second outermost `prange`, `break`/`return` out of the loop, and scalars
-//!   carried from one iteration to the next other than reductions. Reductions (`s += e`,
+//!   outside the loop, and a second outermost `prange` (the loop body itself was checked by
+//!   `types::parallel`, which recorded its reductions and array reductions). Reductions (`s += e`,
 //!   `s = s.max(e)`, ... as on the CPU) start from their identity in every thread, combine within
 //!   each warp by shuffles, then atomically into one state cell per reduction (one atomic per
 //!   warp); the thread that combines last folds the cells into the values from before the loop
 //!   and alone runs the code after it, whose returned value the host reads back. Such kernels
-//!   need blocks of whole warps (a multiple of 32 threads).
+//!   need blocks of whole warps (a multiple of 32 threads). Array reductions (`Stmt::Update`)
+//!   are atomic read-modify-writes of global memory.
 //! - **Simt**: a `#[rumba(cuda)]` kernel, written per thread with `thread_idx_x()` and friends,
 //!   `sync_threads()` and atomics, launched with an explicit grid; it returns nothing.
 //!
@@ -31,7 +32,7 @@ use super::emit;
 use super::target::{self, TargetSpec};
 use super::BackError;
 use crate::diag::Diagnostic;
-use crate::ir::walk::{assigned_locals, assigned_outside_pranges, children, escapes};
+use crate::ir::walk::children;
 use crate::ir::*;
 use crate::span::Span;
 use inkwell::context::Context;
@@ -93,7 +94,7 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
     }
     let mut outer = Vec::new();
     outermost_pranges(&f.body, &mut outer);
-    let Some(&(_, _, span)) = outer.first() else {
+    let Some(&span) = outer.first() else {
         return Err(Diagnostic::new(format!("kernel `{}` has no `prange` loop to spread over the GPU", f.name), f.sig_span, "no `prange` loop")
             .with_help("write the outer loop as `for i in prange(a..b)`, or write an explicit kernel with `#[rumba(cuda)]` and `thread_idx_x()`"));
     };
@@ -125,43 +126,8 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
         .with_label(span, "the loop spread over the GPU")
         .with_help("move it into the `prange` loop, or run this kernel on the CPU"));
     }
-    let mut assigned_out = assigned_outside_pranges(&f.body);
-    assigned_out.extend(f.params.iter().copied());
-    for &(body, var, span) in &outer {
-        if let Some((at, what)) = escapes(body, 0) {
-            let at = at.unwrap_or(span);
-            return Err(Diagnostic::new(format!("`{what}` out of a `prange` loop cannot run on the GPU"), at, "leaves the loop")
-                .with_label(span, "the loop spread over the GPU")
-                .with_help("GPU threads run the iterations independently: skip the rest of an iteration with `continue` instead"));
-        }
-        let mut assigned_in = HashSet::new();
-        assigned_in.extend(assigned_locals(body));
-        let reductions: HashSet<LocalId> = crate::types::parallel::classify(entry, var, body)
-            .reductions
-            .into_iter()
-            .map(|(l, _)| l)
-            .collect();
-        let carried: HashSet<LocalId> = assigned_in
-            .intersection(&assigned_out)
-            .copied()
-            .filter(|l| *l != var && !reductions.contains(l))
-            .collect();
-        if carried.is_empty() {
-            continue;
-        }
-        let mut c = Carried {
-            f,
-            carried: &carried,
-            found: None,
-        };
-        c.block(body, &mut HashSet::new());
-        if let Some((local, at)) = c.found {
-            let name = &f.local(local).name;
-            return Err(Diagnostic::new(format!("`{name}` carries a value from one `prange` iteration to the next"), at, format!("reads `{name}` from an earlier iteration"))
-                .with_label(span, "GPU threads run these iterations in parallel")
-                .with_help(format!("give `{name}` its value inside the loop before reading it, or update it only as a reduction (`{name} += e`, `{name} = {name}.max(e)`, ...)")));
-        }
-    }
+    // The loop bodies themselves (reductions, no `break` out of them, no races) were checked
+    // by `types::parallel`, for every target.
     Ok(GpuMode::Grid)
 }
 
@@ -195,16 +161,11 @@ fn second_in_sequence(b: &Block, seen: &mut u32) -> Option<Span> {
     None
 }
 
-/// `prange` loops not nested in another loop: (body, variable, span).
-fn outermost_pranges<'a>(b: &'a Block, out: &mut Vec<(&'a Block, LocalId, Span)>) {
+/// The spans of the `prange` loops not nested in another loop.
+fn outermost_pranges(b: &Block, out: &mut Vec<Span>) {
     for s in &b.stmts {
         match s {
-            Stmt::For {
-                var,
-                range,
-                body,
-                span,
-            } if range.parallel => out.push((body, *var, *span)),
+            Stmt::For { range, span, .. } if range.parallel => out.push(*span),
             Stmt::If {
                 then_body,
                 else_body,
@@ -227,7 +188,7 @@ fn storing_instances(p: &TypedProgram) -> Vec<bool> {
             block_has(
                 &i.func,
                 &i.func.body,
-                &|s| matches!(s, Stmt::Store { .. }),
+                &|s| matches!(s, Stmt::Store { .. } | Stmt::Update { .. }),
                 &|k| matches!(k, ExprKind::Gpu { array: Some(_), .. }),
             )
         })
@@ -280,9 +241,11 @@ fn block_has(
 fn stmt_exprs(s: &Stmt) -> Vec<ExprId> {
     match s {
         Stmt::Assign { value, .. } => vec![*value],
-        Stmt::Store { index, value, .. } => std::iter::once(*value)
-            .chain(index.iter().copied())
-            .collect(),
+        Stmt::Store { index, value, .. } | Stmt::Update { index, value, .. } => {
+            std::iter::once(*value)
+                .chain(index.iter().copied())
+                .collect()
+        }
         Stmt::Eval(e) => vec![*e],
         Stmt::If { cond, .. } => vec![*cond],
         Stmt::For { range, .. } => [Some(range.start), Some(range.end), range.step]
@@ -354,64 +317,6 @@ impl Outside<'_> {
         }
         for c in children(k) {
             self.expr(c);
-        }
-    }
-}
-
-/// Finds a read of a carried candidate before the iteration has assigned it.
-struct Carried<'a> {
-    f: &'a Function,
-    carried: &'a HashSet<LocalId>,
-    found: Option<(LocalId, Span)>,
-}
-
-impl Carried<'_> {
-    /// Walks `b` with `set` the locals definitely assigned so far in this iteration.
-    fn block(&mut self, b: &Block, set: &mut HashSet<LocalId>) {
-        for s in &b.stmts {
-            if self.found.is_some() {
-                return;
-            }
-            for e in stmt_exprs(s) {
-                self.reads(e, set);
-            }
-            match s {
-                Stmt::Assign { local, .. } => {
-                    set.insert(*local);
-                }
-                Stmt::If {
-                    then_body,
-                    else_body,
-                    ..
-                } => {
-                    let mut a = set.clone();
-                    let mut b = set.clone();
-                    self.block(then_body, &mut a);
-                    self.block(else_body, &mut b);
-                    *set = a.intersection(&b).copied().collect();
-                }
-                Stmt::Loop { body } => self.block(body, &mut set.clone()),
-                Stmt::For { var, body, .. } => {
-                    let mut inner = set.clone();
-                    inner.insert(*var);
-                    self.block(body, &mut inner);
-                }
-                // The rest of the block is unreachable.
-                Stmt::Break | Stmt::Continue | Stmt::Return { .. } => return,
-                _ => {}
-            }
-        }
-    }
-
-    fn reads(&mut self, e: ExprId, set: &HashSet<LocalId>) {
-        let k = &self.f.expr(e).kind;
-        if let ExprKind::Local(l) = k {
-            if self.carried.contains(l) && !set.contains(l) && self.found.is_none() {
-                self.found = Some((*l, self.f.expr(e).span));
-            }
-        }
-        for c in children(k) {
-            self.reads(c, set);
         }
     }
 }

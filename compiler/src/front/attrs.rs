@@ -1,5 +1,5 @@
 //! Kernel attributes: `#[rumba(fastmath)]`, `#[rumba(boundscheck = false)]`, `#[rumba(cuda)]`,
-//! doc comments.
+//! `#[rumba(unsafe(unchecked_parallel))]`, doc comments.
 //!
 //! In: a function's `syn` attributes. Out: [`KernelAttrs`] or a [`FrontError`] on anything else.
 
@@ -7,7 +7,7 @@ use super::FrontError;
 use crate::ir::KernelAttrs;
 
 const HINT: &str =
-    "supported: #[rumba(fastmath)], #[rumba(boundscheck = false)], #[rumba(cuda)], doc comments";
+    "supported: #[rumba(fastmath)], #[rumba(boundscheck = false)], #[rumba(cuda)], #[rumba(unsafe(unchecked_parallel))], doc comments";
 
 pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError> {
     let mut out = KernelAttrs::default();
@@ -25,6 +25,19 @@ pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError>
                 out.boundscheck = flag(&meta)?;
             } else if meta.path.is_ident("cuda") {
                 out.cuda = flag(&meta)?;
+            } else if meta.path.is_ident("unsafe") {
+                meta.parse_nested_meta(|inner| {
+                    if inner.path.is_ident("unchecked_parallel") {
+                        out.unchecked_parallel = flag(&inner)?;
+                        Ok(())
+                    } else {
+                        Err(inner.error("unknown unsafe rumba option"))
+                    }
+                })?;
+            } else if meta.path.is_ident("unchecked_parallel") {
+                return Err(meta.error(
+                    "`unchecked_parallel` is unsafe: write `#[rumba(unsafe(unchecked_parallel))]`",
+                ));
             } else {
                 return Err(meta.error("unknown rumba option"));
             }

@@ -47,7 +47,7 @@ impl Walker<'_> {
                 s[local.index()] = true;
                 Some(s)
             }
-            Stmt::Store { index, value, .. } => {
+            Stmt::Store { index, value, .. } | Stmt::Update { index, value, .. } => {
                 self.expr(*value, &s);
                 index.iter().for_each(|i| self.expr(*i, &s));
                 Some(s)
@@ -183,7 +183,7 @@ impl MaybeAssigned<'_> {
                 s[i] = true;
                 Some(s)
             }
-            Stmt::Store { .. } | Stmt::Eval(_) => Some(s),
+            Stmt::Store { .. } | Stmt::Update { .. } | Stmt::Eval(_) => Some(s),
             Stmt::If {
                 then_body,
                 else_body,

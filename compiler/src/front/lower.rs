@@ -874,6 +874,7 @@ impl<'a> FnLowerer<'a> {
                     reverse: false,
                     step: None,
                     parallel: false,
+                    reductions: Vec::new(),
                 })
             }
             syn::Expr::Call(c) if is_prange(&c.func) => {
@@ -897,6 +898,7 @@ impl<'a> FnLowerer<'a> {
                         reverse: false,
                         step: None,
                         parallel: false,
+                        reductions: Vec::new(),
                     }
                 };
                 range.parallel = true;

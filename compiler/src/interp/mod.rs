@@ -338,6 +338,35 @@ impl<'p> Machine<'p, '_, '_> {
                     }
                 }
             }
+            Stmt::Update {
+                array,
+                index,
+                op,
+                value,
+                span,
+                ..
+            } => {
+                // The place first (its check), then the value, then read, combine and write.
+                let (slot, pos) = self.element(f, *array, index, *span)?;
+                let v = self.expr(f, *value)?;
+                let a = &mut self.arrays[slot].arg;
+                let size = a.elem.size();
+                let old = Value::load(a.elem, &a.data.bytes()[pos * size..]);
+                let new = match (op.binary(), op) {
+                    (Some(b), _) => ops::binary(b, old, v),
+                    (None, crate::ir::UpdateOp::Min) => {
+                        ops::intrinsic(crate::ir::Intrinsic::Min, &[old, v])
+                    }
+                    (None, _) => ops::intrinsic(crate::ir::Intrinsic::Max, &[old, v]),
+                }
+                .map_err(|o| f.fail(o, *span))?;
+                match &mut a.data {
+                    Buffer::Unique(bytes) => new.store(&mut bytes[pos * size..]),
+                    Buffer::Shared(_) => {
+                        return Err(Error::Internal("update of a read-only array".into()))
+                    }
+                }
+            }
             Stmt::Eval(e) => {
                 self.expr(f, *e)?;
             }

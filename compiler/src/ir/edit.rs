@@ -118,6 +118,21 @@ impl Instance {
                 span: *span,
                 checked: *checked,
             },
+            Stmt::Update {
+                array,
+                index,
+                op,
+                value,
+                span,
+                checked,
+            } => Stmt::Update {
+                array: *array,
+                index: index.iter().map(|i| self.copy_expr(*i, rename)).collect(),
+                op: *op,
+                value: self.copy_expr(*value, rename),
+                span: *span,
+                checked: *checked,
+            },
             Stmt::Eval(e) => Stmt::Eval(self.copy_expr(*e, rename)),
             Stmt::If {
                 cond,
@@ -142,6 +157,11 @@ impl Instance {
                     start: self.copy_expr(range.start, rename),
                     end: self.copy_expr(range.end, rename),
                     step: range.step.map(|s| self.copy_expr(s, rename)),
+                    reductions: range
+                        .reductions
+                        .iter()
+                        .map(|(l, r)| (local(l), *r))
+                        .collect(),
                     ..range.clone()
                 },
                 body: self.copy_block(body, rename),

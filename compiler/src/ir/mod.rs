@@ -51,6 +51,10 @@ pub struct KernelAttrs {
     /// `#[rumba(cuda)]`: an explicit SIMT function for the GPU (thread indices, atomics,
     /// `sync_threads()`), launched with an explicit grid; it never runs on the CPU.
     pub cuda: bool,
+    /// `#[rumba(unsafe(unchecked_parallel))]`: the user asserts that the iterations of its `prange`
+    /// loops never touch the same array element where one writes it; the dependence check of
+    /// `types::parallel` is skipped (the scalar rules and reductions still apply).
+    pub unchecked_parallel: bool,
 }
 
 impl Default for KernelAttrs {
@@ -59,6 +63,7 @@ impl Default for KernelAttrs {
             fastmath: false,
             boundscheck: true,
             cuda: false,
+            unchecked_parallel: false,
         }
     }
 }
@@ -191,6 +196,116 @@ pub struct ForRange {
     /// `prange(..)`: iterations may run in parallel, in any order (`types::parallel` says what the
     /// body may do; the CPU back end runs the entry function's outermost ones on threads).
     pub parallel: bool,
+    /// The scalars declared outside a `prange` loop that its body updates as reductions, and
+    /// how their partial results combine: decided by `types::parallel` (empty before it runs,
+    /// and for serial loops). The arrays it reduces are those its body updates with
+    /// [`Stmt::Update`].
+    pub reductions: Vec<(LocalId, Reduce)>,
+}
+
+/// How partial results of a reduction combine (`-=` partials are summed like `+=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reduce {
+    Add,
+    Mul,
+    And,
+    Or,
+    Xor,
+    Min,
+    Max,
+}
+
+impl Reduce {
+    /// The value partial results start from, as the bits of an `s`: a float's IEEE bits, an
+    /// integer's value sign- or zero-extended to 64 bits. Float sums start from `-0.0`, the one
+    /// value `x + v == x` holds for with every `x` (`+0.0` would turn a `-0.0` into `+0.0`);
+    /// `min` and `max` of floats start from NaN, which `f64::min`/`max`, `llvm.minnum` and
+    /// `atomicrmw fmin` all ignore.
+    pub fn identity(self, s: Scalar) -> u64 {
+        match (s, self) {
+            (Scalar::F32, Reduce::Add) => (-0.0f32).to_bits() as u64,
+            (Scalar::F64, Reduce::Add) => (-0.0f64).to_bits(),
+            (Scalar::F32, Reduce::Mul) => 1.0f32.to_bits() as u64,
+            (Scalar::F64, Reduce::Mul) => 1.0f64.to_bits(),
+            (Scalar::F32, Reduce::Min | Reduce::Max) => f32::NAN.to_bits() as u64,
+            (Scalar::F64, Reduce::Min | Reduce::Max) => f64::NAN.to_bits(),
+            (_, Reduce::Mul) => 1,
+            (_, Reduce::And) => u64::MAX,
+            (_, Reduce::Min) => s.int_range().1 as u64,
+            (_, Reduce::Max) => s.int_range().0 as u64,
+            (_, Reduce::Add | Reduce::Or | Reduce::Xor) => 0,
+        }
+    }
+
+    /// How an update of this kind is written, for messages.
+    pub fn written(self) -> &'static str {
+        match self {
+            Reduce::Add => "+=",
+            Reduce::Mul => "*=",
+            Reduce::And => "&=",
+            Reduce::Or => "|=",
+            Reduce::Xor => "^=",
+            Reduce::Min => "= .min(..)",
+            Reduce::Max => "= .max(..)",
+        }
+    }
+}
+
+/// The operator of an element update `a[k] op= v` ([`Stmt::Update`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UpdateOp {
+    Add,
+    Sub,
+    Mul,
+    And,
+    Or,
+    Xor,
+    /// `a[k] = a[k].min(v)`
+    Min,
+    /// `a[k] = a[k].max(v)`
+    Max,
+}
+
+impl UpdateOp {
+    /// How partial results of updates with this operator combine (`-=` partials add up).
+    pub fn combine(self) -> Reduce {
+        match self {
+            UpdateOp::Add | UpdateOp::Sub => Reduce::Add,
+            UpdateOp::Mul => Reduce::Mul,
+            UpdateOp::And => Reduce::And,
+            UpdateOp::Or => Reduce::Or,
+            UpdateOp::Xor => Reduce::Xor,
+            UpdateOp::Min => Reduce::Min,
+            UpdateOp::Max => Reduce::Max,
+        }
+    }
+
+    /// The binary operator it applies, or `None` for `min`/`max`.
+    pub fn binary(self) -> Option<BinOp> {
+        Some(match self {
+            UpdateOp::Add => BinOp::Add,
+            UpdateOp::Sub => BinOp::Sub,
+            UpdateOp::Mul => BinOp::Mul,
+            UpdateOp::And => BinOp::BitAnd,
+            UpdateOp::Or => BinOp::BitOr,
+            UpdateOp::Xor => BinOp::BitXor,
+            UpdateOp::Min | UpdateOp::Max => return None,
+        })
+    }
+
+    /// The update as written in the IR's text form (`+=`, `min=`, ..).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            UpdateOp::Add => "+=",
+            UpdateOp::Sub => "-=",
+            UpdateOp::Mul => "*=",
+            UpdateOp::And => "&=",
+            UpdateOp::Or => "|=",
+            UpdateOp::Xor => "^=",
+            UpdateOp::Min => "min=",
+            UpdateOp::Max => "max=",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -205,6 +320,19 @@ pub enum Stmt {
     Store {
         array: LocalId,
         index: Vec<ExprId>,
+        value: ExprId,
+        span: Span,
+        /// Bounds-checked; `false` only where a pass proved the index in bounds.
+        checked: bool,
+    },
+    /// `array[index] = array[index] op value`, one element read, combined and written back: the
+    /// index is evaluated and checked first, then `value`. Made by `types::parallel` from the
+    /// stores of an array that a `prange` body updates only this way (an array reduction: the
+    /// CPU back end combines private copies or updates atomically, the GPU atomically).
+    Update {
+        array: LocalId,
+        index: Vec<ExprId>,
+        op: UpdateOp,
         value: ExprId,
         span: Span,
         /// Bounds-checked; `false` only where a pass proved the index in bounds.
@@ -392,7 +520,7 @@ pub enum LogicOp {
 }
 
 /// What a shape query asks of an array.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ShapeQuery {
     /// `x.len()`: the number of elements.
     Len,

@@ -129,6 +129,24 @@ impl Printer<'_> {
                     self.expr(*value)
                 );
             }
+            Stmt::Update {
+                array,
+                index,
+                op,
+                value,
+                checked,
+                ..
+            } => {
+                let unchecked = if *checked { "" } else { "unchecked " };
+                let _ = writeln!(
+                    out,
+                    "{pad}{unchecked}{}[{}] {} {};",
+                    self.local(*array),
+                    self.list(index),
+                    op.symbol(),
+                    self.expr(*value)
+                );
+            }
             Stmt::Eval(e) => {
                 let _ = writeln!(out, "{pad}eval {};", self.expr(*e));
             }
@@ -162,6 +180,9 @@ impl Printer<'_> {
                     let _ = write!(head, " step {}", self.expr(step));
                 }
                 let kw = if range.parallel { "prange" } else { "for" };
+                for (l, r) in &range.reductions {
+                    let _ = write!(head, " reduce({} {})", self.local(*l), r.written());
+                }
                 let _ = writeln!(out, "{pad}{kw} {} in {head} {{", self.local(*var));
                 self.block(body, depth + 1, out);
                 let _ = writeln!(out, "{pad}}}");

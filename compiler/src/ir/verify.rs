@@ -110,6 +110,26 @@ impl Verifier<'_> {
                 })?;
                 self.indices(a, index)
             }
+            Stmt::Update {
+                array,
+                index,
+                op,
+                value,
+                ..
+            } => {
+                let a = self.array(*array)?;
+                ensure(a.writable, || format!("update of read-only {array}"))?;
+                self.indices(a, index)?;
+                self.expr(*value)?;
+                ensure(inst.ty(*value) == Type::Scalar(a.elem), || {
+                    format!("update of {a} by {}", inst.ty(*value))
+                })?;
+                let bitwise = matches!(op, UpdateOp::And | UpdateOp::Or | UpdateOp::Xor);
+                ensure(
+                    a.elem != Scalar::Bool && (!bitwise || !a.elem.is_float()),
+                    || format!("`{}` update of {a}", op.symbol()),
+                )
+            }
             Stmt::Eval(e) => self.expr(*e),
             Stmt::If {
                 cond,

@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::span::Span;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The direct sub-expressions of an expression, in evaluation order.
 pub fn children(k: &ExprKind) -> Vec<ExprId> {
@@ -42,21 +42,13 @@ pub fn reads_local(f: &Function, e: ExprId, l: LocalId) -> bool {
 /// Every local a block assigns, `for` loop variables included.
 pub fn assigned_locals(b: &Block) -> HashSet<LocalId> {
     let mut out = HashSet::new();
-    assigned(b, false, &mut out);
+    assigned(b, &mut out);
     out
 }
 
-/// Every local a block assigns outside its `prange` loops (whose bodies are skipped).
-pub fn assigned_outside_pranges(b: &Block) -> HashSet<LocalId> {
-    let mut out = HashSet::new();
-    assigned(b, true, &mut out);
-    out
-}
-
-fn assigned(b: &Block, skip_pranges: bool, out: &mut HashSet<LocalId>) {
+fn assigned(b: &Block, out: &mut HashSet<LocalId>) {
     for s in &b.stmts {
         match s {
-            Stmt::For { range, .. } if skip_pranges && range.parallel => {}
             Stmt::Assign { local, .. } => {
                 out.insert(*local);
             }
@@ -65,13 +57,13 @@ fn assigned(b: &Block, skip_pranges: bool, out: &mut HashSet<LocalId>) {
                 else_body,
                 ..
             } => {
-                assigned(then_body, skip_pranges, out);
-                assigned(else_body, skip_pranges, out);
+                assigned(then_body, out);
+                assigned(else_body, out);
             }
-            Stmt::Loop { body } => assigned(body, skip_pranges, out),
+            Stmt::Loop { body } => assigned(body, out),
             Stmt::For { var, body, .. } => {
                 out.insert(*var);
-                assigned(body, skip_pranges, out);
+                assigned(body, out);
             }
             _ => {}
         }
@@ -98,4 +90,132 @@ pub fn escapes(b: &Block, depth: u32) -> Option<(Option<Span>, &'static str)> {
         }
     }
     None
+}
+
+/// Reads, writes and array uses of the locals of a block (calls not followed).
+#[derive(Default)]
+pub struct Uses {
+    /// Per local: how many times an expression reads it.
+    pub reads: HashMap<LocalId, usize>,
+    /// Per local: each write's value (`None` for a loop variable) and span.
+    pub writes: HashMap<LocalId, Vec<(Option<ExprId>, Span)>>,
+    /// The arrays the block loads, stores, updates or asks the shape of.
+    pub arrays: HashSet<LocalId>,
+}
+
+impl Uses {
+    /// The uses in block `b` of function `f`.
+    pub fn of(f: &Function, b: &Block) -> Uses {
+        let mut u = Uses::default();
+        u.block(f, b);
+        u
+    }
+
+    /// Every use of `l`.
+    pub fn count(&self, l: LocalId) -> usize {
+        self.reads.get(&l).copied().unwrap_or(0)
+            + self.writes.get(&l).map_or(0, |w| w.len())
+            + self.arrays.contains(&l) as usize
+    }
+
+    fn block(&mut self, f: &Function, b: &Block) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Assign { local, value, span } => {
+                    self.expr(f, *value);
+                    self.writes
+                        .entry(*local)
+                        .or_default()
+                        .push((Some(*value), *span));
+                }
+                Stmt::Store {
+                    array,
+                    index,
+                    value,
+                    ..
+                }
+                | Stmt::Update {
+                    array,
+                    index,
+                    value,
+                    ..
+                } => {
+                    self.expr(f, *value);
+                    index.iter().for_each(|&i| self.expr(f, i));
+                    self.arrays.insert(*array);
+                }
+                Stmt::Eval(e) => self.expr(f, *e),
+                Stmt::If {
+                    cond,
+                    then_body,
+                    else_body,
+                } => {
+                    self.expr(f, *cond);
+                    self.block(f, then_body);
+                    self.block(f, else_body);
+                }
+                Stmt::Loop { body } => self.block(f, body),
+                Stmt::For {
+                    var,
+                    range,
+                    body,
+                    span,
+                } => {
+                    [Some(range.start), Some(range.end), range.step]
+                        .into_iter()
+                        .flatten()
+                        .for_each(|e| self.expr(f, e));
+                    self.writes.entry(*var).or_default().push((None, *span));
+                    self.block(f, body);
+                }
+                Stmt::Return { value, .. } => value.iter().for_each(|&e| self.expr(f, e)),
+                Stmt::Break | Stmt::Continue => {}
+            }
+        }
+    }
+
+    fn expr(&mut self, f: &Function, e: ExprId) {
+        match &f.expr(e).kind {
+            ExprKind::Local(l) => {
+                *self.reads.entry(*l).or_default() += 1;
+            }
+            ExprKind::Load { array, .. } | ExprKind::Shape { array, .. } => {
+                self.arrays.insert(*array);
+            }
+            ExprKind::Gpu { array: Some(a), .. } => {
+                self.arrays.insert(*a);
+            }
+            _ => {}
+        }
+        children(&f.expr(e).kind)
+            .into_iter()
+            .for_each(|c| self.expr(f, c));
+    }
+}
+
+/// The arrays that [`Stmt::Update`]s in block `b` update (the array reductions of a `prange`
+/// body), in order of first appearance.
+pub fn updated_arrays(b: &Block) -> Vec<(LocalId, UpdateOp)> {
+    fn walk(b: &Block, out: &mut Vec<(LocalId, UpdateOp)>) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Update { array, op, .. } if !out.iter().any(|(a, _)| a == array) => {
+                    out.push((*array, *op))
+                }
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => {
+                    walk(then_body, out);
+                    walk(else_body, out);
+                }
+                Stmt::Loop { body } | Stmt::For { body, .. } => walk(body, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(b, &mut out);
+    out
 }

@@ -615,6 +615,7 @@ fn jam(
             reverse: false,
             step: None,
             parallel: false,
+            reductions: Vec::new(),
         },
         body: Block { stmts },
         span,

@@ -102,6 +102,13 @@ impl Versioner<'_> {
                     value,
                     checked,
                     ..
+                }
+                | Stmt::Update {
+                    array,
+                    index,
+                    value,
+                    checked,
+                    ..
                 } => {
                     self.mark(*value, unchecked);
                     index.iter().for_each(|i| self.mark(*i, unchecked));
@@ -488,6 +495,13 @@ fn collect_accesses(f: &Function, b: &Block, out: &mut Vec<(LocalId, Vec<ExprId>
         match s {
             Stmt::Assign { value, .. } | Stmt::Eval(value) => expr(f, *value, out),
             Stmt::Store {
+                array,
+                index,
+                value,
+                checked,
+                ..
+            }
+            | Stmt::Update {
                 array,
                 index,
                 value,

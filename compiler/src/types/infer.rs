@@ -342,6 +342,11 @@ impl<'s, 'p> Infer<'s, 'p> {
                         )
                     })
             }
+            Stmt::Update { span, .. } => Err(Diagnostic::new(
+                "internal: an element update before type inference",
+                *span,
+                "made by `types::parallel`, after inference",
+            )),
             Stmt::Eval(e) => self.expr(*e).map(|_| ()),
             Stmt::If {
                 cond,

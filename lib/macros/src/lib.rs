@@ -112,10 +112,12 @@ fn wrappers(
             });
             continue;
         }
+        // Opting out of a safety check makes the wrapper an `unsafe fn`: its contract is the caller's.
+        let unsafety = func.attrs.unchecked_parallel.then(|| quote!(unsafe));
         out.extend(quote! {
             #(#docs)*
             #[allow(clippy::too_many_arguments, clippy::result_large_err)]
-            #vis fn #name #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
+            #vis #unsafety fn #name #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
                 #name::kernel().call_as::<#turbofish>(&[#(::rumba::IntoArg::into_arg(#params)),*])
             }
 
@@ -130,7 +132,7 @@ fn wrappers(
                 /// Runs the kernel on the GPU, its outermost `prange` loop spread over the grid
                 /// (see `rumba::cuda`).
                 #[allow(clippy::too_many_arguments, clippy::result_large_err)]
-                pub fn cuda #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
+                pub #unsafety fn cuda #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
                     self::kernel().cuda().call_as::<#turbofish>(&[#(::rumba::IntoArg::into_arg(#params)),*])
                 }
             }

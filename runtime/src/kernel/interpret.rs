@@ -26,7 +26,7 @@ impl Kernel {
         // tested against the interpreter too.
         let program = self.with_request(&signature, |r| {
             r.cpu_kernel()?;
-            r.specialized(true)
+            r.specialized()
         })?;
         let mut buffers: Vec<Vec<u8>> = args
             .iter()

@@ -5,8 +5,8 @@ use super::parallel::identity;
 use super::{param_ptr, ArrayVal, FnEmitter, ModuleEmitter, R};
 use crate::back::abi::{self, KERNEL};
 use crate::back::BackError;
+use crate::ir::Reduce;
 use crate::ir::*;
-use crate::types::parallel::{self, Reduce};
 use inkwell::attributes::AttributeLoc;
 use inkwell::llvm_sys::core::LLVMBuildAtomicRMW;
 use inkwell::llvm_sys::{LLVMAtomicOrdering, LLVMAtomicRMWBinOp};
@@ -280,7 +280,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         // Reductions: every thread starts from the operator's identity; the value before the
         // loop (the same in every thread) is kept for the end.
         let mut reductions = Vec::new();
-        for (local, op) in parallel::classify(self.inst, var, body).reductions {
+        for &(local, op) in &range.reductions {
             let (slot, s) = self.scalar_slot(local)?;
             let before = self.b().build_load(self.m.reg_type(s), slot, "before")?;
             self.b().build_store(slot, identity(self, op, s))?;

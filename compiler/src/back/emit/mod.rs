@@ -22,7 +22,6 @@ use super::abi::{self, Site, SiteKind};
 use super::target::TargetSpec;
 use super::BackError;
 use crate::ir::*;
-use crate::types::parallel::Reduce;
 use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::basic_block::BasicBlock;
 use inkwell::builder::Builder;
@@ -390,6 +389,9 @@ struct FnEmitter<'m, 'a, 'ctx> {
     grid: bool,
     /// The CPU entry outside any `prange`: a `prange` here runs on the thread pool (`parallel.rs`).
     outline: bool,
+    /// Element updates ([`Stmt::Update`]) are atomic: on the GPU, and in the body of a `prange`
+    /// whose array reductions update the shared arrays (`parallel.rs`).
+    atomic: bool,
 }
 
 impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
@@ -411,6 +413,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         };
         m.builder.position_at_end(entry);
         let err = param_ptr(function, function.count_params() - 1)?;
+        let atomic = m.gpu.is_some();
         let mut e = FnEmitter {
             m,
             program,
@@ -422,6 +425,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             loops: Vec::new(),
             grid,
             outline,
+            atomic,
         };
         e.slots = e.make_slots()?;
         e.block(&inst.func.body)?;
@@ -643,6 +647,34 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 let p = self.element_ptr(&a, *array, index, *span, *checked)?;
                 let v = self.m.to_mem(a.ty.elem, v)?;
                 self.b().build_store(p, v)?;
+            }
+            Stmt::Update {
+                array,
+                index,
+                op,
+                value,
+                span,
+                checked,
+            } => {
+                let a = self.array(*array)?;
+                let p = self.element_ptr(&a, *array, index, *span, *checked)?;
+                let v = self.expr(*value)?;
+                let s = a.ty.elem;
+                if self.atomic {
+                    self.atomic_update(p, v, *op, s)?;
+                } else {
+                    let old = self.b().build_load(self.m.mem_type(s), p, "old")?;
+                    let old = self.m.to_reg(s, old)?;
+                    let new = match (op.binary(), op) {
+                        (Some(b), _) => self.binary(b, s, old, v, *span)?,
+                        (None, UpdateOp::Min) => {
+                            self.intrinsic(Intrinsic::Min, s, &[old, v], *span)?
+                        }
+                        (None, _) => self.intrinsic(Intrinsic::Max, s, &[old, v], *span)?,
+                    };
+                    let new = self.m.to_mem(s, new)?;
+                    self.b().build_store(p, new)?;
+                }
             }
             // An array on its own (`x;`, `let _ = x;`) reads nothing: there is no value to emit.
             Stmt::Eval(e) if matches!(self.inst.ty(*e), Type::Array(_)) => {}

@@ -11,12 +11,20 @@
 //! vectorize): it runs iterations `lo..hi` in order with every scalar private, the reduction
 //! variables starting at their operator's identity, and combines each one into the parent's
 //! variable once, atomically, at the end.
+//!
+//! A loop with array reductions (its body's [`Stmt::Update`]s) gets two chunk functions, and
+//! the parent picks one at run time: when the reduced arrays are small (at most
+//! [`PRIVATE_BYTES`] together) and small next to the loop (an element for at least
+//! [`ITERATIONS_PER_ELEMENT`] iterations), each chunk updates a private copy on its stack,
+//! starting at the operator's identity, and adds the elements it changed into the shared array
+//! atomically at its end; otherwise every update is an atomic read-modify-write of the shared
+//! array.
 
-use super::{FnEmitter, Slot, R};
+use super::{ArrayVal, FnEmitter, Slot, R};
 use crate::back::abi;
 use crate::back::BackError;
+use crate::ir::walk::{updated_arrays, Uses};
 use crate::ir::*;
-use crate::types::parallel::{self, Reduce, Sharing};
 use inkwell::attributes::AttributeLoc;
 use inkwell::llvm_sys::core::LLVMBuildAtomicRMW;
 use inkwell::llvm_sys::{LLVMAtomicOrdering, LLVMAtomicRMWBinOp};
@@ -59,8 +67,22 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             (widen(start, "first")?, step64)
         };
 
-        let sharing = parallel::classify(self.inst, var, body);
-        let chunk = self.outline(var, ty, body, &sharing)?;
+        let sharing = Sharing::of(self.inst, var, range, body);
+        let chunk = self.outline(var, ty, body, &sharing, Updates::Private)?;
+        let mut chunk_ptr = chunk.as_global_value().as_pointer_value();
+        if !sharing.updated.is_empty() {
+            let atomic = self.outline(var, ty, body, &sharing, Updates::Atomic)?;
+            let private = self.privatize(&sharing, count)?;
+            chunk_ptr = self
+                .b()
+                .build_select(
+                    private,
+                    chunk_ptr,
+                    atomic.as_global_value().as_pointer_value(),
+                    "chunk",
+                )?
+                .into_pointer_value();
+        }
 
         // The environment: 8-byte slots, laid out as `outline` reads them.
         let mut slots: Vec<BasicValueEnum<'ctx>> = vec![first.into(), stride.into()];
@@ -102,7 +124,6 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 self.m.module.add_function(abi::PARALLEL_FOR, t, None)
             }
         };
-        let chunk_ptr = chunk.as_global_value().as_pointer_value();
         let args: [BasicMetadataValueEnum; 5] = [
             chunk_ptr.into(),
             env.into(),
@@ -128,6 +149,40 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         Ok(())
     }
 
+    /// Whether the chunks update private copies of the reduced arrays (see the module doc): an
+    /// `i1` computed from their extents and the iteration count.
+    fn privatize(&mut self, sharing: &Sharing, count: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        let i64t = self.ctx().i64_type();
+        let (mut elems, mut bytes) = (i64t.const_zero(), i64t.const_zero());
+        for &(l, _) in &sharing.updated {
+            let a = self.array(l)?;
+            let n = self.elements(&a)?;
+            let size = i64t.const_int(a.ty.elem.size() as u64, false);
+            let b = self.b();
+            elems = b.build_int_add(elems, n, "private.elems")?;
+            bytes = b.build_int_add(bytes, b.build_int_mul(n, size, "")?, "private.bytes")?;
+        }
+        let b = self.b();
+        let small = b.build_int_compare(
+            IntPredicate::ULE,
+            bytes,
+            i64t.const_int(PRIVATE_BYTES, false),
+            "private.small",
+        )?;
+        let per = b.build_int_mul(elems, i64t.const_int(ITERATIONS_PER_ELEMENT, false), "")?;
+        let few = b.build_int_compare(IntPredicate::ULE, per, count, "private.few")?;
+        Ok(b.build_and(small, few, "private")?)
+    }
+
+    /// The number of elements of an array (the product of its extents).
+    fn elements(&self, a: &ArrayVal<'ctx>) -> R<IntValue<'ctx>> {
+        let mut n = self.ctx().i64_type().const_int(1, false);
+        for d in &a.shape {
+            n = self.b().build_int_mul(n, *d, "elems")?;
+        }
+        Ok(n)
+    }
+
     /// Emits the body function and the `chunk(env, lo, hi, err)` wrapper; returns the wrapper.
     fn outline(
         &mut self,
@@ -135,6 +190,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         ty: Scalar,
         body: &Block,
         sharing: &Sharing,
+        updates: Updates,
     ) -> R<FunctionValue<'ctx>> {
         let ctx = self.ctx();
         let ptr = ctx.ptr_type(AddressSpace::default());
@@ -170,7 +226,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             params.extend(std::iter::repeat_n(BasicMetadataTypeEnum::from(i64t), n));
             env_types.extend(std::iter::repeat_n(BasicTypeEnum::from(i64t), n));
         }
-        let name = &inst.func.name;
+        let name = match updates {
+            Updates::Private => inst.func.name.clone(),
+            Updates::Atomic => format!("{}.atomic", inst.func.name),
+        };
         let body_fn = self.m.module.add_function(
             &format!("{name}.prange.body"),
             ctx.void_type().fn_type(&params, false),
@@ -198,7 +257,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .b()
             .get_insert_block()
             .ok_or_else(|| BackError::Internal("no block".into()))?;
-        self.emit_body(body_fn, var, ty, body, sharing)?;
+        self.emit_body(body_fn, var, ty, body, sharing, updates)?;
 
         // chunk(env, lo, hi, err): unpack the environment and run the body.
         let b = &self.m.builder;
@@ -228,6 +287,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         ty: Scalar,
         body: &Block,
         sharing: &Sharing,
+        updates: Updates,
     ) -> R<()> {
         let ctx = self.ctx();
         let i64t = ctx.i64_type();
@@ -249,6 +309,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             loops: Vec::new(),
             grid: false,
             outline: false,
+            atomic: updates == Updates::Atomic,
         };
         let mut slots = vec![Slot::None; inst.func.locals.len()];
         for (i, t) in inst.local_types.iter().enumerate() {
@@ -292,6 +353,36 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             };
             slots[l.index()] = Slot::Array(e.array_params(&mut k, a, &inst.func.local(l).name)?);
         }
+        // Private copies of the reduced arrays, C order, starting at the operator's identity.
+        let mut privates = Vec::new();
+        if updates == Updates::Private {
+            for &(l, op) in &sharing.updated {
+                let Slot::Array(shared) = slots[l.index()].clone() else {
+                    return Err(BackError::Internal(format!("{l} is not an array")));
+                };
+                let s = shared.ty.elem;
+                let n = e.elements(&shared)?;
+                let copy = e.b().build_array_alloca(e.m.mem_type(s), n, "private")?;
+                let start = identity(&e, op, s);
+                e.counted(n, |e, j| {
+                    let p = unsafe { e.b().build_gep(e.m.mem_type(s), copy, &[j], "")? };
+                    e.b().build_store(p, start)?;
+                    Ok(())
+                })?;
+                let mut strides = vec![i64t.const_int(1, false); shared.shape.len()];
+                for d in (0..shared.shape.len()).rev().skip(1) {
+                    strides[d] = e
+                        .b()
+                        .build_int_mul(strides[d + 1], shared.shape[d + 1], "")?;
+                }
+                slots[l.index()] = Slot::Array(super::ArrayVal {
+                    data: copy,
+                    strides,
+                    ..shared.clone()
+                });
+                privates.push((shared, copy, n, op));
+            }
+        }
         e.slots = slots;
 
         // for k in lo..hi { var = first + k * stride; body }
@@ -334,8 +425,89 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             let v = e.b().build_load(e.m.reg_type(s), acc, "partial")?;
             e.combine(target, v, op, s)?;
         }
+        for (shared, copy, n, op) in privates {
+            e.add_private(&shared, copy, n, op)?;
+        }
         e.b().build_return(None)?;
         e.terminate_open_blocks()
+    }
+
+    /// Combines a private copy into the shared array, atomically, element by element (those
+    /// still at the identity are left alone).
+    fn add_private(
+        &mut self,
+        shared: &ArrayVal<'ctx>,
+        copy: PointerValue<'ctx>,
+        n: IntValue<'ctx>,
+        op: Reduce,
+    ) -> R<()> {
+        let s = shared.ty.elem;
+        let bits = super::int_type(self.ctx(), s.bits());
+        let unchanged = bits.const_int(op.identity(s), false);
+        self.counted(n, |e, j| {
+            let t = e.m.mem_type(s);
+            let p = unsafe { e.b().build_gep(t, copy, &[j], "")? };
+            let v = e.b().build_load(t, p, "partial")?;
+            let vb = e.b().build_bit_cast(v, bits, "")?.into_int_value();
+            let changed = e
+                .b()
+                .build_int_compare(IntPredicate::NE, vb, unchanged, "changed")?;
+            let add = e.new_block("private.add");
+            let next = e.new_block("private.next");
+            e.b().build_conditional_branch(changed, add, next)?;
+            e.b().position_at_end(add);
+            // The element's offset in the shared array: `j` in C order, then its strides.
+            let mut rest = j;
+            let mut offset = e.ctx().i64_type().const_zero();
+            for d in (0..shared.shape.len()).rev() {
+                let b = e.b();
+                let at = b.build_int_unsigned_rem(rest, shared.shape[d], "")?;
+                rest = b.build_int_unsigned_div(rest, shared.shape[d], "")?;
+                let step = b.build_int_mul(at, shared.strides[d], "")?;
+                offset = b.build_int_add(offset, step, "")?;
+            }
+            let target = unsafe { e.b().build_gep(t, shared.data, &[offset], "")? };
+            e.combine(target, v, op, s)?;
+            e.b().build_unconditional_branch(next)?;
+            e.b().position_at_end(next);
+            Ok(())
+        })
+    }
+
+    /// `for j in 0..n { f(j) }`, `n` an `i64`.
+    fn counted(
+        &mut self,
+        n: IntValue<'ctx>,
+        mut f: impl FnMut(&mut Self, IntValue<'ctx>) -> R<()>,
+    ) -> R<()> {
+        let i64t = self.ctx().i64_type();
+        let pre = self
+            .b()
+            .get_insert_block()
+            .ok_or_else(|| BackError::Internal("no block".into()))?;
+        let head = self.new_block("copy.loop");
+        let done = self.new_block("copy.done");
+        let any = self
+            .b()
+            .build_int_compare(IntPredicate::NE, n, i64t.const_zero(), "")?;
+        self.b().build_conditional_branch(any, head, done)?;
+        self.b().position_at_end(head);
+        let j = self.b().build_phi(i64t, "j")?;
+        j.add_incoming(&[(&i64t.const_zero(), pre)]);
+        let jv = j.as_basic_value().into_int_value();
+        f(self, jv)?;
+        let next = self
+            .b()
+            .build_int_add(jv, i64t.const_int(1, false), "j.next")?;
+        let here = self
+            .b()
+            .get_insert_block()
+            .ok_or_else(|| BackError::Internal("no block".into()))?;
+        j.add_incoming(&[(&next, here)]);
+        let more = self.b().build_int_compare(IntPredicate::ULT, next, n, "")?;
+        self.b().build_conditional_branch(more, head, done)?;
+        self.b().position_at_end(done);
+        Ok(())
     }
 
     /// `*target = *target op v`, atomically.
@@ -346,21 +518,43 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         op: Reduce,
         s: Scalar,
     ) -> R<()> {
+        let op = match op {
+            Reduce::Add => UpdateOp::Add,
+            Reduce::Mul => UpdateOp::Mul,
+            Reduce::And => UpdateOp::And,
+            Reduce::Or => UpdateOp::Or,
+            Reduce::Xor => UpdateOp::Xor,
+            Reduce::Min => UpdateOp::Min,
+            Reduce::Max => UpdateOp::Max,
+        };
+        self.atomic_update(target, v, op, s)
+    }
+
+    /// `*target = *target op v`, atomically (an element update of an array reduction).
+    pub(super) fn atomic_update(
+        &mut self,
+        target: PointerValue<'ctx>,
+        v: BasicValueEnum<'ctx>,
+        op: UpdateOp,
+        s: Scalar,
+    ) -> R<()> {
         use LLVMAtomicRMWBinOp::*;
         let float = s.is_float();
         let rmw = match (op, float, s.is_signed()) {
-            (Reduce::Add, true, _) => LLVMAtomicRMWBinOpFAdd,
-            (Reduce::Add, false, _) => LLVMAtomicRMWBinOpAdd,
-            (Reduce::And, ..) => LLVMAtomicRMWBinOpAnd,
-            (Reduce::Or, ..) => LLVMAtomicRMWBinOpOr,
-            (Reduce::Xor, ..) => LLVMAtomicRMWBinOpXor,
-            (Reduce::Min, true, _) => LLVMAtomicRMWBinOpFMin,
-            (Reduce::Min, false, true) => LLVMAtomicRMWBinOpMin,
-            (Reduce::Min, false, false) => LLVMAtomicRMWBinOpUMin,
-            (Reduce::Max, true, _) => LLVMAtomicRMWBinOpFMax,
-            (Reduce::Max, false, true) => LLVMAtomicRMWBinOpMax,
-            (Reduce::Max, false, false) => LLVMAtomicRMWBinOpUMax,
-            (Reduce::Mul, ..) => return self.combine_mul(target, v, s),
+            (UpdateOp::Add, true, _) => LLVMAtomicRMWBinOpFAdd,
+            (UpdateOp::Add, false, _) => LLVMAtomicRMWBinOpAdd,
+            (UpdateOp::Sub, true, _) => LLVMAtomicRMWBinOpFSub,
+            (UpdateOp::Sub, false, _) => LLVMAtomicRMWBinOpSub,
+            (UpdateOp::And, ..) => LLVMAtomicRMWBinOpAnd,
+            (UpdateOp::Or, ..) => LLVMAtomicRMWBinOpOr,
+            (UpdateOp::Xor, ..) => LLVMAtomicRMWBinOpXor,
+            (UpdateOp::Min, true, _) => LLVMAtomicRMWBinOpFMin,
+            (UpdateOp::Min, false, true) => LLVMAtomicRMWBinOpMin,
+            (UpdateOp::Min, false, false) => LLVMAtomicRMWBinOpUMin,
+            (UpdateOp::Max, true, _) => LLVMAtomicRMWBinOpFMax,
+            (UpdateOp::Max, false, true) => LLVMAtomicRMWBinOpMax,
+            (UpdateOp::Max, false, false) => LLVMAtomicRMWBinOpUMax,
+            (UpdateOp::Mul, ..) => return self.combine_mul(target, v, s),
         };
         // SAFETY: the builder is positioned, `target` points at a value of `v`'s type.
         unsafe {
@@ -456,5 +650,69 @@ pub(super) fn identity<'ctx>(
             .into(),
         Scalar::F64 => t.into_float_type().const_float(f64::from_bits(bits)).into(),
         _ => t.into_int_type().const_int(bits, false).into(),
+    }
+}
+
+/// The most bytes of private copies of reduced arrays a chunk keeps on its stack.
+const PRIVATE_BYTES: u64 = 64 * 1024;
+/// Private copies pay for themselves when the loop runs at least this many iterations per
+/// element of the reduced arrays (each chunk fills and adds up a whole copy).
+const ITERATIONS_PER_ELEMENT: u64 = 32;
+
+/// How a chunk runs the element updates of its array reductions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Updates {
+    /// On a private copy of each reduced array, added into the shared one at the chunk's end.
+    Private,
+    /// Atomically on the shared arrays.
+    Atomic,
+}
+
+/// How the body of a `prange` loop uses the locals around it.
+struct Sharing {
+    /// Scalars read in the body and never written there: copied in by value.
+    reads: Vec<LocalId>,
+    /// Scalars updated only as reductions ([`ForRange::reductions`]): private accumulators
+    /// combined at the end.
+    reductions: Vec<(LocalId, Reduce)>,
+    /// Arrays the body uses.
+    arrays: Vec<LocalId>,
+    /// The arrays the body reduces (its [`Stmt::Update`]s) and how their partial results combine.
+    updated: Vec<(LocalId, Reduce)>,
+}
+
+impl Sharing {
+    fn of(inst: &Instance, var: LocalId, range: &ForRange, body: &Block) -> Sharing {
+        let inside = Uses::of(&inst.func, body);
+        let mut reads: Vec<LocalId> = inside
+            .reads
+            .keys()
+            .copied()
+            .filter(|l| {
+                *l != var
+                    && !inside.writes.contains_key(l)
+                    && matches!(inst.local_ty(*l), Type::Scalar(_))
+            })
+            .collect();
+        reads.sort();
+        // Arrays passed to calls are read as locals.
+        let mut arrays: Vec<LocalId> = inside
+            .arrays
+            .iter()
+            .chain(inside.reads.keys())
+            .copied()
+            .filter(|l| matches!(inst.local_ty(*l), Type::Array(_)))
+            .collect();
+        arrays.sort();
+        arrays.dedup();
+        Sharing {
+            reads,
+            reductions: range.reductions.clone(),
+            arrays,
+            updated: updated_arrays(body)
+                .into_iter()
+                .map(|(a, op)| (a, op.combine()))
+                .collect(),
+        }
     }
 }

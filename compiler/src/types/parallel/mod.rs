@@ -1,0 +1,417 @@
+//! `prange`: what a parallel loop may do, decided once for every target.
+//!
+//! In: a typed program. Out: the same program with each `prange` loop's decisions recorded in
+//! the IR (its scalar reductions in [`ForRange::reductions`], its array reductions as
+//! [`Stmt::Update`]s), or a [`Diagnostic`] at the offending statement. The CPU and GPU back ends
+//! only read these; no back end decides what a parallel loop may do. Inside a `prange` body:
+//!
+//! - a scalar declared outside the loop may only be updated as a reduction: `s += e`, `s -= e`,
+//!   `s *= e`, `s = s.min(e)`, `s = s.max(e)`, `s |= e`, `s &= e`, `s ^= e` (one operator per
+//!   variable, `e` not reading `s`, and `s` read nowhere else in the body);
+//! - `break` out of the loop and `return` are errors (no iteration can stop the others);
+//! - a store whose indices do not depend on the loop variable at all (`y[0] = ..`) is a race;
+//! - no two iterations may touch one array element where one of them writes it, in the body or
+//!   in the functions it calls ([`arrays`] has the rule; [`access`] follows the indices), unless
+//!   the array is only updated as a reduction (`bins[k] += 1`), or the kernel says
+//!   `#[rumba(unsafe(unchecked_parallel))]`. Arrays that may be one buffer count as one: the
+//!   entry kernel's arguments never overlap where one is writable (the runtime checks), and a
+//!   function's array parameters may be one array when some call passes the same one for both.
+//!
+//! A `prange` nested in another runs serially; the outer loop's rules cover its body.
+
+pub mod access;
+pub mod arrays;
+
+use crate::diag::Diagnostic;
+use crate::ir::walk::{escapes, reads_any, reads_local, Uses};
+use crate::ir::*;
+use crate::span::Span;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+fn help_reduce(s: &str) -> String {
+    format!("update it only as a reduction (`{s} += e`, `{s} -= e`, `{s} *= e`, `{s} = {s}.min(e)`, `{s} = {s}.max(e)`, `{s} |= e`, `{s} &= e`, `{s} ^= e`)")
+}
+
+/// What the analysis decided for one `prange` loop.
+struct Decision {
+    reductions: Vec<(LocalId, Reduce)>,
+    arrays: Vec<LocalId>,
+}
+
+/// Checks every `prange` loop of every instance and records its reductions (see the module doc).
+pub fn analyze(program: &mut TypedProgram) -> Result<(), Diagnostic> {
+    let roots = alias_roots(program);
+    let mut decisions: Vec<Vec<Decision>> = Vec::new();
+    for (n, inst) in program.instances.iter().enumerate() {
+        let all = Uses::of(&inst.func, &inst.func.body);
+        let may_alias = |a: LocalId, b: LocalId| {
+            a == b
+                || match (roots[n].get(&a), roots[n].get(&b)) {
+                    (Some(x), Some(y)) => !x.is_disjoint(y),
+                    _ => false,
+                }
+        };
+        let mut cx = Cx {
+            program,
+            inst,
+            all: &all,
+            may_alias: &may_alias,
+            out: Vec::new(),
+        };
+        cx.block(&inst.func.body)?;
+        decisions.push(cx.out);
+    }
+    for (inst, d) in program.instances.iter_mut().zip(decisions) {
+        let mut body = std::mem::take(&mut inst.func.body);
+        apply(&inst.func, &mut body, &mut d.into_iter());
+        inst.func.body = body;
+    }
+    Ok(())
+}
+
+/// For each instance, the arrays of the entry kernel (by parameter position, and GPU shared
+/// arrays after them) that each of its array locals may be.
+fn alias_roots(p: &TypedProgram) -> Vec<HashMap<LocalId, BTreeSet<usize>>> {
+    let mut roots: Vec<HashMap<LocalId, BTreeSet<usize>>> = vec![HashMap::new(); p.instances.len()];
+    let entry = &p.entry().func;
+    let own = entry
+        .params
+        .iter()
+        .copied()
+        .chain(entry.shared.iter().map(|s| s.local));
+    for (k, l) in own.enumerate() {
+        roots[0].insert(l, BTreeSet::from([k]));
+    }
+    let mut next = roots[0].len();
+    for (n, inst) in p.instances.iter().enumerate().skip(1) {
+        for s in &inst.func.shared {
+            roots[n].insert(s.local, BTreeSet::from([next]));
+            next += 1;
+        }
+    }
+    loop {
+        let mut changed = false;
+        for (n, inst) in p.instances.iter().enumerate() {
+            let f = &inst.func;
+            for e in 0..f.exprs.len() {
+                let ExprKind::CallInst { inst: callee, args } = &f.exprs[e].kind else {
+                    continue;
+                };
+                let c = &p.inst(*callee).func;
+                for (param, &a) in c.params.iter().zip(args) {
+                    let ExprKind::Local(l) = f.expr(a).kind else {
+                        continue;
+                    };
+                    let Some(from) = roots[n].get(&l).cloned() else {
+                        continue;
+                    };
+                    let to = roots[callee.index()].entry(*param).or_default();
+                    let before = to.len();
+                    to.extend(from);
+                    changed |= to.len() != before;
+                }
+            }
+        }
+        if !changed {
+            return roots;
+        }
+    }
+}
+
+/// Records the decisions, in the order [`Cx::block`] made them (loops in pre-order).
+/// `b` is `f`'s body, taken out of it.
+fn apply(f: &Function, b: &mut Block, d: &mut impl Iterator<Item = Decision>) {
+    for s in &mut b.stmts {
+        match s {
+            Stmt::For { range, body, .. } if range.parallel => {
+                if let Some(dec) = d.next() {
+                    range.reductions = dec.reductions;
+                    for a in dec.arrays {
+                        make_updates(f, body, a);
+                    }
+                }
+                apply(f, body, d);
+            }
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
+                apply(f, then_body, d);
+                apply(f, else_body, d);
+            }
+            Stmt::Loop { body } | Stmt::For { body, .. } => apply(f, body, d),
+            _ => {}
+        }
+    }
+}
+
+/// Turns the stores of `array` in a block (all of the form `a[k] = a[k] op e`) into updates.
+fn make_updates(f: &Function, b: &mut Block, array: LocalId) {
+    for s in &mut b.stmts {
+        match s {
+            Stmt::Store {
+                array: a,
+                index,
+                value,
+                span,
+                checked,
+            } if *a == array => {
+                if let Some((op, e)) = access::update_form(f, array, index, *value) {
+                    *s = Stmt::Update {
+                        array,
+                        index: std::mem::take(index),
+                        op,
+                        value: e,
+                        span: *span,
+                        checked: *checked,
+                    };
+                }
+            }
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
+                make_updates(f, then_body, array);
+                make_updates(f, else_body, array);
+            }
+            Stmt::Loop { body } | Stmt::For { body, .. } => make_updates(f, body, array),
+            _ => {}
+        }
+    }
+}
+
+/// The walk of one instance, loop by loop.
+struct Cx<'a> {
+    program: &'a TypedProgram,
+    inst: &'a Instance,
+    all: &'a Uses,
+    may_alias: &'a dyn Fn(LocalId, LocalId) -> bool,
+    out: Vec<Decision>,
+}
+
+impl Cx<'_> {
+    fn block(&mut self, b: &Block) -> Result<(), Diagnostic> {
+        for s in &b.stmts {
+            match s {
+                Stmt::For {
+                    var,
+                    range,
+                    body,
+                    span,
+                } if range.parallel => {
+                    let d = self.check_loop(*var, body, *span)?;
+                    self.out.push(d);
+                    self.block(body)?;
+                }
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => {
+                    self.block(then_body)?;
+                    self.block(else_body)?;
+                }
+                Stmt::Loop { body } | Stmt::For { body, .. } => self.block(body)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn check_loop(&self, var: LocalId, body: &Block, span: Span) -> Result<Decision, Diagnostic> {
+        let inst = self.inst;
+        let f = &inst.func;
+        if let Some((at, what)) = escapes(body, 0) {
+            return Err(Diagnostic::new(format!("`{what}` out of a `prange` loop"), at.unwrap_or(span), format!("`{what}` here"))
+                .with_label(span, "in this parallel loop")
+                .with_help("the iterations of `prange` run in parallel and in any order, so none can stop the others; use a serial `for` loop"));
+        }
+        let inside = Uses::of(f, body);
+        // Scalars also used outside the body (or parameters) are shared with the code around it.
+        let outer = |l: LocalId| f.params.contains(&l) || self.all.count(l) > inside.count(l);
+        let mut written: Vec<LocalId> = inside
+            .writes
+            .keys()
+            .copied()
+            .filter(|&l| l != var && outer(l) && matches!(inst.local_ty(l), Type::Scalar(_)))
+            .collect();
+        written.sort();
+        let mut reductions = Vec::new();
+        for l in written {
+            match reduction_of(inst, l, &inside) {
+                Ok(r) => reductions.push((l, r)),
+                Err(d) => return Err(d.with_label(span, "in this parallel loop")),
+            }
+        }
+        // Races: a store at an index that is the same in every iteration.
+        let dependent = dependent_locals(f, var, body);
+        if let Some((array, at)) = racy_store(f, body, &dependent) {
+            let name = &f.local(var).name;
+            return Err(Diagnostic::new(
+                format!("data race: every iteration of this `prange` loop stores to the same element of `{}`", f.local(array).name),
+                at,
+                format!("the index does not depend on `{name}`"),
+            )
+            .with_label(span, "in this parallel loop")
+            .with_help(format!(
+                "iterations run in parallel: index the store with `{name}` (or a value computed from it), accumulate into a local declared outside the loop as a reduction (`s += e`) and store it after the loop, or use a serial `for` loop"
+            )));
+        }
+        let accesses = access::collect(self.program, inst, var, body);
+        let arrays = arrays::check(
+            inst,
+            var,
+            span,
+            &accesses,
+            self.may_alias,
+            f.attrs.unchecked_parallel,
+        )?;
+        Ok(Decision { reductions, arrays })
+    }
+}
+
+/// The reduction that `l`'s writes in a body form, or why they form none.
+fn reduction_of(inst: &Instance, l: LocalId, inside: &Uses) -> Result<Reduce, Diagnostic> {
+    let f = &inst.func;
+    let name = &f.local(l).name;
+    let writes = &inside.writes[&l];
+    let mut op: Option<(Reduce, Span)> = None;
+    for &(value, at) in writes {
+        let Some(value) = value else {
+            return Err(Diagnostic::new(format!("`{name}` is declared outside this `prange` loop and used as a loop variable inside it"), at, "a write of a shared variable")
+                .with_help(format!("iterations run in parallel: declare the inner loop's variable inside the body instead of `{name}`")));
+        };
+        let Some((r, e)) = reduction_form(f, l, value) else {
+            return Err(Diagnostic::new(format!("`{name}` is declared outside this `prange` loop and assigned inside it"), at, "not a reduction")
+                .with_help(format!("iterations run in parallel and in any order: declare `{name}` inside the loop (`let {name} = ..`) for a value of one iteration, or {}", help_reduce(name)))
+                .with_note("in Rust, `s = s + e` is written `s += e`"));
+        };
+        if reads_local(f, e, l) {
+            return Err(Diagnostic::new(format!("the update of the reduction variable `{name}` reads `{name}` again"), at, format!("`{name}` appears on both sides"))
+                .with_help(format!("a reduction adds (multiplies, ..) a value computed without `{name}`: each chunk of iterations holds only a partial `{name}`")));
+        }
+        if inst.local_ty(l) == Type::Scalar(Scalar::Bool) {
+            return Err(Diagnostic::new(format!("`{name}` is a `bool` reduction of a `prange` loop, which is not supported"), at, "a `bool` reduction")
+                .with_help(format!("count instead: make `{name}` an integer (`{name} |= (cond) as u32`) and compare it with zero after the loop")));
+        }
+        match op {
+            Some((prev, prev_at)) if prev != r => {
+                return Err(Diagnostic::new(format!("the reduction variable `{name}` is updated with both `{}` and `{}`", prev.written(), r.written()), at, format!("`{}` here", r.written()))
+                    .with_label(prev_at, format!("`{}` here", prev.written()))
+                    .with_help("partial results of a `prange` loop combine with one operator: use one kind of update per variable"))
+            }
+            _ => op = Some((r, at)),
+        }
+    }
+    // Each update reads `l` once; any other read sees a partial value.
+    if inside.reads.get(&l).copied().unwrap_or(0) > writes.len() {
+        let at = writes[0].1;
+        return Err(Diagnostic::new(format!("`{name}` is a reduction variable of this `prange` loop and cannot be read inside it"), at, "updated as a reduction here")
+            .with_help(format!("inside the loop each chunk of iterations holds only a partial `{name}`; read it after the loop")));
+    }
+    op.map(|(r, _)| r)
+        .ok_or_else(|| Diagnostic::new("internal: reduction without updates", Span::default(), ""))
+}
+
+/// `s op e` / `s.min(e)` / `s.max(e)` for an assignment to `s`: the operator and `e`.
+fn reduction_form(f: &Function, s: LocalId, value: ExprId) -> Option<(Reduce, ExprId)> {
+    let is_s = |e: ExprId| matches!(f.expr(e).kind, ExprKind::Local(l) if l == s);
+    match &f.expr(value).kind {
+        ExprKind::Binary(op, a, e) if is_s(*a) => Some((
+            match op {
+                BinOp::Add | BinOp::Sub => Reduce::Add,
+                BinOp::Mul => Reduce::Mul,
+                BinOp::BitAnd => Reduce::And,
+                BinOp::BitOr => Reduce::Or,
+                BinOp::BitXor => Reduce::Xor,
+                _ => return None,
+            },
+            *e,
+        )),
+        ExprKind::Intrinsic {
+            op: op @ (Intrinsic::Min | Intrinsic::Max),
+            args,
+        } if args.len() == 2 && is_s(args[0]) => Some((
+            if *op == Intrinsic::Min {
+                Reduce::Min
+            } else {
+                Reduce::Max
+            },
+            args[1],
+        )),
+        _ => None,
+    }
+}
+
+/// The locals of a body whose value may differ between iterations: the loop variable, and what is
+/// computed from it (through data or through a condition that depends on it).
+fn dependent_locals(f: &Function, var: LocalId, body: &Block) -> HashSet<LocalId> {
+    let mut set = HashSet::from([var]);
+    loop {
+        let before = set.len();
+        grow(f, body, false, &mut set);
+        if set.len() == before {
+            return set;
+        }
+    }
+}
+
+fn grow(f: &Function, b: &Block, tainted: bool, set: &mut HashSet<LocalId>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Assign { local, value, .. } if tainted || reads_any(f, *value, set) => {
+                set.insert(*local);
+            }
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
+                let t = tainted || reads_any(f, *cond, set);
+                grow(f, then_body, t, set);
+                grow(f, else_body, t, set);
+            }
+            Stmt::Loop { body } => grow(f, body, tainted, set),
+            Stmt::For {
+                var, range, body, ..
+            } => {
+                let t = tainted
+                    || [Some(range.start), Some(range.end), range.step]
+                        .into_iter()
+                        .flatten()
+                        .any(|e| reads_any(f, e, set));
+                if t {
+                    set.insert(*var);
+                }
+                grow(f, body, t, set);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A store none of whose indices depends on the loop variable.
+fn racy_store(f: &Function, b: &Block, dependent: &HashSet<LocalId>) -> Option<(LocalId, Span)> {
+    for s in &b.stmts {
+        let found = match s {
+            Stmt::Store {
+                array, index, span, ..
+            } if !index.iter().any(|&i| reads_any(f, i, dependent)) => Some((*array, *span)),
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => {
+                racy_store(f, then_body, dependent).or_else(|| racy_store(f, else_body, dependent))
+            }
+            Stmt::Loop { body } | Stmt::For { body, .. } => racy_store(f, body, dependent),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
