@@ -279,3 +279,66 @@ pub fn compile<'ctx>(
         timings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{ArrayType, Layout, Scalar};
+    use crate::span::Span;
+
+    #[test]
+    fn internal_diagnostics_are_compiler_bugs() {
+        let d = |m: &str| Diagnostic::new(m, Span::default(), "here");
+        let bug = Error::diagnostic(Stage::Types, d("internal: unresolved call"), Error::Type);
+        assert!(
+            matches!(&bug, Error::Internal(Internal { stage: Stage::Types, message }) if message == "internal: unresolved call"),
+            "{bug:?}"
+        );
+        let user = Error::diagnostic(Stage::Types, d("mismatched types"), Error::Type);
+        assert!(matches!(user, Error::Type(_)), "{user:?}");
+    }
+
+    #[test]
+    fn one_sequence_for_each_target() {
+        let program = lower(
+            "fn fill(y) { for i in prange(0..y.len()) { y[i] = 1.0; } }
+             #[rumba(cuda)] fn simt(y) { y[0] = 1.0; }",
+        )
+        .expect("lowers");
+        let y = [Type::Array(ArrayType {
+            elem: Scalar::F64,
+            ndim: 1,
+            layout: Layout::Contig,
+            writable: true,
+        })];
+        let input = |name| Input {
+            program: &program,
+            entry: program.find(name).expect("function"),
+            args: &y,
+            verify: true,
+        };
+        let stages = |c: &Compiled| c.timings.0.iter().map(|(s, _)| *s).collect::<Vec<_>>();
+        let context = Context::create();
+        let spec = target::TargetSpec::pinned(fuzz::CPU);
+        let cpu = Target::Cpu {
+            spec: &spec,
+            machine: None,
+        };
+        let compiled = compile(&context, &input("fill"), &cpu).expect("compiles for the CPU");
+        assert!(compiled.gpu.is_none());
+        use Stage::*;
+        assert_eq!(stages(&compiled), [Types, Passes, Emit, Optimize]);
+        let no_libdevice = || Err("not needed".to_string());
+        let gpu = Target::Gpu {
+            arch: gpu::DEFAULT_ARCH,
+            libdevice: &no_libdevice,
+        };
+        let compiled = compile(&context, &input("fill"), &gpu).expect("compiles for the GPU");
+        assert_eq!(stages(&compiled), [Types, Passes, Emit, Optimize, Ptx]);
+        assert!(compiled
+            .gpu
+            .is_some_and(|g| g.ptx.contains(".target sm_80")));
+        let on_cpu = compile(&context, &input("simt"), &cpu).err();
+        assert!(matches!(on_cpu, Some(Error::Target(_))), "{on_cpu:?}");
+    }
+}
