@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the seed inputs of the `pipeline` fuzz target into corpus/pipeline/.
 
-Each seed is `rumba_compiler::pipeline::encode(entry, args, text)`: a header byte (argument count,
-entry function), one or two bytes per argument type, then the kernel source text.
+Each seed is `rumba_compiler::driver::fuzz::encode(entry, args, text)`: a header byte (argument
+count, entry function), one or two bytes per argument type, then the kernel source text.
 """
 import hashlib
 import os

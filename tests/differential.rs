@@ -358,6 +358,7 @@ fn compare(jit: &Outcome, int: &Outcome, check: Check) -> Verdict {
         | Error::Type { .. }
         | Error::Argument { .. }
         | Error::Compile { .. }
+        | Error::Internal { .. }
         | Error::Return { .. }
         | Error::Cuda { .. }),
     )) = &jit.result

@@ -395,6 +395,34 @@ fn ptx_snapshots_sm_80() {
     insta::assert_snapshot!("ptx_transpose_sm_80", ptx);
 }
 
+/// Kernels made from text and dropped in turn, each at the address of the last (the loop's `k`),
+/// get their own GPU code: its PTX without a device, its results with one. (The GPU cache was once
+/// global and keyed by the kernel's address: every kernel after the first ran the first's code.)
+#[test]
+fn gpu_code_is_per_kernel() {
+    let device = gpu();
+    let mut y = Array1::<f64>::zeros(300);
+    for i in 0..4 {
+        let value = i as f64 + 0.5;
+        let source = format!("fn k(y) {{ for j in prange(0..y.len()) {{ y[j] = {value:?}; }} }}");
+        let k = rumba::Kernel::from_source(&source, "k");
+        let ptx = k.cuda().ptx(&[(&mut y).into_arg()], "sm_80").unwrap();
+        // The value is stored as its bits: a 64-bit integer constant.
+        let bits = value.to_bits().to_string();
+        assert!(
+            ptx.contains(&bits),
+            "kernel {i} lacks {value} ({bits}):\n{ptx}"
+        );
+        if device {
+            k.cuda().call(&[(&mut y).into_arg()]).unwrap();
+            assert!(
+                y.iter().all(|&v| v == value),
+                "kernel {i} ran other code: {y}"
+            );
+        }
+    }
+}
+
 #[test]
 fn every_kernel_assembles_for_sm_80_and_sm_90() {
     let Some(tk) = toolkit() else { return };

@@ -56,6 +56,12 @@ impl Diagnostic {
         self
     }
 
+    /// Whether this reports a compiler bug rather than a mistake in the kernel: its message starts
+    /// with `internal:` (a state of the IR that the earlier stages should have ruled out).
+    pub fn is_internal(&self) -> bool {
+        self.message.starts_with("internal:")
+    }
+
     /// The primary span (where the caret goes).
     pub fn span(&self) -> Span {
         self.labels

@@ -2,9 +2,10 @@
 //!
 //! The modules follow the pipeline, and data flows one way through them:
 //! [`front`] (syntax -> untyped [`ir`]), [`types`] (untyped IR + argument types -> typed IR),
-//! [`passes`] (typed IR -> typed IR), `back` (typed IR -> LLVM module / machine code).
-//! [`diag`] and [`span`] are shared by all phases; [`interp`] runs typed IR directly, as the
-//! oracle that compiled code is tested against. No phase reaches back into an earlier one.
+//! [`passes`] (typed IR -> typed IR), `back` (typed IR -> LLVM module / PTX). `driver` runs them
+//! in that order, for every caller. [`diag`] and [`span`] are shared by all phases; [`interp`]
+//! runs typed IR directly, as the oracle that compiled code is tested against. No phase reaches
+//! back into an earlier one.
 
 pub mod diag;
 pub mod front;
@@ -16,6 +17,5 @@ pub mod types;
 
 #[cfg(feature = "llvm")]
 pub mod back;
-/// The whole pipeline on one input, for the fuzzer (fuzz/) and its regression tests.
 #[cfg(feature = "llvm")]
-pub mod pipeline;
+pub mod driver;

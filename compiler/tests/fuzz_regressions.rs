@@ -1,9 +1,9 @@
 //! The fuzzer's findings, replayed: every input under fuzz/regressions/ (the crash reproducers,
 //! as libFuzzer saved them) and fuzz/corpus/pipeline/ (the committed corpus) goes through the same
-//! pipeline function as the fuzz target, `rumba_compiler::pipeline::run_bytes`, and must end in a
-//! clean outcome: no panic and no compiler bug. See scripts/fuzz.sh.
+//! driver function as the fuzz target, `rumba_compiler::driver::fuzz::run_bytes`, and must end in
+//! a clean outcome: no panic and no internal compiler error. See scripts/fuzz.sh.
 
-use rumba_compiler::pipeline::{self, Outcome};
+use rumba_compiler::driver::fuzz::{self, Outcome};
 use std::path::{Path, PathBuf};
 
 fn inputs(dir: &str) -> Vec<PathBuf> {
@@ -26,12 +26,12 @@ fn inputs(dir: &str) -> Vec<PathBuf> {
 fn replay(path: &Path) -> Result<Outcome, String> {
     let data = std::fs::read(path).map_err(|e| e.to_string())?;
     let describe = {
-        let (entry, args, text) = pipeline::decode(&data);
+        let (entry, args, text) = fuzz::decode(&data);
         format!("entry {entry}, args {args:?}, text:\n{text}")
     };
     std::thread::Builder::new()
         .stack_size(8 << 20)
-        .spawn(move || pipeline::run_bytes(&data))
+        .spawn(move || fuzz::run_bytes(&data))
         .map_err(|e| e.to_string())?
         .join()
         .map_err(|_| format!("panicked on {describe}"))?

@@ -1,6 +1,7 @@
 //! Arbitrary kernel text and arbitrary argument types through the whole compiler: parse -> lower
-//! -> type -> verify -> LLVM emit -> LLVM verify -> O3 (see `rumba_compiler::pipeline`). A panic,
-//! a stack overflow, an abort or a reported `Bug` is a crash.
+//! -> type -> passes and verifier -> LLVM emit -> LLVM verify -> O3 (the driver, see
+//! `rumba_compiler::driver::fuzz`). A panic, a stack overflow, an abort or an internal compiler
+//! error is a crash.
 
 #![no_main]
 
@@ -9,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(
     init: catch_stack_overflows(),
     |data: &[u8]| {
-        if let Err(bug) = rumba_compiler::pipeline::run_bytes(data) {
+        if let Err(bug) = rumba_compiler::driver::fuzz::run_bytes(data) {
             panic!("compiler bug: {bug}");
         }
     }

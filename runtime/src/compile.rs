@@ -1,19 +1,20 @@
-//! The pipeline driver: one signature of one kernel -> machine code (or, for inspection, text).
+//! Compiling a signature of a kernel: the compiler's driver for the host CPU, then loading.
 //!
-//! In: the kernel's lowered program, the entry function, the argument types and a target.
-//! Out: a [`Specialization`] (entry point, check sites, IR texts) or an [`Error`] rendered
-//! against the kernel's source. Each stage is timed and logged under the `rumba` target.
+//! In: the kernel's lowered program, the entry function, a signature and a target. Out: a
+//! [`Specialization`] (entry point, check sites) or, for reading, an [`Explain`], or an [`Error`]
+//! rendered against the kernel's source (a compiler bug as [`Error::Internal`]). The stages are
+//! `rumba_compiler::driver`'s; their times are logged under the `rumba` target.
 
 use crate::error::{Error, Location};
 use crate::jit::{EntryFn, Jit};
 use crate::signature::Signature;
 use inkwell::targets::TargetMachine;
 use rumba_compiler::back::abi::{self, Site};
-use rumba_compiler::back::{emit, target, BackError};
+use rumba_compiler::back::target;
 use rumba_compiler::diag::Diagnostic;
+use rumba_compiler::driver::{self, Input, Target};
 use rumba_compiler::ir::{self, FuncId, Program, Type};
 use rumba_compiler::span::SourceFile;
-use rumba_compiler::{passes, types};
 use std::cell::OnceCell;
 use std::time::Instant;
 
@@ -36,8 +37,8 @@ pub(crate) fn host() -> &'static target::TargetSpec {
 /// creating one parses the CPU's feature list and builds its subtarget tables, a cost worth paying
 /// once rather than per signature. (LLVM target machines are not thread-safe, hence one per thread.)
 fn with_host_machine<T>(
-    f: impl FnOnce(&TargetMachine) -> Result<T, BackError>,
-) -> Result<T, BackError> {
+    f: impl FnOnce(&TargetMachine) -> Result<T, driver::Error>,
+) -> Result<T, driver::Error> {
     thread_local! {
         static MACHINE: OnceCell<TargetMachine> = const { OnceCell::new() };
     }
@@ -45,7 +46,7 @@ fn with_host_machine<T>(
         let machine = match cell.get() {
             Some(m) => m,
             None => {
-                let m = host().machine()?;
+                let m = driver::machine(host())?;
                 cell.get_or_init(|| m)
             }
         };
@@ -78,16 +79,53 @@ pub(crate) struct Request<'a> {
 }
 
 impl Request<'_> {
-    fn type_error(&self, d: &Diagnostic) -> Error {
-        Error::Type {
-            kernel: self.kernel.to_string(),
-            location: Location::new(&self.source.path, d.span()),
-            message: d.message.clone(),
-            rendered: self.render(d),
+    /// Runs `f` on the driver's input for this request, mapping what the driver reports to
+    /// [`Error`]s rendered against the source.
+    pub(crate) fn drive<T>(
+        &self,
+        f: impl FnOnce(&Input) -> Result<T, driver::Error>,
+    ) -> Result<T, Error> {
+        let args = self.signature.types();
+        let input = Input {
+            program: self.program,
+            entry: self.func,
+            args: &args,
+            verify: cfg!(debug_assertions),
+        };
+        f(&input).map_err(|e| self.error(e))
+    }
+
+    fn error(&self, e: driver::Error) -> Error {
+        let kernel = self.kernel.to_string();
+        let location = |d: &Diagnostic| Location::new(&self.source.path, d.span());
+        match e {
+            driver::Error::Argument(d) => Error::Argument {
+                kernel,
+                location: Some(location(&d)),
+                message: d.message.clone(),
+                rendered: self.render(&d),
+            },
+            driver::Error::Type(d) => Error::Type {
+                kernel,
+                location: location(&d),
+                message: d.message.clone(),
+                rendered: self.render(&d),
+            },
+            driver::Error::Target(d) => Error::Cuda {
+                kernel,
+                location: Some(location(&d)),
+                message: d.message.clone(),
+                rendered: self.render(&d),
+            },
+            driver::Error::NoLibdevice(message) => Error::NoCuda { kernel, message },
+            driver::Error::Internal(e) => Error::Internal {
+                kernel,
+                message: e.to_string(),
+            },
         }
     }
 
-    pub(crate) fn render(&self, d: &Diagnostic) -> String {
+    fn render(&self, d: &Diagnostic) -> String {
         let d = d.clone().with_note(format!(
             "while specializing `{}` for {}",
             self.kernel, self.signature
@@ -95,134 +133,80 @@ impl Request<'_> {
         d.render(self.source)
     }
 
-    fn compile_error(&self, message: impl ToString) -> Error {
-        Error::Compile {
-            kernel: self.kernel.to_string(),
-            message: message.to_string(),
-        }
-    }
-
-    /// `#[rumba(cuda)]` kernels run on the GPU only.
-    pub(crate) fn cpu_kernel(&self) -> Result<(), Error> {
-        let f = self.program.func(self.func);
-        if !f.attrs.cuda {
-            return Ok(());
-        }
-        let d = Diagnostic::new(
-            format!(
-                "`{}` is a `#[rumba(cuda)]` kernel, which runs on the GPU only",
-                self.kernel
-            ),
-            f.sig_span,
-            "GPU kernel",
-        )
-        .with_help(format!(
-            "launch it with `{}(launch_config, args..)`",
-            self.kernel
-        ));
-        Err(Error::Cuda {
-            kernel: self.kernel.to_string(),
-            location: Some(Location::new(&self.source.path, d.span())),
-            message: d.message.clone(),
-            rendered: self.render(&d),
-        })
-    }
-
-    /// Source -> typed IR, with the passes run and verified.
-    pub(crate) fn typed(&self) -> Result<ir::TypedProgram, Error> {
-        self.typed_for(false)
-    }
-
-    /// [`Self::typed`]; for the CPU back end (`cpu`), with the CPU-only passes.
-    fn typed_for(&self, cpu: bool) -> Result<ir::TypedProgram, Error> {
-        let mut typed = self.specialized()?;
-        passes::run(&mut typed, !cpu, cfg!(debug_assertions)).map_err(|e| self.compile_error(e))?;
-        Ok(typed)
-    }
-
-    /// Source -> typed IR before the passes, its `prange` loops checked and their reductions
-    /// recorded (`types::parallel`, on the IR before the passes copy loops): what
-    /// `Kernel::interpret` runs, so that the passes are tested against the interpreter too.
+    /// Source -> typed IR before the passes, with the host CPU's checks: what `Kernel::interpret`
+    /// runs, so that the passes are tested against the interpreter too.
     pub(crate) fn specialized(&self) -> Result<ir::TypedProgram, Error> {
-        let f = self.program.func(self.func);
-        let args = self.signature.types();
-        types::param_types(f, &args).map_err(|d| Error::Argument {
-            kernel: self.kernel.to_string(),
-            location: Some(Location::new(&self.source.path, d.span())),
-            message: d.message.clone(),
-            rendered: self.render(&d),
-        })?;
-        let mut typed =
-            types::specialize(self.program, self.func, &args).map_err(|d| self.type_error(&d))?;
-        types::parallel::analyze(&mut typed).map_err(|d| self.type_error(&d))?;
-        Ok(typed)
+        let target = Target::Cpu {
+            spec: host(),
+            machine: None,
+        };
+        self.drive(|input| driver::specialize(input, &target))
     }
 
-    /// The full pipeline for the host CPU, ending in machine code.
+    /// The driver for the host CPU, then loading the machine code.
     pub(crate) fn compile(&self) -> Result<Specialization, Error> {
-        let t0 = Instant::now();
-        self.cpu_kernel()?;
-        let typed = self.typed_for(true)?;
-        let t1 = Instant::now();
         let host = host();
         let (context, raw) = Jit::context();
-        let emitted = match emit::emit(context, &typed, host, self.kernel) {
-            Ok(e) => e,
+        let compiled = self.drive(|input| {
+            with_host_machine(|machine| {
+                let target = Target::Cpu {
+                    spec: host,
+                    machine: Some(machine),
+                };
+                driver::compile(context, input, &target)
+            })
+        });
+        let compiled = match compiled {
+            Ok(c) => c,
             Err(e) => {
-                // SAFETY: nothing emitted into the context survives this branch.
+                // SAFETY: nothing emitted into the context survives a failed compilation.
                 unsafe { Jit::discard(raw) };
-                return Err(self.compile_error(e));
+                return Err(e);
             }
         };
-        let t2 = Instant::now();
-        let optimized =
-            with_host_machine(|m| target::optimize_at(&emitted.module, m, host.opt_level));
-        if let Err(e) = optimized {
-            drop(emitted);
-            unsafe { Jit::discard(raw) };
-            return Err(self.compile_error(e));
-        }
-        let t3 = Instant::now();
-        let (jit, entry) = Jit::load(emitted.module, raw, abi::ENTRY, host.opt_level)
-            .map_err(|e| self.compile_error(e))?;
-        let t4 = Instant::now();
+        let t = Instant::now();
+        let ret = compiled.typed.entry().ret;
+        let (jit, entry) =
+            Jit::load(compiled.module, raw, abi::ENTRY, host.opt_level).map_err(|message| {
+                Error::Internal {
+                    kernel: self.kernel.to_string(),
+                    message: format!("loading the machine code: {message}"),
+                }
+            })?;
         log::debug!(
             target: "rumba",
-            "compiled `{}` for {}: type {:?}, emit {:?}, optimize {:?}, codegen {:?} ({} on {})",
+            "compiled `{}` for {}: {}, load {:?} ({} on {})",
             self.kernel,
             self.signature,
-            t1 - t0,
-            t2 - t1,
-            t3 - t2,
-            t4 - t3,
+            compiled.timings,
+            t.elapsed(),
             host.cpu,
             host.triple
         );
         Ok(Specialization {
             signature: *self.signature,
-            ret: typed.entry().ret,
+            ret,
             entry,
-            sites: emitted.sites,
+            sites: compiled.sites,
             _jit: jit,
         })
     }
 
-    /// The pipeline up to optimized LLVM IR for a given target, without loading it. (Compiling is
-    /// deterministic: for the host's [`TargetSpec`](target::TargetSpec) this is the IR that
-    /// [`Self::compile`] loaded, which does not print it, to keep first calls short.)
-    pub(crate) fn explain(&self, target: &target::TargetSpec) -> Result<Explain, Error> {
-        self.cpu_kernel()?;
-        let typed = self.typed_for(true)?;
-        let typed_ir = ir::print::typed_program(&typed);
+    /// The driver for a given CPU target, without loading the code. (Compiling is deterministic:
+    /// for the host's [`TargetSpec`](target::TargetSpec) this is the IR that [`Self::compile`]
+    /// loaded, which does not print it, to keep first calls short.)
+    pub(crate) fn explain(&self, spec: &target::TargetSpec) -> Result<Explain, Error> {
         let context = inkwell::context::Context::create();
-        let emitted =
-            emit::emit(&context, &typed, target, self.kernel).map_err(|e| self.compile_error(e))?;
-        let machine = target.machine().map_err(|e| self.compile_error(e))?;
-        target::optimize_at(&emitted.module, &machine, target.opt_level)
-            .map_err(|e| self.compile_error(e))?;
-        Ok(Explain {
-            typed_ir,
-            llvm_ir: emitted.module.print_to_string().to_string(),
+        let target = Target::Cpu {
+            spec,
+            machine: None,
+        };
+        self.drive(|input| {
+            let compiled = driver::compile(&context, input, &target)?;
+            Ok(Explain {
+                typed_ir: ir::print::typed_program(&compiled.typed),
+                llvm_ir: compiled.module.print_to_string().to_string(),
+            })
         })
     }
 }

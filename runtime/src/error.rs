@@ -122,9 +122,14 @@ pub enum Error {
         expected: String,
         found: String,
     },
-    /// LLVM or an internal compiler error (a bug in rumba: please report it).
+    /// The kernel cannot be compiled for a reason outside its code: its source has no function
+    /// of that name (a kernel made with `Kernel::from_source`).
     #[error("kernel `{kernel}`: compilation failed: {message}")]
     Compile { kernel: String, message: String },
+    /// A bug in rumba, not in the kernel: an internal compiler error (a broken invariant of the IR,
+    /// an error of the back end or of LLVM) or a panic while compiling. Please report it.
+    #[error("kernel `{kernel}`: {message} (a bug in rumba: please report it, with the kernel and the types of its arguments)")]
+    Internal { kernel: String, message: String },
     /// CUDA cannot be used here: no driver library, no device, or no libdevice for a kernel that
     /// needs it. `message` says what was looked for and where. (`kernel` is empty when no kernel
     /// was involved, as in `rumba::cuda::device()`.)
@@ -154,6 +159,7 @@ impl Error {
             | Error::InvalidValue { kernel, .. }
             | Error::Return { kernel, .. }
             | Error::Compile { kernel, .. }
+            | Error::Internal { kernel, .. }
             | Error::NoCuda { kernel, .. }
             | Error::Cuda { kernel, .. } => kernel,
         }

@@ -48,7 +48,7 @@ impl Source {
             .get_or_init(|| {
                 let file = SourceFile::new(self.path, self.text);
                 let start = std::time::Instant::now();
-                match rumba_compiler::front::lower_source(self.text) {
+                match rumba_compiler::driver::lower(self.text) {
                     Ok(p) => {
                         log::debug!(target: "rumba", "lowered {} ({} functions) in {:?}", self.path, p.functions.len(), start.elapsed());
                         Ok((Arc::new(p), file))
@@ -92,6 +92,8 @@ pub struct Kernel {
     last: AtomicPtr<Specialization>,
     compiling: Mutex<()>,
     compilations: AtomicUsize,
+    /// The GPU's specializations, per signature and device architecture.
+    pub(crate) gpu: crate::cuda::GpuCache,
 }
 
 impl Kernel {
@@ -103,6 +105,7 @@ impl Kernel {
             last: AtomicPtr::new(std::ptr::null_mut()),
             compiling: Mutex::new(()),
             compilations: AtomicUsize::new(0),
+            gpu: Default::default(),
         }
     }
 
@@ -332,7 +335,7 @@ impl Kernel {
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
-            Err(Error::Compile {
+            Err(Error::Internal {
                 kernel: self.name.to_string(),
                 message: format!("internal compiler error: {message}"),
             })
@@ -379,7 +382,7 @@ impl Kernel {
     fn runtime_error(&self, spec: &Specialization, err: &ErrInfo) -> Error {
         match spec.sites.get(err.site as usize) {
             Some(site) => self.check_error(site, err.values),
-            None => Error::Compile {
+            None => Error::Internal {
                 kernel: self.name.to_string(),
                 message: format!("unknown error site {}", err.site),
             },

@@ -1,7 +1,7 @@
 //! The GPU back end: how a kernel maps onto the CUDA grid, NVIDIA's libdevice, and PTX.
 //!
-//! In: a verified [`TypedProgram`]. Out: PTX text for an NVPTX [`TargetSpec`] (64-bit, an `sm_XY`
-//! architecture) whose one entry point, [`KERNEL`], takes the arguments flattened as the CPU
+//! In: a verified [`TypedProgram`]. Out (through [`crate::driver`]): PTX text for an NVPTX
+//! [`TargetSpec`](super::target::TargetSpec) (64-bit, an `sm_XY` architecture) whose one entry point, [`KERNEL`], takes the arguments flattened as the CPU
 //! instances do: a scalar in its memory type (`bool` as one byte), an array as its data pointer,
 //! `ndim` `i64` extents and, for strided layouts, `ndim` `i64` element strides; then a pointer to
 //! the [`ErrInfo`](super::abi::ErrInfo) (in device memory) that failed checks fill in.
@@ -23,23 +23,18 @@
 //!   `sync_threads()` and atomics, launched with an explicit grid; it returns nothing.
 //!
 //! Transcendental functions call libdevice (`__nv_sin`, ...), linked into the module only when
-//! used ([`find_libdevice`] says where it is looked for). Arithmetic is IEEE without contraction
+//! used ([`link_libdevice`]; the runtime finds the file). Arithmetic is IEEE without contraction
 //! (no fused multiply-add unless the kernel asks for `fastmath`), so `+ - * / sqrt` match the CPU
 //! bit for bit; libdevice functions are within a few ULP of the host's libm.
 
-use super::abi::Site;
 use super::emit;
-use super::target::{self, TargetSpec};
 use super::BackError;
 use crate::diag::Diagnostic;
 use crate::ir::walk::children;
 use crate::ir::*;
 use crate::span::Span;
-use inkwell::context::Context;
 use inkwell::module::{Linkage, Module};
 use inkwell::targets::{FileType, TargetMachine};
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 
 pub use super::abi::KERNEL;
 
@@ -321,13 +316,10 @@ impl Outside<'_> {
     }
 }
 
-/// A compiled GPU kernel.
+/// A kernel compiled for the GPU: its PTX and what a launch needs to know about it.
 #[derive(Clone, Debug)]
-pub struct GpuModule {
+pub struct GpuKernel {
     pub ptx: String,
-    /// The optimized LLVM IR (libdevice linked in and pruned).
-    pub llvm_ir: String,
-    pub sites: Vec<Site>,
     pub mode: GpuMode,
     /// The bytes of the launch's state after the [`ErrInfo`](super::abi::ErrInfo) (see
     /// [`abi::GPU_TICKETS`](super::abi::GPU_TICKETS)): tickets and result zero, each reduction's
@@ -335,71 +327,39 @@ pub struct GpuModule {
     pub state: Vec<u8>,
     /// Whether the grid loop has reductions (then blocks must be whole warps).
     pub reduces: bool,
-    /// The kernel's return type (its value is at [`GPU_RESULT`](super::abi::GPU_RESULT)).
-    pub ret: Type,
 }
 
-/// What can stop a GPU compilation that [`plan`] accepted.
-#[derive(Debug, thiserror::Error)]
-pub enum GpuError {
-    /// libdevice is needed (the kernel calls a transcendental function) and was not found.
-    #[error("{0}")]
-    NoLibdevice(String),
-    #[error(transparent)]
-    Back(#[from] BackError),
-}
-
-/// Typed program -> PTX for `target` (an NVPTX [`TargetSpec`]), with libdevice from `libdevice`
-/// when the kernel needs it.
-pub fn compile(
-    program: &TypedProgram,
-    target: &TargetSpec,
-    mode: GpuMode,
-    name: &str,
-    libdevice: impl FnOnce() -> Result<PathBuf, String>,
-) -> Result<GpuModule, GpuError> {
-    let context = Context::create();
-    let emitted = emit::emit_gpu(&context, program, target, name, mode)?;
-    let module = &emitted.module;
-    if needs_libdevice(module) {
-        let path = libdevice().map_err(GpuError::NoLibdevice)?;
-        link_libdevice(module, &path)?;
+impl GpuKernel {
+    /// The kernel `emitted` (in `mode`) compiled to `ptx`.
+    pub fn new(emitted: &emit::Emitted<'_>, mode: GpuMode, ptx: String) -> GpuKernel {
+        let mut state = vec![0u8; (super::abi::GPU_CELLS - super::abi::GPU_TICKETS) as usize];
+        for (op, s) in &emitted.cells {
+            state.extend(op.identity(*s).to_le_bytes());
+        }
+        GpuKernel {
+            ptx,
+            mode,
+            state,
+            reduces: !emitted.cells.is_empty(),
+        }
     }
-    let machine = target.machine()?;
-    target::optimize(module, &machine)?;
-    let llvm_ir = module.print_to_string().to_string();
-    let ptx = ptx(module, &machine)?;
-    let mut state = vec![0u8; (super::abi::GPU_CELLS - super::abi::GPU_TICKETS) as usize];
-    for (op, s) in &emitted.cells {
-        state.extend(op.identity(*s).to_le_bytes());
-    }
-    Ok(GpuModule {
-        ptx,
-        llvm_ir,
-        sites: emitted.sites,
-        mode,
-        state,
-        reduces: !emitted.cells.is_empty(),
-        ret: program.entry().ret,
-    })
 }
 
-fn needs_libdevice(module: &Module<'_>) -> bool {
+/// Whether `module` calls libdevice (then [`link_libdevice`] must link it in).
+pub fn needs_libdevice(module: &Module<'_>) -> bool {
     module
         .get_functions()
         .any(|f| f.count_basic_blocks() == 0 && f.get_name().to_bytes().starts_with(b"__nv_"))
 }
 
-/// Links libdevice into `module` and makes everything but the kernel internal, so the optimizer
-/// keeps only the functions the kernel calls.
-pub fn link_libdevice(module: &Module<'_>, path: &Path) -> Result<(), BackError> {
-    let lib = Module::parse_bitcode_from_path(path, module.get_context())
-        .map_err(|e| BackError::Llvm(format!("cannot read {}: {e}", path.display())))?;
+/// Links libdevice (`lib`, read into the module's context) into `module` and makes everything
+/// but the kernel internal, so the optimizer keeps only the functions the kernel calls.
+pub fn link_libdevice<'ctx>(module: &Module<'ctx>, lib: Module<'ctx>) -> Result<(), BackError> {
     lib.set_triple(&module.get_triple());
     lib.set_data_layout(&module.get_data_layout());
     module
         .link_in_module(lib)
-        .map_err(|e| BackError::Llvm(format!("linking {}: {e}", path.display())))?;
+        .map_err(|e| BackError::Llvm(format!("linking libdevice: {e}")))?;
     for f in module.get_functions() {
         if f.count_basic_blocks() > 0 && f.get_name().to_bytes() != KERNEL.as_bytes() {
             f.set_linkage(Linkage::Internal);
@@ -423,90 +383,4 @@ pub fn ptx(module: &Module<'_>, machine: &TargetMachine) -> Result<String, BackE
     Ok(String::from_utf8_lossy(buf.as_slice())
         .trim_end_matches('\0')
         .to_string())
-}
-
-/// Where libdevice is looked for, in order: `explicit` (the runtime's override), `$RUMBA_LIBDEVICE`,
-/// `$CUDA_HOME`, `$CUDA_PATH`, `/usr/local/cuda`, Debian's `nvidia-cuda-toolkit`, then the
-/// `nvidia-cuda-nvcc` / `nvidia-nvvm` Python wheels in `$VIRTUAL_ENV` and `python3`'s site
-/// directories. The error lists every place tried.
-pub fn find_libdevice(explicit: Option<&Path>) -> Result<PathBuf, String> {
-    const REL: &str = "nvvm/libdevice/libdevice.10.bc";
-    let mut tried: Vec<PathBuf> = Vec::new();
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    candidates.extend(explicit.map(Path::to_path_buf));
-    if let Some(p) = std::env::var_os("RUMBA_LIBDEVICE") {
-        candidates.push(PathBuf::from(p));
-    }
-    for var in ["CUDA_HOME", "CUDA_PATH"] {
-        if let Some(dir) = std::env::var_os(var) {
-            candidates.push(Path::new(&dir).join(REL));
-        }
-    }
-    candidates.push(Path::new("/usr/local/cuda").join(REL));
-    candidates.push(PathBuf::from(
-        "/usr/lib/nvidia-cuda-toolkit/libdevice/libdevice.10.bc",
-    ));
-    for c in candidates {
-        if c.is_file() {
-            return Ok(c);
-        }
-        tried.push(c);
-    }
-    const WHEELS: [&str; 4] = [
-        "nvidia/cu13/nvvm",
-        "nvidia/cuda_nvcc/nvvm",
-        "nvidia/nvvm",
-        "nvidia/cu12/nvvm",
-    ];
-    let sites = python_site_dirs();
-    for site in &sites {
-        for wheel in WHEELS {
-            let c = site.join(wheel).join("libdevice/libdevice.10.bc");
-            if c.is_file() {
-                return Ok(c);
-            }
-        }
-    }
-    let mut list: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
-    if !sites.is_empty() {
-        let sites: Vec<String> = sites.iter().map(|p| p.display().to_string()).collect();
-        list.push(format!(
-            "{{{}}}/libdevice/libdevice.10.bc under the Python site directories {}",
-            WHEELS.join(","),
-            sites.join(", ")
-        ));
-    }
-    Err(format!(
-        "libdevice.10.bc (NVIDIA's math library, needed for transcendental functions on the GPU) was not found; looked in: {}. Install the CUDA toolkit or `pip install nvidia-cuda-nvcc`, or set CUDA_HOME (or RUMBA_LIBDEVICE to the file)",
-        list.join(", ")
-    ))
-}
-
-/// Site-package directories of the active virtual environment and of `python3`.
-fn python_site_dirs() -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
-        if let Ok(entries) = std::fs::read_dir(Path::new(&venv).join("lib")) {
-            dirs.extend(entries.flatten().map(|e| e.path().join("site-packages")));
-        }
-    }
-    let script =
-        "import site\nfor p in site.getsitepackages() + [site.getusersitepackages()]: print(p)";
-    if let Ok(out) = std::process::Command::new("python3")
-        .args(["-c", script])
-        .stderr(std::process::Stdio::null())
-        .output()
-    {
-        if out.status.success() {
-            dirs.extend(
-                String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .filter(|l| !l.is_empty())
-                    .map(PathBuf::from),
-            );
-        }
-    }
-    let mut seen = HashSet::new();
-    dirs.retain(|d| d.is_dir() && seen.insert(d.clone()));
-    dirs
 }

@@ -150,11 +150,6 @@ fn llvm_options() {
     }
 }
 
-/// Verifies and optimizes a module at O3 for `machine`.
-pub fn optimize(module: &Module<'_>, machine: &TargetMachine) -> Result<(), BackError> {
-    optimize_at(module, machine, 3)
-}
-
 /// Verifies and optimizes a module at `default<O{level}>` for `machine`.
 pub fn optimize_at(
     module: &Module<'_>,

@@ -105,62 +105,23 @@ pub fn lower_tokens(tokens: TokenStream) -> Result<ir::Program, Vec<FrontError>>
 /// Lowers kernel source text (the run-time path and the fuzzer's entry point).
 ///
 /// `syn` parses by recursive descent, and some constructs nest without brackets (`&&&&T`,
-/// `<<<T as A>::B as C>::D`, ...), so no bracket limit bounds its depth. But each level consumes at
-/// least one token, so parsing and lowering run on a thread whose stack grows with the number of
-/// tokens ([`STACK_PER_TOKEN`]): no input can exhaust it. (The errors come back without tokens:
-/// text has no spans of the user's crate to point at.)
+/// `<<<T as A>::B as C>::D`, `if .. else if ..`), so no bracket limit bounds its depth. But each
+/// level consumes at least one token, so parsing and lowering run with [`STACK_PER_TOKEN`] bytes
+/// of stack per token left (and at least [`MIN_STACK`]), on a stack that `stacker` allocates when
+/// the caller's has less (on the same thread: no thread is started): no input can exhaust it.
 pub fn lower_source(text: &str) -> Result<ir::Program, Vec<FrontError>> {
     let tokens = tokenize(text)?;
     let size = count_tokens(&tokens)
         .saturating_mul(STACK_PER_TOKEN)
         .max(MIN_STACK);
-    drop(tokens);
-    type Sent = Result<ir::Program, Vec<(String, Option<String>, Span)>>;
-    let spawned = std::thread::scope(|scope| {
-        let lowered =
-            std::thread::Builder::new()
-                .stack_size(size)
-                .spawn_scoped(scope, || -> Sent {
-                    let lowered = tokenize(text).and_then(lower_tokens);
-                    lowered.map_err(|errors| {
-                        errors
-                            .into_iter()
-                            .map(|e| (e.message, e.hint, e.span))
-                            .collect()
-                    })
-                });
-        lowered.map(|handle| {
-            handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
-    });
-    let lowered = spawned.map_err(|e| {
-        vec![FrontError {
-            message: format!("cannot start a thread to parse the kernel: {e}"),
-            hint: None,
-            span: Span::default(),
-            tokens: TokenStream::new(),
-        }]
-    })?;
-    lowered.map_err(|errors| {
-        errors
-            .into_iter()
-            .map(|(message, hint, span)| FrontError {
-                message,
-                hint,
-                span,
-                tokens: TokenStream::new(),
-            })
-            .collect()
-    })
+    stacker::maybe_grow(size, size, || lower_tokens(tokens))
 }
 
 /// Stack per token for [`lower_source`]: a generous bound on what one level of `syn`'s recursion
 /// and of the lowering takes (a few KiB in optimized builds).
 const STACK_PER_TOKEN: usize = 32 << 10;
 
-/// The least stack [`lower_source`] gives its thread: a main thread's.
+/// The least stack [`lower_source`] runs on: a main thread's.
 const MIN_STACK: usize = 8 << 20;
 
 fn tokenize(text: &str) -> Result<TokenStream, Vec<FrontError>> {

@@ -1,20 +1,20 @@
-//! Launching: the GPU specialization cache, argument marshalling (host arrays in and out of
+//! Launching: each kernel's GPU specializations, argument marshalling (host arrays in and out of
 //! device memory), launch configurations and error reporting.
 
 use super::driver::{self, device, driver_error, Buffer, Device, Loaded, Timer};
+use super::libdevice::find_libdevice;
 use crate::arg::{Arg, RawParts, Slot};
-use crate::error::{Error, Location};
+use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::signature::Signature;
 use crate::value::{FromValue, Value};
 use rumba_compiler::back::abi::{self, ErrInfo, Site};
-use rumba_compiler::back::gpu::{self, GpuError, GpuMode};
-use rumba_compiler::back::target::TargetSpec;
+use rumba_compiler::back::gpu::{self, GpuMode};
+use rumba_compiler::driver::{self as compiler, Compiled, Target};
 use rumba_compiler::ir::{Layout, Type};
 use std::collections::HashMap;
 use std::ffi::c_void;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The block size of grid (`prange`) kernels unless the launch names one.
@@ -162,21 +162,32 @@ impl<'k> Launch<'k> {
         let t0 = Instant::now();
         let dev = device().map_err(|e| self.no_cuda(e))?;
         dev.bind()?;
-        let spec = self.specialization(dev, args)?;
-        run(self.kernel, &spec, dev, &self.config, args, t0)
+        let spec = self.specialization(args, dev.arch())?;
+        let loaded = spec
+            .loaded
+            .get_or_init(|| {
+                Loaded::load(&spec.kernel.ptx, gpu::KERNEL)
+                    .map_err(|(what, e)| driver_error(self.kernel.name(), what, e))
+            })
+            .as_ref()
+            .map_err(Clone::clone)?;
+        run(self.kernel, &spec, loaded, dev, &self.config, args, t0)
     }
 
     /// The PTX this kernel compiles to for these arguments on `arch` (e.g. `sm_80`), without a
-    /// device (libdevice is needed only for kernels that call transcendental functions).
+    /// device (libdevice is needed only for kernels that call transcendental functions). Compiled
+    /// once per signature and architecture, as for calls on a device of that architecture.
     pub fn ptx(&self, args: &[Arg<'_>], arch: &str) -> Result<String, Error> {
-        let signature = self.kernel.signature(args)?;
-        Ok(compile(self.kernel, &signature, arch)?.ptx)
+        Ok(self.specialization(args, arch)?.kernel.ptx.clone())
     }
 
-    /// The optimized LLVM IR (NVPTX, libdevice linked and pruned) for these arguments on `arch`.
+    /// The optimized LLVM IR (NVPTX, libdevice linked and pruned) for these arguments on `arch`
+    /// (compiled again for reading: the cache keeps PTX only).
     pub fn llvm_ir(&self, args: &[Arg<'_>], arch: &str) -> Result<String, Error> {
-        let signature = self.kernel.signature(args)?;
-        Ok(compile(self.kernel, &signature, arch)?.llvm_ir)
+        let signature = self.kernel.signature(args)?.on_host();
+        compile(self.kernel, &signature, arch, |c, _| {
+            c.module.print_to_string().to_string()
+        })
     }
 
     fn no_cuda(&self, e: Error) -> Error {
@@ -189,94 +200,77 @@ impl<'k> Launch<'k> {
         }
     }
 
-    fn specialization(&self, dev: &Device, args: &[Arg<'_>]) -> Result<Arc<GpuSpec>, Error> {
+    /// The kernel's specialization for the signature of `args` on `arch`, compiled on first use.
+    fn specialization(&self, args: &[Arg<'_>], arch: &str) -> Result<Arc<GpuSpec>, Error> {
         let signature = self.kernel.signature(args)?.on_host();
-        let key = (
-            self.kernel as *const Kernel as usize,
-            signature,
-            dev.arch().to_string(),
-        );
-        type Cache = Mutex<HashMap<(usize, Signature, String), Result<Arc<GpuSpec>, Error>>>;
-        static CACHE: OnceLock<Cache> = OnceLock::new();
-        let mut cache = CACHE
-            .get_or_init(Default::default)
+        let key = (signature, arch.to_string());
+        let mut cache = self
+            .kernel
+            .gpu
+            .0
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = cache.get(&key) {
             return entry.clone();
         }
-        let result = compile(self.kernel, &signature, dev.arch()).and_then(|m| {
-            let loaded = Loaded::load(&m.ptx, gpu::KERNEL)
-                .map_err(|(what, e)| driver_error(self.kernel.name(), what, e))?;
-            Ok(Arc::new(GpuSpec {
-                mode: m.mode,
-                sites: m.sites,
-                state: m.state,
-                reduces: m.reduces,
-                ret: m.ret,
-                loaded,
+        let result = compile(self.kernel, &signature, arch, |c, kernel| {
+            Arc::new(GpuSpec {
+                ret: c.typed.entry().ret,
+                sites: c.sites,
+                kernel,
+                loaded: OnceLock::new(),
                 grid: OnceLock::new(),
-            }))
+            })
         });
         cache.insert(key, result.clone());
         result
     }
 }
 
-/// A kernel compiled for one signature and architecture, loaded on the device.
+/// A kernel's GPU specializations, per signature and architecture (in its [`Kernel`]: entries
+/// live and die with the kernel). Failures are cached like successes.
+#[derive(Default)]
+pub(crate) struct GpuCache(Mutex<HashMap<(Signature, String), GpuEntry>>);
+
+type GpuEntry = Result<Arc<GpuSpec>, Error>;
+
+/// A kernel compiled for one signature and architecture, loaded on the device on first launch.
 struct GpuSpec {
-    mode: GpuMode,
+    kernel: gpu::GpuKernel,
     sites: Vec<Site>,
-    /// The initial state after the `ErrInfo` (see [`gpu::GpuModule::state`]).
-    state: Vec<u8>,
-    /// The grid loop has reductions: blocks must be whole warps.
-    reduces: bool,
     ret: Type,
-    loaded: Loaded,
+    loaded: OnceLock<Result<Loaded, Error>>,
     /// Grid kernels' default grid (blocks the device runs at once) for the default block size.
     grid: OnceLock<u32>,
 }
 
-/// The libdevice file set by [`set_libdevice`], tried before the usual places.
-fn libdevice_override() -> &'static RwLock<Option<PathBuf>> {
-    static PATH: OnceLock<RwLock<Option<PathBuf>>> = OnceLock::new();
-    PATH.get_or_init(|| RwLock::new(None))
-}
-
-/// Uses `path` as libdevice (`libdevice.10.bc`) before looking in the usual places.
-pub fn set_libdevice(path: impl Into<PathBuf>) {
-    *libdevice_override()
-        .write()
-        .unwrap_or_else(PoisonError::into_inner) = Some(path.into());
-}
-
-/// Where libdevice is, or why not (see [`gpu::find_libdevice`]).
-pub fn find_libdevice() -> Result<PathBuf, String> {
-    let explicit = libdevice_override()
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
-    gpu::find_libdevice(explicit.as_deref())
-}
-
-/// Source -> typed IR -> plan -> PTX.
-fn compile(kernel: &Kernel, signature: &Signature, arch: &str) -> Result<gpu::GpuModule, Error> {
+/// The driver for `arch` on one signature of `kernel`; `read` takes what it needs from the result
+/// and its PTX.
+fn compile<T>(
+    kernel: &Kernel,
+    signature: &Signature,
+    arch: &str,
+    read: impl FnOnce(Compiled<'_>, gpu::GpuKernel) -> T,
+) -> Result<T, Error> {
     kernel.with_request(signature, |r| {
-        let t0 = Instant::now();
-        let typed = r.typed()?;
-        let mode = gpu::plan(&typed).map_err(|d| Error::Cuda {
-            kernel: r.kernel.to_string(),
-            location: Some(Location::new(&r.source.path, d.span())),
-            message: d.message.clone(),
-            rendered: r.render(&d),
-        })?;
-        let target = TargetSpec::nvptx(arch);
-        let module = gpu::compile(&typed, &target, mode, r.kernel, find_libdevice).map_err(|e| match e {
-            GpuError::NoLibdevice(message) => Error::NoCuda { kernel: r.kernel.to_string(), message },
-            GpuError::Back(e) => Error::Compile { kernel: r.kernel.to_string(), message: e.to_string() },
-        })?;
-        log::debug!(target: "rumba", "compiled `{}` for {} to PTX ({arch}, {mode:?}) in {:?}", r.kernel, r.signature, t0.elapsed());
-        Ok(module)
+        let context = inkwell::context::Context::create();
+        let target = Target::Gpu {
+            arch,
+            libdevice: &find_libdevice,
+        };
+        r.drive(|input| {
+            let mut compiled = compiler::compile(&context, input, &target)?;
+            let ptx = compiled.gpu.take().expect("a GPU target compiles to PTX");
+            log::debug!(
+                target: "rumba",
+                "compiled `{}` for {} to PTX ({arch}, {:?}): {}",
+                r.kernel,
+                r.signature,
+                ptx.mode,
+                compiled.timings
+            );
+            Ok(read(compiled, ptx))
+        })
     })
 }
 
@@ -421,6 +415,7 @@ fn copy_back(
 fn run(
     kernel: &Kernel,
     spec: &GpuSpec,
+    loaded: &Loaded,
     dev: &Device,
     config: &LaunchConfig,
     args: &[Arg<'_>],
@@ -428,7 +423,7 @@ fn run(
 ) -> Result<(Value, Timing), Error> {
     let name = kernel.name();
     let fail = |(what, e): driver::DriverFailure| driver_error(name, what, e);
-    let (grid, block) = dims(kernel, spec, dev, config)?;
+    let (grid, block) = dims(kernel, spec, loaded, dev, config)?;
     let t_up = Instant::now();
     let mut params: Vec<u64> = Vec::new();
     let mut arrays: Vec<Option<DeviceArray>> = Vec::with_capacity(args.len());
@@ -454,7 +449,7 @@ fn run(
                 arrays.push(Some(d));
             }
             _ => {
-                return Err(Error::Compile {
+                return Err(Error::Internal {
                     kernel: name.to_string(),
                     message: "argument rejected by its signature".into(),
                 })
@@ -463,7 +458,7 @@ fn run(
     }
     // The error record, then the state of the grid loop's reductions and the result.
     let mut state = vec![0u8; abi::GPU_TICKETS as usize];
-    state.extend(&spec.state);
+    state.extend(&spec.kernel.state);
     let err = Buffer::alloc(state.len()).map_err(|e| fail(("cuMemAlloc", e)))?;
     err.upload(&state).map_err(|e| fail(("cuMemcpyHtoD", e)))?;
     params.push(err.ptr);
@@ -479,7 +474,7 @@ fn run(
     // every pointer refers to a live buffer of the extent passed beside it.
     unsafe {
         cudarc::driver::result::launch_kernel(
-            spec.loaded.function,
+            loaded.function,
             (grid.x, grid.y, grid.z),
             (block.x, block.y, block.z),
             0,
@@ -500,7 +495,7 @@ fn run(
     if info.failed != 0 {
         return Err(match spec.sites.get(info.site as usize) {
             Some(site) => kernel.check_error(site, info.values),
-            None => Error::Compile {
+            None => Error::Internal {
                 kernel: name.to_string(),
                 message: format!("unknown error site {}", info.site),
             },
@@ -535,6 +530,7 @@ fn run(
 fn dims(
     kernel: &Kernel,
     spec: &GpuSpec,
+    loaded: &Loaded,
     dev: &Device,
     config: &LaunchConfig,
 ) -> Result<(Dim3, Dim3), Error> {
@@ -557,7 +553,7 @@ fn dims(
         }
         Ok((grid, block))
     };
-    match spec.mode {
+    match spec.kernel.mode {
         GpuMode::Simt => match (config.grid, config.block) {
             (Some(g), Some(b)) => check(g, b),
             _ => Err(bad("a `#[rumba(cuda)]` kernel needs a launch configuration with a grid and a block, e.g. `(blocks, threads)`".into())),
@@ -567,13 +563,13 @@ fn dims(
             if block.y != 1 || block.z != 1 || config.grid.is_some_and(|g| g.y != 1 || g.z != 1) {
                 return Err(bad("a `prange` kernel runs on a 1-D grid: give 1-D grid and block sizes".into()));
             }
-            if spec.reduces && !block.x.is_multiple_of(32) {
+            if spec.kernel.reduces && !block.x.is_multiple_of(32) {
                 return Err(bad(format!("a `prange` kernel with reductions runs in whole warps: its block size must be a multiple of 32, the launch asks for {}", block.x)));
             }
             let grid = match config.grid {
                 Some(g) => g,
-                None if block.x == DEFAULT_BLOCK => Dim3::from(*spec.grid.get_or_init(|| default_grid(spec, dev, DEFAULT_BLOCK))),
-                None => Dim3::from(default_grid(spec, dev, block.x)),
+                None if block.x == DEFAULT_BLOCK => Dim3::from(*spec.grid.get_or_init(|| default_grid(spec, loaded, dev, DEFAULT_BLOCK))),
+                None => Dim3::from(default_grid(spec, loaded, dev, block.x)),
             };
             check(grid, block)
         }
@@ -584,20 +580,20 @@ fn dims(
 /// at once, so that the block scheduler balances iterations of uneven cost (measured on an H200:
 /// Mandelbrot 0.64 ms with one wave, 0.40 ms with 16; saxpy the same either way). A kernel with
 /// reductions runs one wave: each warp ends with one atomic on the same cells.
-fn default_grid(spec: &GpuSpec, dev: &Device, block: u32) -> u32 {
-    let waves = if spec.reduces { 1 } else { GRID_WAVES };
-    resident_blocks(spec, dev, block).saturating_mul(waves)
+fn default_grid(spec: &GpuSpec, loaded: &Loaded, dev: &Device, block: u32) -> u32 {
+    let waves = if spec.kernel.reduces { 1 } else { GRID_WAVES };
+    resident_blocks(loaded, dev, block).saturating_mul(waves)
 }
 
 /// See [`default_grid`].
 const GRID_WAVES: u32 = 16;
 
 /// As many blocks as the device runs at once.
-fn resident_blocks(spec: &GpuSpec, dev: &Device, block: u32) -> u32 {
+fn resident_blocks(loaded: &Loaded, dev: &Device, block: u32) -> u32 {
     // SAFETY: a loaded function; the context is current.
     let per_sm = unsafe {
         cudarc::driver::result::occupancy::max_active_block_per_multiprocessor(
-            spec.loaded.function,
+            loaded.function,
             block as i32,
             0,
         )

@@ -62,9 +62,10 @@
 mod array;
 mod driver;
 mod launch;
+mod libdevice;
 
 pub use array::{to_device, DeviceArray};
 pub use driver::{copy_bandwidth, device, is_available, Device};
-pub use launch::{
-    find_libdevice, set_libdevice, Dim3, Launch, LaunchConfig, Timing, DEFAULT_BLOCK,
-};
+pub(crate) use launch::GpuCache;
+pub use launch::{Dim3, Launch, LaunchConfig, Timing, DEFAULT_BLOCK};
+pub use libdevice::{find_libdevice, set_libdevice};

@@ -24,10 +24,7 @@ impl Kernel {
         self.reject_device_arrays(&signature)?;
         // The IR before the passes, with the checks the CPU's compilation makes: the passes are
         // tested against the interpreter too.
-        let program = self.with_request(&signature, |r| {
-            r.cpu_kernel()?;
-            r.specialized()
-        })?;
+        let program = self.with_request(&signature, |r| r.specialized())?;
         let mut buffers: Vec<Vec<u8>> = args
             .iter()
             .map(|a| match (&a.slot, a.ty) {
@@ -97,7 +94,7 @@ impl Kernel {
     }
 
     fn interpreter_error(&self, message: &str) -> Error {
-        Error::Compile {
+        Error::Internal {
             kernel: self.name.to_string(),
             message: format!("interpreter: {message}"),
         }

@@ -1,46 +1,33 @@
-//! The whole compiler on one input, as the fuzzer drives it and its regression tests replay it.
+//! The driver on one fuzzer input, as the fuzz target (`fuzz/`) drives it and
+//! `compiler/tests/fuzz_regressions.rs` replays it.
 //!
 //! In: kernel source text and the argument types of a call (or fuzzer bytes that encode both, see
-//! [`decode`]). Out: how far the input got ([`Outcome`]), or a [`Bug`]. A user error (a syntax or
-//! type error, rendered against the source) is a fine outcome; a broken IR invariant, an internal
-//! error of the back end or an invalid LLVM module is a bug in rumba. Panics are not caught: the
-//! fuzzer reports them as crashes.
+//! [`decode`]). Out: how far the input got ([`Outcome`]), or the [`Internal`] error of a compiler
+//! bug. A user error (a syntax, argument or type error, rendered against the source) is a fine
+//! outcome; an `internal:` diagnostic, a broken IR invariant, an error of the back end or an
+//! invalid LLVM module is a bug in rumba, which the fuzz target reports as a crash. Panics are not
+//! caught: the fuzzer reports them as crashes too.
 //!
-//! The stages are the runtime's ([`front`] -> [`types`] -> [`passes`] with the verifier ->
-//! [`back::emit`] -> LLVM verify + O3), for a pinned CPU, without loading the machine code.
+//! The stages are the runtime's ([`super::compile`], with the verifier after every pass), for a
+//! pinned CPU, without loading the machine code.
 
-use crate::back::{emit, target};
-use crate::diag::Diagnostic;
+use super::{Error, Input, Internal, Target};
+use crate::back::target::TargetSpec;
 use crate::ir::{ArrayType, FuncId, Layout, Scalar, Type};
 use crate::span::SourceFile;
-use crate::{front, ir, passes, types};
-use std::fmt;
+use crate::{diag::Diagnostic, ir};
 
 /// How far an input got.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The front end rejected it (with this many errors).
     Syntax(usize),
-    /// It lowered, but the entry does not type-check for the arguments.
+    /// It lowered, but the entry does not compile for the arguments (a type or argument error, or
+    /// a `#[rumba(cuda)]` kernel, which the CPU does not run).
     Type,
     /// It compiled to an optimized, verified LLVM module.
     Compiled,
 }
-
-/// A compiler bug: what broke, and at which stage.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Bug {
-    pub stage: &'static str,
-    pub message: String,
-}
-
-impl fmt::Display for Bug {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.stage, self.message)
-    }
-}
-
-impl std::error::Error for Bug {}
 
 /// The CPU the fuzzer compiles for: the same code on every machine.
 pub const CPU: &str = "x86-64-v3";
@@ -104,17 +91,17 @@ pub fn encode(entry: usize, args: &[Type], text: &str) -> Vec<u8> {
     out
 }
 
-/// Runs fuzzer bytes through the pipeline.
-pub fn run_bytes(data: &[u8]) -> Result<Outcome, Bug> {
+/// Runs fuzzer bytes through the driver.
+pub fn run_bytes(data: &[u8]) -> Result<Outcome, Internal> {
     let (entry, args, text) = decode(data);
     run(&text, entry, &args)
 }
 
-/// Runs `text` through the pipeline, specializing function `entry` (modulo the number of
+/// Runs `text` through the driver, specializing function `entry` (modulo the number of
 /// functions) to `args`.
-pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Bug> {
+pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Internal> {
     let file = SourceFile::new("fuzz.rs", text);
-    let program = match front::lower_source(text) {
+    let program = match super::lower(text) {
         Ok(p) => p,
         Err(errors) => {
             for e in &errors {
@@ -132,26 +119,30 @@ pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Bug> {
     }
     let entry = FuncId((entry % program.functions.len()) as u32);
     let name = program.func(entry).name.clone();
-    let mut typed = match types::specialize(&program, entry, args)
-        .and_then(|mut t| types::parallel::analyze(&mut t).map(|()| t))
-    {
-        Ok(t) => t,
-        Err(d) => {
+    let input = Input {
+        program: &program,
+        entry,
+        args,
+        verify: true,
+    };
+    let spec = TargetSpec::pinned(CPU);
+    let target = Target::Cpu {
+        spec: &spec,
+        machine: None,
+    };
+    let context = inkwell::context::Context::create();
+    let result =
+        super::compile(&context, &input, &target).map(|c| ir::print::typed_program(&c.typed));
+    match result {
+        Ok(_) => Ok(Outcome::Compiled),
+        Err(Error::Internal(bug)) => Err(bug),
+        Err(Error::Argument(d) | Error::Type(d) | Error::Target(d)) => {
             d.with_note(format!("while specializing `{name}`"))
                 .render(&file);
-            return Ok(Outcome::Type);
+            Ok(Outcome::Type)
         }
-    };
-    let bug = |stage, message: String| Bug { stage, message };
-    ir::verify::verify(&typed).map_err(|e| bug("verify (after types)", e.to_string()))?;
-    passes::run(&mut typed, false, true).map_err(|e| bug("verify (passes)", e.to_string()))?;
-    ir::print::typed_program(&typed);
-    let spec = target::TargetSpec::pinned(CPU);
-    let context = inkwell::context::Context::create();
-    let emitted =
-        emit::emit(&context, &typed, &spec, &name).map_err(|e| bug("emit", e.to_string()))?;
-    let machine = spec.machine().map_err(|e| bug("target", e.to_string()))?;
-    target::optimize(&emitted.module, &machine)
-        .map_err(|e| bug("LLVM verify/optimize", e.to_string()))?;
-    Ok(Outcome::Compiled)
+        Err(e @ Error::NoLibdevice(_)) => {
+            unreachable!("a CPU compilation asked for libdevice: {e}")
+        }
+    }
 }
