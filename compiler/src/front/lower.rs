@@ -6,7 +6,7 @@
 //! assigned in statements; earlier operands are spilled first so Rust's left-to-right evaluation
 //! order (and so which error comes first) is kept.
 
-use super::names::{self, ARRAY_METHODS, NUMERIC_METHODS};
+use super::names::{self, ARRAY_METHODS};
 use super::{attrs, init, FrontError};
 use crate::ir::*;
 use crate::span::Span;
@@ -1234,7 +1234,7 @@ impl<'a> FnLowerer<'a> {
             };
             return Ok(self.expr(ExprKind::Shape { array, query }, mc));
         }
-        if !NUMERIC_METHODS.contains(&name.as_str()) {
+        if Intrinsic::from_name(&name).is_none() {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
                 .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...) and array queries (len, dim, shape, nrows, ncols, ndim, is_empty) are supported"));
         }
@@ -1388,8 +1388,8 @@ fn shared_array_call(e: &syn::Expr) -> Option<&syn::ExprCall> {
 
 /// "write it as a method" for the name of a numeric method called as a function.
 fn method_call_hint(name: &str) -> Option<String> {
-    NUMERIC_METHODS
-        .contains(&name)
+    Intrinsic::from_name(name)
+        .is_some()
         .then(|| format!("`{name}` is a method of the numeric types: write `x.{name}(..)`"))
 }
 
