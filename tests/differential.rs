@@ -767,6 +767,23 @@ fn differential_nests() {
     run_suite(&NESTS);
 }
 
+/// The generator draws its methods from the intrinsics table: a method added there is called by
+/// the random kernels (or, when its arguments need a form of their own, this test names it).
+#[test]
+fn generated_kernels_call_every_intrinsic() {
+    let sources: Vec<String> = (0..300)
+        .map(|i| gen::case(gen::case_seed(1, i)).source)
+        .collect();
+    for d in rumba_compiler::ir::Intrinsic::TABLE {
+        let call = format!(".{}(", d.name);
+        assert!(
+            sources.iter().any(|s| s.contains(&call)),
+            "no generated kernel calls `{}`: teach tests/differential/gen.rs to",
+            d.name
+        );
+    }
+}
+
 // ---- regressions: disagreements and rejections the random kernels found ----
 
 fn scalar<T: Elem>(v: T) -> ArgSpec {

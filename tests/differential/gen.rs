@@ -14,7 +14,7 @@
 //! `continue`), whatever the values. Literals always carry their type suffix, so every expression
 //! has one type and the kernels type-check for the types they are generated for.
 
-use rumba_compiler::ir::{Const, Scalar};
+use rumba_compiler::ir::{Const, Intrinsic, Precision, Rel, Scalar};
 use std::fmt::Write;
 
 /// SplitMix64: small, fast and good enough to drive a generator.
@@ -395,12 +395,10 @@ fn parallel_source(rng: &mut Rng, params: &[Param], out_elem: Scalar) -> String 
 /// Whether a kernel must give the same bits on the GPU as on the CPU: it calls none of the float
 /// methods whose precision Rust leaves unspecified (libdevice and the C library differ there).
 pub fn exact_on_gpu(source: &str) -> bool {
-    !FLOAT_UNARY
+    !Intrinsic::TABLE
         .iter()
-        .chain(&FLOAT_BINARY)
-        .chain(&["powi"])
-        .filter(|m| !EXACT.contains(m))
-        .any(|m| source.contains(&format!(".{m}(")))
+        .filter(|d| d.precision != Precision::Exact)
+        .any(|d| source.contains(&format!(".{}(", d.name)))
 }
 
 /// Generates case number `index` of the run with seed `seed`.
@@ -643,64 +641,31 @@ fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
 const ARITH: [&str; 5] = ["+", "-", "*", "/", "%"];
 const BITS: [&str; 3] = ["&", "|", "^"];
 const CMP: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
-const FLOAT_UNARY: [&str; 28] = [
-    "abs",
-    "sqrt",
-    "cbrt",
-    "exp",
-    "exp2",
-    "exp_m1",
-    "ln",
-    "ln_1p",
-    "log2",
-    "log10",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "acos",
-    "atan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "floor",
-    "ceil",
-    "round",
-    "trunc",
-    "fract",
-    "signum",
-    "recip",
-    "to_radians",
-    "to_degrees",
-];
-const FLOAT_BINARY: [&str; 7] = ["powf", "log", "atan2", "min", "max", "hypot", "copysign"];
-/// Methods whose results are exact (correctly rounded), so that LLVM's constant folding and the
-/// C library agree on them. The others have unspecified precision in Rust, and LLVM folds `f32`
+/// The methods of the intrinsics table defined on `receiver` that take `args` and return `ret`,
+/// in the table's order.
+fn methods(receiver: Scalar, args: &[Rel], ret: Rel) -> Vec<&'static str> {
+    Intrinsic::TABLE
+        .iter()
+        .filter(|d| d.accepts(receiver) && d.args == args && d.ret == ret)
+        .map(|d| d.name)
+        .collect()
+}
+/// The methods of the intrinsics table defined on `receiver` that return `ret`, in the table's
+/// order.
+fn methods_returning(receiver: Scalar, ret: Rel) -> Vec<&'static str> {
+    Intrinsic::TABLE
+        .iter()
+        .filter(|d| d.accepts(receiver) && d.ret == ret)
+        .map(|d| d.name)
+        .collect()
+}
+/// Whether the method's result is exact (correctly rounded), so that LLVM's constant folding and
+/// the C library agree on it. The others have unspecified precision in Rust, and LLVM folds `f32`
 /// calls through the `f64` function, which can differ in the last bit from the `f32` one: `f32`
 /// kernels call them on values unknown at compile time, or through `f64`.
-const EXACT: [&str; 14] = [
-    "abs",
-    "sqrt",
-    "floor",
-    "ceil",
-    "round",
-    "trunc",
-    "fract",
-    "signum",
-    "recip",
-    "to_radians",
-    "to_degrees",
-    "min",
-    "max",
-    "copysign",
-];
-const FLOAT_PREDICATES: [&str; 5] = [
-    "is_nan",
-    "is_finite",
-    "is_infinite",
-    "is_sign_negative",
-    "is_sign_positive",
-];
+fn exact(method: &str) -> bool {
+    Intrinsic::from_name(method).is_some_and(|op| op.desc().precision == Precision::Exact)
+}
 
 impl<'r> Gen<'r> {
     fn new(
@@ -1514,45 +1479,20 @@ impl<'r> Gen<'r> {
             }
             11..=15 => {
                 let x = self.expr(ty, d);
-                let methods: &[&str] = if signed {
-                    &[
-                        "min",
-                        "max",
-                        "clamp",
-                        "pow",
-                        "wrapping_add",
-                        "wrapping_sub",
-                        "wrapping_mul",
-                        "wrapping_neg",
-                        "abs",
-                        "signum",
-                    ]
-                } else {
-                    &[
-                        "min",
-                        "max",
-                        "clamp",
-                        "pow",
-                        "wrapping_add",
-                        "wrapping_sub",
-                        "wrapping_mul",
-                        "wrapping_neg",
-                    ]
-                };
-                let m = self.rng.pick(methods);
-                match m {
-                    "wrapping_neg" | "abs" | "signum" => format!("{x}.{m}()"),
-                    "pow" => {
+                let m = self.rng.pick(&methods_returning(ty, Rel::Same));
+                match Intrinsic::from_name(m).map(|op| op.desc().args) {
+                    Some([]) => format!("{x}.{m}()"),
+                    Some([Rel::Fixed(Scalar::U32)]) => {
                         let e = if self.rng.percent(70) {
                             format!("{}u32", self.rng.below(8))
                         } else {
                             self.expr(Scalar::U32, d)
                         };
-                        format!("{x}.pow({e})")
+                        format!("{x}.{m}({e})")
                     }
-                    "clamp" => {
+                    Some([Rel::Same, Rel::Same]) => {
                         let (lo, hi) = self.bounds(ty, d);
-                        format!("{x}.clamp({lo}, {hi})")
+                        format!("{x}.{m}({lo}, {hi})")
                     }
                     _ => {
                         let y = self.expr(ty, d);
@@ -1563,12 +1503,7 @@ impl<'r> Gen<'r> {
             16 if ty == Scalar::U32 => {
                 let t = self.rng.pick(&INTS);
                 let x = self.expr(t, d);
-                let m = self.rng.pick(&[
-                    "count_ones",
-                    "count_zeros",
-                    "leading_zeros",
-                    "trailing_zeros",
-                ]);
+                let m = self.rng.pick(&methods(t, &[], Rel::Fixed(Scalar::U32)));
                 format!("{x}.{m}()")
             }
             17 if ty == Scalar::Usize && !self.arrays.is_empty() => self.shape_query(ty),
@@ -1635,8 +1570,8 @@ impl<'r> Gen<'r> {
                 format!("(-{a})")
             }
             8..=12 => {
-                let m = self.rng.pick(&FLOAT_UNARY);
-                if ty == Scalar::F32 && !EXACT.contains(&m) {
+                let m = self.rng.pick(&methods(ty, &[], Rel::Same));
+                if ty == Scalar::F32 && !exact(m) {
                     return match self.opaque_f32() {
                         Some(x) => format!("{x}.{m}()"),
                         None => format!("(({} as f64).{m}() as f32)", self.expr(ty, d)),
@@ -1646,8 +1581,8 @@ impl<'r> Gen<'r> {
                 format!("{x}.{m}()")
             }
             13..=15 => {
-                let m = self.rng.pick(&FLOAT_BINARY);
-                if ty == Scalar::F32 && !EXACT.contains(&m) {
+                let m = self.rng.pick(&methods(ty, &[Rel::Same], Rel::Same));
+                if ty == Scalar::F32 && !exact(m) {
                     let y = self.expr(ty, d);
                     return match self.opaque_f32() {
                         Some(x) => format!("{x}.{m}({y})"),
@@ -1724,7 +1659,7 @@ impl<'r> Gen<'r> {
             9 | 10 => {
                 let t = self.rng.pick(&FLOATS);
                 let x = self.expr(t, d);
-                let m = self.rng.pick(&FLOAT_PREDICATES);
+                let m = self.rng.pick(&methods(t, &[], Rel::Fixed(Scalar::Bool)));
                 if m.starts_with("is_sign") {
                     // The sign of a NaN is unspecified: ask it of numbers only.
                     return format!("({x}.{m}() && !{x}.is_nan())");
@@ -1740,7 +1675,7 @@ impl<'r> Gen<'r> {
                     Scalar::Isize,
                 ]);
                 let x = self.expr(t, d);
-                let m = self.rng.pick(&["is_positive", "is_negative"]);
+                let m = self.rng.pick(&methods(t, &[], Rel::Fixed(Scalar::Bool)));
                 format!("{x}.{m}()")
             }
         }

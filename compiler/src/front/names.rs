@@ -1,4 +1,5 @@
-//! Names the kernel language knows: scalar and array types, std constants, methods.
+//! Names the kernel language knows: scalar and array types, std constants, array methods (the
+//! numeric methods are the intrinsics table's, `ir::intrinsic`).
 //!
 //! In: `syn` types and paths. Out: [`TypeAnn`]s and typed [`Const`]s, or a [`FrontError`].
 
@@ -230,61 +231,3 @@ fn int_limit(ty: Scalar, name: &str) -> Option<Const> {
 
 /// Methods of arrays, lowered to shape queries.
 pub const ARRAY_METHODS: &[&str] = &["len", "dim", "shape", "nrows", "ncols", "ndim", "is_empty"];
-
-/// Methods of the numeric types that the type checker resolves (see `types::methods`).
-pub const NUMERIC_METHODS: &[&str] = &[
-    "abs",
-    "sqrt",
-    "cbrt",
-    "exp",
-    "exp2",
-    "exp_m1",
-    "ln",
-    "ln_1p",
-    "log",
-    "log2",
-    "log10",
-    "powi",
-    "powf",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "acos",
-    "atan",
-    "atan2",
-    "sinh",
-    "cosh",
-    "tanh",
-    "floor",
-    "ceil",
-    "round",
-    "trunc",
-    "fract",
-    "mul_add",
-    "min",
-    "max",
-    "clamp",
-    "hypot",
-    "signum",
-    "copysign",
-    "recip",
-    "to_radians",
-    "to_degrees",
-    "is_nan",
-    "is_finite",
-    "is_infinite",
-    "is_sign_negative",
-    "is_sign_positive",
-    "pow",
-    "wrapping_add",
-    "wrapping_sub",
-    "wrapping_mul",
-    "wrapping_neg",
-    "count_ones",
-    "count_zeros",
-    "leading_zeros",
-    "trailing_zeros",
-    "is_positive",
-    "is_negative",
-];

@@ -434,7 +434,10 @@ macro_rules! float_intrinsic {
                 IsInfinite => Value::Bool(x.is_infinite()),
                 IsSignNegative => Value::Bool(x.is_sign_negative()),
                 IsSignPositive => Value::Bool(x.is_sign_positive()),
-                other => return internal(format!("`{}` on {}", other.name(), stringify!($t))),
+                Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
+                | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative => {
+                    return internal(format!("`{}` on {}", op.name(), stringify!($t)))
+                }
             })
         }
     };
@@ -444,9 +447,17 @@ float_intrinsic!(float_f64, f64, F64);
 
 fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
     use Intrinsic::*;
-    // Methods of every integer type.
-    macro_rules! common {
-        ($v:ident, $x:ident) => {{
+    // `Some(e)` for a signed type; methods of signed types only do not exist on the others.
+    macro_rules! signed {
+        (signed, $e:expr) => {
+            Some($e)
+        };
+        (unsigned, $e:expr) => {
+            None
+        };
+    }
+    macro_rules! int {
+        ($v:ident, $x:ident, $s:ident) => {{
             let same = |k: usize| match arg(k)? {
                 Value::$v(y) => Ok(y),
                 other => internal(format!("`{}` argument {other:?}", op.name())),
@@ -478,33 +489,23 @@ fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
                 CountZeros => Some(Value::U32($x.count_zeros())),
                 LeadingZeros => Some(Value::U32($x.leading_zeros())),
                 TrailingZeros => Some(Value::U32($x.trailing_zeros())),
-                _ => None,
+                // Release builds: `MIN.abs()` wraps to `MIN`.
+                Abs => signed!($s, Value::$v($x.wrapping_abs())),
+                Signum => signed!($s, Value::$v($x.signum())),
+                IsPositive => signed!($s, Value::Bool($x.is_positive())),
+                IsNegative => signed!($s, Value::Bool($x.is_negative())),
+                Powf | Log | Atan2 | Hypot | Copysign | Sqrt | Cbrt | Exp | Exp2 | ExpM1 | Ln
+                | Ln1p | Log2 | Log10 | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh
+                | Tanh | Floor | Ceil | Round | Trunc | Fract | Recip | ToRadians | ToDegrees
+                | Powi | MulAdd | IsNan | IsFinite | IsInfinite | IsSignNegative
+                | IsSignPositive => None,
             }
         }};
-    }
-    // Methods of signed types only.
-    macro_rules! signed {
-        ($v:ident, $x:ident, signed) => {
-            match op {
-                // Release builds: `MIN.abs()` wraps to `MIN`.
-                Abs => Some(Value::$v($x.wrapping_abs())),
-                Signum => Some(Value::$v($x.signum())),
-                IsPositive => Some(Value::Bool($x.is_positive())),
-                IsNegative => Some(Value::Bool($x.is_negative())),
-                _ => None,
-            }
-        };
-        ($v:ident, $x:ident, unsigned) => {
-            None
-        };
     }
     macro_rules! dispatch {
         ($(($v:ident, $t:ty, $s:ident)),*) => {
             match x {
-                $(Value::$v(v) => match common!($v, v) {
-                    Some(r) => Some(r),
-                    None => signed!($v, v, $s),
-                },)*
+                $(Value::$v(v) => int!($v, v, $s),)*
                 _ => None,
             }
         };

@@ -10,11 +10,13 @@
 //! a per-function arena and are named by [`ExprId`]; locals by [`LocalId`].
 
 pub mod edit;
+pub mod intrinsic;
 pub mod print;
 pub mod ty;
 pub mod verify;
 pub mod walk;
 
+pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
 pub use ty::{ArrayType, Layout, Scalar, Type, TypeAnn};
 
 use crate::span::Span;
@@ -536,133 +538,6 @@ pub enum ShapeQuery {
     /// `x.nrows()` / `x.ncols()`: needs a 2-D array.
     Rows2d,
     Cols2d,
-}
-
-/// A resolved numeric method or std function; the receiver is the first argument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Intrinsic {
-    // f32/f64 -> same
-    Abs,
-    Sqrt,
-    Cbrt,
-    Exp,
-    Exp2,
-    ExpM1,
-    Ln,
-    Ln1p,
-    Log2,
-    Log10,
-    Sin,
-    Cos,
-    Tan,
-    Asin,
-    Acos,
-    Atan,
-    Sinh,
-    Cosh,
-    Tanh,
-    Floor,
-    Ceil,
-    Round,
-    Trunc,
-    Fract,
-    Signum,
-    Recip,
-    ToRadians,
-    ToDegrees,
-    // (self, same) -> same
-    Powf,
-    Log,
-    Atan2,
-    Min,
-    Max,
-    Hypot,
-    Copysign,
-    // (self, i32) -> same
-    Powi,
-    // (self, same, same) -> same
-    MulAdd,
-    Clamp,
-    // float -> bool
-    IsNan,
-    IsFinite,
-    IsInfinite,
-    IsSignNegative,
-    IsSignPositive,
-    // integers
-    Pow,
-    WrappingAdd,
-    WrappingSub,
-    WrappingMul,
-    WrappingNeg,
-    CountOnes,
-    CountZeros,
-    LeadingZeros,
-    TrailingZeros,
-    IsPositive,
-    IsNegative,
-}
-
-impl Intrinsic {
-    pub fn name(self) -> &'static str {
-        use Intrinsic::*;
-        match self {
-            Abs => "abs",
-            Sqrt => "sqrt",
-            Cbrt => "cbrt",
-            Exp => "exp",
-            Exp2 => "exp2",
-            ExpM1 => "exp_m1",
-            Ln => "ln",
-            Ln1p => "ln_1p",
-            Log2 => "log2",
-            Log10 => "log10",
-            Sin => "sin",
-            Cos => "cos",
-            Tan => "tan",
-            Asin => "asin",
-            Acos => "acos",
-            Atan => "atan",
-            Sinh => "sinh",
-            Cosh => "cosh",
-            Tanh => "tanh",
-            Floor => "floor",
-            Ceil => "ceil",
-            Round => "round",
-            Trunc => "trunc",
-            Fract => "fract",
-            Signum => "signum",
-            Recip => "recip",
-            ToRadians => "to_radians",
-            ToDegrees => "to_degrees",
-            Powf => "powf",
-            Log => "log",
-            Atan2 => "atan2",
-            Min => "min",
-            Max => "max",
-            Hypot => "hypot",
-            Copysign => "copysign",
-            Powi => "powi",
-            MulAdd => "mul_add",
-            Clamp => "clamp",
-            IsNan => "is_nan",
-            IsFinite => "is_finite",
-            IsInfinite => "is_infinite",
-            IsSignNegative => "is_sign_negative",
-            IsSignPositive => "is_sign_positive",
-            Pow => "pow",
-            WrappingAdd => "wrapping_add",
-            WrappingSub => "wrapping_sub",
-            WrappingMul => "wrapping_mul",
-            WrappingNeg => "wrapping_neg",
-            CountOnes => "count_ones",
-            CountZeros => "count_zeros",
-            LeadingZeros => "leading_zeros",
-            TrailingZeros => "trailing_zeros",
-            IsPositive => "is_positive",
-            IsNegative => "is_negative",
-        }
-    }
 }
 
 /// A GPU builtin of `#[rumba(cuda)]` functions (see [`ExprKind::Gpu`]).

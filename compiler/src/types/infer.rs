@@ -1,6 +1,6 @@
 //! Unification-based inference over one function instance, and the instance table.
 
-use super::methods::{self, Rel};
+use super::methods;
 use super::{count_mismatch, param_type, param_types};
 use crate::diag::{Diagnostic, Label};
 use crate::ir::*;

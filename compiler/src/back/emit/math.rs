@@ -90,6 +90,21 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .ok_or_else(|| BackError::Internal(format!("{name} returned nothing")))
     }
 
+    /// `llvm.{base}` on the CPU; libdevice's `__nv_{base}` on the GPU, where NVPTX has no
+    /// instructions for these (only approximations).
+    fn llvm_or_libdevice(
+        &mut self,
+        base: &str,
+        s: Scalar,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> R<BasicValueEnum<'ctx>> {
+        if self.m.gpu.is_some() {
+            return self.libm(base, s, args);
+        }
+        let t = self.m.reg_type(s);
+        self.call_intrinsic(&format!("llvm.{base}"), &[t], args)
+    }
+
     fn float_const(&self, s: Scalar, v: f64) -> FloatValue<'ctx> {
         self.m.reg_type(s).into_float_type().const_float(v)
     }
@@ -118,65 +133,44 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         use Intrinsic::*;
         let t = self.m.reg_type(s);
         let x = args[0].into_float_value();
-        let llvm = |name: &str| format!("llvm.{name}");
-        if matches!(op, Min | Max) && !self.inst.func.attrs.fastmath {
-            return self.min_max(op, x, args[1].into_float_value());
-        }
-        let simple = match op {
-            Abs => Some("fabs"),
-            Sqrt => Some("sqrt"),
-            Exp => Some("exp"),
-            Exp2 => Some("exp2"),
-            Ln => Some("log"),
-            Log2 => Some("log2"),
-            Log10 => Some("log10"),
-            Sin => Some("sin"),
-            Cos => Some("cos"),
-            Floor => Some("floor"),
-            Ceil => Some("ceil"),
-            Round => Some("round"),
-            Trunc => Some("trunc"),
-            Powf => Some("pow"),
-            MulAdd => Some("fma"),
-            Min => Some("minnum"),
-            Max => Some("maxnum"),
-            Copysign => Some("copysign"),
-            _ => None,
-        };
-        if let Some(name) = simple {
-            // NVPTX has no instructions for these (only approximations): libdevice computes them.
-            let gpu_lib = matches!(
-                name,
-                "exp" | "exp2" | "log" | "log2" | "log10" | "sin" | "cos" | "pow"
-            );
-            if gpu_lib && self.m.gpu.is_some() {
-                return self.libm(name, s, args);
-            }
-            return self.call_intrinsic(&llvm(name), &[t], args);
-        }
-        let c_name = match op {
-            Cbrt => Some("cbrt"),
-            ExpM1 => Some("expm1"),
-            Ln1p => Some("log1p"),
-            Tan => Some("tan"),
-            Asin => Some("asin"),
-            Acos => Some("acos"),
-            Atan => Some("atan"),
-            Sinh => Some("sinh"),
-            Cosh => Some("cosh"),
-            Tanh => Some("tanh"),
-            Atan2 => Some("atan2"),
-            Hypot => Some("hypot"),
-            _ => None,
-        };
-        if let Some(name) = c_name {
-            return self.libm(name, s, args);
-        }
         let fm = |this: &Self, v: FloatValue<'ctx>| {
             this.fast(v.as_instruction());
             v
         };
         Ok(match op {
+            Min | Max if !self.inst.func.attrs.fastmath => {
+                self.min_max(op, x, args[1].into_float_value())?
+            }
+            Abs => self.call_intrinsic("llvm.fabs", &[t], args)?,
+            Sqrt => self.call_intrinsic("llvm.sqrt", &[t], args)?,
+            Floor => self.call_intrinsic("llvm.floor", &[t], args)?,
+            Ceil => self.call_intrinsic("llvm.ceil", &[t], args)?,
+            Round => self.call_intrinsic("llvm.round", &[t], args)?,
+            Trunc => self.call_intrinsic("llvm.trunc", &[t], args)?,
+            MulAdd => self.call_intrinsic("llvm.fma", &[t], args)?,
+            Min => self.call_intrinsic("llvm.minnum", &[t], args)?,
+            Max => self.call_intrinsic("llvm.maxnum", &[t], args)?,
+            Copysign => self.call_intrinsic("llvm.copysign", &[t], args)?,
+            Exp => self.llvm_or_libdevice("exp", s, args)?,
+            Exp2 => self.llvm_or_libdevice("exp2", s, args)?,
+            Ln => self.llvm_or_libdevice("log", s, args)?,
+            Log2 => self.llvm_or_libdevice("log2", s, args)?,
+            Log10 => self.llvm_or_libdevice("log10", s, args)?,
+            Sin => self.llvm_or_libdevice("sin", s, args)?,
+            Cos => self.llvm_or_libdevice("cos", s, args)?,
+            Powf => self.llvm_or_libdevice("pow", s, args)?,
+            Cbrt => self.libm("cbrt", s, args)?,
+            ExpM1 => self.libm("expm1", s, args)?,
+            Ln1p => self.libm("log1p", s, args)?,
+            Tan => self.libm("tan", s, args)?,
+            Asin => self.libm("asin", s, args)?,
+            Acos => self.libm("acos", s, args)?,
+            Atan => self.libm("atan", s, args)?,
+            Sinh => self.libm("sinh", s, args)?,
+            Cosh => self.libm("cosh", s, args)?,
+            Tanh => self.libm("tanh", s, args)?,
+            Atan2 => self.libm("atan2", s, args)?,
+            Hypot => self.libm("hypot", s, args)?,
             Powi if self.m.gpu.is_some() => {
                 // The GPU has no compiler-rt to lower `llvm.powi` to: call the module's copy.
                 self.define_powi(s)?;
@@ -312,7 +306,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                     .build_int_compare(pred, bits, it.const_zero(), op.name())?
                     .into()
             }
-            other => return Err(BackError::Internal(format!("`{}` on {s}", other.name()))),
+            Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
+            | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative => {
+                return Err(BackError::Internal(format!("`{}` on {s}", op.name())))
+            }
         })
     }
 
@@ -454,7 +451,12 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 .b()
                 .build_int_compare(IntPredicate::SLT, x, it.const_zero(), "is_negative")?
                 .into(),
-            other => return Err(BackError::Internal(format!("`{}` on {s}", other.name()))),
+            Powf | Log | Atan2 | Hypot | Copysign | Sqrt | Cbrt | Exp | Exp2 | ExpM1 | Ln
+            | Ln1p | Log2 | Log10 | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh
+            | Floor | Ceil | Round | Trunc | Fract | Recip | ToRadians | ToDegrees | Powi
+            | MulAdd | IsNan | IsFinite | IsInfinite | IsSignNegative | IsSignPositive => {
+                return Err(BackError::Internal(format!("`{}` on {s}", op.name())))
+            }
         })
     }
 

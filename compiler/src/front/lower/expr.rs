@@ -1,0 +1,400 @@
+//! Expressions: literals, operators, casts, paths, indexing, method calls (array queries and the
+//! intrinsics table's names) and calls of the block's functions.
+//!
+//! In: `syn` expressions. Out: [`ExprId`]s in the function's arena; operands are lowered left to
+//! right, spilled to temporaries when a later one emits statements.
+
+use super::hints::{macro_error, method_call_hint, unknown_value, EXPR_HINT};
+use super::syntax::{bin_op, compound_op, const_dim, needs_stmts, scalar_suffix, strip_parens};
+use super::*;
+
+impl FnLowerer<'_> {
+    pub(super) fn array_name(&mut self, e: &syn::Expr) -> R<LocalId> {
+        match strip_parens(e) {
+            syn::Expr::Path(p) if p.path.get_ident().is_some() => {
+                let ident = p
+                    .path
+                    .get_ident()
+                    .ok_or_else(|| FrontError::new(p, "expected a name"))?;
+                let name = ident.to_string();
+                self.lookup(&name)
+                    .ok_or_else(|| unknown_value(ident, &name, self.names))
+            }
+            other => Err(
+                FrontError::new(other, "only array arguments can be indexed or queried")
+                    .hint("index a parameter by name: `x[i]`, `a[[i, j]]`"),
+            ),
+        }
+    }
+
+    pub(super) fn indices(&mut self, index: &syn::Expr) -> R<Vec<ExprId>> {
+        match strip_parens(index) {
+            syn::Expr::Array(a) => self.operands(a.elems.iter()),
+            syn::Expr::Tuple(t) => self.operands(t.elems.iter()),
+            e => Ok(vec![self.expr_value(e)?]),
+        }
+    }
+
+    /// Lowers operands left to right, spilling those that come before an operand with statements.
+    pub(super) fn operands<'e>(
+        &mut self,
+        es: impl Iterator<Item = &'e syn::Expr>,
+    ) -> R<Vec<ExprId>> {
+        let es: Vec<&syn::Expr> = es.collect();
+        let last_complex = es.iter().rposition(|e| needs_stmts(e));
+        let mut out = Vec::with_capacity(es.len());
+        for (i, e) in es.iter().enumerate() {
+            let id = self.expr_value(e)?;
+            out.push(match last_complex {
+                Some(k) if i < k => self.spill(id),
+                _ => id,
+            });
+        }
+        Ok(out)
+    }
+
+    pub(super) fn expr_value(&mut self, e: &syn::Expr) -> R<ExprId> {
+        self.depth += 1;
+        let r = if self.depth > MAX_EXPR_DEPTH {
+            Err(FrontError::new(
+                e,
+                format!("expression nested more than {MAX_EXPR_DEPTH} levels deep"),
+            )
+            .hint("split it with `let` bindings or a helper function"))
+        } else {
+            self.expr_value_inner(e)
+        };
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_value_inner(&mut self, e: &syn::Expr) -> R<ExprId> {
+        match e {
+            syn::Expr::Lit(l) => self.literal(&l.lit, false, e),
+            syn::Expr::Paren(p) => self.expr_value(&p.expr),
+            syn::Expr::Group(g) => self.expr_value(&g.expr),
+            syn::Expr::Unary(u) => match u.op {
+                syn::UnOp::Neg(_) => {
+                    if let syn::Expr::Lit(l) = strip_parens(&u.expr) {
+                        if matches!(l.lit, syn::Lit::Int(_) | syn::Lit::Float(_)) {
+                            return self.literal(&l.lit, true, e);
+                        }
+                    }
+                    let x = self.expr_value(&u.expr)?;
+                    Ok(self.expr(ExprKind::Unary(UnOp::Neg, x), e))
+                }
+                syn::UnOp::Not(_) => {
+                    let x = self.expr_value(&u.expr)?;
+                    Ok(self.expr(ExprKind::Unary(UnOp::Not, x), e))
+                }
+                _ => Err(FrontError::new(e, "dereferencing is not supported in kernels")
+                    .hint("kernels work on values and array elements; there are no references")),
+            },
+            syn::Expr::Binary(b) => self.binary(b),
+            syn::Expr::Cast(c) => {
+                let ty = names::scalar(&c.ty)?;
+                let x = self.expr_value(&c.expr)?;
+                Ok(self.expr(ExprKind::Cast(x, ty), e))
+            }
+            syn::Expr::Path(p) => self.path(p),
+            syn::Expr::Index(ix) => self.index(ix),
+            syn::Expr::MethodCall(mc) => self.method(mc),
+            syn::Expr::Call(c) => self.call(c),
+            syn::Expr::If(i) => {
+                let t = self.temp(Span::of(i));
+                self.if_stmt(i, Some(t))?;
+                Ok(self.expr(ExprKind::Local(t), i))
+            }
+            syn::Expr::Block(b) if b.label.is_none() => {
+                let t = self.temp(Span::of(b));
+                let (block, ()) = self.nested(|l| l.arm(&b.block, Some(t)))?;
+                if let Some(cur) = self.blocks.last_mut() {
+                    cur.stmts.extend(block.stmts);
+                }
+                Ok(self.expr(ExprKind::Local(t), b))
+            }
+            syn::Expr::Assign(_) => Err(FrontError::new(e, "assignments are statements here")
+                .hint("put the assignment on its own line, ending with `;`")),
+            syn::Expr::Match(m) => Err(FrontError::new(&m.match_token, "`match` is not supported")
+                .hint("use `if` / `else if` / `else`")),
+            syn::Expr::Closure(_) => Err(FrontError::new(e, "closures are not supported in kernels")
+                .hint("write a helper `fn` in the same compile! block")),
+            syn::Expr::Reference(_) => Err(FrontError::new(e, "references cannot be taken inside a kernel")
+                .hint("pass arrays and values by name: `f(x)`, not `f(&x)`")),
+            syn::Expr::Macro(m) => Err(macro_error(&m.mac)),
+            syn::Expr::Unsafe(_) => Err(FrontError::new(e, "`unsafe` is not allowed in kernels")
+                .hint("rumba checks indices; use #[rumba(boundscheck = false)] to drop the checks")),
+            syn::Expr::Struct(_) => Err(FrontError::new(e, "structs are not supported in kernels")
+                .hint("pass the fields as separate scalars or arrays")),
+            syn::Expr::Tuple(_) => Err(FrontError::new(e, "tuples are not supported as values")
+                .hint("tuples come only from `let (n, m) = a.dim()`")),
+            syn::Expr::Array(_) => Err(FrontError::new(e, "array literals are only used as indices")
+                .hint("index N-D arrays with `a[[i, j]]`")),
+            syn::Expr::Range(_) => Err(FrontError::new(e, "ranges are only allowed in `for` loops")),
+            syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_) => {
+                Err(FrontError::new(e, "loops cannot be used as values")
+                    .hint("assign to a `let mut` declared before the loop"))
+            }
+            syn::Expr::Break(_) | syn::Expr::Continue(_) | syn::Expr::Return(_) => {
+                Err(FrontError::new(e, "`break`, `continue` and `return` are statements here")
+                    .hint("put it on its own line"))
+            }
+            syn::Expr::Field(_) => Err(FrontError::new(e, "field access is not supported in kernels")
+                .hint("kernels have no structs or tuples: pass each field as its own scalar or array")),
+            syn::Expr::Try(_) => Err(FrontError::new(e, "the `?` operator is not supported in kernels")
+                .hint("kernel values cannot fail: rumba reports bad indices and divisions as the call's `Err`")),
+            _ => Err(FrontError::new(e, "unsupported expression in a kernel").hint(EXPR_HINT)),
+        }
+    }
+
+    fn literal(&mut self, lit: &syn::Lit, negate: bool, node: &syn::Expr) -> R<ExprId> {
+        let lit = match lit {
+            syn::Lit::Int(i) => {
+                let suffix = scalar_suffix(i.suffix(), lit)?;
+                if suffix.is_some_and(|s| s.is_float()) {
+                    let digits = i.base10_digits();
+                    let text = if negate {
+                        format!("-{digits}")
+                    } else {
+                        digits.to_string()
+                    };
+                    Lit::Float(text, suffix)
+                } else {
+                    let value: u128 = i
+                        .base10_parse()
+                        .map_err(|e| FrontError::new(lit, e.to_string()))?;
+                    let value = i128::try_from(value)
+                        .map_err(|_| FrontError::new(lit, "integer literal is too large"))?;
+                    Lit::Int(if negate { -value } else { value }, suffix)
+                }
+            }
+            syn::Lit::Float(f) => {
+                let suffix = scalar_suffix(f.suffix(), lit)?;
+                if suffix.is_some_and(|s| !s.is_float()) {
+                    return Err(FrontError::new(lit, "invalid suffix for a float literal"));
+                }
+                let digits = f.base10_digits();
+                Lit::Float(
+                    if negate {
+                        format!("-{digits}")
+                    } else {
+                        digits.to_string()
+                    },
+                    suffix,
+                )
+            }
+            syn::Lit::Bool(b) => Lit::Bool(b.value),
+            other => {
+                return Err(FrontError::new(
+                    other,
+                    "only numeric and boolean literals are supported",
+                )
+                .hint("kernels compute on numbers: strings and chars have no type here"))
+            }
+        };
+        Ok(self.expr(ExprKind::Lit(lit), node))
+    }
+
+    fn binary(&mut self, b: &syn::ExprBinary) -> R<ExprId> {
+        if compound_op(&b.op).is_some() {
+            return Err(
+                FrontError::new(b, "compound assignments are statements here")
+                    .hint("put the assignment on its own line, ending with `;`"),
+            );
+        }
+        let logic = match b.op {
+            syn::BinOp::And(_) => Some(LogicOp::And),
+            syn::BinOp::Or(_) => Some(LogicOp::Or),
+            _ => None,
+        };
+        if let Some(op) = logic {
+            let lhs = self.expr_value(&b.left)?;
+            if !needs_stmts(&b.right) {
+                let rhs = self.expr_value(&b.right)?;
+                return Ok(self.expr(ExprKind::Logical(op, lhs, rhs), b));
+            }
+            // `a && { .. }`: the right side's statements run only when needed.
+            let t = self.temp(Span::of(b));
+            let span = Span::of(b);
+            self.emit(Stmt::Assign {
+                local: t,
+                value: lhs,
+                span,
+            });
+            let (then_block, ()) = self.nested(|l| {
+                let rhs = l.expr_value(&b.right)?;
+                l.emit(Stmt::Assign {
+                    local: t,
+                    value: rhs,
+                    span,
+                });
+                Ok(())
+            })?;
+            let cond = self.expr(ExprKind::Local(t), &b.left);
+            let (then_body, else_body) = match op {
+                LogicOp::And => (then_block, Block::default()),
+                LogicOp::Or => (Block::default(), then_block),
+            };
+            self.emit(Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            });
+            return Ok(self.expr(ExprKind::Local(t), b));
+        }
+        let op = bin_op(&b.op).ok_or_else(|| FrontError::new(b, "unsupported operator"))?;
+        let ops = self.operands([&*b.left, &*b.right].into_iter())?;
+        Ok(self.expr(ExprKind::Binary(op, ops[0], ops[1]), b))
+    }
+
+    fn path(&mut self, p: &syn::ExprPath) -> R<ExprId> {
+        if let Some(ident) = p.path.get_ident() {
+            let name = ident.to_string();
+            if let Some(local) = self.lookup(&name) {
+                let id = self.expr(ExprKind::Local(local), p);
+                self.reads.insert(id, p.to_token_stream());
+                return Ok(id);
+            }
+            return Err(unknown_value(ident, &name, self.names));
+        }
+        if let Some(c) = names::std_const(&p.path) {
+            return Ok(self.expr(ExprKind::Const(c), p));
+        }
+        Err(FrontError::new(p, "unknown path in a kernel")
+            .hint("std constants such as `std::f64::consts::PI`, `f32::INFINITY`, `i32::MAX` are supported"))
+    }
+
+    fn index(&mut self, ix: &syn::ExprIndex) -> R<ExprId> {
+        // `a.shape()[d]`
+        if let syn::Expr::MethodCall(mc) = strip_parens(&ix.expr) {
+            if mc.method == "shape" && mc.args.is_empty() {
+                let array = self.array_name(&mc.receiver)?;
+                let d = const_dim(&ix.index)?;
+                return Ok(self.expr(
+                    ExprKind::Shape {
+                        array,
+                        query: ShapeQuery::Dim(d),
+                    },
+                    ix,
+                ));
+            }
+        }
+        let array = self.array_name(&ix.expr)?;
+        let index = self.indices(&ix.index)?;
+        Ok(self.expr(
+            ExprKind::Load {
+                array,
+                index,
+                checked: true,
+            },
+            ix,
+        ))
+    }
+
+    fn method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        let name = mc.method.to_string();
+        if mc.turbofish.is_some() {
+            return Err(FrontError::new(
+                mc,
+                "turbofish `::<>` is not supported in kernels",
+            ));
+        }
+        if ARRAY_METHODS.contains(&name.as_str()) {
+            let array = self.array_name(&mc.receiver)?;
+            if !mc.args.is_empty() {
+                return Err(FrontError::new(mc, format!("`{name}` takes no arguments")));
+            }
+            let query = match name.as_str() {
+                "len" => ShapeQuery::Len,
+                "ndim" => ShapeQuery::Ndim,
+                "is_empty" => ShapeQuery::IsEmpty,
+                "nrows" => ShapeQuery::Rows2d,
+                "ncols" => ShapeQuery::Cols2d,
+                "dim" => ShapeQuery::DimOf { d: 0, of: 1 },
+                _ => {
+                    return Err(FrontError::new(mc, "`shape()` must be indexed")
+                        .hint("write `a.shape()[0]`"))
+                }
+            };
+            return Ok(self.expr(ExprKind::Shape { array, query }, mc));
+        }
+        if Intrinsic::from_name(&name).is_none() {
+            return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
+                .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...) and array queries (len, dim, shape, nrows, ncols, ndim, is_empty) are supported"));
+        }
+        let all: Vec<&syn::Expr> = std::iter::once(&*mc.receiver)
+            .chain(mc.args.iter())
+            .collect();
+        let mut ops = self.operands(all.into_iter())?;
+        let receiver = ops.remove(0);
+        Ok(self.expr(
+            ExprKind::Method {
+                name,
+                receiver,
+                args: ops,
+            },
+            mc,
+        ))
+    }
+
+    fn call(&mut self, c: &syn::ExprCall) -> R<ExprId> {
+        let syn::Expr::Path(p) = &*c.func else {
+            return Err(FrontError::new(
+                &c.func,
+                "only named functions can be called",
+            ));
+        };
+        let Some(ident) = p.path.get_ident() else {
+            let last = p
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            if last == "shared_array" {
+                return Err(
+                    FrontError::new(c, "a shared array must be bound with `let`")
+                        .hint("declare it as `let tile = shared_array::<f32>([16, 16]);`"),
+                );
+            }
+            let hint = match method_call_hint(&last) {
+                Some(h) => h,
+                None => {
+                    "call numeric functions as methods (`x.sqrt()`), helpers by name (`cnd(x)`)"
+                        .into()
+                }
+            };
+            return Err(FrontError::new(p, "unsupported function path").hint(hint));
+        };
+        let name = ident.to_string();
+        if name == "shared_array" {
+            return Err(
+                FrontError::new(c, "a shared array must be bound with `let`")
+                    .hint("declare it as `let tile = shared_array::<f32>([16, 16]);`"),
+            );
+        }
+        if name == "prange" {
+            return Err(FrontError::new(
+                c,
+                "`prange` is only allowed as the iterator of a `for` loop",
+            ));
+        }
+        if !self.names.contains_key(&name) {
+            if let Some(op) = GpuOp::from_name(&name) {
+                return self.gpu_builtin(op, c);
+            }
+        }
+        let Some(&func) = self.names.get(&name) else {
+            let hint = method_call_hint(&name).unwrap_or_else(|| {
+                "kernels can call functions defined in the same compile! block".into()
+            });
+            return Err(FrontError::new(
+                ident,
+                format!("cannot find function `{name}` in this compile! block"),
+            )
+            .hint(hint));
+        };
+        let args = self.operands(c.args.iter())?;
+        Ok(self.expr(ExprKind::Call { func, args }, c))
+    }
+}

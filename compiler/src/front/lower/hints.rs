@@ -1,0 +1,78 @@
+//! The wording of front-end errors shared by several forms: hint texts and the errors for
+//! macros, unknown names, items in a kernel and numeric methods called as functions.
+//!
+//! In: the offending syntax. Out: [`FrontError`]s and hint strings.
+
+use super::*;
+
+pub(super) const LABEL_HINT: &str =
+    "use a `let mut done = false;` flag and `break` out of each loop in turn";
+
+pub(super) const EXPR_HINT: &str =
+    "kernels support literals, arithmetic, comparisons, casts, indexing, \
+    numeric methods, calls of functions in the same compile! block, if/else and blocks";
+
+/// "write it as a method" for the name of a numeric method called as a function.
+pub(super) fn method_call_hint(name: &str) -> Option<String> {
+    Intrinsic::from_name(name)
+        .is_some()
+        .then(|| format!("`{name}` is a method of the numeric types: write `x.{name}(..)`"))
+}
+
+/// The tokens that name an item (`struct Point`, `fn inner(..) -> T`), for a caret that does not
+/// cover its whole body.
+pub(super) fn item_head(item: &syn::Item) -> TokenStream {
+    use quote::quote;
+    match item {
+        syn::Item::Fn(f) => f.sig.to_token_stream(),
+        syn::Item::Struct(s) => {
+            let (kw, name) = (&s.struct_token, &s.ident);
+            quote!(#kw #name)
+        }
+        syn::Item::Enum(e) => {
+            let (kw, name) = (&e.enum_token, &e.ident);
+            quote!(#kw #name)
+        }
+        syn::Item::Trait(t) => {
+            let (kw, name) = (&t.trait_token, &t.ident);
+            quote!(#kw #name)
+        }
+        syn::Item::Impl(i) => {
+            let (kw, ty) = (&i.impl_token, &i.self_ty);
+            quote!(#kw #ty)
+        }
+        syn::Item::Mod(m) => {
+            let (kw, name) = (&m.mod_token, &m.ident);
+            quote!(#kw #name)
+        }
+        other => other.to_token_stream(),
+    }
+}
+
+pub(super) fn macro_error(mac: &syn::Macro) -> FrontError {
+    let name = mac
+        .path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    FrontError::new(
+        mac,
+        format!("macros are not supported in kernels (`{name}!`)"),
+    )
+    .hint("kernels cannot print or panic; return values or write them into arrays")
+}
+
+pub(super) fn unknown_value(
+    ident: &syn::Ident,
+    name: &str,
+    fns: &HashMap<String, FuncId>,
+) -> FrontError {
+    if fns.contains_key(name) {
+        FrontError::new(ident, format!("`{name}` is a function, not a value"))
+            .hint(format!("call it: `{name}(..)`"))
+    } else {
+        FrontError::new(ident, format!("cannot find value `{name}` in this scope"))
+            .hint("declare it with `let` or take it as a parameter")
+    }
+}

@@ -1,0 +1,331 @@
+//! `syn` syntax -> untyped loop IR.
+//!
+//! In: a parsed `syn::File` of `fn` items. Out: an [`ir::Program`] whose functions hold structured
+//! statements and an expression arena, or every [`FrontError`] found. Block-valued expressions
+//! (`if` as a value, `{ .. }` as a value, `&&` with control flow on its right) become temporaries
+//! assigned in statements; earlier operands are spilled first so Rust's left-to-right evaluation
+//! order (and so which error comes first) is kept.
+//!
+//! This file holds the per-function state ([`FnLowerer`]: scopes, blocks, temporaries) and the
+//! signature; the syntax is lowered by `stmt` (statements), `expr` (expressions) and `gpu` (the
+//! forms of `#[rumba(cuda)]` functions), with `syntax` (predicates on syntax) and `hints` (error
+//! wording) beside them.
+
+use super::names::{self, ARRAY_METHODS};
+use super::{attrs, init, FrontError};
+use crate::ir::*;
+use crate::span::Span;
+use hints::item_head;
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use std::collections::HashMap;
+
+mod expr;
+mod gpu;
+mod hints;
+mod stmt;
+mod syntax;
+
+type R<T> = Result<T, FrontError>;
+
+/// The deepest expression (operators, calls, methods, `else if` chains) a kernel may nest: IR
+/// trees are walked recursively by every later stage, on the caller's stack.
+const MAX_EXPR_DEPTH: usize = 256;
+
+pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
+    let mut errors = Vec::new();
+    let mut fns = Vec::new();
+    let mut names: HashMap<String, FuncId> = HashMap::new();
+    for item in &file.items {
+        match item {
+            syn::Item::Fn(f) => {
+                let name = f.sig.ident.to_string();
+                if names.contains_key(&name) {
+                    errors.push(
+                        FrontError::new(
+                            &f.sig.ident,
+                            format!("the name `{name}` is defined twice"),
+                        )
+                        .hint("rename one of the functions"),
+                    );
+                    continue;
+                }
+                names.insert(name, FuncId(fns.len() as u32));
+                fns.push(f);
+            }
+            other => errors.push(
+                FrontError::new(
+                    &item_head(other),
+                    "only `fn` items are allowed inside `rumba::compile!`",
+                )
+                .hint("define structs, traits, consts and uses outside the compile! block"),
+            ),
+        }
+    }
+    let mut program = Program::default();
+    for f in fns {
+        match FnLowerer::lower(f, &names) {
+            Ok(func) => program.functions.push(func),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(program)
+    } else {
+        Err(errors)
+    }
+}
+
+struct FnLowerer<'a> {
+    func: Function,
+    names: &'a HashMap<String, FuncId>,
+    scopes: Vec<Vec<(String, LocalId)>>,
+    blocks: Vec<Block>,
+    loop_depth: u32,
+    /// Locals that a `let` gave a value: assigning them again needs `mut`.
+    initialized_immutable: Vec<bool>,
+    /// Tokens of each local read, so the initialization check can point at them.
+    reads: HashMap<ExprId, TokenStream>,
+    /// Per local: the loop depth of a `let x;` without `mut` or a value (see `init`).
+    deferred: Vec<Option<u32>>,
+    /// Tokens of assignments to such locals, by the statement's span.
+    deferred_assigns: HashMap<Span, (String, TokenStream)>,
+    errors: Vec<FrontError>,
+    temps: u32,
+    /// How deeply the expression being lowered is nested (see [`MAX_EXPR_DEPTH`]).
+    depth: usize,
+}
+
+impl<'a> FnLowerer<'a> {
+    fn lower(
+        item: &syn::ItemFn,
+        names: &'a HashMap<String, FuncId>,
+    ) -> Result<Function, Vec<FrontError>> {
+        let sig = &item.sig;
+        let mut l = FnLowerer {
+            func: Function::declared(sig.ident.to_string(), Span::of(item), Span::of(sig)),
+            names,
+            scopes: vec![Vec::new()],
+            blocks: vec![Block::default()],
+            loop_depth: 0,
+            initialized_immutable: Vec::new(),
+            reads: HashMap::new(),
+            deferred: Vec::new(),
+            deferred_assigns: HashMap::new(),
+            errors: Vec::new(),
+            temps: 0,
+            depth: 0,
+        };
+        if let Err(e) = l.signature(item) {
+            return Err(vec![e]);
+        }
+        match l.block_value(&item.block) {
+            Ok(Some(tail)) => {
+                let span = l.func.expr(tail).span;
+                l.emit(Stmt::Return {
+                    value: Some(tail),
+                    span,
+                })
+            }
+            Ok(None) => {}
+            Err(e) => l.errors.push(e),
+        }
+        l.func.body = l.blocks.pop().unwrap_or_default();
+        if l.errors.is_empty() {
+            for read in init::uninitialized_reads(&l.func) {
+                let tokens = l.reads.get(&read).cloned().unwrap_or_default();
+                let name = match l.func.expr(read).kind {
+                    ExprKind::Local(v) => l.func.local(v).name.clone(),
+                    _ => String::new(),
+                };
+                l.errors.push(FrontError {
+                    message: format!("used binding `{name}` is possibly-uninitialized"),
+                    hint: Some(format!(
+                        "give `{name}` a value on every path before this use"
+                    )),
+                    span: l.func.expr(read).span,
+                    tokens,
+                });
+            }
+            for span in init::reassigned_immutables(&l.func, &l.deferred) {
+                let (name, tokens) = l.deferred_assigns.get(&span).cloned().unwrap_or_default();
+                l.errors.push(FrontError {
+                    message: format!("cannot assign twice to immutable variable `{name}`"),
+                    hint: Some(format!("make it mutable: `let mut {name}`")),
+                    span,
+                    tokens,
+                });
+            }
+        }
+        if l.errors.is_empty() {
+            Ok(l.func)
+        } else {
+            Err(l.errors)
+        }
+    }
+
+    fn signature(&mut self, item: &syn::ItemFn) -> R<()> {
+        let sig = &item.sig;
+        self.func.attrs = attrs::kernel_attrs(&item.attrs)?;
+        if let Some(c) = &sig.constness {
+            return Err(FrontError::new(c, "kernels cannot be `const fn`"));
+        }
+        if let Some(a) = &sig.asyncness {
+            return Err(FrontError::new(a, "kernels cannot be `async`"));
+        }
+        if let Some(u) = &sig.unsafety {
+            return Err(FrontError::new(u, "kernels cannot be `unsafe`").hint(
+                "rumba checks indices; use #[rumba(boundscheck = false)] to drop the checks",
+            ));
+        }
+        if let Some(abi) = &sig.abi {
+            return Err(FrontError::new(abi, "kernels cannot declare an ABI"));
+        }
+        if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+            return Err(
+                FrontError::new(&sig.generics, "kernels cannot be generic").hint(
+                    "leave parameters untyped (`fn f(x)`) or write `_`: rumba specializes per call",
+                ),
+            );
+        }
+        if let Some(v) = &sig.variadic {
+            return Err(FrontError::new(v, "kernels cannot be variadic"));
+        }
+        for arg in &sig.inputs {
+            let syn::FnArg::Typed(pt) = arg else {
+                return Err(FrontError::new(arg, "kernels cannot take `self`")
+                    .hint("kernels are free functions: pass each value as a parameter"));
+            };
+            let syn::Pat::Ident(pi) = &*pt.pat else {
+                return Err(FrontError::new(&pt.pat, "parameters must be plain names")
+                    .hint("write `fn f(x, y)` or `fn f(x: ArrayView1<f64>)`"));
+            };
+            if pi.by_ref.is_some() || pi.subpat.is_some() {
+                return Err(FrontError::new(&pt.pat, "parameters must be plain names"));
+            }
+            let ann = names::type_ann(&pt.ty)?;
+            if ann == TypeAnn::Unit {
+                return Err(FrontError::new(&pt.ty, "a parameter cannot have type `()`"));
+            }
+            let name = pi.ident.to_string();
+            if self
+                .func
+                .params
+                .iter()
+                .any(|p| self.func.local(*p).name == name)
+            {
+                return Err(FrontError::new(
+                    &pi.ident,
+                    format!("parameter `{name}` is bound more than once"),
+                )
+                .hint("give each parameter its own name"));
+            }
+            let local = self.declare(&pi.ident, ann, pi.mutability.is_some(), true);
+            self.func.params.push(local);
+        }
+        if let syn::ReturnType::Type(_, ty) = &sig.output {
+            let ann = names::type_ann(ty)?;
+            if matches!(ann, TypeAnn::Array { .. }) {
+                return Err(FrontError::new(ty, "kernels cannot return arrays")
+                    .hint("write results into a `&mut` array argument"));
+            }
+            self.func.ret_ann = Some(ann);
+        }
+        Ok(())
+    }
+
+    // ---- locals, scopes, blocks ----
+
+    fn declare(
+        &mut self,
+        ident: &syn::Ident,
+        ann: TypeAnn,
+        mutable: bool,
+        initialized: bool,
+    ) -> LocalId {
+        let name = ident.to_string();
+        let id = self.func.add_local(LocalDecl {
+            name: name.clone(),
+            ann,
+            mutable,
+            span: Span::of(ident),
+        });
+        self.initialized_immutable.push(initialized && !mutable);
+        self.deferred
+            .push((!initialized && !mutable).then_some(self.loop_depth));
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name, id));
+        }
+        id
+    }
+
+    fn temp(&mut self, span: Span) -> LocalId {
+        self.temps += 1;
+        let id = self.func.add_local(LocalDecl {
+            name: format!("tmp.{}", self.temps),
+            ann: TypeAnn::Infer,
+            mutable: true,
+            span,
+        });
+        self.initialized_immutable.push(false);
+        self.deferred.push(None);
+        id
+    }
+
+    fn lookup(&self, name: &str) -> Option<LocalId> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+    }
+
+    fn emit(&mut self, stmt: Stmt) {
+        if let Some(block) = self.blocks.last_mut() {
+            block.stmts.push(stmt);
+        }
+    }
+
+    /// Runs `f` in a fresh block and scope and returns the block it filled.
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<(Block, T)> {
+        self.blocks.push(Block::default());
+        self.scopes.push(Vec::new());
+        let result = f(self);
+        self.scopes.pop();
+        let block = self.blocks.pop().unwrap_or_default();
+        result.map(|t| (block, t))
+    }
+
+    fn expr(&mut self, kind: ExprKind, node: &impl ToTokens) -> ExprId {
+        let span = super::span_of_tokens(&node.to_token_stream());
+        self.func.add_expr(kind, span)
+    }
+
+    fn spill(&mut self, e: ExprId) -> ExprId {
+        if self.is_simple(e) {
+            return e;
+        }
+        let span = self.func.expr(e).span;
+        let t = self.temp(span);
+        self.emit(Stmt::Assign {
+            local: t,
+            value: e,
+            span,
+        });
+        self.func.add_expr(ExprKind::Local(t), span)
+    }
+
+    fn is_simple(&self, e: ExprId) -> bool {
+        matches!(
+            self.func.expr(e).kind,
+            ExprKind::Local(_) | ExprKind::Lit(_) | ExprKind::Const(_)
+        )
+    }
+
+    /// A copy of a simple expression (a local or constant), for reuse at a second place.
+    fn copy_simple(&mut self, e: ExprId) -> ExprId {
+        let expr = self.func.expr(e).clone();
+        self.func.add_expr(expr.kind, expr.span)
+    }
+}

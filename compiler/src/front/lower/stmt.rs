@@ -1,0 +1,523 @@
+//! Statements: `let` (bindings and `dim()` destructuring), assignments and compound assignments,
+//! `if`, `while`, `loop`, `for` (ranges, `rev`, `step_by`, `prange`), `break`/`continue`/`return`,
+//! and blocks with their tail values.
+//!
+//! In: `syn` statements and statement-like expressions. Out: [`Stmt`]s emitted into the current
+//! block of the [`FnLowerer`]; a value-producing `if` or block assigns its temporary.
+
+use super::gpu::shared_array_call;
+use super::hints::{item_head, macro_error, unknown_value, LABEL_HINT};
+use super::syntax::{
+    compound_op, ends_in_divergence, is_prange, is_statement_like, needs_stmts, strip_parens,
+};
+use super::*;
+
+impl FnLowerer<'_> {
+    /// Lowers the statements of a block in a new scope, returning its tail value if any.
+    pub(super) fn block_value(&mut self, block: &syn::Block) -> R<Option<ExprId>> {
+        let n = block.stmts.len();
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            let last = i + 1 == n;
+            match stmt {
+                syn::Stmt::Expr(e, None) if last && !is_statement_like(e) => {
+                    return self.expr_value(e).map(Some);
+                }
+                _ => {
+                    if let Err(err) = self.stmt(stmt) {
+                        self.errors.push(err);
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn stmt(&mut self, stmt: &syn::Stmt) -> R<()> {
+        match stmt {
+            syn::Stmt::Local(local) => self.let_stmt(local),
+            syn::Stmt::Item(item) => Err(FrontError::new(
+                &item_head(item),
+                "items cannot be nested inside a kernel",
+            )
+            .hint("define helper functions at the top level of the compile! block")),
+            syn::Stmt::Macro(m) => Err(macro_error(&m.mac)),
+            syn::Stmt::Expr(e, _) => self.stmt_expr(e),
+        }
+    }
+
+    fn let_stmt(&mut self, local: &syn::Local) -> R<()> {
+        if let Some(init) = &local.init {
+            if let Some((_, diverge)) = &init.diverge {
+                return Err(FrontError::new(diverge, "`let ... else` is not supported"));
+            }
+        }
+        if let Some(c) = local.init.as_ref().and_then(|i| shared_array_call(&i.expr)) {
+            let result = self.let_shared(local, c);
+            if let (Err(_), syn::Pat::Ident(pi)) = (&result, &local.pat) {
+                // Still bind the name, so later uses do not report it as unknown.
+                self.declare(&pi.ident, TypeAnn::Infer, true, true);
+            }
+            return result;
+        }
+        let (pat, ann) = match &local.pat {
+            syn::Pat::Type(pt) => (&*pt.pat, names::type_ann(&pt.ty)?),
+            p => (p, TypeAnn::Infer),
+        };
+        if matches!(ann, TypeAnn::Array { .. }) {
+            return Err(
+                FrontError::new(&local.pat, "arrays cannot be bound with `let`")
+                    .hint("use the array argument directly"),
+            );
+        }
+        let init = local.init.as_ref().map(|i| &*i.expr);
+        match pat {
+            syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                let value = match init.map(|e| self.expr_value(e)).transpose() {
+                    Ok(v) => v,
+                    Err(e) => {
+                        // Still bind the name, so later uses do not report it as unknown.
+                        self.declare(&pi.ident, ann, true, true);
+                        return Err(e);
+                    }
+                };
+                let id = self.declare(&pi.ident, ann, pi.mutability.is_some(), value.is_some());
+                if let Some(value) = value {
+                    self.emit(Stmt::Assign {
+                        local: id,
+                        value,
+                        span: Span::of(local),
+                    });
+                }
+                Ok(())
+            }
+            syn::Pat::Wild(_) => {
+                if let Some(e) = init {
+                    let value = self.expr_value(e)?;
+                    self.emit(Stmt::Eval(value));
+                }
+                Ok(())
+            }
+            syn::Pat::Tuple(tuple) => self.let_dim(local, tuple, init),
+            other => Err(FrontError::new(other, "unsupported pattern in `let`").hint(
+                "bind a name (`let x = ..`) or destructure a shape (`let (n, m) = a.dim()`)",
+            )),
+        }
+    }
+
+    /// `let (n, m) = a.dim();`
+    fn let_dim(
+        &mut self,
+        local: &syn::Local,
+        tuple: &syn::PatTuple,
+        init: Option<&syn::Expr>,
+    ) -> R<()> {
+        let hint = "tuples come only from `let (n, m) = a.dim()`";
+        let Some(syn::Expr::MethodCall(mc)) = init.map(strip_parens) else {
+            return Err(
+                FrontError::new(local, "tuple patterns need `array.dim()` on the right").hint(hint),
+            );
+        };
+        if mc.method != "dim" || !mc.args.is_empty() {
+            return Err(
+                FrontError::new(mc, "tuple patterns need `array.dim()` on the right").hint(hint),
+            );
+        }
+        let array = self.array_name(&mc.receiver)?;
+        let of = tuple.elems.len() as u8;
+        for (d, pat) in tuple.elems.iter().enumerate() {
+            let query = ShapeQuery::DimOf { d: d as u8, of };
+            match pat {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    let value = self.expr(ExprKind::Shape { array, query }, mc);
+                    let id = self.declare(&pi.ident, TypeAnn::Infer, pi.mutability.is_some(), true);
+                    self.emit(Stmt::Assign {
+                        local: id,
+                        value,
+                        span: Span::of(pat),
+                    });
+                }
+                syn::Pat::Wild(_) => {
+                    let value = self.expr(ExprKind::Shape { array, query }, mc);
+                    self.emit(Stmt::Eval(value));
+                }
+                other => return Err(FrontError::new(other, "expected a name or `_`").hint(hint)),
+            }
+        }
+        Ok(())
+    }
+
+    fn stmt_expr(&mut self, e: &syn::Expr) -> R<()> {
+        match e {
+            syn::Expr::Assign(a) => self.assign(&a.left, None, &a.right, e),
+            syn::Expr::Binary(b) if compound_op(&b.op).is_some() => {
+                self.assign(&b.left, compound_op(&b.op), &b.right, e)
+            }
+            syn::Expr::If(i) => self.if_stmt(i, None),
+            syn::Expr::While(w) => self.while_loop(w),
+            syn::Expr::Loop(l) => self.loop_stmt(l),
+            syn::Expr::ForLoop(f) => self.for_loop(f),
+            syn::Expr::Block(b) if b.label.is_none() => {
+                if b.attrs.iter().any(|a| !a.path().is_ident("doc")) {
+                    return Err(FrontError::new(b, "attributes on blocks are not supported"));
+                }
+                let (block, ()) = self.nested(|l| l.block_value(&b.block).map(|_| ()))?;
+                if let Some(cur) = self.blocks.last_mut() {
+                    cur.stmts.extend(block.stmts);
+                }
+                Ok(())
+            }
+            syn::Expr::Break(b) => {
+                if b.label.is_some() {
+                    return Err(
+                        FrontError::new(b, "labeled `break` is not supported").hint(LABEL_HINT)
+                    );
+                }
+                if b.expr.is_some() {
+                    return Err(FrontError::new(b, "`break` with a value is not supported")
+                        .hint("assign the value to a `let mut` declared before the loop"));
+                }
+                if self.loop_depth == 0 {
+                    return Err(FrontError::new(b, "`break` outside of a loop")
+                        .hint("`break` leaves a `for`, `while` or `loop`; use `return` to leave the function"));
+                }
+                self.emit(Stmt::Break);
+                Ok(())
+            }
+            syn::Expr::Continue(c) => {
+                if c.label.is_some() {
+                    return Err(
+                        FrontError::new(c, "labeled `continue` is not supported").hint(LABEL_HINT)
+                    );
+                }
+                if self.loop_depth == 0 {
+                    return Err(FrontError::new(c, "`continue` outside of a loop").hint(
+                        "`continue` starts the next iteration of a `for`, `while` or `loop`",
+                    ));
+                }
+                self.emit(Stmt::Continue);
+                Ok(())
+            }
+            syn::Expr::Return(r) => {
+                let value = r.expr.as_ref().map(|v| self.expr_value(v)).transpose()?;
+                self.emit(Stmt::Return {
+                    value,
+                    span: Span::of(r),
+                });
+                Ok(())
+            }
+            syn::Expr::Paren(p) => self.stmt_expr(&p.expr),
+            _ => {
+                let value = self.expr_value(e)?;
+                self.emit(Stmt::Eval(value));
+                Ok(())
+            }
+        }
+    }
+
+    fn assign(
+        &mut self,
+        left: &syn::Expr,
+        op: Option<BinOp>,
+        right: &syn::Expr,
+        whole: &syn::Expr,
+    ) -> R<()> {
+        let span = Span::of(whole);
+        match strip_parens(left) {
+            syn::Expr::Path(p) if p.path.get_ident().is_some() => {
+                let ident = p
+                    .path
+                    .get_ident()
+                    .ok_or_else(|| FrontError::new(p, "expected a name"))?;
+                let name = ident.to_string();
+                let Some(local) = self.lookup(&name) else {
+                    return Err(unknown_value(ident, &name, self.names));
+                };
+                let decl = self.func.local(local);
+                if !decl.mutable && (self.initialized_immutable[local.index()] || op.is_some()) {
+                    if self.func.params.contains(&local) {
+                        return Err(FrontError::new(
+                            left,
+                            format!("cannot assign to immutable argument `{name}`"),
+                        )
+                        .hint(format!("make the parameter mutable: `mut {name}`")));
+                    }
+                    return Err(FrontError::new(
+                        left,
+                        format!("cannot assign twice to immutable variable `{name}`"),
+                    )
+                    .hint(format!("make it mutable: `let mut {name}`")));
+                }
+                if self.deferred[local.index()].is_some() {
+                    self.deferred_assigns
+                        .insert(span, (name.clone(), whole.to_token_stream()));
+                }
+                let rhs = self.expr_value(right)?;
+                let value = match op {
+                    None => rhs,
+                    Some(op) => {
+                        let cur = self.expr(ExprKind::Local(local), left);
+                        self.func.add_expr(ExprKind::Binary(op, cur, rhs), span)
+                    }
+                };
+                self.emit(Stmt::Assign { local, value, span });
+                Ok(())
+            }
+            syn::Expr::Index(ix) => {
+                let array = self.array_name(&ix.expr)?;
+                let rhs = self.expr_value(right)?;
+                let rhs = if op.is_some() { self.spill(rhs) } else { rhs };
+                let index = self.indices(&ix.index)?;
+                let value = match op {
+                    None => rhs,
+                    Some(op) => {
+                        let index: Vec<ExprId> = index.iter().map(|&i| self.spill(i)).collect();
+                        let copy: Vec<ExprId> =
+                            index.iter().map(|&i| self.copy_simple(i)).collect();
+                        let cur = self.expr(
+                            ExprKind::Load {
+                                array,
+                                index: copy,
+                                checked: true,
+                            },
+                            left,
+                        );
+                        let value = self.func.add_expr(ExprKind::Binary(op, cur, rhs), span);
+                        self.emit(Stmt::Store {
+                            array,
+                            index,
+                            value,
+                            span,
+                            checked: true,
+                        });
+                        return Ok(());
+                    }
+                };
+                self.emit(Stmt::Store {
+                    array,
+                    index,
+                    value,
+                    span,
+                    checked: true,
+                });
+                Ok(())
+            }
+            other => Err(
+                FrontError::new(other, "invalid left-hand side of assignment")
+                    .hint("assign to a `let mut` variable or to an array element `y[i]`"),
+            ),
+        }
+    }
+
+    pub(super) fn if_stmt(&mut self, i: &syn::ExprIf, target: Option<LocalId>) -> R<()> {
+        // `else if` chains nest without brackets: they count towards the expression depth.
+        self.depth += 1;
+        let r = if self.depth > MAX_EXPR_DEPTH {
+            Err(FrontError::new(
+                &i.if_token,
+                format!("`else if` chain nested more than {MAX_EXPR_DEPTH} levels deep"),
+            )
+            .hint("split the chain with a helper function"))
+        } else {
+            self.if_stmt_inner(i, target)
+        };
+        self.depth -= 1;
+        r
+    }
+
+    fn if_stmt_inner(&mut self, i: &syn::ExprIf, target: Option<LocalId>) -> R<()> {
+        let cond = self.expr_value(&i.cond)?;
+        let (then_body, ()) = self.nested(|l| l.arm(&i.then_branch, target))?;
+        let else_body = match &i.else_branch {
+            None => {
+                if target.is_some() {
+                    return Err(FrontError::new(i, "`if` without `else` used as a value")
+                        .hint("add an `else` branch"));
+                }
+                Block::default()
+            }
+            Some((_, e)) => {
+                let (b, ()) = self.nested(|l| match &**e {
+                    syn::Expr::If(inner) => l.if_stmt(inner, target),
+                    syn::Expr::Block(b) => l.arm(&b.block, target),
+                    other => Err(FrontError::new(other, "expected a block after `else`")),
+                })?;
+                b
+            }
+        };
+        self.emit(Stmt::If {
+            cond,
+            then_body,
+            else_body,
+        });
+        Ok(())
+    }
+
+    /// A branch of an `if` (or a block) whose tail, if any, goes to `target`.
+    pub(super) fn arm(&mut self, block: &syn::Block, target: Option<LocalId>) -> R<()> {
+        let tail = self.block_value(block)?;
+        match (target, tail) {
+            (Some(t), Some(v)) => {
+                let span = self.func.expr(v).span;
+                self.emit(Stmt::Assign {
+                    local: t,
+                    value: v,
+                    span,
+                });
+            }
+            (None, Some(v)) => self.emit(Stmt::Eval(v)),
+            (Some(_), None) if !ends_in_divergence(block) => {
+                return Err(FrontError::new(block, "this block has no value")
+                    .hint("end the block with an expression (no `;`)"))
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn in_loop<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<(Block, T)> {
+        self.loop_depth += 1;
+        let r = self.nested(f);
+        self.loop_depth -= 1;
+        r
+    }
+
+    fn while_loop(&mut self, w: &syn::ExprWhile) -> R<()> {
+        if w.label.is_some() {
+            return Err(FrontError::new(&w.label, "loop labels are not supported").hint(LABEL_HINT));
+        }
+        if let syn::Expr::Let(l) = &*w.cond {
+            return Err(FrontError::new(l, "`while let` is not supported").hint("use `while cond`"));
+        }
+        let (body, ()) = self.in_loop(|l| {
+            let cond = l.expr_value(&w.cond)?;
+            l.emit(Stmt::If {
+                cond,
+                then_body: Block::default(),
+                else_body: Block {
+                    stmts: vec![Stmt::Break],
+                },
+            });
+            l.block_value(&w.body).map(|_| ())
+        })?;
+        self.emit(Stmt::Loop { body });
+        Ok(())
+    }
+
+    fn loop_stmt(&mut self, lp: &syn::ExprLoop) -> R<()> {
+        if lp.label.is_some() {
+            return Err(
+                FrontError::new(&lp.label, "loop labels are not supported").hint(LABEL_HINT)
+            );
+        }
+        let (body, ()) = self.in_loop(|l| l.block_value(&lp.body).map(|_| ()))?;
+        self.emit(Stmt::Loop { body });
+        Ok(())
+    }
+
+    fn for_loop(&mut self, f: &syn::ExprForLoop) -> R<()> {
+        if f.label.is_some() {
+            return Err(FrontError::new(&f.label, "loop labels are not supported").hint(LABEL_HINT));
+        }
+        let range = self.for_range(&f.expr)?;
+        let span = Span::of(f);
+        let (body, var) = self.in_loop(|l| {
+            let var = match &*f.pat {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    l.declare(&pi.ident, TypeAnn::Infer, pi.mutability.is_some(), true)
+                }
+                syn::Pat::Wild(w) => l.temp(Span::of(w)),
+                other => {
+                    return Err(FrontError::new(other, "a `for` loop binds one name")
+                        .hint("write `for i in 0..n`"))
+                }
+            };
+            l.block_value(&f.body)?;
+            Ok(var)
+        })?;
+        self.emit(Stmt::For {
+            var,
+            range,
+            body,
+            span,
+        });
+        Ok(())
+    }
+
+    fn for_range(&mut self, e: &syn::Expr) -> R<ForRange> {
+        const HINT: &str =
+            "loop over `a..b`, `a..=b`, `(a..b).rev()`, `(a..b).step_by(k)` or `prange(a..b)`";
+        match strip_parens(e) {
+            syn::Expr::Range(r) => {
+                let (Some(start), Some(end)) = (&r.start, &r.end) else {
+                    return Err(
+                        FrontError::new(r, "a `for` range needs a start and an end").hint(HINT)
+                    );
+                };
+                let start = self.expr_value(start)?;
+                let start = if needs_stmts(end) {
+                    self.spill(start)
+                } else {
+                    start
+                };
+                let end = self.expr_value(end)?;
+                Ok(ForRange {
+                    start,
+                    end,
+                    inclusive: matches!(r.limits, syn::RangeLimits::Closed(_)),
+                    reverse: false,
+                    step: None,
+                    parallel: false,
+                    reductions: Vec::new(),
+                })
+            }
+            syn::Expr::Call(c) if is_prange(&c.func) => {
+                if c.args.len() != 1 {
+                    return Err(
+                        FrontError::new(c, "`prange` takes one range or one count").hint(HINT)
+                    );
+                }
+                let arg = &c.args[0];
+                let mut range = if matches!(strip_parens(arg), syn::Expr::Range(_)) {
+                    self.for_range(arg)?
+                } else {
+                    let end = self.expr_value(arg)?;
+                    let start = self
+                        .func
+                        .add_expr(ExprKind::Lit(Lit::Int(0, None)), Span::of(arg));
+                    ForRange {
+                        start,
+                        end,
+                        inclusive: false,
+                        reverse: false,
+                        step: None,
+                        parallel: false,
+                        reductions: Vec::new(),
+                    }
+                };
+                range.parallel = true;
+                Ok(range)
+            }
+            syn::Expr::MethodCall(mc) if mc.method == "rev" && mc.args.is_empty() => {
+                let mut range = self.for_range(&mc.receiver)?;
+                if range.reverse {
+                    return Err(FrontError::new(mc, "`.rev().rev()` is not supported").hint(HINT));
+                }
+                if range.step.is_some() {
+                    return Err(FrontError::new(mc, "`.step_by(k).rev()` is not supported")
+                        .hint("write `(a..b).rev().step_by(k)` to count down from the end"));
+                }
+                range.reverse = true;
+                Ok(range)
+            }
+            syn::Expr::MethodCall(mc) if mc.method == "step_by" && mc.args.len() == 1 => {
+                let mut range = self.for_range(&mc.receiver)?;
+                if range.step.is_some() {
+                    return Err(FrontError::new(mc, "`step_by` twice is not supported").hint(HINT));
+                }
+                range.step = Some(self.expr_value(&mc.args[0])?);
+                Ok(range)
+            }
+            other => Err(FrontError::new(other, "unsupported `for` iterator").hint(HINT)),
+        }
+    }
+}

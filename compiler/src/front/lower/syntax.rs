@@ -1,0 +1,142 @@
+//! Predicates and small readings of `syn` syntax that need no lowering state: parentheses,
+//! statement-like expressions, divergence, whether an expression emits statements, operator
+//! mapping, literal suffixes and constant dimensions.
+//!
+//! In: `syn` nodes. Out: booleans, [`BinOp`]s, [`Scalar`]s.
+
+use super::*;
+
+pub(super) fn const_dim(e: &syn::Expr) -> R<u8> {
+    if let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(i),
+        ..
+    }) = strip_parens(e)
+    {
+        if let Ok(d) = i.base10_parse::<u8>() {
+            return Ok(d);
+        }
+    }
+    Err(FrontError::new(e, "`shape()` must be indexed by a constant").hint("write `a.shape()[1]`"))
+}
+
+pub(super) fn scalar_suffix(suffix: &str, lit: &syn::Lit) -> R<Option<Scalar>> {
+    if suffix.is_empty() {
+        return Ok(None);
+    }
+    Scalar::from_name(suffix)
+        .filter(|s| *s != Scalar::Bool)
+        .map(Some)
+        .ok_or_else(|| FrontError::new(lit, format!("invalid suffix `{suffix}`")))
+}
+
+pub(super) fn strip_parens(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip_parens(&p.expr),
+        syn::Expr::Group(g) => strip_parens(&g.expr),
+        e => e,
+    }
+}
+
+pub(super) fn is_prange(f: &syn::Expr) -> bool {
+    matches!(f, syn::Expr::Path(p) if p.path.is_ident("prange"))
+}
+
+/// Expressions that read as statements when they end a block (`if` without a value, loops).
+pub(super) fn is_statement_like(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::While(_) | syn::Expr::ForLoop(_) | syn::Expr::Loop(_) => true,
+        syn::Expr::Assign(_)
+        | syn::Expr::Break(_)
+        | syn::Expr::Continue(_)
+        | syn::Expr::Return(_) => true,
+        syn::Expr::Binary(b) => compound_op(&b.op).is_some(),
+        syn::Expr::If(i) => i.else_branch.is_none() || !if_has_value(i),
+        // `{ ..; }` ending a block is a statement: its value is `()`.
+        syn::Expr::Block(b) => {
+            !matches!(b.block.stmts.last(), Some(syn::Stmt::Expr(e, None)) if !is_statement_like(e))
+        }
+        _ => false,
+    }
+}
+
+fn if_has_value(i: &syn::ExprIf) -> bool {
+    let block_has_value = |b: &syn::Block| matches!(b.stmts.last(), Some(syn::Stmt::Expr(e, None)) if !is_statement_like(e));
+    block_has_value(&i.then_branch)
+        || match &i.else_branch {
+            Some((_, e)) => match &**e {
+                syn::Expr::If(inner) => if_has_value(inner),
+                syn::Expr::Block(b) => block_has_value(&b.block),
+                _ => false,
+            },
+            None => false,
+        }
+}
+
+pub(super) fn ends_in_divergence(b: &syn::Block) -> bool {
+    matches!(
+        b.stmts.last(),
+        Some(syn::Stmt::Expr(
+            syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_),
+            _
+        ))
+    )
+}
+
+/// Whether lowering `e` emits statements (so earlier operands must be evaluated first).
+pub(super) fn needs_stmts(e: &syn::Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            match e {
+                syn::Expr::If(_)
+                | syn::Expr::Block(_)
+                | syn::Expr::Loop(_)
+                | syn::Expr::Match(_) => self.0 = true,
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}
+
+pub(super) fn compound_op(op: &syn::BinOp) -> Option<BinOp> {
+    use syn::BinOp as B;
+    Some(match op {
+        B::AddAssign(_) => BinOp::Add,
+        B::SubAssign(_) => BinOp::Sub,
+        B::MulAssign(_) => BinOp::Mul,
+        B::DivAssign(_) => BinOp::Div,
+        B::RemAssign(_) => BinOp::Rem,
+        B::BitAndAssign(_) => BinOp::BitAnd,
+        B::BitOrAssign(_) => BinOp::BitOr,
+        B::BitXorAssign(_) => BinOp::BitXor,
+        B::ShlAssign(_) => BinOp::Shl,
+        B::ShrAssign(_) => BinOp::Shr,
+        _ => return None,
+    })
+}
+
+pub(super) fn bin_op(op: &syn::BinOp) -> Option<BinOp> {
+    use syn::BinOp as B;
+    Some(match op {
+        B::Add(_) => BinOp::Add,
+        B::Sub(_) => BinOp::Sub,
+        B::Mul(_) => BinOp::Mul,
+        B::Div(_) => BinOp::Div,
+        B::Rem(_) => BinOp::Rem,
+        B::BitAnd(_) => BinOp::BitAnd,
+        B::BitOr(_) => BinOp::BitOr,
+        B::BitXor(_) => BinOp::BitXor,
+        B::Shl(_) => BinOp::Shl,
+        B::Shr(_) => BinOp::Shr,
+        B::Eq(_) => BinOp::Eq,
+        B::Ne(_) => BinOp::Ne,
+        B::Lt(_) => BinOp::Lt,
+        B::Le(_) => BinOp::Le,
+        B::Gt(_) => BinOp::Gt,
+        B::Ge(_) => BinOp::Ge,
+        _ => return None,
+    })
+}

@@ -1,0 +1,200 @@
+//! The one table of the numeric methods kernels may call ([`Intrinsic`]s).
+//!
+//! In: nothing (a declaration). Out: the [`Intrinsic`] enum and, per intrinsic, its
+//! [`IntrinsicDesc`]: the method name, the receivers it is defined on, the types of its other
+//! arguments and of its result relative to the receiver (exactly as in std), and whether std
+//! specifies its result exactly. Every list of methods is read from here: the front end's name
+//! recognition (`front::lower`), the typing rules (`types::methods`), the printer and the
+//! differential generator (`tests/differential/gen.rs`). Only what is genuinely per method is
+//! written elsewhere, as matches with no wildcard, so that a new row does not compile until it has
+//! them: its semantics (`interp::ops`) and its lowering (`back::emit::math`).
+
+use super::Scalar;
+
+/// The scalar types a method is defined on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Receiver {
+    /// `f32`, `f64`.
+    Float,
+    /// Every integer type.
+    Int,
+    /// The signed integer types.
+    Signed,
+}
+
+impl Receiver {
+    pub fn accepts(self, s: Scalar) -> bool {
+        match self {
+            Receiver::Float => s.is_float(),
+            Receiver::Int => s.is_int(),
+            Receiver::Signed => s.is_int() && s.is_signed(),
+        }
+    }
+}
+
+/// The type of a method argument or result, relative to the receiver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rel {
+    /// The receiver's type.
+    Same,
+    Fixed(Scalar),
+}
+
+/// How precisely std specifies a float method's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// Exact or correctly rounded (and every integer method): LLVM's constant folding, the C
+    /// library and libdevice all give the same bits.
+    Exact,
+    /// Left unspecified by Rust: the C library, libdevice and LLVM's constant folding may differ
+    /// in the last bits.
+    Unspecified,
+}
+
+/// One row of the table.
+#[derive(Debug)]
+pub struct IntrinsicDesc {
+    pub op: Intrinsic,
+    /// The method name: `x.sqrt()`.
+    pub name: &'static str,
+    pub receivers: &'static [Receiver],
+    /// The arguments after the receiver.
+    pub args: &'static [Rel],
+    pub ret: Rel,
+    pub precision: Precision,
+}
+
+impl IntrinsicDesc {
+    /// Whether the method is defined on receivers of type `s`.
+    pub fn accepts(&self, s: Scalar) -> bool {
+        self.receivers.iter().any(|r| r.accepts(s))
+    }
+}
+
+macro_rules! intrinsics {
+    ($(
+        $(#[$doc:meta])*
+        $op:ident $name:literal ($($recv:ident)|+) ($($arg:expr),*) -> $ret:expr, $prec:ident;
+    )*) => {
+        /// A resolved numeric method; the receiver is the first argument. Its row in the table
+        /// is [`Intrinsic::desc`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Intrinsic {
+            $($(#[$doc])* $op,)*
+        }
+
+        impl Intrinsic {
+            /// The table, in declaration order: `TABLE[op as usize].op == op`.
+            pub const TABLE: &'static [IntrinsicDesc] = {
+                use Rel::{Fixed, Same};
+                use Scalar::{Bool, I32, U32};
+                &[$(IntrinsicDesc {
+                    op: Intrinsic::$op,
+                    name: $name,
+                    receivers: &[$(Receiver::$recv),+],
+                    args: &[$($arg),*],
+                    ret: $ret,
+                    precision: Precision::$prec,
+                }),*]
+            };
+        }
+    };
+}
+
+// The differential generator draws methods of one shape in this order: reordering rows changes
+// the kernels it generates for a given seed.
+intrinsics! {
+    // (self, Self) -> Self
+    Powf "powf" (Float) (Same) -> Same, Unspecified;
+    Log "log" (Float) (Same) -> Same, Unspecified;
+    Atan2 "atan2" (Float) (Same) -> Same, Unspecified;
+    Min "min" (Float | Int) (Same) -> Same, Exact;
+    Max "max" (Float | Int) (Same) -> Same, Exact;
+    Hypot "hypot" (Float) (Same) -> Same, Unspecified;
+    Copysign "copysign" (Float) (Same) -> Same, Exact;
+    /// Panics (a failed check) when `min > max` or a bound is NaN.
+    Clamp "clamp" (Float | Int) (Same, Same) -> Same, Exact;
+    // integer arithmetic, wrapping as in release builds
+    Pow "pow" (Int) (Fixed(U32)) -> Same, Exact;
+    WrappingAdd "wrapping_add" (Int) (Same) -> Same, Exact;
+    WrappingSub "wrapping_sub" (Int) (Same) -> Same, Exact;
+    WrappingMul "wrapping_mul" (Int) (Same) -> Same, Exact;
+    WrappingNeg "wrapping_neg" (Int) () -> Same, Exact;
+    // (self) -> Self
+    /// `MIN.abs()` wraps to `MIN` (release builds).
+    Abs "abs" (Float | Signed) () -> Same, Exact;
+    Sqrt "sqrt" (Float) () -> Same, Exact;
+    Cbrt "cbrt" (Float) () -> Same, Unspecified;
+    Exp "exp" (Float) () -> Same, Unspecified;
+    Exp2 "exp2" (Float) () -> Same, Unspecified;
+    ExpM1 "exp_m1" (Float) () -> Same, Unspecified;
+    Ln "ln" (Float) () -> Same, Unspecified;
+    Ln1p "ln_1p" (Float) () -> Same, Unspecified;
+    Log2 "log2" (Float) () -> Same, Unspecified;
+    Log10 "log10" (Float) () -> Same, Unspecified;
+    Sin "sin" (Float) () -> Same, Unspecified;
+    Cos "cos" (Float) () -> Same, Unspecified;
+    Tan "tan" (Float) () -> Same, Unspecified;
+    Asin "asin" (Float) () -> Same, Unspecified;
+    Acos "acos" (Float) () -> Same, Unspecified;
+    Atan "atan" (Float) () -> Same, Unspecified;
+    Sinh "sinh" (Float) () -> Same, Unspecified;
+    Cosh "cosh" (Float) () -> Same, Unspecified;
+    Tanh "tanh" (Float) () -> Same, Unspecified;
+    Floor "floor" (Float) () -> Same, Exact;
+    Ceil "ceil" (Float) () -> Same, Exact;
+    Round "round" (Float) () -> Same, Exact;
+    Trunc "trunc" (Float) () -> Same, Exact;
+    Fract "fract" (Float) () -> Same, Exact;
+    Signum "signum" (Float | Signed) () -> Same, Exact;
+    Recip "recip" (Float) () -> Same, Exact;
+    ToRadians "to_radians" (Float) () -> Same, Exact;
+    ToDegrees "to_degrees" (Float) () -> Same, Exact;
+    // other arguments
+    Powi "powi" (Float) (Fixed(I32)) -> Same, Unspecified;
+    MulAdd "mul_add" (Float) (Same, Same) -> Same, Exact;
+    // predicates
+    IsNan "is_nan" (Float) () -> Fixed(Bool), Exact;
+    IsFinite "is_finite" (Float) () -> Fixed(Bool), Exact;
+    IsInfinite "is_infinite" (Float) () -> Fixed(Bool), Exact;
+    IsSignNegative "is_sign_negative" (Float) () -> Fixed(Bool), Exact;
+    IsSignPositive "is_sign_positive" (Float) () -> Fixed(Bool), Exact;
+    // bit counts
+    CountOnes "count_ones" (Int) () -> Fixed(U32), Exact;
+    CountZeros "count_zeros" (Int) () -> Fixed(U32), Exact;
+    LeadingZeros "leading_zeros" (Int) () -> Fixed(U32), Exact;
+    TrailingZeros "trailing_zeros" (Int) () -> Fixed(U32), Exact;
+    // signs of integers
+    IsPositive "is_positive" (Signed) () -> Fixed(Bool), Exact;
+    IsNegative "is_negative" (Signed) () -> Fixed(Bool), Exact;
+}
+
+impl Intrinsic {
+    /// This intrinsic's row of the table.
+    pub fn desc(self) -> &'static IntrinsicDesc {
+        &Self::TABLE[self as usize]
+    }
+
+    /// The method name: `x.sqrt()`.
+    pub fn name(self) -> &'static str {
+        self.desc().name
+    }
+
+    /// The intrinsic a method name denotes, whatever its receiver.
+    pub fn from_name(name: &str) -> Option<Intrinsic> {
+        Self::TABLE.iter().find(|d| d.name == name).map(|d| d.op)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_in_enum_order_and_names_unique() {
+        for (k, d) in Intrinsic::TABLE.iter().enumerate() {
+            assert_eq!(d.op as usize, k, "{}", d.name);
+            assert_eq!(Intrinsic::from_name(d.name), Some(d.op));
+        }
+    }
+}
