@@ -23,7 +23,6 @@
 //! A disagreement is minimized (statements and blocks removed while it persists) and printed
 //! with its arguments; the regression tests at the end keep the ones found so far.
 
-#[path = "differential/gen.rs"]
 mod gen;
 
 use gen::{ArgSpec, ArraySpec, Case, ViewOp};

@@ -373,18 +373,18 @@ fn ptx_snapshots_sm_80() {
             "sm_80",
         )
         .unwrap();
-    insta::assert_snapshot!("ptx_saxpy_f32_sm_80", ptx);
+    assert_snapshot!("gpu", "ptx_saxpy_f32_sm_80", ptx);
     let mut bins = d.bins.clone();
     let ptx = histogram::kernel()
         .cuda()
         .ptx(&[(&d.codes).into_arg(), (&mut bins).into_arg()], "sm_80")
         .unwrap();
-    insta::assert_snapshot!("ptx_histogram_sm_80", ptx);
+    assert_snapshot!("gpu", "ptx_histogram_sm_80", ptx);
     let ptx = dot::kernel()
         .cuda()
         .ptx(&[(&d.x64).into_arg(), (&d.y64).into_arg()], "sm_80")
         .unwrap();
-    insta::assert_snapshot!("ptx_dot_f64_sm_80", ptx);
+    assert_snapshot!("gpu", "ptx_dot_f64_sm_80", ptx);
     let a = Array2::<f32>::zeros((4, 3));
     let mut b = Array2::<f32>::zeros((3, 4));
     let ptx = transpose::kernel()
@@ -392,7 +392,7 @@ fn ptx_snapshots_sm_80() {
         .ptx(&[(&a).into_arg(), (&mut b).into_arg()], "sm_80")
         .unwrap();
     assert!(ptx.contains(".shared .align 16 .b8"), "{ptx}");
-    insta::assert_snapshot!("ptx_transpose_sm_80", ptx);
+    assert_snapshot!("gpu", "ptx_transpose_sm_80", ptx);
 }
 
 #[test]

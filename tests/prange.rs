@@ -4,8 +4,7 @@
 //! loop adds the terms. Also: the lowest failing iteration is the one reported, and kernels that
 //! cannot run in parallel are rejected with an explanation.
 
-#[path = "../examples/kernels/mod.rs"]
-mod kernels;
+use crate::kernels;
 
 use ndarray::{Array1, Array2};
 use rumba::Error;

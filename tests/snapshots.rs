@@ -2,8 +2,7 @@
 //! typed loop IR and the optimized LLVM IR, on a pinned CPU (x86-64-v3) so they are identical on
 //! every machine. Review changes with `cargo insta review` (or read the `.snap.new` files).
 
-#[path = "../examples/kernels/mod.rs"]
-mod kernels;
+use crate::kernels;
 
 use ndarray::{Array1, Array2};
 use rumba::{IntoArg, Kernel, TargetSpec};
@@ -13,8 +12,8 @@ fn check(name: &str, kernel: &Kernel, args: &[rumba::Arg<'_>]) {
     let explained = kernel
         .explain(args, &target)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    insta::assert_snapshot!(format!("{name}.ir"), explained.typed_ir);
-    insta::assert_snapshot!(format!("{name}.ll"), explained.llvm_ir);
+    assert_snapshot!("snapshots", format!("{name}.ir"), explained.typed_ir);
+    assert_snapshot!("snapshots", format!("{name}.ll"), explained.llvm_ir);
 }
 
 #[test]
