@@ -18,6 +18,18 @@ macro_rules! assert_snapshot {
     };
 }
 
+/// Skips a check that needs what `require` names, printing why; but fails when `require` is set to
+/// `1` (`RUMBA_REQUIRE_GPU`: a CUDA device, set by scripts/gpu-check.sh; `RUMBA_REQUIRE_PTXAS`:
+/// ptxas and libdevice, set by scripts/test.sh), so that a run meant to check it cannot pass
+/// without doing so.
+fn skip(require: &str, why: impl std::fmt::Display) {
+    assert!(
+        std::env::var(require).as_deref() != Ok("1"),
+        "{require}=1, but cannot check: {why}"
+    );
+    println!("skipping: {why}");
+}
+
 #[path = "../examples/kernels/mod.rs"]
 mod kernels;
 
