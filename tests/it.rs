@@ -1,6 +1,7 @@
 //! The integration tests: one crate, so one binary links LLVM (not one per file). Each module is a
 //! suite, a file of `tests/` (ARCHITECTURE.md lists them); a test's name starts with its module,
-//! which is how scripts pick suites: `cargo test --test it -- constructs_scalar:: prange::`.
+//! which is how scripts pick suites:
+//! `cargo test --workspace --test it -- constructs_scalar:: prange::`.
 //!
 //! Snapshots stay under `tests/snapshots/`, named `{suite}__{name}.snap` through
 //! [`assert_snapshot!`], which does not depend on the module path.
