@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # The GPU checks, for a machine with an NVIDIA GPU but no Rust toolchain.
 #
-#   scripts/gpu-check.sh pack   # here: builds the GPU test and benchmark binaries and packs them,
-#                               # with libLLVM and the libraries it needs, into target/gpu-bin
-#   scripts/gpu-check.sh run    # there (a copy of this tree with target/gpu-bin): runs
-#                               # tests/gpu.rs, the random `prange` kernels of tests/differential.rs
-#                               # (GPU and CPU against the interpreter), examples/gpu_bench.rs and
-#                               # bench/gpu/numba_bench.py, logging into $OUT (or target/gpu-out)
+#   scripts/gpu-check.sh pack   # here: builds the test binary (tests/it.rs) and the benchmark and
+#                               # packs them, with libLLVM and the libraries it needs, into
+#                               # target/gpu-bin
+#   scripts/gpu-check.sh run    # there (a copy of this tree with target/gpu-bin): runs the suites
+#                               # gpu:: (tests/gpu.rs) and differential::differential_prange (random
+#                               # `prange` kernels, GPU and CPU against the interpreter),
+#                               # examples/gpu_bench.rs and bench/gpu/numba_bench.py, logging into
+#                               # $OUT (or target/gpu-out)
 #   scripts/gpu-check.sh bench  # there: the two benchmarks only
 #   scripts/gpu-check.sh differential  # there: the random `prange` kernels only
+#
+# The tests run with RUMBA_REQUIRE_GPU=1: a check that finds no device fails instead of skipping.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=target/gpu-bin
@@ -16,10 +20,9 @@ bin=target/gpu-bin
 pack() {
   set -e
   mkdir -p "$bin"
-  test_bin=$(cargo test --test gpu --no-run --message-format=json 2>/dev/null | grep -o '"executable":"[^"]*gpu-[^"]*"' | cut -d'"' -f4 | tail -1)
-  diff_bin=$(cargo test --test differential --no-run --message-format=json 2>/dev/null | grep -o '"executable":"[^"]*differential-[^"]*"' | cut -d'"' -f4 | tail -1)
+  test_bin=$(cargo test --workspace --test it --no-run --message-format=json 2>/dev/null | grep -o '"executable":"[^"]*/it-[^"]*"' | cut -d'"' -f4 | tail -1)
   cargo build --example gpu_bench
-  for b in "$test_bin:gpu-test" "$diff_bin:gpu-differential" "target/debug/examples/gpu_bench:gpu-bench"; do
+  for b in "$test_bin:gpu-test" "target/debug/examples/gpu_bench:gpu-bench"; do
     src=${b%%:*}; dst=${b##*:}
     strip -o "/tmp/$dst" "$src"
     xz -9 -T2 -c "/tmp/$dst" > "$bin/$dst.xz"
@@ -39,7 +42,7 @@ pack() {
 run() {
   unpack
   echo "== tests/gpu.rs"
-  (cd /work/main && LD_LIBRARY_PATH=$lib RUMBA_NO_PIP=1 RUST_BACKTRACE=1 timeout 150 /tmp/rumba-gpu/gpu-test --test-threads=2 --nocapture) 2>&1 | tee "$out/tests.log" | grep -v '^\s*$' | tail -80
+  (cd /work/main && LD_LIBRARY_PATH=$lib RUMBA_REQUIRE_GPU=1 RUST_BACKTRACE=1 timeout 150 /tmp/rumba-gpu/gpu-test gpu:: --test-threads=2 --nocapture) 2>&1 | tee "$out/tests.log" | grep -v '^\s*$' | tail -80
   differential
   bench
 }
@@ -47,7 +50,9 @@ run() {
 differential() {
   [ -n "${lib:-}" ] || unpack
   echo "== tests/differential.rs: random prange kernels, GPU and CPU against the interpreter"
-  (cd /work/main && LD_LIBRARY_PATH=$lib RUMBA_DIFF_PAR_CASES=${RUMBA_DIFF_PAR_CASES:-3000} RUMBA_DIFF_SECONDS=${RUMBA_DIFF_SECONDS:-90} timeout 150 /tmp/rumba-gpu/gpu-differential differential_prange --nocapture) 2>&1 | tee "$out/differential.log" | tail -60
+  # New kernels each time, from a random seed that the test prints (RUMBA_DIFF_SEED=.. replays it).
+  seed=${RUMBA_DIFF_SEED:-$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')}
+  (cd /work/main && LD_LIBRARY_PATH=$lib RUMBA_REQUIRE_GPU=1 RUMBA_DIFF_SEED=$seed RUMBA_DIFF_PAR_CASES=${RUMBA_DIFF_PAR_CASES:-3000} RUMBA_DIFF_SECONDS=${RUMBA_DIFF_SECONDS:-90} timeout 150 /tmp/rumba-gpu/gpu-test differential::differential_prange --nocapture) 2>&1 | tee "$out/differential.log" | tail -60
 }
 
 bench() {
@@ -62,7 +67,7 @@ unpack() {
   out=${OUT:-target/gpu-out}
   mkdir -p "$out" /tmp/rumba-gpu/lib
   tar xJf "$bin/libs.tar.xz" -C /tmp/rumba-gpu/lib
-  for b in gpu-test gpu-differential gpu-bench; do
+  for b in gpu-test gpu-bench; do
     xz -dc "$bin/$b.xz" > "/tmp/rumba-gpu/$b" && chmod +x "/tmp/rumba-gpu/$b"
   done
   # The binaries were built in /work/main: snapshots and scratch files are found from there.

@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, integration and snapshot tests, then every example.
+# The whole test suite: unit, integration and snapshot tests, then every example. The reruns
+# select suites of the one integration-test crate (tests/it.rs) by module; `--workspace` keeps
+# the features of the first build, so they run the same binary instead of building another.
+#
+# The tests reach no network: ptxas and libdevice for tests/gpu.rs come from the nvidia-cuda-nvcc
+# wheel, which scripts/ptxas.sh installs here (from PyPI, the first time), and their checks must
+# run (RUMBA_REQUIRE_PTXAS=1; set it to 0 to let them skip, e.g. offline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if ptxas=$(scripts/ptxas.sh); then
+  export RUMBA_PTXAS=$ptxas
+fi
+export RUMBA_REQUIRE_PTXAS=${RUMBA_REQUIRE_PTXAS:-1}
 scripts/with-llvm.sh cargo test --workspace
 echo "== the language-construct tests again, through the reference interpreter (RUMBA_DISABLE_JIT=1)"
-RUMBA_DISABLE_JIT=1 scripts/with-llvm.sh cargo test --test constructs_scalar --test constructs_control \
-  --test constructs_arrays --test constructs_math
+RUMBA_DISABLE_JIT=1 scripts/with-llvm.sh cargo test --workspace --test it -- \
+  constructs_scalar:: constructs_control:: constructs_arrays:: constructs_math::
 echo "== the differential tests with the JIT at LLVM O0 (the normal run above is at O3)"
-RUMBA_OPT_LEVEL=0 scripts/with-llvm.sh cargo test --test differential
+RUMBA_OPT_LEVEL=0 scripts/with-llvm.sh cargo test --workspace --test it -- differential::
 for ex in examples/*.rs; do
   name=$(basename "$ex" .rs)
   echo "== example $name"

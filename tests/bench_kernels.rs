@@ -4,8 +4,7 @@
 //! accumulations, such as pairwise's `e += 1.0 / r.sqrt()`, add their lanes in the scalar order);
 //! `fastmath` kernels within a relative tolerance.
 
-#[path = "../examples/kernels/mod.rs"]
-mod kernels;
+use crate::kernels;
 #[path = "../bench/rust/src/plain.rs"]
 mod plain;
 

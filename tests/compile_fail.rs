@@ -1,8 +1,8 @@
 //! Build-time errors of `compile!`: each file under tests/ui/ holds kernel code outside the kernel
 //! language, and its `.stderr` is what rustc prints: the message, the one-line hint, and the
 //! caret under the exact offending tokens. trybuild normalizes paths, so the expected output is
-//! the same on every machine. Regenerate with `TRYBUILD=overwrite cargo test --test compile_fail`
-//! and review the diff.
+//! the same on every machine. Regenerate with
+//! `TRYBUILD=overwrite cargo test --workspace --test it -- compile_fail::` and review the diff.
 
 #[test]
 fn ui() {

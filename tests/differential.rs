@@ -3,27 +3,29 @@
 //! equal to any NaN), the same error (variant, location, values and rendered text), and the same
 //! array contents afterwards, elements outside the views included.
 //!
-//! `differential_random` runs 2,000 generated kernels (`gen::case`): 1,000 from a fixed seed and
-//! 1,000 from a random seed that it prints. `differential_prange` runs 600 `prange` kernels
-//! (`gen::parallel_case`) the same way, on the CPU's thread pool and, when a CUDA device is
-//! present, on the GPU, against the interpreter's serial run (after a failed check, a parallel run
-//! may have done later iterations too, and GPU threads report whichever failure came first: only
-//! the kind of outcome is compared then). `differential_nests` runs 600 loop nests of the shapes
-//! loop versioning and unroll-and-jam rewrite (`gen::nest_case`). Environment:
+//! `differential_random` runs 2,000 generated kernels (`gen::case`) from a fixed seed, so that a
+//! failure in CI is reproduced by running the test again; new kernels come from the long run
+//! (scripts/long-tests.sh, which picks a random seed and prints it). `differential_prange` runs
+//! 600 `prange` kernels (`gen::parallel_case`) the same way, on the CPU's thread pool and, when a
+//! CUDA device is present, on the GPU, against the interpreter's serial run (after a failed check,
+//! a parallel run may have done later iterations too, and GPU threads report whichever failure
+//! came first: only the kind of outcome is compared then). `differential_nests` runs 600 loop
+//! nests of the shapes loop versioning and unroll-and-jam rewrite (`gen::nest_case`). Environment:
+//! - `RUMBA_DIFF_SEED=s`: kernels from seed `s` instead of the fixed one (the long run; to replay
+//!   one, give its seed);
 //! - `RUMBA_DIFF_CASES=n` (`RUMBA_DIFF_PAR_CASES=n` for `prange` kernels, `RUMBA_DIFF_NEST_CASES=n`
-//!   for nests): run `n` kernels from the random seed instead (the long run);
+//!   for nests): run `n` kernels;
 //! - `RUMBA_DIFF_SECONDS=t`: start no kernel after `t` seconds (to bound a long run);
-//! - `RUMBA_DIFF_SEED=s`: the random seed (to replay a run);
 //! - `RUMBA_DIFF_CASE=c`: run only the case with case seed `c` (printed with every failure) and
 //!   print its source, arguments and every engine's outcome (filter the test by name to pick the
 //!   generator);
 //! - `RUMBA_OPT_LEVEL=0` (read by the runtime): the JIT at LLVM O0 instead of O3. `scripts/test.sh`
-//!   runs this file both ways, so O0, O3 and the interpreter all agree.
+//!   runs this file both ways, so O0, O3 and the interpreter all agree;
+//! - `RUMBA_REQUIRE_GPU=1`: `differential_prange` fails without a CUDA device (see `crate::skip`).
 //!
 //! A disagreement is minimized (statements and blocks removed while it persists) and printed
 //! with its arguments; the regression tests at the end keep the ones found so far.
 
-#[path = "differential/gen.rs"]
 mod gen;
 
 use gen::{ArgSpec, ArraySpec, Case, ViewOp};
@@ -33,7 +35,7 @@ use rumba_compiler::ir::Scalar;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 // ---- arguments ----
 
@@ -574,11 +576,11 @@ struct Suite {
     name: &'static str,
     generate: fn(u64) -> Case,
     checks: fn(&Case) -> Vec<Check>,
-    /// The environment variable that sets the number of cases (all from the random seed).
+    /// The environment variable that sets the number of cases.
     cases_var: &'static str,
-    /// Otherwise: `per_seed` cases from `fixed_seed`, then as many from the random seed.
+    /// Otherwise: `cases` cases, from `fixed_seed` unless `RUMBA_DIFF_SEED` gives another.
     fixed_seed: u64,
-    per_seed: u64,
+    cases: u64,
 }
 
 const RANDOM: Suite = Suite {
@@ -587,7 +589,7 @@ const RANDOM: Suite = Suite {
     checks: |_| vec![SERIAL],
     cases_var: "RUMBA_DIFF_CASES",
     fixed_seed: 0x5EED_2026,
-    per_seed: 1000,
+    cases: 2000,
 };
 
 /// `prange` kernels on the CPU's thread pool and, with a CUDA device, on the GPU too (those whose
@@ -610,7 +612,7 @@ const PARALLEL: Suite = Suite {
     },
     cases_var: "RUMBA_DIFF_PAR_CASES",
     fixed_seed: 0x9A7A_11E1,
-    per_seed: 300,
+    cases: 600,
 };
 
 /// Loop nests of the shapes versioning and unroll-and-jam rewrite (`gen::nest_case`), against
@@ -621,7 +623,7 @@ const NESTS: Suite = Suite {
     checks: |_| vec![SERIAL],
     cases_var: "RUMBA_DIFF_NEST_CASES",
     fixed_seed: 0x0E57_2026,
-    per_seed: 300,
+    cases: 600,
 };
 
 /// Runs a suite (see the module doc for the environment), failing with the minimized reports.
@@ -630,21 +632,11 @@ fn run_suite(suite: &Suite) {
     if let Some(c) = env_u64("RUMBA_DIFF_CASE") {
         return replay(suite, c, &tally);
     }
-    let random = env_u64("RUMBA_DIFF_SEED").unwrap_or_else(|| {
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64)
-    });
-    let mut seeds = Vec::new();
-    match env_u64(suite.cases_var) {
-        Some(n) => seeds.extend((0..n).map(|i| gen::case_seed(random, i))),
-        None => {
-            seeds.extend((0..suite.per_seed).map(|i| gen::case_seed(suite.fixed_seed, i)));
-            seeds.extend((0..suite.per_seed).map(|i| gen::case_seed(random, i)));
-        }
-    }
+    let seed = env_u64("RUMBA_DIFF_SEED").unwrap_or(suite.fixed_seed);
+    let cases = env_u64(suite.cases_var).unwrap_or(suite.cases);
+    let seeds: Vec<u64> = (0..cases).map(|i| gen::case_seed(seed, i)).collect();
     println!(
-        "{}: {} kernels{}, random seed {random} (replay with RUMBA_DIFF_SEED={random})",
+        "{}: {} kernels{}, seed {seed} (RUMBA_DIFF_SEED={seed})",
         suite.name,
         seeds.len(),
         if rumba::cuda::is_available() {
@@ -759,6 +751,9 @@ fn differential_random() {
 /// `prange` kernels (`gen::parallel_case`); `RUMBA_DIFF_PAR_CASES=n` sets their number.
 #[test]
 fn differential_prange() {
+    if !rumba::cuda::is_available() {
+        crate::skip("RUMBA_REQUIRE_GPU", "the GPU side (no CUDA device)");
+    }
     run_suite(&PARALLEL);
 }
 

@@ -1,20 +1,25 @@
 //! The GPU back end.
 //!
 //! Without a GPU: the PTX of two kernels is snapshotted (pinned to `sm_80`), every kernel's PTX
-//! is assembled by `ptxas` for `sm_80` and `sm_90` (from the `nvidia-cuda-nvcc` Python wheel,
-//! installed into `target/py` when missing; those checks are skipped with a message when it cannot
-//! be had), and kernels the GPU cannot run are rejected with a diagnostic.
+//! is assembled by `ptxas` for `sm_80` and `sm_90` (`RUMBA_PTXAS`, which scripts/test.sh sets
+//! after installing the `nvidia-cuda-nvcc` Python wheel into `target/py`, or the CUDA toolkit's),
+//! and kernels the GPU cannot run are rejected with a diagnostic.
 //!
-//! With a GPU (skipped with a message otherwise): every kernel runs on the device and its results
+//! With a GPU: every kernel runs on the device and its results
 //! are compared with the same kernel on the CPU. Integers must match exactly, and so must floats
 //! computed with `+ - * /` and `sqrt` only (no contraction into FMA on either side). Floats that go
 //! through transcendental functions (libdevice on the GPU, the C library on the CPU) must agree
 //! within [`MATH_ULPS`] ULP, or within [`MATH_ULPS`] machine epsilons of the kernel's working
 //! magnitude where cancellation drives a result towards zero.
+//!
+//! A check without its tool or device prints "skipping" and passes, except under
+//! `RUMBA_REQUIRE_PTXAS=1` (ptxas and libdevice; scripts/test.sh) or `RUMBA_REQUIRE_GPU=1` (a
+//! device; scripts/gpu-check.sh), where it fails: see [`skip`].
 
 #[path = "../examples/kernels/gpu.rs"]
 mod kernels;
 
+use crate::skip;
 use kernels::*;
 use ndarray::{s, Array1, Array2, ArrayView1};
 use rumba::cuda::{self, LaunchConfig};
@@ -26,50 +31,37 @@ use std::sync::OnceLock;
 /// The bound, in ULP, for results of transcendental functions (libdevice vs the host's libm).
 const MATH_ULPS: f64 = 16.0;
 
-// ---- tools: ptxas and libdevice from the nvidia-cuda-nvcc wheel ----
+// ---- tools: ptxas and libdevice (the nvidia-cuda-nvcc wheel, or the CUDA toolkit) ----
 
 struct Toolkit {
     ptxas: PathBuf,
 }
 
-/// `ptxas`, and libdevice registered with rumba, from the CUDA toolkit or the `nvidia-cuda-nvcc`
-/// wheel (installed into `target/py` on first use). `None` (after printing why) when not to be had.
+/// `ptxas`, and libdevice registered with rumba, from `RUMBA_PTXAS` (scripts/test.sh installs the
+/// `nvidia-cuda-nvcc` wheel and sets it) or the CUDA toolkit. `None` when neither is there.
 fn toolkit() -> Option<&'static Toolkit> {
     static TOOLKIT: OnceLock<Option<Toolkit>> = OnceLock::new();
     TOOLKIT
         .get_or_init(|| {
-            let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/py");
-            let found = find_ptxas(&venv).or_else(|| {
-                install_wheel(&venv);
-                find_ptxas(&venv)
-            });
-            match found {
-                Some(ptxas) => {
-                    // The wheel's libdevice sits beside its ptxas: bin/../nvvm/libdevice.
-                    let libdevice = ptxas.parent().and_then(Path::parent).map(|d| d.join("nvvm/libdevice/libdevice.10.bc"));
-                    if let Some(l) = libdevice.filter(|l| l.is_file()) {
-                        cuda::set_libdevice(l);
-                    }
-                    Some(Toolkit { ptxas })
-                }
-                None => {
-                    println!("skipping ptxas checks: no ptxas (CUDA toolkit, or `pip install nvidia-cuda-nvcc` into {})", venv.display());
-                    None
-                }
+            let ptxas = find_ptxas()?;
+            // libdevice sits beside ptxas, in the wheel as in the toolkit: bin/../nvvm/libdevice.
+            let libdevice = ptxas
+                .parent()
+                .and_then(Path::parent)
+                .map(|d| d.join("nvvm/libdevice/libdevice.10.bc"));
+            if let Some(l) = libdevice.filter(|l| l.is_file()) {
+                cuda::set_libdevice(l);
             }
+            Some(Toolkit { ptxas })
         })
         .as_ref()
 }
 
-fn find_ptxas(venv: &Path) -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(venv.join("lib")) {
-        for e in entries.flatten() {
-            for wheel in ["nvidia/cu13", "nvidia/cuda_nvcc", "nvidia/cu12"] {
-                candidates.push(e.path().join("site-packages").join(wheel).join("bin/ptxas"));
-            }
-        }
-    }
+fn find_ptxas() -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = std::env::var_os("RUMBA_PTXAS")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
     for var in ["CUDA_HOME", "CUDA_PATH"] {
         if let Some(d) = std::env::var_os(var) {
             candidates.push(Path::new(&d).join("bin/ptxas"));
@@ -85,45 +77,6 @@ fn find_ptxas(venv: &Path) -> Option<PathBuf> {
             .output()
             .is_ok_and(|o| o.status.success())
     })
-}
-
-fn install_wheel(venv: &Path) {
-    if std::env::var_os("RUMBA_NO_PIP").is_some() {
-        println!("not installing nvidia-cuda-nvcc: RUMBA_NO_PIP is set");
-        return;
-    }
-    println!(
-        "installing nvidia-cuda-nvcc (ptxas, libdevice) into {}",
-        venv.display()
-    );
-    let ok = venv.join("bin/pip").is_file()
-        || Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(venv)
-            .status()
-            .is_ok_and(|s| s.success());
-    if !ok {
-        println!(
-            "cannot create a Python virtual environment at {}",
-            venv.display()
-        );
-        return;
-    }
-    let status = Command::new(venv.join("bin/pip"))
-        .args([
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            "--retries",
-            "1",
-            "--timeout",
-            "30",
-            "nvidia-cuda-nvcc",
-        ])
-        .status();
-    if !status.is_ok_and(|s| s.success()) {
-        println!("`pip install nvidia-cuda-nvcc` failed");
-    }
 }
 
 /// Assembles `ptx` for `arch`; panics with ptxas's message when it rejects it.
@@ -373,18 +326,18 @@ fn ptx_snapshots_sm_80() {
             "sm_80",
         )
         .unwrap();
-    insta::assert_snapshot!("ptx_saxpy_f32_sm_80", ptx);
+    assert_snapshot!("gpu", "ptx_saxpy_f32_sm_80", ptx);
     let mut bins = d.bins.clone();
     let ptx = histogram::kernel()
         .cuda()
         .ptx(&[(&d.codes).into_arg(), (&mut bins).into_arg()], "sm_80")
         .unwrap();
-    insta::assert_snapshot!("ptx_histogram_sm_80", ptx);
+    assert_snapshot!("gpu", "ptx_histogram_sm_80", ptx);
     let ptx = dot::kernel()
         .cuda()
         .ptx(&[(&d.x64).into_arg(), (&d.y64).into_arg()], "sm_80")
         .unwrap();
-    insta::assert_snapshot!("ptx_dot_f64_sm_80", ptx);
+    assert_snapshot!("gpu", "ptx_dot_f64_sm_80", ptx);
     let a = Array2::<f32>::zeros((4, 3));
     let mut b = Array2::<f32>::zeros((3, 4));
     let ptx = transpose::kernel()
@@ -392,7 +345,7 @@ fn ptx_snapshots_sm_80() {
         .ptx(&[(&a).into_arg(), (&mut b).into_arg()], "sm_80")
         .unwrap();
     assert!(ptx.contains(".shared .align 16 .b8"), "{ptx}");
-    insta::assert_snapshot!("ptx_transpose_sm_80", ptx);
+    assert_snapshot!("gpu", "ptx_transpose_sm_80", ptx);
 }
 
 /// Kernels made from text and dropped in turn, each at the address of the last (the loop's `k`),
@@ -425,7 +378,12 @@ fn gpu_code_is_per_kernel() {
 
 #[test]
 fn every_kernel_assembles_for_sm_80_and_sm_90() {
-    let Some(tk) = toolkit() else { return };
+    let Some(tk) = toolkit() else {
+        return skip(
+            "RUMBA_REQUIRE_PTXAS",
+            "no ptxas (RUMBA_PTXAS unset, no CUDA toolkit; scripts/test.sh installs one)",
+        );
+    };
     let mut checked = 0;
     each_kernel(|name, kernel, args| {
         for arch in ["sm_80", "sm_90"] {
@@ -438,9 +396,10 @@ fn every_kernel_assembles_for_sm_80_and_sm_90() {
                     assemble(tk, name, arch, &ptx);
                     checked += 1;
                 }
-                Err(Error::NoCuda { message, .. }) => {
-                    println!("skipping `{name}` on {arch}: {message}")
-                }
+                Err(Error::NoCuda { message, .. }) => skip(
+                    "RUMBA_REQUIRE_PTXAS",
+                    format!("`{name}` on {arch}: {message}"),
+                ),
                 Err(e) => panic!("`{name}` for {arch}: {e}"),
             }
         }
@@ -470,7 +429,7 @@ fn math_links_libdevice_and_arithmetic_does_not() {
                 message.contains("libdevice.10.bc") && message.contains("looked in"),
                 "{message}"
             );
-            println!("skipping: {message}");
+            skip("RUMBA_REQUIRE_PTXAS", message);
         }
         Err(e) => panic!("{e}"),
     }
@@ -720,7 +679,7 @@ fn gpu() -> bool {
             true
         }
         Err(e) => {
-            println!("skipping: {e}");
+            skip("RUMBA_REQUIRE_GPU", e);
             false
         }
     }
@@ -835,8 +794,7 @@ fn math_kernels_match_the_cpu_within_ulps() {
     let (mut g, mut c) = (Array2::<f64>::zeros((n, 8)), Array2::<f64>::zeros((n, 8)));
     match math::cuda(&d.x64, &mut g) {
         Err(Error::NoCuda { message, .. }) => {
-            println!("skipping math on the GPU: {message}");
-            return;
+            return skip("RUMBA_REQUIRE_GPU", format!("math on the GPU: {message}"));
         }
         r => r.unwrap(),
     }

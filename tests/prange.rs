@@ -4,8 +4,7 @@
 //! loop adds the terms. Also: the lowest failing iteration is the one reported, and kernels that
 //! cannot run in parallel are rejected with an explanation.
 
-#[path = "../examples/kernels/mod.rs"]
-mod kernels;
+use crate::kernels;
 
 use ndarray::{Array1, Array2};
 use rumba::Error;
@@ -210,7 +209,7 @@ fn ints(n: usize) -> Array1<i64> {
 }
 
 /// Runs `f` with pools of 1, 2, 3 and 8 threads and with the global pool.
-fn each_pool(f: impl Fn() + Sync) {
+pub(crate) fn each_pool(f: impl Fn() + Sync) {
     for k in [1, 2, 3, 8] {
         rayon::ThreadPoolBuilder::new()
             .num_threads(k)

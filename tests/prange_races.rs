@@ -3,6 +3,7 @@
 //! array reductions (`bins[k] += 1`), are accepted and equal to their serial run at 1, 2, 3 and 8
 //! threads (integers exactly).
 
+use crate::prange::each_pool;
 use ndarray::{Array1, Array2};
 use rumba::Error;
 
@@ -217,16 +218,6 @@ rumba::compile! {
         for i in prange(0..x.len()) {
             y[perm[i]] = x[i];
         }
-    }
-}
-
-fn each_pool(f: impl Fn() + Sync) {
-    for k in [1, 2, 3, 8] {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(k)
-            .build()
-            .unwrap()
-            .install(&f);
     }
 }
 

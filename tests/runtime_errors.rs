@@ -6,12 +6,12 @@
 use ndarray::{Array1, Array2};
 use rumba::Error;
 
-/// Snapshots a rendered error under tests/snapshots/ as `runtime__{name}.snap`.
+/// Snapshots a rendered error under tests/snapshots/ as `runtime__{name}.snap`. Rendered errors
+/// quote this file by line: code that moves up or down here changes them (review the change with
+/// `cargo insta review`).
 macro_rules! snapshot {
     ($name:expr, $text:expr) => {
-        insta::with_settings!({ prepend_module_to_snapshot => false }, {
-            insta::assert_snapshot!(concat!("runtime__", $name), $text);
-        })
+        assert_snapshot!("runtime", $name, $text)
     };
 }
 

@@ -1,3 +1,6 @@
+//! A first end-to-end check: three kernels whose types come from the call, run through their
+//! generated wrappers, and an out-of-bounds store reported as an error.
+
 use ndarray::{Array1, Array2};
 
 rumba::compile! {

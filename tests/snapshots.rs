@@ -1,11 +1,10 @@
 //! Snapshots of what the compiler makes of every example kernel, for one signature each: the
 //! typed loop IR and the optimized LLVM IR, on a pinned CPU (x86-64-v3) so they are identical on
-//! every machine. Review changes with `cargo insta review` (or read the `.snap.new` files).
+//! every machine. One test per kernel (and signature), so that one difference hides no other.
+//! Review changes with `cargo insta review` (or read the `.snap.new` files).
 
-#[path = "../examples/kernels/mod.rs"]
-mod kernels;
-
-use ndarray::{Array1, Array2};
+use crate::kernels;
+use ndarray::{s, Array1, Array2};
 use rumba::{IntoArg, Kernel, TargetSpec};
 
 fn check(name: &str, kernel: &Kernel, args: &[rumba::Arg<'_>]) {
@@ -13,93 +12,45 @@ fn check(name: &str, kernel: &Kernel, args: &[rumba::Arg<'_>]) {
     let explained = kernel
         .explain(args, &target)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    insta::assert_snapshot!(format!("{name}.ir"), explained.typed_ir);
-    insta::assert_snapshot!(format!("{name}.ll"), explained.llvm_ir);
+    assert_snapshot!("snapshots", format!("{name}.ir"), explained.typed_ir);
+    assert_snapshot!("snapshots", format!("{name}.ll"), explained.llvm_ir);
 }
 
-#[test]
-fn example_kernels() {
-    let x = Array1::<f32>::zeros(4);
-    let mut y = Array1::<f32>::zeros(4);
-    check(
-        "saxpy",
-        kernels::saxpy::kernel(),
-        &[2.0f32.into_arg(), (&x).into_arg(), (&mut y).into_arg()],
-    );
+/// `name: kernel, [arguments];` makes a test `name` that snapshots `kernel` as `name.ir` and
+/// `name.ll` for those arguments (given as values: arrays are read-only unless `&mut`).
+macro_rules! snapshots {
+    ($($name:ident: $kernel:expr, [$($arg:expr),* $(,)?];)*) => {$(
+        #[test]
+        fn $name() {
+            check(stringify!($name), $kernel, &[$($arg.into_arg()),*]);
+        }
+    )*};
+}
 
-    let a = Array1::<f64>::zeros(4);
-    let b = Array1::<f64>::zeros(4);
-    check(
-        "dot",
-        kernels::dot::kernel(),
-        &[(&a).into_arg(), (&b).into_arg()],
-    );
-    check(
-        "dot_fast",
-        kernels::dot_fast::kernel(),
-        &[(&a).into_arg(), (&b).into_arg()],
-    );
-    check(
-        "dot_strided",
-        kernels::dot::kernel(),
-        &[a.slice(ndarray::s![..;2]).into_arg(), (&b).into_arg()],
-    );
+fn v32() -> Array1<f32> {
+    Array1::zeros(4)
+}
 
-    let mut img = Array2::<i32>::zeros((4, 4));
-    let mandel = [
-        (&mut img).into_arg(),
-        (-2.0f64).into_arg(),
-        1.0f64.into_arg(),
-        (-1.0f64).into_arg(),
-        1.0f64.into_arg(),
-        100i32.into_arg(),
-    ];
-    check("mandelbrot", kernels::mandelbrot::kernel(), &mandel);
+fn v64() -> Array1<f64> {
+    Array1::zeros(4)
+}
 
-    let g = Array2::<f64>::zeros((4, 4));
-    let mut h = Array2::<f64>::zeros((4, 4));
-    check(
-        "jacobi2d",
-        kernels::jacobi2d::kernel(),
-        &[(&g).into_arg(), (&mut h).into_arg()],
-    );
+fn m64() -> Array2<f64> {
+    Array2::zeros((4, 4))
+}
 
-    let mut c = Array2::<f64>::zeros((4, 4));
-    check(
-        "matmul",
-        kernels::matmul::kernel(),
-        &[(&g).into_arg(), (&g).into_arg(), (&mut c).into_arg()],
-    );
-    check(
-        "pairwise",
-        kernels::pairwise::kernel(),
-        &[(&a).into_arg(), (&a).into_arg(), (&a).into_arg()],
-    );
-
-    let mut call = Array1::<f64>::zeros(4);
-    let mut put = Array1::<f64>::zeros(4);
-    let bs = [
-        (&a).into_arg(),
-        (&a).into_arg(),
-        (&a).into_arg(),
-        0.02f64.into_arg(),
-        0.3f64.into_arg(),
-        (&mut call).into_arg(),
-        (&mut put).into_arg(),
-    ];
-    check("black_scholes", kernels::black_scholes::kernel(), &bs);
-
-    let data = Array1::<u8>::zeros(4);
-    let mut bins = Array1::<i64>::zeros(256);
-    check(
-        "histogram",
-        kernels::histogram::kernel(),
-        &[(&data).into_arg(), (&mut bins).into_arg()],
-    );
-    let mut out = Array1::<f64>::zeros(4);
-    check(
-        "cumsum",
-        kernels::cumsum::kernel(),
-        &[(&a).into_arg(), (&mut out).into_arg()],
-    );
+snapshots! {
+    saxpy: kernels::saxpy::kernel(), [2.0f32, &v32(), &mut v32()];
+    dot: kernels::dot::kernel(), [&v64(), &v64()];
+    dot_fast: kernels::dot_fast::kernel(), [&v64(), &v64()];
+    dot_strided: kernels::dot::kernel(), [v64().slice(s![..;2]), &v64()];
+    mandelbrot: kernels::mandelbrot::kernel(),
+        [&mut Array2::<i32>::zeros((4, 4)), -2.0f64, 1.0f64, -1.0f64, 1.0f64, 100i32];
+    jacobi2d: kernels::jacobi2d::kernel(), [&m64(), &mut m64()];
+    matmul: kernels::matmul::kernel(), [&m64(), &m64(), &mut m64()];
+    pairwise: kernels::pairwise::kernel(), [&v64(), &v64(), &v64()];
+    black_scholes: kernels::black_scholes::kernel(),
+        [&v64(), &v64(), &v64(), 0.02f64, 0.3f64, &mut v64(), &mut v64()];
+    histogram: kernels::histogram::kernel(), [&Array1::<u8>::zeros(4), &mut Array1::<i64>::zeros(256)];
+    cumsum: kernels::cumsum::kernel(), [&v64(), &mut v64()];
 }

@@ -12,9 +12,7 @@
 /// Snapshots a rendered error under tests/snapshots/ as `errors__{name}.snap`.
 macro_rules! snapshot {
     ($name:expr, $text:expr) => {
-        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-            insta::assert_snapshot!(concat!("errors__", $name), $text);
-        })
+        assert_snapshot!("errors", $name, $text)
     };
 }
 

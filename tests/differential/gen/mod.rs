@@ -1,0 +1,56 @@
+//! Random kernels for the differential tests: well-typed kernel source and arguments to call it.
+//!
+//! In: a seed. Out: a [`Case`]: the text of a `compile!` block whose kernel `k` takes 1 to 6
+//! arguments (arrays of every dtype, 1-D to 3-D, read-only or writable; scalars of every type), and
+//! a few argument sets for it ([`ArgSpec`]s: edge values, zero-length arrays, strided, reversed,
+//! transposed and broadcast views). The kernels use every construct of the kernel language but
+//! `prange` (see `for_stmt`): nested `for` loops over `a..b`, `a..=b`, `.rev()` and `.step_by(k)`,
+//! `while` and `loop` with `break` and `continue`, early returns, `if`/`else` statements and expressions, blocks as values,
+//! helper functions (with array parameters, calling each other), every operator, cast and numeric
+//! method, shape queries, and loads and stores on arrays.
+//!
+//! Every kernel terminates: each loop's trip count is bounded by construction (literal bounds a few
+//! apart, `% K` bounds, array extents, `while`/`loop` counters incremented before anything can
+//! `continue`), whatever the values. Literals always carry their type suffix, so every expression
+//! has one type and the kernels type-check for the types they are generated for.
+//!
+//! The generator is split along its seams: `rng` (the random source), `values` (random scalars
+//! and literals), `args` (signatures and argument sets), `kernel` (the generator's state and
+//! whole kernels), `stmt` (statements), `expr` (expressions and the method tables), and the two
+//! other kinds of cases, `prange` (parallel loops) and `nest` (loop nests).
+
+mod args;
+mod expr;
+mod kernel;
+mod nest;
+mod prange;
+mod rng;
+mod stmt;
+mod values;
+
+pub use args::{ArgSpec, ArraySpec, ViewOp};
+pub use expr::exact_on_gpu;
+pub use nest::nest_case;
+pub use prange::parallel_case;
+pub use rng::case_seed;
+
+use args::{arguments, kernel_params};
+use kernel::kernel_source;
+use rng::Rng;
+
+/// A generated kernel and the arguments to call it with.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub source: String,
+    pub arg_sets: Vec<Vec<ArgSpec>>,
+}
+
+/// Generates case number `index` of the run with seed `seed`.
+pub fn case(seed: u64) -> Case {
+    let mut rng = Rng::new(seed);
+    let params = kernel_params(&mut rng);
+    let source = kernel_source(&mut rng, &params);
+    let sets = 1 + rng.below(3);
+    let arg_sets = (0..sets).map(|_| arguments(&mut rng, &params)).collect();
+    Case { source, arg_sets }
+}
