@@ -6,8 +6,10 @@
 //! `differential_random` runs 2,000 generated kernels (`gen::case`) from a fixed seed, so that a
 //! failure in CI is reproduced by running the test again; new kernels come from the long run
 //! (scripts/long-tests.sh, which picks a random seed and prints it). `differential_prange` runs
-//! 600 `prange` kernels (`gen::parallel_case`) the same way, on the CPU's thread pool and, when a
-//! CUDA device is present, on the GPU, against the interpreter's serial run (after a failed check,
+//! 600 `prange` kernels (`gen::parallel_case`) the same way, on the CPU's global thread pool and on
+//! pools of 1, 3 and 8 threads and, when a CUDA device is present, on the GPU, against the
+//! interpreter's serial run; three in ten carry an access that races, which must be rejected as a
+//! data race, and three in ten an array reduction (after a failed check,
 //! a parallel run may have done later iterations too, and GPU threads report whichever failure
 //! came first: only the kind of outcome is compared then). `differential_nests` runs 600 loop
 //! nests of the shapes loop versioning and unroll-and-jam rewrite (`gen::nest_case`). Environment:
@@ -276,7 +278,10 @@ struct Outcome {
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Engine {
+    /// The JIT (`prange` on the global pool).
     Jit,
+    /// The JIT inside a rayon pool of this many threads.
+    Pool(usize),
     /// The kernel on the GPU (`Kernel::cuda`).
     Gpu,
     Interpreter,
@@ -296,6 +301,24 @@ const SERIAL: Check = Check {
     parallel: false,
 };
 
+/// A rayon pool of `n` threads (1, 3 or 8), made once.
+fn pool(n: usize) -> &'static rayon::ThreadPool {
+    static POOLS: std::sync::OnceLock<[rayon::ThreadPool; 3]> = std::sync::OnceLock::new();
+    let pools = POOLS.get_or_init(|| {
+        [1, 3, 8].map(|k| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(k)
+                .build()
+                .expect("a thread pool")
+        })
+    });
+    match n {
+        1 => &pools[0],
+        3 => &pools[1],
+        _ => &pools[2],
+    }
+}
+
 fn run(kernel: &Kernel, set: &[ArgSpec], engine: Engine) -> Outcome {
     let mut arrays: Vec<Option<Buf>> = set
         .iter()
@@ -304,7 +327,8 @@ fn run(kernel: &Kernel, set: &[ArgSpec], engine: Engine) -> Outcome {
             ArgSpec::Scalar(..) => None,
         })
         .collect();
-    let result = {
+    // The arguments are made where the call runs (an `Arg` stays on its thread).
+    let call = |arrays: &mut Vec<Option<Buf>>| {
         let args: Vec<Arg<'_>> = arrays
             .iter_mut()
             .zip(set)
@@ -314,10 +338,16 @@ fn run(kernel: &Kernel, set: &[ArgSpec], engine: Engine) -> Outcome {
                 (None, ArgSpec::Array(_)) => unreachable!(),
             })
             .collect();
-        catch_unwind(AssertUnwindSafe(|| match engine {
-            Engine::Jit => kernel.call(&args),
+        match engine {
+            Engine::Jit | Engine::Pool(_) => kernel.call(&args),
             Engine::Gpu => kernel.cuda().call(&args),
             Engine::Interpreter => kernel.interpret(&args),
+        }
+    };
+    let result = {
+        catch_unwind(AssertUnwindSafe(|| match engine {
+            Engine::Pool(n) => pool(n).install(|| call(&mut arrays)),
+            _ => call(&mut arrays),
         }))
         .map_err(|p| {
             p.downcast_ref::<String>()
@@ -410,6 +440,24 @@ fn check_set(kernel: &Kernel, set: &[ArgSpec], check: Check) -> Verdict {
 /// Runs every argument set of a case through every check; the first that does not agree.
 fn check_case(case: &Case, checks: &[Check], tally: &Tally) -> Result<(), (usize, Check, Verdict)> {
     let kernel = Kernel::from_source(&case.source, "k");
+    if case.race {
+        // Rejected at specialization, whatever the arguments: one call says.
+        let got = run(&kernel, &case.arg_sets[0], Engine::Jit);
+        return match &got.result {
+            Ok(Err(Error::Type { message, .. })) if message.starts_with("data race") => {
+                tally.add("race rejected");
+                Ok(())
+            }
+            other => Err((
+                0,
+                checks[0],
+                Verdict::Disagree(format!(
+                    "a kernel with a racing access was not rejected as a data race: {}",
+                    show(other)
+                )),
+            )),
+        };
+    }
     for (i, set) in case.arg_sets.iter().enumerate() {
         for &check in checks {
             match check_set(&kernel, set, check) {
@@ -598,10 +646,19 @@ const PARALLEL: Suite = Suite {
     name: "differential prange",
     generate: gen::parallel_case,
     checks: |case| {
-        let mut checks = vec![Check {
-            engine: Engine::Jit,
+        // The global pool (two threads in CI), and pools of 1, 3 and 8 threads.
+        let mut checks: Vec<Check> = [
+            Engine::Jit,
+            Engine::Pool(1),
+            Engine::Pool(3),
+            Engine::Pool(8),
+        ]
+        .into_iter()
+        .map(|engine| Check {
+            engine,
             parallel: true,
-        }];
+        })
+        .collect();
         if rumba::cuda::is_available() && gen::exact_on_gpu(&case.source) {
             checks.push(Check {
                 engine: Engine::Gpu,

@@ -43,6 +43,9 @@ use rng::Rng;
 pub struct Case {
     pub source: String,
     pub arg_sets: Vec<Vec<ArgSpec>>,
+    /// A `prange` kernel with an access that another iteration may conflict with: the compiler
+    /// must reject it as a data race.
+    pub race: bool,
 }
 
 /// Generates case number `index` of the run with seed `seed`.
@@ -52,5 +55,9 @@ pub fn case(seed: u64) -> Case {
     let source = kernel_source(&mut rng, &params);
     let sets = 1 + rng.below(3);
     let arg_sets = (0..sets).map(|_| arguments(&mut rng, &params)).collect();
-    Case { source, arg_sets }
+    Case {
+        source,
+        arg_sets,
+        race: false,
+    }
 }

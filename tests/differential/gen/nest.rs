@@ -64,7 +64,11 @@ pub fn nest_case(seed: u64) -> Case {
             set
         })
         .collect();
-    Case { source, arg_sets }
+    Case {
+        source,
+        arg_sets,
+        race: false,
+    }
 }
 
 /// Small values (integers) or values with few significant bits (floats), so that results stay

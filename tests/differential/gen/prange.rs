@@ -1,5 +1,6 @@
 //! `prange` cases: a random parallel loop with reductions and one independent store per
-//! iteration, and its argument sets (see [`parallel_case`]).
+//! iteration, sometimes an array reduction or an access that races, and its argument sets (see
+//! [`parallel_case`]).
 
 use super::args::{any_scalar, arguments, kernel_params, ArgSpec, ArraySpec, Param, ViewOp};
 use super::kernel::{Gen, Var};
@@ -14,7 +15,12 @@ use rumba_compiler::ir::Scalar;
 /// (integers with any operator; floats with `min`/`max`: the ones whose result is the same in
 /// any order), and one store `out[ip] = e`; the result folds the reductions into an `i64`.
 /// `out` is never read, so iterations are independent: any order of them, on any number of
-/// threads or GPU lanes, must give the interpreter's serial result.
+/// threads or GPU lanes, must give the interpreter's serial result. In three cases of ten the
+/// body also updates an integer array `hist` at computed indices (`hist[h % hist.len()] += v`,
+/// `-=`, `|=`, `^=`, `.min(v)`, `.max(v)`: an array reduction, exact in any order); in three
+/// others it makes an access that another iteration may conflict with (`out[(idx + 1) %
+/// out.len()]`, `out[idx - 1]`, `out[0 * idx]`, a read of `out[idx / 2]`), which the compiler
+/// must reject ([`Case::race`]).
 pub fn parallel_case(seed: u64) -> Case {
     let mut rng = Rng::new(seed);
     let mut params = kernel_params(&mut rng);
@@ -24,7 +30,12 @@ pub fn parallel_case(seed: u64) -> Case {
         }
     }
     let out_elem = any_scalar(&mut rng);
-    let source = parallel_source(&mut rng, &params, out_elem);
+    let extra = match rng.below(10) {
+        0..=2 => Extra::Race(rng.below(4)),
+        3..=5 => Extra::Hist(rng.pick(&[Scalar::I64, Scalar::U32, Scalar::I8, Scalar::U64])),
+        _ => Extra::None,
+    };
+    let source = parallel_source(&mut rng, &params, out_elem, extra);
     let sets = 1 + rng.below(3);
     let arg_sets = (0..sets)
         .map(|_| {
@@ -51,18 +62,45 @@ pub fn parallel_case(seed: u64) -> Case {
                 data: (0..base).map(|_| value_bits(&mut rng, out_elem)).collect(),
                 ops,
             }));
+            if let Extra::Hist(elem) = extra {
+                let len = 1 + rng.below(40);
+                set.push(ArgSpec::Array(ArraySpec {
+                    elem,
+                    writable: true,
+                    base: vec![len],
+                    data: (0..len).map(|_| value_bits(&mut rng, elem)).collect(),
+                    ops: Vec::new(),
+                }));
+            }
             set
         })
         .collect();
-    Case { source, arg_sets }
+    Case {
+        source,
+        arg_sets,
+        race: matches!(extra, Extra::Race(_)),
+    }
 }
 
-fn parallel_source(rng: &mut Rng, params: &[Param], out_elem: Scalar) -> String {
+/// What a `prange` case adds to its loop (see [`parallel_case`]).
+#[derive(Clone, Copy)]
+enum Extra {
+    None,
+    /// An array reduction into `hist`, of this element type.
+    Hist(Scalar),
+    /// Racy access number `k`.
+    Race(usize),
+}
+
+fn parallel_source(rng: &mut Rng, params: &[Param], out_elem: Scalar, extra: Extra) -> String {
     const OPS: [&str; 8] = ["+=", "-=", "*=", "|=", "&=", "^=", "min", "max"];
     let mut g = Gen::new(rng, Vec::new(), Some(Scalar::I64), 2, 10);
     g.kernel = true;
     let mut names = g.kernel_params(params, false);
     names.push("out".into());
+    if let Extra::Hist(_) = extra {
+        names.push("hist".into());
+    }
     // Before the loop: a few values, then the reductions' starting values (not visible to the
     // generator, so nothing but their updates touches them).
     for _ in 0..g.rng.below(3) {
@@ -117,8 +155,43 @@ fn parallel_source(rng: &mut Rng, params: &[Param], out_elem: Scalar) -> String 
             g.line(&update);
         }
     }
+    match extra {
+        Extra::Hist(t) => {
+            let h = g.expr(Scalar::Usize, 2);
+            let v = g.expr(t, 2);
+            let k = format!("({h}) % hist.len()");
+            // `min`/`max` name the element twice, and the analysis needs both indices written
+            // alike and the old value read in the update itself: through locals (a block in an
+            // index or in the argument makes temporaries that split the update apart).
+            let update = match g.rng.below(6) {
+                0 => format!("hist[{k}] += {v};"),
+                1 => format!("hist[{k}] -= {v};"),
+                2 => format!("hist[{k}] |= {v};"),
+                3 => format!("hist[{k}] ^= {v};"),
+                4 => format!("let hk = {k}; let hv = {v}; hist[hk] = hist[hk].min(hv);"),
+                _ => format!("let hk = {k}; let hv = {v}; hist[hk] = hist[hk].max(hv);"),
+            };
+            g.line(&update);
+        }
+        Extra::Race(0) => {
+            let e = g.expr(out_elem, 2);
+            g.line(&format!("out[(idx + 1) % out.len()] = {e};"));
+        }
+        Extra::Race(1) => {
+            let e = g.expr(out_elem, 2);
+            g.line(&format!("if idx > 0 {{ out[idx - 1] = {e}; }}"));
+        }
+        Extra::Race(2) => {
+            let e = g.expr(out_elem, 2);
+            g.line(&format!("out[0usize * idx] = {e};"));
+        }
+        Extra::Race(_) | Extra::None => {}
+    }
     let e = g.expr(out_elem, 3);
     g.line(&format!("out[idx] = {e};"));
+    if let Extra::Race(3) = extra {
+        g.line("out[idx] = out[idx / 2];");
+    }
     g.vars.truncate(mark);
     g.indent -= 1;
     g.line("}");

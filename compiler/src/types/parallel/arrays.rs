@@ -168,6 +168,17 @@ fn race(
         .with_help(format!(
             "an array that a `prange` loop updates only with `{name}[k] += e` (`-=`, `*=`, `|=`, `&=`, `^=`, `= {name}[k].min(e)`, `.max(e)`) is an array reduction, each thread adding into its own copy; it cannot be read or assigned elsewhere in the loop: read it after the loop, or use a serial `for` loop"
         ))
+    } else if (std::ptr::eq(w, other) || w.span == other.span)
+        && w.index.iter().all(|v| v.lin().is_some_and(|l| l.var == 0))
+    {
+        Diagnostic::new(
+            format!("data race: every iteration of this `prange` loop stores to the same element of `{name}`"),
+            w.span,
+            format!("the index does not depend on `{i}`"),
+        )
+        .with_help(format!(
+            "iterations run in parallel: index the store with `{i}` (or a value computed from it), accumulate into a local declared outside the loop as a reduction (`s += e`) and store it after the loop, or use a serial `for` loop"
+        ))
     } else if std::ptr::eq(w, other) || w.span == other.span {
         Diagnostic::new(
             format!("data race: several iterations of this `prange` loop may write the same element of `{name}`"),

@@ -9,7 +9,6 @@
 //!   `s *= e`, `s = s.min(e)`, `s = s.max(e)`, `s |= e`, `s &= e`, `s ^= e` (one operator per
 //!   variable, `e` not reading `s`, and `s` read nowhere else in the body);
 //! - `break` out of the loop and `return` are errors (no iteration can stop the others);
-//! - a store whose indices do not depend on the loop variable at all (`y[0] = ..`) is a race;
 //! - no two iterations may touch one array element where one of them writes it, in the body or
 //!   in the functions it calls ([`arrays`] has the rule; [`access`] follows the indices), unless
 //!   the array is only updated as a reduction (`bins[k] += 1`), or the kernel says
@@ -23,10 +22,10 @@ pub mod access;
 pub mod arrays;
 
 use crate::diag::Diagnostic;
-use crate::ir::walk::{escapes, reads_any, reads_local, Uses};
+use crate::ir::walk::{escapes, reads_local, Uses};
 use crate::ir::*;
 use crate::span::Span;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 fn help_reduce(s: &str) -> String {
     format!("update it only as a reduction (`{s} += e`, `{s} -= e`, `{s} *= e`, `{s} = {s}.min(e)`, `{s} = {s}.max(e)`, `{s} |= e`, `{s} &= e`, `{s} ^= e`)")
@@ -245,20 +244,6 @@ impl Cx<'_> {
                 Err(d) => return Err(d.with_label(span, "in this parallel loop")),
             }
         }
-        // Races: a store at an index that is the same in every iteration.
-        let dependent = dependent_locals(f, var, body);
-        if let Some((array, at)) = racy_store(f, body, &dependent) {
-            let name = &f.local(var).name;
-            return Err(Diagnostic::new(
-                format!("data race: every iteration of this `prange` loop stores to the same element of `{}`", f.local(array).name),
-                at,
-                format!("the index does not depend on `{name}`"),
-            )
-            .with_label(span, "in this parallel loop")
-            .with_help(format!(
-                "iterations run in parallel: index the store with `{name}` (or a value computed from it), accumulate into a local declared outside the loop as a reduction (`s += e`) and store it after the loop, or use a serial `for` loop"
-            )));
-        }
         let accesses = access::collect(self.program, inst, var, body);
         let arrays = arrays::check(
             inst,
@@ -343,75 +328,4 @@ fn reduction_form(f: &Function, s: LocalId, value: ExprId) -> Option<(Reduce, Ex
         )),
         _ => None,
     }
-}
-
-/// The locals of a body whose value may differ between iterations: the loop variable, and what is
-/// computed from it (through data or through a condition that depends on it).
-fn dependent_locals(f: &Function, var: LocalId, body: &Block) -> HashSet<LocalId> {
-    let mut set = HashSet::from([var]);
-    loop {
-        let before = set.len();
-        grow(f, body, false, &mut set);
-        if set.len() == before {
-            return set;
-        }
-    }
-}
-
-fn grow(f: &Function, b: &Block, tainted: bool, set: &mut HashSet<LocalId>) {
-    for s in &b.stmts {
-        match s {
-            Stmt::Assign { local, value, .. } if tainted || reads_any(f, *value, set) => {
-                set.insert(*local);
-            }
-            Stmt::If {
-                cond,
-                then_body,
-                else_body,
-            } => {
-                let t = tainted || reads_any(f, *cond, set);
-                grow(f, then_body, t, set);
-                grow(f, else_body, t, set);
-            }
-            Stmt::Loop { body } => grow(f, body, tainted, set),
-            Stmt::For {
-                var, range, body, ..
-            } => {
-                let t = tainted
-                    || [Some(range.start), Some(range.end), range.step]
-                        .into_iter()
-                        .flatten()
-                        .any(|e| reads_any(f, e, set));
-                if t {
-                    set.insert(*var);
-                }
-                grow(f, body, t, set);
-            }
-            _ => {}
-        }
-    }
-}
-
-/// A store none of whose indices depends on the loop variable.
-fn racy_store(f: &Function, b: &Block, dependent: &HashSet<LocalId>) -> Option<(LocalId, Span)> {
-    for s in &b.stmts {
-        let found = match s {
-            Stmt::Store {
-                array, index, span, ..
-            } if !index.iter().any(|&i| reads_any(f, i, dependent)) => Some((*array, *span)),
-            Stmt::If {
-                then_body,
-                else_body,
-                ..
-            } => {
-                racy_store(f, then_body, dependent).or_else(|| racy_store(f, else_body, dependent))
-            }
-            Stmt::Loop { body } | Stmt::For { body, .. } => racy_store(f, body, dependent),
-            _ => None,
-        };
-        if found.is_some() {
-            return found;
-        }
-    }
-    None
 }
