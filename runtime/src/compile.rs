@@ -4,7 +4,7 @@
 //! Out: a [`Specialization`] (entry point, check sites, IR texts) or an [`Error`] rendered
 //! against the kernel's source. Each stage is timed and logged under the `rumba` target.
 
-use crate::error::{Error, Location};
+use crate::error::{Error, ErrorKind, Location};
 use crate::jit::{EntryFn, Jit};
 use crate::signature::Signature;
 use inkwell::targets::TargetMachine;
@@ -21,14 +21,15 @@ use std::time::Instant;
 /// optimization level, 3 by default: the differential tests run the JIT at 0 and at 3.
 pub(crate) fn host() -> &'static target::TargetSpec {
     static HOST: std::sync::OnceLock<target::TargetSpec> = std::sync::OnceLock::new();
-    HOST.get_or_init(|| target::TargetSpec {
-        vector_library: crate::jit::libmvec().is_some(),
-        opt_level: std::env::var("RUMBA_OPT_LEVEL")
+    HOST.get_or_init(|| {
+        let mut host = target::TargetSpec::host();
+        host.vector_library = crate::jit::libmvec().is_some();
+        host.opt_level = std::env::var("RUMBA_OPT_LEVEL")
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(3)
-            .min(3),
-        ..target::TargetSpec::host()
+            .min(3);
+        host
     })
 }
 
@@ -79,12 +80,12 @@ pub(crate) struct Request<'a> {
 
 impl Request<'_> {
     fn type_error(&self, d: &Diagnostic) -> Error {
-        Error::Type {
+        let kind = ErrorKind::Type {
             kernel: self.kernel.to_string(),
             location: Location::new(&self.source.path, d.span()),
             message: d.message.clone(),
-            rendered: self.render(d),
-        }
+        };
+        Error::rendered_as(kind, self.render(d))
     }
 
     pub(crate) fn render(&self, d: &Diagnostic) -> String {
@@ -96,10 +97,11 @@ impl Request<'_> {
     }
 
     fn compile_error(&self, message: impl ToString) -> Error {
-        Error::Compile {
+        ErrorKind::Compile {
             kernel: self.kernel.to_string(),
             message: message.to_string(),
         }
+        .into()
     }
 
     /// `#[rumba(cuda)]` kernels run on the GPU only.
@@ -120,12 +122,12 @@ impl Request<'_> {
             "launch it with `{}(launch_config, args..)`",
             self.kernel
         ));
-        Err(Error::Cuda {
+        let kind = ErrorKind::Cuda {
             kernel: self.kernel.to_string(),
             location: Some(Location::new(&self.source.path, d.span())),
             message: d.message.clone(),
-            rendered: self.render(&d),
-        })
+        };
+        Err(Error::rendered_as(kind, self.render(&d)))
     }
 
     /// Source -> typed IR, with the passes run and verified.
@@ -147,11 +149,13 @@ impl Request<'_> {
     pub(crate) fn specialized(&self, cpu: bool) -> Result<ir::TypedProgram, Error> {
         let f = self.program.func(self.func);
         let args = self.signature.types();
-        types::param_types(f, &args).map_err(|d| Error::Argument {
-            kernel: self.kernel.to_string(),
-            location: Some(Location::new(&self.source.path, d.span())),
-            message: d.message.clone(),
-            rendered: self.render(&d),
+        types::param_types(f, &args).map_err(|d| {
+            let kind = ErrorKind::Argument {
+                kernel: self.kernel.to_string(),
+                location: Some(Location::new(&self.source.path, d.span())),
+                message: d.message.clone(),
+            };
+            Error::rendered_as(kind, self.render(&d))
         })?;
         let typed =
             types::specialize(self.program, self.func, &args).map_err(|d| self.type_error(&d))?;
@@ -168,26 +172,15 @@ impl Request<'_> {
         let typed = self.typed_for(true)?;
         let t1 = Instant::now();
         let host = host();
-        let (context, raw) = Jit::context();
-        let emitted = match emit::emit(context, &typed, host, self.kernel) {
-            Ok(e) => e,
-            Err(e) => {
-                // SAFETY: nothing emitted into the context survives this branch.
-                unsafe { Jit::discard(raw) };
-                return Err(self.compile_error(e));
-            }
-        };
-        let t2 = Instant::now();
-        let optimized =
-            with_host_machine(|m| target::optimize_at(&emitted.module, m, host.opt_level));
-        if let Err(e) = optimized {
-            drop(emitted);
-            unsafe { Jit::discard(raw) };
-            return Err(self.compile_error(e));
-        }
-        let t3 = Instant::now();
-        let (jit, entry) = Jit::load(emitted.module, raw, abi::ENTRY, host.opt_level)
-            .map_err(|e| self.compile_error(e))?;
+        let (jit, entry, (sites, t2, t3)) = Jit::build(host.opt_level, abi::ENTRY, |context| {
+            let emitted =
+                emit::emit(context, &typed, host, self.kernel).map_err(|e| e.to_string())?;
+            let t2 = Instant::now();
+            with_host_machine(|m| target::optimize_at(&emitted.module, m, host.opt_level))
+                .map_err(|e| e.to_string())?;
+            Ok((emitted.module, (emitted.sites, t2, Instant::now())))
+        })
+        .map_err(|e| self.compile_error(e))?;
         let t4 = Instant::now();
         log::debug!(
             target: "rumba",
@@ -205,7 +198,7 @@ impl Request<'_> {
             signature: *self.signature,
             ret: typed.entry().ret,
             entry,
-            sites: emitted.sites,
+            sites,
             _jit: jit,
         })
     }

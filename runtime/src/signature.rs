@@ -8,7 +8,7 @@ use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
 use std::fmt;
 
 /// The most arguments a kernel may take.
-pub const MAX_ARGS: usize = 16;
+pub use rumba_compiler::front::MAX_ARGS;
 
 /// The types of a call's arguments: dtype, and for arrays ndim, layout and writability.
 ///

@@ -1,13 +1,21 @@
-//! Kernel attributes: `#[rumba(fastmath)]`, `#[rumba(boundscheck = false)]`, `#[rumba(cuda)]`,
-//! doc comments.
+//! Kernel attributes: `#[rumba(fastmath)]`, `#[rumba(unsafe(boundscheck = false))]`,
+//! `#[rumba(cuda)]`, doc comments.
 //!
 //! In: a function's `syn` attributes. Out: [`KernelAttrs`] or a [`FrontError`] on anything else.
+//! Turning bounds checks off is spelled inside `unsafe(..)`, as Rust spells attributes whose misuse
+//! is undefined behaviour (`#[unsafe(no_mangle)]`): `compile!` then makes the kernel's wrapper an
+//! `unsafe fn`.
 
 use super::FrontError;
 use crate::ir::KernelAttrs;
 
-const HINT: &str =
-    "supported: #[rumba(fastmath)], #[rumba(boundscheck = false)], #[rumba(cuda)], doc comments";
+const HINT: &str = "supported: #[rumba(fastmath)], #[rumba(unsafe(boundscheck = false))], \
+                    #[rumba(cuda)], doc comments";
+
+/// The hint for `boundscheck` written outside `unsafe(..)`.
+const UNSAFE_HINT: &str = "write #[rumba(unsafe(boundscheck = false))]: without its checks, an \
+                           index out of bounds is undefined behaviour, and the kernel's wrapper \
+                           becomes an `unsafe fn`";
 
 pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError> {
     let mut out = KernelAttrs::default();
@@ -18,11 +26,22 @@ pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError>
         if !attr.path().is_ident("rumba") {
             return Err(FrontError::new(attr, "unsupported attribute on a kernel").hint(HINT));
         }
+        let mut hint = HINT;
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("fastmath") {
                 out.fastmath = flag(&meta)?;
+            } else if meta.path.is_ident("unsafe") {
+                meta.parse_nested_meta(|inner| {
+                    if inner.path.is_ident("boundscheck") {
+                        out.boundscheck = flag(&inner)?;
+                        Ok(())
+                    } else {
+                        Err(inner.error("unknown unsafe rumba option"))
+                    }
+                })?;
             } else if meta.path.is_ident("boundscheck") {
-                out.boundscheck = flag(&meta)?;
+                hint = UNSAFE_HINT;
+                return Err(meta.error("`boundscheck` must be written inside `unsafe(..)`"));
             } else if meta.path.is_ident("cuda") {
                 out.cuda = flag(&meta)?;
             } else {
@@ -30,7 +49,7 @@ pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError>
             }
             Ok(())
         })
-        .map_err(|e| FrontError::new(attr, e.to_string()).hint(HINT))?;
+        .map_err(|e| FrontError::new(attr, e.to_string()).hint(hint))?;
     }
     Ok(out)
 }

@@ -46,7 +46,8 @@ entity!(InstId, "inst");
 pub struct KernelAttrs {
     /// `#[rumba(fastmath)]`: LLVM fast-math flags on float arithmetic.
     pub fastmath: bool,
-    /// `#[rumba(boundscheck = false)]` turns index checks off (unsafe to misuse).
+    /// `#[rumba(unsafe(boundscheck = false))]` turns index checks off (undefined behaviour on an
+    /// index out of bounds).
     pub boundscheck: bool,
     /// `#[rumba(cuda)]`: an explicit SIMT function for the GPU (thread indices, atomics,
     /// `sync_threads()`), launched with an explicit grid; it never runs on the CPU.
