@@ -60,6 +60,8 @@ pub struct Specialization {
     pub ret: Type,
     pub(crate) entry: EntryFn,
     pub(crate) sites: Vec<Site>,
+    /// A function of the code opts out of bounds checks: only `Kernel::call_unchecked` runs it.
+    pub(crate) unchecked: bool,
     _jit: Jit,
 }
 
@@ -199,6 +201,7 @@ impl Request<'_> {
             ret: typed.entry().ret,
             entry,
             sites,
+            unchecked: typed.instances.iter().any(|i| !i.func.attrs.boundscheck),
             _jit: jit,
         })
     }

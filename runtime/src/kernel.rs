@@ -215,11 +215,17 @@ impl Kernel {
     /// A kernel that [`is_unchecked`](Self::is_unchecked) is not run: the call returns
     /// [`ErrorKind::Unchecked`] (see [`call_unchecked`](Self::call_unchecked)).
     pub fn call(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
-        if self.is_unchecked() {
+        if jit_disabled() {
+            if self.is_unchecked() {
+                return Err(self.unchecked_error());
+            }
+            return self.interpret(args);
+        }
+        let spec = self.specialization(args)?;
+        if spec.unchecked {
             return Err(self.unchecked_error());
         }
-        // SAFETY: the kernel checks every index it uses.
-        unsafe { self.call_unchecked(args) }
+        self.invoke(spec, args)
     }
 
     /// Calls the kernel, also when it opts out of bounds checks
