@@ -308,6 +308,14 @@ impl Kernel {
     }
 
     pub(crate) fn signature(&self, args: &[Arg<'_>]) -> Result<Signature, Error> {
+        let mut s = Signature::of_len(0);
+        self.fill_signature(args, &mut s)?;
+        Ok(s)
+    }
+
+    /// [`signature`](Self::signature) written into `s`: the dispatch path compares it where it
+    /// lies (moving it out of a `Result` costs each call a copy with stalled loads).
+    fn fill_signature(&self, args: &[Arg<'_>], s: &mut Signature) -> Result<(), Error> {
         if args.len() > MAX_ARGS {
             let message = format!(
                 "kernels take at most {MAX_ARGS} arguments, the call passed {}",
@@ -315,7 +323,7 @@ impl Kernel {
             );
             return Err(self.argument_error(message, None, "pass fewer, larger arrays"));
         }
-        let mut s = Signature::of_len(args.len());
+        *s = Signature::of_len(args.len());
         for (i, a) in args.iter().enumerate() {
             match a.slot {
                 Slot::Invalid(why) => {
@@ -328,7 +336,7 @@ impl Kernel {
                 Slot::Scalar(_) | Slot::Array(_) => s.set(i, a.ty, false),
             }
         }
-        Ok(s)
+        Ok(())
     }
 
     fn argument_message(&self, i: usize, what: &str) -> String {
@@ -370,11 +378,13 @@ impl Kernel {
         f(&request)
     }
 
-    // Kept out of `call`: inlined there, its error paths (an `Error` is large) cost every call
-    // about 12 ns of stack traffic (`rumba-bench overhead`: 34 ns per saxpy call, 47 ns inlined).
+    // Kept out of `call`: inlined there, its error paths cost every call about 12 ns of stack
+    // traffic (`rumba-bench overhead`: 34 ns per saxpy call, 47 ns inlined, when `Error` was 136
+    // bytes).
     #[inline(never)]
     fn specialization(&self, args: &[Arg<'_>]) -> Result<&Specialization, Error> {
-        let signature = self.signature(args)?;
+        let mut signature = Signature::of_len(0);
+        self.fill_signature(args, &mut signature)?;
         let last = self.last.load(Ordering::Acquire);
         // SAFETY: `last` is null or points into an `Arc` held by `cache`, which never drops entries.
         if let Some(spec) = unsafe { last.as_ref() } {
@@ -389,6 +399,10 @@ impl Kernel {
         Ok(unsafe { &*ptr })
     }
 
+    // The slow path of `specialization`, kept out of it so that the fast path stays a short
+    // function (inlined, its frame costs every call a few ns: `rumba-bench overhead`).
+    #[cold]
+    #[inline(never)]
     fn lookup_or_compile(&self, signature: Signature) -> CacheEntry {
         if let Some(entry) = self
             .cache
