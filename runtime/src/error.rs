@@ -53,8 +53,8 @@ impl fmt::Display for Location {
 
 /// What went wrong (see [`ErrorKind`]), with the rendered diagnostic.
 ///
-/// `Display` prints one line, `kernel `saxpy` at examples/kernels/mod.rs:8:24: index out of
-/// bounds: ...`; the alternate form `{:#}` prints the diagnostic rendered like rustc (the source
+/// `Display` prints one line, ``kernel `saxpy` at examples/kernels/mod.rs:8:24: index out of
+/// bounds: ...``; the alternate form `{:#}` prints the diagnostic rendered like rustc (the source
 /// line, a caret, notes and help) for errors that have one, and the one line otherwise.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error(Box<Repr>);
@@ -70,7 +70,7 @@ struct Repr {
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The kernel source is outside the kernel language (normally caught by `compile!` at build
-    /// time; seen at run time for sources built by hand with `Source::new`). `location` and
+    /// time; seen at run time for kernels made with `Kernel::from_source`). `location` and
     /// `message` describe the first error; [`Error::rendered`] shows every error found.
     Syntax {
         kernel: String,
