@@ -295,3 +295,19 @@ impl Drop for Timer {
 
 /// A failed driver call: which one, and the driver's error.
 pub(crate) type DriverFailure = (&'static str, DriverError);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy longer than the buffer is an error in every build, before the driver is called.
+    #[test]
+    fn copies_past_the_buffer_are_refused() {
+        let buffer = Buffer { ptr: 0, bytes: 4 };
+        let refused = DriverError(sys::CUresult::CUDA_ERROR_INVALID_VALUE);
+        assert_eq!(buffer.upload(&[0u8; 5]).unwrap_err(), refused);
+        assert_eq!(buffer.download(&mut [0u8; 5]).unwrap_err(), refused);
+        // Not a real allocation: nothing to free.
+        std::mem::forget(buffer);
+    }
+}
