@@ -38,7 +38,7 @@ fn main() -> Result<(), rumba::Error> {
     let short = Array1::from_elem(10, 1.0f32);
     match saxpy(2.0f32, &short, &mut y) {
         Ok(()) => println!("unexpected success"),
-        Err(e) => println!("as expected, an error:\n{e}"),
+        Err(e) => println!("as expected, an error:\n{e:#}"),
     }
 
     let k = saxpy::kernel();

@@ -206,7 +206,7 @@ fn add3(a, b, c) -> f64 {
     }
     a - b - c
 }"""),
-    (0, ["A1f64w", "f64"], """#[rumba(boundscheck = false)]
+    (0, ["A1f64w", "f64"], """#[rumba(unsafe(boundscheck = false))]
 fn fill(y: &mut [f64], v: f64) {
     let n = y.len();
     let mut i = 0;

@@ -27,11 +27,17 @@
 //! an integer division by zero and the other panics of Rust become an [`Error`] naming the kernel,
 //! the source line and the values involved.
 
+#![forbid(unsafe_code)]
+
 pub use rumba_macros::compile;
 pub use rumba_runtime::{
-    Arg, Element, Error, Explain, FromValue, IntoArg, Kernel, Location, OwnedKernel, Signature,
-    Source, Specialization, TargetSpec, Value,
+    Arg, ArrayType, Element, Error, ErrorKind, Explain, FromValue, IntoArg, Kernel, Layout,
+    Location, OwnedKernel, Scalar, Signature, TargetSpec, Type, Value,
 };
+
+/// What `compile!` expands to: not part of the API.
+#[doc(hidden)]
+pub use rumba_runtime::__private;
 
 /// Running kernels on an NVIDIA GPU: `f::cuda(args..)` for `prange` kernels, `f(config, args..)`
 /// for `#[rumba(cuda)]` kernels. See the module's documentation.
@@ -42,6 +48,6 @@ pub use ndarray;
 
 /// What most users need: `use rumba::prelude::*;`.
 pub mod prelude {
-    pub use crate::{compile, Error, IntoArg, Kernel, Value};
+    pub use crate::{compile, Error, ErrorKind, IntoArg, Kernel, Value};
     pub use ndarray::prelude::*;
 }

@@ -2,7 +2,8 @@
 //! contiguous, transposed, stepped and reversed (negative-stride) arrays, zero-length arrays, every
 //! argument form (`Array`, `ArrayView`, `ArrayViewMut`, `&[T]`, `&mut [T]`, `&Vec<T>`) and element
 //! type; shape queries; out-of-bounds errors (the right index, length, axis and line, and the array
-//! left exactly as written before the failing statement); `boundscheck = false` and `fastmath`.
+//! left exactly as written before the failing statement); `unsafe(boundscheck = false)` (its
+//! `unsafe fn` wrappers, and the safe `Kernel::call` refusing it) and `fastmath`.
 
 use ndarray::prelude::*;
 use ndarray::s;
@@ -426,8 +427,8 @@ rumba::compile! {
 fn out_of_bounds_reports_index_len_axis_and_line() {
     let mut x = vec![0.0; 4];
     let e = fill_n(&mut x, 6usize).unwrap_err();
-    match &e {
-        rumba::Error::OutOfBounds {
+    match e.kind() {
+        rumba::ErrorKind::OutOfBounds {
             kernel,
             location,
             array,
@@ -455,8 +456,8 @@ fn out_of_bounds_reports_index_len_axis_and_line() {
     fill_n(&mut x, 2usize).unwrap();
     fill_n(&mut x[..], 0usize).unwrap();
     assert!(matches!(
-        fill_n(&mut Vec::<f64>::new(), 1usize),
-        Err(rumba::Error::OutOfBounds {
+        fill_n(&mut Vec::<f64>::new(), 1usize).map_err(rumba::Error::into_kind),
+        Err(rumba::ErrorKind::OutOfBounds {
             index: 0,
             len: 0,
             ..
@@ -465,8 +466,8 @@ fn out_of_bounds_reports_index_len_axis_and_line() {
 
     let mut a = Array2::<i32>::zeros((3, 2));
     let e = fill_2d(&mut a, 2usize, 3usize).unwrap_err();
-    match &e {
-        rumba::Error::OutOfBounds {
+    match e.kind() {
+        rumba::ErrorKind::OutOfBounds {
             array,
             axis,
             index,
@@ -484,8 +485,8 @@ fn out_of_bounds_reports_index_len_axis_and_line() {
     let e = fill_2d(a.view_mut().reversed_axes(), 3usize, 2usize).unwrap_err();
     assert!(
         matches!(
-            e,
-            rumba::Error::OutOfBounds {
+            e.kind(),
+            rumba::ErrorKind::OutOfBounds {
                 axis: 0,
                 index: 2,
                 len: 2,
@@ -499,8 +500,8 @@ fn out_of_bounds_reports_index_len_axis_and_line() {
     let x = vec![7, 8];
     let mut y = vec![0; 4];
     let e = statements(&mut y, &x, 2usize).unwrap_err();
-    match &e {
-        rumba::Error::OutOfBounds {
+    match e.kind() {
+        rumba::ErrorKind::OutOfBounds {
             array,
             index,
             len,
@@ -515,8 +516,8 @@ fn out_of_bounds_reports_index_len_axis_and_line() {
     assert_eq!(y, vec![1, 0, 0, 0]);
     let mut y = vec![0; 2];
     let e = statements(&mut y, &[5, 6, 7][..], 2usize).unwrap_err();
-    match &e {
-        rumba::Error::OutOfBounds {
+    match e.kind() {
+        rumba::ErrorKind::OutOfBounds {
             array,
             index,
             len,
@@ -532,8 +533,8 @@ fn out_of_bounds_reports_index_len_axis_and_line() {
     // A compound assignment fails before it reads or writes anything.
     let mut y = vec![0; 3];
     let e = statements(&mut y, &[5, 6, 7, 8][..], 3usize).unwrap_err();
-    match &e {
-        rumba::Error::OutOfBounds {
+    match e.kind() {
+        rumba::ErrorKind::OutOfBounds {
             array,
             index,
             len,
@@ -559,8 +560,8 @@ fn out_of_bounds_reports_index_len_axis_and_line() {
         ((9, 9, 9), 0, 9, 2),
     ] {
         let e = oob_3d(&c, ix.0 as usize, ix.1 as usize, ix.2 as usize).unwrap_err();
-        match e {
-            rumba::Error::OutOfBounds {
+        match e.into_kind() {
+            rumba::ErrorKind::OutOfBounds {
                 axis: a,
                 index: i,
                 len: l,
@@ -572,8 +573,8 @@ fn out_of_bounds_reports_index_len_axis_and_line() {
     let e = oob_in_helper(&[1.0][..], 1usize).unwrap_err();
     assert!(
         matches!(
-            e,
-            rumba::Error::OutOfBounds {
+            e.kind(),
+            rumba::ErrorKind::OutOfBounds {
                 index: 1,
                 len: 1,
                 ..
@@ -849,17 +850,17 @@ fn failures_leave_the_same_writes_as_rust() {
     }
 }
 
-// ---- boundscheck = false, fastmath ----
+// ---- unsafe(boundscheck = false), fastmath ----
 
 rumba::compile! {
-    #[rumba(boundscheck = false)]
+    #[rumba(unsafe(boundscheck = false))]
     fn unchecked_axpy(a: f64, x: &[f64], y: &mut [f64]) {
         for i in 0..y.len() {
             y[i] += a * x[i];
         }
     }
 
-    #[rumba(boundscheck = false)]
+    #[rumba(unsafe(boundscheck = false))]
     fn unchecked_matvec(m: ArrayView2<f32>, v: &[f32], out: &mut [f32]) {
         for i in 0..m.nrows() {
             let mut s = 0.0;
@@ -890,7 +891,7 @@ rumba::compile! {
         }
     }
 
-    #[rumba(fastmath, boundscheck = false)]
+    #[rumba(fastmath, unsafe(boundscheck = false))]
     fn fast_unchecked(x: ArrayView1<f32>) -> f32 {
         let mut m = 0.0;
         for i in 0..x.len() {
@@ -901,11 +902,41 @@ rumba::compile! {
 }
 
 #[test]
+fn kernels_without_checks_run_only_through_unsafe_calls() {
+    use rumba::{ErrorKind, IntoArg};
+    let x = vec![1.0; 4];
+    let mut y = vec![0.0; 4];
+    let k = unchecked_axpy::kernel();
+    assert!(k.is_unchecked());
+    let args = [2.0f64.into_arg(), (&x).into_arg(), (&mut y).into_arg()];
+    let e = k.call(&args).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Unchecked { .. }), "{e}");
+    // SAFETY: `x` is as long as `y`.
+    unsafe { k.call_unchecked(&args) }.unwrap();
+    assert_eq!(y, vec![2.0; 4], "run once, by `call_unchecked`");
+    assert!(!fast_dot::kernel().is_unchecked());
+    // A kernel that calls a function without checks has none either; from text as from `compile!`.
+    let k = rumba::Kernel::from_source(
+        "#[rumba(unsafe(boundscheck = false))]
+         fn get(x: &[f64], i: usize) -> f64 { x[i] }
+         fn first(x: &[f64]) -> f64 { get(x, 0) }",
+        "first",
+    );
+    assert!(k.is_unchecked());
+    let e = k.call(&[(&x).into_arg()]).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Unchecked { .. }), "{e}");
+    // SAFETY: index 0 of a 4-element slice.
+    let first: f64 = unsafe { k.call_as_unchecked(&[(&x).into_arg()]) }.unwrap();
+    assert_eq!(first, 1.0);
+}
+
+#[test]
 fn unchecked_and_fastmath_kernels_on_valid_input() {
     let x: Vec<f64> = (0..1000).map(|i| (i % 17) as f64 - 8.0).collect();
     let mut y: Vec<f64> = (0..1000).map(|i| i as f64).collect();
     let mut y2 = y.clone();
-    unchecked_axpy(2.0, &x, &mut y).unwrap();
+    // SAFETY: `x` is as long as `y`, and the loop stops at `y.len()`.
+    unsafe { unchecked_axpy(2.0, &x, &mut y) }.unwrap();
     for i in 0..y2.len() {
         y2[i] += 2.0 * x[i];
     }
@@ -913,14 +944,16 @@ fn unchecked_and_fastmath_kernels_on_valid_input() {
     let m = Array2::from_shape_fn((5, 33), |(i, j)| ((i * 33 + j) % 11) as f32 - 5.0);
     let v: Vec<f32> = (0..33).map(|j| (j % 4) as f32).collect();
     let mut out = vec![0.0f32; 5];
-    unchecked_matvec(&m, &v, &mut out).unwrap();
+    // SAFETY: `v` has `m.ncols()` elements and `out` has `m.nrows()`.
+    unsafe { unchecked_matvec(&m, &v, &mut out) }.unwrap();
     let expect: Vec<f32> = (0..5)
         .map(|i| (0..33).map(|j| m[[i, j]] * v[j]).sum())
         .collect();
     assert_eq!(out, expect);
     let mut out_t = vec![0.0f32; 33];
     let v5 = vec![1.0f32, -1.0, 2.0, 0.0, 0.5];
-    unchecked_matvec(m.t(), &v5, &mut out_t).unwrap();
+    // SAFETY: as above, for the transpose (5 columns, 33 rows).
+    unsafe { unchecked_matvec(m.t(), &v5, &mut out_t) }.unwrap();
     let expect: Vec<f32> = (0..33)
         .map(|j| (0..5).map(|i| m[[i, j]] * v5[i]).sum())
         .collect();
@@ -951,7 +984,10 @@ fn unchecked_and_fastmath_kernels_on_valid_input() {
         );
     }
     let a = Array1::from_vec(vec![1.0f32, -7.5, 3.0, 2.0]);
-    assert_eq!(fast_unchecked(a.view()).unwrap(), 7.5);
-    assert_eq!(fast_unchecked(a.slice(s![..;-2])).unwrap(), 7.5);
-    assert_eq!(fast_unchecked(a.slice(s![..;2])).unwrap(), 3.0);
+    // SAFETY: the loop indexes `x` below `x.len()`.
+    unsafe {
+        assert_eq!(fast_unchecked(a.view()).unwrap(), 7.5);
+        assert_eq!(fast_unchecked(a.slice(s![..;-2])).unwrap(), 7.5);
+        assert_eq!(fast_unchecked(a.slice(s![..;2])).unwrap(), 3.0);
+    }
 }

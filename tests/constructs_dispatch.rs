@@ -104,14 +104,14 @@ fn scalar_types_are_part_of_the_signature() {
     assert_eq!(k.compilations(), 2);
     // A type error is a compilation too, cached like a success, and not listed as a signature.
     let e = scale(&mut x, 2i32).unwrap_err();
-    assert!(matches!(e, rumba::Error::Type { .. }), "{e}");
+    assert!(matches!(e.kind(), rumba::ErrorKind::Type { .. }), "{e}");
     let e2 = scale(&mut x, 2i32).unwrap_err();
     assert_eq!(e, e2);
     assert_eq!(k.compilations(), 3);
     assert_eq!(k.signatures().len(), 2);
     // Read-only where the kernel writes: an error for that signature only.
     let e = scale(&x, 2.0f64).unwrap_err();
-    assert!(matches!(e, rumba::Error::Type { .. }), "{e}");
+    assert!(matches!(e.kind(), rumba::ErrorKind::Type { .. }), "{e}");
     scale(&mut x, 2.0f64).unwrap();
     assert_eq!(x, vec![2.0, 4.0]);
     assert_eq!(k.compilations(), 4);

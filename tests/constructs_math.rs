@@ -100,7 +100,7 @@ macro_rules! float_methods {
 
             // The same methods in loops over arrays, without bounds checks: what LLVM vectorizes.
             rumba::compile! {
-                #[rumba(boundscheck = false)]
+                #[rumba(unsafe(boundscheck = false))]
                 fn unary_loops(x: &[$t], o: ArrayViewMut2<$t>) {
                     let n = x.len();
                     for i in 0..n { o[[0, i]] = x[i].abs(); }
@@ -135,7 +135,7 @@ macro_rules! float_methods {
                     for i in 0..n { o[[29, i]] = (x[i] * 2.0).sin().abs() + x[i].cos().powi(2); }
                 }
 
-                #[rumba(boundscheck = false)]
+                #[rumba(unsafe(boundscheck = false))]
                 fn binary_loops(x: &[$t], y: &[$t], n: &[i32], o: ArrayViewMut2<$t>) {
                     let len = x.len();
                     for i in 0..len { o[[0, i]] = x[i].powf(y[i]); }
@@ -151,7 +151,7 @@ macro_rules! float_methods {
                     for i in 0..len { o[[10, i]] = (0.5 as $t).powf(x[i]); }
                 }
 
-                #[rumba(boundscheck = false)]
+                #[rumba(unsafe(boundscheck = false))]
                 fn predicate_loops(x: &[$t], o: ArrayViewMut2<bool>) {
                     for i in 0..x.len() { o[[0, i]] = x[i].is_nan(); }
                     for i in 0..x.len() { o[[1, i]] = x[i].is_finite(); }
@@ -175,7 +175,9 @@ macro_rules! float_methods {
                 let x = many();
                 let n = x.len();
                 let mut o = ndarray::Array2::<$t>::zeros((30, n));
-                unary_loops(&x, &mut o).unwrap();
+                // SAFETY: the loops index `x` and row `k < 30` of `o`, whose rows have `x.len()`
+                // elements, below `x.len()`.
+                unsafe { unary_loops(&x, &mut o) }.unwrap();
                 for i in 0..n {
                     let mut b = [0.0 as $t; 30];
                     rs::unary(bb(x[i]), &mut b);
@@ -184,7 +186,8 @@ macro_rules! float_methods {
                     }
                 }
                 let mut p = ndarray::Array2::from_elem((6, n), false);
-                predicate_loops(&x, &mut p).unwrap();
+                // SAFETY: as above (6 rows of `x.len()`).
+                unsafe { predicate_loops(&x, &mut p) }.unwrap();
                 for i in 0..n {
                     let mut b = [false; 6];
                     rs::predicates(bb(x[i]), &mut b);
@@ -193,7 +196,8 @@ macro_rules! float_methods {
                 let y: Vec<$t> = x.iter().rev().copied().collect();
                 let e: Vec<i32> = (0..n as i32).map(|i| i % 41 - 20).collect();
                 let mut o = ndarray::Array2::<$t>::zeros((11, n));
-                binary_loops(&x, &y, &e, &mut o).unwrap();
+                // SAFETY: as above (11 rows); `y` and `e` are as long as `x`.
+                unsafe { binary_loops(&x, &y, &e, &mut o) }.unwrap();
                 for i in 0..n {
                     let mut b = [0.0 as $t; 11];
                     rs::binary(bb(x[i]), bb(y[i]), bb(e[i]), &mut b);
@@ -279,7 +283,7 @@ macro_rules! float_methods {
                 }
                 for (lo, hi) in [(1.0, -1.0), ($t::NAN, 1.0), (0.0, $t::NAN)] {
                     let e = clamp(0.5 as $t, lo, hi).unwrap_err();
-                    assert!(matches!(e, rumba::Error::InvalidValue { .. }), "{e}");
+                    assert!(matches!(e.kind(), rumba::ErrorKind::InvalidValue { .. }), "{e}");
                 }
                 assert_eq!(clamp(5.0 as $t, 0.0 as $t, 1.0 as $t).unwrap(), 1.0);
             }
@@ -357,7 +361,10 @@ macro_rules! int_methods {
                         }
                         if a > b {
                             let e = clamp(a, a, b).unwrap_err();
-                            assert!(matches!(e, rumba::Error::InvalidValue { .. }), "{e}");
+                            assert!(
+                                matches!(e.kind(), rumba::ErrorKind::InvalidValue { .. }),
+                                "{e}"
+                            );
                         }
                     }
                 }

@@ -149,7 +149,7 @@ macro_rules! int_suite {
 
             // The same operations in loops over arrays, without bounds checks: what LLVM vectorizes.
             rumba::compile! {
-                #[rumba(boundscheck = false)]
+                #[rumba(unsafe(boundscheck = false))]
                 fn arith_loops(a: &[$t], b: &[$t], o: ArrayViewMut2<$t>) {
                     let n = a.len();
                     for i in 0..n { o[[0, i]] = a[i] + b[i]; }
@@ -164,7 +164,7 @@ macro_rules! int_suite {
                     for i in 0..n { o[[9, i]] = a[i] + b[i] * a[i] - (b[i] ^ 3) + 1; }
                 }
 
-                #[rumba(boundscheck = false)]
+                #[rumba(unsafe(boundscheck = false))]
                 fn shift_loops(a: &[$t], k: &[u32], j: &[i64], m: &[u8], o: ArrayViewMut2<$t>) {
                     let n = a.len();
                     for i in 0..n { o[[0, i]] = a[i] << k[i]; }
@@ -188,7 +188,9 @@ macro_rules! int_suite {
                 }
                 let n = a.len();
                 let mut o = ndarray::Array2::<$t>::zeros((10, n));
-                arith_loops(&a, &b, &mut o).unwrap();
+                // SAFETY: the loops index `a`, `b` and rows 0..10 of `o`, all of `a.len()`
+                // elements, below `a.len()`.
+                unsafe { arith_loops(&a, &b, &mut o) }.unwrap();
                 for i in 0..n {
                     let mut r = [0 as $t; 10];
                     rs::arith(bb(a[i]), bb(b[i]), &mut r);
@@ -206,7 +208,8 @@ macro_rules! int_suite {
                 let j: Vec<i64> = k.iter().map(|&k| k as i64 - 70).collect();
                 let m: Vec<u8> = k.iter().map(|&k| (k * 2) as u8).collect();
                 let mut o = ndarray::Array2::<$t>::zeros((6, n));
-                shift_loops(&a, &k, &j, &m, &mut o).unwrap();
+                // SAFETY: as above: `k`, `j`, `m` and the 6 rows of `o` have `a.len()` elements.
+                unsafe { shift_loops(&a, &k, &j, &m, &mut o) }.unwrap();
                 for i in 0..n {
                     let mut r = [0 as $t; 10];
                     rs::shifts(bb(a[i]), bb(k[i]), bb(j[i]), bb(m[i]), &mut r);
@@ -316,14 +319,20 @@ macro_rules! int_suite {
                 let mut o = [0 as $t; 2];
                 for a in values() {
                     let e = divrem(a, 0 as $t, &mut o[..]).unwrap_err();
-                    assert!(matches!(e, rumba::Error::DivisionByZero { .. }), "{e}");
+                    assert!(
+                        matches!(e.kind(), rumba::ErrorKind::DivisionByZero { .. }),
+                        "{e}"
+                    );
                     let e = compound_div(a, 0 as $t, &mut [0 as $t; 4][..]).unwrap_err();
-                    assert!(matches!(e, rumba::Error::DivisionByZero { .. }), "{e}");
+                    assert!(
+                        matches!(e.kind(), rumba::ErrorKind::DivisionByZero { .. }),
+                        "{e}"
+                    );
                 }
                 if $t::MIN != 0 {
                     let m1 = (0 as $t).wrapping_sub(1);
                     let e = divrem($t::MIN, m1, &mut o[..]).unwrap_err();
-                    assert!(matches!(e, rumba::Error::Overflow { .. }), "{e}");
+                    assert!(matches!(e.kind(), rumba::ErrorKind::Overflow { .. }), "{e}");
                 }
                 // The kernel still works afterwards.
                 divrem(7 as $t, 2 as $t, &mut o[..]).unwrap();
@@ -569,7 +578,7 @@ macro_rules! cast_suite {
             }
 
             rumba::compile! {
-                #[rumba(boundscheck = false)]
+                #[rumba(unsafe(boundscheck = false))]
                 fn cast_loops(x: &[$t], a: &mut [i8], b: &mut [i16], c: &mut [i32], d: &mut [i64], e: &mut [isize], f: &mut [u8], g: &mut [u16], h: &mut [u32], i: &mut [u64], j: &mut [usize], k: &mut [f32], l: &mut [f64]) {
                     let n = x.len();
                     for p in 0..n { a[p] = x[p] as i8; }
@@ -595,7 +604,8 @@ macro_rules! cast_suite {
                 let n = x.len();
                 let (mut a, mut b, mut c, mut d, mut e, mut f) = (vec![0i8; n], vec![0i16; n], vec![0i32; n], vec![0i64; n], vec![0isize; n], vec![0u8; n]);
                 let (mut g, mut h, mut i, mut j, mut k, mut l) = (vec![0u16; n], vec![0u32; n], vec![0u64; n], vec![0usize; n], vec![0f32; n], vec![0f64; n]);
-                cast_loops(&x, &mut a, &mut b, &mut c, &mut d, &mut e, &mut f, &mut g, &mut h, &mut i, &mut j, &mut k, &mut l).unwrap();
+                // SAFETY: every array has `x.len()` elements and the loops stop there.
+                unsafe { cast_loops(&x, &mut a, &mut b, &mut c, &mut d, &mut e, &mut f, &mut g, &mut h, &mut i, &mut j, &mut k, &mut l) }.unwrap();
                 for p in 0..n {
                     let (mut a2, mut b2, mut c2, mut d2, mut e2, mut f2) = ([0i8], [0i16], [0i32], [0i64], [0isize], [0u8]);
                     let (mut g2, mut h2, mut i2, mut j2, mut k2, mut l2) = ([0u16], [0u32], [0u64], [0usize], [0f32], [0f64]);
@@ -925,13 +935,13 @@ rumba::compile! {
 #[test]
 fn literals_rustc_rejects() {
     let e = lit_neg_unsigned_cast().unwrap_err();
-    assert!(matches!(e, rumba::Error::Type { .. }), "{e}");
+    assert!(matches!(e.kind(), rumba::ErrorKind::Type { .. }), "{e}");
     let e = lit_cast_out_of_range().unwrap_err();
-    assert!(matches!(e, rumba::Error::Type { .. }), "{e}");
+    assert!(matches!(e.kind(), rumba::ErrorKind::Type { .. }), "{e}");
     let e = lit_out_of_range(&[1u8][..]).unwrap_err();
-    assert!(matches!(e, rumba::Error::Type { .. }), "{e}");
+    assert!(matches!(e.kind(), rumba::ErrorKind::Type { .. }), "{e}");
     let e = lit_f32_overflow().unwrap_err();
-    assert!(matches!(e, rumba::Error::Type { .. }), "{e}");
+    assert!(matches!(e.kind(), rumba::ErrorKind::Type { .. }), "{e}");
 }
 
 // ---- std constants ----

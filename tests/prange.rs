@@ -7,7 +7,7 @@
 use crate::kernels;
 
 use ndarray::{Array1, Array2};
-use rumba::Error;
+use rumba::{Error, ErrorKind};
 
 rumba::compile! {
     fn sum_par(x: &[i64]) -> i64 {
@@ -315,8 +315,8 @@ fn lowest_failing_iteration_is_reported() {
         ] {
             let x = ints(n);
             let mut y = Array1::<i64>::zeros(n);
-            match fails_par(&x, &mut y, a, b) {
-                Err(Error::OutOfBounds {
+            match fails_par(&x, &mut y, a, b).map_err(Error::into_kind) {
+                Err(ErrorKind::OutOfBounds {
                     index, len, array, ..
                 }) => {
                     assert_eq!(
@@ -337,11 +337,12 @@ fn lowest_failing_iteration_is_reported() {
 
 fn type_error(r: Result<impl std::fmt::Debug, Error>) -> String {
     match r {
-        Err(Error::Type {
-            message, rendered, ..
-        }) => {
-            println!("{rendered}");
-            message
+        Err(e) => {
+            println!("{e:#}");
+            match e.into_kind() {
+                ErrorKind::Type { message, .. } => message,
+                other => panic!("expected a type error, got {other:?}"),
+            }
         }
         other => panic!("expected a type error, got {other:?}"),
     }

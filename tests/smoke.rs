@@ -45,8 +45,8 @@ fn smoke() {
     let e = saxpy(2.0f32, &x, &mut Array1::<f32>::zeros(5)).unwrap_err();
     assert!(
         matches!(
-            e,
-            rumba::Error::OutOfBounds {
+            e.kind(),
+            rumba::ErrorKind::OutOfBounds {
                 index: 3,
                 len: 3,
                 ..

@@ -6,6 +6,10 @@
 //! in that order, for every caller. [`diag`] and [`span`] are shared by all phases; [`interp`]
 //! runs typed IR directly, as the oracle that compiled code is tested against. No phase reaches
 //! back into an earlier one.
+//! `unsafe` appears only where inkwell asks for it (GEPs, LLVM's process-wide options), each
+//! block with its `// SAFETY:` reason.
+
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 pub mod diag;
 pub mod front;

@@ -4,6 +4,18 @@
 //! and strides, `ArrayView` / `ArrayViewMut`, slices and vectors. Out: an [`Arg`] that knows its IR
 //! [`Type`] (dtype, ndim, layout, writability: the specialization key) and the raw pointers,
 //! extents and element strides, without allocating.
+//!
+//! # Aliasing
+//!
+//! Compiled code takes every array as a `noalias` pointer, so no writable argument of a call may
+//! share memory with any other argument (writable or not); read-only arguments may share memory
+//! with each other (`k(&x, &x)`). The borrow checker enforces this rule, at no cost per call: an
+//! [`Arg`] is made only from a borrow (`&x`, `&mut x`, a view), holds it for its lifetime, and is
+//! neither `Copy` nor `Clone`, so `k.call(&[a, a])` with `a` made from `&mut y`, or `&y` beside
+//! `&mut y`, does not build, on the [`Kernel::call`](crate::Kernel::call) path as on the
+//! generated wrappers'. ndarray itself never lets safe code make two mutable views, or a shared and
+//! a mutable view, of one element. Only `unsafe` code (views made from raw pointers) can break
+//! the rule, and must not.
 
 use ndarray::{ArrayBase, ArrayView, ArrayViewMut, Data, DataMut, Dimension};
 use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
@@ -11,13 +23,25 @@ use std::marker::PhantomData;
 
 pub use rumba_compiler::back::abi::MAX_NDIM;
 
-/// Element types of arrays (and scalar argument types).
-pub trait Element: Copy + 'static {
+/// Element types of arrays (and scalar argument types): `bool`, the primitive integers, `f32`
+/// and `f64`.
+///
+/// Sealed: compiled code, the interpreter's gather/scatter and `DeviceArray::to_host` read and
+/// write `size_of::<T>()` bytes per element as a value of `SCALAR`, which holds only for the
+/// primitive types implemented here (same size and alignment, no padding, every bit pattern that
+/// compiled code stores valid).
+pub trait Element: Copy + 'static + sealed::SealedElement {
     const SCALAR: Scalar;
+}
+
+mod sealed {
+    /// Implemented exactly by the types [`Element`](super::Element) is.
+    pub trait SealedElement {}
 }
 
 macro_rules! element {
     ($($t:ty => $s:ident),*) => {$(
+        impl sealed::SealedElement for $t {}
         impl Element for $t {
             const SCALAR: Scalar = Scalar::$s;
         }
@@ -40,7 +64,12 @@ pub(crate) enum Slot {
 }
 
 /// One argument of a kernel call, borrowed for `'a`.
-#[derive(Clone, Copy, Debug)]
+///
+/// Neither `Copy` nor `Clone`, and it holds the borrow it was made from (shared for `&x`,
+/// exclusive for `&mut x`) for `'a`: so one exclusive borrow yields one `Arg`, and no other
+/// argument of the same call can reach its memory. Compiled code relies on this: it takes every
+/// writable array as a `noalias` pointer (see "Aliasing" in the module doc).
+#[derive(Debug)]
 pub struct Arg<'a> {
     pub(crate) ty: Type,
     pub(crate) slot: Slot,

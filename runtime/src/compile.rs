@@ -5,7 +5,7 @@
 //! rendered against the kernel's source (a compiler bug as [`Error::Internal`]). The stages are
 //! `rumba_compiler::driver`'s; their times are logged under the `rumba` target.
 
-use crate::error::{Error, Location};
+use crate::error::{Error, ErrorKind, Location};
 use crate::jit::{EntryFn, Jit};
 use crate::signature::Signature;
 use inkwell::targets::TargetMachine;
@@ -22,14 +22,15 @@ use std::time::Instant;
 /// optimization level, 3 by default: the differential tests run the JIT at 0 and at 3.
 pub(crate) fn host() -> &'static target::TargetSpec {
     static HOST: std::sync::OnceLock<target::TargetSpec> = std::sync::OnceLock::new();
-    HOST.get_or_init(|| target::TargetSpec {
-        vector_library: crate::jit::libmvec().is_some(),
-        opt_level: std::env::var("RUMBA_OPT_LEVEL")
+    HOST.get_or_init(|| {
+        let mut host = target::TargetSpec::host();
+        host.vector_library = crate::jit::libmvec().is_some();
+        host.opt_level = std::env::var("RUMBA_OPT_LEVEL")
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(3)
-            .min(3),
-        ..target::TargetSpec::host()
+            .min(3);
+        host
     })
 }
 
@@ -60,6 +61,9 @@ pub struct Specialization {
     pub ret: Type,
     pub(crate) entry: EntryFn,
     pub(crate) sites: Vec<Site>,
+    /// The kernel or a function it calls opts out of a safety check (`unsafe(..)` attributes):
+    /// only the `unsafe` `Kernel::call_unchecked` may run it.
+    pub(crate) unchecked: bool,
     _jit: Jit,
 }
 
@@ -98,31 +102,43 @@ impl Request<'_> {
     fn error(&self, e: driver::Error) -> Error {
         let kernel = self.kernel.to_string();
         let location = |d: &Diagnostic| Location::new(&self.source.path, d.span());
-        match e {
-            driver::Error::Argument(d) => Error::Argument {
-                kernel,
-                location: Some(location(&d)),
-                message: d.message.clone(),
-                rendered: self.render(&d),
-            },
-            driver::Error::Type(d) => Error::Type {
-                kernel,
-                location: location(&d),
-                message: d.message.clone(),
-                rendered: self.render(&d),
-            },
-            driver::Error::Target(d) => Error::Cuda {
-                kernel,
-                location: Some(location(&d)),
-                message: d.message.clone(),
-                rendered: self.render(&d),
-            },
-            driver::Error::NoLibdevice(message) => Error::NoCuda { kernel, message },
-            driver::Error::Internal(e) => Error::Internal {
-                kernel,
-                message: e.to_string(),
-            },
-        }
+        let (kind, d) = match e {
+            driver::Error::Argument(d) => (
+                ErrorKind::Argument {
+                    kernel,
+                    location: Some(location(&d)),
+                    message: d.message.clone(),
+                },
+                d,
+            ),
+            driver::Error::Type(d) => (
+                ErrorKind::Type {
+                    kernel,
+                    location: location(&d),
+                    message: d.message.clone(),
+                },
+                d,
+            ),
+            driver::Error::Target(d) => (
+                ErrorKind::Cuda {
+                    kernel,
+                    location: Some(location(&d)),
+                    message: d.message.clone(),
+                },
+                d,
+            ),
+            driver::Error::NoLibdevice(message) => {
+                return ErrorKind::NoCuda { kernel, message }.into()
+            }
+            driver::Error::Internal(e) => {
+                return ErrorKind::Internal {
+                    kernel,
+                    message: e.to_string(),
+                }
+                .into()
+            }
+        };
+        Error::rendered_as(kind, self.render(&d))
     }
 
     fn render(&self, d: &Diagnostic) -> String {
@@ -146,39 +162,47 @@ impl Request<'_> {
     /// The driver for the host CPU, then loading the machine code.
     pub(crate) fn compile(&self) -> Result<Specialization, Error> {
         let host = host();
-        let (context, raw) = Jit::context();
-        let compiled = self.drive(|input| {
-            with_host_machine(|machine| {
-                let target = Target::Cpu {
-                    spec: host,
-                    machine: Some(machine),
-                };
-                driver::compile(context, input, &target)
-            })
-        });
-        let compiled = match compiled {
-            Ok(c) => c,
-            Err(e) => {
-                // SAFETY: nothing emitted into the context survives a failed compilation.
-                unsafe { Jit::discard(raw) };
-                return Err(e);
+        // What the driver reports, kept apart from what loading reports.
+        let mut failed = None;
+        let built = Jit::build(host.opt_level, abi::ENTRY, |context| {
+            let compiled = self.drive(|input| {
+                with_host_machine(|machine| {
+                    let target = Target::Cpu {
+                        spec: host,
+                        machine: Some(machine),
+                    };
+                    driver::compile(context, input, &target)
+                })
+            });
+            match compiled {
+                Ok(c) => {
+                    let unchecked = c.typed.instances.iter().any(|i| i.func.attrs.unchecked());
+                    let ret = c.typed.entry().ret;
+                    Ok((c.module, (ret, unchecked, c.sites, c.timings, Instant::now())))
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    Err(String::new())
+                }
             }
-        };
-        let t = Instant::now();
-        let ret = compiled.typed.entry().ret;
-        let (jit, entry) =
-            Jit::load(compiled.module, raw, abi::ENTRY, host.opt_level).map_err(|message| {
-                Error::Internal {
+        });
+        let (jit, entry, (ret, unchecked, sites, timings, t)) = match (built, failed) {
+            (Ok(built), _) => built,
+            (Err(_), Some(e)) => return Err(e),
+            (Err(message), None) => {
+                return Err(ErrorKind::Internal {
                     kernel: self.kernel.to_string(),
                     message: format!("loading the machine code: {message}"),
                 }
-            })?;
+                .into())
+            }
+        };
         log::debug!(
             target: "rumba",
             "compiled `{}` for {}: {}, load {:?} ({} on {})",
             self.kernel,
             self.signature,
-            compiled.timings,
+            timings,
             t.elapsed(),
             host.cpu,
             host.triple
@@ -187,7 +211,8 @@ impl Request<'_> {
             signature: *self.signature,
             ret,
             entry,
-            sites: compiled.sites,
+            sites,
+            unchecked,
             _jit: jit,
         })
     }

@@ -1,7 +1,7 @@
 //! Loading: an optimized LLVM module -> executable machine code in this process (MCJIT).
 //!
-//! In: a module emitted into a [`Context`] that this type owns. Out: the address of the entry
-//! point, valid for as long as the [`Jit`] lives. External math functions are bound explicitly to
+//! In: a closure that emits a module into a [`Context`] that this type creates and owns. Out: the
+//! address of the entry point, valid for as long as the [`Jit`] lives. External math functions are bound explicitly to
 //! the C library this process links, and `rumba_parallel_for` to [`crate::parallel`], so no lookup
 //! can fail inside LLVM.
 
@@ -10,46 +10,56 @@ use inkwell::execution_engine::ExecutionEngine;
 use inkwell::module::Module;
 use inkwell::OptimizationLevel;
 use rumba_compiler::back::abi::{self, ErrInfo};
+use std::ptr::NonNull;
 
 /// `extern "C" fn(args, ret, err) -> status` (see `rumba_compiler::back::abi`).
 pub(crate) type EntryFn = unsafe extern "C" fn(*const *mut u8, *mut u8, *mut ErrInfo) -> i32;
 
 /// Machine code and the LLVM context it came from.
+///
+/// The context is a heap allocation this value owns (made in [`Jit::build`], freed in `drop`);
+/// the engine, and the module it owns, borrow it. Nothing else does: [`Jit::build`] lends the
+/// context to its caller only for the duration of a closure that cannot keep it (the closure is
+/// generic over the context's lifetime and returns only the module), which makes the `'static`
+/// below an implementation detail of this type.
 pub(crate) struct Jit {
     engine: Option<ExecutionEngine<'static>>,
-    context: *mut Context,
+    context: NonNull<Context>,
 }
 
 // SAFETY: after construction the engine and context are never used again except to be dropped
 // (once, from whichever thread drops the specialization); the code they own is immutable.
 unsafe impl Send for Jit {}
+// SAFETY: as above: shared references to a `Jit` reach nothing mutable.
 unsafe impl Sync for Jit {}
 
 impl Jit {
-    /// A fresh context for one specialization. It lives until the returned [`Jit`] is dropped.
-    pub(crate) fn context() -> (&'static Context, *mut Context) {
-        let raw = Box::into_raw(Box::new(Context::create()));
-        // SAFETY: `raw` is freed only in `Jit::drop` (or `Jit::discard`), after everything
-        // borrowing it (the engine and its module) has been dropped.
-        (unsafe { &*raw }, raw)
-    }
-
-    /// Frees a context whose module never became a `Jit` (a compile that failed).
-    ///
-    /// # Safety
-    /// Nothing created in the context may outlive this call.
-    pub(crate) unsafe fn discard(context: *mut Context) {
-        drop(Box::from_raw(context));
-    }
-
-    /// Generates machine code for `module` (code generation at `opt_level`, 0 to 3) and finds
-    /// `entry`.
-    pub(crate) fn load(
-        module: Module<'static>,
-        context: *mut Context,
-        entry: &str,
+    /// Makes a fresh context, has `build` emit a module into it, generates machine code for that
+    /// module (code generation at `opt_level`, 0 to 3) and finds `entry`. `build`'s other result
+    /// is passed through. The context lives as long as the returned [`Jit`], and is freed here
+    /// when anything fails.
+    pub(crate) fn build<T>(
         opt_level: u8,
-    ) -> Result<(Jit, EntryFn), String> {
+        entry: &str,
+        build: impl for<'ctx> FnOnce(&'ctx Context) -> Result<(Module<'ctx>, T), String>,
+    ) -> Result<(Jit, EntryFn, T), String> {
+        let context = NonNull::from(Box::leak(Box::new(Context::create())));
+        // SAFETY: the allocation lives until `Jit::drop` or `free` below. The reference is handed
+        // out only to `build`, which cannot keep it beyond the module (it is generic over the
+        // lifetime), and to the engine made from that module, which the `Jit` drops first.
+        let ctx: &'static Context = unsafe { context.as_ref() };
+        let free = || {
+            // SAFETY: made by `Box::leak` above; called only once everything made in the context
+            // (the module, the engine) has been dropped.
+            drop(unsafe { Box::from_raw(context.as_ptr()) })
+        };
+        let (module, extra) = match build(ctx) {
+            Ok(built) => built,
+            Err(e) => {
+                free();
+                return Err(e);
+            }
+        };
         let level = match opt_level {
             0 => OptimizationLevel::None,
             1 => OptimizationLevel::Less,
@@ -60,32 +70,17 @@ impl Jit {
             Ok(e) => e,
             Err(e) => {
                 drop(module);
-                // SAFETY: the module, the only user of the context, is gone.
-                unsafe { Jit::discard(context) };
+                free();
                 return Err(e.to_string());
             }
         };
-        let mut f = module.get_first_function();
-        while let Some(func) = f {
-            let name = func.get_name().to_string_lossy().into_owned();
-            if func.count_basic_blocks() == 0 && !name.starts_with("llvm.") {
-                let runtime = (name == abi::PARALLEL_FOR)
-                    .then_some(crate::parallel::rumba_parallel_for as *const () as usize);
-                match runtime
-                    .or_else(|| libm_address(&name))
-                    .or_else(|| libmvec_address(&name))
-                {
-                    Some(addr) => engine.add_global_mapping(&func, addr),
-                    None => {
-                        drop(engine);
-                        drop(module);
-                        unsafe { Jit::discard(context) };
-                        return Err(format!("unknown external function `{name}`"));
-                    }
-                }
-            }
-            f = func.get_next_function();
+        if let Err(e) = bind_externals(&module, &engine) {
+            drop(engine);
+            drop(module);
+            free();
+            return Err(e);
         }
+        // From here on the `Jit` owns the context: its `drop` frees it after the engine.
         let jit = Jit {
             engine: Some(engine),
             context,
@@ -95,18 +90,41 @@ impl Jit {
             Some(Ok(addr)) if addr != 0 => {
                 // SAFETY: the entry point was emitted with exactly this signature.
                 let f = unsafe { std::mem::transmute::<usize, EntryFn>(addr) };
-                Ok((jit, f))
+                Ok((jit, f, extra))
             }
             _ => Err(format!("entry point `{entry}` not found")),
         }
     }
 }
 
+/// Binds every function `module` declares but does not define (math functions, the runtime's
+/// `rumba_parallel_for`) to its address in this process, or says which one is unknown.
+fn bind_externals(module: &Module<'_>, engine: &ExecutionEngine<'_>) -> Result<(), String> {
+    let mut f = module.get_first_function();
+    while let Some(func) = f {
+        let name = func.get_name().to_string_lossy().into_owned();
+        if func.count_basic_blocks() == 0 && !name.starts_with("llvm.") {
+            let runtime = (name == abi::PARALLEL_FOR)
+                .then_some(crate::parallel::rumba_parallel_for as *const () as usize);
+            match runtime
+                .or_else(|| libm_address(&name))
+                .or_else(|| libmvec_address(&name))
+            {
+                Some(addr) => engine.add_global_mapping(&func, addr),
+                None => return Err(format!("unknown external function `{name}`")),
+            }
+        }
+        f = func.get_next_function();
+    }
+    Ok(())
+}
+
 impl Drop for Jit {
     fn drop(&mut self) {
         self.engine.take();
-        // SAFETY: the engine (and the module it owns) were the last users of the context.
-        unsafe { Jit::discard(self.context) };
+        // SAFETY: made by `Box::leak` in `build`; the engine (and the module it owns), the last
+        // users of the context, are gone.
+        drop(unsafe { Box::from_raw(self.context.as_ptr()) });
     }
 }
 

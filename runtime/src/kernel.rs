@@ -4,16 +4,22 @@
 //! [`Signature`] compiles it (exactly once, however many threads ask at the same time); later
 //! calls find it under a read lock and jump straight to machine code. Failed compilations are
 //! cached too, so a bad signature costs one compile, and no lock is ever left poisoned.
+//!
+//! A kernel that opts out of a safety check, on itself or on a function it calls (bounds checks:
+//! `#[rumba(unsafe(boundscheck = false))]`, reads and writes out of bounds on a bad index; the race
+//! check of `prange`: `#[rumba(unsafe(unchecked_parallel))]`, races when two iterations touch one
+//! element): the safe [`Kernel::call`] refuses to run it ([`ErrorKind::Unchecked`]), and only the
+//! `unsafe` [`Kernel::call_unchecked`] does, its caller vouching for the contract.
 
 use crate::arg::{Arg, RawParts, Slot};
 use crate::compile::{Explain, Request, Specialization};
-use crate::error::{Error, Location};
+use crate::error::{Error, ErrorKind, Location};
 use crate::signature::{Signature, MAX_ARGS};
 use crate::value::{FromValue, Value};
 use rumba_compiler::back::abi::{ErrInfo, Site, SiteKind};
 use rumba_compiler::back::target::TargetSpec;
 use rumba_compiler::diag::Diagnostic;
-use rumba_compiler::ir::{FuncId, Program, Type};
+use rumba_compiler::ir::{walk, FuncId, Program, Type};
 use rumba_compiler::span::SourceFile;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
@@ -28,6 +34,8 @@ fn jit_disabled() -> bool {
 }
 
 /// The source of one `compile!` block: its file, its text, and (once needed) its lowered IR.
+/// (Made by `compile!`: `rumba::__private::Source`.)
+#[derive(Debug)]
 pub struct Source {
     path: &'static str,
     text: &'static str,
@@ -63,12 +71,15 @@ impl Source {
                             }
                         };
                         let (message, span) = errors.first().map_or_else(|| ("invalid kernel source".to_string(), Default::default()), |e| (e.message.clone(), e.span));
-                        Err(Error::Syntax {
-                            kernel: kernel.to_string(),
-                            location: Location::new(self.path, span),
-                            message,
-                            rendered: errors.iter().map(render).collect::<Vec<_>>().join("\n\n"),
-                        })
+                        let rendered = errors.iter().map(render).collect::<Vec<_>>().join("\n\n");
+                        Err(Error::rendered_as(
+                            ErrorKind::Syntax {
+                                kernel: kernel.to_string(),
+                                location: Location::new(self.path, span),
+                                message,
+                            },
+                            rendered,
+                        ))
                     }
                 }
             })
@@ -94,10 +105,24 @@ pub struct Kernel {
     compilations: AtomicUsize,
     /// The GPU's specializations, per signature and device architecture.
     pub(crate) gpu: crate::cuda::GpuCache,
+    /// See [`Kernel::is_unchecked`]; set on the first call.
+    unchecked: OnceLock<bool>,
+}
+
+impl std::fmt::Debug for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kernel")
+            .field("name", &self.name)
+            .field("file", &self.source.path)
+            .field("signatures", &self.signatures())
+            .field("compilations", &self.compilations())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Kernel {
-    pub fn new(source: &'static Source, name: &'static str) -> Kernel {
+    /// The kernel `name` of `source` (what `compile!` and [`Kernel::from_source`] build).
+    pub(crate) fn new(source: &'static Source, name: &'static str) -> Kernel {
         Kernel {
             source,
             name,
@@ -106,7 +131,34 @@ impl Kernel {
             compiling: Mutex::new(()),
             compilations: AtomicUsize::new(0),
             gpu: Default::default(),
+            unchecked: OnceLock::new(),
         }
+    }
+
+    /// Whether this kernel, or a function it calls, opts out of a safety check
+    /// (`#[rumba(unsafe(boundscheck = false))]`, `#[rumba(unsafe(unchecked_parallel))]`), so that
+    /// only [`Kernel::call_unchecked`] runs it.
+    /// (`false` for a source that does not lower: its calls fail with that error.)
+    pub fn is_unchecked(&self) -> bool {
+        *self.unchecked.get_or_init(|| {
+            let Ok((program, _)) = self.source.program(self.name) else {
+                return false;
+            };
+            program.find(self.name).is_some_and(|k| {
+                walk::reachable(program, k)
+                    .into_iter()
+                    .any(|f| program.func(f).attrs.unchecked())
+            })
+        })
+    }
+
+    /// The error of a safe call of a kernel that [`is_unchecked`](Self::is_unchecked).
+    #[cold]
+    pub(crate) fn unchecked_error(&self) -> Error {
+        ErrorKind::Unchecked {
+            kernel: self.name.to_string(),
+        }
+        .into()
     }
 
     pub fn name(&self) -> &str {
@@ -138,12 +190,24 @@ impl Kernel {
         self.convert(self.call(args)?)
     }
 
+    /// [`call_unchecked`](Self::call_unchecked), converting the result to `R`.
+    ///
+    /// # Safety
+    /// As for [`call_unchecked`](Self::call_unchecked).
+    pub unsafe fn call_as_unchecked<R: FromValue>(&self, args: &[Arg<'_>]) -> Result<R, Error> {
+        // SAFETY: the caller's contract.
+        self.convert(unsafe { self.call_unchecked(args) }?)
+    }
+
     /// A value this kernel returned, as `R`.
     pub(crate) fn convert<R: FromValue>(&self, v: Value) -> Result<R, Error> {
-        R::from_value(v).ok_or_else(|| Error::Return {
-            kernel: self.name.to_string(),
-            expected: R::TYPE_NAME.to_string(),
-            found: v.type_name().to_string(),
+        R::from_value(v).ok_or_else(|| {
+            ErrorKind::Return {
+                kernel: self.name.to_string(),
+                expected: R::TYPE_NAME.to_string(),
+                found: v.type_name().to_string(),
+            }
+            .into()
         })
     }
 
@@ -152,7 +216,32 @@ impl Kernel {
     /// With the environment variable `RUMBA_DISABLE_JIT=1` (read once), every call runs in the
     /// reference interpreter instead, as `NUMBA_DISABLE_JIT` does for Numba: slow, but useful to
     /// tell a compiler bug from a kernel bug.
+    ///
+    /// A kernel that [`is_unchecked`](Self::is_unchecked) is not run: the call returns
+    /// [`ErrorKind::Unchecked`] (see [`call_unchecked`](Self::call_unchecked)).
     pub fn call(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
+        if jit_disabled() {
+            if self.is_unchecked() {
+                return Err(self.unchecked_error());
+            }
+            return self.interpret(args);
+        }
+        let spec = self.specialization(args)?;
+        if spec.unchecked {
+            return Err(self.unchecked_error());
+        }
+        self.invoke(spec, args)
+    }
+
+    /// Calls the kernel, also when it opts out of bounds checks
+    /// (`#[rumba(unsafe(boundscheck = false))]`); otherwise the same as [`call`](Self::call).
+    ///
+    /// # Safety
+    /// If the kernel [`is_unchecked`](Self::is_unchecked), every index it (and every function it
+    /// calls) uses in the functions without checks must be in bounds for these arguments: an
+    /// index out of bounds there reads or writes outside the arrays, which is undefined
+    /// behaviour. For other kernels this is as safe as [`call`](Self::call).
+    pub unsafe fn call_unchecked(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
         if jit_disabled() {
             return self.interpret(args);
         }
@@ -199,20 +288,21 @@ impl Kernel {
                         .render(file),
                 ))
             });
-        match found {
-            Some((span, rendered)) => Error::Argument {
+        let (location, rendered) = match found {
+            Some((span, rendered)) => (Some(Location::new(self.source.path, span)), rendered),
+            None => (
+                None,
+                format!("error: kernel `{}`: {message}\n  = help: {help}", self.name),
+            ),
+        };
+        Error::rendered_as(
+            ErrorKind::Argument {
                 kernel,
-                location: Some(Location::new(self.source.path, span)),
-                message,
-                rendered,
-            },
-            None => Error::Argument {
-                rendered: format!("error: kernel `{}`: {message}\n  = help: {help}", self.name),
-                kernel,
-                location: None,
+                location,
                 message,
             },
-        }
+            rendered,
+        )
     }
 
     /// The name of parameter `i`, when the source lowers and has one.
@@ -223,6 +313,14 @@ impl Kernel {
     }
 
     pub(crate) fn signature(&self, args: &[Arg<'_>]) -> Result<Signature, Error> {
+        let mut s = Signature::of_len(0);
+        self.fill_signature(args, &mut s)?;
+        Ok(s)
+    }
+
+    /// [`signature`](Self::signature) written into `s`: the dispatch path compares it where it
+    /// lies (moving it out of a `Result` costs each call a copy with stalled loads).
+    fn fill_signature(&self, args: &[Arg<'_>], s: &mut Signature) -> Result<(), Error> {
         if args.len() > MAX_ARGS {
             let message = format!(
                 "kernels take at most {MAX_ARGS} arguments, the call passed {}",
@@ -230,7 +328,7 @@ impl Kernel {
             );
             return Err(self.argument_error(message, None, "pass fewer, larger arrays"));
         }
-        let mut s = Signature::of_len(args.len());
+        *s = Signature::of_len(args.len());
         for (i, a) in args.iter().enumerate() {
             match a.slot {
                 Slot::Invalid(why) => {
@@ -243,7 +341,7 @@ impl Kernel {
                 Slot::Scalar(_) | Slot::Array(_) => s.set(i, a.ty, false),
             }
         }
-        Ok(s)
+        Ok(())
     }
 
     fn argument_message(&self, i: usize, what: &str) -> String {
@@ -271,7 +369,7 @@ impl Kernel {
         f: impl FnOnce(&Request) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let (program, file) = self.source.program(self.name)?;
-        let func: FuncId = program.find(self.name).ok_or_else(|| Error::Compile {
+        let func: FuncId = program.find(self.name).ok_or_else(|| ErrorKind::Compile {
             kernel: self.name.into(),
             message: "kernel not found in its source".into(),
         })?;
@@ -285,11 +383,13 @@ impl Kernel {
         f(&request)
     }
 
-    // Kept out of `call`: inlined there, its error paths (an `Error` is large) cost every call
-    // about 12 ns of stack traffic (`rumba-bench overhead`: 34 ns per saxpy call, 47 ns inlined).
+    // Kept out of `call`: inlined there, its error paths cost every call about 12 ns of stack
+    // traffic (`rumba-bench overhead`: 34 ns per saxpy call, 47 ns inlined, when `Error` was 136
+    // bytes).
     #[inline(never)]
     fn specialization(&self, args: &[Arg<'_>]) -> Result<&Specialization, Error> {
-        let signature = self.signature(args)?;
+        let mut signature = Signature::of_len(0);
+        self.fill_signature(args, &mut signature)?;
         let last = self.last.load(Ordering::Acquire);
         // SAFETY: `last` is null or points into an `Arc` held by `cache`, which never drops entries.
         if let Some(spec) = unsafe { last.as_ref() } {
@@ -304,6 +404,10 @@ impl Kernel {
         Ok(unsafe { &*ptr })
     }
 
+    // The slow path of `specialization`, kept out of it so that the fast path stays a short
+    // function (inlined, its frame costs every call a few ns: `rumba-bench overhead`).
+    #[cold]
+    #[inline(never)]
     fn lookup_or_compile(&self, signature: Signature) -> CacheEntry {
         if let Some(entry) = self
             .cache
@@ -335,10 +439,11 @@ impl Kernel {
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
-            Err(Error::Internal {
+            Err(ErrorKind::Internal {
                 kernel: self.name.to_string(),
                 message: format!("internal compiler error: {message}"),
-            })
+            }
+            .into())
         })
         .map(Arc::new);
         if let Err(e) = &result {
@@ -382,10 +487,11 @@ impl Kernel {
     fn runtime_error(&self, spec: &Specialization, err: &ErrInfo) -> Error {
         match spec.sites.get(err.site as usize) {
             Some(site) => self.check_error(site, err.values),
-            None => Error::Internal {
+            None => ErrorKind::Internal {
                 kernel: self.name.to_string(),
                 message: format!("unknown error site {}", err.site),
-            },
+            }
+            .into(),
         }
     }
 
@@ -417,15 +523,15 @@ impl Kernel {
                     site.span,
                     format!("index {index} out of bounds"),
                 ));
-                Error::OutOfBounds {
+                let kind = ErrorKind::OutOfBounds {
                     kernel,
                     location,
                     array: array.clone(),
                     axis,
                     index,
                     len,
-                    rendered,
-                }
+                };
+                Error::rendered_as(kind, rendered)
             }
             SiteKind::DivisionByZero => {
                 let rendered = render(Diagnostic::new(
@@ -433,11 +539,7 @@ impl Kernel {
                     site.span,
                     "division by zero",
                 ));
-                Error::DivisionByZero {
-                    kernel,
-                    location,
-                    rendered,
-                }
+                Error::rendered_as(ErrorKind::DivisionByZero { kernel, location }, rendered)
             }
             SiteKind::DivisionOverflow => {
                 let rendered = render(Diagnostic::new(
@@ -445,21 +547,17 @@ impl Kernel {
                     site.span,
                     "overflow",
                 ));
-                Error::Overflow {
-                    kernel,
-                    location,
-                    rendered,
-                }
+                Error::rendered_as(ErrorKind::Overflow { kernel, location }, rendered)
             }
             SiteKind::StepZero => {
                 let message = "`step_by` with a step of zero".to_string();
                 let rendered = render(Diagnostic::new(message.clone(), site.span, "step is 0"));
-                Error::InvalidValue {
+                let kind = ErrorKind::InvalidValue {
                     kernel,
                     location,
                     message,
-                    rendered,
-                }
+                };
+                Error::rendered_as(kind, rendered)
             }
             SiteKind::ClampBounds => {
                 let message = "`clamp` with `min > max` (or a NaN bound)".to_string();
@@ -468,12 +566,12 @@ impl Kernel {
                     site.span,
                     "invalid bounds",
                 ));
-                Error::InvalidValue {
+                let kind = ErrorKind::InvalidValue {
                     kernel,
                     location,
                     message,
-                    rendered,
-                }
+                };
+                Error::rendered_as(kind, rendered)
             }
         }
     }

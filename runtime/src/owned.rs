@@ -4,7 +4,7 @@
 //! of them. Out: an [`OwnedKernel`], a [`Kernel`] that owns its source and frees it, with every
 //! signature compiled for it, when dropped. Tools that generate kernels (the differential tests)
 //! use it; the source is lowered on the first call, so syntax errors come back as
-//! [`Error::Syntax`](crate::Error::Syntax) from that call.
+//! [`ErrorKind::Syntax`](crate::ErrorKind::Syntax) from that call.
 
 use crate::kernel::{Kernel, Source};
 use std::mem::ManuallyDrop;
@@ -28,6 +28,7 @@ pub struct OwnedKernel {
 // SAFETY: the pointers are owned allocations of `Sync` data, used only through shared references
 // while the kernel lives (which is `Send + Sync`) and freed once, in `drop`.
 unsafe impl Send for OwnedKernel {}
+// SAFETY: as above.
 unsafe impl Sync for OwnedKernel {}
 
 impl Kernel {
@@ -48,6 +49,12 @@ impl Kernel {
             text,
             name,
         }
+    }
+}
+
+impl std::fmt::Debug for OwnedKernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("OwnedKernel").field(&*self.kernel).finish()
     }
 }
 

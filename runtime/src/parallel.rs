@@ -44,8 +44,10 @@ pub(crate) unsafe extern "C" fn rumba_parallel_for(
     }
     let threads = rayon::current_num_threads();
     if threads <= 1 {
-        chunk(env, start, end, err);
-        return ((*err).failed != 0) as i32;
+        // SAFETY: the caller's contract: `chunk` may run any sub-range; `err` is valid.
+        unsafe { chunk(env, start, end, err) };
+        // SAFETY: `err` is valid for reads (the caller's contract).
+        return (unsafe { (*err).failed } != 0) as i32;
     }
     // Probe: the first iterations in order, on this thread (so a failure here is the lowest).
     let t0 = Instant::now();
@@ -53,8 +55,10 @@ pub(crate) unsafe extern "C" fn rumba_parallel_for(
     let mut batch = 1i64;
     loop {
         let hi = next.saturating_add(batch).min(end);
-        chunk(env, next, hi, err);
-        if (*err).failed != 0 {
+        // SAFETY: as above.
+        unsafe { chunk(env, next, hi, err) };
+        // SAFETY: as above.
+        if unsafe { (*err).failed } != 0 {
             return 1;
         }
         next = hi;
@@ -65,8 +69,10 @@ pub(crate) unsafe extern "C" fn rumba_parallel_for(
         if spent >= PROBE {
             let per_iteration = spent.as_secs_f64() / (next - start) as f64;
             if per_iteration * ((end - next) as f64) < WORTH.as_secs_f64() {
-                chunk(env, next, end, err);
-                return ((*err).failed != 0) as i32;
+                // SAFETY: as above.
+                unsafe { chunk(env, next, end, err) };
+                // SAFETY: as above.
+                return (unsafe { (*err).failed } != 0) as i32;
             }
             break;
         }
@@ -114,7 +120,8 @@ pub(crate) unsafe extern "C" fn rumba_parallel_for(
     match result {
         Ok(None) => 0,
         Ok(Some((_, info))) => {
-            *err = info;
+            // SAFETY: `err` is valid for writes (the caller's contract).
+            unsafe { *err = info };
             1
         }
         Err(_) => std::process::abort(),
@@ -135,4 +142,5 @@ impl Env {
 // disjoint indices, reduction variables updated atomically) is shared the way the semantic checks
 // of `prange` allow.
 unsafe impl Send for Env {}
+// SAFETY: as above.
 unsafe impl Sync for Env {}

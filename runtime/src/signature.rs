@@ -8,16 +8,20 @@ use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
 use std::fmt;
 
 /// The most arguments a kernel may take.
-pub const MAX_ARGS: usize = 16;
+pub use rumba_compiler::front::MAX_ARGS;
 
 /// The types of a call's arguments: dtype, and for arrays ndim, layout and writability.
 ///
 /// Held as one packed code per argument, so that matching a call against the last signature is
 /// one short memory comparison; the [`Type`]s are decoded from the codes when asked for.
+///
+/// Aligned to 8 bytes, codes first: it is returned inside `Result`s on the dispatch path, and
+/// copies of an unaligned one there cost each call stalled loads (`rumba-bench overhead`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(C, align(8))]
 pub struct Signature {
-    len: u8,
     codes: [u16; MAX_ARGS],
+    len: u8,
 }
 
 /// A unique 16-bit code of an argument type (`decode` inverts it).

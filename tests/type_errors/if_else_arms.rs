@@ -16,6 +16,6 @@ fn arms_of_different_types() {
     assert_eq!(kernel, "choose");
     assert_eq!(at(location), (7, 35));
     assert_eq!(message, "`if` and `else` have incompatible types");
-    snapshot!("if_else_arms", err.to_string());
+    snapshot!("if_else_arms", format!("{err:#}"));
     assert_eq!(choose(false, 1.0f32, 2.0f32).unwrap(), 2.0);
 }

@@ -1,9 +1,10 @@
 //! Assigning twice to a binding without `mut`, including through shadowing and deferred
 //! initialization. `compile!` rejects these at build time (tests/ui/assign_immutable*.rs); the
-//! run-time path reports them as `Error::Syntax`.
+//! run-time path reports them as `ErrorKind::Syntax`.
 
 use super::{at, syntax_error};
-use rumba::{IntoArg, Kernel, Source};
+use rumba::__private::{kernel, Source};
+use rumba::IntoArg;
 
 static SHADOWED: Source = Source::new(
     "shadowed.rs",
@@ -75,29 +76,29 @@ static FRESH: Source = Source::new(
 
 #[test]
 fn shadowing_drops_mut() {
-    let kernel = Kernel::new(&SHADOWED, "shadowed");
+    let kernel = kernel(&SHADOWED, "shadowed");
     let err = kernel.call(&[1i64.into_arg()]).unwrap_err();
     let (name, location, message) = syntax_error(&err);
     assert_eq!(name, "shadowed");
     assert_eq!(location.file, "shadowed.rs");
     assert_eq!(at(location), (4, 5));
     assert_eq!(message, "cannot assign twice to immutable variable `s`");
-    snapshot!("immutable_binding_shadowed", err.to_string());
+    snapshot!("immutable_binding_shadowed", format!("{err:#}"));
 }
 
 #[test]
 fn deferred_initialization_assigned_twice() {
-    let kernel = Kernel::new(&DEFERRED, "deferred");
+    let kernel = kernel(&DEFERRED, "deferred");
     let err = kernel.call(&[true.into_arg()]).unwrap_err();
     let (_, location, message) = syntax_error(&err);
     assert_eq!(at(location), (5, 9));
     assert_eq!(message, "cannot assign twice to immutable variable `x`");
-    snapshot!("immutable_binding_deferred", err.to_string());
+    snapshot!("immutable_binding_deferred", format!("{err:#}"));
 }
 
 #[test]
 fn inner_mut_shadow_does_not_leak() {
-    let kernel = Kernel::new(&INNER, "inner_scope");
+    let kernel = kernel(&INNER, "inner_scope");
     let err = kernel.call(&[1i64.into_arg()]).unwrap_err();
     let (_, location, message) = syntax_error(&err);
     assert_eq!(at(location), (7, 5));
@@ -106,7 +107,7 @@ fn inner_mut_shadow_does_not_leak() {
 
 #[test]
 fn deferred_initialization_in_a_loop() {
-    let kernel = Kernel::new(&IN_LOOP, "last");
+    let kernel = kernel(&IN_LOOP, "last");
     let err = kernel.call(&[3i64.into_arg()]).unwrap_err();
     let (_, location, message) = syntax_error(&err);
     assert_eq!(at(location), (4, 9));
@@ -115,6 +116,6 @@ fn deferred_initialization_in_a_loop() {
 
 #[test]
 fn a_let_in_a_loop_body_is_fresh_each_iteration() {
-    let kernel = Kernel::new(&FRESH, "fresh_each_iteration");
+    let kernel = kernel(&FRESH, "fresh_each_iteration");
     assert_eq!(kernel.call_as::<i64>(&[5i64.into_arg()]).unwrap(), 3 + 4);
 }

@@ -25,7 +25,7 @@ fn one_index_into_a_2d_array() {
     assert_eq!(kernel, "diag_sum");
     assert_eq!(at(location), (10, 18));
     assert_eq!(message, "`a` is a 2-D array but is indexed with 1 index");
-    snapshot!("index_count_2d", err.to_string());
+    snapshot!("index_count_2d", format!("{err:#}"));
     assert_eq!(diag_sum(&Array1::from_vec(vec![1.0f64, 2.0])).unwrap(), 3.0);
 }
 
@@ -37,5 +37,5 @@ fn two_indices_into_a_1d_array() {
     assert_eq!(kernel, "corner");
     assert_eq!(at(location), (16, 9));
     assert_eq!(message, "`a` is a 1-D array but is indexed with 2 indices");
-    snapshot!("index_count_1d", err.to_string());
+    snapshot!("index_count_1d", format!("{err:#}"));
 }

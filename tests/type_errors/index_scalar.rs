@@ -16,6 +16,6 @@ fn indexing_a_scalar() {
     assert_eq!(kernel, "first");
     assert_eq!(at(location), (8, 9));
     assert_eq!(message, "cannot index into a value of type `f64`");
-    snapshot!("index_scalar", err.to_string());
+    snapshot!("index_scalar", format!("{err:#}"));
     assert_eq!(first(&Array1::from_vec(vec![4.0f64])).unwrap(), 4.0);
 }

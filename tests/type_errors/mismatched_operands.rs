@@ -24,7 +24,7 @@ fn f32_plus_f64() {
     assert_eq!(location.file, "tests/type_errors/mismatched_operands.rs");
     assert_eq!(at(location), (8, 21));
     assert_eq!(message, "cannot add `f64` to `f32`");
-    snapshot!("mismatched_operands_f32_f64", err.to_string());
+    snapshot!("mismatched_operands_f32_f64", format!("{err:#}"));
 
     // The signature that type-checks works; the failed one is cached, not recompiled.
     assert_eq!(add(1.0f64, 2.0f64).unwrap(), 3.0);
@@ -40,7 +40,7 @@ fn integer_times_float_element() {
     assert_eq!(kernel, "scale");
     assert_eq!(at(location), (14, 27));
     assert_eq!(message, "cannot multiply `f64` by `i32`");
-    snapshot!("mismatched_operands_f64_i32", err.to_string());
+    snapshot!("mismatched_operands_f64_i32", format!("{err:#}"));
     assert_eq!(a.to_vec(), vec![1.0, 2.0], "nothing ran");
 
     scale(&mut a, 3.0f64).unwrap();

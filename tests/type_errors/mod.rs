@@ -1,12 +1,12 @@
 //! Specialization-time errors: what the first call with a new signature reports when the kernel
 //! does not type-check for it. One module per error class; each test matches the variant and its
-//! structured fields, snapshots the rendered text (what `Display` prints, rustc style: source
+//! structured fields, snapshots the rendered text (what `{:#}` prints, rustc style: source
 //! line, caret, types, `help:`), and checks that the failure is cached and leaves the kernel's
 //! other signatures working.
 //!
 //! Errors that syntax alone decides (use before assignment, assignment to an immutable binding,
 //! `break` outside a loop) are build errors of `compile!` (see tests/ui/); the run-time path that
-//! re-lowers a kernel's text reports them as `Error::Syntax`, which the modules below check with
+//! re-lowers a kernel's text reports them as `ErrorKind::Syntax`, which the modules below check with
 //! sources built by hand.
 
 /// Snapshots a rendered error under tests/snapshots/ as `errors__{name}.snap`.
@@ -28,46 +28,46 @@ mod return_types;
 mod unknown_method;
 mod use_before_assignment;
 
-use rumba::{Error, Location};
+use rumba::{Error, ErrorKind, Location};
 
-/// The fields of an `Error::Type`, or a panic naming what came instead.
+/// The fields of an `ErrorKind::Type`, or a panic naming what came instead.
 pub fn type_error(err: &Error) -> (&str, &Location, &str) {
-    match err {
-        Error::Type {
+    rendered_alternate(err);
+    match err.kind() {
+        ErrorKind::Type {
             kernel,
             location,
             message,
-            rendered,
-        } => {
-            assert_eq!(
-                rendered,
-                &err.to_string(),
-                "Display prints the rendered text"
-            );
-            (kernel, location, message)
-        }
-        other => panic!("expected Error::Type, got {other:?}"),
+        } => (kernel, location, message),
+        other => panic!("expected ErrorKind::Type, got {other:?}"),
     }
 }
 
-/// The fields of an `Error::Syntax`, or a panic naming what came instead.
+/// The fields of an `ErrorKind::Syntax`, or a panic naming what came instead.
 pub fn syntax_error(err: &Error) -> (&str, &Location, &str) {
-    match err {
-        Error::Syntax {
+    rendered_alternate(err);
+    match err.kind() {
+        ErrorKind::Syntax {
             kernel,
             location,
             message,
-            rendered,
-        } => {
-            assert_eq!(
-                rendered,
-                &err.to_string(),
-                "Display prints the rendered text"
-            );
-            (kernel, location, message)
-        }
-        other => panic!("expected Error::Syntax, got {other:?}"),
+        } => (kernel, location, message),
+        other => panic!("expected ErrorKind::Syntax, got {other:?}"),
     }
+}
+
+/// The alternate form (`{:#}`) prints the rendered text, and `Display` one line.
+pub fn rendered_alternate(err: &Error) {
+    let rendered = err.rendered().expect("a rendered diagnostic");
+    assert_eq!(
+        rendered,
+        format!("{err:#}"),
+        "`{{:#}}` prints the rendered text"
+    );
+    assert!(
+        !err.to_string().contains('\n'),
+        "Display is one line: {err}"
+    );
 }
 
 /// `(line, column)` of a location, both 1-based.

@@ -22,7 +22,7 @@ fn store_into_a_shared_array() {
         message,
         "cannot assign to an element of `y`, a read-only array"
     );
-    snapshot!("read_only", err.to_string());
+    snapshot!("read_only", format!("{err:#}"));
 
     fill(&mut y, 1.0f64).unwrap();
     assert_eq!(y.to_vec(), vec![1.0; 3]);

@@ -28,7 +28,7 @@ fn return_disagrees_with_an_earlier_return() {
         message,
         "mismatched types: `pick` returns `f32` in one place and `f64` in another"
     );
-    snapshot!("return_types_two_returns", err.to_string());
+    snapshot!("return_types_two_returns", format!("{err:#}"));
     assert_eq!(pick::<f32>(false, 2.0f32).unwrap(), 2.0);
 }
 
@@ -42,6 +42,6 @@ fn return_disagrees_with_the_signature() {
         message,
         "mismatched types: expected `i64` (the return type of `count`), found `i32`"
     );
-    snapshot!("return_types_signature", err.to_string());
+    snapshot!("return_types_signature", format!("{err:#}"));
     assert_eq!(count(30i64).unwrap(), 30);
 }

@@ -27,7 +27,7 @@ fn float_method_on_an_integer() {
     assert_eq!(kernel, "roots");
     assert_eq!(at(location), (9, 20));
     assert_eq!(message, "no method named `sqrt` found for `usize`");
-    snapshot!("unknown_method_sqrt_usize", err.to_string());
+    snapshot!("unknown_method_sqrt_usize", format!("{err:#}"));
 }
 
 #[test]
@@ -36,7 +36,7 @@ fn signed_method_on_an_unsigned_integer() {
     let (_, location, message) = type_error(&err);
     assert_eq!(at(location), (14, 9));
     assert_eq!(message, "no method named `abs` found for `u32`");
-    snapshot!("unknown_method_abs_u32", err.to_string());
+    snapshot!("unknown_method_abs_u32", format!("{err:#}"));
 }
 
 #[test]
@@ -45,7 +45,7 @@ fn integer_method_on_a_float() {
     let (_, location, message) = type_error(&err);
     assert_eq!(at(location), (18, 9));
     assert_eq!(message, "no method named `count_ones` found for `f64`");
-    snapshot!("unknown_method_count_ones_f64", err.to_string());
+    snapshot!("unknown_method_count_ones_f64", format!("{err:#}"));
     assert_eq!(bits(7u8).unwrap(), 3);
 }
 
@@ -56,5 +56,5 @@ fn method_on_an_array() {
     let (_, location, message) = type_error(&err);
     assert_eq!(at(location), (18, 9));
     assert_eq!(message, "no method named `count_ones` found for arrays");
-    snapshot!("unknown_method_array", err.to_string());
+    snapshot!("unknown_method_array", format!("{err:#}"));
 }

@@ -19,7 +19,10 @@ use std::sync::Once;
 /// The triple of the GPU back end: 64-bit pointers, CUDA driver ABI.
 pub const NVPTX_TRIPLE: &str = "nvptx64-nvidia-cuda";
 
+/// What code is generated for: made by [`TargetSpec::host`], [`TargetSpec::pinned`] or
+/// [`TargetSpec::nvptx`], then adjusted through its fields.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TargetSpec {
     pub triple: String,
     pub cpu: String,

@@ -1,13 +1,26 @@
-//! Kernel attributes: `#[rumba(fastmath)]`, `#[rumba(boundscheck = false)]`, `#[rumba(cuda)]`,
-//! `#[rumba(unsafe(unchecked_parallel))]`, doc comments.
+//! Kernel attributes: `#[rumba(fastmath)]`, `#[rumba(unsafe(boundscheck = false))]`,
+//! `#[rumba(cuda)]`, `#[rumba(unsafe(unchecked_parallel))]`, doc comments.
 //!
 //! In: a function's `syn` attributes. Out: [`KernelAttrs`] or a [`FrontError`] on anything else.
+//! Turning a safety check off (bounds checks, the race check of `prange` loops) is spelled inside
+//! `unsafe(..)`, as Rust spells attributes whose misuse is undefined behaviour
+//! (`#[unsafe(no_mangle)]`): `compile!` then makes the kernel's wrapper an `unsafe fn`.
 
 use super::FrontError;
 use crate::ir::KernelAttrs;
 
-const HINT: &str =
-    "supported: #[rumba(fastmath)], #[rumba(boundscheck = false)], #[rumba(cuda)], #[rumba(unsafe(unchecked_parallel))], doc comments";
+const HINT: &str = "supported: #[rumba(fastmath)], #[rumba(unsafe(boundscheck = false))], \
+                    #[rumba(cuda)], #[rumba(unsafe(unchecked_parallel))], doc comments";
+
+/// The hint for `boundscheck` written outside `unsafe(..)`.
+const UNSAFE_HINT: &str = "write #[rumba(unsafe(boundscheck = false))]: without its checks, an \
+                           index out of bounds is undefined behaviour, and the kernel's wrapper \
+                           becomes an `unsafe fn`";
+
+/// The hint for `unchecked_parallel` written outside `unsafe(..)`.
+const PARALLEL_HINT: &str = "write #[rumba(unsafe(unchecked_parallel))]: without the check, \
+                             iterations that touch one element are a data race, undefined \
+                             behaviour, and the kernel's wrapper becomes an `unsafe fn`";
 
 pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError> {
     let mut out = KernelAttrs::default();
@@ -18,32 +31,36 @@ pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError>
         if !attr.path().is_ident("rumba") {
             return Err(FrontError::new(attr, "unsupported attribute on a kernel").hint(HINT));
         }
+        let mut hint = HINT;
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("fastmath") {
                 out.fastmath = flag(&meta)?;
-            } else if meta.path.is_ident("boundscheck") {
-                out.boundscheck = flag(&meta)?;
-            } else if meta.path.is_ident("cuda") {
-                out.cuda = flag(&meta)?;
             } else if meta.path.is_ident("unsafe") {
                 meta.parse_nested_meta(|inner| {
-                    if inner.path.is_ident("unchecked_parallel") {
+                    if inner.path.is_ident("boundscheck") {
+                        out.boundscheck = flag(&inner)?;
+                        Ok(())
+                    } else if inner.path.is_ident("unchecked_parallel") {
                         out.unchecked_parallel = flag(&inner)?;
                         Ok(())
                     } else {
                         Err(inner.error("unknown unsafe rumba option"))
                     }
                 })?;
+            } else if meta.path.is_ident("boundscheck") {
+                hint = UNSAFE_HINT;
+                return Err(meta.error("`boundscheck` must be written inside `unsafe(..)`"));
             } else if meta.path.is_ident("unchecked_parallel") {
-                return Err(meta.error(
-                    "`unchecked_parallel` is unsafe: write `#[rumba(unsafe(unchecked_parallel))]`",
-                ));
+                hint = PARALLEL_HINT;
+                return Err(meta.error("`unchecked_parallel` must be written inside `unsafe(..)`"));
+            } else if meta.path.is_ident("cuda") {
+                out.cuda = flag(&meta)?;
             } else {
                 return Err(meta.error("unknown rumba option"));
             }
             Ok(())
         })
-        .map_err(|e| FrontError::new(attr, e.to_string()).hint(HINT))?;
+        .map_err(|e| FrontError::new(attr, e.to_string()).hint(hint))?;
     }
     Ok(out)
 }

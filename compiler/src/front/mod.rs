@@ -11,6 +11,8 @@ mod init;
 mod lower;
 mod names;
 
+pub use attrs::kernel_attrs;
+
 use crate::ir;
 use crate::span::Span;
 use proc_macro2::TokenStream;
@@ -57,6 +59,10 @@ fn span_of_tokens(tokens: &TokenStream) -> Span {
 pub fn desugar_params(tokens: TokenStream) -> TokenStream {
     desugar::bare_params(tokens)
 }
+
+/// The most arguments a kernel may take (the runtime's call signature holds this many): `compile!`
+/// rejects a kernel with more parameters at build time.
+pub const MAX_ARGS: usize = 16;
 
 /// The most brackets (`()`, `[]`, `{}`) a kernel may nest, like rustc's default recursion limit.
 /// Deeper code would exhaust the parser's stack; no kernel needs it.

@@ -16,8 +16,9 @@
 //! It shares no code with the LLVM back end, so the two can be compared bit for bit.
 //!
 //! Where it differs by design: bounds are always checked (compiled code with
-//! `#[rumba(boundscheck = false)]` has undefined behaviour where this traps); `#[rumba(fastmath)]` is
-//! ignored (results are exact IEEE ones); a `prange` loop runs its iterations in order, which is
+//! `#[rumba(unsafe(boundscheck = false))]` has undefined behaviour where this traps);
+//! `#[rumba(fastmath)]` is ignored (results are exact IEEE ones); a `prange` loop runs its
+//! iterations in order, which is
 //! one of the orders compiled code may use (float reductions may round differently there, and
 //! after a failed check compiled code may have made writes of later iterations). Where Rust leaves
 //! a result unspecified it is std's at run time: the sign and payload of a NaN, and the last bit of

@@ -48,7 +48,8 @@ entity!(InstId, "inst");
 pub struct KernelAttrs {
     /// `#[rumba(fastmath)]`: LLVM fast-math flags on float arithmetic.
     pub fastmath: bool,
-    /// `#[rumba(boundscheck = false)]` turns index checks off (unsafe to misuse).
+    /// `#[rumba(unsafe(boundscheck = false))]` turns index checks off (undefined behaviour on an
+    /// index out of bounds).
     pub boundscheck: bool,
     /// `#[rumba(cuda)]`: an explicit SIMT function for the GPU (thread indices, atomics,
     /// `sync_threads()`), launched with an explicit grid; it never runs on the CPU.
@@ -57,6 +58,14 @@ pub struct KernelAttrs {
     /// loops never touch the same array element where one writes it; the dependence check of
     /// `types::parallel` is skipped (the scalar rules and reductions still apply).
     pub unchecked_parallel: bool,
+}
+
+impl KernelAttrs {
+    /// Whether the function opts out of a safety check (`#[rumba(unsafe(..))]`): the wrapper of a
+    /// kernel reaching it is an `unsafe fn`, whose caller keeps the contract.
+    pub fn unchecked(&self) -> bool {
+        !self.boundscheck || self.unchecked_parallel
+    }
 }
 
 impl Default for KernelAttrs {

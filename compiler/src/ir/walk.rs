@@ -219,3 +219,21 @@ pub fn updated_arrays(b: &Block) -> Vec<(LocalId, UpdateOp)> {
     walk(b, &mut out);
     out
 }
+
+/// Function `k` of an untyped program and the functions it calls, directly or not, each once, in
+/// the order first reached (`k` first).
+pub fn reachable(program: &Program, k: FuncId) -> Vec<FuncId> {
+    let mut out = vec![k];
+    let mut next = 0;
+    while let Some(&f) = out.get(next) {
+        next += 1;
+        for e in &program.func(f).exprs {
+            if let ExprKind::Call { func, .. } = e.kind {
+                if !out.contains(&func) {
+                    out.push(func);
+                }
+            }
+        }
+    }
+    out
+}

@@ -3,14 +3,22 @@
 //! In: the tokens of one or more kernel `fn`s. The macro runs the compiler's front end on them, so
 //! anything outside the kernel language is a build error pointing at the offending tokens. Out:
 //! for each kernel `f`, a function `f(args..) -> Result<R, rumba::Error>` taking any
-//! `rumba::IntoArg`, and a module `f` with `f::kernel()`, the kernel's handle. Each kernel embeds
-//! the text of itself and the functions it calls, with its original line layout, so run-time
-//! diagnostics quote the user's file and a first call parses only what it compiles.
+//! `rumba::IntoArg` (an `unsafe fn` when the kernel, or a function it calls, opts out of a safety
+//! check: of bounds checks with `#[rumba(unsafe(boundscheck = false))]`, the caller then vouching
+//! that every index is in bounds; of the race check of `prange` with
+//! `#[rumba(unsafe(unchecked_parallel))]`, the caller vouching that no two iterations touch one
+//! element where one writes it), and a module `f` with `f::kernel()`, the kernel's handle. A kernel with more
+//! than `MAX_ARGS` parameters is a build error. When the block has errors, the kernels are still
+//! declared (bodies that never run), so that call sites add no errors of their own. Each kernel
+//! embeds the text of itself and the functions it calls, with its original line layout, so
+//! run-time diagnostics quote the user's file and a first call parses only what it compiles.
+
+#![forbid(unsafe_code)]
 
 use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
-use rumba_compiler::front::{self, FrontError};
-use rumba_compiler::ir::{ExprId, ExprKind, Function, Program, Stmt, TypeAnn};
+use rumba_compiler::front::{self, FrontError, MAX_ARGS};
+use rumba_compiler::ir::{walk, ExprId, ExprKind, Function, Program, Scalar, Stmt, TypeAnn};
 
 #[proc_macro]
 pub fn compile(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
@@ -28,7 +36,15 @@ pub fn compile(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
             Ok(items) => wrappers(&program, &items, &file, &item_tokens),
             Err(e) => e.to_compile_error(),
         },
-        Err(errors) => errors.iter().map(error_tokens).collect(),
+        Err(errors) => {
+            // The build fails with these errors; the kernels are still declared (with bodies
+            // that never run), so that their call sites add no second wave of errors.
+            let mut out: TokenStream = errors.iter().map(error_tokens).collect();
+            if let Ok(items) = items {
+                out.extend(stubs(&items));
+            }
+            out
+        }
     };
     out.into()
 }
@@ -44,6 +60,26 @@ fn error_tokens(e: &FrontError) -> TokenStream {
     syn::Error::new_spanned(&e.tokens, message).to_compile_error()
 }
 
+/// A kernel's generated functions as seen from outside: what their signatures need.
+struct Shape<'a> {
+    item: &'a syn::ItemFn,
+    params: Vec<syn::Ident>,
+    ret: Ret,
+    /// `#[rumba(cuda)]`: launched with a configuration, never called on the CPU.
+    cuda: bool,
+    /// The kernel, or a function it calls, opts out of bounds checks: its wrappers are `unsafe`.
+    unchecked: bool,
+}
+
+/// What a kernel returns.
+enum Ret {
+    /// A declared scalar type.
+    Scalar(Scalar),
+    /// A value whose type comes from each call: the wrapper is generic over it.
+    Inferred,
+    Unit,
+}
+
 /// The kernel functions and their handles.
 fn wrappers(
     program: &Program,
@@ -52,104 +88,230 @@ fn wrappers(
     item_tokens: &[TokenStream],
 ) -> TokenStream {
     let mut out = TokenStream::new();
-    for (k, (item, func)) in file.items.iter().zip(&program.functions).enumerate() {
+    for (item, func) in file.items.iter().zip(&program.functions) {
         let syn::Item::Fn(f) = item else { continue };
+        let reached = program
+            .find(&func.name)
+            .map_or_else(Vec::new, |id| walk::reachable(program, id));
         // Each kernel's module holds its own source: the text of the kernel and the functions it
         // calls, each at its place in the file (the rest of the block is left out: the first call
         // parses only what it compiles). A module cannot name an item of an enclosing function
         // body (`super::` skips it), and `compile!` may be used in one, so nothing is shared.
         let text = if item_tokens.len() == program.functions.len() {
-            let mut needed = Vec::new();
-            reachable(program, k, &mut needed);
+            let mut needed: Vec<usize> = reached.iter().map(|f| f.index()).collect();
             needed.sort_unstable();
             let tokens: TokenStream = needed.iter().map(|&i| item_tokens[i].clone()).collect();
             layout(&tokens)
         } else {
             layout(&item_tokens.iter().cloned().collect())
         };
-        let source = quote! {
-            static SOURCE: ::rumba::Source = ::rumba::Source::new(#path, #text);
+        let ret = match func.ret_ann {
+            Some(TypeAnn::Scalar(s)) => Ret::Scalar(s),
+            _ if returns_value(program, func, &mut Vec::new()) => Ret::Inferred,
+            _ => Ret::Unit,
         };
-        let vis = &f.vis;
-        let name = &f.sig.ident;
-        let name_str = name.to_string();
-        let docs: Vec<&syn::Attribute> = f
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("doc"))
-            .collect();
-        let params: Vec<syn::Ident> = func
-            .params
-            .iter()
-            .map(|p| format_ident!("{}", func.local(*p).name))
-            .collect();
-        let returns_value = returns_value(program, func, &mut Vec::new());
-        let (generics, ret, turbofish) = match func.ret_ann {
-            Some(TypeAnn::Scalar(s)) => {
-                let t = format_ident!("{}", s.name());
-                (quote!(<'a>), quote!(#t), quote!(#t))
-            }
-            _ if returns_value => (quote!(<'a, R: ::rumba::FromValue>), quote!(R), quote!(R)),
-            _ => (quote!(<'a>), quote!(()), quote!(())),
+        let shape = Shape {
+            item: f,
+            params: func
+                .params
+                .iter()
+                .map(|p| format_ident!("{}", func.local(*p).name))
+                .collect(),
+            ret,
+            cuda: func.attrs.cuda,
+            unchecked: reached.iter().any(|&g| program.func(g).attrs.unchecked()),
         };
-        if func.attrs.cuda {
-            // An explicit GPU kernel: launched with a configuration, never called on the CPU.
-            out.extend(quote! {
-                #(#docs)*
-                #[allow(clippy::too_many_arguments, clippy::result_large_err)]
-                #vis fn #name<'a>(launch: impl ::core::convert::Into<::rumba::cuda::LaunchConfig>, #(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<(), ::rumba::Error> {
-                    #name::kernel().cuda().config(launch).call(&[#(::rumba::IntoArg::into_arg(#params)),*]).map(|_| ())
-                }
-
-                #[doc = concat!("The handle of GPU kernel `", #name_str, "`.")]
-                #vis mod #name {
-                    pub fn kernel() -> &'static ::rumba::Kernel {
-                        static KERNEL: ::std::sync::OnceLock<::rumba::Kernel> = ::std::sync::OnceLock::new();
-                        #source
-                        KERNEL.get_or_init(|| ::rumba::Kernel::new(&SOURCE, #name_str))
-                    }
-                }
-            });
-            continue;
+        if shape.params.len() > MAX_ARGS {
+            let message = format!(
+                "kernel `{}` takes {} arguments, but kernels take at most {MAX_ARGS}\nhelp: pass fewer, larger arrays",
+                func.name,
+                shape.params.len()
+            );
+            out.extend(syn::Error::new_spanned(&f.sig.inputs, message).to_compile_error());
         }
-        // Opting out of a safety check makes the wrapper an `unsafe fn`: its contract is the caller's.
-        let unsafety = func.attrs.unchecked_parallel.then(|| quote!(unsafe));
-        out.extend(quote! {
-            #(#docs)*
-            #[allow(clippy::too_many_arguments, clippy::result_large_err)]
-            #vis #unsafety fn #name #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
-                #name::kernel().call_as::<#turbofish>(&[#(::rumba::IntoArg::into_arg(#params)),*])
-            }
-
-            #[doc = concat!("The handle of kernel `", #name_str, "`: its compiled signatures, IR and LLVM IR.")]
-            #vis mod #name {
-                pub fn kernel() -> &'static ::rumba::Kernel {
-                    static KERNEL: ::std::sync::OnceLock<::rumba::Kernel> = ::std::sync::OnceLock::new();
-                    #source
-                    KERNEL.get_or_init(|| ::rumba::Kernel::new(&SOURCE, #name_str))
-                }
-
-                /// Runs the kernel on the GPU, its outermost `prange` loop spread over the grid
-                /// (see `rumba::cuda`).
-                #[allow(clippy::too_many_arguments, clippy::result_large_err)]
-                pub #unsafety fn cuda #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
-                    self::kernel().cuda().call_as::<#turbofish>(&[#(::rumba::IntoArg::into_arg(#params)),*])
-                }
-            }
-        });
+        out.extend(kernel_items(&shape, Some((path, &text))));
     }
     out
 }
 
-/// The functions function `k` calls, directly or not, and `k` itself (indices into the program).
-fn reachable(program: &Program, k: usize, out: &mut Vec<usize>) {
-    if out.contains(&k) {
-        return;
+/// The kernels of a block that failed to lower, declared with bodies that never run (see
+/// [`compile`]): the signatures as [`wrappers`] would make them, read from the syntax alone.
+fn stubs(file: &syn::File) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut seen = Vec::new();
+    for item in &file.items {
+        let syn::Item::Fn(f) = item else { continue };
+        if seen.contains(&&f.sig.ident) {
+            continue;
+        }
+        seen.push(&f.sig.ident);
+        let attrs = front::kernel_attrs(&f.attrs).unwrap_or_default();
+        // Parameters by position (their names may be what the error is about).
+        let params = f
+            .sig
+            .inputs
+            .iter()
+            .filter(|arg| matches!(arg, syn::FnArg::Typed(_)))
+            .enumerate()
+            .map(|(i, _)| format_ident!("arg{i}"))
+            .collect();
+        let shape = Shape {
+            item: f,
+            params,
+            ret: syntactic_ret(f),
+            cuda: attrs.cuda,
+            unchecked: attrs.unchecked(),
+        };
+        out.extend(kernel_items(&shape, None));
     }
-    out.push(k);
-    for e in &program.functions[k].exprs {
-        if let ExprKind::Call { func, .. } = e.kind {
-            reachable(program, func.index(), out);
+    out
+}
+
+/// What a function returns, judged from its syntax: the declared type, or whether the body ends
+/// in a value.
+fn syntactic_ret(f: &syn::ItemFn) -> Ret {
+    match &f.sig.output {
+        syn::ReturnType::Type(_, ty) => match &**ty {
+            syn::Type::Tuple(t) if t.elems.is_empty() => Ret::Unit,
+            syn::Type::Path(p) => Scalar::ALL
+                .into_iter()
+                .find(|s| p.path.is_ident(s.name()))
+                .map_or(Ret::Inferred, Ret::Scalar),
+            _ => Ret::Inferred,
+        },
+        syn::ReturnType::Default => match f.block.stmts.last() {
+            Some(syn::Stmt::Expr(e, None)) => match e {
+                syn::Expr::ForLoop(_)
+                | syn::Expr::While(_)
+                | syn::Expr::Loop(_)
+                | syn::Expr::Assign(_)
+                | syn::Expr::If(syn::ExprIf {
+                    else_branch: None, ..
+                }) => Ret::Unit,
+                _ => Ret::Inferred,
+            },
+            _ => Ret::Unit,
+        },
+    }
+}
+
+/// A kernel's wrapper and its module: `f(args..)` and `f::kernel()` (and `f::cuda(args..)` for a
+/// kernel that also runs on the CPU). With `source` (the block's path and the kernel's text) they
+/// call the kernel; without, they are declarations whose bodies never run (see [`stubs`]).
+fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
+    let f = k.item;
+    let vis = &f.vis;
+    let name = &f.sig.ident;
+    let name_str = name.to_string();
+    let params = &k.params;
+    let docs: Vec<&syn::Attribute> = f
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .collect();
+    let (generics, ret, turbofish) = match &k.ret {
+        Ret::Scalar(s) => {
+            let t = format_ident!("{}", s.name());
+            (quote!(<'a>), quote!(#t), quote!(#t))
+        }
+        Ret::Inferred => (quote!(<'a, R: ::rumba::FromValue>), quote!(R), quote!(R)),
+        Ret::Unit => (quote!(<'a>), quote!(()), quote!(())),
+    };
+    let args = quote!(&[#(::rumba::IntoArg::into_arg(#params)),*]);
+    // A kernel without bounds checks is called through `unsafe` wrappers, whose contract the
+    // caller takes on.
+    let (unsafety, safety_doc, call, call_as) = if k.unchecked {
+        let doc = quote! {
+            #[doc = ""]
+            #[doc = "# Safety"]
+            #[doc = ""]
+            #[doc = "Compiled without a safety check, on this kernel or a function it calls. Without bounds"]
+            #[doc = "checks (`#[rumba(unsafe(boundscheck = false))]`), every index used there must be in bounds"]
+            #[doc = "for the arguments of the call: one out of bounds reads or writes outside the arrays. Without"]
+            #[doc = "the race check of `prange` (`#[rumba(unsafe(unchecked_parallel))]`), no two iterations of a"]
+            #[doc = "parallel loop may touch one array element where one of them writes it: that is a data race."]
+            #[doc = "Either is undefined behaviour."]
+        };
+        (
+            quote!(unsafe),
+            doc,
+            quote!(call_unchecked),
+            quote!(call_as_unchecked),
+        )
+    } else {
+        (quote!(), quote!(), quote!(call), quote!(call_as))
+    };
+    // The body of a generated function: the call (in an `unsafe` block for a kernel without
+    // checks), or, for a block that failed to build, nothing that runs.
+    let body = |call: TokenStream| match (source, k.unchecked) {
+        (None, _) => quote!(::core::unreachable!(
+            "this `compile!` block failed to build"
+        )),
+        (Some(_), true) => quote! {
+            // SAFETY: the caller's contract (see `# Safety`).
+            unsafe { #call }
+        },
+        (Some(_), false) => call,
+    };
+    let stub_allow = match source {
+        Some(_) => quote!(),
+        None => quote!(#[allow(unused_variables)]),
+    };
+    let handle_body = match source {
+        Some((path, text)) => quote! {
+            static KERNEL: ::std::sync::OnceLock<::rumba::Kernel> = ::std::sync::OnceLock::new();
+            static SOURCE: ::rumba::__private::Source = ::rumba::__private::Source::new(#path, #text);
+            KERNEL.get_or_init(|| ::rumba::__private::kernel(&SOURCE, #name_str))
+        },
+        None => quote!(::core::unreachable!(
+            "this `compile!` block failed to build"
+        )),
+    };
+    if k.cuda {
+        // An explicit GPU kernel: launched with a configuration, never called on the CPU.
+        let launch = body(quote!(#name::kernel().cuda().config(launch).#call(#args).map(|_| ())));
+        return quote! {
+            #(#docs)*
+            #safety_doc
+            #[allow(clippy::too_many_arguments)]
+            #stub_allow
+            #vis #unsafety fn #name<'a>(launch: impl ::core::convert::Into<::rumba::cuda::LaunchConfig>, #(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<(), ::rumba::Error> {
+                #launch
+            }
+
+            #[doc = concat!("The handle of GPU kernel `", #name_str, "`.")]
+            #vis mod #name {
+                pub fn kernel() -> &'static ::rumba::Kernel {
+                    #handle_body
+                }
+            }
+        };
+    }
+    let cpu = body(quote!(#name::kernel().#call_as::<#turbofish>(#args)));
+    let gpu = body(quote!(self::kernel().cuda().#call_as::<#turbofish>(#args)));
+    quote! {
+        #(#docs)*
+        #safety_doc
+        #[allow(clippy::too_many_arguments)]
+        #stub_allow
+        #vis #unsafety fn #name #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
+            #cpu
+        }
+
+        #[doc = concat!("The handle of kernel `", #name_str, "`: its compiled signatures, IR and LLVM IR.")]
+        #vis mod #name {
+            pub fn kernel() -> &'static ::rumba::Kernel {
+                #handle_body
+            }
+
+            /// Runs the kernel on the GPU, its outermost `prange` loop spread over the grid
+            /// (see `rumba::cuda`).
+            #safety_doc
+            #[allow(clippy::too_many_arguments)]
+            #stub_allow
+            pub #unsafety fn cuda #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
+                #gpu
+            }
         }
     }
 }

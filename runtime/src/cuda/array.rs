@@ -3,11 +3,11 @@
 //! In: host `ndarray`s (copied in) or a shape (zeroed on the device). Out: a [`DeviceArray`] that
 //! kernels take as an argument like a host array (`&a` read-only, `&mut a` writable) without any
 //! copy, and that comes back to the host with [`DeviceArray::to_host`]. Elements are stored in C
-//! order. The CPU cannot read them: a CPU call with a device array is an [`Error::Argument`].
+//! order. The CPU cannot read them: a CPU call with a device array is an [`ErrorKind::Argument`](crate::ErrorKind::Argument).
 
 use super::driver::{device, driver_error, Buffer};
 use crate::arg::{Arg, Element, IntoArg};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use ndarray::{Array, ArrayBase, Data, Dimension, IntoDimension};
 use std::marker::PhantomData;
 
@@ -88,12 +88,7 @@ impl<T: Element, D: Dimension> DeviceArray<T, D> {
             }
             elems.set_len(count);
         }
-        Array::from_shape_vec(self.dim.clone(), elems).map_err(|e| Error::Cuda {
-            kernel: String::new(),
-            location: None,
-            rendered: format!("error: CUDA: {e}"),
-            message: e.to_string(),
-        })
+        Array::from_shape_vec(self.dim.clone(), elems).map_err(|e| cuda_error(e.to_string()))
     }
 
     /// The extents, as ndarray's `shape()`.
@@ -121,14 +116,8 @@ impl<T: Element, D: Dimension> DeviceArray<T, D> {
         let bytes = dim
             .size_checked()
             .and_then(|n| n.checked_mul(std::mem::size_of::<T>()))
-            .ok_or_else(|| Error::Cuda {
-                kernel: String::new(),
-                location: None,
-                message: format!("an array of shape {:?} is too large", dim.slice()),
-                rendered: format!(
-                    "error: CUDA: an array of shape {:?} is too large",
-                    dim.slice()
-                ),
+            .ok_or_else(|| {
+                cuda_error(format!("an array of shape {:?} is too large", dim.slice()))
             })?;
         let buffer = Buffer::alloc(bytes).map_err(|e| driver_error("", "cuMemAlloc", e))?;
         Ok(DeviceArray {
@@ -149,6 +138,17 @@ impl<T: Element, D: Dimension> std::fmt::Debug for DeviceArray<T, D> {
             self.buffer.ptr
         )
     }
+}
+
+/// An [`ErrorKind::Cuda`] about a device array (no kernel involved).
+fn cuda_error(message: String) -> Error {
+    let rendered = format!("error: CUDA: {message}");
+    let kind = ErrorKind::Cuda {
+        kernel: String::new(),
+        location: None,
+        message,
+    };
+    Error::rendered_as(kind, rendered)
 }
 
 /// The elements' bytes.

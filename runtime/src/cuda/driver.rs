@@ -1,13 +1,14 @@
 //! The CUDA driver, loaded at run time through `cudarc` (no link-time `libcuda`): the device, its
 //! primary context, device memory and modules.
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use cudarc::driver::result::{self, DriverError};
 use cudarc::driver::sys;
 use std::ffi::{c_void, CString};
 use std::sync::OnceLock;
 
 /// The GPU kernels run on: device 0, through its primary context.
+#[derive(Debug)]
 pub struct Device {
     ctx: sys::CUcontext,
     name: String,
@@ -19,6 +20,7 @@ pub struct Device {
 // SAFETY: a primary context may be made current on any thread; `Device` only hands its handle to
 // the driver, which is thread-safe.
 unsafe impl Send for Device {}
+// SAFETY: as above; the other fields are plain data, never changed after `open`.
 unsafe impl Sync for Device {}
 
 impl Device {
@@ -44,6 +46,7 @@ impl Device {
 
     /// Makes the device's context current on this thread.
     pub(crate) fn bind(&self) -> Result<(), Error> {
+        // SAFETY: `ctx` is the primary context retained in `open`, never released.
         unsafe { result::ctx::set_current(self.ctx) }
             .map_err(|e| driver_error("", "cuCtxSetCurrent", e))
     }
@@ -52,13 +55,13 @@ impl Device {
 /// The GPU, opened on first use. `Err(Error::NoCuda)` when there is no driver or no device.
 pub fn device() -> Result<&'static Device, Error> {
     static DEVICE: OnceLock<Result<Device, String>> = OnceLock::new();
-    DEVICE
-        .get_or_init(open)
-        .as_ref()
-        .map_err(|message| Error::NoCuda {
+    DEVICE.get_or_init(open).as_ref().map_err(|message| {
+        ErrorKind::NoCuda {
             kernel: String::new(),
             message: message.clone(),
-        })
+        }
+        .into()
+    })
 }
 
 /// Whether a CUDA device can be used.
@@ -84,8 +87,10 @@ fn open() -> Result<Device, String> {
     // SAFETY: `dev` came from cuDeviceGet.
     let ctx = unsafe { result::primary_ctx::retain(dev) }
         .map_err(|e| describe("cuDevicePrimaryCtxRetain", e))?;
+    // SAFETY: `ctx` was just retained.
     unsafe { result::ctx::set_current(ctx) }.map_err(|e| describe("cuCtxSetCurrent", e))?;
     let attr = |a: sys::CUdevice_attribute| {
+        // SAFETY: `dev` came from cuDeviceGet; `a` is a valid attribute.
         unsafe { result::device::get_attribute(dev, a) }
             .map_err(|e| describe("cuDeviceGetAttribute", e))
     };
@@ -115,7 +120,7 @@ pub(crate) fn describe(e: DriverError) -> String {
     }
 }
 
-/// A driver failure as an [`Error::Cuda`].
+/// A driver failure as an [`ErrorKind::Cuda`].
 pub(crate) fn driver_error(kernel: &str, what: &str, e: DriverError) -> Error {
     let message = format!("{what} failed: {}", describe(e));
     let rendered = if kernel.is_empty() {
@@ -123,12 +128,12 @@ pub(crate) fn driver_error(kernel: &str, what: &str, e: DriverError) -> Error {
     } else {
         format!("error: kernel `{kernel}`: CUDA: {message}")
     };
-    Error::Cuda {
+    let kind = ErrorKind::Cuda {
         kernel: kernel.to_string(),
         location: None,
         message,
-        rendered,
-    }
+    };
+    Error::rendered_as(kind, rendered)
 }
 
 /// Device memory, freed on drop.
@@ -146,16 +151,28 @@ impl Buffer {
         Ok(Buffer { ptr, bytes })
     }
 
+    /// Copies `host` to the start of the buffer; `CUDA_ERROR_INVALID_VALUE` if it does not fit.
     pub fn upload(&self, host: &[u8]) -> Result<(), DriverError> {
-        debug_assert!(host.len() <= self.bytes);
-        // SAFETY: `host` fits in the buffer.
+        self.fits(host.len())?;
+        // SAFETY: `host` fits in the buffer (checked above); the context is current.
         unsafe { result::memcpy_htod_sync(self.ptr, host) }
     }
 
+    /// Fills `host` from the start of the buffer; `CUDA_ERROR_INVALID_VALUE` if it is larger.
     pub fn download(&self, host: &mut [u8]) -> Result<(), DriverError> {
-        debug_assert!(host.len() <= self.bytes);
-        // SAFETY: `host` is no larger than the buffer.
+        self.fits(host.len())?;
+        // SAFETY: `host` is no larger than the buffer (checked above); the context is current.
         unsafe { result::memcpy_dtoh_sync(host, self.ptr) }
+    }
+
+    /// A copy of `bytes` stays inside the buffer (checked in every build: the driver would read or
+    /// write past the allocation otherwise).
+    fn fits(&self, bytes: usize) -> Result<(), DriverError> {
+        if bytes <= self.bytes {
+            Ok(())
+        } else {
+            Err(DriverError(sys::CUresult::CUDA_ERROR_INVALID_VALUE))
+        }
     }
 
     pub fn zero(&self) -> Result<(), DriverError> {
@@ -183,6 +200,7 @@ pub(crate) struct Loaded {
 
 // SAFETY: function handles are valid in every thread once the context is current.
 unsafe impl Send for Loaded {}
+// SAFETY: as above; the handle is never changed after `load`.
 unsafe impl Sync for Loaded {}
 
 impl Loaded {
@@ -249,11 +267,13 @@ impl Timer {
     }
 
     pub fn start(&self) -> Result<(), DriverError> {
+        // SAFETY: `start` is a live event (destroyed only in `drop`); the default stream.
         unsafe { result::event::record(self.start, std::ptr::null_mut()) }
     }
 
     /// Records the end, waits for it, and returns the time since `start`.
     pub fn stop(&self) -> Result<std::time::Duration, DriverError> {
+        // SAFETY: both events are live (destroyed only in `drop`); the default stream.
         unsafe {
             result::event::record(self.end, std::ptr::null_mut())?;
             result::event::synchronize(self.end)?;
@@ -265,6 +285,7 @@ impl Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
+        // SAFETY: both events were created in `new` and are destroyed once, here.
         unsafe {
             let _ = result::event::destroy(self.start);
             let _ = result::event::destroy(self.end);
@@ -274,3 +295,19 @@ impl Drop for Timer {
 
 /// A failed driver call: which one, and the driver's error.
 pub(crate) type DriverFailure = (&'static str, DriverError);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy longer than the buffer is an error in every build, before the driver is called.
+    #[test]
+    fn copies_past_the_buffer_are_refused() {
+        let buffer = Buffer { ptr: 0, bytes: 4 };
+        let refused = DriverError(sys::CUresult::CUDA_ERROR_INVALID_VALUE);
+        assert_eq!(buffer.upload(&[0u8; 5]).unwrap_err(), refused);
+        assert_eq!(buffer.download(&mut [0u8; 5]).unwrap_err(), refused);
+        // Not a real allocation: nothing to free.
+        std::mem::forget(buffer);
+    }
+}

@@ -4,7 +4,7 @@
 use super::driver::{self, device, driver_error, Buffer, Device, Loaded, Timer};
 use super::libdevice::find_libdevice;
 use crate::arg::{Arg, RawParts, Slot};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::kernel::Kernel;
 use crate::signature::Signature;
 use crate::value::{FromValue, Value};
@@ -59,6 +59,7 @@ impl From<(u32, u32, u32)> for Dim3 {
 /// [`DEFAULT_BLOCK`] and the grid to 16 times as many blocks as the device runs at once (once
 /// for kernels with reductions); the grid-stride loop covers any range with any grid.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct LaunchConfig {
     pub grid: Option<Dim3>,
     pub block: Option<Dim3>,
@@ -114,7 +115,7 @@ pub struct Timing {
 }
 
 /// A launch of a kernel on the GPU: `saxpy::kernel().cuda().block(128).call(&args)`.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub struct Launch<'k> {
     kernel: &'k Kernel,
     config: LaunchConfig,
@@ -157,8 +158,40 @@ impl<'k> Launch<'k> {
         self.kernel.convert(self.call(args)?)
     }
 
+    /// [`call`](Self::call) for kernels that opt out of bounds checks too (see
+    /// [`Kernel::call_unchecked`]).
+    ///
+    /// # Safety
+    /// As for [`Kernel::call_unchecked`]: an index out of bounds in a function without checks
+    /// reads or writes outside the arrays' device memory.
+    pub unsafe fn call_unchecked(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
+        // SAFETY: the caller's contract.
+        unsafe { self.launch(args) }.map(|(v, _)| v)
+    }
+
+    /// [`call_unchecked`](Self::call_unchecked), converting the value to `R`.
+    ///
+    /// # Safety
+    /// As for [`call_unchecked`](Self::call_unchecked).
+    pub unsafe fn call_as_unchecked<R: FromValue>(&self, args: &[Arg<'_>]) -> Result<R, Error> {
+        // SAFETY: the caller's contract.
+        self.kernel.convert(unsafe { self.call_unchecked(args) }?)
+    }
+
     /// [`call`](Self::call), saying where the time went.
     pub fn call_timed(&self, args: &[Arg<'_>]) -> Result<(Value, Timing), Error> {
+        if self.kernel.is_unchecked() {
+            return Err(self.kernel.unchecked_error());
+        }
+        // SAFETY: the kernel checks every index it uses.
+        unsafe { self.launch(args) }
+    }
+
+    /// Runs the kernel, whether it checks indices or not.
+    ///
+    /// # Safety
+    /// As for [`call_unchecked`](Self::call_unchecked).
+    unsafe fn launch(&self, args: &[Arg<'_>]) -> Result<(Value, Timing), Error> {
         let t0 = Instant::now();
         let dev = device().map_err(|e| self.no_cuda(e))?;
         dev.bind()?;
@@ -191,12 +224,13 @@ impl<'k> Launch<'k> {
     }
 
     fn no_cuda(&self, e: Error) -> Error {
-        match e {
-            Error::NoCuda { message, .. } => Error::NoCuda {
+        match e.kind() {
+            ErrorKind::NoCuda { message, .. } => ErrorKind::NoCuda {
                 kernel: self.kernel.name().to_string(),
-                message,
-            },
-            other => other,
+                message: message.clone(),
+            }
+            .into(),
+            _ => e,
         }
     }
 
@@ -325,9 +359,8 @@ fn marshal_array(parts: &RawParts, elem_size: usize) -> Result<DeviceArray, driv
         let start = unsafe { parts.data.offset(lo * elem_size as isize) };
         let buffer = Buffer::alloc(bytes).map_err(|e| ("cuMemAlloc", e))?;
         // SAFETY: the `span` elements from `start` are the array's own, borrowed for the call.
-        buffer
-            .upload(unsafe { std::slice::from_raw_parts(start, bytes) })
-            .map_err(|e| ("cuMemcpyHtoD", e))?;
+        let elems = unsafe { std::slice::from_raw_parts(start, bytes) };
+        buffer.upload(elems).map_err(|e| ("cuMemcpyHtoD", e))?;
         let origin = buffer.ptr + (-lo) as u64 * elem_size as u64;
         return Ok(DeviceArray {
             buffer,
@@ -340,6 +373,8 @@ fn marshal_array(parts: &RawParts, elem_size: usize) -> Result<DeviceArray, driv
     for_each_element(shape, strides, |k, off| {
         // SAFETY: `off` is the offset of an element of the array.
         let src = unsafe { parts.data.offset(off * elem_size as isize) };
+        // SAFETY: `src` is an element of `elem_size` bytes; element `k` of `host` is in bounds
+        // (`host` holds `count` elements, `k < count`).
         unsafe {
             std::ptr::copy_nonoverlapping(src, host.as_mut_ptr().add(k * elem_size), elem_size)
         };
@@ -403,6 +438,8 @@ fn copy_back(
             for_each_element(shape, strides, |k, off| {
                 // SAFETY: `off` is the offset of an element of the writable array.
                 let dst = unsafe { parts.data.offset(off * elem_size as isize) };
+                // SAFETY: `dst` is an element of `elem_size` bytes, mutably borrowed for the call;
+                // element `k` of `host` is in bounds (`k < count`).
                 unsafe {
                     std::ptr::copy_nonoverlapping(host.as_ptr().add(k * elem_size), dst, elem_size)
                 };
@@ -449,10 +486,11 @@ fn run(
                 arrays.push(Some(d));
             }
             _ => {
-                return Err(Error::Internal {
+                return Err(ErrorKind::Internal {
                     kernel: name.to_string(),
                     message: "argument rejected by its signature".into(),
-                })
+                }
+                .into())
             }
         }
     }
@@ -495,10 +533,11 @@ fn run(
     if info.failed != 0 {
         return Err(match spec.sites.get(info.site as usize) {
             Some(site) => kernel.check_error(site, info.values),
-            None => Error::Internal {
+            None => ErrorKind::Internal {
                 kernel: name.to_string(),
                 message: format!("unknown error site {}", info.site),
-            },
+            }
+            .into(),
         });
     }
     for (a, d) in args.iter().zip(&arrays) {
@@ -535,11 +574,14 @@ fn dims(
     config: &LaunchConfig,
 ) -> Result<(Dim3, Dim3), Error> {
     let name = kernel.name();
-    let bad = |message: String| Error::Cuda {
-        kernel: name.to_string(),
-        location: None,
-        rendered: format!("error: kernel `{name}`: {message}"),
-        message,
+    let bad = |message: String| {
+        let rendered = format!("error: kernel `{name}`: {message}");
+        let kind = ErrorKind::Cuda {
+            kernel: name.to_string(),
+            location: None,
+            message,
+        };
+        Error::rendered_as(kind, rendered)
     };
     let check = |grid: Dim3, block: Dim3| {
         if grid.count() == 0 || block.count() == 0 {

@@ -1,7 +1,7 @@
 //! Running kernels on an NVIDIA GPU.
 //!
 //! The CUDA driver is loaded at run time (`cudarc`, dynamic loading), so every build runs
-//! everywhere: without a driver or a device, GPU calls return [`Error::NoCuda`](crate::Error)
+//! everywhere: without a driver or a device, GPU calls return [`ErrorKind::NoCuda`](crate::ErrorKind::NoCuda)
 //! and the CPU path is unaffected. Kernels compile to PTX for the device's architecture
 //! (`rumba_compiler::back::gpu`), once per kernel, signature and architecture, and the module is
 //! loaded once and cached for the life of the process.
@@ -55,9 +55,6 @@
 //!
 //! Not supported on the GPU yet: shared memory in `prange` kernels, streams (every call
 //! synchronizes), several devices (device 0 is used).
-
-// `Error` is large (rendered diagnostics), as everywhere in the runtime; calls are not hot paths.
-#![allow(clippy::result_large_err)]
 
 mod array;
 mod driver;

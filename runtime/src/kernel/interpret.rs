@@ -9,7 +9,7 @@
 
 use super::Kernel;
 use crate::arg::{Arg, RawParts, Slot};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::value::Value;
 use rumba_compiler::back::abi::{Site, SiteKind};
 use rumba_compiler::interp::{self, ArrayArg, Buffer, TrapKind};
@@ -94,10 +94,11 @@ impl Kernel {
     }
 
     fn interpreter_error(&self, message: &str) -> Error {
-        Error::Internal {
+        ErrorKind::Internal {
             kernel: self.name.to_string(),
             message: format!("interpreter: {message}"),
         }
+        .into()
     }
 }
 
@@ -183,7 +184,8 @@ fn addresses(parts: &RawParts, size: usize) -> impl Iterator<Item = *mut u8> + '
 unsafe fn gather(parts: &RawParts, size: usize) -> Vec<u8> {
     let mut out = Vec::new();
     for p in addresses(parts, size) {
-        out.extend_from_slice(std::slice::from_raw_parts(p, size));
+        // SAFETY: `p` is the address of an element of `size` bytes (the caller's contract).
+        out.extend_from_slice(unsafe { std::slice::from_raw_parts(p, size) });
     }
     out
 }
@@ -195,6 +197,8 @@ unsafe fn gather(parts: &RawParts, size: usize) -> Vec<u8> {
 /// size` elements of `size` bytes.
 unsafe fn scatter(parts: &RawParts, size: usize, buffer: &[u8]) {
     for (p, chunk) in addresses(parts, size).zip(buffer.chunks_exact(size)) {
-        std::ptr::copy_nonoverlapping(chunk.as_ptr(), p, size);
+        // SAFETY: `p` is the address of a writable element of `size` bytes that nothing else
+        // borrows (the caller's contract); `chunk` is `size` bytes of `buffer`.
+        unsafe { std::ptr::copy_nonoverlapping(chunk.as_ptr(), p, size) };
     }
 }

@@ -84,6 +84,8 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         if let Type::Scalar(s) = inst.ret {
             let v = self.returned(call, s)?;
             let i64t = ctx.i64_type();
+            // SAFETY: a GEP without `inbounds` only computes an address: the result slot of the
+            // state area (`abi::GPU_RESULT`), which the runtime allocates.
             let p = unsafe {
                 self.builder.build_gep(
                     ctx.i8_type(),
@@ -433,6 +435,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     /// The address `offset` bytes into the `err` buffer (the GPU state, see [`abi::GPU_CELLS`]).
     fn state_ptr(&self, offset: u64) -> R<PointerValue<'ctx>> {
         let ctx = self.ctx();
+        // SAFETY: a GEP without `inbounds` only computes an address; `offset` is inside the
+        // state area after the `ErrInfo` that the runtime allocates (`abi::GPU_CELLS`).
         Ok(unsafe {
             self.b().build_gep(
                 ctx.i8_type(),

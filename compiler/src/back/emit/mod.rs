@@ -232,6 +232,8 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         let (args, ret, err) = (param_ptr(f, 0)?, param_ptr(f, 1)?, param_ptr(f, 2)?);
         let mut call_args: Vec<inkwell::values::BasicMetadataValueEnum> = Vec::new();
         for (i, t) in inst.params.iter().enumerate() {
+            // SAFETY: a GEP without `inbounds` only computes an address: slot `i` of the entry's
+            // argument array, which holds one pointer per parameter (`abi::ENTRY`).
             let slot =
                 unsafe { b.build_gep(ptr, args, &[i64t.const_int(i as u64, false)], "arg.slot")? };
             let arg = b
@@ -250,6 +252,8 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
                     let i8t = ctx.i8_type();
                     let mut load_all = |offset: u64, name: &str| -> R<()> {
                         for d in 0..a.ndim as u64 {
+                            // SAFETY: a GEP without `inbounds` only computes an address: extent or stride `d`
+                            // of the `abi::RawArray` that `arg` points at.
                             let p = unsafe {
                                 b.build_gep(i8t, arg, &[i64t.const_int(offset + 8 * d, false)], "")?
                             };
@@ -284,6 +288,8 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
     fn load_failed(&self, err: PointerValue<'ctx>) -> R<IntValue<'ctx>> {
         let b = &self.builder;
         let i8t = self.ctx.i8_type();
+        // SAFETY: a GEP without `inbounds` only computes an address: the `failed` field of the
+        // `ErrInfo` record `err` points at.
         let p = unsafe {
             b.build_gep(
                 i8t,
@@ -599,6 +605,8 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         self.b().position_at_end(fail);
         let ctx = self.ctx();
         let (i8t, i32t, i64t) = (ctx.i8_type(), ctx.i32_type(), ctx.i64_type());
+        // SAFETY: a GEP without `inbounds` only computes an address: field `off` of the `ErrInfo`
+        // record that `err` points at (`abi::ERR_*`).
         let at = |off: u64| unsafe {
             self.b()
                 .build_gep(i8t, self.err, &[i64t.const_int(off, false)], "")
@@ -914,6 +922,8 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             offset = self.b().build_int_add(offset, term, "offset")?;
         }
         let elem = self.m.mem_type(a.ty.elem);
+        // SAFETY: a GEP without `inbounds` only computes an address; the checks above (unless the
+        // kernel opted out of them) keep `offset` within the array's extents.
         Ok(unsafe {
             self.b()
                 .build_gep(elem, a.data, &[offset], &format!("{name}.at"))?

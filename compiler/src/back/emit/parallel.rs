@@ -107,6 +107,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         }
         let env = self.entry_alloca(i64t.array_type(slots.len() as u32).into(), "env")?;
         for (k, v) in slots.iter().enumerate() {
+            // SAFETY: a GEP without `inbounds` only computes an address: slot `k` of `env`, which
+            // holds `slots.len()` slots.
             let p = unsafe {
                 self.b()
                     .build_gep(i64t, env, &[i64t.const_int(k as u64, false)], "env.slot")?
@@ -270,6 +272,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         };
         let mut args: Vec<BasicMetadataValueEnum> = vec![p(1)?.into(), p(2)?.into(), p(3)?.into()];
         for (k, t) in env_types.iter().enumerate() {
+            // SAFETY: a GEP without `inbounds` only computes an address: slot `k` of the env array
+            // that the caller filled with `env_types.len()` slots.
             let slot = unsafe { b.build_gep(i64t, env, &[i64t.const_int(k as u64, false)], "")? };
             args.push(b.build_load(*t, slot, "")?.into());
         }
@@ -579,6 +583,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     ) -> R<()> {
         let bits = super::int_type(self.ctx(), s.bits());
         // Read the current bits atomically (`or 0` changes nothing).
+        // SAFETY: the builder is positioned, `target` points at a value of `bits`' width.
         let current = unsafe {
             let r = LLVMBuildAtomicRMW(
                 self.b().as_mut_ptr(),

@@ -123,7 +123,7 @@ impl FnLowerer<'_> {
                 .hint("pass arrays and values by name: `f(x)`, not `f(&x)`")),
             syn::Expr::Macro(m) => Err(macro_error(&m.mac)),
             syn::Expr::Unsafe(_) => Err(FrontError::new(e, "`unsafe` is not allowed in kernels")
-                .hint("rumba checks indices; use #[rumba(boundscheck = false)] to drop the checks")),
+                .hint("rumba checks indices; use #[rumba(unsafe(boundscheck = false))] to drop the checks")),
             syn::Expr::Struct(_) => Err(FrontError::new(e, "structs are not supported in kernels")
                 .hint("pass the fields as separate scalars or arrays")),
             syn::Expr::Tuple(_) => Err(FrontError::new(e, "tuples are not supported as values")

@@ -175,7 +175,7 @@ impl<'a> FnLowerer<'a> {
         }
         if let Some(u) = &sig.unsafety {
             return Err(FrontError::new(u, "kernels cannot be `unsafe`").hint(
-                "rumba checks indices; use #[rumba(boundscheck = false)] to drop the checks",
+                "rumba checks indices; use #[rumba(unsafe(boundscheck = false))] to drop the checks",
             ));
         }
         if let Some(abi) = &sig.abi {
