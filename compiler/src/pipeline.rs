@@ -11,7 +11,7 @@
 
 use crate::back::{emit, target};
 use crate::diag::Diagnostic;
-use crate::ir::{ArrayType, FuncId, Layout, Scalar, Type};
+use crate::ir::{ArrayType, Layout, Scalar, Type};
 use crate::span::SourceFile;
 use crate::{front, ir, passes, types};
 use std::fmt;
@@ -127,10 +127,13 @@ pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Bug> {
             return Ok(Outcome::Syntax(errors.len()));
         }
     };
-    if program.functions.is_empty() {
+    let Some(entry) = program
+        .functions
+        .keys()
+        .nth(entry % program.functions.len().max(1))
+    else {
         return Ok(Outcome::Syntax(0));
-    }
-    let entry = FuncId((entry % program.functions.len()) as u32);
+    };
     let name = program.func(entry).name.clone();
     let mut typed = match types::specialize(&program, entry, args)
         .and_then(|t| types::parallel::check(&t).map(|()| t))

@@ -222,7 +222,7 @@ fn outermost_pranges<'a>(b: &'a Block, out: &mut Vec<(&'a Block, LocalId, Span)>
 fn storing_instances(p: &TypedProgram) -> Vec<bool> {
     let mut stores: Vec<bool> = p
         .instances
-        .iter()
+        .values()
         .map(|i| {
             block_has(
                 &i.func,
@@ -234,7 +234,7 @@ fn storing_instances(p: &TypedProgram) -> Vec<bool> {
         .collect();
     loop {
         let mut changed = false;
-        for (i, inst) in p.instances.iter().enumerate() {
+        for (i, inst) in p.instances.values().enumerate() {
             if stores[i] {
                 continue;
             }

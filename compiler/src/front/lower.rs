@@ -28,6 +28,7 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
     let mut errors = Vec::new();
     let mut fns = Vec::new();
     let mut names: HashMap<String, FuncId> = HashMap::new();
+    let mut program = Program::default();
     for item in &file.items {
         match item {
             syn::Item::Fn(f) => {
@@ -42,8 +43,10 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
                     );
                     continue;
                 }
-                names.insert(name, FuncId(fns.len() as u32));
-                fns.push(f);
+                let declared = Function::declared(name.clone(), Span::of(f), Span::of(&f.sig));
+                let id = program.functions.push(declared);
+                names.insert(name, id);
+                fns.push((id, f));
             }
             other => errors.push(
                 FrontError::new(
@@ -54,10 +57,9 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
             ),
         }
     }
-    let mut program = Program::default();
-    for f in fns {
+    for (id, f) in fns {
         match FnLowerer::lower(f, &names) {
-            Ok(func) => program.functions.push(func),
+            Ok(func) => program.functions[id] = func,
             Err(mut e) => errors.append(&mut e),
         }
     }

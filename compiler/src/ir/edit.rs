@@ -7,19 +7,21 @@ use std::collections::HashMap;
 impl Instance {
     /// A new expression of type `ty`.
     pub fn new_expr(&mut self, kind: ExprKind, ty: Type, span: Span) -> ExprId {
-        self.expr_types.push(ty);
-        self.func.add_expr(kind, span)
+        let e = self.func.add_expr(kind, span);
+        self.expr_types.insert(e, ty);
+        e
     }
 
     /// A new local of type `ty` (a compiler temporary: `name` shows in the printed IR).
     pub fn new_local(&mut self, name: &str, ty: Type, span: Span) -> LocalId {
-        self.local_types.push(ty);
-        self.func.add_local(LocalDecl {
+        let l = self.func.add_local(LocalDecl {
             name: name.into(),
             ann: TypeAnn::Infer,
             mutable: false,
             span,
-        })
+        });
+        self.local_types.insert(l, ty);
+        l
     }
 
     /// A deep copy of the expression tree `e`, reading `rename[l]` for each local `l` in the map.

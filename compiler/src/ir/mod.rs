@@ -10,6 +10,7 @@
 //! a per-function arena and are named by [`ExprId`]; locals by [`LocalId`].
 
 pub mod edit;
+pub mod entity;
 pub mod print;
 pub mod ty;
 pub mod verify;
@@ -17,29 +18,31 @@ pub mod walk;
 
 pub use ty::{ArrayType, Layout, Scalar, Type, TypeAnn};
 
-use crate::span::Span;
-use std::fmt;
+pub use entity::{EntityRef, PrimaryMap, SecondaryMap};
 
-macro_rules! entity {
-    ($name:ident, $prefix:literal) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub u32);
-        impl $name {
-            pub fn index(self) -> usize {
-                self.0 as usize
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!($prefix, "{}"), self.0)
-            }
-        }
-    };
-}
-entity!(ExprId, "e");
-entity!(LocalId, "v");
-entity!(FuncId, "fn");
-entity!(InstId, "inst");
+use crate::span::Span;
+use entity::entity;
+
+entity!(
+    /// An expression of a [`Function`] (`e3` in the text form).
+    ExprId,
+    "e"
+);
+entity!(
+    /// A local of a [`Function`] (`v2`).
+    LocalId,
+    "v"
+);
+entity!(
+    /// A function of a [`Program`].
+    FuncId,
+    "fn"
+);
+entity!(
+    /// An instance of a [`TypedProgram`] (`inst1`).
+    InstId,
+    "inst"
+);
 
 /// Options written on a kernel as `#[rumba(...)]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -66,19 +69,19 @@ impl Default for KernelAttrs {
 /// All functions of one `compile!` block.
 #[derive(Clone, Debug, Default)]
 pub struct Program {
-    pub functions: Vec<Function>,
+    pub functions: PrimaryMap<FuncId, Function>,
 }
 
 impl Program {
     pub fn func(&self, id: FuncId) -> &Function {
-        &self.functions[id.index()]
+        &self.functions[id]
     }
 
     pub fn find(&self, name: &str) -> Option<FuncId> {
         self.functions
             .iter()
-            .position(|f| f.name == name)
-            .map(|i| FuncId(i as u32))
+            .find(|(_, f)| f.name == name)
+            .map(|(id, _)| id)
     }
 }
 
@@ -100,8 +103,8 @@ pub struct Function {
     /// `-> T` when written.
     pub ret_ann: Option<TypeAnn>,
     pub attrs: KernelAttrs,
-    pub locals: Vec<LocalDecl>,
-    pub exprs: Vec<Expr>,
+    pub locals: PrimaryMap<LocalId, LocalDecl>,
+    pub exprs: PrimaryMap<ExprId, Expr>,
     pub body: Block,
     /// The block-shared arrays a `#[rumba(cuda)]` function declares.
     pub shared: Vec<SharedArray>,
@@ -146,29 +149,27 @@ impl Function {
             params: Vec::new(),
             ret_ann: None,
             attrs: KernelAttrs::default(),
-            locals: Vec::new(),
-            exprs: Vec::new(),
+            locals: PrimaryMap::new(),
+            exprs: PrimaryMap::new(),
             body: Block::default(),
             shared: Vec::new(),
         }
     }
 
     pub fn expr(&self, id: ExprId) -> &Expr {
-        &self.exprs[id.index()]
+        &self.exprs[id]
     }
 
     pub fn local(&self, id: LocalId) -> &LocalDecl {
-        &self.locals[id.index()]
+        &self.locals[id]
     }
 
     pub fn add_expr(&mut self, kind: ExprKind, span: Span) -> ExprId {
-        self.exprs.push(Expr { kind, span });
-        ExprId(self.exprs.len() as u32 - 1)
+        self.exprs.push(Expr { kind, span })
     }
 
     pub fn add_local(&mut self, decl: LocalDecl) -> LocalId {
-        self.locals.push(decl);
-        LocalId(self.locals.len() as u32 - 1)
+        self.locals.push(decl)
     }
 }
 
@@ -675,7 +676,7 @@ pub enum ExprKind {
 }
 
 /// One function specialized to concrete argument types: its resolved body and a type for every
-/// local and expression (indexed by [`LocalId`] and [`ExprId`]).
+/// local and for every expression its statements reach (keyed by [`LocalId`] and [`ExprId`]).
 #[derive(Clone, Debug)]
 pub struct Instance {
     /// The function it was made from.
@@ -683,17 +684,17 @@ pub struct Instance {
     pub func: Function,
     pub params: Vec<Type>,
     pub ret: Type,
-    pub local_types: Vec<Type>,
-    pub expr_types: Vec<Type>,
+    pub local_types: SecondaryMap<LocalId, Type>,
+    pub expr_types: SecondaryMap<ExprId, Type>,
 }
 
 impl Instance {
     pub fn ty(&self, e: ExprId) -> Type {
-        self.expr_types[e.index()]
+        self.expr_types[e]
     }
 
     pub fn local_ty(&self, l: LocalId) -> Type {
-        self.local_types[l.index()]
+        self.local_types[l]
     }
 
     /// Scalar type of an expression (the verifier guarantees operands of arithmetic are scalars).
@@ -705,15 +706,19 @@ impl Instance {
 /// The typed IR of one specialization: the entry kernel is instance 0, the helpers it calls follow.
 #[derive(Clone, Debug)]
 pub struct TypedProgram {
-    pub instances: Vec<Instance>,
+    pub instances: PrimaryMap<InstId, Instance>,
 }
 
 impl TypedProgram {
     pub fn inst(&self, id: InstId) -> &Instance {
-        &self.instances[id.index()]
+        &self.instances[id]
     }
 
+    /// The entry kernel (the first instance; `types::specialize` never makes an empty program).
     pub fn entry(&self) -> &Instance {
-        &self.instances[0]
+        self.instances
+            .values()
+            .next()
+            .expect("a typed program has an entry instance")
     }
 }

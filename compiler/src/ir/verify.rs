@@ -25,7 +25,7 @@ impl std::fmt::Display for VerifyError {
 }
 
 pub fn verify(p: &TypedProgram) -> Result<(), VerifyError> {
-    for inst in &p.instances {
+    for inst in p.instances.values() {
         let mut v = Verifier {
             p,
             inst,
@@ -65,7 +65,7 @@ impl Verifier<'_> {
     fn array(&self, l: LocalId) -> Result<ArrayType, String> {
         self.inst
             .local_types
-            .get(l.index())
+            .get(l)
             .and_then(|t| t.array())
             .ok_or_else(|| format!("{l} is not an array"))
     }
@@ -281,7 +281,7 @@ impl Verifier<'_> {
                 let target = self
                     .p
                     .instances
-                    .get(callee.index())
+                    .get(*callee)
                     .ok_or_else(|| format!("call of missing {callee}"))?;
                 args.iter().try_for_each(|a| self.expr(*a))?;
                 let arg_types: Vec<Type> = args.iter().map(|a| inst.ty(*a)).collect();

@@ -65,7 +65,7 @@ const FACTOR: u64 = 4;
 const MAX_BODY: usize = 96;
 
 pub fn run(p: &mut TypedProgram) {
-    for inst in &mut p.instances {
+    for inst in p.instances.values_mut() {
         let body = std::mem::take(&mut inst.func.body);
         inst.func.body = rewrite_for_loops(inst, body, &mut |inst, l, out| {
             let Some((parts, scalars)) = qualifies(inst, &l) else {

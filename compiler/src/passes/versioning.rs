@@ -32,7 +32,7 @@ use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 
 pub fn run(p: &mut TypedProgram) {
-    for inst in &mut p.instances {
+    for inst in p.instances.values_mut() {
         if !inst.func.attrs.boundscheck {
             continue;
         }
@@ -144,7 +144,7 @@ impl Versioner<'_> {
         }
         if let ExprKind::Load { array, index, .. } = kind {
             if unchecked.contains(&self.key(array, &index)) {
-                if let ExprKind::Load { checked, .. } = &mut self.inst.func.exprs[e.index()].kind {
+                if let ExprKind::Load { checked, .. } = &mut self.inst.func.exprs[e].kind {
                     *checked = false;
                 }
             }

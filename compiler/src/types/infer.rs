@@ -15,17 +15,26 @@ pub fn specialize(
 ) -> Result<TypedProgram, Diagnostic> {
     let mut spec = Specializer {
         program,
-        instances: Vec::new(),
+        instances: PrimaryMap::new(),
         keys: HashMap::new(),
         stack: Vec::new(),
     };
     let params = param_types(program.func(entry), args)?;
     spec.instantiate(entry, params, None)?;
-    let mut instances: Vec<Instance> = spec.instances.into_iter().flatten().collect();
+    let fn_span = program.func(entry).sig_span;
+    let mut instances = spec.instances.try_map(|id, inst| {
+        inst.ok_or_else(|| {
+            Diagnostic::new(
+                format!("internal: {id} was never inferred"),
+                fn_span,
+                "here",
+            )
+        })
+    })?;
     // `#[rumba(fastmath)]` on a kernel covers the helpers it calls (they are specialized for it).
     if program.func(entry).attrs.fastmath {
         instances
-            .iter_mut()
+            .values_mut()
             .for_each(|i| i.func.attrs.fastmath = true);
     }
     Ok(TypedProgram { instances })
@@ -33,7 +42,8 @@ pub fn specialize(
 
 struct Specializer<'p> {
     program: &'p Program,
-    instances: Vec<Option<Instance>>,
+    /// `None` while its inference runs (a call of it on the stack is recursion).
+    instances: PrimaryMap<InstId, Option<Instance>>,
     keys: HashMap<(FuncId, Vec<Type>), InstId>,
     stack: Vec<FuncId>,
 }
@@ -46,7 +56,7 @@ impl<'p> Specializer<'p> {
         call: Option<Span>,
     ) -> Result<(InstId, Type), Diagnostic> {
         if let Some(&id) = self.keys.get(&(func, params.clone())) {
-            if let Some(inst) = &self.instances[id.index()] {
+            if let Some(inst) = &self.instances[id] {
                 return Ok((id, inst.ret));
             }
         }
@@ -59,15 +69,14 @@ impl<'p> Specializer<'p> {
             )
             .with_help("rewrite the recursion as a loop"));
         }
-        let id = InstId(self.instances.len() as u32);
-        self.instances.push(None);
+        let id = self.instances.push(None);
         self.keys.insert((func, params.clone()), id);
         self.stack.push(func);
         let result = Infer::run(self, f, func, params);
         self.stack.pop();
         let inst = result?;
         let ret = inst.ret;
-        self.instances[id.index()] = Some(inst);
+        self.instances[id] = Some(inst);
         Ok((id, ret))
     }
 }
@@ -98,8 +107,8 @@ struct Infer<'s, 'p> {
     func: &'p Function,
     parent: Vec<Var>,
     state: Vec<State>,
-    locals: Vec<Var>,
-    exprs: Vec<Option<Var>>,
+    locals: SecondaryMap<LocalId, Var>,
+    exprs: SecondaryMap<ExprId, Var>,
     ret: Var,
     first_return: Option<Span>,
     methods: HashMap<ExprId, Intrinsic>,
@@ -120,28 +129,28 @@ impl<'s, 'p> Infer<'s, 'p> {
             func,
             parent: Vec::new(),
             state: Vec::new(),
-            locals: Vec::new(),
-            exprs: vec![None; func.exprs.len()],
+            locals: SecondaryMap::new(),
+            exprs: SecondaryMap::new(),
             ret: 0,
             first_return: None,
             methods: HashMap::new(),
             calls: HashMap::new(),
         };
-        for decl in &func.locals {
+        for (l, decl) in func.locals.iter() {
             let state = match decl.ann {
                 TypeAnn::Scalar(s) => State::Known(Type::Scalar(s)),
                 TypeAnn::Unit => State::Known(Type::Unit),
                 _ => State::Any,
             };
             let v = inf.fresh(state);
-            inf.locals.push(v);
+            inf.locals.insert(l, v);
         }
         for (&p, &t) in func.params.iter().zip(&params) {
-            let v = inf.locals[p.index()];
+            let v = inf.locals[p];
             inf.state[v as usize] = State::Known(t);
         }
         for a in &func.shared {
-            let v = inf.locals[a.local.index()];
+            let v = inf.locals[a.local];
             inf.state[v as usize] = State::Known(Type::Array(a.ty()));
         }
         inf.ret = inf.fresh(match func.ret_ann {
@@ -282,7 +291,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                     }
                     _ => {}
                 }
-                let lv = self.locals[local.index()];
+                let lv = self.locals[*local];
                 self.unify(lv, tv).map_err(|(want, got)| {
                     let d = if decl.name.contains('.') {
                         Diagnostic::new(
@@ -389,7 +398,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                         .with_help("iterate over integers and convert inside the loop"))
                     }
                 }
-                let lv = self.locals[var.index()];
+                let lv = self.locals[*var];
                 let _ = self.unify(lv, ts);
                 if let Some(step) = range.step {
                     let tk = self.expr(step)?;
@@ -464,7 +473,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     }
 
     fn array_of(&mut self, array: LocalId, at: Span) -> R<ArrayType> {
-        let v = self.locals[array.index()];
+        let v = self.locals[array];
         match self.get(v) {
             State::Known(Type::Array(a)) => Ok(a),
             s => {
@@ -529,7 +538,7 @@ impl<'s, 'p> Infer<'s, 'p> {
 
     fn expr(&mut self, e: ExprId) -> R<Var> {
         let v = self.expr_inner(e)?;
-        self.exprs[e.index()] = Some(v);
+        self.exprs.insert(e, v);
         Ok(v)
     }
 
@@ -551,7 +560,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             },
             ExprKind::Lit(Lit::Bool(_)) => self.known(Scalar::Bool),
             ExprKind::Const(c) => self.known(c.ty),
-            ExprKind::Local(l) => self.locals[l.index()],
+            ExprKind::Local(l) => self.locals[*l],
             ExprKind::Unary(op, x) => {
                 let tx = self.expr(*x)?;
                 let ok = match (op, self.get(tx)) {
@@ -1077,26 +1086,24 @@ impl<'s, 'p> Infer<'s, 'p> {
             )
             .with_help("end the function with its result (no `;`) or a `return`"));
         }
-        let mut local_types = Vec::with_capacity(func.locals.len());
-        for i in 0..func.locals.len() {
-            let v = self.locals[i];
-            local_types.push(match self.get(v) {
+        let mut local_types = SecondaryMap::new();
+        for (l, decl) in func.locals.iter() {
+            let v = self.locals[l];
+            let ty = match self.get(v) {
                 State::Any => Type::Unit,
-                _ => self.settle(v, func.locals[i].span)?,
-            });
-        }
-        let mut expr_types = Vec::with_capacity(func.exprs.len());
-        let mut out = func.clone();
-        for i in 0..func.exprs.len() {
-            let id = ExprId(i as u32);
-            let span = func.exprs[i].span;
-            let Some(v) = self.exprs[i] else {
-                expr_types.push(Type::Unit);
-                continue;
+                _ => self.settle(v, decl.span)?,
             };
+            local_types.insert(l, ty);
+        }
+        // Only the expressions the statements reach have a type (the front end may leave others
+        // unreached in the arena).
+        let mut expr_types = SecondaryMap::new();
+        let mut out = func.clone();
+        for (id, &v) in self.exprs.clone().iter() {
+            let span = func.expr(id).span;
             let ty = self.settle(v, span)?;
-            expr_types.push(ty);
-            let kind = &mut out.exprs[i].kind;
+            expr_types.insert(id, ty);
+            let kind = &mut out.exprs[id].kind;
             match kind {
                 ExprKind::Lit(lit) => *kind = ExprKind::Const(typed_const(lit, ty, span)?),
                 ExprKind::Method { receiver, args, .. } => {

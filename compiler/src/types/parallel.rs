@@ -79,7 +79,7 @@ fn help_reduce(s: &str) -> String {
 
 /// Checks every `prange` loop of every instance (see the module doc).
 pub fn check(program: &TypedProgram) -> Result<(), Diagnostic> {
-    for inst in &program.instances {
+    for inst in program.instances.values() {
         let mut uses = Uses::default();
         uses.block(&inst.func, &inst.func.body);
         check_block(inst, &inst.func.body, &uses)?;

@@ -10,7 +10,7 @@
 use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use rumba_compiler::front::{self, FrontError};
-use rumba_compiler::ir::{ExprId, ExprKind, Function, Program, Stmt, TypeAnn};
+use rumba_compiler::ir::{ExprId, ExprKind, FuncId, Function, Program, Stmt, TypeAnn};
 
 #[proc_macro]
 pub fn compile(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
@@ -52,7 +52,7 @@ fn wrappers(
     item_tokens: &[TokenStream],
 ) -> TokenStream {
     let mut out = TokenStream::new();
-    for (k, (item, func)) in file.items.iter().zip(&program.functions).enumerate() {
+    for (item, (id, func)) in file.items.iter().zip(program.functions.iter()) {
         let syn::Item::Fn(f) = item else { continue };
         // Each kernel's module holds its own source: the text of the kernel and the functions it
         // calls, each at its place in the file (the rest of the block is left out: the first call
@@ -60,9 +60,12 @@ fn wrappers(
         // body (`super::` skips it), and `compile!` may be used in one, so nothing is shared.
         let text = if item_tokens.len() == program.functions.len() {
             let mut needed = Vec::new();
-            reachable(program, k, &mut needed);
+            reachable(program, id, &mut needed);
             needed.sort_unstable();
-            let tokens: TokenStream = needed.iter().map(|&i| item_tokens[i].clone()).collect();
+            let tokens: TokenStream = needed
+                .iter()
+                .map(|i| item_tokens[i.index()].clone())
+                .collect();
             layout(&tokens)
         } else {
             layout(&item_tokens.iter().cloned().collect())
@@ -139,15 +142,15 @@ fn wrappers(
     out
 }
 
-/// The functions function `k` calls, directly or not, and `k` itself (indices into the program).
-fn reachable(program: &Program, k: usize, out: &mut Vec<usize>) {
+/// The functions function `k` calls, directly or not, and `k` itself.
+fn reachable(program: &Program, k: FuncId, out: &mut Vec<FuncId>) {
     if out.contains(&k) {
         return;
     }
     out.push(k);
-    for e in &program.functions[k].exprs {
+    for e in program.func(k).exprs.values() {
         if let ExprKind::Call { func, .. } = e.kind {
-            reachable(program, func.index(), out);
+            reachable(program, func, out);
         }
     }
 }

@@ -84,11 +84,11 @@ fn emit_for<'ctx>(
         gpu,
         cells: Vec::new(),
     };
-    for (i, inst) in program.instances.iter().enumerate() {
+    for (i, inst) in program.instances.values().enumerate() {
         let f = m.declare(inst, i)?;
         m.functions.push(f);
     }
-    for (i, inst) in program.instances.iter().enumerate() {
+    for (i, inst) in program.instances.values().enumerate() {
         let f = m.functions[i];
         FnEmitter::emit(
             &mut m,
@@ -441,11 +441,11 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
     fn make_slots(&mut self) -> R<Vec<Slot<'ctx>>> {
         let inst = self.inst;
         let mut slots = vec![Slot::None; inst.func.locals.len()];
-        for (i, t) in inst.local_types.iter().enumerate() {
+        for (l, t) in inst.local_types.iter() {
             if let Type::Scalar(s) = t {
-                let name = &inst.func.locals[i].name;
+                let name = &inst.func.local(l).name;
                 let p = self.b().build_alloca(self.m.reg_type(*s), name)?;
-                slots[i] = Slot::Scalar(p, *s);
+                slots[l.index()] = Slot::Scalar(p, *s);
             }
         }
         let mut k = 0;

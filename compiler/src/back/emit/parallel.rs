@@ -251,11 +251,11 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             outline: false,
         };
         let mut slots = vec![Slot::None; inst.func.locals.len()];
-        for (i, t) in inst.local_types.iter().enumerate() {
+        for (l, t) in inst.local_types.iter() {
             if let Type::Scalar(s) = t {
-                slots[i] = Slot::Scalar(
+                slots[l.index()] = Slot::Scalar(
                     e.b()
-                        .build_alloca(e.m.reg_type(*s), &inst.func.locals[i].name)?,
+                        .build_alloca(e.m.reg_type(*s), &inst.func.local(l).name)?,
                     *s,
                 );
             }
