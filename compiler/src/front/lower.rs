@@ -243,6 +243,7 @@ impl<'a> FnLowerer<'a> {
             ann,
             mutable,
             span: Span::of(ident),
+            temp: false,
         });
         self.initialized_immutable.push(initialized && !mutable);
         self.deferred
@@ -260,6 +261,7 @@ impl<'a> FnLowerer<'a> {
             ann: TypeAnn::Infer,
             mutable: true,
             span,
+            temp: true,
         });
         self.initialized_immutable.push(false);
         self.deferred.push(None);
@@ -1133,6 +1135,7 @@ impl<'a> FnLowerer<'a> {
             }
             // `a && { .. }`: the right side's statements run only when needed.
             let t = self.temp(Span::of(b));
+            self.func.locals[t].ann = TypeAnn::Scalar(Scalar::Bool);
             let span = Span::of(b);
             self.emit(Stmt::Assign {
                 local: t,

@@ -19,6 +19,7 @@ impl Instance {
             ann: TypeAnn::Infer,
             mutable: false,
             span,
+            temp: true,
         });
         self.local_types.insert(l, ty);
         l

@@ -91,6 +91,9 @@ pub struct LocalDecl {
     pub ann: TypeAnn,
     pub mutable: bool,
     pub span: Span,
+    /// A compiler temporary (the value of an `if` or a block, a spilled operand, a pass's bound),
+    /// not a variable of the source: messages never name it.
+    pub temp: bool,
 }
 
 #[derive(Clone, Debug)]

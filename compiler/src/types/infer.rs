@@ -234,9 +234,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     fn local_name(&self, e: ExprId) -> Option<&'p str> {
         let func = self.func;
         match func.expr(e).kind {
-            ExprKind::Local(l) if !func.local(l).name.contains('.') => {
-                Some(func.local(l).name.as_str())
-            }
+            ExprKind::Local(l) if !func.local(l).temp => Some(func.local(l).name.as_str()),
             _ => None,
         }
     }
@@ -293,7 +291,8 @@ impl<'s, 'p> Infer<'s, 'p> {
                 }
                 let lv = self.locals[*local];
                 self.unify(lv, tv).map_err(|(want, got)| {
-                    let d = if decl.name.contains('.') {
+                    // A temporary of no declared type takes the type of an `if`'s first arm.
+                    let d = if decl.temp && decl.ann == TypeAnn::Infer {
                         Diagnostic::new(
                             "`if` and `else` have incompatible types",
                             self.span(*value),
@@ -301,15 +300,18 @@ impl<'s, 'p> Infer<'s, 'p> {
                         )
                         .with_help("make both branches produce the same type (cast one with `as`)")
                     } else {
-                        Diagnostic::new(
+                        let d = Diagnostic::new(
                             "mismatched types",
                             self.span(*value),
                             format!("expected `{}`, found `{}`", want.describe(), got.describe()),
-                        )
-                        .with_label(
-                            decl.span,
-                            format!("`{}` has type `{}`", decl.name, want.describe()),
-                        )
+                        );
+                        match decl.temp {
+                            true => d,
+                            false => d.with_label(
+                                decl.span,
+                                format!("`{}` has type `{}`", decl.name, want.describe()),
+                            ),
+                        }
                     };
                     with_cast_help(d, want)
                 })
