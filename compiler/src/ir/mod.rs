@@ -544,15 +544,34 @@ impl Intrinsic {
 /// A GPU builtin of `#[rumba(cuda)]` functions (see [`ExprKind::Gpu`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum GpuOp {
-    /// `thread_idx_x()` (axis 0), `_y` (1), `_z` (2): `usize`.
-    ThreadIdx(u8),
-    BlockIdx(u8),
-    BlockDim(u8),
-    GridDim(u8),
+    /// `thread_idx_x()`, `_y`, `_z`: `usize`.
+    ThreadIdx(Axis),
+    BlockIdx(Axis),
+    BlockDim(Axis),
+    GridDim(Axis),
     /// `sync_threads()`: a barrier for the threads of a block; `()`.
     SyncThreads,
     /// `atomic_add(a, i, v)` etc.: updates `a[i]` atomically and returns the old value.
     Atomic(AtomicOp),
+}
+
+/// A dimension of the GPU's grid of blocks and threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Axis {
+    X,
+    Y,
+    Z,
+}
+
+impl Axis {
+    /// `x`, `y` or `z`, as in `thread_idx_x()` and PTX's `%tid.x`.
+    pub fn letter(self) -> &'static str {
+        match self {
+            Axis::X => "x",
+            Axis::Y => "y",
+            Axis::Z => "z",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -576,10 +595,10 @@ impl GpuOp {
             ["grid_dim_x", "grid_dim_y", "grid_dim_z"],
         ];
         match self {
-            GpuOp::ThreadIdx(a) => AXES[0][a as usize % 3],
-            GpuOp::BlockIdx(a) => AXES[1][a as usize % 3],
-            GpuOp::BlockDim(a) => AXES[2][a as usize % 3],
-            GpuOp::GridDim(a) => AXES[3][a as usize % 3],
+            GpuOp::ThreadIdx(a) => AXES[0][a as usize],
+            GpuOp::BlockIdx(a) => AXES[1][a as usize],
+            GpuOp::BlockDim(a) => AXES[2][a as usize],
+            GpuOp::GridDim(a) => AXES[3][a as usize],
             GpuOp::SyncThreads => "sync_threads",
             GpuOp::Atomic(AtomicOp::Add) => "atomic_add",
             GpuOp::Atomic(AtomicOp::Min) => "atomic_min",
@@ -591,18 +610,18 @@ impl GpuOp {
 
     /// All builtins, for name lookup.
     pub const ALL: [GpuOp; 18] = [
-        GpuOp::ThreadIdx(0),
-        GpuOp::ThreadIdx(1),
-        GpuOp::ThreadIdx(2),
-        GpuOp::BlockIdx(0),
-        GpuOp::BlockIdx(1),
-        GpuOp::BlockIdx(2),
-        GpuOp::BlockDim(0),
-        GpuOp::BlockDim(1),
-        GpuOp::BlockDim(2),
-        GpuOp::GridDim(0),
-        GpuOp::GridDim(1),
-        GpuOp::GridDim(2),
+        GpuOp::ThreadIdx(Axis::X),
+        GpuOp::ThreadIdx(Axis::Y),
+        GpuOp::ThreadIdx(Axis::Z),
+        GpuOp::BlockIdx(Axis::X),
+        GpuOp::BlockIdx(Axis::Y),
+        GpuOp::BlockIdx(Axis::Z),
+        GpuOp::BlockDim(Axis::X),
+        GpuOp::BlockDim(Axis::Y),
+        GpuOp::BlockDim(Axis::Z),
+        GpuOp::GridDim(Axis::X),
+        GpuOp::GridDim(Axis::Y),
+        GpuOp::GridDim(Axis::Z),
         GpuOp::SyncThreads,
         GpuOp::Atomic(AtomicOp::Add),
         GpuOp::Atomic(AtomicOp::Min),
@@ -698,11 +717,6 @@ impl Instance {
 
     pub fn local_ty(&self, l: LocalId) -> Type {
         self.local_types[l]
-    }
-
-    /// Scalar type of an expression (the verifier guarantees operands of arithmetic are scalars).
-    pub fn scalar(&self, e: ExprId) -> Scalar {
-        self.ty(e).scalar().unwrap_or(Scalar::Bool)
     }
 }
 

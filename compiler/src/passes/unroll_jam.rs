@@ -239,7 +239,8 @@ fn cannot_fail(inst: &Instance, e: ExprId, nodes: &mut usize) -> bool {
         ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => true,
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => cannot_fail(inst, *x, nodes),
         ExprKind::Binary(op, a, b) => {
-            (!matches!(op, BinOp::Div | BinOp::Rem) || inst.scalar(*a).is_float())
+            (!matches!(op, BinOp::Div | BinOp::Rem)
+                || inst.ty(*a).scalar().is_some_and(Scalar::is_float))
                 && cannot_fail(inst, *a, nodes)
                 && cannot_fail(inst, *b, nodes)
         }

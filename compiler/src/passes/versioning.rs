@@ -519,7 +519,7 @@ fn collect_accesses(f: &Function, b: &Block, out: &mut Vec<(LocalId, Vec<ExprId>
 /// The largest value of a `u8`, `u16` or `bool` cast to `usize`.
 fn at_most(inst: &Instance, e: ExprId) -> Option<u64> {
     match &inst.func.expr(e).kind {
-        ExprKind::Cast(x, Scalar::Usize) => match inst.scalar(*x) {
+        ExprKind::Cast(x, Scalar::Usize) => match inst.ty(*x).scalar()? {
             Scalar::U8 => Some(u8::MAX as u64),
             Scalar::U16 => Some(u16::MAX as u64),
             Scalar::Bool => Some(1),

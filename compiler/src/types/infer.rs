@@ -1090,11 +1090,8 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
         let mut local_types = SecondaryMap::new();
         for (l, decl) in func.locals.iter() {
-            let v = self.locals[l];
-            let ty = match self.get(v) {
-                State::Any => Type::Unit,
-                _ => self.settle(v, decl.span)?,
-            };
+            // A local nothing gives a type (`let x;`, never assigned) is rustc's E0282.
+            let ty = self.settle(self.locals[l], decl.span)?;
             local_types.insert(l, ty);
         }
         // Only the expressions the statements reach have a type (the front end may leave others
@@ -1267,5 +1264,22 @@ fn operand_cast_help(x: State, y: State) -> String {
             format!("Rust does not convert numbers implicitly: convert one operand, `as {a}` or `as {b}`")
         }
         _ => "convert one operand with `as`".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(source: &str) -> Diagnostic {
+        let p = crate::front::lower_source(source).expect("lowers");
+        let entry = p.find("k").expect("has `k`");
+        specialize(&p, entry, &[]).expect_err("does not type-check")
+    }
+
+    #[test]
+    fn a_local_nothing_types_is_an_error_not_unit() {
+        let d = error("fn k() { let x; }");
+        assert_eq!(d.message, "type annotations needed");
     }
 }

@@ -150,9 +150,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         ];
         let mut env_types: Vec<BasicTypeEnum<'ctx>> = vec![i64t.into(), i64t.into()];
         for &l in &sharing.reads {
-            let t = self
-                .m
-                .reg_type(inst.local_ty(l).scalar().unwrap_or(Scalar::Bool));
+            let s = inst.local_ty(l).scalar().ok_or_else(|| {
+                BackError::Internal(format!("{l} is shared with a parallel loop, not a scalar"))
+            })?;
+            let t = self.m.reg_type(s);
             params.push(t.into());
             env_types.push(t);
         }
