@@ -5,7 +5,7 @@
 mod unroll_jam;
 mod versioning;
 
-use crate::ir::verify::{verify, VerifyError};
+use crate::ir::verify::{verify, VerifyErrors};
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::HashSet;
@@ -31,7 +31,7 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
 
 /// Runs every pass for the CPU back end, or for the GPU one (`gpu`); verifies before the first
 /// and after each one when `check` is set.
-pub fn run(program: &mut TypedProgram, gpu: bool, check: bool) -> Result<(), VerifyError> {
+pub fn run(program: &mut TypedProgram, gpu: bool, check: bool) -> Result<(), VerifyErrors> {
     if check {
         verify(program)?;
     }

@@ -304,10 +304,14 @@ impl Versioner<'_> {
             };
             v.inst.new_expr(ExprKind::Binary(op, a, b), ty, span)
         };
-        // The bounds of the nest's loop `k`, as fresh expressions.
-        let bounds = |v: &mut Self, k: usize| match loops[k].1 {
-            None => (local(v, lo), local(v, hi)),
-            Some((start, end)) => (v.copy(start), v.copy(end)),
+        // The start and end of the nest's loop `k`, as fresh expressions.
+        let start = |v: &mut Self, k: usize| match loops[k].1 {
+            None => local(v, lo),
+            Some((start, _)) => v.copy(start),
+        };
+        let end = |v: &mut Self, k: usize| match loops[k].1 {
+            None => local(v, hi),
+            Some((_, end)) => v.copy(end),
         };
         // The tests of each loop's affine indices, and (with the outermost loop's) the others.
         let mut groups: Vec<Option<ExprId>> = vec![None; loops.len()];
@@ -348,14 +352,15 @@ impl Versioner<'_> {
                 Index::Affine(k, offset) => {
                     // The last index, (hi - 1) +/- c, is in bounds, and (with an offset) the
                     // first, lo +/- c, is not past it: the indices did not wrap around.
-                    let (first, last) = bounds(self, k);
+                    let last = end(self, k);
                     let last = self.shifted(last, true, offset, span);
                     let in_range = bin(self, BinOp::Lt, last, extent);
                     let test = match offset {
                         None => in_range,
                         Some(_) => {
+                            let first = start(self, k);
                             let first = self.shifted(first, false, offset, span);
-                            let (_, last) = bounds(self, k);
+                            let last = end(self, k);
                             let last = self.shifted(last, true, offset, span);
                             let ordered = bin(self, BinOp::Le, first, last);
                             self.inst.new_expr(
@@ -381,7 +386,7 @@ impl Versioner<'_> {
         let mut cond: Option<ExprId> = None;
         for (k, group) in groups.into_iter().enumerate() {
             let Some(tests) = group else { continue };
-            let (l, h) = bounds(self, k);
+            let (l, h) = (start(self, k), end(self, k));
             let empty = bin(self, BinOp::Ge, l, h);
             let holds =
                 self.inst
@@ -395,7 +400,7 @@ impl Versioner<'_> {
             });
         }
         let cond = cond.unwrap_or_else(|| {
-            let (l, h) = bounds(self, 0);
+            let (l, h) = (start(self, 0), end(self, 0));
             bin(self, BinOp::Ge, l, h)
         });
         let fast_range = ForRange {
