@@ -147,7 +147,8 @@ pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Bug> {
     };
     let bug = |stage, message: String| Bug { stage, message };
     ir::verify::verify(&typed).map_err(|e| bug("verify (after types)", e.to_string()))?;
-    passes::run(&mut typed, false, true).map_err(|e| bug("verify (passes)", e.to_string()))?;
+    passes::run(&mut typed, passes::Backend::Cpu, passes::Verify::AfterEach)
+        .map_err(|e| bug("verify (passes)", e.to_string()))?;
     ir::print::typed_program(&typed);
     let spec = target::TargetSpec::pinned(CPU);
     let context = inkwell::context::Context::create();

@@ -138,7 +138,17 @@ impl Request<'_> {
     /// the CPU-only passes.
     fn typed_for(&self, cpu: bool) -> Result<ir::TypedProgram, Error> {
         let mut typed = self.specialized(cpu)?;
-        passes::run(&mut typed, !cpu, cfg!(debug_assertions)).map_err(|e| self.compile_error(e))?;
+        let backend = if cpu {
+            passes::Backend::Cpu
+        } else {
+            passes::Backend::Gpu
+        };
+        let verify = if cfg!(debug_assertions) {
+            passes::Verify::AfterEach
+        } else {
+            passes::Verify::Never
+        };
+        passes::run(&mut typed, backend, verify).map_err(|e| self.compile_error(e))?;
         Ok(typed)
     }
 

@@ -35,7 +35,7 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
     pub(super) fn kernel_entry(&mut self, inst: &Instance) -> R<()> {
         let ctx = self.ctx;
         let ptr = ctx.ptr_type(AddressSpace::default());
-        let (mut params, arrays) = self.flat_params(inst, true)?;
+        let (mut params, arrays) = self.flat_params(inst, super::ScalarsAs::Memory)?;
         params.push(ptr.into());
         let f = self
             .module

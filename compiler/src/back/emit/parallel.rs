@@ -248,8 +248,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             err,
             fail,
             loops: Vec::new(),
-            grid: false,
-            outline: false,
+            prange: super::Prange::Serial,
         };
         let mut slots = vec![Slot::None; inst.func.locals.len()];
         for (l, t) in inst.local_types.iter() {
