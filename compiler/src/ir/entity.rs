@@ -103,10 +103,6 @@ impl<K: EntityRef, V> PrimaryMap<K, V> {
         self.elems.get(k.index())
     }
 
-    pub fn get_mut(&mut self, k: K) -> Option<&mut V> {
-        self.elems.get_mut(k.index())
-    }
-
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = K> + ExactSizeIterator {
         (0..self.elems.len()).map(key)
     }
@@ -121,12 +117,6 @@ impl<K: EntityRef, V> PrimaryMap<K, V> {
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (K, &V)> + ExactSizeIterator + '_ {
         self.elems.iter().enumerate().map(|(i, v)| (key(i), v))
-    }
-
-    pub fn iter_mut(
-        &mut self,
-    ) -> impl DoubleEndedIterator<Item = (K, &mut V)> + ExactSizeIterator + '_ {
-        self.elems.iter_mut().enumerate().map(|(i, v)| (key(i), v))
     }
 
     /// The same ids, each value mapped by `f` (stopping at its first error).
