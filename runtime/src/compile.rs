@@ -176,7 +176,7 @@ impl Request<'_> {
             });
             match compiled {
                 Ok(c) => {
-                    let unchecked = c.typed.instances.iter().any(|i| i.func.attrs.unchecked());
+                    let unchecked = c.typed.instances.values().any(|i| i.func.attrs.unchecked());
                     let ret = c.typed.entry().ret;
                     Ok((c.module, (ret, unchecked, c.sites, c.timings, Instant::now())))
                 }

@@ -178,7 +178,7 @@ fn outermost_pranges(b: &Block, out: &mut Vec<Span>) {
 fn storing_instances(p: &TypedProgram) -> Vec<bool> {
     let mut stores: Vec<bool> = p
         .instances
-        .iter()
+        .values()
         .map(|i| {
             block_has(
                 &i.func,
@@ -190,7 +190,7 @@ fn storing_instances(p: &TypedProgram) -> Vec<bool> {
         .collect();
     loop {
         let mut changed = false;
-        for (i, inst) in p.instances.iter().enumerate() {
+        for (i, inst) in p.instances.values().enumerate() {
             if stores[i] {
                 continue;
             }

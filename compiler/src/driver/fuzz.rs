@@ -13,7 +13,7 @@
 
 use super::{Error, Input, Internal, Target};
 use crate::back::target::TargetSpec;
-use crate::ir::{ArrayType, FuncId, Layout, Scalar, Type};
+use crate::ir::{ArrayType, Layout, Scalar, Type};
 use crate::span::SourceFile;
 use crate::{diag::Diagnostic, ir};
 
@@ -114,10 +114,13 @@ pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Internal>
             return Ok(Outcome::Syntax(errors.len()));
         }
     };
-    if program.functions.is_empty() {
+    let Some(entry) = program
+        .functions
+        .keys()
+        .nth(entry % program.functions.len().max(1))
+    else {
         return Ok(Outcome::Syntax(0));
-    }
-    let entry = FuncId((entry % program.functions.len()) as u32);
+    };
     let name = program.func(entry).name.clone();
     let input = Input {
         program: &program,

@@ -226,7 +226,15 @@ pub fn compile<'ctx>(
             (&gpu_spec, None, Some(*libdevice))
         }
     };
-    passes::run(&mut typed, gpu.is_some(), input.verify)
+    let backend = match gpu {
+        Some(_) => passes::Backend::Gpu,
+        None => passes::Backend::Cpu,
+    };
+    let verify = match input.verify {
+        true => passes::Verify::AfterEach,
+        false => passes::Verify::Never,
+    };
+    passes::run(&mut typed, backend, verify)
         .map_err(|e| Error::internal(Stage::Passes, e))?;
     timings.lap(Stage::Passes, &mut t);
     let name = &typed.entry().func.name;

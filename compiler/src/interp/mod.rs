@@ -142,7 +142,8 @@ impl std::error::Error for Error {}
 pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Value, Error> {
     let entry = program
         .instances
-        .first()
+        .values()
+        .next()
         .ok_or_else(|| Error::Internal("empty program".into()))?;
     if args.len() != entry.params.len() {
         return Err(Error::Argument(format!(
@@ -570,7 +571,7 @@ impl<'p> Machine<'p, '_, '_> {
         let program = self.program;
         let target = program
             .instances
-            .get(callee.index())
+            .get(callee)
             .ok_or_else(|| Error::Internal(format!("call of missing {callee}")))?;
         let mut frame = Frame::new(target);
         for ((&param, ty), &a) in target.func.params.iter().zip(&target.params).zip(args) {

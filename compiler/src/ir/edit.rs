@@ -1,25 +1,116 @@
-//! Editing a typed instance in place, for the passes: new typed expressions and locals, and deep
-//! copies of expression trees and statements (the arena holds trees: a copy never shares a node).
+//! Editing a typed instance in place, for the passes: a [`Builder`] of new typed expressions and
+//! locals (Cranelift's `InstBuilder` is the model: each node's type follows from its operands),
+//! and deep copies of expression trees and statements (the arena holds trees: a copy never shares
+//! a node).
 
 use super::*;
 use std::collections::HashMap;
 
+/// Builds typed IR into an instance, every node at one span: what a pass writes reads as the IR
+/// it makes (`b.bin(BinOp::Lt, i, n)`), and each node gets its type from its operands.
+pub struct Builder<'a> {
+    pub inst: &'a mut Instance,
+    pub span: Span,
+}
+
+impl Instance {
+    /// A builder of new nodes at `span`.
+    pub fn build(&mut self, span: Span) -> Builder<'_> {
+        Builder { inst: self, span }
+    }
+}
+
+impl Builder<'_> {
+    /// A read of local `l`.
+    pub fn local(&mut self, l: LocalId) -> ExprId {
+        let ty = self.inst.local_ty(l);
+        self.inst.new_expr(ExprKind::Local(l), ty, self.span)
+    }
+
+    pub fn constant(&mut self, c: Const) -> ExprId {
+        self.inst
+            .new_expr(ExprKind::Const(c), Type::Scalar(c.ty), self.span)
+    }
+
+    /// A `usize` constant.
+    pub fn usize(&mut self, v: u64) -> ExprId {
+        self.constant(Const::int(Scalar::Usize, v as i128))
+    }
+
+    /// `a op b`: `bool` for a comparison, otherwise the type of `a`.
+    pub fn bin(&mut self, op: BinOp, a: ExprId, b: ExprId) -> ExprId {
+        let ty = if op.is_comparison() {
+            Type::Scalar(Scalar::Bool)
+        } else {
+            self.inst.ty(a)
+        };
+        self.inst
+            .new_expr(ExprKind::Binary(op, a, b), ty, self.span)
+    }
+
+    /// `a && b` (short-circuit).
+    pub fn and(&mut self, a: ExprId, b: ExprId) -> ExprId {
+        self.logical(LogicOp::And, a, b)
+    }
+
+    /// `a || b` (short-circuit).
+    pub fn or(&mut self, a: ExprId, b: ExprId) -> ExprId {
+        self.logical(LogicOp::Or, a, b)
+    }
+
+    fn logical(&mut self, op: LogicOp, a: ExprId, b: ExprId) -> ExprId {
+        let ty = Type::Scalar(Scalar::Bool);
+        self.inst
+            .new_expr(ExprKind::Logical(op, a, b), ty, self.span)
+    }
+
+    /// `array.shape()[d]`.
+    pub fn dim(&mut self, array: LocalId, d: u8) -> ExprId {
+        let query = ShapeQuery::Dim(d);
+        let ty = Type::Scalar(Scalar::Usize);
+        self.inst
+            .new_expr(ExprKind::Shape { array, query }, ty, self.span)
+    }
+
+    /// A deep copy of expression tree `e` (no renaming).
+    pub fn copy(&mut self, e: ExprId) -> ExprId {
+        self.inst.copy_expr(e, &HashMap::new())
+    }
+
+    /// A new temporary of type `ty`, named `name` in the printed IR.
+    pub fn temp(&mut self, name: &str, ty: Type) -> LocalId {
+        self.inst.new_local(name, ty, self.span)
+    }
+
+    /// `local = value`.
+    pub fn assign(&self, local: LocalId, value: ExprId) -> Stmt {
+        Stmt::Assign {
+            local,
+            value,
+            span: self.span,
+        }
+    }
+}
+
 impl Instance {
     /// A new expression of type `ty`.
-    pub fn new_expr(&mut self, kind: ExprKind, ty: Type, span: Span) -> ExprId {
-        self.expr_types.push(ty);
-        self.func.add_expr(kind, span)
+    pub(super) fn new_expr(&mut self, kind: ExprKind, ty: Type, span: Span) -> ExprId {
+        let e = self.func.add_expr(kind, span);
+        self.expr_types.insert(e, ty);
+        e
     }
 
     /// A new local of type `ty` (a compiler temporary: `name` shows in the printed IR).
     pub fn new_local(&mut self, name: &str, ty: Type, span: Span) -> LocalId {
-        self.local_types.push(ty);
-        self.func.add_local(LocalDecl {
+        let l = self.func.add_local(LocalDecl {
             name: name.into(),
             ann: TypeAnn::Infer,
             mutable: false,
             span,
-        })
+            temp: true,
+        });
+        self.local_types.insert(l, ty);
+        l
     }
 
     /// A deep copy of the expression tree `e`, reading `rename[l]` for each local `l` in the map.

@@ -10,6 +10,7 @@
 //! a per-function arena and are named by [`ExprId`]; locals by [`LocalId`].
 
 pub mod edit;
+pub mod entity;
 pub mod intrinsic;
 pub mod print;
 pub mod ty;
@@ -19,29 +20,31 @@ pub mod walk;
 pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
 pub use ty::{ArrayType, Layout, Scalar, Type, TypeAnn};
 
-use crate::span::Span;
-use std::fmt;
+pub use entity::{EntityRef, PrimaryMap, SecondaryMap};
 
-macro_rules! entity {
-    ($name:ident, $prefix:literal) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub u32);
-        impl $name {
-            pub fn index(self) -> usize {
-                self.0 as usize
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!($prefix, "{}"), self.0)
-            }
-        }
-    };
-}
-entity!(ExprId, "e");
-entity!(LocalId, "v");
-entity!(FuncId, "fn");
-entity!(InstId, "inst");
+use crate::span::Span;
+use entity::entity;
+
+entity!(
+    /// An expression of a [`Function`] (`e3` in the text form).
+    ExprId,
+    "e"
+);
+entity!(
+    /// A local of a [`Function`] (`v2`).
+    LocalId,
+    "v"
+);
+entity!(
+    /// A function of a [`Program`].
+    FuncId,
+    "fn"
+);
+entity!(
+    /// An instance of a [`TypedProgram`] (`inst1`).
+    InstId,
+    "inst"
+);
 
 /// Options written on a kernel as `#[rumba(...)]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -82,19 +85,19 @@ impl Default for KernelAttrs {
 /// All functions of one `compile!` block.
 #[derive(Clone, Debug, Default)]
 pub struct Program {
-    pub functions: Vec<Function>,
+    pub functions: PrimaryMap<FuncId, Function>,
 }
 
 impl Program {
     pub fn func(&self, id: FuncId) -> &Function {
-        &self.functions[id.index()]
+        &self.functions[id]
     }
 
     pub fn find(&self, name: &str) -> Option<FuncId> {
         self.functions
             .iter()
-            .position(|f| f.name == name)
-            .map(|i| FuncId(i as u32))
+            .find(|(_, f)| f.name == name)
+            .map(|(id, _)| id)
     }
 }
 
@@ -104,6 +107,9 @@ pub struct LocalDecl {
     pub ann: TypeAnn,
     pub mutable: bool,
     pub span: Span,
+    /// A compiler temporary (the value of an `if` or a block, a spilled operand, a pass's bound),
+    /// not a variable of the source: messages never name it.
+    pub temp: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -116,8 +122,8 @@ pub struct Function {
     /// `-> T` when written.
     pub ret_ann: Option<TypeAnn>,
     pub attrs: KernelAttrs,
-    pub locals: Vec<LocalDecl>,
-    pub exprs: Vec<Expr>,
+    pub locals: PrimaryMap<LocalId, LocalDecl>,
+    pub exprs: PrimaryMap<ExprId, Expr>,
     pub body: Block,
     /// The block-shared arrays a `#[rumba(cuda)]` function declares.
     pub shared: Vec<SharedArray>,
@@ -162,29 +168,27 @@ impl Function {
             params: Vec::new(),
             ret_ann: None,
             attrs: KernelAttrs::default(),
-            locals: Vec::new(),
-            exprs: Vec::new(),
+            locals: PrimaryMap::new(),
+            exprs: PrimaryMap::new(),
             body: Block::default(),
             shared: Vec::new(),
         }
     }
 
     pub fn expr(&self, id: ExprId) -> &Expr {
-        &self.exprs[id.index()]
+        &self.exprs[id]
     }
 
     pub fn local(&self, id: LocalId) -> &LocalDecl {
-        &self.locals[id.index()]
+        &self.locals[id]
     }
 
     pub fn add_expr(&mut self, kind: ExprKind, span: Span) -> ExprId {
-        self.exprs.push(Expr { kind, span });
-        ExprId(self.exprs.len() as u32 - 1)
+        self.exprs.push(Expr { kind, span })
     }
 
     pub fn add_local(&mut self, decl: LocalDecl) -> LocalId {
-        self.locals.push(decl);
-        LocalId(self.locals.len() as u32 - 1)
+        self.locals.push(decl)
     }
 }
 
@@ -552,15 +556,34 @@ pub enum ShapeQuery {
 /// A GPU builtin of `#[rumba(cuda)]` functions (see [`ExprKind::Gpu`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum GpuOp {
-    /// `thread_idx_x()` (axis 0), `_y` (1), `_z` (2): `usize`.
-    ThreadIdx(u8),
-    BlockIdx(u8),
-    BlockDim(u8),
-    GridDim(u8),
+    /// `thread_idx_x()`, `_y`, `_z`: `usize`.
+    ThreadIdx(Axis),
+    BlockIdx(Axis),
+    BlockDim(Axis),
+    GridDim(Axis),
     /// `sync_threads()`: a barrier for the threads of a block; `()`.
     SyncThreads,
     /// `atomic_add(a, i, v)` etc.: updates `a[i]` atomically and returns the old value.
     Atomic(AtomicOp),
+}
+
+/// A dimension of the GPU's grid of blocks and threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Axis {
+    X,
+    Y,
+    Z,
+}
+
+impl Axis {
+    /// `x`, `y` or `z`, as in `thread_idx_x()` and PTX's `%tid.x`.
+    pub fn letter(self) -> &'static str {
+        match self {
+            Axis::X => "x",
+            Axis::Y => "y",
+            Axis::Z => "z",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -584,10 +607,10 @@ impl GpuOp {
             ["grid_dim_x", "grid_dim_y", "grid_dim_z"],
         ];
         match self {
-            GpuOp::ThreadIdx(a) => AXES[0][a as usize % 3],
-            GpuOp::BlockIdx(a) => AXES[1][a as usize % 3],
-            GpuOp::BlockDim(a) => AXES[2][a as usize % 3],
-            GpuOp::GridDim(a) => AXES[3][a as usize % 3],
+            GpuOp::ThreadIdx(a) => AXES[0][a as usize],
+            GpuOp::BlockIdx(a) => AXES[1][a as usize],
+            GpuOp::BlockDim(a) => AXES[2][a as usize],
+            GpuOp::GridDim(a) => AXES[3][a as usize],
             GpuOp::SyncThreads => "sync_threads",
             GpuOp::Atomic(AtomicOp::Add) => "atomic_add",
             GpuOp::Atomic(AtomicOp::Min) => "atomic_min",
@@ -599,18 +622,18 @@ impl GpuOp {
 
     /// All builtins, for name lookup.
     pub const ALL: [GpuOp; 18] = [
-        GpuOp::ThreadIdx(0),
-        GpuOp::ThreadIdx(1),
-        GpuOp::ThreadIdx(2),
-        GpuOp::BlockIdx(0),
-        GpuOp::BlockIdx(1),
-        GpuOp::BlockIdx(2),
-        GpuOp::BlockDim(0),
-        GpuOp::BlockDim(1),
-        GpuOp::BlockDim(2),
-        GpuOp::GridDim(0),
-        GpuOp::GridDim(1),
-        GpuOp::GridDim(2),
+        GpuOp::ThreadIdx(Axis::X),
+        GpuOp::ThreadIdx(Axis::Y),
+        GpuOp::ThreadIdx(Axis::Z),
+        GpuOp::BlockIdx(Axis::X),
+        GpuOp::BlockIdx(Axis::Y),
+        GpuOp::BlockIdx(Axis::Z),
+        GpuOp::BlockDim(Axis::X),
+        GpuOp::BlockDim(Axis::Y),
+        GpuOp::BlockDim(Axis::Z),
+        GpuOp::GridDim(Axis::X),
+        GpuOp::GridDim(Axis::Y),
+        GpuOp::GridDim(Axis::Z),
         GpuOp::SyncThreads,
         GpuOp::Atomic(AtomicOp::Add),
         GpuOp::Atomic(AtomicOp::Min),
@@ -687,7 +710,7 @@ pub enum ExprKind {
 }
 
 /// One function specialized to concrete argument types: its resolved body and a type for every
-/// local and expression (indexed by [`LocalId`] and [`ExprId`]).
+/// local and for every expression its statements reach (keyed by [`LocalId`] and [`ExprId`]).
 #[derive(Clone, Debug)]
 pub struct Instance {
     /// The function it was made from.
@@ -695,37 +718,36 @@ pub struct Instance {
     pub func: Function,
     pub params: Vec<Type>,
     pub ret: Type,
-    pub local_types: Vec<Type>,
-    pub expr_types: Vec<Type>,
+    pub local_types: SecondaryMap<LocalId, Type>,
+    pub expr_types: SecondaryMap<ExprId, Type>,
 }
 
 impl Instance {
     pub fn ty(&self, e: ExprId) -> Type {
-        self.expr_types[e.index()]
+        self.expr_types[e]
     }
 
     pub fn local_ty(&self, l: LocalId) -> Type {
-        self.local_types[l.index()]
-    }
-
-    /// Scalar type of an expression (the verifier guarantees operands of arithmetic are scalars).
-    pub fn scalar(&self, e: ExprId) -> Scalar {
-        self.ty(e).scalar().unwrap_or(Scalar::Bool)
+        self.local_types[l]
     }
 }
 
 /// The typed IR of one specialization: the entry kernel is instance 0, the helpers it calls follow.
 #[derive(Clone, Debug)]
 pub struct TypedProgram {
-    pub instances: Vec<Instance>,
+    pub instances: PrimaryMap<InstId, Instance>,
 }
 
 impl TypedProgram {
     pub fn inst(&self, id: InstId) -> &Instance {
-        &self.instances[id.index()]
+        &self.instances[id]
     }
 
+    /// The entry kernel (the first instance; `types::specialize` never makes an empty program).
     pub fn entry(&self) -> &Instance {
-        &self.instances[0]
+        self.instances
+            .values()
+            .next()
+            .expect("a typed program has an entry instance")
     }
 }

@@ -9,11 +9,11 @@ use std::fmt::Write;
 /// Prints a typed program: every instance, entry first.
 pub fn typed_program(p: &TypedProgram) -> String {
     let mut out = String::new();
-    for (i, inst) in p.instances.iter().enumerate() {
-        if i > 0 {
+    for (i, inst) in p.instances.iter() {
+        if i.index() > 0 {
             out.push('\n');
         }
-        out += &instance(p, InstId(i as u32), inst);
+        out += &instance(p, i, inst);
     }
     out
 }
@@ -42,10 +42,12 @@ fn instance(p: &TypedProgram, id: InstId, inst: &Instance) -> String {
         }
     }
     out += " {\n";
-    let locals: Vec<String> = (0..f.locals.len())
-        .filter(|i| !f.params.contains(&LocalId(*i as u32)))
-        .filter(|i| !f.shared.iter().any(|a| a.local.index() == *i))
-        .map(|i| format!("{}: {}", pr.local(LocalId(i as u32)), inst.local_types[i]))
+    let locals: Vec<String> = f
+        .locals
+        .keys()
+        .filter(|l| !f.params.contains(l))
+        .filter(|l| !f.shared.iter().any(|a| a.local == *l))
+        .map(|l| format!("{}: {}", pr.local(l), inst.local_ty(l)))
         .collect();
     if !locals.is_empty() {
         let _ = writeln!(out, "    let {};", locals.join(", "));
@@ -93,7 +95,7 @@ impl Printer<'_> {
 
     fn local(&self, l: LocalId) -> String {
         let name = &self.f.local(l).name;
-        let shadowed = self.f.locals.iter().filter(|d| &d.name == name).count() > 1;
+        let shadowed = self.f.locals.values().filter(|d| &d.name == name).count() > 1;
         if shadowed {
             format!("{name}#{}", l.0)
         } else {

@@ -1,100 +1,226 @@
 //! The verifier: invariants every typed program satisfies before and after each pass.
 //!
-//! In: a [`TypedProgram`]. Out: `Ok` or the first broken invariant. Invariants:
-//! - only typed nodes remain (no `Lit`, `Method`, `Call`);
-//! - every expression is used exactly once (the arena holds trees, not DAGs);
+//! In: a [`TypedProgram`]. Out: `Ok`, or every broken invariant, each with the instance and the
+//! entity (expression or local) it concerns. It never panics: ids are looked up, not indexed, and
+//! an id with no entity behind it (dangling) is itself an error. Invariants:
+//! - ids name entities of their own arena (expressions, locals, instances);
+//! - every local has a type; parameters have the instance's parameter types; shared arrays are
+//!   arrays of their declared type, in `#[rumba(cuda)]` functions only;
+//! - only typed nodes remain (no `Lit`, `Method`, `Call`), and every expression the statements
+//!   reach has a type;
+//! - every expression is used exactly once (the arena holds trees, not DAGs; none is left
+//!   unreached once inference has run, except those the front end never reaches, which carry no
+//!   type);
 //! - operands have the types their operator needs, and results the types recorded;
+//! - intrinsics have std's arity and argument and result types for their receiver;
+//! - shape queries ask what the array's number of dimensions allows (`shape()[d]` with `d <
+//!   ndim`, `nrows()` of a 2-D array, `dim()` destructured into `ndim` names);
 //! - loads and stores name arrays, with one `usize` index per dimension; stores only writable ones;
 //! - `break` / `continue` appear only inside loops; returns match the instance's return type;
-//! - calls name existing instances with matching argument types.
-//! - GPU builtins: atomics update writable arrays with operands of the element type and return it;
-//!   thread and block queries are `usize`, `sync_threads()` is `()`.
+//! - calls name existing instances with matching argument types;
+//! - GPU builtins appear only in `#[rumba(cuda)]` functions: atomics update writable arrays with
+//!   operands of the element type and return it; thread and block queries are `usize`,
+//!   `sync_threads()` is `()`.
 
 use super::*;
+use crate::types::methods;
+use std::fmt;
 
+/// What a [`VerifyError`] is about, within its instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// The instance as a whole (a statement, its signature).
+    Function,
+    Expr(ExprId),
+    Local(LocalId),
+}
+
+/// One broken invariant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyError {
+    pub inst: InstId,
+    /// The instance's function name.
     pub function: String,
+    pub location: Location,
     pub message: String,
 }
 
-impl std::fmt::Display for VerifyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "IR verifier: in `{}`: {}", self.function, self.message)
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "in `{}` ({})", self.function, self.inst)?;
+        match self.location {
+            Location::Function => {}
+            Location::Expr(e) => write!(f, ", {e}")?,
+            Location::Local(l) => write!(f, ", {l}")?,
+        }
+        write!(f, ": {}", self.message)
     }
 }
 
-pub fn verify(p: &TypedProgram) -> Result<(), VerifyError> {
-    for inst in &p.instances {
-        let mut v = Verifier {
-            p,
-            inst,
-            uses: vec![0; inst.func.exprs.len()],
-            loops: 0,
-        };
-        v.block(&inst.func.body).map_err(|message| VerifyError {
-            function: inst.func.name.clone(),
-            message,
-        })?;
+impl std::error::Error for VerifyError {}
+
+/// Every broken invariant of a program, in the order found (never empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyErrors(pub Vec<VerifyError>);
+
+impl fmt::Display for VerifyErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IR verifier: ")?;
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+impl std::error::Error for VerifyErrors {}
+
+pub fn verify(p: &TypedProgram) -> Result<(), VerifyErrors> {
+    let mut errors = Vec::new();
+    for (id, inst) in p.instances.iter() {
+        Verifier {
+            p,
+            id,
+            inst,
+            uses: SecondaryMap::new(),
+            loops: 0,
+            errors: &mut errors,
+        }
+        .function();
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(VerifyErrors(errors))
+    }
 }
 
 struct Verifier<'a> {
     p: &'a TypedProgram,
+    id: InstId,
     inst: &'a Instance,
-    uses: Vec<u32>,
+    uses: SecondaryMap<ExprId, u32>,
     loops: u32,
+    errors: &'a mut Vec<VerifyError>,
 }
 
-type R = Result<(), String>;
-
-fn ensure(cond: bool, msg: impl FnOnce() -> String) -> R {
-    if cond {
-        Ok(())
-    } else {
-        Err(msg())
-    }
-}
+const USIZE: Type = Type::Scalar(Scalar::Usize);
+const BOOL: Type = Type::Scalar(Scalar::Bool);
 
 impl Verifier<'_> {
-    fn block(&mut self, b: &Block) -> R {
-        b.stmts.iter().try_for_each(|s| self.stmt(s))
+    fn error(&mut self, location: Location, message: String) {
+        self.errors.push(VerifyError {
+            inst: self.id,
+            function: self.inst.func.name.clone(),
+            location,
+            message,
+        });
     }
 
-    fn array(&self, l: LocalId) -> Result<ArrayType, String> {
-        self.inst
-            .local_types
-            .get(l.index())
-            .and_then(|t| t.array())
-            .ok_or_else(|| format!("{l} is not an array"))
-    }
-
-    fn indices(&mut self, a: ArrayType, index: &[ExprId]) -> R {
-        ensure(index.len() == a.ndim as usize, || {
-            format!("{} indices for a {}-D array", index.len(), a.ndim)
-        })?;
-        for &i in index {
-            self.expr(i)?;
-            ensure(self.inst.ty(i) == Type::Scalar(Scalar::Usize), || {
-                format!("index {i} is not usize")
-            })?;
+    /// Records `message` unless `cond` holds.
+    fn check(&mut self, cond: bool, at: Location, message: impl FnOnce() -> String) {
+        if !cond {
+            self.error(at, message());
         }
-        Ok(())
     }
 
-    fn stmt(&mut self, s: &Stmt) -> R {
-        let inst = self.inst;
+    fn function(&mut self) {
+        let (inst, f) = (self.inst, &self.inst.func);
+        for l in f.locals.keys() {
+            let typed = inst.local_types.get(l).is_some();
+            self.check(typed, Location::Local(l), || "local without a type".into());
+        }
+        for (l, _) in inst.local_types.iter() {
+            let exists = f.locals.get(l).is_some();
+            self.check(exists, Location::Local(l), || {
+                "type of a missing local".into()
+            });
+        }
+        for (e, _) in inst.expr_types.iter() {
+            let exists = f.exprs.get(e).is_some();
+            self.check(exists, Location::Expr(e), || {
+                "type of a missing expression".into()
+            });
+        }
+        self.check(
+            f.params.len() == inst.params.len(),
+            Location::Function,
+            || format!("{} parameters, {} types", f.params.len(), inst.params.len()),
+        );
+        for (&l, &t) in f.params.iter().zip(&inst.params) {
+            if let Some(lt) = self.local_ty(l) {
+                self.check(lt == t, Location::Local(l), || {
+                    format!("parameter of type {lt}, the instance's is {t}")
+                });
+            }
+        }
+        for a in &f.shared {
+            let at = Location::Local(a.local);
+            self.check(f.attrs.cuda, at, || {
+                "shared array outside a `#[rumba(cuda)]` function".into()
+            });
+            if let Some(t) = self.local_ty(a.local) {
+                self.check(t == Type::Array(a.ty()), at, || {
+                    format!("shared array typed {t}")
+                });
+            }
+        }
+        self.block(&f.body);
+        for (e, expr) in f.exprs.iter() {
+            // What the front end never reached has no type; everything else is reached once.
+            let unreached = self.uses.get(e).is_none() && inst.expr_types.get(e).is_some();
+            self.check(!unreached, Location::Expr(e), || {
+                format!("typed but never used ({:?})", expr.kind)
+            });
+        }
+    }
+
+    /// The type of local `l`, reporting a dangling id (a missing type is reported once, above).
+    fn local_ty(&mut self, l: LocalId) -> Option<Type> {
+        if self.inst.func.locals.get(l).is_none() {
+            self.error(Location::Local(l), "no such local".into());
+            return None;
+        }
+        self.inst.local_types.get(l).copied()
+    }
+
+    fn array(&mut self, l: LocalId) -> Option<ArrayType> {
+        let t = self.local_ty(l)?;
+        let a = t.array();
+        self.check(a.is_some(), Location::Local(l), || {
+            format!("used as an array, typed {t}")
+        });
+        a
+    }
+
+    fn indices(&mut self, a: ArrayType, index: &[ExprId], at: Location) {
+        self.check(index.len() == a.ndim as usize, at, || {
+            format!("{} indices for a {}-D array", index.len(), a.ndim)
+        });
+        for &i in index {
+            if let Some(t) = self.expr(i) {
+                self.check(t == USIZE, Location::Expr(i), || format!("index typed {t}"));
+            }
+        }
+    }
+
+    fn block(&mut self, b: &Block) {
+        b.stmts.iter().for_each(|s| self.stmt(s));
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
+        let here = Location::Function;
         match s {
             Stmt::Assign { local, value, .. } => {
-                self.expr(*value)?;
-                ensure(inst.local_ty(*local) == inst.ty(*value), || {
-                    format!(
-                        "assignment of {} to {local}: {}",
-                        inst.ty(*value),
-                        inst.local_ty(*local)
-                    )
-                })
+                let (tv, tl) = (self.expr(*value), self.local_ty(*local));
+                if let (Some(tv), Some(tl)) = (tv, tl) {
+                    self.check(tl == tv, Location::Local(*local), || {
+                        format!("assignment of {tv} ({value}) to a local of type {tl}")
+                    });
+                }
             }
             Stmt::Store {
                 array,
@@ -102,13 +228,21 @@ impl Verifier<'_> {
                 value,
                 ..
             } => {
-                let a = self.array(*array)?;
-                ensure(a.writable, || format!("store to read-only {array}"))?;
-                self.expr(*value)?;
-                ensure(inst.ty(*value) == Type::Scalar(a.elem), || {
-                    format!("store of {} into {a}", inst.ty(*value))
-                })?;
-                self.indices(a, index)
+                let tv = self.expr(*value);
+                let Some(a) = self.array(*array) else {
+                    return;
+                };
+                let at = Location::Local(*array);
+                self.check(a.writable, at, || "store to a read-only array".into());
+                if let Some(tv) = tv {
+                    self.check(tv == Type::Scalar(a.elem), Location::Expr(*value), || {
+                        format!("store of {tv} into {a}")
+                    });
+                }
+                self.indices(a, index, at);
+            }
+            Stmt::Eval(e) => {
+                self.expr(*e);
             }
             Stmt::Update {
                 array,
@@ -117,217 +251,516 @@ impl Verifier<'_> {
                 value,
                 ..
             } => {
-                let a = self.array(*array)?;
-                ensure(a.writable, || format!("update of read-only {array}"))?;
-                self.indices(a, index)?;
-                self.expr(*value)?;
-                ensure(inst.ty(*value) == Type::Scalar(a.elem), || {
-                    format!("update of {a} by {}", inst.ty(*value))
-                })?;
+                let Some(a) = self.array(*array) else {
+                    return;
+                };
+                let at = Location::Local(*array);
+                self.check(a.writable, at, || "update of a read-only array".into());
+                self.indices(a, index, at);
+                if let Some(tv) = self.expr(*value) {
+                    self.check(tv == Type::Scalar(a.elem), Location::Expr(*value), || {
+                        format!("update of {a} by {tv}")
+                    });
+                }
                 let bitwise = matches!(op, UpdateOp::And | UpdateOp::Or | UpdateOp::Xor);
-                ensure(
+                self.check(
                     a.elem != Scalar::Bool && (!bitwise || !a.elem.is_float()),
+                    at,
                     || format!("`{}` update of {a}", op.symbol()),
-                )
+                );
             }
-            Stmt::Eval(e) => self.expr(*e),
             Stmt::If {
                 cond,
                 then_body,
                 else_body,
             } => {
-                self.expr(*cond)?;
-                ensure(inst.ty(*cond) == Type::Scalar(Scalar::Bool), || {
-                    "if condition is not bool".into()
-                })?;
-                self.block(then_body)?;
-                self.block(else_body)
+                if let Some(t) = self.expr(*cond) {
+                    self.check(t == BOOL, Location::Expr(*cond), || {
+                        format!("`if` condition typed {t}")
+                    });
+                }
+                self.block(then_body);
+                self.block(else_body);
             }
             Stmt::Loop { body } => {
                 self.loops += 1;
-                self.block(body)?;
+                self.block(body);
                 self.loops -= 1;
-                Ok(())
             }
             Stmt::For {
                 var, range, body, ..
             } => {
-                self.expr(range.start)?;
-                self.expr(range.end)?;
-                let t = inst.local_ty(*var);
-                ensure(t.scalar().is_some_and(Scalar::is_int), || {
-                    format!("loop variable {var} is {t}")
-                })?;
-                ensure(inst.ty(range.start) == t && inst.ty(range.end) == t, || {
-                    "range bounds differ from the loop variable".into()
-                })?;
+                let bounds = [range.start, range.end].map(|e| (e, self.expr(e)));
+                if let Some(t) = self.local_ty(*var) {
+                    self.check(
+                        t.scalar().is_some_and(Scalar::is_int),
+                        Location::Local(*var),
+                        || format!("loop variable typed {t}"),
+                    );
+                    for (e, te) in bounds {
+                        if let Some(te) = te {
+                            self.check(te == t, Location::Expr(e), || {
+                                format!("range bound typed {te}, the loop variable {t}")
+                            });
+                        }
+                    }
+                }
                 if let Some(step) = range.step {
-                    self.expr(step)?;
-                    ensure(inst.ty(step) == Type::Scalar(Scalar::Usize), || {
-                        "step is not usize".into()
-                    })?;
+                    if let Some(t) = self.expr(step) {
+                        self.check(t == USIZE, Location::Expr(step), || {
+                            format!("step typed {t}")
+                        });
+                    }
                 }
                 self.loops += 1;
-                self.block(body)?;
+                self.block(body);
                 self.loops -= 1;
-                Ok(())
             }
-            Stmt::Break | Stmt::Continue => {
-                ensure(self.loops > 0, || "break/continue outside a loop".into())
-            }
+            Stmt::Break | Stmt::Continue => self.check(self.loops > 0, here, || {
+                "break/continue outside a loop".into()
+            }),
             Stmt::Return { value, .. } => {
                 let t = match value {
-                    Some(v) => {
-                        self.expr(*v)?;
-                        inst.ty(*v)
-                    }
-                    None => Type::Unit,
+                    Some(v) => self.expr(*v),
+                    None => Some(Type::Unit),
                 };
-                ensure(t == inst.ret, || {
-                    format!("return of {t} from a function returning {}", inst.ret)
-                })
+                if let Some(t) = t {
+                    let ret = self.inst.ret;
+                    self.check(t == ret, value.map_or(here, Location::Expr), || {
+                        format!("return of {t} from a function returning {ret}")
+                    });
+                }
             }
         }
     }
 
-    fn expr(&mut self, e: ExprId) -> R {
-        let inst = self.inst;
-        let uses = self
-            .uses
-            .get_mut(e.index())
-            .ok_or_else(|| format!("{e} does not exist"))?;
-        *uses += 1;
-        ensure(*uses == 1, || format!("{e} is used twice"))?;
-        let ty = inst.ty(e);
-        let scalar = |x: ExprId| {
-            inst.ty(x)
-                .scalar()
-                .ok_or_else(|| format!("{x} is not a scalar"))
+    /// Checks expression `e` and its operands; its type, if it has one.
+    fn expr(&mut self, e: ExprId) -> Option<Type> {
+        let at = Location::Expr(e);
+        let Some(expr) = self.inst.func.exprs.get(e) else {
+            self.error(at, "no such expression".into());
+            return None;
         };
-        match &inst.func.expr(e).kind {
+        let uses = self.uses.get(e).copied().unwrap_or(0) + 1;
+        self.uses.insert(e, uses);
+        if uses > 1 {
+            // Checked at its first use; a cycle ends here too.
+            self.error(at, "used more than once".into());
+            return None;
+        }
+        let ty = self.inst.expr_types.get(e).copied();
+        self.check(ty.is_some(), at, || "reached but without a type".into());
+        self.kind(e, &expr.kind, ty);
+        ty
+    }
+
+    /// Checks the operands of `e`, and its type `ty` when it has one.
+    fn kind(&mut self, e: ExprId, kind: &ExprKind, ty: Option<Type>) {
+        let at = Location::Expr(e);
+        let expect = |v: &mut Self, want: Type, what: &str| {
+            if let Some(ty) = ty {
+                v.check(ty == want, at, || format!("{what} typed {ty}, not {want}"));
+            }
+        };
+        match kind {
             ExprKind::Lit(_) | ExprKind::Method { .. } | ExprKind::Call { .. } => {
-                Err(format!("{e} is untyped"))
+                self.error(at, "untyped node in typed IR".into())
             }
-            ExprKind::Const(c) => ensure(ty == Type::Scalar(c.ty), || {
-                format!("constant {e} has type {ty}")
-            }),
+            ExprKind::Const(c) => expect(self, Type::Scalar(c.ty), "constant"),
             ExprKind::Local(l) => {
-                ensure(inst.local_ty(*l) == ty, || format!("{e} reads {l} as {ty}"))
+                if let Some(t) = self.local_ty(*l) {
+                    expect(self, t, "read of a local");
+                }
             }
-            ExprKind::Unary(_, x) => {
-                self.expr(*x)?;
-                ensure(inst.ty(*x) == ty, || format!("unary {e} changes type"))
+            ExprKind::Unary(op, x) => {
+                if let Some(s) = self.scalar(*x) {
+                    let fits = match op {
+                        UnOp::Neg => s.is_signed() || s.is_float(),
+                        UnOp::Not => s.is_int() || s == Scalar::Bool,
+                    };
+                    self.check(fits, at, || format!("{op:?} of {s}"));
+                    expect(self, Type::Scalar(s), "unary operation");
+                }
             }
             ExprKind::Binary(op, a, b) => {
-                self.expr(*a)?;
-                self.expr(*b)?;
-                let (ta, tb) = (scalar(*a)?, scalar(*b)?);
+                let (ta, tb) = (self.scalar(*a), self.scalar(*b));
+                let (Some(ta), Some(tb)) = (ta, tb) else {
+                    return;
+                };
                 if op.is_shift() {
-                    return ensure(ta.is_int() && tb.is_int() && ty == Type::Scalar(ta), || {
-                        format!("shift {e} on {ta}, {tb}")
+                    self.check(ta.is_int() && tb.is_int(), at, || {
+                        format!("shift of {ta} by {tb}")
                     });
+                    return expect(self, Type::Scalar(ta), "shift");
                 }
-                ensure(ta == tb, || format!("binary {e} on {ta} and {tb}"))?;
+                self.check(ta == tb, at, || {
+                    format!("`{}` of {ta} and {tb}", op.symbol())
+                });
+                let fits = match op {
+                    op if op.is_arith() => ta.is_numeric(),
+                    op if op.is_bitwise() => ta.is_int() || ta == Scalar::Bool,
+                    _ => true,
+                };
+                self.check(fits, at, || format!("`{}` of {ta}", op.symbol()));
                 let want = if op.is_comparison() { Scalar::Bool } else { ta };
-                ensure(ty == Type::Scalar(want), || {
-                    format!("binary {e} typed {ty}")
-                })
+                expect(self, Type::Scalar(want), "binary operation")
             }
             ExprKind::Logical(_, a, b) => {
-                self.expr(*a)?;
-                self.expr(*b)?;
-                let all_bool = [*a, *b, e]
-                    .iter()
-                    .all(|x| inst.ty(*x) == Type::Scalar(Scalar::Bool));
-                ensure(all_bool, || format!("logical {e} on non-bool"))
+                for x in [*a, *b] {
+                    if let Some(t) = self.expr(x) {
+                        self.check(t == BOOL, Location::Expr(x), || {
+                            format!("`&&`/`||` operand typed {t}")
+                        });
+                    }
+                }
+                expect(self, BOOL, "`&&`/`||`")
             }
             ExprKind::Cast(x, t) => {
-                self.expr(*x)?;
-                scalar(*x)?;
-                ensure(ty == Type::Scalar(*t), || format!("cast {e} typed {ty}"))
+                self.scalar(*x);
+                expect(self, Type::Scalar(*t), "cast")
             }
             ExprKind::Load { array, index, .. } => {
-                let a = self.array(*array)?;
-                self.indices(a, index)?;
-                ensure(ty == Type::Scalar(a.elem), || {
-                    format!("load {e} typed {ty}")
-                })
+                if let Some(a) = self.array(*array) {
+                    self.indices(a, index, at);
+                    expect(self, Type::Scalar(a.elem), "load");
+                }
             }
-            ExprKind::Shape { array, .. } => {
-                self.array(*array)?;
-                ensure(ty.scalar().is_some(), || {
-                    format!("shape query {e} typed {ty}")
-                })
+            ExprKind::Shape { array, query } => {
+                let Some(a) = self.array(*array) else {
+                    return;
+                };
+                let n = a.ndim;
+                let fits = match *query {
+                    ShapeQuery::Dim(d) => d < n,
+                    ShapeQuery::DimOf { d, of } => d < of && of == n,
+                    ShapeQuery::Rows2d | ShapeQuery::Cols2d => n == 2,
+                    ShapeQuery::Len | ShapeQuery::Ndim | ShapeQuery::IsEmpty => true,
+                };
+                self.check(fits, at, || format!("{query:?} of a {n}-D array"));
+                let want = if *query == ShapeQuery::IsEmpty {
+                    BOOL
+                } else {
+                    USIZE
+                };
+                expect(self, want, "shape query")
             }
-            ExprKind::Intrinsic { args, .. } => {
-                args.iter().try_for_each(|a| self.expr(*a))?;
-                args.iter().try_for_each(|a| scalar(*a).map(|_| ()))
+            ExprKind::Intrinsic { op, args } => {
+                let types: Vec<Option<Scalar>> = args.iter().map(|a| self.scalar(*a)).collect();
+                let Some(&receiver) = types.first() else {
+                    return self.error(at, format!("`{}` without a receiver", op.name()));
+                };
+                let Some(s) = receiver else { return };
+                let sig = methods::resolve(op.name(), s).filter(|sig| sig.op == *op);
+                let Some(sig) = sig else {
+                    return self.error(at, format!("`{}` of a {s}", op.name()));
+                };
+                let of = |r: Rel| match r {
+                    Rel::Same => s,
+                    Rel::Fixed(t) => t,
+                };
+                self.check(types.len() == 1 + sig.args.len(), at, || {
+                    format!("`{}` with {} arguments", op.name(), types.len() - 1)
+                });
+                for ((&x, t), &want) in args.iter().zip(&types).skip(1).zip(sig.args) {
+                    if let Some(t) = *t {
+                        self.check(t == of(want), Location::Expr(x), || {
+                            format!("argument of `{}` typed {t}, not {}", op.name(), of(want))
+                        });
+                    }
+                }
+                expect(self, Type::Scalar(of(sig.ret)), "intrinsic")
             }
             ExprKind::Gpu {
                 op,
                 array,
                 index,
                 args,
-            } => {
-                ensure(args.len() == op.value_args(), || {
-                    format!("{} {e} with {} arguments", op.name(), args.len())
-                })?;
-                match (op, array) {
-                    (GpuOp::Atomic(_), Some(array)) => {
-                        let a = self.array(*array)?;
-                        ensure(a.writable, || format!("atomic on read-only {array}"))?;
-                        self.indices(a, index)?;
-                        for &x in args {
-                            self.expr(x)?;
-                            ensure(inst.ty(x) == Type::Scalar(a.elem), || {
-                                format!("atomic operand {x} is not {}", a.elem)
-                            })?;
-                        }
-                        ensure(ty == Type::Scalar(a.elem), || {
-                            format!("atomic {e} typed {ty}")
-                        })
-                    }
-                    (GpuOp::Atomic(_), None) => Err(format!("atomic {e} without an array")),
-                    (GpuOp::SyncThreads, None) => {
-                        ensure(ty == Type::Unit, || format!("sync_threads {e} typed {ty}"))
-                    }
-                    (_, None) => ensure(ty == Type::Scalar(Scalar::Usize), || {
-                        format!("{} {e} typed {ty}", op.name())
-                    }),
-                    (_, Some(_)) => Err(format!("{} {e} names an array", op.name())),
-                }
-            }
+            } => self.gpu(e, *op, *array, index, args, ty),
             ExprKind::CallInst { inst: callee, args } => {
-                let target = self
-                    .p
-                    .instances
-                    .get(callee.index())
-                    .ok_or_else(|| format!("call of missing {callee}"))?;
-                args.iter().try_for_each(|a| self.expr(*a))?;
-                let arg_types: Vec<Type> = args.iter().map(|a| inst.ty(*a)).collect();
-                let compatible = arg_types.len() == target.params.len()
-                    && arg_types
-                        .iter()
-                        .zip(&target.params)
-                        .all(|(a, p)| match (a, p) {
-                            (Type::Array(a), Type::Array(p)) => {
-                                a.elem == p.elem
-                                    && a.ndim == p.ndim
-                                    && a.layout == p.layout
-                                    && (a.writable || !p.writable)
-                            }
-                            _ => a == p,
-                        });
-                ensure(compatible, || {
+                let types: Vec<Option<Type>> = args.iter().map(|a| self.expr(*a)).collect();
+                let Some(target) = self.p.instances.get(*callee) else {
+                    return self.error(at, format!("call of {callee}, which does not exist"));
+                };
+                let compatible = types.len() == target.params.len()
+                    && types.iter().zip(&target.params).all(|(a, p)| match (a, p) {
+                        (None, _) => true,
+                        (Some(Type::Array(a)), Type::Array(p)) => {
+                            a.elem == p.elem
+                                && a.ndim == p.ndim
+                                && a.layout == p.layout
+                                && (a.writable || !p.writable)
+                        }
+                        (Some(a), p) => a == p,
+                    });
+                self.check(compatible, at, || {
                     format!(
-                        "call {e} with arguments {arg_types:?} of {callee} taking {:?}",
+                        "call with arguments {types:?} of {callee} taking {:?}",
                         target.params
                     )
-                })?;
-                ensure(ty == target.ret, || {
-                    format!("call {e} typed {ty}, returns {}", target.ret)
-                })
+                });
+                expect(self, target.ret, "call")
             }
         }
+    }
+
+    /// Checks a scalar operand; its type.
+    fn scalar(&mut self, x: ExprId) -> Option<Scalar> {
+        let t = self.expr(x)?;
+        let s = t.scalar();
+        self.check(s.is_some(), Location::Expr(x), || {
+            format!("operand typed {t}, not a scalar")
+        });
+        s
+    }
+
+    fn gpu(
+        &mut self,
+        e: ExprId,
+        op: GpuOp,
+        array: Option<LocalId>,
+        index: &[ExprId],
+        args: &[ExprId],
+        ty: Option<Type>,
+    ) {
+        let at = Location::Expr(e);
+        let name = op.name();
+        self.check(self.inst.func.attrs.cuda, at, || {
+            format!("`{name}` outside a `#[rumba(cuda)]` function")
+        });
+        self.check(args.len() == op.value_args(), at, || {
+            format!("`{name}` with {} arguments", args.len())
+        });
+        let want = match (op, array) {
+            (GpuOp::Atomic(_), Some(array)) => {
+                let types: Vec<Option<Type>> = args.iter().map(|x| self.expr(*x)).collect();
+                let Some(a) = self.array(array) else { return };
+                self.check(a.writable, Location::Local(array), || {
+                    format!("`{name}` on a read-only array")
+                });
+                self.indices(a, index, at);
+                for (&x, t) in args.iter().zip(types) {
+                    if let Some(t) = t {
+                        self.check(t == Type::Scalar(a.elem), Location::Expr(x), || {
+                            format!("operand of `{name}` typed {t}, the array's {}", a.elem)
+                        });
+                    }
+                }
+                Type::Scalar(a.elem)
+            }
+            (GpuOp::Atomic(_), None) => {
+                return self.error(at, format!("`{name}` without an array"))
+            }
+            (_, Some(_)) => return self.error(at, format!("`{name}` names an array")),
+            (GpuOp::SyncThreads, None) => Type::Unit,
+            (_, None) => USIZE,
+        };
+        if let Some(ty) = ty {
+            self.check(ty == want, at, || {
+                format!("`{name}` typed {ty}, not {want}")
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const F64: Type = Type::Scalar(Scalar::F64);
+
+    fn array(elem: Scalar, ndim: u8) -> Type {
+        Type::Array(ArrayType {
+            elem,
+            ndim,
+            layout: Layout::Contig,
+            writable: true,
+        })
+    }
+
+    /// The typed program of kernel `k` in `source` (which verifies).
+    fn typed(source: &str, args: &[Type]) -> TypedProgram {
+        let p = crate::front::lower_source(source).expect("lowers");
+        let t = crate::types::specialize(&p, p.find("k").expect("has `k`"), args).expect("types");
+        assert_eq!(verify(&t), Ok(()));
+        t
+    }
+
+    fn entry(p: &mut TypedProgram) -> &mut Instance {
+        p.instances.values_mut().next().expect("an instance")
+    }
+
+    /// The first expression of the entry instance that `pick` matches.
+    fn find(p: &TypedProgram, pick: impl Fn(&ExprKind) -> bool) -> ExprId {
+        let f = &p.entry().func;
+        f.exprs
+            .keys()
+            .find(|e| pick(&f.expr(*e).kind))
+            .expect("found")
+    }
+
+    /// The broken invariants, as printed; none may be reported twice.
+    fn errors(p: &TypedProgram) -> Vec<String> {
+        let errors = verify(p).expect_err("broken");
+        let text: Vec<String> = errors.0.iter().map(|e| e.to_string()).collect();
+        let _: &dyn std::error::Error = &errors;
+        text
+    }
+
+    fn has(errors: &[String], what: &str) -> bool {
+        errors.iter().any(|e| e.contains(what))
+    }
+
+    const SQRT: &str = "fn k(x: f64) -> f64 { x.sqrt() + x.powi(2) }";
+
+    #[test]
+    fn dangling_ids_are_errors_not_panics() {
+        let mut p = typed(SQRT, &[F64]);
+        let inst = entry(&mut p);
+        let Some(Stmt::Return { value, .. }) = inst.func.body.stmts.last_mut() else {
+            panic!("ends with a return")
+        };
+        *value = Some(ExprId(999));
+        inst.func.body.stmts.push(Stmt::Assign {
+            local: LocalId(77),
+            value: ExprId(998),
+            span: Span::default(),
+        });
+        let e = errors(&p);
+        assert!(has(&e, "e999: no such expression"), "{e:?}");
+        assert!(has(&e, "e998: no such expression"), "{e:?}");
+        assert!(has(&e, "v77: no such local"), "{e:?}");
+        // The tree the return held is left unreached: reported, not ignored.
+        assert!(has(&e, "typed but never used"), "{e:?}");
+    }
+
+    #[test]
+    fn an_expression_used_twice_or_in_a_cycle() {
+        let mut p = typed(SQRT, &[F64]);
+        let x = find(&p, |k| matches!(k, ExprKind::Local(_)));
+        let inst = entry(&mut p);
+        inst.func.body.stmts.insert(0, Stmt::Eval(x));
+        let e = errors(&p);
+        assert!(has(&e, &format!("{x}: used more than once")), "{e:?}");
+
+        let mut p = typed(SQRT, &[F64]);
+        let add = find(&p, |k| matches!(k, ExprKind::Binary(..)));
+        let ExprKind::Binary(_, a, _) = p.entry().func.expr(add).kind else {
+            unreachable!()
+        };
+        entry(&mut p).func.exprs[a].kind = ExprKind::Unary(UnOp::Neg, add);
+        let e = errors(&p);
+        assert!(has(&e, &format!("{add}: used more than once")), "{e:?}");
+    }
+
+    #[test]
+    fn intrinsic_arity_and_types() {
+        let mut p = typed(SQRT, &[F64]);
+        let powi = find(&p, |k| {
+            matches!(
+                k,
+                ExprKind::Intrinsic {
+                    op: Intrinsic::Powi,
+                    ..
+                }
+            )
+        });
+        let inst = entry(&mut p);
+        let ExprKind::Intrinsic { args, .. } = &mut inst.func.exprs[powi].kind else {
+            unreachable!()
+        };
+        let exponent = args.pop().expect("two arguments");
+        let e = errors(&p);
+        assert!(
+            has(&e, &format!("{powi}: `powi` with 0 arguments")),
+            "{e:?}"
+        );
+        assert!(
+            has(&e, &format!("{exponent}: typed but never used")),
+            "{e:?}"
+        );
+
+        let mut p = typed(SQRT, &[F64]);
+        let sqrt = find(&p, |k| {
+            matches!(
+                k,
+                ExprKind::Intrinsic {
+                    op: Intrinsic::Sqrt,
+                    ..
+                }
+            )
+        });
+        let powi = find(&p, |k| {
+            matches!(
+                k,
+                ExprKind::Intrinsic {
+                    op: Intrinsic::Powi,
+                    ..
+                }
+            )
+        });
+        let ExprKind::Intrinsic { args, .. } = p.entry().func.expr(powi).kind.clone() else {
+            unreachable!()
+        };
+        let inst = entry(&mut p);
+        inst.expr_types.insert(sqrt, Type::Scalar(Scalar::Bool));
+        inst.expr_types.insert(args[1], F64);
+        let e = errors(&p);
+        assert!(
+            has(&e, &format!("{sqrt}: intrinsic typed bool, not f64")),
+            "{e:?}"
+        );
+        assert!(has(&e, "argument of `powi` typed f64, not i32"), "{e:?}");
+    }
+
+    #[test]
+    fn shape_queries_fit_the_number_of_dimensions() {
+        let mut p = typed(
+            "fn k(a) -> usize { a.shape()[0] }",
+            &[array(Scalar::F64, 1)],
+        );
+        let shape = find(&p, |k| matches!(k, ExprKind::Shape { .. }));
+        let inst = entry(&mut p);
+        let ExprKind::Shape { query, .. } = &mut inst.func.exprs[shape].kind else {
+            unreachable!()
+        };
+        *query = ShapeQuery::Rows2d;
+        let e = errors(&p);
+        assert!(has(&e, &format!("{shape}: Rows2d of a 1-D array")), "{e:?}");
+    }
+
+    #[test]
+    fn gpu_builtins_only_in_cuda_functions() {
+        let source = "#[rumba(cuda)] fn k(y) { y[thread_idx_x()] = 1.0; }";
+        let mut p = typed(source, &[array(Scalar::F64, 1)]);
+        entry(&mut p).func.attrs.cuda = false;
+        let e = errors(&p);
+        assert!(
+            has(&e, "`thread_idx_x` outside a `#[rumba(cuda)]` function"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn every_error_is_collected() {
+        let mut p = typed(
+            "fn h(x: f64) -> f64 { x } fn k(x: f64) -> f64 { h(x) + 1.0 }",
+            &[F64],
+        );
+        let call = find(&p, |k| matches!(k, ExprKind::CallInst { .. }));
+        let inst = entry(&mut p);
+        let ExprKind::CallInst { inst: callee, .. } = &mut inst.func.exprs[call].kind else {
+            unreachable!()
+        };
+        *callee = InstId(9);
+        inst.func.body.stmts.push(Stmt::Break);
+        inst.local_types = SecondaryMap::new();
+        let e = errors(&p);
+        assert!(
+            has(&e, &format!("{call}: call of inst9, which does not exist")),
+            "{e:?}"
+        );
+        assert!(has(&e, "break/continue outside a loop"), "{e:?}");
+        assert!(has(&e, "v0: local without a type"), "{e:?}");
+        assert!(e.iter().all(|e| e.starts_with("in `k` (inst0)")), "{e:?}");
     }
 }

@@ -227,7 +227,7 @@ pub fn reachable(program: &Program, k: FuncId) -> Vec<FuncId> {
     let mut next = 0;
     while let Some(&f) = out.get(next) {
         next += 1;
-        for e in &program.func(f).exprs {
+        for e in program.func(f).exprs.values() {
             if let ExprKind::Call { func, .. } = e.kind {
                 if !out.contains(&func) {
                     out.push(func);

@@ -5,7 +5,7 @@
 mod unroll_jam;
 mod versioning;
 
-use crate::ir::verify::{verify, VerifyError};
+use crate::ir::verify::{verify, VerifyErrors};
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::HashSet;
@@ -29,18 +29,37 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
     ("unroll-and-jam", unroll_jam::run, For::Cpu),
 ];
 
-/// Runs every pass for the CPU back end, or for the GPU one (`gpu`); verifies before the first
-/// and after each one when `check` is set.
-pub fn run(program: &mut TypedProgram, gpu: bool, check: bool) -> Result<(), VerifyError> {
-    if check {
+/// The back end a program is compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Cpu,
+    Gpu,
+}
+
+/// Whether [`run`] verifies the program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verify {
+    /// Before the first pass and after each one (debug builds, tests, the fuzzer).
+    AfterEach,
+    Never,
+}
+
+/// Runs every pass for `backend`, verifying as `check` says.
+pub fn run(
+    program: &mut TypedProgram,
+    backend: Backend,
+    check: Verify,
+) -> Result<(), VerifyErrors> {
+    let verifies = check == Verify::AfterEach;
+    if verifies {
         verify(program)?;
     }
     for (_, pass, targets) in PIPELINE {
-        if gpu && *targets == For::Cpu {
+        if backend == Backend::Gpu && *targets == For::Cpu {
             continue;
         }
         pass(program);
-        if check {
+        if verifies {
             verify(program)?;
         }
     }

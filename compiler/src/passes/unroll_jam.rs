@@ -55,6 +55,7 @@
 //! ~50 ms of LLVM time; matmul ~35 -> ~50 ms).
 
 use super::{counted, expr_key, invariant, rewrite_for_loops, ForLoop};
+use crate::ir::edit::Builder;
 use crate::ir::walk::children;
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
@@ -65,7 +66,7 @@ const FACTOR: u64 = 4;
 const MAX_BODY: usize = 96;
 
 pub fn run(p: &mut TypedProgram) {
-    for inst in &mut p.instances {
+    for inst in p.instances.values_mut() {
         let body = std::mem::take(&mut inst.func.body);
         inst.func.body = rewrite_for_loops(inst, body, &mut |inst, l, out| {
             let Some((parts, scalars)) = qualifies(inst, &l) else {
@@ -239,7 +240,8 @@ fn cannot_fail(inst: &Instance, e: ExprId, nodes: &mut usize) -> bool {
         ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => true,
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => cannot_fail(inst, *x, nodes),
         ExprKind::Binary(op, a, b) => {
-            (!matches!(op, BinOp::Div | BinOp::Rem) || inst.scalar(*a).is_float())
+            (!matches!(op, BinOp::Div | BinOp::Rem)
+                || inst.ty(*a).scalar().is_some_and(Scalar::is_float))
                 && cannot_fail(inst, *a, nodes)
                 && cannot_fail(inst, *b, nodes)
         }
@@ -416,63 +418,53 @@ fn jam(
     let (p, range, span) = (l.var, &l.range, l.span);
     let usize_t = Type::Scalar(Scalar::Usize);
     let bool_t = Type::Scalar(Scalar::Bool);
-    let lo = inst.new_local("jam.lo", usize_t, span);
-    let hi = inst.new_local("jam.hi", usize_t, span);
-    let n = inst.new_local("jam.n", usize_t, span);
-    let q = inst.new_local("jam.q", usize_t, span);
-    let rest = inst.new_local("jam.rest", usize_t, span);
-    let local = |inst: &mut Instance, l: LocalId| inst.new_expr(ExprKind::Local(l), usize_t, span);
-    let int = |inst: &mut Instance, v: u64| {
-        inst.new_expr(
-            ExprKind::Const(Const::int(Scalar::Usize, v as i128)),
-            usize_t,
-            span,
-        )
-    };
-    let bin = |inst: &mut Instance, op: BinOp, a: ExprId, b: ExprId| {
-        let ty = if op.is_comparison() { bool_t } else { usize_t };
-        inst.new_expr(ExprKind::Binary(op, a, b), ty, span)
-    };
-    let assign = |local: LocalId, value: ExprId| Stmt::Assign { local, value, span };
-    out.push(assign(lo, range.start));
-    out.push(assign(hi, range.end));
-    let zero = int(inst, 0);
-    out.push(assign(n, zero));
+    let mut b = inst.build(span);
+    let lo = b.temp("jam.lo", usize_t);
+    let hi = b.temp("jam.hi", usize_t);
+    let n = b.temp("jam.n", usize_t);
+    let q = b.temp("jam.q", usize_t);
+    let rest = b.temp("jam.rest", usize_t);
+    out.push(b.assign(lo, range.start));
+    out.push(b.assign(hi, range.end));
+    let zero = b.usize(0);
+    out.push(b.assign(n, zero));
     // jam.n = (hi - lo) >> 2 when the loop is not empty.
-    let (l, h) = (local(inst, lo), local(inst, hi));
-    let nonempty = bin(inst, BinOp::Lt, l, h);
-    let (l, h) = (local(inst, lo), local(inst, hi));
-    let len = bin(inst, BinOp::Sub, h, l);
-    let shift = int(inst, FACTOR.trailing_zeros() as u64);
-    let blocks = bin(inst, BinOp::Shr, len, shift);
+    let (l, h) = (b.local(lo), b.local(hi));
+    let nonempty = b.bin(BinOp::Lt, l, h);
+    let (l, h) = (b.local(lo), b.local(hi));
+    let len = b.bin(BinOp::Sub, h, l);
+    let shift = b.usize(FACTOR.trailing_zeros() as u64);
+    let blocks = b.bin(BinOp::Shr, len, shift);
     out.push(Stmt::If {
         cond: nonempty,
         then_body: Block {
-            stmts: vec![assign(n, blocks)],
+            stmts: vec![b.assign(n, blocks)],
         },
         else_body: Block::default(),
     });
 
     // The jammed loop: copy k reads p.k and its own scalars (the last copy the originals).
-    let name = inst.func.local(p).name.clone();
+    let name = b.inst.func.local(p).name.clone();
     let mut renames = Vec::new();
     let mut stmts = Vec::new();
     for k in 0..FACTOR {
-        let pk = inst.new_local(&format!("{name}.{k}"), usize_t, span);
-        let (l, qe, f) = (local(inst, lo), local(inst, q), int(inst, FACTOR));
-        let base = bin(inst, BinOp::Mul, qe, f);
-        let mut value = bin(inst, BinOp::Add, l, base);
+        let pk = b.temp(&format!("{name}.{k}"), usize_t);
+        let (l, qe, f) = (b.local(lo), b.local(q), b.usize(FACTOR));
+        let base = b.bin(BinOp::Mul, qe, f);
+        let mut value = b.bin(BinOp::Add, l, base);
         if k > 0 {
-            let off = int(inst, k);
-            value = bin(inst, BinOp::Add, value, off);
+            let off = b.usize(k);
+            value = b.bin(BinOp::Add, value, off);
         }
-        stmts.push(assign(pk, value));
+        stmts.push(b.assign(pk, value));
         let mut rename = HashMap::from([(p, pk)]);
         if k + 1 < FACTOR {
             for &s in scalars {
-                let decl = inst.func.local(s).clone();
-                let ty = inst.local_ty(s);
-                let copy = inst.new_local(&format!("{}.{k}", decl.name), ty, decl.span);
+                let decl = b.inst.func.local(s).clone();
+                let ty = b.inst.local_ty(s);
+                let copy = b
+                    .inst
+                    .new_local(&format!("{}.{k}", decl.name), ty, decl.span);
                 rename.insert(s, copy);
             }
         }
@@ -480,7 +472,7 @@ fn jam(
     }
     for rename in &renames {
         for s in parts.pre {
-            stmts.push(inst.copy_stmt(s, rename));
+            stmts.push(b.inst.copy_stmt(s, rename));
         }
     }
     match parts.inner {
@@ -489,13 +481,12 @@ fn jam(
             let mut inner = Vec::new();
             for rename in &renames {
                 for s in parts.body {
-                    inner.push(inst.copy_stmt(s, rename));
+                    inner.push(b.inst.copy_stmt(s, rename));
                 }
             }
-            let none = HashMap::new();
             let range = ForRange {
-                start: inst.copy_expr(range.start, &none),
-                end: inst.copy_expr(range.end, &none),
+                start: b.copy(range.start),
+                end: b.copy(range.end),
                 ..range.clone()
             };
             stmts.push(Stmt::For {
@@ -514,43 +505,32 @@ fn jam(
             // A copy whose test failed runs no more passes; testing it again is harmless, since
             // the test cannot fail and has no effects.
             let go: Vec<LocalId> = (0..FACTOR)
-                .map(|k| inst.new_local(&format!("jam.go.{k}"), bool_t, span))
+                .map(|k| b.temp(&format!("jam.go.{k}"), bool_t))
                 .collect();
             for &g in &go {
-                let yes = inst.new_expr(ExprKind::Const(Const::bool(true)), bool_t, span);
-                stmts.push(assign(g, yes));
+                let yes = b.constant(Const::bool(true));
+                stmts.push(b.assign(g, yes));
             }
-            let flag =
-                |inst: &mut Instance, g: LocalId| inst.new_expr(ExprKind::Local(g), bool_t, span);
             let mut body = Vec::new();
             for (rename, &g) in renames.iter().zip(&go) {
-                let test = inst.copy_expr(cond, rename);
-                let was = flag(inst, g);
-                let still = inst.new_expr(ExprKind::Binary(BinOp::BitAnd, was, test), bool_t, span);
-                body.push(assign(g, still));
+                let test = b.inst.copy_expr(cond, rename);
+                let was = b.local(g);
+                let still = b.bin(BinOp::BitAnd, was, test);
+                body.push(b.assign(g, still));
             }
             // Two or more copies still running, or the lockstep ends:
             //     (go.0 & go.1) | (go.2 & go.3) | ((go.0 | go.1) & (go.2 | go.3))
-            let pair = |inst: &mut Instance, op: BinOp, a: LocalId, b: LocalId| {
-                let (a, b) = (flag(inst, a), flag(inst, b));
-                inst.new_expr(ExprKind::Binary(op, a, b), bool_t, span)
+            let pair = |b: &mut Builder, op: BinOp, x: LocalId, y: LocalId| {
+                let (x, y) = (b.local(x), b.local(y));
+                b.bin(op, x, y)
             };
-            let both_low = pair(inst, BinOp::BitAnd, go[0], go[1]);
-            let both_high = pair(inst, BinOp::BitAnd, go[2], go[3]);
-            let any_low = pair(inst, BinOp::BitOr, go[0], go[1]);
-            let any_high = pair(inst, BinOp::BitOr, go[2], go[3]);
-            let across = inst.new_expr(
-                ExprKind::Binary(BinOp::BitAnd, any_low, any_high),
-                bool_t,
-                span,
-            );
-            let within = inst.new_expr(
-                ExprKind::Binary(BinOp::BitOr, both_low, both_high),
-                bool_t,
-                span,
-            );
-            let several =
-                inst.new_expr(ExprKind::Binary(BinOp::BitOr, within, across), bool_t, span);
+            let both_low = pair(&mut b, BinOp::BitAnd, go[0], go[1]);
+            let both_high = pair(&mut b, BinOp::BitAnd, go[2], go[3]);
+            let any_low = pair(&mut b, BinOp::BitOr, go[0], go[1]);
+            let any_high = pair(&mut b, BinOp::BitOr, go[2], go[3]);
+            let across = b.bin(BinOp::BitAnd, any_low, any_high);
+            let within = b.bin(BinOp::BitOr, both_low, both_high);
+            let several = b.bin(BinOp::BitOr, within, across);
             body.push(Stmt::If {
                 cond: several,
                 then_body: Block::default(),
@@ -562,10 +542,10 @@ fn jam(
                 let stmts = parts
                     .body
                     .iter()
-                    .map(|s| inst.copy_stmt(s, rename))
+                    .map(|s| b.inst.copy_stmt(s, rename))
                     .collect();
                 body.push(Stmt::If {
-                    cond: flag(inst, g),
+                    cond: b.local(g),
                     then_body: Block { stmts },
                     else_body: Block::default(),
                 });
@@ -579,17 +559,17 @@ fn jam(
                 let mut pass: Vec<Stmt> = parts
                     .body
                     .iter()
-                    .map(|s| inst.copy_stmt(s, rename))
+                    .map(|s| b.inst.copy_stmt(s, rename))
                     .collect();
                 pass.push(Stmt::If {
-                    cond: inst.copy_expr(cond, rename),
+                    cond: b.inst.copy_expr(cond, rename),
                     then_body: Block::default(),
                     else_body: Block {
                         stmts: vec![Stmt::Break],
                     },
                 });
                 stmts.push(Stmt::If {
-                    cond: flag(inst, g),
+                    cond: b.local(g),
                     then_body: Block {
                         stmts: vec![Stmt::Loop {
                             body: Block { stmts: pass },
@@ -602,10 +582,10 @@ fn jam(
     }
     for rename in &renames {
         for s in parts.post {
-            stmts.push(inst.copy_stmt(s, rename));
+            stmts.push(b.inst.copy_stmt(s, rename));
         }
     }
-    let (zero, count) = (int(inst, 0), local(inst, n));
+    let (zero, count) = (b.usize(0), b.local(n));
     out.push(Stmt::For {
         var: q,
         range: ForRange {
@@ -622,13 +602,13 @@ fn jam(
     });
 
     // Where the remaining iterations start.
-    let (l, ne, f) = (local(inst, lo), local(inst, n), int(inst, FACTOR));
-    let done = bin(inst, BinOp::Mul, ne, f);
-    let start = bin(inst, BinOp::Add, l, done);
-    out.push(assign(rest, start));
+    let (l, ne, f) = (b.local(lo), b.local(n), b.usize(FACTOR));
+    let done = b.bin(BinOp::Mul, ne, f);
+    let start = b.bin(BinOp::Add, l, done);
+    out.push(b.assign(rest, start));
     ForRange {
-        start: local(inst, rest),
-        end: local(inst, hi),
+        start: b.local(rest),
+        end: b.local(hi),
         ..range.clone()
     }
 }

@@ -26,13 +26,14 @@
 //! innermost loop is versioned on its own.
 
 use super::{counted, expr_key, invariant, rewrite_for_loops};
+use crate::ir::edit::Builder;
 use crate::ir::walk::assigned_locals;
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 
 pub fn run(p: &mut TypedProgram) {
-    for inst in &mut p.instances {
+    for inst in p.instances.values_mut() {
         if !inst.func.attrs.boundscheck {
             continue;
         }
@@ -81,11 +82,6 @@ struct Plan {
 }
 
 impl Versioner<'_> {
-    /// A deep copy of an expression tree (each expression is used once).
-    fn copy(&mut self, e: ExprId) -> ExprId {
-        self.inst.copy_expr(e, &HashMap::new())
-    }
-
     /// Marks the accesses of a (copied) block that are in `unchecked` as such.
     fn mark_block(&mut self, b: &mut Block, unchecked: &HashSet<AccessKey>) {
         for s in &mut b.stmts {
@@ -151,7 +147,7 @@ impl Versioner<'_> {
         }
         if let ExprKind::Load { array, index, .. } = kind {
             if unchecked.contains(&self.key(array, &index)) {
-                if let ExprKind::Load { checked, .. } = &mut self.inst.func.exprs[e.index()].kind {
+                if let ExprKind::Load { checked, .. } = &mut self.inst.func.exprs[e].kind {
                     *checked = false;
                 }
             }
@@ -167,33 +163,6 @@ impl Versioner<'_> {
                 .map(|i| expr_key(&self.inst.func, *i))
                 .collect(),
         )
-    }
-
-    /// `bound` (or `bound - 1` when `minus_one`), then `+ c` / `- c` for an affine offset.
-    fn shifted(
-        &mut self,
-        bound: ExprId,
-        minus_one: bool,
-        offset: Option<(BinOp, ExprId)>,
-        span: Span,
-    ) -> ExprId {
-        let usize_t = Type::Scalar(Scalar::Usize);
-        let mut e = bound;
-        if minus_one {
-            let one =
-                self.inst
-                    .new_expr(ExprKind::Const(Const::int(Scalar::Usize, 1)), usize_t, span);
-            e = self
-                .inst
-                .new_expr(ExprKind::Binary(BinOp::Sub, e, one), usize_t, span);
-        }
-        if let Some((op, c)) = offset {
-            let c = self.copy(c);
-            e = self
-                .inst
-                .new_expr(ExprKind::Binary(op, e, c), usize_t, span);
-        }
-        e
     }
 
     /// The plan for `for var in range { body }`, or `None` when it is not a counted loop nest this
@@ -283,38 +252,25 @@ impl Versioner<'_> {
         out: &mut Vec<Stmt>,
     ) {
         let usize_t = Type::Scalar(Scalar::Usize);
-        let bool_t = Type::Scalar(Scalar::Bool);
         let Plan {
             loops,
             tests,
             unchecked,
         } = plan;
         let var = loops[0].0;
-        let lo = self.inst.new_local("tmp.lo", usize_t, span);
-        let hi = self.inst.new_local("tmp.hi", usize_t, span);
-        out.push(Stmt::Assign {
-            local: lo,
-            value: range.start,
-            span,
-        });
-        out.push(Stmt::Assign {
-            local: hi,
-            value: range.end,
-            span,
-        });
-        let local = |v: &mut Self, l: LocalId| v.inst.new_expr(ExprKind::Local(l), usize_t, span);
-        let bin = |v: &mut Self, op: BinOp, a: ExprId, b: ExprId| {
-            let ty = if op.is_comparison() {
-                Type::Scalar(Scalar::Bool)
-            } else {
-                Type::Scalar(Scalar::Usize)
-            };
-            v.inst.new_expr(ExprKind::Binary(op, a, b), ty, span)
+        let mut b = self.inst.build(span);
+        let lo = b.temp("tmp.lo", usize_t);
+        let hi = b.temp("tmp.hi", usize_t);
+        out.push(b.assign(lo, range.start));
+        out.push(b.assign(hi, range.end));
+        // The start and end of the nest's loop `k`, as fresh expressions.
+        let start = |b: &mut Builder, k: usize| match loops[k].1 {
+            None => b.local(lo),
+            Some((start, _)) => b.copy(start),
         };
-        // The bounds of the nest's loop `k`, as fresh expressions.
-        let bounds = |v: &mut Self, k: usize| match loops[k].1 {
-            None => (local(v, lo), local(v, hi)),
-            Some((start, end)) => (v.copy(start), v.copy(end)),
+        let end = |b: &mut Builder, k: usize| match loops[k].1 {
+            None => b.local(hi),
+            Some((_, end)) => b.copy(end),
         };
         // The tests of each loop's affine indices, and (with the outermost loop's) the others.
         let mut groups: Vec<Option<ExprId>> = vec![None; loops.len()];
@@ -322,54 +278,40 @@ impl Versioner<'_> {
         for (array, d, form) in tests {
             let text = match form {
                 Index::Affine(k, Some((op, c))) => {
-                    format!("{k}{}{}", op.symbol(), expr_key(&self.inst.func, c))
+                    format!("{k}{}{}", op.symbol(), expr_key(&b.inst.func, c))
                 }
                 Index::Affine(k, None) => format!("{k}"),
-                Index::Invariant(c) => format!("={}", expr_key(&self.inst.func, c)),
+                Index::Invariant(c) => format!("={}", expr_key(&b.inst.func, c)),
                 Index::AtMost(m) => format!("<={m}"),
             };
             if !seen.insert((array, d, text)) {
                 continue;
             }
-            let extent = self.inst.new_expr(
-                ExprKind::Shape {
-                    array,
-                    query: ShapeQuery::Dim(d),
-                },
-                usize_t,
-                span,
-            );
+            let extent = b.dim(array, d);
             let (group, test) = match form {
                 Index::Invariant(c) => {
-                    let c = self.copy(c);
-                    (0, bin(self, BinOp::Lt, c, extent))
+                    let c = b.copy(c);
+                    (0, b.bin(BinOp::Lt, c, extent))
                 }
                 Index::AtMost(m) => {
-                    let m = self.inst.new_expr(
-                        ExprKind::Const(Const::int(Scalar::Usize, m as i128)),
-                        usize_t,
-                        span,
-                    );
-                    (0, bin(self, BinOp::Lt, m, extent))
+                    let m = b.usize(m);
+                    (0, b.bin(BinOp::Lt, m, extent))
                 }
                 Index::Affine(k, offset) => {
                     // The last index, (hi - 1) +/- c, is in bounds, and (with an offset) the
                     // first, lo +/- c, is not past it: the indices did not wrap around.
-                    let (first, last) = bounds(self, k);
-                    let last = self.shifted(last, true, offset, span);
-                    let in_range = bin(self, BinOp::Lt, last, extent);
+                    let last = end(&mut b, k);
+                    let last = shifted(&mut b, last, true, offset);
+                    let in_range = b.bin(BinOp::Lt, last, extent);
                     let test = match offset {
                         None => in_range,
                         Some(_) => {
-                            let first = self.shifted(first, false, offset, span);
-                            let (_, last) = bounds(self, k);
-                            let last = self.shifted(last, true, offset, span);
-                            let ordered = bin(self, BinOp::Le, first, last);
-                            self.inst.new_expr(
-                                ExprKind::Logical(LogicOp::And, ordered, in_range),
-                                bool_t,
-                                span,
-                            )
+                            let first = start(&mut b, k);
+                            let first = shifted(&mut b, first, false, offset);
+                            let last = end(&mut b, k);
+                            let last = shifted(&mut b, last, true, offset);
+                            let ordered = b.bin(BinOp::Le, first, last);
+                            b.and(ordered, in_range)
                         }
                     };
                     (k, test)
@@ -377,10 +319,7 @@ impl Versioner<'_> {
             };
             groups[group] = Some(match groups[group] {
                 None => test,
-                Some(prev) => {
-                    self.inst
-                        .new_expr(ExprKind::Logical(LogicOp::And, prev, test), bool_t, span)
-                }
+                Some(prev) => b.and(prev, test),
             });
         }
         // The condition: for each loop, it is empty or its tests hold. (Inner loops' bounds are
@@ -388,34 +327,29 @@ impl Versioner<'_> {
         let mut cond: Option<ExprId> = None;
         for (k, group) in groups.into_iter().enumerate() {
             let Some(tests) = group else { continue };
-            let (l, h) = bounds(self, k);
-            let empty = bin(self, BinOp::Ge, l, h);
-            let holds =
-                self.inst
-                    .new_expr(ExprKind::Logical(LogicOp::Or, empty, tests), bool_t, span);
+            let (l, h) = (start(&mut b, k), end(&mut b, k));
+            let empty = b.bin(BinOp::Ge, l, h);
+            let holds = b.or(empty, tests);
             cond = Some(match cond {
                 None => holds,
-                Some(prev) => {
-                    self.inst
-                        .new_expr(ExprKind::Logical(LogicOp::And, prev, holds), bool_t, span)
-                }
+                Some(prev) => b.and(prev, holds),
             });
         }
         let cond = cond.unwrap_or_else(|| {
-            let (l, h) = bounds(self, 0);
-            bin(self, BinOp::Ge, l, h)
+            let (l, h) = (start(&mut b, 0), end(&mut b, 0));
+            b.bin(BinOp::Ge, l, h)
         });
         let fast_range = ForRange {
-            start: local(self, lo),
-            end: local(self, hi),
+            start: b.local(lo),
+            end: b.local(hi),
             ..range.clone()
         };
         let slow_range = ForRange {
-            start: local(self, lo),
-            end: local(self, hi),
+            start: b.local(lo),
+            end: b.local(hi),
             ..range
         };
-        let mut fast_body = self.inst.copy_block(&body, &HashMap::new());
+        let mut fast_body = b.inst.copy_block(&body, &HashMap::new());
         self.mark_block(&mut fast_body, &unchecked);
         let fast = Stmt::For {
             var,
@@ -438,6 +372,25 @@ impl Versioner<'_> {
 }
 
 type AccessKey = (LocalId, Vec<String>);
+
+/// `bound` (or `bound - 1` when `minus_one`), then `+ c` / `- c` for an affine offset.
+fn shifted(
+    b: &mut Builder,
+    bound: ExprId,
+    minus_one: bool,
+    offset: Option<(BinOp, ExprId)>,
+) -> ExprId {
+    let mut e = bound;
+    if minus_one {
+        let one = b.usize(1);
+        e = b.bin(BinOp::Sub, e, one);
+    }
+    if let Some((op, c)) = offset {
+        let c = b.copy(c);
+        e = b.bin(op, e, c);
+    }
+    e
+}
 
 /// Adds the `for` loops inside a nest's body to `loops`; false when one is not counted, or its
 /// bounds vary in the nest (`assigned`: what the nest assigns, its loop variables included).
@@ -533,7 +486,7 @@ fn collect_accesses(f: &Function, b: &Block, out: &mut Vec<(LocalId, Vec<ExprId>
 /// The largest value of a `u8`, `u16` or `bool` cast to `usize`.
 fn at_most(inst: &Instance, e: ExprId) -> Option<u64> {
     match &inst.func.expr(e).kind {
-        ExprKind::Cast(x, Scalar::Usize) => match inst.scalar(*x) {
+        ExprKind::Cast(x, Scalar::Usize) => match inst.ty(*x).scalar()? {
             Scalar::U8 => Some(u8::MAX as u64),
             Scalar::U16 => Some(u16::MAX as u64),
             Scalar::Bool => Some(1),

@@ -88,11 +88,9 @@ fn wrappers(
     item_tokens: &[TokenStream],
 ) -> TokenStream {
     let mut out = TokenStream::new();
-    for (item, func) in file.items.iter().zip(&program.functions) {
+    for (item, (id, func)) in file.items.iter().zip(program.functions.iter()) {
         let syn::Item::Fn(f) = item else { continue };
-        let reached = program
-            .find(&func.name)
-            .map_or_else(Vec::new, |id| walk::reachable(program, id));
+        let reached = walk::reachable(program, id);
         // Each kernel's module holds its own source: the text of the kernel and the functions it
         // calls, each at its place in the file (the rest of the block is left out: the first call
         // parses only what it compiles). A module cannot name an item of an enclosing function
@@ -100,7 +98,10 @@ fn wrappers(
         let text = if item_tokens.len() == program.functions.len() {
             let mut needed: Vec<usize> = reached.iter().map(|f| f.index()).collect();
             needed.sort_unstable();
-            let tokens: TokenStream = needed.iter().map(|&i| item_tokens[i].clone()).collect();
+            let tokens: TokenStream = needed
+                .iter()
+                .map(|&i| item_tokens[i].clone())
+                .collect();
             layout(&tokens)
         } else {
             layout(&item_tokens.iter().cloned().collect())

@@ -23,7 +23,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
             ExprKind::Unary(op, x) => {
                 let v = self.expr(*x)?;
-                let s = inst.scalar(*x);
+                let s = self.scalar(*x)?;
                 match (op, s.is_float()) {
                     (UnOp::Neg, true) => {
                         let r = self.b().build_float_neg(v.into_float_value(), "neg")?;
@@ -36,12 +36,12 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
             ExprKind::Binary(op, a, b) => {
                 let (va, vb) = (self.expr(*a)?, self.expr(*b)?);
-                self.binary(*op, inst.scalar(*a), va, vb, span)?
+                self.binary(*op, self.scalar(*a)?, va, vb, span)?
             }
             ExprKind::Logical(op, a, b) => self.logical(*op, *a, *b)?,
             ExprKind::Cast(x, to) => {
                 let v = self.expr(*x)?;
-                self.cast(v, inst.scalar(*x), *to)?
+                self.cast(v, self.scalar(*x)?, *to)?
             }
             ExprKind::Load {
                 array,
@@ -56,7 +56,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             ExprKind::Shape { array, query } => self.shape(*array, *query)?,
             ExprKind::Intrinsic { op, args } => {
                 let vals = args.iter().map(|a| self.expr(*a)).collect::<R<Vec<_>>>()?;
-                let s = inst.scalar(args[0]);
+                let receiver = args.first().ok_or_else(|| {
+                    BackError::Internal(format!("{} without arguments", op.name()))
+                })?;
+                let s = self.scalar(*receiver)?;
                 self.intrinsic(*op, s, &vals, span)?
             }
             ExprKind::CallInst { inst: callee, args } => self.call(*callee, args)?,
@@ -72,6 +75,14 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 )))
             }
         })
+    }
+
+    /// The scalar type of an operand (the verifier has checked that it is one).
+    fn scalar(&self, e: ExprId) -> R<Scalar> {
+        self.inst
+            .ty(e)
+            .scalar()
+            .ok_or_else(|| BackError::Internal(format!("{e} is not a scalar")))
     }
 
     pub(super) fn constant(&self, c: Const) -> BasicValueEnum<'ctx> {

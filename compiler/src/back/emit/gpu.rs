@@ -35,7 +35,7 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
     pub(super) fn kernel_entry(&mut self, inst: &Instance) -> R<()> {
         let ctx = self.ctx;
         let ptr = ctx.ptr_type(AddressSpace::default());
-        let (mut params, arrays) = self.flat_params(inst, true)?;
+        let (mut params, arrays) = self.flat_params(inst, super::ScalarsAs::Memory)?;
         params.push(ptr.into());
         let f = self
             .module
@@ -156,11 +156,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     /// A special register (`tid.x`, `ntid.y`, ...) as `usize`.
-    fn sreg(&mut self, reg: &str, axis: u8) -> R<IntValue<'ctx>> {
-        let name = format!(
-            "llvm.nvvm.read.ptx.sreg.{reg}.{}",
-            ["x", "y", "z"][axis as usize % 3]
-        );
+    fn sreg(&mut self, reg: &str, axis: Axis) -> R<IntValue<'ctx>> {
+        let name = format!("llvm.nvvm.read.ptx.sreg.{reg}.{}", axis.letter());
         let v = self.call_intrinsic(&name, &[], &[])?.into_int_value();
         Ok(self.b().build_int_z_extend(v, self.ctx().i64_type(), reg)?)
     }
@@ -300,10 +297,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         self.b().build_conditional_branch(nonempty, setup, exit)?;
         self.b().position_at_end(setup);
         let last = self.last_iteration(&bounds)?;
-        let tid = self.sreg("tid", 0)?;
-        let ntid = self.sreg("ntid", 0)?;
-        let ctaid = self.sreg("ctaid", 0)?;
-        let nctaid = self.sreg("nctaid", 0)?;
+        let tid = self.sreg("tid", Axis::X)?;
+        let ntid = self.sreg("ntid", Axis::X)?;
+        let ctaid = self.sreg("ctaid", Axis::X)?;
+        let nctaid = self.sreg("nctaid", Axis::X)?;
         let b = self.b();
         let base = b.build_int_mul(ctaid, ntid, "")?;
         let first = b.build_int_add(base, tid, "k.first")?;
@@ -370,7 +367,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
             warp.push(v);
         }
-        let tid = self.sreg("tid", 0)?;
+        let tid = self.sreg("tid", Axis::X)?;
         let lane = self.b().build_and(tid, i64t.const_int(31, false), "lane")?;
         let lead = self
             .b()
@@ -386,8 +383,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             self.combine(cell, *v, r.op, widened(r.s))?;
         }
         self.call_void("llvm.nvvm.membar.gl")?;
-        let ntid = self.sreg("ntid", 0)?;
-        let nctaid = self.sreg("nctaid", 0)?;
+        let ntid = self.sreg("ntid", Axis::X)?;
+        let nctaid = self.sreg("nctaid", Axis::X)?;
         let threads = self.b().build_int_mul(ntid, nctaid, "threads")?;
         let warps =
             self.b()

@@ -83,19 +83,22 @@ fn emit_for<'ctx>(
         gpu,
         cells: Vec::new(),
     };
-    for (i, inst) in program.instances.iter().enumerate() {
+    for (i, inst) in program.instances.values().enumerate() {
         let f = m.declare(inst, i)?;
         m.functions.push(f);
     }
-    for (i, inst) in program.instances.iter().enumerate() {
+    for (i, inst) in program.instances.values().enumerate() {
         let f = m.functions[i];
         FnEmitter::emit(
             &mut m,
             program,
             inst,
             f,
-            i == 0 && gpu == Some(GpuMode::Grid),
-            i == 0 && gpu.is_none(),
+            match (i, gpu) {
+                (0, Some(GpuMode::Grid)) => Prange::Grid,
+                (0, None) => Prange::Threads,
+                _ => Prange::Serial,
+            },
         )?;
     }
     match gpu {
@@ -166,17 +169,19 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         f.add_attribute(AttributeLoc::Function, self.attr("nounwind"));
     }
 
-    /// An instance's parameters flattened: a scalar in its register type (`in_memory`: its memory
-    /// type), an array as its data pointer, `ndim` `i64` extents and, when strided, `ndim` `i64`
-    /// strides. Also, for each array, the index of its data pointer and whether it is writable.
-    fn flat_params(&self, inst: &Instance, in_memory: bool) -> R<FlatParams<'ctx>> {
+    /// An instance's parameters flattened: a scalar as `scalars` says, an array as its data
+    /// pointer, `ndim` `i64` extents and, when strided, `ndim` `i64` strides. Also, for each array,
+    /// the index of its data pointer and whether it is writable.
+    fn flat_params(&self, inst: &Instance, scalars: ScalarsAs) -> R<FlatParams<'ctx>> {
         let ptr = self.ctx.ptr_type(AddressSpace::default());
         let i64t = self.ctx.i64_type();
         let mut params: Vec<BasicMetadataTypeEnum> = Vec::new();
         let mut arrays = Vec::new();
         for t in &inst.params {
             match t {
-                Type::Scalar(s) if in_memory => params.push(self.mem_type(*s).into()),
+                Type::Scalar(s) if scalars == ScalarsAs::Memory => {
+                    params.push(self.mem_type(*s).into())
+                }
                 Type::Scalar(s) => params.push(self.reg_type(*s).into()),
                 Type::Array(a) => {
                     arrays.push((params.len() as u32, a.writable));
@@ -192,7 +197,7 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
 
     fn declare(&mut self, inst: &Instance, index: usize) -> R<FunctionValue<'ctx>> {
         let ptr = self.ctx.ptr_type(AddressSpace::default());
-        let (mut params, arrays) = self.flat_params(inst, false)?;
+        let (mut params, arrays) = self.flat_params(inst, ScalarsAs::Register)?;
         let err_index = params.len() as u32;
         params.push(ptr.into());
         let fn_type = match inst.ret {
@@ -391,13 +396,30 @@ struct FnEmitter<'m, 'a, 'ctx> {
     fail: BasicBlock<'ctx>,
     /// (continue target, break target) of the enclosing loops.
     loops: Vec<(BasicBlock<'ctx>, BasicBlock<'ctx>)>,
-    /// The entry of a grid-mapped GPU kernel: its outermost `prange` becomes a grid-stride loop.
-    grid: bool,
-    /// The CPU entry outside any `prange`: a `prange` here runs on the thread pool (`parallel.rs`).
-    outline: bool,
+    prange: Prange,
     /// Element updates ([`Stmt::Update`]) are atomic: on the GPU, and in the body of a `prange`
     /// whose array reductions update the shared arrays (`parallel.rs`).
     atomic: bool,
+}
+
+/// The LLVM type of a scalar parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ScalarsAs {
+    /// Its register type (`i1` for `bool`): the function of each instance.
+    Register,
+    /// Its memory type (`i8` for `bool`): a GPU kernel's entry point.
+    Memory,
+}
+
+/// What a `prange` loop of the function being emitted becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Prange {
+    /// A serial loop (helpers, outlined loop bodies, GPU code other than a grid kernel's entry).
+    Serial,
+    /// The entry of a grid-mapped GPU kernel: its outermost `prange` is a grid-stride loop.
+    Grid,
+    /// The CPU entry outside any `prange`: a `prange` runs on the thread pool (`parallel.rs`).
+    Threads,
 }
 
 impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
@@ -406,8 +428,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         program: &'m TypedProgram,
         inst: &'m Instance,
         function: FunctionValue<'ctx>,
-        grid: bool,
-        outline: bool,
+        prange: Prange,
     ) -> R<()> {
         let ctx = m.ctx;
         let entry = ctx.append_basic_block(function, "entry");
@@ -429,8 +450,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             err,
             fail,
             loops: Vec::new(),
-            grid,
-            outline,
+            prange,
             atomic,
         };
         e.slots = e.make_slots()?;
@@ -451,11 +471,11 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
     fn make_slots(&mut self) -> R<Vec<Slot<'ctx>>> {
         let inst = self.inst;
         let mut slots = vec![Slot::None; inst.func.locals.len()];
-        for (i, t) in inst.local_types.iter().enumerate() {
+        for (l, t) in inst.local_types.iter() {
             if let Type::Scalar(s) = t {
-                let name = &inst.func.locals[i].name;
+                let name = &inst.func.local(l).name;
                 let p = self.b().build_alloca(self.m.reg_type(*s), name)?;
-                slots[i] = Slot::Scalar(p, *s);
+                slots[l.index()] = Slot::Scalar(p, *s);
             }
         }
         let mut k = 0;
@@ -720,12 +740,14 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             }
             Stmt::For {
                 var, range, body, ..
-            } if range.parallel && self.grid && self.loops.is_empty() => {
+            } if range.parallel && self.prange == Prange::Grid && self.loops.is_empty() => {
                 self.grid_loop(*var, range, body)?
             }
             Stmt::For {
                 var, range, body, ..
-            } if range.parallel && self.outline => self.parallel_for(*var, range, body)?,
+            } if range.parallel && self.prange == Prange::Threads => {
+                self.parallel_for(*var, range, body)?
+            }
             Stmt::For {
                 var, range, body, ..
             } => self.for_loop(*var, range, body)?,

@@ -208,9 +208,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         ];
         let mut env_types: Vec<BasicTypeEnum<'ctx>> = vec![i64t.into(), i64t.into()];
         for &l in &sharing.reads {
-            let t = self
-                .m
-                .reg_type(inst.local_ty(l).scalar().unwrap_or(Scalar::Bool));
+            let s = inst.local_ty(l).scalar().ok_or_else(|| {
+                BackError::Internal(format!("{l} is shared with a parallel loop, not a scalar"))
+            })?;
+            let t = self.m.reg_type(s);
             params.push(t.into());
             env_types.push(t);
         }
@@ -311,16 +312,15 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             err,
             fail,
             loops: Vec::new(),
-            grid: false,
-            outline: false,
+            prange: super::Prange::Serial,
             atomic: updates == Updates::Atomic,
         };
         let mut slots = vec![Slot::None; inst.func.locals.len()];
-        for (i, t) in inst.local_types.iter().enumerate() {
+        for (l, t) in inst.local_types.iter() {
             if let Type::Scalar(s) = t {
-                slots[i] = Slot::Scalar(
+                slots[l.index()] = Slot::Scalar(
                     e.b()
-                        .build_alloca(e.m.reg_type(*s), &inst.func.locals[i].name)?,
+                        .build_alloca(e.m.reg_type(*s), &inst.func.local(l).name)?,
                     *s,
                 );
             }

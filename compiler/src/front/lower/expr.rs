@@ -215,6 +215,7 @@ impl FnLowerer<'_> {
             }
             // `a && { .. }`: the right side's statements run only when needed.
             let t = self.temp(Span::of(b));
+            self.func.locals[t].ann = TypeAnn::Scalar(Scalar::Bool);
             let span = Span::of(b);
             self.emit(Stmt::Assign {
                 local: t,

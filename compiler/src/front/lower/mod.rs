@@ -36,6 +36,7 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
     let mut errors = Vec::new();
     let mut fns = Vec::new();
     let mut names: HashMap<String, FuncId> = HashMap::new();
+    let mut program = Program::default();
     for item in &file.items {
         match item {
             syn::Item::Fn(f) => {
@@ -50,8 +51,10 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
                     );
                     continue;
                 }
-                names.insert(name, FuncId(fns.len() as u32));
-                fns.push(f);
+                let declared = Function::declared(name.clone(), Span::of(f), Span::of(&f.sig));
+                let id = program.functions.push(declared);
+                names.insert(name, id);
+                fns.push((id, f));
             }
             other => errors.push(
                 FrontError::new(
@@ -62,10 +65,9 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
             ),
         }
     }
-    let mut program = Program::default();
-    for f in fns {
+    for (id, f) in fns {
         match FnLowerer::lower(f, &names) {
-            Ok(func) => program.functions.push(func),
+            Ok(func) => program.functions[id] = func,
             Err(mut e) => errors.append(&mut e),
         }
     }
@@ -249,6 +251,7 @@ impl<'a> FnLowerer<'a> {
             ann,
             mutable,
             span: Span::of(ident),
+            temp: false,
         });
         self.initialized_immutable.push(initialized && !mutable);
         self.deferred
@@ -266,6 +269,7 @@ impl<'a> FnLowerer<'a> {
             ann: TypeAnn::Infer,
             mutable: true,
             span,
+            temp: true,
         });
         self.initialized_immutable.push(false);
         self.deferred.push(None);

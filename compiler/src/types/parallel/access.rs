@@ -224,7 +224,8 @@ impl<'a> Collector<'a> {
                 span,
                 ..
             } => {
-                if let Some((op, e)) = f.top.and_then(|_| update_form(func, *array, index, *value))
+                if let Some((op, _, e)) =
+                    f.top.and_then(|_| update_form(func, *array, index, *value))
                 {
                     self.expr(f, e);
                     let index = self.indices(f, index);
@@ -489,13 +490,13 @@ impl<'a> Collector<'a> {
 }
 
 /// `a[k] = a[k] op e`, `a[k] = a[k].min(e)` / `.max(e)` (the front end's form of `a[k] op= e`):
-/// the operator and `e`, when both indices are written alike and `e` does not read `a`.
+/// the operator, the load of the old value and `e`, when both indices are written alike.
 pub fn update_form(
     f: &Function,
     array: LocalId,
     index: &[ExprId],
     value: ExprId,
-) -> Option<(UpdateOp, ExprId)> {
+) -> Option<(UpdateOp, ExprId, ExprId)> {
     let (op, cur, e) = match &f.expr(value).kind {
         ExprKind::Binary(op, cur, e) => (
             match op {
@@ -538,7 +539,7 @@ pub fn update_form(
         return None;
     }
     (*a == array && i.len() == index.len() && i.iter().zip(index).all(|(x, y)| same(f, *x, *y)))
-        .then_some((op, e))
+        .then_some((op, cur, e))
 }
 
 fn has(f: &Function, e: ExprId, pred: &dyn Fn(&ExprKind) -> bool) -> bool {

@@ -41,7 +41,8 @@ struct Decision {
 pub fn analyze(program: &mut TypedProgram) -> Result<(), Diagnostic> {
     let roots = alias_roots(program);
     let mut decisions: Vec<Vec<Decision>> = Vec::new();
-    for (n, inst) in program.instances.iter().enumerate() {
+    for (id, inst) in program.instances.iter() {
+        let n = id.index();
         let all = Uses::of(&inst.func, &inst.func.body);
         let may_alias = |a: LocalId, b: LocalId| {
             a == b
@@ -60,9 +61,9 @@ pub fn analyze(program: &mut TypedProgram) -> Result<(), Diagnostic> {
         cx.block(&inst.func.body)?;
         decisions.push(cx.out);
     }
-    for (inst, d) in program.instances.iter_mut().zip(decisions) {
+    for (inst, d) in program.instances.values_mut().zip(decisions) {
         let mut body = std::mem::take(&mut inst.func.body);
-        apply(&inst.func, &mut body, &mut d.into_iter());
+        apply(&inst.func, &mut inst.expr_types, &mut body, &mut d.into_iter());
         inst.func.body = body;
     }
     Ok(())
@@ -78,22 +79,26 @@ fn alias_roots(p: &TypedProgram) -> Vec<HashMap<LocalId, BTreeSet<usize>>> {
         .iter()
         .copied()
         .chain(entry.shared.iter().map(|s| s.local));
+    let entry_id = p.instances.keys().next();
     for (k, l) in own.enumerate() {
-        roots[0].insert(l, BTreeSet::from([k]));
+        if let Some(id) = entry_id {
+            roots[id.index()].insert(l, BTreeSet::from([k]));
+        }
     }
-    let mut next = roots[0].len();
-    for (n, inst) in p.instances.iter().enumerate().skip(1) {
+    let mut next = entry.params.len() + entry.shared.len();
+    for (id, inst) in p.instances.iter().skip(1) {
         for s in &inst.func.shared {
-            roots[n].insert(s.local, BTreeSet::from([next]));
+            roots[id.index()].insert(s.local, BTreeSet::from([next]));
             next += 1;
         }
     }
     loop {
         let mut changed = false;
-        for (n, inst) in p.instances.iter().enumerate() {
+        for (id, inst) in p.instances.iter() {
+            let n = id.index();
             let f = &inst.func;
-            for e in 0..f.exprs.len() {
-                let ExprKind::CallInst { inst: callee, args } = &f.exprs[e].kind else {
+            for e in f.exprs.values() {
+                let ExprKind::CallInst { inst: callee, args } = &e.kind else {
                     continue;
                 };
                 let c = &p.inst(*callee).func;
@@ -118,35 +123,47 @@ fn alias_roots(p: &TypedProgram) -> Vec<HashMap<LocalId, BTreeSet<usize>>> {
 }
 
 /// Records the decisions, in the order [`Cx::block`] made them (loops in pre-order).
-/// `b` is `f`'s body, taken out of it.
-fn apply(f: &Function, b: &mut Block, d: &mut impl Iterator<Item = Decision>) {
+/// `b` is `f`'s body, taken out of it; `types` are its expressions' types.
+fn apply(
+    f: &Function,
+    types: &mut SecondaryMap<ExprId, Type>,
+    b: &mut Block,
+    d: &mut impl Iterator<Item = Decision>,
+) {
     for s in &mut b.stmts {
         match s {
             Stmt::For { range, body, .. } if range.parallel => {
                 if let Some(dec) = d.next() {
                     range.reductions = dec.reductions;
                     for a in dec.arrays {
-                        make_updates(f, body, a);
+                        make_updates(f, types, body, a);
                     }
                 }
-                apply(f, body, d);
+                apply(f, types, body, d);
             }
             Stmt::If {
                 then_body,
                 else_body,
                 ..
             } => {
-                apply(f, then_body, d);
-                apply(f, else_body, d);
+                apply(f, types, then_body, d);
+                apply(f, types, else_body, d);
             }
-            Stmt::Loop { body } | Stmt::For { body, .. } => apply(f, body, d),
+            Stmt::Loop { body } | Stmt::For { body, .. } => apply(f, types, body, d),
             _ => {}
         }
     }
 }
 
-/// Turns the stores of `array` in a block (all of the form `a[k] = a[k] op e`) into updates.
-fn make_updates(f: &Function, b: &mut Block, array: LocalId) {
+/// Turns the stores of `array` in a block (all of the form `a[k] = a[k] op e`) into updates. The
+/// load of the old value is left unreached: its expressions lose their types (the verifier
+/// counts a typed expression that nothing reaches as lost).
+fn make_updates(
+    f: &Function,
+    types: &mut SecondaryMap<ExprId, Type>,
+    b: &mut Block,
+    array: LocalId,
+) {
     for s in &mut b.stmts {
         match s {
             Stmt::Store {
@@ -156,7 +173,9 @@ fn make_updates(f: &Function, b: &mut Block, array: LocalId) {
                 span,
                 checked,
             } if *a == array => {
-                if let Some((op, e)) = access::update_form(f, array, index, *value) {
+                if let Some((op, old, e)) = access::update_form(f, array, index, *value) {
+                    untype(f, types, old);
+                    types.remove(*value);
                     *s = Stmt::Update {
                         array,
                         index: std::mem::take(index),
@@ -172,12 +191,20 @@ fn make_updates(f: &Function, b: &mut Block, array: LocalId) {
                 else_body,
                 ..
             } => {
-                make_updates(f, then_body, array);
-                make_updates(f, else_body, array);
+                make_updates(f, types, then_body, array);
+                make_updates(f, types, else_body, array);
             }
-            Stmt::Loop { body } | Stmt::For { body, .. } => make_updates(f, body, array),
+            Stmt::Loop { body } | Stmt::For { body, .. } => make_updates(f, types, body, array),
             _ => {}
         }
+    }
+}
+
+/// Removes the types of expression `e` and of those under it.
+fn untype(f: &Function, types: &mut SecondaryMap<ExprId, Type>, e: ExprId) {
+    types.remove(e);
+    for c in crate::ir::walk::children(&f.expr(e).kind) {
+        untype(f, types, c);
     }
 }
 

@@ -1,0 +1,545 @@
+//! The walk over expressions: a type variable for each, constrained by its operator.
+
+use super::unify::{State, Var};
+use super::wording::{op_message, operand_cast_help, with_cast_help};
+use super::{Infer, R};
+use crate::diag::{Diagnostic, Label};
+use crate::ir::*;
+use crate::span::Span;
+use crate::types::methods;
+use crate::types::{count_mismatch, param_type};
+
+impl<'s, 'p> Infer<'s, 'p> {
+    pub(super) fn expr(&mut self, e: ExprId) -> R<Var> {
+        let v = self.expr_inner(e)?;
+        self.exprs.insert(e, v);
+        Ok(v)
+    }
+
+    fn known(&mut self, t: impl Into<Type>) -> Var {
+        self.fresh(State::Known(t.into()))
+    }
+
+    fn expr_inner(&mut self, e: ExprId) -> R<Var> {
+        let func = self.func;
+        let span = self.span(e);
+        Ok(match &func.expr(e).kind {
+            ExprKind::Lit(Lit::Int(_, suffix)) => match suffix {
+                Some(s) => self.known(*s),
+                None => self.fresh(State::Int),
+            },
+            ExprKind::Lit(Lit::Float(_, suffix)) => match suffix {
+                Some(s) => self.known(*s),
+                None => self.fresh(State::Float),
+            },
+            ExprKind::Lit(Lit::Bool(_)) => self.known(Scalar::Bool),
+            ExprKind::Const(c) => self.known(c.ty),
+            ExprKind::Local(l) => self.locals[*l],
+            ExprKind::Unary(op, x) => {
+                let tx = self.expr(*x)?;
+                let ok = match (op, self.get(tx)) {
+                    (UnOp::Neg, State::Int | State::Float) => true,
+                    (UnOp::Neg, State::Known(Type::Scalar(s))) => s.is_signed() || s.is_float(),
+                    (UnOp::Not, State::Int) => true,
+                    (UnOp::Not, State::Known(Type::Scalar(s))) => s.is_int() || s == Scalar::Bool,
+                    _ => false,
+                };
+                if !ok {
+                    let sym = if *op == UnOp::Neg { "-" } else { "!" };
+                    return Err(Diagnostic::new(
+                        format!(
+                            "cannot apply unary operator `{sym}` to type `{}`",
+                            self.get(tx).describe()
+                        ),
+                        span,
+                        "here",
+                    ));
+                }
+                tx
+            }
+            ExprKind::Binary(op, a, b) => self.binary(e, *op, *a, *b)?,
+            ExprKind::Logical(_, a, b) => {
+                self.expect_bool(*a)?;
+                self.expect_bool(*b)?;
+                self.known(Scalar::Bool)
+            }
+            ExprKind::Cast(x, to) => {
+                let tx = self.expr(*x)?;
+                // rustc types an unsuffixed literal operand by the target when the kinds agree:
+                // `0.1 as f32` rounds once, to f32; `300 as u8` and `-1 as u8` are `u8` literals.
+                match func.expr(*x).kind {
+                    ExprKind::Lit(Lit::Int(_, None)) if to.is_int() => {
+                        self.set(tx, State::Known(Type::Scalar(*to)))
+                    }
+                    ExprKind::Lit(Lit::Float(_, None)) if to.is_float() => {
+                        self.set(tx, State::Known(Type::Scalar(*to)))
+                    }
+                    _ => {}
+                }
+                let from = match self.get(tx) {
+                    State::Int | State::Float => None,
+                    State::Known(Type::Scalar(s)) => Some(s),
+                    s => {
+                        return Err(Diagnostic::new(
+                            format!("cannot cast `{}` as `{to}`", s.describe()),
+                            span,
+                            "invalid cast",
+                        )
+                        .with_help("only scalars can be cast with `as`"))
+                    }
+                };
+                if *to == Scalar::Bool && from != Some(Scalar::Bool) {
+                    return Err(Diagnostic::new(
+                        format!("cannot cast `{}` as `bool`", self.get(tx).describe()),
+                        span,
+                        "invalid cast",
+                    )
+                    .with_help("compare instead: `x != 0`"));
+                }
+                if from == Some(Scalar::Bool) && to.is_float() {
+                    return Err(Diagnostic::new(
+                        format!("cannot cast `bool` as `{to}`"),
+                        span,
+                        "invalid cast",
+                    )
+                    .with_help(format!("cast through an integer: `b as u8 as {to}`")));
+                }
+                if from.is_none() && self.get(tx) == State::Float && *to == Scalar::Bool {
+                    return Err(Diagnostic::new(
+                        "cannot cast a float as `bool`",
+                        span,
+                        "invalid cast",
+                    ));
+                }
+                self.known(*to)
+            }
+            ExprKind::Load { array, index, .. } => {
+                let at = self.array_of(*array, span)?;
+                self.indices(*array, at, index, span)?;
+                self.known(at.elem)
+            }
+            ExprKind::Shape { array, query } => self.shape(*array, *query, span)?,
+            ExprKind::Method {
+                name,
+                receiver,
+                args,
+            } => self.method(e, name, *receiver, args)?,
+            ExprKind::Call { func: callee, args } => self.call(e, *callee, args)?,
+            ExprKind::Gpu {
+                op,
+                array,
+                index,
+                args,
+            } => self.gpu(*op, *array, index, args, span)?,
+            ExprKind::Intrinsic { .. } | ExprKind::CallInst { .. } => {
+                return Err(Diagnostic::new(
+                    "internal: typed node in untyped IR",
+                    span,
+                    "here",
+                ))
+            }
+        })
+    }
+
+    fn binary(&mut self, e: ExprId, op: BinOp, a: ExprId, b: ExprId) -> R<Var> {
+        let span = self.span(e);
+        let ta = self.expr(a)?;
+        let tb = self.expr(b)?;
+        if op.is_shift() {
+            for (x, t) in [(a, ta), (b, tb)] {
+                match self.get(t) {
+                    State::Int => {}
+                    State::Known(Type::Scalar(s)) if s.is_int() => {}
+                    s => {
+                        return Err(Diagnostic::new(
+                            format!(
+                                "no implementation for `{}` on `{}`",
+                                op.symbol(),
+                                s.describe()
+                            ),
+                            self.span(x),
+                            "not an integer",
+                        )
+                        .with_help("shifts take integers on both sides"))
+                    }
+                }
+            }
+            return Ok(ta);
+        }
+        for (x, t) in [(a, ta), (b, tb)] {
+            if let State::Known(Type::Array(_) | Type::Unit) = self.get(t) {
+                let (sa, sb) = (self.get(ta), self.get(tb));
+                let what = if matches!(self.get(t), State::Known(Type::Unit)) {
+                    "has no value (`()`)"
+                } else {
+                    "is an array"
+                };
+                let label = match self.local_name(x) {
+                    Some(name) => format!("`{name}` {what}"),
+                    None => format!("this {what}"),
+                };
+                let help = if what == "is an array" {
+                    "kernels compute on elements: index the array (`a[i]`, `a[[i, j]]`) inside a loop"
+                } else {
+                    "only scalars can be operands: give the helper a return value"
+                };
+                return Err(
+                    Diagnostic::new(op_message(op, sa, sb), self.span(x), label).with_help(help)
+                );
+            }
+        }
+        self.unify(ta, tb).map_err(|(x, y)| {
+            let (xs, ys) = (x.describe(), y.describe());
+            Diagnostic::new(
+                op_message(op, x, y),
+                self.span(b),
+                format!("expected `{xs}`, found `{ys}`"),
+            )
+            .with_label(self.span(a), format!("this is `{xs}`"))
+            .with_help(operand_cast_help(x, y))
+        })?;
+        let st = self.get(ta);
+        let ok = match st {
+            State::Int => true,
+            State::Float => !op.is_bitwise(),
+            State::Known(Type::Scalar(Scalar::Bool)) => op.is_bitwise() || op.is_comparison(),
+            State::Known(Type::Scalar(s)) if s.is_float() => !op.is_bitwise(),
+            State::Known(Type::Scalar(_)) => true,
+            _ => false,
+        };
+        if !ok {
+            let t = st.describe();
+            let help = if op.is_bitwise() {
+                "bitwise operators take integers or `bool`"
+            } else {
+                "`bool` supports `&`, `|`, `^`, `!`, `&&`, `||` and comparisons; convert with `as u8` for arithmetic"
+            };
+            return Err(Diagnostic::new(
+                format!("no implementation for `{t} {} {t}`", op.symbol()),
+                span,
+                format!("`{}` is not defined for `{t}`", op.symbol()),
+            )
+            .with_help(help));
+        }
+        Ok(if op.is_comparison() {
+            self.known(Scalar::Bool)
+        } else {
+            ta
+        })
+    }
+
+    fn shape(&mut self, array: LocalId, query: ShapeQuery, span: Span) -> R<Var> {
+        let at = self.array_of(array, span)?;
+        let name = self.func.local(array).name.clone();
+        let bad =
+            |msg: String, help: String| Err(Diagnostic::new(msg, span, "here").with_help(help));
+        match query {
+            ShapeQuery::DimOf { d: _, of } if of != at.ndim => {
+                if of == 1 {
+                    return bad(
+                        format!("`{name}.dim()` is a tuple for a {}-D array", at.ndim),
+                        format!(
+                            "destructure it: `let ({}) = {name}.dim();`",
+                            ["n0", "n1", "n2", "n3", "n4", "n5"]
+                                .iter()
+                                .take(at.ndim as usize)
+                                .copied()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                }
+                return bad(
+                    format!(
+                        "`{name}` is a {}-D array but the pattern has {of} names",
+                        at.ndim
+                    ),
+                    format!("use {} names", at.ndim),
+                );
+            }
+            ShapeQuery::Dim(d) if d >= at.ndim => {
+                return bad(
+                    format!(
+                        "`{name}.shape()[{d}]` is out of range for a {}-D array",
+                        at.ndim
+                    ),
+                    format!("dimensions are 0..{}", at.ndim),
+                );
+            }
+            ShapeQuery::Rows2d | ShapeQuery::Cols2d if at.ndim != 2 => {
+                return bad(
+                    format!(
+                        "`nrows`/`ncols` need a 2-D array, `{name}` is {}-D",
+                        at.ndim
+                    ),
+                    "use `shape()[d]`".into(),
+                );
+            }
+            _ => {}
+        }
+        Ok(if query == ShapeQuery::IsEmpty {
+            self.known(Scalar::Bool)
+        } else {
+            self.known(Scalar::Usize)
+        })
+    }
+
+    fn method(&mut self, e: ExprId, name: &str, receiver: ExprId, args: &[ExprId]) -> R<Var> {
+        let span = self.span(e);
+        let tr = self.expr(receiver)?;
+        let targs = args.iter().map(|a| self.expr(*a)).collect::<R<Vec<_>>>()?;
+        if matches!(self.get(tr), State::Int | State::Float)
+            && methods::args_share_receiver_type(name)
+        {
+            for (&a, &t) in args.iter().zip(&targs) {
+                self.unify(tr, t).map_err(|(x, y)| {
+                    with_cast_help(
+                        Diagnostic::new(
+                            "mismatched types",
+                            self.span(a),
+                            format!("expected `{}`, found `{}`", x.describe(), y.describe()),
+                        ),
+                        x,
+                    )
+                })?;
+            }
+        }
+        let recv_ty = match self.get(tr) {
+            State::Known(Type::Array(_)) => {
+                return Err(Diagnostic::new(
+                    format!("no method named `{name}` found for arrays"),
+                    span,
+                    "method not found",
+                )
+                .with_help("array methods: len, dim, shape, nrows, ncols, ndim, is_empty"))
+            }
+            _ => self.settle(tr, self.span(receiver))?,
+        };
+        let Type::Scalar(s) = recv_ty else {
+            return Err(Diagnostic::new(
+                format!("no method named `{name}` found for `{recv_ty}`"),
+                span,
+                "method not found",
+            ));
+        };
+        let Some(sig) = methods::resolve(name, s) else {
+            let mut d = Diagnostic::new(
+                format!("no method named `{name}` found for `{s}`"),
+                span,
+                format!("method not found in `{s}`"),
+            );
+            let x = self.local_name(receiver).unwrap_or("x");
+            if s.is_int() && !s.is_signed() && methods::resolve(name, Scalar::I64).is_some() {
+                let signed = format!("i{}", &s.name()[1..]);
+                d = d.with_help(format!("`{name}` is defined for signed integers only: convert first, e.g. `({x} as {signed}).{name}()`"));
+            } else if s.is_int() && methods::resolve(name, Scalar::F64).is_some() {
+                d = d.with_help(format!(
+                    "`{name}` is a float method: convert first, e.g. `({x} as f64).{name}()`"
+                ));
+            } else if s.is_float() && methods::resolve(name, Scalar::I64).is_some() {
+                d = d.with_help(format!(
+                    "`{name}` is an integer method: convert first, e.g. `({x} as i64).{name}()`"
+                ));
+            } else if s == Scalar::Bool {
+                d = d.with_help("`bool` has no methods in kernels: convert with `as u8` first");
+            }
+            return Err(d);
+        };
+        if sig.args.len() != args.len() {
+            return Err(Diagnostic::new(
+                format!(
+                    "`{name}` takes {} argument{} but {} {} supplied",
+                    sig.args.len(),
+                    if sig.args.len() == 1 { "" } else { "s" },
+                    args.len(),
+                    if args.len() == 1 { "was" } else { "were" }
+                ),
+                span,
+                "wrong number of arguments",
+            ));
+        }
+        for ((&a, &t), rel) in args.iter().zip(&targs).zip(sig.args) {
+            let want = match rel {
+                Rel::Same => s,
+                Rel::Fixed(f) => *f,
+            };
+            self.unify_with(t, Type::Scalar(want)).map_err(|(got, _)| {
+                with_cast_help(
+                    Diagnostic::new(
+                        "mismatched types",
+                        self.span(a),
+                        format!("expected `{want}`, found `{}`", got.describe()),
+                    ),
+                    State::Known(Type::Scalar(want)),
+                )
+            })?;
+        }
+        self.methods.insert(e, sig.op);
+        Ok(match sig.ret {
+            Rel::Same => self.known(s),
+            Rel::Fixed(f) => self.known(f),
+        })
+    }
+
+    /// GPU builtins: indices and dimensions are `usize`; atomics take and return the element type.
+    fn gpu(
+        &mut self,
+        op: GpuOp,
+        array: Option<LocalId>,
+        index: &[ExprId],
+        args: &[ExprId],
+        span: Span,
+    ) -> R<Var> {
+        let Some(array) = array else {
+            return Ok(if op == GpuOp::SyncThreads {
+                self.known(Type::Unit)
+            } else {
+                self.known(Scalar::Usize)
+            });
+        };
+        let at = self.array_of(array, span)?;
+        let name = self.func.local(array).name.clone();
+        if !at.writable {
+            return Err(Diagnostic::new(
+                format!(
+                    "`{}` needs a writable array, and `{name}` is read-only",
+                    op.name()
+                ),
+                span,
+                "atomic update of a read-only array",
+            )
+            .with_help(format!(
+                "pass `&mut {name}` (or an `ArrayViewMut`) to make `{name}` writable"
+            )));
+        }
+        let elem = at.elem;
+        let wide = matches!(elem.bits(), 8 | 16 | 32 | 64) && elem != Scalar::Bool;
+        let ok = match op {
+            GpuOp::Atomic(AtomicOp::CompareExchange) => wide && elem.is_int(),
+            _ => wide,
+        };
+        if !ok {
+            let which = if op == GpuOp::Atomic(AtomicOp::CompareExchange) {
+                "integers"
+            } else {
+                "integers and floats"
+            };
+            return Err(Diagnostic::new(
+                format!("`{}` is not supported on arrays of `{elem}`", op.name()),
+                span,
+                format!("`{name}` holds `{elem}`"),
+            )
+            .with_help(format!("GPU atomics work on {which}")));
+        }
+        self.indices(array, at, index, span)?;
+        for &a in args {
+            let t = self.expr(a)?;
+            self.unify_with(t, Type::Scalar(elem))
+                .map_err(|(got, want)| {
+                    with_cast_help(
+                        Diagnostic::new(
+                            "mismatched types",
+                            self.span(a),
+                            format!("expected `{}`, found `{}`", want.describe(), got.describe()),
+                        ),
+                        want,
+                    )
+                })?;
+        }
+        Ok(self.known(elem))
+    }
+
+    fn call(&mut self, e: ExprId, callee: FuncId, args: &[ExprId]) -> R<Var> {
+        let span = self.span(e);
+        let program = self.spec.program;
+        let f = program.func(callee);
+        if f.attrs.cuda && !self.func.attrs.cuda {
+            return Err(Diagnostic::new(
+                format!(
+                    "`{}` is a `#[rumba(cuda)]` function, called from a function that is not",
+                    f.name
+                ),
+                span,
+                "GPU-only function called here",
+            )
+            .with_help(format!(
+                "mark `{}` `#[rumba(cuda)]` too, or remove the GPU builtins from `{}`",
+                self.func.name, f.name
+            )));
+        }
+        let mut types = Vec::with_capacity(args.len());
+        for (i, &a) in args.iter().enumerate() {
+            let t = self.expr(a)?;
+            if let Some(TypeAnn::Scalar(s)) = f.params.get(i).map(|p| f.local(*p).ann) {
+                let _ = self.unify_with(t, Type::Scalar(s));
+            }
+            types.push(self.settle(t, self.span(a))?);
+        }
+        if args.len() != f.params.len() {
+            let label = format!(
+                "{} argument{} supplied",
+                args.len(),
+                if args.len() == 1 { "" } else { "s" }
+            );
+            let d = count_mismatch(f, args.len(), span, &label)
+                .with_label(f.sig_span, format!("`{}` defined here", f.name));
+            return Err(d);
+        }
+        let mut params = Vec::with_capacity(args.len());
+        for (i, (&a, &t)) in args.iter().zip(&types).enumerate() {
+            let p = param_type(f, i, t).map_err(|mut d| {
+                d.labels.iter_mut().for_each(|l| l.primary = false);
+                d.labels.insert(
+                    0,
+                    Label {
+                        span: self.span(a),
+                        message: format!("this is `{t}`"),
+                        primary: true,
+                    },
+                );
+                d
+            })?;
+            params.push(p);
+        }
+        self.check_borrows(args, &params)?;
+        let (inst, ret) = self.spec.instantiate(callee, params, Some(span))?;
+        self.calls.insert(e, inst);
+        Ok(self.known(ret))
+    }
+
+    /// Rust's borrow rules for a call: an array bound to a writable parameter (a `&mut`) is not
+    /// passed to another parameter of the same call. Generated code relies on it: array
+    /// parameters are `noalias`.
+    fn check_borrows(&self, args: &[ExprId], params: &[Type]) -> R<()> {
+        for (j, &b) in args.iter().enumerate() {
+            let ExprKind::Local(l) = self.func.expr(b).kind else {
+                continue;
+            };
+            for (i, &a) in args[..j].iter().enumerate() {
+                let (Type::Array(first), Type::Array(second)) = (params[i], params[j]) else {
+                    continue;
+                };
+                if !matches!(self.func.expr(a).kind, ExprKind::Local(k) if k == l)
+                    || !(first.writable || second.writable)
+                {
+                    continue;
+                }
+                let name = &self.func.local(l).name;
+                let how = |writable: bool| if writable { "mutable" } else { "immutable" };
+                let message = if first.writable && second.writable {
+                    format!("cannot borrow `{name}` as mutable more than once at a time")
+                } else {
+                    format!(
+                        "cannot borrow `{name}` as {} because it is also borrowed as {}",
+                        how(second.writable),
+                        how(first.writable)
+                    )
+                };
+                return Err(Diagnostic::new(message, self.span(b), format!("{} borrow", how(second.writable)))
+                    .with_label(self.span(a), format!("first borrow, {}", how(first.writable)))
+                    .with_help("an array bound to a writable parameter cannot be passed again in the same call: pass it once, or declare the parameters read-only (`x: &[T]`, `x: ArrayView1<T>`)"));
+            }
+        }
+        Ok(())
+    }
+}

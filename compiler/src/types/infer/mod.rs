@@ -1,0 +1,172 @@
+//! Unification-based inference over one function instance, and the instance table.
+//!
+//! In: the untyped program, an entry function and its argument types. Out: the typed program.
+//! Here: the instance table (`specialize`) and the state of one inference (`Infer`);
+//! `unify` (type variables and their union-find), `stmt` and `expr` (the walk over a function),
+//! `resolve` (the typed instance from the solved variables), `wording` (rustc's wording of the
+//! errors).
+
+mod expr;
+mod resolve;
+mod stmt;
+mod unify;
+mod wording;
+
+use super::param_types;
+use crate::diag::Diagnostic;
+use crate::ir::*;
+use crate::span::Span;
+use std::collections::HashMap;
+use unify::{State, Var};
+
+/// Specializes `entry` of `program` to the argument types `args`.
+pub fn specialize(
+    program: &Program,
+    entry: FuncId,
+    args: &[Type],
+) -> Result<TypedProgram, Diagnostic> {
+    let mut spec = Specializer {
+        program,
+        instances: PrimaryMap::new(),
+        keys: HashMap::new(),
+        stack: Vec::new(),
+    };
+    let params = param_types(program.func(entry), args)?;
+    spec.instantiate(entry, params, None)?;
+    let fn_span = program.func(entry).sig_span;
+    let mut instances = spec.instances.try_map(|id, inst| {
+        inst.ok_or_else(|| {
+            Diagnostic::new(
+                format!("internal: {id} was never inferred"),
+                fn_span,
+                "here",
+            )
+        })
+    })?;
+    // `#[rumba(fastmath)]` on a kernel covers the helpers it calls (they are specialized for it).
+    if program.func(entry).attrs.fastmath {
+        instances
+            .values_mut()
+            .for_each(|i| i.func.attrs.fastmath = true);
+    }
+    Ok(TypedProgram { instances })
+}
+
+struct Specializer<'p> {
+    program: &'p Program,
+    /// `None` while its inference runs (a call of it on the stack is recursion).
+    instances: PrimaryMap<InstId, Option<Instance>>,
+    keys: HashMap<(FuncId, Vec<Type>), InstId>,
+    stack: Vec<FuncId>,
+}
+
+impl<'p> Specializer<'p> {
+    fn instantiate(
+        &mut self,
+        func: FuncId,
+        params: Vec<Type>,
+        call: Option<Span>,
+    ) -> Result<(InstId, Type), Diagnostic> {
+        if let Some(&id) = self.keys.get(&(func, params.clone())) {
+            if let Some(inst) = &self.instances[id] {
+                return Ok((id, inst.ret));
+            }
+        }
+        let f = self.program.func(func);
+        if self.stack.contains(&func) {
+            return Err(Diagnostic::new(
+                format!("recursive call of `{}`", f.name),
+                call.unwrap_or(f.sig_span),
+                "recursion is not supported",
+            )
+            .with_help("rewrite the recursion as a loop"));
+        }
+        let id = self.instances.push(None);
+        self.keys.insert((func, params.clone()), id);
+        self.stack.push(func);
+        let result = Infer::run(self, f, func, params);
+        self.stack.pop();
+        let inst = result?;
+        let ret = inst.ret;
+        self.instances[id] = Some(inst);
+        Ok((id, ret))
+    }
+}
+
+struct Infer<'s, 'p> {
+    spec: &'s mut Specializer<'p>,
+    func: &'p Function,
+    parent: Vec<Var>,
+    state: Vec<State>,
+    locals: SecondaryMap<LocalId, Var>,
+    exprs: SecondaryMap<ExprId, Var>,
+    ret: Var,
+    first_return: Option<Span>,
+    methods: HashMap<ExprId, Intrinsic>,
+    calls: HashMap<ExprId, InstId>,
+}
+
+type R<T> = Result<T, Diagnostic>;
+
+impl<'s, 'p> Infer<'s, 'p> {
+    fn run(
+        spec: &'s mut Specializer<'p>,
+        func: &'p Function,
+        source: FuncId,
+        params: Vec<Type>,
+    ) -> R<Instance> {
+        let mut inf = Infer {
+            spec,
+            func,
+            parent: Vec::new(),
+            state: Vec::new(),
+            locals: SecondaryMap::new(),
+            exprs: SecondaryMap::new(),
+            ret: 0,
+            first_return: None,
+            methods: HashMap::new(),
+            calls: HashMap::new(),
+        };
+        for (l, decl) in func.locals.iter() {
+            let state = match decl.ann {
+                TypeAnn::Scalar(s) => State::Known(Type::Scalar(s)),
+                TypeAnn::Unit => State::Known(Type::Unit),
+                _ => State::Any,
+            };
+            let v = inf.fresh(state);
+            inf.locals.insert(l, v);
+        }
+        for (&p, &t) in func.params.iter().zip(&params) {
+            let v = inf.locals[p];
+            inf.state[v as usize] = State::Known(t);
+        }
+        for a in &func.shared {
+            let v = inf.locals[a.local];
+            inf.state[v as usize] = State::Known(Type::Array(a.ty()));
+        }
+        inf.ret = inf.fresh(match func.ret_ann {
+            Some(TypeAnn::Scalar(s)) => State::Known(Type::Scalar(s)),
+            Some(TypeAnn::Unit) => State::Known(Type::Unit),
+            _ => State::Any,
+        });
+        inf.block(&func.body)?;
+        inf.finish(source, params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(source: &str) -> Diagnostic {
+        let p = crate::front::lower_source(source).expect("lowers");
+        let entry = p.find("k").expect("has `k`");
+        specialize(&p, entry, &[]).expect_err("does not type-check")
+    }
+
+    #[test]
+    fn a_local_nothing_types_is_an_error_not_unit() {
+        let d = error("fn k() { let x; }");
+        assert_eq!(d.message, "type annotations needed");
+    }
+}

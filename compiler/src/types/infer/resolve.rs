@@ -1,0 +1,149 @@
+//! Resolution: the typed instance from the solved type variables.
+
+use super::unify::State;
+use super::{Infer, R};
+use crate::diag::Diagnostic;
+use crate::ir::*;
+use crate::span::Span;
+
+impl<'s, 'p> Infer<'s, 'p> {
+    pub(super) fn finish(mut self, source: FuncId, params: Vec<Type>) -> R<Instance> {
+        let func = self.func;
+        if self.get(self.ret) == State::Any {
+            let ret = self.ret;
+            self.set(ret, State::Known(Type::Unit));
+        }
+        let ret = self.settle(self.ret, func.sig_span)?;
+        if ret != Type::Unit && !diverges(&func.body) {
+            return Err(Diagnostic::new(
+                format!("`{}` may finish without returning a value", func.name),
+                func.sig_span,
+                format!("expected to return `{ret}`"),
+            )
+            .with_help("end the function with its result (no `;`) or a `return`"));
+        }
+        let mut local_types = SecondaryMap::new();
+        for (l, decl) in func.locals.iter() {
+            // A local nothing gives a type (`let x;`, never assigned) is rustc's E0282.
+            let ty = self.settle(self.locals[l], decl.span)?;
+            local_types.insert(l, ty);
+        }
+        // Only the expressions the statements reach have a type (the front end may leave others
+        // unreached in the arena).
+        let mut expr_types = SecondaryMap::new();
+        let mut out = func.clone();
+        for (id, &v) in self.exprs.clone().iter() {
+            let span = func.expr(id).span;
+            let ty = self.settle(v, span)?;
+            expr_types.insert(id, ty);
+            let kind = &mut out.exprs[id].kind;
+            match kind {
+                ExprKind::Lit(lit) => *kind = ExprKind::Const(typed_const(lit, ty, span)?),
+                ExprKind::Method { receiver, args, .. } => {
+                    let op = self.methods.get(&id).copied().ok_or_else(|| {
+                        Diagnostic::new("internal: unresolved method", span, "here")
+                    })?;
+                    let mut all = vec![*receiver];
+                    all.extend(args.iter().copied());
+                    *kind = ExprKind::Intrinsic { op, args: all };
+                }
+                ExprKind::Call { args, .. } => {
+                    let inst = self.calls.get(&id).copied().ok_or_else(|| {
+                        Diagnostic::new("internal: unresolved call", span, "here")
+                    })?;
+                    *kind = ExprKind::CallInst {
+                        inst,
+                        args: std::mem::take(args),
+                    };
+                }
+                _ => {}
+            }
+        }
+        Ok(Instance {
+            source,
+            func: out,
+            params,
+            ret,
+            local_types,
+            expr_types,
+        })
+    }
+}
+
+/// Whether control never reaches the end of the block.
+fn diverges(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Return { .. } => true,
+        Stmt::If {
+            then_body,
+            else_body,
+            ..
+        } => diverges(then_body) && diverges(else_body),
+        Stmt::Loop { body } => !has_break(body),
+        _ => false,
+    })
+}
+
+fn has_break(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Break => true,
+        Stmt::If {
+            then_body,
+            else_body,
+            ..
+        } => has_break(then_body) || has_break(else_body),
+        _ => false,
+    })
+}
+
+fn typed_const(lit: &Lit, ty: Type, span: Span) -> R<Const> {
+    let Type::Scalar(s) = ty else {
+        return Err(Diagnostic::new(
+            "internal: literal of non-scalar type",
+            span,
+            "here",
+        ));
+    };
+    match lit {
+        Lit::Bool(b) => Ok(Const::bool(*b)),
+        Lit::Int(v, _) => {
+            let (min, max) = s.int_range();
+            if *v < 0 && !s.is_signed() {
+                return Err(Diagnostic::new(
+                    format!("cannot apply unary operator `-` to type `{s}`"),
+                    span,
+                    "unsigned values cannot be negated",
+                )
+                .with_help("use a signed type or `wrapping_neg()`"));
+            }
+            if *v < min || *v > max {
+                return Err(Diagnostic::new(
+                    format!("literal out of range for `{s}`"),
+                    span,
+                    format!("the literal `{v}` does not fit into `{s}` ({min}..={max})"),
+                )
+                .with_help("use a wider type"));
+            }
+            Ok(Const::int(s, *v))
+        }
+        Lit::Float(text, _) => {
+            let parsed = match s {
+                Scalar::F32 => text.parse::<f32>().map(Const::f32).ok(),
+                _ => text.parse::<f64>().map(Const::f64).ok(),
+            };
+            let c = parsed.ok_or_else(|| {
+                Diagnostic::new(format!("invalid float literal `{text}`"), span, "here")
+            })?;
+            // rustc's `overflowing_literals` (an error by default): no float literal rounds to infinity.
+            if c.as_f64().is_infinite() {
+                return Err(Diagnostic::new(
+                    format!("literal out of range for `{s}`"),
+                    span,
+                    format!("the literal `{text}` does not fit into `{s}` and would be infinity"),
+                )
+                .with_help(format!("use `{s}::INFINITY` for infinity, or a wider type")));
+            }
+            Ok(c)
+        }
+    }
+}

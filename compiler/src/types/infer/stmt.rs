@@ -1,0 +1,308 @@
+//! The walk over statements: what each requires of the types of its parts.
+
+use super::unify::State;
+use super::wording::with_cast_help;
+use super::{Infer, R};
+use crate::diag::Diagnostic;
+use crate::ir::*;
+use crate::span::Span;
+
+impl<'s, 'p> Infer<'s, 'p> {
+    pub(super) fn span(&self, e: ExprId) -> Span {
+        self.func.expr(e).span
+    }
+
+    /// The name of the variable an expression reads, if it is a named one (not a temporary).
+    pub(super) fn local_name(&self, e: ExprId) -> Option<&'p str> {
+        let func = self.func;
+        match func.expr(e).kind {
+            ExprKind::Local(l) if !func.local(l).temp => Some(func.local(l).name.as_str()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn block(&mut self, b: &Block) -> R<()> {
+        b.stmts.iter().try_for_each(|s| self.stmt(s))
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) -> R<()> {
+        match stmt {
+            Stmt::Assign { local, value, .. } => {
+                let tv = self.expr(*value)?;
+                let decl = self.func.local(*local);
+                match self.get(tv) {
+                    State::Known(Type::Array(_)) => {
+                        return Err(Diagnostic::new(
+                            "arrays cannot be copied into variables",
+                            self.span(*value),
+                            "this is an array",
+                        )
+                        .with_help("use the array argument directly"))
+                    }
+                    State::Known(Type::Unit) => {
+                        return Err(Diagnostic::new(
+                            "this expression has no value",
+                            self.span(*value),
+                            "has type `()`",
+                        ))
+                    }
+                    _ => {}
+                }
+                let lv = self.locals[*local];
+                self.unify(lv, tv).map_err(|(want, got)| {
+                    // A temporary of no declared type takes the type of an `if`'s first arm.
+                    let d = if decl.temp && decl.ann == TypeAnn::Infer {
+                        Diagnostic::new(
+                            "`if` and `else` have incompatible types",
+                            self.span(*value),
+                            format!("expected `{}`, found `{}`", want.describe(), got.describe()),
+                        )
+                        .with_help("make both branches produce the same type (cast one with `as`)")
+                    } else {
+                        let d = Diagnostic::new(
+                            "mismatched types",
+                            self.span(*value),
+                            format!("expected `{}`, found `{}`", want.describe(), got.describe()),
+                        );
+                        match decl.temp {
+                            true => d,
+                            false => d.with_label(
+                                decl.span,
+                                format!("`{}` has type `{}`", decl.name, want.describe()),
+                            ),
+                        }
+                    };
+                    with_cast_help(d, want)
+                })
+            }
+            Stmt::Store {
+                array,
+                index,
+                value,
+                span,
+                ..
+            } => {
+                let tv = self.expr(*value)?;
+                let at = self.array_of(*array, *span)?;
+                if !at.writable {
+                    let name = &self.func.local(*array).name;
+                    return Err(Diagnostic::new(
+                        format!("cannot assign to an element of `{name}`, a read-only array"),
+                        *span,
+                        "assignment to a read-only array",
+                    )
+                    .with_help(format!(
+                        "pass `&mut {name}` (or an `ArrayViewMut`) to make `{name}` writable"
+                    )));
+                }
+                self.indices(*array, at, index, *span)?;
+                self.unify_with(tv, Type::Scalar(at.elem))
+                    .map_err(|(got, want)| {
+                        with_cast_help(
+                            Diagnostic::new(
+                                "mismatched types",
+                                self.span(*value),
+                                format!(
+                                    "expected `{}`, found `{}`",
+                                    want.describe(),
+                                    got.describe()
+                                ),
+                            ),
+                            want,
+                        )
+                    })
+            }
+            Stmt::Update { span, .. } => Err(Diagnostic::new(
+                "internal: an element update before type inference",
+                *span,
+                "made by `types::parallel`, after inference",
+            )),
+            Stmt::Eval(e) => self.expr(*e).map(|_| ()),
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
+                self.expect_bool(*cond)?;
+                self.block(then_body)?;
+                self.block(else_body)
+            }
+            Stmt::Loop { body } => self.block(body),
+            Stmt::For {
+                var, range, body, ..
+            } => {
+                let ts = self.expr(range.start)?;
+                let te = self.expr(range.end)?;
+                self.unify(ts, te).map_err(|(a, b)| {
+                    Diagnostic::new(
+                        "mismatched types in range",
+                        self.span(range.end),
+                        format!("expected `{}`, found `{}`", a.describe(), b.describe()),
+                    )
+                    .with_label(self.span(range.start), "start of the range")
+                })?;
+                match self.get(ts) {
+                    State::Int
+                    | State::Known(Type::Scalar(
+                        Scalar::I8
+                        | Scalar::I16
+                        | Scalar::I32
+                        | Scalar::I64
+                        | Scalar::Isize
+                        | Scalar::U8
+                        | Scalar::U16
+                        | Scalar::U32
+                        | Scalar::U64
+                        | Scalar::Usize,
+                    )) => {}
+                    s => {
+                        return Err(Diagnostic::new(
+                            format!("`for` ranges must be integers, found `{}`", s.describe()),
+                            self.span(range.start),
+                            "not an integer",
+                        )
+                        .with_help("iterate over integers and convert inside the loop"))
+                    }
+                }
+                let lv = self.locals[*var];
+                let _ = self.unify(lv, ts);
+                if let Some(step) = range.step {
+                    let tk = self.expr(step)?;
+                    self.unify_with(tk, Type::Scalar(Scalar::Usize))
+                        .map_err(|(got, _)| {
+                            Diagnostic::new(
+                                format!("`step_by` takes a `usize`, found `{}`", got.describe()),
+                                self.span(step),
+                                "expected `usize`",
+                            )
+                            .with_help("cast with `as usize`")
+                        })?;
+                }
+                self.block(body)
+            }
+            Stmt::Break | Stmt::Continue => Ok(()),
+            Stmt::Return { value, span } => {
+                let tv = match value {
+                    Some(v) => self.expr(*v)?,
+                    None => self.fresh(State::Known(Type::Unit)),
+                };
+                if let State::Known(Type::Array(_)) = self.get(tv) {
+                    return Err(Diagnostic::new(
+                        "kernels cannot return arrays",
+                        *span,
+                        "returns an array",
+                    )
+                    .with_help("write results into a `&mut` array argument"));
+                }
+                let at = value.map_or(*span, |v| self.span(v));
+                let ret = self.ret;
+                self.unify(ret, tv).map_err(|(want, got)| {
+                    let (name, want_s, got_s) = (&self.func.name, want.describe(), got.describe());
+                    let d = match (self.first_return, self.func.ret_ann) {
+                        (first, Some(TypeAnn::Infer)) | (first @ Some(_), None) => {
+                            let d = Diagnostic::new(format!("mismatched types: `{name}` returns `{want_s}` in one place and `{got_s}` in another"), at, format!("returns `{got_s}`"));
+                            match first {
+                                Some(first) => d.with_label(first, format!("returns `{want_s}` here")),
+                                None => d,
+                            }
+                            .with_help(match want {
+                                State::Known(Type::Scalar(s)) if s.is_numeric() => format!("every return of a function has the same type: convert with `as {s}`"),
+                                _ => "every return of a function has the same type".into(),
+                            })
+                        }
+                        (_, Some(_)) => with_cast_help(
+                            Diagnostic::new(format!("mismatched types: expected `{want_s}` (the return type of `{name}`), found `{got_s}`"), at, format!("expected `{want_s}`, found `{got_s}`"))
+                                .with_label(self.func.sig_span, format!("`{name}` returns `{want_s}`")),
+                            want,
+                        ),
+                        (None, None) => Diagnostic::new(format!("mismatched types: expected `{want_s}`, found `{got_s}`"), at, format!("returns `{got_s}`")),
+                    };
+                    d
+                })?;
+                self.first_return.get_or_insert(at);
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) fn expect_bool(&mut self, e: ExprId) -> R<()> {
+        let t = self.expr(e)?;
+        self.unify_with(t, Type::Scalar(Scalar::Bool))
+            .map_err(|(got, _)| {
+                Diagnostic::new(
+                    "mismatched types",
+                    self.span(e),
+                    format!("expected `bool`, found `{}`", got.describe()),
+                )
+                .with_help("conditions must be `bool`: compare explicitly, e.g. `x != 0`")
+            })
+    }
+
+    pub(super) fn array_of(&mut self, array: LocalId, at: Span) -> R<ArrayType> {
+        let v = self.locals[array];
+        match self.get(v) {
+            State::Known(Type::Array(a)) => Ok(a),
+            s => {
+                let name = &self.func.local(array).name;
+                Err(Diagnostic::new(
+                    format!("cannot index into a value of type `{}`", s.describe()),
+                    at,
+                    format!("`{name}` is not an array"),
+                )
+                .with_help(format!("pass an array for `{name}` (`&x` or `&mut x`)")))
+            }
+        }
+    }
+
+    pub(super) fn indices(
+        &mut self,
+        array: LocalId,
+        at: ArrayType,
+        index: &[ExprId],
+        span: Span,
+    ) -> R<()> {
+        let name = self.func.local(array).name.clone();
+        if index.len() != at.ndim as usize {
+            let example = match at.ndim {
+                1 => format!("`{name}[i]`"),
+                n => format!(
+                    "`{name}[[{}]]`",
+                    ["i", "j", "k", "l", "m", "n"]
+                        .iter()
+                        .take(n as usize)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            return Err(Diagnostic::new(
+                format!(
+                    "`{name}` is a {}-D array but is indexed with {} ind{}",
+                    at.ndim,
+                    index.len(),
+                    if index.len() == 1 { "ex" } else { "ices" }
+                ),
+                span,
+                format!(
+                    "{} ind{} given",
+                    index.len(),
+                    if index.len() == 1 { "ex" } else { "ices" }
+                ),
+            )
+            .with_help(format!("index it with {example}")));
+        }
+        for &i in index {
+            let ti = self.expr(i)?;
+            self.unify_with(ti, Type::Scalar(Scalar::Usize))
+                .map_err(|(got, _)| {
+                    Diagnostic::new(
+                        format!("array indices must be `usize`, found `{}`", got.describe()),
+                        self.span(i),
+                        "expected `usize`",
+                    )
+                    .with_help("cast with `as usize`")
+                })?;
+        }
+        Ok(())
+    }
+}
