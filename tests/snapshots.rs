@@ -51,6 +51,7 @@ snapshots! {
     pairwise: kernels::pairwise::kernel(), [&v64(), &v64(), &v64()];
     black_scholes: kernels::black_scholes::kernel(),
         [&v64(), &v64(), &v64(), 0.02f64, 0.3f64, &mut v64(), &mut v64()];
-    histogram: kernels::histogram::kernel(), [&Array1::<u8>::zeros(4), &mut Array1::<i64>::zeros(256)];
+    histogram: kernels::histogram::kernel(),
+        [&Array1::<u8>::zeros(4), &mut Array1::<i64>::zeros(256)];
     cumsum: kernels::cumsum::kernel(), [&v64(), &mut v64()];
 }

@@ -159,3 +159,19 @@ fn count_tokens(tokens: &TokenStream) -> usize {
     }
     count
 }
+
+#[cfg(test)]
+mod tests {
+    /// Syntax nested without brackets, far deeper than a 2 MiB stack lets `syn` recurse, lowers
+    /// (to an error) on such a thread: `lower_source` grows the stack.
+    #[test]
+    fn deep_syntax_lowers_on_a_small_stack() {
+        let text = format!("fn f(x: {}f64) {{}}", "&".repeat(8000));
+        let lowered = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || super::lower_source(&text).map(|_| ()).map_err(|e| e.len()))
+            .expect("thread")
+            .join();
+        assert!(matches!(lowered, Ok(Err(_))), "{lowered:?}");
+    }
+}
