@@ -444,8 +444,7 @@ fn check_case(case: &Case, checks: &[Check], tally: &Tally) -> Result<(), (usize
         // Rejected at specialization, whatever the arguments: one call says.
         let got = run(&kernel, &case.arg_sets[0], Engine::Jit);
         return match &got.result {
-            Ok(Err(e))
-                if matches!(e.kind(), ErrorKind::Type { message, .. } if message.starts_with("data race")) =>
+            Ok(Err(e)) if matches!(e.kind(), ErrorKind::Type { message, .. } if message.starts_with("data race")) =>
             {
                 tally.add("race rejected");
                 Ok(())

@@ -178,7 +178,10 @@ impl Request<'_> {
                 Ok(c) => {
                     let unchecked = c.typed.instances.values().any(|i| i.func.attrs.unchecked());
                     let ret = c.typed.entry().ret;
-                    Ok((c.module, (ret, unchecked, c.sites, c.timings, Instant::now())))
+                    Ok((
+                        c.module,
+                        (ret, unchecked, c.sites, c.timings, Instant::now()),
+                    ))
                 }
                 Err(e) => {
                     failed = Some(e);

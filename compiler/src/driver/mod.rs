@@ -234,8 +234,7 @@ pub fn compile<'ctx>(
         true => passes::Verify::AfterEach,
         false => passes::Verify::Never,
     };
-    passes::run(&mut typed, backend, verify)
-        .map_err(|e| Error::internal(Stage::Passes, e))?;
+    passes::run(&mut typed, backend, verify).map_err(|e| Error::internal(Stage::Passes, e))?;
     timings.lap(Stage::Passes, &mut t);
     let name = &typed.entry().func.name;
     let back = |stage| move |e: BackError| Error::internal(stage, e);

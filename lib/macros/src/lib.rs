@@ -98,10 +98,7 @@ fn wrappers(
         let text = if item_tokens.len() == program.functions.len() {
             let mut needed: Vec<usize> = reached.iter().map(|f| f.index()).collect();
             needed.sort_unstable();
-            let tokens: TokenStream = needed
-                .iter()
-                .map(|&i| item_tokens[i].clone())
-                .collect();
+            let tokens: TokenStream = needed.iter().map(|&i| item_tokens[i].clone()).collect();
             layout(&tokens)
         } else {
             layout(&item_tokens.iter().cloned().collect())

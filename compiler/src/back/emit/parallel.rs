@@ -369,6 +369,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 let copy = e.b().build_array_alloca(e.m.mem_type(s), n, "private")?;
                 let start = identity(&e, op, s);
                 e.counted(n, |e, j| {
+                    // SAFETY: `j < n`, the copy's length in elements of this type.
                     let p = unsafe { e.b().build_gep(e.m.mem_type(s), copy, &[j], "")? };
                     e.b().build_store(p, start)?;
                     Ok(())
@@ -450,6 +451,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let unchanged = bits.const_int(op.identity(s), false);
         self.counted(n, |e, j| {
             let t = e.m.mem_type(s);
+            // SAFETY: `j < n`, the copy's length in elements of this type.
             let p = unsafe { e.b().build_gep(t, copy, &[j], "")? };
             let v = e.b().build_load(t, p, "partial")?;
             let vb = e.b().build_bit_cast(v, bits, "")?.into_int_value();
@@ -470,6 +472,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 let step = b.build_int_mul(at, shared.strides[d], "")?;
                 offset = b.build_int_add(offset, step, "")?;
             }
+            // SAFETY: `offset` is the shared array's element with `j`'s index, inside its extents.
             let target = unsafe { e.b().build_gep(t, shared.data, &[offset], "")? };
             e.combine(target, v, op, s)?;
             e.b().build_unconditional_branch(next)?;

@@ -63,7 +63,12 @@ pub fn analyze(program: &mut TypedProgram) -> Result<(), Diagnostic> {
     }
     for (inst, d) in program.instances.values_mut().zip(decisions) {
         let mut body = std::mem::take(&mut inst.func.body);
-        apply(&inst.func, &mut inst.expr_types, &mut body, &mut d.into_iter());
+        apply(
+            &inst.func,
+            &mut inst.expr_types,
+            &mut body,
+            &mut d.into_iter(),
+        );
         inst.func.body = body;
     }
     Ok(())
