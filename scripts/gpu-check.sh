@@ -5,7 +5,8 @@
 #                               # packs them, with libLLVM and the libraries it needs, into
 #                               # target/gpu-bin
 #   scripts/gpu-check.sh run    # there (a copy of this tree with target/gpu-bin): runs the suites
-#                               # gpu:: (tests/gpu.rs) and differential::differential_prange (random
+#                               # gpu:: (tests/gpu.rs), prange_races:: (array reductions on the
+#                               # GPU) and differential::differential_prange (random
 #                               # `prange` kernels, GPU and CPU against the interpreter),
 #                               # examples/gpu_bench.rs and bench/gpu/numba_bench.py, logging into
 #                               # $OUT (or target/gpu-out)
@@ -42,7 +43,7 @@ pack() {
 run() {
   unpack
   echo "== tests/gpu.rs"
-  (cd /work/main && LD_LIBRARY_PATH=$lib RUMBA_REQUIRE_GPU=1 RUST_BACKTRACE=1 timeout 150 /tmp/rumba-gpu/gpu-test gpu:: --test-threads=2 --nocapture) 2>&1 | tee "$out/tests.log" | grep -v '^\s*$' | tail -80
+  (cd /work/main && LD_LIBRARY_PATH=$lib RUMBA_REQUIRE_GPU=1 RUST_BACKTRACE=1 timeout 150 /tmp/rumba-gpu/gpu-test gpu:: prange_races:: --test-threads=2 --nocapture) 2>&1 | tee "$out/tests.log" | grep -v '^\s*$' | tail -80
   differential
   bench
 }

@@ -1,7 +1,7 @@
 //! Race-free `prange`: loops whose iterations could touch one array element where one of them
 //! writes it are rejected with both accesses named; loops the dependence check proves safe, and
 //! array reductions (`bins[k] += 1`), are accepted and equal to their serial run at 1, 2, 3 and 8
-//! threads (integers exactly).
+//! threads (integers exactly), and on the GPU when there is one.
 
 use crate::prange::each_pool;
 use ndarray::{Array1, Array2};
@@ -426,4 +426,45 @@ fn unchecked_parallel_accepts_what_the_check_cannot_prove() {
     for i in 0..n {
         assert_eq!(y[perm[i]], x[i]);
     }
+}
+
+/// On the GPU, array reductions are atomic updates of device memory: counts exact, min/max and
+/// the `-=` mix equal to the serial CPU run, a 2-D k-means update too.
+#[test]
+fn array_reductions_on_the_gpu_match_the_cpu() {
+    if let Err(e) = rumba::cuda::device() {
+        return crate::skip("RUMBA_REQUIRE_GPU", e);
+    }
+    for n in [0usize, 1, 1000, 1_000_003] {
+        let x = Array1::from_iter((0..n).map(|i| ((i * 7919) % 10007) as f64 / 10007.0));
+        for nb in [1usize, 256, 5000] {
+            let (mut g, mut c) = (Array1::<u32>::zeros(nb), Array1::<u32>::zeros(nb));
+            histogram::cuda(&x, &mut g).unwrap();
+            histogram_ser(&x, &mut c).unwrap();
+            assert_eq!(g, c, "histogram n = {n}, bins = {nb}");
+        }
+        let k = Array1::from_iter((0..n).map(|i| (i * 31) % 37));
+        let v = Array1::from_iter((0..n).map(|i| ((i * 7919) % 2001) as i64 - 1000));
+        let mut g = (
+            Array1::from_elem(37, 5i64),
+            Array1::from_elem(37, -5i64),
+            Array1::from_elem(37, 9i64),
+        );
+        let mut c = g.clone();
+        extremes::cuda(&k, &v, &mut g.0, &mut g.1, &mut g.2).unwrap();
+        extremes_ser(&k, &v, &mut c.0, &mut c.1, &mut c.2).unwrap();
+        assert_eq!(g, c, "extremes n = {n}");
+        let x2 = Array2::from_shape_fn((n, 5), |(i, j)| ((i * 13 + j * 101) % 997) as i64);
+        let label = Array1::from_iter((0..n).map(|i| (i * 7) % 6));
+        let mut g = (Array2::<i64>::zeros((6, 5)), Array1::<i64>::zeros(6));
+        let mut c = g.clone();
+        kmeans_update::cuda(&x2, &label, &mut g.0, &mut g.1).unwrap();
+        kmeans_update_ser(&x2, &label, &mut c.0, &mut c.1).unwrap();
+        assert_eq!(g, c, "kmeans n = {n}");
+    }
+    let data = Array1::from_shape_fn(1 << 22, |i| (i * 2654435761 % 256) as u8);
+    let (mut g, mut c) = (Array1::<i64>::zeros(256), Array1::<i64>::zeros(256));
+    crate::kernels::histogram_par::cuda(&data, &mut g).unwrap();
+    crate::kernels::histogram(&data, &mut c).unwrap();
+    assert_eq!(g, c);
 }

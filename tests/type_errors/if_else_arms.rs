@@ -35,7 +35,7 @@ fn logical_and_with_a_block_of_another_type() {
     assert_eq!(at(location), (12, 14));
     assert_eq!(message, "mismatched types");
     assert!(
-        err.to_string().contains("expected `bool`, found `i32`"),
-        "{err}"
+        format!("{err:#}").contains("expected `bool`, found `i32`"),
+        "{err:#}"
     );
 }
