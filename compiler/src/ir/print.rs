@@ -122,14 +122,8 @@ impl Printer<'_> {
                 checked,
                 ..
             } => {
-                let unchecked = if *checked { "" } else { "unchecked " };
-                let _ = writeln!(
-                    out,
-                    "{pad}{unchecked}{}[{}] = {};",
-                    self.local(*array),
-                    self.list(index),
-                    self.expr(*value)
-                );
+                let place = self.place(*array, index, *checked);
+                let _ = writeln!(out, "{pad}{place} = {};", self.expr(*value));
             }
             Stmt::Update {
                 array,
@@ -139,15 +133,8 @@ impl Printer<'_> {
                 checked,
                 ..
             } => {
-                let unchecked = if *checked { "" } else { "unchecked " };
-                let _ = writeln!(
-                    out,
-                    "{pad}{unchecked}{}[{}] {} {};",
-                    self.local(*array),
-                    self.list(index),
-                    op.symbol(),
-                    self.expr(*value)
-                );
+                let place = self.place(*array, index, *checked);
+                let _ = writeln!(out, "{pad}{place} {} {};", op.symbol(), self.expr(*value));
             }
             Stmt::Eval(e) => {
                 let _ = writeln!(out, "{pad}eval {};", self.expr(*e));
@@ -202,6 +189,12 @@ impl Printer<'_> {
                 let _ = writeln!(out, "{pad}return;");
             }
         }
+    }
+
+    /// `array[index]` as a store or an element update names it (`unchecked ` first when it is).
+    fn place(&self, array: LocalId, index: &[ExprId], checked: bool) -> String {
+        let unchecked = if checked { "" } else { "unchecked " };
+        format!("{unchecked}{}[{}]", self.local(array), self.list(index))
     }
 
     fn list(&self, es: &[ExprId]) -> String {
