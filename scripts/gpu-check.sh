@@ -10,6 +10,7 @@
 #                               # `prange` kernels, GPU and CPU against the interpreter),
 #                               # examples/gpu_bench.rs and bench/gpu/numba_bench.py, logging into
 #                               # $OUT (or target/gpu-out)
+#   scripts/gpu-check.sh tests  # there: the test suites only
 #   scripts/gpu-check.sh bench  # there: the two benchmarks only
 #   scripts/gpu-check.sh differential  # there: the random `prange` kernels only
 #
@@ -41,11 +42,15 @@ pack() {
 }
 
 run() {
-  unpack
-  echo "== tests/gpu.rs"
-  (cd /work/main && LD_LIBRARY_PATH=$lib RUMBA_REQUIRE_GPU=1 RUST_BACKTRACE=1 timeout 150 /tmp/rumba-gpu/gpu-test gpu:: prange_races:: --test-threads=2 --nocapture) 2>&1 | tee "$out/tests.log" | grep -v '^\s*$' | tail -80
+  tests
   differential
   bench
+}
+
+tests() {
+  [ -n "${lib:-}" ] || unpack
+  echo "== tests/gpu.rs, tests/prange_races.rs"
+  (cd /work/main && LD_LIBRARY_PATH=$lib RUMBA_REQUIRE_GPU=1 RUST_BACKTRACE=1 timeout 150 /tmp/rumba-gpu/gpu-test gpu:: prange_races:: --test-threads=2 --nocapture) 2>&1 | tee "$out/tests.log" | grep -v '^\s*$' | tail -80
 }
 
 differential() {
@@ -81,7 +86,8 @@ unpack() {
 case "${1:-}" in
   pack) pack ;;
   run) run ;;
+  tests) tests ;;
   bench) bench ;;
   differential) differential ;;
-  *) echo "usage: $0 pack|run|bench|differential" >&2; exit 2 ;;
+  *) echo "usage: $0 pack|run|tests|bench|differential" >&2; exit 2 ;;
 esac
