@@ -152,17 +152,17 @@ fn race(
     let name = &f.local(array).name;
     let i = &f.local(var).name;
     let (w, other) = if x.kind.writes() { (x, y) } else { (y, x) };
-    // Updates only, but read or assigned elsewhere too: say so rather than "not injective".
+    // Two updates that would make an array reduction, but the array is read or assigned
+    // elsewhere too: say so rather than "not injective".
+    let updates = matches!((x.kind, y.kind), (Kind::Update(_), Kind::Update(_)));
     let blocker = class.iter().find(|a| !matches!(a.kind, Kind::Update(_)));
-    let d = if let (Some(update), Some(b)) = (
-        class.iter().find(|a| matches!(a.kind, Kind::Update(_))),
-        blocker,
-    ) {
+    let d = if let (true, Some(b)) = (updates, blocker) {
+        let update = x;
         let what = if b.kind.writes() { "assigned" } else { "read" };
         Diagnostic::new(
             format!("data race: `{name}` is updated at any element by this `prange` loop and also {what} in it"),
             update.span,
-            format!("`{name}` updated here, at an index that differs between iterations only through data"),
+            format!("`{name}` updated here, at an element other iterations may update too"),
         )
         .with_label(b.span, format!("`{name}` {what} here"))
         .with_help(format!(
