@@ -46,6 +46,7 @@ mod differential;
 mod gpu;
 mod loop_nests;
 mod prange;
+mod prange_races;
 mod runtime_errors;
 mod smoke;
 mod snapshots;

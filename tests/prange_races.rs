@@ -75,7 +75,47 @@ rumba::compile! {
         }
     }
 
+    fn blocks_overlap(y: &mut [f64], bs: usize) {
+        for b in prange(0..y.len() / bs - 1) {
+            for k in 0..bs {
+                y[b * bs + k + 1] = 1.0;
+            }
+        }
+    }
+
     // ---- safe ----
+    fn blocks(x: &[f64], y: &mut [f64], bs: usize) {
+        for b in prange(0..x.len() / bs) {
+            let mut s = 0.0;
+            for k in 0..bs {
+                s += x[b * bs + k];
+            }
+            for k in 0..bs {
+                y[b * bs + k] = y[b * bs + k] + x[b * bs + k] / (s + 1.0);
+            }
+        }
+        for b in prange(0..x.len() / 4) {
+            for k in 0..4 {
+                y[4 * b + k] *= 2.0;
+            }
+        }
+    }
+    fn blocks_ser(x: &[f64], y: &mut [f64], bs: usize) {
+        for b in 0..x.len() / bs {
+            let mut s = 0.0;
+            for k in 0..bs {
+                s += x[b * bs + k];
+            }
+            for k in 0..bs {
+                y[b * bs + k] = y[b * bs + k] + x[b * bs + k] / (s + 1.0);
+            }
+        }
+        for b in 0..x.len() / 4 {
+            for k in 0..4 {
+                y[4 * b + k] *= 2.0;
+            }
+        }
+    }
     fn flat(x: &Array2<f64>, out: &mut Array2<f64>) {
         let (h, w) = out.dim();
         let inner = w - 2;
@@ -286,6 +326,11 @@ fn racy_loops_are_rejected_with_both_accesses() {
             vec!["out[[p / (w - 1), p % (w - 1) + 1]]"],
         ),
         (
+            rejected(blocks_overlap(&mut y, 4usize)),
+            "same element of `y`",
+            vec!["y[b * bs + k + 1] = 1.0;"],
+        ),
+        (
             rejected(strided_overlap(&mut y)),
             "another iteration writes",
             vec!["y[2 * i] = 1.0;", "y[2 * i + 2] = 2.0;"],
@@ -330,6 +375,13 @@ fn safe_loops_equal_serial() {
         rows(&x2, &mut p2).unwrap();
         rows_ser(&x2, &mut s2).unwrap();
         assert_eq!(p2, s2);
+
+        for bs in [1usize, 3, 64] {
+            let (mut p, mut s) = (Array1::<f64>::ones(n), Array1::<f64>::ones(n));
+            blocks(&x, &mut p, bs).unwrap();
+            blocks_ser(&x, &mut s, bs).unwrap();
+            assert_eq!(p, s, "bs = {bs}");
+        }
 
         let mut p2 = Array2::from_elem((97, 61), 1.0);
         let mut s2 = p2.clone();

@@ -23,7 +23,6 @@
 //!   `sync_threads()` is `()`.
 
 use super::*;
-use crate::types::methods;
 use std::fmt;
 
 /// What a [`VerifyError`] is about, within its instance.
@@ -450,7 +449,7 @@ impl Verifier<'_> {
                     return self.error(at, format!("`{}` without a receiver", op.name()));
                 };
                 let Some(s) = receiver else { return };
-                let sig = methods::resolve(op.name(), s).filter(|sig| sig.op == *op);
+                let sig = Some(op.desc()).filter(|d| d.accepts(s));
                 let Some(sig) = sig else {
                     return self.error(at, format!("`{}` of a {s}", op.name()));
                 };

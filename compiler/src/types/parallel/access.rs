@@ -82,6 +82,19 @@ pub enum Val {
     /// loop (`out[[p / w, p % w]]`), they determine `l` (`l == (l / d) * d + l % d`).
     Div(Split),
     Rem(Split),
+    /// `o * s` for a linear `o` and an invariant `s` that is not a constant (a block size).
+    Scaled {
+        o: Lin,
+        s: Lin,
+    },
+    /// A value in `0..s` for an invariant `s`: the variable of an inner loop over `0..s`.
+    Below(Lin),
+    /// `o * s + t` with `t` in `0..s`: an element of block `o` of `s` elements (`y[b * bs + k]`
+    /// for `k` in `0..bs`), so blocks of different `o` never meet.
+    Tile {
+        o: Lin,
+        s: Lin,
+    },
     Unknown,
 }
 
@@ -273,27 +286,48 @@ impl<'a> Collector<'a> {
                 // What both arms agree on survives the `if`.
                 f.env.retain(|l, v| then_env.get(l) == Some(v));
             }
-            Stmt::Loop { body } => self.looped(f, body, None),
+            Stmt::Loop { body } => self.looped(f, body, None, None),
             Stmt::For {
                 var, range, body, ..
             } => {
-                for e in [Some(range.start), Some(range.end), range.step]
-                    .into_iter()
-                    .flatten()
-                {
-                    self.expr(f, e);
+                let start = self.expr(f, range.start);
+                let end = self.expr(f, range.end);
+                if let Some(step) = range.step {
+                    self.expr(f, step);
                 }
-                self.looped(f, body, Some(*var));
+                // `for k in 0..s` (or `0..=s`, reversed or stepped) over an invariant `s`:
+                // `k` stays below the bound.
+                let below = match (start, end) {
+                    (Val::Lin(z), Val::Lin(s)) if z.is_constant() && z.k == 0 && s.var == 0 => {
+                        if range.inclusive {
+                            s.add(&Lin::constant(1, 64), 1).map(Val::Below)
+                        } else {
+                            Some(Val::Below(s))
+                        }
+                    }
+                    _ => None,
+                };
+                self.looped(f, body, Some(*var), below);
             }
             Stmt::Break | Stmt::Continue => {}
         }
     }
 
-    /// An inner loop: what it assigns is unknown in it and after it.
-    fn looped(&mut self, f: &mut Frame<'a>, body: &Block, var: Option<LocalId>) {
+    /// An inner loop: what it assigns is unknown in it and after it; its variable is `var_val`
+    /// (when known) inside it.
+    fn looped(
+        &mut self,
+        f: &mut Frame<'a>,
+        body: &Block,
+        var: Option<LocalId>,
+        var_val: Option<Val>,
+    ) {
         let assigned = crate::ir::walk::assigned_locals(body);
         for l in assigned.iter().chain(var.iter()) {
             f.env.insert(*l, Val::Unknown);
+        }
+        if let (Some(v), Some(val)) = (var, var_val) {
+            f.env.insert(v, val);
         }
         self.block(f, body);
         for l in assigned.iter().chain(var.iter()) {
@@ -379,6 +413,9 @@ impl<'a> Collector<'a> {
                     _ => None,
                 };
                 if let Some(v) = split {
+                    return v;
+                }
+                if let Some(v) = tile(*op, &a, &b) {
                     return v;
                 }
                 let (Val::Lin(a), Val::Lin(b)) = (a, b) else {
@@ -486,6 +523,46 @@ impl<'a> Collector<'a> {
             }
         }
         self.block(&mut frame, &c.func.body);
+    }
+}
+
+/// Blocks of an invariant size: `o * s` ([`Val::Scaled`]), and `o * s + t` with `t` below `s`
+/// ([`Val::Tile`], also for a constant `s` that divides the linear part).
+fn tile(op: BinOp, a: &Val, b: &Val) -> Option<Val> {
+    let invariant = |l: &Lin| l.var == 0 && !l.terms.is_empty();
+    match (op, a, b) {
+        (BinOp::Mul, Val::Lin(o), Val::Lin(s)) | (BinOp::Mul, Val::Lin(s), Val::Lin(o))
+            if o.var != 0 && invariant(s) =>
+        {
+            Some(Val::Scaled {
+                o: o.clone(),
+                s: s.clone(),
+            })
+        }
+        (BinOp::Add, Val::Scaled { o, s }, Val::Below(t))
+        | (BinOp::Add, Val::Below(t), Val::Scaled { o, s })
+            if s == t =>
+        {
+            Some(Val::Tile {
+                o: o.clone(),
+                s: s.clone(),
+            })
+        }
+        // `c * o + t` with `t` below a constant `c`.
+        (BinOp::Add, Val::Lin(l), Val::Below(t)) | (BinOp::Add, Val::Below(t), Val::Lin(l))
+            if t.is_constant() && t.k > 0 && l.var != 0 =>
+        {
+            let c = t.k;
+            let divides = l.var % c == 0 && l.k % c == 0 && l.terms.values().all(|x| x % c == 0);
+            divides.then(|| {
+                let mut o = l.clone();
+                o.var /= c;
+                o.k /= c;
+                o.terms.values_mut().for_each(|x| *x /= c);
+                Val::Tile { o, s: t.clone() }
+            })
+        }
+        _ => None,
     }
 }
 

@@ -11,7 +11,10 @@
 //! `d1 == d2` (both touch the element of one iteration), or `c` does not divide `d2 - d1`. A
 //! write therefore needs an index injective in `i` on some axis (`y[i]`, `y[n - 1 - i]`,
 //! `out[[i, j]]` for any `j`), and every other access of that array the same slice (`y[i]` read
-//! while `y[i]` is written, `out[[i, j - 1]]`). Arithmetic in 64-bit types is taken as exact
+//! while `y[i]` is written, `out[[i, j - 1]]`). Two more index shapes tell iterations apart:
+//! a flattened pair `[l / d, l % d]` (as above for `l`, with the same `d`), and a block
+//! `o * s + t` with `t` an inner loop's variable over `0..s` (as above for `o`, with the same
+//! block size `s`: `y[b * bs + k]`, `y[4 * b + k]`). Arithmetic in 64-bit types is taken as exact
 //! (wrapping would need 2^63 iterations or more); in narrower types the coefficient must keep
 //! all the loop variable's values apart modulo the width, and only equal constant parts count.
 //!
@@ -94,6 +97,8 @@ fn independent(x: &Access, y: &Access, var_bits: u32) -> bool {
     };
     let axis = x.index.iter().zip(&y.index).any(|(p, q)| match (p, q) {
         (Val::Lin(p), Val::Lin(q)) => apart(p, q),
+        // Blocks of one size: different blocks never meet.
+        (Val::Tile { o: p, s }, Val::Tile { o: q, s: t }) => s == t && apart(p, q),
         _ => false,
     });
     // A flattened index: `l / d + o1` and `l % d + o2` on two axes name the element `l`.
