@@ -301,6 +301,22 @@ fn each_kernel(mut f: impl FnMut(&str, &rumba::Kernel, &[rumba::Arg<'_>])) {
         transpose::kernel(),
         &[(&g32).into_arg(), (&mut t32).into_arg()],
     );
+    let (mut counts, mut lo, mut hi) = (
+        Array1::<u32>::zeros(16),
+        Array1::from_elem(16, f64::INFINITY),
+        Array1::from_elem(16, f64::NEG_INFINITY),
+    );
+    f(
+        "bin_stats",
+        bin_stats::kernel(),
+        &[
+            (&d.codes).into_arg(),
+            (&d.x64).into_arg(),
+            (&mut counts).into_arg(),
+            (&mut lo).into_arg(),
+            (&mut hi).into_arg(),
+        ],
+    );
     let (mut tmp, mut yr) = (Array1::<f64>::zeros(100), Array1::<f64>::zeros(100));
     f(
         "rotate",
@@ -758,6 +774,18 @@ fn grid_kernels_match_the_cpu() {
     let (mut g, mut c) = (Array1::<i64>::zeros(n), Array1::<i64>::zeros(n));
     integers::cuda(&d.ints, &mut g).unwrap();
     integers(&d.ints, &mut c).unwrap();
+    assert_eq!(g, c);
+    // Array reductions (atomics on the GPU): counts, minima and maxima per bin, exact.
+    let fresh = || {
+        (
+            Array1::<u32>::zeros(16),
+            Array1::from_elem(16, f64::INFINITY),
+            Array1::from_elem(16, f64::NEG_INFINITY),
+        )
+    };
+    let (mut g, mut c) = (fresh(), fresh());
+    bin_stats::cuda(&d.codes, &d.x64, &mut g.0, &mut g.1, &mut g.2).unwrap();
+    bin_stats(&d.codes, &d.x64, &mut c.0, &mut c.1, &mut c.2).unwrap();
     assert_eq!(g, c);
     // Mandelbrot: iteration counts, exact (IEEE single precision, no contraction, on both).
     let (mut g, mut c) = (

@@ -172,6 +172,17 @@ rumba::compile! {
         }
     }
 
+    /// Array reductions over `prange`: counts, minima and maxima per bin, updated at computed
+    /// indices (on the GPU, atomic read-modify-writes of global memory).
+    pub fn bin_stats(codes, x, counts, lo, hi) {
+        for i in prange(0..x.len()) {
+            let b = codes[i] as usize % counts.len();
+            counts[b] += 1u32;
+            lo[b] = lo[b].min(x[i]);
+            hi[b] = hi[b].max(x[i]);
+        }
+    }
+
     /// Counts values into bins with atomic adds (a grid-stride loop, any grid).
     #[rumba(cuda)]
     pub fn histogram(x, bins) {
