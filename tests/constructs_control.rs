@@ -1056,3 +1056,34 @@ fn unit_helper_call_as_the_result() {
     fill_early(&mut y, -5.0).unwrap();
     assert_eq!(y, vec![5.0; 3]);
 }
+
+/// A helper call ending a loop body or a block statement (no `;`) runs, as in Rust.
+#[test]
+fn unit_helper_call_ending_a_loop_body_or_block() {
+    rumba::compile! {
+        fn bump(y, i: usize) {
+            y[i] += 1.0;
+        }
+
+        fn bumps(y) {
+            for i in 0..y.len() {
+                bump(y, i)
+            }
+            let mut j = 0;
+            while j < y.len() {
+                j += 1;
+                bump(y, j - 1)
+            }
+            {
+                bump(y, 1)
+            }
+            loop {
+                bump(y, 0);
+                break;
+            }
+        }
+    }
+    let mut y = vec![0.0f64; 3];
+    bumps(&mut y).unwrap();
+    assert_eq!(y, vec![3.0, 3.0, 2.0]);
+}

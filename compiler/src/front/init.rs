@@ -8,7 +8,7 @@ use crate::span::Span;
 
 type State = Vec<bool>;
 
-pub fn uninitialized_reads(f: &Function) -> Vec<ExprId> {
+pub fn uninitialized_reads(f: &Function<Untyped>) -> Vec<ExprId> {
     let mut state = vec![false; f.locals.len()];
     for p in &f.params {
         state[p.index()] = true;
@@ -26,7 +26,7 @@ pub fn uninitialized_reads(f: &Function) -> Vec<ExprId> {
 }
 
 struct Walker<'a> {
-    f: &'a Function,
+    f: &'a Function<Untyped>,
     bad: Vec<ExprId>,
     breaks: Vec<Vec<State>>,
 }
@@ -143,7 +143,7 @@ fn meet(a: Option<State>, b: Option<State>) -> Option<State> {
 /// have one, on some path or in an earlier iteration: rustc's "cannot assign twice to immutable
 /// variable". `deferred[l]` is the loop depth at which such a local `l` is declared (`None` for
 /// every other local): entering a loop at that depth or deeper declares it afresh.
-pub fn reassigned_immutables(f: &Function, deferred: &[Option<u32>]) -> Vec<Span> {
+pub fn reassigned_immutables(f: &Function<Untyped>, deferred: &[Option<u32>]) -> Vec<Span> {
     let mut walker = MaybeAssigned {
         deferred,
         depth: 0,

@@ -556,12 +556,9 @@ impl<'p> Machine<'p, '_, '_> {
                     inst.func.name
                 )))
             }
-            ExprKind::Lit(_) | ExprKind::Method { .. } | ExprKind::Call { .. } => {
-                return Err(Error::Internal(format!(
-                    "untyped expression {e} in `{}`",
-                    inst.func.name
-                )))
-            }
+            ExprKind::Lit(n)
+            | ExprKind::Method { name: n, .. }
+            | ExprKind::Call { func: n, .. } => match *n {},
         })
     }
 

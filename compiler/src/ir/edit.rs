@@ -147,19 +147,6 @@ impl Instance {
                 inst,
                 args: all(self, &args),
             },
-            ExprKind::Method {
-                name,
-                receiver,
-                args,
-            } => ExprKind::Method {
-                name,
-                receiver: self.copy_expr(receiver, rename),
-                args: all(self, &args),
-            },
-            ExprKind::Call { func, args } => ExprKind::Call {
-                func,
-                args: all(self, &args),
-            },
             ExprKind::Gpu {
                 op,
                 array,
@@ -171,7 +158,7 @@ impl Instance {
                 index: all(self, &index),
                 args: all(self, &args),
             },
-            k @ (ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Shape { .. }) => k,
+            k @ (ExprKind::Const(_) | ExprKind::Shape { .. }) => k,
         };
         self.new_expr(kind, ty, expr.span)
     }

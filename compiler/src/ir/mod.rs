@@ -1,9 +1,10 @@
 //! The loop IR: structured, target-neutral, printable, verified.
 //!
-//! In: built by `front::lower` from the kernel's syntax (untyped: literals as written, methods by
-//! name, calls by function). Out: after `types::infer`, the same structures fully resolved (typed
-//! constants, intrinsics, calls to specialized instances) with a type for every local and expression,
-//! which the passes rewrite and the back ends emit.
+//! In: built by `front::lower` from the kernel's syntax (`Function<Untyped>`: literals as written,
+//! methods by name, calls by function). Out: after `types::infer`, the same structures fully
+//! resolved (`Function<Typed>`, the default: typed constants, intrinsics, calls to specialized
+//! instances) with a type for every local and expression, which the passes rewrite and the back
+//! ends emit. The stage is a type parameter ([`Phase`]): a node of the other stage cannot be built.
 //!
 //! Control flow is nested regions (`If`, `Loop`, `For` own their [`Block`]s), never a bare CFG;
 //! values that live across iterations are locals, and LLVM's mem2reg builds SSA. Expressions live in
@@ -24,6 +25,7 @@ pub use entity::{EntityRef, PrimaryMap, SecondaryMap};
 
 use crate::span::Span;
 use entity::entity;
+use std::fmt;
 
 entity!(
     /// An expression of a [`Function`] (`e3` in the text form).
@@ -85,11 +87,11 @@ impl Default for KernelAttrs {
 /// All functions of one `compile!` block.
 #[derive(Clone, Debug, Default)]
 pub struct Program {
-    pub functions: PrimaryMap<FuncId, Function>,
+    pub functions: PrimaryMap<FuncId, Function<Untyped>>,
 }
 
 impl Program {
-    pub fn func(&self, id: FuncId) -> &Function {
+    pub fn func(&self, id: FuncId) -> &Function<Untyped> {
         &self.functions[id]
     }
 
@@ -112,8 +114,61 @@ pub struct LocalDecl {
     pub temp: bool,
 }
 
+/// The stage of the IR, the type parameter of [`Function`], [`Expr`] and [`ExprKind`]:
+/// [`Untyped`] as the front end builds it, [`Typed`] as `types` resolves it (the default, what
+/// the passes, the interpreter and the back ends see). A node of one stage holds [`Never`] in the
+/// other, so it cannot be built there, and a match on it ends in `match *never {}`.
+pub trait Phase: Clone + fmt::Debug {
+    /// `T` in the untyped stage, [`Never`] in the typed one.
+    type Untyped<T: Clone + fmt::Debug>: Clone + fmt::Debug;
+    /// `T` in the typed stage, [`Never`] in the untyped one.
+    type Typed<T: Clone + fmt::Debug>: Clone + fmt::Debug;
+
+    /// The payload of an untyped node, for code over both stages (the printer).
+    fn untyped<T: Clone + fmt::Debug>(x: &Self::Untyped<T>) -> &T;
+    /// The payload of a typed node, for code over both stages.
+    fn typed<T: Clone + fmt::Debug>(x: &Self::Typed<T>) -> &T;
+}
+
+/// The payload of a node its stage lacks: no value has this type.
+pub type Never = std::convert::Infallible;
+
+/// The IR as lowered from the syntax: literals as written, methods by name, calls by function.
+#[derive(Clone, Copy, Debug)]
+pub struct Untyped;
+
+/// The IR after inference: typed constants, intrinsics, calls of instances.
+#[derive(Clone, Copy, Debug)]
+pub struct Typed;
+
+impl Phase for Untyped {
+    type Untyped<T: Clone + fmt::Debug> = T;
+    type Typed<T: Clone + fmt::Debug> = Never;
+
+    fn untyped<T: Clone + fmt::Debug>(x: &T) -> &T {
+        x
+    }
+
+    fn typed<T: Clone + fmt::Debug>(x: &Never) -> &T {
+        match *x {}
+    }
+}
+
+impl Phase for Typed {
+    type Untyped<T: Clone + fmt::Debug> = Never;
+    type Typed<T: Clone + fmt::Debug> = T;
+
+    fn untyped<T: Clone + fmt::Debug>(x: &Never) -> &T {
+        match *x {}
+    }
+
+    fn typed<T: Clone + fmt::Debug>(x: &T) -> &T {
+        x
+    }
+}
+
 #[derive(Clone, Debug)]
-pub struct Function {
+pub struct Function<P: Phase = Typed> {
     pub name: String,
     pub span: Span,
     /// The span of the signature line, for argument errors.
@@ -123,7 +178,7 @@ pub struct Function {
     pub ret_ann: Option<TypeAnn>,
     pub attrs: KernelAttrs,
     pub locals: PrimaryMap<LocalId, LocalDecl>,
-    pub exprs: PrimaryMap<ExprId, Expr>,
+    pub exprs: PrimaryMap<ExprId, Expr<P>>,
     pub body: Block,
     /// The block-shared arrays a `#[rumba(cuda)]` function declares.
     pub shared: Vec<SharedArray>,
@@ -158,9 +213,9 @@ impl SharedArray {
     }
 }
 
-impl Function {
+impl<P: Phase> Function<P> {
     /// A function with its name and spans and nothing else yet (the front end fills it in).
-    pub fn declared(name: String, span: Span, sig_span: Span) -> Function {
+    pub fn declared(name: String, span: Span, sig_span: Span) -> Self {
         Function {
             name,
             span,
@@ -175,7 +230,7 @@ impl Function {
         }
     }
 
-    pub fn expr(&self, id: ExprId) -> &Expr {
+    pub fn expr(&self, id: ExprId) -> &Expr<P> {
         &self.exprs[id]
     }
 
@@ -183,7 +238,7 @@ impl Function {
         &self.locals[id]
     }
 
-    pub fn add_expr(&mut self, kind: ExprKind, span: Span) -> ExprId {
+    pub fn add_expr(&mut self, kind: ExprKind<P>, span: Span) -> ExprId {
         self.exprs.push(Expr { kind, span })
     }
 
@@ -379,8 +434,8 @@ pub enum Stmt {
 }
 
 #[derive(Clone, Debug)]
-pub struct Expr {
-    pub kind: ExprKind,
+pub struct Expr<P: Phase = Typed> {
+    pub kind: ExprKind<P>,
     pub span: Span,
 }
 
@@ -657,9 +712,10 @@ impl GpuOp {
 }
 
 #[derive(Clone, Debug)]
-pub enum ExprKind {
-    /// Untyped stage only.
-    Lit(Lit),
+pub enum ExprKind<P: Phase = Typed> {
+    /// A literal as written (untyped stage).
+    Lit(P::Untyped<Lit>),
+    /// A typed constant: a literal after inference, or a std constant (`f64::MAX`) in both stages.
     Const(Const),
     Local(LocalId),
     Unary(UnOp, ExprId),
@@ -678,25 +734,25 @@ pub enum ExprKind {
         array: LocalId,
         query: ShapeQuery,
     },
-    /// Untyped stage only: `receiver.name(args)`.
+    /// `receiver.name(args)` (untyped stage).
     Method {
-        name: String,
+        name: P::Untyped<String>,
         receiver: ExprId,
         args: Vec<ExprId>,
     },
-    /// Typed stage: a resolved method; `args[0]` is the receiver.
+    /// A resolved method; `args[0]` is the receiver (typed stage).
     Intrinsic {
-        op: Intrinsic,
+        op: P::Typed<Intrinsic>,
         args: Vec<ExprId>,
     },
-    /// Untyped stage: a call of another function of the program.
+    /// A call of another function of the program (untyped stage).
     Call {
-        func: FuncId,
+        func: P::Untyped<FuncId>,
         args: Vec<ExprId>,
     },
-    /// Typed stage: a call of a specialized instance.
+    /// A call of a specialized instance (typed stage).
     CallInst {
-        inst: InstId,
+        inst: P::Typed<InstId>,
         args: Vec<ExprId>,
     },
     /// A GPU builtin (only in `#[rumba(cuda)]` functions). Atomics name their array and index

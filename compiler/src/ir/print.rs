@@ -59,7 +59,7 @@ fn instance(p: &TypedProgram, id: InstId, inst: &Instance) -> String {
 }
 
 /// Prints an untyped function (as lowered from the source).
-pub fn function(f: &Function) -> String {
+pub fn function(f: &Function<Untyped>) -> String {
     let pr = Printer { f, program: None };
     let params: Vec<String> = f
         .params
@@ -73,12 +73,12 @@ pub fn function(f: &Function) -> String {
     out
 }
 
-struct Printer<'a> {
-    f: &'a Function,
+struct Printer<'a, P: Phase> {
+    f: &'a Function<P>,
     program: Option<&'a TypedProgram>,
 }
 
-impl Printer<'_> {
+impl<P: Phase> Printer<'_, P> {
     /// `shared tile: [f32; 16, 16];`, one line per shared array.
     fn shared(&self, out: &mut String) {
         for a in &self.f.shared {
@@ -206,9 +206,11 @@ impl Printer<'_> {
 
     fn expr(&self, e: ExprId) -> String {
         match &self.f.expr(e).kind {
-            ExprKind::Lit(Lit::Int(v, s)) => format!("{v}{}", s.map_or("", Scalar::name)),
-            ExprKind::Lit(Lit::Float(t, s)) => format!("{t}{}", s.map_or("", Scalar::name)),
-            ExprKind::Lit(Lit::Bool(b)) => b.to_string(),
+            ExprKind::Lit(lit) => match P::untyped(lit) {
+                Lit::Int(v, s) => format!("{v}{}", s.map_or("", Scalar::name)),
+                Lit::Float(t, s) => format!("{t}{}", s.map_or("", Scalar::name)),
+                Lit::Bool(b) => b.to_string(),
+            },
             ExprKind::Const(c) => constant(*c),
             ExprKind::Local(l) => self.local(*l),
             ExprKind::Unary(UnOp::Neg, x) => format!("-{}", self.expr(*x)),
@@ -244,9 +246,18 @@ impl Printer<'_> {
                 name,
                 receiver,
                 args,
-            } => format!("{}.{name}({})", self.expr(*receiver), self.list(args)),
-            ExprKind::Intrinsic { op, args } => format!("{}({})", op.name(), self.list(args)),
-            ExprKind::Call { func, args } => format!("call {func}({})", self.list(args)),
+            } => format!(
+                "{}.{}({})",
+                self.expr(*receiver),
+                P::untyped(name),
+                self.list(args)
+            ),
+            ExprKind::Intrinsic { op, args } => {
+                format!("{}({})", P::typed(op).name(), self.list(args))
+            }
+            ExprKind::Call { func, args } => {
+                format!("call {}({})", P::untyped(func), self.list(args))
+            }
             ExprKind::Gpu {
                 op,
                 array,
@@ -261,9 +272,10 @@ impl Printer<'_> {
                 format!("{}({})", op.name(), parts.join(", "))
             }
             ExprKind::CallInst { inst, args } => {
+                let inst = *P::typed(inst);
                 let name = self
                     .program
-                    .map_or(String::new(), |p| format!(":{}", p.inst(*inst).func.name));
+                    .map_or(String::new(), |p| format!(":{}", p.inst(inst).func.name));
                 format!("call {inst}{name}({})", self.list(args))
             }
         }

@@ -6,11 +6,10 @@
 //! - ids name entities of their own arena (expressions, locals, instances);
 //! - every local has a type; parameters have the instance's parameter types; shared arrays are
 //!   arrays of their declared type, in `#[rumba(cuda)]` functions only;
-//! - only typed nodes remain (no `Lit`, `Method`, `Call`), and every expression the statements
-//!   reach has a type;
-//! - every expression is used exactly once (the arena holds trees, not DAGs; none is left
-//!   unreached once inference has run, except those the front end never reaches, which carry no
-//!   type);
+//! - every expression the statements reach has a type (that no untyped node remains is not
+//!   checked here: a typed [`Function`] cannot hold one);
+//! - every expression is used exactly once (the arena holds trees, not DAGs; inference types
+//!   every expression, and one a pass leaves unreached must lose its type);
 //! - operands have the types their operator needs, and results the types recorded;
 //! - intrinsics have std's arity and argument and result types for their receiver;
 //! - shape queries ask what the array's number of dimensions allows (`shape()[d]` with `d <
@@ -169,7 +168,7 @@ impl Verifier<'_> {
         }
         self.block(&f.body);
         for (e, expr) in f.exprs.iter() {
-            // What the front end never reached has no type; everything else is reached once.
+            // What a pass dropped has no type; everything else is reached once.
             let unreached = self.uses.get(e).is_none() && inst.expr_types.get(e).is_some();
             self.check(!unreached, Location::Expr(e), || {
                 format!("typed but never used ({:?})", expr.kind)
@@ -362,9 +361,9 @@ impl Verifier<'_> {
             }
         };
         match kind {
-            ExprKind::Lit(_) | ExprKind::Method { .. } | ExprKind::Call { .. } => {
-                self.error(at, "untyped node in typed IR".into())
-            }
+            ExprKind::Lit(n)
+            | ExprKind::Method { name: n, .. }
+            | ExprKind::Call { func: n, .. } => match *n {},
             ExprKind::Const(c) => expect(self, Type::Scalar(c.ty), "constant"),
             ExprKind::Local(l) => {
                 if let Some(t) = self.local_ty(*l) {

@@ -8,7 +8,7 @@ use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 
 /// The direct sub-expressions of an expression, in evaluation order.
-pub fn children(k: &ExprKind) -> Vec<ExprId> {
+pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
     match k {
         ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => {
             Vec::new()

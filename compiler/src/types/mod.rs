@@ -15,12 +15,12 @@ pub mod parallel;
 pub use infer::specialize;
 
 use crate::diag::Diagnostic;
-use crate::ir::{Function, Type, TypeAnn};
+use crate::ir::{Function, Type, TypeAnn, Untyped};
 use crate::span::Span;
 
 /// Checks a call's argument types against a function's parameters and their annotations; returns
 /// the parameter types as the body sees them (a writable array annotated read-only is read-only).
-pub fn param_types(func: &Function, args: &[Type]) -> Result<Vec<Type>, Diagnostic> {
+pub fn param_types(func: &Function<Untyped>, args: &[Type]) -> Result<Vec<Type>, Diagnostic> {
     if args.len() != func.params.len() {
         return Err(count_mismatch(
             func,
@@ -35,7 +35,12 @@ pub fn param_types(func: &Function, args: &[Type]) -> Result<Vec<Type>, Diagnost
 }
 
 /// "`f` takes N arguments but M were supplied", with its primary label at `at`.
-pub fn count_mismatch(func: &Function, supplied: usize, at: Span, label: &str) -> Diagnostic {
+pub fn count_mismatch(
+    func: &Function<Untyped>,
+    supplied: usize,
+    at: Span,
+    label: &str,
+) -> Diagnostic {
     let n = func.params.len();
     let s = |n: usize| if n == 1 { "" } else { "s" };
     let names: Vec<&str> = func
@@ -65,7 +70,7 @@ pub fn count_mismatch(func: &Function, supplied: usize, at: Span, label: &str) -
 }
 
 /// Checks argument `i` of a call against parameter `i`'s annotation; returns the parameter's type.
-pub fn param_type(func: &Function, i: usize, arg: Type) -> Result<Type, Diagnostic> {
+pub fn param_type(func: &Function<Untyped>, i: usize, arg: Type) -> Result<Type, Diagnostic> {
     let decl = func.local(func.params[i]);
     let mismatch = |help: String| {
         Diagnostic::new(

@@ -18,7 +18,9 @@
 use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use rumba_compiler::front::{self, FrontError, MAX_ARGS};
-use rumba_compiler::ir::{walk, ExprId, ExprKind, Function, Program, Scalar, Stmt, TypeAnn};
+use rumba_compiler::ir::{
+    walk, ExprId, ExprKind, Function, Program, Scalar, Stmt, TypeAnn, Untyped,
+};
 
 #[proc_macro]
 pub fn compile(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
@@ -335,7 +337,7 @@ fn split_items(tokens: &TokenStream) -> Vec<TokenStream> {
 /// Whether a function returns a value: it declares a non-`()` return type, or one of its
 /// `return`s (the tail expression included) gives something other than a call of a function that
 /// itself returns nothing. `seen` guards against recursion (rejected later, at the first call).
-fn returns_value(program: &Program, func: &Function, seen: &mut Vec<String>) -> bool {
+fn returns_value(program: &Program, func: &Function<Untyped>, seen: &mut Vec<String>) -> bool {
     if let Some(ann) = func.ret_ann {
         return ann != TypeAnn::Unit;
     }

@@ -79,7 +79,7 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
 }
 
 struct FnLowerer<'a> {
-    func: Function,
+    func: Function<Untyped>,
     names: &'a HashMap<String, FuncId>,
     scopes: Vec<Vec<(String, LocalId)>>,
     blocks: Vec<Block>,
@@ -102,7 +102,7 @@ impl<'a> FnLowerer<'a> {
     fn lower(
         item: &syn::ItemFn,
         names: &'a HashMap<String, FuncId>,
-    ) -> Result<Function, Vec<FrontError>> {
+    ) -> Result<Function<Untyped>, Vec<FrontError>> {
         let sig = &item.sig;
         let mut l = FnLowerer {
             func: Function::declared(sig.ident.to_string(), Span::of(item), Span::of(sig)),
@@ -301,7 +301,7 @@ impl<'a> FnLowerer<'a> {
         result.map(|t| (block, t))
     }
 
-    fn expr(&mut self, kind: ExprKind, node: &impl ToTokens) -> ExprId {
+    fn expr(&mut self, kind: ExprKind<Untyped>, node: &impl ToTokens) -> ExprId {
         let span = super::span_of_tokens(&node.to_token_stream());
         self.func.add_expr(kind, span)
     }

@@ -32,6 +32,15 @@ impl FnLowerer<'_> {
         Ok(None)
     }
 
+    /// Lowers a block whose value is discarded (a loop body, a block statement): its tail, if
+    /// any, is evaluated for its effects, as in Rust.
+    fn block_effects(&mut self, block: &syn::Block) -> R<()> {
+        if let Some(tail) = self.block_value(block)? {
+            self.emit(Stmt::Eval(tail));
+        }
+        Ok(())
+    }
+
     fn stmt(&mut self, stmt: &syn::Stmt) -> R<()> {
         match stmt {
             syn::Stmt::Local(local) => self.let_stmt(local),
@@ -160,7 +169,7 @@ impl FnLowerer<'_> {
                 if b.attrs.iter().any(|a| !a.path().is_ident("doc")) {
                     return Err(FrontError::new(b, "attributes on blocks are not supported"));
                 }
-                let (block, ()) = self.nested(|l| l.block_value(&b.block).map(|_| ()))?;
+                let (block, ()) = self.nested(|l| l.block_effects(&b.block))?;
                 if let Some(cur) = self.blocks.last_mut() {
                     cur.stmts.extend(block.stmts);
                 }
@@ -397,7 +406,7 @@ impl FnLowerer<'_> {
                     stmts: vec![Stmt::Break],
                 },
             });
-            l.block_value(&w.body).map(|_| ())
+            l.block_effects(&w.body)
         })?;
         self.emit(Stmt::Loop { body });
         Ok(())
@@ -409,7 +418,7 @@ impl FnLowerer<'_> {
                 FrontError::new(&lp.label, "loop labels are not supported").hint(LABEL_HINT)
             );
         }
-        let (body, ()) = self.in_loop(|l| l.block_value(&lp.body).map(|_| ()))?;
+        let (body, ()) = self.in_loop(|l| l.block_effects(&lp.body))?;
         self.emit(Stmt::Loop { body });
         Ok(())
     }
@@ -431,7 +440,7 @@ impl FnLowerer<'_> {
                         .hint("write `for i in 0..n`"))
                 }
             };
-            l.block_value(&f.body)?;
+            l.block_effects(&f.body)?;
             Ok(var)
         })?;
         self.emit(Stmt::For {

@@ -131,13 +131,8 @@ impl<'s, 'p> Infer<'s, 'p> {
                 index,
                 args,
             } => self.gpu(*op, *array, index, args, span)?,
-            ExprKind::Intrinsic { .. } | ExprKind::CallInst { .. } => {
-                return Err(Diagnostic::new(
-                    "internal: typed node in untyped IR",
-                    span,
-                    "here",
-                ))
-            }
+            ExprKind::Intrinsic { op, .. } => match *op {},
+            ExprKind::CallInst { inst, .. } => match *inst {},
         })
     }
 

@@ -95,7 +95,7 @@ impl<'p> Specializer<'p> {
 
 struct Infer<'s, 'p> {
     spec: &'s mut Specializer<'p>,
-    func: &'p Function,
+    func: &'p Function<Untyped>,
     parent: Vec<Var>,
     state: Vec<State>,
     locals: SecondaryMap<LocalId, Var>,
@@ -111,7 +111,7 @@ type R<T> = Result<T, Diagnostic>;
 impl<'s, 'p> Infer<'s, 'p> {
     fn run(
         spec: &'s mut Specializer<'p>,
-        func: &'p Function,
+        func: &'p Function<Untyped>,
         source: FuncId,
         params: Vec<Type>,
     ) -> R<Instance> {

@@ -28,40 +28,81 @@ impl<'s, 'p> Infer<'s, 'p> {
             let ty = self.settle(self.locals[l], decl.span)?;
             local_types.insert(l, ty);
         }
-        // Only the expressions the statements reach have a type (the front end may leave others
-        // unreached in the arena).
+        // Every expression the statements reach gets a type, and its typed form.
         let mut expr_types = SecondaryMap::new();
-        let mut out = func.clone();
-        for (id, &v) in self.exprs.clone().iter() {
-            let span = func.expr(id).span;
+        let exprs = func.exprs.clone().try_map(|id, Expr { kind, span }| {
+            let Some(&v) = self.exprs.get(id) else {
+                return Err(Diagnostic::new(
+                    "internal: unreached expression",
+                    span,
+                    "here",
+                ));
+            };
             let ty = self.settle(v, span)?;
             expr_types.insert(id, ty);
-            let kind = &mut out.exprs[id].kind;
-            match kind {
-                ExprKind::Lit(lit) => *kind = ExprKind::Const(typed_const(lit, ty, span)?),
+            let kind = match kind {
+                ExprKind::Lit(lit) => ExprKind::Const(typed_const(&lit, ty, span)?),
                 ExprKind::Method { receiver, args, .. } => {
                     let op = self.methods.get(&id).copied().ok_or_else(|| {
                         Diagnostic::new("internal: unresolved method", span, "here")
                     })?;
-                    let mut all = vec![*receiver];
-                    all.extend(args.iter().copied());
-                    *kind = ExprKind::Intrinsic { op, args: all };
+                    let mut all = vec![receiver];
+                    all.extend(args);
+                    ExprKind::Intrinsic { op, args: all }
                 }
                 ExprKind::Call { args, .. } => {
                     let inst = self.calls.get(&id).copied().ok_or_else(|| {
                         Diagnostic::new("internal: unresolved call", span, "here")
                     })?;
-                    *kind = ExprKind::CallInst {
-                        inst,
-                        args: std::mem::take(args),
-                    };
+                    ExprKind::CallInst { inst, args }
                 }
-                _ => {}
-            }
-        }
+                ExprKind::Const(c) => ExprKind::Const(c),
+                ExprKind::Local(l) => ExprKind::Local(l),
+                ExprKind::Unary(op, x) => ExprKind::Unary(op, x),
+                ExprKind::Binary(op, a, b) => ExprKind::Binary(op, a, b),
+                ExprKind::Logical(op, a, b) => ExprKind::Logical(op, a, b),
+                ExprKind::Cast(x, t) => ExprKind::Cast(x, t),
+                ExprKind::Load {
+                    array,
+                    index,
+                    checked,
+                } => ExprKind::Load {
+                    array,
+                    index,
+                    checked,
+                },
+                ExprKind::Shape { array, query } => ExprKind::Shape { array, query },
+                ExprKind::Gpu {
+                    op,
+                    array,
+                    index,
+                    args,
+                } => ExprKind::Gpu {
+                    op,
+                    array,
+                    index,
+                    args,
+                },
+                ExprKind::Intrinsic { op, .. } => match op {},
+                ExprKind::CallInst { inst, .. } => match inst {},
+            };
+            Ok(Expr { kind, span })
+        })?;
+        let func = Function {
+            name: func.name.clone(),
+            span: func.span,
+            sig_span: func.sig_span,
+            params: func.params.clone(),
+            ret_ann: func.ret_ann,
+            attrs: func.attrs,
+            locals: func.locals.clone(),
+            exprs,
+            body: func.body.clone(),
+            shared: func.shared.clone(),
+        };
         Ok(Instance {
             source,
-            func: out,
+            func,
             params,
             ret,
             local_types,
