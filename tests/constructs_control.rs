@@ -7,6 +7,7 @@
 //! Each kernel is written once inside `twin!`, which compiles it with rumba and as a plain Rust
 //! function in `rs`; the tests compare the two on real values.
 
+use rumba::IntoArg;
 use std::hint::black_box as bb;
 
 macro_rules! twin {
@@ -369,8 +370,16 @@ fn bare_and_typed_parameters() {
         ),
         "{r:?}"
     );
-    // `n: usize` is written: an i32 is rejected before anything is compiled.
-    let r: Result<f64, _> = mixed(2.0f64, &xs, 1i32, 7i32);
+    // `n: usize` is written: the wrapper takes a `usize`, so a literal is one, as in Rust;
+    // through the handle, an i32 is rejected before anything is compiled.
+    let r: f64 = mixed(2.0f64, &xs, 1, 7).unwrap();
+    assert_eq!(r, rs_params::mixed(2.0, &xs, 1, 7));
+    let r: Result<f64, _> = mixed::kernel().call_as(&[
+        2.0f64.into_arg(),
+        (&xs).into_arg(),
+        1i32.into_arg(),
+        7i32.into_arg(),
+    ]);
     assert!(
         matches!(
             r.as_ref().map_err(rumba::Error::kind),

@@ -93,9 +93,13 @@ fn zero_dimensional_array() {
     assert_eq!(half::kernel().compilations(), 0, "nothing to compile");
 }
 
+/// The wrapper of a kernel with an annotated scalar parameter takes that type (a literal is typed
+/// from it, as rustc would); through the handle, any argument can be passed, and the annotation
+/// is checked at the call.
 #[test]
 fn annotation_mismatch() {
-    let err = twice(3i32).unwrap_err();
+    assert_eq!(twice(3.0).unwrap(), 6.0);
+    let err = twice::kernel().call(&[3i32.into_arg()]).unwrap_err();
     let ErrorKind::Argument {
         kernel, message, ..
     } = err.kind()

@@ -66,6 +66,9 @@ fn error_tokens(e: &FrontError) -> TokenStream {
 struct Shape<'a> {
     item: &'a syn::ItemFn,
     params: Vec<syn::Ident>,
+    /// Each parameter's declared scalar type, if any: the wrappers take that type (so that
+    /// `f(1000, 42)` types its literals as rustc would); any `IntoArg` otherwise.
+    scalars: Vec<Option<Scalar>>,
     ret: Ret,
     /// `#[rumba(cuda)]`: launched with a configuration, never called on the CPU.
     cuda: bool,
@@ -117,6 +120,14 @@ fn wrappers(
                 .iter()
                 .map(|p| format_ident!("{}", func.local(*p).name))
                 .collect(),
+            scalars: func
+                .params
+                .iter()
+                .map(|p| match func.local(*p).ann {
+                    TypeAnn::Scalar(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
             ret,
             cuda: func.attrs.cuda,
             unchecked: reached.iter().any(|&g| program.func(g).attrs.unchecked()),
@@ -147,7 +158,7 @@ fn stubs(file: &syn::File) -> TokenStream {
         seen.push(&f.sig.ident);
         let attrs = front::kernel_attrs(&f.attrs).unwrap_or_default();
         // Parameters by position (their names may be what the error is about).
-        let params = f
+        let params: Vec<syn::Ident> = f
             .sig
             .inputs
             .iter()
@@ -157,6 +168,7 @@ fn stubs(file: &syn::File) -> TokenStream {
             .collect();
         let shape = Shape {
             item: f,
+            scalars: vec![None; params.len()],
             params,
             ret: syntactic_ret(f),
             cuda: attrs.cuda,
@@ -204,6 +216,19 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
     let name = &f.sig.ident;
     let name_str = name.to_string();
     let params = &k.params;
+    let types: Vec<TokenStream> = k
+        .scalars
+        .iter()
+        .map(|s| match s {
+            Some(s) => {
+                let t = format_ident!("{}", s.name());
+                quote!(#t)
+            }
+            None => quote!(impl ::rumba::IntoArg<'a>),
+        })
+        .collect();
+    // The arguments' lifetime, when a parameter borrows (an `IntoArg`).
+    let lt = k.scalars.iter().any(Option::is_none).then(|| quote!('a));
     let docs: Vec<&syn::Attribute> = f
         .attrs
         .iter()
@@ -212,10 +237,13 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
     let (generics, ret, turbofish) = match &k.ret {
         Ret::Scalar(s) => {
             let t = format_ident!("{}", s.name());
-            (quote!(<'a>), quote!(#t), quote!(#t))
+            (quote!(<#lt>), quote!(#t), quote!(#t))
         }
-        Ret::Inferred => (quote!(<'a, R: ::rumba::FromValue>), quote!(R), quote!(R)),
-        Ret::Unit => (quote!(<'a>), quote!(()), quote!(())),
+        Ret::Inferred => {
+            let params = lt.iter().cloned().chain([quote!(R: ::rumba::FromValue)]);
+            (quote!(<#(#params),*>), quote!(R), quote!(R))
+        }
+        Ret::Unit => (quote!(<#lt>), quote!(()), quote!(())),
     };
     let args = quote!(&[#(::rumba::IntoArg::into_arg(#params)),*]);
     // A kernel without bounds checks is called through `unsafe` wrappers, whose contract the
@@ -275,7 +303,7 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
             #safety_doc
             #[allow(clippy::too_many_arguments)]
             #stub_allow
-            #vis #unsafety fn #name<'a>(launch: impl ::core::convert::Into<::rumba::cuda::LaunchConfig>, #(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<(), ::rumba::Error> {
+            #vis #unsafety fn #name<#lt>(launch: impl ::core::convert::Into<::rumba::cuda::LaunchConfig>, #(#params: #types),*) -> ::core::result::Result<(), ::rumba::Error> {
                 #launch
             }
 
@@ -294,7 +322,7 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
         #safety_doc
         #[allow(clippy::too_many_arguments)]
         #stub_allow
-        #vis #unsafety fn #name #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
+        #vis #unsafety fn #name #generics (#(#params: #types),*) -> ::core::result::Result<#ret, ::rumba::Error> {
             #cpu
         }
 
@@ -309,7 +337,7 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
             #safety_doc
             #[allow(clippy::too_many_arguments)]
             #stub_allow
-            pub #unsafety fn cuda #generics (#(#params: impl ::rumba::IntoArg<'a>),*) -> ::core::result::Result<#ret, ::rumba::Error> {
+            pub #unsafety fn cuda #generics (#(#params: #types),*) -> ::core::result::Result<#ret, ::rumba::Error> {
                 #gpu
             }
         }
