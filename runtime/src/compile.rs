@@ -164,6 +164,7 @@ impl Request<'_> {
         let host = host();
         // What the driver reports, kept apart from what loading reports.
         let mut failed = None;
+        let unchecked = self.program.unchecked(self.func);
         let built = Jit::build(host.opt_level, abi::ENTRY, |context| {
             let compiled = self.drive(|input| {
                 with_host_machine(|machine| {
@@ -176,12 +177,8 @@ impl Request<'_> {
             });
             match compiled {
                 Ok(c) => {
-                    let unchecked = c.typed.instances.values().any(|i| i.func.attrs.unchecked());
                     let ret = c.typed.entry().ret;
-                    Ok((
-                        c.module,
-                        (ret, unchecked, c.sites, c.timings, Instant::now()),
-                    ))
+                    Ok((c.module, (ret, c.sites, c.timings, Instant::now())))
                 }
                 Err(e) => {
                     failed = Some(e);
@@ -189,7 +186,7 @@ impl Request<'_> {
                 }
             }
         });
-        let (jit, entry, (ret, unchecked, sites, timings, t)) = match (built, failed) {
+        let (jit, entry, (ret, sites, timings, t)) = match (built, failed) {
             (Ok(built), _) => built,
             (Err(_), Some(e)) => return Err(e),
             (Err(message), None) => {

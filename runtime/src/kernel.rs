@@ -19,7 +19,7 @@ use crate::value::{FromValue, Value};
 use rumba_compiler::back::abi::{ErrInfo, Site, SiteKind};
 use rumba_compiler::back::target::TargetSpec;
 use rumba_compiler::diag::Diagnostic;
-use rumba_compiler::ir::{walk, FuncId, Program, Type};
+use rumba_compiler::ir::{FuncId, Program, Type};
 use rumba_compiler::span::SourceFile;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
@@ -144,11 +144,9 @@ impl Kernel {
             let Ok((program, _)) = self.source.program(self.name) else {
                 return false;
             };
-            program.find(self.name).is_some_and(|k| {
-                walk::reachable(program, k)
-                    .into_iter()
-                    .any(|f| program.func(f).attrs.unchecked())
-            })
+            program
+                .find(self.name)
+                .is_some_and(|k| program.unchecked(k))
         })
     }
 

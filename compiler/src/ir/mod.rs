@@ -101,6 +101,14 @@ impl Program {
             .find(|(_, f)| f.name == name)
             .map(|(id, _)| id)
     }
+
+    /// Whether function `k`, or a function it calls, opts out of a safety check
+    /// ([`KernelAttrs::unchecked`]): a kernel whose calls are `unsafe`.
+    pub fn unchecked(&self, k: FuncId) -> bool {
+        walk::reachable(self, k)
+            .into_iter()
+            .any(|f| self.func(f).attrs.unchecked())
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -304,6 +312,19 @@ impl Reduce {
             (_, Reduce::Min) => s.int_range().1 as u64,
             (_, Reduce::Max) => s.int_range().0 as u64,
             (_, Reduce::Add | Reduce::Or | Reduce::Xor) => 0,
+        }
+    }
+
+    /// The element update that adds a partial result into its target.
+    pub fn update(self) -> UpdateOp {
+        match self {
+            Reduce::Add => UpdateOp::Add,
+            Reduce::Mul => UpdateOp::Mul,
+            Reduce::And => UpdateOp::And,
+            Reduce::Or => UpdateOp::Or,
+            Reduce::Xor => UpdateOp::Xor,
+            Reduce::Min => UpdateOp::Min,
+            Reduce::Max => UpdateOp::Max,
         }
     }
 

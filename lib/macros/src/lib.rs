@@ -130,7 +130,7 @@ fn wrappers(
                 .collect(),
             ret,
             cuda: func.attrs.cuda,
-            unchecked: reached.iter().any(|&g| program.func(g).attrs.unchecked()),
+            unchecked: program.unchecked(id),
         };
         if shape.params.len() > MAX_ARGS {
             let message = format!(

@@ -249,10 +249,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     /// Short-circuit `&&` / `||`: the right side runs only when it decides the result.
     fn logical(&mut self, op: LogicOp, a: ExprId, b: ExprId) -> R<BasicValueEnum<'ctx>> {
         let va = self.expr(a)?.into_int_value();
-        let from_a = self
-            .b()
-            .get_insert_block()
-            .ok_or_else(|| BackError::Internal("no block".into()))?;
+        let from_a = self.current_block()?;
         let rhs_bb = self.new_block("rhs");
         let join = self.new_block("logic.end");
         match op {
@@ -261,10 +258,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         };
         self.b().position_at_end(rhs_bb);
         let vb = self.expr(b)?.into_int_value();
-        let from_b = self
-            .b()
-            .get_insert_block()
-            .ok_or_else(|| BackError::Internal("no block".into()))?;
+        let from_b = self.current_block()?;
         self.b().build_unconditional_branch(join)?;
         self.b().position_at_end(join);
         let phi = self.b().build_phi(self.ctx().bool_type(), "logic")?;

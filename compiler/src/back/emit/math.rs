@@ -464,10 +464,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     fn int_pow(&mut self, x: IntValue<'ctx>, e: IntValue<'ctx>) -> R<IntValue<'ctx>> {
         let it = x.get_type();
         let u32t = e.get_type();
-        let pre = self
-            .b()
-            .get_insert_block()
-            .ok_or_else(|| BackError::Internal("no block".into()))?;
+        let pre = self.current_block()?;
         let head = self.new_block("pow.loop");
         let done = self.new_block("pow.end");
         self.b().build_unconditional_branch(head)?;

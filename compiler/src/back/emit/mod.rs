@@ -571,6 +571,13 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         self.ctx().append_basic_block(self.function, name)
     }
 
+    /// The block the builder is positioned in.
+    fn current_block(&self) -> R<BasicBlock<'ctx>> {
+        self.b()
+            .get_insert_block()
+            .ok_or_else(|| BackError::Internal("no block".into()))
+    }
+
     /// An alloca in the entry block, where SROA and mem2reg promote it, wherever the builder is
     /// (an alloca inside a loop would grow the stack on every iteration).
     fn entry_alloca(&self, t: BasicTypeEnum<'ctx>, name: &str) -> R<PointerValue<'ctx>> {

@@ -256,10 +256,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         );
         self.m.target_attrs(chunk_fn);
 
-        let saved = self
-            .b()
-            .get_insert_block()
-            .ok_or_else(|| BackError::Internal("no block".into()))?;
+        let saved = self.current_block()?;
         self.emit_body(body_fn, var, ty, body, sharing, updates)?;
 
         // chunk(env, lo, hi, err): unpack the environment and run the body.
@@ -488,10 +485,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         mut f: impl FnMut(&mut Self, IntValue<'ctx>) -> R<()>,
     ) -> R<()> {
         let i64t = self.ctx().i64_type();
-        let pre = self
-            .b()
-            .get_insert_block()
-            .ok_or_else(|| BackError::Internal("no block".into()))?;
+        let pre = self.current_block()?;
         let head = self.new_block("copy.loop");
         let done = self.new_block("copy.done");
         let any = self
@@ -506,10 +500,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let next = self
             .b()
             .build_int_add(jv, i64t.const_int(1, false), "j.next")?;
-        let here = self
-            .b()
-            .get_insert_block()
-            .ok_or_else(|| BackError::Internal("no block".into()))?;
+        let here = self.current_block()?;
         j.add_incoming(&[(&next, here)]);
         let more = self.b().build_int_compare(IntPredicate::ULT, next, n, "")?;
         self.b().build_conditional_branch(more, head, done)?;
@@ -525,16 +516,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         op: Reduce,
         s: Scalar,
     ) -> R<()> {
-        let op = match op {
-            Reduce::Add => UpdateOp::Add,
-            Reduce::Mul => UpdateOp::Mul,
-            Reduce::And => UpdateOp::And,
-            Reduce::Or => UpdateOp::Or,
-            Reduce::Xor => UpdateOp::Xor,
-            Reduce::Min => UpdateOp::Min,
-            Reduce::Max => UpdateOp::Max,
-        };
-        self.atomic_update(target, v, op, s)
+        self.atomic_update(target, v, op.update(), s)
     }
 
     /// `*target = *target op v`, atomically (an element update of an array reduction).
@@ -598,10 +580,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             );
             IntValue::new(r)
         };
-        let pre = self
-            .b()
-            .get_insert_block()
-            .ok_or_else(|| BackError::Internal("no block".into()))?;
+        let pre = self.current_block()?;
         let head = self.new_block("mul.retry");
         let done = self.new_block("mul.done");
         self.b().build_unconditional_branch(head)?;
@@ -632,10 +611,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .b()
             .build_extract_value(r, 1, "swapped")?
             .into_int_value();
-        let here = self
-            .b()
-            .get_insert_block()
-            .ok_or_else(|| BackError::Internal("no block".into()))?;
+        let here = self.current_block()?;
         old.add_incoming(&[(&seen, here)]);
         self.b().build_conditional_branch(ok, done, head)?;
         self.b().position_at_end(done);
