@@ -33,12 +33,7 @@ rumba::compile! {
 }
 
 fn arr(elem: Scalar, layout: Layout, writable: bool) -> Type {
-    Type::Array(ArrayType {
-        elem,
-        ndim: 1,
-        layout,
-        writable,
-    })
+    Type::Array(ArrayType::view(elem, 1, layout, writable))
 }
 
 #[test]

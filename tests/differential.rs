@@ -359,7 +359,7 @@ fn run(kernel: &Kernel, set: &[ArgSpec], engine: Engine) -> Outcome {
     Outcome { result, arrays }
 }
 
-fn same_value(a: Value, b: Value) -> bool {
+fn same_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::F32(x), Value::F32(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
         (Value::F64(x), Value::F64(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
@@ -401,7 +401,7 @@ fn compare(jit: &Outcome, int: &Outcome, check: Check) -> Verdict {
     // must fail too, at whichever iteration's check its threads reached first.
     let same_error = |a: &Error, b: &Error| check.engine == Engine::Gpu || a == b;
     let kind = match (&jit.result, &int.result) {
-        (Ok(Ok(a)), Ok(Ok(b))) if same_value(*a, *b) => "ok",
+        (Ok(Ok(a)), Ok(Ok(b))) if same_value(a, b) => "ok",
         (Ok(Err(a)), Ok(Err(b))) if same_error(a, b) => match a.kind() {
             ErrorKind::OutOfBounds { .. } => "out of bounds",
             ErrorKind::DivisionByZero { .. } => "division by zero",

@@ -42,6 +42,7 @@ mod constructs_control;
 mod constructs_dispatch;
 mod constructs_math;
 mod constructs_scalar;
+mod constructs_values;
 mod differential;
 mod gpu;
 mod loop_nests;

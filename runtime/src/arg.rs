@@ -131,12 +131,7 @@ impl Arg<'_> {
         } else {
             Layout::Strided
         };
-        let ty = Type::Array(ArrayType {
-            elem: T::SCALAR,
-            ndim: ndim as u8,
-            layout,
-            writable,
-        });
+        let ty = Type::Array(ArrayType::view(T::SCALAR, ndim as u8, layout, writable));
         Arg {
             ty,
             slot: Slot::Array(parts),

@@ -104,8 +104,14 @@ fn bind_externals(module: &Module<'_>, engine: &ExecutionEngine<'_>) -> Result<(
     while let Some(func) = f {
         let name = func.get_name().to_string_lossy().into_owned();
         if func.count_basic_blocks() == 0 && !name.starts_with("llvm.") {
-            let runtime = (name == abi::PARALLEL_FOR)
-                .then_some(crate::parallel::rumba_parallel_for as *const () as usize);
+            let runtime = match name.as_str() {
+                abi::PARALLEL_FOR => {
+                    Some(crate::parallel::rumba_parallel_for as *const () as usize)
+                }
+                abi::ALLOC => Some(crate::value::rumba_alloc as *const () as usize),
+                abi::FREE => Some(crate::value::rumba_free as *const () as usize),
+                _ => None,
+            };
             match runtime
                 .or_else(|| libm_address(&name))
                 .or_else(|| libmvec_address(&name))

@@ -19,7 +19,7 @@ use crate::value::{FromValue, Value};
 use rumba_compiler::back::abi::{ErrInfo, Site, SiteKind};
 use rumba_compiler::back::target::TargetSpec;
 use rumba_compiler::diag::Diagnostic;
-use rumba_compiler::ir::{FuncId, Program, Type};
+use rumba_compiler::ir::{FuncId, Program};
 use rumba_compiler::span::SourceFile;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
@@ -199,11 +199,12 @@ impl Kernel {
 
     /// A value this kernel returned, as `R`.
     pub(crate) fn convert<R: FromValue>(&self, v: Value) -> Result<R, Error> {
+        let found = v.to_string();
         R::from_value(v).ok_or_else(|| {
             ErrorKind::Return {
                 kernel: self.name.to_string(),
                 expected: R::TYPE_NAME.to_string(),
-                found: v.type_name().to_string(),
+                found,
             }
             .into()
         })
@@ -466,20 +467,29 @@ impl Kernel {
                 }
             };
         }
-        let mut ret = [0u8; 8];
+        // The result: 8 bytes for a scalar, more for arrays and tuples (`abi::ret_size`).
+        let size = rumba_compiler::back::abi::ret_size(spec.ret) as usize;
+        let mut small = [0u64; 1];
+        let mut large = Vec::new();
+        let ret: &mut [u64] = if size <= 8 {
+            &mut small
+        } else {
+            large.resize(size.div_ceil(8), 0u64);
+            &mut large
+        };
         let mut err = ErrInfo::default();
         // SAFETY: the entry point was compiled for exactly this signature; every pointer in
         // `ptrs` refers to data borrowed by `args` for the duration of the call, and array data
         // is only accessed within the extents passed alongside it (checked unless the kernel
         // opted out of bounds checks).
-        let status = unsafe { (spec.entry)(ptrs.as_ptr(), ret.as_mut_ptr(), &mut err) };
+        let status = unsafe { (spec.entry)(ptrs.as_ptr(), ret.as_mut_ptr() as *mut u8, &mut err) };
         if status != 0 {
             return Err(self.runtime_error(spec, &err));
         }
-        Ok(match spec.ret {
-            Type::Scalar(s) => Value::decode(s, ret),
-            _ => Value::Unit,
-        })
+        // SAFETY: the call succeeded, so compiled code wrote a result of type `spec.ret` (whose
+        // arrays it hands over) into `ret`, `abi::ret_size` bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(ret.as_ptr() as *const u8, ret.len() * 8) };
+        Ok(unsafe { Value::from_ret(spec.ret, bytes, 0) })
     }
 
     fn runtime_error(&self, spec: &Specialization, err: &ErrInfo) -> Error {
@@ -550,6 +560,24 @@ impl Kernel {
             SiteKind::StepZero => {
                 let message = "`step_by` with a step of zero".to_string();
                 let rendered = render(Diagnostic::new(message.clone(), site.span, "step is 0"));
+                let kind = ErrorKind::InvalidValue {
+                    kernel,
+                    location,
+                    message,
+                };
+                Error::rendered_as(kind, rendered)
+            }
+            SiteKind::Alloc => {
+                let n = v[0] as u64;
+                let message = match n {
+                    u64::MAX => "a new array whose number of elements overflows".to_string(),
+                    n => format!("a new array of {n} elements could not be allocated"),
+                };
+                let rendered = render(Diagnostic::new(
+                    message.clone(),
+                    site.span,
+                    "allocation failed",
+                ));
                 let kind = ErrorKind::InvalidValue {
                     kernel,
                     location,

@@ -27,7 +27,8 @@ pub struct Signature {
 /// A unique 16-bit code of an argument type (`decode` inverts it).
 fn type_code(t: Type) -> u16 {
     match t {
-        Type::Unit => 0,
+        // Arguments are scalars and views (a tuple is never one).
+        Type::Unit | Type::Tuple(_) => 0,
         Type::Scalar(s) => 1 + s as u16,
         Type::Array(a) => {
             ARRAY
@@ -49,16 +50,16 @@ fn decode(code: u16) -> Type {
     match code {
         0 => Type::Unit,
         c if c & ARRAY == 0 => Type::Scalar(scalar(c - 1)),
-        c => Type::Array(ArrayType {
-            elem: scalar(c & 0xf),
-            ndim: ((c >> 4) & 0xf) as u8,
-            layout: if c & (1 << 12) != 0 {
+        c => Type::Array(ArrayType::view(
+            scalar(c & 0xf),
+            ((c >> 4) & 0xf) as u8,
+            if c & (1 << 12) != 0 {
                 Layout::Strided
             } else {
                 Layout::Contig
             },
-            writable: c & (1 << 13) != 0,
-        }),
+            c & (1 << 13) != 0,
+        )),
     }
 }
 
@@ -143,12 +144,7 @@ mod tests {
             for ndim in 1..=crate::arg::MAX_NDIM as u8 {
                 for layout in [Layout::Contig, Layout::Strided] {
                     for writable in [false, true] {
-                        all.push(Type::Array(ArrayType {
-                            elem: s,
-                            ndim,
-                            layout,
-                            writable,
-                        }));
+                        all.push(Type::Array(ArrayType::view(s, ndim, layout, writable)));
                     }
                 }
             }

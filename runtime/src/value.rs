@@ -1,12 +1,20 @@
-//! Scalar results coming back from compiled code.
+//! Results coming back from compiled code: scalars, arrays the kernel made, tuples of them.
 //!
-//! In: the entry point's return slot and the specialization's return type. Out: a [`Value`], and
-//! through [`FromValue`] the Rust type the caller asked for (`let s: f64 = dot(&x, &y)?`).
+//! In: the entry point's `ret` buffer and the specialization's return type (or the
+//! interpreter's output). Out: a [`Value`], and through [`FromValue`] the Rust type the caller
+//! asked for (`let s: f64 = dot(&x, &y)?`, `let y: Array1<f64> = normalize(&x)?`,
+//! `let (lo, i): (f64, usize) = argmin(&x)?`). A returned array is handed to ndarray without a
+//! copy: compiled code allocated it through Rust's global allocator in the layout of a `Vec`.
 
-use rumba_compiler::ir::Scalar;
+use crate::arg::Element;
+use ndarray::{Array, Dimension, IxDyn};
+use rumba_compiler::back::abi::{self, RawArray};
+use rumba_compiler::ir::{Scalar, Type};
+use std::alloc::Layout;
 use std::fmt;
+use std::ptr::NonNull;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Value {
     Unit,
     Bool(bool),
@@ -22,9 +30,169 @@ pub enum Value {
     Usize(usize),
     F32(f32),
     F64(f64),
+    /// An array the kernel made, C order.
+    Array(OwnedArray),
+    /// A tuple of two or more values.
+    Tuple(Vec<Value>),
+}
+
+/// The elements of an array a kernel returned: memory from Rust's global allocator in the layout
+/// of a `Vec` of `len` elements of `elem`, freed on drop unless converted to an ndarray array.
+#[derive(Debug, PartialEq)]
+pub struct OwnedArray {
+    elem: Scalar,
+    shape: Vec<usize>,
+    data: NonNull<u8>,
+}
+
+// SAFETY: an `OwnedArray` owns its memory outright (no other pointer to it remains).
+unsafe impl Send for OwnedArray {}
+// SAFETY: it offers only shared reads through `&self`.
+unsafe impl Sync for OwnedArray {}
+
+impl OwnedArray {
+    /// Takes ownership of an array compiled code returned.
+    ///
+    /// # Safety
+    /// `raw` describes a C-order array of `elem` whose memory came from [`rumba_alloc`] for
+    /// exactly its elements, and which nothing else frees.
+    pub(crate) unsafe fn from_raw(elem: Scalar, raw: &RawArray) -> OwnedArray {
+        let shape = raw.shape[..raw.ndim].iter().map(|&n| n as usize).collect();
+        OwnedArray {
+            elem,
+            shape,
+            data: NonNull::new(raw.data).unwrap_or(NonNull::dangling()),
+        }
+    }
+
+    /// Copies C-order elements (the interpreter's results) into an array of the same layout.
+    pub(crate) fn copy_of(elem: Scalar, shape: Vec<usize>, bytes: &[u8]) -> Option<OwnedArray> {
+        // SAFETY: `rumba_alloc` returns `bytes.len()` writable bytes (or null), or a dangling
+        // pointer for none; the copy writes exactly those.
+        let data = unsafe {
+            let p = rumba_alloc(bytes.len() as i64, elem.size() as i64);
+            if p.is_null() {
+                return None;
+            }
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len());
+            p
+        };
+        Some(OwnedArray {
+            elem,
+            shape,
+            data: NonNull::new(data)?,
+        })
+    }
+
+    pub fn elem(&self) -> Scalar {
+        self.elem
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// The array as ndarray's, when it holds `T` and `D` fits its number of axes: the same memory.
+    pub fn into_array<T: Element, D: Dimension>(self) -> Option<Array<T, D>> {
+        if T::SCALAR != self.elem || D::NDIM.is_some_and(|n| n != self.shape.len()) {
+            return None;
+        }
+        let mut me = std::mem::ManuallyDrop::new(self);
+        let len = me.len();
+        let shape = std::mem::take(&mut me.shape);
+        // SAFETY: the memory came from the global allocator with the layout of `len` elements of
+        // `T` (`rumba_alloc(len * size, align)`, size and alignment both `size_of::<T>()` for
+        // the element types), or is dangling for none; `me` gives up ownership.
+        let v = unsafe {
+            if len == 0 {
+                Vec::new()
+            } else {
+                Vec::from_raw_parts(me.data.as_ptr() as *mut T, len, len)
+            }
+        };
+        Array::from_shape_vec(IxDyn(&shape), v)
+            .ok()?
+            .into_dimensionality::<D>()
+            .ok()
+    }
+}
+
+impl Drop for OwnedArray {
+    fn drop(&mut self) {
+        let bytes = self.len() * self.elem.size();
+        // SAFETY: the memory came from `rumba_alloc` for `bytes` bytes and is owned here.
+        unsafe { rumba_free(self.data.as_ptr(), bytes as i64, self.elem.size() as i64) };
+    }
+}
+
+/// The allocator of compiled code ([`abi::ALLOC`]): `bytes` with alignment `align` from Rust's
+/// global allocator, null on failure, a dangling aligned pointer for zero bytes.
+///
+/// # Safety
+/// `align` is a power of two and `bytes <= isize::MAX` rounded up to it (compiled code checks).
+pub(crate) unsafe extern "C" fn rumba_alloc(bytes: i64, align: i64) -> *mut u8 {
+    let Ok(layout) = Layout::from_size_align(bytes as usize, align as usize) else {
+        return std::ptr::null_mut();
+    };
+    if layout.size() == 0 {
+        return align as usize as *mut u8;
+    }
+    // SAFETY: the layout has a non-zero size.
+    unsafe { std::alloc::alloc(layout) }
+}
+
+/// Frees what [`rumba_alloc`] returned ([`abi::FREE`]); null or zero bytes: nothing.
+///
+/// # Safety
+/// `ptr` came from `rumba_alloc(bytes, align)` and is not used again.
+pub(crate) unsafe extern "C" fn rumba_free(ptr: *mut u8, bytes: i64, align: i64) {
+    if ptr.is_null() || bytes == 0 {
+        return;
+    }
+    if let Ok(layout) = Layout::from_size_align(bytes as usize, align as usize) {
+        // SAFETY: the caller's contract: the same layout as the allocation.
+        unsafe { std::alloc::dealloc(ptr, layout) }
+    }
 }
 
 impl Value {
+    /// Decodes the result of type `t` at byte `offset` of an entry's `ret` buffer, taking
+    /// ownership of the arrays in it.
+    ///
+    /// # Safety
+    /// `ret` holds a result of type `t` as compiled code wrote it ([`abi::ret_size`]).
+    pub(crate) unsafe fn from_ret(t: Type, ret: &[u8], offset: usize) -> Value {
+        match t {
+            Type::Unit => Value::Unit,
+            Type::Scalar(s) => {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&ret[offset..offset + 8]);
+                Value::decode(s, b)
+            }
+            Type::Array(a) => {
+                // SAFETY: `ret` holds a `RawArray` at `offset` (unaligned reads of its bytes).
+                let raw =
+                    unsafe { std::ptr::read_unaligned(ret[offset..].as_ptr() as *const RawArray) };
+                // SAFETY: compiled code allocated it with `rumba_alloc` and gave it up.
+                Value::Array(unsafe { OwnedArray::from_raw(a.elem, &raw) })
+            }
+            Type::Tuple(tt) => {
+                let mut off = offset;
+                let mut out = Vec::new();
+                for &e in tt.elems() {
+                    // SAFETY: the elements follow one another as `abi::ret_size` lays them out.
+                    out.push(unsafe { Value::from_ret(e, ret, off) });
+                    off += abi::ret_size(e) as usize;
+                }
+                Value::Tuple(out)
+            }
+        }
+    }
+
     /// Decodes a scalar of type `s` from its in-memory bytes.
     pub fn decode(s: Scalar, bytes: [u8; 8]) -> Value {
         let b8 = bytes;
@@ -61,6 +229,8 @@ impl Value {
             Value::Usize(_) => "usize",
             Value::F32(_) => "f32",
             Value::F64(_) => "f64",
+            Value::Array(_) => "an array",
+            Value::Tuple(_) => "a tuple",
         }
     }
 }
@@ -82,6 +252,17 @@ impl fmt::Display for Value {
             Value::Usize(v) => v.fmt(f),
             Value::F32(v) => v.fmt(f),
             Value::F64(v) => v.fmt(f),
+            Value::Array(a) => write!(f, "array<{}, {:?}>", a.elem, a.shape),
+            Value::Tuple(xs) => {
+                f.write_str("(")?;
+                for (i, x) in xs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    x.fmt(f)?;
+                }
+                f.write_str(")")
+            }
         }
     }
 }
@@ -120,4 +301,41 @@ macro_rules! from_value {
         }
     )*};
 }
+impl<T: Element, D: Dimension> FromValue for Array<T, D> {
+    const TYPE_NAME: &'static str = "Array<T, D>";
+    fn from_value(v: Value) -> Option<Self> {
+        match v {
+            Value::Array(a) => a.into_array(),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Element> FromValue for Vec<T> {
+    const TYPE_NAME: &'static str = "Vec<T>";
+    fn from_value(v: Value) -> Option<Self> {
+        let a: ndarray::Array1<T> = FromValue::from_value(v)?;
+        Some(a.into_raw_vec_and_offset().0)
+    }
+}
+
+macro_rules! from_tuple {
+    ($n:literal: $($t:ident),*) => {
+        impl<$($t: FromValue),*> FromValue for ($($t,)*) {
+            const TYPE_NAME: &'static str = concat!("a tuple of ", $n, " values");
+            fn from_value(v: Value) -> Option<Self> {
+                let Value::Tuple(xs) = v else { return None };
+                let mut xs = xs.into_iter();
+                let out = ($($t::from_value(xs.next()?)?,)*);
+                xs.next().is_none().then_some(out)
+            }
+        }
+    };
+}
+from_tuple!(2: A, B);
+from_tuple!(3: A, B, C);
+from_tuple!(4: A, B, C, D);
+from_tuple!(5: A, B, C, D, E);
+from_tuple!(6: A, B, C, D, E, F);
+
 from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, f32 => F32, f64 => F64);

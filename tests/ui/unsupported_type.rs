@@ -1,7 +1,7 @@
 //! A parameter type outside the kernel language.
 
 rumba::compile! {
-    fn total(x: Vec<f64>) -> f64 {
+    fn total(x: String) -> f64 {
         x[0]
     }
 }

@@ -3,7 +3,8 @@
 //! The entry point of a specialization is
 //! `extern "C" fn(args: *const *mut u8, ret: *mut u8, err: *mut ErrInfo) -> i32`:
 //! `args[i]` points at argument `i`: the scalar itself (a `bool` as one byte), or a [`RawArray`].
-//! `ret` receives the scalar result. A non-zero return means the call failed; `err` then says which
+//! `ret` receives the result, laid out as [`ret_size`] says (owned arrays as [`RawArray`]s whose
+//! memory the caller then owns). A non-zero return means the call failed; `err` then says which
 //! check [`Site`] failed and with which values.
 //!
 //! Generated code calls one function of the runtime (and nothing else of Rust):
@@ -38,6 +39,29 @@ pub struct RawArray {
     pub ndim: usize,
     pub shape: [isize; MAX_NDIM],
     pub strides: [isize; MAX_NDIM],
+}
+
+/// The runtime's allocator, called by compiled code for the arrays a kernel makes:
+/// `extern "C" fn(bytes: i64, align: i64) -> *mut u8`, Rust's global allocator with that layout
+/// (the layout of a `Vec<T>` of `bytes / size_of::<T>()` elements, so that the runtime can hand a
+/// returned array to ndarray); null when the allocation fails; a dangling, aligned pointer for
+/// zero bytes.
+pub const ALLOC: &str = "rumba_alloc";
+
+/// `extern "C" fn(ptr: *mut u8, bytes: i64, align: i64)`: frees what [`ALLOC`] returned for the
+/// same size (null or zero bytes: nothing to free).
+pub const FREE: &str = "rumba_free";
+
+/// The bytes a value of type `t` takes in the entry's `ret` buffer: a scalar 8 (its value at the
+/// start), an owned array a [`RawArray`] (C-order strides), a tuple its elements one after the
+/// other.
+pub fn ret_size(t: crate::ir::Type) -> u64 {
+    use crate::ir::Type;
+    match t {
+        Type::Unit | Type::Scalar(_) => 8,
+        Type::Array(_) => std::mem::size_of::<RawArray>() as u64,
+        Type::Tuple(t) => t.elems().iter().map(|&e| ret_size(e)).sum(),
+    }
 }
 
 /// Byte offsets of [`RawArray`]'s extents and strides, for the code generator.
@@ -90,4 +114,7 @@ pub enum SiteKind {
     StepZero,
     /// `clamp` with `min > max` (or a NaN bound), which panics in Rust.
     ClampBounds,
+    /// A new array larger than `isize::MAX` bytes, or one the allocator refused: values: its
+    /// number of elements (`u64::MAX` when that overflows).
+    Alloc,
 }

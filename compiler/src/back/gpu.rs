@@ -76,6 +76,35 @@ pub fn arch_for(major: i32, minor: i32) -> String {
 pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
     let entry = program.entry();
     let f = &entry.func;
+    for inst in program.instances.values() {
+        let g = &inst.func;
+        if let Some(e) = g
+            .exprs
+            .iter()
+            .find(|(e, x)| {
+                matches!(x.kind, ExprKind::Alloc { .. }) && inst.expr_types.get(*e).is_some()
+            })
+            .map(|(_, x)| x)
+        {
+            return Err(Diagnostic::new(
+                "GPU code cannot allocate arrays",
+                e.span,
+                "allocates an array on the heap",
+            )
+            .with_help("allocate it outside the kernel and pass it in as a `&mut` argument, or use `shared_array::<T>([..])` in a `#[rumba(cuda)]` kernel"));
+        }
+        if inst.ret.owns() {
+            return Err(Diagnostic::new(
+                format!(
+                    "`{}` returns an array, which GPU code cannot allocate",
+                    g.name
+                ),
+                g.sig_span,
+                format!("returns `{}`", inst.ret),
+            )
+            .with_help("write results into a `&mut` array argument"));
+        }
+    }
     if f.attrs.cuda {
         if entry.ret != Type::Unit {
             return Err(Diagnostic::new(
@@ -241,7 +270,7 @@ fn stmt_exprs(s: &Stmt) -> Vec<ExprId> {
                 .chain(index.iter().copied())
                 .collect()
         }
-        Stmt::Eval(e) => vec![*e],
+        Stmt::Eval(e) | Stmt::Unpack { value: e, .. } => vec![*e],
         Stmt::If { cond, .. } => vec![*cond],
         Stmt::For { range, .. } => [Some(range.start), Some(range.end), range.step]
             .into_iter()

@@ -52,16 +52,16 @@ pub fn decode(data: &[u8]) -> (usize, Vec<Type>, String) {
             continue;
         }
         let shape = bytes.next().unwrap_or(0);
-        args.push(Type::Array(ArrayType {
+        args.push(Type::Array(ArrayType::view(
             elem,
-            ndim: 1 + shape % 8,
-            layout: if shape & 0x08 != 0 {
+            1 + shape % 8,
+            if shape & 0x08 != 0 {
                 Layout::Strided
             } else {
                 Layout::Contig
             },
-            writable: shape & 0x10 != 0,
-        }));
+            shape & 0x10 != 0,
+        )));
     }
     let rest: Vec<u8> = bytes.collect();
     (entry, args, String::from_utf8_lossy(&rest).into_owned())
@@ -84,7 +84,8 @@ pub fn encode(entry: usize, args: &[Type], text: &str) -> Vec<u8> {
                 out.push((at.ndim.clamp(1, 8) - 1) | strided | writable);
             }
             Type::Scalar(s) => out.push(index(*s)),
-            Type::Unit => out.push(0),
+            // Arguments are scalars and arrays; anything else encodes as `bool`.
+            Type::Unit | Type::Tuple(_) => out.push(0),
         }
     }
     out.extend_from_slice(text.as_bytes());

@@ -311,12 +311,12 @@ mod tests {
              #[rumba(cuda)] fn simt(y) { y[0] = 1.0; }",
         )
         .expect("lowers");
-        let y = [Type::Array(ArrayType {
-            elem: Scalar::F64,
-            ndim: 1,
-            layout: Layout::Contig,
-            writable: true,
-        })];
+        let y = [Type::Array(ArrayType::view(
+            Scalar::F64,
+            1,
+            Layout::Contig,
+            true,
+        ))];
         let input = |name| Input {
             program: &program,
             entry: program.find(name).expect("function"),

@@ -56,6 +56,13 @@ impl Walker<'_> {
                 self.expr(*e, &s);
                 Some(s)
             }
+            Stmt::Unpack { locals, value, .. } => {
+                self.expr(*value, &s);
+                for l in locals.iter().flatten() {
+                    s[l.index()] = true;
+                }
+                Some(s)
+            }
             Stmt::If {
                 cond,
                 then_body,
@@ -104,29 +111,24 @@ impl Walker<'_> {
     }
 
     fn expr(&mut self, e: ExprId, s: &State) {
-        match &self.f.expr(e).kind {
+        let kind = &self.f.expr(e).kind;
+        match kind {
             ExprKind::Local(v) => {
                 if !s[v.index()] {
                     self.bad.push(e);
                 }
             }
-            ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Shape { .. } => {}
-            ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => self.expr(*x, s),
-            ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => {
-                self.expr(*a, s);
-                self.expr(*b, s);
+            // A kernel-made array used before it is assigned.
+            k => {
+                if let Some(a) = walk::array_operand(k) {
+                    if !s[a.index()] {
+                        self.bad.push(e);
+                    }
+                }
             }
-            ExprKind::Load { index: args, .. }
-            | ExprKind::Intrinsic { args, .. }
-            | ExprKind::Call { args, .. }
-            | ExprKind::CallInst { args, .. } => args.iter().for_each(|a| self.expr(*a, s)),
-            ExprKind::Method { receiver, args, .. } => {
-                self.expr(*receiver, s);
-                args.iter().for_each(|a| self.expr(*a, s));
-            }
-            ExprKind::Gpu { index, args, .. } => {
-                index.iter().chain(args).for_each(|a| self.expr(*a, s))
-            }
+        }
+        for c in walk::children(kind) {
+            self.expr(c, s);
         }
     }
 }
@@ -184,6 +186,16 @@ impl MaybeAssigned<'_> {
                 Some(s)
             }
             Stmt::Store { .. } | Stmt::Update { .. } | Stmt::Eval(_) => Some(s),
+            Stmt::Unpack { locals, span, .. } => {
+                for l in locals.iter().flatten() {
+                    let i = l.index();
+                    if self.deferred.get(i).copied().flatten().is_some() && s[i] {
+                        self.bad.push(*span);
+                    }
+                    s[i] = true;
+                }
+                Some(s)
+            }
             Stmt::If {
                 then_body,
                 else_body,

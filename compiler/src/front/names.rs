@@ -7,7 +7,8 @@ use super::FrontError;
 use crate::ir::{Const, Scalar, TypeAnn};
 
 const TYPE_HINT: &str = "supported types: bool, i8..i64, u8..u64, isize, usize, f32, f64, \
-    ArrayView1..6/D<T>, ArrayViewMut1..6/D<T>, &[T], &mut [T], and `_`";
+    ArrayView1..6/D<T>, ArrayViewMut1..6/D<T>, Array1..6/D<T>, Vec<T>, &[T], &mut [T], tuples \
+    of these, and `_`";
 
 /// A parameter's or `let`'s written type.
 pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
@@ -16,6 +17,17 @@ pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
         syn::Type::Paren(p) => type_ann(&p.elem),
         syn::Type::Group(g) => type_ann(&g.elem),
         syn::Type::Tuple(t) if t.elems.is_empty() => Ok(TypeAnn::Unit),
+        syn::Type::Tuple(t) => {
+            let elems = t
+                .elems
+                .iter()
+                .map(type_ann)
+                .collect::<Result<Vec<_>, _>>()?;
+            match elems.as_slice() {
+                [one] => Ok(*one),
+                _ => Ok(TypeAnn::tuple(&elems)),
+            }
+        }
         syn::Type::Reference(r) => {
             let writable = r.mutability.is_some();
             match &*r.elem {
@@ -23,12 +35,14 @@ pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
                     elem: elem_ann(&s.elem)?,
                     ndim: Some(1),
                     writable,
+                    owned: false,
                 }),
                 syn::Type::Path(_) => match type_ann(&r.elem)? {
                     TypeAnn::Array { elem, ndim, .. } => Ok(TypeAnn::Array {
                         elem,
                         ndim,
                         writable,
+                        owned: false,
                     }),
                     _ => Err(
                         FrontError::new(ty, "references to scalars are not supported")
@@ -48,12 +62,14 @@ pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
                     return Ok(TypeAnn::Scalar(s));
                 }
             }
-            let (writable, rest) = if let Some(rest) = name.strip_prefix("ArrayViewMut") {
-                (true, rest)
+            let (writable, owned, rest) = if let Some(rest) = name.strip_prefix("ArrayViewMut") {
+                (true, false, rest)
             } else if let Some(rest) = name.strip_prefix("ArrayView") {
-                (false, rest)
+                (false, false, rest)
             } else if let Some(rest) = name.strip_prefix("Array") {
-                (false, rest)
+                (true, true, rest)
+            } else if name == "Vec" {
+                (true, true, "1")
             } else {
                 return Err(
                     FrontError::new(ty, format!("unsupported type `{name}`")).hint(TYPE_HINT)
@@ -85,6 +101,7 @@ pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
                 elem,
                 ndim,
                 writable,
+                owned,
             })
         }
         _ => Err(FrontError::new(ty, "unsupported type").hint(TYPE_HINT)),

@@ -8,6 +8,11 @@
 //! the length and the axis; division by zero; `MIN / -1`; `step_by(0)`; `clamp` with `min > max`),
 //! naming the function and the span of the check, exactly as the compiled code's error site does.
 //!
+//! Arrays the kernel makes (`Array1::zeros(n)`, `x.to_owned()`) live in buffers of the machine
+//! beside the arguments' for the whole call (the interpreter does not model freeing: Rust frees
+//! them when the call ends); views are windows on either. A returned array comes back as an
+//! [`Output`] holding its elements in C order.
+//!
 //! It is written for clarity, not speed: statements run one by one on a frame of locals, and every
 //! operation is the Rust operation it stands for (module `ops`): wrapping integer arithmetic and
 //! masked shift amounts as in a release build, IEEE floats with `f32` computed in `f32`, `as` for
@@ -26,8 +31,8 @@
 
 mod ops;
 
-use crate::ir::{Block, ExprId, ExprKind, ForRange, InstId, Instance, Layout, LocalId, LogicOp};
-use crate::ir::{Scalar, ShapeQuery, Stmt, Type, TypedProgram};
+use crate::ir::{AllocShape, Block, ExprId, ExprKind, ForRange, Init, InstId, Instance, Layout};
+use crate::ir::{LocalId, LogicOp, Scalar, ShapeQuery, Stmt, Type, TypedProgram};
 use crate::span::Span;
 use ops::Outcome;
 use std::fmt;
@@ -114,6 +119,22 @@ pub enum TrapKind {
     StepZero,
     /// `clamp` with `min > max` (or a NaN bound).
     ClampBounds { min: Value, max: Value },
+    /// A new array of `elements` elements (`u64::MAX`: the count overflows) that is larger than
+    /// `isize::MAX` bytes, or that the allocator refused.
+    Alloc { elements: u64 },
+}
+
+/// What a kernel returns: a scalar (or `()`), an array it made (its elements in C order), or a
+/// tuple of these.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    Scalar(Value),
+    Array {
+        elem: Scalar,
+        shape: Vec<usize>,
+        data: Vec<u8>,
+    },
+    Tuple(Vec<Output>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -139,7 +160,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// Runs the kernel (instance 0) of `program` on `args`.
-pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Value, Error> {
+pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Output, Error> {
     let entry = program
         .instances
         .values()
@@ -154,7 +175,7 @@ pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Value, Error>
         )));
     }
     let mut frame = Frame::new(entry);
-    let mut arrays = Vec::new();
+    let mut bufs = Vec::new();
     for (i, (arg, (&param, ty))) in args
         .iter_mut()
         .zip(entry.func.params.iter().zip(&entry.params))
@@ -163,7 +184,7 @@ pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Value, Error>
         let bad = |why: String| Error::Argument(format!("argument {}: {why}", i + 1));
         match (arg, ty) {
             (Arg::Scalar(v), Type::Scalar(s)) if v.ty() == Some(*s) => {
-                frame.scalars[param.index()] = Some(*v)
+                frame.vals[param.index()] = Some(Val::Scalar(*v))
             }
             (Arg::Array(a), Type::Array(t)) => {
                 let strides = match t.layout {
@@ -171,14 +192,21 @@ pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Value, Error>
                     Layout::Strided => a.strides.clone(),
                 };
                 check_array(a, t.elem, t.ndim, t.writable, &strides).map_err(bad)?;
-                frame.arrays[param.index()] = Some(arrays.len());
-                arrays.push(Array { arg: a, strides });
+                frame.vals[param.index()] = Some(Val::Array(View {
+                    buf: bufs.len(),
+                    elem: a.elem,
+                    offset: a.offset as isize,
+                    shape: a.shape.clone(),
+                    strides,
+                }));
+                bufs.push(Buf::Arg(a));
             }
             (arg, ty) => return Err(bad(format!("{arg:?} passed for a parameter of type {ty}"))),
         }
     }
-    let mut machine = Machine { program, arrays };
-    machine.body(&mut frame)
+    let mut machine = Machine { program, bufs };
+    let v = machine.body(&mut frame)?;
+    machine.output(v)
 }
 
 /// The strides of a C-order array of `shape`: the last axis is contiguous.
@@ -233,17 +261,68 @@ fn check_array(
     Ok(())
 }
 
-/// An array argument as the machine sees it: the caller's buffer and its effective strides.
-struct Array<'m, 'a> {
-    arg: &'m mut ArrayArg<'a>,
+/// The memory of an array: an argument's buffer, or one the kernel allocated.
+enum Buf<'m, 'a> {
+    Arg(&'m mut ArrayArg<'a>),
+    Owned(Vec<u8>),
+}
+
+impl Buf<'_, '_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Buf::Arg(a) => a.data.bytes(),
+            Buf::Owned(v) => v,
+        }
+    }
+
+    fn bytes_mut(&mut self) -> Exec<&mut [u8]> {
+        match self {
+            Buf::Arg(a) => match &mut a.data {
+                Buffer::Unique(b) => Ok(b),
+                Buffer::Shared(_) => Err(Error::Internal("write to a read-only array".into())),
+            },
+            Buf::Owned(v) => Ok(v),
+        }
+    }
+}
+
+/// An array value: element `[i, j, ..]` is element `offset + i * strides[0] + ..` of buffer
+/// `buf` of the machine.
+#[derive(Clone, Debug)]
+struct View {
+    buf: usize,
+    elem: Scalar,
+    offset: isize,
+    shape: Vec<usize>,
     strides: Vec<isize>,
 }
 
-/// The locals of one call: scalars by value, arrays as an index into [`Machine::arrays`].
+impl View {
+    /// The element positions in logical (C) order.
+    fn positions(&self) -> Vec<usize> {
+        let mut out = vec![self.offset];
+        for (&n, &s) in self.shape.iter().zip(&self.strides) {
+            out = out
+                .iter()
+                .flat_map(|&p| (0..n as isize).map(move |i| p + i * s))
+                .collect();
+        }
+        out.into_iter().map(|p| p as usize).collect()
+    }
+}
+
+/// A value while the kernel runs.
+#[derive(Clone, Debug)]
+enum Val {
+    Scalar(Value),
+    Array(View),
+    Tuple(Vec<Val>),
+}
+
+/// The locals of one call.
 struct Frame<'p> {
     inst: &'p Instance,
-    scalars: Vec<Option<Value>>,
-    arrays: Vec<Option<usize>>,
+    vals: Vec<Option<Val>>,
 }
 
 impl<'p> Frame<'p> {
@@ -251,8 +330,7 @@ impl<'p> Frame<'p> {
         let n = inst.func.locals.len();
         Frame {
             inst,
-            scalars: vec![None; n],
-            arrays: vec![None; n],
+            vals: vec![None; n],
         }
     }
 
@@ -274,8 +352,11 @@ impl<'p> Frame<'p> {
         }
     }
 
-    fn array(&self, l: LocalId) -> Result<usize, Error> {
-        self.arrays[l.index()].ok_or_else(|| Error::Internal(format!("{l} is not an array")))
+    fn array(&self, l: LocalId) -> Result<&View, Error> {
+        match &self.vals[l.index()] {
+            Some(Val::Array(v)) => Ok(v),
+            _ => Err(Error::Internal(format!("{l} is not an array"))),
+        }
     }
 }
 
@@ -284,23 +365,23 @@ enum Flow {
     Next,
     Break,
     Continue,
-    Return(Value),
+    Return(Val),
 }
 
 type Exec<T> = Result<T, Error>;
 
 struct Machine<'p, 'm, 'a> {
     program: &'p TypedProgram,
-    arrays: Vec<Array<'m, 'a>>,
+    bufs: Vec<Buf<'m, 'a>>,
 }
 
 impl<'p> Machine<'p, '_, '_> {
     /// Runs a function body; falling off its end returns `()` (the type checker proved that only
     /// functions returning `()` can).
-    fn body(&mut self, f: &mut Frame<'p>) -> Exec<Value> {
+    fn body(&mut self, f: &mut Frame<'p>) -> Exec<Val> {
         match self.block(f, &f.inst.func.body)? {
             Flow::Return(v) => Ok(v),
-            Flow::Next => Ok(Value::Unit),
+            Flow::Next => Ok(Val::Scalar(Value::Unit)),
             Flow::Break | Flow::Continue => Err(Error::Internal("break outside a loop".into())),
         }
     }
@@ -318,8 +399,18 @@ impl<'p> Machine<'p, '_, '_> {
     fn stmt(&mut self, f: &mut Frame<'p>, s: &'p Stmt) -> Exec<Flow> {
         match s {
             Stmt::Assign { local, value, .. } => {
-                let v = self.expr(f, *value)?;
-                f.scalars[local.index()] = Some(v);
+                let v = self.val(f, *value)?;
+                f.vals[local.index()] = Some(v);
+            }
+            Stmt::Unpack { locals, value, .. } => {
+                let Val::Tuple(xs) = self.val(f, *value)? else {
+                    return Err(Error::Internal("unpack of a non-tuple".into()));
+                };
+                for (l, x) in locals.iter().zip(xs) {
+                    if let Some(l) = l {
+                        f.vals[l.index()] = Some(x);
+                    }
+                }
             }
             Stmt::Store {
                 array,
@@ -331,14 +422,8 @@ impl<'p> Machine<'p, '_, '_> {
                 // Rust evaluates the assigned value before the place.
                 let v = self.expr(f, *value)?;
                 let (slot, pos) = self.element(f, *array, index, *span)?;
-                let a = &mut self.arrays[slot].arg;
-                let size = a.elem.size();
-                match &mut a.data {
-                    Buffer::Unique(bytes) => v.store(&mut bytes[pos * size..]),
-                    Buffer::Shared(_) => {
-                        return Err(Error::Internal("store to a read-only array".into()))
-                    }
-                }
+                let size = v.ty().map_or(1, Scalar::size);
+                v.store(&mut self.bufs[slot].bytes_mut()?[pos * size..]);
             }
             Stmt::Update {
                 array,
@@ -351,9 +436,9 @@ impl<'p> Machine<'p, '_, '_> {
                 // The place first (its check), then the value, then read, combine and write.
                 let (slot, pos) = self.element(f, *array, index, *span)?;
                 let v = self.expr(f, *value)?;
-                let a = &mut self.arrays[slot].arg;
-                let size = a.elem.size();
-                let old = Value::load(a.elem, &a.data.bytes()[pos * size..]);
+                let elem = f.array(*array)?.elem;
+                let size = elem.size();
+                let old = Value::load(elem, &self.bufs[slot].bytes()[pos * size..]);
                 let new = match (op.binary(), op) {
                     (Some(b), _) => ops::binary(b, old, v),
                     (None, crate::ir::UpdateOp::Min) => {
@@ -362,15 +447,10 @@ impl<'p> Machine<'p, '_, '_> {
                     (None, _) => ops::intrinsic(crate::ir::Intrinsic::Max, &[old, v]),
                 }
                 .map_err(|o| f.fail(o, *span))?;
-                match &mut a.data {
-                    Buffer::Unique(bytes) => new.store(&mut bytes[pos * size..]),
-                    Buffer::Shared(_) => {
-                        return Err(Error::Internal("update of a read-only array".into()))
-                    }
-                }
+                new.store(&mut self.bufs[slot].bytes_mut()?[pos * size..]);
             }
             Stmt::Eval(e) => {
-                self.expr(f, *e)?;
+                self.val(f, *e)?;
             }
             Stmt::If {
                 cond,
@@ -397,8 +477,8 @@ impl<'p> Machine<'p, '_, '_> {
             Stmt::Continue => return Ok(Flow::Continue),
             Stmt::Return { value, .. } => {
                 let v = match value {
-                    Some(e) => self.expr(f, *e)?,
-                    None => Value::Unit,
+                    Some(e) => self.val(f, *e)?,
+                    None => Val::Scalar(Value::Unit),
                 };
                 return Ok(Flow::Return(v));
             }
@@ -433,7 +513,7 @@ impl<'p> Machine<'p, '_, '_> {
         let iter = range_iter(start, end, range.inclusive, range.reverse, step)
             .map_err(|o| f.fail(o, span))?;
         for i in iter {
-            f.scalars[var.index()] = Some(i);
+            f.vals[var.index()] = Some(Val::Scalar(i));
             match self.block(f, body)? {
                 Flow::Next | Flow::Continue => {}
                 Flow::Break => break,
@@ -464,18 +544,16 @@ impl<'p> Machine<'p, '_, '_> {
         index: &[ExprId],
         span: Span,
     ) -> Exec<(usize, usize)> {
-        let slot = f.array(array)?;
         // The whole index (`[i, j]` of `a[[i, j]]`) is evaluated before the array is indexed.
         let index = index
             .iter()
             .map(|&e| self.usize(f, e))
             .collect::<Exec<Vec<usize>>>()?;
-        let a = &self.arrays[slot];
-        let mut pos = a.arg.offset as isize;
-        for (axis, (&i, (&len, &stride))) in index
-            .iter()
-            .zip(a.arg.shape.iter().zip(&a.strides))
-            .enumerate()
+        let a = f.array(array)?;
+        let slot = a.buf;
+        let mut pos = a.offset;
+        for (axis, (&i, (&len, &stride))) in
+            index.iter().zip(a.shape.iter().zip(&a.strides)).enumerate()
         {
             if i >= len {
                 let name = f.inst.func.local(array).name.clone();
@@ -492,13 +570,142 @@ impl<'p> Machine<'p, '_, '_> {
         Ok((slot, pos as usize))
     }
 
+    /// A value of any type: arrays, tuples, and the scalars of [`Machine::expr`].
+    fn val(&mut self, f: &Frame<'p>, e: ExprId) -> Exec<Val> {
+        let inst = f.inst;
+        let span = inst.func.expr(e).span;
+        Ok(match &inst.func.expr(e).kind {
+            ExprKind::Local(l) => f.vals[l.index()]
+                .clone()
+                .ok_or_else(|| Error::Internal(format!("{l} read before it is set")))?,
+            ExprKind::Borrow { array, .. } => Val::Array(f.array(*array)?.clone()),
+            ExprKind::Tuple(xs) => Val::Tuple(
+                xs.iter()
+                    .map(|&x| self.val(f, x))
+                    .collect::<Exec<Vec<Val>>>()?,
+            ),
+            ExprKind::Field(x, k) => match self.val(f, *x)? {
+                Val::Tuple(mut xs) if (*k as usize) < xs.len() => xs.swap_remove(*k as usize),
+                v => return Err(Error::Internal(format!("field {k} of {v:?}"))),
+            },
+            ExprKind::Alloc { shape, init, .. } => {
+                let elem = inst
+                    .ty(e)
+                    .array()
+                    .ok_or_else(|| Error::Internal("a new array not typed as one".into()))?
+                    .elem;
+                self.alloc(f, elem, shape, init, span)?
+            }
+            ExprKind::CallInst { inst: callee, args } => self.call(f, *callee, args)?,
+            _ => Val::Scalar(self.expr(f, e)?),
+        })
+    }
+
+    /// A new array of `elem`, its extents and first elements evaluated as [`ExprKind::Alloc`] says.
+    fn alloc(
+        &mut self,
+        f: &Frame<'p>,
+        elem: Scalar,
+        shape: &AllocShape,
+        init: &Init,
+        span: Span,
+    ) -> Exec<Val> {
+        let fill = match init {
+            Init::Elem(v) => Some(self.expr(f, *v)?),
+            Init::Zeros => None,
+            Init::Ones => Some(ops::cast(Value::I32(1), elem).map_err(|o| f.fail(o, span))?),
+            Init::Copy(_) => None,
+        };
+        let dims = match shape {
+            AllocShape::Dims(d) => d
+                .iter()
+                .map(|&x| self.usize(f, x))
+                .collect::<Exec<Vec<usize>>>()?,
+            AllocShape::Like(a) => f.array(*a)?.shape.clone(),
+        };
+        let count = dims
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .filter(|&n| n <= isize::MAX as usize);
+        let bytes = count
+            .and_then(|n| n.checked_mul(elem.size()))
+            .filter(|&b| b <= isize::MAX as usize);
+        let too_large = || {
+            f.trap(
+                TrapKind::Alloc {
+                    elements: count.map_or(u64::MAX, |n| n as u64),
+                },
+                span,
+            )
+        };
+        let bytes = bytes.ok_or_else(too_large)?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(bytes).map_err(|_| too_large())?;
+        data.resize(bytes, 0);
+        if let Some(v) = fill {
+            for chunk in data.chunks_exact_mut(elem.size()) {
+                v.store(chunk);
+            }
+        }
+        if let Init::Copy(a) = init {
+            let src = f.array(*a)?;
+            let from = self.bufs[src.buf].bytes();
+            for (k, p) in src.positions().into_iter().enumerate() {
+                let size = elem.size();
+                data[k * size..(k + 1) * size].copy_from_slice(&from[p * size..(p + 1) * size]);
+            }
+        }
+        self.bufs.push(Buf::Owned(data));
+        Ok(Val::Array(View {
+            buf: self.bufs.len() - 1,
+            elem,
+            offset: 0,
+            strides: c_order(&dims),
+            shape: dims,
+        }))
+    }
+
+    /// The kernel's result as the caller gets it.
+    fn output(&self, v: Val) -> Exec<Output> {
+        Ok(match v {
+            Val::Scalar(s) => Output::Scalar(s),
+            Val::Tuple(xs) => Output::Tuple(
+                xs.into_iter()
+                    .map(|x| self.output(x))
+                    .collect::<Exec<Vec<_>>>()?,
+            ),
+            Val::Array(a) => {
+                let size = a.elem.size();
+                let from = self.bufs[a.buf].bytes();
+                let data = a
+                    .positions()
+                    .into_iter()
+                    .flat_map(|p| from[p * size..(p + 1) * size].iter().copied())
+                    .collect();
+                Output::Array {
+                    elem: a.elem,
+                    shape: a.shape,
+                    data,
+                }
+            }
+        })
+    }
+
+    /// A scalar value.
     fn expr(&mut self, f: &Frame<'p>, e: ExprId) -> Exec<Value> {
         let inst = f.inst;
         let span = inst.func.expr(e).span;
         Ok(match &inst.func.expr(e).kind {
             ExprKind::Const(c) => Value::from_const(*c),
-            ExprKind::Local(l) => f.scalars[l.index()]
-                .ok_or_else(|| Error::Internal(format!("{l} read before it is set")))?,
+            ExprKind::Local(_) | ExprKind::CallInst { .. } | ExprKind::Field(..) => {
+                match self.val(f, e)? {
+                    Val::Scalar(v) => v,
+                    v => return Err(Error::Internal(format!("{e} is {v:?}, not a scalar"))),
+                }
+            }
+            ExprKind::Alloc { .. } | ExprKind::Borrow { .. } | ExprKind::Tuple(_) => {
+                return Err(Error::Internal(format!("{e} is not a scalar")))
+            }
             ExprKind::Unary(op, x) => {
                 let x = self.expr(f, *x)?;
                 ops::unary(*op, x).map_err(|o| f.fail(o, span))?
@@ -523,12 +730,12 @@ impl<'p> Machine<'p, '_, '_> {
             }
             ExprKind::Load { array, index, .. } => {
                 let (slot, pos) = self.element(f, *array, index, span)?;
-                let a = &self.arrays[slot].arg;
-                let size = a.elem.size();
-                Value::load(a.elem, &a.data.bytes()[pos * size..])
+                let elem = f.array(*array)?.elem;
+                let size = elem.size();
+                Value::load(elem, &self.bufs[slot].bytes()[pos * size..])
             }
             ExprKind::Shape { array, query } => {
-                let a = &self.arrays[f.array(*array)?].arg;
+                let a = f.array(*array)?;
                 let len: usize = a.shape.iter().product();
                 match query {
                     ShapeQuery::Len => Value::Usize(len),
@@ -548,7 +755,6 @@ impl<'p> Machine<'p, '_, '_> {
                     .collect::<Exec<Vec<Value>>>()?;
                 ops::intrinsic(*op, &args).map_err(|o| f.fail(o, span))?
             }
-            ExprKind::CallInst { inst: callee, args } => self.call(f, *callee, args)?,
             ExprKind::Gpu { op, .. } => {
                 return Err(Error::Internal(format!(
                     "GPU builtin `{}` in `{}`: it runs only on the GPU",
@@ -562,25 +768,17 @@ impl<'p> Machine<'p, '_, '_> {
         })
     }
 
-    /// A call: scalar arguments are evaluated left to right; array arguments name the caller's
-    /// array, which the callee reads and writes in place.
-    fn call(&mut self, caller: &Frame<'p>, callee: InstId, args: &[ExprId]) -> Exec<Value> {
+    /// A call: arguments are evaluated left to right; an array argument is the caller's array
+    /// (a view of its buffer), which the callee reads and writes in place.
+    fn call(&mut self, caller: &Frame<'p>, callee: InstId, args: &[ExprId]) -> Exec<Val> {
         let program = self.program;
         let target = program
             .instances
             .get(callee)
             .ok_or_else(|| Error::Internal(format!("call of missing {callee}")))?;
         let mut frame = Frame::new(target);
-        for ((&param, ty), &a) in target.func.params.iter().zip(&target.params).zip(args) {
-            match ty {
-                Type::Array(_) => {
-                    let ExprKind::Local(l) = caller.inst.func.expr(a).kind else {
-                        return Err(Error::Internal("array argument is not a local".into()));
-                    };
-                    frame.arrays[param.index()] = Some(caller.array(l)?);
-                }
-                _ => frame.scalars[param.index()] = Some(self.expr(caller, a)?),
-            }
+        for (&param, &a) in target.func.params.iter().zip(args) {
+            frame.vals[param.index()] = Some(self.val(caller, a)?);
         }
         self.body(&mut frame)
     }
@@ -641,12 +839,12 @@ mod tests {
         "fn k(x) -> f64 { let mut s = 0.0; for i in 0..x.len() { s = s * 10.0 + x[i]; } s }";
 
     fn strided(ndim: u8, writable: bool) -> Type {
-        Type::Array(ArrayType {
-            elem: Scalar::F64,
+        Type::Array(ArrayType::view(
+            Scalar::F64,
             ndim,
-            layout: Layout::Strided,
+            Layout::Strided,
             writable,
-        })
+        ))
     }
 
     #[test]
@@ -661,17 +859,15 @@ mod tests {
             shape: vec![3],
             strides: vec![-2],
         };
-        assert_eq!(run(&p, &mut [Arg::Array(x)]), Ok(Value::F64(321.0)));
+        assert_eq!(
+            run(&p, &mut [Arg::Array(x)]),
+            Ok(Output::Scalar(Value::F64(321.0)))
+        );
     }
 
     #[test]
     fn contiguous_parameters_ignore_the_strides_given() {
-        let t = Type::Array(ArrayType {
-            elem: Scalar::F64,
-            ndim: 1,
-            layout: Layout::Contig,
-            writable: false,
-        });
+        let t = Type::Array(ArrayType::view(Scalar::F64, 1, Layout::Contig, false));
         let p = program(SUM, &[t]);
         let data = bytes(&[1.0, 2.0, 3.0]);
         let x = ArrayArg {
@@ -681,7 +877,10 @@ mod tests {
             shape: vec![3],
             strides: vec![7],
         };
-        assert_eq!(run(&p, &mut [Arg::Array(x)]), Ok(Value::F64(123.0)));
+        assert_eq!(
+            run(&p, &mut [Arg::Array(x)]),
+            Ok(Output::Scalar(Value::F64(123.0)))
+        );
     }
 
     #[test]
@@ -735,10 +934,15 @@ mod tests {
         // 100 * 3 wraps to 44; 100 << (9 & 7) wraps to -56; 300.5 as u8 saturates to 255; NaN
         // (inf * 0) as i64 is 0; 2^33 wraps to 0 in u32.
         let expected = 44i8.wrapping_add(-56) as i64 + 255;
-        assert_eq!(run(&p, &mut args(100, 2, 300.5)), Ok(Value::I64(expected)));
+        assert_eq!(
+            run(&p, &mut args(100, 2, 300.5)),
+            Ok(Output::Scalar(Value::I64(expected)))
+        );
         assert_eq!(
             run(&p, &mut args(0, 3, f32::INFINITY)),
-            Ok(Value::I64(255 + 3u32.wrapping_pow(33) as i64))
+            Ok(Output::Scalar(Value::I64(
+                255 + 3u32.wrapping_pow(33) as i64
+            )))
         );
     }
 

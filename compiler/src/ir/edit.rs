@@ -120,8 +120,9 @@ impl Instance {
         let all = |v: &mut Self, xs: &[ExprId]| -> Vec<ExprId> {
             xs.iter().map(|x| v.copy_expr(*x, rename)).collect()
         };
+        let local = |l: LocalId| rename.get(&l).copied().unwrap_or(l);
         let kind = match expr.kind {
-            ExprKind::Local(l) => ExprKind::Local(rename.get(&l).copied().unwrap_or(l)),
+            ExprKind::Local(l) => ExprKind::Local(local(l)),
             ExprKind::Unary(op, x) => ExprKind::Unary(op, self.copy_expr(x, rename)),
             ExprKind::Binary(op, a, b) => {
                 ExprKind::Binary(op, self.copy_expr(a, rename), self.copy_expr(b, rename))
@@ -135,7 +136,7 @@ impl Instance {
                 index,
                 checked,
             } => ExprKind::Load {
-                array,
+                array: local(array),
                 index: all(self, &index),
                 checked,
             },
@@ -154,11 +155,39 @@ impl Instance {
                 args,
             } => ExprKind::Gpu {
                 op,
-                array,
+                array: array.map(local),
                 index: all(self, &index),
                 args: all(self, &args),
             },
-            k @ (ExprKind::Const(_) | ExprKind::Shape { .. }) => k,
+            ExprKind::Shape { array, query } => ExprKind::Shape {
+                array: local(array),
+                query,
+            },
+            ExprKind::Alloc {
+                elem,
+                ndim,
+                shape,
+                init,
+            } => ExprKind::Alloc {
+                elem,
+                ndim,
+                shape: match shape {
+                    AllocShape::Dims(d) => AllocShape::Dims(all(self, &d)),
+                    AllocShape::Like(a) => AllocShape::Like(local(a)),
+                },
+                init: match init {
+                    Init::Elem(v) => Init::Elem(self.copy_expr(v, rename)),
+                    Init::Copy(a) => Init::Copy(local(a)),
+                    i @ (Init::Zeros | Init::Ones) => i,
+                },
+            },
+            ExprKind::Borrow { array, mutable } => ExprKind::Borrow {
+                array: local(array),
+                mutable,
+            },
+            ExprKind::Tuple(xs) => ExprKind::Tuple(all(self, &xs)),
+            ExprKind::Field(x, k) => ExprKind::Field(self.copy_expr(x, rename), k),
+            k @ ExprKind::Const(_) => k,
         };
         self.new_expr(kind, ty, expr.span)
     }
@@ -190,7 +219,7 @@ impl Instance {
                 span,
                 checked,
             } => Stmt::Store {
-                array: *array,
+                array: local(array),
                 value: self.copy_expr(*value, rename),
                 index: index.iter().map(|i| self.copy_expr(*i, rename)).collect(),
                 span: *span,
@@ -204,7 +233,7 @@ impl Instance {
                 span,
                 checked,
             } => Stmt::Update {
-                array: *array,
+                array: local(array),
                 index: index.iter().map(|i| self.copy_expr(*i, rename)).collect(),
                 op: *op,
                 value: self.copy_expr(*value, rename),
@@ -212,6 +241,15 @@ impl Instance {
                 checked: *checked,
             },
             Stmt::Eval(e) => Stmt::Eval(self.copy_expr(*e, rename)),
+            Stmt::Unpack {
+                locals,
+                value,
+                span,
+            } => Stmt::Unpack {
+                locals: locals.iter().map(|l| l.as_ref().map(local)).collect(),
+                value: self.copy_expr(*value, rename),
+                span: *span,
+            },
             Stmt::If {
                 cond,
                 then_body,

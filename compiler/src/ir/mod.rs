@@ -19,7 +19,7 @@ pub mod verify;
 pub mod walk;
 
 pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
-pub use ty::{ArrayType, Layout, Scalar, Type, TypeAnn};
+pub use ty::{ArrayType, Layout, Scalar, Storage, Tuple, Type, TypeAnn};
 
 pub use entity::{EntityRef, PrimaryMap, SecondaryMap};
 
@@ -208,12 +208,7 @@ impl SharedArray {
     pub const MAX_BYTES: u64 = 48 * 1024;
 
     pub fn ty(&self) -> ArrayType {
-        ArrayType {
-            elem: self.elem,
-            ndim: self.shape.len() as u8,
-            layout: Layout::Contig,
-            writable: true,
-        }
+        ArrayType::view(self.elem, self.shape.len() as u8, Layout::Contig, true)
     }
 
     pub fn bytes(&self) -> u64 {
@@ -429,8 +424,16 @@ pub enum Stmt {
         /// Bounds-checked; `false` only where a pass proved the index in bounds.
         checked: bool,
     },
-    /// An expression evaluated for its effects (a call, a checked load).
+    /// An expression evaluated for its effects (a call, a checked load); a value that owns
+    /// memory (an owned array, a tuple holding one) is dropped.
     Eval(ExprId),
+    /// `let (a, b, _) = value;`: moves the elements of a tuple value into locals (`None`: `_`,
+    /// the element is dropped).
+    Unpack {
+        locals: Vec<Option<LocalId>>,
+        value: ExprId,
+        span: Span,
+    },
     If {
         cond: ExprId,
         then_body: Block,
@@ -776,6 +779,25 @@ pub enum ExprKind<P: Phase = Typed> {
         inst: P::Typed<InstId>,
         args: Vec<ExprId>,
     },
+    /// A new owned array (`Array1::zeros(n)`, `Array2::<f32>::from_elem((n, m), v)`,
+    /// `x.to_owned()`, `vec![v; n]`): typed as a C-order [`Storage::Heap`] array. `elem` and `ndim`
+    /// are what the source wrote (`Array2::<f32>`), for inference. Allocation failure and a
+    /// shape whose size overflows `isize` are run-time errors (ndarray panics there).
+    Alloc {
+        elem: Option<Scalar>,
+        ndim: Option<u8>,
+        shape: AllocShape,
+        init: Init,
+    },
+    /// `&t`, `&mut t`, `t.view()`, `t.view_mut()`: a view of the array `array`.
+    Borrow {
+        array: LocalId,
+        mutable: bool,
+    },
+    /// `(a, b, ..)`: two or more elements.
+    Tuple(Vec<ExprId>),
+    /// `t.0`: an element of a tuple of scalars.
+    Field(ExprId, u32),
     /// A GPU builtin (only in `#[rumba(cuda)]` functions). Atomics name their array and index
     /// (`array`, `index`) and take their values in `args`; the others have neither.
     Gpu {
@@ -784,6 +806,28 @@ pub enum ExprKind<P: Phase = Typed> {
         index: Vec<ExprId>,
         args: Vec<ExprId>,
     },
+}
+
+/// How [`ExprKind::Alloc`] gets its extents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllocShape {
+    /// One `usize` per axis: `zeros(n)`, `zeros((n, m))`, `vec![v; n]`.
+    Dims(Vec<ExprId>),
+    /// The extents of another array: `zeros(x.raw_dim())`, `zeros(x.dim())`, `x.to_owned()`.
+    Like(LocalId),
+}
+
+/// What a new array's elements start as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Init {
+    /// `zeros`: zero bits (`0`, `+0.0`, `false`).
+    Zeros,
+    /// `ones`: `1` / `1.0`.
+    Ones,
+    /// `from_elem(shape, v)`, `vec![v; n]`: the value, evaluated once before the allocation.
+    Elem(ExprId),
+    /// `x.to_owned()`: the elements of `x`, in its logical order (shape `Like(x)`).
+    Copy(LocalId),
 }
 
 /// One function specialized to concrete argument types: its resolved body and a type for every

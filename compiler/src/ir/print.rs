@@ -115,6 +115,13 @@ impl<P: Phase> Printer<'_, P> {
             Stmt::Assign { local, value, .. } => {
                 let _ = writeln!(out, "{pad}{} = {};", self.local(*local), self.expr(*value));
             }
+            Stmt::Unpack { locals, value, .. } => {
+                let names: Vec<String> = locals
+                    .iter()
+                    .map(|l| l.map_or("_".to_string(), |l| self.local(l)))
+                    .collect();
+                let _ = writeln!(out, "{pad}({}) = {};", names.join(", "), self.expr(*value));
+            }
             Stmt::Store {
                 array,
                 index,
@@ -271,6 +278,37 @@ impl<P: Phase> Printer<'_, P> {
                 parts.extend(args.iter().map(|e| self.expr(*e)));
                 format!("{}({})", op.name(), parts.join(", "))
             }
+            ExprKind::Alloc {
+                elem,
+                ndim,
+                shape,
+                init,
+            } => {
+                let shape = match shape {
+                    AllocShape::Dims(d) => format!("[{}]", self.list(d)),
+                    AllocShape::Like(a) => format!("shape({})", self.local(*a)),
+                };
+                let init = match init {
+                    Init::Zeros => "zeros".to_string(),
+                    Init::Ones => "ones".to_string(),
+                    Init::Elem(v) => format!("elem {}", self.expr(*v)),
+                    Init::Copy(a) => format!("copy {}", self.local(*a)),
+                };
+                // What the source wrote, before inference settles it.
+                let written = match (elem, ndim) {
+                    (Some(e), Some(n)) => format!("<{e}, {n}d>"),
+                    (Some(e), None) => format!("<{e}>"),
+                    (None, Some(n)) => format!("<{n}d>"),
+                    (None, None) => String::new(),
+                };
+                format!("alloc{written}({shape}, {init})")
+            }
+            ExprKind::Borrow { array, mutable } => {
+                let m = if *mutable { "mut " } else { "" };
+                format!("&{m}{}", self.local(*array))
+            }
+            ExprKind::Tuple(xs) => format!("({})", self.list(xs)),
+            ExprKind::Field(x, k) => format!("{}.{k}", self.expr(*x)),
             ExprKind::CallInst { inst, args } => {
                 let inst = *P::typed(inst);
                 let name = self

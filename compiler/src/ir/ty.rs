@@ -1,7 +1,9 @@
 //! The types of the loop IR.
 //!
 //! [`Scalar`] is a Rust primitive; [`Type`] adds arrays (an argument's dtype, ndim, layout and
-//! writability: exactly what a specialization is keyed on) and `()`. All are small `Copy` values.
+//! writability: exactly what a specialization is keyed on; and for a kernel's own arrays, that it
+//! owns them), tuples and `()`. All are small `Copy` values: a tuple's element types are interned
+//! (one leaked slice per distinct tuple type the process ever sees, a handful in practice).
 
 use std::fmt;
 
@@ -121,13 +123,62 @@ pub enum Layout {
     Strided,
 }
 
-/// An array argument's type.
+/// Who owns an array's elements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Storage {
+    /// Borrowed: an argument, or a view of another array (`&t`, `t.view_mut()`).
+    View,
+    /// Allocated by the kernel (`Array1::zeros(n)`, `x.to_owned()`, `vec![v; n]`) through Rust's
+    /// global allocator: C order, freed when its owner goes out of scope on every path (normal
+    /// exit, `return`, a failed check), or handed to the caller as an ndarray `Array`.
+    Heap,
+}
+
+/// An array's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ArrayType {
     pub elem: Scalar,
     pub ndim: u8,
     pub layout: Layout,
     pub writable: bool,
+    pub storage: Storage,
+}
+
+impl ArrayType {
+    /// A borrowed array (an argument's type).
+    pub fn view(elem: Scalar, ndim: u8, layout: Layout, writable: bool) -> ArrayType {
+        ArrayType {
+            elem,
+            ndim,
+            layout,
+            writable,
+            storage: Storage::View,
+        }
+    }
+
+    /// A kernel-allocated array of `elem` with `ndim` axes, in C order.
+    pub fn owned(elem: Scalar, ndim: u8) -> ArrayType {
+        ArrayType {
+            elem,
+            ndim,
+            layout: Layout::Contig,
+            writable: true,
+            storage: Storage::Heap,
+        }
+    }
+
+    pub fn is_owned(self) -> bool {
+        self.storage == Storage::Heap
+    }
+
+    /// The same elements, borrowed (`&t`, `&mut t`).
+    pub fn borrowed(self, writable: bool) -> ArrayType {
+        ArrayType {
+            writable,
+            storage: Storage::View,
+            ..self
+        }
+    }
 }
 
 impl fmt::Display for ArrayType {
@@ -136,7 +187,11 @@ impl fmt::Display for ArrayType {
             Layout::Contig => "C",
             Layout::Strided => "A",
         };
-        let access = if self.writable { "mut" } else { "ro" };
+        let access = match (self.storage, self.writable) {
+            (Storage::Heap, _) => "own",
+            (Storage::View, true) => "mut",
+            (Storage::View, false) => "ro",
+        };
         write!(
             f,
             "array<{}, {}d, {}, {}>",
@@ -150,6 +205,46 @@ pub enum Type {
     Unit,
     Scalar(Scalar),
     Array(ArrayType),
+    /// `(f64, usize)`, `(Array1<f64>, f64)`: two or more elements.
+    Tuple(Tuple),
+}
+
+/// The element types of a tuple type, interned so that [`Type`] stays `Copy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tuple(&'static [Type]);
+
+impl Tuple {
+    pub fn new(elems: &[Type]) -> Tuple {
+        Tuple(intern(elems))
+    }
+
+    pub fn elems(self) -> &'static [Type] {
+        self.0
+    }
+}
+
+/// The one leaked copy of each distinct slice.
+fn intern<T: Clone + Eq + std::hash::Hash + Send + Sync + 'static>(xs: &[T]) -> &'static [T] {
+    use std::any::{Any, TypeId};
+    use std::collections::{HashMap, HashSet};
+    use std::sync::{Mutex, OnceLock};
+    type Tables = HashMap<TypeId, Box<dyn Any + Send>>;
+    static TABLES: OnceLock<Mutex<Tables>> = OnceLock::new();
+    let mut tables = TABLES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let table = tables
+        .entry(TypeId::of::<T>())
+        .or_insert_with(|| Box::new(HashSet::<&'static [T]>::new()))
+        .downcast_mut::<HashSet<&'static [T]>>()
+        .expect("the table of this type");
+    if let Some(&found) = table.get(xs) {
+        return found;
+    }
+    let leaked: &'static [T] = Box::leak(xs.to_vec().into_boxed_slice());
+    table.insert(leaked);
+    leaked
 }
 
 impl Type {
@@ -166,6 +261,16 @@ impl Type {
             _ => None,
         }
     }
+
+    /// Whether a value of this type owns memory that must be freed (an owned array, or a tuple
+    /// holding one): such values are moved, never copied.
+    pub fn owns(self) -> bool {
+        match self {
+            Type::Array(a) => a.is_owned(),
+            Type::Tuple(t) => t.elems().iter().any(|e| e.owns()),
+            Type::Unit | Type::Scalar(_) => false,
+        }
+    }
 }
 
 impl From<Scalar> for Type {
@@ -180,6 +285,16 @@ impl fmt::Display for Type {
             Type::Unit => f.write_str("()"),
             Type::Scalar(s) => s.fmt(f),
             Type::Array(a) => a.fmt(f),
+            Type::Tuple(t) => {
+                f.write_str("(")?;
+                for (i, e) in t.elems().iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    e.fmt(f)?;
+                }
+                f.write_str(")")
+            }
         }
     }
 }
@@ -191,12 +306,22 @@ pub enum TypeAnn {
     Infer,
     Unit,
     Scalar(Scalar),
-    /// `ArrayView1<f64>`, `&mut [f32]`, `ArrayViewMutD<_>`: element and ndim when written.
+    /// `ArrayView1<f64>`, `&mut [f32]`, `ArrayViewMutD<_>`, `Array2<f32>`: element and ndim
+    /// when written; `owned` for `Array1<T>`/`Vec<T>` written without a reference.
     Array {
         elem: Option<Scalar>,
         ndim: Option<u8>,
         writable: bool,
+        owned: bool,
     },
+    /// `(f64, usize)`: two or more elements (interned, like [`Tuple`]).
+    Tuple(&'static [TypeAnn]),
+}
+
+impl TypeAnn {
+    pub fn tuple(elems: &[TypeAnn]) -> TypeAnn {
+        TypeAnn::Tuple(intern(elems))
+    }
 }
 
 impl fmt::Display for TypeAnn {
@@ -209,15 +334,26 @@ impl fmt::Display for TypeAnn {
                 elem,
                 ndim,
                 writable,
+                owned,
             } => {
-                let view = if *writable {
-                    "ArrayViewMut"
-                } else {
-                    "ArrayView"
+                let view = match (owned, writable) {
+                    (true, _) => "Array",
+                    (false, true) => "ArrayViewMut",
+                    (false, false) => "ArrayView",
                 };
                 let nd = ndim.map_or("D".to_string(), |n| n.to_string());
                 let el = elem.map_or("_", Scalar::name);
                 write!(f, "{view}{nd}<{el}>")
+            }
+            TypeAnn::Tuple(elems) => {
+                f.write_str("(")?;
+                for (i, e) in elems.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    e.fmt(f)?;
+                }
+                f.write_str(")")
             }
         }
     }

@@ -17,6 +17,11 @@
 //! - loads and stores name arrays, with one `usize` index per dimension; stores only writable ones;
 //! - `break` / `continue` appear only inside loops; returns match the instance's return type;
 //! - calls name existing instances with matching argument types;
+//! - a new array (`Alloc`) is an owned C-order array of the element type and as many `usize`
+//!   extents as axes (or the extents of an array of as many axes); a copy's source has its
+//!   element type; a view (`Borrow`) has its array's element type, axes and layout, and is
+//!   writable only if the array is; tuples have their elements' types, fields and unpacks match
+//!   them;
 //! - GPU builtins appear only in `#[rumba(cuda)]` functions: atomics update writable arrays with
 //!   operands of the element type and return it; thread and block queries are `usize`,
 //!   `sync_threads()` is `()`.
@@ -242,6 +247,27 @@ impl Verifier<'_> {
             Stmt::Eval(e) => {
                 self.expr(*e);
             }
+            Stmt::Unpack { locals, value, .. } => {
+                let Some(t) = self.expr(*value) else { return };
+                let Type::Tuple(t) = t else {
+                    return self.error(Location::Expr(*value), format!("unpack of {t}"));
+                };
+                self.check(t.elems().len() == locals.len(), here, || {
+                    format!(
+                        "unpack of {} elements into {} places",
+                        t.elems().len(),
+                        locals.len()
+                    )
+                });
+                for (l, &te) in locals.iter().zip(t.elems()) {
+                    let Some(l) = l else { continue };
+                    if let Some(tl) = self.local_ty(*l) {
+                        self.check(tl == te, Location::Local(*l), || {
+                            format!("unpack of {te} into a local of type {tl}")
+                        });
+                    }
+                }
+            }
             Stmt::Update {
                 array,
                 index,
@@ -442,6 +468,74 @@ impl Verifier<'_> {
                 };
                 expect(self, want, "shape query")
             }
+            ExprKind::Alloc { shape, init, .. } => {
+                let Some(Type::Array(a)) = ty else {
+                    return self.error(at, format!("new array typed {ty:?}"));
+                };
+                self.check(
+                    a.is_owned() && a.layout == Layout::Contig && a.writable,
+                    at,
+                    || format!("new array typed {a}"),
+                );
+                if let Init::Elem(v) = init {
+                    if let Some(tv) = self.expr(*v) {
+                        self.check(tv == Type::Scalar(a.elem), Location::Expr(*v), || {
+                            format!("element {tv} of a new {a}")
+                        });
+                    }
+                }
+                match shape {
+                    AllocShape::Dims(d) => {
+                        self.check(d.len() == a.ndim as usize, at, || {
+                            format!("{} extents for a new {a}", d.len())
+                        });
+                        for &x in d {
+                            if let Some(t) = self.expr(x) {
+                                self.check(t == USIZE, Location::Expr(x), || {
+                                    format!("extent typed {t}")
+                                });
+                            }
+                        }
+                    }
+                    AllocShape::Like(src) => {
+                        if let Some(b) = self.array(*src) {
+                            self.check(b.ndim == a.ndim, at, || {
+                                format!("a new {a} shaped like {b}")
+                            });
+                        }
+                    }
+                }
+                if let Init::Copy(src) = init {
+                    if let Some(b) = self.array(*src) {
+                        self.check(b.elem == a.elem && b.ndim == a.ndim, at, || {
+                            format!("a new {a} copied from {b}")
+                        });
+                    }
+                }
+            }
+            ExprKind::Borrow { array, mutable } => {
+                if let Some(a) = self.array(*array) {
+                    self.check(a.writable || !*mutable, at, || {
+                        format!("mutable view of read-only {a}")
+                    });
+                    expect(self, Type::Array(a.borrowed(*mutable)), "view");
+                }
+            }
+            ExprKind::Tuple(xs) => {
+                let types: Vec<Option<Type>> = xs.iter().map(|x| self.expr(*x)).collect();
+                if let Some(types) = types.into_iter().collect::<Option<Vec<Type>>>() {
+                    expect(self, Type::Tuple(Tuple::new(&types)), "tuple");
+                }
+            }
+            ExprKind::Field(x, k) => {
+                let Some(t) = self.expr(*x) else { return };
+                match t {
+                    Type::Tuple(t) if (*k as usize) < t.elems().len() => {
+                        expect(self, t.elems()[*k as usize], "field")
+                    }
+                    t => self.error(at, format!("field {k} of {t}")),
+                }
+            }
             ExprKind::Intrinsic { op, args } => {
                 let types: Vec<Option<Scalar>> = args.iter().map(|a| self.scalar(*a)).collect();
                 let Some(&receiver) = types.first() else {
@@ -567,12 +661,7 @@ mod tests {
     const F64: Type = Type::Scalar(Scalar::F64);
 
     fn array(elem: Scalar, ndim: u8) -> Type {
-        Type::Array(ArrayType {
-            elem,
-            ndim,
-            layout: Layout::Contig,
-            writable: true,
-        })
+        Type::Array(ArrayType::view(elem, ndim, Layout::Contig, true))
     }
 
     /// The typed program of kernel `k` in `source` (which verifies).

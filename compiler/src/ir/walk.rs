@@ -10,10 +10,23 @@ use std::collections::{HashMap, HashSet};
 /// The direct sub-expressions of an expression, in evaluation order.
 pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
     match k {
-        ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => {
-            Vec::new()
+        ExprKind::Lit(_)
+        | ExprKind::Const(_)
+        | ExprKind::Local(_)
+        | ExprKind::Shape { .. }
+        | ExprKind::Borrow { .. } => Vec::new(),
+        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) | ExprKind::Field(x, _) => vec![*x],
+        ExprKind::Tuple(xs) => xs.clone(),
+        ExprKind::Alloc { shape, init, .. } => {
+            let mut out = match init {
+                Init::Elem(v) => vec![*v],
+                _ => Vec::new(),
+            };
+            if let AllocShape::Dims(d) = shape {
+                out.extend(d);
+            }
+            out
         }
-        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => vec![*x],
         ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => vec![*a, *b],
         ExprKind::Load { index, .. } => index.clone(),
         ExprKind::Method { receiver, args, .. } => std::iter::once(*receiver)
@@ -23,6 +36,28 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
         | ExprKind::Call { args, .. }
         | ExprKind::CallInst { args, .. } => args.clone(),
         ExprKind::Gpu { index, args, .. } => index.iter().chain(args).copied().collect(),
+    }
+}
+
+/// The array an expression names without reading it as a value (indexing, a shape query, a
+/// view, the source of a copy or of extents, a GPU atomic).
+pub fn array_operand<P: Phase>(k: &ExprKind<P>) -> Option<LocalId> {
+    match k {
+        ExprKind::Load { array, .. }
+        | ExprKind::Shape { array, .. }
+        | ExprKind::Borrow { array, .. }
+        | ExprKind::Gpu {
+            array: Some(array), ..
+        }
+        | ExprKind::Alloc {
+            init: Init::Copy(array),
+            ..
+        }
+        | ExprKind::Alloc {
+            shape: AllocShape::Like(array),
+            ..
+        } => Some(*array),
+        _ => None,
     }
 }
 
@@ -52,6 +87,7 @@ fn assigned(b: &Block, out: &mut HashSet<LocalId>) {
             Stmt::Assign { local, .. } => {
                 out.insert(*local);
             }
+            Stmt::Unpack { locals, .. } => out.extend(locals.iter().flatten()),
             Stmt::If {
                 then_body,
                 else_body,
@@ -145,6 +181,16 @@ impl Uses {
                     self.arrays.insert(*array);
                 }
                 Stmt::Eval(e) => self.expr(f, *e),
+                Stmt::Unpack {
+                    locals,
+                    value,
+                    span,
+                } => {
+                    self.expr(f, *value);
+                    for l in locals.iter().flatten() {
+                        self.writes.entry(*l).or_default().push((None, *span));
+                    }
+                }
                 Stmt::If {
                     cond,
                     then_body,
@@ -179,13 +225,11 @@ impl Uses {
             ExprKind::Local(l) => {
                 *self.reads.entry(*l).or_default() += 1;
             }
-            ExprKind::Load { array, .. } | ExprKind::Shape { array, .. } => {
-                self.arrays.insert(*array);
+            k => {
+                if let Some(a) = array_operand(k) {
+                    self.arrays.insert(a);
+                }
             }
-            ExprKind::Gpu { array: Some(a), .. } => {
-                self.arrays.insert(*a);
-            }
-            _ => {}
         }
         children(&f.expr(e).kind)
             .into_iter()

@@ -201,7 +201,10 @@ fn qualifies<'a>(inst: &Instance, l: &'a ForLoop) -> Option<(Parts<'a>, Vec<Loca
     let scalars: HashSet<LocalId> = steps.iter().flatten().filter_map(|s| s.assigns).collect();
     let mut varying = scalars.clone();
     varying.insert(p);
-    if scalars.contains(&p) {
+    let all_scalars = scalars
+        .iter()
+        .all(|l| matches!(inst.local_ty(*l), Type::Scalar(_)));
+    if scalars.contains(&p) || !all_scalars {
         return None;
     }
     if let Inner::For { j, range } = parts.inner {

@@ -86,7 +86,9 @@ impl Versioner<'_> {
     fn mark_block(&mut self, b: &mut Block, unchecked: &HashSet<AccessKey>) {
         for s in &mut b.stmts {
             match s {
-                Stmt::Assign { value: e, .. } | Stmt::Eval(e) => self.mark(*e, unchecked),
+                Stmt::Assign { value: e, .. } | Stmt::Eval(e) | Stmt::Unpack { value: e, .. } => {
+                    self.mark(*e, unchecked)
+                }
                 Stmt::Return { value, .. } => {
                     if let Some(e) = value {
                         self.mark(*e, unchecked);
@@ -170,7 +172,11 @@ impl Versioner<'_> {
     fn plan(&self, var: LocalId, range: &ForRange, body: &Block) -> Option<Plan> {
         let inst = &*self.inst;
         let mut assigned = assigned_locals(body);
-        if !counted(inst, var, range) || assigned.contains(&var) {
+        // An array made or rebound inside the nest has extents no test before it can know.
+        let rebinds_arrays = assigned
+            .iter()
+            .any(|l| !matches!(inst.local_ty(*l), Type::Scalar(_)));
+        if !counted(inst, var, range) || assigned.contains(&var) || rebinds_arrays {
             return None;
         }
         assigned.insert(var);

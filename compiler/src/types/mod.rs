@@ -84,6 +84,9 @@ pub fn param_type(func: &Function<Untyped>, i: usize, arg: Type) -> Result<Type,
         .with_help(help)
     };
     match (decl.ann, arg) {
+        (_, Type::Tuple(_)) | (TypeAnn::Tuple(_), _) => Err(mismatch(
+            "tuples are not passed to functions: pass their elements as separate arguments".into(),
+        )),
         (TypeAnn::Infer, _) => Ok(arg),
         (TypeAnn::Scalar(s), Type::Scalar(t)) if s == t => Ok(arg),
         (TypeAnn::Scalar(s), Type::Scalar(_)) => Err(mismatch(format!(
@@ -97,11 +100,26 @@ pub fn param_type(func: &Function<Untyped>, i: usize, arg: Type) -> Result<Type,
                 elem,
                 ndim,
                 writable,
+                owned,
             },
             Type::Array(mut a),
         ) => {
             if elem.is_some_and(|e| e != a.elem) || ndim.is_some_and(|n| n != a.ndim) {
                 return Err(mismatch(format!("pass an array of type `{}`", decl.ann)));
+            }
+            if owned {
+                // `x: Array1<f64>` takes an owned array moved in (`helper(t)`), or reads the
+                // caller's array (an argument of the kernel, `helper(&t)`).
+                if !a.is_owned() {
+                    a.writable = false;
+                }
+                return Ok(Type::Array(a));
+            }
+            if a.is_owned() {
+                return Err(mismatch(format!(
+                    "pass a view of the array: `&{0}`, `&mut {0}` or `{0}.view()`",
+                    decl.name
+                )));
             }
             if writable && !a.writable {
                 return Err(mismatch(format!(

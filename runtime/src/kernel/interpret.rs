@@ -77,7 +77,16 @@ impl Kernel {
             }
         }
         match result {
-            Ok(v) => Ok(value(v)),
+            Ok(v) => output(v).ok_or_else(|| {
+                self.check_error(
+                    &Site {
+                        kind: SiteKind::Alloc,
+                        span: program.entry().func.sig_span,
+                        function: self.name.to_string(),
+                    },
+                    [-1, 0, 0, 0],
+                )
+            }),
             Err(interp::Error::Trap(trap)) => {
                 let (kind, values) = site_kind(trap.kind);
                 Err(self.check_error(
@@ -124,7 +133,21 @@ fn site_kind(kind: TrapKind) -> (SiteKind, [i64; 4]) {
         ),
         TrapKind::StepZero => (SiteKind::StepZero, [0; 4]),
         TrapKind::ClampBounds { min, max } => (SiteKind::ClampBounds, [int(min), int(max), 0, 0]),
+        TrapKind::Alloc { elements } => (SiteKind::Alloc, [elements as i64, 0, 0, 0]),
     }
+}
+
+/// The interpreter's result as a call's (`None`: no memory for a returned array).
+fn output(o: interp::Output) -> Option<Value> {
+    Some(match o {
+        interp::Output::Scalar(v) => value(v),
+        interp::Output::Array { elem, shape, data } => {
+            Value::Array(crate::value::OwnedArray::copy_of(elem, shape, &data)?)
+        }
+        interp::Output::Tuple(xs) => {
+            Value::Tuple(xs.into_iter().map(output).collect::<Option<Vec<_>>>()?)
+        }
+    })
 }
 
 fn value(v: interp::Value) -> Value {

@@ -15,11 +15,30 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let span = inst.func.expr(e).span;
         Ok(match &inst.func.expr(e).kind {
             ExprKind::Const(c) => self.constant(*c),
-            ExprKind::Local(l) => {
-                let (p, s) = self.scalar_slot(*l)?;
-                let name = &inst.func.local(*l).name;
-                self.b().build_load(self.m.reg_type(s), p, name)?
+            ExprKind::Local(l) => match self.slots[l.index()] {
+                super::Slot::Scalar(p, s) => {
+                    let name = &inst.func.local(*l).name;
+                    self.b().build_load(self.m.reg_type(s), p, name)?
+                }
+                _ => self.read_local(*l)?,
+            },
+            ExprKind::Alloc { shape, init, .. } => {
+                let ty = inst
+                    .ty(e)
+                    .array()
+                    .ok_or_else(|| BackError::Internal("a new array not typed as one".into()))?;
+                self.alloc(ty, shape, init, span, None)?
             }
+            ExprKind::Borrow { array, .. } => {
+                let mut a = self.array(*array)?;
+                a.ty = inst
+                    .ty(e)
+                    .array()
+                    .ok_or_else(|| BackError::Internal("a view not typed as an array".into()))?;
+                self.m.pack(&a)?
+            }
+            ExprKind::Tuple(xs) => self.tuple(inst.ty(e), xs)?,
+            ExprKind::Field(x, k) => self.field(*x, *k)?,
             ExprKind::Unary(op, x) => {
                 let v = self.expr(*x)?;
                 let s = self.scalar(*x)?;
@@ -351,10 +370,16 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         for (&a, t) in args.iter().zip(&target.params) {
             match t {
                 Type::Array(p) => {
-                    let ExprKind::Local(l) = self.inst.func.expr(a).kind else {
-                        return Err(BackError::Internal("array argument is not a local".into()));
+                    // A view is the caller's array as it is; an owned array moves in.
+                    let arr = match self.inst.func.expr(a).kind {
+                        ExprKind::Local(l) | ExprKind::Borrow { array: l, .. } if !p.is_owned() => {
+                            self.array(l)?
+                        }
+                        _ => {
+                            let v = self.expr(a)?;
+                            self.m.unpack(*p, v)?
+                        }
                     };
-                    let arr = self.array(l)?;
                     vals.push(arr.data.into());
                     vals.extend(arr.shape.iter().map(|v| BasicMetadataValueEnum::from(*v)));
                     if p.layout == Layout::Strided {

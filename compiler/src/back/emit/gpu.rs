@@ -71,7 +71,7 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
                         k += 1;
                     }
                 }
-                Type::Unit => {}
+                Type::Unit | Type::Tuple(_) => {}
             }
         }
         let err = param_ptr(f, k)?;

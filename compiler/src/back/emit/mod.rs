@@ -15,6 +15,7 @@ mod gpu;
 pub use gpu::GpuMode;
 mod hints;
 mod math;
+mod owned;
 mod parallel;
 mod vecmath;
 
@@ -189,7 +190,9 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
                     let n = a.ndim as usize * if a.layout == Layout::Strided { 2 } else { 1 };
                     params.extend(std::iter::repeat_n(BasicMetadataTypeEnum::from(i64t), n));
                 }
-                Type::Unit => return Err(BackError::Internal("unit parameter".into())),
+                Type::Unit | Type::Tuple(_) => {
+                    return Err(BackError::Internal(format!("{t} parameter")))
+                }
             }
         }
         Ok((params, arrays))
@@ -202,8 +205,7 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         params.push(ptr.into());
         let fn_type = match inst.ret {
             Type::Unit => self.ctx.void_type().fn_type(&params, false),
-            Type::Scalar(s) => self.reg_type(s).fn_type(&params, false),
-            Type::Array(_) => return Err(BackError::Internal("array return".into())),
+            t => self.value_type(t)?.fn_type(&params, false),
         };
         let name = format!("{}.{index}", inst.func.name);
         let f = self
@@ -271,7 +273,9 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
                         load_all(abi::ARRAY_STRIDES, "s")?;
                     }
                 }
-                Type::Unit => return Err(BackError::Internal("unit parameter".into())),
+                Type::Unit | Type::Tuple(_) => {
+                    return Err(BackError::Internal(format!("{t} parameter")))
+                }
             }
         }
         call_args.push(err.into());
@@ -283,9 +287,14 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         b.position_at_end(fail_bb);
         b.build_return(Some(&ctx.i32_type().const_int(1, false)))?;
         b.position_at_end(ok_bb);
-        if let Type::Scalar(s) = inst.ret {
-            b.build_store(ret, self.returned(call, s)?)?;
+        if inst.ret != Type::Unit {
+            let v = call
+                .try_as_basic_value()
+                .basic()
+                .ok_or_else(|| BackError::Internal("call without value".into()))?;
+            self.store_result(ret, 0, inst.ret, v)?;
         }
+        let b = &self.builder;
         b.build_return(Some(&ctx.i32_type().const_int(0, false)))?;
         Ok(())
     }
@@ -383,7 +392,11 @@ struct ArrayVal<'ctx> {
 enum Slot<'ctx> {
     None,
     Scalar(PointerValue<'ctx>, Scalar),
+    /// An array parameter (or a captured array, in a `prange` body): fixed for the call.
     Array(ArrayVal<'ctx>),
+    /// An array or tuple local (and an owned array parameter): its struct in an alloca
+    /// (`owned.rs`).
+    Value(PointerValue<'ctx>, Type),
 }
 
 struct FnEmitter<'m, 'a, 'ctx> {
@@ -433,11 +446,6 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         let ctx = m.ctx;
         let entry = ctx.append_basic_block(function, "entry");
         let fail = ctx.append_basic_block(function, "fail");
-        m.builder.position_at_end(fail);
-        match function.get_type().get_return_type() {
-            Some(t) => m.builder.build_return(Some(&const_zero(t)))?,
-            None => m.builder.build_return(None)?,
-        };
         m.builder.position_at_end(entry);
         let err = param_ptr(function, function.count_params() - 1)?;
         let atomic = m.gpu.is_some();
@@ -455,7 +463,16 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         };
         e.slots = e.make_slots()?;
         e.block(&inst.func.body)?;
+        let end = e.current_block()?;
+        // A failed check (here or in a callee) drops what the locals own and returns.
+        e.b().position_at_end(fail);
+        e.drop_locals()?;
+        match function.get_type().get_return_type() {
+            Some(t) => e.b().build_return(Some(&t.const_zero()))?,
+            None => e.b().build_return(None)?,
+        };
         // Falling off the end returns `()`; the type checker proved non-unit functions never do.
+        e.b().position_at_end(end);
         e.terminate_open_blocks()?;
         Ok(())
     }
@@ -496,13 +513,47 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                     let array = self.array_params(&mut k, *a, &inst.func.local(p).name)?;
                     slots[p.index()] = Slot::Array(array);
                 }
-                Type::Unit => {}
+                Type::Unit | Type::Tuple(_) => {}
             }
         }
         for a in &inst.func.shared {
             slots[a.local.index()] = Slot::Array(self.shared_array(a)?);
         }
+        // Arrays and tuples in locals; an owned array parameter is the function's to drop.
+        let params = &inst.func.params;
+        let locals = inst
+            .func
+            .locals
+            .keys()
+            .filter(|l| !params.contains(l) || inst.local_ty(*l).owns());
+        self.value_slots(&mut slots, locals)?;
+        for &p in params {
+            if let (Slot::Value(ptr, _), Type::Array(a)) = (&slots[p.index()], inst.local_ty(p)) {
+                let mut k = self.param_index(p);
+                let array = self.array_params(&mut k, a, &inst.func.local(p).name)?;
+                self.b().build_store(*ptr, self.m.pack(&array)?)?;
+            }
+        }
         Ok(slots)
+    }
+
+    /// The index of the first LLVM parameter of parameter `p` (as `flat_params` lays them out).
+    fn param_index(&self, p: LocalId) -> u32 {
+        let inst = self.inst;
+        let mut k = 0;
+        for (&q, t) in inst.func.params.iter().zip(&inst.params) {
+            if q == p {
+                break;
+            }
+            k += match t {
+                Type::Scalar(_) => 1,
+                Type::Array(a) => {
+                    1 + a.ndim as u32 * if a.layout == Layout::Strided { 2 } else { 1 }
+                }
+                Type::Unit | Type::Tuple(_) => 0,
+            };
+        }
+        k
     }
 
     /// An array parameter of this function starting at parameter `*k` (its data pointer, then
@@ -557,6 +608,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             if bb.get_terminator().is_none() {
                 self.b().position_at_end(bb);
                 if Some(bb) == current && self.inst.ret == Type::Unit {
+                    self.drop_locals()?;
                     self.b().build_return(None)?;
                 } else {
                     self.b().build_unreachable()?;
@@ -602,6 +654,14 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
     fn array(&self, l: LocalId) -> R<ArrayVal<'ctx>> {
         match &self.slots[l.index()] {
             Slot::Array(a) => Ok(a.clone()),
+            Slot::Value(p, Type::Array(a)) => {
+                let v = self.b().build_load(
+                    self.m.array_struct(*a),
+                    *p,
+                    &self.inst.func.local(l).name,
+                )?;
+                self.m.unpack(*a, v)
+            }
             _ => Err(BackError::Internal(format!("{l} is not an array"))),
         }
     }
@@ -665,10 +725,42 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
 
     fn stmt(&mut self, s: &Stmt) -> R<()> {
         match s {
-            Stmt::Assign { local, value, .. } => {
-                let v = self.expr(*value)?;
-                let (p, _) = self.scalar_slot(*local)?;
-                self.b().build_store(p, v)?;
+            Stmt::Assign { local, value, span } => match &self.inst.func.expr(*value).kind {
+                ExprKind::Alloc { shape, init, .. } => {
+                    let ty = self.inst.ty(*value).array().ok_or_else(|| {
+                        BackError::Internal("a new array not typed as one".into())
+                    })?;
+                    let v = self.alloc(ty, shape, init, *span, Some(*local))?;
+                    self.assign_value(*local, v)?;
+                }
+                _ if matches!(self.slots[local.index()], Slot::Value(..)) => {
+                    let v = self.expr(*value)?;
+                    self.assign_value(*local, v)?;
+                }
+                _ => {
+                    let v = self.expr(*value)?;
+                    let (p, _) = self.scalar_slot(*local)?;
+                    self.b().build_store(p, v)?;
+                }
+            },
+            Stmt::Unpack { locals, value, .. } => {
+                let Type::Tuple(tt) = self.inst.ty(*value) else {
+                    return Err(BackError::Internal("unpack of a non-tuple".into()));
+                };
+                let v = self.expr(*value)?.into_struct_value();
+                for (k, (l, &t)) in locals.iter().zip(tt.elems()).enumerate() {
+                    let x = self.b().build_extract_value(v, k as u32, "")?;
+                    match l {
+                        None => self.drop_value(t, x)?,
+                        Some(l) if matches!(self.slots[l.index()], Slot::Value(..)) => {
+                            self.assign_value(*l, x)?
+                        }
+                        Some(l) => {
+                            let (p, _) = self.scalar_slot(*l)?;
+                            self.b().build_store(p, x)?;
+                        }
+                    }
+                }
             }
             Stmt::Store {
                 array,
@@ -711,10 +803,11 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                     self.b().build_store(p, new)?;
                 }
             }
-            // An array on its own (`x;`, `let _ = x;`) reads nothing: there is no value to emit.
-            Stmt::Eval(e) if matches!(self.inst.ty(*e), Type::Array(_)) => {}
+            // A view on its own (`x;`, `let _ = x;`) reads nothing: there is no value to emit.
+            Stmt::Eval(e) if matches!(self.inst.ty(*e), Type::Array(a) if !a.is_owned()) => {}
             Stmt::Eval(e) => {
-                self.expr(*e)?;
+                let v = self.expr(*e)?;
+                self.drop_value(self.inst.ty(*e), v)?;
             }
             Stmt::If {
                 cond,
@@ -770,6 +863,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             Stmt::Return { value, .. } => {
                 // `return f(..)` of a helper returning `()` evaluates the call, then returns nothing.
                 let v = value.map(|v| self.expr(v)).transpose()?;
+                self.drop_locals()?;
                 match v.filter(|_| self.inst.ret != Type::Unit) {
                     Some(v) => self.b().build_return(Some(&v))?,
                     None => self.b().build_return(None)?,
@@ -969,8 +1063,4 @@ fn int_type(ctx: &Context, bits: u32) -> inkwell::types::IntType<'_> {
         32 => ctx.i32_type(),
         _ => ctx.i64_type(),
     }
-}
-
-fn const_zero(t: BasicTypeEnum<'_>) -> BasicValueEnum<'_> {
-    t.const_zero()
 }

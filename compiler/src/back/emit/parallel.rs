@@ -177,7 +177,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     /// The number of elements of an array (the product of its extents).
-    fn elements(&self, a: &ArrayVal<'ctx>) -> R<IntValue<'ctx>> {
+    pub(super) fn elements(&self, a: &ArrayVal<'ctx>) -> R<IntValue<'ctx>> {
         let mut n = self.ctx().i64_type().const_int(1, false);
         for d in &a.shape {
             n = self.b().build_int_mul(n, *d, "elems")?;
@@ -296,8 +296,6 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let inst = self.inst;
         let entry = ctx.append_basic_block(function, "entry");
         let fail = ctx.append_basic_block(function, "fail");
-        self.b().position_at_end(fail);
-        self.b().build_return(None)?;
         self.b().position_at_end(entry);
         let err = super::param_ptr(function, 2)?;
         let mut e = FnEmitter {
@@ -354,6 +352,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             };
             slots[l.index()] = Slot::Array(e.array_params(&mut k, a, &inst.func.local(l).name)?);
         }
+        // The body's own arrays and tuples: one set per chunk, dropped at its end.
+        let own = Uses::of(&inst.func, body);
+        e.value_slots(&mut slots, own.writes.keys().copied())?;
         // Private copies of the reduced arrays, C order, starting at the operator's identity.
         let mut privates = Vec::new();
         if updates == Updates::Private {
@@ -430,6 +431,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         for (shared, copy, n, op) in privates {
             e.add_private(&shared, copy, n, op)?;
         }
+        e.drop_locals()?;
+        e.b().build_return(None)?;
+        e.b().position_at_end(fail);
+        e.drop_locals()?;
         e.b().build_return(None)?;
         e.terminate_open_blocks()
     }
@@ -479,7 +484,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     /// `for j in 0..n { f(j) }`, `n` an `i64`.
-    fn counted(
+    pub(super) fn counted(
         &mut self,
         n: IntValue<'ctx>,
         mut f: impl FnMut(&mut Self, IntValue<'ctx>) -> R<()>,
@@ -680,12 +685,15 @@ impl Sharing {
             .collect();
         reads.sort();
         // Arrays passed to calls are read as locals.
+        // The body's own arrays (assigned in it) are not shared.
         let mut arrays: Vec<LocalId> = inside
             .arrays
             .iter()
             .chain(inside.reads.keys())
             .copied()
-            .filter(|l| matches!(inst.local_ty(*l), Type::Array(_)))
+            .filter(|l| {
+                matches!(inst.local_ty(*l), Type::Array(_)) && !inside.writes.contains_key(l)
+            })
             .collect();
         arrays.sort();
         arrays.dedup();

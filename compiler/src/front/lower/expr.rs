@@ -119,15 +119,14 @@ impl FnLowerer<'_> {
                 .hint("use `if` / `else if` / `else`")),
             syn::Expr::Closure(_) => Err(FrontError::new(e, "closures are not supported in kernels")
                 .hint("write a helper `fn` in the same compile! block")),
-            syn::Expr::Reference(_) => Err(FrontError::new(e, "references cannot be taken inside a kernel")
-                .hint("pass arrays and values by name: `f(x)`, not `f(&x)`")),
+            syn::Expr::Reference(r) => self.reference(r),
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => self.vec_macro(m),
             syn::Expr::Macro(m) => Err(macro_error(&m.mac)),
             syn::Expr::Unsafe(_) => Err(FrontError::new(e, "`unsafe` is not allowed in kernels")
                 .hint("rumba checks indices; use #[rumba(unsafe(boundscheck = false))] to drop the checks")),
             syn::Expr::Struct(_) => Err(FrontError::new(e, "structs are not supported in kernels")
                 .hint("pass the fields as separate scalars or arrays")),
-            syn::Expr::Tuple(_) => Err(FrontError::new(e, "tuples are not supported as values")
-                .hint("tuples come only from `let (n, m) = a.dim()`")),
+            syn::Expr::Tuple(t) => self.tuple(t),
             syn::Expr::Array(_) => Err(FrontError::new(e, "array literals are only used as indices")
                 .hint("index N-D arrays with `a[[i, j]]`")),
             syn::Expr::Range(_) => Err(FrontError::new(e, "ranges are only allowed in `for` loops")),
@@ -139,8 +138,7 @@ impl FnLowerer<'_> {
                 Err(FrontError::new(e, "`break`, `continue` and `return` are statements here")
                     .hint("put it on its own line"))
             }
-            syn::Expr::Field(_) => Err(FrontError::new(e, "field access is not supported in kernels")
-                .hint("kernels have no structs or tuples: pass each field as its own scalar or array")),
+            syn::Expr::Field(f) => self.field(f),
             syn::Expr::Try(_) => Err(FrontError::new(e, "the `?` operator is not supported in kernels")
                 .hint("kernel values cannot fail: rumba reports bad indices and divisions as the call's `Err`")),
             _ => Err(FrontError::new(e, "unsupported expression in a kernel").hint(EXPR_HINT)),
@@ -300,6 +298,9 @@ impl FnLowerer<'_> {
                 "turbofish `::<>` is not supported in kernels",
             ));
         }
+        if let Some(r) = self.array_value_method(mc) {
+            return r;
+        }
         if ARRAY_METHODS.contains(&name.as_str()) {
             let array = self.array_name(&mc.receiver)?;
             if !mc.args.is_empty() {
@@ -339,6 +340,9 @@ impl FnLowerer<'_> {
     }
 
     fn call(&mut self, c: &syn::ExprCall) -> R<ExprId> {
+        if let Some(r) = self.constructor(c) {
+            return r;
+        }
         let syn::Expr::Path(p) = &*c.func else {
             return Err(FrontError::new(
                 &c.func,

@@ -94,6 +94,7 @@ impl FnLowerer<'_> {
             elem: Some(elem),
             ndim: Some(shape.len() as u8),
             writable: true,
+            owned: false,
         };
         let id = self.declare(&pi.ident, ann, false, true);
         self.func.shared.push(SharedArray {

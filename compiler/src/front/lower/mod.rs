@@ -25,6 +25,7 @@ mod gpu;
 mod hints;
 mod stmt;
 mod syntax;
+mod values;
 
 type R<T> = Result<T, FrontError>;
 
@@ -136,9 +137,11 @@ impl<'a> FnLowerer<'a> {
         if l.errors.is_empty() {
             for read in init::uninitialized_reads(&l.func) {
                 let tokens = l.reads.get(&read).cloned().unwrap_or_default();
-                let name = match l.func.expr(read).kind {
-                    ExprKind::Local(v) => l.func.local(v).name.clone(),
-                    _ => String::new(),
+                let name = match &l.func.expr(read).kind {
+                    ExprKind::Local(v) => l.func.local(*v).name.clone(),
+                    k => walk::array_operand(k)
+                        .map(|a| l.func.local(a).name.clone())
+                        .unwrap_or_default(),
                 };
                 l.errors.push(FrontError {
                     message: format!("used binding `{name}` is possibly-uninitialized"),
@@ -227,10 +230,6 @@ impl<'a> FnLowerer<'a> {
         }
         if let syn::ReturnType::Type(_, ty) = &sig.output {
             let ann = names::type_ann(ty)?;
-            if matches!(ann, TypeAnn::Array { .. }) {
-                return Err(FrontError::new(ty, "kernels cannot return arrays")
-                    .hint("write results into a `&mut` array argument"));
-            }
             self.func.ret_ann = Some(ann);
         }
         Ok(())

@@ -72,12 +72,6 @@ impl FnLowerer<'_> {
             syn::Pat::Type(pt) => (&*pt.pat, names::type_ann(&pt.ty)?),
             p => (p, TypeAnn::Infer),
         };
-        if matches!(ann, TypeAnn::Array { .. }) {
-            return Err(
-                FrontError::new(&local.pat, "arrays cannot be bound with `let`")
-                    .hint("use the array argument directly"),
-            );
-        }
         let init = local.init.as_ref().map(|i| &*i.expr);
         match pat {
             syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
@@ -106,7 +100,14 @@ impl FnLowerer<'_> {
                 }
                 Ok(())
             }
-            syn::Pat::Tuple(tuple) => self.let_dim(local, tuple, init),
+            syn::Pat::Tuple(tuple) => match init.map(strip_parens) {
+                Some(syn::Expr::MethodCall(mc)) if mc.method == "dim" => {
+                    self.let_dim(local, tuple, init)
+                }
+                Some(value) => self.let_unpack(tuple, value, local),
+                None => Err(FrontError::new(local, "a tuple pattern needs a value")
+                    .hint("write `let (a, b) = value;`")),
+            },
             other => Err(FrontError::new(other, "unsupported pattern in `let`").hint(
                 "bind a name (`let x = ..`) or destructure a shape (`let (n, m) = a.dim()`)",
             )),
@@ -120,7 +121,7 @@ impl FnLowerer<'_> {
         tuple: &syn::PatTuple,
         init: Option<&syn::Expr>,
     ) -> R<()> {
-        let hint = "tuples come only from `let (n, m) = a.dim()`";
+        let hint = "destructure a shape with `let (n, m) = a.dim()`";
         let Some(syn::Expr::MethodCall(mc)) = init.map(strip_parens) else {
             return Err(
                 FrontError::new(local, "tuple patterns need `array.dim()` on the right").hint(hint),

@@ -1,6 +1,6 @@
 //! The walk over expressions: a type variable for each, constrained by its operator.
 
-use super::unify::{State, Var};
+use super::unify::{ArrayVar, State, Var};
 use super::wording::{op_message, operand_cast_help, with_cast_help};
 use super::{Infer, R};
 use crate::diag::{Diagnostic, Label};
@@ -116,7 +116,78 @@ impl<'s, 'p> Infer<'s, 'p> {
             ExprKind::Load { array, index, .. } => {
                 let at = self.array_of(*array, span)?;
                 self.indices(*array, at, index, span)?;
-                self.known(at.elem)
+                at.elem
+            }
+            ExprKind::Alloc {
+                elem,
+                ndim,
+                shape,
+                init,
+            } => self.alloc(*elem, *ndim, shape, init, span)?,
+            ExprKind::Borrow { array, mutable } => {
+                let a = self.array_of(*array, span)?;
+                let name = &self.func.local(*array).name;
+                if *mutable && !a.writable {
+                    return Err(Diagnostic::new(
+                        format!("cannot borrow `{name}` as mutable: it is a read-only array"),
+                        span,
+                        "mutable borrow of a read-only array",
+                    )
+                    .with_help(format!("borrow it read-only: `&{name}`, `{name}.view()`")));
+                }
+                if *mutable && a.storage == Storage::Heap && !self.func.local(*array).mutable {
+                    return Err(Diagnostic::new(
+                        format!(
+                            "cannot borrow `{name}` as mutable, as it is not declared as mutable"
+                        ),
+                        span,
+                        "cannot borrow as mutable",
+                    )
+                    .with_help(format!("make it mutable: `let mut {name}`")));
+                }
+                self.fresh(State::Array(ArrayVar {
+                    writable: *mutable,
+                    storage: Storage::View,
+                    ..a
+                }))
+            }
+            ExprKind::Tuple(xs) => {
+                let mut vars = Vec::with_capacity(xs.len());
+                for &x in xs {
+                    let t = self.expr(x)?;
+                    if self.get(t) == State::Known(Type::Unit) {
+                        return Err(Diagnostic::new(
+                            "this expression has no value",
+                            self.span(x),
+                            "has type `()`",
+                        ));
+                    }
+                    vars.push(t);
+                }
+                let t = self.tuple_state(vars);
+                self.fresh(t)
+            }
+            ExprKind::Field(x, k) => {
+                let tx = self.expr(*x)?;
+                let State::Tuple(t) = self.get(tx) else {
+                    return Err(Diagnostic::new(
+                        format!("no field `{k}` on type `{}`", self.get(tx).describe()),
+                        span,
+                        "unknown field",
+                    )
+                    .with_help("fields `.0`, `.1`, .. exist on tuples"));
+                };
+                let vars = self.tuple_vars(t);
+                match vars.get(*k as usize) {
+                    Some(&v) => v,
+                    None => {
+                        return Err(Diagnostic::new(
+                            format!("no field `{k}` on a tuple of {} elements", vars.len()),
+                            span,
+                            "unknown field",
+                        ))
+                    }
+                }
             }
             ExprKind::Shape { array, query } => self.shape(*array, *query, span)?,
             ExprKind::Method {
@@ -162,21 +233,21 @@ impl<'s, 'p> Infer<'s, 'p> {
             return Ok(ta);
         }
         for (x, t) in [(a, ta), (b, tb)] {
-            if let State::Known(Type::Array(_) | Type::Unit) = self.get(t) {
+            if let State::Array(_) | State::Tuple(_) | State::Known(Type::Unit) = self.get(t) {
                 let (sa, sb) = (self.get(ta), self.get(tb));
-                let what = if matches!(self.get(t), State::Known(Type::Unit)) {
-                    "has no value (`()`)"
-                } else {
-                    "is an array"
+                let what = match self.get(t) {
+                    State::Known(Type::Unit) => "has no value (`()`)",
+                    State::Tuple(_) => "is a tuple",
+                    _ => "is an array",
                 };
                 let label = match self.local_name(x) {
                     Some(name) => format!("`{name}` {what}"),
                     None => format!("this {what}"),
                 };
-                let help = if what == "is an array" {
-                    "kernels compute on elements: index the array (`a[i]`, `a[[i, j]]`) inside a loop"
-                } else {
-                    "only scalars can be operands: give the helper a return value"
+                let help = match what {
+                    "is an array" => "kernels compute on elements: index the array (`a[i]`, `a[[i, j]]`) inside a loop",
+                    "is a tuple" => "operate on its elements: `t.0`, or `let (a, b) = t`",
+                    _ => "only scalars can be operands: give the helper a return value",
                 };
                 return Err(
                     Diagnostic::new(op_message(op, sa, sb), self.span(x), label).with_help(help)
@@ -300,7 +371,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
         }
         let recv_ty = match self.get(tr) {
-            State::Known(Type::Array(_)) => {
+            State::Array(_) => {
                 return Err(Diagnostic::new(
                     format!("no method named `{name}` found for arrays"),
                     span,
@@ -394,6 +465,14 @@ impl<'s, 'p> Infer<'s, 'p> {
         };
         let at = self.array_of(array, span)?;
         let name = self.func.local(array).name.clone();
+        let State::Known(Type::Scalar(elem)) = self.get(at.elem) else {
+            return Err(Diagnostic::new(
+                format!("type annotations needed for the elements of `{name}`"),
+                span,
+                "element type unknown here",
+            )
+            .with_help(format!("name the element type where `{name}` is made")));
+        };
         if !at.writable {
             return Err(Diagnostic::new(
                 format!(
@@ -407,7 +486,6 @@ impl<'s, 'p> Infer<'s, 'p> {
                 "pass `&mut {name}` (or an `ArrayViewMut`) to make `{name}` writable"
             )));
         }
-        let elem = at.elem;
         let wide = matches!(elem.bits(), 8 | 16 | 32 | 64) && elem != Scalar::Bool;
         let ok = match op {
             GpuOp::Atomic(AtomicOp::CompareExchange) => wide && elem.is_int(),
@@ -442,6 +520,83 @@ impl<'s, 'p> Infer<'s, 'p> {
                 })?;
         }
         Ok(self.known(elem))
+    }
+
+    /// A new owned array: its extents are `usize`, its element type the one written, the fill
+    /// value's, the copied array's, or left to later uses (`t[i] = 2.0f32`).
+    fn alloc(
+        &mut self,
+        elem: Option<Scalar>,
+        ndim: Option<u8>,
+        shape: &AllocShape,
+        init: &Init,
+        span: Span,
+    ) -> R<Var> {
+        let ev = match elem {
+            Some(s) => self.known(s),
+            None => self.fresh(State::Any),
+        };
+        if let Init::Elem(v) = init {
+            let tv = self.expr(*v)?;
+            self.unify(ev, tv).map_err(|(want, got)| {
+                with_cast_help(
+                    Diagnostic::new(
+                        "mismatched types",
+                        self.span(*v),
+                        format!("expected `{}`, found `{}`", want.describe(), got.describe()),
+                    ),
+                    want,
+                )
+            })?;
+        }
+        let n = match shape {
+            AllocShape::Dims(d) => {
+                for &x in d {
+                    let t = self.expr(x)?;
+                    self.unify_with(t, Type::Scalar(Scalar::Usize))
+                        .map_err(|(got, _)| {
+                            Diagnostic::new(
+                                format!(
+                                    "array extents must be `usize`, found `{}`",
+                                    got.describe()
+                                ),
+                                self.span(x),
+                                "expected `usize`",
+                            )
+                            .with_help("cast with `as usize`")
+                        })?;
+                }
+                d.len() as u8
+            }
+            AllocShape::Like(a) => self.array_of(*a, span)?.ndim,
+        };
+        if let Init::Copy(a) = init {
+            let src = self.array_of(*a, span)?;
+            let _ = self.unify(ev, src.elem);
+        }
+        if let Some(want) = ndim.filter(|&w| w != n) {
+            return Err(Diagnostic::new(
+                format!(
+                    "mismatched types: an `Array{want}` has {want} axes, the shape given has {n}"
+                ),
+                span,
+                format!("expected {want} extents"),
+            )
+            .with_help(match want {
+                1 => "give one extent: `Array1::zeros(n)`".to_string(),
+                w => format!(
+                    "give {w} extents as a tuple: `Array{w}::zeros(({}))`",
+                    ["n", "m", "k", "l", "p", "q"][..w as usize].join(", ")
+                ),
+            }));
+        }
+        Ok(self.fresh(State::Array(ArrayVar {
+            elem: ev,
+            ndim: n,
+            layout: Layout::Contig,
+            writable: true,
+            storage: Storage::Heap,
+        })))
     }
 
     fn call(&mut self, e: ExprId, callee: FuncId, args: &[ExprId]) -> R<Var> {

@@ -104,6 +104,8 @@ struct Infer<'s, 'p> {
     first_return: Option<Span>,
     methods: HashMap<ExprId, Intrinsic>,
     calls: HashMap<ExprId, InstId>,
+    /// The element variables of each tuple state (`State::Tuple(i)`).
+    tuples: Vec<Vec<Var>>,
 }
 
 type R<T> = Result<T, Diagnostic>;
@@ -126,31 +128,69 @@ impl<'s, 'p> Infer<'s, 'p> {
             first_return: None,
             methods: HashMap::new(),
             calls: HashMap::new(),
+            tuples: Vec::new(),
         };
         for (l, decl) in func.locals.iter() {
-            let state = match decl.ann {
-                TypeAnn::Scalar(s) => State::Known(Type::Scalar(s)),
-                TypeAnn::Unit => State::Known(Type::Unit),
-                _ => State::Any,
+            let v = match func.params.contains(&l) {
+                // A parameter's type is the call's; its annotation was checked against it.
+                true => inf.fresh(State::Any),
+                false => inf.annotated(decl.ann),
             };
-            let v = inf.fresh(state);
             inf.locals.insert(l, v);
         }
         for (&p, &t) in func.params.iter().zip(&params) {
             let v = inf.locals[p];
-            inf.state[v as usize] = State::Known(t);
+            inf.set(v, State::Known(t));
         }
         for a in &func.shared {
             let v = inf.locals[a.local];
-            inf.state[v as usize] = State::Known(Type::Array(a.ty()));
+            inf.set(v, State::Known(Type::Array(a.ty())));
         }
-        inf.ret = inf.fresh(match func.ret_ann {
-            Some(TypeAnn::Scalar(s)) => State::Known(Type::Scalar(s)),
-            Some(TypeAnn::Unit) => State::Known(Type::Unit),
-            _ => State::Any,
-        });
+        inf.ret = inf.fresh(State::Any);
+        if let Some(ann) = func.ret_ann {
+            let want = inf.annotated(ann);
+            let ret = inf.ret;
+            let _ = inf.unify(ret, want);
+        }
         inf.block(&func.body)?;
         inf.finish(source, params)
+    }
+}
+
+impl Infer<'_, '_> {
+    /// A variable of the type an annotation writes (`_` parts left open).
+    fn annotated(&mut self, ann: TypeAnn) -> Var {
+        match ann {
+            TypeAnn::Infer => self.fresh(State::Any),
+            TypeAnn::Unit => self.fresh(State::Known(Type::Unit)),
+            TypeAnn::Scalar(s) => self.fresh(State::Known(Type::Scalar(s))),
+            // An owned array of a `let` (`let t: Array1<f64> = ..`); views are not bound by `let`
+            // with a written type, and an `ArrayD` leaves its axes to the value (left open).
+            TypeAnn::Array {
+                elem,
+                ndim: Some(ndim),
+                owned: true,
+                ..
+            } => {
+                let elem = match elem {
+                    Some(s) => self.fresh(State::Known(Type::Scalar(s))),
+                    None => self.fresh(State::Any),
+                };
+                self.fresh(State::Array(unify::ArrayVar {
+                    elem,
+                    ndim,
+                    layout: Layout::Contig,
+                    writable: true,
+                    storage: Storage::Heap,
+                }))
+            }
+            TypeAnn::Array { .. } => self.fresh(State::Any),
+            TypeAnn::Tuple(elems) => {
+                let vars = elems.iter().map(|&e| self.annotated(e)).collect();
+                let t = self.tuple_state(vars);
+                self.fresh(t)
+            }
+        }
     }
 }
 

@@ -14,6 +14,16 @@ impl<'s, 'p> Infer<'s, 'p> {
             self.set(ret, State::Known(Type::Unit));
         }
         let ret = self.settle(self.ret, func.sig_span)?;
+        if returns_view(ret) {
+            return Err(Diagnostic::new(
+                format!("`{}` cannot return a view of an array", func.name),
+                func.sig_span,
+                format!("returns `{ret}`"),
+            )
+            .with_help(
+                "return an owned array: `x.to_owned()`, or a new one made with `Array1::zeros(n)`",
+            ));
+        }
         if ret != Type::Unit && !diverges(&func.body) {
             return Err(Diagnostic::new(
                 format!("`{}` may finish without returning a value", func.name),
@@ -72,6 +82,31 @@ impl<'s, 'p> Infer<'s, 'p> {
                     checked,
                 },
                 ExprKind::Shape { array, query } => ExprKind::Shape { array, query },
+                ExprKind::Alloc {
+                    elem,
+                    ndim,
+                    shape,
+                    init,
+                } => {
+                    let elem_ty = ty.array().map(|a| a.elem);
+                    if matches!(init, Init::Zeros | Init::Ones) && elem_ty == Some(Scalar::Bool) {
+                        return Err(Diagnostic::new(
+                            "the trait bound `bool: Zero` / `One` is not satisfied",
+                            span,
+                            "`zeros` and `ones` need numbers",
+                        )
+                        .with_help("make an array of `bool` with `Array1::from_elem(n, false)`"));
+                    }
+                    ExprKind::Alloc {
+                        elem,
+                        ndim,
+                        shape,
+                        init,
+                    }
+                }
+                ExprKind::Borrow { array, mutable } => ExprKind::Borrow { array, mutable },
+                ExprKind::Tuple(xs) => ExprKind::Tuple(xs),
+                ExprKind::Field(x, k) => ExprKind::Field(x, k),
                 ExprKind::Gpu {
                     op,
                     array,
@@ -108,6 +143,15 @@ impl<'s, 'p> Infer<'s, 'p> {
             local_types,
             expr_types,
         })
+    }
+}
+
+/// Whether a value of type `t` holds a borrowed array.
+fn returns_view(t: Type) -> bool {
+    match t {
+        Type::Array(a) => !a.is_owned(),
+        Type::Tuple(t) => t.elems().iter().any(|&e| returns_view(e)),
+        Type::Unit | Type::Scalar(_) => false,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The walk over statements: what each requires of the types of its parts.
 
-use super::unify::State;
+use super::unify::{ArrayVar, State};
 use super::wording::with_cast_help;
 use super::{Infer, R};
 use crate::diag::Diagnostic;
@@ -31,14 +31,6 @@ impl<'s, 'p> Infer<'s, 'p> {
                 let tv = self.expr(*value)?;
                 let decl = self.func.local(*local);
                 match self.get(tv) {
-                    State::Known(Type::Array(_)) => {
-                        return Err(Diagnostic::new(
-                            "arrays cannot be copied into variables",
-                            self.span(*value),
-                            "this is an array",
-                        )
-                        .with_help("use the array argument directly"))
-                    }
                     State::Known(Type::Unit) => {
                         return Err(Diagnostic::new(
                             "this expression has no value",
@@ -84,6 +76,17 @@ impl<'s, 'p> Infer<'s, 'p> {
             } => {
                 let tv = self.expr(*value)?;
                 let at = self.array_of(*array, *span)?;
+                if at.storage == Storage::Heap && !self.func.local(*array).mutable {
+                    let name = &self.func.local(*array).name;
+                    return Err(Diagnostic::new(
+                        format!(
+                            "cannot borrow `{name}` as mutable, as it is not declared as mutable"
+                        ),
+                        *span,
+                        "cannot borrow as mutable",
+                    )
+                    .with_help(format!("make it mutable: `let mut {name}`")));
+                }
                 if !at.writable {
                     let name = &self.func.local(*array).name;
                     return Err(Diagnostic::new(
@@ -96,21 +99,16 @@ impl<'s, 'p> Infer<'s, 'p> {
                     )));
                 }
                 self.indices(*array, at, index, *span)?;
-                self.unify_with(tv, Type::Scalar(at.elem))
-                    .map_err(|(got, want)| {
-                        with_cast_help(
-                            Diagnostic::new(
-                                "mismatched types",
-                                self.span(*value),
-                                format!(
-                                    "expected `{}`, found `{}`",
-                                    want.describe(),
-                                    got.describe()
-                                ),
-                            ),
-                            want,
-                        )
-                    })
+                self.unify(tv, at.elem).map_err(|(got, want)| {
+                    with_cast_help(
+                        Diagnostic::new(
+                            "mismatched types",
+                            self.span(*value),
+                            format!("expected `{}`, found `{}`", want.describe(), got.describe()),
+                        ),
+                        want,
+                    )
+                })
             }
             Stmt::Update { span, .. } => Err(Diagnostic::new(
                 "internal: an element update before type inference",
@@ -118,6 +116,58 @@ impl<'s, 'p> Infer<'s, 'p> {
                 "made by `types::parallel`, after inference",
             )),
             Stmt::Eval(e) => self.expr(*e).map(|_| ()),
+            Stmt::Unpack {
+                locals,
+                value,
+                span,
+            } => {
+                let tv = self.expr(*value)?;
+                let vars = match self.get(tv) {
+                    State::Tuple(t) => self.tuple_vars(t),
+                    State::Any => {
+                        let vars: Vec<_> = locals.iter().map(|_| self.fresh(State::Any)).collect();
+                        let t = self.tuple_state(vars.clone());
+                        self.set(tv, t);
+                        vars
+                    }
+                    s => {
+                        return Err(Diagnostic::new(
+                            "mismatched types",
+                            self.span(*value),
+                            format!(
+                                "expected a tuple with {} elements, found `{}`",
+                                locals.len(),
+                                s.describe()
+                            ),
+                        ))
+                    }
+                };
+                if vars.len() != locals.len() {
+                    return Err(Diagnostic::new(
+                        "mismatched types",
+                        *span,
+                        format!(
+                            "expected a tuple with {} elements, found one with {} elements",
+                            locals.len(),
+                            vars.len()
+                        ),
+                    )
+                    .with_help("name every element of the tuple (`_` for one you do not use)"));
+                }
+                for (l, v) in locals.iter().zip(vars) {
+                    let Some(l) = l else { continue };
+                    let lv = self.locals[*l];
+                    self.unify(lv, v).map_err(|(want, got)| {
+                        let decl = self.func.local(*l);
+                        Diagnostic::new(
+                            "mismatched types",
+                            decl.span,
+                            format!("expected `{}`, found `{}`", want.describe(), got.describe()),
+                        )
+                    })?;
+                }
+                Ok(())
+            }
             Stmt::If {
                 cond,
                 then_body,
@@ -186,13 +236,15 @@ impl<'s, 'p> Infer<'s, 'p> {
                     Some(v) => self.expr(*v)?,
                     None => self.fresh(State::Known(Type::Unit)),
                 };
-                if let State::Known(Type::Array(_)) = self.get(tv) {
-                    return Err(Diagnostic::new(
-                        "kernels cannot return arrays",
-                        *span,
-                        "returns an array",
-                    )
-                    .with_help("write results into a `&mut` array argument"));
+                if let State::Array(a) = self.get(tv) {
+                    if a.storage == Storage::View {
+                        return Err(Diagnostic::new(
+                            "cannot return a view of an array",
+                            *span,
+                            "returns a view",
+                        )
+                        .with_help("return an owned array: `x.to_owned()`, or a new one made with `Array1::zeros(n)`"));
+                    }
                 }
                 let at = value.map_or(*span, |v| self.span(v));
                 let ret = self.ret;
@@ -238,10 +290,11 @@ impl<'s, 'p> Infer<'s, 'p> {
             })
     }
 
-    pub(super) fn array_of(&mut self, array: LocalId, at: Span) -> R<ArrayType> {
+    /// The array held by local `array`, its element type a variable.
+    pub(super) fn array_of(&mut self, array: LocalId, at: Span) -> R<ArrayVar> {
         let v = self.locals[array];
         match self.get(v) {
-            State::Known(Type::Array(a)) => Ok(a),
+            State::Array(a) => Ok(a),
             s => {
                 let name = &self.func.local(array).name;
                 Err(Diagnostic::new(
@@ -257,7 +310,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     pub(super) fn indices(
         &mut self,
         array: LocalId,
-        at: ArrayType,
+        at: ArrayVar,
         index: &[ExprId],
         span: Span,
     ) -> R<()> {

@@ -5,12 +5,40 @@ use crate::diag::Diagnostic;
 use crate::ir::*;
 use crate::span::Span;
 
+/// What is known of a variable's type. Arrays and tuples are structured (their element types are
+/// variables of their own, so `let mut t = Array1::zeros(n); t[i] = 2.0f32` types `t` from the
+/// store); `Known` holds scalars and `()` only.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum State {
     Any,
     Int,
     Float,
     Known(Type),
+    Array(ArrayVar),
+    /// A tuple: its element variables are `Infer::tuples[i]`.
+    Tuple(u32),
+}
+
+/// An array whose element type is a variable.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct ArrayVar {
+    pub elem: Var,
+    pub ndim: u8,
+    pub layout: Layout,
+    pub writable: bool,
+    pub storage: Storage,
+}
+
+impl ArrayVar {
+    pub(super) fn with_elem(self, elem: Scalar) -> ArrayType {
+        ArrayType {
+            elem,
+            ndim: self.ndim,
+            layout: self.layout,
+            writable: self.writable,
+            storage: self.storage,
+        }
+    }
 }
 
 impl State {
@@ -20,6 +48,15 @@ impl State {
             State::Int => "{integer}".into(),
             State::Float => "{float}".into(),
             State::Known(t) => t.to_string(),
+            State::Array(a) => {
+                let kind = match (a.storage, a.writable) {
+                    (Storage::Heap, _) => "Array",
+                    (Storage::View, true) => "ArrayViewMut",
+                    (Storage::View, false) => "ArrayView",
+                };
+                format!("{kind}{}<_>", a.ndim)
+            }
+            State::Tuple(_) => "(..)".into(),
         }
     }
 }
@@ -28,9 +65,46 @@ pub(super) type Var = u32;
 
 impl<'s, 'p> Infer<'s, 'p> {
     pub(super) fn fresh(&mut self, state: State) -> Var {
+        let state = self.structured(state);
         self.parent.push(self.parent.len() as Var);
         self.state.push(state);
         self.parent.len() as Var - 1
+    }
+
+    /// A known array or tuple type as a structured state.
+    fn structured(&mut self, s: State) -> State {
+        match s {
+            State::Known(Type::Array(a)) => {
+                let elem = self.fresh(State::Known(Type::Scalar(a.elem)));
+                State::Array(ArrayVar {
+                    elem,
+                    ndim: a.ndim,
+                    layout: a.layout,
+                    writable: a.writable,
+                    storage: a.storage,
+                })
+            }
+            State::Known(Type::Tuple(t)) => {
+                let vars = t
+                    .elems()
+                    .iter()
+                    .map(|&e| self.fresh(State::Known(e)))
+                    .collect();
+                self.tuple_state(vars)
+            }
+            s => s,
+        }
+    }
+
+    /// A tuple of these element variables.
+    pub(super) fn tuple_state(&mut self, vars: Vec<Var>) -> State {
+        self.tuples.push(vars);
+        State::Tuple(self.tuples.len() as u32 - 1)
+    }
+
+    /// The element variables of a tuple state.
+    pub(super) fn tuple_vars(&self, t: u32) -> Vec<Var> {
+        self.tuples[t as usize].clone()
     }
 
     fn find(&mut self, v: Var) -> Var {
@@ -49,6 +123,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     }
 
     pub(super) fn set(&mut self, v: Var, s: State) {
+        let s = self.structured(s);
         let r = self.find(v);
         self.state[r as usize] = s;
     }
@@ -77,8 +152,26 @@ impl<'s, 'p> Infer<'s, 'p> {
                 State::Known(Type::Scalar(s))
             }
             (State::Known(x), State::Known(y)) if x == y => sa,
+            (State::Array(x), State::Array(y))
+                if (x.ndim, x.layout, x.writable, x.storage)
+                    == (y.ndim, y.layout, y.writable, y.storage) =>
+            {
+                self.unify(x.elem, y.elem).map_err(|_| (sa, sb))?;
+                sa
+            }
+            (State::Tuple(x), State::Tuple(y)) => {
+                let (xs, ys) = (self.tuple_vars(x), self.tuple_vars(y));
+                if xs.len() != ys.len() {
+                    return Err((sa, sb));
+                }
+                for (a, b) in xs.into_iter().zip(ys) {
+                    self.unify(a, b).map_err(|_| (sa, sb))?;
+                }
+                sa
+            }
             _ => return Err((sa, sb)),
         };
+        let (ra, rb) = (self.find(ra), self.find(rb));
         self.parent[ra as usize] = rb;
         self.state[rb as usize] = merged;
         Ok(())
@@ -89,10 +182,39 @@ impl<'s, 'p> Infer<'s, 'p> {
         self.unify(v, k)
     }
 
-    /// The scalar type of a variable, defaulting an unsuffixed literal's type (`i32` / `f64`).
+    /// The type of a variable, defaulting an unsuffixed literal's type (`i32` / `f64`).
     pub(super) fn settle(&mut self, v: Var, at: Span) -> R<Type> {
         match self.get(v) {
             State::Known(t) => Ok(t),
+            State::Array(a) => match self.get(a.elem) {
+                State::Any => {
+                    let n = a.ndim;
+                    Err(Diagnostic::new(
+                        "type annotations needed for the elements of this array",
+                        at,
+                        "cannot infer the element type",
+                    )
+                    .with_help(format!(
+                        "name the element type where the array is made: `Array{n}::<f64>::zeros(..)`, or `let t: Array{n}<f64> = ..`"
+                    )))
+                }
+                _ => match self.settle(a.elem, at)? {
+                    Type::Scalar(s) => Ok(Type::Array(a.with_elem(s))),
+                    t => Err(Diagnostic::new(
+                        format!("arrays of `{t}` are not supported"),
+                        at,
+                        "array elements must be scalars",
+                    )),
+                },
+            },
+            State::Tuple(t) => {
+                let elems = self
+                    .tuple_vars(t)
+                    .into_iter()
+                    .map(|e| self.settle(e, at))
+                    .collect::<R<Vec<_>>>()?;
+                Ok(Type::Tuple(Tuple::new(&elems)))
+            }
             State::Int => {
                 self.set(v, State::Known(Type::Scalar(Scalar::I32)));
                 Ok(Type::Scalar(Scalar::I32))

@@ -17,7 +17,7 @@ pub(super) fn with_cast_help(d: Diagnostic, want: State) -> Diagnostic {
 /// rustc's wording for a binary operator that has no implementation for these operand types.
 pub(super) fn op_message(op: BinOp, x: State, y: State) -> String {
     let d = |s: State| match s {
-        State::Known(Type::Array(_)) => "an array".to_string(),
+        State::Array(_) => "an array".to_string(),
         s => format!("`{}`", s.describe()),
     };
     let (x, y) = (d(x), d(y));

@@ -10,7 +10,7 @@
 //! their assignments on straight-line paths (`let j = i + 1;`); a value that differs between the
 //! arms of an `if` or changes in an inner loop is unknown after it.
 
-use crate::ir::walk::children;
+use crate::ir::walk::{children, Uses};
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -172,12 +172,39 @@ pub fn collect(program: &TypedProgram, inst: &Instance, var: LocalId, body: &Blo
         inst,
         top: Some(&assigned),
         arrays: HashMap::new(),
+        private: private_arrays(&inst.func, Some(body)),
         env,
         via: None,
         depth: 0,
     };
     c.block(&mut frame, body);
     c.out
+}
+
+/// The array locals of `f` that hold a new array of their own each time through `region` (the
+/// loop body; the whole function when `None`): every assignment of them is an allocation, made
+/// inside the region. Iterations never share them, so their accesses cannot race.
+fn private_arrays(f: &Function, region: Option<&Block>) -> HashSet<LocalId> {
+    let all = Uses::of(f, &f.body);
+    let inside = region.map(|b| Uses::of(f, b));
+    all.writes
+        .iter()
+        .filter(|(l, writes)| {
+            !f.params.contains(l)
+                && inside
+                    .as_ref()
+                    .is_none_or(|u| u.writes.get(l).map(Vec::len) == Some(writes.len()))
+                && writes.iter().all(|(v, _)| {
+                    v.is_some_and(|v| matches!(f.expr(v).kind, ExprKind::Alloc { .. }))
+                })
+        })
+        .map(|(l, _)| *l)
+        .collect()
+}
+
+/// Whether local `l` of `f` is assigned exactly once.
+fn assigned_once(f: &Function, l: LocalId) -> bool {
+    Uses::of(f, &f.body).writes.get(&l).map(Vec::len) == Some(1)
 }
 
 struct Collector<'a> {
@@ -190,8 +217,11 @@ struct Frame<'a> {
     inst: &'a Instance,
     /// In the loop's own function: the locals its body assigns (the others are invariant).
     top: Option<&'a HashSet<LocalId>>,
-    /// In a callee: its array parameters, as arrays of the loop's function.
+    /// Its array parameters (in a callee) and the views it binds once (`let v = y.view_mut()`),
+    /// as arrays of the loop's function.
     arrays: HashMap<LocalId, LocalId>,
+    /// Arrays of its own that no other iteration sees ([`private_arrays`]).
+    private: HashSet<LocalId>,
     env: HashMap<LocalId, Val>,
     via: Option<Span>,
     depth: usize,
@@ -199,15 +229,15 @@ struct Frame<'a> {
 
 impl Frame<'_> {
     fn root(&self, a: LocalId) -> LocalId {
-        match self.top {
-            Some(_) => a,
-            None => self.arrays.get(&a).copied().unwrap_or(a),
-        }
+        self.arrays.get(&a).copied().unwrap_or(a)
     }
 }
 
 impl<'a> Collector<'a> {
     fn push(&mut self, f: &Frame<'_>, array: LocalId, index: Vec<Val>, kind: Kind, span: Span) {
+        if f.private.contains(&array) {
+            return;
+        }
         self.out.push(Access {
             array: f.root(array),
             index,
@@ -229,6 +259,18 @@ impl<'a> Collector<'a> {
             Stmt::Assign { local, value, .. } => {
                 let v = self.expr(f, *value);
                 f.env.insert(*local, v);
+                // A view bound once is the array it views, index for index.
+                if let (Type::Array(_), Some(a)) =
+                    (f.inst.local_ty(*local), array_arg(&func.expr(*value).kind))
+                {
+                    if assigned_once(func, *local) {
+                        if f.private.contains(&a) {
+                            f.private.insert(*local);
+                        } else {
+                            f.arrays.insert(*local, f.root(a));
+                        }
+                    }
+                }
             }
             Stmt::Store {
                 array,
@@ -267,6 +309,12 @@ impl<'a> Collector<'a> {
             }
             Stmt::Eval(e) => {
                 self.expr(f, *e);
+            }
+            Stmt::Unpack { locals, value, .. } => {
+                self.expr(f, *value);
+                for l in locals.iter().flatten() {
+                    f.env.remove(l);
+                }
             }
             Stmt::Return { value, .. } => {
                 if let Some(e) = value {
@@ -489,7 +537,7 @@ impl<'a> Collector<'a> {
         if f.depth >= MAX_DEPTH {
             // Unreachable for programs the front end accepts (no recursion); stay sound anyway.
             for (p, &a) in c.func.params.iter().zip(args) {
-                if let ExprKind::Local(l) = f.inst.func.expr(a).kind {
+                if let Some(l) = array_arg(&f.inst.func.expr(a).kind) {
                     if matches!(c.local_ty(*p), Type::Array(_)) {
                         self.out.push(Access {
                             array: f.root(l),
@@ -507,14 +555,15 @@ impl<'a> Collector<'a> {
             inst: c,
             top: None,
             arrays: HashMap::new(),
+            private: private_arrays(&c.func, None),
             env: HashMap::new(),
             via,
             depth: f.depth + 1,
         };
         for ((p, &a), v) in c.func.params.iter().zip(args).zip(vals) {
-            match (c.local_ty(*p), &f.inst.func.expr(a).kind) {
-                (Type::Array(_), ExprKind::Local(l)) => {
-                    frame.arrays.insert(*p, f.root(*l));
+            match (c.local_ty(*p), array_arg(&f.inst.func.expr(a).kind)) {
+                (Type::Array(_), Some(l)) => {
+                    frame.arrays.insert(*p, f.root(l));
                 }
                 (Type::Scalar(_), _) => {
                     frame.env.insert(*p, v);
@@ -523,6 +572,15 @@ impl<'a> Collector<'a> {
             }
         }
         self.block(&mut frame, &c.func.body);
+    }
+}
+
+/// The array a call argument passes: by name (a view, or an owned array moved in) or as a view
+/// (`&t`, `&mut t`). A new array made in the argument itself is the callee's alone.
+fn array_arg(k: &ExprKind) -> Option<LocalId> {
+    match k {
+        ExprKind::Local(l) | ExprKind::Borrow { array: l, .. } => Some(*l),
+        _ => None,
     }
 }
 

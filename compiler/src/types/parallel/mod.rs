@@ -74,8 +74,10 @@ pub fn analyze(program: &mut TypedProgram) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// For each instance, the arrays of the entry kernel (by parameter position, and GPU shared
-/// arrays after them) that each of its array locals may be.
+/// For each instance, the buffers each of its array locals may be: the entry kernel's arrays (by
+/// parameter position, and GPU shared arrays after them), and one buffer per allocation (and per
+/// call returning arrays) of any instance. Views share their array's buffers; locals assigned
+/// several arrays may be any of them.
 fn alias_roots(p: &TypedProgram) -> Vec<HashMap<LocalId, BTreeSet<usize>>> {
     let mut roots: Vec<HashMap<LocalId, BTreeSet<usize>>> = vec![HashMap::new(); p.instances.len()];
     let entry = &p.entry().func;
@@ -97,33 +99,103 @@ fn alias_roots(p: &TypedProgram) -> Vec<HashMap<LocalId, BTreeSet<usize>>> {
             next += 1;
         }
     }
+    let mut fresh: HashMap<(InstId, ExprId), usize> = HashMap::new();
+    for (id, inst) in p.instances.iter() {
+        for (e, x) in inst.func.exprs.iter() {
+            if matches!(x.kind, ExprKind::Alloc { .. } | ExprKind::CallInst { .. }) {
+                fresh.insert((id, e), next);
+                next += 1;
+            }
+        }
+    }
     loop {
         let mut changed = false;
         for (id, inst) in p.instances.iter() {
             let n = id.index();
             let f = &inst.func;
+            let mut add = |roots: &mut Vec<HashMap<LocalId, BTreeSet<usize>>>,
+                           at: usize,
+                           l: LocalId,
+                           from: BTreeSet<usize>| {
+                let to = roots[at].entry(l).or_default();
+                let before = to.len();
+                to.extend(from);
+                changed |= to.len() != before;
+            };
+            for (l, value) in array_assignments(&f.body) {
+                let from = value_roots(f, id, value, &roots[n], &fresh);
+                add(&mut roots, n, l, from);
+            }
             for e in f.exprs.values() {
                 let ExprKind::CallInst { inst: callee, args } = &e.kind else {
                     continue;
                 };
                 let c = &p.inst(*callee).func;
                 for (param, &a) in c.params.iter().zip(args) {
-                    let ExprKind::Local(l) = f.expr(a).kind else {
-                        continue;
-                    };
-                    let Some(from) = roots[n].get(&l).cloned() else {
-                        continue;
-                    };
-                    let to = roots[callee.index()].entry(*param).or_default();
-                    let before = to.len();
-                    to.extend(from);
-                    changed |= to.len() != before;
+                    let from = value_roots(f, id, a, &roots[n], &fresh);
+                    add(&mut roots, callee.index(), *param, from);
                 }
             }
         }
         if !changed {
             return roots;
         }
+    }
+}
+
+/// The locals a block assigns (or unpacks into) with the value they take it from.
+fn array_assignments(b: &Block) -> Vec<(LocalId, ExprId)> {
+    let mut out = Vec::new();
+    fn walk(b: &Block, out: &mut Vec<(LocalId, ExprId)>) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Assign { local, value, .. } => out.push((*local, *value)),
+                // Conservatively, every element may be any array of the tuple.
+                Stmt::Unpack { locals, value, .. } => {
+                    out.extend(locals.iter().flatten().map(|l| (*l, *value)))
+                }
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => {
+                    walk(then_body, out);
+                    walk(else_body, out);
+                }
+                Stmt::Loop { body } | Stmt::For { body, .. } => walk(body, out),
+                _ => {}
+            }
+        }
+    }
+    walk(b, &mut out);
+    out
+}
+
+/// The buffers the arrays in value `e` of function `f` (instance `id`) may be.
+fn value_roots(
+    f: &Function,
+    id: InstId,
+    e: ExprId,
+    roots: &HashMap<LocalId, BTreeSet<usize>>,
+    fresh: &HashMap<(InstId, ExprId), usize>,
+) -> BTreeSet<usize> {
+    match &f.expr(e).kind {
+        ExprKind::Local(a) | ExprKind::Borrow { array: a, .. } => {
+            roots.get(a).cloned().unwrap_or_default()
+        }
+        ExprKind::Alloc { .. } => fresh.get(&(id, e)).copied().into_iter().collect(),
+        // A call may return a new array, or one it was given.
+        ExprKind::CallInst { args, .. } => args
+            .iter()
+            .flat_map(|&a| value_roots(f, id, a, roots, fresh))
+            .chain(fresh.get(&(id, e)).copied())
+            .collect(),
+        ExprKind::Tuple(xs) => xs
+            .iter()
+            .flat_map(|&x| value_roots(f, id, x, roots, fresh))
+            .collect(),
+        ExprKind::Field(x, _) => value_roots(f, id, *x, roots, fresh),
+        _ => BTreeSet::new(),
     }
 }
 
@@ -269,6 +341,32 @@ impl Cx<'_> {
             .filter(|&l| l != var && outer(l) && matches!(inst.local_ty(l), Type::Scalar(_)))
             .collect();
         written.sort();
+        let mut shared_values: Vec<(&LocalId, Span)> = inside
+            .writes
+            .iter()
+            .filter(|(&l, _)| outer(l) && !matches!(inst.local_ty(l), Type::Scalar(_)))
+            .map(|(l, w)| (l, w[0].1))
+            .collect();
+        shared_values.sort_by_key(|(l, _)| **l);
+        // An array of the code around the loop cannot move into one iteration.
+        let mut moved: Vec<LocalId> = inside
+            .reads
+            .keys()
+            .copied()
+            .filter(|&l| outer(l) && inst.local_ty(l).owns())
+            .collect();
+        moved.sort();
+        if let Some(&l) = moved.first() {
+            let name = &f.local(l).name;
+            return Err(Diagnostic::new(format!("cannot move `{name}` into one iteration of this `prange` loop"), span, "in this parallel loop")
+                .with_help(format!("`{name}` belongs to the code around the loop: borrow it (`&{name}`, `&mut {name}`) or index it")));
+        }
+        if let Some((&l, at)) = shared_values.first() {
+            let name = &f.local(l).name;
+            return Err(Diagnostic::new(format!("`{name}` is declared outside this `prange` loop and assigned inside it"), *at, "a write of a shared variable")
+                .with_label(span, "in this parallel loop")
+                .with_help(format!("iterations run in parallel: declare `{name}` inside the loop body (`let mut {name} = ..`), one per iteration")));
+        }
         let mut reductions = Vec::new();
         for l in written {
             match reduction_of(inst, l, &inside) {

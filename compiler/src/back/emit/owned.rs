@@ -1,0 +1,515 @@
+//! Arrays and tuples as values: new arrays (`ExprKind::Alloc`), views, tuples, moves and drops.
+//!
+//! In: the typed IR's value constructs. Out: LLVM IR in which an array value is a first-class
+//! struct `{ ptr data, i64 extents.., i64 strides.. (strided layouts only) }` and a tuple a struct
+//! of its elements. A local holding an array or a tuple lives in an alloca of that struct.
+//!
+//! Ownership follows Rust's drop rules with a null data pointer as the drop flag: every local
+//! that owns memory starts null; reading it as a value (a move: `let y = t`, `return t`,
+//! `helper(t)`) leaves it null, extents zero; assigning it drops the value it held (unless the
+//! new array is the same size, whose memory it reuses: a scratch row allocated per iteration
+//! costs one allocation per chunk); every exit of the function (its end, `return`, a failed
+//! check) drops what its locals still hold. Memory comes from the runtime's allocator
+//! ([`abi::ALLOC`], [`abi::FREE`]).
+
+use super::{ArrayVal, FnEmitter, Slot, R};
+use crate::back::abi::{self, SiteKind};
+use crate::back::BackError;
+use crate::ir::*;
+use inkwell::types::{BasicTypeEnum, StructType};
+use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::{AddressSpace, IntPredicate};
+
+impl<'ctx> super::ModuleEmitter<'_, 'ctx> {
+    /// The LLVM type of a value of type `t` in registers.
+    pub(super) fn value_type(&self, t: Type) -> R<BasicTypeEnum<'ctx>> {
+        Ok(match t {
+            Type::Scalar(s) => self.reg_type(s),
+            Type::Array(a) => self.array_struct(a).into(),
+            Type::Tuple(t) => {
+                let elems = t
+                    .elems()
+                    .iter()
+                    .map(|&e| self.value_type(e))
+                    .collect::<R<Vec<_>>>()?;
+                self.ctx.struct_type(&elems, false).into()
+            }
+            Type::Unit => return Err(BackError::Internal("a `()` value".into())),
+        })
+    }
+
+    /// `{ ptr, i64 x ndim extents, i64 x ndim strides when strided }`.
+    pub(super) fn array_struct(&self, a: ArrayType) -> StructType<'ctx> {
+        let i64t: BasicTypeEnum = self.ctx.i64_type().into();
+        let n = a.ndim as usize * if a.layout == Layout::Strided { 2 } else { 1 };
+        let mut fields: Vec<BasicTypeEnum> =
+            vec![self.ctx.ptr_type(AddressSpace::default()).into()];
+        fields.extend(std::iter::repeat_n(i64t, n));
+        self.ctx.struct_type(&fields, false)
+    }
+
+    /// An array value as a struct.
+    pub(super) fn pack(&self, a: &ArrayVal<'ctx>) -> R<BasicValueEnum<'ctx>> {
+        let t = self.array_struct(a.ty);
+        let mut v = t.get_undef();
+        let mut fields: Vec<BasicValueEnum> = vec![a.data.into()];
+        fields.extend(a.shape.iter().map(|x| BasicValueEnum::from(*x)));
+        if a.ty.layout == Layout::Strided {
+            fields.extend(a.strides.iter().map(|x| BasicValueEnum::from(*x)));
+        }
+        for (k, f) in fields.into_iter().enumerate() {
+            v = self
+                .builder
+                .build_insert_value(v, f, k as u32, "")?
+                .into_struct_value();
+        }
+        Ok(v.into())
+    }
+
+    /// A struct holding an array of type `ty`, as an array value.
+    pub(super) fn unpack(&self, ty: ArrayType, v: BasicValueEnum<'ctx>) -> R<ArrayVal<'ctx>> {
+        let s = v.into_struct_value();
+        let field = |k: u32| {
+            self.builder
+                .build_extract_value(s, k, "")
+                .map_err(BackError::from)
+        };
+        let data = field(0)?.into_pointer_value();
+        let n = ty.ndim as u32;
+        let shape = (0..n)
+            .map(|d| Ok(field(1 + d)?.into_int_value()))
+            .collect::<R<Vec<_>>>()?;
+        let strides = match ty.layout {
+            Layout::Strided => (0..n)
+                .map(|d| Ok(field(1 + n + d)?.into_int_value()))
+                .collect::<R<Vec<_>>>()?,
+            Layout::Contig => self.c_strides(&shape)?,
+        };
+        Ok(ArrayVal {
+            ty,
+            data,
+            shape,
+            strides,
+        })
+    }
+
+    /// The strides of a C-order array of these extents.
+    pub(super) fn c_strides(&self, shape: &[IntValue<'ctx>]) -> R<Vec<IntValue<'ctx>>> {
+        let mut s = vec![self.ctx.i64_type().const_int(1, false); shape.len()];
+        for d in (0..shape.len()).rev().skip(1) {
+            s[d] = self.builder.build_int_mul(s[d + 1], shape[d + 1], "")?;
+        }
+        Ok(s)
+    }
+
+    /// Writes the entry's result `v` of type `t` at byte `offset` of the `ret` buffer.
+    pub(super) fn store_result(
+        &mut self,
+        ret: PointerValue<'ctx>,
+        offset: u64,
+        t: Type,
+        v: BasicValueEnum<'ctx>,
+    ) -> R<()> {
+        let ctx = self.ctx;
+        let (i8t, i64t) = (ctx.i8_type(), ctx.i64_type());
+        // SAFETY: a GEP without `inbounds` only computes an address: byte `off` of the `ret`
+        // buffer, which holds `abi::ret_size` bytes for the entry's result.
+        let at = |e: &Self, off: u64| unsafe {
+            e.builder
+                .build_gep(i8t, ret, &[i64t.const_int(off, false)], "")
+        };
+        match t {
+            Type::Unit => {}
+            Type::Scalar(s) => {
+                let v = self.to_mem(s, v)?;
+                self.builder.build_store(at(self, offset)?, v)?;
+            }
+            Type::Array(a) => {
+                let a = self.unpack(a, v)?;
+                self.builder.build_store(at(self, offset)?, a.data)?;
+                let ndim = i64t.const_int(a.shape.len() as u64, false);
+                self.builder.build_store(at(self, offset + 8)?, ndim)?;
+                for (d, (&n, &s)) in a.shape.iter().zip(&a.strides).enumerate() {
+                    let d = d as u64 * 8;
+                    self.builder
+                        .build_store(at(self, offset + abi::ARRAY_SHAPE + d)?, n)?;
+                    self.builder
+                        .build_store(at(self, offset + abi::ARRAY_STRIDES + d)?, s)?;
+                }
+            }
+            Type::Tuple(tt) => {
+                let mut off = offset;
+                for (k, &e) in tt.elems().iter().enumerate() {
+                    let x =
+                        self.builder
+                            .build_extract_value(v.into_struct_value(), k as u32, "")?;
+                    self.store_result(ret, off, e, x)?;
+                    off += abi::ret_size(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The runtime function `name` of type `f`, declared once.
+    fn runtime_fn(&self, name: &str, f: inkwell::types::FunctionType<'ctx>) -> FunctionValue<'ctx> {
+        self.module
+            .get_function(name)
+            .unwrap_or_else(|| self.module.add_function(name, f, None))
+    }
+}
+
+impl<'ctx> FnEmitter<'_, '_, 'ctx> {
+    /// Allocas for the locals of type `t` (arrays and tuples) among `locals`, those that own
+    /// memory set to null: their slots.
+    pub(super) fn value_slots(
+        &self,
+        slots: &mut [Slot<'ctx>],
+        locals: impl Iterator<Item = LocalId>,
+    ) -> R<()> {
+        for l in locals {
+            let t = self.inst.local_ty(l);
+            // Scalars have their slots; shared arrays and parameters may have theirs.
+            let taken = matches!(slots[l.index()], Slot::Array(_) | Slot::Scalar(..));
+            if matches!(t, Type::Scalar(_) | Type::Unit) || (taken && !t.owns()) {
+                continue;
+            }
+            let lt = self.m.value_type(t)?;
+            let p = self.entry_alloca(lt, &self.inst.func.local(l).name)?;
+            if t.owns() {
+                self.b().build_store(p, lt.const_zero())?;
+            }
+            slots[l.index()] = Slot::Value(p, t);
+        }
+        Ok(())
+    }
+
+    /// The value in a local's slot; a value that owns memory moves out (the slot is left null).
+    pub(super) fn read_local(&self, l: LocalId) -> R<BasicValueEnum<'ctx>> {
+        match &self.slots[l.index()] {
+            Slot::Value(p, t) => {
+                let lt = self.m.value_type(*t)?;
+                let v = self.b().build_load(lt, *p, &self.inst.func.local(l).name)?;
+                if t.owns() {
+                    self.b().build_store(*p, lt.const_zero())?;
+                }
+                Ok(v)
+            }
+            Slot::Array(a) => self.m.pack(a),
+            Slot::Scalar(..) | Slot::None => {
+                Err(BackError::Internal(format!("{l} is not an array or tuple")))
+            }
+        }
+    }
+
+    /// `local = v` for an array or tuple local: drops what it held, then stores `v`.
+    pub(super) fn assign_value(&mut self, l: LocalId, v: BasicValueEnum<'ctx>) -> R<()> {
+        let Slot::Value(p, t) = self.slots[l.index()] else {
+            return Err(BackError::Internal(format!("{l} has no value slot")));
+        };
+        if t.owns() {
+            let old = self.b().build_load(self.m.value_type(t)?, p, "old")?;
+            self.drop_value(t, old)?;
+        }
+        self.b().build_store(p, v)?;
+        Ok(())
+    }
+
+    /// Frees the memory a value of type `t` owns.
+    pub(super) fn drop_value(&mut self, t: Type, v: BasicValueEnum<'ctx>) -> R<()> {
+        match t {
+            Type::Array(a) if a.is_owned() => {
+                let a = self.m.unpack(a, v)?;
+                let bytes = self.bytes(&a)?;
+                self.free(a.data, bytes, a.ty.elem)
+            }
+            Type::Tuple(tt) => {
+                for (k, &e) in tt.elems().iter().enumerate() {
+                    if e.owns() {
+                        let x =
+                            self.b()
+                                .build_extract_value(v.into_struct_value(), k as u32, "")?;
+                        self.drop_value(e, x)?;
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Drops what every local of this function still owns (at each of its exits).
+    pub(super) fn drop_locals(&mut self) -> R<()> {
+        let owning: Vec<(PointerValue<'ctx>, Type)> = self
+            .slots
+            .iter()
+            .filter_map(|s| match s {
+                Slot::Value(p, t) if t.owns() => Some((*p, *t)),
+                _ => None,
+            })
+            .collect();
+        for (p, t) in owning {
+            let v = self.b().build_load(self.m.value_type(t)?, p, "")?;
+            self.drop_value(t, v)?;
+        }
+        Ok(())
+    }
+
+    /// An element's size in bytes, as an `i64`.
+    fn elem_size(&self, s: Scalar) -> IntValue<'ctx> {
+        self.ctx().i64_type().const_int(s.size() as u64, false)
+    }
+
+    fn bytes(&self, a: &ArrayVal<'ctx>) -> R<IntValue<'ctx>> {
+        let n = self.elements(a)?;
+        Ok(self
+            .b()
+            .build_int_mul(n, self.elem_size(a.ty.elem), "bytes")?)
+    }
+
+    fn free(&mut self, p: PointerValue<'ctx>, bytes: IntValue<'ctx>, s: Scalar) -> R<()> {
+        let ctx = self.ctx();
+        let (ptr, i64t) = (ctx.ptr_type(AddressSpace::default()), ctx.i64_type());
+        let t = ctx
+            .void_type()
+            .fn_type(&[ptr.into(), i64t.into(), i64t.into()], false);
+        let f = self.m.runtime_fn(abi::FREE, t);
+        self.b()
+            .build_call(f, &[p.into(), bytes.into(), self.elem_size(s).into()], "")?;
+        Ok(())
+    }
+
+    /// A new array (`ExprKind::Alloc`) of type `ty`; `reuse` is the local it is assigned to,
+    /// whose memory it takes over when it has the same size (dropping it otherwise).
+    pub(super) fn alloc(
+        &mut self,
+        ty: ArrayType,
+        shape: &AllocShape,
+        init: &Init,
+        span: crate::span::Span,
+        reuse: Option<LocalId>,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let ctx = self.ctx();
+        let i64t = ctx.i64_type();
+        let fill = match init {
+            Init::Elem(v) => Some(self.expr(*v)?),
+            Init::Ones => Some(self.constant(one(ty.elem))),
+            Init::Zeros | Init::Copy(_) => None,
+        };
+        let dims = match shape {
+            AllocShape::Dims(d) => d
+                .iter()
+                .map(|&x| Ok(self.expr(x)?.into_int_value()))
+                .collect::<R<Vec<_>>>()?,
+            AllocShape::Like(a) => self.array(*a)?.shape,
+        };
+        // Elements and bytes, checked against `isize::MAX` (ndarray's and `Vec`'s limits).
+        let umul = self.overflow_intrinsic("llvm.umul.with.overflow")?;
+        let mut count = i64t.const_int(1, false);
+        let mut overflow = ctx.bool_type().const_zero();
+        for &d in dims.iter().chain(std::iter::once(&self.elem_size(ty.elem))) {
+            let r = self
+                .b()
+                .build_call(umul, &[count.into(), d.into()], "")?
+                .try_as_basic_value()
+                .basic()
+                .ok_or_else(|| BackError::Internal("umul.with.overflow".into()))?
+                .into_struct_value();
+            count = self.b().build_extract_value(r, 0, "")?.into_int_value();
+            let o = self.b().build_extract_value(r, 1, "")?.into_int_value();
+            overflow = self.b().build_or(overflow, o, "")?;
+        }
+        let bytes = count;
+        let huge = self.b().build_int_compare(
+            IntPredicate::UGT,
+            bytes,
+            i64t.const_int(isize::MAX as u64, false),
+            "",
+        )?;
+        let bad = self.b().build_or(overflow, huge, "")?;
+        let elements = self
+            .b()
+            .build_int_unsigned_div(bytes, self.elem_size(ty.elem), "")?;
+        let reported = self
+            .b()
+            .build_select(bad, i64t.const_all_ones(), elements, "")?
+            .into_int_value();
+        let site = self.site(SiteKind::Alloc, span);
+        let ok = self.b().build_not(bad, "")?;
+        self.check(ok, site, &[reported])?;
+        let data = self.memory(ty, bytes, reuse)?;
+        let got = self.b().build_is_not_null(data, "")?;
+        self.check(got, site, &[reported])?;
+        let a = ArrayVal {
+            ty,
+            data,
+            strides: self.m.c_strides(&dims)?,
+            shape: dims,
+        };
+        match (init, fill) {
+            (Init::Copy(src), _) => self.copy_into(&a, *src)?,
+            (_, Some(v)) => {
+                let v = self.m.to_mem(ty.elem, v)?;
+                let n = self.elements(&a)?;
+                let t = self.m.mem_type(ty.elem);
+                self.counted(n, |e, j| {
+                    // SAFETY: `j` is below the new array's number of elements.
+                    let p = unsafe { e.b().build_gep(t, data, &[j], "")? };
+                    e.b().build_store(p, v)?;
+                    Ok(())
+                })?;
+            }
+            (_, None) => {
+                self.b().build_memset(
+                    data,
+                    ty.elem.size() as u32,
+                    ctx.i8_type().const_zero(),
+                    bytes,
+                )?;
+            }
+        }
+        self.m.pack(&a)
+    }
+
+    /// `bytes` of memory for a new array: the old array of local `reuse` when it is as large,
+    /// else a fresh allocation (the old one freed); null when the allocator fails.
+    fn memory(
+        &mut self,
+        ty: ArrayType,
+        bytes: IntValue<'ctx>,
+        reuse: Option<LocalId>,
+    ) -> R<PointerValue<'ctx>> {
+        let ctx = self.ctx();
+        let (ptr, i64t) = (ctx.ptr_type(AddressSpace::default()), ctx.i64_type());
+        let t = ptr.fn_type(&[i64t.into(), i64t.into()], false);
+        let alloc = self.m.runtime_fn(abi::ALLOC, t);
+        let align = self.elem_size(ty.elem);
+        let Some(Slot::Value(slot, slot_ty)) = reuse.map(|l| self.slots[l.index()].clone()) else {
+            return Ok(self
+                .b()
+                .build_call(alloc, &[bytes.into(), align.into()], "new")?
+                .try_as_basic_value()
+                .basic()
+                .ok_or_else(|| BackError::Internal("alloc".into()))?
+                .into_pointer_value());
+        };
+        let Type::Array(old_ty) = slot_ty else {
+            return Err(BackError::Internal("reuse of a non-array".into()));
+        };
+        let old = self
+            .b()
+            .build_load(self.m.value_type(slot_ty)?, slot, "old")?;
+        let old = self.m.unpack(old_ty, old)?;
+        let old_bytes = self.bytes(&old)?;
+        let same = self
+            .b()
+            .build_int_compare(IntPredicate::EQ, old_bytes, bytes, "")?;
+        let live = self.b().build_is_not_null(old.data, "")?;
+        let keep = self.b().build_and(same, live, "reuse")?;
+        let pre = self.current_block()?;
+        let fresh_bb = self.new_block("alloc.fresh");
+        let join = self.new_block("alloc.done");
+        self.b().build_conditional_branch(keep, join, fresh_bb)?;
+        self.b().position_at_end(fresh_bb);
+        self.free(old.data, old_bytes, ty.elem)?;
+        // The slot no longer owns the old memory (a failed allocation must not free it again).
+        self.b()
+            .build_store(slot, self.m.value_type(slot_ty)?.const_zero())?;
+        let new = self
+            .b()
+            .build_call(alloc, &[bytes.into(), align.into()], "new")?
+            .try_as_basic_value()
+            .basic()
+            .ok_or_else(|| BackError::Internal("alloc".into()))?
+            .into_pointer_value();
+        let fresh_end = self.current_block()?;
+        self.b().build_unconditional_branch(join)?;
+        self.b().position_at_end(join);
+        let phi = self.b().build_phi(ptr, "data")?;
+        phi.add_incoming(&[(&old.data, pre), (&new, fresh_end)]);
+        // The memory now belongs to the new value, not to the slot.
+        self.b()
+            .build_store(slot, self.m.value_type(slot_ty)?.const_zero())?;
+        Ok(phi.as_basic_value().into_pointer_value())
+    }
+
+    /// Copies the elements of array `src`, in logical order, into the new C-order array `a`.
+    fn copy_into(&mut self, a: &ArrayVal<'ctx>, src: LocalId) -> R<()> {
+        let s = self.array(src)?;
+        let t = self.m.mem_type(a.ty.elem);
+        let n = self.elements(a)?;
+        if s.ty.layout == Layout::Contig {
+            let bytes = self.bytes(a)?;
+            let align = a.ty.elem.size() as u32;
+            self.b().build_memcpy(a.data, align, s.data, align, bytes)?;
+            return Ok(());
+        }
+        self.counted(n, |e, j| {
+            // Element `j` in C order: its index on each axis, then its offset in `src`.
+            let mut rest = j;
+            let mut offset = e.ctx().i64_type().const_zero();
+            for d in (0..s.shape.len()).rev() {
+                let at = e.b().build_int_unsigned_rem(rest, s.shape[d], "")?;
+                rest = e.b().build_int_unsigned_div(rest, s.shape[d], "")?;
+                let step = e.b().build_int_mul(at, s.strides[d], "")?;
+                offset = e.b().build_int_add(offset, step, "")?;
+            }
+            // SAFETY: `offset` addresses an element of `src` (every index is below its extent),
+            // `j` one of the new array's.
+            let (from, to) = unsafe {
+                (
+                    e.b().build_gep(t, s.data, &[offset], "")?,
+                    e.b().build_gep(t, a.data, &[j], "")?,
+                )
+            };
+            let v = e.b().build_load(t, from, "")?;
+            e.b().build_store(to, v)?;
+            Ok(())
+        })
+    }
+
+    fn overflow_intrinsic(&self, name: &str) -> R<FunctionValue<'ctx>> {
+        let i64t = self.ctx().i64_type();
+        inkwell::intrinsics::Intrinsic::find(name)
+            .and_then(|i| i.get_declaration(&self.m.module, &[i64t.into()]))
+            .ok_or_else(|| BackError::Internal(format!("no intrinsic {name}")))
+    }
+
+    /// `(a, b, ..)` as a struct.
+    pub(super) fn tuple(&mut self, t: Type, xs: &[ExprId]) -> R<BasicValueEnum<'ctx>> {
+        let st = self.m.value_type(t)?.into_struct_type();
+        let mut v = st.get_undef();
+        for (k, &x) in xs.iter().enumerate() {
+            let xv = self.expr(x)?;
+            v = self
+                .b()
+                .build_insert_value(v, xv, k as u32, "")?
+                .into_struct_value();
+        }
+        Ok(v.into())
+    }
+
+    /// Element `k` of a tuple; the other elements that own memory are dropped (a partial move).
+    pub(super) fn field(&mut self, x: ExprId, k: u32) -> R<BasicValueEnum<'ctx>> {
+        let Type::Tuple(tt) = self.inst.ty(x) else {
+            return Err(BackError::Internal("field of a non-tuple".into()));
+        };
+        let v = self.expr(x)?.into_struct_value();
+        for (j, &e) in tt.elems().iter().enumerate() {
+            if j as u32 != k && e.owns() {
+                let other = self.b().build_extract_value(v, j as u32, "")?;
+                self.drop_value(e, other)?;
+            }
+        }
+        Ok(self.b().build_extract_value(v, k, "")?)
+    }
+}
+
+/// `1` of a scalar type.
+fn one(s: Scalar) -> Const {
+    match s {
+        Scalar::F32 => Const::f32(1.0),
+        Scalar::F64 => Const::f64(1.0),
+        s => Const::int(s, 1),
+    }
+}

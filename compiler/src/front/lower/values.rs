@@ -1,0 +1,258 @@
+//! Arrays and tuples as values: ndarray's constructors (`Array1::zeros(n)`,
+//! `Array2::<f32>::from_elem((n, m), v)`, `vec![v; n]`), `x.to_owned()`, views (`&t`, `&mut t`,
+//! `t.view()`), tuple expressions, `t.0`, and `let (a, b) = ..`.
+//!
+//! In: `syn` calls, references, macros, tuples and fields. Out: `ExprKind::Alloc`, `Borrow`,
+//! `Tuple`, `Field` and `Stmt::Unpack`; the element type is what the source wrote, or left to
+//! inference.
+
+use super::syntax::strip_parens;
+use super::*;
+
+/// The constructors of ndarray's owned arrays that kernels can call.
+const CONSTRUCTORS: &[&str] = &["zeros", "ones", "from_elem"];
+
+impl FnLowerer<'_> {
+    /// `Array1::zeros(n)` and friends, when `c` calls one; `None` for any other call.
+    pub(super) fn constructor(&mut self, c: &syn::ExprCall) -> Option<R<ExprId>> {
+        let syn::Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
+        let [.., ty, method] = segs.as_slice() else {
+            return None;
+        };
+        let name = ty.ident.to_string();
+        let rest = name.strip_prefix("Array")?;
+        let method = method.ident.to_string();
+        if !CONSTRUCTORS.contains(&method.as_str()) {
+            return Some(Err(FrontError::new(
+                c,
+                format!("`{name}::{method}` is not supported in kernels"),
+            )
+            .hint(
+                "make arrays with `zeros`, `ones` or `from_elem`, or copy one with `x.to_owned()`",
+            )));
+        }
+        Some(self.new_array(c, rest, &ty.arguments, &method))
+    }
+
+    fn new_array(
+        &mut self,
+        c: &syn::ExprCall,
+        rest: &str,
+        generics: &syn::PathArguments,
+        method: &str,
+    ) -> R<ExprId> {
+        let ndim = match rest {
+            "" => None,
+            "1" | "2" | "3" | "4" | "5" | "6" => rest.parse().ok(),
+            _ => {
+                return Err(FrontError::new(c, format!("`Array{rest}` cannot be made in kernels"))
+                    .hint("make an array of a fixed number of axes: `Array1::zeros(n)`, `Array2::zeros((n, m))`"))
+            }
+        };
+        let elem = match generics {
+            syn::PathArguments::None => None,
+            syn::PathArguments::AngleBracketed(a) => match a.args.first() {
+                Some(syn::GenericArgument::Type(t)) if a.args.len() == 1 => {
+                    match names::type_ann(t)? {
+                        TypeAnn::Scalar(s) => Some(s),
+                        TypeAnn::Infer => None,
+                        _ => {
+                            return Err(FrontError::new(t, "array elements must be scalars")
+                                .hint("write `Array1::<f64>::zeros(n)`"))
+                        }
+                    }
+                }
+                _ => {
+                    return Err(FrontError::new(a, "expected one element type")
+                        .hint("write `Array1::<f64>::zeros(n)`"))
+                }
+            },
+            syn::PathArguments::Parenthesized(p) => {
+                return Err(FrontError::new(p, "expected an element type in `<..>`"))
+            }
+        };
+        let want = if method == "from_elem" { 2 } else { 1 };
+        if c.args.len() != want {
+            return Err(FrontError::new(
+                c,
+                format!(
+                    "`{method}` takes {want} argument{}",
+                    if want == 1 { "" } else { "s" }
+                ),
+            )
+            .hint(if want == 1 {
+                "give the shape: `zeros(n)`, `zeros((n, m))`, `zeros(x.raw_dim())`"
+            } else {
+                "give the shape and the value: `from_elem((n, m), 0.5)`"
+            }));
+        }
+        // Rust evaluates the shape, then the value; the IR evaluates the value first, so a
+        // value that needs statements goes after the shape's.
+        let shape = self.shape(&c.args[0])?;
+        let init = match method {
+            "zeros" => Init::Zeros,
+            "ones" => Init::Ones,
+            _ => Init::Elem(self.expr_value(&c.args[1])?),
+        };
+        Ok(self.expr(
+            ExprKind::Alloc {
+                elem,
+                ndim,
+                shape,
+                init,
+            },
+            c,
+        ))
+    }
+
+    /// A shape argument: `n`, `(n, m)`, `[n, m]`, `x.raw_dim()`, `x.dim()`.
+    fn shape(&mut self, e: &syn::Expr) -> R<AllocShape> {
+        match strip_parens(e) {
+            syn::Expr::Tuple(t) => Ok(AllocShape::Dims(self.operands(t.elems.iter())?)),
+            syn::Expr::Array(a) => Ok(AllocShape::Dims(self.operands(a.elems.iter())?)),
+            syn::Expr::MethodCall(mc)
+                if (mc.method == "raw_dim" || mc.method == "dim") && mc.args.is_empty() =>
+            {
+                Ok(AllocShape::Like(self.array_name(&mc.receiver)?))
+            }
+            e => Ok(AllocShape::Dims(vec![self.spill_value(e)?])),
+        }
+    }
+
+    /// An expression's value, in a temporary unless it is simple.
+    fn spill_value(&mut self, e: &syn::Expr) -> R<ExprId> {
+        let v = self.expr_value(e)?;
+        Ok(self.spill(v))
+    }
+
+    /// `vec![v; n]`: a 1-D array of `n` copies of `v`.
+    pub(super) fn vec_macro(&mut self, m: &syn::ExprMacro) -> R<ExprId> {
+        let hint = "write `vec![value; n]` (an array of `n` copies)";
+        let parsed = m.mac.parse_body_with(|input: syn::parse::ParseStream| {
+            let v: syn::Expr = input.parse()?;
+            input.parse::<syn::Token![;]>()?;
+            let n: syn::Expr = input.parse()?;
+            Ok((v, n))
+        });
+        let (v, n) = parsed.map_err(|_| {
+            FrontError::new(m, "only `vec![value; n]` is supported in kernels").hint(hint)
+        })?;
+        let value = self.spill_value(&v)?;
+        let n = self.expr_value(&n)?;
+        Ok(self.expr(
+            ExprKind::Alloc {
+                elem: None,
+                ndim: Some(1),
+                shape: AllocShape::Dims(vec![n]),
+                init: Init::Elem(value),
+            },
+            m,
+        ))
+    }
+
+    /// `&x`, `&mut x`: a view of array `x` (a new array made in place is held by a temporary).
+    pub(super) fn reference(&mut self, r: &syn::ExprReference) -> R<ExprId> {
+        let mutable = r.mutability.is_some();
+        let array = match strip_parens(&r.expr) {
+            syn::Expr::Path(p) if p.path.get_ident().is_some() => self.array_name(&r.expr)?,
+            inner => {
+                let v = self.expr_value(inner)?;
+                let span = self.func.expr(v).span;
+                let t = self.temp(span);
+                self.emit(Stmt::Assign {
+                    local: t,
+                    value: v,
+                    span,
+                });
+                t
+            }
+        };
+        Ok(self.expr(ExprKind::Borrow { array, mutable }, r))
+    }
+
+    /// `x.to_owned()`, `x.view()`, `x.view_mut()`, when `mc` is one of them.
+    pub(super) fn array_value_method(&mut self, mc: &syn::ExprMethodCall) -> Option<R<ExprId>> {
+        let name = mc.method.to_string();
+        if !matches!(name.as_str(), "to_owned" | "view" | "view_mut") {
+            return None;
+        }
+        if !mc.args.is_empty() {
+            return Some(Err(FrontError::new(
+                mc,
+                format!("`{name}` takes no arguments"),
+            )));
+        }
+        Some(self.array_name(&mc.receiver).map(|array| {
+            let kind = match name.as_str() {
+                "to_owned" => ExprKind::Alloc {
+                    elem: None,
+                    ndim: None,
+                    shape: AllocShape::Like(array),
+                    init: Init::Copy(array),
+                },
+                _ => ExprKind::Borrow {
+                    array,
+                    mutable: name == "view_mut",
+                },
+            };
+            self.expr(kind, mc)
+        }))
+    }
+
+    /// `(a, b, ..)`.
+    pub(super) fn tuple(&mut self, t: &syn::ExprTuple) -> R<ExprId> {
+        if t.elems.len() < 2 {
+            return Err(FrontError::new(t, "tuples need two or more elements")
+                .hint("write the value without parentheses"));
+        }
+        let xs = self.operands(t.elems.iter())?;
+        Ok(self.expr(ExprKind::Tuple(xs), t))
+    }
+
+    /// `t.0`.
+    pub(super) fn field(&mut self, f: &syn::ExprField) -> R<ExprId> {
+        let syn::Member::Unnamed(index) = &f.member else {
+            return Err(FrontError::new(f, "field access is not supported in kernels")
+                .hint("kernels have no structs: pass each field as its own scalar or array; tuples have fields `.0`, `.1`, .."));
+        };
+        let x = self.expr_value(&f.base)?;
+        Ok(self.expr(ExprKind::Field(x, index.index), f))
+    }
+
+    /// `let (a, _, c) = value;` with a tuple value (not `x.dim()`).
+    pub(super) fn let_unpack(
+        &mut self,
+        tuple: &syn::PatTuple,
+        init: &syn::Expr,
+        at: &syn::Local,
+    ) -> R<()> {
+        let value = self.expr_value(init)?;
+        let mut locals = Vec::new();
+        for pat in &tuple.elems {
+            match pat {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    locals.push(Some(self.declare(
+                        &pi.ident,
+                        TypeAnn::Infer,
+                        pi.mutability.is_some(),
+                        true,
+                    )));
+                }
+                syn::Pat::Wild(_) => locals.push(None),
+                other => {
+                    return Err(FrontError::new(other, "expected a name or `_`")
+                        .hint("destructure a tuple into names: `let (lo, hi) = f(x);`"))
+                }
+            }
+        }
+        self.emit(Stmt::Unpack {
+            locals,
+            value,
+            span: Span::of(at),
+        });
+        Ok(())
+    }
+}

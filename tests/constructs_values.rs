@@ -1,0 +1,124 @@
+//! Arrays and tuples as values (issue 14): kernels that allocate, copy, view, return arrays and
+//! tuples, against the same code in plain Rust with ndarray.
+
+use ndarray::{array, Array1, Array2};
+
+rumba::compile! {
+    fn scaled(x: ArrayView1<f64>, k: f64) -> Array1<f64> {
+        let mut y = Array1::zeros(x.len());
+        for i in 0..x.len() {
+            y[i] = x[i] * k;
+        }
+        y
+    }
+
+    fn normalize(x) {
+        let mut y = x.to_owned();
+        let mut s = 0.0;
+        for i in 0..y.len() {
+            s += y[i];
+        }
+        for i in 0..y.len() {
+            y[i] /= s;
+        }
+        y
+    }
+
+    fn minmax(x: &[f64]) -> (f64, usize) {
+        let mut lo = f64::INFINITY;
+        let mut at = 0;
+        for i in 0..x.len() {
+            if x[i] < lo {
+                lo = x[i];
+                at = i;
+            }
+        }
+        (lo, at)
+    }
+
+    fn outer(a, b) {
+        let mut m = Array2::<f32>::zeros((a.len(), b.len()));
+        for i in 0..a.len() {
+            for j in 0..b.len() {
+                m[[i, j]] = a[i] * b[j];
+            }
+        }
+        let total = sum2(&m);
+        (m, total)
+    }
+
+    fn sum2(m: ArrayView2<f32>) -> f32 {
+        let mut s = 0.0f32;
+        for i in 0..m.nrows() {
+            for j in 0..m.ncols() {
+                s += m[[i, j]];
+            }
+        }
+        s
+    }
+
+    fn scratch(x: &[f64], out: &mut [f64]) {
+        for i in prange(0..out.len()) {
+            let mut row = vec![0.0; 4];
+            for k in 0..4 {
+                row[k] = x[i] + k as f64;
+            }
+            let (lo, _) = smallest(&row);
+            out[i] = lo;
+        }
+    }
+
+    fn smallest(r: &[f64]) -> (f64, usize) {
+        let mut lo = r[0];
+        let mut at = 0usize;
+        for k in 1..r.len() {
+            if r[k] < lo {
+                lo = r[k];
+                at = k;
+            }
+        }
+        (lo, at)
+    }
+
+    fn huge(n: usize) -> f64 {
+        let t = Array1::<f64>::zeros(n);
+        t[0]
+    }
+}
+
+#[test]
+fn constructs_values_returns_a_new_array() {
+    let x = array![1.0, 2.0, 3.5];
+    let y: Array1<f64> = scaled(&x, 2.0).unwrap();
+    assert_eq!(y, &x * 2.0);
+    let n: Array1<f64> = normalize(&x).unwrap();
+    assert_eq!(n, &x / x.sum());
+}
+
+#[test]
+fn constructs_values_returns_tuples() {
+    let x = [3.0, -1.0, 2.0, -1.0];
+    let (lo, at): (f64, usize) = minmax(&x[..]).unwrap();
+    assert_eq!((lo, at), (-1.0, 1));
+    let a = array![1.0f32, 2.0];
+    let b = array![3.0f32, 4.0, 5.0];
+    let (m, total): (Array2<f32>, f32) = outer(&a, &b).unwrap();
+    let want = Array2::from_shape_fn((2, 3), |(i, j)| a[i] * b[j]);
+    assert_eq!(m, want);
+    assert_eq!(total, want.iter().fold(0.0f32, |s, v| s + v));
+}
+
+#[test]
+fn constructs_values_scratch_rows_in_prange() {
+    let x: Vec<f64> = (0..1000).map(|i| i as f64 * 0.5).collect();
+    let mut out = vec![0.0; 1000];
+    scratch(&x[..], &mut out[..]).unwrap();
+    assert_eq!(out, x);
+}
+
+#[test]
+fn constructs_values_allocation_failure_is_an_err() {
+    let e = huge(1usize << 62).unwrap_err();
+    assert!(e.to_string().contains("elements"), "{e}");
+    assert_eq!(huge(3).unwrap(), 0.0);
+}

@@ -1,9 +1,0 @@
-//! A kernel that returns an array.
-
-rumba::compile! {
-    fn copy(x) -> ArrayView1<f64> {
-        x
-    }
-}
-
-fn main() {}
