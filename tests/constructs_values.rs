@@ -122,3 +122,102 @@ fn constructs_values_allocation_failure_is_an_err() {
     assert!(e.to_string().contains("elements"), "{e}");
     assert_eq!(huge(3).unwrap(), 0.0);
 }
+
+rumba::compile! {
+    fn fails_late(x: &[f64], i: usize) -> f64 {
+        let t = x.to_owned();
+        let u = Array1::<f64>::zeros(5);
+        t[i] + u[0]
+    }
+
+    fn early(n: usize) -> f64 {
+        let mut acc = 0.0;
+        for i in 0..n {
+            let t = Array1::<f64>::ones(8);
+            if i == 3 {
+                return t[0] + acc;
+            }
+            if i == 100 {
+                break;
+            }
+            acc += t[i % 8];
+        }
+        acc
+    }
+
+    fn par_fail(x: &[f64], out: &mut [f64]) {
+        for i in prange(0..out.len()) {
+            let r = vec![x[i]; 16];
+            out[i] = r[i % 17];
+        }
+    }
+
+    fn pair_of_arrays(n: usize) -> (Array1<f64>, Array2<i32>) {
+        let a = Array1::from_elem(n, 1.5);
+        let b = Array2::<i32>::ones((n, 2));
+        (a, b)
+    }
+
+    fn consume(n: usize) -> f64 {
+        let t = Array1::from_elem(n, 2.0);
+        let u = take(t);
+        u
+    }
+
+    fn take(t: Array1<f64>) -> f64 {
+        t[0]
+    }
+}
+
+/// The leak check proper: run by [`constructs_values_no_leaks`] in a process of its own, where
+/// the counting allocator sees nothing but these calls.
+#[test]
+#[ignore = "run by constructs_values_no_leaks, in a process of its own"]
+fn constructs_values_leak_check() {
+    let x: Vec<f64> = (0..4096).map(|i| i as f64).collect();
+    let mut out = vec![0.0; 4096];
+    let small = [1.0, 2.0];
+    let mut small_out = [0.0; 2];
+    let mut run = || {
+        assert!(scaled(&x[..], 2.0).map(|y: Array1<f64>| y.len()).unwrap() == 4096);
+        assert!(fails_late(&x[..], 5000).is_err());
+        assert_eq!(fails_late(&x[..], 2).unwrap(), 2.0);
+        assert_eq!(early(10).unwrap(), 4.0);
+        assert_eq!(early(2).unwrap(), 2.0);
+        assert!(par_fail(&x[..], &mut out[..]).is_err());
+        assert!(par_fail(&small[..], &mut small_out[..]).is_ok());
+        let (a, b): (Array1<f64>, Array2<i32>) = pair_of_arrays(100).unwrap();
+        assert_eq!((a.len(), b.len()), (100, 200));
+        let _ignored: rumba::Value = pair_of_arrays(3).unwrap();
+        assert_eq!(consume(7).unwrap(), 2.0);
+        assert!(huge(1 << 62).is_err());
+        assert!(huge(1 << 40).is_err());
+    };
+    // The first round compiles and fills the caches (and starts the thread pool).
+    run();
+    run();
+    let before = crate::live_bytes();
+    for _ in 0..5 {
+        run();
+    }
+    let after = crate::live_bytes();
+    assert_eq!(after - before, 0, "bytes leaked over five rounds of calls");
+}
+
+#[test]
+fn constructs_values_no_leaks() {
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "constructs_values::constructs_values_leak_check",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("1 passed"), "{text}");
+}

@@ -31,6 +31,38 @@ fn skip(require: &str, why: impl std::fmt::Display) {
     println!("skipping: {why}");
 }
 
+/// The global allocator of the test binary: the system's, counting the bytes live in the whole
+/// process, for the leak check of `constructs_values` (which runs in a process of its own).
+struct Counting;
+
+static LIVE_BYTES: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(0);
+
+// SAFETY: every call is forwarded to `System` with the caller's layout.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, forwarded.
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(layout.size() as isize, std::sync::atomic::Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        LIVE_BYTES.fetch_sub(layout.size() as isize, std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: the caller's contract, forwarded.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The bytes allocated and not yet freed in this process.
+fn live_bytes() -> isize {
+    LIVE_BYTES.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 #[path = "../examples/kernels/mod.rs"]
 mod kernels;
 

@@ -23,6 +23,7 @@ mod immutable_binding;
 mod index_count;
 mod index_scalar;
 mod mismatched_operands;
+mod owned_arrays;
 mod read_only;
 mod return_types;
 mod unknown_method;

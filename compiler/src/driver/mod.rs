@@ -204,6 +204,7 @@ pub fn specialize(input: &Input, target: &Target) -> Result<TypedProgram, Error>
     types::param_types(f, input.args)
         .map_err(|d| Error::diagnostic(Stage::Types, d, Error::Argument))?;
     let mut typed = types::specialize(input.program, input.entry, input.args).map_err(user)?;
+    types::moves::check(&typed).map_err(user)?;
     types::parallel::analyze(&mut typed).map_err(user)?;
     Ok(typed)
 }

@@ -106,6 +106,34 @@ fn assigned(b: &Block, out: &mut HashSet<LocalId>) {
     }
 }
 
+/// The locals a block assigns (or unpacks into) with the value they take it from.
+pub fn assignments(b: &Block) -> Vec<(LocalId, ExprId)> {
+    let mut out = Vec::new();
+    fn walk(b: &Block, out: &mut Vec<(LocalId, ExprId)>) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Assign { local, value, .. } => out.push((*local, *value)),
+                // Conservatively, every element may be any array of the tuple.
+                Stmt::Unpack { locals, value, .. } => {
+                    out.extend(locals.iter().flatten().map(|l| (*l, *value)))
+                }
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => {
+                    walk(then_body, out);
+                    walk(else_body, out);
+                }
+                Stmt::Loop { body } | Stmt::For { body, .. } => walk(body, out),
+                _ => {}
+            }
+        }
+    }
+    walk(b, &mut out);
+    out
+}
+
 /// A `break` of the loop whose body `b` is (at `depth` 0) or any `return` inside it: its span
 /// (`break` carries none: callers point at the loop) and which it is.
 pub fn escapes(b: &Block, depth: u32) -> Option<(Option<Span>, &'static str)> {

@@ -10,6 +10,7 @@
 
 mod infer;
 pub mod methods;
+pub mod moves;
 pub mod parallel;
 
 pub use infer::specialize;

@@ -522,6 +522,31 @@ impl<'s, 'p> Infer<'s, 'p> {
         Ok(self.known(elem))
     }
 
+    /// The array an argument passes: a name or a view of one (`&t`, `t.view_mut()`), followed
+    /// through the locals bound to views (`let v = t.view_mut()`) to the array they view.
+    fn array_root(&self, e: ExprId) -> Option<LocalId> {
+        let func = self.func;
+        let mut l = match func.expr(e).kind {
+            ExprKind::Local(l) | ExprKind::Borrow { array: l, .. } => l,
+            _ => return None,
+        };
+        // A local bound to a view of another: the array it views (a bounded walk).
+        for _ in 0..func.locals.len() {
+            let next = walk::assignments(&func.body)
+                .into_iter()
+                .find(|(to, _)| *to == l)
+                .and_then(|(_, v)| match func.expr(v).kind {
+                    ExprKind::Local(a) | ExprKind::Borrow { array: a, .. } => Some(a),
+                    _ => None,
+                });
+            match next {
+                Some(a) if a != l => l = a,
+                _ => break,
+            }
+        }
+        Some(l)
+    }
+
     /// A new owned array: its extents are `usize`, its element type the one written, the fill
     /// value's, the copied array's, or left to later uses (`t[i] = 2.0f32`).
     fn alloc(
@@ -662,16 +687,14 @@ impl<'s, 'p> Infer<'s, 'p> {
     /// parameters are `noalias`.
     fn check_borrows(&self, args: &[ExprId], params: &[Type]) -> R<()> {
         for (j, &b) in args.iter().enumerate() {
-            let ExprKind::Local(l) = self.func.expr(b).kind else {
+            let Some(l) = self.array_root(b) else {
                 continue;
             };
             for (i, &a) in args[..j].iter().enumerate() {
                 let (Type::Array(first), Type::Array(second)) = (params[i], params[j]) else {
                     continue;
                 };
-                if !matches!(self.func.expr(a).kind, ExprKind::Local(k) if k == l)
-                    || !(first.writable || second.writable)
-                {
+                if self.array_root(a) != Some(l) || !(first.writable || second.writable) {
                     continue;
                 }
                 let name = &self.func.local(l).name;

@@ -122,7 +122,7 @@ fn alias_roots(p: &TypedProgram) -> Vec<HashMap<LocalId, BTreeSet<usize>>> {
                 to.extend(from);
                 changed |= to.len() != before;
             };
-            for (l, value) in array_assignments(&f.body) {
+            for (l, value) in crate::ir::walk::assignments(&f.body) {
                 let from = value_roots(f, id, value, &roots[n], &fresh);
                 add(&mut roots, n, l, from);
             }
@@ -141,34 +141,6 @@ fn alias_roots(p: &TypedProgram) -> Vec<HashMap<LocalId, BTreeSet<usize>>> {
             return roots;
         }
     }
-}
-
-/// The locals a block assigns (or unpacks into) with the value they take it from.
-fn array_assignments(b: &Block) -> Vec<(LocalId, ExprId)> {
-    let mut out = Vec::new();
-    fn walk(b: &Block, out: &mut Vec<(LocalId, ExprId)>) {
-        for s in &b.stmts {
-            match s {
-                Stmt::Assign { local, value, .. } => out.push((*local, *value)),
-                // Conservatively, every element may be any array of the tuple.
-                Stmt::Unpack { locals, value, .. } => {
-                    out.extend(locals.iter().flatten().map(|l| (*l, *value)))
-                }
-                Stmt::If {
-                    then_body,
-                    else_body,
-                    ..
-                } => {
-                    walk(then_body, out);
-                    walk(else_body, out);
-                }
-                Stmt::Loop { body } | Stmt::For { body, .. } => walk(body, out),
-                _ => {}
-            }
-        }
-    }
-    walk(b, &mut out);
-    out
 }
 
 /// The buffers the arrays in value `e` of function `f` (instance `id`) may be.
