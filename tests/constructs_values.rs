@@ -221,3 +221,134 @@ fn constructs_values_no_leaks() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("1 passed"), "{text}");
 }
+
+rumba::compile! {
+    fn inner_sum(x: &[f64]) -> f64 {
+        let v = x.slice(s![1..-1]);
+        let mut s = 0.0;
+        for i in 0..v.len() {
+            s += v[i];
+        }
+        s
+    }
+
+    fn stepped(x: ArrayView1<i64>) -> (i64, i64, usize) {
+        let even = x.slice(s![..;2]);
+        let back = x.slice(s![1..6;-2]);
+        let mut a = 0;
+        for i in 0..even.len() {
+            a = a * 10 + even[i];
+        }
+        let mut b = 0;
+        for i in 0..back.len() {
+            b = b * 10 + back[i];
+        }
+        (a, b, back.len())
+    }
+
+    fn rows_and_columns(m: ArrayView2<f64>, i: usize, j: usize) -> (f64, f64, f64) {
+        let r = m.row(i);
+        let c = m.column(j);
+        let t = m.t();
+        let mut sr = 0.0;
+        for k in 0..r.len() {
+            sr += r[k];
+        }
+        let mut sc = 0.0;
+        for k in 0..c.len() {
+            sc += c[k];
+        }
+        (sr, sc, t[[j, i]])
+    }
+
+    fn fill_border(m: &mut Array2<f64>, v: f64) {
+        let n = m.nrows();
+        let mut top = m.slice_mut(s![0, ..]);
+        for k in 0..top.len() {
+            top[k] = v;
+        }
+        let mut inner = m.slice_mut(s![1..n - 1, 1..-1]);
+        for a in 0..inner.nrows() {
+            for b in 0..inner.ncols() {
+                inner[[a, b]] = (a * 10 + b) as f64;
+            }
+        }
+    }
+
+    fn par_rows(m: &mut Array2<f64>) {
+        for i in prange(0..m.nrows()) {
+            let mut r = m.row_mut(i);
+            for j in 0..r.len() {
+                r[j] = (i * 100 + j) as f64;
+            }
+        }
+    }
+
+    fn par_race(m: &mut Array2<f64>) {
+        for i in prange(0..m.nrows()) {
+            let mut r = m.row_mut(0);
+            r[0] = i as f64;
+        }
+    }
+
+    fn bad_slice(x: &[f64], a: usize) -> usize {
+        let v = x.slice(s![a..]);
+        v.len()
+    }
+}
+
+#[test]
+fn constructs_values_slices() {
+    let x = array![1.0, 2.0, 4.0, 8.0, 16.0];
+    assert_eq!(inner_sum(&x).unwrap(), x.slice(ndarray::s![1..-1]).sum());
+    let y = ndarray::Array1::from_iter(1i64..=7);
+    let even = y.slice(ndarray::s![..;2]);
+    let back = y.slice(ndarray::s![1..6;-2]);
+    let fold = |v: ndarray::ArrayView1<i64>| v.iter().fold(0, |a, &b| a * 10 + b);
+    let got: (i64, i64, usize) = stepped(&y).unwrap();
+    assert_eq!(got, (fold(even), fold(back), back.len()));
+    let m = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
+    let got: (f64, f64, f64) = rows_and_columns(&m, 1, 2).unwrap();
+    assert_eq!(got, (m.row(1).sum(), m.column(2).sum(), m.t()[[2, 1]]));
+}
+
+#[test]
+fn constructs_values_slices_written_through() {
+    let mut m = Array2::<f64>::zeros((4, 5));
+    fill_border(&mut m, 9.0).unwrap();
+    let mut want = Array2::<f64>::zeros((4, 5));
+    want.slice_mut(ndarray::s![0, ..]).fill(9.0);
+    let mut inner = want.slice_mut(ndarray::s![1..3, 1..-1]);
+    for a in 0..inner.nrows() {
+        for b in 0..inner.ncols() {
+            inner[[a, b]] = (a * 10 + b) as f64;
+        }
+    }
+    assert_eq!(m, want);
+    let mut p = Array2::<f64>::zeros((64, 8));
+    par_rows(&mut p).unwrap();
+    assert_eq!(
+        p,
+        Array2::from_shape_fn((64, 8), |(i, j)| (i * 100 + j) as f64)
+    );
+    let e = par_race(&mut p).unwrap_err();
+    assert!(e.to_string().contains("data race"), "{e}");
+}
+
+#[test]
+fn constructs_values_slice_out_of_bounds_is_an_err() {
+    let x = [1.0, 2.0, 3.0];
+    assert_eq!(bad_slice(&x[..], 3).unwrap(), 0);
+    let e = bad_slice(&x[..], 4).unwrap_err();
+    assert!(
+        matches!(
+            e.kind(),
+            rumba::ErrorKind::OutOfBounds {
+                index: 4,
+                len: 3,
+                ..
+            }
+        ),
+        "{e:#}"
+    );
+}

@@ -567,6 +567,26 @@ impl Kernel {
                 };
                 Error::rendered_as(kind, rendered)
             }
+            SiteKind::SliceBounds { array } => {
+                let (bound, len, axis) = (v[0], v[1], v[2]);
+                let message = format!(
+                    "slice of `{array}` out of bounds: position {bound} on axis {axis} of length {len}"
+                );
+                let rendered = render(Diagnostic::new(
+                    message,
+                    site.span,
+                    format!("{bound} is past the end of axis {axis}"),
+                ));
+                let kind = ErrorKind::OutOfBounds {
+                    kernel,
+                    location,
+                    array: array.clone(),
+                    axis: axis as usize,
+                    index: bound as u64,
+                    len: len as u64,
+                };
+                Error::rendered_as(kind, rendered)
+            }
             SiteKind::Alloc => {
                 let n = v[0] as u64;
                 let message = match n {

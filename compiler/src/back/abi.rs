@@ -114,6 +114,9 @@ pub enum SiteKind {
     StepZero,
     /// `clamp` with `min > max` (or a NaN bound), which panics in Rust.
     ClampBounds,
+    /// A slice bound past the end of its axis (`x.slice(s![a..b])` with `a` or `b` above the
+    /// extent, an index `>=` it): values: the bound, the extent, the axis.
+    SliceBounds { array: String },
     /// A new array larger than `isize::MAX` bytes, or one the allocator refused: values: its
     /// number of elements (`u64::MAX` when that overflows).
     Alloc,

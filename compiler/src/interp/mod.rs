@@ -119,6 +119,13 @@ pub enum TrapKind {
     StepZero,
     /// `clamp` with `min > max` (or a NaN bound).
     ClampBounds { min: Value, max: Value },
+    /// A slice bound past the end of axis `axis` of `array` (of extent `len`).
+    SliceBounds {
+        array: String,
+        axis: usize,
+        bound: u64,
+        len: u64,
+    },
     /// A new array of `elements` elements (`u64::MAX`: the count overflows) that is larger than
     /// `isize::MAX` bytes, or that the allocator refused.
     Alloc { elements: u64 },
@@ -579,6 +586,85 @@ impl<'p> Machine<'p, '_, '_> {
                 .clone()
                 .ok_or_else(|| Error::Internal(format!("{l} read before it is set")))?,
             ExprKind::Borrow { array, .. } => Val::Array(f.array(*array)?.clone()),
+            ExprKind::Slice { array, axes, .. } => {
+                let a = f.array(*array)?.clone();
+                let mut out = View {
+                    shape: Vec::new(),
+                    strides: Vec::new(),
+                    ..a.clone()
+                };
+                let mut axis = 0;
+                let name = || inst.func.local(*array).name.clone();
+                for x in axes {
+                    if !x.takes_axis() {
+                        out.shape.push(1);
+                        out.strides.push(0);
+                        continue;
+                    }
+                    let (len, stride) = (a.shape[axis], a.strides[axis]);
+                    let mut bound = |b: &crate::ir::Bound, index: bool| -> Exec<usize> {
+                        let v = self.usize(f, b.value)?;
+                        let at = if b.from_end {
+                            len.checked_sub(v)
+                        } else {
+                            Some(v)
+                        };
+                        match at {
+                            Some(at) if at < len || (!index && at == len) => Ok(at),
+                            _ => Err(f.trap(
+                                TrapKind::SliceBounds {
+                                    array: name(),
+                                    axis,
+                                    bound: if b.from_end {
+                                        (len as u64).wrapping_sub(v as u64)
+                                    } else {
+                                        v as u64
+                                    },
+                                    len: len as u64,
+                                },
+                                span,
+                            )),
+                        }
+                    };
+                    match x {
+                        crate::ir::SliceAxis::Index(b) => {
+                            let i = bound(b, true)?;
+                            out.offset += i as isize * stride;
+                        }
+                        crate::ir::SliceAxis::Range { start, end, step } => {
+                            let s = start
+                                .as_ref()
+                                .map(|b| bound(b, false))
+                                .transpose()?
+                                .unwrap_or(0);
+                            let e = end
+                                .as_ref()
+                                .map(|b| bound(b, false))
+                                .transpose()?
+                                .unwrap_or(len);
+                            let e = e.max(s);
+                            let m = e - s;
+                            let k = step.unsigned_abs() as usize;
+                            let n = m.div_ceil(k);
+                            if m > 0 {
+                                let first = if *step < 0 { e - 1 } else { s };
+                                out.offset += first as isize * stride;
+                            }
+                            out.shape.push(n);
+                            out.strides.push(stride * *step as isize);
+                        }
+                        crate::ir::SliceAxis::NewAxis => {}
+                    }
+                    axis += 1;
+                }
+                Val::Array(out)
+            }
+            ExprKind::Transpose(array) => {
+                let mut a = f.array(*array)?.clone();
+                a.shape.reverse();
+                a.strides.reverse();
+                Val::Array(a)
+            }
             ExprKind::Tuple(xs) => Val::Tuple(
                 xs.iter()
                     .map(|&x| self.val(f, x))
@@ -703,9 +789,11 @@ impl<'p> Machine<'p, '_, '_> {
                     v => return Err(Error::Internal(format!("{e} is {v:?}, not a scalar"))),
                 }
             }
-            ExprKind::Alloc { .. } | ExprKind::Borrow { .. } | ExprKind::Tuple(_) => {
-                return Err(Error::Internal(format!("{e} is not a scalar")))
-            }
+            ExprKind::Alloc { .. }
+            | ExprKind::Borrow { .. }
+            | ExprKind::Slice { .. }
+            | ExprKind::Transpose(_)
+            | ExprKind::Tuple(_) => return Err(Error::Internal(format!("{e} is not a scalar"))),
             ExprKind::Unary(op, x) => {
                 let x = self.expr(f, *x)?;
                 ops::unary(*op, x).map_err(|o| f.fail(o, span))?

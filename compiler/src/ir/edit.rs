@@ -185,6 +185,33 @@ impl Instance {
                 array: local(array),
                 mutable,
             },
+            ExprKind::Slice {
+                array,
+                axes,
+                mutable,
+            } => {
+                let bound = |v: &mut Self, b: Bound| Bound {
+                    value: v.copy_expr(b.value, rename),
+                    ..b
+                };
+                ExprKind::Slice {
+                    array: local(array),
+                    axes: axes
+                        .into_iter()
+                        .map(|a| match a {
+                            SliceAxis::Index(b) => SliceAxis::Index(bound(self, b)),
+                            SliceAxis::Range { start, end, step } => SliceAxis::Range {
+                                start: start.map(|b| bound(self, b)),
+                                end: end.map(|b| bound(self, b)),
+                                step,
+                            },
+                            SliceAxis::NewAxis => SliceAxis::NewAxis,
+                        })
+                        .collect(),
+                    mutable,
+                }
+            }
+            ExprKind::Transpose(a) => ExprKind::Transpose(local(a)),
             ExprKind::Tuple(xs) => ExprKind::Tuple(all(self, &xs)),
             ExprKind::Field(x, k) => ExprKind::Field(self.copy_expr(x, rename), k),
             k @ ExprKind::Const(_) => k,

@@ -794,6 +794,16 @@ pub enum ExprKind<P: Phase = Typed> {
         array: LocalId,
         mutable: bool,
     },
+    /// `x.slice(s![1..n-1, ..;2])`, `x.slice_mut(..)`, `x.row(i)`, `x.column_mut(j)`: a view of
+    /// part of `array`, one [`SliceAxis`] per axis of `array` (and one per `NewAxis`). Its
+    /// type is a strided view; a bound out of range is a run-time error, as ndarray panics.
+    Slice {
+        array: LocalId,
+        axes: Vec<SliceAxis>,
+        mutable: bool,
+    },
+    /// `x.t()`: a read-only view with the axes reversed.
+    Transpose(LocalId),
     /// `(a, b, ..)`: two or more elements.
     Tuple(Vec<ExprId>),
     /// `t.0`: an element of a tuple of scalars.
@@ -806,6 +816,53 @@ pub enum ExprKind<P: Phase = Typed> {
         index: Vec<ExprId>,
         args: Vec<ExprId>,
     },
+}
+
+/// One element of a slice (`s![..]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SliceAxis {
+    /// `i`: the axis is removed, fixed at `i`.
+    Index(Bound),
+    /// `a..b;step`: `start` defaults to 0, `end` to the extent; `end < start` is empty; a
+    /// negative step walks from the back (`end - 1` down to `start`), as ndarray does.
+    Range {
+        start: Option<Bound>,
+        end: Option<Bound>,
+        step: i64,
+    },
+    /// `NewAxis`: a new axis of extent 1.
+    NewAxis,
+}
+
+/// A position on an axis: a `usize`, or counted from the end (`-1` is `len - 1`) when written as
+/// a negative literal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bound {
+    pub value: ExprId,
+    pub from_end: bool,
+}
+
+impl SliceAxis {
+    /// The bound expressions, in order.
+    pub fn exprs(&self) -> Vec<ExprId> {
+        match self {
+            SliceAxis::Index(b) => vec![b.value],
+            SliceAxis::Range { start, end, .. } => {
+                start.iter().chain(end).map(|b| b.value).collect()
+            }
+            SliceAxis::NewAxis => Vec::new(),
+        }
+    }
+
+    /// Whether this element consumes an axis of the sliced array.
+    pub fn takes_axis(&self) -> bool {
+        !matches!(self, SliceAxis::NewAxis)
+    }
+
+    /// Whether the view keeps an axis for this element.
+    pub fn gives_axis(&self) -> bool {
+        !matches!(self, SliceAxis::Index(_))
+    }
 }
 
 /// How [`ExprKind::Alloc`] gets its extents.

@@ -307,6 +307,34 @@ impl<P: Phase> Printer<'_, P> {
                 let m = if *mutable { "mut " } else { "" };
                 format!("&{m}{}", self.local(*array))
             }
+            ExprKind::Slice {
+                array,
+                axes,
+                mutable,
+            } => {
+                let bound = |b: &Bound| {
+                    let minus = if b.from_end { "-" } else { "" };
+                    format!("{minus}{}", self.expr(b.value))
+                };
+                let axes: Vec<String> = axes
+                    .iter()
+                    .map(|a| match a {
+                        SliceAxis::Index(b) => bound(b),
+                        SliceAxis::Range { start, end, step } => {
+                            let s = start.as_ref().map(bound).unwrap_or_default();
+                            let e = end.as_ref().map(bound).unwrap_or_default();
+                            match step {
+                                1 => format!("{s}..{e}"),
+                                k => format!("{s}..{e};{k}"),
+                            }
+                        }
+                        SliceAxis::NewAxis => "NewAxis".into(),
+                    })
+                    .collect();
+                let m = if *mutable { "mut " } else { "" };
+                format!("&{m}{}[{}]", self.local(*array), axes.join(", "))
+            }
+            ExprKind::Transpose(a) => format!("transpose({})", self.local(*a)),
             ExprKind::Tuple(xs) => format!("({})", self.list(xs)),
             ExprKind::Field(x, k) => format!("{}.{k}", self.expr(*x)),
             ExprKind::CallInst { inst, args } => {

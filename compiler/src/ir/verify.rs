@@ -521,6 +521,35 @@ impl Verifier<'_> {
                     expect(self, Type::Array(a.borrowed(*mutable)), "view");
                 }
             }
+            ExprKind::Slice {
+                array,
+                axes,
+                mutable,
+            } => {
+                for x in axes.iter().flat_map(SliceAxis::exprs) {
+                    if let Some(t) = self.expr(x) {
+                        self.check(t == USIZE, Location::Expr(x), || format!("bound typed {t}"));
+                    }
+                }
+                if let Some(a) = self.array(*array) {
+                    let taken = axes.iter().filter(|x| x.takes_axis()).count();
+                    let given = axes.iter().filter(|x| x.gives_axis()).count() as u8;
+                    self.check(taken == a.ndim as usize, at, || {
+                        format!("{taken} slice elements for a {}-D array", a.ndim)
+                    });
+                    self.check(a.writable || !*mutable, at, || {
+                        "mutable slice of a read-only array".into()
+                    });
+                    let want = ArrayType::view(a.elem, given, Layout::Strided, *mutable);
+                    expect(self, Type::Array(want), "slice");
+                }
+            }
+            ExprKind::Transpose(array) => {
+                if let Some(a) = self.array(*array) {
+                    let want = ArrayType::view(a.elem, a.ndim, Layout::Strided, false);
+                    expect(self, Type::Array(want), "transpose");
+                }
+            }
             ExprKind::Tuple(xs) => {
                 let types: Vec<Option<Type>> = xs.iter().map(|x| self.expr(*x)).collect();
                 if let Some(types) = types.into_iter().collect::<Option<Vec<Type>>>() {

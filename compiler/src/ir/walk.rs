@@ -17,6 +17,8 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
         | ExprKind::Borrow { .. } => Vec::new(),
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) | ExprKind::Field(x, _) => vec![*x],
         ExprKind::Tuple(xs) => xs.clone(),
+        ExprKind::Slice { axes, .. } => axes.iter().flat_map(SliceAxis::exprs).collect(),
+        ExprKind::Transpose(_) => Vec::new(),
         ExprKind::Alloc { shape, init, .. } => {
             let mut out = match init {
                 Init::Elem(v) => vec![*v],
@@ -46,6 +48,8 @@ pub fn array_operand<P: Phase>(k: &ExprKind<P>) -> Option<LocalId> {
         ExprKind::Load { array, .. }
         | ExprKind::Shape { array, .. }
         | ExprKind::Borrow { array, .. }
+        | ExprKind::Slice { array, .. }
+        | ExprKind::Transpose(array)
         | ExprKind::Gpu {
             array: Some(array), ..
         }

@@ -133,6 +133,15 @@ fn site_kind(kind: TrapKind) -> (SiteKind, [i64; 4]) {
         ),
         TrapKind::StepZero => (SiteKind::StepZero, [0; 4]),
         TrapKind::ClampBounds { min, max } => (SiteKind::ClampBounds, [int(min), int(max), 0, 0]),
+        TrapKind::SliceBounds {
+            array,
+            axis,
+            bound,
+            len,
+        } => (
+            SiteKind::SliceBounds { array },
+            [bound as i64, len as i64, axis as i64, 0],
+        ),
         TrapKind::Alloc { elements } => (SiteKind::Alloc, [elements as i64, 0, 0, 0]),
     }
 }

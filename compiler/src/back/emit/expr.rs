@@ -37,6 +37,20 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                     .ok_or_else(|| BackError::Internal("a view not typed as an array".into()))?;
                 self.m.pack(&a)?
             }
+            ExprKind::Slice { array, axes, .. } => {
+                let ty = inst
+                    .ty(e)
+                    .array()
+                    .ok_or_else(|| BackError::Internal("a view not typed as an array".into()))?;
+                self.slice(ty, *array, axes, span)?
+            }
+            ExprKind::Transpose(array) => {
+                let ty = inst
+                    .ty(e)
+                    .array()
+                    .ok_or_else(|| BackError::Internal("a view not typed as an array".into()))?;
+                self.transpose(ty, *array)?
+            }
             ExprKind::Tuple(xs) => self.tuple(inst.ty(e), xs)?,
             ExprKind::Field(x, k) => self.field(*x, *k)?,
             ExprKind::Unary(op, x) => {

@@ -475,6 +475,118 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .ok_or_else(|| BackError::Internal(format!("no intrinsic {name}")))
     }
 
+    /// A view of part of `array` (`ExprKind::Slice`), of type `ty`, with ndarray's rules: bounds
+    /// checked against the extents, a negative step walking from the back.
+    pub(super) fn slice(
+        &mut self,
+        ty: ArrayType,
+        array: LocalId,
+        axes: &[SliceAxis],
+        span: crate::span::Span,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let a = self.array(array)?;
+        let i64t = self.ctx().i64_type();
+        let (zero, one) = (i64t.const_zero(), i64t.const_int(1, false));
+        let name = self.inst.func.local(array).name.clone();
+        let mut offset = zero;
+        let (mut shape, mut strides) = (Vec::new(), Vec::new());
+        let mut axis = 0usize;
+        for x in axes {
+            if !x.takes_axis() {
+                shape.push(one);
+                strides.push(zero);
+                continue;
+            }
+            let (len, stride) = (a.shape[axis], a.strides[axis]);
+            let axis_v = i64t.const_int(axis as u64, false);
+            let bound = |e: &mut Self, b: &Bound, index: bool| -> R<IntValue<'ctx>> {
+                let v = e.expr(b.value)?.into_int_value();
+                let at = match b.from_end {
+                    true => e.b().build_int_sub(len, v, "")?,
+                    false => v,
+                };
+                let pred = if index {
+                    IntPredicate::ULT
+                } else {
+                    IntPredicate::ULE
+                };
+                let ok = e.b().build_int_compare(pred, at, len, "")?;
+                // An underflow of `len - v` wraps to a huge position, which fails the test too.
+                let ok = match b.from_end {
+                    true => {
+                        let fits = e.b().build_int_compare(IntPredicate::ULE, v, len, "")?;
+                        e.b().build_and(ok, fits, "")?
+                    }
+                    false => ok,
+                };
+                let site = e.site(
+                    SiteKind::SliceBounds {
+                        array: name.clone(),
+                    },
+                    span,
+                );
+                e.check(ok, site, &[at, len, axis_v])?;
+                Ok(at)
+            };
+            match x {
+                SliceAxis::Index(b) => {
+                    let i = bound(self, b, true)?;
+                    let step = self.b().build_int_mul(i, stride, "")?;
+                    offset = self.b().build_int_add(offset, step, "")?;
+                }
+                SliceAxis::Range { start, end, step } => {
+                    let s = match start {
+                        Some(b) => bound(self, b, false)?,
+                        None => zero,
+                    };
+                    let e = match end {
+                        Some(b) => bound(self, b, false)?,
+                        None => len,
+                    };
+                    let b = self.b();
+                    let longer = b.build_int_compare(IntPredicate::UGT, e, s, "")?;
+                    let e = b.build_select(longer, e, s, "")?.into_int_value();
+                    let m = b.build_int_sub(e, s, "")?;
+                    let k = i64t.const_int(step.unsigned_abs(), false);
+                    let km1 = i64t.const_int(step.unsigned_abs() - 1, false);
+                    let n = b.build_int_unsigned_div(b.build_int_add(m, km1, "")?, k, "")?;
+                    let first = if *step < 0 {
+                        b.build_int_sub(e, one, "")?
+                    } else {
+                        s
+                    };
+                    let first = b.build_select(longer, first, zero, "")?.into_int_value();
+                    let at = b.build_int_mul(first, stride, "")?;
+                    offset = b.build_int_add(offset, at, "")?;
+                    shape.push(n);
+                    let st = i64t.const_int(*step as u64, true);
+                    strides.push(b.build_int_mul(stride, st, "")?);
+                }
+                SliceAxis::NewAxis => {}
+            }
+            axis += 1;
+        }
+        let t = self.m.mem_type(a.ty.elem);
+        // SAFETY: a GEP without `inbounds` only computes an address; the view's elements lie in
+        // `array` (every bound was checked against its extent).
+        let data = unsafe { self.b().build_gep(t, a.data, &[offset], "view")? };
+        self.m.pack(&ArrayVal {
+            ty,
+            data,
+            shape,
+            strides,
+        })
+    }
+
+    /// `x.t()`: the same elements, the axes reversed.
+    pub(super) fn transpose(&mut self, ty: ArrayType, array: LocalId) -> R<BasicValueEnum<'ctx>> {
+        let mut a = self.array(array)?;
+        a.shape.reverse();
+        a.strides.reverse();
+        a.ty = ty;
+        self.m.pack(&a)
+    }
+
     /// `(a, b, ..)` as a struct.
     pub(super) fn tuple(&mut self, t: Type, xs: &[ExprId]) -> R<BasicValueEnum<'ctx>> {
         let st = self.m.value_type(t)?.into_struct_type();

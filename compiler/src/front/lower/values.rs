@@ -9,6 +9,20 @@
 use super::syntax::strip_parens;
 use super::*;
 
+/// An integer literal, with its sign (`2`, `-1`).
+fn literal_int(e: &syn::Expr) -> Option<i64> {
+    match strip_parens(e) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse().ok(),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
+            literal_int(&u.expr).map(|k| -k)
+        }
+        _ => None,
+    }
+}
+
 /// The constructors of ndarray's owned arrays that kernels can call.
 const CONSTRUCTORS: &[&str] = &["zeros", "ones", "from_elem"];
 
@@ -173,11 +187,17 @@ impl FnLowerer<'_> {
         Ok(self.expr(ExprKind::Borrow { array, mutable }, r))
     }
 
-    /// `x.to_owned()`, `x.view()`, `x.view_mut()`, when `mc` is one of them.
+    /// `x.to_owned()`, `x.view()`, `x.view_mut()`, `x.t()`, `x.slice(s![..])`,
+    /// `x.slice_mut(s![..])`, `x.row(i)`, `x.row_mut(i)`, `x.column(j)`, `x.column_mut(j)`, when
+    /// `mc` is one of them.
     pub(super) fn array_value_method(&mut self, mc: &syn::ExprMethodCall) -> Option<R<ExprId>> {
         let name = mc.method.to_string();
-        if !matches!(name.as_str(), "to_owned" | "view" | "view_mut") {
-            return None;
+        match name.as_str() {
+            "slice" | "slice_mut" | "row" | "row_mut" | "column" | "column_mut" => {
+                return Some(self.slice_method(mc, &name))
+            }
+            "to_owned" | "view" | "view_mut" | "t" => {}
+            _ => return None,
         }
         if !mc.args.is_empty() {
             return Some(Err(FrontError::new(
@@ -187,6 +207,7 @@ impl FnLowerer<'_> {
         }
         Some(self.array_name(&mc.receiver).map(|array| {
             let kind = match name.as_str() {
+                "t" => ExprKind::Transpose(array),
                 "to_owned" => ExprKind::Alloc {
                     elem: None,
                     ndim: None,
@@ -200,6 +221,135 @@ impl FnLowerer<'_> {
             };
             self.expr(kind, mc)
         }))
+    }
+
+    fn slice_method(&mut self, mc: &syn::ExprMethodCall, name: &str) -> R<ExprId> {
+        let array = self.array_name(&mc.receiver)?;
+        let mutable = name.ends_with("_mut");
+        let one_arg = |what: &str| {
+            FrontError::new(mc, format!("`{name}` takes one argument"))
+                .hint(format!("write `x.{name}({what})`"))
+        };
+        let axes = match name.trim_end_matches("_mut") {
+            "slice" => {
+                let [arg] = mc.args.iter().collect::<Vec<_>>()[..] else {
+                    return Err(one_arg("s![a..b, ..]"));
+                };
+                self.slice_info(arg)?
+            }
+            which => {
+                let [arg] = mc.args.iter().collect::<Vec<_>>()[..] else {
+                    return Err(one_arg("i"));
+                };
+                let i = SliceAxis::Index(self.bound(arg)?);
+                let all = SliceAxis::Range {
+                    start: None,
+                    end: None,
+                    step: 1,
+                };
+                // `row(i)` is `s![i, ..]` and `column(j)` is `s![.., j]`, of a 2-D array.
+                match which {
+                    "row" => vec![i, all],
+                    _ => vec![all, i],
+                }
+            }
+        };
+        Ok(self.expr(
+            ExprKind::Slice {
+                array,
+                axes,
+                mutable,
+            },
+            mc,
+        ))
+    }
+
+    /// The elements of `s![..]`.
+    fn slice_info(&mut self, arg: &syn::Expr) -> R<Vec<SliceAxis>> {
+        let hint = "slice with ndarray's macro: `x.slice(s![1..n - 1, ..;2])`";
+        let syn::Expr::Macro(m) = strip_parens(arg) else {
+            return Err(FrontError::new(arg, "expected `s![..]`").hint(hint));
+        };
+        if !m.mac.path.is_ident("s") {
+            return Err(FrontError::new(arg, "expected `s![..]`").hint(hint));
+        }
+        let elems = m
+            .mac
+            .parse_body_with(|input: syn::parse::ParseStream| {
+                let mut out = Vec::new();
+                while !input.is_empty() {
+                    let e: syn::Expr = input.parse()?;
+                    let step = if input.peek(syn::Token![;]) {
+                        input.parse::<syn::Token![;]>()?;
+                        Some(input.parse::<syn::Expr>()?)
+                    } else {
+                        None
+                    };
+                    out.push((e, step));
+                    if input.is_empty() {
+                        break;
+                    }
+                    input.parse::<syn::Token![,]>()?;
+                }
+                Ok(out)
+            })
+            .map_err(|e| FrontError::new(arg, format!("cannot read this slice: {e}")).hint(hint))?;
+        let mut axes = Vec::new();
+        for (e, step) in elems {
+            let step = match &step {
+                None => 1,
+                Some(k) => match literal_int(k) {
+                    Some(k) if k != 0 => k,
+                    Some(_) => {
+                        return Err(FrontError::new(k, "a slice step cannot be zero")
+                            .hint("use a step like `;2` or `;-1`"))
+                    }
+                    None => {
+                        return Err(FrontError::new(k, "slice steps must be integer literals")
+                            .hint("write the step as a literal: `s![..;2]`"))
+                    }
+                },
+            };
+            axes.push(match strip_parens(&e) {
+                syn::Expr::Range(r) => {
+                    if matches!(r.limits, syn::RangeLimits::Closed(_)) {
+                        return Err(FrontError::new(r, "`..=` is not supported in slices")
+                            .hint("write the end one past the last position: `a..b + 1`"));
+                    }
+                    let start = r.start.as_deref().map(|x| self.bound(x)).transpose()?;
+                    let end = r.end.as_deref().map(|x| self.bound(x)).transpose()?;
+                    SliceAxis::Range { start, end, step }
+                }
+                syn::Expr::Path(p) if p.path.is_ident("NewAxis") => SliceAxis::NewAxis,
+                other => {
+                    if step != 1 {
+                        return Err(FrontError::new(other, "a step needs a range").hint(hint));
+                    }
+                    SliceAxis::Index(self.bound(other)?)
+                }
+            });
+        }
+        Ok(axes)
+    }
+
+    /// A slice position: a negative literal counts from the end.
+    fn bound(&mut self, e: &syn::Expr) -> R<Bound> {
+        if let syn::Expr::Unary(u) = strip_parens(e) {
+            if matches!(u.op, syn::UnOp::Neg(_)) {
+                if let Some(k) = literal_int(&u.expr) {
+                    let value =
+                        self.expr(ExprKind::Lit(Lit::Int(k as i128, Some(Scalar::Usize))), e);
+                    return Ok(Bound {
+                        value,
+                        from_end: true,
+                    });
+                }
+            }
+        }
+        Ok(Bound {
+            value: self.spill_value(e)?,
+            from_end: false,
+        })
     }
 
     /// `(a, b, ..)`.

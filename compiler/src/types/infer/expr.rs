@@ -151,6 +151,79 @@ impl<'s, 'p> Infer<'s, 'p> {
                     ..a
                 }))
             }
+            ExprKind::Slice {
+                array,
+                axes,
+                mutable,
+            } => {
+                let a = self.array_of(*array, span)?;
+                let name = self.func.local(*array).name.clone();
+                for x in axes.iter().flat_map(SliceAxis::exprs) {
+                    let t = self.expr(x)?;
+                    self.unify_with(t, Type::Scalar(Scalar::Usize))
+                        .map_err(|(got, _)| {
+                            Diagnostic::new(
+                                format!("slice bounds must be `usize`, found `{}`", got.describe()),
+                                self.span(x),
+                                "expected `usize`",
+                            )
+                            .with_help(
+                                "cast with `as usize` (a negative literal counts from the end)",
+                            )
+                        })?;
+                }
+                let taken = axes.iter().filter(|x| x.takes_axis()).count();
+                if taken != a.ndim as usize {
+                    return Err(Diagnostic::new(
+                        format!(
+                            "`{name}` is a {}-D array but the slice has {taken} elements",
+                            a.ndim
+                        ),
+                        span,
+                        format!("expected {} elements", a.ndim),
+                    )
+                    .with_help(
+                        "give one element per axis: `s![1..n, ..]` (`..` takes a whole axis)",
+                    ));
+                }
+                if *mutable && !a.writable {
+                    return Err(Diagnostic::new(
+                        format!("cannot borrow `{name}` as mutable: it is a read-only array"),
+                        span,
+                        "mutable view of a read-only array",
+                    )
+                    .with_help(format!(
+                        "take a read-only view (`slice`, `row`, `column`), or pass `&mut {name}`"
+                    )));
+                }
+                if *mutable && a.storage == Storage::Heap && !self.func.local(*array).mutable {
+                    return Err(Diagnostic::new(
+                        format!(
+                            "cannot borrow `{name}` as mutable, as it is not declared as mutable"
+                        ),
+                        span,
+                        "cannot borrow as mutable",
+                    )
+                    .with_help(format!("make it mutable: `let mut {name}`")));
+                }
+                let given = axes.iter().filter(|x| x.gives_axis()).count() as u8;
+                self.fresh(State::Array(ArrayVar {
+                    elem: a.elem,
+                    ndim: given,
+                    layout: Layout::Strided,
+                    writable: *mutable,
+                    storage: Storage::View,
+                }))
+            }
+            ExprKind::Transpose(array) => {
+                let a = self.array_of(*array, span)?;
+                self.fresh(State::Array(ArrayVar {
+                    layout: Layout::Strided,
+                    writable: false,
+                    storage: Storage::View,
+                    ..a
+                }))
+            }
             ExprKind::Tuple(xs) => {
                 let mut vars = Vec::with_capacity(xs.len());
                 for &x in xs {

@@ -105,6 +105,16 @@ impl<'s, 'p> Infer<'s, 'p> {
                     }
                 }
                 ExprKind::Borrow { array, mutable } => ExprKind::Borrow { array, mutable },
+                ExprKind::Slice {
+                    array,
+                    axes,
+                    mutable,
+                } => ExprKind::Slice {
+                    array,
+                    axes,
+                    mutable,
+                },
+                ExprKind::Transpose(a) => ExprKind::Transpose(a),
                 ExprKind::Tuple(xs) => ExprKind::Tuple(xs),
                 ExprKind::Field(x, k) => ExprKind::Field(x, k),
                 ExprKind::Gpu {

@@ -173,6 +173,7 @@ pub fn collect(program: &TypedProgram, inst: &Instance, var: LocalId, body: &Blo
         top: Some(&assigned),
         arrays: HashMap::new(),
         private: private_arrays(&inst.func, Some(body)),
+        views: HashMap::new(),
         env,
         via: None,
         depth: 0,
@@ -222,6 +223,9 @@ struct Frame<'a> {
     arrays: HashMap<LocalId, LocalId>,
     /// Arrays of its own that no other iteration sees ([`private_arrays`]).
     private: HashSet<LocalId>,
+    /// Slices it binds once (`let r = out.row_mut(i)`): the array they view and, per axis of
+    /// that array, the index there as a function of the view's.
+    views: HashMap<LocalId, (LocalId, Vec<ViewAxis>)>,
     env: HashMap<LocalId, Val>,
     via: Option<Span>,
     depth: usize,
@@ -233,9 +237,46 @@ impl Frame<'_> {
     }
 }
 
+/// An axis of the array a view views, as [`Frame::views`] records it.
+#[derive(Clone, Debug)]
+enum ViewAxis {
+    /// Fixed by the slice (`row(i)`: `i`).
+    Fixed(Val),
+    /// `start + step * j`, `j` the index on axis `axis` of the view.
+    Step { start: Val, step: i128, axis: usize },
+}
+
 impl<'a> Collector<'a> {
     fn push(&mut self, f: &Frame<'_>, array: LocalId, index: Vec<Val>, kind: Kind, span: Span) {
         if f.private.contains(&array) {
+            return;
+        }
+        if let Some((source, axes)) = f.views.get(&array) {
+            let index = axes
+                .iter()
+                .map(|a| match a {
+                    ViewAxis::Fixed(v) => v.clone(),
+                    ViewAxis::Step { start, step, axis } => {
+                        let j = index.get(*axis).cloned().unwrap_or(Val::Unknown);
+                        match (start, j) {
+                            (Val::Lin(s), j) if s.is_constant() && s.k == 0 && *step == 1 => j,
+                            (Val::Lin(s), Val::Lin(j)) => j
+                                .scale(*step)
+                                .and_then(|j| j.add(s, 1))
+                                .map_or(Val::Unknown, Val::Lin),
+                            _ => Val::Unknown,
+                        }
+                    }
+                })
+                .collect();
+            let (source, view_via) = (*source, f.via);
+            self.out.push(Access {
+                array: f.root(source),
+                index,
+                kind,
+                span,
+                via: view_via,
+            });
             return;
         }
         self.out.push(Access {
@@ -259,6 +300,17 @@ impl<'a> Collector<'a> {
             Stmt::Assign { local, value, .. } => {
                 let v = self.expr(f, *value);
                 f.env.insert(*local, v);
+                if let Some(view) = self.view_of(f, *local, *value) {
+                    f.views.insert(*local, view);
+                }
+                // A view of an array of one iteration's own is that iteration's too.
+                if let ExprKind::Slice { array: a, .. } | ExprKind::Transpose(a) =
+                    func.expr(*value).kind
+                {
+                    if f.private.contains(&a) && assigned_once(func, *local) {
+                        f.private.insert(*local);
+                    }
+                }
                 // A view bound once is the array it views, index for index.
                 if let (Type::Array(_), Some(a)) =
                     (f.inst.local_ty(*local), array_arg(&func.expr(*value).kind))
@@ -556,6 +608,7 @@ impl<'a> Collector<'a> {
             top: None,
             arrays: HashMap::new(),
             private: private_arrays(&c.func, None),
+            views: HashMap::new(),
             env: HashMap::new(),
             via,
             depth: f.depth + 1,
@@ -572,6 +625,75 @@ impl<'a> Collector<'a> {
             }
         }
         self.block(&mut frame, &c.func.body);
+    }
+}
+
+impl<'a> Collector<'a> {
+    /// The axes of a slice or transposition bound once to `local`, as [`Frame::views`] keeps
+    /// them (`None`: not one, or one the analysis does not follow: a negative step, a bound from
+    /// the end).
+    fn view_of(
+        &mut self,
+        f: &mut Frame<'a>,
+        local: LocalId,
+        value: ExprId,
+    ) -> Option<(LocalId, Vec<ViewAxis>)> {
+        let func = &f.inst.func;
+        if !assigned_once(func, local) {
+            return None;
+        }
+        let zero = || {
+            Val::Lin(Lin {
+                var: 0,
+                terms: BTreeMap::new(),
+                k: 0,
+                width: 64,
+            })
+        };
+        match &func.expr(value).kind {
+            ExprKind::Slice { array, axes, .. } if !f.private.contains(array) => {
+                let mut out = Vec::new();
+                let mut axis = 0;
+                for x in axes {
+                    match x {
+                        SliceAxis::NewAxis => axis += 1,
+                        SliceAxis::Index(b) if !b.from_end => {
+                            out.push(ViewAxis::Fixed(self.expr(f, b.value)))
+                        }
+                        SliceAxis::Range { start, step, .. } if *step > 0 => {
+                            let start = match start {
+                                None => zero(),
+                                Some(b) if !b.from_end => self.expr(f, b.value),
+                                Some(_) => return None,
+                            };
+                            out.push(ViewAxis::Step {
+                                start,
+                                step: *step as i128,
+                                axis,
+                            });
+                            axis += 1;
+                        }
+                        _ => return None,
+                    }
+                }
+                Some((*array, out))
+            }
+            ExprKind::Transpose(array) if !f.private.contains(array) => {
+                let Type::Array(a) = f.inst.local_ty(*array) else {
+                    return None;
+                };
+                let n = a.ndim as usize;
+                let out = (0..n)
+                    .map(|d| ViewAxis::Step {
+                        start: zero(),
+                        step: 1,
+                        axis: n - 1 - d,
+                    })
+                    .collect();
+                Some((*array, out))
+            }
+            _ => None,
+        }
     }
 }
 

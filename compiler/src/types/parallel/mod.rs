@@ -152,9 +152,10 @@ fn value_roots(
     fresh: &HashMap<(InstId, ExprId), usize>,
 ) -> BTreeSet<usize> {
     match &f.expr(e).kind {
-        ExprKind::Local(a) | ExprKind::Borrow { array: a, .. } => {
-            roots.get(a).cloned().unwrap_or_default()
-        }
+        ExprKind::Local(a)
+        | ExprKind::Borrow { array: a, .. }
+        | ExprKind::Slice { array: a, .. }
+        | ExprKind::Transpose(a) => roots.get(a).cloned().unwrap_or_default(),
         ExprKind::Alloc { .. } => fresh.get(&(id, e)).copied().into_iter().collect(),
         // A call may return a new array, or one it was given.
         ExprKind::CallInst { args, .. } => args
