@@ -166,6 +166,20 @@ def histogram(data, bins):
 
 
 @njit
+def affine_new(x, a, b):
+    y = np.empty_like(x)
+    for i in range(x.shape[0]):
+        y[i] = a * x[i] + b
+    return y
+
+
+@njit
+def affine_into(x, a, b, y):
+    for i in range(y.shape[0]):
+        y[i] = a * x[i] + b
+
+
+@njit
 def cumsum(x, out):
     s = 0.0
     for i in range(x.shape[0]):
@@ -258,6 +272,11 @@ def cases(quick):
     out = aligned(np.zeros(n24))
     yield "cumsum", lambda: cumsum(cx, out)
     del cx, out
+    ax = aligned(lcg_uniform(n24, 0, 1, 11))
+    ay = aligned(np.zeros(n24))
+    yield "affine_new", lambda: affine_new(ax, 2.0, 1.0)
+    yield "affine_into", lambda: affine_into(ax, 2.0, 1.0, ay)
+    del ax, ay
     # The `prange` kernels (@njit(parallel=True)), on the same inputs as their serial cases.
     a, b = aligned(lcg_uniform(n24, 0, 1, 1)), aligned(lcg_uniform(n24, 0, 1, 2))
     yield "dot_par", lambda: dot_par(a, b)

@@ -352,3 +352,34 @@ fn constructs_values_slice_out_of_bounds_is_an_err() {
         "{e:#}"
     );
 }
+
+rumba::compile! {
+    fn window_max(x: &[f64]) -> (Array1<f64>, f64) {
+        let n = x.len();
+        let mut out = Array1::zeros(n);
+        let mut best = f64::NEG_INFINITY;
+        for i in 0..n {
+            let mut w = [0.0; 3];
+            for k in 0..3 {
+                w[k] = if i + k < n { x[i + k] } else { 0.0 };
+            }
+            out[i] = w[0].max(w[1]).max(w[2]);
+            best = best.max(out[i]);
+        }
+        (out, best)
+    }
+}
+
+#[test]
+fn constructs_values_fixed_size_arrays_and_a_returned_pair() {
+    let x = [3.0, -1.0, 7.0, 2.0, 0.5];
+    let (out, best): (Array1<f64>, f64) = window_max(&x[..]).unwrap();
+    let want: Vec<f64> = (0..x.len())
+        .map(|i| {
+            let w: [f64; 3] = std::array::from_fn(|k| if i + k < x.len() { x[i + k] } else { 0.0 });
+            w[0].max(w[1]).max(w[2])
+        })
+        .collect();
+    assert_eq!(out.to_vec(), want);
+    assert_eq!(best, 7.0);
+}

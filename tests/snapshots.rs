@@ -54,4 +54,5 @@ snapshots! {
     histogram: kernels::histogram::kernel(),
         [&Array1::<u8>::zeros(4), &mut Array1::<i64>::zeros(256)];
     cumsum: kernels::cumsum::kernel(), [&v64(), &mut v64()];
+    affine_new: kernels::affine_new::kernel(), [&v64(), 2.0f64, 1.0f64];
 }

@@ -2,6 +2,23 @@
 #![allow(dead_code)]
 
 rumba::compile! {
+    /// `a*x + b` into a new array that the kernel allocates and returns (Numba's "`np.empty`,
+    /// fill, return" pattern).
+    pub fn affine_new(x: ArrayView1<f64>, a: f64, b: f64) -> Array1<f64> {
+        let mut y = Array1::zeros(x.len());
+        for i in 0..x.len() {
+            y[i] = a * x[i] + b;
+        }
+        y
+    }
+
+    /// `a*x + b` into the caller's array.
+    pub fn affine_into(x, a: f64, b: f64, y) {
+        for i in 0..y.len() {
+            y[i] = a * x[i] + b;
+        }
+    }
+
     /// y <- a*x + y
     pub fn saxpy(a, x, y) {
         for i in 0..y.len() {

@@ -502,6 +502,34 @@ fn cases(quick: bool, v: &mut Runner) {
         rust: Box::new(move || plain::cumsum(&cx2, &mut out2)),
         serial: None,
     });
+
+    // Allocating and returning the result against writing into the caller's array: the
+    // difference is the allocation (and, for rumba and Rust, zeroing it; Numba's `np.empty` does
+    // not zero).
+    let ax = random(n24, 0.0, 1.0, 11);
+    let (ax1, ax2, ax3) = (ax.clone(), ax.to_vec(), ax.to_vec());
+    v.push(Case {
+        kernel: "affine_new",
+        size: "2^24 f64".into(),
+        bytes: Some(16.0 * n24 as f64),
+        rumba: Box::new(move || {
+            let y: Array1<f64> = kernels::affine_new(&ax, 2.0, 1.0).unwrap();
+            black_box(y);
+        }),
+        rust: Box::new(move || {
+            black_box(plain::affine_new(&ax2, 2.0, 1.0));
+        }),
+        serial: None,
+    });
+    let (mut ay, mut ay2) = (Array1::<f64>::zeros(n24), vec![0.0; n24]);
+    v.push(Case {
+        kernel: "affine_into",
+        size: "2^24 f64".into(),
+        bytes: Some(16.0 * n24 as f64),
+        rumba: Box::new(move || kernels::affine_into(&ax1, 2.0, 1.0, &mut ay).unwrap()),
+        rust: Box::new(move || plain::affine_into(&ax3, 2.0, 1.0, &mut ay2)),
+        serial: None,
+    });
     parallel_cases(quick, v);
 }
 

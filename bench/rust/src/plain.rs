@@ -118,6 +118,20 @@ pub fn histogram(data: &[u8], bins: &mut [i64]) {
     }
 }
 
+pub fn affine_new(x: &[f64], a: f64, b: f64) -> Vec<f64> {
+    let mut y = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        y[i] = a * x[i] + b;
+    }
+    y
+}
+
+pub fn affine_into(x: &[f64], a: f64, b: f64, y: &mut [f64]) {
+    for i in 0..y.len() {
+        y[i] = a * x[i] + b;
+    }
+}
+
 pub fn cumsum(x: &[f64], out: &mut [f64]) {
     let mut s = 0.0;
     for i in 0..x.len() {

@@ -127,6 +127,7 @@ impl FnLowerer<'_> {
             syn::Expr::Struct(_) => Err(FrontError::new(e, "structs are not supported in kernels")
                 .hint("pass the fields as separate scalars or arrays")),
             syn::Expr::Tuple(t) => self.tuple(t),
+            syn::Expr::Repeat(r) => self.repeat(r),
             syn::Expr::Array(_) => Err(FrontError::new(e, "array literals are only used as indices")
                 .hint("index N-D arrays with `a[[i, j]]`")),
             syn::Expr::Range(_) => Err(FrontError::new(e, "ranges are only allowed in `for` loops")),

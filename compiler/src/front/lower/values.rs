@@ -1,5 +1,5 @@
 //! Arrays and tuples as values: ndarray's constructors (`Array1::zeros(n)`,
-//! `Array2::<f32>::from_elem((n, m), v)`, `vec![v; n]`), `x.to_owned()`, views (`&t`, `&mut t`,
+//! `Array2::<f32>::from_elem((n, m), v)`, `vec![v; n]`, `[v; N]`), `x.to_owned()`, views (`&t`, `&mut t`,
 //! `t.view()`), tuple expressions, `t.0`, and `let (a, b) = ..`.
 //!
 //! In: `syn` calls, references, macros, tuples and fields. Out: `ExprKind::Alloc`, `Borrow`,
@@ -154,8 +154,13 @@ impl FnLowerer<'_> {
         let (v, n) = parsed.map_err(|_| {
             FrontError::new(m, "only `vec![value; n]` is supported in kernels").hint(hint)
         })?;
-        let value = self.spill_value(&v)?;
-        let n = self.expr_value(&n)?;
+        self.filled(&v, &n, m)
+    }
+
+    /// A 1-D array of `n` copies of `v`.
+    fn filled(&mut self, v: &syn::Expr, n: &syn::Expr, node: &impl quote::ToTokens) -> R<ExprId> {
+        let value = self.spill_value(v)?;
+        let n = self.expr_value(n)?;
         Ok(self.expr(
             ExprKind::Alloc {
                 elem: None,
@@ -163,8 +168,14 @@ impl FnLowerer<'_> {
                 shape: AllocShape::Dims(vec![n]),
                 init: Init::Elem(value),
             },
-            m,
+            node,
         ))
+    }
+
+    /// `[v; N]`: an array of `N` copies of `v`, made like `vec![v; N]` (on the heap, moved rather
+    /// than copied).
+    pub(super) fn repeat(&mut self, r: &syn::ExprRepeat) -> R<ExprId> {
+        self.filled(&r.expr, &r.len, r)
     }
 
     /// `&x`, `&mut x`: a view of array `x` (a new array made in place is held by a temporary).
