@@ -34,6 +34,20 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 #[test]
+fn affine_new_and_into() {
+    for n in [0, 1, 7, 1003] {
+        let x = values(n, 3, -2.0, 2.0);
+        let want = plain::affine_new(&x, 1.5, -0.5);
+        let got: Array1<f64> = kernels::affine_new(&x[..], 1.5, -0.5).unwrap();
+        assert_eq!(bits(&got.to_vec()), bits(&want), "affine_new, n = {n}");
+        let (mut into, mut want_into) = (vec![0.0; n], vec![0.0; n]);
+        plain::affine_into(&x, 1.5, -0.5, &mut want_into);
+        kernels::affine_into(&x[..], 1.5, -0.5, &mut into[..]).unwrap();
+        assert_eq!(bits(&into), bits(&want_into), "affine_into, n = {n}");
+    }
+}
+
+#[test]
 fn saxpy() {
     for n in [0, 1, 7, 1003] {
         let x: Vec<f32> = values(n, 1, -2.0, 2.0).iter().map(|&v| v as f32).collect();

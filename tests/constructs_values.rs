@@ -298,6 +298,7 @@ rumba::compile! {
 }
 
 #[test]
+#[allow(clippy::reversed_empty_ranges)] // ndarray's `s![1..-1]` counts from the end
 fn constructs_values_slices() {
     let x = array![1.0, 2.0, 4.0, 8.0, 16.0];
     assert_eq!(inner_sum(&x).unwrap(), x.slice(ndarray::s![1..-1]).sum());
@@ -313,6 +314,7 @@ fn constructs_values_slices() {
 }
 
 #[test]
+#[allow(clippy::reversed_empty_ranges)] // ndarray's `s![1..-1]` counts from the end
 fn constructs_values_slices_written_through() {
     let mut m = Array2::<f64>::zeros((4, 5));
     fill_border(&mut m, 9.0).unwrap();

@@ -486,9 +486,10 @@ impl Kernel {
         if status != 0 {
             return Err(self.runtime_error(spec, &err));
         }
+        // SAFETY: `ret` is `ret.len()` initialized `u64`s, viewed as their bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(ret.as_ptr() as *const u8, ret.len() * 8) };
         // SAFETY: the call succeeded, so compiled code wrote a result of type `spec.ret` (whose
         // arrays it hands over) into `ret`, `abi::ret_size` bytes.
-        let bytes = unsafe { std::slice::from_raw_parts(ret.as_ptr() as *const u8, ret.len() * 8) };
         Ok(unsafe { Value::from_ret(spec.ret, bytes, 0) })
     }
 

@@ -103,7 +103,7 @@ fn owned_arrays_need_mut_to_be_written() {
 
 #[test]
 fn owned_arrays_do_not_move_into_a_prange_iteration() {
-    let mut y = vec![0.0; 4];
+    let mut y = [0.0; 4];
     let err = into_prange(&mut y[..]).unwrap_err();
     let (_, _, message) = type_error(&err);
     // rustc's words: the value was moved in a previous iteration.

@@ -30,15 +30,12 @@ impl<'s, 'p> Infer<'s, 'p> {
             Stmt::Assign { local, value, .. } => {
                 let tv = self.expr(*value)?;
                 let decl = self.func.local(*local);
-                match self.get(tv) {
-                    State::Known(Type::Unit) => {
-                        return Err(Diagnostic::new(
-                            "this expression has no value",
-                            self.span(*value),
-                            "has type `()`",
-                        ))
-                    }
-                    _ => {}
+                if let State::Known(Type::Unit) = self.get(tv) {
+                    return Err(Diagnostic::new(
+                        "this expression has no value",
+                        self.span(*value),
+                        "has type `()`",
+                    ));
                 }
                 let lv = self.locals[*local];
                 self.unify(lv, tv).map_err(|(want, got)| {
