@@ -31,9 +31,9 @@ pub enum Value {
     F32(f32),
     F64(f64),
     /// An array the kernel made, C order.
-    Array(OwnedArray),
+    Array(Box<OwnedArray>),
     /// A tuple of two or more values.
-    Tuple(Vec<Value>),
+    Tuple(Box<[Value]>),
 }
 
 /// The elements of an array a kernel returned: memory from Rust's global allocator in the layout
@@ -178,7 +178,7 @@ impl Value {
                 let raw =
                     unsafe { std::ptr::read_unaligned(ret[offset..].as_ptr() as *const RawArray) };
                 // SAFETY: compiled code allocated it with `rumba_alloc` and gave it up.
-                Value::Array(unsafe { OwnedArray::from_raw(a.elem, &raw) })
+                Value::Array(Box::new(unsafe { OwnedArray::from_raw(a.elem, &raw) }))
             }
             Type::Tuple(tt) => {
                 let mut off = offset;
@@ -188,7 +188,7 @@ impl Value {
                     out.push(unsafe { Value::from_ret(e, ret, off) });
                     off += abi::ret_size(e) as usize;
                 }
-                Value::Tuple(out)
+                Value::Tuple(out.into())
             }
         }
     }
@@ -325,7 +325,7 @@ macro_rules! from_tuple {
             const TYPE_NAME: &'static str = concat!("a tuple of ", $n, " values");
             fn from_value(v: Value) -> Option<Self> {
                 let Value::Tuple(xs) = v else { return None };
-                let mut xs = xs.into_iter();
+                let mut xs = xs.into_vec().into_iter();
                 let out = ($($t::from_value(xs.next()?)?,)*);
                 xs.next().is_none().then_some(out)
             }
