@@ -6,6 +6,7 @@
 # libclang-common-19-dev for the compiler's own headers).
 #   scripts/mpi.sh                  build, then run on 2 and 4 ranks
 #   scripts/mpi.sh --startup        time to the first step on 1, 2 and 4 ranks, cold and warm cache
+#   scripts/mpi.sh --scaling        time per step by grid size, ranks and threads per rank
 set -euo pipefail
 cd "$(dirname "$0")/.."
 llvm=/usr/lib/llvm-19
@@ -60,6 +61,28 @@ if [ "${1:-}" = --startup ]; then
         done
         echo "| $n | $first | $cache | ${best% *} | ${best#* } |"
       done
+    done
+  done
+  exit
+fi
+
+if [ "${1:-}" = --scaling ]; then
+  # Time per step (after the first; best of 3 runs) by grid size, ranks and rayon threads per
+  # rank: one rank with `prange` on both cores against one rank per core (docs/mpi.md).
+  echo "| grid | ranks x threads | ms per step |"
+  echo "|---|---|---|"
+  for n in 512 2048; do
+    steps=$((n == 512 ? 200 : 20))
+    for config in 1x1 1x2 2x1 2x2 4x1; do
+      best=""
+      for _ in 1 2 3; do
+        ms=$(RAYON_NUM_THREADS=${config#*x} "${mpirun[@]}" -x RAYON_NUM_THREADS -n "${config%x*}" \
+          "$exe" --n $n --steps $steps | sed -nE 's/.*, ([0-9.]+) ms per step.*/\1/p')
+        if [ -z "$best" ] || awk -v a="$ms" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+          best=$ms
+        fi
+      done
+      echo "| $n x $n | $config | $best |"
     done
   done
   exit
