@@ -35,6 +35,16 @@ mpirun=(mpirun --oversubscribe --bind-to none --mca plm_rsh_agent false
   --mca btl_vader_single_copy_mechanism none)
 if [ "$(id -u)" = 0 ]; then mpirun+=(--allow-run-as-root); fi
 
+# Runs a command three times and prints the figures that the sed expression $1 takes from its
+# output, from the run whose first figure is the smallest.
+best_of_3() {
+  local pattern=$1
+  shift
+  for _ in 1 2 3; do
+    "$@" | sed -nE "$pattern" || exit 1
+  done | sort -g | head -n 1
+}
+
 if [ "${1:-}" = --startup ]; then
   # Time to the first step (from MPI's start, slowest and fastest rank; best of 3 runs) on 1, 2
   # and 4 ranks, all ranks compiling at once or rank 0 first, with a cold persistent cache (an
@@ -42,23 +52,20 @@ if [ "${1:-}" = --startup ]; then
   # (the directory the cold run filled). Without a persistent cache, warm equals cold.
   dir=$(mktemp -d)
   trap 'rm -rf "$dir"' EXIT
+  startup() { # cold|warm, then mpirun's arguments
+    [ "$1" = cold ] && rm -rf "${dir:?}/cache"
+    RUMBA_CACHE_DIR="$dir/cache" "${mpirun[@]}" -x RUMBA_CACHE_DIR "${@:2}"
+  }
+  # "time to the first step (..): 56.5 ms on the slowest rank, 56.4 ms on the fastest"
+  pattern='s/^time to the first step.*: ([0-9.]+) ms on the slowest rank, ([0-9.]+) ms.*/\1 \2/p'
   echo "| ranks | first compile | cache | slowest rank ms | fastest rank ms |"
   echo "|---|---|---|---|---|"
   for n in 1 2 4; do
     for first in "all ranks at once" "rank 0 first"; do
-      flag=(); [ "$first" = "rank 0 first" ] && flag=(--rank0-first)
+      flag=()
+      if [ "$first" = "rank 0 first" ]; then flag=(--rank0-first); fi
       for cache in cold warm; do
-        best=""
-        for _ in 1 2 3; do
-          [ $cache = cold ] && rm -rf "${dir:?}/cache"
-          line=$(RUMBA_CACHE_DIR="$dir/cache" "${mpirun[@]}" -x RUMBA_CACHE_DIR \
-            -n "$n" "$exe" "${flag[@]}" | grep "time to the first step")
-          # "...: 56.5 ms on the slowest rank, 56.4 ms on the fastest"
-          times=$(sed -E 's/.*: ([0-9.]+) ms on the slowest rank, ([0-9.]+) ms.*/\1 \2/' <<<"$line")
-          if [ -z "$best" ] || awk -v a="${times% *}" -v b="${best% *}" 'BEGIN { exit !(a < b) }'; then
-            best=$times
-          fi
-        done
+        best=$(best_of_3 "$pattern" startup $cache -n "$n" "$exe" "${flag[@]}")
         echo "| $n | $first | $cache | ${best% *} | ${best#* } |"
       done
     done
@@ -74,14 +81,8 @@ if [ "${1:-}" = --scaling ]; then
   for n in 512 2048; do
     steps=$((n == 512 ? 200 : 20))
     for config in 1x1 1x2 2x1 2x2 4x1; do
-      best=""
-      for _ in 1 2 3; do
-        ms=$(RAYON_NUM_THREADS=${config#*x} "${mpirun[@]}" -x RAYON_NUM_THREADS -n "${config%x*}" \
-          "$exe" --n $n --steps $steps | sed -nE 's/.*, ([0-9.]+) ms per step.*/\1/p')
-        if [ -z "$best" ] || awk -v a="$ms" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-          best=$ms
-        fi
-      done
+      best=$(RAYON_NUM_THREADS=${config#*x} best_of_3 's/.*, ([0-9.]+) ms per step.*/\1/p' \
+        "${mpirun[@]}" -x RAYON_NUM_THREADS -n "${config%x*}" "$exe" --n $n --steps $steps)
       echo "| $n x $n | $config | $best |"
     done
   done
