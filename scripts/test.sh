@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, integration and snapshot tests, then every example. The reruns
+# The whole test suite: unit, integration and snapshot tests, then every example (mpi_heat under
+# mpirun, through scripts/mpi.sh, which installs Open MPI from Debian when missing). The reruns
 # select suites of the one integration-test crate (tests/it.rs) by module; `--workspace` keeps
 # the features of the first build, so they run the same binary instead of building another.
 #
@@ -20,6 +21,10 @@ echo "== the differential tests with the JIT at LLVM O0 (the normal run above is
 RUMBA_OPT_LEVEL=0 scripts/with-llvm.sh cargo test --workspace --test it -- differential::
 for ex in examples/*.rs; do
   name=$(basename "$ex" .rs)
+  # mpi_heat needs the `mpi` feature and an MPI library: scripts/mpi.sh runs it, below.
+  [ "$name" = mpi_heat ] && continue
   echo "== example $name"
   scripts/with-llvm.sh cargo run -q --example "$name"
 done
+echo "== example mpi_heat on 2 and 4 MPI ranks (scripts/mpi.sh; Open MPI from Debian when missing)"
+scripts/mpi.sh
