@@ -1,134 +1,220 @@
-//! Loading: an optimized LLVM module -> executable machine code in this process (MCJIT).
+//! Loading: a relocatable object file -> executable machine code in this process (LLVM's ORC
+//! `LLJIT`, one per process).
 //!
-//! In: a closure that emits a module into a [`Context`] that this type creates and owns. Out: the
-//! address of the entry point, valid for as long as the [`Jit`] lives. External math functions are bound explicitly to
-//! the C library this process links, and `rumba_parallel_for` to [`crate::parallel`], so no lookup
-//! can fail inside LLVM.
+//! In: the bytes of an object file compiled for the host (fresh from the compiler or read back
+//! from the on-disk cache) and the name of its entry point. Out: a [`Code`] holding the linked
+//! code and the entry point's address, valid for as long as the [`Code`] lives. Every symbol of
+//! an object but its entry point is internal; the entry point is named after the cache key
+//! (`rumba_<key>`), so that objects never clash, and an object already loaded in this process is
+//! shared rather than loaded twice. External functions resolve to `rumba_parallel_for`
+//! ([`crate::parallel`]) and the C math functions bound explicitly, then to the process's own
+//! symbols (libmvec, opened globally; `memset`, `memcpy`).
 
-use inkwell::context::Context;
-use inkwell::execution_engine::ExecutionEngine;
+use inkwell::llvm_sys::core::LLVMCreateMemoryBufferWithMemoryRangeCopy;
+use inkwell::llvm_sys::error::{LLVMDisposeErrorMessage, LLVMErrorRef, LLVMGetErrorMessage};
+use inkwell::llvm_sys::orc2::lljit::{
+    LLVMOrcCreateLLJIT, LLVMOrcCreateLLJITBuilder, LLVMOrcLLJITAddObjectFileWithRT,
+    LLVMOrcLLJITGetMainJITDylib, LLVMOrcLLJITLookup, LLVMOrcLLJITMangleAndIntern, LLVMOrcLLJITRef,
+};
+use inkwell::llvm_sys::orc2::{
+    LLVMJITEvaluatedSymbol, LLVMJITSymbolFlags, LLVMJITSymbolGenericFlags, LLVMOrcAbsoluteSymbols,
+    LLVMOrcCSymbolMapPair, LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess,
+    LLVMOrcJITDylibAddGenerator, LLVMOrcJITDylibCreateResourceTracker, LLVMOrcJITDylibDefine,
+    LLVMOrcJITDylibRef, LLVMOrcReleaseResourceTracker, LLVMOrcResourceTrackerRef,
+    LLVMOrcResourceTrackerRemove,
+};
 use inkwell::module::Module;
-use inkwell::OptimizationLevel;
 use rumba_compiler::back::abi::{self, ErrInfo};
-use std::ptr::NonNull;
+use std::collections::HashMap;
+use std::ffi::{CStr, CString};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 /// `extern "C" fn(args, ret, err) -> status` (see `rumba_compiler::back::abi`).
 pub(crate) type EntryFn = unsafe extern "C" fn(*const *mut u8, *mut u8, *mut ErrInfo) -> i32;
 
-/// Machine code and the LLVM context it came from.
-///
-/// The context is a heap allocation this value owns (made in [`Jit::build`], freed in `drop`);
-/// the engine, and the module it owns, borrow it. Nothing else does: [`Jit::build`] lends the
-/// context to its caller only for the duration of a closure that cannot keep it (the closure is
-/// generic over the context's lifetime and returns only the module), which makes the `'static`
-/// below an implementation detail of this type.
-pub(crate) struct Jit {
-    engine: Option<ExecutionEngine<'static>>,
-    context: NonNull<Context>,
+/// The process's JIT: its main library holds every loaded object.
+struct Orc {
+    jit: LLVMOrcLLJITRef,
+    main: LLVMOrcJITDylibRef,
+    /// The objects loaded, by entry-point name; an entry whose [`Code`] was dropped is removed
+    /// (under this lock) before its name can be loaded again.
+    loaded: Mutex<HashMap<String, Weak<Code>>>,
 }
 
-// SAFETY: after construction the engine and context are never used again except to be dropped
-// (once, from whichever thread drops the specialization); the code they own is immutable.
-unsafe impl Send for Jit {}
-// SAFETY: as above: shared references to a `Jit` reach nothing mutable.
-unsafe impl Sync for Jit {}
+// SAFETY: `LLJIT` is thread-safe (adding objects and looking symbols up take its own locks); the
+// references are never freed (the JIT lives as long as the process).
+unsafe impl Send for Orc {}
+// SAFETY: as above.
+unsafe impl Sync for Orc {}
 
-impl Jit {
-    /// Makes a fresh context, has `build` emit a module into it, generates machine code for that
-    /// module (code generation at `opt_level`, 0 to 3) and finds `entry`. `build`'s other result
-    /// is passed through. The context lives as long as the returned [`Jit`], and is freed here
-    /// when anything fails.
-    pub(crate) fn build<T>(
-        opt_level: u8,
-        entry: &str,
-        build: impl for<'ctx> FnOnce(&'ctx Context) -> Result<(Module<'ctx>, T), String>,
-    ) -> Result<(Jit, EntryFn, T), String> {
-        let context = NonNull::from(Box::leak(Box::new(Context::create())));
-        // SAFETY: the allocation lives until `Jit::drop` or `free` below. The reference is handed
-        // out only to `build`, which cannot keep it beyond the module (it is generic over the
-        // lifetime), and to the engine made from that module, which the `Jit` drops first.
-        let ctx: &'static Context = unsafe { context.as_ref() };
-        let free = || {
-            // SAFETY: made by `Box::leak` above; called only once everything made in the context
-            // (the module, the engine) has been dropped.
-            drop(unsafe { Box::from_raw(context.as_ptr()) })
-        };
-        let (module, extra) = match build(ctx) {
-            Ok(built) => built,
-            Err(e) => {
-                free();
-                return Err(e);
-            }
-        };
-        let level = match opt_level {
-            0 => OptimizationLevel::None,
-            1 => OptimizationLevel::Less,
-            2 => OptimizationLevel::Default,
-            _ => OptimizationLevel::Aggressive,
-        };
-        let engine = match module.create_jit_execution_engine(level) {
-            Ok(e) => e,
-            Err(e) => {
-                drop(module);
-                free();
-                return Err(e.to_string());
-            }
-        };
-        if let Err(e) = bind_externals(&module, &engine) {
-            drop(engine);
-            drop(module);
-            free();
+/// The message of an LLVM error, consuming it; `None` for success.
+fn take_error(e: LLVMErrorRef) -> Option<String> {
+    if e.is_null() {
+        return None;
+    }
+    // SAFETY: `e` is a live error; getting its message consumes it, and the message is freed once.
+    unsafe {
+        let m = LLVMGetErrorMessage(e);
+        let s = CStr::from_ptr(m).to_string_lossy().into_owned();
+        LLVMDisposeErrorMessage(m);
+        Some(s)
+    }
+}
+
+fn orc() -> Result<&'static Orc, String> {
+    static ORC: OnceLock<Result<Orc, String>> = OnceLock::new();
+    ORC.get_or_init(|| {
+        // The host target must be registered before the JIT detects it.
+        let _ = crate::compile::host();
+        let mut jit = std::ptr::null_mut();
+        // SAFETY: the builder is consumed by `LLVMOrcCreateLLJIT`; `jit` is written on success.
+        if let Some(e) =
+            take_error(unsafe { LLVMOrcCreateLLJIT(&mut jit, LLVMOrcCreateLLJITBuilder()) })
+        {
             return Err(e);
         }
-        // From here on the `Jit` owns the context: its `drop` frees it after the engine.
-        let jit = Jit {
-            engine: Some(engine),
-            context,
+        // SAFETY: `jit` is a live LLJIT, never disposed.
+        let main = unsafe { LLVMOrcLLJITGetMainJITDylib(jit) };
+        let flags = || LLVMJITSymbolFlags {
+            GenericFlags: LLVMJITSymbolGenericFlags::LLVMJITSymbolGenericFlagsExported as u8
+                | LLVMJITSymbolGenericFlags::LLVMJITSymbolGenericFlagsCallable as u8,
+            TargetFlags: 0,
         };
-        let addr = jit.engine.as_ref().map(|e| e.get_function_address(entry));
-        match addr {
-            Some(Ok(addr)) if addr != 0 => {
-                // SAFETY: the entry point was emitted with exactly this signature.
-                let f = unsafe { std::mem::transmute::<usize, EntryFn>(addr) };
-                Ok((jit, f, extra))
+        let mut symbols: Vec<LLVMOrcCSymbolMapPair> = runtime_symbols()
+            .into_iter()
+            .map(|(name, addr)| {
+                let name = CString::new(name).expect("symbol names have no NUL");
+                LLVMOrcCSymbolMapPair {
+                    // SAFETY: a NUL-terminated name; the pool entry is handed to the unit below.
+                    Name: unsafe { LLVMOrcLLJITMangleAndIntern(jit, name.as_ptr()) },
+                    Sym: LLVMJITEvaluatedSymbol {
+                        Address: addr as u64,
+                        Flags: flags(),
+                    },
+                }
+            })
+            .collect();
+        let mut generator = std::ptr::null_mut();
+        // SAFETY: the unit takes the pool entries; the library takes the unit and the generator.
+        unsafe {
+            let unit = LLVMOrcAbsoluteSymbols(symbols.as_mut_ptr(), symbols.len());
+            if let Some(e) = take_error(LLVMOrcJITDylibDefine(main, unit)) {
+                return Err(e);
             }
-            _ => Err(format!("entry point `{entry}` not found")),
+            let prefix = inkwell::llvm_sys::orc2::lljit::LLVMOrcLLJITGetGlobalPrefix(jit);
+            let made = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
+                &mut generator,
+                prefix,
+                None,
+                std::ptr::null_mut(),
+            );
+            if let Some(e) = take_error(made) {
+                return Err(e);
+            }
+            LLVMOrcJITDylibAddGenerator(main, generator);
+        }
+        Ok(Orc {
+            jit,
+            main,
+            loaded: Mutex::new(HashMap::new()),
+        })
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+/// Linked machine code of one object, removed from the process when dropped.
+pub(crate) struct Code {
+    tracker: LLVMOrcResourceTrackerRef,
+    name: String,
+    pub(crate) entry: EntryFn,
+}
+
+// SAFETY: the tracker is only used in `drop`, under the registry's lock; the code is immutable.
+unsafe impl Send for Code {}
+// SAFETY: as above.
+unsafe impl Sync for Code {}
+
+impl Drop for Code {
+    fn drop(&mut self) {
+        let Ok(orc) = orc() else { return };
+        let mut loaded = orc.loaded.lock().unwrap_or_else(PoisonError::into_inner);
+        if loaded
+            .get(&self.name)
+            .is_some_and(|w| w.strong_count() == 0)
+        {
+            loaded.remove(&self.name);
+        }
+        // SAFETY: the tracker owns this object's code, which no live `Code` can reach any more
+        // (this was the last reference); it is released once.
+        unsafe {
+            if let Some(e) = take_error(LLVMOrcResourceTrackerRemove(self.tracker)) {
+                log::debug!(target: "rumba", "unloading `{}`: {e}", self.name);
+            }
+            LLVMOrcReleaseResourceTracker(self.tracker);
         }
     }
 }
 
-/// Binds every function `module` declares but does not define (math functions, the runtime's
-/// `rumba_parallel_for`) to its address in this process, or says which one is unknown.
-fn bind_externals(module: &Module<'_>, engine: &ExecutionEngine<'_>) -> Result<(), String> {
+/// Links `object`, whose entry point is `entry`, into this process (or finds it already there).
+pub(crate) fn load(object: &[u8], entry: &str) -> Result<Arc<Code>, String> {
+    let orc = orc()?;
+    let mut loaded = orc.loaded.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(code) = loaded.get(entry).and_then(Weak::upgrade) {
+        return Ok(code);
+    }
+    let c_entry = CString::new(entry).map_err(|e| e.to_string())?;
+    // SAFETY: `orc` is live; the buffer is a copy of `object` that the JIT takes; the tracker is
+    // released by `Code::drop`, or below when loading fails (after removing what it holds).
+    unsafe {
+        let tracker = LLVMOrcJITDylibCreateResourceTracker(orc.main);
+        let buffer = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+            object.as_ptr().cast(),
+            object.len(),
+            c_entry.as_ptr(),
+        );
+        let mut addr = 0;
+        let failed = take_error(LLVMOrcLLJITAddObjectFileWithRT(orc.jit, tracker, buffer))
+            .or_else(|| take_error(LLVMOrcLLJITLookup(orc.jit, &mut addr, c_entry.as_ptr())))
+            .or_else(|| (addr == 0).then(|| format!("entry point `{entry}` not found")));
+        if let Some(e) = failed {
+            take_error(LLVMOrcResourceTrackerRemove(tracker));
+            LLVMOrcReleaseResourceTracker(tracker);
+            return Err(e);
+        }
+        // SAFETY (of the transmute): the entry point was emitted with exactly this signature.
+        let f = std::mem::transmute::<usize, EntryFn>(addr as usize);
+        let code = Arc::new(Code {
+            tracker,
+            name: entry.to_string(),
+            entry: f,
+        });
+        loaded.insert(entry.to_string(), Arc::downgrade(&code));
+        Ok(code)
+    }
+}
+
+/// Checks that every function `module` declares but does not define (math functions, the
+/// runtime's `rumba_parallel_for`) is one that loading binds, or says which one is unknown.
+pub(crate) fn check_externals(module: &Module<'_>) -> Result<(), String> {
+    let known = runtime_symbols();
     let mut f = module.get_first_function();
     while let Some(func) = f {
         let name = func.get_name().to_string_lossy().into_owned();
-        if func.count_basic_blocks() == 0 && !name.starts_with("llvm.") {
-            let runtime = (name == abi::PARALLEL_FOR)
-                .then_some(crate::parallel::rumba_parallel_for as *const () as usize);
-            match runtime
-                .or_else(|| libm_address(&name))
-                .or_else(|| libmvec_address(&name))
-            {
-                Some(addr) => engine.add_global_mapping(&func, addr),
-                None => return Err(format!("unknown external function `{name}`")),
-            }
+        if func.count_basic_blocks() == 0
+            && !name.starts_with("llvm.")
+            && !known.iter().any(|(k, _)| *k == name)
+            && libmvec_address(&name).is_none()
+        {
+            return Err(format!("unknown external function `{name}`"));
         }
         f = func.get_next_function();
     }
     Ok(())
 }
 
-impl Drop for Jit {
-    fn drop(&mut self) {
-        self.engine.take();
-        // SAFETY: made by `Box::leak` in `build`; the engine (and the module it owns), the last
-        // users of the context, are gone.
-        drop(unsafe { Box::from_raw(self.context.as_ptr()) });
-    }
-}
-
-/// glibc's vector math library (`libmvec.so.1`), opened once; `None` where it cannot be opened.
+/// glibc's vector math library (`libmvec.so.1`), opened once, globally (so that loaded code
+/// finds its functions); `None` where it cannot be opened.
 pub(crate) fn libmvec() -> Option<usize> {
     static HANDLE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let handle = *HANDLE.get_or_init(|| {
@@ -146,7 +232,7 @@ fn libmvec_address(name: &str) -> Option<usize> {
         return None;
     }
     let handle = libmvec()?;
-    let symbol = std::ffi::CString::new(name).ok()?;
+    let symbol = CString::new(name).ok()?;
     // SAFETY: `handle` is a live dlopen handle and `symbol` is NUL-terminated.
     let addr = unsafe { libc::dlsym(handle as *mut libc::c_void, symbol.as_ptr()) } as usize;
     (addr != 0).then_some(addr)
@@ -181,48 +267,28 @@ mod libm {
     }
 }
 
-/// The address of a C math function that generated code may call (the same functions std calls).
-fn libm_address(name: &str) -> Option<usize> {
+/// The functions of this process that generated code may call by name: the runtime's parallel
+/// loop driver and the C math functions (the same ones std calls), with their addresses.
+fn runtime_symbols() -> Vec<(&'static str, usize)> {
     use libm::*;
-    let unary64: Option<unsafe extern "C" fn(f64) -> f64> = match name {
-        "cbrt" => Some(cbrt),
-        "expm1" => Some(expm1),
-        "log1p" => Some(log1p),
-        "tan" => Some(tan),
-        "asin" => Some(asin),
-        "acos" => Some(acos),
-        "atan" => Some(atan),
-        "sinh" => Some(sinh),
-        "cosh" => Some(cosh),
-        "tanh" => Some(tanh),
-        _ => None,
+    type F64 = unsafe extern "C" fn(f64) -> f64;
+    type F32 = unsafe extern "C" fn(f32) -> f32;
+    type F64x2 = unsafe extern "C" fn(f64, f64) -> f64;
+    type F32x2 = unsafe extern "C" fn(f32, f32) -> f32;
+    macro_rules! symbols {
+        ($($ty:ident: $($f:ident)*;)*) => {
+            vec![$($((stringify!($f), $f as $ty as usize),)*)*]
+        };
+    }
+    let mut all = symbols! {
+        F64: cbrt expm1 log1p tan asin acos atan sinh cosh tanh;
+        F32: cbrtf expm1f log1pf tanf asinf acosf atanf sinhf coshf tanhf;
+        F64x2: atan2 hypot;
+        F32x2: atan2f hypotf;
     };
-    let unary32: Option<unsafe extern "C" fn(f32) -> f32> = match name {
-        "cbrtf" => Some(cbrtf),
-        "expm1f" => Some(expm1f),
-        "log1pf" => Some(log1pf),
-        "tanf" => Some(tanf),
-        "asinf" => Some(asinf),
-        "acosf" => Some(acosf),
-        "atanf" => Some(atanf),
-        "sinhf" => Some(sinhf),
-        "coshf" => Some(coshf),
-        "tanhf" => Some(tanhf),
-        _ => None,
-    };
-    let binary64: Option<unsafe extern "C" fn(f64, f64) -> f64> = match name {
-        "atan2" => Some(atan2),
-        "hypot" => Some(hypot),
-        _ => None,
-    };
-    let binary32: Option<unsafe extern "C" fn(f32, f32) -> f32> = match name {
-        "atan2f" => Some(atan2f),
-        "hypotf" => Some(hypotf),
-        _ => None,
-    };
-    unary64
-        .map(|f| f as usize)
-        .or(unary32.map(|f| f as usize))
-        .or(binary64.map(|f| f as usize))
-        .or(binary32.map(|f| f as usize))
+    all.push((
+        abi::PARALLEL_FOR,
+        crate::parallel::rumba_parallel_for as *const () as usize,
+    ));
+    all
 }

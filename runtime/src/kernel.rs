@@ -12,6 +12,7 @@
 //! `unsafe` [`Kernel::call_unchecked`] does, its caller vouching for the contract.
 
 use crate::arg::{Arg, RawParts, Slot};
+use crate::cache::Key;
 use crate::compile::{Explain, Request, Specialization};
 use crate::error::{Error, ErrorKind, Location};
 use crate::signature::{Signature, MAX_ARGS};
@@ -59,6 +60,7 @@ impl Source {
                 match rumba_compiler::driver::lower(self.text) {
                     Ok(p) => {
                         log::debug!(target: "rumba", "lowered {} ({} functions) in {:?}", self.path, p.functions.len(), start.elapsed());
+                        crate::stats::record(crate::stats::Step::Lower, start.elapsed());
                         Ok((Arc::new(p), file))
                     }
                     Err(errors) => {
@@ -258,6 +260,14 @@ impl Kernel {
         Ok(self.explain(args, crate::compile::host())?.llvm_ir)
     }
 
+    /// The host assembly of the machine code for these arguments' signature (compiled again for
+    /// reading, as above), in the AT&T syntax LLVM prints.
+    pub fn asm(&self, args: &[Arg<'_>]) -> Result<String, Error> {
+        let signature = self.signature(args)?;
+        let key = Key::new(self.name, self.source.text, &signature);
+        self.with_request(&signature, |r| r.assembly(&key))
+    }
+
     /// Compiles the signature of `args` for `target` without caching or loading it: for reading
     /// what the compiler does on a pinned CPU (snapshot tests).
     pub fn explain(&self, args: &[Arg<'_>], target: &TargetSpec) -> Result<Explain, Error> {
@@ -429,7 +439,7 @@ impl Kernel {
         }
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.reject_device_arrays(&signature)?;
-            self.with_request(&signature, |r| r.compile())
+            self.build(&signature)
         }))
         .unwrap_or_else(|panic| {
             let message = panic
@@ -453,6 +463,15 @@ impl Kernel {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(signature, result.clone());
         result
+    }
+
+    /// A signature's machine code: from the on-disk cache, else compiled (and stored there).
+    fn build(&self, signature: &Signature) -> Result<Specialization, Error> {
+        let key = Key::new(self.name, self.source.text, signature);
+        match crate::compile::cached(self.name, &key, signature) {
+            Some(spec) => Ok(spec),
+            None => self.with_request(signature, |r| r.compile(&key)),
+        }
     }
 
     fn invoke(&self, spec: &Specialization, args: &[Arg<'_>]) -> Result<Value, Error> {
