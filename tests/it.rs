@@ -35,6 +35,7 @@ fn skip(require: &str, why: impl std::fmt::Display) {
 mod kernels;
 
 mod bench_kernels;
+mod cache;
 mod compile_fail;
 mod concurrency;
 mod constructs_arrays;
@@ -44,6 +45,7 @@ mod constructs_math;
 mod constructs_scalar;
 mod differential;
 mod gpu;
+mod inspect;
 mod loop_nests;
 mod prange;
 mod prange_races;

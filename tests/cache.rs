@@ -1,0 +1,314 @@
+//! The on-disk compilation cache across processes. Each test runs this test binary again as child
+//! processes (the `cache::child` test, which does nothing unless `RUMBA_CACHE_TEST` holds kernel
+//! sources), each with the test's own temporary `RUMBA_CACHE_DIR`, and reads what the child
+//! prints: its results and `rumba::stats()`'s cache hits and misses.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A kernel and the function it calls; `{helper}` is the helper's text.
+const KERNEL: &str = "fn k(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += helper(x[i]);
+    }
+    s
+}
+";
+const HELPER: &str = "fn helper(v: f64) -> f64 { v * 2.0 + 1.0 }\n";
+/// `k` over `X` with [`HELPER`]: 2 * 8 + 4.
+const EXPECTED: f64 = 20.0;
+const X: [f64; 4] = [0.5, 1.5, 2.5, 3.5];
+/// Separates the sources a child compiles one after the other.
+const NEXT: &str = "\n// next kernel\n";
+
+fn source(helper: &str) -> String {
+    format!("{helper}{KERNEL}")
+}
+
+/// What a child reported.
+#[derive(Debug)]
+pub(crate) struct Child {
+    pub results: Vec<f64>,
+    pub hits: u64,
+    pub misses: u64,
+    pub compilations: u64,
+    pub stderr: String,
+}
+
+/// Runs the child in `dir` (its `RUMBA_CACHE_DIR`) on `sources` (joined by [`NEXT`]), with `env`.
+pub(crate) fn run(dir: &Path, sources: &[String], env: &[(&str, &str)]) -> Child {
+    let out = spawn(dir, sources, env)
+        .wait_with_output()
+        .expect("the child runs");
+    read(out)
+}
+
+fn spawn(dir: &Path, sources: &[String], env: &[(&str, &str)]) -> std::process::Child {
+    let mut cmd = Command::new(std::env::current_exe().expect("the test binary"));
+    cmd.args(["cache::child", "--exact", "--nocapture", "--test-threads=1"])
+        .env("RUMBA_CACHE_TEST", sources.join(NEXT))
+        .env("RUMBA_CACHE_DIR", dir)
+        .env_remove("RUMBA_CACHE")
+        .env_remove("RUMBA_DUMP")
+        .env_remove("RUMBA_CPU")
+        .env_remove("RUMBA_DISABLE_JIT")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("the child starts")
+}
+
+fn read(out: Output) -> Child {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
+    let line = stdout
+        .lines()
+        .find_map(|l| Some(l.split_once("CHILD ")?.1))
+        .unwrap_or_else(|| panic!("no report from the child:\n{stdout}\n{stderr}"));
+    let field = |name: &str| {
+        line.split(' ')
+            .find_map(|f| f.strip_prefix(name)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("no `{name}` in {line}"))
+    };
+    Child {
+        results: field("results")
+            .split(',')
+            .map(|r| r.parse().unwrap())
+            .collect(),
+        hits: field("hits").parse().unwrap(),
+        misses: field("misses").parse().unwrap(),
+        compilations: field("compilations").parse().unwrap(),
+        stderr,
+    }
+}
+
+/// The child: compiles and calls `k` of each source in `RUMBA_CACHE_TEST`, then reports.
+#[test]
+fn child() {
+    let Ok(sources) = std::env::var("RUMBA_CACHE_TEST") else {
+        return;
+    };
+    let _ = env_logger::Builder::new()
+        .filter(Some("rumba"), log::LevelFilter::Warn)
+        .try_init();
+    let x = X.to_vec();
+    let results: Vec<String> = sources
+        .split(NEXT)
+        .map(|text| {
+            let k = rumba::Kernel::from_source(text, "k");
+            let r: f64 = k.call_as(&[rumba::IntoArg::into_arg(&x)]).unwrap();
+            r.to_string()
+        })
+        .collect();
+    let s = rumba::stats();
+    println!(
+        "CHILD results={} hits={} misses={} compilations={}",
+        results.join(","),
+        s.cache_hits,
+        s.cache_misses,
+        s.compilations
+    );
+}
+
+/// A fresh cache directory under the system's temporary directory, removed when dropped.
+pub(crate) fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("rumba-cache-test")
+        .tempdir()
+        .expect("a temporary directory")
+}
+
+/// The entries in `dir`, and whether anything else is there.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut all: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    all.sort();
+    for p in &all {
+        assert!(
+            p.extension().is_some_and(|e| e == "rumba"),
+            "unexpected file {}",
+            p.display()
+        );
+    }
+    all
+}
+
+#[test]
+fn a_second_process_loads_instead_of_compiling() {
+    let dir = temp_dir();
+    let src = [source(HELPER)];
+    let first = run(dir.path(), &src, &[]);
+    assert_eq!(first.results, [EXPECTED]);
+    assert_eq!((first.hits, first.misses, first.compilations), (0, 1, 1));
+    assert_eq!(entries(dir.path()).len(), 1);
+    let second = run(dir.path(), &src, &[]);
+    assert_eq!(second.results, [EXPECTED]);
+    assert_eq!((second.hits, second.misses, second.compilations), (1, 0, 0));
+}
+
+#[test]
+fn editing_a_callee_misses() {
+    let dir = temp_dir();
+    run(dir.path(), &[source(HELPER)], &[]);
+    let edited = run(
+        dir.path(),
+        &[source("fn helper(v: f64) -> f64 { v * 3.0 + 1.0 }\n")],
+        &[],
+    );
+    assert_eq!(edited.results, [28.0], "the edited helper runs");
+    assert_eq!((edited.hits, edited.misses), (0, 1));
+    let again = run(dir.path(), &[source(HELPER)], &[]);
+    assert_eq!((again.results[0], again.hits), (EXPECTED, 1));
+}
+
+#[test]
+fn another_option_misses() {
+    let dir = temp_dir();
+    run(dir.path(), &[source(HELPER)], &[]);
+    let fast = run(
+        dir.path(),
+        &[source(&format!("#[rumba(fastmath)]\n{HELPER}"))],
+        &[],
+    );
+    assert_eq!(fast.results, [EXPECTED]);
+    assert_eq!(
+        (fast.hits, fast.misses),
+        (0, 1),
+        "a callee's option is in the key"
+    );
+    assert_eq!(entries(dir.path()).len(), 2);
+}
+
+#[test]
+fn another_cpu_misses() {
+    let dir = temp_dir();
+    run(dir.path(), &[source(HELPER)], &[]);
+    let cpu = [("RUMBA_CPU", "x86-64")];
+    let other = run(dir.path(), &[source(HELPER)], &cpu);
+    assert_eq!(other.results, [EXPECTED]);
+    assert_eq!((other.hits, other.misses), (0, 1));
+    let again = run(dir.path(), &[source(HELPER)], &cpu);
+    assert_eq!((again.hits, again.misses), (1, 0));
+    let level = run(dir.path(), &[source(HELPER)], &[("RUMBA_OPT_LEVEL", "1")]);
+    assert_eq!((level.hits, level.misses), (0, 1), "the optimization level");
+}
+
+#[test]
+fn damaged_entries_are_recompiled() {
+    let dir = temp_dir();
+    let src = [source(HELPER)];
+    run(dir.path(), &src, &[]);
+    let [entry] = entries(dir.path()).try_into().unwrap();
+    let sound = std::fs::read(&entry).unwrap();
+    let mut flipped = sound.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x10;
+    let damages: [(&str, Vec<u8>); 4] = [
+        ("a flipped byte", flipped),
+        ("truncated", sound[..sound.len() / 2].to_vec()),
+        ("empty", Vec::new()),
+        ("foreign", b"\x7fELF not a rumba entry".repeat(40)),
+    ];
+    for (what, bytes) in damages {
+        std::fs::write(&entry, bytes).unwrap();
+        let child = run(dir.path(), &src, &[]);
+        assert_eq!(child.results, [EXPECTED], "{what}");
+        assert_eq!((child.hits, child.misses), (0, 1), "{what}: recompiled");
+        assert_eq!(std::fs::read(&entry).unwrap(), sound, "{what}: rewritten");
+        let child = run(dir.path(), &src, &[]);
+        assert_eq!((child.hits, child.misses), (1, 0), "{what}: then loaded");
+    }
+}
+
+/// Two kernels, so that a directory that cannot be written is met twice (and warned of once).
+fn two_kernels() -> Vec<String> {
+    vec![
+        source(HELPER),
+        source("fn helper(v: f64) -> f64 { v * 3.0 + 1.0 }\n"),
+    ]
+}
+
+fn assert_one_warning(child: &Child, what: &str) {
+    assert_eq!(child.results, [EXPECTED, 28.0], "{what}");
+    let warnings = child
+        .stderr
+        .lines()
+        .filter(|l| l.contains("compilation cache: cannot write"))
+        .count();
+    assert_eq!(warnings, 1, "{what}: one warning\n{}", child.stderr);
+}
+
+#[test]
+fn an_unwritable_directory_compiles_with_one_warning() {
+    let dir = temp_dir();
+    // Not a directory: fails for root too.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let child = run(&file.join("cache"), &two_kernels(), &[]);
+    assert_one_warning(&child, "a cache path below a file");
+    // Read-only (root writes anyway: then there is nothing to check).
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let mut perms = std::fs::metadata(&ro).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o555);
+    std::fs::set_permissions(&ro, perms).unwrap();
+    if std::fs::write(ro.join("probe"), "").is_ok() {
+        println!("skipping the read-only directory: this user writes into it anyway (root)");
+        return;
+    }
+    let child = run(&ro, &two_kernels(), &[]);
+    assert_one_warning(&child, "a read-only directory");
+}
+
+#[test]
+fn eight_processes_at_once_share_one_sound_entry() {
+    let dir = temp_dir();
+    let src = [source(HELPER)];
+    let children: Vec<_> = (0..8).map(|_| spawn(dir.path(), &src, &[])).collect();
+    for c in children {
+        let child = read(c.wait_with_output().unwrap());
+        assert_eq!(child.results, [EXPECTED]);
+        assert_eq!(child.hits + child.misses, 1);
+    }
+    assert_eq!(
+        entries(dir.path()).len(),
+        1,
+        "one entry, no temporary files"
+    );
+    let after = run(dir.path(), &src, &[]);
+    assert_eq!((after.results[0], after.hits), (EXPECTED, 1));
+}
+
+#[test]
+fn eviction_keeps_the_most_recent_entries() {
+    let dir = temp_dir();
+    let sources: Vec<String> = (2..5)
+        .map(|m| source(&format!("fn helper(v: f64) -> f64 {{ v * {m}.0 + 1.0 }}\n")))
+        .collect();
+    // A cap smaller than one entry: each write evicts every other entry.
+    let cap = [("RUMBA_CACHE_MAX_BYTES", "1")];
+    let child = run(dir.path(), &sources, &cap);
+    assert_eq!(child.results, [20.0, 28.0, 36.0]);
+    assert_eq!(entries(dir.path()).len(), 1);
+    let newest = run(dir.path(), &sources[2..], &cap);
+    assert_eq!((newest.hits, newest.misses), (1, 0), "the newest stays");
+    let oldest = run(dir.path(), &sources[..1], &[]);
+    assert_eq!((oldest.hits, oldest.misses), (0, 1), "the oldest went");
+    // Under the default cap nothing goes.
+    run(dir.path(), &sources, &[]);
+    assert_eq!(entries(dir.path()).len(), 3);
+}
+
+#[test]
+fn rumba_cache_0_turns_it_off() {
+    let dir = temp_dir();
+    let child = run(dir.path(), &[source(HELPER)], &[("RUMBA_CACHE", "0")]);
+    assert_eq!(child.results, [EXPECTED]);
+    assert_eq!((child.hits, child.misses, child.compilations), (0, 0, 1));
+    assert!(entries(dir.path()).is_empty());
+}
