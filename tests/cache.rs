@@ -34,34 +34,54 @@ pub(crate) struct Child {
     pub misses: u64,
     pub compilations: u64,
     pub stderr: String,
+    pub pid: u32,
 }
 
 /// Runs the child in `dir` (its `RUMBA_CACHE_DIR`) on `sources` (joined by [`NEXT`]), with `env`.
 pub(crate) fn run(dir: &Path, sources: &[String], env: &[(&str, &str)]) -> Child {
-    let out = spawn(dir, sources, env)
-        .wait_with_output()
-        .expect("the child runs");
-    read(out)
+    let child = spawn(dir, sources, env);
+    read(child.wait_with_output().expect("the child runs"))
 }
 
 fn spawn(dir: &Path, sources: &[String], env: &[(&str, &str)]) -> std::process::Child {
-    let mut cmd = Command::new(std::env::current_exe().expect("the test binary"));
+    command(&[], dir, sources, env)
+        .spawn()
+        .expect("the child starts")
+}
+
+/// The child's command, run through `wrapper` (`perf record ... --`) when it is not empty.
+pub(crate) fn command(
+    wrapper: &[&str],
+    dir: &Path,
+    sources: &[String],
+    env: &[(&str, &str)],
+) -> Command {
+    let exe = std::env::current_exe().expect("the test binary");
+    let mut cmd = match wrapper.split_first() {
+        Some((first, rest)) => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
     cmd.args(["cache::child", "--exact", "--nocapture", "--test-threads=1"])
         .env("RUMBA_CACHE_TEST", sources.join(NEXT))
         .env("RUMBA_CACHE_DIR", dir)
         .env_remove("RUMBA_CACHE")
         .env_remove("RUMBA_DUMP")
         .env_remove("RUMBA_CPU")
+        .env_remove("RUMBA_PROFILE")
         .env_remove("RUMBA_DISABLE_JIT")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.spawn().expect("the child starts")
+    cmd
 }
 
-fn read(out: Output) -> Child {
+pub(crate) fn read(out: Output) -> Child {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
@@ -83,10 +103,13 @@ fn read(out: Output) -> Child {
         misses: field("misses").parse().unwrap(),
         compilations: field("compilations").parse().unwrap(),
         stderr,
+        pid: field("pid").parse().unwrap(),
     }
 }
 
-/// The child: compiles and calls `k` of each source in `RUMBA_CACHE_TEST`, then reports.
+/// The child: compiles and calls `k` of each source in `RUMBA_CACHE_TEST`, then reports; with
+/// `RUMBA_CACHE_TEST_SPIN=ms`, then calls the first `k` on a large array for that long (for
+/// profilers).
 #[test]
 fn child() {
     let Ok(sources) = std::env::var("RUMBA_CACHE_TEST") else {
@@ -104,13 +127,25 @@ fn child() {
             r.to_string()
         })
         .collect();
+    if let Some(ms) = std::env::var("RUMBA_CACHE_TEST_SPIN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        let k = rumba::Kernel::from_source(sources.split(NEXT).next().unwrap(), "k");
+        let big = vec![1.0f64; 1 << 20];
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_millis(ms) {
+            k.call(&[rumba::IntoArg::into_arg(&big)]).unwrap();
+        }
+    }
     let s = rumba::stats();
     println!(
-        "CHILD results={} hits={} misses={} compilations={}",
+        "CHILD results={} hits={} misses={} compilations={} pid={}",
         results.join(","),
         s.cache_hits,
         s.cache_misses,
-        s.compilations
+        s.compilations,
+        std::process::id()
     );
 }
 
@@ -311,4 +346,60 @@ fn rumba_cache_0_turns_it_off() {
     assert_eq!(child.results, [EXPECTED]);
     assert_eq!((child.hits, child.misses, child.compilations), (0, 0, 1));
     assert!(entries(dir.path()).is_empty());
+}
+
+#[test]
+fn precompile_compiles_before_the_first_call() {
+    rumba::compile! {
+        fn pre(a, x) -> f64 {
+            let mut s = 0.0;
+            for i in 0..x.len() {
+                s += a * x[i];
+            }
+            s
+        }
+    }
+    use rumba::{IntoArg, Scalar, Signature, Type};
+    let x = vec![1.0, 2.0, 3.0];
+    let k = pre::kernel();
+    let from_args = k.signature(&[2.0f64.into_arg(), (&x).into_arg()]).unwrap();
+    let from_types = Signature::new(&[Type::Scalar(Scalar::I32)]).unwrap();
+    // On a thread of its own, as at start-up.
+    std::thread::spawn(move || k.precompile(&[from_args]))
+        .join()
+        .unwrap()
+        .unwrap();
+    assert_eq!(k.compilations(), 1);
+    assert_eq!(pre(2.0, &x).unwrap(), 12.0);
+    assert_eq!(k.compilations(), 1, "the call found it compiled");
+    assert!(
+        k.precompile(&[from_types]).is_err(),
+        "one argument for two parameters"
+    );
+}
+
+#[test]
+fn kernels_of_one_text_share_code_and_outlive_each_other() {
+    let text = "fn k(x: &[f64]) -> f64 { let mut s = 0.0; for i in 0..x.len() { s += x[i] * 4.0 + 0.25; } s }";
+    let x = X.to_vec();
+    let call = |k: &rumba::Kernel| -> f64 { k.call_as(&[rumba::IntoArg::into_arg(&x)]).unwrap() };
+    for _ in 0..3 {
+        let a = rumba::Kernel::from_source(text, "k");
+        let b = rumba::Kernel::from_source(text, "k");
+        assert_eq!(call(&a), 33.0);
+        assert_eq!(call(&b), 33.0, "the same object, loaded once");
+        drop(a);
+        assert_eq!(call(&b), 33.0, "still loaded while `b` holds it");
+        drop(b);
+    }
+    // Dropped and loaded again on several threads at once.
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..5 {
+                    assert_eq!(call(&rumba::Kernel::from_source(text, "k")), 33.0);
+                }
+            });
+        }
+    });
 }

@@ -1,7 +1,7 @@
 //! Seeing inside a specialization: `Kernel::asm`, `Kernel::ptx`, `RUMBA_DUMP` (to stderr and to
 //! `RUMBA_DUMP_DIR`, in a child process: see `cache.rs`) and `rumba::stats()`.
 
-use super::cache::{run, temp_dir};
+use super::cache::{command, read, run, temp_dir};
 use rumba::IntoArg;
 
 rumba::compile! {
@@ -112,4 +112,61 @@ fn rumba_dump_writes_to_stderr() {
         child.stderr
     );
     assert!(!child.stderr.contains("=== rumba llvm"), "{}", child.stderr);
+}
+
+#[test]
+fn rumba_profile_perf_names_kernels_in_the_perf_map() {
+    let cache = temp_dir();
+    let src = [SOURCE.to_string()];
+    // Compiled, then loaded from the cache: both are announced.
+    for _ in 0..2 {
+        let child = run(cache.path(), &src, &[("RUMBA_PROFILE", "perf")]);
+        let path = format!("/tmp/perf-{}.map", child.pid);
+        let map = std::fs::read_to_string(&path).expect("the perf map");
+        std::fs::remove_file(&path).unwrap();
+        let lines: Vec<&str> = map.lines().collect();
+        assert_eq!(lines.len(), 1, "{map}");
+        let mut fields = lines[0].splitn(3, ' ');
+        let addr = u64::from_str_radix(fields.next().unwrap(), 16).unwrap();
+        let size = u64::from_str_radix(fields.next().unwrap(), 16).unwrap();
+        assert!(addr != 0 && size > 16, "{map}");
+        assert_eq!(fields.next(), Some("rumba:k(array<f64, 1d, C, ro>)"));
+    }
+    let child = run(cache.path(), &src, &[]);
+    assert!(!std::path::Path::new(&format!("/tmp/perf-{}.map", child.pid)).exists());
+}
+
+#[test]
+fn perf_report_names_the_kernel() {
+    let cache = temp_dir();
+    let data = cache.path().join("perf.data");
+    let data = data.to_str().unwrap();
+    let record = ["perf", "record", "-q", "-o", data, "--"];
+    let env = [("RUMBA_PROFILE", "perf"), ("RUMBA_CACHE_TEST_SPIN", "300")];
+    let mut cmd = command(
+        &record,
+        &cache.path().join("cache"),
+        &[SOURCE.to_string()],
+        &env,
+    );
+    let out = match cmd.output() {
+        Ok(out) if out.status.success() => out,
+        Ok(out) => {
+            let why = String::from_utf8_lossy(&out.stderr);
+            return println!("skipping: `perf record` fails here: {why}");
+        }
+        Err(e) => return println!("skipping: no `perf` ({e})"),
+    };
+    let child = read(out);
+    assert_eq!(child.results, [20.0]);
+    let report = std::process::Command::new("perf")
+        .args(["report", "-i", data, "--stdio", "--sort", "sym"])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(format!("/tmp/perf-{}.map", child.pid));
+    let report = String::from_utf8_lossy(&report.stdout);
+    assert!(
+        report.contains("rumba:k(array<f64, 1d, C, ro>)"),
+        "perf report:\n{report}"
+    );
 }

@@ -81,10 +81,16 @@ pub struct Specialization {
 }
 
 impl Specialization {
-    /// Loads a stored or freshly compiled entry.
-    fn load(signature: &Signature, key: &Key, entry: cache::Entry) -> Result<Self, String> {
+    /// Loads a stored or freshly compiled entry of `kernel`.
+    fn load(
+        kernel: &str,
+        signature: &Signature,
+        key: &Key,
+        entry: cache::Entry,
+    ) -> Result<Self, String> {
         let start = Instant::now();
-        let code = jit::load(&entry.object, &key.symbol())?;
+        let label = format!("{kernel}{signature}");
+        let code = jit::load(&entry.object, &key.symbol(), &label)?;
         stats::record(Step::Load, start.elapsed());
         Ok(Specialization {
             signature: *signature,
@@ -104,7 +110,7 @@ pub(crate) fn cached(kernel: &str, key: &Key, signature: &Signature) -> Option<S
         return None;
     }
     let entry = cache::load(kernel, key)?;
-    match Specialization::load(signature, key, entry) {
+    match Specialization::load(kernel, signature, key, entry) {
         Ok(spec) => {
             log::debug!(target: "rumba", "loaded `{kernel}` for {signature} from the cache");
             Some(spec)
@@ -288,12 +294,13 @@ impl Request<'_> {
         stats::record(Step::Codegen, codegen);
         cache::store(self.kernel, key, &entry);
         let t = Instant::now();
-        let spec = Specialization::load(self.signature, key, entry).map_err(|message| {
-            Error::from(ErrorKind::Internal {
-                kernel: self.kernel.to_string(),
-                message: format!("loading the machine code: {message}"),
-            })
-        })?;
+        let spec =
+            Specialization::load(self.kernel, self.signature, key, entry).map_err(|message| {
+                Error::from(ErrorKind::Internal {
+                    kernel: self.kernel.to_string(),
+                    message: format!("loading the machine code: {message}"),
+                })
+            })?;
         log::debug!(
             target: "rumba",
             "compiled `{}` for {}: {}, codegen {codegen:?}, load {:?} ({} on {})",

@@ -36,9 +36,10 @@ pub(crate) type EntryFn = unsafe extern "C" fn(*const *mut u8, *mut u8, *mut Err
 struct Orc {
     jit: LLVMOrcLLJITRef,
     main: LLVMOrcJITDylibRef,
-    /// The objects loaded, by entry-point name; an entry whose [`Code`] was dropped is removed
-    /// (under this lock) before its name can be loaded again.
-    loaded: Mutex<HashMap<String, Weak<Code>>>,
+    /// The objects loaded, by entry-point name, with the tracker that owns each one's code.
+    /// Whoever takes an entry out of this map (under its lock) removes its code: the last
+    /// [`Code`] dropped, or a load of the same name that finds the entry dead first.
+    loaded: Mutex<HashMap<String, (Weak<Code>, Tracker)>>,
 }
 
 // SAFETY: `LLJIT` is thread-safe (adding objects and looking symbols up take its own locks); the
@@ -123,17 +124,37 @@ fn orc() -> Result<&'static Orc, String> {
     .map_err(Clone::clone)
 }
 
-/// Linked machine code of one object, removed from the process when dropped.
+/// The resource tracker of one loaded object.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Tracker(LLVMOrcResourceTrackerRef);
+
+// SAFETY: a tracker is only used under the registry's lock (`Orc::loaded`).
+unsafe impl Send for Tracker {}
+// SAFETY: as above.
+unsafe impl Sync for Tracker {}
+
+impl Tracker {
+    /// Removes the object's code from the process and releases the tracker.
+    ///
+    /// # Safety
+    /// Called once per tracker, when no [`Code`] of it is alive (nothing can call its code).
+    unsafe fn remove(self, name: &str) {
+        // SAFETY: the caller's contract.
+        unsafe {
+            if let Some(e) = take_error(LLVMOrcResourceTrackerRemove(self.0)) {
+                log::debug!(target: "rumba", "unloading `{name}`: {e}");
+            }
+            LLVMOrcReleaseResourceTracker(self.0);
+        }
+    }
+}
+
+/// Linked machine code of one object, removed from the process when the last one is dropped.
 pub(crate) struct Code {
-    tracker: LLVMOrcResourceTrackerRef,
+    tracker: Tracker,
     name: String,
     pub(crate) entry: EntryFn,
 }
-
-// SAFETY: the tracker is only used in `drop`, under the registry's lock; the code is immutable.
-unsafe impl Send for Code {}
-// SAFETY: as above.
-unsafe impl Sync for Code {}
 
 impl Drop for Code {
     fn drop(&mut self) {
@@ -141,27 +162,30 @@ impl Drop for Code {
         let mut loaded = orc.loaded.lock().unwrap_or_else(PoisonError::into_inner);
         if loaded
             .get(&self.name)
-            .is_some_and(|w| w.strong_count() == 0)
+            .is_some_and(|(_, t)| *t == self.tracker)
         {
             loaded.remove(&self.name);
-        }
-        // SAFETY: the tracker owns this object's code, which no live `Code` can reach any more
-        // (this was the last reference); it is released once.
-        unsafe {
-            if let Some(e) = take_error(LLVMOrcResourceTrackerRemove(self.tracker)) {
-                log::debug!(target: "rumba", "unloading `{}`: {e}", self.name);
-            }
-            LLVMOrcReleaseResourceTracker(self.tracker);
+            // SAFETY: this was the last `Code` of the tracker, taken out of the map here (a load
+            // that had found it dead would have taken it out and removed it instead).
+            unsafe { self.tracker.remove(&self.name) };
         }
     }
 }
 
 /// Links `object`, whose entry point is `entry`, into this process (or finds it already there).
-pub(crate) fn load(object: &[u8], entry: &str) -> Result<Arc<Code>, String> {
+/// `label` names the code for profilers (`saxpy(f32, ...)`; see [`announce`]).
+pub(crate) fn load(object: &[u8], entry: &str, label: &str) -> Result<Arc<Code>, String> {
     let orc = orc()?;
     let mut loaded = orc.loaded.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(code) = loaded.get(entry).and_then(Weak::upgrade) {
-        return Ok(code);
+    if let Some((code, tracker)) = loaded.get(entry) {
+        if let Some(code) = code.upgrade() {
+            return Ok(code);
+        }
+        // Its last `Code` is being dropped, waiting for this lock: its symbols go first.
+        let tracker = *tracker;
+        loaded.remove(entry);
+        // SAFETY: no `Code` of it is alive, and it left the map here, so `drop` will not.
+        unsafe { tracker.remove(entry) };
     }
     let c_entry = CString::new(entry).map_err(|e| e.to_string())?;
     // SAFETY: `orc` is live; the buffer is a copy of `object` that the JIT takes; the tracker is
@@ -185,12 +209,64 @@ pub(crate) fn load(object: &[u8], entry: &str) -> Result<Arc<Code>, String> {
         // SAFETY (of the transmute): the entry point was emitted with exactly this signature.
         let f = std::mem::transmute::<usize, EntryFn>(addr as usize);
         let code = Arc::new(Code {
-            tracker,
+            tracker: Tracker(tracker),
             name: entry.to_string(),
             entry: f,
         });
-        loaded.insert(entry.to_string(), Arc::downgrade(&code));
+        loaded.insert(entry.to_string(), (Arc::downgrade(&code), Tracker(tracker)));
+        announce(object, entry, addr as usize, label);
         Ok(code)
+    }
+}
+
+/// `RUMBA_PROFILE=perf` (read once): loaded code is announced to `perf` in `/tmp/perf-<pid>.map`.
+fn perf_map() -> Option<&'static Mutex<std::fs::File>> {
+    static MAP: OnceLock<Option<Mutex<std::fs::File>>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        if std::env::var("RUMBA_PROFILE")
+            .ok()?
+            .split(',')
+            .all(|p| p.trim() != "perf")
+        {
+            return None;
+        }
+        let path = format!("/tmp/perf-{}.map", std::process::id());
+        let file = std::fs::File::options()
+            .create(true)
+            .append(true)
+            .open(&path);
+        match file {
+            Ok(f) => Some(Mutex::new(f)),
+            Err(e) => {
+                log::warn!(target: "rumba", "RUMBA_PROFILE=perf: cannot write {path}: {e}");
+                None
+            }
+        }
+    })
+    .as_ref()
+}
+
+/// Writes the entry point's address range and `rumba:<label>` to the perf map, when profiling:
+/// `perf report` then names the kernel and signature instead of an address. The size comes from
+/// the object's symbol table.
+fn announce(object: &[u8], entry: &str, addr: usize, label: &str) {
+    let Some(map) = perf_map() else { return };
+    let buffer = inkwell::memory_buffer::MemoryBuffer::create_from_memory_range(object, entry);
+    let size = buffer.create_binary_file(None).ok().and_then(|binary| {
+        let mut symbols = binary.get_symbols()?;
+        while let Some(s) = symbols.next_symbol() {
+            if s.get_name()
+                .is_some_and(|n| n.to_bytes() == entry.as_bytes())
+            {
+                return Some(s.get_size());
+            }
+        }
+        None
+    });
+    let mut file = map.lock().unwrap_or_else(PoisonError::into_inner);
+    let line = format!("{addr:x} {:x} rumba:{label}\n", size.unwrap_or(1));
+    if let Err(e) = std::io::Write::write_all(&mut *file, line.as_bytes()) {
+        log::debug!(target: "rumba", "RUMBA_PROFILE=perf: {e}");
     }
 }
 

@@ -199,6 +199,18 @@ impl Kernel {
         self.convert(unsafe { self.call_unchecked(args) }?)
     }
 
+    /// Compiles each signature now (or loads it from the on-disk cache), so that no call pays for
+    /// it later; the first error is returned (and, like every failure, kept for calls).
+    /// Signatures come from example arguments ([`signature`](Self::signature)) or from types
+    /// ([`Signature::new`]). At start-up, on a thread of its own:
+    /// `std::thread::spawn(move || saxpy::kernel().precompile(&signatures))`.
+    pub fn precompile(&self, signatures: &[Signature]) -> Result<(), Error> {
+        for s in signatures {
+            self.lookup_or_compile(*s)?;
+        }
+        Ok(())
+    }
+
     /// A value this kernel returned, as `R`.
     pub(crate) fn convert<R: FromValue>(&self, v: Value) -> Result<R, Error> {
         R::from_value(v).ok_or_else(|| {
@@ -320,7 +332,9 @@ impl Kernel {
         func.params.get(i).map(|p| func.local(*p).name.clone())
     }
 
-    pub(crate) fn signature(&self, args: &[Arg<'_>]) -> Result<Signature, Error> {
+    /// The signature of these arguments (what a call with them compiles), e.g. to
+    /// [`precompile`](Self::precompile) it.
+    pub fn signature(&self, args: &[Arg<'_>]) -> Result<Signature, Error> {
         let mut s = Signature::of_len(0);
         self.fill_signature(args, &mut s)?;
         Ok(s)
