@@ -69,9 +69,8 @@ fn orc() -> Result<&'static Orc, String> {
         let _ = crate::compile::host();
         let mut jit = std::ptr::null_mut();
         // SAFETY: the builder is consumed by `LLVMOrcCreateLLJIT`; `jit` is written on success.
-        if let Some(e) =
-            take_error(unsafe { LLVMOrcCreateLLJIT(&mut jit, LLVMOrcCreateLLJITBuilder()) })
-        {
+        let made = unsafe { LLVMOrcCreateLLJIT(&mut jit, LLVMOrcCreateLLJITBuilder()) };
+        if let Some(e) = take_error(made) {
             return Err(e);
         }
         // SAFETY: `jit` is a live LLJIT, never disposed.
