@@ -403,3 +403,56 @@ fn kernels_of_one_text_share_code_and_outlive_each_other() {
         }
     });
 }
+
+/// Switch-like `if` chains become jump tables or lookup tables, whose addresses the object must
+/// hold position-independently: loaded code lives anywhere in the address space.
+#[test]
+fn objects_with_tables_load_anywhere() {
+    let text = "fn sel(k: i64, x: f64) -> f64 {
+        if k == 0 { x } else if k == 1 { x * 2.0 } else if k == 2 { x + 7.0 }
+        else if k == 3 { x - 1.0 } else if k == 4 { x * x } else if k == 5 { 3.0 }
+        else if k == 6 { x / 4.0 } else { 0.5 }
+    }
+    fn lut(k: i64) -> i64 {
+        if k == 0 { 17 } else if k == 1 { 4 } else if k == 2 { 99 } else if k == 3 { -3 }
+        else if k == 4 { 12 } else if k == 5 { 1000 } else if k == 6 { 8 } else { 0 }
+    }
+    fn k(x: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            let c = (i % 9) as i64;
+            s += sel(c, x[i]) + lut(c) as f64;
+        }
+        s
+    }";
+    let k = rumba::Kernel::from_source(text, "k");
+    let x: Vec<f64> = (0..90).map(|i| i as f64 * 0.5).collect();
+    let sel = |k: i64, x: f64| match k {
+        0 => x,
+        1 => x * 2.0,
+        2 => x + 7.0,
+        3 => x - 1.0,
+        4 => x * x,
+        5 => 3.0,
+        6 => x / 4.0,
+        _ => 0.5,
+    };
+    let lut = |k: i64| {
+        [17, 4, 99, -3, 12, 1000, 8]
+            .get(k as usize)
+            .copied()
+            .unwrap_or(0)
+    };
+    let mut expected = 0.0;
+    for (i, &v) in x.iter().enumerate() {
+        let c = (i % 9) as i64;
+        expected += sel(c, v) + lut(c) as f64;
+    }
+    let got: f64 = k.call_as(&[rumba::IntoArg::into_arg(&x)]).unwrap();
+    assert_eq!(got, expected);
+    let asm = k.asm(&[rumba::IntoArg::into_arg(&x)]).unwrap();
+    assert!(
+        asm.contains(".LJTI") || asm.contains("switch.table"),
+        "no table to relocate any more: make the test's chain denser\n{asm}"
+    );
+}
