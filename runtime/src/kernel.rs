@@ -1,7 +1,8 @@
 //! Kernels and dispatch: the specialization cache keyed by argument signature.
 //!
 //! In: a call's [`Arg`]s. Out: the kernel's [`Value`] or an [`Error`]. The first call with a new
-//! [`Signature`] compiles it (exactly once, however many threads ask at the same time); later
+//! [`Signature`] compiles it, or loads it from the on-disk cache (`cache.rs`) (exactly once,
+//! however many threads ask at the same time); later
 //! calls find it under a read lock and jump straight to machine code. Failed compilations are
 //! cached too, so a bad signature costs one compile, and no lock is ever left poisoned.
 //!
@@ -170,7 +171,8 @@ impl Kernel {
         self.source.text
     }
 
-    /// How many signatures have been compiled (successfully or not).
+    /// How many signatures have been compiled or loaded from the on-disk cache (successfully or
+    /// not).
     pub fn compilations(&self) -> usize {
         self.compilations.load(Ordering::Relaxed)
     }
