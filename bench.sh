@@ -31,11 +31,19 @@ for process in $(seq "$processes"); do
 done
 echo "== first-call latency and per-call overhead (fresh processes)" >&2
 # Five fresh processes each for the first calls: one compilation is a single sample of a noisy
-# machine (Black-Scholes: 36-77 ms in five consecutive processes).
+# machine (Black-Scholes: 36-77 ms in five consecutive processes). Cold: an empty on-disk cache
+# (rumba) or none (Numba); warm: the cache a first process filled (Numba's `cache=True`).
 for k in saxpy black_scholes; do
   for _ in 1 2 3 4 5; do
-    "$bin" latency "$k" >> "$raw"
+    RUMBA_CACHE_DIR="$(mktemp -d)" "$bin" latency "$k" >> "$raw"
     "$py" bench/numba_kernels.py latency "$k" >> "$raw"
+  done
+  rumba_cache="$(mktemp -d)"; numba_cache="$(mktemp -d)"
+  RUMBA_CACHE_DIR="$rumba_cache" "$bin" latency "$k" > /dev/null
+  NUMBA_CACHE_DIR="$numba_cache" "$py" bench/numba_kernels.py latency "$k" --cache > /dev/null
+  for _ in 1 2 3 4 5; do
+    RUMBA_CACHE_DIR="$rumba_cache" "$bin" latency "$k" >> "$raw"
+    NUMBA_CACHE_DIR="$numba_cache" "$py" bench/numba_kernels.py latency "$k" --cache >> "$raw"
   done
 done
 for _ in 1 2 3; do

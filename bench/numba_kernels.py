@@ -3,7 +3,8 @@ dtypes.
 
     python numba_kernels.py serve [--quick]    (driven by `rumba-bench run --python PATH`, which
                                                 times all three sides in the same pattern)
-    python numba_kernels.py latency saxpy|black_scholes   (fresh process: first call vs second)
+    python numba_kernels.py latency saxpy|black_scholes [--cache]   (fresh process: first call vs
+        second; --cache: the kernel with cache=True, warm when NUMBA_CACHE_DIR was filled before)
     python numba_kernels.py overhead
 The last two print one JSON object per line, like rumba-bench.
 """
@@ -320,18 +321,21 @@ def serve(quick):
         print(reply, flush=True)
 
 
-def latency(kernel):
+def latency(kernel, cache):
     if kernel == "saxpy":
         x = np.ones(1 << 20, dtype=np.float32)
         y = np.full(1 << 20, 2.0, dtype=np.float32)
-        f = lambda: saxpy(np.float32(2.0), x, y)
+        g = njit(cache=True)(saxpy.py_func) if cache else saxpy
+        f = lambda: g(np.float32(2.0), x, y)
     else:
         n = 1 << 16
         s, k, t = lcg_uniform(n, 5, 30, 1), lcg_uniform(n, 1, 100, 2), lcg_uniform(n, 0.25, 10, 3)
         c, p = np.zeros(n), np.zeros(n)
-        f = lambda: black_scholes(s, k, t, 0.02, 0.3, c, p)
+        g = njit(cache=True)(black_scholes.py_func) if cache else black_scholes
+        f = lambda: g(s, k, t, 0.02, 0.3, c, p)
     first, second = ms(f), ms(f)
-    print(json.dumps({"kind": "latency", "kernel": kernel, "impl": "numba", "first_ms": first, "second_ms": second, "compile_ms": first - second}))
+    print(json.dumps({"kind": "latency", "kernel": kernel, "impl": "numba", "cache": "warm" if cache else "cold",
+                      "first_ms": first, "second_ms": second, "compile_ms": first - second}))
 
 
 def overhead():
@@ -353,6 +357,6 @@ if __name__ == "__main__":
     if mode == "serve":
         serve("--quick" in argv)
     elif mode == "latency":
-        latency(argv[1])
+        latency(argv[1], "--cache" in argv)
     elif mode == "overhead":
         overhead()

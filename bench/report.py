@@ -30,7 +30,7 @@ def load(path, speedups=None):
             if key not in times or r["ms"] < times[key]["ms"]:
                 times[key] = r
         elif r["kind"] == "latency":
-            key = (r["kernel"], r["impl"])
+            key = (r["kernel"], r["impl"], r.get("cache", "cold"))
             if key not in latency or r["compile_ms"] < latency[key]["compile_ms"]:
                 latency[key] = r
         elif r["kind"] == "speedup" and speedups is not None:
@@ -68,7 +68,8 @@ def table(times, latency, overhead):
         })
     speedups = [r["numba_ms"] / r["rumba_ms"] for r in rows if r["numba_ms"]]
     geo = math.exp(sum(map(math.log, speedups)) / len(speedups)) if speedups else None
-    lat = [{"kernel": k, **{f"{i}_compile_ms": (latency[(k, i)]["compile_ms"] if (k, i) in latency else None) for i in ("rumba", "numba")}}
+    lat = [{"kernel": k, **{f"{i}_{c}_ms": (latency[(k, i, c)]["compile_ms"] if (k, i, c) in latency else None)
+                            for i in ("rumba", "numba") for c in ("cold", "warm")}}
            for k in ("saxpy", "black_scholes")]
     ovh = [{"case": c, **{f"{i}_ns": (overhead[(c, i)]["ns"] if (c, i) in overhead else None) for i in ("rumba", "numba")}}
            for c in ("saxpy_1", "add_scalars")]
@@ -85,10 +86,11 @@ def markdown(rows, geo, lat, ovh, speedups=None):
     out.append("")
     out.append(f"Geometric mean speed-up of rumba over Numba: {fmt(geo)}x (ratios below 1.00 mean rumba is faster).")
     out.append("")
-    out.append("| first call: compile time | rumba ms | Numba ms |")
-    out.append("|---|---:|---:|")
+    out.append("| first call: compile (or cache load) time | rumba cold ms | rumba warm ms | Numba cold ms | Numba warm ms |")
+    out.append("|---|---:|---:|---:|---:|")
     for l in lat:
-        out.append(f"| {l['kernel']} | {fmt(l['rumba_compile_ms'], '.1f')} | {fmt(l['numba_compile_ms'], '.1f')} |")
+        out.append(f"| {l['kernel']} | {fmt(l['rumba_cold_ms'], '.1f')} | {fmt(l['rumba_warm_ms'], '.2f')} | "
+                   f"{fmt(l['numba_cold_ms'], '.1f')} | {fmt(l['numba_warm_ms'], '.1f')} |")
     out.append("")
     out.append("| per-call overhead | rumba ns | Numba ns |")
     out.append("|---|---:|---:|")

@@ -32,7 +32,7 @@
 pub use rumba_macros::compile;
 pub use rumba_runtime::{
     Arg, ArrayType, Element, Error, ErrorKind, Explain, FromValue, IntoArg, Kernel, Layout,
-    Location, OwnedKernel, Scalar, Signature, TargetSpec, Type, Value,
+    Location, OwnedKernel, Scalar, Signature, Stats, Step, TargetSpec, Type, Value,
 };
 
 /// What `compile!` expands to: not part of the API.
@@ -42,6 +42,7 @@ pub use rumba_runtime::__private;
 /// Running kernels on an NVIDIA GPU: `f::cuda(args..)` for `prange` kernels, `f(config, args..)`
 /// for `#[rumba(cuda)]` kernels. See the module's documentation.
 pub use rumba_runtime::cuda;
+pub use rumba_runtime::stats;
 
 /// The `ndarray` version rumba takes arrays from.
 pub use ndarray;

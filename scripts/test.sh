@@ -13,6 +13,12 @@ if ptxas=$(scripts/ptxas.sh); then
   export RUMBA_PTXAS=$ptxas
 fi
 export RUMBA_REQUIRE_PTXAS=${RUMBA_REQUIRE_PTXAS:-1}
+# A fresh compilation cache for this run, under target/: no result depends on an earlier run or on
+# the user's cache (~/.cache/rumba). The cache's own tests (tests/cache.rs) use their own folders.
+mkdir -p target
+RUMBA_CACHE_DIR=$(mktemp -d "$PWD/target/rumba-cache.XXXXXX")
+export RUMBA_CACHE_DIR
+trap 'rm -rf "$RUMBA_CACHE_DIR"' EXIT
 scripts/with-llvm.sh cargo test --workspace
 echo "== the language-construct tests again, through the reference interpreter (RUMBA_DISABLE_JIT=1)"
 RUMBA_DISABLE_JIT=1 scripts/with-llvm.sh cargo test --workspace --test it -- \

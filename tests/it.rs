@@ -67,6 +67,7 @@ fn live_bytes() -> isize {
 mod kernels;
 
 mod bench_kernels;
+mod cache;
 mod compile_fail;
 mod concurrency;
 mod constructs_arrays;
@@ -77,6 +78,7 @@ mod constructs_scalar;
 mod constructs_values;
 mod differential;
 mod gpu;
+mod inspect;
 mod loop_nests;
 mod prange;
 mod prange_races;

@@ -19,6 +19,10 @@ pub mod passes;
 pub mod span;
 pub mod types;
 
+/// A hash of this crate's sources (computed by `build.rs`): tells builds of different compiler
+/// sources apart where the version does not.
+pub const SOURCE_HASH: &str = env!("RUMBA_COMPILER_SOURCE_HASH");
+
 #[cfg(feature = "llvm")]
 pub mod back;
 #[cfg(feature = "llvm")]

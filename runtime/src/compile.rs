@@ -1,29 +1,42 @@
-//! Compiling a signature of a kernel: the compiler's driver for the host CPU, then loading.
+//! Compiling a signature of a kernel: the compiler's driver for the host CPU, machine code as an
+//! object file, the on-disk cache, then loading.
 //!
-//! In: the kernel's lowered program, the entry function, a signature and a target. Out: a
-//! [`Specialization`] (entry point, check sites) or, for reading, an [`Explain`], or an [`Error`]
-//! rendered against the kernel's source (a compiler bug as [`Error::Internal`]). The stages are
-//! `rumba_compiler::driver`'s; their times are logged under the `rumba` target.
+//! In: the kernel's lowered program, the entry function, a signature and a target (or, for
+//! [`cached`], only the cache key). Out: a [`Specialization`] (entry point, check sites) or, for
+//! reading, an [`Explain`] or the assembly, or an [`Error`] rendered against the kernel's source
+//! (a compiler bug as [`Error::Internal`]). The stages are `rumba_compiler::driver`'s; their
+//! times are logged under the `rumba` target and added to [`crate::stats()`].
 
+use crate::cache::{self, Key};
+use crate::dump;
 use crate::error::{Error, ErrorKind, Location};
-use crate::jit::{EntryFn, Jit};
+use crate::jit::{self, Code, EntryFn};
 use crate::signature::Signature;
-use inkwell::targets::TargetMachine;
+use crate::stats::{self, Step};
+use inkwell::module::{Linkage, Module};
+use inkwell::targets::{FileType, TargetMachine};
 use rumba_compiler::back::abi::{self, Site};
 use rumba_compiler::back::target;
 use rumba_compiler::diag::Diagnostic;
-use rumba_compiler::driver::{self, Input, Target};
+use rumba_compiler::driver::{self, Input, Internal, Target};
 use rumba_compiler::ir::{self, FuncId, Program, Type};
 use rumba_compiler::span::SourceFile;
 use std::cell::OnceCell;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The CPU this process runs on, looked up once. `RUMBA_OPT_LEVEL=0..3` (read once) sets LLVM's
 /// optimization level, 3 by default: the differential tests run the JIT at 0 and at 3.
+/// `RUMBA_CPU=name` (e.g. `x86-64-v3`) compiles for that CPU and its features instead of the
+/// host's: code (and cache entries) that every machine of a cluster can run.
 pub(crate) fn host() -> &'static target::TargetSpec {
     static HOST: std::sync::OnceLock<target::TargetSpec> = std::sync::OnceLock::new();
     HOST.get_or_init(|| {
         let mut host = target::TargetSpec::host();
+        if let Some(cpu) = std::env::var("RUMBA_CPU").ok().filter(|c| !c.is_empty()) {
+            host.cpu = cpu;
+            host.features = String::new();
+        }
         host.vector_library = crate::jit::libmvec().is_some();
         host.opt_level = std::env::var("RUMBA_OPT_LEVEL")
             .ok()
@@ -64,7 +77,82 @@ pub struct Specialization {
     /// The kernel or a function it calls opts out of a safety check (`unsafe(..)` attributes):
     /// only the `unsafe` `Kernel::call_unchecked` may run it.
     pub(crate) unchecked: bool,
-    _jit: Jit,
+    _code: Arc<Code>,
+}
+
+impl Specialization {
+    /// Loads a stored or freshly compiled entry of `kernel`.
+    fn load(
+        kernel: &str,
+        signature: &Signature,
+        key: &Key,
+        entry: cache::Entry,
+    ) -> Result<Self, String> {
+        let start = Instant::now();
+        let label = format!("{kernel}{signature}");
+        let code = jit::load(&entry.object, &key.symbol(), &label)?;
+        stats::record(Step::Load, start.elapsed());
+        Ok(Specialization {
+            signature: *signature,
+            ret: entry.ret,
+            entry: code.entry,
+            sites: entry.sites,
+            unchecked: entry.unchecked,
+            _code: code,
+        })
+    }
+}
+
+/// The specialization stored in the on-disk cache under `key`, loaded; `None` on a miss (or with
+/// `RUMBA_DUMP`, which must see every compilation).
+pub(crate) fn cached(kernel: &str, key: &Key, signature: &Signature) -> Option<Specialization> {
+    if dump::any() {
+        return None;
+    }
+    let entry = cache::load(kernel, key)?;
+    match Specialization::load(kernel, signature, key, entry) {
+        Ok(spec) => {
+            log::debug!(target: "rumba", "loaded `{kernel}` for {signature} from the cache");
+            Some(spec)
+        }
+        Err(e) => {
+            log::debug!(target: "rumba", "cache: loading `{kernel}` for {signature} failed ({e}), recompiling");
+            None
+        }
+    }
+}
+
+/// The machine code of `module` as `kind` (an object file, or assembly text) for `machine`, with
+/// its entry point renamed to `symbol` and every other function internal (the module's own copies
+/// of compiler-rt's `__powidf2` included), so that objects loaded side by side never clash.
+fn machine_code(
+    module: &Module<'_>,
+    machine: &TargetMachine,
+    symbol: &str,
+    kind: FileType,
+) -> Result<Vec<u8>, driver::Error> {
+    let internal = |message: String| {
+        driver::Error::Internal(Internal {
+            stage: driver::Stage::Optimize,
+            message,
+        })
+    };
+    let entry = module
+        .get_function(abi::ENTRY)
+        .ok_or_else(|| internal(format!("no `{}` in the module", abi::ENTRY)))?;
+    let mut f = module.get_first_function();
+    while let Some(func) = f {
+        if func != entry && func.count_basic_blocks() > 0 {
+            func.set_linkage(Linkage::Internal);
+        }
+        f = func.get_next_function();
+    }
+    entry.as_global_value().set_name(symbol);
+    let code = machine
+        .write_to_memory_buffer(module, kind)
+        .map_err(|e| internal(format!("generating machine code: {e}")));
+    entry.as_global_value().set_name(abi::ENTRY);
+    Ok(code?.as_slice().to_vec())
 }
 
 /// What the compiler made of a signature, for reading (snapshots, `Kernel::explain`).
@@ -159,47 +247,63 @@ impl Request<'_> {
         self.drive(|input| driver::specialize(input, &target))
     }
 
-    /// The driver for the host CPU, then loading the machine code.
-    pub(crate) fn compile(&self) -> Result<Specialization, Error> {
+    /// The driver for the host CPU, an object file (stored in the on-disk cache under `key`),
+    /// then loading it.
+    pub(crate) fn compile(&self, key: &Key) -> Result<Specialization, Error> {
         let host = host();
-        // What the driver reports, kept apart from what loading reports.
-        let mut failed = None;
         let unchecked = self.program.unchecked(self.func);
-        let built = Jit::build(host.opt_level, abi::ENTRY, |context| {
-            let compiled = self.drive(|input| {
-                with_host_machine(|machine| {
-                    let target = Target::Cpu {
-                        spec: host,
-                        machine: Some(machine),
-                    };
-                    driver::compile(context, input, &target)
-                })
-            });
-            match compiled {
-                Ok(c) => {
-                    let ret = c.typed.entry().ret;
-                    Ok((c.module, (ret, c.sites, c.timings, Instant::now())))
+        let signature = self.signature.to_string();
+        let context = inkwell::context::Context::create();
+        let (entry, timings, codegen) = self.drive(|input| {
+            with_host_machine(|machine| {
+                let target = Target::Cpu {
+                    spec: host,
+                    machine: Some(machine),
+                };
+                let c = driver::compile(&context, input, &target)?;
+                dump::dump(dump::Stage::Ir, self.kernel, &signature, || {
+                    ir::print::typed_program(&c.typed)
+                });
+                dump::dump(dump::Stage::Llvm, self.kernel, &signature, || {
+                    c.module.print_to_string().to_string()
+                });
+                if dump::wants(dump::Stage::Asm) {
+                    let asm = machine_code(&c.module, machine, &key.symbol(), FileType::Assembly)?;
+                    dump::dump(dump::Stage::Asm, self.kernel, &signature, || {
+                        String::from_utf8_lossy(&asm).into_owned()
+                    });
                 }
-                Err(e) => {
-                    failed = Some(e);
-                    Err(String::new())
-                }
-            }
-        });
-        let (jit, entry, (ret, sites, timings, t)) = match (built, failed) {
-            (Ok(built), _) => built,
-            (Err(_), Some(e)) => return Err(e),
-            (Err(message), None) => {
-                return Err(ErrorKind::Internal {
+                jit::check_externals(&c.module).map_err(|message| {
+                    driver::Error::Internal(Internal {
+                        stage: driver::Stage::Emit,
+                        message,
+                    })
+                })?;
+                let t = Instant::now();
+                let object = machine_code(&c.module, machine, &key.symbol(), FileType::Object)?;
+                let entry = cache::Entry {
+                    ret: c.typed.entry().ret,
+                    unchecked,
+                    sites: c.sites,
+                    object,
+                };
+                Ok((entry, c.timings, t.elapsed()))
+            })
+        })?;
+        stats::compiled(&timings);
+        stats::record(Step::Codegen, codegen);
+        cache::store(self.kernel, key, &entry);
+        let t = Instant::now();
+        let spec =
+            Specialization::load(self.kernel, self.signature, key, entry).map_err(|message| {
+                Error::from(ErrorKind::Internal {
                     kernel: self.kernel.to_string(),
                     message: format!("loading the machine code: {message}"),
-                }
-                .into())
-            }
-        };
+                })
+            })?;
         log::debug!(
             target: "rumba",
-            "compiled `{}` for {}: {}, load {:?} ({} on {})",
+            "compiled `{}` for {}: {}, codegen {codegen:?}, load {:?} ({} on {})",
             self.kernel,
             self.signature,
             timings,
@@ -207,13 +311,22 @@ impl Request<'_> {
             host.cpu,
             host.triple
         );
-        Ok(Specialization {
-            signature: *self.signature,
-            ret,
-            entry,
-            sites,
-            unchecked,
-            _jit: jit,
+        Ok(spec)
+    }
+
+    /// The host assembly of this signature, as loaded (compiled again: the cache keeps the object).
+    pub(crate) fn assembly(&self, key: &Key) -> Result<String, Error> {
+        let context = inkwell::context::Context::create();
+        self.drive(|input| {
+            with_host_machine(|machine| {
+                let target = Target::Cpu {
+                    spec: host(),
+                    machine: Some(machine),
+                };
+                let c = driver::compile(&context, input, &target)?;
+                let asm = machine_code(&c.module, machine, &key.symbol(), FileType::Assembly)?;
+                Ok(String::from_utf8_lossy(&asm).into_owned())
+            })
         })
     }
 

@@ -1,140 +1,295 @@
-//! Loading: an optimized LLVM module -> executable machine code in this process (MCJIT).
+//! Loading: a relocatable object file -> executable machine code in this process (LLVM's ORC
+//! `LLJIT`, one per process).
 //!
-//! In: a closure that emits a module into a [`Context`] that this type creates and owns. Out: the
-//! address of the entry point, valid for as long as the [`Jit`] lives. External math functions are bound explicitly to
-//! the C library this process links, and `rumba_parallel_for` to [`crate::parallel`], so no lookup
-//! can fail inside LLVM.
+//! In: the bytes of an object file compiled for the host (fresh from the compiler or read back
+//! from the on-disk cache) and the name of its entry point. Out: a [`Code`] holding the linked
+//! code and the entry point's address, valid for as long as the [`Code`] lives. Every symbol of
+//! an object but its entry point is internal; the entry point is named after the cache key
+//! (`rumba_<key>`), so that objects never clash, and an object already loaded in this process is
+//! shared rather than loaded twice. External functions resolve to `rumba_parallel_for`
+//! ([`crate::parallel`]) and the C math functions bound explicitly, then to the process's own
+//! symbols (libmvec, opened globally; `memset`, `memcpy`).
 
-use inkwell::context::Context;
-use inkwell::execution_engine::ExecutionEngine;
+use inkwell::llvm_sys::core::LLVMCreateMemoryBufferWithMemoryRangeCopy;
+use inkwell::llvm_sys::error::{LLVMDisposeErrorMessage, LLVMErrorRef, LLVMGetErrorMessage};
+use inkwell::llvm_sys::orc2::lljit::{
+    LLVMOrcCreateLLJIT, LLVMOrcCreateLLJITBuilder, LLVMOrcLLJITAddObjectFileWithRT,
+    LLVMOrcLLJITGetMainJITDylib, LLVMOrcLLJITLookup, LLVMOrcLLJITMangleAndIntern, LLVMOrcLLJITRef,
+};
+use inkwell::llvm_sys::orc2::{
+    LLVMJITEvaluatedSymbol, LLVMJITSymbolFlags, LLVMJITSymbolGenericFlags, LLVMOrcAbsoluteSymbols,
+    LLVMOrcCSymbolMapPair, LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess,
+    LLVMOrcJITDylibAddGenerator, LLVMOrcJITDylibCreateResourceTracker, LLVMOrcJITDylibDefine,
+    LLVMOrcJITDylibRef, LLVMOrcReleaseResourceTracker, LLVMOrcResourceTrackerRef,
+    LLVMOrcResourceTrackerRemove,
+};
 use inkwell::module::Module;
-use inkwell::OptimizationLevel;
 use rumba_compiler::back::abi::{self, ErrInfo};
-use std::ptr::NonNull;
+use std::collections::HashMap;
+use std::ffi::{CStr, CString};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 /// `extern "C" fn(args, ret, err) -> status` (see `rumba_compiler::back::abi`).
 pub(crate) type EntryFn = unsafe extern "C" fn(*const *mut u8, *mut u8, *mut ErrInfo) -> i32;
 
-/// Machine code and the LLVM context it came from.
-///
-/// The context is a heap allocation this value owns (made in [`Jit::build`], freed in `drop`);
-/// the engine, and the module it owns, borrow it. Nothing else does: [`Jit::build`] lends the
-/// context to its caller only for the duration of a closure that cannot keep it (the closure is
-/// generic over the context's lifetime and returns only the module), which makes the `'static`
-/// below an implementation detail of this type.
-pub(crate) struct Jit {
-    engine: Option<ExecutionEngine<'static>>,
-    context: NonNull<Context>,
+/// The process's JIT: its main library holds every loaded object.
+struct Orc {
+    jit: LLVMOrcLLJITRef,
+    main: LLVMOrcJITDylibRef,
+    /// The objects loaded, by entry-point name, with the tracker that owns each one's code.
+    /// Whoever takes an entry out of this map (under its lock) removes its code: the last
+    /// [`Code`] dropped, or a load of the same name that finds the entry dead first.
+    loaded: Mutex<HashMap<String, (Weak<Code>, Tracker)>>,
 }
 
-// SAFETY: after construction the engine and context are never used again except to be dropped
-// (once, from whichever thread drops the specialization); the code they own is immutable.
-unsafe impl Send for Jit {}
-// SAFETY: as above: shared references to a `Jit` reach nothing mutable.
-unsafe impl Sync for Jit {}
+// SAFETY: `LLJIT` is thread-safe (adding objects and looking symbols up take its own locks); the
+// references are never freed (the JIT lives as long as the process).
+unsafe impl Send for Orc {}
+// SAFETY: as above.
+unsafe impl Sync for Orc {}
 
-impl Jit {
-    /// Makes a fresh context, has `build` emit a module into it, generates machine code for that
-    /// module (code generation at `opt_level`, 0 to 3) and finds `entry`. `build`'s other result
-    /// is passed through. The context lives as long as the returned [`Jit`], and is freed here
-    /// when anything fails.
-    pub(crate) fn build<T>(
-        opt_level: u8,
-        entry: &str,
-        build: impl for<'ctx> FnOnce(&'ctx Context) -> Result<(Module<'ctx>, T), String>,
-    ) -> Result<(Jit, EntryFn, T), String> {
-        let context = NonNull::from(Box::leak(Box::new(Context::create())));
-        // SAFETY: the allocation lives until `Jit::drop` or `free` below. The reference is handed
-        // out only to `build`, which cannot keep it beyond the module (it is generic over the
-        // lifetime), and to the engine made from that module, which the `Jit` drops first.
-        let ctx: &'static Context = unsafe { context.as_ref() };
-        let free = || {
-            // SAFETY: made by `Box::leak` above; called only once everything made in the context
-            // (the module, the engine) has been dropped.
-            drop(unsafe { Box::from_raw(context.as_ptr()) })
-        };
-        let (module, extra) = match build(ctx) {
-            Ok(built) => built,
-            Err(e) => {
-                free();
-                return Err(e);
-            }
-        };
-        let level = match opt_level {
-            0 => OptimizationLevel::None,
-            1 => OptimizationLevel::Less,
-            2 => OptimizationLevel::Default,
-            _ => OptimizationLevel::Aggressive,
-        };
-        let engine = match module.create_jit_execution_engine(level) {
-            Ok(e) => e,
-            Err(e) => {
-                drop(module);
-                free();
-                return Err(e.to_string());
-            }
-        };
-        if let Err(e) = bind_externals(&module, &engine) {
-            drop(engine);
-            drop(module);
-            free();
+/// The message of an LLVM error, consuming it; `None` for success.
+fn take_error(e: LLVMErrorRef) -> Option<String> {
+    if e.is_null() {
+        return None;
+    }
+    // SAFETY: `e` is a live error; getting its message consumes it, and the message is freed once.
+    unsafe {
+        let m = LLVMGetErrorMessage(e);
+        let s = CStr::from_ptr(m).to_string_lossy().into_owned();
+        LLVMDisposeErrorMessage(m);
+        Some(s)
+    }
+}
+
+fn orc() -> Result<&'static Orc, String> {
+    static ORC: OnceLock<Result<Orc, String>> = OnceLock::new();
+    ORC.get_or_init(|| {
+        // The host target must be registered before the JIT detects it.
+        let _ = crate::compile::host();
+        let mut jit = std::ptr::null_mut();
+        // SAFETY: the builder is consumed by `LLVMOrcCreateLLJIT`; `jit` is written on success.
+        let made = unsafe { LLVMOrcCreateLLJIT(&mut jit, LLVMOrcCreateLLJITBuilder()) };
+        if let Some(e) = take_error(made) {
             return Err(e);
         }
-        // From here on the `Jit` owns the context: its `drop` frees it after the engine.
-        let jit = Jit {
-            engine: Some(engine),
-            context,
+        // SAFETY: `jit` is a live LLJIT, never disposed.
+        let main = unsafe { LLVMOrcLLJITGetMainJITDylib(jit) };
+        let flags = || LLVMJITSymbolFlags {
+            GenericFlags: LLVMJITSymbolGenericFlags::LLVMJITSymbolGenericFlagsExported as u8
+                | LLVMJITSymbolGenericFlags::LLVMJITSymbolGenericFlagsCallable as u8,
+            TargetFlags: 0,
         };
-        let addr = jit.engine.as_ref().map(|e| e.get_function_address(entry));
-        match addr {
-            Some(Ok(addr)) if addr != 0 => {
-                // SAFETY: the entry point was emitted with exactly this signature.
-                let f = unsafe { std::mem::transmute::<usize, EntryFn>(addr) };
-                Ok((jit, f, extra))
+        let mut symbols: Vec<LLVMOrcCSymbolMapPair> = runtime_symbols()
+            .into_iter()
+            .map(|(name, addr)| {
+                let name = CString::new(name).expect("symbol names have no NUL");
+                LLVMOrcCSymbolMapPair {
+                    // SAFETY: a NUL-terminated name; the pool entry is handed to the unit below.
+                    Name: unsafe { LLVMOrcLLJITMangleAndIntern(jit, name.as_ptr()) },
+                    Sym: LLVMJITEvaluatedSymbol {
+                        Address: addr as u64,
+                        Flags: flags(),
+                    },
+                }
+            })
+            .collect();
+        let mut generator = std::ptr::null_mut();
+        // SAFETY: the unit takes the pool entries; the library takes the unit and the generator.
+        unsafe {
+            let unit = LLVMOrcAbsoluteSymbols(symbols.as_mut_ptr(), symbols.len());
+            if let Some(e) = take_error(LLVMOrcJITDylibDefine(main, unit)) {
+                return Err(e);
             }
-            _ => Err(format!("entry point `{entry}` not found")),
+            let prefix = inkwell::llvm_sys::orc2::lljit::LLVMOrcLLJITGetGlobalPrefix(jit);
+            let made = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
+                &mut generator,
+                prefix,
+                None,
+                std::ptr::null_mut(),
+            );
+            if let Some(e) = take_error(made) {
+                return Err(e);
+            }
+            LLVMOrcJITDylibAddGenerator(main, generator);
+        }
+        Ok(Orc {
+            jit,
+            main,
+            loaded: Mutex::new(HashMap::new()),
+        })
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+/// The resource tracker of one loaded object.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Tracker(LLVMOrcResourceTrackerRef);
+
+// SAFETY: a tracker is only used under the registry's lock (`Orc::loaded`).
+unsafe impl Send for Tracker {}
+// SAFETY: as above.
+unsafe impl Sync for Tracker {}
+
+impl Tracker {
+    /// Removes the object's code from the process and releases the tracker.
+    ///
+    /// # Safety
+    /// Called once per tracker, when no [`Code`] of it is alive (nothing can call its code).
+    unsafe fn remove(self, name: &str) {
+        // SAFETY: the caller's contract.
+        unsafe {
+            if let Some(e) = take_error(LLVMOrcResourceTrackerRemove(self.0)) {
+                log::debug!(target: "rumba", "unloading `{name}`: {e}");
+            }
+            LLVMOrcReleaseResourceTracker(self.0);
         }
     }
 }
 
-/// Binds every function `module` declares but does not define (math functions, the runtime's
-/// `rumba_parallel_for`) to its address in this process, or says which one is unknown.
-fn bind_externals(module: &Module<'_>, engine: &ExecutionEngine<'_>) -> Result<(), String> {
+/// Linked machine code of one object, removed from the process when the last one is dropped.
+pub(crate) struct Code {
+    tracker: Tracker,
+    name: String,
+    pub(crate) entry: EntryFn,
+}
+
+impl Drop for Code {
+    fn drop(&mut self) {
+        let Ok(orc) = orc() else { return };
+        let mut loaded = orc.loaded.lock().unwrap_or_else(PoisonError::into_inner);
+        if loaded
+            .get(&self.name)
+            .is_some_and(|(_, t)| *t == self.tracker)
+        {
+            loaded.remove(&self.name);
+            // SAFETY: this was the last `Code` of the tracker, taken out of the map here (a load
+            // that had found it dead would have taken it out and removed it instead).
+            unsafe { self.tracker.remove(&self.name) };
+        }
+    }
+}
+
+/// Links `object`, whose entry point is `entry`, into this process (or finds it already there).
+/// `label` names the code for profilers (`saxpy(f32, ...)`; see [`announce`]).
+pub(crate) fn load(object: &[u8], entry: &str, label: &str) -> Result<Arc<Code>, String> {
+    let orc = orc()?;
+    let mut loaded = orc.loaded.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((code, tracker)) = loaded.get(entry) {
+        if let Some(code) = code.upgrade() {
+            return Ok(code);
+        }
+        // Its last `Code` is being dropped, waiting for this lock: its symbols go first.
+        let tracker = *tracker;
+        loaded.remove(entry);
+        // SAFETY: no `Code` of it is alive, and it left the map here, so `drop` will not.
+        unsafe { tracker.remove(entry) };
+    }
+    let c_entry = CString::new(entry).map_err(|e| e.to_string())?;
+    // SAFETY: `orc` is live; the buffer is a copy of `object` that the JIT takes; the tracker is
+    // released by `Code::drop`, or below when loading fails (after removing what it holds).
+    unsafe {
+        let tracker = LLVMOrcJITDylibCreateResourceTracker(orc.main);
+        let buffer = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+            object.as_ptr().cast(),
+            object.len(),
+            c_entry.as_ptr(),
+        );
+        let mut addr = 0;
+        let failed = take_error(LLVMOrcLLJITAddObjectFileWithRT(orc.jit, tracker, buffer))
+            .or_else(|| take_error(LLVMOrcLLJITLookup(orc.jit, &mut addr, c_entry.as_ptr())))
+            .or_else(|| (addr == 0).then(|| format!("entry point `{entry}` not found")));
+        if let Some(e) = failed {
+            take_error(LLVMOrcResourceTrackerRemove(tracker));
+            LLVMOrcReleaseResourceTracker(tracker);
+            return Err(e);
+        }
+        // SAFETY (of the transmute): the entry point was emitted with exactly this signature.
+        let f = std::mem::transmute::<usize, EntryFn>(addr as usize);
+        let code = Arc::new(Code {
+            tracker: Tracker(tracker),
+            name: entry.to_string(),
+            entry: f,
+        });
+        loaded.insert(entry.to_string(), (Arc::downgrade(&code), Tracker(tracker)));
+        announce(object, entry, addr as usize, label);
+        Ok(code)
+    }
+}
+
+/// `RUMBA_PROFILE=perf` (read once): loaded code is announced to `perf` in `/tmp/perf-<pid>.map`.
+fn perf_map() -> Option<&'static Mutex<std::fs::File>> {
+    static MAP: OnceLock<Option<Mutex<std::fs::File>>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        if std::env::var("RUMBA_PROFILE")
+            .ok()?
+            .split(',')
+            .all(|p| p.trim() != "perf")
+        {
+            return None;
+        }
+        let path = format!("/tmp/perf-{}.map", std::process::id());
+        let file = std::fs::File::options()
+            .create(true)
+            .append(true)
+            .open(&path);
+        match file {
+            Ok(f) => Some(Mutex::new(f)),
+            Err(e) => {
+                log::warn!(target: "rumba", "RUMBA_PROFILE=perf: cannot write {path}: {e}");
+                None
+            }
+        }
+    })
+    .as_ref()
+}
+
+/// Writes the entry point's address range and `rumba:<label>` to the perf map, when profiling:
+/// `perf report` then names the kernel and signature instead of an address. The size comes from
+/// the object's symbol table.
+fn announce(object: &[u8], entry: &str, addr: usize, label: &str) {
+    let Some(map) = perf_map() else { return };
+    let buffer = inkwell::memory_buffer::MemoryBuffer::create_from_memory_range(object, entry);
+    let size = buffer.create_binary_file(None).ok().and_then(|binary| {
+        let mut symbols = binary.get_symbols()?;
+        while let Some(s) = symbols.next_symbol() {
+            if s.get_name()
+                .is_some_and(|n| n.to_bytes() == entry.as_bytes())
+            {
+                return Some(s.get_size());
+            }
+        }
+        None
+    });
+    let mut file = map.lock().unwrap_or_else(PoisonError::into_inner);
+    let line = format!("{addr:x} {:x} rumba:{label}\n", size.unwrap_or(1));
+    if let Err(e) = std::io::Write::write_all(&mut *file, line.as_bytes()) {
+        log::debug!(target: "rumba", "RUMBA_PROFILE=perf: {e}");
+    }
+}
+
+/// Checks that every function `module` declares but does not define (math functions, the
+/// runtime's `rumba_parallel_for`) is one that loading binds, or says which one is unknown.
+pub(crate) fn check_externals(module: &Module<'_>) -> Result<(), String> {
+    let known = runtime_symbols();
     let mut f = module.get_first_function();
     while let Some(func) = f {
         let name = func.get_name().to_string_lossy().into_owned();
-        if func.count_basic_blocks() == 0 && !name.starts_with("llvm.") {
-            let runtime = match name.as_str() {
-                abi::PARALLEL_FOR => {
-                    Some(crate::parallel::rumba_parallel_for as *const () as usize)
-                }
-                abi::ALLOC => Some(crate::value::rumba_alloc as *const () as usize),
-                abi::FREE => Some(crate::value::rumba_free as *const () as usize),
-                _ => None,
-            };
-            match runtime
-                .or_else(|| libm_address(&name))
-                .or_else(|| libmvec_address(&name))
-            {
-                Some(addr) => engine.add_global_mapping(&func, addr),
-                None => return Err(format!("unknown external function `{name}`")),
-            }
+        if func.count_basic_blocks() == 0
+            && !name.starts_with("llvm.")
+            && !known.iter().any(|(k, _)| *k == name)
+            && libmvec_address(&name).is_none()
+        {
+            return Err(format!("unknown external function `{name}`"));
         }
         f = func.get_next_function();
     }
     Ok(())
 }
 
-impl Drop for Jit {
-    fn drop(&mut self) {
-        self.engine.take();
-        // SAFETY: made by `Box::leak` in `build`; the engine (and the module it owns), the last
-        // users of the context, are gone.
-        drop(unsafe { Box::from_raw(self.context.as_ptr()) });
-    }
-}
-
-/// glibc's vector math library (`libmvec.so.1`), opened once; `None` where it cannot be opened.
+/// glibc's vector math library (`libmvec.so.1`), opened once, globally (so that loaded code
+/// finds its functions); `None` where it cannot be opened.
 pub(crate) fn libmvec() -> Option<usize> {
     static HANDLE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let handle = *HANDLE.get_or_init(|| {
@@ -152,7 +307,7 @@ fn libmvec_address(name: &str) -> Option<usize> {
         return None;
     }
     let handle = libmvec()?;
-    let symbol = std::ffi::CString::new(name).ok()?;
+    let symbol = CString::new(name).ok()?;
     // SAFETY: `handle` is a live dlopen handle and `symbol` is NUL-terminated.
     let addr = unsafe { libc::dlsym(handle as *mut libc::c_void, symbol.as_ptr()) } as usize;
     (addr != 0).then_some(addr)
@@ -187,48 +342,30 @@ mod libm {
     }
 }
 
-/// The address of a C math function that generated code may call (the same functions std calls).
-fn libm_address(name: &str) -> Option<usize> {
+/// The functions of this process that generated code may call by name: the runtime's parallel
+/// loop driver and the C math functions (the same ones std calls), with their addresses.
+fn runtime_symbols() -> Vec<(&'static str, usize)> {
     use libm::*;
-    let unary64: Option<unsafe extern "C" fn(f64) -> f64> = match name {
-        "cbrt" => Some(cbrt),
-        "expm1" => Some(expm1),
-        "log1p" => Some(log1p),
-        "tan" => Some(tan),
-        "asin" => Some(asin),
-        "acos" => Some(acos),
-        "atan" => Some(atan),
-        "sinh" => Some(sinh),
-        "cosh" => Some(cosh),
-        "tanh" => Some(tanh),
-        _ => None,
+    type F64 = unsafe extern "C" fn(f64) -> f64;
+    type F32 = unsafe extern "C" fn(f32) -> f32;
+    type F64x2 = unsafe extern "C" fn(f64, f64) -> f64;
+    type F32x2 = unsafe extern "C" fn(f32, f32) -> f32;
+    macro_rules! symbols {
+        ($($ty:ident: $($f:ident)*;)*) => {
+            vec![$($((stringify!($f), $f as $ty as usize),)*)*]
+        };
+    }
+    let mut all = symbols! {
+        F64: cbrt expm1 log1p tan asin acos atan sinh cosh tanh;
+        F32: cbrtf expm1f log1pf tanf asinf acosf atanf sinhf coshf tanhf;
+        F64x2: atan2 hypot;
+        F32x2: atan2f hypotf;
     };
-    let unary32: Option<unsafe extern "C" fn(f32) -> f32> = match name {
-        "cbrtf" => Some(cbrtf),
-        "expm1f" => Some(expm1f),
-        "log1pf" => Some(log1pf),
-        "tanf" => Some(tanf),
-        "asinf" => Some(asinf),
-        "acosf" => Some(acosf),
-        "atanf" => Some(atanf),
-        "sinhf" => Some(sinhf),
-        "coshf" => Some(coshf),
-        "tanhf" => Some(tanhf),
-        _ => None,
-    };
-    let binary64: Option<unsafe extern "C" fn(f64, f64) -> f64> = match name {
-        "atan2" => Some(atan2),
-        "hypot" => Some(hypot),
-        _ => None,
-    };
-    let binary32: Option<unsafe extern "C" fn(f32, f32) -> f32> = match name {
-        "atan2f" => Some(atan2f),
-        "hypotf" => Some(hypotf),
-        _ => None,
-    };
-    unary64
-        .map(|f| f as usize)
-        .or(unary32.map(|f| f as usize))
-        .or(binary64.map(|f| f as usize))
-        .or(binary32.map(|f| f as usize))
+    all.push((
+        abi::PARALLEL_FOR,
+        crate::parallel::rumba_parallel_for as *const () as usize,
+    ));
+    all.push((abi::ALLOC, crate::value::rumba_alloc as *const () as usize));
+    all.push((abi::FREE, crate::value::rumba_free as *const () as usize));
+    all
 }

@@ -1,7 +1,8 @@
 //! Kernels and dispatch: the specialization cache keyed by argument signature.
 //!
 //! In: a call's [`Arg`]s. Out: the kernel's [`Value`] or an [`Error`]. The first call with a new
-//! [`Signature`] compiles it (exactly once, however many threads ask at the same time); later
+//! [`Signature`] compiles it, or loads it from the on-disk cache (`cache.rs`) (exactly once,
+//! however many threads ask at the same time); later
 //! calls find it under a read lock and jump straight to machine code. Failed compilations are
 //! cached too, so a bad signature costs one compile, and no lock is ever left poisoned.
 //!
@@ -12,6 +13,7 @@
 //! `unsafe` [`Kernel::call_unchecked`] does, its caller vouching for the contract.
 
 use crate::arg::{Arg, RawParts, Slot};
+use crate::cache::Key;
 use crate::compile::{Explain, Request, Specialization};
 use crate::error::{Error, ErrorKind, Location};
 use crate::signature::{Signature, MAX_ARGS};
@@ -59,6 +61,7 @@ impl Source {
                 match rumba_compiler::driver::lower(self.text) {
                     Ok(p) => {
                         log::debug!(target: "rumba", "lowered {} ({} functions) in {:?}", self.path, p.functions.len(), start.elapsed());
+                        crate::stats::record(crate::stats::Step::Lower, start.elapsed());
                         Ok((Arc::new(p), file))
                     }
                     Err(errors) => {
@@ -168,7 +171,8 @@ impl Kernel {
         self.source.text
     }
 
-    /// How many signatures have been compiled (successfully or not).
+    /// How many signatures have been compiled or loaded from the on-disk cache (successfully or
+    /// not).
     pub fn compilations(&self) -> usize {
         self.compilations.load(Ordering::Relaxed)
     }
@@ -195,6 +199,18 @@ impl Kernel {
     pub unsafe fn call_as_unchecked<R: FromValue>(&self, args: &[Arg<'_>]) -> Result<R, Error> {
         // SAFETY: the caller's contract.
         self.convert(unsafe { self.call_unchecked(args) }?)
+    }
+
+    /// Compiles each signature now (or loads it from the on-disk cache), so that no call pays for
+    /// it later; the first error is returned (and, like every failure, kept for calls).
+    /// Signatures come from example arguments ([`signature`](Self::signature)) or from types
+    /// ([`Signature::new`]). At start-up, on a thread of its own:
+    /// `std::thread::spawn(move || saxpy::kernel().precompile(&signatures))`.
+    pub fn precompile(&self, signatures: &[Signature]) -> Result<(), Error> {
+        for s in signatures {
+            self.lookup_or_compile(*s)?;
+        }
+        Ok(())
     }
 
     /// A value this kernel returned, as `R`.
@@ -259,6 +275,14 @@ impl Kernel {
         Ok(self.explain(args, crate::compile::host())?.llvm_ir)
     }
 
+    /// The host assembly of the machine code for these arguments' signature (compiled again for
+    /// reading, as above), in the AT&T syntax LLVM prints.
+    pub fn asm(&self, args: &[Arg<'_>]) -> Result<String, Error> {
+        let signature = self.signature(args)?;
+        let key = Key::new(self.name, self.source.text, &signature);
+        self.with_request(&signature, |r| r.assembly(&key))
+    }
+
     /// Compiles the signature of `args` for `target` without caching or loading it: for reading
     /// what the compiler does on a pinned CPU (snapshot tests).
     pub fn explain(&self, args: &[Arg<'_>], target: &TargetSpec) -> Result<Explain, Error> {
@@ -311,7 +335,9 @@ impl Kernel {
         func.params.get(i).map(|p| func.local(*p).name.clone())
     }
 
-    pub(crate) fn signature(&self, args: &[Arg<'_>]) -> Result<Signature, Error> {
+    /// The signature of these arguments (what a call with them compiles), e.g. to
+    /// [`precompile`](Self::precompile) it.
+    pub fn signature(&self, args: &[Arg<'_>]) -> Result<Signature, Error> {
         let mut s = Signature::of_len(0);
         self.fill_signature(args, &mut s)?;
         Ok(s)
@@ -430,7 +456,7 @@ impl Kernel {
         }
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.reject_device_arrays(&signature)?;
-            self.with_request(&signature, |r| r.compile())
+            self.build(&signature)
         }))
         .unwrap_or_else(|panic| {
             let message = panic
@@ -454,6 +480,15 @@ impl Kernel {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(signature, result.clone());
         result
+    }
+
+    /// A signature's machine code: from the on-disk cache, else compiled (and stored there).
+    fn build(&self, signature: &Signature) -> Result<Specialization, Error> {
+        let key = Key::new(self.name, self.source.text, signature);
+        match crate::compile::cached(self.name, &key, signature) {
+            Some(spec) => Ok(spec),
+            None => self.with_request(signature, |r| r.compile(&key)),
+        }
     }
 
     fn invoke(&self, spec: &Specialization, args: &[Arg<'_>]) -> Result<Value, Error> {

@@ -10,14 +10,17 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 mod arg;
+mod cache;
 mod compile;
 pub mod cuda;
+mod dump;
 mod error;
 mod jit;
 mod kernel;
 mod owned;
 mod parallel;
 mod signature;
+mod stats;
 mod value;
 
 pub use arg::{Arg, Element, IntoArg, MAX_NDIM};
@@ -26,6 +29,7 @@ pub use error::{Error, ErrorKind, Location};
 pub use kernel::Kernel;
 pub use owned::OwnedKernel;
 pub use signature::{Signature, MAX_ARGS};
+pub use stats::{stats, Stats, Step};
 pub use value::{FromValue, Value};
 
 pub use rumba_compiler::back::target::TargetSpec;

@@ -25,7 +25,7 @@ pub struct Signature {
 }
 
 /// A unique 16-bit code of an argument type (`decode` inverts it).
-fn type_code(t: Type) -> u16 {
+pub(crate) fn type_code(t: Type) -> u16 {
     match t {
         // Arguments are scalars and views (a tuple is never one).
         Type::Unit | Type::Tuple(_) => 0,
@@ -45,7 +45,7 @@ const ARRAY: u16 = 0x8000;
 /// the GPU compiles it like a host array of its type, the CPU cannot take it.
 const DEVICE: u16 = 0x4000;
 
-fn decode(code: u16) -> Type {
+pub(crate) fn decode(code: u16) -> Type {
     let scalar = |i: u16| Scalar::ALL[i as usize % Scalar::ALL.len()];
     match code {
         0 => Type::Unit,

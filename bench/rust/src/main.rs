@@ -646,8 +646,15 @@ fn latency(kernel: &str) {
         }
         other => panic!("no latency case {other}"),
     };
+    // Warm: the first call loaded its code from the on-disk cache (bench.sh runs each kernel
+    // with a fresh RUMBA_CACHE_DIR, then again with the one it filled).
+    let cache = if rumba::stats().cache_hits > 0 {
+        "warm"
+    } else {
+        "cold"
+    };
     println!(
-        r#"{{"kind":"latency","kernel":"{kernel}","impl":"rumba","first_ms":{first:.3},"second_ms":{second:.3},"compile_ms":{:.3}}}"#,
+        r#"{{"kind":"latency","kernel":"{kernel}","impl":"rumba","cache":"{cache}","first_ms":{first:.3},"second_ms":{second:.3},"compile_ms":{:.3}}}"#,
         first - second
     );
 }

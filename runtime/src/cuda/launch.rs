@@ -122,6 +122,13 @@ pub struct Launch<'k> {
 }
 
 impl Kernel {
+    /// The PTX of this kernel for these arguments, for this machine's GPU or, where there is
+    /// none, `sm_80` (no device is needed; [`Launch::ptx`] takes any architecture).
+    pub fn ptx(&self, args: &[Arg<'_>]) -> Result<String, Error> {
+        let arch = device().map_or("sm_80", |d| d.arch());
+        self.cuda().ptx(args, arch)
+    }
+
     /// Runs this kernel on the GPU (see [`crate::cuda`]).
     pub fn cuda(&self) -> Launch<'_> {
         Launch {
@@ -295,6 +302,13 @@ fn compile<T>(
         r.drive(|input| {
             let mut compiled = compiler::compile(&context, input, &target)?;
             let ptx = compiled.gpu.take().expect("a GPU target compiles to PTX");
+            crate::stats::compiled(&compiled.timings);
+            crate::dump::dump(
+                crate::dump::Stage::Ptx,
+                r.kernel,
+                &format!("{} {arch}", r.signature),
+                || ptx.ptx.clone(),
+            );
             log::debug!(
                 target: "rumba",
                 "compiled `{}` for {} to PTX ({arch}, {:?}): {}",

@@ -1,0 +1,484 @@
+//! The on-disk compilation cache: a specialization's machine code kept across processes.
+//!
+//! In: a [`Key`] (made from everything that decides the code) and, after a compilation, an
+//! [`Entry`] (the object file and what the runtime needs beside it). Out: the [`Entry`] a
+//! previous process stored under the same key, or nothing (a miss: compile, then [`store`]).
+//!
+//! - **Where**: `$RUMBA_CACHE_DIR`, else the platform's cache directory (`~/.cache/rumba` on
+//!   Linux, from `dirs`); `RUMBA_CACHE=0` turns the cache off. One file per entry,
+//!   `<kernel>-<key>.rumba`.
+//! - **Key**: a 128-bit XXH3 of the kernel's name and embedded text (itself and every function it
+//!   calls, with their `#[rumba(..)]` options), the signature, the target (triple, CPU name and
+//!   features, optimization level, libmvec), `RUMBA_LLVM_ARGS`, the rumba and LLVM versions, a
+//!   hash of the compiler's sources and the format version. Any change is a different file, so a
+//!   stale entry is never read; it ages out by eviction.
+//! - **Safety**: an entry is written to a temporary file in the directory and renamed over the
+//!   final name (atomic on POSIX), so readers see a whole file or none, and concurrent writers of
+//!   one key each rename a whole file. A read checks the magic, the format, the key and an XXH3
+//!   checksum of the payload; anything else (truncated, corrupted, foreign) is a miss, compiled
+//!   and written again. A directory that cannot be written (read-only, full, not a directory)
+//!   costs one `warn!` line per process; calls go on compiling.
+//! - **Eviction**: least recently used first. A hit sets the entry's modification time; after a
+//!   process's first write, and after each further eighth of the cap it writes, entries are
+//!   deleted oldest first until the directory holds at most `RUMBA_CACHE_MAX_BYTES` (256 MiB by
+//!   default); temporary files older than an hour (left by a killed writer) go too.
+
+use crate::signature::{self, Signature};
+use crate::stats::{self, Step};
+use rumba_compiler::back::abi::{Site, SiteKind};
+use rumba_compiler::ir::{ArrayType, Tuple, Type};
+use rumba_compiler::span::{Pos, Span};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime};
+use xxhash_rust::xxh3::{xxh3_128, xxh3_64, Xxh3};
+
+/// The layout of an entry file; bumped whenever it (or what the runtime stores in it) changes.
+const FORMAT: u32 = 2;
+const MAGIC: &[u8; 8] = b"RUMBAOBJ";
+const EXTENSION: &str = "rumba";
+const DEFAULT_MAX_BYTES: u64 = 256 << 20;
+/// Magic, format, key, payload length, payload checksum.
+const HEADER: usize = 8 + 4 + 16 + 8 + 8;
+
+/// What identifies a specialization's machine code (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Key(u128);
+
+impl Key {
+    pub(crate) fn new(kernel: &str, text: &str, signature: &Signature) -> Key {
+        let mut h = Xxh3::new();
+        h.update(&environment().to_le_bytes());
+        for part in [kernel.as_bytes(), text.as_bytes()] {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+        for t in signature.types() {
+            h.update(&signature::type_code(t).to_le_bytes());
+        }
+        Key(h.digest128())
+    }
+
+    /// The name of the entry point in the object: unique per key, so objects never clash.
+    pub(crate) fn symbol(&self) -> String {
+        format!("rumba_{:032x}", self.0)
+    }
+}
+
+/// The part of every key that is the same for the whole process: versions and target.
+fn environment() -> u128 {
+    static ENV: OnceLock<u128> = OnceLock::new();
+    *ENV.get_or_init(|| {
+        let host = crate::compile::host();
+        let (major, minor, patch) = inkwell::support::get_llvm_version();
+        let text = format!(
+            "format {FORMAT}\nrumba {}\ncompiler {}\nllvm {major}.{minor}.{patch}\n\
+             triple {}\ncpu {}\nfeatures {}\nopt {}\nlibmvec {}\nllvm args {}",
+            env!("CARGO_PKG_VERSION"),
+            rumba_compiler::SOURCE_HASH,
+            host.triple,
+            host.cpu,
+            host.features,
+            host.opt_level,
+            host.vector_library,
+            std::env::var("RUMBA_LLVM_ARGS").unwrap_or_default(),
+        );
+        xxh3_128(text.as_bytes())
+    })
+}
+
+/// A specialization as stored: the relocatable object and what calls need beside it.
+pub(crate) struct Entry {
+    pub ret: Type,
+    pub unchecked: bool,
+    pub sites: Vec<Site>,
+    pub object: Vec<u8>,
+}
+
+/// The cache's directory, or `None` when the cache is off (read once).
+fn directory() -> Option<&'static Path> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        if std::env::var("RUMBA_CACHE").is_ok_and(|v| v == "0") {
+            return None;
+        }
+        match std::env::var_os("RUMBA_CACHE_DIR") {
+            Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+            _ => dirs::cache_dir().map(|d| d.join("rumba")),
+        }
+    })
+    .as_deref()
+}
+
+fn max_bytes() -> u64 {
+    static MAX: OnceLock<u64> = OnceLock::new();
+    *MAX.get_or_init(|| {
+        std::env::var("RUMBA_CACHE_MAX_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_MAX_BYTES)
+    })
+}
+
+fn path(dir: &Path, kernel: &str, key: &Key) -> PathBuf {
+    dir.join(format!("{kernel}-{:032x}.{EXTENSION}", key.0))
+}
+
+/// The entry stored under `key`, if there is a sound one.
+pub(crate) fn load(kernel: &str, key: &Key) -> Option<Entry> {
+    let dir = directory()?;
+    let start = Instant::now();
+    let path = path(dir, kernel, key);
+    let bytes = std::fs::read(&path).ok();
+    let entry = bytes.as_deref().and_then(|b| match decode(b, key) {
+        Some(e) => Some(e),
+        None => {
+            log::debug!(target: "rumba", "cache: {} is damaged or foreign, recompiling", path.display());
+            None
+        }
+    });
+    stats::record(Step::CacheRead, start.elapsed());
+    match &entry {
+        Some(_) => {
+            stats::hit();
+            // Least recently used first: a hit is a use. (Failing to mark it only ages it.)
+            let _ = std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(SystemTime::now()));
+        }
+        None => stats::miss(),
+    }
+    entry
+}
+
+/// Stores `entry` under `key`, atomically; a failure is logged once and otherwise ignored.
+pub(crate) fn store(kernel: &str, key: &Key, entry: &Entry) {
+    static BROKEN: AtomicBool = AtomicBool::new(false);
+    let Some(dir) = directory() else { return };
+    if BROKEN.load(Ordering::Relaxed) {
+        return;
+    }
+    let start = Instant::now();
+    let bytes = encode(key, entry);
+    let path = path(dir, kernel, key);
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| tempfile::Builder::new().prefix(".tmp").tempfile_in(dir))
+        .and_then(|mut file| {
+            file.write_all(&bytes)?;
+            file.persist(&path).map_err(|e| e.error)?;
+            Ok(())
+        });
+    stats::record(Step::CacheWrite, start.elapsed());
+    match written {
+        Ok(()) => evict_if_due(dir, &path, bytes.len() as u64),
+        Err(e) => {
+            if !BROKEN.swap(true, Ordering::Relaxed) {
+                log::warn!(
+                    target: "rumba",
+                    "compilation cache: cannot write to {} ({e}); compiling without it (set RUMBA_CACHE_DIR, or RUMBA_CACHE=0)",
+                    dir.display()
+                );
+            }
+        }
+    }
+}
+
+/// Evicts after this process's first write, then after each eighth of the cap it writes.
+fn evict_if_due(dir: &Path, keep: &Path, written: u64) {
+    static SINCE_SCAN: AtomicU64 = AtomicU64::new(u64::MAX);
+    let cap = max_bytes();
+    let since = SINCE_SCAN.load(Ordering::Relaxed);
+    if since != u64::MAX && since.saturating_add(written) <= cap / 8 {
+        SINCE_SCAN.fetch_add(written, Ordering::Relaxed);
+        return;
+    }
+    SINCE_SCAN.store(0, Ordering::Relaxed);
+    evict(dir, keep, cap);
+}
+
+/// Deletes entries, least recently used first, until `dir` holds at most `cap` bytes of them
+/// (never `keep`, the entry just written), and temporary files older than an hour.
+fn evict(dir: &Path, keep: &Path, cap: u64) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    let mut entries = Vec::new();
+    for e in read.flatten() {
+        let (path, Ok(meta)) = (e.path(), e.metadata()) else {
+            continue;
+        };
+        let modified = meta.modified().unwrap_or(now);
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".tmp") {
+            if now.duration_since(modified).unwrap_or_default() > Duration::from_secs(3600) {
+                let _ = std::fs::remove_file(&path);
+            }
+        } else if name.ends_with(EXTENSION) && meta.is_file() {
+            entries.push((modified, meta.len(), path));
+        }
+    }
+    let mut total: u64 = entries.iter().map(|(_, len, _)| len).sum();
+    entries.sort();
+    for (_, len, path) in entries {
+        if total <= cap {
+            break;
+        }
+        if path != keep && std::fs::remove_file(&path).is_ok() {
+            log::debug!(target: "rumba", "cache: evicted {}", path.display());
+            total -= len;
+        }
+    }
+}
+
+fn encode(key: &Key, entry: &Entry) -> Vec<u8> {
+    let mut payload = Vec::with_capacity(entry.object.len() + 256);
+    let put_str = |out: &mut Vec<u8>, s: &str| {
+        out.extend((s.len() as u32).to_le_bytes());
+        out.extend(s.as_bytes());
+    };
+    put_type(&mut payload, entry.ret);
+    payload.push(entry.unchecked as u8);
+    payload.extend((entry.sites.len() as u32).to_le_bytes());
+    for site in &entry.sites {
+        let (tag, array) = match &site.kind {
+            SiteKind::OutOfBounds { array } => (0u8, array.as_str()),
+            SiteKind::DivisionByZero => (1, ""),
+            SiteKind::DivisionOverflow => (2, ""),
+            SiteKind::StepZero => (3, ""),
+            SiteKind::ClampBounds => (4, ""),
+            SiteKind::SliceBounds { array } => (5, array.as_str()),
+            SiteKind::Alloc => (6, ""),
+        };
+        payload.push(tag);
+        put_str(&mut payload, array);
+        put_str(&mut payload, &site.function);
+        let Span { start, end } = site.span;
+        for n in [start.line, start.col, end.line, end.col] {
+            payload.extend(n.to_le_bytes());
+        }
+    }
+    payload.extend((entry.object.len() as u64).to_le_bytes());
+    payload.extend(&entry.object);
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend(MAGIC);
+    out.extend(FORMAT.to_le_bytes());
+    out.extend(key.0.to_le_bytes());
+    out.extend((payload.len() as u64).to_le_bytes());
+    out.extend(xxh3_64(&payload).to_le_bytes());
+    out.extend(payload);
+    out
+}
+
+/// A result type: a tuple as `1`, its length and its elements; any other type as `0`, its
+/// argument code and, for an array, whether the kernel owns it.
+fn put_type(out: &mut Vec<u8>, t: Type) {
+    match t {
+        Type::Tuple(tt) => {
+            out.push(1);
+            out.push(tt.elems().len() as u8);
+            for &e in tt.elems() {
+                put_type(out, e);
+            }
+        }
+        t => {
+            out.push(0);
+            out.extend(signature::type_code(t).to_le_bytes());
+            out.push(t.array().is_some_and(|a| a.is_owned()) as u8);
+        }
+    }
+}
+
+/// The inverse of [`put_type`] (tuples nest at most a few levels: deeper is a damaged entry).
+fn get_type(r: &mut Reader<'_>, depth: u32) -> Option<Type> {
+    match r.bytes(1)?[0] {
+        1 if depth < 8 => {
+            let n = r.bytes(1)?[0] as usize;
+            let elems = (0..n)
+                .map(|_| get_type(r, depth + 1))
+                .collect::<Option<Vec<_>>>()?;
+            Some(Type::Tuple(Tuple::new(&elems)))
+        }
+        0 => {
+            let t = signature::decode(u16::from_le_bytes(r.array()?));
+            let owned = r.bytes(1)?[0] != 0;
+            Some(match t {
+                Type::Array(a) if owned => Type::Array(ArrayType::owned(a.elem, a.ndim)),
+                t => t,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Reads fields off the front of a byte slice; `None` past its end.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.bytes(N)?.try_into().ok()
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.array().map(u32::from_le_bytes)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.array().map(u64::from_le_bytes)
+    }
+    fn string(&mut self) -> Option<String> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.bytes(n)?.to_vec()).ok()
+    }
+}
+
+fn decode(bytes: &[u8], key: &Key) -> Option<Entry> {
+    let mut r = Reader(bytes);
+    if r.bytes(MAGIC.len())? != MAGIC
+        || r.u32()? != FORMAT
+        || u128::from_le_bytes(r.array()?) != key.0
+    {
+        return None;
+    }
+    let len = r.u64()?;
+    let checksum = r.u64()?;
+    if r.0.len() as u64 != len || xxh3_64(r.0) != checksum {
+        return None;
+    }
+    let ret = get_type(&mut r, 0)?;
+    let unchecked = r.bytes(1)?[0] != 0;
+    let n = r.u32()? as usize;
+    let mut sites = Vec::with_capacity(n.min(r.0.len()));
+    for _ in 0..n {
+        let tag = r.bytes(1)?[0];
+        let array = r.string()?;
+        let function = r.string()?;
+        let mut pos = || {
+            Some(Pos {
+                line: r.u32()?,
+                col: r.u32()?,
+            })
+        };
+        let span = Span {
+            start: pos()?,
+            end: pos()?,
+        };
+        let kind = match tag {
+            0 => SiteKind::OutOfBounds { array },
+            1 => SiteKind::DivisionByZero,
+            2 => SiteKind::DivisionOverflow,
+            3 => SiteKind::StepZero,
+            4 => SiteKind::ClampBounds,
+            5 => SiteKind::SliceBounds { array },
+            6 => SiteKind::Alloc,
+            _ => return None,
+        };
+        sites.push(Site {
+            kind,
+            span,
+            function,
+        });
+    }
+    let object_len = r.u64()? as usize;
+    let object = r.bytes(object_len)?.to_vec();
+    r.0.is_empty().then_some(Entry {
+        ret,
+        unchecked,
+        sites,
+        object,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rumba_compiler::ir::Scalar;
+
+    fn entry() -> Entry {
+        let span = Span {
+            start: Pos { line: 3, col: 4 },
+            end: Pos { line: 3, col: 9 },
+        };
+        Entry {
+            ret: Type::Scalar(Scalar::F64),
+            unchecked: true,
+            sites: vec![
+                Site {
+                    kind: SiteKind::OutOfBounds { array: "x".into() },
+                    span,
+                    function: "k".into(),
+                },
+                Site {
+                    kind: SiteKind::ClampBounds,
+                    span,
+                    function: "helper".into(),
+                },
+            ],
+            object: (0..=255).collect(),
+        }
+    }
+
+    #[test]
+    fn entries_round_trip() {
+        let key = Key(0x1234_5678_9abc_def0_0fed_cba9_8765_4321);
+        let bytes = encode(&key, &entry());
+        let back = decode(&bytes, &key).expect("a sound entry decodes");
+        let e = entry();
+        assert_eq!(back.ret, e.ret);
+        assert_eq!(back.unchecked, e.unchecked);
+        assert_eq!(back.sites, e.sites);
+        assert_eq!(back.object, e.object);
+    }
+
+    #[test]
+    fn results_of_arrays_and_tuples_round_trip() {
+        let key = Key(3);
+        let owned = Type::Array(ArrayType::owned(Scalar::F32, 2));
+        let nested = Type::Tuple(Tuple::new(&[Type::Scalar(Scalar::Usize), owned]));
+        for ret in [
+            owned,
+            Type::Tuple(Tuple::new(&[owned, nested, Type::Scalar(Scalar::F64)])),
+        ] {
+            let mut e = entry();
+            e.ret = ret;
+            e.sites.push(Site {
+                kind: SiteKind::SliceBounds { array: "x".into() },
+                span: Span::default(),
+                function: "k".into(),
+            });
+            e.sites.push(Site {
+                kind: SiteKind::Alloc,
+                span: Span::default(),
+                function: "k".into(),
+            });
+            let back = decode(&encode(&key, &e), &key).expect("a sound entry decodes");
+            assert_eq!(back.ret, ret);
+            assert_eq!(back.sites, e.sites);
+        }
+    }
+
+    #[test]
+    fn damaged_entries_are_refused() {
+        let key = Key(7);
+        let bytes = encode(&key, &entry());
+        assert!(decode(&bytes, &Key(8)).is_none(), "another key");
+        for cut in [0, 5, HEADER, bytes.len() / 2, bytes.len() - 1] {
+            assert!(decode(&bytes[..cut], &key).is_none(), "truncated at {cut}");
+        }
+        for i in [0, 9, HEADER + 3, bytes.len() - 1] {
+            let mut b = bytes.clone();
+            b[i] ^= 0x40;
+            assert!(decode(&b, &key).is_none(), "byte {i} flipped");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode(&longer, &key).is_none(), "trailing bytes");
+    }
+}
