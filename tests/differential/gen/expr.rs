@@ -147,7 +147,7 @@ impl<'r> Gen<'r> {
         Some(format!("({e} as {ty})"))
     }
 
-    fn literal(&mut self, ty: Scalar) -> String {
+    pub(super) fn literal(&mut self, ty: Scalar) -> String {
         match ty {
             Scalar::Bool => self.rng.pick(&["true", "false"]).into(),
             t if t.is_float() => {
@@ -210,7 +210,7 @@ impl<'r> Gen<'r> {
         }
     }
 
-    fn index(&mut self, a: usize, axis: usize) -> String {
+    pub(super) fn index(&mut self, a: usize, axis: usize) -> String {
         let usizes = self.vars_of(Scalar::Usize);
         let fitting: Vec<&Var> = usizes
             .iter()
@@ -557,7 +557,12 @@ impl<'r> Gen<'r> {
                     match fits.first() {
                         Some(_) => {
                             let i = fits[self.rng.below(fits.len())];
-                            args.push(self.arrays[i].0.clone());
+                            let name = self.arrays[i].0.clone();
+                            args.push(match (self.made.contains(&i), want.writable) {
+                                (false, _) => name,
+                                (true, true) => format!("&mut {name}"),
+                                (true, false) => format!("&{name}"),
+                            });
                         }
                         // Unreachable for the kernel (helpers take its array types); a helper
                         // calling another helper may lack the array, and then calls nothing.

@@ -54,6 +54,9 @@ pub(super) struct Gen<'r> {
     pub(super) diverge_ok: bool,
     /// Whether this is the kernel (not a helper).
     pub(super) kernel: bool,
+    /// The positions in `arrays` of the arrays (and mutable views) the function made itself:
+    /// passed to helpers as `&t` / `&mut t`, never moved.
+    pub(super) made: Vec<usize>,
 }
 
 pub(super) fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
@@ -151,6 +154,7 @@ impl<'r> Gen<'r> {
             in_index: 0,
             diverge_ok: true,
             kernel: false,
+            made: Vec::new(),
         }
     }
 

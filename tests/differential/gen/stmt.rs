@@ -3,7 +3,7 @@
 //! `continue`), shape destructuring and early returns. Every loop's trip count is bounded by
 //! construction, whatever the values.
 
-use super::args::any_scalar;
+use super::args::{any_scalar, ArrayParam};
 use super::kernel::{Gen, Var};
 use super::values::{int_literal, INTS};
 use rumba_compiler::ir::Scalar;
@@ -33,12 +33,14 @@ impl<'r> Gen<'r> {
     fn block(&mut self, head: &str, depth: u32, prologue: &[String]) {
         self.line(head);
         self.indent += 1;
-        let mark = self.vars.len();
+        let (mark, arrays) = (self.vars.len(), self.arrays.len());
         for p in prologue {
             self.line(p);
         }
         self.stmts(depth + 1);
         self.vars.truncate(mark);
+        self.arrays.truncate(arrays);
+        self.made.retain(|m| *m < arrays);
         self.indent -= 1;
     }
 
@@ -95,6 +97,8 @@ impl<'r> Gen<'r> {
                 let e = self.expr(ty, 2);
                 self.line(&format!("let _ = {e};"));
             }
+            98 => self.new_array(),
+            99 => self.view(),
             _ => self.let_stmt(),
         }
     }
@@ -385,6 +389,104 @@ impl<'r> Gen<'r> {
         self.block("loop {", depth, &prologue);
         self.loop_depth -= 1;
         self.line("}");
+    }
+
+    /// `let mut t = Array2::<T>::zeros((2, 3));` and the other ways to make an array: `ones`,
+    /// `from_elem`, `vec![v; n]`, `[v; N]`, a copy (`a.to_owned()`), one shaped like another
+    /// (`Array::<T>::zeros(a.raw_dim())`): an array of the function's own, which later statements
+    /// read, write and pass to helpers (as `&t` / `&mut t`).
+    fn new_array(&mut self) {
+        let elem = any_scalar(self.rng);
+        let numeric = elem != Scalar::Bool;
+        let n = 1 + self.rng.below(5);
+        let m = 1 + self.rng.below(4);
+        let lit = self.literal(elem);
+        let source = (!self.arrays.is_empty()).then(|| self.rng.below(self.arrays.len()));
+        let (text, p) = match (self.rng.below(7), source) {
+            (0, _) if numeric => (format!("Array1::<{elem}>::zeros({n}usize)"), (elem, 1)),
+            (1, _) if numeric => (
+                format!("Array2::<{elem}>::ones(({n}usize, {m}usize))"),
+                (elem, 2),
+            ),
+            (2, _) => (
+                format!("Array2::from_elem(({n}usize, {m}usize), {lit})"),
+                (elem, 2),
+            ),
+            (3, _) => (format!("vec![{lit}; {n}usize]"), (elem, 1)),
+            (4, _) => (format!("[{lit}; {n}]"), (elem, 1)),
+            (5, Some(a)) => {
+                let (name, q) = self.arrays[a].clone();
+                (format!("{name}.to_owned()"), (q.elem, q.ndim))
+            }
+            (_, Some(a)) if numeric => {
+                let (name, q) = self.arrays[a].clone();
+                (
+                    format!("Array::<{elem}>::zeros({name}.raw_dim())"),
+                    (elem, q.ndim),
+                )
+            }
+            _ => (format!("Array1::from_elem({n}usize, {lit})"), (elem, 1)),
+        };
+        let name = self.name("t");
+        self.line(&format!("let mut {name} = {text};"));
+        self.made.push(self.arrays.len());
+        self.arrays.push((
+            name,
+            ArrayParam {
+                elem: p.0,
+                ndim: p.1,
+                writable: true,
+            },
+        ));
+    }
+
+    /// `let v = a.slice(s![1..;2]);`, `a.row(i)`, `a.t()`: a read-only view of an array, read like
+    /// one (`slice_mut` views of arrays the function made are written through).
+    fn view(&mut self) {
+        if self.arrays.is_empty() {
+            return self.new_array();
+        }
+        let a = self.rng.below(self.arrays.len());
+        let (name, q) = self.arrays[a].clone();
+        let writable = self.made.contains(&a) && self.rng.percent(50);
+        let (slice, mutate) = if writable {
+            ("slice_mut", "mut ")
+        } else {
+            ("slice", "")
+        };
+        let whole = |g: &mut Self| match g.rng.below(6) {
+            0 => "1..".to_string(),
+            1 => "..;2".to_string(),
+            2 => "..;-1".to_string(),
+            3 => "..-1".to_string(),
+            4 => "1..;-2".to_string(),
+            _ => "..".to_string(),
+        };
+        let (text, ndim) = match (q.ndim, self.rng.below(3)) {
+            (2, 0) => {
+                let i = self.index(a, 0);
+                let which = if writable { "row_mut" } else { "row" };
+                (format!("{name}.{which}({i})"), 1)
+            }
+            (2, 1) if !writable => (format!("{name}.t()"), 2),
+            (nd, _) => {
+                let axes: Vec<String> = (0..nd).map(|_| whole(self)).collect();
+                (format!("{name}.{slice}(s![{}])", axes.join(", ")), nd)
+            }
+        };
+        let v = self.name("w");
+        self.line(&format!("let {mutate}{v} = {text};"));
+        if writable {
+            self.made.push(self.arrays.len());
+        }
+        self.arrays.push((
+            v,
+            ArrayParam {
+                elem: q.elem,
+                ndim,
+                writable,
+            },
+        ));
     }
 
     /// `let (n, m) = a.dim();`

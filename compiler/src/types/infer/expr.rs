@@ -595,12 +595,16 @@ impl<'s, 'p> Infer<'s, 'p> {
         Ok(self.known(elem))
     }
 
-    /// The array an argument passes: a name or a view of one (`&t`, `t.view_mut()`), followed
-    /// through the locals bound to views (`let v = t.view_mut()`) to the array they view.
+    /// The array an argument passes: a name or a view of one (`&t`, `t.view_mut()`,
+    /// `t.row_mut(i)`), followed through the locals bound to views (`let v = t.view_mut()`) to
+    /// the array they view.
     fn array_root(&self, e: ExprId) -> Option<LocalId> {
         let func = self.func;
         let mut l = match func.expr(e).kind {
-            ExprKind::Local(l) | ExprKind::Borrow { array: l, .. } => l,
+            ExprKind::Local(l)
+            | ExprKind::Borrow { array: l, .. }
+            | ExprKind::Slice { array: l, .. }
+            | ExprKind::Transpose(l) => l,
             _ => return None,
         };
         // A local bound to a view of another: the array it views (a bounded walk).
@@ -609,7 +613,10 @@ impl<'s, 'p> Infer<'s, 'p> {
                 .into_iter()
                 .find(|(to, _)| *to == l)
                 .and_then(|(_, v)| match func.expr(v).kind {
-                    ExprKind::Local(a) | ExprKind::Borrow { array: a, .. } => Some(a),
+                    ExprKind::Local(a)
+                    | ExprKind::Borrow { array: a, .. }
+                    | ExprKind::Slice { array: a, .. }
+                    | ExprKind::Transpose(a) => Some(a),
                     _ => None,
                 });
             match next {
