@@ -336,3 +336,139 @@ fn const_static_and_use() {
     rs_items::items(0.75, &mut e);
     assert_eq!(o, e);
 }
+
+// ---- std integer and float methods ----
+
+macro_rules! int_methods {
+    ($m:ident, $t:ident, $signed:tt) => {
+        mod $m {
+            use super::bb;
+
+            twin! {
+                pub fn methods(a: $t, b: $t, n: u32, o: &mut [$t]) {
+                    o[0] = a.saturating_add(b);
+                    o[1] = a.saturating_sub(b);
+                    o[2] = a.saturating_mul(b);
+                    o[3] = a.rotate_left(n);
+                    o[4] = a.rotate_right(n);
+                    o[5] = a.swap_bytes();
+                }
+
+                pub fn euclid(a: $t, b: $t, o: &mut [$t]) {
+                    o[0] = a.rem_euclid(b);
+                    o[1] = a.div_euclid(b);
+                }
+            }
+
+            #[test]
+            fn against_std() {
+                let vals = [0 as $t, 1, 2, 3, 7, $t::MAX, $t::MIN, $t::MAX / 2, $t::MIN / 3 + 1, (-1i8) as $t, (-5i8) as $t];
+                for &a in &vals {
+                    for &b in &vals {
+                        for n in [0u32, 1, 5, 63, 64, 200] {
+                            let mut o = [0 as $t; 6];
+                            let mut e = o;
+                            methods(bb(a), bb(b), bb(n), &mut o[..]).unwrap();
+                            rs::methods(a, b, n, &mut e[..]);
+                            assert_eq!(o, e, "{a} {b} {n}");
+                        }
+                        let mut o = [0 as $t; 2];
+                        let r = euclid(bb(a), bb(b), &mut o[..]);
+                        let e = std::panic::catch_unwind(|| {
+                            let mut e = [0 as $t; 2];
+                            rs::euclid(a, b, &mut e[..]);
+                            e
+                        });
+                        match (r, e) {
+                            (Ok(()), Ok(e)) => assert_eq!(o, e, "{a} {b}"),
+                            (Err(err), Err(_)) => {
+                                let m = err.to_string();
+                                assert!(m.contains("divide by zero") || m.contains("overflow"), "{m}")
+                            }
+                            (r, e) => panic!("{a} {b}: rumba {r:?}, rust panicked: {}", e.is_err()),
+                        }
+                    }
+                }
+                int_methods!(@signed $signed, vals);
+            }
+        }
+    };
+    (@signed true, $vals:ident) => {
+        twin! {
+            mod rs_abs;
+            pub fn wabs(a: i64) -> i64 {
+                a.wrapping_abs()
+            }
+        }
+        for a in [0i64, -3, i64::MIN, i64::MAX] {
+            assert_eq!(wabs(bb(a)).unwrap(), rs_abs::wabs(a));
+        }
+    };
+    (@signed false, $vals:ident) => {};
+}
+
+int_methods!(methods_i8, i8, true);
+int_methods!(methods_i32, i32, true);
+int_methods!(methods_i64, i64, true);
+int_methods!(methods_u8, u8, false);
+int_methods!(methods_u16, u16, false);
+int_methods!(methods_u64, u64, false);
+
+twin! {
+    mod rs_float_methods;
+    pub fn float_euclid(a: f64, b: f64, o: &mut [f64]) {
+        o[0] = a.rem_euclid(b);
+        o[1] = a.div_euclid(b);
+    }
+
+    pub fn float_euclid32(a: f32, b: f32, o: &mut [f32]) {
+        o[0] = a.rem_euclid(b);
+        o[1] = a.div_euclid(b);
+    }
+}
+
+#[test]
+fn float_euclid_against_std() {
+    let vals = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        7.5,
+        -7.5,
+        0.1,
+        3.0,
+        -3.0,
+        1e300,
+        f64::INFINITY,
+        f64::NAN,
+        f64::MIN_POSITIVE,
+    ];
+    for &a in &vals {
+        for &b in &vals {
+            let mut o = [0.0; 2];
+            let mut e = o;
+            float_euclid(bb(a), bb(b), &mut o[..]).unwrap();
+            rs_float_methods::float_euclid(a, b, &mut e[..]);
+            for k in 0..2 {
+                assert!(
+                    o[k].to_bits() == e[k].to_bits() || (o[k].is_nan() && e[k].is_nan()),
+                    "{a} {b} {k}: {} {}",
+                    o[k],
+                    e[k]
+                );
+            }
+            let (a, b) = (a as f32, b as f32);
+            let mut o = [0.0f32; 2];
+            let mut e = o;
+            float_euclid32(bb(a), bb(b), &mut o[..]).unwrap();
+            rs_float_methods::float_euclid32(a, b, &mut e[..]);
+            for k in 0..2 {
+                assert!(
+                    o[k].to_bits() == e[k].to_bits() || (o[k].is_nan() && e[k].is_nan()),
+                    "{a} {b} {k}"
+                );
+            }
+        }
+    }
+}
