@@ -10,7 +10,8 @@
 //! element where one writes it), and a module `f` with `f::kernel()`, the kernel's handle. A kernel with more
 //! than `MAX_ARGS` parameters is a build error. When the block has errors, the kernels are still
 //! declared (bodies that never run), so that call sites add no errors of their own. Each kernel
-//! embeds the text of itself and the functions it calls, with its original line layout, so
+//! embeds the text of itself, the functions it calls and the block's `const`, `static` and `use`
+//! items, with its original line layout, so
 //! run-time diagnostics quote the user's file and a first call parses only what it compiles.
 
 #![forbid(unsafe_code)]
