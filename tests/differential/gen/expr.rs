@@ -1,6 +1,6 @@
 //! Expressions of a given scalar type: operators, casts, the numeric methods (the tables below
 //! are what the generator calls), literals, variables, array elements with indices mostly in
-//! bounds, shape queries, helper calls, and `if` and block expressions.
+//! bounds, shape queries, helper calls, and `if`, `match` and block expressions.
 
 use super::args::any_scalar;
 use super::kernel::{Gen, HelperParam, Var};

@@ -1,8 +1,8 @@
 //! Statements: `let` (also deferred), assignments and compound assignments, stores, `if`,
 //! `match` on integers (literals, ranges, `|`, bindings, guards), the loops (`for` over ranges,
 //! `.rev()` and `.step_by(k)`, `while`, `loop`, some labelled, with `break` and `continue`, to
-//! the innermost loop or by label), shape destructuring and early returns. Every loop's trip count is bounded by
-//! construction, whatever the values.
+//! the innermost loop or by label), shape destructuring and early returns. Every loop's trip
+//! count is bounded by construction, whatever the values.
 
 use super::args::any_scalar;
 use super::kernel::{Gen, Var};
