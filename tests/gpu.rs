@@ -203,6 +203,11 @@ fn each_kernel(mut f: impl FnMut(&str, &rumba::Kernel, &[rumba::Arg<'_>])) {
         &[(&d.ints).into_arg(), (&mut y).into_arg()],
     );
     f(
+        "lang",
+        lang::kernel(),
+        &[(&d.ints).into_arg(), (&mut y).into_arg()],
+    );
+    f(
         "math_f64",
         math::kernel(),
         &[(&d.x64).into_arg(), (&mut d.wide).into_arg()],
@@ -472,6 +477,32 @@ fn math_links_libdevice_and_arithmetic_does_not() {
         )
         .unwrap();
     assert!(!ptx.contains("fma."), "{ptx}");
+}
+
+rumba::compile! {
+    const SHIFT: u32 = 3;
+
+    /// The constructs and methods of issue 16 in a grid loop: `match`, a labelled `continue`,
+    /// a `const`, the saturating, rotating and Euclidean methods.
+    fn lang(x: &[i64], y: &mut [i64]) {
+        'items: for i in prange(0..y.len()) {
+            let v = x[i];
+            let mut acc = match v.rem_euclid(7) {
+                0 => v.saturating_mul(v),
+                1 | 2 => v.rotate_left(SHIFT),
+                3..=5 => v.div_euclid(3).saturating_sub(i64::MAX),
+                _ => v.swap_bytes().wrapping_abs(),
+            };
+            for k in 0..4 {
+                if (acc + k).rem_euclid(5) == 0 {
+                    y[i] = acc;
+                    continue 'items;
+                }
+                acc = acc.saturating_add(k);
+            }
+            y[i] = acc;
+        }
+    }
 }
 
 rumba::compile! {

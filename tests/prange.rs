@@ -202,6 +202,30 @@ rumba::compile! {
             y[i] = 1.0;
         }
     }
+
+    /// A labelled `break` out of a `prange` body, from a loop nested in it.
+    fn breaks_labelled(y: &mut [f64]) {
+        'par: for i in prange(0..y.len()) {
+            for _k in 0..3 {
+                if y[i] > 1.0 {
+                    break 'par;
+                }
+            }
+            y[i] = 1.0;
+        }
+    }
+
+    /// A labelled `continue` of the `prange` loop itself is an iteration ending early: allowed.
+    fn continues_labelled(y: &mut [f64]) {
+        'par: for i in prange(0..y.len()) {
+            for k in 0..3 {
+                if y[i] > k as f64 {
+                    continue 'par;
+                }
+            }
+            y[i] = 1.0;
+        }
+    }
 }
 
 fn ints(n: usize) -> Array1<i64> {
@@ -365,6 +389,17 @@ fn kernels_that_cannot_run_in_parallel_are_explained() {
     assert!(m.contains("`s` is a reduction variable"), "{m}");
     let m = type_error(breaks(&mut y));
     assert!(m.contains("`break` out of a `prange` loop"), "{m}");
+    let m = type_error(breaks_labelled(&mut y));
+    assert!(m.contains("`break` out of a `prange` loop"), "{m}");
+    let mut y = Array1::from_iter((0..64).map(|i| (i % 5) as f64 - 2.0));
+    let mut serial = y.clone();
+    continues_labelled(&mut y).unwrap();
+    for i in 0..serial.len() {
+        if !(0..3).any(|k| serial[i] > k as f64) {
+            serial[i] = 1.0;
+        }
+    }
+    assert_eq!(y, serial);
 }
 
 #[test]

@@ -22,6 +22,7 @@ mod if_else_arms;
 mod immutable_binding;
 mod index_count;
 mod index_scalar;
+mod match_coverage;
 mod mismatched_operands;
 mod owned_arrays;
 mod read_only;

@@ -127,15 +127,8 @@ pub fn scalar(ty: &syn::Type) -> Result<Scalar, FrontError> {
 }
 
 /// A std constant such as `std::f64::consts::PI`, `f32::INFINITY` or `i32::MAX`.
-pub fn std_const(path: &syn::Path) -> Option<Const> {
-    let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    let mut segs: &[String] = &segs;
-    if let [first, rest @ ..] = segs {
-        if first == "std" || first == "core" {
-            segs = rest;
-        }
-    }
-    match segs {
+pub fn std_const_named(segs: &[String]) -> Option<Const> {
+    match without_crate(segs) {
         [ty, consts, name] if consts == "consts" => float_const(ty, name),
         [ty, name] => {
             let scalar = Scalar::from_name(ty)?;
@@ -148,6 +141,25 @@ pub fn std_const(path: &syn::Path) -> Option<Const> {
             }
         }
         _ => None,
+    }
+}
+
+/// The path without a leading `std` or `core`.
+fn without_crate(segs: &[String]) -> &[String] {
+    match segs {
+        [first, rest @ ..] if first == "std" || first == "core" => rest,
+        _ => segs,
+    }
+}
+
+/// Whether a `use` path names a module of std constants (`std::f64::consts`, `core::i32`): the
+/// prefix of some [`std_const_named`] path.
+pub fn is_const_module(segs: &[String]) -> bool {
+    let krate = segs.len() != without_crate(segs).len();
+    match without_crate(segs) {
+        [ty] => krate && Scalar::from_name(ty).is_some_and(Scalar::is_numeric),
+        [ty, consts] => consts == "consts" && matches!(ty.as_str(), "f32" | "f64"),
+        _ => false,
     }
 }
 

@@ -429,13 +429,17 @@ macro_rules! float_intrinsic {
                     }
                     f(x.clamp(lo, hi))
                 }
+                RemEuclid => f(x.rem_euclid(same(1)?)),
+                DivEuclid => f(x.div_euclid(same(1)?)),
                 IsNan => Value::Bool(x.is_nan()),
                 IsFinite => Value::Bool(x.is_finite()),
                 IsInfinite => Value::Bool(x.is_infinite()),
                 IsSignNegative => Value::Bool(x.is_sign_negative()),
                 IsSignPositive => Value::Bool(x.is_sign_positive()),
                 Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
-                | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative => {
+                | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
+                | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
+                | RotateRight | SwapBytes => {
                     return internal(format!("`{}` on {}", op.name(), stringify!($t)))
                 }
             })
@@ -494,6 +498,37 @@ fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
                 Signum => signed!($s, Value::$v($x.signum())),
                 IsPositive => signed!($s, Value::Bool($x.is_positive())),
                 IsNegative => signed!($s, Value::Bool($x.is_negative())),
+                SaturatingAdd => Some(Value::$v($x.saturating_add(same(1)?))),
+                SaturatingSub => Some(Value::$v($x.saturating_sub(same(1)?))),
+                SaturatingMul => Some(Value::$v($x.saturating_mul(same(1)?))),
+                WrappingAbs => signed!($s, Value::$v($x.wrapping_abs())),
+                RotateLeft | RotateRight => match arg(1)? {
+                    Value::U32(n) if op == RotateLeft => Some(Value::$v($x.rotate_left(n))),
+                    Value::U32(n) => Some(Value::$v($x.rotate_right(n))),
+                    other => return internal(format!("rotate by {other:?}")),
+                },
+                SwapBytes => Some(Value::$v($x.swap_bytes())),
+                // Fail as `%` and `/` do: by zero, and on `MIN / -1`.
+                RemEuclid | DivEuclid => {
+                    let y = same(1)?;
+                    if y == 0 {
+                        return Err(Outcome::Trap(TrapKind::DivisionByZero { dividend: x }));
+                    }
+                    let q = if op == RemEuclid {
+                        $x.checked_rem_euclid(y)
+                    } else {
+                        $x.checked_div_euclid(y)
+                    };
+                    match q {
+                        Some(q) => Some(Value::$v(q)),
+                        None => {
+                            return Err(Outcome::Trap(TrapKind::DivisionOverflow {
+                                dividend: x,
+                                divisor: Value::$v(y),
+                            }))
+                        }
+                    }
+                }
                 Powf | Log | Atan2 | Hypot | Copysign | Sqrt | Cbrt | Exp | Exp2 | ExpM1 | Ln
                 | Ln1p | Log2 | Log10 | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh
                 | Tanh | Floor | Ceil | Round | Trunc | Fract | Recip | ToRadians | ToDegrees

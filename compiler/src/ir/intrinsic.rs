@@ -167,6 +167,19 @@ intrinsics! {
     // signs of integers
     IsPositive "is_positive" (Signed) () -> Fixed(Bool), Exact;
     IsNegative "is_negative" (Signed) () -> Fixed(Bool), Exact;
+    // more integer arithmetic
+    SaturatingAdd "saturating_add" (Int) (Same) -> Same, Exact;
+    SaturatingSub "saturating_sub" (Int) (Same) -> Same, Exact;
+    SaturatingMul "saturating_mul" (Int) (Same) -> Same, Exact;
+    WrappingAbs "wrapping_abs" (Signed) () -> Same, Exact;
+    RotateLeft "rotate_left" (Int) (Fixed(U32)) -> Same, Exact;
+    RotateRight "rotate_right" (Int) (Fixed(U32)) -> Same, Exact;
+    SwapBytes "swap_bytes" (Int) () -> Same, Exact;
+    /// The Euclidean remainder (never negative); on integers it fails like `%` (by zero,
+    /// `MIN % -1`).
+    RemEuclid "rem_euclid" (Float | Int) (Same) -> Same, Exact;
+    /// The Euclidean quotient; on integers it fails like `/`.
+    DivEuclid "div_euclid" (Float | Int) (Same) -> Same, Exact;
 }
 
 impl Intrinsic {

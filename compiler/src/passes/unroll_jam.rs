@@ -255,7 +255,10 @@ fn cannot_fail(inst: &Instance, e: ExprId, nodes: &mut usize) -> bool {
             ..
         } => index.iter().all(|i| cannot_fail(inst, *i, nodes)),
         ExprKind::Intrinsic { op, args } => {
-            *op != Intrinsic::Clamp && args.iter().all(|a| cannot_fail(inst, *a, nodes))
+            !matches!(
+                op,
+                Intrinsic::Clamp | Intrinsic::RemEuclid | Intrinsic::DivEuclid
+            ) && args.iter().all(|a| cannot_fail(inst, *a, nodes))
         }
         _ => false,
     }

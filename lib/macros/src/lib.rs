@@ -10,7 +10,8 @@
 //! element where one writes it), and a module `f` with `f::kernel()`, the kernel's handle. A kernel with more
 //! than `MAX_ARGS` parameters is a build error. When the block has errors, the kernels are still
 //! declared (bodies that never run), so that call sites add no errors of their own. Each kernel
-//! embeds the text of itself and the functions it calls, with its original line layout, so
+//! embeds the text of itself, the functions it calls and the block's `const`, `static` and `use`
+//! items, with its original line layout, so
 //! run-time diagnostics quote the user's file and a first call parses only what it compiles.
 
 #![forbid(unsafe_code)]
@@ -93,15 +94,24 @@ fn wrappers(
     item_tokens: &[TokenStream],
 ) -> TokenStream {
     let mut out = TokenStream::new();
-    for (item, (id, func)) in file.items.iter().zip(program.functions.iter()) {
-        let syn::Item::Fn(f) = item else { continue };
+    // The positions of the `fn` items among the block's items (the others are `const`, `static`
+    // and `use` items, which every kernel's text keeps).
+    let fn_items: Vec<usize> = (0..file.items.len())
+        .filter(|&i| matches!(file.items[i], syn::Item::Fn(_)))
+        .collect();
+    let fns = file.items.iter().filter_map(|item| match item {
+        syn::Item::Fn(f) => Some(f),
+        _ => None,
+    });
+    for (f, (id, func)) in fns.zip(program.functions.iter()) {
         let reached = walk::reachable(program, id);
         // Each kernel's module holds its own source: the text of the kernel and the functions it
         // calls, each at its place in the file (the rest of the block is left out: the first call
         // parses only what it compiles). A module cannot name an item of an enclosing function
         // body (`super::` skips it), and `compile!` may be used in one, so nothing is shared.
-        let text = if item_tokens.len() == program.functions.len() {
-            let mut needed: Vec<usize> = reached.iter().map(|f| f.index()).collect();
+        let text = if item_tokens.len() == file.items.len() {
+            let mut needed: Vec<usize> = reached.iter().map(|f| fn_items[f.index()]).collect();
+            needed.extend((0..file.items.len()).filter(|i| !fn_items.contains(i)));
             needed.sort_unstable();
             let tokens: TokenStream = needed.iter().map(|&i| item_tokens[i].clone()).collect();
             layout(&tokens)
@@ -344,16 +354,25 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
     }
 }
 
-/// The block's items, each as its own tokens: every item is a `fn` (anything else fails to
-/// lower before this is used), so each ends with its body, the first brace group at the top level.
+/// The block's items, each as its own tokens: every item is a `fn`, `const`, `static` or `use`
+/// (anything else fails to lower before this is used), so a `fn` ends with its body, the first
+/// brace group at the top level after the `fn` keyword, and the others with a `;` at the top
+/// level.
 fn split_items(tokens: &TokenStream) -> Vec<TokenStream> {
     let mut items = Vec::new();
     let mut current = TokenStream::new();
+    let mut is_fn = false;
     for tree in tokens.clone() {
-        let ends = matches!(&tree, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace);
+        is_fn |= matches!(&tree, TokenTree::Ident(i) if i == "fn");
+        let ends = match &tree {
+            TokenTree::Group(g) => is_fn && g.delimiter() == Delimiter::Brace,
+            TokenTree::Punct(p) => !is_fn && p.as_char() == ';',
+            _ => false,
+        };
         current.extend(std::iter::once(tree));
         if ends {
             items.push(std::mem::take(&mut current));
+            is_fn = false;
         }
     }
     if !current.is_empty() {

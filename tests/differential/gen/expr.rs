@@ -1,6 +1,6 @@
 //! Expressions of a given scalar type: operators, casts, the numeric methods (the tables below
 //! are what the generator calls), literals, variables, array elements with indices mostly in
-//! bounds, shape queries, helper calls, and `if` and block expressions.
+//! bounds, shape queries, helper calls, and `if`, `match` and block expressions.
 
 use super::args::any_scalar;
 use super::kernel::{Gen, HelperParam, Var};
@@ -67,6 +67,9 @@ impl<'r> Gen<'r> {
                 format!("({{ let {t} = {inner}; {t} }})")
             };
         }
+        if self.rng.percent(3) {
+            return self.match_expr(ty, d);
+        }
         if self.rng.percent(6) {
             if let Some(call) = self.helper_call(ty) {
                 return call;
@@ -82,6 +85,21 @@ impl<'r> Gen<'r> {
             t if t.is_float() => self.float_expr(t, d),
             t => self.int_expr(t, d),
         }
+    }
+
+    /// `match` on an integer as a value: literal, `|` and range arms, one guarded, then `_`.
+    fn match_expr(&mut self, ty: Scalar, d: u32) -> String {
+        let on = self.rng.pick(&INTS);
+        let x = self.expr(on, d);
+        let lo = if on.is_signed() { -2 } else { 0 };
+        let a = lo + self.rng.below(4) as i64;
+        let b = a + 1 + self.rng.below(3) as i64;
+        let (e1, e2, e3) = (self.expr(ty, d), self.expr(ty, d), self.expr(ty, d));
+        let g = self.expr(Scalar::Bool, d);
+        let e4 = self.expr(ty, d);
+        format!(
+            "(match {x} {{ {a} => {e1}, {a} | {b} if {g} => {e2}, {a}..={b} => {e3}, _ => {e4} }})"
+        )
     }
 
     fn if_expr(&mut self, ty: Scalar, d: u32) -> String {

@@ -43,6 +43,8 @@ pub(super) struct Gen<'r> {
     /// Its return type (`None`: `()`).
     pub(super) ret: Option<Scalar>,
     pub(super) loop_depth: u32,
+    /// The labels of the enclosing labelled loops.
+    pub(super) labels: Vec<String>,
     pub(super) max_loop_depth: u32,
     /// Statements left to generate in the function.
     pub(super) budget: u32,
@@ -148,6 +150,7 @@ impl<'r> Gen<'r> {
             helpers,
             ret,
             loop_depth: 0,
+            labels: Vec::new(),
             max_loop_depth,
             budget,
             fresh: 0,

@@ -1,7 +1,8 @@
-//! Statements: `let` (also deferred), assignments and compound assignments, stores, `if`, the
-//! loops (`for` over ranges, `.rev()` and `.step_by(k)`, `while`, `loop`, with `break` and
-//! `continue`), shape destructuring and early returns. Every loop's trip count is bounded by
-//! construction, whatever the values.
+//! Statements: `let` (also deferred), assignments and compound assignments, stores, `if`,
+//! `match` on integers (literals, ranges, `|`, bindings, guards), the loops (`for` over ranges,
+//! `.rev()` and `.step_by(k)`, `while`, `loop`, some labelled, with `break` and `continue`, to
+//! the innermost loop or by label), shape destructuring and early returns. Every loop's trip
+//! count is bounded by construction, whatever the values.
 
 use super::args::{any_scalar, ArrayParam};
 use super::kernel::{Gen, Var};
@@ -58,11 +59,15 @@ impl<'r> Gen<'r> {
             72..=74 if can_loop => self.loop_stmt(depth),
             75..=80 if in_loop => {
                 let c = self.expr(Scalar::Bool, 2);
-                let kw = if self.rng.percent(50) {
-                    "break"
+                let mut kw = if self.rng.percent(50) {
+                    "break".to_string()
                 } else {
-                    "continue"
+                    "continue".to_string()
                 };
+                if !self.labels.is_empty() && self.rng.percent(50) {
+                    let l = self.rng.below(self.labels.len());
+                    kw = format!("{kw} {}", self.labels[l]);
+                }
                 self.line(&format!("if {c} {{"));
                 self.indent += 1;
                 self.line(&format!("{kw};"));
@@ -97,9 +102,76 @@ impl<'r> Gen<'r> {
                 let e = self.expr(ty, 2);
                 self.line(&format!("let _ = {e};"));
             }
-            98 => self.new_array(),
-            99 => self.view(),
+            98 if self.rng.percent(50) => self.new_array(),
+            98 => self.view(),
+            99 => self.match_stmt(depth),
             _ => self.let_stmt(),
+        }
+    }
+
+    /// `match` on an integer: literal, range, `|` and binding arms, some guarded, ending in `_`
+    /// or a binding (or, on `u8`, covering every value without one).
+    fn match_stmt(&mut self, depth: u32) {
+        let ty = self.rng.pick(&INTS);
+        let x = self.expr(ty, 2);
+        self.line(&format!("match {x} {{"));
+        self.indent += 1;
+        let lit = |g: &mut Self| {
+            let v = g.rng.below(8) as i64 - if ty.is_signed() { 3 } else { 0 };
+            format!("{v}")
+        };
+        for _ in 0..1 + self.rng.below(3) {
+            let pattern = match self.rng.below(3) {
+                0 => lit(self),
+                1 => format!("{} | {}", lit(self), lit(self)),
+                _ => {
+                    let a = self.rng.below(5);
+                    format!("{a}..={}", a + self.rng.below(4))
+                }
+            };
+            let guard = if self.rng.percent(20) {
+                format!(" if {}", self.expr(Scalar::Bool, 1))
+            } else {
+                String::new()
+            };
+            self.block(&format!("{pattern}{guard} => {{"), depth, &[]);
+            self.line("}");
+        }
+        if ty == Scalar::U8 && self.rng.percent(30) {
+            self.block("8..=u8::MAX | 0..=7 => {", depth, &[]);
+        } else if self.rng.percent(50) {
+            self.block("_ => {", depth, &[]);
+        } else {
+            let n = self.name("m");
+            self.vars.push(Var {
+                name: n.clone(),
+                ty,
+                assignable: false,
+                bound: None,
+                opaque: false,
+            });
+            let mark = self.vars.len() - 1;
+            self.block(&format!("{n} => {{"), depth, &[]);
+            self.vars.truncate(mark);
+        }
+        self.line("}");
+        self.indent -= 1;
+        self.line("}");
+    }
+
+    /// A label for a new loop (`'l3: `), or none; pushed on `labels` when made.
+    fn loop_label(&mut self) -> String {
+        if !self.rng.percent(30) {
+            return String::new();
+        }
+        let l = format!("'{}", self.name("l"));
+        self.labels.push(l.clone());
+        format!("{l}: ")
+    }
+
+    fn end_label(&mut self, label: &str) {
+        if !label.is_empty() {
+            self.labels.pop();
         }
     }
 
@@ -333,7 +405,9 @@ impl<'r> Gen<'r> {
             bound,
             opaque: false,
         });
-        self.block(&format!("for {var} in {range} {{"), depth, &[]);
+        let label = self.loop_label();
+        self.block(&format!("{label}for {var} in {range} {{"), depth, &[]);
+        self.end_label(&label);
         self.vars.pop();
         self.loop_depth -= 1;
         self.line("}");
@@ -359,11 +433,13 @@ impl<'r> Gen<'r> {
             opaque: false,
         });
         self.loop_depth += 1;
+        let label = self.loop_label();
         self.block(
-            &format!("while {w} < {k}u32{extra} {{"),
+            &format!("{label}while {w} < {k}u32{extra} {{"),
             depth,
             &[format!("{w} += 1u32;")],
         );
+        self.end_label(&label);
         self.loop_depth -= 1;
         self.line("}");
     }
@@ -386,7 +462,9 @@ impl<'r> Gen<'r> {
             "    break;".into(),
             "}".into(),
         ];
-        self.block("loop {", depth, &prologue);
+        let label = self.loop_label();
+        self.block(&format!("{label}loop {{"), depth, &prologue);
+        self.end_label(&label);
         self.loop_depth -= 1;
         self.line("}");
     }

@@ -232,7 +232,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     /// `/` and `%` on integers: division by zero and `MIN / -1` are errors, as rustc's panics are.
-    fn int_division(
+    pub(super) fn int_division(
         &mut self,
         op: BinOp,
         s: Scalar,

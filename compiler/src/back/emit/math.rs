@@ -4,7 +4,7 @@
 use super::{FnEmitter, R};
 use crate::back::abi::SiteKind;
 use crate::back::BackError;
-use crate::ir::{Intrinsic, Scalar};
+use crate::ir::{BinOp, Intrinsic, Scalar};
 use inkwell::module::Linkage;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicMetadataValueEnum, BasicValue, BasicValueEnum, FloatValue, IntValue};
@@ -306,8 +306,11 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                     .build_int_compare(pred, bits, it.const_zero(), op.name())?
                     .into()
             }
+            RemEuclid | DivEuclid => self.float_euclid(op, x, args[1].into_float_value())?,
             Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
-            | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative => {
+            | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
+            | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
+            | RotateRight | SwapBytes => {
                 return Err(BackError::Internal(format!("`{}` on {s}", op.name())))
             }
         })
@@ -451,6 +454,35 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 .b()
                 .build_int_compare(IntPredicate::SLT, x, it.const_zero(), "is_negative")?
                 .into(),
+            SaturatingAdd | SaturatingSub => {
+                let name = match (op, signed) {
+                    (SaturatingAdd, true) => "llvm.sadd.sat",
+                    (SaturatingAdd, false) => "llvm.uadd.sat",
+                    (_, true) => "llvm.ssub.sat",
+                    (_, false) => "llvm.usub.sat",
+                };
+                self.call_intrinsic(name, &[t], args)?
+            }
+            SaturatingMul => self.saturating_mul(s, x, args[1].into_int_value())?,
+            WrappingAbs => {
+                let no_poison = self.ctx().bool_type().const_zero().into();
+                self.call_intrinsic("llvm.abs", &[t], &[args[0], no_poison])?
+            }
+            RotateLeft | RotateRight => {
+                // `fshl(x, x, n)` rotates by `n` modulo the width, as std does.
+                let n =
+                    self.b()
+                        .build_int_cast_sign_flag(args[1].into_int_value(), it, false, "")?;
+                let name = if op == RotateLeft {
+                    "llvm.fshl"
+                } else {
+                    "llvm.fshr"
+                };
+                self.call_intrinsic(name, &[t], &[args[0], args[0], n.into()])?
+            }
+            SwapBytes if s.bits() == 8 => args[0],
+            SwapBytes => self.call_intrinsic("llvm.bswap", &[t], args)?,
+            RemEuclid | DivEuclid => self.int_euclid(op, s, x, args[1].into_int_value(), span)?,
             Powf | Log | Atan2 | Hypot | Copysign | Sqrt | Cbrt | Exp | Exp2 | ExpM1 | Ln
             | Ln1p | Log2 | Log10 | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh
             | Floor | Ceil | Round | Trunc | Fract | Recip | ToRadians | ToDegrees | Powi
@@ -458,6 +490,122 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 return Err(BackError::Internal(format!("`{}` on {s}", op.name())))
             }
         })
+    }
+
+    /// `x.saturating_mul(y)`: the wrapped product, or the bound on the side of the exact one.
+    fn saturating_mul(
+        &mut self,
+        s: Scalar,
+        x: IntValue<'ctx>,
+        y: IntValue<'ctx>,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let it = x.get_type();
+        let name = if s.is_signed() {
+            "llvm.smul.with.overflow"
+        } else {
+            "llvm.umul.with.overflow"
+        };
+        let pair = self
+            .call_intrinsic(name, &[it.into()], &[x.into(), y.into()])?
+            .into_struct_value();
+        let b = self.b();
+        let product = b.build_extract_value(pair, 0, "")?.into_int_value();
+        let overflow = b.build_extract_value(pair, 1, "")?.into_int_value();
+        let (min, max) = s.int_range();
+        let bound = if s.is_signed() {
+            // The exact product is negative when exactly one operand is.
+            let neg = b.build_xor(x, y, "")?;
+            let neg = b.build_int_compare(IntPredicate::SLT, neg, it.const_zero(), "")?;
+            b.build_select(
+                neg,
+                it.const_int(min as u64, true),
+                it.const_int(max as u64, true),
+                "",
+            )?
+            .into_int_value()
+        } else {
+            it.const_all_ones()
+        };
+        Ok(b.build_select(overflow, bound, product, "smul.sat")?)
+    }
+
+    /// `x.rem_euclid(y)` / `x.div_euclid(y)` on integers, as std computes them from `%` and `/`
+    /// (with their checks).
+    fn int_euclid(
+        &mut self,
+        op: Intrinsic,
+        s: Scalar,
+        x: IntValue<'ctx>,
+        y: IntValue<'ctx>,
+        span: crate::span::Span,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let r = self
+            .int_division(BinOp::Rem, s, x, y, span)?
+            .into_int_value();
+        if !s.is_signed() {
+            return if op == Intrinsic::RemEuclid {
+                Ok(r.into())
+            } else {
+                Ok(self.b().build_int_unsigned_div(x, y, "div_euclid")?.into())
+            };
+        }
+        let it = x.get_type();
+        let (zero, one) = (it.const_zero(), it.const_int(1, false));
+        let b = self.b();
+        let r_neg = b.build_int_compare(IntPredicate::SLT, r, zero, "")?;
+        let y_pos = b.build_int_compare(IntPredicate::SGT, y, zero, "")?;
+        Ok(if op == Intrinsic::RemEuclid {
+            // `if r < 0 { r.wrapping_add(y.wrapping_abs()) } else { r }`
+            let neg_y = b.build_int_neg(y, "")?;
+            let abs = b.build_select(y_pos, y, neg_y, "")?.into_int_value();
+            let adjusted = b.build_int_add(r, abs, "")?;
+            b.build_select(r_neg, adjusted, r, "rem_euclid")?
+        } else {
+            // `let q = x / y; if x % y < 0 { if y > 0 { q - 1 } else { q + 1 } } else { q }`
+            let q = b.build_int_signed_div(x, y, "")?;
+            let down = b.build_int_sub(q, one, "")?;
+            let up = b.build_int_add(q, one, "")?;
+            let adjusted = b.build_select(y_pos, down, up, "")?.into_int_value();
+            b.build_select(r_neg, adjusted, q, "div_euclid")?
+        })
+    }
+
+    /// `x.rem_euclid(y)` / `x.div_euclid(y)` on floats, as std writes them.
+    fn float_euclid(
+        &mut self,
+        op: Intrinsic,
+        x: FloatValue<'ctx>,
+        y: FloatValue<'ctx>,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let t = x.get_type();
+        let zero = t.const_zero();
+        let r = self.b().build_float_rem(x, y, "")?;
+        self.fast(r.as_instruction());
+        let r_neg = self
+            .b()
+            .build_float_compare(FloatPredicate::OLT, r, zero, "")?;
+        if op == Intrinsic::RemEuclid {
+            // `if r < 0.0 { r + y.abs() } else { r }`
+            let abs = self
+                .call_intrinsic("llvm.fabs", &[t.into()], &[y.into()])?
+                .into_float_value();
+            let adjusted = self.b().build_float_add(r, abs, "")?;
+            self.fast(adjusted.as_instruction());
+            return Ok(self.b().build_select(r_neg, adjusted, r, "rem_euclid")?);
+        }
+        // `let q = (x / y).trunc(); if x % y < 0.0 { if y > 0.0 { q - 1.0 } else { q + 1.0 } } else { q }`
+        let div = self.b().build_float_div(x, y, "")?;
+        self.fast(div.as_instruction());
+        let q = self
+            .call_intrinsic("llvm.trunc", &[t.into()], &[div.into()])?
+            .into_float_value();
+        let one = t.const_float(1.0);
+        let b = self.b();
+        let y_pos = b.build_float_compare(FloatPredicate::OGT, y, zero, "")?;
+        let down = b.build_float_sub(q, one, "")?;
+        let up = b.build_float_add(q, one, "")?;
+        let adjusted = b.build_select(y_pos, down, up, "")?;
+        Ok(b.build_select(r_neg, adjusted, q.into(), "div_euclid")?)
     }
 
     /// `x.pow(e)` with wrapping multiplication (rustc's release semantics) by square-and-multiply.

@@ -115,8 +115,18 @@ impl FnLowerer<'_> {
             }
             syn::Expr::Assign(_) => Err(FrontError::new(e, "assignments are statements here")
                 .hint("put the assignment on its own line, ending with `;`")),
-            syn::Expr::Match(m) => Err(FrontError::new(&m.match_token, "`match` is not supported")
-                .hint("use `if` / `else if` / `else`")),
+            syn::Expr::Match(m) => {
+                let t = self.temp(Span::of(m));
+                self.match_expr(m, Some(t))?;
+                Ok(self.expr(ExprKind::Local(t), m))
+            }
+            syn::Expr::Loop(l) => {
+                let t = self.temp(Span::of(l));
+                self.loop_stmt(l, Some(t))?;
+                Ok(self.expr(ExprKind::Local(t), l))
+            }
+            syn::Expr::Block(b) if b.label.is_some() => Err(FrontError::new(&b.label, "labelled blocks are not supported")
+                .hint("use a labelled `loop` that ends with `break 'label value`")),
             syn::Expr::Closure(_) => Err(FrontError::new(e, "closures are not supported in kernels")
                 .hint("write a helper `fn` in the same compile! block")),
             syn::Expr::Reference(r) => self.reference(r),
@@ -131,9 +141,9 @@ impl FnLowerer<'_> {
             syn::Expr::Array(_) => Err(FrontError::new(e, "array literals are only used as indices")
                 .hint("index N-D arrays with `a[[i, j]]`")),
             syn::Expr::Range(_) => Err(FrontError::new(e, "ranges are only allowed in `for` loops")),
-            syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_) => {
-                Err(FrontError::new(e, "loops cannot be used as values")
-                    .hint("assign to a `let mut` declared before the loop"))
+            syn::Expr::While(_) | syn::Expr::ForLoop(_) => {
+                Err(FrontError::new(e, "`while` and `for` loops cannot be used as values")
+                    .hint("use `loop` with `break value`, or assign to a `let mut` declared before the loop"))
             }
             syn::Expr::Break(_) | syn::Expr::Continue(_) | syn::Expr::Return(_) => {
                 Err(FrontError::new(e, "`break`, `continue` and `return` are statements here")
@@ -146,7 +156,12 @@ impl FnLowerer<'_> {
         }
     }
 
-    fn literal(&mut self, lit: &syn::Lit, negate: bool, node: &syn::Expr) -> R<ExprId> {
+    pub(super) fn literal(
+        &mut self,
+        lit: &syn::Lit,
+        negate: bool,
+        node: &impl ToTokens,
+    ) -> R<ExprId> {
         let lit = match lit {
             syn::Lit::Int(i) => {
                 let suffix = scalar_suffix(i.suffix(), lit)?;
@@ -255,10 +270,13 @@ impl FnLowerer<'_> {
                 self.reads.insert(id, p.to_token_stream());
                 return Ok(id);
             }
+            if let Some(v) = self.item_value(&p.path, p) {
+                return v;
+            }
             return Err(unknown_value(ident, &name, self.names));
         }
-        if let Some(c) = names::std_const(&p.path) {
-            return Ok(self.expr(ExprKind::Const(c), p));
+        if let Some(v) = self.item_value(&p.path, p) {
+            return v;
         }
         Err(FrontError::new(p, "unknown path in a kernel")
             .hint("std constants such as `std::f64::consts::PI`, `f32::INFINITY`, `i32::MAX` are supported"))

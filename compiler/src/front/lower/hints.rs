@@ -5,9 +5,6 @@
 
 use super::*;
 
-pub(super) const LABEL_HINT: &str =
-    "use a `let mut done = false;` flag and `break` out of each loop in turn";
-
 pub(super) const EXPR_HINT: &str =
     "kernels support literals, arithmetic, comparisons, casts, indexing, \
     numeric methods, calls of functions in the same compile! block, if/else and blocks";

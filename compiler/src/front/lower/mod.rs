@@ -23,9 +23,15 @@ use std::collections::HashMap;
 mod expr;
 mod gpu;
 mod hints;
+mod items;
+mod loops;
+mod matching;
 mod stmt;
 mod syntax;
 mod values;
+
+use items::Items;
+use loops::LoopFrame;
 
 type R<T> = Result<T, FrontError>;
 
@@ -38,7 +44,16 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
     let mut fns = Vec::new();
     let mut names: HashMap<String, FuncId> = HashMap::new();
     let mut program = Program::default();
+    let mut items = Items::default();
     for item in &file.items {
+        match items.add(item) {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        }
         match item {
             syn::Item::Fn(f) => {
                 let name = f.sig.ident.to_string();
@@ -60,14 +75,17 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
             other => errors.push(
                 FrontError::new(
                     &item_head(other),
-                    "only `fn` items are allowed inside `rumba::compile!`",
+                    "only `fn`, `const`, `static` and `use` items are allowed inside `rumba::compile!`",
                 )
-                .hint("define structs, traits, consts and uses outside the compile! block"),
+                .hint(match other {
+                    syn::Item::Mod(_) => "put a module's kernels in a compile! block of their own inside it",
+                    _ => "kernels take scalars and arrays: pass a struct's fields as separate parameters",
+                }),
             ),
         }
     }
     for (id, f) in fns {
-        match FnLowerer::lower(f, &names) {
+        match FnLowerer::lower(f, &names, &items) {
             Ok(func) => program.functions[id] = func,
             Err(mut e) => errors.append(&mut e),
         }
@@ -83,8 +101,17 @@ struct FnLowerer<'a> {
     func: Function<Untyped>,
     names: &'a HashMap<String, FuncId>,
     scopes: Vec<Vec<(String, LocalId)>>,
+    /// The constants and `use`d names in scope.
+    items: Items,
+    /// Per constant item (by its span): the local its value is in, once used.
+    const_locals: HashMap<Span, LocalId>,
+    /// The constants whose value is being lowered (a cycle is an error).
+    evaluating: Vec<Span>,
+    /// The statements computing the used constants, run before the body.
+    prelude: Vec<Stmt>,
     blocks: Vec<Block>,
-    loop_depth: u32,
+    /// The loops around the statement being lowered, innermost last.
+    loops: Vec<LoopFrame>,
     /// Locals that a `let` gave a value: assigning them again needs `mut`.
     initialized_immutable: Vec<bool>,
     /// Tokens of each local read, so the initialization check can point at them.
@@ -103,14 +130,19 @@ impl<'a> FnLowerer<'a> {
     fn lower(
         item: &syn::ItemFn,
         names: &'a HashMap<String, FuncId>,
+        items: &Items,
     ) -> Result<Function<Untyped>, Vec<FrontError>> {
         let sig = &item.sig;
         let mut l = FnLowerer {
             func: Function::declared(sig.ident.to_string(), Span::of(item), Span::of(sig)),
             names,
             scopes: vec![Vec::new()],
+            items: items.clone(),
+            const_locals: HashMap::new(),
+            evaluating: Vec::new(),
+            prelude: Vec::new(),
             blocks: vec![Block::default()],
-            loop_depth: 0,
+            loops: Vec::new(),
             initialized_immutable: Vec::new(),
             reads: HashMap::new(),
             deferred: Vec::new(),
@@ -134,8 +166,17 @@ impl<'a> FnLowerer<'a> {
             Err(e) => l.errors.push(e),
         }
         l.func.body = l.blocks.pop().unwrap_or_default();
+        let body = std::mem::take(&mut l.func.body.stmts);
+        l.func.body.stmts = std::mem::take(&mut l.prelude);
+        l.func.body.stmts.extend(body);
         if l.errors.is_empty() {
-            for read in init::uninitialized_reads(&l.func) {
+            // Temporaries are assigned on every path that reads them by construction (a
+            // `loop`'s value before each `break`, which the check cannot follow through the
+            // flags of labelled jumps).
+            let reads = init::uninitialized_reads(&l.func).into_iter().filter(
+                |&r| !matches!(l.func.expr(r).kind, ExprKind::Local(v) if l.func.local(v).temp),
+            );
+            for read in reads {
                 let tokens = l.reads.get(&read).cloned().unwrap_or_default();
                 let name = match &l.func.expr(read).kind {
                     ExprKind::Local(v) => l.func.local(*v).name.clone(),
@@ -254,7 +295,7 @@ impl<'a> FnLowerer<'a> {
         });
         self.initialized_immutable.push(initialized && !mutable);
         self.deferred
-            .push((!initialized && !mutable).then_some(self.loop_depth));
+            .push((!initialized && !mutable).then_some(self.loops.len() as u32));
         if let Some(scope) = self.scopes.last_mut() {
             scope.push((name, id));
         }

@@ -6,7 +6,8 @@
 //! block of the [`FnLowerer`]; a value-producing `if` or block assigns its temporary.
 
 use super::gpu::shared_array_call;
-use super::hints::{item_head, macro_error, unknown_value, LABEL_HINT};
+use super::hints::{item_head, macro_error, unknown_value};
+use super::loops::{Jump, LoopFrame};
 use super::syntax::{
     compound_op, ends_in_divergence, is_prange, is_statement_like, needs_stmts, strip_parens,
 };
@@ -15,6 +16,15 @@ use super::*;
 impl FnLowerer<'_> {
     /// Lowers the statements of a block in a new scope, returning its tail value if any.
     pub(super) fn block_value(&mut self, block: &syn::Block) -> R<Option<ExprId>> {
+        let saved = self.block_items(block);
+        let r = self.block_stmts(block);
+        if let Some(items) = saved {
+            self.items = items;
+        }
+        r
+    }
+
+    fn block_stmts(&mut self, block: &syn::Block) -> R<Option<ExprId>> {
         let n = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
             let last = i + 1 == n;
@@ -44,9 +54,13 @@ impl FnLowerer<'_> {
     fn stmt(&mut self, stmt: &syn::Stmt) -> R<()> {
         match stmt {
             syn::Stmt::Local(local) => self.let_stmt(local),
+            // Added to the scope when the block was entered (`items`).
+            syn::Stmt::Item(syn::Item::Const(_) | syn::Item::Static(_) | syn::Item::Use(_)) => {
+                Ok(())
+            }
             syn::Stmt::Item(item) => Err(FrontError::new(
                 &item_head(item),
-                "items cannot be nested inside a kernel",
+                "only `const`, `static` and `use` items can be nested inside a kernel",
             )
             .hint("define helper functions at the top level of the compile! block")),
             syn::Stmt::Macro(m) => Err(macro_error(&m.mac)),
@@ -156,15 +170,16 @@ impl FnLowerer<'_> {
         Ok(())
     }
 
-    fn stmt_expr(&mut self, e: &syn::Expr) -> R<()> {
+    pub(super) fn stmt_expr(&mut self, e: &syn::Expr) -> R<()> {
         match e {
             syn::Expr::Assign(a) => self.assign(&a.left, None, &a.right, e),
             syn::Expr::Binary(b) if compound_op(&b.op).is_some() => {
                 self.assign(&b.left, compound_op(&b.op), &b.right, e)
             }
             syn::Expr::If(i) => self.if_stmt(i, None),
+            syn::Expr::Match(m) => self.match_expr(m, None),
             syn::Expr::While(w) => self.while_loop(w),
-            syn::Expr::Loop(l) => self.loop_stmt(l),
+            syn::Expr::Loop(l) => self.loop_stmt(l, None),
             syn::Expr::ForLoop(f) => self.for_loop(f),
             syn::Expr::Block(b) if b.label.is_none() => {
                 if b.attrs.iter().any(|a| !a.path().is_ident("doc")) {
@@ -176,35 +191,15 @@ impl FnLowerer<'_> {
                 }
                 Ok(())
             }
-            syn::Expr::Break(b) => {
-                if b.label.is_some() {
-                    return Err(
-                        FrontError::new(b, "labeled `break` is not supported").hint(LABEL_HINT)
-                    );
-                }
-                if b.expr.is_some() {
-                    return Err(FrontError::new(b, "`break` with a value is not supported")
-                        .hint("assign the value to a `let mut` declared before the loop"));
-                }
-                if self.loop_depth == 0 {
-                    return Err(FrontError::new(b, "`break` outside of a loop")
-                        .hint("`break` leaves a `for`, `while` or `loop`; use `return` to leave the function"));
-                }
-                self.emit(Stmt::Break);
-                Ok(())
-            }
+            syn::Expr::Break(b) => self.break_stmt(b),
             syn::Expr::Continue(c) => {
-                if c.label.is_some() {
-                    return Err(
-                        FrontError::new(c, "labeled `continue` is not supported").hint(LABEL_HINT)
-                    );
-                }
-                if self.loop_depth == 0 {
+                if self.loops.is_empty() {
                     return Err(FrontError::new(c, "`continue` outside of a loop").hint(
                         "`continue` starts the next iteration of a `for`, `while` or `loop`",
                     ));
                 }
-                self.emit(Stmt::Continue);
+                let target = self.loop_target(c.label.as_ref(), c)?;
+                self.jump(target, Jump::Continue);
                 Ok(())
             }
             syn::Expr::Return(r) => {
@@ -384,21 +379,12 @@ impl FnLowerer<'_> {
         Ok(())
     }
 
-    fn in_loop<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<(Block, T)> {
-        self.loop_depth += 1;
-        let r = self.nested(f);
-        self.loop_depth -= 1;
-        r
-    }
-
     fn while_loop(&mut self, w: &syn::ExprWhile) -> R<()> {
-        if w.label.is_some() {
-            return Err(FrontError::new(&w.label, "loop labels are not supported").hint(LABEL_HINT));
-        }
         if let syn::Expr::Let(l) = &*w.cond {
             return Err(FrontError::new(l, "`while let` is not supported").hint("use `while cond`"));
         }
-        let (body, ()) = self.in_loop(|l| {
+        let frame = LoopFrame::new(w.label.as_ref(), false, None);
+        let (body, (), frame) = self.in_loop(frame, |l| {
             let cond = l.expr_value(&w.cond)?;
             l.emit(Stmt::If {
                 cond,
@@ -409,28 +395,23 @@ impl FnLowerer<'_> {
             });
             l.block_effects(&w.body)
         })?;
-        self.emit(Stmt::Loop { body });
+        self.finish_loop(frame, Stmt::Loop { body });
         Ok(())
     }
 
-    fn loop_stmt(&mut self, lp: &syn::ExprLoop) -> R<()> {
-        if lp.label.is_some() {
-            return Err(
-                FrontError::new(&lp.label, "loop labels are not supported").hint(LABEL_HINT)
-            );
-        }
-        let (body, ()) = self.in_loop(|l| l.block_effects(&lp.body))?;
-        self.emit(Stmt::Loop { body });
+    /// `loop { .. }`; with `value`, a `loop` used as a value, which its `break value`s assign.
+    pub(super) fn loop_stmt(&mut self, lp: &syn::ExprLoop, value: Option<LocalId>) -> R<()> {
+        let frame = LoopFrame::new(lp.label.as_ref(), true, value);
+        let (body, (), frame) = self.in_loop(frame, |l| l.block_effects(&lp.body))?;
+        self.finish_loop(frame, Stmt::Loop { body });
         Ok(())
     }
 
     fn for_loop(&mut self, f: &syn::ExprForLoop) -> R<()> {
-        if f.label.is_some() {
-            return Err(FrontError::new(&f.label, "loop labels are not supported").hint(LABEL_HINT));
-        }
         let range = self.for_range(&f.expr)?;
         let span = Span::of(f);
-        let (body, var) = self.in_loop(|l| {
+        let frame = LoopFrame::new(f.label.as_ref(), false, None);
+        let (body, var, frame) = self.in_loop(frame, |l| {
             let var = match &*f.pat {
                 syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                     l.declare(&pi.ident, TypeAnn::Infer, pi.mutability.is_some(), true)
@@ -444,12 +425,15 @@ impl FnLowerer<'_> {
             l.block_effects(&f.body)?;
             Ok(var)
         })?;
-        self.emit(Stmt::For {
-            var,
-            range,
-            body,
-            span,
-        });
+        self.finish_loop(
+            frame,
+            Stmt::For {
+                var,
+                range,
+                body,
+                span,
+            },
+        );
         Ok(())
     }
 

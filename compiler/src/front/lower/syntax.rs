@@ -44,7 +44,9 @@ pub(super) fn is_prange(f: &syn::Expr) -> bool {
 /// Expressions that read as statements when they end a block (`if` without a value, loops).
 pub(super) fn is_statement_like(e: &syn::Expr) -> bool {
     match e {
-        syn::Expr::While(_) | syn::Expr::ForLoop(_) | syn::Expr::Loop(_) => true,
+        syn::Expr::While(_) | syn::Expr::ForLoop(_) => true,
+        syn::Expr::Loop(l) => !loop_has_value(l),
+        syn::Expr::Match(m) => m.arms.iter().all(|a| is_statement_like(&a.body)),
         syn::Expr::Assign(_)
         | syn::Expr::Break(_)
         | syn::Expr::Continue(_)
@@ -70,6 +72,43 @@ fn if_has_value(i: &syn::ExprIf) -> bool {
             },
             None => false,
         }
+}
+
+/// Whether a `loop` gives a value: some `break value` leaves it (unlabelled from its own body,
+/// or by its label from anywhere inside).
+pub(super) fn loop_has_value(l: &syn::ExprLoop) -> bool {
+    struct Finder<'a> {
+        label: Option<&'a syn::Ident>,
+        depth: u32,
+        found: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            match e {
+                syn::Expr::Break(b) if b.expr.is_some() => {
+                    let ours = match &b.label {
+                        None => self.depth == 0,
+                        Some(l) => self.label == Some(&l.ident),
+                    };
+                    self.found |= ours;
+                    syn::visit::visit_expr(self, e);
+                }
+                syn::Expr::Loop(_) | syn::Expr::While(_) | syn::Expr::ForLoop(_) => {
+                    self.depth += 1;
+                    syn::visit::visit_expr(self, e);
+                    self.depth -= 1;
+                }
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+    }
+    let mut f = Finder {
+        label: l.label.as_ref().map(|l| &l.name.ident),
+        depth: 0,
+        found: false,
+    };
+    syn::visit::Visit::visit_block(&mut f, &l.body);
+    f.found
 }
 
 pub(super) fn ends_in_divergence(b: &syn::Block) -> bool {
@@ -139,4 +178,27 @@ pub(super) fn bin_op(op: &syn::BinOp) -> Option<BinOp> {
         B::Ge(_) => BinOp::Ge,
         _ => return None,
     })
+}
+
+/// The value of an integer literal, negative ones included (`-3`, and `syn`'s `-3` literal in a
+/// pattern): what `match` coverage and constants known from syntax count.
+pub(super) fn int_literal(e: &syn::Expr) -> Option<i128> {
+    match strip_parens(e) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => {
+            let digits = i.base10_digits();
+            match digits.strip_prefix('-') {
+                Some(d) => d.parse::<i128>().ok().map(|v| -v),
+                None => digits.parse().ok(),
+            }
+        }
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => int_literal(expr).map(|v| -v),
+        _ => None,
+    }
 }

@@ -1,0 +1,523 @@
+//! `match` on integer, bool and float values: literal patterns (`1`, `-3`, `true`, `0.5`), ranges
+//! (`3..=9`, `..=2`, `10..`, `0..8`), alternatives (`1 | 2`), constants (`N`, `i32::MAX`), `_`,
+//! bindings (`n`, `n @ 1..=5`) and guards (`if c`), as a statement or a value.
+//!
+//! In: a `syn::ExprMatch`. Out: the scrutinee in a temporary and a chain of `if`s over it, one per
+//! arm in order (an arm's bindings are locals assigned from the temporary, visible in its guard and
+//! body), the last reachable arm without a test. Exhaustiveness is checked as rustc checks it: an
+//! arm without a guard whose pattern matches anything ends the match; otherwise `true` and
+//! `false` must both be covered, or the integer ranges must cover a whole integer type (then the
+//! scrutinee is given that type: `0..=255` covers `u8` only); anything else is an error naming
+//! what is not covered.
+
+use super::syntax::{int_literal, needs_stmts, strip_parens};
+use super::*;
+
+const PATTERN_HINT: &str = "match integers, bools and floats against literals (`1`, `true`), \
+    ranges (`3..=9`, `..=2`), alternatives (`1 | 2`), constants, `_` and bindings (`n @ 1..=5`)";
+
+/// What the arms' patterns cover (guarded arms count for nothing, as in rustc).
+#[derive(Default)]
+struct Cover {
+    /// A pattern that matches every value (`_`, a binding).
+    all: bool,
+    bools: [bool; 2],
+    /// Closed integer intervals; `i128::MIN`/`i128::MAX` stand for unbounded ends.
+    ints: Vec<(i128, i128)>,
+}
+
+/// The integer types a `match` can cover without `_` (rustc asks `_` of `isize`/`usize`).
+const COVERABLE: [Scalar; 8] = [
+    Scalar::I8,
+    Scalar::U8,
+    Scalar::I16,
+    Scalar::U16,
+    Scalar::I32,
+    Scalar::U32,
+    Scalar::I64,
+    Scalar::U64,
+];
+
+impl Cover {
+    fn bools_covered(&self) -> bool {
+        self.bools == [true, true]
+    }
+
+    /// The integer types whose every value the intervals cover.
+    fn int_types(&self) -> Vec<Scalar> {
+        COVERABLE
+            .into_iter()
+            .filter(|t| {
+                let (lo, hi) = t.int_range();
+                self.gaps(lo, hi).is_empty()
+            })
+            .collect()
+    }
+
+    /// The values of `lo..=hi` no interval covers, as intervals.
+    fn gaps(&self, lo: i128, hi: i128) -> Vec<(i128, i128)> {
+        let mut ints = self.ints.clone();
+        ints.sort_unstable();
+        let mut gaps = Vec::new();
+        let mut next = lo;
+        for (a, b) in ints {
+            if a > next {
+                gaps.push((next, (a - 1).min(hi)));
+            }
+            if b >= hi {
+                return gaps;
+            }
+            next = next.max(b + 1);
+        }
+        gaps.push((next, hi));
+        gaps
+    }
+
+    /// What a non-exhaustive match leaves out, as rustc words it (without the type, which the
+    /// front end does not know).
+    fn missing(&self) -> String {
+        let quote = |s: String| format!("`{s}`");
+        let list: Vec<String> = if self.bools.iter().any(|&b| b) {
+            [true, false]
+                .into_iter()
+                .filter(|b| !self.bools[usize::from(*b)])
+                .map(|b| quote(b.to_string()))
+                .collect()
+        } else if self.ints.is_empty() {
+            vec![quote("_".into())]
+        } else {
+            self.gaps(i128::MIN, i128::MAX)
+                .into_iter()
+                .map(|(a, b)| {
+                    quote(match (a == i128::MIN, b == i128::MAX) {
+                        (true, true) => "_".into(),
+                        (true, false) => format!("..={b}"),
+                        (false, true) => format!("{a}.."),
+                        (false, false) if a == b => a.to_string(),
+                        (false, false) => format!("{a}..={b}"),
+                    })
+                })
+                .collect()
+        };
+        match list.as_slice() {
+            [one] => format!("pattern {one}"),
+            [init @ .., last] if init.len() < 3 => {
+                format!("patterns {} and {last}", init.join(", "))
+            }
+            _ => format!(
+                "patterns {} and {} more",
+                list[..3].join(", "),
+                list.len() - 3
+            ),
+        }
+    }
+}
+
+/// Whether an arm's pattern matched, as an expression (`None`: it matches every value).
+type Test = Option<ExprId>;
+
+impl FnLowerer<'_> {
+    /// Lowers a `match`; with `target`, each arm's value is assigned to it.
+    pub(super) fn match_expr(&mut self, m: &syn::ExprMatch, target: Option<LocalId>) -> R<()> {
+        if let Some(a) = m.attrs.first() {
+            return Err(FrontError::new(
+                a,
+                "attributes on `match` are not supported",
+            ));
+        }
+        let last = self.reachable_arms(m)?;
+        let at = Span::of(&*m.expr);
+        let value = self.expr_value(&m.expr)?;
+        let scrutinee = self.temp(at);
+        if let Some(ty) = last.1 {
+            self.func.locals[scrutinee].ann = TypeAnn::Scalar(ty);
+        }
+        self.emit(Stmt::Assign {
+            local: scrutinee,
+            value,
+            span: at,
+        });
+        self.arms(&m.arms[..=last.0], scrutinee, target)
+    }
+
+    /// The index of the arm after which no value is left (later arms are unreachable), and the
+    /// integer type the scrutinee must have for the match to be exhaustive, if that is how.
+    fn reachable_arms(&self, m: &syn::ExprMatch) -> R<(usize, Option<Scalar>)> {
+        let mut cover = Cover::default();
+        let mut by_type = None;
+        let mut bools = None;
+        for (i, arm) in m.arms.iter().enumerate() {
+            if arm.guard.is_some() {
+                continue;
+            }
+            self.cover(&arm.pat, &mut cover);
+            if cover.all {
+                return Ok((i, None));
+            }
+            if bools.is_none() && cover.bools_covered() {
+                bools = Some(i);
+            }
+            if by_type.is_none() {
+                by_type = match cover.int_types().as_slice() {
+                    [] => None,
+                    [one] => Some((i, Some(*one))),
+                    _ => Some((i, None)),
+                };
+            }
+        }
+        if let Some(i) = bools {
+            return Ok((i, None));
+        }
+        by_type.ok_or_else(|| {
+            FrontError::new(
+                &m.expr,
+                format!("non-exhaustive patterns: {} not covered", cover.missing()),
+            )
+            .hint("add an arm `_ => ..` for the values no pattern covers (a `match` must cover every value of its type, as in Rust)")
+        })
+    }
+
+    /// Adds what a pattern covers; patterns that [`Self::pattern`] rejects cover nothing.
+    fn cover(&self, p: &syn::Pat, c: &mut Cover) {
+        match p {
+            syn::Pat::Wild(_) => c.all = true,
+            syn::Pat::Paren(p) => self.cover(&p.pat, c),
+            syn::Pat::Or(o) => o.cases.iter().for_each(|p| self.cover(p, c)),
+            syn::Pat::Ident(pi) => match &pi.subpat {
+                Some((_, sub)) => self.cover(sub, c),
+                None if self.items.is_const(&pi.ident.to_string()) => {
+                    let path = syn::Path::from(pi.ident.clone());
+                    if let Some(v) = self.items.int_value(&path) {
+                        c.ints.push((v, v));
+                    }
+                }
+                None => c.all = true,
+            },
+            syn::Pat::Lit(l) => match &l.lit {
+                syn::Lit::Bool(b) => c.bools[usize::from(b.value)] = true,
+                _ => {
+                    if let Some(v) = int_literal(&syn::Expr::Lit(l.clone())) {
+                        c.ints.push((v, v));
+                    }
+                }
+            },
+            syn::Pat::Path(p) => {
+                if let Some(v) = self.items.int_value(&p.path) {
+                    c.ints.push((v, v));
+                }
+            }
+            syn::Pat::Range(r) => {
+                let bound = |e: &Option<Box<syn::Expr>>, open: i128| match e.as_deref() {
+                    None => Some(open),
+                    Some(syn::Expr::Path(p)) => self.items.int_value(&p.path),
+                    Some(e) => int_literal(e),
+                };
+                let (Some(lo), Some(hi)) = (bound(&r.start, i128::MIN), bound(&r.end, i128::MAX))
+                else {
+                    return;
+                };
+                let hi = match (&r.limits, &r.end) {
+                    (syn::RangeLimits::HalfOpen(_), Some(_)) => hi - 1,
+                    _ => hi,
+                };
+                if lo <= hi {
+                    c.ints.push((lo, hi));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Lowers `arms` into the current block: the first one's test, then its body or the rest.
+    fn arms(&mut self, arms: &[syn::Arm], scrutinee: LocalId, target: Option<LocalId>) -> R<()> {
+        let Some((arm, rest)) = arms.split_first() else {
+            return Ok(());
+        };
+        if let Some(a) = arm.attrs.first() {
+            return Err(FrontError::new(
+                a,
+                "attributes on `match` arms are not supported",
+            ));
+        }
+        // The arm's bindings are visible in its guard and body only.
+        self.scopes.push(Vec::new());
+        let tested = self.arm_test(arm, scrutinee, rest.is_empty());
+        let result = match tested {
+            Err(e) => Err(e),
+            Ok(None) => self.arm_body(&arm.body, target).map(|(b, ())| {
+                if let Some(cur) = self.blocks.last_mut() {
+                    cur.stmts.extend(b.stmts);
+                }
+                None
+            }),
+            Ok(Some(cond)) => self
+                .arm_body(&arm.body, target)
+                .map(|(then_body, ())| Some((cond, then_body))),
+        };
+        self.scopes.pop();
+        if let Some((cond, then_body)) = result? {
+            let (else_body, ()) = self.nested(|l| l.arms(rest, scrutinee, target))?;
+            self.emit(Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            });
+        }
+        Ok(())
+    }
+
+    /// An arm's pattern test and guard; the last reachable arm needs no test.
+    fn arm_test(&mut self, arm: &syn::Arm, scrutinee: LocalId, last: bool) -> R<Test> {
+        let test = self.pattern(&arm.pat, scrutinee, false, !last || arm.guard.is_some())?;
+        let Some((_, guard)) = &arm.guard else {
+            return Ok(test);
+        };
+        if !needs_stmts(guard) {
+            let g = self.expr_value(guard)?;
+            return Ok(Some(match test {
+                None => g,
+                Some(t) => self.func.add_expr(
+                    ExprKind::Logical(LogicOp::And, t, g),
+                    Span::of(&arm.pat).to(Span::of(&**guard)),
+                ),
+            }));
+        }
+        // A guard with statements runs them only when the pattern matched.
+        let span = Span::of(&**guard);
+        let ok = self.temp(span);
+        self.func.locals[ok].ann = TypeAnn::Scalar(Scalar::Bool);
+        let start = match test {
+            Some(t) => t,
+            None => self.func.add_expr(ExprKind::Lit(Lit::Bool(true)), span),
+        };
+        self.emit(Stmt::Assign {
+            local: ok,
+            value: start,
+            span,
+        });
+        let (then_body, ()) = self.nested(|l| {
+            let g = l.expr_value(guard)?;
+            l.emit(Stmt::Assign {
+                local: ok,
+                value: g,
+                span,
+            });
+            Ok(())
+        })?;
+        let cond = self.func.add_expr(ExprKind::Local(ok), span);
+        self.emit(Stmt::If {
+            cond,
+            then_body,
+            else_body: Block::default(),
+        });
+        Ok(Some(self.func.add_expr(ExprKind::Local(ok), span)))
+    }
+
+    /// An arm's body in a block of its own: its value (with `target`) or its effects.
+    fn arm_body(&mut self, body: &syn::Expr, target: Option<LocalId>) -> R<(Block, ())> {
+        self.nested(|l| match (target, strip_parens(body)) {
+            (_, syn::Expr::Block(b)) if b.label.is_none() && b.attrs.is_empty() => {
+                l.arm(&b.block, target)
+            }
+            (None, e)
+            | (
+                Some(_),
+                e @ (syn::Expr::Break(_) | syn::Expr::Continue(_) | syn::Expr::Return(_)),
+            ) => l.stmt_expr(e),
+            (Some(t), e) => {
+                let value = l.expr_value(e)?;
+                l.emit(Stmt::Assign {
+                    local: t,
+                    value,
+                    span: Span::of(e),
+                });
+                Ok(())
+            }
+        })
+    }
+
+    /// The test of a pattern against the scrutinee (none unless `test`: the last reachable arm
+    /// needs none); bindings are declared in the current scope and assigned (`in_or`: inside
+    /// `|`, where bindings are not supported).
+    fn pattern(&mut self, p: &syn::Pat, scrutinee: LocalId, in_or: bool, test: bool) -> R<Test> {
+        let span = Span::of(p);
+        let refutable = matches!(
+            p,
+            syn::Pat::Lit(_) | syn::Pat::Path(_) | syn::Pat::Range(_) | syn::Pat::Or(_)
+        ) || matches!(p, syn::Pat::Ident(pi) if pi.subpat.is_none() && self.items.is_const(&pi.ident.to_string()));
+        if refutable && !test {
+            if let syn::Pat::Or(o) = p {
+                for case in &o.cases {
+                    self.pattern(case, scrutinee, true, false)?;
+                }
+            }
+            return Ok(None);
+        }
+        match p {
+            syn::Pat::Wild(_) => Ok(None),
+            syn::Pat::Paren(inner) => self.pattern(&inner.pat, scrutinee, in_or, test),
+            syn::Pat::Ident(pi)
+                if pi.subpat.is_none() && self.items.is_const(&pi.ident.to_string()) =>
+            {
+                let path = syn::Path::from(pi.ident.clone());
+                self.equals(scrutinee, &path, pi).map(Some)
+            }
+            syn::Pat::Ident(pi) => {
+                if pi.by_ref.is_some() {
+                    return Err(FrontError::new(p, "`ref` bindings are not supported")
+                        .hint("bind by value: `n` or `n @ 1..=5`"));
+                }
+                if in_or {
+                    return Err(FrontError::new(
+                        p,
+                        "bindings inside `|` patterns are not supported",
+                    )
+                    .hint("bind the whole value: `n @ (1 | 2)`"));
+                }
+                let test = match &pi.subpat {
+                    Some((_, sub)) => self.pattern(sub, scrutinee, false, test)?,
+                    None => None,
+                };
+                let local = self.declare(&pi.ident, TypeAnn::Infer, pi.mutability.is_some(), true);
+                let value = self.func.add_expr(ExprKind::Local(scrutinee), span);
+                self.emit(Stmt::Assign { local, value, span });
+                Ok(test)
+            }
+            syn::Pat::Lit(l) => {
+                let value = self.pattern_literal(&l.lit, l)?;
+                Ok(Some(self.compare(BinOp::Eq, scrutinee, value, span)))
+            }
+            syn::Pat::Path(pp) if pp.qself.is_none() => {
+                self.equals(scrutinee, &pp.path, pp).map(Some)
+            }
+            syn::Pat::Range(r) => self.range(r, scrutinee).map(Some),
+            syn::Pat::Or(o) => {
+                let mut cover = Cover::default();
+                self.cover(p, &mut cover);
+                if cover.all {
+                    for case in &o.cases {
+                        self.pattern(case, scrutinee, true, false)?;
+                    }
+                    return Ok(None);
+                }
+                let mut test: Option<ExprId> = None;
+                for case in &o.cases {
+                    let Some(t) = self.pattern(case, scrutinee, true, true)? else {
+                        continue;
+                    };
+                    test = Some(match test {
+                        None => t,
+                        Some(prev) => self
+                            .func
+                            .add_expr(ExprKind::Logical(LogicOp::Or, prev, t), span),
+                    });
+                }
+                Ok(test)
+            }
+            syn::Pat::Tuple(_) => Err(FrontError::new(p, "tuple patterns are not supported")
+                .hint("match each value in turn, or combine them into one integer")),
+            syn::Pat::Struct(_) | syn::Pat::TupleStruct(_) => Err(FrontError::new(
+                p,
+                "struct and enum patterns are not supported: kernels have no structs or enums",
+            )
+            .hint(PATTERN_HINT)),
+            _ => Err(FrontError::new(p, "unsupported pattern in `match`").hint(PATTERN_HINT)),
+        }
+    }
+
+    /// `scrutinee == <the constant `path` names>`.
+    fn equals(&mut self, scrutinee: LocalId, path: &syn::Path, node: &impl ToTokens) -> R<ExprId> {
+        let value = self.pattern_const(path, node)?;
+        Ok(self.compare(BinOp::Eq, scrutinee, value, Span::of(path)))
+    }
+
+    fn pattern_const(&mut self, path: &syn::Path, node: &impl ToTokens) -> R<ExprId> {
+        match self.item_value(path, node) {
+            Some(v) => v,
+            None => Err(FrontError::new(
+                node,
+                "a path in a pattern must name a constant",
+            )
+            .hint("use a `const` item or a std constant such as `i32::MAX`; to bind the value, write a new name")),
+        }
+    }
+
+    fn range(&mut self, r: &syn::PatRange, scrutinee: LocalId) -> R<ExprId> {
+        let span = Span::of(r);
+        if let (Some(lo), Some(hi)) = (
+            r.start.as_deref().and_then(int_literal),
+            r.end.as_deref().and_then(int_literal),
+        ) {
+            let empty = match r.limits {
+                syn::RangeLimits::HalfOpen(_) => lo >= hi,
+                syn::RangeLimits::Closed(_) => lo > hi,
+            };
+            if empty {
+                return Err(
+                    FrontError::new(r, "this range pattern matches no value").hint(
+                        "the lower bound must be less than the upper one (or equal, with `..=`)",
+                    ),
+                );
+            }
+        }
+        let bound = |l: &mut Self, e: &syn::Expr| -> R<ExprId> {
+            match strip_parens(e) {
+                syn::Expr::Lit(lit) => l.pattern_literal(&lit.lit, lit),
+                syn::Expr::Path(p) => l.pattern_const(&p.path, p),
+                other => Err(FrontError::new(other, "unsupported range bound").hint(PATTERN_HINT)),
+            }
+        };
+        let lo = match &r.start {
+            Some(e) => {
+                let v = bound(self, e)?;
+                Some(self.compare(BinOp::Ge, scrutinee, v, span))
+            }
+            None => None,
+        };
+        let hi = match &r.end {
+            Some(e) => {
+                let v = bound(self, e)?;
+                let op = match r.limits {
+                    syn::RangeLimits::HalfOpen(_) => BinOp::Lt,
+                    syn::RangeLimits::Closed(_) => BinOp::Le,
+                };
+                Some(self.compare(op, scrutinee, v, span))
+            }
+            None => None,
+        };
+        Ok(match (lo, hi) {
+            (Some(a), Some(b)) => self
+                .func
+                .add_expr(ExprKind::Logical(LogicOp::And, a, b), span),
+            (Some(t), None) | (None, Some(t)) => t,
+            (None, None) => self.func.add_expr(ExprKind::Lit(Lit::Bool(true)), span),
+        })
+    }
+
+    fn compare(&mut self, op: BinOp, scrutinee: LocalId, value: ExprId, span: Span) -> ExprId {
+        let s = self.func.add_expr(ExprKind::Local(scrutinee), span);
+        self.func.add_expr(ExprKind::Binary(op, s, value), span)
+    }
+
+    /// A literal of a pattern, where `syn` folds a minus sign into the literal (`-3`).
+    fn pattern_literal(&mut self, lit: &syn::Lit, node: &impl ToTokens) -> R<ExprId> {
+        let e = match lit {
+            syn::Lit::Int(i) if i.base10_digits().starts_with('-') => {
+                let positive = syn::LitInt::new(
+                    &format!("{}{}", &i.base10_digits()[1..], i.suffix()),
+                    i.span(),
+                );
+                return self.literal(&syn::Lit::Int(positive), true, node);
+            }
+            syn::Lit::Float(f) if f.base10_digits().starts_with('-') => {
+                let positive = syn::LitFloat::new(
+                    &format!("{}{}", &f.base10_digits()[1..], f.suffix()),
+                    f.span(),
+                );
+                return self.literal(&syn::Lit::Float(positive), true, node);
+            }
+            other => other,
+        };
+        self.literal(e, false, node)
+    }
+}

@@ -1,0 +1,469 @@
+//! The rest of the Rust a kernel author writes, vs rustc: `match` on integers, bools and floats
+//! (literals, ranges, `|`, constants, bindings, guards; as a statement and as a value),
+//! labelled `break`/`continue`, `loop { .. break value }`, `const`/`static` items and `use` of
+//! std constants in the block and in function bodies, and the std integer/float methods of issue
+//! 16 (`saturating_*`, `rem_euclid`, `rotate_left`, ...).
+//!
+//! Each kernel is written once inside `twin!`, which compiles it with rumba and as a plain Rust
+//! function in `rs`; the tests compare the two on real values, bit for bit. scripts/test.sh runs
+//! this suite again through the reference interpreter (`RUMBA_DISABLE_JIT=1`).
+
+use std::hint::black_box as bb;
+
+macro_rules! twin {
+    (mod $rs:ident; $($t:tt)*) => {
+        rumba::compile! { $($t)* }
+        #[allow(unused_mut, unused_variables, unused_parens, unused_braces, dead_code, clippy::all)]
+        mod $rs {
+            $($t)*
+        }
+    };
+    ($($t:tt)*) => {
+        twin! { mod rs; $($t)* }
+    };
+}
+
+// ---- match ----
+
+twin! {
+    mod rs_match;
+    const LIMIT: i64 = 100;
+
+    pub fn classify(x: i64) -> i64 {
+        match x {
+            0 => 10,
+            1 | 2 => 20,
+            3..=9 => 30,
+            ..=-1 => 40,
+            LIMIT => 50,
+            n @ 10..LIMIT if n % 2 == 0 => n * 3,
+            i64::MAX => 60,
+            n => n - 1,
+        }
+    }
+
+    pub fn arms_as_statements(x: u32, o: &mut [u32]) {
+        for i in 0..o.len() {
+            match (x + i as u32) % 5 {
+                0 => o[i] = 1,
+                1 | 3 => {
+                    o[i] = 2;
+                }
+                k if k > 3 => o[i] += k,
+                _ => {}
+            }
+        }
+    }
+
+    /// Exhaustive without `_`: the scrutinee is a `u8`.
+    pub fn bytes(x: u8) -> i32 {
+        match x {
+            0..=99 => 1,
+            100 => 2,
+            101..=u8::MAX => 3,
+        }
+    }
+
+    pub fn on_bool(b: bool, x: f64) -> f64 {
+        let y = match b {
+            true => x * 2.0,
+            false => -x,
+        };
+        match x < 0.0 {
+            true => y + 1.0,
+            false => y,
+        }
+    }
+
+    pub fn on_float(x: f64) -> i32 {
+        match x {
+            0.0 => 0,
+            0.5..=1.0 => 1,
+            -1.0..0.0 => 2,
+            _ => 3,
+        }
+    }
+
+    /// Arms that leave the function or the loop.
+    pub fn diverging(x: &[i32]) -> i32 {
+        let mut s = 0;
+        for i in 0..x.len() {
+            let v = match x[i] {
+                0 => continue,
+                -1 => break,
+                -2 => return -s,
+                v => v * 2,
+            };
+            s += v;
+        }
+        s
+    }
+
+    /// A guard with statements, and arms reading outer names.
+    pub fn guarded(x: i32, y: i32) -> i32 {
+        match x {
+            a if { let t = a * y; t > 10 } => a + y,
+            a @ (1 | 2 | 3) => a * 100,
+            _ => y,
+        }
+    }
+}
+
+#[test]
+fn match_integers_bools_floats() {
+    for x in [
+        0,
+        1,
+        2,
+        3,
+        9,
+        -5,
+        i64::MIN,
+        10,
+        11,
+        12,
+        98,
+        99,
+        100,
+        101,
+        i64::MAX,
+        i64::MAX - 1,
+    ] {
+        assert_eq!(classify(bb(x)).unwrap(), rs_match::classify(x), "{x}");
+    }
+    for x in [0u32, 1, 2, 3, 4, u32::MAX] {
+        let mut o = vec![7u32; 9];
+        let mut e = o.clone();
+        arms_as_statements(bb(x), &mut o).unwrap();
+        rs_match::arms_as_statements(x, &mut e);
+        assert_eq!(o, e, "{x}");
+    }
+    for x in [0u8, 99, 100, 101, 255] {
+        assert_eq!(bytes(bb(x)).unwrap(), rs_match::bytes(x));
+    }
+    for (b, x) in [(true, 1.5), (false, 1.5), (true, -2.0), (false, -0.0)] {
+        let r: f64 = on_bool(bb(b), bb(x)).unwrap();
+        assert_eq!(r.to_bits(), rs_match::on_bool(b, x).to_bits());
+    }
+    for x in [0.0, -0.0, 0.5, 0.75, 1.0, 1.5, -1.0, -0.5, f64::NAN, -2.0] {
+        assert_eq!(on_float(bb(x)).unwrap(), rs_match::on_float(x), "{x}");
+    }
+    for x in [vec![1, 2, 0, 3], vec![1, -1, 5], vec![4, 0, -2, 9], vec![]] {
+        assert_eq!(diverging(&x).unwrap(), rs_match::diverging(&x), "{x:?}");
+    }
+    for (x, y) in [(5, 3), (2, 1), (3, 4), (7, 0), (-4, -4)] {
+        assert_eq!(guarded(bb(x), bb(y)).unwrap(), rs_match::guarded(x, y));
+    }
+}
+
+// ---- labelled break / continue, loop values ----
+
+twin! {
+    mod rs_loops;
+    /// The first pair (i, j), i < j, with x[i] + x[j] == t, as i * n + j.
+    pub fn pair_sum(x: &[i64], t: i64) -> i64 {
+        let n = x.len();
+        let mut found = -1;
+        'outer: for i in 0..n {
+            for j in i + 1..n {
+                if x[i] + x[j] == t {
+                    found = (i * n + j) as i64;
+                    break 'outer;
+                }
+            }
+        }
+        found
+    }
+
+    /// Rows of a matrix, skipping a row at its first negative entry.
+    pub fn skip_rows(a: &ndarray::ArrayView2<f64>, o: &mut [f64]) {
+        'rows: for r in 0..a.nrows() {
+            let mut s = 0.0;
+            let mut c = 0;
+            while c < a.ncols() {
+                if a[[r, c]] < 0.0 {
+                    continue 'rows;
+                }
+                s += a[[r, c]];
+                c += 1;
+            }
+            o[r] = s;
+        }
+    }
+
+    /// Three levels, a labelled `continue` and `break` from the innermost.
+    pub fn three_levels(n: i32) -> i32 {
+        let mut count = 0;
+        'a: for i in 0..n {
+            'b: for j in 0..n {
+                let mut k = 0;
+                loop {
+                    k += 1;
+                    if k > j {
+                        continue 'b;
+                    }
+                    if (i * j * k) % 7 == 6 {
+                        continue 'a;
+                    }
+                    if i + j + k > 3 * n {
+                        break 'a;
+                    }
+                    count += i * 10 + j + k;
+                }
+            }
+        }
+        count
+    }
+
+    /// `loop` as a value, the value given from a nested loop by label.
+    pub fn collatz_steps(mut x: u64) -> u64 {
+        let mut steps = 0;
+        let r = loop {
+            if x == 1 {
+                break steps;
+            }
+            x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
+            steps += 1;
+        };
+        r * 2
+    }
+
+    pub fn first_square_over(t: i32) -> i32 {
+        let v = 'search: loop {
+            for i in 0..t + 2 {
+                if i * i > t {
+                    break 'search i;
+                }
+            }
+        };
+        v
+    }
+
+    pub fn loop_tail(x: f64) -> f64 {
+        let mut y = x;
+        loop {
+            y = y * 0.5;
+            if y < 1.0 {
+                break y + 100.0;
+            }
+        }
+    }
+}
+
+#[test]
+fn labelled_break_continue_and_loop_values() {
+    let x = [3i64, 8, -2, 7, 5];
+    for t in [10, 15, 1, 100, 5] {
+        assert_eq!(
+            pair_sum(&x[..], bb(t)).unwrap(),
+            rs_loops::pair_sum(&x, t),
+            "{t}"
+        );
+    }
+    let a = ndarray::array![
+        [1.0, 2.0, 3.0],
+        [1.0, -1.0, 2.0],
+        [0.5, 0.5, 0.5],
+        [-1.0, 0.0, 0.0]
+    ];
+    let mut o = vec![-7.0; 4];
+    let mut e = o.clone();
+    skip_rows(&a, &mut o).unwrap();
+    rs_loops::skip_rows(&a.view(), &mut e);
+    assert_eq!(o, e);
+    for n in [0, 1, 3, 6, 11] {
+        assert_eq!(
+            three_levels(bb(n)).unwrap(),
+            rs_loops::three_levels(n),
+            "{n}"
+        );
+    }
+    for x in [1u64, 6, 27, 97] {
+        assert_eq!(collatz_steps(bb(x)).unwrap(), rs_loops::collatz_steps(x));
+    }
+    for t in [0, 1, 50, 1000] {
+        assert_eq!(
+            first_square_over(bb(t)).unwrap(),
+            rs_loops::first_square_over(t)
+        );
+    }
+    for x in [0.5, 3.0, 1e10] {
+        let r: f64 = loop_tail(bb(x)).unwrap();
+        assert_eq!(r.to_bits(), rs_loops::loop_tail(x).to_bits());
+    }
+}
+
+// ---- const, static and use ----
+
+twin! {
+    mod rs_items;
+    use std::f64::consts::PI;
+    use core::f32::consts::*;
+    use std::f64::consts as c64;
+    const G: f64 = 9.81;
+    const HALF_G: f64 = G / 2.0;
+    static STEPS: usize = 4;
+    const SHIFT: u32 = BITS - 3;
+    const BITS: u32 = u8::BITS;
+
+    pub fn fall(t: f64) -> f64 {
+        HALF_G * t * t + PI
+    }
+
+    pub fn items(x: f32, o: &mut [f64]) {
+        const K: i32 = -3;
+        use std::f64::consts::E;
+        o[0] = E;
+        o[1] = (x * TAU + FRAC_PI_2) as f64;
+        o[2] = c64::LN_2 * STEPS as f64;
+        o[3] = (K * K) as f64 + SHIFT as f64;
+        for i in 0..STEPS {
+            o[4] += G;
+            o[4] += i as f64;
+        }
+    }
+}
+
+#[test]
+fn const_static_and_use() {
+    for t in [0.0, 1.5, -2.25] {
+        let r: f64 = fall(bb(t)).unwrap();
+        assert_eq!(r.to_bits(), rs_items::fall(t).to_bits());
+    }
+    let mut o = vec![0.0; 5];
+    let mut e = o.clone();
+    items(bb(0.75f32), &mut o).unwrap();
+    rs_items::items(0.75, &mut e);
+    assert_eq!(o, e);
+}
+
+// ---- std integer and float methods ----
+
+macro_rules! int_methods {
+    ($m:ident, $t:ident, $signed:tt) => {
+        mod $m {
+            use super::bb;
+
+            twin! {
+                pub fn methods(a: $t, b: $t, n: u32, o: &mut [$t]) {
+                    o[0] = a.saturating_add(b);
+                    o[1] = a.saturating_sub(b);
+                    o[2] = a.saturating_mul(b);
+                    o[3] = a.rotate_left(n);
+                    o[4] = a.rotate_right(n);
+                    o[5] = a.swap_bytes();
+                }
+
+                pub fn euclid(a: $t, b: $t, o: &mut [$t]) {
+                    o[0] = a.rem_euclid(b);
+                    o[1] = a.div_euclid(b);
+                }
+            }
+
+            #[test]
+            fn against_std() {
+                let vals = [0 as $t, 1, 2, 3, 7, $t::MAX, $t::MIN, $t::MAX / 2, $t::MIN / 3 + 1, (-1i8) as $t, (-5i8) as $t];
+                for &a in &vals {
+                    for &b in &vals {
+                        for n in [0u32, 1, 5, 63, 64, 200] {
+                            let mut o = [0 as $t; 6];
+                            let mut e = o;
+                            methods(bb(a), bb(b), bb(n), &mut o[..]).unwrap();
+                            rs::methods(a, b, n, &mut e[..]);
+                            assert_eq!(o, e, "{a} {b} {n}");
+                        }
+                        let mut o = [0 as $t; 2];
+                        let r = euclid(bb(a), bb(b), &mut o[..]);
+                        let e = std::panic::catch_unwind(|| {
+                            let mut e = [0 as $t; 2];
+                            rs::euclid(a, b, &mut e[..]);
+                            e
+                        });
+                        match (r, e) {
+                            (Ok(()), Ok(e)) => assert_eq!(o, e, "{a} {b}"),
+                            (Err(err), Err(_)) => {
+                                let m = err.to_string();
+                                assert!(m.contains("divide by zero") || m.contains("overflow"), "{m}")
+                            }
+                            (r, e) => panic!("{a} {b}: rumba {r:?}, rust panicked: {}", e.is_err()),
+                        }
+                    }
+                }
+                int_methods!(@signed $signed, vals);
+            }
+        }
+    };
+    (@signed true, $vals:ident) => {
+        twin! {
+            mod rs_abs;
+            pub fn wabs(a: i64) -> i64 {
+                a.wrapping_abs()
+            }
+        }
+        for a in [0i64, -3, i64::MIN, i64::MAX] {
+            assert_eq!(wabs(bb(a)).unwrap(), rs_abs::wabs(a));
+        }
+    };
+    (@signed false, $vals:ident) => {};
+}
+
+int_methods!(methods_i8, i8, true);
+int_methods!(methods_i32, i32, true);
+int_methods!(methods_i64, i64, true);
+int_methods!(methods_u8, u8, false);
+int_methods!(methods_u16, u16, false);
+int_methods!(methods_u64, u64, false);
+
+twin! {
+    mod rs_float_methods;
+    pub fn float_euclid(a: f64, b: f64, o: &mut [f64]) {
+        o[0] = a.rem_euclid(b);
+        o[1] = a.div_euclid(b);
+    }
+
+    pub fn float_euclid32(a: f32, b: f32, o: &mut [f32]) {
+        o[0] = a.rem_euclid(b);
+        o[1] = a.div_euclid(b);
+    }
+}
+
+/// Both NaN, or the same bits (an `f32` converts to `f64` exactly, so it compares the same way).
+fn same(a: f64, b: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()
+}
+
+#[test]
+fn float_euclid_against_std() {
+    let vals = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        7.5,
+        -7.5,
+        0.1,
+        3.0,
+        -3.0,
+        1e300,
+        f64::INFINITY,
+        f64::NAN,
+        f64::MIN_POSITIVE,
+    ];
+    for &a in &vals {
+        for &b in &vals {
+            let mut o = [0.0; 2];
+            let mut e = o;
+            float_euclid(bb(a), bb(b), &mut o[..]).unwrap();
+            rs_float_methods::float_euclid(a, b, &mut e[..]);
+            let (a, b) = (a as f32, b as f32);
+            let mut o32 = [0.0f32; 2];
+            let mut e32 = o32;
+            float_euclid32(bb(a), bb(b), &mut o32[..]).unwrap();
+            rs_float_methods::float_euclid32(a, b, &mut e32[..]);
+            for k in 0..2 {
+                assert!(same(o[k], e[k]), "{a} {b} {k}: {} {}", o[k], e[k]);
+                assert!(same(o32[k].into(), e32[k].into()), "{a} {b} {k} (f32)");
+            }
+        }
+    }
+}
