@@ -127,6 +127,17 @@ impl Walker<'_> {
             ExprKind::Gpu { index, args, .. } => {
                 index.iter().chain(args).for_each(|a| self.expr(*a, s))
             }
+            // A loop over the elements: its bindings are set on entry; like a `for` body, what
+            // it assigns may not run.
+            ExprKind::Each(each) => {
+                let mut inner = s.clone();
+                for l in each.bound() {
+                    inner[l.index()] = true;
+                }
+                self.breaks.push(Vec::new());
+                self.block(&each.body, inner);
+                self.breaks.pop();
+            }
         }
     }
 }

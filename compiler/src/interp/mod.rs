@@ -558,7 +558,8 @@ impl<'p> Machine<'p, '_, '_> {
             }
             ExprKind::Lit(n)
             | ExprKind::Method { name: n, .. }
-            | ExprKind::Call { func: n, .. } => match *n {},
+            | ExprKind::Call { func: n, .. }
+            | ExprKind::Each(n) => match *n {},
         })
     }
 

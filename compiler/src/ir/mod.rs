@@ -10,6 +10,7 @@
 //! values that live across iterations are locals, and LLVM's mem2reg builds SSA. Expressions live in
 //! a per-function arena and are named by [`ExprId`]; locals by [`LocalId`].
 
+pub mod each;
 pub mod edit;
 pub mod entity;
 pub mod intrinsic;
@@ -18,6 +19,7 @@ pub mod ty;
 pub mod verify;
 pub mod walk;
 
+pub use each::{Each, EachArray, EachIndex};
 pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
 pub use ty::{ArrayType, Layout, Scalar, Type, TypeAnn};
 
@@ -784,6 +786,9 @@ pub enum ExprKind<P: Phase = Typed> {
         index: Vec<ExprId>,
         args: Vec<ExprId>,
     },
+    /// A walk over whole arrays (`for v in x.iter()`, `x.fill(v)`, `Zip`), evaluated as a
+    /// statement (untyped stage: `types` expands it into index loops; see [`each`]).
+    Each(P::Untyped<Box<Each>>),
 }
 
 /// One function specialized to concrete argument types: its resolved body and a type for every

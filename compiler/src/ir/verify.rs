@@ -363,7 +363,8 @@ impl Verifier<'_> {
         match kind {
             ExprKind::Lit(n)
             | ExprKind::Method { name: n, .. }
-            | ExprKind::Call { func: n, .. } => match *n {},
+            | ExprKind::Call { func: n, .. }
+            | ExprKind::Each(n) => match *n {},
             ExprKind::Const(c) => expect(self, Type::Scalar(c.ty), "constant"),
             ExprKind::Local(l) => {
                 if let Some(t) = self.local_ty(*l) {

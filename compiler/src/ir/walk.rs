@@ -10,9 +10,12 @@ use std::collections::{HashMap, HashSet};
 /// The direct sub-expressions of an expression, in evaluation order.
 pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
     match k {
-        ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => {
-            Vec::new()
-        }
+        // A walk's body is statements, not operands.
+        ExprKind::Lit(_)
+        | ExprKind::Const(_)
+        | ExprKind::Local(_)
+        | ExprKind::Shape { .. }
+        | ExprKind::Each(_) => Vec::new(),
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => vec![*x],
         ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => vec![*a, *b],
         ExprKind::Load { index, .. } => index.clone(),

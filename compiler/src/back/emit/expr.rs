@@ -70,7 +70,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             } => self.gpu_expr(*op, *array, index, args, span)?,
             ExprKind::Lit(n)
             | ExprKind::Method { name: n, .. }
-            | ExprKind::Call { func: n, .. } => match *n {},
+            | ExprKind::Call { func: n, .. }
+            | ExprKind::Each(n) => match *n {},
         })
     }
 

@@ -87,8 +87,8 @@ impl FnLowerer<'_> {
                     let x = self.expr_value(&u.expr)?;
                     Ok(self.expr(ExprKind::Unary(UnOp::Not, x), e))
                 }
-                _ => Err(FrontError::new(e, "dereferencing is not supported in kernels")
-                    .hint("kernels work on values and array elements; there are no references")),
+                syn::UnOp::Deref(_) => self.deref(u),
+                _ => Err(FrontError::new(e, "unsupported unary operator")),
             },
             syn::Expr::Binary(b) => self.binary(b),
             syn::Expr::Cast(c) => {
@@ -118,7 +118,7 @@ impl FnLowerer<'_> {
             syn::Expr::Match(m) => Err(FrontError::new(&m.match_token, "`match` is not supported")
                 .hint("use `if` / `else if` / `else`")),
             syn::Expr::Closure(_) => Err(FrontError::new(e, "closures are not supported in kernels")
-                .hint("write a helper `fn` in the same compile! block")),
+                .hint("closures are inlined where a walk takes one (`x.map_inplace(|v| ..)`, `Zip::from(..).for_each(|..| ..)`); elsewhere write a helper `fn` in the same compile! block")),
             syn::Expr::Reference(_) => Err(FrontError::new(e, "references cannot be taken inside a kernel")
                 .hint("pass arrays and values by name: `f(x)`, not `f(&x)`")),
             syn::Expr::Macro(m) => Err(macro_error(&m.mac)),

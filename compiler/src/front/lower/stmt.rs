@@ -34,7 +34,7 @@ impl FnLowerer<'_> {
 
     /// Lowers a block whose value is discarded (a loop body, a block statement): its tail, if
     /// any, is evaluated for its effects, as in Rust.
-    fn block_effects(&mut self, block: &syn::Block) -> R<()> {
+    pub(super) fn block_effects(&mut self, block: &syn::Block) -> R<()> {
         if let Some(tail) = self.block_value(block)? {
             self.emit(Stmt::Eval(tail));
         }
@@ -155,7 +155,7 @@ impl FnLowerer<'_> {
         Ok(())
     }
 
-    fn stmt_expr(&mut self, e: &syn::Expr) -> R<()> {
+    pub(super) fn stmt_expr(&mut self, e: &syn::Expr) -> R<()> {
         match e {
             syn::Expr::Assign(a) => self.assign(&a.left, None, &a.right, e),
             syn::Expr::Binary(b) if compound_op(&b.op).is_some() => {
@@ -207,6 +207,10 @@ impl FnLowerer<'_> {
                 Ok(())
             }
             syn::Expr::Return(r) => {
+                if self.in_closure {
+                    return Err(FrontError::new(r, "`return` in a closure is not supported")
+                        .hint("use `if`/`else` in the closure's body"));
+                }
                 let value = r.expr.as_ref().map(|v| self.expr_value(v)).transpose()?;
                 self.emit(Stmt::Return {
                     value,
@@ -215,6 +219,7 @@ impl FnLowerer<'_> {
                 Ok(())
             }
             syn::Expr::Paren(p) => self.stmt_expr(&p.expr),
+            e if iter::is_walk_stmt(e) => self.walk_stmt(e),
             _ => {
                 let value = self.expr_value(e)?;
                 self.emit(Stmt::Eval(value));
@@ -241,6 +246,13 @@ impl FnLowerer<'_> {
                 let Some(local) = self.lookup(&name) else {
                     return Err(unknown_value(ident, &name, self.names));
                 };
+                if self.elems.contains_key(&local) {
+                    return Err(FrontError::new(
+                        left,
+                        format!("`{name}` is a reference to an element"),
+                    )
+                    .hint(format!("write through it: `*{name} = ..`")));
+                }
                 let decl = self.func.local(local);
                 if !decl.mutable && (self.initialized_immutable[local.index()] || op.is_some()) {
                     if self.func.params.contains(&local) {
@@ -309,6 +321,9 @@ impl FnLowerer<'_> {
                     checked: true,
                 });
                 Ok(())
+            }
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                self.assign_deref(u, op, right, span)
             }
             other => Err(
                 FrontError::new(other, "invalid left-hand side of assignment")
@@ -383,7 +398,7 @@ impl FnLowerer<'_> {
         Ok(())
     }
 
-    fn in_loop<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<(Block, T)> {
+    pub(super) fn in_loop<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<(Block, T)> {
         self.loop_depth += 1;
         let r = self.nested(f);
         self.loop_depth -= 1;
@@ -426,6 +441,9 @@ impl FnLowerer<'_> {
     fn for_loop(&mut self, f: &syn::ExprForLoop) -> R<()> {
         if f.label.is_some() {
             return Err(FrontError::new(&f.label, "loop labels are not supported").hint(LABEL_HINT));
+        }
+        if iter::is_walk(&f.expr) {
+            return self.for_walk(f);
         }
         let range = self.for_range(&f.expr)?;
         let span = Span::of(f);
