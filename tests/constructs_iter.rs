@@ -281,6 +281,32 @@ fn zip_for_each() {
 }
 
 #[test]
+fn zip_of_different_shapes_is_an_error() {
+    let a = grid(4, 5);
+    let b = grid(4, 6);
+    let mut out = Array2::<f64>::zeros((4, 5));
+    let e = axpb(out.view_mut(), a.view(), b.view()).unwrap_err();
+    let ErrorKind::InvalidValue {
+        kernel, message, ..
+    } = e.kind()
+    else {
+        panic!("{e:#}");
+    };
+    assert_eq!(kernel, "axpb");
+    assert_eq!(
+        message,
+        "shape mismatch: `out` has extent 5 on axis 1 but `b` has 6"
+    );
+    assert!(out.iter().all(|v| *v == 0.0), "nothing written");
+    // ndarray panics the same way.
+    let caught = std::panic::catch_unwind(move || {
+        let mut out = Array2::<f64>::zeros((4, 5));
+        rs::axpb(out.view_mut(), a.view(), b.view());
+    });
+    assert!(caught.is_err());
+}
+
+#[test]
 fn nested_walks() {
     let x = array![1.5, -2.0, 0.25];
     let y = array![3.0, 0.5];

@@ -557,6 +557,23 @@ impl Kernel {
                 };
                 Error::rendered_as(kind, rendered)
             }
+            SiteKind::ShapeMismatch { a, b } => {
+                let (axis, m, n) = (v[0], v[1], v[2]);
+                let message = format!(
+                    "shape mismatch: `{a}` has extent {m} on axis {axis} but `{b}` has {n}"
+                );
+                let rendered = render(Diagnostic::new(
+                    message.clone(),
+                    site.span,
+                    "zipped arrays must have one shape",
+                ));
+                let kind = ErrorKind::InvalidValue {
+                    kernel,
+                    location,
+                    message,
+                };
+                Error::rendered_as(kind, rendered)
+            }
             SiteKind::ClampBounds => {
                 let message = "`clamp` with `min > max` (or a NaN bound)".to_string();
                 let rendered = render(Diagnostic::new(

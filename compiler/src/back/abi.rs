@@ -90,4 +90,6 @@ pub enum SiteKind {
     StepZero,
     /// `clamp` with `min > max` (or a NaN bound), which panics in Rust.
     ClampBounds,
+    /// Arrays zipped with different shapes: values: axis, extent of `a`, extent of `b`.
+    ShapeMismatch { a: String, b: String },
 }

@@ -110,7 +110,10 @@ impl Walker<'_> {
                     self.bad.push(e);
                 }
             }
-            ExprKind::Lit(_) | ExprKind::Const(_) | ExprKind::Shape { .. } => {}
+            ExprKind::Lit(_)
+            | ExprKind::Const(_)
+            | ExprKind::Shape { .. }
+            | ExprKind::SameShape { .. } => {}
             ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => self.expr(*x, s),
             ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => {
                 self.expr(*a, s);

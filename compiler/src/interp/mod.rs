@@ -114,6 +114,14 @@ pub enum TrapKind {
     StepZero,
     /// `clamp` with `min > max` (or a NaN bound).
     ClampBounds { min: Value, max: Value },
+    /// Zipped arrays `a` and `b` whose extents on `axis` differ.
+    ShapeMismatch {
+        a: String,
+        b: String,
+        axis: usize,
+        a_len: u64,
+        b_len: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -540,6 +548,24 @@ impl<'p> Machine<'p, '_, '_> {
                     ShapeQuery::Cols2d => Value::Usize(a.shape[1]),
                     ShapeQuery::Ndim => Value::Usize(a.shape.len()),
                 }
+            }
+            ExprKind::SameShape { a, b } => {
+                let (x, y) = (
+                    &self.arrays[f.array(*a)?].arg,
+                    &self.arrays[f.array(*b)?].arg,
+                );
+                let differ = x.shape.iter().zip(&y.shape).position(|(m, n)| m != n);
+                if let Some(axis) = differ {
+                    let kind = TrapKind::ShapeMismatch {
+                        a: f.inst.func.local(*a).name.clone(),
+                        b: f.inst.func.local(*b).name.clone(),
+                        axis,
+                        a_len: x.shape[axis] as u64,
+                        b_len: y.shape[axis] as u64,
+                    };
+                    return Err(f.trap(kind, span));
+                }
+                Value::Unit
             }
             ExprKind::Intrinsic { op, args } => {
                 let args = args

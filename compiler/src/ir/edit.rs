@@ -158,7 +158,7 @@ impl Instance {
                 index: all(self, &index),
                 args: all(self, &args),
             },
-            k @ (ExprKind::Const(_) | ExprKind::Shape { .. }) => k,
+            k @ (ExprKind::Const(_) | ExprKind::Shape { .. } | ExprKind::SameShape { .. }) => k,
         };
         self.new_expr(kind, ty, expr.span)
     }

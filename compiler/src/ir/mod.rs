@@ -786,6 +786,13 @@ pub enum ExprKind<P: Phase = Typed> {
         index: Vec<ExprId>,
         args: Vec<ExprId>,
     },
+    /// A check that arrays `a` and `b` (of one number of dimensions) have one shape, as
+    /// ndarray's `Zip` asserts: `()`, or the call fails naming the first axis whose extents
+    /// differ. Made by `types` for the walks that zip arrays (never by the front end).
+    SameShape {
+        a: LocalId,
+        b: LocalId,
+    },
     /// A walk over whole arrays (`for v in x.iter()`, `x.fill(v)`, `Zip`), evaluated as a
     /// statement (untyped stage: `types` expands it into index loops; see [`each`]).
     Each(P::Untyped<Box<Each>>),

@@ -294,6 +294,9 @@ impl<P: Phase> Printer<'_, P> {
                 parts.extend(args.iter().map(|e| self.expr(*e)));
                 format!("{}({})", op.name(), parts.join(", "))
             }
+            ExprKind::SameShape { a, b } => {
+                format!("same_shape({}, {})", self.local(*a), self.local(*b))
+            }
             ExprKind::Each(each) => self.each(P::untyped::<Box<Each>>(each)),
             ExprKind::CallInst { inst, args } => {
                 let inst = *P::typed(inst);

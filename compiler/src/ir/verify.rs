@@ -443,6 +443,14 @@ impl Verifier<'_> {
                 };
                 expect(self, want, "shape query")
             }
+            ExprKind::SameShape { a, b } => {
+                if let (Some(x), Some(y)) = (self.array(*a), self.array(*b)) {
+                    self.check(x.ndim == y.ndim, at, || {
+                        format!("same_shape of {}-D and {}-D arrays", x.ndim, y.ndim)
+                    });
+                }
+                expect(self, Type::Unit, "shape check")
+            }
             ExprKind::Intrinsic { op, args } => {
                 let types: Vec<Option<Scalar>> = args.iter().map(|a| self.scalar(*a)).collect();
                 let Some(&receiver) = types.first() else {

@@ -15,6 +15,7 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
         | ExprKind::Const(_)
         | ExprKind::Local(_)
         | ExprKind::Shape { .. }
+        | ExprKind::SameShape { .. }
         | ExprKind::Each(_) => Vec::new(),
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => vec![*x],
         ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => vec![*a, *b],
@@ -187,6 +188,9 @@ impl Uses {
             }
             ExprKind::Gpu { array: Some(a), .. } => {
                 self.arrays.insert(*a);
+            }
+            ExprKind::SameShape { a, b } => {
+                self.arrays.extend([*a, *b]);
             }
             _ => {}
         }

@@ -124,6 +124,16 @@ fn site_kind(kind: TrapKind) -> (SiteKind, [i64; 4]) {
         ),
         TrapKind::StepZero => (SiteKind::StepZero, [0; 4]),
         TrapKind::ClampBounds { min, max } => (SiteKind::ClampBounds, [int(min), int(max), 0, 0]),
+        TrapKind::ShapeMismatch {
+            a,
+            b,
+            axis,
+            a_len,
+            b_len,
+        } => (
+            SiteKind::ShapeMismatch { a, b },
+            [axis as i64, a_len as i64, b_len as i64, 0],
+        ),
     }
 }
 

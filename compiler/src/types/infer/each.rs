@@ -5,7 +5,7 @@
 //! and, in `finish`, in its place, a nest of counted `for` loops over the first array's extents
 //! (logical, row-major order, as ndarray iterates) binding each element with a checked load and
 //! writing a mutably borrowed element back with a checked store after every assignment of its
-//! binding. The typed IR therefore holds only loops, loads and stores: the interpreter, the
+//! binding, after a check that the zipped arrays have the first one's shape (`SameShape`). The typed IR therefore holds only loops, loads and stores: the interpreter, the
 //! passes, the back ends and the race check of `prange` need nothing new. Rustc's rules are
 //! checked here: a mutable borrow needs a writable array, an array walked mutably is not walked
 //! or touched otherwise in the body, and zipped arrays have one number of dimensions.
@@ -235,7 +235,15 @@ impl<'s, 'p> Infer<'s, 'p> {
             .map(|a| (a.elem, a.array))
             .collect();
         let body = self.write_through(func, body, &muts, index, span);
+        // ndarray's `Zip` asserts one shape before it starts.
         let mut pre = Vec::new();
+        for a in &each.arrays[1..] {
+            let check = ExprKind::SameShape {
+                a: first,
+                b: a.array,
+            };
+            pre.push(Stmt::Eval(self.node(func, check, Type::Unit, span)));
+        }
         let mut inner = Vec::new();
         match &each.index {
             EachIndex::None => {}

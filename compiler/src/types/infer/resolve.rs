@@ -80,6 +80,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                     checked,
                 },
                 ExprKind::Shape { array, query } => ExprKind::Shape { array, query },
+                ExprKind::SameShape { a, b } => ExprKind::SameShape { a, b },
                 ExprKind::Gpu {
                     op,
                     array,
