@@ -129,6 +129,10 @@ twin! {
         total
     }
 
+    pub fn copy_into(mut y: ArrayViewMut2<f64>, x: ArrayView2<f64>) {
+        y.assign(&x);
+    }
+
     pub fn nested(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
         let mut s = 0.0;
         for a in x.iter() {
@@ -281,6 +285,26 @@ fn zip_for_each() {
 }
 
 #[test]
+fn assign_copies_in_logical_order() {
+    let a = grid(4, 5);
+    for x in [a.view(), a.slice(s![..;-1, ..;2]), a.t()] {
+        let mut big = Array2::from_elem((6, 6), -1.0);
+        let mut want = big.clone();
+        let (n, m) = x.dim();
+        copy_into(big.slice_mut(s![..n;-1, ..m]), x).unwrap();
+        rs::copy_into(want.slice_mut(s![..n;-1, ..m]), x);
+        assert_eq!(big, want);
+    }
+    let mut y = Array2::<f64>::zeros((5, 4));
+    let e = copy_into(y.view_mut(), a.view()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("shape mismatch: `y` has extent 5 on axis 0 but `x` has 4"),
+        "{e}"
+    );
+}
+
+#[test]
 fn zip_of_different_shapes_is_an_error() {
     let a = grid(4, 5);
     let b = grid(4, 6);
@@ -405,7 +429,7 @@ fn unsupported_forms_are_errors() {
         ),
         (
             "fn k(x, m) { Zip::from(&x).and(&m).for_each(|&a, &b| { }); }",
-            "zipped arrays must have the same number of dimensions",
+            "arrays walked together must have the same number of dimensions",
             vec![(&x).into_arg(), (&m).into_arg()],
         ),
         (

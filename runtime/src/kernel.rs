@@ -565,7 +565,7 @@ impl Kernel {
                 let rendered = render(Diagnostic::new(
                     message.clone(),
                     site.span,
-                    "zipped arrays must have one shape",
+                    "arrays walked together must have one shape",
                 ));
                 let kind = ErrorKind::InvalidValue {
                     kernel,

@@ -1,7 +1,7 @@
 //! Whole-array iteration in the untyped IR: `for v in x.iter()` and its relatives.
 //!
 //! In: built by `front::lower::iter` from `x.iter()`, `x.iter_mut()`, `.enumerate()`,
-//! `x.indexed_iter()`, `x.fill(v)`, `x.map_inplace(|v| ..)` and `Zip::from(..).and(..).for_each(..)`.
+//! `x.indexed_iter()`, `x.fill(v)`, `y.assign(&x)`, `x.map_inplace(|v| ..)` and `Zip::from(..).and(..).for_each(..)`.
 //! Out: read by `types`, which types it and, once each array's number of dimensions is known,
 //! expands it into nested counted loops of plain loads and stores (`types::iter`): no [`Each`]
 //! reaches the typed IR (it is an untyped-stage node, [`ExprKind::Each`]), so the passes, the

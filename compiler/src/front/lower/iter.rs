@@ -1,5 +1,5 @@
 //! Whole-array iteration: `for v in x.iter()` (`iter_mut`, `.enumerate()`, `indexed_iter`),
-//! `x.fill(v)`, `x.map_inplace(|v| ..)` and `Zip::from(&mut a).and(&b).for_each(|a, &b| ..)`.
+//! `x.fill(v)`, `y.assign(&x)`, `x.map_inplace(|v| ..)` and `Zip::from(&mut a).and(&b).for_each(|a, &b| ..)`.
 //!
 //! In: the `for` loops and statement-position method calls that walk arrays, and the `*v` reads
 //! and writes of the element bindings they introduce. Out: one [`ExprKind::Each`] per walk (see
@@ -65,8 +65,10 @@ pub(super) fn is_walk(e: &syn::Expr) -> bool {
 pub(super) fn is_walk_stmt(e: &syn::Expr) -> bool {
     match strip_parens(e) {
         syn::Expr::MethodCall(mc) => {
-            matches!(mc.method.to_string().as_str(), "fill" | "map_inplace")
-                || (mc.method == "for_each" && is_zip(&mc.receiver))
+            matches!(
+                mc.method.to_string().as_str(),
+                "fill" | "assign" | "map_inplace"
+            ) || (mc.method == "for_each" && is_zip(&mc.receiver))
         }
         _ => false,
     }
@@ -135,7 +137,7 @@ impl FnLowerer<'_> {
         Ok(())
     }
 
-    /// `x.fill(v)`, `x.map_inplace(|v| ..)`, `Zip::from(..).and(..).for_each(|..| ..)`.
+    /// `x.fill(v)`, `y.assign(&x)`, `x.map_inplace(|v| ..)`, `Zip::from(..).and(..).for_each(|..| ..)`.
     pub(super) fn walk_stmt(&mut self, e: &syn::Expr) -> R<()> {
         let syn::Expr::MethodCall(mc) = strip_parens(e) else {
             return Err(FrontError::new(e, "expected a method call"));
@@ -167,6 +169,44 @@ impl FnLowerer<'_> {
                     elem,
                     mutable: true,
                 }];
+                self.emit_each(arrays, EachIndex::None, body, span);
+                Ok(())
+            }
+            "assign" => {
+                let [source] = args::<1>(mc)?;
+                let array = self.array_name(&mc.receiver)?;
+                let syn::Expr::Reference(r) = strip_parens(source) else {
+                    return Err(
+                        FrontError::new(source, "`assign` takes an array by reference")
+                            .hint("write `y.assign(&x)`"),
+                    );
+                };
+                if r.mutability.is_some() {
+                    return Err(FrontError::new(source, "`assign` reads its argument")
+                        .hint("write `y.assign(&x)`"));
+                }
+                let from = self.array_name(&r.expr)?;
+                let (to_elem, from_elem) = (self.temp(span), self.temp(span));
+                let read = self.func.add_expr(ExprKind::Local(from_elem), span);
+                let body = Block {
+                    stmts: vec![Stmt::Assign {
+                        local: to_elem,
+                        value: read,
+                        span,
+                    }],
+                };
+                let arrays = vec![
+                    EachArray {
+                        array,
+                        elem: to_elem,
+                        mutable: true,
+                    },
+                    EachArray {
+                        array: from,
+                        elem: from_elem,
+                        mutable: false,
+                    },
+                ];
                 self.emit_each(arrays, EachIndex::None, body, span);
                 Ok(())
             }

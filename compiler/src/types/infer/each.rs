@@ -38,12 +38,12 @@ impl<'s, 'p> Infer<'s, 'p> {
                 if ft.ndim != at.ndim {
                     let fname = &self.func.local(f).name;
                     return Err(Diagnostic::new(
-                        "zipped arrays must have the same number of dimensions",
+                        "arrays walked together must have the same number of dimensions",
                         span,
                         format!("`{fname}` is {}-D, `{name}` is {}-D", ft.ndim, at.ndim),
                     )
                     .with_help(
-                        "zip arrays of one shape (ndarray's `Zip` needs one dimension type)",
+                        "zip or assign arrays of one shape (broadcasting a lower-dimensional array is not supported: write the index loop)",
                     ));
                 }
             } else {
