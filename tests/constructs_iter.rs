@@ -129,6 +129,41 @@ twin! {
         total
     }
 
+    pub fn left_sum(x: ArrayView2<f64>) -> f64 {
+        x.iter().sum::<f64>()
+    }
+
+    pub fn left_sum32(x: ArrayView1<f32>) -> f32 {
+        let s: f32 = x.iter().sum();
+        s * 2.0
+    }
+
+    pub fn product_plus(x: ArrayView1<i64>) -> i64 {
+        3 + x.iter().product::<i64>()
+    }
+
+    pub fn max_of(x: ArrayView2<f64>) -> f64 {
+        x.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+    }
+
+    pub fn min_then_max(x: ArrayView1<f32>) -> f32 {
+        x.iter().cloned().fold(f32::INFINITY, f32::min) + x.iter().copied().fold(0.0, f32::max)
+    }
+
+    pub fn weighted(x: ArrayView1<f64>) -> f64 {
+        x.iter().fold(0.0, |acc, &v| acc * 0.5 + v)
+    }
+
+    pub fn count_positive(x: ArrayView2<f64>) -> usize {
+        x.iter().fold(0, |n, v| {
+            if *v > 0.0 {
+                n + 1
+            } else {
+                n
+            }
+        })
+    }
+
     pub fn copy_into(mut y: ArrayViewMut2<f64>, x: ArrayView2<f64>) {
         y.assign(&x);
     }
@@ -282,6 +317,48 @@ fn zip_for_each() {
     let t = accumulate(acc.view_mut(), x.slice(s![..;-1])).unwrap();
     let t2 = rs::accumulate(acc2.view_mut(), x.slice(s![..;-1]));
     assert_eq!((t.to_bits(), acc), (t2.to_bits(), acc2));
+}
+
+#[test]
+fn iterator_folds_are_left_folds() {
+    // Left to right, from std's identity (`-0.0` for float sums): not ndarray's pairwise `sum()`.
+    let a = Array2::from_shape_vec((2, 3), vec![1e16, 1.0, -1e16, 1.0, 0.5, -3.0]).unwrap();
+    for x in [a.view(), a.t(), a.slice(s![..;-1, ..0])] {
+        assert_eq!(
+            left_sum(x).unwrap().to_bits(),
+            rs::left_sum(x).to_bits(),
+            "{x:?}"
+        );
+        assert_eq!(max_of(x).unwrap().to_bits(), rs::max_of(x).to_bits());
+        assert_eq!(count_positive(x).unwrap(), rs::count_positive(x));
+    }
+    let e = Array1::<f32>::zeros(0);
+    assert!(
+        left_sum32(&e).unwrap().is_sign_negative(),
+        "an empty float sum is -0.0"
+    );
+    let x: Array1<f32> = (0..13).map(|i| (i as f32 - 6.0) * 0.1).collect();
+    for v in [x.view(), x.slice(s![..;-2])] {
+        assert_eq!(
+            left_sum32(v).unwrap().to_bits(),
+            rs::left_sum32(v).to_bits()
+        );
+        assert_eq!(
+            min_then_max(v).unwrap().to_bits(),
+            rs::min_then_max(v).to_bits()
+        );
+    }
+    let y: Array1<f64> = (0..40).map(|i| ((i * 13) % 7) as f64 - 3.0).collect();
+    assert_eq!(
+        weighted(&y).unwrap().to_bits(),
+        rs::weighted(y.view()).to_bits()
+    );
+    let i = array![3i64, -2, 5, i64::MAX];
+    assert_eq!(
+        product_plus(&i).unwrap(),
+        rs::product_plus(i.view()),
+        "wrapping, as in release"
+    );
 }
 
 #[test]

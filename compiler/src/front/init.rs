@@ -54,6 +54,12 @@ impl Walker<'_> {
             }
             Stmt::Eval(e) => {
                 self.expr(*e, &s);
+                // A `sum`/`product` walk sets its accumulator before it starts.
+                if let ExprKind::Each(each) = &self.f.expr(*e).kind {
+                    if let Some((acc, _)) = each.identity {
+                        s[acc.index()] = true;
+                    }
+                }
                 Some(s)
             }
             Stmt::If {

@@ -18,8 +18,34 @@ pub struct Each {
     pub arrays: Vec<EachArray>,
     pub index: EachIndex,
     pub body: Block,
+    /// `x.iter().sum()` / `.product()`: the accumulator, set to the identity of its type before
+    /// the walk (`-0.0` for a float sum, as std's `Sum` starts from, `0`, `1`), the type
+    /// being the element's.
+    pub identity: Option<(LocalId, Fold)>,
     /// The whole construct (the `for` loop, the method call).
     pub span: Span,
+}
+
+/// The std fold whose identity an accumulator starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fold {
+    Sum,
+    Product,
+}
+
+impl Fold {
+    /// The identity's bits for an element type.
+    pub fn identity(self, s: super::Scalar) -> super::Const {
+        use super::{Const, Scalar};
+        match (self, s) {
+            (Fold::Sum, Scalar::F32) => Const::f32(-0.0),
+            (Fold::Sum, Scalar::F64) => Const::f64(-0.0),
+            (Fold::Product, Scalar::F32) => Const::f32(1.0),
+            (Fold::Product, Scalar::F64) => Const::f64(1.0),
+            (Fold::Sum, s) => Const::int(s, 0),
+            (Fold::Product, s) => Const::int(s, 1),
+        }
+    }
 }
 
 /// One array of an [`Each`] and the local its element is bound to in the body.
@@ -48,7 +74,8 @@ pub enum EachIndex {
 }
 
 impl Each {
-    /// The locals each step binds: indices first, then elements.
+    /// The locals each step binds (indices first, then elements, then the accumulator a
+    /// `sum`/`product` starts).
     pub fn bound(&self) -> Vec<LocalId> {
         let index = match &self.index {
             EachIndex::None => Vec::new(),
@@ -58,6 +85,7 @@ impl Each {
         index
             .into_iter()
             .chain(self.arrays.iter().map(|a| a.elem))
+            .chain(self.identity.map(|(acc, _)| acc))
             .collect()
     }
 }

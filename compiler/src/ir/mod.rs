@@ -19,7 +19,7 @@ pub mod ty;
 pub mod verify;
 pub mod walk;
 
-pub use each::{Each, EachArray, EachIndex};
+pub use each::{Each, EachArray, EachIndex, Fold};
 pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
 pub use ty::{ArrayType, Layout, Scalar, Type, TypeAnn};
 

@@ -293,6 +293,9 @@ impl FnLowerer<'_> {
     }
 
     fn method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        if super::iter::is_fold(mc) {
+            return self.iter_fold(mc);
+        }
         let name = mc.method.to_string();
         if mc.turbofish.is_some() {
             return Err(FrontError::new(

@@ -1,9 +1,11 @@
 //! Whole-array iteration: `for v in x.iter()` (`iter_mut`, `.enumerate()`, `indexed_iter`),
-//! `x.fill(v)`, `y.assign(&x)`, `x.map_inplace(|v| ..)` and `Zip::from(&mut a).and(&b).for_each(|a, &b| ..)`.
+//! `x.fill(v)`, `y.assign(&x)`, `x.map_inplace(|v| ..)`, `Zip::from(&mut a).and(&b).for_each(|a, &b| ..)`
+//! and std's folds of `x.iter()` (`sum`, `product`, `fold`; also after `.copied()`).
 //!
 //! In: the `for` loops and statement-position method calls that walk arrays, and the `*v` reads
 //! and writes of the element bindings they introduce. Out: one [`ExprKind::Each`] per walk (see
-//! `ir::each`), evaluated as a statement, whose body is lowered like a loop body; `types` expands
+//! `ir::each`), evaluated as a statement (a fold's value is then its accumulator, a temporary),
+//! whose body is lowered like a loop body; `types` expands
 //! it into index loops once it knows each array's number of dimensions. Closures are inlined:
 //! their parameters become the element bindings, and a closure anywhere else is an error.
 
@@ -74,6 +76,29 @@ pub(super) fn is_walk_stmt(e: &syn::Expr) -> bool {
     }
 }
 
+/// Whether `mc` folds an array's iterator into a value: `x.iter().sum()`, `.product()`,
+/// `.fold(init, f)`, also after `.copied()` / `.cloned()`.
+pub(super) fn is_fold(mc: &syn::ExprMethodCall) -> bool {
+    matches!(mc.method.to_string().as_str(), "sum" | "product" | "fold")
+        && fold_source(&mc.receiver).is_some()
+}
+
+/// The array expression and whether the items are copied, of `x.iter()` or
+/// `x.iter().copied()` / `.cloned()`.
+fn fold_source(e: &syn::Expr) -> Option<(&syn::Expr, bool)> {
+    let syn::Expr::MethodCall(mc) = strip_parens(e) else {
+        return None;
+    };
+    if !mc.args.is_empty() {
+        return None;
+    }
+    if mc.method == "copied" || mc.method == "cloned" {
+        let (x, copied) = fold_source(&mc.receiver)?;
+        return (!copied).then_some((x, true));
+    }
+    (mc.method == "iter").then_some((&*mc.receiver, false))
+}
+
 /// `Zip::from(..)` followed by any number of `.and(..)`.
 fn is_zip(e: &syn::Expr) -> bool {
     match strip_parens(e) {
@@ -132,6 +157,7 @@ impl FnLowerer<'_> {
             }],
             index,
             body,
+            None,
             span,
         );
         Ok(())
@@ -169,7 +195,7 @@ impl FnLowerer<'_> {
                     elem,
                     mutable: true,
                 }];
-                self.emit_each(arrays, EachIndex::None, body, span);
+                self.emit_each(arrays, EachIndex::None, body, None, span);
                 Ok(())
             }
             "assign" => {
@@ -207,7 +233,7 @@ impl FnLowerer<'_> {
                         mutable: false,
                     },
                 ];
-                self.emit_each(arrays, EachIndex::None, body, span);
+                self.emit_each(arrays, EachIndex::None, body, None, span);
                 Ok(())
             }
             "map_inplace" => {
@@ -221,6 +247,168 @@ impl FnLowerer<'_> {
                 let arrays = self.zip_arrays(&mc.receiver)?;
                 self.closure_walk(closure, arrays, span)
             }
+        }
+    }
+
+    /// `x.iter().sum()`, `.product()`, `.fold(init, f)`: std's left fold over the elements in
+    /// logical order, the value of a temporary assigned by a walk.
+    pub(super) fn iter_fold(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        let Some((source, copied)) = fold_source(&mc.receiver) else {
+            return Err(FrontError::new(mc, "expected `x.iter()`").hint(ITER_HINT));
+        };
+        let array = self.array_name(source)?;
+        let span = Span::of(mc);
+        let acc = self.temp(span);
+        let method = mc.method.to_string();
+        let (elem, body, identity) = if method == "fold" {
+            if mc.turbofish.is_some() {
+                return Err(FrontError::new(
+                    mc,
+                    "turbofish `::<>` is not supported on `fold`",
+                ));
+            }
+            let [init, f] = args::<2>(mc)?;
+            let init = self.expr_value(init)?;
+            self.emit(Stmt::Assign {
+                local: acc,
+                value: init,
+                span,
+            });
+            let (body, elem) = self.fold_step(f, acc, copied, span)?;
+            (elem, body, None)
+        } else {
+            if !mc.args.is_empty() {
+                return Err(FrontError::new(
+                    mc,
+                    format!("`{method}` takes no arguments"),
+                ));
+            }
+            if let Some(t) = &mc.turbofish {
+                let ty = match t.args.iter().collect::<Vec<_>>()[..] {
+                    [syn::GenericArgument::Type(ty)] => names::scalar(ty)?,
+                    _ => {
+                        return Err(FrontError::new(t, "expected one type")
+                            .hint(format!("write `.{method}::<f64>()`")))
+                    }
+                };
+                self.func.locals[acc].ann = TypeAnn::Scalar(ty);
+            }
+            let elem = self.temp(span);
+            let (op, fold) = match method.as_str() {
+                "sum" => (BinOp::Add, Fold::Sum),
+                _ => (BinOp::Mul, Fold::Product),
+            };
+            let cur = self.func.add_expr(ExprKind::Local(acc), span);
+            let v = self.func.add_expr(ExprKind::Local(elem), span);
+            let value = self.func.add_expr(ExprKind::Binary(op, cur, v), span);
+            let body = Block {
+                stmts: vec![Stmt::Assign {
+                    local: acc,
+                    value,
+                    span,
+                }],
+            };
+            (elem, body, Some((acc, fold)))
+        };
+        let arrays = vec![EachArray {
+            array,
+            elem,
+            mutable: false,
+        }];
+        self.emit_each(arrays, EachIndex::None, body, identity, span);
+        Ok(self.func.add_expr(ExprKind::Local(acc), span))
+    }
+
+    /// The body of one step of `fold(init, f)`: `acc = f(acc, element)`, with `f` a closure
+    /// `|acc, &v| ..` (inlined) or a method path such as `f64::max` (after `.copied()`).
+    fn fold_step(
+        &mut self,
+        f: &syn::Expr,
+        acc: LocalId,
+        copied: bool,
+        span: Span,
+    ) -> R<(Block, LocalId)> {
+        match strip_parens(f) {
+            syn::Expr::Path(p) if p.path.segments.len() == 2 => {
+                if !copied {
+                    return Err(
+                        FrontError::new(p, "this function takes the elements by value")
+                            .hint("fold the copies: `x.iter().copied().fold(init, f64::max)`"),
+                    );
+                }
+                let name = p.path.segments[1].ident.to_string();
+                if Intrinsic::from_name(&name).is_none() {
+                    return Err(FrontError::new(p, format!("unsupported function `{name}`"))
+                        .hint("fold with a numeric method (`f64::max`, `f64::min`, ..) or a closure `|acc, v| ..`"));
+                }
+                let elem = self.temp(span);
+                let receiver = self.func.add_expr(ExprKind::Local(acc), span);
+                let v = self.func.add_expr(ExprKind::Local(elem), span);
+                let value = self.func.add_expr(
+                    ExprKind::Method {
+                        name,
+                        receiver,
+                        args: vec![v],
+                    },
+                    span,
+                );
+                let body = Block {
+                    stmts: vec![Stmt::Assign {
+                        local: acc,
+                        value,
+                        span,
+                    }],
+                };
+                Ok((body, elem))
+            }
+            syn::Expr::Closure(c) => {
+                if c.inputs.len() != 2 {
+                    return Err(FrontError::new(
+                        &c.inputs,
+                        "`fold` takes a closure of two parameters",
+                    )
+                    .hint("write `|acc, &v| acc + v`"));
+                }
+                let outer_depth = std::mem::replace(&mut self.loop_depth, 0);
+                let outer_closure = std::mem::replace(&mut self.in_closure, true);
+                let r = self.nested(|l| {
+                    let a = l.bind_name(&c.inputs[0])?;
+                    let elem = if copied {
+                        l.bind_name(&c.inputs[1])?
+                    } else {
+                        l.bind_elem(&c.inputs[1], false)?
+                    };
+                    let cur = l.func.add_expr(ExprKind::Local(acc), span);
+                    l.emit(Stmt::Assign {
+                        local: a,
+                        value: cur,
+                        span,
+                    });
+                    let value = match strip_parens(&c.body) {
+                        syn::Expr::Block(b) if b.label.is_none() => {
+                            l.block_value(&b.block)?.ok_or_else(|| {
+                                FrontError::new(b, "this block has no value").hint(
+                                    "end the closure's body with the new accumulator (no `;`)",
+                                )
+                            })?
+                        }
+                        body => l.expr_value(body)?,
+                    };
+                    l.emit(Stmt::Assign {
+                        local: acc,
+                        value,
+                        span,
+                    });
+                    Ok(elem)
+                });
+                self.loop_depth = outer_depth;
+                self.in_closure = outer_closure;
+                r
+            }
+            other => Err(
+                FrontError::new(other, "expected a closure or a function path")
+                    .hint("write `x.iter().fold(0.0, |acc, &v| acc + v)`"),
+            ),
         }
     }
 
@@ -304,15 +492,23 @@ impl FnLowerer<'_> {
                 mutable,
             })
             .collect();
-        self.emit_each(arrays, EachIndex::None, body, span);
+        self.emit_each(arrays, EachIndex::None, body, None, span);
         Ok(())
     }
 
-    fn emit_each(&mut self, arrays: Vec<EachArray>, index: EachIndex, body: Block, span: Span) {
+    fn emit_each(
+        &mut self,
+        arrays: Vec<EachArray>,
+        index: EachIndex,
+        body: Block,
+        identity: Option<(LocalId, Fold)>,
+        span: Span,
+    ) {
         let each = Each {
             arrays,
             index,
             body,
+            identity,
             span,
         };
         let e = self.func.add_expr(ExprKind::Each(Box::new(each)), span);

@@ -72,6 +72,26 @@ impl<'s, 'p> Infer<'s, 'p> {
                 "here",
             ));
         };
+        // std sums and multiplies `&T` into `T` only.
+        if let Some((acc, _)) = each.identity {
+            let v = self.locals[acc];
+            self.unify_with(v, Type::Scalar(at.elem))
+                .map_err(|(got, _)| {
+                    Diagnostic::new(
+                        "mismatched types",
+                        span,
+                        format!(
+                            "the elements are `{}`, the result `{}`",
+                            at.elem,
+                            got.describe()
+                        ),
+                    )
+                    .with_help(format!(
+                        "sum into the element type: `.sum::<{}>()`",
+                        at.elem
+                    ))
+                })?;
+        }
         let usize_ = Type::Scalar(Scalar::Usize);
         let index = match &each.index {
             EachIndex::None => Vec::new(),
@@ -237,6 +257,22 @@ impl<'s, 'p> Infer<'s, 'p> {
         let body = self.write_through(func, body, &muts, index, span);
         // ndarray's `Zip` asserts one shape before it starts.
         let mut pre = Vec::new();
+        if let Some((acc, fold)) = each.identity {
+            let State::Known(Type::Scalar(s)) = self.get(self.locals[acc]) else {
+                return Err(Diagnostic::new(
+                    "internal: an untyped accumulator",
+                    span,
+                    "here",
+                ));
+            };
+            let init = self.node(
+                func,
+                ExprKind::Const(fold.identity(s)),
+                Type::Scalar(s),
+                span,
+            );
+            pre.push(assign(acc, init, span));
+        }
         for a in &each.arrays[1..] {
             let check = ExprKind::SameShape {
                 a: first,
