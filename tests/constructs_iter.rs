@@ -1,9 +1,11 @@
 //! Whole-array iteration vs rustc/ndarray: `for v in x.iter()`, `iter_mut()` (`*v = ..`,
-//! `*v += ..`), `.iter().enumerate()`, `indexed_iter()`, `x.fill(v)`, `x.map_inplace(|v| ..)`
-//! and `Zip::from(&mut out).and(&a).for_each(|o, &a| ..)`, each kernel beside the same code in
-//! plain Rust, on contiguous, transposed, stepped, reversed and empty arrays of 1 to 3 dimensions
-//! (logical order: an order-sensitive float fold shows it bit for bit); a walk inside `prange`
-//! (reads accepted, whole-array writes rejected as races); the errors of unsupported forms.
+//! `*v += ..`), `.iter().enumerate()`, `indexed_iter()`, `x.fill(v)`, `y.assign(&x)`,
+//! `x.map_inplace(|v| ..)`, `Zip::from(&mut out).and(&a).for_each(|o, &a| ..)` and std's folds of
+//! `x.iter()`, each kernel beside the same code in plain Rust, on contiguous, transposed, stepped,
+//! reversed and empty arrays of 1 to 3 dimensions (logical order: an order-sensitive float fold
+//! shows it bit for bit); shape mismatches as errors; a walk inside `prange` (reads accepted,
+//! whole-array writes rejected as races); the errors of unsupported forms; the LLVM IR of `iter()`
+//! loops against the index loops'.
 
 use ndarray::prelude::*;
 use ndarray::s;
@@ -162,6 +164,13 @@ twin! {
                 n
             }
         })
+    }
+
+    /// README's example.
+    pub fn normalize(x: ArrayView1<f64>, mut y: ArrayViewMut1<f64>) -> f64 {
+        let total = x.iter().sum::<f64>();
+        Zip::from(&mut y).and(&x).for_each(|y, &x| *y = x / total);
+        y.iter().copied().fold(f64::NEG_INFINITY, f64::max)
     }
 
     pub fn copy_into(mut y: ArrayViewMut2<f64>, x: ArrayView2<f64>) {
@@ -353,6 +362,14 @@ fn iterator_folds_are_left_folds() {
         weighted(&y).unwrap().to_bits(),
         rs::weighted(y.view()).to_bits()
     );
+    let mut out = Array1::zeros(40);
+    let mut want = out.clone();
+    let m = normalize(y.view(), out.view_mut()).unwrap();
+    assert_eq!(
+        m.to_bits(),
+        rs::normalize(y.view(), want.view_mut()).to_bits()
+    );
+    assert_eq!(out, want);
     let i = array![3i64, -2, 5, i64::MAX];
     assert_eq!(
         product_plus(&i).unwrap(),

@@ -324,7 +324,7 @@ impl FnLowerer<'_> {
         }
         if Intrinsic::from_name(&name).is_none() {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
-                .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...) and array queries (len, dim, shape, nrows, ncols, ndim, is_empty) are supported"));
+                .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty) and walks (iter, iter_mut, indexed_iter, fill, assign, map_inplace, and sum, product, fold of iter()) are supported"));
         }
         let all: Vec<&syn::Expr> = std::iter::once(&*mc.receiver)
             .chain(mc.args.iter())
