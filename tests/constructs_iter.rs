@@ -608,24 +608,16 @@ fn iter_loops_compile_to_the_index_loops_code() {
     let x = Array1::<f64>::zeros(4);
     let mut y = Array1::<f64>::zeros(4);
     let mut m = Array2::<f64>::zeros((4, 4));
-    let walk = llvm(&scale_iter::kernel(), "scale_iter", &[(&mut y).into_arg()]);
-    let index = llvm(
-        &scale_index::kernel(),
-        "scale_index",
-        &[(&mut y).into_arg()],
-    );
+    let walk = llvm(scale_iter::kernel(), "scale_iter", &[(&mut y).into_arg()]);
+    let index = llvm(scale_index::kernel(), "scale_index", &[(&mut y).into_arg()]);
     assert_eq!(code(&walk), code(&index));
     assert_snapshot!("constructs_iter", "scale_iter.ll", walk);
-    let walk = llvm(&sum_iter::kernel(), "sum_iter", &[(&x).into_arg()]);
-    let index = llvm(&sum_index::kernel(), "sum_index", &[(&x).into_arg()]);
+    let walk = llvm(sum_iter::kernel(), "sum_iter", &[(&x).into_arg()]);
+    let index = llvm(sum_index::kernel(), "sum_index", &[(&x).into_arg()]);
     assert_eq!(code(&walk), code(&index));
-    let walk = llvm(
-        &scale2_iter::kernel(),
-        "scale2_iter",
-        &[(&mut m).into_arg()],
-    );
+    let walk = llvm(scale2_iter::kernel(), "scale2_iter", &[(&mut m).into_arg()]);
     let index = llvm(
-        &scale2_index::kernel(),
+        scale2_index::kernel(),
         "scale2_index",
         &[(&mut m).into_arg()],
     );

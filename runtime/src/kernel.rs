@@ -512,6 +512,16 @@ impl Kernel {
         };
         let location = Location::new(self.source.path, site.span);
         let v = values;
+        // A value Rust's code panics on: `ErrorKind::InvalidValue`.
+        let invalid = |message: String, label: &str| {
+            let rendered = render(Diagnostic::new(message.clone(), site.span, label));
+            let kind = ErrorKind::InvalidValue {
+                kernel: kernel.clone(),
+                location,
+                message,
+            };
+            Error::rendered_as(kind, rendered)
+        };
         match &site.kind {
             SiteKind::OutOfBounds { array } => {
                 let (index, len, axis) = (v[0] as u64, v[1] as u64, v[2] as usize);
@@ -547,47 +557,20 @@ impl Kernel {
                 ));
                 Error::rendered_as(ErrorKind::Overflow { kernel, location }, rendered)
             }
-            SiteKind::StepZero => {
-                let message = "`step_by` with a step of zero".to_string();
-                let rendered = render(Diagnostic::new(message.clone(), site.span, "step is 0"));
-                let kind = ErrorKind::InvalidValue {
-                    kernel,
-                    location,
-                    message,
-                };
-                Error::rendered_as(kind, rendered)
-            }
+            SiteKind::StepZero => invalid("`step_by` with a step of zero".into(), "step is 0"),
             SiteKind::ShapeMismatch { a, b } => {
                 let (axis, m, n) = (v[0], v[1], v[2]);
-                let message = format!(
-                    "shape mismatch: `{a}` has extent {m} on axis {axis} but `{b}` has {n}"
-                );
-                let rendered = render(Diagnostic::new(
-                    message.clone(),
-                    site.span,
+                invalid(
+                    format!(
+                        "shape mismatch: `{a}` has extent {m} on axis {axis} but `{b}` has {n}"
+                    ),
                     "arrays walked together must have one shape",
-                ));
-                let kind = ErrorKind::InvalidValue {
-                    kernel,
-                    location,
-                    message,
-                };
-                Error::rendered_as(kind, rendered)
+                )
             }
-            SiteKind::ClampBounds => {
-                let message = "`clamp` with `min > max` (or a NaN bound)".to_string();
-                let rendered = render(Diagnostic::new(
-                    message.clone(),
-                    site.span,
-                    "invalid bounds",
-                ));
-                let kind = ErrorKind::InvalidValue {
-                    kernel,
-                    location,
-                    message,
-                };
-                Error::rendered_as(kind, rendered)
-            }
+            SiteKind::ClampBounds => invalid(
+                "`clamp` with `min > max` (or a NaN bound)".into(),
+                "invalid bounds",
+            ),
         }
     }
 }

@@ -283,6 +283,21 @@ pub struct ForRange {
     pub reductions: Vec<(LocalId, Reduce)>,
 }
 
+impl ForRange {
+    /// `start..end`, serial, step 1.
+    pub fn upto(start: ExprId, end: ExprId) -> ForRange {
+        ForRange {
+            start,
+            end,
+            inclusive: false,
+            reverse: false,
+            step: None,
+            parallel: false,
+            reductions: Vec::new(),
+        }
+    }
+}
+
 /// How partial results of a reduction combine (`-=` partials are summed like `+=`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Reduce {

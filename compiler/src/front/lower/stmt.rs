@@ -488,13 +488,8 @@ impl FnLowerer<'_> {
                 };
                 let end = self.expr_value(end)?;
                 Ok(ForRange {
-                    start,
-                    end,
                     inclusive: matches!(r.limits, syn::RangeLimits::Closed(_)),
-                    reverse: false,
-                    step: None,
-                    parallel: false,
-                    reductions: Vec::new(),
+                    ..ForRange::upto(start, end)
                 })
             }
             syn::Expr::Call(c) if is_prange(&c.func) => {
@@ -511,15 +506,7 @@ impl FnLowerer<'_> {
                     let start = self
                         .func
                         .add_expr(ExprKind::Lit(Lit::Int(0, None)), Span::of(arg));
-                    ForRange {
-                        start,
-                        end,
-                        inclusive: false,
-                        reverse: false,
-                        step: None,
-                        parallel: false,
-                        reductions: Vec::new(),
-                    }
+                    ForRange::upto(start, end)
                 };
                 range.parallel = true;
                 Ok(range)

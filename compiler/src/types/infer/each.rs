@@ -17,6 +17,10 @@ use crate::ir::*;
 use crate::span::Span;
 use std::collections::HashSet;
 
+/// What [`Infer::rebuild`] makes of a statement that holds no block.
+type Leaf<'l, 's, 'p> =
+    dyn FnMut(&mut Infer<'s, 'p>, &mut Function<Untyped>, Stmt) -> R<Vec<Stmt>> + 'l;
+
 impl<'s, 'p> Infer<'s, 'p> {
     pub(super) fn each(&mut self, each: &Each) -> R<()> {
         let span = each.span;
@@ -175,30 +179,42 @@ impl<'s, 'p> Infer<'s, 'p> {
         b: Block,
         dead: &mut HashSet<ExprId>,
     ) -> R<Block> {
+        self.rebuild(func, b, &mut |inf, func, s| match s {
+            Stmt::Eval(e) if matches!(func.expr(e).kind, ExprKind::Each(_)) => {
+                let placeholder = ExprKind::Const(Const::bool(false));
+                let ExprKind::Each(each) = std::mem::replace(&mut func.exprs[e].kind, placeholder)
+                else {
+                    unreachable!("matched above")
+                };
+                dead.insert(e);
+                inf.expand_each(func, *each, dead)
+            }
+            s => Ok(vec![s]),
+        })
+    }
+
+    /// `b` rebuilt statement by statement: `leaf` maps each statement that holds no block (to
+    /// any number of statements); the blocks of the others are rebuilt the same way.
+    fn rebuild(
+        &mut self,
+        func: &mut Function<Untyped>,
+        b: Block,
+        leaf: &mut Leaf<'_, 's, 'p>,
+    ) -> R<Block> {
         let mut stmts = Vec::with_capacity(b.stmts.len());
         for s in b.stmts {
             match s {
-                Stmt::Eval(e) if matches!(func.expr(e).kind, ExprKind::Each(_)) => {
-                    let placeholder = ExprKind::Const(Const::bool(false));
-                    let ExprKind::Each(each) =
-                        std::mem::replace(&mut func.exprs[e].kind, placeholder)
-                    else {
-                        unreachable!("matched above")
-                    };
-                    dead.insert(e);
-                    stmts.extend(self.expand_each(func, *each, dead)?);
-                }
                 Stmt::If {
                     cond,
                     then_body,
                     else_body,
                 } => stmts.push(Stmt::If {
                     cond,
-                    then_body: self.expand_block(func, then_body, dead)?,
-                    else_body: self.expand_block(func, else_body, dead)?,
+                    then_body: self.rebuild(func, then_body, leaf)?,
+                    else_body: self.rebuild(func, else_body, leaf)?,
                 }),
                 Stmt::Loop { body } => stmts.push(Stmt::Loop {
-                    body: self.expand_block(func, body, dead)?,
+                    body: self.rebuild(func, body, leaf)?,
                 }),
                 Stmt::For {
                     var,
@@ -208,10 +224,10 @@ impl<'s, 'p> Infer<'s, 'p> {
                 } => stmts.push(Stmt::For {
                     var,
                     range,
-                    body: self.expand_block(func, body, dead)?,
+                    body: self.rebuild(func, body, leaf)?,
                     span,
                 }),
-                other => stmts.push(other),
+                other => stmts.extend(leaf(self, func, other)?),
             }
         }
         Ok(Block { stmts })
@@ -254,7 +270,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             .filter(|a| a.mutable)
             .map(|a| (a.elem, a.array))
             .collect();
-        let body = self.write_through(func, body, &muts, index, span);
+        let body = self.write_through(func, body, &muts, index, span)?;
         // ndarray's `Zip` asserts one shape before it starts.
         let mut pre = Vec::new();
         if let Some((acc, fold)) = each.identity {
@@ -356,15 +372,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             block = Block {
                 stmts: vec![Stmt::For {
                     var: axes[k],
-                    range: ForRange {
-                        start,
-                        end,
-                        inclusive: false,
-                        reverse: false,
-                        step: None,
-                        parallel: false,
-                        reductions: Vec::new(),
-                    },
+                    range: ForRange::upto(start, end),
                     body: block,
                     span,
                 }],
@@ -382,51 +390,25 @@ impl<'s, 'p> Infer<'s, 'p> {
         muts: &[(LocalId, LocalId)],
         index: &[LocalId],
         span: Span,
-    ) -> Block {
-        let mut stmts = Vec::with_capacity(b.stmts.len());
-        for s in b.stmts {
-            match s {
-                Stmt::Assign { local, .. } => {
-                    stmts.push(s);
-                    if let Some(&(elem, array)) = muts.iter().find(|m| m.0 == local) {
-                        let value = self.read(func, elem, span);
-                        let index = index.iter().map(|&ax| self.read(func, ax, span)).collect();
-                        stmts.push(Stmt::Store {
-                            array,
-                            index,
-                            value,
-                            span,
-                            checked: true,
-                        });
-                    }
-                }
-                Stmt::If {
-                    cond,
-                    then_body,
-                    else_body,
-                } => stmts.push(Stmt::If {
-                    cond,
-                    then_body: self.write_through(func, then_body, muts, index, span),
-                    else_body: self.write_through(func, else_body, muts, index, span),
-                }),
-                Stmt::Loop { body } => stmts.push(Stmt::Loop {
-                    body: self.write_through(func, body, muts, index, span),
-                }),
-                Stmt::For {
-                    var,
-                    range,
-                    body,
-                    span: s,
-                } => stmts.push(Stmt::For {
-                    var,
-                    range,
-                    body: self.write_through(func, body, muts, index, span),
-                    span: s,
-                }),
-                other => stmts.push(other),
-            }
-        }
-        Block { stmts }
+    ) -> R<Block> {
+        self.rebuild(func, b, &mut |inf, func, s| {
+            let Stmt::Assign { local, .. } = s else {
+                return Ok(vec![s]);
+            };
+            let Some(&(elem, array)) = muts.iter().find(|m| m.0 == local) else {
+                return Ok(vec![s]);
+            };
+            let value = inf.read(func, elem, span);
+            let index = index.iter().map(|&ax| inf.read(func, ax, span)).collect();
+            let store = Stmt::Store {
+                array,
+                index,
+                value,
+                span,
+                checked: true,
+            };
+            Ok(vec![s, store])
+        })
     }
 
     /// A new expression of a known type.
