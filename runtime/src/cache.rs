@@ -246,16 +246,18 @@ fn encode(key: &Key, entry: &Entry) -> Vec<u8> {
     payload.extend((entry.sites.len() as u32).to_le_bytes());
     for site in &entry.sites {
         let (tag, array) = match &site.kind {
-            SiteKind::OutOfBounds { array } => (0u8, array.as_str()),
-            SiteKind::DivisionByZero => (1, ""),
-            SiteKind::DivisionOverflow => (2, ""),
-            SiteKind::StepZero => (3, ""),
-            SiteKind::ClampBounds => (4, ""),
-            SiteKind::SliceBounds { array } => (5, array.as_str()),
-            SiteKind::Alloc => (6, ""),
+            SiteKind::OutOfBounds { array } => (0u8, array.clone()),
+            SiteKind::DivisionByZero => (1, String::new()),
+            SiteKind::DivisionOverflow => (2, String::new()),
+            SiteKind::StepZero => (3, String::new()),
+            SiteKind::ClampBounds => (4, String::new()),
+            SiteKind::SliceBounds { array } => (5, array.clone()),
+            SiteKind::Alloc => (6, String::new()),
+            // Both names in one string: `a` NUL `b`.
+            SiteKind::ShapeMismatch { a, b } => (7, format!("{a}\0{b}")),
         };
         payload.push(tag);
-        put_str(&mut payload, array);
+        put_str(&mut payload, &array);
         put_str(&mut payload, &site.function);
         let Span { start, end } = site.span;
         for n in [start.line, start.col, end.line, end.col] {
@@ -378,6 +380,13 @@ fn decode(bytes: &[u8], key: &Key) -> Option<Entry> {
             4 => SiteKind::ClampBounds,
             5 => SiteKind::SliceBounds { array },
             6 => SiteKind::Alloc,
+            7 => {
+                let (a, b) = array.split_once('\0')?;
+                SiteKind::ShapeMismatch {
+                    a: a.into(),
+                    b: b.into(),
+                }
+            }
             _ => return None,
         };
         sites.push(Site {

@@ -558,6 +558,16 @@ impl Kernel {
         };
         let location = Location::new(self.source.path, site.span);
         let v = values;
+        // A value Rust's code panics on: `ErrorKind::InvalidValue`.
+        let invalid = |message: String, label: &str| {
+            let rendered = render(Diagnostic::new(message.clone(), site.span, label));
+            let kind = ErrorKind::InvalidValue {
+                kernel: kernel.clone(),
+                location,
+                message,
+            };
+            Error::rendered_as(kind, rendered)
+        };
         match &site.kind {
             SiteKind::OutOfBounds { array } => {
                 let (index, len, axis) = (v[0] as u64, v[1] as u64, v[2] as usize);
@@ -593,15 +603,15 @@ impl Kernel {
                 ));
                 Error::rendered_as(ErrorKind::Overflow { kernel, location }, rendered)
             }
-            SiteKind::StepZero => {
-                let message = "`step_by` with a step of zero".to_string();
-                let rendered = render(Diagnostic::new(message.clone(), site.span, "step is 0"));
-                let kind = ErrorKind::InvalidValue {
-                    kernel,
-                    location,
-                    message,
-                };
-                Error::rendered_as(kind, rendered)
+            SiteKind::StepZero => invalid("`step_by` with a step of zero".into(), "step is 0"),
+            SiteKind::ShapeMismatch { a, b } => {
+                let (axis, m, n) = (v[0], v[1], v[2]);
+                invalid(
+                    format!(
+                        "shape mismatch: `{a}` has extent {m} on axis {axis} but `{b}` has {n}"
+                    ),
+                    "arrays walked together must have one shape",
+                )
             }
             SiteKind::SliceBounds { array } => {
                 let (bound, len, axis) = (v[0], v[1], v[2]);
@@ -624,37 +634,16 @@ impl Kernel {
                 Error::rendered_as(kind, rendered)
             }
             SiteKind::Alloc => {
-                let n = v[0] as u64;
-                let message = match n {
+                let message = match v[0] as u64 {
                     u64::MAX => "a new array whose number of elements overflows".to_string(),
                     n => format!("a new array of {n} elements could not be allocated"),
                 };
-                let rendered = render(Diagnostic::new(
-                    message.clone(),
-                    site.span,
-                    "allocation failed",
-                ));
-                let kind = ErrorKind::InvalidValue {
-                    kernel,
-                    location,
-                    message,
-                };
-                Error::rendered_as(kind, rendered)
+                invalid(message, "allocation failed")
             }
-            SiteKind::ClampBounds => {
-                let message = "`clamp` with `min > max` (or a NaN bound)".to_string();
-                let rendered = render(Diagnostic::new(
-                    message.clone(),
-                    site.span,
-                    "invalid bounds",
-                ));
-                let kind = ErrorKind::InvalidValue {
-                    kernel,
-                    location,
-                    message,
-                };
-                Error::rendered_as(kind, rendered)
-            }
+            SiteKind::ClampBounds => invalid(
+                "`clamp` with `min > max` (or a NaN bound)".into(),
+                "invalid bounds",
+            ),
         }
     }
 }

@@ -120,4 +120,6 @@ pub enum SiteKind {
     /// A new array larger than `isize::MAX` bytes, or one the allocator refused: values: its
     /// number of elements (`u64::MAX` when that overflows).
     Alloc,
+    /// Arrays zipped with different shapes: values: axis, extent of `a`, extent of `b`.
+    ShapeMismatch { a: String, b: String },
 }

@@ -54,6 +54,12 @@ impl Walker<'_> {
             }
             Stmt::Eval(e) => {
                 self.expr(*e, &s);
+                // A `sum`/`product` walk sets its accumulator before it starts.
+                if let ExprKind::Each(each) = &self.f.expr(*e).kind {
+                    if let Some((acc, _)) = each.identity {
+                        s[acc.index()] = true;
+                    }
+                }
                 Some(s)
             }
             Stmt::Unpack { locals, value, .. } => {
@@ -117,6 +123,17 @@ impl Walker<'_> {
                 if !s[v.index()] {
                     self.bad.push(e);
                 }
+            }
+            // A loop over the elements: its bindings are set on entry; like a `for` body, what
+            // it assigns may not run.
+            ExprKind::Each(each) => {
+                let mut inner = s.clone();
+                for l in each.bound() {
+                    inner[l.index()] = true;
+                }
+                self.breaks.push(Vec::new());
+                self.block(&each.body, inner);
+                self.breaks.pop();
             }
             // A kernel-made array used before it is assigned.
             k => {

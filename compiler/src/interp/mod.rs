@@ -129,6 +129,14 @@ pub enum TrapKind {
     /// A new array of `elements` elements (`u64::MAX`: the count overflows) that is larger than
     /// `isize::MAX` bytes, or that the allocator refused.
     Alloc { elements: u64 },
+    /// Zipped arrays `a` and `b` whose extents on `axis` differ.
+    ShapeMismatch {
+        a: String,
+        b: String,
+        axis: usize,
+        a_len: u64,
+        b_len: u64,
+    },
 }
 
 /// What a kernel returns: a scalar (or `()`), an array it made (its elements in C order), or a
@@ -836,6 +844,21 @@ impl<'p> Machine<'p, '_, '_> {
                     ShapeQuery::Ndim => Value::Usize(a.shape.len()),
                 }
             }
+            ExprKind::SameShape { a, b } => {
+                let (x, y) = (f.array(*a)?, f.array(*b)?);
+                let differ = x.shape.iter().zip(&y.shape).position(|(m, n)| m != n);
+                if let Some(axis) = differ {
+                    let kind = TrapKind::ShapeMismatch {
+                        a: f.inst.func.local(*a).name.clone(),
+                        b: f.inst.func.local(*b).name.clone(),
+                        axis,
+                        a_len: x.shape[axis] as u64,
+                        b_len: y.shape[axis] as u64,
+                    };
+                    return Err(f.trap(kind, span));
+                }
+                Value::Unit
+            }
             ExprKind::Intrinsic { op, args } => {
                 let args = args
                     .iter()
@@ -852,7 +875,8 @@ impl<'p> Machine<'p, '_, '_> {
             }
             ExprKind::Lit(n)
             | ExprKind::Method { name: n, .. }
-            | ExprKind::Call { func: n, .. } => match *n {},
+            | ExprKind::Call { func: n, .. }
+            | ExprKind::Each(n) => match *n {},
         })
     }
 

@@ -214,6 +214,10 @@ impl Instance {
             ExprKind::Transpose(a) => ExprKind::Transpose(local(a)),
             ExprKind::Tuple(xs) => ExprKind::Tuple(all(self, &xs)),
             ExprKind::Field(x, k) => ExprKind::Field(self.copy_expr(x, rename), k),
+            ExprKind::SameShape { a, b } => ExprKind::SameShape {
+                a: local(a),
+                b: local(b),
+            },
             k @ ExprKind::Const(_) => k,
         };
         self.new_expr(kind, ty, expr.span)

@@ -10,6 +10,7 @@
 //! values that live across iterations are locals, and LLVM's mem2reg builds SSA. Expressions live in
 //! a per-function arena and are named by [`ExprId`]; locals by [`LocalId`].
 
+pub mod each;
 pub mod edit;
 pub mod entity;
 pub mod intrinsic;
@@ -18,6 +19,7 @@ pub mod ty;
 pub mod verify;
 pub mod walk;
 
+pub use each::{Each, EachArray, EachIndex, Fold};
 pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
 pub use ty::{ArrayType, Layout, Scalar, Storage, Tuple, Type, TypeAnn};
 
@@ -274,6 +276,21 @@ pub struct ForRange {
     /// and for serial loops). The arrays it reduces are those its body updates with
     /// [`Stmt::Update`].
     pub reductions: Vec<(LocalId, Reduce)>,
+}
+
+impl ForRange {
+    /// `start..end`, serial, step 1.
+    pub fn upto(start: ExprId, end: ExprId) -> ForRange {
+        ForRange {
+            start,
+            end,
+            inclusive: false,
+            reverse: false,
+            step: None,
+            parallel: false,
+            reductions: Vec::new(),
+        }
+    }
 }
 
 /// How partial results of a reduction combine (`-=` partials are summed like `+=`).
@@ -816,6 +833,16 @@ pub enum ExprKind<P: Phase = Typed> {
         index: Vec<ExprId>,
         args: Vec<ExprId>,
     },
+    /// A check that arrays `a` and `b` (of one number of dimensions) have one shape, as
+    /// ndarray's `Zip` asserts: `()`, or the call fails naming the first axis whose extents
+    /// differ. Made by `types` for the walks that zip arrays (never by the front end).
+    SameShape {
+        a: LocalId,
+        b: LocalId,
+    },
+    /// A walk over whole arrays (`for v in x.iter()`, `x.fill(v)`, `Zip`), evaluated as a
+    /// statement (untyped stage: `types` expands it into index loops; see [`each`]).
+    Each(P::Untyped<Box<Each>>),
 }
 
 /// One element of a slice (`s![..]`).

@@ -198,6 +198,29 @@ impl<P: Phase> Printer<'_, P> {
         }
     }
 
+    /// An untyped walk over whole arrays: `each(i, v <- x, mut w <- y) { .. }`.
+    fn each(&self, each: &Each) -> String {
+        let mut head: Vec<String> = match &each.index {
+            EachIndex::None => Vec::new(),
+            EachIndex::Flat(l) => vec![self.local(*l)],
+            EachIndex::Axes { locals, .. } => {
+                let names: Vec<String> = locals.iter().map(|l| self.local(*l)).collect();
+                vec![format!("[{}]", names.join(", "))]
+            }
+        };
+        head.extend(each.arrays.iter().map(|a| {
+            let m = if a.mutable { "mut " } else { "" };
+            format!("{m}{} <- {}", self.local(a.elem), self.local(a.array))
+        }));
+        let mut body = String::new();
+        self.block(&each.body, 1, &mut body);
+        format!(
+            "each({}) {{
+{body}}}",
+            head.join(", ")
+        )
+    }
+
     /// `array[index]` as a store or an element update names it (`unchecked ` first when it is).
     fn place(&self, array: LocalId, index: &[ExprId], checked: bool) -> String {
         let unchecked = if checked { "" } else { "unchecked " };
@@ -337,6 +360,10 @@ impl<P: Phase> Printer<'_, P> {
             ExprKind::Transpose(a) => format!("transpose({})", self.local(*a)),
             ExprKind::Tuple(xs) => format!("({})", self.list(xs)),
             ExprKind::Field(x, k) => format!("{}.{k}", self.expr(*x)),
+            ExprKind::SameShape { a, b } => {
+                format!("same_shape({}, {})", self.local(*a), self.local(*b))
+            }
+            ExprKind::Each(each) => self.each(P::untyped::<Box<Each>>(each)),
             ExprKind::CallInst { inst, args } => {
                 let inst = *P::typed(inst);
                 let name = self

@@ -389,7 +389,8 @@ impl Verifier<'_> {
         match kind {
             ExprKind::Lit(n)
             | ExprKind::Method { name: n, .. }
-            | ExprKind::Call { func: n, .. } => match *n {},
+            | ExprKind::Call { func: n, .. }
+            | ExprKind::Each(n) => match *n {},
             ExprKind::Const(c) => expect(self, Type::Scalar(c.ty), "constant"),
             ExprKind::Local(l) => {
                 if let Some(t) = self.local_ty(*l) {
@@ -564,6 +565,14 @@ impl Verifier<'_> {
                     }
                     t => self.error(at, format!("field {k} of {t}")),
                 }
+            }
+            ExprKind::SameShape { a, b } => {
+                if let (Some(x), Some(y)) = (self.array(*a), self.array(*b)) {
+                    self.check(x.ndim == y.ndim, at, || {
+                        format!("same_shape of {}-D and {}-D arrays", x.ndim, y.ndim)
+                    });
+                }
+                expect(self, Type::Unit, "shape check")
             }
             ExprKind::Intrinsic { op, args } => {
                 let types: Vec<Option<Scalar>> = args.iter().map(|a| self.scalar(*a)).collect();

@@ -10,11 +10,14 @@ use std::collections::{HashMap, HashSet};
 /// The direct sub-expressions of an expression, in evaluation order.
 pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
     match k {
+        // A walk's body is statements, not operands.
         ExprKind::Lit(_)
         | ExprKind::Const(_)
         | ExprKind::Local(_)
         | ExprKind::Shape { .. }
-        | ExprKind::Borrow { .. } => Vec::new(),
+        | ExprKind::Borrow { .. }
+        | ExprKind::SameShape { .. }
+        | ExprKind::Each(_) => Vec::new(),
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) | ExprKind::Field(x, _) => vec![*x],
         ExprKind::Tuple(xs) => xs.clone(),
         ExprKind::Slice { axes, .. } => axes.iter().flat_map(SliceAxis::exprs).collect(),
@@ -256,6 +259,9 @@ impl Uses {
         match &f.expr(e).kind {
             ExprKind::Local(l) => {
                 *self.reads.entry(*l).or_default() += 1;
+            }
+            ExprKind::SameShape { a, b } => {
+                self.arrays.extend([*a, *b]);
             }
             k => {
                 if let Some(a) = array_operand(k) {

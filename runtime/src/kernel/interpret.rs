@@ -143,6 +143,16 @@ fn site_kind(kind: TrapKind) -> (SiteKind, [i64; 4]) {
             [bound as i64, len as i64, axis as i64, 0],
         ),
         TrapKind::Alloc { elements } => (SiteKind::Alloc, [elements as i64, 0, 0, 0]),
+        TrapKind::ShapeMismatch {
+            a,
+            b,
+            axis,
+            a_len,
+            b_len,
+        } => (
+            SiteKind::ShapeMismatch { a, b },
+            [axis as i64, a_len as i64, b_len as i64, 0],
+        ),
     }
 }
 

@@ -95,6 +95,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 self.intrinsic(*op, s, &vals, span)?
             }
             ExprKind::CallInst { inst: callee, args } => self.call(*callee, args)?,
+            ExprKind::SameShape { a, b } => self.same_shape(*a, *b, span)?,
             ExprKind::Gpu {
                 op,
                 array,
@@ -103,7 +104,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             } => self.gpu_expr(*op, *array, index, args, span)?,
             ExprKind::Lit(n)
             | ExprKind::Method { name: n, .. }
-            | ExprKind::Call { func: n, .. } => match *n {},
+            | ExprKind::Call { func: n, .. }
+            | ExprKind::Each(n) => match *n {},
         })
     }
 
@@ -376,6 +378,31 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             ShapeQuery::Cols2d => a.shape[1].into(),
             ShapeQuery::Ndim => i64t.const_int(a.ty.ndim as u64, false).into(),
         })
+    }
+
+    /// Fails the call unless `a` and `b` have the same extent on every axis.
+    fn same_shape(
+        &mut self,
+        a: LocalId,
+        b: LocalId,
+        span: crate::span::Span,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let (x, y) = (self.array(a)?, self.array(b)?);
+        let names = |l: LocalId| self.inst.func.local(l).name.clone();
+        let kind = SiteKind::ShapeMismatch {
+            a: names(a),
+            b: names(b),
+        };
+        let site = self.site(kind, span);
+        let i64t = self.ctx().i64_type();
+        for (d, (&m, &n)) in x.shape.iter().zip(&y.shape).enumerate() {
+            let same = self
+                .b()
+                .build_int_compare(IntPredicate::EQ, m, n, "same.extent")?;
+            let axis = i64t.const_int(d as u64, false);
+            self.check(same, site, &[axis, m, n])?;
+        }
+        Ok(self.ctx().bool_type().const_zero().into())
     }
 
     fn call(&mut self, callee: InstId, args: &[ExprId]) -> R<BasicValueEnum<'ctx>> {

@@ -87,8 +87,8 @@ impl FnLowerer<'_> {
                     let x = self.expr_value(&u.expr)?;
                     Ok(self.expr(ExprKind::Unary(UnOp::Not, x), e))
                 }
-                _ => Err(FrontError::new(e, "dereferencing is not supported in kernels")
-                    .hint("kernels work on values and array elements; there are no references")),
+                syn::UnOp::Deref(_) => self.deref(u),
+                _ => Err(FrontError::new(e, "unsupported unary operator")),
             },
             syn::Expr::Binary(b) => self.binary(b),
             syn::Expr::Cast(c) => {
@@ -128,7 +128,7 @@ impl FnLowerer<'_> {
             syn::Expr::Block(b) if b.label.is_some() => Err(FrontError::new(&b.label, "labelled blocks are not supported")
                 .hint("use a labelled `loop` that ends with `break 'label value`")),
             syn::Expr::Closure(_) => Err(FrontError::new(e, "closures are not supported in kernels")
-                .hint("write a helper `fn` in the same compile! block")),
+                .hint("closures are inlined where a walk takes one (`x.map_inplace(|v| ..)`, `Zip::from(..).for_each(|..| ..)`); elsewhere write a helper `fn` in the same compile! block")),
             syn::Expr::Reference(r) => self.reference(r),
             syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => self.vec_macro(m),
             syn::Expr::Macro(m) => Err(macro_error(&m.mac)),
@@ -310,6 +310,9 @@ impl FnLowerer<'_> {
     }
 
     fn method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        if super::iter::is_fold(mc) {
+            return self.iter_fold(mc);
+        }
         let name = mc.method.to_string();
         if mc.turbofish.is_some() {
             return Err(FrontError::new(
@@ -341,7 +344,7 @@ impl FnLowerer<'_> {
         }
         if Intrinsic::from_name(&name).is_none() {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
-                .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...) and array queries (len, dim, shape, nrows, ncols, ndim, is_empty) are supported"));
+                .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty) and walks (iter, iter_mut, indexed_iter, fill, assign, map_inplace, and sum, product, fold of iter()) are supported"));
         }
         let all: Vec<&syn::Expr> = std::iter::once(&*mc.receiver)
             .chain(mc.args.iter())

@@ -39,6 +39,11 @@ pub(super) struct LoopFrame {
 }
 
 impl LoopFrame {
+    /// Whether a jump inside this loop targets a loop around it (a labelled `break`/`continue`).
+    pub(super) fn leaves_outer_loops(&self) -> bool {
+        !self.escapes.is_empty()
+    }
+
     pub(super) fn new(label: Option<&syn::Label>, is_loop: bool, value: Option<LocalId>) -> Self {
         LoopFrame {
             label: label.map(|l| l.name.ident.to_string()),

@@ -24,6 +24,7 @@ mod expr;
 mod gpu;
 mod hints;
 mod items;
+mod iter;
 mod loops;
 mod matching;
 mod stmt;
@@ -124,6 +125,10 @@ struct FnLowerer<'a> {
     temps: u32,
     /// How deeply the expression being lowered is nested (see [`MAX_EXPR_DEPTH`]).
     depth: usize,
+    /// The element bindings of walks (`v` in `for v in x.iter()`) and how they may be used.
+    elems: HashMap<LocalId, iter::ElemRef>,
+    /// Lowering the body of an inlined closure (`x.map_inplace(|v| ..)`): `return` is refused.
+    in_closure: bool,
 }
 
 impl<'a> FnLowerer<'a> {
@@ -150,6 +155,8 @@ impl<'a> FnLowerer<'a> {
             errors: Vec::new(),
             temps: 0,
             depth: 0,
+            elems: HashMap::new(),
+            in_closure: false,
         };
         if let Err(e) = l.signature(item) {
             return Err(vec![e]);

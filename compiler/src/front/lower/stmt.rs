@@ -44,7 +44,7 @@ impl FnLowerer<'_> {
 
     /// Lowers a block whose value is discarded (a loop body, a block statement): its tail, if
     /// any, is evaluated for its effects, as in Rust.
-    fn block_effects(&mut self, block: &syn::Block) -> R<()> {
+    pub(super) fn block_effects(&mut self, block: &syn::Block) -> R<()> {
         if let Some(tail) = self.block_value(block)? {
             self.emit(Stmt::Eval(tail));
         }
@@ -203,6 +203,10 @@ impl FnLowerer<'_> {
                 Ok(())
             }
             syn::Expr::Return(r) => {
+                if self.in_closure {
+                    return Err(FrontError::new(r, "`return` in a closure is not supported")
+                        .hint("use `if`/`else` in the closure's body"));
+                }
                 let value = r.expr.as_ref().map(|v| self.expr_value(v)).transpose()?;
                 self.emit(Stmt::Return {
                     value,
@@ -211,6 +215,7 @@ impl FnLowerer<'_> {
                 Ok(())
             }
             syn::Expr::Paren(p) => self.stmt_expr(&p.expr),
+            e if iter::is_walk_stmt(e) => self.walk_stmt(e),
             _ => {
                 let value = self.expr_value(e)?;
                 self.emit(Stmt::Eval(value));
@@ -237,6 +242,13 @@ impl FnLowerer<'_> {
                 let Some(local) = self.lookup(&name) else {
                     return Err(unknown_value(ident, &name, self.names));
                 };
+                if self.elems.contains_key(&local) {
+                    return Err(FrontError::new(
+                        left,
+                        format!("`{name}` is a reference to an element"),
+                    )
+                    .hint(format!("write through it: `*{name} = ..`")));
+                }
                 let decl = self.func.local(local);
                 if !decl.mutable && (self.initialized_immutable[local.index()] || op.is_some()) {
                     if self.func.params.contains(&local) {
@@ -305,6 +317,9 @@ impl FnLowerer<'_> {
                     checked: true,
                 });
                 Ok(())
+            }
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                self.assign_deref(u, op, right, span)
             }
             other => Err(
                 FrontError::new(other, "invalid left-hand side of assignment")
@@ -408,6 +423,9 @@ impl FnLowerer<'_> {
     }
 
     fn for_loop(&mut self, f: &syn::ExprForLoop) -> R<()> {
+        if iter::is_walk(&f.expr) {
+            return self.for_walk(f);
+        }
         let range = self.for_range(&f.expr)?;
         let span = Span::of(f);
         let frame = LoopFrame::new(f.label.as_ref(), false, None);
@@ -455,13 +473,8 @@ impl FnLowerer<'_> {
                 };
                 let end = self.expr_value(end)?;
                 Ok(ForRange {
-                    start,
-                    end,
                     inclusive: matches!(r.limits, syn::RangeLimits::Closed(_)),
-                    reverse: false,
-                    step: None,
-                    parallel: false,
-                    reductions: Vec::new(),
+                    ..ForRange::upto(start, end)
                 })
             }
             syn::Expr::Call(c) if is_prange(&c.func) => {
@@ -478,15 +491,7 @@ impl FnLowerer<'_> {
                     let start = self
                         .func
                         .add_expr(ExprKind::Lit(Lit::Int(0, None)), Span::of(arg));
-                    ForRange {
-                        start,
-                        end,
-                        inclusive: false,
-                        reverse: false,
-                        step: None,
-                        parallel: false,
-                        reductions: Vec::new(),
-                    }
+                    ForRange::upto(start, end)
                 };
                 range.parallel = true;
                 Ok(range)

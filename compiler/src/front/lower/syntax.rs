@@ -131,6 +131,8 @@ pub(super) fn needs_stmts(e: &syn::Expr) -> bool {
                 | syn::Expr::Block(_)
                 | syn::Expr::Loop(_)
                 | syn::Expr::Match(_) => self.0 = true,
+                // A fold over an array's iterator is a walk.
+                syn::Expr::MethodCall(mc) if super::iter::is_fold(mc) => self.0 = true,
                 _ => syn::visit::visit_expr(self, e),
             }
         }

@@ -275,6 +275,11 @@ impl<'s, 'p> Infer<'s, 'p> {
                 index,
                 args,
             } => self.gpu(*op, *array, index, args, span)?,
+            ExprKind::SameShape { .. } => self.fresh(State::Known(Type::Unit)),
+            ExprKind::Each(each) => {
+                self.each(each)?;
+                self.fresh(State::Known(Type::Unit))
+            }
             ExprKind::Intrinsic { op, .. } => match *op {},
             ExprKind::CallInst { inst, .. } => match *inst {},
         })

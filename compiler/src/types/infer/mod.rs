@@ -3,9 +3,11 @@
 //! In: the untyped program, an entry function and its argument types. Out: the typed program.
 //! Here: the instance table (`specialize`) and the state of one inference (`Infer`);
 //! `unify` (type variables and their union-find), `stmt` and `expr` (the walk over a function),
+//! `each` (whole-array walks: typed, then expanded into index loops before resolution),
 //! `resolve` (the typed instance from the solved variables), `wording` (rustc's wording of the
 //! errors).
 
+mod each;
 mod expr;
 mod resolve;
 mod stmt;

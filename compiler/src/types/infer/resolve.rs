@@ -8,7 +8,10 @@ use crate::span::Span;
 
 impl<'s, 'p> Infer<'s, 'p> {
     pub(super) fn finish(mut self, source: FuncId, params: Vec<Type>) -> R<Instance> {
-        let func = self.func;
+        // Walks over whole arrays become index loops now that every array's type is known.
+        let mut expanded = self.func.clone();
+        let dead = self.expand_walks(&mut expanded)?;
+        let func = &expanded;
         if self.get(self.ret) == State::Any {
             let ret = self.ret;
             self.set(ret, State::Known(Type::Unit));
@@ -41,6 +44,11 @@ impl<'s, 'p> Infer<'s, 'p> {
         // Every expression the statements reach gets a type, and its typed form.
         let mut expr_types = SecondaryMap::new();
         let exprs = func.exprs.clone().try_map(|id, Expr { kind, span }| {
+            if dead.contains(&id) {
+                // The place of an expanded walk: reached by no statement, so typed by nothing.
+                let kind = ExprKind::Const(Const::bool(false));
+                return Ok(Expr { kind, span });
+            }
             let Some(&v) = self.exprs.get(id) else {
                 return Err(Diagnostic::new(
                     "internal: unreached expression",
@@ -117,6 +125,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 ExprKind::Transpose(a) => ExprKind::Transpose(a),
                 ExprKind::Tuple(xs) => ExprKind::Tuple(xs),
                 ExprKind::Field(x, k) => ExprKind::Field(x, k),
+                ExprKind::SameShape { a, b } => ExprKind::SameShape { a, b },
                 ExprKind::Gpu {
                     op,
                     array,
@@ -128,6 +137,13 @@ impl<'s, 'p> Infer<'s, 'p> {
                     index,
                     args,
                 },
+                ExprKind::Each(_) => {
+                    return Err(Diagnostic::new(
+                        "internal: a walk over arrays left unexpanded",
+                        span,
+                        "here",
+                    ))
+                }
                 ExprKind::Intrinsic { op, .. } => match op {},
                 ExprKind::CallInst { inst, .. } => match inst {},
             };

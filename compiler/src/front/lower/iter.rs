@@ -1,0 +1,677 @@
+//! Whole-array iteration: `for v in x.iter()` (`iter_mut`, `.enumerate()`, `indexed_iter`),
+//! `x.fill(v)`, `y.assign(&x)`, `x.map_inplace(|v| ..)`, `Zip::from(&mut a).and(&b).for_each(|a, &b| ..)`
+//! and std's folds of `x.iter()` (`sum`, `product`, `fold`; also after `.copied()`).
+//!
+//! In: the `for` loops and statement-position method calls that walk arrays, and the `*v` reads
+//! and writes of the element bindings they introduce. Out: one [`ExprKind::Each`] per walk (see
+//! `ir::each`), evaluated as a statement (a fold's value is then its accumulator, a temporary),
+//! whose body is lowered like a loop body; `types` expands
+//! it into index loops once it knows each array's number of dimensions. Closures are inlined:
+//! their parameters become the element bindings, and a closure anywhere else is an error.
+
+use super::hints::unknown_value;
+use super::syntax::strip_parens;
+use super::*;
+
+/// How the body may use an element binding, as rustc types it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ElemRef {
+    /// `v` of `x.iter()`: a `&T`, read as `v` or `*v`.
+    Shared,
+    /// `v` of `x.iter_mut()`: a `&mut T`, read as `*v` (or `v` where rustc derefs it), written
+    /// as `*v = ..` / `*v += ..`.
+    Unique,
+}
+
+const ITER_HINT: &str = "iterate with `x.iter()`, `x.iter_mut()`, `x.iter().enumerate()` or `x.indexed_iter()`, or over a range `0..n`";
+
+/// The methods of an array receiver that start a walk.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    Iter,
+    IterMut,
+    Indexed,
+    IndexedMut,
+}
+
+impl Walk {
+    fn from_name(name: &str) -> Option<Walk> {
+        Some(match name {
+            "iter" => Walk::Iter,
+            "iter_mut" => Walk::IterMut,
+            "indexed_iter" => Walk::Indexed,
+            "indexed_iter_mut" => Walk::IndexedMut,
+            _ => return None,
+        })
+    }
+
+    fn mutable(self) -> bool {
+        matches!(self, Walk::IterMut | Walk::IndexedMut)
+    }
+}
+
+/// Whether `e` is a walk over an array a `for` loop can take (`x.iter()`, ...).
+pub(super) fn is_walk(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::MethodCall(mc) if mc.method == "enumerate" && mc.args.is_empty() => {
+            is_walk(&mc.receiver)
+        }
+        syn::Expr::MethodCall(mc) => {
+            mc.args.is_empty() && Walk::from_name(&mc.method.to_string()).is_some()
+        }
+        _ => false,
+    }
+}
+
+/// Whether a statement-position expression is a walk written as a method call.
+pub(super) fn is_walk_stmt(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::MethodCall(mc) => {
+            matches!(
+                mc.method.to_string().as_str(),
+                "fill" | "assign" | "map_inplace"
+            ) || (mc.method == "for_each" && is_zip(&mc.receiver))
+        }
+        _ => false,
+    }
+}
+
+/// Whether `mc` folds an array's iterator into a value: `x.iter().sum()`, `.product()`,
+/// `.fold(init, f)`, also after `.copied()` / `.cloned()`.
+pub(super) fn is_fold(mc: &syn::ExprMethodCall) -> bool {
+    matches!(mc.method.to_string().as_str(), "sum" | "product" | "fold")
+        && fold_source(&mc.receiver).is_some()
+}
+
+/// The array expression and whether the items are copied, of `x.iter()` or
+/// `x.iter().copied()` / `.cloned()`.
+fn fold_source(e: &syn::Expr) -> Option<(&syn::Expr, bool)> {
+    let syn::Expr::MethodCall(mc) = strip_parens(e) else {
+        return None;
+    };
+    if !mc.args.is_empty() {
+        return None;
+    }
+    if mc.method == "copied" || mc.method == "cloned" {
+        let (x, copied) = fold_source(&mc.receiver)?;
+        return (!copied).then_some((x, true));
+    }
+    (mc.method == "iter").then_some((&*mc.receiver, false))
+}
+
+/// `Zip::from(..)` followed by any number of `.and(..)`.
+fn is_zip(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::MethodCall(mc) if mc.method == "and" => is_zip(&mc.receiver),
+        syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.len() == 2
+                && p.path.segments[0].ident == "Zip"
+                && p.path.segments[1].ident == "from"),
+        _ => false,
+    }
+}
+
+impl FnLowerer<'_> {
+    /// `for PAT in x.iter() { body }` and its relatives.
+    pub(super) fn for_walk(&mut self, f: &syn::ExprForLoop) -> R<()> {
+        let (walk, enumerate, recv) = walk_of(&f.expr)?;
+        let array = self.array_name(recv)?;
+        let indexed = matches!(walk, Walk::Indexed | Walk::IndexedMut);
+        let span = Span::of(f);
+        if let Some(label) = &f.label {
+            return Err(FrontError::new(
+                label,
+                "labels on loops over array elements are not supported",
+            )
+            .hint("label an index loop instead: `'rows: for i in 0..x.len()`"));
+        }
+        let (body, (index, elem), frame) = self.in_loop(LoopFrame::new(None, false, None), |l| {
+            let (index_pat, elem_pat) = if enumerate || indexed {
+                let syn::Pat::Tuple(t) = strip_pat(&f.pat) else {
+                    return Err(FrontError::new(&f.pat, "expected a pair `(i, v)`")
+                        .hint("write `for (i, v) in x.iter().enumerate()` or `for ((i, j), v) in x.indexed_iter()`"));
+                };
+                if t.elems.len() != 2 {
+                    return Err(FrontError::new(t, "expected a pair `(i, v)`"));
+                }
+                (Some(&t.elems[0]), &t.elems[1])
+            } else {
+                (None, &*f.pat)
+            };
+            let index = match index_pat {
+                None => EachIndex::None,
+                Some(p) if enumerate => EachIndex::Flat(l.bind_name(p)?),
+                Some(p) => match strip_pat(p) {
+                    syn::Pat::Tuple(t) => EachIndex::Axes {
+                        locals: t.elems.iter().map(|p| l.bind_name(p)).collect::<R<_>>()?,
+                        tuple: true,
+                    },
+                    p => EachIndex::Axes {
+                        locals: vec![l.bind_name(p)?],
+                        tuple: false,
+                    },
+                },
+            };
+            let elem = l.bind_elem(elem_pat, walk.mutable())?;
+            l.block_effects(&f.body)?;
+            Ok((index, elem))
+        })?;
+        if frame.leaves_outer_loops() {
+            return Err(FrontError::new(
+                f,
+                "a labelled `break` or `continue` leaves this loop over array elements",
+            )
+            .hint(
+                "loop over indices (`for i in 0..x.len()`) to jump out of nested loops by label",
+            ));
+        }
+        self.emit_each(
+            vec![EachArray {
+                array,
+                elem,
+                mutable: walk.mutable(),
+            }],
+            index,
+            body,
+            None,
+            span,
+        );
+        Ok(())
+    }
+
+    /// `x.fill(v)`, `y.assign(&x)`, `x.map_inplace(|v| ..)`, `Zip::from(..).and(..).for_each(|..| ..)`.
+    pub(super) fn walk_stmt(&mut self, e: &syn::Expr) -> R<()> {
+        let syn::Expr::MethodCall(mc) = strip_parens(e) else {
+            return Err(FrontError::new(e, "expected a method call"));
+        };
+        let span = Span::of(e);
+        match mc.method.to_string().as_str() {
+            "fill" => {
+                let [value] = args::<1>(mc)?;
+                let array = self.array_name(&mc.receiver)?;
+                let value = self.expr_value(value)?;
+                // Evaluated once, before the walk, like the argument of a call.
+                let t = self.temp(span);
+                self.emit(Stmt::Assign {
+                    local: t,
+                    value,
+                    span,
+                });
+                let elem = self.temp(span);
+                let read = self.func.add_expr(ExprKind::Local(t), span);
+                let body = Block {
+                    stmts: vec![Stmt::Assign {
+                        local: elem,
+                        value: read,
+                        span,
+                    }],
+                };
+                let arrays = vec![EachArray {
+                    array,
+                    elem,
+                    mutable: true,
+                }];
+                self.emit_each(arrays, EachIndex::None, body, None, span);
+                Ok(())
+            }
+            "assign" => {
+                let [source] = args::<1>(mc)?;
+                let array = self.array_name(&mc.receiver)?;
+                let syn::Expr::Reference(r) = strip_parens(source) else {
+                    return Err(
+                        FrontError::new(source, "`assign` takes an array by reference")
+                            .hint("write `y.assign(&x)`"),
+                    );
+                };
+                if r.mutability.is_some() {
+                    return Err(FrontError::new(source, "`assign` reads its argument")
+                        .hint("write `y.assign(&x)`"));
+                }
+                let from = self.array_name(&r.expr)?;
+                let (to_elem, from_elem) = (self.temp(span), self.temp(span));
+                let read = self.func.add_expr(ExprKind::Local(from_elem), span);
+                let body = Block {
+                    stmts: vec![Stmt::Assign {
+                        local: to_elem,
+                        value: read,
+                        span,
+                    }],
+                };
+                let arrays = vec![
+                    EachArray {
+                        array,
+                        elem: to_elem,
+                        mutable: true,
+                    },
+                    EachArray {
+                        array: from,
+                        elem: from_elem,
+                        mutable: false,
+                    },
+                ];
+                self.emit_each(arrays, EachIndex::None, body, None, span);
+                Ok(())
+            }
+            "map_inplace" => {
+                let [closure] = args::<1>(mc)?;
+                let array = self.array_name(&mc.receiver)?;
+                let arrays = vec![(array, true)];
+                self.closure_walk(closure, arrays, span)
+            }
+            _ => {
+                let [closure] = args::<1>(mc)?;
+                let arrays = self.zip_arrays(&mc.receiver)?;
+                self.closure_walk(closure, arrays, span)
+            }
+        }
+    }
+
+    /// `x.iter().sum()`, `.product()`, `.fold(init, f)`: std's left fold over the elements in
+    /// logical order, the value of a temporary assigned by a walk.
+    pub(super) fn iter_fold(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        let Some((source, copied)) = fold_source(&mc.receiver) else {
+            return Err(FrontError::new(mc, "expected `x.iter()`").hint(ITER_HINT));
+        };
+        let array = self.array_name(source)?;
+        let span = Span::of(mc);
+        let acc = self.temp(span);
+        let method = mc.method.to_string();
+        let (elem, body, identity) = if method == "fold" {
+            if mc.turbofish.is_some() {
+                return Err(FrontError::new(
+                    mc,
+                    "turbofish `::<>` is not supported on `fold`",
+                ));
+            }
+            let [init, f] = args::<2>(mc)?;
+            let init = self.expr_value(init)?;
+            self.emit(Stmt::Assign {
+                local: acc,
+                value: init,
+                span,
+            });
+            let (body, elem) = self.fold_step(f, acc, copied, span)?;
+            (elem, body, None)
+        } else {
+            if !mc.args.is_empty() {
+                return Err(FrontError::new(
+                    mc,
+                    format!("`{method}` takes no arguments"),
+                ));
+            }
+            if let Some(t) = &mc.turbofish {
+                let ty = match t.args.iter().collect::<Vec<_>>()[..] {
+                    [syn::GenericArgument::Type(ty)] => names::scalar(ty)?,
+                    _ => {
+                        return Err(FrontError::new(t, "expected one type")
+                            .hint(format!("write `.{method}::<f64>()`")))
+                    }
+                };
+                self.func.locals[acc].ann = TypeAnn::Scalar(ty);
+            }
+            let elem = self.temp(span);
+            let (op, fold) = match method.as_str() {
+                "sum" => (BinOp::Add, Fold::Sum),
+                _ => (BinOp::Mul, Fold::Product),
+            };
+            let cur = self.func.add_expr(ExprKind::Local(acc), span);
+            let v = self.func.add_expr(ExprKind::Local(elem), span);
+            let value = self.func.add_expr(ExprKind::Binary(op, cur, v), span);
+            let body = Block {
+                stmts: vec![Stmt::Assign {
+                    local: acc,
+                    value,
+                    span,
+                }],
+            };
+            (elem, body, Some((acc, fold)))
+        };
+        let arrays = vec![EachArray {
+            array,
+            elem,
+            mutable: false,
+        }];
+        self.emit_each(arrays, EachIndex::None, body, identity, span);
+        Ok(self.func.add_expr(ExprKind::Local(acc), span))
+    }
+
+    /// The body of one step of `fold(init, f)`: `acc = f(acc, element)`, with `f` a closure
+    /// `|acc, &v| ..` (inlined) or a method path such as `f64::max` (after `.copied()`).
+    fn fold_step(
+        &mut self,
+        f: &syn::Expr,
+        acc: LocalId,
+        copied: bool,
+        span: Span,
+    ) -> R<(Block, LocalId)> {
+        match strip_parens(f) {
+            syn::Expr::Path(p) if p.path.segments.len() == 2 => {
+                if !copied {
+                    return Err(
+                        FrontError::new(p, "this function takes the elements by value")
+                            .hint("fold the copies: `x.iter().copied().fold(init, f64::max)`"),
+                    );
+                }
+                let name = p.path.segments[1].ident.to_string();
+                if Intrinsic::from_name(&name).is_none() {
+                    return Err(FrontError::new(p, format!("unsupported function `{name}`"))
+                        .hint("fold with a numeric method (`f64::max`, `f64::min`, ..) or a closure `|acc, v| ..`"));
+                }
+                let elem = self.temp(span);
+                let receiver = self.func.add_expr(ExprKind::Local(acc), span);
+                let v = self.func.add_expr(ExprKind::Local(elem), span);
+                let value = self.func.add_expr(
+                    ExprKind::Method {
+                        name,
+                        receiver,
+                        args: vec![v],
+                    },
+                    span,
+                );
+                let body = Block {
+                    stmts: vec![Stmt::Assign {
+                        local: acc,
+                        value,
+                        span,
+                    }],
+                };
+                Ok((body, elem))
+            }
+            syn::Expr::Closure(c) => {
+                if c.inputs.len() != 2 {
+                    return Err(FrontError::new(
+                        &c.inputs,
+                        "`fold` takes a closure of two parameters",
+                    )
+                    .hint("write `|acc, &v| acc + v`"));
+                }
+                let outer_loops = std::mem::take(&mut self.loops);
+                let outer_closure = std::mem::replace(&mut self.in_closure, true);
+                let r = self.nested(|l| {
+                    let a = l.bind_name(&c.inputs[0])?;
+                    let elem = if copied {
+                        l.bind_name(&c.inputs[1])?
+                    } else {
+                        l.bind_elem(&c.inputs[1], false)?
+                    };
+                    let cur = l.func.add_expr(ExprKind::Local(acc), span);
+                    l.emit(Stmt::Assign {
+                        local: a,
+                        value: cur,
+                        span,
+                    });
+                    let value = match strip_parens(&c.body) {
+                        syn::Expr::Block(b) if b.label.is_none() => {
+                            l.block_value(&b.block)?.ok_or_else(|| {
+                                FrontError::new(b, "this block has no value").hint(
+                                    "end the closure's body with the new accumulator (no `;`)",
+                                )
+                            })?
+                        }
+                        body => l.expr_value(body)?,
+                    };
+                    l.emit(Stmt::Assign {
+                        local: acc,
+                        value,
+                        span,
+                    });
+                    Ok(elem)
+                });
+                self.loops = outer_loops;
+                self.in_closure = outer_closure;
+                r
+            }
+            other => Err(
+                FrontError::new(other, "expected a closure or a function path")
+                    .hint("write `x.iter().fold(0.0, |acc, &v| acc + v)`"),
+            ),
+        }
+    }
+
+    /// The arrays of `Zip::from(&mut a).and(&b)..`, each with whether it is borrowed mutably.
+    fn zip_arrays(&mut self, e: &syn::Expr) -> R<Vec<(LocalId, bool)>> {
+        let (mut arrays, arg) = match strip_parens(e) {
+            syn::Expr::MethodCall(mc) => {
+                let [arg] = args::<1>(mc)?;
+                (self.zip_arrays(&mc.receiver)?, arg)
+            }
+            syn::Expr::Call(c) if c.args.len() == 1 => (Vec::new(), &c.args[0]),
+            other => {
+                return Err(FrontError::new(other, "`Zip::from` takes one array")
+                    .hint("write `Zip::from(&mut out).and(&a).for_each(|o, &a| ..)`"))
+            }
+        };
+        let syn::Expr::Reference(r) = strip_parens(arg) else {
+            return Err(
+                FrontError::new(arg, "`Zip` takes arrays by reference: `&x` or `&mut x`")
+                    .hint("write `Zip::from(&mut out).and(&a)`"),
+            );
+        };
+        arrays.push((self.array_name(&r.expr)?, r.mutability.is_some()));
+        Ok(arrays)
+    }
+
+    /// A walk whose body is an inlined closure, one parameter per array.
+    fn closure_walk(
+        &mut self,
+        closure: &syn::Expr,
+        arrays: Vec<(LocalId, bool)>,
+        span: Span,
+    ) -> R<()> {
+        let syn::Expr::Closure(c) = strip_parens(closure) else {
+            return Err(FrontError::new(closure, "expected a closure `|v| ..`")
+                .hint("write the element's update inline: `x.map_inplace(|v| *v = *v * 2.0)`"));
+        };
+        if c.capture.is_some() || c.asyncness.is_some() || c.movability.is_some() {
+            return Err(FrontError::new(
+                c,
+                "only plain closures `|v| ..` are supported here",
+            ));
+        }
+        if c.inputs.len() != arrays.len() {
+            return Err(FrontError::new(
+                &c.inputs,
+                format!(
+                    "this closure takes {} parameters but the walk passes {}",
+                    c.inputs.len(),
+                    arrays.len()
+                ),
+            )
+            .hint("take one parameter per array"));
+        }
+        // The body is a closure's: `break`/`continue` there would not leave a loop of the kernel,
+        // and `return` would return from the closure (rustc's rules; not supported here).
+        let outer_loops = std::mem::take(&mut self.loops);
+        let outer_closure = std::mem::replace(&mut self.in_closure, true);
+        let r = self.nested(|l| {
+            let elems = c
+                .inputs
+                .iter()
+                .zip(&arrays)
+                .map(|(p, &(_, m))| l.bind_elem(p, m))
+                .collect::<R<Vec<_>>>()?;
+            match strip_parens(&c.body) {
+                syn::Expr::Block(b) if b.label.is_none() => l.block_effects(&b.block)?,
+                body => l.stmt_expr(body)?,
+            }
+            Ok(elems)
+        });
+        self.loops = outer_loops;
+        self.in_closure = outer_closure;
+        let (body, elems) = r?;
+        let arrays = arrays
+            .into_iter()
+            .zip(elems)
+            .map(|((array, mutable), elem)| EachArray {
+                array,
+                elem,
+                mutable,
+            })
+            .collect();
+        self.emit_each(arrays, EachIndex::None, body, None, span);
+        Ok(())
+    }
+
+    fn emit_each(
+        &mut self,
+        arrays: Vec<EachArray>,
+        index: EachIndex,
+        body: Block,
+        identity: Option<(LocalId, Fold)>,
+        span: Span,
+    ) {
+        let each = Each {
+            arrays,
+            index,
+            body,
+            identity,
+            span,
+        };
+        let e = self.func.add_expr(ExprKind::Each(Box::new(each)), span);
+        self.emit(Stmt::Eval(e));
+    }
+
+    /// A name bound to an index (`i`, or `_`).
+    fn bind_name(&mut self, p: &syn::Pat) -> R<LocalId> {
+        match strip_pat(p) {
+            syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                Ok(self.declare(&pi.ident, TypeAnn::Infer, pi.mutability.is_some(), true))
+            }
+            syn::Pat::Wild(w) => Ok(self.temp(Span::of(w))),
+            other => Err(FrontError::new(other, "expected a name").hint(ITER_HINT)),
+        }
+    }
+
+    /// The binding of an element: `v` (a reference, read as `v` or `*v`), or `&v` / `&mut v`
+    /// (a copy of the element, for a shared borrow).
+    fn bind_elem(&mut self, p: &syn::Pat, mutable: bool) -> R<LocalId> {
+        match strip_pat(p) {
+            syn::Pat::Reference(r) if !mutable => {
+                if r.mutability.is_some() {
+                    return Err(
+                        FrontError::new(r, "mismatched types: the element is a `&T`")
+                            .hint("write `&v` to copy the element"),
+                    );
+                }
+                self.bind_name(&r.pat)
+            }
+            syn::Pat::Reference(r) => Err(FrontError::new(
+                r,
+                "a mutably borrowed element cannot be copied out by its pattern",
+            )
+            .hint("bind it by name, `v`, and write through it: `*v = ..`")),
+            syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                let l = self.declare(&pi.ident, TypeAnn::Infer, mutable, true);
+                let kind = if mutable {
+                    ElemRef::Unique
+                } else {
+                    ElemRef::Shared
+                };
+                self.elems.insert(l, kind);
+                Ok(l)
+            }
+            syn::Pat::Wild(w) => Ok(self.temp(Span::of(w))),
+            other => Err(FrontError::new(other, "expected a name for the element").hint(ITER_HINT)),
+        }
+    }
+
+    /// `*v`: the element an element binding refers to.
+    pub(super) fn deref(&mut self, u: &syn::ExprUnary) -> R<ExprId> {
+        let local = self.elem_binding(u)?;
+        let id = self.expr(ExprKind::Local(local), u);
+        self.reads.insert(id, u.to_token_stream());
+        Ok(id)
+    }
+
+    /// `*v = value` / `*v op= value`: a write through an element borrowed by `iter_mut`.
+    pub(super) fn assign_deref(
+        &mut self,
+        target: &syn::ExprUnary,
+        op: Option<BinOp>,
+        right: &syn::Expr,
+        span: Span,
+    ) -> R<()> {
+        let local = self.elem_binding(target)?;
+        if self.elems.get(&local) != Some(&ElemRef::Unique) {
+            let name = self.func.local(local).name.clone();
+            return Err(FrontError::new(
+                target,
+                format!("cannot assign to `*{name}`, which is behind a `&` reference"),
+            )
+            .hint("iterate with `iter_mut()` (or `&mut x` in a `Zip`) to write the elements"));
+        }
+        let rhs = self.expr_value(right)?;
+        let value = match op {
+            None => rhs,
+            Some(op) => {
+                let cur = self.expr(ExprKind::Local(local), target);
+                self.func.add_expr(ExprKind::Binary(op, cur, rhs), span)
+            }
+        };
+        self.emit(Stmt::Assign { local, value, span });
+        Ok(())
+    }
+
+    /// The element binding `*v` dereferences.
+    fn elem_binding(&mut self, u: &syn::ExprUnary) -> R<LocalId> {
+        let bad = || {
+            FrontError::new(u, "dereferencing is not supported in kernels")
+                .hint("`*v` reads only the element `v` of a walk (`for v in x.iter_mut()`); kernels have no other references")
+        };
+        let syn::Expr::Path(p) = strip_parens(&u.expr) else {
+            return Err(bad());
+        };
+        let Some(ident) = p.path.get_ident() else {
+            return Err(bad());
+        };
+        let name = ident.to_string();
+        let local = self
+            .lookup(&name)
+            .ok_or_else(|| unknown_value(ident, &name, self.names))?;
+        if !self.elems.contains_key(&local) {
+            return Err(bad());
+        }
+        Ok(local)
+    }
+}
+
+/// The walk a `for` loop iterates: its method, whether `.enumerate()` follows, the receiver.
+fn walk_of(e: &syn::Expr) -> R<(Walk, bool, &syn::Expr)> {
+    let syn::Expr::MethodCall(mc) = strip_parens(e) else {
+        return Err(FrontError::new(e, "unsupported `for` iterator").hint(ITER_HINT));
+    };
+    if mc.method == "enumerate" {
+        let (walk, enumerate, recv) = walk_of(&mc.receiver)?;
+        if enumerate || matches!(walk, Walk::Indexed | Walk::IndexedMut) {
+            return Err(
+                FrontError::new(mc, "`.enumerate()` of this iterator is not supported")
+                    .hint(ITER_HINT),
+            );
+        }
+        return Ok((walk, true, recv));
+    }
+    let walk = Walk::from_name(&mc.method.to_string())
+        .ok_or_else(|| FrontError::new(mc, "unsupported `for` iterator").hint(ITER_HINT))?;
+    Ok((walk, false, &mc.receiver))
+}
+
+fn strip_pat(p: &syn::Pat) -> &syn::Pat {
+    match p {
+        syn::Pat::Paren(p) => strip_pat(&p.pat),
+        p => p,
+    }
+}
+
+fn args<const N: usize>(mc: &syn::ExprMethodCall) -> R<[&syn::Expr; N]> {
+    let args: Vec<&syn::Expr> = mc.args.iter().collect();
+    args.try_into().map_err(|_| {
+        FrontError::new(
+            mc,
+            format!(
+                "`{}` takes {N} argument{}",
+                mc.method,
+                if N == 1 { "" } else { "s" }
+            ),
+        )
+    })
+}
