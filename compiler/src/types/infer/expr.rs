@@ -135,15 +135,8 @@ impl<'s, 'p> Infer<'s, 'p> {
                     )
                     .with_help(format!("borrow it read-only: `&{name}`, `{name}.view()`")));
                 }
-                if *mutable && a.storage == Storage::Heap && !self.func.local(*array).mutable {
-                    return Err(Diagnostic::new(
-                        format!(
-                            "cannot borrow `{name}` as mutable, as it is not declared as mutable"
-                        ),
-                        span,
-                        "cannot borrow as mutable",
-                    )
-                    .with_help(format!("make it mutable: `let mut {name}`")));
+                if *mutable {
+                    self.owner_is_mut(*array, a, span)?;
                 }
                 self.fresh(State::Array(ArrayVar {
                     writable: *mutable,
@@ -196,15 +189,8 @@ impl<'s, 'p> Infer<'s, 'p> {
                         "take a read-only view (`slice`, `row`, `column`), or pass `&mut {name}`"
                     )));
                 }
-                if *mutable && a.storage == Storage::Heap && !self.func.local(*array).mutable {
-                    return Err(Diagnostic::new(
-                        format!(
-                            "cannot borrow `{name}` as mutable, as it is not declared as mutable"
-                        ),
-                        span,
-                        "cannot borrow as mutable",
-                    )
-                    .with_help(format!("make it mutable: `let mut {name}`")));
+                if *mutable {
+                    self.owner_is_mut(*array, a, span)?;
                 }
                 let given = axes.iter().filter(|x| x.gives_axis()).count() as u8;
                 self.fresh(State::Array(ArrayVar {

@@ -73,17 +73,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             } => {
                 let tv = self.expr(*value)?;
                 let at = self.array_of(*array, *span)?;
-                if at.storage == Storage::Heap && !self.func.local(*array).mutable {
-                    let name = &self.func.local(*array).name;
-                    return Err(Diagnostic::new(
-                        format!(
-                            "cannot borrow `{name}` as mutable, as it is not declared as mutable"
-                        ),
-                        *span,
-                        "cannot borrow as mutable",
-                    )
-                    .with_help(format!("make it mutable: `let mut {name}`")));
-                }
+                self.owner_is_mut(*array, at, *span)?;
                 if !at.writable {
                     let name = &self.func.local(*array).name;
                     return Err(Diagnostic::new(
@@ -285,6 +275,21 @@ impl<'s, 'p> Infer<'s, 'p> {
                 )
                 .with_help("conditions must be `bool`: compare explicitly, e.g. `x != 0`")
             })
+    }
+
+    /// An array the function owns is written (or mutably borrowed) only through a `let mut`.
+    pub(super) fn owner_is_mut(&self, array: LocalId, a: ArrayVar, at: Span) -> R<()> {
+        let decl = self.func.local(array);
+        if a.storage != Storage::Heap || decl.mutable {
+            return Ok(());
+        }
+        let name = &decl.name;
+        Err(Diagnostic::new(
+            format!("cannot borrow `{name}` as mutable, as it is not declared as mutable"),
+            at,
+            "cannot borrow as mutable",
+        )
+        .with_help(format!("make it mutable: `let mut {name}`")))
     }
 
     /// The array held by local `array`, its element type a variable.
