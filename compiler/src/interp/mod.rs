@@ -30,12 +30,14 @@
 //! transcendental functions (which LLVM may constant-fold to a differently rounded value).
 
 mod ops;
+mod values;
 
-use crate::ir::{AllocShape, Block, ExprId, ExprKind, ForRange, Init, InstId, Instance, Layout};
+use crate::ir::{Block, ExprId, ExprKind, ForRange, InstId, Instance, Layout};
 use crate::ir::{LocalId, LogicOp, Scalar, ShapeQuery, Stmt, Type, TypedProgram};
 use crate::span::Span;
 use ops::Outcome;
 use std::fmt;
+use values::{Buf, Val, View};
 
 /// A scalar value of the kernel language, or `()`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -274,64 +276,6 @@ fn check_array(
         ));
     }
     Ok(())
-}
-
-/// The memory of an array: an argument's buffer, or one the kernel allocated.
-enum Buf<'m, 'a> {
-    Arg(&'m mut ArrayArg<'a>),
-    Owned(Vec<u8>),
-}
-
-impl Buf<'_, '_> {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Buf::Arg(a) => a.data.bytes(),
-            Buf::Owned(v) => v,
-        }
-    }
-
-    fn bytes_mut(&mut self) -> Exec<&mut [u8]> {
-        match self {
-            Buf::Arg(a) => match &mut a.data {
-                Buffer::Unique(b) => Ok(b),
-                Buffer::Shared(_) => Err(Error::Internal("write to a read-only array".into())),
-            },
-            Buf::Owned(v) => Ok(v),
-        }
-    }
-}
-
-/// An array value: element `[i, j, ..]` is element `offset + i * strides[0] + ..` of buffer
-/// `buf` of the machine.
-#[derive(Clone, Debug)]
-struct View {
-    buf: usize,
-    elem: Scalar,
-    offset: isize,
-    shape: Vec<usize>,
-    strides: Vec<isize>,
-}
-
-impl View {
-    /// The element positions in logical (C) order.
-    fn positions(&self) -> Vec<usize> {
-        let mut out = vec![self.offset];
-        for (&n, &s) in self.shape.iter().zip(&self.strides) {
-            out = out
-                .iter()
-                .flat_map(|&p| (0..n as isize).map(move |i| p + i * s))
-                .collect();
-        }
-        out.into_iter().map(|p| p as usize).collect()
-    }
-}
-
-/// A value while the kernel runs.
-#[derive(Clone, Debug)]
-enum Val {
-    Scalar(Value),
-    Array(View),
-    Tuple(Vec<Val>),
 }
 
 /// The locals of one call.
@@ -594,79 +538,7 @@ impl<'p> Machine<'p, '_, '_> {
                 .clone()
                 .ok_or_else(|| Error::Internal(format!("{l} read before it is set")))?,
             ExprKind::Borrow { array, .. } => Val::Array(f.array(*array)?.clone()),
-            ExprKind::Slice { array, axes, .. } => {
-                let a = f.array(*array)?.clone();
-                let mut out = View {
-                    shape: Vec::new(),
-                    strides: Vec::new(),
-                    ..a.clone()
-                };
-                let mut axis = 0;
-                let name = || inst.func.local(*array).name.clone();
-                for x in axes {
-                    if !x.takes_axis() {
-                        out.shape.push(1);
-                        out.strides.push(0);
-                        continue;
-                    }
-                    let (len, stride) = (a.shape[axis], a.strides[axis]);
-                    let mut bound = |b: &crate::ir::Bound, index: bool| -> Exec<usize> {
-                        let v = self.usize(f, b.value)?;
-                        let at = if b.from_end {
-                            len.checked_sub(v)
-                        } else {
-                            Some(v)
-                        };
-                        match at {
-                            Some(at) if at < len || (!index && at == len) => Ok(at),
-                            _ => Err(f.trap(
-                                TrapKind::SliceBounds {
-                                    array: name(),
-                                    axis,
-                                    bound: if b.from_end {
-                                        (len as u64).wrapping_sub(v as u64)
-                                    } else {
-                                        v as u64
-                                    },
-                                    len: len as u64,
-                                },
-                                span,
-                            )),
-                        }
-                    };
-                    match x {
-                        crate::ir::SliceAxis::Index(b) => {
-                            let i = bound(b, true)?;
-                            out.offset += i as isize * stride;
-                        }
-                        crate::ir::SliceAxis::Range { start, end, step } => {
-                            let s = start
-                                .as_ref()
-                                .map(|b| bound(b, false))
-                                .transpose()?
-                                .unwrap_or(0);
-                            let e = end
-                                .as_ref()
-                                .map(|b| bound(b, false))
-                                .transpose()?
-                                .unwrap_or(len);
-                            let e = e.max(s);
-                            let m = e - s;
-                            let k = step.unsigned_abs() as usize;
-                            let n = m.div_ceil(k);
-                            if m > 0 {
-                                let first = if *step < 0 { e - 1 } else { s };
-                                out.offset += first as isize * stride;
-                            }
-                            out.shape.push(n);
-                            out.strides.push(stride * *step as isize);
-                        }
-                        crate::ir::SliceAxis::NewAxis => {}
-                    }
-                    axis += 1;
-                }
-                Val::Array(out)
-            }
+            ExprKind::Slice { array, axes, .. } => Val::Array(self.slice(f, *array, axes, span)?),
             ExprKind::Transpose(array) => {
                 let mut a = f.array(*array)?.clone();
                 a.shape.reverse();
@@ -692,96 +564,6 @@ impl<'p> Machine<'p, '_, '_> {
             }
             ExprKind::CallInst { inst: callee, args } => self.call(f, *callee, args)?,
             _ => Val::Scalar(self.expr(f, e)?),
-        })
-    }
-
-    /// A new array of `elem`, its extents and first elements evaluated as [`ExprKind::Alloc`] says.
-    fn alloc(
-        &mut self,
-        f: &Frame<'p>,
-        elem: Scalar,
-        shape: &AllocShape,
-        init: &Init,
-        span: Span,
-    ) -> Exec<Val> {
-        let fill = match init {
-            Init::Elem(v) => Some(self.expr(f, *v)?),
-            Init::Zeros => None,
-            Init::Ones => Some(ops::cast(Value::I32(1), elem).map_err(|o| f.fail(o, span))?),
-            Init::Copy(_) => None,
-        };
-        let dims = match shape {
-            AllocShape::Dims(d) => d
-                .iter()
-                .map(|&x| self.usize(f, x))
-                .collect::<Exec<Vec<usize>>>()?,
-            AllocShape::Like(a) => f.array(*a)?.shape.clone(),
-        };
-        let count = dims
-            .iter()
-            .try_fold(1usize, |n, &d| n.checked_mul(d))
-            .filter(|&n| n <= isize::MAX as usize);
-        let bytes = count
-            .and_then(|n| n.checked_mul(elem.size()))
-            .filter(|&b| b <= isize::MAX as usize);
-        let too_large = || {
-            f.trap(
-                TrapKind::Alloc {
-                    elements: count.map_or(u64::MAX, |n| n as u64),
-                },
-                span,
-            )
-        };
-        let bytes = bytes.ok_or_else(too_large)?;
-        let mut data = Vec::new();
-        data.try_reserve_exact(bytes).map_err(|_| too_large())?;
-        data.resize(bytes, 0);
-        if let Some(v) = fill {
-            for chunk in data.chunks_exact_mut(elem.size()) {
-                v.store(chunk);
-            }
-        }
-        if let Init::Copy(a) = init {
-            let src = f.array(*a)?;
-            let from = self.bufs[src.buf].bytes();
-            for (k, p) in src.positions().into_iter().enumerate() {
-                let size = elem.size();
-                data[k * size..(k + 1) * size].copy_from_slice(&from[p * size..(p + 1) * size]);
-            }
-        }
-        self.bufs.push(Buf::Owned(data));
-        Ok(Val::Array(View {
-            buf: self.bufs.len() - 1,
-            elem,
-            offset: 0,
-            strides: c_order(&dims),
-            shape: dims,
-        }))
-    }
-
-    /// The kernel's result as the caller gets it.
-    fn output(&self, v: Val) -> Exec<Output> {
-        Ok(match v {
-            Val::Scalar(s) => Output::Scalar(s),
-            Val::Tuple(xs) => Output::Tuple(
-                xs.into_iter()
-                    .map(|x| self.output(x))
-                    .collect::<Exec<Vec<_>>>()?,
-            ),
-            Val::Array(a) => {
-                let size = a.elem.size();
-                let from = self.bufs[a.buf].bytes();
-                let data = a
-                    .positions()
-                    .into_iter()
-                    .flat_map(|p| from[p * size..(p + 1) * size].iter().copied())
-                    .collect();
-                Output::Array {
-                    elem: a.elem,
-                    shape: a.shape,
-                    data,
-                }
-            }
         })
     }
 

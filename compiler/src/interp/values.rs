@@ -1,0 +1,241 @@
+//! Arrays and tuples as the interpreter holds them while a kernel runs: buffers (an argument's,
+//! or one the kernel allocated), views into them, values of every type, and the constructs that
+//! make them: new arrays, slices, and the kernel's result.
+//!
+//! In: the machine's buffers and a frame's values. Out: new buffers and views, or an [`Output`].
+
+use super::{c_order, ops, ArrayArg, Buffer, Error, Exec, Frame, Machine, Output, TrapKind, Value};
+use crate::ir::{AllocShape, Init, LocalId, Scalar, SliceAxis};
+use crate::span::Span;
+
+/// The memory of an array: an argument's buffer, or one the kernel allocated.
+pub(super) enum Buf<'m, 'a> {
+    Arg(&'m mut ArrayArg<'a>),
+    Owned(Vec<u8>),
+}
+
+impl Buf<'_, '_> {
+    pub(super) fn bytes(&self) -> &[u8] {
+        match self {
+            Buf::Arg(a) => a.data.bytes(),
+            Buf::Owned(v) => v,
+        }
+    }
+
+    pub(super) fn bytes_mut(&mut self) -> Exec<&mut [u8]> {
+        match self {
+            Buf::Arg(a) => match &mut a.data {
+                Buffer::Unique(b) => Ok(b),
+                Buffer::Shared(_) => Err(Error::Internal("write to a read-only array".into())),
+            },
+            Buf::Owned(v) => Ok(v),
+        }
+    }
+}
+
+/// An array value: element `[i, j, ..]` is element `offset + i * strides[0] + ..` of buffer
+/// `buf` of the machine.
+#[derive(Clone, Debug)]
+pub(super) struct View {
+    pub(super) buf: usize,
+    pub(super) elem: Scalar,
+    pub(super) offset: isize,
+    pub(super) shape: Vec<usize>,
+    pub(super) strides: Vec<isize>,
+}
+
+impl View {
+    /// The element positions in logical (C) order.
+    pub(super) fn positions(&self) -> Vec<usize> {
+        let mut out = vec![self.offset];
+        for (&n, &s) in self.shape.iter().zip(&self.strides) {
+            out = out
+                .iter()
+                .flat_map(|&p| (0..n as isize).map(move |i| p + i * s))
+                .collect();
+        }
+        out.into_iter().map(|p| p as usize).collect()
+    }
+}
+
+/// A value while the kernel runs.
+#[derive(Clone, Debug)]
+pub(super) enum Val {
+    Scalar(Value),
+    Array(View),
+    Tuple(Vec<Val>),
+}
+
+impl<'p> Machine<'p, '_, '_> {
+    /// A new array of `elem`, its extents and first elements evaluated as [`ExprKind::Alloc`] says.
+    pub(super) fn alloc(
+        &mut self,
+        f: &Frame<'p>,
+        elem: Scalar,
+        shape: &AllocShape,
+        init: &Init,
+        span: Span,
+    ) -> Exec<Val> {
+        let fill = match init {
+            Init::Elem(v) => Some(self.expr(f, *v)?),
+            Init::Zeros => None,
+            Init::Ones => Some(ops::cast(Value::I32(1), elem).map_err(|o| f.fail(o, span))?),
+            Init::Copy(_) => None,
+        };
+        let dims = match shape {
+            AllocShape::Dims(d) => d
+                .iter()
+                .map(|&x| self.usize(f, x))
+                .collect::<Exec<Vec<usize>>>()?,
+            AllocShape::Like(a) => f.array(*a)?.shape.clone(),
+        };
+        let count = dims
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .filter(|&n| n <= isize::MAX as usize);
+        let bytes = count
+            .and_then(|n| n.checked_mul(elem.size()))
+            .filter(|&b| b <= isize::MAX as usize);
+        let too_large = || {
+            f.trap(
+                TrapKind::Alloc {
+                    elements: count.map_or(u64::MAX, |n| n as u64),
+                },
+                span,
+            )
+        };
+        let bytes = bytes.ok_or_else(too_large)?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(bytes).map_err(|_| too_large())?;
+        data.resize(bytes, 0);
+        if let Some(v) = fill {
+            for chunk in data.chunks_exact_mut(elem.size()) {
+                v.store(chunk);
+            }
+        }
+        if let Init::Copy(a) = init {
+            let src = f.array(*a)?;
+            let from = self.bufs[src.buf].bytes();
+            for (k, p) in src.positions().into_iter().enumerate() {
+                let size = elem.size();
+                data[k * size..(k + 1) * size].copy_from_slice(&from[p * size..(p + 1) * size]);
+            }
+        }
+        self.bufs.push(Buf::Owned(data));
+        Ok(Val::Array(View {
+            buf: self.bufs.len() - 1,
+            elem,
+            offset: 0,
+            strides: c_order(&dims),
+            shape: dims,
+        }))
+    }
+
+    /// The kernel's result as the caller gets it.
+    pub(super) fn output(&self, v: Val) -> Exec<Output> {
+        Ok(match v {
+            Val::Scalar(s) => Output::Scalar(s),
+            Val::Tuple(xs) => Output::Tuple(
+                xs.into_iter()
+                    .map(|x| self.output(x))
+                    .collect::<Exec<Vec<_>>>()?,
+            ),
+            Val::Array(a) => {
+                let size = a.elem.size();
+                let from = self.bufs[a.buf].bytes();
+                let data = a
+                    .positions()
+                    .into_iter()
+                    .flat_map(|p| from[p * size..(p + 1) * size].iter().copied())
+                    .collect();
+                Output::Array {
+                    elem: a.elem,
+                    shape: a.shape,
+                    data,
+                }
+            }
+        })
+    }
+
+    /// A view of part of `array` ([`ExprKind::Slice`]), its bounds checked as ndarray does.
+    pub(super) fn slice(
+        &mut self,
+        f: &Frame<'p>,
+        array: LocalId,
+        axes: &[SliceAxis],
+        span: Span,
+    ) -> Exec<View> {
+        let inst = f.inst;
+        let a = f.array(array)?.clone();
+        let mut out = View {
+            shape: Vec::new(),
+            strides: Vec::new(),
+            ..a.clone()
+        };
+        let mut axis = 0;
+        let name = || inst.func.local(array).name.clone();
+        for x in axes {
+            if !x.takes_axis() {
+                out.shape.push(1);
+                out.strides.push(0);
+                continue;
+            }
+            let (len, stride) = (a.shape[axis], a.strides[axis]);
+            let mut bound = |b: &crate::ir::Bound, index: bool| -> Exec<usize> {
+                let v = self.usize(f, b.value)?;
+                let at = if b.from_end {
+                    len.checked_sub(v)
+                } else {
+                    Some(v)
+                };
+                match at {
+                    Some(at) if at < len || (!index && at == len) => Ok(at),
+                    _ => Err(f.trap(
+                        TrapKind::SliceBounds {
+                            array: name(),
+                            axis,
+                            bound: if b.from_end {
+                                (len as u64).wrapping_sub(v as u64)
+                            } else {
+                                v as u64
+                            },
+                            len: len as u64,
+                        },
+                        span,
+                    )),
+                }
+            };
+            match x {
+                crate::ir::SliceAxis::Index(b) => {
+                    let i = bound(b, true)?;
+                    out.offset += i as isize * stride;
+                }
+                crate::ir::SliceAxis::Range { start, end, step } => {
+                    let s = start
+                        .as_ref()
+                        .map(|b| bound(b, false))
+                        .transpose()?
+                        .unwrap_or(0);
+                    let e = end
+                        .as_ref()
+                        .map(|b| bound(b, false))
+                        .transpose()?
+                        .unwrap_or(len);
+                    let e = e.max(s);
+                    let m = e - s;
+                    let k = step.unsigned_abs() as usize;
+                    let n = m.div_ceil(k);
+                    if m > 0 {
+                        let first = if *step < 0 { e - 1 } else { s };
+                        out.offset += first as isize * stride;
+                    }
+                    out.shape.push(n);
+                    out.strides.push(stride * *step as isize);
+                }
+                crate::ir::SliceAxis::NewAxis => {}
+            }
+            axis += 1;
+        }
+        Ok(out)
+    }
+}
