@@ -309,7 +309,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let mut overflow = ctx.bool_type().const_zero();
         for &d in dims.iter().chain(std::iter::once(&self.elem_size(ty.elem))) {
             let r = self
-                .call_value(umul, &[count.into(), d.into()])?
+                .call_value(umul, &[count.into(), d.into()], "")?
                 .into_struct_value();
             count = self.b().build_extract_value(r, 0, "")?.into_int_value();
             let o = self.b().build_extract_value(r, 1, "")?.into_int_value();
@@ -382,7 +382,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let align = self.elem_size(ty.elem);
         let Some(Slot::Value(slot, slot_ty)) = reuse.map(|l| self.slots[l.index()].clone()) else {
             return Ok(self
-                .call_value(alloc, &[bytes.into(), align.into()])?
+                .call_value(alloc, &[bytes.into(), align.into()], "new")?
                 .into_pointer_value());
         };
         let Type::Array(old_ty) = slot_ty else {
@@ -408,7 +408,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         self.b()
             .build_store(slot, self.m.value_type(slot_ty)?.const_zero())?;
         let new = self
-            .call_value(alloc, &[bytes.into(), align.into()])?
+            .call_value(alloc, &[bytes.into(), align.into()], "new")?
             .into_pointer_value();
         let fresh_end = self.current_block()?;
         self.b().build_unconditional_branch(join)?;
@@ -461,9 +461,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         &self,
         f: FunctionValue<'ctx>,
         args: &[inkwell::values::BasicMetadataValueEnum<'ctx>],
+        name: &str,
     ) -> R<BasicValueEnum<'ctx>> {
         self.b()
-            .build_call(f, args, "")?
+            .build_call(f, args, name)?
             .try_as_basic_value()
             .basic()
             .ok_or_else(|| BackError::Internal("a call without a value".into()))
