@@ -72,6 +72,8 @@ fn with_host_machine<T>(
 pub struct Specialization {
     pub signature: Signature,
     pub ret: Type,
+    /// The bytes the result takes in the entry's `ret` buffer (`abi::ret_size`), computed once.
+    pub(crate) ret_bytes: usize,
     pub(crate) entry: EntryFn,
     pub(crate) sites: Vec<Site>,
     /// The kernel or a function it calls opts out of a safety check (`unsafe(..)` attributes):
@@ -95,6 +97,7 @@ impl Specialization {
         Ok(Specialization {
             signature: *signature,
             ret: entry.ret,
+            ret_bytes: rumba_compiler::back::abi::ret_size(entry.ret) as usize,
             entry: code.entry,
             sites: entry.sites,
             unchecked: entry.unchecked,

@@ -215,12 +215,13 @@ impl Kernel {
 
     /// A value this kernel returned, as `R`.
     pub(crate) fn convert<R: FromValue>(&self, v: Value) -> Result<R, Error> {
-        let found = v.to_string();
+        // Only the name is kept before the value is consumed: no formatting on the call path.
+        let found = v.type_name();
         R::from_value(v).ok_or_else(|| {
             ErrorKind::Return {
                 kernel: self.name.to_string(),
                 expected: R::TYPE_NAME.to_string(),
-                found,
+                found: found.to_string(),
             }
             .into()
         })
@@ -503,13 +504,12 @@ impl Kernel {
             };
         }
         // The result: 8 bytes for a scalar, more for arrays and tuples (`abi::ret_size`).
-        let size = rumba_compiler::back::abi::ret_size(spec.ret) as usize;
         let mut small = [0u64; 1];
         let mut large = Vec::new();
-        let ret: &mut [u64] = if size <= 8 {
+        let ret: &mut [u64] = if spec.ret_bytes <= 8 {
             &mut small
         } else {
-            large.resize(size.div_ceil(8), 0u64);
+            large.resize(spec.ret_bytes.div_ceil(8), 0u64);
             &mut large
         };
         let mut err = ErrInfo::default();

@@ -591,25 +591,21 @@ impl<'s, 'p> Infer<'s, 'p> {
     /// the array they view.
     fn array_root(&self, e: ExprId) -> Option<LocalId> {
         let func = self.func;
-        let mut l = match func.expr(e).kind {
-            ExprKind::Local(l)
-            | ExprKind::Borrow { array: l, .. }
-            | ExprKind::Slice { array: l, .. }
-            | ExprKind::Transpose(l) => l,
-            _ => return None,
+        let viewed = |e: ExprId| match func.expr(e).kind {
+            ExprKind::Local(a)
+            | ExprKind::Borrow { array: a, .. }
+            | ExprKind::Slice { array: a, .. }
+            | ExprKind::Transpose(a) => Some(a),
+            _ => None,
         };
+        let mut l = viewed(e)?;
         // A local bound to a view of another: the array it views (a bounded walk).
+        let assignments = walk::assignments(&func.body);
         for _ in 0..func.locals.len() {
-            let next = walk::assignments(&func.body)
-                .into_iter()
+            let next = assignments
+                .iter()
                 .find(|(to, _)| *to == l)
-                .and_then(|(_, v)| match func.expr(v).kind {
-                    ExprKind::Local(a)
-                    | ExprKind::Borrow { array: a, .. }
-                    | ExprKind::Slice { array: a, .. }
-                    | ExprKind::Transpose(a) => Some(a),
-                    _ => None,
-                });
+                .and_then(|&(_, v)| viewed(v));
             match next {
                 Some(a) if a != l => l = a,
                 _ => break,

@@ -173,6 +173,7 @@ pub fn collect(program: &TypedProgram, inst: &Instance, var: LocalId, body: &Blo
         top: Some(&assigned),
         arrays: HashMap::new(),
         private: private_arrays(&inst.func, Some(body)),
+        once: assigned_once(&inst.func),
         views: HashMap::new(),
         env,
         via: None,
@@ -203,9 +204,14 @@ fn private_arrays(f: &Function, region: Option<&Block>) -> HashSet<LocalId> {
         .collect()
 }
 
-/// Whether local `l` of `f` is assigned exactly once.
-fn assigned_once(f: &Function, l: LocalId) -> bool {
-    Uses::of(f, &f.body).writes.get(&l).map(Vec::len) == Some(1)
+/// The locals of `f` assigned exactly once.
+fn assigned_once(f: &Function) -> HashSet<LocalId> {
+    Uses::of(f, &f.body)
+        .writes
+        .into_iter()
+        .filter(|(_, w)| w.len() == 1)
+        .map(|(l, _)| l)
+        .collect()
 }
 
 struct Collector<'a> {
@@ -223,6 +229,8 @@ struct Frame<'a> {
     arrays: HashMap<LocalId, LocalId>,
     /// Arrays of its own that no other iteration sees ([`private_arrays`]).
     private: HashSet<LocalId>,
+    /// Its locals assigned exactly once (views bound once are followed).
+    once: HashSet<LocalId>,
     /// Slices it binds once (`let r = out.row_mut(i)`): the array they view and, per axis of
     /// that array, the index there as a function of the view's.
     views: HashMap<LocalId, (LocalId, Vec<ViewAxis>)>,
@@ -307,7 +315,7 @@ impl<'a> Collector<'a> {
                 if let ExprKind::Slice { array: a, .. } | ExprKind::Transpose(a) =
                     func.expr(*value).kind
                 {
-                    if f.private.contains(&a) && assigned_once(func, *local) {
+                    if f.private.contains(&a) && f.once.contains(local) {
                         f.private.insert(*local);
                     }
                 }
@@ -315,7 +323,7 @@ impl<'a> Collector<'a> {
                 if let (Type::Array(_), Some(a)) =
                     (f.inst.local_ty(*local), array_arg(&func.expr(*value).kind))
                 {
-                    if assigned_once(func, *local) {
+                    if f.once.contains(local) {
                         if f.private.contains(&a) {
                             f.private.insert(*local);
                         } else {
@@ -608,6 +616,7 @@ impl<'a> Collector<'a> {
             top: None,
             arrays: HashMap::new(),
             private: private_arrays(&c.func, None),
+            once: assigned_once(&c.func),
             views: HashMap::new(),
             env: HashMap::new(),
             via,
@@ -639,7 +648,7 @@ impl<'a> Collector<'a> {
         value: ExprId,
     ) -> Option<(LocalId, Vec<ViewAxis>)> {
         let func = &f.inst.func;
-        if !assigned_once(func, local) {
+        if !f.once.contains(&local) {
             return None;
         }
         let zero = || {
