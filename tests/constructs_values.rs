@@ -385,3 +385,13 @@ fn constructs_values_fixed_size_arrays_and_a_returned_pair() {
     assert_eq!(out.to_vec(), want);
     assert_eq!(best, 7.0);
 }
+
+#[test]
+fn constructs_values_returned_arrays_compare_by_contents() {
+    let x = array![1.0, 2.0];
+    let a: rumba::Value = scaled(&x, 2.0).unwrap();
+    let b: rumba::Value = scaled(&x, 2.0).unwrap();
+    let c: rumba::Value = scaled(&x, 3.0).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}

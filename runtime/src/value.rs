@@ -38,7 +38,9 @@ pub enum Value {
 
 /// The elements of an array a kernel returned: memory from Rust's global allocator in the layout
 /// of a `Vec` of `len` elements of `elem`, freed on drop unless converted to an ndarray array.
-#[derive(Debug, PartialEq)]
+/// Two are equal when their element types, shapes and element bits are (NaNs of one payload are
+/// equal, as the differential tests compare results).
+#[derive(Debug)]
 pub struct OwnedArray {
     elem: Scalar,
     shape: Vec<usize>,
@@ -118,6 +120,24 @@ impl OwnedArray {
             .ok()?
             .into_dimensionality::<D>()
             .ok()
+    }
+}
+
+impl OwnedArray {
+    /// The elements' bytes, C order.
+    fn bytes(&self) -> &[u8] {
+        let n = self.len() * self.elem.size();
+        if n == 0 {
+            return &[];
+        }
+        // SAFETY: the array owns `n` initialized bytes at `data`.
+        unsafe { std::slice::from_raw_parts(self.data.as_ptr(), n) }
+    }
+}
+
+impl PartialEq for OwnedArray {
+    fn eq(&self, other: &Self) -> bool {
+        self.elem == other.elem && self.shape == other.shape && self.bytes() == other.bytes()
     }
 }
 
