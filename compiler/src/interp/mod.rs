@@ -545,6 +545,7 @@ impl<'p> Machine<'p, '_, '_> {
                 a.strides.reverse();
                 Val::Array(a)
             }
+            ExprKind::Relayout { array, visit } => Val::Array(f.array(*array)?.relayout(*visit)),
             ExprKind::Tuple(xs) => Val::Tuple(
                 xs.iter()
                     .map(|&x| self.val(f, x))
@@ -583,6 +584,7 @@ impl<'p> Machine<'p, '_, '_> {
             | ExprKind::Borrow { .. }
             | ExprKind::Slice { .. }
             | ExprKind::Transpose(_)
+            | ExprKind::Relayout { .. }
             | ExprKind::Tuple(_) => return Err(Error::Internal(format!("{e} is not a scalar"))),
             ExprKind::Unary(op, x) => {
                 let x = self.expr(f, *x)?;
@@ -624,18 +626,25 @@ impl<'p> Machine<'p, '_, '_> {
                     ShapeQuery::Rows2d => Value::Usize(a.shape[0]),
                     ShapeQuery::Cols2d => Value::Usize(a.shape[1]),
                     ShapeQuery::Ndim => Value::Usize(a.shape.len()),
+                    ShapeQuery::Contiguous => Value::Bool(a.contiguous()),
+                    ShapeQuery::Standard => Value::Bool(a.standard()),
                 }
             }
             ExprKind::SameShape { a, b } => {
                 let (x, y) = (f.array(*a)?, f.array(*b)?);
-                let differ = x.shape.iter().zip(&y.shape).position(|(m, n)| m != n);
+                // The trailing axes (all of them for arrays of one number of dimensions).
+                let skip = x.shape.len().saturating_sub(y.shape.len());
+                let differ = (skip..x.shape.len())
+                    .zip(&y.shape)
+                    .find(|&(k, &n)| x.shape[k] != n)
+                    .map(|(k, _)| k);
                 if let Some(axis) = differ {
                     let kind = TrapKind::ShapeMismatch {
                         a: f.inst.func.local(*a).name.clone(),
                         b: f.inst.func.local(*b).name.clone(),
                         axis,
                         a_len: x.shape[axis] as u64,
-                        b_len: y.shape[axis] as u64,
+                        b_len: y.shape[axis - skip] as u64,
                     };
                     return Err(f.trap(kind, span));
                 }
@@ -659,6 +668,7 @@ impl<'p> Machine<'p, '_, '_> {
             | ExprKind::Method { name: n, .. }
             | ExprKind::Call { func: n, .. }
             | ExprKind::Each(n) => match *n {},
+            ExprKind::Reduce(n) => match *n {},
         })
     }
 

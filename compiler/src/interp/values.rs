@@ -45,6 +45,88 @@ pub(super) struct View {
 }
 
 impl View {
+    /// ndarray's `is_contiguous()`: the axes, sorted by stride magnitude, step through one block
+    /// of memory (axes of length one may have any stride); also true when empty.
+    pub(super) fn contiguous(&self) -> bool {
+        if self.shape.contains(&0) {
+            return true;
+        }
+        let mut order: Vec<usize> = (0..self.shape.len()).collect();
+        order.sort_by_key(|&k| self.strides[k].unsigned_abs());
+        let mut c = 1;
+        for k in order {
+            if self.shape[k] != 1 && self.strides[k].unsigned_abs() != c {
+                return false;
+            }
+            c *= self.shape[k];
+        }
+        true
+    }
+
+    /// ndarray's `is_standard_layout()`: C order, positive strides.
+    pub(super) fn standard(&self) -> bool {
+        if self.shape.contains(&0) {
+            return true;
+        }
+        let mut c = 1;
+        for (&d, &s) in self.shape.iter().zip(&self.strides).rev() {
+            if d != 1 && s != c as isize {
+                return false;
+            }
+            c *= d;
+        }
+        true
+    }
+
+    /// The position of the element at the lowest address.
+    fn low(&self) -> isize {
+        let back: isize = (self.shape.iter().zip(&self.strides))
+            .filter(|&(&d, &s)| s < 0 && d > 0)
+            .map(|(&d, &s)| s * (d as isize - 1))
+            .sum();
+        self.offset + back
+    }
+
+    /// The view `ExprKind::Relayout` makes: its logical order is the order `visit` names.
+    pub(super) fn relayout(&self, visit: crate::ir::Visit) -> View {
+        let n = self.shape.len();
+        match visit {
+            crate::ir::Visit::Memory => View {
+                offset: self.low(),
+                shape: vec![self.shape.iter().product()],
+                strides: vec![1],
+                ..self.clone()
+            },
+            crate::ir::Visit::Fold if self.contiguous() => {
+                let mut order: Vec<usize> = (0..n).collect();
+                order.sort_by_key(|&k| std::cmp::Reverse(self.strides[k].unsigned_abs()));
+                View {
+                    offset: self.low(),
+                    shape: order.iter().map(|&k| self.shape[k]).collect(),
+                    strides: order.iter().map(|&k| self.strides[k].abs()).collect(),
+                    ..self.clone()
+                }
+            }
+            crate::ir::Visit::Fold => {
+                // `move_min_stride_axis_to_last`.
+                let (d, s) = (&self.shape, &self.strides);
+                let m = match n {
+                    0 | 1 => None,
+                    2 => (d[1] <= 1 || (d[0] > 1 && s[0].abs() < s[1].abs())).then_some(0),
+                    _ => (0..n)
+                        .filter(|&k| d[k] > 1)
+                        .min_by_key(|&k| s[k].unsigned_abs()),
+                };
+                let mut v = self.clone();
+                if let Some(m) = m {
+                    v.shape.swap(m, n - 1);
+                    v.strides.swap(m, n - 1);
+                }
+                v
+            }
+        }
+    }
+
     /// The element positions in logical (C) order.
     pub(super) fn positions(&self) -> Vec<usize> {
         let mut out = vec![self.offset];

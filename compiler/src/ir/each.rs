@@ -1,11 +1,15 @@
-//! Whole-array iteration in the untyped IR: `for v in x.iter()` and its relatives.
+//! Whole-array iteration in the untyped IR: `for v in x.iter()` and its relatives, and
+//! ndarray's reductions `x.sum()`, `x.product()`, `x.dot(&y)`.
 //!
 //! In: built by `front::lower::iter` from `x.iter()`, `x.iter_mut()`, `.enumerate()`,
-//! `x.indexed_iter()`, `x.fill(v)`, `y.assign(&x)`, `x.map_inplace(|v| ..)` and `Zip::from(..).and(..).for_each(..)`.
+//! `x.indexed_iter()`, `x.fill(v)`, `y.assign(&x)`, `x.map_inplace(|v| ..)`,
+//! `Zip::from(..).and(..).for_each(..)`, `x.fold(..)`, `x.mapv(..)` ([`Each`]) and from
+//! `x.sum()`, `x.product()`, `x.dot(&y)` ([`ArrayReduce`]).
 //! Out: read by `types`, which types it and, once each array's number of dimensions is known,
 //! expands it into nested counted loops of plain loads and stores (`types::iter`): no [`Each`]
 //! reaches the typed IR (it is an untyped-stage node, [`ExprKind::Each`]), so the passes, the
-//! interpreter, the back ends and the race check of `prange` see ordinary index loops.
+//! interpreter, the back ends and the race check of `prange` see ordinary index loops. A
+//! [`ArrayReduce`] is expanded the same way, into the loops ndarray runs (`types::infer::reduce`).
 
 use super::{Block, LocalId};
 use crate::span::Span;
@@ -44,6 +48,27 @@ impl Fold {
             (Fold::Product, Scalar::F64) => Const::f64(1.0),
             (Fold::Sum, s) => Const::int(s, 0),
             (Fold::Product, s) => Const::int(s, 1),
+        }
+    }
+}
+
+impl Fold {
+    /// The identity num-traits gives (`Zero::zero()` is `+0.0`; `One::one()`), from which
+    /// ndarray's reductions start (std's float `Sum` starts from `-0.0` instead).
+    pub fn num_identity(self, s: super::Scalar) -> super::Const {
+        use super::{Const, Scalar};
+        match (self, s) {
+            (Fold::Sum, Scalar::F32) => Const::f32(0.0),
+            (Fold::Sum, Scalar::F64) => Const::f64(0.0),
+            (fold, s) => fold.identity(s),
+        }
+    }
+
+    /// The operator that folds one more element in.
+    pub fn op(self) -> super::BinOp {
+        match self {
+            Fold::Sum => super::BinOp::Add,
+            Fold::Product => super::BinOp::Mul,
         }
     }
 }
@@ -87,5 +112,37 @@ impl Each {
             .chain(self.arrays.iter().map(|a| a.elem))
             .chain(self.identity.map(|(acc, _)| acc))
             .collect()
+    }
+}
+
+/// ndarray's `x.sum()`, `x.product()` or `x.dot(&y)`, its value assigned to `acc`. Evaluated as
+/// a statement (`Stmt::Eval` of an [`ExprKind::Reduce`](super::ExprKind::Reduce)). Its
+/// expansion follows ndarray 0.17's order of operations, so a float result has ndarray's bits:
+/// eight partial sums over memory order for a contiguous array (`unrolled_fold`), row by row
+/// otherwise.
+#[derive(Clone, Debug)]
+pub struct ArrayReduce {
+    pub op: ReduceOp,
+    pub array: LocalId,
+    pub acc: LocalId,
+    pub span: Span,
+}
+
+/// What a [`ArrayReduce`] computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReduceOp {
+    Sum,
+    Product,
+    /// `x.dot(&y)`: a scalar for 1-D `x`, a new 1-D array (one dot per row) for 2-D `x`.
+    Dot(LocalId),
+}
+
+impl ReduceOp {
+    /// The std fold whose identity and operator it uses (a dot adds products).
+    pub fn fold(self) -> Fold {
+        match self {
+            ReduceOp::Product => Fold::Product,
+            ReduceOp::Sum | ReduceOp::Dot(_) => Fold::Sum,
+        }
     }
 }

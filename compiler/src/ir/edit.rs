@@ -212,6 +212,10 @@ impl Instance {
                 }
             }
             ExprKind::Transpose(a) => ExprKind::Transpose(local(a)),
+            ExprKind::Relayout { array, visit } => ExprKind::Relayout {
+                array: local(array),
+                visit,
+            },
             ExprKind::Tuple(xs) => ExprKind::Tuple(all(self, &xs)),
             ExprKind::Field(x, k) => ExprKind::Field(self.copy_expr(x, rename), k),
             ExprKind::SameShape { a, b } => ExprKind::SameShape {

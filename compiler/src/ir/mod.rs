@@ -19,7 +19,7 @@ pub mod ty;
 pub mod verify;
 pub mod walk;
 
-pub use each::{Each, EachArray, EachIndex, Fold};
+pub use each::{ArrayReduce, Each, EachArray, EachIndex, Fold, ReduceOp};
 pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
 pub use ty::{ArrayType, Layout, Scalar, Storage, Tuple, Type, TypeAnn};
 
@@ -647,6 +647,12 @@ pub enum ShapeQuery {
     /// `x.nrows()` / `x.ncols()`: needs a 2-D array.
     Rows2d,
     Cols2d,
+    /// ndarray's `is_contiguous()` (as `as_slice_memory_order` tests it): the elements fill one
+    /// block of memory, in any axis order and direction. `bool`; also true for an empty array.
+    Contiguous,
+    /// ndarray's `is_standard_layout()` (`as_slice` tests it): C order, positive strides.
+    /// `bool`.
+    Standard,
 }
 
 /// A GPU builtin of `#[rumba(cuda)]` functions (see [`ExprKind::Gpu`]).
@@ -821,6 +827,14 @@ pub enum ExprKind<P: Phase = Typed> {
     },
     /// `x.t()`: a read-only view with the axes reversed.
     Transpose(LocalId),
+    /// A read-only view of `array`'s elements arranged so that its logical (row-major) order
+    /// is the order in which one of ndarray's methods visits them (see [`Visit`]): made for the
+    /// whole-array methods that follow ndarray's order (by the front end for `x.fold(..)`, by
+    /// `types` when it expands `x.sum()`, `x.product()`, `x.dot(&y)`).
+    Relayout {
+        array: LocalId,
+        visit: Visit,
+    },
     /// `(a, b, ..)`: two or more elements.
     Tuple(Vec<ExprId>),
     /// `t.0`: an element of a tuple of scalars.
@@ -833,9 +847,10 @@ pub enum ExprKind<P: Phase = Typed> {
         index: Vec<ExprId>,
         args: Vec<ExprId>,
     },
-    /// A check that arrays `a` and `b` (of one number of dimensions) have one shape, as
-    /// ndarray's `Zip` asserts: `()`, or the call fails naming the first axis whose extents
-    /// differ. Made by `types` for the walks that zip arrays (never by the front end).
+    /// A check that arrays `a` and `b` have one shape on `b`'s axes, aligned at the last (`a`
+    /// has as many axes as `b` or more), as ndarray's `Zip` and `dot` assert: `()`, or the call
+    /// fails naming the first axis of `a` whose extent differs. Made by `types` for the walks
+    /// that zip arrays and for `dot` (never by the front end).
     SameShape {
         a: LocalId,
         b: LocalId,
@@ -843,6 +858,43 @@ pub enum ExprKind<P: Phase = Typed> {
     /// A walk over whole arrays (`for v in x.iter()`, `x.fill(v)`, `Zip`), evaluated as a
     /// statement (untyped stage: `types` expands it into index loops; see [`each`]).
     Each(P::Untyped<Box<Each>>),
+    /// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)` into a local, evaluated as a statement
+    /// (untyped stage: `types` expands it into loops in ndarray's order; see [`each`]).
+    Reduce(P::Untyped<Box<ArrayReduce>>),
+}
+
+impl ShapeQuery {
+    /// Whether it answers a yes/no question (`bool`) rather than a count (`usize`).
+    pub fn is_test(self) -> bool {
+        matches!(
+            self,
+            ShapeQuery::IsEmpty | ShapeQuery::Contiguous | ShapeQuery::Standard
+        )
+    }
+}
+
+impl Visit {
+    /// The type of the view of an array of type `a` in this order.
+    pub fn view_of(self, a: ArrayType) -> ArrayType {
+        match self {
+            Visit::Memory => ArrayType::view(a.elem, 1, Layout::Contig, false),
+            Visit::Fold => ArrayType::view(a.elem, a.ndim, Layout::Strided, false),
+        }
+    }
+}
+
+/// The order of [`ExprKind::Relayout`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Visit {
+    /// `as_slice_memory_order()`: the elements from the lowest address up, as a 1-D view of
+    /// stride 1 and `x.len()` elements. Meaningful only for an array that is contiguous
+    /// ([`ShapeQuery::Contiguous`]): built only where that test holds.
+    Memory,
+    /// ndarray's `fold` order, as a view of as many axes: memory order when the array is
+    /// contiguous (the axes sorted by decreasing stride magnitude, each walked up in memory);
+    /// otherwise the axes as they are, the one of least stride magnitude swapped with the last
+    /// (`move_min_stride_axis_to_last`).
+    Fold,
 }
 
 /// One element of a slice (`s![..]`).

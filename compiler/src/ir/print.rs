@@ -270,6 +270,8 @@ impl<P: Phase> Printer<'_, P> {
                     ShapeQuery::Cols2d => format!("dim({a}, 1)"),
                     ShapeQuery::Ndim => format!("ndim({a})"),
                     ShapeQuery::IsEmpty => format!("is_empty({a})"),
+                    ShapeQuery::Contiguous => format!("is_contiguous({a})"),
+                    ShapeQuery::Standard => format!("is_standard_layout({a})"),
                 }
             }
             ExprKind::Method {
@@ -358,12 +360,28 @@ impl<P: Phase> Printer<'_, P> {
                 format!("&{m}{}[{}]", self.local(*array), axes.join(", "))
             }
             ExprKind::Transpose(a) => format!("transpose({})", self.local(*a)),
+            ExprKind::Relayout { array, visit } => {
+                let order = match visit {
+                    Visit::Memory => "memory_order",
+                    Visit::Fold => "fold_order",
+                };
+                format!("{order}({})", self.local(*array))
+            }
             ExprKind::Tuple(xs) => format!("({})", self.list(xs)),
             ExprKind::Field(x, k) => format!("{}.{k}", self.expr(*x)),
             ExprKind::SameShape { a, b } => {
                 format!("same_shape({}, {})", self.local(*a), self.local(*b))
             }
             ExprKind::Each(each) => self.each(P::untyped::<Box<Each>>(each)),
+            ExprKind::Reduce(r) => {
+                let r = P::untyped::<Box<ArrayReduce>>(r);
+                let (acc, x) = (self.local(r.acc), self.local(r.array));
+                match r.op {
+                    ReduceOp::Sum => format!("{acc} = sum({x})"),
+                    ReduceOp::Product => format!("{acc} = product({x})"),
+                    ReduceOp::Dot(y) => format!("{acc} = dot({x}, {})", self.local(y)),
+                }
+            }
             ExprKind::CallInst { inst, args } => {
                 let inst = *P::typed(inst);
                 let name = self

@@ -391,6 +391,7 @@ impl Verifier<'_> {
             | ExprKind::Method { name: n, .. }
             | ExprKind::Call { func: n, .. }
             | ExprKind::Each(n) => match *n {},
+            ExprKind::Reduce(n) => match *n {},
             ExprKind::Const(c) => expect(self, Type::Scalar(c.ty), "constant"),
             ExprKind::Local(l) => {
                 if let Some(t) = self.local_ty(*l) {
@@ -459,14 +460,14 @@ impl Verifier<'_> {
                     ShapeQuery::Dim(d) => d < n,
                     ShapeQuery::DimOf { d, of } => d < of && of == n,
                     ShapeQuery::Rows2d | ShapeQuery::Cols2d => n == 2,
-                    ShapeQuery::Len | ShapeQuery::Ndim | ShapeQuery::IsEmpty => true,
+                    ShapeQuery::Len
+                    | ShapeQuery::Ndim
+                    | ShapeQuery::IsEmpty
+                    | ShapeQuery::Contiguous
+                    | ShapeQuery::Standard => true,
                 };
                 self.check(fits, at, || format!("{query:?} of a {n}-D array"));
-                let want = if *query == ShapeQuery::IsEmpty {
-                    BOOL
-                } else {
-                    USIZE
-                };
+                let want = if query.is_test() { BOOL } else { USIZE };
                 expect(self, want, "shape query")
             }
             ExprKind::Alloc { shape, init, .. } => {
@@ -551,6 +552,11 @@ impl Verifier<'_> {
                     expect(self, Type::Array(want), "transpose");
                 }
             }
+            ExprKind::Relayout { array, visit } => {
+                if let Some(a) = self.array(*array) {
+                    expect(self, Type::Array(visit.view_of(a)), "relayout");
+                }
+            }
             ExprKind::Tuple(xs) => {
                 let types: Vec<Option<Type>> = xs.iter().map(|x| self.expr(*x)).collect();
                 if let Some(types) = types.into_iter().collect::<Option<Vec<Type>>>() {
@@ -568,7 +574,7 @@ impl Verifier<'_> {
             }
             ExprKind::SameShape { a, b } => {
                 if let (Some(x), Some(y)) = (self.array(*a), self.array(*b)) {
-                    self.check(x.ndim == y.ndim, at, || {
+                    self.check(x.ndim >= y.ndim, at, || {
                         format!("same_shape of {}-D and {}-D arrays", x.ndim, y.ndim)
                     });
                 }

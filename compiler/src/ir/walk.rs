@@ -17,7 +17,9 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
         | ExprKind::Shape { .. }
         | ExprKind::Borrow { .. }
         | ExprKind::SameShape { .. }
-        | ExprKind::Each(_) => Vec::new(),
+        | ExprKind::Relayout { .. }
+        | ExprKind::Each(_)
+        | ExprKind::Reduce(_) => Vec::new(),
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) | ExprKind::Field(x, _) => vec![*x],
         ExprKind::Tuple(xs) => xs.clone(),
         ExprKind::Slice { axes, .. } => axes.iter().flat_map(SliceAxis::exprs).collect(),
@@ -53,6 +55,7 @@ pub fn array_operand<P: Phase>(k: &ExprKind<P>) -> Option<LocalId> {
         | ExprKind::Borrow { array, .. }
         | ExprKind::Slice { array, .. }
         | ExprKind::Transpose(array)
+        | ExprKind::Relayout { array, .. }
         | ExprKind::Gpu {
             array: Some(array), ..
         }

@@ -45,7 +45,10 @@ impl Kernel {
                         .iter()
                         .map(|&n| n as usize)
                         .collect();
-                    let strides = c_strides(&shape);
+                    // The caller's strides, over a buffer that spans the array's memory: the
+                    // kernel sees the layout compiled code sees (ndarray's reductions follow it).
+                    let strides: Vec<isize> = parts.strides[..parts.ndim].to_vec();
+                    let offset = low_offset(parts).unsigned_abs();
                     let data = if t.writable {
                         Buffer::Unique(buffer)
                     } else {
@@ -54,7 +57,7 @@ impl Kernel {
                     interp::Arg::Array(ArrayArg {
                         elem: t.elem,
                         data,
-                        offset: 0,
+                        offset,
                         shape,
                         strides,
                     })
@@ -189,19 +192,25 @@ fn value(v: interp::Value) -> Value {
     }
 }
 
-/// The strides of a C-order array.
-fn c_strides(shape: &[usize]) -> Vec<isize> {
-    let mut strides = vec![1isize; shape.len()];
-    for d in (0..shape.len().saturating_sub(1)).rev() {
-        strides[d] = strides[d + 1] * shape[d + 1] as isize;
+/// The offset, in elements, from an array's first element to its lowest one (zero or less).
+fn low_offset(parts: &RawParts) -> isize {
+    let shape = &parts.shape[..parts.ndim];
+    if shape.contains(&0) {
+        return 0;
     }
-    strides
+    shape
+        .iter()
+        .zip(&parts.strides)
+        .map(|(&n, &s)| (s * (n - 1)).min(0))
+        .sum()
 }
 
-/// The address of each element of an array, in C order.
-fn addresses(parts: &RawParts, size: usize) -> impl Iterator<Item = *mut u8> + '_ {
+/// Each element's address and its position in the interpreter's buffer (counted in elements from
+/// the lowest element), in C order.
+fn addresses(parts: &RawParts, size: usize) -> impl Iterator<Item = (*mut u8, usize)> + '_ {
     let shape = &parts.shape[..parts.ndim];
     let count: usize = shape.iter().map(|&n| n as usize).product();
+    let low = low_offset(parts);
     let mut index = vec![0isize; parts.ndim];
     (0..count).map(move |k| {
         if k > 0 {
@@ -215,30 +224,39 @@ fn addresses(parts: &RawParts, size: usize) -> impl Iterator<Item = *mut u8> + '
             }
         }
         let offset: isize = index.iter().zip(&parts.strides).map(|(i, s)| i * s).sum();
-        parts.data.wrapping_offset(offset * size as isize)
+        let p = parts.data.wrapping_offset(offset * size as isize);
+        (p, (offset - low) as usize)
     })
 }
 
-/// Copies an array's elements into a C-order buffer.
+/// Copies an array's elements into a buffer that spans its memory, each at its distance from the
+/// lowest element (the gaps between the elements of a strided view stay zero: they are not the
+/// view's to read).
 ///
 /// # Safety
 /// `parts` describes live memory holding elements of `size` bytes.
 unsafe fn gather(parts: &RawParts, size: usize) -> Vec<u8> {
     let mut out = Vec::new();
-    for p in addresses(parts, size) {
+    for (p, at) in addresses(parts, size) {
+        let end = (at + 1) * size;
+        if out.len() < end {
+            out.resize(end, 0);
+        }
         // SAFETY: `p` is the address of an element of `size` bytes (the caller's contract).
-        out.extend_from_slice(unsafe { std::slice::from_raw_parts(p, size) });
+        let bytes = unsafe { std::slice::from_raw_parts(p, size) };
+        out[at * size..end].copy_from_slice(bytes);
     }
     out
 }
 
-/// Copies a C-order buffer back into an array's elements.
+/// Copies the elements of a buffer made by [`gather`] back into the array.
 ///
 /// # Safety
-/// `parts` describes live memory, writable and not otherwise borrowed, holding `buffer.len() /
-/// size` elements of `size` bytes.
+/// `parts` describes live memory, writable and not otherwise borrowed, holding the elements
+/// [`gather`] copied into `buffer`.
 unsafe fn scatter(parts: &RawParts, size: usize, buffer: &[u8]) {
-    for (p, chunk) in addresses(parts, size).zip(buffer.chunks_exact(size)) {
+    for (p, at) in addresses(parts, size) {
+        let chunk = &buffer[at * size..(at + 1) * size];
         // SAFETY: `p` is the address of a writable element of `size` bytes that nothing else
         // borrows (the caller's contract); `chunk` is `size` bytes of `buffer`.
         unsafe { std::ptr::copy_nonoverlapping(chunk.as_ptr(), p, size) };

@@ -51,6 +51,13 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                     .ok_or_else(|| BackError::Internal("a view not typed as an array".into()))?;
                 self.transpose(ty, *array)?
             }
+            ExprKind::Relayout { array, visit } => {
+                let ty = inst
+                    .ty(e)
+                    .array()
+                    .ok_or_else(|| BackError::Internal("a view not typed as an array".into()))?;
+                self.relayout(ty, *array, *visit)?
+            }
             ExprKind::Tuple(xs) => self.tuple(inst.ty(e), xs)?,
             ExprKind::Field(x, k) => self.field(*x, *k)?,
             ExprKind::Unary(op, x) => {
@@ -106,6 +113,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             | ExprKind::Method { name: n, .. }
             | ExprKind::Call { func: n, .. }
             | ExprKind::Each(n) => match *n {},
+            ExprKind::Reduce(n) => match *n {},
         })
     }
 
@@ -377,32 +385,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             ShapeQuery::Rows2d => a.shape[0].into(),
             ShapeQuery::Cols2d => a.shape[1].into(),
             ShapeQuery::Ndim => i64t.const_int(a.ty.ndim as u64, false).into(),
+            ShapeQuery::Contiguous | ShapeQuery::Standard => self.layout_test(&a, query)?.into(),
         })
-    }
-
-    /// Fails the call unless `a` and `b` have the same extent on every axis.
-    fn same_shape(
-        &mut self,
-        a: LocalId,
-        b: LocalId,
-        span: crate::span::Span,
-    ) -> R<BasicValueEnum<'ctx>> {
-        let (x, y) = (self.array(a)?, self.array(b)?);
-        let names = |l: LocalId| self.inst.func.local(l).name.clone();
-        let kind = SiteKind::ShapeMismatch {
-            a: names(a),
-            b: names(b),
-        };
-        let site = self.site(kind, span);
-        let i64t = self.ctx().i64_type();
-        for (d, (&m, &n)) in x.shape.iter().zip(&y.shape).enumerate() {
-            let same = self
-                .b()
-                .build_int_compare(IntPredicate::EQ, m, n, "same.extent")?;
-            let axis = i64t.const_int(d as u64, false);
-            self.check(same, site, &[axis, m, n])?;
-        }
-        Ok(self.ctx().bool_type().const_zero().into())
     }
 
     fn call(&mut self, callee: InstId, args: &[ExprId]) -> R<BasicValueEnum<'ctx>> {

@@ -14,6 +14,7 @@ mod gpu;
 
 pub use gpu::GpuMode;
 mod hints;
+mod layout;
 mod math;
 mod owned;
 mod parallel;

@@ -313,6 +313,9 @@ impl FnLowerer<'_> {
         if super::iter::is_fold(mc) {
             return self.iter_fold(mc);
         }
+        if super::iter::is_array_method(mc) {
+            return self.array_method(mc);
+        }
         let name = mc.method.to_string();
         if mc.turbofish.is_some() {
             return Err(FrontError::new(

@@ -83,6 +83,27 @@ pub(super) fn is_fold(mc: &syn::ExprMethodCall) -> bool {
         && fold_source(&mc.receiver).is_some()
 }
 
+/// Whether `mc` is one of ndarray's whole-array methods that compute a value with a walk:
+/// `x.sum()`, `x.product()`, `x.dot(&y)`, `x.fold(init, f)`, `x.mapv(f)` (`x` not an iterator).
+pub(super) fn is_array_method(mc: &syn::ExprMethodCall) -> bool {
+    let name = mc.method.to_string();
+    match name.as_str() {
+        "sum" | "product" => mc.args.is_empty() && !is_iterator(&mc.receiver),
+        "fold" => mc.args.len() == 2 && !is_iterator(&mc.receiver),
+        "dot" | "mapv" => mc.args.len() == 1,
+        _ => false,
+    }
+}
+
+/// Whether `e` is an iterator adapter chain (`x.iter()`, `.copied()`, `.map(..)`, ...) rather
+/// than an array.
+fn is_iterator(e: &syn::Expr) -> bool {
+    matches!(strip_parens(e), syn::Expr::MethodCall(mc)
+        if matches!(mc.method.to_string().as_str(),
+            "iter" | "iter_mut" | "copied" | "cloned" | "map" | "filter" | "enumerate" | "zip"
+                | "rev" | "skip" | "take" | "chain" | "into_iter"))
+}
+
 /// The array expression and whether the items are copied, of `x.iter()` or
 /// `x.iter().copied()` / `.cloned()`.
 fn fold_source(e: &syn::Expr) -> Option<(&syn::Expr, bool)> {
@@ -266,6 +287,174 @@ impl FnLowerer<'_> {
         }
     }
 
+    /// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)` (a [`ArrayReduce`], expanded by `types`
+    /// in ndarray's order), `x.fold(init, f)` (a walk over the elements in ndarray's `fold`
+    /// order: a [`Visit::Fold`] view) and `x.mapv(f)` (a new array of `x`'s shape, written by a
+    /// walk over both in logical order).
+    pub(super) fn array_method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        let span = Span::of(mc);
+        let method = mc.method.to_string();
+        if mc.turbofish.is_some() {
+            return Err(FrontError::new(
+                mc,
+                format!("turbofish `::<>` is not supported on `{method}`"),
+            ));
+        }
+        let array = self.array_operand(&mc.receiver)?;
+        let op = match method.as_str() {
+            "fold" => {
+                let view = self.temp(span);
+                let value = self.expr(
+                    ExprKind::Relayout {
+                        array,
+                        visit: Visit::Fold,
+                    },
+                    mc,
+                );
+                self.emit(Stmt::Assign {
+                    local: view,
+                    value,
+                    span,
+                });
+                return self.fold_into(mc, view, false);
+            }
+            "mapv" => return self.mapv(mc, array),
+            "sum" => ReduceOp::Sum,
+            "product" => ReduceOp::Product,
+            _ => {
+                let [arg] = args::<1>(mc)?;
+                let syn::Expr::Reference(r) = strip_parens(arg) else {
+                    return Err(FrontError::new(arg, "`dot` takes an array by reference")
+                        .hint("write `x.dot(&y)`"));
+                };
+                ReduceOp::Dot(self.array_operand(&r.expr)?)
+            }
+        };
+        let acc = self.temp(span);
+        let r = ArrayReduce {
+            op,
+            array,
+            acc,
+            span,
+        };
+        let e = self.func.add_expr(ExprKind::Reduce(Box::new(r)), span);
+        self.emit(Stmt::Eval(e));
+        Ok(self.func.add_expr(ExprKind::Local(acc), span))
+    }
+
+    /// `x.mapv(|v| ..)` / `x.mapv(f64::exp)`: `let out = <new array shaped like x>; Zip::from(&mut
+    /// out).and(&x).for_each(|o, &v| *o = f(v)); out`.
+    fn mapv(&mut self, mc: &syn::ExprMethodCall, array: LocalId) -> R<ExprId> {
+        let span = Span::of(mc);
+        let [f] = args::<1>(mc)?;
+        let out = self.temp(span);
+        let new = self.expr(
+            ExprKind::Alloc {
+                elem: None,
+                ndim: None,
+                shape: AllocShape::Like(array),
+                init: Init::Zeros,
+            },
+            mc,
+        );
+        self.emit(Stmt::Assign {
+            local: out,
+            value: new,
+            span,
+        });
+        let o = self.temp(span);
+        let outer_loops = std::mem::take(&mut self.loops);
+        let outer_closure = std::mem::replace(&mut self.in_closure, true);
+        let r = self.nested(|l| {
+            let (v, value) = match strip_parens(f) {
+                syn::Expr::Closure(c) => {
+                    if c.inputs.len() != 1 {
+                        return Err(FrontError::new(
+                            &c.inputs,
+                            "`mapv` takes a closure of one parameter",
+                        )
+                        .hint("write `x.mapv(|v| v * 2.0)`"));
+                    }
+                    let v = l.bind_name(&c.inputs[0])?;
+                    let value = match strip_parens(&c.body) {
+                        syn::Expr::Block(b) if b.label.is_none() => {
+                            l.block_value(&b.block)?.ok_or_else(|| {
+                                FrontError::new(b, "this block has no value")
+                                    .hint("end the closure's body with the new element (no `;`)")
+                            })?
+                        }
+                        body => l.expr_value(body)?,
+                    };
+                    (v, value)
+                }
+                syn::Expr::Path(p) if p.path.segments.len() == 2 => {
+                    let name = p.path.segments[1].ident.to_string();
+                    if Intrinsic::from_name(&name).is_none() {
+                        return Err(FrontError::new(p, format!("unsupported function `{name}`"))
+                            .hint("map with a numeric method (`f64::exp`, `f64::abs`, ..) or a closure `|v| ..`"));
+                    }
+                    let v = l.temp(span);
+                    let receiver = l.func.add_expr(ExprKind::Local(v), span);
+                    let value = l.func.add_expr(
+                        ExprKind::Method {
+                            name,
+                            receiver,
+                            args: Vec::new(),
+                        },
+                        span,
+                    );
+                    (v, value)
+                }
+                other => {
+                    return Err(FrontError::new(other, "expected a closure or a function path")
+                        .hint("write `x.mapv(|v| v * 2.0)` or `x.mapv(f64::exp)`"))
+                }
+            };
+            l.emit(Stmt::Assign {
+                local: o,
+                value,
+                span,
+            });
+            Ok(v)
+        });
+        self.loops = outer_loops;
+        self.in_closure = outer_closure;
+        let (body, v) = r?;
+        let arrays = vec![
+            EachArray {
+                array: out,
+                elem: o,
+                mutable: true,
+            },
+            EachArray {
+                array,
+                elem: v,
+                mutable: false,
+            },
+        ];
+        self.emit_each(arrays, EachIndex::None, body, None, span);
+        Ok(self.func.add_expr(ExprKind::Local(out), span))
+    }
+
+    /// An array named by `e`, or held by a temporary when `e` makes one (`x.row(i)`,
+    /// `x.slice(s![..])`, a call).
+    pub(super) fn array_operand(&mut self, e: &syn::Expr) -> R<LocalId> {
+        if let syn::Expr::Path(p) = strip_parens(e) {
+            if p.path.get_ident().is_some() {
+                return self.array_name(e);
+            }
+        }
+        let v = self.expr_value(e)?;
+        let span = self.func.expr(v).span;
+        let t = self.temp(span);
+        self.emit(Stmt::Assign {
+            local: t,
+            value: v,
+            span,
+        });
+        Ok(t)
+    }
+
     /// `x.iter().sum()`, `.product()`, `.fold(init, f)`: std's left fold over the elements in
     /// logical order, the value of a temporary assigned by a walk.
     pub(super) fn iter_fold(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
@@ -273,65 +462,79 @@ impl FnLowerer<'_> {
             return Err(FrontError::new(mc, "expected `x.iter()`").hint(ITER_HINT));
         };
         let array = self.array_name(source)?;
+        if mc.method == "fold" {
+            return self.fold_into(mc, array, copied);
+        }
         let span = Span::of(mc);
         let acc = self.temp(span);
         let method = mc.method.to_string();
-        let (elem, body, identity) = if method == "fold" {
-            if mc.turbofish.is_some() {
-                return Err(FrontError::new(
-                    mc,
-                    "turbofish `::<>` is not supported on `fold`",
-                ));
-            }
-            let [init, f] = args::<2>(mc)?;
-            let init = self.expr_value(init)?;
-            self.emit(Stmt::Assign {
+        if !mc.args.is_empty() {
+            return Err(FrontError::new(
+                mc,
+                format!("`{method}` takes no arguments"),
+            ));
+        }
+        if let Some(t) = &mc.turbofish {
+            let ty = match t.args.iter().collect::<Vec<_>>()[..] {
+                [syn::GenericArgument::Type(ty)] => names::scalar(ty)?,
+                _ => {
+                    return Err(FrontError::new(t, "expected one type")
+                        .hint(format!("write `.{method}::<f64>()`")))
+                }
+            };
+            self.func.locals[acc].ann = TypeAnn::Scalar(ty);
+        }
+        let elem = self.temp(span);
+        let fold = match method.as_str() {
+            "sum" => Fold::Sum,
+            _ => Fold::Product,
+        };
+        let cur = self.func.add_expr(ExprKind::Local(acc), span);
+        let v = self.func.add_expr(ExprKind::Local(elem), span);
+        let value = self
+            .func
+            .add_expr(ExprKind::Binary(fold.op(), cur, v), span);
+        let body = Block {
+            stmts: vec![Stmt::Assign {
                 local: acc,
-                value: init,
+                value,
                 span,
-            });
-            let (body, elem) = self.fold_step(f, acc, copied, span)?;
-            (elem, body, None)
-        } else {
-            if !mc.args.is_empty() {
-                return Err(FrontError::new(
-                    mc,
-                    format!("`{method}` takes no arguments"),
-                ));
-            }
-            if let Some(t) = &mc.turbofish {
-                let ty = match t.args.iter().collect::<Vec<_>>()[..] {
-                    [syn::GenericArgument::Type(ty)] => names::scalar(ty)?,
-                    _ => {
-                        return Err(FrontError::new(t, "expected one type")
-                            .hint(format!("write `.{method}::<f64>()`")))
-                    }
-                };
-                self.func.locals[acc].ann = TypeAnn::Scalar(ty);
-            }
-            let elem = self.temp(span);
-            let (op, fold) = match method.as_str() {
-                "sum" => (BinOp::Add, Fold::Sum),
-                _ => (BinOp::Mul, Fold::Product),
-            };
-            let cur = self.func.add_expr(ExprKind::Local(acc), span);
-            let v = self.func.add_expr(ExprKind::Local(elem), span);
-            let value = self.func.add_expr(ExprKind::Binary(op, cur, v), span);
-            let body = Block {
-                stmts: vec![Stmt::Assign {
-                    local: acc,
-                    value,
-                    span,
-                }],
-            };
-            (elem, body, Some((acc, fold)))
+            }],
         };
         let arrays = vec![EachArray {
             array,
             elem,
             mutable: false,
         }];
-        self.emit_each(arrays, EachIndex::None, body, identity, span);
+        self.emit_each(arrays, EachIndex::None, body, Some((acc, fold)), span);
+        Ok(self.func.add_expr(ExprKind::Local(acc), span))
+    }
+
+    /// `fold(init, f)` over the elements of `array` in logical order (`copied`: after
+    /// `.copied()`, the closure takes the elements by value).
+    fn fold_into(&mut self, mc: &syn::ExprMethodCall, array: LocalId, copied: bool) -> R<ExprId> {
+        let span = Span::of(mc);
+        if mc.turbofish.is_some() {
+            return Err(FrontError::new(
+                mc,
+                "turbofish `::<>` is not supported on `fold`",
+            ));
+        }
+        let acc = self.temp(span);
+        let [init, f] = args::<2>(mc)?;
+        let init = self.expr_value(init)?;
+        self.emit(Stmt::Assign {
+            local: acc,
+            value: init,
+            span,
+        });
+        let (body, elem) = self.fold_step(f, acc, copied, span)?;
+        let arrays = vec![EachArray {
+            array,
+            elem,
+            mutable: false,
+        }];
+        self.emit_each(arrays, EachIndex::None, body, None, span);
         Ok(self.func.add_expr(ExprKind::Local(acc), span))
     }
 

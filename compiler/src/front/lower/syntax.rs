@@ -132,7 +132,11 @@ pub(super) fn needs_stmts(e: &syn::Expr) -> bool {
                 | syn::Expr::Loop(_)
                 | syn::Expr::Match(_) => self.0 = true,
                 // A fold over an array's iterator is a walk.
-                syn::Expr::MethodCall(mc) if super::iter::is_fold(mc) => self.0 = true,
+                syn::Expr::MethodCall(mc)
+                    if super::iter::is_fold(mc) || super::iter::is_array_method(mc) =>
+                {
+                    self.0 = true
+                }
                 _ => syn::visit::visit_expr(self, e),
             }
         }

@@ -182,6 +182,15 @@ impl<'s, 'p> Infer<'s, 'p> {
                 dead.insert(e);
                 inf.expand_each(func, *each, dead)
             }
+            Stmt::Eval(e) if matches!(func.expr(e).kind, ExprKind::Reduce(_)) => {
+                let placeholder = ExprKind::Const(Const::bool(false));
+                let ExprKind::Reduce(r) = std::mem::replace(&mut func.exprs[e].kind, placeholder)
+                else {
+                    unreachable!("matched above")
+                };
+                dead.insert(e);
+                inf.expand_reduce(func, *r)
+            }
             s => Ok(vec![s]),
         })
     }
@@ -405,7 +414,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     }
 
     /// A new expression of a known type.
-    fn node(
+    pub(super) fn node(
         &mut self,
         func: &mut Function<Untyped>,
         kind: ExprKind<Untyped>,
@@ -418,14 +427,14 @@ impl<'s, 'p> Infer<'s, 'p> {
         e
     }
 
-    fn read(&mut self, func: &mut Function<Untyped>, l: LocalId, span: Span) -> ExprId {
+    pub(super) fn read(&mut self, func: &mut Function<Untyped>, l: LocalId, span: Span) -> ExprId {
         let State::Known(ty) = self.get(self.locals[l]) else {
             unreachable!("walk locals are typed before their reads are made")
         };
         self.node(func, ExprKind::Local(l), ty, span)
     }
 
-    fn temp_local(
+    pub(super) fn temp_local(
         &mut self,
         func: &mut Function<Untyped>,
         name: &str,
@@ -445,7 +454,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     }
 }
 
-fn assign(local: LocalId, value: ExprId, span: Span) -> Stmt {
+pub(super) fn assign(local: LocalId, value: ExprId, span: Span) -> Stmt {
     Stmt::Assign { local, value, span }
 }
 

@@ -266,6 +266,28 @@ impl<'s, 'p> Infer<'s, 'p> {
                 self.each(each)?;
                 self.fresh(State::Known(Type::Unit))
             }
+            ExprKind::Reduce(r) => {
+                self.reduce(r)?;
+                self.fresh(State::Known(Type::Unit))
+            }
+            ExprKind::Relayout { array, visit } => {
+                let a = self.array_of(*array, span)?;
+                let ndim = match visit {
+                    Visit::Memory => 1,
+                    Visit::Fold => a.ndim,
+                };
+                let layout = match visit {
+                    Visit::Memory => Layout::Contig,
+                    Visit::Fold => Layout::Strided,
+                };
+                self.fresh(State::Array(ArrayVar {
+                    ndim,
+                    layout,
+                    writable: false,
+                    storage: Storage::View,
+                    ..a
+                }))
+            }
             ExprKind::Intrinsic { op, .. } => match *op {},
             ExprKind::CallInst { inst, .. } => match *inst {},
         })
@@ -407,7 +429,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
             _ => {}
         }
-        Ok(if query == ShapeQuery::IsEmpty {
+        Ok(if query.is_test() {
             self.known(Scalar::Bool)
         } else {
             self.known(Scalar::Usize)
@@ -595,7 +617,8 @@ impl<'s, 'p> Infer<'s, 'p> {
             ExprKind::Local(a)
             | ExprKind::Borrow { array: a, .. }
             | ExprKind::Slice { array: a, .. }
-            | ExprKind::Transpose(a) => Some(a),
+            | ExprKind::Transpose(a)
+            | ExprKind::Relayout { array: a, .. } => Some(a),
             _ => None,
         };
         let mut l = viewed(e)?;

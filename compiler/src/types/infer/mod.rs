@@ -9,6 +9,7 @@
 
 mod each;
 mod expr;
+mod reduce;
 mod resolve;
 mod stmt;
 mod unify;

@@ -123,6 +123,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                     mutable,
                 },
                 ExprKind::Transpose(a) => ExprKind::Transpose(a),
+                ExprKind::Relayout { array, visit } => ExprKind::Relayout { array, visit },
                 ExprKind::Tuple(xs) => ExprKind::Tuple(xs),
                 ExprKind::Field(x, k) => ExprKind::Field(x, k),
                 ExprKind::SameShape { a, b } => ExprKind::SameShape { a, b },
@@ -137,7 +138,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                     index,
                     args,
                 },
-                ExprKind::Each(_) => {
+                ExprKind::Each(_) | ExprKind::Reduce(_) => {
                     return Err(Diagnostic::new(
                         "internal: a walk over arrays left unexpanded",
                         span,

@@ -312,8 +312,9 @@ impl<'a> Collector<'a> {
                     f.views.insert(*local, view);
                 }
                 // A view of an array of one iteration's own is that iteration's too.
-                if let ExprKind::Slice { array: a, .. } | ExprKind::Transpose(a) =
-                    func.expr(*value).kind
+                if let ExprKind::Slice { array: a, .. }
+                | ExprKind::Transpose(a)
+                | ExprKind::Relayout { array: a, .. } = func.expr(*value).kind
                 {
                     if f.private.contains(&a) && f.once.contains(local) {
                         f.private.insert(*local);

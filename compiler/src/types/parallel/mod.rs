@@ -155,7 +155,8 @@ fn value_roots(
         ExprKind::Local(a)
         | ExprKind::Borrow { array: a, .. }
         | ExprKind::Slice { array: a, .. }
-        | ExprKind::Transpose(a) => roots.get(a).cloned().unwrap_or_default(),
+        | ExprKind::Transpose(a)
+        | ExprKind::Relayout { array: a, .. } => roots.get(a).cloned().unwrap_or_default(),
         ExprKind::Alloc { .. } => fresh.get(&(id, e)).copied().into_iter().collect(),
         // A call may return a new array, or one it was given.
         ExprKind::CallInst { args, .. } => args

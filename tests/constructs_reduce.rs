@@ -1,0 +1,422 @@
+//! ndarray's whole-array methods vs ndarray 0.17 itself: `x.sum()`, `x.product()`, `x.dot(&y)`
+//! (1-D·1-D and 2-D·1-D), `x.fold(init, f)` and `x.mapv(f)`, each kernel beside the same code in
+//! plain Rust, on contiguous, transposed (Fortran order), stepped, reversed, permuted and empty
+//! arrays of 1 to 3 dimensions. The float results are compared bit for bit: ndarray sums a
+//! contiguous array with eight partial sums in memory order, others row by row, and folds in
+//! memory order or with the axis of least stride last, and kernels must follow it.
+
+use ndarray::prelude::*;
+use ndarray::s;
+use rumba::ErrorKind;
+use std::hint::black_box as bb;
+
+macro_rules! twin {
+    ($($t:tt)*) => {
+        rumba::compile! { $($t)* }
+        #[allow(unused_mut, unused_variables, dead_code, clippy::all)]
+        mod rs {
+            #[allow(unused_imports)]
+            use ndarray::prelude::*;
+            $($t)*
+        }
+    };
+}
+
+twin! {
+    pub fn sum1(x: ArrayView1<f64>) -> f64 {
+        x.sum()
+    }
+
+    pub fn sum2(x: ArrayView2<f64>) -> f64 {
+        x.sum()
+    }
+
+    pub fn sum3(x: ArrayView3<f32>) -> f32 {
+        x.sum()
+    }
+
+    pub fn product2(x: ArrayView2<f64>) -> f64 {
+        x.product()
+    }
+
+    pub fn isum(x: ArrayView2<i32>) -> i32 {
+        x.sum()
+    }
+
+    /// The sum of a slice of a row, of a column and of the whole, in one expression.
+    pub fn parts(x: ArrayView2<f64>, i: usize) -> f64 {
+        x.row(i).sum() * 2.0 + x.column(0).sum() - x.slice(s![1.., ..;2]).sum()
+    }
+
+    /// A new array's sum, and a scaled copy's.
+    pub fn normalized(x: ArrayView1<f64>) -> Array1<f64> {
+        let total = x.sum();
+        let mut y = x.to_owned();
+        for i in 0..y.len() {
+            y[i] /= total;
+        }
+        y
+    }
+
+    pub fn dot1(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+        x.dot(&y)
+    }
+
+    pub fn dot1f(x: ArrayView1<f32>, y: ArrayView1<f32>) -> f32 {
+        x.dot(&y)
+    }
+
+    pub fn matvec(a: ArrayView2<f64>, v: ArrayView1<f64>) -> Array1<f64> {
+        a.dot(&v)
+    }
+
+    /// An order-sensitive fold: each element halves what came before.
+    pub fn horner_fold1(x: ArrayView1<f64>) -> f64 {
+        x.fold(0.0, |acc, &v| acc * 0.5 + v)
+    }
+
+    pub fn horner_fold2(x: ArrayView2<f64>) -> f64 {
+        x.fold(0.0, |acc, v| acc * 0.5 + *v)
+    }
+
+    pub fn horner_fold3(x: ArrayView3<f32>) -> f32 {
+        x.fold(1.0, |acc, &v| acc * 0.75 + v)
+    }
+
+    pub fn max_fold(x: ArrayView2<f64>) -> f64 {
+        x.fold(f64::NEG_INFINITY, |m, &v| m.max(v))
+    }
+
+    pub fn squares(x: ArrayView2<f64>) -> Array2<f64> {
+        x.mapv(|v| v * v - 1.0)
+    }
+
+    pub fn to_f32(x: ArrayView1<f64>) -> Array1<f32> {
+        x.mapv(|v| v as f32)
+    }
+
+    pub fn exps(x: ArrayView1<f64>) -> Array1<f64> {
+        x.mapv(f64::exp)
+    }
+
+    /// mapv's result used again: a softmax.
+    pub fn softmax(x: ArrayView1<f64>) -> Array1<f64> {
+        let m = x.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        let e = x.mapv(|v| (v - m).exp());
+        let s = e.sum();
+        e.mapv(|v| v / s)
+    }
+}
+
+/// Values whose float sums depend on the order of the additions.
+fn grid(n: usize, m: usize) -> Array2<f64> {
+    Array2::from_shape_fn((n, m), |(i, j)| {
+        let k = (i * 31 + j * 17) % 23;
+        (k as f64 - 11.0) * 0.1 + 1e-7 * (i * m + j) as f64 + if k % 5 == 0 { 1e8 } else { 0.0 }
+    })
+}
+
+fn line(n: usize) -> Array1<f64> {
+    (0..n)
+        .map(|i| ((i * 37) % 19) as f64 * 0.3 - 2.7 + if i % 7 == 0 { 1e9 } else { 1e-9 })
+        .collect()
+}
+
+/// 1-D layouts: contiguous of every length around the eight-lane block, stepped, reversed
+/// (contiguous in memory, walked backwards), empty and single.
+fn views1(a: &Array1<f64>) -> Vec<ArrayView1<'_, f64>> {
+    let mut out: Vec<ArrayView1<'_, f64>> = (0..20).map(|n| a.slice(s![..n])).collect();
+    out.extend([
+        a.view(),
+        a.slice(s![..;3]),
+        a.slice(s![..;-1]),
+        a.slice(s![3..;-1]),
+        a.slice(s![..;-2]),
+        a.slice(s![5..6]),
+    ]);
+    out
+}
+
+/// 2-D layouts: C, Fortran, stepped on either axis, reversed on either axis, a column, empty.
+fn views2(a: &Array2<f64>) -> Vec<ArrayView2<'_, f64>> {
+    vec![
+        a.view(),
+        a.t(),
+        a.slice(s![..;2, ..]),
+        a.slice(s![.., ..;2]),
+        a.slice(s![..;-1, ..]),
+        a.slice(s![.., ..;-1]),
+        a.slice(s![..;-1, ..;-1]).reversed_axes(),
+        a.slice(s![.., 1..2]),
+        a.slice(s![..0, ..]),
+        a.slice(s![1..2, ..]),
+        a.slice(s![1..4, 2..5]),
+    ]
+}
+
+#[test]
+fn sum_follows_ndarrays_order() {
+    let a = line(45);
+    for x in views1(&a) {
+        assert_eq!(
+            sum1(x).unwrap().to_bits(),
+            rs::sum1(bb(x)).to_bits(),
+            "{x:?}"
+        );
+    }
+    let g = grid(7, 13);
+    for x in views2(&g) {
+        assert_eq!(
+            sum2(x).unwrap().to_bits(),
+            rs::sum2(bb(x)).to_bits(),
+            "{x:?}"
+        );
+        let small = x.mapv(|v| 1.0 + v * 1e-9);
+        assert_eq!(
+            product2(small.view()).unwrap().to_bits(),
+            rs::product2(bb(small.view())).to_bits()
+        );
+        let f = small.t().to_owned();
+        let ft = f.t();
+        assert_eq!(
+            product2(ft).unwrap().to_bits(),
+            rs::product2(bb(ft)).to_bits()
+        );
+    }
+    let c = Array3::from_shape_fn((3, 4, 9), |(i, j, k)| {
+        (i as f32 - 1.0) * (j as f32) * 1e4 - k as f32 * 0.25 + 1e-3
+    });
+    let p = c.clone().permuted_axes([2, 0, 1]);
+    for x in [
+        c.view(),
+        p.view(),
+        c.slice(s![..;-1, 1.., ..;2]),
+        c.slice(s![.., ..;-1, ..]),
+    ] {
+        assert_eq!(
+            sum3(x).unwrap().to_bits(),
+            rs::sum3(bb(x)).to_bits(),
+            "{x:?}"
+        );
+    }
+}
+
+#[test]
+fn integer_sums_wrap_as_in_release() {
+    let a = Array2::from_shape_fn((5, 6), |(i, j)| (i as i32 - 2) * 1_000_000_007 + j as i32);
+    for x in [a.view(), a.t(), a.slice(s![..;2, ..;-1])] {
+        assert_eq!(
+            isum(x).unwrap(),
+            x.iter().fold(0i32, |s, v| s.wrapping_add(*v))
+        );
+    }
+}
+
+#[test]
+fn sums_of_views_and_new_arrays() {
+    let g = grid(6, 9);
+    for i in 0..6 {
+        assert_eq!(
+            parts(g.view(), i).unwrap().to_bits(),
+            rs::parts(bb(g.view()), i).to_bits()
+        );
+    }
+    let x = line(29);
+    let got: Array1<f64> = normalized(x.view()).unwrap();
+    assert_eq!(got, rs::normalized(bb(x.view())));
+    let e = parts(g.view(), 6).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::OutOfBounds { .. }), "{e:#}");
+}
+
+#[test]
+fn dot_follows_ndarrays_order() {
+    let a = line(45);
+    let b: Array1<f64> = a.iter().rev().map(|v| v * 0.5 + 1.0).collect();
+    for (x, y) in views1(&a).into_iter().zip(views1(&b)) {
+        assert_eq!(
+            dot1(x, y).unwrap().to_bits(),
+            rs::dot1(bb(x), bb(y)).to_bits(),
+            "{x:?} {y:?}"
+        );
+    }
+    // One standard operand, one not.
+    let (x, y) = (a.slice(s![..15]), b.slice(s![..;3]));
+    assert_eq!(dot1(x, y).unwrap().to_bits(), rs::dot1(x, y).to_bits());
+    let af: Array1<f32> = a.mapv(|v| v as f32);
+    let bf: Array1<f32> = b.mapv(|v| v as f32);
+    assert_eq!(
+        dot1f(af.view(), bf.view()).unwrap().to_bits(),
+        rs::dot1f(af.view(), bf.view()).to_bits()
+    );
+    let g = grid(7, 13);
+    let v = line(13);
+    for m in [g.view(), g.slice(s![..;-1, ..]), g.slice(s![1..1, ..])] {
+        let got: Array1<f64> = matvec(m, v.view()).unwrap();
+        let want = rs::matvec(bb(m), bb(v.view()));
+        assert_eq!(got.mapv(f64::to_bits), want.mapv(f64::to_bits), "{m:?}");
+    }
+    let gt = grid(13, 7);
+    let got: Array1<f64> = matvec(gt.t(), v.slice(s![..;-1])).unwrap();
+    assert_eq!(got, rs::matvec(gt.t(), v.slice(s![..;-1])));
+}
+
+#[test]
+fn dot_of_different_lengths_is_an_error() {
+    let (x, y) = (line(5), line(6));
+    let e = dot1(x.view(), y.view()).unwrap_err();
+    let ErrorKind::InvalidValue { message, .. } = e.kind() else {
+        panic!("{e:#}");
+    };
+    assert_eq!(
+        message,
+        "shape mismatch: `x` has extent 5 on axis 0 but `y` has 6"
+    );
+    let g = grid(3, 4);
+    let r: Result<Array1<f64>, _> = matvec(g.view(), x.view());
+    let e = r.unwrap_err();
+    let ErrorKind::InvalidValue { message, .. } = e.kind() else {
+        panic!("{e:#}");
+    };
+    assert_eq!(
+        message,
+        "shape mismatch: `a` has extent 4 on axis 1 but `v` has 5"
+    );
+    // ndarray panics on both.
+    assert!(std::panic::catch_unwind(|| rs::dot1(x.view(), y.view())).is_err());
+    assert!(std::panic::catch_unwind(|| rs::matvec(g.view(), x.view())).is_err());
+}
+
+#[test]
+fn fold_follows_ndarrays_order() {
+    let a = line(45);
+    for x in views1(&a) {
+        assert_eq!(
+            horner_fold1(x).unwrap().to_bits(),
+            rs::horner_fold1(bb(x)).to_bits(),
+            "{x:?}"
+        );
+    }
+    let g = grid(7, 13);
+    for x in views2(&g) {
+        assert_eq!(
+            horner_fold2(x).unwrap().to_bits(),
+            rs::horner_fold2(bb(x)).to_bits(),
+            "{x:?}"
+        );
+        assert_eq!(
+            max_fold(x).unwrap().to_bits(),
+            rs::max_fold(bb(x)).to_bits()
+        );
+    }
+    let c = Array3::from_shape_fn((3, 4, 5), |(i, j, k)| {
+        (i as f32 - 1.0) * (j as f32) - k as f32 * 0.25
+    });
+    let p = c.clone().permuted_axes([2, 0, 1]);
+    let q = c.clone().permuted_axes([1, 2, 0]);
+    for x in [
+        c.view(),
+        p.view(),
+        q.view(),
+        c.slice(s![..;-1, 1.., ..;2]),
+        p.slice(s![.., ..;-1, ..]),
+        c.slice(s![.., 1..2, ..]),
+        c.slice(s![1..2, .., 3..4]),
+    ] {
+        assert_eq!(
+            horner_fold3(x).unwrap().to_bits(),
+            rs::horner_fold3(bb(x)).to_bits(),
+            "{x:?}"
+        );
+    }
+}
+
+#[test]
+fn mapv_makes_a_new_array() {
+    let g = grid(5, 6);
+    for x in views2(&g) {
+        let got: Array2<f64> = squares(x).unwrap();
+        assert_eq!(got, rs::squares(bb(x)), "{x:?}");
+    }
+    let a = line(45);
+    for x in views1(&a) {
+        let got: Array1<f32> = to_f32(x).unwrap();
+        assert_eq!(got, rs::to_f32(bb(x)));
+        let got: Array1<f64> = exps(x).unwrap();
+        assert_eq!(got.mapv(f64::to_bits), rs::exps(bb(x)).mapv(f64::to_bits));
+    }
+    let x = array![1.0, -2.5, 3.25, 0.0, 7.0, -1.0, 2.0, 2.0, 9.5];
+    let got: Array1<f64> = softmax(x.view()).unwrap();
+    assert_eq!(
+        got.mapv(f64::to_bits),
+        rs::softmax(x.view()).mapv(f64::to_bits)
+    );
+}
+
+#[test]
+fn reductions_in_prange_bodies() {
+    use rumba::IntoArg;
+    // Each iteration reduces its own row and dots another array: accepted, as the serial loop.
+    let k = rumba::Kernel::from_source(
+        "fn k(a: ArrayView2<f64>, v: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
+             for i in prange(0..a.nrows()) {
+                 let r = a.row(i);
+                 out[i] = r.sum() + r.dot(&v) + r.fold(0.0, |m, &x| m * 0.5 + x);
+             }
+         }",
+        "k",
+    );
+    let g = grid(40, 13);
+    let v = line(13);
+    for m in [g.view(), g.slice(s![.., ..;-1])] {
+        let mut out = Array1::<f64>::zeros(40);
+        k.call(&[m.into_arg(), v.view().into_arg(), (&mut out).into_arg()])
+            .unwrap();
+        for (i, o) in out.iter().enumerate() {
+            let r = m.row(i);
+            let want = r.sum() + r.dot(&v) + r.fold(0.0, |m, &x| m * 0.5 + x);
+            assert_eq!(o.to_bits(), want.to_bits());
+        }
+    }
+    // A sum of the array every iteration writes: a race, named.
+    let k = rumba::Kernel::from_source(
+        "fn k(mut y: ArrayViewMut1<f64>) {
+             for i in prange(0..y.len()) {
+                 y[i] = y.sum();
+             }
+         }",
+        "k",
+    );
+    let mut y = Array1::<f64>::ones(8);
+    let e = k.call(&[(&mut y).into_arg()]).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Type { .. }), "{e:#}");
+    assert!(format!("{e:#}").contains("`y`"), "{e:#}");
+}
+
+#[test]
+fn unsupported_reductions_are_errors() {
+    use rumba::IntoArg;
+    let m = Array2::<f64>::zeros((2, 2));
+    let b = Array1::from_elem(3, true);
+    let cases: [(&str, &str, Vec<rumba::Arg<'_>>); 3] = [
+        (
+            "fn k(a) { a.dot(&a) }",
+            "`dot` of a 2-D and a 2-D array is not supported",
+            vec![(&m).into_arg()],
+        ),
+        (
+            "fn k(b) { b.sum() }",
+            "`sum` needs numbers: `b` is an array of `bool`",
+            vec![(&b).into_arg()],
+        ),
+        (
+            "fn k(a) { a.mapv(|v, w| v) }",
+            "`mapv` takes a closure of one parameter",
+            vec![(&m).into_arg()],
+        ),
+    ];
+    for (src, want, args) in cases {
+        let k = rumba::Kernel::from_source(src, "k");
+        let e = k.call(&args).unwrap_err();
+        assert!(format!("{e:#}").contains(want), "{src}: {e:#}");
+    }
+}
