@@ -167,6 +167,16 @@ def histogram(data, bins):
 
 
 @njit
+def sum_ndarray(x):
+    return np.sum(x)
+
+
+@njit
+def dot_ndarray(x, y):
+    return np.dot(x, y)
+
+
+@njit
 def affine_new(x, a, b):
     y = np.empty_like(x)
     for i in range(x.shape[0]):
@@ -238,6 +248,8 @@ def cases(quick):
     a, b = aligned(lcg_uniform(n24, 0, 1, 1)), aligned(lcg_uniform(n24, 0, 1, 2))
     yield "dot", lambda: dot(a, b)
     yield "dot_fastmath", lambda: dot_fast(a, b)
+    yield "sum_ndarray", lambda: sum_ndarray(a)
+    yield "dot_ndarray", lambda: dot_ndarray(a, b)
     del a, b
     side = 512 if quick else 1024
     img = aligned(np.zeros((side, side), dtype=np.int32))

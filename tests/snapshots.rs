@@ -55,4 +55,5 @@ snapshots! {
         [&Array1::<u8>::zeros(4), &mut Array1::<i64>::zeros(256)];
     cumsum: kernels::cumsum::kernel(), [&v64(), &mut v64()];
     affine_new: kernels::affine_new::kernel(), [&v64(), 2.0f64, 1.0f64];
+    dot_ndarray: kernels::dot_ndarray::kernel(), [&v64(), &v64()];
 }

@@ -12,6 +12,16 @@ rumba::compile! {
         y
     }
 
+    /// ndarray's `x.sum()`: eight partial sums over memory order, ndarray's result bit for bit.
+    pub fn sum_ndarray(x: ArrayView1<f64>) -> f64 {
+        x.sum()
+    }
+
+    /// ndarray's `x.dot(&y)` (its `unrolled_dot`), bit for bit.
+    pub fn dot_ndarray(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+        x.dot(&y)
+    }
+
     /// `a*x + b` into the caller's array.
     pub fn affine_into(x, a: f64, b: f64, y) {
         for i in 0..y.len() {

@@ -358,6 +358,42 @@ fn cases(quick: bool, v: &mut Runner) {
         });
     }
 
+    // ndarray's methods against ndarray itself (the same order of operations, bit for bit).
+    let (a, b) = (random(n24, 0.0, 1.0, 1), random(n24, 0.0, 1.0, 2));
+    let (a2, b2) = (a.clone(), b.clone());
+    v.push(Case {
+        kernel: "sum_ndarray",
+        size: "2^24 f64".into(),
+        bytes: Some(8.0 * n24 as f64),
+        rumba: Box::new({
+            let a = a.clone();
+            move || {
+                let s: f64 = kernels::sum_ndarray(&a).unwrap();
+                black_box(s);
+            }
+        }),
+        rust: Box::new({
+            let a2 = a2.clone();
+            move || {
+                black_box(plain::sum_ndarray(a2.view()));
+            }
+        }),
+        serial: None,
+    });
+    v.push(Case {
+        kernel: "dot_ndarray",
+        size: "2^24 f64".into(),
+        bytes: Some(16.0 * n24 as f64),
+        rumba: Box::new(move || {
+            let s: f64 = kernels::dot_ndarray(&a, &b).unwrap();
+            black_box(s);
+        }),
+        rust: Box::new(move || {
+            black_box(plain::dot_ndarray(a2.view(), b2.view()));
+        }),
+        serial: None,
+    });
+
     let mut seed = 9u64;
     let data = Array1::from_shape_fn(n24, |_| (lcg(&mut seed) * 256.0) as u8);
     let (data1, data2) = (data.clone(), data.to_vec());

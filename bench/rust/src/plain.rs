@@ -2,7 +2,7 @@
 //! slices and ndarray, compiled by rustc in release with `-C target-cpu=native`.
 #![allow(clippy::assign_op_pattern, clippy::needless_range_loop)]
 
-use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 
 pub fn saxpy(a: f32, x: &[f32], y: &mut [f32]) {
     for i in 0..y.len() {
@@ -116,6 +116,16 @@ pub fn histogram(data: &[u8], bins: &mut [i64]) {
     for i in 0..data.len() {
         bins[data[i] as usize] += 1;
     }
+}
+
+/// ndarray's own `sum` (the plain-Rust side of `sum_ndarray`).
+pub fn sum_ndarray(x: ArrayView1<f64>) -> f64 {
+    x.sum()
+}
+
+/// ndarray's own `dot` (the plain-Rust side of `dot_ndarray`).
+pub fn dot_ndarray(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+    x.dot(&y)
 }
 
 pub fn affine_new(x: &[f64], a: f64, b: f64) -> Vec<f64> {
