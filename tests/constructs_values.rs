@@ -167,6 +167,56 @@ rumba::compile! {
     fn take(t: Array1<f64>) -> f64 {
         t[0]
     }
+
+    /// Tuples passed to helpers: a pair of scalars, a nested pair, and a pair that owns an array
+    /// (moved in, dropped by the callee).
+    fn spread(x: ArrayView1<f64>) -> f64 {
+        let b = bounds(x);
+        let w = width(b);
+        let t = (x.to_owned(), (w, b.0));
+        scaled_sum(t)
+    }
+
+    fn bounds(x: ArrayView1<f64>) -> (f64, f64) {
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        for i in 0..x.len() {
+            lo = lo.min(x[i]);
+            hi = hi.max(x[i]);
+        }
+        (lo, hi)
+    }
+
+    fn width(b: (f64, f64)) -> f64 {
+        b.1 - b.0
+    }
+
+    fn scaled_sum(t: (Array1<f64>, (f64, f64))) -> f64 {
+        let (a, (w, lo)) = t;
+        let mut s = 0.0;
+        for i in 0..a.len() {
+            s += (a[i] - lo) / w;
+        }
+        s
+    }
+}
+
+#[test]
+fn constructs_values_tuples_passed_to_helpers() {
+    let x = array![3.0, -1.0, 4.0, 1.5, -5.0, 9.0, 2.5];
+    let (lo, hi) = (-5.0f64, 9.0f64);
+    let want: f64 = x.iter().fold(0.0, |s, v| s + (v - lo) / (hi - lo));
+    assert_eq!(spread(x.view()).unwrap().to_bits(), want.to_bits());
+    // A tuple holding a view stays with its caller.
+    let k = rumba::Kernel::from_source(
+        "fn k(x) { let t = (x.view(), 2.0); f(t) } fn f(t) { t.1 }",
+        "k",
+    );
+    let e = k.call(&[rumba::IntoArg::into_arg(&x)]).unwrap_err();
+    assert!(
+        format!("{e:#}").contains("a tuple holding a view is not passed to functions"),
+        "{e:#}"
+    );
 }
 
 /// The leak check proper: run by [`constructs_values_no_leaks`] in a process of its own, where
@@ -190,6 +240,7 @@ fn constructs_values_leak_check() {
         assert_eq!((a.len(), b.len()), (100, 200));
         let _ignored: rumba::Value = pair_of_arrays(3).unwrap();
         assert_eq!(consume(7).unwrap(), 2.0);
+        assert!(spread(&x[..]).is_ok());
         assert!(huge(1 << 62).is_err());
         assert!(huge(1 << 40).is_err());
     };

@@ -35,6 +35,37 @@ pub fn param_types(func: &Function<Untyped>, args: &[Type]) -> Result<Vec<Type>,
         .collect()
 }
 
+/// Whether a tuple (at any depth) holds a view: tuples pass to functions by value, and a view's
+/// borrow would not be followed into the callee.
+fn holds_view(t: crate::ir::Tuple) -> bool {
+    t.elems().iter().any(|e| match e {
+        Type::Array(a) => !a.is_owned(),
+        Type::Tuple(t) => holds_view(*t),
+        _ => false,
+    })
+}
+
+/// Whether a value of type `t` (an element of a tuple) fits the annotation `ann`.
+fn fits(ann: TypeAnn, t: Type) -> bool {
+    match (ann, t) {
+        (TypeAnn::Infer, _) => true,
+        (TypeAnn::Scalar(s), Type::Scalar(u)) => s == u,
+        (
+            TypeAnn::Array {
+                elem,
+                ndim,
+                owned: true,
+                ..
+            },
+            Type::Array(a),
+        ) => a.is_owned() && elem.is_none_or(|e| e == a.elem) && ndim.is_none_or(|n| n == a.ndim),
+        (TypeAnn::Tuple(anns), Type::Tuple(t)) => {
+            anns.len() == t.elems().len() && anns.iter().zip(t.elems()).all(|(&a, &e)| fits(a, e))
+        }
+        _ => false,
+    }
+}
+
 /// "`f` takes N arguments but M were supplied", with its primary label at `at`.
 pub fn count_mismatch(
     func: &Function<Untyped>,
@@ -85,9 +116,15 @@ pub fn param_type(func: &Function<Untyped>, i: usize, arg: Type) -> Result<Type,
         .with_help(help)
     };
     match (decl.ann, arg) {
-        (_, Type::Tuple(_)) | (TypeAnn::Tuple(_), _) => Err(mismatch(
-            "tuples are not passed to functions: pass their elements as separate arguments".into(),
+        (_, Type::Tuple(t)) if holds_view(t) => Err(mismatch(
+            "a tuple holding a view is not passed to functions: pass the view as an argument of its own"
+                .into(),
         )),
+        (TypeAnn::Infer | TypeAnn::Tuple(_), Type::Tuple(_)) if fits(decl.ann, arg) => Ok(arg),
+        (_, Type::Tuple(_)) | (TypeAnn::Tuple(_), _) => Err(mismatch(format!(
+            "pass a tuple of type `{}`",
+            decl.ann
+        ))),
         (TypeAnn::Infer, _) => Ok(arg),
         (TypeAnn::Scalar(s), Type::Scalar(t)) if s == t => Ok(arg),
         (TypeAnn::Scalar(s), Type::Scalar(_)) => Err(mismatch(format!(

@@ -172,8 +172,9 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
     }
 
     /// An instance's parameters flattened: a scalar as `scalars` says, an array as its data
-    /// pointer, `ndim` `i64` extents and, when strided, `ndim` `i64` strides. Also, for each array,
-    /// the index of its data pointer and whether it is writable.
+    /// pointer, `ndim` `i64` extents and, when strided, `ndim` `i64` strides, a tuple (of a
+    /// helper) as one struct value. Also, for each array, the index of its data pointer and
+    /// whether it is writable.
     fn flat_params(&self, inst: &Instance, scalars: ScalarsAs) -> R<FlatParams<'ctx>> {
         let ptr = self.ctx.ptr_type(AddressSpace::default());
         let i64t = self.ctx.i64_type();
@@ -191,9 +192,8 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
                     let n = a.ndim as usize * if a.layout == Layout::Strided { 2 } else { 1 };
                     params.extend(std::iter::repeat_n(BasicMetadataTypeEnum::from(i64t), n));
                 }
-                Type::Unit | Type::Tuple(_) => {
-                    return Err(BackError::Internal(format!("{t} parameter")))
-                }
+                Type::Tuple(_) => params.push(self.value_type(*t)?.into()),
+                Type::Unit => return Err(BackError::Internal(format!("{t} parameter"))),
             }
         }
         Ok((params, arrays))
@@ -514,26 +514,38 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                     let array = self.array_params(&mut k, *a, &inst.func.local(p).name)?;
                     slots[p.index()] = Slot::Array(array);
                 }
-                Type::Unit | Type::Tuple(_) => {}
+                // Stored in its slot below.
+                Type::Tuple(_) => k += 1,
+                Type::Unit => {}
             }
         }
         for a in &inst.func.shared {
             slots[a.local.index()] = Slot::Array(self.shared_array(a)?);
         }
-        // Arrays and tuples in locals; an owned array parameter is the function's to drop.
+        // Arrays and tuples in locals; an owned array parameter (or a tuple holding one) is the
+        // function's to drop.
         let params = &inst.func.params;
-        let locals = inst
-            .func
-            .locals
-            .keys()
-            .filter(|l| !params.contains(l) || inst.local_ty(*l).owns());
+        let locals = inst.func.locals.keys().filter(|l| {
+            let t = inst.local_ty(*l);
+            !params.contains(l) || t.owns() || matches!(t, Type::Tuple(_))
+        });
         self.value_slots(&mut slots, locals)?;
         for &p in params {
-            if let (Slot::Value(ptr, _), Type::Array(a)) = (&slots[p.index()], inst.local_ty(p)) {
-                let mut k = self.param_index(p);
-                let array = self.array_params(&mut k, a, &inst.func.local(p).name)?;
-                self.b().build_store(*ptr, self.m.pack(&array)?)?;
-            }
+            let Slot::Value(ptr, _) = &slots[p.index()] else {
+                continue;
+            };
+            let mut k = self.param_index(p);
+            let value = match inst.local_ty(p) {
+                Type::Array(a) => {
+                    let array = self.array_params(&mut k, a, &inst.func.local(p).name)?;
+                    self.m.pack(&array)?
+                }
+                _ => self
+                    .function
+                    .get_nth_param(k)
+                    .ok_or_else(|| BackError::Internal("missing parameter".into()))?,
+            };
+            self.b().build_store(*ptr, value)?;
         }
         Ok(slots)
     }
@@ -551,7 +563,8 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 Type::Array(a) => {
                     1 + a.ndim as u32 * if a.layout == Layout::Strided { 2 } else { 1 }
                 }
-                Type::Unit | Type::Tuple(_) => 0,
+                Type::Tuple(_) => 1,
+                Type::Unit => 0,
             };
         }
         k

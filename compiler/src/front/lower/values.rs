@@ -383,7 +383,7 @@ impl FnLowerer<'_> {
         Ok(self.expr(ExprKind::Field(x, index.index), f))
     }
 
-    /// `let (a, _, c) = value;` with a tuple value (not `x.dim()`).
+    /// `let (a, _, (c, d)) = value;` with a tuple value (not `x.dim()`).
     pub(super) fn let_unpack(
         &mut self,
         tuple: &syn::PatTuple,
@@ -391,9 +391,21 @@ impl FnLowerer<'_> {
         at: &syn::Local,
     ) -> R<()> {
         let value = self.expr_value(init)?;
+        self.unpack(tuple, value, Span::of(at))
+    }
+
+    /// The names of `tuple` bound to the elements of `value`; a nested tuple pattern unpacks a
+    /// temporary holding its element.
+    fn unpack(&mut self, tuple: &syn::PatTuple, value: ExprId, span: Span) -> R<()> {
         let mut locals = Vec::new();
+        let mut nested = Vec::new();
         for pat in &tuple.elems {
             match pat {
+                syn::Pat::Tuple(inner) => {
+                    let t = self.temp(Span::of(inner));
+                    locals.push(Some(t));
+                    nested.push((inner, t));
+                }
                 syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                     locals.push(Some(self.declare(
                         &pi.ident,
@@ -412,8 +424,12 @@ impl FnLowerer<'_> {
         self.emit(Stmt::Unpack {
             locals,
             value,
-            span: Span::of(at),
+            span,
         });
+        for (inner, t) in nested {
+            let v = self.func.add_expr(ExprKind::Local(t), Span::of(inner));
+            self.unpack(inner, v, span)?;
+        }
         Ok(())
     }
 }
