@@ -163,3 +163,19 @@ fn black_scholes_and_histogram() {
     kernels::histogram(&Array1::from(data), &mut bins).unwrap();
     assert_eq!(bins.to_vec(), want);
 }
+
+#[test]
+fn ndarray_methods_match_ndarray() {
+    for n in [0, 1, 7, 8, 9, 1003] {
+        let x = Array1::from(values(n, 5, -1.0, 1.0));
+        let y = Array1::from(values(n, 6, -1.0, 1.0));
+        let s: f64 = kernels::sum_ndarray(&x).unwrap();
+        assert_eq!(s.to_bits(), plain::sum_ndarray(x.view()).to_bits(), "n = {n}");
+        let d: f64 = kernels::dot_ndarray(&x, &y).unwrap();
+        assert_eq!(
+            d.to_bits(),
+            plain::dot_ndarray(x.view(), y.view()).to_bits(),
+            "n = {n}"
+        );
+    }
+}
