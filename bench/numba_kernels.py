@@ -173,7 +173,21 @@ def sum_ndarray(x):
 
 @njit
 def dot_ndarray(x, y):
-    return np.dot(x, y)
+    # ndarray's `unrolled_dot`, written out (Numba's np.dot needs SciPy's BLAS, and adds in
+    # BLAS's order).
+    p = np.zeros(8)
+    n = x.shape[0]
+    for k in range(n // 8):
+        for j in range(8):
+            p[j] += x[8 * k + j] * y[8 * k + j]
+    s = 0.0
+    s += p[0] + p[4]
+    s += p[1] + p[5]
+    s += p[2] + p[6]
+    s += p[3] + p[7]
+    for i in range(n // 8 * 8, n):
+        s += x[i] * y[i]
+    return s
 
 
 @njit
