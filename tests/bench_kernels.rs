@@ -170,7 +170,11 @@ fn ndarray_methods_match_ndarray() {
         let x = Array1::from(values(n, 5, -1.0, 1.0));
         let y = Array1::from(values(n, 6, -1.0, 1.0));
         let s: f64 = kernels::sum_ndarray(&x).unwrap();
-        assert_eq!(s.to_bits(), plain::sum_ndarray(x.view()).to_bits(), "n = {n}");
+        assert_eq!(
+            s.to_bits(),
+            plain::sum_ndarray(x.view()).to_bits(),
+            "n = {n}"
+        );
         let d: f64 = kernels::dot_ndarray(&x, &y).unwrap();
         assert_eq!(
             d.to_bits(),

@@ -366,6 +366,10 @@ fn runtime_symbols() -> Vec<(&'static str, usize)> {
         crate::parallel::rumba_parallel_for as *const () as usize,
     ));
     all.push((abi::ALLOC, crate::value::rumba_alloc as *const () as usize));
+    all.push((
+        abi::ALLOC_ZEROED,
+        crate::value::rumba_alloc_zeroed as *const () as usize,
+    ));
     all.push((abi::FREE, crate::value::rumba_free as *const () as usize));
     all
 }

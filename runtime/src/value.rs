@@ -155,6 +155,18 @@ impl Drop for OwnedArray {
 /// # Safety
 /// `align` is a power of two and `bytes <= isize::MAX` rounded up to it (compiled code checks).
 pub(crate) unsafe extern "C" fn rumba_alloc(bytes: i64, align: i64) -> *mut u8 {
+    allocate(bytes, align, std::alloc::alloc)
+}
+
+/// [`rumba_alloc`] of zeroed memory ([`abi::ALLOC_ZEROED`]).
+///
+/// # Safety
+/// As [`rumba_alloc`].
+pub(crate) unsafe extern "C" fn rumba_alloc_zeroed(bytes: i64, align: i64) -> *mut u8 {
+    allocate(bytes, align, std::alloc::alloc_zeroed)
+}
+
+fn allocate(bytes: i64, align: i64, alloc: unsafe fn(Layout) -> *mut u8) -> *mut u8 {
     let Ok(layout) = Layout::from_size_align(bytes as usize, align as usize) else {
         return std::ptr::null_mut();
     };
@@ -162,7 +174,7 @@ pub(crate) unsafe extern "C" fn rumba_alloc(bytes: i64, align: i64) -> *mut u8 {
         return align as usize as *mut u8;
     }
     // SAFETY: the layout has a non-zero size.
-    unsafe { std::alloc::alloc(layout) }
+    unsafe { alloc(layout) }
 }
 
 /// Frees what [`rumba_alloc`] returned ([`abi::FREE`]); null or zero bytes: nothing.

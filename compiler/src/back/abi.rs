@@ -48,6 +48,10 @@ pub struct RawArray {
 /// zero bytes.
 pub const ALLOC: &str = "rumba_alloc";
 
+/// [`ALLOC`] of zeroed memory (Rust's `alloc_zeroed`: fresh pages from the system need no pass
+/// over them), for `Array::zeros`.
+pub const ALLOC_ZEROED: &str = "rumba_alloc_zeroed";
+
 /// `extern "C" fn(ptr: *mut u8, bytes: i64, align: i64)`: frees what [`ALLOC`] returned for the
 /// same size (null or zero bytes: nothing to free).
 pub const FREE: &str = "rumba_free";

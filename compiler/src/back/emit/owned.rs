@@ -333,7 +333,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let site = self.site(SiteKind::Alloc, span);
         let ok = self.b().build_not(bad, "")?;
         self.check(ok, site, &[reported])?;
-        let data = self.memory(ty, bytes, reuse)?;
+        let zeroed = matches!(init, Init::Zeros);
+        let data = self.memory(ty, bytes, reuse, zeroed)?;
         let got = self.b().build_is_not_null(data, "")?;
         self.check(got, site, &[reported])?;
         let a = ArrayVal {
@@ -355,30 +356,31 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                     Ok(())
                 })?;
             }
-            (_, None) => {
-                self.b().build_memset(
-                    data,
-                    ty.elem.size() as u32,
-                    ctx.i8_type().const_zero(),
-                    bytes,
-                )?;
-            }
+            // Zeroed by `memory`.
+            (_, None) => {}
         }
         self.m.pack(&a)
     }
 
-    /// `bytes` of memory for a new array: the old array of local `reuse` when it is as large,
-    /// else a fresh allocation (the old one freed); null when the allocator fails.
+    /// `bytes` of memory for a new array (all zero bytes when `zeroed`): the old array of local
+    /// `reuse` when it is as large, else a fresh allocation (the old one freed); null when the
+    /// allocator fails.
     fn memory(
         &mut self,
         ty: ArrayType,
         bytes: IntValue<'ctx>,
         reuse: Option<LocalId>,
+        zeroed: bool,
     ) -> R<PointerValue<'ctx>> {
         let ctx = self.ctx();
         let (ptr, i64t) = (ctx.ptr_type(AddressSpace::default()), ctx.i64_type());
         let t = ptr.fn_type(&[i64t.into(), i64t.into()], false);
-        let alloc = self.m.runtime_fn(abi::ALLOC, t);
+        let name = if zeroed {
+            abi::ALLOC_ZEROED
+        } else {
+            abi::ALLOC
+        };
+        let alloc = self.m.runtime_fn(name, t);
         let align = self.elem_size(ty.elem);
         let Some(Slot::Value(slot, slot_ty)) = reuse.map(|l| self.slots[l.index()].clone()) else {
             return Ok(self
@@ -398,10 +400,18 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .build_int_compare(IntPredicate::EQ, old_bytes, bytes, "")?;
         let live = self.b().build_is_not_null(old.data, "")?;
         let keep = self.b().build_and(same, live, "reuse")?;
-        let pre = self.current_block()?;
+        let reuse_bb = self.new_block("alloc.reuse");
         let fresh_bb = self.new_block("alloc.fresh");
         let join = self.new_block("alloc.done");
-        self.b().build_conditional_branch(keep, join, fresh_bb)?;
+        self.b()
+            .build_conditional_branch(keep, reuse_bb, fresh_bb)?;
+        self.b().position_at_end(reuse_bb);
+        if zeroed {
+            let zero = ctx.i8_type().const_zero();
+            self.b()
+                .build_memset(old.data, ty.elem.size() as u32, zero, bytes)?;
+        }
+        self.b().build_unconditional_branch(join)?;
         self.b().position_at_end(fresh_bb);
         self.free(old.data, old_bytes, ty.elem)?;
         // The slot no longer owns the old memory (a failed allocation must not free it again).
@@ -414,7 +424,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         self.b().build_unconditional_branch(join)?;
         self.b().position_at_end(join);
         let phi = self.b().build_phi(ptr, "data")?;
-        phi.add_incoming(&[(&old.data, pre), (&new, fresh_end)]);
+        phi.add_incoming(&[(&old.data, reuse_bb), (&new, fresh_end)]);
         // The memory now belongs to the new value, not to the slot.
         self.b()
             .build_store(slot, self.m.value_type(slot_ty)?.const_zero())?;
