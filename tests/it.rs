@@ -73,6 +73,7 @@ mod concurrency;
 mod constructs_arrays;
 mod constructs_control;
 mod constructs_dispatch;
+mod constructs_fuse;
 mod constructs_iter;
 mod constructs_lang;
 mod constructs_math;

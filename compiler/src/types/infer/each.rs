@@ -197,7 +197,7 @@ impl<'s, 'p> Infer<'s, 'p> {
 
     /// `b` rebuilt statement by statement: `leaf` maps each statement that holds no block (to
     /// any number of statements); the blocks of the others are rebuilt the same way.
-    fn rebuild(
+    pub(super) fn rebuild(
         &mut self,
         func: &mut Function<Untyped>,
         b: Block,

@@ -37,6 +37,9 @@ impl<'s, 'p> Infer<'s, 'p> {
             ExprKind::Local(l) => self.locals[*l],
             ExprKind::Unary(op, x) => {
                 let tx = self.expr(*x)?;
+                if let State::Array(a) = self.get(tx) {
+                    return self.array_unary(*op, a, span);
+                }
                 let ok = match (op, self.get(tx)) {
                     (UnOp::Neg, State::Int | State::Float) => true,
                     (UnOp::Neg, State::Known(Type::Scalar(s))) => s.is_signed() || s.is_float(),
@@ -297,6 +300,10 @@ impl<'s, 'p> Infer<'s, 'p> {
         let span = self.span(e);
         let ta = self.expr(a)?;
         let tb = self.expr(b)?;
+        let is_array = |inf: &mut Self, t: Var| matches!(inf.get(t), State::Array(_));
+        if is_array(self, ta) || is_array(self, tb) {
+            return self.array_binary(e, op, (a, ta), (b, tb));
+        }
         if op.is_shift() {
             for (x, t) in [(a, ta), (b, tb)] {
                 match self.get(t) {

@@ -9,6 +9,7 @@
 
 mod each;
 mod expr;
+mod fuse;
 mod reduce;
 mod resolve;
 mod stmt;

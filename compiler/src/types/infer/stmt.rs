@@ -29,6 +29,10 @@ impl<'s, 'p> Infer<'s, 'p> {
         match stmt {
             Stmt::Assign { local, value, .. } => {
                 let tv = self.expr(*value)?;
+                if self.compound_on_array(*local, *value) {
+                    // `y += &x`: in place (see `fuse`), whatever `y`'s own type.
+                    return Ok(());
+                }
                 let decl = self.func.local(*local);
                 if let State::Known(Type::Unit) = self.get(tv) {
                     return Err(Diagnostic::new(

@@ -1,0 +1,469 @@
+//! Arithmetic on whole arrays (`&x * 2.0 + &y`, `-&x`, `y += &x`): its typing, and its fusion
+//! into one walk per expression.
+//!
+//! In: untyped `Binary`/`Unary` nodes with an array operand, as ndarray's operators take them
+//! (`&a + &b`, `a + &b`, `&a * 2.0`, `2.0 * &a`, `-&a`; compound assignments `y += &x`,
+//! `y *= 2.0`). Out: their types (a new C-order array of the element type; the element types of
+//! both sides must agree, as ndarray requires) and, before the walks are expanded, in place of
+//! each maximal tree of such nodes (the *fused group*), a new array and one [`Each`] that
+//! computes the whole tree element by element: `let z = 2.0 * &x * &x + &y;` reads `x` and `y`
+//! once and writes `z` once, with no temporary arrays. The rule: a group is a tree of array
+//! operators; its leaves are arrays (named, borrowed, or made by a view or call, which is held
+//! in a temporary) and scalars (evaluated once, before the walk, in source order). A group ends
+//! where its value is bound, assigned, passed, returned or reduced: a named array is
+//! materialized and read again by later groups, so an expression used twice is computed once.
+//! A compound assignment on an array updates it in place (its group writes the array itself).
+//! The element operations are the same scalar operations in the same order as ndarray's
+//! element-by-element evaluation, so results are bit-identical to the unfused evaluation.
+//! Operands of one shape only: ndarray's broadcasting of other shapes is an error at
+//! specialization (different numbers of dimensions) or at run time (a shape mismatch `Err`).
+
+use super::each::assign;
+use super::unify::{ArrayVar, State, Var};
+use super::{Infer, R};
+use crate::diag::Diagnostic;
+use crate::ir::*;
+use crate::span::Span;
+use std::collections::HashSet;
+
+impl<'s, 'p> Infer<'s, 'p> {
+    /// `a op b` with an array on either side.
+    pub(super) fn array_binary(
+        &mut self,
+        e: ExprId,
+        op: BinOp,
+        (a, ta): (ExprId, Var),
+        (b, tb): (ExprId, Var),
+    ) -> R<Var> {
+        let span = self.span(e);
+        if op.is_comparison() {
+            return Err(Diagnostic::new(
+                format!("`{}` does not compare arrays element by element", op.symbol()),
+                span,
+                "an array is compared here",
+            )
+            .with_help("compare the elements in a walk: `Zip::from(&mut out).and(&a).and(&b).for_each(|o, &a, &b| *o = a < b)`"));
+        }
+        let mut ndims = Vec::new();
+        let mut elems = Vec::new();
+        for (x, t) in [(a, ta), (b, tb)] {
+            match self.get(t) {
+                State::Array(av) => {
+                    ndims.push((x, av.ndim));
+                    elems.push(av.elem);
+                }
+                State::Tuple(_) | State::Known(Type::Unit) => {
+                    return Err(Diagnostic::new(
+                        format!("no implementation of `{}` for this operand", op.symbol()),
+                        self.span(x),
+                        "not a number or an array",
+                    ))
+                }
+                _ => elems.push(t),
+            }
+        }
+        if let [(_, m), (y, n)] = ndims[..] {
+            if m != n {
+                return Err(Diagnostic::new(
+                    format!("broadcasting a {m}-D and a {n}-D array is not supported"),
+                    self.span(y),
+                    format!("this array is {n}-D"),
+                )
+                .with_help(
+                    "operate on arrays of one shape: index the lower-dimensional one in a loop, or use a view of the same number of axes",
+                ));
+            }
+        }
+        let ndim = ndims[0].1;
+        self.unify(elems[0], elems[1]).map_err(|(x, y)| {
+            Diagnostic::new(
+                format!(
+                    "no implementation for `{} {} {}` on arrays",
+                    x.describe(),
+                    op.symbol(),
+                    y.describe()
+                ),
+                span,
+                format!("`{}` and `{}` elements", x.describe(), y.describe()),
+            )
+            .with_help("ndarray's operators need one element type: convert one side with `.mapv(|v| v as f64)`")
+        })?;
+        let ok = match self.get(elems[0]) {
+            State::Int | State::Any => true,
+            State::Float => !op.is_bitwise() && !op.is_shift(),
+            State::Known(Type::Scalar(Scalar::Bool)) => op.is_bitwise(),
+            State::Known(Type::Scalar(s)) if s.is_float() => !op.is_bitwise() && !op.is_shift(),
+            State::Known(Type::Scalar(_)) => true,
+            _ => false,
+        };
+        if !ok {
+            let t = self.get(elems[0]).describe();
+            return Err(Diagnostic::new(
+                format!("no implementation for `{t} {} {t}` on arrays", op.symbol()),
+                span,
+                format!("`{}` is not defined for `{t}`", op.symbol()),
+            ));
+        }
+        Ok(self.new_array(elems[0], ndim))
+    }
+
+    /// `-a` / `!a` of an array.
+    pub(super) fn array_unary(&mut self, op: UnOp, a: ArrayVar, span: Span) -> R<Var> {
+        let ok = match (op, self.get(a.elem)) {
+            (UnOp::Neg, State::Int | State::Float) | (UnOp::Not, State::Int) => true,
+            (UnOp::Neg, State::Known(Type::Scalar(s))) => s.is_signed() || s.is_float(),
+            (UnOp::Not, State::Known(Type::Scalar(s))) => s.is_int() || s == Scalar::Bool,
+            _ => false,
+        };
+        if !ok {
+            let sym = if op == UnOp::Neg { "-" } else { "!" };
+            return Err(Diagnostic::new(
+                format!(
+                    "cannot apply unary operator `{sym}` to an array of `{}`",
+                    self.get(a.elem).describe()
+                ),
+                span,
+                "here",
+            ));
+        }
+        Ok(self.new_array(a.elem, a.ndim))
+    }
+
+    fn new_array(&mut self, elem: Var, ndim: u8) -> Var {
+        self.fresh(State::Array(ArrayVar {
+            elem,
+            ndim,
+            layout: Layout::Contig,
+            writable: true,
+            storage: Storage::Heap,
+        }))
+    }
+
+    /// Whether `local = value` is a compound assignment on an array (`y += &x`: the front end's
+    /// `y = y + &x`), which updates `y` in place; checks that `y` is writable.
+    pub(super) fn compound_on_array(&mut self, local: LocalId, value: ExprId) -> bool {
+        let ExprKind::Binary(_, l, _) = self.func.expr(value).kind else {
+            return false;
+        };
+        matches!(self.func.expr(l).kind, ExprKind::Local(x) if x == local)
+            && matches!(self.get(self.locals[local]), State::Array(_))
+    }
+
+    /// Replaces every fused group of `func` by a new array and the walk that fills it; returns
+    /// the operator nodes the groups held, no longer reached (they get no type).
+    pub(super) fn fuse_arrays(&mut self, func: &mut Function<Untyped>) -> R<HashSet<ExprId>> {
+        let mut dead = HashSet::new();
+        let body = std::mem::take(&mut func.body);
+        func.body = self.fuse_block(func, body, &mut dead)?;
+        Ok(dead)
+    }
+
+    fn fuse_block(
+        &mut self,
+        func: &mut Function<Untyped>,
+        b: Block,
+        dead: &mut HashSet<ExprId>,
+    ) -> R<Block> {
+        self.rebuild(func, b, &mut |inf, func, s| inf.fuse_stmt(func, s, dead))
+    }
+
+    fn fuse_stmt(
+        &mut self,
+        func: &mut Function<Untyped>,
+        s: Stmt,
+        dead: &mut HashSet<ExprId>,
+    ) -> R<Vec<Stmt>> {
+        // The bodies of walks hold statements too.
+        if let Stmt::Eval(e) = &s {
+            if let ExprKind::Each(each) = &mut func.exprs[*e].kind {
+                let body = std::mem::take(&mut each.body);
+                let body = self.fuse_block(func, body, dead)?;
+                if let ExprKind::Each(each) = &mut func.exprs[*e].kind {
+                    each.body = body;
+                }
+                return Ok(vec![s]);
+            }
+        }
+        let mut out = Vec::new();
+        if let Stmt::Assign { local, value, span } = &s {
+            if self.is_array_op(func, *value) && self.compound_on_array(*local, *value) {
+                self.update_in_place(func, *local, *value, *span, &mut out, dead)?;
+                return Ok(out);
+            }
+        }
+        let mut roots = Vec::new();
+        for e in stmt_exprs(&s) {
+            self.roots(func, e, &mut roots);
+        }
+        for root in roots {
+            self.fuse_group(func, root, &mut out, dead)?;
+        }
+        out.push(s);
+        Ok(out)
+    }
+
+    /// Whether `e` is an operator node of array type (typed by `array_binary`/`array_unary`).
+    fn is_array_op(&mut self, func: &Function<Untyped>, e: ExprId) -> bool {
+        let Some(&v) = self.exprs.get(e) else {
+            return false;
+        };
+        matches!(
+            func.expr(e).kind,
+            ExprKind::Binary(..) | ExprKind::Unary(..)
+        ) && matches!(self.get(v), State::Array(_))
+    }
+
+    /// The fused groups of `e`, outermost first, in evaluation order.
+    fn roots(&mut self, func: &Function<Untyped>, e: ExprId, out: &mut Vec<ExprId>) {
+        if self.is_array_op(func, e) {
+            out.push(e);
+            return;
+        }
+        // Walks and reductions are statements of their own (their bodies are fused above).
+        if matches!(func.expr(e).kind, ExprKind::Each(_) | ExprKind::Reduce(_)) {
+            return;
+        }
+        for c in walk::children(&func.expr(e).kind) {
+            self.roots(func, c, out);
+        }
+    }
+
+    /// `root` computed into a new array by one walk: the statements go to `out`, and `root`
+    /// becomes a read of the new array.
+    fn fuse_group(
+        &mut self,
+        func: &mut Function<Untyped>,
+        root: ExprId,
+        out: &mut Vec<Stmt>,
+        dead: &mut HashSet<ExprId>,
+    ) -> R<()> {
+        let span = func.expr(root).span;
+        let Type::Array(t) = self.settle(self.exprs[root], span)? else {
+            unreachable!("a fused group is an array")
+        };
+        let mut arrays = Vec::new();
+        let body_value = self.element(func, root, &mut arrays, out, dead)?;
+        let Some(&(first, _)) = arrays.first() else {
+            unreachable!("a group has an array operand")
+        };
+        let result = self.temp_local(func, "fused", Type::Array(t), span);
+        let init = match t.elem {
+            Scalar::Bool => Init::Elem(self.node(
+                func,
+                ExprKind::Const(Const::bool(false)),
+                Type::Scalar(Scalar::Bool),
+                span,
+            )),
+            _ => Init::Zeros,
+        };
+        let new = ExprKind::Alloc {
+            elem: Some(t.elem),
+            ndim: Some(t.ndim),
+            shape: AllocShape::Like(first),
+            init,
+        };
+        let new = self.node(func, new, Type::Array(t), span);
+        out.push(assign(result, new, span));
+        let o = self.temp_local(func, "o", Type::Scalar(t.elem), span);
+        let mut walked = vec![EachArray {
+            array: result,
+            elem: o,
+            mutable: true,
+        }];
+        walked.extend(arrays.into_iter().map(|(array, elem)| EachArray {
+            array,
+            elem,
+            mutable: false,
+        }));
+        let body = Block {
+            stmts: vec![assign(o, body_value, span)],
+        };
+        self.push_walk(func, walked, body, span, out);
+        // The root now reads the new array.
+        func.exprs[root].kind = ExprKind::Local(result);
+        dead.remove(&root);
+        Ok(())
+    }
+
+    /// `y op= rhs` on an array `y`: one walk writing `y`'s elements.
+    fn update_in_place(
+        &mut self,
+        func: &mut Function<Untyped>,
+        y: LocalId,
+        value: ExprId,
+        span: Span,
+        out: &mut Vec<Stmt>,
+        dead: &mut HashSet<ExprId>,
+    ) -> R<()> {
+        let at = self.array_of(y, span)?;
+        let name = func.local(y).name.clone();
+        if !at.writable {
+            return Err(Diagnostic::new(
+                format!("cannot assign through `{name}`: it is a read-only array"),
+                span,
+                "the elements are written here",
+            )
+            .with_help(format!(
+                "pass `&mut {name}` (or an `ArrayViewMut`) to make `{name}` writable"
+            )));
+        }
+        let ExprKind::Binary(op, target, rhs) = func.expr(value).kind else {
+            unreachable!("a compound assignment")
+        };
+        unreach(func, value, dead);
+        unreach(func, target, dead);
+        let mut arrays = Vec::new();
+        let r = self.element(func, rhs, &mut arrays, out, dead)?;
+        if arrays.iter().any(|&(a, _)| self.same_array(func, a, y)) {
+            return Err(Diagnostic::new(
+                format!(
+                    "cannot borrow `{name}` as immutable because it is also borrowed as mutable"
+                ),
+                span,
+                format!("`{name}` is updated and read here"),
+            )
+            .with_help(format!("copy it first: `let old = {name}.to_owned();`")));
+        }
+        let ty = self.get(at.elem);
+        let State::Known(Type::Scalar(elem)) = ty else {
+            return Err(Diagnostic::new(
+                "type annotations needed for the elements of this array",
+                span,
+                "cannot infer the element type",
+            ));
+        };
+        let e = self.temp_local(func, "y", Type::Scalar(elem), span);
+        let cur = self.read(func, e, span);
+        let next = self.node(func, ExprKind::Binary(op, cur, r), Type::Scalar(elem), span);
+        let mut walked = vec![EachArray {
+            array: y,
+            elem: e,
+            mutable: true,
+        }];
+        walked.extend(arrays.into_iter().map(|(array, elem)| EachArray {
+            array,
+            elem,
+            mutable: false,
+        }));
+        let body = Block {
+            stmts: vec![assign(e, next, span)],
+        };
+        self.push_walk(func, walked, body, span, out);
+        Ok(())
+    }
+
+    /// Whether array local `a` is `y` or a view bound to one of `y`'s borrows.
+    fn same_array(&self, func: &Function<Untyped>, a: LocalId, y: LocalId) -> bool {
+        a == y
+            || walk::assignments(&func.body)
+                .iter()
+                .any(|&(l, v)| l == a && walk::array_operand(&func.expr(v).kind) == Some(y))
+    }
+
+    fn push_walk(
+        &mut self,
+        func: &mut Function<Untyped>,
+        arrays: Vec<EachArray>,
+        body: Block,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) {
+        let each = Each {
+            arrays,
+            index: EachIndex::None,
+            body,
+            identity: None,
+            span,
+        };
+        let e = self.node(func, ExprKind::Each(Box::new(each)), Type::Unit, span);
+        out.push(Stmt::Eval(e));
+    }
+
+    /// The element-wise form of `e`: array operators become scalar operators of the same kind
+    /// over the elements of the group's arrays (`arrays`: each array and its element local,
+    /// once per array); array leaves that are not a named array, and scalar operands that are
+    /// not constants or locals, are evaluated into temporaries first (statements into `out`).
+    fn element(
+        &mut self,
+        func: &mut Function<Untyped>,
+        e: ExprId,
+        arrays: &mut Vec<(LocalId, LocalId)>,
+        out: &mut Vec<Stmt>,
+        dead: &mut HashSet<ExprId>,
+    ) -> R<ExprId> {
+        let span = func.expr(e).span;
+        if self.is_array_op(func, e) {
+            let Type::Array(t) = self.settle(self.exprs[e], span)? else {
+                unreachable!("an array operator")
+            };
+            let kind = match func.expr(e).kind.clone() {
+                ExprKind::Binary(op, a, b) => {
+                    let a = self.element(func, a, arrays, out, dead)?;
+                    let b = self.element(func, b, arrays, out, dead)?;
+                    ExprKind::Binary(op, a, b)
+                }
+                ExprKind::Unary(op, x) => {
+                    ExprKind::Unary(op, self.element(func, x, arrays, out, dead)?)
+                }
+                _ => unreachable!("an array operator"),
+            };
+            unreach(func, e, dead);
+            return Ok(self.node(func, kind, Type::Scalar(t.elem), span));
+        }
+        let ty = self.settle(self.exprs[e], span)?;
+        match (ty, &func.expr(e).kind) {
+            (Type::Array(t), kind) => {
+                let array = match *kind {
+                    ExprKind::Local(l) | ExprKind::Borrow { array: l, .. } => {
+                        unreach(func, e, dead);
+                        l
+                    }
+                    _ => {
+                        let l = self.temp_local(func, "operand", ty, span);
+                        out.push(assign(l, e, span));
+                        l
+                    }
+                };
+                let elem = match arrays.iter().find(|(a, _)| *a == array) {
+                    Some(&(_, elem)) => elem,
+                    None => {
+                        let elem = self.temp_local(func, "elem", Type::Scalar(t.elem), span);
+                        arrays.push((array, elem));
+                        elem
+                    }
+                };
+                Ok(self.read(func, elem, span))
+            }
+            (Type::Scalar(_), ExprKind::Const(_) | ExprKind::Lit(_) | ExprKind::Local(_)) => Ok(e),
+            (Type::Scalar(_), _) => {
+                let l = self.temp_local(func, "scalar", ty, span);
+                out.push(assign(l, e, span));
+                Ok(self.read(func, l, span))
+            }
+            _ => Err(Diagnostic::new(
+                "this operand is not a number or an array",
+                span,
+                "here",
+            )),
+        }
+    }
+}
+
+/// Takes `e`, no longer reached, out of the typed function.
+fn unreach(func: &mut Function<Untyped>, e: ExprId, dead: &mut HashSet<ExprId>) {
+    func.exprs[e].kind = ExprKind::Const(Const::bool(false));
+    dead.insert(e);
+}
+
+/// The expressions a statement evaluates directly, in order (not those of nested blocks).
+fn stmt_exprs(s: &Stmt) -> Vec<ExprId> {
+    match s {
+        Stmt::Assign { value, .. } | Stmt::Unpack { value, .. } => vec![*value],
+        Stmt::Eval(e) => vec![*e],
+        Stmt::Store { index, value, .. } | Stmt::Update { index, value, .. } => {
+            index.iter().chain([value]).copied().collect()
+        }
+        Stmt::Return { value, .. } => value.iter().copied().collect(),
+        _ => Vec::new(),
+    }
+}

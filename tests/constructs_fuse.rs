@@ -1,0 +1,183 @@
+//! Arithmetic on whole arrays with ndarray's operators (`&x + &y`, `2.0 * &x`, `-&x`, `y += &x`),
+//! fused into one walk per expression, against the same code in plain Rust with ndarray 0.17,
+//! bit for bit (the element operations are the same, in the same order); shape mismatches as
+//! errors; the typed IR of a fused chain (one loop, no temporary arrays).
+
+use ndarray::prelude::*;
+use ndarray::s;
+use rumba::{ErrorKind, IntoArg};
+use std::hint::black_box as bb;
+
+macro_rules! twin {
+    ($($t:tt)*) => {
+        rumba::compile! { $($t)* }
+        #[allow(unused_mut, unused_variables, dead_code, clippy::all)]
+        mod rs {
+            #[allow(unused_imports)]
+            use ndarray::prelude::*;
+            $($t)*
+        }
+    };
+}
+
+twin! {
+    /// The chain: `2x² + 3xy − y/(1+x²)`.
+    pub fn chain(x: ArrayView1<f64>, y: ArrayView1<f64>) -> Array1<f64> {
+        let z = 2.0 * &x * &x + 3.0 * &x * &y - &y / (1.0 + &x * &x);
+        z
+    }
+
+    /// SELU, the idiomatic `mapv` form, scaled by an array operator.
+    pub fn selu(x: ArrayView1<f64>) -> Array1<f64> {
+        let alpha = 1.6732632423543772;
+        let lam = 1.0507009873554805;
+        x.mapv(|v| if v > 0.0 { v } else { alpha * (v.exp() - 1.0) }) * lam
+    }
+
+    /// A reduction of an expression, and a negation.
+    pub fn sq_dist(x: ArrayView2<f32>, y: ArrayView2<f32>) -> f32 {
+        let d = &x - &y;
+        (&d * &d).sum() + (-&d).sum()
+    }
+
+    /// In place: `+=`, `*=` by a scalar, `-=` an expression; on a new array and on a view.
+    pub fn update(mut y: ArrayViewMut2<f64>, x: ArrayView2<f64>) -> Array2<f64> {
+        let mut t = x.to_owned();
+        t += &y;
+        t *= 0.5;
+        y -= &(&x * 2.0);
+        t
+    }
+
+    /// Integer arrays wrap as in release; a scalar computed once.
+    pub fn ints(a: ArrayView1<i32>, b: ArrayView1<i32>, k: i32) -> Array1<i32> {
+        let m = k * 3 + 1;
+        (&a * m + &b) ^ &a
+    }
+
+    /// Views made in place as operands, and a result passed on.
+    pub fn rows(m: ArrayView2<f64>) -> f64 {
+        let r = &m.row(0) + &m.row(1) * 2.0;
+        r.sum()
+    }
+}
+
+fn line(n: usize, seed: usize) -> Array1<f64> {
+    (0..n)
+        .map(|i| (((i + seed) * 37) % 19) as f64 * 0.3 - 2.7 + 1e-9 * i as f64)
+        .collect()
+}
+
+#[test]
+fn fused_expressions_equal_ndarrays() {
+    let (x, y) = (line(37, 1), line(37, 5));
+    for (a, b) in [
+        (x.view(), y.view()),
+        (x.slice(s![..;-1]), y.slice(s![..;-1])),
+        (x.slice(s![1..30;3]), y.slice(s![..20;2])),
+        (x.slice(s![..0]), y.slice(s![..0])),
+    ] {
+        let got: Array1<f64> = chain(a, b).unwrap();
+        let want = rs::chain(bb(a), bb(b));
+        assert_eq!(got.mapv(f64::to_bits), want.mapv(f64::to_bits));
+        let got: Array1<f64> = selu(a).unwrap();
+        assert_eq!(got.mapv(f64::to_bits), rs::selu(bb(a)).mapv(f64::to_bits));
+    }
+    let g: Array2<f32> = Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as f32 * 0.37 - 3.0);
+    let h: Array2<f32> = Array2::from_shape_fn((5, 7), |(i, j)| (j * 5 + i) as f32 * -0.21 + 1.0);
+    let gt = g.t().to_owned();
+    for (a, b) in [(g.view(), h.view()), (gt.t(), h.view())] {
+        assert_eq!(
+            sq_dist(a, b).unwrap().to_bits(),
+            rs::sq_dist(bb(a), bb(b)).to_bits()
+        );
+    }
+    let ia = array![1, -2, 3, i32::MAX, 5];
+    let ib = array![7, 8, -9, 10, 11];
+    let got: Array1<i32> = ints(ia.view(), ib.view(), 1000).unwrap();
+    assert_eq!(got, rs::ints(ia.view(), ib.view(), 1000));
+    let m = Array2::from_shape_fn((3, 9), |(i, j)| (i * 9 + j) as f64 * 0.1);
+    assert_eq!(
+        rows(m.view()).unwrap().to_bits(),
+        rs::rows(m.view()).to_bits()
+    );
+}
+
+#[test]
+fn compound_assignments_update_in_place() {
+    let x = Array2::from_shape_fn((4, 6), |(i, j)| i as f64 - j as f64 * 0.25);
+    let mut y = Array2::from_shape_fn((4, 6), |(i, j)| (i * j) as f64 + 0.5);
+    let mut y2 = y.clone();
+    let got: Array2<f64> = update(y.view_mut(), x.view()).unwrap();
+    let want = rs::update(y2.view_mut(), x.view());
+    assert_eq!(got, want);
+    assert_eq!(y, y2);
+    // Through a transposed view too.
+    let mut yt = y.t().to_owned();
+    let mut yt2 = yt.clone();
+    let xt = x.t().to_owned();
+    let got: Array2<f64> = update(yt.view_mut().reversed_axes(), xt.t()).unwrap();
+    let want = rs::update(yt2.view_mut().reversed_axes(), xt.t());
+    assert_eq!(got, want);
+    assert_eq!(yt, yt2);
+}
+
+#[test]
+fn shape_mismatches_are_errors() {
+    let (x, y) = (line(5, 0), line(6, 0));
+    let r: Result<Array1<f64>, _> = chain(x.view(), y.view());
+    let e = r.unwrap_err();
+    let ErrorKind::InvalidValue { message, .. } = e.kind() else {
+        panic!("{e:#}");
+    };
+    assert!(message.starts_with("shape mismatch:"), "{message}");
+    // ndarray panics there.
+    assert!(std::panic::catch_unwind(|| rs::chain(x.view(), y.view())).is_err());
+}
+
+#[test]
+fn unsupported_array_operators_are_errors() {
+    let v = array![1.0, 2.0];
+    let m = Array2::<f64>::zeros((2, 2));
+    let cases: [(&str, &str, Vec<rumba::Arg<'_>>); 4] = [
+        (
+            "fn k(x) { let b = &x < &x; }",
+            "`<` does not compare arrays element by element",
+            vec![(&v).into_arg()],
+        ),
+        (
+            "fn k(a, x) { let b = &a + &x; }",
+            "broadcasting a 2-D and a 1-D array is not supported",
+            vec![(&m).into_arg(), (&v).into_arg()],
+        ),
+        (
+            "fn k(x) { let b = &x & &x; }",
+            "no implementation for `f64 & f64` on arrays",
+            vec![(&v).into_arg()],
+        ),
+        (
+            "fn k(x: ArrayView1<f64>) { let mut y = x; y += &x; }",
+            "cannot assign through `y`: it is a read-only array",
+            vec![(&v).into_arg()],
+        ),
+    ];
+    for (src, want, args) in cases {
+        let k = rumba::Kernel::from_source(src, "k");
+        let e = k.call(&args).unwrap_err();
+        assert!(format!("{e:#}").contains(want), "{src}: {e:#}");
+    }
+}
+
+#[test]
+fn a_chain_is_one_loop() {
+    let x = line(8, 0);
+    let k = chain::kernel();
+    let ir = k
+        .typed_ir(&[x.view().into_arg(), x.view().into_arg()])
+        .unwrap();
+    // One new array, and one loop (versioning keeps a checked and an unchecked copy of it)
+    // whose body computes the whole chain per element.
+    assert_eq!(ir.matches("alloc<").count(), 1, "{ir}");
+    assert_eq!(ir.matches("for ").count(), 2, "{ir}");
+    assert!(ir.contains("each.o = ((((2.0_f64 * "), "{ir}");
+}
