@@ -191,6 +191,18 @@ def dot_ndarray(x, y):
 
 
 @njit
+def chain(x, y):
+    return 2.0 * x * x + 3.0 * x * y - y / (1.0 + x * x)
+
+
+@njit
+def selu(x):
+    alpha = 1.6732632423543772
+    lam = 1.0507009873554805
+    return lam * np.where(x > 0.0, x, alpha * (np.exp(x) - 1.0))
+
+
+@njit
 def affine_new(x, a, b):
     y = np.empty_like(x)
     for i in range(x.shape[0]):
@@ -299,6 +311,11 @@ def cases(quick):
     out = aligned(np.zeros(n24))
     yield "cumsum", lambda: cumsum(cx, out)
     del cx, out
+    fx = aligned(lcg_uniform(n24, -2, 2, 12))
+    fy = aligned(lcg_uniform(n24, -2, 2, 13))
+    yield "chain", lambda: chain(fx, fy)
+    yield "selu", lambda: selu(fx)
+    del fx, fy
     ax = aligned(lcg_uniform(n24, 0, 1, 11))
     ay = aligned(np.zeros(n24))
     yield "affine_new", lambda: affine_new(ax, 2.0, 1.0)

@@ -183,3 +183,17 @@ fn ndarray_methods_match_ndarray() {
         );
     }
 }
+
+#[test]
+fn fused_expressions_match_ndarray() {
+    for n in [0, 1, 7, 8, 9, 1003] {
+        let x = Array1::from(values(n, 7, -2.0, 2.0));
+        let y = Array1::from(values(n, 8, -2.0, 2.0));
+        let got: Array1<f64> = kernels::chain(&x, &y).unwrap();
+        let want = plain::chain(x.view(), y.view());
+        assert_eq!(bits(&got.to_vec()), bits(&want.to_vec()), "chain, n = {n}");
+        let got: Array1<f64> = kernels::selu(&x).unwrap();
+        let want = plain::selu(x.view());
+        assert_eq!(bits(&got.to_vec()), bits(&want.to_vec()), "selu, n = {n}");
+    }
+}

@@ -22,6 +22,18 @@ rumba::compile! {
         x.dot(&y)
     }
 
+    /// `2x² + 3xy − y/(1+x²)` on whole arrays: one fused pass, one new array.
+    pub fn chain(x: ArrayView1<f64>, y: ArrayView1<f64>) -> Array1<f64> {
+        2.0 * &x * &x + 3.0 * &x * &y - &y / (1.0 + &x * &x)
+    }
+
+    /// SELU with `mapv` and an array operator: one new array each.
+    pub fn selu(x: ArrayView1<f64>) -> Array1<f64> {
+        let alpha = 1.6732632423543772;
+        let lam = 1.0507009873554805;
+        x.mapv(|v| if v > 0.0 { v } else { alpha * (v.exp() - 1.0) }) * lam
+    }
+
     /// `a*x + b` into the caller's array.
     pub fn affine_into(x, a: f64, b: f64, y) {
         for i in 0..y.len() {

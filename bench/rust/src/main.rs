@@ -539,6 +539,44 @@ fn cases(quick: bool, v: &mut Runner) {
         serial: None,
     });
 
+    // Whole-array expressions: rumba fuses each into one pass; ndarray (the Rust side) makes a
+    // temporary per operator; Numba compiles the NumPy expression.
+    let fx = random(n24, -2.0, 2.0, 12);
+    let fy = random(n24, -2.0, 2.0, 13);
+    let (fx2, fy2) = (fx.clone(), fy.clone());
+    v.push(Case {
+        kernel: "chain",
+        size: "2^24 f64".into(),
+        bytes: Some(24.0 * n24 as f64),
+        rumba: Box::new({
+            let (fx, fy) = (fx.clone(), fy.clone());
+            move || {
+                let z: Array1<f64> = kernels::chain(&fx, &fy).unwrap();
+                black_box(z);
+            }
+        }),
+        rust: Box::new({
+            let (fx2, fy2) = (fx2.clone(), fy2.clone());
+            move || {
+                black_box(plain::chain(fx2.view(), fy2.view()));
+            }
+        }),
+        serial: None,
+    });
+    v.push(Case {
+        kernel: "selu",
+        size: "2^24 f64".into(),
+        bytes: Some(16.0 * n24 as f64),
+        rumba: Box::new(move || {
+            let z: Array1<f64> = kernels::selu(&fx).unwrap();
+            black_box(z);
+        }),
+        rust: Box::new(move || {
+            black_box(plain::selu(fx2.view()));
+        }),
+        serial: None,
+    });
+
     // Allocating and returning the result against writing into the caller's array: the
     // difference is the allocation (and, for rumba and Rust, zeroing it; Numba's `np.empty` does
     // not zero).

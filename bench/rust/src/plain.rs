@@ -2,7 +2,7 @@
 //! slices and ndarray, compiled by rustc in release with `-C target-cpu=native`.
 #![allow(clippy::assign_op_pattern, clippy::needless_range_loop)]
 
-use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 
 pub fn saxpy(a: f32, x: &[f32], y: &mut [f32]) {
     for i in 0..y.len() {
@@ -126,6 +126,18 @@ pub fn sum_ndarray(x: ArrayView1<f64>) -> f64 {
 /// ndarray's own `dot` (the plain-Rust side of `dot_ndarray`).
 pub fn dot_ndarray(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
     x.dot(&y)
+}
+
+/// The same expression with ndarray's operators: a temporary array per operator.
+pub fn chain(x: ArrayView1<f64>, y: ArrayView1<f64>) -> Array1<f64> {
+    2.0 * &x * &x + 3.0 * &x * &y - &y / (1.0 + &x * &x)
+}
+
+/// SELU with ndarray's `mapv` and `*`.
+pub fn selu(x: ArrayView1<f64>) -> Array1<f64> {
+    let alpha = 1.6732632423543772;
+    let lam = 1.0507009873554805;
+    x.mapv(|v| if v > 0.0 { v } else { alpha * (v.exp() - 1.0) }) * lam
 }
 
 pub fn affine_new(x: &[f64], a: f64, b: f64) -> Vec<f64> {
