@@ -129,6 +129,7 @@ pub fn dot_ndarray(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
 }
 
 /// The same expression with ndarray's operators: a temporary array per operator.
+#[allow(clippy::op_ref)] // written as users write it
 pub fn chain(x: ArrayView1<f64>, y: ArrayView1<f64>) -> Array1<f64> {
     2.0 * &x * &x + 3.0 * &x * &y - &y / (1.0 + &x * &x)
 }
