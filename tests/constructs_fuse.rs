@@ -60,6 +60,86 @@ twin! {
         let r = &m.row(0) + &m.row(1) * 2.0;
         r.sum()
     }
+
+    // Kernels written as an ndarray user writes them (not as the README does), ported unchanged.
+    pub fn softmax_rows(x: ArrayView2<f64>) -> Array2<f64> {
+        let mut out = Array2::zeros(x.raw_dim());
+        for i in 0..x.nrows() {
+            let row = x.row(i);
+            let m = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            let e = row.mapv(|v| (v - m).exp());
+            let s = e.sum();
+            out.row_mut(i).assign(&(&e / s));
+        }
+        out
+    }
+
+    pub fn standardize(x: ArrayView1<f64>) -> Array1<f64> {
+        let n = x.len() as f64;
+        let mean = x.sum() / n;
+        let var = x.mapv(|v| (v - mean).powi(2)).sum() / n;
+        (&x - mean) / var.sqrt()
+    }
+
+    pub fn cosine(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+        a.dot(&b) / (a.dot(&a).sqrt() * b.dot(&b).sqrt())
+    }
+
+    pub fn relu_layer(x: ArrayView2<f64>, w: ArrayView1<f64>) -> Array1<f64> {
+        let h = x.dot(&w);
+        h.mapv(|v| v.max(0.0))
+    }
+
+    pub fn square_plus_one(mut x: ArrayViewMut1<f64>) {
+        x *= 2.0;
+        x += 1.0;
+        x.mapv_inplace(|v| v * v);
+    }
+
+    pub fn column_share(x: ArrayView2<f64>) -> f64 {
+        let c = x.column(1).to_owned();
+        let total: f64 = x.iter().sum();
+        (c * 3.0).sum() / total
+    }
+}
+
+#[test]
+fn ported_kernels_equal_ndarrays() {
+    let x = Array2::from_shape_fn((5, 9), |(i, j)| ((i * 9 + j) % 7) as f64 * 0.7 - 2.0);
+    let v = line(9, 3);
+    let got: Array2<f64> = softmax_rows(x.view()).unwrap();
+    assert_eq!(
+        got.mapv(f64::to_bits),
+        rs::softmax_rows(x.view()).mapv(f64::to_bits)
+    );
+    let got: Array2<f64> = softmax_rows(x.t()).unwrap();
+    assert_eq!(
+        got.mapv(f64::to_bits),
+        rs::softmax_rows(x.t()).mapv(f64::to_bits)
+    );
+    let got: Array1<f64> = standardize(v.view()).unwrap();
+    assert_eq!(
+        got.mapv(f64::to_bits),
+        rs::standardize(v.view()).mapv(f64::to_bits)
+    );
+    let w = line(9, 8);
+    assert_eq!(
+        cosine(v.view(), w.view()).unwrap().to_bits(),
+        rs::cosine(v.view(), w.view()).to_bits()
+    );
+    let got: Array1<f64> = relu_layer(x.view(), v.view()).unwrap();
+    assert_eq!(
+        got.mapv(f64::to_bits),
+        rs::relu_layer(x.view(), v.view()).mapv(f64::to_bits)
+    );
+    let (mut a, mut b) = (v.clone(), v.clone());
+    square_plus_one(a.view_mut()).unwrap();
+    rs::square_plus_one(b.view_mut());
+    assert_eq!(a.mapv(f64::to_bits), b.mapv(f64::to_bits));
+    assert_eq!(
+        column_share(x.view()).unwrap().to_bits(),
+        rs::column_share(x.view()).to_bits()
+    );
 }
 
 fn line(n: usize, seed: usize) -> Array1<f64> {

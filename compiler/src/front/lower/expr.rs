@@ -9,22 +9,26 @@ use super::syntax::{bin_op, compound_op, const_dim, needs_stmts, scalar_suffix, 
 use super::*;
 
 impl FnLowerer<'_> {
+    /// The array `e` names, or a temporary holding the array `e` makes (`x.row(i)`,
+    /// `x.slice(s![..])`, `&a + &b`, a call): the receiver of an array method, an indexed array.
     pub(super) fn array_name(&mut self, e: &syn::Expr) -> R<LocalId> {
-        match strip_parens(e) {
-            syn::Expr::Path(p) if p.path.get_ident().is_some() => {
-                let ident = p
-                    .path
-                    .get_ident()
-                    .ok_or_else(|| FrontError::new(p, "expected a name"))?;
+        if let syn::Expr::Path(p) = strip_parens(e) {
+            if let Some(ident) = p.path.get_ident() {
                 let name = ident.to_string();
-                self.lookup(&name)
-                    .ok_or_else(|| unknown_value(ident, &name, self.names))
+                return self
+                    .lookup(&name)
+                    .ok_or_else(|| unknown_value(ident, &name, self.names));
             }
-            other => Err(
-                FrontError::new(other, "only array arguments can be indexed or queried")
-                    .hint("index a parameter by name: `x[i]`, `a[[i, j]]`"),
-            ),
         }
+        let v = self.expr_value(e)?;
+        let span = self.func.expr(v).span;
+        let t = self.temp(span);
+        self.emit(Stmt::Assign {
+            local: t,
+            value: v,
+            span,
+        });
+        Ok(t)
     }
 
     pub(super) fn indices(&mut self, index: &syn::Expr) -> R<Vec<ExprId>> {
@@ -347,7 +351,7 @@ impl FnLowerer<'_> {
         }
         if Intrinsic::from_name(&name).is_none() {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
-                .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty) and walks (iter, iter_mut, indexed_iter, fill, assign, map_inplace, and sum, product, fold of iter()) are supported"));
+                .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty), views (view, slice, row, column, t, to_owned), whole-array methods (sum, product, dot, fold, mapv, mapv_inplace, fill, assign, map_inplace) and walks (iter, iter_mut, indexed_iter; sum, product, fold of iter()) are supported"));
         }
         let all: Vec<&syn::Expr> = std::iter::once(&*mc.receiver)
             .chain(mc.args.iter())

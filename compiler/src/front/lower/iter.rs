@@ -69,7 +69,7 @@ pub(super) fn is_walk_stmt(e: &syn::Expr) -> bool {
         syn::Expr::MethodCall(mc) => {
             matches!(
                 mc.method.to_string().as_str(),
-                "fill" | "assign" | "map_inplace"
+                "fill" | "assign" | "map_inplace" | "mapv_inplace"
             ) || (mc.method == "for_each" && is_zip(&mc.receiver))
         }
         _ => false,
@@ -200,7 +200,8 @@ impl FnLowerer<'_> {
         Ok(())
     }
 
-    /// `x.fill(v)`, `y.assign(&x)`, `x.map_inplace(|v| ..)`, `Zip::from(..).and(..).for_each(|..| ..)`.
+    /// `x.fill(v)`, `y.assign(&x)`, `x.map_inplace(|v| ..)`, `x.mapv_inplace(|v| ..)`,
+    /// `Zip::from(..).and(..).for_each(|..| ..)`.
     pub(super) fn walk_stmt(&mut self, e: &syn::Expr) -> R<()> {
         let syn::Expr::MethodCall(mc) = strip_parens(e) else {
             return Err(FrontError::new(e, "expected a method call"));
@@ -273,6 +274,7 @@ impl FnLowerer<'_> {
                 self.emit_each(arrays, EachIndex::None, body, None, span);
                 Ok(())
             }
+            "mapv_inplace" => self.mapv_inplace(mc, span),
             "map_inplace" => {
                 let [closure] = args::<1>(mc)?;
                 let array = self.array_name(&mc.receiver)?;
@@ -300,7 +302,7 @@ impl FnLowerer<'_> {
                 format!("turbofish `::<>` is not supported on `{method}`"),
             ));
         }
-        let array = self.array_operand(&mc.receiver)?;
+        let array = self.array_name(&mc.receiver)?;
         let op = match method.as_str() {
             "fold" => {
                 let view = self.temp(span);
@@ -327,7 +329,7 @@ impl FnLowerer<'_> {
                     return Err(FrontError::new(arg, "`dot` takes an array by reference")
                         .hint("write `x.dot(&y)`"));
                 };
-                ReduceOp::Dot(self.array_operand(&r.expr)?)
+                ReduceOp::Dot(self.array_name(&r.expr)?)
             }
         };
         let acc = self.temp(span);
@@ -363,6 +365,57 @@ impl FnLowerer<'_> {
             span,
         });
         let o = self.temp(span);
+        let (body, v) = self.map_step(f, o, "mapv", span)?;
+        let arrays = vec![
+            EachArray {
+                array: out,
+                elem: o,
+                mutable: true,
+            },
+            EachArray {
+                array,
+                elem: v,
+                mutable: false,
+            },
+        ];
+        self.emit_each(arrays, EachIndex::None, body, None, span);
+        Ok(self.func.add_expr(ExprKind::Local(out), span))
+    }
+
+    /// `x.mapv_inplace(|v| ..)`: each element replaced by `f` of its value.
+    fn mapv_inplace(&mut self, mc: &syn::ExprMethodCall, span: Span) -> R<()> {
+        let [f] = args::<1>(mc)?;
+        let array = self.array_name(&mc.receiver)?;
+        let elem = self.temp(span);
+        let (mut body, v) = self.map_step(f, elem, "mapv_inplace", span)?;
+        // The closure's parameter is a copy of the element, bound first.
+        let read = self.func.add_expr(ExprKind::Local(elem), span);
+        body.stmts.insert(
+            0,
+            Stmt::Assign {
+                local: v,
+                value: read,
+                span,
+            },
+        );
+        let arrays = vec![EachArray {
+            array,
+            elem,
+            mutable: true,
+        }];
+        self.emit_each(arrays, EachIndex::None, body, None, span);
+        Ok(())
+    }
+
+    /// The body of one step of a map: `to = f(v)`, with `f` a closure `|v| ..` (inlined) or a
+    /// method path such as `f64::exp`; returns the body and `v`.
+    fn map_step(
+        &mut self,
+        f: &syn::Expr,
+        to: LocalId,
+        method: &str,
+        span: Span,
+    ) -> R<(Block, LocalId)> {
         let outer_loops = std::mem::take(&mut self.loops);
         let outer_closure = std::mem::replace(&mut self.in_closure, true);
         let r = self.nested(|l| {
@@ -371,9 +424,9 @@ impl FnLowerer<'_> {
                     if c.inputs.len() != 1 {
                         return Err(FrontError::new(
                             &c.inputs,
-                            "`mapv` takes a closure of one parameter",
+                            format!("`{method}` takes a closure of one parameter"),
                         )
-                        .hint("write `x.mapv(|v| v * 2.0)`"));
+                        .hint(format!("write `x.{method}(|v| v * 2.0)`")));
                     }
                     let v = l.bind_name(&c.inputs[0])?;
                     let value = match strip_parens(&c.body) {
@@ -407,11 +460,11 @@ impl FnLowerer<'_> {
                 }
                 other => {
                     return Err(FrontError::new(other, "expected a closure or a function path")
-                        .hint("write `x.mapv(|v| v * 2.0)` or `x.mapv(f64::exp)`"))
+                        .hint(format!("write `x.{method}(|v| v * 2.0)` or `x.{method}(f64::exp)`")))
                 }
             };
             l.emit(Stmt::Assign {
-                local: o,
+                local: to,
                 value,
                 span,
             });
@@ -419,40 +472,7 @@ impl FnLowerer<'_> {
         });
         self.loops = outer_loops;
         self.in_closure = outer_closure;
-        let (body, v) = r?;
-        let arrays = vec![
-            EachArray {
-                array: out,
-                elem: o,
-                mutable: true,
-            },
-            EachArray {
-                array,
-                elem: v,
-                mutable: false,
-            },
-        ];
-        self.emit_each(arrays, EachIndex::None, body, None, span);
-        Ok(self.func.add_expr(ExprKind::Local(out), span))
-    }
-
-    /// An array named by `e`, or held by a temporary when `e` makes one (`x.row(i)`,
-    /// `x.slice(s![..])`, a call).
-    pub(super) fn array_operand(&mut self, e: &syn::Expr) -> R<LocalId> {
-        if let syn::Expr::Path(p) = strip_parens(e) {
-            if p.path.get_ident().is_some() {
-                return self.array_name(e);
-            }
-        }
-        let v = self.expr_value(e)?;
-        let span = self.func.expr(v).span;
-        let t = self.temp(span);
-        self.emit(Stmt::Assign {
-            local: t,
-            value: v,
-            span,
-        });
-        Ok(t)
+        r
     }
 
     /// `x.iter().sum()`, `.product()`, `.fold(init, f)`: std's left fold over the elements in

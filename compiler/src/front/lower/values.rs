@@ -181,20 +181,7 @@ impl FnLowerer<'_> {
     /// `&x`, `&mut x`: a view of array `x` (a new array made in place is held by a temporary).
     pub(super) fn reference(&mut self, r: &syn::ExprReference) -> R<ExprId> {
         let mutable = r.mutability.is_some();
-        let array = match strip_parens(&r.expr) {
-            syn::Expr::Path(p) if p.path.get_ident().is_some() => self.array_name(&r.expr)?,
-            inner => {
-                let v = self.expr_value(inner)?;
-                let span = self.func.expr(v).span;
-                let t = self.temp(span);
-                self.emit(Stmt::Assign {
-                    local: t,
-                    value: v,
-                    span,
-                });
-                t
-            }
-        };
+        let array = self.array_name(&r.expr)?;
         Ok(self.expr(ExprKind::Borrow { array, mutable }, r))
     }
 
