@@ -219,7 +219,18 @@ fn shape_mismatches_are_errors() {
 fn unsupported_array_operators_are_errors() {
     let v = array![1.0, 2.0];
     let m = Array2::<f64>::zeros((2, 2));
-    let cases: [(&str, &str, Vec<rumba::Arg<'_>>); 4] = [
+    let mut w = v.clone();
+    let cases: [(&str, &str, Vec<rumba::Arg<'_>>); 6] = [
+        (
+            "fn k(x, y) { let z = x.mapv(|v| { y[0] = v; v }); }",
+            "a `mapv` closure cannot write arrays",
+            vec![(&v).into_arg(), (&mut w).into_arg()],
+        ),
+        (
+            "fn k(x) { let z = x.mapv(|v| (v, v)); }",
+            "a `mapv` closure must return a number",
+            vec![(&v).into_arg()],
+        ),
         (
             "fn k(x) { let b = &x < &x; }",
             "`<` does not compare arrays element by element",
@@ -260,4 +271,8 @@ fn a_chain_is_one_loop() {
     assert_eq!(ir.matches("alloc<").count(), 1, "{ir}");
     assert_eq!(ir.matches("for ").count(), 2, "{ir}");
     assert!(ir.contains("each.o = ((((2.0_f64 * "), "{ir}");
+    // `mapv` and the operator after it: one array, one loop.
+    let ir = selu::kernel().typed_ir(&[x.view().into_arg()]).unwrap();
+    assert_eq!(ir.matches("alloc<").count(), 1, "{ir}");
+    assert_eq!(ir.matches("for ").count(), 2, "{ir}");
 }

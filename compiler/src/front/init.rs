@@ -135,6 +135,18 @@ impl Walker<'_> {
                 self.block(&each.body, inner);
                 self.breaks.pop();
             }
+            // `mapv`'s closure: run per element, its parameter bound.
+            ExprKind::Map(m) => {
+                self.expr(m.operand, s);
+                let mut inner = s.clone();
+                inner[m.elem.index()] = true;
+                self.breaks.push(Vec::new());
+                if let Some(inner) = self.block(&m.body, inner) {
+                    self.expr(m.value, &inner);
+                }
+                self.breaks.pop();
+                return;
+            }
             // A kernel-made array used before it is assigned.
             k => {
                 if let Some(a) = walk::array_operand(k) {

@@ -669,6 +669,7 @@ impl<'p> Machine<'p, '_, '_> {
             | ExprKind::Call { func: n, .. }
             | ExprKind::Each(n) => match *n {},
             ExprKind::Reduce(n) => match *n {},
+            ExprKind::Map(n) => match *n {},
         })
     }
 

@@ -11,7 +11,7 @@
 //! interpreter, the back ends and the race check of `prange` see ordinary index loops. A
 //! [`ArrayReduce`] is expanded the same way, into the loops ndarray runs (`types::infer::reduce`).
 
-use super::{Block, LocalId};
+use super::{Block, ExprId, LocalId};
 use crate::span::Span;
 
 /// A walk over the elements of one or more arrays of one shape, together, in ndarray's logical
@@ -145,4 +145,16 @@ impl ReduceOp {
             ReduceOp::Sum | ReduceOp::Dot(_) => Fold::Sum,
         }
     }
+}
+
+/// `x.mapv(|v| body)` ([`ExprKind::Map`](super::ExprKind::Map)): for each element of the array
+/// `operand`, `elem` bound to it, `body` run and `value` evaluated into the new array's element.
+/// `types` fuses it with the array operators around it into one walk.
+#[derive(Clone, Debug)]
+pub struct Map {
+    pub operand: ExprId,
+    pub elem: LocalId,
+    pub body: Block,
+    pub value: ExprId,
+    pub span: Span,
 }

@@ -19,7 +19,7 @@ pub mod ty;
 pub mod verify;
 pub mod walk;
 
-pub use each::{ArrayReduce, Each, EachArray, EachIndex, Fold, ReduceOp};
+pub use each::{ArrayReduce, Each, EachArray, EachIndex, Fold, Map, ReduceOp};
 pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
 pub use ty::{ArrayType, Layout, Scalar, Storage, Tuple, Type, TypeAnn};
 
@@ -858,6 +858,9 @@ pub enum ExprKind<P: Phase = Typed> {
     /// A walk over whole arrays (`for v in x.iter()`, `x.fill(v)`, `Zip`), evaluated as a
     /// statement (untyped stage: `types` expands it into index loops; see [`each`]).
     Each(P::Untyped<Box<Each>>),
+    /// `x.mapv(|v| ..)`: a new array, `f` of each element of the array `operand` (untyped stage:
+    /// an operator of a fused group, see `types::infer::fuse`).
+    Map(P::Untyped<Box<Map>>),
     /// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)` into a local, evaluated as a statement
     /// (untyped stage: `types` expands it into loops in ndarray's order; see [`each`]).
     Reduce(P::Untyped<Box<ArrayReduce>>),

@@ -373,6 +373,17 @@ impl<P: Phase> Printer<'_, P> {
                 format!("same_shape({}, {})", self.local(*a), self.local(*b))
             }
             ExprKind::Each(each) => self.each(P::untyped::<Box<Each>>(each)),
+            ExprKind::Map(m) => {
+                let m = P::untyped::<Box<Map>>(m);
+                let mut body = String::new();
+                self.block(&m.body, 1, &mut body);
+                format!(
+                    "map({} <- {}) {{\n{body}    {}\n}}",
+                    self.local(m.elem),
+                    self.expr(m.operand),
+                    self.expr(m.value)
+                )
+            }
             ExprKind::Reduce(r) => {
                 let r = P::untyped::<Box<ArrayReduce>>(r);
                 let (acc, x) = (self.local(r.acc), self.local(r.array));

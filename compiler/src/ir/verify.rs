@@ -392,6 +392,7 @@ impl Verifier<'_> {
             | ExprKind::Call { func: n, .. }
             | ExprKind::Each(n) => match *n {},
             ExprKind::Reduce(n) => match *n {},
+            ExprKind::Map(n) => match *n {},
             ExprKind::Const(c) => expect(self, Type::Scalar(c.ty), "constant"),
             ExprKind::Local(l) => {
                 if let Some(t) = self.local_ty(*l) {

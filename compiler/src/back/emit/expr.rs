@@ -114,6 +114,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             | ExprKind::Call { func: n, .. }
             | ExprKind::Each(n) => match *n {},
             ExprKind::Reduce(n) => match *n {},
+            ExprKind::Map(n) => match *n {},
         })
     }
 

@@ -302,6 +302,9 @@ impl FnLowerer<'_> {
                 format!("turbofish `::<>` is not supported on `{method}`"),
             ));
         }
+        if method == "mapv" {
+            return self.mapv(mc);
+        }
         let array = self.array_name(&mc.receiver)?;
         let op = match method.as_str() {
             "fold" => {
@@ -320,7 +323,6 @@ impl FnLowerer<'_> {
                 });
                 return self.fold_into(mc, view, false);
             }
-            "mapv" => return self.mapv(mc, array),
             "sum" => ReduceOp::Sum,
             "product" => ReduceOp::Product,
             _ => {
@@ -344,42 +346,23 @@ impl FnLowerer<'_> {
         Ok(self.func.add_expr(ExprKind::Local(acc), span))
     }
 
-    /// `x.mapv(|v| ..)` / `x.mapv(f64::exp)`: `let out = <new array shaped like x>; Zip::from(&mut
-    /// out).and(&x).for_each(|o, &v| *o = f(v)); out`.
-    fn mapv(&mut self, mc: &syn::ExprMethodCall, array: LocalId) -> R<ExprId> {
+    /// `x.mapv(|v| ..)` / `x.mapv(f64::exp)`: a [`Map`] of the receiver (fused by `types` with
+    /// the array operators around it: `(&x * 2.0).mapv(f64::exp) * 3.0` is one pass).
+    fn mapv(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
         let span = Span::of(mc);
         let [f] = args::<1>(mc)?;
-        let out = self.temp(span);
-        let new = self.expr(
-            ExprKind::Alloc {
-                elem: None,
-                ndim: None,
-                shape: AllocShape::Like(array),
-                init: Init::Zeros,
-            },
-            mc,
-        );
-        self.emit(Stmt::Assign {
-            local: out,
-            value: new,
+        let operand = self.expr_value(&mc.receiver)?;
+        let to = self.temp(span);
+        let (body, elem) = self.map_step(f, to, "mapv", span)?;
+        let value = self.func.add_expr(ExprKind::Local(to), span);
+        let map = Map {
+            operand,
+            elem,
+            body,
+            value,
             span,
-        });
-        let o = self.temp(span);
-        let (body, v) = self.map_step(f, o, "mapv", span)?;
-        let arrays = vec![
-            EachArray {
-                array: out,
-                elem: o,
-                mutable: true,
-            },
-            EachArray {
-                array,
-                elem: v,
-                mutable: false,
-            },
-        ];
-        self.emit_each(arrays, EachIndex::None, body, None, span);
-        Ok(self.func.add_expr(ExprKind::Local(out), span))
+        };
+        Ok(self.expr(ExprKind::Map(Box::new(map)), mc))
     }
 
     /// `x.mapv_inplace(|v| ..)`: each element replaced by `f` of its value.

@@ -273,6 +273,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 self.reduce(r)?;
                 self.fresh(State::Known(Type::Unit))
             }
+            ExprKind::Map(m) => self.map(m)?,
             ExprKind::Relayout { array, visit } => {
                 let a = self.array_of(*array, span)?;
                 let ndim = match visit {

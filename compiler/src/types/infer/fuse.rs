@@ -26,6 +26,14 @@ use crate::ir::*;
 use crate::span::Span;
 use std::collections::HashSet;
 
+/// A fused group's walk as it is built: its arrays (each with the local bound to its element,
+/// once per array) and the statements its body runs before the value (`mapv` closures').
+#[derive(Default)]
+struct Group {
+    arrays: Vec<(LocalId, LocalId)>,
+    stmts: Vec<Stmt>,
+}
+
 impl<'s, 'p> Infer<'s, 'p> {
     /// `a op b` with an array on either side.
     pub(super) fn array_binary(
@@ -129,6 +137,40 @@ impl<'s, 'p> Infer<'s, 'p> {
         Ok(self.new_array(a.elem, a.ndim))
     }
 
+    /// `x.mapv(|v| ..)`: a new array of the closure's value type.
+    pub(super) fn map(&mut self, m: &Map) -> R<Var> {
+        let t = self.expr(m.operand)?;
+        let State::Array(a) = self.get(t) else {
+            return Err(Diagnostic::new(
+                format!("no method `mapv` on `{}`", self.get(t).describe()),
+                self.span(m.operand),
+                "not an array",
+            ));
+        };
+        let v = self.locals[m.elem];
+        self.unify(v, a.elem).map_err(|_| {
+            Diagnostic::new("internal: a map's element typed twice", m.span, "here")
+        })?;
+        if let Some(s) = writes(&m.body) {
+            return Err(
+                Diagnostic::new("a `mapv` closure cannot write arrays", s, "written here")
+                    .with_help(
+                    "write the elements in a `Zip::from(&mut out).and(&x).for_each(..)` or a loop",
+                ),
+            );
+        }
+        self.block(&m.body)?;
+        let tv = self.expr(m.value)?;
+        if let State::Array(_) | State::Tuple(_) | State::Known(Type::Unit) = self.get(tv) {
+            return Err(Diagnostic::new(
+                "a `mapv` closure must return a number",
+                self.span(m.value),
+                format!("this is `{}`", self.get(tv).describe()),
+            ));
+        }
+        Ok(self.new_array(tv, a.ndim))
+    }
+
     fn new_array(&mut self, elem: Var, ndim: u8) -> Var {
         self.fresh(State::Array(ArrayVar {
             elem,
@@ -209,7 +251,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         };
         matches!(
             func.expr(e).kind,
-            ExprKind::Binary(..) | ExprKind::Unary(..)
+            ExprKind::Binary(..) | ExprKind::Unary(..) | ExprKind::Map(_)
         ) && matches!(self.get(v), State::Array(_))
     }
 
@@ -241,9 +283,9 @@ impl<'s, 'p> Infer<'s, 'p> {
         let Type::Array(t) = self.settle(self.exprs[root], span)? else {
             unreachable!("a fused group is an array")
         };
-        let mut arrays = Vec::new();
-        let body_value = self.element(func, root, &mut arrays, out, dead)?;
-        let Some(&(first, _)) = arrays.first() else {
+        let mut g = Group::default();
+        let body_value = self.element(func, root, &mut g, out, dead)?;
+        let Some(&(first, _)) = g.arrays.first() else {
             unreachable!("a group has an array operand")
         };
         let result = self.temp_local(func, "fused", Type::Array(t), span);
@@ -270,14 +312,13 @@ impl<'s, 'p> Infer<'s, 'p> {
             elem: o,
             mutable: true,
         }];
-        walked.extend(arrays.into_iter().map(|(array, elem)| EachArray {
+        walked.extend(g.arrays.into_iter().map(|(array, elem)| EachArray {
             array,
             elem,
             mutable: false,
         }));
-        let body = Block {
-            stmts: vec![assign(o, body_value, span)],
-        };
+        let mut body = Block { stmts: g.stmts };
+        body.stmts.push(assign(o, body_value, span));
         self.push_walk(func, walked, body, span, out);
         // The root now reads the new array.
         func.exprs[root].kind = ExprKind::Local(result);
@@ -312,9 +353,9 @@ impl<'s, 'p> Infer<'s, 'p> {
         };
         unreach(func, value, dead);
         unreach(func, target, dead);
-        let mut arrays = Vec::new();
-        let r = self.element(func, rhs, &mut arrays, out, dead)?;
-        if arrays.iter().any(|&(a, _)| self.same_array(func, a, y)) {
+        let mut g = Group::default();
+        let r = self.element(func, rhs, &mut g, out, dead)?;
+        if g.arrays.iter().any(|&(a, _)| self.same_array(func, a, y)) {
             return Err(Diagnostic::new(
                 format!(
                     "cannot borrow `{name}` as immutable because it is also borrowed as mutable"
@@ -340,14 +381,13 @@ impl<'s, 'p> Infer<'s, 'p> {
             elem: e,
             mutable: true,
         }];
-        walked.extend(arrays.into_iter().map(|(array, elem)| EachArray {
+        walked.extend(g.arrays.into_iter().map(|(array, elem)| EachArray {
             array,
             elem,
             mutable: false,
         }));
-        let body = Block {
-            stmts: vec![assign(e, next, span)],
-        };
+        let mut body = Block { stmts: g.stmts };
+        body.stmts.push(assign(e, next, span));
         self.push_walk(func, walked, body, span, out);
         Ok(())
     }
@@ -380,14 +420,14 @@ impl<'s, 'p> Infer<'s, 'p> {
     }
 
     /// The element-wise form of `e`: array operators become scalar operators of the same kind
-    /// over the elements of the group's arrays (`arrays`: each array and its element local,
-    /// once per array); array leaves that are not a named array, and scalar operands that are
+    /// over the elements of the group's arrays (`g`), a `mapv` its closure's statements (into
+    /// `g`) and value; array leaves that are not a named array, and scalar operands that are
     /// not constants or locals, are evaluated into temporaries first (statements into `out`).
     fn element(
         &mut self,
         func: &mut Function<Untyped>,
         e: ExprId,
-        arrays: &mut Vec<(LocalId, LocalId)>,
+        g: &mut Group,
         out: &mut Vec<Stmt>,
         dead: &mut HashSet<ExprId>,
     ) -> R<ExprId> {
@@ -398,12 +438,20 @@ impl<'s, 'p> Infer<'s, 'p> {
             };
             let kind = match func.expr(e).kind.clone() {
                 ExprKind::Binary(op, a, b) => {
-                    let a = self.element(func, a, arrays, out, dead)?;
-                    let b = self.element(func, b, arrays, out, dead)?;
+                    let a = self.element(func, a, g, out, dead)?;
+                    let b = self.element(func, b, g, out, dead)?;
                     ExprKind::Binary(op, a, b)
                 }
-                ExprKind::Unary(op, x) => {
-                    ExprKind::Unary(op, self.element(func, x, arrays, out, dead)?)
+                ExprKind::Unary(op, x) => ExprKind::Unary(op, self.element(func, x, g, out, dead)?),
+                ExprKind::Map(m) => {
+                    // The closure's statements run in the walk's body, its parameter bound to
+                    // the operand's element.
+                    let x = self.element(func, m.operand, g, out, dead)?;
+                    g.stmts.push(assign(m.elem, x, span));
+                    let body = self.fuse_block(func, m.body, dead)?;
+                    g.stmts.extend(body.stmts);
+                    unreach(func, e, dead);
+                    return Ok(m.value);
                 }
                 _ => unreachable!("an array operator"),
             };
@@ -424,11 +472,11 @@ impl<'s, 'p> Infer<'s, 'p> {
                         l
                     }
                 };
-                let elem = match arrays.iter().find(|(a, _)| *a == array) {
+                let elem = match g.arrays.iter().find(|(a, _)| *a == array) {
                     Some(&(_, elem)) => elem,
                     None => {
                         let elem = self.temp_local(func, "elem", Type::Scalar(t.elem), span);
-                        arrays.push((array, elem));
+                        g.arrays.push((array, elem));
                         elem
                     }
                 };
@@ -447,6 +495,20 @@ impl<'s, 'p> Infer<'s, 'p> {
             )),
         }
     }
+}
+
+/// The first store into an array in `b` (at any depth).
+fn writes(b: &Block) -> Option<Span> {
+    b.stmts.iter().find_map(|s| match s {
+        Stmt::Store { span, .. } | Stmt::Update { span, .. } => Some(*span),
+        Stmt::If {
+            then_body,
+            else_body,
+            ..
+        } => writes(then_body).or_else(|| writes(else_body)),
+        Stmt::Loop { body } | Stmt::For { body, .. } => writes(body),
+        _ => None,
+    })
 }
 
 /// Takes `e`, no longer reached, out of the typed function.

@@ -139,9 +139,9 @@ impl<'s, 'p> Infer<'s, 'p> {
                     index,
                     args,
                 },
-                ExprKind::Each(_) | ExprKind::Reduce(_) => {
+                ExprKind::Each(_) | ExprKind::Reduce(_) | ExprKind::Map(_) => {
                     return Err(Diagnostic::new(
-                        "internal: a walk over arrays left unexpanded",
+                        format!("internal: a walk over arrays left unexpanded: {id:?}"),
                         span,
                         "here",
                     ))
