@@ -342,7 +342,11 @@ impl FnLowerer<'_> {
             };
             return Ok(self.expr(ExprKind::Shape { array, query }, mc));
         }
-        if Intrinsic::from_name(&name).is_none() {
+        let complex = super::complex::complex_method(mc);
+        if let Some(Err(e)) = complex {
+            return Err(e);
+        }
+        if Intrinsic::from_name(&name).is_none() && complex.is_none() {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
                 .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty) and walks (iter, iter_mut, indexed_iter, fill, assign, map_inplace, and sum, product, fold of iter()) are supported"));
         }
@@ -363,6 +367,9 @@ impl FnLowerer<'_> {
 
     fn call(&mut self, c: &syn::ExprCall) -> R<ExprId> {
         if let Some(r) = self.constructor(c) {
+            return r;
+        }
+        if let Some(r) = self.complex_constructor(c) {
             return r;
         }
         let syn::Expr::Path(p) = &*c.func else {
