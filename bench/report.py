@@ -10,8 +10,8 @@ import math
 import sys
 from pathlib import Path
 
-KERNELS = ["saxpy", "dot", "dot_fastmath", "mandelbrot", "jacobi2d", "pairwise", "matmul",
-           "black_scholes", "black_scholes_fastmath", "histogram", "cumsum",
+KERNELS = ["saxpy", "dot", "dot_fastmath", "mandelbrot", "mandelbrot_complex", "jacobi2d",
+           "pairwise", "matmul", "black_scholes", "black_scholes_fastmath", "histogram", "cumsum",
            "affine_new", "affine_into",
            "dot_par", "histogram_par", "mandelbrot_par", "matmul_par", "black_scholes_par"]
 IMPLS = ["rumba", "numba", "rust"]

@@ -290,3 +290,32 @@ fn the_gpu_rejects_complex_numbers_at_specialization() {
         "{rendered}"
     );
 }
+
+/// The Mandelbrot kernel written with `Complex64` gets the loop nest of the split re/im one:
+/// four pixels iterated at once (its complex arithmetic calls cannot fail), with the same image.
+#[test]
+fn complex_mandelbrot_is_jammed_like_the_split_one() {
+    let ir = |k: &rumba::Kernel| {
+        let mut out = Array2::<i32>::zeros((8, 8));
+        let args = [
+            (&mut out).into_arg(),
+            (-2.0f64).into_arg(),
+            1.0f64.into_arg(),
+            (-1.5f64).into_arg(),
+            1.5f64.into_arg(),
+            100i32.into_arg(),
+        ];
+        k.typed_ir(&args).unwrap()
+    };
+    let complex = ir(crate::kernels::mandelbrot_complex::kernel());
+    let split = ir(crate::kernels::mandelbrot::kernel());
+    assert!(
+        complex.contains("jam.q") && split.contains("jam.q"),
+        "{complex}"
+    );
+    let mut want = Array2::<i32>::zeros((33, 21));
+    crate::kernels::mandelbrot(&mut want, -2.0, 1.0, -1.5, 1.5, 100).unwrap();
+    let mut got = Array2::<i32>::zeros((33, 21));
+    crate::kernels::mandelbrot_complex(&mut got, -2.0, 1.0, -1.5, 1.5, 100).unwrap();
+    assert_eq!(got, want);
+}
