@@ -61,6 +61,22 @@ def mandelbrot(out, x0, x1, y0, y1, max_iter):
 
 
 @njit
+def mandelbrot_complex(out, x0, x1, y0, y1, max_iter):
+    h, w = out.shape
+    dx = (x1 - x0) / w
+    dy = (y1 - y0) / h
+    for r in range(h):
+        for col in range(w):
+            c = complex(x0 + col * dx, y0 + r * dy)
+            z = 0j
+            n = 0
+            while n < max_iter and z.real * z.real + z.imag * z.imag <= 4.0:
+                z = z * z + c
+                n += 1
+            out[r, col] = n
+
+
+@njit
 def jacobi2d(a, b):
     n, m = a.shape
     for i in range(1, n - 1):
@@ -280,6 +296,7 @@ def cases(quick):
     side = 512 if quick else 1024
     img = aligned(np.zeros((side, side), dtype=np.int32))
     yield "mandelbrot", lambda: mandelbrot(img, -2.0, 1.0, -1.5, 1.5, np.int32(200))
+    yield "mandelbrot_complex", lambda: mandelbrot_complex(img, -2.0, 1.0, -1.5, 1.5, np.int32(200))
     n = 2048
     ga = aligned(np.fromfunction(lambda i, j: ((i * 7 + j * 3) % 11), (n, n)).astype(np.float64))
     gb = aligned(np.zeros((n, n)))

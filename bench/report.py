@@ -10,9 +10,10 @@ import math
 import sys
 from pathlib import Path
 
-KERNELS = ["saxpy", "dot", "dot_fastmath", "sum_ndarray", "dot_ndarray", "mandelbrot", "jacobi2d", "pairwise", "matmul",
-           "black_scholes", "black_scholes_fastmath", "histogram", "cumsum",
-           "chain", "selu", "affine_new", "affine_into",
+KERNELS = ["saxpy", "dot", "dot_fastmath", "sum_ndarray", "dot_ndarray", "mandelbrot",
+           "mandelbrot_complex", "jacobi2d", "pairwise", "matmul", "black_scholes",
+           "black_scholes_fastmath", "histogram", "cumsum", "chain", "selu", "affine_new",
+           "affine_into",
            "dot_par", "histogram_par", "mandelbrot_par", "matmul_par", "black_scholes_par"]
 IMPLS = ["rumba", "numba", "rust"]
 

@@ -46,6 +46,8 @@ pub use rumba_runtime::stats;
 
 /// The `ndarray` version rumba takes arrays from.
 pub use ndarray;
+/// The complex numbers kernels take and return (`Complex32`, `Complex64`).
+pub use num_complex;
 
 /// What most users need: `use rumba::prelude::*;`.
 pub mod prelude {

@@ -118,6 +118,8 @@ fn matmul_jacobi_mandelbrot() {
     kernels::mandelbrot(&mut got, -2.0, 1.0, -1.5, 1.5, 100).unwrap();
     plain::mandelbrot(&mut want, -2.0, 1.0, -1.5, 1.5, 100);
     assert_eq!(got, want, "mandelbrot");
+    kernels::mandelbrot_complex(&mut got, -2.0, 1.0, -1.5, 1.5, 100).unwrap();
+    assert_eq!(got, want, "mandelbrot with Complex64");
 }
 
 #[test]

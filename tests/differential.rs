@@ -188,6 +188,7 @@ impl Buf {
             ($($v:ident $t:ty),*) => {
                 match spec.elem {
                     $(Scalar::$v => Buf::$v(base::<$t>(spec)),)*
+                    Scalar::C32 | Scalar::C64 => unreachable!("the generator makes no complex numbers"),
                 }
             };
         }
@@ -223,6 +224,7 @@ fn scalar_arg(ty: Scalar, bits: u64) -> Arg<'static> {
         ($($v:ident $t:ty),*) => {
             match ty {
                 $(Scalar::$v => <$t as Elem>::from_bits(bits).into_arg(),)*
+                Scalar::C32 | Scalar::C64 => unreachable!("the generator makes no complex numbers"),
             }
         };
     }
@@ -237,6 +239,7 @@ fn describe(spec: &ArgSpec) -> String {
                 ($($v:ident $t:ty),*) => {
                     match ty {
                         $(Scalar::$v => format!("{:?}_{ty}", <$t as Elem>::from_bits(*bits)),)*
+                        Scalar::C32 | Scalar::C64 => unreachable!("the generator makes no complex numbers"),
                     }
                 };
             }
@@ -827,7 +830,16 @@ fn generated_kernels_call_every_intrinsic() {
     let sources: Vec<String> = (0..300)
         .map(|i| gen::case(gen::case_seed(1, i)).source)
         .collect();
-    for d in rumba_compiler::ir::Intrinsic::TABLE {
+    use rumba_compiler::ir::{Receiver, Rel};
+    // The generator makes no complex numbers yet: their primitives (`re`, `im`, `Complex::new`)
+    // are tested against num-complex by `constructs_complex`.
+    let complex = |d: &rumba_compiler::ir::IntrinsicDesc| {
+        d.receivers.contains(&Receiver::Complex) || d.ret == Rel::Complex
+    };
+    for d in rumba_compiler::ir::Intrinsic::TABLE
+        .iter()
+        .filter(|d| !complex(d))
+    {
         let call = format!(".{}(", d.name);
         assert!(
             sources.iter().any(|s| s.contains(&call)),

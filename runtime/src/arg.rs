@@ -18,17 +18,18 @@
 //! the rule, and must not.
 
 use ndarray::{ArrayBase, ArrayView, ArrayViewMut, Data, DataMut, Dimension};
+use num_complex::{Complex32, Complex64};
 use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
 use std::marker::PhantomData;
 
 pub use rumba_compiler::back::abi::MAX_NDIM;
 
-/// Element types of arrays (and scalar argument types): `bool`, the primitive integers, `f32`
-/// and `f64`.
+/// Element types of arrays (and scalar argument types): `bool`, the primitive integers, `f32`,
+/// `f64` and num-complex's `Complex32` and `Complex64` (`#[repr(C)]`: `re`, then `im`).
 ///
 /// Sealed: compiled code, the interpreter's gather/scatter and `DeviceArray::to_host` read and
 /// write `size_of::<T>()` bytes per element as a value of `SCALAR`, which holds only for the
-/// primitive types implemented here (same size and alignment, no padding, every bit pattern that
+/// types implemented here (same size and alignment, no padding, every bit pattern that
 /// compiled code stores valid).
 pub trait Element: Copy + 'static + sealed::SealedElement {
     const SCALAR: Scalar;
@@ -47,7 +48,7 @@ macro_rules! element {
         }
     )*};
 }
-element!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, f32 => F32, f64 => F64);
+element!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, f32 => F32, f64 => F64, Complex32 => C32, Complex64 => C64);
 
 /// An array as compiled code reads it (see `rumba_compiler::back::abi`).
 pub(crate) type RawParts = rumba_compiler::back::abi::RawArray;
@@ -55,7 +56,7 @@ pub(crate) type RawParts = rumba_compiler::back::abi::RawArray;
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Slot {
     /// The scalar's bytes, native endian, zero-padded.
-    Scalar([u8; 8]),
+    Scalar([u8; 16]),
     Array(RawParts),
     /// An array in GPU memory (C order): `data` is its device address.
     Device(RawParts),
@@ -83,10 +84,10 @@ impl Arg<'_> {
     }
 
     fn scalar<T: Element>(v: T) -> Arg<'static> {
-        let mut bytes = [0u8; 8];
+        let mut bytes = [0u8; 16];
         let size = std::mem::size_of::<T>();
-        // SAFETY: `T` is one of the primitive types above (at most 8 bytes, no padding, no
-        // invalid bit patterns when read as bytes).
+        // SAFETY: `T` is one of the types above (at most 16 bytes, no padding, no invalid bit
+        // patterns when read as bytes).
         unsafe {
             std::ptr::copy_nonoverlapping(&v as *const T as *const u8, bytes.as_mut_ptr(), size)
         };
@@ -169,7 +170,9 @@ macro_rules! scalar_args {
         }
     )*};
 }
-scalar_args!(bool, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+scalar_args!(
+    bool, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, Complex32, Complex64
+);
 
 impl<'a> IntoArg<'a> for Arg<'a> {
     fn into_arg(self) -> Arg<'a> {

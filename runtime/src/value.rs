@@ -8,6 +8,7 @@
 
 use crate::arg::Element;
 use ndarray::{Array, Dimension, IxDyn};
+use num_complex::{Complex32, Complex64};
 use rumba_compiler::back::abi::{self, RawArray};
 use rumba_compiler::ir::{Scalar, Type};
 use std::alloc::Layout;
@@ -30,6 +31,8 @@ pub enum Value {
     Usize(usize),
     F32(f32),
     F64(f64),
+    C32(Complex32),
+    C64(Complex64),
     /// An array the kernel made, C order.
     Array(Box<OwnedArray>),
     /// A tuple of two or more values.
@@ -200,11 +203,7 @@ impl Value {
     pub(crate) unsafe fn from_ret(t: Type, ret: &[u8], offset: usize) -> Value {
         match t {
             Type::Unit => Value::Unit,
-            Type::Scalar(s) => {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&ret[offset..offset + 8]);
-                Value::decode(s, b)
-            }
+            Type::Scalar(s) => Value::decode(s, &ret[offset..offset + abi::ret_size(t) as usize]),
             Type::Array(a) => {
                 // SAFETY: `ret` holds a `RawArray` at `offset` (unaligned reads of its bytes).
                 let raw =
@@ -225,10 +224,20 @@ impl Value {
         }
     }
 
-    /// Decodes a scalar of type `s` from its in-memory bytes.
-    pub fn decode(s: Scalar, bytes: [u8; 8]) -> Value {
-        let b8 = bytes;
+    /// Decodes a scalar of type `s` from its in-memory bytes (at least 8, and its size).
+    pub fn decode(s: Scalar, bytes: &[u8]) -> Value {
+        let mut b8 = [0u8; 8];
+        b8.copy_from_slice(&bytes[..8]);
+        let f64_at = |k: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&bytes[k..k + 8]);
+            f64::from_ne_bytes(b)
+        };
+        let f32_at =
+            |k: usize| f32::from_ne_bytes([bytes[k], bytes[k + 1], bytes[k + 2], bytes[k + 3]]);
         match s {
+            Scalar::C32 => Value::C32(Complex32::new(f32_at(0), f32_at(4))),
+            Scalar::C64 => Value::C64(Complex64::new(f64_at(0), f64_at(8))),
             Scalar::Bool => Value::Bool(b8[0] != 0),
             Scalar::I8 => Value::I8(b8[0] as i8),
             Scalar::U8 => Value::U8(b8[0]),
@@ -261,6 +270,8 @@ impl Value {
             Value::Usize(_) => "usize",
             Value::F32(_) => "f32",
             Value::F64(_) => "f64",
+            Value::C32(_) => "Complex<f32>",
+            Value::C64(_) => "Complex<f64>",
             Value::Array(_) => "an array",
             Value::Tuple(_) => "a tuple",
         }
@@ -284,6 +295,8 @@ impl fmt::Display for Value {
             Value::Usize(v) => v.fmt(f),
             Value::F32(v) => v.fmt(f),
             Value::F64(v) => v.fmt(f),
+            Value::C32(v) => v.fmt(f),
+            Value::C64(v) => v.fmt(f),
             Value::Array(a) => write!(f, "array<{}, {:?}>", a.elem, a.shape),
             Value::Tuple(xs) => {
                 f.write_str("(")?;
@@ -370,4 +383,4 @@ from_tuple!(4: A, B, C, D);
 from_tuple!(5: A, B, C, D, E);
 from_tuple!(6: A, B, C, D, E, F);
 
-from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, f32 => F32, f64 => F64);
+from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, f32 => F32, f64 => F64, Complex32 => C32, Complex64 => C64);

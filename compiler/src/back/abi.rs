@@ -62,7 +62,8 @@ pub const FREE: &str = "rumba_free";
 pub fn ret_size(t: crate::ir::Type) -> u64 {
     use crate::ir::Type;
     match t {
-        Type::Unit | Type::Scalar(_) => 8,
+        Type::Unit => 8,
+        Type::Scalar(s) => (s.size() as u64).max(8),
         Type::Array(_) => std::mem::size_of::<RawArray>() as u64,
         Type::Tuple(t) => t.elems().iter().map(|&e| ret_size(e)).sum(),
     }

@@ -78,6 +78,27 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
     let f = &entry.func;
     for inst in program.instances.values() {
         let g = &inst.func;
+        let complex = |t: &Type| match t {
+            Type::Scalar(s) => s.is_complex(),
+            Type::Array(a) => a.elem.is_complex(),
+            _ => false,
+        };
+        let at = g
+            .exprs
+            .iter()
+            .find(|(e, _)| inst.expr_types.get(*e).is_some_and(complex))
+            .map(|(_, x)| x.span)
+            .or_else(|| {
+                (inst.params.iter().any(complex) || complex(&inst.ret)).then_some(g.sig_span)
+            });
+        if let Some(at) = at {
+            return Err(Diagnostic::new(
+                "complex numbers are not supported on the GPU yet",
+                at,
+                "a complex number",
+            )
+            .with_help("pass the real and imaginary parts as `f64` values or arrays, or run the kernel on the CPU"));
+        }
         if let Some(e) = g
             .exprs
             .iter()

@@ -13,7 +13,7 @@
 
 use super::{Error, Input, Internal, Target};
 use crate::back::target::TargetSpec;
-use crate::ir::{ArrayType, Layout, Scalar, Type};
+use crate::ir::{ArrayType, FuncId, Layout, Scalar, Type};
 use crate::span::SourceFile;
 use crate::{diag::Diagnostic, ir};
 
@@ -35,8 +35,8 @@ pub const CPU: &str = "x86-64-v3";
 /// Decodes fuzzer bytes into (entry selector, argument types, source text).
 ///
 /// Byte 0: the number of arguments (low 4 bits, at most 15) and which function is the entry (high
-/// 4 bits, modulo the number of functions). Then per argument one byte: below 0x80 a scalar
-/// (`Scalar::ALL[b % 13]`); otherwise an array of element `Scalar::ALL[(b & 0x7f) % 13]` followed
+/// 4 bits, modulo the number of the source's functions: the prelude's are not entries). Then per argument one byte: below 0x80 a scalar
+/// (`Scalar::REAL[b % 13]`); otherwise an array of element `Scalar::REAL[(b & 0x7f) % 13]` followed
 /// by a byte with the ndim (`1 + b % 8`), the layout (bit 3: strided) and writability (bit 4).
 /// The rest is the source text (invalid UTF-8 replaced).
 pub fn decode(data: &[u8]) -> (usize, Vec<Type>, String) {
@@ -46,7 +46,7 @@ pub fn decode(data: &[u8]) -> (usize, Vec<Type>, String) {
     let mut args = Vec::with_capacity(nargs);
     for _ in 0..nargs {
         let Some(b) = bytes.next() else { break };
-        let elem = Scalar::ALL[(b & 0x7f) as usize % Scalar::ALL.len()];
+        let elem = Scalar::REAL[(b & 0x7f) as usize % Scalar::REAL.len()];
         if b < 0x80 {
             args.push(Type::Scalar(elem));
             continue;
@@ -69,7 +69,7 @@ pub fn decode(data: &[u8]) -> (usize, Vec<Type>, String) {
 
 /// The inverse of [`decode`], for writing seeds and reproducers.
 pub fn encode(entry: usize, args: &[Type], text: &str) -> Vec<u8> {
-    let index = |s: Scalar| Scalar::ALL.iter().position(|x| *x == s).unwrap_or(0) as u8;
+    let index = |s: Scalar| Scalar::REAL.iter().position(|x| *x == s).unwrap_or(0) as u8;
     let mut out = vec![((entry as u8 & 0x0f) << 4) | (args.len().min(15) as u8)];
     for a in args.iter().take(15) {
         match a {
@@ -115,11 +115,13 @@ pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Internal>
             return Ok(Outcome::Syntax(errors.len()));
         }
     };
-    let Some(entry) = program
+    let sources: Vec<FuncId> = program
         .functions
-        .keys()
-        .nth(entry % program.functions.len().max(1))
-    else {
+        .iter()
+        .filter(|(_, f)| !f.is_prelude())
+        .map(|(id, _)| id)
+        .collect();
+    let Some(&entry) = sources.get(entry % sources.len().max(1)) else {
         return Ok(Outcome::Syntax(0));
     };
     let name = program.func(entry).name.clone();

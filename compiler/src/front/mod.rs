@@ -10,6 +10,7 @@ mod desugar;
 mod init;
 mod lower;
 mod names;
+mod prelude;
 
 pub use attrs::kernel_attrs;
 

@@ -7,7 +7,7 @@ use super::FrontError;
 use crate::ir::{Const, Scalar, TypeAnn};
 
 const TYPE_HINT: &str = "supported types: bool, i8..i64, u8..u64, isize, usize, f32, f64, \
-    ArrayView1..6/D<T>, ArrayViewMut1..6/D<T>, Array1..6/D<T>, Vec<T>, &[T], &mut [T], tuples \
+    Complex32, Complex64 (`Complex<f32>`, `Complex<f64>`), ArrayView1..6/D<T>, ArrayViewMut1..6/D<T>, Array1..6/D<T>, Vec<T>, &[T], &mut [T], tuples \
     of these, and `_`";
 
 /// A parameter's or `let`'s written type.
@@ -57,6 +57,9 @@ pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
                 return Err(FrontError::new(ty, "empty type path"));
             };
             let name = seg.ident.to_string();
+            if let Some(s) = complex_type(seg) {
+                return Ok(TypeAnn::Scalar(s));
+            }
             if let Some(s) = Scalar::from_name(&name) {
                 if seg.arguments.is_empty() {
                     return Ok(TypeAnn::Scalar(s));
@@ -108,18 +111,42 @@ pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
     }
 }
 
+/// `Complex64`, `Complex32`, `Complex<f64>`, `Complex<f32>` (the last segment of a path).
+pub fn complex_type(seg: &syn::PathSegment) -> Option<Scalar> {
+    match (seg.ident.to_string().as_str(), &seg.arguments) {
+        ("Complex64", syn::PathArguments::None) => Some(Scalar::C64),
+        ("Complex32", syn::PathArguments::None) => Some(Scalar::C32),
+        ("Complex", syn::PathArguments::AngleBracketed(args)) if args.args.len() == 1 => {
+            match &args.args[0] {
+                syn::GenericArgument::Type(syn::Type::Path(p)) => p
+                    .path
+                    .get_ident()
+                    .and_then(|i| Scalar::from_name(&i.to_string()))
+                    .and_then(Scalar::complex),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 fn elem_ann(ty: &syn::Type) -> Result<Option<Scalar>, FrontError> {
     match type_ann(ty)? {
         TypeAnn::Infer => Ok(None),
         TypeAnn::Scalar(s) => Ok(Some(s)),
-        _ => Err(FrontError::new(ty, "array elements must be scalars")
-            .hint("element types: bool, i8..i64, u8..u64, isize, usize, f32, f64")),
+        _ => Err(FrontError::new(ty, "array elements must be scalars").hint(
+            "element types: bool, i8..i64, u8..u64, isize, usize, f32, f64, Complex32, Complex64",
+        )),
     }
 }
 
 /// A scalar type named in `as T`.
 pub fn scalar(ty: &syn::Type) -> Result<Scalar, FrontError> {
     match type_ann(ty) {
+        Ok(TypeAnn::Scalar(s)) if s.is_complex() => {
+            Err(FrontError::new(ty, "`as` cannot make a complex number")
+                .hint("build one from its parts: `Complex::new(x, 0.0)`"))
+        }
         Ok(TypeAnn::Scalar(s)) => Ok(s),
         _ => Err(FrontError::new(ty, "casts are only between scalar types")
             .hint("cast to one of bool, i8..i64, u8..u64, isize, usize, f32, f64")),

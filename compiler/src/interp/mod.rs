@@ -56,6 +56,10 @@ pub enum Value {
     Usize(usize),
     F32(f32),
     F64(f64),
+    /// A `Complex<f32>`: `re`, `im`.
+    C32([f32; 2]),
+    /// A `Complex<f64>`: `re`, `im`.
+    C64([f64; 2]),
 }
 
 /// The memory of an array argument: read-only, or writable by the kernel.

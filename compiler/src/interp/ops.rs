@@ -60,6 +60,8 @@ impl Value {
             Value::Usize(_) => Scalar::Usize,
             Value::F32(_) => Scalar::F32,
             Value::F64(_) => Scalar::F64,
+            Value::C32(_) => Scalar::C32,
+            Value::C64(_) => Scalar::C64,
         })
     }
 
@@ -80,6 +82,8 @@ impl Value {
             Scalar::Usize => Value::Usize(i as usize),
             Scalar::F32 => Value::F32(f32::from_bits(c.bits as u32)),
             Scalar::F64 => Value::F64(f64::from_bits(c.bits)),
+            Scalar::C32 => Value::C32([f32::from_bits(c.bits as u32), 0.0]),
+            Scalar::C64 => Value::C64([f64::from_bits(c.bits), 0.0]),
         }
     }
 
@@ -107,6 +111,22 @@ impl Value {
             Scalar::Usize => Value::Usize(read!(usize)),
             Scalar::F32 => Value::F32(read!(f32)),
             Scalar::F64 => Value::F64(read!(f64)),
+            Scalar::C32 => {
+                let re = Value::load(Scalar::F32, bytes);
+                let im = Value::load(Scalar::F32, &bytes[4..]);
+                match (re, im) {
+                    (Value::F32(re), Value::F32(im)) => Value::C32([re, im]),
+                    _ => Value::Unit,
+                }
+            }
+            Scalar::C64 => {
+                let re = Value::load(Scalar::F64, bytes);
+                let im = Value::load(Scalar::F64, &bytes[8..]);
+                match (re, im) {
+                    (Value::F64(re), Value::F64(im)) => Value::C64([re, im]),
+                    _ => Value::Unit,
+                }
+            }
         }
     }
 
@@ -133,6 +153,14 @@ impl Value {
             Value::Usize(v) => write!(v),
             Value::F32(v) => write!(v),
             Value::F64(v) => write!(v),
+            Value::C32([re, im]) => {
+                write!(re);
+                out[4..8].copy_from_slice(&im.to_ne_bytes());
+            }
+            Value::C64([re, im]) => {
+                write!(re);
+                out[8..16].copy_from_slice(&im.to_ne_bytes());
+            }
         }
     }
 
@@ -304,7 +332,9 @@ pub(super) fn cast(x: Value, to: Scalar) -> Op {
                 Value::Usize(v) => v as $t,
                 Value::F32(v) => v as $t,
                 Value::F64(v) => v as $t,
-                Value::Unit => return internal("cast of ()"),
+                Value::C32(_) | Value::C64(_) | Value::Unit => {
+                    return internal(format!("cast of {x:?}"))
+                }
             }
         };
     }
@@ -324,7 +354,9 @@ pub(super) fn cast(x: Value, to: Scalar) -> Op {
                 Value::Usize(v) => v as $t,
                 Value::F32(v) => v as $t,
                 Value::F64(v) => v as $t,
-                Value::Bool(_) | Value::Unit => return internal(format!("cast of {x:?} to {to}")),
+                Value::Bool(_) | Value::C32(_) | Value::C64(_) | Value::Unit => {
+                    return internal(format!("cast of {x:?} to {to}"))
+                }
             }
         };
     }
@@ -345,6 +377,7 @@ pub(super) fn cast(x: Value, to: Scalar) -> Op {
         Scalar::Usize => Value::Usize(to_int!(usize)),
         Scalar::F32 => Value::F32(to_float!(f32)),
         Scalar::F64 => Value::F64(to_float!(f64)),
+        Scalar::C32 | Scalar::C64 => return internal(format!("cast of {x:?} to {to}")),
     })
 }
 
@@ -361,14 +394,25 @@ pub(super) fn intrinsic(op: Intrinsic, args: &[Value]) -> Op {
     match x {
         Value::F32(v) => float_f32(op, v, &arg),
         Value::F64(v) => float_f64(op, v, &arg),
+        Value::C32([re, im]) => complex(op, Value::F32(re), Value::F32(im)),
+        Value::C64([re, im]) => complex(op, Value::F64(re), Value::F64(im)),
         _ => int_intrinsic(op, x, &arg),
+    }
+}
+
+/// The intrinsics of a complex receiver: its parts.
+fn complex(op: Intrinsic, re: Value, im: Value) -> Op {
+    match op {
+        Intrinsic::Re => Ok(re),
+        Intrinsic::Im => Ok(im),
+        _ => internal(format!("`{}` on a complex number", op.name())),
     }
 }
 
 type ArgFn<'a> = dyn Fn(usize) -> Result<Value, Outcome> + 'a;
 
 macro_rules! float_intrinsic {
-    ($name:ident, $t:ident, $v:ident) => {
+    ($name:ident, $t:ident, $v:ident, $c:ident) => {
         fn $name(op: Intrinsic, x: $t, arg: &ArgFn<'_>) -> Op {
             use Intrinsic::*;
             let same = |k: usize| match arg(k)? {
@@ -417,6 +461,7 @@ macro_rules! float_intrinsic {
                     other => return internal(format!("powi by {other:?}")),
                 },
                 MulAdd => f(x.mul_add(same(1)?, same(2)?)),
+                ComplexNew => Value::$c([x, same(1)?]),
                 Clamp => {
                     let (lo, hi) = (same(1)?, same(2)?);
                     // std: `assert!(min <= max)`, which a NaN bound fails too.
@@ -439,15 +484,15 @@ macro_rules! float_intrinsic {
                 Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
                 | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
                 | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
-                | RotateRight | SwapBytes => {
+                | RotateRight | SwapBytes | Re | Im => {
                     return internal(format!("`{}` on {}", op.name(), stringify!($t)))
                 }
             })
         }
     };
 }
-float_intrinsic!(float_f32, f32, F32);
-float_intrinsic!(float_f64, f64, F64);
+float_intrinsic!(float_f32, f32, F32, C32);
+float_intrinsic!(float_f64, f64, F64, C64);
 
 fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
     use Intrinsic::*;
@@ -533,7 +578,7 @@ fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
                 | Ln1p | Log2 | Log10 | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh
                 | Tanh | Floor | Ceil | Round | Trunc | Fract | Recip | ToRadians | ToDegrees
                 | Powi | MulAdd | IsNan | IsFinite | IsInfinite | IsSignNegative
-                | IsSignPositive => None,
+                | IsSignPositive | Re | Im | ComplexNew => None,
             }
         }};
     }

@@ -20,6 +20,8 @@ pub enum Receiver {
     Int,
     /// The signed integer types.
     Signed,
+    /// `Complex<f32>`, `Complex<f64>`.
+    Complex,
 }
 
 impl Receiver {
@@ -28,6 +30,7 @@ impl Receiver {
             Receiver::Float => s.is_float(),
             Receiver::Int => s.is_int(),
             Receiver::Signed => s.is_int() && s.is_signed(),
+            Receiver::Complex => s.is_complex(),
         }
     }
 }
@@ -38,6 +41,23 @@ pub enum Rel {
     /// The receiver's type.
     Same,
     Fixed(Scalar),
+    /// The type of a complex receiver's parts (`f64` for `Complex<f64>`).
+    Part,
+    /// The complex type whose parts have the (float) receiver's type.
+    Complex,
+}
+
+impl Rel {
+    /// The type this stands for with a receiver of type `receiver` (`None`: `Complex` of a
+    /// receiver that is not a float).
+    pub fn of(self, receiver: Scalar) -> Option<Scalar> {
+        match self {
+            Rel::Same => Some(receiver),
+            Rel::Fixed(t) => Some(t),
+            Rel::Part => Some(receiver.part()),
+            Rel::Complex => receiver.complex(),
+        }
+    }
 }
 
 /// How precisely std specifies a float method's result.
@@ -86,7 +106,7 @@ macro_rules! intrinsics {
         impl Intrinsic {
             /// The table, in declaration order: `TABLE[op as usize].op == op`.
             pub const TABLE: &'static [IntrinsicDesc] = {
-                use Rel::{Fixed, Same};
+                use Rel::{Complex, Fixed, Part, Same};
                 use Scalar::{Bool, I32, U32};
                 &[$(IntrinsicDesc {
                     op: Intrinsic::$op,
@@ -180,6 +200,13 @@ intrinsics! {
     RemEuclid "rem_euclid" (Float | Int) (Same) -> Same, Exact;
     /// The Euclidean quotient; on integers it fails like `/`.
     DivEuclid "div_euclid" (Float | Int) (Same) -> Same, Exact;
+    // complex numbers: the primitives every complex operation is written with (`ir::complex`)
+    /// `c.re`: a field, not a method, in the source.
+    Re "re" (Complex) () -> Part, Exact;
+    /// `c.im`.
+    Im "im" (Complex) () -> Part, Exact;
+    /// `Complex::new(re, im)`: the receiver is `re` (a path call, not a method, in the source).
+    ComplexNew "Complex::new" (Float) (Same) -> Complex, Exact;
 }
 
 impl Intrinsic {

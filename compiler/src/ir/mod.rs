@@ -10,6 +10,7 @@
 //! values that live across iterations are locals, and LLVM's mem2reg builds SSA. Expressions live in
 //! a per-function arena and are named by [`ExprId`]; locals by [`LocalId`].
 
+pub mod complex;
 pub mod each;
 pub mod edit;
 pub mod entity;
@@ -220,6 +221,12 @@ impl SharedArray {
 
 impl<P: Phase> Function<P> {
     /// A function with its name and spans and nothing else yet (the front end fills it in).
+    /// Whether this is a function of the built-in prelude (`front::prelude`), named with its
+    /// module (`complex64::mul`): a name no function of a kernel's source can have.
+    pub fn is_prelude(&self) -> bool {
+        self.name.contains("::")
+    }
+
     pub fn declared(name: String, span: Span, sig_span: Span) -> Self {
         Function {
             name,
@@ -490,7 +497,8 @@ pub enum Lit {
     Bool(bool),
 }
 
-/// A typed constant: its type and its bits (floats as `to_bits`, integers two's complement).
+/// A typed constant: its type and its bits (floats as `to_bits`, integers two's complement; a
+/// complex constant is its real part's bits, its imaginary part zero: `ones` of complex arrays).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Const {
     pub ty: Scalar,

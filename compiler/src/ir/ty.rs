@@ -22,10 +22,34 @@ pub enum Scalar {
     Usize,
     F32,
     F64,
+    /// `num_complex::Complex32`: two `f32`s, `re` then `im` (`#[repr(C)]`).
+    C32,
+    /// `num_complex::Complex64`: two `f64`s, `re` then `im` (`#[repr(C)]`).
+    C64,
 }
 
 impl Scalar {
-    pub const ALL: [Scalar; 13] = [
+    /// Every scalar type; codes and indices of [`Scalar::REAL`]'s types come first.
+    pub const ALL: [Scalar; 15] = [
+        Scalar::Bool,
+        Scalar::I8,
+        Scalar::I16,
+        Scalar::I32,
+        Scalar::I64,
+        Scalar::Isize,
+        Scalar::U8,
+        Scalar::U16,
+        Scalar::U32,
+        Scalar::U64,
+        Scalar::Usize,
+        Scalar::F32,
+        Scalar::F64,
+        Scalar::C32,
+        Scalar::C64,
+    ];
+
+    /// The primitive types of Rust (every scalar but the complex ones).
+    pub const REAL: [Scalar; 13] = [
         Scalar::Bool,
         Scalar::I8,
         Scalar::I16,
@@ -56,6 +80,8 @@ impl Scalar {
             Scalar::Usize => "usize",
             Scalar::F32 => "f32",
             Scalar::F64 => "f64",
+            Scalar::C32 => "Complex<f32>",
+            Scalar::C64 => "Complex<f64>",
         }
     }
 
@@ -63,9 +89,12 @@ impl Scalar {
         Scalar::ALL.into_iter().find(|s| s.name() == name)
     }
 
-    /// Width in bits (`bool` counts as 1; `isize`/`usize` are 64: rumba targets 64-bit hosts).
+    /// Width in bits (`bool` counts as 1; `isize`/`usize` are 64: rumba targets 64-bit hosts; a
+    /// complex number is two floats).
     pub fn bits(self) -> u32 {
         match self {
+            Scalar::C32 => 64,
+            Scalar::C64 => 128,
             Scalar::Bool => 1,
             Scalar::I8 | Scalar::U8 => 8,
             Scalar::I16 | Scalar::U16 => 16,
@@ -80,7 +109,10 @@ impl Scalar {
     }
 
     pub fn is_int(self) -> bool {
-        !matches!(self, Scalar::Bool | Scalar::F32 | Scalar::F64)
+        !matches!(
+            self,
+            Scalar::Bool | Scalar::F32 | Scalar::F64 | Scalar::C32 | Scalar::C64
+        )
     }
 
     pub fn is_signed(self) -> bool {
@@ -92,6 +124,28 @@ impl Scalar {
 
     pub fn is_float(self) -> bool {
         matches!(self, Scalar::F32 | Scalar::F64)
+    }
+
+    pub fn is_complex(self) -> bool {
+        matches!(self, Scalar::C32 | Scalar::C64)
+    }
+
+    /// The type of a complex number's parts (`f64` for `Complex<f64>`); a real type's own.
+    pub fn part(self) -> Scalar {
+        match self {
+            Scalar::C32 => Scalar::F32,
+            Scalar::C64 => Scalar::F64,
+            s => s,
+        }
+    }
+
+    /// The complex type whose parts are the float type `self`.
+    pub fn complex(self) -> Option<Scalar> {
+        match self {
+            Scalar::F32 => Some(Scalar::C32),
+            Scalar::F64 => Some(Scalar::C64),
+            _ => None,
+        }
     }
 
     pub fn is_numeric(self) -> bool {

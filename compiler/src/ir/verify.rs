@@ -591,10 +591,7 @@ impl Verifier<'_> {
                 let Some(sig) = sig else {
                     return self.error(at, format!("`{}` of a {s}", op.name()));
                 };
-                let of = |r: Rel| match r {
-                    Rel::Same => s,
-                    Rel::Fixed(t) => t,
-                };
+                let of = |r: Rel| r.of(s).unwrap_or(s);
                 self.check(types.len() == 1 + sig.args.len(), at, || {
                     format!("`{}` with {} arguments", op.name(), types.len() - 1)
                 });

@@ -35,7 +35,9 @@
 //! the same order, so results are bit-identical.
 //!
 //! The nest qualifies when nothing in it can fail (unchecked accesses, as versioning leaves them,
-//! no calls, no integer division, no `clamp`; a finished `while` copy's test may then be
+//! no integer division, no `clamp`, calls only of helpers that cannot fail and always return:
+//! scalar parameters, assignments, `if`s and returns, as the complex arithmetic of the prelude;
+//! so `z = z * z + c` jams as its split re/im form does; a finished `while` copy's test may then be
 //! evaluated again, harmlessly), `c..d` is the same in every iteration of `p`, the copies cannot
 //! see each other's effects, and jamming saves work:
 //! - each scalar the nest assigns gets its value in an iteration before that iteration reads it
@@ -66,10 +68,11 @@ const FACTOR: u64 = 4;
 const MAX_BODY: usize = 96;
 
 pub fn run(p: &mut TypedProgram) {
+    let pure = pure_instances(p);
     for inst in p.instances.values_mut() {
         let body = std::mem::take(&mut inst.func.body);
         inst.func.body = rewrite_for_loops(inst, body, &mut |inst, l, out| {
-            let Some((parts, scalars)) = qualifies(inst, &l) else {
+            let Some((parts, scalars)) = qualifies(inst, &l, &pure) else {
                 return Some(l);
             };
             let rest = jam(inst, &scalars, &parts, &l, out);
@@ -190,7 +193,11 @@ impl<'a> Parts<'a> {
 }
 
 /// The parts of the nest `l` and the scalars it assigns, when it qualifies (module doc).
-fn qualifies<'a>(inst: &Instance, l: &'a ForLoop) -> Option<(Parts<'a>, Vec<LocalId>)> {
+fn qualifies<'a>(
+    inst: &Instance,
+    l: &'a ForLoop,
+    pure: &HashSet<InstId>,
+) -> Option<(Parts<'a>, Vec<LocalId>)> {
     let (p, range) = (l.var, &l.range);
     if !counted(inst, p, range) || range.parallel {
         return None;
@@ -217,7 +224,7 @@ fn qualifies<'a>(inst: &Instance, l: &'a ForLoop) -> Option<(Parts<'a>, Vec<Loca
     for (k, part) in steps.iter().enumerate() {
         let count = if k == 1 { &mut nodes } else { &mut outside };
         for e in part.iter().flat_map(|s| s.exprs.iter()) {
-            if !cannot_fail(inst, *e, count) {
+            if !cannot_fail(inst, *e, count, pure) {
                 return None;
             }
         }
@@ -235,32 +242,66 @@ fn qualifies<'a>(inst: &Instance, l: &'a ForLoop) -> Option<(Parts<'a>, Vec<Loca
     Some((parts, scalars))
 }
 
-/// Pure and unable to fail (counting its nodes into `nodes`).
-fn cannot_fail(inst: &Instance, e: ExprId, nodes: &mut usize) -> bool {
+/// Pure and unable to fail (counting its nodes into `nodes`); calls only of `pure` instances.
+fn cannot_fail(inst: &Instance, e: ExprId, nodes: &mut usize, pure: &HashSet<InstId>) -> bool {
     *nodes += 1;
     let f = &inst.func;
+    let mut all = |es: &[ExprId]| es.iter().all(|x| cannot_fail(inst, *x, nodes, pure));
     match &f.expr(e).kind {
         ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => true,
-        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => cannot_fail(inst, *x, nodes),
+        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => all(&[*x]),
         ExprKind::Binary(op, a, b) => {
             (!matches!(op, BinOp::Div | BinOp::Rem)
                 || inst.ty(*a).scalar().is_some_and(Scalar::is_float))
-                && cannot_fail(inst, *a, nodes)
-                && cannot_fail(inst, *b, nodes)
+                && all(&[*a, *b])
         }
-        ExprKind::Logical(_, a, b) => cannot_fail(inst, *a, nodes) && cannot_fail(inst, *b, nodes),
+        ExprKind::Logical(_, a, b) => all(&[*a, *b]),
         ExprKind::Load {
             index,
             checked: false,
             ..
-        } => index.iter().all(|i| cannot_fail(inst, *i, nodes)),
+        } => all(index),
         ExprKind::Intrinsic { op, args } => {
             !matches!(
                 op,
                 Intrinsic::Clamp | Intrinsic::RemEuclid | Intrinsic::DivEuclid
-            ) && args.iter().all(|a| cannot_fail(inst, *a, nodes))
+            ) && all(args)
         }
+        ExprKind::CallInst { inst: callee, args } => pure.contains(callee) && all(args),
         _ => false,
+    }
+}
+
+/// The instances whose calls cannot fail and always return, so that a jammed nest may call
+/// them: scalar parameters, and a body of assignments, `if`s and `return`s of expressions that
+/// cannot fail, calling only such instances (the complex arithmetic of the prelude,
+/// `ir::complex`, and helpers like it).
+fn pure_instances(p: &TypedProgram) -> HashSet<InstId> {
+    fn block(inst: &Instance, b: &Block, pure: &HashSet<InstId>) -> bool {
+        let ok = |e: ExprId| cannot_fail(inst, e, &mut 0, pure);
+        b.stmts.iter().all(|s| match s {
+            Stmt::Assign { value, .. } | Stmt::Eval(value) => ok(*value),
+            Stmt::Return { value, .. } => value.is_none_or(ok),
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => ok(*cond) && block(inst, then_body, pure) && block(inst, else_body, pure),
+            _ => false,
+        })
+    }
+    let mut pure = HashSet::new();
+    loop {
+        let before = pure.len();
+        for (id, inst) in p.instances.iter() {
+            let scalars = inst.params.iter().all(|t| matches!(t, Type::Scalar(_)));
+            if !pure.contains(&id) && scalars && block(inst, &inst.func.body, &pure) {
+                pure.insert(id);
+            }
+        }
+        if pure.len() == before {
+            return pure;
+        }
     }
 }
 

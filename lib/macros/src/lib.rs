@@ -189,6 +189,18 @@ fn stubs(file: &syn::File) -> TokenStream {
     out
 }
 
+/// The Rust type of a scalar in a wrapper's signature (`f64`, `::rumba::num_complex::Complex64`).
+fn rust_type(s: Scalar) -> TokenStream {
+    match s {
+        Scalar::C32 => quote!(::rumba::num_complex::Complex32),
+        Scalar::C64 => quote!(::rumba::num_complex::Complex64),
+        s => {
+            let t = format_ident!("{}", s.name());
+            quote!(#t)
+        }
+    }
+}
+
 /// What a function returns, judged from its syntax: the declared type, or whether the body ends
 /// in a value.
 fn syntactic_ret(f: &syn::ItemFn) -> Ret {
@@ -230,10 +242,7 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
         .scalars
         .iter()
         .map(|s| match s {
-            Some(s) => {
-                let t = format_ident!("{}", s.name());
-                quote!(#t)
-            }
+            Some(s) => rust_type(*s),
             None => quote!(impl ::rumba::IntoArg<'a>),
         })
         .collect();
@@ -246,8 +255,8 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
         .collect();
     let (generics, ret, turbofish) = match &k.ret {
         Ret::Scalar(s) => {
-            let t = format_ident!("{}", s.name());
-            (quote!(<#lt>), quote!(#t), quote!(#t))
+            let t = rust_type(*s);
+            (quote!(<#lt>), t.clone(), t)
         }
         Ret::Inferred => {
             let params = lt.iter().cloned().chain([quote!(R: ::rumba::FromValue)]);

@@ -481,7 +481,10 @@ fn run(
     for a in args {
         match (&a.slot, a.ty) {
             (Slot::Scalar(bytes), _) => {
-                params.push(u64::from_ne_bytes(*bytes));
+                // A scalar of at most 8 bytes (`back::gpu::plan` rejects complex numbers).
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&bytes[..8]);
+                params.push(u64::from_ne_bytes(b));
                 arrays.push(None);
             }
             (Slot::Device(parts), _) => {
@@ -564,9 +567,7 @@ fn run(
     let value = match spec.ret {
         Type::Scalar(s) => {
             let at = abi::GPU_RESULT as usize;
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(&state[at..at + 8]);
-            Value::decode(s, bytes)
+            Value::decode(s, &state[at..at + abi::ret_size(spec.ret) as usize])
         }
         _ => Value::Unit,
     };

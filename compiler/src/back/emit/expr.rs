@@ -135,6 +135,18 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 .into(),
             Scalar::F64 => ctx.f64_type().const_float(f64::from_bits(c.bits)).into(),
             Scalar::Bool => ctx.bool_type().const_int(c.bits & 1, false).into(),
+            // The real part (see `Const`).
+            Scalar::C32 | Scalar::C64 => {
+                let re = self.constant(Const {
+                    ty: c.ty.part(),
+                    bits: c.bits,
+                });
+                let im = self.constant(Const {
+                    ty: c.ty.part(),
+                    bits: 0,
+                });
+                ctx.const_struct(&[re, im], false).into()
+            }
             s => super::int_type(ctx, s.bits())
                 .const_int(c.bits, false)
                 .into(),

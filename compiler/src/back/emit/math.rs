@@ -116,11 +116,34 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         args: &[BasicValueEnum<'ctx>],
         span: crate::span::Span,
     ) -> R<BasicValueEnum<'ctx>> {
-        if s.is_float() {
+        if s.is_complex() {
+            self.complex_intrinsic(op, args)
+        } else if s.is_float() {
             self.float_intrinsic(op, s, args, span)
         } else {
             self.int_intrinsic(op, s, args, span)
         }
+    }
+
+    /// The intrinsics of a complex receiver: its parts.
+    fn complex_intrinsic(
+        &mut self,
+        op: Intrinsic,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> R<BasicValueEnum<'ctx>> {
+        let z = args[0].into_struct_value();
+        let part = match op {
+            Intrinsic::Re => 0,
+            Intrinsic::Im => 1,
+            _ => {
+                return Err(BackError::Internal(format!(
+                    "`{}` of a complex number",
+                    op.name()
+                )))
+            }
+        };
+        let name = op.name();
+        Ok(self.b().build_extract_value(z, part, name)?)
     }
 
     fn float_intrinsic(
@@ -148,6 +171,14 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             Round => self.call_intrinsic("llvm.round", &[t], args)?,
             Trunc => self.call_intrinsic("llvm.trunc", &[t], args)?,
             MulAdd => self.call_intrinsic("llvm.fma", &[t], args)?,
+            ComplexNew => {
+                let z = self.m.reg_type(s.complex().unwrap_or(s)).into_struct_type();
+                let z = self.b().build_insert_value(z.get_undef(), x, 0, "")?;
+                self.b()
+                    .build_insert_value(z, args[1], 1, "complex")?
+                    .into_struct_value()
+                    .into()
+            }
             Min => self.call_intrinsic("llvm.minnum", &[t], args)?,
             Max => self.call_intrinsic("llvm.maxnum", &[t], args)?,
             Copysign => self.call_intrinsic("llvm.copysign", &[t], args)?,
@@ -310,7 +341,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
             | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
             | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
-            | RotateRight | SwapBytes => {
+            | RotateRight | SwapBytes | Re | Im => {
                 return Err(BackError::Internal(format!("`{}` on {s}", op.name())))
             }
         })
@@ -486,7 +517,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             Powf | Log | Atan2 | Hypot | Copysign | Sqrt | Cbrt | Exp | Exp2 | ExpM1 | Ln
             | Ln1p | Log2 | Log10 | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh
             | Floor | Ceil | Round | Trunc | Fract | Recip | ToRadians | ToDegrees | Powi
-            | MulAdd | IsNan | IsFinite | IsInfinite | IsSignNegative | IsSignPositive => {
+            | MulAdd | IsNan | IsFinite | IsInfinite | IsSignNegative | IsSignPositive | Re
+            | Im | ComplexNew => {
                 return Err(BackError::Internal(format!("`{}` on {s}", op.name())))
             }
         })

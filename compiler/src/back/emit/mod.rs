@@ -137,6 +137,11 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
             Scalar::Bool => self.ctx.bool_type().into(),
             Scalar::F32 => self.ctx.f32_type().into(),
             Scalar::F64 => self.ctx.f64_type().into(),
+            // `re`, `im`: num-complex's `#[repr(C)]` layout, in memory too.
+            Scalar::C32 | Scalar::C64 => {
+                let part = self.reg_type(s.part());
+                self.ctx.struct_type(&[part, part], false).into()
+            }
             s => int_type(self.ctx, s.bits()).into(),
         }
     }

@@ -634,6 +634,15 @@ fn one(s: Scalar) -> Const {
     match s {
         Scalar::F32 => Const::f32(1.0),
         Scalar::F64 => Const::f64(1.0),
+        // `1 + 0i` (a complex constant holds its real part).
+        Scalar::C32 => Const {
+            ty: s,
+            bits: Const::f32(1.0).bits,
+        },
+        Scalar::C64 => Const {
+            ty: s,
+            bits: Const::f64(1.0).bits,
+        },
         s => Const::int(s, 1),
     }
 }

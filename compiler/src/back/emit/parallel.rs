@@ -3,7 +3,8 @@
 //!
 //! For a `prange` of the entry function (not inside another `prange`), the parent evaluates the
 //! range, counts its iterations, fills an environment and calls
-//! `rumba_parallel_for(chunk, env, 0, count, err)`. The environment is an array of 8-byte slots:
+//! `rumba_parallel_for(chunk, env, 0, count, err)`. The environment is an array of 8-byte slots
+//! (a `Complex<f64>` takes two, [`slots_of`]):
 //! the first value of the loop variable and its signed step, then the values of the scalars the
 //! body only reads, the addresses of the parent's reduction variables, and each array the body
 //! uses (data pointer, extents, then strides when strided). `chunk(env, lo, hi, err)` unpacks
@@ -105,15 +106,18 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 slots.extend(a.strides.iter().map(|v| BasicValueEnum::from(*v)));
             }
         }
-        let env = self.entry_alloca(i64t.array_type(slots.len() as u32).into(), "env")?;
-        for (k, v) in slots.iter().enumerate() {
+        let total: u64 = slots.iter().map(|v| slots_of(v.get_type())).sum();
+        let env = self.entry_alloca(i64t.array_type(total as u32).into(), "env")?;
+        let mut k = 0;
+        for v in &slots {
             // SAFETY: a GEP without `inbounds` only computes an address: slot `k` of `env`, which
-            // holds `slots.len()` slots.
+            // holds `total` slots.
             let p = unsafe {
                 self.b()
-                    .build_gep(i64t, env, &[i64t.const_int(k as u64, false)], "env.slot")?
+                    .build_gep(i64t, env, &[i64t.const_int(k, false)], "env.slot")?
             };
             self.b().build_store(p, *v)?;
+            k += slots_of(v.get_type());
         }
         let ptr = self.ctx().ptr_type(AddressSpace::default());
         let run = match self.m.module.get_function(abi::PARALLEL_FOR) {
@@ -269,11 +273,13 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 .ok_or_else(|| BackError::Internal("missing parameter".into()))
         };
         let mut args: Vec<BasicMetadataValueEnum> = vec![p(1)?.into(), p(2)?.into(), p(3)?.into()];
-        for (k, t) in env_types.iter().enumerate() {
+        let mut k = 0;
+        for t in &env_types {
             // SAFETY: a GEP without `inbounds` only computes an address: slot `k` of the env array
-            // that the caller filled with `env_types.len()` slots.
-            let slot = unsafe { b.build_gep(i64t, env, &[i64t.const_int(k as u64, false)], "")? };
+            // that the caller filled as `env_types` lays it out.
+            let slot = unsafe { b.build_gep(i64t, env, &[i64t.const_int(k, false)], "")? };
             args.push(b.build_load(*t, slot, "")?.into());
+            k += slots_of(*t);
         }
         b.build_call(body_fn, &args, "")?;
         b.build_return(None)?;
@@ -706,5 +712,22 @@ impl Sharing {
                 .map(|(a, op)| (a, op.combine()))
                 .collect(),
         }
+    }
+}
+
+/// The 8-byte slots of the environment a value of type `t` takes: one, or two for a
+/// `Complex<f64>` (a pair of floats).
+fn slots_of(t: BasicTypeEnum) -> u64 {
+    match t {
+        BasicTypeEnum::StructType(s) => s
+            .get_field_types()
+            .iter()
+            .map(|f| match f {
+                BasicTypeEnum::FloatType(x) if x.get_bit_width() == 32 => 4,
+                _ => 8,
+            })
+            .sum::<u64>()
+            .div_ceil(8),
+        _ => 1,
     }
 }

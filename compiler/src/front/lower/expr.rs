@@ -349,7 +349,11 @@ impl FnLowerer<'_> {
             };
             return Ok(self.expr(ExprKind::Shape { array, query }, mc));
         }
-        if Intrinsic::from_name(&name).is_none() {
+        let complex = super::complex::complex_method(mc);
+        if let Some(Err(e)) = complex {
+            return Err(e);
+        }
+        if Intrinsic::from_name(&name).is_none() && complex.is_none() {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
                 .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty), views (view, slice, row, column, t, to_owned), whole-array methods (sum, product, dot, fold, mapv, mapv_inplace, fill, assign, map_inplace) and walks (iter, iter_mut, indexed_iter; sum, product, fold of iter()) are supported"));
         }
@@ -370,6 +374,9 @@ impl FnLowerer<'_> {
 
     fn call(&mut self, c: &syn::ExprCall) -> R<ExprId> {
         if let Some(r) = self.constructor(c) {
+            return r;
+        }
+        if let Some(r) = self.complex_constructor(c) {
             return r;
         }
         let syn::Expr::Path(p) = &*c.func else {

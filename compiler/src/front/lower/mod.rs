@@ -20,6 +20,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use std::collections::HashMap;
 
+mod complex;
 mod expr;
 mod gpu;
 mod hints;
@@ -92,10 +93,53 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
         }
     }
     if errors.is_empty() {
+        lower_prelude(&mut program)?;
         Ok(program)
     } else {
         Err(errors)
     }
+}
+
+/// Appends the built-in prelude's functions (`front::prelude`) after the block's own: each
+/// module's functions call each other by their short names; no kernel can name them.
+fn lower_prelude(program: &mut Program) -> Result<(), Vec<FrontError>> {
+    let internal = |message: String| {
+        vec![FrontError {
+            message,
+            hint: None,
+            span: Span::default(),
+            tokens: TokenStream::new(),
+        }]
+    };
+    let fns = super::prelude::items().map_err(internal)?;
+    let mut modules: HashMap<String, HashMap<String, FuncId>> = HashMap::new();
+    let mut ids = Vec::with_capacity(fns.len());
+    for (name, f) in &fns {
+        let id = program.functions.push(Function::declared(
+            name.clone(),
+            Span::of(f),
+            Span::of(&f.sig),
+        ));
+        let module = name.split("::").next().unwrap_or_default().to_string();
+        modules
+            .entry(module)
+            .or_default()
+            .insert(f.sig.ident.to_string(), id);
+        ids.push(id);
+    }
+    for ((name, f), id) in fns.iter().zip(ids) {
+        let module = name.split("::").next().unwrap_or_default();
+        let names = &modules[module];
+        let mut func = FnLowerer::lower(f, names, &Items::default()).map_err(|e| {
+            internal(format!(
+                "internal: the prelude's `{name}` does not lower: {}",
+                e.first().map_or("", |e| e.message.as_str())
+            ))
+        })?;
+        func.name = name.clone();
+        program.functions[id] = func;
+    }
+    Ok(())
 }
 
 struct FnLowerer<'a> {

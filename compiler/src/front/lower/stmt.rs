@@ -224,7 +224,7 @@ impl FnLowerer<'_> {
         }
     }
 
-    fn assign(
+    pub(super) fn assign(
         &mut self,
         left: &syn::Expr,
         op: Option<BinOp>,
@@ -321,6 +321,11 @@ impl FnLowerer<'_> {
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
                 self.assign_deref(u, op, right, span)
             }
+            syn::Expr::Field(f) => match self.assign_complex_part(f, op, right, whole) {
+                Some(r) => r,
+                None => Err(FrontError::new(f, "invalid left-hand side of assignment")
+                    .hint("assign to a `let mut` variable, an array element `y[i]` or a complex number's part `c.re`")),
+            },
             other => Err(
                 FrontError::new(other, "invalid left-hand side of assignment")
                     .hint("assign to a `let mut` variable or to an array element `y[i]`"),

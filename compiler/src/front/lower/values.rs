@@ -362,9 +362,12 @@ impl FnLowerer<'_> {
 
     /// `t.0`.
     pub(super) fn field(&mut self, f: &syn::ExprField) -> R<ExprId> {
+        if let Some(part) = self.complex_part(f) {
+            return part;
+        }
         let syn::Member::Unnamed(index) = &f.member else {
             return Err(FrontError::new(f, "field access is not supported in kernels")
-                .hint("kernels have no structs: pass each field as its own scalar or array; tuples have fields `.0`, `.1`, .."));
+                .hint("kernels have no structs: pass each field as its own scalar or array; tuples have fields `.0`, `.1`, .., complex numbers `.re` and `.im`"));
         };
         let x = self.expr_value(&f.base)?;
         Ok(self.expr(ExprKind::Field(x, index.index), f))

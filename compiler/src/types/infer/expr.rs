@@ -4,6 +4,7 @@ use super::unify::{ArrayVar, State, Var};
 use super::wording::{op_message, operand_cast_help, with_cast_help};
 use super::{Infer, R};
 use crate::diag::{Diagnostic, Label};
+use crate::ir::complex;
 use crate::ir::*;
 use crate::span::Span;
 use crate::types::methods;
@@ -39,6 +40,11 @@ impl<'s, 'p> Infer<'s, 'p> {
                 let tx = self.expr(*x)?;
                 if let State::Array(a) = self.get(tx) {
                     return self.array_unary(*op, a, span);
+                }
+                if let (UnOp::Neg, State::Known(Type::Scalar(c))) = (op, self.get(tx)) {
+                    if c.is_complex() {
+                        return self.prelude_call(e, c, complex::NEG, vec![c.into()]);
+                    }
                 }
                 let ok = match (op, self.get(tx)) {
                     (UnOp::Neg, State::Int | State::Float) => true,
@@ -81,6 +87,14 @@ impl<'s, 'p> Infer<'s, 'p> {
                 }
                 let from = match self.get(tx) {
                     State::Int | State::Float => None,
+                    State::Known(Type::Scalar(c)) if c.is_complex() => {
+                        return Err(Diagnostic::new(
+                            format!("cannot cast `{c}` as `{to}`"),
+                            span,
+                            "invalid cast",
+                        )
+                        .with_help("take a part (`c.re`, `c.im`) or the modulus (`c.norm()`)"))
+                    }
                     State::Known(Type::Scalar(s)) => Some(s),
                     s => {
                         return Err(Diagnostic::new(
@@ -326,6 +340,9 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
             return Ok(ta);
         }
+        if let Some(v) = self.complex_binary(e, op, (a, ta), (b, tb))? {
+            return Ok(v);
+        }
         for (x, t) in [(a, ta), (b, tb)] {
             if let State::Array(_) | State::Tuple(_) | State::Known(Type::Unit) = self.get(t) {
                 let (sa, sb) = (self.get(ta), self.get(tb));
@@ -386,6 +403,145 @@ impl<'s, 'p> Infer<'s, 'p> {
         } else {
             ta
         })
+    }
+
+    /// `a op b` with a complex operand: a call of the prelude function num-complex's operator
+    /// is written as (`ir::complex`); `None` when neither operand is complex.
+    fn complex_binary(
+        &mut self,
+        e: ExprId,
+        op: BinOp,
+        (a, ta): (ExprId, Var),
+        (b, tb): (ExprId, Var),
+    ) -> R<Option<Var>> {
+        let complex = |st: State| match st {
+            State::Known(Type::Scalar(s)) if s.is_complex() => Some(s),
+            _ => None,
+        };
+        let (ca, cb) = (complex(self.get(ta)), complex(self.get(tb)));
+        let Some(c) = ca.or(cb) else {
+            return Ok(None);
+        };
+        // The other operand is the same complex type, or a real number of its part type.
+        let (other, to) = match ca {
+            Some(_) => (b, tb),
+            None => (a, ta),
+        };
+        let want = match (ca, cb) {
+            (Some(_), Some(_)) => c,
+            _ => c.part(),
+        };
+        self.unify_with(to, Type::Scalar(want))
+            .map_err(|(got, _)| {
+                Diagnostic::new(
+                    format!(
+                        "cannot apply `{}` to `{}` and `{}`",
+                        op.symbol(),
+                        self.get(ta).describe(),
+                        self.get(tb).describe()
+                    ),
+                    self.span(other),
+                    format!(
+                        "expected `{c}` or `{}`, found `{}`",
+                        c.part(),
+                        got.describe()
+                    ),
+                )
+                .with_help(format!(
+                    "num-complex combines `{c}` with `{c}` or `{}`: convert with `as {}`",
+                    c.part(),
+                    c.part()
+                ))
+            })?;
+        let (lhs, rhs) = (ca.is_some(), cb.is_some() || want == c);
+        let Some(f) = complex::binary(op, lhs, rhs) else {
+            let t = |is: bool| {
+                if is {
+                    c.to_string()
+                } else {
+                    c.part().to_string()
+                }
+            };
+            let help = if op.is_comparison() {
+                "complex numbers are not ordered: compare their moduli (`a.norm() < b.norm()`) or parts"
+            } else {
+                "complex numbers have `+`, `-`, `*`, `/`, unary `-`, `==` and `!=`"
+            };
+            return Err(Diagnostic::new(
+                format!(
+                    "no implementation for `{} {} {}`",
+                    t(lhs),
+                    op.symbol(),
+                    t(rhs)
+                ),
+                self.span(e),
+                format!("`{}` is not defined for complex numbers", op.symbol()),
+            )
+            .with_help(help));
+        };
+        let params = vec![
+            Type::Scalar(if lhs { c } else { c.part() }),
+            Type::Scalar(if rhs { c } else { c.part() }),
+        ];
+        self.prelude_call(e, c, f, params).map(Some)
+    }
+
+    /// `z.name(args)` for a complex method: a call of its prelude function.
+    fn complex_method(
+        &mut self,
+        e: ExprId,
+        c: Scalar,
+        m: &complex::ComplexMethod,
+        args: &[ExprId],
+        targs: &[Var],
+    ) -> R<Var> {
+        let span = self.span(e);
+        if m.args.len() != args.len() {
+            return Err(Diagnostic::new(
+                format!(
+                    "`{}` takes {} argument{} but {} {} supplied",
+                    m.name,
+                    m.args.len(),
+                    if m.args.len() == 1 { "" } else { "s" },
+                    args.len(),
+                    if args.len() == 1 { "was" } else { "were" }
+                ),
+                span,
+                "wrong number of arguments",
+            ));
+        }
+        let mut params = vec![Type::Scalar(c)];
+        for ((&a, &t), rel) in args.iter().zip(targs).zip(m.args) {
+            let want = rel.of(c).unwrap_or(c);
+            self.unify_with(t, Type::Scalar(want)).map_err(|(got, _)| {
+                with_cast_help(
+                    Diagnostic::new(
+                        "mismatched types",
+                        self.span(a),
+                        format!("expected `{want}`, found `{}`", got.describe()),
+                    ),
+                    State::Known(Type::Scalar(want)),
+                )
+            })?;
+            params.push(Type::Scalar(want));
+        }
+        self.prelude_call(e, c, m.name, params)
+    }
+
+    /// A call of the prelude function `f` for complex type `c`, in place of expression `e`.
+    fn prelude_call(&mut self, e: ExprId, c: Scalar, f: &str, params: Vec<Type>) -> R<Var> {
+        let span = self.span(e);
+        let name = complex::prelude_fn(c, f);
+        let func = self.spec.program.find(&name).ok_or_else(|| {
+            Diagnostic::new(
+                format!("internal: the prelude has no `{name}`"),
+                span,
+                "here",
+            )
+        })?;
+        let (inst, ret) = self.spec.instantiate(func, params, Some(span))?;
+        self.calls.insert(e, inst);
+        Ok(self.known(ret))
     }
 
     fn shape(&mut self, array: LocalId, query: ShapeQuery, span: Span) -> R<Var> {
@@ -482,6 +638,9 @@ impl<'s, 'p> Infer<'s, 'p> {
                 "method not found",
             ));
         };
+        if let Some(m) = complex::method(name).filter(|_| s.is_complex()) {
+            return self.complex_method(e, s, m, args, &targs);
+        }
         let Some(sig) = methods::resolve(name, s) else {
             let mut d = Diagnostic::new(
                 format!("no method named `{name}` found for `{s}`"),
@@ -519,10 +678,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             ));
         }
         for ((&a, &t), rel) in args.iter().zip(&targs).zip(sig.args) {
-            let want = match rel {
-                Rel::Same => s,
-                Rel::Fixed(f) => *f,
-            };
+            let want = rel.of(s).unwrap_or(s);
             self.unify_with(t, Type::Scalar(want)).map_err(|(got, _)| {
                 with_cast_help(
                     Diagnostic::new(
@@ -535,10 +691,12 @@ impl<'s, 'p> Infer<'s, 'p> {
             })?;
         }
         self.methods.insert(e, sig.op);
-        Ok(match sig.ret {
-            Rel::Same => self.known(s),
-            Rel::Fixed(f) => self.known(f),
-        })
+        // The table's receivers are those its relations are defined for.
+        let ret = sig
+            .ret
+            .of(s)
+            .ok_or_else(|| Diagnostic::new(format!("internal: `{name}` of `{s}`"), span, "here"))?;
+        Ok(self.known(ret))
     }
 
     /// GPU builtins: indices and dimensions are `usize`; atomics take and return the element type.

@@ -96,6 +96,19 @@ impl<'s, 'p> Infer<'s, 'p> {
             )
             .with_help("ndarray's operators need one element type: convert one side with `.mapv(|v| v as f64)`")
         })?;
+        if let State::Known(Type::Scalar(c)) = self.get(elems[0]) {
+            if c.is_complex() {
+                return Err(Diagnostic::new(
+                    format!(
+                        "`{}` on arrays of complex numbers is not supported yet",
+                        op.symbol()
+                    ),
+                    span,
+                    "arrays of complex numbers",
+                )
+                .with_help("compute the elements in a loop or with `x.mapv(|z| ..)`"));
+            }
+        }
         let ok = match self.get(elems[0]) {
             State::Int | State::Any => true,
             State::Float => !op.is_bitwise() && !op.is_shift(),

@@ -34,6 +34,16 @@ impl<'s, 'p> Infer<'s, 'p> {
             ReduceOp::Product => "product",
             ReduceOp::Dot(_) => "dot",
         };
+        if let State::Known(Type::Scalar(c)) = self.get(at.elem) {
+            if c.is_complex() {
+                return Err(Diagnostic::new(
+                    format!("`{method}` of an array of complex numbers is not supported yet"),
+                    span,
+                    format!("`{name}` holds complex numbers"),
+                )
+                .with_help("add the elements in a loop: `let mut s = Complex64::new(0.0, 0.0); for i in 0..x.len() { s += x[i]; }`"));
+            }
+        }
         if let State::Known(Type::Scalar(Scalar::Bool)) = self.get(at.elem) {
             return Err(Diagnostic::new(
                 format!("`{method}` needs numbers: `{name}` is an array of `bool`"),

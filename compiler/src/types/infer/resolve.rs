@@ -60,6 +60,23 @@ impl<'s, 'p> Infer<'s, 'p> {
             let ty = self.settle(v, span)?;
             expr_types.insert(id, ty);
             let kind = match kind {
+                // A complex operator or method: a call of the prelude (`ir::complex`).
+                ExprKind::Unary(_, x) if self.calls.contains_key(&id) => ExprKind::CallInst {
+                    inst: self.calls[&id],
+                    args: vec![x],
+                },
+                ExprKind::Binary(_, a, b) if self.calls.contains_key(&id) => ExprKind::CallInst {
+                    inst: self.calls[&id],
+                    args: vec![a, b],
+                },
+                ExprKind::Method { receiver, args, .. } if self.calls.contains_key(&id) => {
+                    let mut all = vec![receiver];
+                    all.extend(args);
+                    ExprKind::CallInst {
+                        inst: self.calls[&id],
+                        args: all,
+                    }
+                }
                 ExprKind::Lit(lit) => ExprKind::Const(typed_const(&lit, ty, span)?),
                 ExprKind::Method { receiver, args, .. } => {
                     let op = self.methods.get(&id).copied().ok_or_else(|| {

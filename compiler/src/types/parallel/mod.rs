@@ -372,6 +372,10 @@ fn reduction_of(inst: &Instance, l: LocalId, inside: &Uses) -> Result<Reduce, Di
             return Err(Diagnostic::new(format!("`{name}` is declared outside this `prange` loop and used as a loop variable inside it"), at, "a write of a shared variable")
                 .with_help(format!("iterations run in parallel: declare the inner loop's variable inside the body instead of `{name}`")));
         };
+        if let Some(c) = inst.local_ty(l).scalar().filter(|s| s.is_complex()) {
+            return Err(Diagnostic::new(format!("`{name}` is a complex reduction of a `prange` loop, which is not supported"), at, "a complex reduction")
+                .with_help(format!("reduce the parts: two `{p}` variables updated with `re += z.re; im += z.im;`, and `{name} = Complex::new(re, im)` after the loop", p = c.part())));
+        }
         let Some((r, e)) = reduction_form(f, l, value) else {
             return Err(Diagnostic::new(format!("`{name}` is declared outside this `prange` loop and assigned inside it"), at, "not a reduction")
                 .with_help(format!("iterations run in parallel and in any order: declare `{name}` inside the loop (`let {name} = ..`) for a value of one iteration, or {}", help_reduce(name)))

@@ -1,0 +1,321 @@
+//! Complex numbers (`num_complex::Complex32`/`Complex64`, issue 16 item 4): scalars, locals,
+//! array elements of every layout, operators with complex and real operands, the methods, the
+//! parts read and written, returned values and tuples: every result against num-complex's,
+//! bit for bit.
+
+use ndarray::{s, Array1, Array2};
+use num_complex::{Complex, Complex32, Complex64};
+use rumba::IntoArg;
+
+rumba::compile! {
+    fn arith(a: Complex64, b: Complex64, r: f64) -> (Complex64, Complex64, Complex64, Complex64) {
+        (a + b * r, a - r * b, (a * b) / (b - r), r / a + (-b) - a / r)
+    }
+
+    fn methods(z: Complex64, p: f64, n: i32) -> (Complex64, Complex64, Complex64, Complex64, Complex64) {
+        (z.conj().inv(), z.exp(), z.ln() + z.sqrt(), z.powi(n), z.powf(p))
+    }
+
+    fn reals(z: Complex64) -> (f64, f64, f64, f64, f64) {
+        (z.norm(), z.norm_sqr(), z.arg(), z.re, z.im)
+    }
+
+    fn build(x: f64, y: f64) -> Complex64 {
+        let mut c = Complex::new(x, y);
+        c += Complex64::i();
+        c *= Complex64::new(x, 2.0);
+        c -= Complex64::one() + Complex64::zero();
+        c /= 3.0;
+        c.re += 1.5;
+        c.im = c.im * 2.0;
+        c
+    }
+
+    fn eq(a: Complex64, b: Complex64) -> (bool, bool) {
+        (a == b, a != b)
+    }
+
+    fn single(a: Complex32, b: Complex32, r: f32) -> Complex32 {
+        let z = a * b + r;
+        (z / a).sqrt() + z.exp().powi(3) - Complex32::new(r, 1.0).ln()
+    }
+
+    fn dot(x: ArrayView1<Complex64>, y: ArrayView1<Complex64>) -> Complex64 {
+        let mut s = Complex64::new(0.0, 0.0);
+        for i in 0..x.len() {
+            s += x[i].conj() * y[i];
+        }
+        s
+    }
+
+    fn scale_rows(m: &mut ArrayViewMut2<Complex64>, k: Complex64) {
+        for i in 0..m.nrows() {
+            for j in 0..m.ncols() {
+                m[[i, j]] = m[[i, j]] * k;
+                m[[i, j]].im -= 1.0;
+            }
+        }
+    }
+
+    fn squares(x: ArrayView1<Complex32>) -> Array1<Complex32> {
+        let mut y = Array1::zeros(x.len());
+        for i in 0..x.len() {
+            y[i] = x[i] * x[i];
+        }
+        y
+    }
+
+    fn pmap(x: ArrayView1<Complex64>, y: &mut [Complex64], k: Complex64) {
+        for i in prange(0..x.len()) {
+            y[i] = (x[i] * k).sqrt() - 1.0;
+        }
+    }
+
+    fn escape(c: Complex64, max_iter: u32) -> u32 {
+        let mut z = Complex64::new(0.0, 0.0);
+        let mut k = 0;
+        while k < max_iter && z.norm_sqr() <= 4.0 {
+            z = z * z + c;
+            k += 1;
+        }
+        k
+    }
+}
+
+/// The parts' bits, every NaN as one: the sign and payload of a NaN made by arithmetic are
+/// unspecified (x86 makes a negative one, LLVM's constant folding of rustc's side a positive one).
+fn bits(z: Complex64) -> (u64, u64) {
+    let b = |x: f64| {
+        if x.is_nan() {
+            f64::NAN.to_bits()
+        } else {
+            x.to_bits()
+        }
+    };
+    (b(z.re), b(z.im))
+}
+
+fn samples() -> Vec<Complex64> {
+    vec![
+        Complex64::new(1.5, -0.25),
+        Complex64::new(-3.0, 0.0),
+        Complex64::new(-2.0, -0.0),
+        Complex64::new(0.0, 2.5),
+        Complex64::new(0.0, -0.75),
+        Complex64::new(4.0, 0.0),
+        Complex64::new(-0.3, 7.1),
+        Complex64::new(f64::INFINITY, 1.0),
+        Complex64::new(f64::NEG_INFINITY, f64::NAN),
+        Complex64::new(f64::NAN, 0.0),
+        Complex64::new(1e300, -1e-300),
+    ]
+}
+
+#[test]
+fn operators_with_complex_and_real_operands_equal_num_complex() {
+    for &a in &samples() {
+        for &b in &samples() {
+            let r = 0.7f64;
+            let got: (Complex64, Complex64, Complex64, Complex64) = arith(a, b, r).unwrap();
+            let want = (
+                a + b * r,
+                a - r * b,
+                (a * b) / (b - r),
+                r / a + (-b) - a / r,
+            );
+            assert_eq!(bits(got.0), bits(want.0), "{a} {b}");
+            assert_eq!(bits(got.1), bits(want.1), "{a} {b}");
+            assert_eq!(bits(got.2), bits(want.2), "{a} {b}");
+            assert_eq!(bits(got.3), bits(want.3), "{a} {b}");
+            let got: (bool, bool) = eq(a, b).unwrap();
+            assert_eq!(got, (a == b, a != b));
+        }
+    }
+}
+
+#[test]
+fn methods_equal_num_complex() {
+    for &z in &samples() {
+        for (p, n) in [(0.0f64, 0), (2.5, 3), (-1.25, -2), (0.5, 7)] {
+            let got: (Complex64, Complex64, Complex64, Complex64, Complex64) =
+                methods(z, p, n).unwrap();
+            let want = (
+                z.conj().inv(),
+                z.exp(),
+                z.ln() + z.sqrt(),
+                z.powi(n),
+                z.powf(p),
+            );
+            assert_eq!(bits(got.0), bits(want.0), "inv {z}");
+            assert_eq!(bits(got.1), bits(want.1), "exp {z}");
+            assert_eq!(bits(got.2), bits(want.2), "ln+sqrt {z}");
+            assert_eq!(bits(got.3), bits(want.3), "powi {z} {n}");
+            assert_eq!(bits(got.4), bits(want.4), "powf {z} {p}");
+        }
+        let got: (f64, f64, f64, f64, f64) = reals(z).unwrap();
+        let want = (z.norm(), z.norm_sqr(), z.arg(), z.re, z.im);
+        let b = |t: (f64, f64, f64, f64, f64)| {
+            [(t.0, t.1), (t.2, t.3), (t.4, 0.0)].map(|(re, im)| bits(Complex64::new(re, im)))
+        };
+        assert_eq!(b(got), b(want), "{z}");
+    }
+}
+
+#[test]
+fn constructors_parts_and_compound_assignment() {
+    let (x, y) = (0.3, -1.7);
+    let mut c = Complex::new(x, y);
+    c += Complex64::i();
+    c *= Complex64::new(x, 2.0);
+    c -= Complex64::new(1.0, 0.0) + Complex64::new(0.0, 0.0);
+    c /= 3.0;
+    c.re += 1.5;
+    c.im *= 2.0;
+    assert_eq!(bits(build(x, y).unwrap()), bits(c));
+}
+
+#[test]
+fn complex32_equals_num_complex() {
+    let (a, b, r) = (
+        Complex32::new(0.5, -1.25),
+        Complex32::new(-2.0, 0.75),
+        1.5f32,
+    );
+    let z = a * b + r;
+    let want = (z / a).sqrt() + z.exp().powi(3) - Complex32::new(r, 1.0).ln();
+    let got = single(a, b, r).unwrap();
+    assert_eq!(
+        (got.re.to_bits(), got.im.to_bits()),
+        (want.re.to_bits(), want.im.to_bits())
+    );
+}
+
+#[test]
+fn arrays_of_complex_in_every_layout() {
+    let x: Array1<Complex64> = (0..9)
+        .map(|k| Complex64::new(k as f64 * 0.5, 1.0 - k as f64))
+        .collect();
+    let y: Array1<Complex64> = (0..9)
+        .map(|k| Complex64::new(1.0 / (k as f64 + 1.0), k as f64))
+        .collect();
+    let want = |x: ndarray::ArrayView1<Complex64>, y: ndarray::ArrayView1<Complex64>| {
+        let mut s = Complex64::new(0.0, 0.0);
+        for i in 0..x.len() {
+            s += x[i].conj() * y[i];
+        }
+        s
+    };
+    assert_eq!(bits(dot(&x, &y).unwrap()), bits(want(x.view(), y.view())));
+    let (xs, ys) = (x.slice(s![..;2]), y.slice(s![..;-2]));
+    assert_eq!(bits(dot(xs, ys).unwrap()), bits(want(xs, ys)));
+
+    let mut m: Array2<Complex64> = Array2::from_shape_fn((3, 4), |(i, j)| {
+        Complex64::new(i as f64 - 0.5, j as f64 * 0.25)
+    });
+    let mut want_m = m.clone();
+    let k = Complex64::new(0.5, -2.0);
+    for v in want_m.iter_mut() {
+        *v *= k;
+        v.im -= 1.0;
+    }
+    let mut t = m.clone().reversed_axes();
+    let mut want_t = t.clone();
+    for v in want_t.iter_mut() {
+        *v *= k;
+        v.im -= 1.0;
+    }
+    scale_rows(&mut m, k).unwrap();
+    scale_rows(t.view_mut(), k).unwrap();
+    assert_eq!(m.mapv(bits), want_m.mapv(bits));
+    assert_eq!(t.mapv(bits), want_t.mapv(bits));
+
+    let x32: Array1<Complex32> = (0..5).map(|k| Complex32::new(k as f32, -0.5)).collect();
+    let got: Array1<Complex32> = squares(&x32).unwrap();
+    assert_eq!(got, x32.mapv(|v| v * v));
+}
+
+#[test]
+fn mandelbrot_escape_counts() {
+    for (re, im) in [
+        (-0.75, 0.1),
+        (0.3, 0.5),
+        (-2.0, 0.0),
+        (0.25, 0.0),
+        (-0.1, 0.65),
+    ] {
+        let c = Complex64::new(re, im);
+        let mut z = Complex64::new(0.0, 0.0);
+        let mut k = 0;
+        while k < 500 && z.norm_sqr() <= 4.0 {
+            z = z * z + c;
+            k += 1;
+        }
+        assert_eq!(escape(c, 500).unwrap(), k, "{c}");
+    }
+}
+
+#[test]
+fn generic_complex_type_is_complex64() {
+    let z: Complex<f64> = Complex::new(1.0, 2.0);
+    assert_eq!(
+        bits(build(z.re, z.im).unwrap()),
+        bits(build(1.0, 2.0).unwrap())
+    );
+}
+
+#[test]
+fn prange_over_complex_elements_equals_the_serial_loop() {
+    let x: Array1<Complex64> = (0..1000)
+        .map(|k| Complex64::new(k as f64 - 500.0, 0.25 * k as f64))
+        .collect();
+    let k = Complex64::new(0.5, -1.5);
+    let mut y = Array1::from_elem(x.len(), Complex64::new(0.0, 0.0));
+    pmap(&x, y.as_slice_mut().unwrap(), k).unwrap();
+    assert_eq!(y.mapv(bits), x.mapv(|v| bits((v * k).sqrt() - 1.0)));
+}
+
+#[test]
+fn the_gpu_rejects_complex_numbers_at_specialization() {
+    let x = Array1::from_elem(4, Complex64::new(1.0, 0.5));
+    let mut y = x.clone();
+    let args = [
+        (&x).into_arg(),
+        (&mut y).into_arg(),
+        Complex64::new(2.0, 0.0).into_arg(),
+    ];
+    let err = pmap::kernel().cuda().ptx(&args, "sm_80").unwrap_err();
+    let rendered = format!("{err:#}");
+    assert!(
+        rendered.contains("complex numbers are not supported on the GPU yet"),
+        "{rendered}"
+    );
+}
+
+/// The Mandelbrot kernel written with `Complex64` gets the loop nest of the split re/im one:
+/// four pixels iterated at once (its complex arithmetic calls cannot fail), with the same image.
+#[test]
+fn complex_mandelbrot_is_jammed_like_the_split_one() {
+    let ir = |k: &rumba::Kernel| {
+        let mut out = Array2::<i32>::zeros((8, 8));
+        let args = [
+            (&mut out).into_arg(),
+            (-2.0f64).into_arg(),
+            1.0f64.into_arg(),
+            (-1.5f64).into_arg(),
+            1.5f64.into_arg(),
+            100i32.into_arg(),
+        ];
+        k.typed_ir(&args).unwrap()
+    };
+    let complex = ir(crate::kernels::mandelbrot_complex::kernel());
+    let split = ir(crate::kernels::mandelbrot::kernel());
+    assert!(
+        complex.contains("jam.q") && split.contains("jam.q"),
+        "{complex}"
+    );
+    let mut want = Array2::<i32>::zeros((33, 21));
+    crate::kernels::mandelbrot(&mut want, -2.0, 1.0, -1.5, 1.5, 100).unwrap();
+    let mut got = Array2::<i32>::zeros((33, 21));
+    crate::kernels::mandelbrot_complex(&mut got, -2.0, 1.0, -1.5, 1.5, 100).unwrap();
+    assert_eq!(got, want);
+}
