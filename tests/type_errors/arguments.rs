@@ -123,7 +123,10 @@ fn array_where_a_scalar_is_needed() {
     let (kernel, location, message) = type_error(&err);
     assert_eq!(kernel, "offset");
     assert_eq!(at(location), (28, 9));
-    assert_eq!(message, "cannot add `f64` to an array");
+    assert_eq!(
+        message,
+        "mismatched types: expected `f64` (the return type of `offset`), found `Array1<_>`"
+    );
     snapshot!("arguments_array_as_scalar", format!("{err:#}"));
     assert_eq!(offset(2.0f64, 1.0f64).unwrap(), 3.0);
 }

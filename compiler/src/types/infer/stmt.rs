@@ -1,7 +1,7 @@
 //! The walk over statements: what each requires of the types of its parts.
 
 use super::unify::{ArrayVar, State};
-use super::wording::with_cast_help;
+use super::wording::{value_help, with_cast_help};
 use super::{Infer, R};
 use crate::diag::Diagnostic;
 use crate::ir::*;
@@ -65,7 +65,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                             ),
                         }
                     };
-                    with_cast_help(d, want)
+                    value_help(d, want, got)
                 })
             }
             Stmt::Store {
@@ -253,10 +253,11 @@ impl<'s, 'p> Infer<'s, 'p> {
                                 _ => "every return of a function has the same type".into(),
                             })
                         }
-                        (_, Some(_)) => with_cast_help(
+                        (_, Some(_)) => value_help(
                             Diagnostic::new(format!("mismatched types: expected `{want_s}` (the return type of `{name}`), found `{got_s}`"), at, format!("expected `{want_s}`, found `{got_s}`"))
                                 .with_label(self.func.sig_span, format!("`{name}` returns `{want_s}`")),
                             want,
+                            got,
                         ),
                         (None, None) => Diagnostic::new(format!("mismatched types: expected `{want_s}`, found `{got_s}`"), at, format!("returns `{got_s}`")),
                     };

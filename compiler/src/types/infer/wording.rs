@@ -14,6 +14,17 @@ pub(super) fn with_cast_help(d: Diagnostic, want: State) -> Diagnostic {
     }
 }
 
+/// [`with_cast_help`], unless the value is a whole array where a number is wanted (the result of
+/// array arithmetic, `a + b` of an array `a`), which no cast converts.
+pub(super) fn value_help(d: Diagnostic, want: State, got: State) -> Diagnostic {
+    match (want, got) {
+        (State::Known(Type::Scalar(_)), State::Array(_)) => d.with_help(
+            "this is a whole array (arithmetic on an array makes a new one): compute on its elements (`a[i]`) in a loop, or return the array (`-> Array1<f64>`)",
+        ),
+        _ => with_cast_help(d, want),
+    }
+}
+
 /// rustc's wording for a binary operator that has no implementation for these operand types.
 pub(super) fn op_message(op: BinOp, x: State, y: State) -> String {
     let d = |s: State| match s {
