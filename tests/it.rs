@@ -88,3 +88,4 @@ mod runtime_errors;
 mod smoke;
 mod snapshots;
 mod type_errors;
+mod typed;

@@ -93,6 +93,12 @@ impl Signature {
         Some(s)
     }
 
+    /// Argument `i`'s packed type code (`0`, the code of `()`, past the end).
+    #[inline]
+    pub(crate) fn code(&self, i: usize) -> u16 {
+        self.codes.get(i).copied().unwrap_or(0)
+    }
+
     /// The first argument that is a GPU device array.
     pub(crate) fn device_arg(&self) -> Option<usize> {
         self.codes[..self.len as usize]
