@@ -214,6 +214,7 @@ impl Kernel {
     }
 
     /// A value this kernel returned, as `R`.
+    #[inline]
     pub(crate) fn convert<R: FromValue>(&self, v: Value) -> Result<R, Error> {
         // Only the name is kept before the value is consumed: no formatting on the call path.
         let found = v.type_name();

@@ -25,6 +25,7 @@ pub struct Signature {
 }
 
 /// A unique 16-bit code of an argument type (`decode` inverts it).
+#[inline]
 pub(crate) fn type_code(t: Type) -> u16 {
     match t {
         // Arguments are scalars and views (a tuple is never one).

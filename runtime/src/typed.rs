@@ -224,11 +224,12 @@ impl<P, R: FromValue> Typed<'_, P, R> {
 macro_rules! params {
     ($($p:ident $a:ident),*) => {
         impl<$($p: Param),*> Params for ($($p,)*) {
-            #[allow(unused_mut)]
             fn types() -> Result<Vec<Type>, (usize, &'static str)> {
-                let mut types = Vec::new();
-                $(types.push($p::ty().map_err(|why| (types.len(), why))?);)*
-                Ok(types)
+                let all: Vec<Result<Type, &'static str>> = vec![$($p::ty()),*];
+                all.into_iter()
+                    .enumerate()
+                    .map(|(i, t)| t.map_err(|why| (i, why)))
+                    .collect()
             }
         }
 
@@ -236,7 +237,7 @@ macro_rules! params {
             /// Calls the kernel: the arguments' arrays must be in standard layout (else `Err`).
             #[allow(clippy::too_many_arguments)]
             #[inline]
-            pub fn call<'a>(&self, $($a: $p::Arg<'a>),*) -> Result<R, Error> {
+            pub fn call(&self, $($a: $p::Arg<'_>),*) -> Result<R, Error> {
                 self.run(&[$($a.into_arg()),*])
             }
         }
