@@ -66,7 +66,7 @@ fn orc() -> Result<&'static Orc, String> {
     static ORC: OnceLock<Result<Orc, String>> = OnceLock::new();
     ORC.get_or_init(|| {
         // The host target must be registered before the JIT detects it.
-        let _ = crate::compile::host();
+        rumba_compiler::back::target::init();
         let mut jit = std::ptr::null_mut();
         // SAFETY: the builder is consumed by `LLVMOrcCreateLLJIT`; `jit` is written on success.
         let made = unsafe { LLVMOrcCreateLLJIT(&mut jit, LLVMOrcCreateLLJITBuilder()) };
@@ -123,6 +123,22 @@ fn orc() -> Result<&'static Orc, String> {
     .map_err(Clone::clone)
 }
 
+/// Starts creating the process's JIT on a thread of its own (once), so that a first call's
+/// hashing and reading of the on-disk cache (or its compilation) overlaps it: creating it takes
+/// about as long as loading cached code otherwise.
+pub(crate) fn prepare() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let spawned = std::thread::Builder::new()
+            .name("rumba-jit".into())
+            .spawn(|| {
+                let _ = orc();
+            });
+        // Without a thread, the first load creates it.
+        drop(spawned);
+    });
+}
+
 /// The resource tracker of one loaded object.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Tracker(LLVMOrcResourceTrackerRef);
@@ -174,6 +190,10 @@ impl Drop for Code {
 /// Links `object`, whose entry point is `entry`, into this process (or finds it already there).
 /// `label` names the code for profilers (`saxpy(f32, ...)`; see [`announce`]).
 pub(crate) fn load(object: &[u8], entry: &str, label: &str) -> Result<Arc<Code>, String> {
+    // Code that calls libmvec's functions finds them among the process's symbols.
+    if object.windows(4).any(|w| w == b"_ZGV") {
+        libmvec();
+    }
     let orc = orc()?;
     let mut loaded = orc.loaded.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some((code, tracker)) = loaded.get(entry) {

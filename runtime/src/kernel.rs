@@ -491,6 +491,7 @@ impl Kernel {
 
     /// A signature's machine code: from the on-disk cache, else compiled (and stored there).
     fn build(&self, signature: &Signature) -> Result<Specialization, Error> {
+        crate::jit::prepare();
         let key = Key::new(self.name, self.source.text, signature);
         match crate::compile::cached(self.name, &key, signature) {
             Some(spec) => Ok(spec),
