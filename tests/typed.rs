@@ -77,7 +77,7 @@ fn typed_views_match_rust() {
     let mut y = Array1::from_iter((0..100).map(|i| 1.0 - i as f32));
     let mut want = y.clone();
     for i in 0..100 {
-        want[i] = 2.5f32 * x[i] + want[i];
+        want[i] += 2.5f32 * x[i];
     }
     let f = saxpy::kernel()
         .typed::<(f32, ArrayView1<f32>, ArrayViewMut1<f32>), ()>()
