@@ -72,7 +72,7 @@ def table(times, latency, overhead):
     lat = [{"kernel": k, **{f"{i}_{c}_ms": (latency[(k, i, c)]["compile_ms"] if (k, i, c) in latency else None)
                             for i in ("rumba", "numba") for c in ("cold", "warm")}}
            for k in ("saxpy", "black_scholes")]
-    ovh = [{"case": c, **{f"{i}_ns": (overhead[(c, i)]["ns"] if (c, i) in overhead else None) for i in ("rumba", "numba")}}
+    ovh = [{"case": c, **{f"{i}_ns": (overhead[(c, i)]["ns"] if (c, i) in overhead else None) for i in ("rumba", "rumba_typed", "numba")}}
            for c in ("saxpy_1", "add_scalars")]
     return rows, geo, lat, ovh
 
@@ -93,10 +93,11 @@ def markdown(rows, geo, lat, ovh, speedups=None):
         out.append(f"| {l['kernel']} | {fmt(l['rumba_cold_ms'], '.1f')} | {fmt(l['rumba_warm_ms'], '.2f')} | "
                    f"{fmt(l['numba_cold_ms'], '.1f')} | {fmt(l['numba_warm_ms'], '.1f')} |")
     out.append("")
-    out.append("| per-call overhead | rumba ns | Numba ns |")
-    out.append("|---|---:|---:|")
+    out.append("| per-call overhead | rumba ns | rumba typed handle ns | Numba ns |")
+    out.append("|---|---:|---:|---:|")
     for o in ovh:
-        out.append(f"| {o['case']} | {fmt(o['rumba_ns'], '.1f')} | {fmt(o['numba_ns'], '.1f')} |")
+        out.append(f"| {o['case']} | {fmt(o['rumba_ns'], '.1f')} | {fmt(o['rumba_typed_ns'], '.1f')} | "
+                   f"{fmt(o['numba_ns'], '.1f')} |")
     if speedups:
         out.append("")
         out.append("| `prange` kernel | threads | rumba serial ms | rumba parallel ms | speed-up |")

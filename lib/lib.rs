@@ -32,7 +32,8 @@
 pub use rumba_macros::compile;
 pub use rumba_runtime::{
     Arg, ArrayType, Element, Error, ErrorKind, Explain, FromValue, IntoArg, Kernel, Layout,
-    Location, OwnedKernel, Scalar, Signature, Stats, Step, TargetSpec, Type, Value,
+    Location, OwnedKernel, Param, Params, Scalar, Signature, Stats, Step, TargetSpec, Type, Typed,
+    Value,
 };
 
 /// What `compile!` expands to: not part of the API.

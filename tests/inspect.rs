@@ -141,6 +141,41 @@ fn rumba_profile_perf_names_kernels_in_the_perf_map() {
 }
 
 #[test]
+fn rumba_profile_perf_names_prange_chunks() {
+    let cache = temp_dir();
+    let src = ["fn k(x: &[f64]) -> f64 { let mut s = 0.0; for i in prange(0..x.len()) { s += x[i] * 2.0 + 1.0; } s }".to_string()];
+    // Compiled, then loaded from the cache: the chunk function is announced beside the entry,
+    // inside no other line's range.
+    for _ in 0..2 {
+        let child = run(cache.path(), &src, &[("RUMBA_PROFILE", "perf")]);
+        let path = format!("/tmp/perf-{}.map", child.pid);
+        let map = std::fs::read_to_string(&path).expect("the perf map");
+        std::fs::remove_file(&path).unwrap();
+        let mut ranges: Vec<(u64, u64, &str)> = map
+            .lines()
+            .map(|l| {
+                let mut f = l.splitn(3, ' ');
+                let addr = u64::from_str_radix(f.next().unwrap(), 16).unwrap();
+                let size = u64::from_str_radix(f.next().unwrap(), 16).unwrap();
+                (addr, size, f.next().unwrap())
+            })
+            .collect();
+        let label = "rumba:k(array<f64, 1d, C, ro>)";
+        assert!(ranges.iter().any(|r| r.2 == label), "{map}");
+        assert!(
+            ranges
+                .iter()
+                .any(|r| r.2.starts_with(&format!("{label}::"))),
+            "{map}"
+        );
+        ranges.sort();
+        for w in ranges.windows(2) {
+            assert!(w[0].0 + w[0].1 <= w[1].0 && w[0].1 > 0, "{map}");
+        }
+    }
+}
+
+#[test]
 fn perf_report_names_the_kernel() {
     let cache = temp_dir();
     let data = cache.path().join("perf.data");

@@ -91,3 +91,4 @@ mod runtime_errors;
 mod smoke;
 mod snapshots;
 mod type_errors;
+mod typed;

@@ -83,6 +83,7 @@ impl Arg<'_> {
         self.ty
     }
 
+    #[inline]
     fn scalar<T: Element>(v: T) -> Arg<'static> {
         let mut bytes = [0u8; 16];
         let size = std::mem::size_of::<T>();
@@ -164,6 +165,7 @@ pub trait IntoArg<'a> {
 macro_rules! scalar_args {
     ($($t:ty),*) => {$(
         impl<'a> IntoArg<'a> for $t {
+            #[inline]
             fn into_arg(self) -> Arg<'a> {
                 Arg::scalar(self)
             }

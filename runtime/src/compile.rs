@@ -37,7 +37,10 @@ pub(crate) fn host() -> &'static target::TargetSpec {
             host.cpu = cpu;
             host.features = String::new();
         }
-        host.vector_library = crate::jit::libmvec().is_some();
+        // Whether to call libmvec's vector math functions: glibc ships it. Deciding this without
+        // opening it keeps that off a first call that loads cached code (objects that call it
+        // open it: `jit::load`); a compilation where it cannot be opened does without.
+        host.vector_library = cfg!(all(target_os = "linux", target_env = "gnu"));
         host.opt_level = std::env::var("RUMBA_OPT_LEVEL")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -253,7 +256,9 @@ impl Request<'_> {
     /// The driver for the host CPU, an object file (stored in the on-disk cache under `key`),
     /// then loading it.
     pub(crate) fn compile(&self, key: &Key) -> Result<Specialization, Error> {
-        let host = host();
+        let mut host = host().clone();
+        host.vector_library &= jit::libmvec().is_some();
+        let host = &host;
         let unchecked = self.program.unchecked(self.func);
         let signature = self.signature.to_string();
         let context = inkwell::context::Context::create();

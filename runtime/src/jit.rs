@@ -66,7 +66,7 @@ fn orc() -> Result<&'static Orc, String> {
     static ORC: OnceLock<Result<Orc, String>> = OnceLock::new();
     ORC.get_or_init(|| {
         // The host target must be registered before the JIT detects it.
-        let _ = crate::compile::host();
+        rumba_compiler::back::target::init();
         let mut jit = std::ptr::null_mut();
         // SAFETY: the builder is consumed by `LLVMOrcCreateLLJIT`; `jit` is written on success.
         let made = unsafe { LLVMOrcCreateLLJIT(&mut jit, LLVMOrcCreateLLJITBuilder()) };
@@ -123,6 +123,22 @@ fn orc() -> Result<&'static Orc, String> {
     .map_err(Clone::clone)
 }
 
+/// Starts creating the process's JIT on a thread of its own (once), so that a first call's
+/// hashing and reading of the on-disk cache (or its compilation) overlaps it: creating it takes
+/// about as long as loading cached code otherwise.
+pub(crate) fn prepare() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let spawned = std::thread::Builder::new()
+            .name("rumba-jit".into())
+            .spawn(|| {
+                let _ = orc();
+            });
+        // Without a thread, the first load creates it.
+        drop(spawned);
+    });
+}
+
 /// The resource tracker of one loaded object.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Tracker(LLVMOrcResourceTrackerRef);
@@ -174,6 +190,10 @@ impl Drop for Code {
 /// Links `object`, whose entry point is `entry`, into this process (or finds it already there).
 /// `label` names the code for profilers (`saxpy(f32, ...)`; see [`announce`]).
 pub(crate) fn load(object: &[u8], entry: &str, label: &str) -> Result<Arc<Code>, String> {
+    // Code that calls libmvec's functions finds them among the process's symbols.
+    if object.windows(4).any(|w| w == b"_ZGV") {
+        libmvec();
+    }
     let orc = orc()?;
     let mut loaded = orc.loaded.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some((code, tracker)) = loaded.get(entry) {
@@ -245,26 +265,59 @@ fn perf_map() -> Option<&'static Mutex<std::fs::File>> {
     .as_ref()
 }
 
-/// Writes the entry point's address range and `rumba:<label>` to the perf map, when profiling:
-/// `perf report` then names the kernel and signature instead of an address. The size comes from
-/// the object's symbol table.
+/// Writes the address ranges of the object's functions to the perf map, when profiling: the entry
+/// point as `rumba:<label>`, the functions it calls (helpers, `prange` chunks) as
+/// `rumba:<label>::<name>`, so that `perf report` names the kernel and signature instead of an
+/// address. Sizes and offsets come from the object's symbol table; the linker keeps a section's
+/// contents together, so a function of the entry's section lies at the entry's address plus the
+/// difference of their offsets.
 fn announce(object: &[u8], entry: &str, addr: usize, label: &str) {
     let Some(map) = perf_map() else { return };
     let buffer = inkwell::memory_buffer::MemoryBuffer::create_from_memory_range(object, entry);
-    let size = buffer.create_binary_file(None).ok().and_then(|binary| {
-        let mut symbols = binary.get_symbols()?;
-        while let Some(s) = symbols.next_symbol() {
-            if s.get_name()
-                .is_some_and(|n| n.to_bytes() == entry.as_bytes())
-            {
-                return Some(s.get_size());
+    let mut lines = String::new();
+    if let Ok(binary) = buffer.create_binary_file(None) {
+        // (name, offset in its section, size, the section's index) of every defined function.
+        let mut functions = Vec::new();
+        if let Some(mut symbols) = binary.get_symbols() {
+            while let Some(s) = symbols.next_symbol() {
+                let name = s.get_name().map(|n| n.to_string_lossy().into_owned());
+                let section = binary.get_sections().and_then(|mut sections| {
+                    let mut i = 0;
+                    while let Some(section) = sections.next_section() {
+                        if section.contains_symbol(&s) {
+                            return Some(i);
+                        }
+                        i += 1;
+                    }
+                    None
+                });
+                if let (Some(name), Some(section)) = (name, section) {
+                    if s.get_size() > 0 && !name.is_empty() {
+                        functions.push((name, s.get_address(), s.get_size(), section));
+                    }
+                }
             }
         }
-        None
-    });
+        if let Some((_, base, _, text)) = functions.iter().find(|f| f.0 == entry).cloned() {
+            for (name, offset, size, section) in functions {
+                if section != text {
+                    continue;
+                }
+                let start = (addr as u64).wrapping_sub(base).wrapping_add(offset);
+                let suffix = if name == entry {
+                    String::new()
+                } else {
+                    format!("::{name}")
+                };
+                lines.push_str(&format!("{start:x} {size:x} rumba:{label}{suffix}\n"));
+            }
+        }
+    }
+    if lines.is_empty() {
+        lines = format!("{addr:x} 1 rumba:{label}\n");
+    }
     let mut file = map.lock().unwrap_or_else(PoisonError::into_inner);
-    let line = format!("{addr:x} {:x} rumba:{label}\n", size.unwrap_or(1));
-    if let Err(e) = std::io::Write::write_all(&mut *file, line.as_bytes()) {
+    if let Err(e) = std::io::Write::write_all(&mut *file, lines.as_bytes()) {
         log::debug!(target: "rumba", "RUMBA_PROFILE=perf: {e}");
     }
 }

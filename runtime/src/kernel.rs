@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 mod interpret;
 
 /// `RUMBA_DISABLE_JIT=1`: calls run in the interpreter.
-fn jit_disabled() -> bool {
+pub(crate) fn jit_disabled() -> bool {
     static DISABLED: OnceLock<bool> = OnceLock::new();
     *DISABLED.get_or_init(|| std::env::var("RUMBA_DISABLE_JIT").is_ok_and(|v| v == "1"))
 }
@@ -214,6 +214,7 @@ impl Kernel {
     }
 
     /// A value this kernel returned, as `R`.
+    #[inline]
     pub(crate) fn convert<R: FromValue>(&self, v: Value) -> Result<R, Error> {
         // Only the name is kept before the value is consumed: no formatting on the call path.
         let found = v.type_name();
@@ -293,7 +294,12 @@ impl Kernel {
 
     /// An argument that cannot be passed at all (before any signature exists): rendered against
     /// parameter `param`'s declaration (or the kernel's signature) when the source lowers.
-    fn argument_error(&self, message: String, param: Option<usize>, help: &str) -> Error {
+    pub(crate) fn argument_error(
+        &self,
+        message: String,
+        param: Option<usize>,
+        help: &str,
+    ) -> Error {
         let kernel = self.name.to_string();
         let found = self
             .source
@@ -370,7 +376,7 @@ impl Kernel {
         Ok(())
     }
 
-    fn argument_message(&self, i: usize, what: &str) -> String {
+    pub(crate) fn argument_message(&self, i: usize, what: &str) -> String {
         match self.param_name(i) {
             Some(name) => format!("argument {} (`{name}`) cannot be passed: {what}", i + 1),
             None => format!("argument {} cannot be passed: {what}", i + 1),
@@ -434,7 +440,7 @@ impl Kernel {
     // function (inlined, its frame costs every call a few ns: `rumba-bench overhead`).
     #[cold]
     #[inline(never)]
-    fn lookup_or_compile(&self, signature: Signature) -> CacheEntry {
+    pub(crate) fn lookup_or_compile(&self, signature: Signature) -> CacheEntry {
         if let Some(entry) = self
             .cache
             .read()
@@ -485,6 +491,7 @@ impl Kernel {
 
     /// A signature's machine code: from the on-disk cache, else compiled (and stored there).
     fn build(&self, signature: &Signature) -> Result<Specialization, Error> {
+        crate::jit::prepare();
         let key = Key::new(self.name, self.source.text, signature);
         match crate::compile::cached(self.name, &key, signature) {
             Some(spec) => Ok(spec),
@@ -492,7 +499,7 @@ impl Kernel {
         }
     }
 
-    fn invoke(&self, spec: &Specialization, args: &[Arg<'_>]) -> Result<Value, Error> {
+    pub(crate) fn invoke(&self, spec: &Specialization, args: &[Arg<'_>]) -> Result<Value, Error> {
         let mut ptrs: [*mut u8; MAX_ARGS] = [std::ptr::null_mut(); MAX_ARGS];
         for (p, a) in ptrs.iter_mut().zip(args) {
             *p = match &a.slot {

@@ -21,6 +21,7 @@ mod owned;
 mod parallel;
 mod signature;
 mod stats;
+mod typed;
 mod value;
 
 pub use arg::{Arg, Element, IntoArg, MAX_NDIM};
@@ -30,6 +31,7 @@ pub use kernel::Kernel;
 pub use owned::OwnedKernel;
 pub use signature::{Signature, MAX_ARGS};
 pub use stats::{stats, Stats, Step};
+pub use typed::{Param, Params, Typed};
 pub use value::{FromValue, Value};
 
 pub use rumba_compiler::back::target::TargetSpec;

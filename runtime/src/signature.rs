@@ -25,6 +25,7 @@ pub struct Signature {
 }
 
 /// A unique 16-bit code of an argument type (`decode` inverts it).
+#[inline]
 pub(crate) fn type_code(t: Type) -> u16 {
     match t {
         // Arguments are scalars and views (a tuple is never one).
@@ -91,6 +92,12 @@ impl Signature {
             *code = type_code(*t);
         }
         Some(s)
+    }
+
+    /// Argument `i`'s packed type code (`0`, the code of `()`, past the end).
+    #[inline]
+    pub(crate) fn code(&self, i: usize) -> u16 {
+        self.codes.get(i).copied().unwrap_or(0)
     }
 
     /// The first argument that is a GPU device array.

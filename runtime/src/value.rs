@@ -337,6 +337,7 @@ macro_rules! from_value {
     ($($t:ty => $v:ident),*) => {$(
         impl FromValue for $t {
             const TYPE_NAME: &'static str = stringify!($t);
+            #[inline]
             fn from_value(v: Value) -> Option<Self> {
                 match v {
                     Value::$v(x) => Some(x),

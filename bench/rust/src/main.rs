@@ -773,6 +773,31 @@ fn overhead() {
         r#"{{"kind":"overhead","case":"add_scalars","impl":"rumba","ns":{:.1}}}"#,
         t * 1e6 / calls as f64
     );
+    // The same calls through typed handles (`Kernel::typed`): no signature lookup.
+    let saxpy = kernels::saxpy::kernel()
+        .typed::<(f32, &Array1<f32>, &mut Array1<f32>), ()>()
+        .unwrap();
+    let t = ms(|| {
+        for _ in 0..calls {
+            saxpy.call(black_box(2.0f32), &x, &mut y).unwrap();
+        }
+    });
+    println!(
+        r#"{{"kind":"overhead","case":"saxpy_1","impl":"rumba_typed","ns":{:.1}}}"#,
+        t * 1e6 / calls as f64
+    );
+    let add = kernels::add::kernel().typed::<(f64, f64), f64>().unwrap();
+    let mut acc = 0.0;
+    let t = ms(|| {
+        for i in 0..calls {
+            acc += add.call(black_box(i as f64), 2.0).unwrap();
+        }
+    });
+    black_box(acc);
+    println!(
+        r#"{{"kind":"overhead","case":"add_scalars","impl":"rumba_typed","ns":{:.1}}}"#,
+        t * 1e6 / calls as f64
+    );
 }
 
 /// The value after option `name` on the command line, parsed.

@@ -36,9 +36,10 @@ pub struct TargetSpec {
 }
 
 impl TargetSpec {
-    /// The CPU this process runs on, with all its features (AVX2, AVX-512, ...).
+    /// The CPU this process runs on, with all its features (AVX2, AVX-512, ...). Registers no
+    /// LLVM target (what compiling and loading need, [`init`]): a first call that loads cached
+    /// code asks for the host's description without paying for that.
     pub fn host() -> TargetSpec {
-        init();
         TargetSpec {
             triple: TargetMachine::get_default_triple()
                 .as_str()
@@ -119,7 +120,9 @@ impl TargetSpec {
     }
 }
 
-fn init() {
+/// Registers LLVM's targets (the host's and NVPTX) and sets its process-wide options, once:
+/// before anything compiles or loads machine code.
+pub fn init() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         // Failure leaves the target unregistered; `machine()` then reports it as an error.

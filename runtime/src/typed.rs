@@ -1,0 +1,262 @@
+//! Typed handles: a kernel specialized once for parameter types written in Rust, called without
+//! a signature lookup.
+//!
+//! In: a tuple of parameter types (`(f32, ArrayView1<f32>, ArrayViewMut1<f32>)`, each a
+//! [`Param`]) and a result type (`R: FromValue`). Out: [`Kernel::typed`] compiles (or loads from the
+//! on-disk cache) the specialization those types call once, and returns a [`Typed`] handle whose
+//! `call(a, x, y)` checks only what the types cannot promise (that each array is in standard
+//! layout, the layout the specialization assumes) and jumps to the entry point.
+//!
+//! The lifetimes written in the parameter types (elided: `ArrayView1<f32>`) name nothing: every
+//! `call` takes its arguments with fresh lifetimes ([`Param::Arg`]), so a handle kept for the
+//! whole program takes views borrowed anew at each call.
+
+use crate::arg::{Arg, Element, IntoArg};
+use crate::compile::Specialization;
+use crate::error::Error;
+use crate::kernel::Kernel;
+use crate::signature::{type_code, Signature};
+use crate::value::{FromValue, Value};
+use ndarray::{Array, ArrayView, ArrayViewMut, Dimension};
+use rumba_compiler::ir::{ArrayType, Layout, Type};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// A parameter type of a typed handle: a scalar, an `ArrayView`/`ArrayViewMut` or a reference to
+/// an `Array` of a fixed number of axes, or a slice.
+pub trait Param {
+    /// What a call passes for this parameter, borrowed for `'a`.
+    type Arg<'a>: IntoArg<'a>;
+    /// The type compiled code takes, or why this Rust type cannot be a parameter.
+    fn ty() -> Result<Type, &'static str>;
+}
+
+macro_rules! scalar_params {
+    ($($t:ty),*) => {$(
+        impl Param for $t {
+            type Arg<'a> = $t;
+            fn ty() -> Result<Type, &'static str> {
+                Ok(Type::Scalar(<$t as Element>::SCALAR))
+            }
+        }
+    )*};
+}
+scalar_params!(bool, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+
+/// A C-order array of `T` with `D`'s number of axes.
+fn array<T: Element, D: Dimension>(writable: bool) -> Result<Type, &'static str> {
+    match D::NDIM {
+        None => Err("its number of axes is not in its type (`IxDyn`): use `Ix1`..`Ix6`"),
+        Some(0) => Err("0-dimensional arrays are not supported: pass the scalar itself"),
+        Some(n) => Ok(Type::Array(ArrayType::view(
+            T::SCALAR,
+            n as u8,
+            Layout::Contig,
+            writable,
+        ))),
+    }
+}
+
+impl<T: Element, D: Dimension> Param for ArrayView<'_, T, D> {
+    type Arg<'a> = ArrayView<'a, T, D>;
+    fn ty() -> Result<Type, &'static str> {
+        array::<T, D>(false)
+    }
+}
+
+impl<T: Element, D: Dimension> Param for ArrayViewMut<'_, T, D> {
+    type Arg<'a> = ArrayViewMut<'a, T, D>;
+    fn ty() -> Result<Type, &'static str> {
+        array::<T, D>(true)
+    }
+}
+
+impl<T: Element, D: Dimension + 'static> Param for &Array<T, D> {
+    type Arg<'a> = &'a Array<T, D>;
+    fn ty() -> Result<Type, &'static str> {
+        array::<T, D>(false)
+    }
+}
+
+impl<T: Element, D: Dimension + 'static> Param for &mut Array<T, D> {
+    type Arg<'a> = &'a mut Array<T, D>;
+    fn ty() -> Result<Type, &'static str> {
+        array::<T, D>(true)
+    }
+}
+
+impl<T: Element> Param for &[T] {
+    type Arg<'a> = &'a [T];
+    fn ty() -> Result<Type, &'static str> {
+        array::<T, ndarray::Ix1>(false)
+    }
+}
+
+impl<T: Element> Param for &mut [T] {
+    type Arg<'a> = &'a mut [T];
+    fn ty() -> Result<Type, &'static str> {
+        array::<T, ndarray::Ix1>(true)
+    }
+}
+
+/// A tuple of [`Param`]s: the parameter list of a typed handle.
+pub trait Params {
+    /// Each parameter's type, or the position and reason of the first that cannot be one.
+    fn types() -> Result<Vec<Type>, (usize, &'static str)>;
+}
+
+/// A kernel compiled for one parameter list `P` and result type `R`
+/// ([`Kernel::typed`]): `call` takes exactly those types and skips the signature lookup.
+pub struct Typed<'k, P, R = Value> {
+    kernel: &'k Kernel,
+    /// `None` with `RUMBA_DISABLE_JIT=1`: calls go to the interpreter.
+    spec: Option<Arc<Specialization>>,
+    signature: Signature,
+    _types: PhantomData<fn(P) -> R>,
+}
+
+impl<P, R> std::fmt::Debug for Typed<'_, P, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Typed")
+            .field("kernel", &self.kernel.name())
+            .field("signature", &self.signature)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P, R> Clone for Typed<'_, P, R> {
+    fn clone(&self) -> Self {
+        Typed {
+            kernel: self.kernel,
+            spec: self.spec.clone(),
+            signature: self.signature,
+            _types: PhantomData,
+        }
+    }
+}
+
+impl Kernel {
+    /// A handle that calls this kernel with parameters of types `P` (a tuple, e.g.
+    /// `(f32, ArrayView1<f32>, ArrayViewMut1<f32>)`), returning `R`: the specialization is
+    /// compiled (or loaded from the on-disk cache) now, and each call checks only that its arrays
+    /// are in standard layout (C-contiguous), the layout it was compiled for.
+    ///
+    /// Errors: a parameter type that cannot be passed, a signature that does not compile, and a
+    /// kernel that opts out of a safety check (the handle's calls are safe).
+    pub fn typed<P: Params, R: FromValue>(&self) -> Result<Typed<'_, P, R>, Error> {
+        let types = P::types().map_err(|(i, why)| self.typed_param_error(i, why))?;
+        let signature =
+            Signature::new(&types).expect("`Params` is implemented up to `MAX_ARGS` parameters");
+        let spec = if crate::kernel::jit_disabled() {
+            if self.is_unchecked() {
+                return Err(self.unchecked_error());
+            }
+            // Type-checked now, as compiling would; each call interprets.
+            self.with_request(&signature, |r| r.specialized())?;
+            None
+        } else {
+            let spec = self.lookup_or_compile(signature)?;
+            if spec.unchecked {
+                return Err(self.unchecked_error());
+            }
+            Some(spec)
+        };
+        Ok(Typed {
+            kernel: self,
+            spec,
+            signature,
+            _types: PhantomData,
+        })
+    }
+
+    #[cold]
+    fn typed_param_error(&self, i: usize, why: &str) -> Error {
+        let (what, help) = why
+            .split_once(": ")
+            .unwrap_or((why, "pass a scalar or an array of 1 to 8 dimensions"));
+        let message = format!("the type of {}", self.argument_message(i, what));
+        self.argument_error(message, Some(i), help)
+    }
+}
+
+impl<P, R: FromValue> Typed<'_, P, R> {
+    /// The kernel this handle calls.
+    pub fn kernel(&self) -> &Kernel {
+        self.kernel
+    }
+
+    /// The signature the handle was compiled for.
+    pub fn signature(&self) -> Signature {
+        self.signature
+    }
+
+    fn run(&self, args: &[Arg<'_>]) -> Result<R, Error> {
+        for (i, a) in args.iter().enumerate() {
+            if type_code(a.ty) != self.signature.code(i) {
+                return Err(self.layout_error(i, a));
+            }
+        }
+        match &self.spec {
+            Some(spec) => self.kernel.convert(self.kernel.invoke(spec, args)?),
+            None => self.kernel.call_as(args),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn layout_error(&self, i: usize, a: &Arg<'_>) -> Error {
+        let what = match a.slot {
+            crate::arg::Slot::Invalid(why) => why.to_string(),
+            _ => format!(
+                "it is a `{}`, but this typed handle was compiled for `{}` (standard layout)",
+                a.ty,
+                self.signature.types()[i]
+            ),
+        };
+        let message = self.kernel.argument_message(i, &what);
+        let help = "pass `x.as_standard_layout()` (a copy when needed), or call the kernel \
+                    through its generic function, which compiles strided arrays too";
+        self.kernel.argument_error(message, Some(i), help)
+    }
+}
+
+/// `Params` for tuples of up to `MAX_ARGS` parameters, and each arity's `call`.
+macro_rules! params {
+    ($($p:ident $a:ident),*) => {
+        impl<$($p: Param),*> Params for ($($p,)*) {
+            fn types() -> Result<Vec<Type>, (usize, &'static str)> {
+                let all: Vec<Result<Type, &'static str>> = vec![$($p::ty()),*];
+                all.into_iter()
+                    .enumerate()
+                    .map(|(i, t)| t.map_err(|why| (i, why)))
+                    .collect()
+            }
+        }
+
+        impl<$($p: Param,)* R: FromValue> Typed<'_, ($($p,)*), R> {
+            /// Calls the kernel: the arguments' arrays must be in standard layout (else `Err`).
+            #[allow(clippy::too_many_arguments)]
+            #[inline]
+            pub fn call(&self, $($a: $p::Arg<'_>),*) -> Result<R, Error> {
+                self.run(&[$($a.into_arg()),*])
+            }
+        }
+    };
+}
+params!();
+params!(A0 a0);
+params!(A0 a0, A1 a1);
+params!(A0 a0, A1 a1, A2 a2);
+params!(A0 a0, A1 a1, A2 a2, A3 a3);
+params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4);
+params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5);
+params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6);
+params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7);
+params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8);
+params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9);
+params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9, A10 a10);
+params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9, A10 a10, A11 a11);
+params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9, A10 a10, A11 a11, A12 a12);
+params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9, A10 a10, A11 a11, A12 a12, A13 a13);
+params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9, A10 a10, A11 a11, A12 a12, A13 a13, A14 a14);
+params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9, A10 a10, A11 a11, A12 a12, A13 a13, A14 a14, A15 a15);
