@@ -189,6 +189,42 @@ def cumsum(x, out):
 
 
 @njit
+def kmeans_assign(x, c, labels):
+    n, d = x.shape
+    k = c.shape[0]
+    for i in range(n):
+        best = np.inf
+        label = 0
+        for q in range(k):
+            dist = 0.0
+            for j in range(d):
+                t = x[i, j] - c[q, j]
+                dist += t * t
+            if dist < best:
+                best = dist
+                label = q
+        labels[i] = label
+
+
+@njit
+def floyd_warshall(dist):
+    n = dist.shape[0]
+    for k in range(n):
+        for i in range(n):
+            for j in range(n):
+                dist[i, j] = min(dist[i, j], dist[i, k] + dist[k, j])
+
+
+@njit
+def bubble_sort(x):
+    n = x.shape[0]
+    for i in range(n):
+        for j in range(n - 1 - i):
+            if x[j] > x[j + 1]:
+                x[j], x[j + 1] = x[j + 1], x[j]
+
+
+@njit
 def add(a, b):
     return a + b
 
@@ -225,6 +261,20 @@ def aligned(a):
     out = buf[:a.nbytes].view(a.dtype).reshape(a.shape)
     out[...] = a
     return out
+
+
+KMEANS_POINTS, KMEANS_CENTRES, FLOYD_N, BUBBLE_N = 1 << 14, 16, 256, 2048
+
+
+def floyd_input():
+    """Edge weights 1-10 from the same formula as rumba-bench's, no edge (infinity) where it
+    gives 0, zeros on the diagonal."""
+    i, j = np.indices((FLOYD_N, FLOYD_N))
+    w = ((i * 37 + j * 11) % 13).astype(np.float64)
+    w[w > 10] = np.inf
+    w[w == 0] = np.inf
+    np.fill_diagonal(w, 0.0)
+    return w
 
 
 def cases(quick):
@@ -278,6 +328,26 @@ def cases(quick):
     yield "affine_new", lambda: affine_new(ax, 2.0, 1.0)
     yield "affine_into", lambda: affine_into(ax, 2.0, 1.0, ay)
     del ax, ay
+    # Patterns that were slower than rustc (issue 18).
+    for d in (4, 8, 16):
+        kx = aligned(lcg_uniform(KMEANS_POINTS * d, 0, 1, 12).reshape(KMEANS_POINTS, d))
+        kc = aligned(lcg_uniform(KMEANS_CENTRES * d, 0, 1, 13).reshape(KMEANS_CENTRES, d))
+        labels = aligned(np.zeros(KMEANS_POINTS, dtype=np.int64))
+        yield f"kmeans_d{d}", lambda kx=kx, kc=kc, labels=labels: kmeans_assign(kx, kc, labels)
+    fw0 = aligned(floyd_input())
+    fw = aligned(fw0.copy())
+
+    def floyd():
+        fw[...] = fw0
+        floyd_warshall(fw)
+    yield "floyd_warshall", floyd
+    bs0 = aligned(lcg_uniform(BUBBLE_N, 0, 1, 14))
+    bs = aligned(bs0.copy())
+
+    def bubble():
+        bs[...] = bs0
+        bubble_sort(bs)
+    yield "bubble_sort", bubble
     # The `prange` kernels (@njit(parallel=True)), on the same inputs as their serial cases.
     a, b = aligned(lcg_uniform(n24, 0, 1, 1)), aligned(lcg_uniform(n24, 0, 1, 2))
     yield "dot_par", lambda: dot_par(a, b)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 KERNELS = ["saxpy", "dot", "dot_fastmath", "mandelbrot", "jacobi2d", "pairwise", "matmul",
            "black_scholes", "black_scholes_fastmath", "histogram", "cumsum",
-           "affine_new", "affine_into",
+           "affine_new", "affine_into", "kmeans_d4", "kmeans_d8", "kmeans_d16", "floyd_warshall",
+           "bubble_sort",
            "dot_par", "histogram_par", "mandelbrot_par", "matmul_par", "black_scholes_par"]
 IMPLS = ["rumba", "numba", "rust"]
 

@@ -55,4 +55,8 @@ snapshots! {
         [&Array1::<u8>::zeros(4), &mut Array1::<i64>::zeros(256)];
     cumsum: kernels::cumsum::kernel(), [&v64(), &mut v64()];
     affine_new: kernels::affine_new::kernel(), [&v64(), 2.0f64, 1.0f64];
+    kmeans_assign: kernels::kmeans_assign::kernel(),
+        [&m64(), &m64(), &mut Array1::<i64>::zeros(4)];
+    floyd_warshall: kernels::floyd_warshall::kernel(), [&mut m64()];
+    bubble_sort: kernels::bubble_sort::kernel(), [&mut v64()];
 }

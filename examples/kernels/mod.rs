@@ -223,4 +223,53 @@ rumba::compile! {
             out[i] = s;
         }
     }
+
+    /// k-means assignment step: each point's nearest centre, by squared distance over the short
+    /// axis `d` (a float recurrence of a few iterations, run once per point and centre).
+    pub fn kmeans_assign(x, c, labels) {
+        let (n, d) = x.dim();
+        let k = c.nrows();
+        for i in 0..n {
+            let mut best = f64::INFINITY;
+            let mut label = 0;
+            for q in 0..k {
+                let mut dist = 0.0;
+                for j in 0..d {
+                    let t = x[[i, j]] - c[[q, j]];
+                    dist += t * t;
+                }
+                if dist < best {
+                    best = dist;
+                    label = q;
+                }
+            }
+            labels[i] = label as i64;
+        }
+    }
+
+    /// Floyd-Warshall all-pairs shortest paths, in place, relaxing with `f64::min`.
+    pub fn floyd_warshall(dist) {
+        let n = dist.nrows();
+        for k in 0..n {
+            for i in 0..n {
+                for j in 0..n {
+                    dist[[i, j]] = dist[[i, j]].min(dist[[i, k]] + dist[[k, j]]);
+                }
+            }
+        }
+    }
+
+    /// Bubble sort: compare-and-swap of neighbours.
+    pub fn bubble_sort(x) {
+        let n = x.len();
+        for i in 0..n {
+            for j in 0..n - 1 - i {
+                if x[j] > x[j + 1] {
+                    let t = x[j];
+                    x[j] = x[j + 1];
+                    x[j + 1] = t;
+                }
+            }
+        }
+    }
 }

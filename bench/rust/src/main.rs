@@ -530,7 +530,73 @@ fn cases(quick: bool, v: &mut Runner) {
         rust: Box::new(move || plain::affine_into(&ax3, 2.0, 1.0, &mut ay2)),
         serial: None,
     });
+    pattern_cases(v);
     parallel_cases(quick, v);
+}
+
+/// Patterns that were slower than rustc (issue 18): a float recurrence over a short axis
+/// (k-means), `f64::min` in a read-modify-write (Floyd-Warshall), compare-and-swap (bubble sort).
+/// The sizes match `numba_kernels.py`'s.
+fn pattern_cases(v: &mut Runner) {
+    let (points, centres) = (1 << 14, 16);
+    for (d, kernel) in [(4, "kmeans_d4"), (8, "kmeans_d8"), (16, "kmeans_d16")] {
+        let x = random(points * d, 0.0, 1.0, 12)
+            .into_shape_with_order((points, d))
+            .expect("points x d");
+        let c = random(centres * d, 0.0, 1.0, 13)
+            .into_shape_with_order((centres, d))
+            .expect("centres x d");
+        let (x2, c2) = (x.clone(), c.clone());
+        let (mut labels, mut labels2) = (Array1::<i64>::zeros(points), vec![0i64; points]);
+        v.push(Case {
+            kernel,
+            size: format!("{points} points, {centres} centres, d = {d}"),
+            bytes: None,
+            rumba: Box::new(move || kernels::kmeans_assign(&x, &c, &mut labels).unwrap()),
+            rust: Box::new(move || plain::kmeans_assign(x2.view(), c2.view(), &mut labels2)),
+            serial: None,
+        });
+    }
+
+    let n = 256;
+    let graph = Array2::from_shape_fn((n, n), |(i, j)| match (i * 37 + j * 11) % 13 {
+        _ if i == j => 0.0,
+        w @ 1..=10 => w as f64,
+        _ => f64::INFINITY,
+    });
+    let (graph2, mut dist, mut dist2) = (graph.clone(), graph.clone(), graph.clone());
+    v.push(Case {
+        kernel: "floyd_warshall",
+        size: format!("{n} nodes"),
+        bytes: None,
+        rumba: Box::new(move || {
+            dist.assign(&graph);
+            kernels::floyd_warshall(&mut dist).unwrap()
+        }),
+        rust: Box::new(move || {
+            dist2.assign(&graph2);
+            plain::floyd_warshall(dist2.view_mut())
+        }),
+        serial: None,
+    });
+
+    let n = 2048;
+    let keys = random(n, 0.0, 1.0, 14);
+    let (keys2, mut sorted, mut sorted2) = (keys.to_vec(), keys.clone(), keys.to_vec());
+    v.push(Case {
+        kernel: "bubble_sort",
+        size: format!("{n} f64"),
+        bytes: None,
+        rumba: Box::new(move || {
+            sorted.assign(&keys);
+            kernels::bubble_sort(&mut sorted).unwrap()
+        }),
+        rust: Box::new(move || {
+            sorted2.copy_from_slice(&keys2);
+            plain::bubble_sort(&mut sorted2)
+        }),
+        serial: None,
+    });
 }
 
 /// The `prange` kernels: rumba parallel ("rumba"), plain serial Rust ("rust") and the serial rumba

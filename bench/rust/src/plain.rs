@@ -139,3 +139,46 @@ pub fn cumsum(x: &[f64], out: &mut [f64]) {
         out[i] = s;
     }
 }
+
+pub fn kmeans_assign(x: ArrayView2<f64>, c: ArrayView2<f64>, labels: &mut [i64]) {
+    let (n, d) = x.dim();
+    let k = c.nrows();
+    for i in 0..n {
+        let mut best = f64::INFINITY;
+        let mut label = 0;
+        for q in 0..k {
+            let mut dist = 0.0;
+            for j in 0..d {
+                let t = x[[i, j]] - c[[q, j]];
+                dist += t * t;
+            }
+            if dist < best {
+                best = dist;
+                label = q;
+            }
+        }
+        labels[i] = label as i64;
+    }
+}
+
+pub fn floyd_warshall(mut dist: ArrayViewMut2<f64>) {
+    let n = dist.nrows();
+    for k in 0..n {
+        for i in 0..n {
+            for j in 0..n {
+                dist[[i, j]] = dist[[i, j]].min(dist[[i, k]] + dist[[k, j]]);
+            }
+        }
+    }
+}
+
+pub fn bubble_sort(x: &mut [f64]) {
+    let n = x.len();
+    for i in 0..n {
+        for j in 0..n - 1 - i {
+            if x[j] > x[j + 1] {
+                x.swap(j, j + 1);
+            }
+        }
+    }
+}
