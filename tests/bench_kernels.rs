@@ -209,3 +209,39 @@ fn kmeans_floyd_bubble() {
         assert_eq!(bits(got.as_slice().unwrap()), bits(&want), "n = {n}");
     }
 }
+
+#[test]
+fn nbody_and_blur() {
+    for n in [1, 2, 5, 33] {
+        let pos = Array2::from_shape_vec((n, 3), values(n * 3, 15, -1.0, 1.0)).unwrap();
+        let vel = Array2::from_shape_vec((n, 3), values(n * 3, 16, -0.1, 0.1)).unwrap();
+        let mass = values(n, 17, 0.5, 2.0);
+        let (mut pos1, mut vel1) = (pos.clone(), vel.clone());
+        plain::nbody_step(pos1.view_mut(), vel1.view_mut(), &mass, 0.01);
+        let (mut pos2, mut vel2) = (pos.clone(), vel.clone());
+        kernels::nbody_step(&mut pos2, &mut vel2, &Array1::from(mass), 0.01).unwrap();
+        assert_eq!(
+            bits(pos2.as_slice().unwrap()),
+            bits(pos1.as_slice().unwrap()),
+            "n = {n}"
+        );
+        assert_eq!(
+            bits(vel2.as_slice().unwrap()),
+            bits(vel1.as_slice().unwrap()),
+            "n = {n}"
+        );
+    }
+
+    for (n, m) in [(1, 1), (4, 9), (5, 5), (23, 31)] {
+        let a = Array2::from_shape_vec((n, m), values(n * m, 18, 0.0, 1.0)).unwrap();
+        let mut want = Array2::<f64>::zeros((n, m));
+        plain::blur5(a.view(), want.view_mut());
+        let mut got = Array2::<f64>::zeros((n, m));
+        kernels::blur5(&a, &mut got).unwrap();
+        assert_eq!(
+            bits(got.as_slice().unwrap()),
+            bits(want.as_slice().unwrap()),
+            "{n}x{m}"
+        );
+    }
+}

@@ -272,4 +272,53 @@ rumba::compile! {
             }
         }
     }
+
+    /// One step of `n` bodies under softened gravity: accelerations from every other body, then
+    /// velocities and positions (`pos`, `vel`: n x 3).
+    pub fn nbody_step(pos, vel, mass, dt: f64) {
+        let n = mass.len();
+        for i in 0..n {
+            let (mut ax, mut ay, mut az) = (0.0, 0.0, 0.0);
+            for j in 0..n {
+                if i != j {
+                    let dx = pos[[j, 0]] - pos[[i, 0]];
+                    let dy = pos[[j, 1]] - pos[[i, 1]];
+                    let dz = pos[[j, 2]] - pos[[i, 2]];
+                    let r2 = dx * dx + dy * dy + dz * dz + 1e-9;
+                    let inv = mass[j] / (r2 * r2.sqrt());
+                    ax += dx * inv;
+                    ay += dy * inv;
+                    az += dz * inv;
+                }
+            }
+            vel[[i, 0]] += dt * ax;
+            vel[[i, 1]] += dt * ay;
+            vel[[i, 2]] += dt * az;
+        }
+        for i in 0..n {
+            for k in 0..3 {
+                pos[[i, k]] += dt * vel[[i, k]];
+            }
+        }
+    }
+
+    /// 5x5 box blur of the interior of `a` into `b`, the two-pixel border copied.
+    pub fn blur5(a, b) {
+        let (n, m) = a.dim();
+        for i in 0..n {
+            for j in 0..m {
+                if i < 2 || j < 2 || i + 2 >= n || j + 2 >= m {
+                    b[[i, j]] = a[[i, j]];
+                } else {
+                    let mut s = 0.0;
+                    for di in 0..5 {
+                        for dj in 0..5 {
+                            s += a[[i + di - 2, j + dj - 2]];
+                        }
+                    }
+                    b[[i, j]] = s / 25.0;
+                }
+            }
+        }
+    }
 }
