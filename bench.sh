@@ -33,7 +33,7 @@ echo "== first-call latency and per-call overhead (fresh processes)" >&2
 # Five fresh processes each for the first calls: one compilation is a single sample of a noisy
 # machine (Black-Scholes: 36-77 ms in five consecutive processes). Cold: an empty on-disk cache
 # (rumba) or none (Numba); warm: the cache a first process filled (Numba's `cache=True`).
-for k in saxpy black_scholes; do
+for k in saxpy black_scholes kmeans nbody blur5 mandelbrot floyd_warshall; do
   for _ in 1 2 3 4 5; do
     RUMBA_CACHE_DIR="$(mktemp -d)" "$bin" latency "$k" >> "$raw"
     "$py" bench/numba_kernels.py latency "$k" >> "$raw"

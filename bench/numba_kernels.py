@@ -3,7 +3,7 @@ dtypes.
 
     python numba_kernels.py serve [--quick]    (driven by `rumba-bench run --python PATH`, which
                                                 times all three sides in the same pattern)
-    python numba_kernels.py latency saxpy|black_scholes [--cache]   (fresh process: first call vs
+    python numba_kernels.py latency KERNEL [--cache]   (fresh process: first call vs
         second; --cache: the kernel with cache=True, warm when NUMBA_CACHE_DIR was filled before)
     python numba_kernels.py overhead
 The last two print one JSON object per line, like rumba-bench.
@@ -241,6 +241,80 @@ def cumsum(x, out):
 
 
 @njit
+def kmeans_assign(x, c, labels):
+    n, d = x.shape
+    k = c.shape[0]
+    for i in range(n):
+        best = np.inf
+        label = 0
+        for q in range(k):
+            dist = 0.0
+            for j in range(d):
+                t = x[i, j] - c[q, j]
+                dist += t * t
+            if dist < best:
+                best = dist
+                label = q
+        labels[i] = label
+
+
+@njit
+def floyd_warshall(dist):
+    n = dist.shape[0]
+    for k in range(n):
+        for i in range(n):
+            for j in range(n):
+                dist[i, j] = min(dist[i, j], dist[i, k] + dist[k, j])
+
+
+@njit
+def bubble_sort(x):
+    n = x.shape[0]
+    for i in range(n):
+        for j in range(n - 1 - i):
+            if x[j] > x[j + 1]:
+                x[j], x[j + 1] = x[j + 1], x[j]
+
+
+@njit
+def nbody_step(pos, vel, mass, dt):
+    n = mass.shape[0]
+    for i in range(n):
+        ax = ay = az = 0.0
+        for j in range(n):
+            if i != j:
+                dx = pos[j, 0] - pos[i, 0]
+                dy = pos[j, 1] - pos[i, 1]
+                dz = pos[j, 2] - pos[i, 2]
+                r2 = dx * dx + dy * dy + dz * dz + 1e-9
+                inv = mass[j] / (r2 * np.sqrt(r2))
+                ax += dx * inv
+                ay += dy * inv
+                az += dz * inv
+        vel[i, 0] += dt * ax
+        vel[i, 1] += dt * ay
+        vel[i, 2] += dt * az
+    for i in range(n):
+        for k in range(3):
+            pos[i, k] += dt * vel[i, k]
+
+
+@njit
+def blur5(a, b):
+    n, m = a.shape
+    for i in range(n):
+        for j in range(m):
+            if i < 2 or j < 2 or i + 2 >= n or j + 2 >= m:
+                b[i, j] = a[i, j]
+            else:
+                s = 0.0
+                for di in range(5):
+                    for dj in range(5):
+                        s += a[i + di - 2, j + dj - 2]
+                b[i, j] = s / 25.0
+
+
+@njit
 def add(a, b):
     return a + b
 
@@ -277,6 +351,21 @@ def aligned(a):
     out = buf[:a.nbytes].view(a.dtype).reshape(a.shape)
     out[...] = a
     return out
+
+
+KMEANS_POINTS, KMEANS_CENTRES, FLOYD_N, BUBBLE_N = 1 << 14, 16, 256, 2048
+NBODY_N, BLUR_N = 1024, 1024
+
+
+def floyd_input():
+    """Edge weights 1-10 from the same formula as rumba-bench's, no edge (infinity) where it
+    gives 0, zeros on the diagonal."""
+    i, j = np.indices((FLOYD_N, FLOYD_N))
+    w = ((i * 37 + j * 11) % 13).astype(np.float64)
+    w[w > 10] = np.inf
+    w[w == 0] = np.inf
+    np.fill_diagonal(w, 0.0)
+    return w
 
 
 def cases(quick):
@@ -338,6 +427,33 @@ def cases(quick):
     yield "affine_new", lambda: affine_new(ax, 2.0, 1.0)
     yield "affine_into", lambda: affine_into(ax, 2.0, 1.0, ay)
     del ax, ay
+    # Patterns that were slower than rustc (issue 18).
+    for d in (4, 8, 16):
+        kx = aligned(lcg_uniform(KMEANS_POINTS * d, 0, 1, 12).reshape(KMEANS_POINTS, d))
+        kc = aligned(lcg_uniform(KMEANS_CENTRES * d, 0, 1, 13).reshape(KMEANS_CENTRES, d))
+        labels = aligned(np.zeros(KMEANS_POINTS, dtype=np.int64))
+        yield f"kmeans_d{d}", lambda kx=kx, kc=kc, labels=labels: kmeans_assign(kx, kc, labels)
+    fw0 = aligned(floyd_input())
+    fw = aligned(fw0.copy())
+
+    def floyd():
+        fw[...] = fw0
+        floyd_warshall(fw)
+    yield "floyd_warshall", floyd
+    pos = aligned(lcg_uniform(NBODY_N * 3, -1, 1, 15).reshape(NBODY_N, 3))
+    vel = aligned(np.zeros((NBODY_N, 3)))
+    mass = aligned(lcg_uniform(NBODY_N, 0.5, 2, 16))
+    yield "nbody", lambda: nbody_step(pos, vel, mass, 0.01)
+    img = aligned(lcg_uniform(BLUR_N * BLUR_N, 0, 1, 17).reshape(BLUR_N, BLUR_N))
+    blurred = aligned(np.zeros((BLUR_N, BLUR_N)))
+    yield "blur5", lambda: blur5(img, blurred)
+    bs0 = aligned(lcg_uniform(BUBBLE_N, 0, 1, 14))
+    bs = aligned(bs0.copy())
+
+    def bubble():
+        bs[...] = bs0
+        bubble_sort(bs)
+    yield "bubble_sort", bubble
     # The `prange` kernels (@njit(parallel=True)), on the same inputs as their serial cases.
     a, b = aligned(lcg_uniform(n24, 0, 1, 1)), aligned(lcg_uniform(n24, 0, 1, 2))
     yield "dot_par", lambda: dot_par(a, b)
@@ -381,19 +497,37 @@ def serve(quick):
         print(reply, flush=True)
 
 
-def latency(kernel, cache):
+def latency_case(kernel):
+    """(njit function, arguments) of a first-call case, the sizes of rumba-bench's `latency`."""
     if kernel == "saxpy":
-        x = np.ones(1 << 20, dtype=np.float32)
-        y = np.full(1 << 20, 2.0, dtype=np.float32)
-        g = njit(cache=True)(saxpy.py_func) if cache else saxpy
-        f = lambda: g(np.float32(2.0), x, y)
-    else:
+        return saxpy, (np.float32(2.0), np.ones(1 << 20, dtype=np.float32),
+                       np.full(1 << 20, 2.0, dtype=np.float32))
+    if kernel == "black_scholes":
         n = 1 << 16
         s, k, t = lcg_uniform(n, 5, 30, 1), lcg_uniform(n, 1, 100, 2), lcg_uniform(n, 0.25, 10, 3)
-        c, p = np.zeros(n), np.zeros(n)
-        g = njit(cache=True)(black_scholes.py_func) if cache else black_scholes
-        f = lambda: g(s, k, t, 0.02, 0.3, c, p)
-    first, second = ms(f), ms(f)
+        return black_scholes, (s, k, t, 0.02, 0.3, np.zeros(n), np.zeros(n))
+    if kernel == "kmeans":
+        n, k, d = 4096, 16, 8
+        return kmeans_assign, (lcg_uniform(n * d, 0, 1, 4).reshape(n, d),
+                               lcg_uniform(k * d, 0, 1, 5).reshape(k, d), np.zeros(n, dtype=np.int64))
+    if kernel == "nbody":
+        n = 256
+        return nbody_step, (lcg_uniform(n * 3, -1, 1, 6).reshape(n, 3), np.zeros((n, 3)),
+                            lcg_uniform(n, 0.5, 2, 7), 0.01)
+    if kernel == "blur5":
+        return blur5, (lcg_uniform(512 * 512, 0, 1, 8).reshape(512, 512), np.zeros((512, 512)))
+    if kernel == "mandelbrot":
+        return mandelbrot, (np.zeros((256, 256), dtype=np.int32), -2.0, 1.0, -1.5, 1.5, np.int32(100))
+    if kernel == "floyd_warshall":
+        i, j = np.indices((128, 128))
+        return floyd_warshall, (((i * 37 + j * 11) % 13).astype(np.float64),)
+    raise SystemExit(f"no latency case {kernel}")
+
+
+def latency(kernel, cache):
+    f, args = latency_case(kernel)
+    g = njit(cache=True)(f.py_func) if cache else f
+    first, second = ms(lambda: g(*args)), ms(lambda: g(*args))
     print(json.dumps({"kind": "latency", "kernel": kernel, "impl": "numba", "cache": "warm" if cache else "cold",
                       "first_ms": first, "second_ms": second, "compile_ms": first - second}))
 

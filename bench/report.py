@@ -13,9 +13,14 @@ from pathlib import Path
 KERNELS = ["saxpy", "dot", "dot_fastmath", "sum_ndarray", "dot_ndarray", "mandelbrot",
            "mandelbrot_complex", "jacobi2d", "pairwise", "matmul", "black_scholes",
            "black_scholes_fastmath", "histogram", "cumsum", "chain", "selu", "affine_new",
-           "affine_into",
+           "affine_into", "kmeans_d4", "kmeans_d8", "kmeans_d16", "floyd_warshall", "nbody", "blur5",
+           "bubble_sort",
            "dot_par", "histogram_par", "mandelbrot_par", "matmul_par", "black_scholes_par"]
 IMPLS = ["rumba", "numba", "rust"]
+# The first-call cases (`rumba-bench latency`, `numba_kernels.py latency`), in bench.sh's order.
+LATENCY = ["saxpy", "black_scholes", "kmeans", "nbody", "blur5", "mandelbrot", "floyd_warshall"]
+# rumba's stages, as `rumba-bench latency` names them (`rumba::Step`), shown for the cold calls.
+STAGES = ["lower", "types", "passes", "emit", "optimize", "codegen", "load"]
 
 
 def load(path, speedups=None):
@@ -69,9 +74,15 @@ def table(times, latency, overhead):
         })
     speedups = [r["numba_ms"] / r["rumba_ms"] for r in rows if r["numba_ms"]]
     geo = math.exp(sum(map(math.log, speedups)) / len(speedups)) if speedups else None
-    lat = [{"kernel": k, **{f"{i}_{c}_ms": (latency[(k, i, c)]["compile_ms"] if (k, i, c) in latency else None)
-                            for i in ("rumba", "numba") for c in ("cold", "warm")}}
-           for k in ("saxpy", "black_scholes")]
+    lat = []
+    for k in LATENCY:
+        row = {"kernel": k, **{f"{i}_{c}_ms": (latency[(k, i, c)]["compile_ms"] if (k, i, c) in latency else None)
+                               for i in ("rumba", "numba") for c in ("cold", "warm")}}
+        cold = latency.get((k, "rumba", "cold"), {})
+        row["rumba_cold_cpu_ms"] = cold.get("compile_cpu_ms")
+        row["rumba_cold_stages_ms"] = cold.get("stages_ms", {})
+        if row["rumba_cold_ms"] is not None or row["numba_cold_ms"] is not None:
+            lat.append(row)
     ovh = [{"case": c, **{f"{i}_ns": (overhead[(c, i)]["ns"] if (c, i) in overhead else None) for i in ("rumba", "rumba_typed", "numba")}}
            for c in ("saxpy_1", "add_scalars")]
     return rows, geo, lat, ovh
@@ -87,11 +98,14 @@ def markdown(rows, geo, lat, ovh, speedups=None):
     out.append("")
     out.append(f"Geometric mean speed-up of rumba over Numba: {fmt(geo)}x (ratios below 1.00 mean rumba is faster).")
     out.append("")
-    out.append("| first call: compile (or cache load) time | rumba cold ms | rumba warm ms | Numba cold ms | Numba warm ms |")
-    out.append("|---|---:|---:|---:|---:|")
+    out.append("| first call: compile (or cache load) time | rumba cold ms | rumba cold CPU ms | rumba warm ms | "
+               "Numba cold ms | Numba warm ms | rumba cold by stage, ms (" + ", ".join(STAGES) + ") |")
+    out.append("|---|---:|---:|---:|---:|---:|---|")
     for l in lat:
-        out.append(f"| {l['kernel']} | {fmt(l['rumba_cold_ms'], '.1f')} | {fmt(l['rumba_warm_ms'], '.2f')} | "
-                   f"{fmt(l['numba_cold_ms'], '.1f')} | {fmt(l['numba_warm_ms'], '.1f')} |")
+        stages = " / ".join(fmt(l["rumba_cold_stages_ms"].get(st), ".1f") for st in STAGES)
+        out.append(f"| {l['kernel']} | {fmt(l['rumba_cold_ms'], '.1f')} | {fmt(l['rumba_cold_cpu_ms'], '.1f')} | "
+                   f"{fmt(l['rumba_warm_ms'], '.2f')} | {fmt(l['numba_cold_ms'], '.1f')} | "
+                   f"{fmt(l['numba_warm_ms'], '.1f')} | {stages} |")
     out.append("")
     out.append("| per-call overhead | rumba ns | rumba typed handle ns | Numba ns |")
     out.append("|---|---:|---:|---:|")

@@ -199,3 +199,85 @@ fn fused_expressions_match_ndarray() {
         assert_eq!(bits(&got.to_vec()), bits(&want.to_vec()), "selu, n = {n}");
     }
 }
+
+#[test]
+fn kmeans_floyd_bubble() {
+    for d in [1, 3, 4, 8, 16, 33] {
+        let (n, k) = (101, 7);
+        let x = Array2::from_shape_vec((n, d), values(n * d, 12, 0.0, 1.0)).unwrap();
+        let c = Array2::from_shape_vec((k, d), values(k * d, 13, 0.0, 1.0)).unwrap();
+        let mut want = vec![-1i64; n];
+        plain::kmeans_assign(x.view(), c.view(), &mut want);
+        let mut got = Array1::from_elem(n, -1i64);
+        kernels::kmeans_assign(&x, &c, &mut got).unwrap();
+        assert_eq!(got.to_vec(), want, "d = {d}");
+    }
+
+    for n in [1, 2, 7, 61] {
+        // Weights 1-10, no edge (infinity) or NaN for some pairs: `f64::min` keeps a NaN out
+        // (its other operand wins), and the results agree bit for bit either way.
+        let graph = Array2::from_shape_fn((n, n), |(i, j)| match (i * 37 + j * 11) % 13 {
+            _ if i == j => 0.0,
+            w @ 1..=10 => w as f64,
+            11 => f64::NAN,
+            _ => f64::INFINITY,
+        });
+        let mut want = graph.clone();
+        plain::floyd_warshall(want.view_mut());
+        let mut got = graph.clone();
+        kernels::floyd_warshall(&mut got).unwrap();
+        assert_eq!(
+            bits(got.as_slice().unwrap()),
+            bits(want.as_slice().unwrap()),
+            "n = {n}"
+        );
+    }
+
+    for n in [0, 1, 2, 9, 200] {
+        let mut keys = values(n, 14, -1.0, 1.0);
+        if n > 3 {
+            keys[3] = keys[1]; // a tie
+        }
+        let mut want = keys.clone();
+        plain::bubble_sort(&mut want);
+        let mut got = Array1::from(keys);
+        kernels::bubble_sort(&mut got).unwrap();
+        assert_eq!(bits(got.as_slice().unwrap()), bits(&want), "n = {n}");
+    }
+}
+
+#[test]
+fn nbody_and_blur() {
+    for n in [1, 2, 5, 33] {
+        let pos = Array2::from_shape_vec((n, 3), values(n * 3, 15, -1.0, 1.0)).unwrap();
+        let vel = Array2::from_shape_vec((n, 3), values(n * 3, 16, -0.1, 0.1)).unwrap();
+        let mass = values(n, 17, 0.5, 2.0);
+        let (mut pos1, mut vel1) = (pos.clone(), vel.clone());
+        plain::nbody_step(pos1.view_mut(), vel1.view_mut(), &mass, 0.01);
+        let (mut pos2, mut vel2) = (pos.clone(), vel.clone());
+        kernels::nbody_step(&mut pos2, &mut vel2, &Array1::from(mass), 0.01).unwrap();
+        assert_eq!(
+            bits(pos2.as_slice().unwrap()),
+            bits(pos1.as_slice().unwrap()),
+            "n = {n}"
+        );
+        assert_eq!(
+            bits(vel2.as_slice().unwrap()),
+            bits(vel1.as_slice().unwrap()),
+            "n = {n}"
+        );
+    }
+
+    for (n, m) in [(1, 1), (4, 9), (5, 5), (23, 31)] {
+        let a = Array2::from_shape_vec((n, m), values(n * m, 18, 0.0, 1.0)).unwrap();
+        let mut want = Array2::<f64>::zeros((n, m));
+        plain::blur5(a.view(), want.view_mut());
+        let mut got = Array2::<f64>::zeros((n, m));
+        kernels::blur5(&a, &mut got).unwrap();
+        assert_eq!(
+            bits(got.as_slice().unwrap()),
+            bits(want.as_slice().unwrap()),
+            "{n}x{m}"
+        );
+    }
+}

@@ -56,4 +56,11 @@ snapshots! {
     cumsum: kernels::cumsum::kernel(), [&v64(), &mut v64()];
     affine_new: kernels::affine_new::kernel(), [&v64(), 2.0f64, 1.0f64];
     dot_ndarray: kernels::dot_ndarray::kernel(), [&v64(), &v64()];
+    kmeans_assign: kernels::kmeans_assign::kernel(),
+        [&m64(), &m64(), &mut Array1::<i64>::zeros(4)];
+    floyd_warshall: kernels::floyd_warshall::kernel(), [&mut m64()];
+    bubble_sort: kernels::bubble_sort::kernel(), [&mut v64()];
+    nbody_step: kernels::nbody_step::kernel(),
+        [&mut Array2::<f64>::zeros((4, 3)), &mut Array2::<f64>::zeros((4, 3)), &v64(), 0.01f64];
+    blur5: kernels::blur5::kernel(), [&m64(), &mut m64()];
 }

@@ -12,7 +12,9 @@
 //!                     [--only KERNEL]
 //!                                                 (`*_par` cases: `prange` kernels on rayon's pool,
 //!                                                  timed against their serial rumba twins too)
-//!     rumba-bench latency saxpy|black_scholes     (run in a fresh process: first call vs second)
+//!     rumba-bench latency saxpy|black_scholes|kmeans|nbody|blur5|mandelbrot|floyd_warshall
+//!                                                 (run in a fresh process: first call vs second,
+//!                                                  by stage)
 //!     rumba-bench overhead                        (per-call cost, averaged over 10^6 calls)
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
@@ -617,7 +619,108 @@ fn cases(quick: bool, v: &mut Runner) {
         rust: Box::new(move || plain::affine_into(&ax3, 2.0, 1.0, &mut ay2)),
         serial: None,
     });
+    pattern_cases(v);
     parallel_cases(quick, v);
+}
+
+/// Patterns that were slower than rustc (issue 18): a float recurrence over a short axis
+/// (k-means), `f64::min` in a read-modify-write (Floyd-Warshall), compare-and-swap (bubble sort);
+/// and two kernels of the first-call table (an n-body step, a 5x5 blur with its border branch).
+/// The sizes match `numba_kernels.py`'s.
+fn pattern_cases(v: &mut Runner) {
+    let (points, centres) = (1 << 14, 16);
+    for (d, kernel) in [(4, "kmeans_d4"), (8, "kmeans_d8"), (16, "kmeans_d16")] {
+        let x = random(points * d, 0.0, 1.0, 12)
+            .into_shape_with_order((points, d))
+            .expect("points x d");
+        let c = random(centres * d, 0.0, 1.0, 13)
+            .into_shape_with_order((centres, d))
+            .expect("centres x d");
+        let (x2, c2) = (x.clone(), c.clone());
+        let (mut labels, mut labels2) = (Array1::<i64>::zeros(points), vec![0i64; points]);
+        v.push(Case {
+            kernel,
+            size: format!("{points} points, {centres} centres, d = {d}"),
+            bytes: None,
+            rumba: Box::new(move || kernels::kmeans_assign(&x, &c, &mut labels).unwrap()),
+            rust: Box::new(move || plain::kmeans_assign(x2.view(), c2.view(), &mut labels2)),
+            serial: None,
+        });
+    }
+
+    let n = 256;
+    let graph = Array2::from_shape_fn((n, n), |(i, j)| match (i * 37 + j * 11) % 13 {
+        _ if i == j => 0.0,
+        w @ 1..=10 => w as f64,
+        _ => f64::INFINITY,
+    });
+    let (graph2, mut dist, mut dist2) = (graph.clone(), graph.clone(), graph.clone());
+    v.push(Case {
+        kernel: "floyd_warshall",
+        size: format!("{n} nodes"),
+        bytes: None,
+        rumba: Box::new(move || {
+            dist.assign(&graph);
+            kernels::floyd_warshall(&mut dist).unwrap()
+        }),
+        rust: Box::new(move || {
+            dist2.assign(&graph2);
+            plain::floyd_warshall(dist2.view_mut())
+        }),
+        serial: None,
+    });
+
+    let n = 1024;
+    let pos = random(n * 3, -1.0, 1.0, 15)
+        .into_shape_with_order((n, 3))
+        .expect("n x 3");
+    let mass = random(n, 0.5, 2.0, 16);
+    let (mut pos1, mut vel1) = (pos.clone(), Array2::<f64>::zeros((n, 3)));
+    let (mut pos2, mut vel2, mass2) = (pos, Array2::<f64>::zeros((n, 3)), mass.to_vec());
+    v.push(Case {
+        kernel: "nbody",
+        size: format!("{n} bodies"),
+        bytes: None,
+        rumba: Box::new(move || kernels::nbody_step(&mut pos1, &mut vel1, &mass, 0.01).unwrap()),
+        rust: Box::new(move || plain::nbody_step(pos2.view_mut(), vel2.view_mut(), &mass2, 0.01)),
+        serial: None,
+    });
+
+    let n = 1024;
+    let img = random(n * n, 0.0, 1.0, 17)
+        .into_shape_with_order((n, n))
+        .expect("n x n");
+    let (img2, mut out, mut out2) = (
+        img.clone(),
+        Array2::<f64>::zeros((n, n)),
+        Array2::<f64>::zeros((n, n)),
+    );
+    v.push(Case {
+        kernel: "blur5",
+        size: format!("{n}x{n} f64"),
+        bytes: None,
+        rumba: Box::new(move || kernels::blur5(&img, &mut out).unwrap()),
+        rust: Box::new(move || plain::blur5(img2.view(), out2.view_mut())),
+        serial: None,
+    });
+
+    let n = 2048;
+    let keys = random(n, 0.0, 1.0, 14);
+    let (keys2, mut sorted, mut sorted2) = (keys.to_vec(), keys.clone(), keys.to_vec());
+    v.push(Case {
+        kernel: "bubble_sort",
+        size: format!("{n} f64"),
+        bytes: None,
+        rumba: Box::new(move || {
+            sorted.assign(&keys);
+            kernels::bubble_sort(&mut sorted).unwrap()
+        }),
+        rust: Box::new(move || {
+            sorted2.copy_from_slice(&keys2);
+            plain::bubble_sort(&mut sorted2)
+        }),
+        serial: None,
+    });
 }
 
 /// The `prange` kernels: rumba parallel ("rumba"), plain serial Rust ("rust") and the serial rumba
@@ -709,15 +812,27 @@ fn parallel_cases(quick: bool, v: &mut Runner) {
     });
 }
 
+/// CPU time of this thread so far, in ms: the machine is shared, so a first call's wall time
+/// also counts the time other processes had the core; its CPU time does not.
+fn thread_cpu_ms() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec to write to; the clock id is a constant Linux knows.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 * 1e3 + t.tv_nsec as f64 * 1e-6
+}
+
+/// The first call of `kernel` (compilation, or a load from the on-disk cache, and a run) against
+/// the second, in a fresh process, with the stages of the first from `rumba::stats()` and its CPU
+/// time.
 fn latency(kernel: &str) {
-    let (first, second) = match kernel {
+    let mut call: Box<dyn FnMut()> = match kernel {
         "saxpy" => {
             let x = Array1::from_elem(1 << 20, 1.0f32);
             let mut y = Array1::from_elem(1 << 20, 2.0f32);
-            (
-                ms(|| kernels::saxpy(2.0f32, &x, &mut y).unwrap()),
-                ms(|| kernels::saxpy(2.0f32, &x, &mut y).unwrap()),
-            )
+            Box::new(move || kernels::saxpy(2.0f32, &x, &mut y).unwrap())
         }
         "black_scholes" => {
             let n = 1 << 16;
@@ -727,22 +842,71 @@ fn latency(kernel: &str) {
                 random(n, 0.25, 10.0, 3),
             );
             let (mut c, mut p) = (Array1::<f64>::zeros(n), Array1::<f64>::zeros(n));
-            let mut call =
-                || kernels::black_scholes(&s, &k, &t, 0.02, 0.3, &mut c, &mut p).unwrap();
-            (ms(&mut call), ms(&mut call))
+            Box::new(move || kernels::black_scholes(&s, &k, &t, 0.02, 0.3, &mut c, &mut p).unwrap())
+        }
+        "kmeans" => {
+            let (n, k, d) = (4096, 16, 8);
+            let x = random(n * d, 0.0, 1.0, 4)
+                .into_shape_with_order((n, d))
+                .unwrap();
+            let c = random(k * d, 0.0, 1.0, 5)
+                .into_shape_with_order((k, d))
+                .unwrap();
+            let mut labels = Array1::<i64>::zeros(n);
+            Box::new(move || kernels::kmeans_assign(&x, &c, &mut labels).unwrap())
+        }
+        "nbody" => {
+            let n = 256;
+            let mut pos = random(n * 3, -1.0, 1.0, 6)
+                .into_shape_with_order((n, 3))
+                .unwrap();
+            let mut vel = Array2::<f64>::zeros((n, 3));
+            let mass = random(n, 0.5, 2.0, 7);
+            Box::new(move || kernels::nbody_step(&mut pos, &mut vel, &mass, 0.01).unwrap())
+        }
+        "blur5" => {
+            let a = random(512 * 512, 0.0, 1.0, 8)
+                .into_shape_with_order((512, 512))
+                .unwrap();
+            let mut b = Array2::<f64>::zeros((512, 512));
+            Box::new(move || kernels::blur5(&a, &mut b).unwrap())
+        }
+        "mandelbrot" => {
+            let mut img = Array2::<i32>::zeros((256, 256));
+            Box::new(move || kernels::mandelbrot(&mut img, -2.0, 1.0, -1.5, 1.5, 100).unwrap())
+        }
+        "floyd_warshall" => {
+            let mut dist =
+                Array2::from_shape_fn((128, 128), |(i, j)| ((i * 37 + j * 11) % 13) as f64);
+            Box::new(move || kernels::floyd_warshall(&mut dist).unwrap())
         }
         other => panic!("no latency case {other}"),
     };
+    let cpu = thread_cpu_ms();
+    let first = ms(&mut call);
+    let first_cpu = thread_cpu_ms() - cpu;
+    let cpu = thread_cpu_ms();
+    let second = ms(&mut call);
+    let second_cpu = thread_cpu_ms() - cpu;
+    let stats = rumba::stats();
     // Warm: the first call loaded its code from the on-disk cache (bench.sh runs each kernel
     // with a fresh RUMBA_CACHE_DIR, then again with the one it filled).
-    let cache = if rumba::stats().cache_hits > 0 {
-        "warm"
-    } else {
-        "cold"
-    };
+    let cache = if stats.cache_hits > 0 { "warm" } else { "cold" };
+    let stages: Vec<String> = rumba::Step::ALL
+        .iter()
+        .map(|&step| {
+            format!(
+                r#""{}":{:.3}"#,
+                format!("{step:?}").to_lowercase(),
+                stats.time(step).as_secs_f64() * 1e3
+            )
+        })
+        .collect();
     println!(
-        r#"{{"kind":"latency","kernel":"{kernel}","impl":"rumba","cache":"{cache}","first_ms":{first:.3},"second_ms":{second:.3},"compile_ms":{:.3}}}"#,
-        first - second
+        r#"{{"kind":"latency","kernel":"{kernel}","impl":"rumba","cache":"{cache}","first_ms":{first:.3},"second_ms":{second:.3},"compile_ms":{:.3},"compile_cpu_ms":{:.3},"stages_ms":{{{}}}}}"#,
+        first - second,
+        first_cpu - second_cpu,
+        stages.join(",")
     );
 }
 

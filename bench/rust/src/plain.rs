@@ -162,3 +162,92 @@ pub fn cumsum(x: &[f64], out: &mut [f64]) {
         out[i] = s;
     }
 }
+
+pub fn kmeans_assign(x: ArrayView2<f64>, c: ArrayView2<f64>, labels: &mut [i64]) {
+    let (n, d) = x.dim();
+    let k = c.nrows();
+    for i in 0..n {
+        let mut best = f64::INFINITY;
+        let mut label = 0;
+        for q in 0..k {
+            let mut dist = 0.0;
+            for j in 0..d {
+                let t = x[[i, j]] - c[[q, j]];
+                dist += t * t;
+            }
+            if dist < best {
+                best = dist;
+                label = q;
+            }
+        }
+        labels[i] = label as i64;
+    }
+}
+
+pub fn floyd_warshall(mut dist: ArrayViewMut2<f64>) {
+    let n = dist.nrows();
+    for k in 0..n {
+        for i in 0..n {
+            for j in 0..n {
+                dist[[i, j]] = dist[[i, j]].min(dist[[i, k]] + dist[[k, j]]);
+            }
+        }
+    }
+}
+
+pub fn bubble_sort(x: &mut [f64]) {
+    let n = x.len();
+    for i in 0..n {
+        for j in 0..n - 1 - i {
+            if x[j] > x[j + 1] {
+                x.swap(j, j + 1);
+            }
+        }
+    }
+}
+
+pub fn nbody_step(mut pos: ArrayViewMut2<f64>, mut vel: ArrayViewMut2<f64>, mass: &[f64], dt: f64) {
+    let n = mass.len();
+    for i in 0..n {
+        let (mut ax, mut ay, mut az) = (0.0, 0.0, 0.0);
+        for j in 0..n {
+            if i != j {
+                let dx = pos[[j, 0]] - pos[[i, 0]];
+                let dy = pos[[j, 1]] - pos[[i, 1]];
+                let dz = pos[[j, 2]] - pos[[i, 2]];
+                let r2 = dx * dx + dy * dy + dz * dz + 1e-9;
+                let inv = mass[j] / (r2 * r2.sqrt());
+                ax += dx * inv;
+                ay += dy * inv;
+                az += dz * inv;
+            }
+        }
+        vel[[i, 0]] += dt * ax;
+        vel[[i, 1]] += dt * ay;
+        vel[[i, 2]] += dt * az;
+    }
+    for i in 0..n {
+        for k in 0..3 {
+            pos[[i, k]] += dt * vel[[i, k]];
+        }
+    }
+}
+
+pub fn blur5(a: ArrayView2<f64>, mut b: ArrayViewMut2<f64>) {
+    let (n, m) = a.dim();
+    for i in 0..n {
+        for j in 0..m {
+            if i < 2 || j < 2 || i + 2 >= n || j + 2 >= m {
+                b[[i, j]] = a[[i, j]];
+            } else {
+                let mut s = 0.0;
+                for di in 0..5 {
+                    for dj in 0..5 {
+                        s += a[[i + di - 2, j + dj - 2]];
+                    }
+                }
+                b[[i, j]] = s / 25.0;
+            }
+        }
+    }
+}

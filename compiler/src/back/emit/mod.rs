@@ -978,7 +978,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         self.loops.push((latch, exit));
         self.block(body)?;
         self.loops.pop();
-        let rolled = self.float_recurrence(body);
+        let rolled = self.stays_rolled(body);
         self.b().build_unconditional_branch(latch)?;
         self.b().position_at_end(latch);
         let b = self.b();
