@@ -77,6 +77,7 @@ mod constructs_dispatch;
 mod constructs_iter;
 mod constructs_lang;
 mod constructs_math;
+mod constructs_rng;
 mod constructs_scalar;
 mod constructs_values;
 mod differential;
