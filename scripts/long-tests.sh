@@ -5,7 +5,7 @@
 # scripts/long-tests.sh), or one failing kernel with the RUMBA_DIFF_CASE=<case seed> of its report.
 #   scripts/long-tests.sh    # 20,000 + 5,000 + 5,000 kernels per level, at most 10 minutes a suite
 # RUMBA_DIFF_CASES, RUMBA_DIFF_PAR_CASES, RUMBA_DIFF_NEST_CASES and RUMBA_DIFF_SECONDS override the
-# sizes (see tests/differential.rs).
+# sizes (see tests/differential.rs). Then the statistical test of the random number generator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUMBA_DIFF_SEED=${RUMBA_DIFF_SEED:-$(od -An -N8 -tu8 /dev/urandom | tr -d ' ')}
@@ -18,3 +18,5 @@ for level in 3 0; do
   echo "== the differential suites, JIT at LLVM O$level (RUMBA_DIFF_SEED=$RUMBA_DIFF_SEED)"
   RUMBA_OPT_LEVEL=$level scripts/with-llvm.sh cargo test --workspace --test it -- differential:: --nocapture
 done
+echo "== the random number generator's statistics (4 million draws of each distribution)"
+scripts/with-llvm.sh cargo test --workspace --test it -- constructs_rng::long_statistics --ignored

@@ -33,13 +33,13 @@ const MATH_ULPS: f64 = 16.0;
 
 // ---- tools: ptxas and libdevice (the nvidia-cuda-nvcc wheel, or the CUDA toolkit) ----
 
-struct Toolkit {
+pub(crate) struct Toolkit {
     ptxas: PathBuf,
 }
 
 /// `ptxas`, and libdevice registered with rumba, from `RUMBA_PTXAS` (scripts/test.sh installs the
 /// `nvidia-cuda-nvcc` wheel and sets it) or the CUDA toolkit. `None` when neither is there.
-fn toolkit() -> Option<&'static Toolkit> {
+pub(crate) fn toolkit() -> Option<&'static Toolkit> {
     static TOOLKIT: OnceLock<Option<Toolkit>> = OnceLock::new();
     TOOLKIT
         .get_or_init(|| {
@@ -80,7 +80,7 @@ fn find_ptxas() -> Option<PathBuf> {
 }
 
 /// Assembles `ptx` for `arch`; panics with ptxas's message when it rejects it.
-fn assemble(tk: &Toolkit, name: &str, arch: &str, ptx: &str) {
+pub(crate) fn assemble(tk: &Toolkit, name: &str, arch: &str, ptx: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp/ptx");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("{name}.{arch}.{}.ptx", std::process::id()));

@@ -79,6 +79,7 @@ mod constructs_iter;
 mod constructs_lang;
 mod constructs_math;
 mod constructs_reduce;
+mod constructs_rng;
 mod constructs_scalar;
 mod constructs_values;
 mod differential;

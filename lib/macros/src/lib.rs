@@ -110,7 +110,12 @@ fn wrappers(
         // parses only what it compiles). A module cannot name an item of an enclosing function
         // body (`super::` skips it), and `compile!` may be used in one, so nothing is shared.
         let text = if item_tokens.len() == file.items.len() {
-            let mut needed: Vec<usize> = reached.iter().map(|f| fn_items[f.index()]).collect();
+            // The prelude's functions (`rng::new`) are not the block's: every program has them.
+            let mut needed: Vec<usize> = reached
+                .iter()
+                .filter(|f| !program.func(**f).is_prelude())
+                .map(|f| fn_items[f.index()])
+                .collect();
             needed.extend((0..file.items.len()).filter(|i| !fn_items.contains(i)));
             needed.sort_unstable();
             let tokens: TokenStream = needed.iter().map(|&i| item_tokens[i].clone()).collect();

@@ -349,6 +349,9 @@ impl FnLowerer<'_> {
             };
             return Ok(self.expr(ExprKind::Shape { array, query }, mc));
         }
+        if let Some(r) = self.rng_method(mc) {
+            return r;
+        }
         let complex = super::complex::complex_method(mc);
         if let Some(Err(e)) = complex {
             return Err(e);
@@ -377,6 +380,9 @@ impl FnLowerer<'_> {
             return r;
         }
         if let Some(r) = self.complex_constructor(c) {
+            return r;
+        }
+        if let Some(r) = self.rng_constructor(c) {
             return r;
         }
         let syn::Expr::Path(p) = &*c.func else {

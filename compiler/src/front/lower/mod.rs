@@ -28,6 +28,7 @@ mod items;
 mod iter;
 mod loops;
 mod matching;
+mod rng;
 mod stmt;
 mod syntax;
 mod values;
@@ -86,6 +87,8 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
             ),
         }
     }
+    let prelude = super::prelude::items().map_err(prelude_error)?;
+    let prelude_ids = declare_prelude(&mut program, &mut names, &prelude);
     for (id, f) in fns {
         match FnLowerer::lower(f, &names, &items) {
             Ok(func) => program.functions[id] = func,
@@ -93,41 +96,60 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
         }
     }
     if errors.is_empty() {
-        lower_prelude(&mut program)?;
+        lower_prelude(&mut program, &prelude, &prelude_ids)?;
         Ok(program)
     } else {
         Err(errors)
     }
 }
 
-/// Appends the built-in prelude's functions (`front::prelude`) after the block's own: each
-/// module's functions call each other by their short names; no kernel can name them.
-fn lower_prelude(program: &mut Program) -> Result<(), Vec<FrontError>> {
-    let internal = |message: String| {
-        vec![FrontError {
-            message,
-            hint: None,
-            span: Span::default(),
-            tokens: TokenStream::new(),
-        }]
-    };
-    let fns = super::prelude::items().map_err(internal)?;
-    let mut modules: HashMap<String, HashMap<String, FuncId>> = HashMap::new();
-    let mut ids = Vec::with_capacity(fns.len());
-    for (name, f) in &fns {
-        let id = program.functions.push(Function::declared(
-            name.clone(),
-            Span::of(f),
-            Span::of(&f.sig),
-        ));
-        let module = name.split("::").next().unwrap_or_default().to_string();
+/// An error of the prelude itself: a bug of rumba's.
+fn prelude_error(message: String) -> Vec<FrontError> {
+    vec![FrontError {
+        message,
+        hint: None,
+        span: Span::default(),
+        tokens: TokenStream::new(),
+    }]
+}
+
+/// Declares the built-in prelude's functions (`front::prelude`) after the block's own, under
+/// their full names (`rng::new`: no identifier a kernel writes), by which the lowering of the
+/// block's functions calls them (`Rng::new(seed, stream)`).
+fn declare_prelude(
+    program: &mut Program,
+    names: &mut HashMap<String, FuncId>,
+    fns: &[(String, syn::ItemFn)],
+) -> Vec<FuncId> {
+    fns.iter()
+        .map(|(name, f)| {
+            let id = program.functions.push(Function::declared(
+                name.clone(),
+                Span::of(f),
+                Span::of(&f.sig),
+            ));
+            names.insert(name.clone(), id);
+            id
+        })
+        .collect()
+}
+
+/// Lowers the prelude's functions: each module's call each other by their short names.
+fn lower_prelude(
+    program: &mut Program,
+    fns: &[(String, syn::ItemFn)],
+    ids: &[FuncId],
+) -> Result<(), Vec<FrontError>> {
+    let internal = prelude_error;
+    let mut modules: HashMap<&str, HashMap<String, FuncId>> = HashMap::new();
+    for ((name, f), &id) in fns.iter().zip(ids) {
+        let module = name.split("::").next().unwrap_or_default();
         modules
             .entry(module)
             .or_default()
             .insert(f.sig.ident.to_string(), id);
-        ids.push(id);
     }
-    for ((name, f), id) in fns.iter().zip(ids) {
+    for ((name, f), &id) in fns.iter().zip(ids) {
         let module = name.split("::").next().unwrap_or_default();
         let names = &modules[module];
         let mut func = FnLowerer::lower(f, names, &Items::default()).map_err(|e| {
