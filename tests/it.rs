@@ -76,6 +76,7 @@ mod constructs_dispatch;
 mod constructs_iter;
 mod constructs_lang;
 mod constructs_math;
+mod constructs_recursion;
 mod constructs_scalar;
 mod constructs_values;
 mod differential;

@@ -25,6 +25,11 @@ pub use ty::{ArrayType, Layout, Scalar, Storage, Tuple, Type, TypeAnn};
 
 pub use entity::{EntityRef, PrimaryMap, SecondaryMap};
 
+/// The deepest chain of calls of recursive instances ([`walk::recursive`]) a kernel may make; a
+/// call past it fails (like a stack overflow in Rust, but as an `Err`), so deep recursion cannot
+/// overflow the native stack of the compiled code or of the interpreter.
+pub const MAX_CALL_DEPTH: u32 = 10_000;
+
 use crate::span::Span;
 use entity::entity;
 use std::fmt;

@@ -4,6 +4,7 @@ use super::{FnEmitter, R};
 use crate::back::abi::SiteKind;
 use crate::back::BackError;
 use crate::ir::*;
+use crate::span::Span;
 use inkwell::values::{
     BasicMetadataValueEnum, BasicValueEnum, FloatValue, InstructionValue, IntValue,
 };
@@ -94,7 +95,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 let s = self.scalar(*receiver)?;
                 self.intrinsic(*op, s, &vals, span)?
             }
-            ExprKind::CallInst { inst: callee, args } => self.call(*callee, args)?,
+            ExprKind::CallInst { inst: callee, args } => self.call(*callee, args, span)?,
             ExprKind::SameShape { a, b } => self.same_shape(*a, *b, span)?,
             ExprKind::Gpu {
                 op,
@@ -405,7 +406,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         Ok(self.ctx().bool_type().const_zero().into())
     }
 
-    fn call(&mut self, callee: InstId, args: &[ExprId]) -> R<BasicValueEnum<'ctx>> {
+    /// A call of a recursive instance passes it the depth of the chain it extends, checked
+    /// against [`MAX_CALL_DEPTH`] first.
+    fn call(&mut self, callee: InstId, args: &[ExprId], span: Span) -> R<BasicValueEnum<'ctx>> {
         let target = self.program.inst(callee);
         let mut vals: Vec<BasicMetadataValueEnum> = Vec::new();
         for (&a, t) in args.iter().zip(&target.params) {
@@ -429,6 +432,22 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 }
                 _ => vals.push(self.expr(a)?.into()),
             }
+        }
+        if self.m.recursive[callee.index()] {
+            let i32t = self.ctx().i32_type();
+            let depth = match self.depth {
+                Some(d) => self
+                    .b()
+                    .build_int_add(d, i32t.const_int(1, false), "depth")?,
+                None => i32t.const_int(1, false),
+            };
+            let limit = i32t.const_int(MAX_CALL_DEPTH.into(), false);
+            let ok = self
+                .b()
+                .build_int_compare(IntPredicate::ULE, depth, limit, "depth.ok")?;
+            let site = self.site(SiteKind::RecursionDepth, span);
+            self.check(ok, site, &[depth])?;
+            vals.push(depth.into());
         }
         vals.push(self.err.into());
         let f = self.m.functions[callee.index()];

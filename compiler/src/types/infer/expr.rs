@@ -2,7 +2,7 @@
 
 use super::unify::{ArrayVar, State, Var};
 use super::wording::{op_message, operand_cast_help, with_cast_help};
-use super::{Infer, R};
+use super::{Infer, Returns, R};
 use crate::diag::{Diagnostic, Label};
 use crate::ir::*;
 use crate::span::Span;
@@ -746,7 +746,10 @@ impl<'s, 'p> Infer<'s, 'p> {
         self.check_borrows(args, &params)?;
         let (inst, ret) = self.spec.instantiate(callee, params, Some(span))?;
         self.calls.insert(e, inst);
-        Ok(self.known(ret))
+        Ok(match ret {
+            Returns::Known(t) => self.known(t),
+            Returns::Declared(ann) => self.annotated(ann),
+        })
     }
 
     /// Rust's borrow rules for a call: an array bound to a writable parameter (a `&mut`) is not
