@@ -133,12 +133,24 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         }
     }
 
-    /// Marks a float instruction with fast-math flags when the kernel asked for them.
+    /// Marks a float instruction with the fast-math flags the kernel asked for.
     pub(super) fn fast(&self, i: Option<InstructionValue<'ctx>>) {
-        if self.inst.func.attrs.fastmath {
-            if let Some(i) = i {
-                let _ = i.set_fast_math_flags(inkwell::values::FastMathFlags::all());
-            }
+        use inkwell::values::FastMathFlags as F;
+        let fm = self.inst.func.attrs.fastmath;
+        let flags = [
+            (FastMath::REASSOC, F::AllowReassoc),
+            (FastMath::NNAN, F::NoNaNs),
+            (FastMath::NINF, F::NoInfs),
+            (FastMath::NSZ, F::NoSignedZeros),
+            (FastMath::ARCP, F::AllowReciprocal),
+            (FastMath::CONTRACT, F::AllowContract),
+            (FastMath::AFN, F::ApproxFunc),
+        ]
+        .into_iter()
+        .filter(|(f, _)| fm.contains(*f))
+        .fold(F::empty(), |all, (_, f)| all | f);
+        if let (false, Some(i)) = (flags.is_empty(), i) {
+            let _ = i.set_fast_math_flags(flags);
         }
     }
 

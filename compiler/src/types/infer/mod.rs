@@ -47,11 +47,10 @@ pub fn specialize(
         })
     })?;
     // `#[rumba(fastmath)]` on a kernel covers the helpers it calls (they are specialized for it).
-    if program.func(entry).attrs.fastmath {
-        instances
-            .values_mut()
-            .for_each(|i| i.func.attrs.fastmath = true);
-    }
+    let fastmath = program.func(entry).attrs.fastmath;
+    instances
+        .values_mut()
+        .for_each(|i| i.func.attrs.fastmath = i.func.attrs.fastmath.union(fastmath));
     Ok(TypedProgram { instances })
 }
 
