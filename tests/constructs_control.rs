@@ -1,5 +1,5 @@
 //! Control-flow and function constructs vs rustc: fn items (pub or not, doc comments, helpers
-//! calling helpers, recursion rejected), bare and typed parameters, return types inferred or
+//! calling helpers, recursive ones: tests/constructs_recursion.rs), bare and typed parameters, return types inferred or
 //! written, `let` forms, `if`/`else` as statements and values, `while`, `loop`, every `for` range
 //! form (inclusive, reversed, stepped, empty, ending at the type's MAX), `break`, `continue`,
 //! early `return` from nested loops, blocks as values, short-circuit `&&`/`||`.
@@ -162,6 +162,13 @@ rumba::compile! {
         ping(n) + 1
     }
 
+    fn count(n: u64) {
+        if n == 0 {
+            return 0;
+        }
+        count(n - 1) + 1
+    }
+
     fn not_pub(x) {
         x + 1
     }
@@ -172,20 +179,23 @@ rumba::compile! {
 }
 
 #[test]
-fn recursion_is_rejected_at_the_first_call() {
-    let e = fact(5u64).unwrap_err();
+fn recursion_typed_at_the_first_call() {
+    assert_eq!(fact(5u64).unwrap(), 120);
+    assert_eq!(ping(3).unwrap(), 3);
+    assert_eq!(pong(3).unwrap(), 4);
+    // Without `-> T`, a recursive call is `()` (rustc's reading), which `+ 1` rejects.
+    let e = count::<u64>(5u64).unwrap_err();
     assert!(matches!(e.kind(), rumba::ErrorKind::Type { .. }), "{e}");
-    assert!(e.to_string().contains("recursive call of `fact`"), "{e}");
+    assert!(
+        format!("{e:#}").contains("a recursive call of `count` is `()`"),
+        "{e:#}"
+    );
     // Failures are cached: a second call reports the same error without compiling again.
-    let e2 = fact(5u64).unwrap_err();
+    let e2 = count::<u64>(5u64).unwrap_err();
     assert_eq!(e, e2);
     if jit() {
-        assert_eq!(fact::kernel().compilations(), 1);
+        assert_eq!(count::kernel().compilations(), 1);
     }
-    let e = ping(3).unwrap_err();
-    assert!(e.to_string().contains("recursive call of `ping`"), "{e}");
-    let e = pong(3).unwrap_err();
-    assert!(e.to_string().contains("recursive call of `pong`"), "{e}");
     // Other kernels of the block are unaffected.
     let v: i32 = is_pub(4).unwrap();
     assert_eq!(v, 10);

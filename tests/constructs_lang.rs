@@ -2,7 +2,7 @@
 //! (literals, ranges, `|`, constants, bindings, guards; as a statement and as a value),
 //! labelled `break`/`continue`, `loop { .. break value }`, `const`/`static` items and `use` of
 //! std constants in the block and in function bodies, and the std integer/float methods of issue
-//! 16 (`saturating_*`, `rem_euclid`, `rotate_left`, ...).
+//! 16 (`saturating_*`, `rem_euclid`, `rotate_left`, ...), fast-math flags chosen by name.
 //!
 //! Each kernel is written once inside `twin!`, which compiles it with rumba and as a plain Rust
 //! function in `rs`; the tests compare the two on real values, bit for bit. scripts/test.sh runs
@@ -466,4 +466,86 @@ fn float_euclid_against_std() {
             }
         }
     }
+}
+
+// ---- fast-math flags ----
+
+rumba::compile! {
+    /// Reassociation alone vectorizes the sum; without `ninf` the comparison with infinity stays.
+    #[rumba(fastmath(reassoc, contract))]
+    fn sum_finite(x: &[f64]) -> (f64, usize) {
+        let mut s = 0.0;
+        let mut inf = 0usize;
+        for i in 0..x.len() {
+            if x[i] == f64::INFINITY {
+                inf += 1;
+            } else {
+                s += x[i];
+            }
+        }
+        (s, inf)
+    }
+
+    #[rumba(fastmath(reassoc))]
+    fn sum_reassoc(x: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            s += x[i];
+        }
+        s
+    }
+
+    #[rumba(fastmath)]
+    fn sum_fast(x: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            s += x[i];
+        }
+        s
+    }
+}
+
+#[test]
+fn fastmath_flags_chosen_by_name() {
+    let mut x: Vec<f64> = (0..1000).map(|i| 1.0 / (1.0 + i as f64)).collect();
+    x[10] = f64::INFINITY;
+    x[500] = f64::INFINITY;
+    let (s, inf): (f64, usize) = sum_finite(&x[..]).unwrap();
+    let want: f64 = x.iter().filter(|v| v.is_finite()).sum();
+    assert_eq!(inf, 2);
+    assert!((s - want).abs() <= 1e-12 * want, "{s} vs {want}");
+    let arg = || [rumba::IntoArg::into_arg(&x[..])];
+    let ir = sum_finite::kernel().llvm_ir(&arg()).unwrap();
+    assert!(ir.contains("fadd reassoc contract"), "{ir}");
+    assert!(!ir.contains("ninf") && !ir.contains("fast"), "{ir}");
+    let typed = sum_finite::kernel().typed_ir(&arg()).unwrap();
+    assert!(
+        typed.contains("#[fastmath=(reassoc, contract), boundscheck=true]"),
+        "{typed}"
+    );
+    // `reassoc` alone vectorizes a sum.
+    let ir = sum_reassoc::kernel().llvm_ir(&arg()).unwrap();
+    assert!(ir.contains("fadd reassoc <"), "vectorized: {ir}");
+    let s: f64 = sum_reassoc(&x[11..500]).unwrap();
+    let want: f64 = x[11..500].iter().sum();
+    assert!((s - want).abs() <= 1e-12 * want, "{s} vs {want}");
+    // A plain `fastmath` keeps meaning every flag.
+    let ir = sum_fast::kernel().llvm_ir(&arg()).unwrap();
+    assert!(ir.contains("fadd fast"), "{ir}");
+    // (On finite input only: with `ninf`, an infinity is poison to LLVM.)
+    let s: f64 = sum_fast(&x[11..500]).unwrap();
+    let want: f64 = x[11..500].iter().sum();
+    assert!((s - want).abs() <= 1e-12 * want, "{s} vs {want}");
+    // A name LLVM does not have is a build error naming the flags.
+    let errors = rumba_compiler::front::lower_source(
+        "#[rumba(fastmath(reassoc, fast))] fn k(x: f64) -> f64 { x }",
+    )
+    .unwrap_err();
+    assert!(
+        errors[0].message.contains(
+            "unknown fast-math flag; LLVM's flags are reassoc, nnan, ninf, nsz, arcp, contract, afn"
+        ),
+        "{}",
+        errors[0].message
+    );
 }

@@ -849,6 +849,22 @@ fn generated_kernels_call_every_intrinsic() {
     }
 }
 
+/// Some random kernels call a recursive helper (`r(d, x)`, `gen/kernel.rs`), from the kernel.
+#[test]
+fn generated_kernels_recurse() {
+    let calls = (0..300)
+        .map(|i| gen::case(gen::case_seed(1, i)).source)
+        .filter(|s| {
+            s.contains("let y = r(d - 1, ")
+                && s.split("fn k(").nth(1).is_some_and(|k| k.contains("r(("))
+        })
+        .count();
+    assert!(
+        calls >= 10,
+        "{calls} of 300 kernels call a recursive helper"
+    );
+}
+
 // ---- regressions: disagreements and rejections the random kernels found ----
 
 fn scalar<T: Elem>(v: T) -> ArgSpec {

@@ -255,6 +255,7 @@ fn encode(key: &Key, entry: &Entry) -> Vec<u8> {
             SiteKind::Alloc => (6, String::new()),
             // Both names in one string: `a` NUL `b`.
             SiteKind::ShapeMismatch { a, b } => (7, format!("{a}\0{b}")),
+            SiteKind::RecursionDepth => (8, String::new()),
         };
         payload.push(tag);
         put_str(&mut payload, &array);
@@ -387,6 +388,7 @@ fn decode(bytes: &[u8], key: &Key) -> Option<Entry> {
                     b: b.into(),
                 }
             }
+            8 => SiteKind::RecursionDepth,
             _ => return None,
         };
         sites.push(Site {
@@ -466,6 +468,11 @@ mod tests {
                 kind: SiteKind::Alloc,
                 span: Span::default(),
                 function: "k".into(),
+            });
+            e.sites.push(Site {
+                kind: SiteKind::RecursionDepth,
+                span: Span::default(),
+                function: "fib".into(),
             });
             let back = decode(&encode(&key, &e), &key).expect("a sound entry decodes");
             assert_eq!(back.ret, ret);

@@ -611,6 +611,14 @@ impl Kernel {
                 Error::rendered_as(ErrorKind::Overflow { kernel, location }, rendered)
             }
             SiteKind::StepZero => invalid("`step_by` with a step of zero".into(), "step is 0"),
+            SiteKind::RecursionDepth => invalid(
+                format!(
+                    "recursion too deep: this call would be call {} of a chain of recursive calls, past the limit of {}",
+                    v[0],
+                    rumba_compiler::ir::MAX_CALL_DEPTH
+                ),
+                "recursive call past the depth limit",
+            ),
             SiteKind::ShapeMismatch { a, b } => {
                 let (axis, m, n) = (v[0], v[1], v[2]);
                 invalid(

@@ -127,4 +127,7 @@ pub enum SiteKind {
     Alloc,
     /// Arrays zipped with different shapes: values: axis, extent of `a`, extent of `b`.
     ShapeMismatch { a: String, b: String },
+    /// A call of a recursive function past [`crate::ir::MAX_CALL_DEPTH`] nested calls: values:
+    /// the depth it would have.
+    RecursionDepth,
 }

@@ -76,7 +76,8 @@ pub fn arch_for(major: i32, minor: i32) -> String {
 pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
     let entry = program.entry();
     let f = &entry.func;
-    for inst in program.instances.values() {
+    let recursive = crate::ir::walk::recursive(program);
+    for (i, inst) in program.instances.values().enumerate() {
         let g = &inst.func;
         let complex = |t: &Type| match t {
             Type::Scalar(s) => s.is_complex(),
@@ -98,6 +99,18 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
                 "a complex number",
             )
             .with_help("pass the real and imaginary parts as `f64` values or arrays, or run the kernel on the CPU"));
+        }
+        let recursive_call = g
+            .exprs
+            .values()
+            .find(|x| matches!(x.kind, ExprKind::CallInst { inst, .. } if recursive[inst.index()]));
+        if let (true, Some(call)) = (recursive[i], recursive_call) {
+            return Err(Diagnostic::new(
+                format!("GPU code cannot recurse: `{}` is recursive", g.name),
+                call.span,
+                "recursive call",
+            )
+            .with_help("rewrite the recursion as a loop (with an explicit stack array) to run it on the GPU"));
         }
         if let Some(e) = g
             .exprs

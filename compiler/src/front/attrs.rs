@@ -1,4 +1,5 @@
-//! Kernel attributes: `#[rumba(fastmath)]`, `#[rumba(unsafe(boundscheck = false))]`,
+//! Kernel attributes: `#[rumba(fastmath)]` (or some of LLVM's fast-math flags:
+//! `#[rumba(fastmath(reassoc, contract))]`), `#[rumba(unsafe(boundscheck = false))]`,
 //! `#[rumba(cuda)]`, `#[rumba(unsafe(unchecked_parallel))]`, doc comments.
 //!
 //! In: a function's `syn` attributes. Out: [`KernelAttrs`] or a [`FrontError`] on anything else.
@@ -7,9 +8,10 @@
 //! (`#[unsafe(no_mangle)]`): `compile!` then makes the kernel's wrapper an `unsafe fn`.
 
 use super::FrontError;
-use crate::ir::KernelAttrs;
+use crate::ir::{FastMath, KernelAttrs};
 
-const HINT: &str = "supported: #[rumba(fastmath)], #[rumba(unsafe(boundscheck = false))], \
+const HINT: &str = "supported: #[rumba(fastmath)], #[rumba(fastmath(reassoc, contract, ..))], \
+                    #[rumba(unsafe(boundscheck = false))], \
                     #[rumba(cuda)], #[rumba(unsafe(unchecked_parallel))], doc comments";
 
 /// The hint for `boundscheck` written outside `unsafe(..)`.
@@ -34,7 +36,7 @@ pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError>
         let mut hint = HINT;
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("fastmath") {
-                out.fastmath = flag(&meta)?;
+                out.fastmath = fastmath(&meta)?;
             } else if meta.path.is_ident("unsafe") {
                 meta.parse_nested_meta(|inner| {
                     if inner.path.is_ident("boundscheck") {
@@ -63,6 +65,36 @@ pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError>
         .map_err(|e| FrontError::new(attr, e.to_string()).hint(hint))?;
     }
     Ok(out)
+}
+
+/// `fastmath` (every flag), `fastmath = bool`, or `fastmath(reassoc, contract, ..)` with LLVM's
+/// names of the flags.
+fn fastmath(meta: &syn::meta::ParseNestedMeta) -> syn::Result<FastMath> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Ok(match flag(meta)? {
+            true => FastMath::ALL,
+            false => FastMath::NONE,
+        });
+    }
+    let mut set = FastMath::NONE;
+    meta.parse_nested_meta(|inner| {
+        let name = inner
+            .path
+            .get_ident()
+            .map(|i| i.to_string())
+            .unwrap_or_default();
+        match FastMath::named(&name) {
+            Some(f) => {
+                set = set.union(f);
+                Ok(())
+            }
+            None => Err(inner.error(format!(
+                "unknown fast-math flag; LLVM's flags are {}",
+                FastMath::NAMES.join(", ")
+            ))),
+        }
+    })?;
+    Ok(set)
 }
 
 /// `name` alone means true; `name = bool` sets it.

@@ -5,7 +5,8 @@
 //! `[0, .., 0]` in it, the shape, and strides in elements (any sign, zero included). Out: the
 //! kernel's result, with the writes to writable arrays made in their buffers, or an [`Error`]: a
 //! [`Trap`] for each check that makes compiled code return an error (out of bounds, with the index,
-//! the length and the axis; division by zero; `MIN / -1`; `step_by(0)`; `clamp` with `min > max`),
+//! the length and the axis; division by zero; `MIN / -1`; `step_by(0)`; `clamp` with `min > max`;
+//! recursion past [`MAX_CALL_DEPTH`], counted as compiled code counts it),
 //! naming the function and the span of the check, exactly as the compiled code's error site does.
 //!
 //! Arrays the kernel makes (`Array1::zeros(n)`, `x.to_owned()`) live in buffers of the machine
@@ -32,7 +33,7 @@
 mod ops;
 mod values;
 
-use crate::ir::{Block, ExprId, ExprKind, ForRange, InstId, Instance, Layout};
+use crate::ir::{Block, ExprId, ExprKind, ForRange, InstId, Instance, Layout, MAX_CALL_DEPTH};
 use crate::ir::{LocalId, LogicOp, Scalar, ShapeQuery, Stmt, Type, TypedProgram};
 use crate::span::Span;
 use ops::Outcome;
@@ -123,6 +124,9 @@ pub enum TrapKind {
     DivisionOverflow { dividend: Value, divisor: Value },
     /// `step_by(0)`.
     StepZero,
+    /// A call of a recursive instance that would be call `depth` of a chain of them, past
+    /// [`MAX_CALL_DEPTH`].
+    RecursionDepth { depth: u32 },
     /// `clamp` with `min > max` (or a NaN bound).
     ClampBounds { min: Value, max: Value },
     /// A slice bound past the end of axis `axis` of `array` (of extent `len`).
@@ -195,7 +199,7 @@ pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Output, Error
             args.len()
         )));
     }
-    let mut frame = Frame::new(entry);
+    let mut frame = Frame::new(entry, 0);
     let mut bufs = Vec::new();
     for (i, (arg, (&param, ty))) in args
         .iter_mut()
@@ -225,7 +229,12 @@ pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Output, Error
             (arg, ty) => return Err(bad(format!("{arg:?} passed for a parameter of type {ty}"))),
         }
     }
-    let mut machine = Machine { program, bufs };
+    let recursive = crate::ir::walk::recursive(program);
+    let mut machine = Machine {
+        program,
+        bufs,
+        recursive,
+    };
     let v = machine.body(&mut frame)?;
     machine.output(v)
 }
@@ -282,18 +291,27 @@ fn check_array(
     Ok(())
 }
 
+/// The stack a call needs left before it runs (else it runs on a new segment of
+/// [`STACK_SEGMENT`] bytes): a generous bound on one body's nesting of statements and expressions.
+const STACK_RED_ZONE: usize = 256 * 1024;
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
 /// The locals of one call.
 struct Frame<'p> {
     inst: &'p Instance,
     vals: Vec<Option<Val>>,
+    /// The length of the chain of recursive calls this call ends (0: not a recursive instance),
+    /// as compiled code counts it.
+    depth: u32,
 }
 
 impl<'p> Frame<'p> {
-    fn new(inst: &'p Instance) -> Frame<'p> {
+    fn new(inst: &'p Instance, depth: u32) -> Frame<'p> {
         let n = inst.func.locals.len();
         Frame {
             inst,
             vals: vec![None; n],
+            depth,
         }
     }
 
@@ -336,6 +354,8 @@ type Exec<T> = Result<T, Error>;
 struct Machine<'p, 'm, 'a> {
     program: &'p TypedProgram,
     bufs: Vec<Buf<'m, 'a>>,
+    /// Per instance: whether its calls count their depth ([`crate::ir::walk::recursive`]).
+    recursive: Vec<bool>,
 }
 
 impl<'p> Machine<'p, '_, '_> {
@@ -567,7 +587,7 @@ impl<'p> Machine<'p, '_, '_> {
                     .elem;
                 self.alloc(f, elem, shape, init, span)?
             }
-            ExprKind::CallInst { inst: callee, args } => self.call(f, *callee, args)?,
+            ExprKind::CallInst { inst: callee, args } => self.call(f, *callee, args, span)?,
             _ => Val::Scalar(self.expr(f, e)?),
         })
     }
@@ -679,17 +699,32 @@ impl<'p> Machine<'p, '_, '_> {
 
     /// A call: arguments are evaluated left to right; an array argument is the caller's array
     /// (a view of its buffer), which the callee reads and writes in place.
-    fn call(&mut self, caller: &Frame<'p>, callee: InstId, args: &[ExprId]) -> Exec<Val> {
+    /// A call of a recursive instance past [`MAX_CALL_DEPTH`] traps, and runs on a stack grown
+    /// as needed (on the heap), so that no depth the limit allows overflows the native one.
+    fn call(
+        &mut self,
+        caller: &Frame<'p>,
+        callee: InstId,
+        args: &[ExprId],
+        span: Span,
+    ) -> Exec<Val> {
         let program = self.program;
         let target = program
             .instances
             .get(callee)
             .ok_or_else(|| Error::Internal(format!("call of missing {callee}")))?;
-        let mut frame = Frame::new(target);
+        let depth = match self.recursive.get(callee.index()) {
+            Some(true) => caller.depth + 1,
+            _ => 0,
+        };
+        if depth > MAX_CALL_DEPTH {
+            return Err(caller.trap(TrapKind::RecursionDepth { depth }, span));
+        }
+        let mut frame = Frame::new(target, depth);
         for (&param, &a) in target.func.params.iter().zip(args) {
             frame.vals[param.index()] = Some(self.val(caller, a)?);
         }
-        self.body(&mut frame)
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.body(&mut frame))
     }
 }
 

@@ -26,6 +26,11 @@ pub use ty::{ArrayType, Layout, Scalar, Storage, Tuple, Type, TypeAnn};
 
 pub use entity::{EntityRef, PrimaryMap, SecondaryMap};
 
+/// The deepest chain of calls of recursive instances ([`walk::recursive`]) a kernel may make; a
+/// call past it fails (like a stack overflow in Rust, but as an `Err`), so deep recursion cannot
+/// overflow the native stack of the compiled code or of the interpreter.
+pub const MAX_CALL_DEPTH: u32 = 10_000;
+
 use crate::span::Span;
 use entity::entity;
 use std::fmt;
@@ -54,8 +59,9 @@ entity!(
 /// Options written on a kernel as `#[rumba(...)]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct KernelAttrs {
-    /// `#[rumba(fastmath)]`: LLVM fast-math flags on float arithmetic.
-    pub fastmath: bool,
+    /// `#[rumba(fastmath)]` (every flag) or `#[rumba(fastmath(reassoc, contract))]`: LLVM
+    /// fast-math flags on float arithmetic.
+    pub fastmath: FastMath,
     /// `#[rumba(unsafe(boundscheck = false))]` turns index checks off (undefined behaviour on an
     /// index out of bounds).
     pub boundscheck: bool,
@@ -76,10 +82,68 @@ impl KernelAttrs {
     }
 }
 
+/// A set of LLVM's fast-math flags, by LLVM's names ([`FastMath::NAMES`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FastMath(u8);
+
+impl FastMath {
+    /// LLVM's names, in the order of the bits: reassociation, no NaNs, no infinities, no signed
+    /// zeros, reciprocals, contraction (FMA), approximate functions.
+    pub const NAMES: [&'static str; 7] =
+        ["reassoc", "nnan", "ninf", "nsz", "arcp", "contract", "afn"];
+    pub const NONE: FastMath = FastMath(0);
+    pub const ALL: FastMath = FastMath(0x7f);
+    pub const REASSOC: FastMath = FastMath(1);
+    pub const NNAN: FastMath = FastMath(1 << 1);
+    pub const NINF: FastMath = FastMath(1 << 2);
+    pub const NSZ: FastMath = FastMath(1 << 3);
+    pub const ARCP: FastMath = FastMath(1 << 4);
+    pub const CONTRACT: FastMath = FastMath(1 << 5);
+    pub const AFN: FastMath = FastMath(1 << 6);
+
+    /// The flag LLVM names `name`.
+    pub fn named(name: &str) -> Option<FastMath> {
+        let i = Self::NAMES.iter().position(|&n| n == name)?;
+        Some(FastMath(1 << i))
+    }
+
+    pub fn contains(self, other: FastMath) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub fn union(self, other: FastMath) -> FastMath {
+        FastMath(self.0 | other.0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The names of its flags, in [`FastMath::NAMES`] order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES
+            .into_iter()
+            .enumerate()
+            .filter(move |(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, n)| n)
+    }
+}
+
+/// As the printer writes it: `false`, `true` (every flag), or the flags: `(reassoc, contract)`.
+impl fmt::Display for FastMath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            FastMath::NONE => f.write_str("false"),
+            FastMath::ALL => f.write_str("true"),
+            set => write!(f, "({})", set.names().collect::<Vec<_>>().join(", ")),
+        }
+    }
+}
+
 impl Default for KernelAttrs {
     fn default() -> Self {
         KernelAttrs {
-            fastmath: false,
+            fastmath: FastMath::NONE,
             boundscheck: true,
             cuda: false,
             unchecked_parallel: false,

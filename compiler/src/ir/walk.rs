@@ -324,3 +324,44 @@ pub fn reachable(program: &Program, k: FuncId) -> Vec<FuncId> {
     }
     out
 }
+
+/// The instances of a typed program it calls directly, per instance (by index), each once.
+fn callees(program: &TypedProgram) -> Vec<Vec<InstId>> {
+    program
+        .instances
+        .values()
+        .map(|inst| {
+            let mut out = Vec::new();
+            for e in inst.func.exprs.values() {
+                if let ExprKind::CallInst { inst: callee, .. } = e.kind {
+                    if !out.contains(&callee) {
+                        out.push(callee);
+                    }
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// Per instance (by index): whether it is recursive, that is, a call of it can reach a call of
+/// it again (directly, or through others: mutual recursion). Calls of recursive instances count
+/// their depth ([`MAX_CALL_DEPTH`]).
+pub fn recursive(program: &TypedProgram) -> Vec<bool> {
+    let callees = callees(program);
+    (0..callees.len())
+        .map(|start| {
+            let mut seen = vec![false; callees.len()];
+            let mut todo = callees[start].clone();
+            while let Some(c) = todo.pop() {
+                if c.index() == start {
+                    return true;
+                }
+                if !std::mem::replace(&mut seen[c.index()], true) {
+                    todo.extend(&callees[c.index()]);
+                }
+            }
+            false
+        })
+        .collect()
+}

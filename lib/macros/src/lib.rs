@@ -397,7 +397,7 @@ fn split_items(tokens: &TokenStream) -> Vec<TokenStream> {
 
 /// Whether a function returns a value: it declares a non-`()` return type, or one of its
 /// `return`s (the tail expression included) gives something other than a call of a function that
-/// itself returns nothing. `seen` guards against recursion (rejected later, at the first call).
+/// itself returns nothing. `seen` stops at recursion (a recursive call is read as `()` here).
 fn returns_value(program: &Program, func: &Function<Untyped>, seen: &mut Vec<String>) -> bool {
     if let Some(ann) = func.ret_ann {
         return ann != TypeAnn::Unit;

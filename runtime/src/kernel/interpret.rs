@@ -135,6 +135,7 @@ fn site_kind(kind: TrapKind) -> (SiteKind, [i64; 4]) {
             [int(dividend), int(divisor), 0, 0],
         ),
         TrapKind::StepZero => (SiteKind::StepZero, [0; 4]),
+        TrapKind::RecursionDepth { depth } => (SiteKind::RecursionDepth, [depth as i64, 0, 0, 0]),
         TrapKind::ClampBounds { min, max } => (SiteKind::ClampBounds, [int(min), int(max), 0, 0]),
         TrapKind::SliceBounds {
             array,

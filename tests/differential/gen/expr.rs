@@ -563,6 +563,7 @@ impl<'r> Gen<'r> {
         for p in &helper.params {
             match p {
                 HelperParam::Scalar(t) => args.push(self.expr(*t, 1)),
+                HelperParam::Depth => args.push(format!("({}) % 5", self.expr(Scalar::U32, 1))),
                 HelperParam::Array(want) => {
                     let fits: Vec<usize> = (0..self.arrays.len())
                         .filter(|&i| {

@@ -22,6 +22,8 @@ pub(super) struct Var {
 pub(super) enum HelperParam {
     Scalar(Scalar),
     Array(ArrayParam),
+    /// The depth left of a recursive helper (`u32`, passed below 5).
+    Depth,
 }
 
 #[derive(Clone, Debug)]
@@ -108,6 +110,7 @@ pub(super) fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
                     let name = format!("q{i}");
                     names.push(g.array_param(&name, *a));
                 }
+                HelperParam::Depth => unreachable!("made by `recursive_helper`"),
             }
         }
         let ret_text = helper.ret.map_or(String::new(), |t| format!(" -> {t}"));
@@ -116,6 +119,9 @@ pub(super) fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
         out += &g.out;
         out += "}\n\n";
         helpers.push(helper);
+    }
+    if rng.percent(30) {
+        out += &recursive_helper(rng, &mut helpers);
     }
     let ret = if rng.percent(75) {
         Some(any_scalar(rng))
@@ -131,6 +137,34 @@ pub(super) fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
     out += &g.out;
     out += "}\n";
     out
+}
+
+/// A recursive helper `r(d, x)`, added to `helpers`: `x` at depth 0, else an expression of `x`
+/// and the value of a recursive call one level down with another `x`.
+fn recursive_helper(rng: &mut Rng, helpers: &mut Vec<Helper>) -> String {
+    let ty = any_scalar(rng);
+    let mut g = Gen::new(rng, helpers.clone(), Some(ty), 0, 0);
+    let var = |name: &str| Var {
+        name: name.into(),
+        ty,
+        assignable: false,
+        bound: None,
+        opaque: false,
+    };
+    g.vars.push(var("x"));
+    let down = g.expr(ty, 2);
+    g.vars.push(var("y"));
+    let value = g.expr(ty, 2);
+    let helper = Helper {
+        name: "r".into(),
+        params: vec![HelperParam::Depth, HelperParam::Scalar(ty)],
+        ret: Some(ty),
+    };
+    helpers.push(helper);
+    format!(
+        "fn r(d: u32, x: {ty}) -> {ty} {{\n    if d == 0 {{\n        return x;\n    }}\n    \
+         let y = r(d - 1, {down});\n    {value}\n}}\n\n"
+    )
 }
 
 impl<'r> Gen<'r> {

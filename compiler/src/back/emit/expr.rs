@@ -4,6 +4,7 @@ use super::{FnEmitter, R};
 use crate::back::abi::SiteKind;
 use crate::back::BackError;
 use crate::ir::*;
+use crate::span::Span;
 use inkwell::values::{
     BasicMetadataValueEnum, BasicValueEnum, FloatValue, InstructionValue, IntValue,
 };
@@ -101,7 +102,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 let s = self.scalar(*receiver)?;
                 self.intrinsic(*op, s, &vals, span)?
             }
-            ExprKind::CallInst { inst: callee, args } => self.call(*callee, args)?,
+            ExprKind::CallInst { inst: callee, args } => self.call(*callee, args, span)?,
             ExprKind::SameShape { a, b } => self.same_shape(*a, *b, span)?,
             ExprKind::Gpu {
                 op,
@@ -153,12 +154,24 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         }
     }
 
-    /// Marks a float instruction with fast-math flags when the kernel asked for them.
+    /// Marks a float instruction with the fast-math flags the kernel asked for.
     pub(super) fn fast(&self, i: Option<InstructionValue<'ctx>>) {
-        if self.inst.func.attrs.fastmath {
-            if let Some(i) = i {
-                let _ = i.set_fast_math_flags(inkwell::values::FastMathFlags::all());
-            }
+        use inkwell::values::FastMathFlags as F;
+        let fm = self.inst.func.attrs.fastmath;
+        let flags = [
+            (FastMath::REASSOC, F::AllowReassoc),
+            (FastMath::NNAN, F::NoNaNs),
+            (FastMath::NINF, F::NoInfs),
+            (FastMath::NSZ, F::NoSignedZeros),
+            (FastMath::ARCP, F::AllowReciprocal),
+            (FastMath::CONTRACT, F::AllowContract),
+            (FastMath::AFN, F::ApproxFunc),
+        ]
+        .into_iter()
+        .filter(|(f, _)| fm.contains(*f))
+        .fold(F::empty(), |all, (_, f)| all | f);
+        if let (false, Some(i)) = (flags.is_empty(), i) {
+            let _ = i.set_fast_math_flags(flags);
         }
     }
 
@@ -402,7 +415,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         })
     }
 
-    fn call(&mut self, callee: InstId, args: &[ExprId]) -> R<BasicValueEnum<'ctx>> {
+    fn call(&mut self, callee: InstId, args: &[ExprId], span: Span) -> R<BasicValueEnum<'ctx>> {
         let target = self.program.inst(callee);
         let mut vals: Vec<BasicMetadataValueEnum> = Vec::new();
         for (&a, t) in args.iter().zip(&target.params) {
@@ -426,6 +439,22 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 }
                 _ => vals.push(self.expr(a)?.into()),
             }
+        }
+        if self.m.recursive[callee.index()] {
+            let i32t = self.ctx().i32_type();
+            let depth = match self.depth {
+                Some(d) => self
+                    .b()
+                    .build_int_add(d, i32t.const_int(1, false), "depth")?,
+                None => i32t.const_int(1, false),
+            };
+            let limit = i32t.const_int(MAX_CALL_DEPTH.into(), false);
+            let ok = self
+                .b()
+                .build_int_compare(IntPredicate::ULE, depth, limit, "depth.ok")?;
+            let site = self.site(SiteKind::RecursionDepth, span);
+            self.check(ok, site, &[depth])?;
+            vals.push(depth.into());
         }
         vals.push(self.err.into());
         let f = self.m.functions[callee.index()];

@@ -75,6 +75,10 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
             }
         }
         let err = param_ptr(f, k)?;
+        if self.recursive[0] {
+            // Unreachable (`back::gpu::plan` rejects recursion); a recursive call starts here.
+            args.push(self.ctx.i32_type().const_zero().into());
+        }
         args.push(err.into());
         let call = self
             .builder

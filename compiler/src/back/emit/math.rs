@@ -4,7 +4,7 @@
 use super::{FnEmitter, R};
 use crate::back::abi::SiteKind;
 use crate::back::BackError;
-use crate::ir::{BinOp, Intrinsic, Scalar};
+use crate::ir::{BinOp, FastMath, Intrinsic, Scalar};
 use inkwell::module::Linkage;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicMetadataValueEnum, BasicValue, BasicValueEnum, FloatValue, IntValue};
@@ -161,7 +161,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             v
         };
         Ok(match op {
-            Min | Max if !self.inst.func.attrs.fastmath => {
+            Min | Max if !self.inst.func.attrs.fastmath.contains(FastMath::NNAN) => {
                 self.min_max(op, x, args[1].into_float_value())?
             }
             Abs => self.call_intrinsic("llvm.fabs", &[t], args)?,
@@ -360,7 +360,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     /// `-0.0` (rustc with a newer LLVM gets both right). No cost on the CPU: LLVM 19 vectorizes
     /// neither form of a min/max reduction without fast-math, and element-wise selects vectorize
     /// as the intrinsics do. On the GPU it is two `setp`/`selp` pairs instead of one `max.f64`.
-    /// Under fast-math (no NaNs) the intrinsics stay, so that min/max reductions vectorize.
+    /// Under fast-math with `nnan` (no NaNs) the intrinsics stay, so that min/max reductions vectorize.
     fn min_max(
         &mut self,
         op: Intrinsic,

@@ -84,6 +84,7 @@ fn emit_for<'ctx>(
         keep: Vec::new(),
         gpu,
         cells: Vec::new(),
+        recursive: crate::ir::walk::recursive(program),
     };
     for (i, inst) in program.instances.values().enumerate() {
         let f = m.declare(inst, i)?;
@@ -91,11 +92,16 @@ fn emit_for<'ctx>(
     }
     for (i, inst) in program.instances.values().enumerate() {
         let f = m.functions[i];
+        let depth = match m.recursive[i] {
+            true => Some(param_int(f, f.count_params() - 2)?),
+            false => None,
+        };
         FnEmitter::emit(
             &mut m,
             program,
             inst,
             f,
+            depth,
             match (i, gpu) {
                 (0, Some(GpuMode::Grid)) => Prange::Grid,
                 (0, None) => Prange::Threads,
@@ -128,6 +134,9 @@ struct ModuleEmitter<'a, 'ctx> {
     gpu: Option<GpuMode>,
     /// The GPU state cells of the grid loops' reductions: (variable, operator, type).
     cells: Vec<(LocalId, Reduce, Scalar)>,
+    /// Per instance: whether it is recursive ([`crate::ir::walk::recursive`]): its function takes
+    /// the depth of the chain of recursive calls it ends (`i32`, before `err`).
+    recursive: Vec<bool>,
 }
 
 impl<'ctx> ModuleEmitter<'_, 'ctx> {
@@ -207,6 +216,9 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
     fn declare(&mut self, inst: &Instance, index: usize) -> R<FunctionValue<'ctx>> {
         let ptr = self.ctx.ptr_type(AddressSpace::default());
         let (mut params, arrays) = self.flat_params(inst, ScalarsAs::Register)?;
+        if self.recursive[index] {
+            params.push(self.ctx.i32_type().into());
+        }
         let err_index = params.len() as u32;
         params.push(ptr.into());
         let fn_type = match inst.ret {
@@ -283,6 +295,10 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
                     return Err(BackError::Internal(format!("{t} parameter")))
                 }
             }
+        }
+        if self.recursive[0] {
+            // The kernel itself is recursive: this call starts the chain.
+            call_args.push(ctx.i32_type().const_zero().into());
         }
         call_args.push(err.into());
         let call = b.build_call(self.functions[0], &call_args, "result")?;
@@ -368,6 +384,12 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
     }
 }
 
+fn param_int(f: FunctionValue<'_>, i: u32) -> R<IntValue<'_>> {
+    f.get_nth_param(i)
+        .map(|p| p.into_int_value())
+        .ok_or_else(|| BackError::Internal("missing parameter".into()))
+}
+
 fn param_ptr(f: FunctionValue<'_>, i: u32) -> R<PointerValue<'_>> {
     f.get_nth_param(i)
         .map(|p| p.into_pointer_value())
@@ -419,6 +441,8 @@ struct FnEmitter<'m, 'a, 'ctx> {
     /// Element updates ([`Stmt::Update`]) are atomic: on the GPU, and in the body of a `prange`
     /// whose array reductions update the shared arrays (`parallel.rs`).
     atomic: bool,
+    /// In a recursive instance: the length of the chain of recursive calls that this call ends.
+    depth: Option<IntValue<'ctx>>,
 }
 
 /// The LLVM type of a scalar parameter.
@@ -447,6 +471,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         program: &'m TypedProgram,
         inst: &'m Instance,
         function: FunctionValue<'ctx>,
+        depth: Option<IntValue<'ctx>>,
         prange: Prange,
     ) -> R<()> {
         let ctx = m.ctx;
@@ -466,6 +491,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             loops: Vec::new(),
             prange,
             atomic,
+            depth,
         };
         e.slots = e.make_slots()?;
         e.block(&inst.func.body)?;

@@ -315,6 +315,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             loops: Vec::new(),
             prange: super::Prange::Serial,
             atomic: updates == Updates::Atomic,
+            // A body starts chains of recursive calls afresh, as its kernel does.
+            depth: None,
         };
         let mut slots = vec![Slot::None; inst.func.locals.len()];
         for (l, t) in inst.local_types.iter() {

@@ -3,11 +3,12 @@
 //!
 //! Each scalar call gets the `vector-function-abi-variant` attribute naming its variants (vector
 //! function ABI mangling, as LLVM's own TLI mappings use), and the variants are declared in the
-//! module. Only kernels marked `#[rumba(fastmath)]` get them: libmvec is accurate to 4 ulp, not
-//! correctly rounded like the scalar library, so IEEE-exact kernels keep scalar calls.
+//! module. Only kernels whose fast-math flags include `afn` (approximate functions, among those of
+//! a plain `#[rumba(fastmath)]`) get them: libmvec is accurate to 4 ulp, not correctly rounded like
+//! the scalar library, so IEEE-exact kernels keep scalar calls.
 
 use super::{FnEmitter, ModuleEmitter, R};
-use crate::ir::Scalar;
+use crate::ir::{FastMath, Scalar};
 use inkwell::attributes::AttributeLoc;
 use inkwell::module::Linkage;
 use inkwell::types::BasicType;
@@ -36,7 +37,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             name.split('.').next().unwrap_or(name)
         };
         let target = self.m.target;
-        if !self.inst.func.attrs.fastmath || !target.vector_library || !LIBMVEC.contains(&base) {
+        let afn = self.inst.func.attrs.fastmath.contains(FastMath::AFN);
+        if !afn || !target.vector_library || !LIBMVEC.contains(&base) {
             return Ok(());
         }
         let Some(scalar_fn) = call.get_called_fn_value() else {

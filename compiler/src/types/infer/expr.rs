@@ -2,7 +2,7 @@
 
 use super::unify::{ArrayVar, State, Var};
 use super::wording::{op_message, operand_cast_help, with_cast_help};
-use super::{Infer, R};
+use super::{Infer, Returns, R};
 use crate::diag::{Diagnostic, Label};
 use crate::ir::complex;
 use crate::ir::*;
@@ -541,7 +541,15 @@ impl<'s, 'p> Infer<'s, 'p> {
         })?;
         let (inst, ret) = self.spec.instantiate(func, params, Some(span))?;
         self.calls.insert(e, inst);
-        Ok(self.known(ret))
+        Ok(self.returned(ret))
+    }
+
+    /// The type of a call's value.
+    fn returned(&mut self, ret: Returns) -> Var {
+        match ret {
+            Returns::Known(t) => self.known(t),
+            Returns::Declared(ann) => self.annotated(ann),
+        }
     }
 
     fn shape(&mut self, array: LocalId, query: ShapeQuery, span: Span) -> R<Var> {
@@ -935,7 +943,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         self.check_borrows(args, &params)?;
         let (inst, ret) = self.spec.instantiate(callee, params, Some(span))?;
         self.calls.insert(e, inst);
-        Ok(self.known(ret))
+        Ok(self.returned(ret))
     }
 
     /// Rust's borrow rules for a call: an array bound to a writable parameter (a `&mut`) is not

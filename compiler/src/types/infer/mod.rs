@@ -34,6 +34,7 @@ pub fn specialize(
         instances: PrimaryMap::new(),
         keys: HashMap::new(),
         stack: Vec::new(),
+        unit_calls: HashMap::new(),
     };
     let params = param_types(program.func(entry), args)?;
     spec.instantiate(entry, params, None)?;
@@ -48,20 +49,29 @@ pub fn specialize(
         })
     })?;
     // `#[rumba(fastmath)]` on a kernel covers the helpers it calls (they are specialized for it).
-    if program.func(entry).attrs.fastmath {
-        instances
-            .values_mut()
-            .for_each(|i| i.func.attrs.fastmath = true);
-    }
+    let fastmath = program.func(entry).attrs.fastmath;
+    instances
+        .values_mut()
+        .for_each(|i| i.func.attrs.fastmath = i.func.attrs.fastmath.union(fastmath));
     Ok(TypedProgram { instances })
 }
 
 struct Specializer<'p> {
     program: &'p Program,
-    /// `None` while its inference runs (a call of it on the stack is recursion).
+    /// `None` while its inference runs (a call of it then is recursion, typed by the declared
+    /// return type).
     instances: PrimaryMap<InstId, Option<Instance>>,
     keys: HashMap<(FuncId, Vec<Type>), InstId>,
     stack: Vec<FuncId>,
+    /// The first recursive call of each instance in progress without `-> T`, typed `()`.
+    unit_calls: HashMap<InstId, Span>,
+}
+
+/// What a call of an instance returns.
+enum Returns {
+    Known(Type),
+    /// A recursive call of an instance still being inferred: its declared return type.
+    Declared(TypeAnn),
 }
 
 impl<'p> Specializer<'p> {
@@ -70,31 +80,102 @@ impl<'p> Specializer<'p> {
         func: FuncId,
         params: Vec<Type>,
         call: Option<Span>,
-    ) -> Result<(InstId, Type), Diagnostic> {
-        if let Some(&id) = self.keys.get(&(func, params.clone())) {
-            if let Some(inst) = &self.instances[id] {
-                return Ok((id, inst.ret));
-            }
-        }
+    ) -> Result<(InstId, Returns), Diagnostic> {
         let f = self.program.func(func);
+        if let Some(&id) = self.keys.get(&(func, params.clone())) {
+            return match &self.instances[id] {
+                Some(inst) => Ok((id, Returns::Known(inst.ret))),
+                None => {
+                    if f.ret_ann.is_none() {
+                        self.unit_calls
+                            .entry(id)
+                            .or_insert(call.unwrap_or(f.sig_span));
+                    }
+                    Ok((id, Returns::Declared(recursive_ret(f, call)?)))
+                }
+            };
+        }
         if self.stack.contains(&func) {
+            // Another key of a function in progress: each level could need a new instance.
             return Err(Diagnostic::new(
-                format!("recursive call of `{}`", f.name),
+                format!("recursive call of `{}` with other argument types", f.name),
                 call.unwrap_or(f.sig_span),
-                "recursion is not supported",
+                format!("called with `({})`", list(&params)),
             )
-            .with_help("rewrite the recursion as a loop"));
+            .with_help("give the recursive call arguments of the parameters' types (`as` casts)"));
         }
         let id = self.instances.push(None);
         self.keys.insert((func, params.clone()), id);
         self.stack.push(func);
         let result = Infer::run(self, f, func, params);
         self.stack.pop();
-        let inst = result?;
+        let unit_call = self.unit_calls.get(&id).copied();
+        let inst = result.map_err(|d| match unit_call {
+            // An error the `()` of a recursive call may have caused (`1 + f(n - 1)`).
+            Some(_) => d.with_note(format!(
+                "a recursive call of `{}` is `()`, as no `-> T` is written: declare what it returns",
+                f.name
+            )),
+            None => d,
+        })?;
         let ret = inst.ret;
+        if let Some(call) = unit_call {
+            if ret != Type::Unit {
+                return Err(needs_declared_ret(f, call).with_label(
+                    f.sig_span,
+                    format!("returns `{ret}`, but no `-> {ret}` is written"),
+                ));
+            }
+        }
         self.instances[id] = Some(inst);
-        Ok((id, ret))
+        Ok((id, Returns::Known(ret)))
     }
+}
+
+/// The return type a recursive call of `f` sees: its `-> T`, which must be complete (scalars,
+/// `()`, tuples of them), as rustc requires of every `fn` item; `()` when none is written (what
+/// rustc reads there), which the finished instance must then return.
+fn recursive_ret(f: &Function<Untyped>, call: Option<Span>) -> Result<TypeAnn, Diagnostic> {
+    fn complete(a: TypeAnn) -> bool {
+        match a {
+            TypeAnn::Unit | TypeAnn::Scalar(_) => true,
+            TypeAnn::Tuple(elems) => elems.iter().all(|&e| complete(e)),
+            TypeAnn::Infer | TypeAnn::Array { .. } => false,
+        }
+    }
+    match f.ret_ann {
+        None => Ok(TypeAnn::Unit),
+        Some(ann) if complete(ann) => Ok(ann),
+        Some(_) => Err(
+            needs_declared_ret(f, call.unwrap_or(f.sig_span)).with_label(
+                f.sig_span,
+                "its return type is not a scalar, `()` or a tuple of them",
+            ),
+        ),
+    }
+}
+
+fn needs_declared_ret(f: &Function<Untyped>, call: Span) -> Diagnostic {
+    Diagnostic::new(
+        format!(
+            "recursive call of `{}` needs its declared return type",
+            f.name
+        ),
+        call,
+        "recursive call here",
+    )
+    .with_help(format!(
+        "declare what `{}` returns, e.g. `fn {}(..) -> i64`",
+        f.name, f.name
+    ))
+}
+
+fn list(types: &[Type]) -> String {
+    types
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 struct Infer<'s, 'p> {

@@ -147,7 +147,7 @@ pub struct Access {
     pub via: Option<Span>,
 }
 
-/// How deep calls are followed (the language has no recursion; this bounds a broken program).
+/// How deep calls are followed (recursion stops earlier: [`Collector::stack`]).
 const MAX_DEPTH: usize = 64;
 
 /// Collects the accesses of the body of the `prange` loop over `var` in instance `inst`.
@@ -167,6 +167,7 @@ pub fn collect(program: &TypedProgram, inst: &Instance, var: LocalId, body: &Blo
     let mut c = Collector {
         program,
         out: Vec::new(),
+        stack: Vec::new(),
     };
     let mut frame = Frame {
         inst,
@@ -217,6 +218,9 @@ fn assigned_once(f: &Function) -> HashSet<LocalId> {
 struct Collector<'a> {
     program: &'a TypedProgram,
     out: Vec<Access>,
+    /// The callees being walked: a call of one of them again is recursion, whose deeper
+    /// levels are taken as accessing their array arguments anywhere.
+    stack: Vec<InstId>,
 }
 
 /// One function being walked: the loop's own, or a callee reached through calls in the body.
@@ -595,19 +599,19 @@ impl<'a> Collector<'a> {
         let program = self.program;
         let c = program.inst(callee);
         let via = f.via.or(Some(at));
-        if f.depth >= MAX_DEPTH {
-            // Unreachable for programs the front end accepts (no recursion); stay sound anyway.
+        if f.depth >= MAX_DEPTH || self.stack.contains(&callee) {
+            // Recursion: the call reads (writes, when writable) its arrays at unknown indices.
             for (p, &a) in c.func.params.iter().zip(args) {
-                if let Some(l) = array_arg(&f.inst.func.expr(a).kind) {
-                    if matches!(c.local_ty(*p), Type::Array(_)) {
-                        self.out.push(Access {
-                            array: f.root(l),
-                            index: Vec::new(),
-                            kind: Kind::Write,
-                            span: at,
-                            via,
-                        });
-                    }
+                if let (Some(l), Type::Array(t)) =
+                    (array_arg(&f.inst.func.expr(a).kind), c.local_ty(*p))
+                {
+                    self.out.push(Access {
+                        array: f.root(l),
+                        index: Vec::new(),
+                        kind: if t.writable { Kind::Write } else { Kind::Read },
+                        span: at,
+                        via,
+                    });
                 }
             }
             return;
@@ -634,7 +638,9 @@ impl<'a> Collector<'a> {
                 _ => {}
             }
         }
+        self.stack.push(callee);
         self.block(&mut frame, &c.func.body);
+        self.stack.pop();
     }
 }
 
