@@ -314,10 +314,10 @@ impl FnLowerer<'_> {
     }
 
     fn method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
-        if super::iter::is_fold(mc) {
+        if super::syntax::is_fold(mc) {
             return self.iter_fold(mc);
         }
-        if super::iter::is_array_method(mc) {
+        if super::syntax::is_array_method(mc) {
             return self.array_method(mc);
         }
         let name = mc.method.to_string();

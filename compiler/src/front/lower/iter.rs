@@ -10,7 +10,7 @@
 //! their parameters become the element bindings, and a closure anywhere else is an error.
 
 use super::hints::unknown_value;
-use super::syntax::strip_parens;
+use super::syntax::{fold_source, strip_parens};
 use super::*;
 
 /// How the body may use an element binding, as rustc types it.
@@ -74,50 +74,6 @@ pub(super) fn is_walk_stmt(e: &syn::Expr) -> bool {
         }
         _ => false,
     }
-}
-
-/// Whether `mc` folds an array's iterator into a value: `x.iter().sum()`, `.product()`,
-/// `.fold(init, f)`, also after `.copied()` / `.cloned()`.
-pub(super) fn is_fold(mc: &syn::ExprMethodCall) -> bool {
-    matches!(mc.method.to_string().as_str(), "sum" | "product" | "fold")
-        && fold_source(&mc.receiver).is_some()
-}
-
-/// Whether `mc` is one of ndarray's whole-array methods that compute a value with a walk:
-/// `x.sum()`, `x.product()`, `x.dot(&y)`, `x.fold(init, f)`, `x.mapv(f)` (`x` not an iterator).
-pub(super) fn is_array_method(mc: &syn::ExprMethodCall) -> bool {
-    let name = mc.method.to_string();
-    match name.as_str() {
-        "sum" | "product" => mc.args.is_empty() && !is_iterator(&mc.receiver),
-        "fold" => mc.args.len() == 2 && !is_iterator(&mc.receiver),
-        "dot" | "mapv" => mc.args.len() == 1,
-        _ => false,
-    }
-}
-
-/// Whether `e` is an iterator adapter chain (`x.iter()`, `.copied()`, `.map(..)`, ...) rather
-/// than an array.
-fn is_iterator(e: &syn::Expr) -> bool {
-    matches!(strip_parens(e), syn::Expr::MethodCall(mc)
-        if matches!(mc.method.to_string().as_str(),
-            "iter" | "iter_mut" | "copied" | "cloned" | "map" | "filter" | "enumerate" | "zip"
-                | "rev" | "skip" | "take" | "chain" | "into_iter"))
-}
-
-/// The array expression and whether the items are copied, of `x.iter()` or
-/// `x.iter().copied()` / `.cloned()`.
-fn fold_source(e: &syn::Expr) -> Option<(&syn::Expr, bool)> {
-    let syn::Expr::MethodCall(mc) = strip_parens(e) else {
-        return None;
-    };
-    if !mc.args.is_empty() {
-        return None;
-    }
-    if mc.method == "copied" || mc.method == "cloned" {
-        let (x, copied) = fold_source(&mc.receiver)?;
-        return (!copied).then_some((x, true));
-    }
-    (mc.method == "iter").then_some((&*mc.receiver, false))
 }
 
 /// `Zip::from(..)` followed by any number of `.and(..)`.

@@ -1,6 +1,6 @@
 //! Predicates and small readings of `syn` syntax that need no lowering state: parentheses,
 //! statement-like expressions, divergence, whether an expression emits statements, operator
-//! mapping, literal suffixes and constant dimensions.
+//! mapping, literal suffixes, constant dimensions, and which method calls fold or map whole arrays.
 //!
 //! In: `syn` nodes. Out: booleans, [`BinOp`]s, [`Scalar`]s.
 
@@ -132,11 +132,7 @@ pub(super) fn needs_stmts(e: &syn::Expr) -> bool {
                 | syn::Expr::Loop(_)
                 | syn::Expr::Match(_) => self.0 = true,
                 // A fold over an array's iterator is a walk.
-                syn::Expr::MethodCall(mc)
-                    if super::iter::is_fold(mc) || super::iter::is_array_method(mc) =>
-                {
-                    self.0 = true
-                }
+                syn::Expr::MethodCall(mc) if is_fold(mc) || is_array_method(mc) => self.0 = true,
                 _ => syn::visit::visit_expr(self, e),
             }
         }
@@ -207,4 +203,48 @@ pub(super) fn int_literal(e: &syn::Expr) -> Option<i128> {
         }) => int_literal(expr).map(|v| -v),
         _ => None,
     }
+}
+
+/// Whether `mc` folds an array's iterator into a value: `x.iter().sum()`, `.product()`,
+/// `.fold(init, f)`, also after `.copied()` / `.cloned()`.
+pub(super) fn is_fold(mc: &syn::ExprMethodCall) -> bool {
+    matches!(mc.method.to_string().as_str(), "sum" | "product" | "fold")
+        && fold_source(&mc.receiver).is_some()
+}
+
+/// Whether `mc` is one of ndarray's whole-array methods that compute a value with a walk:
+/// `x.sum()`, `x.product()`, `x.dot(&y)`, `x.fold(init, f)`, `x.mapv(f)` (`x` not an iterator).
+pub(super) fn is_array_method(mc: &syn::ExprMethodCall) -> bool {
+    let name = mc.method.to_string();
+    match name.as_str() {
+        "sum" | "product" => mc.args.is_empty() && !is_iterator(&mc.receiver),
+        "fold" => mc.args.len() == 2 && !is_iterator(&mc.receiver),
+        "dot" | "mapv" => mc.args.len() == 1,
+        _ => false,
+    }
+}
+
+/// Whether `e` is an iterator adapter chain (`x.iter()`, `.copied()`, `.map(..)`, ...) rather
+/// than an array.
+fn is_iterator(e: &syn::Expr) -> bool {
+    matches!(strip_parens(e), syn::Expr::MethodCall(mc)
+        if matches!(mc.method.to_string().as_str(),
+            "iter" | "iter_mut" | "copied" | "cloned" | "map" | "filter" | "enumerate" | "zip"
+                | "rev" | "skip" | "take" | "chain" | "into_iter"))
+}
+
+/// The array expression and whether the items are copied, of `x.iter()` or
+/// `x.iter().copied()` / `.cloned()`.
+pub(super) fn fold_source(e: &syn::Expr) -> Option<(&syn::Expr, bool)> {
+    let syn::Expr::MethodCall(mc) = strip_parens(e) else {
+        return None;
+    };
+    if !mc.args.is_empty() {
+        return None;
+    }
+    if mc.method == "copied" || mc.method == "cloned" {
+        let (x, copied) = fold_source(&mc.receiver)?;
+        return (!copied).then_some((x, true));
+    }
+    (mc.method == "iter").then_some((&*mc.receiver, false))
 }
