@@ -203,7 +203,8 @@ impl Value {
     pub(crate) unsafe fn from_ret(t: Type, ret: &[u8], offset: usize) -> Value {
         match t {
             Type::Unit => Value::Unit,
-            Type::Scalar(s) => Value::decode(s, &ret[offset..offset + abi::ret_size(t) as usize]),
+            // `decode` reads the scalar's own bytes (no size computed on the call path).
+            Type::Scalar(s) => Value::decode(s, &ret[offset..]),
             Type::Array(a) => {
                 // SAFETY: `ret` holds a `RawArray` at `offset` (unaligned reads of its bytes).
                 let raw =

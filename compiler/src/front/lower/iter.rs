@@ -184,12 +184,7 @@ impl FnLowerer<'_> {
                         span,
                     }],
                 };
-                let arrays = vec![EachArray {
-                    array,
-                    elem,
-                    mutable: true,
-                }];
-                self.emit_each(arrays, EachIndex::None, body, None, span);
+                self.walk_one(array, elem, true, body, None, span);
                 Ok(())
             }
             "assign" => {
@@ -337,12 +332,7 @@ impl FnLowerer<'_> {
                 span,
             },
         );
-        let arrays = vec![EachArray {
-            array,
-            elem,
-            mutable: true,
-        }];
-        self.emit_each(arrays, EachIndex::None, body, None, span);
+        self.walk_one(array, elem, true, body, None, span);
         Ok(())
     }
 
@@ -460,12 +450,7 @@ impl FnLowerer<'_> {
                 span,
             }],
         };
-        let arrays = vec![EachArray {
-            array,
-            elem,
-            mutable: false,
-        }];
-        self.emit_each(arrays, EachIndex::None, body, Some((acc, fold)), span);
+        self.walk_one(array, elem, false, body, Some((acc, fold)), span);
         Ok(self.func.add_expr(ExprKind::Local(acc), span))
     }
 
@@ -488,12 +473,7 @@ impl FnLowerer<'_> {
             span,
         });
         let (body, elem) = self.fold_step(f, acc, copied, span)?;
-        let arrays = vec![EachArray {
-            array,
-            elem,
-            mutable: false,
-        }];
-        self.emit_each(arrays, EachIndex::None, body, None, span);
+        self.walk_one(array, elem, false, body, None, span);
         Ok(self.func.add_expr(ExprKind::Local(acc), span))
     }
 
@@ -672,6 +652,24 @@ impl FnLowerer<'_> {
             .collect();
         self.emit_each(arrays, EachIndex::None, body, None, span);
         Ok(())
+    }
+
+    /// A walk over the one array `array`, its element bound to `elem`.
+    fn walk_one(
+        &mut self,
+        array: LocalId,
+        elem: LocalId,
+        mutable: bool,
+        body: Block,
+        identity: Option<(LocalId, Fold)>,
+        span: Span,
+    ) {
+        let arrays = vec![EachArray {
+            array,
+            elem,
+            mutable,
+        }];
+        self.emit_each(arrays, EachIndex::None, body, identity, span);
     }
 
     fn emit_each(
