@@ -237,6 +237,12 @@ fn each_kernel(mut f: impl FnMut(&str, &rumba::Kernel, &[rumba::Arg<'_>])) {
             (&mut out32).into_arg(),
         ],
     );
+    let mut fixed = Array1::<f64>::zeros(100);
+    f(
+        "fixed_window",
+        fixed_window::kernel(),
+        &[(&d.x64).into_arg(), (&mut fixed).into_arg()],
+    );
     f(
         "histogram",
         histogram::kernel(),
@@ -587,6 +593,33 @@ rumba::compile! {
             y[i] = 3.0;
         }
     }
+
+    fn heap_scratch(y) {
+        for i in prange(0..y.len()) {
+            let t = vec![1.0; 4];
+            y[i] = t[0];
+        }
+    }
+}
+
+rumba::compile! {
+    /// Fixed-size arrays in GPU code (issue 14 item 7): a weights literal, a scratch window per
+    /// thread, a copy, one in a tuple.
+    fn fixed_window(x: &[f64], y: &mut [f64]) {
+        for i in prange(0..y.len()) {
+            let w = [0.25, 0.5, 0.25];
+            let mut win = [0.0; 3];
+            for k in 0..3 {
+                if i + k < x.len() {
+                    win[k] = x[i + k];
+                }
+            }
+            let mut c = win;
+            c[0] = 0.0;
+            let t = (win, c[1]);
+            y[i] = w[0] * t.0[0] + w[1] * t.0[1] + w[2] * t.0[2] + t.1;
+        }
+    }
 }
 
 /// Why a kernel cannot run on the GPU: a GPU diagnostic of `plan`, or a `prange` rule that
@@ -624,6 +657,7 @@ fn kernels_the_gpu_cannot_run_are_explained() {
     assert!(plan_error(two_pranges::kernel(), &mut y).contains("one outermost `prange`"));
     assert!(plan_error(breaks::kernel(), &mut y).contains("`break` out of a `prange` loop"));
     assert!(plan_error(calls_fill::kernel(), &mut y).contains("call of `fill`"));
+    assert!(plan_error(heap_scratch::kernel(), &mut y).contains("GPU code cannot allocate arrays"));
     let mut flags = Array1::from_elem(4, false);
     match bool_atomic::kernel()
         .cuda()
@@ -845,6 +879,11 @@ fn grid_kernels_match_the_cpu() {
     strided::cuda(1.5f64, x.slice(s![..;2]), g.column_mut(1)).unwrap();
     strided(1.5f64, x.slice(s![..;2]), c.column_mut(1)).unwrap();
     assert_eq!(g, c, "only column 1's stepped elements change");
+    // Fixed-size arrays per thread: exact.
+    let (mut g, mut c) = (Array1::<f64>::zeros(n), Array1::<f64>::zeros(n));
+    fixed_window::cuda(&d.x64, &mut g).unwrap();
+    fixed_window(&d.x64, &mut c).unwrap();
+    assert_eq!(g, c);
 }
 
 #[test]

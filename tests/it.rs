@@ -74,6 +74,7 @@ mod constructs_arrays;
 mod constructs_complex;
 mod constructs_control;
 mod constructs_dispatch;
+mod constructs_fixed;
 mod constructs_fuse;
 mod constructs_iter;
 mod constructs_lang;

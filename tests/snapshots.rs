@@ -63,4 +63,19 @@ snapshots! {
     nbody_step: kernels::nbody_step::kernel(),
         [&mut Array2::<f64>::zeros((4, 3)), &mut Array2::<f64>::zeros((4, 3)), &v64(), 0.01f64];
     blur5: kernels::blur5::kernel(), [&m64(), &mut m64()];
+    fixed_array_lanes: fixed_lanes::kernel(), [&v64()];
+}
+
+rumba::compile! {
+    /// A fixed-size array of running sums: `[N x double]` in the IR, registers after SROA.
+    fn fixed_lanes(x: ArrayView1<f64>) -> f64 {
+        let mut acc = [0.0; 4];
+        let w = [1.0, 2.0, 3.0, 4.0];
+        for i in 0..x.len() / 4 {
+            for k in 0..4 {
+                acc[k] += w[k] * x[4 * i + k];
+            }
+        }
+        (acc[0] + acc[1]) + (acc[2] + acc[3])
+    }
 }

@@ -116,7 +116,11 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
             .exprs
             .iter()
             .find(|(e, x)| {
-                matches!(x.kind, ExprKind::Alloc { .. }) && inst.expr_types.get(*e).is_some()
+                matches!(x.kind, ExprKind::Alloc { .. })
+                    && inst
+                        .expr_types
+                        .get(*e)
+                        .is_some_and(|t| t.array().is_some_and(|a| a.stack_len().is_none()))
             })
             .map(|(_, x)| x)
         {
@@ -125,7 +129,7 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
                 e.span,
                 "allocates an array on the heap",
             )
-            .with_help("allocate it outside the kernel and pass it in as a `&mut` argument, or use `shared_array::<T>([..])` in a `#[rumba(cuda)]` kernel"));
+            .with_help("allocate it outside the kernel and pass it in as a `&mut` argument, use a fixed-size array `[0.0; N]` (in registers or local memory), or `shared_array::<T>([..])` in a `#[rumba(cuda)]` kernel"));
         }
         if inst.ret.owns() {
             return Err(Diagnostic::new(

@@ -28,11 +28,22 @@ pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
                 _ => Ok(TypeAnn::tuple(&elems)),
             }
         }
+        syn::Type::Array(a) => Ok(TypeAnn::Fixed {
+            elem: elem_ann(&a.elem)?,
+            len: match &a.len {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }) => i.base10_parse().ok(),
+                _ => None,
+            },
+        }),
         syn::Type::Reference(r) => {
             let writable = r.mutability.is_some();
             match &*r.elem {
-                syn::Type::Slice(s) => Ok(TypeAnn::Array {
-                    elem: elem_ann(&s.elem)?,
+                syn::Type::Slice(syn::TypeSlice { elem, .. })
+                | syn::Type::Array(syn::TypeArray { elem, .. }) => Ok(TypeAnn::Array {
+                    elem: elem_ann(elem)?,
                     ndim: Some(1),
                     writable,
                     owned: false,

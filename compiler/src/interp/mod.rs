@@ -558,9 +558,13 @@ impl<'p> Machine<'p, '_, '_> {
         let inst = f.inst;
         let span = inst.func.expr(e).span;
         Ok(match &inst.func.expr(e).kind {
-            ExprKind::Local(l) => f.vals[l.index()]
-                .clone()
-                .ok_or_else(|| Error::Internal(format!("{l} read before it is set")))?,
+            ExprKind::Local(l) => {
+                let v = f.vals[l.index()]
+                    .clone()
+                    .ok_or_else(|| Error::Internal(format!("{l} read before it is set")))?;
+                // A fixed-size array is copied when read as a value, as Rust copies a `[T; N]`.
+                self.copy_fixed(v, inst.ty(e))?
+            }
             ExprKind::Borrow { array, .. } => Val::Array(f.array(*array)?.clone()),
             ExprKind::Slice { array, axes, .. } => Val::Array(self.slice(f, *array, axes, span)?),
             ExprKind::Transpose(array) => {

@@ -5,7 +5,7 @@
 //! In: the machine's buffers and a frame's values. Out: new buffers and views, or an [`Output`].
 
 use super::{c_order, ops, ArrayArg, Buffer, Error, Exec, Frame, Machine, Output, TrapKind, Value};
-use crate::ir::{AllocShape, Init, LocalId, Scalar, SliceAxis};
+use crate::ir::{AllocShape, Init, LocalId, Scalar, SliceAxis, Type};
 use crate::span::Span;
 
 /// The memory of an array: an argument's buffer, or one the kernel allocated.
@@ -162,7 +162,14 @@ impl<'p> Machine<'p, '_, '_> {
             Init::Elem(v) => Some(self.expr(f, *v)?),
             Init::Zeros => None,
             Init::Ones => Some(ops::cast(Value::I32(1), elem).map_err(|o| f.fail(o, span))?),
-            Init::Copy(_) => None,
+            Init::Copy(_) | Init::Each(_) => None,
+        };
+        let each = match init {
+            Init::Each(vs) => vs
+                .iter()
+                .map(|&v| self.expr(f, v))
+                .collect::<Exec<Vec<Value>>>()?,
+            _ => Vec::new(),
         };
         let dims = match shape {
             AllocShape::Dims(d) => d
@@ -170,6 +177,7 @@ impl<'p> Machine<'p, '_, '_> {
                 .map(|&x| self.usize(f, x))
                 .collect::<Exec<Vec<usize>>>()?,
             AllocShape::Like(a) => f.array(*a)?.shape.clone(),
+            AllocShape::Fixed(n) => vec![*n as usize],
         };
         let count = dims
             .iter()
@@ -195,6 +203,9 @@ impl<'p> Machine<'p, '_, '_> {
                 v.store(chunk);
             }
         }
+        for (v, chunk) in each.iter().zip(data.chunks_exact_mut(elem.size())) {
+            v.store(chunk);
+        }
         if let Init::Copy(a) = init {
             let src = f.array(*a)?;
             let from = self.bufs[src.buf].bytes();
@@ -211,6 +222,32 @@ impl<'p> Machine<'p, '_, '_> {
             strides: c_order(&dims),
             shape: dims,
         }))
+    }
+
+    /// `v`, a value of type `t`, with every fixed-size array in it copied into a buffer of its
+    /// own (reading a `[T; N]` copies it).
+    pub(super) fn copy_fixed(&mut self, v: Val, t: Type) -> Exec<Val> {
+        Ok(match (v, t) {
+            (Val::Array(a), Type::Array(at)) if at.stack_len().is_some() => {
+                let size = a.elem.size();
+                let from = a.offset as usize * size;
+                let n: usize = a.shape.iter().product();
+                let data = self.bufs[a.buf].bytes()[from..from + n * size].to_vec();
+                self.bufs.push(Buf::Owned(data));
+                Val::Array(View {
+                    buf: self.bufs.len() - 1,
+                    offset: 0,
+                    ..a
+                })
+            }
+            (Val::Tuple(xs), Type::Tuple(tt)) => Val::Tuple(
+                xs.into_iter()
+                    .zip(tt.elems())
+                    .map(|(x, &t)| self.copy_fixed(x, t))
+                    .collect::<Exec<Vec<Val>>>()?,
+            ),
+            (v, _) => v,
+        })
     }
 
     /// The kernel's result as the caller gets it.

@@ -174,10 +174,12 @@ impl Instance {
                 shape: match shape {
                     AllocShape::Dims(d) => AllocShape::Dims(all(self, &d)),
                     AllocShape::Like(a) => AllocShape::Like(local(a)),
+                    AllocShape::Fixed(n) => AllocShape::Fixed(n),
                 },
                 init: match init {
                     Init::Elem(v) => Init::Elem(self.copy_expr(v, rename)),
                     Init::Copy(a) => Init::Copy(local(a)),
+                    Init::Each(vs) => Init::Each(all(self, &vs)),
                     i @ (Init::Zeros | Init::Ones) => i,
                 },
             },

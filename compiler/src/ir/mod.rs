@@ -22,7 +22,7 @@ pub mod walk;
 
 pub use each::{ArrayReduce, Each, EachArray, EachIndex, Fold, Map, ReduceOp};
 pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
-pub use ty::{ArrayType, Layout, Scalar, Storage, Tuple, Type, TypeAnn};
+pub use ty::{ArrayType, Layout, Scalar, Storage, Tuple, Type, TypeAnn, MAX_STACK_ARRAY_BYTES};
 
 pub use entity::{EntityRef, PrimaryMap, SecondaryMap};
 
@@ -875,7 +875,8 @@ pub enum ExprKind<P: Phase = Typed> {
         args: Vec<ExprId>,
     },
     /// A new owned array (`Array1::zeros(n)`, `Array2::<f32>::from_elem((n, m), v)`,
-    /// `x.to_owned()`, `vec![v; n]`): typed as a C-order [`Storage::Heap`] array. `elem` and `ndim`
+    /// `x.to_owned()`, `vec![v; n]`): typed as a C-order [`Storage::Heap`] array; with an
+    /// [`AllocShape::Fixed`] length (`[v; N]`, `[a, b, c]`) a [`Storage::Stack`] array. `elem` and `ndim`
     /// are what the source wrote (`Array2::<f32>`), for inference. Allocation failure and a
     /// shape whose size overflows `isize` are run-time errors (ndarray panics there).
     Alloc {
@@ -1026,6 +1027,9 @@ pub enum AllocShape {
     Dims(Vec<ExprId>),
     /// The extents of another array: `zeros(x.raw_dim())`, `zeros(x.dim())`, `x.to_owned()`.
     Like(LocalId),
+    /// A fixed length known from the source: `[v; N]`, `[a, b, c]`, typed as a
+    /// [`Storage::Stack`] array.
+    Fixed(u32),
 }
 
 /// What a new array's elements start as.
@@ -1039,6 +1043,9 @@ pub enum Init {
     Elem(ExprId),
     /// `x.to_owned()`: the elements of `x`, in its logical order (shape `Like(x)`).
     Copy(LocalId),
+    /// `[a, b, c]`, `vec![a, b, c]`, `array![[a, b], [c, d]]`: one value per element in C
+    /// order, evaluated left to right (as many as the extents, constants, make).
+    Each(Vec<ExprId>),
 }
 
 /// One function specialized to concrete argument types: its resolved body and a type for every

@@ -312,12 +312,14 @@ impl<P: Phase> Printer<'_, P> {
                 let shape = match shape {
                     AllocShape::Dims(d) => format!("[{}]", self.list(d)),
                     AllocShape::Like(a) => format!("shape({})", self.local(*a)),
+                    AllocShape::Fixed(n) => format!("[{n}]"),
                 };
                 let init = match init {
                     Init::Zeros => "zeros".to_string(),
                     Init::Ones => "ones".to_string(),
                     Init::Elem(v) => format!("elem {}", self.expr(*v)),
                     Init::Copy(a) => format!("copy {}", self.local(*a)),
+                    Init::Each(vs) => format!("each [{}]", self.list(vs)),
                 };
                 // What the source wrote, before inference settles it.
                 let written = match (elem, ndim) {

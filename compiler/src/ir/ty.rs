@@ -186,7 +186,16 @@ pub enum Storage {
     /// global allocator: C order, freed when its owner goes out of scope on every path (normal
     /// exit, `return`, a failed check), or handed to the caller as an ndarray `Array`.
     Heap,
+    /// A fixed-size array `[T; N]` of `N` elements (`[v; N]`, `[a, b, c]`): 1-D, C order, in the
+    /// function's stack frame (registers where LLVM can), copied when read as a value, as
+    /// Rust copies a `[T; N]`.
+    Stack(u32),
 }
+
+/// The most bytes a fixed-size array may take (`[v; N]` lives in the stack frame; a kernel
+/// running on a 2 MiB worker stack must not overflow it): larger ones go on the heap
+/// (`vec![v; n]`).
+pub const MAX_STACK_ARRAY_BYTES: u64 = 64 * 1024;
 
 /// An array's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -225,6 +234,28 @@ impl ArrayType {
         self.storage == Storage::Heap
     }
 
+    /// A fixed-size array `[T; N]` of this type of `len` elements.
+    pub fn stack(elem: Scalar, len: u32) -> ArrayType {
+        ArrayType {
+            storage: Storage::Stack(len),
+            ..ArrayType::owned(elem, 1)
+        }
+    }
+
+    /// The length of a fixed-size array `[T; N]`.
+    pub fn stack_len(self) -> Option<u32> {
+        match self.storage {
+            Storage::Stack(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Whether the function holds the elements itself (an owned or fixed-size array), so that
+    /// writing them needs a `let mut` binding.
+    pub fn is_held(self) -> bool {
+        self.storage != Storage::View
+    }
+
     /// The same elements, borrowed (`&t`, `&mut t`).
     pub fn borrowed(self, writable: bool) -> ArrayType {
         ArrayType {
@@ -242,9 +273,10 @@ impl fmt::Display for ArrayType {
             Layout::Strided => "A",
         };
         let access = match (self.storage, self.writable) {
-            (Storage::Heap, _) => "own",
-            (Storage::View, true) => "mut",
-            (Storage::View, false) => "ro",
+            (Storage::Heap, _) => "own".to_string(),
+            (Storage::Stack(n), _) => format!("[{n}]"),
+            (Storage::View, true) => "mut".to_string(),
+            (Storage::View, false) => "ro".to_string(),
         };
         write!(
             f,
@@ -370,6 +402,11 @@ pub enum TypeAnn {
     },
     /// `(f64, usize)`: two or more elements (interned, like [`Tuple`]).
     Tuple(&'static [TypeAnn]),
+    /// `[f64; 3]`: a fixed-size array (element and length when written as a type and a literal).
+    Fixed {
+        elem: Option<Scalar>,
+        len: Option<u32>,
+    },
 }
 
 impl TypeAnn {
@@ -398,6 +435,13 @@ impl fmt::Display for TypeAnn {
                 let nd = ndim.map_or("D".to_string(), |n| n.to_string());
                 let el = elem.map_or("_", Scalar::name);
                 write!(f, "{view}{nd}<{el}>")
+            }
+            TypeAnn::Fixed { elem, len } => {
+                let el = elem.map_or("_", Scalar::name);
+                match len {
+                    Some(n) => write!(f, "[{el}; {n}]"),
+                    None => write!(f, "[{el}; _]"),
+                }
             }
             TypeAnn::Tuple(elems) => {
                 f.write_str("(")?;

@@ -476,11 +476,28 @@ impl Verifier<'_> {
                     return self.error(at, format!("new array typed {ty:?}"));
                 };
                 self.check(
-                    a.is_owned() && a.layout == Layout::Contig && a.writable,
+                    a.is_held() && a.layout == Layout::Contig && a.writable,
                     at,
                     || format!("new array typed {a}"),
                 );
-                if let Init::Elem(v) = init {
+                let fixed = match shape {
+                    AllocShape::Fixed(n) => Some(*n),
+                    _ => None,
+                };
+                self.check(fixed == a.stack_len(), at, || {
+                    format!("a new {a} of shape {shape:?}")
+                });
+                let values = match init {
+                    Init::Elem(v) => std::slice::from_ref(v),
+                    Init::Each(vs) => {
+                        self.check(fixed.is_none_or(|n| n as usize == vs.len()), at, || {
+                            format!("{} values for a new {a}", vs.len())
+                        });
+                        vs.as_slice()
+                    }
+                    _ => &[],
+                };
+                for v in values {
                     if let Some(tv) = self.expr(*v) {
                         self.check(tv == Type::Scalar(a.elem), Location::Expr(*v), || {
                             format!("element {tv} of a new {a}")
@@ -507,6 +524,7 @@ impl Verifier<'_> {
                             });
                         }
                     }
+                    AllocShape::Fixed(_) => {}
                 }
                 if let Init::Copy(src) = init {
                     if let Some(b) = self.array(*src) {

@@ -29,6 +29,7 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
         ExprKind::Alloc { shape, init, .. } => {
             let mut out = match init {
                 Init::Elem(v) => vec![*v],
+                Init::Each(vs) => vs.clone(),
                 _ => Vec::new(),
             };
             if let AllocShape::Dims(d) = shape {

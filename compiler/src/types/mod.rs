@@ -16,7 +16,7 @@ pub mod parallel;
 pub use infer::specialize;
 
 use crate::diag::Diagnostic;
-use crate::ir::{Function, Type, TypeAnn, Untyped};
+use crate::ir::{Function, Storage, Type, TypeAnn, Untyped};
 use crate::span::Span;
 
 /// Checks a call's argument types against a function's parameters and their annotations; returns
@@ -39,7 +39,7 @@ pub fn param_types(func: &Function<Untyped>, args: &[Type]) -> Result<Vec<Type>,
 /// borrow would not be followed into the callee.
 fn holds_view(t: crate::ir::Tuple) -> bool {
     t.elems().iter().any(|e| match e {
-        Type::Array(a) => !a.is_owned(),
+        Type::Array(a) => a.storage == Storage::View,
         Type::Tuple(t) => holds_view(*t),
         _ => false,
     })
@@ -61,6 +61,10 @@ fn fits(ann: TypeAnn, t: Type) -> bool {
         ) => a.is_owned() && elem.is_none_or(|e| e == a.elem) && ndim.is_none_or(|n| n == a.ndim),
         (TypeAnn::Tuple(anns), Type::Tuple(t)) => {
             anns.len() == t.elems().len() && anns.iter().zip(t.elems()).all(|(&a, &e)| fits(a, e))
+        }
+        (TypeAnn::Fixed { elem, len }, Type::Array(a)) => {
+            a.stack_len().is_some_and(|n| len.is_none_or(|l| l == n))
+                && elem.is_none_or(|e| e == a.elem)
         }
         _ => false,
     }
@@ -133,6 +137,17 @@ pub fn param_type(func: &Function<Untyped>, i: usize, arg: Type) -> Result<Type,
         (TypeAnn::Scalar(s), _) => Err(mismatch(format!(
             "pass a value of type `{s}`, not an array"
         ))),
+        (TypeAnn::Fixed { .. }, _) if fits(decl.ann, arg) => Ok(arg),
+        (TypeAnn::Fixed { .. }, _) => Err(mismatch(format!(
+            "pass a fixed-size array of type `{}` (`[v; N]`, `[a, b, c]`)",
+            decl.ann
+        ))),
+        (TypeAnn::Array { .. }, Type::Array(a)) if a.stack_len().is_some() => {
+            Err(mismatch(format!(
+                "a fixed-size array is passed by value to a `[T; N]` parameter, or borrowed as a view: `&{0}`, `&mut {0}`",
+                decl.name
+            )))
+        }
         (
             TypeAnn::Array {
                 elem,

@@ -428,7 +428,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                         }
                         _ => {
                             let v = self.expr(a)?;
-                            self.m.unpack(*p, v)?
+                            self.array_value(*p, v)?
                         }
                     };
                     vals.push(arr.data.into());

@@ -558,7 +558,8 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         let params = &inst.func.params;
         let locals = inst.func.locals.keys().filter(|l| {
             let t = inst.local_ty(*l);
-            !params.contains(l) || t.owns() || matches!(t, Type::Tuple(_))
+            let fixed = t.array().is_some_and(|a| a.stack_len().is_some());
+            !params.contains(l) || t.owns() || fixed || matches!(t, Type::Tuple(_))
         });
         self.value_slots(&mut slots, locals)?;
         for &p in params {
@@ -619,6 +620,10 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             let v = next()?.into_int_value();
             v.set_name(&format!("{name}.n{d}"));
             shape.push(v);
+        }
+        if a.stack_len().is_some() {
+            // A fixed-size array's length is its type's.
+            return Ok(self.fixed_at(a, data));
         }
         let strides = if a.layout == Layout::Strided {
             let mut s = Vec::new();
@@ -699,6 +704,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
     fn array(&self, l: LocalId) -> R<ArrayVal<'ctx>> {
         match &self.slots[l.index()] {
             Slot::Array(a) => Ok(a.clone()),
+            Slot::Value(p, Type::Array(a)) if a.stack_len().is_some() => Ok(self.fixed_at(*a, *p)),
             Slot::Value(p, Type::Array(a)) => {
                 let v = self.b().build_load(
                     self.m.array_struct(*a),
@@ -775,8 +781,16 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                     let ty = self.inst.ty(*value).array().ok_or_else(|| {
                         BackError::Internal("a new array not typed as one".into())
                     })?;
-                    let v = self.alloc(ty, shape, init, *span, Some(*local))?;
-                    self.assign_value(*local, v)?;
+                    if let (Some(_), Slot::Value(p, _)) =
+                        (ty.stack_len(), &self.slots[local.index()])
+                    {
+                        // `a = [v; N]`: written in place.
+                        let p = *p;
+                        self.fill_fixed(ty, init, p)?;
+                    } else {
+                        let v = self.alloc(ty, shape, init, *span, Some(*local))?;
+                        self.assign_value(*local, v)?;
+                    }
                 }
                 _ if matches!(self.slots[local.index()], Slot::Value(..)) => {
                     let v = self.expr(*value)?;

@@ -11,12 +11,17 @@
 //! costs one allocation per chunk); every exit of the function (its end, `return`, a failed
 //! check) drops what its locals still hold. Memory comes from the runtime's allocator
 //! ([`abi::ALLOC`], [`abi::FREE`]).
+//!
+//! A fixed-size array `[T; N]` ([`Storage::Stack`]) is an LLVM `[N x T]` value instead: its
+//! local is an alloca of it, indexed in place; reading the local as a value loads (copies) it,
+//! as Rust copies a `[T; N]`. Passed to a helper, the caller hands over the address of its
+//! elements and the callee copies them into its own slot.
 
 use super::{ArrayVal, FnEmitter, Slot, R};
 use crate::back::abi::{self, SiteKind};
 use crate::back::BackError;
 use crate::ir::*;
-use inkwell::types::{BasicTypeEnum, StructType};
+use inkwell::types::{BasicType, BasicTypeEnum, StructType};
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, IntPredicate};
 
@@ -25,7 +30,10 @@ impl<'ctx> super::ModuleEmitter<'_, 'ctx> {
     pub(super) fn value_type(&self, t: Type) -> R<BasicTypeEnum<'ctx>> {
         Ok(match t {
             Type::Scalar(s) => self.reg_type(s),
-            Type::Array(a) => self.array_struct(a).into(),
+            Type::Array(a) => match a.stack_len() {
+                Some(n) => self.mem_type(a.elem).array_type(n).into(),
+                None => self.array_struct(a).into(),
+            },
             Type::Tuple(t) => {
                 let elems = t
                     .elems()
@@ -48,8 +56,12 @@ impl<'ctx> super::ModuleEmitter<'_, 'ctx> {
         self.ctx.struct_type(&fields, false)
     }
 
-    /// An array value as a struct.
+    /// An array value as a struct (a fixed-size array: its elements, loaded).
     pub(super) fn pack(&self, a: &ArrayVal<'ctx>) -> R<BasicValueEnum<'ctx>> {
+        if let Some(n) = a.ty.stack_len() {
+            let t = self.mem_type(a.ty.elem).array_type(n);
+            return Ok(self.builder.build_load(t, a.data, "fixed")?);
+        }
         let t = self.array_struct(a.ty);
         let mut v = t.get_undef();
         let mut fields: Vec<BasicValueEnum> = vec![a.data.into()];
@@ -124,6 +136,9 @@ impl<'ctx> super::ModuleEmitter<'_, 'ctx> {
                 let v = self.to_mem(s, v)?;
                 self.builder.build_store(at(self, offset)?, v)?;
             }
+            Type::Array(a) if a.stack_len().is_some() => {
+                return Err(BackError::Internal(format!("a kernel result of type {a}")));
+            }
             Type::Array(a) => {
                 let a = self.unpack(a, v)?;
                 self.builder.build_store(at(self, offset)?, a.data)?;
@@ -171,7 +186,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             let t = self.inst.local_ty(l);
             // Scalars have their slots; shared arrays and parameters may have theirs.
             let taken = matches!(slots[l.index()], Slot::Array(_) | Slot::Scalar(..));
-            if matches!(t, Type::Scalar(_) | Type::Unit) || (taken && !t.owns()) {
+            let fixed = t.array().is_some_and(|a| a.stack_len().is_some());
+            if matches!(t, Type::Scalar(_) | Type::Unit) || (taken && !t.owns() && !fixed) {
                 continue;
             }
             let lt = self.m.value_type(t)?;
@@ -279,6 +295,77 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         Ok(())
     }
 
+    /// The elements of a fixed-size array of type `ty` at `data`, as an array.
+    pub(super) fn fixed_at(&self, ty: ArrayType, data: PointerValue<'ctx>) -> ArrayVal<'ctx> {
+        let i64t = self.ctx().i64_type();
+        ArrayVal {
+            ty,
+            data,
+            shape: vec![i64t.const_int(u64::from(ty.stack_len().unwrap_or(0)), false)],
+            strides: vec![i64t.const_int(1, false)],
+        }
+    }
+
+    /// An array value `v` of type `ty` as an [`ArrayVal`] (a fixed-size array is stored in a
+    /// stack slot of its own first).
+    pub(super) fn array_value(&self, ty: ArrayType, v: BasicValueEnum<'ctx>) -> R<ArrayVal<'ctx>> {
+        if ty.stack_len().is_none() {
+            return self.m.unpack(ty, v);
+        }
+        let p = self.entry_alloca(v.get_type(), "fixed")?;
+        self.b().build_store(p, v)?;
+        Ok(self.fixed_at(ty, p))
+    }
+
+    /// Writes the first elements of a new fixed-size array of type `ty` (`[v; N]`, `[a, b]`,
+    /// `zeros`) at `at`, every value evaluated before the first store (`a = [a[1], a[0]]`).
+    pub(super) fn fill_fixed(
+        &mut self,
+        ty: ArrayType,
+        init: &Init,
+        at: PointerValue<'ctx>,
+    ) -> R<()> {
+        let n = ty.stack_len().unwrap_or(0);
+        let t = self.m.mem_type(ty.elem);
+        let i64t = self.ctx().i64_type();
+        let one_value = match init {
+            Init::Zeros => {
+                let zero = self.m.value_type(Type::Array(ty))?.const_zero();
+                self.b().build_store(at, zero)?;
+                return Ok(());
+            }
+            Init::Elem(v) => Some(self.expr(*v)?),
+            Init::Ones => Some(self.constant(one(ty.elem))),
+            Init::Each(_) => None,
+            Init::Copy(_) => return Err(BackError::Internal("a copy into a `[T; N]`".into())),
+        };
+        let values = match (init, one_value) {
+            (Init::Each(vs), _) => vs.iter().map(|&v| self.expr(v)).collect::<R<Vec<_>>>()?,
+            (_, Some(v)) if n <= 16 => vec![v; n as usize],
+            (_, Some(v)) => {
+                let v = self.m.to_mem(ty.elem, v)?;
+                let count = i64t.const_int(u64::from(n), false);
+                return self.counted(count, |e, j| {
+                    // SAFETY: `j < N`, the array's length.
+                    let p = unsafe { e.b().build_gep(t, at, &[j], "")? };
+                    e.b().build_store(p, v)?;
+                    Ok(())
+                });
+            }
+            (_, None) => Vec::new(),
+        };
+        for (k, v) in values.into_iter().enumerate() {
+            let v = self.m.to_mem(ty.elem, v)?;
+            // SAFETY: `k < N`, the array's length.
+            let p = unsafe {
+                self.b()
+                    .build_gep(t, at, &[i64t.const_int(k as u64, false)], "")?
+            };
+            self.b().build_store(p, v)?;
+        }
+        Ok(())
+    }
+
     /// A new array (`ExprKind::Alloc`) of type `ty`; `reuse` is the local it is assigned to,
     /// whose memory it takes over when it has the same size (dropping it otherwise).
     pub(super) fn alloc(
@@ -289,12 +376,28 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         span: crate::span::Span,
         reuse: Option<LocalId>,
     ) -> R<BasicValueEnum<'ctx>> {
+        if ty.stack_len().is_some() {
+            let t = self.m.value_type(Type::Array(ty))?;
+            let p = self.entry_alloca(t, "fixed")?;
+            self.fill_fixed(ty, init, p)?;
+            return Ok(self.b().build_load(t, p, "")?);
+        }
         let ctx = self.ctx();
         let i64t = ctx.i64_type();
         let fill = match init {
             Init::Elem(v) => Some(self.expr(*v)?),
             Init::Ones => Some(self.constant(one(ty.elem))),
-            Init::Zeros | Init::Copy(_) => None,
+            Init::Zeros | Init::Copy(_) | Init::Each(_) => None,
+        };
+        let each = match init {
+            Init::Each(vs) => vs
+                .iter()
+                .map(|&v| {
+                    let x = self.expr(v)?;
+                    self.m.to_mem(ty.elem, x)
+                })
+                .collect::<R<Vec<_>>>()?,
+            _ => Vec::new(),
         };
         let dims = match shape {
             AllocShape::Dims(d) => d
@@ -302,6 +405,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 .map(|&x| Ok(self.expr(x)?.into_int_value()))
                 .collect::<R<Vec<_>>>()?,
             AllocShape::Like(a) => self.array(*a)?.shape,
+            AllocShape::Fixed(_) => {
+                return Err(BackError::Internal("a fixed length on the heap".into()))
+            }
         };
         // Elements and bytes, checked against `isize::MAX` (ndarray's and `Vec`'s limits).
         let umul = self.overflow_intrinsic("llvm.umul.with.overflow")?;
@@ -343,6 +449,15 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             strides: self.m.c_strides(&dims)?,
             shape: dims,
         };
+        let t = self.m.mem_type(ty.elem);
+        for (k, v) in each.into_iter().enumerate() {
+            // SAFETY: `k` is below the number of values, which the extents equal.
+            let p = unsafe {
+                self.b()
+                    .build_gep(t, data, &[i64t.const_int(k as u64, false)], "")?
+            };
+            self.b().build_store(p, v)?;
+        }
         match (init, fill) {
             (Init::Copy(src), _) => self.copy_into(&a, *src)?,
             (_, Some(v)) => {

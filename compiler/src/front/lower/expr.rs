@@ -135,6 +135,7 @@ impl FnLowerer<'_> {
                 .hint("closures are inlined where a walk takes one (`x.map_inplace(|v| ..)`, `Zip::from(..).for_each(|..| ..)`); elsewhere write a helper `fn` in the same compile! block")),
             syn::Expr::Reference(r) => self.reference(r),
             syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => self.vec_macro(m),
+            syn::Expr::Macro(m) if m.mac.path.is_ident("array") => self.array_macro(m),
             syn::Expr::Macro(m) => Err(macro_error(&m.mac)),
             syn::Expr::Unsafe(_) => Err(FrontError::new(e, "`unsafe` is not allowed in kernels")
                 .hint("rumba checks indices; use #[rumba(unsafe(boundscheck = false))] to drop the checks")),
@@ -142,8 +143,7 @@ impl FnLowerer<'_> {
                 .hint("pass the fields as separate scalars or arrays")),
             syn::Expr::Tuple(t) => self.tuple(t),
             syn::Expr::Repeat(r) => self.repeat(r),
-            syn::Expr::Array(_) => Err(FrontError::new(e, "array literals are only used as indices")
-                .hint("index N-D arrays with `a[[i, j]]`")),
+            syn::Expr::Array(a) => self.array_literal(a),
             syn::Expr::Range(_) => Err(FrontError::new(e, "ranges are only allowed in `for` loops")),
             syn::Expr::While(_) | syn::Expr::ForLoop(_) => {
                 Err(FrontError::new(e, "`while` and `for` loops cannot be used as values")

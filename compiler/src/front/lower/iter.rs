@@ -23,7 +23,7 @@ pub(super) enum ElemRef {
     Unique,
 }
 
-const ITER_HINT: &str = "iterate with `x.iter()`, `x.iter_mut()`, `x.iter().enumerate()` or `x.indexed_iter()`, or over a range `0..n`";
+const ITER_HINT: &str = "iterate with `x.iter()` (or `for v in &x`), `x.iter_mut()` (or `for v in &mut x`), `x.iter().enumerate()` or `x.indexed_iter()`, or over a range `0..n`";
 
 /// The methods of an array receiver that start a walk.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,7 @@ enum Walk {
 impl Walk {
     fn from_name(name: &str) -> Option<Walk> {
         Some(match name {
-            "iter" => Walk::Iter,
+            "iter" | "into_iter" => Walk::Iter,
             "iter_mut" => Walk::IterMut,
             "indexed_iter" => Walk::Indexed,
             "indexed_iter_mut" => Walk::IndexedMut,
@@ -50,8 +50,29 @@ impl Walk {
     }
 }
 
+/// Whether `e` names an array as a `for` loop's iterator (`for v in x`, `for v in &x`,
+/// `for v in &mut x`): ranges are not values in kernels, so a name there is an array.
+fn array_iterable(e: &syn::Expr) -> Option<(Walk, &syn::Expr)> {
+    let name = |e: &syn::Expr| matches!(strip_parens(e), syn::Expr::Path(p) if p.path.get_ident().is_some());
+    match strip_parens(e) {
+        e if name(e) => Some((Walk::Iter, e)),
+        syn::Expr::Reference(r) if name(&r.expr) => Some((
+            if r.mutability.is_some() {
+                Walk::IterMut
+            } else {
+                Walk::Iter
+            },
+            &r.expr,
+        )),
+        _ => None,
+    }
+}
+
 /// Whether `e` is a walk over an array a `for` loop can take (`x.iter()`, ...).
 pub(super) fn is_walk(e: &syn::Expr) -> bool {
+    if array_iterable(e).is_some() {
+        return true;
+    }
     match strip_parens(e) {
         syn::Expr::MethodCall(mc) if mc.method == "enumerate" && mc.args.is_empty() => {
             is_walk(&mc.receiver)
@@ -797,6 +818,9 @@ impl FnLowerer<'_> {
 
 /// The walk a `for` loop iterates: its method, whether `.enumerate()` follows, the receiver.
 fn walk_of(e: &syn::Expr) -> R<(Walk, bool, &syn::Expr)> {
+    if let Some((walk, array)) = array_iterable(e) {
+        return Ok((walk, false, array));
+    }
     let syn::Expr::MethodCall(mc) = strip_parens(e) else {
         return Err(FrontError::new(e, "unsupported `for` iterator").hint(ITER_HINT));
     };

@@ -216,6 +216,7 @@ impl FnLowerer<'_> {
             }
             syn::Expr::Paren(p) => self.stmt_expr(&p.expr),
             e if iter::is_walk_stmt(e) => self.walk_stmt(e),
+            syn::Expr::MethodCall(mc) if mc.method == "swap" && mc.args.len() == 2 => self.swap(mc),
             _ => {
                 let value = self.expr_value(e)?;
                 self.emit(Stmt::Eval(value));
@@ -424,6 +425,45 @@ impl FnLowerer<'_> {
         let frame = LoopFrame::new(lp.label.as_ref(), true, value);
         let (body, (), frame) = self.in_loop(frame, |l| l.block_effects(&lp.body))?;
         self.finish_loop(frame, Stmt::Loop { body });
+        Ok(())
+    }
+
+    /// `a.swap(i, j)` (`[T; N]`, `Array1`), `a.swap([i, j], [k, l])` (ndarray's N-D form): both
+    /// elements read (and their indices checked) before either is written.
+    fn swap(&mut self, mc: &syn::ExprMethodCall) -> R<()> {
+        let span = Span::of(mc);
+        let array = self.array_name(&mc.receiver)?;
+        let mut indices = Vec::new();
+        for arg in &mc.args {
+            let index = self.indices(arg)?;
+            indices.push(index.into_iter().map(|i| self.spill(i)).collect::<Vec<_>>());
+        }
+        let [first, second]: [Vec<ExprId>; 2] = indices
+            .try_into()
+            .map_err(|_| FrontError::new(mc, "`swap` takes two indices"))?;
+        let read = |l: &mut Self, index: &[ExprId]| {
+            let index = index.iter().map(|&i| l.copy_simple(i)).collect();
+            let v = l.expr(
+                ExprKind::Load {
+                    array,
+                    index,
+                    checked: true,
+                },
+                mc,
+            );
+            l.spill(v)
+        };
+        let a = read(self, &first);
+        let b = read(self, &second);
+        for (index, value) in [(first, b), (second, a)] {
+            self.emit(Stmt::Store {
+                array,
+                index,
+                value,
+                span,
+                checked: true,
+            });
+        }
         Ok(())
     }
 

@@ -8,6 +8,7 @@
 
 use super::syntax::strip_parens;
 use super::*;
+use syn::punctuated::Punctuated;
 
 /// An integer literal, with its sign (`2`, `-1`).
 fn literal_int(e: &syn::Expr) -> Option<i64> {
@@ -142,19 +143,92 @@ impl FnLowerer<'_> {
         Ok(self.spill(v))
     }
 
-    /// `vec![v; n]`: a 1-D array of `n` copies of `v`.
+    /// `vec![v; n]`: a 1-D array of `n` copies of `v`; `vec![a, b, c]`: of these values.
     pub(super) fn vec_macro(&mut self, m: &syn::ExprMacro) -> R<ExprId> {
-        let hint = "write `vec![value; n]` (an array of `n` copies)";
+        let hint = "write `vec![value; n]` (an array of `n` copies) or `vec![a, b, c]`";
         let parsed = m.mac.parse_body_with(|input: syn::parse::ParseStream| {
             let v: syn::Expr = input.parse()?;
             input.parse::<syn::Token![;]>()?;
             let n: syn::Expr = input.parse()?;
             Ok((v, n))
         });
-        let (v, n) = parsed.map_err(|_| {
-            FrontError::new(m, "only `vec![value; n]` is supported in kernels").hint(hint)
-        })?;
-        self.filled(&v, &n, m)
+        if let Ok((v, n)) = parsed {
+            return self.filled(&v, &n, m);
+        }
+        let list = m
+            .mac
+            .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            .map_err(|_| FrontError::new(m, "unsupported `vec!`").hint(hint))?;
+        self.listed(&[list.len()], list.iter(), m)
+    }
+
+    /// ndarray's `array![a, b, c]` (an `Array1`) and `array![[a, b], [c, d]]` (an `Array2`, one
+    /// row per inner list, all as long).
+    pub(super) fn array_macro(&mut self, m: &syn::ExprMacro) -> R<ExprId> {
+        let hint = "write `array![a, b, c]` or `array![[a, b], [c, d]]`";
+        let list = m
+            .mac
+            .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            .map_err(|_| FrontError::new(m, "unsupported `array!`").hint(hint))?;
+        let rows: Vec<&syn::ExprArray> = list
+            .iter()
+            .filter_map(|e| match strip_parens(e) {
+                syn::Expr::Array(a) => Some(a),
+                _ => None,
+            })
+            .collect();
+        if rows.is_empty() {
+            return self.listed(&[list.len()], list.iter(), m);
+        }
+        let width = rows[0].elems.len();
+        if rows.len() != list.len() || rows.iter().any(|r| r.elems.len() != width) {
+            return Err(FrontError::new(
+                m,
+                "the rows of `array![..]` must be lists of the same length",
+            )
+            .hint(hint));
+        }
+        if rows
+            .iter()
+            .flat_map(|r| &r.elems)
+            .any(|e| matches!(strip_parens(e), syn::Expr::Array(_)))
+        {
+            return Err(FrontError::new(
+                m,
+                "`array!` of more than two dimensions is not supported",
+            )
+            .hint("make it with `Array3::zeros((a, b, c))` and fill it"));
+        }
+        self.listed(&[rows.len(), width], rows.iter().flat_map(|r| &r.elems), m)
+    }
+
+    /// A new heap array of extents `dims` whose elements, in C order, are `values`.
+    fn listed<'e>(
+        &mut self,
+        dims: &[usize],
+        values: impl Iterator<Item = &'e syn::Expr>,
+        node: &impl quote::ToTokens,
+    ) -> R<ExprId> {
+        let values = self.operands(values)?;
+        let span = Span::of(node);
+        let dims = dims
+            .iter()
+            .map(|&d| {
+                self.func.add_expr(
+                    ExprKind::Lit(Lit::Int(d as i128, Some(Scalar::Usize))),
+                    span,
+                )
+            })
+            .collect::<Vec<_>>();
+        Ok(self.expr(
+            ExprKind::Alloc {
+                elem: None,
+                ndim: Some(dims.len() as u8),
+                shape: AllocShape::Dims(dims),
+                init: Init::Each(values),
+            },
+            node,
+        ))
     }
 
     /// A 1-D array of `n` copies of `v`.
@@ -172,10 +246,64 @@ impl FnLowerer<'_> {
         ))
     }
 
-    /// `[v; N]`: an array of `N` copies of `v`, made like `vec![v; N]` (on the heap, moved rather
-    /// than copied).
+    /// `[v; N]`: a fixed-size array of `N` copies of `v` (a stack array, copied as Rust copies
+    /// a `[T; N]`).
     pub(super) fn repeat(&mut self, r: &syn::ExprRepeat) -> R<ExprId> {
-        self.filled(&r.expr, &r.len, r)
+        let n = self.fixed_len(&r.len)?;
+        let value = self.spill_value(&r.expr)?;
+        Ok(self.expr(
+            ExprKind::Alloc {
+                elem: None,
+                ndim: Some(1),
+                shape: AllocShape::Fixed(n),
+                init: Init::Elem(value),
+            },
+            r,
+        ))
+    }
+
+    /// `[a, b, c]`: a fixed-size array of these values.
+    pub(super) fn array_literal(&mut self, a: &syn::ExprArray) -> R<ExprId> {
+        let values = self.operands(a.elems.iter())?;
+        let n = u32::try_from(values.len())
+            .map_err(|_| FrontError::new(a, "array literal too long"))?;
+        Ok(self.expr(
+            ExprKind::Alloc {
+                elem: None,
+                ndim: Some(1),
+                shape: AllocShape::Fixed(n),
+                init: Init::Each(values),
+            },
+            a,
+        ))
+    }
+
+    /// The length `N` of `[v; N]`: an integer literal, a `const` with a literal value, or `+`,
+    /// `-`, `*` of those.
+    fn fixed_len(&self, e: &syn::Expr) -> R<u32> {
+        fn eval(l: &FnLowerer<'_>, e: &syn::Expr) -> Option<i128> {
+            match strip_parens(e) {
+                syn::Expr::Path(p) if p.qself.is_none() => l.items.int_value(&p.path),
+                syn::Expr::Binary(b) => {
+                    let (x, y) = (eval(l, &b.left)?, eval(l, &b.right)?);
+                    match b.op {
+                        syn::BinOp::Add(_) => x.checked_add(y),
+                        syn::BinOp::Sub(_) => x.checked_sub(y),
+                        syn::BinOp::Mul(_) => x.checked_mul(y),
+                        _ => None,
+                    }
+                }
+                e => syntax::int_literal(e),
+            }
+        }
+        let n = eval(self, e).ok_or_else(|| {
+            FrontError::new(e, "the length of `[v; N]` must be a constant")
+                .hint("write an integer literal or a `const` (`const N: usize = 4;`); for a length known only at run time use `vec![v; n]`")
+        })?;
+        u32::try_from(n).map_err(|_| {
+            FrontError::new(e, format!("`{n}` is not a length for `[v; N]`"))
+                .hint("use `vec![v; n]` for an array on the heap")
+        })
     }
 
     /// `&x`, `&mut x`: a view of array `x` (a new array made in place is held by a temporary).

@@ -38,6 +38,9 @@ impl<'s, 'p> Infer<'s, 'p> {
                     "pass `&mut {name}` (or an `ArrayViewMut`) to make `{name}` writable"
                 )));
             }
+            if a.mutable {
+                self.owner_is_mut(a.array, at, span)?;
+            }
             if let Some((f, ft)) = first {
                 if ft.ndim != at.ndim {
                     let fname = &self.func.local(f).name;

@@ -825,13 +825,18 @@ impl<'s, 'p> Infer<'s, 'p> {
             Some(s) => self.known(s),
             None => self.fresh(State::Any),
         };
-        if let Init::Elem(v) = init {
-            let tv = self.expr(*v)?;
+        let values = match init {
+            Init::Elem(v) => std::slice::from_ref(v),
+            Init::Each(vs) => vs.as_slice(),
+            _ => &[],
+        };
+        for &v in values {
+            let tv = self.expr(v)?;
             self.unify(ev, tv).map_err(|(want, got)| {
                 with_cast_help(
                     Diagnostic::new(
                         "mismatched types",
-                        self.span(*v),
+                        self.span(v),
                         format!("expected `{}`, found `{}`", want.describe(), got.describe()),
                     ),
                     want,
@@ -858,6 +863,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 d.len() as u8
             }
             AllocShape::Like(a) => self.array_of(*a, span)?.ndim,
+            AllocShape::Fixed(_) => 1,
         };
         if let Init::Copy(a) = init {
             let src = self.array_of(*a, span)?;
@@ -884,7 +890,10 @@ impl<'s, 'p> Infer<'s, 'p> {
             ndim: n,
             layout: Layout::Contig,
             writable: true,
-            storage: Storage::Heap,
+            storage: match shape {
+                AllocShape::Fixed(n) => Storage::Stack(*n),
+                _ => Storage::Heap,
+            },
         })))
     }
 

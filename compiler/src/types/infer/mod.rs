@@ -48,12 +48,38 @@ pub fn specialize(
             )
         })
     })?;
+    let ret = instances.values().next().map_or(Type::Unit, |i| i.ret);
+    if holds_fixed(ret) {
+        let what = match ret.array() {
+            Some(a) => format!(
+                "a fixed-size array `[{}; {}]`",
+                a.elem,
+                a.stack_len().unwrap_or(0)
+            ),
+            None => "a tuple holding a fixed-size array".to_string(),
+        };
+        return Err(Diagnostic::new(
+            format!("kernel `{}` returns {what}", program.func(entry).name),
+            fn_span,
+            "a kernel's result goes to Rust",
+        )
+        .with_help("a kernel returns arrays as ndarray `Array`s: copy it into one (`let mut r = Array1::zeros(N); for i in 0..N { r[i] = a[i]; }`) or return its elements as a tuple"));
+    }
     // `#[rumba(fastmath)]` on a kernel covers the helpers it calls (they are specialized for it).
     let fastmath = program.func(entry).attrs.fastmath;
     instances
         .values_mut()
         .for_each(|i| i.func.attrs.fastmath = i.func.attrs.fastmath.union(fastmath));
     Ok(TypedProgram { instances })
+}
+
+/// Whether a value of type `t` is or holds a fixed-size array `[T; N]`.
+fn holds_fixed(t: Type) -> bool {
+    match t {
+        Type::Array(a) => a.stack_len().is_some(),
+        Type::Tuple(t) => t.elems().iter().any(|&e| holds_fixed(e)),
+        Type::Unit | Type::Scalar(_) => false,
+    }
 }
 
 struct Specializer<'p> {
@@ -141,6 +167,7 @@ fn recursive_ret(f: &Function<Untyped>, call: Option<Span>) -> Result<TypeAnn, D
             TypeAnn::Unit | TypeAnn::Scalar(_) => true,
             TypeAnn::Tuple(elems) => elems.iter().all(|&e| complete(e)),
             TypeAnn::Infer | TypeAnn::Array { .. } => false,
+            TypeAnn::Fixed { elem, len } => elem.is_some() && len.is_some(),
         }
     }
     match f.ret_ann {
@@ -270,6 +297,23 @@ impl Infer<'_, '_> {
                 }))
             }
             TypeAnn::Array { .. } => self.fresh(State::Any),
+            TypeAnn::Fixed {
+                elem,
+                len: Some(len),
+            } => {
+                let elem = match elem {
+                    Some(s) => self.fresh(State::Known(Type::Scalar(s))),
+                    None => self.fresh(State::Any),
+                };
+                self.fresh(State::Array(unify::ArrayVar {
+                    elem,
+                    ndim: 1,
+                    layout: Layout::Contig,
+                    writable: true,
+                    storage: Storage::Stack(len),
+                }))
+            }
+            TypeAnn::Fixed { .. } => self.fresh(State::Any),
             TypeAnn::Tuple(elems) => {
                 let vars = elems.iter().map(|&e| self.annotated(e)).collect();
                 let t = self.tuple_state(vars);

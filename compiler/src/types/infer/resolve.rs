@@ -123,6 +123,21 @@ impl<'s, 'p> Infer<'s, 'p> {
                         )
                         .with_help("make an array of `bool` with `Array1::from_elem(n, false)`"));
                     }
+                    if let Some(a) = ty.array().filter(|a| a.stack_len().is_some()) {
+                        let n = a.stack_len().unwrap_or(0);
+                        let bytes = u64::from(n) * a.elem.size() as u64;
+                        if bytes > MAX_STACK_ARRAY_BYTES {
+                            return Err(Diagnostic::new(
+                                format!(
+                                    "the fixed-size array `[{}; {n}]` is too large for the stack",
+                                    a.elem
+                                ),
+                                span,
+                                format!("{bytes} bytes, more than {MAX_STACK_ARRAY_BYTES}"),
+                            )
+                            .with_help("make it on the heap: `vec![v; n]` or `Array1::zeros(n)`"));
+                        }
+                    }
                     ExprKind::Alloc {
                         elem,
                         ndim,
@@ -194,7 +209,7 @@ impl<'s, 'p> Infer<'s, 'p> {
 /// Whether a value of type `t` holds a borrowed array.
 fn returns_view(t: Type) -> bool {
     match t {
-        Type::Array(a) => !a.is_owned(),
+        Type::Array(a) => a.storage == Storage::View,
         Type::Tuple(t) => t.elems().iter().any(|&e| returns_view(e)),
         Type::Unit | Type::Scalar(_) => false,
     }

@@ -285,7 +285,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     /// An array the function owns is written (or mutably borrowed) only through a `let mut`.
     pub(super) fn owner_is_mut(&self, array: LocalId, a: ArrayVar, at: Span) -> R<()> {
         let decl = self.func.local(array);
-        if a.storage != Storage::Heap || decl.mutable {
+        if a.storage == Storage::View || decl.mutable {
             return Ok(());
         }
         let name = &decl.name;

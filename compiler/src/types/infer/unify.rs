@@ -50,6 +50,7 @@ impl State {
             State::Known(t) => t.to_string(),
             State::Array(a) => {
                 let kind = match (a.storage, a.writable) {
+                    (Storage::Stack(n), _) => return format!("[_; {n}]"),
                     (Storage::Heap, _) => "Array",
                     (Storage::View, true) => "ArrayViewMut",
                     (Storage::View, false) => "ArrayView",
@@ -194,12 +195,23 @@ impl<'s, 'p> Infer<'s, 'p> {
                         at,
                         "cannot infer the element type",
                     )
-                    .with_help(format!(
-                        "name the element type where the array is made: `Array{n}::<f64>::zeros(..)`, or `let t: Array{n}<f64> = ..`"
-                    )))
+                    .with_help(match a.storage {
+                        Storage::Stack(len) => format!(
+                            "name the element type: `[0.0f64; {len}]`, or `let t: [f64; {len}] = ..`"
+                        ),
+                        _ => format!(
+                            "name the element type where the array is made: `Array{n}::<f64>::zeros(..)`, or `let t: Array{n}<f64> = ..`"
+                        ),
+                    }))
                 }
                 _ => match self.settle(a.elem, at)? {
                     Type::Scalar(s) => Ok(Type::Array(a.with_elem(s))),
+                    Type::Array(_) => Err(Diagnostic::new(
+                        "arrays of arrays are not supported",
+                        at,
+                        "array elements must be scalars",
+                    )
+                    .with_help("use a 2-D array (`Array2::<f64>::zeros((n, m))`, indexed `a[[i, j]]`), or one flat `[T; N * M]` indexed `a[i * M + j]`")),
                     t => Err(Diagnostic::new(
                         format!("arrays of `{t}` are not supported"),
                         at,
