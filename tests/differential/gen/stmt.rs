@@ -470,7 +470,7 @@ impl<'r> Gen<'r> {
     }
 
     /// `let mut t = Array2::<T>::zeros((2, 3));` and the other ways to make an array: `ones`,
-    /// `from_elem`, `vec![v; n]`, `[v; N]`, a copy (`a.to_owned()`), one shaped like another
+    /// `from_elem`, `vec![v; n]`, `[v; N]`, `[a, b, c]`, a copy (`a.to_owned()`), one shaped like another
     /// (`Array::<T>::zeros(a.raw_dim())`): an array of the function's own, which later statements
     /// read, write and pass to helpers (as `&t` / `&mut t`).
     fn new_array(&mut self) {
@@ -491,7 +491,11 @@ impl<'r> Gen<'r> {
                 (elem, 2),
             ),
             (3, _) => (format!("vec![{lit}; {n}usize]"), (elem, 1)),
-            (4, _) => (format!("[{lit}; {n}]"), (elem, 1)),
+            (4, _) if self.rng.below(2) == 0 => (format!("[{lit}; {n}]"), (elem, 1)),
+            (4, _) => {
+                let items: Vec<String> = (0..n).map(|_| self.literal(elem)).collect();
+                (format!("[{}]", items.join(", ")), (elem, 1))
+            }
             (5, Some(a)) => {
                 let (name, q) = self.arrays[a].clone();
                 (format!("{name}.to_owned()"), (q.elem, q.ndim))
