@@ -446,3 +446,88 @@ fn constructs_values_returned_arrays_compare_by_contents() {
     assert_eq!(a, b);
     assert_ne!(a, c);
 }
+
+rumba::compile! {
+    /// Column means by adding rows: `for row in x.rows()`.
+    fn column_means(x: ArrayView2<f64>) -> Array1<f64> {
+        let mut c = Array1::zeros(x.ncols());
+        for row in x.rows() {
+            c += &row;
+        }
+        c / x.nrows() as f64
+    }
+
+    /// Each row divided by its sum, in place on a copy: `for mut row in out.rows_mut()`;
+    /// column maxima through `axis_iter(Axis(1))` with `enumerate`.
+    fn row_shares(x: ArrayView2<f64>) -> (Array2<f64>, Array1<f64>) {
+        let mut out = x.to_owned();
+        for mut row in out.rows_mut() {
+            let s = row.sum();
+            row /= s;
+        }
+        let mut top = Array1::zeros(x.ncols());
+        for (j, col) in x.axis_iter(Axis(1)).enumerate() {
+            top[j] = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        }
+        (out, top)
+    }
+}
+
+#[test]
+fn constructs_values_lanes_loops() {
+    use ndarray::Axis;
+    let x = Array2::from_shape_fn((5, 3), |(i, j)| (i * 3 + j) as f64 * 0.7 + 0.1);
+    let got: Array1<f64> = column_means(&x).unwrap();
+    let mut want = Array1::<f64>::zeros(3);
+    for row in x.rows() {
+        want += &row;
+    }
+    assert_eq!(got, want / 5.0);
+    let (shares, top): (Array2<f64>, Array1<f64>) = row_shares(&x).unwrap();
+    let mut want = x.to_owned();
+    for mut row in want.rows_mut() {
+        let s = row.sum();
+        row /= s;
+    }
+    assert_eq!(shares, want);
+    let mut want_top = Array1::<f64>::zeros(3);
+    for (j, col) in x.axis_iter(Axis(1)).enumerate() {
+        want_top[j] = col.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    }
+    assert_eq!(top, want_top);
+    // The transposed layout walks the same rows.
+    let (shares, _): (Array2<f64>, Array1<f64>) = row_shares(x.t().t()).unwrap();
+    assert_eq!(shares, want);
+}
+
+#[test]
+fn constructs_values_unsupported_collections_name_the_alternative() {
+    let x = array![1.0, 2.0, 3.0];
+    let cases = [
+        (
+            "fn k(x) { let mut v = Vec::new(); v[0] }",
+            "make the array with its final length",
+        ),
+        (
+            "fn k(x) { let mut v = vec![0.0; 2]; v.push(1.0); v[0] }",
+            "kernels have no growable vectors",
+        ),
+        (
+            "fn k(x) { let y = x.select(Axis(0), &[0, 2]); y[0] }",
+            "index with an index array in a loop",
+        ),
+        (
+            "fn k(x) { let y = x.clone(); y[0] }",
+            "copy an array with `x.to_owned()`",
+        ),
+        (
+            "fn k(x) { let mut s = 0.0; for w in x.windows(2) { s += w[0]; } s }",
+            "iterate with `x.iter()`",
+        ),
+    ];
+    for (src, want) in cases {
+        let k = rumba::Kernel::from_source(src, "k");
+        let e = k.call(&[rumba::IntoArg::into_arg(&x)]).unwrap_err();
+        assert!(format!("{e:#}").contains(want), "{src}: {e:#}");
+    }
+}

@@ -356,6 +356,11 @@ impl FnLowerer<'_> {
         if let Some(Err(e)) = complex {
             return Err(e);
         }
+        if let Some(hint) = hints::array_method_hint(&name).filter(|_| complex.is_none()) {
+            return Err(
+                FrontError::new(&mc.method, format!("unsupported method `{name}`")).hint(hint),
+            );
+        }
         if Intrinsic::from_name(&name).is_none() && complex.is_none() {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
                 .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty), views (view, slice, row, column, t, to_owned), whole-array methods (sum, product, dot, fold, mapv, mapv_inplace, fill, assign, map_inplace) and walks (iter, iter_mut, indexed_iter; sum, product, fold of iter()) are supported"));
@@ -402,6 +407,17 @@ impl FnLowerer<'_> {
                 return Err(
                     FrontError::new(c, "a shared array must be bound with `let`")
                         .hint("declare it as `let tile = shared_array::<f32>([16, 16]);`"),
+                );
+            }
+            if let Some(hint) = p
+                .path
+                .segments
+                .first()
+                .filter(|s| s.ident == "Vec")
+                .and_then(|_| hints::array_method_hint("push"))
+            {
+                return Err(
+                    FrontError::new(p, "growable vectors are not supported in kernels").hint(hint),
                 );
             }
             let hint = match method_call_hint(&last) {

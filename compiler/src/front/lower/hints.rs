@@ -73,3 +73,18 @@ pub(super) fn unknown_value(
             .hint("declare it with `let` or take it as a parameter")
     }
 }
+
+/// A help for a method of Rust's or ndarray's arrays that kernels do not have, naming what to
+/// write instead.
+pub(super) fn array_method_hint(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "push" | "extend" | "insert" | "pop" | "append" | "truncate" | "resize" | "with_capacity" => {
+            "kernels have no growable vectors: make the array with its final length (`vec![0.0; n]`, `Array1::zeros(n)`) and write `v[i] = ..`, keeping a count of the elements used"
+        }
+        "select" => {
+            "index with an index array in a loop: `for (k, &i) in idx.iter().enumerate() { y[k] = x[i]; }` into `let mut y = Array1::zeros(idx.len())`"
+        }
+        "clone" | "to_vec" => "copy an array with `x.to_owned()` (an `Array` the kernel owns), or borrow it with `x.view()`",
+        _ => return None,
+    })
+}

@@ -468,6 +468,9 @@ impl FnLowerer<'_> {
     }
 
     fn for_loop(&mut self, f: &syn::ExprForLoop) -> R<()> {
+        if let Some(indexed) = iter::lanes_loop(f) {
+            return self.for_loop(&indexed?);
+        }
         if iter::is_walk(&f.expr) {
             return self.for_walk(f);
         }
@@ -561,6 +564,11 @@ impl FnLowerer<'_> {
                 range.step = Some(self.expr_value(&mc.args[0])?);
                 Ok(range)
             }
+            syn::Expr::MethodCall(mc) => Err(FrontError::new(
+                &mc.method,
+                format!("unsupported `for` iterator `{}`", mc.method),
+            )
+            .hint(iter::ITER_HINT)),
             other => Err(FrontError::new(other, "unsupported `for` iterator").hint(HINT)),
         }
     }

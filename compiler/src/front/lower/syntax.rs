@@ -248,3 +248,18 @@ pub(super) fn fold_source(e: &syn::Expr) -> Option<(&syn::Expr, bool)> {
     }
     (mc.method == "iter").then_some((&*mc.receiver, false))
 }
+
+/// `k` of `Axis(k)` (also `ndarray::Axis(k)`) with `k` an integer literal.
+pub(super) fn axis_literal(e: &syn::Expr) -> Option<i128> {
+    let syn::Expr::Call(c) = strip_parens(e) else {
+        return None;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let is_axis = p.path.segments.last().is_some_and(|s| s.ident == "Axis");
+    match c.args.iter().collect::<Vec<_>>()[..] {
+        [k] if is_axis => int_literal(k),
+        _ => None,
+    }
+}
