@@ -1,9 +1,10 @@
 //! Loop versioning: bounds checks that do not stop vectorization.
 //!
 //! In: a typed program. Out: the same program where a counted loop `for i in a..b` (step 1,
-//! forward, `usize`) whose array accesses have indices of the forms `i`, `i + c`, `i - c`, `c`
-//! (with `c` loop-invariant and free of loads, calls and divisions) or a small value (a `u8`/`u16`
-//! cast to `usize`, or a local that only ever holds such values) becomes
+//! forward, `usize`) whose array accesses have indices of the forms `i`, `i + c`, `i - c`,
+//! `c + i`, and chains of those (`(i + c) - d`, as in `a[j + dj - 2]`), `c` (with `c`
+//! loop-invariant and free of loads, calls and divisions) or a small value (a `u8`/`u16` cast to
+//! `usize`, or a local that only ever holds such values) becomes
 //!
 //! ```text
 //! lo = a; hi = b;
@@ -59,11 +60,12 @@ struct Versioner<'a> {
 }
 
 /// How one index of an access varies in a loop nest.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Index {
-    /// `i + c` (`Some((Add, c))`), `i - c`, or `i` (`None`), for the variable `i` of the nest's
-    /// loop number `.0` (0: the outermost).
-    Affine(usize, Option<(BinOp, ExprId)>),
+    /// `i` followed by `+ c` / `- c` for each offset in turn (`(i + c) - d`: `[(Add, c), (Sub,
+    /// d)]`; none: `i`), for the variable `i` of the nest's loop number `.0` (0: the outermost).
+    /// Wrapping `usize` arithmetic makes it `i + K` for one constant `K`, whatever the order.
+    Affine(usize, Vec<(BinOp, ExprId)>),
     /// The same in the whole nest.
     Invariant(ExprId),
     /// A value known to be at most this (a `u8` or `u16` cast to `usize`).
@@ -224,25 +226,10 @@ impl Versioner<'_> {
         if invariant(f, assigned, e) {
             return Some(Index::Invariant(e));
         }
-        let loop_of = |x: ExprId| match f.expr(x).kind {
-            ExprKind::Local(l) => loops.iter().position(|(v, _)| *v == l),
-            _ => None,
-        };
-        if let Some(k) = loop_of(e) {
-            return Some(Index::Affine(k, None));
+        if let Some((k, offsets)) = affine(f, loops, assigned, e) {
+            return Some(Index::Affine(k, offsets));
         }
         match &f.expr(e).kind {
-            ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
-                match (loop_of(*a), loop_of(*b)) {
-                    (Some(k), _) if invariant(f, assigned, *b) => {
-                        Some(Index::Affine(k, Some((*op, *b))))
-                    }
-                    (_, Some(k)) if *op == BinOp::Add && invariant(f, assigned, *a) => {
-                        Some(Index::Affine(k, Some((BinOp::Add, *a))))
-                    }
-                    _ => None,
-                }
-            }
             ExprKind::Cast(..) => at_most(self.inst, e).map(Index::AtMost),
             ExprKind::Local(l) => self.small.get(l).copied().map(Index::AtMost),
             _ => None,
@@ -282,12 +269,11 @@ impl Versioner<'_> {
         let mut groups: Vec<Option<ExprId>> = vec![None; loops.len()];
         let mut seen = HashSet::new();
         for (array, d, form) in tests {
-            let text = match form {
-                Index::Affine(k, Some((op, c))) => {
-                    format!("{k}{}{}", op.symbol(), expr_key(&b.inst.func, c))
-                }
-                Index::Affine(k, None) => format!("{k}"),
-                Index::Invariant(c) => format!("={}", expr_key(&b.inst.func, c)),
+            let text = match &form {
+                Index::Affine(k, offsets) => offsets.iter().fold(format!("{k}"), |t, (op, c)| {
+                    format!("({t}{}{})", op.symbol(), expr_key(&b.inst.func, *c))
+                }),
+                Index::Invariant(c) => format!("={}", expr_key(&b.inst.func, *c)),
                 Index::AtMost(m) => format!("<={m}"),
             };
             if !seen.insert((array, d, text)) {
@@ -303,22 +289,21 @@ impl Versioner<'_> {
                     let m = b.usize(m);
                     (0, b.bin(BinOp::Lt, m, extent))
                 }
-                Index::Affine(k, offset) => {
-                    // The last index, (hi - 1) +/- c, is in bounds, and (with an offset) the
-                    // first, lo +/- c, is not past it: the indices did not wrap around.
+                Index::Affine(k, offsets) => {
+                    // The last index, (hi - 1) +/- c.., is in bounds, and (with offsets) the
+                    // first, lo +/- c.., is not past it: the indices did not wrap around.
                     let last = end(&mut b, k);
-                    let last = shifted(&mut b, last, true, offset);
+                    let last = shifted(&mut b, last, true, &offsets);
                     let in_range = b.bin(BinOp::Lt, last, extent);
-                    let test = match offset {
-                        None => in_range,
-                        Some(_) => {
-                            let first = start(&mut b, k);
-                            let first = shifted(&mut b, first, false, offset);
-                            let last = end(&mut b, k);
-                            let last = shifted(&mut b, last, true, offset);
-                            let ordered = b.bin(BinOp::Le, first, last);
-                            b.and(ordered, in_range)
-                        }
+                    let test = if offsets.is_empty() {
+                        in_range
+                    } else {
+                        let first = start(&mut b, k);
+                        let first = shifted(&mut b, first, false, &offsets);
+                        let last = end(&mut b, k);
+                        let last = shifted(&mut b, last, true, &offsets);
+                        let ordered = b.bin(BinOp::Le, first, last);
+                        b.and(ordered, in_range)
                     };
                     (k, test)
                 }
@@ -379,19 +364,40 @@ impl Versioner<'_> {
 
 type AccessKey = (LocalId, Vec<String>);
 
-/// `bound` (or `bound - 1` when `minus_one`), then `+ c` / `- c` for an affine offset.
-fn shifted(
-    b: &mut Builder,
-    bound: ExprId,
-    minus_one: bool,
-    offset: Option<(BinOp, ExprId)>,
-) -> ExprId {
+/// `e` as one loop variable of `loops` plus a chain of loop-invariant offsets, when it is.
+fn affine(
+    f: &Function,
+    loops: &Loops,
+    assigned: &HashSet<LocalId>,
+    e: ExprId,
+) -> Option<(usize, Vec<(BinOp, ExprId)>)> {
+    match f.expr(e).kind {
+        ExprKind::Local(l) => loops
+            .iter()
+            .position(|(v, _)| *v == l)
+            .map(|k| (k, Vec::new())),
+        ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) if invariant(f, assigned, b) => {
+            let (k, mut offsets) = affine(f, loops, assigned, a)?;
+            offsets.push((op, b));
+            Some((k, offsets))
+        }
+        ExprKind::Binary(BinOp::Add, a, b) if invariant(f, assigned, a) => {
+            let (k, mut offsets) = affine(f, loops, assigned, b)?;
+            offsets.insert(0, (BinOp::Add, a));
+            Some((k, offsets))
+        }
+        _ => None,
+    }
+}
+
+/// `bound` (or `bound - 1` when `minus_one`), then `+ c` / `- c` for each affine offset.
+fn shifted(b: &mut Builder, bound: ExprId, minus_one: bool, offsets: &[(BinOp, ExprId)]) -> ExprId {
     let mut e = bound;
     if minus_one {
         let one = b.usize(1);
         e = b.bin(BinOp::Sub, e, one);
     }
-    if let Some((op, c)) = offset {
+    for &(op, c) in offsets {
         let c = b.copy(c);
         e = b.bin(op, e, c);
     }
