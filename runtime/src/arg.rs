@@ -53,6 +53,23 @@ element!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Is
 /// An array as compiled code reads it (see `rumba_compiler::back::abi`).
 pub(crate) type RawParts = rumba_compiler::back::abi::RawArray;
 
+/// An array of `shape.len()` axes (1 to [`MAX_NDIM`]) with these element strides, its elements at
+/// `data`, as compiled code reads it.
+#[inline]
+pub(crate) fn raw_parts(data: *mut u8, shape: &[usize], strides: &[isize]) -> RawParts {
+    let mut parts = RawParts {
+        data,
+        ndim: shape.len(),
+        shape: [0; MAX_NDIM],
+        strides: [0; MAX_NDIM],
+    };
+    for (d, (&n, &s)) in shape.iter().zip(strides).enumerate() {
+        parts.shape[d] = n as isize;
+        parts.strides[d] = s;
+    }
+    parts
+}
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Slot {
     /// The scalar's bytes, native endian, zero-padded.
@@ -118,16 +135,7 @@ impl Arg<'_> {
         if ndim > MAX_NDIM {
             return invalid("arrays of more than 8 dimensions are not supported");
         }
-        let mut parts = RawParts {
-            data: data as *mut u8,
-            ndim,
-            shape: [0; MAX_NDIM],
-            strides: [0; MAX_NDIM],
-        };
-        for d in 0..ndim {
-            parts.shape[d] = shape[d] as isize;
-            parts.strides[d] = strides[d];
-        }
+        let parts = raw_parts(data as *mut u8, shape, strides);
         let layout = if standard {
             Layout::Contig
         } else {

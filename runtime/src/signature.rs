@@ -1,9 +1,11 @@
 //! Call signatures: the specialization key.
 //!
 //! In: each argument's IR [`Type`] (and whether an array lives in GPU memory). Out: a
-//! [`Signature`], one packed 16-bit code per argument, compared and hashed as plain memory on the
-//! dispatch path, and decoded back into [`Type`]s when a compilation needs them.
+//! [`Signature`], one packed 16-bit code per argument, matched code by code against a call's
+//! arguments on the dispatch path, hashed as plain memory for the cache, and decoded back into
+//! [`Type`]s when a compilation needs them.
 
+use crate::arg::{Arg, Slot};
 use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
 use std::fmt;
 
@@ -92,6 +94,16 @@ impl Signature {
             *code = type_code(*t);
         }
         Some(s)
+    }
+
+    /// Whether a CPU call with `args` has this signature: their number and each one's code (no
+    /// argument that cannot be passed, or that lives in GPU memory, matches).
+    #[inline]
+    pub(crate) fn matches(&self, args: &[Arg<'_>]) -> bool {
+        args.len() == self.len as usize
+            && args.iter().zip(&self.codes).all(|(a, &code)| {
+                matches!(a.slot, Slot::Scalar(_) | Slot::Array(_)) && type_code(a.ty) == code
+            })
     }
 
     /// Argument `i`'s packed type code (`0`, the code of `()`, past the end).
