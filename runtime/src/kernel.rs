@@ -30,7 +30,6 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 mod interpret;
 
 /// `RUMBA_DISABLE_JIT=1`: calls run in the interpreter.
-#[inline]
 pub(crate) fn jit_disabled() -> bool {
     static DISABLED: OnceLock<bool> = OnceLock::new();
     *DISABLED.get_or_init(|| std::env::var("RUMBA_DISABLE_JIT").is_ok_and(|v| v == "1"))
@@ -261,28 +260,42 @@ impl Kernel {
     }
 
     /// The calls above: `checked` refuses a kernel that [`is_unchecked`](Self::is_unchecked).
-    /// Inlined into the caller, down to the jump to machine code; only the signature match is a
-    /// call.
+    ///
+    /// Inlined into the caller down to the jump to machine code: a call whose arguments match the
+    /// last specialization's signature code by code (no [`Signature`] is built: one written and
+    /// read back at once costs each call a stalled load) runs it; any other call, an error and
+    /// the interpreter (`last` stays null with `RUMBA_DISABLE_JIT=1`) take
+    /// [`dispatch_slow`](Self::dispatch_slow).
     #[inline]
     fn dispatch<R: FromValue>(&self, args: &[Arg<'_>], checked: bool) -> Result<R, Error> {
-        if jit_disabled() {
-            return self.convert(self.interpret_call(args, checked)?);
+        // SAFETY: `last` is null or points into an `Arc` held by `cache`, which never drops entries.
+        match unsafe { self.last.load(Ordering::Acquire).as_ref() } {
+            Some(spec) if spec.signature.matches(args) && !(checked && spec.unchecked) => {
+                self.invoke(spec, args)
+            }
+            _ => self.dispatch_slow(args, checked),
         }
-        let spec = self.specialization(args)?;
+    }
+
+    /// [`dispatch`](Self::dispatch) of a signature other than the last one's: looked up or
+    /// compiled, and remembered as the last; or interpreted (`RUMBA_DISABLE_JIT=1`); or an error.
+    #[cold]
+    #[inline(never)]
+    fn dispatch_slow<R: FromValue>(&self, args: &[Arg<'_>], checked: bool) -> Result<R, Error> {
+        if jit_disabled() {
+            if checked && self.is_unchecked() {
+                return Err(self.unchecked_error());
+            }
+            return self.convert(self.interpret(args)?);
+        }
+        let spec = self.lookup_or_compile(self.signature(args)?)?;
         if checked && spec.unchecked {
             return Err(self.unchecked_error());
         }
-        self.invoke(spec, args)
-    }
-
-    /// A call with `RUMBA_DISABLE_JIT=1`.
-    #[cold]
-    #[inline(never)]
-    fn interpret_call(&self, args: &[Arg<'_>], checked: bool) -> Result<Value, Error> {
-        if checked && self.is_unchecked() {
-            return Err(self.unchecked_error());
-        }
-        self.interpret(args)
+        // `cache` keeps this `Arc` alive for the kernel's lifetime (what `dispatch` relies on).
+        self.last
+            .store(Arc::as_ptr(&spec) as *mut Specialization, Ordering::Release);
+        self.invoke(&spec, args)
     }
 
     /// The typed loop IR compiled for these arguments' signature (compiled again for reading: the
@@ -424,33 +437,6 @@ impl Kernel {
             signature,
         };
         f(&request)
-    }
-
-    /// The specialization for `args`: the last one used when the arguments match its signature
-    /// code by code (no [`Signature`] is built: one written and read back at once costs each
-    /// call a stalled load), else [`find`](Self::find)'s.
-    #[inline(never)]
-    fn specialization(&self, args: &[Arg<'_>]) -> Result<&Specialization, Error> {
-        let last = self.last.load(Ordering::Acquire);
-        // SAFETY: `last` is null or points into an `Arc` held by `cache`, which never drops entries.
-        if let Some(spec) = unsafe { last.as_ref() } {
-            if spec.signature.matches(args) {
-                return Ok(spec);
-            }
-        }
-        self.find(args)
-    }
-
-    /// The specialization for a signature other than the last one's (or an argument that cannot
-    /// be passed): looked up, or compiled, and remembered as the last.
-    #[cold]
-    #[inline(never)]
-    fn find(&self, args: &[Arg<'_>]) -> Result<&Specialization, Error> {
-        let spec = self.lookup_or_compile(self.signature(args)?)?;
-        let ptr = Arc::as_ptr(&spec) as *mut Specialization;
-        self.last.store(ptr, Ordering::Release);
-        // SAFETY: as above: the cache keeps this `Arc` alive for the kernel's lifetime.
-        Ok(unsafe { &*ptr })
     }
 
     /// The specialization of `signature`: found in the cache under a read lock, else compiled
