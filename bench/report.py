@@ -83,7 +83,10 @@ def table(times, latency, overhead):
         row["rumba_cold_stages_ms"] = cold.get("stages_ms", {})
         if row["rumba_cold_ms"] is not None or row["numba_cold_ms"] is not None:
             lat.append(row)
-    ovh = [{"case": c, **{f"{i}_ns": (overhead[(c, i)]["ns"] if (c, i) in overhead else None) for i in ("rumba", "rumba_typed", "numba")}}
+    # Wall ns, and the calling thread's CPU ns where the side measured it (rumba's).
+    ovh = [{"case": c,
+            **{f"{i}_{unit}": overhead.get((c, i), {}).get(unit) for i in ("rumba", "rumba_typed", "numba")
+               for unit in ("ns", "cpu_ns")}}
            for c in ("saxpy_1", "add_scalars")]
     return rows, geo, lat, ovh
 
@@ -107,10 +110,11 @@ def markdown(rows, geo, lat, ovh, speedups=None):
                    f"{fmt(l['rumba_warm_ms'], '.2f')} | {fmt(l['numba_cold_ms'], '.1f')} | "
                    f"{fmt(l['numba_warm_ms'], '.1f')} | {stages} |")
     out.append("")
-    out.append("| per-call overhead | rumba ns | rumba typed handle ns | Numba ns |")
-    out.append("|---|---:|---:|---:|")
+    out.append("| per-call overhead | rumba ns | rumba CPU ns | rumba typed handle ns | typed handle CPU ns | Numba ns |")
+    out.append("|---|---:|---:|---:|---:|---:|")
     for o in ovh:
-        out.append(f"| {o['case']} | {fmt(o['rumba_ns'], '.1f')} | {fmt(o['rumba_typed_ns'], '.1f')} | "
+        out.append(f"| {o['case']} | {fmt(o['rumba_ns'], '.1f')} | {fmt(o['rumba_cpu_ns'], '.1f')} | "
+                   f"{fmt(o['rumba_typed_ns'], '.1f')} | {fmt(o['rumba_typed_cpu_ns'], '.1f')} | "
                    f"{fmt(o['numba_ns'], '.1f')} |")
     if speedups:
         out.append("")

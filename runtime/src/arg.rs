@@ -17,6 +17,7 @@
 //! a mutable view, of one element. Only `unsafe` code (views made from raw pointers) can break
 //! the rule, and must not.
 
+use crate::signature::{type_code, NO_CODE};
 use ndarray::{ArrayBase, ArrayView, ArrayViewMut, Data, DataMut, Dimension};
 use num_complex::{Complex32, Complex64};
 use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
@@ -53,6 +54,23 @@ element!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Is
 /// An array as compiled code reads it (see `rumba_compiler::back::abi`).
 pub(crate) type RawParts = rumba_compiler::back::abi::RawArray;
 
+/// An array of `shape.len()` axes (1 to [`MAX_NDIM`]) with these element strides, its elements at
+/// `data`, as compiled code reads it.
+#[inline]
+pub(crate) fn raw_parts(data: *mut u8, shape: &[usize], strides: &[isize]) -> RawParts {
+    let mut parts = RawParts {
+        data,
+        ndim: shape.len(),
+        shape: [0; MAX_NDIM],
+        strides: [0; MAX_NDIM],
+    };
+    for (d, (&n, &s)) in shape.iter().zip(strides).enumerate() {
+        parts.shape[d] = n as isize;
+        parts.strides[d] = s;
+    }
+    parts
+}
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Slot {
     /// The scalar's bytes, native endian, zero-padded.
@@ -73,6 +91,10 @@ pub(crate) enum Slot {
 #[derive(Debug)]
 pub struct Arg<'a> {
     pub(crate) ty: Type,
+    /// `ty`'s signature code for a CPU call ([`type_code`]), computed where the type is known
+    /// (often a constant) so that dispatch only compares it; [`NO_CODE`] for an argument the CPU
+    /// cannot take (an invalid one, an array in GPU memory).
+    pub(crate) code: u16,
     pub(crate) slot: Slot,
     _borrow: PhantomData<&'a mut ()>,
 }
@@ -94,11 +116,13 @@ impl Arg<'_> {
         };
         Arg {
             ty: Type::Scalar(T::SCALAR),
+            code: type_code(Type::Scalar(T::SCALAR)),
             slot: Slot::Scalar(bytes),
             _borrow: PhantomData,
         }
     }
 
+    #[inline]
     fn array<'a, T: Element>(
         data: *mut T,
         shape: &[usize],
@@ -109,6 +133,7 @@ impl Arg<'_> {
         let ndim = shape.len();
         let invalid = |why| Arg {
             ty: Type::Unit,
+            code: NO_CODE,
             slot: Slot::Invalid(why),
             _borrow: PhantomData,
         };
@@ -118,16 +143,7 @@ impl Arg<'_> {
         if ndim > MAX_NDIM {
             return invalid("arrays of more than 8 dimensions are not supported");
         }
-        let mut parts = RawParts {
-            data: data as *mut u8,
-            ndim,
-            shape: [0; MAX_NDIM],
-            strides: [0; MAX_NDIM],
-        };
-        for d in 0..ndim {
-            parts.shape[d] = shape[d] as isize;
-            parts.strides[d] = strides[d];
-        }
+        let parts = raw_parts(data as *mut u8, shape, strides);
         let layout = if standard {
             Layout::Contig
         } else {
@@ -136,6 +152,7 @@ impl Arg<'_> {
         let ty = Type::Array(ArrayType::view(T::SCALAR, ndim as u8, layout, writable));
         Arg {
             ty,
+            code: type_code(ty),
             slot: Slot::Array(parts),
             _borrow: PhantomData,
         }
@@ -152,6 +169,7 @@ impl Arg<'_> {
         let mut arg = Arg::array(data as *mut T, shape, &strides, true, writable);
         if let Slot::Array(parts) = arg.slot {
             arg.slot = Slot::Device(parts);
+            arg.code = NO_CODE;
         }
         arg
     }
@@ -177,6 +195,7 @@ scalar_args!(
 );
 
 impl<'a> IntoArg<'a> for Arg<'a> {
+    #[inline]
     fn into_arg(self) -> Arg<'a> {
         self
     }
@@ -188,6 +207,7 @@ where
     D: Dimension,
     T: Element,
 {
+    #[inline]
     fn into_arg(self) -> Arg<'a> {
         Arg::array(
             self.as_ptr() as *mut T,
@@ -205,6 +225,7 @@ where
     D: Dimension,
     T: Element,
 {
+    #[inline]
     fn into_arg(self) -> Arg<'a> {
         let standard = self.is_standard_layout();
         let data = self.as_mut_ptr();
@@ -213,6 +234,7 @@ where
 }
 
 impl<'a, T: Element, D: Dimension> IntoArg<'a> for ArrayView<'a, T, D> {
+    #[inline]
     fn into_arg(self) -> Arg<'a> {
         Arg::array(
             self.as_ptr() as *mut T,
@@ -225,6 +247,7 @@ impl<'a, T: Element, D: Dimension> IntoArg<'a> for ArrayView<'a, T, D> {
 }
 
 impl<'a, T: Element, D: Dimension> IntoArg<'a> for ArrayViewMut<'a, T, D> {
+    #[inline]
     fn into_arg(mut self) -> Arg<'a> {
         let standard = self.is_standard_layout();
         let data = self.as_mut_ptr();
@@ -233,24 +256,28 @@ impl<'a, T: Element, D: Dimension> IntoArg<'a> for ArrayViewMut<'a, T, D> {
 }
 
 impl<'a, T: Element> IntoArg<'a> for &'a [T] {
+    #[inline]
     fn into_arg(self) -> Arg<'a> {
         Arg::array(self.as_ptr() as *mut T, &[self.len()], &[1], true, false)
     }
 }
 
 impl<'a, T: Element> IntoArg<'a> for &'a mut [T] {
+    #[inline]
     fn into_arg(self) -> Arg<'a> {
         Arg::array(self.as_mut_ptr(), &[self.len()], &[1], true, true)
     }
 }
 
 impl<'a, T: Element> IntoArg<'a> for &'a Vec<T> {
+    #[inline]
     fn into_arg(self) -> Arg<'a> {
         self.as_slice().into_arg()
     }
 }
 
 impl<'a, T: Element> IntoArg<'a> for &'a mut Vec<T> {
+    #[inline]
     fn into_arg(self) -> Arg<'a> {
         self.as_mut_slice().into_arg()
     }

@@ -187,18 +187,20 @@ impl Kernel {
             .collect()
     }
 
-    /// Calls the kernel, converting its result to `R`.
+    /// Calls the kernel, converting its result to `R` (a scalar or `()` straight from the bytes
+    /// compiled code wrote, without a [`Value`] in between).
+    #[inline]
     pub fn call_as<R: FromValue>(&self, args: &[Arg<'_>]) -> Result<R, Error> {
-        self.convert(self.call(args)?)
+        self.dispatch(args, true)
     }
 
     /// [`call_unchecked`](Self::call_unchecked), converting the result to `R`.
     ///
     /// # Safety
     /// As for [`call_unchecked`](Self::call_unchecked).
+    #[inline]
     pub unsafe fn call_as_unchecked<R: FromValue>(&self, args: &[Arg<'_>]) -> Result<R, Error> {
-        // SAFETY: the caller's contract.
-        self.convert(unsafe { self.call_unchecked(args) }?)
+        self.dispatch(args, false)
     }
 
     /// Compiles each signature now (or loads it from the on-disk cache), so that no call pays for
@@ -218,14 +220,19 @@ impl Kernel {
     pub(crate) fn convert<R: FromValue>(&self, v: Value) -> Result<R, Error> {
         // Only the name is kept before the value is consumed: no formatting on the call path.
         let found = v.type_name();
-        R::from_value(v).ok_or_else(|| {
-            ErrorKind::Return {
-                kernel: self.name.to_string(),
-                expected: R::TYPE_NAME.to_string(),
-                found: found.to_string(),
-            }
-            .into()
-        })
+        R::from_value(v).ok_or_else(|| self.return_error(R::TYPE_NAME, found))
+    }
+
+    /// The kernel returned a `found`, and the caller asked for an `expected`.
+    #[cold]
+    #[inline(never)]
+    fn return_error(&self, expected: &str, found: &str) -> Error {
+        ErrorKind::Return {
+            kernel: self.name.to_string(),
+            expected: expected.to_string(),
+            found: found.to_string(),
+        }
+        .into()
     }
 
     /// Calls the kernel.
@@ -237,17 +244,7 @@ impl Kernel {
     /// A kernel that [`is_unchecked`](Self::is_unchecked) is not run: the call returns
     /// [`ErrorKind::Unchecked`] (see [`call_unchecked`](Self::call_unchecked)).
     pub fn call(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
-        if jit_disabled() {
-            if self.is_unchecked() {
-                return Err(self.unchecked_error());
-            }
-            return self.interpret(args);
-        }
-        let spec = self.specialization(args)?;
-        if spec.unchecked {
-            return Err(self.unchecked_error());
-        }
-        self.invoke(spec, args)
+        self.dispatch(args, true)
     }
 
     /// Calls the kernel, also when it opts out of bounds checks
@@ -259,11 +256,46 @@ impl Kernel {
     /// index out of bounds there reads or writes outside the arrays, which is undefined
     /// behaviour. For other kernels this is as safe as [`call`](Self::call).
     pub unsafe fn call_unchecked(&self, args: &[Arg<'_>]) -> Result<Value, Error> {
-        if jit_disabled() {
-            return self.interpret(args);
+        self.dispatch(args, false)
+    }
+
+    /// The calls above: `checked` refuses a kernel that [`is_unchecked`](Self::is_unchecked).
+    ///
+    /// Inlined into the caller down to the jump to machine code: a call whose arguments match the
+    /// last specialization's signature code by code (no [`Signature`] is built: one written and
+    /// read back at once costs each call a stalled load) runs it; any other call, an error and
+    /// the interpreter (`last` stays null with `RUMBA_DISABLE_JIT=1`) take
+    /// [`dispatch_slow`](Self::dispatch_slow).
+    #[inline]
+    fn dispatch<R: FromValue>(&self, args: &[Arg<'_>], checked: bool) -> Result<R, Error> {
+        // SAFETY: `last` is null or points into an `Arc` held by `cache`, which never drops entries.
+        match unsafe { self.last.load(Ordering::Acquire).as_ref() } {
+            Some(spec) if spec.signature.matches(args) && !(checked && spec.unchecked) => {
+                self.invoke(spec, args)
+            }
+            _ => self.dispatch_slow(args, checked),
         }
-        let spec = self.specialization(args)?;
-        self.invoke(spec, args)
+    }
+
+    /// [`dispatch`](Self::dispatch) of a signature other than the last one's: looked up or
+    /// compiled, and remembered as the last; or interpreted (`RUMBA_DISABLE_JIT=1`); or an error.
+    #[cold]
+    #[inline(never)]
+    fn dispatch_slow<R: FromValue>(&self, args: &[Arg<'_>], checked: bool) -> Result<R, Error> {
+        if jit_disabled() {
+            if checked && self.is_unchecked() {
+                return Err(self.unchecked_error());
+            }
+            return self.convert(self.interpret(args)?);
+        }
+        let spec = self.lookup_or_compile(self.signature(args)?)?;
+        if checked && spec.unchecked {
+            return Err(self.unchecked_error());
+        }
+        // `cache` keeps this `Arc` alive for the kernel's lifetime (what `dispatch` relies on).
+        self.last
+            .store(Arc::as_ptr(&spec) as *mut Specialization, Ordering::Release);
+        self.invoke(&spec, args)
     }
 
     /// The typed loop IR compiled for these arguments' signature (compiled again for reading: the
@@ -345,14 +377,6 @@ impl Kernel {
     /// The signature of these arguments (what a call with them compiles), e.g. to
     /// [`precompile`](Self::precompile) it.
     pub fn signature(&self, args: &[Arg<'_>]) -> Result<Signature, Error> {
-        let mut s = Signature::of_len(0);
-        self.fill_signature(args, &mut s)?;
-        Ok(s)
-    }
-
-    /// [`signature`](Self::signature) written into `s`: the dispatch path compares it where it
-    /// lies (moving it out of a `Result` costs each call a copy with stalled loads).
-    fn fill_signature(&self, args: &[Arg<'_>], s: &mut Signature) -> Result<(), Error> {
         if args.len() > MAX_ARGS {
             let message = format!(
                 "kernels take at most {MAX_ARGS} arguments, the call passed {}",
@@ -360,7 +384,7 @@ impl Kernel {
             );
             return Err(self.argument_error(message, None, "pass fewer, larger arrays"));
         }
-        *s = Signature::of_len(args.len());
+        let mut s = Signature::of_len(args.len());
         for (i, a) in args.iter().enumerate() {
             match a.slot {
                 Slot::Invalid(why) => {
@@ -373,7 +397,7 @@ impl Kernel {
                 Slot::Scalar(_) | Slot::Array(_) => s.set(i, a.ty, false),
             }
         }
-        Ok(())
+        Ok(s)
     }
 
     pub(crate) fn argument_message(&self, i: usize, what: &str) -> String {
@@ -415,29 +439,8 @@ impl Kernel {
         f(&request)
     }
 
-    // Kept out of `call`: inlined there, its error paths cost every call about 12 ns of stack
-    // traffic (`rumba-bench overhead`: 34 ns per saxpy call, 47 ns inlined, when `Error` was 136
-    // bytes).
-    #[inline(never)]
-    fn specialization(&self, args: &[Arg<'_>]) -> Result<&Specialization, Error> {
-        let mut signature = Signature::of_len(0);
-        self.fill_signature(args, &mut signature)?;
-        let last = self.last.load(Ordering::Acquire);
-        // SAFETY: `last` is null or points into an `Arc` held by `cache`, which never drops entries.
-        if let Some(spec) = unsafe { last.as_ref() } {
-            if spec.signature == signature {
-                return Ok(spec);
-            }
-        }
-        let spec = self.lookup_or_compile(signature)?;
-        let ptr = Arc::as_ptr(&spec) as *mut Specialization;
-        self.last.store(ptr, Ordering::Release);
-        // SAFETY: as above: the cache keeps this `Arc` alive for the kernel's lifetime.
-        Ok(unsafe { &*ptr })
-    }
-
-    // The slow path of `specialization`, kept out of it so that the fast path stays a short
-    // function (inlined, its frame costs every call a few ns: `rumba-bench overhead`).
+    /// The specialization of `signature`: found in the cache under a read lock, else compiled
+    /// (or loaded from the on-disk cache) once, whoever asks at the same time.
     #[cold]
     #[inline(never)]
     pub(crate) fn lookup_or_compile(&self, signature: Signature) -> CacheEntry {
@@ -499,7 +502,9 @@ impl Kernel {
         }
     }
 
-    pub(crate) fn invoke(&self, spec: &Specialization, args: &[Arg<'_>]) -> Result<Value, Error> {
+    /// Runs `spec` (compiled for the signature of `args`) on `args`, its result as `R`.
+    #[inline]
+    fn invoke<R: FromValue>(&self, spec: &Specialization, args: &[Arg<'_>]) -> Result<R, Error> {
         let mut ptrs: [*mut u8; MAX_ARGS] = [std::ptr::null_mut(); MAX_ARGS];
         for (p, a) in ptrs.iter_mut().zip(args) {
             *p = match &a.slot {
@@ -510,21 +515,63 @@ impl Kernel {
                 }
             };
         }
-        // The result: 8 bytes for a scalar, more for arrays and tuples (`abi::ret_size`).
-        let mut small = [0u64; 1];
-        let mut large = Vec::new();
-        let ret: &mut [u64] = if spec.ret_bytes <= 8 {
-            &mut small
-        } else {
-            large.resize(spec.ret_bytes.div_ceil(8), 0u64);
-            &mut large
-        };
-        let mut err = ErrInfo::default();
         // SAFETY: the entry point was compiled for exactly this signature; every pointer in
-        // `ptrs` refers to data borrowed by `args` for the duration of the call, and array data
-        // is only accessed within the extents passed alongside it (checked unless the kernel
-        // opted out of bounds checks).
-        let status = unsafe { (spec.entry)(ptrs.as_ptr(), ret.as_mut_ptr() as *mut u8, &mut err) };
+        // `ptrs` refers to data borrowed by `args` for the duration of the call.
+        unsafe { self.enter(spec, ptrs.as_ptr()) }
+    }
+
+    /// Calls `spec`'s entry point with `args` (`abi::ENTRY`: one pointer per parameter) and
+    /// decodes its result as `R`. A result of up to 16 bytes (any scalar) comes back in a buffer
+    /// on the stack.
+    ///
+    /// # Safety
+    /// `args` points at one pointer per parameter of `spec`, each to what compiled code reads for
+    /// that parameter's type (the scalar's bytes, an `abi::RawArray` whose array is borrowed, and
+    /// borrowed exclusively when writable, for the call). Array data is only accessed within the
+    /// extents passed alongside it (checked unless the kernel opted out of bounds checks).
+    #[inline]
+    pub(crate) unsafe fn enter<R: FromValue>(
+        &self,
+        spec: &Specialization,
+        args: *const *mut u8,
+    ) -> Result<R, Error> {
+        if spec.ret_bytes > 16 {
+            // SAFETY: the caller's contract.
+            return unsafe { self.enter_large(spec, args) };
+        }
+        let mut ret = [0u64; 2];
+        // SAFETY: the caller's contract; `ret` has room for the result.
+        unsafe { self.run_entry(spec, args, &mut ret) }
+    }
+
+    /// [`enter`](Self::enter) of a result past 16 bytes (arrays, tuples), in a buffer on the
+    /// heap.
+    ///
+    /// # Safety
+    /// As for [`enter`](Self::enter).
+    #[inline(never)]
+    unsafe fn enter_large<R: FromValue>(
+        &self,
+        spec: &Specialization,
+        args: *const *mut u8,
+    ) -> Result<R, Error> {
+        let mut ret = vec![0u64; spec.ret_bytes.div_ceil(8)];
+        // SAFETY: the caller's contract; `ret` has room for the result.
+        unsafe { self.run_entry(spec, args, &mut ret) }
+    }
+
+    /// # Safety
+    /// As for [`enter`](Self::enter), and `ret` holds at least `spec.ret_bytes` bytes.
+    #[inline]
+    unsafe fn run_entry<R: FromValue>(
+        &self,
+        spec: &Specialization,
+        args: *const *mut u8,
+        ret: &mut [u64],
+    ) -> Result<R, Error> {
+        let mut err = ErrInfo::default();
+        // SAFETY: the caller's contract.
+        let status = unsafe { (spec.entry)(args, ret.as_mut_ptr() as *mut u8, &mut err) };
         if status != 0 {
             return Err(self.runtime_error(spec, &err));
         }
@@ -532,9 +579,12 @@ impl Kernel {
         let bytes = unsafe { std::slice::from_raw_parts(ret.as_ptr() as *const u8, ret.len() * 8) };
         // SAFETY: the call succeeded, so compiled code wrote a result of type `spec.ret` (whose
         // arrays it hands over) into `ret`, `abi::ret_size` bytes.
-        Ok(unsafe { Value::from_ret(spec.ret, bytes, 0) })
+        unsafe { R::from_ret(spec.ret, bytes) }
+            .map_err(|found| self.return_error(R::TYPE_NAME, found))
     }
 
+    #[cold]
+    #[inline(never)]
     fn runtime_error(&self, spec: &Specialization, err: &ErrInfo) -> Error {
         match spec.sites.get(err.site as usize) {
             Some(site) => self.check_error(site, err.values),

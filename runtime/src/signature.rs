@@ -1,9 +1,11 @@
 //! Call signatures: the specialization key.
 //!
 //! In: each argument's IR [`Type`] (and whether an array lives in GPU memory). Out: a
-//! [`Signature`], one packed 16-bit code per argument, compared and hashed as plain memory on the
-//! dispatch path, and decoded back into [`Type`]s when a compilation needs them.
+//! [`Signature`], one packed 16-bit code per argument, matched code by code against a call's
+//! arguments on the dispatch path, hashed as plain memory for the cache, and decoded back into
+//! [`Type`]s when a compilation needs them.
 
+use crate::arg::Arg;
 use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
 use std::fmt;
 
@@ -42,6 +44,9 @@ pub(crate) fn type_code(t: Type) -> u16 {
 }
 
 const ARRAY: u16 = 0x8000;
+/// The code of no type ([`type_code`] never sets all bits, nor does a device array's code: at most
+/// 8 axes): an argument that matches no CPU signature.
+pub(crate) const NO_CODE: u16 = u16::MAX;
 /// Marks an array argument that lives in GPU memory ([`DeviceArray`](crate::cuda::DeviceArray)):
 /// the GPU compiles it like a host array of its type, the CPU cannot take it.
 const DEVICE: u16 = 0x4000;
@@ -92,6 +97,17 @@ impl Signature {
             *code = type_code(*t);
         }
         Some(s)
+    }
+
+    /// Whether a CPU call with `args` has this signature: their number and each one's code (no
+    /// argument that cannot be passed, or that lives in GPU memory, matches: [`NO_CODE`]).
+    #[inline]
+    pub(crate) fn matches(&self, args: &[Arg<'_>]) -> bool {
+        args.len() == self.len as usize
+            && args
+                .iter()
+                .zip(&self.codes)
+                .all(|(a, &code)| a.code == code)
     }
 
     /// Argument `i`'s packed type code (`0`, the code of `()`, past the end).

@@ -11,15 +11,18 @@
 //! `call` takes its arguments with fresh lifetimes ([`Param::Arg`]), so a handle kept for the
 //! whole program takes views borrowed anew at each call.
 
-use crate::arg::{Arg, Element, IntoArg};
+use crate::arg::{raw_parts, Arg, Element, IntoArg};
 use crate::compile::Specialization;
 use crate::error::Error;
 use crate::kernel::Kernel;
 use crate::signature::{type_code, Signature};
 use crate::value::{FromValue, Value};
-use ndarray::{Array, ArrayView, ArrayViewMut, Dimension};
+use ndarray::{Array, ArrayBase, ArrayView, ArrayViewMut, Dimension, RawData};
+use rumba_compiler::back::abi::RawArray;
 use rumba_compiler::ir::{ArrayType, Layout, Type};
 use std::marker::PhantomData;
+use std::mem::MaybeUninit;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 /// A parameter type of a typed handle: a scalar, an `ArrayView`/`ArrayViewMut` or a reference to
@@ -29,6 +32,15 @@ pub trait Param {
     type Arg<'a>: IntoArg<'a>;
     /// The type compiled code takes, or why this Rust type cannot be a parameter.
     fn ty() -> Result<Type, &'static str>;
+    /// What compiled code reads for this parameter when it is not the argument itself: an
+    /// array's `abi::RawArray`.
+    #[doc(hidden)]
+    type Raw;
+    /// Where compiled code reads `arg`: at the scalar itself, or at the `abi::RawArray` written
+    /// into `raw` (pointers into what `arg` borrows); `None` when `arg` is not in the layout
+    /// [`ty`](Self::ty) promises (an array not in standard layout).
+    #[doc(hidden)]
+    fn pass(arg: &mut Self::Arg<'_>, raw: &mut MaybeUninit<Self::Raw>) -> Option<NonNull<u8>>;
 }
 
 macro_rules! scalar_params {
@@ -37,6 +49,11 @@ macro_rules! scalar_params {
             type Arg<'a> = $t;
             fn ty() -> Result<Type, &'static str> {
                 Ok(Type::Scalar(<$t as Element>::SCALAR))
+            }
+            type Raw = ();
+            #[inline]
+            fn pass(arg: &mut $t, _: &mut MaybeUninit<()>) -> Option<NonNull<u8>> {
+                Some(NonNull::from(arg).cast())
             }
         }
     )*};
@@ -57,10 +74,35 @@ fn array<T: Element, D: Dimension>(writable: bool) -> Result<Type, &'static str>
     }
 }
 
+/// A standard-layout array as compiled code reads it, its elements at `data` (a pointer taken
+/// from the borrow the call holds), written into `raw` ([`Param::pass`]).
+#[inline]
+fn pass_array<S: RawData, D: Dimension>(
+    a: &ArrayBase<S, D>,
+    data: *mut u8,
+    raw: &mut MaybeUninit<RawArray>,
+) -> Option<NonNull<u8>> {
+    if !a.is_standard_layout() {
+        return None;
+    }
+    Some(NonNull::from(raw.write(raw_parts(data, a.shape(), a.strides()))).cast())
+}
+
+/// A slice as compiled code reads it, written into `raw` ([`Param::pass`]).
+#[inline]
+fn pass_slice(data: *mut u8, len: usize, raw: &mut MaybeUninit<RawArray>) -> Option<NonNull<u8>> {
+    Some(NonNull::from(raw.write(raw_parts(data, &[len], &[1]))).cast())
+}
+
 impl<T: Element, D: Dimension> Param for ArrayView<'_, T, D> {
     type Arg<'a> = ArrayView<'a, T, D>;
     fn ty() -> Result<Type, &'static str> {
         array::<T, D>(false)
+    }
+    type Raw = RawArray;
+    #[inline]
+    fn pass(arg: &mut Self::Arg<'_>, raw: &mut MaybeUninit<RawArray>) -> Option<NonNull<u8>> {
+        pass_array(arg, arg.as_ptr() as *mut u8, raw)
     }
 }
 
@@ -69,12 +111,23 @@ impl<T: Element, D: Dimension> Param for ArrayViewMut<'_, T, D> {
     fn ty() -> Result<Type, &'static str> {
         array::<T, D>(true)
     }
+    type Raw = RawArray;
+    #[inline]
+    fn pass(arg: &mut Self::Arg<'_>, raw: &mut MaybeUninit<RawArray>) -> Option<NonNull<u8>> {
+        let data = arg.as_mut_ptr() as *mut u8;
+        pass_array(arg, data, raw)
+    }
 }
 
 impl<T: Element, D: Dimension + 'static> Param for &Array<T, D> {
     type Arg<'a> = &'a Array<T, D>;
     fn ty() -> Result<Type, &'static str> {
         array::<T, D>(false)
+    }
+    type Raw = RawArray;
+    #[inline]
+    fn pass(arg: &mut Self::Arg<'_>, raw: &mut MaybeUninit<RawArray>) -> Option<NonNull<u8>> {
+        pass_array(*arg, arg.as_ptr() as *mut u8, raw)
     }
 }
 
@@ -83,6 +136,12 @@ impl<T: Element, D: Dimension + 'static> Param for &mut Array<T, D> {
     fn ty() -> Result<Type, &'static str> {
         array::<T, D>(true)
     }
+    type Raw = RawArray;
+    #[inline]
+    fn pass(arg: &mut Self::Arg<'_>, raw: &mut MaybeUninit<RawArray>) -> Option<NonNull<u8>> {
+        let data = arg.as_mut_ptr() as *mut u8;
+        pass_array(*arg, data, raw)
+    }
 }
 
 impl<T: Element> Param for &[T] {
@@ -90,12 +149,22 @@ impl<T: Element> Param for &[T] {
     fn ty() -> Result<Type, &'static str> {
         array::<T, ndarray::Ix1>(false)
     }
+    type Raw = RawArray;
+    #[inline]
+    fn pass(arg: &mut Self::Arg<'_>, raw: &mut MaybeUninit<RawArray>) -> Option<NonNull<u8>> {
+        pass_slice(arg.as_ptr() as *mut u8, arg.len(), raw)
+    }
 }
 
 impl<T: Element> Param for &mut [T] {
     type Arg<'a> = &'a mut [T];
     fn ty() -> Result<Type, &'static str> {
         array::<T, ndarray::Ix1>(true)
+    }
+    type Raw = RawArray;
+    #[inline]
+    fn pass(arg: &mut Self::Arg<'_>, raw: &mut MaybeUninit<RawArray>) -> Option<NonNull<u8>> {
+        pass_slice(arg.as_mut_ptr() as *mut u8, arg.len(), raw)
     }
 }
 
@@ -190,16 +259,18 @@ impl<P, R: FromValue> Typed<'_, P, R> {
         self.signature
     }
 
+    /// A call the direct path of `call` does not take: through the interpreter
+    /// (`RUMBA_DISABLE_JIT=1`), or with an array in another layout than the one compiled for (an
+    /// `Err` naming it).
+    #[cold]
+    #[inline(never)]
     fn run(&self, args: &[Arg<'_>]) -> Result<R, Error> {
         for (i, a) in args.iter().enumerate() {
             if type_code(a.ty) != self.signature.code(i) {
                 return Err(self.layout_error(i, a));
             }
         }
-        match &self.spec {
-            Some(spec) => self.kernel.convert(self.kernel.invoke(spec, args)?),
-            None => self.kernel.call_as(args),
-        }
+        self.kernel.call_as(args)
     }
 
     #[cold]
@@ -222,7 +293,7 @@ impl<P, R: FromValue> Typed<'_, P, R> {
 
 /// `Params` for tuples of up to `MAX_ARGS` parameters, and each arity's `call`.
 macro_rules! params {
-    ($($p:ident $a:ident),*) => {
+    ($($p:ident $a:ident $r:ident),*) => {
         impl<$($p: Param),*> Params for ($($p,)*) {
             fn types() -> Result<Vec<Type>, (usize, &'static str)> {
                 let all: Vec<Result<Type, &'static str>> = vec![$($p::ty()),*];
@@ -235,28 +306,43 @@ macro_rules! params {
 
         impl<$($p: Param,)* R: FromValue> Typed<'_, ($($p,)*), R> {
             /// Calls the kernel: the arguments' arrays must be in standard layout (else `Err`).
-            #[allow(clippy::too_many_arguments)]
+            ///
+            /// Each argument is passed as compiled code reads it, from the stack; the entry point
+            /// is called directly and a scalar result read from its bytes: no lookup, no lock
+            /// and no allocation.
+            #[allow(clippy::too_many_arguments, unreachable_patterns)]
             #[inline]
-            pub fn call(&self, $($a: $p::Arg<'_>),*) -> Result<R, Error> {
-                self.run(&[$($a.into_arg()),*])
+            pub fn call(&self, $(mut $a: $p::Arg<'_>),*) -> Result<R, Error> {
+                let Some(spec) = &self.spec else {
+                    return self.run(&[$($a.into_arg()),*]);
+                };
+                $(let mut $r = MaybeUninit::<$p::Raw>::uninit();)*
+                let args = match ($($p::pass(&mut $a, &mut $r),)*) {
+                    ($(Some($r),)*) => [$($r.as_ptr()),*],
+                    _ => return self.run(&[$($a.into_arg()),*]),
+                };
+                // SAFETY: `spec` was compiled for the types `P` promise (`Kernel::typed`), and
+                // `pass` vouched for the layout they cannot; each pointer refers to an argument
+                // or a `Raw` on this frame, whose pointers come from the borrows this call holds.
+                unsafe { self.kernel.enter(spec, args.as_ptr()) }
             }
         }
     };
 }
 params!();
-params!(A0 a0);
-params!(A0 a0, A1 a1);
-params!(A0 a0, A1 a1, A2 a2);
-params!(A0 a0, A1 a1, A2 a2, A3 a3);
-params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4);
-params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5);
-params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6);
-params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7);
-params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8);
-params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9);
-params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9, A10 a10);
-params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9, A10 a10, A11 a11);
-params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9, A10 a10, A11 a11, A12 a12);
-params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9, A10 a10, A11 a11, A12 a12, A13 a13);
-params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9, A10 a10, A11 a11, A12 a12, A13 a13, A14 a14);
-params!(A0 a0, A1 a1, A2 a2, A3 a3, A4 a4, A5 a5, A6 a6, A7 a7, A8 a8, A9 a9, A10 a10, A11 a11, A12 a12, A13 a13, A14 a14, A15 a15);
+params!(A0 a0 r0);
+params!(A0 a0 r0, A1 a1 r1);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3, A4 a4 r4);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3, A4 a4 r4, A5 a5 r5);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3, A4 a4 r4, A5 a5 r5, A6 a6 r6);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3, A4 a4 r4, A5 a5 r5, A6 a6 r6, A7 a7 r7);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3, A4 a4 r4, A5 a5 r5, A6 a6 r6, A7 a7 r7, A8 a8 r8);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3, A4 a4 r4, A5 a5 r5, A6 a6 r6, A7 a7 r7, A8 a8 r8, A9 a9 r9);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3, A4 a4 r4, A5 a5 r5, A6 a6 r6, A7 a7 r7, A8 a8 r8, A9 a9 r9, A10 a10 r10);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3, A4 a4 r4, A5 a5 r5, A6 a6 r6, A7 a7 r7, A8 a8 r8, A9 a9 r9, A10 a10 r10, A11 a11 r11);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3, A4 a4 r4, A5 a5 r5, A6 a6 r6, A7 a7 r7, A8 a8 r8, A9 a9 r9, A10 a10 r10, A11 a11 r11, A12 a12 r12);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3, A4 a4 r4, A5 a5 r5, A6 a6 r6, A7 a7 r7, A8 a8 r8, A9 a9 r9, A10 a10 r10, A11 a11 r11, A12 a12 r12, A13 a13 r13);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3, A4 a4 r4, A5 a5 r5, A6 a6 r6, A7 a7 r7, A8 a8 r8, A9 a9 r9, A10 a10 r10, A11 a11 r11, A12 a12 r12, A13 a13 r13, A14 a14 r14);
+params!(A0 a0 r0, A1 a1 r1, A2 a2 r2, A3 a3 r3, A4 a4 r4, A5 a5 r5, A6 a6 r6, A7 a7 r7, A8 a8 r8, A9 a9 r9, A10 a10 r10, A11 a11 r11, A12 a12 r12, A13 a13 r13, A14 a14 r14, A15 a15 r15);

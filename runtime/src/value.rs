@@ -8,7 +8,7 @@
 
 use crate::arg::Element;
 use ndarray::{Array, Dimension, IxDyn};
-use num_complex::{Complex32, Complex64};
+use num_complex::{Complex, Complex32, Complex64};
 use rumba_compiler::back::abi::{self, RawArray};
 use rumba_compiler::ir::{Scalar, Type};
 use std::alloc::Layout;
@@ -226,32 +226,24 @@ impl Value {
     }
 
     /// Decodes a scalar of type `s` from its in-memory bytes (at least 8, and its size).
+    #[inline]
     pub fn decode(s: Scalar, bytes: &[u8]) -> Value {
-        let mut b8 = [0u8; 8];
-        b8.copy_from_slice(&bytes[..8]);
-        let f64_at = |k: usize| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&bytes[k..k + 8]);
-            f64::from_ne_bytes(b)
-        };
-        let f32_at =
-            |k: usize| f32::from_ne_bytes([bytes[k], bytes[k + 1], bytes[k + 2], bytes[k + 3]]);
         match s {
-            Scalar::C32 => Value::C32(Complex32::new(f32_at(0), f32_at(4))),
-            Scalar::C64 => Value::C64(Complex64::new(f64_at(0), f64_at(8))),
-            Scalar::Bool => Value::Bool(b8[0] != 0),
-            Scalar::I8 => Value::I8(b8[0] as i8),
-            Scalar::U8 => Value::U8(b8[0]),
-            Scalar::I16 => Value::I16(i16::from_ne_bytes([b8[0], b8[1]])),
-            Scalar::U16 => Value::U16(u16::from_ne_bytes([b8[0], b8[1]])),
-            Scalar::I32 => Value::I32(i32::from_ne_bytes([b8[0], b8[1], b8[2], b8[3]])),
-            Scalar::U32 => Value::U32(u32::from_ne_bytes([b8[0], b8[1], b8[2], b8[3]])),
-            Scalar::F32 => Value::F32(f32::from_ne_bytes([b8[0], b8[1], b8[2], b8[3]])),
-            Scalar::I64 => Value::I64(i64::from_ne_bytes(b8)),
-            Scalar::U64 => Value::U64(u64::from_ne_bytes(b8)),
-            Scalar::Isize => Value::Isize(i64::from_ne_bytes(b8) as isize),
-            Scalar::Usize => Value::Usize(u64::from_ne_bytes(b8) as usize),
-            Scalar::F64 => Value::F64(f64::from_ne_bytes(b8)),
+            Scalar::Bool => Value::Bool(ReadBytes::read(bytes)),
+            Scalar::I8 => Value::I8(ReadBytes::read(bytes)),
+            Scalar::I16 => Value::I16(ReadBytes::read(bytes)),
+            Scalar::I32 => Value::I32(ReadBytes::read(bytes)),
+            Scalar::I64 => Value::I64(ReadBytes::read(bytes)),
+            Scalar::Isize => Value::Isize(ReadBytes::read(bytes)),
+            Scalar::U8 => Value::U8(ReadBytes::read(bytes)),
+            Scalar::U16 => Value::U16(ReadBytes::read(bytes)),
+            Scalar::U32 => Value::U32(ReadBytes::read(bytes)),
+            Scalar::U64 => Value::U64(ReadBytes::read(bytes)),
+            Scalar::Usize => Value::Usize(ReadBytes::read(bytes)),
+            Scalar::F32 => Value::F32(ReadBytes::read(bytes)),
+            Scalar::F64 => Value::F64(ReadBytes::read(bytes)),
+            Scalar::C32 => Value::C32(ReadBytes::read(bytes)),
+            Scalar::C64 => Value::C64(ReadBytes::read(bytes)),
         }
     }
 
@@ -276,6 +268,41 @@ impl Value {
             Value::Array(_) => "an array",
             Value::Tuple(_) => "a tuple",
         }
+    }
+}
+
+/// A scalar read from its in-memory bytes (native endian; `bytes` holds at least its size).
+trait ReadBytes: Sized {
+    fn read(bytes: &[u8]) -> Self;
+}
+
+macro_rules! read_bytes {
+    ($($t:ty),*) => {$(
+        impl ReadBytes for $t {
+            #[inline]
+            fn read(bytes: &[u8]) -> $t {
+                let mut b = [0u8; std::mem::size_of::<$t>()];
+                b.copy_from_slice(&bytes[..std::mem::size_of::<$t>()]);
+                <$t>::from_ne_bytes(b)
+            }
+        }
+    )*};
+}
+read_bytes!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+
+impl ReadBytes for bool {
+    #[inline]
+    fn read(bytes: &[u8]) -> bool {
+        bytes[0] != 0
+    }
+}
+
+impl<T: ReadBytes> ReadBytes for Complex<T> {
+    #[inline]
+    fn read(bytes: &[u8]) -> Self {
+        // `re`, then `im` (`#[repr(C)]`).
+        let half = std::mem::size_of::<T>();
+        Complex::new(T::read(bytes), T::read(&bytes[half..]))
     }
 }
 
@@ -318,6 +345,31 @@ impl fmt::Display for Value {
 pub trait FromValue: Sized {
     const TYPE_NAME: &'static str;
     fn from_value(v: Value) -> Option<Self>;
+
+    /// The result of type `t` in an entry's `ret` buffer as `Self`, or the type name of what was
+    /// there (its arrays freed). The default decodes a [`Value`] and converts it; scalars and `()`
+    /// read their bytes in place, so that no `Value` is made on their call path.
+    ///
+    /// # Safety
+    /// `ret` holds a result of type `t` as compiled code wrote it ([`abi::ret_size`] bytes),
+    /// whose arrays nothing else owns.
+    #[doc(hidden)]
+    #[inline]
+    unsafe fn from_ret(t: Type, ret: &[u8]) -> Result<Self, &'static str> {
+        // SAFETY: the caller's contract.
+        unsafe { through_value(t, ret) }
+    }
+}
+
+/// [`FromValue::from_ret`] through a [`Value`].
+///
+/// # Safety
+/// As for [`FromValue::from_ret`].
+unsafe fn through_value<R: FromValue>(t: Type, ret: &[u8]) -> Result<R, &'static str> {
+    // SAFETY: the caller's contract.
+    let v = unsafe { Value::from_ret(t, ret, 0) };
+    let found = v.type_name();
+    R::from_value(v).ok_or(found)
 }
 
 impl FromValue for Value {
@@ -332,6 +384,15 @@ impl FromValue for () {
     fn from_value(v: Value) -> Option<Self> {
         matches!(v, Value::Unit).then_some(())
     }
+
+    #[inline]
+    unsafe fn from_ret(t: Type, ret: &[u8]) -> Result<Self, &'static str> {
+        match t {
+            Type::Unit => Ok(()),
+            // SAFETY: the caller's contract.
+            _ => unsafe { through_value(t, ret) },
+        }
+    }
 }
 
 macro_rules! from_value {
@@ -344,6 +405,15 @@ macro_rules! from_value {
                     Value::$v(x) => Some(x),
                     _ => None,
                 }
+            }
+
+            #[inline]
+            unsafe fn from_ret(t: Type, ret: &[u8]) -> Result<Self, &'static str> {
+                if t == Type::Scalar(<$t as Element>::SCALAR) {
+                    return Ok(<$t as ReadBytes>::read(ret));
+                }
+                // SAFETY: the caller's contract.
+                unsafe { through_value(t, ret) }
             }
         }
     )*};

@@ -910,58 +910,56 @@ fn latency(kernel: &str) {
     );
 }
 
+/// The cost per call of `f`, over `calls` calls: wall time and the thread's CPU time, in ns (on a
+/// shared machine the wall time also counts the time other processes held the core).
+fn per_call(calls: usize, mut f: impl FnMut()) -> (f64, f64) {
+    let cpu = thread_cpu_ms();
+    let wall = ms(|| {
+        for _ in 0..calls {
+            f();
+        }
+    });
+    let cpu = thread_cpu_ms() - cpu;
+    (wall * 1e6 / calls as f64, cpu * 1e6 / calls as f64)
+}
+
 fn overhead() {
     let calls = 1_000_000;
+    let row = |case: &str, imp: &str, (ns, cpu_ns): (f64, f64)| {
+        println!(
+            r#"{{"kind":"overhead","case":"{case}","impl":"{imp}","ns":{ns:.1},"cpu_ns":{cpu_ns:.1}}}"#
+        )
+    };
     let x = Array1::from_elem(1, 1.0f32);
     let mut y = Array1::from_elem(1, 2.0f32);
     kernels::saxpy(2.0f32, &x, &mut y).unwrap();
-    let t = ms(|| {
-        for _ in 0..calls {
-            kernels::saxpy(black_box(2.0f32), &x, &mut y).unwrap();
-        }
+    let t = per_call(calls, || {
+        kernels::saxpy(black_box(2.0f32), &x, &mut y).unwrap()
     });
-    println!(
-        r#"{{"kind":"overhead","case":"saxpy_1","impl":"rumba","ns":{:.1}}}"#,
-        t * 1e6 / calls as f64
-    );
+    row("saxpy_1", "rumba", t);
     let _: f64 = kernels::add(1.0, 2.0).unwrap();
     let mut acc = 0.0;
-    let t = ms(|| {
-        for i in 0..calls {
-            let r: f64 = kernels::add(black_box(i as f64), 2.0).unwrap();
-            acc += r;
-        }
+    let mut i = 0.0;
+    let t = per_call(calls, || {
+        let r: f64 = kernels::add(black_box(i), 2.0).unwrap();
+        acc += r;
+        i += 1.0;
     });
-    black_box(acc);
-    println!(
-        r#"{{"kind":"overhead","case":"add_scalars","impl":"rumba","ns":{:.1}}}"#,
-        t * 1e6 / calls as f64
-    );
+    row("add_scalars", "rumba", t);
     // The same calls through typed handles (`Kernel::typed`): no signature lookup.
     let saxpy = kernels::saxpy::kernel()
         .typed::<(f32, &Array1<f32>, &mut Array1<f32>), ()>()
         .unwrap();
-    let t = ms(|| {
-        for _ in 0..calls {
-            saxpy.call(black_box(2.0f32), &x, &mut y).unwrap();
-        }
-    });
-    println!(
-        r#"{{"kind":"overhead","case":"saxpy_1","impl":"rumba_typed","ns":{:.1}}}"#,
-        t * 1e6 / calls as f64
-    );
+    let t = per_call(calls, || saxpy.call(black_box(2.0f32), &x, &mut y).unwrap());
+    row("saxpy_1", "rumba_typed", t);
     let add = kernels::add::kernel().typed::<(f64, f64), f64>().unwrap();
-    let mut acc = 0.0;
-    let t = ms(|| {
-        for i in 0..calls {
-            acc += add.call(black_box(i as f64), 2.0).unwrap();
-        }
+    let mut i = 0.0;
+    let t = per_call(calls, || {
+        acc += add.call(black_box(i), 2.0).unwrap();
+        i += 1.0;
     });
+    row("add_scalars", "rumba_typed", t);
     black_box(acc);
-    println!(
-        r#"{{"kind":"overhead","case":"add_scalars","impl":"rumba_typed","ns":{:.1}}}"#,
-        t * 1e6 / calls as f64
-    );
 }
 
 /// The value after option `name` on the command line, parsed.
