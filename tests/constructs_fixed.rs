@@ -278,3 +278,24 @@ fn constructs_fixed_errors() {
         assert!(format!("{e:#}").contains(want), "{src}: {e:#}");
     }
 }
+
+rumba::compile! {
+    /// `&[T; N]` and `&mut [T; N]` parameters, passed from Rust as Rust's arrays.
+    fn scale3(v: &[f64; 3], out: &mut [f64; 4]) -> f64 {
+        let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+        for k in 0..3 {
+            out[k] = v[k] / n;
+        }
+        out[3] = n;
+        n
+    }
+}
+
+#[test]
+fn constructs_fixed_rust_arrays_as_arguments() {
+    let v = [1.0, 2.0, 2.0];
+    let mut out = [0.0; 4];
+    let n: f64 = scale3(&v, &mut out).unwrap();
+    assert_eq!(n, 3.0);
+    assert_eq!(out, [1.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0, 3.0]);
+}

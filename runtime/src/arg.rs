@@ -269,6 +269,20 @@ impl<'a, T: Element> IntoArg<'a> for &'a mut [T] {
     }
 }
 
+impl<'a, T: Element, const N: usize> IntoArg<'a> for &'a [T; N] {
+    #[inline]
+    fn into_arg(self) -> Arg<'a> {
+        self.as_slice().into_arg()
+    }
+}
+
+impl<'a, T: Element, const N: usize> IntoArg<'a> for &'a mut [T; N] {
+    #[inline]
+    fn into_arg(self) -> Arg<'a> {
+        self.as_mut_slice().into_arg()
+    }
+}
+
 impl<'a, T: Element> IntoArg<'a> for &'a Vec<T> {
     #[inline]
     fn into_arg(self) -> Arg<'a> {
