@@ -367,6 +367,14 @@ impl<P: Phase> Printer<'_, P> {
                 };
                 format!("{order}({})", self.local(*array))
             }
+            ExprKind::Broadcast { array, with, onto } => {
+                let how = if *onto {
+                    "broadcast_onto"
+                } else {
+                    "broadcast_with"
+                };
+                format!("{how}({}, {})", self.local(*array), self.local(*with))
+            }
             ExprKind::Tuple(xs) => format!("({})", self.list(xs)),
             ExprKind::Field(x, k) => format!("{}.{k}", self.expr(*x)),
             ExprKind::SameShape { a, b } => {

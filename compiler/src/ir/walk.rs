@@ -18,6 +18,7 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
         | ExprKind::Borrow { .. }
         | ExprKind::SameShape { .. }
         | ExprKind::Relayout { .. }
+        | ExprKind::Broadcast { .. }
         | ExprKind::Each(_)
         | ExprKind::Reduce(_) => Vec::new(),
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) | ExprKind::Field(x, _) => vec![*x],
@@ -58,6 +59,7 @@ pub fn array_operand<P: Phase>(k: &ExprKind<P>) -> Option<LocalId> {
         | ExprKind::Slice { array, .. }
         | ExprKind::Transpose(array)
         | ExprKind::Relayout { array, .. }
+        | ExprKind::Broadcast { array, .. }
         | ExprKind::Gpu {
             array: Some(array), ..
         }
@@ -265,7 +267,10 @@ impl Uses {
             ExprKind::Local(l) => {
                 *self.reads.entry(*l).or_default() += 1;
             }
-            ExprKind::SameShape { a, b } => {
+            ExprKind::SameShape { a, b }
+            | ExprKind::Broadcast {
+                array: a, with: b, ..
+            } => {
                 self.arrays.extend([*a, *b]);
             }
             k => {

@@ -59,6 +59,13 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                     .ok_or_else(|| BackError::Internal("a view not typed as an array".into()))?;
                 self.relayout(ty, *array, *visit)?
             }
+            ExprKind::Broadcast { array, with, onto } => {
+                let ty = inst
+                    .ty(e)
+                    .array()
+                    .ok_or_else(|| BackError::Internal("a view not typed as an array".into()))?;
+                self.broadcast(ty, (*array, *with), *onto, span)?
+            }
             ExprKind::Tuple(xs) => self.tuple(inst.ty(e), xs)?,
             ExprKind::Field(x, k) => self.field(*x, *k)?,
             ExprKind::Unary(op, x) => {

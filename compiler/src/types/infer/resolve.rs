@@ -142,6 +142,9 @@ impl<'s, 'p> Infer<'s, 'p> {
                 },
                 ExprKind::Transpose(a) => ExprKind::Transpose(a),
                 ExprKind::Relayout { array, visit } => ExprKind::Relayout { array, visit },
+                ExprKind::Broadcast { array, with, onto } => {
+                    ExprKind::Broadcast { array, with, onto }
+                }
                 ExprKind::Tuple(xs) => ExprKind::Tuple(xs),
                 ExprKind::Field(x, k) => ExprKind::Field(x, k),
                 ExprKind::SameShape { a, b } => ExprKind::SameShape { a, b },

@@ -1,0 +1,226 @@
+//! Broadcasting in array arithmetic, as ndarray 0.17's operators do it: operands of different
+//! shapes co-broadcast (`&m - &row`, `&col * &row`, `&a + &b.slice(s![.., NewAxis])`), a
+//! compound assignment stretches its right side to the updated array (`y += &row`), against the
+//! same code in plain Rust with ndarray, bit for bit, on C, transposed, reversed and stepped
+//! views; shapes that do not broadcast are an `Err` naming both (ndarray panics there); a
+//! broadcast expression is still one loop nest.
+//!
+//! Each kernel is written once inside `twin!`, which compiles it with rumba and as a plain Rust
+//! function in `rs`. scripts/test.sh runs this suite again through the reference interpreter
+//! (`RUMBA_DISABLE_JIT=1`).
+
+use ndarray::prelude::*;
+use ndarray::s;
+use rumba::{ErrorKind, IntoArg};
+use std::hint::black_box as bb;
+
+macro_rules! twin {
+    ($($t:tt)*) => {
+        rumba::compile! { $($t)* }
+        #[allow(unused_mut, unused_variables, dead_code, clippy::all)]
+        mod rs {
+            #[allow(unused_imports)]
+            use ndarray::prelude::*;
+            #[allow(unused_imports)]
+            use ndarray::{s, NewAxis};
+            $($t)*
+        }
+    };
+}
+
+twin! {
+    /// A matrix minus a row, and the row added back scaled (2-D and 1-D).
+    pub fn center(m: ArrayView2<f64>, row: ArrayView1<f64>) -> Array2<f64> {
+        (&m - &row) * 2.0 + &row
+    }
+
+    /// An outer product of a column view and a row.
+    pub fn outer(a: ArrayView1<f64>, b: ArrayView1<f64>) -> Array2<f64> {
+        &a.slice(s![.., NewAxis]) * &b
+    }
+
+    /// A matrix plus a column made with `NewAxis`, and a 3-D array times a 1-D one.
+    pub fn columns(m: ArrayView2<f64>, c: ArrayView1<f64>) -> Array2<f64> {
+        let z = &m + &c.slice(s![.., NewAxis]);
+        z
+    }
+
+    pub fn cube(t: ArrayView3<f32>, v: ArrayView1<f32>, w: ArrayView2<f32>) -> Array3<f32> {
+        (&t * &v - &w).mapv(|x| x.abs())
+    }
+
+    /// In place: a row added to every row, a column subtracted, a scalar on an owned array.
+    pub fn update(mut y: ArrayViewMut2<f64>, row: ArrayView1<f64>, col: ArrayView1<f64>) -> Array2<f64> {
+        y += &row;
+        y -= &(&col.slice(s![.., NewAxis]) * 0.5);
+        let mut t = y.to_owned();
+        t *= &row;
+        t
+    }
+
+    /// An owned left side whose shape is not the result's: ndarray makes a new array.
+    pub fn owned_lhs(row: ArrayView1<i64>, m: ArrayView2<i64>) -> Array2<i64> {
+        let r = row.to_owned();
+        r + &m
+    }
+
+    /// Row-wise standardization with the row statistics as columns.
+    pub fn rows_scaled(x: ArrayView2<f64>, mean: ArrayView1<f64>, inv: ArrayView1<f64>) -> Array2<f64> {
+        (&x - &mean.slice(s![.., NewAxis])) * &inv.slice(s![.., NewAxis])
+    }
+}
+
+fn grid(r: usize, c: usize, seed: usize) -> Array2<f64> {
+    Array2::from_shape_fn((r, c), |(i, j)| {
+        (((i * c + j + seed) * 37) % 23) as f64 * 0.31 - 3.1 + 1e-9 * (i + j) as f64
+    })
+}
+
+fn line(n: usize, seed: usize) -> Array1<f64> {
+    (0..n)
+        .map(|i| (((i + seed) * 29) % 17) as f64 * 0.27 - 2.2 + 1e-9 * i as f64)
+        .collect()
+}
+
+fn bits<D: Dimension>(a: &Array<f64, D>) -> Array<u64, D> {
+    a.mapv(f64::to_bits)
+}
+
+#[test]
+fn operators_broadcast_as_ndarrays() {
+    let m = grid(5, 7, 1);
+    let mt = grid(7, 5, 2);
+    let (row, col) = (line(7, 3), line(5, 4));
+    let rrev = line(14, 5);
+    for (a, r) in [
+        (m.view(), row.view()),
+        (mt.t(), row.view()),
+        (m.slice(s![..;-1, ..]), rrev.slice(s![..;2])),
+        (m.slice(s![1..1, ..]), row.view()),
+    ] {
+        let got: Array2<f64> = center(a, r).unwrap();
+        assert_eq!(bits(&got), bits(&rs::center(bb(a), bb(r))));
+        let got: Array2<f64> = rows_scaled(a.t(), r, r).unwrap();
+        assert_eq!(bits(&got), bits(&rs::rows_scaled(a.t(), r, r)));
+    }
+    for (a, b) in [
+        (col.view(), row.view()),
+        (row.slice(s![..;-1]), col.view()),
+        (row.slice(s![..0]), col.view()),
+    ] {
+        let got: Array2<f64> = outer(a, b).unwrap();
+        assert_eq!(bits(&got), bits(&rs::outer(bb(a), bb(b))));
+    }
+    let got: Array2<f64> = columns(m.view(), col.view()).unwrap();
+    assert_eq!(bits(&got), bits(&rs::columns(m.view(), col.view())));
+    // A column of extent one stretches too.
+    let one = line(1, 0);
+    let got: Array2<f64> = columns(m.view(), one.view()).unwrap();
+    assert_eq!(bits(&got), bits(&rs::columns(m.view(), one.view())));
+
+    let t = Array3::from_shape_fn((3, 4, 5), |(i, j, k)| {
+        (i * 20 + j * 5 + k) as f32 * 0.7 - 9.0
+    });
+    let v = Array1::from_shape_fn(5, |k| k as f32 * -1.3 + 0.4);
+    let w = Array2::from_shape_fn((4, 1), |(j, _)| j as f32 * 2.1);
+    let got: Array3<f32> = cube(t.view(), v.view(), w.view()).unwrap();
+    assert_eq!(
+        got.mapv(f32::to_bits),
+        rs::cube(t.view(), v.view(), w.view()).mapv(f32::to_bits)
+    );
+
+    let mi = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as i64 - 5);
+    let ri = array![i64::MAX, -2, 3, 4];
+    let got: Array2<i64> = owned_lhs(ri.view(), mi.view()).unwrap();
+    assert_eq!(got, rs::owned_lhs(ri.view(), mi.view()));
+}
+
+#[test]
+fn compound_assignments_stretch_the_right_side() {
+    let (row, col) = (line(6, 1), line(4, 2));
+    let y0 = grid(4, 6, 3);
+    let (mut y, mut y2) = (y0.clone(), y0.clone());
+    let got: Array2<f64> = update(y.view_mut(), row.view(), col.view()).unwrap();
+    let want = rs::update(y2.view_mut(), row.view(), col.view());
+    assert_eq!(bits(&got), bits(&want));
+    assert_eq!(bits(&y), bits(&y2));
+    // Through a transposed, reversed view.
+    let mut yt = y0.t().to_owned();
+    let mut yt2 = yt.clone();
+    let got: Array2<f64> = update(
+        yt.view_mut().reversed_axes(),
+        row.slice(s![..;-1]),
+        col.view(),
+    )
+    .unwrap();
+    let want = rs::update(
+        yt2.view_mut().reversed_axes(),
+        row.slice(s![..;-1]),
+        col.view(),
+    );
+    assert_eq!(bits(&got), bits(&want));
+    assert_eq!(bits(&yt), bits(&yt2));
+}
+
+fn message(e: rumba::Error) -> String {
+    let ErrorKind::InvalidValue { message, .. } = e.kind() else {
+        panic!("{e:#}");
+    };
+    message.clone()
+}
+
+#[test]
+fn shapes_that_do_not_broadcast_are_errors() {
+    let m = grid(3, 4, 0);
+    let (r5, c4) = (line(5, 0), line(4, 0));
+    let e = center::<Array2<f64>>(m.view(), r5.view()).unwrap_err();
+    assert_eq!(
+        message(e),
+        "shapes [3, 4] and [5] do not broadcast together"
+    );
+    assert!(std::panic::catch_unwind(|| rs::center(m.view(), r5.view())).is_err());
+    // The column has 4 rows, the matrix 3.
+    let e = columns::<Array2<f64>>(m.view(), c4.view()).unwrap_err();
+    assert_eq!(
+        message(e),
+        "shapes [3, 4] and [4, 1] do not broadcast together"
+    );
+    assert!(std::panic::catch_unwind(|| rs::columns(m.view(), c4.view())).is_err());
+    // In place: the right side must stretch to the updated array's shape.
+    let mut y = grid(3, 1, 0);
+    let r4 = line(4, 0);
+    let e = update::<Array2<f64>>(y.view_mut(), r4.view(), line(3, 0).view()).unwrap_err();
+    assert_eq!(
+        message(e),
+        "could not broadcast an array of shape [4] to shape [3, 1]"
+    );
+    let mut y2 = y.clone();
+    assert!(std::panic::catch_unwind(move || {
+        rs::update(y2.view_mut(), r4.view(), line(3, 0).view())
+    })
+    .is_err());
+    // Arrays of many axes name the axis where they disagree.
+    let t = Array3::<f32>::zeros((3, 4, 5));
+    let w = Array2::<f32>::zeros((3, 5));
+    let v = Array1::<f32>::zeros(5);
+    let e = cube::<Array3<f32>>(t.view(), v.view(), w.view()).unwrap_err();
+    assert_eq!(
+        message(e),
+        "arrays of 3 and 2 axes do not broadcast: extents 4 and 3 on axis 1 of the broadcast shape"
+    );
+}
+
+#[test]
+fn a_broadcast_expression_is_one_loop_nest() {
+    let m = grid(3, 4, 0);
+    let r = line(4, 0);
+    let ir = center::kernel()
+        .typed_ir(&[m.view().into_arg(), r.view().into_arg()])
+        .unwrap();
+    // One new array and one nest of two loops (versioning keeps a checked and an unchecked
+    // copy), reading both arrays through broadcast views.
+    assert_eq!(ir.matches("alloc<").count(), 1, "{ir}");
+    assert_eq!(ir.matches("for ").count(), 4, "{ir}");
+    assert_eq!(ir.matches("broadcast_with(").count(), 2, "{ir}");
+    assert_eq!(ir.matches("broadcast_onto(").count(), 2, "{ir}");
+}
