@@ -1,4 +1,6 @@
-//! Broadcasting in array arithmetic, as ndarray 0.17's operators do it: operands of different
+//! Broadcasting in array arithmetic and reductions along an axis, as ndarray 0.17 does them:
+//! `sum_axis`, `fold_axis` and `insert_axis` in ndarray's order of operations (the row softmax
+//! of the issue, bit for bit). Operands of different
 //! shapes co-broadcast (`&m - &row`, `&col * &row`, `&a + &b.slice(s![.., NewAxis])`), a
 //! compound assignment stretches its right side to the updated array (`y += &row`), against the
 //! same code in plain Rust with ndarray, bit for bit, on C, transposed, reversed and stepped
@@ -62,6 +64,37 @@ twin! {
     pub fn owned_lhs(row: ArrayView1<i64>, m: ArrayView2<i64>) -> Array2<i64> {
         let r = row.to_owned();
         r + &m
+    }
+
+    pub fn sums(x: ArrayView2<f64>) -> (Array1<f64>, Array1<f64>) {
+        (x.sum_axis(Axis(0)), x.sum_axis(Axis(1)))
+    }
+
+    pub fn sums3(x: ArrayView3<f32>) -> (Array2<f32>, Array2<f32>, Array2<f32>) {
+        (x.sum_axis(Axis(0)), x.sum_axis(Axis(1)), x.sum_axis(Axis(2)))
+    }
+
+    /// A 1-D array's only axis: a 0-D array.
+    pub fn sum_all(x: ArrayView1<f64>) -> f64 {
+        x.sum_axis(Axis(0)).sum()
+    }
+
+    pub fn folds(x: ArrayView2<f64>) -> (Array1<f64>, Array1<f64>) {
+        let m = x.fold_axis(Axis(1), f64::NEG_INFINITY, |a, &b| a.max(b));
+        let s = x.fold_axis(Axis(0), 0.5, |a, &b| a * 0.5 + b);
+        (m, s)
+    }
+
+    pub fn count_positive(x: ArrayView2<f64>) -> Array1<i64> {
+        x.fold_axis(Axis(0), 0, |n, &v| n + (v > 0.0) as i64)
+    }
+
+    /// The issue's row softmax, as an ndarray user writes it.
+    pub fn softmax(x: ArrayView2<f64>) -> Array2<f64> {
+        let m = x.fold_axis(Axis(1), f64::NEG_INFINITY, |a, &b| a.max(b));
+        let e = (&x - &m.insert_axis(Axis(1))).mapv(f64::exp);
+        let s = e.sum_axis(Axis(1));
+        e / &s.insert_axis(Axis(1))
     }
 
     /// Row-wise standardization with the row statistics as columns.
@@ -223,4 +256,82 @@ fn a_broadcast_expression_is_one_loop_nest() {
     assert_eq!(ir.matches("for ").count(), 4, "{ir}");
     assert_eq!(ir.matches("broadcast_with(").count(), 2, "{ir}");
     assert_eq!(ir.matches("broadcast_onto(").count(), 2, "{ir}");
+}
+
+/// 2-D layouts: C, Fortran, stepped, reversed, a column, empty.
+fn views(a: &Array2<f64>) -> Vec<ArrayView2<'_, f64>> {
+    vec![
+        a.view(),
+        a.t(),
+        a.slice(s![..;2, ..]),
+        a.slice(s![.., ..;2]),
+        a.slice(s![..;-1, ..]),
+        a.slice(s![.., ..;-1]),
+        a.slice(s![.., 1..2]),
+        a.slice(s![..0, ..]),
+        a.slice(s![1..4, 2..5]),
+    ]
+}
+
+#[test]
+fn axis_reductions_follow_ndarrays_order() {
+    // Magnitudes far apart, so that another order of additions changes the bits.
+    let a = Array2::from_shape_fn((11, 13), |(i, j)| {
+        let k = (i * 31 + j * 17) % 23;
+        (k as f64 - 11.0) * 0.1 + if k % 5 == 0 { 1e8 } else { 1e-7 * j as f64 }
+    });
+    for x in views(&a) {
+        let got: (Array1<f64>, Array1<f64>) = sums(x).unwrap();
+        let want = rs::sums(bb(x));
+        assert_eq!((bits(&got.0), bits(&got.1)), (bits(&want.0), bits(&want.1)));
+        let got: (Array1<f64>, Array1<f64>) = folds(x).unwrap();
+        let want = rs::folds(bb(x));
+        assert_eq!((bits(&got.0), bits(&got.1)), (bits(&want.0), bits(&want.1)));
+        let got: Array1<i64> = count_positive(x).unwrap();
+        assert_eq!(got, rs::count_positive(x));
+        let got: Array2<f64> = softmax(x).unwrap();
+        assert_eq!(bits(&got), bits(&rs::softmax(bb(x))));
+    }
+    let t = Array3::from_shape_fn((4, 5, 6), |(i, j, k)| {
+        ((i * 7 + j * 3 + k) % 11) as f32 * 0.37 + if k == 2 { 1e6 } else { 0.0 }
+    });
+    let permuted = t.view().permuted_axes([2, 0, 1]);
+    for x in [t.view(), permuted, t.slice(s![.., ..;-1, ..;2])] {
+        let got: (Array2<f32>, Array2<f32>, Array2<f32>) = sums3(x).unwrap();
+        let want = rs::sums3(bb(x));
+        let b = |a: &Array2<f32>| a.mapv(f32::to_bits);
+        assert_eq!(b(&got.0), b(&want.0));
+        assert_eq!(b(&got.1), b(&want.1));
+        assert_eq!(b(&got.2), b(&want.2));
+    }
+    let v: Array1<f64> = (0..37)
+        .map(|i| i as f64 * 0.1 + if i % 9 == 0 { 1e9 } else { 0.0 })
+        .collect();
+    for x in [v.view(), v.slice(s![..;-1]), v.slice(s![..;3])] {
+        assert_eq!(sum_all(x).unwrap().to_bits(), rs::sum_all(bb(x)).to_bits());
+    }
+}
+
+#[test]
+fn axis_errors() {
+    let m = grid(2, 2, 0);
+    let cases = [
+        (
+            "fn k(x) { let s = x.sum_axis(Axis(2)); }",
+            "`Axis(2)` is out of bounds for a 2-D array",
+        ),
+        (
+            "fn k(x) { let s = x.sum_axis(1); }",
+            "the axis must be written `Axis(k)` with a literal `k`",
+        ),
+        (
+            "fn k(x) { let s = x.insert_axis(Axis(3)); }",
+            "`insert_axis(Axis(3))` of a 2-D array",
+        ),
+    ];
+    for (src, want) in cases {
+        let k = rumba::Kernel::from_source(src, "k");
+        let e = k.call(&[(&m).into_arg()]).unwrap_err();
+        assert!(format!("{e:#}").contains(want), "{src}: {e:#}");
+    }
 }

@@ -674,6 +674,7 @@ impl<'p> Machine<'p, '_, '_> {
                     ShapeQuery::Ndim => Value::Usize(a.shape.len()),
                     ShapeQuery::Contiguous => Value::Bool(a.contiguous()),
                     ShapeQuery::Standard => Value::Bool(a.standard()),
+                    ShapeQuery::MinStrideAxis => Value::Usize(a.min_stride_axis()),
                 }
             }
             ExprKind::SameShape { a, b } => {

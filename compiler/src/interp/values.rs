@@ -87,6 +87,15 @@ impl View {
         self.offset + back
     }
 
+    /// ndarray's `min_stride_axis()`: the axis of least stride magnitude, the last on ties.
+    pub(super) fn min_stride_axis(&self) -> usize {
+        let n = self.strides.len();
+        (0..n)
+            .rev()
+            .min_by_key(|&k| self.strides[k].unsigned_abs())
+            .unwrap_or(0)
+    }
+
     /// The view `ExprKind::Broadcast` makes: this array stretched to `w`'s shape (`onto`) or to
     /// the common shape of both; `None` where ndarray's rules refuse them.
     pub(super) fn broadcast(&self, w: &View, onto: bool) -> Option<View> {

@@ -725,6 +725,9 @@ pub enum ShapeQuery {
     /// ndarray's `is_standard_layout()` (`as_slice` tests it): C order, positive strides.
     /// `bool`.
     Standard,
+    /// ndarray's `min_stride_axis()`: the axis of least stride magnitude, the last of those
+    /// when several tie (axis 0 for a 1-D array). `usize`; needs one axis at least.
+    MinStrideAxis,
 }
 
 /// A GPU builtin of `#[rumba(cuda)]` functions (see [`ExprKind::Gpu`]).

@@ -272,6 +272,7 @@ impl<P: Phase> Printer<'_, P> {
                     ShapeQuery::IsEmpty => format!("is_empty({a})"),
                     ShapeQuery::Contiguous => format!("is_contiguous({a})"),
                     ShapeQuery::Standard => format!("is_standard_layout({a})"),
+                    ShapeQuery::MinStrideAxis => format!("min_stride_axis({a})"),
                 }
             }
             ExprKind::Method {
@@ -399,6 +400,18 @@ impl<P: Phase> Printer<'_, P> {
                     ReduceOp::Sum => format!("{acc} = sum({x})"),
                     ReduceOp::Product => format!("{acc} = product({x})"),
                     ReduceOp::Dot(y) => format!("{acc} = dot({x}, {})", self.local(y)),
+                    ReduceOp::SumAxis(k) => format!("{acc} = sum_axis({x}, {k})"),
+                    ReduceOp::FoldAxis {
+                        axis,
+                        init,
+                        acc: a,
+                        elem,
+                    } => format!(
+                        "{acc} = fold_axis({x}, {axis}, {}, |{}, {}| ..)",
+                        self.local(init),
+                        self.local(a),
+                        self.local(elem)
+                    ),
                 }
             }
             ExprKind::CallInst { inst, args } => {

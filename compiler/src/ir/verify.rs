@@ -462,6 +462,7 @@ impl Verifier<'_> {
                     ShapeQuery::Dim(d) => d < n,
                     ShapeQuery::DimOf { d, of } => d < of && of == n,
                     ShapeQuery::Rows2d | ShapeQuery::Cols2d => n == 2,
+                    ShapeQuery::MinStrideAxis => n >= 1,
                     ShapeQuery::Len
                     | ShapeQuery::Ndim
                     | ShapeQuery::IsEmpty

@@ -419,6 +419,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             ShapeQuery::Cols2d => a.shape[1].into(),
             ShapeQuery::Ndim => i64t.const_int(a.ty.ndim as u64, false).into(),
             ShapeQuery::Contiguous | ShapeQuery::Standard => self.layout_test(&a, query)?.into(),
+            ShapeQuery::MinStrideAxis => self.min_stride_axis(&a)?.into(),
         })
     }
 

@@ -1,5 +1,5 @@
 //! Tests of an array's layout from its strides and views in ndarray's visiting orders:
-//! `ShapeQuery::Contiguous` / `Standard`, `ExprKind::Relayout`, the shape check
+//! `ShapeQuery::Contiguous` / `Standard` / `MinStrideAxis`, `ExprKind::Relayout`, the shape check
 //! `ExprKind::SameShape` and the broadcast views `ExprKind::Broadcast`.
 //!
 //! In: an array's extents and strides (run-time values; the number of axes is known). Out:
@@ -129,6 +129,23 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             ShapeQuery::Standard => self.standard(a),
             _ => self.contiguous(a),
         }
+    }
+
+    /// ndarray's `min_stride_axis()`: the axis of least stride magnitude, the last on ties.
+    pub(super) fn min_stride_axis(&self, a: &ArrayVal<'ctx>) -> R<IntValue<'ctx>> {
+        let n = a.shape.len();
+        let mag = self.magnitudes(a)?;
+        let mut best = self.i64(n as u64 - 1);
+        let mut best_mag = mag[n - 1];
+        for k in (0..n - 1).rev() {
+            let b = self.b();
+            let less = b.build_int_compare(IntPredicate::ULT, mag[k], best_mag, "")?;
+            best = b
+                .build_select(less, self.i64(k as u64), best, "")?
+                .into_int_value();
+            best_mag = b.build_select(less, mag[k], best_mag, "")?.into_int_value();
+        }
+        Ok(best)
     }
 
     /// The offset, in elements, from `a`'s first element to its lowest address.

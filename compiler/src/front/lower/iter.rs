@@ -240,8 +240,9 @@ impl FnLowerer<'_> {
         }
     }
 
-    /// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)` (a [`ArrayReduce`], expanded by `types`
-    /// in ndarray's order), `x.fold(init, f)` (a walk over the elements in ndarray's `fold`
+    /// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)`, `x.sum_axis(Axis(k))`,
+    /// `x.fold_axis(Axis(k), init, f)` (a [`ArrayReduce`], expanded by `types` in ndarray's
+    /// order), `x.fold(init, f)` (a walk over the elements in ndarray's `fold`
     /// order: a [`Visit::Fold`] view) and `x.mapv(f)` (a new array of `x`'s shape, written by a
     /// walk over both in logical order).
     pub(super) fn array_method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
@@ -276,6 +277,31 @@ impl FnLowerer<'_> {
             }
             "sum" => ReduceOp::Sum,
             "product" => ReduceOp::Product,
+            "sum_axis" => {
+                let [axis] = args::<1>(mc)?;
+                ReduceOp::SumAxis(self.axis(axis)?)
+            }
+            "fold_axis" => {
+                let [axis, init, f] = args::<3>(mc)?;
+                let axis = self.axis(axis)?;
+                // ndarray clones `init` into every element: evaluated once.
+                let value = self.expr_value(init)?;
+                let init = self.temp(span);
+                self.emit(Stmt::Assign {
+                    local: init,
+                    value,
+                    span,
+                });
+                let acc = self.temp(span);
+                let (body, elem) = self.fold_step(f, acc, false, span)?;
+                let op = ReduceOp::FoldAxis {
+                    axis,
+                    init,
+                    acc,
+                    elem,
+                };
+                return Ok(self.emit_reduce(op, array, body, span));
+            }
             _ => {
                 let [arg] = args::<1>(mc)?;
                 let syn::Expr::Reference(r) = strip_parens(arg) else {
@@ -285,16 +311,46 @@ impl FnLowerer<'_> {
                 ReduceOp::Dot(self.array_name(&r.expr)?)
             }
         };
+        Ok(self.emit_reduce(op, array, Block::default(), span))
+    }
+
+    /// An [`ArrayReduce`] into a new local, and a read of it.
+    fn emit_reduce(&mut self, op: ReduceOp, array: LocalId, body: Block, span: Span) -> ExprId {
         let acc = self.temp(span);
         let r = ArrayReduce {
             op,
             array,
             acc,
+            body,
             span,
         };
         let e = self.func.add_expr(ExprKind::Reduce(Box::new(r)), span);
         self.emit(Stmt::Eval(e));
-        Ok(self.func.add_expr(ExprKind::Local(acc), span))
+        self.func.add_expr(ExprKind::Local(acc), span)
+    }
+
+    /// `Axis(k)` with `k` an integer literal: `k`.
+    pub(super) fn axis(&mut self, e: &syn::Expr) -> R<u8> {
+        let literal = match strip_parens(e) {
+            syn::Expr::Call(c)
+                if c.args.len() == 1
+                    && matches!(&*c.func, syn::Expr::Path(p)
+                        if p.path.segments.last().is_some_and(|s| s.ident == "Axis")) =>
+            {
+                match strip_parens(&c.args[0]) {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(i),
+                        ..
+                    }) => i.base10_parse::<u8>().ok(),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        literal.ok_or_else(|| {
+            FrontError::new(e, "the axis must be written `Axis(k)` with a literal `k`")
+                .hint("write `Axis(0)`, `Axis(1)`, ..")
+        })
     }
 
     /// `x.mapv(|v| ..)` / `x.mapv(f64::exp)`: a [`Map`] of the receiver (fused by `types` with

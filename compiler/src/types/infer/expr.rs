@@ -640,6 +640,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
         }
         let recv_ty = match self.get(tr) {
+            State::Array(a) if name == "insert_axis" => return self.insert_axis(a, args, span),
             State::Array(_) => {
                 return Err(Diagnostic::new(
                     format!("no method named `{name}` found for arrays"),
