@@ -168,10 +168,13 @@ impl ReduceOp {
 /// `x.mapv(|v| body)` ([`ExprKind::Map`](super::ExprKind::Map)): for each element of the array
 /// `operand`, `elem` bound to it, `body` run and `value` evaluated into the new array's element.
 /// `types` fuses it with the array operators around it into one walk.
+/// `Zip::from(&a).and(&b).map_collect(|&a, &b| ..)` is a map of `a` with `b` in `zipped`: the
+/// other arrays (of the operand's shape, as `Zip` asserts), each with its element's local.
 #[derive(Clone, Debug)]
 pub struct Map {
     pub operand: ExprId,
     pub elem: LocalId,
+    pub zipped: Vec<(ExprId, LocalId)>,
     pub body: Block,
     pub value: ExprId,
     pub span: Span,

@@ -386,8 +386,13 @@ impl<P: Phase> Printer<'_, P> {
                 let m = P::untyped::<Box<Map>>(m);
                 let mut body = String::new();
                 self.block(&m.body, 1, &mut body);
+                let zipped: String = m
+                    .zipped
+                    .iter()
+                    .map(|&(x, l)| format!(", {} <- {}", self.local(l), self.expr(x)))
+                    .collect();
                 format!(
-                    "map({} <- {}) {{\n{body}    {}\n}}",
+                    "map({} <- {}{zipped}) {{\n{body}    {}\n}}",
                     self.local(m.elem),
                     self.expr(m.operand),
                     self.expr(m.value)

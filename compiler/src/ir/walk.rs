@@ -23,7 +23,12 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
         | ExprKind::Reduce(_) => Vec::new(),
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) | ExprKind::Field(x, _) => vec![*x],
         // The body and value run per element, like a walk's body.
-        ExprKind::Map(m) => vec![P::untyped::<Box<Map>>(m).operand],
+        ExprKind::Map(m) => {
+            let m = P::untyped::<Box<Map>>(m);
+            std::iter::once(m.operand)
+                .chain(m.zipped.iter().map(|&(x, _)| x))
+                .collect()
+        }
         ExprKind::Tuple(xs) => xs.clone(),
         ExprKind::Slice { axes, .. } => axes.iter().flat_map(SliceAxis::exprs).collect(),
         ExprKind::Transpose(_) => Vec::new(),

@@ -257,6 +257,9 @@ impl FnLowerer<'_> {
         if method == "mapv" {
             return self.mapv(mc);
         }
+        if method == "map_collect" {
+            return self.map_collect(mc);
+        }
         let array = self.array_name(&mc.receiver)?;
         let op = match method.as_str() {
             "fold" => {
@@ -365,11 +368,93 @@ impl FnLowerer<'_> {
         let map = Map {
             operand,
             elem,
+            zipped: Vec::new(),
             body,
             value,
             span,
         };
         Ok(self.expr(ExprKind::Map(Box::new(map)), mc))
+    }
+
+    /// `Zip::from(&a).and(&b).map_collect(|&a, &b| ..)`: a [`Map`] of the first array with the
+    /// others zipped (fused by `types` like `mapv`).
+    fn map_collect(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        let span = Span::of(mc);
+        let [f] = args::<1>(mc)?;
+        let arrays = self.zip_arrays(&mc.receiver)?;
+        if let Some(&(a, _)) = arrays.iter().find(|(_, mutable)| *mutable) {
+            let name = self.func.local(a).name.clone();
+            return Err(FrontError::new(
+                mc,
+                "`map_collect` reads its arrays: `&mut` is not needed",
+            )
+            .hint(format!("write `&{name}`")));
+        }
+        let syn::Expr::Closure(c) = strip_parens(f) else {
+            return Err(FrontError::new(f, "expected a closure `|&a, &b| ..`")
+                .hint("write `Zip::from(&a).and(&b).map_collect(|&a, &b| a * b)`"));
+        };
+        if c.inputs.len() != arrays.len() {
+            return Err(FrontError::new(
+                &c.inputs,
+                format!(
+                    "`map_collect` of {} arrays takes a closure of {} parameters",
+                    arrays.len(),
+                    arrays.len()
+                ),
+            ));
+        }
+        let to = self.temp(span);
+        let outer_loops = std::mem::take(&mut self.loops);
+        let outer_closure = std::mem::replace(&mut self.in_closure, true);
+        let r = self.nested(|l| {
+            let elems = c
+                .inputs
+                .iter()
+                .map(|p| l.bind_elem(p, false))
+                .collect::<R<Vec<_>>>()?;
+            let value = l.closure_value(c)?;
+            l.emit(Stmt::Assign {
+                local: to,
+                value,
+                span,
+            });
+            Ok(elems)
+        });
+        self.loops = outer_loops;
+        self.in_closure = outer_closure;
+        let (body, elems) = r?;
+        let mut operands = arrays
+            .iter()
+            .zip(elems)
+            .map(|(&(a, _), elem)| (self.func.add_expr(ExprKind::Local(a), span), elem));
+        let Some((operand, elem)) = operands.next() else {
+            unreachable!("`Zip::from` names an array")
+        };
+        let zipped = operands.collect();
+        let value = self.func.add_expr(ExprKind::Local(to), span);
+        let map = Map {
+            operand,
+            elem,
+            zipped,
+            body,
+            value,
+            span,
+        };
+        Ok(self.expr(ExprKind::Map(Box::new(map)), mc))
+    }
+
+    /// The value of a closure's body (a block ending in an expression, or an expression).
+    fn closure_value(&mut self, c: &syn::ExprClosure) -> R<ExprId> {
+        match strip_parens(&c.body) {
+            syn::Expr::Block(b) if b.label.is_none() => {
+                self.block_value(&b.block)?.ok_or_else(|| {
+                    FrontError::new(b, "this block has no value")
+                        .hint("end the closure's body with the new element (no `;`)")
+                })
+            }
+            body => self.expr_value(body),
+        }
     }
 
     /// `x.mapv_inplace(|v| ..)`: each element replaced by `f` of its value.
@@ -414,16 +499,7 @@ impl FnLowerer<'_> {
                         .hint(format!("write `x.{method}(|v| v * 2.0)`")));
                     }
                     let v = l.bind_name(&c.inputs[0])?;
-                    let value = match strip_parens(&c.body) {
-                        syn::Expr::Block(b) if b.label.is_none() => {
-                            l.block_value(&b.block)?.ok_or_else(|| {
-                                FrontError::new(b, "this block has no value")
-                                    .hint("end the closure's body with the new element (no `;`)")
-                            })?
-                        }
-                        body => l.expr_value(body)?,
-                    };
-                    (v, value)
+                    (v, l.closure_value(c)?)
                 }
                 syn::Expr::Path(p) if p.path.segments.len() == 2 => {
                     let name = p.path.segments[1].ident.to_string();

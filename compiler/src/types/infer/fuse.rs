@@ -3,7 +3,7 @@
 //!
 //! In: untyped `Binary`/`Unary` nodes with an array operand, as ndarray's operators take them
 //! (`&a + &b`, `a + &b`, `&a * 2.0`, `2.0 * &a`, `-&a`; compound assignments `y += &x`,
-//! `y *= 2.0`). Out: their types (a new C-order array of the element type; the element types of
+//! `y *= 2.0`), and `Map`s (`x.mapv(f)`, `Zip::from(&a).and(&b).map_collect(f)`). Out: their types (a new C-order array of the element type; the element types of
 //! both sides must agree, as ndarray requires) and, before the walks are expanded, in place of
 //! each maximal tree of such nodes (the *fused group*), a new array and one [`Each`] that
 //! computes the whole tree element by element: `let z = 2.0 * &x * &x + &y;` reads `x` and `y`
@@ -160,6 +160,27 @@ impl<'s, 'p> Infer<'s, 'p> {
         self.unify(v, a.elem).map_err(|_| {
             Diagnostic::new("internal: a map's element typed twice", m.span, "here")
         })?;
+        for &(x, elem) in &m.zipped {
+            let t = self.expr(x)?;
+            let State::Array(b) = self.get(t) else {
+                return Err(Diagnostic::new(
+                    "`Zip` takes arrays",
+                    self.span(x),
+                    "not an array",
+                ));
+            };
+            if b.ndim != a.ndim {
+                return Err(Diagnostic::new(
+                    "arrays zipped together must have the same number of dimensions",
+                    self.span(x),
+                    format!("this array is {}-D, the first {}-D", b.ndim, a.ndim),
+                ));
+            }
+            let v = self.locals[elem];
+            self.unify(v, b.elem).map_err(|_| {
+                Diagnostic::new("internal: a map's element typed twice", m.span, "here")
+            })?;
+        }
         if let Some(s) = writes(&m.body) {
             return Err(
                 Diagnostic::new("a `mapv` closure cannot write arrays", s, "written here")
@@ -538,6 +559,19 @@ impl<'s, 'p> Infer<'s, 'p> {
                     // the operand's element.
                     let (x, shape) = self.element(func, m.operand, g, out, dead)?;
                     g.stmts.push(assign(m.elem, x, span));
+                    // `Zip` asserts one shape (no broadcasting).
+                    for (y, elem) in m.zipped {
+                        let (y, other) = self.element(func, y, g, out, dead)?;
+                        g.stmts.push(assign(elem, y, span));
+                        if let (Some(a), Some(b)) = (shape, other) {
+                            if a == b {
+                                continue;
+                            }
+                            let check = ExprKind::SameShape { a, b };
+                            let check = self.node(func, check, Type::Unit, span);
+                            out.push(Stmt::Eval(check));
+                        }
+                    }
                     let body = self.fuse_block(func, m.body, dead)?;
                     g.stmts.extend(body.stmts);
                     unreach(func, e, dead);
