@@ -405,25 +405,14 @@ impl FnLowerer<'_> {
             ));
         }
         let to = self.temp(span);
-        let outer_loops = std::mem::take(&mut self.loops);
-        let outer_closure = std::mem::replace(&mut self.in_closure, true);
-        let r = self.nested(|l| {
+        let (body, elems) = self.closure_body(to, span, |l| {
             let elems = c
                 .inputs
                 .iter()
                 .map(|p| l.bind_elem(p, false))
                 .collect::<R<Vec<_>>>()?;
-            let value = l.closure_value(c)?;
-            l.emit(Stmt::Assign {
-                local: to,
-                value,
-                span,
-            });
-            Ok(elems)
-        });
-        self.loops = outer_loops;
-        self.in_closure = outer_closure;
-        let (body, elems) = r?;
+            Ok((l.closure_value(c)?, elems))
+        })?;
         let mut operands = arrays
             .iter()
             .zip(elems)
@@ -486,9 +475,7 @@ impl FnLowerer<'_> {
         method: &str,
         span: Span,
     ) -> R<(Block, LocalId)> {
-        let outer_loops = std::mem::take(&mut self.loops);
-        let outer_closure = std::mem::replace(&mut self.in_closure, true);
-        let r = self.nested(|l| {
+        self.closure_body(to, span, |l| {
             let (v, value) = match strip_parens(f) {
                 syn::Expr::Closure(c) => {
                     if c.inputs.len() != 1 {
@@ -524,12 +511,28 @@ impl FnLowerer<'_> {
                         .hint(format!("write `x.{method}(|v| v * 2.0)` or `x.{method}(f64::exp)`")))
                 }
             };
+            Ok((value, v))
+        })
+    }
+
+    /// The statements of a closure's body lowered by `f` (outside any loop of the kernel, as a
+    /// closure), ending with `to` assigned the value `f` returns beside its own result.
+    fn closure_body<T>(
+        &mut self,
+        to: LocalId,
+        span: Span,
+        f: impl FnOnce(&mut Self) -> R<(ExprId, T)>,
+    ) -> R<(Block, T)> {
+        let outer_loops = std::mem::take(&mut self.loops);
+        let outer_closure = std::mem::replace(&mut self.in_closure, true);
+        let r = self.nested(|l| {
+            let (value, t) = f(l)?;
             l.emit(Stmt::Assign {
                 local: to,
                 value,
                 span,
             });
-            Ok(v)
+            Ok(t)
         });
         self.loops = outer_loops;
         self.in_closure = outer_closure;
