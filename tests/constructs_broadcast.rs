@@ -335,3 +335,37 @@ fn axis_errors() {
         assert!(format!("{e:#}").contains(want), "{src}: {e:#}");
     }
 }
+
+#[test]
+fn broadcasts_in_prange_bodies() {
+    // Each iteration updates its own row with a broadcast column of another array, and sums a
+    // broadcast product along an axis: accepted, as the serial loop.
+    let k = rumba::Kernel::from_source(
+        "fn k(mut y: ArrayViewMut2<f64>, row: ArrayView1<f64>, c: ArrayView2<f64>) {
+             for i in prange(0..y.nrows()) {
+                 let mut r = y.row_mut(i);
+                 r += &row;
+                 let p = (&c * &row).sum_axis(Axis(0));
+                 r -= &p;
+             }
+         }",
+        "k",
+    );
+    let y0 = grid(6, 5, 1);
+    let (row, c) = (line(5, 2), grid(3, 1, 3));
+    let mut y = y0.clone();
+    k.call(&[
+        (&mut y).into_arg(),
+        row.view().into_arg(),
+        c.view().into_arg(),
+    ])
+    .unwrap();
+    let mut want = y0.clone();
+    for i in 0..want.nrows() {
+        let mut r = want.row_mut(i);
+        r += &row;
+        let p = (&c * &row).sum_axis(Axis(0));
+        r -= &p;
+    }
+    assert_eq!(bits(&y), bits(&want));
+}
