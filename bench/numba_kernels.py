@@ -219,6 +219,29 @@ def selu(x):
 
 
 @njit
+def softmax_rows(x):
+    n, m = x.shape
+    out = np.empty_like(x)
+    for i in range(n):
+        mx = -np.inf
+        for j in range(m):
+            mx = max(mx, x[i, j])
+        s = 0.0
+        for j in range(m):
+            e = np.exp(x[i, j] - mx)
+            out[i, j] = e
+            s += e
+        for j in range(m):
+            out[i, j] /= s
+    return out
+
+
+@njit
+def standardize_rows(x, mean, inv):
+    return (x - mean) * inv
+
+
+@njit
 def affine_new(x, a, b):
     y = np.empty_like(x)
     for i in range(x.shape[0]):
@@ -422,6 +445,14 @@ def cases(quick):
     yield "chain", lambda: chain(fx, fy)
     yield "selu", lambda: selu(fx)
     del fx, fy
+    side = 4096
+    sx = aligned(lcg_uniform(side * side, -4, 4, 14).reshape(side, side))
+    yield "softmax_rows", lambda: softmax_rows(sx)
+    del sx
+    bx = aligned(lcg_uniform(side * side, -4, 4, 15).reshape(side, side))
+    mean, inv = aligned(lcg_uniform(side, -1, 1, 16)), aligned(lcg_uniform(side, 0.5, 2, 17))
+    yield "standardize_rows", lambda: standardize_rows(bx, mean, inv)
+    del bx, mean, inv
     ax = aligned(lcg_uniform(n24, 0, 1, 11))
     ay = aligned(np.zeros(n24))
     yield "affine_new", lambda: affine_new(ax, 2.0, 1.0)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 KERNELS = ["saxpy", "dot", "dot_fastmath", "sum_ndarray", "dot_ndarray", "mandelbrot",
            "mandelbrot_complex", "jacobi2d", "pairwise", "matmul", "black_scholes",
-           "black_scholes_fastmath", "histogram", "cumsum", "chain", "selu", "affine_new",
+           "black_scholes_fastmath", "histogram", "cumsum", "chain", "selu", "softmax_rows",
+           "standardize_rows", "affine_new",
            "affine_into", "kmeans_d4", "kmeans_d8", "kmeans_d16", "floyd_warshall", "nbody", "blur5",
            "bubble_sort",
            "dot_par", "histogram_par", "mandelbrot_par", "matmul_par", "black_scholes_par"]

@@ -201,6 +201,23 @@ fn fused_expressions_match_ndarray() {
 }
 
 #[test]
+fn softmax_and_broadcast_match_ndarray() {
+    for (n, m) in [(0, 3), (1, 1), (3, 9), (17, 33)] {
+        let x = Array2::from_shape_vec((n, m), values(n * m, 9, -4.0, 4.0)).unwrap();
+        let got: Array2<f64> = kernels::softmax_rows(&x).unwrap();
+        let want = plain::softmax_rows(x.view());
+        assert_eq!(got.mapv(f64::to_bits), want.mapv(f64::to_bits), "{n} x {m}");
+        let (mean, inv) = (
+            Array1::from(values(m, 10, -1.0, 1.0)),
+            Array1::from(values(m, 11, 0.5, 2.0)),
+        );
+        let got: Array2<f64> = kernels::standardize_rows(&x, &mean, &inv).unwrap();
+        let want = plain::standardize_rows(x.view(), mean.view(), inv.view());
+        assert_eq!(got.mapv(f64::to_bits), want.mapv(f64::to_bits), "{n} x {m}");
+    }
+}
+
+#[test]
 fn kmeans_floyd_bubble() {
     for d in [1, 3, 4, 8, 16, 33] {
         let (n, k) = (101, 7);

@@ -71,6 +71,7 @@ mod cache;
 mod compile_fail;
 mod concurrency;
 mod constructs_arrays;
+mod constructs_broadcast;
 mod constructs_complex;
 mod constructs_control;
 mod constructs_dispatch;

@@ -34,6 +34,20 @@ rumba::compile! {
         x.mapv(|v| if v > 0.0 { v } else { alpha * (v.exp() - 1.0) }) * lam
     }
 
+    /// The row softmax as an ndarray user writes it: row maxima (`fold_axis`), one
+    /// fused broadcast pass for `exp(x - max)`, row sums (`sum_axis`), one broadcast division.
+    pub fn softmax_rows(x: ArrayView2<f64>) -> Array2<f64> {
+        let m = x.fold_axis(Axis(1), f64::NEG_INFINITY, |a, &b| a.max(b));
+        let e = (&x - &m.insert_axis(Axis(1))).mapv(f64::exp);
+        let s = e.sum_axis(Axis(1));
+        e / &s.insert_axis(Axis(1))
+    }
+
+    /// Broadcasting: each row of a matrix centred and scaled by two rows, one fused pass.
+    pub fn standardize_rows(x: ArrayView2<f64>, mean: ArrayView1<f64>, inv: ArrayView1<f64>) -> Array2<f64> {
+        (&x - &mean) * &inv
+    }
+
     /// `a*x + b` into the caller's array.
     pub fn affine_into(x, a: f64, b: f64, y) {
         for i in 0..y.len() {

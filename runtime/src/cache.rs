@@ -256,6 +256,10 @@ fn encode(key: &Key, entry: &Entry) -> Vec<u8> {
             // Both names in one string: `a` NUL `b`.
             SiteKind::ShapeMismatch { a, b } => (7, format!("{a}\0{b}")),
             SiteKind::RecursionDepth => (8, String::new()),
+            // The numbers of axes and the mode: `m,n,onto`.
+            SiteKind::Broadcast { ndims, onto } => {
+                (9, format!("{},{},{}", ndims[0], ndims[1], *onto as u8))
+            }
         };
         payload.push(tag);
         put_str(&mut payload, &array);
@@ -389,6 +393,14 @@ fn decode(bytes: &[u8], key: &Key) -> Option<Entry> {
                 }
             }
             8 => SiteKind::RecursionDepth,
+            9 => {
+                let mut it = array.split(',').map(|x| x.parse::<u8>().ok());
+                let (m, n, onto) = (it.next()??, it.next()??, it.next()??);
+                SiteKind::Broadcast {
+                    ndims: [m, n],
+                    onto: onto != 0,
+                }
+            }
             _ => return None,
         };
         sites.push(Site {

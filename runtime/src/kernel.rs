@@ -678,6 +678,30 @@ impl Kernel {
                     "arrays walked together must have one shape",
                 )
             }
+            SiteKind::Broadcast { ndims, onto } => {
+                let [m, n] = ndims.map(usize::from);
+                let shape = |x: &[i64]| {
+                    let x: Vec<String> = x.iter().map(i64::to_string).collect();
+                    format!("[{}]", x.join(", "))
+                };
+                let message = match (m + n <= 4, onto) {
+                    (true, true) => format!(
+                        "could not broadcast an array of shape {} to shape {}",
+                        shape(&v[..m]),
+                        shape(&v[m..m + n])
+                    ),
+                    (true, false) => format!(
+                        "shapes {} and {} do not broadcast together",
+                        shape(&v[..m]),
+                        shape(&v[m..m + n])
+                    ),
+                    (false, _) => format!(
+                        "arrays of {m} and {n} axes do not broadcast: extents {} and {} on axis {} of the broadcast shape",
+                        v[1], v[2], v[0]
+                    ),
+                };
+                invalid(message, "shapes that do not broadcast")
+            }
             SiteKind::SliceBounds { array } => {
                 let (bound, len, axis) = (v[0], v[1], v[2]);
                 let message = format!(

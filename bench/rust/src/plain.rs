@@ -2,7 +2,7 @@
 //! slices and ndarray, compiled by rustc in release with `-C target-cpu=native`.
 #![allow(clippy::assign_op_pattern, clippy::needless_range_loop)]
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 
 pub fn saxpy(a: f32, x: &[f32], y: &mut [f32]) {
     for i in 0..y.len() {
@@ -139,6 +139,24 @@ pub fn selu(x: ArrayView1<f64>) -> Array1<f64> {
     let alpha = 1.6732632423543772;
     let lam = 1.0507009873554805;
     x.mapv(|v| if v > 0.0 { v } else { alpha * (v.exp() - 1.0) }) * lam
+}
+
+/// The row softmax with ndarray's methods and operators (a temporary per step).
+pub fn softmax_rows(x: ArrayView2<f64>) -> Array2<f64> {
+    let m = x.fold_axis(Axis(1), f64::NEG_INFINITY, |a, &b| a.max(b));
+    let e = (&x - &m.insert_axis(Axis(1))).mapv(f64::exp);
+    let s = e.sum_axis(Axis(1));
+    e / &s.insert_axis(Axis(1))
+}
+
+/// Broadcasting with ndarray's operators: a temporary for `x - mean`.
+#[allow(clippy::op_ref)] // written as users write it
+pub fn standardize_rows(
+    x: ArrayView2<f64>,
+    mean: ArrayView1<f64>,
+    inv: ArrayView1<f64>,
+) -> Array2<f64> {
+    (&x - &mean) * &inv
 }
 
 pub fn affine_new(x: &[f64], a: f64, b: f64) -> Vec<f64> {

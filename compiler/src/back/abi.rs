@@ -127,6 +127,11 @@ pub enum SiteKind {
     Alloc,
     /// Arrays zipped with different shapes: values: axis, extent of `a`, extent of `b`.
     ShapeMismatch { a: String, b: String },
+    /// Arrays of `ndims` axes whose shapes do not broadcast (`ExprKind::Broadcast`): the first
+    /// stretched to the second's shape (`onto`) or both to a common one. Values: the extents of
+    /// both, the first's then the second's, when they have four axes or fewer together;
+    /// otherwise the axis of the broadcast shape, the extent of each there (1 where absent).
+    Broadcast { ndims: [u8; 2], onto: bool },
     /// A call of a recursive function past [`crate::ir::MAX_CALL_DEPTH`] nested calls: values:
     /// the depth it would have.
     RecursionDepth,

@@ -140,6 +140,10 @@ impl Walker<'_> {
                 self.expr(m.operand, s);
                 let mut inner = s.clone();
                 inner[m.elem.index()] = true;
+                for &(x, l) in &m.zipped {
+                    self.expr(x, s);
+                    inner[l.index()] = true;
+                }
                 self.breaks.push(Vec::new());
                 if let Some(inner) = self.block(&m.body, inner) {
                     self.expr(m.value, &inner);

@@ -147,6 +147,12 @@ pub enum TrapKind {
         a_len: u64,
         b_len: u64,
     },
+    /// An array of shape `from` that does not broadcast to shape `to` (`onto`) or with it.
+    Broadcast {
+        from: Vec<u64>,
+        to: Vec<u64>,
+        onto: bool,
+    },
 }
 
 /// What a kernel returns: a scalar (or `()`), an array it made (its elements in C order), or a
@@ -574,6 +580,21 @@ impl<'p> Machine<'p, '_, '_> {
                 Val::Array(a)
             }
             ExprKind::Relayout { array, visit } => Val::Array(f.array(*array)?.relayout(*visit)),
+            ExprKind::Broadcast { array, with, onto } => {
+                let (a, w) = (f.array(*array)?, f.array(*with)?);
+                match a.broadcast(w, *onto) {
+                    Some(v) => Val::Array(v),
+                    None => {
+                        let dims = |x: &View| x.shape.iter().map(|&d| d as u64).collect();
+                        let kind = TrapKind::Broadcast {
+                            from: dims(a),
+                            to: dims(w),
+                            onto: *onto,
+                        };
+                        return Err(f.trap(kind, span));
+                    }
+                }
+            }
             ExprKind::Tuple(xs) => Val::Tuple(
                 xs.iter()
                     .map(|&x| self.val(f, x))
@@ -613,6 +634,7 @@ impl<'p> Machine<'p, '_, '_> {
             | ExprKind::Slice { .. }
             | ExprKind::Transpose(_)
             | ExprKind::Relayout { .. }
+            | ExprKind::Broadcast { .. }
             | ExprKind::Tuple(_) => return Err(Error::Internal(format!("{e} is not a scalar"))),
             ExprKind::Unary(op, x) => {
                 let x = self.expr(f, *x)?;
@@ -656,6 +678,7 @@ impl<'p> Machine<'p, '_, '_> {
                     ShapeQuery::Ndim => Value::Usize(a.shape.len()),
                     ShapeQuery::Contiguous => Value::Bool(a.contiguous()),
                     ShapeQuery::Standard => Value::Bool(a.standard()),
+                    ShapeQuery::MinStrideAxis => Value::Usize(a.min_stride_axis()),
                 }
             }
             ExprKind::SameShape { a, b } => {

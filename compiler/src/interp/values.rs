@@ -87,6 +87,47 @@ impl View {
         self.offset + back
     }
 
+    /// ndarray's `min_stride_axis()`: the axis of least stride magnitude, the last on ties.
+    pub(super) fn min_stride_axis(&self) -> usize {
+        let n = self.strides.len();
+        (0..n)
+            .rev()
+            .min_by_key(|&k| self.strides[k].unsigned_abs())
+            .unwrap_or(0)
+    }
+
+    /// The view `ExprKind::Broadcast` makes: this array stretched to `w`'s shape (`onto`) or to
+    /// the common shape of both; `None` where ndarray's rules refuse them.
+    pub(super) fn broadcast(&self, w: &View, onto: bool) -> Option<View> {
+        let n = self.shape.len().max(w.shape.len());
+        let (ka, kw) = (n - self.shape.len(), n - w.shape.len());
+        if onto && kw > 0 {
+            return None;
+        }
+        let (mut shape, mut strides) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for k in 0..n {
+            let a = k.checked_sub(ka).map_or(1, |j| self.shape[j]);
+            let b = k.checked_sub(kw).map_or(1, |j| w.shape[j]);
+            let out = match (a == b || a == 1, onto) {
+                (true, true) => b,
+                (false, true) => return None,
+                _ if a == 1 => b,
+                _ if a == b || b == 1 => a,
+                _ => return None,
+            };
+            shape.push(out);
+            strides.push(match k.checked_sub(ka) {
+                Some(j) if a == out => self.strides[j],
+                _ => 0,
+            });
+        }
+        Some(View {
+            shape,
+            strides,
+            ..self.clone()
+        })
+    }
+
     /// The view `ExprKind::Relayout` makes: its logical order is the order `visit` names.
     pub(super) fn relayout(&self, visit: crate::ir::Visit) -> View {
         let n = self.shape.len();

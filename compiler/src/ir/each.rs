@@ -125,6 +125,9 @@ pub struct ArrayReduce {
     pub op: ReduceOp,
     pub array: LocalId,
     pub acc: LocalId,
+    /// The step of a [`ReduceOp::FoldAxis`] (its closure, assigning the accumulator); empty
+    /// for the others.
+    pub body: Block,
     pub span: Span,
 }
 
@@ -135,6 +138,19 @@ pub enum ReduceOp {
     Product,
     /// `x.dot(&y)`: a scalar for 1-D `x`, a new 1-D array (one dot per row) for 2-D `x`.
     Dot(LocalId),
+    /// `x.sum_axis(Axis(k))`: a new array of `x`'s shape without axis `k`, each element the sum
+    /// of its lane, in ndarray's order (a lane's `sum()` when `k` is the axis of least stride,
+    /// else the subviews along `k` added one after the other).
+    SumAxis(u8),
+    /// `x.fold_axis(Axis(axis), init, |acc, &elem| ..)`: a new array of `x`'s shape without
+    /// `axis`, each element `init` (a local, evaluated once) folded with its lane in order:
+    /// [`ArrayReduce::body`] assigns `acc` from `acc` and `elem`.
+    FoldAxis {
+        axis: u8,
+        init: LocalId,
+        acc: LocalId,
+        elem: LocalId,
+    },
 }
 
 impl ReduceOp {
@@ -142,7 +158,9 @@ impl ReduceOp {
     pub fn fold(self) -> Fold {
         match self {
             ReduceOp::Product => Fold::Product,
-            ReduceOp::Sum | ReduceOp::Dot(_) => Fold::Sum,
+            ReduceOp::Sum | ReduceOp::Dot(_) | ReduceOp::SumAxis(_) | ReduceOp::FoldAxis { .. } => {
+                Fold::Sum
+            }
         }
     }
 }
@@ -150,10 +168,13 @@ impl ReduceOp {
 /// `x.mapv(|v| body)` ([`ExprKind::Map`](super::ExprKind::Map)): for each element of the array
 /// `operand`, `elem` bound to it, `body` run and `value` evaluated into the new array's element.
 /// `types` fuses it with the array operators around it into one walk.
+/// `Zip::from(&a).and(&b).map_collect(|&a, &b| ..)` is a map of `a` with `b` in `zipped`: the
+/// other arrays (of the operand's shape, as `Zip` asserts), each with its element's local.
 #[derive(Clone, Debug)]
 pub struct Map {
     pub operand: ExprId,
     pub elem: LocalId,
+    pub zipped: Vec<(ExprId, LocalId)>,
     pub body: Block,
     pub value: ExprId,
     pub span: Span,

@@ -218,6 +218,11 @@ impl Instance {
                 array: local(array),
                 visit,
             },
+            ExprKind::Broadcast { array, with, onto } => ExprKind::Broadcast {
+                array: local(array),
+                with: local(with),
+                onto,
+            },
             ExprKind::Tuple(xs) => ExprKind::Tuple(all(self, &xs)),
             ExprKind::Field(x, k) => ExprKind::Field(self.copy_expr(x, rename), k),
             ExprKind::SameShape { a, b } => ExprKind::SameShape {

@@ -725,6 +725,9 @@ pub enum ShapeQuery {
     /// ndarray's `is_standard_layout()` (`as_slice` tests it): C order, positive strides.
     /// `bool`.
     Standard,
+    /// ndarray's `min_stride_axis()`: the axis of least stride magnitude, the last of those
+    /// when several tie (axis 0 for a 1-D array). `usize`; needs one axis at least.
+    MinStrideAxis,
 }
 
 /// A GPU builtin of `#[rumba(cuda)]` functions (see [`ExprKind::Gpu`]).
@@ -907,6 +910,18 @@ pub enum ExprKind<P: Phase = Typed> {
     Relayout {
         array: LocalId,
         visit: Visit,
+    },
+    /// A read-only view of `array` stretched by ndarray's broadcasting rules (axes aligned at
+    /// the last; an axis of extent 1 repeated with stride 0; missing leading axes added with
+    /// stride 0): to the shape of `with` when `onto` (as `y += &x` stretches `x` to `y`), else
+    /// to the common shape of both (ndarray's `co_broadcast`, as `&a + &b` stretches both
+    /// operands). It has as many axes as the longer of the two. Where the shapes do not
+    /// broadcast the call fails naming both, as ndarray panics (`SiteKind::Broadcast`). Made by
+    /// `types` for fused groups of arrays of several shapes (never by the front end).
+    Broadcast {
+        array: LocalId,
+        with: LocalId,
+        onto: bool,
     },
     /// `(a, b, ..)`: two or more elements.
     Tuple(Vec<ExprId>),

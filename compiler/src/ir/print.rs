@@ -272,6 +272,7 @@ impl<P: Phase> Printer<'_, P> {
                     ShapeQuery::IsEmpty => format!("is_empty({a})"),
                     ShapeQuery::Contiguous => format!("is_contiguous({a})"),
                     ShapeQuery::Standard => format!("is_standard_layout({a})"),
+                    ShapeQuery::MinStrideAxis => format!("min_stride_axis({a})"),
                 }
             }
             ExprKind::Method {
@@ -369,6 +370,14 @@ impl<P: Phase> Printer<'_, P> {
                 };
                 format!("{order}({})", self.local(*array))
             }
+            ExprKind::Broadcast { array, with, onto } => {
+                let how = if *onto {
+                    "broadcast_onto"
+                } else {
+                    "broadcast_with"
+                };
+                format!("{how}({}, {})", self.local(*array), self.local(*with))
+            }
             ExprKind::Tuple(xs) => format!("({})", self.list(xs)),
             ExprKind::Field(x, k) => format!("{}.{k}", self.expr(*x)),
             ExprKind::SameShape { a, b } => {
@@ -379,8 +388,13 @@ impl<P: Phase> Printer<'_, P> {
                 let m = P::untyped::<Box<Map>>(m);
                 let mut body = String::new();
                 self.block(&m.body, 1, &mut body);
+                let zipped: String = m
+                    .zipped
+                    .iter()
+                    .map(|&(x, l)| format!(", {} <- {}", self.local(l), self.expr(x)))
+                    .collect();
                 format!(
-                    "map({} <- {}) {{\n{body}    {}\n}}",
+                    "map({} <- {}{zipped}) {{\n{body}    {}\n}}",
                     self.local(m.elem),
                     self.expr(m.operand),
                     self.expr(m.value)
@@ -393,6 +407,18 @@ impl<P: Phase> Printer<'_, P> {
                     ReduceOp::Sum => format!("{acc} = sum({x})"),
                     ReduceOp::Product => format!("{acc} = product({x})"),
                     ReduceOp::Dot(y) => format!("{acc} = dot({x}, {})", self.local(y)),
+                    ReduceOp::SumAxis(k) => format!("{acc} = sum_axis({x}, {k})"),
+                    ReduceOp::FoldAxis {
+                        axis,
+                        init,
+                        acc: a,
+                        elem,
+                    } => format!(
+                        "{acc} = fold_axis({x}, {axis}, {}, |{}, {}| ..)",
+                        self.local(init),
+                        self.local(a),
+                        self.local(elem)
+                    ),
                 }
             }
             ExprKind::CallInst { inst, args } => {

@@ -20,7 +20,8 @@
 //! - a new array (`Alloc`) is an owned C-order array of the element type and as many `usize`
 //!   extents as axes (or the extents of an array of as many axes); a copy's source has its
 //!   element type; a view (`Borrow`) has its array's element type, axes and layout, and is
-//!   writable only if the array is; tuples have their elements' types, fields and unpacks match
+//!   writable only if the array is; a broadcast view is a read-only strided view of as many axes
+//!   as the longer of its two arrays (onto one at least as long); tuples have their elements' types, fields and unpacks match
 //!   them;
 //! - GPU builtins appear only in `#[rumba(cuda)]` functions: atomics update writable arrays with
 //!   operands of the element type and return it; thread and block queries are `usize`,
@@ -461,6 +462,7 @@ impl Verifier<'_> {
                     ShapeQuery::Dim(d) => d < n,
                     ShapeQuery::DimOf { d, of } => d < of && of == n,
                     ShapeQuery::Rows2d | ShapeQuery::Cols2d => n == 2,
+                    ShapeQuery::MinStrideAxis => n >= 1,
                     ShapeQuery::Len
                     | ShapeQuery::Ndim
                     | ShapeQuery::IsEmpty
@@ -574,6 +576,15 @@ impl Verifier<'_> {
             ExprKind::Relayout { array, visit } => {
                 if let Some(a) = self.array(*array) {
                     expect(self, Type::Array(visit.view_of(a)), "relayout");
+                }
+            }
+            ExprKind::Broadcast { array, with, onto } => {
+                if let (Some(a), Some(w)) = (self.array(*array), self.array(*with)) {
+                    self.check(!*onto || a.ndim <= w.ndim, at, || {
+                        format!("broadcast of a {}-D array onto a {}-D one", a.ndim, w.ndim)
+                    });
+                    let want = ArrayType::view(a.elem, a.ndim.max(w.ndim), Layout::Strided, false);
+                    expect(self, Type::Array(want), "broadcast");
                 }
             }
             ExprKind::Tuple(xs) => {

@@ -18,11 +18,17 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
         | ExprKind::Borrow { .. }
         | ExprKind::SameShape { .. }
         | ExprKind::Relayout { .. }
+        | ExprKind::Broadcast { .. }
         | ExprKind::Each(_)
         | ExprKind::Reduce(_) => Vec::new(),
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) | ExprKind::Field(x, _) => vec![*x],
         // The body and value run per element, like a walk's body.
-        ExprKind::Map(m) => vec![P::untyped::<Box<Map>>(m).operand],
+        ExprKind::Map(m) => {
+            let m = P::untyped::<Box<Map>>(m);
+            std::iter::once(m.operand)
+                .chain(m.zipped.iter().map(|&(x, _)| x))
+                .collect()
+        }
         ExprKind::Tuple(xs) => xs.clone(),
         ExprKind::Slice { axes, .. } => axes.iter().flat_map(SliceAxis::exprs).collect(),
         ExprKind::Transpose(_) => Vec::new(),
@@ -59,6 +65,7 @@ pub fn array_operand<P: Phase>(k: &ExprKind<P>) -> Option<LocalId> {
         | ExprKind::Slice { array, .. }
         | ExprKind::Transpose(array)
         | ExprKind::Relayout { array, .. }
+        | ExprKind::Broadcast { array, .. }
         | ExprKind::Gpu {
             array: Some(array), ..
         }
@@ -266,7 +273,10 @@ impl Uses {
             ExprKind::Local(l) => {
                 *self.reads.entry(*l).or_default() += 1;
             }
-            ExprKind::SameShape { a, b } => {
+            ExprKind::SameShape { a, b }
+            | ExprKind::Broadcast {
+                array: a, with: b, ..
+            } => {
                 self.arrays.extend([*a, *b]);
             }
             k => {

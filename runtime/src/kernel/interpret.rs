@@ -157,6 +157,28 @@ fn site_kind(kind: TrapKind) -> (SiteKind, [i64; 4]) {
             SiteKind::ShapeMismatch { a, b },
             [axis as i64, a_len as i64, b_len as i64, 0],
         ),
+        TrapKind::Broadcast { from, to, onto } => {
+            let ndims = [from.len() as u8, to.len() as u8];
+            let mut values = [0; 4];
+            let whole: Vec<u64> = from.iter().chain(&to).copied().collect();
+            if whole.len() <= 4 {
+                for (v, &x) in values.iter_mut().zip(&whole) {
+                    *v = x as i64;
+                }
+            } else {
+                // The first axis of the broadcast shape where they disagree.
+                let n = from.len().max(to.len());
+                let at = |x: &[u64], k: usize| (k + x.len()).checked_sub(n).map_or(1, |j| x[j]);
+                let k = (0..n)
+                    .find(|&k| {
+                        let (a, b) = (at(&from, k), at(&to, k));
+                        a != b && a != 1 && (onto || b != 1)
+                    })
+                    .unwrap_or(0);
+                values = [k as i64, at(&from, k) as i64, at(&to, k) as i64, 0];
+            }
+            (SiteKind::Broadcast { ndims, onto }, values)
+        }
     }
 }
 

@@ -59,6 +59,13 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                     .ok_or_else(|| BackError::Internal("a view not typed as an array".into()))?;
                 self.relayout(ty, *array, *visit)?
             }
+            ExprKind::Broadcast { array, with, onto } => {
+                let ty = inst
+                    .ty(e)
+                    .array()
+                    .ok_or_else(|| BackError::Internal("a view not typed as an array".into()))?;
+                self.broadcast(ty, (*array, *with), *onto, span)?
+            }
             ExprKind::Tuple(xs) => self.tuple(inst.ty(e), xs)?,
             ExprKind::Field(x, k) => self.field(*x, *k)?,
             ExprKind::Unary(op, x) => {
@@ -412,6 +419,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             ShapeQuery::Cols2d => a.shape[1].into(),
             ShapeQuery::Ndim => i64t.const_int(a.ty.ndim as u64, false).into(),
             ShapeQuery::Contiguous | ShapeQuery::Standard => self.layout_test(&a, query)?.into(),
+            ShapeQuery::MinStrideAxis => self.min_stride_axis(&a)?.into(),
         })
     }
 

@@ -1,10 +1,10 @@
 //! Tests of an array's layout from its strides and views in ndarray's visiting orders:
-//! `ShapeQuery::Contiguous` / `Standard`, `ExprKind::Relayout`, and the shape check
-//! `ExprKind::SameShape`.
+//! `ShapeQuery::Contiguous` / `Standard` / `MinStrideAxis`, `ExprKind::Relayout`, the shape check
+//! `ExprKind::SameShape` and the broadcast views `ExprKind::Broadcast`.
 //!
 //! In: an array's extents and strides (run-time values; the number of axes is known). Out:
 //! straight-line LLVM IR (compares and selects, no loops, no calls) that answers ndarray 0.17's
-//! `is_contiguous()` / `is_standard_layout()` or builds the reordered view, the same on the CPU
+//! `is_contiguous()` / `is_standard_layout()` or builds the reordered or broadcast view, the same on the CPU
 //! and the GPU.
 
 use super::{ArrayVal, FnEmitter, R};
@@ -129,6 +129,23 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             ShapeQuery::Standard => self.standard(a),
             _ => self.contiguous(a),
         }
+    }
+
+    /// ndarray's `min_stride_axis()`: the axis of least stride magnitude, the last on ties.
+    pub(super) fn min_stride_axis(&self, a: &ArrayVal<'ctx>) -> R<IntValue<'ctx>> {
+        let n = a.shape.len();
+        let mag = self.magnitudes(a)?;
+        let mut best = self.i64(n as u64 - 1);
+        let mut best_mag = mag[n - 1];
+        for k in (0..n - 1).rev() {
+            let b = self.b();
+            let less = b.build_int_compare(IntPredicate::ULT, mag[k], best_mag, "")?;
+            best = b
+                .build_select(less, self.i64(k as u64), best, "")?
+                .into_int_value();
+            best_mag = b.build_select(less, mag[k], best_mag, "")?.into_int_value();
+        }
+        Ok(best)
     }
 
     /// The offset, in elements, from `a`'s first element to its lowest address.
@@ -300,6 +317,63 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             Ok(out)
         };
         Ok((swap(&a.shape)?, swap(&a.strides)?))
+    }
+
+    /// `ExprKind::Broadcast`: `array` stretched to `with`'s shape (`onto`) or to the common
+    /// shape of both, failing the call where ndarray's broadcasting rules refuse them.
+    pub(super) fn broadcast(
+        &mut self,
+        ty: ArrayType,
+        (array, with): (LocalId, LocalId),
+        onto: bool,
+        span: crate::span::Span,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let (a, w) = (self.array(array)?, self.array(with)?);
+        let n = ty.ndim as usize;
+        let (ka, kw) = (n - a.shape.len(), n - w.shape.len());
+        let ndims = [a.shape.len() as u8, w.shape.len() as u8];
+        let site = self.site(SiteKind::Broadcast { ndims, onto }, span);
+        let (one, zero) = (self.i64(1), self.i64(0));
+        let whole: Vec<IntValue<'ctx>> = a.shape.iter().chain(&w.shape).copied().collect();
+        let (mut shape, mut strides) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for k in 0..n {
+            // A missing leading axis has extent 1.
+            let ad = if k >= ka { a.shape[k - ka] } else { one };
+            let wd = if k >= kw { w.shape[k - kw] } else { one };
+            let b = self.b();
+            let same = b.build_int_compare(IntPredicate::EQ, ad, wd, "")?;
+            let a_one = b.build_int_compare(IntPredicate::EQ, ad, one, "")?;
+            let w_one = b.build_int_compare(IntPredicate::EQ, wd, one, "")?;
+            let (ok, out) = if onto {
+                (b.build_or(same, a_one, "")?, wd)
+            } else {
+                let ok = b.build_or(b.build_or(same, a_one, "")?, w_one, "")?;
+                (ok, b.build_select(a_one, wd, ad, "")?.into_int_value())
+            };
+            let values = if whole.len() <= 4 {
+                whole.clone()
+            } else {
+                vec![self.i64(k as u64), ad, wd]
+            };
+            self.check(ok, site, &values)?;
+            let stride = if k >= ka {
+                let b = self.b();
+                let kept = b.build_int_compare(IntPredicate::EQ, ad, out, "")?;
+                b.build_select(kept, a.strides[k - ka], zero, "")?
+                    .into_int_value()
+            } else {
+                zero
+            };
+            shape.push(out);
+            strides.push(stride);
+        }
+        let view = ArrayVal {
+            ty,
+            data: a.data,
+            shape,
+            strides,
+        };
+        self.m.pack(&view)
     }
 
     /// Fails the call unless `a` and `b` have the same extents on their trailing axes (all of

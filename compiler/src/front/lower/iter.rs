@@ -353,8 +353,9 @@ impl FnLowerer<'_> {
         }
     }
 
-    /// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)` (a [`ArrayReduce`], expanded by `types`
-    /// in ndarray's order), `x.fold(init, f)` (a walk over the elements in ndarray's `fold`
+    /// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)`, `x.sum_axis(Axis(k))`,
+    /// `x.fold_axis(Axis(k), init, f)` (a [`ArrayReduce`], expanded by `types` in ndarray's
+    /// order), `x.fold(init, f)` (a walk over the elements in ndarray's `fold`
     /// order: a [`Visit::Fold`] view) and `x.mapv(f)` (a new array of `x`'s shape, written by a
     /// walk over both in logical order).
     pub(super) fn array_method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
@@ -368,6 +369,9 @@ impl FnLowerer<'_> {
         }
         if method == "mapv" {
             return self.mapv(mc);
+        }
+        if method == "map_collect" {
+            return self.map_collect(mc);
         }
         let array = self.array_name(&mc.receiver)?;
         let op = match method.as_str() {
@@ -389,6 +393,31 @@ impl FnLowerer<'_> {
             }
             "sum" => ReduceOp::Sum,
             "product" => ReduceOp::Product,
+            "sum_axis" => {
+                let [axis] = args::<1>(mc)?;
+                ReduceOp::SumAxis(self.axis(axis)?)
+            }
+            "fold_axis" => {
+                let [axis, init, f] = args::<3>(mc)?;
+                let axis = self.axis(axis)?;
+                // ndarray clones `init` into every element: evaluated once.
+                let value = self.expr_value(init)?;
+                let init = self.temp(span);
+                self.emit(Stmt::Assign {
+                    local: init,
+                    value,
+                    span,
+                });
+                let acc = self.temp(span);
+                let (body, elem) = self.fold_step(f, acc, false, span)?;
+                let op = ReduceOp::FoldAxis {
+                    axis,
+                    init,
+                    acc,
+                    elem,
+                };
+                return Ok(self.emit_reduce(op, array, body, span));
+            }
             _ => {
                 let [arg] = args::<1>(mc)?;
                 let syn::Expr::Reference(r) = strip_parens(arg) else {
@@ -398,16 +427,31 @@ impl FnLowerer<'_> {
                 ReduceOp::Dot(self.array_name(&r.expr)?)
             }
         };
+        Ok(self.emit_reduce(op, array, Block::default(), span))
+    }
+
+    /// An [`ArrayReduce`] into a new local, and a read of it.
+    fn emit_reduce(&mut self, op: ReduceOp, array: LocalId, body: Block, span: Span) -> ExprId {
         let acc = self.temp(span);
         let r = ArrayReduce {
             op,
             array,
             acc,
+            body,
             span,
         };
         let e = self.func.add_expr(ExprKind::Reduce(Box::new(r)), span);
         self.emit(Stmt::Eval(e));
-        Ok(self.func.add_expr(ExprKind::Local(acc), span))
+        self.func.add_expr(ExprKind::Local(acc), span)
+    }
+
+    /// `Axis(k)` with `k` an integer literal: `k`.
+    pub(super) fn axis(&mut self, e: &syn::Expr) -> R<u8> {
+        let literal = syntax::axis_literal(e).and_then(|k| u8::try_from(k).ok());
+        literal.ok_or_else(|| {
+            FrontError::new(e, "the axis must be written `Axis(k)` with a literal `k`")
+                .hint("write `Axis(0)`, `Axis(1)`, ..")
+        })
     }
 
     /// `x.mapv(|v| ..)` / `x.mapv(f64::exp)`: a [`Map`] of the receiver (fused by `types` with
@@ -422,11 +466,82 @@ impl FnLowerer<'_> {
         let map = Map {
             operand,
             elem,
+            zipped: Vec::new(),
             body,
             value,
             span,
         };
         Ok(self.expr(ExprKind::Map(Box::new(map)), mc))
+    }
+
+    /// `Zip::from(&a).and(&b).map_collect(|&a, &b| ..)`: a [`Map`] of the first array with the
+    /// others zipped (fused by `types` like `mapv`).
+    fn map_collect(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        let span = Span::of(mc);
+        let [f] = args::<1>(mc)?;
+        let arrays = self.zip_arrays(&mc.receiver)?;
+        if let Some(&(a, _)) = arrays.iter().find(|(_, mutable)| *mutable) {
+            let name = self.func.local(a).name.clone();
+            return Err(FrontError::new(
+                mc,
+                "`map_collect` reads its arrays: `&mut` is not needed",
+            )
+            .hint(format!("write `&{name}`")));
+        }
+        let syn::Expr::Closure(c) = strip_parens(f) else {
+            return Err(FrontError::new(f, "expected a closure `|&a, &b| ..`")
+                .hint("write `Zip::from(&a).and(&b).map_collect(|&a, &b| a * b)`"));
+        };
+        if c.inputs.len() != arrays.len() {
+            return Err(FrontError::new(
+                &c.inputs,
+                format!(
+                    "`map_collect` of {} arrays takes a closure of {} parameters",
+                    arrays.len(),
+                    arrays.len()
+                ),
+            ));
+        }
+        let to = self.temp(span);
+        let (body, elems) = self.closure_body(to, span, |l| {
+            let elems = c
+                .inputs
+                .iter()
+                .map(|p| l.bind_elem(p, false))
+                .collect::<R<Vec<_>>>()?;
+            Ok((l.closure_value(c)?, elems))
+        })?;
+        let mut operands = arrays
+            .iter()
+            .zip(elems)
+            .map(|(&(a, _), elem)| (self.func.add_expr(ExprKind::Local(a), span), elem));
+        let Some((operand, elem)) = operands.next() else {
+            unreachable!("`Zip::from` names an array")
+        };
+        let zipped = operands.collect();
+        let value = self.func.add_expr(ExprKind::Local(to), span);
+        let map = Map {
+            operand,
+            elem,
+            zipped,
+            body,
+            value,
+            span,
+        };
+        Ok(self.expr(ExprKind::Map(Box::new(map)), mc))
+    }
+
+    /// The value of a closure's body (a block ending in an expression, or an expression).
+    fn closure_value(&mut self, c: &syn::ExprClosure) -> R<ExprId> {
+        match strip_parens(&c.body) {
+            syn::Expr::Block(b) if b.label.is_none() => {
+                self.block_value(&b.block)?.ok_or_else(|| {
+                    FrontError::new(b, "this block has no value")
+                        .hint("end the closure's body with the new element (no `;`)")
+                })
+            }
+            body => self.expr_value(body),
+        }
     }
 
     /// `x.mapv_inplace(|v| ..)`: each element replaced by `f` of its value.
@@ -458,9 +573,7 @@ impl FnLowerer<'_> {
         method: &str,
         span: Span,
     ) -> R<(Block, LocalId)> {
-        let outer_loops = std::mem::take(&mut self.loops);
-        let outer_closure = std::mem::replace(&mut self.in_closure, true);
-        let r = self.nested(|l| {
+        self.closure_body(to, span, |l| {
             let (v, value) = match strip_parens(f) {
                 syn::Expr::Closure(c) => {
                     if c.inputs.len() != 1 {
@@ -471,16 +584,7 @@ impl FnLowerer<'_> {
                         .hint(format!("write `x.{method}(|v| v * 2.0)`")));
                     }
                     let v = l.bind_name(&c.inputs[0])?;
-                    let value = match strip_parens(&c.body) {
-                        syn::Expr::Block(b) if b.label.is_none() => {
-                            l.block_value(&b.block)?.ok_or_else(|| {
-                                FrontError::new(b, "this block has no value")
-                                    .hint("end the closure's body with the new element (no `;`)")
-                            })?
-                        }
-                        body => l.expr_value(body)?,
-                    };
-                    (v, value)
+                    (v, l.closure_value(c)?)
                 }
                 syn::Expr::Path(p) if p.path.segments.len() == 2 => {
                     let name = p.path.segments[1].ident.to_string();
@@ -505,12 +609,28 @@ impl FnLowerer<'_> {
                         .hint(format!("write `x.{method}(|v| v * 2.0)` or `x.{method}(f64::exp)`")))
                 }
             };
+            Ok((value, v))
+        })
+    }
+
+    /// The statements of a closure's body lowered by `f` (outside any loop of the kernel, as a
+    /// closure), ending with `to` assigned the value `f` returns beside its own result.
+    fn closure_body<T>(
+        &mut self,
+        to: LocalId,
+        span: Span,
+        f: impl FnOnce(&mut Self) -> R<(ExprId, T)>,
+    ) -> R<(Block, T)> {
+        let outer_loops = std::mem::take(&mut self.loops);
+        let outer_closure = std::mem::replace(&mut self.in_closure, true);
+        let r = self.nested(|l| {
+            let (value, t) = f(l)?;
             l.emit(Stmt::Assign {
                 local: to,
                 value,
                 span,
             });
-            Ok(v)
+            Ok(t)
         });
         self.loops = outer_loops;
         self.in_closure = outer_closure;

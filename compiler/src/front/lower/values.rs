@@ -313,7 +313,7 @@ impl FnLowerer<'_> {
         Ok(self.expr(ExprKind::Borrow { array, mutable }, r))
     }
 
-    /// `x.to_owned()`, `x.view()`, `x.view_mut()`, `x.t()`, `x.slice(s![..])`,
+    /// `x.to_owned()`, `x.view()`, `x.view_mut()`, `x.t()`, `x.insert_axis(Axis(k))`, `x.slice(s![..])`,
     /// `x.slice_mut(s![..])`, `x.row(i)`, `x.row_mut(i)`, `x.column(j)`, `x.column_mut(j)`, when
     /// `mc` is one of them.
     pub(super) fn array_value_method(&mut self, mc: &syn::ExprMethodCall) -> Option<R<ExprId>> {
@@ -323,6 +323,7 @@ impl FnLowerer<'_> {
                 return Some(self.slice_method(mc, &name))
             }
             "to_owned" | "view" | "view_mut" | "t" => {}
+            "insert_axis" => return Some(self.insert_axis(mc)),
             _ => return None,
         }
         if !mc.args.is_empty() {
@@ -347,6 +348,27 @@ impl FnLowerer<'_> {
             };
             self.expr(kind, mc)
         }))
+    }
+
+    /// `x.insert_axis(Axis(k))`: a method call of the constant `k` that `types`, knowing `x`'s
+    /// number of axes, turns into the view it is, `s![.., NewAxis, ..]` with the new axis at `k`.
+    fn insert_axis(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        let span = Span::of(mc);
+        let [arg] = mc.args.iter().collect::<Vec<_>>()[..] else {
+            return Err(FrontError::new(mc, "`insert_axis` takes one argument")
+                .hint("write `x.insert_axis(Axis(k))`"));
+        };
+        let k = self.axis(arg)?;
+        let array = self.array_name(&mc.receiver)?;
+        let receiver = self.func.add_expr(ExprKind::Local(array), span);
+        let k = ExprKind::Const(Const::int(Scalar::Usize, k.into()));
+        let k = self.func.add_expr(k, span);
+        let call = ExprKind::Method {
+            name: "insert_axis".into(),
+            receiver,
+            args: vec![k],
+        };
+        Ok(self.expr(call, mc))
     }
 
     fn slice_method(&mut self, mc: &syn::ExprMethodCall, name: &str) -> R<ExprId> {

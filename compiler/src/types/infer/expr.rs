@@ -227,6 +227,17 @@ impl<'s, 'p> Infer<'s, 'p> {
                     ..a
                 }))
             }
+            ExprKind::Broadcast { array, with, .. } => {
+                let a = self.array_of(*array, span)?;
+                let w = self.array_of(*with, span)?;
+                self.fresh(State::Array(ArrayVar {
+                    ndim: a.ndim.max(w.ndim),
+                    layout: Layout::Strided,
+                    writable: false,
+                    storage: Storage::View,
+                    ..a
+                }))
+            }
             ExprKind::Tuple(xs) => {
                 let mut vars = Vec::with_capacity(xs.len());
                 for &x in xs {
@@ -629,6 +640,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
         }
         let recv_ty = match self.get(tr) {
+            State::Array(a) if name == "insert_axis" => return self.insert_axis(a, args, span),
             State::Array(_) => {
                 return Err(Diagnostic::new(
                     format!("no method named `{name}` found for arrays"),
@@ -792,7 +804,8 @@ impl<'s, 'p> Infer<'s, 'p> {
             | ExprKind::Borrow { array: a, .. }
             | ExprKind::Slice { array: a, .. }
             | ExprKind::Transpose(a)
-            | ExprKind::Relayout { array: a, .. } => Some(a),
+            | ExprKind::Relayout { array: a, .. }
+            | ExprKind::Broadcast { array: a, .. } => Some(a),
             _ => None,
         };
         let mut l = viewed(e)?;

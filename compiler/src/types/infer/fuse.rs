@@ -3,7 +3,7 @@
 //!
 //! In: untyped `Binary`/`Unary` nodes with an array operand, as ndarray's operators take them
 //! (`&a + &b`, `a + &b`, `&a * 2.0`, `2.0 * &a`, `-&a`; compound assignments `y += &x`,
-//! `y *= 2.0`). Out: their types (a new C-order array of the element type; the element types of
+//! `y *= 2.0`), and `Map`s (`x.mapv(f)`, `Zip::from(&a).and(&b).map_collect(f)`). Out: their types (a new C-order array of the element type; the element types of
 //! both sides must agree, as ndarray requires) and, before the walks are expanded, in place of
 //! each maximal tree of such nodes (the *fused group*), a new array and one [`Each`] that
 //! computes the whole tree element by element: `let z = 2.0 * &x * &x + &y;` reads `x` and `y`
@@ -15,8 +15,15 @@
 //! A compound assignment on an array updates it in place (its group writes the array itself).
 //! The element operations are the same scalar operations in the same order as ndarray's
 //! element-by-element evaluation, so results are bit-identical to the unfused evaluation.
-//! Operands of one shape only: ndarray's broadcasting of other shapes is an error at
-//! specialization (different numbers of dimensions) or at run time (a shape mismatch `Err`).
+//! Operands of different shapes broadcast as ndarray 0.17's operators do (`&m - &row`,
+//! `&col * &row`): each operator of two arrays co-broadcasts their shapes (`ExprKind::Broadcast`
+//! views made before the walk, in ndarray's order of evaluation, fail the call naming both
+//! shapes where they do not broadcast), the new array takes the group's broadcast shape, and
+//! each array is walked through a view stretched to it (stride 0 on the stretched axes); a
+//! compound assignment stretches the right side to the updated array's shape (`y += &row`).
+//! Arrays of one shape go through the same views (unchanged strides); LLVM's loop vectorizer
+//! then tests the strides for one at run time (a group reading one array, `&x * &x`, reads it
+//! as it is).
 
 use super::each::assign;
 use super::unify::{ArrayVar, State, Var};
@@ -57,7 +64,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         for (x, t) in [(a, ta), (b, tb)] {
             match self.get(t) {
                 State::Array(av) => {
-                    ndims.push((x, av.ndim));
+                    ndims.push(av.ndim);
                     elems.push(av.elem);
                 }
                 State::Tuple(_) | State::Known(Type::Unit) => {
@@ -70,19 +77,8 @@ impl<'s, 'p> Infer<'s, 'p> {
                 _ => elems.push(t),
             }
         }
-        if let [(_, m), (y, n)] = ndims[..] {
-            if m != n {
-                return Err(Diagnostic::new(
-                    format!("broadcasting a {m}-D and a {n}-D array is not supported"),
-                    self.span(y),
-                    format!("this array is {n}-D"),
-                )
-                .with_help(
-                    "operate on arrays of one shape: index the lower-dimensional one in a loop, or use a view of the same number of axes",
-                ));
-            }
-        }
-        let ndim = ndims[0].1;
+        // ndarray's co-broadcasting: as many axes as the longer operand.
+        let ndim = ndims.into_iter().max().unwrap_or(0);
         self.unify(elems[0], elems[1]).map_err(|(x, y)| {
             Diagnostic::new(
                 format!(
@@ -164,6 +160,27 @@ impl<'s, 'p> Infer<'s, 'p> {
         self.unify(v, a.elem).map_err(|_| {
             Diagnostic::new("internal: a map's element typed twice", m.span, "here")
         })?;
+        for &(x, elem) in &m.zipped {
+            let t = self.expr(x)?;
+            let State::Array(b) = self.get(t) else {
+                return Err(Diagnostic::new(
+                    "`Zip` takes arrays",
+                    self.span(x),
+                    "not an array",
+                ));
+            };
+            if b.ndim != a.ndim {
+                return Err(Diagnostic::new(
+                    "arrays zipped together must have the same number of dimensions",
+                    self.span(x),
+                    format!("this array is {}-D, the first {}-D", b.ndim, a.ndim),
+                ));
+            }
+            let v = self.locals[elem];
+            self.unify(v, b.elem).map_err(|_| {
+                Diagnostic::new("internal: a map's element typed twice", m.span, "here")
+            })?;
+        }
         if let Some(s) = writes(&m.body) {
             return Err(
                 Diagnostic::new("a `mapv` closure cannot write arrays", s, "written here")
@@ -297,10 +314,11 @@ impl<'s, 'p> Infer<'s, 'p> {
             unreachable!("a fused group is an array")
         };
         let mut g = Group::default();
-        let body_value = self.element(func, root, &mut g, out, dead)?;
-        let Some(&(first, _)) = g.arrays.first() else {
+        let (body_value, shape) = self.element(func, root, &mut g, out, dead)?;
+        let Some(first) = shape else {
             unreachable!("a group has an array operand")
         };
+        self.stretch(func, &mut g, first, span, out);
         let result = self.temp_local(func, "fused", Type::Array(t), span);
         let init = match t.elem {
             Scalar::Bool => Init::Elem(self.node(
@@ -366,8 +384,28 @@ impl<'s, 'p> Infer<'s, 'p> {
         };
         unreach(func, value, dead);
         unreach(func, target, dead);
+        if let Type::Array(r) = self.settle(self.exprs[rhs], span)? {
+            if r.ndim > at.ndim {
+                return Err(Diagnostic::new(
+                    format!(
+                        "cannot stretch a {}-D array onto the {}-D `{name}`",
+                        r.ndim, at.ndim
+                    ),
+                    span,
+                    format!("`{name}` is updated in place with a larger array"),
+                )
+                .with_help(
+                    "the right side of an in-place update broadcasts to the updated array's shape: assign the result to a new array (`let z = &y + &x;`)",
+                ));
+            }
+        }
         let mut g = Group::default();
-        let r = self.element(func, rhs, &mut g, out, dead)?;
+        let (r, shape) = self.element(func, rhs, &mut g, out, dead)?;
+        // ndarray stretches the right side's value to `y`'s shape, then each array of it.
+        if let Some(shape) = shape.filter(|s| !g.arrays.iter().any(|(a, _)| a == s)) {
+            self.broadcast_view(func, (shape, y), true, span, out);
+        }
+        self.stretch(func, &mut g, y, span, out);
         if g.arrays.iter().any(|&(a, _)| self.same_array(func, a, y)) {
             return Err(Diagnostic::new(
                 format!(
@@ -432,10 +470,61 @@ impl<'s, 'p> Infer<'s, 'p> {
         out.push(Stmt::Eval(e));
     }
 
+    /// `view = array` broadcast with `with` (`onto` its shape, or to the common shape): a new
+    /// local (statements into `out`).
+    fn broadcast_view(
+        &mut self,
+        func: &mut Function<Untyped>,
+        (array, with): (LocalId, LocalId),
+        onto: bool,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) -> LocalId {
+        let (State::Array(a), State::Array(w)) =
+            (self.get(self.locals[array]), self.get(self.locals[with]))
+        else {
+            unreachable!("broadcast arrays are typed")
+        };
+        let State::Known(Type::Scalar(elem)) = self.get(a.elem) else {
+            unreachable!("fused arrays have settled element types")
+        };
+        let ty = Type::Array(ArrayType::view(
+            elem,
+            a.ndim.max(w.ndim),
+            Layout::Strided,
+            false,
+        ));
+        let kind = ExprKind::Broadcast { array, with, onto };
+        let value = self.node(func, kind, ty, span);
+        let view = self.temp_local(func, "broadcast", ty, span);
+        out.push(assign(view, value, span));
+        view
+    }
+
+    /// Every array of `g` but `shape` itself read through a view broadcast onto `shape`'s shape.
+    fn stretch(
+        &mut self,
+        func: &mut Function<Untyped>,
+        g: &mut Group,
+        shape: LocalId,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) {
+        for k in 0..g.arrays.len() {
+            let array = g.arrays[k].0;
+            if array != shape {
+                g.arrays[k].0 = self.broadcast_view(func, (array, shape), true, span, out);
+            }
+        }
+    }
+
     /// The element-wise form of `e`: array operators become scalar operators of the same kind
     /// over the elements of the group's arrays (`g`), a `mapv` its closure's statements (into
     /// `g`) and value; array leaves that are not a named array, and scalar operands that are
     /// not constants or locals, are evaluated into temporaries first (statements into `out`).
+    /// Also returns an array of the value's shape (`None` for a scalar): each operator of two
+    /// arrays co-broadcasts their shapes into a view, in the order ndarray evaluates them, so a
+    /// failure names the shapes ndarray's would.
     fn element(
         &mut self,
         func: &mut Function<Untyped>,
@@ -443,33 +532,55 @@ impl<'s, 'p> Infer<'s, 'p> {
         g: &mut Group,
         out: &mut Vec<Stmt>,
         dead: &mut HashSet<ExprId>,
-    ) -> R<ExprId> {
+    ) -> R<(ExprId, Option<LocalId>)> {
         let span = func.expr(e).span;
         if self.is_array_op(func, e) {
             let Type::Array(t) = self.settle(self.exprs[e], span)? else {
                 unreachable!("an array operator")
             };
-            let kind = match func.expr(e).kind.clone() {
+            let (kind, shape) = match func.expr(e).kind.clone() {
                 ExprKind::Binary(op, a, b) => {
-                    let a = self.element(func, a, g, out, dead)?;
-                    let b = self.element(func, b, g, out, dead)?;
-                    ExprKind::Binary(op, a, b)
+                    let (a, sa) = self.element(func, a, g, out, dead)?;
+                    let (b, sb) = self.element(func, b, g, out, dead)?;
+                    let shape = match (sa, sb) {
+                        (Some(x), Some(y)) if x != y => {
+                            Some(self.broadcast_view(func, (x, y), false, span, out))
+                        }
+                        (x, y) => x.or(y),
+                    };
+                    (ExprKind::Binary(op, a, b), shape)
                 }
-                ExprKind::Unary(op, x) => ExprKind::Unary(op, self.element(func, x, g, out, dead)?),
+                ExprKind::Unary(op, x) => {
+                    let (x, shape) = self.element(func, x, g, out, dead)?;
+                    (ExprKind::Unary(op, x), shape)
+                }
                 ExprKind::Map(m) => {
                     // The closure's statements run in the walk's body, its parameter bound to
                     // the operand's element.
-                    let x = self.element(func, m.operand, g, out, dead)?;
+                    let (x, shape) = self.element(func, m.operand, g, out, dead)?;
                     g.stmts.push(assign(m.elem, x, span));
+                    // `Zip` asserts one shape (no broadcasting).
+                    for (y, elem) in m.zipped {
+                        let (y, other) = self.element(func, y, g, out, dead)?;
+                        g.stmts.push(assign(elem, y, span));
+                        if let (Some(a), Some(b)) = (shape, other) {
+                            if a == b {
+                                continue;
+                            }
+                            let check = ExprKind::SameShape { a, b };
+                            let check = self.node(func, check, Type::Unit, span);
+                            out.push(Stmt::Eval(check));
+                        }
+                    }
                     let body = self.fuse_block(func, m.body, dead)?;
                     g.stmts.extend(body.stmts);
                     unreach(func, e, dead);
-                    return Ok(m.value);
+                    return Ok((m.value, shape));
                 }
                 _ => unreachable!("an array operator"),
             };
             unreach(func, e, dead);
-            return Ok(self.node(func, kind, Type::Scalar(t.elem), span));
+            return Ok((self.node(func, kind, Type::Scalar(t.elem), span), shape));
         }
         let ty = self.settle(self.exprs[e], span)?;
         match (ty, &func.expr(e).kind) {
@@ -493,13 +604,15 @@ impl<'s, 'p> Infer<'s, 'p> {
                         elem
                     }
                 };
-                Ok(self.read(func, elem, span))
+                Ok((self.read(func, elem, span), Some(array)))
             }
-            (Type::Scalar(_), ExprKind::Const(_) | ExprKind::Lit(_) | ExprKind::Local(_)) => Ok(e),
+            (Type::Scalar(_), ExprKind::Const(_) | ExprKind::Lit(_) | ExprKind::Local(_)) => {
+                Ok((e, None))
+            }
             (Type::Scalar(_), _) => {
                 let l = self.temp_local(func, "scalar", ty, span);
                 out.push(assign(l, e, span));
-                Ok(self.read(func, l, span))
+                Ok((self.read(func, l, span), None))
             }
             _ => Err(Diagnostic::new(
                 "this operand is not a number or an array",

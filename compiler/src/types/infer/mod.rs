@@ -7,6 +7,7 @@
 //! `resolve` (the typed instance from the solved variables), `wording` (rustc's wording of the
 //! errors).
 
+mod axis;
 mod each;
 mod expr;
 mod fuse;

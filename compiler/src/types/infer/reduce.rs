@@ -1,5 +1,6 @@
 //! ndarray's whole-array reductions ([`ArrayReduce`]: `x.sum()`, `x.product()`, `x.dot(&y)`): their
-//! typing, and their expansion into the loops ndarray 0.17 runs, in its order of operations.
+//! typing, and their expansion into the loops ndarray 0.17 runs, in its order of operations
+//! (the reductions along an axis are `axis.rs`'s, built with the same [`Build`]).
 //!
 //! In: an untyped [`ExprKind::Reduce`] and the types inference has solved. Out: its type (`()`,
 //! the result going to its accumulator local) and, in `finish`, in its place, plain loops,
@@ -15,7 +16,7 @@
 //! known to be C order.
 
 use super::each::assign;
-use super::unify::{ArrayVar, State};
+use super::unify::{ArrayVar, State, Var};
 use super::{Infer, R};
 use crate::diag::Diagnostic;
 use crate::ir::*;
@@ -33,6 +34,12 @@ impl<'s, 'p> Infer<'s, 'p> {
             ReduceOp::Sum => "sum",
             ReduceOp::Product => "product",
             ReduceOp::Dot(_) => "dot",
+            ReduceOp::SumAxis(_) => "sum_axis",
+            // Any element type folds.
+            ReduceOp::FoldAxis { .. } => {
+                let result = self.reduce_axis(r, at)?;
+                return self.reduce_into(r.acc, result, "fold_axis", span);
+            }
         };
         if let State::Known(Type::Scalar(c)) = self.get(at.elem) {
             if c.is_complex() {
@@ -54,6 +61,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
         let result = match r.op {
             ReduceOp::Sum | ReduceOp::Product => at.elem,
+            ReduceOp::SumAxis(_) | ReduceOp::FoldAxis { .. } => self.reduce_axis(r, at)?,
             ReduceOp::Dot(y) => {
                 let yt = self.array_of(y, span)?;
                 let yname = self.func.local(y).name.clone();
@@ -93,7 +101,12 @@ impl<'s, 'p> Infer<'s, 'p> {
                 }
             }
         };
-        let acc = self.locals[r.acc];
+        self.reduce_into(r.acc, result, method, span)
+    }
+
+    /// The result of a reduction `method` (of type `result`) assigned to `acc`.
+    fn reduce_into(&mut self, acc: LocalId, result: Var, method: &str, span: Span) -> R<()> {
+        let acc = self.locals[acc];
         self.unify(acc, result).map_err(|(got, want)| {
             Diagnostic::new(
                 "mismatched types",
@@ -129,6 +142,8 @@ impl<'s, 'p> Infer<'s, 'p> {
                 let total = b.ndarray_fold(r.array, at, fold)?;
                 b.set(r.acc, total);
             }
+            ReduceOp::SumAxis(k) => b.sum_axis(r.array, at, k, r.acc)?,
+            op @ ReduceOp::FoldAxis { .. } => b.fold_axis(r.array, at, op, r.body, r.acc)?,
             ReduceOp::Dot(y) => {
                 b.check_shapes(r.array, y);
                 if at.ndim == 1 {
@@ -155,33 +170,33 @@ impl<'s, 'p> Infer<'s, 'p> {
 }
 
 /// Statements under construction, in one function, for one reduction.
-struct Build<'i, 's, 'p, 'f> {
-    inf: &'i mut Infer<'s, 'p>,
+pub(super) struct Build<'i, 's, 'p, 'f> {
+    pub(super) inf: &'i mut Infer<'s, 'p>,
     func: &'f mut Function<Untyped>,
-    span: Span,
+    pub(super) span: Span,
     /// The element type.
     elem: Scalar,
-    out: Vec<Stmt>,
+    pub(super) out: Vec<Stmt>,
 }
 
 impl Build<'_, '_, '_, '_> {
-    fn node(&mut self, kind: ExprKind<Untyped>, ty: Type) -> ExprId {
+    pub(super) fn node(&mut self, kind: ExprKind<Untyped>, ty: Type) -> ExprId {
         self.inf.node(self.func, kind, ty, self.span)
     }
 
-    fn read(&mut self, l: LocalId) -> ExprId {
+    pub(super) fn read(&mut self, l: LocalId) -> ExprId {
         self.inf.read(self.func, l, self.span)
     }
 
-    fn temp(&mut self, name: &str, ty: Type) -> LocalId {
+    pub(super) fn temp(&mut self, name: &str, ty: Type) -> LocalId {
         self.inf.temp_local(self.func, name, ty, self.span)
     }
 
-    fn set(&mut self, l: LocalId, value: ExprId) {
+    pub(super) fn set(&mut self, l: LocalId, value: ExprId) {
         self.out.push(assign(l, value, self.span));
     }
 
-    fn index(&mut self, k: usize) -> ExprId {
+    pub(super) fn index(&mut self, k: usize) -> ExprId {
         let c = Const::int(Scalar::Usize, k as i128);
         self.node(ExprKind::Const(c), Type::Scalar(Scalar::Usize))
     }
@@ -190,11 +205,11 @@ impl Build<'_, '_, '_, '_> {
         self.node(ExprKind::Const(c), Type::Scalar(self.elem))
     }
 
-    fn binary(&mut self, op: BinOp, a: ExprId, b: ExprId, ty: Scalar) -> ExprId {
+    pub(super) fn binary(&mut self, op: BinOp, a: ExprId, b: ExprId, ty: Scalar) -> ExprId {
         self.node(ExprKind::Binary(op, a, b), Type::Scalar(ty))
     }
 
-    fn shape(&mut self, array: LocalId, query: ShapeQuery) -> ExprId {
+    pub(super) fn shape(&mut self, array: LocalId, query: ShapeQuery) -> ExprId {
         let ty = if query.is_test() {
             Scalar::Bool
         } else {
@@ -214,7 +229,7 @@ impl Build<'_, '_, '_, '_> {
     }
 
     /// A local holding a view of `array` of type `ty` made by `kind`.
-    fn view(&mut self, name: &str, kind: ExprKind<Untyped>, ty: ArrayType) -> LocalId {
+    pub(super) fn view(&mut self, name: &str, kind: ExprKind<Untyped>, ty: ArrayType) -> LocalId {
         let v = self.node(kind, Type::Array(ty));
         let l = self.temp(name, Type::Array(ty));
         self.set(l, v);
@@ -222,7 +237,7 @@ impl Build<'_, '_, '_, '_> {
     }
 
     /// The statements `f` emits, as a block of their own.
-    fn nested(&mut self, f: impl FnOnce(&mut Self) -> R<()>) -> R<Block> {
+    pub(super) fn nested(&mut self, f: impl FnOnce(&mut Self) -> R<()>) -> R<Block> {
         let outer = std::mem::take(&mut self.out);
         let r = f(self);
         let stmts = std::mem::replace(&mut self.out, outer);
@@ -230,7 +245,7 @@ impl Build<'_, '_, '_, '_> {
     }
 
     /// `for var in start..end { body }`.
-    fn for_upto(&mut self, var: LocalId, start: ExprId, end: ExprId, body: Block) {
+    pub(super) fn for_upto(&mut self, var: LocalId, start: ExprId, end: ExprId, body: Block) {
         self.out.push(Stmt::For {
             var,
             range: ForRange::upto(start, end),
@@ -266,7 +281,7 @@ impl Build<'_, '_, '_, '_> {
     }
 
     /// ndarray's `sum`/`product` of `x`.
-    fn ndarray_fold(&mut self, x: LocalId, at: ArrayType, fold: Fold) -> R<ExprId> {
+    pub(super) fn ndarray_fold(&mut self, x: LocalId, at: ArrayType, fold: Fold) -> R<ExprId> {
         if at.layout == Layout::Contig {
             // C order: memory order is logical order.
             let flat = self.flat(x, at);

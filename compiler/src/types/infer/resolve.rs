@@ -10,7 +10,8 @@ impl<'s, 'p> Infer<'s, 'p> {
     pub(super) fn finish(mut self, source: FuncId, params: Vec<Type>) -> R<Instance> {
         // Walks over whole arrays become index loops now that every array's type is known.
         let mut expanded = self.func.clone();
-        let mut dead = self.fuse_arrays(&mut expanded)?;
+        let mut dead = self.slice_insert_axes(&mut expanded);
+        dead.extend(self.fuse_arrays(&mut expanded)?);
         dead.extend(self.expand_walks(&mut expanded)?);
         let func = &expanded;
         if self.get(self.ret) == State::Any {
@@ -157,6 +158,9 @@ impl<'s, 'p> Infer<'s, 'p> {
                 },
                 ExprKind::Transpose(a) => ExprKind::Transpose(a),
                 ExprKind::Relayout { array, visit } => ExprKind::Relayout { array, visit },
+                ExprKind::Broadcast { array, with, onto } => {
+                    ExprKind::Broadcast { array, with, onto }
+                }
                 ExprKind::Tuple(xs) => ExprKind::Tuple(xs),
                 ExprKind::Field(x, k) => ExprKind::Field(x, k),
                 ExprKind::SameShape { a, b } => ExprKind::SameShape { a, b },

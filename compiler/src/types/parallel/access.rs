@@ -318,7 +318,8 @@ impl<'a> Collector<'a> {
                 // A view of an array of one iteration's own is that iteration's too.
                 if let ExprKind::Slice { array: a, .. }
                 | ExprKind::Transpose(a)
-                | ExprKind::Relayout { array: a, .. } = func.expr(*value).kind
+                | ExprKind::Relayout { array: a, .. }
+                | ExprKind::Broadcast { array: a, .. } = func.expr(*value).kind
                 {
                     if f.private.contains(&a) && f.once.contains(local) {
                         f.private.insert(*local);

@@ -156,7 +156,8 @@ fn value_roots(
         | ExprKind::Borrow { array: a, .. }
         | ExprKind::Slice { array: a, .. }
         | ExprKind::Transpose(a)
-        | ExprKind::Relayout { array: a, .. } => roots.get(a).cloned().unwrap_or_default(),
+        | ExprKind::Relayout { array: a, .. }
+        | ExprKind::Broadcast { array: a, .. } => roots.get(a).cloned().unwrap_or_default(),
         ExprKind::Alloc { .. } => fresh.get(&(id, e)).copied().into_iter().collect(),
         // A call may return a new array, or one it was given.
         ExprKind::CallInst { args, .. } => args

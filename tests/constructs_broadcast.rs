@@ -1,0 +1,371 @@
+//! Broadcasting in array arithmetic and reductions along an axis, as ndarray 0.17 does them:
+//! `sum_axis`, `fold_axis` and `insert_axis` in ndarray's order of operations (the row softmax
+//! of the issue, bit for bit). Operands of different
+//! shapes co-broadcast (`&m - &row`, `&col * &row`, `&a + &b.slice(s![.., NewAxis])`), a
+//! compound assignment stretches its right side to the updated array (`y += &row`), against the
+//! same code in plain Rust with ndarray, bit for bit, on C, transposed, reversed and stepped
+//! views; shapes that do not broadcast are an `Err` naming both (ndarray panics there); a
+//! broadcast expression is still one loop nest.
+//!
+//! Each kernel is written once inside `twin!`, which compiles it with rumba and as a plain Rust
+//! function in `rs`. scripts/test.sh runs this suite again through the reference interpreter
+//! (`RUMBA_DISABLE_JIT=1`).
+
+use ndarray::prelude::*;
+use ndarray::s;
+use rumba::{ErrorKind, IntoArg};
+use std::hint::black_box as bb;
+
+macro_rules! twin {
+    ($($t:tt)*) => {
+        rumba::compile! { $($t)* }
+        #[allow(unused_mut, unused_variables, dead_code, clippy::all)]
+        mod rs {
+            #[allow(unused_imports)]
+            use ndarray::prelude::*;
+            #[allow(unused_imports)]
+            use ndarray::{s, NewAxis};
+            $($t)*
+        }
+    };
+}
+
+twin! {
+    /// A matrix minus a row, and the row added back scaled (2-D and 1-D).
+    pub fn center(m: ArrayView2<f64>, row: ArrayView1<f64>) -> Array2<f64> {
+        (&m - &row) * 2.0 + &row
+    }
+
+    /// An outer product of a column view and a row.
+    pub fn outer(a: ArrayView1<f64>, b: ArrayView1<f64>) -> Array2<f64> {
+        &a.slice(s![.., NewAxis]) * &b
+    }
+
+    /// A matrix plus a column made with `NewAxis`, and a 3-D array times a 1-D one.
+    pub fn columns(m: ArrayView2<f64>, c: ArrayView1<f64>) -> Array2<f64> {
+        let z = &m + &c.slice(s![.., NewAxis]);
+        z
+    }
+
+    pub fn cube(t: ArrayView3<f32>, v: ArrayView1<f32>, w: ArrayView2<f32>) -> Array3<f32> {
+        (&t * &v - &w).mapv(|x| x.abs())
+    }
+
+    /// In place: a row added to every row, a column subtracted, a scalar on an owned array.
+    pub fn update(mut y: ArrayViewMut2<f64>, row: ArrayView1<f64>, col: ArrayView1<f64>) -> Array2<f64> {
+        y += &row;
+        y -= &(&col.slice(s![.., NewAxis]) * 0.5);
+        let mut t = y.to_owned();
+        t *= &row;
+        t
+    }
+
+    /// An owned left side whose shape is not the result's: ndarray makes a new array.
+    pub fn owned_lhs(row: ArrayView1<i64>, m: ArrayView2<i64>) -> Array2<i64> {
+        let r = row.to_owned();
+        r + &m
+    }
+
+    pub fn sums(x: ArrayView2<f64>) -> (Array1<f64>, Array1<f64>) {
+        (x.sum_axis(Axis(0)), x.sum_axis(Axis(1)))
+    }
+
+    pub fn sums3(x: ArrayView3<f32>) -> (Array2<f32>, Array2<f32>, Array2<f32>) {
+        (x.sum_axis(Axis(0)), x.sum_axis(Axis(1)), x.sum_axis(Axis(2)))
+    }
+
+    /// A 1-D array's only axis: a 0-D array.
+    pub fn sum_all(x: ArrayView1<f64>) -> f64 {
+        x.sum_axis(Axis(0)).sum()
+    }
+
+    pub fn folds(x: ArrayView2<f64>) -> (Array1<f64>, Array1<f64>) {
+        let m = x.fold_axis(Axis(1), f64::NEG_INFINITY, |a, &b| a.max(b));
+        let s = x.fold_axis(Axis(0), 0.5, |a, &b| a * 0.5 + b);
+        (m, s)
+    }
+
+    pub fn count_positive(x: ArrayView2<f64>) -> Array1<i64> {
+        x.fold_axis(Axis(0), 0, |n, &v| n + (v > 0.0) as i64)
+    }
+
+    /// The issue's row softmax, as an ndarray user writes it.
+    pub fn softmax(x: ArrayView2<f64>) -> Array2<f64> {
+        let m = x.fold_axis(Axis(1), f64::NEG_INFINITY, |a, &b| a.max(b));
+        let e = (&x - &m.insert_axis(Axis(1))).mapv(f64::exp);
+        let s = e.sum_axis(Axis(1));
+        e / &s.insert_axis(Axis(1))
+    }
+
+    /// Row-wise standardization with the row statistics as columns.
+    pub fn rows_scaled(x: ArrayView2<f64>, mean: ArrayView1<f64>, inv: ArrayView1<f64>) -> Array2<f64> {
+        (&x - &mean.slice(s![.., NewAxis])) * &inv.slice(s![.., NewAxis])
+    }
+}
+
+fn grid(r: usize, c: usize, seed: usize) -> Array2<f64> {
+    Array2::from_shape_fn((r, c), |(i, j)| {
+        (((i * c + j + seed) * 37) % 23) as f64 * 0.31 - 3.1 + 1e-9 * (i + j) as f64
+    })
+}
+
+fn line(n: usize, seed: usize) -> Array1<f64> {
+    (0..n)
+        .map(|i| (((i + seed) * 29) % 17) as f64 * 0.27 - 2.2 + 1e-9 * i as f64)
+        .collect()
+}
+
+fn bits<D: Dimension>(a: &Array<f64, D>) -> Array<u64, D> {
+    a.mapv(f64::to_bits)
+}
+
+#[test]
+fn operators_broadcast_as_ndarrays() {
+    let m = grid(5, 7, 1);
+    let mt = grid(7, 5, 2);
+    let (row, col) = (line(7, 3), line(5, 4));
+    let rrev = line(14, 5);
+    for (a, r) in [
+        (m.view(), row.view()),
+        (mt.t(), row.view()),
+        (m.slice(s![..;-1, ..]), rrev.slice(s![..;2])),
+        (m.slice(s![1..1, ..]), row.view()),
+    ] {
+        let got: Array2<f64> = center(a, r).unwrap();
+        assert_eq!(bits(&got), bits(&rs::center(bb(a), bb(r))));
+        let got: Array2<f64> = rows_scaled(a.t(), r, r).unwrap();
+        assert_eq!(bits(&got), bits(&rs::rows_scaled(a.t(), r, r)));
+    }
+    for (a, b) in [
+        (col.view(), row.view()),
+        (row.slice(s![..;-1]), col.view()),
+        (row.slice(s![..0]), col.view()),
+    ] {
+        let got: Array2<f64> = outer(a, b).unwrap();
+        assert_eq!(bits(&got), bits(&rs::outer(bb(a), bb(b))));
+    }
+    let got: Array2<f64> = columns(m.view(), col.view()).unwrap();
+    assert_eq!(bits(&got), bits(&rs::columns(m.view(), col.view())));
+    // A column of extent one stretches too.
+    let one = line(1, 0);
+    let got: Array2<f64> = columns(m.view(), one.view()).unwrap();
+    assert_eq!(bits(&got), bits(&rs::columns(m.view(), one.view())));
+
+    let t = Array3::from_shape_fn((3, 4, 5), |(i, j, k)| {
+        (i * 20 + j * 5 + k) as f32 * 0.7 - 9.0
+    });
+    let v = Array1::from_shape_fn(5, |k| k as f32 * -1.3 + 0.4);
+    let w = Array2::from_shape_fn((4, 1), |(j, _)| j as f32 * 2.1);
+    let got: Array3<f32> = cube(t.view(), v.view(), w.view()).unwrap();
+    assert_eq!(
+        got.mapv(f32::to_bits),
+        rs::cube(t.view(), v.view(), w.view()).mapv(f32::to_bits)
+    );
+
+    let mi = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as i64 - 5);
+    let ri = array![i64::MAX, -2, 3, 4];
+    let got: Array2<i64> = owned_lhs(ri.view(), mi.view()).unwrap();
+    assert_eq!(got, rs::owned_lhs(ri.view(), mi.view()));
+}
+
+#[test]
+fn compound_assignments_stretch_the_right_side() {
+    let (row, col) = (line(6, 1), line(4, 2));
+    let y0 = grid(4, 6, 3);
+    let (mut y, mut y2) = (y0.clone(), y0.clone());
+    let got: Array2<f64> = update(y.view_mut(), row.view(), col.view()).unwrap();
+    let want = rs::update(y2.view_mut(), row.view(), col.view());
+    assert_eq!(bits(&got), bits(&want));
+    assert_eq!(bits(&y), bits(&y2));
+    // Through a transposed, reversed view.
+    let mut yt = y0.t().to_owned();
+    let mut yt2 = yt.clone();
+    let got: Array2<f64> = update(
+        yt.view_mut().reversed_axes(),
+        row.slice(s![..;-1]),
+        col.view(),
+    )
+    .unwrap();
+    let want = rs::update(
+        yt2.view_mut().reversed_axes(),
+        row.slice(s![..;-1]),
+        col.view(),
+    );
+    assert_eq!(bits(&got), bits(&want));
+    assert_eq!(bits(&yt), bits(&yt2));
+}
+
+fn message(e: rumba::Error) -> String {
+    let ErrorKind::InvalidValue { message, .. } = e.kind() else {
+        panic!("{e:#}");
+    };
+    message.clone()
+}
+
+#[test]
+fn shapes_that_do_not_broadcast_are_errors() {
+    let m = grid(3, 4, 0);
+    let (r5, c4) = (line(5, 0), line(4, 0));
+    let e = center::<Array2<f64>>(m.view(), r5.view()).unwrap_err();
+    assert_eq!(
+        message(e),
+        "shapes [3, 4] and [5] do not broadcast together"
+    );
+    assert!(std::panic::catch_unwind(|| rs::center(m.view(), r5.view())).is_err());
+    // The column has 4 rows, the matrix 3.
+    let e = columns::<Array2<f64>>(m.view(), c4.view()).unwrap_err();
+    assert_eq!(
+        message(e),
+        "shapes [3, 4] and [4, 1] do not broadcast together"
+    );
+    assert!(std::panic::catch_unwind(|| rs::columns(m.view(), c4.view())).is_err());
+    // In place: the right side must stretch to the updated array's shape.
+    let mut y = grid(3, 1, 0);
+    let r4 = line(4, 0);
+    let e = update::<Array2<f64>>(y.view_mut(), r4.view(), line(3, 0).view()).unwrap_err();
+    assert_eq!(
+        message(e),
+        "could not broadcast an array of shape [4] to shape [3, 1]"
+    );
+    let mut y2 = y.clone();
+    assert!(std::panic::catch_unwind(move || {
+        rs::update(y2.view_mut(), r4.view(), line(3, 0).view())
+    })
+    .is_err());
+    // Arrays of many axes name the axis where they disagree.
+    let t = Array3::<f32>::zeros((3, 4, 5));
+    let w = Array2::<f32>::zeros((3, 5));
+    let v = Array1::<f32>::zeros(5);
+    let e = cube::<Array3<f32>>(t.view(), v.view(), w.view()).unwrap_err();
+    assert_eq!(
+        message(e),
+        "arrays of 3 and 2 axes do not broadcast: extents 4 and 3 on axis 1 of the broadcast shape"
+    );
+}
+
+#[test]
+fn a_broadcast_expression_is_one_loop_nest() {
+    let m = grid(3, 4, 0);
+    let r = line(4, 0);
+    let ir = center::kernel()
+        .typed_ir(&[m.view().into_arg(), r.view().into_arg()])
+        .unwrap();
+    // One new array and one nest of two loops (versioning keeps a checked and an unchecked
+    // copy), reading both arrays through broadcast views.
+    assert_eq!(ir.matches("alloc<").count(), 1, "{ir}");
+    assert_eq!(ir.matches("for ").count(), 4, "{ir}");
+    assert_eq!(ir.matches("broadcast_with(").count(), 2, "{ir}");
+    assert_eq!(ir.matches("broadcast_onto(").count(), 2, "{ir}");
+}
+
+/// 2-D layouts: C, Fortran, stepped, reversed, a column, empty.
+fn views(a: &Array2<f64>) -> Vec<ArrayView2<'_, f64>> {
+    vec![
+        a.view(),
+        a.t(),
+        a.slice(s![..;2, ..]),
+        a.slice(s![.., ..;2]),
+        a.slice(s![..;-1, ..]),
+        a.slice(s![.., ..;-1]),
+        a.slice(s![.., 1..2]),
+        a.slice(s![..0, ..]),
+        a.slice(s![1..4, 2..5]),
+    ]
+}
+
+#[test]
+fn axis_reductions_follow_ndarrays_order() {
+    // Magnitudes far apart, so that another order of additions changes the bits.
+    let a = Array2::from_shape_fn((11, 13), |(i, j)| {
+        let k = (i * 31 + j * 17) % 23;
+        (k as f64 - 11.0) * 0.1 + if k % 5 == 0 { 1e8 } else { 1e-7 * j as f64 }
+    });
+    for x in views(&a) {
+        let got: (Array1<f64>, Array1<f64>) = sums(x).unwrap();
+        let want = rs::sums(bb(x));
+        assert_eq!((bits(&got.0), bits(&got.1)), (bits(&want.0), bits(&want.1)));
+        let got: (Array1<f64>, Array1<f64>) = folds(x).unwrap();
+        let want = rs::folds(bb(x));
+        assert_eq!((bits(&got.0), bits(&got.1)), (bits(&want.0), bits(&want.1)));
+        let got: Array1<i64> = count_positive(x).unwrap();
+        assert_eq!(got, rs::count_positive(x));
+        let got: Array2<f64> = softmax(x).unwrap();
+        assert_eq!(bits(&got), bits(&rs::softmax(bb(x))));
+    }
+    let t = Array3::from_shape_fn((4, 5, 6), |(i, j, k)| {
+        ((i * 7 + j * 3 + k) % 11) as f32 * 0.37 + if k == 2 { 1e6 } else { 0.0 }
+    });
+    let permuted = t.view().permuted_axes([2, 0, 1]);
+    for x in [t.view(), permuted, t.slice(s![.., ..;-1, ..;2])] {
+        let got: (Array2<f32>, Array2<f32>, Array2<f32>) = sums3(x).unwrap();
+        let want = rs::sums3(bb(x));
+        let b = |a: &Array2<f32>| a.mapv(f32::to_bits);
+        assert_eq!(b(&got.0), b(&want.0));
+        assert_eq!(b(&got.1), b(&want.1));
+        assert_eq!(b(&got.2), b(&want.2));
+    }
+    let v: Array1<f64> = (0..37)
+        .map(|i| i as f64 * 0.1 + if i % 9 == 0 { 1e9 } else { 0.0 })
+        .collect();
+    for x in [v.view(), v.slice(s![..;-1]), v.slice(s![..;3])] {
+        assert_eq!(sum_all(x).unwrap().to_bits(), rs::sum_all(bb(x)).to_bits());
+    }
+}
+
+#[test]
+fn axis_errors() {
+    let m = grid(2, 2, 0);
+    let cases = [
+        (
+            "fn k(x) { let s = x.sum_axis(Axis(2)); }",
+            "`Axis(2)` is out of bounds for a 2-D array",
+        ),
+        (
+            "fn k(x) { let s = x.sum_axis(1); }",
+            "the axis must be written `Axis(k)` with a literal `k`",
+        ),
+        (
+            "fn k(x) { let s = x.insert_axis(Axis(3)); }",
+            "`insert_axis(Axis(3))` of a 2-D array",
+        ),
+    ];
+    for (src, want) in cases {
+        let k = rumba::Kernel::from_source(src, "k");
+        let e = k.call(&[(&m).into_arg()]).unwrap_err();
+        assert!(format!("{e:#}").contains(want), "{src}: {e:#}");
+    }
+}
+
+#[test]
+fn broadcasts_in_prange_bodies() {
+    // Each iteration updates its own row with a broadcast column of another array, and sums a
+    // broadcast product along an axis: accepted, as the serial loop.
+    let k = rumba::Kernel::from_source(
+        "fn k(mut y: ArrayViewMut2<f64>, row: ArrayView1<f64>, c: ArrayView2<f64>) {
+             for i in prange(0..y.nrows()) {
+                 let mut r = y.row_mut(i);
+                 r += &row;
+                 let p = (&c * &row).sum_axis(Axis(0));
+                 r -= &p;
+             }
+         }",
+        "k",
+    );
+    let y0 = grid(6, 5, 1);
+    let (row, c) = (line(5, 2), grid(3, 1, 3));
+    let mut y = y0.clone();
+    k.call(&[
+        (&mut y).into_arg(),
+        row.view().into_arg(),
+        c.view().into_arg(),
+    ])
+    .unwrap();
+    let mut want = y0.clone();
+    for i in 0..want.nrows() {
+        let mut r = want.row_mut(i);
+        r += &row;
+        let p = (&c * &row).sum_axis(Axis(0));
+        r -= &p;
+    }
+    assert_eq!(bits(&y), bits(&want));
+}
