@@ -60,6 +60,8 @@ pub(crate) enum Slot {
     Array(RawParts),
     /// An array in GPU memory (C order): `data` is its device address.
     Device(RawParts),
+    /// A struct value's bytes, as `#[repr(C)]` lays them out (`crate::structs`).
+    Struct([u8; crate::structs::MAX_STRUCT_BYTES]),
     /// An argument that cannot be passed, and why.
     Invalid(&'static str),
 }
@@ -78,6 +80,14 @@ pub struct Arg<'a> {
 }
 
 impl Arg<'_> {
+    pub(crate) fn new<'a>(ty: Type, slot: Slot) -> Arg<'a> {
+        Arg {
+            ty,
+            slot,
+            _borrow: PhantomData,
+        }
+    }
+
     /// The argument's type as the specializer sees it.
     pub fn ty(&self) -> Type {
         self.ty

@@ -24,6 +24,7 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
         // The body and value run per element, like a walk's body.
         ExprKind::Map(m) => vec![P::untyped::<Box<Map>>(m).operand],
         ExprKind::Tuple(xs) => xs.clone(),
+        ExprKind::Struct(op) => P::untyped::<Box<StructOp>>(op).operands(),
         ExprKind::Slice { axes, .. } => axes.iter().flat_map(SliceAxis::exprs).collect(),
         ExprKind::Transpose(_) => Vec::new(),
         ExprKind::Alloc { shape, init, .. } => {

@@ -138,8 +138,7 @@ impl FnLowerer<'_> {
             syn::Expr::Macro(m) => Err(macro_error(&m.mac)),
             syn::Expr::Unsafe(_) => Err(FrontError::new(e, "`unsafe` is not allowed in kernels")
                 .hint("rumba checks indices; use #[rumba(unsafe(boundscheck = false))] to drop the checks")),
-            syn::Expr::Struct(_) => Err(FrontError::new(e, "structs are not supported in kernels")
-                .hint("pass the fields as separate scalars or arrays")),
+            syn::Expr::Struct(s) => self.struct_lit(s),
             syn::Expr::Tuple(t) => self.tuple(t),
             syn::Expr::Repeat(r) => self.repeat(r),
             syn::Expr::Array(_) => Err(FrontError::new(e, "array literals are only used as indices")
@@ -356,7 +355,10 @@ impl FnLowerer<'_> {
         if let Some(Err(e)) = complex {
             return Err(e);
         }
-        if Intrinsic::from_name(&name).is_none() && complex.is_none() {
+        if Intrinsic::from_name(&name).is_none()
+            && complex.is_none()
+            && !self.items.methods.contains(&name)
+        {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
                 .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty), views (view, slice, row, column, t, to_owned), whole-array methods (sum, product, dot, fold, mapv, mapv_inplace, fill, assign, map_inplace) and walks (iter, iter_mut, indexed_iter; sum, product, fold of iter()) are supported"));
         }
@@ -391,6 +393,17 @@ impl FnLowerer<'_> {
                 "only named functions can be called",
             ));
         };
+        if let Some((name, id)) = self.associated_fn(&p.path) {
+            let Some(func) = id else {
+                return Err(FrontError::new(
+                    p,
+                    format!("cannot find function `{name}` in this compile! block"),
+                )
+                .hint("define it in an `impl` block of the struct in the same compile! block"));
+            };
+            let args = self.operands(c.args.iter())?;
+            return Ok(self.expr(ExprKind::Call { func, args }, c));
+        }
         let Some(ident) = p.path.get_ident() else {
             let last = p
                 .path

@@ -13,6 +13,7 @@ mod fuse;
 mod reduce;
 mod resolve;
 mod stmt;
+mod structs;
 mod unify;
 mod wording;
 
@@ -191,6 +192,10 @@ struct Infer<'s, 'p> {
     calls: HashMap<ExprId, InstId>,
     /// The element variables of each tuple state (`State::Tuple(i)`).
     tuples: Vec<Vec<Var>>,
+    /// The tuple states that are structs, and their definitions.
+    structs: HashMap<u32, &'static StructDef>,
+    /// The position of the field each struct field read or write names.
+    fields: HashMap<ExprId, u32>,
 }
 
 type R<T> = Result<T, Diagnostic>;
@@ -214,6 +219,8 @@ impl<'s, 'p> Infer<'s, 'p> {
             methods: HashMap::new(),
             calls: HashMap::new(),
             tuples: Vec::new(),
+            structs: HashMap::new(),
+            fields: HashMap::new(),
         };
         for (l, decl) in func.locals.iter() {
             let v = match func.params.contains(&l) {
