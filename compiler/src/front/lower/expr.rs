@@ -313,13 +313,20 @@ impl FnLowerer<'_> {
     }
 
     fn method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        // A method of the block's structs, unless written as the array method of that name
+        // (`x.dot(&y)`): `types` resolves it by the receiver's struct.
+        let name = mc.method.to_string();
+        if self.items.methods.contains(&name)
+            && !mc.args.iter().any(|a| matches!(a, syn::Expr::Reference(_)))
+        {
+            return self.method_value(mc, name);
+        }
         if super::syntax::is_fold(mc) {
             return self.iter_fold(mc);
         }
         if super::syntax::is_array_method(mc) {
             return self.array_method(mc);
         }
-        let name = mc.method.to_string();
         if mc.turbofish.is_some() {
             return Err(FrontError::new(
                 mc,
@@ -362,6 +369,11 @@ impl FnLowerer<'_> {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
                 .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty), views (view, slice, row, column, t, to_owned), whole-array methods (sum, product, dot, fold, mapv, mapv_inplace, fill, assign, map_inplace) and walks (iter, iter_mut, indexed_iter; sum, product, fold of iter()) are supported"));
         }
+        self.method_value(mc, name)
+    }
+
+    /// `receiver.name(args)` as a method call for `types` to resolve.
+    fn method_value(&mut self, mc: &syn::ExprMethodCall, name: String) -> R<ExprId> {
         let all: Vec<&syn::Expr> = std::iter::once(&*mc.receiver)
             .chain(mc.args.iter())
             .collect();
