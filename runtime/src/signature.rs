@@ -185,6 +185,13 @@ mod tests {
                 }
             }
         }
+        let f64t = Type::Scalar(Scalar::F64);
+        let inner = crate::structs::struct_type("Inner", &[("x", f64t)]);
+        all.push(inner);
+        all.push(crate::structs::struct_type(
+            "Outer",
+            &[("a", inner), ("b", Type::Scalar(Scalar::U8))],
+        ));
         let codes: std::collections::HashSet<u16> = all.iter().map(|t| type_code(*t)).collect();
         assert_eq!(codes.len(), all.len());
         for t in all {
