@@ -49,6 +49,21 @@ twin! {
         pub spin: Complex64,
     }
 
+    /// One field: a write replaces the whole value.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct Count {
+        pub n: i64,
+    }
+
+    pub fn count_up(c: Count, k: i64) -> (Count, Count) {
+        let mut d = c;
+        for i in 0..k {
+            d.n += i * c.n;
+            d.n = d.n.wrapping_mul(3);
+        }
+        (c, d)
+    }
+
     pub fn make(x: f64, v: f64) -> Particle {
         Particle { v, x }
     }
@@ -187,6 +202,13 @@ fn literals_fields_and_copies_match_rustc() {
     let (q, e) = simulate(0.5, 1.25, 1000, 1e-3).unwrap();
     let (rq, re) = rs::simulate(0.5, 1.25, 1000, 1e-3);
     assert_eq!((to_rs(q), e.to_bits()), (rq, re.to_bits()));
+}
+
+#[test]
+fn a_struct_of_one_field_matches_rustc() {
+    let (c, d) = count_up(Count { n: 7 }, 50).unwrap();
+    let (rc, rd) = rs::count_up(rs::Count { n: 7 }, 50);
+    assert_eq!((c.n, d.n), (rc.n, rd.n));
 }
 
 #[test]

@@ -208,11 +208,9 @@ fn wrappers(
         } else {
             layout(&item_tokens.iter().cloned().collect())
         };
-        let ret = match func.ret_ann {
-            Some(TypeAnn::Scalar(s)) => Ret::Scalar(s),
-            _ if written_ret(&f.sig.output, &struct_names).is_some() => {
-                Ret::Written(written_ret(&f.sig.output, &struct_names).unwrap_or_default())
-            }
+        let ret = match (func.ret_ann, written_ret(&f.sig.output, &struct_names)) {
+            (Some(TypeAnn::Scalar(s)), _) => Ret::Scalar(s),
+            (_, Some(t)) => Ret::Written(t),
             _ if returns_value(program, func, &mut Vec::new()) => Ret::Inferred,
             _ => Ret::Unit,
         };
