@@ -124,8 +124,11 @@ rumba::compile! {
     }
 }
 
+/// Positions (n x 3), velocities (n x 3) and masses.
+type State = (Array2<f64>, Array2<f64>, Array1<f64>);
+
 /// `n` particles on a perturbed shell, in slow rotation (deterministic).
-fn initial(n: usize) -> (Array2<f64>, Array2<f64>, Array1<f64>) {
+fn initial(n: usize) -> State {
     let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
     let mut pos = Array2::zeros((n, 3));
     let mut vel = Array2::zeros((n, 3));
@@ -143,10 +146,7 @@ fn initial(n: usize) -> (Array2<f64>, Array2<f64>, Array1<f64>) {
     (pos, vel, mass)
 }
 
-fn simulate(
-    n: usize,
-    steps: usize,
-) -> Result<(Array2<f64>, Array2<f64>, Array1<f64>), rumba::Error> {
+fn simulate(n: usize, steps: usize) -> Result<State, rumba::Error> {
     let (mut pos, mut vel, mass) = initial(n);
     for _ in 0..steps {
         let (p, v) = step(&pos, &vel, &mass, 1e-3, 1e-2)?;
