@@ -865,6 +865,19 @@ fn generated_kernels_recurse() {
     );
 }
 
+/// Some random kernels call a helper that builds, writes and copies a struct (`st(x, y)`,
+/// `gen/kernel.rs`).
+#[test]
+fn generated_kernels_use_structs() {
+    let calls = (0..300)
+        .map(|i| gen::case(gen::case_seed(1, i)).source)
+        .filter(|s| {
+            s.contains("struct S {") && s.split("fn k(").nth(1).is_some_and(|k| k.contains(" st("))
+        })
+        .count();
+    assert!(calls >= 10, "{calls} of 300 kernels call a struct helper");
+}
+
 // ---- regressions: disagreements and rejections the random kernels found ----
 
 fn scalar<T: Elem>(v: T) -> ArgSpec {

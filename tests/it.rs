@@ -84,6 +84,7 @@ mod constructs_recursion;
 mod constructs_reduce;
 mod constructs_rng;
 mod constructs_scalar;
+mod constructs_struct;
 mod constructs_values;
 mod differential;
 mod gpu;

@@ -78,6 +78,8 @@ pub(crate) enum Slot {
     Array(RawParts),
     /// An array in GPU memory (C order): `data` is its device address.
     Device(RawParts),
+    /// A struct value's bytes, as `#[repr(C)]` lays them out (`crate::structs`).
+    Struct([u8; crate::structs::MAX_STRUCT_BYTES]),
     /// An argument that cannot be passed, and why.
     Invalid(&'static str),
 }
@@ -100,6 +102,19 @@ pub struct Arg<'a> {
 }
 
 impl Arg<'_> {
+    pub(crate) fn new<'a>(ty: Type, slot: Slot) -> Arg<'a> {
+        let code = match slot {
+            Slot::Invalid(_) | Slot::Device(_) => NO_CODE,
+            _ => type_code(ty),
+        };
+        Arg {
+            ty,
+            code,
+            slot,
+            _borrow: PhantomData,
+        }
+    }
+
     /// The argument's type as the specializer sees it.
     pub fn ty(&self) -> Type {
         self.ty

@@ -56,7 +56,11 @@ impl Key {
             h.update(part);
         }
         for t in signature.types() {
-            h.update(&signature::type_code(t).to_le_bytes());
+            match t {
+                // A struct's code is only this process's: the key holds the struct itself.
+                Type::Tuple(_) => h.update(format!("{t:?}").as_bytes()),
+                t => h.update(&signature::type_code(t).to_le_bytes()),
+            }
         }
         Key(h.digest128())
     }

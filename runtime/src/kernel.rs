@@ -394,7 +394,7 @@ impl Kernel {
                     return Err(self.argument_error(self.argument_message(i, what), Some(i), help));
                 }
                 Slot::Device(_) => s.set(i, a.ty, true),
-                Slot::Scalar(_) | Slot::Array(_) => s.set(i, a.ty, false),
+                Slot::Scalar(_) | Slot::Array(_) | Slot::Struct(_) => s.set(i, a.ty, false),
             }
         }
         Ok(s)
@@ -509,6 +509,7 @@ impl Kernel {
         for (p, a) in ptrs.iter_mut().zip(args) {
             *p = match &a.slot {
                 Slot::Scalar(bytes) => bytes.as_ptr() as *mut u8,
+                Slot::Struct(bytes) => bytes.as_ptr() as *mut u8,
                 Slot::Array(parts) => parts as *const RawParts as *mut u8,
                 Slot::Invalid(_) | Slot::Device(_) => {
                     unreachable!("rejected by signature() and lookup_or_compile()")

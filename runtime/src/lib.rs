@@ -21,6 +21,7 @@ mod owned;
 mod parallel;
 mod signature;
 mod stats;
+mod structs;
 mod typed;
 mod value;
 
@@ -42,6 +43,7 @@ pub use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::kernel::Source;
+    pub use crate::structs::{struct_arg, struct_fields, struct_type, Field, StructWriter};
 
     /// The kernel `name` of `source`.
     pub fn kernel(source: &'static Source, name: &'static str) -> crate::Kernel {

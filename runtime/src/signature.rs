@@ -30,8 +30,9 @@ pub struct Signature {
 #[inline]
 pub(crate) fn type_code(t: Type) -> u16 {
     match t {
-        // Arguments are scalars and views (a tuple is never one).
-        Type::Unit | Type::Tuple(_) => 0,
+        // Arguments are scalars, views and structs (a tuple is never one).
+        Type::Unit => 0,
+        Type::Tuple(_) => struct_code(t),
         Type::Scalar(s) => 1 + s as u16,
         Type::Array(a) => {
             ARRAY
@@ -47,6 +48,28 @@ const ARRAY: u16 = 0x8000;
 /// The code of no type ([`type_code`] never sets all bits, nor does a device array's code: at most
 /// 8 axes): an argument that matches no CPU signature.
 pub(crate) const NO_CODE: u16 = u16::MAX;
+
+/// Marks a struct argument: the rest is its index in [`STRUCTS`].
+const STRUCT: u16 = 0x2000;
+
+/// The struct types arguments have had in this process, in order of first use: a struct's code
+/// is its index (codes are not kept across processes: the cache key hashes the struct itself).
+static STRUCTS: std::sync::Mutex<Vec<Type>> = std::sync::Mutex::new(Vec::new());
+
+#[cold]
+fn struct_code(t: Type) -> u16 {
+    let mut known = STRUCTS.lock().unwrap_or_else(|e| e.into_inner());
+    let i = match known.iter().position(|&k| k == t) {
+        Some(i) => i,
+        None => {
+            known.push(t);
+            known.len() - 1
+        }
+    };
+    // More distinct struct types than codes is far past any program's count; they share the
+    // last code's type, which then fails to match at specialization rather than mix up.
+    STRUCT | (i.min(usize::from(STRUCT - 1))) as u16
+}
 /// Marks an array argument that lives in GPU memory ([`DeviceArray`](crate::cuda::DeviceArray)):
 /// the GPU compiles it like a host array of its type, the CPU cannot take it.
 const DEVICE: u16 = 0x4000;
@@ -55,6 +78,13 @@ pub(crate) fn decode(code: u16) -> Type {
     let scalar = |i: u16| Scalar::ALL[i as usize % Scalar::ALL.len()];
     match code {
         0 => Type::Unit,
+        c if c & ARRAY == 0 && c & STRUCT != 0 => {
+            let known = STRUCTS.lock().unwrap_or_else(|e| e.into_inner());
+            known
+                .get(usize::from(c & !STRUCT))
+                .copied()
+                .unwrap_or(Type::Unit)
+        }
         c if c & ARRAY == 0 => Type::Scalar(scalar(c - 1)),
         c => Type::Array(ArrayType::view(
             scalar(c & 0xf),
@@ -172,6 +202,13 @@ mod tests {
                 }
             }
         }
+        let f64t = Type::Scalar(Scalar::F64);
+        let inner = crate::structs::struct_type("Inner", &[("x", f64t)]);
+        all.push(inner);
+        all.push(crate::structs::struct_type(
+            "Outer",
+            &[("a", inner), ("b", Type::Scalar(Scalar::U8))],
+        ));
         let codes: std::collections::HashSet<u16> = all.iter().map(|t| type_code(*t)).collect();
         assert_eq!(codes.len(), all.len());
         for t in all {

@@ -1,4 +1,4 @@
-//! A struct defined inside the compile! block.
+//! A struct of the block that does not derive `Copy`: kernels copy struct values.
 
 rumba::compile! {
     struct Point {

@@ -1,4 +1,4 @@
-//! A struct expression inside a kernel.
+//! A literal of a struct the block does not define.
 
 rumba::compile! {
     fn origin(x) -> f64 {

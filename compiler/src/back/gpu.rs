@@ -100,6 +100,28 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
             )
             .with_help("pass the real and imaginary parts as `f64` values or arrays, or run the kernel on the CPU"));
         }
+        let struct_of = |t: &Type| match t {
+            Type::Tuple(tt) => tt.def(),
+            _ => None,
+        };
+        let found = g
+            .exprs
+            .iter()
+            .find_map(|(e, x)| Some((x.span, struct_of(inst.expr_types.get(e)?)?)))
+            .or_else(|| {
+                let def = inst.params.iter().chain([&inst.ret]).find_map(struct_of)?;
+                Some((g.sig_span, def))
+            });
+        if let Some((at, def)) = found {
+            return Err(Diagnostic::new(
+                format!("struct `{}` is not supported on the GPU", def.name),
+                at,
+                "a struct value",
+            )
+            .with_help(
+                "pass its fields as separate scalars or arrays, or run the kernel on the CPU",
+            ));
+        }
         let recursive_call = g
             .exprs
             .values()

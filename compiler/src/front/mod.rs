@@ -13,6 +13,7 @@ mod names;
 mod prelude;
 
 pub use attrs::kernel_attrs;
+pub use names::type_ann;
 
 use crate::ir;
 use crate::span::Span;

@@ -98,6 +98,8 @@ pub struct ArrayArg<'a> {
 pub enum Arg<'a> {
     Scalar(Value),
     Array(ArrayArg<'a>),
+    /// A struct: its fields (scalars and structs), in order.
+    Struct(Vec<Arg<'a>>),
 }
 
 /// A failed run-time check: what failed, and where (the function and span of the check).
@@ -214,8 +216,8 @@ pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Output, Error
     {
         let bad = |why: String| Error::Argument(format!("argument {}: {why}", i + 1));
         match (arg, ty) {
-            (Arg::Scalar(v), Type::Scalar(s)) if v.ty() == Some(*s) => {
-                frame.vals[param.index()] = Some(Val::Scalar(*v))
+            (arg @ (Arg::Scalar(_) | Arg::Struct(_)), ty) => {
+                frame.vals[param.index()] = Some(by_value(arg, *ty).map_err(bad)?)
             }
             (Arg::Array(a), Type::Array(t)) => {
                 let strides = match t.layout {
@@ -243,6 +245,20 @@ pub fn run(program: &TypedProgram, args: &mut [Arg<'_>]) -> Result<Output, Error
     };
     let v = machine.body(&mut frame)?;
     machine.output(v)
+}
+
+/// A scalar or struct argument as the value of its parameter of type `ty`.
+fn by_value(arg: &Arg<'_>, ty: Type) -> Result<Val, String> {
+    match (arg, ty) {
+        (Arg::Scalar(v), Type::Scalar(s)) if v.ty() == Some(s) => Ok(Val::Scalar(*v)),
+        (Arg::Struct(xs), Type::Tuple(t)) if xs.len() == t.elems().len() => Ok(Val::Tuple(
+            xs.iter()
+                .zip(t.elems())
+                .map(|(x, &e)| by_value(x, e))
+                .collect::<Result<_, _>>()?,
+        )),
+        (arg, ty) => Err(format!("{arg:?} passed for a parameter of type {ty}")),
+    }
 }
 
 /// The strides of a C-order array of `shape`: the last axis is contiguous.
@@ -721,6 +737,7 @@ impl<'p> Machine<'p, '_, '_> {
             | ExprKind::Each(n) => match *n {},
             ExprKind::Reduce(n) => match *n {},
             ExprKind::Map(n) => match *n {},
+            ExprKind::Struct(n) => match *n {},
         })
     }
 

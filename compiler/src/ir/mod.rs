@@ -16,13 +16,17 @@ pub mod edit;
 pub mod entity;
 pub mod intrinsic;
 pub mod print;
+pub mod structs;
 pub mod ty;
 pub mod verify;
 pub mod walk;
 
 pub use each::{ArrayReduce, Each, EachArray, EachIndex, Fold, Map, ReduceOp};
 pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
-pub use ty::{ArrayType, Layout, Scalar, Storage, Tuple, Type, TypeAnn, MAX_STACK_ARRAY_BYTES};
+pub use structs::StructOp;
+pub use ty::{
+    ArrayType, Layout, Scalar, Storage, StructDef, Tuple, Type, TypeAnn, MAX_STACK_ARRAY_BYTES,
+};
 
 pub use entity::{EntityRef, PrimaryMap, SecondaryMap};
 
@@ -952,6 +956,9 @@ pub enum ExprKind<P: Phase = Typed> {
     /// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)` into a local, evaluated as a statement
     /// (untyped stage: `types` expands it into loops in ndarray's order; see [`each`]).
     Reduce(P::Untyped<Box<ArrayReduce>>),
+    /// A struct literal, field read or field write by name (untyped stage: `types` makes tuples
+    /// of them; see [`structs`]).
+    Struct(P::Untyped<Box<structs::StructOp>>),
 }
 
 impl ShapeQuery {

@@ -384,6 +384,21 @@ impl<P: Phase> Printer<'_, P> {
                 format!("same_shape({}, {})", self.local(*a), self.local(*b))
             }
             ExprKind::Each(each) => self.each(P::untyped::<Box<Each>>(each)),
+            ExprKind::Struct(op) => match &**P::untyped::<Box<StructOp>>(op) {
+                StructOp::New { def, fields } => {
+                    let fields: Vec<String> = def
+                        .fields
+                        .iter()
+                        .zip(fields)
+                        .map(|((name, _), x)| format!("{name}: {}", self.expr(*x)))
+                        .collect();
+                    format!("{} {{ {} }}", def.name, fields.join(", "))
+                }
+                StructOp::Get { base, field } => format!("{}.{field}", self.expr(*base)),
+                StructOp::With { base, field, value } => {
+                    format!("{} with .{field} = {}", self.expr(*base), self.expr(*value))
+                }
+            },
             ExprKind::Map(m) => {
                 let m = P::untyped::<Box<Map>>(m);
                 let mut body = String::new();

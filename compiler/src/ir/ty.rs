@@ -2,8 +2,9 @@
 //!
 //! [`Scalar`] is a Rust primitive; [`Type`] adds arrays (an argument's dtype, ndim, layout and
 //! writability: exactly what a specialization is keyed on; and for a kernel's own arrays, that it
-//! owns them), tuples and `()`. All are small `Copy` values: a tuple's element types are interned
-//! (one leaked slice per distinct tuple type the process ever sees, a handful in practice).
+//! owns them), tuples, the block's structs (tuples with a [`StructDef`]: a name and field names)
+//! and `()`. All are small `Copy` values: a tuple's element types and a struct's definition are
+//! interned (one leaked copy per distinct type the process ever sees, a handful in practice).
 
 use std::fmt;
 
@@ -291,21 +292,77 @@ pub enum Type {
     Unit,
     Scalar(Scalar),
     Array(ArrayType),
-    /// `(f64, usize)`, `(Array1<f64>, f64)`: two or more elements.
+    /// `(f64, usize)`, `(Array1<f64>, f64)`: two or more elements; or a struct of the block,
+    /// its fields in declaration order.
     Tuple(Tuple),
 }
 
-/// The element types of a tuple type, interned so that [`Type`] stays `Copy`.
+/// The element types of a tuple type, interned so that [`Type`] stays `Copy`; for a struct, also
+/// its definition (a struct and a tuple of the same elements are different types, as in Rust).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Tuple(&'static [Type]);
+pub struct Tuple(&'static [Type], Option<&'static StructDef>);
 
 impl Tuple {
     pub fn new(elems: &[Type]) -> Tuple {
-        Tuple(intern(elems))
+        Tuple(intern(elems), None)
+    }
+
+    /// The type of the struct `def`.
+    pub fn of_struct(def: &'static StructDef) -> Tuple {
+        let elems: Vec<Type> = def.fields.iter().map(|(_, t)| *t).collect();
+        Tuple(intern(&elems), Some(def))
     }
 
     pub fn elems(self) -> &'static [Type] {
         self.0
+    }
+
+    /// The struct this tuple type is, if it is one.
+    pub fn def(self) -> Option<&'static StructDef> {
+        self.1
+    }
+
+    /// Each element's byte offset in a value, as `#[repr(C)]` places a struct's fields: each at
+    /// the next multiple of its alignment (see [`Type::repr_c`]).
+    pub fn offsets(self) -> Vec<u64> {
+        let mut end = 0u64;
+        self.0
+            .iter()
+            .map(|t| {
+                let (size, align) = t.repr_c();
+                let at = end.next_multiple_of(align);
+                end = at + size;
+                at
+            })
+            .collect()
+    }
+}
+
+/// A `#[derive(Clone, Copy)] struct` of a `compile!` block: its name and its fields (scalars,
+/// complex numbers or other such structs) in declaration order. Values are laid out as the
+/// `#[repr(C)]` Rust type `compile!` emits: each field at the next multiple of its alignment.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StructDef {
+    pub name: String,
+    pub fields: Vec<(String, Type)>,
+}
+
+impl StructDef {
+    /// The one interned copy of this definition.
+    pub fn intern(name: String, fields: Vec<(String, Type)>) -> &'static StructDef {
+        &intern(&[StructDef { name, fields }])[0]
+    }
+
+    /// The position and type of field `name`.
+    pub fn field(&self, name: &str) -> Option<(u32, Type)> {
+        self.fields
+            .iter()
+            .position(|(n, _)| n == name)
+            .map(|k| (k as u32, self.fields[k].1))
+    }
+
+    pub fn ty(&'static self) -> Type {
+        Type::Tuple(Tuple::of_struct(self))
     }
 }
 
@@ -348,6 +405,25 @@ impl Type {
         }
     }
 
+    /// Size and alignment in bytes of a scalar or struct value as `#[repr(C)]` lays it out (a
+    /// complex number is a struct of two floats; other types, which are never stored as
+    /// elements, count as pointers).
+    pub fn repr_c(self) -> (u64, u64) {
+        match self {
+            Type::Scalar(s) => (s.size() as u64, s.part().size() as u64),
+            Type::Tuple(t) => {
+                let (mut end, mut align) = (0u64, 1u64);
+                for &e in t.elems() {
+                    let (size, a) = e.repr_c();
+                    end = end.next_multiple_of(a) + size;
+                    align = align.max(a);
+                }
+                (end.next_multiple_of(align), align)
+            }
+            Type::Unit | Type::Array(_) => (8, 8),
+        }
+    }
+
     /// Whether a value of this type owns memory that must be freed (an owned array, or a tuple
     /// holding one): such values are moved, never copied.
     pub fn owns(self) -> bool {
@@ -371,6 +447,7 @@ impl fmt::Display for Type {
             Type::Unit => f.write_str("()"),
             Type::Scalar(s) => s.fmt(f),
             Type::Array(a) => a.fmt(f),
+            Type::Tuple(Tuple(_, Some(def))) => f.write_str(&def.name),
             Type::Tuple(t) => {
                 f.write_str("(")?;
                 for (i, e) in t.elems().iter().enumerate() {

@@ -394,6 +394,7 @@ impl Verifier<'_> {
             | ExprKind::Each(n) => match *n {},
             ExprKind::Reduce(n) => match *n {},
             ExprKind::Map(n) => match *n {},
+            ExprKind::Struct(n) => match *n {},
             ExprKind::Const(c) => expect(self, Type::Scalar(c.ty), "constant"),
             ExprKind::Local(l) => {
                 if let Some(t) = self.local_ty(*l) {
@@ -590,7 +591,14 @@ impl Verifier<'_> {
             ExprKind::Tuple(xs) => {
                 let types: Vec<Option<Type>> = xs.iter().map(|x| self.expr(*x)).collect();
                 if let Some(types) = types.into_iter().collect::<Option<Vec<Type>>>() {
-                    expect(self, Type::Tuple(Tuple::new(&types)), "tuple");
+                    // A struct's literal is a tuple typed as the struct.
+                    let want = match ty {
+                        Some(Type::Tuple(t)) if t.def().is_some() && t.elems() == types => {
+                            Type::Tuple(t)
+                        }
+                        _ => Type::Tuple(Tuple::new(&types)),
+                    };
+                    expect(self, want, "tuple");
                 }
             }
             ExprKind::Field(x, k) => {

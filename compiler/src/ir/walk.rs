@@ -30,6 +30,7 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
                 .collect()
         }
         ExprKind::Tuple(xs) => xs.clone(),
+        ExprKind::Struct(op) => P::untyped::<Box<StructOp>>(op).operands(),
         ExprKind::Slice { axes, .. } => axes.iter().flat_map(SliceAxis::exprs).collect(),
         ExprKind::Transpose(_) => Vec::new(),
         ExprKind::Alloc { shape, init, .. } => {

@@ -13,6 +13,9 @@
 //! embeds the text of itself, the functions it calls and the block's `const`, `static` and `use`
 //! items, with its original line layout, so
 //! run-time diagnostics quote the user's file and a first call parses only what it compiles.
+//! Each `struct` item of the block is also emitted as a Rust type, `#[repr(C)]` (the layout
+//! kernels read), implementing `IntoArg` and `FromValue`, so Rust code builds, passes and
+//! receives its values; its text goes with every kernel.
 
 #![forbid(unsafe_code)]
 
@@ -36,14 +39,19 @@ pub fn compile(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let item_tokens = split_items(&input);
     let out = match front::lower_tokens(input) {
         Ok(program) => match items {
-            Ok(items) => wrappers(&program, &items, &file, &item_tokens),
+            Ok(items) => {
+                let mut out = structs(&items, true);
+                out.extend(wrappers(&program, &items, &file, &item_tokens));
+                out
+            }
             Err(e) => e.to_compile_error(),
         },
         Err(errors) => {
-            // The build fails with these errors; the kernels are still declared (with bodies
-            // that never run), so that their call sites add no second wave of errors.
+            // The build fails with these errors; the kernels and structs are still declared
+            // (with bodies that never run), so that their uses add no second wave of errors.
             let mut out: TokenStream = errors.iter().map(error_tokens).collect();
             if let Ok(items) = items {
+                out.extend(structs(&items, false));
                 out.extend(stubs(&items));
             }
             out
@@ -61,6 +69,72 @@ fn error_tokens(e: &FrontError) -> TokenStream {
         return syn::Error::new(Span::call_site(), message).to_compile_error();
     }
     syn::Error::new_spanned(&e.tokens, message).to_compile_error()
+}
+
+/// The block's `struct` items as Rust types: `#[repr(C)]` (unless the item says its own
+/// `repr`), its `impl` blocks as they are, and with `impls`, the traits that pass them to kernels and take them back: the
+/// runtime's `Field` (the struct's type and its fields written at `#[repr(C)]` offsets, without
+/// `unsafe`), `IntoArg` and `FromValue`.
+fn structs(file: &syn::File, impls: bool) -> TokenStream {
+    let mut out = TokenStream::new();
+    for item in &file.items {
+        // Methods are Rust methods too (their bodies are ordinary Rust); those only kernels
+        // call are not dead code.
+        if let syn::Item::Impl(imp) = item {
+            out.extend(quote!(#[allow(dead_code)] #imp));
+            continue;
+        }
+        let syn::Item::Struct(s) = item else { continue };
+        let repr = (!s.attrs.iter().any(|a| a.path().is_ident("repr"))).then(|| quote!(#[repr(C)]));
+        out.extend(quote!(#repr #s));
+        let syn::Fields::Named(fields) = &s.fields else {
+            continue;
+        };
+        if !impls {
+            continue;
+        }
+        let name = &s.ident;
+        let name_str = name.to_string();
+        let idents: Vec<&syn::Ident> = fields
+            .named
+            .iter()
+            .filter_map(|f| f.ident.as_ref())
+            .collect();
+        let names: Vec<String> = idents.iter().map(|i| i.to_string()).collect();
+        let types: Vec<&syn::Type> = fields.named.iter().map(|f| &f.ty).collect();
+        out.extend(quote! {
+            impl ::rumba::__private::Field for #name {
+                fn field_type() -> ::rumba::Type {
+                    static TYPE: ::std::sync::OnceLock<::rumba::Type> = ::std::sync::OnceLock::new();
+                    *TYPE.get_or_init(|| {
+                        ::rumba::__private::struct_type(#name_str, &[#((#names, <#types as ::rumba::__private::Field>::field_type())),*])
+                    })
+                }
+                fn write(self, w: &mut ::rumba::__private::StructWriter) {
+                    let start = w.begin(::core::mem::align_of::<Self>());
+                    #(::rumba::__private::Field::write(self.#idents, w);)*
+                    w.end(start, ::core::mem::size_of::<Self>());
+                }
+            }
+
+            impl<'a> ::rumba::IntoArg<'a> for #name {
+                fn into_arg(self) -> ::rumba::Arg<'a> {
+                    ::rumba::__private::struct_arg(self)
+                }
+            }
+
+            impl ::rumba::FromValue for #name {
+                const TYPE_NAME: &'static str = #name_str;
+                fn from_value(v: ::rumba::Value) -> ::core::option::Option<Self> {
+                    let mut fields = ::rumba::__private::struct_fields(v)?;
+                    ::core::option::Option::Some(#name {
+                        #(#idents: ::rumba::FromValue::from_value(fields.next()?)?,)*
+                    })
+                }
+            }
+        });
+    }
+    out
 }
 
 /// A kernel's generated functions as seen from outside: what their signatures need.
@@ -81,6 +155,9 @@ struct Shape<'a> {
 enum Ret {
     /// A declared scalar type.
     Scalar(Scalar),
+    /// A declared type made of the block's structs, scalars and tuples of them: the wrapper
+    /// returns that Rust type.
+    Written(TokenStream),
     /// A value whose type comes from each call: the wrapper is generic over it.
     Inferred,
     Unit,
@@ -94,8 +171,8 @@ fn wrappers(
     item_tokens: &[TokenStream],
 ) -> TokenStream {
     let mut out = TokenStream::new();
-    // The positions of the `fn` items among the block's items (the others are `const`, `static`
-    // and `use` items, which every kernel's text keeps).
+    // The positions of the `fn` items among the block's items (the others are `struct`, `impl`,
+    // `const`, `static` and `use` items, which every kernel's text keeps).
     let fn_items: Vec<usize> = (0..file.items.len())
         .filter(|&i| matches!(file.items[i], syn::Item::Fn(_)))
         .collect();
@@ -103,6 +180,14 @@ fn wrappers(
         syn::Item::Fn(f) => Some(f),
         _ => None,
     });
+    let struct_names: Vec<String> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
     for (f, (id, func)) in fns.zip(program.functions.iter()) {
         let reached = walk::reachable(program, id);
         // Each kernel's module holds its own source: the text of the kernel and the functions it
@@ -123,8 +208,9 @@ fn wrappers(
         } else {
             layout(&item_tokens.iter().cloned().collect())
         };
-        let ret = match func.ret_ann {
-            Some(TypeAnn::Scalar(s)) => Ret::Scalar(s),
+        let ret = match (func.ret_ann, written_ret(&f.sig.output, &struct_names)) {
+            (Some(TypeAnn::Scalar(s)), _) => Ret::Scalar(s),
+            (_, Some(t)) => Ret::Written(t),
             _ if returns_value(program, func, &mut Vec::new()) => Ret::Inferred,
             _ => Ret::Unit,
         };
@@ -206,6 +292,42 @@ fn rust_type(s: Scalar) -> TokenStream {
     }
 }
 
+/// A declared return type made of the block's structs (`structs`), scalars and tuples of them,
+/// holding at least one struct, as the wrapper's Rust type; `None` for any other (or no) type.
+fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStream> {
+    /// The type's tokens, and whether it holds a struct.
+    fn written(ty: &syn::Type, structs: &[String]) -> Option<(TokenStream, bool)> {
+        match ty {
+            syn::Type::Paren(p) => written(&p.elem, structs),
+            syn::Type::Tuple(t) if t.elems.len() > 1 => {
+                let elems = t
+                    .elems
+                    .iter()
+                    .map(|e| written(e, structs))
+                    .collect::<Option<Vec<_>>>()?;
+                let any = elems.iter().any(|(_, s)| *s);
+                let elems = elems.into_iter().map(|(t, _)| t);
+                Some((quote!((#(#elems),*)), any))
+            }
+            syn::Type::Path(p) if p.qself.is_none() => {
+                let ident = p.path.get_ident();
+                if let Some(ident) = ident.filter(|i| structs.contains(&i.to_string())) {
+                    return Some((quote!(#ident), true));
+                }
+                match front::type_ann(ty).ok()? {
+                    TypeAnn::Scalar(s) => Some((rust_type(s), false)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    written(ty, structs).and_then(|(t, has_struct)| has_struct.then_some(t))
+}
+
 /// What a function returns, judged from its syntax: the declared type, or whether the body ends
 /// in a value.
 fn syntactic_ret(f: &syn::ItemFn) -> Ret {
@@ -263,11 +385,21 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
             let t = rust_type(*s);
             (quote!(<#lt>), t.clone(), t)
         }
+        Ret::Written(t) => (quote!(<#lt>), t.clone(), t.clone()),
         Ret::Inferred => {
             let params = lt.iter().cloned().chain([quote!(R: ::rumba::FromValue)]);
             (quote!(<#(#params),*>), quote!(R), quote!(R))
         }
         Ret::Unit => (quote!(<#lt>), quote!(()), quote!(())),
+    };
+    // The module of `f::cuda` cannot name the block's structs (the block may be in a function
+    // body, whose items `super::` does not reach): there the result type is generic.
+    let (gpu_generics, gpu_ret, gpu_turbofish) = match &k.ret {
+        Ret::Written(_) => {
+            let params = lt.iter().cloned().chain([quote!(R: ::rumba::FromValue)]);
+            (quote!(<#(#params),*>), quote!(R), quote!(R))
+        }
+        _ => (generics.clone(), ret.clone(), turbofish.clone()),
     };
     let args = quote!(&[#(::rumba::IntoArg::into_arg(#params)),*]);
     // A kernel without bounds checks is called through `unsafe` wrappers, whose contract the
@@ -340,7 +472,7 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
         };
     }
     let cpu = body(quote!(#name::kernel().#call_as::<#turbofish>(#args)));
-    let gpu = body(quote!(self::kernel().cuda().#call_as::<#turbofish>(#args)));
+    let gpu = body(quote!(self::kernel().cuda().#call_as::<#gpu_turbofish>(#args)));
     quote! {
         #(#docs)*
         #safety_doc
@@ -361,32 +493,32 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
             #safety_doc
             #[allow(clippy::too_many_arguments)]
             #stub_allow
-            pub #unsafety fn cuda #generics (#(#params: #types),*) -> ::core::result::Result<#ret, ::rumba::Error> {
+            pub #unsafety fn cuda #gpu_generics (#(#params: #types),*) -> ::core::result::Result<#gpu_ret, ::rumba::Error> {
                 #gpu
             }
         }
     }
 }
 
-/// The block's items, each as its own tokens: every item is a `fn`, `const`, `static` or `use`
-/// (anything else fails to lower before this is used), so a `fn` ends with its body, the first
-/// brace group at the top level after the `fn` keyword, and the others with a `;` at the top
-/// level.
+/// The block's items, each as its own tokens: every item is a `fn`, `struct` (with named
+/// fields), `impl`, `const`, `static` or `use` (anything else fails to lower before this is
+/// used), so a `fn`, `struct` or `impl` ends with its first brace group at the top level after
+/// the keyword, and the others with a `;` at the top level.
 fn split_items(tokens: &TokenStream) -> Vec<TokenStream> {
     let mut items = Vec::new();
     let mut current = TokenStream::new();
-    let mut is_fn = false;
+    let mut braced = false;
     for tree in tokens.clone() {
-        is_fn |= matches!(&tree, TokenTree::Ident(i) if i == "fn");
+        braced |= matches!(&tree, TokenTree::Ident(i) if i == "fn" || i == "struct" || i == "impl");
         let ends = match &tree {
-            TokenTree::Group(g) => is_fn && g.delimiter() == Delimiter::Brace,
-            TokenTree::Punct(p) => !is_fn && p.as_char() == ';',
+            TokenTree::Group(g) => braced && g.delimiter() == Delimiter::Brace,
+            TokenTree::Punct(p) => !braced && p.as_char() == ';',
             _ => false,
         };
         current.extend(std::iter::once(tree));
         if ends {
             items.push(std::mem::take(&mut current));
-            is_fn = false;
+            braced = false;
         }
     }
     if !current.is_empty() {

@@ -40,6 +40,7 @@ impl Kernel {
                 (Slot::Scalar(bytes), Type::Scalar(s)) => {
                     interp::Arg::Scalar(interp::Value::load(s, bytes))
                 }
+                (Slot::Struct(bytes), t @ Type::Tuple(_)) => struct_arg(bytes, t),
                 (Slot::Array(parts), Type::Array(t)) => {
                     let shape: Vec<usize> = parts.shape[..parts.ndim]
                         .iter()
@@ -285,5 +286,21 @@ unsafe fn scatter(parts: &RawParts, size: usize, buffer: &[u8]) {
         // SAFETY: `p` is the address of a writable element of `size` bytes that nothing else
         // borrows (the caller's contract); `chunk` is `size` bytes of `buffer`.
         unsafe { std::ptr::copy_nonoverlapping(chunk.as_ptr(), p, size) };
+    }
+}
+
+/// The struct of type `t` whose `#[repr(C)]` bytes start `bytes` (`crate::structs`).
+fn struct_arg(bytes: &[u8], t: Type) -> interp::Arg<'static> {
+    match t {
+        Type::Tuple(tt) => interp::Arg::Struct(
+            tt.elems()
+                .iter()
+                .zip(tt.offsets())
+                .map(|(&e, at)| struct_arg(&bytes[at as usize..], e))
+                .collect(),
+        ),
+        Type::Scalar(s) => interp::Arg::Scalar(interp::Value::load(s, bytes)),
+        // Struct fields are scalars and structs (`front::lower::structs`).
+        Type::Unit | Type::Array(_) => interp::Arg::Struct(Vec::new()),
     }
 }

@@ -123,6 +123,9 @@ pub(super) fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
     if rng.percent(30) {
         out += &recursive_helper(rng, &mut helpers);
     }
+    if rng.percent(30) {
+        out += &struct_helper(rng, &mut helpers);
+    }
     let ret = if rng.percent(75) {
         Some(any_scalar(rng))
     } else {
@@ -164,6 +167,40 @@ fn recursive_helper(rng: &mut Rng, helpers: &mut Vec<Helper>) -> String {
     format!(
         "fn r(d: u32, x: {ty}) -> {ty} {{\n    if d == 0 {{\n        return x;\n    }}\n    \
          let y = r(d - 1, {down});\n    {value}\n}}\n\n"
+    )
+}
+
+/// A struct `S` of two scalar fields and a helper `st(x, y)`, added to `helpers`, that builds
+/// one (fields written out of order), writes its fields, copies it, writes the original again and
+/// returns an expression of both copies' fields.
+fn struct_helper(rng: &mut Rng, helpers: &mut Vec<Helper>) -> String {
+    let (ta, tb) = (any_scalar(rng), any_scalar(rng));
+    let mut g = Gen::new(rng, helpers.clone(), Some(ta), 0, 0);
+    let var = |name: &str, ty: Scalar| Var {
+        name: name.into(),
+        ty,
+        assignable: false,
+        bound: None,
+        opaque: false,
+    };
+    g.vars.push(var("x", ta));
+    g.vars.push(var("y", tb));
+    g.vars.push(var("v.a", ta));
+    g.vars.push(var("v.b", tb));
+    let first = g.expr(ta, 2);
+    let second = g.expr(tb, 2);
+    g.vars.push(var("w.a", ta));
+    g.vars.push(var("w.b", tb));
+    let value = g.expr(ta, 2);
+    helpers.push(Helper {
+        name: "st".into(),
+        params: vec![HelperParam::Scalar(ta), HelperParam::Scalar(tb)],
+        ret: Some(ta),
+    });
+    format!(
+        "#[derive(Clone, Copy)]\nstruct S {{\n    a: {ta},\n    b: {tb},\n}}\n\n\
+         fn st(x: {ta}, y: {tb}) -> {ta} {{\n    let mut v = S {{ b: y, a: x }};\n    \
+         v.a = {first};\n    let w = v;\n    v.b = {second};\n    {value}\n}}\n\n"
     )
 }
 

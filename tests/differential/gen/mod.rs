@@ -6,7 +6,8 @@
 //! transposed and broadcast views). The kernels use every construct of the kernel language but
 //! `prange` (see `for_stmt`): nested `for` loops over `a..b`, `a..=b`, `.rev()` and `.step_by(k)`,
 //! `while` and `loop` with `break` and `continue`, early returns, `if`/`else` statements and expressions, blocks as values,
-//! helper functions (with array parameters, calling each other), every operator, cast and numeric
+//! helper functions (with array parameters, calling each other; one recursive, one building and
+//! copying a struct of the block), every operator, cast and numeric
 //! method, shape queries, and loads and stores on arrays.
 //!
 //! Every kernel terminates: each loop's trip count is bounded by construction (literal bounds a few

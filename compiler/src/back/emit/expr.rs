@@ -123,6 +123,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             | ExprKind::Each(n) => match *n {},
             ExprKind::Reduce(n) => match *n {},
             ExprKind::Map(n) => match *n {},
+            ExprKind::Struct(n) => match *n {},
         })
     }
 

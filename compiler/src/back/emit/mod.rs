@@ -291,9 +291,8 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
                         load_all(abi::ARRAY_STRIDES, "s")?;
                     }
                 }
-                Type::Unit | Type::Tuple(_) => {
-                    return Err(BackError::Internal(format!("{t} parameter")))
-                }
+                Type::Tuple(_) => call_args.push(self.load_repr_c(arg, 0, *t)?.into()),
+                Type::Unit => return Err(BackError::Internal(format!("{t} parameter"))),
             }
         }
         if self.recursive[0] {
@@ -319,6 +318,51 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         let b = &self.builder;
         b.build_return(Some(&ctx.i32_type().const_int(0, false)))?;
         Ok(())
+    }
+
+    /// A struct argument's value, read from the bytes at `ptr + offset` that `#[repr(C)]` lays
+    /// out (`Tuple::offsets`; the runtime's buffer is not aligned for the fields).
+    fn load_repr_c(
+        &self,
+        ptr: PointerValue<'ctx>,
+        offset: u64,
+        t: Type,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let b = &self.builder;
+        match t {
+            Type::Scalar(s) => {
+                let i64t = self.ctx.i64_type();
+                // SAFETY: a GEP without `inbounds` only computes an address: the field at
+                // `offset` of the struct argument `ptr` points at.
+                let at = unsafe {
+                    b.build_gep(
+                        self.ctx.i8_type(),
+                        ptr,
+                        &[i64t.const_int(offset, false)],
+                        "",
+                    )?
+                };
+                let v = b.build_load(self.mem_type(s), at, "field")?;
+                if let Some(load) = inkwell::values::BasicValue::as_instruction_value(&v) {
+                    load.set_alignment(1)
+                        .map_err(|e| BackError::Internal(e.to_string()))?;
+                }
+                self.to_reg(s, v)
+            }
+            Type::Tuple(tt) => {
+                let mut v = self.value_type(t)?.into_struct_type().get_undef();
+                for (k, (&e, at)) in tt.elems().iter().zip(tt.offsets()).enumerate() {
+                    let field = self.load_repr_c(ptr, offset + at, e)?;
+                    v = b
+                        .build_insert_value(v, field, k as u32, "")?
+                        .into_struct_value();
+                }
+                Ok(v.into())
+            }
+            Type::Unit | Type::Array(_) => {
+                Err(BackError::Internal(format!("a struct field of type {t}")))
+            }
+        }
     }
 
     fn load_failed(&self, err: PointerValue<'ctx>) -> R<IntValue<'ctx>> {

@@ -7,7 +7,8 @@
 //! (a `Complex<f64>` takes two, [`slots_of`]):
 //! the first value of the loop variable and its signed step, then the values of the scalars the
 //! body only reads, the addresses of the parent's reduction variables, and each array the body
-//! uses (data pointer, extents, then strides when strided). `chunk(env, lo, hi, err)` unpacks
+//! uses (data pointer, extents, then strides when strided); a struct or tuple of scalars the body
+//! reads takes the slots its LLVM struct needs. `chunk(env, lo, hi, err)` unpacks
 //! them and calls the body function, whose array data pointers are `noalias` (so its loops still
 //! vectorize): it runs iterations `lo..hi` in order with every scalar private, the reduction
 //! variables starting at their operator's identity, and combines each one into the parent's
@@ -88,12 +89,14 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         // The environment: 8-byte slots, laid out as `outline` reads them.
         let mut slots: Vec<BasicValueEnum<'ctx>> = vec![first.into(), stride.into()];
         for &l in &sharing.reads {
-            let (p, s) = self.scalar_slot(l)?;
-            slots.push(self.b().build_load(
-                self.m.reg_type(s),
-                p,
-                &self.inst.func.local(l).name,
-            )?);
+            slots.push(match self.inst.local_ty(l) {
+                Type::Scalar(_) => {
+                    let (p, s) = self.scalar_slot(l)?;
+                    self.b()
+                        .build_load(self.m.reg_type(s), p, &self.inst.func.local(l).name)?
+                }
+                _ => self.read_local(l)?,
+            });
         }
         for &(l, _) in &sharing.reductions {
             slots.push(self.scalar_slot(l)?.0.into());
@@ -212,10 +215,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         ];
         let mut env_types: Vec<BasicTypeEnum<'ctx>> = vec![i64t.into(), i64t.into()];
         for &l in &sharing.reads {
-            let s = inst.local_ty(l).scalar().ok_or_else(|| {
-                BackError::Internal(format!("{l} is shared with a parallel loop, not a scalar"))
-            })?;
-            let t = self.m.reg_type(s);
+            let t = self.m.value_type(inst.local_ty(l))?;
             params.push(t.into());
             env_types.push(t);
         }
@@ -341,8 +341,15 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         );
         let mut k = 5;
         for &l in &sharing.reads {
-            if let Slot::Scalar(ptr, _) = slots[l.index()] {
-                e.b().build_store(ptr, p(k)?)?;
+            match (&slots[l.index()], inst.local_ty(l)) {
+                (Slot::Scalar(ptr, _), _) => {
+                    e.b().build_store(*ptr, p(k)?)?;
+                }
+                (_, t) => {
+                    let ptr = e.entry_alloca(e.m.value_type(t)?, &inst.func.local(l).name)?;
+                    e.b().build_store(ptr, p(k)?)?;
+                    slots[l.index()] = Slot::Value(ptr, t);
+                }
             }
             k += 1;
         }
@@ -685,11 +692,7 @@ impl Sharing {
             .reads
             .keys()
             .copied()
-            .filter(|l| {
-                *l != var
-                    && !inside.writes.contains_key(l)
-                    && matches!(inst.local_ty(*l), Type::Scalar(_))
-            })
+            .filter(|l| *l != var && !inside.writes.contains_key(l) && by_value(inst.local_ty(*l)))
             .collect();
         reads.sort();
         // Arrays passed to calls are read as locals.
@@ -717,19 +720,40 @@ impl Sharing {
     }
 }
 
-/// The 8-byte slots of the environment a value of type `t` takes: one, or two for a
-/// `Complex<f64>` (a pair of floats).
-fn slots_of(t: BasicTypeEnum) -> u64 {
+/// Whether a value of type `t` is copied into a body's environment: a scalar, or a struct or
+/// tuple of such values.
+fn by_value(t: Type) -> bool {
     match t {
-        BasicTypeEnum::StructType(s) => s
-            .get_field_types()
-            .iter()
-            .map(|f| match f {
-                BasicTypeEnum::FloatType(x) if x.get_bit_width() == 32 => 4,
-                _ => 8,
-            })
-            .sum::<u64>()
-            .div_ceil(8),
-        _ => 1,
+        Type::Scalar(_) => true,
+        Type::Tuple(t) => t.elems().iter().all(|&e| by_value(e)),
+        Type::Unit | Type::Array(_) => false,
+    }
+}
+
+/// The 8-byte slots of the environment a value of type `t` takes: its LLVM store size (a
+/// `Complex<f64>`, a pair of floats, takes two), rounded up.
+fn slots_of(t: BasicTypeEnum) -> u64 {
+    size_align(t).0.div_ceil(8)
+}
+
+/// The size and alignment LLVM gives a value of type `t` in memory (natural alignment, as the
+/// host's data layout has it for these types).
+fn size_align(t: BasicTypeEnum) -> (u64, u64) {
+    match t {
+        BasicTypeEnum::StructType(s) => {
+            let (mut end, mut align) = (0u64, 1u64);
+            for f in s.get_field_types() {
+                let (size, a) = size_align(f);
+                end = end.next_multiple_of(a) + size;
+                align = align.max(a);
+            }
+            (end.next_multiple_of(align), align)
+        }
+        BasicTypeEnum::IntType(i) => {
+            let bytes = u64::from(i.get_bit_width()).div_ceil(8).next_power_of_two();
+            (bytes, bytes)
+        }
+        BasicTypeEnum::FloatType(x) if x.get_bit_width() == 32 => (4, 4),
+        _ => (8, 8),
     }
 }

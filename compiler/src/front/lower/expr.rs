@@ -139,8 +139,7 @@ impl FnLowerer<'_> {
             syn::Expr::Macro(m) => Err(macro_error(&m.mac)),
             syn::Expr::Unsafe(_) => Err(FrontError::new(e, "`unsafe` is not allowed in kernels")
                 .hint("rumba checks indices; use #[rumba(unsafe(boundscheck = false))] to drop the checks")),
-            syn::Expr::Struct(_) => Err(FrontError::new(e, "structs are not supported in kernels")
-                .hint("pass the fields as separate scalars or arrays")),
+            syn::Expr::Struct(s) => self.struct_lit(s),
             syn::Expr::Tuple(t) => self.tuple(t),
             syn::Expr::Repeat(r) => self.repeat(r),
             syn::Expr::Array(a) => self.array_literal(a),
@@ -314,13 +313,20 @@ impl FnLowerer<'_> {
     }
 
     fn method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        // A method of the block's structs, unless written as the array method of that name
+        // (`x.dot(&y)`): `types` resolves it by the receiver's struct.
+        let name = mc.method.to_string();
+        if self.items.methods.contains(&name)
+            && !mc.args.iter().any(|a| matches!(a, syn::Expr::Reference(_)))
+        {
+            return self.method_value(mc, name);
+        }
         if super::syntax::is_fold(mc) {
             return self.iter_fold(mc);
         }
         if super::syntax::is_array_method(mc) {
             return self.array_method(mc);
         }
-        let name = mc.method.to_string();
         if mc.turbofish.is_some() {
             return Err(FrontError::new(
                 mc,
@@ -361,10 +367,18 @@ impl FnLowerer<'_> {
                 FrontError::new(&mc.method, format!("unsupported method `{name}`")).hint(hint),
             );
         }
-        if Intrinsic::from_name(&name).is_none() && complex.is_none() {
+        if Intrinsic::from_name(&name).is_none()
+            && complex.is_none()
+            && !self.items.methods.contains(&name)
+        {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
                 .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty), views (view, slice, row, column, t, to_owned), whole-array methods (sum, product, dot, fold, mapv, mapv_inplace, fill, assign, map_inplace) and walks (iter, iter_mut, indexed_iter; sum, product, fold of iter()) are supported"));
         }
+        self.method_value(mc, name)
+    }
+
+    /// `receiver.name(args)` as a method call for `types` to resolve.
+    fn method_value(&mut self, mc: &syn::ExprMethodCall, name: String) -> R<ExprId> {
         let all: Vec<&syn::Expr> = std::iter::once(&*mc.receiver)
             .chain(mc.args.iter())
             .collect();
@@ -396,6 +410,17 @@ impl FnLowerer<'_> {
                 "only named functions can be called",
             ));
         };
+        if let Some((name, id)) = self.associated_fn(&p.path) {
+            let Some(func) = id else {
+                return Err(FrontError::new(
+                    p,
+                    format!("cannot find function `{name}` in this compile! block"),
+                )
+                .hint("define it in an `impl` block of the struct in the same compile! block"));
+            };
+            let args = self.operands(c.args.iter())?;
+            return Ok(self.expr(ExprKind::Call { func, args }, c));
+        }
         let Some(ident) = p.path.get_ident() else {
             let last = p
                 .path

@@ -28,6 +28,12 @@ pub(super) struct Items {
     aliases: HashMap<String, Vec<String>>,
     /// `use a::b::*;`: the prefixes.
     globs: Vec<Vec<String>>,
+    /// The block's structs (`structs::definitions`).
+    pub(super) structs: HashMap<String, &'static StructDef>,
+    /// The names of the methods of the block's `impl` blocks (resolved by `types`).
+    pub(super) methods: std::collections::HashSet<String>,
+    /// In a function of an `impl` block: its struct (`Self`).
+    pub(super) self_struct: Option<&'static StructDef>,
 }
 
 const USE_HINT: &str =

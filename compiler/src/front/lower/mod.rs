@@ -30,6 +30,7 @@ mod loops;
 mod matching;
 mod rng;
 mod stmt;
+mod structs;
 mod syntax;
 mod values;
 
@@ -48,6 +49,10 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
     let mut names: HashMap<String, FuncId> = HashMap::new();
     let mut program = Program::default();
     let mut items = Items::default();
+    match structs::definitions(&file.items) {
+        Ok(defs) => items.structs = defs,
+        Err(mut e) => errors.append(&mut e),
+    }
     for item in &file.items {
         match items.add(item) {
             Ok(true) => continue,
@@ -75,23 +80,56 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
                 names.insert(name, id);
                 fns.push((id, f));
             }
+            // Defined above, their `impl`s below.
+            syn::Item::Struct(_) | syn::Item::Impl(_) => {}
             other => errors.push(
                 FrontError::new(
                     &item_head(other),
-                    "only `fn`, `const`, `static` and `use` items are allowed inside `rumba::compile!`",
+                    "only `fn`, `struct`, `impl`, `const`, `static` and `use` items are allowed inside `rumba::compile!`",
                 )
                 .hint(match other {
                     syn::Item::Mod(_) => "put a module's kernels in a compile! block of their own inside it",
-                    _ => "kernels take scalars and arrays: pass a struct's fields as separate parameters",
+                    _ => "kernels take scalars, arrays and the block's `#[derive(Clone, Copy)]` structs",
                 }),
             ),
         }
+    }
+    // The functions of `impl` blocks, after the block's own (whose positions are the items').
+    let (impl_fns, mut impl_errors) = structs::impl_fns(&file.items, &items.structs);
+    errors.append(&mut impl_errors);
+    let mut methods = Vec::new();
+    for f in impl_fns {
+        if names.contains_key(&f.name) {
+            errors.push(
+                FrontError::new(&f.item.sig.ident, format!("`{}` is defined twice", f.name))
+                    .hint("rename one of the functions"),
+            );
+            continue;
+        }
+        if matches!(f.item.sig.inputs.first(), Some(syn::FnArg::Receiver(_))) {
+            items.methods.insert(f.item.sig.ident.to_string());
+        }
+        let declared = Function::declared(f.name.clone(), Span::of(&f.item), Span::of(&f.item.sig));
+        let id = program.functions.push(declared);
+        names.insert(f.name.clone(), id);
+        methods.push((id, f));
     }
     let prelude = super::prelude::items().map_err(prelude_error)?;
     let prelude_ids = declare_prelude(&mut program, &mut names, &prelude);
     for (id, f) in fns {
         match FnLowerer::lower(f, &names, &items) {
             Ok(func) => program.functions[id] = func,
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    for (id, f) in methods {
+        let mut scope = items.clone();
+        scope.self_struct = Some(f.def);
+        match FnLowerer::lower(&f.item, &names, &scope) {
+            Ok(mut func) => {
+                func.name = f.name;
+                program.functions[id] = func;
+            }
             Err(mut e) => errors.append(&mut e),
         }
     }
@@ -311,9 +349,12 @@ impl<'a> FnLowerer<'a> {
             return Err(FrontError::new(v, "kernels cannot be variadic"));
         }
         for arg in &sig.inputs {
-            let syn::FnArg::Typed(pt) = arg else {
-                return Err(FrontError::new(arg, "kernels cannot take `self`")
-                    .hint("kernels are free functions: pass each value as a parameter"));
+            let pt = match arg {
+                syn::FnArg::Typed(pt) => pt,
+                syn::FnArg::Receiver(r) => {
+                    self.receiver(r)?;
+                    continue;
+                }
             };
             let syn::Pat::Ident(pi) = &*pt.pat else {
                 return Err(FrontError::new(&pt.pat, "parameters must be plain names")
@@ -322,7 +363,7 @@ impl<'a> FnLowerer<'a> {
             if pi.by_ref.is_some() || pi.subpat.is_some() {
                 return Err(FrontError::new(&pt.pat, "parameters must be plain names"));
             }
-            let ann = names::type_ann(&pt.ty)?;
+            let ann = self.type_ann(&pt.ty)?;
             if ann == TypeAnn::Unit {
                 return Err(FrontError::new(&pt.ty, "a parameter cannot have type `()`"));
             }
@@ -343,7 +384,7 @@ impl<'a> FnLowerer<'a> {
             self.func.params.push(local);
         }
         if let syn::ReturnType::Type(_, ty) = &sig.output {
-            let ann = names::type_ann(ty)?;
+            let ann = self.type_ann(ty)?;
             self.func.ret_ann = Some(ann);
         }
         Ok(())

@@ -83,7 +83,7 @@ impl FnLowerer<'_> {
             return result;
         }
         let (pat, ann) = match &local.pat {
-            syn::Pat::Type(pt) => (&*pt.pat, names::type_ann(&pt.ty)?),
+            syn::Pat::Type(pt) => (&*pt.pat, self.type_ann(&pt.ty)?),
             p => (p, TypeAnn::Infer),
         };
         let init = local.init.as_ref().map(|i| &*i.expr);
@@ -324,8 +324,7 @@ impl FnLowerer<'_> {
             }
             syn::Expr::Field(f) => match self.assign_complex_part(f, op, right, whole) {
                 Some(r) => r,
-                None => Err(FrontError::new(f, "invalid left-hand side of assignment")
-                    .hint("assign to a `let mut` variable, an array element `y[i]` or a complex number's part `c.re`")),
+                None => self.assign_field(f, op, right, whole),
             },
             other => Err(
                 FrontError::new(other, "invalid left-hand side of assignment")

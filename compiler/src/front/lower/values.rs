@@ -71,7 +71,7 @@ impl FnLowerer<'_> {
             syn::PathArguments::None => None,
             syn::PathArguments::AngleBracketed(a) => match a.args.first() {
                 Some(syn::GenericArgument::Type(t)) if a.args.len() == 1 => {
-                    match names::type_ann(t)? {
+                    match self.type_ann(t)? {
                         TypeAnn::Scalar(s) => Some(s),
                         TypeAnn::Infer => None,
                         _ => {
@@ -510,14 +510,14 @@ impl FnLowerer<'_> {
         Ok(self.expr(ExprKind::Tuple(xs), t))
     }
 
-    /// `t.0`.
+    /// `t.0`, and a struct's field `p.x`.
     pub(super) fn field(&mut self, f: &syn::ExprField) -> R<ExprId> {
         if let Some(part) = self.complex_part(f) {
             return part;
         }
-        let syn::Member::Unnamed(index) = &f.member else {
-            return Err(FrontError::new(f, "field access is not supported in kernels")
-                .hint("kernels have no structs: pass each field as its own scalar or array; tuples have fields `.0`, `.1`, .., complex numbers `.re` and `.im`"));
+        let index = match &f.member {
+            syn::Member::Unnamed(index) => index,
+            syn::Member::Named(field) => return self.struct_field(f, field),
         };
         let x = self.expr_value(&f.base)?;
         Ok(self.expr(ExprKind::Field(x, index.index), f))

@@ -299,6 +299,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 self.fresh(State::Known(Type::Unit))
             }
             ExprKind::Map(m) => self.map(m)?,
+            ExprKind::Struct(op) => self.struct_op(e, op, span)?,
             ExprKind::Relayout { array, visit } => {
                 let a = self.array_of(*array, span)?;
                 let ndim = match visit {
@@ -623,6 +624,13 @@ impl<'s, 'p> Infer<'s, 'p> {
         let span = self.span(e);
         let tr = self.expr(receiver)?;
         let targs = args.iter().map(|a| self.expr(*a)).collect::<R<Vec<_>>>()?;
+        if let Some(callee) = self.struct_method(tr, name) {
+            let all: Vec<ExprId> = std::iter::once(receiver)
+                .chain(args.iter().copied())
+                .collect();
+            let vars: Vec<Var> = std::iter::once(tr).chain(targs).collect();
+            return self.call_with(e, callee, &all, &vars);
+        }
         if matches!(self.get(tr), State::Int | State::Float)
             && methods::args_share_receiver_type(name)
         {
@@ -911,6 +919,18 @@ impl<'s, 'p> Infer<'s, 'p> {
     }
 
     fn call(&mut self, e: ExprId, callee: FuncId, args: &[ExprId]) -> R<Var> {
+        let vars = args.iter().map(|&a| self.expr(a)).collect::<R<Vec<_>>>()?;
+        self.call_with(e, callee, args, &vars)
+    }
+
+    /// A call whose arguments `args` are typed already (`vars`).
+    pub(super) fn call_with(
+        &mut self,
+        e: ExprId,
+        callee: FuncId,
+        args: &[ExprId],
+        vars: &[Var],
+    ) -> R<Var> {
         let span = self.span(e);
         let program = self.spec.program;
         let f = program.func(callee);
@@ -929,8 +949,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             )));
         }
         let mut types = Vec::with_capacity(args.len());
-        for (i, &a) in args.iter().enumerate() {
-            let t = self.expr(a)?;
+        for (i, (&a, &t)) in args.iter().zip(vars).enumerate() {
             if let Some(TypeAnn::Scalar(s)) = f.params.get(i).map(|p| f.local(*p).ann) {
                 let _ = self.unify_with(t, Type::Scalar(s));
             }

@@ -14,6 +14,7 @@ mod fuse;
 mod reduce;
 mod resolve;
 mod stmt;
+mod structs;
 mod unify;
 mod wording;
 
@@ -219,6 +220,10 @@ struct Infer<'s, 'p> {
     calls: HashMap<ExprId, InstId>,
     /// The element variables of each tuple state (`State::Tuple(i)`).
     tuples: Vec<Vec<Var>>,
+    /// The tuple states that are structs, and their definitions.
+    structs: HashMap<u32, &'static StructDef>,
+    /// The position of the field each struct field read or write names.
+    fields: HashMap<ExprId, u32>,
 }
 
 type R<T> = Result<T, Diagnostic>;
@@ -242,6 +247,8 @@ impl<'s, 'p> Infer<'s, 'p> {
             methods: HashMap::new(),
             calls: HashMap::new(),
             tuples: Vec::new(),
+            structs: HashMap::new(),
+            fields: HashMap::new(),
         };
         for (l, decl) in func.locals.iter() {
             let v = match func.params.contains(&l) {

@@ -13,6 +13,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         let mut dead = self.slice_insert_axes(&mut expanded);
         dead.extend(self.fuse_arrays(&mut expanded)?);
         dead.extend(self.expand_walks(&mut expanded)?);
+        dead.extend(self.expand_struct_writes(&mut expanded)?);
         let func = &expanded;
         if self.get(self.ret) == State::Any {
             let ret = self.ret;
@@ -163,6 +164,22 @@ impl<'s, 'p> Infer<'s, 'p> {
                 }
                 ExprKind::Tuple(xs) => ExprKind::Tuple(xs),
                 ExprKind::Field(x, k) => ExprKind::Field(x, k),
+                ExprKind::Struct(op) => match *op {
+                    StructOp::New { fields, .. } => ExprKind::Tuple(fields),
+                    StructOp::Get { base, .. } => match self.fields.get(&id) {
+                        Some(&k) => ExprKind::Field(base, k),
+                        None => {
+                            return Err(Diagnostic::new("internal: unresolved field", span, "here"))
+                        }
+                    },
+                    StructOp::With { .. } => {
+                        return Err(Diagnostic::new(
+                            "internal: a field write left unexpanded",
+                            span,
+                            "here",
+                        ))
+                    }
+                },
                 ExprKind::SameShape { a, b } => ExprKind::SameShape { a, b },
                 ExprKind::Gpu {
                     op,

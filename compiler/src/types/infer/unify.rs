@@ -91,7 +91,11 @@ impl<'s, 'p> Infer<'s, 'p> {
                     .iter()
                     .map(|&e| self.fresh(State::Known(e)))
                     .collect();
-                self.tuple_state(vars)
+                let s = self.tuple_state(vars);
+                if let (State::Tuple(i), Some(def)) = (s, t.def()) {
+                    self.structs.insert(i, def);
+                }
+                s
             }
             s => s,
         }
@@ -162,7 +166,8 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
             (State::Tuple(x), State::Tuple(y)) => {
                 let (xs, ys) = (self.tuple_vars(x), self.tuple_vars(y));
-                if xs.len() != ys.len() {
+                // A struct is only itself (not a tuple of its fields' types).
+                if xs.len() != ys.len() || self.structs.get(&x) != self.structs.get(&y) {
                     return Err((sa, sb));
                 }
                 for (a, b) in xs.into_iter().zip(ys) {
@@ -225,7 +230,10 @@ impl<'s, 'p> Infer<'s, 'p> {
                     .into_iter()
                     .map(|e| self.settle(e, at))
                     .collect::<R<Vec<_>>>()?;
-                Ok(Type::Tuple(Tuple::new(&elems)))
+                Ok(Type::Tuple(match self.structs.get(&t) {
+                    Some(def) => Tuple::of_struct(def),
+                    None => Tuple::new(&elems),
+                }))
             }
             State::Int => {
                 self.set(v, State::Known(Type::Scalar(Scalar::I32)));
