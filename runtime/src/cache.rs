@@ -256,6 +256,7 @@ fn encode(key: &Key, entry: &Entry) -> Vec<u8> {
             // Both names in one string: `a` NUL `b`.
             SiteKind::ShapeMismatch { a, b } => (7, format!("{a}\0{b}")),
             SiteKind::RecursionDepth => (8, String::new()),
+            SiteKind::Unwrap { message } => (9, message.clone()),
         };
         payload.push(tag);
         put_str(&mut payload, &array);
@@ -389,6 +390,7 @@ fn decode(bytes: &[u8], key: &Key) -> Option<Entry> {
                 }
             }
             8 => SiteKind::RecursionDepth,
+            9 => SiteKind::Unwrap { message: array },
             _ => return None,
         };
         sites.push(Site {
@@ -473,6 +475,13 @@ mod tests {
                 kind: SiteKind::RecursionDepth,
                 span: Span::default(),
                 function: "fib".into(),
+            });
+            e.sites.push(Site {
+                kind: SiteKind::Unwrap {
+                    message: "no root".into(),
+                },
+                span: Span::default(),
+                function: "k".into(),
             });
             let back = decode(&encode(&key, &e), &key).expect("a sound entry decodes");
             assert_eq!(back.ret, ret);

@@ -484,7 +484,8 @@ macro_rules! float_intrinsic {
                 Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
                 | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
                 | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
-                | RotateRight | SwapBytes | Re | Im => {
+                | RotateRight | SwapBytes | Re | Im | CheckedAddNone | CheckedSubNone
+                | CheckedMulNone | CheckedDivNone | CheckedNegNone | CheckedShlNone => {
                     return internal(format!("`{}` on {}", op.name(), stringify!($t)))
                 }
             })
@@ -553,6 +554,15 @@ fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
                     other => return internal(format!("rotate by {other:?}")),
                 },
                 SwapBytes => Some(Value::$v($x.swap_bytes())),
+                CheckedAddNone => Some(Value::Bool($x.checked_add(same(1)?).is_none())),
+                CheckedSubNone => Some(Value::Bool($x.checked_sub(same(1)?).is_none())),
+                CheckedMulNone => Some(Value::Bool($x.checked_mul(same(1)?).is_none())),
+                CheckedDivNone => Some(Value::Bool($x.checked_div(same(1)?).is_none())),
+                CheckedNegNone => Some(Value::Bool($x.checked_neg().is_none())),
+                CheckedShlNone => match arg(1)? {
+                    Value::U32(n) => Some(Value::Bool($x.checked_shl(n).is_none())),
+                    other => return internal(format!("shift by {other:?}")),
+                },
                 // Fail as `%` and `/` do: by zero, and on `MIN / -1`.
                 RemEuclid | DivEuclid => {
                     let y = same(1)?;

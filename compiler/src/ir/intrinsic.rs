@@ -85,6 +85,17 @@ pub struct IntrinsicDesc {
 }
 
 impl IntrinsicDesc {
+    /// Whether it is the test of a `checked_*` method (named `checked_add.is_none`), which
+    /// kernels cannot call by name: they call the method (`a.checked_add(b)`).
+    pub fn is_hidden(&self) -> bool {
+        self.name.ends_with(".is_none")
+    }
+
+    /// The method a kernel writes for it: `checked_add` for `checked_add.is_none`.
+    pub fn method(&self) -> &'static str {
+        self.name.trim_end_matches(".is_none")
+    }
+
     /// Whether the method is defined on receivers of type `s`.
     pub fn accepts(&self, s: Scalar) -> bool {
         self.receivers.iter().any(|r| r.accepts(s))
@@ -207,6 +218,21 @@ intrinsics! {
     Im "im" (Complex) () -> Part, Exact;
     /// `Complex::new(re, im)`: the receiver is `re` (a path call, not a method, in the source).
     ComplexNew "Complex::new" (Float) (Same) -> Complex, Exact;
+    // whether a `checked_*` method returns `None`: no method of std, but what the front end
+    // tests (`front::lower::option`) to write `a.checked_add(b)` as
+    // `if a.checked_add.is_none(b) { None } else { Some(a.wrapping_add(b)) }` ([`Self::is_hidden`])
+    /// The sum overflows.
+    CheckedAddNone "checked_add.is_none" (Int) (Same) -> Fixed(Bool), Exact;
+    /// The difference overflows.
+    CheckedSubNone "checked_sub.is_none" (Int) (Same) -> Fixed(Bool), Exact;
+    /// The product overflows.
+    CheckedMulNone "checked_mul.is_none" (Int) (Same) -> Fixed(Bool), Exact;
+    /// A division by zero, or `MIN / -1` (also for `checked_rem`).
+    CheckedDivNone "checked_div.is_none" (Int) (Same) -> Fixed(Bool), Exact;
+    /// A signed `MIN`, or an unsigned value other than zero.
+    CheckedNegNone "checked_neg.is_none" (Int) () -> Fixed(Bool), Exact;
+    /// A shift by the width or more (also for `checked_shr`).
+    CheckedShlNone "checked_shl.is_none" (Int) (Fixed(U32)) -> Fixed(Bool), Exact;
 }
 
 impl Intrinsic {

@@ -369,6 +369,15 @@ impl<P: Phase> Printer<'_, P> {
             }
             ExprKind::Tuple(xs) => format!("({})", self.list(xs)),
             ExprKind::Field(x, k) => format!("{}.{k}", self.expr(*x)),
+            ExprKind::Option(o) => match *P::untyped::<OptionOp>(o) {
+                OptionOp::Some(x) => format!("Some({})", self.expr(x)),
+                OptionOp::None => "None".into(),
+                OptionOp::IsSome(x) => format!("is_some({})", self.expr(x)),
+                OptionOp::Value(x) => format!("value({})", self.expr(x)),
+            },
+            ExprKind::Unwrap { option, message } => {
+                format!("unwrap({}, {message:?})", self.expr(*option))
+            }
             ExprKind::SameShape { a, b } => {
                 format!("same_shape({}, {})", self.local(*a), self.local(*b))
             }

@@ -259,21 +259,44 @@ pub enum Type {
     Unit,
     Scalar(Scalar),
     Array(ArrayType),
-    /// `(f64, usize)`, `(Array1<f64>, f64)`: two or more elements.
+    /// `(f64, usize)`, `(Array1<f64>, f64)`: two or more elements; or an `Option<T>`, laid out
+    /// as the tuple `(bool, T)` ([`Tuple::option`]).
     Tuple(Tuple),
 }
 
 /// The element types of a tuple type, interned so that [`Type`] stays `Copy`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Tuple(&'static [Type]);
+pub struct Tuple {
+    elems: &'static [Type],
+    option: bool,
+}
 
 impl Tuple {
     pub fn new(elems: &[Type]) -> Tuple {
-        Tuple(intern(elems))
+        Tuple {
+            elems: intern(elems),
+            option: false,
+        }
+    }
+
+    /// `Option<T>`: the tuple `(bool, T)` of whether it is `Some` and its value, which is zero
+    /// (every scalar in it `0`, `0.0` or `false`) in a `None`, so that it is never undefined
+    /// (`unwrap_or_default()` reads it). Every stage after `types` sees a tuple; only its name
+    /// differs (`Option<T>` in messages and the IR's text).
+    pub fn option(value: Type) -> Tuple {
+        Tuple {
+            elems: intern(&[Type::Scalar(Scalar::Bool), value]),
+            option: true,
+        }
     }
 
     pub fn elems(self) -> &'static [Type] {
-        self.0
+        self.elems
+    }
+
+    /// Whether this is an `Option<T>` (see [`Tuple::option`]).
+    pub fn is_option(self) -> bool {
+        self.option
     }
 }
 
@@ -339,6 +362,7 @@ impl fmt::Display for Type {
             Type::Unit => f.write_str("()"),
             Type::Scalar(s) => s.fmt(f),
             Type::Array(a) => a.fmt(f),
+            Type::Tuple(t) if t.is_option() => write!(f, "Option<{}>", t.elems()[1]),
             Type::Tuple(t) => {
                 f.write_str("(")?;
                 for (i, e) in t.elems().iter().enumerate() {
@@ -370,11 +394,17 @@ pub enum TypeAnn {
     },
     /// `(f64, usize)`: two or more elements (interned, like [`Tuple`]).
     Tuple(&'static [TypeAnn]),
+    /// `Option<T>`: the one element is `T`'s annotation.
+    Option(&'static [TypeAnn]),
 }
 
 impl TypeAnn {
     pub fn tuple(elems: &[TypeAnn]) -> TypeAnn {
         TypeAnn::Tuple(intern(elems))
+    }
+
+    pub fn option(value: TypeAnn) -> TypeAnn {
+        TypeAnn::Option(intern(&[value]))
     }
 }
 
@@ -409,6 +439,7 @@ impl fmt::Display for TypeAnn {
                 }
                 f.write_str(")")
             }
+            TypeAnn::Option(value) => write!(f, "Option<{}>", value[0]),
         }
     }
 }

@@ -20,8 +20,9 @@
 //! - a new array (`Alloc`) is an owned C-order array of the element type and as many `usize`
 //!   extents as axes (or the extents of an array of as many axes); a copy's source has its
 //!   element type; a view (`Borrow`) has its array's element type, axes and layout, and is
-//!   writable only if the array is; tuples have their elements' types, fields and unpacks match
-//!   them;
+//!   writable only if the array is; tuples have their elements' types (an `Option<T>` is the
+//!   tuple `(bool, T)`), fields and unpacks match them; an unwrap reads an `Option<T>` and is a
+//!   `T`;
 //! - GPU builtins appear only in `#[rumba(cuda)]` functions: atomics update writable arrays with
 //!   operands of the element type and return it; thread and block queries are `usize`,
 //!   `sync_threads()` is `()`.
@@ -393,6 +394,7 @@ impl Verifier<'_> {
             | ExprKind::Each(n) => match *n {},
             ExprKind::Reduce(n) => match *n {},
             ExprKind::Map(n) => match *n {},
+            ExprKind::Option(n) => match *n {},
             ExprKind::Const(c) => expect(self, Type::Scalar(c.ty), "constant"),
             ExprKind::Local(l) => {
                 if let Some(t) = self.local_ty(*l) {
@@ -561,7 +563,12 @@ impl Verifier<'_> {
             ExprKind::Tuple(xs) => {
                 let types: Vec<Option<Type>> = xs.iter().map(|x| self.expr(*x)).collect();
                 if let Some(types) = types.into_iter().collect::<Option<Vec<Type>>>() {
-                    expect(self, Type::Tuple(Tuple::new(&types)), "tuple");
+                    let want = match ty {
+                        // `Some(v)` / `None`: the same elements, named `Option<T>`.
+                        Some(Type::Tuple(t)) if t.is_option() && t.elems() == types => t,
+                        _ => Tuple::new(&types),
+                    };
+                    expect(self, Type::Tuple(want), "tuple");
                 }
             }
             ExprKind::Field(x, k) => {
@@ -573,6 +580,11 @@ impl Verifier<'_> {
                     t => self.error(at, format!("field {k} of {t}")),
                 }
             }
+            ExprKind::Unwrap { option, .. } => match self.expr(*option) {
+                Some(Type::Tuple(t)) if t.is_option() => expect(self, t.elems()[1], "unwrap"),
+                Some(t) => self.error(at, format!("unwrap of {t}")),
+                None => {}
+            },
             ExprKind::SameShape { a, b } => {
                 if let (Some(x), Some(y)) = (self.array(*a), self.array(*b)) {
                     self.check(x.ndim >= y.ndim, at, || {

@@ -1,6 +1,7 @@
 //! Expressions of a given scalar type: operators, casts, the numeric methods (the tables below
 //! are what the generator calls), literals, variables, array elements with indices mostly in
-//! bounds, shape queries, helper calls, and `if`, `match` and block expressions.
+//! bounds, shape queries, helper calls, `if`, `match` and block expressions, and the integers'
+//! `checked_*` methods, their `Option`s read with `unwrap_or`, `match` or `if let`.
 
 use super::args::any_scalar;
 use super::kernel::{Gen, HelperParam, Var};
@@ -15,7 +16,7 @@ const CMP: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
 fn methods(receiver: Scalar, args: &[Rel], ret: Rel) -> Vec<&'static str> {
     Intrinsic::TABLE
         .iter()
-        .filter(|d| d.accepts(receiver) && d.args == args && d.ret == ret)
+        .filter(|d| !d.is_hidden() && d.accepts(receiver) && d.args == args && d.ret == ret)
         .map(|d| d.name)
         .collect()
 }
@@ -24,7 +25,7 @@ fn methods(receiver: Scalar, args: &[Rel], ret: Rel) -> Vec<&'static str> {
 fn methods_returning(receiver: Scalar, ret: Rel) -> Vec<&'static str> {
     Intrinsic::TABLE
         .iter()
-        .filter(|d| d.accepts(receiver) && d.ret == ret)
+        .filter(|d| !d.is_hidden() && d.accepts(receiver) && d.ret == ret)
         .map(|d| d.name)
         .collect()
 }
@@ -298,6 +299,44 @@ impl<'r> Gen<'r> {
         self.expr(ty, d)
     }
 
+    /// An integer `checked_*` method's `Option`, read with `unwrap_or`, a `match` or `if let`.
+    fn checked(&mut self, ty: Scalar, d: u32) -> String {
+        const CHECKED: [&str; 8] = [
+            "checked_add",
+            "checked_sub",
+            "checked_mul",
+            "checked_div",
+            "checked_rem",
+            "checked_neg",
+            "checked_shl",
+            "checked_shr",
+        ];
+        let m = self.rng.pick(&CHECKED);
+        let x = self.expr(ty, d);
+        let call = match m {
+            "checked_neg" => format!("{x}.{m}()"),
+            "checked_shl" | "checked_shr" => {
+                let e = if self.rng.percent(70) {
+                    format!("{}u32", self.rng.below(70))
+                } else {
+                    self.expr(Scalar::U32, d)
+                };
+                format!("{x}.{m}({e})")
+            }
+            _ => {
+                let y = self.expr(ty, d);
+                format!("{x}.{m}({y})")
+            }
+        };
+        let z = self.expr(ty, d);
+        let v = self.name("v");
+        match self.rng.below(3) {
+            0 => format!("{call}.unwrap_or({z})"),
+            1 => format!("(match {call} {{ Some({v}) => {v}, None => {z} }})"),
+            _ => format!("(if let Some({v}) = {call} {{ {v} }} else {{ {z} }})"),
+        }
+    }
+
     fn int_expr(&mut self, ty: Scalar, d: u32) -> String {
         let signed = ty.is_signed();
         match self.rng.below(20) {
@@ -340,6 +379,7 @@ impl<'r> Gen<'r> {
                     format!("(!{a})")
                 }
             }
+            11..=15 if self.rng.percent(10) => self.checked(ty, d),
             11..=15 => {
                 let x = self.expr(ty, d);
                 let m = self.rng.pick(&methods_returning(ty, Rel::Same));

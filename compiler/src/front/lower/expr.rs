@@ -154,8 +154,7 @@ impl FnLowerer<'_> {
                     .hint("put it on its own line"))
             }
             syn::Expr::Field(f) => self.field(f),
-            syn::Expr::Try(_) => Err(FrontError::new(e, "the `?` operator is not supported in kernels")
-                .hint("kernel values cannot fail: rumba reports bad indices and divisions as the call's `Err`")),
+            syn::Expr::Try(t) => self.try_option(t),
             _ => Err(FrontError::new(e, "unsupported expression in a kernel").hint(EXPR_HINT)),
         }
     }
@@ -277,6 +276,9 @@ impl FnLowerer<'_> {
             if let Some(v) = self.item_value(&p.path, p) {
                 return v;
             }
+            if name == "None" {
+                return Ok(self.expr(ExprKind::Option(OptionOp::None), p));
+            }
             return Err(unknown_value(ident, &name, self.names));
         }
         if let Some(v) = self.item_value(&p.path, p) {
@@ -328,6 +330,9 @@ impl FnLowerer<'_> {
             ));
         }
         if let Some(r) = self.array_value_method(mc) {
+            return r;
+        }
+        if let Some(r) = self.option_method(mc) {
             return r;
         }
         if ARRAY_METHODS.contains(&name.as_str()) {
@@ -383,6 +388,9 @@ impl FnLowerer<'_> {
             return r;
         }
         if let Some(r) = self.rng_constructor(c) {
+            return r;
+        }
+        if let Some(r) = self.some_call(c) {
             return r;
         }
         let syn::Expr::Path(p) = &*c.func else {

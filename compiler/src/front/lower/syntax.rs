@@ -133,6 +133,13 @@ pub(super) fn needs_stmts(e: &syn::Expr) -> bool {
                 | syn::Expr::Match(_) => self.0 = true,
                 // A fold over an array's iterator is a walk.
                 syn::Expr::MethodCall(mc) if is_fold(mc) || is_array_method(mc) => self.0 = true,
+                // An `Option` made or read with an `if`.
+                syn::Expr::MethodCall(mc)
+                    if super::option::STMT_METHODS.contains(&mc.method.to_string().as_str()) =>
+                {
+                    self.0 = true
+                }
+                syn::Expr::Try(_) => self.0 = true,
                 _ => syn::visit::visit_expr(self, e),
             }
         }

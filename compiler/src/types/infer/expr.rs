@@ -265,6 +265,29 @@ impl<'s, 'p> Infer<'s, 'p> {
                     }
                 }
             }
+            ExprKind::Option(op) => match *op {
+                OptionOp::Some(x) => {
+                    let t = self.expr(x)?;
+                    if self.get(t) == State::Known(Type::Unit) {
+                        return Err(Diagnostic::new(
+                            "this expression has no value",
+                            self.span(x),
+                            "has type `()`",
+                        ));
+                    }
+                    self.fresh(State::Option(t))
+                }
+                OptionOp::None => {
+                    let t = self.fresh(State::Any);
+                    self.fresh(State::Option(t))
+                }
+                OptionOp::IsSome(x) => {
+                    self.option_value(x)?;
+                    self.known(Scalar::Bool)
+                }
+                OptionOp::Value(x) => self.option_value(x)?,
+            },
+            ExprKind::Unwrap { option, .. } => self.option_value(*option)?,
             ExprKind::Shape { array, query } => self.shape(*array, *query, span)?,
             ExprKind::Method {
                 name,
@@ -311,6 +334,28 @@ impl<'s, 'p> Infer<'s, 'p> {
         })
     }
 
+    /// The variable of the value of the `Option` `o`; an error when `o` is something else.
+    fn option_value(&mut self, o: ExprId) -> R<Var> {
+        let t = self.expr(o)?;
+        if let State::Option(v) = self.get(t) {
+            return Ok(v);
+        }
+        let v = self.fresh(State::Any);
+        let want = self.fresh(State::Option(v));
+        self.unify(t, want).map_err(|(got, _)| {
+            Diagnostic::new(
+                format!(
+                    "mismatched types: expected `Option<_>`, found `{}`",
+                    got.describe()
+                ),
+                self.span(o),
+                "expected `Option<_>`",
+            )
+            .with_help("`Option`s come from `Some(v)`, `None` and the std methods that return one (`checked_add`, `x.get(i)`, `x.mean()`)")
+        })?;
+        Ok(v)
+    }
+
     fn binary(&mut self, e: ExprId, op: BinOp, a: ExprId, b: ExprId) -> R<Var> {
         let span = self.span(e);
         let ta = self.expr(a)?;
@@ -344,11 +389,14 @@ impl<'s, 'p> Infer<'s, 'p> {
             return Ok(v);
         }
         for (x, t) in [(a, ta), (b, tb)] {
-            if let State::Array(_) | State::Tuple(_) | State::Known(Type::Unit) = self.get(t) {
+            if let State::Array(_) | State::Tuple(_) | State::Option(_) | State::Known(Type::Unit) =
+                self.get(t)
+            {
                 let (sa, sb) = (self.get(ta), self.get(tb));
                 let what = match self.get(t) {
                     State::Known(Type::Unit) => "has no value (`()`)",
                     State::Tuple(_) => "is a tuple",
+                    State::Option(_) => "is an `Option`",
                     _ => "is an array",
                 };
                 let label = match self.local_name(x) {
@@ -358,6 +406,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 let help = match what {
                     "is an array" => "kernels compute on elements: index the array (`a[i]`, `a[[i, j]]`) inside a loop",
                     "is a tuple" => "operate on its elements: `t.0`, or `let (a, b) = t`",
+                    "is an `Option`" => "test it with `is_some()` or `if let Some(v) = ..`, or take its value: `o.unwrap_or(0)`",
                     _ => "only scalars can be operands: give the helper a return value",
                 };
                 return Err(
@@ -610,6 +659,8 @@ impl<'s, 'p> Infer<'s, 'p> {
 
     fn method(&mut self, e: ExprId, name: &str, receiver: ExprId, args: &[ExprId]) -> R<Var> {
         let span = self.span(e);
+        // The method the kernel wrote (`checked_add` for its test `checked_add.is_none`).
+        let shown = name.trim_end_matches(".is_none");
         let tr = self.expr(receiver)?;
         let targs = args.iter().map(|a| self.expr(*a)).collect::<R<Vec<_>>>()?;
         if matches!(self.get(tr), State::Int | State::Float)
@@ -631,7 +682,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         let recv_ty = match self.get(tr) {
             State::Array(_) => {
                 return Err(Diagnostic::new(
-                    format!("no method named `{name}` found for arrays"),
+                    format!("no method named `{shown}` found for arrays"),
                     span,
                     "method not found",
                 )
@@ -641,7 +692,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         };
         let Type::Scalar(s) = recv_ty else {
             return Err(Diagnostic::new(
-                format!("no method named `{name}` found for `{recv_ty}`"),
+                format!("no method named `{shown}` found for `{recv_ty}`"),
                 span,
                 "method not found",
             ));
@@ -651,21 +702,21 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
         let Some(sig) = methods::resolve(name, s) else {
             let mut d = Diagnostic::new(
-                format!("no method named `{name}` found for `{s}`"),
+                format!("no method named `{shown}` found for `{s}`"),
                 span,
                 format!("method not found in `{s}`"),
             );
             let x = self.local_name(receiver).unwrap_or("x");
             if s.is_int() && !s.is_signed() && methods::resolve(name, Scalar::I64).is_some() {
                 let signed = format!("i{}", &s.name()[1..]);
-                d = d.with_help(format!("`{name}` is defined for signed integers only: convert first, e.g. `({x} as {signed}).{name}()`"));
+                d = d.with_help(format!("`{shown}` is defined for signed integers only: convert first, e.g. `({x} as {signed}).{shown}()`"));
             } else if s.is_int() && methods::resolve(name, Scalar::F64).is_some() {
                 d = d.with_help(format!(
-                    "`{name}` is a float method: convert first, e.g. `({x} as f64).{name}()`"
+                    "`{shown}` is a float method: convert first, e.g. `({x} as f64).{shown}()`"
                 ));
             } else if s.is_float() && methods::resolve(name, Scalar::I64).is_some() {
                 d = d.with_help(format!(
-                    "`{name}` is an integer method: convert first, e.g. `({x} as i64).{name}()`"
+                    "`{shown}` is an integer method: convert first, e.g. `({x} as i64).{shown}()`"
                 ));
             } else if s == Scalar::Bool {
                 d = d.with_help("`bool` has no methods in kernels: convert with `as u8` first");
@@ -675,7 +726,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         if sig.args.len() != args.len() {
             return Err(Diagnostic::new(
                 format!(
-                    "`{name}` takes {} argument{} but {} {} supplied",
+                    "`{shown}` takes {} argument{} but {} {} supplied",
                     sig.args.len(),
                     if sig.args.len() == 1 { "" } else { "s" },
                     args.len(),
@@ -700,10 +751,9 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
         self.methods.insert(e, sig.op);
         // The table's receivers are those its relations are defined for.
-        let ret = sig
-            .ret
-            .of(s)
-            .ok_or_else(|| Diagnostic::new(format!("internal: `{name}` of `{s}`"), span, "here"))?;
+        let ret = sig.ret.of(s).ok_or_else(|| {
+            Diagnostic::new(format!("internal: `{shown}` of `{s}`"), span, "here")
+        })?;
         Ok(self.known(ret))
     }
 

@@ -4,12 +4,14 @@
 //! Here: the instance table (`specialize`) and the state of one inference (`Infer`);
 //! `unify` (type variables and their union-find), `stmt` and `expr` (the walk over a function),
 //! `each` (whole-array walks: typed, then expanded into index loops before resolution),
+//! `option` (`Option` values rewritten as the tuples they are, before resolution),
 //! `resolve` (the typed instance from the solved variables), `wording` (rustc's wording of the
 //! errors).
 
 mod each;
 mod expr;
 mod fuse;
+mod option;
 mod reduce;
 mod resolve;
 mod stmt;
@@ -48,6 +50,18 @@ pub fn specialize(
             )
         })
     })?;
+    let ret = instances.values().next().map_or(Type::Unit, |i| i.ret);
+    if holds_option(ret) {
+        return Err(Diagnostic::new(
+            format!(
+                "kernel `{}` returns `{ret}`, which is not passed to Rust",
+                program.func(entry).name
+            ),
+            fn_span,
+            "returns an `Option`",
+        )
+        .with_help("return its value (`o.unwrap_or(0.0)`), or a flag and a value: `(o.is_some(), o.unwrap_or_default())`"));
+    }
     // `#[rumba(fastmath)]` on a kernel covers the helpers it calls (they are specialized for it).
     let fastmath = program.func(entry).attrs.fastmath;
     instances
@@ -140,6 +154,7 @@ fn recursive_ret(f: &Function<Untyped>, call: Option<Span>) -> Result<TypeAnn, D
         match a {
             TypeAnn::Unit | TypeAnn::Scalar(_) => true,
             TypeAnn::Tuple(elems) => elems.iter().all(|&e| complete(e)),
+            TypeAnn::Option(value) => complete(value[0]),
             TypeAnn::Infer | TypeAnn::Array { .. } => false,
         }
     }
@@ -152,6 +167,14 @@ fn recursive_ret(f: &Function<Untyped>, call: Option<Span>) -> Result<TypeAnn, D
                 "its return type is not a scalar, `()` or a tuple of them",
             ),
         ),
+    }
+}
+
+/// Whether a value of type `t` is or holds an `Option`.
+fn holds_option(t: Type) -> bool {
+    match t {
+        Type::Tuple(t) => t.is_option() || t.elems().iter().any(|&e| holds_option(e)),
+        Type::Unit | Type::Scalar(_) | Type::Array(_) => false,
     }
 }
 
@@ -274,6 +297,10 @@ impl Infer<'_, '_> {
                 let vars = elems.iter().map(|&e| self.annotated(e)).collect();
                 let t = self.tuple_state(vars);
                 self.fresh(t)
+            }
+            TypeAnn::Option(value) => {
+                let v = self.annotated(value[0]);
+                self.fresh(State::Option(v))
             }
         }
     }

@@ -12,6 +12,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         let mut expanded = self.func.clone();
         let mut dead = self.fuse_arrays(&mut expanded)?;
         dead.extend(self.expand_walks(&mut expanded)?);
+        self.expand_options(&mut expanded, &dead)?;
         let func = &expanded;
         if self.get(self.ret) == State::Any {
             let ret = self.ret;
@@ -144,6 +145,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 ExprKind::Relayout { array, visit } => ExprKind::Relayout { array, visit },
                 ExprKind::Tuple(xs) => ExprKind::Tuple(xs),
                 ExprKind::Field(x, k) => ExprKind::Field(x, k),
+                ExprKind::Unwrap { option, message } => ExprKind::Unwrap { option, message },
                 ExprKind::SameShape { a, b } => ExprKind::SameShape { a, b },
                 ExprKind::Gpu {
                     op,
@@ -156,9 +158,12 @@ impl<'s, 'p> Infer<'s, 'p> {
                     index,
                     args,
                 },
-                ExprKind::Each(_) | ExprKind::Reduce(_) | ExprKind::Map(_) => {
+                ExprKind::Each(_)
+                | ExprKind::Reduce(_)
+                | ExprKind::Map(_)
+                | ExprKind::Option(_) => {
                     return Err(Diagnostic::new(
-                        format!("internal: a walk over arrays left unexpanded: {id:?}"),
+                        format!("internal: an untyped-stage node left unexpanded: {id:?}"),
                         span,
                         "here",
                     ))
