@@ -399,6 +399,7 @@ impl<P: Phase> Printer<'_, P> {
                 match r.op {
                     ReduceOp::Sum => format!("{acc} = sum({x})"),
                     ReduceOp::Product => format!("{acc} = product({x})"),
+                    ReduceOp::Mean => format!("{acc} = mean({x})"),
                     ReduceOp::Dot(y) => format!("{acc} = dot({x}, {})", self.local(y)),
                 }
             }

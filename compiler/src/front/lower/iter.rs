@@ -240,8 +240,8 @@ impl FnLowerer<'_> {
         }
     }
 
-    /// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)` (a [`ArrayReduce`], expanded by `types`
-    /// in ndarray's order), `x.fold(init, f)` (a walk over the elements in ndarray's `fold`
+    /// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)`, `x.mean()` (a [`ArrayReduce`], expanded
+    /// by `types` in ndarray's order; the mean's `Option` is `None` for an empty array), `x.fold(init, f)` (a walk over the elements in ndarray's `fold`
     /// order: a [`Visit::Fold`] view) and `x.mapv(f)` (a new array of `x`'s shape, written by a
     /// walk over both in logical order).
     pub(super) fn array_method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
@@ -276,6 +276,7 @@ impl FnLowerer<'_> {
             }
             "sum" => ReduceOp::Sum,
             "product" => ReduceOp::Product,
+            "mean" => ReduceOp::Mean,
             _ => {
                 let [arg] = args::<1>(mc)?;
                 let syn::Expr::Reference(r) = strip_parens(arg) else {
@@ -294,7 +295,12 @@ impl FnLowerer<'_> {
         };
         let e = self.func.add_expr(ExprKind::Reduce(Box::new(r)), span);
         self.emit(Stmt::Eval(e));
-        Ok(self.func.add_expr(ExprKind::Local(acc), span))
+        let value = self.func.add_expr(ExprKind::Local(acc), span);
+        if op != ReduceOp::Mean {
+            return Ok(value);
+        }
+        // `mean()` is `None` for an empty array.
+        Ok(self.mean_option(array, value, span))
     }
 
     /// `x.mapv(|v| ..)` / `x.mapv(f64::exp)`: a [`Map`] of the receiver (fused by `types` with

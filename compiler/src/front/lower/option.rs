@@ -181,6 +181,17 @@ impl FnLowerer<'_> {
         Ok(self.select(inside, some, none, span))
     }
 
+    /// `x.mean()`'s `Option` of its `value`: `None` when `array` is empty.
+    pub(super) fn mean_option(&mut self, array: LocalId, value: ExprId, span: Span) -> ExprId {
+        let query = ShapeQuery::IsEmpty;
+        let empty = self.func.add_expr(ExprKind::Shape { array, query }, span);
+        let none = self.func.add_expr(ExprKind::Option(OptionOp::None), span);
+        let some = self
+            .func
+            .add_expr(ExprKind::Option(OptionOp::Some(value)), span);
+        self.select(empty, none, some, span)
+    }
+
     /// `a.checked_add(b)` and the others: `None` when the operation would overflow (or divide by
     /// zero, or shift by the width or more), else `Some` of its result.
     fn checked(&mut self, mc: &syn::ExprMethodCall, name: &str) -> R<ExprId> {

@@ -220,11 +220,11 @@ pub(super) fn is_fold(mc: &syn::ExprMethodCall) -> bool {
 }
 
 /// Whether `mc` is one of ndarray's whole-array methods that compute a value with a walk:
-/// `x.sum()`, `x.product()`, `x.dot(&y)`, `x.fold(init, f)`, `x.mapv(f)` (`x` not an iterator).
+/// `x.sum()`, `x.product()`, `x.mean()`, `x.dot(&y)`, `x.fold(init, f)`, `x.mapv(f)` (`x` not an iterator).
 pub(super) fn is_array_method(mc: &syn::ExprMethodCall) -> bool {
     let name = mc.method.to_string();
     match name.as_str() {
-        "sum" | "product" => mc.args.is_empty() && !is_iterator(&mc.receiver),
+        "sum" | "product" | "mean" => mc.args.is_empty() && !is_iterator(&mc.receiver),
         "fold" => mc.args.len() == 2 && !is_iterator(&mc.receiver),
         "dot" | "mapv" => mc.args.len() == 1,
         _ => false,

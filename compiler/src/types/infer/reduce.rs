@@ -33,6 +33,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             ReduceOp::Sum => "sum",
             ReduceOp::Product => "product",
             ReduceOp::Dot(_) => "dot",
+            ReduceOp::Mean => "mean",
         };
         if let State::Known(Type::Scalar(c)) = self.get(at.elem) {
             if c.is_complex() {
@@ -52,8 +53,20 @@ impl<'s, 'p> Infer<'s, 'p> {
             )
             .with_help("count the `true` elements with `x.iter().filter(..)` written as a loop"));
         }
+        if let (ReduceOp::Mean, State::Known(Type::Scalar(s))) = (r.op, self.get(at.elem)) {
+            if s.is_int() {
+                return Err(Diagnostic::new(
+                    format!("`mean` of an array of `{s}` is not supported"),
+                    span,
+                    format!("`{name}` holds integers"),
+                )
+                .with_help(format!(
+                    "divide the sum yourself: `{name}.sum() / {name}.len() as {s}`, or take the mean of floats"
+                )));
+            }
+        }
         let result = match r.op {
-            ReduceOp::Sum | ReduceOp::Product => at.elem,
+            ReduceOp::Sum | ReduceOp::Product | ReduceOp::Mean => at.elem,
             ReduceOp::Dot(y) => {
                 let yt = self.array_of(y, span)?;
                 let yname = self.func.local(y).name.clone();
@@ -128,6 +141,13 @@ impl<'s, 'p> Infer<'s, 'p> {
                 let fold = r.op.fold();
                 let total = b.ndarray_fold(r.array, at, fold)?;
                 b.set(r.acc, total);
+            }
+            ReduceOp::Mean => {
+                let total = b.ndarray_fold(r.array, at, Fold::Sum)?;
+                let n = b.shape(r.array, ShapeQuery::Len);
+                let n = b.node(ExprKind::Cast(n, at.elem), Type::Scalar(at.elem));
+                let mean = b.binary(BinOp::Div, total, n, at.elem);
+                b.set(r.acc, mean);
             }
             ReduceOp::Dot(y) => {
                 b.check_shapes(r.array, y);
