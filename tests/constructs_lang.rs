@@ -1,8 +1,9 @@
 //! The rest of the Rust a kernel author writes, vs rustc: `match` on integers, bools and floats
-//! (literals, ranges, `|`, constants, bindings, guards; as a statement and as a value),
+//! (literals, ranges, `|`, constants, bindings, guards; as a statement and as a value) and on
+//! tuples of them,
 //! labelled `break`/`continue`, `loop { .. break value }`, `const`/`static` items and `use` of
 //! std constants in the block and in function bodies, and the std integer/float methods of issue
-//! 16 (`saturating_*`, `rem_euclid`, `rotate_left`, ...), fast-math flags chosen by name.
+//! 16 (`saturating_*`, `rem_euclid`, `rotate_left`, `sin_cos`, ...), fast-math flags chosen by name.
 //!
 //! Each kernel is written once inside `twin!`, which compiles it with rumba and as a plain Rust
 //! function in `rs`; the tests compare the two on real values, bit for bit. scripts/test.sh runs
@@ -548,4 +549,68 @@ fn fastmath_flags_chosen_by_name() {
         "{}",
         errors[0].message
     );
+}
+
+// ---- `match` on tuples, `sin_cos` ----
+
+twin! {
+    mod rs_tuples;
+    pub fn classify_pair(a: i32, b: bool, c: u8) -> i32 {
+        match (a, b) {
+            (0, _) => 1,
+            (_, true) if c > 10 => 2,
+            (1..=5, false) | (-5..=-1, true) => 3,
+            (n, false) => n * 10,
+            (n, true) => n + c as i32,
+        }
+    }
+
+    pub fn nested(a: i64, b: i64) -> i64 {
+        let r = match ((a % 3, b % 2), a < b) {
+            ((0, 0), _) => 0,
+            ((k, 1), true) => k + 100,
+            ((k, _), lt) => {
+                if lt {
+                    k
+                } else {
+                    -k
+                }
+            }
+        };
+        r
+    }
+
+    pub fn polar(x: f64, y: f32) -> (f64, f64, f32) {
+        let (s, c) = x.sin_cos();
+        let (sf, cf) = y.sin_cos();
+        (s, c, sf * cf)
+    }
+}
+
+#[test]
+fn match_on_tuples_and_sin_cos() {
+    for a in -7i32..8 {
+        for b in [false, true] {
+            for c in [0u8, 11, 200] {
+                assert_eq!(
+                    classify_pair(bb(a), bb(b), bb(c)).unwrap(),
+                    rs_tuples::classify_pair(a, b, c),
+                    "({a}, {b}, {c})"
+                );
+            }
+        }
+        for b in -4i64..4 {
+            let a = a as i64;
+            assert_eq!(nested(bb(a), bb(b)).unwrap(), rs_tuples::nested(a, b));
+        }
+    }
+    for (x, y) in [(0.0, 0.0f32), (1.0, -2.5), (-3.75, 1e-3), (1e6, 100.0)] {
+        let got: (f64, f64, f32) = polar(bb(x), bb(y)).unwrap();
+        let want = rs_tuples::polar(x, y);
+        assert_eq!(
+            (got.0.to_bits(), got.1.to_bits(), got.2.to_bits()),
+            (want.0.to_bits(), want.1.to_bits(), want.2.to_bits()),
+            "({x}, {y})"
+        );
+    }
 }

@@ -335,6 +335,9 @@ impl FnLowerer<'_> {
         if let Some(r) = self.option_method(mc) {
             return r;
         }
+        if name == "sin_cos" && mc.args.is_empty() {
+            return self.sin_cos(mc);
+        }
         if ARRAY_METHODS.contains(&name.as_str()) {
             let array = self.array_name(&mc.receiver)?;
             if !mc.args.is_empty() {
@@ -378,6 +381,28 @@ impl FnLowerer<'_> {
             },
             mc,
         ))
+    }
+
+    /// `x.sin_cos()`: the tuple `(x.sin(), x.cos())`, as std computes it.
+    fn sin_cos(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        let x = self.expr_value(&mc.receiver)?;
+        let x = self.spill(x);
+        let x2 = self.copy_simple(x);
+        let part = |l: &mut Self, name: &str, receiver: ExprId| {
+            let name = name.to_string();
+            let args = Vec::new();
+            l.expr(
+                ExprKind::Method {
+                    name,
+                    receiver,
+                    args,
+                },
+                mc,
+            )
+        };
+        let sin = part(self, "sin", x);
+        let cos = part(self, "cos", x2);
+        Ok(self.expr(ExprKind::Tuple(vec![sin, cos]), mc))
     }
 
     fn call(&mut self, c: &syn::ExprCall) -> R<ExprId> {

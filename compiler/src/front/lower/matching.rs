@@ -11,8 +11,10 @@
 //! arm without a guard whose pattern matches anything ends the match; otherwise `true` and
 //! `false` must both be covered, or `Some(_)` and `None`, or the integer ranges must cover a whole
 //! integer type (then the scrutinee is given that type: `0..=255` covers `u8` only); anything else
-//! is an error naming what is not covered. A tuple pattern covers everything only when each of its
-//! elements does: tuple patterns that cover every value together still need a `_` arm.
+//! is an error naming what is not covered. A tuple pattern covers everything when each of its
+//! elements does, and tuple patterns whose other elements match anything cover everything
+//! when they cover `true` and `false` (or `Some` and `None`) of their one element; other sets of
+//! tuple patterns that cover every value together still need a `_` arm.
 
 use super::syntax::{int_literal, needs_stmts, strip_parens};
 use super::*;
@@ -32,6 +34,9 @@ struct Cover {
     /// `Some(p)` with a `p` that matches every value, and `None`.
     some: bool,
     none: bool,
+    /// Per element of a tuple: what the tuple patterns whose other elements match every value
+    /// cover of it (`(n, true)` and `(n, false)` cover `(i32, bool)`).
+    parts: Vec<Cover>,
 }
 
 /// The integer types a `match` can cover without `_` (rustc asks `_` of `isize`/`usize`).
@@ -53,6 +58,29 @@ impl Cover {
 
     fn options_covered(&self) -> bool {
         self.some && self.none
+    }
+
+    /// Whether the tuple patterns cover every tuple through one element (bools or `Option`s;
+    /// integer elements need `_`).
+    fn tuples_covered(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| p.all || p.bools_covered() || p.options_covered() || p.tuples_covered())
+    }
+
+    fn merge(&mut self, other: Cover) {
+        self.all |= other.all;
+        self.bools[0] |= other.bools[0];
+        self.bools[1] |= other.bools[1];
+        self.ints.extend(other.ints);
+        self.some |= other.some;
+        self.none |= other.none;
+        for (k, p) in other.parts.into_iter().enumerate() {
+            if self.parts.len() <= k {
+                self.parts.resize_with(k + 1, Cover::default);
+            }
+            self.parts[k].merge(p);
+        }
     }
 
     /// The integer types whose every value the intervals cover.
@@ -169,7 +197,7 @@ impl FnLowerer<'_> {
             if cover.all {
                 return Ok((i, None));
             }
-            if cover.options_covered() {
+            if cover.options_covered() || cover.tuples_covered() {
                 return Ok((i, None));
             }
             if bools.is_none() && cover.bools_covered() {
@@ -202,14 +230,30 @@ impl FnLowerer<'_> {
             syn::Pat::Paren(p) => self.cover(&p.pat, c),
             syn::Pat::Or(o) => o.cases.iter().for_each(|p| self.cover(p, c)),
             syn::Pat::Ident(pi) if is_none_pattern(pi) => c.none = true,
-            // A tuple pattern covers every value when each element's does (a set of tuple
-            // patterns that covers every value only together needs `_`).
+            // A tuple pattern covers every value when each element's does, and adds to what
+            // is covered of its one element that does not (other sets of tuple patterns that
+            // cover every value only together need `_`).
             syn::Pat::Tuple(t) => {
-                c.all |= t.elems.iter().all(|e| {
-                    let mut part = Cover::default();
-                    self.cover(e, &mut part);
-                    part.all
-                })
+                let parts: Vec<Cover> = t
+                    .elems
+                    .iter()
+                    .map(|e| {
+                        let mut part = Cover::default();
+                        self.cover(e, &mut part);
+                        part
+                    })
+                    .collect();
+                let open: Vec<usize> = (0..parts.len()).filter(|&k| !parts[k].all).collect();
+                match open.as_slice() {
+                    [] => c.all = true,
+                    &[k] => {
+                        let mut one = Cover::default();
+                        one.parts.resize_with(parts.len(), Cover::default);
+                        one.parts[k] = parts.into_iter().nth(k).unwrap_or_default();
+                        c.merge(one);
+                    }
+                    _ => {}
+                }
             }
             syn::Pat::TupleStruct(ts) => {
                 if let Some(inner) = some_pattern(ts) {

@@ -135,7 +135,8 @@ pub(super) fn needs_stmts(e: &syn::Expr) -> bool {
                 syn::Expr::MethodCall(mc) if is_fold(mc) || is_array_method(mc) => self.0 = true,
                 // An `Option` made or read with an `if`.
                 syn::Expr::MethodCall(mc)
-                    if super::option::STMT_METHODS.contains(&mc.method.to_string().as_str()) =>
+                    if super::option::STMT_METHODS.contains(&mc.method.to_string().as_str())
+                        || mc.method == "sin_cos" =>
                 {
                     self.0 = true
                 }
