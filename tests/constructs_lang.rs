@@ -3,7 +3,7 @@
 //! tuples of them,
 //! labelled `break`/`continue`, `loop { .. break value }`, `const`/`static` items and `use` of
 //! std constants in the block and in function bodies, and the std integer/float methods of issue
-//! 16 (`saturating_*`, `rem_euclid`, `rotate_left`, `sin_cos`, ...), fast-math flags chosen by name.
+//! 16 (`saturating_*`, `rem_euclid`, `rotate_left`, `abs_diff`, `sin_cos`, ...), fast-math flags chosen by name.
 //!
 //! Each kernel is written once inside `twin!`, which compiles it with rumba and as a plain Rust
 //! function in `rs`; the tests compare the two on real values, bit for bit. scripts/test.sh runs
@@ -353,6 +353,7 @@ macro_rules! int_methods {
                     o[3] = a.rotate_left(n);
                     o[4] = a.rotate_right(n);
                     o[5] = a.swap_bytes();
+                    o[6] = a.abs_diff(b) as $t;
                 }
 
                 pub fn euclid(a: $t, b: $t, o: &mut [$t]) {
@@ -367,7 +368,7 @@ macro_rules! int_methods {
                 for &a in &vals {
                     for &b in &vals {
                         for n in [0u32, 1, 5, 63, 64, 200] {
-                            let mut o = [0 as $t; 6];
+                            let mut o = [0 as $t; 7];
                             let mut e = o;
                             methods(bb(a), bb(b), bb(n), &mut o[..]).unwrap();
                             rs::methods(a, b, n, &mut e[..]);

@@ -7,7 +7,7 @@
 //! raise. Nothing here imitates the LLVM lowering: `x.sin()` is std's `sin`, `x as u8` is `as`.
 
 use super::{TrapKind, Value};
-use crate::ir::{BinOp, Const, Intrinsic, Scalar, UnOp};
+use crate::ir::{BinOp, Const, Intrinsic, Rel, Scalar, UnOp};
 
 /// The result of an operation: a value, or a panic of the Rust program.
 pub(super) type Op = Result<Value, Outcome>;
@@ -484,7 +484,7 @@ macro_rules! float_intrinsic {
                 Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
                 | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
                 | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
-                | RotateRight | SwapBytes | Re | Im | CheckedAddNone | CheckedSubNone
+                | RotateRight | SwapBytes | AbsDiff | Re | Im | CheckedAddNone | CheckedSubNone
                 | CheckedMulNone | CheckedDivNone | CheckedNegNone | CheckedShlNone => {
                     return internal(format!("`{}` on {}", op.name(), stringify!($t)))
                 }
@@ -554,6 +554,13 @@ fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
                     other => return internal(format!("rotate by {other:?}")),
                 },
                 SwapBytes => Some(Value::$v($x.swap_bytes())),
+                AbsDiff => {
+                    let d = ($x as i128 - same(1)? as i128).unsigned_abs();
+                    match x.ty().and_then(|s| Rel::Unsigned.of(s)) {
+                        Some(u) => Some(Value::from_const(Const::int(u, d as i128))),
+                        None => return internal(format!("`abs_diff` of {x:?}")),
+                    }
+                }
                 CheckedAddNone => Some(Value::Bool($x.checked_add(same(1)?).is_none())),
                 CheckedSubNone => Some(Value::Bool($x.checked_sub(same(1)?).is_none())),
                 CheckedMulNone => Some(Value::Bool($x.checked_mul(same(1)?).is_none())),

@@ -45,6 +45,8 @@ pub enum Rel {
     Part,
     /// The complex type whose parts have the (float) receiver's type.
     Complex,
+    /// The unsigned integer type of the (integer) receiver's width (`u32` for `i32`).
+    Unsigned,
 }
 
 impl Rel {
@@ -56,7 +58,20 @@ impl Rel {
             Rel::Fixed(t) => Some(t),
             Rel::Part => Some(receiver.part()),
             Rel::Complex => receiver.complex(),
+            Rel::Unsigned => unsigned(receiver),
         }
+    }
+}
+
+/// The unsigned integer type of an integer type's width.
+fn unsigned(s: Scalar) -> Option<Scalar> {
+    match s {
+        Scalar::I8 | Scalar::U8 => Some(Scalar::U8),
+        Scalar::I16 | Scalar::U16 => Some(Scalar::U16),
+        Scalar::I32 | Scalar::U32 => Some(Scalar::U32),
+        Scalar::I64 | Scalar::U64 => Some(Scalar::U64),
+        Scalar::Isize | Scalar::Usize => Some(Scalar::Usize),
+        _ => None,
     }
 }
 
@@ -117,7 +132,7 @@ macro_rules! intrinsics {
         impl Intrinsic {
             /// The table, in declaration order: `TABLE[op as usize].op == op`.
             pub const TABLE: &'static [IntrinsicDesc] = {
-                use Rel::{Complex, Fixed, Part, Same};
+                use Rel::{Complex, Fixed, Part, Same, Unsigned};
                 use Scalar::{Bool, I32, U32};
                 &[$(IntrinsicDesc {
                     op: Intrinsic::$op,
@@ -206,6 +221,8 @@ intrinsics! {
     RotateLeft "rotate_left" (Int) (Fixed(U32)) -> Same, Exact;
     RotateRight "rotate_right" (Int) (Fixed(U32)) -> Same, Exact;
     SwapBytes "swap_bytes" (Int) () -> Same, Exact;
+    /// `|x - y|`, exact: unsigned (`i8::MIN.abs_diff(i8::MAX)` is `255u8`).
+    AbsDiff "abs_diff" (Int) (Same) -> Unsigned, Exact;
     /// The Euclidean remainder (never negative); on integers it fails like `%` (by zero,
     /// `MIN % -1`).
     RemEuclid "rem_euclid" (Float | Int) (Same) -> Same, Exact;

@@ -1,7 +1,8 @@
 //! Expressions of a given scalar type: operators, casts, the numeric methods (the tables below
 //! are what the generator calls), literals, variables, array elements with indices mostly in
 //! bounds, shape queries, helper calls, `if`, `match` and block expressions, and the integers'
-//! `checked_*` methods, their `Option`s read with `unwrap_or`, `match` or `if let`.
+//! `checked_*` methods, their `Option`s read with `unwrap_or`, `match` or `if let`, and
+//! `abs_diff` (an unsigned result of signed operands).
 
 use super::args::any_scalar;
 use super::kernel::{Gen, HelperParam, Var};
@@ -380,6 +381,24 @@ impl<'r> Gen<'r> {
                 }
             }
             11..=15 if self.rng.percent(10) => self.checked(ty, d),
+            11..=15 if !signed && self.rng.percent(8) => {
+                // `abs_diff` of the signed type of this width, or of this type.
+                let signed_twin = match ty {
+                    Scalar::U8 => Scalar::I8,
+                    Scalar::U16 => Scalar::I16,
+                    Scalar::U32 => Scalar::I32,
+                    Scalar::U64 => Scalar::I64,
+                    _ => Scalar::Isize,
+                };
+                let t = if self.rng.percent(50) {
+                    signed_twin
+                } else {
+                    ty
+                };
+                let x = self.expr(t, d);
+                let y = self.expr(t, d);
+                format!("{x}.abs_diff({y})")
+            }
             11..=15 => {
                 let x = self.expr(ty, d);
                 let m = self.rng.pick(&methods_returning(ty, Rel::Same));

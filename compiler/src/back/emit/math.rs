@@ -341,7 +341,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
             | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
             | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
-            | RotateRight | SwapBytes | Re | Im | CheckedAddNone | CheckedSubNone
+            | RotateRight | SwapBytes | AbsDiff | Re | Im | CheckedAddNone | CheckedSubNone
             | CheckedMulNone | CheckedDivNone | CheckedNegNone | CheckedShlNone => {
                 return Err(BackError::Internal(format!("`{}` on {s}", op.name())))
             }
@@ -518,6 +518,19 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
             SwapBytes if s.bits() == 8 => args[0],
             SwapBytes => self.call_intrinsic("llvm.bswap", &[t], args)?,
+            AbsDiff => {
+                let y = args[1].into_int_value();
+                let lt = if signed {
+                    IntPredicate::SLT
+                } else {
+                    IntPredicate::ULT
+                };
+                let b = self.b();
+                let below = b.build_int_compare(lt, x, y, "")?;
+                let up = b.build_int_sub(y, x, "")?;
+                let down = b.build_int_sub(x, y, "")?;
+                b.build_select(below, up, down, "abs_diff")?
+            }
             RemEuclid | DivEuclid => self.int_euclid(op, s, x, args[1].into_int_value(), span)?,
             CheckedAddNone | CheckedSubNone | CheckedMulNone => {
                 let name = match (op, signed) {
