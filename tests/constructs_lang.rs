@@ -3,7 +3,8 @@
 //! tuples of them,
 //! labelled `break`/`continue`, `loop { .. break value }`, `const`/`static` items and `use` of
 //! std constants in the block and in function bodies, and the std integer/float methods of issue
-//! 16 (`saturating_*`, `rem_euclid`, `rotate_left`, `abs_diff`, `sin_cos`, ...), fast-math flags chosen by name.
+//! 16 (`saturating_*`, `rem_euclid`, `rotate_left`, `abs_diff`, `sin_cos`, `f64::from`, ...),
+//! fast-math flags chosen by name.
 //!
 //! Each kernel is written once inside `twin!`, which compiles it with rumba and as a plain Rust
 //! function in `rs`; the tests compare the two on real values, bit for bit. scripts/test.sh runs
@@ -613,5 +614,80 @@ fn match_on_tuples_and_sin_cos() {
             (want.0.to_bits(), want.1.to_bits(), want.2.to_bits()),
             "({x}, {y})"
         );
+    }
+}
+
+// ---- lossless conversions (`From`) ----
+
+twin! {
+    mod rs_from;
+    pub fn widen(a: i8, b: u16, c: i32, d: f32, e: bool, f: u32) -> (f64, i64, f32, isize, u64, f64) {
+        let x = f64::from(c) + f64::from(d) + f64::from(a) + f64::from(f);
+        let y = i64::from(a) * i64::from(b) + i64::from(c) + i64::from(e) + i64::from(f);
+        let z = f32::from(b) + f32::from(a) - f32::from(e);
+        let w = isize::from(a) + isize::from(i16::from(a)) + isize::from(u8::from(e));
+        let v = u64::from(b) + u64::from(f) + u64::from(usize::from(b) as u32);
+        (x, y, z, w, v, f64::from(2.5f32))
+    }
+}
+
+#[test]
+fn from_converts_without_loss() {
+    for (a, b, c, d, e, f) in [
+        (0i8, 0u16, 0i32, 0.0f32, false, 0u32),
+        (-128, 65535, i32::MIN, -1.5e30, true, u32::MAX),
+        (127, 300, i32::MAX, 1e-40, true, 12345),
+    ] {
+        let got: (f64, i64, f32, isize, u64, f64) =
+            widen(bb(a), bb(b), bb(c), bb(d), bb(e), bb(f)).unwrap();
+        let want = rs_from::widen(a, b, c, d, e, f);
+        assert_eq!(
+            (
+                got.0.to_bits(),
+                got.1,
+                got.2.to_bits(),
+                got.3,
+                got.4,
+                got.5.to_bits()
+            ),
+            (
+                want.0.to_bits(),
+                want.1,
+                want.2.to_bits(),
+                want.3,
+                want.4,
+                want.5.to_bits()
+            )
+        );
+    }
+    // Conversions that may lose information have no `From`: rustc's error, naming `as`.
+    for (src, want) in [
+        (
+            "fn k(x: i64) -> f64 { f64::from(x) }",
+            "`f64: From<i64>` is not satisfied",
+        ),
+        (
+            "fn k(x: u16) -> isize { isize::from(x) }",
+            "`isize: From<u16>` is not satisfied",
+        ),
+        (
+            "fn k(x: i32) -> u64 { u64::from(x) }",
+            "`u64: From<i32>` is not satisfied",
+        ),
+        (
+            "fn k(x: f64) -> f32 { f32::from(x) }",
+            "`f32: From<f64>` is not satisfied",
+        ),
+    ] {
+        let k = rumba::Kernel::from_source(src, "k");
+        let arg = match src {
+            s if s.contains("i64)") => rumba::IntoArg::into_arg(1i64),
+            s if s.contains("u16)") => rumba::IntoArg::into_arg(1u16),
+            s if s.contains("i32)") => rumba::IntoArg::into_arg(1i32),
+            _ => rumba::IntoArg::into_arg(1.0f64),
+        };
+        let err = k.call(&[arg]).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains(want) && text.contains("as "), "{src}: {text}");
     }
 }

@@ -383,6 +383,37 @@ impl FnLowerer<'_> {
         ))
     }
 
+    /// `f64::from(x)`, `i64::from(x)`, ..: the method `f64::from` of `x`, which `types` makes a
+    /// cast where std has the lossless `From` (and an error naming `as` elsewhere).
+    fn from_call(&mut self, c: &syn::ExprCall) -> Option<R<ExprId>> {
+        let syn::Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let [ty, method] = [p.path.segments.first()?, p.path.segments.last()?];
+        let to = Scalar::from_name(&ty.ident.to_string()).filter(|s| !s.is_complex())?;
+        if p.path.segments.len() != 2 || method.ident != "from" || p.qself.is_some() {
+            return None;
+        }
+        if c.args.len() != 1 {
+            return Some(Err(FrontError::new(
+                c,
+                format!("`{to}::from` takes one value"),
+            )));
+        }
+        Some(self.expr_value(&c.args[0]).map(|receiver| {
+            let name = format!("{to}::from");
+            let args = Vec::new();
+            self.expr(
+                ExprKind::Method {
+                    name,
+                    receiver,
+                    args,
+                },
+                c,
+            )
+        }))
+    }
+
     /// `x.sin_cos()`: the tuple `(x.sin(), x.cos())`, as std computes it.
     fn sin_cos(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
         let x = self.expr_value(&mc.receiver)?;
@@ -416,6 +447,9 @@ impl FnLowerer<'_> {
             return r;
         }
         if let Some(r) = self.some_call(c) {
+            return r;
+        }
+        if let Some(r) = self.from_call(c) {
             return r;
         }
         let syn::Expr::Path(p) = &*c.func else {

@@ -662,6 +662,9 @@ impl<'s, 'p> Infer<'s, 'p> {
         // The method the kernel wrote (`checked_add` for its test `checked_add.is_none`).
         let shown = name.trim_end_matches(".is_none");
         let tr = self.expr(receiver)?;
+        if let Some(to) = name.strip_suffix("::from").and_then(Scalar::from_name) {
+            return self.conversion(e, to, receiver, tr);
+        }
         let targs = args.iter().map(|a| self.expr(*a)).collect::<R<Vec<_>>>()?;
         if matches!(self.get(tr), State::Int | State::Float)
             && methods::args_share_receiver_type(name)
@@ -755,6 +758,33 @@ impl<'s, 'p> Infer<'s, 'p> {
             Diagnostic::new(format!("internal: `{shown}` of `{s}`"), span, "here")
         })?;
         Ok(self.known(ret))
+    }
+
+    /// `T::from(x)` (the front end's method `T::from` of `x`): a cast where std implements the
+    /// lossless `From`, else the error rustc gives, naming `as`.
+    fn conversion(&mut self, e: ExprId, to: Scalar, x: ExprId, tx: Var) -> R<Var> {
+        let from = match self.settle(tx, self.span(x))? {
+            Type::Scalar(s) => s,
+            t => {
+                return Err(Diagnostic::new(
+                    format!("the trait bound `{to}: From<{t}>` is not satisfied"),
+                    self.span(e),
+                    format!("`{to}::from` of a `{t}`"),
+                ))
+            }
+        };
+        if !lossless(from, to) {
+            return Err(Diagnostic::new(
+                format!("the trait bound `{to}: From<{from}>` is not satisfied"),
+                self.span(e),
+                format!("`{from}` does not convert to `{to}` without loss"),
+            )
+            .with_help(format!(
+                "convert with `as {to}` (which rounds, truncates or wraps), or pick a wider type"
+            )));
+        }
+        self.conversions.insert(e, to);
+        Ok(self.known(to))
     }
 
     /// GPU builtins: indices and dimensions are `usize`; atomics take and return the element type.
@@ -1028,5 +1058,34 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether std implements `From<from> for to` among the real scalars: every type from itself,
+/// `bool` into every number, integers into wider integers that hold all their values (into
+/// `isize`/`usize` as if they were 16-bit), integers into the floats that hold them
+/// exactly (into `f32` from 8- and 16-bit ones, into `f64` from 32-bit ones too), `f32` into
+/// `f64`.
+fn lossless(from: Scalar, to: Scalar) -> bool {
+    use Scalar::*;
+    if from == to {
+        return !from.is_complex();
+    }
+    match (from, to) {
+        (Bool, t) => t.is_int() || t.is_float(),
+        (F32, F64) => true,
+        (f, F32) => f.is_int() && f.bits() <= 16 && !matches!(f, Isize | Usize),
+        (f, F64) => f.is_int() && f.bits() <= 32 && !matches!(f, Isize | Usize),
+        (f, t) if f.is_int() && t.is_int() && !matches!(f, Isize | Usize) => {
+            // std takes `isize`/`usize` to be as narrow as 16 bits.
+            let width = if matches!(t, Isize | Usize) {
+                16
+            } else {
+                t.bits()
+            };
+            (f.bits() < width && (t.is_signed() || !f.is_signed()))
+                || (f.bits() == width && f.is_signed() == t.is_signed())
+        }
+        _ => false,
     }
 }

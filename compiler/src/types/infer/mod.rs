@@ -212,6 +212,8 @@ struct Infer<'s, 'p> {
     first_return: Option<Span>,
     methods: HashMap<ExprId, Intrinsic>,
     calls: HashMap<ExprId, InstId>,
+    /// `f64::from(x)` and the other lossless conversions: a cast to this type.
+    conversions: HashMap<ExprId, Scalar>,
     /// The element variables of each tuple state (`State::Tuple(i)`).
     tuples: Vec<Vec<Var>>,
 }
@@ -236,6 +238,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             first_return: None,
             methods: HashMap::new(),
             calls: HashMap::new(),
+            conversions: HashMap::new(),
             tuples: Vec::new(),
         };
         for (l, decl) in func.locals.iter() {

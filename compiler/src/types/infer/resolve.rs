@@ -79,6 +79,10 @@ impl<'s, 'p> Infer<'s, 'p> {
                     }
                 }
                 ExprKind::Lit(lit) => ExprKind::Const(typed_const(&lit, ty, span)?),
+                // `f64::from(x)`: a lossless conversion.
+                ExprKind::Method { receiver, .. } if self.conversions.contains_key(&id) => {
+                    ExprKind::Cast(receiver, self.conversions[&id])
+                }
                 ExprKind::Method { receiver, args, .. } => {
                     let op = self.methods.get(&id).copied().ok_or_else(|| {
                         Diagnostic::new("internal: unresolved method", span, "here")
