@@ -338,10 +338,11 @@ pub(super) fn cast(x: Value, to: Scalar) -> Op {
             }
         };
     }
-    // Rust has no `bool as f32`; the type checker rejects it.
+    // Rust has no `bool as f32` (the type checker rejects it), but `f32::from(b)` is this cast.
     macro_rules! to_float {
         ($t:ty) => {
             match x {
+                Value::Bool(v) => u8::from(v) as $t,
                 Value::I8(v) => v as $t,
                 Value::I16(v) => v as $t,
                 Value::I32(v) => v as $t,
@@ -354,7 +355,7 @@ pub(super) fn cast(x: Value, to: Scalar) -> Op {
                 Value::Usize(v) => v as $t,
                 Value::F32(v) => v as $t,
                 Value::F64(v) => v as $t,
-                Value::Bool(_) | Value::C32(_) | Value::C64(_) | Value::Unit => {
+                Value::C32(_) | Value::C64(_) | Value::Unit => {
                     return internal(format!("cast of {x:?} to {to}"))
                 }
             }

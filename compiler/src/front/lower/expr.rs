@@ -385,7 +385,7 @@ impl FnLowerer<'_> {
 
     /// `f64::from(x)`, `i64::from(x)`, ..: the method `f64::from` of `x`, which `types` makes a
     /// cast where std has the lossless `From` (and an error naming `as` elsewhere).
-    fn from_call(&mut self, c: &syn::ExprCall) -> Option<R<ExprId>> {
+    fn conversion_call(&mut self, c: &syn::ExprCall) -> Option<R<ExprId>> {
         let syn::Expr::Path(p) = &*c.func else {
             return None;
         };
@@ -449,7 +449,7 @@ impl FnLowerer<'_> {
         if let Some(r) = self.some_call(c) {
             return r;
         }
-        if let Some(r) = self.from_call(c) {
+        if let Some(r) = self.conversion_call(c) {
             return r;
         }
         let syn::Expr::Path(p) = &*c.func else {
