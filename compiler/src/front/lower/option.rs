@@ -346,13 +346,7 @@ impl FnLowerer<'_> {
                 .pattern(&l.pat, scrutinee, false, true)
                 .and_then(|test| {
                     if let Some(cond) = test {
-                        this.emit(Stmt::If {
-                            cond,
-                            then_body: Block::default(),
-                            else_body: Block {
-                                stmts: vec![Stmt::Break],
-                            },
-                        });
+                        this.break_unless(cond);
                     }
                     this.block_effects(&w.body)
                 });

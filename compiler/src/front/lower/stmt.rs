@@ -414,17 +414,22 @@ impl FnLowerer<'_> {
         let frame = LoopFrame::new(w.label.as_ref(), false, None);
         let (body, (), frame) = self.in_loop(frame, |l| {
             let cond = l.expr_value(&w.cond)?;
-            l.emit(Stmt::If {
-                cond,
-                then_body: Block::default(),
-                else_body: Block {
-                    stmts: vec![Stmt::Break],
-                },
-            });
+            l.break_unless(cond);
             l.block_effects(&w.body)
         })?;
         self.finish_loop(frame, Stmt::Loop { body });
         Ok(())
+    }
+
+    /// `if !cond { break; }`: the test at the top of a `while` body.
+    pub(super) fn break_unless(&mut self, cond: ExprId) {
+        self.emit(Stmt::If {
+            cond,
+            then_body: Block::default(),
+            else_body: Block {
+                stmts: vec![Stmt::Break],
+            },
+        });
     }
 
     /// `loop { .. }`; with `value`, a `loop` used as a value, which its `break value`s assign.

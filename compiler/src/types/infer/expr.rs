@@ -230,15 +230,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             ExprKind::Tuple(xs) => {
                 let mut vars = Vec::with_capacity(xs.len());
                 for &x in xs {
-                    let t = self.expr(x)?;
-                    if self.get(t) == State::Known(Type::Unit) {
-                        return Err(Diagnostic::new(
-                            "this expression has no value",
-                            self.span(x),
-                            "has type `()`",
-                        ));
-                    }
-                    vars.push(t);
+                    vars.push(self.value(x)?);
                 }
                 let t = self.tuple_state(vars);
                 self.fresh(t)
@@ -267,14 +259,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
             ExprKind::Option(op) => match *op {
                 OptionOp::Some(x) => {
-                    let t = self.expr(x)?;
-                    if self.get(t) == State::Known(Type::Unit) {
-                        return Err(Diagnostic::new(
-                            "this expression has no value",
-                            self.span(x),
-                            "has type `()`",
-                        ));
-                    }
+                    let t = self.value(x)?;
                     self.fresh(State::Option(t))
                 }
                 OptionOp::None => {
@@ -332,6 +317,19 @@ impl<'s, 'p> Infer<'s, 'p> {
             ExprKind::Intrinsic { op, .. } => match *op {},
             ExprKind::CallInst { inst, .. } => match *inst {},
         })
+    }
+
+    /// The variable of `x`, an element of a tuple or `Option`: not `()`.
+    fn value(&mut self, x: ExprId) -> R<Var> {
+        let t = self.expr(x)?;
+        if self.get(t) == State::Known(Type::Unit) {
+            return Err(Diagnostic::new(
+                "this expression has no value",
+                self.span(x),
+                "has type `()`",
+            ));
+        }
+        Ok(t)
     }
 
     /// The variable of the value of the `Option` `o`; an error when `o` is something else.
