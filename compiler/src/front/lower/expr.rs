@@ -473,12 +473,11 @@ impl FnLowerer<'_> {
             }
             let hint = match method_call_hint(&last) {
                 Some(h) => h,
-                None => {
-                    "call numeric functions as methods (`x.sqrt()`), helpers by name (`cnd(x)`)"
-                        .into()
-                }
+                None => "call the functions of this compile! block by name (`helper(x)`), numeric functions as methods (`x.sqrt()`), and conversions as `f64::from(x)` or `x as f64`"
+                    .into(),
             };
-            return Err(FrontError::new(p, "unsupported function path").hint(hint));
+            let path = p.to_token_stream().to_string().replace(' ', "");
+            return Err(FrontError::new(p, format!("cannot call `{path}` in a kernel")).hint(hint));
         };
         let name = ident.to_string();
         if name == "shared_array" {
