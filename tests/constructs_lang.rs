@@ -1,8 +1,10 @@
 //! The rest of the Rust a kernel author writes, vs rustc: `match` on integers, bools and floats
-//! (literals, ranges, `|`, constants, bindings, guards; as a statement and as a value),
+//! (literals, ranges, `|`, constants, bindings, guards; as a statement and as a value) and on
+//! tuples of them,
 //! labelled `break`/`continue`, `loop { .. break value }`, `const`/`static` items and `use` of
 //! std constants in the block and in function bodies, and the std integer/float methods of issue
-//! 16 (`saturating_*`, `rem_euclid`, `rotate_left`, ...), fast-math flags chosen by name.
+//! 16 (`saturating_*`, `rem_euclid`, `rotate_left`, `abs_diff`, `sin_cos`, `f64::from`, ...),
+//! fast-math flags chosen by name.
 //!
 //! Each kernel is written once inside `twin!`, which compiles it with rumba and as a plain Rust
 //! function in `rs`; the tests compare the two on real values, bit for bit. scripts/test.sh runs
@@ -352,6 +354,7 @@ macro_rules! int_methods {
                     o[3] = a.rotate_left(n);
                     o[4] = a.rotate_right(n);
                     o[5] = a.swap_bytes();
+                    o[6] = a.abs_diff(b) as $t;
                 }
 
                 pub fn euclid(a: $t, b: $t, o: &mut [$t]) {
@@ -366,7 +369,7 @@ macro_rules! int_methods {
                 for &a in &vals {
                     for &b in &vals {
                         for n in [0u32, 1, 5, 63, 64, 200] {
-                            let mut o = [0 as $t; 6];
+                            let mut o = [0 as $t; 7];
                             let mut e = o;
                             methods(bb(a), bb(b), bb(n), &mut o[..]).unwrap();
                             rs::methods(a, b, n, &mut e[..]);
@@ -548,4 +551,143 @@ fn fastmath_flags_chosen_by_name() {
         "{}",
         errors[0].message
     );
+}
+
+// ---- `match` on tuples, `sin_cos` ----
+
+twin! {
+    mod rs_tuples;
+    pub fn classify_pair(a: i32, b: bool, c: u8) -> i32 {
+        match (a, b) {
+            (0, _) => 1,
+            (_, true) if c > 10 => 2,
+            (1..=5, false) | (-5..=-1, true) => 3,
+            (n, false) => n * 10,
+            (n, true) => n + c as i32,
+        }
+    }
+
+    pub fn nested(a: i64, b: i64) -> i64 {
+        let r = match ((a % 3, b % 2), a < b) {
+            ((0, 0), _) => 0,
+            ((k, 1), true) => k + 100,
+            ((k, _), lt) => {
+                if lt {
+                    k
+                } else {
+                    -k
+                }
+            }
+        };
+        r
+    }
+
+    pub fn polar(x: f64, y: f32) -> (f64, f64, f32) {
+        let (s, c) = x.sin_cos();
+        let (sf, cf) = y.sin_cos();
+        (s, c, sf * cf)
+    }
+}
+
+#[test]
+fn match_on_tuples_and_sin_cos() {
+    for a in -7i32..8 {
+        for b in [false, true] {
+            for c in [0u8, 11, 200] {
+                assert_eq!(
+                    classify_pair(bb(a), bb(b), bb(c)).unwrap(),
+                    rs_tuples::classify_pair(a, b, c),
+                    "({a}, {b}, {c})"
+                );
+            }
+        }
+        for b in -4i64..4 {
+            let a = a as i64;
+            assert_eq!(nested(bb(a), bb(b)).unwrap(), rs_tuples::nested(a, b));
+        }
+    }
+    for (x, y) in [(0.0, 0.0f32), (1.0, -2.5), (-3.75, 1e-3), (1e6, 100.0)] {
+        let got: (f64, f64, f32) = polar(bb(x), bb(y)).unwrap();
+        let want = rs_tuples::polar(x, y);
+        assert_eq!(
+            (got.0.to_bits(), got.1.to_bits(), got.2.to_bits()),
+            (want.0.to_bits(), want.1.to_bits(), want.2.to_bits()),
+            "({x}, {y})"
+        );
+    }
+}
+
+// ---- lossless conversions (`From`) ----
+
+twin! {
+    mod rs_from;
+    pub fn widen(a: i8, b: u16, c: i32, d: f32, e: bool, f: u32) -> (f64, i64, f32, isize, u64, f64) {
+        let x = f64::from(c) + f64::from(d) + f64::from(a) + f64::from(f);
+        let y = i64::from(a) * i64::from(b) + i64::from(c) + i64::from(e) + i64::from(f);
+        let z = f32::from(b) + f32::from(a) - f32::from(e);
+        let w = isize::from(a) + isize::from(i16::from(a)) + isize::from(u8::from(e));
+        let v = u64::from(b) + u64::from(f) + u64::from(usize::from(b) as u32);
+        (x, y, z, w, v, f64::from(2.5f32))
+    }
+}
+
+#[test]
+fn from_converts_without_loss() {
+    for (a, b, c, d, e, f) in [
+        (0i8, 0u16, 0i32, 0.0f32, false, 0u32),
+        (-128, 65535, i32::MIN, -1.5e30, true, u32::MAX),
+        (127, 300, i32::MAX, 1e-40, true, 12345),
+    ] {
+        let got: (f64, i64, f32, isize, u64, f64) =
+            widen(bb(a), bb(b), bb(c), bb(d), bb(e), bb(f)).unwrap();
+        let want = rs_from::widen(a, b, c, d, e, f);
+        assert_eq!(
+            (
+                got.0.to_bits(),
+                got.1,
+                got.2.to_bits(),
+                got.3,
+                got.4,
+                got.5.to_bits()
+            ),
+            (
+                want.0.to_bits(),
+                want.1,
+                want.2.to_bits(),
+                want.3,
+                want.4,
+                want.5.to_bits()
+            )
+        );
+    }
+    // Conversions that may lose information have no `From`: rustc's error, naming `as`.
+    for (src, want) in [
+        (
+            "fn k(x: i64) -> f64 { f64::from(x) }",
+            "`f64: From<i64>` is not satisfied",
+        ),
+        (
+            "fn k(x: u16) -> isize { isize::from(x) }",
+            "`isize: From<u16>` is not satisfied",
+        ),
+        (
+            "fn k(x: i32) -> u64 { u64::from(x) }",
+            "`u64: From<i32>` is not satisfied",
+        ),
+        (
+            "fn k(x: f64) -> f32 { f32::from(x) }",
+            "`f32: From<f64>` is not satisfied",
+        ),
+    ] {
+        let k = rumba::Kernel::from_source(src, "k");
+        let arg = match src {
+            s if s.contains("i64)") => rumba::IntoArg::into_arg(1i64),
+            s if s.contains("u16)") => rumba::IntoArg::into_arg(1u16),
+            s if s.contains("i32)") => rumba::IntoArg::into_arg(1i32),
+            _ => rumba::IntoArg::into_arg(1.0f64),
+        };
+        let err = k.call(&[arg]).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains(want) && text.contains("as "), "{src}: {text}");
+    }
 }

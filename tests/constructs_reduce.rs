@@ -1,5 +1,5 @@
-//! ndarray's whole-array methods vs ndarray 0.17 itself: `x.sum()`, `x.product()`, `x.dot(&y)`
-//! (1-D·1-D and 2-D·1-D), `x.fold(init, f)` and `x.mapv(f)`, each kernel beside the same code in
+//! ndarray's whole-array methods vs ndarray 0.17 itself: `x.sum()`, `x.product()`, `x.mean()`
+//! (an `Option`, `None` when empty), `x.dot(&y)` (1-D·1-D and 2-D·1-D), `x.fold(init, f)` and `x.mapv(f)`, each kernel beside the same code in
 //! plain Rust, on contiguous, transposed (Fortran order), stepped, reversed, permuted and empty
 //! arrays of 1 to 3 dimensions. The float results are compared bit for bit: ndarray sums a
 //! contiguous array with eight partial sums in memory order, others row by row, and folds in
@@ -37,6 +37,35 @@ twin! {
 
     pub fn product2(x: ArrayView2<f64>) -> f64 {
         x.product()
+    }
+
+    pub fn mean1(x: ArrayView1<f64>) -> f64 {
+        x.mean().unwrap_or(-1.0)
+    }
+
+    pub fn mean2(x: ArrayView2<f64>) -> (bool, f64) {
+        match x.mean() {
+            Some(m) => (true, m),
+            None => (false, 0.0),
+        }
+    }
+
+    pub fn mean3(x: ArrayView3<f32>) -> f32 {
+        if let Some(m) = x.mean() {
+            m
+        } else {
+            -2.5
+        }
+    }
+
+    /// The sum of squared deviations from the mean (which must exist).
+    pub fn deviation(x: ArrayView1<f64>) -> f64 {
+        let m = x.mean().unwrap();
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            s += (x[i] - m) * (x[i] - m);
+        }
+        s
     }
 
     pub fn isum(x: ArrayView2<i32>) -> i32 {
@@ -199,6 +228,57 @@ fn sum_follows_ndarrays_order() {
             "{x:?}"
         );
     }
+}
+
+#[test]
+fn mean_follows_ndarrays_order() {
+    let a = line(45);
+    for x in views1(&a) {
+        assert_eq!(
+            mean1(x).unwrap().to_bits(),
+            rs::mean1(bb(x)).to_bits(),
+            "{x:?}"
+        );
+        if !x.is_empty() {
+            assert_eq!(
+                deviation(x).unwrap().to_bits(),
+                rs::deviation(bb(x)).to_bits(),
+                "{x:?}"
+            );
+        }
+    }
+    let g = grid(7, 13);
+    for x in views2(&g) {
+        let got: (bool, f64) = mean2(x).unwrap();
+        let want = rs::mean2(bb(x));
+        assert_eq!(
+            (got.0, got.1.to_bits()),
+            (want.0, want.1.to_bits()),
+            "{x:?}"
+        );
+    }
+    let c = Array3::from_shape_fn((3, 4, 9), |(i, j, k)| {
+        (i as f32 - 1.0) * (j as f32) * 1e4 - k as f32 * 0.25 + 1e-3
+    });
+    let p = c.clone().permuted_axes([2, 0, 1]);
+    for x in [
+        c.view(),
+        p.view(),
+        c.slice(s![..;-1, 1.., ..;2]),
+        c.slice(s![.., ..0, ..]),
+    ] {
+        assert_eq!(
+            mean3(x).unwrap().to_bits(),
+            rs::mean3(bb(x)).to_bits(),
+            "{x:?}"
+        );
+    }
+    // The mean of an empty array is `None`: its `unwrap()` fails as ndarray's caller would.
+    let err = deviation(a.slice(s![..0])).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::InvalidValue { message, .. } if message.contains("`Option::unwrap()`")),
+        "{err:#}"
+    );
 }
 
 #[test]
@@ -397,7 +477,8 @@ fn unsupported_reductions_are_errors() {
     use rumba::IntoArg;
     let m = Array2::<f64>::zeros((2, 2));
     let b = Array1::from_elem(3, true);
-    let cases: [(&str, &str, Vec<rumba::Arg<'_>>); 3] = [
+    let ints = Array1::from_elem(3, 7i32);
+    let cases: [(&str, &str, Vec<rumba::Arg<'_>>); 4] = [
         (
             "fn k(a) { a.dot(&a) }",
             "`dot` of a 2-D and a 2-D array is not supported",
@@ -407,6 +488,11 @@ fn unsupported_reductions_are_errors() {
             "fn k(b) { b.sum() }",
             "`sum` needs numbers: `b` is an array of `bool`",
             vec![(&b).into_arg()],
+        ),
+        (
+            "fn k(x) { x.mean().unwrap() }",
+            "`mean` of an array of `i32` is not supported",
+            vec![(&ints).into_arg()],
         ),
         (
             "fn k(a) { a.mapv(|v, w| v) }",

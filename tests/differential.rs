@@ -840,11 +840,11 @@ fn generated_kernels_call_every_intrinsic() {
         .iter()
         .filter(|d| !complex(d))
     {
-        let call = format!(".{}(", d.name);
+        let call = format!(".{}(", d.method());
         assert!(
             sources.iter().any(|s| s.contains(&call)),
             "no generated kernel calls `{}`: teach tests/differential/gen.rs to",
-            d.name
+            d.method()
         );
     }
 }

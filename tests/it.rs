@@ -80,6 +80,7 @@ mod constructs_fuse;
 mod constructs_iter;
 mod constructs_lang;
 mod constructs_math;
+mod constructs_option;
 mod constructs_recursion;
 mod constructs_reduce;
 mod constructs_rng;

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant, SystemTime};
 use xxhash_rust::xxh3::{xxh3_128, xxh3_64, Xxh3};
 
 /// The layout of an entry file; bumped whenever it (or what the runtime stores in it) changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 const MAGIC: &[u8; 8] = b"RUMBAOBJ";
 const EXTENSION: &str = "rumba";
 const DEFAULT_MAX_BYTES: u64 = 256 << 20;
@@ -264,6 +264,7 @@ fn encode(key: &Key, entry: &Entry) -> Vec<u8> {
             SiteKind::Broadcast { ndims, onto } => {
                 (9, format!("{},{},{}", ndims[0], ndims[1], *onto as u8))
             }
+            SiteKind::Unwrap { message } => (10, message.clone()),
         };
         payload.push(tag);
         put_str(&mut payload, &array);
@@ -405,6 +406,7 @@ fn decode(bytes: &[u8], key: &Key) -> Option<Entry> {
                     onto: onto != 0,
                 }
             }
+            10 => SiteKind::Unwrap { message: array },
             _ => return None,
         };
         sites.push(Site {
@@ -489,6 +491,13 @@ mod tests {
                 kind: SiteKind::RecursionDepth,
                 span: Span::default(),
                 function: "fib".into(),
+            });
+            e.sites.push(Site {
+                kind: SiteKind::Unwrap {
+                    message: "no root".into(),
+                },
+                span: Span::default(),
+                function: "k".into(),
             });
             let back = decode(&encode(&key, &e), &key).expect("a sound entry decodes");
             assert_eq!(back.ret, ret);

@@ -107,8 +107,9 @@ pub enum ErrorKind {
     DivisionByZero { kernel: String, location: Location },
     /// `MIN / -1` or `MIN % -1` on a signed integer.
     Overflow { kernel: String, location: Location },
-    /// A call that Rust would panic on: `step_by(0)`, `clamp` with `min > max` or a NaN bound.
-    /// `message` names which.
+    /// A call that Rust would panic on: `step_by(0)`, `clamp` with `min > max` or a NaN bound,
+    /// `unwrap()` or `expect(..)` of a `None` (`message` is then the panic's). `message` names
+    /// which.
     InvalidValue {
         kernel: String,
         location: Location,

@@ -734,6 +734,7 @@ impl Kernel {
                 "`clamp` with `min > max` (or a NaN bound)".into(),
                 "invalid bounds",
             ),
+            SiteKind::Unwrap { message } => invalid(message.clone(), "this value is `None`"),
         }
     }
 }

@@ -25,6 +25,7 @@ mod index_count;
 mod index_scalar;
 mod match_coverage;
 mod mismatched_operands;
+mod options;
 mod owned_arrays;
 mod read_only;
 mod return_types;

@@ -1,8 +1,8 @@
-//! A `match` with a tuple-struct pattern, which kernels cannot have.
+//! A `match` with a tuple-struct pattern other than `Some(..)`, which kernels cannot have.
 rumba::compile! {
     fn get(x) -> i32 {
         match x {
-            Some(v) => v,
+            Ok(v) => v,
             _ => 0,
         }
     }

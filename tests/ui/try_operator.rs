@@ -1,9 +1,8 @@
-//! The `?` operator.
+//! The `?` operator in a closure (a helper returning an `Option` may use it).
 
 rumba::compile! {
-    fn first(x) -> f64 {
-        let v = x[0]?;
-        v
+    fn halve(x) {
+        x.map_inplace(|v| *v = v.checked_div(2)?);
     }
 }
 

@@ -135,4 +135,6 @@ pub enum SiteKind {
     /// A call of a recursive function past [`crate::ir::MAX_CALL_DEPTH`] nested calls: values:
     /// the depth it would have.
     RecursionDepth,
+    /// `o.unwrap()` or `o.expect(message)` of a `None`: `message` is what Rust's panic says.
+    Unwrap { message: String },
 }

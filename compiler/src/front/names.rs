@@ -8,7 +8,7 @@ use crate::ir::{Const, Scalar, TypeAnn};
 
 const TYPE_HINT: &str = "supported types: bool, i8..i64, u8..u64, isize, usize, f32, f64, \
     Complex32, Complex64 (`Complex<f32>`, `Complex<f64>`), ArrayView1..6/D<T>, ArrayViewMut1..6/D<T>, Array1..6/D<T>, Vec<T>, &[T], &mut [T], tuples \
-    of these, and `_`";
+    of these, `Option<T>` of scalars and tuples, and `_`";
 
 /// A parameter's or `let`'s written type.
 pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
@@ -76,6 +76,9 @@ pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
                     return Ok(TypeAnn::Scalar(s));
                 }
             }
+            if name == "Option" {
+                return option_ann(ty, &seg.arguments);
+            }
             let (writable, owned, rest) = if let Some(rest) = name.strip_prefix("ArrayViewMut") {
                 (true, false, rest)
             } else if let Some(rest) = name.strip_prefix("ArrayView") {
@@ -119,6 +122,27 @@ pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
             })
         }
         _ => Err(FrontError::new(ty, "unsupported type").hint(TYPE_HINT)),
+    }
+}
+
+/// `Option<T>`, `T` a scalar, a tuple or `_`.
+fn option_ann(ty: &syn::Type, args: &syn::PathArguments) -> Result<TypeAnn, FrontError> {
+    let value = match args {
+        syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
+            syn::GenericArgument::Type(t) => type_ann(t)?,
+            other => return Err(FrontError::new(other, "expected a type")),
+        },
+        _ => {
+            return Err(FrontError::new(ty, "`Option` needs its value's type")
+                .hint("write `Option<f64>` or `Option<_>`"))
+        }
+    };
+    match value {
+        TypeAnn::Infer | TypeAnn::Scalar(_) | TypeAnn::Tuple(_) => Ok(TypeAnn::option(value)),
+        _ => Err(
+            FrontError::new(ty, format!("`Option<{value}>` is not supported"))
+                .hint("kernels have `Option`s of scalars and tuples (`Option<f64>`, `Option<(usize, f64)>`)"),
+        ),
     }
 }
 

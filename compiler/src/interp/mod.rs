@@ -131,6 +131,8 @@ pub enum TrapKind {
     RecursionDepth { depth: u32 },
     /// `clamp` with `min > max` (or a NaN bound).
     ClampBounds { min: Value, max: Value },
+    /// `unwrap()` or `expect(..)` of a `None`: what Rust's panic says.
+    Unwrap { message: String },
     /// A slice bound past the end of axis `axis` of `array` (of extent `len`).
     SliceBounds {
         array: String,
@@ -620,6 +622,16 @@ impl<'p> Machine<'p, '_, '_> {
                 Val::Tuple(mut xs) if (*k as usize) < xs.len() => xs.swap_remove(*k as usize),
                 v => return Err(Error::Internal(format!("field {k} of {v:?}"))),
             },
+            ExprKind::Unwrap { option, message } => match self.val(f, *option)? {
+                Val::Tuple(mut xs) if xs.len() == 2 => match xs[0] {
+                    Val::Scalar(Value::Bool(true)) => xs.swap_remove(1),
+                    _ => {
+                        let message = message.clone();
+                        return Err(f.trap(TrapKind::Unwrap { message }, span));
+                    }
+                },
+                v => return Err(Error::Internal(format!("unwrap of {v:?}"))),
+            },
             ExprKind::Alloc { shape, init, .. } => {
                 let elem = inst
                     .ty(e)
@@ -639,12 +651,13 @@ impl<'p> Machine<'p, '_, '_> {
         let span = inst.func.expr(e).span;
         Ok(match &inst.func.expr(e).kind {
             ExprKind::Const(c) => Value::from_const(*c),
-            ExprKind::Local(_) | ExprKind::CallInst { .. } | ExprKind::Field(..) => {
-                match self.val(f, e)? {
-                    Val::Scalar(v) => v,
-                    v => return Err(Error::Internal(format!("{e} is {v:?}, not a scalar"))),
-                }
-            }
+            ExprKind::Local(_)
+            | ExprKind::CallInst { .. }
+            | ExprKind::Field(..)
+            | ExprKind::Unwrap { .. } => match self.val(f, e)? {
+                Val::Scalar(v) => v,
+                v => return Err(Error::Internal(format!("{e} is {v:?}, not a scalar"))),
+            },
             ExprKind::Alloc { .. }
             | ExprKind::Borrow { .. }
             | ExprKind::Slice { .. }
@@ -738,6 +751,7 @@ impl<'p> Machine<'p, '_, '_> {
             ExprKind::Reduce(n) => match *n {},
             ExprKind::Map(n) => match *n {},
             ExprKind::Struct(n) => match *n {},
+            ExprKind::Option(n) => match *n {},
         })
     }
 

@@ -7,7 +7,7 @@
 //! raise. Nothing here imitates the LLVM lowering: `x.sin()` is std's `sin`, `x as u8` is `as`.
 
 use super::{TrapKind, Value};
-use crate::ir::{BinOp, Const, Intrinsic, Scalar, UnOp};
+use crate::ir::{BinOp, Const, Intrinsic, Rel, Scalar, UnOp};
 
 /// The result of an operation: a value, or a panic of the Rust program.
 pub(super) type Op = Result<Value, Outcome>;
@@ -338,10 +338,11 @@ pub(super) fn cast(x: Value, to: Scalar) -> Op {
             }
         };
     }
-    // Rust has no `bool as f32`; the type checker rejects it.
+    // Rust has no `bool as f32` (the type checker rejects it), but `f32::from(b)` is this cast.
     macro_rules! to_float {
         ($t:ty) => {
             match x {
+                Value::Bool(v) => u8::from(v) as $t,
                 Value::I8(v) => v as $t,
                 Value::I16(v) => v as $t,
                 Value::I32(v) => v as $t,
@@ -354,7 +355,7 @@ pub(super) fn cast(x: Value, to: Scalar) -> Op {
                 Value::Usize(v) => v as $t,
                 Value::F32(v) => v as $t,
                 Value::F64(v) => v as $t,
-                Value::Bool(_) | Value::C32(_) | Value::C64(_) | Value::Unit => {
+                Value::C32(_) | Value::C64(_) | Value::Unit => {
                     return internal(format!("cast of {x:?} to {to}"))
                 }
             }
@@ -484,7 +485,8 @@ macro_rules! float_intrinsic {
                 Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
                 | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
                 | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
-                | RotateRight | SwapBytes | Re | Im => {
+                | RotateRight | SwapBytes | AbsDiff | Re | Im | CheckedAddNone | CheckedSubNone
+                | CheckedMulNone | CheckedDivNone | CheckedNegNone | CheckedShlNone => {
                     return internal(format!("`{}` on {}", op.name(), stringify!($t)))
                 }
             })
@@ -553,6 +555,22 @@ fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
                     other => return internal(format!("rotate by {other:?}")),
                 },
                 SwapBytes => Some(Value::$v($x.swap_bytes())),
+                AbsDiff => {
+                    let d = ($x as i128 - same(1)? as i128).unsigned_abs();
+                    match x.ty().and_then(|s| Rel::Unsigned.of(s)) {
+                        Some(u) => Some(Value::from_const(Const::int(u, d as i128))),
+                        None => return internal(format!("`abs_diff` of {x:?}")),
+                    }
+                }
+                CheckedAddNone => Some(Value::Bool($x.checked_add(same(1)?).is_none())),
+                CheckedSubNone => Some(Value::Bool($x.checked_sub(same(1)?).is_none())),
+                CheckedMulNone => Some(Value::Bool($x.checked_mul(same(1)?).is_none())),
+                CheckedDivNone => Some(Value::Bool($x.checked_div(same(1)?).is_none())),
+                CheckedNegNone => Some(Value::Bool($x.checked_neg().is_none())),
+                CheckedShlNone => match arg(1)? {
+                    Value::U32(n) => Some(Value::Bool($x.checked_shl(n).is_none())),
+                    other => return internal(format!("shift by {other:?}")),
+                },
                 // Fail as `%` and `/` do: by zero, and on `MIN / -1`.
                 RemEuclid | DivEuclid => {
                     let y = same(1)?;

@@ -115,7 +115,7 @@ impl Each {
     }
 }
 
-/// ndarray's `x.sum()`, `x.product()` or `x.dot(&y)`, its value assigned to `acc`. Evaluated as
+/// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)` or `x.mean()`'s value, assigned to `acc`. Evaluated as
 /// a statement (`Stmt::Eval` of an [`ExprKind::Reduce`](super::ExprKind::Reduce)). Its
 /// expansion follows ndarray 0.17's order of operations, so a float result has ndarray's bits:
 /// eight partial sums over memory order for a contiguous array (`unrolled_fold`), row by row
@@ -151,6 +151,10 @@ pub enum ReduceOp {
         acc: LocalId,
         elem: LocalId,
     },
+    /// The value of ndarray's `x.mean()` (of a float array) when `x` is not empty: `x.sum()`
+    /// divided by the number of elements as the element type (ndarray's `A::from_usize`); NaN
+    /// for an empty `x`, whose `mean()` the front end makes `None`.
+    Mean,
 }
 
 impl ReduceOp {
@@ -158,9 +162,11 @@ impl ReduceOp {
     pub fn fold(self) -> Fold {
         match self {
             ReduceOp::Product => Fold::Product,
-            ReduceOp::Sum | ReduceOp::Dot(_) | ReduceOp::SumAxis(_) | ReduceOp::FoldAxis { .. } => {
-                Fold::Sum
-            }
+            ReduceOp::Sum
+            | ReduceOp::Dot(_)
+            | ReduceOp::Mean
+            | ReduceOp::SumAxis(_)
+            | ReduceOp::FoldAxis { .. } => Fold::Sum,
         }
     }
 }

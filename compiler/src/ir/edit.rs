@@ -225,6 +225,10 @@ impl Instance {
             },
             ExprKind::Tuple(xs) => ExprKind::Tuple(all(self, &xs)),
             ExprKind::Field(x, k) => ExprKind::Field(self.copy_expr(x, rename), k),
+            ExprKind::Unwrap { option, message } => ExprKind::Unwrap {
+                option: self.copy_expr(option, rename),
+                message,
+            },
             ExprKind::SameShape { a, b } => ExprKind::SameShape {
                 a: local(a),
                 b: local(b),

@@ -45,6 +45,8 @@ pub enum Rel {
     Part,
     /// The complex type whose parts have the (float) receiver's type.
     Complex,
+    /// The unsigned integer type of the (integer) receiver's width (`u32` for `i32`).
+    Unsigned,
 }
 
 impl Rel {
@@ -56,7 +58,20 @@ impl Rel {
             Rel::Fixed(t) => Some(t),
             Rel::Part => Some(receiver.part()),
             Rel::Complex => receiver.complex(),
+            Rel::Unsigned => unsigned(receiver),
         }
+    }
+}
+
+/// The unsigned integer type of an integer type's width.
+fn unsigned(s: Scalar) -> Option<Scalar> {
+    match s {
+        Scalar::I8 | Scalar::U8 => Some(Scalar::U8),
+        Scalar::I16 | Scalar::U16 => Some(Scalar::U16),
+        Scalar::I32 | Scalar::U32 => Some(Scalar::U32),
+        Scalar::I64 | Scalar::U64 => Some(Scalar::U64),
+        Scalar::Isize | Scalar::Usize => Some(Scalar::Usize),
+        _ => None,
     }
 }
 
@@ -85,6 +100,17 @@ pub struct IntrinsicDesc {
 }
 
 impl IntrinsicDesc {
+    /// Whether it is the test of a `checked_*` method (named `checked_add.is_none`), which
+    /// kernels cannot call by name: they call the method (`a.checked_add(b)`).
+    pub fn is_hidden(&self) -> bool {
+        self.name.ends_with(".is_none")
+    }
+
+    /// The method a kernel writes for it: `checked_add` for `checked_add.is_none`.
+    pub fn method(&self) -> &'static str {
+        self.name.trim_end_matches(".is_none")
+    }
+
     /// Whether the method is defined on receivers of type `s`.
     pub fn accepts(&self, s: Scalar) -> bool {
         self.receivers.iter().any(|r| r.accepts(s))
@@ -106,7 +132,7 @@ macro_rules! intrinsics {
         impl Intrinsic {
             /// The table, in declaration order: `TABLE[op as usize].op == op`.
             pub const TABLE: &'static [IntrinsicDesc] = {
-                use Rel::{Complex, Fixed, Part, Same};
+                use Rel::{Complex, Fixed, Part, Same, Unsigned};
                 use Scalar::{Bool, I32, U32};
                 &[$(IntrinsicDesc {
                     op: Intrinsic::$op,
@@ -195,6 +221,8 @@ intrinsics! {
     RotateLeft "rotate_left" (Int) (Fixed(U32)) -> Same, Exact;
     RotateRight "rotate_right" (Int) (Fixed(U32)) -> Same, Exact;
     SwapBytes "swap_bytes" (Int) () -> Same, Exact;
+    /// `|x - y|`, exact: unsigned (`i8::MIN.abs_diff(i8::MAX)` is `255u8`).
+    AbsDiff "abs_diff" (Int) (Same) -> Unsigned, Exact;
     /// The Euclidean remainder (never negative); on integers it fails like `%` (by zero,
     /// `MIN % -1`).
     RemEuclid "rem_euclid" (Float | Int) (Same) -> Same, Exact;
@@ -207,6 +235,21 @@ intrinsics! {
     Im "im" (Complex) () -> Part, Exact;
     /// `Complex::new(re, im)`: the receiver is `re` (a path call, not a method, in the source).
     ComplexNew "Complex::new" (Float) (Same) -> Complex, Exact;
+    // whether a `checked_*` method returns `None`: no method of std, but what the front end
+    // tests (`front::lower::option`) to write `a.checked_add(b)` as
+    // `if a.checked_add.is_none(b) { None } else { Some(a.wrapping_add(b)) }` ([`Self::is_hidden`])
+    /// The sum overflows.
+    CheckedAddNone "checked_add.is_none" (Int) (Same) -> Fixed(Bool), Exact;
+    /// The difference overflows.
+    CheckedSubNone "checked_sub.is_none" (Int) (Same) -> Fixed(Bool), Exact;
+    /// The product overflows.
+    CheckedMulNone "checked_mul.is_none" (Int) (Same) -> Fixed(Bool), Exact;
+    /// A division by zero, or `MIN / -1` (also for `checked_rem`).
+    CheckedDivNone "checked_div.is_none" (Int) (Same) -> Fixed(Bool), Exact;
+    /// A signed `MIN`, or an unsigned value other than zero.
+    CheckedNegNone "checked_neg.is_none" (Int) () -> Fixed(Bool), Exact;
+    /// A shift by the width or more (also for `checked_shr`).
+    CheckedShlNone "checked_shl.is_none" (Int) (Fixed(U32)) -> Fixed(Bool), Exact;
 }
 
 impl Intrinsic {

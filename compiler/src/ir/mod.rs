@@ -931,6 +931,15 @@ pub enum ExprKind<P: Phase = Typed> {
     Tuple(Vec<ExprId>),
     /// `t.0`: an element of a tuple of scalars.
     Field(ExprId, u32),
+    /// `Some(v)`, `None`, `o.is_some()`, a `Some`'s value (untyped stage: `types` rewrites each
+    /// into the tuple `(bool, T)` an `Option<T>` is, see [`Tuple::option`]).
+    Option(P::Untyped<OptionOp>),
+    /// `o.unwrap()`, `o.expect("..")`: the value of the `Option` `option`, or, when it is
+    /// `None`, a failed check whose message is `message` (what Rust's panic says).
+    Unwrap {
+        option: ExprId,
+        message: String,
+    },
     /// A GPU builtin (only in `#[rumba(cuda)]` functions). Atomics name their array and index
     /// (`array`, `index`) and take their values in `args`; the others have neither.
     Gpu {
@@ -959,6 +968,29 @@ pub enum ExprKind<P: Phase = Typed> {
     /// A struct literal, field read or field write by name (untyped stage: `types` makes tuples
     /// of them; see [`structs`]).
     Struct(P::Untyped<Box<structs::StructOp>>),
+}
+
+/// What an [`ExprKind::Option`] makes or reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptionOp {
+    /// `Some(v)`.
+    Some(ExprId),
+    /// `None` (its value zero).
+    None,
+    /// `o.is_some()`: `bool`.
+    IsSome(ExprId),
+    /// The value of a `Some` (zero in a `None`: `o.unwrap_or_default()`).
+    Value(ExprId),
+}
+
+impl OptionOp {
+    /// The operand, if any.
+    pub fn operand(self) -> Option<ExprId> {
+        match self {
+            OptionOp::Some(x) | OptionOp::IsSome(x) | OptionOp::Value(x) => Some(x),
+            OptionOp::None => None,
+        }
+    }
 }
 
 impl ShapeQuery {

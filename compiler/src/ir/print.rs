@@ -380,6 +380,15 @@ impl<P: Phase> Printer<'_, P> {
             }
             ExprKind::Tuple(xs) => format!("({})", self.list(xs)),
             ExprKind::Field(x, k) => format!("{}.{k}", self.expr(*x)),
+            ExprKind::Option(o) => match *P::untyped::<OptionOp>(o) {
+                OptionOp::Some(x) => format!("Some({})", self.expr(x)),
+                OptionOp::None => "None".into(),
+                OptionOp::IsSome(x) => format!("is_some({})", self.expr(x)),
+                OptionOp::Value(x) => format!("value({})", self.expr(x)),
+            },
+            ExprKind::Unwrap { option, message } => {
+                format!("unwrap({}, {message:?})", self.expr(*option))
+            }
             ExprKind::SameShape { a, b } => {
                 format!("same_shape({}, {})", self.local(*a), self.local(*b))
             }
@@ -421,6 +430,7 @@ impl<P: Phase> Printer<'_, P> {
                 match r.op {
                     ReduceOp::Sum => format!("{acc} = sum({x})"),
                     ReduceOp::Product => format!("{acc} = product({x})"),
+                    ReduceOp::Mean => format!("{acc} = mean({x})"),
                     ReduceOp::Dot(y) => format!("{acc} = dot({x}, {})", self.local(y)),
                     ReduceOp::SumAxis(k) => format!("{acc} = sum_axis({x}, {k})"),
                     ReduceOp::FoldAxis {

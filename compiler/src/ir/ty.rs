@@ -292,41 +292,71 @@ pub enum Type {
     Unit,
     Scalar(Scalar),
     Array(ArrayType),
-    /// `(f64, usize)`, `(Array1<f64>, f64)`: two or more elements; or a struct of the block,
-    /// its fields in declaration order.
+    /// `(f64, usize)`, `(Array1<f64>, f64)`: two or more elements; a struct of the block, its
+    /// fields in declaration order; or an `Option<T>`, laid out as the tuple `(bool, T)`
+    /// ([`Tuple::option`]).
     Tuple(Tuple),
 }
 
 /// The element types of a tuple type, interned so that [`Type`] stays `Copy`; for a struct, also
 /// its definition (a struct and a tuple of the same elements are different types, as in Rust).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Tuple(&'static [Type], Option<&'static StructDef>);
+pub struct Tuple {
+    elems: &'static [Type],
+    def: Option<&'static StructDef>,
+    option: bool,
+}
 
 impl Tuple {
     pub fn new(elems: &[Type]) -> Tuple {
-        Tuple(intern(elems), None)
+        Tuple {
+            elems: intern(elems),
+            def: None,
+            option: false,
+        }
     }
 
     /// The type of the struct `def`.
     pub fn of_struct(def: &'static StructDef) -> Tuple {
         let elems: Vec<Type> = def.fields.iter().map(|(_, t)| *t).collect();
-        Tuple(intern(&elems), Some(def))
+        Tuple {
+            elems: intern(&elems),
+            def: Some(def),
+            option: false,
+        }
+    }
+
+    /// `Option<T>`: the tuple `(bool, T)` of whether it is `Some` and its value, which is zero
+    /// (every scalar in it `0`, `0.0` or `false`) in a `None`, so that it is never undefined
+    /// (`unwrap_or_default()` reads it). Every stage after `types` sees a tuple; only its name
+    /// differs (`Option<T>` in messages and the IR's text).
+    pub fn option(value: Type) -> Tuple {
+        Tuple {
+            elems: intern(&[Type::Scalar(Scalar::Bool), value]),
+            def: None,
+            option: true,
+        }
     }
 
     pub fn elems(self) -> &'static [Type] {
-        self.0
+        self.elems
+    }
+
+    /// Whether this is an `Option<T>` (see [`Tuple::option`]).
+    pub fn is_option(self) -> bool {
+        self.option
     }
 
     /// The struct this tuple type is, if it is one.
     pub fn def(self) -> Option<&'static StructDef> {
-        self.1
+        self.def
     }
 
     /// Each element's byte offset in a value, as `#[repr(C)]` places a struct's fields: each at
     /// the next multiple of its alignment (see [`Type::repr_c`]).
     pub fn offsets(self) -> Vec<u64> {
         let mut end = 0u64;
-        self.0
+        self.elems
             .iter()
             .map(|t| {
                 let (size, align) = t.repr_c();
@@ -447,7 +477,8 @@ impl fmt::Display for Type {
             Type::Unit => f.write_str("()"),
             Type::Scalar(s) => s.fmt(f),
             Type::Array(a) => a.fmt(f),
-            Type::Tuple(Tuple(_, Some(def))) => f.write_str(&def.name),
+            Type::Tuple(t) if t.def().is_some() => f.write_str(&t.def().map_or("", |d| &d.name)),
+            Type::Tuple(t) if t.is_option() => write!(f, "Option<{}>", t.elems()[1]),
             Type::Tuple(t) => {
                 f.write_str("(")?;
                 for (i, e) in t.elems().iter().enumerate() {
@@ -484,11 +515,17 @@ pub enum TypeAnn {
         elem: Option<Scalar>,
         len: Option<u32>,
     },
+    /// `Option<T>`: the one element is `T`'s annotation.
+    Option(&'static [TypeAnn]),
 }
 
 impl TypeAnn {
     pub fn tuple(elems: &[TypeAnn]) -> TypeAnn {
         TypeAnn::Tuple(intern(elems))
+    }
+
+    pub fn option(value: TypeAnn) -> TypeAnn {
+        TypeAnn::Option(intern(&[value]))
     }
 }
 
@@ -530,6 +567,7 @@ impl fmt::Display for TypeAnn {
                 }
                 f.write_str(")")
             }
+            TypeAnn::Option(value) => write!(f, "Option<{}>", value[0]),
         }
     }
 }

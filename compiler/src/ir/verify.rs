@@ -21,8 +21,9 @@
 //!   extents as axes (or the extents of an array of as many axes); a copy's source has its
 //!   element type; a view (`Borrow`) has its array's element type, axes and layout, and is
 //!   writable only if the array is; a broadcast view is a read-only strided view of as many axes
-//!   as the longer of its two arrays (onto one at least as long); tuples have their elements' types, fields and unpacks match
-//!   them;
+//!   as the longer of its two arrays (onto one at least as long); tuples have their elements'
+//!   types (an `Option<T>` is the tuple `(bool, T)`), fields and unpacks match them; an unwrap
+//!   reads an `Option<T>` and is a `T`;
 //! - GPU builtins appear only in `#[rumba(cuda)]` functions: atomics update writable arrays with
 //!   operands of the element type and return it; thread and block queries are `usize`,
 //!   `sync_threads()` is `()`.
@@ -395,6 +396,7 @@ impl Verifier<'_> {
             ExprKind::Reduce(n) => match *n {},
             ExprKind::Map(n) => match *n {},
             ExprKind::Struct(n) => match *n {},
+            ExprKind::Option(n) => match *n {},
             ExprKind::Const(c) => expect(self, Type::Scalar(c.ty), "constant"),
             ExprKind::Local(l) => {
                 if let Some(t) = self.local_ty(*l) {
@@ -591,14 +593,17 @@ impl Verifier<'_> {
             ExprKind::Tuple(xs) => {
                 let types: Vec<Option<Type>> = xs.iter().map(|x| self.expr(*x)).collect();
                 if let Some(types) = types.into_iter().collect::<Option<Vec<Type>>>() {
-                    // A struct's literal is a tuple typed as the struct.
+                    // A struct's literal, `Some(v)` and `None` are tuples typed as the struct or
+                    // `Option<T>`.
                     let want = match ty {
-                        Some(Type::Tuple(t)) if t.def().is_some() && t.elems() == types => {
-                            Type::Tuple(t)
+                        Some(Type::Tuple(t))
+                            if (t.def().is_some() || t.is_option()) && t.elems() == types =>
+                        {
+                            t
                         }
-                        _ => Type::Tuple(Tuple::new(&types)),
+                        _ => Tuple::new(&types),
                     };
-                    expect(self, want, "tuple");
+                    expect(self, Type::Tuple(want), "tuple");
                 }
             }
             ExprKind::Field(x, k) => {
@@ -610,6 +615,11 @@ impl Verifier<'_> {
                     t => self.error(at, format!("field {k} of {t}")),
                 }
             }
+            ExprKind::Unwrap { option, .. } => match self.expr(*option) {
+                Some(Type::Tuple(t)) if t.is_option() => expect(self, t.elems()[1], "unwrap"),
+                Some(t) => self.error(at, format!("unwrap of {t}")),
+                None => {}
+            },
             ExprKind::SameShape { a, b } => {
                 if let (Some(x), Some(y)) = (self.array(*a), self.array(*b)) {
                     self.check(x.ndim >= y.ndim, at, || {

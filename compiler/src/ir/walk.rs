@@ -21,7 +21,11 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
         | ExprKind::Broadcast { .. }
         | ExprKind::Each(_)
         | ExprKind::Reduce(_) => Vec::new(),
-        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) | ExprKind::Field(x, _) => vec![*x],
+        ExprKind::Unary(_, x)
+        | ExprKind::Cast(x, _)
+        | ExprKind::Field(x, _)
+        | ExprKind::Unwrap { option: x, .. } => vec![*x],
+        ExprKind::Option(o) => P::untyped::<OptionOp>(o).operand().into_iter().collect(),
         // The body and value run per element, like a walk's body.
         ExprKind::Map(m) => {
             let m = P::untyped::<Box<Map>>(m);

@@ -59,13 +59,14 @@ fn fits(ann: TypeAnn, t: Type) -> bool {
             },
             Type::Array(a),
         ) => a.is_owned() && elem.is_none_or(|e| e == a.elem) && ndim.is_none_or(|n| n == a.ndim),
-        (TypeAnn::Tuple(anns), Type::Tuple(t)) => {
+        (TypeAnn::Tuple(anns), Type::Tuple(t)) if !t.is_option() => {
             anns.len() == t.elems().len() && anns.iter().zip(t.elems()).all(|(&a, &e)| fits(a, e))
         }
         (TypeAnn::Fixed { elem, len }, Type::Array(a)) => {
             a.stack_len().is_some_and(|n| len.is_none_or(|l| l == n))
                 && elem.is_none_or(|e| e == a.elem)
         }
+        (TypeAnn::Option(value), Type::Tuple(t)) if t.is_option() => fits(value[0], t.elems()[1]),
         _ => false,
     }
 }
@@ -124,11 +125,14 @@ pub fn param_type(func: &Function<Untyped>, i: usize, arg: Type) -> Result<Type,
             "a tuple holding a view is not passed to functions: pass the view as an argument of its own"
                 .into(),
         )),
-        (TypeAnn::Infer | TypeAnn::Tuple(_), Type::Tuple(_)) if fits(decl.ann, arg) => Ok(arg),
-        (_, Type::Tuple(_)) | (TypeAnn::Tuple(_), _) => Err(mismatch(format!(
-            "pass a tuple of type `{}`",
-            decl.ann
-        ))),
+        (TypeAnn::Infer | TypeAnn::Tuple(_) | TypeAnn::Option(_), Type::Tuple(_))
+            if fits(decl.ann, arg) =>
+        {
+            Ok(arg)
+        }
+        (_, Type::Tuple(_)) | (TypeAnn::Tuple(_) | TypeAnn::Option(_), _) => Err(mismatch(
+            format!("pass a value of type `{}`", decl.ann),
+        )),
         (TypeAnn::Infer, _) => Ok(arg),
         (TypeAnn::Scalar(s), Type::Scalar(t)) if s == t => Ok(arg),
         (TypeAnn::Scalar(s), Type::Scalar(_)) => Err(mismatch(format!(

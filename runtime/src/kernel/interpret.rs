@@ -138,6 +138,7 @@ fn site_kind(kind: TrapKind) -> (SiteKind, [i64; 4]) {
         TrapKind::StepZero => (SiteKind::StepZero, [0; 4]),
         TrapKind::RecursionDepth { depth } => (SiteKind::RecursionDepth, [depth as i64, 0, 0, 0]),
         TrapKind::ClampBounds { min, max } => (SiteKind::ClampBounds, [int(min), int(max), 0, 0]),
+        TrapKind::Unwrap { message } => (SiteKind::Unwrap { message }, [0; 4]),
         TrapKind::SliceBounds {
             array,
             axis,

@@ -1,6 +1,8 @@
 //! Expressions of a given scalar type: operators, casts, the numeric methods (the tables below
 //! are what the generator calls), literals, variables, array elements with indices mostly in
-//! bounds, shape queries, helper calls, and `if`, `match` and block expressions.
+//! bounds, shape queries, helper calls, `if`, `match` and block expressions, and the integers'
+//! `checked_*` methods, their `Option`s read with `unwrap_or`, `match` or `if let`, and
+//! `abs_diff` (an unsigned result of signed operands).
 
 use super::args::any_scalar;
 use super::kernel::{Gen, HelperParam, Var};
@@ -15,7 +17,7 @@ const CMP: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
 fn methods(receiver: Scalar, args: &[Rel], ret: Rel) -> Vec<&'static str> {
     Intrinsic::TABLE
         .iter()
-        .filter(|d| d.accepts(receiver) && d.args == args && d.ret == ret)
+        .filter(|d| !d.is_hidden() && d.accepts(receiver) && d.args == args && d.ret == ret)
         .map(|d| d.name)
         .collect()
 }
@@ -24,7 +26,7 @@ fn methods(receiver: Scalar, args: &[Rel], ret: Rel) -> Vec<&'static str> {
 fn methods_returning(receiver: Scalar, ret: Rel) -> Vec<&'static str> {
     Intrinsic::TABLE
         .iter()
-        .filter(|d| d.accepts(receiver) && d.ret == ret)
+        .filter(|d| !d.is_hidden() && d.accepts(receiver) && d.ret == ret)
         .map(|d| d.name)
         .collect()
 }
@@ -298,6 +300,44 @@ impl<'r> Gen<'r> {
         self.expr(ty, d)
     }
 
+    /// An integer `checked_*` method's `Option`, read with `unwrap_or`, a `match` or `if let`.
+    fn checked(&mut self, ty: Scalar, d: u32) -> String {
+        const CHECKED: [&str; 8] = [
+            "checked_add",
+            "checked_sub",
+            "checked_mul",
+            "checked_div",
+            "checked_rem",
+            "checked_neg",
+            "checked_shl",
+            "checked_shr",
+        ];
+        let m = self.rng.pick(&CHECKED);
+        let x = self.expr(ty, d);
+        let call = match m {
+            "checked_neg" => format!("{x}.{m}()"),
+            "checked_shl" | "checked_shr" => {
+                let e = if self.rng.percent(70) {
+                    format!("{}u32", self.rng.below(70))
+                } else {
+                    self.expr(Scalar::U32, d)
+                };
+                format!("{x}.{m}({e})")
+            }
+            _ => {
+                let y = self.expr(ty, d);
+                format!("{x}.{m}({y})")
+            }
+        };
+        let z = self.expr(ty, d);
+        let v = self.name("v");
+        match self.rng.below(3) {
+            0 => format!("{call}.unwrap_or({z})"),
+            1 => format!("(match {call} {{ Some({v}) => {v}, None => {z} }})"),
+            _ => format!("(if let Some({v}) = {call} {{ {v} }} else {{ {z} }})"),
+        }
+    }
+
     fn int_expr(&mut self, ty: Scalar, d: u32) -> String {
         let signed = ty.is_signed();
         match self.rng.below(20) {
@@ -339,6 +379,25 @@ impl<'r> Gen<'r> {
                 } else {
                     format!("(!{a})")
                 }
+            }
+            11..=15 if self.rng.percent(10) => self.checked(ty, d),
+            11..=15 if !signed && self.rng.percent(8) => {
+                // `abs_diff` of the signed type of this width, or of this type.
+                let signed_twin = match ty {
+                    Scalar::U8 => Scalar::I8,
+                    Scalar::U16 => Scalar::I16,
+                    Scalar::U32 => Scalar::I32,
+                    Scalar::U64 => Scalar::I64,
+                    _ => Scalar::Isize,
+                };
+                let t = if self.rng.percent(50) {
+                    signed_twin
+                } else {
+                    ty
+                };
+                let x = self.expr(t, d);
+                let y = self.expr(t, d);
+                format!("{x}.abs_diff({y})")
             }
             11..=15 => {
                 let x = self.expr(ty, d);

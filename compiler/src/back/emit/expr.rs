@@ -68,6 +68,18 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
             ExprKind::Tuple(xs) => self.tuple(inst.ty(e), xs)?,
             ExprKind::Field(x, k) => self.field(*x, *k)?,
+            ExprKind::Unwrap { option, message } => {
+                let v = self.expr(*option)?.into_struct_value();
+                let some = self.b().build_extract_value(v, 0, "is_some")?;
+                let site = self.site(
+                    SiteKind::Unwrap {
+                        message: message.clone(),
+                    },
+                    span,
+                );
+                self.check(some.into_int_value(), site, &[])?;
+                self.b().build_extract_value(v, 1, "unwrap")?
+            }
             ExprKind::Unary(op, x) => {
                 let v = self.expr(*x)?;
                 let s = self.scalar(*x)?;
@@ -124,6 +136,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             ExprKind::Reduce(n) => match *n {},
             ExprKind::Map(n) => match *n {},
             ExprKind::Struct(n) => match *n {},
+            ExprKind::Option(n) => match *n {},
         })
     }
 

@@ -341,7 +341,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
             | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
             | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
-            | RotateRight | SwapBytes | Re | Im => {
+            | RotateRight | SwapBytes | AbsDiff | Re | Im | CheckedAddNone | CheckedSubNone
+            | CheckedMulNone | CheckedDivNone | CheckedNegNone | CheckedShlNone => {
                 return Err(BackError::Internal(format!("`{}` on {s}", op.name())))
             }
         })
@@ -517,7 +518,68 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
             SwapBytes if s.bits() == 8 => args[0],
             SwapBytes => self.call_intrinsic("llvm.bswap", &[t], args)?,
+            AbsDiff => {
+                let y = args[1].into_int_value();
+                let lt = if signed {
+                    IntPredicate::SLT
+                } else {
+                    IntPredicate::ULT
+                };
+                let b = self.b();
+                let below = b.build_int_compare(lt, x, y, "")?;
+                let up = b.build_int_sub(y, x, "")?;
+                let down = b.build_int_sub(x, y, "")?;
+                b.build_select(below, up, down, "abs_diff")?
+            }
             RemEuclid | DivEuclid => self.int_euclid(op, s, x, args[1].into_int_value(), span)?,
+            CheckedAddNone | CheckedSubNone | CheckedMulNone => {
+                let name = match (op, signed) {
+                    (CheckedAddNone, true) => "llvm.sadd.with.overflow",
+                    (CheckedAddNone, false) => "llvm.uadd.with.overflow",
+                    (CheckedSubNone, true) => "llvm.ssub.with.overflow",
+                    (CheckedSubNone, false) => "llvm.usub.with.overflow",
+                    (_, true) => "llvm.smul.with.overflow",
+                    (_, false) => "llvm.umul.with.overflow",
+                };
+                let pair = self.call_intrinsic(name, &[t], args)?.into_struct_value();
+                self.b().build_extract_value(pair, 1, op.name())?
+            }
+            CheckedDivNone => {
+                let y = args[1].into_int_value();
+                let b = self.b();
+                let by_zero = b.build_int_compare(IntPredicate::EQ, y, it.const_zero(), "")?;
+                if signed {
+                    let min = it.const_int(s.int_range().0 as u64, true);
+                    let is_min = b.build_int_compare(IntPredicate::EQ, x, min, "")?;
+                    let minus_one =
+                        b.build_int_compare(IntPredicate::EQ, y, it.const_all_ones(), "")?;
+                    let overflow = b.build_and(is_min, minus_one, "")?;
+                    b.build_or(by_zero, overflow, op.name())?.into()
+                } else {
+                    by_zero.into()
+                }
+            }
+            CheckedNegNone if signed => {
+                let min = it.const_int(s.int_range().0 as u64, true);
+                self.b()
+                    .build_int_compare(IntPredicate::EQ, x, min, op.name())?
+                    .into()
+            }
+            CheckedNegNone => self
+                .b()
+                .build_int_compare(IntPredicate::NE, x, it.const_zero(), op.name())?
+                .into(),
+            CheckedShlNone => {
+                let bits = u32t.const_int(s.bits() as u64, false);
+                self.b()
+                    .build_int_compare(
+                        IntPredicate::UGE,
+                        args[1].into_int_value(),
+                        bits,
+                        op.name(),
+                    )?
+                    .into()
+            }
             Powf | Log | Atan2 | Hypot | Copysign | Sqrt | Cbrt | Exp | Exp2 | ExpM1 | Ln
             | Ln1p | Log2 | Log10 | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh
             | Floor | Ceil | Round | Trunc | Fract | Recip | ToRadians | ToDegrees | Powi

@@ -153,8 +153,7 @@ impl FnLowerer<'_> {
                     .hint("put it on its own line"))
             }
             syn::Expr::Field(f) => self.field(f),
-            syn::Expr::Try(_) => Err(FrontError::new(e, "the `?` operator is not supported in kernels")
-                .hint("kernel values cannot fail: rumba reports bad indices and divisions as the call's `Err`")),
+            syn::Expr::Try(t) => self.try_option(t),
             _ => Err(FrontError::new(e, "unsupported expression in a kernel").hint(EXPR_HINT)),
         }
     }
@@ -276,6 +275,9 @@ impl FnLowerer<'_> {
             if let Some(v) = self.item_value(&p.path, p) {
                 return v;
             }
+            if name == "None" {
+                return Ok(self.expr(ExprKind::Option(OptionOp::None), p));
+            }
             return Err(unknown_value(ident, &name, self.names));
         }
         if let Some(v) = self.item_value(&p.path, p) {
@@ -336,6 +338,12 @@ impl FnLowerer<'_> {
         if let Some(r) = self.array_value_method(mc) {
             return r;
         }
+        if let Some(r) = self.option_method(mc) {
+            return r;
+        }
+        if name == "sin_cos" && mc.args.is_empty() {
+            return self.sin_cos(mc);
+        }
         if ARRAY_METHODS.contains(&name.as_str()) {
             let array = self.array_name(&mc.receiver)?;
             if !mc.args.is_empty() {
@@ -394,6 +402,59 @@ impl FnLowerer<'_> {
         ))
     }
 
+    /// `f64::from(x)`, `i64::from(x)`, ..: the method `f64::from` of `x`, which `types` makes a
+    /// cast where std has the lossless `From` (and an error naming `as` elsewhere).
+    fn conversion_call(&mut self, c: &syn::ExprCall) -> Option<R<ExprId>> {
+        let syn::Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let [ty, method] = [p.path.segments.first()?, p.path.segments.last()?];
+        let to = Scalar::from_name(&ty.ident.to_string()).filter(|s| !s.is_complex())?;
+        if p.path.segments.len() != 2 || method.ident != "from" || p.qself.is_some() {
+            return None;
+        }
+        if c.args.len() != 1 {
+            return Some(Err(FrontError::new(
+                c,
+                format!("`{to}::from` takes one value"),
+            )));
+        }
+        Some(self.expr_value(&c.args[0]).map(|receiver| {
+            let name = format!("{to}::from");
+            let args = Vec::new();
+            self.expr(
+                ExprKind::Method {
+                    name,
+                    receiver,
+                    args,
+                },
+                c,
+            )
+        }))
+    }
+
+    /// `x.sin_cos()`: the tuple `(x.sin(), x.cos())`, as std computes it.
+    fn sin_cos(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+        let x = self.expr_value(&mc.receiver)?;
+        let x = self.spill(x);
+        let x2 = self.copy_simple(x);
+        let part = |l: &mut Self, name: &str, receiver: ExprId| {
+            let name = name.to_string();
+            let args = Vec::new();
+            l.expr(
+                ExprKind::Method {
+                    name,
+                    receiver,
+                    args,
+                },
+                mc,
+            )
+        };
+        let sin = part(self, "sin", x);
+        let cos = part(self, "cos", x2);
+        Ok(self.expr(ExprKind::Tuple(vec![sin, cos]), mc))
+    }
+
     fn call(&mut self, c: &syn::ExprCall) -> R<ExprId> {
         if let Some(r) = self.constructor(c) {
             return r;
@@ -402,6 +463,12 @@ impl FnLowerer<'_> {
             return r;
         }
         if let Some(r) = self.rng_constructor(c) {
+            return r;
+        }
+        if let Some(r) = self.some_call(c) {
+            return r;
+        }
+        if let Some(r) = self.conversion_call(c) {
             return r;
         }
         let syn::Expr::Path(p) = &*c.func else {
@@ -447,12 +514,11 @@ impl FnLowerer<'_> {
             }
             let hint = match method_call_hint(&last) {
                 Some(h) => h,
-                None => {
-                    "call numeric functions as methods (`x.sqrt()`), helpers by name (`cnd(x)`)"
-                        .into()
-                }
+                None => "call the functions of this compile! block by name (`helper(x)`), numeric functions as methods (`x.sqrt()`), and conversions as `f64::from(x)` or `x as f64`"
+                    .into(),
             };
-            return Err(FrontError::new(p, "unsupported function path").hint(hint));
+            let path = p.to_token_stream().to_string().replace(' ', "");
+            return Err(FrontError::new(p, format!("cannot call `{path}` in a kernel")).hint(hint));
         };
         let name = ident.to_string();
         if name == "shared_array" {

@@ -53,11 +53,21 @@ pub(super) fn macro_error(mac: &syn::Macro) -> FrontError {
         .last()
         .map(|s| s.ident.to_string())
         .unwrap_or_default();
+    let hint = match name.as_str() {
+        "println" | "print" | "eprintln" | "eprint" | "dbg" | "write" | "writeln" | "format" => {
+            "kernels cannot print: return values or write them into arrays"
+        }
+        "panic" | "assert" | "assert_eq" | "assert_ne" | "unreachable" | "todo"
+        | "unimplemented" => {
+            "kernels cannot panic: return a flag or a value that says what went wrong (a failed `o.expect(\"..\")` of an `Option` is the call's `Err`)"
+        }
+        _ => "write out the code the macro stands for (`vec![v; n]` and `s![..]` are supported)",
+    };
     FrontError::new(
         mac,
         format!("macros are not supported in kernels (`{name}!`)"),
     )
-    .hint("kernels cannot print or panic; return values or write them into arrays")
+    .hint(hint)
 }
 
 pub(super) fn unknown_value(

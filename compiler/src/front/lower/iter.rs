@@ -353,9 +353,9 @@ impl FnLowerer<'_> {
         }
     }
 
-    /// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)`, `x.sum_axis(Axis(k))`,
+    /// ndarray's `x.sum()`, `x.product()`, `x.dot(&y)`, `x.mean()`, `x.sum_axis(Axis(k))`,
     /// `x.fold_axis(Axis(k), init, f)` (a [`ArrayReduce`], expanded by `types` in ndarray's
-    /// order), `x.fold(init, f)` (a walk over the elements in ndarray's `fold`
+    /// order; the mean's `Option` is `None` for an empty array), `x.fold(init, f)` (a walk over the elements in ndarray's `fold`
     /// order: a [`Visit::Fold`] view) and `x.mapv(f)` (a new array of `x`'s shape, written by a
     /// walk over both in logical order).
     pub(super) fn array_method(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
@@ -393,6 +393,7 @@ impl FnLowerer<'_> {
             }
             "sum" => ReduceOp::Sum,
             "product" => ReduceOp::Product,
+            "mean" => ReduceOp::Mean,
             "sum_axis" => {
                 let [axis] = args::<1>(mc)?;
                 ReduceOp::SumAxis(self.axis(axis)?)
@@ -442,7 +443,12 @@ impl FnLowerer<'_> {
         };
         let e = self.func.add_expr(ExprKind::Reduce(Box::new(r)), span);
         self.emit(Stmt::Eval(e));
-        self.func.add_expr(ExprKind::Local(acc), span)
+        let value = self.func.add_expr(ExprKind::Local(acc), span);
+        if op != ReduceOp::Mean {
+            return value;
+        }
+        // `mean()` is `None` for an empty array.
+        self.mean_option(array, value, span)
     }
 
     /// `Axis(k)` with `k` an integer literal: `k`.

@@ -1,20 +1,27 @@
 //! `match` on integer, bool and float values: literal patterns (`1`, `-3`, `true`, `0.5`), ranges
 //! (`3..=9`, `..=2`, `10..`, `0..8`), alternatives (`1 | 2`), constants (`N`, `i32::MAX`), `_`,
-//! bindings (`n`, `n @ 1..=5`) and guards (`if c`), as a statement or a value.
+//! bindings (`n`, `n @ 1..=5`) and guards (`if c`), as a statement or a value; on tuples,
+//! `(p, q, ..)` (each element's pattern tested on it); on `Option` values, `Some(p)` (`p` tested
+//! on the value) and `None` (patterns that `if let`, `while let` and `let .. else` share,
+//! `front::lower::option`).
 //!
 //! In: a `syn::ExprMatch`. Out: the scrutinee in a temporary and a chain of `if`s over it, one per
 //! arm in order (an arm's bindings are locals assigned from the temporary, visible in its guard and
 //! body), the last reachable arm without a test. Exhaustiveness is checked as rustc checks it: an
 //! arm without a guard whose pattern matches anything ends the match; otherwise `true` and
-//! `false` must both be covered, or the integer ranges must cover a whole integer type (then the
-//! scrutinee is given that type: `0..=255` covers `u8` only); anything else is an error naming
-//! what is not covered.
+//! `false` must both be covered, or `Some(_)` and `None`, or the integer ranges must cover a whole
+//! integer type (then the scrutinee is given that type: `0..=255` covers `u8` only); anything else
+//! is an error naming what is not covered. A tuple pattern covers everything when each of its
+//! elements does, and tuple patterns whose other elements match anything cover everything
+//! when they cover `true` and `false` (or `Some` and `None`) of their one element; other sets of
+//! tuple patterns that cover every value together still need a `_` arm.
 
 use super::syntax::{int_literal, needs_stmts, strip_parens};
 use super::*;
 
 const PATTERN_HINT: &str = "match integers, bools and floats against literals (`1`, `true`), \
-    ranges (`3..=9`, `..=2`), alternatives (`1 | 2`), constants, `_` and bindings (`n @ 1..=5`)";
+    ranges (`3..=9`, `..=2`), alternatives (`1 | 2`), constants, `_` and bindings (`n @ 1..=5`), \
+    and `Option`s against `Some(p)` and `None`";
 
 /// What the arms' patterns cover (guarded arms count for nothing, as in rustc).
 #[derive(Default)]
@@ -24,6 +31,12 @@ struct Cover {
     bools: [bool; 2],
     /// Closed integer intervals; `i128::MIN`/`i128::MAX` stand for unbounded ends.
     ints: Vec<(i128, i128)>,
+    /// `Some(p)` with a `p` that matches every value, and `None`.
+    some: bool,
+    none: bool,
+    /// Per element of a tuple: what the tuple patterns whose other elements match every value
+    /// cover of it (`(n, true)` and `(n, false)` cover `(i32, bool)`).
+    parts: Vec<Cover>,
 }
 
 /// The integer types a `match` can cover without `_` (rustc asks `_` of `isize`/`usize`).
@@ -41,6 +54,33 @@ const COVERABLE: [Scalar; 8] = [
 impl Cover {
     fn bools_covered(&self) -> bool {
         self.bools == [true, true]
+    }
+
+    fn options_covered(&self) -> bool {
+        self.some && self.none
+    }
+
+    /// Whether the tuple patterns cover every tuple through one element (bools or `Option`s;
+    /// integer elements need `_`).
+    fn tuples_covered(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| p.all || p.bools_covered() || p.options_covered() || p.tuples_covered())
+    }
+
+    fn merge(&mut self, other: Cover) {
+        self.all |= other.all;
+        self.bools[0] |= other.bools[0];
+        self.bools[1] |= other.bools[1];
+        self.ints.extend(other.ints);
+        self.some |= other.some;
+        self.none |= other.none;
+        for (k, p) in other.parts.into_iter().enumerate() {
+            if self.parts.len() <= k {
+                self.parts.resize_with(k + 1, Cover::default);
+            }
+            self.parts[k].merge(p);
+        }
     }
 
     /// The integer types whose every value the intervals cover.
@@ -77,7 +117,10 @@ impl Cover {
     /// front end does not know).
     fn missing(&self) -> String {
         let quote = |s: String| format!("`{s}`");
-        let list: Vec<String> = if self.bools.iter().any(|&b| b) {
+        let list: Vec<String> = if self.some || self.none {
+            let missing = if self.some { "None" } else { "Some(_)" };
+            vec![quote(missing.into())]
+        } else if self.bools.iter().any(|&b| b) {
             [true, false]
                 .into_iter()
                 .filter(|b| !self.bools[usize::from(*b)])
@@ -154,6 +197,9 @@ impl FnLowerer<'_> {
             if cover.all {
                 return Ok((i, None));
             }
+            if cover.options_covered() || cover.tuples_covered() {
+                return Ok((i, None));
+            }
             if bools.is_none() && cover.bools_covered() {
                 bools = Some(i);
             }
@@ -183,6 +229,43 @@ impl FnLowerer<'_> {
             syn::Pat::Wild(_) => c.all = true,
             syn::Pat::Paren(p) => self.cover(&p.pat, c),
             syn::Pat::Or(o) => o.cases.iter().for_each(|p| self.cover(p, c)),
+            syn::Pat::Ident(pi) if is_none_pattern(pi) => c.none = true,
+            // A tuple pattern covers every value when each element's does, and adds to what
+            // is covered of its one element that does not (other sets of tuple patterns that
+            // cover every value only together need `_`).
+            syn::Pat::Tuple(t) => {
+                let parts: Vec<Cover> = t
+                    .elems
+                    .iter()
+                    .map(|e| {
+                        let mut part = Cover::default();
+                        self.cover(e, &mut part);
+                        part
+                    })
+                    .collect();
+                let open: Vec<usize> = (0..parts.len()).filter(|&k| !parts[k].all).collect();
+                match open.as_slice() {
+                    [] => c.all = true,
+                    &[k] => {
+                        let mut one = Cover::default();
+                        one.parts.resize_with(parts.len(), Cover::default);
+                        one.parts[k] = parts.into_iter().nth(k).unwrap_or_default();
+                        c.merge(one);
+                    }
+                    _ => {}
+                }
+            }
+            syn::Pat::TupleStruct(ts) => {
+                if let Some(inner) = some_pattern(ts) {
+                    let inner = match inner {
+                        syn::Pat::Reference(r) => &*r.pat,
+                        p => p,
+                    };
+                    let mut value = Cover::default();
+                    self.cover(inner, &mut value);
+                    c.some |= value.all;
+                }
+            }
             syn::Pat::Ident(pi) => match &pi.subpat {
                 Some((_, sub)) => self.cover(sub, c),
                 None if self.items.is_const(&pi.ident.to_string()) => {
@@ -339,12 +422,18 @@ impl FnLowerer<'_> {
     /// The test of a pattern against the scrutinee (none unless `test`: the last reachable arm
     /// needs none); bindings are declared in the current scope and assigned (`in_or`: inside
     /// `|`, where bindings are not supported).
-    fn pattern(&mut self, p: &syn::Pat, scrutinee: LocalId, in_or: bool, test: bool) -> R<Test> {
+    pub(super) fn pattern(
+        &mut self,
+        p: &syn::Pat,
+        scrutinee: LocalId,
+        in_or: bool,
+        test: bool,
+    ) -> R<Test> {
         let span = Span::of(p);
         let refutable = matches!(
             p,
             syn::Pat::Lit(_) | syn::Pat::Path(_) | syn::Pat::Range(_) | syn::Pat::Or(_)
-        ) || matches!(p, syn::Pat::Ident(pi) if pi.subpat.is_none() && self.items.is_const(&pi.ident.to_string()));
+        ) || matches!(p, syn::Pat::Ident(pi) if is_none_pattern(pi) || (pi.subpat.is_none() && self.items.is_const(&pi.ident.to_string())));
         if refutable && !test {
             if let syn::Pat::Or(o) = p {
                 for case in &o.cases {
@@ -356,6 +445,48 @@ impl FnLowerer<'_> {
         match p {
             syn::Pat::Wild(_) => Ok(None),
             syn::Pat::Paren(inner) => self.pattern(&inner.pat, scrutinee, in_or, test),
+            syn::Pat::Ident(pi) if is_none_pattern(pi) => {
+                let o = self.func.add_expr(ExprKind::Local(scrutinee), span);
+                let some = self
+                    .func
+                    .add_expr(ExprKind::Option(OptionOp::IsSome(o)), span);
+                Ok(Some(
+                    self.func.add_expr(ExprKind::Unary(UnOp::Not, some), span),
+                ))
+            }
+            syn::Pat::TupleStruct(ts) if some_pattern(ts).is_some() => {
+                let inner = match some_pattern(ts) {
+                    // `Some(&v)`: the `Option<&T>` of `x.get(i)`, whose value is read.
+                    Some(syn::Pat::Reference(r)) if r.mutability.is_none() => &*r.pat,
+                    Some(inner) => inner,
+                    None => p,
+                };
+                // The value (zero in a `None`) in a temporary the inner pattern tests and binds.
+                let value = self.temp(span);
+                let o = self.func.add_expr(ExprKind::Local(scrutinee), span);
+                let read = self
+                    .func
+                    .add_expr(ExprKind::Option(OptionOp::Value(o)), span);
+                self.emit(Stmt::Assign {
+                    local: value,
+                    value: read,
+                    span,
+                });
+                let inner = self.pattern(inner, value, in_or, test)?;
+                if !test {
+                    return Ok(None);
+                }
+                let o = self.func.add_expr(ExprKind::Local(scrutinee), span);
+                let some = self
+                    .func
+                    .add_expr(ExprKind::Option(OptionOp::IsSome(o)), span);
+                Ok(Some(match inner {
+                    None => some,
+                    Some(t) => self
+                        .func
+                        .add_expr(ExprKind::Logical(LogicOp::And, some, t), span),
+                }))
+            }
             syn::Pat::Ident(pi)
                 if pi.subpat.is_none() && self.items.is_const(&pi.ident.to_string()) =>
             {
@@ -414,11 +545,37 @@ impl FnLowerer<'_> {
                 }
                 Ok(test)
             }
-            syn::Pat::Tuple(_) => Err(FrontError::new(p, "tuple patterns are not supported")
-                .hint("match each value in turn, or combine them into one integer")),
+            syn::Pat::Tuple(t) => {
+                let mut all: Option<ExprId> = None;
+                for (k, elem) in t.elems.iter().enumerate() {
+                    if let syn::Pat::Rest(r) = elem {
+                        return Err(FrontError::new(r, "`..` in a tuple pattern is not supported")
+                            .hint("write one pattern per element (`_` for any value)"));
+                    }
+                    // Each element in a temporary its pattern tests and binds.
+                    let part = self.temp(Span::of(elem));
+                    let whole = self.func.add_expr(ExprKind::Local(scrutinee), span);
+                    let read = self.func.add_expr(ExprKind::Field(whole, k as u32), span);
+                    self.emit(Stmt::Assign {
+                        local: part,
+                        value: read,
+                        span,
+                    });
+                    let Some(t) = self.pattern(elem, part, in_or, test)? else {
+                        continue;
+                    };
+                    all = Some(match all {
+                        None => t,
+                        Some(prev) => self
+                            .func
+                            .add_expr(ExprKind::Logical(LogicOp::And, prev, t), span),
+                    });
+                }
+                Ok(all)
+            }
             syn::Pat::Struct(_) | syn::Pat::TupleStruct(_) => Err(FrontError::new(
                 p,
-                "struct and enum patterns are not supported: kernels have no structs or enums",
+                "struct and enum patterns are not supported: kernels have no structs or enums but `Option`",
             )
             .hint(PATTERN_HINT)),
             _ => Err(FrontError::new(p, "unsupported pattern in `match`").hint(PATTERN_HINT)),
@@ -519,5 +676,18 @@ impl FnLowerer<'_> {
             other => other,
         };
         self.literal(e, false, node)
+    }
+}
+
+/// `None` in a pattern (rustc resolves it to the variant, never a new binding).
+fn is_none_pattern(pi: &syn::PatIdent) -> bool {
+    pi.ident == "None" && pi.subpat.is_none() && pi.by_ref.is_none() && pi.mutability.is_none()
+}
+
+/// The inner pattern of `Some(p)`.
+fn some_pattern(ts: &syn::PatTupleStruct) -> Option<&syn::Pat> {
+    match ts.elems.first() {
+        Some(p) if ts.path.is_ident("Some") && ts.elems.len() == 1 && ts.qself.is_none() => Some(p),
+        _ => None,
     }
 }

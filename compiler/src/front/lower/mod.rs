@@ -28,6 +28,7 @@ mod items;
 mod iter;
 mod loops;
 mod matching;
+mod option;
 mod rng;
 mod stmt;
 mod structs;

@@ -71,7 +71,7 @@ impl FnLowerer<'_> {
     fn let_stmt(&mut self, local: &syn::Local) -> R<()> {
         if let Some(init) = &local.init {
             if let Some((_, diverge)) = &init.diverge {
-                return Err(FrontError::new(diverge, "`let ... else` is not supported"));
+                return self.let_else(local, &init.expr, diverge);
             }
         }
         if let Some(c) = local.init.as_ref().and_then(|i| shared_array_call(&i.expr)) {
@@ -350,9 +350,23 @@ impl FnLowerer<'_> {
     }
 
     fn if_stmt_inner(&mut self, i: &syn::ExprIf, target: Option<LocalId>) -> R<()> {
+        if let syn::Expr::Let(l) = &*i.cond {
+            return self.if_let(i, l, target);
+        }
         let cond = self.expr_value(&i.cond)?;
         let (then_body, ()) = self.nested(|l| l.arm(&i.then_branch, target))?;
-        let else_body = match &i.else_branch {
+        let else_body = self.else_body(i, target)?;
+        self.emit(Stmt::If {
+            cond,
+            then_body,
+            else_body,
+        });
+        Ok(())
+    }
+
+    /// The `else` branch of an `if` (an empty block when there is none).
+    pub(super) fn else_body(&mut self, i: &syn::ExprIf, target: Option<LocalId>) -> R<Block> {
+        Ok(match &i.else_branch {
             None => {
                 if target.is_some() {
                     return Err(FrontError::new(i, "`if` without `else` used as a value")
@@ -368,13 +382,7 @@ impl FnLowerer<'_> {
                 })?;
                 b
             }
-        };
-        self.emit(Stmt::If {
-            cond,
-            then_body,
-            else_body,
-        });
-        Ok(())
+        })
     }
 
     /// A branch of an `if` (or a block) whose tail, if any, goes to `target`.
@@ -401,22 +409,27 @@ impl FnLowerer<'_> {
 
     fn while_loop(&mut self, w: &syn::ExprWhile) -> R<()> {
         if let syn::Expr::Let(l) = &*w.cond {
-            return Err(FrontError::new(l, "`while let` is not supported").hint("use `while cond`"));
+            return self.while_let(w, l);
         }
         let frame = LoopFrame::new(w.label.as_ref(), false, None);
         let (body, (), frame) = self.in_loop(frame, |l| {
             let cond = l.expr_value(&w.cond)?;
-            l.emit(Stmt::If {
-                cond,
-                then_body: Block::default(),
-                else_body: Block {
-                    stmts: vec![Stmt::Break],
-                },
-            });
+            l.break_unless(cond);
             l.block_effects(&w.body)
         })?;
         self.finish_loop(frame, Stmt::Loop { body });
         Ok(())
+    }
+
+    /// `if !cond { break; }`: the test at the top of a `while` body.
+    pub(super) fn break_unless(&mut self, cond: ExprId) {
+        self.emit(Stmt::If {
+            cond,
+            then_body: Block::default(),
+            else_body: Block {
+                stmts: vec![Stmt::Break],
+            },
+        });
     }
 
     /// `loop { .. }`; with `value`, a `loop` used as a value, which its `break value`s assign.

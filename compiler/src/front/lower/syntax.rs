@@ -133,6 +133,14 @@ pub(super) fn needs_stmts(e: &syn::Expr) -> bool {
                 | syn::Expr::Match(_) => self.0 = true,
                 // A fold over an array's iterator is a walk.
                 syn::Expr::MethodCall(mc) if is_fold(mc) || is_array_method(mc) => self.0 = true,
+                // An `Option` made or read with an `if`.
+                syn::Expr::MethodCall(mc)
+                    if super::option::STMT_METHODS.contains(&mc.method.to_string().as_str())
+                        || mc.method == "sin_cos" =>
+                {
+                    self.0 = true
+                }
+                syn::Expr::Try(_) => self.0 = true,
                 _ => syn::visit::visit_expr(self, e),
             }
         }
@@ -213,12 +221,12 @@ pub(super) fn is_fold(mc: &syn::ExprMethodCall) -> bool {
 }
 
 /// Whether `mc` is one of ndarray's whole-array methods that compute a value with a walk:
-/// `x.sum()`, `x.product()`, `x.dot(&y)`, `x.fold(init, f)`, `x.mapv(f)` (`x` not an iterator),
-/// `x.sum_axis(Axis(k))`, `x.fold_axis(Axis(k), init, f)`, `Zip::from(&a)..map_collect(f)`.
+/// `x.sum()`, `x.product()`, `x.mean()`, `x.dot(&y)`, `x.fold(init, f)`, `x.mapv(f)` (`x` not an
+/// iterator), `x.sum_axis(Axis(k))`, `x.fold_axis(Axis(k), init, f)`, `Zip::from(&a)..map_collect(f)`.
 pub(super) fn is_array_method(mc: &syn::ExprMethodCall) -> bool {
     let name = mc.method.to_string();
     match name.as_str() {
-        "sum" | "product" => mc.args.is_empty() && !is_iterator(&mc.receiver),
+        "sum" | "product" | "mean" => mc.args.is_empty() && !is_iterator(&mc.receiver),
         "fold" => mc.args.len() == 2 && !is_iterator(&mc.receiver),
         "dot" | "mapv" | "sum_axis" | "map_collect" => mc.args.len() == 1,
         "fold_axis" => mc.args.len() == 3,

@@ -241,15 +241,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             ExprKind::Tuple(xs) => {
                 let mut vars = Vec::with_capacity(xs.len());
                 for &x in xs {
-                    let t = self.expr(x)?;
-                    if self.get(t) == State::Known(Type::Unit) {
-                        return Err(Diagnostic::new(
-                            "this expression has no value",
-                            self.span(x),
-                            "has type `()`",
-                        ));
-                    }
-                    vars.push(t);
+                    vars.push(self.value(x)?);
                 }
                 let t = self.tuple_state(vars);
                 self.fresh(t)
@@ -276,6 +268,22 @@ impl<'s, 'p> Infer<'s, 'p> {
                     }
                 }
             }
+            ExprKind::Option(op) => match *op {
+                OptionOp::Some(x) => {
+                    let t = self.value(x)?;
+                    self.fresh(State::Option(t))
+                }
+                OptionOp::None => {
+                    let t = self.fresh(State::Any);
+                    self.fresh(State::Option(t))
+                }
+                OptionOp::IsSome(x) => {
+                    self.option_value(x)?;
+                    self.known(Scalar::Bool)
+                }
+                OptionOp::Value(x) => self.option_value(x)?,
+            },
+            ExprKind::Unwrap { option, .. } => self.option_value(*option)?,
             ExprKind::Shape { array, query } => self.shape(*array, *query, span)?,
             ExprKind::Method {
                 name,
@@ -323,6 +331,41 @@ impl<'s, 'p> Infer<'s, 'p> {
         })
     }
 
+    /// The variable of `x`, an element of a tuple or `Option`: not `()`.
+    fn value(&mut self, x: ExprId) -> R<Var> {
+        let t = self.expr(x)?;
+        if self.get(t) == State::Known(Type::Unit) {
+            return Err(Diagnostic::new(
+                "this expression has no value",
+                self.span(x),
+                "has type `()`",
+            ));
+        }
+        Ok(t)
+    }
+
+    /// The variable of the value of the `Option` `o`; an error when `o` is something else.
+    fn option_value(&mut self, o: ExprId) -> R<Var> {
+        let t = self.expr(o)?;
+        if let State::Option(v) = self.get(t) {
+            return Ok(v);
+        }
+        let v = self.fresh(State::Any);
+        let want = self.fresh(State::Option(v));
+        self.unify(t, want).map_err(|(got, _)| {
+            Diagnostic::new(
+                format!(
+                    "mismatched types: expected `Option<_>`, found `{}`",
+                    got.describe()
+                ),
+                self.span(o),
+                "expected `Option<_>`",
+            )
+            .with_help("`Option`s come from `Some(v)`, `None` and the std methods that return one (`checked_add`, `x.get(i)`, `x.mean()`)")
+        })?;
+        Ok(v)
+    }
+
     fn binary(&mut self, e: ExprId, op: BinOp, a: ExprId, b: ExprId) -> R<Var> {
         let span = self.span(e);
         let ta = self.expr(a)?;
@@ -356,11 +399,14 @@ impl<'s, 'p> Infer<'s, 'p> {
             return Ok(v);
         }
         for (x, t) in [(a, ta), (b, tb)] {
-            if let State::Array(_) | State::Tuple(_) | State::Known(Type::Unit) = self.get(t) {
+            if let State::Array(_) | State::Tuple(_) | State::Option(_) | State::Known(Type::Unit) =
+                self.get(t)
+            {
                 let (sa, sb) = (self.get(ta), self.get(tb));
                 let what = match self.get(t) {
                     State::Known(Type::Unit) => "has no value (`()`)",
                     State::Tuple(_) => "is a tuple",
+                    State::Option(_) => "is an `Option`",
                     _ => "is an array",
                 };
                 let label = match self.local_name(x) {
@@ -370,6 +416,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 let help = match what {
                     "is an array" => "kernels compute on elements: index the array (`a[i]`, `a[[i, j]]`) inside a loop",
                     "is a tuple" => "operate on its elements: `t.0`, or `let (a, b) = t`",
+                    "is an `Option`" => "test it with `is_some()` or `if let Some(v) = ..`, or take its value: `o.unwrap_or(0)`",
                     _ => "only scalars can be operands: give the helper a return value",
                 };
                 return Err(
@@ -622,7 +669,12 @@ impl<'s, 'p> Infer<'s, 'p> {
 
     fn method(&mut self, e: ExprId, name: &str, receiver: ExprId, args: &[ExprId]) -> R<Var> {
         let span = self.span(e);
+        // The method the kernel wrote (`checked_add` for its test `checked_add.is_none`).
+        let shown = name.trim_end_matches(".is_none");
         let tr = self.expr(receiver)?;
+        if let Some(to) = name.strip_suffix("::from").and_then(Scalar::from_name) {
+            return self.conversion(e, to, receiver, tr);
+        }
         let targs = args.iter().map(|a| self.expr(*a)).collect::<R<Vec<_>>>()?;
         if let Some(callee) = self.struct_method(tr, name) {
             let all: Vec<ExprId> = std::iter::once(receiver)
@@ -651,7 +703,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             State::Array(a) if name == "insert_axis" => return self.insert_axis(a, args, span),
             State::Array(_) => {
                 return Err(Diagnostic::new(
-                    format!("no method named `{name}` found for arrays"),
+                    format!("no method named `{shown}` found for arrays"),
                     span,
                     "method not found",
                 )
@@ -661,7 +713,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         };
         let Type::Scalar(s) = recv_ty else {
             return Err(Diagnostic::new(
-                format!("no method named `{name}` found for `{recv_ty}`"),
+                format!("no method named `{shown}` found for `{recv_ty}`"),
                 span,
                 "method not found",
             ));
@@ -671,21 +723,21 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
         let Some(sig) = methods::resolve(name, s) else {
             let mut d = Diagnostic::new(
-                format!("no method named `{name}` found for `{s}`"),
+                format!("no method named `{shown}` found for `{s}`"),
                 span,
                 format!("method not found in `{s}`"),
             );
             let x = self.local_name(receiver).unwrap_or("x");
             if s.is_int() && !s.is_signed() && methods::resolve(name, Scalar::I64).is_some() {
                 let signed = format!("i{}", &s.name()[1..]);
-                d = d.with_help(format!("`{name}` is defined for signed integers only: convert first, e.g. `({x} as {signed}).{name}()`"));
+                d = d.with_help(format!("`{shown}` is defined for signed integers only: convert first, e.g. `({x} as {signed}).{shown}()`"));
             } else if s.is_int() && methods::resolve(name, Scalar::F64).is_some() {
                 d = d.with_help(format!(
-                    "`{name}` is a float method: convert first, e.g. `({x} as f64).{name}()`"
+                    "`{shown}` is a float method: convert first, e.g. `({x} as f64).{shown}()`"
                 ));
             } else if s.is_float() && methods::resolve(name, Scalar::I64).is_some() {
                 d = d.with_help(format!(
-                    "`{name}` is an integer method: convert first, e.g. `({x} as i64).{name}()`"
+                    "`{shown}` is an integer method: convert first, e.g. `({x} as i64).{shown}()`"
                 ));
             } else if s == Scalar::Bool {
                 d = d.with_help("`bool` has no methods in kernels: convert with `as u8` first");
@@ -695,7 +747,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         if sig.args.len() != args.len() {
             return Err(Diagnostic::new(
                 format!(
-                    "`{name}` takes {} argument{} but {} {} supplied",
+                    "`{shown}` takes {} argument{} but {} {} supplied",
                     sig.args.len(),
                     if sig.args.len() == 1 { "" } else { "s" },
                     args.len(),
@@ -720,11 +772,37 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
         self.methods.insert(e, sig.op);
         // The table's receivers are those its relations are defined for.
-        let ret = sig
-            .ret
-            .of(s)
-            .ok_or_else(|| Diagnostic::new(format!("internal: `{name}` of `{s}`"), span, "here"))?;
+        let ret = sig.ret.of(s).ok_or_else(|| {
+            Diagnostic::new(format!("internal: `{shown}` of `{s}`"), span, "here")
+        })?;
         Ok(self.known(ret))
+    }
+
+    /// `T::from(x)` (the front end's method `T::from` of `x`): a cast where std implements the
+    /// lossless `From`, else the error rustc gives, naming `as`.
+    fn conversion(&mut self, e: ExprId, to: Scalar, x: ExprId, tx: Var) -> R<Var> {
+        let from = match self.settle(tx, self.span(x))? {
+            Type::Scalar(s) => s,
+            t => {
+                return Err(Diagnostic::new(
+                    format!("the trait bound `{to}: From<{t}>` is not satisfied"),
+                    self.span(e),
+                    format!("`{to}::from` of a `{t}`"),
+                ))
+            }
+        };
+        if !lossless(from, to) {
+            return Err(Diagnostic::new(
+                format!("the trait bound `{to}: From<{from}>` is not satisfied"),
+                self.span(e),
+                format!("`{from}` does not convert to `{to}` without loss"),
+            )
+            .with_help(format!(
+                "convert with `as {to}` (which rounds, truncates or wraps), or pick a wider type"
+            )));
+        }
+        self.conversions.insert(e, to);
+        Ok(self.known(to))
     }
 
     /// GPU builtins: indices and dimensions are `usize`; atomics take and return the element type.
@@ -1019,5 +1097,34 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether std implements `From<from> for to` among the real scalars: every type from itself,
+/// `bool` into every number, integers into wider integers that hold all their values (into
+/// `isize`/`usize` as if they were 16-bit), integers into the floats that hold them
+/// exactly (into `f32` from 8- and 16-bit ones, into `f64` from 32-bit ones too), `f32` into
+/// `f64`.
+fn lossless(from: Scalar, to: Scalar) -> bool {
+    use Scalar::*;
+    if from == to {
+        return !from.is_complex();
+    }
+    match (from, to) {
+        (Bool, t) => t.is_int() || t.is_float(),
+        (F32, F64) => true,
+        (f, F32) => f.is_int() && f.bits() <= 16 && !matches!(f, Isize | Usize),
+        (f, F64) => f.is_int() && f.bits() <= 32 && !matches!(f, Isize | Usize),
+        (f, t) if f.is_int() && t.is_int() && !matches!(f, Isize | Usize) => {
+            // std takes `isize`/`usize` to be as narrow as 16 bits.
+            let width = if matches!(t, Isize | Usize) {
+                16
+            } else {
+                t.bits()
+            };
+            (f.bits() < width && (t.is_signed() || !f.is_signed()))
+                || (f.bits() == width && f.is_signed() == t.is_signed())
+        }
+        _ => false,
     }
 }

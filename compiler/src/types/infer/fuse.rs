@@ -67,7 +67,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                     ndims.push(av.ndim);
                     elems.push(av.elem);
                 }
-                State::Tuple(_) | State::Known(Type::Unit) => {
+                State::Tuple(_) | State::Option(_) | State::Known(Type::Unit) => {
                     return Err(Diagnostic::new(
                         format!("no implementation of `{}` for this operand", op.symbol()),
                         self.span(x),
@@ -191,7 +191,9 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
         self.block(&m.body)?;
         let tv = self.expr(m.value)?;
-        if let State::Array(_) | State::Tuple(_) | State::Known(Type::Unit) = self.get(tv) {
+        if let State::Array(_) | State::Tuple(_) | State::Option(_) | State::Known(Type::Unit) =
+            self.get(tv)
+        {
             return Err(Diagnostic::new(
                 "a `mapv` closure must return a number",
                 self.span(m.value),

@@ -4,6 +4,7 @@
 //! Here: the instance table (`specialize`) and the state of one inference (`Infer`);
 //! `unify` (type variables and their union-find), `stmt` and `expr` (the walk over a function),
 //! `each` (whole-array walks: typed, then expanded into index loops before resolution),
+//! `option` (`Option` values rewritten as the tuples they are, before resolution),
 //! `resolve` (the typed instance from the solved variables), `wording` (rustc's wording of the
 //! errors).
 
@@ -11,6 +12,7 @@ mod axis;
 mod each;
 mod expr;
 mod fuse;
+mod option;
 mod reduce;
 mod resolve;
 mod stmt;
@@ -66,6 +68,17 @@ pub fn specialize(
             "a kernel's result goes to Rust",
         )
         .with_help("a kernel returns arrays as ndarray `Array`s: copy it into one (`let mut r = Array1::zeros(N); for i in 0..N { r[i] = a[i]; }`) or return its elements as a tuple"));
+    }
+    if holds_option(ret) {
+        return Err(Diagnostic::new(
+            format!(
+                "kernel `{}` returns `{ret}`, which is not passed to Rust",
+                program.func(entry).name
+            ),
+            fn_span,
+            "returns an `Option`",
+        )
+        .with_help("return its value (`o.unwrap_or(0.0)`), or a flag and a value: `(o.is_some(), o.unwrap_or_default())`"));
     }
     // `#[rumba(fastmath)]` on a kernel covers the helpers it calls (they are specialized for it).
     let fastmath = program.func(entry).attrs.fastmath;
@@ -168,6 +181,7 @@ fn recursive_ret(f: &Function<Untyped>, call: Option<Span>) -> Result<TypeAnn, D
         match a {
             TypeAnn::Unit | TypeAnn::Scalar(_) => true,
             TypeAnn::Tuple(elems) => elems.iter().all(|&e| complete(e)),
+            TypeAnn::Option(value) => complete(value[0]),
             TypeAnn::Infer | TypeAnn::Array { .. } => false,
             TypeAnn::Fixed { elem, len } => elem.is_some() && len.is_some(),
         }
@@ -181,6 +195,14 @@ fn recursive_ret(f: &Function<Untyped>, call: Option<Span>) -> Result<TypeAnn, D
                 "its return type is not a scalar, `()` or a tuple of them",
             ),
         ),
+    }
+}
+
+/// Whether a value of type `t` is or holds an `Option`.
+fn holds_option(t: Type) -> bool {
+    match t {
+        Type::Tuple(t) => t.is_option() || t.elems().iter().any(|&e| holds_option(e)),
+        Type::Unit | Type::Scalar(_) | Type::Array(_) => false,
     }
 }
 
@@ -218,6 +240,8 @@ struct Infer<'s, 'p> {
     first_return: Option<Span>,
     methods: HashMap<ExprId, Intrinsic>,
     calls: HashMap<ExprId, InstId>,
+    /// `f64::from(x)` and the other lossless conversions: a cast to this type.
+    conversions: HashMap<ExprId, Scalar>,
     /// The element variables of each tuple state (`State::Tuple(i)`).
     tuples: Vec<Vec<Var>>,
     /// The tuple states that are structs, and their definitions.
@@ -246,6 +270,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             first_return: None,
             methods: HashMap::new(),
             calls: HashMap::new(),
+            conversions: HashMap::new(),
             tuples: Vec::new(),
             structs: HashMap::new(),
             fields: HashMap::new(),
@@ -326,6 +351,10 @@ impl Infer<'_, '_> {
                 let vars = elems.iter().map(|&e| self.annotated(e)).collect();
                 let t = self.tuple_state(vars);
                 self.fresh(t)
+            }
+            TypeAnn::Option(value) => {
+                let v = self.annotated(value[0]);
+                self.fresh(State::Option(v))
             }
         }
     }

@@ -34,6 +34,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             ReduceOp::Sum => "sum",
             ReduceOp::Product => "product",
             ReduceOp::Dot(_) => "dot",
+            ReduceOp::Mean => "mean",
             ReduceOp::SumAxis(_) => "sum_axis",
             // Any element type folds.
             ReduceOp::FoldAxis { .. } => {
@@ -59,8 +60,20 @@ impl<'s, 'p> Infer<'s, 'p> {
             )
             .with_help("count the `true` elements with `x.iter().filter(..)` written as a loop"));
         }
+        if let (ReduceOp::Mean, State::Known(Type::Scalar(s))) = (r.op, self.get(at.elem)) {
+            if s.is_int() {
+                return Err(Diagnostic::new(
+                    format!("`mean` of an array of `{s}` is not supported"),
+                    span,
+                    format!("`{name}` holds integers"),
+                )
+                .with_help(format!(
+                    "divide the sum yourself: `{name}.sum() / {name}.len() as {s}`, or take the mean of floats"
+                )));
+            }
+        }
         let result = match r.op {
-            ReduceOp::Sum | ReduceOp::Product => at.elem,
+            ReduceOp::Sum | ReduceOp::Product | ReduceOp::Mean => at.elem,
             ReduceOp::SumAxis(_) | ReduceOp::FoldAxis { .. } => self.reduce_axis(r, at)?,
             ReduceOp::Dot(y) => {
                 let yt = self.array_of(y, span)?;
@@ -144,6 +157,13 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
             ReduceOp::SumAxis(k) => b.sum_axis(r.array, at, k, r.acc)?,
             op @ ReduceOp::FoldAxis { .. } => b.fold_axis(r.array, at, op, r.body, r.acc)?,
+            ReduceOp::Mean => {
+                let total = b.ndarray_fold(r.array, at, Fold::Sum)?;
+                let n = b.shape(r.array, ShapeQuery::Len);
+                let n = b.node(ExprKind::Cast(n, at.elem), Type::Scalar(at.elem));
+                let mean = b.binary(BinOp::Div, total, n, at.elem);
+                b.set(r.acc, mean);
+            }
             ReduceOp::Dot(y) => {
                 b.check_shapes(r.array, y);
                 if at.ndim == 1 {

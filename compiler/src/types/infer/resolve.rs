@@ -14,6 +14,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         dead.extend(self.fuse_arrays(&mut expanded)?);
         dead.extend(self.expand_walks(&mut expanded)?);
         dead.extend(self.expand_struct_writes(&mut expanded)?);
+        self.expand_options(&mut expanded, &dead)?;
         let func = &expanded;
         if self.get(self.ret) == State::Any {
             let ret = self.ret;
@@ -80,6 +81,10 @@ impl<'s, 'p> Infer<'s, 'p> {
                     }
                 }
                 ExprKind::Lit(lit) => ExprKind::Const(typed_const(&lit, ty, span)?),
+                // `f64::from(x)`: a lossless conversion.
+                ExprKind::Method { receiver, .. } if self.conversions.contains_key(&id) => {
+                    ExprKind::Cast(receiver, self.conversions[&id])
+                }
                 ExprKind::Method { receiver, args, .. } => {
                     let op = self.methods.get(&id).copied().ok_or_else(|| {
                         Diagnostic::new("internal: unresolved method", span, "here")
@@ -180,6 +185,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                         ))
                     }
                 },
+                ExprKind::Unwrap { option, message } => ExprKind::Unwrap { option, message },
                 ExprKind::SameShape { a, b } => ExprKind::SameShape { a, b },
                 ExprKind::Gpu {
                     op,
@@ -192,9 +198,12 @@ impl<'s, 'p> Infer<'s, 'p> {
                     index,
                     args,
                 },
-                ExprKind::Each(_) | ExprKind::Reduce(_) | ExprKind::Map(_) => {
+                ExprKind::Each(_)
+                | ExprKind::Reduce(_)
+                | ExprKind::Map(_)
+                | ExprKind::Option(_) => {
                     return Err(Diagnostic::new(
-                        format!("internal: a walk over arrays left unexpanded: {id:?}"),
+                        format!("internal: an untyped-stage node left unexpanded: {id:?}"),
                         span,
                         "here",
                     ))

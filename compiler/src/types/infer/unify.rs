@@ -17,6 +17,8 @@ pub(super) enum State {
     Array(ArrayVar),
     /// A tuple: its element variables are `Infer::tuples[i]`.
     Tuple(u32),
+    /// `Option<T>`, `T` the variable's type.
+    Option(Var),
 }
 
 /// An array whose element type is a variable.
@@ -58,6 +60,7 @@ impl State {
                 format!("{kind}{}<_>", a.ndim)
             }
             State::Tuple(_) => "(..)".into(),
+            State::Option(_) => "Option<_>".into(),
         }
     }
 }
@@ -84,6 +87,9 @@ impl<'s, 'p> Infer<'s, 'p> {
                     writable: a.writable,
                     storage: a.storage,
                 })
+            }
+            State::Known(Type::Tuple(t)) if t.is_option() => {
+                State::Option(self.fresh(State::Known(t.elems()[1])))
             }
             State::Known(Type::Tuple(t)) => {
                 let vars = t
@@ -175,6 +181,10 @@ impl<'s, 'p> Infer<'s, 'p> {
                 }
                 sa
             }
+            (State::Option(x), State::Option(y)) => {
+                self.unify(x, y).map_err(|_| (sa, sb))?;
+                sa
+            }
             _ => return Err((sa, sb)),
         };
         let (ra, rb) = (self.find(ra), self.find(rb));
@@ -235,6 +245,15 @@ impl<'s, 'p> Infer<'s, 'p> {
                     None => Tuple::new(&elems),
                 }))
             }
+            State::Option(x) => match self.settle(x, at)? {
+                t if of_scalars(t) => Ok(Type::Tuple(Tuple::option(t))),
+                t => Err(Diagnostic::new(
+                    format!("`Option<{t}>` is not supported"),
+                    at,
+                    "an `Option` of this type",
+                )
+                .with_help("kernels have `Option`s of scalars and tuples of them")),
+            },
             State::Int => {
                 self.set(v, State::Known(Type::Scalar(Scalar::I32)));
                 Ok(Type::Scalar(Scalar::I32))
@@ -250,5 +269,14 @@ impl<'s, 'p> Infer<'s, 'p> {
             )
             .with_help("give the variable a type: `let x: f64`")),
         }
+    }
+}
+
+/// Whether `t` is a scalar or a tuple of such (what an `Option` may hold).
+fn of_scalars(t: Type) -> bool {
+    match t {
+        Type::Scalar(_) => true,
+        Type::Tuple(t) => t.elems().iter().all(|&e| of_scalars(e)),
+        Type::Unit | Type::Array(_) => false,
     }
 }

@@ -1,0 +1,285 @@
+//! `Option` values vs rustc: `Some(v)` / `None`, `Option` locals, parameters and results of
+//! helpers, the integers' `checked_*` methods, `x.get(i)`, and every way to read one (`if let`,
+//! `while let`, `let .. else`, `match` with `Some(p)` / `None` arms, `is_some`, `is_none`,
+//! `unwrap_or`, `unwrap_or_default`, `unwrap`, `expect`, `?`); a failed `unwrap` / `expect` is an
+//! `Err` naming the kernel, the line and rustc's panic message.
+//!
+//! Each kernel is written once inside `twin!`, which compiles it with rumba and as a plain Rust
+//! function in `rs`; the tests compare the two on real values. scripts/test.sh runs this suite
+//! again through the reference interpreter (`RUMBA_DISABLE_JIT=1`).
+
+use rumba::ErrorKind;
+use std::hint::black_box as bb;
+
+macro_rules! twin {
+    ($($t:tt)*) => {
+        rumba::compile! { $($t)* }
+        #[allow(dead_code, clippy::all)]
+        mod rs {
+            $($t)*
+        }
+    };
+}
+
+twin! {
+    fn mix(h: i64, v: i64) -> i64 {
+        h.wrapping_mul(1_000_003).wrapping_add(v)
+    }
+
+    /// Every `checked_*` method of `i8`, each read another way.
+    pub fn checked_i8(a: &[i8], b: &[i8], s: &[u32]) -> i64 {
+        let mut h = 0i64;
+        for i in 0..a.len() {
+            let (x, y, k) = (a[i], b[i], s[i]);
+            h = mix(h, x.checked_add(y).unwrap_or(-1) as i64);
+            h = mix(h, match x.checked_sub(y) {
+                Some(v) => v as i64,
+                None => 1000,
+            });
+            if let Some(v) = x.checked_mul(y) {
+                h = mix(h, v as i64);
+            } else {
+                h = mix(h, 2000);
+            }
+            h = mix(h, x.checked_div(y).is_some() as i64);
+            h = mix(h, x.checked_div(y).unwrap_or_default() as i64);
+            h = mix(h, x.checked_rem(y).unwrap_or_default() as i64);
+            h = mix(h, x.checked_neg().is_none() as i64);
+            h = mix(h, x.checked_shr(k).unwrap_or(7) as i64);
+            let Some(v) = x.checked_shl(k) else {
+                h = mix(h, 3000);
+                continue;
+            };
+            h = mix(h, v as i64);
+        }
+        h
+    }
+
+    /// Unsigned: `checked_sub` below zero, `checked_neg` of anything but zero.
+    pub fn checked_u8(a: &[u8], b: &[u8]) -> i64 {
+        let mut h = 0i64;
+        for i in 0..a.len() {
+            let (x, y) = (a[i], b[i]);
+            let sum: Option<u8> = x.checked_add(y);
+            h = mix(h, sum.unwrap_or(255) as i64 + sum.is_none() as i64);
+            h = mix(h, x.checked_sub(y).unwrap_or(200) as i64);
+            h = mix(h, x.checked_mul(y).unwrap_or_default() as i64);
+            h = mix(h, match x.checked_neg() {
+                Some(0) => 1,
+                Some(_) => 2,
+                None => 3,
+            });
+            h = mix(h, x.checked_rem(y).unwrap_or(99) as i64);
+        }
+        h
+    }
+
+    /// 64-bit overflow of sums and products, with `checked` results kept in locals.
+    pub fn checked_i64(a: &[i64], b: &[i64]) -> (i64, usize) {
+        let mut h = 0i64;
+        let mut nones = 0;
+        for i in 0..a.len() {
+            let p = a[i].checked_mul(b[i]);
+            let q = a[i].checked_add(b[i]);
+            let mut last = None;
+            if p.is_none() || q.is_none() {
+                nones += 1;
+            } else {
+                last = Some(p.unwrap() ^ q.unwrap());
+            }
+            h = mix(h, last.unwrap_or(i as i64));
+        }
+        (h, nones)
+    }
+
+    /// The first index of `x` holding `v`.
+    fn find(x: &[f64], v: f64) -> Option<usize> {
+        for i in 0..x.len() {
+            if x[i] == v {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// `find` through `?`: the index after it, if that is in bounds.
+    fn after(x: &[f64], v: f64) -> Option<usize> {
+        let i = find(x, v)?;
+        if i + 1 < x.len() {
+            Some(i + 1)
+        } else {
+            None
+        }
+    }
+
+    pub fn find_all(x: &[f64], targets: &[f64]) -> (usize, usize, usize) {
+        let mut found = 0;
+        let mut sum = 0;
+        let mut next = 0;
+        for t in 0..targets.len() {
+            if let Some(i) = find(x, targets[t]) {
+                found += 1;
+                sum += i;
+            }
+            next += after(x, targets[t]).unwrap_or(1000);
+        }
+        (found, sum, next)
+    }
+
+    /// `x.get(i)` in and out of bounds, 1-D and 2-D.
+    pub fn gets(x: &[f64], idx: &[usize]) -> f64 {
+        let mut s = 0.0;
+        for k in 0..idx.len() {
+            s += x.get(idx[k]).copied().unwrap_or(-1.0);
+            if let Some(&v) = x.get(idx[k] + 1) {
+                s += 2.0 * v;
+            }
+        }
+        s
+    }
+
+    /// A `while let` over a chain of `Option` steps (the Collatz walk, `None` at 1).
+    fn step(n: u64) -> Option<u64> {
+        if n == 1 {
+            None
+        } else if n % 2 == 0 {
+            Some(n / 2)
+        } else {
+            n.checked_mul(3)?.checked_add(1)
+        }
+    }
+
+    pub fn collatz(n: u64) -> (u64, u64) {
+        let mut steps = 0;
+        let mut top = n;
+        let mut cur = Some(n);
+        while let Some(m) = cur {
+            top = top.max(m);
+            cur = step(m);
+            steps += 1;
+        }
+        (steps, top)
+    }
+
+    /// `Option` of a tuple; a `match` with a guard.
+    fn min_max(x: &[i32]) -> Option<(i32, i32)> {
+        if x.len() == 0 {
+            return None;
+        }
+        let mut lo = x[0];
+        let mut hi = x[0];
+        for i in 1..x.len() {
+            lo = lo.min(x[i]);
+            hi = hi.max(x[i]);
+        }
+        Some((lo, hi))
+    }
+
+    pub fn spread(x: &[i32]) -> i32 {
+        match min_max(x) {
+            Some((lo, hi)) if hi - lo > 100 => -1,
+            Some((lo, hi)) => hi - lo,
+            None => 0,
+        }
+    }
+
+    pub fn first_negative(x: &[f64]) -> f64 {
+        let mut i = 0;
+        let mut found = None;
+        while i < x.len() {
+            if x[i] < 0.0 {
+                found = Some(x[i]);
+                break;
+            }
+            i += 1;
+        }
+        found.expect("no negative value")
+    }
+
+    pub fn checked_total(x: &[u32]) -> u32 {
+        let mut s = 0u32;
+        for i in 0..x.len() {
+            s = s.checked_add(x[i]).unwrap();
+        }
+        s
+    }
+}
+
+#[test]
+fn checked_methods_of_signed_and_unsigned_integers() {
+    let mut a: Vec<i8> = vec![0, 1, -1, 127, -128, 100, -100, 5, 64, -64];
+    let mut b: Vec<i8> = vec![0, -1, 1, 1, -1, 100, -100, -5, 2, 0];
+    // Every pair of a few edge values.
+    for x in [-128i8, -127, -1, 0, 1, 2, 126, 127] {
+        for y in [-128i8, -1, 0, 1, 3, 127] {
+            a.push(x);
+            b.push(y);
+        }
+    }
+    let s: Vec<u32> = (0..a.len() as u32).map(|k| k % 11).collect();
+    assert_eq!(
+        checked_i8(&a[..], &b[..], &s[..]).unwrap(),
+        rs::checked_i8(&a, &b, &s)
+    );
+    let ua: Vec<u8> = a.iter().map(|&v| v as u8).collect();
+    let ub: Vec<u8> = b.iter().map(|&v| v as u8).collect();
+    assert_eq!(
+        checked_u8(&ua[..], &ub[..]).unwrap(),
+        rs::checked_u8(&ua, &ub)
+    );
+    let wa = [i64::MAX, i64::MIN, 3, -3, 1 << 32, -(1 << 31), 0, 7];
+    let wb = [
+        1i64,
+        -1,
+        i64::MAX / 2,
+        i64::MIN / 2,
+        1 << 31,
+        1 << 32,
+        i64::MIN,
+        -7,
+    ];
+    let got: (i64, usize) = checked_i64(&wa[..], &wb[..]).unwrap();
+    assert_eq!(got, rs::checked_i64(&wa, &wb));
+}
+
+#[test]
+fn options_from_helpers_get_and_while_let() {
+    let x = [1.5, -2.0, 3.25, 8.0, 3.25];
+    let targets = [3.25, 9.0, 1.5, 8.0, -2.0];
+    let got: (usize, usize, usize) = find_all(&x[..], &targets[..]).unwrap();
+    assert_eq!(got, rs::find_all(&x, &targets));
+    let idx = [0usize, 4, 5, 100, 2];
+    assert_eq!(
+        gets(&x[..], &idx[..]).unwrap().to_bits(),
+        rs::gets(&x, &idx).to_bits()
+    );
+    for n in [1u64, 6, 27, 97, 1 << 40, u64::MAX / 2] {
+        let got: (u64, u64) = collatz(bb(n)).unwrap();
+        assert_eq!(got, rs::collatz(n), "collatz({n})");
+    }
+    for x in [&[][..], &[5][..], &[3, -4, 9][..], &[0, 500][..]] {
+        assert_eq!(spread(x).unwrap(), rs::spread(x), "{x:?}");
+    }
+}
+
+#[test]
+fn a_failed_unwrap_or_expect_is_an_error_naming_the_message() {
+    let x = [1.0, 2.0, -3.5, 4.0];
+    assert_eq!(first_negative(&x[..]).unwrap(), rs::first_negative(&x));
+    let err = first_negative(&x[..2]).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::InvalidValue { message, .. } if message == "no negative value"),
+        "{err:#}"
+    );
+    assert_eq!(checked_total(&[1u32, 2, 3][..]).unwrap(), 6);
+    let err = checked_total(&[1u32, u32::MAX][..]).unwrap_err();
+    let ErrorKind::InvalidValue {
+        message, kernel, ..
+    } = err.kind()
+    else {
+        panic!("{err:#}");
+    };
+    assert_eq!(message, "called `Option::unwrap()` on a `None` value");
+    assert_eq!(kernel, "checked_total");
+    assert!(format!("{err:#}").contains(":202:"), "{err:#}");
+}
