@@ -477,7 +477,7 @@ impl fmt::Display for Type {
             Type::Unit => f.write_str("()"),
             Type::Scalar(s) => s.fmt(f),
             Type::Array(a) => a.fmt(f),
-            Type::Tuple(t) if t.def().is_some() => f.write_str(&t.def().map_or("", |d| &d.name)),
+            Type::Tuple(t) if t.def().is_some() => f.write_str(t.def().map_or("", |d| &d.name)),
             Type::Tuple(t) if t.is_option() => write!(f, "Option<{}>", t.elems()[1]),
             Type::Tuple(t) => {
                 f.write_str("(")?;
