@@ -9,21 +9,6 @@ use ndarray::prelude::*;
 use ndarray::s;
 use std::hint::black_box as bb;
 
-macro_rules! twin {
-    (mod $rs:ident; $($t:tt)*) => {
-        rumba::compile! { $($t)* }
-        #[allow(unused_mut, unused_variables, unused_parens, dead_code, clippy::all)]
-        mod $rs {
-            #[allow(unused_imports)]
-            use ndarray::prelude::*;
-            $($t)*
-        }
-    };
-    ($($t:tt)*) => {
-        twin! { mod rs; $($t)* }
-    };
-}
-
 // ---- element types and argument forms, 1-D ----
 
 macro_rules! elem_suite {

@@ -16,20 +16,6 @@ use ndarray::s;
 use rumba::{ErrorKind, IntoArg};
 use std::hint::black_box as bb;
 
-macro_rules! twin {
-    ($($t:tt)*) => {
-        rumba::compile! { $($t)* }
-        #[allow(unused_mut, unused_variables, dead_code, clippy::all)]
-        mod rs {
-            #[allow(unused_imports)]
-            use ndarray::prelude::*;
-            #[allow(unused_imports)]
-            use ndarray::{s, NewAxis};
-            $($t)*
-        }
-    };
-}
-
 twin! {
     /// A matrix minus a row, and the row added back scaled (2-D and 1-D).
     pub fn center(m: ArrayView2<f64>, row: ArrayView1<f64>) -> Array2<f64> {

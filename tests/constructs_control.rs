@@ -10,19 +10,6 @@
 use rumba::IntoArg;
 use std::hint::black_box as bb;
 
-macro_rules! twin {
-    (mod $rs:ident; $($t:tt)*) => {
-        rumba::compile! { $($t)* }
-        #[allow(unused_mut, unused_variables, unused_parens, unused_braces, dead_code, clippy::all)]
-        mod $rs {
-            $($t)*
-        }
-    };
-    ($($t:tt)*) => {
-        twin! { mod rs; $($t)* }
-    };
-}
-
 // ---- functions and helpers ----
 
 twin! {

@@ -7,18 +7,6 @@
 use ndarray::prelude::*;
 use rumba::{ErrorKind, IntoArg};
 
-macro_rules! twin {
-    ($($t:tt)*) => {
-        rumba::compile! { $($t)* }
-        #[allow(unused_mut, unused_variables, dead_code, clippy::all)]
-        mod rs {
-            #[allow(unused_imports)]
-            use ndarray::{array, prelude::*};
-            $($t)*
-        }
-    };
-}
-
 twin! {
     /// `let b = a` and a call by value copy `a`: writes to the copies leave it as it was.
     pub fn copies(x: ArrayView1<f64>) -> (f64, f64, f64) {

@@ -8,20 +8,6 @@ use ndarray::s;
 use rumba::{ErrorKind, IntoArg};
 use std::hint::black_box as bb;
 
-macro_rules! twin {
-    ($($t:tt)*) => {
-        rumba::compile! { $($t)* }
-        #[allow(unused_mut, unused_variables, dead_code, clippy::all)]
-        mod rs {
-            #[allow(unused_imports)]
-            use ndarray::prelude::*;
-            #[allow(unused_imports)]
-            use ndarray::Zip;
-            $($t)*
-        }
-    };
-}
-
 twin! {
     /// The chain: `2x² + 3xy − y/(1+x²)`.
     pub fn chain(x: ArrayView1<f64>, y: ArrayView1<f64>) -> Array1<f64> {

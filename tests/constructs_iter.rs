@@ -12,20 +12,6 @@ use ndarray::s;
 use rumba::{ErrorKind, IntoArg};
 use std::hint::black_box as bb;
 
-macro_rules! twin {
-    ($($t:tt)*) => {
-        rumba::compile! { $($t)* }
-        #[allow(unused_mut, unused_variables, dead_code, clippy::all)]
-        mod rs {
-            #[allow(unused_imports)]
-            use ndarray::prelude::*;
-            #[allow(unused_imports)]
-            use ndarray::Zip;
-            $($t)*
-        }
-    };
-}
-
 twin! {
     /// Order-sensitive: each element halves the sum so far.
     pub fn horner1(x: ArrayView1<f64>) -> f64 {

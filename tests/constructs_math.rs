@@ -5,19 +5,6 @@
 
 use std::hint::black_box as bb;
 
-macro_rules! twin {
-    (mod $rs:ident; $($t:tt)*) => {
-        rumba::compile! { $($t)* }
-        #[allow(unused_mut, unused_variables, unused_parens, dead_code, clippy::all)]
-        mod $rs {
-            $($t)*
-        }
-    };
-    ($($t:tt)*) => {
-        twin! { mod rs; $($t)* }
-    };
-}
-
 macro_rules! float_methods {
     ($m:ident, $t:ident) => {
         mod $m {

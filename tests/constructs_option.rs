@@ -11,16 +11,6 @@
 use rumba::ErrorKind;
 use std::hint::black_box as bb;
 
-macro_rules! twin {
-    ($($t:tt)*) => {
-        rumba::compile! { $($t)* }
-        #[allow(dead_code, clippy::all)]
-        mod rs {
-            $($t)*
-        }
-    };
-}
-
 twin! {
     fn mix(h: i64, v: i64) -> i64 {
         h.wrapping_mul(1_000_003).wrapping_add(v)
@@ -281,5 +271,10 @@ fn a_failed_unwrap_or_expect_is_an_error_naming_the_message() {
     };
     assert_eq!(message, "called `Option::unwrap()` on a `None` value");
     assert_eq!(kernel, "checked_total");
-    assert!(format!("{err:#}").contains(":202:"), "{err:#}");
+    // The line of the `unwrap` in this file.
+    let line = 1 + include_str!("constructs_option.rs")
+        .lines()
+        .position(|l| l.contains("s = s.checked_add(x[i]).unwrap();"))
+        .unwrap();
+    assert!(format!("{err:#}").contains(&format!(":{line}:")), "{err:#}");
 }

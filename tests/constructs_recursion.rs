@@ -11,16 +11,6 @@
 use rumba::ErrorKind;
 use std::hint::black_box as bb;
 
-macro_rules! twin {
-    ($($t:tt)*) => {
-        rumba::compile! { $($t)* }
-        #[allow(dead_code, clippy::all)]
-        mod rs {
-            $($t)*
-        }
-    };
-}
-
 twin! {
     pub fn fib(n: u64) -> u64 {
         if n < 2 {

@@ -10,18 +10,6 @@ use ndarray::s;
 use rumba::ErrorKind;
 use std::hint::black_box as bb;
 
-macro_rules! twin {
-    ($($t:tt)*) => {
-        rumba::compile! { $($t)* }
-        #[allow(unused_mut, unused_variables, dead_code, clippy::all)]
-        mod rs {
-            #[allow(unused_imports)]
-            use ndarray::prelude::*;
-            $($t)*
-        }
-    };
-}
-
 twin! {
     pub fn sum1(x: ArrayView1<f64>) -> f64 {
         x.sum()

@@ -10,19 +10,6 @@ use rumba::Value;
 use std::hint::black_box as bb;
 
 /// The kernels with rumba, and the same text as Rust functions in `mod rs`.
-macro_rules! twin {
-    (mod $rs:ident; $($t:tt)*) => {
-        rumba::compile! { $($t)* }
-        #[allow(unused_mut, unused_variables, unused_parens, dead_code, clippy::all)]
-        mod $rs {
-            $($t)*
-        }
-    };
-    ($($t:tt)*) => {
-        twin! { mod rs; $($t)* }
-    };
-}
-
 /// Both NaN (NaN bits are not specified by Rust), or the same bits.
 fn same64(a: f64, b: f64) -> bool {
     (a.is_nan() && b.is_nan()) || a.to_bits() == b.to_bits()

@@ -11,20 +11,6 @@
 use rumba::num_complex::Complex64;
 use rumba::IntoArg;
 
-macro_rules! twin {
-    ($($t:tt)*) => {
-        rumba::compile! { $($t)* }
-        #[allow(dead_code, clippy::all)]
-        mod rs {
-            use rumba::num_complex::Complex64;
-            fn prange(r: std::ops::Range<usize>) -> std::ops::Range<usize> {
-                r
-            }
-            $($t)*
-        }
-    };
-}
-
 twin! {
     #[derive(Clone, Copy, Debug, PartialEq)]
     pub struct Particle {

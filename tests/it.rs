@@ -19,6 +19,27 @@ macro_rules! assert_snapshot {
     };
 }
 
+/// `twin! { items }`: the items compiled by rumba (`rumba::compile!`) and, in a module `rs`
+/// (`twin! { mod name; items }` names it), as the same code in plain Rust, the oracle the
+/// construct tests compare with: `prange` runs there as the serial range it is.
+macro_rules! twin {
+    (mod $rs:ident; $($t:tt)*) => {
+        rumba::compile! { $($t)* }
+        #[allow(unused_mut, unused_variables, unused_parens, unused_imports, dead_code, clippy::all)]
+        mod $rs {
+            use ndarray::{array, prelude::*, Zip};
+            use rumba::num_complex::{Complex32, Complex64};
+            fn prange(r: std::ops::Range<usize>) -> std::ops::Range<usize> {
+                r
+            }
+            $($t)*
+        }
+    };
+    ($($t:tt)*) => {
+        twin! { mod rs; $($t)* }
+    };
+}
+
 /// Skips a check that needs what `require` names, printing why; but fails when `require` is set to
 /// `1` (`RUMBA_REQUIRE_GPU`: a CUDA device, set by scripts/gpu-check.sh; `RUMBA_REQUIRE_PTXAS`:
 /// ptxas and libdevice, set by scripts/test.sh), so that a run meant to check it cannot pass
