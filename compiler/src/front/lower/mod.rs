@@ -26,6 +26,7 @@ mod gpu;
 mod hints;
 mod items;
 mod iter;
+mod lanes;
 mod loops;
 mod matching;
 mod option;

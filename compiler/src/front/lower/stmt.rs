@@ -480,7 +480,7 @@ impl FnLowerer<'_> {
     }
 
     fn for_loop(&mut self, f: &syn::ExprForLoop) -> R<()> {
-        if let Some(indexed) = iter::lanes_loop(f) {
+        if let Some(indexed) = lanes::lanes_loop(f) {
             return self.for_loop(&indexed?);
         }
         if iter::is_walk(&f.expr) {
