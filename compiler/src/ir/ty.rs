@@ -457,11 +457,17 @@ impl Type {
     /// Whether a value of this type owns memory that must be freed (an owned array, or a tuple
     /// holding one): such values are moved, never copied.
     pub fn owns(self) -> bool {
-        match self {
-            Type::Array(a) => a.is_owned(),
-            Type::Tuple(t) => t.elems().iter().any(|e| e.owns()),
-            Type::Unit | Type::Scalar(_) => false,
-        }
+        self.holds(&|t| t.array().is_some_and(ArrayType::is_owned))
+    }
+
+    /// Whether this type, or an element of it at any depth of tuples, satisfies `f`.
+    pub fn holds(self, f: &impl Fn(Type) -> bool) -> bool {
+        f(self) || matches!(self, Type::Tuple(t) if t.elems().iter().any(|e| e.holds(f)))
+    }
+
+    /// Whether a value of this type is or holds a view of an array.
+    pub fn holds_view(self) -> bool {
+        self.holds(&|t| t.array().is_some_and(|a| a.storage == Storage::View))
     }
 }
 

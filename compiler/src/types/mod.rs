@@ -16,7 +16,7 @@ pub mod parallel;
 pub use infer::specialize;
 
 use crate::diag::Diagnostic;
-use crate::ir::{Function, Storage, Type, TypeAnn, Untyped};
+use crate::ir::{Function, Type, TypeAnn, Untyped};
 use crate::span::Span;
 
 /// Checks a call's argument types against a function's parameters and their annotations; returns
@@ -33,16 +33,6 @@ pub fn param_types(func: &Function<Untyped>, args: &[Type]) -> Result<Vec<Type>,
     (0..args.len())
         .map(|i| param_type(func, i, args[i]))
         .collect()
-}
-
-/// Whether a tuple (at any depth) holds a view: tuples pass to functions by value, and a view's
-/// borrow would not be followed into the callee.
-fn holds_view(t: crate::ir::Tuple) -> bool {
-    t.elems().iter().any(|e| match e {
-        Type::Array(a) => a.storage == Storage::View,
-        Type::Tuple(t) => holds_view(*t),
-        _ => false,
-    })
 }
 
 /// Whether a value of type `t` (an element of a tuple) fits the annotation `ann`.
@@ -121,7 +111,9 @@ pub fn param_type(func: &Function<Untyped>, i: usize, arg: Type) -> Result<Type,
         .with_help(help)
     };
     match (decl.ann, arg) {
-        (_, Type::Tuple(t)) if holds_view(t) => Err(mismatch(
+        // Tuples pass to functions by value, and a view's borrow would not be followed into the
+        // callee.
+        (_, Type::Tuple(_)) if arg.holds_view() => Err(mismatch(
             "a tuple holding a view is not passed to functions: pass the view as an argument of its own"
                 .into(),
         )),

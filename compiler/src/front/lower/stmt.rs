@@ -300,23 +300,11 @@ impl FnLowerer<'_> {
                             left,
                         );
                         let value = self.func.add_expr(ExprKind::Binary(op, cur, rhs), span);
-                        self.emit(Stmt::Store {
-                            array,
-                            index,
-                            value,
-                            span,
-                            checked: true,
-                        });
+                        self.store(array, index, value, span);
                         return Ok(());
                     }
                 };
-                self.emit(Stmt::Store {
-                    array,
-                    index,
-                    value,
-                    span,
-                    checked: true,
-                });
+                self.store(array, index, value, span);
                 Ok(())
             }
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
@@ -467,16 +455,20 @@ impl FnLowerer<'_> {
         };
         let a = read(self, &first);
         let b = read(self, &second);
-        for (index, value) in [(first, b), (second, a)] {
-            self.emit(Stmt::Store {
-                array,
-                index,
-                value,
-                span,
-                checked: true,
-            });
-        }
+        self.store(array, first, b, span);
+        self.store(array, second, a, span);
         Ok(())
+    }
+
+    /// `array[index] = value`, bounds-checked.
+    fn store(&mut self, array: LocalId, index: Vec<ExprId>, value: ExprId, span: Span) {
+        self.emit(Stmt::Store {
+            array,
+            index,
+            value,
+            span,
+            checked: true,
+        });
     }
 
     fn for_loop(&mut self, f: &syn::ExprForLoop) -> R<()> {

@@ -53,7 +53,7 @@ pub fn specialize(
         })
     })?;
     let ret = instances.values().next().map_or(Type::Unit, |i| i.ret);
-    if holds_fixed(ret) {
+    if ret.holds(&|t| t.array().is_some_and(|a| a.stack_len().is_some())) {
         let what = match ret.array() {
             Some(a) => format!(
                 "a fixed-size array `[{}; {}]`",
@@ -69,7 +69,7 @@ pub fn specialize(
         )
         .with_help("a kernel returns arrays as ndarray `Array`s: copy it into one (`let mut r = Array1::zeros(N); for i in 0..N { r[i] = a[i]; }`) or return its elements as a tuple"));
     }
-    if holds_option(ret) {
+    if ret.holds(&|t| matches!(t, Type::Tuple(o) if o.is_option())) {
         return Err(Diagnostic::new(
             format!(
                 "kernel `{}` returns `{ret}`, which is not passed to Rust",
@@ -86,15 +86,6 @@ pub fn specialize(
         .values_mut()
         .for_each(|i| i.func.attrs.fastmath = i.func.attrs.fastmath.union(fastmath));
     Ok(TypedProgram { instances })
-}
-
-/// Whether a value of type `t` is or holds a fixed-size array `[T; N]`.
-fn holds_fixed(t: Type) -> bool {
-    match t {
-        Type::Array(a) => a.stack_len().is_some(),
-        Type::Tuple(t) => t.elems().iter().any(|&e| holds_fixed(e)),
-        Type::Unit | Type::Scalar(_) => false,
-    }
 }
 
 struct Specializer<'p> {
@@ -195,14 +186,6 @@ fn recursive_ret(f: &Function<Untyped>, call: Option<Span>) -> Result<TypeAnn, D
                 "its return type is not a scalar, `()` or a tuple of them",
             ),
         ),
-    }
-}
-
-/// Whether a value of type `t` is or holds an `Option`.
-fn holds_option(t: Type) -> bool {
-    match t {
-        Type::Tuple(t) => t.is_option() || t.elems().iter().any(|&e| holds_option(e)),
-        Type::Unit | Type::Scalar(_) | Type::Array(_) => false,
     }
 }
 

@@ -21,7 +21,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             self.set(ret, State::Known(Type::Unit));
         }
         let ret = self.settle(self.ret, func.sig_span)?;
-        if returns_view(ret) {
+        if ret.holds_view() {
             return Err(Diagnostic::new(
                 format!("`{}` cannot return a view of an array", func.name),
                 func.sig_span,
@@ -233,15 +233,6 @@ impl<'s, 'p> Infer<'s, 'p> {
             local_types,
             expr_types,
         })
-    }
-}
-
-/// Whether a value of type `t` holds a borrowed array.
-fn returns_view(t: Type) -> bool {
-    match t {
-        Type::Array(a) => a.storage == Storage::View,
-        Type::Tuple(t) => t.elems().iter().any(|&e| returns_view(e)),
-        Type::Unit | Type::Scalar(_) => false,
     }
 }
 
