@@ -483,8 +483,8 @@ fn unsupported_forms_are_errors() {
             vec![(&x).into_arg()],
         ),
         (
-            "fn k(x) { let f = |v| v + 1.0; }",
-            "closures are not supported",
+            "fn k(x) { let f = move |v| v + 1.0; }",
+            "`move` closures are not supported",
             vec![(&x).into_arg()],
         ),
         (

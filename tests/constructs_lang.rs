@@ -678,3 +678,76 @@ fn from_converts_without_loss() {
         assert!(text.contains(want) && text.contains("as "), "{src}: {text}");
     }
 }
+
+// ---- closures bound with `let`, inlined at each call ----
+
+twin! {
+    mod rs_closures;
+    /// A closure reading a captured scale, called in a loop; a later `let` of the same name does
+    /// not change what it reads; typed and untyped parameters; a block body.
+    pub fn scaled(x: &ndarray::ArrayView1<f64>, scale: f64) -> f64 {
+        let a = scale;
+        let f = |v| v * a + 1.0;
+        let a = 100.0;
+        let g = |v: f64, w: f64| -> f64 {
+            let d = v - w;
+            d * d
+        };
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            s += f(x[i]) + g(x[i], a);
+        }
+        s
+    }
+
+    /// An `FnMut` closure assigning a captured counter; a closure of no parameters; an integer
+    /// closure whose parameter type decides the wrapping.
+    pub fn counting(n: u32) -> (u32, i64, u8) {
+        let mut count = 0;
+        let mut bump = |k| count += k;
+        for i in 0..n {
+            bump(i % 3);
+        }
+        let seven = || 7i64;
+        let wrap = |b: u8| b.wrapping_mul(3);
+        (count, seven() * 6, wrap(n as u8))
+    }
+
+    /// A closure calling another closure, inside a nested loop over rows.
+    pub fn rows(a: &ndarray::ArrayView2<f64>, o: &mut ndarray::ArrayViewMut1<f64>) {
+        let sq = |v: f64| v * v;
+        let norm = |r: usize| {
+            let mut s = 0.0;
+            for j in 0..a.ncols() {
+                s += sq(a[[r, j]]);
+            }
+            s.sqrt()
+        };
+        for r in 0..a.nrows() {
+            o[r] = norm(r);
+        }
+    }
+}
+
+#[test]
+fn closures_bound_with_let() {
+    use ndarray::{Array1, Array2};
+    let x = Array1::from_shape_fn(37, |i| (i as f64 * 0.37).sin());
+    for scale in [0.5, -2.0, 1e-3] {
+        let got: f64 = scaled(&x, bb(scale)).unwrap();
+        assert_eq!(
+            got.to_bits(),
+            rs_closures::scaled(&x.view(), scale).to_bits()
+        );
+    }
+    for n in [0u32, 1, 5, 100, 300] {
+        let got: (u32, i64, u8) = counting(bb(n)).unwrap();
+        assert_eq!(got, rs_closures::counting(n), "{n}");
+    }
+    let a = Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as f64 * 0.25 - 3.0);
+    let mut o = Array1::<f64>::zeros(5);
+    let mut want = Array1::<f64>::zeros(5);
+    rows(&a, &mut o).unwrap();
+    rs_closures::rows(&a.view(), &mut want.view_mut());
+    assert_eq!(o, want);
+}

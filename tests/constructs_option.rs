@@ -278,3 +278,45 @@ fn a_failed_unwrap_or_expect_is_an_error_naming_the_message() {
         .unwrap();
     assert!(format!("{err:#}").contains(&format!(":{line}:")), "{err:#}");
 }
+
+// ---- combinators that take a function: map, map_or, and_then, is_some_and, unwrap_or_else ----
+
+twin! {
+    mod rs_comb;
+    fn halve(v: i64) -> Option<i64> {
+        if v % 2 == 0 {
+            Some(v / 2)
+        } else {
+            None
+        }
+    }
+
+    /// Each combinator with a closure written in place, a closure bound with `let`, a function of
+    /// the block and a method path; the default of `map_or` is evaluated before the test.
+    pub fn combinators(a: i64, b: i64, x: &[f64]) -> (i64, i64, bool, f64, f64, i64) {
+        let double = |v: i64| v.wrapping_mul(2);
+        let p = a.checked_mul(b).map(|v| v + 1).unwrap_or(-1);
+        let q = a.checked_add(b).map(double).and_then(halve).map_or(a - b, |v| v * 3);
+        let r = b.checked_div(a).is_some_and(|v| v > 2);
+        let s = x.get(a as usize).copied().map(f64::sqrt).unwrap_or_else(|| x.len() as f64);
+        let t = x.get(b as usize).map_or(0.5, |v| v * v);
+        let u = a.checked_sub(b).and_then(halve).and_then(halve).unwrap_or_default();
+        (p, q, r, s, t, u)
+    }
+}
+
+#[test]
+fn combinators_taking_functions() {
+    let x = [4.0, 2.25, 0.5, 9.0];
+    for a in [-3i64, 0, 1, 2, 7, i64::MAX, i64::MIN] {
+        for b in [-1i64, 0, 3, 8, 1 << 40, i64::MAX] {
+            let got: (i64, i64, bool, f64, f64, i64) = combinators(a, b, &x[..]).unwrap();
+            let want = rs_comb::combinators(a, b, &x);
+            assert_eq!(
+                (got.0, got.1, got.2, got.3.to_bits(), got.4.to_bits(), got.5),
+                (want.0, want.1, want.2, want.3.to_bits(), want.4.to_bits(), want.5),
+                "({a}, {b})"
+            );
+        }
+    }
+}

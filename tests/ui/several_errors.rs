@@ -2,7 +2,7 @@
 
 rumba::compile! {
     fn a(x) -> f64 {
-        let f = |v| v;
+        let f = move |v| v;
         x
     }
 

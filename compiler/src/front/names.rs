@@ -5,6 +5,7 @@
 
 use super::FrontError;
 use crate::ir::{Const, Scalar, TypeAnn};
+use quote::ToTokens;
 
 const TYPE_HINT: &str = "supported types: bool, i8..i64, u8..u64, isize, usize, f32, f64, \
     Complex32, Complex64 (`Complex<f32>`, `Complex<f64>`), ArrayView1..6/D<T>, ArrayViewMut1..6/D<T>, Array1..6/D<T>, Vec<T>, &[T], &mut [T], tuples \
@@ -183,8 +184,11 @@ pub fn scalar(ty: &syn::Type) -> Result<Scalar, FrontError> {
                 .hint("build one from its parts: `Complex::new(x, 0.0)`"))
         }
         Ok(TypeAnn::Scalar(s)) => Ok(s),
-        _ => Err(FrontError::new(ty, "casts are only between scalar types")
-            .hint("cast to one of bool, i8..i64, u8..u64, isize, usize, f32, f64")),
+        _ => {
+            let named = ty.to_token_stream().to_string().replace(' ', "");
+            Err(FrontError::new(ty, format!("cannot cast to `{named}`: casts are only between the scalar types kernels have"))
+                .hint("cast to one of bool, i8..i64, u8..u64, isize, usize, f32, f64"))
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! right, spilled to temporaries when a later one emits statements.
 
 use super::hints::{macro_error, method_call_hint, unknown_value, EXPR_HINT};
-use super::syntax::{bin_op, compound_op, const_dim, needs_stmts, scalar_suffix, strip_parens};
+use super::syntax::{bin_op, compound_op, const_dim, scalar_suffix, strip_parens};
 use super::*;
 
 impl FnLowerer<'_> {
@@ -45,7 +45,7 @@ impl FnLowerer<'_> {
         es: impl Iterator<Item = &'e syn::Expr>,
     ) -> R<Vec<ExprId>> {
         let es: Vec<&syn::Expr> = es.collect();
-        let last_complex = es.iter().rposition(|e| needs_stmts(e));
+        let last_complex = es.iter().rposition(|e| self.needs_stmts(e));
         let mut out = Vec::with_capacity(es.len());
         for (i, e) in es.iter().enumerate() {
             let id = self.expr_value(e)?;
@@ -132,7 +132,7 @@ impl FnLowerer<'_> {
             syn::Expr::Block(b) if b.label.is_some() => Err(FrontError::new(&b.label, "labelled blocks are not supported")
                 .hint("use a labelled `loop` that ends with `break 'label value`")),
             syn::Expr::Closure(_) => Err(FrontError::new(e, "closures are not supported in kernels")
-                .hint("closures are inlined where a walk takes one (`x.map_inplace(|v| ..)`, `Zip::from(..).for_each(|..| ..)`); elsewhere write a helper `fn` in the same compile! block")),
+                .hint("bind a closure with `let f = |v| ..;` and call it, or pass one where a walk takes it (`x.mapv(|v| ..)`, `Zip::from(..).for_each(|..| ..)`); to pass a function around, write a helper `fn` in the same compile! block")),
             syn::Expr::Reference(r) => self.reference(r),
             syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => self.vec_macro(m),
             syn::Expr::Macro(m) if m.mac.path.is_ident("array") => self.array_macro(m),
@@ -225,7 +225,7 @@ impl FnLowerer<'_> {
         };
         if let Some(op) = logic {
             let lhs = self.expr_value(&b.left)?;
-            if !needs_stmts(&b.right) {
+            if !self.needs_stmts(&b.right) {
                 let rhs = self.expr_value(&b.right)?;
                 return Ok(self.expr(ExprKind::Logical(op, lhs, rhs), b));
             }
@@ -268,6 +268,9 @@ impl FnLowerer<'_> {
         if let Some(ident) = p.path.get_ident() {
             let name = ident.to_string();
             if let Some(local) = self.lookup(&name) {
+                if self.closure_of(local).is_some() {
+                    return Err(closure::closure_as_value(ident));
+                }
                 let id = self.expr(ExprKind::Local(local), p);
                 self.reads.insert(id, p.to_token_stream());
                 return Ok(id);
@@ -537,6 +540,18 @@ impl FnLowerer<'_> {
             if let Some(op) = GpuOp::from_name(&name) {
                 return self.gpu_builtin(op, c);
             }
+        }
+        if let Some(local) = self.lookup(&name) {
+            if let Some(lc) = self.closure_of(local).cloned() {
+                return self.call_closure(lc, c);
+            }
+            return Err(FrontError::new(
+                ident,
+                format!("`{name}` is a local value, not a function"),
+            )
+            .hint(
+                "call a function of this compile! block, or a closure bound with `let f = |v| ..`",
+            ));
         }
         let Some(&func) = self.names.get(&name) else {
             let hint = method_call_hint(&name).unwrap_or_else(|| {

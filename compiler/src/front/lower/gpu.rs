@@ -4,7 +4,7 @@
 //! In: the `syn` `let` or call. Out: a [`SharedArray`] of the function, or an [`ExprKind::Gpu`];
 //! a [`FrontError`] when used outside a `#[rumba(cuda)]` function or with the wrong form.
 
-use super::syntax::{needs_stmts, strip_parens};
+use super::syntax::strip_parens;
 use super::*;
 
 impl FnLowerer<'_> {
@@ -142,7 +142,7 @@ impl FnLowerer<'_> {
         }
         let array = self.array_name(args[0])?;
         let mut index = self.indices(args[1])?;
-        if args[2..].iter().any(|e| needs_stmts(e)) {
+        if args[2..].iter().any(|e| self.needs_stmts(e)) {
             // Rust evaluates the index before the values.
             index = index.into_iter().map(|i| self.spill(i)).collect();
         }

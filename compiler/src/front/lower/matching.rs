@@ -16,7 +16,7 @@
 //! when they cover `true` and `false` (or `Some` and `None`) of their one element; other sets of
 //! tuple patterns that cover every value together still need a `_` arm.
 
-use super::syntax::{int_literal, needs_stmts, strip_parens};
+use super::syntax::{int_literal, strip_parens};
 use super::*;
 
 const PATTERN_HINT: &str = "match integers, bools and floats against literals (`1`, `true`), \
@@ -355,7 +355,7 @@ impl FnLowerer<'_> {
         let Some((_, guard)) = &arm.guard else {
             return Ok(test);
         };
-        if !needs_stmts(guard) {
+        if !self.needs_stmts(guard) {
             let g = self.expr_value(guard)?;
             return Ok(Some(match test {
                 None => g,

@@ -20,6 +20,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use std::collections::HashMap;
 
+mod closure;
 mod complex;
 mod expr;
 mod gpu;
@@ -235,6 +236,8 @@ struct FnLowerer<'a> {
     elems: HashMap<LocalId, iter::ElemRef>,
     /// Lowering the body of an inlined closure (`x.map_inplace(|v| ..)`): `return` is refused.
     in_closure: bool,
+    /// The closures bound with `let`, by their local (inlined at each call: `closure`).
+    closures: HashMap<LocalId, closure::LetClosure>,
 }
 
 impl<'a> FnLowerer<'a> {
@@ -263,6 +266,7 @@ impl<'a> FnLowerer<'a> {
             depth: 0,
             elems: HashMap::new(),
             in_closure: false,
+            closures: HashMap::new(),
         };
         if let Err(e) = l.signature(item) {
             return Err(vec![e]);

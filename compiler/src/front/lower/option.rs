@@ -17,6 +17,11 @@ use super::*;
 /// The methods lowered here that emit statements (operands before them are spilled first).
 pub(super) const STMT_METHODS: &[&str] = &[
     "unwrap_or",
+    "map_or",
+    "map",
+    "and_then",
+    "is_some_and",
+    "unwrap_or_else",
     "get",
     "checked_add",
     "checked_sub",
@@ -91,6 +96,10 @@ impl FnLowerer<'_> {
                 arity(0).and_then(|()| self.expr_value(&mc.receiver))
             }
             "unwrap_or" => arity(1).and_then(|()| self.unwrap_or(mc)),
+            "map" | "and_then" | "is_some_and" | "unwrap_or_else" => {
+                arity(1).and_then(|()| self.combinator(mc, &name))
+            }
+            "map_or" => arity(2).and_then(|()| self.combinator(mc, &name)),
             "get" => arity(1).and_then(|()| self.get(mc)),
             "checked_neg" => arity(0).and_then(|()| self.checked(mc, &name)),
             n if n.starts_with("checked_") && STMT_METHODS.contains(&n) => {
@@ -130,6 +139,74 @@ impl FnLowerer<'_> {
             .func
             .add_expr(ExprKind::Option(OptionOp::Value(o2)), span);
         Ok(self.select(is_some, value, d, span))
+    }
+
+    /// `o.map(f)`, `o.and_then(f)`, `o.is_some_and(f)`, `o.unwrap_or_else(f)`, `o.map_or(d, f)`:
+    /// `f` (a closure, inlined: `apply`) runs only on its branch, `d` before the test as Rust
+    /// evaluates arguments.
+    fn combinator(&mut self, mc: &syn::ExprMethodCall, name: &str) -> R<ExprId> {
+        let f = mc.args.last().expect("checked arity");
+        if let syn::Expr::Closure(c) = strip_parens(f) {
+            if name == "map" && matches!(c.inputs.first(), Some(syn::Pat::Reference(_))) {
+                return Err(FrontError::new(
+                    mc,
+                    "ndarray's `map` of references is not supported in kernels",
+                )
+                .hint("map the values: `x.mapv(|v| ..)`"));
+            }
+        }
+        let o = self.expr_value(&mc.receiver)?;
+        let o = self.spill(o);
+        let default = match name {
+            "map_or" => {
+                let d = self.expr_value(&mc.args[0])?;
+                Some(self.spill(d))
+            }
+            _ => None,
+        };
+        let span = Span::of(mc);
+        let t = self.temp(span);
+        let value = self.copy_simple(o);
+        let value = self
+            .func
+            .add_expr(ExprKind::Option(OptionOp::Value(value)), span);
+        let assign = |l: &mut Self, v: ExprId| {
+            l.emit(Stmt::Assign {
+                local: t,
+                value: v,
+                span,
+            });
+            Ok(())
+        };
+        let (then_body, ()) = self.nested(|l| {
+            let v = match name {
+                "unwrap_or_else" => value,
+                _ => l.apply(f, vec![value], span)?,
+            };
+            let v = match name {
+                "map" => l.func.add_expr(ExprKind::Option(OptionOp::Some(v)), span),
+                _ => v,
+            };
+            assign(l, v)
+        })?;
+        let (else_body, ()) = self.nested(|l| {
+            let v = match name {
+                "unwrap_or_else" => l.apply(f, Vec::new(), span)?,
+                "is_some_and" => l.func.add_expr(ExprKind::Lit(Lit::Bool(false)), span),
+                "map_or" => default.expect("map_or has a default"),
+                _ => l.func.add_expr(ExprKind::Option(OptionOp::None), span),
+            };
+            assign(l, v)
+        })?;
+        let cond = self
+            .func
+            .add_expr(ExprKind::Option(OptionOp::IsSome(o)), span);
+        self.emit(Stmt::If {
+            cond,
+            then_body,
+            else_body,
+        });
+        Ok(self.func.add_expr(ExprKind::Local(t), span))
     }
 
     /// `x.get(i)` (1-D) or `x.get([i, j])` / `x.get((i, j))`: `Some(x[..])` when every index is

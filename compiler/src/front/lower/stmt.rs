@@ -8,9 +8,7 @@
 use super::gpu::shared_array_call;
 use super::hints::{item_head, macro_error, unknown_value};
 use super::loops::{Jump, LoopFrame};
-use super::syntax::{
-    compound_op, ends_in_divergence, is_prange, is_statement_like, needs_stmts, strip_parens,
-};
+use super::syntax::{compound_op, ends_in_divergence, is_prange, is_statement_like, strip_parens};
 use super::*;
 
 impl FnLowerer<'_> {
@@ -62,7 +60,15 @@ impl FnLowerer<'_> {
                 &item_head(item),
                 "only `const`, `static` and `use` items can be nested inside a kernel",
             )
-            .hint("define helper functions at the top level of the compile! block")),
+            .hint(match item {
+                syn::Item::Struct(_) | syn::Item::Impl(_) => {
+                    "define structs and their `impl` blocks at the top level of the compile! block, beside the kernels"
+                }
+                syn::Item::Fn(_) => {
+                    "define helper functions at the top level of the compile! block, or bind a closure: `let f = |v| ..;`"
+                }
+                _ => "define it at the top level of the compile! block",
+            })),
             syn::Stmt::Macro(m) => Err(macro_error(&m.mac)),
             syn::Stmt::Expr(e, _) => self.stmt_expr(e),
         }
@@ -89,6 +95,17 @@ impl FnLowerer<'_> {
         let init = local.init.as_ref().map(|i| &*i.expr);
         match pat {
             syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                if let Some(c) = init.and_then(closure::is_closure) {
+                    if ann != TypeAnn::Infer {
+                        self.declare(&pi.ident, TypeAnn::Infer, false, true);
+                        return Err(FrontError::new(
+                            &local.pat,
+                            "a closure's type cannot be written",
+                        )
+                        .hint("leave it to inference: `let f = |v| ..;`"));
+                    }
+                    return self.let_closure(pi, c);
+                }
                 let value = match init.map(|e| self.expr_value(e)).transpose() {
                     Ok(v) => v,
                     Err(e) => {
@@ -215,6 +232,10 @@ impl FnLowerer<'_> {
                 Ok(())
             }
             syn::Expr::Paren(p) => self.stmt_expr(&p.expr),
+            syn::Expr::Call(c) if self.called_closure(c).is_some() => {
+                let lc = self.called_closure(c).cloned().expect("checked above");
+                self.call_closure_stmt(lc, c).map(drop)
+            }
             e if iter::is_walk_stmt(e) => self.walk_stmt(e),
             syn::Expr::MethodCall(mc) if mc.method == "swap" && mc.args.len() == 2 => self.swap(mc),
             _ => {
@@ -518,7 +539,7 @@ impl FnLowerer<'_> {
                     );
                 };
                 let start = self.expr_value(start)?;
-                let start = if needs_stmts(end) {
+                let start = if self.needs_stmts(end) {
                     self.spill(start)
                 } else {
                     start

@@ -122,9 +122,9 @@ pub(super) fn ends_in_divergence(b: &syn::Block) -> bool {
 }
 
 /// Whether lowering `e` emits statements (so earlier operands must be evaluated first).
-pub(super) fn needs_stmts(e: &syn::Expr) -> bool {
-    struct Finder(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Finder {
+pub(super) fn needs_stmts(e: &syn::Expr, is_closure: &dyn Fn(&syn::Ident) -> bool) -> bool {
+    struct Finder<'c>(bool, &'c dyn Fn(&syn::Ident) -> bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
         fn visit_expr(&mut self, e: &'ast syn::Expr) {
             match e {
                 syn::Expr::If(_)
@@ -141,11 +141,18 @@ pub(super) fn needs_stmts(e: &syn::Expr) -> bool {
                     self.0 = true
                 }
                 syn::Expr::Try(_) => self.0 = true,
+                // A closure bound with `let`, inlined.
+                syn::Expr::Call(c)
+                    if matches!(&*c.func, syn::Expr::Path(p)
+                        if p.path.get_ident().is_some_and(|i| (self.1)(i))) =>
+                {
+                    self.0 = true
+                }
                 _ => syn::visit::visit_expr(self, e),
             }
         }
     }
-    let mut f = Finder(false);
+    let mut f = Finder(false, is_closure);
     syn::visit::Visit::visit_expr(&mut f, e);
     f.0
 }

@@ -530,8 +530,30 @@ impl FnLowerer<'_> {
         init: &syn::Expr,
         at: &syn::Local,
     ) -> R<()> {
-        let value = self.expr_value(init)?;
+        let value = match self.expr_value(init) {
+            Ok(v) => v,
+            Err(e) => {
+                // Still bind the names, so later uses do not report them as unknown.
+                self.bind_names(tuple.elems.iter());
+                return Err(e);
+            }
+        };
         self.unpack(tuple, value, Span::of(at))
+    }
+
+    /// Declares every name the patterns bind (after an error: so its uses are not errors too).
+    fn bind_names<'p>(&mut self, pats: impl Iterator<Item = &'p syn::Pat>) {
+        for pat in pats {
+            match pat {
+                syn::Pat::Ident(pi) => {
+                    self.declare(&pi.ident, TypeAnn::Infer, true, true);
+                }
+                syn::Pat::Tuple(t) => self.bind_names(t.elems.iter()),
+                syn::Pat::Paren(p) => self.bind_names(std::iter::once(&*p.pat)),
+                syn::Pat::Type(t) => self.bind_names(std::iter::once(&*t.pat)),
+                _ => {}
+            }
+        }
     }
 
     /// The names of `tuple` bound to the elements of `value`; a nested tuple pattern unpacks a

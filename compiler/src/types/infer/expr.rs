@@ -131,7 +131,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 self.known(*to)
             }
             ExprKind::Load { array, index, .. } => {
-                let at = self.array_of(*array, span)?;
+                let at = self.indexed_array(*array, span)?;
                 self.indices(*array, at, index, span)?;
                 at.elem
             }

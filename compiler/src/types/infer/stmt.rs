@@ -76,7 +76,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 ..
             } => {
                 let tv = self.expr(*value)?;
-                let at = self.array_of(*array, *span)?;
+                let at = self.indexed_array(*array, *span)?;
                 self.owner_is_mut(*array, at, *span)?;
                 if !at.writable {
                     let name = &self.func.local(*array).name;
@@ -299,17 +299,32 @@ impl<'s, 'p> Infer<'s, 'p> {
 
     /// The array held by local `array`, its element type a variable.
     pub(super) fn array_of(&mut self, array: LocalId, at: Span) -> R<ArrayVar> {
+        self.array_for(array, at, false)
+    }
+
+    /// [`Self::array_of`] for `array[..]`, whose error is rustc's for indexing.
+    pub(super) fn indexed_array(&mut self, array: LocalId, at: Span) -> R<ArrayVar> {
+        self.array_for(array, at, true)
+    }
+
+    fn array_for(&mut self, array: LocalId, at: Span, indexing: bool) -> R<ArrayVar> {
         let v = self.locals[array];
         match self.get(v) {
             State::Array(a) => Ok(a),
             s => {
                 let name = &self.func.local(array).name;
-                Err(Diagnostic::new(
-                    format!("cannot index into a value of type `{}`", s.describe()),
-                    at,
-                    format!("`{name}` is not an array"),
-                )
-                .with_help(format!("pass an array for `{name}` (`&x` or `&mut x`)")))
+                let ty = s.describe();
+                let message = if indexing {
+                    format!("cannot index into a value of type `{ty}`")
+                } else {
+                    format!("expected an array, found `{ty}`")
+                };
+                let d = Diagnostic::new(message, at, format!("`{name}` is a `{ty}`, not an array"));
+                Err(if self.func.params.contains(&array) {
+                    d.with_help(format!("pass an array for `{name}` (`&x` or `&mut x`)"))
+                } else {
+                    d
+                })
             }
         }
     }

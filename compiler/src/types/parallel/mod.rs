@@ -379,8 +379,7 @@ fn reduction_of(inst: &Instance, l: LocalId, inside: &Uses) -> Result<Reduce, Di
         }
         let Some((r, e)) = reduction_form(f, l, value) else {
             return Err(Diagnostic::new(format!("`{name}` is declared outside this `prange` loop and assigned inside it"), at, "not a reduction")
-                .with_help(format!("iterations run in parallel and in any order: declare `{name}` inside the loop (`let {name} = ..`) for a value of one iteration, or {}", help_reduce(name)))
-                .with_note("in Rust, `s = s + e` is written `s += e`"));
+                .with_help(format!("iterations run in parallel and in any order: declare `{name}` inside the loop (`let {name} = ..`) for a value of one iteration, or {}", help_reduce(name))));
         };
         if reads_local(f, e, l) {
             return Err(Diagnostic::new(format!("the update of the reduction variable `{name}` reads `{name}` again"), at, format!("`{name}` appears on both sides"))
