@@ -314,7 +314,14 @@ fn combinators_taking_functions() {
             let want = rs_comb::combinators(a, b, &x);
             assert_eq!(
                 (got.0, got.1, got.2, got.3.to_bits(), got.4.to_bits(), got.5),
-                (want.0, want.1, want.2, want.3.to_bits(), want.4.to_bits(), want.5),
+                (
+                    want.0,
+                    want.1,
+                    want.2,
+                    want.3.to_bits(),
+                    want.4.to_bits(),
+                    want.5
+                ),
                 "({a}, {b})"
             );
         }

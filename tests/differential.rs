@@ -865,6 +865,24 @@ fn generated_kernels_recurse() {
     );
 }
 
+/// Some random kernels compute with complex numbers and `match` on tuples (`gen/expr.rs`).
+#[test]
+fn generated_kernels_use_complex_and_tuple_match() {
+    let sources: Vec<String> = (0..300)
+        .map(|i| gen::case(gen::case_seed(1, i)).source)
+        .collect();
+    let complex = sources
+        .iter()
+        .filter(|s| s.contains("Complex::new("))
+        .count();
+    let tuples = sources.iter().filter(|s| s.contains(", true) =>")).count();
+    assert!(
+        complex >= 10,
+        "{complex} of 300 kernels use complex numbers"
+    );
+    assert!(tuples >= 10, "{tuples} of 300 kernels match on a tuple");
+}
+
 /// Some random kernels call a helper that builds, writes and copies a struct (`st(x, y)`,
 /// `gen/kernel.rs`).
 #[test]

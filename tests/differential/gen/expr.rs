@@ -1,8 +1,8 @@
 //! Expressions of a given scalar type: operators, casts, the numeric methods (the tables below
 //! are what the generator calls), literals, variables, array elements with indices mostly in
 //! bounds, shape queries, helper calls, `if`, `match` and block expressions, and the integers'
-//! `checked_*` methods, their `Option`s read with `unwrap_or`, `match` or `if let`, and
-//! `abs_diff` (an unsigned result of signed operands).
+//! `checked_*` methods, their `Option`s read with `unwrap_or`, `match` or `if let`,
+//! `abs_diff` (an unsigned result of signed operands), `match` on tuples and complex arithmetic.
 
 use super::args::any_scalar;
 use super::kernel::{Gen, HelperParam, Var};
@@ -41,10 +41,12 @@ fn exact(method: &str) -> bool {
 /// Whether a kernel must give the same bits on the GPU as on the CPU: it calls none of the float
 /// methods whose precision Rust leaves unspecified (libdevice and the C library differ there).
 pub fn exact_on_gpu(source: &str) -> bool {
-    !Intrinsic::TABLE
-        .iter()
-        .filter(|d| d.precision != Precision::Exact)
-        .any(|d| source.contains(&format!(".{}(", d.name)))
+    // Complex numbers are not on the GPU yet.
+    !source.contains("Complex::new")
+        && !Intrinsic::TABLE
+            .iter()
+            .filter(|d| d.precision != Precision::Exact)
+            .any(|d| source.contains(&format!(".{}(", d.name)))
 }
 
 impl<'r> Gen<'r> {
@@ -71,6 +73,12 @@ impl<'r> Gen<'r> {
         }
         if self.rng.percent(3) {
             return self.match_expr(ty, d);
+        }
+        if self.rng.percent(2) {
+            return self.match_tuple(ty, d);
+        }
+        if ty.is_float() && self.rng.percent(3) {
+            return self.complex_expr(ty, d);
         }
         if self.rng.percent(6) {
             if let Some(call) = self.helper_call(ty) {
@@ -102,6 +110,40 @@ impl<'r> Gen<'r> {
         format!(
             "(match {x} {{ {a} => {e1}, {a} | {b} if {g} => {e2}, {a}..={b} => {e3}, _ => {e4} }})"
         )
+    }
+
+    /// `match` on a tuple of an integer and a `bool`: literal and range elements, wildcards, a
+    /// guard, then `_`.
+    fn match_tuple(&mut self, ty: Scalar, d: u32) -> String {
+        let on = self.rng.pick(&INTS);
+        let x = self.expr(on, d);
+        let c = self.expr(Scalar::Bool, d);
+        let lo = if on.is_signed() { -2 } else { 0 };
+        let a = lo + self.rng.below(4) as i64;
+        let b = a + 1 + self.rng.below(3) as i64;
+        let (e1, e2, e3) = (self.expr(ty, d), self.expr(ty, d), self.expr(ty, d));
+        let g = self.expr(Scalar::Bool, d);
+        let e4 = self.expr(ty, d);
+        format!(
+            "(match ({x}, {c}) {{ ({a}, true) => {e1}, ({a}..={b}, false) if {g} => {e2}, (_, true) => {e3}, _ => {e4} }})"
+        )
+    }
+
+    /// A complex number of `ty` parts made from two expressions, combined with another by an
+    /// operator (`conj` on either side at times), read back as a part or `norm_sqr` (the
+    /// operations num-complex defines exactly: no transcendental functions).
+    fn complex_expr(&mut self, ty: Scalar, d: u32) -> String {
+        let operand = |g: &mut Self| {
+            let (re, im) = (g.expr(ty, d), g.expr(ty, d));
+            let conj = if g.rng.percent(25) { ".conj()" } else { "" };
+            format!("Complex::new({re}, {im}){conj}")
+        };
+        let a = operand(self);
+        let b = operand(self);
+        let op = self.rng.pick(&["+", "-", "*", "/"]);
+        let z = self.name("z");
+        let read = self.rng.pick(&["re", "im", "norm_sqr()"]);
+        format!("({{ let {z} = {a} {op} {b}; {z}.{read} }})")
     }
 
     fn if_expr(&mut self, ty: Scalar, d: u32) -> String {
