@@ -713,6 +713,17 @@ twin! {
         (count, seven() * 6, wrap(n as u8))
     }
 
+    fn twice(v: f64) -> f64 {
+        v * 2.0
+    }
+
+    /// A closure bound with `let`, and a function of the block, given to `mapv` by name.
+    pub fn mapped(x: &ndarray::ArrayView1<f64>, k: f64) -> f64 {
+        let sp = |v: f64| if v > 20.0 { v } else { (v * k).exp().ln_1p() };
+        let y = x.mapv(sp);
+        y.sum() + x.mapv(twice).sum()
+    }
+
     /// A closure calling another closure, inside a nested loop over rows.
     pub fn rows(a: &ndarray::ArrayView2<f64>, o: &mut ndarray::ArrayViewMut1<f64>) {
         let sq = |v: f64| v * v;
@@ -743,6 +754,10 @@ fn closures_bound_with_let() {
     for n in [0u32, 1, 5, 100, 300] {
         let got: (u32, i64, u8) = counting(bb(n)).unwrap();
         assert_eq!(got, rs_closures::counting(n), "{n}");
+    }
+    for k in [1.0, 30.0] {
+        let got: f64 = mapped(&x, bb(k)).unwrap();
+        assert_eq!(got.to_bits(), rs_closures::mapped(&x.view(), k).to_bits());
     }
     let a = Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as f64 * 0.25 - 3.0);
     let mut o = Array1::<f64>::zeros(5);

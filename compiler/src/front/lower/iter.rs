@@ -500,6 +500,12 @@ impl FnLowerer<'_> {
                     let v = l.bind_name(&c.inputs[0])?;
                     (v, l.closure_value(c)?)
                 }
+                // A closure bound with `let`, or a function of the block: `x.mapv(sq)`.
+                syn::Expr::Path(p) if p.path.get_ident().is_some() => {
+                    let v = l.temp(span);
+                    let arg = l.func.add_expr(ExprKind::Local(v), span);
+                    (v, l.apply(f, vec![arg], span)?)
+                }
                 syn::Expr::Path(p) if p.path.segments.len() == 2 => {
                     let name = p.path.segments[1].ident.to_string();
                     if Intrinsic::from_name(&name).is_none() {
