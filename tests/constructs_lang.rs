@@ -766,3 +766,51 @@ fn closures_bound_with_let() {
     rs_closures::rows(&a.view(), &mut want.view_mut());
     assert_eq!(o, want);
 }
+
+// ---- `==` and `!=` of tuples, `Option`s and structs ----
+
+twin! {
+    mod rs_eq;
+    #[derive(Clone, Copy, PartialEq)]
+    pub struct Pt {
+        pub x: f64,
+        pub k: i32,
+    }
+
+    /// Tuples written out and held in variables (nested too), `Option`s against `Some`/`None`
+    /// and each other, structs against literals and variables; a `NaN` element is unequal.
+    pub fn equalities(a: i32, b: i32, x: f64) -> u32 {
+        let t = ((a, x), b);
+        let u = ((b, x), a);
+        let o = a.checked_mul(b);
+        let p = Pt { x, k: a };
+        let q = Pt { x: x * 1.0, k: b };
+        let tests = [
+            (a, b) == (b, a),
+            t == u,
+            t.0 != (a, x),
+            o == Some(a.wrapping_mul(b)),
+            o != None,
+            o == b.checked_mul(a),
+            p == q,
+            p != Pt { x: f64::NAN, k: a },
+        ];
+        let mut bits = 0;
+        for i in 0..8 {
+            bits |= (tests[i] as u32) << i;
+        }
+        bits
+    }
+}
+
+#[test]
+fn equality_of_tuples_options_and_structs() {
+    for a in [0i32, 3, -7, i32::MAX, 1 << 16] {
+        for b in [0i32, 3, 2, 1 << 16] {
+            for x in [0.5, -0.0, f64::NAN] {
+                let got: u32 = equalities(bb(a), bb(b), bb(x)).unwrap();
+                assert_eq!(got, rs_eq::equalities(a, b, x), "({a}, {b}, {x})");
+            }
+        }
+    }
+}

@@ -17,7 +17,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         Ok(v)
     }
 
-    fn known(&mut self, t: impl Into<Type>) -> Var {
+    pub(super) fn known(&mut self, t: impl Into<Type>) -> Var {
         self.fresh(State::Known(t.into()))
     }
 
@@ -397,6 +397,17 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
         if let Some(v) = self.complex_binary(e, op, (a, ta), (b, tb))? {
             return Ok(v);
+        }
+        let aggregate = |s: State| {
+            matches!(
+                s,
+                State::Tuple(_) | State::Option(_) | State::Known(Type::Tuple(_))
+            )
+        };
+        if matches!(op, BinOp::Eq | BinOp::Ne)
+            && (aggregate(self.get(ta)) || aggregate(self.get(tb)))
+        {
+            return self.tuple_eq(e, op, (a, ta), (b, tb));
         }
         for (x, t) in [(a, ta), (b, tb)] {
             if let State::Array(_) | State::Tuple(_) | State::Option(_) | State::Known(Type::Unit) =

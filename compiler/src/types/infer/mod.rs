@@ -17,6 +17,7 @@ mod reduce;
 mod resolve;
 mod stmt;
 mod structs;
+mod tuple_eq;
 mod unify;
 mod wording;
 
@@ -231,6 +232,8 @@ struct Infer<'s, 'p> {
     structs: HashMap<u32, &'static StructDef>,
     /// The position of the field each struct field read or write names.
     fields: HashMap<ExprId, u32>,
+    /// The `==` and `!=` of tuples, `Option`s and structs, rewritten once types are known.
+    tuple_eqs: Vec<ExprId>,
 }
 
 type R<T> = Result<T, Diagnostic>;
@@ -257,6 +260,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             tuples: Vec::new(),
             structs: HashMap::new(),
             fields: HashMap::new(),
+            tuple_eqs: Vec::new(),
         };
         for (l, decl) in func.locals.iter() {
             let v = match func.params.contains(&l) {
