@@ -767,7 +767,7 @@ fn closures_bound_with_let() {
     assert_eq!(o, want);
 }
 
-// ---- `==` and `!=` of tuples, `Option`s and structs ----
+// ---- `==` and `!=` of tuples, `Option`s and structs; structs destructured by `let` ----
 
 twin! {
     mod rs_eq;
@@ -801,6 +801,23 @@ twin! {
         }
         bits
     }
+
+    #[derive(Clone, Copy, PartialEq)]
+    pub struct Seg {
+        pub a: Pt,
+        pub b: Pt,
+        pub w: f64,
+    }
+
+    /// `let` patterns that destructure structs: renamed, `mut`, `_`, `..` and nested.
+    pub fn destructure(x: f64, k: i32) -> f64 {
+        let s = Seg { a: Pt { x, k }, b: Pt { x: x * 2.0, k: -k }, w: 0.5 };
+        let Seg { a, b: Pt { x: bx, k: bk }, .. } = s;
+        let Pt { x: mut ax, k: _ } = a;
+        ax += 1.0;
+        let Seg { w, .. } = s;
+        ax * w + bx * bk as f64 + a.k as f64
+    }
 }
 
 #[test]
@@ -812,6 +829,8 @@ fn equality_of_tuples_options_and_structs() {
             for x in [0.5, -0.0, f64::NAN] {
                 let got: u32 = equalities(bb(a), bb(b), bb(x)).unwrap();
                 assert_eq!(got, rs_eq::equalities(a, b, x), "({a}, {b}, {x})");
+                let got: f64 = destructure(bb(x), bb(a)).unwrap();
+                assert_eq!(got.to_bits(), rs_eq::destructure(x, a).to_bits());
             }
         }
     }

@@ -139,6 +139,21 @@ impl FnLowerer<'_> {
                 None => Err(FrontError::new(local, "a tuple pattern needs a value")
                     .hint("write `let (a, b) = value;`")),
             },
+            syn::Pat::Struct(ps) => {
+                let Some(e) = init else {
+                    return Err(FrontError::new(local, "a struct pattern needs a value")
+                        .hint("write `let Particle { x, v } = p;`"));
+                };
+                let value = match self.expr_value(e) {
+                    Ok(v) => v,
+                    Err(err) => {
+                        // Still bind the names, so later uses do not report them as unknown.
+                        self.bind_names(&mut ps.fields.iter().map(|f| &*f.pat));
+                        return Err(err);
+                    }
+                };
+                self.let_struct(ps, value, Span::of(local))
+            }
             other => Err(FrontError::new(other, "unsupported pattern in `let`").hint(
                 "bind a name (`let x = ..`) or destructure a shape (`let (n, m) = a.dim()`)",
             )),

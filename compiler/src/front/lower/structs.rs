@@ -442,6 +442,78 @@ impl FnLowerer<'_> {
     }
 }
 
+impl FnLowerer<'_> {
+    /// `let Particle { x, v: speed, .. } = e;`: `e` held in a temporary, each named field bound
+    /// to a read of it (a nested struct pattern reads the field's struct the same way).
+    pub(super) fn let_struct(&mut self, ps: &syn::PatStruct, value: ExprId, span: Span) -> R<()> {
+        let name = struct_name(&syn::Type::Path(syn::TypePath {
+            qself: ps.qself.clone(),
+            path: ps.path.clone(),
+        }));
+        let Some(def) = name.as_ref().and_then(|n| self.struct_named(n)) else {
+            let shown = ps.path.to_token_stream().to_string();
+            return Err(FrontError::new(&ps.path, format!("unknown struct `{shown}`"))
+                .hint(format!("define it in the same compile! block: `#[derive(Clone, Copy)] struct {shown} {{ .. }}`")));
+        };
+        let t = self.temp(span);
+        self.emit(Stmt::Assign {
+            local: t,
+            value,
+            span,
+        });
+        let mut named = Vec::new();
+        for fp in &ps.fields {
+            let syn::Member::Named(field) = &fp.member else {
+                return Err(FrontError::new(
+                    &fp.member,
+                    "fields of a struct pattern are named",
+                ));
+            };
+            if def.field(&field.to_string()).is_none() {
+                return Err(unknown_field(def, field));
+            }
+            named.push(field.to_string());
+            if matches!(&*fp.pat, syn::Pat::Wild(_)) {
+                continue;
+            }
+            let base = self.func.add_expr(ExprKind::Local(t), span);
+            let get = self.expr(
+                ExprKind::Struct(Box::new(StructOp::Get {
+                    base,
+                    field: field.to_string(),
+                })),
+                fp,
+            );
+            match &*fp.pat {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    let local =
+                        self.declare(&pi.ident, TypeAnn::Infer, pi.mutability.is_some(), true);
+                    self.emit(Stmt::Assign {
+                        local,
+                        value: get,
+                        span,
+                    });
+                }
+                syn::Pat::Struct(inner) => self.let_struct(inner, get, span)?,
+                other => {
+                    return Err(FrontError::new(other, "unsupported pattern for a struct field")
+                        .hint("bind the field to a name (`x` or `x: name`) and destructure it with its own `let`"))
+                }
+            }
+        }
+        if ps.rest.is_none() {
+            if let Some((missing, _)) = def.fields.iter().find(|(n, _)| !named.contains(n)) {
+                return Err(FrontError::new(
+                    &ps.path,
+                    format!("pattern does not mention field `{missing}`"),
+                )
+                .hint("name every field, or end the pattern with `..`"));
+            }
+        }
+        Ok(())
+    }
+}
+
 fn unknown_field(def: &StructDef, field: &syn::Ident) -> FrontError {
     let names: Vec<String> = def.fields.iter().map(|(n, _)| format!("`{n}`")).collect();
     FrontError::new(

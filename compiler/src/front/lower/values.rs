@@ -534,7 +534,7 @@ impl FnLowerer<'_> {
             Ok(v) => v,
             Err(e) => {
                 // Still bind the names, so later uses do not report them as unknown.
-                self.bind_names(tuple.elems.iter());
+                self.bind_names(&mut tuple.elems.iter());
                 return Err(e);
             }
         };
@@ -542,15 +542,16 @@ impl FnLowerer<'_> {
     }
 
     /// Declares every name the patterns bind (after an error: so its uses are not errors too).
-    fn bind_names<'p>(&mut self, pats: impl Iterator<Item = &'p syn::Pat>) {
+    pub(super) fn bind_names(&mut self, pats: &mut dyn Iterator<Item = &syn::Pat>) {
         for pat in pats {
             match pat {
                 syn::Pat::Ident(pi) => {
                     self.declare(&pi.ident, TypeAnn::Infer, true, true);
                 }
-                syn::Pat::Tuple(t) => self.bind_names(t.elems.iter()),
-                syn::Pat::Paren(p) => self.bind_names(std::iter::once(&*p.pat)),
-                syn::Pat::Type(t) => self.bind_names(std::iter::once(&*t.pat)),
+                syn::Pat::Tuple(t) => self.bind_names(&mut t.elems.iter()),
+                syn::Pat::Paren(p) => self.bind_names(&mut std::iter::once(&*p.pat)),
+                syn::Pat::Type(t) => self.bind_names(&mut std::iter::once(&*t.pat)),
+                syn::Pat::Struct(s) => self.bind_names(&mut s.fields.iter().map(|f| &*f.pat)),
                 _ => {}
             }
         }
