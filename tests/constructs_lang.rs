@@ -823,7 +823,8 @@ twin! {
 #[test]
 fn equality_of_tuples_options_and_structs() {
     // The struct `compile!` emits keeps its derives.
-    assert!(Pt { x: 1.0, k: 2 } == Pt { x: 1.0, k: 2 });
+    let p = Pt { x: 1.0, k: 2 };
+    assert!(Seg { a: p, b: p, w: 0.0 } == Seg { a: p, b: p, w: 0.0 });
     for a in [0i32, 3, -7, i32::MAX, 1 << 16] {
         for b in [0i32, 3, 2, 1 << 16] {
             for x in [0.5, -0.0, f64::NAN] {
