@@ -117,8 +117,22 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
         names.insert(f.name.clone(), id);
         methods.push((id, f));
     }
-    let prelude = super::prelude::items().map_err(prelude_error)?;
-    let prelude_ids = declare_prelude(&mut program, &mut names, &prelude);
+    // The built-in prelude, lowered once per process, after the block's functions.
+    let prelude_ids: Vec<FuncId> = prelude()?
+        .iter()
+        .map(|(name, f)| {
+            let id = program.functions.push(f.clone());
+            names.insert(name.clone(), id);
+            id
+        })
+        .collect();
+    for &id in &prelude_ids {
+        for e in program.functions[id].exprs.values_mut() {
+            if let ExprKind::Call { func, .. } = &mut e.kind {
+                *func = prelude_ids[func.index()];
+            }
+        }
+    }
     for (id, f) in fns {
         match FnLowerer::lower(f, &names, &items) {
             Ok(func) => program.functions[id] = func,
@@ -137,7 +151,6 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
         }
     }
     if errors.is_empty() {
-        lower_prelude(&mut program, &prelude, &prelude_ids)?;
         Ok(program)
     } else {
         Err(errors)
@@ -152,6 +165,34 @@ fn prelude_error(message: String) -> Vec<FrontError> {
         span: Span::default(),
         tokens: TokenStream::new(),
     }]
+}
+
+/// The built-in prelude's functions under their full names, lowered once (their calls of each
+/// other numbered from 0 in this order: a program holding them from position `k` adds `k`).
+fn prelude() -> Result<&'static [(String, Function<Untyped>)], Vec<FrontError>> {
+    static LOWERED: std::sync::OnceLock<Result<Vec<(String, Function<Untyped>)>, String>> =
+        std::sync::OnceLock::new();
+    let lowered = LOWERED.get_or_init(|| {
+        let fns = super::prelude::items()?;
+        let mut program = Program::default();
+        let mut names = HashMap::new();
+        let ids = declare_prelude(&mut program, &mut names, &fns);
+        lower_prelude(&mut program, &fns, &ids).map_err(|e| {
+            e.into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
+        Ok(fns
+            .into_iter()
+            .map(|(name, _)| name)
+            .zip(program.functions.values().cloned())
+            .collect())
+    });
+    match lowered {
+        Ok(fns) => Ok(fns),
+        Err(message) => Err(prelude_error(message.clone())),
+    }
 }
 
 /// Declares the built-in prelude's functions (`front::prelude`) after the block's own, under
