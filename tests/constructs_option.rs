@@ -327,3 +327,71 @@ fn combinators_taking_functions() {
         }
     }
 }
+
+// ---- kernels returning an `Option` to Rust ----
+
+twin! {
+    mod rs_ret;
+    /// The position of the first element above `t`.
+    pub fn first_above(x: &[f64], t: f64) -> Option<usize> {
+        for i in 0..x.len() {
+            if x[i] > t {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// An `Option` of a tuple.
+    pub fn checked_pair(a: i32, b: i32) -> Option<(i32, i32)> {
+        let s = a.checked_add(b)?;
+        Some((s, a.checked_mul(b)?))
+    }
+
+    pub fn half(v: i64) -> Option<i64> {
+        if v % 2 == 0 {
+            Some(v / 2)
+        } else {
+            None
+        }
+    }
+}
+
+rumba::compile! {
+    fn half2(v: i64) -> Option<i64> {
+        if v % 2 == 0 {
+            Some(v / 2)
+        } else {
+            None
+        }
+    }
+
+    /// No declared result type: the caller names it.
+    fn quarter(v) {
+        half2(v).and_then(half2)
+    }
+}
+
+#[test]
+fn kernels_return_options() {
+    let x = [0.5, 2.0, -1.0, 7.5];
+    for t in [0.0, 1.0, 5.0, 10.0] {
+        assert_eq!(
+            first_above(&x[..], t).unwrap(),
+            rs_ret::first_above(&x, t),
+            "{t}"
+        );
+    }
+    for (a, b) in [(3, 4), (i32::MAX, 1), (1 << 20, 1 << 12), (-5, 7)] {
+        assert_eq!(
+            checked_pair(a, b).unwrap(),
+            rs_ret::checked_pair(a, b),
+            "({a}, {b})"
+        );
+    }
+    for v in [8i64, 6, 3, -12, 0] {
+        let got: Option<i64> = quarter(v).unwrap();
+        assert_eq!(got, rs_ret::half(v).and_then(rs_ret::half), "{v}");
+        assert_eq!(half(v).unwrap(), rs_ret::half(v));
+    }
+}

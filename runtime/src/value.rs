@@ -449,6 +449,20 @@ macro_rules! from_tuple {
         }
     };
 }
+/// A kernel's `Option<T>`: the tuple `(is_some, value)` it is laid out as.
+impl<T: FromValue> FromValue for Option<T> {
+    const TYPE_NAME: &'static str = "an Option";
+    fn from_value(v: Value) -> Option<Self> {
+        let Value::Tuple(xs) = v else { return None };
+        let [flag, value]: [Value; 2] = xs.into_vec().try_into().ok()?;
+        match flag {
+            Value::Bool(true) => Some(Some(T::from_value(value)?)),
+            Value::Bool(false) => Some(None),
+            _ => None,
+        }
+    }
+}
+
 from_tuple!(2: A, B);
 from_tuple!(3: A, B, C);
 from_tuple!(4: A, B, C, D);

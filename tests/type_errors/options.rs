@@ -1,5 +1,5 @@
-//! `Option` values used as something else, or something else used as an `Option`; a kernel
-//! returning one; a `match` on one that leaves `None` out.
+//! `Option` values used as something else, or something else used as an `Option`; a `match` on
+//! one that leaves `None` out.
 
 use super::{at, syntax_error, type_error};
 use rumba::__private::{kernel, Source};
@@ -16,10 +16,6 @@ rumba::compile! {
 
     fn option_plus_one(x: i32) -> i32 {
         x.checked_add(1) + 1
-    }
-
-    fn returns_option(x: i32) -> Option<i32> {
-        x.checked_add(1)
     }
 }
 
@@ -55,16 +51,6 @@ fn an_option_is_not_a_number() {
     let text = format!("{err:#}");
     assert!(text.contains("is an `Option`"), "{text}");
     assert!(text.contains("unwrap_or"), "{text}");
-}
-
-#[test]
-fn a_kernel_does_not_return_an_option() {
-    let err = returns_option::<i32>(2).unwrap_err();
-    let (_, _, message) = type_error(&err);
-    assert_eq!(
-        message,
-        "kernel `returns_option` returns `Option<i32>`, which is not passed to Rust"
-    );
 }
 
 static NO_NONE: Source = Source::new(

@@ -295,7 +295,8 @@ fn rust_type(s: Scalar) -> TokenStream {
 /// A declared return type made of the block's structs (`structs`), scalars and tuples of them,
 /// holding at least one struct, as the wrapper's Rust type; `None` for any other (or no) type.
 fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStream> {
-    /// The type's tokens, and whether it holds a struct.
+    /// The type's tokens, and whether the wrapper returns it as written (it holds a struct or an
+    /// `Option`; other types come back through a generic result).
     fn written(ty: &syn::Type, structs: &[String]) -> Option<(TokenStream, bool)> {
         match ty {
             syn::Type::Paren(p) => written(&p.elem, structs),
@@ -308,6 +309,22 @@ fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStre
                 let any = elems.iter().any(|(_, s)| *s);
                 let elems = elems.into_iter().map(|(t, _)| t);
                 Some((quote!((#(#elems),*)), any))
+            }
+            // `Option<T>`: the wrapper returns it (written, as a struct would be).
+            syn::Type::Path(p)
+                if p.qself.is_none()
+                    && p.path.segments.len() == 1
+                    && p.path.segments[0].ident == "Option" =>
+            {
+                let syn::PathArguments::AngleBracketed(args) = &p.path.segments[0].arguments else {
+                    return None;
+                };
+                let [syn::GenericArgument::Type(inner)] = &args.args.iter().collect::<Vec<_>>()[..]
+                else {
+                    return None;
+                };
+                let (t, _) = written(inner, structs)?;
+                Some((quote!(::core::option::Option<#t>), true))
             }
             syn::Type::Path(p) if p.qself.is_none() => {
                 let ident = p.path.get_ident();

@@ -70,17 +70,6 @@ pub fn specialize(
         )
         .with_help("a kernel returns arrays as ndarray `Array`s: copy it into one (`let mut r = Array1::zeros(N); for i in 0..N { r[i] = a[i]; }`) or return its elements as a tuple"));
     }
-    if ret.holds(&|t| matches!(t, Type::Tuple(o) if o.is_option())) {
-        return Err(Diagnostic::new(
-            format!(
-                "kernel `{}` returns `{ret}`, which is not passed to Rust",
-                program.func(entry).name
-            ),
-            fn_span,
-            "returns an `Option`",
-        )
-        .with_help("return its value (`o.unwrap_or(0.0)`), or a flag and a value: `(o.is_some(), o.unwrap_or_default())`"));
-    }
     // `#[rumba(fastmath)]` on a kernel covers the helpers it calls (they are specialized for it).
     let fastmath = program.func(entry).attrs.fastmath;
     instances
