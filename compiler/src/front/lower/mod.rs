@@ -170,8 +170,8 @@ fn prelude_error(message: String) -> Vec<FrontError> {
 /// The built-in prelude's functions under their full names, lowered once (their calls of each
 /// other numbered from 0 in this order: a program holding them from position `k` adds `k`).
 fn prelude() -> Result<&'static [(String, Function<Untyped>)], Vec<FrontError>> {
-    static LOWERED: std::sync::OnceLock<Result<Vec<(String, Function<Untyped>)>, String>> =
-        std::sync::OnceLock::new();
+    type Lowered = Result<Vec<(String, Function<Untyped>)>, String>;
+    static LOWERED: std::sync::OnceLock<Lowered> = std::sync::OnceLock::new();
     let lowered = LOWERED.get_or_init(|| {
         let fns = super::prelude::items()?;
         let mut program = Program::default();
