@@ -29,6 +29,7 @@ mod options;
 mod owned_arrays;
 mod read_only;
 mod return_types;
+mod tuple_eq;
 mod unknown_method;
 mod use_before_assignment;
 
