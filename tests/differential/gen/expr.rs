@@ -72,10 +72,10 @@ impl<'r> Gen<'r> {
             };
         }
         if self.rng.percent(3) {
-            return self.match_expr(ty, d);
+            return self.match_expr(ty, d, false);
         }
         if self.rng.percent(2) {
-            return self.match_tuple(ty, d);
+            return self.match_expr(ty, d, true);
         }
         if ty.is_float() && self.rng.percent(3) {
             return self.complex_expr(ty, d);
@@ -97,36 +97,32 @@ impl<'r> Gen<'r> {
         }
     }
 
-    /// `match` on an integer as a value: literal, `|` and range arms, one guarded, then `_`.
-    fn match_expr(&mut self, ty: Scalar, d: u32) -> String {
+    /// `match` on an integer as a value: literal, `|` and range arms, one guarded, then `_`; or,
+    /// with `tuple`, on an integer and a `bool`: literal and range elements, wildcards, a guard,
+    /// then `_`.
+    fn match_expr(&mut self, ty: Scalar, d: u32, tuple: bool) -> String {
         let on = self.rng.pick(&INTS);
         let x = self.expr(on, d);
+        let c = if tuple {
+            self.expr(Scalar::Bool, d)
+        } else {
+            String::new()
+        };
         let lo = if on.is_signed() { -2 } else { 0 };
         let a = lo + self.rng.below(4) as i64;
         let b = a + 1 + self.rng.below(3) as i64;
         let (e1, e2, e3) = (self.expr(ty, d), self.expr(ty, d), self.expr(ty, d));
         let g = self.expr(Scalar::Bool, d);
         let e4 = self.expr(ty, d);
-        format!(
-            "(match {x} {{ {a} => {e1}, {a} | {b} if {g} => {e2}, {a}..={b} => {e3}, _ => {e4} }})"
-        )
-    }
-
-    /// `match` on a tuple of an integer and a `bool`: literal and range elements, wildcards, a
-    /// guard, then `_`.
-    fn match_tuple(&mut self, ty: Scalar, d: u32) -> String {
-        let on = self.rng.pick(&INTS);
-        let x = self.expr(on, d);
-        let c = self.expr(Scalar::Bool, d);
-        let lo = if on.is_signed() { -2 } else { 0 };
-        let a = lo + self.rng.below(4) as i64;
-        let b = a + 1 + self.rng.below(3) as i64;
-        let (e1, e2, e3) = (self.expr(ty, d), self.expr(ty, d), self.expr(ty, d));
-        let g = self.expr(Scalar::Bool, d);
-        let e4 = self.expr(ty, d);
-        format!(
-            "(match ({x}, {c}) {{ ({a}, true) => {e1}, ({a}..={b}, false) if {g} => {e2}, (_, true) => {e3}, _ => {e4} }})"
-        )
+        if tuple {
+            format!(
+                "(match ({x}, {c}) {{ ({a}, true) => {e1}, ({a}..={b}, false) if {g} => {e2}, (_, true) => {e3}, _ => {e4} }})"
+            )
+        } else {
+            format!(
+                "(match {x} {{ {a} => {e1}, {a} | {b} if {g} => {e2}, {a}..={b} => {e3}, _ => {e4} }})"
+            )
+        }
     }
 
     /// A complex number of `ty` parts made from two expressions, combined with another by an
