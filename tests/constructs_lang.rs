@@ -717,6 +717,29 @@ twin! {
         v * 2.0
     }
 
+    /// Tuple elements assigned in `match` arms; a closure taking a tuple pattern; an `Option`
+    /// of a tuple chosen in a loop.
+    pub fn tallies(x: &ndarray::ArrayView1<i64>) -> (i64, i64, i64, usize) {
+        let mut counts = (0, 0, 0);
+        for i in 0..x.len() {
+            let v = x[i];
+            match (v.signum(), v % 2 == 0) {
+                (0, _) => counts.0 += 1,
+                (1, true) | (-1, true) => counts.1 += 1,
+                _ => counts.2 = counts.2 + 1,
+            }
+        }
+        let mut best: Option<(usize, i64)> = None;
+        for i in 0..x.len() {
+            best = match best {
+                Some((_, b)) if b >= x[i] => best,
+                _ => Some((i, x[i])),
+            };
+        }
+        let pick = |(i, _): (usize, i64)| i;
+        (counts.0, counts.1, counts.2, best.map(pick).unwrap_or(usize::MAX))
+    }
+
     /// A closure bound with `let`, and a function of the block, given to `mapv` by name.
     pub fn mapped(x: &ndarray::ArrayView1<f64>, k: f64) -> f64 {
         let sp = |v: f64| if v > 20.0 { v } else { (v * k).exp().ln_1p() };
@@ -754,6 +777,11 @@ fn closures_bound_with_let() {
     for n in [0u32, 1, 5, 100, 300] {
         let got: (u32, i64, u8) = counting(bb(n)).unwrap();
         assert_eq!(got, rs_closures::counting(n), "{n}");
+    }
+    // A declared tuple result is the wrapper's result type: no annotation needed.
+    for v in [vec![3i64, -2, 0, 7, 8, -9], vec![], vec![0, 0, 5]] {
+        let v = Array1::from_vec(v);
+        assert_eq!(tallies(&v).unwrap(), rs_closures::tallies(&v.view()));
     }
     for k in [1.0, 30.0] {
         let got: f64 = mapped(&x, bb(k)).unwrap();

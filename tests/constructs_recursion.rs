@@ -173,7 +173,7 @@ fn tree_walk_over_child_index_arrays() {
     // A child index out of bounds is the usual error, deep in the recursion.
     let bad: Vec<i64> = (0..200).map(|i| i + 1).collect();
     let (none, val) = (&none[..200], &val[..200]);
-    let err = tree_stats::<(f64, i64)>(&bad[..], none, val).unwrap_err();
+    let err = tree_stats(&bad[..], none, val).unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::OutOfBounds { .. }), "{err}");
 }
 

@@ -250,6 +250,14 @@ fn wrappers(
 /// [`compile`]): the signatures as [`wrappers`] would make them, read from the syntax alone.
 fn stubs(file: &syn::File) -> TokenStream {
     let mut out = TokenStream::new();
+    let struct_names: Vec<String> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
     let mut seen = Vec::new();
     for item in &file.items {
         let syn::Item::Fn(f) = item else { continue };
@@ -271,7 +279,7 @@ fn stubs(file: &syn::File) -> TokenStream {
             item: f,
             scalars: vec![None; params.len()],
             params,
-            ret: syntactic_ret(f),
+            ret: syntactic_ret(f, &struct_names),
             cuda: attrs.cuda,
             unchecked: attrs.unchecked(),
         };
@@ -292,12 +300,10 @@ fn rust_type(s: Scalar) -> TokenStream {
     }
 }
 
-/// A declared return type made of the block's structs (`structs`), scalars and tuples of them,
-/// holding at least one struct, as the wrapper's Rust type; `None` for any other (or no) type.
+/// A declared return type made of the block's structs (`structs`), scalars, `Option`s and tuples
+/// of them, as the wrapper's Rust type; `None` for any other (or no) type.
 fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStream> {
-    /// The type's tokens, and whether the wrapper returns it as written (it holds a struct or an
-    /// `Option`; other types come back through a generic result).
-    fn written(ty: &syn::Type, structs: &[String]) -> Option<(TokenStream, bool)> {
+    fn written(ty: &syn::Type, structs: &[String]) -> Option<TokenStream> {
         match ty {
             syn::Type::Paren(p) => written(&p.elem, structs),
             syn::Type::Tuple(t) if t.elems.len() > 1 => {
@@ -306,11 +312,8 @@ fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStre
                     .iter()
                     .map(|e| written(e, structs))
                     .collect::<Option<Vec<_>>>()?;
-                let any = elems.iter().any(|(_, s)| *s);
-                let elems = elems.into_iter().map(|(t, _)| t);
-                Some((quote!((#(#elems),*)), any))
+                Some(quote!((#(#elems),*)))
             }
-            // `Option<T>`: the wrapper returns it (written, as a struct would be).
             syn::Type::Path(p)
                 if p.qself.is_none()
                     && p.path.segments.len() == 1
@@ -323,16 +326,16 @@ fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStre
                 else {
                     return None;
                 };
-                let (t, _) = written(inner, structs)?;
-                Some((quote!(::core::option::Option<#t>), true))
+                let t = written(inner, structs)?;
+                Some(quote!(::core::option::Option<#t>))
             }
             syn::Type::Path(p) if p.qself.is_none() => {
                 let ident = p.path.get_ident();
                 if let Some(ident) = ident.filter(|i| structs.contains(&i.to_string())) {
-                    return Some((quote!(#ident), true));
+                    return Some(quote!(#ident));
                 }
                 match front::type_ann(ty).ok()? {
-                    TypeAnn::Scalar(s) => Some((rust_type(s), false)),
+                    TypeAnn::Scalar(s) => Some(rust_type(s)),
                     _ => None,
                 }
             }
@@ -342,19 +345,27 @@ fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStre
     let syn::ReturnType::Type(_, ty) = output else {
         return None;
     };
-    written(ty, structs).and_then(|(t, has_struct)| has_struct.then_some(t))
+    written(ty, structs)
 }
 
 /// What a function returns, judged from its syntax: the declared type, or whether the body ends
 /// in a value.
-fn syntactic_ret(f: &syn::ItemFn) -> Ret {
+fn syntactic_ret(f: &syn::ItemFn, structs: &[String]) -> Ret {
+    if let syn::ReturnType::Type(_, ty) = &f.sig.output {
+        let scalar = match &**ty {
+            syn::Type::Path(p) => Scalar::ALL.into_iter().find(|s| p.path.is_ident(s.name())),
+            _ => None,
+        };
+        if let Some(s) = scalar {
+            return Ret::Scalar(s);
+        }
+        if let Some(t) = written_ret(&f.sig.output, structs) {
+            return Ret::Written(t);
+        }
+    }
     match &f.sig.output {
         syn::ReturnType::Type(_, ty) => match &**ty {
             syn::Type::Tuple(t) if t.elems.is_empty() => Ret::Unit,
-            syn::Type::Path(p) => Scalar::ALL
-                .into_iter()
-                .find(|s| p.path.is_ident(s.name()))
-                .map_or(Ret::Inferred, Ret::Scalar),
             _ => Ret::Inferred,
         },
         syn::ReturnType::Default => match f.block.stmts.last() {

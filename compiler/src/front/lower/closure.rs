@@ -23,43 +23,29 @@ pub(super) struct LetClosure {
 }
 
 impl FnLowerer<'_> {
-    /// `let f = |a, b| ..;`: binds `f` to the closure, checked here, lowered at each call.
+    /// `let f = |a, b| ..;`: binds `f` to the closure, lowered at each call (where its
+    /// parameters are checked). A closure refused here is still bound, so its calls add no
+    /// errors of their own.
     pub(super) fn let_closure(&mut self, pi: &syn::PatIdent, c: &syn::ExprClosure) -> R<()> {
-        // The name's local is never assigned or read (a call inlines the closure): `()`.
-        let bind = |l: &mut Self| l.declare(&pi.ident, TypeAnn::Unit, false, true);
-        if let Some(m) = &c.capture {
-            bind(self);
-            return Err(FrontError::new(m, "`move` closures are not supported in kernels")
-                .hint("drop `move`: a kernel inlines a closure at each call, where it reads the variables it captures as a borrowing closure does"));
-        }
-        if c.asyncness.is_some() || c.constness.is_some() || c.movability.is_some() {
-            bind(self);
-            return Err(FrontError::new(
+        let refused = if let Some(m) = &c.capture {
+            Some(FrontError::new(m, "`move` closures are not supported in kernels")
+                .hint("drop `move`: a kernel inlines a closure at each call, where it reads the variables it captures as a borrowing closure does"))
+        } else if c.asyncness.is_some() || c.constness.is_some() || c.movability.is_some() {
+            Some(FrontError::new(
                 c,
                 "only plain closures `|a, b| ..` are supported",
-            ));
-        }
-        for p in &c.inputs {
-            let ok = match strip_pat(p) {
-                syn::Pat::Type(pt) => {
-                    matches!(strip_pat(&pt.pat), syn::Pat::Ident(_) | syn::Pat::Wild(_))
-                }
-                syn::Pat::Ident(_) | syn::Pat::Wild(_) => true,
-                _ => false,
-            };
-            if !ok {
-                bind(self);
-                return Err(FrontError::new(p, "closure parameters must be names")
-                    .hint("write `|a, b: f64| ..` and destructure inside the body"));
-            }
-        }
+            ))
+        } else {
+            None
+        };
         let closure = LetClosure {
             closure: c.clone(),
             scopes: self.scopes.clone(),
         };
-        let id = bind(self);
+        // The name's local is never assigned or read (a call inlines the closure): `()`.
+        let id = self.declare(&pi.ident, TypeAnn::Unit, false, true);
         self.closures.insert(id, closure);
-        Ok(())
+        refused.map_or(Ok(()), Err)
     }
 
     /// Whether lowering `e` emits statements (see `syntax::needs_stmts`), with the calls of
@@ -172,8 +158,7 @@ impl FnLowerer<'_> {
         let outer_closure = std::mem::replace(&mut self.in_closure, true);
         let body = self.nested(|l| {
             for (p, value) in c.inputs.iter().zip(args) {
-                let local = l.closure_param(p, span)?;
-                l.emit(Stmt::Assign { local, value, span });
+                l.bind_param(p, value, span)?;
             }
             let value = match strip_parens(&c.body) {
                 syn::Expr::Block(b) if b.label.is_none() => l.block_value(&b.block)?,
@@ -206,24 +191,43 @@ impl FnLowerer<'_> {
         Ok(to.map(|to| self.func.add_expr(ExprKind::Local(to), span)))
     }
 
-    /// The local a closure parameter (`v`, `v: f64`, `_`) binds.
-    fn closure_param(&mut self, p: &syn::Pat, span: Span) -> R<LocalId> {
+    /// A closure parameter (`v`, `v: f64`, `_`, `(i, d)`) bound to the argument `value`.
+    fn bind_param(&mut self, p: &syn::Pat, value: ExprId, span: Span) -> R<()> {
         let (pat, ann) = match strip_pat(p) {
             syn::Pat::Type(pt) => (strip_pat(&pt.pat), self.type_ann(&pt.ty)?),
             p => (p, TypeAnn::Infer),
         };
-        match pat {
+        let local = match pat {
             syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                Ok(self.declare(&pi.ident, ann, pi.mutability.is_some(), true))
+                self.declare(&pi.ident, ann, pi.mutability.is_some(), true)
             }
             syn::Pat::Wild(_) => {
                 let t = self.temp(span);
                 self.func.locals[t].ann = ann;
-                Ok(t)
+                t
             }
-            other => Err(FrontError::new(other, "closure parameters must be names")
-                .hint("write `|a, b: f64| ..` and destructure inside the body")),
-        }
+            // `|(i, d)| ..` or `|(i, d): (usize, f64)| ..`: unpacked as `let (i, d) = ..` does.
+            syn::Pat::Tuple(tuple) => {
+                let t = self.temp(span);
+                self.func.locals[t].ann = ann;
+                self.emit(Stmt::Assign {
+                    local: t,
+                    value,
+                    span,
+                });
+                let value = self.func.add_expr(ExprKind::Local(t), span);
+                return self.unpack(tuple, value, span);
+            }
+            other => return Err(FrontError::new(
+                other,
+                "closure parameters must be names or tuples",
+            )
+            .hint(
+                "write `|a, b: f64| ..` or `|(i, d)| ..`, and destructure structs inside the body",
+            )),
+        };
+        self.emit(Stmt::Assign { local, value, span });
+        Ok(())
     }
 }
 

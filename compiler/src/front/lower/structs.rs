@@ -386,11 +386,10 @@ impl FnLowerer<'_> {
         right: &syn::Expr,
         whole: &syn::Expr,
     ) -> R<()> {
-        let syn::Member::Named(field) = &f.member else {
-            return Err(
-                FrontError::new(f, "assignment to a tuple's element is not supported")
-                    .hint("assign the whole tuple: `t = (a, t.1)`"),
-            );
+        // A tuple's element by its position (`t.0 += 1`), as a struct's by its name.
+        let field = match &f.member {
+            syn::Member::Named(field) => field.to_string(),
+            syn::Member::Unnamed(i) => i.index.to_string(),
         };
         let span = Span::of(whole);
         let rhs = self.expr_value(right)?;
@@ -409,7 +408,7 @@ impl FnLowerer<'_> {
                 let get = self.expr(
                     ExprKind::Struct(Box::new(StructOp::Get {
                         base,
-                        field: field.to_string(),
+                        field: field.clone(),
                     })),
                     f,
                 );
@@ -418,11 +417,7 @@ impl FnLowerer<'_> {
         };
         let base = self.func.add_expr(ExprKind::Local(t), span);
         let with = self.func.add_expr(
-            ExprKind::Struct(Box::new(StructOp::With {
-                base,
-                field: field.to_string(),
-                value,
-            })),
+            ExprKind::Struct(Box::new(StructOp::With { base, field, value })),
             span,
         );
         // The new struct, under a name no kernel writes, assigned to the place as a value.

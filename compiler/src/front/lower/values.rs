@@ -559,7 +559,7 @@ impl FnLowerer<'_> {
 
     /// The names of `tuple` bound to the elements of `value`; a nested tuple pattern unpacks a
     /// temporary holding its element.
-    fn unpack(&mut self, tuple: &syn::PatTuple, value: ExprId, span: Span) -> R<()> {
+    pub(super) fn unpack(&mut self, tuple: &syn::PatTuple, value: ExprId, span: Span) -> R<()> {
         let mut locals = Vec::new();
         let mut nested = Vec::new();
         for pat in &tuple.elems {

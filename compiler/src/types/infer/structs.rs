@@ -67,6 +67,13 @@ impl<'s, 'p> Infer<'s, 'p> {
     /// variables.
     fn field_of(&mut self, tb: Var, field: &str, span: Span) -> R<(u32, Vec<Var>)> {
         let state = self.get(tb);
+        // `t.0 = v` of a tuple: its element by position.
+        if let (State::Tuple(t), Ok(k)) = (state, field.parse::<u32>()) {
+            let vars = self.tuple_vars(t);
+            if !self.structs.contains_key(&t) && (k as usize) < vars.len() {
+                return Ok((k, vars));
+            }
+        }
         let found = match state {
             State::Tuple(t) => self.structs.get(&t).map(|&def| (t, def)),
             _ => None,
