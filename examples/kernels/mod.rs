@@ -43,6 +43,49 @@ rumba::compile! {
         e / &s.insert_axis(Axis(1))
     }
 
+    /// The hand-written loops of `chain` and `selu`.
+    pub fn chain_loop(x: ArrayView1<f64>, y: ArrayView1<f64>) -> Array1<f64> {
+        let mut z = Array1::zeros(x.len());
+        for i in 0..x.len() {
+            let (a, b) = (x[i], y[i]);
+            z[i] = 2.0 * a * a + 3.0 * a * b - b / (1.0 + a * a);
+        }
+        z
+    }
+
+    pub fn selu_loop(x: ArrayView1<f64>) -> Array1<f64> {
+        let alpha = 1.6732632423543772;
+        let lam = 1.0507009873554805;
+        let mut z = Array1::zeros(x.len());
+        for i in 0..x.len() {
+            let v = x[i];
+            z[i] = (if v > 0.0 { v } else { alpha * (v.exp() - 1.0) }) * lam;
+        }
+        z
+    }
+
+    /// The sum of squared differences: one fused pass in ndarray's order of additions, no
+    /// temporary array.
+    pub fn sq_dist(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+        (&x - &y).mapv(|d| d * d).sum()
+    }
+
+    /// The same with the squares bound to a name: a new array, then its sum.
+    pub fn sq_dist_unfused(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+        let d = (&x - &y).mapv(|d| d * d);
+        d.sum()
+    }
+
+    /// The hand loop (one running sum: a different order of additions).
+    pub fn sq_dist_loop(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            let d = x[i] - y[i];
+            s += d * d;
+        }
+        s
+    }
+
     /// Broadcasting: each row of a matrix centred and scaled by two rows, one fused pass.
     pub fn standardize_rows(x: ArrayView2<f64>, mean: ArrayView1<f64>, inv: ArrayView1<f64>) -> Array2<f64> {
         (&x - &mean) * &inv

@@ -141,6 +141,11 @@ pub fn selu(x: ArrayView1<f64>) -> Array1<f64> {
     x.mapv(|v| if v > 0.0 { v } else { alpha * (v.exp() - 1.0) }) * lam
 }
 
+/// The sum of squared differences with ndarray's operators (a temporary per step).
+pub fn sq_dist(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+    (&x - &y).mapv(|d| d * d).sum()
+}
+
 /// The row softmax with ndarray's methods and operators (a temporary per step).
 pub fn softmax_rows(x: ArrayView2<f64>) -> Array2<f64> {
     let m = x.fold_axis(Axis(1), f64::NEG_INFINITY, |a, &b| a.max(b));
