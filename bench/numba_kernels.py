@@ -294,6 +294,29 @@ def softmax_rows_expr(x):
     return e / e.sum(axis=1).reshape(-1, 1)
 
 
+def black_scholes_expr_of(np_, compile_=lambda f: f):
+    """Black-Scholes as NumPy (or `jax.numpy`) array expressions, its helper compiled by
+    `compile_`."""
+    @compile_
+    def cnd(d):
+        a1, a2, a3, a4, a5 = 0.31938153, -0.356563782, 1.781477937, -1.821255978, 1.330274429
+        k = 1.0 / (1.0 + 0.2316419 * np_.abs(d))
+        w = 1.0 - 1.0 / math.sqrt(2.0 * math.pi) * np_.exp(-d * d / 2.0) * (
+            a1 * k + a2 * k ** 2 + a3 * k ** 3 + a4 * k ** 4 + a5 * k ** 5)
+        return np_.where(d < 0.0, 1.0 - w, w)
+
+    def black_scholes_expr(s, x, t, r, v):
+        sqrt_t = np_.sqrt(t)
+        d1 = (np_.log(s / x) + (r + 0.5 * v * v) * t) / (v * sqrt_t)
+        d2 = d1 - v * sqrt_t
+        disc = np_.exp(-r * t)
+        return s * cnd(d1) - x * disc * cnd(d2), x * disc * cnd(-d2) - s * cnd(-d1)
+    return black_scholes_expr
+
+
+black_scholes_expr = njit(black_scholes_expr_of(np, njit))
+
+
 def jax_sides():
     """The JAX `jit` form of each fusion row (None without JAX)."""
     if jax is None:
@@ -309,6 +332,7 @@ def jax_sides():
         "softmax_rows": jax.jit(softmax),
         "standardize_rows": jax.jit(lambda x, mean, inv: (x - mean) * inv),
         "sq_dist": jax.jit(lambda x, y: jnp.sum((x - y) ** 2)),
+        "black_scholes_expr": jax.jit(lambda s, x, t: black_scholes_expr_of(jnp)(s, x, t, 0.02, 0.30)),
     }
 
 
@@ -318,7 +342,7 @@ def with_jax(sides, kernel, *arrays):
     if JAX:
         f = JAX[kernel]
         args = [jax.device_put(a) for a in arrays]
-        sides["jax"] = lambda: f(*args).block_until_ready()
+        sides["jax"] = lambda: jax.block_until_ready(f(*args))
     return sides
 
 
@@ -512,6 +536,9 @@ def cases(quick):
     call, put = aligned(np.zeros(n22)), aligned(np.zeros(n22))
     yield "black_scholes", lambda: black_scholes(s, k, t, 0.02, 0.30, call, put)
     yield "black_scholes_fastmath", lambda: black_scholes_fast(s, k, t, 0.02, 0.30, call, put)
+    yield "black_scholes_expr", with_jax({"numba": lambda: black_scholes_expr(s, k, t, 0.02, 0.30),
+                                          "numba_loop": lambda: black_scholes(s, k, t, 0.02, 0.30, call, put)},
+                                         "black_scholes_expr", s, k, t)
     del s, k, t, call, put
     data = aligned((np.random.default_rng(9).random(n24) * 256).astype(np.uint8))
     bins = aligned(np.zeros(256, dtype=np.int64))

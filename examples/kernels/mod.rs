@@ -215,6 +215,17 @@ rumba::compile! {
         if d < 0.0 { 1.0 - w } else { w }
     }
 
+    /// Black-Scholes written as array expressions, as NumPy code is: one fused pass per `let`.
+    pub fn black_scholes_expr(s: ArrayView1<f64>, x: ArrayView1<f64>, t: ArrayView1<f64>, r: f64, v: f64) -> (Array1<f64>, Array1<f64>) {
+        let sqrt_t = t.mapv(f64::sqrt);
+        let d1 = ((&s / &x).mapv(f64::ln) + (r + 0.5 * v * v) * &t) / (v * &sqrt_t);
+        let d2 = &d1 - &(v * &sqrt_t);
+        let disc = (-r * &t).mapv(f64::exp);
+        let call = &s * &d1.mapv(|d| cnd(d)) - &x * &disc * &d2.mapv(|d| cnd(d));
+        let put = &x * &disc * &d2.mapv(|d| cnd(-d)) - &s * &d1.mapv(|d| cnd(-d));
+        (call, put)
+    }
+
     /// European call and put prices (Black-Scholes).
     pub fn black_scholes(s, x, t, r: f64, v: f64, call, put) {
         for i in 0..s.len() {

@@ -553,6 +553,39 @@ fn cases(quick: bool, v: &mut Runner) {
         });
     }
 
+    // The same as array expressions (NumPy style): rumba fuses each `let`; the loop above is
+    // its hand-written side.
+    let s = random(n22, 5.0, 30.0, 6);
+    let k = random(n22, 1.0, 100.0, 7);
+    let t = random(n22, 0.25, 10.0, 8);
+    let (s2, k2, t2) = (s.clone(), k.clone(), t.clone());
+    let (s1, k1, t1) = (s.clone(), k.clone(), t.clone());
+    let (mut call, mut put) = (Array1::<f64>::zeros(n22), Array1::<f64>::zeros(n22));
+    let expr = Case {
+        kernel: "black_scholes_expr",
+        size: "2^22 f64".into(),
+        bytes: Some(40.0 * n22 as f64),
+        rumba: Box::new(move || {
+            let r: (Array1<f64>, Array1<f64>) =
+                kernels::black_scholes_expr(&s, &k, &t, 0.02, 0.30).unwrap();
+            black_box(r);
+        }),
+        rust: Box::new(move || {
+            black_box(plain::black_scholes_expr(
+                s2.view(),
+                k2.view(),
+                t2.view(),
+                0.02,
+                0.30,
+            ));
+        }),
+        serial: None,
+    };
+    let hand = move || {
+        kernels::black_scholes(&s1, &k1, &t1, 0.02, 0.30, &mut call, &mut put).unwrap();
+    };
+    v.push_with(expr, vec![("rumba_loop", Box::new(hand))]);
+
     let mut seed = 9;
     let data = Array1::from_shape_fn(n24, |_| (lcg(&mut seed) * 256.0) as u8);
     let data2 = data.to_vec();
