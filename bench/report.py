@@ -22,7 +22,7 @@ IMPLS = ["rumba", "numba", "rust"]
 # named temporary, rumba's hand loop, ndarray's expression, Numba's NumPy expression and hand
 # loop, JAX's `jit`; GB/s as a share of the best streaming kernel of the run.
 FUSION = ["chain", "selu", "sq_dist", "softmax_rows", "standardize_rows", "black_scholes_expr"]
-FUSION_SIDES = ["rumba", "rumba_unfused", "rumba_loop", "rust", "numba", "numba_expr", "numba_loop", "jax"]
+FUSION_SIDES = ["rumba", "rumba_unfused", "rumba_loop", "rust", "numba", "numba_loop", "jax"]
 STREAMING = ["saxpy", "affine_into", "cumsum"]
 # The first-call cases (`rumba-bench latency`, `numba_kernels.py latency`), in bench.sh's order.
 LATENCY = ["saxpy", "black_scholes", "kmeans", "nbody", "blur5", "mandelbrot", "floyd_warshall"]

@@ -212,8 +212,8 @@ impl Numba {
     }
 
     /// Sets up Numba's copy of case `kernel`: its sides (`numba`; also `numba_loop`, a hand
-    /// loop, `numba_expr`, the NumPy expression where `numba` is a loop, `jax`, JAX's `jit` on
-    /// one thread, where it has them), none when it has no such case.
+    /// loop, and `jax`, JAX's `jit` on one thread, where it has them), none when it has no such
+    /// case.
     fn prepare(&mut self, kernel: &str) -> Vec<String> {
         let reply = self.ask(&format!("case {kernel}"));
         match reply.strip_prefix("ready") {
