@@ -200,10 +200,18 @@ fn fused_expressions_match_ndarray() {
         // The hand loops compute the same elements.
         let got: Array1<f64> = kernels::chain_loop(&x, &y).unwrap();
         let want = plain::chain(x.view(), y.view());
-        assert_eq!(bits(&got.to_vec()), bits(&want.to_vec()), "chain_loop, n = {n}");
+        assert_eq!(
+            bits(&got.to_vec()),
+            bits(&want.to_vec()),
+            "chain_loop, n = {n}"
+        );
         let got: Array1<f64> = kernels::selu_loop(&x).unwrap();
         let want = plain::selu(x.view());
-        assert_eq!(bits(&got.to_vec()), bits(&want.to_vec()), "selu_loop, n = {n}");
+        assert_eq!(
+            bits(&got.to_vec()),
+            bits(&want.to_vec()),
+            "selu_loop, n = {n}"
+        );
         // The fused reduction adds in ndarray's order, as does the materialized one.
         let want = plain::sq_dist(x.view(), y.view());
         for got in [kernels::sq_dist(&x, &y), kernels::sq_dist_unfused(&x, &y)] {
@@ -211,7 +219,10 @@ fn fused_expressions_match_ndarray() {
             assert_eq!(got.to_bits(), want.to_bits(), "sq_dist, n = {n}");
         }
         let hand: f64 = kernels::sq_dist_loop(&x, &y).unwrap();
-        assert!((hand - want).abs() <= 1e-12 * want.abs().max(1.0), "sq_dist_loop, n = {n}");
+        assert!(
+            (hand - want).abs() <= 1e-12 * want.abs().max(1.0),
+            "sq_dist_loop, n = {n}"
+        );
     }
 }
 

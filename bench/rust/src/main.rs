@@ -279,6 +279,9 @@ fn turns(sides: usize, round: usize) -> impl Iterator<Item = usize> {
     })
 }
 
+/// Another rumba side of a case: its name and a call.
+type Extra = (&'static str, Box<dyn FnMut()>);
+
 impl Runner {
     fn push(&mut self, c: Case) {
         self.push_with(c, Vec::new());
@@ -286,7 +289,7 @@ impl Runner {
 
     /// `c` with more rumba sides (`rumba_unfused`, `rumba_loop`: the same work written another
     /// way), timed in turns with the others.
-    fn push_with(&mut self, mut c: Case, mut more: Vec<(&'static str, Box<dyn FnMut()>)>) {
+    fn push_with(&mut self, mut c: Case, mut more: Vec<Extra>) {
         if self.only.as_deref().is_some_and(|k| k != c.kernel) {
             return;
         }
