@@ -19,6 +19,11 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import numba, numpy" 
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q numba numpy
 fi
+# JAX (CPU build, `jit` on one thread: numba_kernels.py sets XLA_FLAGS) for the fusion rows' `jax` side.
+if ! "$venv/bin/python" -c "import jax" 2>/dev/null; then
+  echo "== adding jax to $venv" >&2
+  "$venv/bin/pip" install -q jax || echo "== no jax: the fusion rows go without their jax side" >&2
+fi
 py="$venv/bin/python"
 export NUMBA_CACHE_DIR="$(mktemp -d)"   # no on-disk cache: first calls really compile
 

@@ -12,12 +12,18 @@ from pathlib import Path
 
 KERNELS = ["saxpy", "dot", "dot_fastmath", "sum_ndarray", "dot_ndarray", "mandelbrot",
            "mandelbrot_complex", "jacobi2d", "pairwise", "matmul", "black_scholes",
-           "black_scholes_fastmath", "histogram", "cumsum", "chain", "selu", "softmax_rows",
-           "standardize_rows", "affine_new",
+           "black_scholes_fastmath", "histogram", "cumsum", "chain", "selu", "sq_dist", "softmax_rows",
+           "standardize_rows", "black_scholes_expr", "affine_new",
            "affine_into", "kmeans_d4", "kmeans_d8", "kmeans_d16", "floyd_warshall", "nbody", "blur5",
            "bubble_sort",
            "dot_par", "histogram_par", "mandelbrot_par", "matmul_par", "black_scholes_par"]
 IMPLS = ["rumba", "numba", "rust"]
+# The fusion rows (issue 15) with all their sides: rumba's fused expression, the same with a
+# named temporary, rumba's hand loop, ndarray's expression, Numba's NumPy expression and hand
+# loop, JAX's `jit`; GB/s as a share of the best streaming kernel of the run.
+FUSION = ["chain", "selu", "sq_dist", "softmax_rows", "standardize_rows", "black_scholes_expr"]
+FUSION_SIDES = ["rumba", "rumba_unfused", "rumba_loop", "rust", "numba", "numba_loop", "jax"]
+STREAMING = ["saxpy", "affine_into", "cumsum"]
 # The first-call cases (`rumba-bench latency`, `numba_kernels.py latency`), in bench.sh's order.
 LATENCY = ["saxpy", "black_scholes", "kmeans", "nbody", "blur5", "mandelbrot", "floyd_warshall"]
 # rumba's stages, as `rumba-bench latency` names them (`rumba::Step`), shown for the cold calls.
@@ -127,6 +133,29 @@ def markdown(rows, geo, lat, ovh, speedups=None):
     return "\n".join(out) + "\n"
 
 
+def fusion(times):
+    """The fusion table (empty when the run has none of its rows)."""
+    rows = [k for k in FUSION if (k, "rumba") in times]
+    if not rows:
+        return ""
+    streams = [(t["gbs"], k) for (k, i), t in times.items() if k in STREAMING and t.get("gbs")]
+    stream, by = max(streams, default=(None, None))
+    sides = [i for i in FUSION_SIDES if any((k, i) in times for k in rows)]
+    out = ["| fusion row | size | " + " | ".join(f"{i} ms" for i in sides) + " |",
+           "|---|---|" + "---:|" * len(sides)]
+    for k in rows:
+        cells = []
+        for i in sides:
+            t = times.get((k, i))
+            share = f" ({t['gbs'] / stream:.0%})" if t and stream and t.get("gbs") else ""
+            cells.append(f"{t['ms']:.1f}{share}" if t else "-")
+        out.append(f"| {k} | {times[(k, 'rumba')]['size']} | " + " | ".join(cells) + " |")
+    out.append("")
+    if stream:
+        out.append(f"(In brackets: GB/s as a share of the best streaming kernel of the run, {by} at {stream:.1f} GB/s.)")
+    return "\n".join(out) + "\n"
+
+
 def svg(rows):
     """Horizontal bars of rumba's time relative to Numba and to plain Rust (1.0 = equal)."""
     w, bar, gap, left = 720, 10, 8, 190
@@ -159,7 +188,7 @@ def main():
     speedups = {}
     times, latency, overhead = load(raw, speedups)
     rows, geo, lat, ovh = table(times, latency, overhead)
-    md = markdown(rows, geo, lat, ovh, speedups)
+    md = markdown(rows, geo, lat, ovh, speedups) + "\n" + fusion(times)
     (out / "latest.md").write_text(md)
     (out / "latest.json").write_text(json.dumps({"kernels": rows, "geomean_speedup_over_numba": geo, "latency": lat, "overhead": ovh,
                                                  "prange_speedups": speedups}, indent=2) + "\n")

@@ -197,6 +197,46 @@ fn fused_expressions_match_ndarray() {
         let got: Array1<f64> = kernels::selu(&x).unwrap();
         let want = plain::selu(x.view());
         assert_eq!(bits(&got.to_vec()), bits(&want.to_vec()), "selu, n = {n}");
+        // The hand loops compute the same elements.
+        let got: Array1<f64> = kernels::chain_loop(&x, &y).unwrap();
+        let want = plain::chain(x.view(), y.view());
+        assert_eq!(
+            bits(&got.to_vec()),
+            bits(&want.to_vec()),
+            "chain_loop, n = {n}"
+        );
+        let got: Array1<f64> = kernels::selu_loop(&x).unwrap();
+        let want = plain::selu(x.view());
+        assert_eq!(
+            bits(&got.to_vec()),
+            bits(&want.to_vec()),
+            "selu_loop, n = {n}"
+        );
+        // The fused reduction adds in ndarray's order, as does the materialized one.
+        let want = plain::sq_dist(x.view(), y.view());
+        for got in [kernels::sq_dist(&x, &y), kernels::sq_dist_unfused(&x, &y)] {
+            let got: f64 = got.unwrap();
+            assert_eq!(got.to_bits(), want.to_bits(), "sq_dist, n = {n}");
+        }
+        let hand: f64 = kernels::sq_dist_loop(&x, &y).unwrap();
+        assert!(
+            (hand - want).abs() <= 1e-12 * want.abs().max(1.0),
+            "sq_dist_loop, n = {n}"
+        );
+    }
+}
+
+#[test]
+fn black_scholes_expressions_match_ndarray() {
+    for n in [0, 1, 9, 1003] {
+        let s = Array1::from(values(n, 1, 5.0, 30.0));
+        let k = Array1::from(values(n, 2, 1.0, 100.0));
+        let t = Array1::from(values(n, 3, 0.25, 10.0));
+        let (call, put): (Array1<f64>, Array1<f64>) =
+            kernels::black_scholes_expr(&s, &k, &t, 0.02, 0.30).unwrap();
+        let (wc, wp) = plain::black_scholes_expr(s.view(), k.view(), t.view(), 0.02, 0.30);
+        assert_eq!(bits(&call.to_vec()), bits(&wc.to_vec()), "call, n = {n}");
+        assert_eq!(bits(&put.to_vec()), bits(&wp.to_vec()), "put, n = {n}");
     }
 }
 

@@ -97,6 +97,42 @@ twin! {
         x.mapv_inplace(|v| v * v);
     }
 
+    // Reductions fused with the arithmetic that makes their operand (no temporary array).
+    pub fn sq_diff(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+        (&x - &y).mapv(|d| d * d).sum()
+    }
+
+    pub fn dot_like(a: ArrayView1<f32>, b: ArrayView1<f32>) -> f32 {
+        (&a * &b).sum()
+    }
+
+    pub fn exp_sum(x: ArrayView1<f64>) -> f64 {
+        x.mapv(f64::exp).sum()
+    }
+
+    pub fn scaled_product(x: ArrayView1<f64>) -> f64 {
+        (&x * 0.01 + 1.0).product()
+    }
+
+    pub fn selu_sum(x: ArrayView1<f64>) -> f64 {
+        let alpha = 1.6732632423543772;
+        x.mapv(|v| {
+            let e = alpha * (v.exp() - 1.0);
+            if v > 0.0 { v } else { e }
+        })
+        .sum()
+            * 2.0
+    }
+
+    pub fn int_dot(a: ArrayView1<i32>, b: ArrayView1<i32>) -> (i32, f64) {
+        ((&a * &b).sum(), a.mapv(|v| v as f64 * 0.5).sum())
+    }
+
+    /// `c` of one element broadcast, or as long as `x`.
+    pub fn spread(x: ArrayView1<f64>, c: ArrayView1<f64>) -> f64 {
+        (&x - &c).mapv(f64::abs).sum()
+    }
+
     pub fn column_share(x: ArrayView2<f64>) -> f64 {
         let c = x.column(1).to_owned();
         let total: f64 = x.iter().sum();
@@ -318,4 +354,64 @@ fn a_chain_is_one_loop() {
     let ir = selu::kernel().typed_ir(&[x.view().into_arg()]).unwrap();
     assert_eq!(ir.matches("alloc<").count(), 1, "{ir}");
     assert_eq!(ir.matches("for ").count(), 2, "{ir}");
+}
+
+#[test]
+fn fused_reductions_equal_ndarrays() {
+    let (x, y) = (line(45, 1), line(45, 5));
+    let mut views: Vec<(ArrayView1<f64>, ArrayView1<f64>)> = (0..20)
+        .map(|n| (x.slice(s![..n]), y.slice(s![..n])))
+        .collect();
+    views.extend([
+        (x.view(), y.view()),
+        (x.slice(s![..;-1]), y.slice(s![..;-1])),
+        (x.slice(s![1..40;3]), y.slice(s![..26;2])),
+    ]);
+    for (a, b) in views {
+        let bits = |v: f64| v.to_bits();
+        assert_eq!(
+            bits(sq_diff(a, b).unwrap()),
+            bits(rs::sq_diff(bb(a), bb(b))),
+            "{a:?}"
+        );
+        assert_eq!(bits(exp_sum(a).unwrap()), bits(rs::exp_sum(bb(a))), "{a:?}");
+        assert_eq!(
+            bits(scaled_product(a).unwrap()),
+            bits(rs::scaled_product(bb(a)))
+        );
+        assert_eq!(bits(selu_sum(a).unwrap()), bits(rs::selu_sum(bb(a))));
+        assert_eq!(bits(spread(a, b).unwrap()), bits(rs::spread(bb(a), bb(b))));
+        let one = b.slice(s![..1.min(b.len())]);
+        if !one.is_empty() {
+            assert_eq!(
+                bits(spread(a, one).unwrap()),
+                bits(rs::spread(bb(a), bb(one)))
+            );
+        }
+        let (fa, fb) = (a.mapv(|v| v as f32), b.mapv(|v| v as f32));
+        assert_eq!(
+            dot_like(fa.view(), fb.view()).unwrap().to_bits(),
+            rs::dot_like(bb(fa.view()), bb(fb.view())).to_bits()
+        );
+    }
+    let ia = Array1::from_shape_fn(29, |i| (i as i32 - 9) * 70_000_001);
+    let ib = Array1::from_shape_fn(29, |i| i as i32 * 3 + 1);
+    let (s, h): (i32, f64) = int_dot(ia.view(), ib.view()).unwrap();
+    let (ws, wh) = rs::int_dot(ia.view(), ib.view());
+    assert_eq!((s, h.to_bits()), (ws, wh.to_bits()));
+    let short = y.slice(s![..3]);
+    let e = spread(x.view(), short).unwrap_err();
+    assert!(format!("{e:#}").contains("broadcast"), "{e:#}");
+}
+
+#[test]
+fn a_fused_reduction_is_one_loop() {
+    let x = line(8, 0);
+    let ir = sq_diff::kernel()
+        .typed_ir(&[x.view().into_arg(), x.view().into_arg()])
+        .unwrap();
+    // No new array: eight partial sums over blocks of eight, then the tail (each loop has a
+    // checked and an unchecked copy from versioning).
+    assert_eq!(ir.matches("alloc<").count(), 0, "{ir}");
+    assert_snapshot!("constructs_fuse", "fused_reduction", ir);
 }

@@ -43,6 +43,49 @@ rumba::compile! {
         e / &s.insert_axis(Axis(1))
     }
 
+    /// The hand-written loops of `chain` and `selu`.
+    pub fn chain_loop(x: ArrayView1<f64>, y: ArrayView1<f64>) -> Array1<f64> {
+        let mut z = Array1::zeros(x.len());
+        for i in 0..x.len() {
+            let (a, b) = (x[i], y[i]);
+            z[i] = 2.0 * a * a + 3.0 * a * b - b / (1.0 + a * a);
+        }
+        z
+    }
+
+    pub fn selu_loop(x: ArrayView1<f64>) -> Array1<f64> {
+        let alpha = 1.6732632423543772;
+        let lam = 1.0507009873554805;
+        let mut z = Array1::zeros(x.len());
+        for i in 0..x.len() {
+            let v = x[i];
+            z[i] = (if v > 0.0 { v } else { alpha * (v.exp() - 1.0) }) * lam;
+        }
+        z
+    }
+
+    /// The sum of squared differences: one fused pass in ndarray's order of additions, no
+    /// temporary array.
+    pub fn sq_dist(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+        (&x - &y).mapv(|d| d * d).sum()
+    }
+
+    /// The same with the squares bound to a name: a new array, then its sum.
+    pub fn sq_dist_unfused(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+        let d = (&x - &y).mapv(|d| d * d);
+        d.sum()
+    }
+
+    /// The hand loop (one running sum: a different order of additions).
+    pub fn sq_dist_loop(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            let d = x[i] - y[i];
+            s += d * d;
+        }
+        s
+    }
+
     /// Broadcasting: each row of a matrix centred and scaled by two rows, one fused pass.
     pub fn standardize_rows(x: ArrayView2<f64>, mean: ArrayView1<f64>, inv: ArrayView1<f64>) -> Array2<f64> {
         (&x - &mean) * &inv
@@ -170,6 +213,17 @@ rumba::compile! {
         let w = 1.0 - 1.0 / (2.0 * std::f64::consts::PI).sqrt() * (-d * d / 2.0).exp()
             * (a1 * k + a2 * k.powi(2) + a3 * k.powi(3) + a4 * k.powi(4) + a5 * k.powi(5));
         if d < 0.0 { 1.0 - w } else { w }
+    }
+
+    /// Black-Scholes written as array expressions, as NumPy code is: one fused pass per `let`.
+    pub fn black_scholes_expr(s: ArrayView1<f64>, x: ArrayView1<f64>, t: ArrayView1<f64>, r: f64, v: f64) -> (Array1<f64>, Array1<f64>) {
+        let sqrt_t = t.mapv(f64::sqrt);
+        let d1 = ((&s / &x).mapv(f64::ln) + (r + 0.5 * v * v) * &t) / (v * &sqrt_t);
+        let d2 = &d1 - &(v * &sqrt_t);
+        let disc = (-r * &t).mapv(f64::exp);
+        let call = &s * &d1.mapv(|d| cnd(d)) - &x * &disc * &d2.mapv(|d| cnd(d));
+        let put = &x * &disc * &d2.mapv(|d| cnd(-d)) - &s * &d1.mapv(|d| cnd(-d));
+        (call, put)
     }
 
     /// European call and put prices (Black-Scholes).

@@ -211,13 +211,20 @@ impl Numba {
         }
     }
 
-    /// Sets up Numba's copy of case `kernel`; false when Numba has no such case.
-    fn prepare(&mut self, kernel: &str) -> bool {
-        self.ask(&format!("case {kernel}")) == "ready"
+    /// Sets up Numba's copy of case `kernel`: its sides (`numba`; also `numba_loop`, a hand
+    /// loop, and `jax`, JAX's `jit` on one thread, where it has them), none when it has no such
+    /// case.
+    fn prepare(&mut self, kernel: &str) -> Vec<String> {
+        let reply = self.ask(&format!("case {kernel}"));
+        match reply.strip_prefix("ready") {
+            Some(sides) => sides.split_whitespace().map(String::from).collect(),
+            None => Vec::new(),
+        }
     }
 
-    fn block(&mut self, calls: usize) -> f64 {
-        let reply = self.ask(&format!("block {calls}"));
+    /// One block of calls of the prepared case `name`.
+    fn block(&mut self, name: &str, calls: usize) -> f64 {
+        let reply = self.ask(&format!("block {calls} {name}"));
         reply
             .parse()
             .unwrap_or_else(|_| panic!("numba_kernels.py answered `{reply}` to a block"))
@@ -272,22 +279,44 @@ fn turns(sides: usize, round: usize) -> impl Iterator<Item = usize> {
     })
 }
 
+/// Another rumba side of a case: its name and a call.
+type Extra = (&'static str, Box<dyn FnMut()>);
+
 impl Runner {
-    fn push(&mut self, mut c: Case) {
+    fn push(&mut self, c: Case) {
+        self.push_with(c, Vec::new());
+    }
+
+    /// `c` with more rumba sides (`rumba_unfused`, `rumba_loop`: the same work written another
+    /// way), timed in turns with the others.
+    fn push_with(&mut self, mut c: Case, mut more: Vec<Extra>) {
         if self.only.as_deref().is_some_and(|k| k != c.kernel) {
             return;
         }
-        type Side<'a> = (&'static str, Box<dyn FnMut(usize) -> f64 + 'a>);
+        type Side<'a> = (String, Box<dyn FnMut(usize) -> f64 + 'a>);
         let mut sides: Vec<Side> = vec![
-            ("rumba", Box::new(|calls| block(&mut c.rumba, calls))),
-            ("rust", Box::new(|calls| block(&mut c.rust, calls))),
+            ("rumba".into(), Box::new(|calls| block(&mut c.rumba, calls))),
+            ("rust".into(), Box::new(|calls| block(&mut c.rust, calls))),
         ];
         if let Some(serial) = &mut c.serial {
-            sides.push(("rumba_serial", Box::new(|calls| block(serial, calls))));
+            sides.push((
+                "rumba_serial".into(),
+                Box::new(|calls| block(serial, calls)),
+            ));
+        }
+        for (name, f) in &mut more {
+            sides.push((name.to_string(), Box::new(|calls| block(f, calls))));
         }
         if let Some(numba) = &mut self.numba {
-            if numba.prepare(c.kernel) {
-                sides.push(("numba", Box::new(|calls| numba.block(calls))));
+            // One child serves every Python side, in turns.
+            let python = numba.prepare(c.kernel);
+            let numba = std::rc::Rc::new(std::cell::RefCell::new(numba));
+            for side in python {
+                let numba = numba.clone();
+                sides.push((
+                    side.clone(),
+                    Box::new(move |calls| numba.borrow_mut().block(&side, calls)),
+                ));
             }
         }
         // Every side compiled and warmed up before any is timed, then turns in changing orders.
@@ -306,9 +335,9 @@ impl Runner {
             }
             round += 1;
         }
-        let names: Vec<&str> = sides.iter().map(|s| s.0).collect();
+        let names: Vec<String> = sides.iter().map(|s| s.0.clone()).collect();
         drop(sides);
-        let time = |name| names.iter().position(|&n| n == name).map(|i| best[i]);
+        let time = |name: &str| names.iter().position(|n| n == name).map(|i| best[i]);
         for (name, ms) in names.iter().zip(&best) {
             emit(c.kernel, name, &c.size, *ms, c.bytes);
         }
@@ -527,6 +556,39 @@ fn cases(quick: bool, v: &mut Runner) {
         });
     }
 
+    // The same as array expressions (NumPy style): rumba fuses each `let`; the loop above is
+    // its hand-written side.
+    let s = random(n22, 5.0, 30.0, 6);
+    let k = random(n22, 1.0, 100.0, 7);
+    let t = random(n22, 0.25, 10.0, 8);
+    let (s2, k2, t2) = (s.clone(), k.clone(), t.clone());
+    let (s1, k1, t1) = (s.clone(), k.clone(), t.clone());
+    let (mut call, mut put) = (Array1::<f64>::zeros(n22), Array1::<f64>::zeros(n22));
+    let expr = Case {
+        kernel: "black_scholes_expr",
+        size: "2^22 f64".into(),
+        bytes: Some(40.0 * n22 as f64),
+        rumba: Box::new(move || {
+            let r: (Array1<f64>, Array1<f64>) =
+                kernels::black_scholes_expr(&s, &k, &t, 0.02, 0.30).unwrap();
+            black_box(r);
+        }),
+        rust: Box::new(move || {
+            black_box(plain::black_scholes_expr(
+                s2.view(),
+                k2.view(),
+                t2.view(),
+                0.02,
+                0.30,
+            ));
+        }),
+        serial: None,
+    };
+    let hand = move || {
+        kernels::black_scholes(&s1, &k1, &t1, 0.02, 0.30, &mut call, &mut put).unwrap();
+    };
+    v.push_with(expr, vec![("rumba_loop", Box::new(hand))]);
+
     let mut seed = 9;
     let data = Array1::from_shape_fn(n24, |_| (lcg(&mut seed) * 256.0) as u8);
     let data2 = data.to_vec();
@@ -559,7 +621,7 @@ fn cases(quick: bool, v: &mut Runner) {
     let fx = random(n24, -2.0, 2.0, 12);
     let fy = random(n24, -2.0, 2.0, 13);
     let (fx2, fy2) = (fx.clone(), fy.clone());
-    v.push(Case {
+    let chain = Case {
         kernel: "chain",
         size: "2^24 f64".into(),
         bytes: Some(24.0 * n24 as f64),
@@ -577,20 +639,69 @@ fn cases(quick: bool, v: &mut Runner) {
             }
         }),
         serial: None,
-    });
-    v.push(Case {
+    };
+    let (lx, ly) = (fx.clone(), fy.clone());
+    let chain_loop = move || {
+        let z: Array1<f64> = kernels::chain_loop(&lx, &ly).unwrap();
+        black_box(z);
+    };
+    v.push_with(chain, vec![("rumba_loop", Box::new(chain_loop))]);
+    let selu = Case {
         kernel: "selu",
         size: "2^24 f64".into(),
         bytes: Some(16.0 * n24 as f64),
-        rumba: Box::new(move || {
-            let z: Array1<f64> = kernels::selu(&fx).unwrap();
-            black_box(z);
+        rumba: Box::new({
+            let fx = fx.clone();
+            move || {
+                let z: Array1<f64> = kernels::selu(&fx).unwrap();
+                black_box(z);
+            }
         }),
-        rust: Box::new(move || {
-            black_box(plain::selu(fx2.view()));
+        rust: Box::new({
+            let fx2 = fx2.clone();
+            move || {
+                black_box(plain::selu(fx2.view()));
+            }
         }),
         serial: None,
-    });
+    };
+    let lx = fx.clone();
+    let selu_loop = move || {
+        let z: Array1<f64> = kernels::selu_loop(&lx).unwrap();
+        black_box(z);
+    };
+    v.push_with(selu, vec![("rumba_loop", Box::new(selu_loop))]);
+    // A reduction fused with its operand: `sum` of `(x - y)^2` with no temporary array, against
+    // the same expression with the squares bound to a name (materialized) and a hand loop.
+    let sq = Case {
+        kernel: "sq_dist",
+        size: "2^24 f64".into(),
+        bytes: Some(16.0 * n24 as f64),
+        rumba: Box::new({
+            let (fx, fy) = (fx.clone(), fy.clone());
+            move || {
+                black_box(kernels::sq_dist(&fx, &fy).unwrap());
+            }
+        }),
+        rust: Box::new(move || {
+            black_box(plain::sq_dist(fx2.view(), fy2.view()));
+        }),
+        serial: None,
+    };
+    let (ux, uy) = (fx.clone(), fy.clone());
+    let unfused = move || {
+        black_box(kernels::sq_dist_unfused(&ux, &uy).unwrap());
+    };
+    let hand = move || {
+        black_box(kernels::sq_dist_loop(&fx, &fy).unwrap());
+    };
+    v.push_with(
+        sq,
+        vec![
+            ("rumba_unfused", Box::new(unfused)),
+            ("rumba_loop", Box::new(hand)),
+        ],
+    );
 
     // Row softmax and broadcasting on a 4096 x 4096 matrix (the figures: NumPy 88 ms,
     // JAX jit 46, a Numba hand loop 144 for the softmax). Numba's sides: a hand loop for the

@@ -141,6 +141,28 @@ pub fn selu(x: ArrayView1<f64>) -> Array1<f64> {
     x.mapv(|v| if v > 0.0 { v } else { alpha * (v.exp() - 1.0) }) * lam
 }
 
+/// Black-Scholes with ndarray's operators (a temporary per step).
+pub fn black_scholes_expr(
+    s: ArrayView1<f64>,
+    x: ArrayView1<f64>,
+    t: ArrayView1<f64>,
+    r: f64,
+    v: f64,
+) -> (Array1<f64>, Array1<f64>) {
+    let sqrt_t = t.mapv(f64::sqrt);
+    let d1 = ((&s / &x).mapv(f64::ln) + (r + 0.5 * v * v) * &t) / (v * &sqrt_t);
+    let d2 = &d1 - &(v * &sqrt_t);
+    let disc = (-r * &t).mapv(f64::exp);
+    let call = &s * &d1.mapv(cnd) - &x * &disc * &d2.mapv(cnd);
+    let put = &x * &disc * &d2.mapv(|d| cnd(-d)) - &s * &d1.mapv(|d| cnd(-d));
+    (call, put)
+}
+
+/// The sum of squared differences with ndarray's operators (a temporary per step).
+pub fn sq_dist(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+    (&x - &y).mapv(|d| d * d).sum()
+}
+
 /// The row softmax with ndarray's methods and operators (a temporary per step).
 pub fn softmax_rows(x: ArrayView2<f64>) -> Array2<f64> {
     let m = x.fold_axis(Axis(1), f64::NEG_INFINITY, |a, &b| a.max(b));

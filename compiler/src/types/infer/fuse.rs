@@ -26,6 +26,7 @@
 //! as it is).
 
 use super::each::assign;
+use super::fused_reduce::reductions;
 use super::unify::{ArrayVar, State, Var};
 use super::{Infer, R};
 use crate::diag::Diagnostic;
@@ -36,9 +37,9 @@ use std::collections::HashSet;
 /// A fused group's walk as it is built: its arrays (each with the local bound to its element,
 /// once per array) and the statements its body runs before the value (`mapv` closures').
 #[derive(Default)]
-struct Group {
-    arrays: Vec<(LocalId, LocalId)>,
-    stmts: Vec<Stmt>,
+pub(super) struct Group {
+    pub(super) arrays: Vec<(LocalId, LocalId)>,
+    pub(super) stmts: Vec<Stmt>,
 }
 
 impl<'s, 'p> Infer<'s, 'p> {
@@ -227,6 +228,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     /// the operator nodes the groups held, no longer reached (they get no type).
     pub(super) fn fuse_arrays(&mut self, func: &mut Function<Untyped>) -> R<HashSet<ExprId>> {
         let mut dead = HashSet::new();
+        self.reduced = reductions(func, &func.body);
         let body = std::mem::take(&mut func.body);
         func.body = self.fuse_block(func, body, &mut dead)?;
         Ok(dead)
@@ -258,6 +260,16 @@ impl<'s, 'p> Infer<'s, 'p> {
                 return Ok(vec![s]);
             }
         }
+        match &s {
+            Stmt::Assign { local, value, .. } if self.is_array_op(func, *value) => {
+                if let Some(&r) = self.reduced.get(local) {
+                    return self.fold_group(func, s, r, dead);
+                }
+            }
+            // A reduction `fold_group` fused with its operand.
+            Stmt::Eval(e) if dead.contains(e) => return Ok(Vec::new()),
+            _ => {}
+        }
         let mut out = Vec::new();
         if let Stmt::Assign { local, value, span } = &s {
             if self.is_array_op(func, *value) && self.compound_on_array(*local, *value) {
@@ -277,7 +289,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     }
 
     /// Whether `e` is an operator node of array type (typed by `array_binary`/`array_unary`).
-    fn is_array_op(&mut self, func: &Function<Untyped>, e: ExprId) -> bool {
+    pub(super) fn is_array_op(&mut self, func: &Function<Untyped>, e: ExprId) -> bool {
         let Some(&v) = self.exprs.get(e) else {
             return false;
         };
@@ -311,16 +323,43 @@ impl<'s, 'p> Infer<'s, 'p> {
         out: &mut Vec<Stmt>,
         dead: &mut HashSet<ExprId>,
     ) -> R<()> {
+        let (g, body_value, first) = self.group(func, root, out, dead)?;
+        // The root becomes a read of the new array.
+        dead.remove(&root);
+        self.materialize(func, root, (g, body_value, first), out)
+    }
+
+    /// The element-wise form of the group `root` ([`Self::element`]), every array stretched to
+    /// the shape of the one returned.
+    pub(super) fn group(
+        &mut self,
+        func: &mut Function<Untyped>,
+        root: ExprId,
+        out: &mut Vec<Stmt>,
+        dead: &mut HashSet<ExprId>,
+    ) -> R<(Group, ExprId, LocalId)> {
         let span = func.expr(root).span;
-        let Type::Array(t) = self.settle(self.exprs[root], span)? else {
-            unreachable!("a fused group is an array")
-        };
         let mut g = Group::default();
-        let (body_value, shape) = self.element(func, root, &mut g, out, dead)?;
+        let (value, shape) = self.element(func, root, &mut g, out, dead)?;
         let Some(first) = shape else {
             unreachable!("a group has an array operand")
         };
         self.stretch(func, &mut g, first, span, out);
+        Ok((g, value, first))
+    }
+
+    /// The group `root` (its element-wise form `value`) computed into a new array by one walk.
+    pub(super) fn materialize(
+        &mut self,
+        func: &mut Function<Untyped>,
+        root: ExprId,
+        (g, body_value, first): (Group, ExprId, LocalId),
+        out: &mut Vec<Stmt>,
+    ) -> R<()> {
+        let span = func.expr(root).span;
+        let Type::Array(t) = self.settle(self.exprs[root], span)? else {
+            unreachable!("a fused group is an array")
+        };
         let result = self.temp_local(func, "fused", Type::Array(t), span);
         let init = match t.elem {
             Scalar::Bool => Init::Elem(self.node(
@@ -355,7 +394,6 @@ impl<'s, 'p> Infer<'s, 'p> {
         self.push_walk(func, walked, body, span, out);
         // The root now reads the new array.
         func.exprs[root].kind = ExprKind::Local(result);
-        dead.remove(&root);
         Ok(())
     }
 

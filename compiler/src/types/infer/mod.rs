@@ -4,6 +4,7 @@
 //! Here: the instance table (`specialize`) and the state of one inference (`Infer`);
 //! `unify` (type variables and their union-find), `stmt` and `expr` (the walk over a function),
 //! `each` (whole-array walks: typed, then expanded into index loops before resolution),
+//! `fuse` (array arithmetic fused into one walk), `fused_reduce` (a `sum` fused with it),
 //! `option` (`Option` values rewritten as the tuples they are, before resolution),
 //! `resolve` (the typed instance from the solved variables), `wording` (rustc's wording of the
 //! errors).
@@ -12,6 +13,7 @@ mod axis;
 mod each;
 mod expr;
 mod fuse;
+mod fused_reduce;
 mod option;
 mod reduce;
 mod resolve;
@@ -223,6 +225,9 @@ struct Infer<'s, 'p> {
     fields: HashMap<ExprId, u32>,
     /// The `==` and `!=` of tuples, `Option`s and structs, rewritten once types are known.
     tuple_eqs: Vec<ExprId>,
+    /// The compiler temporaries that a `sum` / `product` reduces, and the reduction
+    /// (`fused_reduce.rs`, found before the fusion).
+    reduced: HashMap<LocalId, ExprId>,
 }
 
 type R<T> = Result<T, Diagnostic>;
@@ -250,6 +255,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             structs: HashMap::new(),
             fields: HashMap::new(),
             tuple_eqs: Vec::new(),
+            reduced: HashMap::new(),
         };
         for (l, decl) in func.locals.iter() {
             let v = match func.params.contains(&l) {

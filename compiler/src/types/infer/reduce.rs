@@ -192,10 +192,10 @@ impl<'s, 'p> Infer<'s, 'p> {
 /// Statements under construction, in one function, for one reduction.
 pub(super) struct Build<'i, 's, 'p, 'f> {
     pub(super) inf: &'i mut Infer<'s, 'p>,
-    func: &'f mut Function<Untyped>,
+    pub(super) func: &'f mut Function<Untyped>,
     pub(super) span: Span,
     /// The element type.
-    elem: Scalar,
+    pub(super) elem: Scalar,
     pub(super) out: Vec<Stmt>,
 }
 
@@ -239,7 +239,7 @@ impl Build<'_, '_, '_, '_> {
     }
 
     /// `array[i]` without a bounds check (every index made here is below the extent).
-    fn load(&mut self, array: LocalId, i: ExprId) -> ExprId {
+    pub(super) fn load(&mut self, array: LocalId, i: ExprId) -> ExprId {
         let kind = ExprKind::Load {
             array,
             index: vec![i],
@@ -427,7 +427,7 @@ impl Build<'_, '_, '_, '_> {
     }
 
     /// Another expression computing the index `i` (each expression has one parent).
-    fn copy_index(&mut self, i: ExprId) -> ExprId {
+    pub(super) fn copy_index(&mut self, i: ExprId) -> ExprId {
         let kind = self.func.expr(i).kind.clone();
         match kind {
             ExprKind::Local(l) => self.read(l),
@@ -443,6 +443,17 @@ impl Build<'_, '_, '_, '_> {
     /// one length: eight partial results over whole blocks of eight, combined as `(p0 + p4)`,
     /// `(p1 + p5)`, .. into a result from the identity, then the tail.
     fn unrolled(&mut self, arrays: &[LocalId], fold: Fold) -> R<ExprId> {
+        self.unrolled_by(arrays[0], fold, |b, i| Ok(b.term(arrays, i)))
+    }
+
+    /// `numeric_util::unrolled_fold` over the `len.len()` values `term` computes from a
+    /// position (its statements going before the value).
+    pub(super) fn unrolled_by(
+        &mut self,
+        len: LocalId,
+        fold: Fold,
+        mut term: impl FnMut(&mut Self, ExprId) -> R<ExprId>,
+    ) -> R<ExprId> {
         let elem = self.elem;
         let usize_ = Scalar::Usize;
         let op = fold.op();
@@ -454,7 +465,7 @@ impl Build<'_, '_, '_, '_> {
             self.set(p, id);
         }
         let n = self.temp("n", Type::Scalar(usize_));
-        let len = self.shape(arrays[0], ShapeQuery::Len);
+        let len = self.shape(len, ShapeQuery::Len);
         self.set(n, len);
         let blocks = self.temp("blocks", Type::Scalar(usize_));
         let nv = self.read(n);
@@ -469,7 +480,7 @@ impl Build<'_, '_, '_, '_> {
                 let base = b.binary(BinOp::Mul, qv, eight, usize_);
                 let off = b.index(k);
                 let i = b.binary(BinOp::Add, base, off, usize_);
-                let t = b.term(arrays, i);
+                let t = term(b, i)?;
                 let cur = b.read(p);
                 let next = b.binary(op, cur, t, elem);
                 b.set(p, next);
@@ -493,7 +504,7 @@ impl Build<'_, '_, '_, '_> {
         let t = self.temp("t", Type::Scalar(usize_));
         let body = self.nested(|b| {
             let i = b.read(t);
-            let x = b.term(arrays, i);
+            let x = term(b, i)?;
             let cur = b.read(acc);
             let next = b.binary(op, cur, x, elem);
             b.set(acc, next);
