@@ -11,27 +11,8 @@
 //! `Option`'s (or the integers', or the arrays') whatever the receiver, and `types` reports a
 //! receiver of another type.
 
-use super::syntax::{ends_in_divergence, strip_parens};
+use super::syntax::{ends_in_divergence, strip_parens, STMT_METHODS};
 use super::*;
-
-/// The methods lowered here that emit statements (operands before them are spilled first).
-pub(super) const STMT_METHODS: &[&str] = &[
-    "unwrap_or",
-    "map_or",
-    "map",
-    "and_then",
-    "is_some_and",
-    "unwrap_or_else",
-    "get",
-    "checked_add",
-    "checked_sub",
-    "checked_mul",
-    "checked_div",
-    "checked_rem",
-    "checked_neg",
-    "checked_shl",
-    "checked_shr",
-];
 
 /// What rustc's `unwrap()` of a `None` panics with.
 const UNWRAP_NONE: &str = "called `Option::unwrap()` on a `None` value";

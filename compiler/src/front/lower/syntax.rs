@@ -121,6 +121,25 @@ pub(super) fn ends_in_divergence(b: &syn::Block) -> bool {
     )
 }
 
+/// The `Option` methods (`lower/option`) that emit statements (operands before them are spilled first).
+pub(super) const STMT_METHODS: &[&str] = &[
+    "unwrap_or",
+    "map_or",
+    "map",
+    "and_then",
+    "is_some_and",
+    "unwrap_or_else",
+    "get",
+    "checked_add",
+    "checked_sub",
+    "checked_mul",
+    "checked_div",
+    "checked_rem",
+    "checked_neg",
+    "checked_shl",
+    "checked_shr",
+];
+
 /// Whether lowering `e` emits statements (so earlier operands must be evaluated first).
 pub(super) fn needs_stmts(e: &syn::Expr, is_closure: &dyn Fn(&syn::Ident) -> bool) -> bool {
     struct Finder<'c>(bool, &'c dyn Fn(&syn::Ident) -> bool);
@@ -135,7 +154,7 @@ pub(super) fn needs_stmts(e: &syn::Expr, is_closure: &dyn Fn(&syn::Ident) -> boo
                 syn::Expr::MethodCall(mc) if is_fold(mc) || is_array_method(mc) => self.0 = true,
                 // An `Option` made or read with an `if`.
                 syn::Expr::MethodCall(mc)
-                    if super::option::STMT_METHODS.contains(&mc.method.to_string().as_str())
+                    if STMT_METHODS.contains(&mc.method.to_string().as_str())
                         || mc.method == "sin_cos" =>
                 {
                     self.0 = true
