@@ -301,7 +301,9 @@ twin! {
         let s = x.get(a as usize).copied().map(f64::sqrt).unwrap_or_else(|| x.len() as f64);
         let t = x.get(b as usize).map_or(0.5, |v| v * v);
         let u = a.checked_sub(b).and_then(halve).and_then(halve).unwrap_or_default();
-        (p, q, r, s, t, u)
+        let w = a.checked_mul(3).filter(|v| v % 2 == 0).or(b.checked_add(1));
+        let z = halve(b).or_else(|| halve(a + 1)).filter(|&v| v > -5).unwrap_or(-100);
+        (p, q, r, s, t, u + w.unwrap_or(7) * 3 + z)
     }
 }
 

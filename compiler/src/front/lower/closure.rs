@@ -191,8 +191,14 @@ impl FnLowerer<'_> {
         Ok(to.map(|to| self.func.add_expr(ExprKind::Local(to), span)))
     }
 
-    /// A closure parameter (`v`, `v: f64`, `_`, `(i, d)`) bound to the argument `value`.
+    /// A closure parameter (`v`, `v: f64`, `_`, `(i, d)`, `&v`) bound to the argument `value`.
     fn bind_param(&mut self, p: &syn::Pat, value: ExprId, span: Span) -> R<()> {
+        // `|&v| ..` where std passes a reference (`o.filter(|&v| ..)`): the value itself.
+        if let syn::Pat::Reference(r) = strip_pat(p) {
+            if r.mutability.is_none() {
+                return self.bind_param(&r.pat, value, span);
+            }
+        }
         let (pat, ann) = match strip_pat(p) {
             syn::Pat::Type(pt) => (strip_pat(&pt.pat), self.type_ann(&pt.ty)?),
             p => (p, TypeAnn::Infer),

@@ -77,7 +77,7 @@ impl FnLowerer<'_> {
                 arity(0).and_then(|()| self.expr_value(&mc.receiver))
             }
             "unwrap_or" => arity(1).and_then(|()| self.unwrap_or(mc)),
-            "map" | "and_then" | "is_some_and" | "unwrap_or_else" => {
+            "map" | "and_then" | "is_some_and" | "unwrap_or_else" | "filter" | "or" | "or_else" => {
                 arity(1).and_then(|()| self.combinator(mc, &name))
             }
             "map_or" => arity(2).and_then(|()| self.combinator(mc, &name)),
@@ -122,9 +122,9 @@ impl FnLowerer<'_> {
         Ok(self.select(is_some, value, d, span))
     }
 
-    /// `o.map(f)`, `o.and_then(f)`, `o.is_some_and(f)`, `o.unwrap_or_else(f)`, `o.map_or(d, f)`:
-    /// `f` (a closure, inlined: `apply`) runs only on its branch, `d` before the test as Rust
-    /// evaluates arguments.
+    /// `o.map(f)`, `o.and_then(f)`, `o.is_some_and(f)`, `o.filter(f)`, `o.unwrap_or_else(f)`,
+    /// `o.or_else(f)`, `o.map_or(d, f)`, `o.or(d)`: `f` (a closure, inlined: `apply`) runs only on
+    /// its branch, `d` before the test as Rust evaluates arguments.
     fn combinator(&mut self, mc: &syn::ExprMethodCall, name: &str) -> R<ExprId> {
         let f = mc.args.last().expect("checked arity");
         if let syn::Expr::Closure(c) = strip_parens(f) {
@@ -139,7 +139,7 @@ impl FnLowerer<'_> {
         let o = self.expr_value(&mc.receiver)?;
         let o = self.spill(o);
         let default = match name {
-            "map_or" => {
+            "map_or" | "or" => {
                 let d = self.expr_value(&mc.args[0])?;
                 Some(self.spill(d))
             }
@@ -147,10 +147,6 @@ impl FnLowerer<'_> {
         };
         let span = Span::of(mc);
         let t = self.temp(span);
-        let value = self.copy_simple(o);
-        let value = self
-            .func
-            .add_expr(ExprKind::Option(OptionOp::Value(value)), span);
         let assign = |l: &mut Self, v: ExprId| {
             l.emit(Stmt::Assign {
                 local: t,
@@ -160,9 +156,38 @@ impl FnLowerer<'_> {
             Ok(())
         };
         let (then_body, ()) = self.nested(|l| {
+            // The `Some`'s value (made only where read: a node no statement reaches is an error).
+            let value = |l: &mut Self| {
+                let o = l.copy_simple(o);
+                l.func.add_expr(ExprKind::Option(OptionOp::Value(o)), span)
+            };
             let v = match name {
-                "unwrap_or_else" => value,
-                _ => l.apply(f, vec![value], span)?,
+                "unwrap_or_else" => value(l),
+                // The `Some` itself.
+                "or" | "or_else" => l.copy_simple(o),
+                // The `Some` itself when the predicate holds, else `None`.
+                "filter" => {
+                    let arg = value(l);
+                    let keep = l.apply(f, vec![arg], span)?;
+                    let (kept, ()) = l.nested(|l| {
+                        let o = l.copy_simple(o);
+                        assign(l, o)
+                    })?;
+                    let (dropped, ()) = l.nested(|l| {
+                        let none = l.func.add_expr(ExprKind::Option(OptionOp::None), span);
+                        assign(l, none)
+                    })?;
+                    l.emit(Stmt::If {
+                        cond: keep,
+                        then_body: kept,
+                        else_body: dropped,
+                    });
+                    return Ok(());
+                }
+                _ => {
+                    let arg = value(l);
+                    l.apply(f, vec![arg], span)?
+                }
             };
             let v = match name {
                 "map" => l.func.add_expr(ExprKind::Option(OptionOp::Some(v)), span),
@@ -172,9 +197,9 @@ impl FnLowerer<'_> {
         })?;
         let (else_body, ()) = self.nested(|l| {
             let v = match name {
-                "unwrap_or_else" => l.apply(f, Vec::new(), span)?,
+                "unwrap_or_else" | "or_else" => l.apply(f, Vec::new(), span)?,
                 "is_some_and" => l.func.add_expr(ExprKind::Lit(Lit::Bool(false)), span),
-                "map_or" => default.expect("map_or has a default"),
+                "map_or" | "or" => default.expect("map_or and or have a default"),
                 _ => l.func.add_expr(ExprKind::Option(OptionOp::None), span),
             };
             assign(l, v)
