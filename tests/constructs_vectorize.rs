@@ -225,3 +225,34 @@ fn shapes_that_do_not_broadcast_are_errors() {
         "could not broadcast an array of shape [3, 4] to shape [3, 5]"
     );
 }
+
+/// `f::into::cuda`: the synthesized walk is a grid kernel (its first axis the grid-stride loop);
+/// its PTX assembles (no device is needed for that).
+#[test]
+fn into_compiles_for_the_gpu() {
+    use rumba::IntoArg;
+    let Some(tk) = crate::gpu::toolkit() else {
+        return crate::skip(
+            "RUMBA_REQUIRE_PTXAS",
+            "no ptxas (scripts/test.sh installs one)",
+        );
+    };
+    let x = grid(4, 8, 1);
+    let row = grid(1, 8, 2).row(0).to_owned();
+    let mut out = Array2::<f64>::zeros((4, 8));
+    let args = [
+        (&x).into_arg(),
+        (&row).into_arg(),
+        0.5.into_arg(),
+        (&mut out).into_arg(),
+    ];
+    for arch in ["sm_80", "sm_90"] {
+        match blend::into::kernel().cuda().ptx(&args, arch) {
+            Ok(ptx) => crate::gpu::assemble(tk, "blend::into", arch, &ptx),
+            Err(e) => match e.kind() {
+                ErrorKind::NoCuda { message, .. } => crate::skip("RUMBA_REQUIRE_PTXAS", message),
+                _ => panic!("{e:#}"),
+            },
+        }
+    }
+}
