@@ -108,6 +108,7 @@ mod constructs_rng;
 mod constructs_scalar;
 mod constructs_struct;
 mod constructs_values;
+mod constructs_vectorize;
 mod differential;
 mod gpu;
 mod inspect;

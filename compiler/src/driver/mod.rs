@@ -201,9 +201,16 @@ pub fn specialize(input: &Input, target: &Target) -> Result<TypedProgram, Error>
         ));
     }
     let user = |d| Error::diagnostic(Stage::Types, d, Error::Type);
-    types::param_types(f, input.args)
-        .map_err(|d| Error::diagnostic(Stage::Types, d, Error::Argument))?;
-    let mut typed = types::specialize(input.program, input.entry, input.args).map_err(user)?;
+    let argument = |d| Error::diagnostic(Stage::Types, d, Error::Argument);
+    // A `vectorize` function called on arrays runs the walk synthesized for the call.
+    let ufunc = types::vectorize::synthesize(input.program, input.entry, input.args, !cpu)
+        .map_err(argument)?;
+    let (program, entry) = match &ufunc {
+        Some((program, entry)) => (program, *entry),
+        None => (input.program, input.entry),
+    };
+    types::param_types(program.func(entry), input.args).map_err(argument)?;
+    let mut typed = types::specialize(program, entry, input.args).map_err(user)?;
     types::moves::check(&typed).map_err(user)?;
     types::parallel::analyze(&mut typed).map_err(user)?;
     Ok(typed)

@@ -1,6 +1,7 @@
 //! Kernel attributes: `#[rumba(fastmath)]` (or some of LLVM's fast-math flags:
 //! `#[rumba(fastmath(reassoc, contract))]`), `#[rumba(unsafe(boundscheck = false))]`,
-//! `#[rumba(cuda)]`, `#[rumba(unsafe(unchecked_parallel))]`, doc comments.
+//! `#[rumba(cuda)]`, `#[rumba(unsafe(unchecked_parallel))]`, `#[rumba(vectorize)]` and
+//! `#[rumba(vectorize, parallel)]`, doc comments.
 //!
 //! In: a function's `syn` attributes. Out: [`KernelAttrs`] or a [`FrontError`] on anything else.
 //! Turning a safety check off (bounds checks, the race check of `prange` loops) is spelled inside
@@ -8,11 +9,17 @@
 //! (`#[unsafe(no_mangle)]`): `compile!` then makes the kernel's wrapper an `unsafe fn`.
 
 use super::FrontError;
-use crate::ir::{FastMath, KernelAttrs};
+use crate::ir::{FastMath, KernelAttrs, Vectorize};
 
 const HINT: &str = "supported: #[rumba(fastmath)], #[rumba(fastmath(reassoc, contract, ..))], \
                     #[rumba(unsafe(boundscheck = false))], \
-                    #[rumba(cuda)], #[rumba(unsafe(unchecked_parallel))], doc comments";
+                    #[rumba(cuda)], #[rumba(unsafe(unchecked_parallel))], \
+                    #[rumba(vectorize)], #[rumba(vectorize, parallel)], doc comments";
+
+/// The hint for `parallel` without `vectorize`.
+const VECTORIZE_HINT: &str = "`parallel` spreads the elements of a `#[rumba(vectorize)]` function \
+                              over cores: write #[rumba(vectorize, parallel)]; a loop runs in \
+                              parallel as `for i in prange(0..n)`";
 
 /// The hint for `boundscheck` written outside `unsafe(..)`.
 const UNSAFE_HINT: &str = "write #[rumba(unsafe(boundscheck = false))]: without its checks, an \
@@ -26,6 +33,8 @@ const PARALLEL_HINT: &str = "write #[rumba(unsafe(unchecked_parallel))]: without
 
 pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError> {
     let mut out = KernelAttrs::default();
+    let mut parallel = None;
+    let mut vectorize = None;
     for attr in attrs {
         if attr.path().is_ident("doc") || attr.path().is_ident("inline") {
             continue;
@@ -57,12 +66,39 @@ pub fn kernel_attrs(attrs: &[syn::Attribute]) -> Result<KernelAttrs, FrontError>
                 return Err(meta.error("`unchecked_parallel` must be written inside `unsafe(..)`"));
             } else if meta.path.is_ident("cuda") {
                 out.cuda = flag(&meta)?;
+            } else if meta.path.is_ident("vectorize") {
+                out.vectorize = flag(&meta)?.then_some(Vectorize {
+                    parallel: false,
+                    into: None,
+                });
+                vectorize = Some(attr);
+            } else if meta.path.is_ident("parallel") {
+                parallel = Some((attr, flag(&meta)?));
             } else {
                 return Err(meta.error("unknown rumba option"));
             }
             Ok(())
         })
         .map_err(|e| FrontError::new(attr, e.to_string()).hint(hint))?;
+    }
+    if let Some((attr, on)) = parallel {
+        match &mut out.vectorize {
+            Some(v) => v.parallel = on,
+            None => {
+                return Err(FrontError::new(
+                    attr,
+                    "`parallel` applies to `#[rumba(vectorize)]` functions",
+                )
+                .hint(VECTORIZE_HINT))
+            }
+        }
+    }
+    if let Some(attr) = vectorize.filter(|_| out.cuda && out.vectorize.is_some()) {
+        return Err(FrontError::new(
+            attr,
+            "a function cannot be both `#[rumba(cuda)]` and `#[rumba(vectorize)]`",
+        )
+        .hint("a `vectorize` function runs on the GPU through `f::cuda(..)`: drop `cuda`"));
     }
     Ok(out)
 }

@@ -26,6 +26,9 @@ pub struct Each {
     /// the walk (`-0.0` for a float sum, as std's `Sum` starts from, `0`, `1`), the type
     /// being the element's.
     pub identity: Option<(LocalId, Fold)>,
+    /// The loop over the first axis is a `prange` (the walk of a `#[rumba(vectorize, parallel)]`
+    /// function; it writes only its first array, a distinct element per step).
+    pub parallel: bool,
     /// The whole construct (the `for` loop, the method call).
     pub span: Span,
 }

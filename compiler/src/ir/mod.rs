@@ -76,6 +76,21 @@ pub struct KernelAttrs {
     /// loops never touch the same array element where one writes it; the dependence check of
     /// `types::parallel` is skipped (the scalar rules and reductions still apply).
     pub unchecked_parallel: bool,
+    /// `#[rumba(vectorize)]`: a scalar function that calls also apply element by element to
+    /// arrays (see [`Vectorize`]).
+    pub vectorize: Option<Vectorize>,
+}
+
+/// `#[rumba(vectorize)]` (Numba's `@vectorize`): a function of scalars that a call with array
+/// arguments applies to each element of their co-broadcast (`types::vectorize` synthesizes that
+/// specialization's body). The front end declares beside each such `f` a function `f::into`
+/// (`f`'s parameters and a last one, `out`; an empty body) that writes into `out` instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Vectorize {
+    /// `#[rumba(vectorize, parallel)]`: the outermost axis of the walk is a `prange`.
+    pub parallel: bool,
+    /// On `f::into`: `f`, the scalar function it applies.
+    pub into: Option<FuncId>,
 }
 
 impl KernelAttrs {
@@ -151,6 +166,7 @@ impl Default for KernelAttrs {
             boundscheck: true,
             cuda: false,
             unchecked_parallel: false,
+            vectorize: None,
         }
     }
 }

@@ -40,6 +40,13 @@ fn instance(p: &TypedProgram, id: InstId, inst: &Instance) -> String {
         if f.attrs.cuda {
             out += " #[cuda]";
         }
+        if let Some(v) = f.attrs.vectorize {
+            out += if v.parallel {
+                " #[vectorize, parallel]"
+            } else {
+                " #[vectorize]"
+            };
+        }
     }
     out += " {\n";
     let locals: Vec<String> = f
@@ -214,8 +221,9 @@ impl<P: Phase> Printer<'_, P> {
         }));
         let mut body = String::new();
         self.block(&each.body, 1, &mut body);
+        let each = if each.parallel { "par_each" } else { "each" };
         format!(
-            "each({}) {{
+            "{each}({}) {{
 {body}}}",
             head.join(", ")
         )

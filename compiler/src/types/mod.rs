@@ -12,6 +12,7 @@ mod infer;
 pub mod methods;
 pub mod moves;
 pub mod parallel;
+pub mod vectorize;
 
 pub use infer::specialize;
 

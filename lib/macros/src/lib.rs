@@ -140,6 +140,8 @@ fn structs(file: &syn::File, impls: bool) -> TokenStream {
 /// A kernel's generated functions as seen from outside: what their signatures need.
 struct Shape<'a> {
     item: &'a syn::ItemFn,
+    /// The kernel's name in its source (`f`, or `f::into` beside a `vectorize` `f`).
+    kernel: String,
     params: Vec<syn::Ident>,
     /// Each parameter's declared scalar type, if any: the wrappers take that type (so that
     /// `f(1000, 42)` types its literals as rustc would); any `IntoArg` otherwise.
@@ -214,8 +216,12 @@ fn wrappers(
             _ if returns_value(program, func, &mut Vec::new()) => Ret::Inferred,
             _ => Ret::Unit,
         };
+        // A `vectorize` function takes scalars or arrays and returns what the call gives.
+        let vectorize = func.attrs.vectorize.is_some();
+        let ret = if vectorize { Ret::Inferred } else { ret };
         let shape = Shape {
             item: f,
+            kernel: func.name.clone(),
             params: func
                 .params
                 .iter()
@@ -225,7 +231,7 @@ fn wrappers(
                 .params
                 .iter()
                 .map(|p| match func.local(*p).ann {
-                    TypeAnn::Scalar(s) => Some(s),
+                    TypeAnn::Scalar(s) if !vectorize => Some(s),
                     _ => None,
                 })
                 .collect(),
@@ -241,7 +247,36 @@ fn wrappers(
             );
             out.extend(syn::Error::new_spanned(&f.sig.inputs, message).to_compile_error());
         }
-        out.extend(kernel_items(&shape, Some((path, &text))));
+        // `f::into(.., out)`, the function the front end declares beside a `vectorize` `f`.
+        let into = program
+            .find(&format!("{}::into", func.name))
+            .filter(|_| vectorize);
+        let inner = match into {
+            Some(into) => {
+                let into = program.func(into);
+                let params: Vec<syn::Ident> = into
+                    .params
+                    .iter()
+                    .map(|p| format_ident!("{}", into.local(*p).name))
+                    .collect();
+                let item: syn::ItemFn = syn::parse_quote! {
+                    #[doc = "Applies the `vectorize` function to each element of the arguments' co-broadcast, writing into `out` (the last argument, of the broadcast shape)."]
+                    pub fn into() {}
+                };
+                let shape = Shape {
+                    item: &item,
+                    kernel: into.name.clone(),
+                    scalars: vec![None; params.len()],
+                    params,
+                    ret: Ret::Unit,
+                    cuda: false,
+                    unchecked: shape.unchecked,
+                };
+                kernel_items(&shape, Some((path, &text)), TokenStream::new())
+            }
+            None => TokenStream::new(),
+        };
+        out.extend(kernel_items(&shape, Some((path, &text)), inner));
     }
     out
 }
@@ -277,13 +312,14 @@ fn stubs(file: &syn::File) -> TokenStream {
             .collect();
         let shape = Shape {
             item: f,
+            kernel: f.sig.ident.to_string(),
             scalars: vec![None; params.len()],
             params,
             ret: syntactic_ret(f, &struct_names),
             cuda: attrs.cuda,
             unchecked: attrs.unchecked(),
         };
-        out.extend(kernel_items(&shape, None));
+        out.extend(kernel_items(&shape, None, TokenStream::new()));
     }
     out
 }
@@ -387,11 +423,11 @@ fn syntactic_ret(f: &syn::ItemFn, structs: &[String]) -> Ret {
 /// A kernel's wrapper and its module: `f(args..)` and `f::kernel()` (and `f::cuda(args..)` for a
 /// kernel that also runs on the CPU). With `source` (the block's path and the kernel's text) they
 /// call the kernel; without, they are declarations whose bodies never run (see [`stubs`]).
-fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
+fn kernel_items(k: &Shape, source: Option<(&str, &String)>, inner: TokenStream) -> TokenStream {
     let f = k.item;
     let vis = &f.vis;
     let name = &f.sig.ident;
-    let name_str = name.to_string();
+    let name_str = &k.kernel;
     let params = &k.params;
     let types: Vec<TokenStream> = k
         .scalars
@@ -524,6 +560,8 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>) -> TokenStream {
             pub #unsafety fn cuda #gpu_generics (#(#params: #types),*) -> ::core::result::Result<#gpu_ret, ::rumba::Error> {
                 #gpu
             }
+
+            #inner
         }
     }
 }

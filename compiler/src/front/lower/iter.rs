@@ -838,6 +838,7 @@ impl FnLowerer<'_> {
             index,
             body,
             identity,
+            parallel: false,
             span,
         };
         let e = self.func.add_expr(ExprKind::Each(Box::new(each)), span);

@@ -143,6 +143,10 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
         let mut scope = items.clone();
         scope.self_struct = Some(f.def);
         match FnLowerer::lower(&f.item, &names, &scope) {
+            Ok(func) if func.attrs.vectorize.is_some() => errors.push(
+                FrontError::new(&f.item.sig, "a method cannot be `#[rumba(vectorize)]`")
+                    .hint("make it a function of the block: `#[rumba(vectorize)] fn f(x) { .. }`"),
+            ),
             Ok(mut func) => {
                 func.name = f.name;
                 program.functions[id] = func;
@@ -151,9 +155,55 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
         }
     }
     if errors.is_empty() {
+        declare_into(&mut program);
         Ok(program)
     } else {
         Err(errors)
+    }
+}
+
+/// Declares, after every other function, `f::into(.., out)` beside each `#[rumba(vectorize)]`
+/// function `f`: `f`'s parameters (untyped: each takes a scalar or an array) and `out`, the
+/// array written, with an empty body that `types::vectorize` synthesizes per call.
+fn declare_into(program: &mut Program) {
+    let vectorized: Vec<FuncId> = program
+        .functions
+        .iter()
+        .filter(|(_, f)| f.attrs.vectorize.is_some_and(|v| v.into.is_none()))
+        .map(|(id, _)| id)
+        .collect();
+    for id in vectorized {
+        let f = program.func(id);
+        let mut into = Function::declared(format!("{}::into", f.name), f.span, f.sig_span);
+        into.attrs = f.attrs;
+        into.attrs.vectorize = f.attrs.vectorize.map(|v| Vectorize {
+            into: Some(id),
+            ..v
+        });
+        let mut names = Vec::new();
+        for &p in &f.params {
+            let decl = f.local(p);
+            names.push(decl.name.clone());
+            let local = into.add_local(LocalDecl {
+                ann: TypeAnn::Infer,
+                ..decl.clone()
+            });
+            into.params.push(local);
+        }
+        // `out`, unless a parameter has that name.
+        let mut out = "out".to_string();
+        while names.contains(&out) {
+            out.push('_');
+        }
+        let local = into.add_local(LocalDecl {
+            name: out,
+            ann: TypeAnn::Infer,
+            mutable: true,
+            span: f.sig_span,
+            temp: false,
+        });
+        into.params.push(local);
+        program.functions.push(into);
     }
 }
 
@@ -411,6 +461,15 @@ impl<'a> FnLowerer<'a> {
                 return Err(FrontError::new(&pt.pat, "parameters must be plain names"));
             }
             let ann = self.type_ann(&pt.ty)?;
+            if self.func.attrs.vectorize.is_some()
+                && matches!(ann, TypeAnn::Array { .. } | TypeAnn::Fixed { .. })
+            {
+                return Err(FrontError::new(
+                    &pt.ty,
+                    "a `#[rumba(vectorize)]` function takes scalars, not arrays",
+                )
+                .hint("declare the element type (`x: f64`) or none (`x`): a call with arrays applies the function to each element"));
+            }
             if ann == TypeAnn::Unit {
                 return Err(FrontError::new(&pt.ty, "a parameter cannot have type `()`"));
             }

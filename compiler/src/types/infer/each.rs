@@ -374,10 +374,15 @@ impl<'s, 'p> Infer<'s, 'p> {
                 usize_,
                 span,
             );
+            let range = ForRange {
+                // A 0-D array's one pass is no loop to spread.
+                parallel: each.parallel && k == 0 && n > 0,
+                ..ForRange::upto(start, end)
+            };
             block = Block {
                 stmts: vec![Stmt::For {
                     var: axes[k],
-                    range: ForRange::upto(start, end),
+                    range,
                     body: block,
                     span,
                 }],

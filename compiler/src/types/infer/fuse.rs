@@ -504,6 +504,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             index: EachIndex::None,
             body,
             identity: None,
+            parallel: false,
             span,
         };
         let e = self.node(func, ExprKind::Each(Box::new(each)), Type::Unit, span);
