@@ -1,7 +1,7 @@
 //! An attribute that is not a rumba option.
 
 rumba::compile! {
-    #[rumba(vectorize)]
+    #[rumba(inline)]
     fn twice(x) -> f64 {
         x * 2.0
     }
