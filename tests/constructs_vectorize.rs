@@ -97,7 +97,7 @@ fn every_layout() {
     let e = selu::<Array0<f64>>(&zero).unwrap_err();
     assert!(matches!(e.kind(), ErrorKind::Argument { .. }), "{e:#}");
     let row = x.row(2);
-    let got: Array1<f64> = selu(&row).unwrap();
+    let got: Array1<f64> = selu(row).unwrap();
     check(got.into_dyn(), row.into_dyn());
     let got: Array2<f64> = selu(&x).unwrap();
     check(got.into_dyn(), x.view().into_dyn());
@@ -106,10 +106,10 @@ fn every_layout() {
     let got: Array2<f64> = selu(&f).unwrap();
     check(got.into_dyn(), f.view().into_dyn());
     let stepped = x.slice(s![..;2, 1..;3]);
-    let got: Array2<f64> = selu(&stepped).unwrap();
+    let got: Array2<f64> = selu(stepped).unwrap();
     check(got.into_dyn(), stepped.into_dyn());
     let reversed = x.slice(s![..;-1, ..;-2]);
-    let got: Array2<f64> = selu(&reversed).unwrap();
+    let got: Array2<f64> = selu(reversed).unwrap();
     check(got.into_dyn(), reversed.into_dyn());
     let got: Array2<f64> = selu(x.t()).unwrap();
     check(got.into_dyn(), x.t().into_dyn());

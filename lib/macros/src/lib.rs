@@ -182,14 +182,7 @@ fn wrappers(
         syn::Item::Fn(f) => Some(f),
         _ => None,
     });
-    let struct_names: Vec<String> = file
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Struct(s) => Some(s.ident.to_string()),
-            _ => None,
-        })
-        .collect();
+    let struct_names = struct_names(file);
     for (f, (id, func)) in fns.zip(program.functions.iter()) {
         let reached = walk::reachable(program, id);
         // Each kernel's module holds its own source: the text of the kernel and the functions it
@@ -281,18 +274,22 @@ fn wrappers(
     out
 }
 
-/// The kernels of a block that failed to lower, declared with bodies that never run (see
-/// [`compile`]): the signatures as [`wrappers`] would make them, read from the syntax alone.
-fn stubs(file: &syn::File) -> TokenStream {
-    let mut out = TokenStream::new();
-    let struct_names: Vec<String> = file
-        .items
+/// The names of the block's `struct` items.
+fn struct_names(file: &syn::File) -> Vec<String> {
+    file.items
         .iter()
         .filter_map(|item| match item {
             syn::Item::Struct(s) => Some(s.ident.to_string()),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The kernels of a block that failed to lower, declared with bodies that never run (see
+/// [`compile`]): the signatures as [`wrappers`] would make them, read from the syntax alone.
+fn stubs(file: &syn::File) -> TokenStream {
+    let mut out = TokenStream::new();
+    let struct_names = struct_names(file);
     let mut seen = Vec::new();
     for item in &file.items {
         let syn::Item::Fn(f) = item else { continue };
