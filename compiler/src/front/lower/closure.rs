@@ -168,16 +168,7 @@ impl FnLowerer<'_> {
                 }
                 e => Some(l.expr_value(e)?),
             };
-            Ok(value.map(|value| {
-                let to = l.temp(span);
-                l.func.locals[to].ann = ann;
-                l.emit(Stmt::Assign {
-                    local: to,
-                    value,
-                    span,
-                });
-                to
-            }))
+            Ok(value.map(|value| l.hold(value, ann, span)))
         });
         self.loops = outer_loops;
         self.in_closure = outer_closure;
@@ -189,6 +180,18 @@ impl FnLowerer<'_> {
             self.emit(stmt);
         }
         Ok(to.map(|to| self.func.add_expr(ExprKind::Local(to), span)))
+    }
+
+    /// A new temporary of annotation `ann` assigned `value`.
+    fn hold(&mut self, value: ExprId, ann: TypeAnn, span: Span) -> LocalId {
+        let t = self.temp(span);
+        self.func.locals[t].ann = ann;
+        self.emit(Stmt::Assign {
+            local: t,
+            value,
+            span,
+        });
+        t
     }
 
     /// A closure parameter (`v`, `v: f64`, `_`, `(i, d)`, `&v`) bound to the argument `value`.
@@ -214,13 +217,7 @@ impl FnLowerer<'_> {
             }
             // `|(i, d)| ..` or `|(i, d): (usize, f64)| ..`: unpacked as `let (i, d) = ..` does.
             syn::Pat::Tuple(tuple) => {
-                let t = self.temp(span);
-                self.func.locals[t].ann = ann;
-                self.emit(Stmt::Assign {
-                    local: t,
-                    value,
-                    span,
-                });
+                let t = self.hold(value, ann, span);
                 let value = self.func.add_expr(ExprKind::Local(t), span);
                 return self.unpack(tuple, value, span);
             }
