@@ -192,14 +192,14 @@ fn message(e: rumba::Error) -> String {
 fn shapes_that_do_not_broadcast_are_errors() {
     let m = grid(3, 4, 0);
     let (r5, c4) = (line(5, 0), line(4, 0));
-    let e = center::<Array2<f64>>(m.view(), r5.view()).unwrap_err();
+    let e = center(m.view(), r5.view()).unwrap_err();
     assert_eq!(
         message(e),
         "shapes [3, 4] and [5] do not broadcast together"
     );
     assert!(std::panic::catch_unwind(|| rs::center(m.view(), r5.view())).is_err());
     // The column has 4 rows, the matrix 3.
-    let e = columns::<Array2<f64>>(m.view(), c4.view()).unwrap_err();
+    let e = columns(m.view(), c4.view()).unwrap_err();
     assert_eq!(
         message(e),
         "shapes [3, 4] and [4, 1] do not broadcast together"
@@ -208,7 +208,7 @@ fn shapes_that_do_not_broadcast_are_errors() {
     // In place: the right side must stretch to the updated array's shape.
     let mut y = grid(3, 1, 0);
     let r4 = line(4, 0);
-    let e = update::<Array2<f64>>(y.view_mut(), r4.view(), line(3, 0).view()).unwrap_err();
+    let e = update(y.view_mut(), r4.view(), line(3, 0).view()).unwrap_err();
     assert_eq!(
         message(e),
         "could not broadcast an array of shape [4] to shape [3, 1]"
@@ -222,7 +222,7 @@ fn shapes_that_do_not_broadcast_are_errors() {
     let t = Array3::<f32>::zeros((3, 4, 5));
     let w = Array2::<f32>::zeros((3, 5));
     let v = Array1::<f32>::zeros(5);
-    let e = cube::<Array3<f32>>(t.view(), v.view(), w.view()).unwrap_err();
+    let e = cube(t.view(), v.view(), w.view()).unwrap_err();
     assert_eq!(
         message(e),
         "arrays of 3 and 2 axes do not broadcast: extents 4 and 3 on axis 1 of the broadcast shape"

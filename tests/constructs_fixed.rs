@@ -287,3 +287,43 @@ fn constructs_fixed_rust_arrays_as_arguments() {
     assert_eq!(n, 3.0);
     assert_eq!(out, [1.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0, 3.0]);
 }
+
+twin! { mod rs_literal;
+    /// `for` over array literals (`[..]`, `&[..]`, `.iter()`, `.enumerate()`, `[v; N]`): the
+    /// neighbour offsets of a torus, as a Numba user writes `for di in (-1, 0, 1)`.
+    pub fn torus_sums(g: ArrayView2<u8>) -> (Array2<u32>, f64) {
+        let (n, m) = g.dim();
+        let mut out = Array2::<u32>::zeros((n, m));
+        for i in 0..n {
+            for j in 0..m {
+                let mut alive = 0;
+                for di in [n - 1, 0, 1] {
+                    for &dj in [m - 1, 0, 1].iter() {
+                        if di == 0 && dj == 0 {
+                            continue;
+                        }
+                        alive += g[[(i + di) % n, (j + dj) % m]] as u32;
+                    }
+                }
+                out[[i, j]] = alive;
+            }
+        }
+        let mut w = 0.0;
+        for (k, v) in [0.25, 0.5, 0.25].iter().enumerate() {
+            w += v * k as f64;
+        }
+        for v in &[1.5; 3] {
+            w -= v;
+        }
+        (out, w)
+    }
+}
+
+#[test]
+fn constructs_fixed_for_over_array_literals() {
+    let g = Array2::from_shape_fn((5, 7), |(i, j)| ((i * 3 + j * 5) % 4 == 0) as u8);
+    let (out, w) = torus_sums(g.view()).unwrap();
+    let (want, w_rs) = rs_literal::torus_sums(g.view());
+    assert_eq!(out, want);
+    assert_eq!(w.to_bits(), w_rs.to_bits());
+}

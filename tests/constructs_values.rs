@@ -2,6 +2,7 @@
 //! tuples, against the same code in plain Rust with ndarray.
 
 use ndarray::{array, Array1, Array2};
+use rumba::IntoArg;
 
 rumba::compile! {
     fn scaled(x: ArrayView1<f64>, k: f64) -> Array1<f64> {
@@ -238,7 +239,7 @@ fn constructs_values_leak_check() {
         assert!(par_fail(&small[..], &mut small_out[..]).is_ok());
         let (a, b): (Array1<f64>, Array2<i32>) = pair_of_arrays(100).unwrap();
         assert_eq!((a.len(), b.len()), (100, 200));
-        let _ignored: rumba::Value = pair_of_arrays(3).unwrap();
+        let _ignored = pair_of_arrays(3).unwrap();
         assert_eq!(consume(7).unwrap(), 2.0);
         assert!(spread(&x[..]).is_ok());
         assert!(huge(1 << 62).is_err());
@@ -440,9 +441,12 @@ fn constructs_values_fixed_size_arrays_and_a_returned_pair() {
 #[test]
 fn constructs_values_returned_arrays_compare_by_contents() {
     let x = array![1.0, 2.0];
-    let a: rumba::Value = scaled(&x, 2.0).unwrap();
-    let b: rumba::Value = scaled(&x, 2.0).unwrap();
-    let c: rumba::Value = scaled(&x, 3.0).unwrap();
+    let scaled = |k: f64| scaled::kernel().call(&[x.view().into_arg(), k.into_arg()]);
+    let (a, b, c) = (
+        scaled(2.0).unwrap(),
+        scaled(2.0).unwrap(),
+        scaled(3.0).unwrap(),
+    );
     assert_eq!(a, b);
     assert_ne!(a, c);
 }

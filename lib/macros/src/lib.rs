@@ -333,8 +333,9 @@ fn rust_type(s: Scalar) -> TokenStream {
     }
 }
 
-/// A declared return type made of the block's structs (`structs`), scalars, `Option`s and tuples
-/// of them, as the wrapper's Rust type; `None` for any other (or no) type.
+/// A declared return type made of the block's structs (`structs`), scalars, owned arrays of a
+/// written element type and dimension (`Array2<f64>`), `Option`s and tuples of them, as the
+/// wrapper's Rust type; `None` for any other (or no) type.
 fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStream> {
     fn written(ty: &syn::Type, structs: &[String]) -> Option<TokenStream> {
         match ty {
@@ -369,6 +370,15 @@ fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStre
                 }
                 match front::type_ann(ty).ok()? {
                     TypeAnn::Scalar(s) => Some(rust_type(s)),
+                    TypeAnn::Array {
+                        elem: Some(s),
+                        ndim: Some(n),
+                        owned: true,
+                        ..
+                    } => {
+                        let (elem, dim) = (rust_type(s), format_ident!("Ix{n}"));
+                        Some(quote!(::rumba::ndarray::Array<#elem, ::rumba::ndarray::#dim>))
+                    }
                     _ => None,
                 }
             }

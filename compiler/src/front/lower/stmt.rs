@@ -511,6 +511,9 @@ impl FnLowerer<'_> {
         if let Some(indexed) = lanes::lanes_loop(f) {
             return self.for_loop(&indexed?);
         }
+        if let Some(named) = self.literal_items(f)? {
+            return self.for_loop(&named);
+        }
         if iter::is_walk(&f.expr) {
             return self.for_walk(f);
         }
@@ -541,6 +544,39 @@ impl FnLowerer<'_> {
             },
         );
         Ok(())
+    }
+
+    /// `for v in [a, b, c] { .. }` (also `&[..]`, `[..].iter()`, `.enumerate()`, `[v; N]`): binds the array
+    /// literal to a hidden local first, `let items = [a, b, c];`, and returns the loop over that
+    /// local, a walk of a fixed-size array. `None` when the loop is over no array literal.
+    fn literal_items(&mut self, f: &syn::ExprForLoop) -> R<Option<syn::ExprForLoop>> {
+        const ITEMS: &str = "__rumba_for_items";
+        fn literal(e: &mut syn::Expr) -> Option<&mut syn::Expr> {
+            if matches!(e, syn::Expr::Array(_) | syn::Expr::Repeat(_)) {
+                return Some(e);
+            }
+            match e {
+                syn::Expr::Paren(p) => literal(&mut p.expr),
+                syn::Expr::Reference(r) if r.mutability.is_none() => literal(&mut r.expr),
+                syn::Expr::MethodCall(mc)
+                    if mc.args.is_empty()
+                        && ["iter", "into_iter", "enumerate"]
+                            .iter()
+                            .any(|m| mc.method == m) =>
+                {
+                    literal(&mut mc.receiver)
+                }
+                _ => None,
+            }
+        }
+        let mut named = f.clone();
+        let Some(items) = literal(&mut named.expr) else {
+            return Ok(None);
+        };
+        let ident = syn::Ident::new(ITEMS, proc_macro2::Span::mixed_site());
+        let value = std::mem::replace(items, syn::parse_quote!(#ident));
+        self.stmt(&syn::parse_quote!(let #ident = #value;))?;
+        Ok(Some(named))
     }
 
     fn for_range(&mut self, e: &syn::Expr) -> R<ForRange> {
