@@ -93,6 +93,7 @@ mod compile_fail;
 mod concurrency;
 mod constructs_arrays;
 mod constructs_broadcast;
+mod constructs_chain;
 mod constructs_complex;
 mod constructs_control;
 mod constructs_dispatch;

@@ -579,6 +579,9 @@ pub enum Lit {
     /// The digits as written (parsed once the type is known, so `0.1f32` rounds once).
     Float(String, Option<Scalar>),
     Bool(bool),
+    /// The identity of std's `Sum` / `Product` in the numeric type the value gets (`-0.0` for a
+    /// float sum): the start of an iterator chain's `sum()` (`front::lower::chain`).
+    Identity(Fold),
 }
 
 /// A typed constant: its type and its bits (floats as `to_bits`, integers two's complement; a

@@ -248,6 +248,7 @@ impl<P: Phase> Printer<'_, P> {
                 Lit::Int(v, s) => format!("{v}{}", s.map_or("", Scalar::name)),
                 Lit::Float(t, s) => format!("{t}{}", s.map_or("", Scalar::name)),
                 Lit::Bool(b) => b.to_string(),
+                Lit::Identity(f) => format!("identity({f:?})"),
             },
             ExprKind::Const(c) => constant(*c),
             ExprKind::Local(l) => self.local(*l),

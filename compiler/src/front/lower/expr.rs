@@ -281,6 +281,15 @@ impl FnLowerer<'_> {
             if name == "None" {
                 return Ok(self.expr(ExprKind::Option(OptionOp::None), p));
             }
+            // The start of an iterator chain's `sum()` / `product()` (`chain`).
+            let identity = match name.as_str() {
+                "__rumba_identity_sum" => Some(Fold::Sum),
+                "__rumba_identity_product" => Some(Fold::Product),
+                _ => None,
+            };
+            if let Some(fold) = identity {
+                return Ok(self.expr(ExprKind::Lit(Lit::Identity(fold)), p));
+            }
             return Err(unknown_value(ident, &name, self.names));
         }
         if let Some(v) = self.item_value(&p.path, p) {
@@ -328,6 +337,9 @@ impl FnLowerer<'_> {
         }
         if super::syntax::is_fold(mc) {
             return self.iter_fold(mc);
+        }
+        if chain::is_consumer(mc) {
+            return self.expr_value(&chain::consume(mc)?);
         }
         if super::syntax::is_array_method(mc) {
             return self.array_method(mc);

@@ -930,9 +930,19 @@ impl FnLowerer<'_> {
     fn elem_binding(&mut self, u: &syn::ExprUnary) -> R<LocalId> {
         let bad = || {
             FrontError::new(u, "dereferencing is not supported in kernels")
-                .hint("`*v` reads only the element `v` of a walk (`for v in x.iter_mut()`); kernels have no other references")
+                .hint("`*v` reads only the element `v` of a walk (`for v in x.iter_mut()`) or a closure's parameter (`x.iter().map(|v| *v * 2.0)`); kernels have no other references")
         };
-        let syn::Expr::Path(p) = strip_parens(&u.expr) else {
+        // `**v` of a closure's `&&T` parameter (`x.iter().filter(|v| **v > 0.0)`).
+        let mut inner = strip_parens(&u.expr);
+        while let syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Deref(_),
+            expr,
+            ..
+        }) = inner
+        {
+            inner = strip_parens(expr);
+        }
+        let syn::Expr::Path(p) = inner else {
             return Err(bad());
         };
         let Some(ident) = p.path.get_ident() else {
@@ -942,7 +952,9 @@ impl FnLowerer<'_> {
         let local = self
             .lookup(&name)
             .ok_or_else(|| unknown_value(ident, &name, self.names))?;
-        if !self.elems.contains_key(&local) {
+        // In a closure, `*v` also reads a parameter that std passes by reference
+        // (`x.iter().map(|v| *v * 2.0)`, `.filter(|(_, v)| **v > 0.0)`).
+        if !self.elems.contains_key(&local) && !self.in_closure {
             return Err(bad());
         }
         Ok(local)

@@ -252,6 +252,12 @@ impl FnLowerer<'_> {
                 self.call_closure_stmt(lc, c).map(drop)
             }
             e if iter::is_walk_stmt(e) => self.walk_stmt(e),
+            syn::Expr::MethodCall(mc) if chain::is_consumer(mc) => {
+                self.stmt_expr(&chain::consume(mc)?)
+            }
+            syn::Expr::MethodCall(mc) if chain::for_each_mut(mc).is_some() => {
+                self.stmt_expr(&chain::for_each_mut(mc).expect("checked above"))
+            }
             syn::Expr::MethodCall(mc) if mc.method == "swap" && mc.args.len() == 2 => self.swap(mc),
             _ => {
                 let value = self.expr_value(e)?;
@@ -516,6 +522,9 @@ impl FnLowerer<'_> {
         }
         if iter::is_walk(&f.expr) {
             return self.for_walk(f);
+        }
+        if chain::is_adapted(&f.expr) {
+            return self.stmt_expr(&chain::for_loop(f)?);
         }
         let range = self.for_range(&f.expr)?;
         let span = Span::of(f);

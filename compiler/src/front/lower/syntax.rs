@@ -154,7 +154,11 @@ pub(super) fn needs_stmts(e: &syn::Expr, is_closure: &dyn Fn(&syn::Ident) -> boo
                 | syn::Expr::Loop(_)
                 | syn::Expr::Match(_) => self.0 = true,
                 // A fold over an array's iterator is a walk.
-                syn::Expr::MethodCall(mc) if is_fold(mc) || is_array_method(mc) => self.0 = true,
+                syn::Expr::MethodCall(mc)
+                    if is_fold(mc) || is_array_method(mc) || super::chain::is_consumer(mc) =>
+                {
+                    self.0 = true
+                }
                 // An `Option` made or read with an `if`.
                 syn::Expr::MethodCall(mc)
                     if STMT_METHODS.contains(&mc.method.to_string().as_str())

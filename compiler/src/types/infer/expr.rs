@@ -34,6 +34,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 None => self.fresh(State::Float),
             },
             ExprKind::Lit(Lit::Bool(_)) => self.known(Scalar::Bool),
+            ExprKind::Lit(Lit::Identity(_)) => self.fresh(State::Any),
             ExprKind::Const(c) => self.known(c.ty),
             ExprKind::Local(l) => self.locals[*l],
             ExprKind::Unary(op, x) => {

@@ -273,6 +273,16 @@ fn typed_const(lit: &Lit, ty: Type, span: Span) -> R<Const> {
     };
     match lit {
         Lit::Bool(b) => Ok(Const::bool(*b)),
+        Lit::Identity(_) if s == Scalar::Bool => Err(Diagnostic::new(
+            "cannot add or multiply `bool` values",
+            span,
+            "the items are `bool`",
+        )
+        .with_help("count them instead: `.filter(|&b| b).count()`")),
+        Lit::Identity(fold) => Ok(Const {
+            ty: s,
+            ..fold.identity(s.part())
+        }),
         Lit::Int(v, _) => {
             let (min, max) = s.int_range();
             if *v < 0 && !s.is_signed() {

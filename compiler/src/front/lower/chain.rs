@@ -1,0 +1,470 @@
+//! Iterator chains, as std's adapters run them: `x.iter().map(|v| v * v).sum::<f64>()`,
+//! `x.iter().zip(y.iter()).map(|(a, b)| a * b).sum()`, `(0..n).filter(|i| i % 3 == 0).count()`,
+//! `x.iter().position(|&v| v > t)`, and `for (i, v) in x.iter().enumerate().filter(..)`.
+//!
+//! In: a chain in `syn` (a source, adapters, and a consumer or a `for` loop). Out: the syntax of
+//! the loop it is, which the rest of the front end lowers as written (as `lanes` does for
+//! `x.rows()`): the closures bound with `let` before the loop (so they capture where the chain
+//! is written, as Rust builds the adapters there), one item per iteration threaded through the
+//! adapters in order, the consumer's accumulator in a hidden local that the block ends with.
+//!
+//! Sources: `x.iter()` (also `.copied()` / `.cloned()`, `into_iter`), ranges `a..b` (any
+//! `for` range), and `zip` of 1-D arrays and half-open ranges, which walk by index up to the
+//! shorter length. Adapters: `map`, `filter`, `enumerate`, `copied`, `cloned`, `zip`.
+//! Consumers: `sum`, `product` (from std's identity, `-0.0` for floats), `fold`, `count`,
+//! `min`, `max` (`Option`s; on a tie `max` keeps the last item, `min` the first, as std),
+//! `any`, `all`, `position`, `find`, `for_each`. `x.iter_mut().for_each(|v| ..)` is the walk
+//! `for v in x.iter_mut()`.
+
+use super::syntax::strip_parens;
+use super::{FrontError, R};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+
+/// The consumers a chain can end in.
+const CONSUMERS: &[&str] = &[
+    "sum", "product", "fold", "count", "min", "max", "any", "all", "position", "find", "for_each",
+];
+
+/// A chain's start.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// `x.iter()`: the array expression.
+    Array(&'a syn::Expr),
+    /// `a..b` (or any `for` range).
+    Range(&'a syn::Expr),
+}
+
+/// One adapter.
+enum Stage<'a> {
+    Map(&'a syn::Expr),
+    Filter(&'a syn::Expr),
+    Enumerate,
+    /// `zip(other)`: the other chain.
+    Zip(Chain<'a>),
+}
+
+/// A source and its adapters, in order.
+struct Chain<'a> {
+    source: Source<'a>,
+    stages: Vec<Stage<'a>>,
+}
+
+/// Whether `mc` consumes an iterator chain that [`consume`] rewrites (the front end asks
+/// `syntax::is_fold` first: a plain `x.iter().sum()` is a walk of its own, `iter::iter_fold`).
+pub(super) fn is_consumer(mc: &syn::ExprMethodCall) -> bool {
+    CONSUMERS.contains(&mc.method.to_string().as_str()) && parse(&mc.receiver).is_some()
+}
+
+/// Whether a `for` loop iterates a chain with adapters.
+pub(super) fn is_adapted(e: &syn::Expr) -> bool {
+    parse(e).is_some_and(|c| !c.stages.is_empty())
+}
+
+/// The chain `e` is, if it is one (a source, possibly adapted).
+fn parse(e: &syn::Expr) -> Option<Chain<'_>> {
+    let e = strip_parens(e);
+    if is_range(e) {
+        return Some(Chain {
+            source: Source::Range(e),
+            stages: Vec::new(),
+        });
+    }
+    let syn::Expr::MethodCall(mc) = e else {
+        return None;
+    };
+    let name = mc.method.to_string();
+    let mut chain = match (name.as_str(), mc.args.len()) {
+        ("iter", 0) => {
+            return Some(Chain {
+                source: Source::Array(&mc.receiver),
+                stages: Vec::new(),
+            })
+        }
+        ("into_iter" | "copied" | "cloned", 0) => return parse(&mc.receiver),
+        ("map" | "filter" | "enumerate" | "zip", _) => parse(&mc.receiver)?,
+        _ => return None,
+    };
+    let stage = match (name.as_str(), &mc.args.iter().collect::<Vec<_>>()[..]) {
+        ("map", [f]) => Stage::Map(f),
+        ("filter", [p]) => Stage::Filter(p),
+        ("enumerate", []) => Stage::Enumerate,
+        ("zip", [other]) => Stage::Zip(zip_operand(other)?),
+        _ => return None,
+    };
+    chain.stages.push(stage);
+    Some(chain)
+}
+
+/// Whether `e` is a range a `for` loop takes: `a..b`, `a..=b`, with `.rev()` and `.step_by(k)`.
+fn is_range(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Range(_) => true,
+        syn::Expr::MethodCall(mc) if mc.method == "rev" || mc.method == "step_by" => {
+            is_range(&mc.receiver)
+        }
+        _ => false,
+    }
+}
+
+/// The other side of `zip(..)`: a chain, or an array borrowed or named (`zip(&y)`, `zip(y)`).
+fn zip_operand(e: &syn::Expr) -> Option<Chain<'_>> {
+    if let Some(c) = parse(e) {
+        return Some(c);
+    }
+    let array = match strip_parens(e) {
+        syn::Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+        e @ syn::Expr::Path(_) => e,
+        _ => return None,
+    };
+    Some(Chain {
+        source: Source::Array(array),
+        stages: Vec::new(),
+    })
+}
+
+/// The error for a `filter` where items are walked by index.
+fn filter_before_zip(p: &syn::Expr) -> FrontError {
+    FrontError::new(p, "`filter` before `zip` is not supported")
+        .hint("zip first, then filter the pairs: `x.iter().zip(y.iter()).filter(|(a, b)| ..)`")
+}
+
+/// Builds the syntax of a chain's loop; `span` is the chain's, given to every token it adds.
+struct Gen {
+    span: Span,
+    /// Statements before the loop.
+    setup: TokenStream,
+    next: usize,
+}
+
+impl Gen {
+    fn new(span: Span) -> Gen {
+        Gen {
+            span,
+            setup: TokenStream::new(),
+            next: 0,
+        }
+    }
+
+    fn name(&mut self, what: &str) -> syn::Ident {
+        self.next += 1;
+        format_ident!("__rumba_{}{}", what, self.next, span = self.span)
+    }
+
+    /// The call of the function `f` an adapter or consumer takes, on `args`: a closure is
+    /// bound with `let` before the loop (where the chain builds it), a path is called by name.
+    fn call(&mut self, f: &syn::Expr, args: TokenStream) -> TokenStream {
+        let span = self.span;
+        match strip_parens(f) {
+            syn::Expr::Path(p) => quote_spanned!(span=> #p(#args)),
+            f => {
+                let name = self.name("f");
+                self.setup
+                    .extend(quote_spanned!(span=> let mut #name = #f;));
+                quote_spanned!(span=> #name(#args))
+            }
+        }
+    }
+
+    /// An array expression as a name the loop can index (bound first unless it is a name).
+    fn array(&mut self, e: &syn::Expr) -> TokenStream {
+        match strip_parens(e) {
+            syn::Expr::Path(p) if p.path.get_ident().is_some() => p.to_token_stream(),
+            e => {
+                let name = self.name("src");
+                let span = self.span;
+                self.setup.extend(quote_spanned!(span=> let #name = #e;));
+                name.to_token_stream()
+            }
+        }
+    }
+
+    /// `source` and its adapters `stages`, walked by index `k` (up to and with a `zip`): the
+    /// length, the statements giving the item at `k`, and the item's name.
+    fn indexed(
+        &mut self,
+        source: Source,
+        stages: &[Stage],
+        k: &syn::Ident,
+    ) -> R<(TokenStream, TokenStream, syn::Ident)> {
+        let span = self.span;
+        let mut item = self.name("item");
+        let len = self.name("len");
+        let mut code = match source {
+            Source::Array(a) => {
+                let a = self.array(a);
+                self.setup
+                    .extend(quote_spanned!(span=> let #len = #a.len();));
+                quote_spanned!(span=> let #item = #a[#k];)
+            }
+            Source::Range(r) => {
+                let syn::Expr::Range(syn::ExprRange {
+                    start: Some(lo),
+                    limits: syn::RangeLimits::HalfOpen(_),
+                    end: Some(hi),
+                    ..
+                }) = strip_parens(r)
+                else {
+                    return Err(FrontError::new(r, "`zip` of this range is not supported")
+                        .hint("zip half-open ranges `a..b` and arrays"));
+                };
+                let (lo_n, hi_n, cur) = (self.name("lo"), self.name("hi"), self.name("cur"));
+                self.setup.extend(quote_spanned!(span=>
+                    let #lo_n = #lo;
+                    let #hi_n = #hi;
+                    let #len = if #hi_n > #lo_n { (#hi_n - #lo_n) as usize } else { 0 };
+                    let mut #cur = #lo_n;
+                ));
+                quote_spanned!(span=> let #item = #cur; #cur += 1;)
+            }
+        };
+        let mut len = len.to_token_stream();
+        for stage in stages {
+            let next = self.name("item");
+            match stage {
+                Stage::Map(f) => {
+                    let call = self.call(f, item.to_token_stream());
+                    code.extend(quote_spanned!(span=> let #next = #call;));
+                }
+                Stage::Enumerate => code.extend(quote_spanned!(span=> let #next = (#k, #item);)),
+                Stage::Zip(other) => {
+                    let (other_len, other_code, other_item) =
+                        self.indexed(other.source, &other.stages, k)?;
+                    let both = self.name("len");
+                    self.setup.extend(quote_spanned!(span=>
+                        let #both = if #len < #other_len { #len } else { #other_len };
+                    ));
+                    len = both.to_token_stream();
+                    code.extend(other_code);
+                    code.extend(quote_spanned!(span=> let #next = (#item, #other_item);));
+                }
+                Stage::Filter(p) => return Err(filter_before_zip(p)),
+            }
+            item = next;
+        }
+        Ok((len, code, item))
+    }
+
+    /// The loop over `chain` (labelled `label`), whose body, given the item's name, is `body`.
+    fn walk(
+        &mut self,
+        chain: &Chain,
+        label: Option<&syn::Label>,
+        body: impl FnOnce(&mut Gen, &syn::Ident) -> R<TokenStream>,
+    ) -> R<TokenStream> {
+        let span = self.span;
+        // Walked by index up to the last `zip`; the adapters after it run on each item.
+        let last_zip = chain
+            .stages
+            .iter()
+            .rposition(|s| matches!(s, Stage::Zip(_)));
+        let (head, rest) = chain.stages.split_at(last_zip.map_or(0, |z| z + 1));
+        let (header, mut code, mut item) = if last_zip.is_some() {
+            let k = self.name("k");
+            let (len, code, item) = self.indexed(chain.source, head, &k)?;
+            (quote_spanned!(span=> for #k in 0..#len), code, item)
+        } else {
+            let v = self.name("item");
+            let header = match chain.source {
+                Source::Array(a) => {
+                    let a = self.array(a);
+                    quote_spanned!(span=> for &#v in #a.iter())
+                }
+                Source::Range(r) => quote_spanned!(span=> for #v in #r),
+            };
+            (header, TokenStream::new(), v)
+        };
+        for stage in rest {
+            let next = self.name("item");
+            match stage {
+                Stage::Map(f) => {
+                    let call = self.call(f, item.to_token_stream());
+                    code.extend(quote_spanned!(span=> let #next = #call;));
+                }
+                Stage::Filter(p) => {
+                    let call = self.call(p, item.to_token_stream());
+                    code.extend(
+                        quote_spanned!(span=> if !(#call) { continue; } let #next = #item;),
+                    );
+                }
+                Stage::Enumerate => {
+                    let count = self.name("count");
+                    self.setup
+                        .extend(quote_spanned!(span=> let mut #count: usize = 0;));
+                    code.extend(quote_spanned!(span=> let #next = (#count, #item); #count += 1;));
+                }
+                Stage::Zip(_) => unreachable!("no `zip` after the last one"),
+            }
+            item = next;
+        }
+        code.extend(body(self, &item)?);
+        Ok(quote_spanned!(span=> #label #header { #code }))
+    }
+}
+
+/// `x.iter_mut().for_each(|v| body)` (also `.enumerate()`d) as the walk it is,
+/// `for v in x.iter_mut() { body }`; `None` for any other call.
+pub(super) fn for_each_mut(mc: &syn::ExprMethodCall) -> Option<syn::Expr> {
+    let walk = &mc.receiver;
+    let mutable = |e: &syn::Expr| matches!(strip_parens(e), syn::Expr::MethodCall(m) if m.method == "iter_mut" && m.args.is_empty());
+    let ok = match strip_parens(walk) {
+        syn::Expr::MethodCall(m) if m.method == "enumerate" && m.args.is_empty() => {
+            mutable(&m.receiver)
+        }
+        e => mutable(e),
+    };
+    let [syn::Expr::Closure(c)] = &mc.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if mc.method != "for_each" || !ok || c.inputs.len() != 1 {
+        return None;
+    }
+    let (pat, body) = (&c.inputs[0], &c.body);
+    Some(syn::parse_quote_spanned!(mc.method.span()=> for #pat in #walk { #body; }))
+}
+
+/// The block a consumed chain is: `{ setup; loop; accumulator }` (no value for `for_each`).
+pub(super) fn consume(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
+    let chain = parse(&mc.receiver).expect("checked by `is_consumer`");
+    let name = mc.method.to_string();
+    let mut g = Gen::new(mc.method.span());
+    let span = g.span;
+    let acc = g.name("acc");
+    let args: Vec<&syn::Expr> = mc.args.iter().collect();
+    let arity = |n: usize| -> R<()> {
+        if args.len() == n {
+            return Ok(());
+        }
+        Err(FrontError::new(
+            mc,
+            format!(
+                "`{name}` takes {n} argument{}",
+                if n == 1 { "" } else { "s" }
+            ),
+        ))
+    };
+    let turbofish = match &mc.turbofish {
+        Some(t) if matches!(name.as_str(), "sum" | "product") => {
+            let ty = t.args.to_token_stream();
+            quote_spanned!(span=> : #ty)
+        }
+        Some(t) => {
+            return Err(FrontError::new(
+                t,
+                format!("turbofish `::<>` is not supported on `{name}`"),
+            ))
+        }
+        None => TokenStream::new(),
+    };
+    let body = |g: &mut Gen, it: &syn::Ident| -> R<TokenStream> {
+        Ok(match name.as_str() {
+            "sum" | "product" => {
+                arity(0)?;
+                let (start, op) = match name.as_str() {
+                    "sum" => (quote!(__rumba_identity_sum), quote!(+)),
+                    _ => (quote!(__rumba_identity_product), quote!(*)),
+                };
+                g.setup
+                    .extend(quote_spanned!(span=> let mut #acc #turbofish = #start;));
+                quote_spanned!(span=> #acc = #acc #op #it;)
+            }
+            "fold" => {
+                arity(2)?;
+                let init = args[0];
+                g.setup.extend(quote_spanned!(span=> let mut #acc = #init;));
+                let call = g.call(args[1], quote_spanned!(span=> #acc, #it));
+                quote_spanned!(span=> #acc = #call;)
+            }
+            "count" => {
+                arity(0)?;
+                g.setup
+                    .extend(quote_spanned!(span=> let mut #acc: usize = 0;));
+                quote_spanned!(span=> #acc += 1;)
+            }
+            "min" | "max" => {
+                arity(0)?;
+                g.setup.extend(quote_spanned!(span=> let mut #acc = None;));
+                let best = g.name("best");
+                // std keeps the first of equal items for `min` and the last for `max`.
+                let better = match name.as_str() {
+                    "min" => quote_spanned!(span=> #it < #best),
+                    _ => quote_spanned!(span=> #it >= #best),
+                };
+                quote_spanned!(span=>
+                    #acc = if let Some(#best) = #acc {
+                        if #better { Some(#it) } else { Some(#best) }
+                    } else {
+                        Some(#it)
+                    };
+                )
+            }
+            "any" | "all" | "position" | "find" => {
+                arity(1)?;
+                let test = g.call(args[0], it.to_token_stream());
+                match name.as_str() {
+                    "any" => {
+                        g.setup.extend(quote_spanned!(span=> let mut #acc = false;));
+                        quote_spanned!(span=> if #test { #acc = true; break; })
+                    }
+                    "all" => {
+                        g.setup.extend(quote_spanned!(span=> let mut #acc = true;));
+                        quote_spanned!(span=> if !(#test) { #acc = false; break; })
+                    }
+                    "find" => {
+                        g.setup.extend(quote_spanned!(span=> let mut #acc = None;));
+                        quote_spanned!(span=> if #test { #acc = Some(#it); break; })
+                    }
+                    _ => {
+                        let pos = g.name("pos");
+                        g.setup.extend(quote_spanned!(span=>
+                            let mut #acc = None;
+                            let mut #pos: usize = 0;
+                        ));
+                        quote_spanned!(span=> if #test { #acc = Some(#pos); break; } #pos += 1;)
+                    }
+                }
+            }
+            _ => {
+                arity(1)?;
+                let call = g.call(args[0], it.to_token_stream());
+                quote_spanned!(span=> #call;)
+            }
+        })
+    };
+    let walk = g.walk(&chain, None, body)?;
+    let setup = &g.setup;
+    let value = (name != "for_each").then(|| acc.to_token_stream());
+    Ok(syn::parse_quote_spanned!(span=> { #setup #walk #value }))
+}
+
+/// `for pat in chain { body }` as the loop over the chain's items, each bound to `pat` (its
+/// `&` patterns dropped: items are values).
+pub(super) fn for_loop(f: &syn::ExprForLoop) -> R<syn::Expr> {
+    let chain = parse(&f.expr).expect("checked by `is_adapted`");
+    let mut g = Gen::new(f.expr.span());
+    let span = g.span;
+    let pat = values(&f.pat);
+    let user = &f.body;
+    let walk = g.walk(&chain, f.label.as_ref(), |_, it| {
+        Ok(quote_spanned!(span=> let #pat = #it; #user))
+    })?;
+    let setup = &g.setup;
+    Ok(syn::parse_quote_spanned!(span=> { #setup #walk }))
+}
+
+/// `p` with every `&` pattern replaced by what it matches (`(i, &v)` binds `(i, v)`).
+fn values(p: &syn::Pat) -> syn::Pat {
+    match p {
+        syn::Pat::Reference(r) => values(&r.pat),
+        syn::Pat::Paren(q) => values(&q.pat),
+        syn::Pat::Tuple(t) => {
+            let mut t = t.clone();
+            for e in t.elems.iter_mut() {
+                *e = values(e);
+            }
+            syn::Pat::Tuple(t)
+        }
+        p => p.clone(),
+    }
+}

@@ -1,0 +1,201 @@
+//! Iterator chains (`front::lower::chain`): std's adapters `map`, `filter`, `enumerate`, `zip`,
+//! `copied` over array iterators and ranges, consumed by `sum`, `product`, `fold`, `count`,
+//! `min`, `max`, `any`, `all`, `position`, `find`, `for_each` or a `for` loop, against the same
+//! code in plain Rust, bit for bit (std's float `sum` starts from `-0.0`), on empty, short,
+//! strided and 2-D arrays.
+
+use ndarray::prelude::*;
+
+twin! {
+    /// Folds of mapped, zipped and filtered items.
+    pub fn folds(x: ArrayView1<f64>, y: ArrayView1<f64>) -> (f64, f64, f64, f64, f64) {
+        let sq: f64 = x.iter().map(|v| v * v).sum();
+        let dot = x.iter().zip(y.iter()).map(|(a, b)| a * b).sum::<f64>();
+        let weighted: f64 = (0..x.len()).map(|i| x[i] * i as f64).sum();
+        let pos = x.iter().copied().filter(|&v| v > 0.0).product::<f64>();
+        let l1 = x.iter().zip(&y).fold(0.0, |acc, (a, b)| acc + (a - b).abs());
+        (sq, dot, weighted, pos, l1)
+    }
+
+    /// Counts, tests and searches.
+    pub fn queries(x: ArrayView1<f64>, t: f64) -> (usize, bool, bool, Option<usize>, Option<f64>) {
+        let above = x.iter().filter(|v| **v > t).count();
+        let any = x.iter().any(|&v| v > t);
+        let all = x.iter().map(|v| *v * 2.0).all(|v| v > -100.0);
+        let first = x.iter().position(|&v| v > t);
+        let found = x.iter().copied().map(|v| v + 1.0).find(|&v| v > t);
+        (above, any, all, first, found)
+    }
+
+    /// `min` / `max` of integers (`Option`s), and ranges with `step_by` and `rev`.
+    pub fn extremes(k: ArrayView1<i64>) -> (Option<i64>, Option<i64>, Option<i64>, i64, u64) {
+        let lo = k.iter().copied().min();
+        let hi = k.iter().map(|v| v % 7).max();
+        let odd_max = k.iter().copied().filter(|v| v % 2 != 0).max();
+        let s: i64 = (0..k.len()).rev().step_by(2).map(|i| k[i] * i as i64).sum();
+        let p = (1..6u64).map(|v| v + 1).product::<u64>();
+        (lo, hi, odd_max, s, p)
+    }
+
+    /// `for` loops over chains, with patterns, `break`, `continue` and `enumerate` after a `filter`.
+    pub fn loops(x: ArrayView1<f64>, y: ArrayView1<f64>) -> (f64, usize, f64) {
+        let mut s = 0.0;
+        let mut last = 0;
+        for (i, &v) in x.iter().enumerate().filter(|(_, v)| **v != 0.0) {
+            if v > 50.0 {
+                break;
+            }
+            s += v / (i + 1) as f64;
+            last = i;
+        }
+        let mut t = 0.0;
+        for (k, (a, b)) in x.iter().zip(y.iter()).filter(|(a, _)| **a > 0.0).enumerate() {
+            if k % 3 == 1 {
+                continue;
+            }
+            t += a * b + k as f64;
+        }
+        let mut u = 0.0;
+        for ((a, b), i) in x.iter().zip(y.iter()).zip(10..1000usize) {
+            u += (a - b) * i as f64;
+        }
+        (s, last, t + u)
+    }
+
+    /// `for_each` with a closure that updates a local; a chain inside a closure of a chain.
+    pub fn nested(m: ArrayView2<f64>) -> (f64, f64, f64) {
+        let mut total = 0.0;
+        m.iter().map(|v| v.abs()).for_each(|v| total += v);
+        let rows: f64 = (0..m.nrows()).map(|i| m.row(i).iter().map(|v| v * v).sum::<f64>()).sum();
+        let all: f64 = m.iter().map(|v| v * 0.5).sum();
+        (total, rows, all)
+    }
+
+    /// f32 and integer items, wrapping as rustc's release builds do.
+    pub fn narrow(x: ArrayView1<f32>, k: ArrayView1<i32>) -> (f32, i32, i32) {
+        let s: f32 = x.iter().map(|v| v * 3.0).sum();
+        let w: i32 = k.iter().map(|v| v.wrapping_mul(1 << 20)).sum();
+        let z = k.iter().zip(x.iter()).map(|(a, b)| *a * (*b as i32)).fold(7, |a, b| a ^ b);
+        (s, w, z)
+    }
+}
+
+fn line(n: usize) -> Array1<f64> {
+    Array1::from_shape_fn(n, |i| ((i * 37 % 23) as f64 - 9.5) * 1.37)
+}
+
+#[test]
+fn constructs_chain_folds_equal_rust() {
+    for n in [0, 1, 2, 7, 8, 9, 33] {
+        let x = line(n);
+        let y = x.mapv(|v| v * 0.25 - 1.0);
+        let got = folds(x.view(), y.view()).unwrap();
+        let want = rs::folds(x.view(), y.view());
+        let bits = |t: (f64, f64, f64, f64, f64)| [t.0, t.1, t.2, t.3, t.4].map(f64::to_bits);
+        assert_eq!(bits(got), bits(want), "n={n}");
+        // Shorter `y`: `zip` stops at the shorter side.
+        let short = y.slice(s![..n / 2]);
+        let got = folds(x.view(), short).unwrap();
+        assert_eq!(bits(got), bits(rs::folds(x.view(), short)), "short n={n}");
+        // Strided and reversed views.
+        let x2 = line(2 * n);
+        let ev = x2.slice(s![..;-2]);
+        assert_eq!(
+            bits(folds(ev, y.view()).unwrap()),
+            bits(rs::folds(ev, y.view()))
+        );
+    }
+}
+
+#[test]
+fn constructs_chain_empty_sum_is_negative_zero() {
+    let x = line(0);
+    let (sq, ..) = folds(x.view(), x.view()).unwrap();
+    assert_eq!(sq.to_bits(), (-0.0f64).to_bits());
+}
+
+#[test]
+fn constructs_chain_queries_equal_rust() {
+    for n in [0, 1, 5, 20] {
+        let x = line(n);
+        for t in [-100.0, 0.0, 3.0, 1e9] {
+            assert_eq!(
+                queries(x.view(), t).unwrap(),
+                rs::queries(x.view(), t),
+                "n={n} t={t}"
+            );
+        }
+    }
+    for n in [0, 1, 2, 9, 30] {
+        let k = Array1::from_shape_fn(n, |i| (i as i64 * 7919) % 101 - 50);
+        assert_eq!(extremes(k.view()).unwrap(), rs::extremes(k.view()), "n={n}");
+    }
+}
+
+#[test]
+fn constructs_chain_loops_equal_rust() {
+    for n in [0, 1, 4, 17, 64] {
+        let x = line(n).mapv(|v| if v.abs() < 2.0 { 0.0 } else { v });
+        let y = x.mapv(|v| v * 0.5 + 3.0);
+        let (a, b, c) = loops(x.view(), y.view()).unwrap();
+        let (ra, rb, rc) = rs::loops(x.view(), y.view());
+        assert_eq!(
+            (a.to_bits(), b, c.to_bits()),
+            (ra.to_bits(), rb, rc.to_bits()),
+            "n={n}"
+        );
+    }
+    let m = Array2::from_shape_fn((5, 7), |(i, j)| (i as f64 - 2.0) * 1.5 + j as f64 * 0.3);
+    for v in [m.view(), m.t(), m.slice(s![..;-1, 1..])] {
+        let got = nested(v).unwrap();
+        let want = rs::nested(v);
+        assert_eq!(
+            [got.0, got.1, got.2].map(f64::to_bits),
+            [want.0, want.1, want.2].map(f64::to_bits)
+        );
+    }
+    let x = Array1::from_shape_fn(19, |i| i as f32 * 0.7 - 3.0);
+    let k = Array1::from_shape_fn(19, |i| (i as i32 - 9) * 4099);
+    let got = narrow(x.view(), k.view()).unwrap();
+    let want = rs::narrow(x.view(), k.view());
+    assert_eq!(
+        (got.0.to_bits(), got.1, got.2),
+        (want.0.to_bits(), want.1, want.2)
+    );
+}
+
+twin! { mod rs_mut;
+    /// `x.iter_mut().for_each(..)`, enumerated or not.
+    pub fn scale(mut x: ArrayViewMut1<f64>, a: f64) {
+        x.iter_mut().for_each(|v| *v *= a);
+        x.iter_mut().enumerate().for_each(|(i, v)| *v += i as f64);
+    }
+}
+
+#[test]
+fn constructs_chain_for_each_mut_equals_rust() {
+    let mut x = line(11);
+    let mut want = x.clone();
+    scale(x.view_mut(), 1.5).unwrap();
+    rs_mut::scale(want.view_mut(), 1.5);
+    assert_eq!(x, want);
+}
+
+twin! { mod rs_par;
+    /// A chain per row of a `prange` loop: its hidden locals are private to each iteration.
+    pub fn row_norms(m: ArrayView2<f64>, mut out: ArrayViewMut1<f64>) {
+        for i in prange(0..m.nrows()) {
+            out[i] = m.row(i).iter().map(|v| v * v).sum::<f64>().sqrt();
+        }
+    }
+}
+
+#[test]
+fn constructs_chain_in_prange_equals_rust() {
+    let m = Array2::from_shape_fn((37, 9), |(i, j)| (i as f64 - 2.0) * 1.5 + j as f64 * 0.3);
+    let mut out = Array1::<f64>::zeros(37);
+    let mut want = Array1::<f64>::zeros(37);
+    row_norms(m.view(), out.view_mut()).unwrap();
+    rs_par::row_norms(m.view(), want.view_mut());
+    assert_eq!(out, want);
+}
