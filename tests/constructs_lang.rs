@@ -864,3 +864,50 @@ fn equality_of_tuples_options_and_structs() {
         }
     }
 }
+
+twin! { mod rs_destructure;
+    /// Destructuring assignment: the right side is evaluated whole first.
+    pub fn fib_pair(n: usize, x: ArrayView1<f64>) -> (u64, u64, f64, f64) {
+        let (mut a, mut b) = (0u64, 1u64);
+        for _ in 0..n {
+            (a, b) = (b, a.wrapping_add(b));
+        }
+        let (mut lo, mut hi) = (x[0], x[0]);
+        let mut t = (0.0, 0.0);
+        for i in 1..x.len() {
+            (lo, hi) = (lo.min(x[i]), hi.max(x[i]));
+            ((t.0, _), t.1) = ((t.1 + x[i], 5.0), t.0);
+        }
+        (a, b, hi - lo, t.0 - t.1)
+    }
+
+    /// `Array1::linspace` as ndarray computes it.
+    pub fn spaced(a: f64, b: f64, n: usize) -> (Array1<f64>, Array1<f32>) {
+        let x = Array1::linspace(a, b, n);
+        let y = Array1::<f32>::linspace(b as f32, a as f32, n);
+        (x, y)
+    }
+}
+
+#[test]
+fn destructuring_assignment_and_linspace_equal_rust() {
+    let x = ndarray::Array1::from_shape_fn(9, |i| ((i * 7) % 5) as f64 - 1.5);
+    for n in [0, 1, 2, 50, 93] {
+        assert_eq!(
+            fib_pair(n, x.view()).unwrap(),
+            rs_destructure::fib_pair(n, x.view())
+        );
+    }
+    for (a, b, n) in [
+        (0.0, 1.0, 0),
+        (0.0, 1.0, 1),
+        (-3.0, 7.5, 2),
+        (0.1, 0.7, 11),
+        (1e9, -2.5, 33),
+    ] {
+        let (x, y) = spaced(a, b, n).unwrap();
+        let (rx, ry) = rs_destructure::spaced(a, b, n);
+        assert_eq!(x.mapv(f64::to_bits), rx.mapv(f64::to_bits), "{a} {b} {n}");
+        assert_eq!(y.mapv(f32::to_bits), ry.mapv(f32::to_bits), "{a} {b} {n}");
+    }
+}

@@ -584,6 +584,11 @@ pub enum Lit {
     Identity(Fold),
 }
 
+/// The method `x.__rumba_as_type_of(y)`: `x as T` with `T` the scalar type `y` gets, which
+/// `types` resolves; the front end writes it where the type is not yet known (`linspace`'s
+/// `F::from(i)`). No kernel can name it.
+pub const AS_TYPE_OF: &str = "__rumba_as_type_of";
+
 /// A typed constant: its type and its bits (floats as `to_bits`, integers two's complement; a
 /// complex constant is its real part's bits, its imaginary part zero: `ones` of complex arrays).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -393,6 +393,7 @@ impl FnLowerer<'_> {
         if Intrinsic::from_name(&name).is_none()
             && complex.is_none()
             && !self.items.methods.contains(&name)
+            && name != AS_TYPE_OF
         {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
                 .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty), views (view, slice, row, column, t, to_owned), whole-array methods (sum, product, dot, fold, mapv, mapv_inplace, fill, assign, map_inplace) and walks (iter, iter_mut, indexed_iter; sum, product, fold of iter()) are supported"));

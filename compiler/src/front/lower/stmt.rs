@@ -276,6 +276,18 @@ impl FnLowerer<'_> {
     ) -> R<()> {
         let span = Span::of(whole);
         match strip_parens(left) {
+            // `(a, b) = (b, a + b)`: the right side evaluated whole, then each place assigned
+            // from left to right, as Rust's destructuring assignment does.
+            syn::Expr::Tuple(t) if op.is_none() => {
+                let held = syn::Ident::new("__rumba_destructured", proc_macro2::Span::mixed_site());
+                let places = t.elems.iter().enumerate().filter_map(|(k, place)| {
+                    let k = syn::Index::from(k);
+                    (!matches!(strip_parens(place), syn::Expr::Infer(_)))
+                        .then(|| quote::quote!(#place = #held.#k;))
+                });
+                let block: syn::Expr = syn::parse_quote!({ let #held = #right; #(#places)* });
+                self.stmt_expr(&block)
+            }
             syn::Expr::Path(p) if p.path.get_ident().is_some() => {
                 let ident = p
                     .path

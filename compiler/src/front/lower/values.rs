@@ -25,7 +25,7 @@ fn literal_int(e: &syn::Expr) -> Option<i64> {
 }
 
 /// The constructors of ndarray's owned arrays that kernels can call.
-const CONSTRUCTORS: &[&str] = &["zeros", "ones", "from_elem"];
+const CONSTRUCTORS: &[&str] = &["zeros", "ones", "from_elem", "linspace"];
 
 impl FnLowerer<'_> {
     /// `Array1::zeros(n)` and friends, when `c` calls one; `None` for any other call.
@@ -49,7 +49,42 @@ impl FnLowerer<'_> {
                 "make arrays with `zeros`, `ones` or `from_elem`, or copy one with `x.to_owned()`",
             )));
         }
+        if method == "linspace" {
+            return Some(self.linspace(c, p));
+        }
         Some(self.new_array(c, rest, &ty.arguments, &method))
+    }
+
+    /// `Array1::linspace(a, b, n)` as ndarray computes it (numpy's way): `n` elements
+    /// `a + step * i` with `step = (b - a) / (n - 1)` (`0` when `n <= 1`), `i` converted to the
+    /// float type.
+    fn linspace(&mut self, c: &syn::ExprCall, path: &syn::ExprPath) -> R<ExprId> {
+        let [a, b, n] = c.args.iter().collect::<Vec<_>>()[..] else {
+            return Err(FrontError::new(c, "`linspace` takes three arguments")
+                .hint("write `Array1::linspace(start, end, n)`"));
+        };
+        let mut zeros = path.clone();
+        if let Some(last) = zeros.path.segments.last_mut() {
+            last.ident = syn::Ident::new("zeros", last.ident.span());
+        }
+        let to = syn::Ident::new(AS_TYPE_OF, proc_macro2::Span::call_site());
+        let span = syn::spanned::Spanned::span(path);
+        let block: syn::Expr = syn::parse_quote_spanned!(span=> {
+            let __rumba_a = #a;
+            let __rumba_b = #b;
+            let __rumba_n: usize = #n;
+            let __rumba_step = if __rumba_n > 1 {
+                (__rumba_b - __rumba_a) / (__rumba_n - 1).#to(__rumba_a)
+            } else {
+                0usize.#to(__rumba_a)
+            };
+            let mut __rumba_out = #zeros(__rumba_n);
+            for __rumba_i in 0..__rumba_n {
+                __rumba_out[__rumba_i] = __rumba_a + __rumba_step * __rumba_i.#to(__rumba_a);
+            }
+            __rumba_out
+        });
+        self.expr_value(&block)
     }
 
     fn new_array(

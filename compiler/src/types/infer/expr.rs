@@ -687,6 +687,32 @@ impl<'s, 'p> Infer<'s, 'p> {
         if let Some(to) = name.strip_suffix("::from").and_then(Scalar::from_name) {
             return self.conversion(e, to, receiver, tr);
         }
+        if let (AS_TYPE_OF, &[like]) = (name, args) {
+            // The second operand is a local, read for its type only (the cast drops it).
+            let ExprKind::Local(like) = self.func.expr(like).kind else {
+                return Err(Diagnostic::new(
+                    "internal: `as_type_of` of an expression",
+                    span,
+                    "here",
+                ));
+            };
+            let like = self.locals[like];
+            // `x as T`, `T` the type of the front end's second operand (`front::lower::values`).
+            let to = match self.settle(like, self.span(args[0]))? {
+                Type::Scalar(s) if !s.is_complex() && s != Scalar::Bool => s,
+                t => {
+                    return Err(Diagnostic::new(
+                        format!("expected a float, found `{t}`"),
+                        self.span(args[0]),
+                        "here",
+                    ))
+                }
+            };
+            self.settle(tr, self.span(receiver))?;
+            self.conversions.insert(e, to);
+            self.type_only.insert(args[0]);
+            return Ok(self.known(to));
+        }
         let targs = args.iter().map(|a| self.expr(*a)).collect::<R<Vec<_>>>()?;
         if let Some(callee) = self.struct_method(tr, name) {
             let all: Vec<ExprId> = std::iter::once(receiver)

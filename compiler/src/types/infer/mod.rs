@@ -27,7 +27,7 @@ use super::param_types;
 use crate::diag::Diagnostic;
 use crate::ir::*;
 use crate::span::Span;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use unify::{State, Var};
 
 /// Specializes `entry` of `program` to the argument types `args`.
@@ -217,6 +217,8 @@ struct Infer<'s, 'p> {
     calls: HashMap<ExprId, InstId>,
     /// `f64::from(x)` and the other lossless conversions: a cast to this type.
     conversions: HashMap<ExprId, Scalar>,
+    /// Operands read for their type only (`AS_TYPE_OF`'s second): typed by nothing, dropped.
+    type_only: HashSet<ExprId>,
     /// The element variables of each tuple state (`State::Tuple(i)`).
     tuples: Vec<Vec<Var>>,
     /// The tuple states that are structs, and their definitions.
@@ -251,6 +253,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             methods: HashMap::new(),
             calls: HashMap::new(),
             conversions: HashMap::new(),
+            type_only: HashSet::new(),
             tuples: Vec::new(),
             structs: HashMap::new(),
             fields: HashMap::new(),

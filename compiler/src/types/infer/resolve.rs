@@ -16,6 +16,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         dead.extend(self.expand_struct_writes(&mut expanded)?);
         self.expand_options(&mut expanded, &dead)?;
         dead.extend(self.expand_tuple_eqs(&mut expanded)?);
+        dead.extend(self.type_only.iter().copied());
         let func = &expanded;
         if self.get(self.ret) == State::Any {
             let ret = self.ret;
