@@ -376,3 +376,60 @@ fn small_index_keeps_its_check_when_it_starts_large() {
     );
     assert_eq!(bins.sum(), 0);
 }
+
+rumba::compile! {
+    /// `assert!`, `assert_eq!`, `panic!` and `unreachable!` as statements; `debug_assert!` is
+    /// left out, as in rustc's release builds.
+    fn checked_mean(x: &[f64], limit: usize) -> f64 {
+        assert!(!x.is_empty());
+        assert!(x.len() <= limit, "too many values");
+        debug_assert!(x.len() > 1000);
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            if x[i].is_nan() {
+                panic!("a NaN in the input");
+            }
+            s += x[i];
+        }
+        assert_eq!(x.len() % 2, 0);
+        s / x.len() as f64
+    }
+
+    fn sign_of(v: i64) -> i64 {
+        if v > 0 {
+            return 1;
+        } else if v < 0 {
+            return -1;
+        }
+        assert_ne!(v, 0, "not zero");
+        unreachable!();
+    }
+}
+
+#[test]
+fn panicking_macros_are_errs_with_rusts_messages() {
+    let message = |e: rumba::Error| match e.kind() {
+        ErrorKind::InvalidValue { message, .. } => message.clone(),
+        _ => panic!("{e:#}"),
+    };
+    assert_eq!(checked_mean(&[1.0, 3.0][..], 5).unwrap(), 2.0);
+    let e = checked_mean(&[0.0f64; 0][..], 5).unwrap_err();
+    assert_eq!(message(e), "assertion failed: !x.is_empty()");
+    assert_eq!(
+        message(checked_mean(&[1.0; 6][..], 5).unwrap_err()),
+        "too many values"
+    );
+    assert_eq!(
+        message(checked_mean(&[1.0, f64::NAN][..], 5).unwrap_err()),
+        "a NaN in the input"
+    );
+    assert_eq!(
+        message(checked_mean(&[1.0; 3][..], 5).unwrap_err()),
+        "assertion `left == right` failed"
+    );
+    assert_eq!(sign_of(-4).unwrap(), -1);
+    assert_eq!(
+        message(sign_of(0).unwrap_err()),
+        "assertion `left != right` failed: not zero"
+    );
+}

@@ -59,7 +59,8 @@ pub(super) fn macro_error(mac: &syn::Macro) -> FrontError {
         }
         "panic" | "assert" | "assert_eq" | "assert_ne" | "unreachable" | "todo"
         | "unimplemented" => {
-            "kernels cannot panic: return a flag or a value that says what went wrong (a failed `o.expect(\"..\")` of an `Option` is the call's `Err`)"
+            return FrontError::new(mac, format!("`{name}!` as a value is not supported in kernels"))
+                .hint("write it as a statement (`assert!(x > 0.0);`, `if x < 0 { panic!(\"..\"); }`): a failed check is the call's `Err`");
         }
         _ => "write out the code the macro stands for (`vec![v; n]` and `s![..]` are supported)",
     };

@@ -20,6 +20,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use std::collections::HashMap;
 
+mod asserts;
 mod chain;
 mod closure;
 mod complex;

@@ -69,7 +69,7 @@ impl FnLowerer<'_> {
                 }
                 _ => "define it at the top level of the compile! block",
             })),
-            syn::Stmt::Macro(m) => Err(macro_error(&m.mac)),
+            syn::Stmt::Macro(m) => self.macro_stmt(&m.mac),
             syn::Stmt::Expr(e, _) => self.stmt_expr(e),
         }
     }
@@ -251,6 +251,7 @@ impl FnLowerer<'_> {
                 let lc = self.called_closure(c).cloned().expect("checked above");
                 self.call_closure_stmt(lc, c).map(drop)
             }
+            syn::Expr::Macro(m) => self.macro_stmt(&m.mac),
             e if iter::is_walk_stmt(e) => self.walk_stmt(e),
             syn::Expr::MethodCall(mc) if chain::is_consumer(mc) => {
                 self.stmt_expr(&chain::consume(mc)?)
@@ -523,6 +524,17 @@ impl FnLowerer<'_> {
             span,
             checked: true,
         });
+    }
+
+    /// A macro as a statement: a check (`assert!`, `panic!`, ..), else the error naming it.
+    fn macro_stmt(&mut self, mac: &syn::Macro) -> R<()> {
+        match asserts::check(mac) {
+            Some(check) => match check? {
+                Some(e) => self.stmt_expr(&e),
+                None => Ok(()),
+            },
+            None => Err(macro_error(mac)),
+        }
     }
 
     fn for_loop(&mut self, f: &syn::ExprForLoop) -> R<()> {
