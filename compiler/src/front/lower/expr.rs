@@ -341,6 +341,9 @@ impl FnLowerer<'_> {
         if chain::is_consumer(mc) {
             return self.expr_value(&chain::consume(mc)?);
         }
+        if stats::is_stat(mc) {
+            return self.expr_value(&stats::lower(mc)?);
+        }
         if super::syntax::is_array_method(mc) {
             return self.array_method(mc);
         }

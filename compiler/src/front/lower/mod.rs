@@ -34,6 +34,7 @@ mod loops;
 mod matching;
 mod option;
 mod rng;
+mod stats;
 mod stmt;
 mod structs;
 mod syntax;

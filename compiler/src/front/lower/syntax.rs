@@ -155,7 +155,10 @@ pub(super) fn needs_stmts(e: &syn::Expr, is_closure: &dyn Fn(&syn::Ident) -> boo
                 | syn::Expr::Match(_) => self.0 = true,
                 // A fold over an array's iterator is a walk.
                 syn::Expr::MethodCall(mc)
-                    if is_fold(mc) || is_array_method(mc) || super::chain::is_consumer(mc) =>
+                    if is_fold(mc)
+                        || is_array_method(mc)
+                        || super::chain::is_consumer(mc)
+                        || super::stats::is_stat(mc) =>
                 {
                     self.0 = true
                 }

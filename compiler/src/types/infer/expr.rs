@@ -696,22 +696,13 @@ impl<'s, 'p> Infer<'s, 'p> {
                     "here",
                 ));
             };
+            // `x as T` with `T` the type the local gets: the value has that type, and the cast
+            // is known once it is settled (`resolve`).
             let like = self.locals[like];
-            // `x as T`, `T` the type of the front end's second operand (`front::lower::values`).
-            let to = match self.settle(like, self.span(args[0]))? {
-                Type::Scalar(s) if !s.is_complex() && s != Scalar::Bool => s,
-                t => {
-                    return Err(Diagnostic::new(
-                        format!("expected a float, found `{t}`"),
-                        self.span(args[0]),
-                        "here",
-                    ))
-                }
-            };
             self.settle(tr, self.span(receiver))?;
-            self.conversions.insert(e, to);
             self.type_only.insert(args[0]);
-            return Ok(self.known(to));
+            self.casts_to_type_of.push((e, like));
+            return Ok(like);
         }
         let targs = args.iter().map(|a| self.expr(*a)).collect::<R<Vec<_>>>()?;
         if let Some(callee) = self.struct_method(tr, name) {

@@ -219,6 +219,8 @@ struct Infer<'s, 'p> {
     conversions: HashMap<ExprId, Scalar>,
     /// Operands read for their type only (`AS_TYPE_OF`'s second): typed by nothing, dropped.
     type_only: HashSet<ExprId>,
+    /// `AS_TYPE_OF` calls: casts to the type of the variable, once it is settled.
+    casts_to_type_of: Vec<(ExprId, Var)>,
     /// The element variables of each tuple state (`State::Tuple(i)`).
     tuples: Vec<Vec<Var>>,
     /// The tuple states that are structs, and their definitions.
@@ -254,6 +256,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             calls: HashMap::new(),
             conversions: HashMap::new(),
             type_only: HashSet::new(),
+            casts_to_type_of: Vec::new(),
             tuples: Vec::new(),
             structs: HashMap::new(),
             fields: HashMap::new(),

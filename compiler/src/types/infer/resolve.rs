@@ -9,6 +9,21 @@ use crate::span::Span;
 impl<'s, 'p> Infer<'s, 'p> {
     pub(super) fn finish(mut self, source: FuncId, params: Vec<Type>) -> R<Instance> {
         // Walks over whole arrays become index loops now that every array's type is known.
+        for (e, like) in std::mem::take(&mut self.casts_to_type_of) {
+            let span = self.func.expr(e).span;
+            match self.settle(like, span)? {
+                Type::Scalar(s) if !s.is_complex() && s != Scalar::Bool => {
+                    self.conversions.insert(e, s);
+                }
+                t => {
+                    return Err(Diagnostic::new(
+                        format!("expected a float, found `{t}`"),
+                        span,
+                        "here",
+                    ))
+                }
+            }
+        }
         let mut expanded = self.func.clone();
         let mut dead = self.slice_insert_axes(&mut expanded);
         dead.extend(self.fuse_arrays(&mut expanded)?);
