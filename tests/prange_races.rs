@@ -520,3 +520,32 @@ fn array_reductions_on_the_gpu_match_the_cpu() {
     crate::kernels::histogram(&data, &mut c).unwrap();
     assert_eq!(g, c);
 }
+
+rumba::compile! {
+    /// ndarray's rayon methods: a `Zip`'s `par_for_each` and `par_mapv_inplace`, their first
+    /// axis a `prange`.
+    fn par_walks(x: &Array2<f64>, mut out: ArrayViewMut2<f64>, a: f64) {
+        Zip::from(&mut out).and(&x).par_for_each(|o, &v| *o = a * v + 1.0);
+        out.par_mapv_inplace(|v| v.sqrt());
+    }
+
+    /// A `par_for_each` that also writes one element of another array from every iteration.
+    fn par_walk_racy(x: &Array1<f64>, mut out: ArrayViewMut1<f64>, last: &mut Array1<f64>) {
+        Zip::from(&mut out).and(&x).par_for_each(|o, &v| {
+            *o = v;
+            last[0] = v;
+        });
+    }
+}
+
+#[test]
+fn ndarray_par_walks_run_as_prange_and_are_race_checked() {
+    let x = Array2::from_shape_fn((37, 5), |(i, j)| (i * 5 + j) as f64 * 0.5);
+    let mut out = Array2::<f64>::zeros((37, 5));
+    par_walks(&x, out.view_mut(), 3.0).unwrap();
+    assert_eq!(out, x.mapv(|v| (3.0 * v + 1.0).sqrt()));
+    let x1 = Array1::from_elem(9, 1.0);
+    let (mut o1, mut last) = (Array1::<f64>::zeros(9), Array1::<f64>::zeros(1));
+    let (message, _) = rejected(par_walk_racy(&x1, o1.view_mut(), &mut last));
+    assert!(message.contains("the same element of `last`"), "{message}");
+}

@@ -91,7 +91,11 @@ pub(super) fn is_walk_stmt(e: &syn::Expr) -> bool {
             matches!(
                 mc.method.to_string().as_str(),
                 "fill" | "assign" | "map_inplace" | "mapv_inplace"
-            ) || (mc.method == "for_each" && is_zip(&mc.receiver))
+            ) || ((mc.method == "for_each" || mc.method == "par_for_each") && is_zip(&mc.receiver))
+                || matches!(
+                    mc.method.to_string().as_str(),
+                    "par_map_inplace" | "par_mapv_inplace"
+                )
         }
         _ => false,
     }
@@ -184,6 +188,19 @@ impl FnLowerer<'_> {
             return Err(FrontError::new(e, "expected a method call"));
         };
         let span = Span::of(e);
+        // ndarray's rayon methods: the same walk with its first axis a `prange`, race-checked
+        // as one (`types::parallel`).
+        if let Some(serial) = mc.method.to_string().strip_prefix("par_") {
+            let mut serial_call = mc.clone();
+            serial_call.method = syn::Ident::new(serial, mc.method.span());
+            self.walk_stmt(&syn::Expr::MethodCall(serial_call))?;
+            if let Some(Stmt::Eval(w)) = self.blocks.last().and_then(|b| b.stmts.last()) {
+                if let ExprKind::Each(each) = &mut self.func.exprs[*w].kind {
+                    each.parallel = true;
+                }
+            }
+            return Ok(());
+        }
         match mc.method.to_string().as_str() {
             "fill" => {
                 let [value] = args::<1>(mc)?;
