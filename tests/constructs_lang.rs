@@ -911,3 +911,48 @@ fn destructuring_assignment_and_linspace_equal_rust() {
         assert_eq!(y.mapv(f32::to_bits), ry.mapv(f32::to_bits), "{a} {b} {n}");
     }
 }
+
+twin! { mod rs_paths;
+    /// Numeric methods called by their paths (`f64::max(a, b)`), `to_bits`, and `std::mem::swap`
+    /// of scalars, array elements and whole arrays (Jacobi's ping-pong).
+    pub fn paths(a: f64, b: f32, k: u64) -> (f64, f64, u64, u32, u64, f64) {
+        let mut x = f64::max(a, -1.5);
+        let mut y = f64::sqrt(a.abs()) + f64::mul_add(a, 2.0, 1.0);
+        std::mem::swap(&mut x, &mut y);
+        let h = (a.to_bits() ^ 0x9E37_79B9_7F4A_7C15).rotate_left(7) >> 3 & 0xff;
+        (x, y, h, f32::to_bits(b), u64::pow(k, 3), f64::hypot(a, 2.0))
+    }
+
+    pub fn ping_pong(u0: ArrayView2<f64>, iters: usize) -> Array2<f64> {
+        let mut u = u0.to_owned();
+        let mut v = u0.to_owned();
+        let (n, m) = u.dim();
+        for _ in 0..iters {
+            for i in 1..n - 1 {
+                for j in 1..m - 1 {
+                    v[[i, j]] = 0.25 * (u[[i - 1, j]] + u[[i + 1, j]] + u[[i, j - 1]] + u[[i, j + 1]]);
+                }
+            }
+            std::mem::swap(&mut u, &mut v);
+        }
+        std::mem::swap(&mut u[[0, 0]], &mut v[[n - 1, m - 1]]);
+        u
+    }
+}
+
+#[test]
+fn method_paths_to_bits_and_mem_swap_equal_rust() {
+    for (a, b, k) in [(-3.5, 2.5f32, 7u64), (0.0, -0.0, 0), (1e300, f32::NAN, 1 << 20)] {
+        let got = paths(a, b, k).unwrap();
+        let want = rs_paths::paths(a, b, k);
+        assert_eq!(
+            (got.0.to_bits(), got.1.to_bits(), got.2, got.3, got.4, got.5.to_bits()),
+            (want.0.to_bits(), want.1.to_bits(), want.2, want.3, want.4, want.5.to_bits())
+        );
+    }
+    let mut u0 = ndarray::Array2::<f64>::zeros((9, 11));
+    u0.row_mut(0).fill(1.0);
+    for iters in [0, 1, 6] {
+        assert_eq!(ping_pong(u0.view(), iters).unwrap(), rs_paths::ping_pong(u0.view(), iters));
+    }
+}

@@ -413,7 +413,7 @@ fn complex(op: Intrinsic, re: Value, im: Value) -> Op {
 type ArgFn<'a> = dyn Fn(usize) -> Result<Value, Outcome> + 'a;
 
 macro_rules! float_intrinsic {
-    ($name:ident, $t:ident, $v:ident, $c:ident) => {
+    ($name:ident, $t:ident, $v:ident, $c:ident, $bits:ident) => {
         fn $name(op: Intrinsic, x: $t, arg: &ArgFn<'_>) -> Op {
             use Intrinsic::*;
             let same = |k: usize| match arg(k)? {
@@ -462,6 +462,7 @@ macro_rules! float_intrinsic {
                     other => return internal(format!("powi by {other:?}")),
                 },
                 MulAdd => f(x.mul_add(same(1)?, same(2)?)),
+                ToBits => Value::$bits(x.to_bits()),
                 ComplexNew => Value::$c([x, same(1)?]),
                 Clamp => {
                     let (lo, hi) = (same(1)?, same(2)?);
@@ -493,8 +494,8 @@ macro_rules! float_intrinsic {
         }
     };
 }
-float_intrinsic!(float_f32, f32, F32, C32);
-float_intrinsic!(float_f64, f64, F64, C64);
+float_intrinsic!(float_f32, f32, F32, C32, U32);
+float_intrinsic!(float_f64, f64, F64, C64, U64);
 
 fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
     use Intrinsic::*;
@@ -595,7 +596,7 @@ fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
                 Powf | Log | Atan2 | Hypot | Copysign | Sqrt | Cbrt | Exp | Exp2 | ExpM1 | Ln
                 | Ln1p | Log2 | Log10 | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh
                 | Tanh | Floor | Ceil | Round | Trunc | Fract | Recip | ToRadians | ToDegrees
-                | Powi | MulAdd | IsNan | IsFinite | IsInfinite | IsSignNegative
+                | Powi | MulAdd | ToBits | IsNan | IsFinite | IsInfinite | IsSignNegative
                 | IsSignPositive | Re | Im | ComplexNew => None,
             }
         }};

@@ -45,7 +45,7 @@ pub enum Rel {
     Part,
     /// The complex type whose parts have the (float) receiver's type.
     Complex,
-    /// The unsigned integer type of the (integer) receiver's width (`u32` for `i32`).
+    /// The unsigned integer type of the receiver's width (`u32` for `i32` and for `f32`).
     Unsigned,
 }
 
@@ -70,6 +70,8 @@ fn unsigned(s: Scalar) -> Option<Scalar> {
         Scalar::I16 | Scalar::U16 => Some(Scalar::U16),
         Scalar::I32 | Scalar::U32 => Some(Scalar::U32),
         Scalar::I64 | Scalar::U64 => Some(Scalar::U64),
+        Scalar::F32 => Some(Scalar::U32),
+        Scalar::F64 => Some(Scalar::U64),
         Scalar::Isize | Scalar::Usize => Some(Scalar::Usize),
         _ => None,
     }
@@ -199,6 +201,7 @@ intrinsics! {
     // other arguments
     Powi "powi" (Float) (Fixed(I32)) -> Same, Unspecified;
     MulAdd "mul_add" (Float) (Same, Same) -> Same, Exact;
+    ToBits "to_bits" (Float) () -> Unsigned, Exact;
     // predicates
     IsNan "is_nan" (Float) () -> Fixed(Bool), Exact;
     IsFinite "is_finite" (Float) () -> Fixed(Bool), Exact;

@@ -171,6 +171,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             Round => self.call_intrinsic("llvm.round", &[t], args)?,
             Trunc => self.call_intrinsic("llvm.trunc", &[t], args)?,
             MulAdd => self.call_intrinsic("llvm.fma", &[t], args)?,
+            ToBits => {
+                let bits = super::int_type(self.ctx(), s.bits());
+                self.b().build_bit_cast(x, bits, "bits")?
+            }
             ComplexNew => {
                 let z = self.m.reg_type(s.complex().unwrap_or(s)).into_struct_type();
                 let z = self.b().build_insert_value(z.get_undef(), x, 0, "")?;
@@ -583,8 +587,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             Powf | Log | Atan2 | Hypot | Copysign | Sqrt | Cbrt | Exp | Exp2 | ExpM1 | Ln
             | Ln1p | Log2 | Log10 | Sin | Cos | Tan | Asin | Acos | Atan | Sinh | Cosh | Tanh
             | Floor | Ceil | Round | Trunc | Fract | Recip | ToRadians | ToDegrees | Powi
-            | MulAdd | IsNan | IsFinite | IsInfinite | IsSignNegative | IsSignPositive | Re
-            | Im | ComplexNew => {
+            | MulAdd | ToBits | IsNan | IsFinite | IsInfinite | IsSignNegative | IsSignPositive
+            | Re | Im | ComplexNew => {
                 return Err(BackError::Internal(format!("`{}` on {s}", op.name())))
             }
         })

@@ -507,6 +507,9 @@ impl FnLowerer<'_> {
             let args = self.operands(c.args.iter())?;
             return Ok(self.expr(ExprKind::Call { func, args }, c));
         }
+        if let Some(method) = syntax::method_path_call(c) {
+            return self.expr_value(&method);
+        }
         let Some(ident) = p.path.get_ident() else {
             let last = p
                 .path

@@ -247,6 +247,9 @@ impl FnLowerer<'_> {
                 Ok(())
             }
             syn::Expr::Paren(p) => self.stmt_expr(&p.expr),
+            syn::Expr::Call(c) if syntax::mem_swap(c).is_some() => {
+                self.stmt_expr(&syntax::mem_swap(c).expect("checked above"))
+            }
             syn::Expr::Call(c) if self.called_closure(c).is_some() => {
                 let lc = self.called_closure(c).cloned().expect("checked above");
                 self.call_closure_stmt(lc, c).map(drop)

@@ -295,6 +295,60 @@ pub(super) fn fold_source(e: &syn::Expr) -> Option<(&syn::Expr, bool)> {
     (mc.method == "iter").then_some((&*mc.receiver, false))
 }
 
+/// `f64::max(a, b)`, `u64::pow(x, 3)`: a numeric method called by its path, as the method call
+/// it is on a receiver of that type (`{ let r: f64 = a; r.max(b) }`, so the type is checked
+/// as rustc checks it). `None` for any other call.
+pub(super) fn method_path_call(c: &syn::ExprCall) -> Option<syn::Expr> {
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let [ty, method] = &p.path.segments.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    Scalar::from_name(&ty.ident.to_string())?;
+    crate::ir::Intrinsic::from_name(&method.ident.to_string())?;
+    let (receiver, args) = c
+        .args
+        .iter()
+        .collect::<Vec<_>>()
+        .split_first()
+        .map(|(r, a)| (*r, a.to_vec()))?;
+    let (ty, method) = (&ty.ident, &method.ident);
+    let r = syn::Ident::new("__rumba_receiver", proc_macro2::Span::mixed_site());
+    Some(
+        syn::parse_quote_spanned!(method.span()=> { let #r: #ty = #receiver; #r.#method(#(#args),*) }),
+    )
+}
+
+/// `std::mem::swap(&mut a, &mut b)` (also `mem::swap`, `core::mem::swap`) of two places, as
+/// the statements that swap them: `{ let t = a; a = b; b = t; }`. `None` for any other call.
+pub(super) fn mem_swap(c: &syn::ExprCall) -> Option<syn::Expr> {
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let names: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let tail: Vec<&str> = names.iter().rev().take(2).map(String::as_str).collect();
+    if tail != ["swap", "mem"] {
+        return None;
+    }
+    let [syn::Expr::Reference(a), syn::Expr::Reference(b)] = &c.args.iter().collect::<Vec<_>>()[..]
+    else {
+        return None;
+    };
+    if a.mutability.is_none() || b.mutability.is_none() {
+        return None;
+    }
+    let (a, b) = (&a.expr, &b.expr);
+    let t = syn::Ident::new("__rumba_swapped", proc_macro2::Span::mixed_site());
+    let span = syn::spanned::Spanned::span(p);
+    Some(syn::parse_quote_spanned!(span=> { let #t = #a; #a = #b; #b = #t; }))
+}
+
 /// `k` of `Axis(k)` (also `ndarray::Axis(k)`) with `k` an integer literal.
 pub(super) fn axis_literal(e: &syn::Expr) -> Option<i128> {
     let syn::Expr::Call(c) = strip_parens(e) else {
