@@ -199,3 +199,28 @@ fn constructs_chain_in_prange_equals_rust() {
     rs_par::row_norms(m.view(), want.view_mut());
     assert_eq!(out, want);
 }
+
+twin! { mod rs_collect;
+    /// `collect` into a `Vec` / `Array1` (a new 1-D array in kernels).
+    pub fn collected(x: ArrayView1<f64>, m: ArrayView2<f64>) -> (Array1<f64>, Array1<usize>, Array1<f64>) {
+        let sq: Array1<f64> = x.iter().map(|v| v * v).collect();
+        let idx = (2..7usize).map(|i| i * 3).collect::<Array1<usize>>();
+        let flat = m.row(1).iter().zip(x.iter()).map(|(a, b)| a - b).collect::<Vec<_>>();
+        let all: Vec<f64> = m.iter().map(|v| v + 1.0).collect();
+        let flat = Array1::from(flat);
+        (sq, idx, &flat + &Array1::from(all).slice(s![..flat.len()]))
+    }
+}
+
+#[test]
+fn constructs_chain_collect_equals_rust() {
+    let m = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64 * 0.5);
+    for n in [0, 5, 20] {
+        let x = line(n);
+        assert_eq!(
+            collected(x.view(), m.view()).unwrap(),
+            rs_collect::collected(x.view(), m.view()),
+            "n={n}"
+        );
+    }
+}

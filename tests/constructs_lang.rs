@@ -942,17 +942,38 @@ twin! { mod rs_paths;
 
 #[test]
 fn method_paths_to_bits_and_mem_swap_equal_rust() {
-    for (a, b, k) in [(-3.5, 2.5f32, 7u64), (0.0, -0.0, 0), (1e300, f32::NAN, 1 << 20)] {
+    for (a, b, k) in [
+        (-3.5, 2.5f32, 7u64),
+        (0.0, -0.0, 0),
+        (1e300, f32::NAN, 1 << 20),
+    ] {
         let got = paths(a, b, k).unwrap();
         let want = rs_paths::paths(a, b, k);
         assert_eq!(
-            (got.0.to_bits(), got.1.to_bits(), got.2, got.3, got.4, got.5.to_bits()),
-            (want.0.to_bits(), want.1.to_bits(), want.2, want.3, want.4, want.5.to_bits())
+            (
+                got.0.to_bits(),
+                got.1.to_bits(),
+                got.2,
+                got.3,
+                got.4,
+                got.5.to_bits()
+            ),
+            (
+                want.0.to_bits(),
+                want.1.to_bits(),
+                want.2,
+                want.3,
+                want.4,
+                want.5.to_bits()
+            )
         );
     }
     let mut u0 = ndarray::Array2::<f64>::zeros((9, 11));
     u0.row_mut(0).fill(1.0);
     for iters in [0, 1, 6] {
-        assert_eq!(ping_pong(u0.view(), iters).unwrap(), rs_paths::ping_pong(u0.view(), iters));
+        assert_eq!(
+            ping_pong(u0.view(), iters).unwrap(),
+            rs_paths::ping_pong(u0.view(), iters)
+        );
     }
 }

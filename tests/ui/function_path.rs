@@ -1,8 +1,8 @@
-//! A call through a path (`f64::sqrt(x)`).
+//! A call through a path that is no numeric method (`f64::from_bits(x)`).
 
 rumba::compile! {
-    fn root(x) -> f64 {
-        f64::sqrt(x)
+    fn root(x: u64) -> f64 {
+        f64::from_bits(x)
     }
 }
 

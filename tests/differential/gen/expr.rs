@@ -460,6 +460,18 @@ impl<'r> Gen<'r> {
                     }
                 }
             }
+            // A float's bits: the same on every target for every value but NaN (whose sign and
+            // payload Rust leaves unspecified), which is replaced first.
+            16 if (ty == Scalar::U32 || ty == Scalar::U64) && self.rng.percent(30) => {
+                let f = if ty == Scalar::U32 {
+                    Scalar::F32
+                } else {
+                    Scalar::F64
+                };
+                let v = self.expr(f, d);
+                let zero = float_literal(f, 0.0);
+                format!("({{ let b = {v}; if b.is_nan() {{ {zero} }} else {{ b }} }}).to_bits()")
+            }
             16 if ty == Scalar::U32 => {
                 let t = self.rng.pick(&INTS);
                 let x = self.expr(t, d);

@@ -25,6 +25,7 @@ use syn::spanned::Spanned;
 /// The consumers a chain can end in.
 const CONSUMERS: &[&str] = &[
     "sum", "product", "fold", "count", "min", "max", "any", "all", "position", "find", "for_each",
+    "collect",
 ];
 
 /// A chain's start.
@@ -136,6 +137,8 @@ struct Gen {
     /// Statements before the loop.
     setup: TokenStream,
     next: usize,
+    /// The array expressions already bound to a name, by address (each is evaluated once).
+    arrays: Vec<(*const syn::Expr, TokenStream)>,
 }
 
 impl Gen {
@@ -144,6 +147,7 @@ impl Gen {
             span,
             setup: TokenStream::new(),
             next: 0,
+            arrays: Vec::new(),
         }
     }
 
@@ -172,12 +176,65 @@ impl Gen {
         match strip_parens(e) {
             syn::Expr::Path(p) if p.path.get_ident().is_some() => p.to_token_stream(),
             e => {
+                let key: *const syn::Expr = e;
+                if let Some((_, name)) = self.arrays.iter().find(|(k, _)| *k == key) {
+                    return name.clone();
+                }
                 let name = self.name("src");
                 let span = self.span;
                 self.setup.extend(quote_spanned!(span=> let #name = #e;));
+                self.arrays.push((key, name.to_token_stream()));
                 name.to_token_stream()
             }
         }
+    }
+
+    /// The number of items of a chain without `filter`, for `collect` (ranges `a..b` only).
+    fn length(&mut self, chain: &Chain) -> R<TokenStream> {
+        let span = self.span;
+        let mut len = match chain.source {
+            Source::Array(a) => {
+                let a = self.array(a);
+                quote_spanned!(span=> #a.len())
+            }
+            Source::Range(r) => match strip_parens(r) {
+                syn::Expr::Range(syn::ExprRange {
+                    start: Some(lo),
+                    limits: syn::RangeLimits::HalfOpen(_),
+                    end: Some(hi),
+                    ..
+                }) => {
+                    let (lo_n, hi_n) = (self.name("lo"), self.name("hi"));
+                    self.setup.extend(quote_spanned!(span=> let #lo_n = #lo; let #hi_n = #hi;));
+                    quote_spanned!(span=> (if #hi_n > #lo_n { (#hi_n - #lo_n) as usize } else { 0 }))
+                }
+                r => {
+                    return Err(FrontError::new(r, "`collect` of this range is not supported")
+                        .hint("collect a half-open range `a..b`, or allocate the array and fill it in a loop"))
+                }
+            },
+        };
+        for stage in &chain.stages {
+            match stage {
+                Stage::Filter(p) => {
+                    return Err(
+                        FrontError::new(*p, "`collect` after `filter` is not supported").hint(
+                            "count the items first and fill an array of that length in a loop",
+                        ),
+                    )
+                }
+                Stage::Zip(other) => {
+                    let other = self.length(other)?;
+                    let both = self.name("len");
+                    self.setup.extend(quote_spanned!(span=>
+                        let #both = if #len < #other { #len } else { #other };
+                    ));
+                    len = both.to_token_stream();
+                }
+                Stage::Map(_) | Stage::Enumerate => {}
+            }
+        }
+        Ok(len)
     }
 
     /// `source` and its adapters `stages`, walked by index `k` (up to and with a `zip`): the
@@ -349,6 +406,28 @@ pub(super) fn consume(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
             let ty = t.args.to_token_stream();
             quote_spanned!(span=> : #ty)
         }
+        Some(t) if name == "collect" => {
+            // `Vec<T>`, `Array1<T>`: a 1-D array of `T` (`_`: inferred).
+            let elem = match t.args.iter().collect::<Vec<_>>()[..] {
+                [syn::GenericArgument::Type(syn::Type::Path(p))] => {
+                    let last = p
+                        .path
+                        .segments
+                        .last()
+                        .filter(|s| s.ident == "Vec" || s.ident == "Array1");
+                    match last.map(|s| &s.arguments) {
+                        Some(syn::PathArguments::AngleBracketed(a)) => a.args.first().cloned(),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            let Some(elem) = elem else {
+                return Err(FrontError::new(t, "`collect` makes a `Vec<T>` or an `Array1<T>` in kernels")
+                    .hint("write `.collect::<Vec<f64>>()` or annotate `let y: Array1<f64> = ..collect();`"));
+            };
+            quote_spanned!(span=> ::<#elem>)
+        }
         Some(t) => {
             return Err(FrontError::new(
                 t,
@@ -424,6 +503,16 @@ pub(super) fn consume(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
                         quote_spanned!(span=> if #test { #acc = Some(#pos); break; } #pos += 1;)
                     }
                 }
+            }
+            "collect" => {
+                arity(0)?;
+                let len = g.length(&chain)?;
+                let k = g.name("k");
+                g.setup.extend(quote_spanned!(span=>
+                    let mut #acc = Array1 #turbofish ::zeros(#len);
+                    let mut #k: usize = 0;
+                ));
+                quote_spanned!(span=> #acc[#k] = #it; #k += 1;)
             }
             _ => {
                 arity(1)?;

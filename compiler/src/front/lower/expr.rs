@@ -399,7 +399,7 @@ impl FnLowerer<'_> {
             && name != AS_TYPE_OF
         {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
-                .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty), views (view, slice, row, column, t, to_owned), whole-array methods (sum, product, dot, fold, mapv, mapv_inplace, fill, assign, map_inplace) and walks (iter, iter_mut, indexed_iter; sum, product, fold of iter()) are supported"));
+                .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty), views (view, slice, row, column, t, to_owned), whole-array methods (sum, product, mean, var, std, dot, fold, mapv, mapv_inplace, fill, assign, map_inplace), walks (iter, iter_mut, indexed_iter) and iterator chains (map, filter, zip, enumerate; sum, product, fold, count, min, max, any, all, position, find, collect) are supported"));
         }
         self.method_value(mc, name)
     }

@@ -25,7 +25,7 @@ fn literal_int(e: &syn::Expr) -> Option<i64> {
 }
 
 /// The constructors of ndarray's owned arrays that kernels can call.
-const CONSTRUCTORS: &[&str] = &["zeros", "ones", "from_elem", "linspace"];
+const CONSTRUCTORS: &[&str] = &["zeros", "ones", "from_elem", "linspace", "from", "from_vec"];
 
 impl FnLowerer<'_> {
     /// `Array1::zeros(n)` and friends, when `c` calls one; `None` for any other call.
@@ -51,6 +51,12 @@ impl FnLowerer<'_> {
         }
         if method == "linspace" {
             return Some(self.linspace(c, p));
+        }
+        // `Array1::from(v)` of a `Vec` (a 1-D array in kernels already): the value itself.
+        if let ("from" | "from_vec", [v]) =
+            (method.as_str(), &c.args.iter().collect::<Vec<_>>()[..])
+        {
+            return Some(self.expr_value(v));
         }
         Some(self.new_array(c, rest, &ty.arguments, &method))
     }
