@@ -224,3 +224,43 @@ fn constructs_chain_collect_equals_rust() {
         );
     }
 }
+
+twin! { mod rs_skip;
+    /// `skip`, `take`, `step_by`: pairwise differences, a window, every other item.
+    pub fn windows(x: ArrayView1<f64>, n: usize) -> (f64, f64, f64, usize, Array1<f64>) {
+        let diffs: f64 = x.iter().zip(x.iter().skip(1)).map(|(a, b)| (b - a).abs()).sum();
+        let head: f64 = x.iter().skip(2).take(n).map(|v| v * 2.0).sum();
+        let odd = x.iter().copied().step_by(2).fold(0.0, |a, v| a + v * 0.5);
+        let big = x.iter().filter(|v| **v > 0.0).take(3).count();
+        let steps = x.iter().zip(x.iter().skip(2)).take(n).map(|(a, b)| b - a).collect::<Array1<f64>>();
+        (diffs, head, odd, big, steps)
+    }
+}
+
+#[test]
+fn constructs_chain_skip_take_step_by_equal_rust() {
+    for len in [0, 1, 2, 3, 9, 20] {
+        let x = line(len);
+        for n in [0, 1, 4, 50] {
+            let got = windows(x.view(), n).unwrap();
+            let want = rs_skip::windows(x.view(), n);
+            assert_eq!(
+                (
+                    got.0.to_bits(),
+                    got.1.to_bits(),
+                    got.2.to_bits(),
+                    got.3,
+                    got.4.clone()
+                ),
+                (
+                    want.0.to_bits(),
+                    want.1.to_bits(),
+                    want.2.to_bits(),
+                    want.3,
+                    want.4.clone()
+                ),
+                "len={len} n={n}"
+            );
+        }
+    }
+}

@@ -10,7 +10,9 @@
 //!
 //! Sources: `x.iter()` (also `.copied()` / `.cloned()`, `into_iter`), ranges `a..b` (any
 //! `for` range), and `zip` of 1-D arrays and half-open ranges, which walk by index up to the
-//! shorter length. Adapters: `map`, `filter`, `enumerate`, `copied`, `cloned`, `zip`.
+//! shorter length. Adapters: `map`, `filter`, `enumerate`, `copied`, `cloned`, `zip`, `skip`,
+//! `take`, `step_by` (counted where they stand; in a `zip`, `skip` right after `iter()` and
+//! `take` anywhere).
 //! Consumers: `sum`, `product` (from std's identity, `-0.0` for floats), `fold`, `count`,
 //! `min`, `max` (`Option`s; on a tie `max` keeps the last item, `min` the first, as std),
 //! `any`, `all`, `position`, `find`, `for_each`. `x.iter_mut().for_each(|v| ..)` is the walk
@@ -44,6 +46,10 @@ enum Stage<'a> {
     Enumerate,
     /// `zip(other)`: the other chain.
     Zip(Chain<'a>),
+    /// `skip(n)`, `take(n)`, `step_by(k)`: which items go on, counted where the adapter is.
+    Skip(&'a syn::Expr),
+    Take(&'a syn::Expr),
+    StepBy(&'a syn::Expr),
 }
 
 /// A source and its adapters, in order.
@@ -84,10 +90,15 @@ fn parse(e: &syn::Expr) -> Option<Chain<'_>> {
             })
         }
         ("into_iter" | "copied" | "cloned", 0) => return parse(&mc.receiver),
-        ("map" | "filter" | "enumerate" | "zip", _) => parse(&mc.receiver)?,
+        ("map" | "filter" | "enumerate" | "zip" | "skip" | "take" | "step_by", _) => {
+            parse(&mc.receiver)?
+        }
         _ => return None,
     };
     let stage = match (name.as_str(), &mc.args.iter().collect::<Vec<_>>()[..]) {
+        ("skip", [n]) => Stage::Skip(n),
+        ("take", [n]) => Stage::Take(n),
+        ("step_by", [k]) => Stage::StepBy(k),
         ("map", [f]) => Stage::Map(f),
         ("filter", [p]) => Stage::Filter(p),
         ("enumerate", []) => Stage::Enumerate,
@@ -231,6 +242,26 @@ impl Gen {
                     ));
                     len = both.to_token_stream();
                 }
+                Stage::Skip(n) | Stage::Take(n) | Stage::StepBy(n) => {
+                    let (n_n, next) = (self.name("n"), self.name("len"));
+                    let step_zero = syn::LitStr::new("assertion failed: step != 0", span);
+                    self.setup.extend(match stage {
+                        Stage::Skip(_) => quote_spanned!(span=>
+                            let #n_n: usize = #n;
+                            let #next = if #len > #n_n { #len - #n_n } else { 0 };
+                        ),
+                        Stage::Take(_) => quote_spanned!(span=>
+                            let #n_n: usize = #n;
+                            let #next = if #len < #n_n { #len } else { #n_n };
+                        ),
+                        _ => quote_spanned!(span=>
+                            let #n_n: usize = #n;
+                            assert!(#n_n != 0, #step_zero);
+                            let #next = (#len + #n_n - 1) / #n_n;
+                        ),
+                    });
+                    len = next.to_token_stream();
+                }
                 Stage::Map(_) | Stage::Enumerate => {}
             }
         }
@@ -248,12 +279,33 @@ impl Gen {
         let span = self.span;
         let mut item = self.name("item");
         let len = self.name("len");
+        // `x.iter().skip(n)`: the items from `n` on, read at `k + n`.
+        let skips = stages
+            .iter()
+            .take_while(|s| matches!(s, Stage::Skip(_)))
+            .count();
+        let (skipped, stages) = stages.split_at(skips);
         let mut code = match source {
             Source::Array(a) => {
                 let a = self.array(a);
+                let at = self.name("at");
                 self.setup
-                    .extend(quote_spanned!(span=> let #len = #a.len();));
-                quote_spanned!(span=> let #item = #a[#k];)
+                    .extend(quote_spanned!(span=> let mut #at: usize = 0;));
+                for s in skipped {
+                    if let Stage::Skip(n) = s {
+                        self.setup.extend(quote_spanned!(span=> #at += #n;));
+                    }
+                }
+                self.setup.extend(quote_spanned!(span=>
+                    let #len = if #a.len() > #at { #a.len() - #at } else { 0 };
+                ));
+                quote_spanned!(span=> let #item = #a[#k + #at];)
+            }
+            Source::Range(r) if !skipped.is_empty() => {
+                return Err(
+                    FrontError::new(r, "`skip` of a range in a `zip` is not supported")
+                        .hint("start the range later: `(a + n)..b`"),
+                )
             }
             Source::Range(r) => {
                 let syn::Expr::Range(syn::ExprRange {
@@ -296,7 +348,20 @@ impl Gen {
                     code.extend(other_code);
                     code.extend(quote_spanned!(span=> let #next = (#item, #other_item);));
                 }
+                Stage::Take(n) => {
+                    let taken = self.name("len");
+                    self.setup.extend(quote_spanned!(span=>
+                        let #taken = if #len < #n { #len } else { #n };
+                    ));
+                    len = taken.to_token_stream();
+                    code.extend(quote_spanned!(span=> let #next = #item;));
+                }
                 Stage::Filter(p) => return Err(filter_before_zip(p)),
+                Stage::Skip(p) | Stage::StepBy(p) => return Err(FrontError::new(
+                    *p,
+                    "this adapter before a `zip` is not supported",
+                )
+                .hint("zip first, then adapt the pairs; `skip(n)` may come right after `iter()`")),
             }
             item = next;
         }
@@ -317,6 +382,8 @@ impl Gen {
             .iter()
             .rposition(|s| matches!(s, Stage::Zip(_)));
         let (head, rest) = chain.stages.split_at(last_zip.map_or(0, |z| z + 1));
+        // Checks before the iteration pulls its item (`take`).
+        let mut top = TokenStream::new();
         let (header, mut code, mut item) = if last_zip.is_some() {
             let k = self.name("k");
             let (len, code, item) = self.indexed(chain.source, head, &k)?;
@@ -351,12 +418,46 @@ impl Gen {
                         .extend(quote_spanned!(span=> let mut #count: usize = 0;));
                     code.extend(quote_spanned!(span=> let #next = (#count, #item); #count += 1;));
                 }
+                Stage::Skip(n) => {
+                    let (n_n, c) = (self.name("n"), self.name("count"));
+                    self.setup.extend(
+                        quote_spanned!(span=> let #n_n: usize = #n; let mut #c: usize = 0;),
+                    );
+                    code.extend(quote_spanned!(span=>
+                        if #c < #n_n { #c += 1; continue; }
+                        let #next = #item;
+                    ));
+                }
+                Stage::Take(n) => {
+                    // Checked before the item is pulled, as `Take` stops pulling after `n`.
+                    let (n_n, c) = (self.name("n"), self.name("count"));
+                    self.setup.extend(
+                        quote_spanned!(span=> let #n_n: usize = #n; let mut #c: usize = 0;),
+                    );
+                    top.extend(quote_spanned!(span=> if #c >= #n_n { break; }));
+                    code.extend(quote_spanned!(span=> #c += 1; let #next = #item;));
+                }
+                Stage::StepBy(k) => {
+                    let (k_n, c) = (self.name("n"), self.name("count"));
+                    let step_zero = syn::LitStr::new("assertion failed: step != 0", span);
+                    self.setup.extend(quote_spanned!(span=>
+                        let #k_n: usize = #k;
+                        assert!(#k_n != 0, #step_zero);
+                        let mut #c: usize = 0;
+                    ));
+                    code.extend(quote_spanned!(span=>
+                        let __rumba_keep = #c % #k_n == 0;
+                        #c += 1;
+                        if !__rumba_keep { continue; }
+                        let #next = #item;
+                    ));
+                }
                 Stage::Zip(_) => unreachable!("no `zip` after the last one"),
             }
             item = next;
         }
         code.extend(body(self, &item)?);
-        Ok(quote_spanned!(span=> #label #header { #code }))
+        Ok(quote_spanned!(span=> #label #header { #top #code }))
     }
 }
 
