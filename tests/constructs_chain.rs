@@ -264,3 +264,33 @@ fn constructs_chain_skip_take_step_by_equal_rust() {
         }
     }
 }
+
+twin! { mod rs_maxby;
+    /// `max_by` / `min_by` with `partial_cmp(..).unwrap()` or `cmp`, `max_by_key` / `min_by_key`:
+    /// the argmax idioms, ties resolved as std does (the last maximum, the first minimum).
+    pub fn argmax(x: ArrayView1<f64>, k: ArrayView1<i64>) -> (Option<usize>, Option<f64>, Option<usize>, Option<i64>, Option<(usize, i64)>) {
+        let imax = x.iter().enumerate().max_by(|a, b| a.1.partial_cmp(b.1).unwrap()).map(|(i, _)| i);
+        let lo = x.iter().copied().min_by(|a, b| a.partial_cmp(&b).unwrap());
+        let kmax = k.iter().enumerate().max_by_key(|(_, v)| **v % 5).map(|(i, _)| i);
+        let kmin = k.iter().copied().min_by(|a, b| (a % 3).cmp(&(b % 3)));
+        let first_min = k.iter().copied().enumerate().min_by_key(|&(_, v)| v / 10);
+        (imax, lo, kmax, kmin, first_min)
+    }
+}
+
+#[test]
+fn constructs_chain_max_by_equals_rust() {
+    for n in [0, 1, 2, 7, 30] {
+        let x = line(n);
+        let k = Array1::from_shape_fn(n, |i| (i as i64 * 7919) % 31 - 15);
+        assert_eq!(
+            argmax(x.view(), k.view()).unwrap(),
+            rs_maxby::argmax(x.view(), k.view()),
+            "n={n}"
+        );
+    }
+    // `partial_cmp(..).unwrap()` of a NaN panics in Rust: an `Err` here.
+    let x = ndarray::array![1.0, f64::NAN, 3.0];
+    let k = ndarray::array![1i64, 2, 3];
+    assert!(argmax(x.view(), k.view()).is_err());
+}

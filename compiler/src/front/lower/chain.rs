@@ -14,7 +14,9 @@
 //! `take`, `step_by` (counted where they stand; in a `zip`, `skip` right after `iter()` and
 //! `take` anywhere).
 //! Consumers: `sum`, `product` (from std's identity, `-0.0` for floats), `fold`, `count`,
-//! `min`, `max` (`Option`s; on a tie `max` keeps the last item, `min` the first, as std),
+//! `min`, `max`, `max_by`, `min_by` (comparators `partial_cmp(..).unwrap()` or `cmp`),
+//! `max_by_key`, `min_by_key` (`Option`s; on a tie the `max`es keep the last item, the `min`s
+//! the first, as std),
 //! `any`, `all`, `position`, `find`, `for_each`. `x.iter_mut().for_each(|v| ..)` is the walk
 //! `for v in x.iter_mut()`.
 
@@ -26,8 +28,22 @@ use syn::spanned::Spanned;
 
 /// The consumers a chain can end in.
 const CONSUMERS: &[&str] = &[
-    "sum", "product", "fold", "count", "min", "max", "any", "all", "position", "find", "for_each",
+    "sum",
+    "product",
+    "fold",
+    "count",
+    "min",
+    "max",
+    "any",
+    "all",
+    "position",
+    "find",
+    "for_each",
     "collect",
+    "max_by",
+    "min_by",
+    "max_by_key",
+    "min_by_key",
 ];
 
 /// A chain's start.
@@ -579,6 +595,55 @@ pub(super) fn consume(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
                     };
                 )
             }
+            "max_by_key" | "min_by_key" | "max_by" | "min_by" => {
+                arity(1)?;
+                g.setup.extend(quote_spanned!(span=> let mut #acc = None;));
+                let best = g.name("best");
+                let (x, y) = (g.name("x"), g.name("y"));
+                // std: `max_by` keeps the current best only when it compares greater than the
+                // new item (so the last of equals wins), `min_by` unless it compares greater.
+                let (compare, nan_panics) = if name.ends_with("_key") {
+                    let kb = g.call(args[0], best.to_token_stream());
+                    let ki = g.call(args[0], it.to_token_stream());
+                    (quote_spanned!(span=> let #x = #kb; let #y = #ki;), false)
+                } else {
+                    let (pair, partial) = comparison(args[0])?;
+                    let f = g.name("f");
+                    g.setup.extend(quote_spanned!(span=> let mut #f = #pair;));
+                    (
+                        quote_spanned!(span=> let (#x, #y) = #f(#best, #it);),
+                        partial,
+                    )
+                };
+                let unwrap = syn::LitStr::new("called `Option::unwrap()` on a `None` value", span);
+                let nan = nan_panics.then(|| {
+                    quote_spanned!(span=>
+                        if !(#x < #y || #x == #y || #x > #y) {
+                            let __rumba_none: Option<u8> = None;
+                            __rumba_none.expect(#unwrap);
+                        }
+                    )
+                });
+                let keep = if name.starts_with("max") {
+                    quote_spanned!(span=> #x > #y)
+                } else {
+                    quote_spanned!(span=> !(#x > #y))
+                };
+                // The first item is the best so far; the `Option`'s type is known before the
+                // comparator reads the best one's fields.
+                quote_spanned!(span=>
+                    if #acc.is_none() {
+                        #acc = Some(#it);
+                    } else {
+                        let #best = #acc.unwrap_or(#it);
+                        #compare
+                        #nan
+                        if !(#keep) {
+                            #acc = Some(#it);
+                        }
+                    }
+                )
+            }
             "any" | "all" | "position" | "find" => {
                 arity(1)?;
                 let test = g.call(args[0], it.to_token_stream());
@@ -641,6 +706,46 @@ pub(super) fn for_loop(f: &syn::ExprForLoop) -> R<syn::Expr> {
     })?;
     let setup = &g.setup;
     Ok(syn::parse_quote_spanned!(span=> { #setup #walk }))
+}
+
+/// The comparator of `max_by` / `min_by` as a closure giving the two values it compares:
+/// `|a, b| X.partial_cmp(Y).unwrap()` (also `&Y`; `true`: a NaN panics) or `|a, b| X.cmp(Y)`
+/// (integers) as `|a, b| (X, Y)`.
+fn comparison(f: &syn::Expr) -> R<(syn::Expr, bool)> {
+    let bad = || {
+        FrontError::new(f, "unsupported comparator")
+            .hint("compare with `|a, b| a.partial_cmp(b).unwrap()` or `|a, b| a.cmp(b)`, or use `max_by_key`")
+    };
+    let syn::Expr::Closure(c) = strip_parens(f) else {
+        return Err(bad());
+    };
+    let mut body = strip_parens(&c.body);
+    if let syn::Expr::Block(b) = body {
+        match &b.block.stmts[..] {
+            [syn::Stmt::Expr(e, None)] => body = strip_parens(e),
+            _ => return Err(bad()),
+        }
+    }
+    let (call, partial) = match body {
+        syn::Expr::MethodCall(u) if u.method == "unwrap" && u.args.is_empty() => {
+            match strip_parens(&u.receiver) {
+                syn::Expr::MethodCall(m) if m.method == "partial_cmp" => (m, true),
+                _ => return Err(bad()),
+            }
+        }
+        syn::Expr::MethodCall(m) if m.method == "cmp" => (m, false),
+        _ => return Err(bad()),
+    };
+    let [y] = &call.args.iter().collect::<Vec<_>>()[..] else {
+        return Err(bad());
+    };
+    let y = match strip_parens(y) {
+        syn::Expr::Reference(r) => &*r.expr,
+        y => y,
+    };
+    let x = &call.receiver;
+    let inputs = &c.inputs;
+    Ok((syn::parse_quote!(|#inputs| (#x, #y)), partial))
 }
 
 /// `p` with every `&` pattern replaced by what it matches (`(i, &v)` binds `(i, v)`).
