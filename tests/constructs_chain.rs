@@ -294,3 +294,48 @@ fn constructs_chain_max_by_equals_rust() {
     let k = ndarray::array![1i64, 2, 3];
     assert!(argmax(x.view(), k.view()).is_err());
 }
+
+twin! { mod rs_sort;
+    /// Sorting copies: `sort_by` with `partial_cmp(..).unwrap()` (either way round), `sort`,
+    /// `sort_by_key` (stable: equal keys keep their order, as std), `sort_unstable`.
+    pub fn sorted(x: ArrayView1<f64>, k: ArrayView1<i64>) -> (Vec<f64>, Vec<f64>, Vec<i64>, Vec<i64>, Vec<i64>) {
+        let mut up = x.to_vec();
+        up.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let mut down = x.to_vec();
+        down.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        let mut ints = k.to_vec();
+        ints.sort();
+        let mut by_tens = k.to_vec();
+        by_tens.sort_by_key(|v| v / 10);
+        let mut fast = k.to_vec();
+        fast.sort_unstable_by(|a, b| b.cmp(a));
+        (up, down, ints, by_tens, fast)
+    }
+}
+
+#[test]
+fn constructs_chain_sorts_equal_rust() {
+    for n in [0, 1, 2, 3, 7, 8, 9, 31, 64] {
+        let mut x = line(n);
+        if n > 3 {
+            x[1] = -0.0;
+            x[2] = 0.0;
+        }
+        let k = Array1::from_shape_fn(n, |i| (i as i64 * 7919) % 61 - 30);
+        let got = sorted(x.view(), k.view()).unwrap();
+        let want = rs_sort::sorted(x.view(), k.view());
+        let bits = |v: &Vec<f64>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            (bits(&got.0), bits(&got.1)),
+            (bits(&want.0), bits(&want.1)),
+            "n={n}"
+        );
+        assert_eq!(
+            (&got.2, &got.3, &got.4),
+            (&want.2, &want.3, &want.4),
+            "n={n}"
+        );
+    }
+    let x = ndarray::array![3.0, f64::NAN, 1.0];
+    assert!(sorted(x.view(), ndarray::array![1i64, 2, 3].view()).is_err());
+}

@@ -334,8 +334,8 @@ fn rust_type(s: Scalar) -> TokenStream {
 }
 
 /// A declared return type made of the block's structs (`structs`), scalars, owned arrays of a
-/// written element type and dimension (`Array2<f64>`), `Option`s and tuples of them, as the
-/// wrapper's Rust type; `None` for any other (or no) type.
+/// written element type and dimension (`Array2<f64>`, `Vec<f64>`), `Option`s and tuples of
+/// them, as the wrapper's Rust type; `None` for any other (or no) type.
 fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStream> {
     fn written(ty: &syn::Type, structs: &[String]) -> Option<TokenStream> {
         match ty {
@@ -377,7 +377,11 @@ fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStre
                         ..
                     } => {
                         let (elem, dim) = (rust_type(s), format_ident!("Ix{n}"));
-                        Some(quote!(::rumba::ndarray::Array<#elem, ::rumba::ndarray::#dim>))
+                        let vec = p.path.segments.last().is_some_and(|l| l.ident == "Vec");
+                        Some(match vec {
+                            true => quote!(::std::vec::Vec<#elem>),
+                            false => quote!(::rumba::ndarray::Array<#elem, ::rumba::ndarray::#dim>),
+                        })
                     }
                     _ => None,
                 }

@@ -711,7 +711,7 @@ pub(super) fn for_loop(f: &syn::ExprForLoop) -> R<syn::Expr> {
 /// The comparator of `max_by` / `min_by` as a closure giving the two values it compares:
 /// `|a, b| X.partial_cmp(Y).unwrap()` (also `&Y`; `true`: a NaN panics) or `|a, b| X.cmp(Y)`
 /// (integers) as `|a, b| (X, Y)`.
-fn comparison(f: &syn::Expr) -> R<(syn::Expr, bool)> {
+pub(super) fn comparison(f: &syn::Expr) -> R<(syn::Expr, bool)> {
     let bad = || {
         FrontError::new(f, "unsupported comparator")
             .hint("compare with `|a, b| a.partial_cmp(b).unwrap()` or `|a, b| a.cmp(b)`, or use `max_by_key`")

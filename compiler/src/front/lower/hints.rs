@@ -95,7 +95,7 @@ pub(super) fn array_method_hint(name: &str) -> Option<&'static str> {
         "select" => {
             "index with an index array in a loop: `for (k, &i) in idx.iter().enumerate() { y[k] = x[i]; }` into `let mut y = Array1::zeros(idx.len())`"
         }
-        "clone" | "to_vec" => "copy an array with `x.to_owned()` (an `Array` the kernel owns), or borrow it with `x.view()`",
+        "clone" => "copy an array with `x.to_owned()` (an `Array` the kernel owns), or borrow it with `x.view()`",
         _ => return None,
     })
 }

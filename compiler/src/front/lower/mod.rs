@@ -34,6 +34,7 @@ mod loops;
 mod matching;
 mod option;
 mod rng;
+mod sort;
 mod stats;
 mod stmt;
 mod structs;

@@ -256,6 +256,7 @@ impl FnLowerer<'_> {
             }
             syn::Expr::Macro(m) => self.macro_stmt(&m.mac),
             e if iter::is_walk_stmt(e) => self.walk_stmt(e),
+            syn::Expr::MethodCall(mc) if sort::is_sort(mc) => self.stmt_expr(&sort::lower(mc)?),
             syn::Expr::MethodCall(mc) if chain::is_consumer(mc) => {
                 self.stmt_expr(&chain::consume(mc)?)
             }

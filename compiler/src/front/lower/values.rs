@@ -363,7 +363,7 @@ impl FnLowerer<'_> {
             "slice" | "slice_mut" | "row" | "row_mut" | "column" | "column_mut" => {
                 return Some(self.slice_method(mc, &name))
             }
-            "to_owned" | "view" | "view_mut" | "t" => {}
+            "to_owned" | "to_vec" | "view" | "view_mut" | "t" => {}
             "insert_axis" => return Some(self.insert_axis(mc)),
             _ => return None,
         }
@@ -376,7 +376,8 @@ impl FnLowerer<'_> {
         Some(self.array_name(&mc.receiver).map(|array| {
             let kind = match name.as_str() {
                 "t" => ExprKind::Transpose(array),
-                "to_owned" => ExprKind::Alloc {
+                // `to_vec()`: a `Vec` (a new 1-D array in kernels) in logical order.
+                "to_owned" | "to_vec" => ExprKind::Alloc {
                     elem: None,
                     ndim: None,
                     shape: AllocShape::Like(array),
