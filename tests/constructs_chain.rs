@@ -339,3 +339,33 @@ fn constructs_chain_sorts_equal_rust() {
     let x = ndarray::array![3.0, f64::NAN, 1.0];
     assert!(sorted(x.view(), ndarray::array![1i64, 2, 3].view()).is_err());
 }
+
+twin! { mod rs_rev;
+    /// `rev()` of a 1-D array's items, alone, after `skip`/`take`, enumerated, zipped.
+    pub fn backwards(x: ArrayView1<f64>, n: usize) -> (f64, f64, f64, Vec<f64>) {
+        let mut h = 0.0;
+        for v in x.iter().rev() {
+            h = h * 0.5 + v;
+        }
+        let w: f64 = x.iter().rev().enumerate().map(|(i, v)| v * i as f64).sum();
+        let t: f64 = x.iter().skip(1).take(n).rev().zip(x.iter()).map(|(a, b)| a - b).sum();
+        let r: Vec<f64> = x.iter().rev().skip(n).map(|v| v * 2.0).collect();
+        (h, w, t, r)
+    }
+}
+
+#[test]
+fn constructs_chain_rev_equals_rust() {
+    for len in [0, 1, 2, 5, 16] {
+        let x = line(len);
+        for n in [0, 1, 3, 40] {
+            let got = backwards(x.view(), n).unwrap();
+            let want = rs_rev::backwards(x.view(), n);
+            assert_eq!(
+                (got.0.to_bits(), got.1.to_bits(), got.2.to_bits(), got.3.clone()),
+                (want.0.to_bits(), want.1.to_bits(), want.2.to_bits(), want.3.clone()),
+                "len={len} n={n}"
+            );
+        }
+    }
+}

@@ -11,8 +11,9 @@
 //! Sources: `x.iter()` (also `.copied()` / `.cloned()`, `into_iter`), ranges `a..b` (any
 //! `for` range), and `zip` of 1-D arrays and half-open ranges, which walk by index up to the
 //! shorter length. Adapters: `map`, `filter`, `enumerate`, `copied`, `cloned`, `zip`, `skip`,
-//! `take`, `step_by` (counted where they stand; in a `zip`, `skip` right after `iter()` and
-//! `take` anywhere).
+//! `take`, `step_by` (counted where they stand; walked by index, in a `zip` or before a `rev`,
+//! `skip`/`take`/`rev` right after `iter()` pick the index read, `take` also anywhere), `rev`
+//! (of a 1-D array, walked by index).
 //! Consumers: `sum`, `product` (from std's identity, `-0.0` for floats), `fold`, `count`,
 //! `min`, `max`, `max_by`, `min_by` (comparators `partial_cmp(..).unwrap()` or `cmp`),
 //! `max_by_key`, `min_by_key` (`Option`s; on a tie the `max`es keep the last item, the `min`s
@@ -66,6 +67,16 @@ enum Stage<'a> {
     Skip(&'a syn::Expr),
     Take(&'a syn::Expr),
     StepBy(&'a syn::Expr),
+    /// `rev()` of a 1-D array's items (right after `iter()`, `skip` and `take`): walked by index.
+    Rev(&'a syn::Expr),
+}
+
+impl Stage<'_> {
+    /// Whether the stage only picks positions of the source (`skip`, `take`, `rev`), which a
+    /// walk by index applies to the index.
+    fn positional(&self) -> bool {
+        matches!(self, Stage::Skip(_) | Stage::Take(_) | Stage::Rev(_))
+    }
 }
 
 /// A source and its adapters, in order.
@@ -108,6 +119,11 @@ fn parse(e: &syn::Expr) -> Option<Chain<'_>> {
         ("into_iter" | "copied" | "cloned", 0) => return parse(&mc.receiver),
         ("map" | "filter" | "enumerate" | "zip" | "skip" | "take" | "step_by", _) => {
             parse(&mc.receiver)?
+        }
+        ("rev", 0) => {
+            let mut chain = parse(&mc.receiver)?;
+            chain.stages.push(Stage::Rev(e));
+            return Some(chain);
         }
         _ => return None,
     };
@@ -278,7 +294,7 @@ impl Gen {
                     });
                     len = next.to_token_stream();
                 }
-                Stage::Map(_) | Stage::Enumerate => {}
+                Stage::Map(_) | Stage::Enumerate | Stage::Rev(_) => {}
             }
         }
         Ok(len)
@@ -295,33 +311,51 @@ impl Gen {
         let span = self.span;
         let mut item = self.name("item");
         let len = self.name("len");
-        // `x.iter().skip(n)`: the items from `n` on, read at `k + n`.
-        let skips = stages
-            .iter()
-            .take_while(|s| matches!(s, Stage::Skip(_)))
-            .count();
-        let (skipped, stages) = stages.split_at(skips);
+        // `skip`, `take` and `rev` right after `x.iter()` pick the index of the item read:
+        // `skip(n)` reads `k + n`, `rev()` `len - 1 - k`, in the order they are written.
+        let picks = stages.iter().take_while(|s| s.positional()).count();
+        let (picked, stages) = stages.split_at(picks);
         let mut code = match source {
             Source::Array(a) => {
                 let a = self.array(a);
-                let at = self.name("at");
-                self.setup
-                    .extend(quote_spanned!(span=> let mut #at: usize = 0;));
-                for s in skipped {
-                    if let Stage::Skip(n) = s {
-                        self.setup.extend(quote_spanned!(span=> #at += #n;));
+                let mut index: Box<dyn Fn(TokenStream) -> TokenStream> = Box::new(|k| k);
+                let mut cur = quote_spanned!(span=> #a.len());
+                for s in picked {
+                    let (n, next) = (self.name("n"), self.name("len"));
+                    let prev = index;
+                    match s {
+                        Stage::Skip(m) => {
+                            self.setup.extend(quote_spanned!(span=>
+                                let #n: usize = #m;
+                                let #next = if #cur > #n { #cur - #n } else { 0 };
+                            ));
+                            index = Box::new(move |k| prev(quote_spanned!(span=> (#k + #n))));
+                        }
+                        Stage::Take(m) => {
+                            self.setup.extend(quote_spanned!(span=>
+                                let #n: usize = #m;
+                                let #next = if #cur < #n { #cur } else { #n };
+                            ));
+                            index = prev;
+                        }
+                        _ => {
+                            self.setup.extend(quote_spanned!(span=> let #next = #cur;));
+                            let len = next.clone();
+                            index = Box::new(move |k| prev(quote_spanned!(span=> (#len - 1 - #k))));
+                        }
                     }
+                    cur = next.to_token_stream();
                 }
-                self.setup.extend(quote_spanned!(span=>
-                    let #len = if #a.len() > #at { #a.len() - #at } else { 0 };
-                ));
-                quote_spanned!(span=> let #item = #a[#k + #at];)
+                self.setup.extend(quote_spanned!(span=> let #len = #cur;));
+                let at = index(k.to_token_stream());
+                quote_spanned!(span=> let #item = #a[#at];)
             }
-            Source::Range(r) if !skipped.is_empty() => {
-                return Err(
-                    FrontError::new(r, "`skip` of a range in a `zip` is not supported")
-                        .hint("start the range later: `(a + n)..b`"),
+            Source::Range(r) if !picked.is_empty() => {
+                return Err(FrontError::new(
+                    r,
+                    "`skip`, `take` or `rev` of a range walked by index is not supported",
                 )
+                .hint("write the range itself: `(a + n)..b`, `(a..b).rev()`"))
             }
             Source::Range(r) => {
                 let syn::Expr::Range(syn::ExprRange {
@@ -373,7 +407,7 @@ impl Gen {
                     code.extend(quote_spanned!(span=> let #next = #item;));
                 }
                 Stage::Filter(p) => return Err(filter_before_zip(p)),
-                Stage::Skip(p) | Stage::StepBy(p) => return Err(FrontError::new(
+                Stage::Skip(p) | Stage::StepBy(p) | Stage::Rev(p) => return Err(FrontError::new(
                     *p,
                     "this adapter before a `zip` is not supported",
                 )
@@ -397,10 +431,13 @@ impl Gen {
             .stages
             .iter()
             .rposition(|s| matches!(s, Stage::Zip(_)));
-        let (head, rest) = chain.stages.split_at(last_zip.map_or(0, |z| z + 1));
+        // `rev()` is walked by index too, with the positions picked before it.
+        let rev = chain.stages.iter().position(|s| matches!(s, Stage::Rev(_)));
+        let by_index = last_zip.map(|z| z + 1).max(rev.map(|r| r + 1));
+        let (head, rest) = chain.stages.split_at(by_index.unwrap_or(0));
         // Checks before the iteration pulls its item (`take`).
         let mut top = TokenStream::new();
-        let (header, mut code, mut item) = if last_zip.is_some() {
+        let (header, mut code, mut item) = if by_index.is_some() {
             let k = self.name("k");
             let (len, code, item) = self.indexed(chain.source, head, &k)?;
             (quote_spanned!(span=> for #k in 0..#len), code, item)
@@ -468,7 +505,7 @@ impl Gen {
                         let #next = #item;
                     ));
                 }
-                Stage::Zip(_) => unreachable!("no `zip` after the last one"),
+                Stage::Rev(_) | Stage::Zip(_) => unreachable!("walked by index above"),
             }
             item = next;
         }

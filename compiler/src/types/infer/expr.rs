@@ -354,6 +354,11 @@ impl<'s, 'p> Infer<'s, 'p> {
         let v = self.fresh(State::Any);
         let want = self.fresh(State::Option(v));
         self.unify(t, want).map_err(|(got, _)| {
+            let help = match got {
+                // `x.map(f)` of an array reads as `Option::map` to the front end.
+                State::Array(_) => "ndarray's `x.map(|v| ..)` is written `x.mapv(|v| ..)` in kernels (the closure takes the element by value)",
+                _ => "`Option`s come from `Some(v)`, `None` and the std methods that return one (`checked_add`, `x.get(i)`, `x.mean()`)",
+            };
             Diagnostic::new(
                 format!(
                     "mismatched types: expected `Option<_>`, found `{}`",
@@ -362,7 +367,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 self.span(o),
                 "expected `Option<_>`",
             )
-            .with_help("`Option`s come from `Some(v)`, `None` and the std methods that return one (`checked_add`, `x.get(i)`, `x.mean()`)")
+            .with_help(help)
         })?;
         Ok(v)
     }
