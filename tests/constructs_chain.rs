@@ -362,8 +362,18 @@ fn constructs_chain_rev_equals_rust() {
             let got = backwards(x.view(), n).unwrap();
             let want = rs_rev::backwards(x.view(), n);
             assert_eq!(
-                (got.0.to_bits(), got.1.to_bits(), got.2.to_bits(), got.3.clone()),
-                (want.0.to_bits(), want.1.to_bits(), want.2.to_bits(), want.3.clone()),
+                (
+                    got.0.to_bits(),
+                    got.1.to_bits(),
+                    got.2.to_bits(),
+                    got.3.clone()
+                ),
+                (
+                    want.0.to_bits(),
+                    want.1.to_bits(),
+                    want.2.to_bits(),
+                    want.3.clone()
+                ),
                 "len={len} n={n}"
             );
         }

@@ -977,3 +977,22 @@ fn method_paths_to_bits_and_mem_swap_equal_rust() {
         );
     }
 }
+
+twin! { mod rs_shape_fn;
+    /// `from_shape_fn` of one, two and three axes (a tuple shape or `x.dim()`).
+    pub fn shaped(x: ArrayView2<f64>, n: usize) -> (Array1<f64>, Array2<f64>, Array3<i64>) {
+        let a = Array1::from_shape_fn(n, |i| i as f64 * 0.5);
+        let b = Array2::from_shape_fn(x.dim(), |(i, j)| x[[i, j]] * 2.0 + (i * 10 + j) as f64);
+        let c = Array3::from_shape_fn((2, n, 3), |(i, j, k)| (i * 100 + j * 10 + k) as i64);
+        (a, b, c)
+    }
+}
+
+#[test]
+fn from_shape_fn_equals_ndarray() {
+    let x = ndarray::Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64 * 0.25);
+    for n in [0, 1, 5] {
+        assert_eq!(shaped(x.view(), n).unwrap(), rs_shape_fn::shaped(x.view(), n));
+    }
+    assert_eq!(shaped(x.t(), 2).unwrap(), rs_shape_fn::shaped(x.t(), 2));
+}

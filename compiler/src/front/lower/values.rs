@@ -25,7 +25,15 @@ fn literal_int(e: &syn::Expr) -> Option<i64> {
 }
 
 /// The constructors of ndarray's owned arrays that kernels can call.
-const CONSTRUCTORS: &[&str] = &["zeros", "ones", "from_elem", "linspace", "from", "from_vec"];
+const CONSTRUCTORS: &[&str] = &[
+    "zeros",
+    "ones",
+    "from_elem",
+    "linspace",
+    "from",
+    "from_vec",
+    "from_shape_fn",
+];
 
 impl FnLowerer<'_> {
     /// `Array1::zeros(n)` and friends, when `c` calls one; `None` for any other call.
@@ -52,6 +60,9 @@ impl FnLowerer<'_> {
         if method == "linspace" {
             return Some(self.linspace(c, p));
         }
+        if method == "from_shape_fn" {
+            return Some(self.from_shape_fn(c, p));
+        }
         // `Array1::from(v)` of a `Vec` (a 1-D array in kernels already): the value itself.
         if let ("from" | "from_vec", [v]) =
             (method.as_str(), &c.args.iter().collect::<Vec<_>>()[..])
@@ -59,6 +70,64 @@ impl FnLowerer<'_> {
             return Some(self.expr_value(v));
         }
         Some(self.new_array(c, rest, &ty.arguments, &method))
+    }
+
+    /// `Array1::from_shape_fn(n, |i| ..)`, `Array2::from_shape_fn((n, m), |(i, j)| ..)` (any
+    /// number of axes, a tuple shape): a new array whose elements the closure gives, called in
+    /// logical order as ndarray calls it.
+    fn from_shape_fn(&mut self, c: &syn::ExprCall, path: &syn::ExprPath) -> R<ExprId> {
+        let [shape, f] = c.args.iter().collect::<Vec<_>>()[..] else {
+            return Err(
+                FrontError::new(c, "`from_shape_fn` takes a shape and a closure")
+                    .hint("write `Array2::from_shape_fn((n, m), |(i, j)| ..)`"),
+            );
+        };
+        // The number of axes: the shape's tuple, else the type's name (`Array2`), else one.
+        let written: Option<Vec<&syn::Expr>> = match strip_parens(shape) {
+            syn::Expr::Tuple(t) => Some(t.elems.iter().collect()),
+            _ => None,
+        };
+        let named = path.path.segments.iter().rev().nth(1).and_then(|s| {
+            s.ident
+                .to_string()
+                .strip_prefix("Array")?
+                .parse::<usize>()
+                .ok()
+        });
+        let ndim = written.as_ref().map_or(named.unwrap_or(1), Vec::len);
+        let mut zeros = path.clone();
+        if let Some(last) = zeros.path.segments.last_mut() {
+            last.ident = syn::Ident::new("zeros", last.ident.span());
+        }
+        let span = syn::spanned::Spanned::span(path);
+        let names: Vec<syn::Ident> = (0..ndim)
+            .map(|d| quote::format_ident!("__rumba_i{}", d, span = span))
+            .collect();
+        let dims: Vec<syn::Ident> = (0..ndim)
+            .map(|d| quote::format_ident!("__rumba_n{}", d, span = span))
+            .collect();
+        // One index is passed as it is, several as a tuple, as ndarray's `Dim` pattern reads.
+        let (index, at) = match &names[..] {
+            [i] => (quote::quote!(#i), quote::quote!(#i)),
+            _ => (quote::quote!((#(#names),*)), quote::quote!([#(#names),*])),
+        };
+        let mut body = quote::quote_spanned!(span=> __rumba_out[#at] = __rumba_f(#index););
+        for (i, n) in names.iter().zip(&dims).rev() {
+            body = quote::quote_spanned!(span=> for #i in 0..#n { #body });
+        }
+        let extents = match (written, &dims[..]) {
+            (Some(e), _) => quote::quote_spanned!(span=> #(let #dims: usize = #e;)*),
+            (None, [d]) => quote::quote_spanned!(span=> let #d: usize = #shape;),
+            (None, _) => quote::quote_spanned!(span=> let (#(#dims),*) = #shape;),
+        };
+        let block: syn::Expr = syn::parse_quote_spanned!(span=> {
+            #extents
+            let mut __rumba_f = #f;
+            let mut __rumba_out = #zeros((#(#dims),*));
+            #body
+            __rumba_out
+        });
+        self.expr_value(&block)
     }
 
     /// `Array1::linspace(a, b, n)` as ndarray computes it (numpy's way): `n` elements
