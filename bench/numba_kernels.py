@@ -16,7 +16,7 @@ import sys
 import time
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, vectorize
 
 # JAX (CPU, `jit`) on one thread, as the other sides run, when it is installed: XLA's Eigen pool
 # off and one intra-op thread. Its `exp` is XLA's own vectorized polynomial (1 ulp from libm's
@@ -266,6 +266,13 @@ def sq_dist_loop(x, y):
         d = x[i] - y[i]
         s += d * d
     return s
+
+
+@vectorize(["float64(float64)"])
+def selu_ufunc(v):
+    alpha = 1.6732632423543772
+    lam = 1.0507009873554805
+    return lam * (v if v > 0.0 else alpha * (np.exp(v) - 1.0))
 
 
 @njit
@@ -546,7 +553,8 @@ def cases(quick):
     fy = aligned(lcg_uniform(n24, -2, 2, 13))
     yield "chain", with_jax({"numba": lambda: chain(fx, fy), "numba_loop": lambda: chain_loop(fx, fy)},
                             "chain", fx, fy)
-    yield "selu", with_jax({"numba": lambda: selu(fx), "numba_loop": lambda: selu_loop(fx)}, "selu", fx)
+    yield "selu", with_jax({"numba": lambda: selu(fx), "numba_loop": lambda: selu_loop(fx),
+                            "numba_vectorize": lambda: selu_ufunc(fx)}, "selu", fx)
     yield "sq_dist", with_jax({"numba": lambda: sq_dist(fx, fy), "numba_loop": lambda: sq_dist_loop(fx, fy)},
                               "sq_dist", fx, fy)
     del fx, fy

@@ -19,10 +19,12 @@ KERNELS = ["saxpy", "dot", "dot_fastmath", "sum_ndarray", "dot_ndarray", "mandel
            "dot_par", "histogram_par", "mandelbrot_par", "matmul_par", "black_scholes_par"]
 IMPLS = ["rumba", "numba", "rust"]
 # The fusion rows (issue 15) with all their sides: rumba's fused expression, the same with a
-# named temporary, rumba's hand loop, ndarray's expression, Numba's NumPy expression and hand
-# loop, JAX's `jit`; GB/s as a share of the best streaming kernel of the run.
+# named temporary, rumba's hand loop and `vectorize` ufunc, ndarray's expression, Numba's NumPy
+# expression, hand loop and `@vectorize` ufunc, JAX's `jit`; GB/s as a share of the best
+# streaming kernel of the run.
 FUSION = ["chain", "selu", "sq_dist", "softmax_rows", "standardize_rows", "black_scholes_expr"]
-FUSION_SIDES = ["rumba", "rumba_unfused", "rumba_loop", "rust", "numba", "numba_loop", "jax"]
+FUSION_SIDES = ["rumba", "rumba_unfused", "rumba_loop", "rumba_vectorize", "rust", "numba", "numba_loop",
+                "numba_vectorize", "jax"]
 STREAMING = ["saxpy", "affine_into", "cumsum"]
 # The first-call cases (`rumba-bench latency`, `numba_kernels.py latency`), in bench.sh's order.
 LATENCY = ["saxpy", "black_scholes", "kmeans", "nbody", "blur5", "mandelbrot", "floyd_warshall"]

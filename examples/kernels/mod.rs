@@ -53,6 +53,14 @@ rumba::compile! {
         z
     }
 
+    /// SELU of one number, applied to whole arrays as a ufunc (`selu_ufunc(&x)`: a new array).
+    #[rumba(vectorize)]
+    pub fn selu_ufunc(v: f64) -> f64 {
+        let alpha = 1.6732632423543772;
+        let lam = 1.0507009873554805;
+        (if v > 0.0 { v } else { alpha * (v.exp() - 1.0) }) * lam
+    }
+
     pub fn selu_loop(x: ArrayView1<f64>) -> Array1<f64> {
         let alpha = 1.6732632423543772;
         let lam = 1.0507009873554805;

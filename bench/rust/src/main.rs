@@ -670,7 +670,18 @@ fn cases(quick: bool, v: &mut Runner) {
         let z: Array1<f64> = kernels::selu_loop(&lx).unwrap();
         black_box(z);
     };
-    v.push_with(selu, vec![("rumba_loop", Box::new(selu_loop))]);
+    let ux = fx.clone();
+    let selu_ufunc = move || {
+        let z: Array1<f64> = kernels::selu_ufunc(&ux).unwrap();
+        black_box(z);
+    };
+    v.push_with(
+        selu,
+        vec![
+            ("rumba_loop", Box::new(selu_loop)),
+            ("rumba_vectorize", Box::new(selu_ufunc)),
+        ],
+    );
     // A reduction fused with its operand: `sum` of `(x - y)^2` with no temporary array, against
     // the same expression with the squares bound to a name (materialized) and a hand loop.
     let sq = Case {
