@@ -212,6 +212,12 @@ fn fused_expressions_match_ndarray() {
             bits(&want.to_vec()),
             "selu_loop, n = {n}"
         );
+        let got: Array1<f64> = kernels::selu_ufunc(&x).unwrap();
+        assert_eq!(
+            bits(&got.to_vec()),
+            bits(&want.to_vec()),
+            "selu_ufunc, n = {n}"
+        );
         // The fused reduction adds in ndarray's order, as does the materialized one.
         let want = plain::sq_dist(x.view(), y.view());
         for got in [kernels::sq_dist(&x, &y), kernels::sq_dist_unfused(&x, &y)] {
