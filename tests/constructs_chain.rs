@@ -379,3 +379,32 @@ fn constructs_chain_rev_equals_rust() {
         }
     }
 }
+
+twin! { mod rs_zip_mut;
+    /// `for (a, b) in x.iter_mut().zip(y.iter())`: in-place updates from another array, with
+    /// `continue`; 2-D arrays in step.
+    pub fn axpy_zip(mut x: ArrayViewMut1<f64>, y: ArrayView1<f64>, mut m: ArrayViewMut2<f64>, n: ArrayView2<f64>, a: f64) {
+        for (xi, &yi) in x.iter_mut().zip(y.iter()) {
+            if yi < 0.0 {
+                continue;
+            }
+            *xi += a * yi;
+        }
+        for (p, q) in m.iter_mut().zip(&n) {
+            *p = *p * 0.5 + q;
+        }
+    }
+}
+
+#[test]
+fn constructs_chain_zip_iter_mut_equals_rust() {
+    let x0 = line(13);
+    let y = x0.mapv(|v| v * 0.3 - 0.5);
+    let m0 = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
+    let n = Array2::from_shape_fn((3, 4), |(i, j)| (j * 3 + i) as f64 * 0.7);
+    let (mut x, mut m) = (x0.clone(), m0.clone());
+    let (mut xr, mut mr) = (x0.clone(), m0.clone());
+    axpy_zip(x.view_mut(), y.view(), m.view_mut(), n.view(), 2.0).unwrap();
+    rs_zip_mut::axpy_zip(xr.view_mut(), y.view(), mr.view_mut(), n.view(), 2.0);
+    assert_eq!((x, m), (xr, mr));
+}

@@ -992,7 +992,10 @@ twin! { mod rs_shape_fn;
 fn from_shape_fn_equals_ndarray() {
     let x = ndarray::Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64 * 0.25);
     for n in [0, 1, 5] {
-        assert_eq!(shaped(x.view(), n).unwrap(), rs_shape_fn::shaped(x.view(), n));
+        assert_eq!(
+            shaped(x.view(), n).unwrap(),
+            rs_shape_fn::shaped(x.view(), n)
+        );
     }
     assert_eq!(shaped(x.t(), 2).unwrap(), rs_shape_fn::shaped(x.t(), 2));
 }

@@ -181,6 +181,81 @@ impl FnLowerer<'_> {
         Ok(())
     }
 
+    /// `for (a, b) in x.iter_mut().zip(y.iter())` (either side `iter()`, `iter_mut()`, `&y` or
+    /// `&mut y`, one of them mutable): both arrays walked in step, as a `Zip` walks them (the
+    /// same shape; different shapes are an `Err`, where std's `zip` stops at the shorter).
+    /// `None` when the loop is no such walk (all-shared zips are iterator chains, `chain`).
+    pub(super) fn zip_walk(&mut self, f: &syn::ExprForLoop) -> Option<R<()>> {
+        fn side(e: &syn::Expr) -> Option<(&syn::Expr, bool)> {
+            match strip_parens(e) {
+                syn::Expr::MethodCall(mc) if mc.args.is_empty() && mc.method == "iter" => {
+                    Some((&mc.receiver, false))
+                }
+                syn::Expr::MethodCall(mc) if mc.args.is_empty() && mc.method == "iter_mut" => {
+                    Some((&mc.receiver, true))
+                }
+                syn::Expr::Reference(r) => Some((&r.expr, r.mutability.is_some())),
+                _ => None,
+            }
+        }
+        let syn::Expr::MethodCall(zip) = strip_parens(&f.expr) else {
+            return None;
+        };
+        let [other] = &zip.args.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let (a, b) = (side(&zip.receiver)?, side(other)?);
+        if zip.method != "zip" || !(a.1 || b.1) {
+            return None;
+        }
+        Some(self.zip_walk_of([a, b], f))
+    }
+
+    fn zip_walk_of(&mut self, sides: [(&syn::Expr, bool); 2], f: &syn::ExprForLoop) -> R<()> {
+        let span = Span::of(f);
+        let arrays = sides
+            .iter()
+            .map(|(e, m)| Ok((self.array_name(e)?, *m)))
+            .collect::<R<Vec<_>>>()?;
+        let syn::Pat::Tuple(t) = strip_pat(&f.pat) else {
+            return Err(FrontError::new(&f.pat, "expected a pair `(a, b)`")
+                .hint("write `for (a, &b) in x.iter_mut().zip(y.iter())`"));
+        };
+        if t.elems.len() != 2 {
+            return Err(FrontError::new(t, "expected a pair `(a, b)`"));
+        }
+        let (body, elems, frame) = self.in_loop(LoopFrame::new(None, false, None), |l| {
+            let elems = t
+                .elems
+                .iter()
+                .zip(&arrays)
+                .map(|(p, &(_, m))| l.bind_elem(p, m))
+                .collect::<R<Vec<_>>>()?;
+            l.block_effects(&f.body)?;
+            Ok(elems)
+        })?;
+        if frame.leaves_outer_loops() || f.label.is_some() {
+            return Err(FrontError::new(
+                f,
+                "labels on loops over array elements are not supported",
+            )
+            .hint(
+                "loop over indices (`for i in 0..x.len()`) to jump out of nested loops by label",
+            ));
+        }
+        let arrays = arrays
+            .into_iter()
+            .zip(elems)
+            .map(|((array, mutable), elem)| EachArray {
+                array,
+                elem,
+                mutable,
+            })
+            .collect();
+        self.emit_each(arrays, EachIndex::None, body, None, span);
+        Ok(())
+    }
+
     /// `x.fill(v)`, `y.assign(&x)`, `x.map_inplace(|v| ..)`, `x.mapv_inplace(|v| ..)`,
     /// `Zip::from(..).and(..).for_each(|..| ..)`.
     pub(super) fn walk_stmt(&mut self, e: &syn::Expr) -> R<()> {

@@ -551,6 +551,9 @@ impl FnLowerer<'_> {
         if iter::is_walk(&f.expr) {
             return self.for_walk(f);
         }
+        if let Some(walk) = self.zip_walk(f) {
+            return walk;
+        }
         if chain::is_adapted(&f.expr) {
             return self.stmt_expr(&chain::for_loop(f)?);
         }
