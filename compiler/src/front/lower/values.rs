@@ -61,7 +61,7 @@ impl FnLowerer<'_> {
             return Some(self.linspace(c, p));
         }
         if method == "from_shape_fn" {
-            return Some(self.from_shape_fn(c, p));
+            return Some(self.shape_fn_array(c, p));
         }
         // `Array1::from(v)` of a `Vec` (a 1-D array in kernels already): the value itself.
         if let ("from" | "from_vec", [v]) =
@@ -75,7 +75,7 @@ impl FnLowerer<'_> {
     /// `Array1::from_shape_fn(n, |i| ..)`, `Array2::from_shape_fn((n, m), |(i, j)| ..)` (any
     /// number of axes, a tuple shape): a new array whose elements the closure gives, called in
     /// logical order as ndarray calls it.
-    fn from_shape_fn(&mut self, c: &syn::ExprCall, path: &syn::ExprPath) -> R<ExprId> {
+    fn shape_fn_array(&mut self, c: &syn::ExprCall, path: &syn::ExprPath) -> R<ExprId> {
         let [shape, f] = c.args.iter().collect::<Vec<_>>()[..] else {
             return Err(
                 FrontError::new(c, "`from_shape_fn` takes a shape and a closure")
