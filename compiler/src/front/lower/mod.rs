@@ -25,6 +25,7 @@ mod chain;
 mod closure;
 mod complex;
 mod expr;
+mod folds;
 mod gpu;
 mod hints;
 mod items;
