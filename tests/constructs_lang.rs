@@ -999,3 +999,32 @@ fn from_shape_fn_equals_ndarray() {
     }
     assert_eq!(shaped(x.t(), 2).unwrap(), rs_shape_fn::shaped(x.t(), 2));
 }
+
+twin! { mod rs_clone;
+    /// `clone()` of arrays and scalars whose types are written: a copy (Jacobi's scratch array).
+    pub fn relax(u: &mut Array2<f64>, w: ArrayView1<f64>, k: f64) -> (f64, f64) {
+        let mut next = u.clone();
+        let (n, m) = u.dim();
+        for i in 1..n - 1 {
+            for j in 1..m - 1 {
+                next[[i, j]] = 0.25 * (u[[i - 1, j]] + u[[i + 1, j]] + u[[i, j - 1]] + u[[i, j + 1]]);
+            }
+        }
+        u.assign(&next);
+        let v = w.clone();
+        (v.sum(), k.clone() * 2.0)
+    }
+}
+
+#[test]
+fn clone_of_typed_names_equals_rust() {
+    let mut u = ndarray::Array2::<f64>::zeros((6, 7));
+    u.row_mut(0).fill(1.0);
+    let mut ur = u.clone();
+    let w = ndarray::Array1::from_shape_fn(9, |i| i as f64 * 0.1);
+    assert_eq!(
+        relax(&mut u, w.view(), 1.5).unwrap(),
+        rs_clone::relax(&mut ur, w.view(), 1.5)
+    );
+    assert_eq!(u, ur);
+}

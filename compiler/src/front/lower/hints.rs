@@ -95,7 +95,7 @@ pub(super) fn array_method_hint(name: &str) -> Option<&'static str> {
         "select" => {
             "index with an index array in a loop: `for (k, &i) in idx.iter().enumerate() { y[k] = x[i]; }` into `let mut y = Array1::zeros(idx.len())`"
         }
-        "clone" => "copy an array with `x.to_owned()` (an `Array` the kernel owns), or borrow it with `x.view()`",
+        "clone" => "copy an array with `x.to_owned()` (an `Array` the kernel owns), or borrow it with `x.view()`; `x.clone()` works where `x`'s type is written (`u: &Array2<f64>`)",
         _ => return None,
     })
 }

@@ -427,7 +427,21 @@ impl FnLowerer<'_> {
     /// `x.slice_mut(s![..])`, `x.row(i)`, `x.row_mut(i)`, `x.column(j)`, `x.column_mut(j)`, when
     /// `mc` is one of them.
     pub(super) fn array_value_method(&mut self, mc: &syn::ExprMethodCall) -> Option<R<ExprId>> {
-        let name = mc.method.to_string();
+        let mut name = mc.method.to_string();
+        // `x.clone()` of a name whose written type says what it is: an array's copy
+        // (`to_owned`; a view's clone reads the same elements, which nothing can change while
+        // it lives), a scalar's value.
+        if name == "clone" && mc.args.is_empty() {
+            let local = match strip_parens(&mc.receiver) {
+                syn::Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string())),
+                _ => None,
+            };
+            match local.map(|l| self.func.local(l).ann) {
+                Some(TypeAnn::Array { .. }) => name = "to_owned".into(),
+                Some(TypeAnn::Scalar(_)) => return Some(self.expr_value(&mc.receiver)),
+                _ => return None,
+            }
+        }
         match name.as_str() {
             "slice" | "slice_mut" | "row" | "row_mut" | "column" | "column_mut" => {
                 return Some(self.slice_method(mc, &name))
