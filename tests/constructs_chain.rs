@@ -408,3 +408,45 @@ fn constructs_chain_zip_iter_mut_equals_rust() {
     rs_zip_mut::axpy_zip(xr.view_mut(), y.view(), mr.view_mut(), n.view(), 2.0);
     assert_eq!((x, m), (xr, mr));
 }
+
+twin! { mod rs_windows;
+    /// ndarray's sliding windows: a moving average, 2-D window maxima, `break` out of the walk.
+    pub fn windowed(x: ArrayView1<f64>, m: ArrayView2<f64>, k: usize) -> (Vec<f64>, Vec<f64>, usize) {
+        let mut avg = vec![0.0; x.len()];
+        let mut c = 0;
+        for w in x.windows(k) {
+            avg[c] = w.sum() / k as f64;
+            c += 1;
+        }
+        let mut peaks = vec![0.0; m.len()];
+        let mut p = 0;
+        for w in m.windows((2, 3)) {
+            peaks[p] = w.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            p += 1;
+        }
+        let mut seen = 0;
+        for w in x.windows([2]) {
+            if w[1] < w[0] {
+                break;
+            }
+            seen += 1;
+        }
+        (avg, peaks, seen * 1000 + c * 10 + p)
+    }
+}
+
+#[test]
+fn constructs_chain_windows_equal_ndarray() {
+    let m = Array2::from_shape_fn((4, 5), |(i, j)| ((i * 7 + j * 3) % 11) as f64);
+    for n in [0, 1, 3, 10] {
+        let x = line(n).mapv(|v| v.abs());
+        for k in [1, 2, 3, 11] {
+            assert_eq!(
+                windowed(x.view(), m.view(), k).unwrap(),
+                rs_windows::windowed(x.view(), m.view(), k),
+                "n={n} k={k}"
+            );
+        }
+    }
+    assert!(windowed(line(3).view(), m.view(), 0).is_err());
+}

@@ -742,7 +742,7 @@ pub(super) fn for_loop(f: &syn::ExprForLoop) -> R<syn::Expr> {
         Ok(quote_spanned!(span=> let #pat = #it; #user))
     })?;
     let setup = &g.setup;
-    Ok(syn::parse_quote_spanned!(span=> { #setup #walk }))
+    super::syntax::reparse(quote_spanned!(span=> { #setup #walk }), f)
 }
 
 /// The comparator of `max_by` / `min_by` as a closure giving the two values it compares:

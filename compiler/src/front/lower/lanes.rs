@@ -100,3 +100,74 @@ pub(super) fn lanes_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> {
         }
     }))
 }
+
+/// `for w in x.windows(k) { body }` (1-D; `x.windows((a, b))` or `[a, b]` for 2-D): ndarray's
+/// sliding windows in logical order, one loop over their positions,
+/// `for t in 0..count { let w = x.slice(s![i..i + a, j..j + b]); body }` (`break` ends the
+/// walk); an axis shorter than its window has none. A zero window size is an `Err` (ndarray
+/// panics there). `None` when `f` is no such loop.
+pub(super) fn windows_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> {
+    let syn::Expr::MethodCall(mc) = strip_parens(&f.expr) else {
+        return None;
+    };
+    let [size] = &mc.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if mc.method != "windows" {
+        return None;
+    }
+    let span = mc.method.span();
+    let array = &mc.receiver;
+    if !matches!(strip_parens(array), syn::Expr::Path(p) if p.path.get_ident().is_some()) {
+        return Some(Err(FrontError::new(
+            array,
+            "`windows` of an expression is not supported",
+        )
+        .hint("bind the array first: `let v = ...; for w in v.windows(3)`")));
+    }
+    let sizes: Vec<&syn::Expr> = match strip_parens(size) {
+        syn::Expr::Tuple(t) => t.elems.iter().collect(),
+        syn::Expr::Array(a) => a.elems.iter().collect(),
+        e => vec![e],
+    };
+    if sizes.len() > 2 {
+        return Some(Err(FrontError::new(
+            size,
+            "`windows` of three or more axes is not supported",
+        )
+        .hint(
+            "loop over the window positions and slice: `x.slice(s![i..i + a, ..])`",
+        )));
+    }
+    let zero = syn::LitStr::new("window size must not be zero", span);
+    let (w, body, label) = (&f.pat, &f.body, &f.label);
+    let tokens = match &sizes[..] {
+        [k] => quote::quote_spanned! {span=>
+            #label for __rumba_t in (0..{
+                let __rumba_k: usize = #k;
+                assert!(__rumba_k != 0, #zero);
+                if #array.len() >= __rumba_k { #array.len() - __rumba_k + 1 } else { 0 }
+            }) {
+                let #w = #array.slice(s![__rumba_t..__rumba_t + #k]);
+                #body
+            }
+        },
+        [a, b] => quote::quote_spanned! {span=>
+            #label for __rumba_t in (0..{
+                let (__rumba_a, __rumba_b): (usize, usize) = (#a, #b);
+                assert!(__rumba_a != 0 && __rumba_b != 0, #zero);
+                let (__rumba_n, __rumba_m) = #array.dim();
+                let __rumba_rows = if __rumba_n >= __rumba_a { __rumba_n - __rumba_a + 1 } else { 0 };
+                let __rumba_cols = if __rumba_m >= __rumba_b { __rumba_m - __rumba_b + 1 } else { 0 };
+                __rumba_rows * __rumba_cols
+            }) {
+                let __rumba_cols = #array.ncols() + 1 - #b;
+                let (__rumba_i, __rumba_j) = (__rumba_t / __rumba_cols, __rumba_t % __rumba_cols);
+                let #w = #array.slice(s![__rumba_i..__rumba_i + #a, __rumba_j..__rumba_j + #b]);
+                #body
+            }
+        },
+        _ => return Some(Err(FrontError::new(size, "expected a window size"))),
+    };
+    Some(syntax::reparse(tokens, f))
+}

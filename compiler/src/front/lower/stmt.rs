@@ -545,6 +545,9 @@ impl FnLowerer<'_> {
         if let Some(indexed) = lanes::lanes_loop(f) {
             return self.for_loop(&indexed?);
         }
+        if let Some(indexed) = lanes::windows_loop(f) {
+            return self.for_loop(&indexed?);
+        }
         if let Some(named) = self.literal_items(f)? {
             return self.for_loop(&named);
         }

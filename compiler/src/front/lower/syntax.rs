@@ -295,6 +295,16 @@ pub(super) fn fold_source(e: &syn::Expr) -> Option<(&syn::Expr, bool)> {
     (mc.method == "iter").then_some((&*mc.receiver, false))
 }
 
+/// Syntax a rewrite built from the kernel's own pieces (`let #pat = ..` of a loop's pattern):
+/// a piece that does not fit there is an error at it, never a panic of the macro.
+pub(super) fn reparse<T: syn::parse::Parse>(
+    tokens: proc_macro2::TokenStream,
+    at: &impl ToTokens,
+) -> R<T> {
+    syn::parse2(tokens)
+        .map_err(|e| FrontError::new(at, format!("this construct is not supported here ({e})")))
+}
+
 /// `f64::max(a, b)`, `u64::pow(x, 3)`: a numeric method called by its path, as the method call
 /// it is on a receiver of that type (`{ let r: f64 = a; r.max(b) }`, so the type is checked
 /// as rustc checks it). `None` for any other call.
