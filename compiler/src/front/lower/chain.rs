@@ -531,7 +531,12 @@ pub(super) fn for_each_mut(mc: &syn::ExprMethodCall) -> Option<syn::Expr> {
     if mc.method != "for_each" || !ok || c.inputs.len() != 1 {
         return None;
     }
-    let (pat, body) = (&c.inputs[0], &c.body);
+    // A closure parameter's type (`|v: &mut f64|`) has no place in a `for` pattern.
+    let pat = match &c.inputs[0] {
+        syn::Pat::Type(t) => &*t.pat,
+        p => p,
+    };
+    let body = &c.body;
     Some(syn::parse_quote_spanned!(mc.method.span()=> for #pat in #walk { #body; }))
 }
 
