@@ -525,7 +525,7 @@ fn constructs_values_unsupported_collections_name_the_alternative() {
             "copy an array with `x.to_owned()`",
         ),
         (
-            "fn k(x) { let mut s = 0.0; for w in x.windows(2) { s += w[0]; } s }",
+            "fn k(x) { let mut s = 0.0; for w in x.exact_chunks(2) { s += w[0]; } s }",
             "iterate with `x.iter()`",
         ),
     ];
