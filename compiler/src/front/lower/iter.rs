@@ -244,16 +244,7 @@ impl FnLowerer<'_> {
                 "loop over indices (`for i in 0..x.len()`) to jump out of nested loops by label",
             ));
         }
-        let arrays = arrays
-            .into_iter()
-            .zip(elems)
-            .map(|((array, mutable), elem)| EachArray {
-                array,
-                elem,
-                mutable,
-            })
-            .collect();
-        self.emit_each(arrays, EachIndex::None, body, None, span);
+        self.emit_walk_of(arrays, elems, body, span);
         Ok(())
     }
 
@@ -425,6 +416,19 @@ impl FnLowerer<'_> {
         self.loops = outer_loops;
         self.in_closure = outer_closure;
         let (body, elems) = r?;
+        self.emit_walk_of(arrays, elems, body, span);
+        Ok(())
+    }
+
+    /// A walk over `arrays` (each with whether it is written) in step, their elements bound to
+    /// `elems`.
+    fn emit_walk_of(
+        &mut self,
+        arrays: Vec<(LocalId, bool)>,
+        elems: Vec<LocalId>,
+        body: Block,
+        span: Span,
+    ) {
         let arrays = arrays
             .into_iter()
             .zip(elems)
@@ -435,7 +439,6 @@ impl FnLowerer<'_> {
             })
             .collect();
         self.emit_each(arrays, EachIndex::None, body, None, span);
-        Ok(())
     }
 
     /// A walk over the one array `array`, its element bound to `elem`.
