@@ -51,10 +51,14 @@ impl FnLowerer<'_> {
     /// Whether lowering `e` emits statements (see `syntax::needs_stmts`), with the calls of
     /// closures bound with `let` among them.
     pub(super) fn needs_stmts(&self, e: &syn::Expr) -> bool {
-        syntax::needs_stmts(e, &|ident| {
-            self.lookup(&ident.to_string())
-                .is_some_and(|l| self.closures.contains_key(&l))
-        })
+        syntax::needs_stmts(
+            e,
+            &|ident| {
+                self.lookup(&ident.to_string())
+                    .is_some_and(|l| self.closures.contains_key(&l))
+            },
+            &|mc| super::chain::is_consumer(mc) || super::stats::is_stat(mc),
+        )
     }
 
     /// The closure bound with `let` that call `c` calls, if it calls one.

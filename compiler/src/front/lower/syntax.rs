@@ -143,9 +143,19 @@ pub(super) const STMT_METHODS: &[&str] = &[
     "checked_shr",
 ];
 
-/// Whether lowering `e` emits statements (so earlier operands must be evaluated first).
-pub(super) fn needs_stmts(e: &syn::Expr, is_closure: &dyn Fn(&syn::Ident) -> bool) -> bool {
-    struct Finder<'c>(bool, &'c dyn Fn(&syn::Ident) -> bool);
+/// Whether lowering `e` emits statements (so earlier operands must be evaluated first);
+/// `is_closure` names the closures bound with `let`, `rewritten` the method calls the front end
+/// lowers as a block of statements (iterator chains, `var`).
+pub(super) fn needs_stmts(
+    e: &syn::Expr,
+    is_closure: &dyn Fn(&syn::Ident) -> bool,
+    rewritten: &dyn Fn(&syn::ExprMethodCall) -> bool,
+) -> bool {
+    struct Finder<'c>(
+        bool,
+        &'c dyn Fn(&syn::Ident) -> bool,
+        &'c dyn Fn(&syn::ExprMethodCall) -> bool,
+    );
     impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
         fn visit_expr(&mut self, e: &'ast syn::Expr) {
             match e {
@@ -154,12 +164,7 @@ pub(super) fn needs_stmts(e: &syn::Expr, is_closure: &dyn Fn(&syn::Ident) -> boo
                 | syn::Expr::Loop(_)
                 | syn::Expr::Match(_) => self.0 = true,
                 // A fold over an array's iterator is a walk.
-                syn::Expr::MethodCall(mc)
-                    if is_fold(mc)
-                        || is_array_method(mc)
-                        || super::chain::is_consumer(mc)
-                        || super::stats::is_stat(mc) =>
-                {
+                syn::Expr::MethodCall(mc) if is_fold(mc) || is_array_method(mc) || (self.2)(mc) => {
                     self.0 = true
                 }
                 // An `Option` made or read with an `if`.
@@ -181,7 +186,7 @@ pub(super) fn needs_stmts(e: &syn::Expr, is_closure: &dyn Fn(&syn::Ident) -> boo
             }
         }
     }
-    let mut f = Finder(false, is_closure);
+    let mut f = Finder(false, is_closure, rewritten);
     syn::visit::Visit::visit_expr(&mut f, e);
     f.0
 }
