@@ -450,3 +450,40 @@ fn constructs_chain_windows_equal_ndarray() {
     }
     assert!(windowed(line(3).view(), m.view(), 0).is_err());
 }
+
+twin! { mod rs_total;
+    /// `total_cmp` comparators (IEEE's total order: `-NaN < -inf < .. < -0.0 < 0.0 < .. < NaN`).
+    pub fn totals(x: ArrayView1<f64>, y: ArrayView1<f32>) -> (Vec<f64>, Option<f64>, Vec<f32>, Option<usize>) {
+        let mut v = x.to_vec();
+        v.sort_by(|a, b| a.total_cmp(b));
+        let hi = x.iter().copied().max_by(|a, b| a.total_cmp(b));
+        let mut w = y.to_vec();
+        w.sort_by(|a, b| b.total_cmp(a));
+        let lo = y.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i);
+        (v, hi, w, lo)
+    }
+}
+
+#[test]
+fn constructs_chain_total_cmp_equals_rust() {
+    let x = ndarray::array![
+        3.0,
+        -0.0,
+        f64::NAN,
+        0.0,
+        -f64::INFINITY,
+        -f64::NAN,
+        1e-300,
+        -2.5,
+        0.0
+    ];
+    let y = x.mapv(|v| v as f32);
+    let got = totals(x.view(), y.view()).unwrap();
+    let want = rs_total::totals(x.view(), y.view());
+    let b64 = |v: &Vec<f64>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+    let b32 = |v: &Vec<f32>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+    assert_eq!(b64(&got.0), b64(&want.0));
+    assert_eq!(got.1.map(f64::to_bits), want.1.map(f64::to_bits));
+    assert_eq!(b32(&got.2), b32(&want.2));
+    assert_eq!(got.3, want.3);
+}

@@ -750,13 +750,14 @@ pub(super) fn for_loop(f: &syn::ExprForLoop) -> R<syn::Expr> {
     super::syntax::reparse(quote_spanned!(span=> { #setup #walk }), f)
 }
 
-/// The comparator of `max_by` / `min_by` as a closure giving the two values it compares:
-/// `|a, b| X.partial_cmp(Y).unwrap()` (also `&Y`; `true`: a NaN panics) or `|a, b| X.cmp(Y)`
-/// (integers) as `|a, b| (X, Y)`.
+/// The comparator of `max_by` / `min_by` / `sort_by` as a closure giving the two values it
+/// compares: `|a, b| X.partial_cmp(Y).unwrap()` (also `&Y`; `true`: a NaN panics),
+/// `|a, b| X.cmp(Y)` (integers) as `|a, b| (X, Y)`, `|a, b| X.total_cmp(Y)` as the pair of
+/// their total-order keys.
 pub(super) fn comparison(f: &syn::Expr) -> R<(syn::Expr, bool)> {
     let bad = || {
         FrontError::new(f, "unsupported comparator")
-            .hint("compare with `|a, b| a.partial_cmp(b).unwrap()` or `|a, b| a.cmp(b)`, or use `max_by_key`")
+            .hint("compare with `|a, b| a.partial_cmp(b).unwrap()`, `a.total_cmp(b)` or `a.cmp(b)`, or use `max_by_key`")
     };
     let syn::Expr::Closure(c) = strip_parens(f) else {
         return Err(bad());
@@ -775,7 +776,7 @@ pub(super) fn comparison(f: &syn::Expr) -> R<(syn::Expr, bool)> {
                 _ => return Err(bad()),
             }
         }
-        syn::Expr::MethodCall(m) if m.method == "cmp" => (m, false),
+        syn::Expr::MethodCall(m) if m.method == "cmp" || m.method == "total_cmp" => (m, false),
         _ => return Err(bad()),
     };
     let [y] = &call.args.iter().collect::<Vec<_>>()[..] else {
@@ -787,6 +788,23 @@ pub(super) fn comparison(f: &syn::Expr) -> R<(syn::Expr, bool)> {
     };
     let x = &call.receiver;
     let inputs = &c.inputs;
+    if call.method == "total_cmp" {
+        // IEEE 754's total order as the order of unsigned keys, whatever the float's width: a
+        // negative number's bits flipped, a positive one's with the sign bit set.
+        let key = |v: &syn::Expr| -> TokenStream {
+            quote!({
+                let __rumba_v = #v;
+                let __rumba_u = __rumba_v.to_bits();
+                if __rumba_v.is_sign_negative() {
+                    !__rumba_u
+                } else {
+                    __rumba_u | !(!(__rumba_u ^ __rumba_u) >> 1)
+                }
+            })
+        };
+        let (kx, ky) = (key(x), key(y));
+        return Ok((syn::parse_quote!(|#inputs| (#kx, #ky)), false));
+    }
     Ok((syn::parse_quote!(|#inputs| (#x, #y)), partial))
 }
 
