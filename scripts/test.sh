@@ -16,6 +16,15 @@ export RUMBA_REQUIRE_PTXAS=${RUMBA_REQUIRE_PTXAS:-1}
 # A fresh compilation cache for this run, under target/: no result depends on an earlier run or on
 # the user's cache (~/.cache/rumba). The cache's own tests (tests/cache.rs) use their own folders.
 mkdir -p target
+# gdb, for tests/inspect.rs's debugger test (RUMBA_DEBUGINFO=1): installed from Debian when
+# missing (through sudo when not root); without it that test says it skips.
+if ! command -v gdb >/dev/null && command -v apt-get >/dev/null; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+      $sudo apt-get install -y -qq --no-install-recommends gdb; } >/dev/null 2>&1 ||
+    echo "rumba: could not install gdb: its test skips" >&2
+fi
 RUMBA_CACHE_DIR=$(mktemp -d "$PWD/target/rumba-cache.XXXXXX")
 export RUMBA_CACHE_DIR
 trap 'rm -rf "$RUMBA_CACHE_DIR"' EXIT

@@ -212,3 +212,70 @@ fn perf_report_names_the_kernel() {
         "perf report:\n{report}"
     );
 }
+
+/// The line of `traced`'s loop body, where the debugger stops (`RUMBA_DEBUGINFO=1`).
+const TRACED_LINE: u32 = line!() + 6;
+
+rumba::compile! {
+    fn traced(x: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            s += x[i] * 2.0;
+        }
+        s
+    }
+}
+
+/// The child of `gdb_stops_at_a_kernel_line`: calls `traced` once.
+#[test]
+fn gdb_child() {
+    if std::env::var_os("RUMBA_GDB_CHILD").is_none() {
+        return;
+    }
+    let x = vec![1.5f64; 16];
+    println!("CHILD traced={}", traced(&x).unwrap());
+}
+
+#[test]
+fn gdb_stops_at_a_kernel_line() {
+    let cache = temp_dir();
+    let exe = std::env::current_exe().expect("the test binary");
+    let at = format!("break tests/inspect.rs:{TRACED_LINE}");
+    let out = std::process::Command::new("gdb")
+        .args(["-q", "-batch", "-nx"])
+        .args([
+            "-ex",
+            "set breakpoint pending on",
+            "-ex",
+            "set pagination off",
+        ])
+        .args([
+            "-ex", &at, "-ex", "run", "-ex", "continue", "-ex", "bt 1", "-ex", "kill",
+        ])
+        .arg("--args")
+        .arg(exe)
+        .args([
+            "inspect::gdb_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("RUMBA_GDB_CHILD", "1")
+        .env("RUMBA_DEBUGINFO", "1")
+        .env("RUMBA_CACHE_DIR", cache.path())
+        .env_remove("RUMBA_DISABLE_JIT")
+        .output();
+    let out = match out {
+        Ok(out) => out,
+        Err(e) => return println!("skipping: no `gdb` ({e})"),
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    // rustc's own wrapper of the kernel may stop there first (named `inspect::traced<..>`); the
+    // JIT's code, announced to gdb with its line table, is `traced ()`.
+    let frame = format!("traced () at tests/inspect.rs:{TRACED_LINE}");
+    assert!(
+        text.contains(&frame),
+        "gdb:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

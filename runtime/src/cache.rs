@@ -71,22 +71,30 @@ impl Key {
     }
 }
 
-/// The part of every key that is the same for the whole process: versions and target.
+/// The part of every key that is the same for the whole process: versions and target. The CPU
+/// is [`crate::cpu::fingerprint`] where it can be read without LLVM (whose own description of
+/// the host costs as much as the rest of loading cached code), else LLVM's name and features.
 fn environment() -> u128 {
     static ENV: OnceLock<u128> = OnceLock::new();
     *ENV.get_or_init(|| {
-        let host = crate::compile::host();
+        let options = crate::compile::host_options();
+        let cpu = match &options.cpu {
+            Some(name) => format!("cpu {name}"),
+            None => crate::cpu::fingerprint().unwrap_or_else(|| {
+                let host = crate::compile::host();
+                format!("cpu {}\nfeatures {}", host.cpu, host.features)
+            }),
+        };
         let (major, minor, patch) = inkwell::support::get_llvm_version();
         let text = format!(
             "format {FORMAT}\nrumba {}\ncompiler {}\nllvm {major}.{minor}.{patch}\n\
-             triple {}\ncpu {}\nfeatures {}\nopt {}\nlibmvec {}\nllvm args {}",
+             triple {}\n{cpu}\nopt {}\nlibmvec {}\ndebuginfo {}\nllvm args {}",
             env!("CARGO_PKG_VERSION"),
             rumba_compiler::SOURCE_HASH,
-            host.triple,
-            host.cpu,
-            host.features,
-            host.opt_level,
-            host.vector_library,
+            inkwell::targets::TargetMachine::get_default_triple(),
+            options.opt_level,
+            options.vector_library,
+            crate::jit::debuginfo(),
             std::env::var("RUMBA_LLVM_ARGS").unwrap_or_default(),
         );
         xxh3_128(text.as_bytes())

@@ -12,6 +12,7 @@
 mod arg;
 mod cache;
 mod compile;
+mod cpu;
 pub mod cuda;
 mod dump;
 mod error;

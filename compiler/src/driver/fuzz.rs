@@ -130,6 +130,7 @@ pub fn run(text: &str, entry: usize, args: &[Type]) -> Result<Outcome, Internal>
         entry,
         args,
         verify: true,
+        debug_source: None,
     };
     let spec = TargetSpec::pinned(CPU);
     let target = Target::Cpu {

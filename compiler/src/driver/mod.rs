@@ -43,6 +43,9 @@ pub struct Input<'a> {
     pub args: &'a [Type],
     /// Run the IR verifier before the passes and after each one (debug builds, the fuzzer).
     pub verify: bool,
+    /// The path of the source file whose lines the spans are, for code that carries DWARF line
+    /// tables (CPU targets; `None`: no debug information).
+    pub debug_source: Option<&'a str>,
 }
 
 /// What to compile for.
@@ -248,7 +251,8 @@ pub fn compile<'ctx>(
     let back = |stage| move |e: BackError| Error::internal(stage, e);
     let (emitted, mode) = match gpu {
         None => (
-            emit::emit(context, &typed, spec, name).map_err(back(Stage::Emit))?,
+            emit::emit(context, &typed, spec, name, input.debug_source)
+                .map_err(back(Stage::Emit))?,
             None,
         ),
         Some(libdevice) => {
@@ -330,6 +334,7 @@ mod tests {
             entry: program.find(name).expect("function"),
             args: &y,
             verify: true,
+            debug_source: None,
         };
         let stages = |c: &Compiled| c.timings.0.iter().map(|(s, _)| *s).collect::<Vec<_>>();
         let context = Context::create();

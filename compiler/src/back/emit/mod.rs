@@ -9,6 +9,7 @@
 //! Array arguments become a `noalias` data pointer (`readonly` when not writable) plus `i64`
 //! extents and, for strided layouts, `i64` element strides.
 
+mod debug;
 mod expr;
 mod gpu;
 
@@ -44,14 +45,16 @@ pub struct Emitted<'ctx> {
     pub cells: Vec<(Reduce, Scalar)>,
 }
 
-/// Emits every instance of `program` and the entry point.
+/// Emits every instance of `program` and the entry point. With `debug_source` (the path of the
+/// file whose lines the spans are), the module carries DWARF line tables ([`debug`]).
 pub fn emit<'ctx>(
     ctx: &'ctx Context,
     program: &TypedProgram,
     target: &TargetSpec,
     name: &str,
+    debug_source: Option<&str>,
 ) -> R<Emitted<'ctx>> {
-    emit_for(ctx, program, target, name, None)
+    emit_for(ctx, program, target, name, None, debug_source)
 }
 
 /// Emits every instance of `program` and the GPU kernel entry point
@@ -63,7 +66,7 @@ pub fn emit_gpu<'ctx>(
     name: &str,
     mode: GpuMode,
 ) -> R<Emitted<'ctx>> {
-    emit_for(ctx, program, target, name, Some(mode))
+    emit_for(ctx, program, target, name, Some(mode), None)
 }
 
 fn emit_for<'ctx>(
@@ -72,9 +75,12 @@ fn emit_for<'ctx>(
     target: &TargetSpec,
     name: &str,
     gpu: Option<GpuMode>,
+    debug_source: Option<&str>,
 ) -> R<Emitted<'ctx>> {
     let module = ctx.create_module(name);
+    let debug = debug_source.map(|path| debug::Debug::new(ctx, &module, path));
     let mut m = ModuleEmitter {
+        debug,
         ctx,
         module,
         builder: ctx.create_builder(),
@@ -114,6 +120,9 @@ fn emit_for<'ctx>(
         Some(_) => m.kernel_entry(program.entry())?,
     }
     m.keep_declarations();
+    if let Some(d) = &m.debug {
+        d.finalize();
+    }
     Ok(Emitted {
         module: m.module,
         sites: m.sites,
@@ -123,6 +132,8 @@ fn emit_for<'ctx>(
 
 struct ModuleEmitter<'a, 'ctx> {
     ctx: &'ctx Context,
+    /// DWARF line tables, when asked for.
+    debug: Option<debug::Debug<'ctx>>,
     module: Module<'ctx>,
     builder: Builder<'ctx>,
     functions: Vec<FunctionValue<'ctx>>,
@@ -140,6 +151,31 @@ struct ModuleEmitter<'a, 'ctx> {
 }
 
 impl<'ctx> ModuleEmitter<'_, 'ctx> {
+    /// With debug information, the subprogram of `f`, which emits the statements of `inst` (none
+    /// for the prelude's functions, whose lines are not the file's). Clears the builder's
+    /// location: what `f` emits before its first statement has none.
+    fn scope_of(
+        &self,
+        f: FunctionValue<'ctx>,
+        inst: &Instance,
+        name: &str,
+    ) -> Option<inkwell::debug_info::DIScope<'ctx>> {
+        self.builder.unset_current_debug_location();
+        let debug = self.debug.as_ref()?;
+        (!inst.func.is_prelude()).then(|| debug.subprogram(f, name, inst.func.span))
+    }
+
+    /// With debug information, `f` (a wrapper of `inst`'s code: the entry point, a `prange`
+    /// chunk) gets a subprogram, and what it emits from now on the line of `inst`'s signature,
+    /// so that `inst`'s code inlined into it keeps its own lines (the inliner drops them in a
+    /// function without debug information).
+    fn locate_wrapper(&self, f: FunctionValue<'ctx>, inst: &Instance, name: &str) {
+        if let (Some(scope), Some(debug)) = (self.scope_of(f, inst, name), &self.debug) {
+            let at = debug.location(self.ctx, scope, inst.func.sig_span);
+            self.builder.set_current_debug_location(at);
+        }
+    }
+
     /// The type of a scalar in registers (`bool` is `i1`).
     fn reg_type(&self, s: Scalar) -> BasicTypeEnum<'ctx> {
         match s {
@@ -254,6 +290,7 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         self.target_attrs(f);
         let b = &self.builder;
         b.position_at_end(ctx.append_basic_block(f, "entry"));
+        self.locate_wrapper(f, inst, &inst.func.name);
         let (args, ret, err) = (param_ptr(f, 0)?, param_ptr(f, 1)?, param_ptr(f, 2)?);
         let mut call_args: Vec<inkwell::values::BasicMetadataValueEnum> = Vec::new();
         for (i, t) in inst.params.iter().enumerate() {
@@ -487,6 +524,8 @@ struct FnEmitter<'m, 'a, 'ctx> {
     atomic: bool,
     /// In a recursive instance: the length of the chain of recursive calls that this call ends.
     depth: Option<IntValue<'ctx>>,
+    /// With debug information: the function's subprogram, the scope of its statements' lines.
+    scope: Option<inkwell::debug_info::DIScope<'ctx>>,
 }
 
 /// The LLVM type of a scalar parameter.
@@ -524,6 +563,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
         m.builder.position_at_end(entry);
         let err = param_ptr(function, function.count_params() - 1)?;
         let atomic = m.gpu.is_some();
+        let scope = m.scope_of(function, inst, &inst.func.name);
         let mut e = FnEmitter {
             m,
             program,
@@ -536,6 +576,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             prange,
             atomic,
             depth,
+            scope,
         };
         e.slots = e.make_slots()?;
         e.block(&inst.func.body)?;
@@ -814,11 +855,32 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
 
     // ---- statements ----
 
+    /// With debug information, the builder's location becomes the start of `s` (a statement
+    /// without a span of its own, `break` or `continue`, keeps the one before).
+    fn locate(&self, s: &Stmt) {
+        let (Some(scope), Some(debug)) = (self.scope, &self.m.debug) else {
+            return;
+        };
+        let span = match s {
+            Stmt::Assign { span, .. }
+            | Stmt::Store { span, .. }
+            | Stmt::Update { span, .. }
+            | Stmt::Unpack { span, .. }
+            | Stmt::For { span, .. }
+            | Stmt::Return { span, .. } => *span,
+            Stmt::Eval(e) | Stmt::If { cond: e, .. } => self.inst.func.expr(*e).span,
+            Stmt::Loop { .. } | Stmt::Break | Stmt::Continue => return,
+        };
+        let at = debug.location(self.m.ctx, scope, span);
+        self.b().set_current_debug_location(at);
+    }
+
     fn block(&mut self, b: &Block) -> R<()> {
         b.stmts.iter().try_for_each(|s| self.stmt(s))
     }
 
     fn stmt(&mut self, s: &Stmt) -> R<()> {
+        self.locate(s);
         match s {
             Stmt::Assign { local, value, span } => match &self.inst.func.expr(*value).kind {
                 ExprKind::Alloc { shape, init, .. } => {

@@ -262,10 +262,15 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
 
         let saved = self.current_block()?;
         self.emit_body(body_fn, var, ty, body, sharing, updates)?;
+        // The body's lines are not the chunk's or this function's.
+        self.b().unset_current_debug_location();
 
         // chunk(env, lo, hi, err): unpack the environment and run the body.
         let b = &self.m.builder;
         b.position_at_end(ctx.append_basic_block(chunk_fn, "entry"));
+        self.m
+            .locate_wrapper(chunk_fn, inst, &format!("{}::prange_chunk", inst.func.name));
+        let b = &self.m.builder;
         let env = super::param_ptr(chunk_fn, 0)?;
         let p = |i: u32| {
             chunk_fn
@@ -283,6 +288,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         }
         b.build_call(body_fn, &args, "")?;
         b.build_return(None)?;
+        b.unset_current_debug_location();
         self.b().position_at_end(saved);
         Ok(chunk_fn)
     }
@@ -304,6 +310,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let fail = ctx.append_basic_block(function, "fail");
         self.b().position_at_end(entry);
         let err = super::param_ptr(function, 2)?;
+        let scope = self
+            .m
+            .scope_of(function, inst, &format!("{}::prange", inst.func.name));
         let mut e = FnEmitter {
             m: &mut *self.m,
             program: self.program,
@@ -317,6 +326,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             atomic: updates == Updates::Atomic,
             // A body starts chains of recursive calls afresh, as its kernel does.
             depth: None,
+            scope,
         };
         let mut slots = vec![Slot::None; inst.func.locals.len()];
         for (l, t) in inst.local_types.iter() {
