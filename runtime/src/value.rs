@@ -33,7 +33,7 @@ pub enum Value {
     F64(f64),
     C32(Complex32),
     C64(Complex64),
-    /// An array the kernel made, C order.
+    /// An array the kernel made.
     Array(Box<OwnedArray>),
     /// A tuple of two or more values.
     Tuple(Box<[Value]>),
@@ -41,12 +41,17 @@ pub enum Value {
 
 /// The elements of an array a kernel returned: memory from Rust's global allocator in the layout
 /// of a `Vec` of `len` elements of `elem`, freed on drop unless converted to an ndarray array.
-/// Two are equal when their element types, shapes and element bits are (NaNs of one payload are
-/// equal, as the differential tests compare results).
+/// The elements lie in C order, or in the order ndarray's `to_owned`/`map` keep of a contiguous
+/// operand (`strides`, reversed axes included). Two are equal when their element types, shapes
+/// and elements in logical order are, bit for bit (NaNs of one payload are equal, as the
+/// differential tests compare results).
 #[derive(Debug)]
 pub struct OwnedArray {
     elem: Scalar,
     shape: Vec<usize>,
+    /// In elements, as ndarray's; `None`: C order.
+    strides: Option<Vec<isize>>,
+    /// The lowest address of the elements: the allocation.
     data: NonNull<u8>,
 }
 
@@ -55,23 +60,51 @@ unsafe impl Send for OwnedArray {}
 // SAFETY: it offers only shared reads through `&self`.
 unsafe impl Sync for OwnedArray {}
 
+/// The strides of C order for `shape`, as compiled code computes them (an array with these is
+/// handed to ndarray with its default strides, which are all zero for an empty one).
+fn c_strides(shape: &[usize]) -> Vec<isize> {
+    let mut strides = vec![1isize; shape.len()];
+    for k in (0..shape.len().saturating_sub(1)).rev() {
+        strides[k] = strides[k + 1] * shape[k + 1] as isize;
+    }
+    strides
+}
+
 impl OwnedArray {
     /// Takes ownership of an array compiled code returned.
     ///
     /// # Safety
-    /// `raw` describes a C-order array of `elem` whose memory came from [`rumba_alloc`] for
-    /// exactly its elements, and which nothing else frees.
+    /// `raw` describes an array of `elem` whose memory came from [`rumba_alloc`] for exactly
+    /// its elements (its lowest address the allocation's start), and which nothing else frees.
     pub(crate) unsafe fn from_raw(elem: Scalar, raw: &RawArray) -> OwnedArray {
-        let shape = raw.shape[..raw.ndim].iter().map(|&n| n as usize).collect();
+        let shape: Vec<usize> = raw.shape[..raw.ndim].iter().map(|&n| n as usize).collect();
+        let strides = raw.strides[..raw.ndim].to_vec();
+        let empty = shape.contains(&0);
+        // From the first element back to the lowest address, along the reversed axes.
+        let back: isize = match empty {
+            true => 0,
+            false => (shape.iter().zip(&strides))
+                .filter(|&(_, &s)| s < 0)
+                .map(|(&n, &s)| s * (n as isize - 1))
+                .sum(),
+        };
+        let data = raw.data.wrapping_offset(back * elem.size() as isize);
         OwnedArray {
             elem,
+            strides: (strides != c_strides(&shape)).then_some(strides),
             shape,
-            data: NonNull::new(raw.data).unwrap_or(NonNull::dangling()),
+            data: NonNull::new(data).unwrap_or(NonNull::dangling()),
         }
     }
 
-    /// Copies C-order elements (the interpreter's results) into an array of the same layout.
-    pub(crate) fn copy_of(elem: Scalar, shape: Vec<usize>, bytes: &[u8]) -> Option<OwnedArray> {
+    /// Copies the elements of an array the interpreter made (`bytes` from its lowest address,
+    /// laid out by `strides`) into an array of the same layout.
+    pub(crate) fn copy_of(
+        elem: Scalar,
+        shape: Vec<usize>,
+        strides: Vec<isize>,
+        bytes: &[u8],
+    ) -> Option<OwnedArray> {
         // SAFETY: `rumba_alloc` returns `bytes.len()` writable bytes (or null), or a dangling
         // pointer for none; the copy writes exactly those.
         let data = unsafe {
@@ -84,6 +117,7 @@ impl OwnedArray {
         };
         Some(OwnedArray {
             elem,
+            strides: (strides != c_strides(&shape)).then_some(strides),
             shape,
             data: NonNull::new(data)?,
         })
@@ -101,14 +135,17 @@ impl OwnedArray {
         self.shape.iter().product()
     }
 
-    /// The array as ndarray's, when it holds `T` and `D` fits its number of axes: the same memory.
+    /// The array as ndarray's, when it holds `T` and `D` fits its number of axes: the same memory
+    /// and strides.
     pub fn into_array<T: Element, D: Dimension>(self) -> Option<Array<T, D>> {
+        use ndarray::ShapeBuilder;
         if T::SCALAR != self.elem || D::NDIM.is_some_and(|n| n != self.shape.len()) {
             return None;
         }
         let mut me = std::mem::ManuallyDrop::new(self);
         let len = me.len();
         let shape = std::mem::take(&mut me.shape);
+        let strides = me.strides.take();
         // SAFETY: the memory came from the global allocator with the layout of `len` elements of
         // `T` (`rumba_alloc(len * size, align)`, size and alignment both `size_of::<T>()` for
         // the element types), or is dangling for none; `me` gives up ownership.
@@ -119,28 +156,58 @@ impl OwnedArray {
                 Vec::from_raw_parts(me.data.as_ptr() as *mut T, len, len)
             }
         };
-        Array::from_shape_vec(IxDyn(&shape), v)
-            .ok()?
-            .into_dimensionality::<D>()
-            .ok()
+        let array = match strides {
+            None => Array::from_shape_vec(IxDyn(&shape), v),
+            // ndarray's strides are `usize`s holding the `isize` bits.
+            Some(s) => {
+                let s: Vec<usize> = s.iter().map(|&s| s as usize).collect();
+                Array::from_shape_vec(IxDyn(&shape).strides(IxDyn(&s)), v)
+            }
+        };
+        array.ok()?.into_dimensionality::<D>().ok()
     }
-}
 
-impl OwnedArray {
-    /// The elements' bytes, C order.
-    fn bytes(&self) -> &[u8] {
-        let n = self.len() * self.elem.size();
+    /// The elements' bytes in logical (C) order.
+    fn logical_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        let size = self.elem.size();
+        let n = self.len() * size;
         if n == 0 {
-            return &[];
+            return std::borrow::Cow::Borrowed(&[]);
         }
-        // SAFETY: the array owns `n` initialized bytes at `data`.
-        unsafe { std::slice::from_raw_parts(self.data.as_ptr(), n) }
+        // SAFETY: the array owns `n` initialized bytes from `data`.
+        let memory = unsafe { std::slice::from_raw_parts(self.data.as_ptr(), n) };
+        let Some(strides) = &self.strides else {
+            return std::borrow::Cow::Borrowed(memory);
+        };
+        // The first element's offset from the lowest address, then each in logical order.
+        let first: isize = (self.shape.iter().zip(strides))
+            .filter(|&(_, &s)| s < 0)
+            .map(|(&d, &s)| -s * (d as isize - 1))
+            .sum();
+        let mut positions = vec![first];
+        for (&d, &s) in self.shape.iter().zip(strides) {
+            positions = positions
+                .iter()
+                .flat_map(|&p| (0..d as isize).map(move |i| p + i * s))
+                .collect();
+        }
+        let bytes = positions
+            .into_iter()
+            .flat_map(|p| {
+                memory[p as usize * size..(p as usize + 1) * size]
+                    .iter()
+                    .copied()
+            })
+            .collect();
+        std::borrow::Cow::Owned(bytes)
     }
 }
 
 impl PartialEq for OwnedArray {
     fn eq(&self, other: &Self) -> bool {
-        self.elem == other.elem && self.shape == other.shape && self.bytes() == other.bytes()
+        self.elem == other.elem
+            && self.shape == other.shape
+            && self.logical_bytes() == other.logical_bytes()
     }
 }
 

@@ -164,9 +164,12 @@ pub enum TrapKind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Output {
     Scalar(Value),
+    /// A new array: its elements from the lowest address, laid out by `strides` (in elements,
+    /// as ndarray's).
     Array {
         elem: Scalar,
         shape: Vec<usize>,
+        strides: Vec<isize>,
         data: Vec<u8>,
     },
     Tuple(Vec<Output>),

@@ -79,7 +79,7 @@ impl View {
     }
 
     /// The position of the element at the lowest address.
-    fn low(&self) -> isize {
+    pub(super) fn low(&self) -> isize {
         let back: isize = (self.shape.iter().zip(&self.strides))
             .filter(|&(&d, &s)| s < 0 && d > 0)
             .map(|(&d, &s)| s * (d as isize - 1))
@@ -217,8 +217,16 @@ impl<'p> Machine<'p, '_, '_> {
                 .iter()
                 .map(|&x| self.usize(f, x))
                 .collect::<Exec<Vec<usize>>>()?,
-            AllocShape::Like(a) => f.array(*a)?.shape.clone(),
+            AllocShape::Like(a) | AllocShape::LayoutOf(a) => f.array(*a)?.shape.clone(),
             AllocShape::Fixed(n) => vec![*n as usize],
+        };
+        // C order, or the strides of a contiguous operand (`LayoutOf`: ndarray's `map`).
+        let (offset, strides) = match shape {
+            AllocShape::LayoutOf(a) if f.array(*a)?.contiguous() => {
+                let src = f.array(*a)?;
+                (src.offset - src.low(), src.strides.clone())
+            }
+            _ => (0, c_order(&dims)),
         };
         let count = dims
             .iter()
@@ -247,22 +255,23 @@ impl<'p> Machine<'p, '_, '_> {
         for (v, chunk) in each.iter().zip(data.chunks_exact_mut(elem.size())) {
             v.store(chunk);
         }
+        let view = View {
+            buf: self.bufs.len(),
+            elem,
+            offset,
+            strides,
+            shape: dims,
+        };
         if let Init::Copy(a) = init {
             let src = f.array(*a)?;
             let from = self.bufs[src.buf].bytes();
-            for (k, p) in src.positions().into_iter().enumerate() {
-                let size = elem.size();
+            let size = elem.size();
+            for (k, p) in view.positions().into_iter().zip(src.positions()) {
                 data[k * size..(k + 1) * size].copy_from_slice(&from[p * size..(p + 1) * size]);
             }
         }
         self.bufs.push(Buf::Owned(data));
-        Ok(Val::Array(View {
-            buf: self.bufs.len() - 1,
-            elem,
-            offset: 0,
-            strides: c_order(&dims),
-            shape: dims,
-        }))
+        Ok(Val::Array(view))
     }
 
     /// `v`, a value of type `t`, with every fixed-size array in it copied into a buffer of its
@@ -300,17 +309,27 @@ impl<'p> Machine<'p, '_, '_> {
                     .map(|x| self.output(x))
                     .collect::<Exec<Vec<_>>>()?,
             ),
+            // As compiled code hands it over: its memory as it lies when contiguous (a new
+            // array keeps the layout ndarray gives it), else copied in C order.
             Val::Array(a) => {
                 let size = a.elem.size();
                 let from = self.bufs[a.buf].bytes();
-                let data = a
-                    .positions()
+                let (positions, strides) = match a.contiguous() {
+                    true => {
+                        let low = a.low() as usize;
+                        let n: usize = a.shape.iter().product();
+                        ((low..low + n).collect(), a.strides.clone())
+                    }
+                    false => (a.positions(), c_order(&a.shape)),
+                };
+                let data = positions
                     .into_iter()
                     .flat_map(|p| from[p * size..(p + 1) * size].iter().copied())
                     .collect();
                 Output::Array {
                     elem: a.elem,
                     shape: a.shape,
+                    strides,
                     data,
                 }
             }

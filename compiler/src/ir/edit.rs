@@ -174,6 +174,7 @@ impl Instance {
                 shape: match shape {
                     AllocShape::Dims(d) => AllocShape::Dims(all(self, &d)),
                     AllocShape::Like(a) => AllocShape::Like(local(a)),
+                    AllocShape::LayoutOf(a) => AllocShape::LayoutOf(local(a)),
                     AllocShape::Fixed(n) => AllocShape::Fixed(n),
                 },
                 init: match init {

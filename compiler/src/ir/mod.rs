@@ -906,7 +906,8 @@ pub enum ExprKind<P: Phase = Typed> {
         args: Vec<ExprId>,
     },
     /// A new owned array (`Array1::zeros(n)`, `Array2::<f32>::from_elem((n, m), v)`,
-    /// `x.to_owned()`, `vec![v; n]`): typed as a C-order [`Storage::Heap`] array; with an
+    /// `x.to_owned()`, `vec![v; n]`): typed as a [`Storage::Heap`] array (C order but for
+    /// [`AllocShape::LayoutOf`] a strided array); with an
     /// [`AllocShape::Fixed`] length (`[v; N]`, `[a, b, c]`) a [`Storage::Stack`] array. `elem` and `ndim`
     /// are what the source wrote (`Array2::<f32>`), for inference. Allocation failure and a
     /// shape whose size overflows `isize` are run-time errors (ndarray panics there).
@@ -1103,8 +1104,13 @@ impl SliceAxis {
 pub enum AllocShape {
     /// One `usize` per axis: `zeros(n)`, `zeros((n, m))`, `vec![v; n]`.
     Dims(Vec<ExprId>),
-    /// The extents of another array: `zeros(x.raw_dim())`, `zeros(x.dim())`, `x.to_owned()`.
+    /// The extents of another array, C order: `zeros(x.raw_dim())`, `zeros(x.dim())`.
     Like(LocalId),
+    /// The extents of another array, and its strides where it is contiguous (any order of the
+    /// axes, reversed ones included), else C order: the array ndarray's `x.to_owned()` and
+    /// `x.map(f)` make (so a reduction of it in memory order adds in the same order). Typed with
+    /// `x`'s layout: a new array of a strided `x` has its strides known at run time.
+    LayoutOf(LocalId),
     /// A fixed length known from the source: `[v; N]`, `[a, b, c]`, typed as a
     /// [`Storage::Stack`] array.
     Fixed(u32),

@@ -322,6 +322,7 @@ impl<P: Phase> Printer<'_, P> {
                 let shape = match shape {
                     AllocShape::Dims(d) => format!("[{}]", self.list(d)),
                     AllocShape::Like(a) => format!("shape({})", self.local(*a)),
+                    AllocShape::LayoutOf(a) => format!("layout({})", self.local(*a)),
                     AllocShape::Fixed(n) => format!("[{n}]"),
                 };
                 let init = match init {

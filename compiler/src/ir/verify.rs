@@ -480,8 +480,10 @@ impl Verifier<'_> {
                 let Some(Type::Array(a)) = ty else {
                     return self.error(at, format!("new array typed {ty:?}"));
                 };
+                // Strided: a new array that takes an operand's strides (`LayoutOf`), or a C one
+                // in a local that also holds such arrays.
                 self.check(
-                    a.is_held() && a.layout == Layout::Contig && a.writable,
+                    a.is_held() && (a.layout == Layout::Contig || a.is_owned()) && a.writable,
                     at,
                     || format!("new array typed {a}"),
                 );
@@ -522,7 +524,7 @@ impl Verifier<'_> {
                             }
                         }
                     }
-                    AllocShape::Like(src) => {
+                    AllocShape::Like(src) | AllocShape::LayoutOf(src) => {
                         if let Some(b) = self.array(*src) {
                             self.check(b.ndim == a.ndim, at, || {
                                 format!("a new {a} shaped like {b}")

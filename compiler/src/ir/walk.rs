@@ -79,7 +79,7 @@ pub fn array_operand<P: Phase>(k: &ExprKind<P>) -> Option<LocalId> {
             ..
         }
         | ExprKind::Alloc {
-            shape: AllocShape::Like(array),
+            shape: AllocShape::Like(array) | AllocShape::LayoutOf(array),
             ..
         } => Some(*array),
         _ => None,

@@ -188,9 +188,14 @@ fn site_kind(kind: TrapKind) -> (SiteKind, [i64; 4]) {
 fn output(o: interp::Output) -> Option<Value> {
     Some(match o {
         interp::Output::Scalar(v) => value(v),
-        interp::Output::Array { elem, shape, data } => Value::Array(Box::new(
-            crate::value::OwnedArray::copy_of(elem, shape, &data)?,
-        )),
+        interp::Output::Array {
+            elem,
+            shape,
+            strides,
+            data,
+        } => Value::Array(Box::new(crate::value::OwnedArray::copy_of(
+            elem, shape, strides, &data,
+        )?)),
         interp::Output::Tuple(xs) => {
             Value::Tuple(xs.into_iter().map(output).collect::<Option<Box<[_]>>>()?)
         }

@@ -73,7 +73,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
 
     /// `is_contiguous()`: the axes, sorted by stride magnitude, step through one block of memory
     /// (an axis of length one may have any stride); true for an empty array too.
-    fn contiguous(&self, a: &ArrayVal<'ctx>) -> R<IntValue<'ctx>> {
+    pub(super) fn contiguous(&self, a: &ArrayVal<'ctx>) -> R<IntValue<'ctx>> {
         if a.ty.layout == Layout::Contig || a.shape.is_empty() {
             return Ok(self.bool_const(true));
         }
@@ -149,7 +149,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     /// The offset, in elements, from `a`'s first element to its lowest address.
-    fn low_offset(&self, a: &ArrayVal<'ctx>) -> R<IntValue<'ctx>> {
+    pub(super) fn low_offset(&self, a: &ArrayVal<'ctx>) -> R<IntValue<'ctx>> {
         let zero = self.i64(0);
         let mut off = zero;
         for (&d, &s) in a.shape.iter().zip(&a.strides) {

@@ -237,7 +237,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             Type::Array(a) if a.is_owned() => {
                 let a = self.m.unpack(a, v)?;
                 let bytes = self.bytes(&a)?;
-                self.free(a.data, bytes, a.ty.elem)
+                let start = self.allocation(&a)?;
+                self.free(start, bytes, a.ty.elem)
             }
             Type::Tuple(tt) => {
                 for (k, &e) in tt.elems().iter().enumerate() {
@@ -269,6 +270,19 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             self.drop_value(t, v)?;
         }
         Ok(())
+    }
+
+    /// Where an owned array's memory starts: its first element, or for a strided one (ndarray's
+    /// layout of an operand, [`AllocShape::LayoutOf`], reversed axes included) its lowest.
+    fn allocation(&self, a: &ArrayVal<'ctx>) -> R<PointerValue<'ctx>> {
+        if a.ty.layout == Layout::Contig {
+            return Ok(a.data);
+        }
+        let low = self.low_offset(a)?;
+        let t = self.m.mem_type(a.ty.elem);
+        // SAFETY: the lowest element of the array (a null, moved-out array has no extents, so
+        // the offset is zero).
+        Ok(unsafe { self.b().build_gep(t, a.data, &[low], "allocation")? })
     }
 
     /// An element's size in bytes, as an `i64`.
@@ -404,7 +418,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 .iter()
                 .map(|&x| Ok(self.expr(x)?.into_int_value()))
                 .collect::<R<Vec<_>>>()?,
-            AllocShape::Like(a) => self.array(*a)?.shape,
+            AllocShape::Like(a) | AllocShape::LayoutOf(a) => self.array(*a)?.shape,
             AllocShape::Fixed(_) => {
                 return Err(BackError::Internal("a fixed length on the heap".into()))
             }
@@ -443,11 +457,21 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let data = self.memory(ty, bytes, reuse, zeroed)?;
         let got = self.b().build_is_not_null(data, "")?;
         self.check(got, site, &[reported])?;
-        let a = ArrayVal {
+        // The array in C order at the allocation, or (`LayoutOf` a strided operand) the
+        // operand's strides where it is contiguous, ndarray's `map`: the same offsets as there.
+        let c = ArrayVal {
             ty,
             data,
             strides: self.m.c_strides(&dims)?,
             shape: dims,
+        };
+        let kept = match shape {
+            AllocShape::LayoutOf(x) if ty.layout == Layout::Strided => {
+                let src = self.array(*x)?;
+                let contiguous = self.contiguous(&src)?;
+                Some((src, contiguous))
+            }
+            _ => None,
         };
         let t = self.m.mem_type(ty.elem);
         for (k, v) in each.into_iter().enumerate() {
@@ -459,10 +483,31 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             self.b().build_store(p, v)?;
         }
         match (init, fill) {
-            (Init::Copy(src), _) => self.copy_into(&a, *src)?,
+            (Init::Copy(src), _) => match &kept {
+                Some((from, contiguous)) => {
+                    let memory = self.new_block("copy.memory");
+                    let logical = self.new_block("copy.logical");
+                    let done = self.new_block("copy.done");
+                    let b = self.b();
+                    b.build_conditional_branch(*contiguous, memory, logical)?;
+                    b.position_at_end(memory);
+                    // The same strides: the memory copied as it lies, from its lowest address.
+                    let low = self.low_offset(from)?;
+                    // SAFETY: the lowest element of the contiguous operand.
+                    let start = unsafe { self.b().build_gep(t, from.data, &[low], "low")? };
+                    let align = ty.elem.size() as u32;
+                    self.b().build_memcpy(data, align, start, align, bytes)?;
+                    self.b().build_unconditional_branch(done)?;
+                    self.b().position_at_end(logical);
+                    self.copy_into(&c, *src)?;
+                    self.b().build_unconditional_branch(done)?;
+                    self.b().position_at_end(done);
+                }
+                None => self.copy_into(&c, *src)?,
+            },
             (_, Some(v)) => {
                 let v = self.m.to_mem(ty.elem, v)?;
-                let n = self.elements(&a)?;
+                let n = self.elements(&c)?;
                 let t = self.m.mem_type(ty.elem);
                 self.counted(n, |e, j| {
                     // SAFETY: `j` is below the new array's number of elements.
@@ -474,7 +519,38 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             // Zeroed by `memory`.
             (_, None) => {}
         }
+        let a = match kept {
+            Some((from, contiguous)) => self.kept_layout(c, &from, contiguous)?,
+            None => c,
+        };
         self.m.pack(&a)
+    }
+
+    /// The new array `c` (C order at its allocation) with the strides of `from` where
+    /// `contiguous` holds: its first element then lies as far from the lowest address as
+    /// `from`'s does.
+    fn kept_layout(
+        &self,
+        c: ArrayVal<'ctx>,
+        from: &ArrayVal<'ctx>,
+        contiguous: IntValue<'ctx>,
+    ) -> R<ArrayVal<'ctx>> {
+        let b = self.b();
+        let zero = self.ctx().i64_type().const_zero();
+        let low = self.low_offset(from)?;
+        let back = b.build_int_neg(low, "")?;
+        let back = b.build_select(contiguous, back, zero, "")?.into_int_value();
+        let t = self.m.mem_type(c.ty.elem);
+        // SAFETY: `back` is below the number of elements (the distance from the lowest address
+        // of a contiguous array to its first element), zero otherwise.
+        let data = unsafe { b.build_gep(t, c.data, &[back], "first")? };
+        let strides = c
+            .strides
+            .iter()
+            .zip(&from.strides)
+            .map(|(&cs, &fs)| Ok(b.build_select(contiguous, fs, cs, "")?.into_int_value()))
+            .collect::<R<Vec<_>>>()?;
+        Ok(ArrayVal { data, strides, ..c })
     }
 
     /// `bytes` of memory for a new array (all zero bytes when `zeroed`): the old array of local
@@ -509,6 +585,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .b()
             .build_load(self.m.value_type(slot_ty)?, slot, "old")?;
         let old = self.m.unpack(old_ty, old)?;
+        let old = ArrayVal {
+            data: self.allocation(&old)?,
+            ..old
+        };
         let old_bytes = self.bytes(&old)?;
         let same = self
             .b()

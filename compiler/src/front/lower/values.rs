@@ -459,11 +459,15 @@ impl FnLowerer<'_> {
         Some(self.array_name(&mc.receiver).map(|array| {
             let kind = match name.as_str() {
                 "t" => ExprKind::Transpose(array),
-                // `to_vec()`: a `Vec` (a new 1-D array in kernels) in logical order.
+                // `to_vec()`: a `Vec` (a new 1-D array in kernels) in logical order;
+                // `to_owned()`: ndarray's copy, in the memory order of a contiguous `array`.
                 "to_owned" | "to_vec" => ExprKind::Alloc {
                     elem: None,
                     ndim: None,
-                    shape: AllocShape::Like(array),
+                    shape: match name.as_str() {
+                        "to_owned" => AllocShape::LayoutOf(array),
+                        _ => AllocShape::Like(array),
+                    },
                     init: Init::Copy(array),
                 },
                 _ => ExprKind::Borrow {

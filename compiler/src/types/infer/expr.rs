@@ -995,7 +995,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 }
                 d.len() as u8
             }
-            AllocShape::Like(a) => self.array_of(*a, span)?.ndim,
+            AllocShape::Like(a) | AllocShape::LayoutOf(a) => self.array_of(*a, span)?.ndim,
             AllocShape::Fixed(_) => 1,
         };
         if let Init::Copy(a) = init {
@@ -1018,10 +1018,14 @@ impl<'s, 'p> Infer<'s, 'p> {
                 ),
             }));
         }
+        let layout = match shape {
+            AllocShape::LayoutOf(a) => self.array_of(*a, span)?.layout,
+            _ => Layout::Contig,
+        };
         Ok(self.fresh(State::Array(ArrayVar {
             elem: ev,
             ndim: n,
-            layout: Layout::Contig,
+            layout,
             writable: true,
             storage: match shape {
                 AllocShape::Fixed(n) => Storage::Stack(*n),

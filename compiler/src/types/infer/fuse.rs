@@ -3,7 +3,7 @@
 //!
 //! In: untyped `Binary`/`Unary` nodes with an array operand, as ndarray's operators take them
 //! (`&a + &b`, `a + &b`, `&a * 2.0`, `2.0 * &a`, `-&a`; compound assignments `y += &x`,
-//! `y *= 2.0`), and `Map`s (`x.mapv(f)`, `Zip::from(&a).and(&b).map_collect(f)`). Out: their types (a new C-order array of the element type; the element types of
+//! `y *= 2.0`), and `Map`s (`x.mapv(f)`, `Zip::from(&a).and(&b).map_collect(f)`). Out: their types (a new array of the element type; the element types of
 //! both sides must agree, as ndarray requires) and, before the walks are expanded, in place of
 //! each maximal tree of such nodes (the *fused group*), a new array and one [`Each`] that
 //! computes the whole tree element by element: `let z = 2.0 * &x * &x + &y;` reads `x` and `y`
@@ -24,6 +24,16 @@
 //! Arrays of one shape go through the same views (unchanged strides); LLVM's loop vectorizer
 //! then tests the strides for one at run time (a group reading one array, `&x * &x`, reads it
 //! as it is).
+//!
+//! The new array's layout is ndarray's: `x.map(f)` (behind `mapv`, `&x * 2.0`, `-&x`) keeps the
+//! strides of a contiguous `x` (transposed, permuted, reversed) and makes C order otherwise; an
+//! operator on a temporary updates it in place; two views go through `Zip::map_collect`, C order.
+//! So a group of one strided array (a chain of maps of it) is typed strided and allocated
+//! `AllocShape::LayoutOf` it; the others are C order. What observes it: a reduction in memory
+//! order (`sum`, `product`, `var`, `fold`: the same additions in the same order as ndarray's)
+//! and the strides of a returned array. Left as C order where ndarray differs: a temporary
+//! updated in place by a second array (`&t * 2.0 + &u`, `t` transposed) and `Zip::map_collect`
+//! of arrays that prefer Fortran order (`&t + &t`).
 
 use super::each::assign;
 use super::fused_reduce::reductions;
@@ -62,11 +72,13 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
         let mut ndims = Vec::new();
         let mut elems = Vec::new();
+        let mut layouts = Vec::new();
         for (x, t) in [(a, ta), (b, tb)] {
             match self.get(t) {
                 State::Array(av) => {
                     ndims.push(av.ndim);
                     elems.push(av.elem);
+                    layouts.push((self.is_array_op(self.func, x), av.layout));
                 }
                 State::Tuple(_) | State::Option(_) | State::Known(Type::Unit) => {
                     return Err(Diagnostic::new(
@@ -122,7 +134,15 @@ impl<'s, 'p> Infer<'s, 'p> {
                 format!("`{}` is not defined for `{t}`", op.symbol()),
             ));
         }
-        Ok(self.new_array(elems[0], ndim))
+        // ndarray's layout of the result (see `layout_source`): an operator with a scalar maps
+        // its array operand (keeping its strides where it is contiguous); an owned operand (a
+        // temporary) is updated in place; two views go through `Zip::map_collect` (C order).
+        let layout = match layouts[..] {
+            [(_, l)] => l,
+            [(true, l), _] | [(false, _), (true, l)] => l,
+            _ => Layout::Contig,
+        };
+        Ok(self.new_array(elems[0], ndim, layout))
     }
 
     /// `-a` / `!a` of an array.
@@ -144,7 +164,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 "here",
             ));
         }
-        Ok(self.new_array(a.elem, a.ndim))
+        Ok(self.new_array(a.elem, a.ndim, a.layout))
     }
 
     /// `x.mapv(|v| ..)`: a new array of the closure's value type.
@@ -201,14 +221,21 @@ impl<'s, 'p> Infer<'s, 'p> {
                 format!("this is `{}`", self.get(tv).describe()),
             ));
         }
-        Ok(self.new_array(tv, a.ndim))
+        // `map` keeps a contiguous operand's strides; `Zip::map_collect` makes C order.
+        let layout = match m.zipped.is_empty() {
+            true => a.layout,
+            false => Layout::Contig,
+        };
+        Ok(self.new_array(tv, a.ndim, layout))
     }
 
-    fn new_array(&mut self, elem: Var, ndim: u8) -> Var {
+    /// A new owned array: C order, or (`Strided`) the layout ndarray's `map` gives a strided
+    /// operand, known at run time.
+    fn new_array(&mut self, elem: Var, ndim: u8, layout: Layout) -> Var {
         self.fresh(State::Array(ArrayVar {
             elem,
             ndim,
-            layout: Layout::Contig,
+            layout,
             writable: true,
             storage: Storage::Heap,
         }))
@@ -370,10 +397,16 @@ impl<'s, 'p> Infer<'s, 'p> {
             )),
             _ => Init::Zeros,
         };
+        // A group of one array typed strided is a chain of `map`s of it (`array_binary`): the
+        // new array takes its strides where it is contiguous, as ndarray's `map` does.
+        let shape = match (t.layout, &g.arrays[..]) {
+            (Layout::Strided, [_]) => AllocShape::LayoutOf(first),
+            _ => AllocShape::Like(first),
+        };
         let new = ExprKind::Alloc {
             elem: Some(t.elem),
             ndim: Some(t.ndim),
-            shape: AllocShape::Like(first),
+            shape,
             init,
         };
         let new = self.node(func, new, Type::Array(t), span);

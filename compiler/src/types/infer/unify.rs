@@ -163,12 +163,20 @@ impl<'s, 'p> Infer<'s, 'p> {
                 State::Known(Type::Scalar(s))
             }
             (State::Known(x), State::Known(y)) if x == y => sa,
+            // New arrays of one local may differ in layout (C order, or the one ndarray's `map`
+            // keeps of a strided operand): the local's is then known at run time.
             (State::Array(x), State::Array(y))
-                if (x.ndim, x.layout, x.writable, x.storage)
-                    == (y.ndim, y.layout, y.writable, y.storage) =>
+                if (x.ndim, x.writable, x.storage) == (y.ndim, y.writable, y.storage)
+                    && (x.layout == y.layout || x.storage == Storage::Heap) =>
             {
                 self.unify(x.elem, y.elem).map_err(|_| (sa, sb))?;
-                sa
+                State::Array(ArrayVar {
+                    layout: match x.layout == y.layout {
+                        true => x.layout,
+                        false => Layout::Strided,
+                    },
+                    ..x
+                })
             }
             (State::Tuple(x), State::Tuple(y)) => {
                 let (xs, ys) = (self.tuple_vars(x), self.tuple_vars(y));
