@@ -23,7 +23,7 @@ IMPLS = ["rumba", "numba", "rust"]
 # expression, hand loop and `@vectorize` ufunc, JAX's `jit`; GB/s as a share of the best
 # streaming kernel of the run.
 FUSION = ["chain", "selu", "sq_dist", "softmax_rows", "standardize_rows", "black_scholes_expr"]
-FUSION_SIDES = ["rumba", "rumba_unfused", "rumba_loop", "rumba_vectorize", "rust", "numba", "numba_loop",
+FUSION_SIDES = ["rumba", "rumba_fastmath", "rumba_unfused", "rumba_loop", "rumba_vectorize", "rust", "numba", "numba_loop",
                 "numba_vectorize", "jax"]
 STREAMING = ["saxpy", "affine_into", "cumsum"]
 # The first-call cases (`rumba-bench latency`, `numba_kernels.py latency`), in bench.sh's order.

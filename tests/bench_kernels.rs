@@ -218,6 +218,14 @@ fn fused_expressions_match_ndarray() {
             bits(&want.to_vec()),
             "selu_ufunc, n = {n}"
         );
+        // `fastmath`: libmvec's `exp` is within 4 ulp of the exact one.
+        let got: Array1<f64> = kernels::selu_fast(&x).unwrap();
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= 1e-14 * w.abs().max(1.0),
+                "selu_fast {g} {w}"
+            );
+        }
         // The fused reduction adds in ndarray's order, as does the materialized one.
         let want = plain::sq_dist(x.view(), y.view());
         for got in [kernels::sq_dist(&x, &y), kernels::sq_dist_unfused(&x, &y)] {
@@ -253,6 +261,13 @@ fn softmax_and_broadcast_match_ndarray() {
         let got: Array2<f64> = kernels::softmax_rows(&x).unwrap();
         let want = plain::softmax_rows(x.view());
         assert_eq!(got.mapv(f64::to_bits), want.mapv(f64::to_bits), "{n} x {m}");
+        let got: Array2<f64> = kernels::softmax_rows_fast(&x).unwrap();
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= 1e-13 * w.abs().max(1e-300),
+                "softmax_rows_fast {g} {w}"
+            );
+        }
         let (mean, inv) = (
             Array1::from(values(m, 10, -1.0, 1.0)),
             Array1::from(values(m, 11, 0.5, 2.0)),

@@ -675,11 +675,17 @@ fn cases(quick: bool, v: &mut Runner) {
         let z: Array1<f64> = kernels::selu_ufunc(&ux).unwrap();
         black_box(z);
     };
+    let qx = fx.clone();
+    let selu_fast = move || {
+        let z: Array1<f64> = kernels::selu_fast(&qx).unwrap();
+        black_box(z);
+    };
     v.push_with(
         selu,
         vec![
             ("rumba_loop", Box::new(selu_loop)),
             ("rumba_vectorize", Box::new(selu_ufunc)),
+            ("rumba_fastmath", Box::new(selu_fast)),
         ],
     );
     // A reduction fused with its operand: `sum` of `(x - y)^2` with no temporary array, against
@@ -721,20 +727,27 @@ fn cases(quick: bool, v: &mut Runner) {
     let sx = random(side * side, -4.0, 4.0, 14)
         .into_shape_with_order((side, side))
         .expect("a square");
-    let sx2 = sx.clone();
-    v.push(Case {
-        kernel: "softmax_rows",
-        size: "4096^2 f64".into(),
-        bytes: Some(16.0 * (side * side) as f64),
-        rumba: Box::new(move || {
-            let z: Array2<f64> = kernels::softmax_rows(&sx).unwrap();
-            black_box(z);
-        }),
-        rust: Box::new(move || {
-            black_box(plain::softmax_rows(sx2.view()));
-        }),
-        serial: None,
-    });
+    let (sx2, sx3) = (sx.clone(), sx.clone());
+    let softmax_fast = move || {
+        let z: Array2<f64> = kernels::softmax_rows_fast(&sx3).unwrap();
+        black_box(z);
+    };
+    v.push_with(
+        Case {
+            kernel: "softmax_rows",
+            size: "4096^2 f64".into(),
+            bytes: Some(16.0 * (side * side) as f64),
+            rumba: Box::new(move || {
+                let z: Array2<f64> = kernels::softmax_rows(&sx).unwrap();
+                black_box(z);
+            }),
+            rust: Box::new(move || {
+                black_box(plain::softmax_rows(sx2.view()));
+            }),
+            serial: None,
+        },
+        vec![("rumba_fastmath", Box::new(softmax_fast))],
+    );
     let bx = random(side * side, -4.0, 4.0, 15)
         .into_shape_with_order((side, side))
         .expect("a square");
