@@ -19,6 +19,7 @@ macro_rules! snapshot {
 mod arguments;
 mod break_outside_loop;
 mod complex;
+mod float_ord;
 mod if_else_arms;
 mod immutable_binding;
 mod index_count;

@@ -589,6 +589,11 @@ pub enum Lit {
 /// `F::from(i)`). No kernel can name it.
 pub const AS_TYPE_OF: &str = "__rumba_as_type_of";
 
+/// The method `x.__rumba_require_ord()`: `x` itself, where its type is totally ordered (std's
+/// `Ord`: integers, `bool`, `char`); `types` refuses floats as rustc does. The front end writes it
+/// where std needs `Ord` (an iterator chain's `min()`/`max()`). No kernel can name it.
+pub const REQUIRE_ORD: &str = "__rumba_require_ord";
+
 /// A typed constant: its type and its bits (floats as `to_bits`, integers two's complement; a
 /// complex constant is its real part's bits, its imaginary part zero: `ones` of complex arrays).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -624,10 +624,12 @@ pub(super) fn consume(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
                 arity(0)?;
                 g.setup.extend(quote_spanned!(span=> let mut #acc = None;));
                 let best = g.name("best");
-                // std keeps the first of equal items for `min` and the last for `max`.
+                // std needs `Ord` (no floats), keeps the first of equal items for `min` and the
+                // last for `max`.
+                let ord = syn::Ident::new(crate::ir::REQUIRE_ORD, span);
                 let better = match name.as_str() {
-                    "min" => quote_spanned!(span=> #it < #best),
-                    _ => quote_spanned!(span=> #it >= #best),
+                    "min" => quote_spanned!(span=> #it.#ord() < #best),
+                    _ => quote_spanned!(span=> #it.#ord() >= #best),
                 };
                 quote_spanned!(span=>
                     #acc = if let Some(#best) = #acc {

@@ -397,6 +397,7 @@ impl FnLowerer<'_> {
             && complex.is_none()
             && !self.items.methods.contains(&name)
             && name != AS_TYPE_OF
+            && name != crate::ir::REQUIRE_ORD
         {
             return Err(FrontError::new(&mc.method, format!("unsupported method `{name}`"))
                 .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty), views (view, slice, row, column, t, to_owned), whole-array methods (sum, product, mean, var, std, dot, fold, mapv, mapv_inplace, fill, assign, map_inplace), walks (iter, iter_mut, indexed_iter) and iterator chains (map, filter, zip, enumerate; sum, product, fold, count, min, max, any, all, position, find, collect) are supported"));

@@ -692,6 +692,30 @@ impl<'s, 'p> Infer<'s, 'p> {
         if let Some(to) = name.strip_suffix("::from").and_then(Scalar::from_name) {
             return self.conversion(e, to, receiver, tr);
         }
+        if name == REQUIRE_ORD {
+            return match self.settle(tr, self.span(receiver))? {
+                Type::Scalar(s) if !s.is_float() && !s.is_complex() => {
+                    // `x` itself: a cast to its own type.
+                    self.conversions.insert(e, s);
+                    Ok(self.known(s))
+                }
+                t => Err(Diagnostic::new(
+                    format!("the trait bound `{t}: Ord` is not satisfied"),
+                    span,
+                    format!("`min` and `max` of an iterator need `Ord`, which `{t}` is not"),
+                )
+                .with_help(match t {
+                    Type::Scalar(s) if s.is_float() => format!(
+                        "floats are not totally ordered (NaN): fold the items with \
+                         `.fold({s}::NEG_INFINITY, {s}::max)` (NaNs ignored) or take \
+                         `.copied().max_by(|a, b| a.total_cmp(b))`"
+                    ),
+                    _ => {
+                        "compare the items with `max_by_key(|v| ..)` or `max_by(|a, b| ..)`".into()
+                    }
+                })),
+            };
+        }
         if let (AS_TYPE_OF, &[like]) = (name, args) {
             // The second operand is a local, read for its type only (the cast drops it).
             let ExprKind::Local(like) = self.func.expr(like).kind else {
