@@ -77,11 +77,11 @@ impl Key {
 fn environment() -> u128 {
     static ENV: OnceLock<u128> = OnceLock::new();
     *ENV.get_or_init(|| {
-        let options = crate::compile::host_options();
+        let options = crate::host::host_options();
         let cpu = match &options.cpu {
             Some(name) => format!("cpu {name}"),
             None => crate::cpu::fingerprint().unwrap_or_else(|| {
-                let host = crate::compile::host();
+                let host = crate::host::host();
                 format!("cpu {}\nfeatures {}", host.cpu, host.features)
             }),
         };

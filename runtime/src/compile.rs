@@ -10,6 +10,7 @@
 use crate::cache::{self, Key};
 use crate::dump;
 use crate::error::{Error, ErrorKind, Location};
+use crate::host::host;
 use crate::jit::{self, Code, EntryFn};
 use crate::signature::Signature;
 use crate::stats::{self, Step};
@@ -24,50 +25,6 @@ use rumba_compiler::span::SourceFile;
 use std::cell::OnceCell;
 use std::sync::Arc;
 use std::time::Instant;
-
-/// What decides the host's code besides the CPU itself, read once from the environment.
-pub(crate) struct HostOptions {
-    /// `RUMBA_CPU=name` (e.g. `x86-64-v3`): compile for that CPU and its features instead of
-    /// the host's: code (and cache entries) that every machine of a cluster can run.
-    pub cpu: Option<String>,
-    /// `RUMBA_OPT_LEVEL=0..3`: LLVM's optimization level, 3 by default (the differential tests
-    /// run the JIT at 0 and at 3).
-    pub opt_level: u8,
-    /// Whether to call libmvec's vector math functions: glibc ships it. Deciding this without
-    /// opening it keeps that off a first call that loads cached code (resolving a symbol of it
-    /// opens it: `jit::load`); a compilation where it cannot be opened does without.
-    pub vector_library: bool,
-}
-
-pub(crate) fn host_options() -> &'static HostOptions {
-    static OPTIONS: std::sync::OnceLock<HostOptions> = std::sync::OnceLock::new();
-    OPTIONS.get_or_init(|| HostOptions {
-        cpu: std::env::var("RUMBA_CPU").ok().filter(|c| !c.is_empty()),
-        opt_level: std::env::var("RUMBA_OPT_LEVEL")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(3)
-            .min(3),
-        vector_library: cfg!(all(target_os = "linux", target_env = "gnu")),
-    })
-}
-
-/// The CPU this process runs on (or the one `RUMBA_CPU` names), described by LLVM once, with
-/// [`host_options`] applied.
-pub(crate) fn host() -> &'static target::TargetSpec {
-    static HOST: std::sync::OnceLock<target::TargetSpec> = std::sync::OnceLock::new();
-    HOST.get_or_init(|| {
-        let options = host_options();
-        let mut host = target::TargetSpec::host();
-        if let Some(cpu) = &options.cpu {
-            host.cpu = cpu.clone();
-            host.features = String::new();
-        }
-        host.vector_library = options.vector_library;
-        host.opt_level = options.opt_level;
-        host
-    })
-}
 
 /// Runs `f` with this thread's target machine for the host, created on the thread's first compile:
 /// creating one parses the CPU's feature list and builds its subtarget tables, a cost worth paying

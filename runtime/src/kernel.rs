@@ -301,12 +301,12 @@ impl Kernel {
     /// The typed loop IR compiled for these arguments' signature (compiled again for reading: the
     /// cache keeps machine code only, so that first calls do not pay for printing).
     pub fn typed_ir(&self, args: &[Arg<'_>]) -> Result<String, Error> {
-        Ok(self.explain(args, crate::compile::host())?.typed_ir)
+        Ok(self.explain(args, crate::host::host())?.typed_ir)
     }
 
     /// The optimized LLVM IR compiled for these arguments' signature (compiled again, as above).
     pub fn llvm_ir(&self, args: &[Arg<'_>]) -> Result<String, Error> {
-        Ok(self.explain(args, crate::compile::host())?.llvm_ir)
+        Ok(self.explain(args, crate::host::host())?.llvm_ir)
     }
 
     /// The host assembly of the machine code for these arguments' signature (compiled again for

@@ -16,6 +16,7 @@ mod cpu;
 pub mod cuda;
 mod dump;
 mod error;
+mod host;
 mod jit;
 mod kernel;
 mod owned;
