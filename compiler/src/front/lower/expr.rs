@@ -510,6 +510,11 @@ impl FnLowerer<'_> {
         if let Some(method) = syntax::method_path_call(c) {
             return self.expr_value(&method);
         }
+        let linked = link::link_path(p).and_then(|path| self.names.get(&path.join("::")));
+        if let Some(&func) = linked {
+            let args = self.operands(c.args.iter())?;
+            return Ok(self.expr(ExprKind::Call { func, args }, c));
+        }
         let Some(ident) = p.path.get_ident() else {
             let last = p
                 .path

@@ -1,0 +1,211 @@
+//! Calls across `compile!` blocks vs rustc: kernels calling functions of other blocks through a
+//! `use` at the top of the block and through paths (`super::physics::cnd(x)`,
+//! `crate::..::physics::cnd(x)`, `physics::cnd(x)` relative to the block's module), a chain of
+//! calls through three blocks, three blocks each with a private helper of the same name, a generic
+//! callee specialized to `f32` and `f64` by its callers, and the callee still a kernel of its own.
+//! The plain Rust the kernels are compared with is the same code, in module `rs` (paths there
+//! name `rs`'s functions). scripts/test.sh runs this suite again through the reference
+//! interpreter (`RUMBA_DISABLE_JIT=1`).
+
+use ndarray::Array1;
+
+/// The callee block (C): a generic function, a function with a private helper.
+pub mod physics {
+    rumba::compile! {
+        /// `x` scaled twice: generic, so a caller's types decide its instance.
+        pub fn twice(x) {
+            x + x
+        }
+
+        /// The standard normal distribution's CDF (Abramowitz and Stegun 26.2.17).
+        pub fn cnd(x: f64) -> f64 {
+            let k = 1.0 / (1.0 + 0.2316419 * x.abs());
+            let p = k * (0.319381530 + k * (-0.356563782 + k * (1.781477937 + k * (-1.821255978 + k * 1.330274429))));
+            let c = 1.0 - scale(-0.5 * x * x) * p;
+            if x < 0.0 { 1.0 - c } else { c }
+        }
+
+        /// A helper named as those of the other blocks.
+        fn scale(x: f64) -> f64 {
+            x.exp() * 0.3989422804014327
+        }
+    }
+}
+
+/// The middle block (B): calls C, has its own `scale`.
+pub mod stats {
+    rumba::compile! {
+        fn scale(x: f64) -> f64 {
+            x * 3.0
+        }
+
+        pub fn tail(x: f64) -> f64 {
+            scale(1.0 - super::physics::cnd(x))
+        }
+    }
+}
+
+/// The calling block (A): by `use`, by paths, through B to C, and its own `scale`.
+pub mod pricing {
+    rumba::compile! {
+        use crate::constructs_link::physics::cnd;
+        use super::physics::twice as double;
+
+        fn scale(x: f64) -> f64 {
+            x - 0.25
+        }
+
+        pub fn by_use(x: &Array1<f64>) -> f64 {
+            let mut s = 0.0;
+            for i in 0..x.len() {
+                s += scale(cnd(x[i]));
+            }
+            s
+        }
+
+        pub fn by_paths(x: f64) -> f64 {
+            super::physics::cnd(x) + crate::constructs_link::physics::cnd(-x)
+        }
+
+        pub fn chain(x: f64) -> f64 {
+            super::stats::tail(x) * 2.0
+        }
+
+        pub fn generic(a: f32, b: f64, n: i64) -> (f32, f64, i64) {
+            (double(a), super::physics::twice(b), double(n))
+        }
+    }
+}
+
+rumba::compile! {
+    /// A path relative to the block's module.
+    pub fn relative(x: &mut Array1<f64>) {
+        for i in 0..x.len() {
+            x[i] = physics::cnd(x[i]);
+        }
+    }
+}
+
+/// The same code in plain Rust.
+mod rs {
+    pub mod physics {
+        pub fn twice<T: std::ops::Add<Output = T> + Copy>(x: T) -> T {
+            x + x
+        }
+
+        #[allow(clippy::excessive_precision)]
+        pub fn cnd(x: f64) -> f64 {
+            let k = 1.0 / (1.0 + 0.2316419 * x.abs());
+            let p = k
+                * (0.319381530
+                    + k * (-0.356563782
+                        + k * (1.781477937 + k * (-1.821255978 + k * 1.330274429))));
+            let c = 1.0 - scale(-0.5 * x * x) * p;
+            if x < 0.0 {
+                1.0 - c
+            } else {
+                c
+            }
+        }
+
+        #[allow(clippy::excessive_precision)]
+        fn scale(x: f64) -> f64 {
+            x.exp() * 0.3989422804014327
+        }
+    }
+
+    pub mod stats {
+        fn scale(x: f64) -> f64 {
+            x * 3.0
+        }
+
+        pub fn tail(x: f64) -> f64 {
+            scale(1.0 - super::physics::cnd(x))
+        }
+    }
+
+    pub mod pricing {
+        use super::physics::cnd;
+        use super::physics::twice as double;
+
+        fn scale(x: f64) -> f64 {
+            x - 0.25
+        }
+
+        pub fn by_use(x: &[f64]) -> f64 {
+            let mut s = 0.0;
+            for i in 0..x.len() {
+                s += scale(cnd(x[i]));
+            }
+            s
+        }
+
+        pub fn by_paths(x: f64) -> f64 {
+            super::physics::cnd(x) + super::physics::cnd(-x)
+        }
+
+        pub fn chain(x: f64) -> f64 {
+            super::stats::tail(x) * 2.0
+        }
+
+        pub fn generic(a: f32, b: f64, n: i64) -> (f32, f64, i64) {
+            (double(a), super::physics::twice(b), double(n))
+        }
+    }
+}
+
+const XS: [f64; 7] = [-3.5, -1.0, -0.25, 0.0, 0.3, 1.7, 6.0];
+
+#[test]
+fn a_helper_of_another_block_by_use() {
+    let x = Array1::from(XS.to_vec());
+    let got = pricing::by_use(&x).unwrap();
+    assert_eq!(got.to_bits(), rs::pricing::by_use(&XS).to_bits());
+}
+
+#[test]
+fn a_helper_of_another_block_by_paths() {
+    for x in XS {
+        let got = pricing::by_paths(x).unwrap();
+        assert_eq!(got.to_bits(), rs::pricing::by_paths(x).to_bits(), "{x}");
+    }
+    let mut x = Array1::from(XS.to_vec());
+    relative(&mut x).unwrap();
+    let want: Vec<f64> = XS.iter().map(|&v| rs::physics::cnd(v)).collect();
+    assert_eq!(x.to_vec(), want);
+}
+
+#[test]
+fn a_chain_through_three_blocks_each_with_its_own_helper() {
+    for x in XS {
+        let got = pricing::chain(x).unwrap();
+        assert_eq!(got.to_bits(), rs::pricing::chain(x).to_bits(), "{x}");
+        assert_eq!(stats::tail(x).unwrap(), rs::stats::tail(x), "{x}");
+    }
+}
+
+#[test]
+fn a_generic_callee_is_specialized_to_each_caller() {
+    let got = pricing::generic(1.25, 2.5, -7).unwrap();
+    assert_eq!(got, rs::pricing::generic(1.25, 2.5, -7));
+    // The callee, a kernel itself: called directly with yet other types.
+    let direct: u8 = physics::twice(21u8).unwrap();
+    assert_eq!(direct, rs::physics::twice(21u8));
+}
+
+#[test]
+fn the_callee_is_a_kernel_of_its_own() {
+    for x in XS {
+        assert_eq!(physics::cnd(x).unwrap(), rs::physics::cnd(x), "{x}");
+    }
+}
+
+#[test]
+fn linked_functions_are_named_by_their_module() {
+    let ir = pricing::chain::kernel()
+        .typed_ir(&[rumba::IntoArg::into_arg(0.5f64)])
+        .unwrap();
+    assert!(ir.contains("constructs_link::stats::tail"), "{ir}");
+    assert!(ir.contains("constructs_link::physics::cnd"), "{ir}");
+    assert!(ir.contains("constructs_link::physics::scale"), "{ir}");
+}
