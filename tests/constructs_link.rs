@@ -25,6 +25,17 @@ pub mod physics {
             if x < 0.0 { 1.0 - c } else { c }
         }
 
+        /// Without bounds checks: its callers in other blocks opt out too.
+        #[rumba(unsafe(boundscheck = false))]
+        pub fn first(x: &[f64]) -> f64 {
+            x[0]
+        }
+
+        /// Element `i` (checked): an index out of bounds is an `Err` at this line.
+        pub fn at(x: &[f64], i: usize) -> f64 {
+            x[i]
+        }
+
         /// A helper named as those of the other blocks.
         fn scale(x: f64) -> f64 {
             x.exp() * 0.3989422804014327
@@ -73,6 +84,15 @@ pub mod pricing {
 
         pub fn generic(a: f32, b: f64, n: i64) -> (f32, f64, i64) {
             (double(a), super::physics::twice(b), double(n))
+        }
+
+        #[rumba(unsafe(boundscheck = false))]
+        pub fn first_twice(x: &[f64]) -> f64 {
+            super::physics::first(x) * 2.0
+        }
+
+        pub fn last(x: &[f64], n: usize) -> f64 {
+            super::physics::at(x, n)
         }
     }
 }
@@ -208,4 +228,33 @@ fn linked_functions_are_named_by_their_module() {
     assert!(ir.contains("constructs_link::stats::tail"), "{ir}");
     assert!(ir.contains("constructs_link::physics::cnd"), "{ir}");
     assert!(ir.contains("constructs_link::physics::scale"), "{ir}");
+}
+
+#[test]
+fn an_unchecked_callee_makes_its_callers_unsafe() {
+    let x = [1.5, 2.0];
+    // SAFETY: index 0 is in bounds.
+    let got = unsafe { pricing::first_twice(&x[..]) }.unwrap();
+    assert_eq!(got, 3.0);
+}
+
+#[test]
+fn a_failed_check_in_a_callee_points_at_its_line() {
+    let x = [1.5, 2.0];
+    assert_eq!(pricing::last(&x[..], 1).unwrap(), 2.0);
+    let err = pricing::last(&x[..], 2).unwrap_err();
+    let rumba::ErrorKind::OutOfBounds { location, .. } = err.kind() else {
+        panic!("{err:?}");
+    };
+    let line = include_str!("constructs_link.rs")
+        .lines()
+        .position(|l| l.trim() == "x[i]")
+        .unwrap()
+        + 1;
+    assert_eq!(
+        (location.file, location.line),
+        ("tests/constructs_link.rs", line as u32),
+        "{err:#}"
+    );
+    assert!(format!("{err:#}").contains("x[i]"), "{err:#}");
 }

@@ -589,7 +589,11 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>, inner: TokenStream) 
             let message = k.links.iter().map(|(p, _)| format!(
                 "kernel `{name_str}` calls `{p}`, which opts out of a safety check (`#[rumba(unsafe(..))]`); opt `{name_str}` out too (its wrapper is then `unsafe`), or define both in one compile! block"
             ));
-            quote!(#(const _: () = ::core::assert!(!#link_items.unchecked(), #message);)*)
+            let spans = link_items.iter().map(|t| (*t).clone().into_iter().last().map_or_else(Span::call_site, |t| t.span()));
+            let checks = link_items.iter().zip(message).zip(spans).map(|((item, message), span)| {
+                quote::quote_spanned!(span=> const _: () = ::core::assert!(!#item.unchecked(), #message);)
+            });
+            quote!(#(#checks)*)
         });
         quote! {
             static SOURCE: ::rumba::__private::Source = ::rumba::__private::Source::linking(
