@@ -152,6 +152,7 @@ mod rs {
             x - 0.25
         }
 
+        #[allow(clippy::needless_range_loop)]
         pub fn by_use(x: &[f64]) -> f64 {
             let mut s = 0.0;
             for i in 0..x.len() {

@@ -16,6 +16,10 @@
 //! Each `struct` item of the block is also emitted as a Rust type, `#[repr(C)]` (the layout
 //! kernels read), implementing `IntoArg` and `FromValue`, so Rust code builds, passes and
 //! receives its values; its text goes with every kernel.
+//! A call of a function of another block (`physics::cnd(x)`, or `cnd(x)` after
+//! `use crate::physics::cnd;`) is linked at run time: the kernel's source lists the callee's
+//! `__LINK` (each kernel module has one) by the path written, so rustc checks the path, and a
+//! callee without a safety check is a build error unless the kernel opts out too.
 
 #![forbid(unsafe_code)]
 
