@@ -577,6 +577,13 @@ impl FnLowerer<'_> {
                 "call a function of this compile! block, or a closure bound with `let f = |v| ..`",
             ));
         }
+        if !self.names.contains_key(&name) && self.items.links.iter().any(|l| l.0 == name) {
+            return Err(FrontError::new(
+                ident,
+                format!("`{name}` is brought in by a `use` inside a function"),
+            )
+            .hint("`use` functions of other compile! blocks at the top of the block"));
+        }
         let Some(&func) = self.names.get(&name) else {
             let hint = method_call_hint(&name).unwrap_or_else(|| {
                 "kernels can call functions defined in the same compile! block".into()
