@@ -27,9 +27,9 @@ pub struct Resolved {
     pub module: String,
 }
 
-/// Links `main` (unit key `main_key`); `resolve` is asked once per link met (with the key of the
-/// unit that holds it). Returns the program and the resolved units in the order first reached
-/// (keys and programs: what decides the code, for a cache key).
+/// Links `main` (unit key `main_key`); `resolve` is asked once per link of each unit reached
+/// (with the key of the unit that holds it). Returns the program and the other units in the order
+/// first reached (for the files their functions come from).
 pub fn link<E>(
     main: &Program,
     main_key: usize,
