@@ -36,6 +36,16 @@ pub mod physics {
             x[i]
         }
 
+        /// With every fast-math flag: its callers in other blocks compile it so.
+        #[rumba(fastmath)]
+        pub fn fast_sum(x: &[f64]) -> f64 {
+            let mut s = 0.0;
+            for i in 0..x.len() {
+                s += x[i];
+            }
+            s
+        }
+
         /// A helper named as those of the other blocks.
         fn scale(x: f64) -> f64 {
             x.exp() * 0.3989422804014327
@@ -89,6 +99,10 @@ pub mod pricing {
         #[rumba(unsafe(boundscheck = false))]
         pub fn first_twice(x: &[f64]) -> f64 {
             super::physics::first(x) * 2.0
+        }
+
+        pub fn fast_total(x: &[f64]) -> f64 {
+            super::physics::fast_sum(x)
         }
 
         pub fn last(x: &[f64], n: usize) -> f64 {
@@ -258,4 +272,21 @@ fn a_failed_check_in_a_callee_points_at_its_line() {
         "{err:#}"
     );
     assert!(format!("{err:#}").contains("x[i]"), "{err:#}");
+}
+
+#[test]
+fn the_callee_keeps_its_options() {
+    let x: Vec<f64> = (0..100).map(|i| i as f64 * 0.5).collect();
+    assert_eq!(pricing::fast_total(&x[..]).unwrap(), 2475.0);
+    let ir = pricing::fast_total::kernel()
+        .typed_ir(&[rumba::IntoArg::into_arg(&x[..])])
+        .unwrap();
+    let callee = ir
+        .lines()
+        .find(|l| l.contains("fn it::constructs_link::physics::fast_sum("))
+        .unwrap_or_else(|| panic!("{ir}"));
+    assert!(
+        callee.contains("#[fastmath=true, boundscheck=true]"),
+        "{callee}"
+    );
 }
