@@ -46,6 +46,15 @@ pub mod physics {
             s
         }
 
+        /// Mutual recursion across two blocks.
+        pub fn is_even(n: u32) -> bool {
+            if n == 0 {
+                true
+            } else {
+                super::stats::is_odd(n - 1)
+            }
+        }
+
         /// A helper named as those of the other blocks.
         fn scale(x: f64) -> f64 {
             x.exp() * 0.3989422804014327
@@ -62,6 +71,14 @@ pub mod stats {
 
         pub fn tail(x: f64) -> f64 {
             scale(1.0 - super::physics::cnd(x))
+        }
+
+        pub fn is_odd(n: u32) -> bool {
+            if n == 0 {
+                false
+            } else {
+                super::physics::is_even(n - 1)
+            }
         }
     }
 }
@@ -289,4 +306,14 @@ fn the_callee_keeps_its_options() {
         callee.contains("#[fastmath=true, boundscheck=true]"),
         "{callee}"
     );
+}
+
+#[test]
+fn mutual_recursion_across_two_blocks() {
+    for n in [0, 1, 2, 7, 10, 1001] {
+        assert_eq!(physics::is_even(n).unwrap(), n % 2 == 0, "{n}");
+        assert_eq!(stats::is_odd(n).unwrap(), n % 2 == 1, "{n}");
+    }
+    // The sources link each other: printing one terminates.
+    assert!(format!("{:?}", stats::is_odd::__LINK).contains("is_odd"));
 }

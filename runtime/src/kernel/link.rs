@@ -17,7 +17,6 @@ use std::sync::Arc;
 
 /// A function of a `compile!` block as other blocks' kernels link it: the source of its kernel
 /// and its name there (generated beside each kernel as `f::__LINK`).
-#[derive(Debug)]
 pub struct Callee {
     source: &'static Source,
     name: &'static str,
@@ -38,6 +37,16 @@ impl Callee {
     /// time by a constant assertion in the caller).
     pub const fn unchecked(&self) -> bool {
         self.unchecked
+    }
+}
+
+/// Its name and file only: sources that call each other link each other.
+impl std::fmt::Debug for Callee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callee")
+            .field("name", &self.name)
+            .field("file", &self.source.path)
+            .finish_non_exhaustive()
     }
 }
 
