@@ -55,6 +55,11 @@ pub mod physics {
             }
         }
 
+        /// Generic, but only for floats: an integer is a type error here, at specialization.
+        pub fn halve(x) {
+            x / 2.0
+        }
+
         /// A helper named as those of the other blocks.
         fn scale(x: f64) -> f64 {
             x.exp() * 0.3989422804014327
@@ -120,6 +125,10 @@ pub mod pricing {
 
         pub fn fast_total(x: &[f64]) -> f64 {
             super::physics::fast_sum(x)
+        }
+
+        pub fn halve_int(n: i64) -> i64 {
+            super::physics::halve(n)
         }
 
         pub fn last(x: &[f64], n: usize) -> f64 {
@@ -316,4 +325,19 @@ fn mutual_recursion_across_two_blocks() {
     }
     // The sources link each other: printing one terminates.
     assert!(format!("{:?}", stats::is_odd::__LINK).contains("is_odd"));
+}
+
+#[test]
+fn a_type_error_in_a_callee_points_at_its_line() {
+    let err = pricing::halve_int(3).unwrap_err();
+    let rumba::ErrorKind::Type { location, .. } = err.kind() else {
+        panic!("{err:?}");
+    };
+    let line = include_str!("constructs_link.rs")
+        .lines()
+        .position(|l| l.trim() == "x / 2.0")
+        .unwrap()
+        + 1;
+    assert_eq!(location.line, line as u32, "{err:#}");
+    assert!(format!("{err:#}").contains("x / 2.0"), "{err:#}");
 }

@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 mod interpret;
 mod link;
 
-use link::Linked;
+pub(crate) use link::Linked;
 pub use link::{Callee, Link};
 
 /// `RUMBA_DISABLE_JIT=1`: calls run in the interpreter.
@@ -119,25 +119,24 @@ impl Source {
             .map_err(Clone::clone)
     }
 
-    /// The program the kernel compiles (its text linked with what it calls of other blocks) and
-    /// its file.
-    fn program(&'static self, kernel: &str) -> Result<&'static (Arc<Program>, SourceFile), Error> {
+    /// The kernel's text linked with what it calls of other blocks.
+    fn linked(&'static self, kernel: &str) -> Result<&'static Linked, Error> {
         self.linked
             .get_or_init(|| link::link(self, kernel))
             .as_ref()
-            .map(|l| &l.program)
             .map_err(Clone::clone)
+    }
+
+    /// The program the kernel compiles (its text linked with what it calls of other blocks) and
+    /// its file.
+    fn program(&'static self, kernel: &str) -> Result<&'static (Arc<Program>, SourceFile), Error> {
+        self.linked(kernel).map(|l| &l.program)
     }
 
     /// The file that function `function` of the linked program comes from (the kernel's own, or
     /// a linked block's).
     fn file_of(&'static self, kernel: &str, function: &str) -> Option<&'static SourceFile> {
-        let linked = self
-            .linked
-            .get_or_init(|| link::link(self, kernel))
-            .as_ref()
-            .ok()?;
-        Some(linked.file_of(function))
+        Some(self.linked(kernel).ok()?.file_of(function))
     }
 }
 
@@ -474,7 +473,8 @@ impl Kernel {
         signature: &Signature,
         f: impl FnOnce(&Request) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let (program, file) = self.source.program(self.name)?;
+        let linked = self.source.linked(self.name)?;
+        let (program, file) = &linked.program;
         let func: FuncId = program.find(self.name).ok_or_else(|| ErrorKind::Compile {
             kernel: self.name.into(),
             message: "kernel not found in its source".into(),
@@ -482,6 +482,7 @@ impl Kernel {
         let request = Request {
             kernel: self.name,
             source: file,
+            linked,
             program,
             func,
             signature,

@@ -65,7 +65,7 @@ impl Link {
 
 /// A kernel's linked program.
 #[derive(Debug)]
-pub(super) struct Linked {
+pub(crate) struct Linked {
     /// The program and the kernel's own file.
     pub(super) program: (Arc<Program>, SourceFile),
     /// The linked blocks' files, each with the module its functions are named in.
@@ -74,7 +74,7 @@ pub(super) struct Linked {
 
 impl Linked {
     /// The file function `function` comes from.
-    pub(super) fn file_of(&self, function: &str) -> &SourceFile {
+    pub(crate) fn file_of(&self, function: &str) -> &SourceFile {
         self.files
             .iter()
             .find(|(module, _)| {
