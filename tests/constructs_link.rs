@@ -127,6 +127,12 @@ pub mod pricing {
             super::physics::fast_sum(x)
         }
 
+        /// Applied to each element of an array argument (its `into` module is one level down).
+        #[rumba(vectorize)]
+        pub fn cnd_each(x: f64) -> f64 {
+            super::physics::cnd(x)
+        }
+
         pub fn halve_int(n: i64) -> i64 {
             super::physics::halve(n)
         }
@@ -340,4 +346,13 @@ fn a_type_error_in_a_callee_points_at_its_line() {
         + 1;
     assert_eq!(location.line, line as u32, "{err:#}");
     assert!(format!("{err:#}").contains("x / 2.0"), "{err:#}");
+}
+
+#[test]
+fn a_vectorize_function_calls_another_block() {
+    let one: f64 = pricing::cnd_each(0.3).unwrap();
+    assert_eq!(one, rs::physics::cnd(0.3));
+    let x = Array1::from(XS.to_vec());
+    let got: Array1<f64> = pricing::cnd_each(&x).unwrap();
+    assert_eq!(got, x.mapv(rs::physics::cnd));
 }

@@ -274,7 +274,15 @@ fn wrappers(
                     ret: Ret::Unit,
                     cuda: false,
                     unchecked: shape.unchecked,
-                    links: shape.links.clone(),
+                    // `f::into`'s module is one level further down.
+                    links: shape
+                        .links
+                        .iter()
+                        .map(|(p, t)| match p.starts_with("crate::") {
+                            true => (p.clone(), t.clone()),
+                            false => (p.clone(), quote!(super::#t)),
+                        })
+                        .collect(),
                 };
                 kernel_items(&shape, Some((path, &text)), TokenStream::new())
             }
