@@ -119,11 +119,17 @@ fn child() {
         .filter(Some("rumba"), log::LevelFilter::Warn)
         .try_init();
     let x = X.to_vec();
+    let callee = std::env::var("RUMBA_CACHE_TEST_CALLEE").ok();
     let results: Vec<String> = sources
         .split(NEXT)
         .map(|text| {
-            let k = rumba::Kernel::from_source(text, "k");
-            let r: f64 = k.call_as(&[rumba::IntoArg::into_arg(&x)]).unwrap();
+            let r: f64 = match &callee {
+                Some(callee) => linked(text, callee).call_as(&[rumba::IntoArg::into_arg(&x)]),
+                None => {
+                    rumba::Kernel::from_source(text, "k").call_as(&[rumba::IntoArg::into_arg(&x)])
+                }
+            }
+            .unwrap();
             r.to_string()
         })
         .collect();
@@ -147,6 +153,23 @@ fn child() {
         s.compilations,
         std::process::id()
     );
+}
+
+/// Kernel `k` of `text`, calling `other::helper`, a function of another block whose source is
+/// `callee` (as `compile!` links blocks).
+fn linked(text: &str, callee: &str) -> &'static rumba::Kernel {
+    use rumba::__private::{kernel, Callee, Link, Source};
+    fn leak<T>(v: T) -> &'static T {
+        Box::leak(Box::new(v))
+    }
+    let callee: &'static str = Box::leak(callee.into());
+    let text: &'static str = Box::leak(text.into());
+    let source = leak(Source::linking("other.rs", "other::helper", callee, &[]));
+    let links = leak([Link::new(
+        "other::helper",
+        leak(Callee::new(source, "helper", false)),
+    )]);
+    leak(kernel(leak(Source::linking("k.rs", "k", text, links)), "k"))
 }
 
 /// A fresh cache directory under the system's temporary directory, removed when dropped.
@@ -198,6 +221,32 @@ fn editing_a_callee_misses() {
     assert_eq!(edited.results, [28.0], "the edited helper runs");
     assert_eq!((edited.hits, edited.misses), (0, 1));
     let again = run(dir.path(), &[source(HELPER)], &[]);
+    assert_eq!((again.results[0], again.hits), (EXPECTED, 1));
+}
+
+/// Kernel `k` calling [`HELPER`] of another block.
+const LINKED: &str = "fn k(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += other::helper(x[i]);
+    }
+    s
+}
+";
+
+#[test]
+fn editing_a_callee_of_another_block_misses() {
+    let dir = temp_dir();
+    let run_linked = |helper: &str| {
+        let env = [("RUMBA_CACHE_TEST_CALLEE", helper)];
+        run(dir.path(), &[LINKED.to_string()], &env)
+    };
+    let first = run_linked(HELPER);
+    assert_eq!((first.results[0], first.misses), (EXPECTED, 1));
+    let edited = run_linked("fn helper(v: f64) -> f64 { v * 3.0 + 1.0 }\n");
+    assert_eq!(edited.results, [28.0], "the edited callee runs");
+    assert_eq!((edited.hits, edited.misses), (0, 1));
+    let again = run_linked(HELPER);
     assert_eq!((again.results[0], again.hits), (EXPECTED, 1));
 }
 

@@ -101,6 +101,7 @@ mod constructs_fixed;
 mod constructs_fuse;
 mod constructs_iter;
 mod constructs_lang;
+mod constructs_link;
 mod constructs_math;
 mod constructs_option;
 mod constructs_recursion;

@@ -21,6 +21,10 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// The function whose code the spans are in, where `types` knows it: which file renders it
+    /// when functions of other `compile!` blocks are linked in (`ir::link`).
+    /// (A `Box<str>`: errors are returned by value, kept small.)
+    pub function: Option<Box<str>>,
 }
 
 impl Diagnostic {
@@ -34,7 +38,15 @@ impl Diagnostic {
             }],
             help: None,
             notes: Vec::new(),
+            function: None,
         }
+    }
+
+    /// Says the spans are in function `name`, unless a function is said already (the innermost
+    /// call where the error arose says it first).
+    pub fn in_function(mut self, name: &str) -> Diagnostic {
+        self.function.get_or_insert_with(|| name.into());
+        self
     }
 
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {

@@ -8,7 +8,8 @@
 //!   Linux, from `dirs`); `RUMBA_CACHE=0` turns the cache off. One file per entry,
 //!   `<kernel>-<key>.rumba`.
 //! - **Key**: a 128-bit XXH3 of the kernel's name and embedded text (itself and every function it
-//!   calls, with their `#[rumba(..)]` options), the signature, the target (triple, CPU name and
+//!   calls, with their `#[rumba(..)]` options, and the sources of other `compile!` blocks it links,
+//!   transitively: `Source::key_text`), the signature, the target (triple, CPU name and
 //!   features, optimization level, libmvec), `RUMBA_LLVM_ARGS`, the rumba and LLVM versions, a
 //!   hash of the compiler's sources and the format version. Any change is a different file, so a
 //!   stale entry is never read; it ages out by eviction.

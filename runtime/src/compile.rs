@@ -12,6 +12,7 @@ use crate::dump;
 use crate::error::{Error, ErrorKind, Location};
 use crate::host::host;
 use crate::jit::{self, Code, EntryFn};
+use crate::kernel::Linked;
 use crate::signature::Signature;
 use crate::stats::{self, Step};
 use inkwell::module::{Linkage, Module};
@@ -147,6 +148,8 @@ pub struct Explain {
 pub(crate) struct Request<'a> {
     pub kernel: &'a str,
     pub source: &'a SourceFile,
+    /// The files of the functions of other blocks linked in.
+    pub linked: &'a Linked,
     pub program: &'a Program,
     pub func: FuncId,
     pub signature: &'a Signature,
@@ -172,7 +175,7 @@ impl Request<'_> {
 
     fn error(&self, e: driver::Error) -> Error {
         let kernel = self.kernel.to_string();
-        let location = |d: &Diagnostic| Location::new(&self.source.path, d.span());
+        let location = |d: &Diagnostic| Location::new(&self.file(d).path, d.span());
         let (kind, d) = match e {
             driver::Error::Argument(d) => (
                 ErrorKind::Argument {
@@ -217,7 +220,15 @@ impl Request<'_> {
             "while specializing `{}` for {}",
             self.kernel, self.signature
         ));
-        d.render(self.source)
+        d.render(self.file(&d))
+    }
+
+    /// The file a diagnostic's spans are in: a linked function's block's, or the kernel's.
+    fn file(&self, d: &Diagnostic) -> &SourceFile {
+        match &d.function {
+            Some(f) => self.linked.file_of(f),
+            None => self.source,
+        }
     }
 
     /// Source -> typed IR before the passes, with the host CPU's checks: what `Kernel::interpret`

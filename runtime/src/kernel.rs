@@ -28,6 +28,10 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 mod interpret;
+mod link;
+
+pub(crate) use link::Linked;
+pub use link::{Callee, Link};
 
 /// `RUMBA_DISABLE_JIT=1`: calls run in the interpreter.
 pub(crate) fn jit_disabled() -> bool {
@@ -35,36 +39,61 @@ pub(crate) fn jit_disabled() -> bool {
     *DISABLED.get_or_init(|| std::env::var("RUMBA_DISABLE_JIT").is_ok_and(|v| v == "1"))
 }
 
-/// The source of one `compile!` block: its file, its text, and (once needed) its lowered IR.
+/// The source of one kernel of a `compile!` block: its file, its text, the functions of other
+/// blocks it calls, and (once needed) its lowered and linked IR (see `link.rs`).
 /// (Made by `compile!`: `rumba::__private::Source`.)
 #[derive(Debug)]
 pub struct Source {
     path: &'static str,
+    /// `module_path!()` where `compile!` put the kernel's module (the block's module and the
+    /// kernel's name); empty when not known.
+    module: &'static str,
     text: &'static str,
-    program: OnceLock<Result<(Arc<Program>, SourceFile), Error>>,
+    links: &'static [Link],
+    /// The text alone, lowered.
+    lowered: OnceLock<Result<Arc<Program>, Error>>,
+    /// Linked with what it calls of other blocks.
+    linked: OnceLock<Result<Linked, Error>>,
+    /// What the cache key covers: the text and every linked source's (see [`Source::key_text`]).
+    key_text: OnceLock<String>,
 }
 
 impl Source {
     pub const fn new(path: &'static str, text: &'static str) -> Source {
+        Source::linking(path, "", text, &[])
+    }
+
+    /// A kernel's source in module `module` whose text calls functions of other blocks (`links`).
+    pub const fn linking(
+        path: &'static str,
+        module: &'static str,
+        text: &'static str,
+        links: &'static [Link],
+    ) -> Source {
         Source {
             path,
+            module,
             text,
-            program: OnceLock::new(),
+            links,
+            lowered: OnceLock::new(),
+            linked: OnceLock::new(),
+            key_text: OnceLock::new(),
         }
     }
 
-    fn program(&self, kernel: &str) -> Result<&(Arc<Program>, SourceFile), Error> {
-        self.program
+    /// The text, lowered (without what other blocks give).
+    fn lowered(&self, kernel: &str) -> Result<&Arc<Program>, Error> {
+        self.lowered
             .get_or_init(|| {
-                let file = SourceFile::new(self.path, self.text);
                 let start = std::time::Instant::now();
                 match rumba_compiler::driver::lower(self.text) {
                     Ok(p) => {
                         log::debug!(target: "rumba", "lowered {} ({} functions) in {:?}", self.path, p.functions.len(), start.elapsed());
                         crate::stats::record(crate::stats::Step::Lower, start.elapsed());
-                        Ok((Arc::new(p), file))
+                        Ok(Arc::new(p))
                     }
                     Err(errors) => {
+                        let file = SourceFile::new(self.path, self.text);
                         // Every error is rendered; the fields describe the first.
                         let render = |e: &rumba_compiler::front::FrontError| {
                             let d = Diagnostic::new(e.message.clone(), e.span, "here");
@@ -88,6 +117,26 @@ impl Source {
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The kernel's text linked with what it calls of other blocks.
+    fn linked(&'static self, kernel: &str) -> Result<&'static Linked, Error> {
+        self.linked
+            .get_or_init(|| link::link(self, kernel))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The program the kernel compiles (its text linked with what it calls of other blocks) and
+    /// its file.
+    fn program(&'static self, kernel: &str) -> Result<&'static (Arc<Program>, SourceFile), Error> {
+        self.linked(kernel).map(|l| &l.program)
+    }
+
+    /// The file that function `function` of the linked program comes from (the kernel's own, or
+    /// a linked block's).
+    fn file_of(&'static self, kernel: &str, function: &str) -> Option<&'static SourceFile> {
+        Some(self.linked(kernel).ok()?.file_of(function))
     }
 }
 
@@ -313,7 +362,7 @@ impl Kernel {
     /// reading, as above), in the AT&T syntax LLVM prints.
     pub fn asm(&self, args: &[Arg<'_>]) -> Result<String, Error> {
         let signature = self.signature(args)?;
-        let key = Key::new(self.name, self.source.text, &signature);
+        let key = Key::new(self.name, self.source.key_text(), &signature);
         self.with_request(&signature, |r| r.assembly(&key))
     }
 
@@ -424,7 +473,8 @@ impl Kernel {
         signature: &Signature,
         f: impl FnOnce(&Request) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let (program, file) = self.source.program(self.name)?;
+        let linked = self.source.linked(self.name)?;
+        let (program, file) = &linked.program;
         let func: FuncId = program.find(self.name).ok_or_else(|| ErrorKind::Compile {
             kernel: self.name.into(),
             message: "kernel not found in its source".into(),
@@ -432,6 +482,7 @@ impl Kernel {
         let request = Request {
             kernel: self.name,
             source: file,
+            linked,
             program,
             func,
             signature,
@@ -495,7 +546,7 @@ impl Kernel {
     /// A signature's machine code: from the on-disk cache, else compiled (and stored there).
     fn build(&self, signature: &Signature) -> Result<Specialization, Error> {
         crate::jit::prepare();
-        let key = Key::new(self.name, self.source.text, signature);
+        let key = Key::new(self.name, self.source.key_text(), signature);
         match crate::compile::cached(self.name, &key, signature) {
             Some(spec) => Ok(spec),
             None => self.with_request(signature, |r| r.compile(&key)),
@@ -609,12 +660,16 @@ impl Kernel {
                     site.function, self.name
                 ));
             }
-            match self.source.program(self.name) {
-                Ok((_, file)) => d.render(file),
-                Err(_) => format!("error: {}", d.message),
+            match self.source.file_of(self.name, &site.function) {
+                Some(file) => d.render(file),
+                None => format!("error: {}", d.message),
             }
         };
-        let location = Location::new(self.source.path, site.span);
+        let path = self
+            .source
+            .file_of(self.name, &site.function)
+            .map_or(self.source.path, |f| f.path.as_str());
+        let location = Location::new(path, site.span);
         let v = values;
         // A value Rust's code panics on: `ErrorKind::InvalidValue`.
         let invalid = |message: String, label: &str| {

@@ -44,7 +44,7 @@ pub use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
 /// What `compile!` expands to, and nothing else may rely on: not part of the API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::kernel::Source;
+    pub use crate::kernel::{Callee, Link, Source};
     pub use crate::structs::{struct_arg, struct_fields, struct_type, Field, StructWriter};
 
     /// The kernel `name` of `source`.

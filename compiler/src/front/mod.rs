@@ -13,6 +13,7 @@ mod names;
 mod prelude;
 
 pub use attrs::kernel_attrs;
+pub use lower::link_paths;
 pub use names::type_ann;
 
 use crate::ir;

@@ -15,6 +15,7 @@ pub mod each;
 pub mod edit;
 pub mod entity;
 pub mod intrinsic;
+pub mod link;
 pub mod print;
 pub mod structs;
 pub mod ty;
@@ -175,6 +176,19 @@ impl Default for KernelAttrs {
 #[derive(Clone, Debug, Default)]
 pub struct Program {
     pub functions: PrimaryMap<FuncId, Function<Untyped>>,
+    /// The functions of other `compile!` blocks its functions call, each declared here with an
+    /// empty body: [`link::link`] replaces them before a program is typed.
+    pub links: Vec<Link>,
+}
+
+/// A function of another `compile!` block that a program calls (`physics::cnd(x)`, or `cnd(x)`
+/// after `use crate::physics::cnd;`), by the path written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// The declared function that stands for it: calls name this one.
+    pub func: FuncId,
+    /// The path as written (through a `use`: the path the `use` names), `::`-joined.
+    pub path: String,
 }
 
 impl Program {
@@ -187,6 +201,11 @@ impl Program {
             .iter()
             .find(|(_, f)| f.name == name)
             .map(|(id, _)| id)
+    }
+
+    /// The link that function `f` stands for, if it is one.
+    pub fn link(&self, f: FuncId) -> Option<&Link> {
+        self.links.iter().find(|l| l.func == f)
     }
 
     /// Whether function `k`, or a function it calls, opts out of a safety check

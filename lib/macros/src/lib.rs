@@ -16,6 +16,10 @@
 //! Each `struct` item of the block is also emitted as a Rust type, `#[repr(C)]` (the layout
 //! kernels read), implementing `IntoArg` and `FromValue`, so Rust code builds, passes and
 //! receives its values; its text goes with every kernel.
+//! A call of a function of another block (`physics::cnd(x)`, or `cnd(x)` after
+//! `use crate::physics::cnd;`) is linked at run time: the kernel's source lists the callee's
+//! `__LINK` (each kernel module has one) by the path written, so rustc checks the path, and a
+//! callee without a safety check is a build error unless the kernel opts out too.
 
 #![forbid(unsafe_code)]
 
@@ -23,7 +27,7 @@ use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 use rumba_compiler::front::{self, FrontError, MAX_ARGS};
 use rumba_compiler::ir::{
-    walk, ExprId, ExprKind, Function, Program, Scalar, Stmt, TypeAnn, Untyped,
+    walk, ExprId, ExprKind, FuncId, Function, Program, Scalar, Stmt, TypeAnn, Untyped,
 };
 
 #[proc_macro]
@@ -151,6 +155,9 @@ struct Shape<'a> {
     cuda: bool,
     /// The kernel, or a function it calls, opts out of bounds checks: its wrappers are `unsafe`.
     unchecked: bool,
+    /// The functions of other blocks it calls: their paths as written and as named from the
+    /// kernel's module (see [`links`]).
+    links: Vec<(String, TokenStream)>,
 }
 
 /// What a kernel returns.
@@ -183,8 +190,10 @@ fn wrappers(
         _ => None,
     });
     let struct_names = struct_names(file);
+    let written = front::link_paths(file);
     for (f, (id, func)) in fns.zip(program.functions.iter()) {
         let reached = walk::reachable(program, id);
+        let links = links(program, &reached, &written);
         // Each kernel's module holds its own source: the text of the kernel and the functions it
         // calls, each at its place in the file (the rest of the block is left out: the first call
         // parses only what it compiles). A module cannot name an item of an enclosing function
@@ -193,7 +202,7 @@ fn wrappers(
             // The prelude's functions (`rng::new`) are not the block's: every program has them.
             let mut needed: Vec<usize> = reached
                 .iter()
-                .filter(|f| !program.func(**f).is_prelude())
+                .filter(|f| !program.func(**f).is_prelude() && program.link(**f).is_none())
                 .map(|f| fn_items[f.index()])
                 .collect();
             needed.extend((0..file.items.len()).filter(|i| !fn_items.contains(i)));
@@ -231,6 +240,7 @@ fn wrappers(
             ret,
             cuda: func.attrs.cuda,
             unchecked: program.unchecked(id),
+            links,
         };
         if shape.params.len() > MAX_ARGS {
             let message = format!(
@@ -264,12 +274,66 @@ fn wrappers(
                     ret: Ret::Unit,
                     cuda: false,
                     unchecked: shape.unchecked,
+                    // `f::into`'s module is one level further down.
+                    links: shape
+                        .links
+                        .iter()
+                        .map(|(p, t)| match p.starts_with("crate::") {
+                            true => (p.clone(), t.clone()),
+                            false => (p.clone(), quote!(super::#t)),
+                        })
+                        .collect(),
                 };
                 kernel_items(&shape, Some((path, &text)), TokenStream::new())
             }
             None => TokenStream::new(),
         };
         out.extend(kernel_items(&shape, Some((path, &text)), inner));
+    }
+    out
+}
+
+/// The functions of other blocks among `reached` (a kernel's reach): each link's path, and the
+/// path of its generated `__LINK` item as seen from the kernel's module (one level below the
+/// block: `physics::cnd` is `super::physics::cnd::__LINK`, `crate::..` stays), made of the tokens
+/// written where they are known, so that rustc's error for a path that is no function of a
+/// `compile!` block points at the kernel's code.
+fn links(
+    program: &Program,
+    reached: &[FuncId],
+    written: &[(String, TokenStream)],
+) -> Vec<(String, TokenStream)> {
+    let mut out = Vec::new();
+    for link in reached.iter().filter_map(|f| program.link(*f)) {
+        let segments: Vec<&str> = link.path.split("::").collect();
+        let tokens = written
+            .iter()
+            .find(|(p, _)| *p == link.path)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default();
+        let idents: Vec<syn::Ident> = tokens
+            .into_iter()
+            .filter_map(|t| match t {
+                TokenTree::Ident(i) => Some(i),
+                _ => None,
+            })
+            .collect();
+        let span = idents.last().map_or_else(Span::call_site, |i| i.span());
+        let mut idents = match idents
+            .iter()
+            .map(|i| i.to_string())
+            .eq(segments.iter().map(|s| s.to_string()))
+        {
+            true => idents,
+            false => segments.iter().map(|s| syn::Ident::new(s, span)).collect(),
+        };
+        match segments[0] {
+            "crate" => {}
+            "self" => idents[0] = syn::Ident::new("super", idents[0].span()),
+            _ => idents.insert(0, syn::Ident::new("super", span)),
+        }
+        let item = syn::Ident::new("__LINK", span);
+        out.push((link.path.clone(), quote!(#(#idents)::*::#item)));
     }
     out
 }
@@ -315,6 +379,7 @@ fn stubs(file: &syn::File) -> TokenStream {
             ret: syntactic_ret(f, &struct_names),
             cuda: attrs.cuda,
             unchecked: attrs.unchecked(),
+            links: Vec::new(),
         };
         out.extend(kernel_items(&shape, None, TokenStream::new()));
     }
@@ -517,15 +582,43 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>, inner: TokenStream) 
         None => quote!(#[allow(unused_variables)]),
     };
     let handle_body = match source {
-        Some((path, text)) => quote! {
+        Some(_) => quote! {
             static KERNEL: ::std::sync::OnceLock<::rumba::Kernel> = ::std::sync::OnceLock::new();
-            static SOURCE: ::rumba::__private::Source = ::rumba::__private::Source::new(#path, #text);
             KERNEL.get_or_init(|| ::rumba::__private::kernel(&SOURCE, #name_str))
         },
         None => quote!(::core::unreachable!(
             "this `compile!` block failed to build"
         )),
     };
+    // The kernel's source (with the functions of other blocks it calls) and, for kernels of
+    // other blocks to call it, `__LINK`.
+    let statics = source.map(|(path, text)| {
+        let unchecked = k.unchecked;
+        let link_paths = k.links.iter().map(|(p, _)| p);
+        let link_items: Vec<&TokenStream> = k.links.iter().map(|(_, t)| t).collect();
+        // A safe kernel cannot call one without a safety check: its wrapper would not be `unsafe`.
+        let checks = (!k.unchecked).then(|| {
+            let message = k.links.iter().map(|(p, _)| format!(
+                "kernel `{name_str}` calls `{p}`, which opts out of a safety check (`#[rumba(unsafe(..))]`); opt `{name_str}` out too (its wrapper is then `unsafe`), or define both in one compile! block"
+            ));
+            let spans = link_items.iter().map(|t| (*t).clone().into_iter().last().map_or_else(Span::call_site, |t| t.span()));
+            let checks = link_items.iter().zip(message).zip(spans).map(|((item, message), span)| {
+                quote::quote_spanned!(span=> const _: () = ::core::assert!(!#item.unchecked(), #message);)
+            });
+            quote!(#(#checks)*)
+        });
+        quote! {
+            static SOURCE: ::rumba::__private::Source = ::rumba::__private::Source::linking(
+                #path,
+                ::core::module_path!(),
+                #text,
+                &[#(::rumba::__private::Link::new(#link_paths, &#link_items)),*],
+            );
+            #[doc(hidden)]
+            pub static __LINK: ::rumba::__private::Callee = ::rumba::__private::Callee::new(&SOURCE, #name_str, #unchecked);
+            #checks
+        }
+    });
     if k.cuda {
         // An explicit GPU kernel: launched with a configuration, never called on the CPU.
         let launch = body(quote!(#name::kernel().cuda().config(launch).#call(#args).map(|_| ())));
@@ -540,6 +633,8 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>, inner: TokenStream) 
 
             #[doc = concat!("The handle of GPU kernel `", #name_str, "`.")]
             #vis mod #name {
+                #statics
+
                 pub fn kernel() -> &'static ::rumba::Kernel {
                     #handle_body
                 }
@@ -559,6 +654,8 @@ fn kernel_items(k: &Shape, source: Option<(&str, &String)>, inner: TokenStream) 
 
         #[doc = concat!("The handle of kernel `", #name_str, "`: its compiled signatures, IR and LLVM IR.")]
         #vis mod #name {
+            #statics
+
             pub fn kernel() -> &'static ::rumba::Kernel {
                 #handle_body
             }
@@ -618,6 +715,8 @@ fn returns_value(program: &Program, func: &Function<Untyped>, seen: &mut Vec<Str
     let mut values = Vec::new();
     returned(&func.body.stmts, &mut values);
     values.iter().any(|&v| match &func.expr(v).kind {
+        // What a function of another block returns is not known here: a value, maybe `()`.
+        ExprKind::Call { func: callee, .. } if program.link(*callee).is_some() => true,
         ExprKind::Call { func: callee, .. } => returns_value(program, program.func(*callee), seen),
         _ => true,
     })

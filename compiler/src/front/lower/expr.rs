@@ -513,6 +513,11 @@ impl FnLowerer<'_> {
         if let Some(method) = syntax::method_path_call(c) {
             return self.expr_value(&method);
         }
+        let linked = link::link_path(p).and_then(|path| self.names.get(&path.join("::")));
+        if let Some(&func) = linked {
+            let args = self.operands(c.args.iter())?;
+            return Ok(self.expr(ExprKind::Call { func, args }, c));
+        }
         let Some(ident) = p.path.get_ident() else {
             let last = p
                 .path
@@ -574,6 +579,13 @@ impl FnLowerer<'_> {
             .hint(
                 "call a function of this compile! block, or a closure bound with `let f = |v| ..`",
             ));
+        }
+        if !self.names.contains_key(&name) && self.items.links.iter().any(|l| l.0 == name) {
+            return Err(FrontError::new(
+                ident,
+                format!("`{name}` is brought in by a `use` inside a function"),
+            )
+            .hint("`use` functions of other compile! blocks at the top of the block"));
         }
         let Some(&func) = self.names.get(&name) else {
             let hint = method_call_hint(&name).unwrap_or_else(|| {

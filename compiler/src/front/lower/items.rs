@@ -32,6 +32,9 @@ pub(super) struct Items {
     pub(super) structs: HashMap<String, &'static StructDef>,
     /// The names of the methods of the block's `impl` blocks (resolved by `types`).
     pub(super) methods: std::collections::HashSet<String>,
+    /// `use crate::physics::cnd;` (or `as c`) at the top of the block: a function of another
+    /// `compile!` block, by the name it brings in, the path and its tokens (`link.rs`).
+    pub(super) links: Vec<(String, Vec<String>, TokenStream)>,
     /// In a function of an `impl` block: its struct (`Self`).
     pub(super) self_struct: Option<&'static StructDef>,
 }
@@ -79,6 +82,10 @@ impl Items {
 
     fn use_tree(&mut self, tree: &syn::UseTree, mut prefix: Vec<String>) -> R<()> {
         let mut alias = |name: String, full: Vec<String>, node: &dyn ToTokens| {
+            if super::link::is_link_path(&full) {
+                self.links.push((name, full, node.to_token_stream()));
+                return Ok(());
+            }
             if names::std_const_named(&full).is_none() && !names::is_const_module(&full) {
                 return Err(FrontError::new(
                     &node.to_token_stream(),

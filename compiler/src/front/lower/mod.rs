@@ -31,6 +31,9 @@ mod hints;
 mod items;
 mod iter;
 mod lanes;
+mod link;
+
+pub use link::written as link_paths;
 mod loops;
 mod matching;
 mod option;
@@ -138,6 +141,7 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
             }
         }
     }
+    errors.append(&mut link::declare(file, &mut program, &mut names, &items));
     for (id, f) in fns {
         match FnLowerer::lower(f, &names, &items) {
             Ok(func) => program.functions[id] = func,

@@ -134,6 +134,7 @@ impl<'p> Specializer<'p> {
         let result = Infer::run(self, f, func, params);
         self.stack.pop();
         let unit_call = self.unit_calls.get(&id).copied();
+        let result = result.map_err(|d| d.in_function(&f.name));
         let inst = result.map_err(|d| match unit_call {
             // An error the `()` of a recursive call may have caused (`1 + f(n - 1)`).
             Some(_) => d.with_note(format!(
