@@ -75,6 +75,22 @@ twin! {
         x.fold_axis(Axis(0), 0, |n, &v| n + (v > 0.0) as i64)
     }
 
+    /// Along the last of three axes (lane by lane where that axis is contiguous).
+    pub fn folds3(t: ArrayView3<f32>) -> Array2<f32> {
+        t.fold_axis(Axis(2), 1.0, |a, &b| a * 0.75 + b)
+    }
+
+    /// A step that carries state from element to element in a captured `mut`: its order is
+    /// ndarray's, subview after subview, on every layout.
+    pub fn carried(x: ArrayView2<f64>) -> (Array1<f64>, f64) {
+        let mut k = 0.0;
+        let s = x.fold_axis(Axis(1), 0.0, |a, &b| {
+            k = k * 0.5 + b;
+            a + k
+        });
+        (s, k)
+    }
+
     /// The row softmax, as an ndarray user writes it.
     pub fn softmax(x: ArrayView2<f64>) -> Array2<f64> {
         let m = x.fold_axis(Axis(1), f64::NEG_INFINITY, |a, &b| a.max(b));
@@ -277,6 +293,9 @@ fn axis_reductions_follow_ndarrays_order() {
         assert_eq!(got, rs::count_positive(x));
         let got: Array2<f64> = softmax(x).unwrap();
         assert_eq!(bits(&got), bits(&rs::softmax(bb(x))));
+        let (s, k): (Array1<f64>, f64) = carried(x).unwrap();
+        let want = rs::carried(bb(x));
+        assert_eq!((bits(&s), k.to_bits()), (bits(&want.0), want.1.to_bits()));
     }
     let t = Array3::from_shape_fn((4, 5, 6), |(i, j, k)| {
         ((i * 7 + j * 3 + k) % 11) as f32 * 0.37 + if k == 2 { 1e6 } else { 0.0 }
@@ -289,6 +308,7 @@ fn axis_reductions_follow_ndarrays_order() {
         assert_eq!(b(&got.0), b(&want.0));
         assert_eq!(b(&got.1), b(&want.1));
         assert_eq!(b(&got.2), b(&want.2));
+        assert_eq!(b(&folds3(x).unwrap()), b(&rs::folds3(bb(x))));
     }
     let v: Array1<f64> = (0..37)
         .map(|i| i as f64 * 0.1 + if i % 9 == 0 { 1e9 } else { 0.0 })

@@ -8,14 +8,18 @@
 //! becomes the slice it is (`s![.., NewAxis, ..]`, the new axis at `k`); the reductions become
 //! loops over a new array in ndarray 0.17's order of operations, so float results have its
 //! bits. `fold_axis` starts every element from `init` and folds the subviews along `k` into
-//! it one after the other (`zip_mut_with`). `sum_axis` sums each lane with ndarray's `sum()` of
+//! it one after the other (`zip_mut_with`); along the last axis of a C-order array, when the
+//! step is pure (no store, no captured `mut`, no array passed on), lane by lane instead: each
+//! element folds the same values in the same order, and the lanes are contiguous. `sum_axis` sums each lane with ndarray's `sum()` of
 //! a 1-D view when `k` is the axis of least stride ([`ShapeQuery::MinStrideAxis`], decided at
 //! run time), else adds the subviews along `k` one after the other into zeros.
 
+use super::fuse::writes;
 use super::reduce::Build;
 use super::unify::{ArrayVar, State, Var};
 use super::{Infer, R};
 use crate::diag::Diagnostic;
+use crate::ir::walk::Uses;
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::HashSet;
@@ -225,6 +229,30 @@ impl Build<'_, '_, '_, '_> {
         let start = self.read(init);
         let res = self.axis_result(x, at, k, Init::Elem(start), acc_t, out);
         let mut body = Some(body);
+        let last_axis = k + 1 == at.ndim && (at.layout == Layout::Contig || at.ndim == 1);
+        if last_axis && self.step_is_pure(body.as_ref().expect("not taken yet")) {
+            // Lane by lane, each lane's fold in a register: every element of the result folds
+            // the same values in the same order as ndarray's subview by subview, and nothing
+            // else sees the order, so the bits are ndarray's; the lanes are contiguous.
+            return self.over_others(x, at.ndim, k, |b, index| {
+                let first = b.read(init);
+                b.set(acc, first);
+                let t = b.temp("t", Type::Scalar(Scalar::Usize));
+                let step = b.nested(|b| {
+                    let v = b.load_along(x, index, k, t, at.elem);
+                    b.set(elem, v);
+                    b.out
+                        .extend(body.take().expect("one step in one loop nest").stmts);
+                    Ok(())
+                })?;
+                let zero = b.index(0);
+                let end = b.shape(x, ShapeQuery::Dim(k));
+                b.for_upto(t, zero, end, step);
+                let folded = b.read(acc);
+                b.store(res, index, folded);
+                Ok(())
+            });
+        }
         self.along(x, at, k, |b, index, v| {
             let cur = b.load_at(res, index, acc_t);
             b.set(acc, cur);
@@ -282,14 +310,7 @@ impl Build<'_, '_, '_, '_> {
         let t = self.temp("t", Type::Scalar(Scalar::Usize));
         let body = self.nested(|b| {
             b.over_others(x, at.ndim, k, |b, index| {
-                let mut full: Vec<ExprId> = index.iter().map(|&i| b.read(i)).collect();
-                full.insert(k as usize, b.read(t));
-                let kind = ExprKind::Load {
-                    array: x,
-                    index: full,
-                    checked: false,
-                };
-                let v = b.node(kind, Type::Scalar(at.elem));
+                let v = b.load_along(x, index, k, t, at.elem);
                 f(b, index, v)
             })
         })?;
@@ -297,6 +318,43 @@ impl Build<'_, '_, '_, '_> {
         let end = self.shape(x, ShapeQuery::Dim(k));
         self.for_upto(t, start, end, body);
         Ok(())
+    }
+
+    /// `x[index with t at k]`, of elements `ty` (in bounds: no check).
+    fn load_along(
+        &mut self,
+        x: LocalId,
+        index: &[LocalId],
+        k: u8,
+        t: LocalId,
+        ty: Scalar,
+    ) -> ExprId {
+        let mut full: Vec<ExprId> = index.iter().map(|&i| self.read(i)).collect();
+        full.insert(k as usize, self.read(t));
+        let kind = ExprKind::Load {
+            array: x,
+            index: full,
+            checked: false,
+        };
+        self.node(kind, Type::Scalar(ty))
+    }
+
+    /// Whether the order in which a fold's step runs over the elements is unobservable: it
+    /// stores into no array, assigns only locals of its own (the accumulator, the element,
+    /// compiler temporaries, bindings made inside the closure), never a captured `mut` local,
+    /// and passes no array on (to a call that could write it).
+    fn step_is_pure(&mut self, step: &Block) -> bool {
+        let uses = Uses::of(&*self.func, step);
+        let (func, span) = (&*self.func, self.span);
+        let own = |l: &LocalId| {
+            let d = &func.locals[*l];
+            d.temp || !d.mutable || (d.span.start >= span.start && d.span.end <= span.end)
+        };
+        let no_arrays = uses.reads.keys().all(|&l| {
+            let v = self.inf.locals[l];
+            !matches!(self.inf.get(v), State::Array(_))
+        });
+        writes(step).is_none() && uses.writes.keys().all(own) && no_arrays
     }
 
     /// Nested loops over the axes of `x` but `k` (of `ndim`), outermost first: `f` of their

@@ -698,7 +698,7 @@ impl<'s, 'p> Infer<'s, 'p> {
 }
 
 /// The first store into an array in `b` (at any depth).
-fn writes(b: &Block) -> Option<Span> {
+pub(super) fn writes(b: &Block) -> Option<Span> {
     b.stmts.iter().find_map(|s| match s {
         Stmt::Store { span, .. } | Stmt::Update { span, .. } => Some(*span),
         Stmt::If {
