@@ -12,7 +12,8 @@
 //! step is pure (no store, no captured `mut`, no array passed on), lane by lane instead: each
 //! element folds the same values in the same order, and the lanes are contiguous. `sum_axis` sums each lane with ndarray's `sum()` of
 //! a 1-D view when `k` is the axis of least stride ([`ShapeQuery::MinStrideAxis`], decided at
-//! run time), else adds the subviews along `k` one after the other into zeros.
+//! run time, or now for a new C-order array, whose last axis it is), else adds the subviews
+//! along `k` one after the other into zeros.
 
 use super::fuse::writes;
 use super::reduce::Build;
@@ -177,22 +178,33 @@ impl Build<'_, '_, '_, '_> {
                 Ok(())
             })
         };
-        if at.ndim == 1 {
-            // A 1-D array's axis of least stride is its only one.
-            return lanes(self);
-        }
-        let axis = self.shape(x, ShapeQuery::MinStrideAxis);
-        let kc = self.index(k as usize);
-        let cond = self.binary(BinOp::Eq, axis, kc, Scalar::Bool);
-        let then_body = self.nested(lanes)?;
-        let else_body = self.nested(|b| {
+        // The subviews along `k` added one after the other into the zeros.
+        let subviews = |b: &mut Self| {
             b.along(x, at, k, |b, index, v| {
                 let cur = b.load_at(res, index, at.elem);
                 let sum = b.binary(BinOp::Add, cur, v, at.elem);
                 b.store(res, index, sum);
                 Ok(())
             })
-        })?;
+        };
+        if at.ndim == 1 {
+            // A 1-D array's axis of least stride is its only one.
+            return lanes(self);
+        }
+        if at.storage == Storage::Heap && at.layout == Layout::Contig {
+            // A new C-order array has C strides: its last axis is the one of least stride
+            // whenever it has elements (ties go to the last axis), and without elements both
+            // ways leave the zeros. Known now, so the loop nest is one that passes can fuse.
+            return match k + 1 == at.ndim {
+                true => lanes(self),
+                false => subviews(self),
+            };
+        }
+        let axis = self.shape(x, ShapeQuery::MinStrideAxis);
+        let kc = self.index(k as usize);
+        let cond = self.binary(BinOp::Eq, axis, kc, Scalar::Bool);
+        let then_body = self.nested(lanes)?;
+        let else_body = self.nested(subviews)?;
         self.out.push(Stmt::If {
             cond,
             then_body,
