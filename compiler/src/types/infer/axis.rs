@@ -100,7 +100,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     /// The type of `sum_axis` / `fold_axis` of `x` (of type `at`), after typing the fold's step.
     pub(super) fn reduce_axis(&mut self, r: &ArrayReduce, at: ArrayVar) -> R<Var> {
         let (k, elem) = match r.op {
-            ReduceOp::SumAxis(k) => (k, at.elem),
+            ReduceOp::SumAxis(k) | ReduceOp::MeanAxis(k) => (k, at.elem),
             ReduceOp::FoldAxis {
                 axis,
                 init,
@@ -211,6 +211,21 @@ impl Build<'_, '_, '_, '_> {
             else_body,
         });
         Ok(())
+    }
+
+    /// `out = x.mean_axis(Axis(k)).unwrap()` once the axis is known not to be empty: the sums,
+    /// each divided by the axis's length as the element type, as ndarray divides the
+    /// `sum_axis` array by it in place.
+    pub(super) fn mean_axis(&mut self, x: LocalId, at: ArrayType, k: u8, out: LocalId) -> R<()> {
+        self.sum_axis(x, at, k, out)?;
+        self.over_others(x, at.ndim, k, |b, index| {
+            let sum = b.load_at(out, index, at.elem);
+            let n = b.shape(x, ShapeQuery::Dim(k));
+            let n = b.node(ExprKind::Cast(n, at.elem), Type::Scalar(at.elem));
+            let mean = b.binary(BinOp::Div, sum, n, at.elem);
+            b.store(out, index, mean);
+            Ok(())
+        })
     }
 
     /// `out = x.fold_axis(Axis(k), init, f)`, `body` the step of `f`.
