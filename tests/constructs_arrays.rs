@@ -208,6 +208,15 @@ twin! {
         o[4] = x.is_empty() as usize;
     }
 
+    /// 0-D arrays in and out: `x[()]` reads the one element.
+    pub fn zero_d(x: ArrayView0<f64>, mut y: ArrayViewMut0<f64>, v: ArrayView1<f64>) -> (f64, Array0<f64>) {
+        y[()] = x[()] * 2.0 + v.sum();
+        y[()] += 1.0;
+        let o = &x * 3.0;
+        let s = v.sum_axis(Axis(0));
+        (x.sum() + y.sum() + (x.len() + x.ndim()) as f64 + o[()], &s + &x)
+    }
+
     pub fn slice_queries(x: &[i16], o: &mut [usize]) {
         o[0] = x.len();
         o[1] = x.is_empty() as usize;
@@ -273,6 +282,20 @@ fn tuple_indices_and_broadcast_views() {
     tuple_index(x, y.view_mut()).unwrap();
     rs::tuple_index(bb(x), y2.view_mut());
     assert_eq!(y, y2);
+}
+
+#[test]
+fn zero_dimensional_arrays() {
+    let v = Array1::from_vec(vec![0.5, -1.25, 3.0]);
+    let x = arr0(1.5);
+    let (mut y, mut want_y) = (arr0(0.0f64), arr0(0.0f64));
+    let (a, b): (f64, Array0<f64>) = zero_d(x.view(), y.view_mut(), v.view()).unwrap();
+    let (wa, wb) = rs::zero_d(x.view(), want_y.view_mut(), v.view());
+    assert_eq!(
+        (a.to_bits(), b[()].to_bits()),
+        (wa.to_bits(), wb[()].to_bits())
+    );
+    assert_eq!(y[()].to_bits(), want_y[()].to_bits());
 }
 
 #[test]

@@ -91,11 +91,10 @@ fn every_layout() {
         assert!(got.is_standard_layout());
         assert_eq!(bits(&got), bits(&want));
     };
-    // 1-D, 2-D C and F order, stepped, reversed, transposed, 3-D. (0-D arrays are not kernel
-    // arguments yet: the runtime refuses them, "pass the scalar itself".)
+    // 0-D, 1-D, 2-D C and F order, stepped, reversed, transposed, 3-D.
     let zero = arr0(-1.25);
-    let e = selu::<Array0<f64>>(&zero).unwrap_err();
-    assert!(matches!(e.kind(), ErrorKind::Argument { .. }), "{e:#}");
+    let got: Array0<f64> = selu(&zero).unwrap();
+    check(got.into_dyn(), zero.view().into_dyn());
     let row = x.row(2);
     let got: Array1<f64> = selu(row).unwrap();
     check(got.into_dyn(), row.into_dyn());
@@ -147,6 +146,18 @@ fn mixed_ranks_and_scalars_broadcast() {
         .and(&t)
         .map_collect(|&b, &t| blend_rs(2.0, b, t));
     assert_eq!(bits(&got), bits(&want));
+    // A 0-D array broadcasts like a scalar; 0-D with 0-D stays 0-D.
+    let z = arr0(0.25);
+    let got: Array2<f64> = blend(&m, &z, &t).unwrap();
+    let want = Zip::from(&m)
+        .and(&t)
+        .map_collect(|&a, &t| blend_rs(a, 0.25, t));
+    assert_eq!(bits(&got), bits(&want));
+    let got: Array0<f64> = blend(&z, 3.0, &z).unwrap();
+    assert_eq!(got[()].to_bits(), blend_rs(0.25, 3.0, 0.25).to_bits());
+    let mut out = arr0(0.0f64);
+    blend::into(&z, 3.0, &z, &mut out).unwrap();
+    assert_eq!(out[()].to_bits(), blend_rs(0.25, 3.0, 0.25).to_bits());
 }
 
 #[test]

@@ -152,9 +152,6 @@ impl Arg<'_> {
             slot: Slot::Invalid(why),
             _borrow: PhantomData,
         };
-        if ndim == 0 {
-            return invalid("0-dimensional arrays are not supported: pass the scalar itself");
-        }
         if ndim > MAX_NDIM {
             return invalid("arrays of more than 8 dimensions are not supported");
         }

@@ -63,8 +63,7 @@ scalar_params!(bool, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f6
 /// A C-order array of `T` with `D`'s number of axes.
 fn array<T: Element, D: Dimension>(writable: bool) -> Result<Type, &'static str> {
     match D::NDIM {
-        None => Err("its number of axes is not in its type (`IxDyn`): use `Ix1`..`Ix6`"),
-        Some(0) => Err("0-dimensional arrays are not supported: pass the scalar itself"),
+        None => Err("its number of axes is not in its type (`IxDyn`): use `Ix0`..`Ix6`"),
         Some(n) => Ok(Type::Array(ArrayType::view(
             T::SCALAR,
             n as u8,

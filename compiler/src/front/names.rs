@@ -8,7 +8,7 @@ use crate::ir::{Const, Scalar, TypeAnn};
 use quote::ToTokens;
 
 const TYPE_HINT: &str = "supported types: bool, i8..i64, u8..u64, isize, usize, f32, f64, \
-    Complex32, Complex64 (`Complex<f32>`, `Complex<f64>`), ArrayView1..6/D<T>, ArrayViewMut1..6/D<T>, Array1..6/D<T>, Vec<T>, &[T], &mut [T], tuples \
+    Complex32, Complex64 (`Complex<f32>`, `Complex<f64>`), ArrayView0..6/D<T>, ArrayViewMut0..6/D<T>, Array0..6/D<T>, Vec<T>, &[T], &mut [T], tuples \
     of these, `Option<T>` of scalars and tuples, and `_`";
 
 /// A parameter's or `let`'s written type.
@@ -95,7 +95,7 @@ pub fn type_ann(ty: &syn::Type) -> Result<TypeAnn, FrontError> {
             };
             let ndim = match rest {
                 "D" => None,
-                "1" | "2" | "3" | "4" | "5" | "6" => rest.parse().ok(),
+                "0" | "1" | "2" | "3" | "4" | "5" | "6" => rest.parse().ok(),
                 _ => {
                     return Err(
                         FrontError::new(ty, format!("unsupported type `{name}`")).hint(TYPE_HINT)
