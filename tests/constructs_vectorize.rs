@@ -37,6 +37,29 @@ rumba::compile! {
         }
         s
     }
+
+    /// Kernels calling vectorize functions on arrays, as callers from Rust do: elementwise
+    /// operators fused with the arithmetic and reductions around them.
+    fn ufuncs_inside(x: ArrayView2<f64>, row: ArrayView1<f64>, t: f64) -> (Array2<f64>, Array2<f64>, f64) {
+        let y = selu(&x);
+        let z = blend(&x, &row, t) * 2.0 + &y;
+        let total = selu(&(&x - &row)).sum();
+        (y, z, total)
+    }
+
+    fn ufunc_nested(x: ArrayView1<f32>, mut out: ArrayViewMut1<f32>) {
+        out.assign(&blend(&blend(&x, 1.5f32, 0.25f32), &x, &x.mapv(f32::abs)));
+    }
+
+    fn ufunc_rows(mut m: ArrayViewMut2<f64>, col: ArrayView2<f64>) {
+        for i in prange(0..m.nrows()) {
+            let mut r = m.row_mut(i);
+            let s = selu(&r.to_owned());
+            r.assign(&s);
+        }
+        let b = blend(&col, 0.5, &m);
+        m += &b;
+    }
 }
 
 fn selu_rs(x: f64) -> f64 {
@@ -158,6 +181,47 @@ fn mixed_ranks_and_scalars_broadcast() {
     let mut out = arr0(0.0f64);
     blend::into(&z, 3.0, &z, &mut out).unwrap();
     assert_eq!(out[()].to_bits(), blend_rs(0.25, 3.0, 0.25).to_bits());
+}
+
+#[test]
+fn kernels_call_vectorize_functions_on_arrays() {
+    let x = grid(5, 7, 21);
+    let row = grid(1, 7, 22).row(0).to_owned();
+    let (y, z, total) = ufuncs_inside(x.view(), row.view(), 0.25).unwrap();
+    let want_y = x.mapv(selu_rs);
+    let want_z = Zip::from(&x)
+        .and_broadcast(&row)
+        .map_collect(|&a, &b| blend_rs(a, b, 0.25))
+        * 2.0
+        + &want_y;
+    let want_total = (&x - &row).mapv(selu_rs).sum();
+    assert_eq!(bits(&y), bits(&want_y));
+    assert_eq!(bits(&z), bits(&want_z));
+    assert_eq!(total.to_bits(), want_total.to_bits());
+
+    let v = grid(1, 33, 23).row(0).mapv(|a| a as f32);
+    let mut out = Array1::<f32>::zeros(33);
+    ufunc_nested(v.view(), out.view_mut()).unwrap();
+    let want = Zip::from(&v).map_collect(|&a| blend_rs32(blend_rs32(a, 1.5, 0.25), a, a.abs()));
+    assert_eq!(out.mapv(f32::to_bits), want.mapv(f32::to_bits));
+
+    let mut m = grid(6, 4, 24);
+    let col = grid(6, 1, 25).mapv(f64::abs);
+    let mut want = m.mapv(selu_rs);
+    let b = Zip::from(&want)
+        .and_broadcast(&col)
+        .map_collect(|&m, &c| blend_rs(c, 0.5, m));
+    want += &b;
+    ufunc_rows(m.view_mut(), col.view()).unwrap();
+    assert_eq!(bits(&m), bits(&want));
+
+    // Shapes that do not broadcast: the call's `Err`, naming both.
+    let r5 = grid(1, 5, 0).row(0).to_owned();
+    let e = ufuncs_inside(x.view(), r5.view(), 0.5).unwrap_err();
+    assert_eq!(
+        message(e),
+        "shapes [5, 7] and [5] do not broadcast together"
+    );
 }
 
 #[test]

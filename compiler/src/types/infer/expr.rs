@@ -621,7 +621,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     }
 
     /// The type of a call's value.
-    fn returned(&mut self, ret: Returns) -> Var {
+    pub(super) fn returned(&mut self, ret: Returns) -> Var {
         match ret {
             Returns::Known(t) => self.known(t),
             Returns::Declared(ann) => self.annotated(ann),
@@ -1130,26 +1130,43 @@ impl<'s, 'p> Infer<'s, 'p> {
                 .with_label(f.sig_span, format!("`{}` defined here", f.name));
             return Err(d);
         }
+        let ufunc = f.attrs.vectorize.is_some_and(|v| v.into.is_none())
+            && types.iter().any(|t| matches!(t, Type::Array(_)));
+        if ufunc {
+            return self.ufunc_call(e, callee, args, &types);
+        }
         let mut params = Vec::with_capacity(args.len());
         for (i, (&a, &t)) in args.iter().zip(&types).enumerate() {
-            let p = param_type(f, i, t).map_err(|mut d| {
-                d.labels.iter_mut().for_each(|l| l.primary = false);
-                d.labels.insert(
-                    0,
-                    Label {
-                        span: self.span(a),
-                        message: format!("this is `{t}`"),
-                        primary: true,
-                    },
-                );
-                d
-            })?;
-            params.push(p);
+            params.push(self.param(f, i, a, t, t)?);
         }
         self.check_borrows(args, &params)?;
         let (inst, ret) = self.spec.instantiate(callee, params, Some(span))?;
         self.calls.insert(e, inst);
         Ok(self.returned(ret))
+    }
+
+    /// The type of `f`'s parameter `i` given the argument `a`, of type `t`, passed as `passed`
+    /// (`t` itself, or the element of the array `t`); a mismatch points at the argument.
+    pub(super) fn param(
+        &self,
+        f: &Function<Untyped>,
+        i: usize,
+        a: ExprId,
+        t: Type,
+        passed: Type,
+    ) -> R<Type> {
+        param_type(f, i, passed).map_err(|mut d| {
+            d.labels.iter_mut().for_each(|l| l.primary = false);
+            d.labels.insert(
+                0,
+                Label {
+                    span: self.span(a),
+                    message: format!("this is `{t}`"),
+                    primary: true,
+                },
+            );
+            d
+        })
     }
 
     /// Rust's borrow rules for a call: an array bound to a writable parameter (a `&mut`) is not

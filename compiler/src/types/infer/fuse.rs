@@ -3,7 +3,9 @@
 //!
 //! In: untyped `Binary`/`Unary` nodes with an array operand, as ndarray's operators take them
 //! (`&a + &b`, `a + &b`, `&a * 2.0`, `2.0 * &a`, `-&a`; compound assignments `y += &x`,
-//! `y *= 2.0`), and `Map`s (`x.mapv(f)`, `Zip::from(&a).and(&b).map_collect(f)`). Out: their types (a new array of the element type; the element types of
+//! `y *= 2.0`), `Map`s (`x.mapv(f)`, `Zip::from(&a).and(&b).map_collect(f)`) and calls of
+//! `#[rumba(vectorize)]` functions with an array argument (`selu(&x)`, `blend(&a, &row, 0.5)`:
+//! an operator of any number of operands, co-broadcast as the call from Rust does). Out: their types (a new array of the element type; the element types of
 //! both sides must agree, as ndarray requires) and, before the walks are expanded, in place of
 //! each maximal tree of such nodes (the *fused group*), a new array and one [`Each`] that
 //! computes the whole tree element by element: `let z = 2.0 * &x * &x + &y;` reads `x` and `y`
@@ -234,6 +236,49 @@ impl<'s, 'p> Infer<'s, 'p> {
         Ok(self.new_array(tv, a.ndim, layout))
     }
 
+    /// `f(&x, s, &y)` of a `#[rumba(vectorize)]` function with an array among its arguments:
+    /// `f` applied to each element of the arguments' co-broadcast, a new C-order array (what the
+    /// call from Rust returns). Typed as an elementwise array operator: `f` is instantiated for
+    /// the element types, and `fuse` makes the call a node of its fused group.
+    pub(super) fn ufunc_call(
+        &mut self,
+        e: ExprId,
+        callee: FuncId,
+        args: &[ExprId],
+        types: &[Type],
+    ) -> R<Var> {
+        let span = self.span(e);
+        let f = self.spec.program.func(callee);
+        let mut params = Vec::with_capacity(args.len());
+        let mut ndim = 0;
+        for (i, (&a, &t)) in args.iter().zip(types).enumerate() {
+            let passed = match t {
+                Type::Array(at) => {
+                    ndim = ndim.max(at.ndim);
+                    Type::Scalar(at.elem)
+                }
+                other => other,
+            };
+            params.push(self.param(f, i, a, t, passed)?);
+        }
+        let (inst, ret) = self.spec.instantiate(callee, params, Some(span))?;
+        self.calls.insert(e, inst);
+        let elem = self.returned(ret);
+        if !matches!(self.get(elem), State::Known(Type::Scalar(_))) {
+            return Err(Diagnostic::new(
+                format!(
+                    "`{}` is applied to arrays element by element, so it must return a number",
+                    f.name
+                ),
+                span,
+                format!("`{}` returns `{}`", f.name, self.get(elem).describe()),
+            )
+            .with_help("call it on scalars in a loop, or return one number from it"));
+        }
+        self.ufunc_calls.insert(e);
+        Ok(self.new_array(elem, ndim, Layout::Contig))
+    }
+
     /// A new owned array: C order, or (`Strided`) the layout ndarray's `map` gives a strided
     /// operand, known at run time.
     fn new_array(&mut self, elem: Var, ndim: u8, layout: Layout) -> Var {
@@ -325,10 +370,12 @@ impl<'s, 'p> Infer<'s, 'p> {
         let Some(&v) = self.exprs.get(e) else {
             return false;
         };
-        matches!(
-            func.expr(e).kind,
-            ExprKind::Binary(..) | ExprKind::Unary(..) | ExprKind::Map(_)
-        ) && matches!(self.get(v), State::Array(_))
+        let op = match func.expr(e).kind {
+            ExprKind::Binary(..) | ExprKind::Unary(..) | ExprKind::Map(_) => true,
+            ExprKind::Call { .. } => self.ufunc_calls.contains(&e),
+            _ => false,
+        };
+        op && matches!(self.get(v), State::Array(_))
     }
 
     /// The fused groups of `e`, outermost first, in evaluation order.
@@ -761,6 +808,30 @@ impl<'s, 'p> Infer<'s, 'p> {
                 ExprKind::Unary(op, x) => {
                     let (x, shape) = self.element(func, x, g, out, dead)?;
                     (ExprKind::Unary(op, x), shape)
+                }
+                ExprKind::Call { func: callee, args } => {
+                    // A `vectorize` function: its arguments co-broadcast left to right.
+                    let inst = self.calls.remove(&e).expect("a typed call");
+                    let mut elems = Vec::with_capacity(args.len());
+                    let mut shape = None;
+                    for a in args {
+                        let (x, other) = self.element(func, a, g, out, dead)?;
+                        elems.push(x);
+                        shape = match (shape, other) {
+                            (Some(x), Some(y)) if x != y => {
+                                Some(self.broadcast_view(func, (x, y), false, span, out))
+                            }
+                            (x, y) => x.or(y),
+                        };
+                    }
+                    let kind = ExprKind::Call {
+                        func: callee,
+                        args: elems,
+                    };
+                    let call = self.node(func, kind, Type::Scalar(t.elem), span);
+                    self.calls.insert(call, inst);
+                    unreach(func, e, dead);
+                    return Ok((call, shape));
                 }
                 ExprKind::Map(m) => {
                     // The closure's statements run in the walk's body, its parameter bound to

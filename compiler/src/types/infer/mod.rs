@@ -216,6 +216,8 @@ struct Infer<'s, 'p> {
     first_return: Option<Span>,
     methods: HashMap<ExprId, Intrinsic>,
     calls: HashMap<ExprId, InstId>,
+    /// Calls of `vectorize` functions on arrays: elementwise array operators (`fuse`).
+    ufunc_calls: HashSet<ExprId>,
     /// `f64::from(x)` and the other lossless conversions: a cast to this type.
     conversions: HashMap<ExprId, Scalar>,
     /// Operands read for their type only (`AS_TYPE_OF`'s second): typed by nothing, dropped.
@@ -255,6 +257,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             first_return: None,
             methods: HashMap::new(),
             calls: HashMap::new(),
+            ufunc_calls: HashSet::new(),
             conversions: HashMap::new(),
             type_only: HashSet::new(),
             casts_to_type_of: Vec::new(),
