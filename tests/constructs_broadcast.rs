@@ -110,6 +110,15 @@ twin! {
         e / &s.insert_axis(Axis(1))
     }
 
+    /// `Zip::and_broadcast`: a row and a column stretched onto the first array's shape.
+    pub fn zip_stretch(mut m: ArrayViewMut2<f64>, row: ArrayView1<f64>, col: ArrayView2<f64>) -> Array2<f64> {
+        Zip::from(&mut m)
+            .and_broadcast(&row)
+            .and_broadcast(&col)
+            .for_each(|x, &r, &c| *x = *x * r + c);
+        Zip::from(&m).and_broadcast(&row).map_collect(|&x, &r| x - r)
+    }
+
     /// Row-wise standardization with the row statistics as columns.
     pub fn rows_scaled(x: ArrayView2<f64>, mean: ArrayView1<f64>, inv: ArrayView1<f64>) -> Array2<f64> {
         (&x - &mean.slice(s![.., NewAxis])) * &inv.slice(s![.., NewAxis])
@@ -179,6 +188,40 @@ fn operators_broadcast_as_ndarrays() {
     let ri = array![i64::MAX, -2, 3, 4];
     let got: Array2<i64> = owned_lhs(ri.view(), mi.view()).unwrap();
     assert_eq!(got, rs::owned_lhs(ri.view(), mi.view()));
+}
+
+#[test]
+fn zip_and_broadcast_stretches_onto_the_first_array() {
+    let (row, col) = (line(6, 4), grid(4, 1, 5));
+    for m0 in [grid(4, 6, 6), grid(6, 4, 7).reversed_axes()] {
+        let (mut m, mut m2) = (m0.clone(), m0.clone());
+        let got: Array2<f64> = zip_stretch(m.view_mut(), row.view(), col.view()).unwrap();
+        let want = rs::zip_stretch(m2.view_mut(), row.view(), col.view());
+        assert_eq!(bits(&got), bits(&want));
+        assert_eq!(bits(&m), bits(&m2));
+    }
+    // A row that does not stretch onto the first array: the call's `Err` (ndarray panics).
+    let mut m = grid(4, 6, 6);
+    let r5 = line(5, 0);
+    let e = zip_stretch(m.view_mut(), r5.view(), col.view()).unwrap_err();
+    assert_eq!(
+        message(e),
+        "could not broadcast an array of shape [5] to shape [4, 6]"
+    );
+    let c = col.clone();
+    assert!(std::panic::catch_unwind(move || {
+        rs::zip_stretch(m.view_mut(), r5.view(), c.view())
+    })
+    .is_err());
+    // `Zip`'s other builders are refused by name, with the two that work as the hint.
+    let k = rumba::Kernel::from_source(
+        "fn k(a) { Zip::from(&a).indexed().for_each(|i, x| {}); }",
+        "k",
+    );
+    let e = k.call(&[(&col).into_arg()]).unwrap_err();
+    let text = format!("{e:#}");
+    assert!(text.contains("`Zip::indexed` is not supported"), "{text}");
+    assert!(text.contains(".and_broadcast(&row)"), "{text}");
 }
 
 #[test]

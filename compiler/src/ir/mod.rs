@@ -970,7 +970,8 @@ pub enum ExprKind<P: Phase = Typed> {
     /// to the common shape of both (ndarray's `co_broadcast`, as `&a + &b` stretches both
     /// operands). It has as many axes as the longer of the two. Where the shapes do not
     /// broadcast the call fails naming both, as ndarray panics (`SiteKind::Broadcast`). Made by
-    /// `types` for fused groups of arrays of several shapes (never by the front end).
+    /// `types` for fused groups of arrays of several shapes, and by the front end for
+    /// `Zip::..and_broadcast(&x)` (`onto` the first array).
     Broadcast {
         array: LocalId,
         with: LocalId,

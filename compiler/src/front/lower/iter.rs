@@ -102,10 +102,11 @@ pub(super) fn is_walk_stmt(e: &syn::Expr) -> bool {
     }
 }
 
-/// `Zip::from(..)` followed by any number of `.and(..)`.
+/// `Zip::from(..)` followed by any number of method calls (`.and(..)`, `.and_broadcast(..)`;
+/// `zip_arrays` names the others it does not support).
 fn is_zip(e: &syn::Expr) -> bool {
     match strip_parens(e) {
-        syn::Expr::MethodCall(mc) if mc.method == "and" => is_zip(&mc.receiver),
+        syn::Expr::MethodCall(mc) => is_zip(&mc.receiver),
         syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
             if p.path.segments.len() == 2
                 && p.path.segments[0].ident == "Zip"
@@ -346,13 +347,26 @@ impl FnLowerer<'_> {
     }
 
     /// The arrays of `Zip::from(&mut a).and(&b)..`, each with whether it is borrowed mutably.
+    /// `and_broadcast(&b)` stretches `b` onto the first array's shape (a read-only view; a shape
+    /// that does not broadcast fails the call, as ndarray panics).
     pub(super) fn zip_arrays(&mut self, e: &syn::Expr) -> R<Vec<(LocalId, bool)>> {
-        let (mut arrays, arg) = match strip_parens(e) {
+        let (mut arrays, arg, broadcast) = match strip_parens(e) {
             syn::Expr::MethodCall(mc) => {
+                let broadcast = match mc.method.to_string().as_str() {
+                    "and" => false,
+                    "and_broadcast" => true,
+                    other => {
+                        return Err(FrontError::new(
+                            &mc.method,
+                            format!("`Zip::{other}` is not supported"),
+                        )
+                        .hint("zip arrays with `.and(&a)`, or `.and_broadcast(&row)` to stretch one onto the first's shape"))
+                    }
+                };
                 let [arg] = args::<1>(mc)?;
-                (self.zip_arrays(&mc.receiver)?, arg)
+                (self.zip_arrays(&mc.receiver)?, arg, broadcast)
             }
-            syn::Expr::Call(c) if c.args.len() == 1 => (Vec::new(), &c.args[0]),
+            syn::Expr::Call(c) if c.args.len() == 1 => (Vec::new(), &c.args[0], false),
             other => {
                 return Err(FrontError::new(other, "`Zip::from` takes one array")
                     .hint("write `Zip::from(&mut out).and(&a).for_each(|o, &a| ..)`"))
@@ -364,7 +378,34 @@ impl FnLowerer<'_> {
                     .hint("write `Zip::from(&mut out).and(&a)`"),
             );
         };
-        arrays.push((self.array_name(&r.expr)?, r.mutability.is_some()));
+        let array = self.array_name(&r.expr)?;
+        if !broadcast {
+            arrays.push((array, r.mutability.is_some()));
+            return Ok(arrays);
+        }
+        if r.mutability.is_some() {
+            return Err(
+                FrontError::new(r, "`and_broadcast` takes an array by shared reference")
+                    .hint("write `.and_broadcast(&row)`: the stretched array is read-only"),
+            );
+        }
+        let span = Span::of(r);
+        let with = arrays[0].0;
+        let view = self.temp(span);
+        let value = self.func.add_expr(
+            ExprKind::Broadcast {
+                array,
+                with,
+                onto: true,
+            },
+            span,
+        );
+        self.emit(Stmt::Assign {
+            local: view,
+            value,
+            span,
+        });
+        arrays.push((view, false));
         Ok(arrays)
     }
 
