@@ -10,7 +10,7 @@ use crate::arg::Element;
 use ndarray::{Array, Dimension, IxDyn};
 use num_complex::{Complex, Complex32, Complex64};
 use rumba_compiler::back::abi::{self, RawArray};
-use rumba_compiler::ir::{Scalar, Type};
+use rumba_compiler::ir::{Elem, Scalar, Type};
 use std::alloc::Layout;
 use std::fmt;
 use std::ptr::NonNull;
@@ -47,7 +47,7 @@ pub enum Value {
 /// differential tests compare results).
 #[derive(Debug)]
 pub struct OwnedArray {
-    elem: Scalar,
+    elem: Elem,
     shape: Vec<usize>,
     /// In elements, as ndarray's; `None`: C order.
     strides: Option<Vec<isize>>,
@@ -76,7 +76,7 @@ impl OwnedArray {
     /// # Safety
     /// `raw` describes an array of `elem` whose memory came from [`rumba_alloc`] for exactly
     /// its elements (its lowest address the allocation's start), and which nothing else frees.
-    pub(crate) unsafe fn from_raw(elem: Scalar, raw: &RawArray) -> OwnedArray {
+    pub(crate) unsafe fn from_raw(elem: Elem, raw: &RawArray) -> OwnedArray {
         let shape: Vec<usize> = raw.shape[..raw.ndim].iter().map(|&n| n as usize).collect();
         let strides = raw.strides[..raw.ndim].to_vec();
         let empty = shape.contains(&0);
@@ -100,7 +100,7 @@ impl OwnedArray {
     /// Copies the elements of an array the interpreter made (`bytes` from its lowest address,
     /// laid out by `strides`) into an array of the same layout.
     pub(crate) fn copy_of(
-        elem: Scalar,
+        elem: Elem,
         shape: Vec<usize>,
         strides: Vec<isize>,
         bytes: &[u8],
@@ -108,7 +108,7 @@ impl OwnedArray {
         // SAFETY: `rumba_alloc` returns `bytes.len()` writable bytes (or null), or a dangling
         // pointer for none; the copy writes exactly those.
         let data = unsafe {
-            let p = rumba_alloc(bytes.len() as i64, elem.size() as i64);
+            let p = rumba_alloc(bytes.len() as i64, elem.alloc_align() as i64);
             if p.is_null() {
                 return None;
             }
@@ -123,7 +123,7 @@ impl OwnedArray {
         })
     }
 
-    pub fn elem(&self) -> Scalar {
+    pub fn elem(&self) -> Elem {
         self.elem
     }
 
@@ -139,7 +139,7 @@ impl OwnedArray {
     /// and strides.
     pub fn into_array<T: Element, D: Dimension>(self) -> Option<Array<T, D>> {
         use ndarray::ShapeBuilder;
-        if T::SCALAR != self.elem || D::NDIM.is_some_and(|n| n != self.shape.len()) {
+        if self.elem != T::SCALAR || D::NDIM.is_some_and(|n| n != self.shape.len()) {
             return None;
         }
         let mut me = std::mem::ManuallyDrop::new(self);
@@ -215,7 +215,13 @@ impl Drop for OwnedArray {
     fn drop(&mut self) {
         let bytes = self.len() * self.elem.size();
         // SAFETY: the memory came from `rumba_alloc` for `bytes` bytes and is owned here.
-        unsafe { rumba_free(self.data.as_ptr(), bytes as i64, self.elem.size() as i64) };
+        unsafe {
+            rumba_free(
+                self.data.as_ptr(),
+                bytes as i64,
+                self.elem.alloc_align() as i64,
+            )
+        };
     }
 }
 

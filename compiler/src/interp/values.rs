@@ -5,7 +5,7 @@
 //! In: the machine's buffers and a frame's values. Out: new buffers and views, or an [`Output`].
 
 use super::{c_order, ops, ArrayArg, Buffer, Error, Exec, Frame, Machine, Output, TrapKind, Value};
-use crate::ir::{AllocShape, Init, LocalId, Scalar, SliceAxis, Type};
+use crate::ir::{AllocShape, Elem, Init, LocalId, SliceAxis, Type};
 use crate::span::Span;
 
 /// The memory of an array: an argument's buffer, or one the kernel allocated.
@@ -38,7 +38,7 @@ impl Buf<'_, '_> {
 #[derive(Clone, Debug)]
 pub(super) struct View {
     pub(super) buf: usize,
-    pub(super) elem: Scalar,
+    pub(super) elem: Elem,
     pub(super) offset: isize,
     pub(super) shape: Vec<usize>,
     pub(super) strides: Vec<isize>,
@@ -194,7 +194,7 @@ impl<'p> Machine<'p, '_, '_> {
     pub(super) fn alloc(
         &mut self,
         f: &Frame<'p>,
-        elem: Scalar,
+        elem: Elem,
         shape: &AllocShape,
         init: &Init,
         span: Span,
@@ -202,7 +202,10 @@ impl<'p> Machine<'p, '_, '_> {
         let fill = match init {
             Init::Elem(v) => Some(self.expr(f, *v)?),
             Init::Zeros => None,
-            Init::Ones => Some(ops::cast(Value::I32(1), elem).map_err(|o| f.fail(o, span))?),
+            Init::Ones => {
+                let one = ops::cast(Value::I32(1), super::scalar_elem(elem)?);
+                Some(one.map_err(|o| f.fail(o, span))?)
+            }
             Init::Copy(_) | Init::Each(_) => None,
         };
         let each = match init {

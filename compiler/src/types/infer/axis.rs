@@ -142,7 +142,7 @@ impl<'s, 'p> Infer<'s, 'p> {
 impl Build<'_, '_, '_, '_> {
     /// `out = x.sum_axis(Axis(k))`.
     pub(super) fn sum_axis(&mut self, x: LocalId, at: ArrayType, k: u8, out: LocalId) -> R<()> {
-        let res = self.axis_result(x, at, k, Init::Zeros, at.elem, out);
+        let res = self.axis_result(x, at, k, Init::Zeros, self.elem, out);
         let lanes = |b: &mut Self| {
             b.over_others(x, at.ndim, k, |b, index| {
                 // The lane through `index`: a 1-D view along `k`.
@@ -183,8 +183,8 @@ impl Build<'_, '_, '_, '_> {
         let then_body = self.nested(lanes)?;
         let else_body = self.nested(|b| {
             b.along(x, at, k, |b, index, v| {
-                let cur = b.load_at(res, index, at.elem);
-                let sum = b.binary(BinOp::Add, cur, v, at.elem);
+                let cur = b.load_at(res, index, b.elem);
+                let sum = b.binary(BinOp::Add, cur, v, b.elem);
                 b.store(res, index, sum);
                 Ok(())
             })
@@ -253,7 +253,7 @@ impl Build<'_, '_, '_, '_> {
             .map(|j| self.shape(x, ShapeQuery::Dim(j)))
             .collect();
         let ty = ArrayType {
-            elem,
+            elem: elem.into(),
             ndim: at.ndim - 1,
             layout: Layout::Contig,
             writable: true,
@@ -289,7 +289,7 @@ impl Build<'_, '_, '_, '_> {
                     index: full,
                     checked: false,
                 };
-                let v = b.node(kind, Type::Scalar(at.elem));
+                let v = b.node(kind, at.elem_type());
                 f(b, index, v)
             })
         })?;

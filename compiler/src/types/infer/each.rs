@@ -350,7 +350,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                     "here",
                 ));
             };
-            let value = self.node(func, load, Type::Scalar(t.elem), span);
+            let value = self.node(func, load, t.elem_type(), span);
             inner.push(assign(a.elem, value, span));
         }
         inner.extend(body.stmts);

@@ -389,7 +389,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         };
         let result = self.temp_local(func, "fused", Type::Array(t), span);
         let init = match t.elem {
-            Scalar::Bool => Init::Elem(self.node(
+            Elem::Scalar(Scalar::Bool) => Init::Elem(self.node(
                 func,
                 ExprKind::Const(Const::bool(false)),
                 Type::Scalar(Scalar::Bool),
@@ -404,14 +404,14 @@ impl<'s, 'p> Infer<'s, 'p> {
             _ => AllocShape::Like(first),
         };
         let new = ExprKind::Alloc {
-            elem: Some(t.elem),
+            elem: t.scalar(),
             ndim: Some(t.ndim),
             shape,
             init,
         };
         let new = self.node(func, new, Type::Array(t), span);
         out.push(assign(result, new, span));
-        let o = self.temp_local(func, "o", Type::Scalar(t.elem), span);
+        let o = self.temp_local(func, "o", t.elem_type(), span);
         let mut walked = vec![EachArray {
             array: result,
             elem: o,
@@ -654,7 +654,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 _ => unreachable!("an array operator"),
             };
             unreach(func, e, dead);
-            return Ok((self.node(func, kind, Type::Scalar(t.elem), span), shape));
+            return Ok((self.node(func, kind, t.elem_type(), span), shape));
         }
         let ty = self.settle(self.exprs[e], span)?;
         match (ty, &func.expr(e).kind) {
@@ -673,7 +673,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 let elem = match g.arrays.iter().find(|(a, _)| *a == array) {
                     Some(&(_, elem)) => elem,
                     None => {
-                        let elem = self.temp_local(func, "elem", Type::Scalar(t.elem), span);
+                        let elem = self.temp_local(func, "elem", t.elem_type(), span);
                         g.arrays.push((array, elem));
                         elem
                     }

@@ -30,6 +30,24 @@ use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 use unify::{State, Var};
 
+/// The scalar type of `at`'s elements, for an operation on numbers (a reduction): an array of
+/// structs is an error at `span`.
+fn scalar_elems(at: ArrayType, span: Span) -> R<Scalar> {
+    at.scalar().ok_or_else(|| {
+        Diagnostic::new(
+            format!(
+                "this operation needs an array of numbers, not of `{}`",
+                at.elem
+            ),
+            span,
+            "an array of structs",
+        )
+        .with_help(
+            "loop over the elements and combine one field: `for i in 0..p.len() { s += p[i].x }`",
+        )
+    })
+}
+
 /// Specializes `entry` of `program` to the argument types `args`.
 pub fn specialize(
     program: &Program,

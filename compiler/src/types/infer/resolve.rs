@@ -139,7 +139,9 @@ impl<'s, 'p> Infer<'s, 'p> {
                     init,
                 } => {
                     let elem_ty = ty.array().map(|a| a.elem);
-                    if matches!(init, Init::Zeros | Init::Ones) && elem_ty == Some(Scalar::Bool) {
+                    if matches!(init, Init::Zeros | Init::Ones)
+                        && elem_ty == Some(Scalar::Bool.into())
+                    {
                         return Err(Diagnostic::new(
                             "the trait bound `bool: Zero` / `One` is not satisfied",
                             span,

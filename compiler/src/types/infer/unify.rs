@@ -32,9 +32,9 @@ pub(super) struct ArrayVar {
 }
 
 impl ArrayVar {
-    pub(super) fn with_elem(self, elem: Scalar) -> ArrayType {
+    pub(super) fn with_elem(self, elem: impl Into<Elem>) -> ArrayType {
         ArrayType {
-            elem,
+            elem: elem.into(),
             ndim: self.ndim,
             layout: self.layout,
             writable: self.writable,
@@ -79,7 +79,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     fn structured(&mut self, s: State) -> State {
         match s {
             State::Known(Type::Array(a)) => {
-                let elem = self.fresh(State::Known(Type::Scalar(a.elem)));
+                let elem = self.fresh(State::Known(a.elem_type()));
                 State::Array(ArrayVar {
                     elem,
                     ndim: a.ndim,
