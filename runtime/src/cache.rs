@@ -27,7 +27,7 @@
 use crate::signature::{self, Signature};
 use crate::stats::{self, Step};
 use rumba_compiler::back::abi::{Site, SiteKind};
-use rumba_compiler::ir::{ArrayType, Tuple, Type};
+use rumba_compiler::ir::{ArrayType, Elem, Layout, StructDef, Tuple, Type};
 use rumba_compiler::span::{Pos, Span};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -250,10 +250,6 @@ fn evict(dir: &Path, keep: &Path, cap: u64) {
 
 fn encode(key: &Key, entry: &Entry) -> Vec<u8> {
     let mut payload = Vec::with_capacity(entry.object.len() + 256);
-    let put_str = |out: &mut Vec<u8>, s: &str| {
-        out.extend((s.len() as u32).to_le_bytes());
-        out.extend(s.as_bytes());
-    };
     put_type(&mut payload, entry.ret);
     payload.push(entry.unchecked as u8);
     payload.extend((entry.sites.len() as u32).to_le_bytes());
@@ -295,16 +291,41 @@ fn encode(key: &Key, entry: &Entry) -> Vec<u8> {
     out
 }
 
-/// A result type: a tuple as `1`, its length and its elements; any other type as `0`, its
-/// argument code and, for an array, whether the kernel owns it.
+/// A string as its length (`u32`) and its bytes ([`Reader::string`] reads it).
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend((s.len() as u32).to_le_bytes());
+    out.extend(s.as_bytes());
+}
+
+/// A result type: a tuple as `1`, its length and its elements; a struct as `2`, its name, and
+/// its fields' count, names and types; an array of structs as `3`, its number of axes, whether
+/// the kernel owns it and its struct; any other type as `0`, its argument code and, for an
+/// array, whether the kernel owns it (argument codes of structs are the process's own).
 fn put_type(out: &mut Vec<u8>, t: Type) {
     match t {
-        Type::Tuple(tt) => {
-            out.push(1);
-            out.push(tt.elems().len() as u8);
-            for &e in tt.elems() {
-                put_type(out, e);
+        Type::Tuple(tt) => match tt.def() {
+            Some(def) => {
+                out.push(2);
+                put_str(out, &def.name);
+                out.push(def.fields.len() as u8);
+                for (name, ft) in &def.fields {
+                    put_str(out, name);
+                    put_type(out, *ft);
+                }
             }
+            None => {
+                out.push(1);
+                out.push(tt.elems().len() as u8);
+                for &e in tt.elems() {
+                    put_type(out, e);
+                }
+            }
+        },
+        Type::Array(a) if a.scalar().is_none() => {
+            out.push(3);
+            out.push(a.ndim);
+            out.push(a.is_owned() as u8);
+            put_type(out, a.elem_type());
         }
         t => {
             out.push(0);
@@ -323,6 +344,22 @@ fn get_type(r: &mut Reader<'_>, depth: u32) -> Option<Type> {
                 .map(|_| get_type(r, depth + 1))
                 .collect::<Option<Vec<_>>>()?;
             Some(Type::Tuple(Tuple::new(&elems)))
+        }
+        2 if depth < 8 => {
+            let name = r.string()?;
+            let n = r.bytes(1)?[0] as usize;
+            let fields = (0..n)
+                .map(|_| Some((r.string()?, get_type(r, depth + 1)?)))
+                .collect::<Option<Vec<_>>>()?;
+            Some(StructDef::intern(name, fields).ty())
+        }
+        3 if depth < 8 => {
+            let [ndim, owned] = r.array()?;
+            let elem = Elem::of(get_type(r, depth + 1)?)?;
+            Some(Type::Array(match owned != 0 {
+                true => ArrayType::owned(elem, ndim),
+                false => ArrayType::view(elem, ndim, Layout::Strided, false),
+            }))
         }
         0 => {
             let t = signature::decode(u16::from_le_bytes(r.array()?));

@@ -11,7 +11,7 @@
 use crate::arg::{Arg, Element, Slot};
 use crate::value::Value;
 use num_complex::{Complex32, Complex64};
-use rumba_compiler::ir::{StructDef, Type};
+use rumba_compiler::ir::{Elem, StructDef, Type};
 
 /// The most bytes a struct argument may take (it is passed inline, like a scalar).
 pub const MAX_STRUCT_BYTES: usize = 128;
@@ -85,6 +85,12 @@ impl StructWriter {
 pub fn struct_type(name: &str, fields: &[(&str, Type)]) -> Type {
     let fields = fields.iter().map(|(n, t)| (n.to_string(), *t)).collect();
     StructDef::intern(name.to_string(), fields).ty()
+}
+
+/// The element type of arrays of the struct `T` (what a generated `ArrayElement::elem` returns).
+pub fn struct_elem<T: Field>() -> Elem {
+    // `Field::field_type` of a generated struct is a struct type.
+    Elem::of(T::field_type()).expect("a `Field` type is a scalar or a struct")
 }
 
 /// A struct value as a kernel argument.

@@ -6,7 +6,7 @@
 //! `let (lo, i): (f64, usize) = argmin(&x)?`). A returned array is handed to ndarray without a
 //! copy: compiled code allocated it through Rust's global allocator in the layout of a `Vec`.
 
-use crate::arg::Element;
+use crate::arg::{ArrayElement, Element};
 use ndarray::{Array, Dimension, IxDyn};
 use num_complex::{Complex, Complex32, Complex64};
 use rumba_compiler::back::abi::{self, RawArray};
@@ -137,9 +137,9 @@ impl OwnedArray {
 
     /// The array as ndarray's, when it holds `T` and `D` fits its number of axes: the same memory
     /// and strides.
-    pub fn into_array<T: Element, D: Dimension>(self) -> Option<Array<T, D>> {
+    pub fn into_array<T: ArrayElement, D: Dimension>(self) -> Option<Array<T, D>> {
         use ndarray::ShapeBuilder;
-        if self.elem != T::SCALAR || D::NDIM.is_some_and(|n| n != self.shape.len()) {
+        if self.elem != T::elem() || D::NDIM.is_some_and(|n| n != self.shape.len()) {
             return None;
         }
         let mut me = std::mem::ManuallyDrop::new(self);
@@ -491,7 +491,7 @@ macro_rules! from_value {
         }
     )*};
 }
-impl<T: Element, D: Dimension> FromValue for Array<T, D> {
+impl<T: ArrayElement, D: Dimension> FromValue for Array<T, D> {
     const TYPE_NAME: &'static str = "Array<T, D>";
     fn from_value(v: Value) -> Option<Self> {
         match v {
@@ -501,7 +501,7 @@ impl<T: Element, D: Dimension> FromValue for Array<T, D> {
     }
 }
 
-impl<T: Element> FromValue for Vec<T> {
+impl<T: ArrayElement> FromValue for Vec<T> {
     const TYPE_NAME: &'static str = "Vec<T>";
     fn from_value(v: Value) -> Option<Self> {
         let a: ndarray::Array1<T> = FromValue::from_value(v)?;

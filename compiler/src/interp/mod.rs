@@ -437,10 +437,11 @@ impl<'p> Machine<'p, '_, '_> {
                 ..
             } => {
                 // Rust evaluates the assigned value before the place.
-                let v = self.expr(f, *value)?;
+                let v = self.val(f, *value)?;
                 let (slot, pos) = self.element(f, *array, index, *span)?;
-                let size = v.ty().map_or(1, Scalar::size);
-                v.store(&mut self.bufs[slot].bytes_mut()?[pos * size..]);
+                let elem = f.array(*array)?.elem;
+                let out = &mut self.bufs[slot].bytes_mut()?[pos * elem.size()..];
+                values::store_repr_c(&v, elem.ty(), out)?;
             }
             Stmt::Update {
                 array,
@@ -651,6 +652,11 @@ impl<'p> Machine<'p, '_, '_> {
                 self.alloc(f, elem, shape, init, span)?
             }
             ExprKind::CallInst { inst: callee, args } => self.call(f, *callee, args, span)?,
+            ExprKind::Load { array, index, .. } if f.array(*array)?.elem.scalar().is_none() => {
+                let (slot, pos) = self.element(f, *array, index, span)?;
+                let elem = f.array(*array)?.elem;
+                values::load_repr_c(elem.ty(), &self.bufs[slot].bytes()[pos * elem.size()..])?
+            }
             _ => Val::Scalar(self.expr(f, e)?),
         })
     }

@@ -189,6 +189,37 @@ pub(super) enum Val {
     Tuple(Vec<Val>),
 }
 
+/// A value of type `t` (a scalar, or a struct of scalars and structs) read from `bytes` as
+/// `#[repr(C)]` lays it out: an element of an array of structs.
+pub(super) fn load_repr_c(t: Type, bytes: &[u8]) -> Exec<Val> {
+    match t {
+        Type::Scalar(s) => Ok(Val::Scalar(Value::load(s, bytes))),
+        Type::Tuple(tt) => Ok(Val::Tuple(
+            tt.elems()
+                .iter()
+                .zip(tt.offsets())
+                .map(|(&e, at)| load_repr_c(e, &bytes[at as usize..]))
+                .collect::<Exec<Vec<Val>>>()?,
+        )),
+        Type::Unit | Type::Array(_) => Err(Error::Internal(format!("an element of type {t}"))),
+    }
+}
+
+/// Writes `v`, a value of type `t`, into `out` as `#[repr(C)]` lays it out (the inverse of
+/// [`load_repr_c`]; padding bytes are left as they are).
+pub(super) fn store_repr_c(v: &Val, t: Type, out: &mut [u8]) -> Exec<()> {
+    match (v, t) {
+        (Val::Scalar(x), Type::Scalar(_)) => x.store(out),
+        (Val::Tuple(xs), Type::Tuple(tt)) if xs.len() == tt.elems().len() => {
+            for ((x, &e), at) in xs.iter().zip(tt.elems()).zip(tt.offsets()) {
+                store_repr_c(x, e, &mut out[at as usize..])?;
+            }
+        }
+        (v, t) => return Err(Error::Internal(format!("a store of {v:?} as {t}"))),
+    }
+    Ok(())
+}
+
 impl<'p> Machine<'p, '_, '_> {
     /// A new array of `elem`, its extents and first elements evaluated as [`ExprKind::Alloc`] says.
     pub(super) fn alloc(
@@ -200,19 +231,19 @@ impl<'p> Machine<'p, '_, '_> {
         span: Span,
     ) -> Exec<Val> {
         let fill = match init {
-            Init::Elem(v) => Some(self.expr(f, *v)?),
+            Init::Elem(v) => Some(self.val(f, *v)?),
             Init::Zeros => None,
             Init::Ones => {
                 let one = ops::cast(Value::I32(1), super::scalar_elem(elem)?);
-                Some(one.map_err(|o| f.fail(o, span))?)
+                Some(Val::Scalar(one.map_err(|o| f.fail(o, span))?))
             }
             Init::Copy(_) | Init::Each(_) => None,
         };
         let each = match init {
             Init::Each(vs) => vs
                 .iter()
-                .map(|&v| self.expr(f, v))
-                .collect::<Exec<Vec<Value>>>()?,
+                .map(|&v| self.val(f, v))
+                .collect::<Exec<Vec<Val>>>()?,
             _ => Vec::new(),
         };
         let dims = match shape {
@@ -252,11 +283,11 @@ impl<'p> Machine<'p, '_, '_> {
         data.resize(bytes, 0);
         if let Some(v) = fill {
             for chunk in data.chunks_exact_mut(elem.size()) {
-                v.store(chunk);
+                store_repr_c(&v, elem.ty(), chunk)?;
             }
         }
         for (v, chunk) in each.iter().zip(data.chunks_exact_mut(elem.size())) {
-            v.store(chunk);
+            store_repr_c(v, elem.ty(), chunk)?;
         }
         let view = View {
             buf: self.bufs.len(),

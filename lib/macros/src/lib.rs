@@ -89,7 +89,10 @@ fn structs(file: &syn::File, impls: bool) -> TokenStream {
             continue;
         }
         let syn::Item::Struct(s) = item else { continue };
-        let repr = (!s.attrs.iter().any(|a| a.path().is_ident("repr"))).then(|| quote!(#[repr(C)]));
+        let own_repr = s.attrs.iter().find(|a| a.path().is_ident("repr"));
+        let repr = own_repr.is_none().then(|| quote!(#[repr(C)]));
+        // Arrays of it need `#[repr(C)]`'s layout (another `repr` keeps only values).
+        let repr_c = own_repr.is_none_or(|a| a.parse_args::<syn::Ident>().is_ok_and(|r| r == "C"));
         out.extend(quote!(#repr #s));
         let syn::Fields::Named(fields) = &s.fields else {
             continue;
@@ -106,6 +109,16 @@ fn structs(file: &syn::File, impls: bool) -> TokenStream {
             .collect();
         let names: Vec<String> = idents.iter().map(|i| i.to_string()).collect();
         let types: Vec<&syn::Type> = fields.named.iter().map(|f| &f.ty).collect();
+        let array_element = repr_c.then(|| {
+            quote! {
+                // SAFETY: `#[repr(C)]`, its fields `Field`s: the layout `ArrayElement` asks for.
+                unsafe impl ::rumba::ArrayElement for #name {
+                    fn elem() -> ::rumba::Elem {
+                        ::rumba::__private::struct_elem::<Self>()
+                    }
+                }
+            }
+        });
         out.extend(quote! {
             impl ::rumba::__private::Field for #name {
                 fn field_type() -> ::rumba::Type {
@@ -126,6 +139,8 @@ fn structs(file: &syn::File, impls: bool) -> TokenStream {
                     ::rumba::__private::struct_arg(self)
                 }
             }
+
+            #array_element
 
             impl ::rumba::FromValue for #name {
                 const TYPE_NAME: &'static str = #name_str;
@@ -433,6 +448,9 @@ fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStre
                 if let Some(ident) = ident.filter(|i| structs.contains(&i.to_string())) {
                     return Some(quote!(#ident));
                 }
+                if let Some(t) = struct_array(p, structs) {
+                    return Some(t);
+                }
                 match front::type_ann(ty).ok()? {
                     TypeAnn::Scalar(s) => Some(rust_type(s)),
                     TypeAnn::Array {
@@ -458,6 +476,35 @@ fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStre
         return None;
     };
     written(ty, structs)
+}
+
+/// `Array2<Particle>` or `Vec<Particle>`, an owned array of a struct of the block, as the Rust
+/// type.
+fn struct_array(p: &syn::TypePath, structs: &[String]) -> Option<TokenStream> {
+    let last = p.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let [syn::GenericArgument::Type(syn::Type::Path(elem))] =
+        &args.args.iter().collect::<Vec<_>>()[..]
+    else {
+        return None;
+    };
+    let elem = elem
+        .path
+        .get_ident()
+        .filter(|i| structs.contains(&i.to_string()))?;
+    let name = last.ident.to_string();
+    if name == "Vec" {
+        return Some(quote!(::std::vec::Vec<#elem>));
+    }
+    let n: u8 = name
+        .strip_prefix("Array")?
+        .parse()
+        .ok()
+        .filter(|n| (1..=6).contains(n))?;
+    let dim = format_ident!("Ix{n}");
+    Some(quote!(::rumba::ndarray::Array<#elem, ::rumba::ndarray::#dim>))
 }
 
 /// What a function returns, judged from its syntax: the declared type, or whether the body ends

@@ -263,8 +263,42 @@ impl FnLowerer<'_> {
             }
             _ => match struct_name(ty) {
                 Some(n) if self.struct_named(&n).is_some() => Ok(TypeAnn::Infer),
-                _ => names::type_ann(ty),
+                _ => {
+                    let mut ty = ty.clone();
+                    self.erase_struct_elems(&mut ty);
+                    names::type_ann(&ty)
+                }
             },
+        }
+    }
+
+    /// Writes `_` for each struct of the block named as an array's element (`&[Particle]`,
+    /// `ArrayViewMut1<Particle>`): the values give the element type, which `types` checks.
+    fn erase_struct_elems(&self, ty: &mut syn::Type) {
+        if struct_name(ty).is_some_and(|n| self.struct_named(&n).is_some()) {
+            *ty = syn::Type::Infer(syn::TypeInfer {
+                underscore_token: Default::default(),
+            });
+            return;
+        }
+        match ty {
+            syn::Type::Reference(syn::TypeReference { elem, .. })
+            | syn::Type::Slice(syn::TypeSlice { elem, .. })
+            | syn::Type::Array(syn::TypeArray { elem, .. })
+            | syn::Type::Paren(syn::TypeParen { elem, .. })
+            | syn::Type::Group(syn::TypeGroup { elem, .. }) => self.erase_struct_elems(elem),
+            syn::Type::Path(p) => {
+                for seg in &mut p.path.segments {
+                    if let syn::PathArguments::AngleBracketed(a) = &mut seg.arguments {
+                        for arg in &mut a.args {
+                            if let syn::GenericArgument::Type(t) = arg {
+                                self.erase_struct_elems(t);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
     }
 

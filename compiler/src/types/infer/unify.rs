@@ -235,11 +235,14 @@ impl<'s, 'p> Infer<'s, 'p> {
                         "array elements must be scalars",
                     )
                     .with_help("use a 2-D array (`Array2::<f64>::zeros((n, m))`, indexed `a[[i, j]]`), or one flat `[T; N * M]` indexed `a[i * M + j]`")),
-                    t => Err(Diagnostic::new(
-                        format!("arrays of `{t}` are not supported"),
-                        at,
-                        "array elements must be scalars",
-                    )),
+                    t => match Elem::of(t) {
+                        Some(e) => Ok(Type::Array(a.with_elem(e))),
+                        None => Err(Diagnostic::new(
+                            format!("arrays of `{t}` are not supported"),
+                            at,
+                            "array elements must be scalars or structs of the block",
+                        )),
+                    },
                 },
             },
             State::Tuple(t) => {
