@@ -1024,3 +1024,62 @@ fn std_constants() {
     rs_consts::float_format_consts(&mut o2);
     assert_eq!(o, o2);
 }
+
+twin! { mod rs_from_bits;
+    /// `f64::from_bits` / `f32::from_bits` as bit tricks use them: `2^k` built from its
+    /// exponent, the "fast inverse square root" first guess, a round trip, NaN payloads.
+    pub fn pow2(k: i64) -> f64 {
+        f64::from_bits(((k + 1023) as u64) << 52)
+    }
+
+    pub fn rsqrt_guess(x: f32) -> f32 {
+        let i = 0x5f3759df - (x.to_bits() >> 1);
+        let y = f32::from_bits(i);
+        y * (1.5 - 0.5 * x * y * y)
+    }
+
+    pub fn round_trip(x: &[f64], o: &mut [f64]) {
+        for i in 0..x.len() {
+            o[i] = f64::from_bits(x[i].to_bits() ^ 0x8000_0000_0000_0000);
+        }
+    }
+
+    pub fn literal_bits() -> (f64, f32) {
+        (f64::from_bits(0x3ff8000000000000), f32::from_bits(0x7fc0_0001))
+    }
+}
+
+#[test]
+fn from_bits_builds_floats_from_their_bits() {
+    for k in [-1022i64, -1, 0, 1, 52, 1023] {
+        assert_eq!(
+            pow2(k).unwrap().to_bits(),
+            rs_from_bits::pow2(k).to_bits(),
+            "{k}"
+        );
+    }
+    for x in [0.25f32, 1.0, 2.0, 100.0, 1e-30] {
+        assert_eq!(
+            rsqrt_guess(x).unwrap().to_bits(),
+            rs_from_bits::rsqrt_guess(x).to_bits(),
+            "{x}"
+        );
+    }
+    let x = [0.0, -0.0, 1.5, f64::NAN, f64::INFINITY, -3.25e-310];
+    let (mut o, mut o2) = ([0.0; 6], [0.0; 6]);
+    round_trip(&x, &mut o[..]).unwrap();
+    rs_from_bits::round_trip(&x, &mut o2);
+    assert_eq!(o.map(f64::to_bits), o2.map(f64::to_bits));
+    let (a, b) = literal_bits().unwrap();
+    let (a2, b2) = rs_from_bits::literal_bits();
+    assert_eq!((a.to_bits(), b.to_bits()), (a2.to_bits(), b2.to_bits()));
+}
+
+#[test]
+fn from_bits_takes_the_unsigned_of_its_width() {
+    let k = rumba::Kernel::from_source("fn k(x: i64) -> f64 { f64::from_bits(x) }", "k");
+    let e = k.call(&[rumba::IntoArg::into_arg(5i64)]).unwrap_err();
+    let text = format!("{e:#}");
+    assert!(text.contains("expected `u64`, found `i64`"), "{text}");
+    assert!(text.contains("as u64"), "{text}");
+}

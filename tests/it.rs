@@ -112,6 +112,7 @@ mod constructs_struct;
 mod constructs_values;
 mod constructs_vectorize;
 mod differential;
+mod fusion;
 mod gpu;
 mod inspect;
 mod loop_nests;

@@ -1,8 +1,9 @@
-//! A call through a path that is no numeric method (`f64::from_bits(x)`).
+//! A call through a path that is no function of the block nor a numeric method.
 
 rumba::compile! {
-    fn root(x: u64) -> f64 {
-        f64::from_bits(x)
+    fn root(x: f64) -> f64 {
+        std::process::abort();
+        x
     }
 }
 

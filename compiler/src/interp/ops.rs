@@ -487,7 +487,8 @@ macro_rules! float_intrinsic {
                 | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
                 | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
                 | RotateRight | SwapBytes | AbsDiff | Re | Im | CheckedAddNone | CheckedSubNone
-                | CheckedMulNone | CheckedDivNone | CheckedNegNone | CheckedShlNone => {
+                | CheckedMulNone | CheckedDivNone | CheckedNegNone | CheckedShlNone
+                | F32FromBits | F64FromBits => {
                     return internal(format!("`{}` on {}", op.name(), stringify!($t)))
                 }
             })
@@ -556,6 +557,9 @@ fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
                     other => return internal(format!("rotate by {other:?}")),
                 },
                 SwapBytes => Some(Value::$v($x.swap_bytes())),
+                // (`types` gives these a `u32` / `u64` receiver.)
+                F32FromBits => Some(Value::F32(f32::from_bits($x as u32))),
+                F64FromBits => Some(Value::F64(f64::from_bits($x as u64))),
                 AbsDiff => {
                     let d = ($x as i128 - same(1)? as i128).unsigned_abs();
                     match x.ty().and_then(|s| Rel::Unsigned.of(s)) {

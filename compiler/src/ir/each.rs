@@ -145,6 +145,10 @@ pub enum ReduceOp {
     /// of its lane, in ndarray's order (a lane's `sum()` when `k` is the axis of least stride,
     /// else the subviews along `k` added one after the other).
     SumAxis(u8),
+    /// `x.mean_axis(Axis(k))` when axis `k` is not empty: the [`Self::SumAxis`] array, each
+    /// element divided by the axis's length as the element type (ndarray's `A::from_usize`);
+    /// the front end makes an empty axis a failed `unwrap` (ndarray's `None`).
+    MeanAxis(u8),
     /// `x.fold_axis(Axis(axis), init, |acc, &elem| ..)`: a new array of `x`'s shape without
     /// `axis`, each element `init` (a local, evaluated once) folded with its lane in order:
     /// [`ArrayReduce::body`] assigns `acc` from `acc` and `elem`.
@@ -169,6 +173,7 @@ impl ReduceOp {
             | ReduceOp::Dot(_)
             | ReduceOp::Mean
             | ReduceOp::SumAxis(_)
+            | ReduceOp::MeanAxis(_)
             | ReduceOp::FoldAxis { .. } => Fold::Sum,
         }
     }

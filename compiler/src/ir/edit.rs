@@ -100,6 +100,24 @@ impl Instance {
         e
     }
 
+    /// Drops expression tree `e`, which no statement uses any more (its nodes lose their
+    /// types, as the verifier expects of what a pass dropped).
+    pub fn drop_expr(&mut self, e: ExprId) {
+        self.expr_types.remove(e);
+        for c in walk::children(&self.func.expr(e).kind) {
+            self.drop_expr(c);
+        }
+    }
+
+    /// Drops every expression tree of block `b`, which no longer runs.
+    pub fn drop_block(&mut self, b: &Block) {
+        let mut roots = Vec::new();
+        block_exprs(b, &mut roots);
+        for e in roots {
+            self.drop_expr(e);
+        }
+    }
+
     /// A new local of type `ty` (a compiler temporary: `name` shows in the printed IR).
     pub fn new_local(&mut self, name: &str, ty: Type, span: Span) -> LocalId {
         let l = self.func.add_local(LocalDecl {
@@ -335,6 +353,38 @@ impl Instance {
                 span: *span,
             },
             s @ (Stmt::Break | Stmt::Continue) => s.clone(),
+        }
+    }
+}
+
+/// The expressions at the roots of the statements of `b` (at any depth).
+fn block_exprs(b: &Block, out: &mut Vec<ExprId>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Assign { value, .. } | Stmt::Unpack { value, .. } | Stmt::Eval(value) => {
+                out.push(*value)
+            }
+            Stmt::Store { index, value, .. } | Stmt::Update { index, value, .. } => {
+                out.extend(index);
+                out.push(*value);
+            }
+            Stmt::Return { value, .. } => out.extend(*value),
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
+                out.push(*cond);
+                block_exprs(then_body, out);
+                block_exprs(else_body, out);
+            }
+            Stmt::Loop { body } => block_exprs(body, out),
+            Stmt::For { range, body, .. } => {
+                out.extend([range.start, range.end]);
+                out.extend(range.step);
+                block_exprs(body, out);
+            }
+            Stmt::Break | Stmt::Continue => {}
         }
     }
 }

@@ -22,6 +22,8 @@ pub enum Receiver {
     Signed,
     /// `Complex<f32>`, `Complex<f64>`.
     Complex,
+    /// `u32`, `u64`: the bits of a float (`f32::from_bits`, `f64::from_bits`).
+    Bits,
 }
 
 impl Receiver {
@@ -31,6 +33,7 @@ impl Receiver {
             Receiver::Int => s.is_int(),
             Receiver::Signed => s.is_int() && s.is_signed(),
             Receiver::Complex => s.is_complex(),
+            Receiver::Bits => matches!(s, Scalar::U32 | Scalar::U64),
         }
     }
 }
@@ -47,6 +50,8 @@ pub enum Rel {
     Complex,
     /// The unsigned integer type of the receiver's width (`u32` for `i32` and for `f32`).
     Unsigned,
+    /// The float type of an unsigned receiver's width (`f64` for `u64`).
+    Float,
 }
 
 impl Rel {
@@ -59,6 +64,11 @@ impl Rel {
             Rel::Part => Some(receiver.part()),
             Rel::Complex => receiver.complex(),
             Rel::Unsigned => unsigned(receiver),
+            Rel::Float => match receiver {
+                Scalar::U32 => Some(Scalar::F32),
+                Scalar::U64 => Some(Scalar::F64),
+                _ => None,
+            },
         }
     }
 }
@@ -134,7 +144,7 @@ macro_rules! intrinsics {
         impl Intrinsic {
             /// The table, in declaration order: `TABLE[op as usize].op == op`.
             pub const TABLE: &'static [IntrinsicDesc] = {
-                use Rel::{Complex, Fixed, Part, Same, Unsigned};
+                use Rel::{Complex, Fixed, Float, Part, Same, Unsigned};
                 use Scalar::{Bool, I32, U32};
                 &[$(IntrinsicDesc {
                     op: Intrinsic::$op,
@@ -253,6 +263,12 @@ intrinsics! {
     CheckedNegNone "checked_neg.is_none" (Int) () -> Fixed(Bool), Exact;
     /// A shift by the width or more (also for `checked_shr`).
     CheckedShlNone "checked_shl.is_none" (Int) (Fixed(U32)) -> Fixed(Bool), Exact;
+    // path calls (the receiver is the argument): `f32::from_bits(u)`, `f64::from_bits(u)`, the
+    // float with these bits; `types` gives the receiver the unsigned type of the float's width
+    /// `f32::from_bits(u)`: `u` is a `u32`.
+    F32FromBits "f32::from_bits" (Bits) () -> Float, Exact;
+    /// `f64::from_bits(u)`: `u` is a `u64`.
+    F64FromBits "f64::from_bits" (Bits) () -> Float, Exact;
 }
 
 impl Intrinsic {

@@ -443,6 +443,7 @@ impl<P: Phase> Printer<'_, P> {
                     ReduceOp::Mean => format!("{acc} = mean({x})"),
                     ReduceOp::Dot(y) => format!("{acc} = dot({x}, {})", self.local(y)),
                     ReduceOp::SumAxis(k) => format!("{acc} = sum_axis({x}, {k})"),
+                    ReduceOp::MeanAxis(k) => format!("{acc} = mean_axis({x}, {k})"),
                     ReduceOp::FoldAxis {
                         axis,
                         init,

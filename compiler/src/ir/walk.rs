@@ -194,7 +194,7 @@ pub struct Uses {
 
 impl Uses {
     /// The uses in block `b` of function `f`.
-    pub fn of(f: &Function, b: &Block) -> Uses {
+    pub fn of<P: Phase>(f: &Function<P>, b: &Block) -> Uses {
         let mut u = Uses::default();
         u.block(f, b);
         u
@@ -207,7 +207,7 @@ impl Uses {
             + self.arrays.contains(&l) as usize
     }
 
-    fn block(&mut self, f: &Function, b: &Block) {
+    fn block<P: Phase>(&mut self, f: &Function<P>, b: &Block) {
         for s in &b.stmts {
             match s {
                 Stmt::Assign { local, value, span } => {
@@ -273,7 +273,7 @@ impl Uses {
         }
     }
 
-    fn expr(&mut self, f: &Function, e: ExprId) {
+    fn expr<P: Phase>(&mut self, f: &Function<P>, e: ExprId) {
         match &f.expr(e).kind {
             ExprKind::Local(l) => {
                 *self.reads.entry(*l).or_default() += 1;

@@ -2,6 +2,8 @@
 //!
 //! In: a verified [`TypedProgram`]. Out: the same program, rewritten, still verified.
 
+mod fusion;
+mod shapes;
 mod unroll_jam;
 mod versioning;
 
@@ -25,6 +27,8 @@ pub enum For {
 
 /// The passes, in order.
 pub const PIPELINE: &[(&str, Pass, For)] = &[
+    ("shapes", shapes::run, For::All),
+    ("fusion", fusion::run, For::All),
     ("versioning", versioning::run, For::All),
     ("unroll-and-jam", unroll_jam::run, For::Cpu),
 ];

@@ -537,6 +537,16 @@ impl<'r> Gen<'r> {
                 };
                 format!("({a} {op} {b})")
             }
+            // A float from its bits: a path call of the intrinsics table (`f64::from_bits`).
+            7 if self.rng.percent(25) => {
+                let (bits, name) = if ty == Scalar::F32 {
+                    (Scalar::U32, "f32::from_bits")
+                } else {
+                    (Scalar::U64, "f64::from_bits")
+                };
+                let u = self.expr(bits, d);
+                format!("{name}({u})")
+            }
             7 => {
                 let a = self.expr(ty, d);
                 format!("(-{a})")

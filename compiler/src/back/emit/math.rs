@@ -346,9 +346,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
             | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
             | RotateRight | SwapBytes | AbsDiff | Re | Im | CheckedAddNone | CheckedSubNone
-            | CheckedMulNone | CheckedDivNone | CheckedNegNone | CheckedShlNone => {
-                return Err(BackError::Internal(format!("`{}` on {s}", op.name())))
-            }
+            | CheckedMulNone | CheckedDivNone | CheckedNegNone | CheckedShlNone | F32FromBits
+            | F64FromBits => return Err(BackError::Internal(format!("`{}` on {s}", op.name()))),
         })
     }
 
@@ -522,6 +521,13 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
             SwapBytes if s.bits() == 8 => args[0],
             SwapBytes => self.call_intrinsic("llvm.bswap", &[t], args)?,
+            F32FromBits | F64FromBits => {
+                let f = match op {
+                    F32FromBits => self.ctx().f32_type(),
+                    _ => self.ctx().f64_type(),
+                };
+                self.b().build_bit_cast(x, f, "float")?
+            }
             AbsDiff => {
                 let y = args[1].into_int_value();
                 let lt = if signed {

@@ -423,24 +423,26 @@ impl FnLowerer<'_> {
     }
 
     /// `f64::from(x)`, `i64::from(x)`, ..: the method `f64::from` of `x`, which `types` makes a
-    /// cast where std has the lossless `From` (and an error naming `as` elsewhere).
+    /// cast where std has the lossless `From` (and an error naming `as` elsewhere);
+    /// `f64::from_bits(u)`, `f32::from_bits(u)`: the intrinsic of that name, of `u`.
     fn conversion_call(&mut self, c: &syn::ExprCall) -> Option<R<ExprId>> {
         let syn::Expr::Path(p) = &*c.func else {
             return None;
         };
         let [ty, method] = [p.path.segments.first()?, p.path.segments.last()?];
         let to = Scalar::from_name(&ty.ident.to_string()).filter(|s| !s.is_complex())?;
-        if p.path.segments.len() != 2 || method.ident != "from" || p.qself.is_some() {
+        let known = method.ident == "from" || (method.ident == "from_bits" && to.is_float());
+        if p.path.segments.len() != 2 || !known || p.qself.is_some() {
             return None;
         }
         if c.args.len() != 1 {
             return Some(Err(FrontError::new(
                 c,
-                format!("`{to}::from` takes one value"),
+                format!("`{to}::{}` takes one value", method.ident),
             )));
         }
         Some(self.expr_value(&c.args[0]).map(|receiver| {
-            let name = format!("{to}::from");
+            let name = format!("{to}::{}", method.ident);
             let args = Vec::new();
             self.expr(
                 ExprKind::Method {

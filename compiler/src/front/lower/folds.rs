@@ -1,6 +1,6 @@
 //! Values computed by walks over whole arrays: ndarray's whole-array methods (`x.sum()`,
 //! `x.product()`, `x.mean()`, `x.dot(&y)`, `x.fold(init, f)`, `x.mapv(f)`, `x.sum_axis(..)`,
-//! `x.fold_axis(..)`, `Zip::..map_collect(f)`) and std's folds of `x.iter()` (`sum`, `product`,
+//! `x.mean_axis(..)` (opened by `unwrap`/`expect` in `option`), `x.fold_axis(..)`, `Zip::..map_collect(f)`) and std's folds of `x.iter()` (`sum`, `product`,
 //! `fold`, also after `.copied()`).
 //!
 //! In: the method call. Out: the [`ExprKind::Each`] walk or [`ArrayReduce`] that computes it
@@ -56,6 +56,13 @@ impl FnLowerer<'_> {
                 let [axis] = args::<1>(mc)?;
                 ReduceOp::SumAxis(self.axis(axis)?)
             }
+            "mean_axis" => {
+                return Err(FrontError::new(
+                    mc,
+                    "`mean_axis` returns an `Option` of an array, which kernels open only with `unwrap` or `expect`",
+                )
+                .hint("write `x.mean_axis(Axis(k)).unwrap()`: an empty axis (ndarray's `None`) is then an error naming the line"))
+            }
             "fold_axis" => {
                 let [axis, init, f] = args::<3>(mc)?;
                 let axis = self.axis(axis)?;
@@ -90,7 +97,13 @@ impl FnLowerer<'_> {
     }
 
     /// An [`ArrayReduce`] into a new local, and a read of it.
-    fn emit_reduce(&mut self, op: ReduceOp, array: LocalId, body: Block, span: Span) -> ExprId {
+    pub(super) fn emit_reduce(
+        &mut self,
+        op: ReduceOp,
+        array: LocalId,
+        body: Block,
+        span: Span,
+    ) -> ExprId {
         let acc = self.temp(span);
         let r = ArrayReduce {
             op,

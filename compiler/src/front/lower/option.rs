@@ -17,6 +17,23 @@ use super::*;
 /// What rustc's `unwrap()` of a `None` panics with.
 const UNWRAP_NONE: &str = "called `Option::unwrap()` on a `None` value";
 
+/// The message of `o.expect(message)`: a string literal.
+fn expect_message(arg: &syn::Expr) -> R<String> {
+    match arg {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Ok(s.value()),
+        other => Err(FrontError::new(other, "`expect` takes a string literal")
+            .hint("write `o.expect(\"what went wrong\")`")),
+    }
+}
+
+/// Whether `e` is `x.mean_axis(..)`, whose `Option` of an array `unwrap` and `expect` open.
+fn is_mean_axis(e: &syn::Expr) -> bool {
+    matches!(strip_parens(e), syn::Expr::MethodCall(m) if m.method == "mean_axis")
+}
+
 /// How a `checked_*` method computes its `Some` value.
 enum CheckedValue {
     Method(&'static str),
@@ -56,6 +73,16 @@ impl FnLowerer<'_> {
             ))
         };
         Some(match name.as_str() {
+            "unwrap" | "expect" if is_mean_axis(&mc.receiver) => {
+                let message = match name.as_str() {
+                    "unwrap" => arity(0).map(|()| UNWRAP_NONE.to_string()),
+                    _ => arity(1).and_then(|()| expect_message(&mc.args[0])),
+                };
+                let syn::Expr::MethodCall(call) = strip_parens(&mc.receiver) else {
+                    unreachable!("a method call")
+                };
+                message.and_then(|m| self.mean_axis(call, m))
+            }
             "is_some" | "is_none" | "unwrap" | "unwrap_or_default" => arity(0).and_then(|()| {
                 let o = self.expr_value(&mc.receiver)?;
                 Ok(match name.as_str() {
@@ -91,16 +118,7 @@ impl FnLowerer<'_> {
     }
 
     fn expect(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
-        let message = match &mc.args[0] {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) => s.value(),
-            other => {
-                return Err(FrontError::new(other, "`expect` takes a string literal")
-                    .hint("write `o.expect(\"what went wrong\")`"))
-            }
-        };
+        let message = expect_message(&mc.args[0])?;
         let o = self.expr_value(&mc.receiver)?;
         Ok(self.expr(ExprKind::Unwrap { option: o, message }, mc))
     }
@@ -262,6 +280,36 @@ impl FnLowerer<'_> {
             .add_expr(ExprKind::Option(OptionOp::Some(load)), span);
         let none = self.func.add_expr(ExprKind::Option(OptionOp::None), span);
         Ok(self.select(inside, some, none, span))
+    }
+
+    /// `x.mean_axis(Axis(k))` opened with `unwrap` or `expect(message)`: an empty axis `k`
+    /// (ndarray's `None`) fails the call with `message`; otherwise the means.
+    fn mean_axis(&mut self, call: &syn::ExprMethodCall, message: String) -> R<ExprId> {
+        let span = Span::of(call);
+        let array = self.array_name(&call.receiver)?;
+        let [axis] = super::iter::args::<1>(call)?;
+        let k = self.axis(axis)?;
+        // The means first, so that an axis out of bounds is reported as such; an empty axis
+        // divides zeros by zero, a result the failed check below never lets out.
+        let means = self.emit_reduce(ReduceOp::MeanAxis(k), array, Block::default(), span);
+        let query = ShapeQuery::Dim(k);
+        let extent = self.func.add_expr(ExprKind::Shape { array, query }, span);
+        let zero = self.func.add_expr(ExprKind::Lit(Lit::Int(0, None)), span);
+        let empty = self
+            .func
+            .add_expr(ExprKind::Binary(BinOp::Eq, extent, zero), span);
+        // `None` where the axis is empty, `Some` of a byte otherwise, unwrapped for its check.
+        let none = self.func.add_expr(ExprKind::Option(OptionOp::None), span);
+        let byte = self
+            .func
+            .add_expr(ExprKind::Lit(Lit::Int(0, Some(Scalar::U8))), span);
+        let some = self
+            .func
+            .add_expr(ExprKind::Option(OptionOp::Some(byte)), span);
+        let option = self.select(empty, none, some, span);
+        let check = self.expr(ExprKind::Unwrap { option, message }, call);
+        self.emit(Stmt::Eval(check));
+        Ok(means)
     }
 
     /// `x.mean()`'s `Option` of its `value`: `None` when `array` is empty.

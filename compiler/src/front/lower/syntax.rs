@@ -269,7 +269,7 @@ pub(super) fn is_array_method(mc: &syn::ExprMethodCall) -> bool {
     match name.as_str() {
         "sum" | "product" | "mean" => mc.args.is_empty() && !is_iterator(&mc.receiver),
         "fold" => mc.args.len() == 2 && !is_iterator(&mc.receiver),
-        "dot" | "mapv" | "sum_axis" | "map_collect" => mc.args.len() == 1,
+        "dot" | "mapv" | "sum_axis" | "mean_axis" | "map_collect" => mc.args.len() == 1,
         "fold_axis" => mc.args.len() == 3,
         _ => false,
     }

@@ -8,14 +8,19 @@
 //! becomes the slice it is (`s![.., NewAxis, ..]`, the new axis at `k`); the reductions become
 //! loops over a new array in ndarray 0.17's order of operations, so float results have its
 //! bits. `fold_axis` starts every element from `init` and folds the subviews along `k` into
-//! it one after the other (`zip_mut_with`). `sum_axis` sums each lane with ndarray's `sum()` of
+//! it one after the other (`zip_mut_with`); along the last axis of a C-order array, when the
+//! step is pure (no store, no captured `mut`, no array passed on), lane by lane instead: each
+//! element folds the same values in the same order, and the lanes are contiguous. `sum_axis` sums each lane with ndarray's `sum()` of
 //! a 1-D view when `k` is the axis of least stride ([`ShapeQuery::MinStrideAxis`], decided at
-//! run time), else adds the subviews along `k` one after the other into zeros.
+//! run time, or now for a new C-order array, whose last axis it is), else adds the subviews
+//! along `k` one after the other into zeros.
 
+use super::fuse::writes;
 use super::reduce::Build;
 use super::unify::{ArrayVar, State, Var};
 use super::{Infer, R};
 use crate::diag::Diagnostic;
+use crate::ir::walk::Uses;
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::HashSet;
@@ -95,7 +100,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     /// The type of `sum_axis` / `fold_axis` of `x` (of type `at`), after typing the fold's step.
     pub(super) fn reduce_axis(&mut self, r: &ArrayReduce, at: ArrayVar) -> R<Var> {
         let (k, elem) = match r.op {
-            ReduceOp::SumAxis(k) => (k, at.elem),
+            ReduceOp::SumAxis(k) | ReduceOp::MeanAxis(k) => (k, at.elem),
             ReduceOp::FoldAxis {
                 axis,
                 init,
@@ -173,28 +178,54 @@ impl Build<'_, '_, '_, '_> {
                 Ok(())
             })
         };
-        if at.ndim == 1 {
-            // A 1-D array's axis of least stride is its only one.
-            return lanes(self);
-        }
-        let axis = self.shape(x, ShapeQuery::MinStrideAxis);
-        let kc = self.index(k as usize);
-        let cond = self.binary(BinOp::Eq, axis, kc, Scalar::Bool);
-        let then_body = self.nested(lanes)?;
-        let else_body = self.nested(|b| {
+        // The subviews along `k` added one after the other into the zeros.
+        let subviews = |b: &mut Self| {
             b.along(x, at, k, |b, index, v| {
                 let cur = b.load_at(res, index, b.elem);
                 let sum = b.binary(BinOp::Add, cur, v, b.elem);
                 b.store(res, index, sum);
                 Ok(())
             })
-        })?;
+        };
+        if at.ndim == 1 {
+            // A 1-D array's axis of least stride is its only one.
+            return lanes(self);
+        }
+        if at.storage == Storage::Heap && at.layout == Layout::Contig {
+            // A new C-order array has C strides: its last axis is the one of least stride
+            // whenever it has elements (ties go to the last axis), and without elements both
+            // ways leave the zeros. Known now, so the loop nest is one that passes can fuse.
+            return match k + 1 == at.ndim {
+                true => lanes(self),
+                false => subviews(self),
+            };
+        }
+        let axis = self.shape(x, ShapeQuery::MinStrideAxis);
+        let kc = self.index(k as usize);
+        let cond = self.binary(BinOp::Eq, axis, kc, Scalar::Bool);
+        let then_body = self.nested(lanes)?;
+        let else_body = self.nested(subviews)?;
         self.out.push(Stmt::If {
             cond,
             then_body,
             else_body,
         });
         Ok(())
+    }
+
+    /// `out = x.mean_axis(Axis(k)).unwrap()` once the axis is known not to be empty: the sums,
+    /// each divided by the axis's length as the element type, as ndarray divides the
+    /// `sum_axis` array by it in place.
+    pub(super) fn mean_axis(&mut self, x: LocalId, at: ArrayType, k: u8, out: LocalId) -> R<()> {
+        self.sum_axis(x, at, k, out)?;
+        self.over_others(x, at.ndim, k, |b, index| {
+            let sum = b.load_at(out, index, b.elem);
+            let n = b.shape(x, ShapeQuery::Dim(k));
+            let n = b.node(ExprKind::Cast(n, b.elem), Type::Scalar(b.elem));
+            let mean = b.binary(BinOp::Div, sum, n, b.elem);
+            b.store(out, index, mean);
+            Ok(())
+        })
     }
 
     /// `out = x.fold_axis(Axis(k), init, f)`, `body` the step of `f`.
@@ -225,6 +256,30 @@ impl Build<'_, '_, '_, '_> {
         let start = self.read(init);
         let res = self.axis_result(x, at, k, Init::Elem(start), acc_t, out);
         let mut body = Some(body);
+        let last_axis = k + 1 == at.ndim && (at.layout == Layout::Contig || at.ndim == 1);
+        if last_axis && self.step_is_pure(body.as_ref().expect("not taken yet")) {
+            // Lane by lane, each lane's fold in a register: every element of the result folds
+            // the same values in the same order as ndarray's subview by subview, and nothing
+            // else sees the order, so the bits are ndarray's; the lanes are contiguous.
+            return self.over_others(x, at.ndim, k, |b, index| {
+                let first = b.read(init);
+                b.set(acc, first);
+                let t = b.temp("t", Type::Scalar(Scalar::Usize));
+                let step = b.nested(|b| {
+                    let v = b.load_along(x, index, k, t, at.elem_type());
+                    b.set(elem, v);
+                    b.out
+                        .extend(body.take().expect("one step in one loop nest").stmts);
+                    Ok(())
+                })?;
+                let zero = b.index(0);
+                let end = b.shape(x, ShapeQuery::Dim(k));
+                b.for_upto(t, zero, end, step);
+                let folded = b.read(acc);
+                b.store(res, index, folded);
+                Ok(())
+            });
+        }
         self.along(x, at, k, |b, index, v| {
             let cur = b.load_at(res, index, acc_t);
             b.set(acc, cur);
@@ -282,14 +337,7 @@ impl Build<'_, '_, '_, '_> {
         let t = self.temp("t", Type::Scalar(Scalar::Usize));
         let body = self.nested(|b| {
             b.over_others(x, at.ndim, k, |b, index| {
-                let mut full: Vec<ExprId> = index.iter().map(|&i| b.read(i)).collect();
-                full.insert(k as usize, b.read(t));
-                let kind = ExprKind::Load {
-                    array: x,
-                    index: full,
-                    checked: false,
-                };
-                let v = b.node(kind, at.elem_type());
+                let v = b.load_along(x, index, k, t, at.elem_type());
                 f(b, index, v)
             })
         })?;
@@ -297,6 +345,43 @@ impl Build<'_, '_, '_, '_> {
         let end = self.shape(x, ShapeQuery::Dim(k));
         self.for_upto(t, start, end, body);
         Ok(())
+    }
+
+    /// `x[index with t at k]`, of elements `ty` (in bounds: no check).
+    fn load_along(
+        &mut self,
+        x: LocalId,
+        index: &[LocalId],
+        k: u8,
+        t: LocalId,
+        ty: Type,
+    ) -> ExprId {
+        let mut full: Vec<ExprId> = index.iter().map(|&i| self.read(i)).collect();
+        full.insert(k as usize, self.read(t));
+        let kind = ExprKind::Load {
+            array: x,
+            index: full,
+            checked: false,
+        };
+        self.node(kind, ty)
+    }
+
+    /// Whether the order in which a fold's step runs over the elements is unobservable: it
+    /// stores into no array, assigns only locals of its own (the accumulator, the element,
+    /// compiler temporaries, bindings made inside the closure), never a captured `mut` local,
+    /// and passes no array on (to a call that could write it).
+    fn step_is_pure(&mut self, step: &Block) -> bool {
+        let uses = Uses::of(&*self.func, step);
+        let (func, span) = (&*self.func, self.span);
+        let own = |l: &LocalId| {
+            let d = &func.locals[*l];
+            d.temp || !d.mutable || (d.span.start >= span.start && d.span.end <= span.end)
+        };
+        let no_arrays = uses.reads.keys().all(|&l| {
+            let v = self.inf.locals[l];
+            !matches!(self.inf.get(v), State::Array(_))
+        });
+        writes(step).is_none() && uses.writes.keys().all(own) && no_arrays
     }
 
     /// Nested loops over the axes of `x` but `k` (of `ndim`), outermost first: `f` of their

@@ -713,6 +713,31 @@ impl<'s, 'p> Infer<'s, 'p> {
         if let Some(to) = name.strip_suffix("::from").and_then(Scalar::from_name) {
             return self.conversion(e, to, receiver, tr);
         }
+        if let Some(to) = name.strip_suffix("::from_bits").and_then(Scalar::from_name) {
+            // `f64::from_bits(u)` takes a `u64` (an integer literal becomes one), `f32`'s a `u32`.
+            let bits = match to {
+                Scalar::F32 => Scalar::U32,
+                _ => Scalar::U64,
+            };
+            self.unify_with(tr, Type::Scalar(bits))
+                .map_err(|(got, _)| {
+                    Diagnostic::new(
+                        format!(
+                            "mismatched types: expected `{bits}`, found `{}`",
+                            got.describe()
+                        ),
+                        self.span(receiver),
+                        format!("`{name}` takes the bits as a `{bits}`"),
+                    )
+                    .with_help(format!(
+                        "convert with `as {bits}` (the same bits for a `{}`)",
+                        match bits {
+                            Scalar::U32 => "i32",
+                            _ => "i64",
+                        }
+                    ))
+                })?;
+        }
         if name == REQUIRE_ORD {
             return match self.settle(tr, self.span(receiver))? {
                 Type::Scalar(s) if !s.is_float() && !s.is_complex() => {

@@ -34,6 +34,11 @@
 //! and the strides of a returned array. Left as C order where ndarray differs: a temporary
 //! updated in place by a second array (`&t * 2.0 + &u`, `t` transposed) and `Zip::map_collect`
 //! of arrays that prefer Fortran order (`&t + &t`).
+//!
+//! An operator taking a new C-order array by value (`e / &s`, `t * 2.0`, `1.0 - n`, `-t`)
+//! writes its result into that array's memory where the result has its shape, as ndarray's
+//! operators do (a run-time test of the extents, which `passes::shapes` settles where they
+//! are known): no allocation, and what reads the result next finds it where `e` was.
 
 use super::each::assign;
 use super::fused_reduce::reductions;
@@ -350,10 +355,139 @@ impl<'s, 'p> Infer<'s, 'p> {
         out: &mut Vec<Stmt>,
         dead: &mut HashSet<ExprId>,
     ) -> R<()> {
-        let (g, body_value, first) = self.group(func, root, out, dead)?;
+        let span = func.expr(root).span;
+        let reuse = match self.reusable(func, root) {
+            Some(owned) => {
+                let same = self.settle(self.exprs[root], span)?
+                    == self.settle(self.locals[owned], span)?;
+                same.then_some(owned)
+            }
+            None => None,
+        };
+        let (mut g, body_value, mut first) = self.group(func, root, out, dead)?;
         // The root becomes a read of the new array.
         dead.remove(&root);
-        self.materialize(func, root, (g, body_value, first), out)
+        let Some(owned) = reuse else {
+            return self.materialize(func, root, (g, body_value, first), out);
+        };
+        // The walk reads `owned` through a view taken before its memory moves to the result.
+        let Type::Array(t) = self.settle(self.locals[owned], span)? else {
+            unreachable!("an array")
+        };
+        let view_t = Type::Array(ArrayType::view(t.elem, t.ndim, t.layout, false));
+        let view = self.temp_local(func, "operand", view_t, span);
+        let borrow = ExprKind::Borrow {
+            array: owned,
+            mutable: false,
+        };
+        let borrow = self.node(func, borrow, view_t, span);
+        out.push(assign(view, borrow, span));
+        for (a, _) in &mut g.arrays {
+            if *a == owned {
+                *a = view;
+            }
+        }
+        if first == owned {
+            first = view;
+        }
+        self.materialize(func, root, (g, body_value, first), out)?;
+        self.reuse_memory(func, root, (owned, t.ndim), first, out);
+        Ok(())
+    }
+
+    /// The new array whose memory ndarray's operators reuse for the result of `e`: `a op &b`
+    /// and `a op s` update an owned `a` in place, `&a op b` and `s op b` an owned `b` (where
+    /// the result has its shape), `-a` an owned `a`; followed down the operator taking it.
+    /// Only a C-order one, so the result's layout is the type's either way.
+    fn reusable(&mut self, func: &Function<Untyped>, e: ExprId) -> Option<LocalId> {
+        let is_array = |inf: &mut Self, x: ExprId| {
+            let v = inf.exprs.get(x).copied();
+            v.is_some_and(|v| matches!(inf.get(v), State::Array(_)))
+        };
+        match func.expr(e).kind {
+            ExprKind::Local(l) => {
+                let Ok(Type::Array(t)) = self.settle(self.locals[l], func.expr(e).span) else {
+                    return None;
+                };
+                let c_order = t.storage == Storage::Heap && t.layout == Layout::Contig;
+                (c_order && t.ndim > 0).then_some(l)
+            }
+            ExprKind::Unary(_, x) => self.reusable(func, x),
+            ExprKind::Binary(_, a, b) => {
+                if !is_array(self, a) {
+                    return self.reusable(func, b);
+                }
+                match func.expr(a).kind {
+                    ExprKind::Borrow { .. } if is_array(self, b) => self.reusable(func, b),
+                    _ => self.reusable(func, a),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The result of group `root` written into the memory of `owned` (of `ndim` axes, the
+    /// result's type), which the operators take by value, when the result has `owned`'s shape
+    /// (ndarray's rule; `first` has the result's shape): the new array is allocated only
+    /// otherwise. Each element is read before it is written, at one index.
+    fn reuse_memory(
+        &mut self,
+        func: &mut Function<Untyped>,
+        root: ExprId,
+        (owned, ndim): (LocalId, u8),
+        first: LocalId,
+        out: &mut [Stmt],
+    ) {
+        let span = func.expr(root).span;
+        let ExprKind::Local(result) = func.expr(root).kind else {
+            unreachable!("a materialized group reads its new array")
+        };
+        // The assignment of the new array, which `materialize` made before the walk.
+        let Some(at) = out
+            .iter()
+            .rposition(|s| matches!(s, Stmt::Assign { local, .. } if *local == result))
+        else {
+            unreachable!("the new array is assigned")
+        };
+        let (usize_, bool_) = (Type::Scalar(Scalar::Usize), Type::Scalar(Scalar::Bool));
+        let mut cond: Option<ExprId> = None;
+        for k in 0..ndim {
+            let query = ShapeQuery::Dim(k);
+            let a = self.node(
+                func,
+                ExprKind::Shape {
+                    array: first,
+                    query,
+                },
+                usize_,
+                span,
+            );
+            let b = self.node(
+                func,
+                ExprKind::Shape {
+                    array: owned,
+                    query,
+                },
+                usize_,
+                span,
+            );
+            let eq = self.node(func, ExprKind::Binary(BinOp::Eq, a, b), bool_, span);
+            cond = Some(match cond {
+                None => eq,
+                Some(c) => self.node(func, ExprKind::Logical(LogicOp::And, c, eq), bool_, span),
+            });
+        }
+        // A read of `owned`, of its type.
+        let take = func.add_expr(ExprKind::Local(owned), span);
+        self.exprs.insert(take, self.locals[owned]);
+        let alloc = std::mem::replace(&mut out[at], Stmt::Break);
+        out[at] = Stmt::If {
+            cond: cond.expect("one axis or more"),
+            then_body: Block {
+                stmts: vec![assign(result, take, span)],
+            },
+            else_body: Block { stmts: vec![alloc] },
+        };
     }
 
     /// The element-wise form of the group `root` ([`Self::element`]), every array stretched to
@@ -698,7 +832,7 @@ impl<'s, 'p> Infer<'s, 'p> {
 }
 
 /// The first store into an array in `b` (at any depth).
-fn writes(b: &Block) -> Option<Span> {
+pub(super) fn writes(b: &Block) -> Option<Span> {
     b.stmts.iter().find_map(|s| match s {
         Stmt::Store { span, .. } | Stmt::Update { span, .. } => Some(*span),
         Stmt::If {

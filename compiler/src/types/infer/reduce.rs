@@ -36,6 +36,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             ReduceOp::Dot(_) => "dot",
             ReduceOp::Mean => "mean",
             ReduceOp::SumAxis(_) => "sum_axis",
+            ReduceOp::MeanAxis(_) => "mean_axis",
             // Any element type folds.
             ReduceOp::FoldAxis { .. } => {
                 let result = self.reduce_axis(r, at)?;
@@ -60,10 +61,12 @@ impl<'s, 'p> Infer<'s, 'p> {
             )
             .with_help("count the `true` elements with `x.iter().filter(..)` written as a loop"));
         }
-        if let (ReduceOp::Mean, State::Known(Type::Scalar(s))) = (r.op, self.get(at.elem)) {
+        if let (ReduceOp::Mean | ReduceOp::MeanAxis(_), State::Known(Type::Scalar(s))) =
+            (r.op, self.get(at.elem))
+        {
             if s.is_int() {
                 return Err(Diagnostic::new(
-                    format!("`mean` of an array of `{s}` is not supported"),
+                    format!("`{method}` of an array of `{s}` is not supported"),
                     span,
                     format!("`{name}` holds integers"),
                 )
@@ -74,7 +77,9 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
         let result = match r.op {
             ReduceOp::Sum | ReduceOp::Product | ReduceOp::Mean => at.elem,
-            ReduceOp::SumAxis(_) | ReduceOp::FoldAxis { .. } => self.reduce_axis(r, at)?,
+            ReduceOp::SumAxis(_) | ReduceOp::MeanAxis(_) | ReduceOp::FoldAxis { .. } => {
+                self.reduce_axis(r, at)?
+            }
             ReduceOp::Dot(y) => {
                 let yt = self.array_of(y, span)?;
                 let yname = self.func.local(y).name.clone();
@@ -156,6 +161,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 b.set(r.acc, total);
             }
             ReduceOp::SumAxis(k) => b.sum_axis(r.array, at, k, r.acc)?,
+            ReduceOp::MeanAxis(k) => b.mean_axis(r.array, at, k, r.acc)?,
             op @ ReduceOp::FoldAxis { .. } => b.fold_axis(r.array, at, op, r.body, r.acc)?,
             ReduceOp::Mean => {
                 let total = b.ndarray_fold(r.array, at, Fold::Sum)?;

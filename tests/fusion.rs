@@ -1,0 +1,216 @@
+//! Loop fusion (`passes/fusion.rs`): consecutive loops over the same rows run as one, against
+//! the same code in plain Rust, bit for bit; loops whose fusion would change what the program
+//! sees stay apart (a later row read, an error that must come after a caller's array was
+//! written); the typed IR of row softmax is one loop. The interpreter runs the IR before the
+//! passes, so `RUMBA_DISABLE_JIT=1` checks the unfused program against the same oracle.
+
+use ndarray::prelude::*;
+use ndarray::s;
+use rumba::IntoArg;
+use std::hint::black_box as bb;
+
+twin! {
+    mod rs;
+    /// Four whole-array steps over the rows of `x`: one pass.
+    pub fn softmax(x: ArrayView2<f64>) -> Array2<f64> {
+        let m = x.fold_axis(Axis(1), f64::NEG_INFINITY, |a, &b| a.max(b));
+        let e = (&x - &m.insert_axis(Axis(1))).mapv(f64::exp);
+        let s = e.sum_axis(Axis(1));
+        e / &s.insert_axis(Axis(1))
+    }
+
+    /// Rows centred and scaled: a mean per row, then the deviations, then their squares.
+    pub fn standardize(x: ArrayView2<f32>) -> (Array2<f32>, Array1<f32>) {
+        let n = x.ncols() as f32;
+        let mean = x.sum_axis(Axis(1)) / n;
+        let d = &x - &mean.insert_axis(Axis(1));
+        let var = (&d * &d).sum_axis(Axis(1)) / n;
+        (d, var)
+    }
+
+    /// Hand-written loops over the same range: the second reads what the first wrote in the
+    /// same row.
+    pub fn two_loops(x: ArrayView1<f64>) -> Array1<f64> {
+        let n = x.len();
+        let mut a = Array1::zeros(n);
+        let mut b = Array1::zeros(n);
+        for i in 0..n {
+            a[i] = x[i] * 2.0 + 1.0;
+        }
+        for i in 0..n {
+            b[i] = a[i] * a[i] - x[i];
+        }
+        b
+    }
+
+    /// The second loop reads a row the first writes later: they must stay apart.
+    pub fn reversed(x: ArrayView1<f64>) -> Array1<f64> {
+        let n = x.len();
+        let mut a = Array1::zeros(n);
+        let mut b = Array1::zeros(n);
+        for i in 0..n {
+            a[i] = x[i] + 1.0;
+        }
+        for i in 0..n {
+            b[i] = a[n - 1 - i] * 3.0;
+        }
+        b
+    }
+
+    /// A scalar the first loop leaves behind, read by the second: apart.
+    pub fn carried(x: ArrayView1<f64>) -> (Array1<f64>, f64) {
+        let n = x.len();
+        let mut a = Array1::zeros(n);
+        let mut total = 0.0;
+        for i in 0..n {
+            total += x[i];
+            a[i] = total;
+        }
+        let mut b = Array1::zeros(n);
+        for i in 0..n {
+            b[i] = a[i] / total;
+        }
+        (b, total)
+    }
+
+    /// A caller's array written by the first loop, then a slice that can fail: the error
+    /// comes after the writes, as Rust's panic does.
+    pub fn fails_between(mut out: ArrayViewMut1<f64>, y: ArrayView1<f64>, k: usize) -> f64 {
+        let n = out.len();
+        for i in 0..n {
+            out[i] = 1.0;
+        }
+        let v = y.slice(s![..k]);
+        for i in 0..n {
+            out[i] += 2.0;
+        }
+        v.sum()
+    }
+
+    /// Operators taking a new array by value write into its memory where the result has its
+    /// shape (ndarray's rule), else into a new array: both give ndarray's values.
+    pub fn by_value(x: ArrayView2<f64>, r: ArrayView1<f64>) -> (Array2<f64>, Array2<f64>, Array2<f64>) {
+        let t = x.to_owned();
+        let a = t * 2.0 - &r;
+        let c = Array2::from_elem((1, x.ncols()), 0.5);
+        let b = c + &x;
+        let n = -(&x * 3.0);
+        let d = 1.0 - n;
+        (a, b, d)
+    }
+
+    /// Array steps inside a time loop: the blocks inside loops fuse too.
+    pub fn relax(x: ArrayView2<f64>, steps: usize) -> Array2<f64> {
+        let mut u = x.to_owned();
+        for _ in 0..steps {
+            let m = u.sum_axis(Axis(1)) / (u.ncols() as f64);
+            u = (&u - &m.insert_axis(Axis(1))).mapv(|v| v * 0.5 + 0.25);
+        }
+        u
+    }
+}
+
+fn grid(rows: usize, cols: usize, seed: usize) -> Array2<f64> {
+    Array2::from_shape_fn((rows, cols), |(i, j)| {
+        (((i * cols + j + seed) * 37) % 23) as f64 * 0.41 - 4.0 + 1e-9 * j as f64
+    })
+}
+
+fn bits2(a: &Array2<f64>) -> Array2<u64> {
+    a.mapv(f64::to_bits)
+}
+
+#[test]
+fn fused_rows_equal_ndarrays() {
+    let x = grid(7, 13, 1);
+    let wide = grid(3, 70, 2);
+    let views = [
+        x.view(),
+        x.t(),
+        x.slice(s![..;-1, 1..;2]),
+        wide.view(),
+        x.slice(s![..0, ..]),
+        x.slice(s![.., ..0]),
+        x.slice(s![2..3, 4..5]),
+    ];
+    for v in views {
+        let got: Array2<f64> = softmax(v).unwrap();
+        assert_eq!(bits2(&got), bits2(&rs::softmax(bb(v))), "{v:?}");
+        let v32 = v.mapv(|a| a as f32);
+        let (d, var): (Array2<f32>, Array1<f32>) = standardize(v32.view()).unwrap();
+        let (wd, wvar) = rs::standardize(bb(v32.view()));
+        assert_eq!(d.mapv(f32::to_bits), wd.mapv(f32::to_bits));
+        assert_eq!(var.mapv(f32::to_bits), wvar.mapv(f32::to_bits));
+        let got: Array2<f64> = relax(v, 3).unwrap();
+        assert_eq!(bits2(&got), bits2(&rs::relax(bb(v), 3)), "{v:?}");
+    }
+}
+
+#[test]
+fn operators_on_new_arrays_equal_ndarrays() {
+    for (rows, cols) in [(3, 5), (1, 5), (4, 1), (0, 3)] {
+        let x = grid(rows, cols, 3);
+        let r: Array1<f64> = (0..cols).map(|j| j as f64 * 0.25 - 0.5).collect();
+        for v in [x.view(), x.slice(s![..;-1, ..])] {
+            let (a, b, d): (Array2<f64>, Array2<f64>, Array2<f64>) = by_value(v, r.view()).unwrap();
+            let (wa, wb, wd) = rs::by_value(bb(v), r.view());
+            assert_eq!(bits2(&a), bits2(&wa));
+            assert_eq!(bits2(&b), bits2(&wb));
+            assert_eq!(bits2(&d), bits2(&wd));
+        }
+    }
+}
+
+#[test]
+fn dependent_loops_keep_their_order() {
+    let x: Array1<f64> = (0..41).map(|i| (i * 7 % 11) as f64 * 0.3 - 1.1).collect();
+    for v in [x.view(), x.slice(s![..;-2]), x.slice(s![..0])] {
+        let got: Array1<f64> = two_loops(v).unwrap();
+        assert_eq!(
+            got.mapv(f64::to_bits),
+            rs::two_loops(bb(v)).mapv(f64::to_bits)
+        );
+        let got: Array1<f64> = reversed(v).unwrap();
+        assert_eq!(
+            got.mapv(f64::to_bits),
+            rs::reversed(bb(v)).mapv(f64::to_bits)
+        );
+        let (b, t): (Array1<f64>, f64) = carried(v).unwrap();
+        let (wb, wt) = rs::carried(bb(v));
+        assert_eq!(b.mapv(f64::to_bits), wb.mapv(f64::to_bits));
+        assert_eq!(t.to_bits(), wt.to_bits());
+    }
+}
+
+#[test]
+fn an_error_between_loops_comes_after_the_first() {
+    let y = Array1::from_elem(4, 0.5);
+    let mut out = Array1::<f64>::zeros(6);
+    assert_eq!(fails_between(&mut out, y.view(), 3).unwrap(), 1.5);
+    assert_eq!(out, Array1::from_elem(6, 3.0));
+    let mut out = Array1::<f64>::zeros(6);
+    let err = fails_between(&mut out, y.view(), 9).unwrap_err();
+    assert!(err.to_string().contains("fails_between"), "{err}");
+    // The first loop ran, the second did not.
+    assert_eq!(out, Array1::from_elem(6, 1.0));
+}
+
+#[test]
+fn row_softmax_is_one_loop() {
+    if std::env::var("RUMBA_DISABLE_JIT").as_deref() == Ok("1") {
+        // The interpreter runs the IR before the passes.
+        return;
+    }
+    let x = grid(4, 4, 0);
+    let ir = softmax::kernel().typed_ir(&[x.view().into_arg()]).unwrap();
+    let top_level_loops = ir.lines().filter(|l| l.starts_with("    for ")).count();
+    assert_eq!(top_level_loops, 1, "{ir}");
+    let ir = two_loops::kernel()
+        .typed_ir(&[x.row(0).into_arg()])
+        .unwrap();
+    let top_level_loops = ir.lines().filter(|l| l.starts_with("    for ")).count();
+    assert_eq!(top_level_loops, 1, "{ir}");
+    let ir = reversed::kernel().typed_ir(&[x.row(0).into_arg()]).unwrap();
+    let top_level_loops = ir.lines().filter(|l| l.starts_with("    for ")).count();
+    assert!(top_level_loops >= 2, "{ir}");
+}
