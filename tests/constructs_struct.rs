@@ -592,3 +592,221 @@ fn an_unknown_field_of_an_element_is_an_error_at_its_span() {
     assert!(rendered.contains("q[0].nosuch"), "{rendered}");
     assert!(rendered.contains('^'), "{rendered}");
 }
+
+// What a newcomer writes over arrays of structs: element references from `iter_mut`, std's
+// slice methods, ndarray's walks, whole-element comparisons.
+twin! {
+    mod rs3;
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct P2 {
+        pub x: f64,
+        pub y: f64,
+        pub tag: i32,
+    }
+
+    pub fn drift(p: &mut [P2], dt: f64) {
+        for q in p.iter_mut() {
+            q.x += dt * q.y;
+            q.tag -= 1;
+        }
+    }
+
+    pub fn sort_swap(p: &mut [P2]) -> usize {
+        p.sort_by(|a, b| a.x.partial_cmp(&b.x).unwrap());
+        let n = p.len();
+        p.swap(0, n - 1);
+        let mut same = 0;
+        for i in 0..n {
+            let q = p[n - 1 - i];
+            if p[i] == q {
+                same += 1;
+            }
+        }
+        same
+    }
+
+    pub fn walks(p: ArrayView1<P2>, mut q: ArrayViewMut1<P2>, mut out: ArrayViewMut1<f64>) -> f64 {
+        q.assign(&p);
+        Zip::from(&mut out).and(&p).for_each(|o, e| *o = e.x * e.y);
+        let mut r = p.to_owned();
+        r[0].y = -1.0;
+        let y0 = r[0].y;
+        r.fill(P2 { x: 0.5, y: y0, tag: 7 });
+        let s: f64 = p.iter().map(|e| e.x).sum();
+        s + r[r.len() - 1].y
+    }
+}
+
+fn p2s(n: usize) -> Vec<P2> {
+    (0..n)
+        .map(|i| P2 {
+            x: ((i * 7919) % 101) as f64 * 0.25 - 3.0,
+            y: (i as f64 * 0.3).cos(),
+            tag: i as i32,
+        })
+        .collect()
+}
+
+fn p2_rs(p: &P2) -> rs3::P2 {
+    rs3::P2 {
+        x: p.x,
+        y: p.y,
+        tag: p.tag,
+    }
+}
+
+fn same_p2s(a: &[P2], b: &[rs3::P2]) {
+    assert_eq!(a.len(), b.len());
+    for (p, q) in a.iter().zip(b) {
+        assert_eq!(
+            (p.x.to_bits(), p.y.to_bits(), p.tag),
+            (q.x.to_bits(), q.y.to_bits(), q.tag)
+        );
+    }
+}
+
+#[test]
+fn element_references_std_slice_methods_and_walks_over_structs_match_rustc() {
+    let mut p = p2s(257);
+    let mut q: Vec<rs3::P2> = p.iter().map(p2_rs).collect();
+    drift(&mut p, 0.125).unwrap();
+    rs3::drift(&mut q, 0.125);
+    same_p2s(&p, &q);
+    assert_eq!(sort_swap(&mut p).unwrap(), rs3::sort_swap(&mut q));
+    same_p2s(&p, &q);
+
+    let a = ndarray::Array1::from(p2s(40));
+    let b = a.map(p2_rs);
+    let (mut into, mut into_rs) = (a.clone(), b.clone());
+    let mut out = ndarray::Array1::<f64>::zeros(20);
+    let mut out_rs = out.clone();
+    let got = walks(
+        a.slice(ndarray::s![..;-2]),
+        into.slice_mut(ndarray::s![1..;2]),
+        out.view_mut(),
+    )
+    .unwrap();
+    let want = rs3::walks(
+        b.slice(ndarray::s![..;-2]),
+        into_rs.slice_mut(ndarray::s![1..;2]),
+        out_rs.view_mut(),
+    );
+    assert_eq!(got.to_bits(), want.to_bits());
+    same_p2s(into.as_slice().unwrap(), into_rs.as_slice().unwrap());
+    assert_eq!(out, out_rs);
+}
+
+rumba::compile! {
+    #[derive(Clone, Copy, Debug)]
+    struct R {
+        a: f64,
+    }
+
+    fn sum_of_array(r: ArrayView1<R>) -> f64 {
+        let s = r.sum();
+        s.a
+    }
+
+    fn add_arrays(r: ArrayView1<R>, s: ArrayView1<R>) -> Array1<R> {
+        &r + &s
+    }
+
+    fn scale_array(r: ArrayView1<R>) -> Array1<R> {
+        &r * 2.0
+    }
+
+    fn zeros_of(n: usize) -> Array1<R> {
+        let mut z = Array1::zeros(n);
+        z[0] = R { a: 1.0 };
+        z
+    }
+
+    fn made(n: usize) -> Array1<R> {
+        Array1::from_elem(n, R { a: 1.5 })
+    }
+
+    fn mean_of_array(r: ArrayView1<R>) -> f64 {
+        let m = r.mean().unwrap();
+        m.a
+    }
+}
+
+#[test]
+fn arrays_of_structs_where_numbers_are_needed_are_errors_naming_the_alternative() {
+    let r = ndarray::Array1::from_elem(3, R { a: 1.0 });
+    let cases: [(String, &[&str]); 5] = [
+        (
+            format!("{:#}", mean_of_array(r.view()).unwrap_err()),
+            &["`mean` needs an array of numbers, not of `R`", "r.mean()"],
+        ),
+        (
+            format!("{:#}", sum_of_array(r.view()).unwrap_err()),
+            &[
+                "`sum` needs an array of numbers, not of `R`",
+                "r.sum()",
+                "s += p[i].a",
+            ],
+        ),
+        (
+            format!("{:#}", add_arrays(r.view(), r.view()).unwrap_err()),
+            &[
+                "no implementation for `R + R` on arrays",
+                "&r + &s",
+                "r[i].a = p[i].a + ..",
+            ],
+        ),
+        (
+            format!("{:#}", scale_array(r.view()).unwrap_err()),
+            &["no implementation for `R * {float}` on arrays", "&r * 2.0"],
+        ),
+        (
+            format!("{:#}", zeros_of(2).unwrap_err()),
+            &[
+                "the trait bound `R: Zero` / `One` is not satisfied",
+                "Array1::zeros(n)",
+                "Array1::from_elem(n, R { .. })",
+            ],
+        ),
+    ];
+    for (rendered, want) in cases {
+        for w in want {
+            assert!(rendered.contains(w), "{w:?} in\n{rendered}");
+        }
+    }
+}
+
+#[test]
+fn typed_handles_take_arrays_of_structs() {
+    let f = step::kernel()
+        .typed::<(&mut [Pt], f64), ()>()
+        .expect("a struct element is a typed parameter");
+    let mut p = pts(100);
+    let mut q: Vec<rs2::Pt> = p.iter().map(pt_rs).collect();
+    for _ in 0..2 {
+        f.call(&mut p, 0.25).unwrap();
+        rs2::step(&mut q, 0.25);
+    }
+    same_pts(&p, &q);
+    let g = view_walk::kernel()
+        .typed::<(ndarray::ArrayView1<Pt>,), f64>()
+        .unwrap();
+    let a = ndarray::Array1::from(pts(50));
+    let b = a.map(pt_rs);
+    assert_eq!(
+        g.call(a.view()).unwrap().to_bits(),
+        rs2::view_walk(b.view()).to_bits()
+    );
+}
+
+#[test]
+fn a_returned_array_of_structs_taken_as_another_element_type_is_an_err() {
+    // The runtime hands the kernel's memory to ndarray only as the element type it holds.
+    let k = made::kernel();
+    let args = [3usize.into_arg()];
+    let ok: ndarray::Array1<R> = k.call_as(&args).unwrap();
+    assert_eq!(ok.len(), 3);
+    assert!(k.call_as::<ndarray::Array1<f64>>(&args).is_err());
+    assert!(k.call_as::<ndarray::Array1<Pt>>(&args).is_err());
+    assert!(k.call_as::<ndarray::Array2<R>>(&args).is_err());
+}

@@ -47,8 +47,9 @@ mod sealed {
 /// # Safety
 /// Compiled code and the interpreter read and write `size_of::<Self>()` bytes per element as a
 /// value of type [`ArrayElement::elem`] laid out as `#[repr(C)]` lays it out (each field at
-/// `Tuple::offsets`, `bool`s as `0` or `1`): only the scalars here and the `#[repr(C)]` structs
-/// `compile!` emits (whose fields are such types) may implement it.
+/// `Tuple::offsets`, `bool`s as `0` or `1`, no other padding): only the scalars here and the
+/// `#[repr(C)]` structs `compile!` emits (whose fields are `ArrayElement`s, their layout checked
+/// against `offset_of!` once per type) implement it.
 pub unsafe trait ArrayElement: Copy + 'static {
     /// The element type kernels see.
     fn elem() -> Elem;

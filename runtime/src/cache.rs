@@ -57,11 +57,7 @@ impl Key {
             h.update(part);
         }
         for t in signature.types() {
-            match t {
-                // A struct's code is only this process's: the key holds the struct itself.
-                Type::Tuple(_) => h.update(format!("{t:?}").as_bytes()),
-                t => h.update(&signature::type_code(t).to_le_bytes()),
-            }
+            h.update(&key_part(t));
         }
         Key(h.digest128())
     }
@@ -69,6 +65,21 @@ impl Key {
     /// The name of the entry point in the object: unique per key, so objects never clash.
     pub(crate) fn symbol(&self) -> String {
         format!("rumba_{:032x}", self.0)
+    }
+}
+
+/// An argument type's part of a key: its signature code, except for a struct or an array of
+/// structs, whose code is only this process's (the order in which it met them): the type itself,
+/// its struct's name and fields written out.
+fn key_part(t: Type) -> Vec<u8> {
+    let by_struct = match t {
+        Type::Tuple(_) => true,
+        Type::Array(a) => a.scalar().is_none(),
+        _ => false,
+    };
+    match by_struct {
+        true => format!("{t:?}").into_bytes(),
+        false => signature::type_code(t).to_le_bytes().to_vec(),
     }
 }
 
@@ -548,6 +559,44 @@ mod tests {
             let back = decode(&encode(&key, &e), &key).expect("a sound entry decodes");
             assert_eq!(back.ret, ret);
             assert_eq!(back.sites, e.sites);
+        }
+    }
+
+    #[test]
+    fn results_and_keys_of_structs_hold_the_struct_itself() {
+        let inner = StructDef::intern("At".into(), vec![("x".into(), Type::Scalar(Scalar::F64))]);
+        let def = StructDef::intern(
+            "Cell".into(),
+            vec![
+                ("id".into(), Type::Scalar(Scalar::U8)),
+                ("at".into(), inner.ty()),
+            ],
+        );
+        let Type::Tuple(cell) = def.ty() else {
+            panic!("a struct is a tuple type")
+        };
+        let array = Type::Array(ArrayType::owned(Elem::Struct(cell), 2));
+        let key = Key(11);
+        for ret in [def.ty(), array, Type::Tuple(Tuple::new(&[array, def.ty()]))] {
+            let mut e = entry();
+            e.ret = ret;
+            let back = decode(&encode(&key, &e), &key).expect("a sound entry decodes");
+            assert_eq!(back.ret, ret);
+        }
+        // An argument's signature code of a struct is the process's own (the order in which it
+        // met its structs): the key holds the struct's name and fields instead.
+        let view = Type::Array(ArrayType::view(
+            Elem::Struct(cell),
+            1,
+            Layout::Strided,
+            true,
+        ));
+        for t in [def.ty(), view] {
+            let part = String::from_utf8(key_part(t)).expect("a struct's part is its text");
+            assert!(
+                part.contains("Cell") && part.contains("\"at\"") && part.contains("At"),
+                "{part}"
+            );
         }
     }
 

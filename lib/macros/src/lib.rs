@@ -91,17 +91,41 @@ fn structs(file: &syn::File, impls: bool) -> TokenStream {
         let syn::Item::Struct(s) = item else { continue };
         let own_repr = s.attrs.iter().find(|a| a.path().is_ident("repr"));
         let repr = own_repr.is_none().then(|| quote!(#[repr(C)]));
-        // Arrays of it need `#[repr(C)]`'s layout (another `repr` keeps only values).
+        // Arrays of it need `#[repr(C)]`'s layout (the front end refuses another `repr`).
         let repr_c = own_repr.is_none_or(|a| a.parse_args::<syn::Ident>().is_ok_and(|r| r == "C"));
         out.extend(quote!(#repr #s));
         let syn::Fields::Named(fields) = &s.fields else {
             continue;
         };
-        if !impls {
-            continue;
-        }
         let name = &s.ident;
         let name_str = name.to_string();
+        if !impls {
+            // The block does not build: the traits its uses ask for, with bodies that never
+            // run, so that they add no second wave of errors (a struct rustc would refuse
+            // `Copy` to gets none).
+            if s.generics.params.is_empty() && derives(&s.attrs, "Copy") {
+                out.extend(quote! {
+                    impl<'a> ::rumba::IntoArg<'a> for #name {
+                        fn into_arg(self) -> ::rumba::Arg<'a> {
+                            ::core::unreachable!("a block that does not build")
+                        }
+                    }
+                    // SAFETY: never called (the block does not build).
+                    unsafe impl ::rumba::ArrayElement for #name {
+                        fn elem() -> ::rumba::Elem {
+                            ::core::unreachable!("a block that does not build")
+                        }
+                    }
+                    impl ::rumba::FromValue for #name {
+                        const TYPE_NAME: &'static str = #name_str;
+                        fn from_value(_: ::rumba::Value) -> ::core::option::Option<Self> {
+                            ::core::option::Option::None
+                        }
+                    }
+                });
+            }
+            continue;
+        }
         let idents: Vec<&syn::Ident> = fields
             .named
             .iter()
@@ -111,10 +135,18 @@ fn structs(file: &syn::File, impls: bool) -> TokenStream {
         let types: Vec<&syn::Type> = fields.named.iter().map(|f| &f.ty).collect();
         let array_element = repr_c.then(|| {
             quote! {
-                // SAFETY: `#[repr(C)]`, its fields `Field`s: the layout `ArrayElement` asks for.
+                // SAFETY: `#[repr(C)]` (the front end refuses any other `repr`), every field an
+                // `ArrayElement` (this impl does not build otherwise): the layout
+                // `ArrayElement` asks for, which `struct_elem` checks against `offset_of!`.
                 unsafe impl ::rumba::ArrayElement for #name {
                     fn elem() -> ::rumba::Elem {
-                        ::rumba::__private::struct_elem::<Self>()
+                        static ELEM: ::std::sync::OnceLock<::rumba::Elem> = ::std::sync::OnceLock::new();
+                        *ELEM.get_or_init(|| {
+                            ::rumba::__private::struct_elem::<Self>(
+                                &[#(<#types as ::rumba::ArrayElement>::elem()),*],
+                                &[#(::core::mem::offset_of!(Self, #idents)),*],
+                            )
+                        })
                     }
                 }
             }
@@ -154,6 +186,18 @@ fn structs(file: &syn::File, impls: bool) -> TokenStream {
         });
     }
     out
+}
+
+/// Whether the attributes hold `#[derive(.., trait, ..)]`.
+fn derives(attrs: &[syn::Attribute], r#trait: &str) -> bool {
+    let mut found = false;
+    for a in attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        let _ = a.parse_nested_meta(|m| {
+            found |= m.path.segments.last().is_some_and(|s| s.ident == r#trait);
+            Ok(())
+        });
+    }
+    found
 }
 
 /// A kernel's generated functions as seen from outside: what their signatures need.

@@ -348,14 +348,7 @@ impl Build<'_, '_, '_, '_> {
     }
 
     /// `x[index with t at k]`, of elements `ty` (in bounds: no check).
-    fn load_along(
-        &mut self,
-        x: LocalId,
-        index: &[LocalId],
-        k: u8,
-        t: LocalId,
-        ty: Type,
-    ) -> ExprId {
+    fn load_along(&mut self, x: LocalId, index: &[LocalId], k: u8, t: LocalId, ty: Type) -> ExprId {
         let mut full: Vec<ExprId> = index.iter().map(|&i| self.read(i)).collect();
         full.insert(k as usize, self.read(t));
         let kind = ExprKind::Load {

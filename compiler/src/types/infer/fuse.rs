@@ -95,6 +95,29 @@ impl<'s, 'p> Infer<'s, 'p> {
                 _ => elems.push(t),
             }
         }
+        // Arrays of structs have no operators (nor have their elements).
+        let struct_of = |inf: &mut Self, t: Var| match inf.get(t) {
+            State::Tuple(k) => inf.structs.get(&k).copied(),
+            _ => None,
+        };
+        let defs = [struct_of(self, elems[0]), struct_of(self, elems[1])];
+        if let Some(def) = defs[0].or(defs[1]) {
+            let mut name = |k: usize| match defs[k] {
+                Some(d) => d.name.clone(),
+                None => self.get(elems[k]).describe(),
+            };
+            let (x, y) = (name(0), name(1));
+            let field = def.fields.first().map_or("x", |(f, _)| f.as_str());
+            return Err(Diagnostic::new(
+                format!("no implementation for `{x} {} {y}` on arrays", op.symbol()),
+                span,
+                format!("an array of the struct `{}`", def.name),
+            )
+            .with_help(format!(
+                "structs have no operators in kernels: compute each field in a loop, `for i in 0..p.len() {{ r[i].{field} = p[i].{field} {} ..; }}`",
+                op.symbol()
+            )));
+        }
         // ndarray's co-broadcasting: as many axes as the longer operand.
         let ndim = ndims.into_iter().max().unwrap_or(0);
         self.unify(elems[0], elems[1]).map_err(|(x, y)| {

@@ -30,21 +30,34 @@ use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 use unify::{State, Var};
 
-/// The scalar type of `at`'s elements, for an operation on numbers (a reduction): an array of
+/// The scalar type of `at`'s elements, for `op` (a reduction, which needs numbers): an array of
 /// structs is an error at `span`.
-fn scalar_elems(at: ArrayType, span: Span) -> R<Scalar> {
+fn scalar_elems(at: ArrayType, op: ReduceOp, span: Span) -> R<Scalar> {
     at.scalar().ok_or_else(|| {
+        let name = match op {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Product => "product",
+            ReduceOp::Dot(_) => "dot",
+            ReduceOp::SumAxis(_) => "sum_axis",
+            ReduceOp::MeanAxis(_) => "mean_axis",
+            ReduceOp::FoldAxis { .. } => "fold_axis",
+            ReduceOp::Mean => "mean",
+        };
+        let field = match at.elem {
+            Elem::Struct(t) => t
+                .def()
+                .and_then(|d| d.fields.first())
+                .map_or("x".to_string(), |(f, _)| f.clone()),
+            Elem::Scalar(_) => "x".to_string(),
+        };
         Diagnostic::new(
-            format!(
-                "this operation needs an array of numbers, not of `{}`",
-                at.elem
-            ),
+            format!("`{name}` needs an array of numbers, not of `{}`", at.elem),
             span,
             "an array of structs",
         )
-        .with_help(
-            "loop over the elements and combine one field: `for i in 0..p.len() { s += p[i].x }`",
-        )
+        .with_help(format!(
+            "loop over the elements and combine one field: `for i in 0..p.len() {{ s += p[i].{field}; }}`"
+        ))
     })
 }
 

@@ -151,7 +151,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             inf: self,
             func,
             span,
-            elem: super::scalar_elems(at, span)?,
+            elem: super::scalar_elems(at, r.op, span)?,
             out: Vec::new(),
         };
         match r.op {

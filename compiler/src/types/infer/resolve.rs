@@ -149,6 +149,17 @@ impl<'s, 'p> Infer<'s, 'p> {
                         )
                         .with_help("make an array of `bool` with `Array1::from_elem(n, false)`"));
                     }
+                    if let (Some(Elem::Struct(t)), Init::Zeros | Init::Ones) = (elem_ty, &init) {
+                        let name = t.def().map_or("..", |d| d.name.as_str());
+                        return Err(Diagnostic::new(
+                            format!("the trait bound `{name}: Zero` / `One` is not satisfied"),
+                            span,
+                            "`zeros` and `ones` need numbers",
+                        )
+                        .with_help(format!(
+                            "make an array of structs with `Array1::from_elem(n, {name} {{ .. }})`"
+                        )));
+                    }
                     if let Some(a) = ty.array().filter(|a| a.stack_len().is_some()) {
                         let n = a.stack_len().unwrap_or(0);
                         let bytes = u64::from(n) * a.elem.size() as u64;
