@@ -1,12 +1,11 @@
 //! A gravitational n-body simulation written with structs of the block: `Vec3` (with its
-//! methods) and `Particle` (position, velocity, mass) as kernel values. The state lives in
-//! arrays (positions and velocities n x 3, masses n); each step builds each particle's values,
-//! sums the softened forces on it and writes its new position and velocity into new arrays, the
-//! particles in parallel (`prange`). Every particle's update reads only the old state, so the
-//! result is the same on 1 thread and on 8, bit for bit (the example checks it, and that the
-//! energy is conserved).
+//! methods) and `Particle` (position, velocity, mass). The state is an `Array1<Particle>` built
+//! in Rust; each step reads each particle (`p[i]`, `p[j].pos`), sums the softened forces on it
+//! and writes it, moved, into a second array (`out[i] = q`), the particles in parallel
+//! (`prange`). Every particle's update reads only the old state, so the result is the same on 1
+//! thread and on 8, bit for bit (the example checks it, and that the energy is conserved).
 
-use ndarray::{Array1, Array2};
+use ndarray::Array1;
 
 rumba::compile! {
     #[derive(Clone, Copy, Debug, PartialEq)]
@@ -51,72 +50,52 @@ rumba::compile! {
         }
     }
 
-    /// Row `i` of an n x 3 array.
-    fn row3(a: ArrayView2<f64>, i: usize) -> Vec3 {
-        Vec3::new(a[[i, 0]], a[[i, 1]], a[[i, 2]])
-    }
-
-    fn particle(pos: ArrayView2<f64>, vel: ArrayView2<f64>, mass: ArrayView1<f64>, i: usize) -> Particle {
-        Particle { pos: row3(pos, i), vel: row3(vel, i), mass: mass[i] }
-    }
-
     /// The acceleration of particle `i` (G = 1, Plummer softening `eps2`).
-    fn accel(pos: ArrayView2<f64>, mass: ArrayView1<f64>, i: usize, eps2: f64) -> Vec3 {
-        let here = row3(pos, i);
+    fn accel(p: ArrayView1<Particle>, i: usize, eps2: f64) -> Vec3 {
+        let here = p[i].pos;
         let mut a = Vec3::new(0.0, 0.0, 0.0);
-        for j in 0..mass.len() {
+        for j in 0..p.len() {
             if j != i {
-                let d = row3(pos, j).minus(here);
+                let d = p[j].pos.minus(here);
                 let r2 = d.dot(d) + eps2;
-                a = a.plus(d.times(mass[j] / (r2 * r2.sqrt())));
+                a = a.plus(d.times(p[j].mass / (r2 * r2.sqrt())));
             }
         }
         a
     }
 
-    /// One symplectic Euler step: the new velocities, then the positions they move to.
-    fn step(pos: ArrayView2<f64>, vel: ArrayView2<f64>, mass: ArrayView1<f64>, dt: f64, eps2: f64) -> (Array2<f64>, Array2<f64>) {
-        let n = mass.len();
-        let mut new_pos = Array2::<f64>::zeros((n, 3));
-        let mut new_vel = Array2::<f64>::zeros((n, 3));
-        for i in prange(0..n) {
-            let mut p = particle(pos, vel, mass, i);
-            p.vel = p.vel.plus(accel(pos, mass, i, eps2).times(dt));
-            p.pos = p.pos.plus(p.vel.times(dt));
-            new_pos[[i, 0]] = p.pos.x;
-            new_pos[[i, 1]] = p.pos.y;
-            new_pos[[i, 2]] = p.pos.z;
-            new_vel[[i, 0]] = p.vel.x;
-            new_vel[[i, 1]] = p.vel.y;
-            new_vel[[i, 2]] = p.vel.z;
+    /// One symplectic Euler step from `p` into `out`: the new velocities, then the positions
+    /// they move to.
+    fn step(p: ArrayView1<Particle>, mut out: ArrayViewMut1<Particle>, dt: f64, eps2: f64) {
+        for i in prange(0..p.len()) {
+            let mut q = p[i];
+            q.vel = q.vel.plus(accel(p, i, eps2).times(dt));
+            q.pos = q.pos.plus(q.vel.times(dt));
+            out[i] = q;
         }
-        (new_pos, new_vel)
     }
 
     /// Kinetic plus (softened) potential energy.
-    fn energy(pos: ArrayView2<f64>, vel: ArrayView2<f64>, mass: ArrayView1<f64>, eps2: f64) -> f64 {
-        let n = mass.len();
+    fn energy(p: ArrayView1<Particle>, eps2: f64) -> f64 {
+        let n = p.len();
         let mut e = 0.0;
         for i in 0..n {
-            let p = particle(pos, vel, mass, i);
-            e += p.kinetic();
+            e += p[i].kinetic();
             for j in (i + 1)..n {
-                let q = particle(pos, vel, mass, j);
-                let d = q.pos.minus(p.pos);
-                e -= p.mass * q.mass / (d.dot(d) + eps2).sqrt();
+                let d = p[j].pos.minus(p[i].pos);
+                e -= p[i].mass * p[j].mass / (d.dot(d) + eps2).sqrt();
             }
         }
         e
     }
 
     /// The system as one particle: total mass, centre of mass and its velocity.
-    fn centre(pos: ArrayView2<f64>, vel: ArrayView2<f64>, mass: ArrayView1<f64>) -> Particle {
+    fn centre(p: ArrayView1<Particle>) -> Particle {
         let mut c = Particle { pos: Vec3::new(0.0, 0.0, 0.0), vel: Vec3::new(0.0, 0.0, 0.0), mass: 0.0 };
-        for i in 0..mass.len() {
-            let p = particle(pos, vel, mass, i);
-            c.pos = c.pos.plus(p.pos.times(p.mass));
-            c.vel = c.vel.plus(p.vel.times(p.mass));
-            c.mass += p.mass;
+        for i in 0..p.len() {
+            c.pos = c.pos.plus(p[i].pos.times(p[i].mass));
+            c.vel = c.vel.plus(p[i].vel.times(p[i].mass));
+            c.mass += p[i].mass;
         }
         c.pos = c.pos.times(1.0 / c.mass);
         c.vel = c.vel.times(1.0 / c.mass);
@@ -124,45 +103,38 @@ rumba::compile! {
     }
 }
 
-/// Positions (n x 3), velocities (n x 3) and masses.
-type State = (Array2<f64>, Array2<f64>, Array1<f64>);
-
 /// `n` particles on a perturbed shell, in slow rotation (deterministic).
-fn initial(n: usize) -> State {
+fn initial(n: usize) -> Array1<Particle> {
     let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
-    let mut pos = Array2::zeros((n, 3));
-    let mut vel = Array2::zeros((n, 3));
-    let mass = Array1::from_shape_fn(n, |i| (1.0 + 0.5 * (i as f64 * 0.7).sin()) / n as f64);
-    for i in 0..n {
+    Array1::from_shape_fn(n, |i| {
         let z = 1.0 - 2.0 * (i as f64 + 0.5) / n as f64;
         let r = (1.0 - z * z).sqrt() * (1.0 + 0.1 * (i as f64 * 1.3).cos());
         let phi = golden * i as f64;
-        pos[[i, 0]] = r * phi.cos();
-        pos[[i, 1]] = r * phi.sin();
-        pos[[i, 2]] = z;
-        vel[[i, 0]] = -0.3 * pos[[i, 1]];
-        vel[[i, 1]] = 0.3 * pos[[i, 0]];
-    }
-    (pos, vel, mass)
+        let pos = Vec3::new(r * phi.cos(), r * phi.sin(), z);
+        Particle {
+            pos,
+            vel: Vec3::new(-0.3 * pos.y, 0.3 * pos.x, 0.0),
+            mass: (1.0 + 0.5 * (i as f64 * 0.7).sin()) / n as f64,
+        }
+    })
 }
 
-fn simulate(n: usize, steps: usize) -> Result<State, rumba::Error> {
-    let (mut pos, mut vel, mass) = initial(n);
+fn simulate(n: usize, steps: usize) -> Result<Array1<Particle>, rumba::Error> {
+    let mut p = initial(n);
+    let mut next = p.clone();
     for _ in 0..steps {
-        let (p, v) = step(&pos, &vel, &mass, 1e-3, 1e-2)?;
-        pos = p;
-        vel = v;
+        step(&p, &mut next, 1e-3, 1e-2)?;
+        std::mem::swap(&mut p, &mut next);
     }
-    Ok((pos, vel, mass))
+    Ok(p)
 }
 
 fn main() -> Result<(), rumba::Error> {
     let (n, steps) = (512, 20);
-    let (pos0, vel0, mass) = initial(n);
-    let e0 = energy(&pos0, &vel0, &mass, 1e-2)?;
-    let (pos, vel, _) = simulate(n, steps)?;
-    let e1 = energy(&pos, &vel, &mass, 1e-2)?;
-    let c: Particle = centre(&pos, &vel, &mass)?;
+    let e0 = energy(&initial(n), 1e-2)?;
+    let p = simulate(n, steps)?;
+    let e1 = energy(&p, 1e-2)?;
+    let c: Particle = centre(&p)?;
     println!("{n} particles, {steps} steps: energy {e0:.9} -> {e1:.9}");
     println!(
         "centre of mass {:?}, kinetic energy of its motion {:.3e}",
@@ -171,20 +143,19 @@ fn main() -> Result<(), rumba::Error> {
     );
     assert!(((e1 - e0) / e0).abs() < 1e-4, "energy drifts: {e0} -> {e1}");
     // The same state on one thread and on eight.
+    let bits = |p: &Array1<Particle>| -> Vec<u64> {
+        p.iter()
+            .flat_map(|q| [q.pos.x, q.pos.y, q.pos.z, q.vel.x, q.vel.y, q.vel.z])
+            .map(f64::to_bits)
+            .collect()
+    };
     for threads in [1, 8] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .expect("a thread pool");
-        let (p, v, _) = pool.install(|| simulate(n, steps))?;
-        assert!(
-            p.iter().zip(&pos).all(|(a, b)| a.to_bits() == b.to_bits()),
-            "{threads} threads"
-        );
-        assert!(
-            v.iter().zip(&vel).all(|(a, b)| a.to_bits() == b.to_bits()),
-            "{threads} threads"
-        );
+        let q = pool.install(|| simulate(n, steps))?;
+        assert_eq!(bits(&q), bits(&p), "{threads} threads");
     }
     Ok(())
 }

@@ -31,9 +31,9 @@
 
 pub use rumba_macros::compile;
 pub use rumba_runtime::{
-    Arg, ArrayType, Element, Error, ErrorKind, Explain, FromValue, IntoArg, Kernel, Layout,
-    Location, OwnedKernel, Param, Params, Scalar, Signature, Stats, Step, TargetSpec, Type, Typed,
-    Value,
+    Arg, ArrayElement, ArrayType, Elem, Element, Error, ErrorKind, Explain, FromValue, IntoArg,
+    Kernel, Layout, Location, OwnedKernel, Param, Params, Scalar, Signature, Stats, Step,
+    TargetSpec, Type, Typed, Value,
 };
 
 /// What `compile!` expands to: not part of the API.

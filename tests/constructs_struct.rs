@@ -318,3 +318,495 @@ fn the_gpu_rejects_structs_naming_them() {
     on_gpu(Pair { a: 2.0, b: 0.5 }, &mut y[..]).unwrap();
     assert_eq!(y, vec![2.5; 4]);
 }
+
+// Arrays of structs: `Array1<Pt>`, views of them in any layout, `&mut [Pt]`, 2-D arrays.
+twin! {
+    mod rs2;
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct Pt {
+        pub x: f64,
+        pub v: f64,
+        pub hit: bool,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct At {
+        pub x: f64,
+        pub y: f64,
+    }
+
+    /// Padded, with a nested struct and a complex field.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct Cell {
+        pub id: u8,
+        pub at: At,
+        pub w: f32,
+        pub z: Complex64,
+    }
+
+    pub fn total_energy(p: &[Pt]) -> f64 {
+        let mut e = 0.0;
+        for i in 0..p.len() {
+            e += 0.5 * p[i].v * p[i].v;
+        }
+        e
+    }
+
+    pub fn step(p: &mut [Pt], dt: f64) {
+        for i in prange(0..p.len()) {
+            p[i].x += dt * p[i].v;
+            p[i].hit = p[i].x > 1.0;
+        }
+    }
+
+    pub fn swap_ends(p: &mut [Pt]) -> Pt {
+        let n = p.len();
+        let q = p[0];
+        p[0] = p[n - 1];
+        p[n - 1] = q;
+        p[n / 2].v = -p[n / 2].v;
+        q
+    }
+
+    pub fn view_walk(p: ArrayView1<Pt>) -> f64 {
+        let mut s = 0.0;
+        for i in 0..p.len() {
+            s = s * 0.5 + p[i].x - p[i].v;
+            if p[i].hit {
+                s += 1.0;
+            }
+        }
+        s
+    }
+
+    pub fn view_write(mut p: ArrayViewMut1<Pt>, k: f64) {
+        for i in 0..p.len() {
+            p[i].v = p[i].v * k + i as f64;
+        }
+    }
+
+    pub fn spread(n: usize, x0: f64) -> Array1<Pt> {
+        let mut p = Array1::from_elem(n, Pt { x: x0, v: 0.0, hit: false });
+        for i in 0..n {
+            p[i].v = i as f64 * 0.5;
+            p[i].hit = i % 2 == 1;
+        }
+        p
+    }
+
+    pub fn grid(mut c: ArrayViewMut2<Cell>, k: f32) -> f64 {
+        let mut s = 0.0;
+        for i in 0..c.nrows() {
+            for j in 0..c.ncols() {
+                c[[i, j]].at.y += c[[i, j]].w as f64 * k as f64;
+                c[[i, j]].id = c[[i, j]].id.wrapping_mul(3);
+                c[[i, j]].z = c[[i, j]].z * Complex64::new(0.0, 1.0);
+                s += c[[i, j]].at.x * c[[i, j]].at.y + c[[i, j]].z.re;
+            }
+        }
+        s
+    }
+}
+
+fn pts(n: usize) -> Vec<Pt> {
+    (0..n)
+        .map(|i| Pt {
+            x: (i as f64 * 0.37).sin(),
+            v: i as f64 * 0.11 - 1.0,
+            hit: i % 3 == 0,
+        })
+        .collect()
+}
+
+fn pt_rs(p: &Pt) -> rs2::Pt {
+    rs2::Pt {
+        x: p.x,
+        v: p.v,
+        hit: p.hit,
+    }
+}
+
+fn same_pts(a: &[Pt], b: &[rs2::Pt]) {
+    assert_eq!(a.len(), b.len());
+    for (p, q) in a.iter().zip(b) {
+        assert_eq!(
+            (p.x.to_bits(), p.v.to_bits(), p.hit),
+            (q.x.to_bits(), q.v.to_bits(), q.hit)
+        );
+    }
+}
+
+#[test]
+fn arrays_of_structs_read_and_write_fields_as_rustc() {
+    let mut p = pts(1000);
+    let mut q: Vec<rs2::Pt> = p.iter().map(pt_rs).collect();
+    assert_eq!(
+        total_energy(&p).unwrap().to_bits(),
+        rs2::total_energy(&q).to_bits()
+    );
+    for _ in 0..3 {
+        step(&mut p, 0.01).unwrap();
+        rs2::step(&mut q, 0.01);
+    }
+    same_pts(&p, &q);
+    let a = swap_ends(&mut p).unwrap();
+    let b = rs2::swap_ends(&mut q);
+    same_pts(&[a], &[b]);
+    same_pts(&p, &q);
+}
+
+#[test]
+fn arrays_of_structs_made_in_kernels_come_back_as_ndarray_arrays() {
+    let p = spread(37, 0.25).unwrap();
+    let q = rs2::spread(37, 0.25);
+    same_pts(p.as_slice().unwrap(), q.as_slice().unwrap());
+}
+
+#[test]
+fn strided_and_reversed_views_of_structs_match_rustc() {
+    let mut p = ndarray::Array1::from(pts(301));
+    let mut q = p.map(pt_rs);
+    for view in [
+        p.slice(ndarray::s![..;-1]),
+        p.slice(ndarray::s![3..;7]),
+        p.slice(ndarray::s![..;-3]),
+    ] {
+        let same = view.map(pt_rs);
+        assert_eq!(
+            view_walk(view).unwrap().to_bits(),
+            rs2::view_walk(same.view()).to_bits()
+        );
+    }
+    view_write(p.slice_mut(ndarray::s![1..;-2]), 0.5).unwrap();
+    rs2::view_write(q.slice_mut(ndarray::s![1..;-2]), 0.5);
+    same_pts(p.as_slice().unwrap(), q.as_slice().unwrap());
+}
+
+#[test]
+fn two_dimensional_arrays_of_nested_structs_match_rustc() {
+    let cell = |i: usize, j: usize| Cell {
+        id: (i * 7 + j) as u8,
+        at: At {
+            x: i as f64 * 0.5,
+            y: j as f64 - 2.0,
+        },
+        w: (i + j) as f32 * 0.25,
+        z: Complex64::new(i as f64, -(j as f64)),
+    };
+    let to_rs = |c: &Cell| rs2::Cell {
+        id: c.id,
+        at: rs2::At {
+            x: c.at.x,
+            y: c.at.y,
+        },
+        w: c.w,
+        z: c.z,
+    };
+    let mut c = ndarray::Array2::from_shape_fn((13, 9), |(i, j)| cell(i, j));
+    let mut d = c.map(to_rs);
+    // A transposed view: strided on both axes.
+    let got = grid(c.view_mut().reversed_axes(), 1.5).unwrap();
+    let want = rs2::grid(d.view_mut().reversed_axes(), 1.5);
+    assert_eq!(got.to_bits(), want.to_bits());
+    assert_eq!(c.map(to_rs), d);
+}
+
+rumba::compile! {
+    #[derive(Clone, Copy)]
+    struct Q {
+        a: f64,
+        b: f64,
+    }
+
+    fn racy(q: &mut [Q]) {
+        for i in prange(0..q.len()) {
+            q[0].a += q[i].b;
+        }
+    }
+
+    fn no_field(q: &[Q]) -> f64 {
+        q[0].nosuch
+    }
+
+    fn scale(q: &mut [Q], k: f64) {
+        for i in prange(0..q.len()) {
+            q[i].a *= k;
+        }
+    }
+
+    fn sum_of_structs(q: &[Q]) -> f64 {
+        let s: f64 = q.iter().sum();
+        s
+    }
+}
+
+#[test]
+fn a_race_on_a_struct_element_is_rejected() {
+    let mut q = vec![Q { a: 1.0, b: 2.0 }; 8];
+    let err = racy(&mut q).unwrap_err();
+    let rendered = format!("{err:#}");
+    assert!(
+        rendered.contains("data race") && rendered.contains("an element of `q`"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("q[0]"), "{rendered}");
+}
+
+#[test]
+fn the_gpu_rejects_arrays_of_structs_naming_them() {
+    let mut q = vec![Q { a: 1.0, b: 2.0 }; 8];
+    let args = [(&mut q[..]).into_arg(), 2.0.into_arg()];
+    let err = scale::kernel().cuda().ptx(&args, "sm_80").unwrap_err();
+    let rendered = format!("{err:#}");
+    assert!(
+        rendered.contains("struct `Q` is not supported on the GPU")
+            && rendered.contains("one array per field"),
+        "{rendered}"
+    );
+    // The CPU runs it.
+    scale(&mut q, 2.0).unwrap();
+    assert!(q.iter().all(|x| (x.a, x.b) == (2.0, 2.0)));
+}
+
+#[test]
+fn a_sum_of_structs_is_a_type_error() {
+    let q = vec![Q { a: 1.0, b: 2.0 }; 2];
+    let rendered = format!("{:#}", sum_of_structs(&q).unwrap_err());
+    assert!(rendered.contains("cannot add `Q` to `Q`"), "{rendered}");
+    assert!(
+        rendered.contains("operate on its fields (`p.a`)"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn an_unknown_field_of_an_element_is_an_error_at_its_span() {
+    let q = vec![Q { a: 1.0, b: 2.0 }; 2];
+    let err = no_field(&q).unwrap_err();
+    let rendered = format!("{err:#}");
+    assert!(
+        rendered.contains("no field `nosuch` on type `Q`"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("q[0].nosuch"), "{rendered}");
+    assert!(rendered.contains('^'), "{rendered}");
+}
+
+// What a newcomer writes over arrays of structs: element references from `iter_mut`, std's
+// slice methods, ndarray's walks, whole-element comparisons.
+twin! {
+    mod rs3;
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct P2 {
+        pub x: f64,
+        pub y: f64,
+        pub tag: i32,
+    }
+
+    pub fn drift(p: &mut [P2], dt: f64) {
+        for q in p.iter_mut() {
+            q.x += dt * q.y;
+            q.tag -= 1;
+        }
+    }
+
+    pub fn sort_swap(p: &mut [P2]) -> usize {
+        p.sort_by(|a, b| a.x.partial_cmp(&b.x).unwrap());
+        let n = p.len();
+        p.swap(0, n - 1);
+        let mut same = 0;
+        for i in 0..n {
+            let q = p[n - 1 - i];
+            if p[i] == q {
+                same += 1;
+            }
+        }
+        same
+    }
+
+    pub fn walks(p: ArrayView1<P2>, mut q: ArrayViewMut1<P2>, mut out: ArrayViewMut1<f64>) -> f64 {
+        q.assign(&p);
+        Zip::from(&mut out).and(&p).for_each(|o, e| *o = e.x * e.y);
+        let mut r = p.to_owned();
+        r[0].y = -1.0;
+        let y0 = r[0].y;
+        r.fill(P2 { x: 0.5, y: y0, tag: 7 });
+        let s: f64 = p.iter().map(|e| e.x).sum();
+        s + r[r.len() - 1].y
+    }
+}
+
+fn p2s(n: usize) -> Vec<P2> {
+    (0..n)
+        .map(|i| P2 {
+            x: ((i * 7919) % 101) as f64 * 0.25 - 3.0,
+            y: (i as f64 * 0.3).cos(),
+            tag: i as i32,
+        })
+        .collect()
+}
+
+fn p2_rs(p: &P2) -> rs3::P2 {
+    rs3::P2 {
+        x: p.x,
+        y: p.y,
+        tag: p.tag,
+    }
+}
+
+fn same_p2s(a: &[P2], b: &[rs3::P2]) {
+    assert_eq!(a.len(), b.len());
+    for (p, q) in a.iter().zip(b) {
+        assert_eq!(
+            (p.x.to_bits(), p.y.to_bits(), p.tag),
+            (q.x.to_bits(), q.y.to_bits(), q.tag)
+        );
+    }
+}
+
+#[test]
+fn element_references_std_slice_methods_and_walks_over_structs_match_rustc() {
+    let mut p = p2s(257);
+    let mut q: Vec<rs3::P2> = p.iter().map(p2_rs).collect();
+    drift(&mut p, 0.125).unwrap();
+    rs3::drift(&mut q, 0.125);
+    same_p2s(&p, &q);
+    assert_eq!(sort_swap(&mut p).unwrap(), rs3::sort_swap(&mut q));
+    same_p2s(&p, &q);
+
+    let a = ndarray::Array1::from(p2s(40));
+    let b = a.map(p2_rs);
+    let (mut into, mut into_rs) = (a.clone(), b.clone());
+    let mut out = ndarray::Array1::<f64>::zeros(20);
+    let mut out_rs = out.clone();
+    let got = walks(
+        a.slice(ndarray::s![..;-2]),
+        into.slice_mut(ndarray::s![1..;2]),
+        out.view_mut(),
+    )
+    .unwrap();
+    let want = rs3::walks(
+        b.slice(ndarray::s![..;-2]),
+        into_rs.slice_mut(ndarray::s![1..;2]),
+        out_rs.view_mut(),
+    );
+    assert_eq!(got.to_bits(), want.to_bits());
+    same_p2s(into.as_slice().unwrap(), into_rs.as_slice().unwrap());
+    assert_eq!(out, out_rs);
+}
+
+rumba::compile! {
+    #[derive(Clone, Copy, Debug)]
+    struct R {
+        a: f64,
+    }
+
+    fn sum_of_array(r: ArrayView1<R>) -> f64 {
+        let s = r.sum();
+        s.a
+    }
+
+    fn add_arrays(r: ArrayView1<R>, s: ArrayView1<R>) -> Array1<R> {
+        &r + &s
+    }
+
+    fn scale_array(r: ArrayView1<R>) -> Array1<R> {
+        &r * 2.0
+    }
+
+    fn zeros_of(n: usize) -> Array1<R> {
+        let mut z = Array1::zeros(n);
+        z[0] = R { a: 1.0 };
+        z
+    }
+
+    fn made(n: usize) -> Array1<R> {
+        Array1::from_elem(n, R { a: 1.5 })
+    }
+
+    fn mean_of_array(r: ArrayView1<R>) -> f64 {
+        let m = r.mean().unwrap();
+        m.a
+    }
+}
+
+#[test]
+fn arrays_of_structs_where_numbers_are_needed_are_errors_naming_the_alternative() {
+    let r = ndarray::Array1::from_elem(3, R { a: 1.0 });
+    let cases: [(String, &[&str]); 5] = [
+        (
+            format!("{:#}", mean_of_array(r.view()).unwrap_err()),
+            &["`mean` needs an array of numbers, not of `R`", "r.mean()"],
+        ),
+        (
+            format!("{:#}", sum_of_array(r.view()).unwrap_err()),
+            &[
+                "`sum` needs an array of numbers, not of `R`",
+                "r.sum()",
+                "s += p[i].a",
+            ],
+        ),
+        (
+            format!("{:#}", add_arrays(r.view(), r.view()).unwrap_err()),
+            &[
+                "no implementation for `R + R` on arrays",
+                "&r + &s",
+                "r[i].a = p[i].a + ..",
+            ],
+        ),
+        (
+            format!("{:#}", scale_array(r.view()).unwrap_err()),
+            &["no implementation for `R * {float}` on arrays", "&r * 2.0"],
+        ),
+        (
+            format!("{:#}", zeros_of(2).unwrap_err()),
+            &[
+                "the trait bound `R: Zero` / `One` is not satisfied",
+                "Array1::zeros(n)",
+                "Array1::from_elem(n, R { .. })",
+            ],
+        ),
+    ];
+    for (rendered, want) in cases {
+        for w in want {
+            assert!(rendered.contains(w), "{w:?} in\n{rendered}");
+        }
+    }
+}
+
+#[test]
+fn typed_handles_take_arrays_of_structs() {
+    let f = step::kernel()
+        .typed::<(&mut [Pt], f64), ()>()
+        .expect("a struct element is a typed parameter");
+    let mut p = pts(100);
+    let mut q: Vec<rs2::Pt> = p.iter().map(pt_rs).collect();
+    for _ in 0..2 {
+        f.call(&mut p, 0.25).unwrap();
+        rs2::step(&mut q, 0.25);
+    }
+    same_pts(&p, &q);
+    let g = view_walk::kernel()
+        .typed::<(ndarray::ArrayView1<Pt>,), f64>()
+        .unwrap();
+    let a = ndarray::Array1::from(pts(50));
+    let b = a.map(pt_rs);
+    assert_eq!(
+        g.call(a.view()).unwrap().to_bits(),
+        rs2::view_walk(b.view()).to_bits()
+    );
+}
+
+#[test]
+fn a_returned_array_of_structs_taken_as_another_element_type_is_an_err() {
+    // The runtime hands the kernel's memory to ndarray only as the element type it holds.
+    let k = made::kernel();
+    let args = [3usize.into_arg()];
+    let ok: ndarray::Array1<R> = k.call_as(&args).unwrap();
+    assert_eq!(ok.len(), 3);
+    assert!(k.call_as::<ndarray::Array1<f64>>(&args).is_err());
+    assert!(k.call_as::<ndarray::Array1<Pt>>(&args).is_err());
+    assert!(k.call_as::<ndarray::Array2<R>>(&args).is_err());
+}

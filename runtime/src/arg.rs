@@ -20,7 +20,7 @@
 use crate::signature::{type_code, NO_CODE};
 use ndarray::{ArrayBase, ArrayView, ArrayViewMut, Data, DataMut, Dimension};
 use num_complex::{Complex32, Complex64};
-use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
+use rumba_compiler::ir::{ArrayType, Elem, Layout, Scalar, Type};
 use std::marker::PhantomData;
 
 pub use rumba_compiler::back::abi::MAX_NDIM;
@@ -32,7 +32,7 @@ pub use rumba_compiler::back::abi::MAX_NDIM;
 /// write `size_of::<T>()` bytes per element as a value of `SCALAR`, which holds only for the
 /// types implemented here (same size and alignment, no padding, every bit pattern that
 /// compiled code stores valid).
-pub trait Element: Copy + 'static + sealed::SealedElement {
+pub trait Element: ArrayElement + sealed::SealedElement {
     const SCALAR: Scalar;
 }
 
@@ -41,11 +41,32 @@ mod sealed {
     pub trait SealedElement {}
 }
 
+/// Element types of the arrays kernels take and return: the [`Element`] scalars, and the structs
+/// of `compile!` blocks, for which `compile!` implements it (`Array1<Particle>`).
+///
+/// # Safety
+/// Compiled code and the interpreter read and write `size_of::<Self>()` bytes per element as a
+/// value of type [`ArrayElement::elem`] laid out as `#[repr(C)]` lays it out (each field at
+/// `Tuple::offsets`, `bool`s as `0` or `1`, no other padding): only the scalars here and the
+/// `#[repr(C)]` structs `compile!` emits (whose fields are `ArrayElement`s, their layout checked
+/// against `offset_of!` once per type) implement it.
+pub unsafe trait ArrayElement: Copy + 'static {
+    /// The element type kernels see.
+    fn elem() -> Elem;
+}
+
 macro_rules! element {
     ($($t:ty => $s:ident),*) => {$(
         impl sealed::SealedElement for $t {}
         impl Element for $t {
             const SCALAR: Scalar = Scalar::$s;
+        }
+        // SAFETY: a scalar `Element` is its own `#[repr(C)]` layout.
+        unsafe impl ArrayElement for $t {
+            #[inline]
+            fn elem() -> Elem {
+                Elem::Scalar(Scalar::$s)
+            }
         }
     )*};
 }
@@ -138,7 +159,7 @@ impl Arg<'_> {
     }
 
     #[inline]
-    fn array<'a, T: Element>(
+    fn array<'a, T: ArrayElement>(
         data: *mut T,
         shape: &[usize],
         strides: &[isize],
@@ -161,7 +182,7 @@ impl Arg<'_> {
         } else {
             Layout::Strided
         };
-        let ty = Type::Array(ArrayType::view(T::SCALAR, ndim as u8, layout, writable));
+        let ty = Type::Array(ArrayType::view(T::elem(), ndim as u8, layout, writable));
         Arg {
             ty,
             code: type_code(ty),
@@ -217,7 +238,7 @@ impl<'a, S, D, T> IntoArg<'a> for &'a ArrayBase<S, D>
 where
     S: Data<Elem = T>,
     D: Dimension,
-    T: Element,
+    T: ArrayElement,
 {
     #[inline]
     fn into_arg(self) -> Arg<'a> {
@@ -235,7 +256,7 @@ impl<'a, S, D, T> IntoArg<'a> for &'a mut ArrayBase<S, D>
 where
     S: DataMut<Elem = T>,
     D: Dimension,
-    T: Element,
+    T: ArrayElement,
 {
     #[inline]
     fn into_arg(self) -> Arg<'a> {
@@ -245,7 +266,7 @@ where
     }
 }
 
-impl<'a, T: Element, D: Dimension> IntoArg<'a> for ArrayView<'a, T, D> {
+impl<'a, T: ArrayElement, D: Dimension> IntoArg<'a> for ArrayView<'a, T, D> {
     #[inline]
     fn into_arg(self) -> Arg<'a> {
         Arg::array(
@@ -258,7 +279,7 @@ impl<'a, T: Element, D: Dimension> IntoArg<'a> for ArrayView<'a, T, D> {
     }
 }
 
-impl<'a, T: Element, D: Dimension> IntoArg<'a> for ArrayViewMut<'a, T, D> {
+impl<'a, T: ArrayElement, D: Dimension> IntoArg<'a> for ArrayViewMut<'a, T, D> {
     #[inline]
     fn into_arg(mut self) -> Arg<'a> {
         let standard = self.is_standard_layout();
@@ -267,42 +288,42 @@ impl<'a, T: Element, D: Dimension> IntoArg<'a> for ArrayViewMut<'a, T, D> {
     }
 }
 
-impl<'a, T: Element> IntoArg<'a> for &'a [T] {
+impl<'a, T: ArrayElement> IntoArg<'a> for &'a [T] {
     #[inline]
     fn into_arg(self) -> Arg<'a> {
         Arg::array(self.as_ptr() as *mut T, &[self.len()], &[1], true, false)
     }
 }
 
-impl<'a, T: Element> IntoArg<'a> for &'a mut [T] {
+impl<'a, T: ArrayElement> IntoArg<'a> for &'a mut [T] {
     #[inline]
     fn into_arg(self) -> Arg<'a> {
         Arg::array(self.as_mut_ptr(), &[self.len()], &[1], true, true)
     }
 }
 
-impl<'a, T: Element, const N: usize> IntoArg<'a> for &'a [T; N] {
+impl<'a, T: ArrayElement, const N: usize> IntoArg<'a> for &'a [T; N] {
     #[inline]
     fn into_arg(self) -> Arg<'a> {
         self.as_slice().into_arg()
     }
 }
 
-impl<'a, T: Element, const N: usize> IntoArg<'a> for &'a mut [T; N] {
+impl<'a, T: ArrayElement, const N: usize> IntoArg<'a> for &'a mut [T; N] {
     #[inline]
     fn into_arg(self) -> Arg<'a> {
         self.as_mut_slice().into_arg()
     }
 }
 
-impl<'a, T: Element> IntoArg<'a> for &'a Vec<T> {
+impl<'a, T: ArrayElement> IntoArg<'a> for &'a Vec<T> {
     #[inline]
     fn into_arg(self) -> Arg<'a> {
         self.as_slice().into_arg()
     }
 }
 
-impl<'a, T: Element> IntoArg<'a> for &'a mut Vec<T> {
+impl<'a, T: ArrayElement> IntoArg<'a> for &'a mut Vec<T> {
     #[inline]
     fn into_arg(self) -> Arg<'a> {
         self.as_mut_slice().into_arg()

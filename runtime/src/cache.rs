@@ -27,7 +27,7 @@
 use crate::signature::{self, Signature};
 use crate::stats::{self, Step};
 use rumba_compiler::back::abi::{Site, SiteKind};
-use rumba_compiler::ir::{ArrayType, Tuple, Type};
+use rumba_compiler::ir::{ArrayType, Elem, Layout, StructDef, Tuple, Type};
 use rumba_compiler::span::{Pos, Span};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -57,11 +57,7 @@ impl Key {
             h.update(part);
         }
         for t in signature.types() {
-            match t {
-                // A struct's code is only this process's: the key holds the struct itself.
-                Type::Tuple(_) => h.update(format!("{t:?}").as_bytes()),
-                t => h.update(&signature::type_code(t).to_le_bytes()),
-            }
+            h.update(&key_part(t));
         }
         Key(h.digest128())
     }
@@ -69,6 +65,21 @@ impl Key {
     /// The name of the entry point in the object: unique per key, so objects never clash.
     pub(crate) fn symbol(&self) -> String {
         format!("rumba_{:032x}", self.0)
+    }
+}
+
+/// An argument type's part of a key: its signature code, except for a struct or an array of
+/// structs, whose code is only this process's (the order in which it met them): the type itself,
+/// its struct's name and fields written out.
+fn key_part(t: Type) -> Vec<u8> {
+    let by_struct = match t {
+        Type::Tuple(_) => true,
+        Type::Array(a) => a.scalar().is_none(),
+        _ => false,
+    };
+    match by_struct {
+        true => format!("{t:?}").into_bytes(),
+        false => signature::type_code(t).to_le_bytes().to_vec(),
     }
 }
 
@@ -250,10 +261,6 @@ fn evict(dir: &Path, keep: &Path, cap: u64) {
 
 fn encode(key: &Key, entry: &Entry) -> Vec<u8> {
     let mut payload = Vec::with_capacity(entry.object.len() + 256);
-    let put_str = |out: &mut Vec<u8>, s: &str| {
-        out.extend((s.len() as u32).to_le_bytes());
-        out.extend(s.as_bytes());
-    };
     put_type(&mut payload, entry.ret);
     payload.push(entry.unchecked as u8);
     payload.extend((entry.sites.len() as u32).to_le_bytes());
@@ -295,16 +302,41 @@ fn encode(key: &Key, entry: &Entry) -> Vec<u8> {
     out
 }
 
-/// A result type: a tuple as `1`, its length and its elements; any other type as `0`, its
-/// argument code and, for an array, whether the kernel owns it.
+/// A string as its length (`u32`) and its bytes ([`Reader::string`] reads it).
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend((s.len() as u32).to_le_bytes());
+    out.extend(s.as_bytes());
+}
+
+/// A result type: a tuple as `1`, its length and its elements; a struct as `2`, its name, and
+/// its fields' count, names and types; an array of structs as `3`, its number of axes, whether
+/// the kernel owns it and its struct; any other type as `0`, its argument code and, for an
+/// array, whether the kernel owns it (argument codes of structs are the process's own).
 fn put_type(out: &mut Vec<u8>, t: Type) {
     match t {
-        Type::Tuple(tt) => {
-            out.push(1);
-            out.push(tt.elems().len() as u8);
-            for &e in tt.elems() {
-                put_type(out, e);
+        Type::Tuple(tt) => match tt.def() {
+            Some(def) => {
+                out.push(2);
+                put_str(out, &def.name);
+                out.push(def.fields.len() as u8);
+                for (name, ft) in &def.fields {
+                    put_str(out, name);
+                    put_type(out, *ft);
+                }
             }
+            None => {
+                out.push(1);
+                out.push(tt.elems().len() as u8);
+                for &e in tt.elems() {
+                    put_type(out, e);
+                }
+            }
+        },
+        Type::Array(a) if a.scalar().is_none() => {
+            out.push(3);
+            out.push(a.ndim);
+            out.push(a.is_owned() as u8);
+            put_type(out, a.elem_type());
         }
         t => {
             out.push(0);
@@ -323,6 +355,22 @@ fn get_type(r: &mut Reader<'_>, depth: u32) -> Option<Type> {
                 .map(|_| get_type(r, depth + 1))
                 .collect::<Option<Vec<_>>>()?;
             Some(Type::Tuple(Tuple::new(&elems)))
+        }
+        2 if depth < 8 => {
+            let name = r.string()?;
+            let n = r.bytes(1)?[0] as usize;
+            let fields = (0..n)
+                .map(|_| Some((r.string()?, get_type(r, depth + 1)?)))
+                .collect::<Option<Vec<_>>>()?;
+            Some(StructDef::intern(name, fields).ty())
+        }
+        3 if depth < 8 => {
+            let [ndim, owned] = r.array()?;
+            let elem = Elem::of(get_type(r, depth + 1)?)?;
+            Some(Type::Array(match owned != 0 {
+                true => ArrayType::owned(elem, ndim),
+                false => ArrayType::view(elem, ndim, Layout::Strided, false),
+            }))
         }
         0 => {
             let t = signature::decode(u16::from_le_bytes(r.array()?));
@@ -511,6 +559,44 @@ mod tests {
             let back = decode(&encode(&key, &e), &key).expect("a sound entry decodes");
             assert_eq!(back.ret, ret);
             assert_eq!(back.sites, e.sites);
+        }
+    }
+
+    #[test]
+    fn results_and_keys_of_structs_hold_the_struct_itself() {
+        let inner = StructDef::intern("At".into(), vec![("x".into(), Type::Scalar(Scalar::F64))]);
+        let def = StructDef::intern(
+            "Cell".into(),
+            vec![
+                ("id".into(), Type::Scalar(Scalar::U8)),
+                ("at".into(), inner.ty()),
+            ],
+        );
+        let Type::Tuple(cell) = def.ty() else {
+            panic!("a struct is a tuple type")
+        };
+        let array = Type::Array(ArrayType::owned(Elem::Struct(cell), 2));
+        let key = Key(11);
+        for ret in [def.ty(), array, Type::Tuple(Tuple::new(&[array, def.ty()]))] {
+            let mut e = entry();
+            e.ret = ret;
+            let back = decode(&encode(&key, &e), &key).expect("a sound entry decodes");
+            assert_eq!(back.ret, ret);
+        }
+        // An argument's signature code of a struct is the process's own (the order in which it
+        // met its structs): the key holds the struct's name and fields instead.
+        let view = Type::Array(ArrayType::view(
+            Elem::Struct(cell),
+            1,
+            Layout::Strided,
+            true,
+        ));
+        for t in [def.ty(), view] {
+            let part = String::from_utf8(key_part(t)).expect("a struct's part is its text");
+            assert!(
+                part.contains("Cell") && part.contains("\"at\"") && part.contains("At"),
+                "{part}"
+            );
         }
     }
 

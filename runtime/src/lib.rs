@@ -27,7 +27,7 @@ mod structs;
 mod typed;
 mod value;
 
-pub use arg::{Arg, Element, IntoArg, MAX_NDIM};
+pub use arg::{Arg, ArrayElement, Element, IntoArg, MAX_NDIM};
 pub use compile::Explain;
 pub use error::{Error, ErrorKind, Location};
 pub use kernel::Kernel;
@@ -39,13 +39,15 @@ pub use value::{FromValue, Value};
 
 pub use rumba_compiler::back::target::TargetSpec;
 /// The types of arguments as the specializer sees them ([`Arg::ty`], [`Signature::types`]).
-pub use rumba_compiler::ir::{ArrayType, Layout, Scalar, Type};
+pub use rumba_compiler::ir::{ArrayType, Elem, Layout, Scalar, Type};
 
 /// What `compile!` expands to, and nothing else may rely on: not part of the API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::kernel::{Callee, Link, Source};
-    pub use crate::structs::{struct_arg, struct_fields, struct_type, Field, StructWriter};
+    pub use crate::structs::{
+        struct_arg, struct_elem, struct_fields, struct_type, Field, StructWriter,
+    };
 
     /// The kernel `name` of `source`.
     pub fn kernel(source: &'static Source, name: &'static str) -> crate::Kernel {

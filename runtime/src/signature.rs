@@ -34,13 +34,17 @@ pub(crate) fn type_code(t: Type) -> u16 {
         Type::Unit => 0,
         Type::Tuple(_) => struct_code(t),
         Type::Scalar(s) => 1 + s as u16,
-        Type::Array(a) => {
-            ARRAY
-                | a.elem as u16
-                | (a.ndim as u16) << 4
-                | ((a.layout == Layout::Strided) as u16) << 12
-                | (a.writable as u16) << 13
-        }
+        Type::Array(a) => match a.scalar() {
+            Some(s) => {
+                ARRAY
+                    | s as u16
+                    | (a.ndim as u16) << 4
+                    | ((a.layout == Layout::Strided) as u16) << 12
+                    | (a.writable as u16) << 13
+            }
+            // An array of structs: its whole type is interned, as a struct's is.
+            None => struct_code(t),
+        },
     }
 }
 
@@ -49,11 +53,11 @@ const ARRAY: u16 = 0x8000;
 /// 8 axes): an argument that matches no CPU signature.
 pub(crate) const NO_CODE: u16 = u16::MAX;
 
-/// Marks a struct argument: the rest is its index in [`STRUCTS`].
+/// Marks a struct argument or an array of structs: the rest is its index in [`STRUCTS`].
 const STRUCT: u16 = 0x2000;
 
-/// The struct types arguments have had in this process, in order of first use: a struct's code
-/// is its index (codes are not kept across processes: the cache key hashes the struct itself).
+/// The struct types (and array of struct types) arguments have had in this process, in order of
+/// first use: such a type's code is its index (codes are not kept across processes: the cache key hashes the struct itself).
 static STRUCTS: std::sync::Mutex<Vec<Type>> = std::sync::Mutex::new(Vec::new());
 
 #[cold]

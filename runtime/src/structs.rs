@@ -11,7 +11,7 @@
 use crate::arg::{Arg, Element, Slot};
 use crate::value::Value;
 use num_complex::{Complex32, Complex64};
-use rumba_compiler::ir::{StructDef, Type};
+use rumba_compiler::ir::{Elem, StructDef, Type};
 
 /// The most bytes a struct argument may take (it is passed inline, like a scalar).
 pub const MAX_STRUCT_BYTES: usize = 128;
@@ -85,6 +85,39 @@ impl StructWriter {
 pub fn struct_type(name: &str, fields: &[(&str, Type)]) -> Type {
     let fields = fields.iter().map(|(n, t)| (n.to_string(), *t)).collect();
     StructDef::intern(name.to_string(), fields).ty()
+}
+
+/// The element type of arrays of the struct `T` (what a generated `ArrayElement::elem` returns):
+/// its [`Field`] type, checked against what rustc laid out: each field's own element type
+/// (`fields`: the fields' `ArrayElement::elem`), each field's offset (`offsets`: `offset_of!`),
+/// and the struct's size and alignment.
+///
+/// # Panics
+/// On a difference, which `compile!` rules out: it implements `ArrayElement` only for the
+/// `#[repr(C)]` structs the front end accepted (no other `repr`), whose fields are
+/// `ArrayElement`s, and `#[repr(C)]` places them where [`Tuple::offsets`] does.
+///
+/// [`Tuple::offsets`]: rumba_compiler::ir::Tuple::offsets
+pub fn struct_elem<T: Field>(fields: &[Elem], offsets: &[usize]) -> Elem {
+    let t = T::field_type();
+    let Type::Tuple(tt) = t else {
+        panic!("internal: `{t}` is not a struct type");
+    };
+    let elem = Elem::Struct(tt);
+    let same = tt.elems().len() == fields.len()
+        && tt.elems().iter().zip(fields).all(|(&a, b)| a == b.ty())
+        && tt
+            .offsets()
+            .iter()
+            .map(|&o| o as usize)
+            .eq(offsets.iter().copied())
+        && elem.size() == std::mem::size_of::<T>()
+        && elem.align() == std::mem::align_of::<T>();
+    assert!(
+        same,
+        "internal: the Rust layout of struct `{t}` is not the `#[repr(C)]` layout kernels use"
+    );
+    elem
 }
 
 /// A struct value as a kernel argument.

@@ -11,7 +11,7 @@
 //! `call` takes its arguments with fresh lifetimes ([`Param::Arg`]), so a handle kept for the
 //! whole program takes views borrowed anew at each call.
 
-use crate::arg::{raw_parts, Arg, Element, IntoArg};
+use crate::arg::{raw_parts, Arg, ArrayElement, Element, IntoArg};
 use crate::compile::Specialization;
 use crate::error::Error;
 use crate::kernel::Kernel;
@@ -60,12 +60,12 @@ macro_rules! scalar_params {
 }
 scalar_params!(bool, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
 
-/// A C-order array of `T` with `D`'s number of axes.
-fn array<T: Element, D: Dimension>(writable: bool) -> Result<Type, &'static str> {
+/// A C-order array of `T` (a scalar or a struct of a `compile!` block) with `D`'s number of axes.
+fn array<T: ArrayElement, D: Dimension>(writable: bool) -> Result<Type, &'static str> {
     match D::NDIM {
         None => Err("its number of axes is not in its type (`IxDyn`): use `Ix0`..`Ix6`"),
         Some(n) => Ok(Type::Array(ArrayType::view(
-            T::SCALAR,
+            T::elem(),
             n as u8,
             Layout::Contig,
             writable,
@@ -93,7 +93,7 @@ fn pass_slice(data: *mut u8, len: usize, raw: &mut MaybeUninit<RawArray>) -> Opt
     Some(NonNull::from(raw.write(raw_parts(data, &[len], &[1]))).cast())
 }
 
-impl<T: Element, D: Dimension> Param for ArrayView<'_, T, D> {
+impl<T: ArrayElement, D: Dimension> Param for ArrayView<'_, T, D> {
     type Arg<'a> = ArrayView<'a, T, D>;
     fn ty() -> Result<Type, &'static str> {
         array::<T, D>(false)
@@ -105,7 +105,7 @@ impl<T: Element, D: Dimension> Param for ArrayView<'_, T, D> {
     }
 }
 
-impl<T: Element, D: Dimension> Param for ArrayViewMut<'_, T, D> {
+impl<T: ArrayElement, D: Dimension> Param for ArrayViewMut<'_, T, D> {
     type Arg<'a> = ArrayViewMut<'a, T, D>;
     fn ty() -> Result<Type, &'static str> {
         array::<T, D>(true)
@@ -118,7 +118,7 @@ impl<T: Element, D: Dimension> Param for ArrayViewMut<'_, T, D> {
     }
 }
 
-impl<T: Element, D: Dimension + 'static> Param for &Array<T, D> {
+impl<T: ArrayElement, D: Dimension + 'static> Param for &Array<T, D> {
     type Arg<'a> = &'a Array<T, D>;
     fn ty() -> Result<Type, &'static str> {
         array::<T, D>(false)
@@ -130,7 +130,7 @@ impl<T: Element, D: Dimension + 'static> Param for &Array<T, D> {
     }
 }
 
-impl<T: Element, D: Dimension + 'static> Param for &mut Array<T, D> {
+impl<T: ArrayElement, D: Dimension + 'static> Param for &mut Array<T, D> {
     type Arg<'a> = &'a mut Array<T, D>;
     fn ty() -> Result<Type, &'static str> {
         array::<T, D>(true)
@@ -143,7 +143,7 @@ impl<T: Element, D: Dimension + 'static> Param for &mut Array<T, D> {
     }
 }
 
-impl<T: Element> Param for &[T] {
+impl<T: ArrayElement> Param for &[T] {
     type Arg<'a> = &'a [T];
     fn ty() -> Result<Type, &'static str> {
         array::<T, ndarray::Ix1>(false)
@@ -155,7 +155,7 @@ impl<T: Element> Param for &[T] {
     }
 }
 
-impl<T: Element> Param for &mut [T] {
+impl<T: ArrayElement> Param for &mut [T] {
     type Arg<'a> = &'a mut [T];
     fn ty() -> Result<Type, &'static str> {
         array::<T, ndarray::Ix1>(true)

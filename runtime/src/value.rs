@@ -6,11 +6,11 @@
 //! `let (lo, i): (f64, usize) = argmin(&x)?`). A returned array is handed to ndarray without a
 //! copy: compiled code allocated it through Rust's global allocator in the layout of a `Vec`.
 
-use crate::arg::Element;
+use crate::arg::{ArrayElement, Element};
 use ndarray::{Array, Dimension, IxDyn};
 use num_complex::{Complex, Complex32, Complex64};
 use rumba_compiler::back::abi::{self, RawArray};
-use rumba_compiler::ir::{Scalar, Type};
+use rumba_compiler::ir::{Elem, Scalar, Type};
 use std::alloc::Layout;
 use std::fmt;
 use std::ptr::NonNull;
@@ -47,7 +47,7 @@ pub enum Value {
 /// differential tests compare results).
 #[derive(Debug)]
 pub struct OwnedArray {
-    elem: Scalar,
+    elem: Elem,
     shape: Vec<usize>,
     /// In elements, as ndarray's; `None`: C order.
     strides: Option<Vec<isize>>,
@@ -76,7 +76,7 @@ impl OwnedArray {
     /// # Safety
     /// `raw` describes an array of `elem` whose memory came from [`rumba_alloc`] for exactly
     /// its elements (its lowest address the allocation's start), and which nothing else frees.
-    pub(crate) unsafe fn from_raw(elem: Scalar, raw: &RawArray) -> OwnedArray {
+    pub(crate) unsafe fn from_raw(elem: Elem, raw: &RawArray) -> OwnedArray {
         let shape: Vec<usize> = raw.shape[..raw.ndim].iter().map(|&n| n as usize).collect();
         let strides = raw.strides[..raw.ndim].to_vec();
         let empty = shape.contains(&0);
@@ -100,7 +100,7 @@ impl OwnedArray {
     /// Copies the elements of an array the interpreter made (`bytes` from its lowest address,
     /// laid out by `strides`) into an array of the same layout.
     pub(crate) fn copy_of(
-        elem: Scalar,
+        elem: Elem,
         shape: Vec<usize>,
         strides: Vec<isize>,
         bytes: &[u8],
@@ -108,7 +108,7 @@ impl OwnedArray {
         // SAFETY: `rumba_alloc` returns `bytes.len()` writable bytes (or null), or a dangling
         // pointer for none; the copy writes exactly those.
         let data = unsafe {
-            let p = rumba_alloc(bytes.len() as i64, elem.size() as i64);
+            let p = rumba_alloc(bytes.len() as i64, elem.alloc_align() as i64);
             if p.is_null() {
                 return None;
             }
@@ -123,7 +123,7 @@ impl OwnedArray {
         })
     }
 
-    pub fn elem(&self) -> Scalar {
+    pub fn elem(&self) -> Elem {
         self.elem
     }
 
@@ -137,9 +137,9 @@ impl OwnedArray {
 
     /// The array as ndarray's, when it holds `T` and `D` fits its number of axes: the same memory
     /// and strides.
-    pub fn into_array<T: Element, D: Dimension>(self) -> Option<Array<T, D>> {
+    pub fn into_array<T: ArrayElement, D: Dimension>(self) -> Option<Array<T, D>> {
         use ndarray::ShapeBuilder;
-        if T::SCALAR != self.elem || D::NDIM.is_some_and(|n| n != self.shape.len()) {
+        if self.elem != T::elem() || D::NDIM.is_some_and(|n| n != self.shape.len()) {
             return None;
         }
         let mut me = std::mem::ManuallyDrop::new(self);
@@ -215,7 +215,13 @@ impl Drop for OwnedArray {
     fn drop(&mut self) {
         let bytes = self.len() * self.elem.size();
         // SAFETY: the memory came from `rumba_alloc` for `bytes` bytes and is owned here.
-        unsafe { rumba_free(self.data.as_ptr(), bytes as i64, self.elem.size() as i64) };
+        unsafe {
+            rumba_free(
+                self.data.as_ptr(),
+                bytes as i64,
+                self.elem.alloc_align() as i64,
+            )
+        };
     }
 }
 
@@ -485,7 +491,7 @@ macro_rules! from_value {
         }
     )*};
 }
-impl<T: Element, D: Dimension> FromValue for Array<T, D> {
+impl<T: ArrayElement, D: Dimension> FromValue for Array<T, D> {
     const TYPE_NAME: &'static str = "Array<T, D>";
     fn from_value(v: Value) -> Option<Self> {
         match v {
@@ -495,7 +501,7 @@ impl<T: Element, D: Dimension> FromValue for Array<T, D> {
     }
 }
 
-impl<T: Element> FromValue for Vec<T> {
+impl<T: ArrayElement> FromValue for Vec<T> {
     const TYPE_NAME: &'static str = "Vec<T>";
     fn from_value(v: Value) -> Option<Self> {
         let a: ndarray::Array1<T> = FromValue::from_value(v)?;

@@ -102,6 +102,10 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
         }
         let struct_of = |t: &Type| match t {
             Type::Tuple(tt) => tt.def(),
+            Type::Array(ArrayType {
+                elem: Elem::Struct(tt),
+                ..
+            }) => tt.def(),
             _ => None,
         };
         let found = g
@@ -119,7 +123,7 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
                 "a struct value",
             )
             .with_help(
-                "pass its fields as separate scalars or arrays, or run the kernel on the CPU",
+                "pass its fields as separate scalars or arrays (one array per field for an array of structs), or run the kernel on the CPU",
             ));
         }
         let recursive_call = g

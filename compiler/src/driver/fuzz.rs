@@ -74,7 +74,8 @@ pub fn encode(entry: usize, args: &[Type], text: &str) -> Vec<u8> {
     for a in args.iter().take(15) {
         match a {
             Type::Array(at) => {
-                out.push(0x80 | index(at.elem));
+                // An array of structs encodes as one of `bool`.
+                out.push(0x80 | at.scalar().map_or(0, index));
                 let strided = if at.layout == Layout::Strided {
                     0x08
                 } else {

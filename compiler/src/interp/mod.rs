@@ -34,7 +34,7 @@ mod ops;
 mod values;
 
 use crate::ir::{Block, ExprId, ExprKind, ForRange, InstId, Instance, Layout, MAX_CALL_DEPTH};
-use crate::ir::{LocalId, LogicOp, Scalar, ShapeQuery, Stmt, Type, TypedProgram};
+use crate::ir::{Elem, LocalId, LogicOp, Scalar, ShapeQuery, Stmt, Type, TypedProgram};
 use crate::span::Span;
 use ops::Outcome;
 use std::fmt;
@@ -86,7 +86,7 @@ impl Buffer<'_> {
 /// shape (as compiled code derives them); `strides` is then not read.
 #[derive(Debug)]
 pub struct ArrayArg<'a> {
-    pub elem: Scalar,
+    pub elem: Elem,
     pub data: Buffer<'a>,
     pub offset: usize,
     pub shape: Vec<usize>,
@@ -167,7 +167,7 @@ pub enum Output {
     /// A new array: its elements from the lowest address, laid out by `strides` (in elements,
     /// as ndarray's).
     Array {
-        elem: Scalar,
+        elem: Elem,
         shape: Vec<usize>,
         strides: Vec<isize>,
         data: Vec<u8>,
@@ -279,7 +279,7 @@ fn c_order(shape: &[usize]) -> Vec<isize> {
 /// and strides describe must lie inside the buffer.
 fn check_array(
     a: &ArrayArg<'_>,
-    elem: Scalar,
+    elem: Elem,
     ndim: u8,
     writable: bool,
     strides: &[isize],
@@ -378,6 +378,13 @@ enum Flow {
 
 type Exec<T> = Result<T, Error>;
 
+/// The scalar type of elements that only a scalar operation touches (an update, a reduction:
+/// `types` gives those no arrays of structs).
+fn scalar_elem(elem: Elem) -> Exec<Scalar> {
+    elem.scalar()
+        .ok_or_else(|| Error::Internal(format!("a scalar operation on elements of {elem}")))
+}
+
 struct Machine<'p, 'm, 'a> {
     program: &'p TypedProgram,
     bufs: Vec<Buf<'m, 'a>>,
@@ -430,10 +437,11 @@ impl<'p> Machine<'p, '_, '_> {
                 ..
             } => {
                 // Rust evaluates the assigned value before the place.
-                let v = self.expr(f, *value)?;
+                let v = self.val(f, *value)?;
                 let (slot, pos) = self.element(f, *array, index, *span)?;
-                let size = v.ty().map_or(1, Scalar::size);
-                v.store(&mut self.bufs[slot].bytes_mut()?[pos * size..]);
+                let elem = f.array(*array)?.elem;
+                let out = &mut self.bufs[slot].bytes_mut()?[pos * elem.size()..];
+                values::store_repr_c(&v, elem.ty(), out)?;
             }
             Stmt::Update {
                 array,
@@ -446,7 +454,7 @@ impl<'p> Machine<'p, '_, '_> {
                 // The place first (its check), then the value, then read, combine and write.
                 let (slot, pos) = self.element(f, *array, index, *span)?;
                 let v = self.expr(f, *value)?;
-                let elem = f.array(*array)?.elem;
+                let elem = scalar_elem(f.array(*array)?.elem)?;
                 let size = elem.size();
                 let old = Value::load(elem, &self.bufs[slot].bytes()[pos * size..]);
                 let new = match (op.binary(), op) {
@@ -644,6 +652,11 @@ impl<'p> Machine<'p, '_, '_> {
                 self.alloc(f, elem, shape, init, span)?
             }
             ExprKind::CallInst { inst: callee, args } => self.call(f, *callee, args, span)?,
+            ExprKind::Load { array, index, .. } if f.array(*array)?.elem.scalar().is_none() => {
+                let (slot, pos) = self.element(f, *array, index, span)?;
+                let elem = f.array(*array)?.elem;
+                values::load_repr_c(elem.ty(), &self.bufs[slot].bytes()[pos * elem.size()..])?
+            }
             _ => Val::Scalar(self.expr(f, e)?),
         })
     }
@@ -692,7 +705,7 @@ impl<'p> Machine<'p, '_, '_> {
             }
             ExprKind::Load { array, index, .. } => {
                 let (slot, pos) = self.element(f, *array, index, span)?;
-                let elem = f.array(*array)?.elem;
+                let elem = scalar_elem(f.array(*array)?.elem)?;
                 let size = elem.size();
                 Value::load(elem, &self.bufs[slot].bytes()[pos * size..])
             }
@@ -858,7 +871,7 @@ mod tests {
         let data = bytes(&[1.0, 9.0, 2.0, 9.0, 3.0]);
         // Elements 4, 2, 0 of the buffer: 3, 2, 1.
         let x = ArrayArg {
-            elem: Scalar::F64,
+            elem: Scalar::F64.into(),
             data: Buffer::Shared(&data),
             offset: 4,
             shape: vec![3],
@@ -876,7 +889,7 @@ mod tests {
         let p = program(SUM, &[t]);
         let data = bytes(&[1.0, 2.0, 3.0]);
         let x = ArrayArg {
-            elem: Scalar::F64,
+            elem: Scalar::F64.into(),
             data: Buffer::Shared(&data),
             offset: 0,
             shape: vec![3],
@@ -895,7 +908,7 @@ mod tests {
         // A 3x2 column-major view: element [i, j] at i + 3j.
         let mut data = bytes(&[0.0; 6]);
         let y = ArrayArg {
-            elem: Scalar::F64,
+            elem: Scalar::F64.into(),
             data: Buffer::Unique(&mut data),
             offset: 0,
             shape: vec![3, 2],
@@ -1002,7 +1015,7 @@ mod tests {
         let p = program(SUM, &[strided(1, false)]);
         let data = bytes(&[1.0, 2.0]);
         let x = ArrayArg {
-            elem: Scalar::F64,
+            elem: Scalar::F64.into(),
             data: Buffer::Shared(&data),
             offset: 1,
             shape: vec![3],

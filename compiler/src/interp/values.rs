@@ -5,7 +5,7 @@
 //! In: the machine's buffers and a frame's values. Out: new buffers and views, or an [`Output`].
 
 use super::{c_order, ops, ArrayArg, Buffer, Error, Exec, Frame, Machine, Output, TrapKind, Value};
-use crate::ir::{AllocShape, Init, LocalId, Scalar, SliceAxis, Type};
+use crate::ir::{AllocShape, Elem, Init, LocalId, SliceAxis, Type};
 use crate::span::Span;
 
 /// The memory of an array: an argument's buffer, or one the kernel allocated.
@@ -38,7 +38,7 @@ impl Buf<'_, '_> {
 #[derive(Clone, Debug)]
 pub(super) struct View {
     pub(super) buf: usize,
-    pub(super) elem: Scalar,
+    pub(super) elem: Elem,
     pub(super) offset: isize,
     pub(super) shape: Vec<usize>,
     pub(super) strides: Vec<isize>,
@@ -189,27 +189,61 @@ pub(super) enum Val {
     Tuple(Vec<Val>),
 }
 
+/// A value of type `t` (a scalar, or a struct of scalars and structs) read from `bytes` as
+/// `#[repr(C)]` lays it out: an element of an array of structs.
+pub(super) fn load_repr_c(t: Type, bytes: &[u8]) -> Exec<Val> {
+    match t {
+        Type::Scalar(s) => Ok(Val::Scalar(Value::load(s, bytes))),
+        Type::Tuple(tt) => Ok(Val::Tuple(
+            tt.elems()
+                .iter()
+                .zip(tt.offsets())
+                .map(|(&e, at)| load_repr_c(e, &bytes[at as usize..]))
+                .collect::<Exec<Vec<Val>>>()?,
+        )),
+        Type::Unit | Type::Array(_) => Err(Error::Internal(format!("an element of type {t}"))),
+    }
+}
+
+/// Writes `v`, a value of type `t`, into `out` as `#[repr(C)]` lays it out (the inverse of
+/// [`load_repr_c`]; padding bytes are left as they are).
+pub(super) fn store_repr_c(v: &Val, t: Type, out: &mut [u8]) -> Exec<()> {
+    match (v, t) {
+        (Val::Scalar(x), Type::Scalar(_)) => x.store(out),
+        (Val::Tuple(xs), Type::Tuple(tt)) if xs.len() == tt.elems().len() => {
+            for ((x, &e), at) in xs.iter().zip(tt.elems()).zip(tt.offsets()) {
+                store_repr_c(x, e, &mut out[at as usize..])?;
+            }
+        }
+        (v, t) => return Err(Error::Internal(format!("a store of {v:?} as {t}"))),
+    }
+    Ok(())
+}
+
 impl<'p> Machine<'p, '_, '_> {
     /// A new array of `elem`, its extents and first elements evaluated as [`ExprKind::Alloc`] says.
     pub(super) fn alloc(
         &mut self,
         f: &Frame<'p>,
-        elem: Scalar,
+        elem: Elem,
         shape: &AllocShape,
         init: &Init,
         span: Span,
     ) -> Exec<Val> {
         let fill = match init {
-            Init::Elem(v) => Some(self.expr(f, *v)?),
+            Init::Elem(v) => Some(self.val(f, *v)?),
             Init::Zeros => None,
-            Init::Ones => Some(ops::cast(Value::I32(1), elem).map_err(|o| f.fail(o, span))?),
+            Init::Ones => {
+                let one = ops::cast(Value::I32(1), super::scalar_elem(elem)?);
+                Some(Val::Scalar(one.map_err(|o| f.fail(o, span))?))
+            }
             Init::Copy(_) | Init::Each(_) => None,
         };
         let each = match init {
             Init::Each(vs) => vs
                 .iter()
-                .map(|&v| self.expr(f, v))
-                .collect::<Exec<Vec<Value>>>()?,
+                .map(|&v| self.val(f, v))
+                .collect::<Exec<Vec<Val>>>()?,
             _ => Vec::new(),
         };
         let dims = match shape {
@@ -249,11 +283,11 @@ impl<'p> Machine<'p, '_, '_> {
         data.resize(bytes, 0);
         if let Some(v) = fill {
             for chunk in data.chunks_exact_mut(elem.size()) {
-                v.store(chunk);
+                store_repr_c(&v, elem.ty(), chunk)?;
             }
         }
         for (v, chunk) in each.iter().zip(data.chunks_exact_mut(elem.size())) {
-            v.store(chunk);
+            store_repr_c(v, elem.ty(), chunk)?;
         }
         let view = View {
             buf: self.bufs.len(),

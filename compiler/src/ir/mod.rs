@@ -26,7 +26,8 @@ pub use each::{ArrayReduce, Each, EachArray, EachIndex, Fold, Map, ReduceOp};
 pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
 pub use structs::StructOp;
 pub use ty::{
-    ArrayType, Layout, Scalar, Storage, StructDef, Tuple, Type, TypeAnn, MAX_STACK_ARRAY_BYTES,
+    ArrayType, Elem, Layout, Scalar, Storage, StructDef, Tuple, Type, TypeAnn,
+    MAX_STACK_ARRAY_BYTES,
 };
 
 pub use entity::{EntityRef, PrimaryMap, SecondaryMap};

@@ -198,10 +198,94 @@ pub enum Storage {
 /// (`vec![v; n]`).
 pub const MAX_STACK_ARRAY_BYTES: u64 = 64 * 1024;
 
+/// An array's element type: a scalar, or a struct of the block (`Array1<Particle>`), stored as
+/// `#[repr(C)]` lays it out (its size, `Type::repr_c`, is the element stride in bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Elem {
+    Scalar(Scalar),
+    /// A `Tuple` with its [`StructDef`].
+    Struct(Tuple),
+}
+
+impl Elem {
+    /// The scalar type of the elements, if they are scalars.
+    pub fn scalar(self) -> Option<Scalar> {
+        match self {
+            Elem::Scalar(s) => Some(s),
+            Elem::Struct(_) => None,
+        }
+    }
+
+    /// The type of one element as a value.
+    pub fn ty(self) -> Type {
+        match self {
+            Elem::Scalar(s) => Type::Scalar(s),
+            Elem::Struct(t) => Type::Tuple(t),
+        }
+    }
+
+    /// The element type of arrays holding values of type `t` (scalars and structs).
+    pub fn of(t: Type) -> Option<Elem> {
+        match t {
+            Type::Scalar(s) => Some(Elem::Scalar(s)),
+            Type::Tuple(tt) if tt.def().is_some() => Some(Elem::Struct(tt)),
+            _ => None,
+        }
+    }
+
+    /// Size in bytes in memory (`size_of`: a struct's padding included).
+    pub fn size(self) -> usize {
+        match self {
+            Elem::Scalar(s) => s.size(),
+            Elem::Struct(_) => self.ty().repr_c().0 as usize,
+        }
+    }
+
+    /// Alignment in bytes in memory (`align_of`).
+    pub fn align(self) -> usize {
+        self.ty().repr_c().1 as usize
+    }
+
+    /// The alignment of the memory kernels allocate for these elements (and free with it): a
+    /// scalar's size, a struct's `align_of`.
+    pub fn alloc_align(self) -> usize {
+        match self {
+            Elem::Scalar(s) => s.size(),
+            Elem::Struct(_) => self.align(),
+        }
+    }
+
+    pub fn is_float(self) -> bool {
+        self.scalar().is_some_and(Scalar::is_float)
+    }
+
+    pub fn is_complex(self) -> bool {
+        self.scalar().is_some_and(Scalar::is_complex)
+    }
+}
+
+impl From<Scalar> for Elem {
+    fn from(s: Scalar) -> Elem {
+        Elem::Scalar(s)
+    }
+}
+
+impl PartialEq<Scalar> for Elem {
+    fn eq(&self, s: &Scalar) -> bool {
+        *self == Elem::Scalar(*s)
+    }
+}
+
+impl fmt::Display for Elem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.ty().fmt(f)
+    }
+}
+
 /// An array's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ArrayType {
-    pub elem: Scalar,
+    pub elem: Elem,
     pub ndim: u8,
     pub layout: Layout,
     pub writable: bool,
@@ -210,9 +294,9 @@ pub struct ArrayType {
 
 impl ArrayType {
     /// A borrowed array (an argument's type).
-    pub fn view(elem: Scalar, ndim: u8, layout: Layout, writable: bool) -> ArrayType {
+    pub fn view(elem: impl Into<Elem>, ndim: u8, layout: Layout, writable: bool) -> ArrayType {
         ArrayType {
-            elem,
+            elem: elem.into(),
             ndim,
             layout,
             writable,
@@ -221,9 +305,9 @@ impl ArrayType {
     }
 
     /// A kernel-allocated array of `elem` with `ndim` axes, in C order.
-    pub fn owned(elem: Scalar, ndim: u8) -> ArrayType {
+    pub fn owned(elem: impl Into<Elem>, ndim: u8) -> ArrayType {
         ArrayType {
-            elem,
+            elem: elem.into(),
             ndim,
             layout: Layout::Contig,
             writable: true,
@@ -231,12 +315,22 @@ impl ArrayType {
         }
     }
 
+    /// The elements' scalar type, if they are scalars (not structs).
+    pub fn scalar(self) -> Option<Scalar> {
+        self.elem.scalar()
+    }
+
+    /// The type of one element as a value.
+    pub fn elem_type(self) -> Type {
+        self.elem.ty()
+    }
+
     pub fn is_owned(self) -> bool {
         self.storage == Storage::Heap
     }
 
     /// A fixed-size array `[T; N]` of this type of `len` elements.
-    pub fn stack(elem: Scalar, len: u32) -> ArrayType {
+    pub fn stack(elem: impl Into<Elem>, len: u32) -> ArrayType {
         ArrayType {
             storage: Storage::Stack(len),
             ..ArrayType::owned(elem, 1)

@@ -240,7 +240,7 @@ impl Verifier<'_> {
                 let at = Location::Local(*array);
                 self.check(a.writable, at, || "store to a read-only array".into());
                 if let Some(tv) = tv {
-                    self.check(tv == Type::Scalar(a.elem), Location::Expr(*value), || {
+                    self.check(tv == a.elem_type(), Location::Expr(*value), || {
                         format!("store of {tv} into {a}")
                     });
                 }
@@ -284,7 +284,8 @@ impl Verifier<'_> {
                 self.check(a.writable, at, || "update of a read-only array".into());
                 self.indices(a, index, at);
                 if let Some(tv) = self.expr(*value) {
-                    self.check(tv == Type::Scalar(a.elem), Location::Expr(*value), || {
+                    let ok = a.scalar().is_some_and(|s| tv == Type::Scalar(s));
+                    self.check(ok, Location::Expr(*value), || {
                         format!("update of {a} by {tv}")
                     });
                 }
@@ -453,7 +454,7 @@ impl Verifier<'_> {
             ExprKind::Load { array, index, .. } => {
                 if let Some(a) = self.array(*array) {
                     self.indices(a, index, at);
-                    expect(self, Type::Scalar(a.elem), "load");
+                    expect(self, a.elem_type(), "load");
                 }
             }
             ExprKind::Shape { array, query } => {
@@ -506,7 +507,7 @@ impl Verifier<'_> {
                 };
                 for v in values {
                     if let Some(tv) = self.expr(*v) {
-                        self.check(tv == Type::Scalar(a.elem), Location::Expr(*v), || {
+                        self.check(tv == a.elem_type(), Location::Expr(*v), || {
                             format!("element {tv} of a new {a}")
                         });
                     }
@@ -723,12 +724,12 @@ impl Verifier<'_> {
                 self.indices(a, index, at);
                 for (&x, t) in args.iter().zip(types) {
                     if let Some(t) = t {
-                        self.check(t == Type::Scalar(a.elem), Location::Expr(x), || {
+                        self.check(t == a.elem_type(), Location::Expr(x), || {
                             format!("operand of `{name}` typed {t}, the array's {}", a.elem)
                         });
                     }
                 }
-                Type::Scalar(a.elem)
+                a.elem_type()
             }
             (GpuOp::Atomic(_), None) => {
                 return self.error(at, format!("`{name}` without an array"))

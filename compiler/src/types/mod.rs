@@ -49,13 +49,13 @@ fn fits(ann: TypeAnn, t: Type) -> bool {
                 ..
             },
             Type::Array(a),
-        ) => a.is_owned() && elem.is_none_or(|e| e == a.elem) && ndim.is_none_or(|n| n == a.ndim),
+        ) => a.is_owned() && elem.is_none_or(|e| a.elem == e) && ndim.is_none_or(|n| n == a.ndim),
         (TypeAnn::Tuple(anns), Type::Tuple(t)) if !t.is_option() => {
             anns.len() == t.elems().len() && anns.iter().zip(t.elems()).all(|(&a, &e)| fits(a, e))
         }
         (TypeAnn::Fixed { elem, len }, Type::Array(a)) => {
             a.stack_len().is_some_and(|n| len.is_none_or(|l| l == n))
-                && elem.is_none_or(|e| e == a.elem)
+                && elem.is_none_or(|e| a.elem == e)
         }
         (TypeAnn::Option(value), Type::Tuple(t)) if t.is_option() => fits(value[0], t.elems()[1]),
         _ => false,
@@ -154,7 +154,7 @@ pub fn param_type(func: &Function<Untyped>, i: usize, arg: Type) -> Result<Type,
             },
             Type::Array(mut a),
         ) => {
-            if elem.is_some_and(|e| e != a.elem) || ndim.is_some_and(|n| n != a.ndim) {
+            if elem.is_some_and(|e| a.elem != e) || ndim.is_some_and(|n| n != a.ndim) {
                 return Err(mismatch(format!("pass an array of type `{}`", decl.ann)));
             }
             if owned {

@@ -89,16 +89,43 @@ fn structs(file: &syn::File, impls: bool) -> TokenStream {
             continue;
         }
         let syn::Item::Struct(s) = item else { continue };
-        let repr = (!s.attrs.iter().any(|a| a.path().is_ident("repr"))).then(|| quote!(#[repr(C)]));
+        let own_repr = s.attrs.iter().find(|a| a.path().is_ident("repr"));
+        let repr = own_repr.is_none().then(|| quote!(#[repr(C)]));
+        // Arrays of it need `#[repr(C)]`'s layout (the front end refuses another `repr`).
+        let repr_c = own_repr.is_none_or(|a| a.parse_args::<syn::Ident>().is_ok_and(|r| r == "C"));
         out.extend(quote!(#repr #s));
         let syn::Fields::Named(fields) = &s.fields else {
             continue;
         };
-        if !impls {
-            continue;
-        }
         let name = &s.ident;
         let name_str = name.to_string();
+        if !impls {
+            // The block does not build: the traits its uses ask for, with bodies that never
+            // run, so that they add no second wave of errors (a struct rustc would refuse
+            // `Copy` to gets none).
+            if s.generics.params.is_empty() && derives(&s.attrs, "Copy") {
+                out.extend(quote! {
+                    impl<'a> ::rumba::IntoArg<'a> for #name {
+                        fn into_arg(self) -> ::rumba::Arg<'a> {
+                            ::core::unreachable!("a block that does not build")
+                        }
+                    }
+                    // SAFETY: never called (the block does not build).
+                    unsafe impl ::rumba::ArrayElement for #name {
+                        fn elem() -> ::rumba::Elem {
+                            ::core::unreachable!("a block that does not build")
+                        }
+                    }
+                    impl ::rumba::FromValue for #name {
+                        const TYPE_NAME: &'static str = #name_str;
+                        fn from_value(_: ::rumba::Value) -> ::core::option::Option<Self> {
+                            ::core::option::Option::None
+                        }
+                    }
+                });
+            }
+            continue;
+        }
         let idents: Vec<&syn::Ident> = fields
             .named
             .iter()
@@ -106,6 +133,24 @@ fn structs(file: &syn::File, impls: bool) -> TokenStream {
             .collect();
         let names: Vec<String> = idents.iter().map(|i| i.to_string()).collect();
         let types: Vec<&syn::Type> = fields.named.iter().map(|f| &f.ty).collect();
+        let array_element = repr_c.then(|| {
+            quote! {
+                // SAFETY: `#[repr(C)]` (the front end refuses any other `repr`), every field an
+                // `ArrayElement` (this impl does not build otherwise): the layout
+                // `ArrayElement` asks for, which `struct_elem` checks against `offset_of!`.
+                unsafe impl ::rumba::ArrayElement for #name {
+                    fn elem() -> ::rumba::Elem {
+                        static ELEM: ::std::sync::OnceLock<::rumba::Elem> = ::std::sync::OnceLock::new();
+                        *ELEM.get_or_init(|| {
+                            ::rumba::__private::struct_elem::<Self>(
+                                &[#(<#types as ::rumba::ArrayElement>::elem()),*],
+                                &[#(::core::mem::offset_of!(Self, #idents)),*],
+                            )
+                        })
+                    }
+                }
+            }
+        });
         out.extend(quote! {
             impl ::rumba::__private::Field for #name {
                 fn field_type() -> ::rumba::Type {
@@ -127,6 +172,8 @@ fn structs(file: &syn::File, impls: bool) -> TokenStream {
                 }
             }
 
+            #array_element
+
             impl ::rumba::FromValue for #name {
                 const TYPE_NAME: &'static str = #name_str;
                 fn from_value(v: ::rumba::Value) -> ::core::option::Option<Self> {
@@ -139,6 +186,18 @@ fn structs(file: &syn::File, impls: bool) -> TokenStream {
         });
     }
     out
+}
+
+/// Whether the attributes hold `#[derive(.., trait, ..)]`.
+fn derives(attrs: &[syn::Attribute], r#trait: &str) -> bool {
+    let mut found = false;
+    for a in attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        let _ = a.parse_nested_meta(|m| {
+            found |= m.path.segments.last().is_some_and(|s| s.ident == r#trait);
+            Ok(())
+        });
+    }
+    found
 }
 
 /// A kernel's generated functions as seen from outside: what their signatures need.
@@ -433,6 +492,9 @@ fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStre
                 if let Some(ident) = ident.filter(|i| structs.contains(&i.to_string())) {
                     return Some(quote!(#ident));
                 }
+                if let Some(t) = struct_array(p, structs) {
+                    return Some(t);
+                }
                 match front::type_ann(ty).ok()? {
                     TypeAnn::Scalar(s) => Some(rust_type(s)),
                     TypeAnn::Array {
@@ -458,6 +520,35 @@ fn written_ret(output: &syn::ReturnType, structs: &[String]) -> Option<TokenStre
         return None;
     };
     written(ty, structs)
+}
+
+/// `Array2<Particle>` or `Vec<Particle>`, an owned array of a struct of the block, as the Rust
+/// type.
+fn struct_array(p: &syn::TypePath, structs: &[String]) -> Option<TokenStream> {
+    let last = p.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let [syn::GenericArgument::Type(syn::Type::Path(elem))] =
+        &args.args.iter().collect::<Vec<_>>()[..]
+    else {
+        return None;
+    };
+    let elem = elem
+        .path
+        .get_ident()
+        .filter(|i| structs.contains(&i.to_string()))?;
+    let name = last.ident.to_string();
+    if name == "Vec" {
+        return Some(quote!(::std::vec::Vec<#elem>));
+    }
+    let n: u8 = name
+        .strip_prefix("Array")?
+        .parse()
+        .ok()
+        .filter(|n| (1..=6).contains(n))?;
+    let dim = format_ident!("Ix{n}");
+    Some(quote!(::rumba::ndarray::Array<#elem, ::rumba::ndarray::#dim>))
 }
 
 /// What a function returns, judged from its syntax: the declared type, or whether the body ends

@@ -193,7 +193,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 let a = self.array(array)?;
                 let p = self.element_ptr(&a, array, index, span, true)?;
                 let vals = args.iter().map(|x| self.expr(*x)).collect::<R<Vec<_>>>()?;
-                self.atomic(atomic, a.ty.elem, p, &vals)?
+                self.atomic(atomic, super::scalar_elem(a.ty)?, p, &vals)?
             }
             (GpuOp::Atomic(_), None) => {
                 return Err(BackError::Internal("atomic without an array".into()))

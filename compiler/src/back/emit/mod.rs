@@ -191,12 +191,22 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         }
     }
 
-    /// The type of a scalar in memory (`bool` is one byte).
-    fn mem_type(&self, s: Scalar) -> BasicTypeEnum<'ctx> {
-        if s == Scalar::Bool {
-            self.ctx.i8_type().into()
-        } else {
-            self.reg_type(s)
+    /// The type of an array element in memory (`bool` is one byte; a struct is an LLVM struct of
+    /// its fields' memory types, which LLVM lays out as `#[repr(C)]` does).
+    fn mem_type(&self, e: impl Into<Elem>) -> BasicTypeEnum<'ctx> {
+        match e.into() {
+            Elem::Scalar(Scalar::Bool) => self.ctx.i8_type().into(),
+            Elem::Scalar(s) => self.reg_type(s),
+            Elem::Struct(t) => {
+                // A struct's fields are scalars and structs (`front::lower::structs`); any other
+                // type would be a pointer's width, as `Type::repr_c` counts it.
+                let fields: Vec<BasicTypeEnum> = t
+                    .elems()
+                    .iter()
+                    .map(|&f| self.mem_type(Elem::of(f).unwrap_or(Elem::Scalar(Scalar::U64))))
+                    .collect();
+                self.ctx.struct_type(&fields, false).into()
+            }
         }
     }
 
@@ -426,8 +436,13 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         )?)
     }
 
-    /// A value loaded from memory, as held in registers (`bool`: `i8` -> `i1`).
-    fn to_reg(&self, s: Scalar, v: BasicValueEnum<'ctx>) -> R<BasicValueEnum<'ctx>> {
+    /// A value loaded from memory, as held in registers (`bool`: `i8` -> `i1`, in a struct's
+    /// fields too).
+    fn to_reg(&self, e: impl Into<Elem>, v: BasicValueEnum<'ctx>) -> R<BasicValueEnum<'ctx>> {
+        let s = match e.into() {
+            Elem::Scalar(s) => s,
+            Elem::Struct(t) => return self.convert_fields(t, v, false),
+        };
         if s == Scalar::Bool {
             let nz = self.builder.build_int_compare(
                 IntPredicate::NE,
@@ -453,8 +468,12 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         self.to_mem(s, v)
     }
 
-    /// A register value to store (`bool`: `i1` -> `i8`).
-    fn to_mem(&self, s: Scalar, v: BasicValueEnum<'ctx>) -> R<BasicValueEnum<'ctx>> {
+    /// A register value to store (`bool`: `i1` -> `i8`, in a struct's fields too).
+    fn to_mem(&self, e: impl Into<Elem>, v: BasicValueEnum<'ctx>) -> R<BasicValueEnum<'ctx>> {
+        let s = match e.into() {
+            Elem::Scalar(s) => s,
+            Elem::Struct(t) => return self.convert_fields(t, v, true),
+        };
         if s == Scalar::Bool {
             return Ok(self
                 .builder
@@ -463,6 +482,45 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         }
         Ok(v)
     }
+
+    /// A struct value converted field by field between its register form (`value_type`) and its
+    /// memory form (`mem_type`): `to_mem` when `store`, else `to_reg`.
+    fn convert_fields(
+        &self,
+        t: Tuple,
+        v: BasicValueEnum<'ctx>,
+        store: bool,
+    ) -> R<BasicValueEnum<'ctx>> {
+        let e = Elem::Struct(t);
+        let into = if store {
+            self.mem_type(e)
+        } else {
+            self.value_type(e.ty())?
+        };
+        let b = &self.builder;
+        let mut out = into.into_struct_type().get_undef();
+        for (k, &f) in t.elems().iter().enumerate() {
+            let fe = Elem::of(f)
+                .ok_or_else(|| BackError::Internal(format!("a struct field of type {f}")))?;
+            let x = b.build_extract_value(v.into_struct_value(), k as u32, "")?;
+            let x = if store {
+                self.to_mem(fe, x)?
+            } else {
+                self.to_reg(fe, x)?
+            };
+            out = b
+                .build_insert_value(out, x, k as u32, "")?
+                .into_struct_value();
+        }
+        Ok(out.into())
+    }
+}
+
+/// The scalar type of an array whose elements only a scalar operation touches (an update, a
+/// reduction: `types` gives those no arrays of structs).
+fn scalar_elem(a: ArrayType) -> R<Scalar> {
+    a.scalar()
+        .ok_or_else(|| BackError::Internal(format!("a scalar operation on an array of {}", a.elem)))
 }
 
 fn param_int(f: FunctionValue<'_>, i: u32) -> R<IntValue<'_>> {
@@ -951,7 +1009,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 let a = self.array(*array)?;
                 let p = self.element_ptr(&a, *array, index, *span, *checked)?;
                 let v = self.expr(*value)?;
-                let s = a.ty.elem;
+                let s = scalar_elem(a.ty)?;
                 if self.atomic {
                     self.atomic_update(p, v, *op, s)?;
                 } else {

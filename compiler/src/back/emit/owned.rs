@@ -286,8 +286,15 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     /// An element's size in bytes, as an `i64`.
-    fn elem_size(&self, s: Scalar) -> IntValue<'ctx> {
-        self.ctx().i64_type().const_int(s.size() as u64, false)
+    fn elem_size(&self, e: Elem) -> IntValue<'ctx> {
+        self.ctx().i64_type().const_int(e.size() as u64, false)
+    }
+
+    /// The alignment of an allocation of these elements, as an `i64` (`Elem::alloc_align`).
+    fn elem_align(&self, e: Elem) -> IntValue<'ctx> {
+        self.ctx()
+            .i64_type()
+            .const_int(e.alloc_align() as u64, false)
     }
 
     fn bytes(&self, a: &ArrayVal<'ctx>) -> R<IntValue<'ctx>> {
@@ -297,7 +304,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .build_int_mul(n, self.elem_size(a.ty.elem), "bytes")?)
     }
 
-    fn free(&mut self, p: PointerValue<'ctx>, bytes: IntValue<'ctx>, s: Scalar) -> R<()> {
+    fn free(&mut self, p: PointerValue<'ctx>, bytes: IntValue<'ctx>, e: Elem) -> R<()> {
         let ctx = self.ctx();
         let (ptr, i64t) = (ctx.ptr_type(AddressSpace::default()), ctx.i64_type());
         let t = ctx
@@ -305,7 +312,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .fn_type(&[ptr.into(), i64t.into(), i64t.into()], false);
         let f = self.m.runtime_fn(abi::FREE, t);
         self.b()
-            .build_call(f, &[p.into(), bytes.into(), self.elem_size(s).into()], "")?;
+            .build_call(f, &[p.into(), bytes.into(), self.elem_align(e).into()], "")?;
         Ok(())
     }
 
@@ -349,7 +356,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 return Ok(());
             }
             Init::Elem(v) => Some(self.expr(*v)?),
-            Init::Ones => Some(self.constant(one(ty.elem))),
+            Init::Ones => Some(self.constant(one(super::scalar_elem(ty)?))),
             Init::Each(_) => None,
             Init::Copy(_) => return Err(BackError::Internal("a copy into a `[T; N]`".into())),
         };
@@ -400,7 +407,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let i64t = ctx.i64_type();
         let fill = match init {
             Init::Elem(v) => Some(self.expr(*v)?),
-            Init::Ones => Some(self.constant(one(ty.elem))),
+            Init::Ones => Some(self.constant(one(super::scalar_elem(ty)?))),
             Init::Zeros | Init::Copy(_) | Init::Each(_) => None,
         };
         let each = match init {
@@ -495,7 +502,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                     let low = self.low_offset(from)?;
                     // SAFETY: the lowest element of the contiguous operand.
                     let start = unsafe { self.b().build_gep(t, from.data, &[low], "low")? };
-                    let align = ty.elem.size() as u32;
+                    let align = ty.elem.alloc_align() as u32;
                     self.b().build_memcpy(data, align, start, align, bytes)?;
                     self.b().build_unconditional_branch(done)?;
                     self.b().position_at_end(logical);
@@ -572,7 +579,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             abi::ALLOC
         };
         let alloc = self.m.runtime_fn(name, t);
-        let align = self.elem_size(ty.elem);
+        let align = self.elem_align(ty.elem);
         let Some(Slot::Value(slot, slot_ty)) = reuse.map(|l| self.slots[l.index()].clone()) else {
             return Ok(self
                 .call_value(alloc, &[bytes.into(), align.into()], "new")?
@@ -604,7 +611,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         if zeroed {
             let zero = ctx.i8_type().const_zero();
             self.b()
-                .build_memset(old.data, ty.elem.size() as u32, zero, bytes)?;
+                .build_memset(old.data, ty.elem.alloc_align() as u32, zero, bytes)?;
         }
         self.b().build_unconditional_branch(join)?;
         self.b().position_at_end(fresh_bb);
@@ -633,7 +640,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let n = self.elements(a)?;
         if s.ty.layout == Layout::Contig {
             let bytes = self.bytes(a)?;
-            let align = a.ty.elem.size() as u32;
+            let align = a.ty.elem.alloc_align() as u32;
             self.b().build_memcpy(a.data, align, s.data, align, bytes)?;
             return Ok(());
         }

@@ -387,7 +387,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 let Slot::Array(shared) = slots[l.index()].clone() else {
                     return Err(BackError::Internal(format!("{l} is not an array")));
                 };
-                let s = shared.ty.elem;
+                let s = super::scalar_elem(shared.ty)?;
                 let n = e.elements(&shared)?;
                 let copy = e.b().build_array_alloca(e.m.mem_type(s), n, "private")?;
                 let start = identity(&e, op, s);
@@ -473,7 +473,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         n: IntValue<'ctx>,
         op: Reduce,
     ) -> R<()> {
-        let s = shared.ty.elem;
+        let s = super::scalar_elem(shared.ty)?;
         let bits = super::int_type(self.ctx(), s.bits());
         let unchanged = bits.const_int(op.identity(s), false);
         self.counted(n, |e, j| {

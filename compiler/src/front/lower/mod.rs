@@ -60,10 +60,9 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
     let mut names: HashMap<String, FuncId> = HashMap::new();
     let mut program = Program::default();
     let mut items = Items::default();
-    match structs::definitions(&file.items) {
-        Ok(defs) => items.structs = defs,
-        Err(mut e) => errors.append(&mut e),
-    }
+    let (defs, mut e) = structs::definitions(&file.items);
+    items.structs = defs;
+    errors.append(&mut e);
     for item in &file.items {
         match items.add(item) {
             Ok(true) => continue,

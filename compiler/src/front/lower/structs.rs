@@ -14,18 +14,22 @@
 //! `Particle::energy`, whose receiver is its first parameter `self`; `p.energy()` is resolved by
 //! `types` from `p`'s struct, `Particle::new(..)` and `Self::new(..)` here.
 
+use super::syntax::strip_parens;
 use super::*;
 use std::collections::HashMap;
 
 /// The block's struct definitions by name, each field type resolved (a struct used by another
-/// may be defined after it).
+/// may be defined after it), and the errors of those that are not right (the others are still
+/// defined, so that their uses add no errors).
 pub(super) fn definitions(
     items: &[syn::Item],
-) -> Result<HashMap<String, &'static StructDef>, Vec<FrontError>> {
+) -> (HashMap<String, &'static StructDef>, Vec<FrontError>) {
     let mut pending: Vec<&syn::ItemStruct> = Vec::new();
     let mut errors = Vec::new();
     for item in items {
         if let syn::Item::Struct(s) = item {
+            // A struct with a wrong `repr` is still defined: its uses add no errors.
+            errors.extend(check_repr(s).err());
             match check(s) {
                 Ok(()) => pending.push(s),
                 Err(e) => errors.push(e),
@@ -70,10 +74,7 @@ pub(super) fn definitions(
         }
         pending = waiting;
     }
-    match errors.is_empty() {
-        true => Ok(defs),
-        false => Err(errors),
-    }
+    (defs, errors)
 }
 
 /// A function of an `impl` block of the block: its program name (`Particle::energy`), its
@@ -190,6 +191,21 @@ fn check(s: &syn::ItemStruct) -> R<()> {
     Ok(())
 }
 
+/// Kernels, arrays of structs included, use `#[repr(C)]`'s layout, which `compile!` gives the
+/// Rust type: another `repr` (`align(16)`, `packed`) would make the two disagree.
+fn check_repr(s: &syn::ItemStruct) -> R<()> {
+    for a in s.attrs.iter().filter(|a| a.path().is_ident("repr")) {
+        if !a.parse_args::<syn::Ident>().is_ok_and(|r| r == "C") {
+            return Err(FrontError::new(
+                a,
+                format!("struct `{}`: only `#[repr(C)]` is supported in kernels", s.ident),
+            )
+            .hint("leave the `repr` out: `compile!` emits the struct `#[repr(C)]`, the layout kernels read and write"));
+        }
+    }
+    Ok(())
+}
+
 /// Whether the attributes hold `#[derive(.., Clone, .., Copy, ..)]`.
 fn derives_copy(attrs: &[syn::Attribute]) -> bool {
     let mut derived = Vec::new();
@@ -263,9 +279,48 @@ impl FnLowerer<'_> {
             }
             _ => match struct_name(ty) {
                 Some(n) if self.struct_named(&n).is_some() => Ok(TypeAnn::Infer),
-                _ => names::type_ann(ty),
+                _ => {
+                    let mut ty = ty.clone();
+                    self.erase_struct_elems(&mut ty);
+                    names::type_ann(&ty)
+                }
             },
         }
+    }
+
+    /// Writes `_` for each struct of the block named as an array's element (`&[Particle]`,
+    /// `ArrayViewMut1<Particle>`): the values give the element type, which `types` checks.
+    fn erase_struct_elems(&self, ty: &mut syn::Type) {
+        if struct_name(ty).is_some_and(|n| self.struct_named(&n).is_some()) {
+            *ty = syn::Type::Infer(syn::TypeInfer {
+                underscore_token: Default::default(),
+            });
+            return;
+        }
+        match ty {
+            syn::Type::Reference(syn::TypeReference { elem, .. })
+            | syn::Type::Slice(syn::TypeSlice { elem, .. })
+            | syn::Type::Array(syn::TypeArray { elem, .. })
+            | syn::Type::Paren(syn::TypeParen { elem, .. })
+            | syn::Type::Group(syn::TypeGroup { elem, .. }) => self.erase_struct_elems(elem),
+            syn::Type::Path(p) => {
+                for seg in &mut p.path.segments {
+                    if let syn::PathArguments::AngleBracketed(a) = &mut seg.arguments {
+                        for arg in &mut a.args {
+                            if let syn::GenericArgument::Type(t) = arg {
+                                self.erase_struct_elems(t);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The block's struct a type names (`Particle`), if it names one.
+    pub(super) fn struct_of_type(&self, ty: &syn::Type) -> Option<&'static StructDef> {
+        self.struct_named(&struct_name(ty)?)
     }
 
     /// The block's struct `name` (`Self` in an `impl` block: its struct).
@@ -433,7 +488,25 @@ impl FnLowerer<'_> {
             value: with,
             span,
         });
-        self.assign(&f.base, None, &syn::parse_quote!(#hidden), whole)
+        // Through a reference to an element (`for q in p.iter_mut() { q.x += 1.0 }`), as Rust
+        // auto-dereferences it.
+        let base = strip_parens(&f.base);
+        if let syn::Expr::Path(p) = base {
+            let elem_ref = p
+                .path
+                .get_ident()
+                .and_then(|i| self.lookup(&i.to_string()))
+                .is_some_and(|l| self.elems.contains_key(&l));
+            if elem_ref {
+                return self.assign(
+                    &syn::parse_quote!(*#p),
+                    None,
+                    &syn::parse_quote!(#hidden),
+                    whole,
+                );
+            }
+        }
+        self.assign(base, None, &syn::parse_quote!(#hidden), whole)
     }
 }
 

@@ -181,6 +181,16 @@ impl FnLowerer<'_> {
             syn::PathArguments::None => None,
             syn::PathArguments::AngleBracketed(a) => match a.args.first() {
                 Some(syn::GenericArgument::Type(t)) if a.args.len() == 1 => {
+                    if let (Some(def), "zeros" | "ones") = (self.struct_of_type(t), method) {
+                        return Err(FrontError::new(
+                            c,
+                            format!("the trait bound `{}: Zero` / `One` is not satisfied", def.name),
+                        )
+                        .hint(format!(
+                            "`zeros` and `ones` need numbers: make an array of structs with `Array{rest}::from_elem(n, {} {{ .. }})`",
+                            def.name
+                        )));
+                    }
                     match self.type_ann(t)? {
                         TypeAnn::Scalar(s) => Some(s),
                         TypeAnn::Infer => None,

@@ -147,7 +147,7 @@ impl<'s, 'p> Infer<'s, 'p> {
 impl Build<'_, '_, '_, '_> {
     /// `out = x.sum_axis(Axis(k))`.
     pub(super) fn sum_axis(&mut self, x: LocalId, at: ArrayType, k: u8, out: LocalId) -> R<()> {
-        let res = self.axis_result(x, at, k, Init::Zeros, at.elem, out);
+        let res = self.axis_result(x, at, k, Init::Zeros, self.elem, out);
         let lanes = |b: &mut Self| {
             b.over_others(x, at.ndim, k, |b, index| {
                 // The lane through `index`: a 1-D view along `k`.
@@ -181,8 +181,8 @@ impl Build<'_, '_, '_, '_> {
         // The subviews along `k` added one after the other into the zeros.
         let subviews = |b: &mut Self| {
             b.along(x, at, k, |b, index, v| {
-                let cur = b.load_at(res, index, at.elem);
-                let sum = b.binary(BinOp::Add, cur, v, at.elem);
+                let cur = b.load_at(res, index, b.elem);
+                let sum = b.binary(BinOp::Add, cur, v, b.elem);
                 b.store(res, index, sum);
                 Ok(())
             })
@@ -219,10 +219,10 @@ impl Build<'_, '_, '_, '_> {
     pub(super) fn mean_axis(&mut self, x: LocalId, at: ArrayType, k: u8, out: LocalId) -> R<()> {
         self.sum_axis(x, at, k, out)?;
         self.over_others(x, at.ndim, k, |b, index| {
-            let sum = b.load_at(out, index, at.elem);
+            let sum = b.load_at(out, index, b.elem);
             let n = b.shape(x, ShapeQuery::Dim(k));
-            let n = b.node(ExprKind::Cast(n, at.elem), Type::Scalar(at.elem));
-            let mean = b.binary(BinOp::Div, sum, n, at.elem);
+            let n = b.node(ExprKind::Cast(n, b.elem), Type::Scalar(b.elem));
+            let mean = b.binary(BinOp::Div, sum, n, b.elem);
             b.store(out, index, mean);
             Ok(())
         })
@@ -266,7 +266,7 @@ impl Build<'_, '_, '_, '_> {
                 b.set(acc, first);
                 let t = b.temp("t", Type::Scalar(Scalar::Usize));
                 let step = b.nested(|b| {
-                    let v = b.load_along(x, index, k, t, at.elem);
+                    let v = b.load_along(x, index, k, t, at.elem_type());
                     b.set(elem, v);
                     b.out
                         .extend(body.take().expect("one step in one loop nest").stmts);
@@ -308,7 +308,7 @@ impl Build<'_, '_, '_, '_> {
             .map(|j| self.shape(x, ShapeQuery::Dim(j)))
             .collect();
         let ty = ArrayType {
-            elem,
+            elem: elem.into(),
             ndim: at.ndim - 1,
             layout: Layout::Contig,
             writable: true,
@@ -337,7 +337,7 @@ impl Build<'_, '_, '_, '_> {
         let t = self.temp("t", Type::Scalar(Scalar::Usize));
         let body = self.nested(|b| {
             b.over_others(x, at.ndim, k, |b, index| {
-                let v = b.load_along(x, index, k, t, at.elem);
+                let v = b.load_along(x, index, k, t, at.elem_type());
                 f(b, index, v)
             })
         })?;
@@ -348,14 +348,7 @@ impl Build<'_, '_, '_, '_> {
     }
 
     /// `x[index with t at k]`, of elements `ty` (in bounds: no check).
-    fn load_along(
-        &mut self,
-        x: LocalId,
-        index: &[LocalId],
-        k: u8,
-        t: LocalId,
-        ty: Scalar,
-    ) -> ExprId {
+    fn load_along(&mut self, x: LocalId, index: &[LocalId], k: u8, t: LocalId, ty: Type) -> ExprId {
         let mut full: Vec<ExprId> = index.iter().map(|&i| self.read(i)).collect();
         full.insert(k as usize, self.read(t));
         let kind = ExprKind::Load {
@@ -363,7 +356,7 @@ impl Build<'_, '_, '_, '_> {
             index: full,
             checked: false,
         };
-        self.node(kind, Type::Scalar(ty))
+        self.node(kind, ty)
     }
 
     /// Whether the order in which a fold's step runs over the elements is unobservable: it

@@ -350,7 +350,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                     "here",
                 ));
             };
-            let value = self.node(func, load, Type::Scalar(t.elem), span);
+            let value = self.node(func, load, t.elem_type(), span);
             inner.push(assign(a.elem, value, span));
         }
         inner.extend(body.stmts);
@@ -436,8 +436,13 @@ impl<'s, 'p> Infer<'s, 'p> {
     }
 
     pub(super) fn read(&mut self, func: &mut Function<Untyped>, l: LocalId, span: Span) -> ExprId {
-        let State::Known(ty) = self.get(self.locals[l]) else {
-            unreachable!("walk locals are typed before their reads are made")
+        // A scalar's state is `Known`; a struct element's a settled `Tuple`.
+        let ty = match self.get(self.locals[l]) {
+            State::Known(ty) => ty,
+            State::Tuple(_) => self
+                .settle(self.locals[l], span)
+                .unwrap_or_else(|_| unreachable!("a walk's struct element is typed")),
+            _ => unreachable!("walk locals are typed before their reads are made"),
         };
         self.node(func, ExprKind::Local(l), ty, span)
     }

@@ -1,7 +1,7 @@
 //! The walk over expressions: a type variable for each, constrained by its operator.
 
 use super::unify::{ArrayVar, State, Var};
-use super::wording::{op_message, operand_cast_help, with_cast_help};
+use super::wording::{op_message, op_words, operand_cast_help, with_cast_help};
 use super::{Infer, Returns, R};
 use crate::diag::{Diagnostic, Label};
 use crate::ir::complex;
@@ -420,6 +420,27 @@ impl<'s, 'p> Infer<'s, 'p> {
                 self.get(t)
             {
                 let (sa, sb) = (self.get(ta), self.get(tb));
+                let st = self.get(t);
+                let structs = &self.structs;
+                let def = |s: State| match s {
+                    State::Tuple(k) => structs.get(&k).copied(),
+                    _ => None,
+                };
+                if let Some(d) = def(st) {
+                    let name = |s: State| match def(s) {
+                        Some(d) => format!("`{}`", d.name),
+                        None => format!("`{}`", s.describe()),
+                    };
+                    let field = d.fields.first().map_or("x", |(f, _)| f.as_str());
+                    return Err(Diagnostic::new(
+                        op_words(op, &name(sa), &name(sb)),
+                        self.span(x),
+                        format!("a struct `{}`", d.name),
+                    )
+                    .with_help(format!(
+                        "operate on its fields (`p.{field}`): structs have no operators in kernels"
+                    )));
+                }
                 let what = match self.get(t) {
                     State::Known(Type::Unit) => "has no value (`()`)",
                     State::Tuple(_) => "is a tuple",

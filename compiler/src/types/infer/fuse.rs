@@ -97,6 +97,29 @@ impl<'s, 'p> Infer<'s, 'p> {
                 _ => elems.push(t),
             }
         }
+        // Arrays of structs have no operators (nor have their elements).
+        let struct_of = |inf: &mut Self, t: Var| match inf.get(t) {
+            State::Tuple(k) => inf.structs.get(&k).copied(),
+            _ => None,
+        };
+        let defs = [struct_of(self, elems[0]), struct_of(self, elems[1])];
+        if let Some(def) = defs[0].or(defs[1]) {
+            let mut name = |k: usize| match defs[k] {
+                Some(d) => d.name.clone(),
+                None => self.get(elems[k]).describe(),
+            };
+            let (x, y) = (name(0), name(1));
+            let field = def.fields.first().map_or("x", |(f, _)| f.as_str());
+            return Err(Diagnostic::new(
+                format!("no implementation for `{x} {} {y}` on arrays", op.symbol()),
+                span,
+                format!("an array of the struct `{}`", def.name),
+            )
+            .with_help(format!(
+                "structs have no operators in kernels: compute each field in a loop, `for i in 0..p.len() {{ r[i].{field} = p[i].{field} {} ..; }}`",
+                op.symbol()
+            )));
+        }
         // ndarray's co-broadcasting: as many axes as the longer operand.
         let ndim = ndims.into_iter().max().unwrap_or(0);
         self.unify(elems[0], elems[1]).map_err(|(x, y)| {
@@ -255,7 +278,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             let passed = match t {
                 Type::Array(at) => {
                     ndim = ndim.max(at.ndim);
-                    Type::Scalar(at.elem)
+                    at.elem_type()
                 }
                 other => other,
             };
@@ -570,7 +593,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         };
         let result = self.temp_local(func, "fused", Type::Array(t), span);
         let init = match t.elem {
-            Scalar::Bool => Init::Elem(self.node(
+            Elem::Scalar(Scalar::Bool) => Init::Elem(self.node(
                 func,
                 ExprKind::Const(Const::bool(false)),
                 Type::Scalar(Scalar::Bool),
@@ -585,14 +608,14 @@ impl<'s, 'p> Infer<'s, 'p> {
             _ => AllocShape::Like(first),
         };
         let new = ExprKind::Alloc {
-            elem: Some(t.elem),
+            elem: t.scalar(),
             ndim: Some(t.ndim),
             shape,
             init,
         };
         let new = self.node(func, new, Type::Array(t), span);
         out.push(assign(result, new, span));
-        let o = self.temp_local(func, "o", Type::Scalar(t.elem), span);
+        let o = self.temp_local(func, "o", t.elem_type(), span);
         let mut walked = vec![EachArray {
             array: result,
             elem: o,
@@ -828,7 +851,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                         func: callee,
                         args: elems,
                     };
-                    let call = self.node(func, kind, Type::Scalar(t.elem), span);
+                    let call = self.node(func, kind, t.elem_type(), span);
                     self.calls.insert(call, inst);
                     unreach(func, e, dead);
                     return Ok((call, shape));
@@ -859,7 +882,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 _ => unreachable!("an array operator"),
             };
             unreach(func, e, dead);
-            return Ok((self.node(func, kind, Type::Scalar(t.elem), span), shape));
+            return Ok((self.node(func, kind, t.elem_type(), span), shape));
         }
         let ty = self.settle(self.exprs[e], span)?;
         match (ty, &func.expr(e).kind) {
@@ -878,7 +901,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 let elem = match g.arrays.iter().find(|(a, _)| *a == array) {
                     Some(&(_, elem)) => elem,
                     None => {
-                        let elem = self.temp_local(func, "elem", Type::Scalar(t.elem), span);
+                        let elem = self.temp_local(func, "elem", t.elem_type(), span);
                         g.arrays.push((array, elem));
                         elem
                     }

@@ -80,7 +80,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             inf: self,
             func,
             span: reduce.span,
-            elem: t.elem,
+            elem: super::scalar_elems(t, reduce.op, reduce.span)?,
             out,
         };
         let mut copies = 0;

@@ -30,6 +30,37 @@ use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 use unify::{State, Var};
 
+/// The scalar type of `at`'s elements, for `op` (a reduction, which needs numbers): an array of
+/// structs is an error at `span`.
+fn scalar_elems(at: ArrayType, op: ReduceOp, span: Span) -> R<Scalar> {
+    at.scalar().ok_or_else(|| {
+        let name = match op {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Product => "product",
+            ReduceOp::Dot(_) => "dot",
+            ReduceOp::SumAxis(_) => "sum_axis",
+            ReduceOp::MeanAxis(_) => "mean_axis",
+            ReduceOp::FoldAxis { .. } => "fold_axis",
+            ReduceOp::Mean => "mean",
+        };
+        let field = match at.elem {
+            Elem::Struct(t) => t
+                .def()
+                .and_then(|d| d.fields.first())
+                .map_or("x".to_string(), |(f, _)| f.clone()),
+            Elem::Scalar(_) => "x".to_string(),
+        };
+        Diagnostic::new(
+            format!("`{name}` needs an array of numbers, not of `{}`", at.elem),
+            span,
+            "an array of structs",
+        )
+        .with_help(format!(
+            "loop over the elements and combine one field: `for i in 0..p.len() {{ s += p[i].{field}; }}`"
+        ))
+    })
+}
+
 /// Specializes `entry` of `program` to the argument types `args`.
 pub fn specialize(
     program: &Program,

@@ -151,7 +151,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             inf: self,
             func,
             span,
-            elem: at.elem,
+            elem: super::scalar_elems(at, r.op, span)?,
             out: Vec::new(),
         };
         match r.op {
@@ -166,8 +166,8 @@ impl<'s, 'p> Infer<'s, 'p> {
             ReduceOp::Mean => {
                 let total = b.ndarray_fold(r.array, at, Fold::Sum)?;
                 let n = b.shape(r.array, ShapeQuery::Len);
-                let n = b.node(ExprKind::Cast(n, at.elem), Type::Scalar(at.elem));
-                let mean = b.binary(BinOp::Div, total, n, at.elem);
+                let n = b.node(ExprKind::Cast(n, b.elem), Type::Scalar(b.elem));
+                let mean = b.binary(BinOp::Div, total, n, b.elem);
                 b.set(r.acc, mean);
             }
             ReduceOp::Dot(y) => {

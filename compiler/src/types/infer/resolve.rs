@@ -139,13 +139,26 @@ impl<'s, 'p> Infer<'s, 'p> {
                     init,
                 } => {
                     let elem_ty = ty.array().map(|a| a.elem);
-                    if matches!(init, Init::Zeros | Init::Ones) && elem_ty == Some(Scalar::Bool) {
+                    if matches!(init, Init::Zeros | Init::Ones)
+                        && elem_ty == Some(Scalar::Bool.into())
+                    {
                         return Err(Diagnostic::new(
                             "the trait bound `bool: Zero` / `One` is not satisfied",
                             span,
                             "`zeros` and `ones` need numbers",
                         )
                         .with_help("make an array of `bool` with `Array1::from_elem(n, false)`"));
+                    }
+                    if let (Some(Elem::Struct(t)), Init::Zeros | Init::Ones) = (elem_ty, &init) {
+                        let name = t.def().map_or("..", |d| d.name.as_str());
+                        return Err(Diagnostic::new(
+                            format!("the trait bound `{name}: Zero` / `One` is not satisfied"),
+                            span,
+                            "`zeros` and `ones` need numbers",
+                        )
+                        .with_help(format!(
+                            "make an array of structs with `Array1::from_elem(n, {name} {{ .. }})`"
+                        )));
                     }
                     if let Some(a) = ty.array().filter(|a| a.stack_len().is_some()) {
                         let n = a.stack_len().unwrap_or(0);

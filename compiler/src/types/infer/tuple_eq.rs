@@ -10,7 +10,8 @@
 //! its value zero in a `None` (`option`), so the element-wise test is `Option`'s `==`.
 //!
 //! An operand written as a tuple or `Some(..)` gives each element once; any other operand is read
-//! once per field, so it must be a variable (or a field of one): a call or an operator there
+//! once per field, so it must be a variable, an array element at variables or constants (or a
+//! field of one): a call or an operator there
 //! is an error asking for a `let`, rather than evaluating it more than once.
 
 use super::unify::State;
@@ -82,14 +83,7 @@ impl Infer<'_, '_> {
         if is_written(f, x) || !is_place(f, x) {
             return Side::Expr(x);
         }
-        let mut at = x;
-        loop {
-            dead.insert(at);
-            match f.expr(at).kind {
-                ExprKind::Field(inner, _) => at = inner,
-                _ => break,
-            }
-        }
+        unreached(f, x, dead);
         Side::Place(x, Vec::new())
     }
 
@@ -196,6 +190,15 @@ impl Infer<'_, '_> {
         let Expr { kind, span } = f.expr(x).clone();
         let kind = match kind {
             ExprKind::Field(inner, k) => ExprKind::Field(self.copy_place(f, inner), k),
+            ExprKind::Load {
+                array,
+                index,
+                checked,
+            } => ExprKind::Load {
+                array,
+                index: index.iter().map(|&i| self.copy_place(f, i)).collect(),
+                checked,
+            },
             other => other,
         };
         let c = f.add_expr(kind, span);
@@ -246,12 +249,28 @@ fn is_written(f: &Function<Untyped>, x: ExprId) -> bool {
     }
 }
 
-/// Whether `x` is a variable, a constant or a field of a place: read again at no cost and with
-/// no effect.
+/// Whether `x` is a variable, a constant, an array element at places (`p[i]`, `c[[i, 1]]`) or a
+/// field of a place: read again with no effect but the first read's (an element's bounds check
+/// fails, if at all, at the first read).
 fn is_place(f: &Function<Untyped>, x: ExprId) -> bool {
-    match f.expr(x).kind {
+    match &f.expr(x).kind {
         ExprKind::Local(_) | ExprKind::Const(_) | ExprKind::Lit(_) => true,
-        ExprKind::Field(inner, _) => is_place(f, inner),
+        ExprKind::Field(inner, _) => is_place(f, *inner),
+        ExprKind::Load { index, .. } => index.iter().all(|&i| is_place(f, i)),
         _ => false,
+    }
+}
+
+/// Adds the place `x` and the places it reads to `dead` (each read is of a copy).
+fn unreached(f: &Function<Untyped>, x: ExprId, dead: &mut HashSet<ExprId>) {
+    dead.insert(x);
+    match &f.expr(x).kind {
+        ExprKind::Field(inner, _) => unreached(f, *inner, dead),
+        ExprKind::Load { index, .. } => {
+            for &i in index {
+                unreached(f, i, dead);
+            }
+        }
+        _ => {}
     }
 }

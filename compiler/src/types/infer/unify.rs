@@ -32,9 +32,9 @@ pub(super) struct ArrayVar {
 }
 
 impl ArrayVar {
-    pub(super) fn with_elem(self, elem: Scalar) -> ArrayType {
+    pub(super) fn with_elem(self, elem: impl Into<Elem>) -> ArrayType {
         ArrayType {
-            elem,
+            elem: elem.into(),
             ndim: self.ndim,
             layout: self.layout,
             writable: self.writable,
@@ -79,7 +79,7 @@ impl<'s, 'p> Infer<'s, 'p> {
     fn structured(&mut self, s: State) -> State {
         match s {
             State::Known(Type::Array(a)) => {
-                let elem = self.fresh(State::Known(Type::Scalar(a.elem)));
+                let elem = self.fresh(State::Known(a.elem_type()));
                 State::Array(ArrayVar {
                     elem,
                     ndim: a.ndim,
@@ -235,11 +235,14 @@ impl<'s, 'p> Infer<'s, 'p> {
                         "array elements must be scalars",
                     )
                     .with_help("use a 2-D array (`Array2::<f64>::zeros((n, m))`, indexed `a[[i, j]]`), or one flat `[T; N * M]` indexed `a[i * M + j]`")),
-                    t => Err(Diagnostic::new(
-                        format!("arrays of `{t}` are not supported"),
-                        at,
-                        "array elements must be scalars",
-                    )),
+                    t => match Elem::of(t) {
+                        Some(e) => Ok(Type::Array(a.with_elem(e))),
+                        None => Err(Diagnostic::new(
+                            format!("arrays of `{t}` are not supported"),
+                            at,
+                            "array elements must be scalars or structs of the block",
+                        )),
+                    },
                 },
             },
             State::Tuple(t) => {

@@ -31,7 +31,11 @@ pub(super) fn op_message(op: BinOp, x: State, y: State) -> String {
         State::Array(_) => "an array".to_string(),
         s => format!("`{}`", s.describe()),
     };
-    let (x, y) = (d(x), d(y));
+    op_words(op, &d(x), &d(y))
+}
+
+/// [`op_message`] of operands already described (`` `f64` ``, `an array`).
+pub(super) fn op_words(op: BinOp, x: &str, y: &str) -> String {
     match op {
         BinOp::Add => format!("cannot add {y} to {x}"),
         BinOp::Sub => format!("cannot subtract {y} from {x}"),

@@ -141,7 +141,8 @@ fn reduction(inst: &Instance, array: LocalId, class: &[&Access]) -> bool {
         op = Some(u.combine());
     }
     let bitwise = matches!(op, Some(Reduce::And | Reduce::Or | Reduce::Xor));
-    a.elem != Scalar::Bool && !(bitwise && a.elem.is_float())
+    a.scalar()
+        .is_some_and(|s| s != Scalar::Bool && !(bitwise && s.is_float()))
 }
 
 fn race(
