@@ -389,24 +389,25 @@ impl FnLowerer<'_> {
                     .hint("write `.and_broadcast(&row)`: the stretched array is read-only"),
             );
         }
-        let span = Span::of(r);
-        let with = arrays[0].0;
+        let view = self.stretched(array, arrays[0].0, Span::of(r));
+        arrays.push((view, false));
+        Ok(arrays)
+    }
+
+    /// A read-only view of `array` stretched onto the shape of `with` (ndarray's `broadcast`
+    /// to `with`'s shape, as `Zip::and_broadcast` takes its argument).
+    fn stretched(&mut self, array: LocalId, with: LocalId, span: Span) -> LocalId {
         let view = self.temp(span);
-        let value = self.func.add_expr(
-            ExprKind::Broadcast {
-                array,
-                with,
-                onto: true,
-            },
-            span,
-        );
+        let onto = true;
+        let value = self
+            .func
+            .add_expr(ExprKind::Broadcast { array, with, onto }, span);
         self.emit(Stmt::Assign {
             local: view,
             value,
             span,
         });
-        arrays.push((view, false));
-        Ok(arrays)
+        view
     }
 
     /// A walk whose body is an inlined closure, one parameter per array.
