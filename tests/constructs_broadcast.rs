@@ -119,6 +119,18 @@ twin! {
         Zip::from(&m).and_broadcast(&row).map_collect(|&x, &r| x - r)
     }
 
+    /// `x.broadcast(shape).unwrap()` with the shape of another array: a stretched view.
+    pub fn stretch_to(m: ArrayView2<f64>, row: ArrayView1<f64>) -> f64 {
+        let b = row.broadcast(m.dim()).unwrap();
+        let mut s = 0.0;
+        for i in 0..m.nrows() {
+            for j in 0..m.ncols() {
+                s += m[[i, j]] * b[[i, j]];
+            }
+        }
+        s + (&m + &b).sum() + row.broadcast(m.raw_dim()).expect("fits").sum()
+    }
+
     /// Row-wise standardization with the row statistics as columns.
     pub fn rows_scaled(x: ArrayView2<f64>, mean: ArrayView1<f64>, inv: ArrayView1<f64>) -> Array2<f64> {
         (&x - &mean.slice(s![.., NewAxis])) * &inv.slice(s![.., NewAxis])
@@ -208,11 +220,38 @@ fn zip_and_broadcast_stretches_onto_the_first_array() {
         message(e),
         "could not broadcast an array of shape [5] to shape [4, 6]"
     );
-    let c = col.clone();
+    let (c, r) = (col.clone(), r5.clone());
     assert!(std::panic::catch_unwind(move || {
-        rs::zip_stretch(m.view_mut(), r5.view(), c.view())
+        rs::zip_stretch(m.view_mut(), r.view(), c.view())
     })
     .is_err());
+    // `broadcast(y.dim())`: the same view; a row that does not stretch is the call's `Err`.
+    let g = grid(4, 6, 8);
+    for m in views(&g).into_iter().filter(|m| m.ncols() == row.len()) {
+        let got = stretch_to(m, row.view()).unwrap();
+        assert_eq!(got.to_bits(), rs::stretch_to(bb(m), row.view()).to_bits());
+    }
+    let m = grid(4, 6, 8);
+    let e = stretch_to(m.view(), r5.view()).unwrap_err();
+    assert_eq!(
+        message(e),
+        "could not broadcast an array of shape [5] to shape [4, 6]"
+    );
+    assert!(std::panic::catch_unwind(|| rs::stretch_to(m.view(), r5.view())).is_err());
+    for (src, want) in [
+        (
+            "fn k(x) { let b = x.broadcast(x.dim()); }",
+            "write `x.broadcast(y.dim()).unwrap()`",
+        ),
+        (
+            "fn k(x) { let b = x.broadcast((2, 2)).unwrap(); }",
+            "`broadcast` takes the shape of another array here",
+        ),
+    ] {
+        let k = rumba::Kernel::from_source(src, "k");
+        let e = k.call(&[(&col).into_arg()]).unwrap_err();
+        assert!(format!("{e:#}").contains(want), "{src}: {e:#}");
+    }
     // `Zip`'s other builders are refused by name, with the two that work as the hint.
     let k = rumba::Kernel::from_source(
         "fn k(a) { Zip::from(&a).indexed().for_each(|i, x| {}); }",

@@ -395,8 +395,8 @@ impl FnLowerer<'_> {
     }
 
     /// A read-only view of `array` stretched onto the shape of `with` (ndarray's `broadcast`
-    /// to `with`'s shape, as `Zip::and_broadcast` takes its argument).
-    fn stretched(&mut self, array: LocalId, with: LocalId, span: Span) -> LocalId {
+    /// to `with`'s shape, as `Zip::and_broadcast` and `x.broadcast(y.dim())` make it).
+    pub(super) fn stretched(&mut self, array: LocalId, with: LocalId, span: Span) -> LocalId {
         let view = self.temp(span);
         let onto = true;
         let value = self

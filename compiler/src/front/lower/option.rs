@@ -29,9 +29,13 @@ fn expect_message(arg: &syn::Expr) -> R<String> {
     }
 }
 
-/// Whether `e` is `x.mean_axis(..)`, whose `Option` of an array `unwrap` and `expect` open.
-fn is_mean_axis(e: &syn::Expr) -> bool {
-    matches!(strip_parens(e), syn::Expr::MethodCall(m) if m.method == "mean_axis")
+/// The call `x.mean_axis(..)` or `x.broadcast(..)` that `e` is, whose `Option` of an array
+/// `unwrap` and `expect` open.
+fn array_option(e: &syn::Expr) -> Option<&syn::ExprMethodCall> {
+    match strip_parens(e) {
+        syn::Expr::MethodCall(m) if m.method == "mean_axis" || m.method == "broadcast" => Some(m),
+        _ => None,
+    }
 }
 
 /// How a `checked_*` method computes its `Some` value.
@@ -73,15 +77,16 @@ impl FnLowerer<'_> {
             ))
         };
         Some(match name.as_str() {
-            "unwrap" | "expect" if is_mean_axis(&mc.receiver) => {
+            "unwrap" | "expect" if array_option(&mc.receiver).is_some() => {
                 let message = match name.as_str() {
                     "unwrap" => arity(0).map(|()| UNWRAP_NONE.to_string()),
                     _ => arity(1).and_then(|()| expect_message(&mc.args[0])),
                 };
-                let syn::Expr::MethodCall(call) = strip_parens(&mc.receiver) else {
-                    unreachable!("a method call")
-                };
-                message.and_then(|m| self.mean_axis(call, m))
+                let call = array_option(&mc.receiver).expect("checked above");
+                match call.method == "broadcast" {
+                    true => message.and_then(|_| self.broadcast_to(call)),
+                    false => message.and_then(|m| self.mean_axis(call, m)),
+                }
             }
             "is_some" | "is_none" | "unwrap" | "unwrap_or_default" => arity(0).and_then(|()| {
                 let o = self.expr_value(&mc.receiver)?;
@@ -310,6 +315,32 @@ impl FnLowerer<'_> {
         let check = self.expr(ExprKind::Unwrap { option, message }, call);
         self.emit(Stmt::Eval(check));
         Ok(means)
+    }
+
+    /// `x.broadcast(y.dim()).unwrap()` (or `y.raw_dim()`, `y.shape()`): `x` stretched onto
+    /// `y`'s shape, a read-only view. Where ndarray's `None` would be unwrapped, the call fails
+    /// naming both shapes.
+    fn broadcast_to(&mut self, call: &syn::ExprMethodCall) -> R<ExprId> {
+        let [shape] = super::iter::args::<1>(call)?;
+        let with = match strip_parens(shape) {
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(m.method.to_string().as_str(), "dim" | "raw_dim" | "shape") =>
+            {
+                &m.receiver
+            }
+            other => return Err(FrontError::new(
+                other,
+                "`broadcast` takes the shape of another array here",
+            )
+            .hint(
+                "write `x.broadcast(y.dim()).unwrap()`; arithmetic broadcasts by itself: `&y + &x`",
+            )),
+        };
+        let with = self.array_name(with)?;
+        let array = self.array_name(&call.receiver)?;
+        let view = self.stretched(array, with, Span::of(call));
+        Ok(self.expr(ExprKind::Local(view), call))
     }
 
     /// `x.mean()`'s `Option` of its `value`: `None` when `array` is empty.

@@ -458,6 +458,13 @@ impl FnLowerer<'_> {
             }
             "to_owned" | "to_vec" | "view" | "view_mut" | "t" => {}
             "insert_axis" => return Some(self.insert_axis(mc)),
+            "broadcast" => {
+                return Some(Err(FrontError::new(
+                    mc,
+                    "`broadcast` returns an `Option` of a view, which kernels open only with `unwrap` or `expect`",
+                )
+                .hint("write `x.broadcast(y.dim()).unwrap()`: a shape `x` does not stretch to is then an error naming both")))
+            }
             _ => return None,
         }
         if !mc.args.is_empty() {
