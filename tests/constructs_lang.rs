@@ -887,6 +887,15 @@ twin! { mod rs_destructure;
         let y = Array1::<f32>::linspace(b as f32, a as f32, n);
         (x, y)
     }
+
+    /// `Array1::range` and `Array2::eye` as ndarray makes them.
+    pub fn ranged(a: f64, b: f64, step: f64, n: usize) -> (Array1<f64>, Array1<f32>, Array2<f64>, i32) {
+        let x = Array1::range(a, b, step);
+        let y = Array1::<f32>::range(a as f32, b as f32, step as f32);
+        let e = Array2::eye(n);
+        let k = Array2::<i32>::eye(n + 1).sum();
+        (x, y, e, k)
+    }
 }
 
 #[test]
@@ -909,6 +918,37 @@ fn destructuring_assignment_and_linspace_equal_rust() {
         let (rx, ry) = rs_destructure::spaced(a, b, n);
         assert_eq!(x.mapv(f64::to_bits), rx.mapv(f64::to_bits), "{a} {b} {n}");
         assert_eq!(y.mapv(f32::to_bits), ry.mapv(f32::to_bits), "{a} {b} {n}");
+    }
+    for (a, b, step, n) in [
+        (0.0, 1.0, 0.1, 0),
+        (0.0, 10.0, 3.0, 1),
+        (5.0, 1.0, -1.5, 4),
+        (1.0, 1.0, 1.0, 2),
+        (-0.25, 0.0, 0.5, 3),
+        (1e3, 1e3 + 1.0, 1e-2, 1),
+    ] {
+        let (x, y, e, k) = ranged(a, b, step, n).unwrap();
+        let (rx, ry, re, rk) = rs_destructure::ranged(a, b, step, n);
+        assert_eq!(
+            x.mapv(f64::to_bits),
+            rx.mapv(f64::to_bits),
+            "{a} {b} {step}"
+        );
+        assert_eq!(
+            y.mapv(f32::to_bits),
+            ry.mapv(f32::to_bits),
+            "{a} {b} {step}"
+        );
+        assert_eq!((e, k), (re, rk));
+    }
+    // The signs of `end - start` and `step` differ, or NaN: ndarray's panic, the call's `Err`.
+    for (a, b, step) in [(0.0, 1.0, -1.0), (0.0, f64::NAN, 1.0)] {
+        let e = ranged(a, b, step, 1).unwrap_err();
+        assert!(
+            format!("{e}").contains("Converting the length to `usize` must not fail"),
+            "{e}"
+        );
+        assert!(std::panic::catch_unwind(|| rs_destructure::ranged(a, b, step, 1)).is_err());
     }
 }
 

@@ -24,12 +24,23 @@ fn literal_int(e: &syn::Expr) -> Option<i64> {
     }
 }
 
+/// `path` (`Array2::<f32>::eye`) calling `method` instead (`Array2::<f32>::zeros`).
+fn with_last_segment(path: &syn::ExprPath, method: &str) -> syn::ExprPath {
+    let mut path = path.clone();
+    if let Some(last) = path.path.segments.last_mut() {
+        last.ident = syn::Ident::new(method, last.ident.span());
+    }
+    path
+}
+
 /// The constructors of ndarray's owned arrays that kernels can call.
 const CONSTRUCTORS: &[&str] = &[
     "zeros",
     "ones",
     "from_elem",
     "linspace",
+    "range",
+    "eye",
     "from",
     "from_vec",
     "from_shape_fn",
@@ -57,8 +68,11 @@ impl FnLowerer<'_> {
                 "make arrays with `zeros`, `ones` or `from_elem`, or copy one with `x.to_owned()`",
             )));
         }
-        if method == "linspace" {
-            return Some(self.linspace(c, p));
+        match method.as_str() {
+            "linspace" => return Some(self.linspace(c, p)),
+            "range" => return Some(self.range_array(c, p)),
+            "eye" => return Some(self.eye(c, p)),
+            _ => {}
         }
         if method == "from_shape_fn" {
             return Some(self.shape_fn_array(c, p));
@@ -95,10 +109,7 @@ impl FnLowerer<'_> {
                 .ok()
         });
         let ndim = written.as_ref().map_or(named.unwrap_or(1), Vec::len);
-        let mut zeros = path.clone();
-        if let Some(last) = zeros.path.segments.last_mut() {
-            last.ident = syn::Ident::new("zeros", last.ident.span());
-        }
+        let zeros = with_last_segment(path, "zeros");
         let span = syn::spanned::Spanned::span(path);
         let names: Vec<syn::Ident> = (0..ndim)
             .map(|d| quote::format_ident!("__rumba_i{}", d, span = span))
@@ -138,10 +149,7 @@ impl FnLowerer<'_> {
             return Err(FrontError::new(c, "`linspace` takes three arguments")
                 .hint("write `Array1::linspace(start, end, n)`"));
         };
-        let mut zeros = path.clone();
-        if let Some(last) = zeros.path.segments.last_mut() {
-            last.ident = syn::Ident::new("zeros", last.ident.span());
-        }
+        let zeros = with_last_segment(path, "zeros");
         let to = syn::Ident::new(AS_TYPE_OF, proc_macro2::Span::call_site());
         let span = syn::spanned::Spanned::span(path);
         let block: syn::Expr = syn::parse_quote_spanned!(span=> {
@@ -156,6 +164,62 @@ impl FnLowerer<'_> {
             let mut __rumba_out = #zeros(__rumba_n);
             for __rumba_i in 0..__rumba_n {
                 __rumba_out[__rumba_i] = __rumba_a + __rumba_step * __rumba_i.#to(__rumba_a);
+            }
+            __rumba_out
+        });
+        self.expr_value(&block)
+    }
+
+    /// `Array1::range(start, end, step)` as ndarray computes it: `ceil((end - start) / step)`
+    /// elements `start + step * i` (`i` converted to the float type); a length that is not a
+    /// `usize` (the signs of `end - start` and `step` differ, or NaN) fails the call with
+    /// ndarray's message.
+    fn range_array(&mut self, c: &syn::ExprCall, path: &syn::ExprPath) -> R<ExprId> {
+        let [a, b, step] = c.args.iter().collect::<Vec<_>>()[..] else {
+            return Err(FrontError::new(c, "`range` takes three arguments")
+                .hint("write `Array1::range(start, end, step)`"));
+        };
+        let zeros = with_last_segment(path, "zeros");
+        let to = syn::Ident::new(AS_TYPE_OF, proc_macro2::Span::call_site());
+        let span = syn::spanned::Spanned::span(path);
+        let block: syn::Expr = syn::parse_quote_spanned!(span=> {
+            let __rumba_a = #a;
+            let __rumba_b = #b;
+            let __rumba_step = #step;
+            let __rumba_steps = ((__rumba_b - __rumba_a) / __rumba_step).ceil();
+            // `ToPrimitive::to_usize` of a float: `None` outside (-1, 2^64).
+            assert!(
+                __rumba_steps > (-1.0).#to(__rumba_a) && __rumba_steps < 18446744073709551616.0.#to(__rumba_a),
+                "Converting the length to `usize` must not fail. The most likely cause of this failure is if the sign of `end - start` is different from the sign of `step`."
+            );
+            let __rumba_n = __rumba_steps as usize;
+            let mut __rumba_out = #zeros(__rumba_n);
+            for __rumba_i in 0..__rumba_n {
+                __rumba_out[__rumba_i] = __rumba_a + __rumba_step * __rumba_i.#to(__rumba_a);
+            }
+            __rumba_out
+        });
+        self.expr_value(&block)
+    }
+
+    /// `Array2::eye(n)`: an `n` x `n` array of zeros with ones on the diagonal.
+    fn eye(&mut self, c: &syn::ExprCall, path: &syn::ExprPath) -> R<ExprId> {
+        let [n] = c.args.iter().collect::<Vec<_>>()[..] else {
+            return Err(FrontError::new(c, "`eye` takes one argument")
+                .hint("write `Array2::<f64>::eye(n)`"));
+        };
+        let (zeros, ones) = (
+            with_last_segment(path, "zeros"),
+            with_last_segment(path, "ones"),
+        );
+        let span = syn::spanned::Spanned::span(path);
+        // The one is an element of a 1 x 1 array of ones: of the element type, whatever it is.
+        let block: syn::Expr = syn::parse_quote_spanned!(span=> {
+            let __rumba_n: usize = #n;
+            let mut __rumba_out = #zeros((__rumba_n, __rumba_n));
+            let __rumba_one = #ones((1, 1));
+            for __rumba_i in 0..__rumba_n {
+                __rumba_out[[__rumba_i, __rumba_i]] = __rumba_one[[0, 0]];
             }
             __rumba_out
         });
