@@ -1,5 +1,5 @@
 //! ndarray's whole-array methods vs ndarray 0.17 itself: `x.sum()`, `x.product()`, `x.mean()`
-//! (an `Option`, `None` when empty), `x.dot(&y)` (1-D·1-D and 2-D·1-D), `x.fold(init, f)` and `x.mapv(f)`, each kernel beside the same code in
+//! (an `Option`, `None` when empty), `x.dot(&y)` (1-D·1-D, 2-D·1-D and 2-D·2-D), `x.fold(init, f)` and `x.mapv(f)`, each kernel beside the same code in
 //! plain Rust, on contiguous, transposed (Fortran order), stepped, reversed, permuted and empty
 //! arrays of 1 to 3 dimensions. The float results are compared bit for bit: ndarray sums a
 //! contiguous array with eight partial sums in memory order, others row by row, and folds in
@@ -464,13 +464,14 @@ fn reductions_in_prange_bodies() {
 fn unsupported_reductions_are_errors() {
     use rumba::IntoArg;
     let m = Array2::<f64>::zeros((2, 2));
+    let cube = Array3::<f64>::zeros((2, 2, 2));
     let b = Array1::from_elem(3, true);
     let ints = Array1::from_elem(3, 7i32);
     let cases: [(&str, &str, Vec<rumba::Arg<'_>>); 4] = [
         (
-            "fn k(a) { a.dot(&a) }",
-            "`dot` of a 2-D and a 2-D array is not supported",
-            vec![(&m).into_arg()],
+            "fn k(a, c) { a.dot(&c) }",
+            "`dot` of a 2-D and a 3-D array is not supported",
+            vec![(&m).into_arg(), (&cube).into_arg()],
         ),
         (
             "fn k(b) { b.sum() }",
@@ -654,4 +655,102 @@ fn new_arrays_keep_ndarrays_layout() {
         assert_eq!(got.0.to_bits(), want.0.to_bits(), "{x:?}");
         assert_eq!(placed(&got.1), placed(&want.1), "{x:?}");
     }
+}
+
+// ---- `dot` of two 2-D arrays ----
+
+twin! {
+    mod rs_mm;
+
+    pub fn matmul_i(a: ArrayView2<i64>, b: ArrayView2<i64>) -> Array2<i64> {
+        a.dot(&b)
+    }
+
+    /// A Gram matrix and a product applied to a vector, chained as users chain them.
+    pub fn gram_apply(a: ArrayView2<i32>, x: ArrayView1<i32>) -> (Array2<i32>, Array1<i32>) {
+        let g = a.t().dot(&a);
+        let y = g.dot(&x);
+        (g, y)
+    }
+}
+
+rumba::compile! {
+    fn matmul(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Array2<f64> {
+        a.dot(&b)
+    }
+
+    fn matmul32(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
+        a.t().dot(&b.t())
+    }
+}
+
+/// The documented order for floats: each element the sum over `p` in order, from zero.
+fn ordered_f64(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Array2<f64> {
+    Array2::from_shape_fn((a.nrows(), b.ncols()), |(i, j)| {
+        (0..a.ncols()).fold(0.0, |s, p| s + a[[i, p]] * b[[p, j]])
+    })
+}
+
+#[test]
+fn dot_of_two_matrices() {
+    let m = |r: usize, c: usize, seed: i64| {
+        Array2::from_shape_fn((r, c), |(i, j)| {
+            ((i as i64 * 31 + j as i64 * 17 + seed) % 23) - 11
+        })
+    };
+    for (r, k, c) in [(3, 4, 5), (1, 1, 1), (0, 3, 2), (4, 0, 3), (17, 9, 33)] {
+        let (a, b) = (m(r, k, 1), m(k, c, 2));
+        assert_eq!(
+            matmul_i(a.view(), b.view()).unwrap(),
+            rs_mm::matmul_i(a.view(), b.view())
+        );
+        // Through views of any layout: transposed, reversed.
+        let bt = b.t().to_owned();
+        let brev = b.slice(s![..;-1, ..]).to_owned();
+        let got: Array2<i64> = matmul_i(a.slice(s![.., ..;-1]), brev.view()).unwrap();
+        assert_eq!(got, rs_mm::matmul_i(a.slice(s![.., ..;-1]), brev.view()));
+        let got: Array2<i64> = matmul_i(a.view(), bt.t()).unwrap();
+        assert_eq!(got, a.dot(&b));
+        let (a32, x) = (
+            a.mapv(|v| v as i32),
+            Array1::from_shape_fn(k, |i| i as i32 - 2),
+        );
+        assert_eq!(
+            gram_apply(a32.view(), x.view()).unwrap(),
+            rs_mm::gram_apply(a32.view(), x.view())
+        );
+        // Floats: the order above bit for bit, ndarray's `matrixmultiply` to rounding.
+        let (af, bf) = (
+            a.mapv(|v| v as f64 * 0.37),
+            b.mapv(|v| v as f64 * 1.3 + 0.1),
+        );
+        let got: Array2<f64> = matmul(af.view(), bf.view()).unwrap();
+        assert_eq!(
+            got.mapv(f64::to_bits),
+            ordered_f64(af.view(), bf.view()).mapv(f64::to_bits)
+        );
+        let want = af.dot(&bf);
+        assert!(got
+            .iter()
+            .zip(&want)
+            .all(|(x, y)| (x - y).abs() <= 1e-12 * (1.0 + y.abs())));
+        let got32: Array2<f32> = matmul32(
+            af.t().mapv(|v| v as f32).view(),
+            bf.t().mapv(|v| v as f32).view(),
+        )
+        .unwrap();
+        let want32 = af.mapv(|v| v as f32).dot(&bf.mapv(|v| v as f32));
+        assert!(got32
+            .iter()
+            .zip(&want32)
+            .all(|(x, y)| (x - y).abs() <= 1e-4 * (1.0 + y.abs())));
+    }
+    // Columns of `a` that are not the rows of `b`: the call's `Err` (ndarray panics).
+    let (a, b) = (m(3, 4, 1), m(5, 2, 2));
+    let e = matmul_i(a.view(), b.view()).unwrap_err();
+    assert!(
+        format!("{e}").contains("not compatible for matrix multiplication"),
+        "{e}"
+    );
+    assert!(std::panic::catch_unwind(|| rs_mm::matmul_i(a.view(), b.view())).is_err());
 }

@@ -406,7 +406,7 @@ impl Build<'_, '_, '_, '_> {
     }
 
     /// `array[index]`, of elements `ty` (in bounds: no check).
-    fn load_at(&mut self, array: LocalId, index: &[LocalId], ty: Scalar) -> ExprId {
+    pub(super) fn load_at(&mut self, array: LocalId, index: &[LocalId], ty: Scalar) -> ExprId {
         let index = index.iter().map(|&i| self.read(i)).collect();
         let kind = ExprKind::Load {
             array,
@@ -417,7 +417,7 @@ impl Build<'_, '_, '_, '_> {
     }
 
     /// `array[index] = value` (in bounds: no check).
-    fn store(&mut self, array: LocalId, index: &[LocalId], value: ExprId) {
+    pub(super) fn store(&mut self, array: LocalId, index: &[LocalId], value: ExprId) {
         let index = index.iter().map(|&i| self.read(i)).collect();
         self.out.push(Stmt::Store {
             array,

@@ -83,14 +83,14 @@ impl<'s, 'p> Infer<'s, 'p> {
             ReduceOp::Dot(y) => {
                 let yt = self.array_of(y, span)?;
                 let yname = self.func.local(y).name.clone();
-                if yt.ndim != 1 || !matches!(at.ndim, 1 | 2) {
+                if !matches!((at.ndim, yt.ndim), (1 | 2, 1) | (2, 2)) {
                     return Err(Diagnostic::new(
                         format!(
                             "`dot` of a {}-D and a {}-D array is not supported",
                             at.ndim, yt.ndim
                         ),
                         span,
-                        "supported: 1-D·1-D (a number) and 2-D·1-D (a new 1-D array)",
+                        "supported: 1-D·1-D (a number), 2-D·1-D (a new 1-D array) and 2-D·2-D (a new 2-D array)",
                     )
                     .with_help("write the product as index loops"));
                 }
@@ -111,7 +111,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 } else {
                     self.fresh(State::Array(ArrayVar {
                         elem: at.elem,
-                        ndim: 1,
+                        ndim: yt.ndim,
                         layout: Layout::Contig,
                         writable: true,
                         storage: Storage::Heap,
@@ -169,6 +169,9 @@ impl<'s, 'p> Infer<'s, 'p> {
                 let n = b.node(ExprKind::Cast(n, b.elem), Type::Scalar(b.elem));
                 let mean = b.binary(BinOp::Div, total, n, b.elem);
                 b.set(r.acc, mean);
+            }
+            ReduceOp::Dot(y) if at.ndim == 2 && b.inf.array_type(y, span)?.ndim == 2 => {
+                b.mat_mat(r.array, y, r.acc)?;
             }
             ReduceOp::Dot(y) => {
                 b.check_shapes(r.array, y);
@@ -645,6 +648,81 @@ impl Build<'_, '_, '_, '_> {
         let end = self.shape(x, ShapeQuery::Dim(0));
         self.for_upto(i, start, end, body);
         Ok(())
+    }
+}
+
+impl Build<'_, '_, '_, '_> {
+    /// `x.dot(&y)` of two 2-D arrays: a new C-order array, element `(i, j)` the sum of
+    /// `x[[i, p]] * y[[p, j]]` for `p` in order, from zero, as ndarray's `mat_mul_general`
+    /// computes it (integers; for floats ndarray calls `matrixmultiply`, which adds in the same
+    /// order, but fuses each product into the sum on CPUs with FMA and adds blocks of `p`
+    /// separately: there the last bits can differ). The loops run `i`, `p`, `j`, so the
+    /// innermost one walks rows of `y` and of the result.
+    fn mat_mat(&mut self, x: LocalId, y: LocalId, out: LocalId) -> R<()> {
+        let elem = self.elem;
+        let usize_ = Type::Scalar(Scalar::Usize);
+        let cols = self.shape(x, ShapeQuery::Dim(1));
+        let rows = self.shape(y, ShapeQuery::Dim(0));
+        let fits = self.binary(BinOp::Eq, cols, rows, Scalar::Bool);
+        let (xname, yname) = (
+            self.func.local(x).name.clone(),
+            self.func.local(y).name.clone(),
+        );
+        self.check(
+            fits,
+            format!(
+                "ndarray: inputs are not compatible for matrix multiplication: `{xname}` has as many columns as `{yname}` has rows"
+            ),
+        );
+        let dims = vec![
+            self.shape(x, ShapeQuery::Dim(0)),
+            self.shape(y, ShapeQuery::Dim(1)),
+        ];
+        let new = ExprKind::Alloc {
+            elem: Some(elem),
+            ndim: Some(2),
+            shape: AllocShape::Dims(dims),
+            init: Init::Zeros,
+        };
+        let v = self.node(new, Type::Array(ArrayType::owned(elem, 2)));
+        self.set(out, v);
+        let [i, p, j] = ["i", "p", "j"].map(|name| self.temp(name, usize_));
+        let xip = self.temp("xip", Type::Scalar(elem));
+        let row = self.nested(|b| {
+            let sum = b.load_at(out, &[i, j], elem);
+            let xv = b.read(xip);
+            let yv = b.load_at(y, &[p, j], elem);
+            let product = b.binary(BinOp::Mul, xv, yv, elem);
+            let value = b.binary(BinOp::Add, sum, product, elem);
+            b.store(out, &[i, j], value);
+            Ok(())
+        })?;
+        let over_p = self.nested(|b| {
+            let v = b.load_at(x, &[i, p], elem);
+            b.set(xip, v);
+            let (start, end) = (b.index(0), b.shape(y, ShapeQuery::Dim(1)));
+            b.for_upto(j, start, end, row);
+            Ok(())
+        })?;
+        let over_i = self.nested(|b| {
+            let (start, end) = (b.index(0), b.shape(x, ShapeQuery::Dim(1)));
+            b.for_upto(p, start, end, over_p);
+            Ok(())
+        })?;
+        let (start, end) = (self.index(0), self.shape(x, ShapeQuery::Dim(0)));
+        self.for_upto(i, start, end, over_i);
+        Ok(())
+    }
+
+    /// A check that fails the call with `message` where `ok` is false (the `unwrap` of an
+    /// `Option` that is `None` there).
+    fn check(&mut self, ok: ExprId, message: String) {
+        let byte = Type::Scalar(Scalar::U8);
+        let zero = self.node(ExprKind::Const(Const::int(Scalar::U8, 0)), byte);
+        let option = Type::Tuple(Tuple::option(byte));
+        let option = self.node(ExprKind::Tuple(vec![ok, zero]), option);
+        let unwrap = self.node(ExprKind::Unwrap { option, message }, byte);
+        self.out.push(Stmt::Eval(unwrap));
     }
 }
 
