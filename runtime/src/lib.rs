@@ -19,6 +19,7 @@ mod error;
 mod host;
 mod jit;
 mod kernel;
+mod linalg;
 mod owned;
 mod parallel;
 mod signature;

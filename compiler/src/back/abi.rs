@@ -52,6 +52,15 @@ pub const ALLOC: &str = "rumba_alloc";
 /// over them), for `Array::zeros`.
 pub const ALLOC_ZEROED: &str = "rumba_alloc_zeroed";
 
+/// `extern "C" fn(m, k, n: i64, a: *const f64, rsa, csa: i64, b: *const f64, rsb, csb: i64,
+/// c: *mut f64, rsc, csc: i64)`: `c = a · b` for an `m` x `k` `a` and a `k` x `n` `b`, strides
+/// in elements, by `matrixmultiply::dgemm` with alpha one and beta zero (what ndarray's `dot`
+/// calls); [`SGEMM`] the same for `f32`.
+pub const DGEMM: &str = "rumba_dgemm";
+
+/// [`DGEMM`] of `f32` arrays (`matrixmultiply::sgemm`).
+pub const SGEMM: &str = "rumba_sgemm";
+
 /// `extern "C" fn(ptr: *mut u8, bytes: i64, align: i64)`: frees what [`ALLOC`] returned for the
 /// same size (null or zero bytes: nothing to free).
 pub const FREE: &str = "rumba_free";

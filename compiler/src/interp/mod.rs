@@ -30,6 +30,7 @@
 //! a result unspecified it is std's at run time: the sign and payload of a NaN, and the last bit of
 //! transcendental functions (which LLVM may constant-fold to a differently rounded value).
 
+mod matmul;
 mod ops;
 mod values;
 
@@ -725,6 +726,10 @@ impl<'p> Machine<'p, '_, '_> {
                     ShapeQuery::Standard => Value::Bool(a.standard()),
                     ShapeQuery::MinStrideAxis => Value::Usize(a.min_stride_axis()),
                 }
+            }
+            ExprKind::MatMul { a, b, out } => {
+                self.mat_mul(f, *a, *b, *out)?;
+                Value::Unit
             }
             ExprKind::SameShape { a, b } => {
                 let (x, y) = (f.array(*a)?, f.array(*b)?);

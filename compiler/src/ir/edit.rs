@@ -252,6 +252,11 @@ impl Instance {
                 a: local(a),
                 b: local(b),
             },
+            ExprKind::MatMul { a, b, out } => ExprKind::MatMul {
+                a: local(a),
+                b: local(b),
+                out: local(out),
+            },
             k @ ExprKind::Const(_) => k,
         };
         self.new_expr(kind, ty, expr.span)

@@ -1007,6 +1007,15 @@ pub enum ExprKind<P: Phase = Typed> {
         a: LocalId,
         b: LocalId,
     },
+    /// `out = a · b` of 2-D float arrays (`f32`, `f64`), `out` of shape `(rows of a, columns
+    /// of b)` and `a`'s columns as many as `b`'s rows (checked before): ndarray's `dot`, which
+    /// calls `matrixmultiply`'s `sgemm`/`dgemm` with alpha one and beta zero; the back ends
+    /// call the same functions, so the bits are ndarray's. `()`. Made by `types` for `x.dot(&y)`.
+    MatMul {
+        a: LocalId,
+        b: LocalId,
+        out: LocalId,
+    },
     /// A walk over whole arrays (`for v in x.iter()`, `x.fill(v)`, `Zip`), evaluated as a
     /// statement (untyped stage: `types` expands it into index loops; see [`each`]).
     Each(P::Untyped<Box<Each>>),

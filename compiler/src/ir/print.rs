@@ -402,6 +402,12 @@ impl<P: Phase> Printer<'_, P> {
             ExprKind::SameShape { a, b } => {
                 format!("same_shape({}, {})", self.local(*a), self.local(*b))
             }
+            ExprKind::MatMul { a, b, out } => format!(
+                "matmul({} = {} · {})",
+                self.local(*out),
+                self.local(*a),
+                self.local(*b)
+            ),
             ExprKind::Each(each) => self.each(P::untyped::<Box<Each>>(each)),
             ExprKind::Struct(op) => match &**P::untyped::<Box<StructOp>>(op) {
                 StructOp::New { def, fields } => {

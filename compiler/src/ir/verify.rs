@@ -623,6 +623,22 @@ impl Verifier<'_> {
                 Some(t) => self.error(at, format!("unwrap of {t}")),
                 None => {}
             },
+            ExprKind::MatMul { a, b, out } => {
+                let arrays = [*a, *b, *out].map(|l| self.array(l));
+                if let [Some(x), Some(y), Some(z)] = arrays {
+                    let float = matches!(x.scalar(), Some(Scalar::F32 | Scalar::F64));
+                    self.check(
+                        float
+                            && [x.ndim, y.ndim, z.ndim] == [2; 3]
+                            && x.elem == y.elem
+                            && y.elem == z.elem
+                            && z.writable,
+                        at,
+                        || format!("matmul of {x}, {y} into {z}"),
+                    );
+                }
+                expect(self, Type::Unit, "matmul")
+            }
             ExprKind::SameShape { a, b } => {
                 if let (Some(x), Some(y)) = (self.array(*a), self.array(*b)) {
                     self.check(x.ndim >= y.ndim, at, || {

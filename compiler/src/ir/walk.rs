@@ -17,6 +17,7 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
         | ExprKind::Shape { .. }
         | ExprKind::Borrow { .. }
         | ExprKind::SameShape { .. }
+        | ExprKind::MatMul { .. }
         | ExprKind::Relayout { .. }
         | ExprKind::Broadcast { .. }
         | ExprKind::Each(_)
@@ -283,6 +284,9 @@ impl Uses {
                 array: a, with: b, ..
             } => {
                 self.arrays.extend([*a, *b]);
+            }
+            ExprKind::MatMul { a, b, out } => {
+                self.arrays.extend([*a, *b, *out]);
             }
             k => {
                 if let Some(a) = array_operand(k) {

@@ -123,6 +123,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
             ExprKind::CallInst { inst: callee, args } => self.call(*callee, args, span)?,
             ExprKind::SameShape { a, b } => self.same_shape(*a, *b, span)?,
+            ExprKind::MatMul { a, b, out } => self.mat_mul(*a, *b, *out)?,
             ExprKind::Gpu {
                 op,
                 array,

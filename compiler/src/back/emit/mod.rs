@@ -11,6 +11,7 @@
 
 mod debug;
 mod expr;
+mod gemm;
 mod gpu;
 
 pub use gpu::GpuMode;

@@ -167,7 +167,11 @@ impl<'ctx> super::ModuleEmitter<'_, 'ctx> {
     }
 
     /// The runtime function `name` of type `f`, declared once.
-    fn runtime_fn(&self, name: &str, f: inkwell::types::FunctionType<'ctx>) -> FunctionValue<'ctx> {
+    pub(super) fn runtime_fn(
+        &self,
+        name: &str,
+        f: inkwell::types::FunctionType<'ctx>,
+    ) -> FunctionValue<'ctx> {
         self.module
             .get_function(name)
             .unwrap_or_else(|| self.module.add_function(name, f, None))

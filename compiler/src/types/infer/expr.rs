@@ -298,7 +298,9 @@ impl<'s, 'p> Infer<'s, 'p> {
                 index,
                 args,
             } => self.gpu(*op, *array, index, args, span)?,
-            ExprKind::SameShape { .. } => self.fresh(State::Known(Type::Unit)),
+            ExprKind::SameShape { .. } | ExprKind::MatMul { .. } => {
+                self.fresh(State::Known(Type::Unit))
+            }
             ExprKind::Each(each) => {
                 self.each(each)?;
                 self.fresh(State::Known(Type::Unit))

@@ -652,12 +652,11 @@ impl Build<'_, '_, '_, '_> {
 }
 
 impl Build<'_, '_, '_, '_> {
-    /// `x.dot(&y)` of two 2-D arrays: a new C-order array, element `(i, j)` the sum of
+    /// `x.dot(&y)` of two 2-D arrays: a new C-order array. Of `f32`/`f64`: ndarray's call of
+    /// `matrixmultiply` ([`ExprKind::MatMul`]). Of other numbers: element `(i, j)` the sum of
     /// `x[[i, p]] * y[[p, j]]` for `p` in order, from zero, as ndarray's `mat_mul_general`
-    /// computes it (integers; for floats ndarray calls `matrixmultiply`, which adds in the same
-    /// order, but fuses each product into the sum on CPUs with FMA and adds blocks of `p`
-    /// separately: there the last bits can differ). The loops run `i`, `p`, `j`, so the
-    /// innermost one walks rows of `y` and of the result.
+    /// computes it, the loops running `i`, `p`, `j` (the innermost walks rows of `y` and of
+    /// the result).
     fn mat_mat(&mut self, x: LocalId, y: LocalId, out: LocalId) -> R<()> {
         let elem = self.elem;
         let usize_ = Type::Scalar(Scalar::Usize);
@@ -671,7 +670,7 @@ impl Build<'_, '_, '_, '_> {
         self.check(
             fits,
             format!(
-                "ndarray: inputs are not compatible for matrix multiplication: `{xname}` has as many columns as `{yname}` has rows"
+                "ndarray: inputs are not compatible for matrix multiplication: the columns of `{xname}` must be as many as the rows of `{yname}`"
             ),
         );
         let dims = vec![
@@ -686,6 +685,11 @@ impl Build<'_, '_, '_, '_> {
         };
         let v = self.node(new, Type::Array(ArrayType::owned(elem, 2)));
         self.set(out, v);
+        if matches!(elem, Scalar::F32 | Scalar::F64) {
+            let product = self.node(ExprKind::MatMul { a: x, b: y, out }, Type::Unit);
+            self.out.push(Stmt::Eval(product));
+            return Ok(());
+        }
         let [i, p, j] = ["i", "p", "j"].map(|name| self.temp(name, usize_));
         let xip = self.temp("xip", Type::Scalar(elem));
         let row = self.nested(|b| {

@@ -217,6 +217,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 },
                 ExprKind::Unwrap { option, message } => ExprKind::Unwrap { option, message },
                 ExprKind::SameShape { a, b } => ExprKind::SameShape { a, b },
+                ExprKind::MatMul { a, b, out } => ExprKind::MatMul { a, b, out },
                 ExprKind::Gpu {
                     op,
                     array,
