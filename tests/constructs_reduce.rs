@@ -509,6 +509,15 @@ twin! { mod rs_var;
     pub fn spread32(x: ArrayView1<f32>) -> f32 {
         x.std(1.0)
     }
+
+    /// Along an axis: ndarray's Welford over the subviews, per lane.
+    pub fn spread_axis(x: ArrayView2<f64>, ddof: f64) -> (Array1<f64>, Array1<f64>, usize) {
+        (x.var_axis(Axis(0), ddof), x.std_axis(Axis(1), ddof), x.len_of(Axis(1)))
+    }
+
+    pub fn spread_axis3(x: ArrayView3<f32>) -> Array2<f32> {
+        x.std_axis(Axis(1), 1.0)
+    }
 }
 
 #[test]
@@ -540,6 +549,42 @@ fn var_and_std_follow_ndarray() {
         spread32(f.view()).unwrap().to_bits(),
         rs_var::spread32(f.view()).to_bits()
     );
+    for v in views2(&g) {
+        for ddof in [0.0, 1.0] {
+            if ddof > v.nrows().min(v.ncols()) as f64 {
+                continue;
+            }
+            let (a0, a1, n) = spread_axis(v, ddof).unwrap();
+            let (w0, w1, wn) = rs_var::spread_axis(v, ddof);
+            assert_eq!(
+                a0.mapv(f64::to_bits),
+                w0.mapv(f64::to_bits),
+                "{v} ddof={ddof}"
+            );
+            assert_eq!(
+                a1.mapv(f64::to_bits),
+                w1.mapv(f64::to_bits),
+                "{v} ddof={ddof}"
+            );
+            assert_eq!(n, wn);
+        }
+    }
+    let c = Array3::from_shape_fn((3, 5, 4), |(i, j, k)| {
+        ((i * 20 + j * 4 + k) as f32 * 0.37).sin()
+    });
+    for v in [
+        c.view(),
+        c.view().reversed_axes(),
+        c.slice(s![.., ..;-2, ..]),
+    ] {
+        let got = spread_axis3(v).unwrap();
+        assert_eq!(
+            got.mapv(f32::to_bits),
+            rs_var::spread_axis3(v).mapv(f32::to_bits)
+        );
+    }
+    let e = spread_axis(g.slice(s![..2, ..]), 3.0).unwrap_err();
+    assert!(format!("{e}").contains("`ddof` must not be"), "{e}");
     // ndarray panics on a `ddof` past the length: an `Err` with its message.
     let e = spread1(a.slice(s![..3]), 4.0).unwrap_err();
     assert!(

@@ -475,6 +475,38 @@ rumba::compile! {
         }
         (out, top)
     }
+
+    /// Subviews of a 3-D array along its middle axis, read and written; `index_axis` by hand.
+    fn planes(mut t: ArrayViewMut3<f64>) -> (f64, Array2<f64>) {
+        for (k, mut plane) in t.axis_iter_mut(Axis(1)).enumerate() {
+            plane *= k as f64 + 1.0;
+        }
+        let last = t.index_axis(Axis(2), t.len_of(Axis(2)) - 1).to_owned();
+        let mut s = 0.0;
+        for plane in t.axis_iter(Axis(0)) {
+            s += plane.sum();
+        }
+        (s, last)
+    }
+}
+
+#[test]
+fn constructs_values_subviews_along_any_axis() {
+    use ndarray::{Array3, Axis};
+    let t0 = Array3::from_shape_fn((2, 3, 4), |(i, j, k)| (i * 12 + j * 4 + k) as f64 * 0.25);
+    let mut t = t0.clone();
+    let (s, last) = planes(t.view_mut()).unwrap();
+    let mut want = t0.clone();
+    for (k, mut plane) in want.axis_iter_mut(Axis(1)).enumerate() {
+        plane *= k as f64 + 1.0;
+    }
+    assert_eq!(t, want);
+    assert_eq!(last, want.index_axis(Axis(2), 3));
+    let ws: f64 = want.axis_iter(Axis(0)).map(|p| p.sum()).sum();
+    assert_eq!(s.to_bits(), ws.to_bits());
+    // An index past the axis: the call's `Err` (ndarray panics).
+    let mut e = Array3::<f64>::zeros((2, 3, 0));
+    assert!(planes(e.view_mut()).is_err());
 }
 
 #[test]

@@ -362,6 +362,12 @@ impl FnLowerer<'_> {
         if name == "sin_cos" && mc.args.is_empty() {
             return self.sin_cos(mc);
         }
+        if name == "len_of" && mc.args.len() == 1 {
+            // `x.len_of(Axis(k))`: `x.shape()[k]`.
+            let array = self.array_name(&mc.receiver)?;
+            let query = ShapeQuery::Dim(self.axis(&mc.args[0])?);
+            return Ok(self.expr(ExprKind::Shape { array, query }, mc));
+        }
         if ARRAY_METHODS.contains(&name.as_str()) {
             let array = self.array_name(&mc.receiver)?;
             if !mc.args.is_empty() {

@@ -1,7 +1,9 @@
 //! Loops over a 2-D array's lanes, `for row in x.rows()` (and `rows_mut`, `columns`,
-//! `columns_mut`, `outer_iter`, `axis_iter(Axis(k))`, enumerated or not), rewritten as the
-//! syntax of the index loop they are, `for i in 0..x.nrows() { let row = x.row(i); .. }`, which
-//! the rest of the front end lowers as written.
+//! `columns_mut`, `outer_iter`, enumerated or not), rewritten as the syntax of the index loop
+//! they are, `for i in 0..x.nrows() { let row = x.row(i); .. }`, and over the subviews along any
+//! axis of any array, `x.axis_iter(Axis(k))` (`axis_iter_mut`), as
+//! `for i in 0..x.len_of(Axis(k)) { let v = x.index_axis(Axis(k), i); .. }`, which the rest of
+//! the front end lowers as written.
 //!
 //! In: a `syn` `for` loop. Out: the rewritten loop, or `None` when it is no such loop.
 
@@ -10,8 +12,8 @@ use super::syntax::{self, strip_parens};
 use super::{FrontError, R};
 
 /// `for row in x.rows() { body }` (and `rows_mut`, `columns`, `columns_mut`, `outer_iter`,
-/// `outer_iter_mut`, `axis_iter(Axis(k))`, `axis_iter_mut(Axis(k))` of a 2-D array, with or
-/// without `.into_iter()` and `.enumerate()`) as the index loop it is:
+/// `outer_iter_mut` of a 2-D array; `axis_iter(Axis(k))`, `axis_iter_mut(Axis(k))` of any, with
+/// or without `.into_iter()` and `.enumerate()`) as the index loop it is:
 /// `for i in 0..x.nrows() { let row = x.row(i); body }`. `None` when `f` is no such loop.
 pub(super) fn lanes_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> {
     let mut e = strip_parens(&f.expr);
@@ -36,14 +38,18 @@ pub(super) fn lanes_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> {
     let name = mc.method.to_string();
     let base = name.trim_end_matches("_mut");
     let mutable = name.ends_with("_mut");
-    let axis = match (base, mc.args.len()) {
-        ("rows" | "outer_iter", 0) => 0,
-        ("columns", 0) => 1,
+    // The axis of a 2-D array's lanes, or (`axis_iter`) the axis of the subviews.
+    let (axis, subviews) = match (base, mc.args.len()) {
+        ("rows" | "outer_iter", 0) => (0, false),
+        ("columns", 0) => (1, false),
         ("axis_iter", 1) => match syntax::axis_literal(&mc.args[0]) {
-            Some(k @ (0 | 1)) => k,
+            Some(k) => (k, true),
             _ => {
-                return Some(Err(FrontError::new(&mc.args[0], "expected `Axis(0)` or `Axis(1)`")
-                    .hint("iterate a 2-D array's rows with `x.axis_iter(Axis(0))` (or `x.rows()`), its columns with `Axis(1)`")))
+                return Some(Err(FrontError::new(
+                    &mc.args[0],
+                    "expected `Axis(k)` with a literal `k`",
+                )
+                .hint("iterate the subviews along axis 1 with `x.axis_iter(Axis(1))`")))
             }
         },
         _ => return None,
@@ -58,6 +64,27 @@ pub(super) fn lanes_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> {
         .hint(format!(
             "bind the array first: `let mut v = ...; for row in v.{name}()`"
         ))));
+    }
+    // `axis_iter(Axis(k))`, of any number of axes: `x.index_axis(Axis(k), i)`.
+    if subviews {
+        let (lane, k) = (
+            syn::Ident::new(
+                &format!("index_axis{}", if mutable { "_mut" } else { "" }),
+                span,
+            ),
+            syn::LitInt::new(&axis.to_string(), span),
+        );
+        let (index, pat) = match lane_pattern(f, &name, enumerate, span) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        let (label, body) = (&f.label, &f.body);
+        return Some(Ok(syn::parse_quote_spanned! {span=>
+            #label for #index in 0..#array.len_of(Axis(#k)) {
+                let #pat = #array.#lane(Axis(#k), #index);
+                #body
+            }
+        }));
     }
     let (count, lane): (syn::Ident, syn::Ident) = match (axis, mutable) {
         (0, false) => (syn::Ident::new("nrows", span), syn::Ident::new("row", span)),
@@ -74,23 +101,9 @@ pub(super) fn lanes_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> {
             syn::Ident::new("column_mut", span),
         ),
     };
-    let (index, pat): (syn::Pat, &syn::Pat) = if enumerate {
-        let syn::Pat::Tuple(t) = strip_pat(&f.pat) else {
-            return Some(Err(FrontError::new(&f.pat, "expected a pair `(i, row)`")
-                .hint(format!(
-                    "write `for (i, row) in x.{name}().into_iter().enumerate()`"
-                ))));
-        };
-        if t.elems.len() != 2 {
-            return Some(Err(FrontError::new(t, "expected a pair `(i, row)`")));
-        }
-        let index = match strip_pat(&t.elems[0]) {
-            syn::Pat::Wild(_) => syn::parse_quote_spanned!(span=> __rumba_lane),
-            p => p.clone(),
-        };
-        (index, &t.elems[1])
-    } else {
-        (syn::parse_quote_spanned!(span=> __rumba_lane), &*f.pat)
+    let (index, pat) = match lane_pattern(f, &name, enumerate, span) {
+        Ok(p) => p,
+        Err(e) => return Some(Err(e)),
     };
     let (label, body) = (&f.label, &f.body);
     Some(Ok(syn::parse_quote_spanned! {span=>
@@ -99,6 +112,34 @@ pub(super) fn lanes_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> {
             #body
         }
     }))
+}
+
+/// The loop's index and the lane's pattern: `(i, row)` when enumerated (`_` for `i` a hidden
+/// name), else a hidden index and the loop's pattern.
+fn lane_pattern<'f>(
+    f: &'f syn::ExprForLoop,
+    name: &str,
+    enumerate: bool,
+    span: proc_macro2::Span,
+) -> R<(syn::Pat, &'f syn::Pat)> {
+    if !enumerate {
+        return Ok((syn::parse_quote_spanned!(span=> __rumba_lane), &*f.pat));
+    }
+    let syn::Pat::Tuple(t) = strip_pat(&f.pat) else {
+        return Err(
+            FrontError::new(&f.pat, "expected a pair `(i, row)`").hint(format!(
+                "write `for (i, row) in x.{name}().into_iter().enumerate()`"
+            )),
+        );
+    };
+    if t.elems.len() != 2 {
+        return Err(FrontError::new(t, "expected a pair `(i, row)`"));
+    }
+    let index = match strip_pat(&t.elems[0]) {
+        syn::Pat::Wild(_) => syn::parse_quote_spanned!(span=> __rumba_lane),
+        p => p.clone(),
+    };
+    Ok((index, &t.elems[1]))
 }
 
 /// `for w in x.windows(k) { body }` (1-D; `x.windows((a, b))` or `[a, b]` for 2-D): ndarray's

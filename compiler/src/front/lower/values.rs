@@ -522,6 +522,7 @@ impl FnLowerer<'_> {
             }
             "to_owned" | "to_vec" | "view" | "view_mut" | "t" => {}
             "insert_axis" => return Some(self.insert_axis(mc)),
+            "index_axis" | "index_axis_mut" => return Some(self.index_axis(mc, &name)),
             "broadcast" => {
                 return Some(Err(FrontError::new(
                     mc,
@@ -577,6 +578,29 @@ impl FnLowerer<'_> {
             name: "insert_axis".into(),
             receiver,
             args: vec![k],
+        };
+        Ok(self.expr(call, mc))
+    }
+
+    /// `x.index_axis(Axis(k), i)` / `index_axis_mut`: a method call of the constant `k` and the
+    /// index that `types`, knowing `x`'s number of axes, turns into the view it is, `x` sliced
+    /// with `i` at axis `k` (an index out of range fails the call, as ndarray panics).
+    fn index_axis(&mut self, mc: &syn::ExprMethodCall, name: &str) -> R<ExprId> {
+        let span = Span::of(mc);
+        let [axis, index] = mc.args.iter().collect::<Vec<_>>()[..] else {
+            return Err(FrontError::new(mc, format!("`{name}` takes two arguments"))
+                .hint(format!("write `x.{name}(Axis(k), i)`")));
+        };
+        let k = self.axis(axis)?;
+        let array = self.array_name(&mc.receiver)?;
+        let index = self.expr_value(index)?;
+        let receiver = self.func.add_expr(ExprKind::Local(array), span);
+        let k = ExprKind::Const(Const::int(Scalar::Usize, k.into()));
+        let k = self.func.add_expr(k, span);
+        let call = ExprKind::Method {
+            name: name.into(),
+            receiver,
+            args: vec![k, index],
         };
         Ok(self.expr(call, mc))
     }

@@ -48,6 +48,40 @@ impl<'s, 'p> Infer<'s, 'p> {
         })))
     }
 
+    /// The type of `x.index_axis(Axis(k), i)` / `index_axis_mut` (`args`: the constant `k` and
+    /// `i`): a view of one axis less.
+    pub(super) fn index_axis(
+        &mut self,
+        a: ArrayVar,
+        mutable: bool,
+        args: &[ExprId],
+        span: Span,
+    ) -> R<Var> {
+        let k = self.axis_arg(args);
+        if k >= a.ndim as usize {
+            return Err(Diagnostic::new(
+                format!("`Axis({k})` is out of bounds for a {}-D array", a.ndim),
+                span,
+                format!("dimensions are 0..{}", a.ndim),
+            ));
+        }
+        if mutable && !a.writable {
+            return Err(Diagnostic::new(
+                "cannot borrow a read-only array as mutable",
+                span,
+                "`index_axis_mut` of a read-only array",
+            )
+            .with_help("pass the array as `&mut` (or an `ArrayViewMut`)"));
+        }
+        Ok(self.fresh(State::Array(ArrayVar {
+            ndim: a.ndim - 1,
+            layout: Layout::Strided,
+            writable: mutable,
+            storage: Storage::View,
+            ..a
+        })))
+    }
+
     fn axis_arg(&self, args: &[ExprId]) -> usize {
         match args.first().map(|&k| &self.func.expr(k).kind) {
             Some(ExprKind::Const(c)) => c.as_i128() as usize,
@@ -55,8 +89,8 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
     }
 
-    /// Replaces every `insert_axis` call of `func` by its slice; returns the expressions no
-    /// longer reached (its operands).
+    /// Replaces every `insert_axis` and `index_axis` call of `func` by its slice; returns the
+    /// expressions no longer reached (its operands but an index).
     pub(super) fn slice_insert_axes(&mut self, func: &mut Function<Untyped>) -> HashSet<ExprId> {
         let mut dead = HashSet::new();
         let calls: Vec<ExprId> = func
@@ -64,12 +98,18 @@ impl<'s, 'p> Infer<'s, 'p> {
             .iter()
             .filter(|(e, x)| {
                 self.exprs.get(*e).is_some()
-                    && matches!(&x.kind, ExprKind::Method { name, .. } if name == "insert_axis")
+                    && matches!(&x.kind, ExprKind::Method { name, .. }
+                        if matches!(name.as_str(), "insert_axis" | "index_axis" | "index_axis_mut"))
             })
             .map(|(e, _)| e)
             .collect();
         for e in calls {
-            let ExprKind::Method { receiver, args, .. } = func.expr(e).kind.clone() else {
+            let ExprKind::Method {
+                receiver,
+                args,
+                name,
+            } = func.expr(e).kind.clone()
+            else {
                 unreachable!("matched above")
             };
             let ExprKind::Local(array) = func.expr(receiver).kind else {
@@ -85,14 +125,22 @@ impl<'s, 'p> Infer<'s, 'p> {
                 step: 1,
             };
             let mut axes = vec![all; a.ndim as usize];
-            axes.insert(k, SliceAxis::NewAxis);
+            dead.insert(receiver);
+            dead.insert(args[0]);
+            let mutable = name == "index_axis_mut";
+            if name == "insert_axis" {
+                axes.insert(k, SliceAxis::NewAxis);
+            } else {
+                axes[k] = SliceAxis::Index(Bound {
+                    value: args[1],
+                    from_end: false,
+                });
+            }
             func.exprs[e].kind = ExprKind::Slice {
                 array,
                 axes,
-                mutable: false,
+                mutable,
             };
-            dead.insert(receiver);
-            dead.extend(args);
         }
         dead
     }

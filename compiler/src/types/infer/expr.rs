@@ -807,6 +807,14 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
         let recv_ty = match self.get(tr) {
             State::Array(a) if name == "insert_axis" => return self.insert_axis(a, args, span),
+            State::Array(a) if name == "index_axis" || name == "index_axis_mut" => {
+                let index = targs[1];
+                self.unify_with(index, Type::Scalar(Scalar::Usize))
+                    .map_err(|_| {
+                        Diagnostic::new("mismatched types", self.span(args[1]), "expected `usize`")
+                    })?;
+                return self.index_axis(a, name == "index_axis_mut", args, span);
+            }
             State::Array(_) => {
                 return Err(Diagnostic::new(
                     format!("no method named `{shown}` found for arrays"),
