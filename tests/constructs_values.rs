@@ -490,6 +490,46 @@ rumba::compile! {
     }
 }
 
+twin! { mod rs_acc;
+    /// Prefix sums and products along an axis, as ndarray accumulates them.
+    pub fn prefix(mut a: ArrayViewMut3<f64>, mut v: ArrayViewMut1<i64>) {
+        a.accumulate_axis_inplace(Axis(1), |&prev, curr| *curr += prev);
+        a.accumulate_axis_inplace(Axis(2), |&p, c| *c = 0.5 * *c + p);
+        v.accumulate_axis_inplace(Axis(0), |&p, c| {
+            *c = c.wrapping_mul(p);
+        });
+    }
+}
+
+#[test]
+fn constructs_values_accumulate_axis_inplace() {
+    use ndarray::{s, Array3};
+    let t = Array3::from_shape_fn((3, 4, 5), |(i, j, k)| {
+        ((i * 20 + j * 5 + k) as f64 * 0.37).sin()
+    });
+    let v0 = ndarray::Array1::from_shape_fn(9, |i| i as i64 * 3 - 7);
+    for layout in 0..3 {
+        let (mut a, mut b) = (t.clone(), t.clone());
+        let (mut v, mut w) = (v0.clone(), v0.clone());
+        let (va, vb) = match layout {
+            0 => (a.view_mut(), b.view_mut()),
+            1 => (
+                a.slice_mut(s![.., ..;-1, ..]),
+                b.slice_mut(s![.., ..;-1, ..]),
+            ),
+            _ => (a.view_mut().reversed_axes(), b.view_mut().reversed_axes()),
+        };
+        prefix(va, v.view_mut()).unwrap();
+        rs_acc::prefix(vb, w.view_mut());
+        assert_eq!(
+            a.mapv(f64::to_bits),
+            b.mapv(f64::to_bits),
+            "layout {layout}"
+        );
+        assert_eq!(v, w);
+    }
+}
+
 #[test]
 fn constructs_values_subviews_along_any_axis() {
     use ndarray::{Array3, Axis};

@@ -91,7 +91,7 @@ pub(super) fn is_walk_stmt(e: &syn::Expr) -> bool {
         syn::Expr::MethodCall(mc) => {
             matches!(
                 mc.method.to_string().as_str(),
-                "fill" | "assign" | "map_inplace" | "mapv_inplace"
+                "fill" | "assign" | "map_inplace" | "mapv_inplace" | "accumulate_axis_inplace"
             ) || ((mc.method == "for_each" || mc.method == "par_for_each") && is_zip(&mc.receiver))
                 || matches!(
                     mc.method.to_string().as_str(),
@@ -270,6 +270,10 @@ impl FnLowerer<'_> {
             return Ok(());
         }
         match mc.method.to_string().as_str() {
+            "accumulate_axis_inplace" => {
+                let rewritten = accumulate_axis(mc)?;
+                self.block_effects(&rewritten)
+            }
             "fill" => {
                 let [value] = args::<1>(mc)?;
                 let array = self.array_name(&mc.receiver)?;
@@ -679,4 +683,41 @@ pub(super) fn args<const N: usize>(mc: &syn::ExprMethodCall) -> R<[&syn::Expr; N
             ),
         )
     })
+}
+
+/// `a.accumulate_axis_inplace(Axis(k), |&prev, curr| *curr += prev)` as ndarray runs it: for each
+/// subview `i` along the axis after the first, `f` of each element of subview `i - 1` (a copy
+/// taken first, the same values) and the matching element of subview `i`, in logical order:
+/// `for i in 1..a.len_of(Axis(k)) { let prev = ..; Zip::from(&mut a.index_axis_mut(..)).. }`.
+fn accumulate_axis(mc: &syn::ExprMethodCall) -> R<syn::Block> {
+    let [axis, f] = args::<2>(mc)?;
+    let syn::Expr::Closure(c) = strip_parens(f) else {
+        return Err(FrontError::new(f, "expected a closure `|&prev, curr| ..`")
+            .hint("write `a.accumulate_axis_inplace(Axis(0), |&prev, curr| *curr += prev)`"));
+    };
+    let [prev, curr] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+        return Err(FrontError::new(
+            &c.inputs,
+            "this closure takes the previous element and the current one",
+        )
+        .hint("write `|&prev, curr| *curr += prev`"));
+    };
+    let (a, body) = (&mc.receiver, &c.body);
+    if !matches!(strip_parens(a), syn::Expr::Path(p) if p.path.get_ident().is_some()) {
+        return Err(FrontError::new(
+            a,
+            "`accumulate_axis_inplace` of an expression is not supported",
+        )
+        .hint("bind the array first: `let mut v = ...; v.accumulate_axis_inplace(..)`"));
+    }
+    let span = mc.method.span();
+    Ok(syn::parse_quote_spanned!(span=> {
+        for __rumba_i in 1..#a.len_of(#axis) {
+            let __rumba_prev = #a.index_axis(#axis, __rumba_i - 1).to_owned();
+            let mut __rumba_curr = #a.index_axis_mut(#axis, __rumba_i);
+            Zip::from(&mut __rumba_curr)
+                .and(&__rumba_prev)
+                .for_each(|#curr, #prev| { #body; });
+        }
+    }))
 }
