@@ -33,6 +33,24 @@ fn with_last_segment(path: &syn::ExprPath, method: &str) -> syn::ExprPath {
     path
 }
 
+/// A new 1-D array of `__rumba_n` elements `__rumba_a + __rumba_step * i` (`i` converted to the
+/// float type), as ndarray's `linspace` and `range` compute them, after `setup` binds those.
+fn progression(
+    span: proc_macro2::Span,
+    setup: proc_macro2::TokenStream,
+    zeros: &syn::ExprPath,
+    to: &syn::Ident,
+) -> syn::Expr {
+    syn::parse_quote_spanned!(span=> {
+        #setup
+        let mut __rumba_out = #zeros(__rumba_n);
+        for __rumba_i in 0..__rumba_n {
+            __rumba_out[__rumba_i] = __rumba_a + __rumba_step * __rumba_i.#to(__rumba_a);
+        }
+        __rumba_out
+    })
+}
+
 /// The constructors of ndarray's owned arrays that kernels can call.
 const CONSTRUCTORS: &[&str] = &[
     "zeros",
@@ -152,7 +170,7 @@ impl FnLowerer<'_> {
         let zeros = with_last_segment(path, "zeros");
         let to = syn::Ident::new(AS_TYPE_OF, proc_macro2::Span::call_site());
         let span = syn::spanned::Spanned::span(path);
-        let block: syn::Expr = syn::parse_quote_spanned!(span=> {
+        let setup = quote::quote_spanned!(span=>
             let __rumba_a = #a;
             let __rumba_b = #b;
             let __rumba_n: usize = #n;
@@ -161,13 +179,8 @@ impl FnLowerer<'_> {
             } else {
                 0usize.#to(__rumba_a)
             };
-            let mut __rumba_out = #zeros(__rumba_n);
-            for __rumba_i in 0..__rumba_n {
-                __rumba_out[__rumba_i] = __rumba_a + __rumba_step * __rumba_i.#to(__rumba_a);
-            }
-            __rumba_out
-        });
-        self.expr_value(&block)
+        );
+        self.expr_value(&progression(span, setup, &zeros, &to))
     }
 
     /// `Array1::range(start, end, step)` as ndarray computes it: `ceil((end - start) / step)`
@@ -182,7 +195,7 @@ impl FnLowerer<'_> {
         let zeros = with_last_segment(path, "zeros");
         let to = syn::Ident::new(AS_TYPE_OF, proc_macro2::Span::call_site());
         let span = syn::spanned::Spanned::span(path);
-        let block: syn::Expr = syn::parse_quote_spanned!(span=> {
+        let setup = quote::quote_spanned!(span=>
             let __rumba_a = #a;
             let __rumba_b = #b;
             let __rumba_step = #step;
@@ -193,13 +206,8 @@ impl FnLowerer<'_> {
                 "Converting the length to `usize` must not fail. The most likely cause of this failure is if the sign of `end - start` is different from the sign of `step`."
             );
             let __rumba_n = __rumba_steps as usize;
-            let mut __rumba_out = #zeros(__rumba_n);
-            for __rumba_i in 0..__rumba_n {
-                __rumba_out[__rumba_i] = __rumba_a + __rumba_step * __rumba_i.#to(__rumba_a);
-            }
-            __rumba_out
-        });
-        self.expr_value(&block)
+        );
+        self.expr_value(&progression(span, setup, &zeros, &to))
     }
 
     /// `Array2::eye(n)`: an `n` x `n` array of zeros with ones on the diagonal.
