@@ -110,6 +110,13 @@ twin! {
         e / &s.insert_axis(Axis(1))
     }
 
+    /// `assign` of arrays of fewer axes: each row of `m` set to `row`, each plane of `t` to `p`.
+    pub fn assign_stretched(mut m: ArrayViewMut2<f64>, row: ArrayView1<f64>, mut t: ArrayViewMut3<f32>, p: ArrayView2<f32>) {
+        m.assign(&row);
+        t.assign(&p);
+        m.row_mut(0).assign(&row);
+    }
+
     /// `Zip::and_broadcast`: a row and a column stretched onto the first array's shape.
     pub fn zip_stretch(mut m: ArrayViewMut2<f64>, row: ArrayView1<f64>, col: ArrayView2<f64>) -> Array2<f64> {
         Zip::from(&mut m)
@@ -200,6 +207,30 @@ fn operators_broadcast_as_ndarrays() {
     let ri = array![i64::MAX, -2, 3, 4];
     let got: Array2<i64> = owned_lhs(ri.view(), mi.view()).unwrap();
     assert_eq!(got, rs::owned_lhs(ri.view(), mi.view()));
+}
+
+#[test]
+fn assign_stretches_arrays_of_fewer_axes() {
+    let row = line(6, 9);
+    let p = grid(4, 6, 10).mapv(|v| v as f32);
+    for m0 in [grid(3, 6, 11), grid(6, 3, 12).reversed_axes()] {
+        let (mut m, mut m2) = (m0.clone(), m0.clone());
+        let (mut t, mut t2) = (
+            Array3::<f32>::zeros((2, 4, 6)),
+            Array3::<f32>::zeros((2, 4, 6)),
+        );
+        assign_stretched(m.view_mut(), row.view(), t.view_mut(), p.view()).unwrap();
+        rs::assign_stretched(m2.view_mut(), row.view(), t2.view_mut(), p.view());
+        assert_eq!(bits(&m), bits(&m2));
+        assert_eq!(t, t2);
+    }
+    // A row that does not fit: the call's `Err` (ndarray panics).
+    let (mut m, mut t) = (grid(3, 5, 0), Array3::<f32>::zeros((2, 4, 6)));
+    let e = assign_stretched(m.view_mut(), row.view(), t.view_mut(), p.view()).unwrap_err();
+    assert_eq!(
+        message(e),
+        "could not broadcast an array of shape [6] to shape [3, 5]"
+    );
 }
 
 #[test]

@@ -29,6 +29,9 @@ pub struct Each {
     /// The loop over the first axis is a `prange` (the walk of a `#[rumba(vectorize, parallel)]`
     /// function; it writes only its first array, a distinct element per step).
     pub parallel: bool,
+    /// The arrays after the first that have fewer axes are stretched onto the first's shape
+    /// (ndarray's `y.assign(&row)`): `types` walks them through a `Broadcast` view.
+    pub stretch: bool,
     /// The whole construct (the `for` loop, the method call).
     pub span: Span,
 }

@@ -168,6 +168,7 @@ pub fn synthesize(
         },
         identity: None,
         parallel: v.parallel || gpu,
+        stretch: false,
         span,
     };
     let each = b.g.add_expr(ExprKind::Each(Box::new(each)), span);

@@ -333,6 +333,12 @@ impl FnLowerer<'_> {
                     },
                 ];
                 self.emit_each(arrays, EachIndex::None, body, None, span);
+                // ndarray's `assign` stretches an argument of fewer axes onto the array.
+                if let Some(Stmt::Eval(w)) = self.blocks.last().and_then(|b| b.stmts.last()) {
+                    if let ExprKind::Each(each) = &mut self.func.exprs[*w].kind {
+                        each.stretch = true;
+                    }
+                }
                 Ok(())
             }
             "mapv_inplace" => self.mapv_inplace(mc, span),
@@ -519,6 +525,7 @@ impl FnLowerer<'_> {
             body,
             identity,
             parallel: false,
+            stretch: false,
             span,
         };
         let e = self.func.add_expr(ExprKind::Each(Box::new(each)), span);

@@ -42,7 +42,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 self.owner_is_mut(a.array, at, span)?;
             }
             if let Some((f, ft)) = first {
-                if ft.ndim != at.ndim {
+                if ft.ndim != at.ndim && !(each.stretch && at.ndim < ft.ndim) {
                     let fname = &self.func.local(f).name;
                     return Err(Diagnostic::new(
                         "arrays walked together must have the same number of dimensions",
@@ -50,7 +50,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                         format!("`{fname}` is {}-D, `{name}` is {}-D", ft.ndim, at.ndim),
                     )
                     .with_help(
-                        "zip or assign arrays of one shape (broadcasting a lower-dimensional array is not supported: write the index loop)",
+                        "zip arrays of one number of dimensions: `Zip::from(&mut y).and_broadcast(&row)` stretches one of fewer axes (as `y.assign(&row)` does)",
                     ));
                 }
             } else {
@@ -254,6 +254,21 @@ impl<'s, 'p> Infer<'s, 'p> {
             ));
         };
         let n = at.ndim as usize;
+        // ndarray's `assign`: an array of fewer axes walked through a view stretched onto the
+        // first (the broadcast fails the call where it does not fit, as ndarray panics).
+        let mut pre = Vec::new();
+        let mut each = each;
+        if each.stretch {
+            for k in 1..each.arrays.len() {
+                let a = each.arrays[k].array;
+                if let Type::Array(t) = self.settle(self.locals[a], span)? {
+                    if t.ndim < at.ndim {
+                        each.arrays[k].array =
+                            self.broadcast_view(func, (a, first), true, span, &mut pre);
+                    }
+                }
+            }
+        }
         let body = self.expand_block(func, each.body, dead)?;
         if n >= 2 && breaks_out(&body) {
             return Err(Diagnostic::new(
@@ -277,7 +292,6 @@ impl<'s, 'p> Infer<'s, 'p> {
             .collect();
         let body = self.write_through(func, body, &muts, index, span)?;
         // ndarray's `Zip` asserts one shape before it starts.
-        let mut pre = Vec::new();
         if let Some((acc, fold)) = each.identity {
             let State::Known(Type::Scalar(s)) = self.get(self.locals[acc]) else {
                 return Err(Diagnostic::new(

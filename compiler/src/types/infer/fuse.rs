@@ -742,6 +742,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             body,
             identity: None,
             parallel: false,
+            stretch: false,
             span,
         };
         let e = self.node(func, ExprKind::Each(Box::new(each)), Type::Unit, span);
@@ -750,7 +751,7 @@ impl<'s, 'p> Infer<'s, 'p> {
 
     /// `view = array` broadcast with `with` (`onto` its shape, or to the common shape): a new
     /// local (statements into `out`).
-    fn broadcast_view(
+    pub(super) fn broadcast_view(
         &mut self,
         func: &mut Function<Untyped>,
         (array, with): (LocalId, LocalId),
