@@ -65,6 +65,17 @@ twin! {
         (x.mean_axis(Axis(0)).unwrap(), x.mean_axis(Axis(1)).expect("no columns"))
     }
 
+    /// `map_axis`: a value per lane, the closure given the lane as a view.
+    pub fn lane_stats(x: ArrayView2<f64>) -> (Array1<f64>, Array1<f64>) {
+        let norms = x.map_axis(Axis(1), |r| r.dot(&r).sqrt());
+        let peaks = x.map_axis(Axis(0), |c| c.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v)) - c.sum());
+        (norms, peaks)
+    }
+
+    pub fn lane_ends(x: ArrayView3<f32>) -> Array2<f32> {
+        x.map_axis(Axis(1), |lane| if lane.is_empty() { -1.0 } else { lane[0] * 2.0 - lane[lane.len() - 1] })
+    }
+
     /// Columns centred on their means (NumPy's `x - x.mean(axis=0)`).
     pub fn centered(x: ArrayView3<f32>) -> Array3<f32> {
         let m = x.mean_axis(Axis(0)).unwrap();
@@ -432,6 +443,9 @@ fn axis_reductions_follow_ndarrays_order() {
         }
         let got: Array2<f64> = softmax(x).unwrap();
         assert_eq!(bits(&got), bits(&rs::softmax(bb(x))));
+        let got: (Array1<f64>, Array1<f64>) = lane_stats(x).unwrap();
+        let want = rs::lane_stats(bb(x));
+        assert_eq!((bits(&got.0), bits(&got.1)), (bits(&want.0), bits(&want.1)));
         let (s, k): (Array1<f64>, f64) = carried(x).unwrap();
         let want = rs::carried(bb(x));
         assert_eq!((bits(&s), k.to_bits()), (bits(&want.0), want.1.to_bits()));
@@ -448,6 +462,11 @@ fn axis_reductions_follow_ndarrays_order() {
         assert_eq!(b(&got.1), b(&want.1));
         assert_eq!(b(&got.2), b(&want.2));
         assert_eq!(b(&folds3(x).unwrap()), b(&rs::folds3(bb(x))));
+        let got: Array2<f32> = lane_ends(x).unwrap();
+        assert_eq!(
+            got.mapv(f32::to_bits),
+            rs::lane_ends(bb(x)).mapv(f32::to_bits)
+        );
         let got: Array3<f32> = centered(x).unwrap();
         assert_eq!(
             got.mapv(f32::to_bits),

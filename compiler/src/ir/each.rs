@@ -161,6 +161,14 @@ pub enum ReduceOp {
         acc: LocalId,
         elem: LocalId,
     },
+    /// `x.map_axis(Axis(axis), |lane| ..)`: a new array of `x`'s shape without `axis`, each
+    /// element the closure's `value` for its lane (`lane`, a read-only 1-D view along `axis`),
+    /// the lanes in logical order: [`ArrayReduce::body`] computes `value` from `lane`.
+    MapAxis {
+        axis: u8,
+        lane: LocalId,
+        value: LocalId,
+    },
     /// The value of ndarray's `x.mean()` (of a float array) when `x` is not empty: `x.sum()`
     /// divided by the number of elements as the element type (ndarray's `A::from_usize`); NaN
     /// for an empty `x`, whose `mean()` the front end makes `None`.
@@ -168,6 +176,20 @@ pub enum ReduceOp {
 }
 
 impl ReduceOp {
+    /// The ndarray method it is.
+    pub fn method(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Product => "product",
+            ReduceOp::Dot(_) => "dot",
+            ReduceOp::SumAxis(_) => "sum_axis",
+            ReduceOp::MeanAxis(_) => "mean_axis",
+            ReduceOp::FoldAxis { .. } => "fold_axis",
+            ReduceOp::MapAxis { .. } => "map_axis",
+            ReduceOp::Mean => "mean",
+        }
+    }
+
     /// The std fold whose identity and operator it uses (a dot adds products).
     pub fn fold(self) -> Fold {
         match self {
@@ -177,7 +199,8 @@ impl ReduceOp {
             | ReduceOp::Mean
             | ReduceOp::SumAxis(_)
             | ReduceOp::MeanAxis(_)
-            | ReduceOp::FoldAxis { .. } => Fold::Sum,
+            | ReduceOp::FoldAxis { .. }
+            | ReduceOp::MapAxis { .. } => Fold::Sum,
         }
     }
 }

@@ -461,6 +461,11 @@ impl<P: Phase> Printer<'_, P> {
                         self.local(a),
                         self.local(elem)
                     ),
+                    ReduceOp::MapAxis { axis, lane, value } => format!(
+                        "{acc} = map_axis({x}, {axis}, |{}| .. {})",
+                        self.local(lane),
+                        self.local(value)
+                    ),
                 }
             }
             ExprKind::CallInst { inst, args } => {

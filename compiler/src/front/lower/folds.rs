@@ -1,6 +1,6 @@
 //! Values computed by walks over whole arrays: ndarray's whole-array methods (`x.sum()`,
 //! `x.product()`, `x.mean()`, `x.dot(&y)`, `x.fold(init, f)`, `x.mapv(f)`, `x.sum_axis(..)`,
-//! `x.mean_axis(..)` (opened by `unwrap`/`expect` in `option`), `x.fold_axis(..)`, `Zip::..map_collect(f)`) and std's folds of `x.iter()` (`sum`, `product`,
+//! `x.mean_axis(..)` (opened by `unwrap`/`expect` in `option`), `x.fold_axis(..)`, `x.map_axis(..)`, `Zip::..map_collect(f)`) and std's folds of `x.iter()` (`sum`, `product`,
 //! `fold`, also after `.copied()`).
 //!
 //! In: the method call. Out: the [`ExprKind::Each`] walk or [`ArrayReduce`] that computes it
@@ -62,6 +62,14 @@ impl FnLowerer<'_> {
                     "`mean_axis` returns an `Option` of an array, which kernels open only with `unwrap` or `expect`",
                 )
                 .hint("write `x.mean_axis(Axis(k)).unwrap()`: an empty axis (ndarray's `None`) is then an error naming the line"))
+            }
+            "map_axis" => {
+                let [axis, f] = args::<2>(mc)?;
+                let axis = self.axis(axis)?;
+                let value = self.temp(span);
+                let (body, lane) = self.map_step(f, value, "map_axis", span)?;
+                let op = ReduceOp::MapAxis { axis, lane, value };
+                return Ok(self.emit_reduce(op, array, body, span));
             }
             "fold_axis" => {
                 let [axis, init, f] = args::<3>(mc)?;

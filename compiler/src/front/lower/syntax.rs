@@ -271,6 +271,7 @@ pub(super) fn is_array_method(mc: &syn::ExprMethodCall) -> bool {
         "fold" => mc.args.len() == 2 && !is_iterator(&mc.receiver),
         "dot" | "mapv" | "sum_axis" | "mean_axis" | "map_collect" => mc.args.len() == 1,
         "fold_axis" => mc.args.len() == 3,
+        "map_axis" => mc.args.len() == 2,
         _ => false,
     }
 }

@@ -145,7 +145,8 @@ impl<'s, 'p> Infer<'s, 'p> {
         dead
     }
 
-    /// The type of `sum_axis` / `fold_axis` of `x` (of type `at`), after typing the fold's step.
+    /// The type of `sum_axis` / `fold_axis` / `map_axis` of `x` (of type `at`), after typing the
+    /// fold's step or the map's closure.
     pub(super) fn reduce_axis(&mut self, r: &ArrayReduce, at: ArrayVar) -> R<Var> {
         let (k, elem) = match r.op {
             ReduceOp::SumAxis(k) | ReduceOp::MeanAxis(k) => (k, at.elem),
@@ -172,6 +173,19 @@ impl<'s, 'p> Infer<'s, 'p> {
                 })?;
                 self.block(&r.body)?;
                 (axis, ta)
+            }
+            ReduceOp::MapAxis { axis, lane, value } => {
+                let view = self.fresh(State::Array(ArrayVar {
+                    ndim: 1,
+                    layout: Layout::Strided,
+                    writable: false,
+                    storage: Storage::View,
+                    ..at
+                }));
+                self.unify(self.locals[lane], view)
+                    .map_err(|_| Diagnostic::new("internal: a lane typed twice", r.span, "here"))?;
+                self.block(&r.body)?;
+                (axis, self.locals[value])
             }
             _ => unreachable!("an axis reduction"),
         };
@@ -277,6 +291,64 @@ impl Build<'_, '_, '_, '_> {
     }
 
     /// `out = x.fold_axis(Axis(k), init, f)`, `body` the step of `f`.
+    /// `out = x.map_axis(Axis(k), |lane| ..)`, `body` the closure computing `value` from `lane`:
+    /// for each index of the other axes in logical order, `lane` the 1-D view along `k` there.
+    pub(super) fn map_axis(
+        &mut self,
+        x: LocalId,
+        at: ArrayType,
+        op: ReduceOp,
+        body: Block,
+        out: LocalId,
+    ) -> R<()> {
+        let ReduceOp::MapAxis {
+            axis: k,
+            lane,
+            value,
+        } = op
+        else {
+            unreachable!("a map along an axis")
+        };
+        let Type::Scalar(value_t) = self.inf.settle(self.inf.locals[value], self.span)? else {
+            return Err(Diagnostic::new(
+                "`map_axis` makes arrays of numbers only",
+                self.span,
+                "the closure does not return a number",
+            ));
+        };
+        let res = self.axis_result(x, at, k, Init::Zeros, value_t, out);
+        let mut body = Some(body);
+        self.over_others(x, at.ndim, k, |b, index| {
+            let mut others = index.iter();
+            let axes = (0..at.ndim)
+                .map(|j| match j == k {
+                    true => SliceAxis::Range {
+                        start: None,
+                        end: None,
+                        step: 1,
+                    },
+                    false => SliceAxis::Index(Bound {
+                        value: b.read(*others.next().expect("one index per other axis")),
+                        from_end: false,
+                    }),
+                })
+                .collect();
+            let kind = ExprKind::Slice {
+                array: x,
+                axes,
+                mutable: false,
+            };
+            let view = ArrayType::view(at.elem, 1, Layout::Strided, false);
+            let v = b.node(kind, Type::Array(view));
+            b.set(lane, v);
+            b.out
+                .extend(body.take().expect("one closure in one loop nest").stmts);
+            let mapped = b.read(value);
+            b.store(res, index, mapped);
+            Ok(())
+        })
+    }
+
     pub(super) fn fold_axis(
         &mut self,
         x: LocalId,

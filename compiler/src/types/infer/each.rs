@@ -192,7 +192,10 @@ impl<'s, 'p> Infer<'s, 'p> {
                     unreachable!("matched above")
                 };
                 dead.insert(e);
-                inf.expand_reduce(func, *r)
+                // A closure's body (`fold_axis`, `map_axis`) may hold walks and reductions.
+                let mut r = *r;
+                r.body = inf.expand_block(func, std::mem::take(&mut r.body), dead)?;
+                inf.expand_reduce(func, r)
             }
             s => Ok(vec![s]),
         })

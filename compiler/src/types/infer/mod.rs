@@ -34,15 +34,7 @@ use unify::{State, Var};
 /// structs is an error at `span`.
 fn scalar_elems(at: ArrayType, op: ReduceOp, span: Span) -> R<Scalar> {
     at.scalar().ok_or_else(|| {
-        let name = match op {
-            ReduceOp::Sum => "sum",
-            ReduceOp::Product => "product",
-            ReduceOp::Dot(_) => "dot",
-            ReduceOp::SumAxis(_) => "sum_axis",
-            ReduceOp::MeanAxis(_) => "mean_axis",
-            ReduceOp::FoldAxis { .. } => "fold_axis",
-            ReduceOp::Mean => "mean",
-        };
+        let name = op.method();
         let field = match at.elem {
             Elem::Struct(t) => t
                 .def()

@@ -30,19 +30,12 @@ impl<'s, 'p> Infer<'s, 'p> {
         let span = r.span;
         let at = self.array_of(r.array, span)?;
         let name = self.func.local(r.array).name.clone();
-        let method = match r.op {
-            ReduceOp::Sum => "sum",
-            ReduceOp::Product => "product",
-            ReduceOp::Dot(_) => "dot",
-            ReduceOp::Mean => "mean",
-            ReduceOp::SumAxis(_) => "sum_axis",
-            ReduceOp::MeanAxis(_) => "mean_axis",
-            // Any element type folds.
-            ReduceOp::FoldAxis { .. } => {
-                let result = self.reduce_axis(r, at)?;
-                return self.reduce_into(r.acc, result, "fold_axis", span);
-            }
-        };
+        let method = r.op.method();
+        // Any element type folds or maps.
+        if let ReduceOp::FoldAxis { .. } | ReduceOp::MapAxis { .. } = r.op {
+            let result = self.reduce_axis(r, at)?;
+            return self.reduce_into(r.acc, result, method, span);
+        }
         if let State::Known(Type::Scalar(c)) = self.get(at.elem) {
             if c.is_complex() {
                 return Err(Diagnostic::new(
@@ -77,9 +70,10 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
         let result = match r.op {
             ReduceOp::Sum | ReduceOp::Product | ReduceOp::Mean => at.elem,
-            ReduceOp::SumAxis(_) | ReduceOp::MeanAxis(_) | ReduceOp::FoldAxis { .. } => {
-                self.reduce_axis(r, at)?
-            }
+            ReduceOp::SumAxis(_)
+            | ReduceOp::MeanAxis(_)
+            | ReduceOp::FoldAxis { .. }
+            | ReduceOp::MapAxis { .. } => self.reduce_axis(r, at)?,
             ReduceOp::Dot(y) => {
                 let yt = self.array_of(y, span)?;
                 let yname = self.func.local(y).name.clone();
@@ -163,6 +157,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             ReduceOp::SumAxis(k) => b.sum_axis(r.array, at, k, r.acc)?,
             ReduceOp::MeanAxis(k) => b.mean_axis(r.array, at, k, r.acc)?,
             op @ ReduceOp::FoldAxis { .. } => b.fold_axis(r.array, at, op, r.body, r.acc)?,
+            op @ ReduceOp::MapAxis { .. } => b.map_axis(r.array, at, op, r.body, r.acc)?,
             ReduceOp::Mean => {
                 let total = b.ndarray_fold(r.array, at, Fold::Sum)?;
                 let n = b.shape(r.array, ShapeQuery::Len);
