@@ -22,10 +22,10 @@
 //!
 //! The checked copy is marked cold ([`ForRange::cold`]: the back end compiles it cheaply, out of
 //! the hot path) when a failing test means the copy stops at a failing check: no test is of a
-//! small value (a bound the values may stay under), no `break`, `continue` or `return` leaves an
-//! iteration early, and no index with a subtraction is evaluated under a condition (`if i > 0 {
-//! a[i - 1] }` fails the test at `i = 0` and runs the checked copy every call, which must stay
-//! fast).
+//! small value (a bound the values may stay under), no `return` (nor a `break` or `continue`
+//! outside a `while`/`loop`) leaves an iteration early, and no index with a subtraction is
+//! evaluated under a condition (`if i > 0 { a[i - 1] }` fails the test at `i = 0` and runs the
+//! checked copy every call, which must stay fast).
 //!
 //! A loop nest is versioned as a whole, with one test before the outermost loop, when every inner
 //! loop is counted the same way over bounds that do not change in the nest and the test covers
@@ -222,7 +222,7 @@ impl Versioner<'_> {
             return None;
         }
         let cold = !tests.iter().any(|(_, _, f)| matches!(f, Index::AtMost(_)))
-            && failing_test_fails(&inst.func, body, false);
+            && failing_test_fails(&inst.func, body, false, false);
         Some(Plan {
             loops,
             tests,
@@ -378,13 +378,14 @@ impl Versioner<'_> {
 
 type AccessKey = (LocalId, Vec<String>);
 
-/// Whether, in the loop nest body `b` (`conditional`: reached only under a condition), a failing
-/// bounds test means the checked copy fails too, as far as a syntactic look can tell: no
-/// `break`, `continue` or `return` ends an iteration early, and no index with a subtraction
+/// Whether, in the loop nest body `b` (`conditional`: reached only under a condition; `in_loop`:
+/// inside a `loop`/`while`, whose `break` and `continue` stay in it), a failing bounds test means
+/// the checked copy fails too, as far as a syntactic look can tell: no `return`, and no `break`
+/// or `continue` of the nest's counted loops, ends an iteration early, and no index with a subtraction
 /// (`a[i - 1]`, whose test also fails at `i = 0`) is evaluated under a condition (an `if`, a
 /// `while`, the right operand of `&&`/`||`), where guards such as `if i > 0` keep a loop that
 /// fails the test in bounds: there the checked copy is the loop's ordinary path.
-fn failing_test_fails(f: &Function, b: &Block, conditional: bool) -> bool {
+fn failing_test_fails(f: &Function, b: &Block, conditional: bool, in_loop: bool) -> bool {
     fn subtracts(f: &Function, e: ExprId) -> bool {
         match &f.expr(e).kind {
             ExprKind::Binary(BinOp::Sub, ..) => true,
@@ -427,16 +428,18 @@ fn failing_test_fails(f: &Function, b: &Block, conditional: bool) -> bool {
             else_body,
         } => {
             expr(f, *cond, conditional)
-                && failing_test_fails(f, then_body, true)
-                && failing_test_fails(f, else_body, true)
+                && failing_test_fails(f, then_body, true, in_loop)
+                && failing_test_fails(f, else_body, true, in_loop)
         }
-        Stmt::Loop { body } => failing_test_fails(f, body, true),
+        Stmt::Loop { body } => failing_test_fails(f, body, true, true),
         Stmt::For { range, body, .. } => {
             expr(f, range.start, conditional)
                 && expr(f, range.end, conditional)
-                && failing_test_fails(f, body, conditional)
+                && failing_test_fails(f, body, conditional, in_loop)
         }
-        Stmt::Break | Stmt::Continue | Stmt::Return { .. } => false,
+        // Inside a `loop`, everything is conditional already (a `for` there too).
+        Stmt::Break | Stmt::Continue => in_loop,
+        Stmt::Return { .. } => false,
     })
 }
 
