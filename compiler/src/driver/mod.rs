@@ -279,7 +279,8 @@ pub fn compile<'ctx>(
             &made
         }
     };
-    target::optimize_at(&emitted.module, machine, spec.opt_level).map_err(back(Stage::Optimize))?;
+    target::optimize_at(&emitted.module, machine, spec.opt_level, emitted.cold)
+        .map_err(back(Stage::Optimize))?;
     timings.lap(Stage::Optimize, &mut t);
     let gpu = match mode {
         None => None,

@@ -387,6 +387,10 @@ pub struct ForRange {
     /// and for serial loops). The arrays it reduces are those its body updates with
     /// [`Stmt::Update`].
     pub reductions: Vec<(LocalId, Reduce)>,
+    /// The checked copy that `passes::versioning` keeps: it runs only when the bounds test
+    /// before it fails, so the CPU back end marks the branch into it unlikely and has LLVM
+    /// outline it into a function it compiles cheaply (`back::target`). Not printed.
+    pub cold: bool,
 }
 
 impl ForRange {
@@ -400,6 +404,7 @@ impl ForRange {
             step: None,
             parallel: false,
             reductions: Vec::new(),
+            cold: false,
         }
     }
 }

@@ -643,6 +643,7 @@ fn jam(
             step: None,
             parallel: false,
             reductions: Vec::new(),
+            cold: false,
         },
         body: Block { stmts },
         span,

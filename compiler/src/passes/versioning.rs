@@ -20,6 +20,13 @@
 //! with the earlier writes done, as the original loop would. Accesses of other shapes stay checked
 //! in both copies.
 //!
+//! The checked copy is marked cold ([`ForRange::cold`]: the back end compiles it cheaply, out of
+//! the hot path) when a failing test means the copy stops at a failing check: no test is of a
+//! small value (a bound the values may stay under), no `return` (nor a `break` or `continue`
+//! outside a `while`/`loop`) leaves an iteration early, and no index with a subtraction is
+//! evaluated under a condition (`if i > 0 { a[i - 1] }` fails the test at `i = 0` and runs the
+//! checked copy every call, which must stay fast).
+//!
 //! A loop nest is versioned as a whole, with one test before the outermost loop, when every inner
 //! loop is counted the same way over bounds that do not change in the nest and the test covers
 //! every access in it (matmul's `c[[i, j]] += a[[i, p]] * b[[p, j]]`: the accesses are checked
@@ -81,6 +88,8 @@ struct Plan {
     loops: Loops,
     tests: Vec<(LocalId, u8, Index)>,
     unchecked: HashSet<AccessKey>,
+    /// Whether the checked copy is cold ([`ForRange::cold`], see the module doc).
+    cold: bool,
 }
 
 impl Versioner<'_> {
@@ -212,10 +221,13 @@ impl Versioner<'_> {
         if unchecked.is_empty() || (loops.len() > 1 && !all) {
             return None;
         }
+        let cold = !tests.iter().any(|(_, _, f)| matches!(f, Index::AtMost(_)))
+            && failing_test_fails(&inst.func, body, false, false);
         Some(Plan {
             loops,
             tests,
             unchecked,
+            cold,
         })
     }
 
@@ -249,6 +261,7 @@ impl Versioner<'_> {
             loops,
             tests,
             unchecked,
+            cold,
         } = plan;
         let var = loops[0].0;
         let mut b = self.inst.build(span);
@@ -338,6 +351,7 @@ impl Versioner<'_> {
         let slow_range = ForRange {
             start: b.local(lo),
             end: b.local(hi),
+            cold,
             ..range
         };
         let mut fast_body = b.inst.copy_block(&body, &HashMap::new());
@@ -363,6 +377,71 @@ impl Versioner<'_> {
 }
 
 type AccessKey = (LocalId, Vec<String>);
+
+/// Whether, in the loop nest body `b` (`conditional`: reached only under a condition; `in_loop`:
+/// inside a `loop`/`while`, whose `break` and `continue` stay in it), a failing bounds test means
+/// the checked copy fails too, as far as a syntactic look can tell: no `return`, and no `break`
+/// or `continue` of the nest's counted loops, ends an iteration early, and no index with a subtraction
+/// (`a[i - 1]`, whose test also fails at `i = 0`) is evaluated under a condition (an `if`, a
+/// `while`, the right operand of `&&`/`||`), where guards such as `if i > 0` keep a loop that
+/// fails the test in bounds: there the checked copy is the loop's ordinary path.
+fn failing_test_fails(f: &Function, b: &Block, conditional: bool, in_loop: bool) -> bool {
+    fn subtracts(f: &Function, e: ExprId) -> bool {
+        match &f.expr(e).kind {
+            ExprKind::Binary(BinOp::Sub, ..) => true,
+            ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => {
+                subtracts(f, *a) || subtracts(f, *b)
+            }
+            ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => subtracts(f, *x),
+            _ => false,
+        }
+    }
+    fn index_ok(f: &Function, index: &[ExprId], conditional: bool) -> bool {
+        !conditional || !index.iter().any(|i| subtracts(f, *i))
+    }
+    fn expr(f: &Function, e: ExprId, conditional: bool) -> bool {
+        match &f.expr(e).kind {
+            ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => expr(f, *x, conditional),
+            ExprKind::Binary(_, a, b) => expr(f, *a, conditional) && expr(f, *b, conditional),
+            ExprKind::Logical(_, a, b) => expr(f, *a, conditional) && expr(f, *b, true),
+            ExprKind::Load { index, .. } => {
+                index_ok(f, index, conditional) && index.iter().all(|i| expr(f, *i, conditional))
+            }
+            ExprKind::Intrinsic { args, .. } | ExprKind::CallInst { args, .. } => {
+                args.iter().all(|a| expr(f, *a, conditional))
+            }
+            _ => true,
+        }
+    }
+    b.stmts.iter().all(|s| match s {
+        Stmt::Assign { value, .. } | Stmt::Eval(value) | Stmt::Unpack { value, .. } => {
+            expr(f, *value, conditional)
+        }
+        Stmt::Store { index, value, .. } | Stmt::Update { index, value, .. } => {
+            index_ok(f, index, conditional)
+                && index.iter().all(|i| expr(f, *i, conditional))
+                && expr(f, *value, conditional)
+        }
+        Stmt::If {
+            cond,
+            then_body,
+            else_body,
+        } => {
+            expr(f, *cond, conditional)
+                && failing_test_fails(f, then_body, true, in_loop)
+                && failing_test_fails(f, else_body, true, in_loop)
+        }
+        Stmt::Loop { body } => failing_test_fails(f, body, true, true),
+        Stmt::For { range, body, .. } => {
+            expr(f, range.start, conditional)
+                && expr(f, range.end, conditional)
+                && failing_test_fails(f, body, conditional, in_loop)
+        }
+        // Inside a `loop`, everything is conditional already (a `for` there too).
+        Stmt::Break | Stmt::Continue => in_loop,
+        Stmt::Return { .. } => false,
+    })
+}
 
 /// `e` as one loop variable of `loops` plus a chain of loop-invariant offsets, when it is.
 fn affine(

@@ -16,9 +16,15 @@
 //!
 //! Loops that vectorize are unaffected: the vectorizer already keeps its vector loop from being
 //! runtime-unrolled, and unrolls by interleaving instead.
+//!
+//! The branch into the checked copy of a loop that versioning keeps ([`ForRange::cold`]: taken
+//! only when the bounds test before the loop fails) gets `!prof` branch weights saying it is
+//! unlikely, as `llvm.expect` would: LLVM lays the copy out of the hot path, and `hotcoldsplit`
+//! (run first by `target::optimize_at`) outlines it into a cold function compiled cheaply.
 
-use super::{FnEmitter, Slot};
-use crate::ir::{walk, Block, Stmt};
+use super::R;
+use super::{BackError, FnEmitter, Slot};
+use crate::ir::{walk, Block, ForRange, Stmt};
 use inkwell::llvm_sys::core::{
     LLVMGetMDKindIDInContext, LLVMMDNodeInContext2, LLVMMDStringInContext2, LLVMMetadataAsValue,
     LLVMSetMetadata,
@@ -47,6 +53,23 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             } => self.float_recurrence(then_body) || self.float_recurrence(else_body),
             _ => false,
         })
+    }
+
+    /// Marks the conditional branch `branch` as almost never taking its `else` edge (the weights
+    /// `llvm.expect` gives: 2000 to 1), and records that the module has such a branch.
+    pub(super) fn unlikely_else(&mut self, branch: InstructionValue<'ctx>) -> R<()> {
+        let ctx = self.ctx();
+        let i32t = ctx.i32_type();
+        let weights = ctx.metadata_node(&[
+            ctx.metadata_string("branch_weights").into(),
+            i32t.const_int(2000, false).into(),
+            i32t.const_int(1, false).into(),
+        ]);
+        branch
+            .set_metadata(weights, ctx.get_kind_id("prof"))
+            .map_err(|e| BackError::Internal(format!("branch weights: {e:?}")))?;
+        self.m.cold = true;
+        Ok(())
     }
 
     /// Marks the loop whose latch branch is `latch` with `llvm.loop.unroll.runtime.disable`.
@@ -96,4 +119,16 @@ fn stores_under_branch(body: &Block) -> bool {
         } => stores(then_body) || stores(else_body),
         _ => false,
     })
+}
+
+/// Whether `b`, the `else` branch of an `if`, is the checked copy of a versioned loop
+/// ([`ForRange::cold`]).
+pub(super) fn cold_copy(b: &Block) -> bool {
+    matches!(
+        b.stmts.as_slice(),
+        [Stmt::For {
+            range: ForRange { cold: true, .. },
+            ..
+        }]
+    )
 }

@@ -44,6 +44,10 @@ pub struct Emitted<'ctx> {
     /// GPU grid kernels: the reductions of the grid loop, one state cell each (see
     /// [`abi::GPU_CELLS`]), with the type of the reduced variable.
     pub cells: Vec<(Reduce, Scalar)>,
+    /// Whether a branch into a checked loop copy that versioning keeps was marked unlikely
+    /// ([`ForRange::cold`]): the CPU optimizer then outlines those copies
+    /// (`target::optimize_at`).
+    pub cold: bool,
 }
 
 /// Emits every instance of `program` and the entry point. With `debug_source` (the path of the
@@ -92,6 +96,7 @@ fn emit_for<'ctx>(
         gpu,
         cells: Vec::new(),
         recursive: crate::ir::walk::recursive(program),
+        cold: false,
     };
     for (i, inst) in program.instances.values().enumerate() {
         let f = m.declare(inst, i)?;
@@ -128,6 +133,7 @@ fn emit_for<'ctx>(
         module: m.module,
         sites: m.sites,
         cells: m.cells.into_iter().map(|(_, op, s)| (op, s)).collect(),
+        cold: m.cold,
     })
 }
 
@@ -149,6 +155,8 @@ struct ModuleEmitter<'a, 'ctx> {
     /// Per instance: whether it is recursive ([`crate::ir::walk::recursive`]): its function takes
     /// the depth of the chain of recursive calls it ends (`i32`, before `err`).
     recursive: Vec<bool>,
+    /// Whether an unlikely branch into a cold loop copy was emitted ([`Emitted::cold`]).
+    cold: bool,
 }
 
 impl<'ctx> ModuleEmitter<'_, 'ctx> {
@@ -1042,7 +1050,10 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
                 let then_bb = self.new_block("then");
                 let else_bb = self.new_block("else");
                 let join = self.new_block("endif");
-                self.b().build_conditional_branch(c, then_bb, else_bb)?;
+                let branch = self.b().build_conditional_branch(c, then_bb, else_bb)?;
+                if self.m.gpu.is_none() && hints::cold_copy(else_body) {
+                    self.unlikely_else(branch)?;
+                }
                 self.b().position_at_end(then_bb);
                 self.block(then_body)?;
                 self.b().build_unconditional_branch(join)?;
