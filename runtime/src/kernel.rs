@@ -789,7 +789,7 @@ impl Kernel {
                 "`clamp` with `min > max` (or a NaN bound)".into(),
                 "invalid bounds",
             ),
-            SiteKind::Unwrap { message } => invalid(message.clone(), "this value is `None`"),
+            SiteKind::Unwrap { message } => invalid(message.clone(), "the check fails here"),
         }
     }
 }
