@@ -7,6 +7,40 @@ use super::*;
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 
+impl Stmt {
+    /// The statement with each block directly inside it (an `if`'s two, a loop's body) replaced
+    /// by `f` of it, in order; a statement without blocks as it is.
+    pub fn map_blocks(self, mut f: impl FnMut(Block) -> Block) -> Stmt {
+        match self {
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
+                let then_body = f(then_body);
+                Stmt::If {
+                    cond,
+                    then_body,
+                    else_body: f(else_body),
+                }
+            }
+            Stmt::Loop { body } => Stmt::Loop { body: f(body) },
+            Stmt::For {
+                var,
+                range,
+                body,
+                span,
+            } => Stmt::For {
+                var,
+                range,
+                body: f(body),
+                span,
+            },
+            s => s,
+        }
+    }
+}
+
 /// The direct sub-expressions of an expression, in evaluation order.
 pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
     match k {

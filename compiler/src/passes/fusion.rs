@@ -148,32 +148,7 @@ impl Fuser<'_> {
 
     /// `s` with the blocks inside it fused.
     fn nested(&mut self, s: Stmt, shapes: &Shapes) -> Stmt {
-        match s {
-            Stmt::If {
-                cond,
-                then_body,
-                else_body,
-            } => Stmt::If {
-                cond,
-                then_body: self.block(then_body, shapes),
-                else_body: self.block(else_body, shapes),
-            },
-            Stmt::Loop { body } => Stmt::Loop {
-                body: self.block(body, shapes),
-            },
-            Stmt::For {
-                var,
-                range,
-                body,
-                span,
-            } => Stmt::For {
-                var,
-                range,
-                body: self.block(body, shapes),
-                span,
-            },
-            s => s,
-        }
+        s.map_blocks(|b| self.block(b, shapes))
     }
 
     /// `a`, the statements `between`, then `b` as one loop `a` (`between` to go before it), or

@@ -89,22 +89,9 @@ fn rewrite_for_loops<C>(
     let mut out = Vec::with_capacity(b.stmts.len());
     for s in b.stmts {
         match s {
-            Stmt::If {
-                cond,
-                then_body,
-                else_body,
-            } => {
-                let then_body = rewrite_for_loops(cx, then_body, rewrite);
-                let else_body = rewrite_for_loops(cx, else_body, rewrite);
-                out.push(Stmt::If {
-                    cond,
-                    then_body,
-                    else_body,
-                })
+            s @ (Stmt::If { .. } | Stmt::Loop { .. }) => {
+                out.push(s.map_blocks(|b| rewrite_for_loops(cx, b, rewrite)))
             }
-            Stmt::Loop { body } => out.push(Stmt::Loop {
-                body: rewrite_for_loops(cx, body, rewrite),
-            }),
             Stmt::For {
                 var,
                 range,

@@ -35,12 +35,15 @@ fn with_last_segment(path: &syn::ExprPath, method: &str) -> syn::ExprPath {
 
 /// A new 1-D array of `__rumba_n` elements `__rumba_a + __rumba_step * i` (`i` converted to the
 /// float type), as ndarray's `linspace` and `range` compute them, after `setup` binds those.
+/// `setup` gets the span of `path` and the name of the cast to the float type.
 fn progression(
-    span: proc_macro2::Span,
-    setup: proc_macro2::TokenStream,
-    zeros: &syn::ExprPath,
-    to: &syn::Ident,
+    path: &syn::ExprPath,
+    setup: impl FnOnce(proc_macro2::Span, &syn::Ident) -> proc_macro2::TokenStream,
 ) -> syn::Expr {
+    let zeros = with_last_segment(path, "zeros");
+    let to = syn::Ident::new(AS_TYPE_OF, proc_macro2::Span::call_site());
+    let span = syn::spanned::Spanned::span(path);
+    let setup = setup(span, &to);
     syn::parse_quote_spanned!(span=> {
         #setup
         let mut __rumba_out = #zeros(__rumba_n);
@@ -167,20 +170,19 @@ impl FnLowerer<'_> {
             return Err(FrontError::new(c, "`linspace` takes three arguments")
                 .hint("write `Array1::linspace(start, end, n)`"));
         };
-        let zeros = with_last_segment(path, "zeros");
-        let to = syn::Ident::new(AS_TYPE_OF, proc_macro2::Span::call_site());
-        let span = syn::spanned::Spanned::span(path);
-        let setup = quote::quote_spanned!(span=>
-            let __rumba_a = #a;
-            let __rumba_b = #b;
-            let __rumba_n: usize = #n;
-            let __rumba_step = if __rumba_n > 1 {
-                (__rumba_b - __rumba_a) / (__rumba_n - 1).#to(__rumba_a)
-            } else {
-                0usize.#to(__rumba_a)
-            };
-        );
-        self.expr_value(&progression(span, setup, &zeros, &to))
+        let setup = |span, to: &syn::Ident| {
+            quote::quote_spanned!(span=>
+                let __rumba_a = #a;
+                let __rumba_b = #b;
+                let __rumba_n: usize = #n;
+                let __rumba_step = if __rumba_n > 1 {
+                    (__rumba_b - __rumba_a) / (__rumba_n - 1).#to(__rumba_a)
+                } else {
+                    0usize.#to(__rumba_a)
+                };
+            )
+        };
+        self.expr_value(&progression(path, setup))
     }
 
     /// `Array1::range(start, end, step)` as ndarray computes it: `ceil((end - start) / step)`
@@ -192,22 +194,21 @@ impl FnLowerer<'_> {
             return Err(FrontError::new(c, "`range` takes three arguments")
                 .hint("write `Array1::range(start, end, step)`"));
         };
-        let zeros = with_last_segment(path, "zeros");
-        let to = syn::Ident::new(AS_TYPE_OF, proc_macro2::Span::call_site());
-        let span = syn::spanned::Spanned::span(path);
-        let setup = quote::quote_spanned!(span=>
-            let __rumba_a = #a;
-            let __rumba_b = #b;
-            let __rumba_step = #step;
-            let __rumba_steps = ((__rumba_b - __rumba_a) / __rumba_step).ceil();
-            // `ToPrimitive::to_usize` of a float: `None` outside (-1, 2^64).
-            assert!(
-                __rumba_steps > (-1.0).#to(__rumba_a) && __rumba_steps < 18446744073709551616.0.#to(__rumba_a),
-                "Converting the length to `usize` must not fail. The most likely cause of this failure is if the sign of `end - start` is different from the sign of `step`."
-            );
-            let __rumba_n = __rumba_steps as usize;
-        );
-        self.expr_value(&progression(span, setup, &zeros, &to))
+        let setup = |span, to: &syn::Ident| {
+            quote::quote_spanned!(span=>
+                let __rumba_a = #a;
+                let __rumba_b = #b;
+                let __rumba_step = #step;
+                let __rumba_steps = ((__rumba_b - __rumba_a) / __rumba_step).ceil();
+                // `ToPrimitive::to_usize` of a float: `None` outside (-1, 2^64).
+                assert!(
+                    __rumba_steps > (-1.0).#to(__rumba_a) && __rumba_steps < 18446744073709551616.0.#to(__rumba_a),
+                    "Converting the length to `usize` must not fail. The most likely cause of this failure is if the sign of `end - start` is different from the sign of `step`."
+                );
+                let __rumba_n = __rumba_steps as usize;
+            )
+        };
+        self.expr_value(&progression(path, setup))
     }
 
     /// `Array2::eye(n)`: an `n` x `n` array of zeros with ones on the diagonal.

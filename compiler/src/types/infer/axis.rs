@@ -290,7 +290,6 @@ impl Build<'_, '_, '_, '_> {
         })
     }
 
-    /// `out = x.fold_axis(Axis(k), init, f)`, `body` the step of `f`.
     /// `out = x.map_axis(Axis(k), |lane| ..)`, `body` the closure computing `value` from `lane`:
     /// for each index of the other axes in logical order, `lane` the 1-D view along `k` there.
     pub(super) fn map_axis(
@@ -309,13 +308,11 @@ impl Build<'_, '_, '_, '_> {
         else {
             unreachable!("a map along an axis")
         };
-        let Type::Scalar(value_t) = self.inf.settle(self.inf.locals[value], self.span)? else {
-            return Err(Diagnostic::new(
-                "`map_axis` makes arrays of numbers only",
-                self.span,
-                "the closure does not return a number",
-            ));
-        };
+        let value_t = self.number(
+            value,
+            "`map_axis` makes arrays of numbers only",
+            "the closure does not return a number",
+        )?;
         let res = self.axis_result(x, at, k, Init::Zeros, value_t, out);
         let mut body = Some(body);
         self.over_others(x, at.ndim, k, |b, index| {
@@ -349,6 +346,16 @@ impl Build<'_, '_, '_, '_> {
         })
     }
 
+    /// The scalar type of the local `l` (a closure's value or accumulator), or the error
+    /// `message` (labelled `label`) where it is not a number.
+    fn number(&mut self, l: LocalId, message: &str, label: &str) -> R<Scalar> {
+        match self.inf.settle(self.inf.locals[l], self.span)? {
+            Type::Scalar(s) => Ok(s),
+            _ => Err(Diagnostic::new(message, self.span, label)),
+        }
+    }
+
+    /// `out = x.fold_axis(Axis(k), init, f)`, `body` the step of `f`.
     pub(super) fn fold_axis(
         &mut self,
         x: LocalId,
@@ -366,13 +373,11 @@ impl Build<'_, '_, '_, '_> {
         else {
             unreachable!("a fold along an axis")
         };
-        let Type::Scalar(acc_t) = self.inf.settle(self.inf.locals[acc], self.span)? else {
-            return Err(Diagnostic::new(
-                "`fold_axis` folds into numbers only",
-                self.span,
-                "the accumulator is not a number",
-            ));
-        };
+        let acc_t = self.number(
+            acc,
+            "`fold_axis` folds into numbers only",
+            "the accumulator is not a number",
+        )?;
         let start = self.read(init);
         let res = self.axis_result(x, at, k, Init::Elem(start), acc_t, out);
         let mut body = Some(body);
