@@ -99,6 +99,46 @@ twin! {
         (a, b, d)
     }
 
+    fn cnd(d: f64) -> f64 {
+        let k = 1.0 / (1.0 + 0.2316419 * d.abs());
+        let w = 1.0 - (-d * d / 2.0).exp() * (0.31938153 * k - 0.356563782 * k * k);
+        if d < 0.0 { 1.0 - w } else { w }
+    }
+
+    /// Black-Scholes as array expressions: parameters of one shape make one loop with no
+    /// temporary (extent versioning, fusion, contraction); others broadcast as ndarray does.
+    pub fn prices(s: ArrayView1<f64>, x: ArrayView1<f64>, t: ArrayView1<f64>, r: f64, v: f64) -> (Array1<f64>, Array1<f64>) {
+        let sqrt_t = t.mapv(f64::sqrt);
+        let d1 = ((&s / &x).mapv(f64::ln) + (r + 0.5 * v * v) * &t) / (v * &sqrt_t);
+        let d2 = &d1 - &(v * &sqrt_t);
+        let disc = (-r * &t).mapv(f64::exp);
+        let call = &s * &d1.mapv(|d| cnd(d)) - &x * &disc * &d2.mapv(|d| cnd(d));
+        let put = &x * &disc * &d2.mapv(|d| cnd(-d)) - &s * &d1.mapv(|d| cnd(-d));
+        (call, put)
+    }
+
+    /// A chain into the caller's array: no temporary.
+    pub fn chain_into(x: ArrayView2<f64>, y: ArrayView2<f64>, mut out: ArrayViewMut2<f64>) {
+        out.assign(&(2.0 * &x * &x + 3.0 * &x * &y - &y / (1.0 + &x * &x)));
+    }
+
+    /// Temporaries, one read after the loops (it keeps its memory), one read across rows.
+    pub fn kept(x: ArrayView1<f64>, y: ArrayView1<f64>) -> (Array1<f64>, f64, f64) {
+        let d = &x - &y;
+        let e = d.mapv(|v| v * v + 1.0);
+        let f = &e * 2.0;
+        let g = &f + &x;
+        let last = if g.len() > 0 { g[0] } else { 0.0 };
+        (f, d.sum(), last)
+    }
+
+    /// A helper that can fail (a checked index) in a chain: the error is the same.
+    pub fn lookup(x: ArrayView1<f64>, table: ArrayView1<f64>) -> Array1<f64> {
+        let a = x.mapv(|v| v * 2.0);
+        let b = a.mapv(|v| table[v as usize]);
+        &b + &x
+    }
+
     /// Array steps inside a time loop: the blocks inside loops fuse too.
     pub fn relax(x: ArrayView2<f64>, steps: usize) -> Array2<f64> {
         let mut u = x.to_owned();
@@ -213,4 +253,101 @@ fn row_softmax_is_one_loop() {
     let ir = reversed::kernel().typed_ir(&[x.row(0).into_arg()]).unwrap();
     let top_level_loops = ir.lines().filter(|l| l.starts_with("    for ")).count();
     assert!(top_level_loops >= 2, "{ir}");
+}
+
+#[test]
+fn array_expressions_equal_ndarrays_with_and_without_broadcasting() {
+    let n = 37;
+    let s: Array1<f64> = (0..n).map(|i| 5.0 + (i * 7 % 13) as f64 * 2.1).collect();
+    let x: Array1<f64> = (0..n).map(|i| 1.0 + (i * 5 % 17) as f64 * 5.3).collect();
+    let t: Array1<f64> = (0..n).map(|i| 0.25 + (i * 3 % 7) as f64 * 1.4).collect();
+    let one = |a: &Array1<f64>| a.slice(s![..1]).to_owned();
+    // One shape (the versioned copy), then each operand stretched from one element (the
+    // function's own body), reversed views, and empty arrays.
+    let cases = [
+        (s.view(), x.view(), t.view()),
+        (s.slice(s![..;-1]), x.view(), t.slice(s![..;-1])),
+        (s.slice(s![..0]), x.slice(s![..0]), t.slice(s![..0])),
+    ];
+    let (s1, x1, t1) = (one(&s), one(&x), one(&t));
+    let stretched = [
+        (s1.view(), x.view(), t.view()),
+        (s.view(), x1.view(), t.view()),
+        (s.view(), x.view(), t1.view()),
+    ];
+    for (a, b, c) in cases.into_iter().chain(stretched) {
+        let (call, put): (Array1<f64>, Array1<f64>) = prices(a, b, c, 0.02, 0.3).unwrap();
+        let (wc, wp) = rs::prices(bb(a), b, c, 0.02, 0.3);
+        assert_eq!(call.mapv(f64::to_bits), wc.mapv(f64::to_bits));
+        assert_eq!(put.mapv(f64::to_bits), wp.mapv(f64::to_bits));
+    }
+    let short = s.slice(s![..5]);
+    let err = prices(short, x.view(), t.view(), 0.02, 0.3).unwrap_err();
+    assert!(err.to_string().contains("broadcast"), "{err}");
+
+    let g = grid(5, 9, 4);
+    let h = grid(5, 9, 7);
+    for (a, b) in [
+        (g.view(), h.view()),
+        (g.t(), h.t()),
+        (g.view(), h.slice(s![..1, ..])),
+    ] {
+        let mut out = Array2::<f64>::zeros(a.raw_dim());
+        chain_into(a, b, &mut out).unwrap();
+        let mut want = Array2::<f64>::zeros(a.raw_dim());
+        rs::chain_into(bb(a), b, want.view_mut());
+        assert_eq!(bits2(&out), bits2(&want));
+    }
+    for (a, b) in [
+        (s.view(), x.view()),
+        (s.view(), x1.view()),
+        (s.slice(s![..0]), x.slice(s![..0])),
+    ] {
+        let (f, d, last): (Array1<f64>, f64, f64) = kept(a, b).unwrap();
+        let (wf, wd, wl) = rs::kept(bb(a), b);
+        assert_eq!(f.mapv(f64::to_bits), wf.mapv(f64::to_bits));
+        assert_eq!((d.to_bits(), last.to_bits()), (wd.to_bits(), wl.to_bits()));
+    }
+    let table: Array1<f64> = (0..20).map(|i| i as f64 * 0.5).collect();
+    let ok: Array1<f64> = (0..8).map(|i| i as f64).collect();
+    let got: Array1<f64> = lookup(ok.view(), table.view()).unwrap();
+    assert_eq!(got, rs::lookup(ok.view(), table.view()));
+    let far: Array1<f64> = (0..8).map(|i| i as f64 * 3.0).collect();
+    let err = lookup(far.view(), table.view()).unwrap_err();
+    assert!(err.to_string().contains("index out of bounds"), "{err}");
+}
+
+#[test]
+fn black_scholes_expressions_are_one_loop_without_temporaries() {
+    if std::env::var("RUMBA_DISABLE_JIT").as_deref() == Ok("1") {
+        return;
+    }
+    let a = Array1::<f64>::ones(8);
+    let ir = prices::kernel()
+        .typed_ir(&[
+            a.view().into_arg(),
+            a.view().into_arg(),
+            a.view().into_arg(),
+            0.02.into_arg(),
+            0.3.into_arg(),
+        ])
+        .unwrap();
+    // The copy for one shape (first) has one loop and allocates only the two results.
+    let (copy, _) = ir.split_once("\n    } else {").expect("a versioned body");
+    assert!(
+        copy.contains("if ((dim(s, 0) == dim(x, 0)) && (dim(s, 0) == dim(t, 0)))"),
+        "{ir}"
+    );
+    assert_eq!(copy.matches(" in 0_usize..").count(), 1, "{ir}");
+    assert_eq!(copy.matches("alloc<").count(), 2, "{ir}");
+    let g = Array2::<f64>::ones((2, 3));
+    let mut out = Array2::<f64>::zeros((2, 3));
+    let ir = chain_into::kernel()
+        .typed_ir(&[
+            g.view().into_arg(),
+            g.view().into_arg(),
+            out.view_mut().into_arg(),
+        ])
+        .unwrap();
+    assert!(!ir.contains("alloc<"), "{ir}");
 }

@@ -363,7 +363,7 @@ impl Instance {
 }
 
 /// The expressions at the roots of the statements of `b` (at any depth).
-fn block_exprs(b: &Block, out: &mut Vec<ExprId>) {
+pub fn block_exprs(b: &Block, out: &mut Vec<ExprId>) {
     for s in &b.stmts {
         match s {
             Stmt::Assign { value, .. } | Stmt::Unpack { value, .. } | Stmt::Eval(value) => {

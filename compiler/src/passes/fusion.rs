@@ -12,17 +12,20 @@
 //! - neither body leaves its loop early (`break`, `continue` or `return` of the loop itself);
 //! - no local that one body assigns is read or assigned by the other;
 //! - an array (followed through its views to the allocation or parameter it is memory of) that
-//!   one body stores into and the other touches is touched by both only in row `i` of its
-//!   first axis: iteration `i` of `B` then sees what iteration `i` of `A` wrote, and nothing that
-//!   a later one writes;
+//!   one body stores into and the other touches is touched by both only where its index on
+//!   one axis (the same for all their accesses: the rows `[i, ..]` of an outer loop, the columns
+//!   `[.., i]` of a nest's inner one) is the counter `i`: iteration `i` of `B` then sees what
+//!   iteration `i` of `A` wrote, and nothing that a later one writes;
 //! - `M` is assignments of views, allocations and extents and `same_shape` checks that read
 //!   nothing `A` writes and assign nothing `A` touches. Where `M` can fail (a broadcast or
-//!   shape check, an allocation), `A` cannot (no check, no integer division, no call) and
-//!   stores only into arrays the function allocated, so the error is the same and no caller's
-//!   array differs when it comes.
+//!   shape check, an allocation), `A` cannot (no check, no integer division, no call of a
+//!   function that can fail) and stores only into arrays the function allocated, so the error
+//!   is the same and no caller's array differs when it comes.
 //!
-//! Fusing pairs one after the other fuses a chain. `shapes` runs first: the walks' accesses are
-//! unchecked by then, so their loops cannot fail.
+//! Fusing pairs one after the other fuses a chain; the merged body's loops (the inner loops of
+//! two nests) fuse in turn. `shapes` runs first: the walks' accesses are unchecked by then, so
+//! their loops cannot fail. A call cannot fail when its function has nothing that can, at any
+//! depth (a recursive one always can: its calls count their depth).
 
 use super::shapes::{ndim, Extent, Shapes};
 use crate::ir::walk::children;
@@ -31,11 +34,99 @@ use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 
 pub fn run(p: &mut TypedProgram) {
+    let infallible = infallible(p);
     for inst in p.instances.values_mut() {
-        let shapes = Shapes::of(inst);
-        let body = std::mem::take(&mut inst.func.body);
-        inst.func.body = Fuser { inst }.block(body, &shapes);
+        fuse(inst, &infallible);
     }
+}
+
+/// Fuses the loops of one instance; `infallible`: the instances whose calls cannot fail.
+pub(super) fn fuse(inst: &mut Instance, infallible: &HashSet<InstId>) {
+    let shapes = Shapes::of(inst);
+    let body = std::mem::take(&mut inst.func.body);
+    inst.func.body = Fuser { inst, infallible }.block(body, &shapes);
+}
+
+/// The instances whose calls cannot fail: no check, allocation, view or call that can fail
+/// anywhere in their bodies (a recursive one never is: its calls count their depth).
+pub(super) fn infallible(p: &TypedProgram) -> HashSet<InstId> {
+    let mut known = HashSet::new();
+    loop {
+        let more: Vec<InstId> = p
+            .instances
+            .iter()
+            .filter(|(id, inst)| !known.contains(id) && !body_can_fail(inst, &known))
+            .map(|(id, _)| id)
+            .collect();
+        if more.is_empty() {
+            return known;
+        }
+        known.extend(more);
+    }
+}
+
+fn body_can_fail(inst: &Instance, infallible: &HashSet<InstId>) -> bool {
+    fn stmts(b: &Block) -> bool {
+        b.stmts.iter().any(|s| match s {
+            Stmt::Store { checked, .. } | Stmt::Update { checked, .. } => *checked,
+            Stmt::For { range, body, .. } => range.step.is_some() || stmts(body),
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => stmts(then_body) || stmts(else_body),
+            Stmt::Loop { body } => stmts(body),
+            _ => false,
+        })
+    }
+    fn exprs(inst: &Instance, e: ExprId, infallible: &HashSet<InstId>) -> bool {
+        let kind = &inst.func.expr(e).kind;
+        node_can_fail(inst, e, infallible)
+            || matches!(kind, ExprKind::Slice { .. })
+            || children(kind)
+                .into_iter()
+                .any(|c| exprs(inst, c, infallible))
+    }
+    let mut roots = Vec::new();
+    crate::ir::edit::block_exprs(&inst.func.body, &mut roots);
+    stmts(&inst.func.body) || roots.into_iter().any(|e| exprs(inst, e, infallible))
+}
+
+/// Whether expression node `e` itself (not its operands) can fail, but for a slice (whose
+/// bounds a loop may prove): a checked load, an integer division that can fail, an intrinsic
+/// with a check, a call of a function that can fail, an unwrap, an allocation, a broadcast or
+/// shape check.
+fn node_can_fail(inst: &Instance, e: ExprId, infallible: &HashSet<InstId>) -> bool {
+    match &inst.func.expr(e).kind {
+        ExprKind::Load { checked, .. } => *checked,
+        ExprKind::Binary(op, _, d) => division_can_fail(inst, *op, e, *d),
+        ExprKind::Intrinsic { op, .. } => matches!(
+            op,
+            Intrinsic::Clamp | Intrinsic::RemEuclid | Intrinsic::DivEuclid
+        ),
+        ExprKind::CallInst { inst: callee, .. } => !infallible.contains(callee),
+        ExprKind::Call { .. }
+        | ExprKind::Unwrap { .. }
+        | ExprKind::Gpu { .. }
+        | ExprKind::Alloc { .. }
+        | ExprKind::Broadcast { .. }
+        | ExprKind::SameShape { .. } => true,
+        _ => false,
+    }
+}
+
+/// Whether `a op d` (expression `e`) is an integer division that can fail: by a divisor not
+/// known to be nonzero (and, signed, not -1).
+fn division_can_fail(inst: &Instance, op: BinOp, e: ExprId, d: ExprId) -> bool {
+    let ty = inst.ty(e);
+    let safe = match inst.func.expr(d).kind {
+        ExprKind::Const(c) => {
+            let Type::Scalar(s) = ty else { return true };
+            c.bits != 0 && !(s.is_signed() && c.bits == Const::int(s, -1).bits)
+        }
+        _ => false,
+    };
+    matches!(op, BinOp::Div | BinOp::Rem) && matches!(ty, Type::Scalar(s) if s.is_int()) && !safe
 }
 
 /// Whether a value of type `t` owns memory that reading it as a value moves.
@@ -59,11 +150,11 @@ struct Pending {
     extent: Extent,
 }
 
-/// Where an access falls on the first axis of the array it is memory of.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// Where an access falls in the array it is memory of.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Row {
-    /// Row `i`, the loop's counter.
-    Counter,
+    /// Index `i`, the loop's counter, on this axis (any index on the others).
+    Counter(u8),
     Other,
 }
 
@@ -82,6 +173,8 @@ struct Touch {
 
 struct Fuser<'a> {
     inst: &'a mut Instance,
+    /// The instances whose calls cannot fail.
+    infallible: &'a HashSet<InstId>,
 }
 
 impl Fuser<'_> {
@@ -146,9 +239,24 @@ impl Fuser<'_> {
         Block { stmts: out }
     }
 
-    /// `s` with the blocks inside it fused.
+    /// `s` with the blocks inside it fused (an `if`'s `then` branch knowing its condition).
     fn nested(&mut self, s: Stmt, shapes: &Shapes) -> Stmt {
-        s.map_blocks(|b| self.block(b, shapes))
+        match s {
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
+                let mut then = shapes.clone();
+                then.assume(self.inst, cond);
+                Stmt::If {
+                    cond,
+                    then_body: self.block(then_body, &then),
+                    else_body: self.block(else_body, shapes),
+                }
+            }
+            s => s.map_blocks(|b| self.block(b, shapes)),
+        }
     }
 
     /// `a`, the statements `between`, then `b` as one loop `a` (`between` to go before it), or
@@ -181,6 +289,9 @@ impl Fuser<'_> {
         moves.insert(b.var, a.var);
         let rest = self.replace_block(b.body, &moves, shapes);
         a.body.stmts.extend(rest.stmts);
+        // The loops the two bodies now hold one after the other (a nest's inner loops) fuse too.
+        let merged = std::mem::take(&mut a.body);
+        a.body = self.block(merged, shapes);
         for e in [b.range.start, b.range.end] {
             self.inst.drop_expr(e);
         }
@@ -323,7 +434,7 @@ impl Fuser<'_> {
             }
             ExprKind::Unary(..) | ExprKind::Logical(..) | ExprKind::Cast(..) => true,
             ExprKind::Binary(op, _, d) => {
-                *can_fail |= self.division_can_fail(*op, e, *d);
+                *can_fail |= division_can_fail(self.inst, *op, e, *d);
                 true
             }
             ExprKind::Transpose(_) | ExprKind::Relayout { .. } => true,
@@ -334,7 +445,7 @@ impl Fuser<'_> {
             ExprKind::Alloc { init, .. } => {
                 *can_fail = true;
                 match init {
-                    Init::Copy(x) => !written.contains(&root(self.inst, shapes, *x).0),
+                    Init::Copy(x) => !written.contains(&root(self.inst, shapes, *x)),
                     _ => true,
                 }
             }
@@ -422,16 +533,11 @@ impl Fuser<'_> {
                 t.reads.insert(*l);
                 if ndim(self.inst, *l).is_some() {
                     // An array as a value (passed on, copied, aliased): any element, maybe written.
-                    let (r, _) = root(self.inst, shapes, *l);
+                    let r = root(self.inst, shapes, *l);
                     t.accesses.push((r, true, Row::Other));
                 }
             }
-            ExprKind::Load {
-                array,
-                index,
-                checked,
-            } => {
-                t.can_fail |= *checked;
+            ExprKind::Load { array, index, .. } => {
                 let (r, row) = access(self.inst, shapes, *array, index, i.0);
                 t.accesses.push((r, false, row));
             }
@@ -439,7 +545,7 @@ impl Fuser<'_> {
                 init: Init::Copy(x),
                 ..
             } => {
-                let (r, _) = root(self.inst, shapes, *x);
+                let r = root(self.inst, shapes, *x);
                 t.accesses.push((r, false, Row::Other));
             }
             ExprKind::Slice { array, axes, .. } => {
@@ -460,22 +566,9 @@ impl Fuser<'_> {
                     });
                 t.can_fail |= !proven;
             }
-            ExprKind::Binary(op, _, d) => t.can_fail |= self.division_can_fail(*op, e, *d),
-            ExprKind::Intrinsic { op, .. } => {
-                t.can_fail |= matches!(
-                    op,
-                    Intrinsic::Clamp | Intrinsic::RemEuclid | Intrinsic::DivEuclid
-                );
-            }
-            ExprKind::Call { .. }
-            | ExprKind::CallInst { .. }
-            | ExprKind::Unwrap { .. }
-            | ExprKind::Gpu { .. }
-            | ExprKind::Alloc { .. }
-            | ExprKind::Broadcast { .. }
-            | ExprKind::SameShape { .. } => t.can_fail = true,
             _ => {}
         }
+        t.can_fail |= node_can_fail(self.inst, e, self.infallible);
         if let Some(a) = crate::ir::walk::array_operand(kind) {
             t.reads.insert(a);
         }
@@ -486,28 +579,12 @@ impl Fuser<'_> {
             // Arrays passed on are `Local` operands (above); a GPU atomic writes its array.
             if let Some(a) = crate::ir::walk::array_operand(kind) {
                 t.accesses
-                    .push((root(self.inst, shapes, a).0, true, Row::Other));
+                    .push((root(self.inst, shapes, a), true, Row::Other));
             }
         }
         for c in children(kind) {
             self.touch_expr(c, i, shapes, t);
         }
-    }
-
-    /// Whether `a op d` (expression `e`) is an integer division that can fail: by a divisor
-    /// not known to be nonzero (and, signed, not -1).
-    fn division_can_fail(&self, op: BinOp, e: ExprId, d: ExprId) -> bool {
-        let ty = self.inst.ty(e);
-        let safe = match self.inst.func.expr(d).kind {
-            ExprKind::Const(c) => {
-                let Type::Scalar(s) = ty else { return true };
-                c.bits != 0 && !(s.is_signed() && c.bits == Const::int(s, -1).bits)
-            }
-            _ => false,
-        };
-        matches!(op, BinOp::Div | BinOp::Rem)
-            && matches!(ty, Type::Scalar(s) if s.is_int())
-            && !safe
     }
 
     /// Whether `s` may sit between two loops that fuse (checked in full by `hoistable`).
@@ -534,7 +611,7 @@ fn flush(out: &mut Vec<Stmt>, pending: Option<Pending>, between: &mut Vec<Stmt>)
 }
 
 /// Whether every array one body stores into and the other touches is touched by both only in
-/// the row of their counter.
+/// the counter's place on one axis.
 fn rows_agree(ta: &Touch, tb: &Touch) -> bool {
     let stored = |t: &Touch| -> HashSet<LocalId> {
         t.accesses.iter().filter(|a| a.1).map(|a| a.0).collect()
@@ -546,21 +623,20 @@ fn rows_agree(ta: &Touch, tb: &Touch) -> bool {
         .chain(sb.intersection(&touched(ta)))
         .copied()
         .collect();
+    let mut axis: HashMap<LocalId, Row> = HashMap::new();
     ta.accesses
         .iter()
         .chain(&tb.accesses)
         .filter(|a| shared.contains(&a.0))
-        .all(|a| a.2 == Row::Counter)
+        .all(|a| matches!(a.2, Row::Counter(_)) && *axis.entry(a.0).or_insert(a.2) == a.2)
 }
 
-/// The array `a` is memory of (through the views it is made from), and whether its first axis
-/// is that array's (`true`), or unknown.
-fn root(inst: &Instance, shapes: &Shapes, a: LocalId) -> (LocalId, bool) {
-    let (r, row) = walk_views(inst, shapes, a, Row::Counter, None);
-    (r, row == Row::Counter)
+/// The array `a` is memory of (through the views it is made from).
+fn root(inst: &Instance, shapes: &Shapes, a: LocalId) -> LocalId {
+    walk_views(inst, shapes, a, Row::Other, None).0
 }
 
-/// Where an access of `a` at `index` falls: the array it is memory of and the row there.
+/// Where an access of `a` at `index` falls: the array it is memory of and the place there.
 fn access(
     inst: &Instance,
     shapes: &Shapes,
@@ -568,15 +644,16 @@ fn access(
     index: &[ExprId],
     i: LocalId,
 ) -> (LocalId, Row) {
-    let at_counter = index
-        .first()
-        .is_some_and(|&e| matches!(inst.func.expr(e).kind, ExprKind::Local(v) if v == i));
-    let row = if at_counter { Row::Counter } else { Row::Other };
+    let at = index
+        .iter()
+        .position(|&e| matches!(inst.func.expr(e).kind, ExprKind::Local(v) if v == i));
+    let row = at.map_or(Row::Other, |k| Row::Counter(k as u8));
     walk_views(inst, shapes, a, row, Some(i))
 }
 
-/// Follows `a` up the views it is made from; `row` is where the access falls on `a`'s first
-/// axis; a view fixing its source's first axis at the counter `i` puts every access in row `i`.
+/// Follows `a` up the views it is made from; `row` is where the access falls on `a`'s axes,
+/// mapped to the source's at each view; a view fixing an axis of its source at the counter `i`
+/// puts every access on that axis's counter place.
 fn walk_views(
     inst: &Instance,
     shapes: &Shapes,
@@ -584,7 +661,6 @@ fn walk_views(
     mut row: Row,
     i: Option<LocalId>,
 ) -> (LocalId, Row) {
-    let mut fixed = false;
     let is_counter = |e: ExprId| {
         i.is_some_and(|i| matches!(inst.func.expr(e).kind, ExprKind::Local(v) if v == i))
     };
@@ -592,30 +668,69 @@ fn walk_views(
         let next = match &inst.func.expr(v).kind {
             ExprKind::Local(b) | ExprKind::Borrow { array: b, .. } => *b,
             ExprKind::Slice { array: b, axes, .. } => {
-                match axes.first() {
-                    Some(SliceAxis::Index(Bound {
-                        value,
-                        from_end: false,
-                    })) if is_counter(*value) => fixed = true,
-                    None
-                    | Some(SliceAxis::Range {
-                        start: None,
-                        end: None,
-                        step: 1,
-                    }) => {}
-                    _ => row = Row::Other,
+                let nb = ndim(inst, *b).unwrap_or(0);
+                // View axis `to` is source axis `from` where a range keeps it.
+                let (mut from, mut to) = (0u8, 0u8);
+                let mut mapped = Row::Other;
+                let mut fixed = None;
+                for ax in axes {
+                    match ax {
+                        SliceAxis::Index(Bound {
+                            value,
+                            from_end: false,
+                        }) if is_counter(*value) => {
+                            fixed.get_or_insert(Row::Counter(from));
+                            from += 1;
+                        }
+                        SliceAxis::Index(_) => from += 1,
+                        SliceAxis::NewAxis => to += 1,
+                        SliceAxis::Range {
+                            start: None,
+                            end: None,
+                            step: 1,
+                        } => {
+                            if row == Row::Counter(to) {
+                                mapped = Row::Counter(from);
+                            }
+                            (from, to) = (from + 1, to + 1);
+                        }
+                        SliceAxis::Range { .. } => (from, to) = (from + 1, to + 1),
+                    }
                 }
+                // The axes not named keep their extents.
+                while from < nb {
+                    if row == Row::Counter(to) {
+                        mapped = Row::Counter(from);
+                    }
+                    (from, to) = (from + 1, to + 1);
+                }
+                row = fixed.unwrap_or(mapped);
                 *b
             }
             &ExprKind::Broadcast { array: b, .. } => {
-                let same = ndim(inst, b) == ndim(inst, a)
-                    && shapes.same(Extent::Dim(b, 0), Extent::Dim(a, 0));
-                if !same {
-                    row = Row::Other;
-                }
+                // Axes aligned at the last; the counter's axis must not be stretched.
+                let (n, nb) = (ndim(inst, a).unwrap_or(0), ndim(inst, b).unwrap_or(0));
+                row = match row {
+                    Row::Counter(k) if k + nb >= n => {
+                        let kb = k + nb - n;
+                        if shapes.same(Extent::Dim(b, kb), Extent::Dim(a, k)) {
+                            Row::Counter(kb)
+                        } else {
+                            Row::Other
+                        }
+                    }
+                    _ => Row::Other,
+                };
                 b
             }
-            ExprKind::Relayout { array: b, .. } | ExprKind::Transpose(b) => {
+            ExprKind::Transpose(b) => {
+                let n = ndim(inst, a).unwrap_or(0);
+                if let Row::Counter(k) = row {
+                    row = Row::Counter(n - 1 - k);
+                }
+                *b
+            }
+            ExprKind::Relayout { array: b, .. } => {
                 row = Row::Other;
                 *b
             }
@@ -623,5 +738,5 @@ fn walk_views(
         };
         a = next;
     }
-    (a, if fixed { Row::Counter } else { row })
+    (a, row)
 }

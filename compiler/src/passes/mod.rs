@@ -2,6 +2,8 @@
 //!
 //! In: a verified [`TypedProgram`]. Out: the same program, rewritten, still verified.
 
+mod contract;
+mod extents;
 mod fusion;
 mod shapes;
 mod unroll_jam;
@@ -27,8 +29,10 @@ pub enum For {
 
 /// The passes, in order.
 pub const PIPELINE: &[(&str, Pass, For)] = &[
+    ("extents", extents::run, For::All),
     ("shapes", shapes::run, For::All),
     ("fusion", fusion::run, For::All),
+    ("contraction", contract::run, For::All),
     ("versioning", versioning::run, For::All),
     ("unroll-and-jam", unroll_jam::run, For::Cpu),
 ];

@@ -18,10 +18,22 @@ use std::collections::{HashMap, HashSet};
 
 pub fn run(p: &mut TypedProgram) {
     for inst in p.instances.values_mut() {
+        settle(inst);
+    }
+}
+
+/// What the shapes of one instance settle: unchecked accesses, `if`s known true.
+pub(super) fn settle(inst: &mut Instance) {
+    // Again while it settles `if`s: a local assigned in both branches of one is assigned once
+    // after, which can prove more.
+    loop {
         let mut shapes = Shapes::of(inst);
         let mut body = std::mem::take(&mut inst.func.body);
-        shapes.unchecked(inst, &mut body, &mut Vec::new());
+        let folded = shapes.unchecked(inst, &mut body, &mut Vec::new());
         inst.func.body = body;
+        if !folded {
+            break;
+        }
     }
 }
 
@@ -106,7 +118,7 @@ impl Shapes {
         x
     }
 
-    fn union(&mut self, a: Extent, b: Extent) {
+    pub(super) fn union(&mut self, a: Extent, b: Extent) {
         let (a, b) = (self.find(a), self.find(b));
         if a != b {
             self.parent.insert(a, b);
@@ -246,13 +258,15 @@ impl Shapes {
     }
 
     /// Clears the `checked` flag of the accesses in `b` that are in bounds by the extents of
-    /// the loops around them (`counters`: each enclosing counted loop's variable and extent).
+    /// the loops around them (`counters`: each enclosing counted loop's variable and extent),
+    /// and puts the `then` branch of each `if` known true in its place; whether there was one.
     fn unchecked(
         &mut self,
         inst: &mut Instance,
         b: &mut Block,
         counters: &mut Vec<(LocalId, Extent)>,
-    ) {
+    ) -> bool {
+        let mut folded = false;
         let mut todo: std::collections::VecDeque<Stmt> = std::mem::take(&mut b.stmts).into();
         while let Some(mut s) = todo.pop_front() {
             if let Stmt::If {
@@ -269,6 +283,7 @@ impl Shapes {
                     };
                 } else {
                     // Known true: the `then` branch in its place.
+                    folded = true;
                     inst.drop_expr(cond);
                     inst.drop_block(&else_body);
                     for t in then_body.stmts.into_iter().rev() {
@@ -277,9 +292,27 @@ impl Shapes {
                     continue;
                 }
             }
-            self.unchecked_stmt(inst, &mut s, counters);
+            folded |= self.unchecked_stmt(inst, &mut s, counters);
             self.learn(inst, &s);
             b.stmts.push(s);
+        }
+        folded
+    }
+
+    /// Learns what condition `e` makes true where it holds (the `then` branch of an `if`):
+    /// the equalities of extents of `a == b && ..`.
+    pub(super) fn assume(&mut self, inst: &Instance, e: ExprId) {
+        match inst.func.expr(e).kind {
+            ExprKind::Logical(LogicOp::And, a, b) => {
+                self.assume(inst, a);
+                self.assume(inst, b);
+            }
+            ExprKind::Binary(BinOp::Eq, a, b) => {
+                if let (Some(x), Some(y)) = (self.extent(inst, a), self.extent(inst, b)) {
+                    self.union(x, y);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -302,65 +335,69 @@ impl Shapes {
         inst: &mut Instance,
         s: &mut Stmt,
         counters: &mut Vec<(LocalId, Extent)>,
-    ) {
-        {
-            match s {
-                Stmt::Store {
-                    array,
-                    index,
-                    checked,
-                    value,
-                    ..
+    ) -> bool {
+        match s {
+            Stmt::Store {
+                array,
+                index,
+                checked,
+                value,
+                ..
+            }
+            | Stmt::Update {
+                array,
+                index,
+                checked,
+                value,
+                ..
+            } => {
+                if *checked && self.in_bounds(inst, *array, index, counters) {
+                    *checked = false;
                 }
-                | Stmt::Update {
-                    array,
-                    index,
-                    checked,
-                    value,
-                    ..
-                } => {
-                    if *checked && self.in_bounds(inst, *array, index, counters) {
-                        *checked = false;
-                    }
-                    for &e in index.iter().chain([&*value]) {
-                        self.unchecked_expr(inst, e, counters);
-                    }
+                for &e in index.iter().chain([&*value]) {
+                    self.unchecked_expr(inst, e, counters);
                 }
-                Stmt::Assign { value: e, .. } | Stmt::Unpack { value: e, .. } | Stmt::Eval(e) => {
+                false
+            }
+            Stmt::Assign { value: e, .. } | Stmt::Unpack { value: e, .. } | Stmt::Eval(e) => {
+                self.unchecked_expr(inst, *e, counters);
+                false
+            }
+            Stmt::Return { value, .. } => {
+                if let Some(e) = value {
                     self.unchecked_expr(inst, *e, counters)
                 }
-                Stmt::Return { value, .. } => {
-                    if let Some(e) = value {
-                        self.unchecked_expr(inst, *e, counters)
-                    }
-                }
-                Stmt::If {
-                    cond,
-                    then_body,
-                    else_body,
-                } => {
-                    self.unchecked_expr(inst, *cond, counters);
-                    self.clone().unchecked(inst, then_body, counters);
-                    self.clone().unchecked(inst, else_body, counters);
-                }
-                Stmt::Loop { body } => self.clone().unchecked(inst, body, counters),
-                Stmt::For {
-                    var, range, body, ..
-                } => {
-                    for e in [range.start, range.end].into_iter().chain(range.step) {
-                        self.unchecked_expr(inst, e, counters);
-                    }
-                    let extent = self.counted_extent(inst, *var, range, body);
-                    if let Some(x) = extent {
-                        counters.push((*var, x));
-                    }
-                    self.clone().unchecked(inst, body, counters);
-                    if extent.is_some() {
-                        counters.pop();
-                    }
-                }
-                Stmt::Break | Stmt::Continue => {}
+                false
             }
+            Stmt::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
+                self.unchecked_expr(inst, *cond, counters);
+                let mut then = self.clone();
+                then.assume(inst, *cond);
+                let a = then.unchecked(inst, then_body, counters);
+                self.clone().unchecked(inst, else_body, counters) | a
+            }
+            Stmt::Loop { body } => self.clone().unchecked(inst, body, counters),
+            Stmt::For {
+                var, range, body, ..
+            } => {
+                for e in [range.start, range.end].into_iter().chain(range.step) {
+                    self.unchecked_expr(inst, e, counters);
+                }
+                let extent = self.counted_extent(inst, *var, range, body);
+                if let Some(x) = extent {
+                    counters.push((*var, x));
+                }
+                let folded = self.clone().unchecked(inst, body, counters);
+                if extent.is_some() {
+                    counters.pop();
+                }
+                folded
+            }
+            Stmt::Break | Stmt::Continue => false,
         }
     }
 

@@ -484,7 +484,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let call = self.b().build_call(f, &vals, "call")?;
         let failed = self.m.load_failed(self.err)?;
         let ok = self.new_block("call.ok");
-        self.b().build_conditional_branch(failed, self.fail, ok)?;
+        let branch = self.b().build_conditional_branch(failed, self.fail, ok)?;
+        self.rare_failure(branch, true)?;
         self.b().position_at_end(ok);
         Ok(call
             .try_as_basic_value()

@@ -219,7 +219,7 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         }
     }
 
-    fn attr(&self, name: &str) -> Attribute {
+    pub(super) fn attr(&self, name: &str) -> Attribute {
         self.ctx
             .create_enum_attribute(Attribute::get_named_enum_kind_id(name), 0)
     }
@@ -891,7 +891,8 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
     fn check(&mut self, ok: IntValue<'ctx>, site: u32, values: &[IntValue<'ctx>]) -> R<()> {
         let pass = self.new_block("ok");
         let fail = self.new_block("check.fail");
-        self.b().build_conditional_branch(ok, pass, fail)?;
+        let branch = self.b().build_conditional_branch(ok, pass, fail)?;
+        self.rare_failure(branch, false)?;
         self.b().position_at_end(fail);
         let ctx = self.ctx();
         let (i8t, i32t, i64t) = (ctx.i8_type(), ctx.i32_type(), ctx.i64_type());

@@ -21,6 +21,7 @@ use super::{ArrayVal, FnEmitter, Slot, R};
 use crate::back::abi::{self, SiteKind};
 use crate::back::BackError;
 use crate::ir::*;
+use inkwell::attributes::AttributeLoc;
 use inkwell::types::{BasicType, BasicTypeEnum, StructType};
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, IntPredicate};
@@ -583,6 +584,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             abi::ALLOC
         };
         let alloc = self.m.runtime_fn(name, t);
+        // Fresh memory, as `malloc`'s: stores into it do not touch what the function reads
+        // through its other pointers (the error record's flag, loaded after each call that can
+        // fail, then stays out of a loop that fills a new array, which can vectorize).
+        alloc.add_attribute(AttributeLoc::Return, self.m.attr("noalias"));
         let align = self.elem_align(ty.elem);
         let Some(Slot::Value(slot, slot_ty)) = reuse.map(|l| self.slots[l.index()].clone()) else {
             return Ok(self

@@ -153,7 +153,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             "par.failed",
         )?;
         let ok = self.new_block("par.ok");
-        self.b().build_conditional_branch(failed, self.fail, ok)?;
+        let branch = self.b().build_conditional_branch(failed, self.fail, ok)?;
+        self.rare_failure(branch, true)?;
         self.b().position_at_end(ok);
         Ok(())
     }

@@ -1,0 +1,189 @@
+//! Extent versioning: a function whose array operators combine parameters of unproven equal
+//! shapes runs, when their extents are equal at entry, a copy of its body in which they are
+//! known equal, and its body as it was otherwise.
+//!
+//! `&s / &x` broadcasts by ndarray's rules: either operand may have extent 1 on an axis and be
+//! stretched, so the result's extent is not known to be either operand's, and the loops of a
+//! chain of such operators (`let d1 = ..; let d2 = &d1 - ..;`) run over extents `shapes` cannot
+//! prove equal: `fusion` keeps them apart and every step is a pass over memory. The common case
+//! is arrays of one shape; this pass makes it a version of the function of its own.
+//!
+//! In: a typed program, before `shapes`. Out: the same program where a function body `B` with
+//! two or more loops among its statements, whose co-broadcasts (`broadcast_with(a, b)`, not
+//! `onto`) pair axes of unproven equal extents, each equal to an extent known at entry (an axis
+//! of a parameter, a `usize` parameter), becomes `if p == q && .. { B' } else { B }`: `B'` is a
+//! copy of `B` with fresh locals (each still assigned once), and the test compares the entry
+//! extents the co-broadcasts pair, in order, each pair's extents then known equal (the next
+//! pairing may rely on it). `shapes` learns the test's equalities in `B'` (an `if` whose
+//! condition is `a == b && ..` of extents), so its broadcasts have their operands' shapes and
+//! `fusion` can merge its loops. Results are the same either way: the copy is the same code,
+//! run where the test holds.
+
+use super::shapes::{ndim, Extent, Shapes};
+use crate::ir::edit::Builder;
+use crate::ir::*;
+use std::collections::HashMap;
+
+pub fn run(p: &mut TypedProgram) {
+    let infallible = super::fusion::infallible(p);
+    for inst in p.instances.values_mut() {
+        let mut trial = inst.clone();
+        if version(&mut trial) {
+            // Kept where it pays: the copy fuses into fewer loops than the body.
+            super::shapes::settle(&mut trial);
+            super::fusion::fuse(&mut trial, &infallible);
+            let [Stmt::If {
+                then_body,
+                else_body,
+                ..
+            }] = &trial.func.body.stmts[..]
+            else {
+                continue;
+            };
+            if loops(then_body) < loops(else_body) {
+                *inst = trial;
+            }
+        }
+    }
+}
+
+/// The number of loops in `b`, at any depth.
+fn loops(b: &Block) -> usize {
+    b.stmts
+        .iter()
+        .map(|s| match s {
+            Stmt::For { body, .. } | Stmt::Loop { body } => 1 + loops(body),
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => loops(then_body) + loops(else_body),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Makes `inst`'s body the test and its two versions; `false` where it has nothing to assume.
+fn version(inst: &mut Instance) -> bool {
+    let loops = inst
+        .func
+        .body
+        .stmts
+        .iter()
+        .filter(|s| matches!(s, Stmt::For { .. }))
+        .count();
+    if loops < 2 {
+        return false;
+    }
+    let pairs = assumptions(inst);
+    if pairs.is_empty() {
+        return false;
+    }
+    let span = inst.func.span;
+    let mut b = inst.build(span);
+    let mut cond: Option<ExprId> = None;
+    for (x, y) in pairs {
+        let (x, y) = (read(&mut b, x), read(&mut b, y));
+        let eq = b.bin(BinOp::Eq, x, y);
+        cond = Some(match cond {
+            Some(c) => b.and(c, eq),
+            None => eq,
+        });
+    }
+    let cond = cond.expect("at least one pair");
+    // The copy's locals: a twin of each one the body assigns (parameters stay shared).
+    let params = inst.func.params.clone();
+    let mut rename = HashMap::new();
+    for l in crate::ir::walk::assigned_locals(&inst.func.body) {
+        if !params.contains(&l) {
+            let decl = inst.func.local(l).clone();
+            let ty = inst.local_ty(l);
+            let twin = inst.func.add_local(decl);
+            inst.local_types.insert(twin, ty);
+            rename.insert(l, twin);
+        }
+    }
+    let body = std::mem::take(&mut inst.func.body);
+    let copy = inst.copy_block(&body, &rename);
+    inst.func.body = Block {
+        stmts: vec![Stmt::If {
+            cond,
+            then_body: copy,
+            else_body: body,
+        }],
+    };
+    true
+}
+
+/// A read of extent `x` at entry.
+fn read(b: &mut Builder<'_>, x: Extent) -> ExprId {
+    match x {
+        Extent::Dim(a, k) => b.dim(a, k),
+        Extent::Scalar(l) => b.local(l),
+        Extent::One => b.usize(1),
+    }
+}
+
+/// The pairs of entry extents that the co-broadcasts of the body's statements (in order) pair
+/// without knowing them equal.
+fn assumptions(inst: &Instance) -> Vec<(Extent, Extent)> {
+    let mut shapes = Shapes::of(inst);
+    let entry: Vec<Extent> = inst
+        .func
+        .params
+        .iter()
+        .flat_map(|&p| match inst.local_ty(p) {
+            Type::Array(a) => (0..a.ndim).map(|k| Extent::Dim(p, k)).collect(),
+            Type::Scalar(Scalar::Usize) => vec![Extent::Scalar(p)],
+            _ => vec![],
+        })
+        .filter(|x| match *x {
+            Extent::Dim(l, _) | Extent::Scalar(l) => shapes.stable.contains(&l),
+            Extent::One => false,
+        })
+        .collect();
+    let mut pairs = Vec::new();
+    for s in &inst.func.body.stmts {
+        if let Stmt::Assign { local, value, .. } = s {
+            if let ExprKind::Broadcast {
+                array: x,
+                with: w,
+                onto: false,
+            } = inst.func.expr(*value).kind
+            {
+                let stable = |l: &LocalId| shapes.stable.contains(l);
+                if stable(local) && stable(&x) && stable(&w) {
+                    pair_axes(inst, &mut shapes, &entry, (x, w), &mut pairs);
+                }
+            }
+        }
+        shapes.learn(inst, s);
+    }
+    pairs
+}
+
+/// Assumes the aligned axes of `x` and `w` (aligned at the last) equal where each is an entry
+/// extent's and neither is known to be 1, recording the pairs.
+fn pair_axes(
+    inst: &Instance,
+    shapes: &mut Shapes,
+    entry: &[Extent],
+    (x, w): (LocalId, LocalId),
+    pairs: &mut Vec<(Extent, Extent)>,
+) {
+    let (Some(nx), Some(nw)) = (ndim(inst, x), ndim(inst, w)) else {
+        return;
+    };
+    for k in 0..nx.min(nw) {
+        let a = Extent::Dim(x, nx - 1 - k);
+        let b = Extent::Dim(w, nw - 1 - k);
+        if shapes.same(a, b) || shapes.same(a, Extent::One) || shapes.same(b, Extent::One) {
+            continue;
+        }
+        let at_entry = |e: Extent| entry.iter().copied().find(|&p| shapes.same(p, e));
+        if let (Some(pa), Some(pb)) = (at_entry(a), at_entry(b)) {
+            shapes.union(pa, pb);
+            pairs.push((pa, pb));
+        }
+    }
+}
