@@ -40,7 +40,7 @@ impl Module {
     }
 
     /// The module's functions, lowered once per process (their calls of each other numbered from
-    /// 0 in this order: a program holding them from position `k` adds `k`).
+    /// 0 in this order, which [`Module::add`] maps to the ids they get in a program).
     fn lowered(self) -> Result<&'static LoweredPrelude, String> {
         static LOWERED: [OnceLock<Result<LoweredPrelude, String>>; 3] =
             [const { OnceLock::new() }; 3];
@@ -119,6 +119,7 @@ pub(super) fn names_complex(tokens: &TokenStream) -> bool {
     })
 }
 
+/// Whether an identifier of `tokens`, inside groups too, satisfies `f`.
 fn names_any(tokens: &TokenStream, f: &impl Fn(&proc_macro2::Ident) -> bool) -> bool {
     tokens.clone().into_iter().any(|t| match t {
         TokenTree::Ident(i) => f(&i),
