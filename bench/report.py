@@ -44,7 +44,7 @@ def load(path, speedups=None):
             key = (r["kernel"], r["impl"])
             if key not in times or r["ms"] < times[key]["ms"]:
                 times[key] = r
-        elif r["kind"] == "latency":
+        elif r["kind"] == "latency" and "after" not in r:  # "after": not a fresh process
             key = (r["kernel"], r["impl"], r.get("cache", "cold"))
             if key not in latency or r["compile_ms"] < latency[key]["compile_ms"]:
                 latency[key] = r

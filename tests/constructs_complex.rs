@@ -31,6 +31,11 @@ rumba::compile! {
         c
     }
 
+    /// Names no complex type: its arguments' types bring the prelude's complex functions.
+    fn untyped(a, b, x) {
+        a * b + x[0] / a
+    }
+
     fn eq(a: Complex64, b: Complex64) -> (bool, bool) {
         (a == b, a != b)
     }
@@ -318,4 +323,20 @@ fn complex_mandelbrot_is_jammed_like_the_split_one() {
     let mut got = Array2::<i32>::zeros((33, 21));
     crate::kernels::mandelbrot_complex(&mut got, -2.0, 1.0, -1.5, 1.5, 100).unwrap();
     assert_eq!(got, want);
+}
+
+#[test]
+fn a_kernel_naming_no_complex_type_takes_complex_arguments() {
+    let (a, b) = (Complex64::new(1.5, -2.0), Complex64::new(0.25, 3.0));
+    let x = Array1::from(vec![Complex64::new(-1.0, 0.5)]);
+    let want = a * b + x[0] / a;
+    assert_eq!(bits(untyped(a, b, &x).unwrap()), bits(want));
+    let (a32, b32) = (Complex32::new(1.5, -2.0), Complex32::new(0.25, 3.0));
+    let x32 = Array1::from(vec![Complex32::new(-1.0, 0.5)]);
+    let got: Complex32 = untyped(a32, b32, &x32).unwrap();
+    let want = a32 * b32 + x32[0] / a32;
+    assert_eq!(
+        (got.re.to_bits(), got.im.to_bits()),
+        (want.re.to_bits(), want.im.to_bits())
+    );
 }

@@ -60,6 +60,13 @@ pub mod physics {
             x / 2.0
         }
 
+        /// Complex numbers and the generator, which its callers' blocks name nowhere: the
+        /// prelude's functions come with it.
+        pub fn modulus_and_draw(x: f64, y: f64, seed: u64) -> (f64, f64) {
+            let mut r = Rng::new(seed, 7);
+            (Complex::new(x, y).norm(), r.uniform_f64())
+        }
+
         /// A helper named as those of the other blocks.
         fn scale(x: f64) -> f64 {
             x.exp() * 0.3989422804014327
@@ -139,6 +146,10 @@ pub mod pricing {
 
         pub fn last(x: &[f64], n: usize) -> f64 {
             super::physics::at(x, n)
+        }
+
+        pub fn prelude_of_a_callee(x: f64, y: f64, seed: u64) -> (f64, f64) {
+            super::physics::modulus_and_draw(x, y, seed)
         }
     }
 }
@@ -355,4 +366,17 @@ fn a_vectorize_function_calls_another_block() {
     let x = Array1::from(XS.to_vec());
     let got: Array1<f64> = pricing::cnd_each(&x).unwrap();
     assert_eq!(got, x.mapv(rs::physics::cnd));
+}
+
+#[test]
+fn a_callee_using_complex_numbers_and_the_generator_brings_the_prelude() {
+    for (x, y, seed) in [(3.0, 4.0, 1), (-0.5, 2.25, 99)] {
+        let (modulus, draw) = pricing::prelude_of_a_callee(x, y, seed).unwrap();
+        assert_eq!(
+            modulus.to_bits(),
+            num_complex::Complex64::new(x, y).norm().to_bits()
+        );
+        let (_, own) = physics::modulus_and_draw(x, y, seed).unwrap();
+        assert_eq!(draw.to_bits(), own.to_bits(), "the callee's own draw");
+    }
 }

@@ -14,7 +14,7 @@
 //!                                                  timed against their serial rumba twins too)
 //!     rumba-bench latency saxpy|black_scholes|kmeans|nbody|blur5|mandelbrot|floyd_warshall
 //!                                                 (run in a fresh process: first call vs second,
-//!                                                  by stage)
+//!                                                  by stage; `K1,K2,..` times each in turn)
 //!     rumba-bench overhead                        (per-call cost, averaged over 10^6 calls)
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
@@ -1006,8 +1006,20 @@ fn thread_cpu_ms() -> f64 {
 /// The first call of `kernel` (compilation, or a load from the on-disk cache, and a run) against
 /// the second, in a fresh process, with the stages of the first from `rumba::stats()` and its CPU
 /// time.
-fn latency(kernel: &str) {
-    let mut call: Box<dyn FnMut()> = match kernel {
+/// The first call of each kernel of `kernels` (comma-separated) in turn, in this fresh process:
+/// one line each, with the stage times of its own compilation (a later kernel's show what a
+/// process that has compiled before spends, `"after"` naming the kernels before it).
+fn latency(kernels: &str) {
+    let mut before: Vec<&str> = Vec::new();
+    for kernel in kernels.split(',') {
+        first_call(kernel, &before);
+        before.push(kernel);
+    }
+}
+
+/// A call of `kernel` at `latency`'s sizes.
+fn latency_case(kernel: &str) -> Box<dyn FnMut()> {
+    match kernel {
         "saxpy" => {
             let x = Array1::from_elem(1 << 20, 1.0f32);
             let mut y = Array1::from_elem(1 << 20, 2.0f32);
@@ -1060,7 +1072,13 @@ fn latency(kernel: &str) {
             Box::new(move || kernels::floyd_warshall(&mut dist).unwrap())
         }
         other => panic!("no latency case {other}"),
-    };
+    }
+}
+
+/// `kernel`'s first and second calls, printed as a `latency` row.
+fn first_call(kernel: &str, before: &[&str]) {
+    let mut call = latency_case(kernel);
+    let earlier = rumba::stats();
     let cpu = thread_cpu_ms();
     let first = ms(&mut call);
     let first_cpu = thread_cpu_ms() - cpu;
@@ -1070,19 +1088,28 @@ fn latency(kernel: &str) {
     let stats = rumba::stats();
     // Warm: the first call loaded its code from the on-disk cache (bench.sh runs each kernel
     // with a fresh RUMBA_CACHE_DIR, then again with the one it filled).
-    let cache = if stats.cache_hits > 0 { "warm" } else { "cold" };
+    let cache = if stats.cache_hits > earlier.cache_hits {
+        "warm"
+    } else {
+        "cold"
+    };
     let stages: Vec<String> = rumba::Step::ALL
         .iter()
         .map(|&step| {
             format!(
                 r#""{}":{:.3}"#,
                 format!("{step:?}").to_lowercase(),
-                stats.time(step).as_secs_f64() * 1e3
+                (stats.time(step) - earlier.time(step)).as_secs_f64() * 1e3
             )
         })
         .collect();
+    let after = if before.is_empty() {
+        String::new()
+    } else {
+        format!(r#","after":"{}""#, before.join(","))
+    };
     println!(
-        r#"{{"kind":"latency","kernel":"{kernel}","impl":"rumba","cache":"{cache}","first_ms":{first:.3},"second_ms":{second:.3},"compile_ms":{:.3},"compile_cpu_ms":{:.3},"stages_ms":{{{}}}}}"#,
+        r#"{{"kind":"latency","kernel":"{kernel}","impl":"rumba","cache":"{cache}"{after},"first_ms":{first:.3},"second_ms":{second:.3},"compile_ms":{:.3},"compile_cpu_ms":{:.3},"stages_ms":{{{}}}}}"#,
         first - second,
         first_cpu - second_cpu,
         stages.join(",")
@@ -1169,7 +1196,7 @@ fn main() {
         Some("overhead") => overhead(),
         _ => eprintln!(
             "usage: rumba-bench run [--rounds N] [--seconds S] [--calls N] [--python PATH] \
-             [--quick] [--only KERNEL] | latency KERNEL | overhead"
+             [--quick] [--only KERNEL] | latency KERNEL[,KERNEL..] | overhead"
         ),
     }
 }

@@ -205,12 +205,17 @@ pub fn specialize(input: &Input, target: &Target) -> Result<TypedProgram, Error>
     }
     let user = |d| Error::diagnostic(Stage::Types, d, Error::Type);
     let argument = |d| Error::diagnostic(Stage::Types, d, Error::Argument);
+    // The prelude's complex functions, which `types` calls for complex operators, when the
+    // kernel's source or arguments hold complex numbers (lowered on the process's first need).
+    let with_complex = front::with_complex(input.program, input.args)
+        .map_err(|message| Error::internal(Stage::Types, message))?;
+    let program = with_complex.as_ref().unwrap_or(input.program);
     // A `vectorize` function called on arrays runs the walk synthesized for the call.
-    let ufunc = types::vectorize::synthesize(input.program, input.entry, input.args, !cpu)
-        .map_err(argument)?;
+    let ufunc =
+        types::vectorize::synthesize(program, input.entry, input.args, !cpu).map_err(argument)?;
     let (program, entry) = match &ufunc {
         Some((program, entry)) => (program, *entry),
-        None => (input.program, input.entry),
+        None => (program, input.entry),
     };
     types::param_types(program.func(entry), input.args).map_err(argument)?;
     let mut typed = types::specialize(program, entry, input.args).map_err(user)?;

@@ -12,6 +12,8 @@ mod lower;
 mod names;
 mod prelude;
 
+pub use prelude::with_complex;
+
 pub use attrs::kernel_attrs;
 pub use lower::link_paths;
 pub use names::type_ann;
@@ -100,6 +102,7 @@ fn check_nesting(tokens: &TokenStream) -> Result<(), FrontError> {
 pub fn lower_tokens(tokens: TokenStream) -> Result<ir::Program, Vec<FrontError>> {
     check_nesting(&tokens).map_err(|e| vec![e])?;
     let tokens = desugar::bare_params(tokens);
+    let (rng, complex) = (prelude::names_rng(&tokens), prelude::names_complex(&tokens));
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
         vec![FrontError {
             message: e.to_string(),
@@ -108,7 +111,9 @@ pub fn lower_tokens(tokens: TokenStream) -> Result<ir::Program, Vec<FrontError>>
             tokens: e.to_compile_error(),
         }]
     })?;
-    lower::lower_file(&file)
+    let mut program = lower::lower_file(&file, rng)?;
+    program.names_complex = complex;
+    Ok(program)
 }
 
 /// Lowers kernel source text (the run-time path and the fuzzer's entry point).

@@ -39,6 +39,7 @@ pub fn link<E>(
         out: Program {
             functions: main.functions.clone(),
             links: Vec::new(),
+            names_complex: main.names_complex,
         },
         units: Vec::new(),
         main_key,
@@ -79,6 +80,7 @@ pub fn link<E>(
             v.into = v.into.map(|f| map[&f]);
         }
     }
+    l.out.names_complex |= l.units.iter().any(|u| u.program.names_complex);
     Ok((l.out, l.units))
 }
 

@@ -180,6 +180,9 @@ pub struct Program {
     /// The functions of other `compile!` blocks its functions call, each declared here with an
     /// empty body: [`link::link`] replaces them before a program is typed.
     pub links: Vec<Link>,
+    /// Whether its syntax names a complex type or constructor: the driver then adds the
+    /// prelude's complex functions (`front::with_complex`) before typing it.
+    pub names_complex: bool,
 }
 
 /// A function of another `compile!` block that a program calls (`physics::cnd(x)`, or `cnd(x)`

@@ -38,6 +38,8 @@ mod loops;
 mod matching;
 mod option;
 mod rng;
+
+pub(in crate::front) use rng::METHODS as RNG_METHODS;
 mod sort;
 mod stats;
 mod stmt;
@@ -45,6 +47,7 @@ mod structs;
 mod syntax;
 mod values;
 
+use super::prelude::Module;
 use items::Items;
 use loops::LoopFrame;
 
@@ -54,7 +57,8 @@ type R<T> = Result<T, FrontError>;
 /// trees are walked recursively by every later stage, on the caller's stack.
 const MAX_EXPR_DEPTH: usize = 256;
 
-pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
+/// Lowers `file`, a block's items; `rng`: its tokens call the generator (`prelude::names_rng`).
+pub fn lower_file(file: &syn::File, rng: bool) -> Result<Program, Vec<FrontError>> {
     let mut errors = Vec::new();
     let mut fns = Vec::new();
     let mut names: HashMap<String, FuncId> = HashMap::new();
@@ -124,21 +128,10 @@ pub fn lower_file(file: &syn::File) -> Result<Program, Vec<FrontError>> {
         names.insert(f.name.clone(), id);
         methods.push((id, f));
     }
-    // The built-in prelude, lowered once per process, after the block's functions.
-    let prelude_ids: Vec<FuncId> = prelude()?
-        .iter()
-        .map(|(name, f)| {
-            let id = program.functions.push(f.clone());
-            names.insert(name.clone(), id);
-            id
-        })
-        .collect();
-    for &id in &prelude_ids {
-        for e in program.functions[id].exprs.values_mut() {
-            if let ExprKind::Call { func, .. } = &mut e.kind {
-                *func = prelude_ids[func.index()];
-            }
-        }
+    // The generator's functions, after the block's, when the block calls it.
+    if rng {
+        let ids = Module::Rng.add(&mut program).map_err(prelude_error)?;
+        names.extend(ids.into_iter().map(|(name, id)| (name.to_string(), id)));
     }
     errors.append(&mut link::declare(file, &mut program, &mut names, &items));
     for (id, f) in fns {
@@ -225,83 +218,34 @@ fn prelude_error(message: String) -> Vec<FrontError> {
     }]
 }
 
-/// The built-in prelude's functions under their full names, lowered once (their calls of each
-/// other numbered from 0 in this order: a program holding them from position `k` adds `k`).
-fn prelude() -> Result<&'static [(String, Function<Untyped>)], Vec<FrontError>> {
-    type Lowered = Result<Vec<(String, Function<Untyped>)>, String>;
-    static LOWERED: std::sync::OnceLock<Lowered> = std::sync::OnceLock::new();
-    let lowered = LOWERED.get_or_init(|| {
-        let fns = super::prelude::items()?;
-        let mut program = Program::default();
-        let mut names = HashMap::new();
-        let ids = declare_prelude(&mut program, &mut names, &fns);
-        lower_prelude(&mut program, &fns, &ids).map_err(|e| {
-            e.into_iter()
-                .map(|e| e.message)
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?;
-        Ok(fns
-            .into_iter()
-            .map(|(name, _)| name)
-            .zip(program.functions.values().cloned())
-            .collect())
-    });
-    match lowered {
-        Ok(fns) => Ok(fns),
-        Err(message) => Err(prelude_error(message.clone())),
-    }
-}
+/// A prelude module's functions, lowered, with their full names (`rng::new`): calls of each
+/// other numbered from 0 in this order.
+pub(super) type LoweredPrelude = Vec<(String, Function<Untyped>)>;
 
-/// Declares the built-in prelude's functions (`front::prelude`) after the block's own, under
-/// their full names (`rng::new`: no identifier a kernel writes), by which the lowering of the
-/// block's functions calls them (`Rng::new(seed, stream)`).
-fn declare_prelude(
-    program: &mut Program,
-    names: &mut HashMap<String, FuncId>,
-    fns: &[(String, syn::ItemFn)],
-) -> Vec<FuncId> {
+/// Lowers the functions of a prelude module (`front::prelude`), which call each other by their
+/// short names.
+pub(super) fn lower_prelude(fns: &[(String, syn::ItemFn)]) -> Result<LoweredPrelude, String> {
+    // Ids from 0 in this order, from a program of the module alone.
+    let mut module = Program::default();
+    let short: HashMap<String, FuncId> = fns
+        .iter()
+        .map(|(name, f)| {
+            let declared = Function::declared(name.clone(), Span::of(f), Span::of(&f.sig));
+            (f.sig.ident.to_string(), module.functions.push(declared))
+        })
+        .collect();
     fns.iter()
         .map(|(name, f)| {
-            let id = program.functions.push(Function::declared(
-                name.clone(),
-                Span::of(f),
-                Span::of(&f.sig),
-            ));
-            names.insert(name.clone(), id);
-            id
+            let mut func = FnLowerer::lower(f, &short, &Items::default()).map_err(|e| {
+                format!(
+                    "internal: the prelude's `{name}` does not lower: {}",
+                    e.first().map_or("", |e| e.message.as_str())
+                )
+            })?;
+            func.name = name.clone();
+            Ok((name.clone(), func))
         })
         .collect()
-}
-
-/// Lowers the prelude's functions: each module's call each other by their short names.
-fn lower_prelude(
-    program: &mut Program,
-    fns: &[(String, syn::ItemFn)],
-    ids: &[FuncId],
-) -> Result<(), Vec<FrontError>> {
-    let internal = prelude_error;
-    let mut modules: HashMap<&str, HashMap<String, FuncId>> = HashMap::new();
-    for ((name, f), &id) in fns.iter().zip(ids) {
-        let module = name.split("::").next().unwrap_or_default();
-        modules
-            .entry(module)
-            .or_default()
-            .insert(f.sig.ident.to_string(), id);
-    }
-    for ((name, f), &id) in fns.iter().zip(ids) {
-        let module = name.split("::").next().unwrap_or_default();
-        let names = &modules[module];
-        let mut func = FnLowerer::lower(f, names, &Items::default()).map_err(|e| {
-            internal(format!(
-                "internal: the prelude's `{name}` does not lower: {}",
-                e.first().map_or("", |e| e.message.as_str())
-            ))
-        })?;
-        func.name = name.clone();
-        program.functions[id] = func;
-    }
-    Ok(())
 }
 
 struct FnLowerer<'a> {

@@ -13,7 +13,7 @@ use crate::ir::*;
 use quote::ToTokens;
 
 /// The methods of a generator.
-pub(super) const METHODS: [&str; 5] = [
+pub(in crate::front) const METHODS: [&str; 5] = [
     "uniform_f64",
     "uniform_f32",
     "normal_f64",
