@@ -132,6 +132,40 @@ twin! {
         (f, d.sum(), last)
     }
 
+    /// A scratch array that starts as ones, written under a condition, read in the next loop:
+    /// one loop, the array a scalar that starts each iteration as 1.0.
+    pub fn masked(x: ArrayView1<f64>, y: ArrayView1<f64>) -> Array1<f64> {
+        let n = x.len();
+        let mut t = Array1::from_elem(n, 1.0);
+        for i in 0..n {
+            if x[i] > 0.0 {
+                t[i] = x[i];
+            }
+        }
+        let mut out = Array1::zeros(n);
+        for i in 0..n {
+            out[i] = t[i] * y[i];
+        }
+        out
+    }
+
+    /// A temporary read at its neighbours: it keeps its memory.
+    pub fn smooth(x: ArrayView1<f64>) -> Array1<f64> {
+        let d = &x * 2.0;
+        let n = d.len();
+        let mut out = Array1::zeros(n);
+        for i in 1..n.saturating_sub(1) {
+            out[i] = (d[i - 1] + d[i] + d[i + 1]) / 3.0;
+        }
+        out
+    }
+
+    /// Logistic regression's prediction: `z` is a temporary in the input's layout.
+    pub fn logistic(x: ArrayView1<f64>, w: f64, b: f64) -> Array1<f64> {
+        let z = &x * w + b;
+        z.mapv(|v| 1.0 / (1.0 + (-v).exp()))
+    }
+
     /// A helper that can fail (a checked index) in a chain: the error is the same.
     pub fn lookup(x: ArrayView1<f64>, table: ArrayView1<f64>) -> Array1<f64> {
         let a = x.mapv(|v| v * 2.0);
@@ -308,6 +342,26 @@ fn array_expressions_equal_ndarrays_with_and_without_broadcasting() {
         assert_eq!(f.mapv(f64::to_bits), wf.mapv(f64::to_bits));
         assert_eq!((d.to_bits(), last.to_bits()), (wd.to_bits(), wl.to_bits()));
     }
+    for a in [
+        x.view(),
+        x.slice(s![..;-3]),
+        x.slice(s![..0]),
+        x.slice(s![..1]),
+    ] {
+        let b = s.slice(s![..a.len()]);
+        let got: Array1<f64> = masked(a, b).unwrap();
+        assert_eq!(
+            got.mapv(f64::to_bits),
+            rs::masked(bb(a), b).mapv(f64::to_bits)
+        );
+        let got: Array1<f64> = smooth(a).unwrap();
+        assert_eq!(got.mapv(f64::to_bits), rs::smooth(bb(a)).mapv(f64::to_bits));
+        let got: Array1<f64> = logistic(a, 0.7, -0.2).unwrap();
+        assert_eq!(
+            got.mapv(f64::to_bits),
+            rs::logistic(bb(a), 0.7, -0.2).mapv(f64::to_bits)
+        );
+    }
     let table: Array1<f64> = (0..20).map(|i| i as f64 * 0.5).collect();
     let ok: Array1<f64> = (0..8).map(|i| i as f64).collect();
     let got: Array1<f64> = lookup(ok.view(), table.view()).unwrap();
@@ -350,4 +404,14 @@ fn black_scholes_expressions_are_one_loop_without_temporaries() {
         ])
         .unwrap();
     assert!(!ir.contains("alloc<"), "{ir}");
+    // Strided input: the temporary (in its layout) is a scalar too; only the result is new.
+    let ir = logistic::kernel()
+        .typed_ir(&[a.slice(s![..;2]).into_arg(), 0.7.into_arg(), 0.1.into_arg()])
+        .unwrap();
+    assert_eq!(ir.matches("alloc<").count(), 1, "{ir}");
+    let ir = masked::kernel()
+        .typed_ir(&[a.view().into_arg(), a.view().into_arg()])
+        .unwrap();
+    assert_eq!(ir.matches("alloc<").count(), 1, "{ir}");
+    assert!(ir.contains(".elem = 1.0_f64;"), "{ir}");
 }

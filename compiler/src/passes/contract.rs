@@ -36,12 +36,21 @@ pub fn run(p: &mut TypedProgram) {
 /// counting up by one that leaves its counter alone, the counter.
 type Around = (u32, Option<LocalId>);
 
+/// What a new array's shape was made with: an array's shape (`alloc(shape(s), ..)`,
+/// `alloc(layout(s), ..)`), or extents (`alloc([n, m], ..)`, each a constant or a local assigned
+/// once), whose axes then answer its `dim`s.
+#[derive(Clone)]
+enum Source {
+    Array(LocalId),
+    Dims(Vec<ExprId>),
+}
+
 /// A new array that may become a scalar.
 struct Root {
     elem: Scalar,
     start: Const,
-    /// The array whose shape it was made with.
-    source: LocalId,
+    /// What its shape was made with.
+    source: Source,
     /// The loops around its allocation.
     around: Vec<Around>,
     /// The loops around each access and its index.
@@ -87,14 +96,16 @@ fn contract(inst: &mut Instance) {
         .into_iter()
         .filter(|(_, r)| chosen.contains_key(r))
         .collect();
-    // The array each contracted name's shape is asked of instead.
-    let source = |mut l: LocalId| {
-        while let Some(r) = names.get(&l) {
-            l = chosen[r].source;
+    // What each contracted name's shape is asked of instead (an array's names made from
+    // extents are asked only `dim`s, answered by the extents).
+    let source = |mut l: LocalId| loop {
+        match names.get(&l).map(|r| &chosen[r].source) {
+            Some(Source::Array(s)) => l = *s,
+            Some(Source::Dims(ds)) => return Source::Dims(ds.clone()),
+            None => return Source::Array(l),
         }
-        l
     };
-    let sources: HashMap<LocalId, LocalId> = names.keys().map(|&l| (l, source(l))).collect();
+    let sources: HashMap<LocalId, Source> = names.keys().map(|&l| (l, source(l))).collect();
     let mut scalars = HashMap::new();
     let mut starts: HashMap<u32, Vec<(LocalId, Const)>> = HashMap::new();
     for (&r, root) in &chosen {
@@ -221,11 +232,14 @@ impl Scan<'_> {
     fn define(&mut self, local: LocalId, value: ExprId, shapes: &Shapes) -> bool {
         let inst = self.inst;
         match &inst.func.expr(value).kind {
-            ExprKind::Alloc {
-                shape: AllocShape::Like(source),
-                init,
-                ..
-            } => {
+            ExprKind::Alloc { shape, init, .. } => {
+                let source = match shape {
+                    AllocShape::Like(s) | AllocShape::LayoutOf(s) => Source::Array(*s),
+                    AllocShape::Dims(ds) if ds.iter().all(|&d| fixed(inst, shapes, d)) => {
+                        Source::Dims(ds.clone())
+                    }
+                    _ => return false,
+                };
                 let Type::Array(a) = inst.local_ty(local) else {
                     return false;
                 };
@@ -246,12 +260,15 @@ impl Scan<'_> {
                     },
                     _ => return false,
                 };
+                if let Source::Array(a) = &source {
+                    self.keep_dims(*a);
+                }
                 self.roots.insert(
                     local,
                     Root {
                         elem,
                         start,
-                        source: *source,
+                        source,
                         around: self.around.clone(),
                         accesses: Vec::new(),
                     },
@@ -267,10 +284,11 @@ impl Scan<'_> {
                 true
             }
             // Its `with` is asked its shape only.
-            &ExprKind::Broadcast { array, .. } => {
+            &ExprKind::Broadcast { array, with, .. } => {
                 let Some(&r) = self.names.get(&array) else {
                     return false;
                 };
+                self.keep_dims(with);
                 let same = ndim(inst, local) == ndim(inst, array)
                     && (0..ndim(inst, array).unwrap_or(0))
                         .all(|k| shapes.same(Extent::Dim(local, k), Extent::Dim(array, k)));
@@ -308,6 +326,16 @@ impl Scan<'_> {
         }
     }
 
+    /// Marks the root of `l`, if it is a name of one made from extents, as kept: its shape is
+    /// asked of it whole.
+    fn keep_dims(&mut self, l: LocalId) {
+        if let Some(r) = self.names.get(&l) {
+            if matches!(self.roots[r].source, Source::Dims(_)) {
+                self.kept.insert(*r);
+            }
+        }
+    }
+
     /// Marks the root of `l`, if it is a name of one, as kept.
     fn keep(&mut self, l: LocalId) {
         if let Some(&r) = self.names.get(&l) {
@@ -327,12 +355,26 @@ impl Scan<'_> {
                     self.access(r, index, *checked);
                 }
             }
-            // Shape only.
-            ExprKind::Shape { .. } | ExprKind::SameShape { .. } => {}
-            ExprKind::Broadcast { array, .. } => self.keep(*array),
+            // Shape only: what an array made from extents answers with them.
+            ExprKind::Shape { array, query } => {
+                let by_dims = matches!(query, ShapeQuery::Dim(_))
+                    || (*query == ShapeQuery::Len && ndim(self.inst, *array) == Some(1));
+                if !by_dims {
+                    self.keep_dims(*array);
+                }
+            }
+            ExprKind::SameShape { a, b } => {
+                self.keep_dims(*a);
+                self.keep_dims(*b);
+            }
+            ExprKind::Broadcast { array, with, .. } => {
+                self.keep(*array);
+                self.keep_dims(*with);
+            }
             ExprKind::Alloc { shape, init, .. } => {
-                if let AllocShape::LayoutOf(a) = shape {
-                    self.keep(*a);
+                match shape {
+                    AllocShape::Like(a) | AllocShape::LayoutOf(a) => self.keep_dims(*a),
+                    _ => {}
                 }
                 if let Init::Copy(a) = init {
                     self.keep(*a);
@@ -356,6 +398,16 @@ impl Scan<'_> {
     }
 }
 
+/// Whether `e` has one value wherever it is read after it is first evaluated: a constant, or a
+/// local assigned once (or a parameter never assigned).
+fn fixed(inst: &Instance, shapes: &Shapes, e: ExprId) -> bool {
+    match inst.func.expr(e).kind {
+        ExprKind::Const(_) => true,
+        ExprKind::Local(l) => shapes.stable.contains(&l),
+        _ => false,
+    }
+}
+
 /// `1` of a numeric type.
 fn one(s: Scalar) -> Const {
     match s {
@@ -370,8 +422,8 @@ struct Edit<'a> {
     inst: &'a mut Instance,
     /// Each contracted name: its root.
     names: &'a HashMap<LocalId, LocalId>,
-    /// Each contracted name: the array asked its shape instead.
-    sources: &'a HashMap<LocalId, LocalId>,
+    /// Each contracted name: what is asked its shape instead.
+    sources: &'a HashMap<LocalId, Source>,
     /// Each contracted root: its scalar.
     scalars: &'a HashMap<LocalId, LocalId>,
     /// The scalars to start, by the number of the loop whose iterations start them.
@@ -456,10 +508,22 @@ impl Edit<'_> {
     /// shape questions go to the sources.
     fn expr(&mut self, e: ExprId) {
         let swap = |l: &mut LocalId| {
-            if let Some(&s) = self.sources.get(l) {
-                *l = s;
+            if let Some(Source::Array(s)) = self.sources.get(l) {
+                *l = *s;
             }
         };
+        if let ExprKind::Shape { array, query } = self.inst.func.expr(e).kind {
+            if let Some(Source::Dims(ds)) = self.sources.get(&array) {
+                // `dim(t, k)` (or `len` of 1-D `t`) is the extent it was made with.
+                let k = match query {
+                    ShapeQuery::Dim(k) => k as usize,
+                    _ => 0,
+                };
+                // A leaf (a constant or a local), so its node's kind is the whole value.
+                self.inst.func.exprs[e].kind = self.inst.func.expr(ds[k]).kind.clone();
+                return;
+            }
+        }
         let kind = &mut self.inst.func.exprs[e].kind;
         let mut dropped = Vec::new();
         match kind {
@@ -474,7 +538,7 @@ impl Edit<'_> {
             }
             ExprKind::Broadcast { with, .. } => swap(with),
             ExprKind::Alloc {
-                shape: AllocShape::Like(a),
+                shape: AllocShape::Like(a) | AllocShape::LayoutOf(a),
                 ..
             } => swap(a),
             _ => {}
