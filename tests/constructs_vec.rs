@@ -154,6 +154,44 @@ twin! {
         }
     }
 
+    /// `push` ending a block (no `;`), `loop`/`while` conditions on the length, vectors read in
+    /// macros, mutable iteration.
+    pub fn forms(n: usize) -> (i64, Vec<f64>, f64) {
+        let mut v = Vec::new();
+        for i in 0..n as i64 {
+            if i % 3 == 0 {
+                v.push(i)
+            } else {
+                v.push(-i)
+            }
+        }
+        assert!(v.len() == n, "one element per step");
+        let mut total = 0;
+        while !v.is_empty() {
+            total = total * 3 + v.pop().unwrap();
+        }
+        let mut w = vec![0.5];
+        loop {
+            w.push(w[w.len() - 1] * 1.5);
+            if w.len() >= n {
+                break;
+            }
+        }
+        assert_eq!(w[0], 0.5);
+        for e in w.iter_mut() {
+            *e += 1.0;
+        }
+        for e in &mut w {
+            *e *= 2.0;
+        }
+        let pair = vec![w[1]; 2];
+        let mut s = 0.0;
+        for (i, &e) in w.iter().enumerate() {
+            s += i as f64 * e;
+        }
+        (total, w, s + pair[0] + pair[1])
+    }
+
     pub fn early(n: usize, stop: usize) -> Vec<i32> {
         let mut v = Vec::new();
         for i in 0..n {
@@ -232,6 +270,11 @@ fn constructs_vec_push_and_return() {
     let x: &[i64] = &[5, 3, 5, -2, 3, 3, 9, -2, 0];
     assert_eq!(sorted_unique(x).unwrap(), rs::sorted_unique(x));
     assert_eq!(small_types(7).unwrap(), rs::small_types(7));
+    for n in [1, 2, 5, 9] {
+        let (t, w, s): (i64, Vec<f64>, f64) = forms(n).unwrap();
+        let (wt, ww, ws) = rs::forms(n);
+        assert_eq!((t, w, s.to_bits()), (wt, ww, ws.to_bits()), "{n}");
+    }
     for (n, stop) in [(10, 4), (10, 20), (0, 0)] {
         assert_eq!(early(n, stop).unwrap(), rs::early(n, stop));
     }
@@ -361,6 +404,22 @@ fn constructs_vec_refused_patterns_name_the_alternative() {
         (
             "fn k(x) { let mut v = Vec::new(); v.push(1.0); let w = v; v.len() }",
             "use of moved value: `v`",
+        ),
+        (
+            "fn k(x) { let mut v = Vec::new(); let mut add = |e| v.push(e); add(1.0); v.len() }",
+            "a closure cannot change the length of `v`",
+        ),
+        (
+            "fn k(x) { let mut v = Vec::new(); v.push(1.0); let s; s = &v; v.push(2.0); s[0] }",
+            "a view of the growable vector `v` cannot be assigned to a variable",
+        ),
+        (
+            "fn k(x) { let mut v = Vec::new(); v.push(1.0); let s = if x[0] > 0.0 { &v } else { &v }; v.push(2.0); s[0] }",
+            "cannot change the length of `v` while `s` holds a view of it",
+        ),
+        (
+            "fn k(x) { let mut v = Vec::new(); v.push((1, 2.0)); v.len() }",
+            "arrays of `(i32, f64)` are not supported",
         ),
         ("fn k(x) { x.push(1.0); 0 }", "push onto a local vector"),
         ("fn k(x) { let v = Vec::from_elem(1.0, 3); v[0] }", "cannot call `Vec::from_elem`"),

@@ -254,6 +254,16 @@ fn macro_args(m: &syn::Macro) -> Option<syn::punctuated::Punctuated<syn::Expr, s
         .ok()
 }
 
+/// `vec![x; n]`'s value and length.
+fn repeat_args(m: &syn::Macro) -> Option<(syn::Expr, syn::Expr)> {
+    m.parse_body_with(|input: syn::parse::ParseStream| {
+        let x = input.parse()?;
+        input.parse::<syn::Token![;]>()?;
+        Ok((x, input.parse()?))
+    })
+    .ok()
+}
+
 /// The innermost receiver of a chain of method calls (`v` in `v.iter().map(f).sum()`), and the
 /// method called on it.
 fn chain_root(e: &syn::Expr) -> Option<(&syn::Expr, &syn::Ident)> {
@@ -580,6 +590,12 @@ impl VisitMut for Rewriter {
             }
             syn::Expr::Assign(a) => {
                 let span = a.span();
+                if self.borrows(&a.right) {
+                    self.fail(
+                        FrontError::new(&*a, format!("a view of the growable vector `{v}` cannot be assigned to a variable"))
+                            .hint(format!("bind it with `let` where it is used (`let s = &{v};`): `{v}` may move when it grows")),
+                    );
+                }
                 match &mut *a.left {
                     syn::Expr::Index(ix) if is_name(&ix.expr, &v) => {
                         self.visit_expr_mut(&mut a.right);
@@ -646,6 +662,18 @@ impl VisitMut for Rewriter {
                 Some(self.view(r.mutability.is_some(), r.span()))
             }
             syn::Expr::ForLoop(f) => self.for_loop(f),
+            syn::Expr::Closure(c) => {
+                // Inlined where it is called, perhaps inside a loop over `v`, which its syntax
+                // does not show.
+                if let Some(at) = resizes(&c.body, &v, true) {
+                    self.fail(
+                        FrontError::new(&at, format!("a closure cannot change the length of `{v}`"))
+                            .hint(format!("rustc keeps `{v}` borrowed as long as the closure lives; push in the loop itself")),
+                    );
+                }
+                syn::visit_mut::visit_expr_closure_mut(self, c);
+                None
+            }
             _ => {
                 syn::visit_mut::visit_expr_mut(self, e);
                 None
@@ -667,6 +695,21 @@ impl VisitMut for Rewriter {
         syn::visit_mut::visit_pat_ident_mut(self, p);
     }
 
+    fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
+        let syn::Stmt::Expr(e, semi @ None) = s else {
+            return syn::visit_mut::visit_stmt_mut(self, s);
+        };
+        let was_block = matches!(e, syn::Expr::Block(_));
+        self.visit_expr_mut(e);
+        // `v.push(x)` or `v[i] = x` ending a block is a statement still, not a block without
+        // a value.
+        let unit = matches!(e, syn::Expr::Block(b)
+            if !matches!(b.block.stmts.last(), Some(syn::Stmt::Expr(_, None))));
+        if unit && !was_block {
+            *semi = Some(Default::default());
+        }
+    }
+
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
         self.check_views(&b.stmts);
         syn::visit_mut::visit_block_mut(self, b);
@@ -674,6 +717,12 @@ impl VisitMut for Rewriter {
 
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
         if !mentions(m.tokens.clone(), &self.v.to_string()) {
+            return;
+        }
+        if let Some((mut x, mut n)) = repeat_args(m) {
+            self.visit_expr_mut(&mut x);
+            self.visit_expr_mut(&mut n);
+            m.tokens = quote::quote!(#x; #n);
             return;
         }
         match macro_args(m) {
