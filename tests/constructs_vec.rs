@@ -192,6 +192,20 @@ twin! {
         (total, w, s + pair[0] + pair[1])
     }
 
+    /// `let v = v;` ends the growable vector's scope: the new `v` is an array of its elements.
+    pub fn rebound(n: usize) -> f64 {
+        let mut v = Vec::new();
+        for i in 0..n {
+            v.push(i as f64 * 0.5);
+        }
+        let v = v;
+        let mut s = 0.0;
+        for &e in &v {
+            s += e;
+        }
+        s + v.len() as f64
+    }
+
     pub fn early(n: usize, stop: usize) -> Vec<i32> {
         let mut v = Vec::new();
         for i in 0..n {
@@ -274,6 +288,9 @@ fn constructs_vec_push_and_return() {
         let (t, w, s): (i64, Vec<f64>, f64) = forms(n).unwrap();
         let (wt, ww, ws) = rs::forms(n);
         assert_eq!((t, w, s.to_bits()), (wt, ww, ws.to_bits()), "{n}");
+    }
+    for n in [0, 3, 17] {
+        assert_eq!(rebound(n).unwrap(), rs::rebound(n), "{n}");
     }
     for (n, stop) in [(10, 4), (10, 20), (0, 0)] {
         assert_eq!(early(n, stop).unwrap(), rs::early(n, stop));

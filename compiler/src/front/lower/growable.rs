@@ -76,9 +76,20 @@ pub(super) fn rewrite(block: &syn::Block) -> R<Option<syn::Block>> {
             error: None,
         };
         let mut rest = stmts.split_off(i + 1);
-        rw.check_views(&rest);
-        for s in &mut rest {
+        // A `let` of the same name in this block ends the vector's scope (`let v = v;`): its
+        // value is rewritten, the statements after it are not.
+        let end = rest
+            .iter()
+            .position(|s| rebinds(s, &g.name))
+            .unwrap_or(rest.len());
+        rw.check_views(&rest[..end]);
+        for s in &mut rest[..end] {
             rw.visit_stmt_mut(s);
+        }
+        if let Some(syn::Stmt::Local(l)) = rest.get_mut(end) {
+            if let Some(init) = &mut l.init {
+                rw.visit_expr_mut(&mut init.expr);
+            }
         }
         if let Some(e) = rw.error {
             return Err(e);
@@ -93,6 +104,18 @@ pub(super) fn rewrite(block: &syn::Block) -> R<Option<syn::Block>> {
         brace_token: block.brace_token,
         stmts,
     }))
+}
+
+/// Whether `stmt` is a `let` binding the name `v` (plainly, `let v = ..` or `let v: T = ..`).
+fn rebinds(stmt: &syn::Stmt, v: &syn::Ident) -> bool {
+    let syn::Stmt::Local(l) = stmt else {
+        return false;
+    };
+    let pat = match &l.pat {
+        syn::Pat::Type(pt) => &*pt.pat,
+        p => p,
+    };
+    matches!(pat, syn::Pat::Ident(pi) if pi.ident == *v)
 }
 
 /// A `let mut v = init;` that declares a growable vector.
