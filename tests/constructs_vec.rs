@@ -106,6 +106,28 @@ twin! {
         (s, Array1::from(v))
     }
 
+    pub fn scale_first(w: &mut [f64]) {
+        w[0] = 5.0;
+    }
+
+    /// A vector written by a helper, of complex numbers, taken over by `Array1::from_vec`.
+    pub fn consumers(n: usize) -> (f64, Array1<f64>, f64, f64) {
+        let mut v = Vec::new();
+        for i in 0..n {
+            v.push(i as f64 * 0.25);
+        }
+        scale_first(&mut v);
+        let mut c = Vec::new();
+        for i in 0..n {
+            c.push(Complex64::new(v[i], 1.0));
+        }
+        let mut s = Complex64::new(0.0, 0.0);
+        for &z in &c {
+            s = s + z * z;
+        }
+        (weighted(&v), Array1::from_vec(v), s.re, s.im)
+    }
+
     /// Sorted, without repeats: two vectors, one read while the other grows.
     pub fn sorted_unique(x: &[i64]) -> Vec<i64> {
         let mut v = Vec::new();
@@ -281,6 +303,11 @@ fn constructs_vec_push_and_return() {
         let (ws, warr) = rs::squares(n);
         assert_eq!((s.to_bits(), arr), (ws.to_bits(), warr), "{n}");
     }
+    for n in [1, 2, 9] {
+        let (a, arr, re, im): (f64, Array1<f64>, f64, f64) = consumers(n).unwrap();
+        let (wa, warr, wre, wim) = rs::consumers(n);
+        assert_eq!((a, arr, re, im), (wa, warr, wre, wim), "{n}");
+    }
     let x: &[i64] = &[5, 3, 5, -2, 3, 3, 9, -2, 0];
     assert_eq!(sorted_unique(x).unwrap(), rs::sorted_unique(x));
     assert_eq!(small_types(7).unwrap(), rs::small_types(7));
@@ -391,6 +418,18 @@ fn constructs_vec_no_leaks() {
 }
 
 #[test]
+fn constructs_vec_as_array_operand() {
+    // What ndarray takes as `&ArrayBase` takes `&v` in a kernel (the view of its elements).
+    let x = array![1.0, 2.0, 3.0];
+    let k = rumba::Kernel::from_source(
+        "fn k(x) { let mut v = Vec::new(); for i in 0..x.len() { v.push(i as f64); } x.dot(&v) + Zip::from(&v).map_collect(|&a| a * 2.0).sum() }",
+        "k",
+    );
+    let got = k.call_as::<f64>(&[rumba::IntoArg::into_arg(&x)]).unwrap();
+    assert_eq!(got, 8.0 + 6.0);
+}
+
+#[test]
 fn constructs_vec_refused_patterns_name_the_alternative() {
     let x = array![1.0, 2.0, 3.0];
     let cases = [
@@ -437,6 +476,10 @@ fn constructs_vec_refused_patterns_name_the_alternative() {
         (
             "fn k(x) { let mut v = Vec::new(); v.push((1, 2.0)); v.len() }",
             "arrays of `(i32, f64)` are not supported",
+        ),
+        (
+            "fn k(x) { let mut v = Vec::new(); v.push(1.0); v += &x; v[0] }",
+            "`v` is a `Vec`, which has no compound assignment",
         ),
         ("fn k(x) { x.push(1.0); 0 }", "push onto a local vector"),
         ("fn k(x) { let v = Vec::from_elem(1.0, 3); v[0] }", "cannot call `Vec::from_elem`"),

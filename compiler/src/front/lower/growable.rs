@@ -675,6 +675,13 @@ impl VisitMut for Rewriter {
                             #write
                         }))
                     }
+                    left if is_name(left, &v) => {
+                        self.fail(
+                            FrontError::new(&*b, format!("`{v}` is a `Vec`, which has no compound assignment"))
+                                .hint(format!("update the elements (`for e in {v}.iter_mut() {{ *e += .. }}`), or make an array first: `let mut a = Array1::from({v});`")),
+                        );
+                        None
+                    }
                     _ => {
                         syn::visit_mut::visit_expr_binary_mut(self, b);
                         None
@@ -682,7 +689,9 @@ impl VisitMut for Rewriter {
                 }
             }
             syn::Expr::Reference(r) if is_name(&r.expr, &v) => {
-                Some(self.view(r.mutability.is_some(), r.span()))
+                let view = self.view(r.mutability.is_some(), r.span());
+                *r.expr = view;
+                None
             }
             syn::Expr::ForLoop(f) => self.for_loop(f),
             syn::Expr::Closure(c) => {
