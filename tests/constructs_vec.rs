@@ -88,6 +88,22 @@ twin! {
         (s + first, t, n, v.is_empty(), top + last, v.len())
     }
 
+    /// `last`, `first` and `get` read the ways Rust reads their `Option<&T>`.
+    pub fn reads(n: usize, at: usize) -> (f64, f64, f64, f64) {
+        let mut v = Vec::new();
+        for i in 0..n {
+            v.push(i as f64 + 0.5);
+        }
+        let a = *v.last().unwrap();
+        let b = v.first().copied().unwrap_or(-1.0);
+        let c = v.get(at).cloned().unwrap_or(-2.0);
+        let d = match v.get(at + 1) {
+            Some(&e) => e,
+            None => -3.0,
+        };
+        (a, b, c, d)
+    }
+
     pub fn weighted(a: &[f64]) -> f64 {
         let mut s = 0.0;
         for i in 0..a.len() {
@@ -308,6 +324,9 @@ fn constructs_vec_push_and_return() {
         let (wa, warr, wre, wim) = rs::consumers(n);
         assert_eq!((a, arr, re, im), (wa, warr, wre, wim), "{n}");
     }
+    for (n, at) in [(1, 0), (3, 1), (3, 2), (3, 7)] {
+        assert_eq!(reads(n, at).unwrap(), rs::reads(n, at), "{n} {at}");
+    }
     let x: &[i64] = &[5, 3, 5, -2, 3, 3, 9, -2, 0];
     assert_eq!(sorted_unique(x).unwrap(), rs::sorted_unique(x));
     assert_eq!(small_types(7).unwrap(), rs::small_types(7));
@@ -480,6 +499,10 @@ fn constructs_vec_refused_patterns_name_the_alternative() {
         (
             "fn k(x) { let mut v = Vec::new(); v.push(1.0); v += &x; v[0] }",
             "`v` is a `Vec`, which has no compound assignment",
+        ),
+        (
+            "fn k(x) { let mut v = Vec::new(); v.push(1.0, 2.0); v[0] }",
+            "`push` of a vector takes one argument",
         ),
         ("fn k(x) { x.push(1.0); 0 }", "push onto a local vector"),
         ("fn k(x) { let v = Vec::from_elem(1.0, 3); v[0] }", "cannot call `Vec::from_elem`"),

@@ -60,6 +60,12 @@ const OWN: &[&str] = &[
     "get",
 ];
 
+/// The methods of [`OWN`] that take one argument (the others take none).
+const ONE_ARGUMENT: &[&str] = &["push", "truncate", "extend_from_slice", "get"];
+
+/// The methods of [`OWN`] that make an `Option<&T>`.
+const BY_REFERENCE: &[&str] = &["last", "first", "get"];
+
 /// `block` with its growable vectors rewritten, or `None` when it declares none.
 pub(super) fn rewrite(block: &syn::Block) -> R<Option<syn::Block>> {
     let mut stmts = block.stmts.clone();
@@ -440,9 +446,12 @@ impl Rewriter {
                 self.fail(FrontError::new(
                     mc,
                     format!(
-                        "`{name}` of a vector takes {} argument{}",
-                        if args.is_empty() { "one" } else { "no" },
-                        if args.is_empty() { "" } else { "s" },
+                        "`{name}` of a vector takes {}",
+                        if ONE_ARGUMENT.contains(&name.as_str()) {
+                            "one argument"
+                        } else {
+                            "no arguments"
+                        },
                     ),
                 ));
                 syn::Expr::MethodCall(mc.clone())
@@ -518,6 +527,30 @@ impl Rewriter {
         matches!(s, syn::Stmt::Expr(e, None) if self.borrows(e))
     }
 
+    /// The expression `e` reads through the reference that `last`, `first` or `get` of `v`
+    /// make: `v.last().copied()` (or `cloned`) and `*v.get(i).unwrap()`.
+    fn by_reference(&self, e: &syn::Expr) -> Option<syn::Expr> {
+        let of_v = |r: &syn::Expr| {
+            chain_root(r).is_some_and(|(root, m)| {
+                is_name(root, &self.v) && BY_REFERENCE.contains(&m.to_string().as_str())
+            })
+        };
+        match e {
+            syn::Expr::MethodCall(mc)
+                if (mc.method == "copied" || mc.method == "cloned")
+                    && mc.args.is_empty()
+                    && matches!(strip_parens(&mc.receiver), syn::Expr::MethodCall(r) if is_name(&r.receiver, &self.v))
+                    && of_v(&mc.receiver) =>
+            {
+                Some((*mc.receiver).clone())
+            }
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) && of_v(&u.expr) => {
+                Some((*u.expr).clone())
+            }
+            _ => None,
+        }
+    }
+
     /// `for pat in iter { body }`.
     fn for_loop(&mut self, f: &mut syn::ExprForLoop) -> Option<syn::Expr> {
         if is_range(&f.expr) {
@@ -558,6 +591,11 @@ impl VisitMut for Rewriter {
             return;
         }
         let v = self.v.clone();
+        if let Some(read) = self.by_reference(e) {
+            // `v.last().copied()`, `*v.get(i).unwrap()`: the `&T` read as the value it is here.
+            *e = read;
+            return self.visit_expr_mut(e);
+        }
         let replaced: Option<syn::Expr> = match e {
             syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident(&v) => {
                 // A move: the elements, then the buffer.
