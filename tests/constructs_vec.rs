@@ -244,6 +244,19 @@ twin! {
         s + v.len() as f64
     }
 
+    /// What Rust guarantees of `capacity()`: at least what was asked for, at least the length.
+    pub fn capacities(n: usize) -> (bool, bool, bool, usize) {
+        let mut v: Vec<f64> = Vec::with_capacity(n);
+        let asked = v.capacity() >= n;
+        for i in 0..3 * n + 1 {
+            v.push(i as f64);
+        }
+        let grown = v.capacity() >= v.len();
+        v.clear();
+        let kept = v.capacity() >= 3 * n + 1;
+        (asked, grown, kept, v.len())
+    }
+
     pub fn early(n: usize, stop: usize) -> Vec<i32> {
         let mut v = Vec::new();
         for i in 0..n {
@@ -337,6 +350,7 @@ fn constructs_vec_push_and_return() {
     }
     for n in [0, 3, 17] {
         assert_eq!(rebound(n).unwrap(), rs::rebound(n), "{n}");
+        assert_eq!(capacities(n).unwrap(), rs::capacities(n), "{n}");
     }
     for (n, stop) in [(10, 4), (10, 20), (0, 0)] {
         assert_eq!(early(n, stop).unwrap(), rs::early(n, stop));

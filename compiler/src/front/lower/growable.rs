@@ -200,15 +200,13 @@ impl Empty<'_> {
         }
     }
 
-    /// The statement evaluating the capacity asked for, which is left to the first `push` (the
-    /// elements are not known before it: a struct has no zero to fill the memory with), and
-    /// the vector's type when the path names it.
-    fn parts(&self, span: Span) -> (Option<TokenStream>, Option<&syn::Type>) {
+    /// The capacity asked for (`0` for none), which the first `push` allocates (the elements
+    /// are not known before it: a struct has no zero to fill the memory with), and the
+    /// vector's type when the path names it.
+    fn parts(&self, span: Span) -> (TokenStream, Option<&syn::Type>) {
         match self {
-            Empty::New(t) => (None, t.as_ref()),
-            Empty::WithCapacity(n, t) => {
-                (Some(quote_spanned!(span=> let _: usize = #n;)), t.as_ref())
-            }
+            Empty::New(t) => (quote_spanned!(span=> 0), t.as_ref()),
+            Empty::WithCapacity(n, t) => (n.to_token_stream(), t.as_ref()),
         }
     }
 }
@@ -332,17 +330,23 @@ impl Rewriter {
         (name(&self.v), name(&self.len))
     }
 
+    /// The name of the least capacity asked for (`Vec::with_capacity(n)`), placed at `span`.
+    fn min_at(&self, span: Span) -> syn::Ident {
+        format_ident!("__rumba_min_{}", self.v, span = span)
+    }
+
     /// The buffer's and the length's declarations, in place of `let mut v = init;`.
     fn declare(&self, g: &Growable) -> Vec<syn::Stmt> {
         let span = g.span;
         let (v, len) = self.at(span);
+        let min = self.min_at(span);
         let ty = |t: Option<&syn::Type>| t.map(|t| quote_spanned!(span=> : #t));
         let block: syn::Block = match Empty::of(&g.init) {
             Some(empty) => {
                 let (n, t) = empty.parts(span);
                 let ty = ty(g.ty.as_ref().or(t));
                 syn::parse_quote_spanned!(span=> {
-                    #n
+                    let mut #min: usize = #n;
                     let mut #v #ty = vec![];
                     let mut #len: usize = 0;
                 })
@@ -353,6 +357,7 @@ impl Rewriter {
                 syn::parse_quote_spanned!(span=> {
                     let mut #v #ty = #init;
                     let mut #len: usize = #v.len();
+                    let mut #min: usize = 0;
                 })
             }
         };
@@ -391,6 +396,7 @@ impl Rewriter {
     fn method(&mut self, mc: &syn::ExprMethodCall) -> syn::Expr {
         let span = mc.span();
         let (v, len) = self.at(span);
+        let min = self.min_at(span);
         let name = mc.method.to_string();
         let args: Vec<&syn::Expr> = mc.args.iter().collect();
         match (name.as_str(), &args[..]) {
@@ -400,7 +406,10 @@ impl Rewriter {
                     // Every value of the buffer is a new array (so a `prange` body's vector is
                     // its own): the old one moved out, copied and freed.
                     let mut __rumba_old = #v;
-                    #v = vec![__rumba_item; if #len == 0 { 4 } else { 2 * #len }];
+                    let mut __rumba_cap = 2 * #len;
+                    if __rumba_cap < #min { __rumba_cap = #min; }
+                    if __rumba_cap < 4 { __rumba_cap = 4; }
+                    #v = vec![__rumba_item; __rumba_cap];
                     for __rumba_k in 0..#len {
                         #v[__rumba_k] = __rumba_old[__rumba_k];
                     }
@@ -420,7 +429,9 @@ impl Rewriter {
             // `v` read too, so that a use after a move is the error it is in Rust.
             ("len", []) => syn::parse_quote_spanned!(span=> { let _ = #v.len(); #len }),
             ("is_empty", []) => syn::parse_quote_spanned!(span=> { let _ = #v.len(); #len == 0 }),
-            ("capacity", []) => syn::parse_quote_spanned!(span=> #v.len()),
+            ("capacity", []) => syn::parse_quote_spanned!(span=>
+                (if #v.len() < #min { #min } else { #v.len() })
+            ),
             ("last", []) => syn::parse_quote_spanned!(span=>
                 (if #len == 0 { None } else { Some(#v[#len - 1]) })
             ),
@@ -677,14 +688,23 @@ impl VisitMut for Rewriter {
                     left if is_name(left, &v) => {
                         self.visit_expr_mut(&mut a.right);
                         let (v, len) = self.at(span);
+                        let min = self.min_at(span);
                         Some(match Empty::of(&a.right) {
                             Some(empty) => {
                                 let (n, _) = empty.parts(span);
-                                syn::parse_quote_spanned!(span=> { #n #v = vec![]; #len = 0; })
+                                syn::parse_quote_spanned!(span=> {
+                                    #min = #n;
+                                    #v = vec![];
+                                    #len = 0;
+                                })
                             }
                             None => {
                                 let right = &a.right;
-                                syn::parse_quote_spanned!(span=> { #v = #right; #len = #v.len(); })
+                                syn::parse_quote_spanned!(span=> {
+                                    #v = #right;
+                                    #len = #v.len();
+                                    #min = 0;
+                                })
                             }
                         })
                     }
@@ -827,7 +847,7 @@ pub(super) fn empty_vec(c: &syn::ExprCall) -> R<syn::Expr> {
             let (n, t) = empty.parts(span);
             let t = t.map(|t| quote_spanned!(span=> : #t));
             Ok(syn::parse_quote_spanned!(span=> {
-                #n
+                let _: usize = #n;
                 let __rumba_empty #t = vec![];
                 __rumba_empty
             }))
