@@ -1,19 +1,24 @@
-//! Growable vectors: `let mut v = Vec::new()` (or `Vec::with_capacity(n)`, `vec![..]`, any
-//! array that the rest of its block pushes onto), `v.push(x)`, `v.pop()`, `v.len()`, `v[i]`, ...
+//! Growable vectors: `let mut v = Vec::new()` (or `Vec::with_capacity(n)`, `vec![..]`, or a
+//! `vec!`, `to_vec()` or `collect()` that the rest of its block pushes onto), `v.push(x)`,
+//! `v.pop()`, `v.len()`, `v[i]`, ...
 //!
 //! In: a block's statements. Out: the same statements with each growable vector `v` rewritten as
-//! the syntax of an owned 1-D array `v`, its buffer (whose length is the capacity), and a hidden
-//! `usize` local, its length, which the rest of the front end lowers as ordinary code. `push`
-//! grows the buffer by doubling when it is full (a new array of twice the capacity, the elements
-//! copied, assigned over the old one, which the assignment frees); `pop`, `last`, `first` and
-//! `get` are the `if` that makes their `Option`; every other use of `v` sees the view
-//! `v.slice(s![..len])` (indexing, iteration, methods, `&v`), and moving `v` (returning it,
-//! passing it by value) moves a copy of that view, of exactly its length, and then the buffer.
+//! the syntax of an owned 1-D array `v`, its buffer (whose length is the capacity), and hidden
+//! `usize` locals, its length and the capacity `with_capacity` asked for, which the rest of the
+//! front end lowers as ordinary code. `push` onto a full buffer moves it out, assigns `v` a new
+//! array of twice the capacity (at least 4 elements and what was asked for), copies the elements
+//! and frees the old one; `pop`, `last`, `first` and `get` are the `if` that makes their
+//! `Option`; every other use of `v` sees the view `v.slice(s![..len])` (indexing, iteration,
+//! methods, `&v`), and moving `v` (returning it, passing it by value) moves a copy of that view,
+//! of exactly its length, and then the buffer. A `let` of the name `v` in the block ends the
+//! rewrite (`let v = v;`).
 //!
 //! A view of `v` must not outlive a change of its length (the buffer may move): as rustc's
 //! borrow checker does (E0499/E0502), a change of `v`'s length is refused inside a loop over
-//! `v` or an iterator chain of `v`, and after a `let` that binds a view of `v`, in that binding's
-//! block. Pushing from the iterations of a `prange` onto a vector declared outside is refused.
+//! `v` or an iterator chain of `v`, inside a closure (inlined where it is called), and after a
+//! `let` that binds a view of `v`, in that binding's block; assigning a view of `v` to a
+//! variable and shadowing `v` in a nested scope are refused. Pushing from the iterations of a
+//! `prange` onto a vector declared outside is refused.
 
 use super::syntax::{is_prange, strip_parens};
 use super::{FrontError, R};
