@@ -260,10 +260,15 @@ fn resizes(node: &impl ToTokens, v: &syn::Ident, assigns: bool) -> Option<TokenS
         assigns,
         at: None,
     };
-    // Through tokens: `rest` holds statements and expressions alike.
-    let file: syn::Block = syn::parse2(quote::quote!({ #node })).ok()?;
-    f.visit_block(&file);
-    f.at
+    // Through tokens: `rest` holds statements and expressions alike. What does not read back
+    // as a block (never, for syntax that parsed) is taken as changing the length, the safe side.
+    match syn::parse2::<syn::Block>(quote::quote!({ #node })) {
+        Ok(block) => {
+            f.visit_block(&block);
+            f.at
+        }
+        Err(_) => Some(node.to_token_stream()),
+    }
 }
 
 /// Whether `e` is the path `v`.
