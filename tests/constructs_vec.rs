@@ -257,6 +257,20 @@ twin! {
         (asked, grown, kept, v.len())
     }
 
+    /// A vector declared outside a `prange` loop is read and written by index in it (its
+    /// length unchanged).
+    pub fn par_written(n: usize) -> f64 {
+        let mut v = Vec::new();
+        for _ in 0..n {
+            v.push(1.0);
+        }
+        for i in prange(0..n) {
+            v[i] = v[i] + i as f64 * 2.0;
+        }
+        let s: f64 = v.iter().sum();
+        s
+    }
+
     pub fn early(n: usize, stop: usize) -> Vec<i32> {
         let mut v = Vec::new();
         for i in 0..n {
@@ -383,6 +397,9 @@ fn constructs_vec_structs_and_prange() {
         assert_eq!((g.at, g.w.to_bits()), (w.at, w.w.to_bits()));
     }
     let m = ndarray::Array2::from_shape_fn((300, 7), |(i, j)| ((i * 7 + j) as f64 * 0.61).fract());
+    for n in [0, 1, 1000] {
+        assert_eq!(par_written(n).unwrap(), rs::par_written(n), "{n}");
+    }
     let mut out = vec![0usize; 300];
     let mut want = vec![0usize; 300];
     row_counts(&m, &mut out[..]).unwrap();
@@ -481,6 +498,10 @@ fn constructs_vec_refused_patterns_name_the_alternative() {
         (
             "fn k(x) { let mut v = Vec::new(); for i in prange(0..10) { v.push(i); } v.len() }",
             "a vector declared inside the `prange` body may grow",
+        ),
+        (
+            "fn k(x) { let mut v = Vec::new(); v.push(1.0); for i in prange(0..9) { v[0] = i as f64; } v[0] }",
+            "every iteration of this `prange` loop stores to the same element of `v`",
         ),
         (
             "fn k(x) { let mut v = Vec::new(); v.push(1.0); v.extend_from_slice(&v); v[0] }",
