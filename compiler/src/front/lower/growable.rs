@@ -73,6 +73,10 @@ const BY_REFERENCE: &[&str] = &["last", "first", "get"];
 
 /// `block` with its growable vectors rewritten, or `None` when it declares none.
 pub(super) fn rewrite(block: &syn::Block) -> R<Option<syn::Block>> {
+    let declares = |k: usize| growable(&block.stmts[k], &block.stmts[k + 1..]).is_some();
+    if !(0..block.stmts.len()).any(declares) {
+        return Ok(None);
+    }
     let mut stmts = block.stmts.clone();
     let mut changed = false;
     let mut i = 0;
