@@ -110,6 +110,7 @@ mod constructs_rng;
 mod constructs_scalar;
 mod constructs_struct;
 mod constructs_values;
+mod constructs_vec;
 mod constructs_vectorize;
 mod differential;
 mod fusion;

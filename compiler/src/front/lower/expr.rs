@@ -537,16 +537,9 @@ impl FnLowerer<'_> {
                         .hint("declare it as `let tile = shared_array::<f32>([16, 16]);`"),
                 );
             }
-            if let Some(hint) = p
-                .path
-                .segments
-                .first()
-                .filter(|s| s.ident == "Vec")
-                .and_then(|_| hints::array_method_hint("push"))
-            {
-                return Err(
-                    FrontError::new(p, "growable vectors are not supported in kernels").hint(hint),
-                );
+            if p.path.segments.first().is_some_and(|s| s.ident == "Vec") {
+                let empty = growable::empty_vec(c)?;
+                return self.expr_value(&empty);
             }
             let hint = match method_call_hint(&last) {
                 Some(h) => h,

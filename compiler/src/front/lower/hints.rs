@@ -89,8 +89,11 @@ pub(super) fn unknown_value(
 /// write instead.
 pub(super) fn array_method_hint(name: &str) -> Option<&'static str> {
     Some(match name {
-        "push" | "extend" | "insert" | "pop" | "append" | "truncate" | "resize" | "with_capacity" => {
-            "kernels have no growable vectors: make the array with its final length (`vec![0.0; n]`, `Array1::zeros(n)`) and write `v[i] = ..`, keeping a count of the elements used"
+        "push" | "pop" | "clear" | "truncate" | "extend_from_slice" | "capacity" => {
+            "a vector declared in this function with `let mut v = Vec::new()` (or `Vec::with_capacity(n)`, `vec![..]`) grows and shrinks; other arrays (parameters, views, `Array1`s) have a fixed length: push onto a local vector, or write `y[i] = ..` into an array of the final length"
+        }
+        "extend" | "insert" | "remove" | "append" | "resize" | "with_capacity" => {
+            "a vector declared with `let mut v = Vec::new()` grows with `v.push(x)` and `v.extend_from_slice(&w)`; for the rest, make the array with its final length (`vec![0.0; n]`) and write `v[i] = ..`"
         }
         "select" => {
             "index with an index array in a loop: `for (k, &i) in idx.iter().enumerate() { y[k] = x[i]; }` into `let mut y = Array1::zeros(idx.len())`"

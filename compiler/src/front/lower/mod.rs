@@ -27,6 +27,7 @@ mod complex;
 mod expr;
 mod folds;
 mod gpu;
+mod growable;
 mod hints;
 mod items;
 mod iter;

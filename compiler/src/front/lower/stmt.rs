@@ -23,6 +23,8 @@ impl FnLowerer<'_> {
     }
 
     fn block_stmts(&mut self, block: &syn::Block) -> R<Option<ExprId>> {
+        let rewritten = growable::rewrite(block)?;
+        let block = rewritten.as_ref().unwrap_or(block);
         let n = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
             let last = i + 1 == n;
