@@ -9,15 +9,17 @@
 //! is arrays of one shape; this pass makes it a version of the function of its own.
 //!
 //! In: a typed program, before `shapes`. Out: the same program where a function body `B` with
-//! two or more loops among its statements, whose co-broadcasts (`broadcast_with(a, b)`, not
-//! `onto`) pair axes of unproven equal extents, each equal to an extent known at entry (an axis
-//! of a parameter, a `usize` parameter), becomes `if p == q && .. { B' } else { B }`: `B'` is a
-//! copy of `B` with fresh locals (each still assigned once), and the test compares the entry
-//! extents the co-broadcasts pair, in order, each pair's extents then known equal (the next
-//! pairing may rely on it). `shapes` learns the test's equalities in `B'` (an `if` whose
-//! condition is `a == b && ..` of extents), so its broadcasts have their operands' shapes and
-//! `fusion` can merge its loops. Results are the same either way: the copy is the same code,
-//! run where the test holds.
+//! two or more loops among its statements, whose broadcasts (`broadcast_with(a, b)`, and
+//! `broadcast_onto(a, b)` as `out.assign(&expr)` stretches `expr`) pair axes of unproven equal
+//! extents, each equal to an extent known at entry (an axis of a parameter, a `usize`
+//! parameter), becomes `if p == q && .. { B' } else { B }`: `B'` is a copy of `B` with fresh
+//! locals (each still assigned once), and the test compares the entry extents the broadcasts
+//! pair, in order, each pair's extents then known equal (the next pairing may rely on it).
+//! `shapes` learns the test's equalities in `B'` (an `if` whose condition is `a == b && ..` of
+//! extents), so its broadcasts have their operands' shapes and `fusion` can merge its loops.
+//! The version is kept only where `B'` then has fewer loops than `B` (a trial run of `shapes`
+//! and `fusion`): it costs compile time. Results are the same either way: the copy is the
+//! same code, run where the test holds.
 
 use super::shapes::{ndim, Extent, Shapes};
 use crate::ir::edit::Builder;
@@ -124,7 +126,7 @@ fn read(b: &mut Builder<'_>, x: Extent) -> ExprId {
     }
 }
 
-/// The pairs of entry extents that the co-broadcasts of the body's statements (in order) pair
+/// The pairs of entry extents that the broadcasts of the body's statements (in order) pair
 /// without knowing them equal.
 fn assumptions(inst: &Instance) -> Vec<(Extent, Extent)> {
     let mut shapes = Shapes::of(inst);
@@ -146,9 +148,7 @@ fn assumptions(inst: &Instance) -> Vec<(Extent, Extent)> {
     for s in &inst.func.body.stmts {
         if let Stmt::Assign { local, value, .. } = s {
             if let ExprKind::Broadcast {
-                array: x,
-                with: w,
-                onto: false,
+                array: x, with: w, ..
             } = inst.func.expr(*value).kind
             {
                 let stable = |l: &LocalId| shapes.stable.contains(l);

@@ -257,15 +257,18 @@ impl<'s, 'p> Infer<'s, 'p> {
             ));
         };
         let n = at.ndim as usize;
-        // ndarray's `assign`: an array of fewer axes walked through a view stretched onto the
-        // first (the broadcast fails the call where it does not fit, as ndarray panics).
+        // ndarray's `assign`: the others walked through views stretched onto the first (fewer
+        // axes, or axes of extent 1; the broadcast fails the call where it does not fit, as
+        // ndarray panics).
         let mut pre = Vec::new();
         let mut each = each;
         if each.stretch {
             for k in 1..each.arrays.len() {
                 let a = each.arrays[k].array;
                 if let Type::Array(t) = self.settle(self.locals[a], span)? {
-                    if t.ndim < at.ndim {
+                    // (Same-rank stretching for scalar elements: an array of structs of one
+                    // rank is walked as it is, its shape checked.)
+                    if t.ndim < at.ndim || (t.ndim == at.ndim && t.elem.scalar().is_some()) {
                         each.arrays[k].array =
                             self.broadcast_view(func, (a, first), true, span, &mut pre);
                     }
