@@ -16,6 +16,7 @@ pub mod edit;
 pub mod entity;
 pub mod intrinsic;
 pub mod link;
+pub mod ops;
 pub mod print;
 pub mod structs;
 pub mod ty;
@@ -24,6 +25,7 @@ pub mod walk;
 
 pub use each::{ArrayReduce, Each, EachArray, EachIndex, Fold, Map, ReduceOp};
 pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
+pub use ops::{AtomicOp, Axis, BinOp, Const, GpuOp, Lit, LogicOp, Reduce, UnOp, UpdateOp};
 pub use structs::StructOp;
 pub use ty::{
     ArrayType, Elem, Layout, Scalar, Storage, StructDef, Tuple, Type, TypeAnn,
@@ -412,124 +414,6 @@ impl ForRange {
     }
 }
 
-/// How partial results of a reduction combine (`-=` partials are summed like `+=`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Reduce {
-    Add,
-    Mul,
-    And,
-    Or,
-    Xor,
-    Min,
-    Max,
-}
-
-impl Reduce {
-    /// The value partial results start from, as the bits of an `s`: a float's IEEE bits, an
-    /// integer's value sign- or zero-extended to 64 bits. Float sums start from `-0.0`, the one
-    /// value `x + v == x` holds for with every `x` (`+0.0` would turn a `-0.0` into `+0.0`);
-    /// `min` and `max` of floats start from NaN, which `f64::min`/`max`, `llvm.minnum` and
-    /// `atomicrmw fmin` all ignore.
-    pub fn identity(self, s: Scalar) -> u64 {
-        match (s, self) {
-            (Scalar::F32, Reduce::Add) => (-0.0f32).to_bits() as u64,
-            (Scalar::F64, Reduce::Add) => (-0.0f64).to_bits(),
-            (Scalar::F32, Reduce::Mul) => 1.0f32.to_bits() as u64,
-            (Scalar::F64, Reduce::Mul) => 1.0f64.to_bits(),
-            (Scalar::F32, Reduce::Min | Reduce::Max) => f32::NAN.to_bits() as u64,
-            (Scalar::F64, Reduce::Min | Reduce::Max) => f64::NAN.to_bits(),
-            (_, Reduce::Mul) => 1,
-            (_, Reduce::And) => u64::MAX,
-            (_, Reduce::Min) => s.int_range().1 as u64,
-            (_, Reduce::Max) => s.int_range().0 as u64,
-            (_, Reduce::Add | Reduce::Or | Reduce::Xor) => 0,
-        }
-    }
-
-    /// The element update that adds a partial result into its target.
-    pub fn update(self) -> UpdateOp {
-        match self {
-            Reduce::Add => UpdateOp::Add,
-            Reduce::Mul => UpdateOp::Mul,
-            Reduce::And => UpdateOp::And,
-            Reduce::Or => UpdateOp::Or,
-            Reduce::Xor => UpdateOp::Xor,
-            Reduce::Min => UpdateOp::Min,
-            Reduce::Max => UpdateOp::Max,
-        }
-    }
-
-    /// How an update of this kind is written, for messages.
-    pub fn written(self) -> &'static str {
-        match self {
-            Reduce::Add => "+=",
-            Reduce::Mul => "*=",
-            Reduce::And => "&=",
-            Reduce::Or => "|=",
-            Reduce::Xor => "^=",
-            Reduce::Min => "= .min(..)",
-            Reduce::Max => "= .max(..)",
-        }
-    }
-}
-
-/// The operator of an element update `a[k] op= v` ([`Stmt::Update`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum UpdateOp {
-    Add,
-    Sub,
-    Mul,
-    And,
-    Or,
-    Xor,
-    /// `a[k] = a[k].min(v)`
-    Min,
-    /// `a[k] = a[k].max(v)`
-    Max,
-}
-
-impl UpdateOp {
-    /// How partial results of updates with this operator combine (`-=` partials add up).
-    pub fn combine(self) -> Reduce {
-        match self {
-            UpdateOp::Add | UpdateOp::Sub => Reduce::Add,
-            UpdateOp::Mul => Reduce::Mul,
-            UpdateOp::And => Reduce::And,
-            UpdateOp::Or => Reduce::Or,
-            UpdateOp::Xor => Reduce::Xor,
-            UpdateOp::Min => Reduce::Min,
-            UpdateOp::Max => Reduce::Max,
-        }
-    }
-
-    /// The binary operator it applies, or `None` for `min`/`max`.
-    pub fn binary(self) -> Option<BinOp> {
-        Some(match self {
-            UpdateOp::Add => BinOp::Add,
-            UpdateOp::Sub => BinOp::Sub,
-            UpdateOp::Mul => BinOp::Mul,
-            UpdateOp::And => BinOp::BitAnd,
-            UpdateOp::Or => BinOp::BitOr,
-            UpdateOp::Xor => BinOp::BitXor,
-            UpdateOp::Min | UpdateOp::Max => return None,
-        })
-    }
-
-    /// The update as written in the IR's text form (`+=`, `min=`, ..).
-    pub fn symbol(self) -> &'static str {
-        match self {
-            UpdateOp::Add => "+=",
-            UpdateOp::Sub => "-=",
-            UpdateOp::Mul => "*=",
-            UpdateOp::And => "&=",
-            UpdateOp::Or => "|=",
-            UpdateOp::Xor => "^=",
-            UpdateOp::Min => "min=",
-            UpdateOp::Max => "max=",
-        }
-    }
-}
-
 #[derive(Clone, Debug)]
 pub enum Stmt {
     /// `local = value` (also a `let` with an initializer).
@@ -599,19 +483,6 @@ pub struct Expr<P: Phase = Typed> {
     pub span: Span,
 }
 
-/// A literal as written; typed by inference into a [`Const`].
-#[derive(Clone, Debug, PartialEq)]
-pub enum Lit {
-    /// Magnitude with the sign folded in (`-128i8` is one literal), and its suffix if any.
-    Int(i128, Option<Scalar>),
-    /// The digits as written (parsed once the type is known, so `0.1f32` rounds once).
-    Float(String, Option<Scalar>),
-    Bool(bool),
-    /// The identity of std's `Sum` / `Product` in the numeric type the value gets (`-0.0` for a
-    /// float sum): the start of an iterator chain's `sum()` (`front::lower::chain`).
-    Identity(Fold),
-}
-
 /// The method `x.__rumba_as_type_of(y)`: `x as T` with `T` the scalar type `y` gets, which
 /// `types` resolves; the front end writes it where the type is not yet known (`linspace`'s
 /// `F::from(i)`). No kernel can name it.
@@ -621,147 +492,6 @@ pub const AS_TYPE_OF: &str = "__rumba_as_type_of";
 /// `Ord`: integers, `bool`, `char`); `types` refuses floats as rustc does. The front end writes it
 /// where std needs `Ord` (an iterator chain's `min()`/`max()`). No kernel can name it.
 pub const REQUIRE_ORD: &str = "__rumba_require_ord";
-
-/// A typed constant: its type and its bits (floats as `to_bits`, integers two's complement; a
-/// complex constant is its real part's bits, its imaginary part zero: `ones` of complex arrays).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Const {
-    pub ty: Scalar,
-    pub bits: u64,
-}
-
-impl Const {
-    pub fn int(ty: Scalar, value: i128) -> Const {
-        Const {
-            ty,
-            bits: value as u64,
-        }
-    }
-
-    pub fn f64(value: f64) -> Const {
-        Const {
-            ty: Scalar::F64,
-            bits: value.to_bits(),
-        }
-    }
-
-    pub fn f32(value: f32) -> Const {
-        Const {
-            ty: Scalar::F32,
-            bits: value.to_bits() as u64,
-        }
-    }
-
-    pub fn bool(value: bool) -> Const {
-        Const {
-            ty: Scalar::Bool,
-            bits: value as u64,
-        }
-    }
-
-    /// The value sign-extended from its width (for signed types) or zero-extended.
-    pub fn as_i128(self) -> i128 {
-        let bits = self.ty.bits();
-        if bits == 64 {
-            return if self.ty.is_signed() {
-                self.bits as i64 as i128
-            } else {
-                self.bits as i128
-            };
-        }
-        let masked = self.bits & ((1u64 << bits) - 1);
-        if self.ty.is_signed() && masked >> (bits - 1) == 1 {
-            masked as i128 - (1i128 << bits)
-        } else {
-            masked as i128
-        }
-    }
-
-    pub fn as_f64(self) -> f64 {
-        match self.ty {
-            Scalar::F32 => f32::from_bits(self.bits as u32) as f64,
-            Scalar::F64 => f64::from_bits(self.bits),
-            _ => self.as_i128() as f64,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum UnOp {
-    Neg,
-    Not,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BinOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Rem,
-    BitAnd,
-    BitOr,
-    BitXor,
-    Shl,
-    Shr,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl BinOp {
-    pub fn is_comparison(self) -> bool {
-        matches!(
-            self,
-            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
-        )
-    }
-
-    pub fn is_arith(self) -> bool {
-        matches!(
-            self,
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem
-        )
-    }
-
-    pub fn is_bitwise(self) -> bool {
-        matches!(self, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor)
-    }
-
-    pub fn is_shift(self) -> bool {
-        matches!(self, BinOp::Shl | BinOp::Shr)
-    }
-
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mul => "*",
-            BinOp::Div => "/",
-            BinOp::Rem => "%",
-            BinOp::BitAnd => "&",
-            BinOp::BitOr => "|",
-            BinOp::BitXor => "^",
-            BinOp::Shl => "<<",
-            BinOp::Shr => ">>",
-            BinOp::Eq => "==",
-            BinOp::Ne => "!=",
-            BinOp::Lt => "<",
-            BinOp::Le => "<=",
-            BinOp::Gt => ">",
-            BinOp::Ge => ">=",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LogicOp {
-    And,
-    Or,
-}
 
 /// What a shape query asks of an array.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -789,109 +519,6 @@ pub enum ShapeQuery {
     /// ndarray's `min_stride_axis()`: the axis of least stride magnitude, the last of those
     /// when several tie (axis 0 for a 1-D array). `usize`; needs one axis at least.
     MinStrideAxis,
-}
-
-/// A GPU builtin of `#[rumba(cuda)]` functions (see [`ExprKind::Gpu`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum GpuOp {
-    /// `thread_idx_x()`, `_y`, `_z`: `usize`.
-    ThreadIdx(Axis),
-    BlockIdx(Axis),
-    BlockDim(Axis),
-    GridDim(Axis),
-    /// `sync_threads()`: a barrier for the threads of a block; `()`.
-    SyncThreads,
-    /// `atomic_add(a, i, v)` etc.: updates `a[i]` atomically and returns the old value.
-    Atomic(AtomicOp),
-}
-
-/// A dimension of the GPU's grid of blocks and threads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Axis {
-    X,
-    Y,
-    Z,
-}
-
-impl Axis {
-    /// `x`, `y` or `z`, as in `thread_idx_x()` and PTX's `%tid.x`.
-    pub fn letter(self) -> &'static str {
-        match self {
-            Axis::X => "x",
-            Axis::Y => "y",
-            Axis::Z => "z",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AtomicOp {
-    Add,
-    Min,
-    Max,
-    /// `atomic_exchange(a, i, v)`
-    Exchange,
-    /// `atomic_cas(a, i, expected, new)`: integers only.
-    CompareExchange,
-}
-
-impl GpuOp {
-    /// The builtin's name in kernel source.
-    pub fn name(self) -> &'static str {
-        const AXES: [[&str; 3]; 4] = [
-            ["thread_idx_x", "thread_idx_y", "thread_idx_z"],
-            ["block_idx_x", "block_idx_y", "block_idx_z"],
-            ["block_dim_x", "block_dim_y", "block_dim_z"],
-            ["grid_dim_x", "grid_dim_y", "grid_dim_z"],
-        ];
-        match self {
-            GpuOp::ThreadIdx(a) => AXES[0][a as usize],
-            GpuOp::BlockIdx(a) => AXES[1][a as usize],
-            GpuOp::BlockDim(a) => AXES[2][a as usize],
-            GpuOp::GridDim(a) => AXES[3][a as usize],
-            GpuOp::SyncThreads => "sync_threads",
-            GpuOp::Atomic(AtomicOp::Add) => "atomic_add",
-            GpuOp::Atomic(AtomicOp::Min) => "atomic_min",
-            GpuOp::Atomic(AtomicOp::Max) => "atomic_max",
-            GpuOp::Atomic(AtomicOp::Exchange) => "atomic_exchange",
-            GpuOp::Atomic(AtomicOp::CompareExchange) => "atomic_cas",
-        }
-    }
-
-    /// All builtins, for name lookup.
-    pub const ALL: [GpuOp; 18] = [
-        GpuOp::ThreadIdx(Axis::X),
-        GpuOp::ThreadIdx(Axis::Y),
-        GpuOp::ThreadIdx(Axis::Z),
-        GpuOp::BlockIdx(Axis::X),
-        GpuOp::BlockIdx(Axis::Y),
-        GpuOp::BlockIdx(Axis::Z),
-        GpuOp::BlockDim(Axis::X),
-        GpuOp::BlockDim(Axis::Y),
-        GpuOp::BlockDim(Axis::Z),
-        GpuOp::GridDim(Axis::X),
-        GpuOp::GridDim(Axis::Y),
-        GpuOp::GridDim(Axis::Z),
-        GpuOp::SyncThreads,
-        GpuOp::Atomic(AtomicOp::Add),
-        GpuOp::Atomic(AtomicOp::Min),
-        GpuOp::Atomic(AtomicOp::Max),
-        GpuOp::Atomic(AtomicOp::Exchange),
-        GpuOp::Atomic(AtomicOp::CompareExchange),
-    ];
-
-    pub fn from_name(name: &str) -> Option<GpuOp> {
-        GpuOp::ALL.into_iter().find(|op| op.name() == name)
-    }
-
-    /// The number of value arguments after the array and its index (atomics), or of all arguments.
-    pub fn value_args(self) -> usize {
-        match self {
-            GpuOp::Atomic(AtomicOp::CompareExchange) => 2,
-            GpuOp::Atomic(_) => 1,
-            _ => 0,
-        }
-    }
 }
 
 #[derive(Clone, Debug)]

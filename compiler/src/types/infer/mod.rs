@@ -10,10 +10,12 @@
 //! errors).
 
 mod axis;
+mod complex;
 mod each;
 mod expr;
 mod fuse;
 mod fused_reduce;
+mod method;
 mod option;
 mod reduce;
 mod resolve;
