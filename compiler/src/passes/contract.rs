@@ -108,7 +108,12 @@ fn contract(inst: &mut Instance) {
     let sources: HashMap<LocalId, Source> = names.keys().map(|&l| (l, source(l))).collect();
     let mut scalars = HashMap::new();
     let mut starts: HashMap<u32, Vec<(LocalId, Const)>> = HashMap::new();
-    for (&r, root) in &chosen {
+    // In the order of their ids, so that the new locals and their starts are the same on
+    // every run.
+    let mut order: Vec<LocalId> = chosen.keys().copied().collect();
+    order.sort_by_key(|l| l.index());
+    for r in order {
+        let root = &chosen[&r];
         let name = format!("{}.elem", inst.func.local(r).name);
         let span = inst.func.local(r).span;
         let v = inst.new_local(&name, Type::Scalar(root.elem), span);

@@ -24,7 +24,7 @@
 use super::shapes::{ndim, Extent, Shapes};
 use crate::ir::edit::Builder;
 use crate::ir::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub fn run(p: &mut TypedProgram) {
     let infallible = super::fusion::infallible(p);
@@ -42,11 +42,72 @@ pub fn run(p: &mut TypedProgram) {
             else {
                 continue;
             };
-            if loops(then_body) < loops(else_body) {
+            let pays = loops(then_body) < loops(else_body)
+                || folds_through_views(&trial, then_body) < folds_through_views(&trial, else_body);
+            if pays {
                 *inst = trial;
             }
         }
     }
+}
+
+/// The loads through broadcast views in the loops of `b` that fold into two or more float
+/// partial results (a fused `sum`'s eight): in the copy, where `shapes` proves a view stretches
+/// nothing, they read the array itself, whose strides LLVM then knows.
+fn folds_through_views(inst: &Instance, b: &Block) -> usize {
+    b.stmts
+        .iter()
+        .map(|s| match s {
+            Stmt::For { body, .. } | Stmt::Loop { body } => {
+                let own = if partials(inst, body) >= 2 {
+                    view_loads(inst, body)
+                } else {
+                    0
+                };
+                own + folds_through_views(inst, body)
+            }
+            Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } => folds_through_views(inst, then_body) + folds_through_views(inst, else_body),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// The float locals a block assigns from themselves (`p = p + e`), outside inner loops.
+fn partials(inst: &Instance, b: &Block) -> usize {
+    b.stmts
+        .iter()
+        .filter(|s| match s {
+            Stmt::Assign { local, value, .. } => {
+                matches!(inst.local_ty(*local), Type::Scalar(s) if s.is_float())
+                    && crate::ir::walk::reads_local(&inst.func, *value, *local)
+            }
+            _ => false,
+        })
+        .count()
+}
+
+/// The loads of `b` (at any depth) through locals made by a broadcast.
+fn view_loads(inst: &Instance, b: &Block) -> usize {
+    fn expr(inst: &Instance, e: ExprId, views: &HashSet<LocalId>) -> usize {
+        let kind = &inst.func.expr(e).kind;
+        let own = matches!(kind, ExprKind::Load { array, .. } if views.contains(array)) as usize;
+        own + crate::ir::walk::children(kind)
+            .into_iter()
+            .map(|c| expr(inst, c, views))
+            .sum::<usize>()
+    }
+    let views: HashSet<LocalId> = crate::ir::walk::assignments(&inst.func.body)
+        .into_iter()
+        .filter(|&(_, v)| matches!(inst.func.expr(v).kind, ExprKind::Broadcast { .. }))
+        .map(|(l, _)| l)
+        .collect();
+    let mut roots = Vec::new();
+    crate::ir::edit::block_exprs(b, &mut roots);
+    roots.into_iter().map(|e| expr(inst, e, &views)).sum()
 }
 
 /// The number of loops in `b`, at any depth.
@@ -96,7 +157,12 @@ fn version(inst: &mut Instance) -> bool {
     // The copy's locals: a twin of each one the body assigns (parameters stay shared).
     let params = inst.func.params.clone();
     let mut rename = HashMap::new();
-    for l in crate::ir::walk::assigned_locals(&inst.func.body) {
+    // In the order of their ids, so that the copy's names are the same on every run.
+    let mut assigned: Vec<LocalId> = crate::ir::walk::assigned_locals(&inst.func.body)
+        .into_iter()
+        .collect();
+    assigned.sort_by_key(|l| l.index());
+    for l in assigned {
         if !params.contains(&l) {
             let decl = inst.func.local(l).clone();
             let ty = inst.local_ty(l);

@@ -412,14 +412,47 @@ impl Shapes {
             _ => false,
         };
         let kids = children(kind);
-        if proven {
-            if let ExprKind::Load { checked, .. } = &mut inst.func.exprs[e].kind {
+        let direct = match kind {
+            ExprKind::Load { array, .. } => self.unstretched(inst, *array),
+            _ => None,
+        };
+        if let ExprKind::Load { checked, array, .. } = &mut inst.func.exprs[e].kind {
+            if proven {
                 *checked = false;
+            }
+            if let Some(x) = direct {
+                *array = x;
             }
         }
         for c in kids {
             self.unchecked_expr(inst, c, counters);
         }
+    }
+
+    /// The view or parameter that `a`, a broadcast view stretching nothing (every axis of the
+    /// extent of its array's, as many axes), shows element for element: loads read it directly, with its
+    /// own strides (a C array's are known to be one: LLVM's SLP vectorizer, which cannot test
+    /// a stride at run time, then packs the eight partial sums of a fused `sum`).
+    fn unstretched(&self, inst: &Instance, a: LocalId) -> Option<LocalId> {
+        let mut found = None;
+        let mut at = a;
+        while let Some(&v) = self.value.get(&at) {
+            let ExprKind::Broadcast { array: x, .. } = inst.func.expr(v).kind else {
+                break;
+            };
+            let n = ndim(inst, at)?;
+            // Not an array that owns its memory: a move can empty it while the view lives on.
+            let same = self.stable.contains(&x)
+                && !matches!(inst.local_ty(x), Type::Array(t) if t.storage == Storage::Heap)
+                && ndim(inst, x) == Some(n)
+                && (0..n).all(|k| self.same(Extent::Dim(at, k), Extent::Dim(x, k)));
+            if !same {
+                break;
+            }
+            found = Some(x);
+            at = x;
+        }
+        found
     }
 
     /// The extent of a `for var in 0..n` loop (step 1, forward) whose body leaves `var` alone.
