@@ -365,31 +365,38 @@ impl Instance {
 /// The expressions at the roots of the statements of `b` (at any depth).
 pub fn block_exprs(b: &Block, out: &mut Vec<ExprId>) {
     for s in &b.stmts {
+        stmt_exprs(s, out);
         match s {
-            Stmt::Assign { value, .. } | Stmt::Unpack { value, .. } | Stmt::Eval(value) => {
-                out.push(*value)
-            }
-            Stmt::Store { index, value, .. } | Stmt::Update { index, value, .. } => {
-                out.extend(index);
-                out.push(*value);
-            }
-            Stmt::Return { value, .. } => out.extend(*value),
             Stmt::If {
-                cond,
                 then_body,
                 else_body,
+                ..
             } => {
-                out.push(*cond);
                 block_exprs(then_body, out);
                 block_exprs(else_body, out);
             }
-            Stmt::Loop { body } => block_exprs(body, out),
-            Stmt::For { range, body, .. } => {
-                out.extend([range.start, range.end]);
-                out.extend(range.step);
-                block_exprs(body, out);
-            }
-            Stmt::Break | Stmt::Continue => {}
+            Stmt::Loop { body } | Stmt::For { body, .. } => block_exprs(body, out),
+            _ => {}
         }
+    }
+}
+
+/// The expressions at the roots of statement `s` itself (not of the blocks inside it).
+pub fn stmt_exprs(s: &Stmt, out: &mut Vec<ExprId>) {
+    match s {
+        Stmt::Assign { value, .. } | Stmt::Unpack { value, .. } | Stmt::Eval(value) => {
+            out.push(*value)
+        }
+        Stmt::Store { index, value, .. } | Stmt::Update { index, value, .. } => {
+            out.extend(index);
+            out.push(*value);
+        }
+        Stmt::Return { value, .. } => out.extend(*value),
+        Stmt::If { cond, .. } => out.push(*cond),
+        Stmt::For { range, .. } => {
+            out.extend([range.start, range.end]);
+            out.extend(range.step);
+        }
+        Stmt::Loop { .. } | Stmt::Break | Stmt::Continue => {}
     }
 }

@@ -498,7 +498,7 @@ impl Edit<'_> {
                 }
                 s => {
                     let mut roots = Vec::new();
-                    stmt_roots(&s, &mut roots);
+                    crate::ir::edit::stmt_exprs(&s, &mut roots);
                     for e in roots {
                         self.expr(e);
                     }
@@ -554,25 +554,5 @@ impl Edit<'_> {
         for c in children(&self.inst.func.expr(e).kind) {
             self.expr(c);
         }
-    }
-}
-
-/// The expressions at the roots of statement `s` itself (not of the blocks inside it).
-fn stmt_roots(s: &Stmt, out: &mut Vec<ExprId>) {
-    match s {
-        Stmt::Assign { value, .. } | Stmt::Unpack { value, .. } | Stmt::Eval(value) => {
-            out.push(*value)
-        }
-        Stmt::Store { index, value, .. } | Stmt::Update { index, value, .. } => {
-            out.extend(index);
-            out.push(*value);
-        }
-        Stmt::Return { value, .. } => out.extend(*value),
-        Stmt::If { cond, .. } => out.push(*cond),
-        Stmt::For { range, .. } => {
-            out.extend([range.start, range.end]);
-            out.extend(range.step);
-        }
-        Stmt::Loop { .. } | Stmt::Break | Stmt::Continue => {}
     }
 }
