@@ -12,11 +12,14 @@
 //! data race, and three in ten an array reduction (after a failed check,
 //! a parallel run may have done later iterations too, and GPU threads report whichever failure
 //! came first: only the kind of outcome is compared then). `differential_nests` runs 600 loop
-//! nests of the shapes loop versioning and unroll-and-jam rewrite (`gen::nest_case`). Environment:
+//! nests of the shapes loop versioning and unroll-and-jam rewrite (`gen::nest_case`);
+//! `differential_chains` 150 chains of array expressions (`gen::chain_case`: `let`s of
+//! broadcasting operators and `mapv`s, `assign`, sums), what extent versioning, fusion and
+//! contraction rewrite. Environment:
 //! - `RUMBA_DIFF_SEED=s`: kernels from seed `s` instead of the fixed one (the long run; to replay
 //!   one, give its seed);
 //! - `RUMBA_DIFF_CASES=n` (`RUMBA_DIFF_PAR_CASES=n` for `prange` kernels, `RUMBA_DIFF_NEST_CASES=n`
-//!   for nests): run `n` kernels;
+//!   for nests, `RUMBA_DIFF_CHAIN_CASES=n` for chains): run `n` kernels;
 //! - `RUMBA_DIFF_SECONDS=t`: start no kernel after `t` seconds (to bound a long run);
 //! - `RUMBA_DIFF_CASE=c`: run only the case with case seed `c` (printed with every failure) and
 //!   print its source, arguments and every engine's outcome (filter the test by name to pick the
@@ -687,6 +690,17 @@ const NESTS: Suite = Suite {
     cases: 600,
 };
 
+/// Chains of array expressions (`gen::chain_case`): what extent versioning, fusion and
+/// contraction rewrite, against the interpreter, which runs the program as written.
+const CHAINS: Suite = Suite {
+    name: "differential chains",
+    generate: gen::chain_case,
+    checks: |_| vec![SERIAL],
+    cases_var: "RUMBA_DIFF_CHAIN_CASES",
+    fixed_seed: 0xC4A1_2026,
+    cases: 150,
+};
+
 /// Runs a suite (see the module doc for the environment), failing with the minimized reports.
 fn run_suite(suite: &Suite) {
     let tally = Tally::default();
@@ -821,6 +835,12 @@ fn differential_prange() {
 #[test]
 fn differential_nests() {
     run_suite(&NESTS);
+}
+
+/// Array-expression chains (`gen::chain_case`); `RUMBA_DIFF_CHAIN_CASES=n` sets their number.
+#[test]
+fn differential_chains() {
+    run_suite(&CHAINS);
 }
 
 /// The generator draws its methods from the intrinsics table: a method added there is called by

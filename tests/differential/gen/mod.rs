@@ -17,10 +17,12 @@
 //!
 //! The generator is split along its seams: `rng` (the random source), `values` (random scalars
 //! and literals), `args` (signatures and argument sets), `kernel` (the generator's state and
-//! whole kernels), `stmt` (statements), `expr` (expressions and the method tables), and the two
-//! other kinds of cases, `prange` (parallel loops) and `nest` (loop nests).
+//! whole kernels), `stmt` (statements), `expr` (expressions and the method tables), and the
+//! other kinds of cases, `prange` (parallel loops), `nest` (loop nests) and `chain` (chains of
+//! array expressions).
 
 mod args;
+mod chain;
 mod expr;
 mod kernel;
 mod nest;
@@ -30,6 +32,7 @@ mod stmt;
 mod values;
 
 pub use args::{ArgSpec, ArraySpec, ViewOp};
+pub use chain::chain_case;
 pub use expr::exact_on_gpu;
 pub use nest::nest_case;
 pub use prange::parallel_case;
