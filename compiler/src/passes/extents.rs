@@ -29,9 +29,12 @@ use std::collections::{HashMap, HashSet};
 pub fn run(p: &mut TypedProgram) {
     let infallible = super::fusion::infallible(p);
     for inst in p.instances.values_mut() {
-        let mut trial = inst.clone();
-        if version(&mut trial) {
-            // Kept where it pays: the copy fuses into fewer loops than the body.
+        let pairs = assumptions(inst);
+        if !pairs.is_empty() {
+            let mut trial = inst.clone();
+            version(&mut trial, pairs);
+            // Kept where it pays: the copy fuses into fewer loops than the body, or a folding
+            // loop of it reads arrays instead of views.
             super::shapes::settle(&mut trial);
             super::fusion::fuse(&mut trial, &infallible);
             let [Stmt::If {
@@ -126,22 +129,8 @@ fn loops(b: &Block) -> usize {
         .sum()
 }
 
-/// Makes `inst`'s body the test and its two versions; `false` where it has nothing to assume.
-fn version(inst: &mut Instance) -> bool {
-    let loops = inst
-        .func
-        .body
-        .stmts
-        .iter()
-        .filter(|s| matches!(s, Stmt::For { .. }))
-        .count();
-    if loops < 2 {
-        return false;
-    }
-    let pairs = assumptions(inst);
-    if pairs.is_empty() {
-        return false;
-    }
+/// Makes `inst`'s body the test of `pairs` and its two versions.
+fn version(inst: &mut Instance, pairs: Vec<(Extent, Extent)>) {
     let span = inst.func.span;
     let mut b = inst.build(span);
     let mut cond: Option<ExprId> = None;
@@ -180,7 +169,6 @@ fn version(inst: &mut Instance) -> bool {
             else_body: body,
         }],
     };
-    true
 }
 
 /// A read of extent `x` at entry.
@@ -193,8 +181,19 @@ fn read(b: &mut Builder<'_>, x: Extent) -> ExprId {
 }
 
 /// The pairs of entry extents that the broadcasts of the body's statements (in order) pair
-/// without knowing them equal.
+/// without knowing them equal; none for a body with fewer than two loops among its statements
+/// (one loop has nothing to fuse with; a fused `sum` is two, its blocks and its tail).
 fn assumptions(inst: &Instance) -> Vec<(Extent, Extent)> {
+    let loops = inst
+        .func
+        .body
+        .stmts
+        .iter()
+        .filter(|s| matches!(s, Stmt::For { .. }))
+        .count();
+    if loops < 2 {
+        return Vec::new();
+    }
     let mut shapes = Shapes::of(inst);
     let entry: Vec<Extent> = inst
         .func
