@@ -45,8 +45,9 @@ pub fn run(p: &mut TypedProgram) {
             else {
                 continue;
             };
-            let pays = loops(then_body) < loops(else_body)
-                || folds_through_views(&trial, then_body) < folds_through_views(&trial, else_body);
+            let views = broadcast_views(&trial);
+            let folds = |b| folds_through_views(&trial, b, &views);
+            let pays = loops(then_body) < loops(else_body) || folds(then_body) < folds(else_body);
             if pays {
                 *inst = trial;
             }
@@ -57,23 +58,26 @@ pub fn run(p: &mut TypedProgram) {
 /// The loads through broadcast views in the loops of `b` that fold into two or more float
 /// partial results (a fused `sum`'s eight): in the copy, where `shapes` proves a view stretches
 /// nothing, they read the array itself, whose strides LLVM then knows.
-fn folds_through_views(inst: &Instance, b: &Block) -> usize {
+fn folds_through_views(inst: &Instance, b: &Block, views: &HashSet<LocalId>) -> usize {
     b.stmts
         .iter()
         .map(|s| match s {
             Stmt::For { body, .. } | Stmt::Loop { body } => {
                 let own = if partials(inst, body) >= 2 {
-                    view_loads(inst, body)
+                    view_loads(inst, body, views)
                 } else {
                     0
                 };
-                own + folds_through_views(inst, body)
+                own + folds_through_views(inst, body, views)
             }
             Stmt::If {
                 then_body,
                 else_body,
                 ..
-            } => folds_through_views(inst, then_body) + folds_through_views(inst, else_body),
+            } => {
+                folds_through_views(inst, then_body, views)
+                    + folds_through_views(inst, else_body, views)
+            }
             _ => 0,
         })
         .sum()
@@ -93,8 +97,17 @@ fn partials(inst: &Instance, b: &Block) -> usize {
         .count()
 }
 
-/// The loads of `b` (at any depth) through locals made by a broadcast.
-fn view_loads(inst: &Instance, b: &Block) -> usize {
+/// The locals of `inst` made by a broadcast.
+fn broadcast_views(inst: &Instance) -> HashSet<LocalId> {
+    crate::ir::walk::assignments(&inst.func.body)
+        .into_iter()
+        .filter(|&(_, v)| matches!(inst.func.expr(v).kind, ExprKind::Broadcast { .. }))
+        .map(|(l, _)| l)
+        .collect()
+}
+
+/// The loads of `b` (at any depth) through the broadcast views `views`.
+fn view_loads(inst: &Instance, b: &Block, views: &HashSet<LocalId>) -> usize {
     fn expr(inst: &Instance, e: ExprId, views: &HashSet<LocalId>) -> usize {
         let kind = &inst.func.expr(e).kind;
         let own = matches!(kind, ExprKind::Load { array, .. } if views.contains(array)) as usize;
@@ -103,14 +116,9 @@ fn view_loads(inst: &Instance, b: &Block) -> usize {
             .map(|c| expr(inst, c, views))
             .sum::<usize>()
     }
-    let views: HashSet<LocalId> = crate::ir::walk::assignments(&inst.func.body)
-        .into_iter()
-        .filter(|&(_, v)| matches!(inst.func.expr(v).kind, ExprKind::Broadcast { .. }))
-        .map(|(l, _)| l)
-        .collect();
     let mut roots = Vec::new();
     crate::ir::edit::block_exprs(b, &mut roots);
-    roots.into_iter().map(|e| expr(inst, e, &views)).sum()
+    roots.into_iter().map(|e| expr(inst, e, views)).sum()
 }
 
 /// The number of loops in `b`, at any depth.

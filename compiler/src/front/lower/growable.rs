@@ -184,12 +184,7 @@ impl Empty<'_> {
                 let syn::Expr::Path(p) = &*c.func else {
                     return None;
                 };
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs = super::syntax::path_names(&p.path);
                 let ty = match &p.path.segments.first()?.arguments {
                     syn::PathArguments::AngleBracketed(a) => Some(syn::parse_quote!(Vec #a)),
                     _ => None,
@@ -393,6 +388,31 @@ impl Rewriter {
         let ((v, _), view) = (self.at(span), self.view(mutable, span));
         let m = mutable.then(|| quote_spanned!(span=> mut));
         syn::parse_quote_spanned!(span=> { let #m #v = #view; #e })
+    }
+
+    /// `v[index] op right` (`=` or a compound assignment) as a write through the view of the
+    /// elements: the right side first, then the index, as Rust evaluates them.
+    fn write_at(
+        &mut self,
+        ix: &mut syn::ExprIndex,
+        right: &mut syn::Expr,
+        op: TokenStream,
+        span: Span,
+    ) -> syn::Expr {
+        self.visit_expr_mut(right);
+        self.visit_expr_mut(&mut ix.index);
+        let (v, _) = self.at(span);
+        let index = &ix.index;
+        let write = self.in_view(
+            true,
+            quote_spanned!(span=> #v[__rumba_i] #op __rumba_rhs;),
+            span,
+        );
+        syn::parse_quote_spanned!(span=> {
+            let __rumba_rhs = #right;
+            let __rumba_i = #index;
+            #write
+        })
     }
 
     /// Refuses a change of `v`'s length inside `node`, where `v` is borrowed by `what`.
@@ -684,20 +704,8 @@ impl VisitMut for Rewriter {
                 }
                 match &mut *a.left {
                     syn::Expr::Index(ix) if is_name(&ix.expr, &v) => {
-                        self.visit_expr_mut(&mut a.right);
-                        self.visit_expr_mut(&mut ix.index);
-                        let (v, _) = self.at(span);
-                        let (index, right) = (&ix.index, &a.right);
-                        let write = self.in_view(
-                            true,
-                            quote_spanned!(span=> #v[__rumba_i] = __rumba_rhs;),
-                            span,
-                        );
-                        Some(syn::parse_quote_spanned!(span=> {
-                            let __rumba_rhs = #right;
-                            let __rumba_i = #index;
-                            #write
-                        }))
+                        let eq = a.eq_token;
+                        Some(self.write_at(ix, &mut a.right, quote_spanned!(span=> #eq), span))
                     }
                     left if is_name(left, &v) => {
                         self.visit_expr_mut(&mut a.right);
@@ -732,20 +740,8 @@ impl VisitMut for Rewriter {
                 let span = b.span();
                 match &mut *b.left {
                     syn::Expr::Index(ix) if is_name(&ix.expr, &v) => {
-                        self.visit_expr_mut(&mut b.right);
-                        self.visit_expr_mut(&mut ix.index);
-                        let (v, _) = self.at(span);
-                        let (index, right, op) = (&ix.index, &b.right, &b.op);
-                        let write = self.in_view(
-                            true,
-                            quote_spanned!(span=> #v[__rumba_i] #op __rumba_rhs;),
-                            span,
-                        );
-                        Some(syn::parse_quote_spanned!(span=> {
-                            let __rumba_rhs = #right;
-                            let __rumba_i = #index;
-                            #write
-                        }))
+                        let op = b.op;
+                        Some(self.write_at(ix, &mut b.right, quote_spanned!(span=> #op), span))
                     }
                     left if is_name(left, &v) => {
                         self.fail(

@@ -146,7 +146,7 @@ impl Items {
 
     /// The std constant a path names, directly or through the `use`s in scope.
     pub(super) fn std_const(&self, path: &syn::Path) -> Option<Const> {
-        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segs = super::syntax::path_names(path);
         names::std_const_named(&segs).or_else(|| names::std_const_named(&self.expand(&segs)?))
     }
 

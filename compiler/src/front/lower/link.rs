@@ -41,12 +41,7 @@ pub(super) fn link_path(path: &syn::ExprPath) -> Option<Vec<String>> {
     {
         return None;
     }
-    let segments: Vec<String> = path
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let segments = super::syntax::path_names(&path.path);
     is_link_path(&segments).then_some(segments)
 }
 

@@ -27,12 +27,7 @@ impl FnLowerer<'_> {
         let syn::Expr::Path(p) = &*c.func else {
             return None;
         };
-        let segs: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segs = super::syntax::path_names(&p.path);
         if segs != ["Rng", "new"] {
             return None;
         }

@@ -336,18 +336,18 @@ pub(super) fn method_path_call(c: &syn::ExprCall) -> Option<syn::Expr> {
     )
 }
 
+/// The names of a path's segments (`["f64", "consts", "PI"]`).
+pub(super) fn path_names(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 /// `std::mem::swap(&mut a, &mut b)` (also `mem::swap`, `core::mem::swap`) of two places, as
 /// the statements that swap them: `{ let t = a; a = b; b = t; }`. `None` for any other call.
 pub(super) fn mem_swap(c: &syn::ExprCall) -> Option<syn::Expr> {
     let syn::Expr::Path(p) = &*c.func else {
         return None;
     };
-    let names: Vec<String> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let names = path_names(&p.path);
     let tail: Vec<&str> = names.iter().rev().take(2).map(String::as_str).collect();
     if tail != ["swap", "mem"] {
         return None;
