@@ -27,7 +27,7 @@
 //! their loops cannot fail. A call cannot fail when its function has nothing that can, at any
 //! depth (a recursive one always can: its calls count their depth).
 
-use super::shapes::{ndim, Extent, Shapes};
+use super::shapes::{ndim, slice_axes, whole, Extent, Shapes};
 use crate::ir::walk::children;
 use crate::ir::*;
 use crate::span::Span;
@@ -669,40 +669,25 @@ fn walk_views(
             ExprKind::Local(b) | ExprKind::Borrow { array: b, .. } => *b,
             ExprKind::Slice { array: b, axes, .. } => {
                 let nb = ndim(inst, *b).unwrap_or(0);
-                // View axis `to` is source axis `from` where a range keeps it.
-                let (mut from, mut to) = (0u8, 0u8);
                 let mut mapped = Row::Other;
                 let mut fixed = None;
-                for ax in axes {
-                    match ax {
-                        SliceAxis::Index(Bound {
-                            value,
-                            from_end: false,
-                        }) if is_counter(*value) => {
+                for (from, to, ax) in slice_axes(axes, nb) {
+                    match (from, to, ax) {
+                        (
+                            Some(from),
+                            None,
+                            Some(SliceAxis::Index(Bound {
+                                value,
+                                from_end: false,
+                            })),
+                        ) if is_counter(*value) => {
                             fixed.get_or_insert(Row::Counter(from));
-                            from += 1;
                         }
-                        SliceAxis::Index(_) => from += 1,
-                        SliceAxis::NewAxis => to += 1,
-                        SliceAxis::Range {
-                            start: None,
-                            end: None,
-                            step: 1,
-                        } => {
-                            if row == Row::Counter(to) {
-                                mapped = Row::Counter(from);
-                            }
-                            (from, to) = (from + 1, to + 1);
+                        (Some(from), Some(to), ax) if whole(ax) && row == Row::Counter(to) => {
+                            mapped = Row::Counter(from)
                         }
-                        SliceAxis::Range { .. } => (from, to) = (from + 1, to + 1),
+                        _ => {}
                     }
-                }
-                // The axes not named keep their extents.
-                while from < nb {
-                    if row == Row::Counter(to) {
-                        mapped = Row::Counter(from);
-                    }
-                    (from, to) = (from + 1, to + 1);
                 }
                 row = fixed.unwrap_or(mapped);
                 *b

@@ -204,29 +204,14 @@ impl Shapes {
             }
             ExprKind::Slice { array: b, axes, .. } if stable(b) => {
                 let Some(nb) = ndim(inst, *b) else { return };
-                let (mut from, mut to) = (0u8, 0u8);
-                for ax in axes {
-                    match ax {
-                        SliceAxis::Index(_) => from += 1,
-                        SliceAxis::NewAxis => {
-                            self.union(Extent::Dim(l, to), Extent::One);
-                            to += 1;
+                for (from, to, ax) in slice_axes(axes, nb) {
+                    match (from, to) {
+                        (None, Some(to)) => self.union(Extent::Dim(l, to), Extent::One),
+                        (Some(from), Some(to)) if whole(ax) && to < n => {
+                            self.union(Extent::Dim(l, to), Extent::Dim(*b, from))
                         }
-                        SliceAxis::Range {
-                            start: None,
-                            end: None,
-                            step: 1,
-                        } => {
-                            self.union(Extent::Dim(l, to), Extent::Dim(*b, from));
-                            (from, to) = (from + 1, to + 1);
-                        }
-                        SliceAxis::Range { .. } => (from, to) = (from + 1, to + 1),
+                        _ => {}
                     }
-                }
-                // The axes not named keep their extents.
-                while from < nb && to < n {
-                    self.union(Extent::Dim(l, to), Extent::Dim(*b, from));
-                    (from, to) = (from + 1, to + 1);
                 }
             }
             &ExprKind::Broadcast {
@@ -491,6 +476,44 @@ impl Shapes {
                     .any(|&(c, x)| c == v && self.same(x, Extent::Dim(array, k as u8)))
             })
     }
+}
+
+/// How a slice of an array of `nb` axes lines up with it: for each of its items, then each
+/// axis it leaves unnamed (kept whole, the item `None`), the source axis it reads (`None` for
+/// `NewAxis`) and the axis of the view it makes (`None` for an index).
+pub(super) fn slice_axes(
+    axes: &[SliceAxis],
+    nb: u8,
+) -> Vec<(Option<u8>, Option<u8>, Option<&SliceAxis>)> {
+    let (mut from, mut to) = (0u8, 0u8);
+    let mut out = Vec::new();
+    for ax in axes {
+        let (f, t) = match ax {
+            SliceAxis::Index(_) => (Some(from), None),
+            SliceAxis::NewAxis => (None, Some(to)),
+            SliceAxis::Range { .. } => (Some(from), Some(to)),
+        };
+        from += f.is_some() as u8;
+        to += t.is_some() as u8;
+        out.push((f, t, Some(ax)));
+    }
+    while from < nb {
+        out.push((Some(from), Some(to), None));
+        (from, to) = (from + 1, to + 1);
+    }
+    out
+}
+
+/// Whether a slice item (or an unnamed axis, `None`) keeps its source axis whole.
+pub(super) fn whole(ax: Option<&SliceAxis>) -> bool {
+    matches!(
+        ax,
+        None | Some(SliceAxis::Range {
+            start: None,
+            end: None,
+            step: 1
+        })
+    )
 }
 
 /// The number of axes of an array local.
