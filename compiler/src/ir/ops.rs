@@ -154,6 +154,22 @@ impl Const {
         }
     }
 
+    /// `1` of a scalar type (`1 + 0i` for a complex one: a complex constant holds its real
+    /// part).
+    pub fn one(ty: Scalar) -> Const {
+        match ty {
+            Scalar::F32 | Scalar::C32 => Const {
+                ty,
+                bits: Const::f32(1.0).bits,
+            },
+            Scalar::F64 | Scalar::C64 => Const {
+                ty,
+                bits: Const::f64(1.0).bits,
+            },
+            s => Const::int(s, 1),
+        }
+    }
+
     pub fn f64(value: f64) -> Const {
         Const {
             ty: Scalar::F64,

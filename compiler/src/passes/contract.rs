@@ -258,7 +258,7 @@ impl Scan<'_> {
                 };
                 let start = match init {
                     Init::Zeros => Const { ty: elem, bits: 0 },
-                    Init::Ones if elem.is_float() || elem.is_int() => one(elem),
+                    Init::Ones if elem.is_float() || elem.is_int() => Const::one(elem),
                     Init::Elem(v) => match inst.func.expr(*v).kind {
                         ExprKind::Const(c) if c.ty == elem => c,
                         _ => return false,
@@ -410,15 +410,6 @@ fn fixed(inst: &Instance, shapes: &Shapes, e: ExprId) -> bool {
         ExprKind::Const(_) => true,
         ExprKind::Local(l) => shapes.stable.contains(&l),
         _ => false,
-    }
-}
-
-/// `1` of a numeric type.
-fn one(s: Scalar) -> Const {
-    match s {
-        Scalar::F64 => Const::f64(1.0),
-        Scalar::F32 => Const::f32(1.0),
-        s => Const::int(s, 1),
     }
 }
 

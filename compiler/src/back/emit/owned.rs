@@ -361,7 +361,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 return Ok(());
             }
             Init::Elem(v) => Some(self.expr(*v)?),
-            Init::Ones => Some(self.constant(one(super::scalar_elem(ty)?))),
+            Init::Ones => Some(self.constant(Const::one(super::scalar_elem(ty)?))),
             Init::Each(_) => None,
             Init::Copy(_) => return Err(BackError::Internal("a copy into a `[T; N]`".into())),
         };
@@ -412,7 +412,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let i64t = ctx.i64_type();
         let fill = match init {
             Init::Elem(v) => Some(self.expr(*v)?),
-            Init::Ones => Some(self.constant(one(super::scalar_elem(ty)?))),
+            Init::Ones => Some(self.constant(Const::one(super::scalar_elem(ty)?))),
             Init::Zeros | Init::Copy(_) | Init::Each(_) => None,
         };
         let each = match init {
@@ -837,23 +837,5 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
         }
         Ok(self.b().build_extract_value(v, k, "")?)
-    }
-}
-
-/// `1` of a scalar type.
-fn one(s: Scalar) -> Const {
-    match s {
-        Scalar::F32 => Const::f32(1.0),
-        Scalar::F64 => Const::f64(1.0),
-        // `1 + 0i` (a complex constant holds its real part).
-        Scalar::C32 => Const {
-            ty: s,
-            bits: Const::f32(1.0).bits,
-        },
-        Scalar::C64 => Const {
-            ty: s,
-            bits: Const::f64(1.0).bits,
-        },
-        s => Const::int(s, 1),
     }
 }
