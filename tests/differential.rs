@@ -13,13 +13,16 @@
 //! a parallel run may have done later iterations too, and GPU threads report whichever failure
 //! came first: only the kind of outcome is compared then). `differential_nests` runs 600 loop
 //! nests of the shapes loop versioning and unroll-and-jam rewrite (`gen::nest_case`);
+//! `differential_tiles` 300 three-deep nests of the shapes register tiling rewrites
+//! (`gen::tile_case`);
 //! `differential_chains` 150 chains of array expressions (`gen::chain_case`: `let`s of
 //! broadcasting operators and `mapv`s, `assign`, sums), what extent versioning, fusion and
 //! contraction rewrite. Environment:
 //! - `RUMBA_DIFF_SEED=s`: kernels from seed `s` instead of the fixed one (the long run; to replay
 //!   one, give its seed);
 //! - `RUMBA_DIFF_CASES=n` (`RUMBA_DIFF_PAR_CASES=n` for `prange` kernels, `RUMBA_DIFF_NEST_CASES=n`
-//!   for nests, `RUMBA_DIFF_CHAIN_CASES=n` for chains): run `n` kernels;
+//!   for nests, `RUMBA_DIFF_TILE_CASES=n` for three-deep nests, `RUMBA_DIFF_CHAIN_CASES=n` for
+//!   chains): run `n` kernels;
 //! - `RUMBA_DIFF_SECONDS=t`: start no kernel after `t` seconds (to bound a long run);
 //! - `RUMBA_DIFF_CASE=c`: run only the case with case seed `c` (printed with every failure) and
 //!   print its source, arguments and every engine's outcome (filter the test by name to pick the
@@ -690,6 +693,17 @@ const NESTS: Suite = Suite {
     cases: 600,
 };
 
+/// Three-deep nests of the shapes register tiling rewrites (`gen::tile_case`), against the
+/// interpreter, which runs the program as written.
+const TILES: Suite = Suite {
+    name: "differential tiles",
+    generate: gen::tile_case,
+    checks: |_| vec![SERIAL],
+    cases_var: "RUMBA_DIFF_TILE_CASES",
+    fixed_seed: 0x711E_2026,
+    cases: 300,
+};
+
 /// Chains of array expressions (`gen::chain_case`): what extent versioning, fusion and
 /// contraction rewrite, against the interpreter, which runs the program as written.
 const CHAINS: Suite = Suite {
@@ -835,6 +849,12 @@ fn differential_prange() {
 #[test]
 fn differential_nests() {
     run_suite(&NESTS);
+}
+
+/// Three-deep nests (`gen::tile_case`); `RUMBA_DIFF_TILE_CASES=n` sets their number.
+#[test]
+fn differential_tiles() {
+    run_suite(&TILES);
 }
 
 /// Array-expression chains (`gen::chain_case`); `RUMBA_DIFF_CHAIN_CASES=n` sets their number.

@@ -122,5 +122,6 @@ mod prange_races;
 mod runtime_errors;
 mod smoke;
 mod snapshots;
+mod tiling;
 mod type_errors;
 mod typed;

@@ -6,6 +6,8 @@ mod contract;
 mod extents;
 mod fusion;
 mod shapes;
+mod strip;
+mod tile;
 mod unroll_jam;
 mod versioning;
 
@@ -21,7 +23,7 @@ pub type Pass = fn(&mut TypedProgram);
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum For {
     All,
-    /// CPU code only: unroll-and-jam trades registers for instruction-level parallelism, which
+    /// CPU code only: tiling and unroll-and-jam trade registers for instruction-level parallelism, which
     /// pays on a CPU core; a GPU thread's registers decide how many threads run at once, and its
     /// effect there has not been measured.
     Cpu,
@@ -35,6 +37,7 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
     ("contraction", contract::run, For::All),
     ("versioning", versioning::run, For::All),
     ("unroll-and-jam", unroll_jam::run, For::Cpu),
+    ("tiling", tile::run, For::Cpu),
 ];
 
 /// The back end a program is compiled for.
@@ -80,6 +83,18 @@ struct ForLoop {
     range: ForRange,
     body: Block,
     span: Span,
+}
+
+impl ForLoop {
+    /// The loop as a statement again.
+    fn into_stmt(self) -> Stmt {
+        Stmt::For {
+            var: self.var,
+            range: self.range,
+            body: self.body,
+            span: self.span,
+        }
+    }
 }
 
 /// Rebuilds `b`, descending into `if`s and loops. Each `for` loop goes to `rewrite`, which either

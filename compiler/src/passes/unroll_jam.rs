@@ -56,14 +56,13 @@
 //! tail). LLVM compiles eight copies of a `while` body, four of a `for` body (Mandelbrot: ~18 ->
 //! ~50 ms of LLVM time; matmul ~35 -> ~50 ms).
 
-use super::{counted, expr_key, invariant, rewrite_for_loops, ForLoop};
+use super::strip::FACTOR;
+use super::{counted, expr_key, invariant, rewrite_for_loops, tile, ForLoop};
 use crate::ir::edit::Builder;
 use crate::ir::walk::children;
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
 
-/// Iterations of the outer loop per pass of the inner loop.
-const FACTOR: u64 = 4;
 /// The largest inner body, in expression nodes, that is copied [`FACTOR`] times.
 const MAX_BODY: usize = 96;
 
@@ -72,6 +71,11 @@ pub fn run(p: &mut TypedProgram) {
     for inst in p.instances.values_mut() {
         let body = std::mem::take(&mut inst.func.body);
         inst.func.body = rewrite_for_loops(inst, body, &mut |inst, l, out| {
+            if tile::qualifies(inst, &l, &pure).is_some() {
+                // Tiling, next, jams this nest two loops deep.
+                out.push(l.into_stmt());
+                return None;
+            }
             let Some((parts, scalars)) = qualifies(inst, &l, &pure) else {
                 return Some(l);
             };
@@ -89,7 +93,7 @@ pub fn run(p: &mut TypedProgram) {
 }
 
 /// The inner loop of a nest.
-enum Inner<'a> {
+pub(super) enum Inner<'a> {
     /// `for j in range { .. }`
     For { j: LocalId, range: &'a ForRange },
     /// `while cond { .. }`, that is `loop { if cond {} else { break } .. }`
@@ -97,22 +101,22 @@ enum Inner<'a> {
 }
 
 /// An outer loop's body: `P`, the inner loop and its straight-line body `B`, `S`.
-struct Parts<'a> {
-    pre: &'a [Stmt],
-    inner: Inner<'a>,
-    body: &'a [Stmt],
-    post: &'a [Stmt],
+pub(super) struct Parts<'a> {
+    pub pre: &'a [Stmt],
+    pub inner: Inner<'a>,
+    pub body: &'a [Stmt],
+    pub post: &'a [Stmt],
 }
 
 /// What one statement (or a `while` test) evaluates, in order, and what it writes.
-struct Step<'a> {
-    exprs: Vec<ExprId>,
-    assigns: Option<LocalId>,
-    stores: Option<(LocalId, &'a [ExprId])>,
+pub(super) struct Step<'a> {
+    pub exprs: Vec<ExprId>,
+    pub assigns: Option<LocalId>,
+    pub stores: Option<(LocalId, &'a [ExprId])>,
 }
 
 impl<'a> Parts<'a> {
-    fn of(outer: &'a Block) -> Option<Parts<'a>> {
+    pub(super) fn of(outer: &'a Block) -> Option<Parts<'a>> {
         let at = outer
             .stmts
             .iter()
@@ -151,7 +155,7 @@ impl<'a> Parts<'a> {
     }
 
     /// The steps of `P` (part 0), of one pass of the inner loop (1), of `S` (2).
-    fn steps(&self, part: usize) -> Vec<Step<'a>> {
+    pub(super) fn steps(&self, part: usize) -> Vec<Step<'a>> {
         let stmts = [self.pre, self.body, self.post][part];
         let test = match self.inner {
             Inner::While { cond } if part == 1 => Some(Step {
@@ -243,7 +247,12 @@ fn qualifies<'a>(
 }
 
 /// Pure and unable to fail (counting its nodes into `nodes`); calls only of `pure` instances.
-fn cannot_fail(inst: &Instance, e: ExprId, nodes: &mut usize, pure: &HashSet<InstId>) -> bool {
+pub(super) fn cannot_fail(
+    inst: &Instance,
+    e: ExprId,
+    nodes: &mut usize,
+    pure: &HashSet<InstId>,
+) -> bool {
     *nodes += 1;
     let f = &inst.func;
     let mut all = |es: &[ExprId]| es.iter().all(|x| cannot_fail(inst, *x, nodes, pure));
@@ -276,7 +285,7 @@ fn cannot_fail(inst: &Instance, e: ExprId, nodes: &mut usize, pure: &HashSet<Ins
 /// them: scalar parameters, and a body of assignments, `if`s and `return`s of expressions that
 /// cannot fail, calling only such instances (the complex arithmetic of the prelude,
 /// `ir::complex`, and helpers like it).
-fn pure_instances(p: &TypedProgram) -> HashSet<InstId> {
+pub(super) fn pure_instances(p: &TypedProgram) -> HashSet<InstId> {
     fn block(inst: &Instance, b: &Block, pure: &HashSet<InstId>) -> bool {
         let ok = |e: ExprId| cannot_fail(inst, e, &mut 0, pure);
         b.stmts.iter().all(|s| match s {
@@ -310,7 +319,7 @@ fn pure_instances(p: &TypedProgram) -> HashSet<InstId> {
 /// only from `P` or `S`, since the inner loop may run zero times). Returns whether the inner loop
 /// reads a scalar before assigning it (carries it from one pass to the next), or `None` when a
 /// check fails.
-fn defined_before_read(
+pub(super) fn defined_before_read(
     f: &Function,
     steps: &[Vec<Step>],
     scalars: &HashSet<LocalId>,
@@ -366,9 +375,12 @@ fn locals_read(f: &Function, e: ExprId, out: &mut Vec<LocalId>) {
 
 /// One array access: the part it is in (0 `P`, 1 the inner loop, 2 `S`), whether it stores,
 /// its index.
-type Access<'a> = (usize, bool, &'a [ExprId]);
+pub(super) type Access<'a> = (usize, bool, &'a [ExprId]);
 
-fn accesses<'a>(f: &'a Function, steps: &[Vec<Step<'a>>]) -> HashMap<LocalId, Vec<Access<'a>>> {
+pub(super) fn accesses<'a>(
+    f: &'a Function,
+    steps: &[Vec<Step<'a>>],
+) -> HashMap<LocalId, Vec<Access<'a>>> {
     fn expr<'a>(
         f: &'a Function,
         e: ExprId,
@@ -439,7 +451,7 @@ fn arrays_separate(
 }
 
 /// `j`, `j + e`, `e + j` or `j - e` with `e` free of `j` and of what the nest varies.
-fn along(f: &Function, j: LocalId, varying: &HashSet<LocalId>, e: ExprId) -> bool {
+pub(super) fn along(f: &Function, j: LocalId, varying: &HashSet<LocalId>, e: ExprId) -> bool {
     let is_j = |x: ExprId| matches!(f.expr(x).kind, ExprKind::Local(l) if l == j);
     let mut with_j = varying.clone();
     with_j.insert(j);

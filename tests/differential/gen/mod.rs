@@ -18,8 +18,8 @@
 //! The generator is split along its seams: `rng` (the random source), `values` (random scalars
 //! and literals), `args` (signatures and argument sets), `kernel` (the generator's state and
 //! whole kernels), `stmt` (statements), `expr` (expressions and the method tables), and the
-//! other kinds of cases, `prange` (parallel loops), `nest` (loop nests) and `chain` (chains of
-//! array expressions).
+//! other kinds of cases, `prange` (parallel loops), `nest` (loop nests), `tile` (three-deep nests) and
+//! `chain` (chains of array expressions).
 
 mod args;
 mod chain;
@@ -29,6 +29,7 @@ mod nest;
 mod prange;
 mod rng;
 mod stmt;
+mod tile;
 mod values;
 
 pub use args::{ArgSpec, ArraySpec, ViewOp};
@@ -37,6 +38,7 @@ pub use expr::exact_on_gpu;
 pub use nest::nest_case;
 pub use prange::parallel_case;
 pub use rng::case_seed;
+pub use tile::tile_case;
 
 use args::{arguments, kernel_params};
 use kernel::kernel_source;

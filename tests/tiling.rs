@@ -1,0 +1,221 @@
+//! Register tiling (`passes::tile`): matmul-class nests `for i { for p { P; for j { B } } }` run as
+//! 4x4 tiles, against the same loops in plain Rust, bit for bit, over shapes that leave rows and
+//! columns of the tile over (trip counts not multiples of 4, empty loops), strided and transposed
+//! operands, `f32` and integers; nests the rules refuse stay as they were (and right); the typed
+//! IR shows which nests were tiled.
+#![allow(clippy::needless_range_loop)] // the plain-Rust twins are the index loops as written
+
+use ndarray::{s, Array2};
+use rumba::IntoArg;
+
+twin! {
+    /// The i-p-j product, accumulating into `c`.
+    pub fn matmul(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+        let (n, k) = a.dim();
+        let m = b.ncols();
+        for i in 0..n {
+            for p in 0..k {
+                let aip = a[[i, p]];
+                for j in 0..m {
+                    c[[i, j]] += aip * b[[p, j]];
+                }
+            }
+        }
+    }
+
+    /// `f32`, scaled, written without the hoisted load.
+    pub fn matmul_scaled(a: ArrayView2<f32>, b: ArrayView2<f32>, mut c: ArrayViewMut2<f32>, alpha: f32) {
+        for i in 0..c.nrows() {
+            for p in 0..a.ncols() {
+                for j in 0..c.ncols() {
+                    c[[i, j]] = c[[i, j]] + alpha * a[[i, p]] * b[[p, j]];
+                }
+            }
+        }
+    }
+
+    /// Integers (wrapping as release builds do is never reached: the values are small).
+    pub fn matmul_int(a: ArrayView2<i64>, b: ArrayView2<i64>, mut c: ArrayViewMut2<i64>) {
+        for i in 0..a.nrows() {
+            for p in 0..a.ncols() {
+                let x = a[[i, p]] * 3 - 1;
+                for j in 0..b.ncols() {
+                    c[[i, j]] += x * b[[p, j]];
+                }
+            }
+        }
+    }
+
+    /// A value carried from one row to the next: not tiled.
+    pub fn carried(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+        let mut s = 1.0;
+        for i in 0..a.nrows() {
+            for p in 0..a.ncols() {
+                s = s * 0.5 + a[[i, p]];
+                for j in 0..b.ncols() {
+                    c[[i, j]] += s * b[[p, j]];
+                }
+            }
+        }
+    }
+
+    /// The stored array's index does not follow `i` (rows of `c` meet): not tiled.
+    pub fn by_p(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+        for i in 0..a.nrows() {
+            for p in 0..a.ncols() {
+                let aip = a[[i, p]];
+                for j in 0..b.ncols() {
+                    c[[p, j]] = c[[p, j]] * 0.5 + aip * b[[i, j]];
+                }
+            }
+        }
+    }
+
+    /// Each pass reads what the one before wrote (`j + 1`): not tiled.
+    pub fn shifted(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+        for i in 0..a.nrows() {
+            for p in 0..a.ncols() {
+                let aip = a[[i, p]];
+                for j in 0..b.ncols() - 1 {
+                    c[[i, j]] = c[[i, j + 1]] + aip * b[[p, j]];
+                }
+            }
+        }
+    }
+}
+
+fn data(n: usize, m: usize, seed: u64) -> Array2<f64> {
+    Array2::from_shape_fn((n, m), |(i, j)| {
+        let h = (i as u64 * 7919 + j as u64 * 104729 + seed).wrapping_mul(2654435761) % 1000;
+        h as f64 / 37.0 - 13.0
+    })
+}
+
+fn bits<T: Copy, const N: usize>(x: &Array2<T>, f: impl Fn(T) -> [u8; N]) -> Vec<[u8; N]> {
+    x.iter().map(|v| f(*v)).collect()
+}
+
+/// (n, k, m): rows and columns of the tile left over, empty loops, one tile exactly.
+const SHAPES: [(usize, usize, usize); 9] = [
+    (0, 3, 5),
+    (3, 0, 2),
+    (2, 3, 0),
+    (1, 1, 1),
+    (4, 4, 8),
+    (5, 7, 9),
+    (13, 6, 31),
+    (16, 17, 16),
+    (8, 3, 7),
+];
+
+#[test]
+fn tiled_nests_match_plain_rust() {
+    for (n, k, m) in SHAPES {
+        let (a, b) = (data(n, k, 1), data(k, m, 2));
+        let mut c = data(n, m, 3);
+        let mut want = c.clone();
+        matmul(&a, &b, &mut c).unwrap();
+        rs::matmul(a.view(), b.view(), want.view_mut());
+        assert_eq!(
+            bits(&c, f64::to_le_bytes),
+            bits(&want, f64::to_le_bytes),
+            "{n}x{k}x{m}"
+        );
+
+        // Transposed and strided operands, a window of a larger output.
+        let (at, bt) = (data(k, n, 4), data(m, k, 5));
+        let mut big = data(n + 2, 2 * m + 1, 6);
+        let mut want = big.clone();
+        matmul(&at.t(), &bt.t(), &mut big.slice_mut(s![1..n + 1, ..;2])).unwrap();
+        rs::matmul(at.t(), bt.t(), want.slice_mut(s![1..n + 1, ..;2]));
+        assert_eq!(
+            bits(&big, f64::to_le_bytes),
+            bits(&want, f64::to_le_bytes),
+            "{n}x{k}x{m} views"
+        );
+
+        let (a32, b32) = (a.mapv(|v| v as f32), b.mapv(|v| v as f32));
+        let mut c32 = data(n, m, 7).mapv(|v| v as f32);
+        let mut want = c32.clone();
+        matmul_scaled(&a32, &b32, &mut c32, 0.3f32).unwrap();
+        rs::matmul_scaled(a32.view(), b32.view(), want.view_mut(), 0.3);
+        assert_eq!(
+            bits(&c32, f32::to_le_bytes),
+            bits(&want, f32::to_le_bytes),
+            "{n}x{k}x{m} f32"
+        );
+
+        let (ai, bi) = (a.mapv(|v| v as i64), b.mapv(|v| v as i64));
+        let mut ci = Array2::<i64>::from_elem((n, m), 5);
+        let mut want = ci.clone();
+        matmul_int(&ai, &bi, &mut ci).unwrap();
+        rs::matmul_int(ai.view(), bi.view(), want.view_mut());
+        assert_eq!(ci, want, "{n}x{k}x{m} i64");
+    }
+}
+
+#[test]
+fn refused_nests_match_plain_rust() {
+    for (n, k, m) in SHAPES {
+        let (a, b) = (data(n, k, 1), data(k, m, 2));
+        let mut c = data(n, m, 3);
+        let mut want = c.clone();
+        carried(&a, &b, &mut c).unwrap();
+        rs::carried(a.view(), b.view(), want.view_mut());
+        assert_eq!(
+            bits(&c, f64::to_le_bytes),
+            bits(&want, f64::to_le_bytes),
+            "carried {n}x{k}x{m}"
+        );
+
+        let (a, b) = (data(n, k, 1), data(n, m, 2));
+        let mut c = data(k, m, 3);
+        let mut want = c.clone();
+        by_p(&a, &b, &mut c).unwrap();
+        rs::by_p(a.view(), b.view(), want.view_mut());
+        assert_eq!(
+            bits(&c, f64::to_le_bytes),
+            bits(&want, f64::to_le_bytes),
+            "by_p {n}x{k}x{m}"
+        );
+
+        if m > 0 {
+            let (a, b) = (data(n, k, 1), data(k, m, 2));
+            let mut c = data(n, m, 3);
+            let mut want = c.clone();
+            shifted(&a, &b, &mut c).unwrap();
+            rs::shifted(a.view(), b.view(), want.view_mut());
+            assert_eq!(
+                bits(&c, f64::to_le_bytes),
+                bits(&want, f64::to_le_bytes),
+                "shifted {n}x{k}x{m}"
+            );
+        }
+    }
+}
+
+#[test]
+fn which_nests_are_tiled() {
+    let (a, b) = (data(4, 4, 0), data(4, 4, 1));
+    let mut c = data(4, 4, 2);
+    let mut tiled = |k: &rumba::Kernel| {
+        k.typed_ir(&[(&a).into_arg(), (&b).into_arg(), (&mut c).into_arg()])
+            .unwrap()
+            .contains("tile.q")
+    };
+    assert!(tiled(&matmul::kernel()), "matmul");
+    assert!(!tiled(&carried::kernel()), "carried");
+    assert!(!tiled(&by_p::kernel()), "by_p");
+    assert!(!tiled(&shifted::kernel()), "shifted");
+    let (a, b) = (a.mapv(|v| v as f32), b.mapv(|v| v as f32));
+    let mut c = c.mapv(|v| v as f32);
+    let ir = matmul_scaled::kernel()
+        .typed_ir(&[
+            (&a).into_arg(),
+            (&b).into_arg(),
+            (&mut c).into_arg(),
+            2f32.into_arg(),
+        ])
+        .unwrap();
+    assert!(ir.contains("tile.q"), "matmul_scaled");
+}
