@@ -15,7 +15,10 @@ import os
 import sys
 import time
 
-import numpy as np
+# numpy's BLAS (the practical ceiling of the matmul row) on one thread, as the other sides run.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np  # noqa: E402 (after the thread settings, which numpy reads when it loads)
 from numba import njit, prange, vectorize
 
 # JAX (CPU, `jit`) on one thread, as the other sides run, when it is installed: XLA's Eigen pool
@@ -119,6 +122,9 @@ def matmul(a, b, c):
             aip = a[i, p]
             for j in range(m):
                 c[i, j] += aip * b[p, j]
+
+
+matmul_fast = njit(fastmath=True)(matmul.py_func)
 
 
 def make_black_scholes(fastmath, parallel=False):
@@ -531,7 +537,15 @@ def cases(quick):
     def mm():
         mc.fill(0.0)
         matmul(ma, mb, mc)
-    yield "matmul", mm
+
+    def mm_fast():
+        mc.fill(0.0)
+        matmul_fast(ma, mb, mc)
+
+    def mm_blas():
+        mc.fill(0.0)
+        np.dot(ma, mb, out=mc)
+    yield "matmul", {"numba": mm, "numba_fastmath": mm_fast, "blas": mm_blas}
     n22 = 1 << 22
     s, k, t = (aligned(lcg_uniform(n22, lo, hi, seed)) for lo, hi, seed in ((5, 30, 6), (1, 100, 7), (0.25, 10, 8)))
     call, put = aligned(np.zeros(n22)), aligned(np.zeros(n22))

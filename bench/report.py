@@ -158,6 +158,22 @@ def fusion(times):
     return "\n".join(out) + "\n"
 
 
+def peak_table(times):
+    """matmul against the core's FMA peak (its `peak` side: the same number of operations as
+    fused multiply-adds on registers only) and numpy's BLAS (empty when the run has no matmul)."""
+    peak = times.get(("matmul", "peak"))
+    if not peak or ("matmul", "rumba") not in times:
+        return ""
+    sides = [i for i in ["rumba", "rumba_fastmath", "numba", "numba_fastmath", "rust", "blas"]
+             if ("matmul", i) in times]
+    out = ["| matmul " + times[("matmul", "rumba")]["size"] + " | " + " | ".join(sides) + " | peak |",
+           "|---|" + "---:|" * (len(sides) + 1),
+           "| ms | " + " | ".join(f"{times[('matmul', i)]['ms']:.2f}" for i in sides) + f" | {peak['ms']:.2f} |",
+           "| share of peak | " + " | ".join(f"{peak['ms'] / times[('matmul', i)]['ms']:.0%}" for i in sides)
+           + " | 100% |", ""]
+    return "\n".join(out) + "\n"
+
+
 def svg(rows):
     """Horizontal bars of rumba's time relative to Numba and to plain Rust (1.0 = equal)."""
     w, bar, gap, left = 720, 10, 8, 190
@@ -190,7 +206,7 @@ def main():
     speedups = {}
     times, latency, overhead = load(raw, speedups)
     rows, geo, lat, ovh = table(times, latency, overhead)
-    md = markdown(rows, geo, lat, ovh, speedups) + "\n" + fusion(times)
+    md = markdown(rows, geo, lat, ovh, speedups) + "\n" + fusion(times) + "\n" + peak_table(times)
     (out / "latest.md").write_text(md)
     (out / "latest.json").write_text(json.dumps({"kernels": rows, "geomean_speedup_over_numba": geo, "latency": lat, "overhead": ovh,
                                                  "prange_speedups": speedups}, indent=2) + "\n")

@@ -126,7 +126,7 @@ fn tiled_nests_match_plain_rust() {
         let (at, bt) = (data(k, n, 4), data(m, k, 5));
         let mut big = data(n + 2, 2 * m + 1, 6);
         let mut want = big.clone();
-        matmul(&at.t(), &bt.t(), &mut big.slice_mut(s![1..n + 1, ..;2])).unwrap();
+        matmul(at.t(), bt.t(), big.slice_mut(s![1..n + 1, ..;2])).unwrap();
         rs::matmul(at.t(), bt.t(), want.slice_mut(s![1..n + 1, ..;2]));
         assert_eq!(
             bits(&big, f64::to_le_bytes),

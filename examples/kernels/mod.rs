@@ -227,6 +227,22 @@ rumba::compile! {
         }
     }
 
+    /// `matmul` with `fastmath`: each `c += a * b` may become one fused multiply-add (rounded once,
+    /// so not the plain loop's bits).
+    #[rumba(fastmath)]
+    pub fn matmul_fastmath(a, b, c) {
+        let (n, k) = a.dim();
+        let m = b.ncols();
+        for i in 0..n {
+            for p in 0..k {
+                let aip = a[[i, p]];
+                for j in 0..m {
+                    c[[i, j]] += aip * b[[p, j]];
+                }
+            }
+        }
+    }
+
     /// The cumulative normal distribution (Abramowitz-Stegun polynomial).
     fn cnd(d: f64) -> f64 {
         let a1 = 0.31938153;

@@ -158,6 +158,51 @@ fn emit(kernel: &str, imp: &str, size: &str, ms: f64, bytes: Option<f64>) {
     );
 }
 
+/// The core's floating-point peak, as the `peak` side of the matmul row: `f(flops)` does `flops`
+/// operations as fused multiply-adds of 512-bit registers only (twelve independent chains, so
+/// the FMA units never wait): the time matmul would take at that peak. `None` where the build has
+/// no AVX-512 (bench.sh builds for the host CPU).
+#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+fn fma_peak() -> Option<fn(f64) -> f64> {
+    fn run(flops: f64) -> f64 {
+        let iters = (flops / (12.0 * 16.0)).max(1.0) as u64;
+        // SAFETY: only registers are touched, each one declared clobbered; the loop counter is a
+        // local; the build has AVX-512 (the `cfg` above).
+        unsafe {
+            std::arch::asm!(
+                "vpxorq zmm0, zmm0, zmm0", "vpxorq zmm1, zmm1, zmm1", "vpxorq zmm2, zmm2, zmm2",
+                "vpxorq zmm3, zmm3, zmm3", "vpxorq zmm4, zmm4, zmm4", "vpxorq zmm5, zmm5, zmm5",
+                "vpxorq zmm6, zmm6, zmm6", "vpxorq zmm7, zmm7, zmm7", "vpxorq zmm8, zmm8, zmm8",
+                "vpxorq zmm9, zmm9, zmm9", "vpxorq zmm10, zmm10, zmm10",
+                "vpxorq zmm11, zmm11, zmm11", "vpxorq zmm12, zmm12, zmm12",
+                "vpxorq zmm13, zmm13, zmm13",
+                "2:",
+                "vfmadd231pd zmm0, zmm12, zmm13", "vfmadd231pd zmm1, zmm12, zmm13",
+                "vfmadd231pd zmm2, zmm12, zmm13", "vfmadd231pd zmm3, zmm12, zmm13",
+                "vfmadd231pd zmm4, zmm12, zmm13", "vfmadd231pd zmm5, zmm12, zmm13",
+                "vfmadd231pd zmm6, zmm12, zmm13", "vfmadd231pd zmm7, zmm12, zmm13",
+                "vfmadd231pd zmm8, zmm12, zmm13", "vfmadd231pd zmm9, zmm12, zmm13",
+                "vfmadd231pd zmm10, zmm12, zmm13", "vfmadd231pd zmm11, zmm12, zmm13",
+                "dec {n}",
+                "jnz 2b",
+                n = inout(reg) iters => _,
+                out("zmm0") _, out("zmm1") _, out("zmm2") _, out("zmm3") _, out("zmm4") _,
+                out("zmm5") _, out("zmm6") _, out("zmm7") _, out("zmm8") _, out("zmm9") _,
+                out("zmm10") _, out("zmm11") _, out("zmm12") _, out("zmm13") _,
+                options(nomem, nostack),
+            );
+        }
+        flops
+    }
+    Some(run)
+}
+
+/// No AVX-512: no peak side.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
+fn fma_peak() -> Option<fn(f64) -> f64> {
+    None
+}
+
 fn lcg(seed: &mut u64) -> f64 {
     *seed = seed
         .wrapping_mul(6364136223846793005)
@@ -509,8 +554,10 @@ fn cases(quick: bool, v: &mut Runner) {
     let mb = Array2::from_shape_fn((m, m), |(i, j)| ((3 * i + j) % 5) as f64 * 0.25);
     let mut mc = Array2::<f64>::zeros((m, m));
     let (ma2, mb2) = (ma.clone(), mb.clone());
+    let (ma3, mb3) = (ma.clone(), mb.clone());
     let mut mc2 = mc.clone();
-    v.push(Case {
+    let mut mc3 = mc.clone();
+    let mm = Case {
         kernel: "matmul",
         size: format!("{m}x{m} f64"),
         bytes: None,
@@ -523,7 +570,22 @@ fn cases(quick: bool, v: &mut Runner) {
             plain::matmul(ma2.view(), mb2.view(), mc2.view_mut())
         }),
         serial: None,
-    });
+    };
+    let fast = move || {
+        mc3.fill(0.0);
+        kernels::matmul_fastmath(&ma3, &mb3, &mut mc3).unwrap()
+    };
+    let mut more: Vec<Extra> = vec![("rumba_fastmath", Box::new(fast))];
+    let flops = 2.0 * (m * m * m) as f64;
+    if let Some(peak) = fma_peak() {
+        more.push((
+            "peak",
+            Box::new(move || {
+                black_box(peak(flops));
+            }),
+        ));
+    }
+    v.push_with(mm, more);
 
     let n22 = 1 << 22;
     for fast in [false, true] {
