@@ -95,8 +95,9 @@ fn bits<T: Copy, const N: usize>(x: &Array2<T>, f: impl Fn(T) -> [u8; N]) -> Vec
     x.iter().map(|v| f(*v)).collect()
 }
 
-/// (n, k, m): rows and columns of the tile left over, empty loops, one tile exactly.
-const SHAPES: [(usize, usize, usize); 9] = [
+/// (n, k, m): rows and columns of the tile left over, empty loops, one tile exactly, several
+/// panels of `p` (256) and `j` (512) with parts of one left over.
+const SHAPES: [(usize, usize, usize); 11] = [
     (0, 3, 5),
     (3, 0, 2),
     (2, 3, 0),
@@ -106,6 +107,8 @@ const SHAPES: [(usize, usize, usize); 9] = [
     (13, 6, 31),
     (16, 17, 16),
     (8, 3, 7),
+    (5, 300, 530),
+    (9, 513, 1030),
 ];
 
 #[test]
