@@ -31,6 +31,8 @@ pub enum Value {
     Usize(usize),
     F32(f32),
     F64(f64),
+    I128(i128),
+    U128(u128),
     C32(Complex32),
     C64(Complex64),
     /// An array the kernel made.
@@ -315,6 +317,8 @@ impl Value {
             Scalar::Usize => Value::Usize(ReadBytes::read(bytes)),
             Scalar::F32 => Value::F32(ReadBytes::read(bytes)),
             Scalar::F64 => Value::F64(ReadBytes::read(bytes)),
+            Scalar::I128 => Value::I128(ReadBytes::read(bytes)),
+            Scalar::U128 => Value::U128(ReadBytes::read(bytes)),
             Scalar::C32 => Value::C32(ReadBytes::read(bytes)),
             Scalar::C64 => Value::C64(ReadBytes::read(bytes)),
         }
@@ -336,6 +340,8 @@ impl Value {
             Value::Usize(_) => "usize",
             Value::F32(_) => "f32",
             Value::F64(_) => "f64",
+            Value::I128(_) => "i128",
+            Value::U128(_) => "u128",
             Value::C32(_) => "Complex<f32>",
             Value::C64(_) => "Complex<f64>",
             Value::Array(_) => "an array",
@@ -361,7 +367,7 @@ macro_rules! read_bytes {
         }
     )*};
 }
-read_bytes!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+read_bytes!(i8, i16, i32, i64, isize, i128, u8, u16, u32, u64, usize, u128, f32, f64);
 
 impl ReadBytes for bool {
     #[inline]
@@ -396,6 +402,8 @@ impl fmt::Display for Value {
             Value::Usize(v) => v.fmt(f),
             Value::F32(v) => v.fmt(f),
             Value::F64(v) => v.fmt(f),
+            Value::I128(v) => v.fmt(f),
+            Value::U128(v) => v.fmt(f),
             Value::C32(v) => v.fmt(f),
             Value::C64(v) => v.fmt(f),
             Value::Array(a) => write!(f, "array<{}, {:?}>", a.elem, a.shape),
@@ -542,4 +550,4 @@ from_tuple!(4: A, B, C, D);
 from_tuple!(5: A, B, C, D, E);
 from_tuple!(6: A, B, C, D, E, F);
 
-from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, f32 => F32, f64 => F64, Complex32 => C32, Complex64 => C64);
+from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, i128 => I128, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, u128 => U128, f32 => F32, f64 => F64, Complex32 => C32, Complex64 => C64);
