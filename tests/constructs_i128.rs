@@ -340,7 +340,7 @@ fn arrays_and_scalars_cross_the_entry() {
         "s",
     );
     let got = k.call(&[v.into_arg()]).unwrap();
-    assert_eq!(got, rumba::Value::I128(v.fold(0, |t, &e| t ^ e)));
+    assert_eq!(got, rumba::Value::I128(Box::new(v.fold(0, |t, &e| t ^ e))));
     let (p, q): (Vec<i64>, Vec<i64>) = (
         vec![i64::MAX, i64::MIN, -1, 3],
         vec![i64::MAX, i64::MIN, 5, -7],

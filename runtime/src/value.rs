@@ -31,8 +31,10 @@ pub enum Value {
     Usize(usize),
     F32(f32),
     F64(f64),
-    I128(i128),
-    U128(u128),
+    /// Boxed, as `U128`: a 16-byte-aligned payload would double the size of every `Value`
+    /// (and of every call's `Result<Value, Error>`).
+    I128(Box<i128>),
+    U128(Box<u128>),
     C32(Complex32),
     C64(Complex64),
     /// An array the kernel made.
@@ -317,8 +319,8 @@ impl Value {
             Scalar::Usize => Value::Usize(ReadBytes::read(bytes)),
             Scalar::F32 => Value::F32(ReadBytes::read(bytes)),
             Scalar::F64 => Value::F64(ReadBytes::read(bytes)),
-            Scalar::I128 => Value::I128(ReadBytes::read(bytes)),
-            Scalar::U128 => Value::U128(ReadBytes::read(bytes)),
+            Scalar::I128 => Value::I128(Box::new(ReadBytes::read(bytes))),
+            Scalar::U128 => Value::U128(Box::new(ReadBytes::read(bytes))),
             Scalar::C32 => Value::C32(ReadBytes::read(bytes)),
             Scalar::C64 => Value::C64(ReadBytes::read(bytes)),
         }
@@ -477,13 +479,13 @@ impl FromValue for () {
 }
 
 macro_rules! from_value {
-    ($($t:ty => $v:ident),*) => {$(
+    ($($t:ty => $v:ident $($boxed:ident)?),*) => {$(
         impl FromValue for $t {
             const TYPE_NAME: &'static str = stringify!($t);
             #[inline]
             fn from_value(v: Value) -> Option<Self> {
                 match v {
-                    Value::$v(x) => Some(x),
+                    Value::$v(x) => Some(from_value!(@payload x $($boxed)?)),
                     _ => None,
                 }
             }
@@ -498,6 +500,8 @@ macro_rules! from_value {
             }
         }
     )*};
+    (@payload $x:ident) => { $x };
+    (@payload $x:ident boxed) => { *$x };
 }
 impl<T: ArrayElement, D: Dimension> FromValue for Array<T, D> {
     const TYPE_NAME: &'static str = "Array<T, D>";
@@ -550,4 +554,4 @@ from_tuple!(4: A, B, C, D);
 from_tuple!(5: A, B, C, D, E);
 from_tuple!(6: A, B, C, D, E, F);
 
-from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, i128 => I128, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, u128 => U128, f32 => F32, f64 => F64, Complex32 => C32, Complex64 => C64);
+from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, i128 => I128 boxed, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, u128 => U128 boxed, f32 => F32, f64 => F64, Complex32 => C32, Complex64 => C64);
