@@ -483,6 +483,18 @@ pub struct StructDef {
     pub fields: Vec<(String, Type)>,
 }
 
+/// `Particle { x: f64, v: f64 }`.
+impl fmt::Display for StructDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fields: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(n, t)| format!("{n}: {t}"))
+            .collect();
+        write!(f, "{} {{ {} }}", self.name, fields.join(", "))
+    }
+}
+
 impl StructDef {
     /// The one interned copy of this definition.
     pub fn intern(name: String, fields: Vec<(String, Type)>) -> &'static StructDef {
