@@ -339,6 +339,8 @@ int_suite!(ops_u16, u16);
 int_suite!(ops_u32, u32);
 int_suite!(ops_u64, u64);
 int_suite!(ops_usize, usize);
+int_suite!(ops_i128, i128);
+int_suite!(ops_u128, u128);
 
 macro_rules! signed_suite {
     ($m:ident, $t:ident) => {

@@ -810,3 +810,77 @@ fn a_returned_array_of_structs_taken_as_another_element_type_is_an_err() {
     assert!(k.call_as::<ndarray::Array1<Pt>>(&args).is_err());
     assert!(k.call_as::<ndarray::Array2<R>>(&args).is_err());
 }
+
+/// Structs of another block: one of the same name and another layout, one of another name and
+/// the same layout as `Q`.
+mod elsewhere {
+    rumba::compile! {
+        #[derive(Clone, Copy)]
+        pub struct Q {
+            pub a: f32,
+            pub b: f64,
+        }
+
+        #[derive(Clone, Copy)]
+        pub struct Pt {
+            pub a: f64,
+            pub b: f64,
+        }
+    }
+}
+
+rumba::compile! {
+    #[derive(Clone, Copy)]
+    struct Q2 {
+        a: f64,
+        b: f64,
+    }
+
+    fn first_a(q: Q2) -> f64 {
+        q.a
+    }
+
+    fn total_a(q: &[Q2]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..q.len() {
+            s += q[i].a;
+        }
+        s
+    }
+}
+
+#[test]
+fn a_struct_annotation_is_checked_against_the_arguments_struct() {
+    let pts = vec![elsewhere::Pt { a: 1.0, b: 2.0 }; 3];
+    let err = total_a(&pts).unwrap_err();
+    let rendered = format!("{err:#}");
+    assert!(
+        rendered.contains(
+            "argument `q` of `total_a` is declared with struct `Q2`, but the call passed struct `Pt`"
+        ),
+        "{rendered}"
+    );
+    let err = first_a(elsewhere::Pt { a: 1.0, b: 2.0 }).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("but the call passed struct `Pt`"),
+        "{err:#}"
+    );
+    // Same name, another layout: both definitions shown.
+    let qs = vec![elsewhere::Q { a: 1.0, b: 2.0 }; 2];
+    let err = scale(&mut qs.clone(), 2.0).unwrap_err();
+    let rendered = format!("{err:#}");
+    assert!(
+        rendered.contains("declared with struct `Q { a: f64, b: f64 }`")
+            && rendered.contains("passed struct `Q { a: f32, b: f64 }`"),
+        "{rendered}"
+    );
+    // Not a struct at all.
+    let err = total_a(&[1.0f64, 2.0][..]).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("but the call passed `"),
+        "{err:#}"
+    );
+    // The right struct still works.
+    assert_eq!(total_a(&[Q2 { a: 1.5, b: 0.0 }; 2][..]).unwrap(), 3.0);
+    assert_eq!(first_a(Q2 { a: 2.5, b: 0.0 }).unwrap(), 2.5);
+}

@@ -194,7 +194,7 @@ impl Buf {
             ($($v:ident $t:ty),*) => {
                 match spec.elem {
                     $(Scalar::$v => Buf::$v(base::<$t>(spec)),)*
-                    Scalar::C32 | Scalar::C64 => unreachable!("the generator makes no complex numbers"),
+                    Scalar::C32 | Scalar::C64 | Scalar::I128 | Scalar::U128 => unreachable!("the generator makes no complex numbers or 128-bit integers"),
                 }
             };
         }
@@ -230,7 +230,7 @@ fn scalar_arg(ty: Scalar, bits: u64) -> Arg<'static> {
         ($($v:ident $t:ty),*) => {
             match ty {
                 $(Scalar::$v => <$t as Elem>::from_bits(bits).into_arg(),)*
-                Scalar::C32 | Scalar::C64 => unreachable!("the generator makes no complex numbers"),
+                Scalar::C32 | Scalar::C64 | Scalar::I128 | Scalar::U128 => unreachable!("the generator makes no complex numbers or 128-bit integers"),
             }
         };
     }
@@ -245,7 +245,7 @@ fn describe(spec: &ArgSpec) -> String {
                 ($($v:ident $t:ty),*) => {
                     match ty {
                         $(Scalar::$v => format!("{:?}_{ty}", <$t as Elem>::from_bits(*bits)),)*
-                        Scalar::C32 | Scalar::C64 => unreachable!("the generator makes no complex numbers"),
+                        Scalar::C32 | Scalar::C64 | Scalar::I128 | Scalar::U128 => unreachable!("the generator makes no complex numbers or 128-bit integers"),
                     }
                 };
             }

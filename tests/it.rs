@@ -99,6 +99,7 @@ mod constructs_control;
 mod constructs_dispatch;
 mod constructs_fixed;
 mod constructs_fuse;
+mod constructs_i128;
 mod constructs_iter;
 mod constructs_lang;
 mod constructs_link;

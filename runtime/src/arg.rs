@@ -70,7 +70,7 @@ macro_rules! element {
         }
     )*};
 }
-element!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, f32 => F32, f64 => F64, Complex32 => C32, Complex64 => C64);
+element!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, i128 => I128, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, u128 => U128, f32 => F32, f64 => F64, Complex32 => C32, Complex64 => C64);
 
 /// An array as compiled code reads it (see `rumba_compiler::back::abi`).
 pub(crate) type RawParts = rumba_compiler::back::abi::RawArray;
@@ -224,7 +224,8 @@ macro_rules! scalar_args {
     )*};
 }
 scalar_args!(
-    bool, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, Complex32, Complex64
+    bool, i8, i16, i32, i64, isize, i128, u8, u16, u32, u64, usize, u128, f32, f64, Complex32,
+    Complex64
 );
 
 impl<'a> IntoArg<'a> for Arg<'a> {

@@ -38,7 +38,7 @@ pub(crate) fn type_code(t: Type) -> u16 {
             Some(s) => {
                 ARRAY
                     | s as u16
-                    | (a.ndim as u16) << 4
+                    | (a.ndim as u16) << 5
                     | ((a.layout == Layout::Strided) as u16) << 12
                     | (a.writable as u16) << 13
             }
@@ -91,8 +91,8 @@ pub(crate) fn decode(code: u16) -> Type {
         }
         c if c & ARRAY == 0 => Type::Scalar(scalar(c - 1)),
         c => Type::Array(ArrayType::view(
-            scalar(c & 0xf),
-            ((c >> 4) & 0xf) as u8,
+            scalar(c & 0x1f),
+            ((c >> 5) & 0xf) as u8,
             if c & (1 << 12) != 0 {
                 Layout::Strided
             } else {

@@ -38,7 +38,8 @@ macro_rules! scalar_fields {
     )*};
 }
 scalar_fields!(
-    bool, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64, Complex32, Complex64
+    bool, i8, i16, i32, i64, isize, i128, u8, u16, u32, u64, usize, u128, f32, f64, Complex32,
+    Complex64
 );
 
 /// The bytes of a struct value being written, field after field.

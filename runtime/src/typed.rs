@@ -58,7 +58,7 @@ macro_rules! scalar_params {
         }
     )*};
 }
-scalar_params!(bool, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+scalar_params!(bool, i8, i16, i32, i64, isize, i128, u8, u16, u32, u64, usize, u128, f32, f64);
 
 /// A C-order array of `T` (a scalar or a struct of a `compile!` block) with `D`'s number of axes.
 fn array<T: ArrayElement, D: Dimension>(writable: bool) -> Result<Type, &'static str> {

@@ -31,6 +31,10 @@ pub enum Value {
     Usize(usize),
     F32(f32),
     F64(f64),
+    /// Boxed, as `U128`: a 16-byte-aligned payload would double the size of every `Value`
+    /// (and of every call's `Result<Value, Error>`).
+    I128(Box<i128>),
+    U128(Box<u128>),
     C32(Complex32),
     C64(Complex64),
     /// An array the kernel made.
@@ -315,6 +319,8 @@ impl Value {
             Scalar::Usize => Value::Usize(ReadBytes::read(bytes)),
             Scalar::F32 => Value::F32(ReadBytes::read(bytes)),
             Scalar::F64 => Value::F64(ReadBytes::read(bytes)),
+            Scalar::I128 => Value::I128(Box::new(ReadBytes::read(bytes))),
+            Scalar::U128 => Value::U128(Box::new(ReadBytes::read(bytes))),
             Scalar::C32 => Value::C32(ReadBytes::read(bytes)),
             Scalar::C64 => Value::C64(ReadBytes::read(bytes)),
         }
@@ -336,6 +342,8 @@ impl Value {
             Value::Usize(_) => "usize",
             Value::F32(_) => "f32",
             Value::F64(_) => "f64",
+            Value::I128(_) => "i128",
+            Value::U128(_) => "u128",
             Value::C32(_) => "Complex<f32>",
             Value::C64(_) => "Complex<f64>",
             Value::Array(_) => "an array",
@@ -361,7 +369,7 @@ macro_rules! read_bytes {
         }
     )*};
 }
-read_bytes!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+read_bytes!(i8, i16, i32, i64, isize, i128, u8, u16, u32, u64, usize, u128, f32, f64);
 
 impl ReadBytes for bool {
     #[inline]
@@ -396,6 +404,8 @@ impl fmt::Display for Value {
             Value::Usize(v) => v.fmt(f),
             Value::F32(v) => v.fmt(f),
             Value::F64(v) => v.fmt(f),
+            Value::I128(v) => v.fmt(f),
+            Value::U128(v) => v.fmt(f),
             Value::C32(v) => v.fmt(f),
             Value::C64(v) => v.fmt(f),
             Value::Array(a) => write!(f, "array<{}, {:?}>", a.elem, a.shape),
@@ -469,13 +479,13 @@ impl FromValue for () {
 }
 
 macro_rules! from_value {
-    ($($t:ty => $v:ident),*) => {$(
+    ($($t:ty => $v:ident $($boxed:ident)?),*) => {$(
         impl FromValue for $t {
             const TYPE_NAME: &'static str = stringify!($t);
             #[inline]
             fn from_value(v: Value) -> Option<Self> {
                 match v {
-                    Value::$v(x) => Some(x),
+                    Value::$v(x) => Some(from_value!(@payload x $($boxed)?)),
                     _ => None,
                 }
             }
@@ -490,6 +500,8 @@ macro_rules! from_value {
             }
         }
     )*};
+    (@payload $x:ident) => { $x };
+    (@payload $x:ident boxed) => { *$x };
 }
 impl<T: ArrayElement, D: Dimension> FromValue for Array<T, D> {
     const TYPE_NAME: &'static str = "Array<T, D>";
@@ -542,4 +554,4 @@ from_tuple!(4: A, B, C, D);
 from_tuple!(5: A, B, C, D, E);
 from_tuple!(6: A, B, C, D, E, F);
 
-from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, f32 => F32, f64 => F64, Complex32 => C32, Complex64 => C64);
+from_value!(bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64, isize => Isize, i128 => I128 boxed, u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize, u128 => U128 boxed, f32 => F32, f64 => F64, Complex32 => C32, Complex64 => C64);

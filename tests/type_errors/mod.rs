@@ -30,6 +30,7 @@ mod options;
 mod owned_arrays;
 mod read_only;
 mod return_types;
+mod struct_args;
 mod tuple_eq;
 mod unknown_method;
 mod use_before_assignment;

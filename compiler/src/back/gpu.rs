@@ -72,6 +72,25 @@ pub fn arch_for(major: i32, minor: i32) -> String {
     format!("sm_{}{}", best.0, best.1)
 }
 
+/// A scalar type GPU code cannot hold yet: the error, its label and the help.
+fn unsupported_scalar(s: Scalar) -> Option<(&'static str, &'static str, &'static str)> {
+    match s {
+        Scalar::C32 | Scalar::C64 => Some((
+            "complex numbers are not supported on the GPU yet",
+            "a complex number",
+            "pass the real and imaginary parts as `f64` values or arrays, or run the kernel on the CPU",
+        )),
+        // NVPTX has no 128-bit division, remainder or float conversions (they are library
+        // calls on the CPU).
+        Scalar::I128 | Scalar::U128 => Some((
+            "`i128` and `u128` are not supported on the GPU",
+            "a 128-bit integer",
+            "use `i64` or `u64`, or run the kernel on the CPU",
+        )),
+        _ => None,
+    }
+}
+
 /// Decides how the entry kernel runs on the GPU, or says why it cannot.
 pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
     let entry = program.entry();
@@ -79,26 +98,25 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
     let recursive = crate::ir::walk::recursive(program);
     for (i, inst) in program.instances.values().enumerate() {
         let g = &inst.func;
-        let complex = |t: &Type| match t {
-            Type::Scalar(s) => s.is_complex(),
-            Type::Array(a) => a.elem.is_complex(),
-            _ => false,
+        let unsupported = |t: &Type| match t {
+            Type::Scalar(s) => unsupported_scalar(*s),
+            Type::Array(a) => a.scalar().and_then(unsupported_scalar),
+            _ => None,
         };
-        let at = g
+        let found = g
             .exprs
             .iter()
-            .find(|(e, _)| inst.expr_types.get(*e).is_some_and(complex))
-            .map(|(_, x)| x.span)
+            .find_map(|(e, x)| Some((x.span, unsupported(inst.expr_types.get(e)?)?)))
             .or_else(|| {
-                (inst.params.iter().any(complex) || complex(&inst.ret)).then_some(g.sig_span)
+                let why = inst
+                    .params
+                    .iter()
+                    .chain([&inst.ret])
+                    .find_map(unsupported)?;
+                Some((g.sig_span, why))
             });
-        if let Some(at) = at {
-            return Err(Diagnostic::new(
-                "complex numbers are not supported on the GPU yet",
-                at,
-                "a complex number",
-            )
-            .with_help("pass the real and imaginary parts as `f64` values or arrays, or run the kernel on the CPU"));
+        if let Some((at, (message, label, help))) = found {
+            return Err(Diagnostic::new(message, at, label).with_help(help));
         }
         let struct_of = |t: &Type| match t {
             Type::Tuple(tt) => tt.def(),

@@ -36,7 +36,7 @@ pub const CPU: &str = "x86-64-v3";
 ///
 /// Byte 0: the number of arguments (low 4 bits, at most 15) and which function is the entry (high
 /// 4 bits, modulo the number of the source's functions: the prelude's are not entries). Then per argument one byte: below 0x80 a scalar
-/// (`Scalar::REAL[b % 13]`); otherwise an array of element `Scalar::REAL[(b & 0x7f) % 13]` followed
+/// (`Scalar::REAL[b % 15]`); otherwise an array of element `Scalar::REAL[(b & 0x7f) % 15]` followed
 /// by a byte with the ndim (`1 + b % 8`), the layout (bit 3: strided) and writability (bit 4).
 /// The rest is the source text (invalid UTF-8 replaced).
 pub fn decode(data: &[u8]) -> (usize, Vec<Type>, String) {

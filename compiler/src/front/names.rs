@@ -315,10 +315,9 @@ fn float_format(ty: Scalar, name: &str) -> Option<Const> {
 }
 
 fn int_limit(ty: Scalar, name: &str) -> Option<Const> {
-    let (min, max) = ty.int_range();
     match name {
-        "MAX" => Some(Const::int(ty, max)),
-        "MIN" => Some(Const::int(ty, min)),
+        "MAX" => Some(Const::max(ty)),
+        "MIN" => Some(Const::min(ty)),
         "BITS" => Some(Const::int(Scalar::U32, ty.bits() as i128)),
         _ => None,
     }

@@ -59,6 +59,8 @@ pub enum Value {
     Usize(usize),
     F32(f32),
     F64(f64),
+    I128(i128),
+    U128(u128),
     /// A `Complex<f32>`: `re`, `im`.
     C32([f32; 2]),
     /// A `Complex<f64>`: `re`, `im`.
@@ -179,8 +181,8 @@ pub enum Output {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Error {
-    /// A run-time check failed: the kernel's error.
-    Trap(Trap),
+    /// A run-time check failed: the kernel's error (boxed: its values make it the largest).
+    Trap(Box<Trap>),
     /// The arguments do not fit the program's parameters (count, types, buffer extents).
     Argument(String),
     /// The program breaks an invariant of the typed IR (a compiler bug).
@@ -345,11 +347,11 @@ impl<'p> Frame<'p> {
     }
 
     fn trap(&self, kind: TrapKind, span: Span) -> Error {
-        Error::Trap(Trap {
+        Error::Trap(Box::new(Trap {
             kind,
             function: self.inst.func.name.clone(),
             span,
-        })
+        }))
     }
 
     /// The error of a scalar operation, at `span`.

@@ -33,11 +33,13 @@ macro_rules! each_int {
             (I32, i32, signed),
             (I64, i64, signed),
             (Isize, isize, signed),
+            (I128, i128, signed),
             (U8, u8, unsigned),
             (U16, u16, unsigned),
             (U32, u32, unsigned),
             (U64, u64, unsigned),
-            (Usize, usize, unsigned)
+            (Usize, usize, unsigned),
+            (U128, u128, unsigned)
         }
     };
 }
@@ -60,6 +62,8 @@ impl Value {
             Value::Usize(_) => Scalar::Usize,
             Value::F32(_) => Scalar::F32,
             Value::F64(_) => Scalar::F64,
+            Value::I128(_) => Scalar::I128,
+            Value::U128(_) => Scalar::U128,
             Value::C32(_) => Scalar::C32,
             Value::C64(_) => Scalar::C64,
         })
@@ -70,6 +74,8 @@ impl Value {
         let i = c.as_i128();
         match c.ty {
             Scalar::Bool => Value::Bool(c.bits & 1 != 0),
+            Scalar::I128 => Value::I128(i),
+            Scalar::U128 => Value::U128(c.as_u128()),
             Scalar::I8 => Value::I8(i as i8),
             Scalar::I16 => Value::I16(i as i16),
             Scalar::I32 => Value::I32(i as i32),
@@ -81,9 +87,9 @@ impl Value {
             Scalar::U64 => Value::U64(i as u64),
             Scalar::Usize => Value::Usize(i as usize),
             Scalar::F32 => Value::F32(f32::from_bits(c.bits as u32)),
-            Scalar::F64 => Value::F64(f64::from_bits(c.bits)),
+            Scalar::F64 => Value::F64(f64::from_bits(c.bits as u64)),
             Scalar::C32 => Value::C32([f32::from_bits(c.bits as u32), 0.0]),
-            Scalar::C64 => Value::C64([f64::from_bits(c.bits), 0.0]),
+            Scalar::C64 => Value::C64([f64::from_bits(c.bits as u64), 0.0]),
         }
     }
 
@@ -111,6 +117,8 @@ impl Value {
             Scalar::Usize => Value::Usize(read!(usize)),
             Scalar::F32 => Value::F32(read!(f32)),
             Scalar::F64 => Value::F64(read!(f64)),
+            Scalar::I128 => Value::I128(read!(i128)),
+            Scalar::U128 => Value::U128(read!(u128)),
             Scalar::C32 => {
                 let re = Value::load(Scalar::F32, bytes);
                 let im = Value::load(Scalar::F32, &bytes[4..]);
@@ -153,6 +161,8 @@ impl Value {
             Value::Usize(v) => write!(v),
             Value::F32(v) => write!(v),
             Value::F64(v) => write!(v),
+            Value::I128(v) => write!(v),
+            Value::U128(v) => write!(v),
             Value::C32([re, im]) => {
                 write!(re);
                 out[4..8].copy_from_slice(&im.to_ne_bytes());
@@ -330,6 +340,8 @@ pub(super) fn cast(x: Value, to: Scalar) -> Op {
                 Value::U32(v) => v as $t,
                 Value::U64(v) => v as $t,
                 Value::Usize(v) => v as $t,
+                Value::I128(v) => v as $t,
+                Value::U128(v) => v as $t,
                 Value::F32(v) => v as $t,
                 Value::F64(v) => v as $t,
                 Value::C32(_) | Value::C64(_) | Value::Unit => {
@@ -353,6 +365,8 @@ pub(super) fn cast(x: Value, to: Scalar) -> Op {
                 Value::U32(v) => v as $t,
                 Value::U64(v) => v as $t,
                 Value::Usize(v) => v as $t,
+                Value::I128(v) => v as $t,
+                Value::U128(v) => v as $t,
                 Value::F32(v) => v as $t,
                 Value::F64(v) => v as $t,
                 Value::C32(_) | Value::C64(_) | Value::Unit => {
@@ -378,6 +392,8 @@ pub(super) fn cast(x: Value, to: Scalar) -> Op {
         Scalar::Usize => Value::Usize(to_int!(usize)),
         Scalar::F32 => Value::F32(to_float!(f32)),
         Scalar::F64 => Value::F64(to_float!(f64)),
+        Scalar::I128 => Value::I128(to_int!(i128)),
+        Scalar::U128 => Value::U128(to_int!(u128)),
         Scalar::C32 | Scalar::C64 => return internal(format!("cast of {x:?} to {to}")),
     })
 }
@@ -561,9 +577,10 @@ fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
                 F32FromBits => Some(Value::F32(f32::from_bits($x as u32))),
                 F64FromBits => Some(Value::F64(f64::from_bits($x as u64))),
                 AbsDiff => {
-                    let d = ($x as i128 - same(1)? as i128).unsigned_abs();
+                    // The distance in the unsigned type of the width (as its bits).
+                    let d = $x.abs_diff(same(1)?) as i128;
                     match x.ty().and_then(|s| Rel::Unsigned.of(s)) {
-                        Some(u) => Some(Value::from_const(Const::int(u, d as i128))),
+                        Some(u) => Some(Value::from_const(Const::int(u, d))),
                         None => return internal(format!("`abs_diff` of {x:?}")),
                     }
                 }

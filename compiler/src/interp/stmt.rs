@@ -173,5 +173,7 @@ fn range_iter(
             }
         };
     }
-    Ok(ranges!(I8, I16, I32, I64, Isize, U8, U16, U32, U64, Usize))
+    Ok(ranges!(
+        I8, I16, I32, I64, Isize, I128, U8, U16, U32, U64, Usize, U128
+    ))
 }

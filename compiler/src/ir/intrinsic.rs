@@ -83,6 +83,7 @@ fn unsigned(s: Scalar) -> Option<Scalar> {
         Scalar::F32 => Some(Scalar::U32),
         Scalar::F64 => Some(Scalar::U64),
         Scalar::Isize | Scalar::Usize => Some(Scalar::Usize),
+        Scalar::I128 | Scalar::U128 => Some(Scalar::U128),
         _ => None,
     }
 }

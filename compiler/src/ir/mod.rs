@@ -296,6 +296,10 @@ pub struct Function<P: Phase = Typed> {
     pub params: Vec<LocalId>,
     /// `-> T` when written.
     pub ret_ann: Option<TypeAnn>,
+    /// The parameters whose written type names a struct of the block, as the value or the
+    /// element (`p: Particle`, `ps: &[Particle]`): their annotation leaves the type to the
+    /// argument, which [`crate::types::param_type`] checks against the struct.
+    pub param_structs: Vec<(LocalId, &'static StructDef)>,
     pub attrs: KernelAttrs,
     pub locals: PrimaryMap<LocalId, LocalDecl>,
     pub exprs: PrimaryMap<ExprId, Expr<P>>,
@@ -343,6 +347,7 @@ impl<P: Phase> Function<P> {
             sig_span,
             params: Vec::new(),
             ret_ann: None,
+            param_structs: Vec::new(),
             attrs: KernelAttrs::default(),
             locals: PrimaryMap::new(),
             exprs: PrimaryMap::new(),

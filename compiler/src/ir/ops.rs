@@ -21,22 +21,22 @@ pub enum Reduce {
 
 impl Reduce {
     /// The value partial results start from, as the bits of an `s`: a float's IEEE bits, an
-    /// integer's value sign- or zero-extended to 64 bits. Float sums start from `-0.0`, the one
+    /// integer's value sign- or zero-extended to 128 bits. Float sums start from `-0.0`, the one
     /// value `x + v == x` holds for with every `x` (`+0.0` would turn a `-0.0` into `+0.0`);
     /// `min` and `max` of floats start from NaN, which `f64::min`/`max`, `llvm.minnum` and
     /// `atomicrmw fmin` all ignore.
-    pub fn identity(self, s: Scalar) -> u64 {
+    pub fn identity(self, s: Scalar) -> u128 {
         match (s, self) {
-            (Scalar::F32, Reduce::Add) => (-0.0f32).to_bits() as u64,
-            (Scalar::F64, Reduce::Add) => (-0.0f64).to_bits(),
-            (Scalar::F32, Reduce::Mul) => 1.0f32.to_bits() as u64,
-            (Scalar::F64, Reduce::Mul) => 1.0f64.to_bits(),
-            (Scalar::F32, Reduce::Min | Reduce::Max) => f32::NAN.to_bits() as u64,
-            (Scalar::F64, Reduce::Min | Reduce::Max) => f64::NAN.to_bits(),
+            (Scalar::F32, Reduce::Add) => (-0.0f32).to_bits().into(),
+            (Scalar::F64, Reduce::Add) => (-0.0f64).to_bits().into(),
+            (Scalar::F32, Reduce::Mul) => 1.0f32.to_bits().into(),
+            (Scalar::F64, Reduce::Mul) => 1.0f64.to_bits().into(),
+            (Scalar::F32, Reduce::Min | Reduce::Max) => f32::NAN.to_bits().into(),
+            (Scalar::F64, Reduce::Min | Reduce::Max) => f64::NAN.to_bits().into(),
             (_, Reduce::Mul) => 1,
-            (_, Reduce::And) => u64::MAX,
-            (_, Reduce::Min) => s.int_range().1 as u64,
-            (_, Reduce::Max) => s.int_range().0 as u64,
+            (_, Reduce::And) => u128::MAX,
+            (_, Reduce::Min) => Const::max(s).bits,
+            (_, Reduce::Max) => Const::min(s).bits,
             (_, Reduce::Add | Reduce::Or | Reduce::Xor) => 0,
         }
     }
@@ -138,19 +138,36 @@ pub enum Lit {
     Identity(Fold),
 }
 
-/// A typed constant: its type and its bits (floats as `to_bits`, integers two's complement; a
-/// complex constant is its real part's bits, its imaginary part zero: `ones` of complex arrays).
+/// A typed constant: its type and its bits (floats as `to_bits`, integers two's complement,
+/// sign-extended to 128 bits; a complex constant is its real part's bits, its imaginary part
+/// zero: `ones` of complex arrays).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Const {
     pub ty: Scalar,
-    pub bits: u64,
+    pub bits: u128,
 }
 
 impl Const {
     pub fn int(ty: Scalar, value: i128) -> Const {
         Const {
             ty,
-            bits: value as u64,
+            bits: value as u128,
+        }
+    }
+
+    /// The smallest value of an integer type (`i128::MIN` included).
+    pub fn min(ty: Scalar) -> Const {
+        Const::int(ty, ty.int_range().0)
+    }
+
+    /// The largest value of an integer type (`u128::MAX` included, which `int_range` clips).
+    pub fn max(ty: Scalar) -> Const {
+        match ty {
+            Scalar::U128 => Const {
+                ty,
+                bits: u128::MAX,
+            },
+            _ => Const::int(ty, ty.int_range().1),
         }
     }
 
@@ -173,35 +190,32 @@ impl Const {
     pub fn f64(value: f64) -> Const {
         Const {
             ty: Scalar::F64,
-            bits: value.to_bits(),
+            bits: value.to_bits().into(),
         }
     }
 
     pub fn f32(value: f32) -> Const {
         Const {
             ty: Scalar::F32,
-            bits: value.to_bits() as u64,
+            bits: value.to_bits().into(),
         }
     }
 
     pub fn bool(value: bool) -> Const {
         Const {
             ty: Scalar::Bool,
-            bits: value as u64,
+            bits: value.into(),
         }
     }
 
-    /// The value sign-extended from its width (for signed types) or zero-extended.
+    /// The value sign-extended from its width (for signed types) or zero-extended (a `u128`
+    /// above `i128::MAX` wraps: [`Const::as_u128`] has it).
     pub fn as_i128(self) -> i128 {
         let bits = self.ty.bits();
-        if bits == 64 {
-            return if self.ty.is_signed() {
-                self.bits as i64 as i128
-            } else {
-                self.bits as i128
-            };
+        if bits == 128 {
+            return self.bits as i128;
         }
-        let masked = self.bits & ((1u64 << bits) - 1);
+        let masked = self.bits & ((1u128 << bits) - 1);
         if self.ty.is_signed() && masked >> (bits - 1) == 1 {
             masked as i128 - (1i128 << bits)
         } else {
@@ -209,10 +223,19 @@ impl Const {
         }
     }
 
+    /// The value's two's complement bits at its width, zero-extended.
+    pub fn as_u128(self) -> u128 {
+        match self.ty.bits() {
+            128 => self.bits,
+            bits => self.bits & ((1u128 << bits) - 1),
+        }
+    }
+
     pub fn as_f64(self) -> f64 {
         match self.ty {
             Scalar::F32 => f32::from_bits(self.bits as u32) as f64,
-            Scalar::F64 => f64::from_bits(self.bits),
+            Scalar::F64 => f64::from_bits(self.bits as u64),
+            Scalar::U128 => self.bits as f64,
             _ => self.as_i128() as f64,
         }
     }

@@ -484,7 +484,8 @@ pub fn constant(c: Const) -> String {
     match c.ty {
         Scalar::Bool => (c.bits != 0).to_string(),
         Scalar::F32 => format!("{:?}_f32", f32::from_bits(c.bits as u32)),
-        Scalar::F64 => format!("{:?}_f64", f64::from_bits(c.bits)),
+        Scalar::F64 => format!("{:?}_f64", f64::from_bits(c.bits as u64)),
+        Scalar::U128 => format!("{}_u128", c.as_u128()),
         t => format!("{}_{t}", c.as_i128()),
     }
 }

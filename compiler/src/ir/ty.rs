@@ -23,6 +23,8 @@ pub enum Scalar {
     Usize,
     F32,
     F64,
+    I128,
+    U128,
     /// `num_complex::Complex32`: two `f32`s, `re` then `im` (`#[repr(C)]`).
     C32,
     /// `num_complex::Complex64`: two `f64`s, `re` then `im` (`#[repr(C)]`).
@@ -30,8 +32,9 @@ pub enum Scalar {
 }
 
 impl Scalar {
-    /// Every scalar type; codes and indices of [`Scalar::REAL`]'s types come first.
-    pub const ALL: [Scalar; 15] = [
+    /// Every scalar type, in declaration order (a scalar's discriminant is its index: signature
+    /// codes); [`Scalar::REAL`]'s types come first.
+    pub const ALL: [Scalar; 17] = [
         Scalar::Bool,
         Scalar::I8,
         Scalar::I16,
@@ -45,12 +48,14 @@ impl Scalar {
         Scalar::Usize,
         Scalar::F32,
         Scalar::F64,
+        Scalar::I128,
+        Scalar::U128,
         Scalar::C32,
         Scalar::C64,
     ];
 
     /// The primitive types of Rust (every scalar but the complex ones).
-    pub const REAL: [Scalar; 13] = [
+    pub const REAL: [Scalar; 15] = [
         Scalar::Bool,
         Scalar::I8,
         Scalar::I16,
@@ -64,6 +69,8 @@ impl Scalar {
         Scalar::Usize,
         Scalar::F32,
         Scalar::F64,
+        Scalar::I128,
+        Scalar::U128,
     ];
 
     pub fn name(self) -> &'static str {
@@ -81,6 +88,8 @@ impl Scalar {
             Scalar::Usize => "usize",
             Scalar::F32 => "f32",
             Scalar::F64 => "f64",
+            Scalar::I128 => "i128",
+            Scalar::U128 => "u128",
             Scalar::C32 => "Complex<f32>",
             Scalar::C64 => "Complex<f64>",
         }
@@ -95,7 +104,7 @@ impl Scalar {
     pub fn bits(self) -> u32 {
         match self {
             Scalar::C32 => 64,
-            Scalar::C64 => 128,
+            Scalar::C64 | Scalar::I128 | Scalar::U128 => 128,
             Scalar::Bool => 1,
             Scalar::I8 | Scalar::U8 => 8,
             Scalar::I16 | Scalar::U16 => 16,
@@ -119,7 +128,7 @@ impl Scalar {
     pub fn is_signed(self) -> bool {
         matches!(
             self,
-            Scalar::I8 | Scalar::I16 | Scalar::I32 | Scalar::I64 | Scalar::Isize
+            Scalar::I8 | Scalar::I16 | Scalar::I32 | Scalar::I64 | Scalar::Isize | Scalar::I128
         )
     }
 
@@ -153,10 +162,13 @@ impl Scalar {
         self != Scalar::Bool
     }
 
-    /// Smallest and largest value of an integer type, as i128.
+    /// Smallest and largest value of an integer type, as i128 (`u128`'s clipped to
+    /// `i128::MAX`: literals and every other use of the range stop there).
     pub fn int_range(self) -> (i128, i128) {
         let bits = self.bits();
-        if self.is_signed() {
+        if bits == 128 {
+            (if self.is_signed() { i128::MIN } else { 0 }, i128::MAX)
+        } else if self.is_signed() {
             (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
         } else {
             (0, (1i128 << bits) - 1)
@@ -469,6 +481,18 @@ impl Tuple {
 pub struct StructDef {
     pub name: String,
     pub fields: Vec<(String, Type)>,
+}
+
+/// `Particle { x: f64, v: f64 }`.
+impl fmt::Display for StructDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fields: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(n, t)| format!("{n}: {t}"))
+            .collect();
+        write!(f, "{} {{ {} }}", self.name, fields.join(", "))
+    }
 }
 
 impl StructDef {

@@ -122,7 +122,7 @@ fn division_can_fail(inst: &Instance, op: BinOp, e: ExprId, d: ExprId) -> bool {
     let safe = match inst.func.expr(d).kind {
         ExprKind::Const(c) => {
             let Type::Scalar(s) = ty else { return true };
-            c.bits != 0 && !(s.is_signed() && c.bits == Const::int(s, -1).bits)
+            c.as_u128() != 0 && !(s.is_signed() && c.as_i128() == -1)
         }
         _ => false,
     };

@@ -17,7 +17,7 @@ pub mod vectorize;
 pub use infer::specialize;
 
 use crate::diag::Diagnostic;
-use crate::ir::{Function, Type, TypeAnn, Untyped};
+use crate::ir::{Elem, Function, StructDef, Type, TypeAnn, Untyped};
 use crate::span::Span;
 
 /// Checks a call's argument types against a function's parameters and their annotations; returns
@@ -99,6 +99,48 @@ pub fn count_mismatch(
 
 /// Checks argument `i` of a call against parameter `i`'s annotation; returns the parameter's type.
 pub fn param_type(func: &Function<Untyped>, i: usize, arg: Type) -> Result<Type, Diagnostic> {
+    let t = annotated_type(func, i, arg)?;
+    let local = func.params[i];
+    let Some(&(_, written)) = func.param_structs.iter().find(|(l, _)| *l == local) else {
+        return Ok(t);
+    };
+    // The struct of the argument (or of its elements), never read as another one.
+    let passed = match t {
+        Type::Tuple(tt) => tt.def(),
+        Type::Array(a) => match a.elem {
+            Elem::Struct(tt) => tt.def(),
+            Elem::Scalar(_) => None,
+        },
+        _ => None,
+    };
+    if passed == Some(written) {
+        return Ok(t);
+    }
+    let decl = func.local(local);
+    // Two structs of one name (another block's, or an edited one) show their fields.
+    let show = |d: &StructDef| match passed {
+        Some(p) if p.name == written.name => format!("{d}"),
+        _ => d.name.clone(),
+    };
+    let got = passed.map_or_else(|| format!("`{arg}`"), |p| format!("struct `{}`", show(p)));
+    Err(Diagnostic::new(
+        format!(
+            "argument `{}` of `{}` is declared with struct `{}`, but the call passed {got}",
+            decl.name,
+            func.name,
+            show(written)
+        ),
+        decl.span,
+        format!("declared with `{}`", written.name),
+    )
+    .with_help(format!(
+        "pass values of this block's `{}` (a struct of another name or layout is never read as it)",
+        written.name
+    )))
+}
+
+/// [`param_type`] without the check of a written struct: the argument against the annotation.
+fn annotated_type(func: &Function<Untyped>, i: usize, arg: Type) -> Result<Type, Diagnostic> {
     let decl = func.local(func.params[i]);
     let mismatch = |help: String| {
         Diagnostic::new(

@@ -242,6 +242,27 @@ mod libm {
     }
 }
 
+/// The 128-bit integer routines LLVM lowers `i128`/`u128` division, remainder, overflow
+/// checks of products and float conversions to on x86-64 (compiler-rt's names), which every
+/// Rust program links (`compiler_builtins`) but does not export to `dlsym`.
+mod int128 {
+    extern "C" {
+        pub fn __divti3(a: i128, b: i128) -> i128;
+        pub fn __udivti3(a: u128, b: u128) -> u128;
+        pub fn __modti3(a: i128, b: i128) -> i128;
+        pub fn __umodti3(a: u128, b: u128) -> u128;
+        pub fn __muloti4(a: i128, b: i128, overflow: *mut i32) -> i128;
+        pub fn __floattidf(a: i128) -> f64;
+        pub fn __floattisf(a: i128) -> f32;
+        pub fn __floatuntidf(a: u128) -> f64;
+        pub fn __floatuntisf(a: u128) -> f32;
+        pub fn __fixdfti(a: f64) -> i128;
+        pub fn __fixsfti(a: f32) -> i128;
+        pub fn __fixunsdfti(a: f64) -> u128;
+        pub fn __fixunssfti(a: f32) -> u128;
+    }
+}
+
 /// The functions of this process that generated code may call by name: the runtime's parallel
 /// loop driver and the C math functions (the same ones std calls), with their addresses.
 fn runtime_symbols() -> &'static [(&'static str, usize)] {
@@ -266,6 +287,33 @@ fn symbol_table() -> Vec<(&'static str, usize)> {
         F64x2: atan2 hypot;
         F32x2: atan2f hypotf;
     };
+    {
+        use int128::*;
+        type I = unsafe extern "C" fn(i128, i128) -> i128;
+        type U = unsafe extern "C" fn(u128, u128) -> u128;
+        type MulO = unsafe extern "C" fn(i128, i128, *mut i32) -> i128;
+        type ItoF64 = unsafe extern "C" fn(i128) -> f64;
+        type ItoF32 = unsafe extern "C" fn(i128) -> f32;
+        type UtoF64 = unsafe extern "C" fn(u128) -> f64;
+        type UtoF32 = unsafe extern "C" fn(u128) -> f32;
+        type F64toI = unsafe extern "C" fn(f64) -> i128;
+        type F32toI = unsafe extern "C" fn(f32) -> i128;
+        type F64toU = unsafe extern "C" fn(f64) -> u128;
+        type F32toU = unsafe extern "C" fn(f32) -> u128;
+        all.extend(symbols! {
+            I: __divti3 __modti3;
+            U: __udivti3 __umodti3;
+            MulO: __muloti4;
+            ItoF64: __floattidf;
+            ItoF32: __floattisf;
+            UtoF64: __floatuntidf;
+            UtoF32: __floatuntisf;
+            F64toI: __fixdfti;
+            F32toI: __fixsfti;
+            F64toU: __fixunsdfti;
+            F32toU: __fixunssfti;
+        });
+    }
     all.push((
         abi::PARALLEL_FOR,
         crate::parallel::rumba_parallel_for as *const () as usize,

@@ -219,6 +219,8 @@ fn value(v: interp::Value) -> Value {
         I::Usize(x) => Value::Usize(x),
         I::F32(x) => Value::F32(x),
         I::F64(x) => Value::F64(x),
+        I::I128(x) => Value::I128(Box::new(x)),
+        I::U128(x) => Value::U128(Box::new(x)),
         I::C32([re, im]) => Value::C32(num_complex::Complex32::new(re, im)),
         I::C64([re, im]) => Value::C64(num_complex::Complex64::new(re, im)),
     }

@@ -31,7 +31,7 @@ pub fn int_value(rng: &mut Rng, ty: Scalar) -> i128 {
         6..=8 => (rng.below(17) as i128 - 8).clamp(min, max),
         _ => Const {
             ty,
-            bits: rng.next_u64(),
+            bits: rng.next_u64().into(),
         }
         .as_i128(),
     }
@@ -107,7 +107,7 @@ pub fn value_bits(rng: &mut Rng, ty: Scalar) -> u64 {
             }
         }
         Scalar::F64 => float_value(rng, ty).to_bits(),
-        t => Const::int(t, int_value(rng, t)).bits,
+        t => Const::int(t, int_value(rng, t)).bits as u64,
     }
 }
 

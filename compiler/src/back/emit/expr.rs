@@ -156,8 +156,11 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 .f32_type()
                 .const_float(f32::from_bits(c.bits as u32) as f64)
                 .into(),
-            Scalar::F64 => ctx.f64_type().const_float(f64::from_bits(c.bits)).into(),
-            Scalar::Bool => ctx.bool_type().const_int(c.bits & 1, false).into(),
+            Scalar::F64 => ctx
+                .f64_type()
+                .const_float(f64::from_bits(c.bits as u64))
+                .into(),
+            Scalar::Bool => ctx.bool_type().const_int(c.bits as u64 & 1, false).into(),
             // The real part (see `Const`).
             Scalar::C32 | Scalar::C64 => {
                 let re = self.constant(Const {
@@ -170,9 +173,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 });
                 ctx.const_struct(&[re, im], false).into()
             }
-            s => super::int_type(ctx, s.bits())
-                .const_int(c.bits, false)
-                .into(),
+            s => super::int_const(super::int_type(ctx, s.bits()), c.bits).into(),
         }
     }
 
@@ -303,22 +304,18 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .b()
             .build_int_compare(IntPredicate::NE, b, t.const_zero(), "nonzero")?;
         let site = self.site(SiteKind::DivisionByZero, span);
-        // The error reports the dividend as an `i64`: zero-extended when unsigned.
+        // The error reports the dividend as an `i64`: zero-extended when unsigned (a 128-bit
+        // one's low 64 bits).
         let shown = if s.is_signed() {
             a
         } else {
             self.b()
-                .build_int_z_extend_or_bit_cast(a, self.ctx().i64_type(), "")?
+                .build_int_cast_sign_flag(a, self.ctx().i64_type(), false, "")?
         };
         self.check(nonzero, site, &[shown])?;
         if s.is_signed() {
-            let (min, _) = s.int_range();
-            let is_min = self.b().build_int_compare(
-                IntPredicate::EQ,
-                a,
-                t.const_int(min as u64, true),
-                "",
-            )?;
+            let min = self.constant(Const::min(s)).into_int_value();
+            let is_min = self.b().build_int_compare(IntPredicate::EQ, a, min, "")?;
             let is_m1 = self
                 .b()
                 .build_int_compare(IntPredicate::EQ, b, t.const_all_ones(), "")?;

@@ -4,7 +4,7 @@
 use super::{FnEmitter, R};
 use crate::back::abi::SiteKind;
 use crate::back::BackError;
-use crate::ir::{BinOp, FastMath, Intrinsic, Scalar};
+use crate::ir::{BinOp, Const, FastMath, Intrinsic, Scalar};
 use inkwell::module::Linkage;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicMetadataValueEnum, BasicValue, BasicValueEnum, FloatValue, IntValue};
@@ -559,7 +559,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 let b = self.b();
                 let by_zero = b.build_int_compare(IntPredicate::EQ, y, it.const_zero(), "")?;
                 if signed {
-                    let min = it.const_int(s.int_range().0 as u64, true);
+                    let min = self.constant(Const::min(s)).into_int_value();
                     let is_min = b.build_int_compare(IntPredicate::EQ, x, min, "")?;
                     let minus_one =
                         b.build_int_compare(IntPredicate::EQ, y, it.const_all_ones(), "")?;
@@ -570,7 +570,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 }
             }
             CheckedNegNone if signed => {
-                let min = it.const_int(s.int_range().0 as u64, true);
+                let min = self.constant(Const::min(s)).into_int_value();
                 self.b()
                     .build_int_compare(IntPredicate::EQ, x, min, op.name())?
                     .into()
@@ -619,18 +619,12 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let b = self.b();
         let product = b.build_extract_value(pair, 0, "")?.into_int_value();
         let overflow = b.build_extract_value(pair, 1, "")?.into_int_value();
-        let (min, max) = s.int_range();
+        let (min, max) = (self.constant(Const::min(s)), self.constant(Const::max(s)));
         let bound = if s.is_signed() {
             // The exact product is negative when exactly one operand is.
             let neg = b.build_xor(x, y, "")?;
             let neg = b.build_int_compare(IntPredicate::SLT, neg, it.const_zero(), "")?;
-            b.build_select(
-                neg,
-                it.const_int(min as u64, true),
-                it.const_int(max as u64, true),
-                "",
-            )?
-            .into_int_value()
+            b.build_select(neg, min, max, "")?.into_int_value()
         } else {
             it.const_all_ones()
         };

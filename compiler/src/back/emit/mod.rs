@@ -324,6 +324,9 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
             match t {
                 Type::Scalar(s) => {
                     let v = b.build_load(self.mem_type(*s), arg, "")?;
+                    if let Some(load) = inkwell::values::BasicValue::as_instruction_value(&v) {
+                        slot_aligned(load, *s)?;
+                    }
                     call_args.push(self.to_reg(*s, v)?.into());
                 }
                 Type::Array(a) => {
@@ -924,12 +927,29 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
 }
 
 /// The integer type of a width (1, 8, 16, 32 or 64 bits).
+/// A load or store of a scalar in memory the runtime aligns to 8 bytes at most (an entry's
+/// argument, a result in the `ret` buffer): a 16-byte integer's own alignment is 16.
+fn slot_aligned(access: inkwell::values::InstructionValue<'_>, s: Scalar) -> R<()> {
+    if s.size() > 8 {
+        access
+            .set_alignment(8)
+            .map_err(|e| BackError::Internal(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// The integer constant of type `t` with these two's complement bits (truncated to its width).
+fn int_const(t: inkwell::types::IntType<'_>, bits: u128) -> inkwell::values::IntValue<'_> {
+    t.const_int_arbitrary_precision(&[bits as u64, (bits >> 64) as u64])
+}
+
 fn int_type(ctx: &Context, bits: u32) -> inkwell::types::IntType<'_> {
     match bits {
         1 => ctx.bool_type(),
         8 => ctx.i8_type(),
         16 => ctx.i16_type(),
         32 => ctx.i32_type(),
+        128 => ctx.i128_type(),
         _ => ctx.i64_type(),
     }
 }

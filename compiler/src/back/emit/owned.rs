@@ -135,7 +135,8 @@ impl<'ctx> super::ModuleEmitter<'_, 'ctx> {
             Type::Unit => {}
             Type::Scalar(s) => {
                 let v = self.to_mem(s, v)?;
-                self.builder.build_store(at(self, offset)?, v)?;
+                let store = self.builder.build_store(at(self, offset)?, v)?;
+                super::slot_aligned(store, s)?;
             }
             Type::Array(a) if a.stack_len().is_some() => {
                 return Err(BackError::Internal(format!("a kernel result of type {a}")));

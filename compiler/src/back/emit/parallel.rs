@@ -476,7 +476,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     ) -> R<()> {
         let s = super::scalar_elem(shared.ty)?;
         let bits = super::int_type(self.ctx(), s.bits());
-        let unchanged = bits.const_int(op.identity(s), false);
+        let unchanged = super::int_const(bits, op.identity(s));
         self.counted(n, |e, j| {
             let t = e.m.mem_type(s);
             // SAFETY: `j < n`, the copy's length in elements of this type.
@@ -656,16 +656,10 @@ pub(super) fn identity<'ctx>(
     op: Reduce,
     s: Scalar,
 ) -> BasicValueEnum<'ctx> {
-    let bits = op.identity(s);
-    let t = e.m.reg_type(s);
-    match s {
-        Scalar::F32 => t
-            .into_float_type()
-            .const_float(f32::from_bits(bits as u32) as f64)
-            .into(),
-        Scalar::F64 => t.into_float_type().const_float(f64::from_bits(bits)).into(),
-        _ => t.into_int_type().const_int(bits, false).into(),
-    }
+    e.constant(Const {
+        ty: s,
+        bits: op.identity(s),
+    })
 }
 
 /// The most bytes of private copies of reduced arrays a chunk keeps on its stack.

@@ -255,7 +255,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     pub(super) fn last_iteration(&self, r: &RangeBounds<'ctx>) -> R<IntValue<'ctx>> {
         let b = self.b();
         let dist = b.build_int_sub(r.hi, r.lo, "dist")?;
-        let dist = b.build_int_z_extend_or_bit_cast(dist, self.ctx().i64_type(), "dist.wide")?;
+        // (A 128-bit counter's distance keeps its low 64 bits: no range of more iterations runs.)
+        let dist = b.build_int_cast_sign_flag(dist, self.ctx().i64_type(), false, "dist.wide")?;
         Ok(match r.step {
             Some(k) => b.build_int_unsigned_div(dist, k, "last")?,
             None => dist,
@@ -316,10 +317,15 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 } else {
                     b.build_int_sub(hi, cur, "left")?
                 };
-                let left =
-                    b.build_int_z_extend_or_bit_cast(left, self.ctx().i64_type(), "left.wide")?;
-                let last = b.build_int_compare(IntPredicate::UGT, k, left, "last")?;
-                let k = b.build_int_truncate_or_bit_cast(k, start.get_type(), "step")?;
+                // Compared in 64 bits, or in the counter's 128.
+                let wide = match left.get_type().get_bit_width() {
+                    128 => left.get_type(),
+                    _ => self.ctx().i64_type(),
+                };
+                let left = b.build_int_cast_sign_flag(left, wide, false, "left.wide")?;
+                let k_wide = b.build_int_cast_sign_flag(k, wide, false, "")?;
+                let last = b.build_int_compare(IntPredicate::UGT, k_wide, left, "last")?;
+                let k = b.build_int_cast_sign_flag(k, start.get_type(), false, "step")?;
                 let next = if range.reverse {
                     b.build_int_sub(cur, k, "i.next")?
                 } else {

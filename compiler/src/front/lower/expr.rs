@@ -179,9 +179,18 @@ impl FnLowerer<'_> {
                     let value: u128 = i
                         .base10_parse()
                         .map_err(|e| FrontError::new(lit, e.to_string()))?;
-                    let value = i128::try_from(value)
-                        .map_err(|_| FrontError::new(lit, "integer literal is too large"))?;
-                    Lit::Int(if negate { -value } else { value }, suffix)
+                    // `-170141183460469231731687303715884105728` is `i128::MIN`.
+                    let value = if negate {
+                        0i128.checked_sub_unsigned(value)
+                    } else {
+                        i128::try_from(value).ok()
+                    };
+                    let value = value.ok_or_else(|| {
+                        FrontError::new(lit, "integer literal is too large").hint(
+                            "literals stop at `i128::MAX`: write a larger `u128` as `u128::MAX - k`",
+                        )
+                    })?;
+                    Lit::Int(value, suffix)
                 }
             }
             syn::Lit::Float(f) => {

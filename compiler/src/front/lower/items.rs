@@ -159,7 +159,7 @@ impl Items {
             }
         }
         let c = self.std_const(path)?;
-        c.ty.is_int().then(|| int_of(c))
+        c.ty.is_int().then(|| c.as_i128())
     }
 
     pub(super) fn is_const(&self, name: &str) -> bool {
@@ -259,16 +259,5 @@ impl FnLowerer<'_> {
         self.prelude.extend(block.stmts);
         self.const_locals.insert(c.span, local);
         Ok(local)
-    }
-}
-
-/// The value of an integer constant, from its two's complement bits.
-fn int_of(c: Const) -> i128 {
-    let bits = c.ty.bits();
-    let v = i128::from(c.bits) & ((1i128 << bits) - 1);
-    if c.ty.is_signed() && v >= 1i128 << (bits - 1) {
-        v - (1i128 << bits)
-    } else {
-        v
     }
 }

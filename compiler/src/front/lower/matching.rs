@@ -39,8 +39,9 @@ struct Cover {
     parts: Vec<Cover>,
 }
 
-/// The integer types a `match` can cover without `_` (rustc asks `_` of `isize`/`usize`).
-const COVERABLE: [Scalar; 8] = [
+/// The integer types a `match` can cover without `_` (rustc asks `_` of `isize`/`usize`;
+/// `u128` is left out, its top values beyond the `i128` intervals: such a match needs `_`).
+const COVERABLE: [Scalar; 9] = [
     Scalar::I8,
     Scalar::U8,
     Scalar::I16,
@@ -49,6 +50,7 @@ const COVERABLE: [Scalar; 8] = [
     Scalar::U32,
     Scalar::I64,
     Scalar::U64,
+    Scalar::I128,
 ];
 
 impl Cover {

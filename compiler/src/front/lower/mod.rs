@@ -441,6 +441,9 @@ impl<'a> FnLowerer<'a> {
             }
             let local = self.declare(&pi.ident, ann, pi.mutability.is_some(), true);
             self.func.params.push(local);
+            if let Some(def) = self.written_struct(&pt.ty) {
+                self.func.param_structs.push((local, def));
+            }
         }
         if let syn::ReturnType::Type(_, ty) = &sig.output {
             let ann = self.type_ann(ty)?;

@@ -288,14 +288,22 @@ impl FnLowerer<'_> {
         }
     }
 
+    /// The struct of the block a parameter's written type names, as the value or an array's
+    /// element (`Particle`, `&[Particle]`, `ArrayViewMut1<Particle>`), which its annotation
+    /// leaves to the argument: `types` checks the argument's struct against it.
+    pub(super) fn written_struct(&self, ty: &syn::Type) -> Option<&'static StructDef> {
+        self.erase_struct_elems(&mut ty.clone())
+    }
+
     /// Writes `_` for each struct of the block named as an array's element (`&[Particle]`,
     /// `ArrayViewMut1<Particle>`): the values give the element type, which `types` checks.
-    fn erase_struct_elems(&self, ty: &mut syn::Type) {
-        if struct_name(ty).is_some_and(|n| self.struct_named(&n).is_some()) {
+    /// Returns the (last) struct erased.
+    fn erase_struct_elems(&self, ty: &mut syn::Type) -> Option<&'static StructDef> {
+        if let Some(def) = struct_name(ty).and_then(|n| self.struct_named(&n)) {
             *ty = syn::Type::Infer(syn::TypeInfer {
                 underscore_token: Default::default(),
             });
-            return;
+            return Some(def);
         }
         match ty {
             syn::Type::Reference(syn::TypeReference { elem, .. })
@@ -304,17 +312,19 @@ impl FnLowerer<'_> {
             | syn::Type::Paren(syn::TypeParen { elem, .. })
             | syn::Type::Group(syn::TypeGroup { elem, .. }) => self.erase_struct_elems(elem),
             syn::Type::Path(p) => {
+                let mut found = None;
                 for seg in &mut p.path.segments {
                     if let syn::PathArguments::AngleBracketed(a) = &mut seg.arguments {
                         for arg in &mut a.args {
                             if let syn::GenericArgument::Type(t) = arg {
-                                self.erase_struct_elems(t);
+                                found = self.erase_struct_elems(t).or(found);
                             }
                         }
                     }
                 }
+                found
             }
-            _ => {}
+            _ => None,
         }
     }
 

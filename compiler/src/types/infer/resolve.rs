@@ -250,6 +250,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             sig_span: func.sig_span,
             params: func.params.clone(),
             ret_ann: func.ret_ann,
+            param_structs: func.param_structs.clone(),
             attrs: func.attrs,
             locals: func.locals.clone(),
             exprs,

@@ -183,19 +183,8 @@ impl<'s, 'p> Infer<'s, 'p> {
                     .with_label(self.span(range.start), "start of the range")
                 })?;
                 match self.get(ts) {
-                    State::Int
-                    | State::Known(Type::Scalar(
-                        Scalar::I8
-                        | Scalar::I16
-                        | Scalar::I32
-                        | Scalar::I64
-                        | Scalar::Isize
-                        | Scalar::U8
-                        | Scalar::U16
-                        | Scalar::U32
-                        | Scalar::U64
-                        | Scalar::Usize,
-                    )) => {}
+                    State::Int => {}
+                    State::Known(Type::Scalar(s)) if s.is_int() => {}
                     s => {
                         return Err(Diagnostic::new(
                             format!("`for` ranges must be integers, found `{}`", s.describe()),

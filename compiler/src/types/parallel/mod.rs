@@ -306,6 +306,10 @@ impl Cx<'_> {
                 .with_label(span, "in this parallel loop")
                 .with_help("the iterations of `prange` run in parallel and in any order, so none can stop the others; use a serial `for` loop"));
         }
+        if let Type::Scalar(s @ (Scalar::I128 | Scalar::U128)) = inst.local_ty(var) {
+            return Err(Diagnostic::new(format!("a `prange` loop over a range of `{s}`"), span, "in this parallel loop")
+                .with_help("the iterations of `prange` are counted in 64 bits: loop over a `usize` range and convert inside the body"));
+        }
         let inside = Uses::of(f, body);
         // Scalars also used outside the body (or parameters) are shared with the code around it.
         let outer = |l: LocalId| f.params.contains(&l) || self.all.count(l) > inside.count(l);
