@@ -127,6 +127,21 @@ def matmul(a, b, c):
 matmul_fast = njit(fastmath=True)(matmul.py_func)
 
 
+def matmul_sides(m):
+    """The matmul row at `m` x `m`: Numba's loop, with fastmath, and numpy's BLAS (one thread)."""
+    ma = aligned(np.fromfunction(lambda i, j: ((i + 2 * j) % 7) * 0.5, (m, m)))
+    mb = aligned(np.fromfunction(lambda i, j: ((3 * i + j) % 5) * 0.25, (m, m)))
+    mc = aligned(np.zeros((m, m)))
+
+    def run(f):
+        def side():
+            mc.fill(0.0)
+            f(ma, mb, mc)
+        return side
+    return {"numba": run(matmul), "numba_fastmath": run(matmul_fast),
+            "blas": run(lambda a, b, c: np.dot(a, b, out=c))}
+
+
 def make_black_scholes(fastmath, parallel=False):
     @njit(fastmath=fastmath)
     def cnd(d):
@@ -529,23 +544,8 @@ def cases(quick):
     pts = 2048 if quick else 4096
     px, py, pz = (aligned(lcg_uniform(pts, 0, 1, seed)) for seed in (3, 4, 5))
     yield "pairwise", lambda: pairwise(px, py, pz)
-    m = 512
-    ma = aligned(np.fromfunction(lambda i, j: ((i + 2 * j) % 7) * 0.5, (m, m)))
-    mb = aligned(np.fromfunction(lambda i, j: ((3 * i + j) % 5) * 0.25, (m, m)))
-    mc = aligned(np.zeros((m, m)))
-
-    def mm():
-        mc.fill(0.0)
-        matmul(ma, mb, mc)
-
-    def mm_fast():
-        mc.fill(0.0)
-        matmul_fast(ma, mb, mc)
-
-    def mm_blas():
-        mc.fill(0.0)
-        np.dot(ma, mb, out=mc)
-    yield "matmul", {"numba": mm, "numba_fastmath": mm_fast, "blas": mm_blas}
+    yield "matmul", matmul_sides(512)
+    yield "matmul_2048", matmul_sides(2048)
     n22 = 1 << 22
     s, k, t = (aligned(lcg_uniform(n22, lo, hi, seed)) for lo, hi, seed in ((5, 30, 6), (1, 100, 7), (0.25, 10, 8)))
     call, put = aligned(np.zeros(n22)), aligned(np.zeros(n22))

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 KERNELS = ["saxpy", "dot", "dot_fastmath", "sum_ndarray", "dot_ndarray", "mandelbrot",
-           "mandelbrot_complex", "jacobi2d", "pairwise", "matmul", "black_scholes",
+           "mandelbrot_complex", "jacobi2d", "pairwise", "matmul", "matmul_2048", "black_scholes",
            "black_scholes_fastmath", "histogram", "cumsum", "chain", "selu", "sq_dist", "softmax_rows",
            "standardize_rows", "black_scholes_expr", "affine_new",
            "affine_into", "kmeans_d4", "kmeans_d8", "kmeans_d16", "floyd_warshall", "nbody", "blur5",
@@ -161,17 +161,19 @@ def fusion(times):
 def peak_table(times):
     """matmul against the core's FMA peak (its `peak` side: the same number of operations as
     fused multiply-adds on registers only) and numpy's BLAS (empty when the run has no matmul)."""
-    peak = times.get(("matmul", "peak"))
-    if not peak or ("matmul", "rumba") not in times:
-        return ""
-    sides = [i for i in ["rumba", "rumba_fastmath", "numba", "numba_fastmath", "rust", "blas"]
-             if ("matmul", i) in times]
-    out = ["| matmul " + times[("matmul", "rumba")]["size"] + " | " + " | ".join(sides) + " | peak |",
-           "|---|" + "---:|" * (len(sides) + 1),
-           "| ms | " + " | ".join(f"{times[('matmul', i)]['ms']:.2f}" for i in sides) + f" | {peak['ms']:.2f} |",
-           "| share of peak | " + " | ".join(f"{peak['ms'] / times[('matmul', i)]['ms']:.0%}" for i in sides)
-           + " | 100% |", ""]
-    return "\n".join(out) + "\n"
+    out = []
+    for k in ["matmul", "matmul_2048"]:
+        peak = times.get((k, "peak"))
+        if not peak or (k, "rumba") not in times:
+            continue
+        sides = [i for i in ["rumba", "rumba_fastmath", "numba", "numba_fastmath", "rust", "blas"]
+                 if (k, i) in times]
+        out += ["| " + k + " " + times[(k, "rumba")]["size"] + " | " + " | ".join(sides) + " | peak |",
+                "|---|" + "---:|" * (len(sides) + 1),
+                "| ms | " + " | ".join(f"{times[(k, i)]['ms']:.2f}" for i in sides) + f" | {peak['ms']:.2f} |",
+                "| share of peak | " + " | ".join(f"{peak['ms'] / times[(k, i)]['ms']:.0%}" for i in sides)
+                + " | 100% |", ""]
+    return "\n".join(out) + "\n" if out else ""
 
 
 def svg(rows):

@@ -549,43 +549,49 @@ fn cases(quick: bool, v: &mut Runner) {
         serial: None,
     });
 
-    let m = 512;
-    let ma = Array2::from_shape_fn((m, m), |(i, j)| ((i + 2 * j) % 7) as f64 * 0.5);
-    let mb = Array2::from_shape_fn((m, m), |(i, j)| ((3 * i + j) % 5) as f64 * 0.25);
-    let mut mc = Array2::<f64>::zeros((m, m));
-    let (ma2, mb2) = (ma.clone(), mb.clone());
-    let (ma3, mb3) = (ma.clone(), mb.clone());
-    let mut mc2 = mc.clone();
-    let mut mc3 = mc.clone();
-    let mm = Case {
-        kernel: "matmul",
-        size: format!("{m}x{m} f64"),
-        bytes: None,
-        rumba: Box::new(move || {
-            mc.fill(0.0);
-            kernels::matmul(&ma, &mb, &mut mc).unwrap()
-        }),
-        rust: Box::new(move || {
-            mc2.fill(0.0);
-            plain::matmul(ma2.view(), mb2.view(), mc2.view_mut())
-        }),
-        serial: None,
-    };
-    let fast = move || {
-        mc3.fill(0.0);
-        kernels::matmul_fastmath(&ma3, &mb3, &mut mc3).unwrap()
-    };
-    let mut more: Vec<Extra> = vec![("rumba_fastmath", Box::new(fast))];
-    let flops = 2.0 * (m * m * m) as f64;
-    if let Some(peak) = fma_peak() {
-        more.push((
-            "peak",
-            Box::new(move || {
-                black_box(peak(flops));
+    // matmul at 512 (2 MiB matrices, in the second-level cache) and 2048 (32 MiB: the tiles'
+    // cache panels at work), with the core's FMA peak for the same number of operations.
+    for (kernel, m) in [("matmul", 512), ("matmul_2048", 2048)] {
+        if v.only.as_deref().is_some_and(|k| k != kernel) {
+            continue;
+        }
+        let ma = Array2::from_shape_fn((m, m), |(i, j)| ((i + 2 * j) % 7) as f64 * 0.5);
+        let mb = Array2::from_shape_fn((m, m), |(i, j)| ((3 * i + j) % 5) as f64 * 0.25);
+        let mut mc = Array2::<f64>::zeros((m, m));
+        let (ma2, mb2) = (ma.clone(), mb.clone());
+        let (ma3, mb3) = (ma.clone(), mb.clone());
+        let mut mc2 = mc.clone();
+        let mut mc3 = mc.clone();
+        let mm = Case {
+            kernel,
+            size: format!("{m}x{m} f64"),
+            bytes: None,
+            rumba: Box::new(move || {
+                mc.fill(0.0);
+                kernels::matmul(&ma, &mb, &mut mc).unwrap()
             }),
-        ));
+            rust: Box::new(move || {
+                mc2.fill(0.0);
+                plain::matmul(ma2.view(), mb2.view(), mc2.view_mut())
+            }),
+            serial: None,
+        };
+        let fast = move || {
+            mc3.fill(0.0);
+            kernels::matmul_fastmath(&ma3, &mb3, &mut mc3).unwrap()
+        };
+        let mut more: Vec<Extra> = vec![("rumba_fastmath", Box::new(fast))];
+        let flops = 2.0 * (m * m * m) as f64;
+        if let Some(peak) = fma_peak() {
+            more.push((
+                "peak",
+                Box::new(move || {
+                    black_box(peak(flops));
+                }),
+            ));
+        }
+        v.push_with(mm, more);
     }
-    v.push_with(mm, more);
 
     let n22 = 1 << 22;
     for fast in [false, true] {
