@@ -297,7 +297,8 @@ fn the_gpu_rejects_complex_numbers_at_specialization() {
 }
 
 /// The Mandelbrot kernel written with `Complex64` gets the loop nest of the split re/im one:
-/// four pixels iterated at once (its complex arithmetic calls cannot fail), with the same image.
+/// sixteen pixels iterated at once, in the lanes of vectors (its complex arithmetic calls cannot
+/// fail), with the same image.
 #[test]
 fn complex_mandelbrot_is_jammed_like_the_split_one() {
     let ir = |k: &rumba::Kernel| {

@@ -1,6 +1,6 @@
 //! Loop nests that the passes rewrite (versioning of whole nests, unroll-and-jam) or must leave
 //! alone, against the same loops in plain Rust, bit for bit, over shapes that leave remainders
-//! (outer trip counts not multiples of 4) or empty loops; and the typed IR showing which nests
+//! (outer trip counts not multiples of 4 or 16) or empty loops; and the typed IR showing which nests
 //! were jammed.
 #![allow(clippy::needless_range_loop)] // the plain-Rust twins are the index loops as written
 
@@ -50,7 +50,7 @@ rumba::compile! {
     }
 
     /// Newton's iteration for a square root, per element, to a tolerance: a `while` loop per
-    /// element, four elements in lockstep.
+    /// element, sixteen elements in the lanes of vectors.
     fn newton(x, out, tol: f64) {
         for i in 0..x.len() {
             let a = x[i];
@@ -61,6 +61,26 @@ rumba::compile! {
                 steps += 1;
             }
             out[i] = g + steps as f64;
+        }
+    }
+
+    /// Escape counts of the points `(re[i], im[i])`, and where each orbit ended: a `while` loop
+    /// per element whose test is `&&` of an integer and a float comparison.
+    fn escape(re, im, counts, ends, max_iter: i32) {
+        for i in 0..re.len() {
+            let cr = re[i];
+            let ci = im[i];
+            let mut zr = 0.0;
+            let mut zi = 0.0;
+            let mut n = 0;
+            while n < max_iter && zr * zr + zi * zi <= 4.0 {
+                let t = zr * zr - zi * zi + cr;
+                zi = 2.0 * zr * zi + ci;
+                zr = t;
+                n += 1;
+            }
+            counts[i] = n;
+            ends[i] = zr - zi;
         }
     }
 
@@ -143,8 +163,14 @@ fn jammed_nests_match_plain_rust() {
 
 #[test]
 fn jammed_while_loops_match_plain_rust() {
-    for n in [0, 1, 3, 4, 5, 17, 64] {
-        let x: Vec<f64> = (0..n).map(|i| (i * i) as f64 * 0.37 + 0.01).collect();
+    let odd = [f64::NAN, f64::INFINITY, 0.0, -1.0, 1e-300, 1e300];
+    for n in [0, 1, 3, 4, 5, 8, 9, 16, 17, 64] {
+        let x: Vec<f64> = (0..n)
+            .map(|i| match i % 7 {
+                6 => odd[(i / 7) % odd.len()],
+                _ => (i * i) as f64 * 0.37 + 0.01,
+            })
+            .collect();
         let mut out = Array1::<f64>::zeros(n);
         newton(&Array1::from(x.clone()), &mut out, 1e-9).unwrap();
         let want: Vec<f64> = x
@@ -170,6 +196,51 @@ fn jammed_while_loops_match_plain_rust() {
             }
         }
         same(out.as_slice().unwrap(), &want);
+    }
+}
+
+/// Points on the boundary of the Mandelbrot set (orbits that stay at |z| = 2 or creep towards
+/// it), inside, outside, far outside (overflowing to infinity), and NaN and infinite ones.
+const POINTS: [(f64, f64); 12] = [
+    (-2.0, 0.0),
+    (0.25, 0.0),
+    (-0.75, 0.1),
+    (0.3, 0.5),
+    (-0.1, 0.65),
+    (0.0, 0.0),
+    (2.0, 2.0),
+    (1e300, -1e300),
+    (f64::NAN, 0.0),
+    (0.0, f64::INFINITY),
+    (f64::NEG_INFINITY, f64::NAN),
+    (-1.0, 0.0),
+];
+
+#[test]
+fn escape_time_lanes_match_plain_rust() {
+    for n in [0, 1, 3, 7, 8, 9, 12, 16, 17, 40] {
+        let re: Array1<f64> = (0..n).map(|i| POINTS[(i * 5) % 12].0).collect();
+        let im: Array1<f64> = (0..n).map(|i| POINTS[(i * 5) % 12].1).collect();
+        for max_iter in [0, 1, 2, 100, 1000] {
+            let mut counts = Array1::<i32>::zeros(n);
+            let mut ends = Array1::<f64>::zeros(n);
+            escape(&re, &im, &mut counts, &mut ends, max_iter).unwrap();
+            let (mut want_counts, mut want_ends) = (vec![0; n], vec![0.0; n]);
+            for i in 0..n {
+                let (cr, ci) = (re[i], im[i]);
+                let (mut zr, mut zi, mut k) = (0.0f64, 0.0f64, 0);
+                while k < max_iter && zr * zr + zi * zi <= 4.0 {
+                    let t = zr * zr - zi * zi + cr;
+                    zi = 2.0 * zr * zi + ci;
+                    zr = t;
+                    k += 1;
+                }
+                want_counts[i] = k;
+                want_ends[i] = zr - zi;
+            }
+            assert_eq!(counts.to_vec(), want_counts, "n {n}, max_iter {max_iter}");
+            same(ends.as_slice().unwrap(), &want_ends);
+        }
     }
 }
 
@@ -229,6 +300,16 @@ fn which_nests_are_jammed() {
         .typed_ir(&[(&x).into_arg(), (&mut y).into_arg()])
         .unwrap();
     assert!(!jammed(ir), "fill_until");
+    let (im, mut counts) = (Array1::<f64>::zeros(4), Array1::<i32>::zeros(4));
+    let args = [
+        (&x).into_arg(),
+        (&im).into_arg(),
+        (&mut counts).into_arg(),
+        (&mut y).into_arg(),
+        10i32.into_arg(),
+    ];
+    let ir = escape::kernel().typed_ir(&args).unwrap();
+    assert!(jammed(ir), "escape");
     let ir = running::kernel()
         .typed_ir(&[(&a).into_arg(), (&mut y).into_arg()])
         .unwrap();

@@ -206,10 +206,10 @@ fn which_nests_are_tiled() {
             .unwrap()
             .contains("tile.q")
     };
-    assert!(tiled(&matmul::kernel()), "matmul");
-    assert!(!tiled(&carried::kernel()), "carried");
-    assert!(!tiled(&by_p::kernel()), "by_p");
-    assert!(!tiled(&shifted::kernel()), "shifted");
+    assert!(tiled(matmul::kernel()), "matmul");
+    assert!(!tiled(carried::kernel()), "carried");
+    assert!(!tiled(by_p::kernel()), "by_p");
+    assert!(!tiled(shifted::kernel()), "shifted");
     let (a, b) = (a.mapv(|v| v as f32), b.mapv(|v| v as f32));
     let mut c = c.mapv(|v| v as f32);
     let ir = matmul_scaled::kernel()

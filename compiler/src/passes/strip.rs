@@ -1,18 +1,19 @@
 //! Strip-mining for the jamming passes (`tile`, `unroll_jam`): a counted loop `for v in a..b` as
-//! blocks of [`FACTOR`] iterations and the iterations left over.
+//! blocks of `W` iterations (a power of two: [`FACTOR`], or `unroll_jam`'s lanes) and the
+//! iterations left over.
 //!
 //! ```text
 //! x.lo = a; x.hi = b; x.n = 0;
-//! if x.lo < x.hi { x.n = (x.hi - x.lo) >> 2 }
-//! for x.q in 0..x.n { .. v.k = x.lo + x.q * 4 + k .. }      // the blocks
-//! x.rest = x.lo + x.n * 4;
+//! if x.lo < x.hi { x.n = (x.hi - x.lo) >> log2(W) }
+//! for x.q in 0..x.n { .. v.k = x.lo + x.q * W + k .. }      // the blocks
+//! x.rest = x.lo + x.n * W;
 //! for v in x.rest..x.hi { .. }                               // the iterations left over
 //! ```
 
 use crate::ir::edit::Builder;
 use crate::ir::*;
 
-/// Iterations of the outer loop per pass of the inner loop.
+/// Iterations of the outer loop per pass of an inner `for` loop.
 pub(super) const FACTOR: u64 = 4;
 
 /// The blocks of one loop: the locals of the module doc.
@@ -22,16 +23,20 @@ pub(super) struct Strips {
     n: LocalId,
     q: LocalId,
     rest: LocalId,
+    width: u64,
 }
 
 impl Strips {
-    /// Pushes onto `out` what counts the blocks of `range` (`prefix.lo`, `.hi`, `.n`).
+    /// Pushes onto `out` what counts the blocks of `width` iterations of `range` (`prefix.lo`,
+    /// `.hi`, `.n`).
     pub(super) fn new(
         b: &mut Builder,
         prefix: &str,
         range: &ForRange,
+        width: u64,
         out: &mut Vec<Stmt>,
     ) -> Strips {
+        debug_assert!(width.is_power_of_two());
         let usize_t = Type::Scalar(Scalar::Usize);
         let s = Strips {
             lo: b.temp(&format!("{prefix}.lo"), usize_t),
@@ -39,17 +44,18 @@ impl Strips {
             n: b.temp(&format!("{prefix}.n"), usize_t),
             q: b.temp(&format!("{prefix}.q"), usize_t),
             rest: b.temp(&format!("{prefix}.rest"), usize_t),
+            width,
         };
         out.push(b.assign(s.lo, range.start));
         out.push(b.assign(s.hi, range.end));
         let zero = b.usize(0);
         out.push(b.assign(s.n, zero));
-        // n = (hi - lo) >> 2 when the loop is not empty.
+        // n = (hi - lo) >> log2(width) when the loop is not empty.
         let (l, h) = (b.local(s.lo), b.local(s.hi));
         let nonempty = b.bin(BinOp::Lt, l, h);
         let (l, h) = (b.local(s.lo), b.local(s.hi));
         let len = b.bin(BinOp::Sub, h, l);
-        let shift = b.usize(FACTOR.trailing_zeros() as u64);
+        let shift = b.usize(s.width.trailing_zeros() as u64);
         let blocks = b.bin(BinOp::Shr, len, shift);
         out.push(Stmt::If {
             cond: nonempty,
@@ -61,9 +67,9 @@ impl Strips {
         s
     }
 
-    /// `lo + q * 4 + k`: iteration `k` of the current block.
+    /// `lo + q * width + k`: iteration `k` of the current block.
     pub(super) fn iteration(&self, b: &mut Builder, k: u64) -> ExprId {
-        let (l, q, f) = (b.local(self.lo), b.local(self.q), b.usize(FACTOR));
+        let (l, q, f) = (b.local(self.lo), b.local(self.q), b.usize(self.width));
         let base = b.bin(BinOp::Mul, q, f);
         let value = b.bin(BinOp::Add, l, base);
         if k == 0 {
@@ -84,9 +90,9 @@ impl Strips {
         }
     }
 
-    /// Pushes `rest = lo + n * 4` onto `out`; returns `range` from there on.
+    /// Pushes `rest = lo + n * width` onto `out`; returns `range` from there on.
     pub(super) fn rest(&self, b: &mut Builder, range: &ForRange, out: &mut Vec<Stmt>) -> ForRange {
-        let (l, n, f) = (b.local(self.lo), b.local(self.n), b.usize(FACTOR));
+        let (l, n, f) = (b.local(self.lo), b.local(self.n), b.usize(self.width));
         let done = b.bin(BinOp::Mul, n, f);
         let start = b.bin(BinOp::Add, l, done);
         out.push(b.assign(self.rest, start));

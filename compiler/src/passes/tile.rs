@@ -214,7 +214,7 @@ fn tile(inst: &mut Instance, nest: &Nest, l: &ForLoop, out: &mut Vec<Stmt>) -> F
     let (i, span) = (l.var, l.span);
     let usize_t = Type::Scalar(Scalar::Usize);
     let mut b = inst.build(span);
-    let rows = Strips::new(&mut b, "tile", &l.range, out);
+    let rows = Strips::new(&mut b, "tile", &l.range, FACTOR, out);
     let Inner::For { j, range: inner } = nest.parts.inner else {
         unreachable!("`qualifies` takes only an inner `for` loop")
     };
@@ -232,7 +232,7 @@ fn tile(inst: &mut Instance, nest: &Nest, l: &ForLoop, out: &mut Vec<Stmt>) -> F
             ik
         })
         .collect();
-    let cols = Strips::new(&mut b, "tile.p", &p_range, &mut block);
+    let cols = Strips::new(&mut b, "tile.p", &p_range, FACTOR, &mut block);
     let p_name = b.inst.func.local(nest.p).name.clone();
     let mut tile_body = Vec::new();
     let col: Vec<LocalId> = (0..FACTOR)
