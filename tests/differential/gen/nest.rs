@@ -73,7 +73,7 @@ pub fn nest_case(seed: u64) -> Case {
 
 /// Small values (integers) or values with few significant bits (floats), so that results stay
 /// finite and comparable but still depend on the order of operations.
-fn nest_value(rng: &mut Rng, ty: Scalar) -> u64 {
+pub(super) fn nest_value(rng: &mut Rng, ty: Scalar) -> u64 {
     let v = rng.below(19) as i64 - 9;
     if ty == Scalar::F64 {
         (v as f64 * 0.375 + rng.below(3) as f64 * 0.1).to_bits()
@@ -82,26 +82,33 @@ fn nest_value(rng: &mut Rng, ty: Scalar) -> u64 {
     }
 }
 
-fn nest_source(rng: &mut Rng, ty: Scalar) -> String {
-    let float = ty == Scalar::F64;
-    let lit = |rng: &mut Rng| {
-        if float {
+/// The literals and random arithmetic of the nest generators (`nest`, `tile`), over `f64` or
+/// `i64`, with a division in `divide` percent of the operators (an integer division keeps a
+/// nest from being rewritten, and may divide by zero).
+pub(super) struct Arith {
+    pub float: bool,
+    pub divide: u64,
+}
+
+impl Arith {
+    pub(super) fn lit(&self, rng: &mut Rng) -> String {
+        if self.float {
             format!("{:.3}f64", rng.below(13) as f64 * 0.25 - 1.5)
         } else {
             format!("{}i64", rng.below(13) as i64 - 6)
         }
-    };
-    // A random combination of `terms`, with an integer division now and then (which keeps a nest
-    // from being jammed, and may divide by zero).
-    let combine = |rng: &mut Rng, terms: &[&str]| -> String {
+    }
+
+    /// A random combination of `terms`.
+    pub(super) fn combine(&self, rng: &mut Rng, terms: &[&str]) -> String {
         let mut e = terms[rng.below(terms.len())].to_string();
         for _ in 0..1 + rng.below(2) {
             let t = if rng.percent(25) {
-                lit(rng)
+                self.lit(rng)
             } else {
                 terms[rng.below(terms.len())].to_string()
             };
-            let op = if rng.percent(if float { 15 } else { 4 }) {
+            let op = if rng.percent(self.divide) {
                 "/"
             } else {
                 rng.pick(&["+", "-", "*"])
@@ -109,7 +116,17 @@ fn nest_source(rng: &mut Rng, ty: Scalar) -> String {
             e = format!("({e} {op} {t})");
         }
         e
+    }
+}
+
+fn nest_source(rng: &mut Rng, ty: Scalar) -> String {
+    let float = ty == Scalar::F64;
+    let arith = Arith {
+        float,
+        divide: if float { 15 } else { 4 },
     };
+    let lit = |rng: &mut Rng| arith.lit(rng);
+    let combine = |rng: &mut Rng, terms: &[&str]| arith.combine(rng, terms);
     let mut out = String::from("fn k(a, x, c, y, z, s: ");
     out.push_str(&format!("{ty}) -> {ty} {{\n    let (n, m) = c.dim();\n"));
     out.push_str(&format!("    let mut total = {};\n", lit(rng)));

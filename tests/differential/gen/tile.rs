@@ -2,6 +2,7 @@
 //! or refuse (see [`tile_case`]).
 
 use super::args::{ArgSpec, ArraySpec, ViewOp};
+use super::nest::{nest_value, Arith};
 use super::rng::Rng;
 use super::Case;
 use rumba_compiler::ir::Scalar;
@@ -68,12 +69,12 @@ pub fn tile_case(seed: u64) -> Case {
                         elem: ty,
                         writable: k >= 2,
                         base,
-                        data: (0..count).map(|_| value(&mut rng, ty)).collect(),
+                        data: (0..count).map(|_| nest_value(&mut rng, ty)).collect(),
                         ops,
                     })
                 })
                 .collect();
-            set.push(ArgSpec::Scalar(ty, value(&mut rng, ty)));
+            set.push(ArgSpec::Scalar(ty, nest_value(&mut rng, ty)));
             set
         })
         .collect();
@@ -84,44 +85,14 @@ pub fn tile_case(seed: u64) -> Case {
     }
 }
 
-/// Small values (integers) or values with few significant bits (floats), so that results stay
-/// finite and comparable but still depend on the order of operations.
-fn value(rng: &mut Rng, ty: Scalar) -> u64 {
-    let v = rng.below(19) as i64 - 9;
-    if ty == Scalar::F64 {
-        (v as f64 * 0.375 + rng.below(3) as f64 * 0.1).to_bits()
-    } else {
-        v as u64
-    }
-}
-
 fn tile_source(rng: &mut Rng, ty: Scalar) -> String {
     let float = ty == Scalar::F64;
-    let lit = |rng: &mut Rng| {
-        if float {
-            format!("{:.3}f64", rng.below(13) as f64 * 0.25 - 1.5)
-        } else {
-            format!("{}i64", rng.below(13) as i64 - 6)
-        }
+    let arith = Arith {
+        float,
+        divide: if float { 10 } else { 3 },
     };
-    // A random combination of `terms`, with an integer division now and then.
-    let combine = |rng: &mut Rng, terms: &[&str]| -> String {
-        let mut e = terms[rng.below(terms.len())].to_string();
-        for _ in 0..1 + rng.below(2) {
-            let t = if rng.percent(25) {
-                lit(rng)
-            } else {
-                terms[rng.below(terms.len())].to_string()
-            };
-            let op = if rng.percent(if float { 10 } else { 3 }) {
-                "/"
-            } else {
-                rng.pick(&["+", "-", "*"])
-            };
-            e = format!("({e} {op} {t})");
-        }
-        e
-    };
+    let lit = |rng: &mut Rng| arith.lit(rng);
+    let combine = |rng: &mut Rng, terms: &[&str]| arith.combine(rng, terms);
     let mut out = format!("fn k(a, b, c, d, s: {ty}) -> {ty} {{\n");
     out.push_str("    let (n, kk) = a.dim();\n    let m = b.ncols();\n");
     out.push_str(&format!("    let mut total = {};\n", lit(rng)));
