@@ -5,6 +5,7 @@
 mod contract;
 mod extents;
 mod fusion;
+mod nest;
 mod shapes;
 mod strip;
 mod tile;

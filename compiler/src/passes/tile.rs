@@ -51,10 +51,10 @@
 //! fail; `p`'s and `j`'s ranges are the same in every iteration. It pays when `B` loads an array
 //! at an index that does not depend on `i` (shared by the four rows).
 
-use super::strip::{Strips, FACTOR};
-use super::unroll_jam::{
+use super::nest::{
     accesses, along, cannot_fail, defined_before_read, pure_instances, Inner, Parts, Step,
 };
+use super::strip::{Strips, FACTOR};
 use super::{counted, expr_key, invariant, rewrite_for_loops, ForLoop};
 use crate::ir::edit::Builder;
 use crate::ir::*;

@@ -69,10 +69,12 @@
 //! LLVM compiles, per lane, a copy of a `while` body and two of its test (before the loop and
 //! at the end of a pass); four copies of a `for` body. Mandelbrot's first call: ~64 -> ~80 ms.
 
+use super::nest::{
+    accesses, along, cannot_fail, defined_before_read, pure_instances, Inner, Parts, Step,
+};
 use super::strip::{Strips, FACTOR};
 use super::{counted, expr_key, invariant, rewrite_for_loops, tile, ForLoop};
 use crate::ir::edit::Builder;
-use crate::ir::walk::children;
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
 
@@ -107,110 +109,6 @@ pub fn run(p: &mut TypedProgram) {
             });
             None
         });
-    }
-}
-
-/// The inner loop of a nest.
-pub(super) enum Inner<'a> {
-    /// `for j in range { .. }`
-    For { j: LocalId, range: &'a ForRange },
-    /// `while cond { .. }`, that is `loop { if cond {} else { break } .. }`
-    While { cond: ExprId },
-}
-
-/// An outer loop's body: `P`, the inner loop and its straight-line body `B`, `S`.
-pub(super) struct Parts<'a> {
-    pub pre: &'a [Stmt],
-    pub inner: Inner<'a>,
-    pub body: &'a [Stmt],
-    pub post: &'a [Stmt],
-}
-
-/// What one statement (or a `while` test) evaluates, in order, and what it writes.
-pub(super) struct Step<'a> {
-    pub exprs: Vec<ExprId>,
-    pub assigns: Option<LocalId>,
-    pub stores: Option<(LocalId, &'a [ExprId])>,
-}
-
-impl<'a> Parts<'a> {
-    pub(super) fn of(outer: &'a Block) -> Option<Parts<'a>> {
-        let at = outer
-            .stmts
-            .iter()
-            .position(|s| matches!(s, Stmt::For { .. } | Stmt::Loop { .. }))?;
-        let (inner, body) = match &outer.stmts[at] {
-            Stmt::For {
-                var, range, body, ..
-            } => (Inner::For { j: *var, range }, &body.stmts[..]),
-            Stmt::Loop { body } => match body.stmts.first() {
-                Some(Stmt::If {
-                    cond,
-                    then_body,
-                    else_body,
-                }) if then_body.stmts.is_empty()
-                    && matches!(else_body.stmts[..], [Stmt::Break]) =>
-                {
-                    (Inner::While { cond: *cond }, &body.stmts[1..])
-                }
-                _ => return None,
-            },
-            _ => return None,
-        };
-        // Assignments and stores whose accesses versioning (or `boundscheck = false`) left
-        // unchecked.
-        let straight = |s: &[Stmt]| {
-            s.iter()
-                .all(|s| matches!(s, Stmt::Assign { .. } | Stmt::Store { checked: false, .. }))
-        };
-        let (pre, post) = (&outer.stmts[..at], &outer.stmts[at + 1..]);
-        (straight(pre) && straight(post) && straight(body)).then_some(Parts {
-            pre,
-            inner,
-            body,
-            post,
-        })
-    }
-
-    /// The steps of `P` (part 0), of one pass of the inner loop (1), of `S` (2).
-    pub(super) fn steps(&self, part: usize) -> Vec<Step<'a>> {
-        let stmts = [self.pre, self.body, self.post][part];
-        let test = match self.inner {
-            Inner::While { cond } if part == 1 => Some(Step {
-                exprs: vec![cond],
-                assigns: None,
-                stores: None,
-            }),
-            _ => None,
-        };
-        test.into_iter()
-            .chain(stmts.iter().map(|s| {
-                match s {
-                    Stmt::Assign { local, value, .. } => Step {
-                        exprs: vec![*value],
-                        assigns: Some(*local),
-                        stores: None,
-                    },
-                    Stmt::Store {
-                        array,
-                        index,
-                        value,
-                        ..
-                    } => Step {
-                        exprs: std::iter::once(*value)
-                            .chain(index.iter().copied())
-                            .collect(),
-                        assigns: None,
-                        stores: Some((*array, &index[..])),
-                    },
-                    _ => Step {
-                        exprs: vec![],
-                        assigns: None,
-                        stores: None,
-                    },
-                }
-            }))
-            .collect()
     }
 }
 
@@ -264,169 +162,6 @@ fn qualifies<'a>(
     Some((parts, scalars))
 }
 
-/// Pure and unable to fail (counting its nodes into `nodes`); calls only of `pure` instances.
-pub(super) fn cannot_fail(
-    inst: &Instance,
-    e: ExprId,
-    nodes: &mut usize,
-    pure: &HashSet<InstId>,
-) -> bool {
-    *nodes += 1;
-    let f = &inst.func;
-    let mut all = |es: &[ExprId]| es.iter().all(|x| cannot_fail(inst, *x, nodes, pure));
-    match &f.expr(e).kind {
-        ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => true,
-        ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => all(&[*x]),
-        ExprKind::Binary(op, a, b) => {
-            (!matches!(op, BinOp::Div | BinOp::Rem)
-                || inst.ty(*a).scalar().is_some_and(Scalar::is_float))
-                && all(&[*a, *b])
-        }
-        ExprKind::Logical(_, a, b) => all(&[*a, *b]),
-        ExprKind::Load {
-            index,
-            checked: false,
-            ..
-        } => all(index),
-        ExprKind::Intrinsic { op, args } => {
-            !matches!(
-                op,
-                Intrinsic::Clamp | Intrinsic::RemEuclid | Intrinsic::DivEuclid
-            ) && all(args)
-        }
-        ExprKind::CallInst { inst: callee, args } => pure.contains(callee) && all(args),
-        _ => false,
-    }
-}
-
-/// The instances whose calls cannot fail and always return, so that a jammed nest may call
-/// them: scalar parameters, and a body of assignments, `if`s and `return`s of expressions that
-/// cannot fail, calling only such instances (the complex arithmetic of the prelude,
-/// `ir::complex`, and helpers like it).
-pub(super) fn pure_instances(p: &TypedProgram) -> HashSet<InstId> {
-    fn block(inst: &Instance, b: &Block, pure: &HashSet<InstId>) -> bool {
-        let ok = |e: ExprId| cannot_fail(inst, e, &mut 0, pure);
-        b.stmts.iter().all(|s| match s {
-            Stmt::Assign { value, .. } | Stmt::Eval(value) => ok(*value),
-            Stmt::Return { value, .. } => value.is_none_or(ok),
-            Stmt::If {
-                cond,
-                then_body,
-                else_body,
-            } => ok(*cond) && block(inst, then_body, pure) && block(inst, else_body, pure),
-            _ => false,
-        })
-    }
-    let mut pure = HashSet::new();
-    loop {
-        let before = pure.len();
-        for (id, inst) in p.instances.iter() {
-            let scalars = inst.params.iter().all(|t| matches!(t, Type::Scalar(_)));
-            if !pure.contains(&id) && scalars && block(inst, &inst.func.body, &pure) {
-                pure.insert(id);
-            }
-        }
-        if pure.len() == before {
-            return pure;
-        }
-    }
-}
-
-/// Checks that each scalar the nest assigns is assigned in an iteration before it is read there
-/// (reads in the inner loop may use values from `P` or from earlier in the loop; reads in `S`
-/// only from `P` or `S`, since the inner loop may run zero times). Returns whether the inner loop
-/// reads a scalar before assigning it (carries it from one pass to the next), or `None` when a
-/// check fails.
-pub(super) fn defined_before_read(
-    f: &Function,
-    steps: &[Vec<Step>],
-    scalars: &HashSet<LocalId>,
-) -> Option<bool> {
-    /// Walks one part in order; `carried` is set when it reads a scalar it assigns later.
-    fn walk(
-        f: &Function,
-        steps: &[Step],
-        scalars: &HashSet<LocalId>,
-        defined: &mut HashSet<LocalId>,
-        carried: &mut bool,
-    ) -> bool {
-        let assigns: HashSet<LocalId> = steps.iter().filter_map(|s| s.assigns).collect();
-        let mut done = HashSet::new();
-        for s in steps {
-            let mut reads = Vec::new();
-            for e in &s.exprs {
-                locals_read(f, *e, &mut reads);
-            }
-            for l in reads {
-                if scalars.contains(&l) {
-                    if !defined.contains(&l) {
-                        return false;
-                    }
-                    *carried |= assigns.contains(&l) && !done.contains(&l);
-                }
-            }
-            if let Some(l) = s.assigns {
-                defined.insert(l);
-                done.insert(l);
-            }
-        }
-        true
-    }
-    let mut defined = HashSet::new();
-    let mut ignore = false;
-    if !walk(f, &steps[0], scalars, &mut defined, &mut ignore) {
-        return None;
-    }
-    let mut in_inner = defined.clone();
-    let mut carried = false;
-    let inner_ok = walk(f, &steps[1], scalars, &mut in_inner, &mut carried);
-    let post_ok = walk(f, &steps[2], scalars, &mut defined, &mut ignore);
-    (inner_ok && post_ok).then_some(carried)
-}
-
-fn locals_read(f: &Function, e: ExprId, out: &mut Vec<LocalId>) {
-    match &f.expr(e).kind {
-        ExprKind::Local(l) => out.push(*l),
-        k => children(k).into_iter().for_each(|c| locals_read(f, c, out)),
-    }
-}
-
-/// One array access: the part it is in (0 `P`, 1 the inner loop, 2 `S`), whether it stores,
-/// its index.
-pub(super) type Access<'a> = (usize, bool, &'a [ExprId]);
-
-pub(super) fn accesses<'a>(
-    f: &'a Function,
-    steps: &[Vec<Step<'a>>],
-) -> HashMap<LocalId, Vec<Access<'a>>> {
-    fn expr<'a>(
-        f: &'a Function,
-        e: ExprId,
-        part: usize,
-        out: &mut HashMap<LocalId, Vec<Access<'a>>>,
-    ) {
-        let kind = &f.expr(e).kind;
-        children(kind)
-            .into_iter()
-            .for_each(|c| expr(f, c, part, out));
-        if let ExprKind::Load { array, index, .. } = kind {
-            out.entry(*array).or_default().push((part, false, index));
-        }
-    }
-    let mut out: HashMap<LocalId, Vec<Access<'a>>> = HashMap::new();
-    for (part, steps) in steps.iter().enumerate() {
-        for s in steps {
-            for e in &s.exprs {
-                expr(f, *e, part, &mut out);
-            }
-            if let Some((array, index)) = s.stores {
-                out.entry(array).or_default().push((part, true, index));
-            }
-        }
-    }
-    out
-}
-
 /// Checks the array rules of the module doc; returns whether the inner loop stores an array, or
 /// `None` when a rule fails (`varying`: `p` and the scalars the nest assigns).
 fn arrays_separate(
@@ -466,21 +201,6 @@ fn arrays_separate(
         }
     }
     Some(stored_in_inner)
-}
-
-/// `j`, `j + e`, `e + j` or `j - e` with `e` free of `j` and of what the nest varies.
-pub(super) fn along(f: &Function, j: LocalId, varying: &HashSet<LocalId>, e: ExprId) -> bool {
-    let is_j = |x: ExprId| matches!(f.expr(x).kind, ExprKind::Local(l) if l == j);
-    let mut with_j = varying.clone();
-    with_j.insert(j);
-    match f.expr(e).kind {
-        ExprKind::Local(l) => l == j,
-        ExprKind::Binary(BinOp::Add, a, b) => {
-            (is_j(a) && invariant(f, &with_j, b)) || (is_j(b) && invariant(f, &with_j, a))
-        }
-        ExprKind::Binary(BinOp::Sub, a, b) => is_j(a) && invariant(f, &with_j, b),
-        _ => false,
-    }
 }
 
 /// Pushes the jammed loop (and what it needs before it) onto `out`; returns the range of the
