@@ -626,6 +626,11 @@ def cases(quick):
     del data, bins
     yield "mandelbrot_par", lambda: mandelbrot_par(img, -2.0, 1.0, -1.5, 1.5, np.int32(200))
 
+    m = 512
+    ma = aligned(np.fromfunction(lambda i, j: ((i + 2 * j) % 7) * 0.5, (m, m)))
+    mb = aligned(np.fromfunction(lambda i, j: ((3 * i + j) % 5) * 0.25, (m, m)))
+    mc = aligned(np.zeros((m, m)))
+
     def mm_par():
         mc.fill(0.0)
         matmul_par(ma, mb, mc)
