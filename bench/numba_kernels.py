@@ -624,6 +624,7 @@ def cases(quick):
     bins = aligned(np.zeros(256, dtype=np.int64))
     yield "histogram_par", lambda: histogram(data, bins)
     del data, bins
+    img = aligned(np.zeros((side, side), dtype=np.int32))  # (the name held blur5's image)
     yield "mandelbrot_par", lambda: mandelbrot_par(img, -2.0, 1.0, -1.5, 1.5, np.int32(200))
 
     m = 512
