@@ -624,7 +624,8 @@ def cases(quick):
     bins = aligned(np.zeros(256, dtype=np.int64))
     yield "histogram_par", lambda: histogram(data, bins)
     del data, bins
-    img = aligned(np.zeros((side, side), dtype=np.int32))  # (the name held blur5's image)
+    side = 512 if quick else 1024  # as the serial Mandelbrot's (`img` held blur5's image)
+    img = aligned(np.zeros((side, side), dtype=np.int32))
     yield "mandelbrot_par", lambda: mandelbrot_par(img, -2.0, 1.0, -1.5, 1.5, np.int32(200))
 
     m = 512
