@@ -1,8 +1,8 @@
 //! Register tiling (`passes::tile`): matmul-class nests `for i { for p { P; for j { B } } }` run as
 //! 4x4 tiles, against the same loops in plain Rust, bit for bit, over shapes that leave rows and
 //! columns of the tile over (trip counts not multiples of 4, empty loops), strided and transposed
-//! operands, `f32` and integers; nests the rules refuse stay as they were (and right); the typed
-//! IR shows which nests were tiled.
+//! operands, `f32` and integers, rows spread over threads by `prange`; nests the rules refuse
+//! stay as they were (and right); the typed IR shows which nests were tiled.
 #![allow(clippy::needless_range_loop)] // the plain-Rust twins are the index loops as written
 
 use ndarray::{s, Array2};
@@ -14,6 +14,20 @@ twin! {
         let (n, k) = a.dim();
         let m = b.ncols();
         for i in 0..n {
+            for p in 0..k {
+                let aip = a[[i, p]];
+                for j in 0..m {
+                    c[[i, j]] += aip * b[[p, j]];
+                }
+            }
+        }
+    }
+
+    /// The rows spread over threads: the tiles' blocks of rows are the parallel loop.
+    pub fn matmul_par(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+        let (n, k) = a.dim();
+        let m = b.ncols();
+        for i in prange(0..n) {
             for p in 0..k {
                 let aip = a[[i, p]];
                 for j in 0..m {
@@ -124,6 +138,13 @@ fn tiled_nests_match_plain_rust() {
             bits(&want, f64::to_le_bytes),
             "{n}x{k}x{m}"
         );
+        let mut c = data(n, m, 3);
+        matmul_par(&a, &b, &mut c).unwrap();
+        assert_eq!(
+            bits(&c, f64::to_le_bytes),
+            bits(&want, f64::to_le_bytes),
+            "{n}x{k}x{m} par"
+        );
 
         // Transposed and strided operands, a window of a larger output.
         let (at, bt) = (data(k, n, 4), data(m, k, 5));
@@ -207,6 +228,7 @@ fn which_nests_are_tiled() {
             .contains("tile.q")
     };
     assert!(tiled(matmul::kernel()), "matmul");
+    assert!(tiled(matmul_par::kernel()), "matmul_par");
     assert!(!tiled(carried::kernel()), "carried");
     assert!(!tiled(by_p::kernel()), "by_p");
     assert!(!tiled(shifted::kernel()), "shifted");

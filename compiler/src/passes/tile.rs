@@ -50,6 +50,10 @@
 //! they are read in each iteration (no value carried from one to the next); nothing in it can
 //! fail; `p`'s and `j`'s ranges are the same in every iteration. It pays when `B` loads an array
 //! at an index that does not depend on `i` (shared by the four rows).
+//!
+//! A `prange` over `i` (which `types::parallel` proved race-free, with no reductions) keeps its
+//! blocks of rows parallel: `tile.q` is the `prange`, inside the panels (matmul_par on 2 cores:
+//! 4.7 -> 1.4 ms, where the untiled parallel loop was half the tiled serial one's speed).
 
 use super::nest::{
     accesses, along, cannot_fail, defined_before_read, pure_instances, Inner, Parts, Step,
@@ -102,7 +106,8 @@ pub(super) fn qualifies<'a>(
     pure: &HashSet<InstId>,
 ) -> Option<Nest<'a>> {
     let i = l.var;
-    if !counted(inst, i, &l.range) || l.range.parallel {
+    // A `prange` over `i` (race-free: `types::parallel` proved it) spreads its blocks of rows.
+    if !counted(inst, i, &l.range) || !l.range.reductions.is_empty() {
         return None;
     }
     let [Stmt::For {
@@ -281,7 +286,10 @@ fn tile(inst: &mut Instance, nest: &Nest, l: &ForLoop, out: &mut Vec<Stmt>) -> F
     // `pass` copied `j_range` for each loop it made.
     b.inst.drop_expr(j_range.start);
     b.inst.drop_expr(j_range.end);
-    let tiled = rows.blocks(&mut b, block);
+    let mut tiled = rows.blocks(&mut b, block);
+    if let Stmt::For { range, .. } = &mut tiled {
+        range.parallel = l.range.parallel;
+    }
     // For each panel of `j`, for each panel of `p`, the tiles.
     let tiled = p_panel.around(&mut b, vec![tiled]);
     out.extend(j_panel.around(&mut b, tiled));
