@@ -6,7 +6,6 @@
 //! instance of the prelude function for the complex type, and the type of its value.
 
 use super::unify::{State, Var};
-use super::wording::with_cast_help;
 use super::{Infer, R};
 use crate::diag::Diagnostic;
 use crate::ir::complex;
@@ -121,16 +120,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         let mut params = vec![Type::Scalar(c)];
         for ((&a, &t), rel) in args.iter().zip(targs).zip(m.args) {
             let want = rel.of(c).unwrap_or(c);
-            self.unify_with(t, Type::Scalar(want)).map_err(|(got, _)| {
-                with_cast_help(
-                    Diagnostic::new(
-                        "mismatched types",
-                        self.span(a),
-                        format!("expected `{want}`, found `{}`", got.describe()),
-                    ),
-                    State::Known(Type::Scalar(want)),
-                )
-            })?;
+            self.method_arg(a, t, want)?;
             params.push(Type::Scalar(want));
         }
         self.prelude_call(e, c, m.name, params)

@@ -186,17 +186,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             ));
         }
         for ((&a, &t), rel) in args.iter().zip(&targs).zip(sig.args) {
-            let want = rel.of(s).unwrap_or(s);
-            self.unify_with(t, Type::Scalar(want)).map_err(|(got, _)| {
-                with_cast_help(
-                    Diagnostic::new(
-                        "mismatched types",
-                        self.span(a),
-                        format!("expected `{want}`, found `{}`", got.describe()),
-                    ),
-                    State::Known(Type::Scalar(want)),
-                )
-            })?;
+            self.method_arg(a, t, rel.of(s).unwrap_or(s))?;
         }
         self.methods.insert(e, sig.op);
         // The table's receivers are those its relations are defined for.
@@ -208,6 +198,21 @@ impl<'s, 'p> Infer<'s, 'p> {
 
     /// `T::from(x)` (the front end's method `T::from` of `x`): a cast where std implements the
     /// lossless `From`, else the error rustc gives, naming `as`.
+    /// A method's argument `a` (of type `t`) as the scalar `want` its signature takes: a
+    /// mismatch is an error at the argument with a cast's help.
+    pub(super) fn method_arg(&mut self, a: ExprId, t: Var, want: Scalar) -> R<()> {
+        self.unify_with(t, Type::Scalar(want)).map_err(|(got, _)| {
+            with_cast_help(
+                Diagnostic::new(
+                    "mismatched types",
+                    self.span(a),
+                    format!("expected `{want}`, found `{}`", got.describe()),
+                ),
+                State::Known(Type::Scalar(want)),
+            )
+        })
+    }
+
     fn conversion(&mut self, e: ExprId, to: Scalar, x: ExprId, tx: Var) -> R<Var> {
         let from = match self.settle(tx, self.span(x))? {
             Type::Scalar(s) => s,
