@@ -123,6 +123,7 @@ mod prange_races;
 mod runtime_errors;
 mod smoke;
 mod snapshots;
+mod splitting;
 mod tiling;
 mod type_errors;
 mod typed;

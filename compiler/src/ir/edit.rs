@@ -48,6 +48,15 @@ impl Builder<'_> {
             .new_expr(ExprKind::Binary(op, a, b), ty, self.span)
     }
 
+    /// `op(a, b)` for an intrinsic whose result has the type of `a` (`min`, `max`,
+    /// `saturating_sub`).
+    pub fn same(&mut self, op: Intrinsic, a: ExprId, b: ExprId) -> ExprId {
+        let ty = self.inst.ty(a);
+        let args = vec![a, b];
+        self.inst
+            .new_expr(ExprKind::Intrinsic { op, args }, ty, self.span)
+    }
+
     /// `a && b` (short-circuit).
     pub fn and(&mut self, a: ExprId, b: ExprId) -> ExprId {
         self.logical(LogicOp::And, a, b)
@@ -107,6 +116,11 @@ impl Instance {
         for c in walk::children(&self.func.expr(e).kind) {
             self.drop_expr(c);
         }
+    }
+
+    /// Drops node `e` alone, which a pass replaced by one of its operands (kept).
+    pub fn drop_node(&mut self, e: ExprId) {
+        self.expr_types.remove(e);
     }
 
     /// Drops every expression tree of block `b`, which no longer runs.

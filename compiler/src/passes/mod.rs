@@ -7,6 +7,7 @@ mod extents;
 mod fusion;
 mod nest;
 mod shapes;
+mod split;
 mod strip;
 mod tile;
 mod unroll_jam;
@@ -36,6 +37,7 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
     ("shapes", shapes::run, For::All),
     ("fusion", fusion::run, For::All),
     ("contraction", contract::run, For::All),
+    ("splitting", split::run, For::All),
     ("versioning", versioning::run, For::All),
     ("unroll-and-jam", unroll_jam::run, For::Cpu),
     ("tiling", tile::run, For::Cpu),

@@ -55,6 +55,10 @@ pub fn run(p: &mut TypedProgram) {
                 v.version(plan, l.range, l.body, l.span, out);
                 None
             }
+            None if l.range.cold => {
+                out.push(l.into_stmt());
+                None
+            }
             None => Some(l),
         });
     }
@@ -66,13 +70,17 @@ struct Versioner<'a> {
     small: HashMap<LocalId, u64>,
 }
 
+/// `+ c` / `- c` in turn, after the loop variables of an [`Index::Affine`].
+type Offsets = Vec<(BinOp, ExprId)>;
+
 /// How one index of an access varies in a loop nest.
 #[derive(Clone)]
 enum Index {
-    /// `i` followed by `+ c` / `- c` for each offset in turn (`(i + c) - d`: `[(Add, c), (Sub,
-    /// d)]`; none: `i`), for the variable `i` of the nest's loop number `.0` (0: the outermost).
-    /// Wrapping `usize` arithmetic makes it `i + K` for one constant `K`, whatever the order.
-    Affine(usize, Vec<(BinOp, ExprId)>),
+    /// The sum of one or two of the nest's loop variables (`.0`: their loops' numbers, 0: the
+    /// outermost; `j + dj` in a stencil's window) followed by `+ c` / `- c` for each offset in
+    /// turn (`(i + c) - d`: `[(Add, c), (Sub, d)]`; none: `i`). Wrapping `usize` arithmetic makes
+    /// it `i + K` (`i + j + K`) for one constant `K`, whatever the order.
+    Affine(Vec<usize>, Offsets),
     /// The same in the whole nest.
     Invariant(ExprId),
     /// A value known to be at most this (a `u8` or `u16` cast to `usize`).
@@ -187,7 +195,7 @@ impl Versioner<'_> {
         let rebinds_arrays = assigned
             .iter()
             .any(|l| !matches!(inst.local_ty(*l), Type::Scalar(_)));
-        if !counted(inst, var, range) || assigned.contains(&var) || rebinds_arrays {
+        if range.cold || !counted(inst, var, range) || assigned.contains(&var) || rebinds_arrays {
             return None;
         }
         assigned.insert(var);
@@ -283,7 +291,7 @@ impl Versioner<'_> {
         let mut seen = HashSet::new();
         for (array, d, form) in tests {
             let text = match &form {
-                Index::Affine(k, offsets) => offsets.iter().fold(format!("{k}"), |t, (op, c)| {
+                Index::Affine(k, offsets) => offsets.iter().fold(format!("{k:?}"), |t, (op, c)| {
                     format!("({t}{}{})", op.symbol(), expr_key(&b.inst.func, *c))
                 }),
                 Index::Invariant(c) => format!("={}", expr_key(&b.inst.func, *c)),
@@ -302,23 +310,49 @@ impl Versioner<'_> {
                     let m = b.usize(m);
                     (0, b.bin(BinOp::Lt, m, extent))
                 }
-                Index::Affine(k, offsets) => {
+                Index::Affine(terms, offsets) => {
                     // The last index, (hi - 1) +/- c.., is in bounds, and (with offsets) the
-                    // first, lo +/- c.., is not past it: the indices did not wrap around.
-                    let last = end(&mut b, k);
-                    let last = shifted(&mut b, last, true, &offsets);
+                    // first, lo +/- c.., is not past it: the indices did not wrap around. With
+                    // two variables, `(hi - 1) + (hi' - 1)` must not wrap either.
+                    let sum = |b: &mut Builder, last: bool| {
+                        let mut parts = terms.iter().map(|&k| match last {
+                            true => {
+                                let e = end(b, k);
+                                let one = b.usize(1);
+                                b.bin(BinOp::Sub, e, one)
+                            }
+                            false => start(b, k),
+                        });
+                        let first = parts.next().expect("a loop variable");
+                        let rest: Vec<ExprId> = parts.collect();
+                        rest.into_iter()
+                            .fold(first, |acc, x| b.bin(BinOp::Add, acc, x))
+                    };
+                    let last = sum(&mut b, true);
+                    let last = shifted(&mut b, last, &offsets);
                     let in_range = b.bin(BinOp::Lt, last, extent);
-                    let test = if offsets.is_empty() {
+                    let mut test = if offsets.is_empty() && terms.len() == 1 {
                         in_range
                     } else {
-                        let first = start(&mut b, k);
-                        let first = shifted(&mut b, first, false, &offsets);
-                        let last = end(&mut b, k);
-                        let last = shifted(&mut b, last, true, &offsets);
+                        let first = sum(&mut b, false);
+                        let first = shifted(&mut b, first, &offsets);
+                        let last = sum(&mut b, true);
+                        let last = shifted(&mut b, last, &offsets);
                         let ordered = b.bin(BinOp::Le, first, last);
                         b.and(ordered, in_range)
                     };
-                    (k, test)
+                    if let [k, l] = terms[..] {
+                        let (e, f) = (end(&mut b, k), end(&mut b, l));
+                        let one = b.usize(1);
+                        let x = b.bin(BinOp::Sub, e, one);
+                        let max = b.constant(Const::max(Scalar::Usize));
+                        let one = b.usize(1);
+                        let y = b.bin(BinOp::Sub, f, one);
+                        let room = b.bin(BinOp::Sub, max, y);
+                        let no_wrap = b.bin(BinOp::Le, x, room);
+                        test = b.and(no_wrap, test);
+                    }
+                    (*terms.iter().max().expect("a loop variable"), test)
                 }
             };
             groups[group] = Some(match groups[group] {
@@ -443,18 +477,19 @@ fn failing_test_fails(f: &Function, b: &Block, conditional: bool, in_loop: bool)
     })
 }
 
-/// `e` as one loop variable of `loops` plus a chain of loop-invariant offsets, when it is.
+/// `e` as one or two loop variables of `loops` plus a chain of loop-invariant offsets, when it
+/// is.
 fn affine(
     f: &Function,
     loops: &Loops,
     assigned: &HashSet<LocalId>,
     e: ExprId,
-) -> Option<(usize, Vec<(BinOp, ExprId)>)> {
+) -> Option<(Vec<usize>, Offsets)> {
     match f.expr(e).kind {
         ExprKind::Local(l) => loops
             .iter()
             .position(|(v, _)| *v == l)
-            .map(|k| (k, Vec::new())),
+            .map(|k| (vec![k], Vec::new())),
         ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) if invariant(f, assigned, b) => {
             let (k, mut offsets) = affine(f, loops, assigned, a)?;
             offsets.push((op, b));
@@ -465,22 +500,23 @@ fn affine(
             offsets.insert(0, (BinOp::Add, a));
             Some((k, offsets))
         }
+        ExprKind::Binary(BinOp::Add, a, b) => {
+            let (mut k, mut offsets) = affine(f, loops, assigned, a)?;
+            let (l, more) = affine(f, loops, assigned, b)?;
+            k.extend(l);
+            offsets.extend(more);
+            (k.len() <= 2).then_some((k, offsets))
+        }
         _ => None,
     }
 }
 
-/// `bound` (or `bound - 1` when `minus_one`), then `+ c` / `- c` for each affine offset.
-fn shifted(b: &mut Builder, bound: ExprId, minus_one: bool, offsets: &[(BinOp, ExprId)]) -> ExprId {
-    let mut e = bound;
-    if minus_one {
-        let one = b.usize(1);
-        e = b.bin(BinOp::Sub, e, one);
-    }
-    for &(op, c) in offsets {
+/// `bound`, then `+ c` / `- c` for each affine offset.
+fn shifted(b: &mut Builder, bound: ExprId, offsets: &[(BinOp, ExprId)]) -> ExprId {
+    offsets.iter().fold(bound, |e, &(op, c)| {
         let c = b.copy(c);
-        e = b.bin(op, e, c);
-    }
-    e
+        b.bin(op, e, c)
+    })
 }
 
 /// Adds the `for` loops inside a nest's body to `loops`; false when one is not counted, or its
