@@ -79,6 +79,17 @@ twin! {
         }
     }
 
+    /// One test, true in the interior: the loop from `i = 1` has no branch.
+    pub fn diff(a: ArrayView1<f64>, mut b: ArrayViewMut1<f64>) {
+        for i in 0..a.len() {
+            if i > 0 {
+                b[i] = a[i] - a[i - 1];
+            } else {
+                b[i] = a[i];
+            }
+        }
+    }
+
     /// A `prange` over rows, each row split.
     pub fn rows_par(a: ArrayView2<f64>, mut b: ArrayViewMut2<f64>) {
         let (n, m) = a.dim();
@@ -250,6 +261,15 @@ fn one_dimensional_borders_match_plain_rust() {
             .zip(&want)
             .all(|(x, y)| x.to_bits() == y.to_bits()));
 
+        let mut got = Array1::from_elem(n, 5.0);
+        let mut want = got.clone();
+        diff(&a, &mut got).unwrap();
+        rs::diff(a.view(), want.view_mut());
+        assert!(got
+            .iter()
+            .zip(&want)
+            .all(|(x, y)| x.to_bits() == y.to_bits()));
+
         let a = Array1::from_shape_fn(n, |i| i as i64 * 7 - 20);
         let mut got = Array1::from_elem(n, 1i64);
         let mut want = got.clone();
@@ -351,6 +371,12 @@ fn which_loops_are_split() {
         smooth::kernel(),
         &[(&x).into_arg(), (&mut y).into_arg()]
     ));
+    // The loop from `i = 1` on is the long one, its accesses unchecked.
+    let ir = diff::kernel()
+        .typed_ir(&[(&x).into_arg(), (&mut y).into_arg()])
+        .unwrap();
+    assert!(ir.contains("max(split.lo, 1_usize)"), "{ir}");
+    assert!(ir.contains("unchecked a[(i - 1_usize)]"), "{ir}");
     assert!(!split(breaks::kernel(), &[(&x).into_arg()]));
     assert!(!split(opaque::kernel(), &[(&x).into_arg()]));
     let scalars = [

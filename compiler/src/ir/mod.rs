@@ -397,9 +397,11 @@ pub struct ForRange {
     /// and for serial loops). The arrays it reduces are those its body updates with
     /// [`Stmt::Update`].
     pub reductions: Vec<(LocalId, Reduce)>,
-    /// The checked copy that `passes::versioning` keeps: it runs only when the bounds test
-    /// before it fails, so the CPU back end marks the branch into it unlikely and has LLVM
-    /// outline it into a function it compiles cheaply (`back::target`). Not printed.
+    /// A loop that runs rarely or briefly, alone in the `else` branch of an `if`: the checked
+    /// copy that `passes::versioning` keeps (it runs only when the bounds test before it fails),
+    /// a short border loop of `passes::split`. The CPU back end marks the branch into it
+    /// unlikely and has LLVM outline it into a function it compiles cheaply (`back::target`);
+    /// versioning leaves it alone. Not printed.
     pub cold: bool,
 }
 

@@ -78,6 +78,8 @@ struct Test {
     value: bool,
     /// The value the test itself (`expr`, which may be the negation) has there.
     holds: bool,
+    /// Whether the test is the whole condition (but for `!`).
+    alone: bool,
 }
 
 /// A bound of the middle range, built before the loops: `c` (less `k`, saturating), `c + 1`
@@ -226,7 +228,22 @@ fn plan(inst: &Instance, l: &ForLoop) -> Option<Vec<Test>> {
     if breaks(&l.body) || nodes(inst, &l.body) > MAX_NODES {
         return None;
     }
-    first_split(inst, &counter, &l.body, &mut Vec::new())
+    let mut tests = first_split(inst, &counter, &l.body, &mut Vec::new())?;
+    // A condition of one test (`if i > 0 { .. a[i - 1] .. }`) may take either value in the
+    // middle loop: the one that leaves short loops at the border.
+    if let [t] = tests[..] {
+        let flipped = Test {
+            value: !t.value,
+            holds: !t.holds,
+            ..t
+        };
+        let f = &inst.func;
+        let short = |t: &Test| short(f, &l.range, std::slice::from_ref(t)) == [true, true];
+        if t.alone && range(f, &flipped).is_some() && short(&flipped) && !short(&t) {
+            tests = vec![flipped];
+        }
+    }
+    Some(tests)
 }
 
 /// Searches `b` (inside the loops `inner` of the split loop) for an `if` whose condition is
@@ -273,6 +290,7 @@ fn tests(inst: &Instance, counter: &Counter, cond: ExprId, inner: &[Counter]) ->
     let f = &inst.func;
     let mut all = Vec::new();
     leaves(f, cond, false, &mut all);
+    let alone = all.len() == 1;
     let mut found = Vec::new();
     for (e, value) in all {
         let known = |c: &Counter| {
@@ -284,6 +302,7 @@ fn tests(inst: &Instance, counter: &Counter, cond: ExprId, inner: &[Counter]) ->
                 c,
                 value: value != negated,
                 holds: value,
+                alone,
             };
             range(f, &t).map(|_| t)
         };
@@ -325,18 +344,8 @@ fn nodes(inst: &Instance, b: &Block) -> usize {
 /// Pushes the three loops that replace `l`, split on `tests`, each one's body split in turn.
 fn split(inst: &mut Instance, l: ForLoop, tests: &[Test], out: &mut Vec<Stmt>) {
     let usize_t = Type::Scalar(Scalar::Usize);
-    let mut starts = Vec::new();
-    let mut ends = Vec::new();
-    for t in tests {
-        let (s, e) = range(&inst.func, t).expect("a test with a range");
-        starts.extend(s);
-        ends.extend(e);
-    }
-    let f = &inst.func;
-    let short = [
-        short_before(f, l.range.start, &starts),
-        short_after(f, l.range.end, &ends),
-    ];
+    let (starts, ends) = bounds(&inst.func, tests);
+    let short = short(&inst.func, &l.range, tests);
     let mut b = inst.build(l.span);
     let [lo, hi, a, z] = ["split.lo", "split.hi", "split.a", "split.b"].map(|n| b.temp(n, usize_t));
     out.push(b.assign(lo, l.range.start));
@@ -387,23 +396,49 @@ fn split(inst: &mut Instance, l: ForLoop, tests: &[Test], out: &mut Vec<Stmt>) {
     let before = b.inst.copy_block(&l.body, &HashMap::new());
     let middle = b.inst.copy_block(&l.body, &HashMap::new());
     let middle = decide(b.inst, middle, &values);
+    // Without starts (ends) the first (last) loop never runs.
     let parts = [
-        (lo, a, before, short[0]),
-        (a, z, middle, false),
-        (z, hi, l.body, short[1]),
+        (!starts.is_empty(), lo, a, before, short[0]),
+        (true, a, z, middle, false),
+        (!ends.is_empty(), z, hi, l.body, short[1]),
     ];
-    out.extend(parts.map(|(from, to, body, cold)| {
+    for (runs, from, to, body, cold) in parts {
+        if !runs {
+            b.inst.drop_block(&body);
+            continue;
+        }
         // A cold loop's inner loops are left as they are: it is compiled cheaply anyway.
         let body = match cold {
             true => body,
             false => split_loops(b.inst, body),
         };
-        loop_over(&mut b, from, to, body, cold)
-    }));
+        out.push(loop_over(&mut b, from, to, body, cold));
+    }
 }
 
-/// The most iterations the first loop, `start..` up to the largest of `starts`, can run, when
-/// that is a constant of at most [`SHORT`].
+/// The starts and the ends of the ranges of `tests`.
+fn bounds(f: &Function, tests: &[Test]) -> (Vec<Bound>, Vec<Bound>) {
+    let mut starts = Vec::new();
+    let mut ends = Vec::new();
+    for t in tests {
+        let (s, e) = range(f, t).expect("a test with a range");
+        starts.extend(s);
+        ends.extend(e);
+    }
+    (starts, ends)
+}
+
+/// Whether the loops before and after the middle one are short, for `range` split on `tests`.
+fn short(f: &Function, range: &ForRange, tests: &[Test]) -> [bool; 2] {
+    let (starts, ends) = bounds(f, tests);
+    [
+        short_before(f, range.start, &starts),
+        short_after(f, range.end, &ends),
+    ]
+}
+
+/// Whether the first loop, from `start` up to the largest of `starts`, runs at most [`SHORT`]
+/// iterations: `start` and `starts` are constants.
 fn short_before(f: &Function, start: ExprId, starts: &[Bound]) -> bool {
     let Some(lo) = int(f, start) else {
         return false;
@@ -448,6 +483,11 @@ fn offset(f: &Function, k: Option<ExprId>) -> u128 {
     k.map_or(Some(0), |k| int(f, k)).unwrap_or(SHORT + 1)
 }
 
+/// The value of `k` (a `usize`) when a constant (none: 0).
+fn int_or_zero(f: &Function, k: Option<ExprId>) -> Option<u64> {
+    k.map_or(Some(0), |k| int(f, k).map(|v| v as u64))
+}
+
 fn int(f: &Function, e: ExprId) -> Option<u128> {
     match f.expr(e).kind {
         ExprKind::Const(c) => Some(c.bits),
@@ -457,6 +497,17 @@ fn int(f: &Function, e: ExprId) -> Option<u128> {
 
 /// Builds bound `x` of the middle range.
 fn bound(b: &mut Builder, x: Bound) -> ExprId {
+    // Of constants, the constant (`i > 0`: from 1).
+    let f = &b.inst.func;
+    let known = |c: ExprId, k: Option<ExprId>| Some((int(f, c)? as u64, int_or_zero(f, k)?));
+    let folded = match x {
+        Bound::Below(c, k) => known(c, k).map(|(c, k)| c.saturating_sub(k)),
+        Bound::BelowNext(c, k) => known(c, k).map(|(c, k)| c.saturating_add(1).saturating_sub(k)),
+        Bound::NoWrap(k) => int_or_zero(f, Some(k)).map(|k| u64::MAX - k),
+    };
+    if let Some(v) = folded {
+        return b.usize(v);
+    }
     let less = |b: &mut Builder, c: ExprId, k: Option<ExprId>| match k {
         Some(k) => {
             let k = b.copy(k);
