@@ -3,11 +3,59 @@
 //! parts read and written, returned values and tuples: every result against num-complex's,
 //! bit for bit.
 
-use ndarray::{s, Array1, Array2};
+use ndarray::{s, Array1, Array2, Axis};
 use num_complex::{Complex, Complex32, Complex64};
 use rumba::IntoArg;
 
 rumba::compile! {
+    /// ndarray's reductions of complex arrays.
+    fn reductions(x: ArrayView1<Complex64>) -> (Complex64, Complex64, Complex64) {
+        (x.sum(), x.product(), x.mean().unwrap())
+    }
+
+    fn dot_1d(x: ArrayView1<Complex64>, y: ArrayView1<Complex64>) -> Complex64 {
+        x.dot(&y)
+    }
+
+    fn dot_2d_1d(a: ArrayView2<Complex64>, y: ArrayView1<Complex64>) -> Array1<Complex64> {
+        a.dot(&y)
+    }
+
+    fn dot_2d(a: ArrayView2<Complex64>, b: ArrayView2<Complex64>) -> Array2<Complex64> {
+        a.dot(&b)
+    }
+
+    fn dot_2d_32(a: ArrayView2<Complex32>, b: ArrayView2<Complex32>) -> Array2<Complex32> {
+        a.dot(&b)
+    }
+
+    fn axes(a: ArrayView2<Complex64>) -> (Array1<Complex64>, Array1<Complex64>) {
+        (a.sum_axis(Axis(0)), a.mean_axis(Axis(1)).unwrap())
+    }
+
+    fn sum_32(x: ArrayView1<Complex32>) -> Complex32 {
+        x.sum()
+    }
+
+    /// ndarray's operators on complex arrays, fused into one loop.
+    fn array_ops(x: ArrayView1<Complex64>, y: ArrayView1<Complex64>, k: Complex64) -> (Array1<Complex64>, Complex64) {
+        let z = -(&x / &y) + &x * k - &y;
+        (z, (&x * &y).sum())
+    }
+
+    fn update(mut y: ArrayViewMut1<Complex64>, x: ArrayView1<Complex64>) {
+        y += &x;
+        y *= Complex64::new(0.5, 2.0);
+    }
+
+    fn broadcast_rows(a: ArrayView2<Complex64>, x: ArrayView1<Complex64>) -> Array2<Complex64> {
+        &a - &x
+    }
+
+    fn remainder(x: ArrayView1<Complex64>) -> Array1<Complex64> {
+        &x % &x
+    }
+
     fn arith(a: Complex64, b: Complex64, r: f64) -> (Complex64, Complex64, Complex64, Complex64) {
         (a + b * r, a - r * b, (a * b) / (b - r), r / a + (-b) - a / r)
     }
@@ -339,5 +387,109 @@ fn a_kernel_naming_no_complex_type_takes_complex_arguments() {
     assert_eq!(
         (got.re.to_bits(), got.im.to_bits()),
         (want.re.to_bits(), want.im.to_bits())
+    );
+}
+
+/// `sum`, `product`, `mean`, `sum_axis`, `mean_axis` and `dot` (1-D·1-D, 2-D·1-D, 2-D·2-D through
+/// `matrixmultiply`'s `zgemm`/`cgemm`, as ndarray calls it) of complex arrays against ndarray's,
+/// bit for bit, on contiguous, strided, reversed, transposed and empty layouts.
+#[test]
+fn reductions_and_products_equal_ndarray() {
+    let z = |k: usize| Complex64::new((k as f64 * 0.37).sin() * 3.0, 1.0 / (k as f64 + 0.7) - 0.4);
+    for n in [0, 1, 3, 8, 9, 17, 40] {
+        let x: Array1<Complex64> = (0..n).map(z).collect();
+        let y: Array1<Complex64> = (0..n).map(|k| z(k + 5).conj()).collect();
+        let views = [x.view(), x.slice(s![..;2]), x.slice(s![..;-1])];
+        for v in views {
+            match v.mean() {
+                Some(m) => {
+                    let (sum, product, mean) = reductions(v).unwrap();
+                    assert_eq!(bits(sum), bits(v.sum()), "sum of {n}");
+                    assert_eq!(bits(product), bits(v.product()), "product of {n}");
+                    assert_eq!(bits(mean), bits(m), "mean of {n}");
+                }
+                // The mean of nothing is `None`: its `unwrap` fails the call.
+                None => assert!(reductions(v).is_err()),
+            }
+        }
+        assert_eq!(bits(dot_1d(x.view(), y.view()).unwrap()), bits(x.dot(&y)));
+        let (xs, ys) = (x.slice(s![..;-2]), y.slice(s![..;2]));
+        assert_eq!(
+            bits(dot_1d(xs, ys).unwrap()),
+            bits(xs.dot(&ys)),
+            "strided dot of {n}"
+        );
+        let x32: Array1<Complex32> = x.mapv(|v| Complex32::new(v.re as f32, v.im as f32));
+        assert_eq!(
+            sum_32(x32.view()).unwrap(),
+            x32.sum(),
+            "Complex32 sum of {n}"
+        );
+    }
+    for (m, k, n) in [(0, 3, 2), (1, 1, 1), (3, 4, 5), (9, 7, 17), (33, 20, 10)] {
+        let a: Array2<Complex64> = Array2::from_shape_fn((m, k), |(i, j)| z(i * 7 + j));
+        let b: Array2<Complex64> = Array2::from_shape_fn((k, n), |(i, j)| z(i + j * 3 + 1));
+        let got = dot_2d(a.view(), b.view()).unwrap();
+        assert_eq!(got.mapv(bits), a.dot(&b).mapv(bits), "{m}x{k}x{n}");
+        let (at, bt) = (b.t(), a.t());
+        let got = dot_2d(at, bt).unwrap();
+        assert_eq!(
+            got.mapv(bits),
+            at.dot(&bt).mapv(bits),
+            "transposed {m}x{k}x{n}"
+        );
+        let c32 = |a: &Array2<Complex64>| a.mapv(|v| Complex32::new(v.re as f32, v.im as f32));
+        let (a32, b32) = (c32(&a), c32(&b));
+        assert_eq!(dot_2d_32(a32.view(), b32.view()).unwrap(), a32.dot(&b32));
+        let y: Array1<Complex64> = (0..k).map(|j| z(j + 11)).collect();
+        let got = dot_2d_1d(a.view(), y.view()).unwrap();
+        assert_eq!(got.mapv(bits), a.dot(&y).mapv(bits), "{m}x{k} by {k}");
+        if m > 0 && k > 0 {
+            let (sums, means) = axes(a.view()).unwrap();
+            assert_eq!(sums.mapv(bits), a.sum_axis(Axis(0)).mapv(bits));
+            assert_eq!(means.mapv(bits), a.mean_axis(Axis(1)).unwrap().mapv(bits));
+        }
+    }
+    // Shapes that do not fit: ndarray's error, not a crash.
+    let a = Array2::from_elem((2, 3), Complex64::new(1.0, 0.0));
+    let err = dot_2d(a.view(), a.view()).unwrap_err().to_string();
+    assert!(
+        err.contains("not compatible for matrix multiplication"),
+        "{err}"
+    );
+}
+
+/// ndarray's operators on arrays of complex numbers (num-complex's arithmetic per element, a
+/// broadcast row, in-place updates) against ndarray, bit for bit; `%` is refused as ndarray has
+/// none for complex numbers.
+#[test]
+fn array_operators_on_complex_arrays_equal_ndarray() {
+    let x: Array1<Complex64> = (0..13)
+        .map(|k| Complex64::new(k as f64 * 0.3, 1.0 - k as f64 * 0.1))
+        .collect();
+    let y = x.mapv(|v| v * 0.5 + 1.0);
+    let k = Complex64::new(1.5, -0.25);
+    let (z, dot) = array_ops(x.view(), y.view(), k).unwrap();
+    let want = -(&x / &y) + &x * k - &y;
+    assert_eq!(z.mapv(bits), want.mapv(bits));
+    assert_eq!(bits(dot), bits((&x * &y).sum()));
+    let (xs, ys) = (x.slice(s![..;-3]), y.slice(s![..;3]));
+    let (z, _) = array_ops(xs, ys, k).unwrap();
+    assert_eq!(z.mapv(bits), (-(&xs / &ys) + &xs * k - ys).mapv(bits));
+
+    let (mut got, mut want) = (y.clone(), y.clone());
+    update(got.view_mut(), x.view()).unwrap();
+    want += &x;
+    want *= Complex64::new(0.5, 2.0);
+    assert_eq!(got.mapv(bits), want.mapv(bits));
+
+    let a = Array2::from_shape_fn((3, 13), |(i, j)| Complex64::new(i as f64, j as f64 * 0.5));
+    let got = broadcast_rows(a.view(), x.view()).unwrap();
+    assert_eq!(got.mapv(bits), (&a - &x).mapv(bits));
+
+    let err = remainder(x.view()).unwrap_err().to_string();
+    assert!(
+        err.contains("no implementation for `Complex<f64> % Complex<f64>`"),
+        "{err}"
     );
 }

@@ -1,12 +1,15 @@
-//! The runtime's matrix product, called by compiled code for `x.dot(&y)` of two float matrices
-//! ([`abi::DGEMM`], [`abi::SGEMM`]): `matrixmultiply`'s `dgemm`/`sgemm` with alpha one and beta
-//! zero, the call ndarray's `dot` makes, so the results are ndarray's bit for bit.
+//! The runtime's matrix product, called by compiled code for `x.dot(&y)` of two float or complex
+//! matrices ([`abi::DGEMM`], [`abi::SGEMM`], [`abi::ZGEMM`], [`abi::CGEMM`]): `matrixmultiply`'s
+//! `dgemm`/`sgemm`/`zgemm`/`cgemm` with alpha one and beta zero, the call ndarray's `dot` makes,
+//! so the results are ndarray's bit for bit.
 //!
 //! [`abi::DGEMM`]: rumba_compiler::back::abi::DGEMM
 //! [`abi::SGEMM`]: rumba_compiler::back::abi::SGEMM
+//! [`abi::ZGEMM`]: rumba_compiler::back::abi::ZGEMM
+//! [`abi::CGEMM`]: rumba_compiler::back::abi::CGEMM
 
 macro_rules! gemm {
-    ($name:ident, $t:ty, $gemm:ident) => {
+    ($name:ident, $t:ty, $gemm:ident $(, $flag:expr)?; $one:expr, $zero:expr) => {
         /// `c = a · b` (`m` x `k` times `k` x `n`), strides in elements.
         ///
         /// # Safety
@@ -32,17 +35,18 @@ macro_rules! gemm {
             // SAFETY: the caller's contract is `matrixmultiply`'s.
             unsafe {
                 matrixmultiply::$gemm(
+                    $($flag, $flag,)?
                     m,
                     k,
                     n,
-                    1.0,
+                    $one,
                     a,
                     rsa,
                     csa,
                     b,
                     rsb,
                     csb,
-                    0.0,
+                    $zero,
                     c,
                     rsc as isize,
                     csc as isize,
@@ -51,5 +55,9 @@ macro_rules! gemm {
         }
     };
 }
-gemm!(rumba_dgemm, f64, dgemm);
-gemm!(rumba_sgemm, f32, sgemm);
+gemm!(rumba_dgemm, f64, dgemm; 1.0, 0.0);
+gemm!(rumba_sgemm, f32, sgemm; 1.0, 0.0);
+// Complex numbers as `[re, im]` pairs, num-complex's layout.
+const STANDARD: matrixmultiply::CGemmOption = matrixmultiply::CGemmOption::Standard;
+gemm!(rumba_zgemm, [f64; 2], zgemm, STANDARD; [1.0, 0.0], [0.0, 0.0]);
+gemm!(rumba_cgemm, [f32; 2], cgemm, STANDARD; [1.0, 0.0], [0.0, 0.0]);

@@ -61,6 +61,12 @@ pub const DGEMM: &str = "rumba_dgemm";
 /// [`DGEMM`] of `f32` arrays (`matrixmultiply::sgemm`).
 pub const SGEMM: &str = "rumba_sgemm";
 
+/// [`DGEMM`] of `Complex64` arrays (`matrixmultiply::zgemm`, alpha `1 + 0i`, beta zero).
+pub const ZGEMM: &str = "rumba_zgemm";
+
+/// [`DGEMM`] of `Complex32` arrays (`matrixmultiply::cgemm`).
+pub const CGEMM: &str = "rumba_cgemm";
+
 /// `extern "C" fn(ptr: *mut u8, bytes: i64, align: i64)`: frees what [`ALLOC`] returned for the
 /// same size (null or zero bytes: nothing to free).
 pub const FREE: &str = "rumba_free";

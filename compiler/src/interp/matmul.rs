@@ -1,4 +1,4 @@
-//! `ExprKind::MatMul` in the interpreter: the float matrices gathered into aligned buffers,
+//! `ExprKind::MatMul` in the interpreter: the float (or complex) matrices gathered into aligned buffers,
 //! multiplied by `matrixmultiply` (as compiled code and ndarray's `dot` do: its results do not
 //! depend on the operands' strides), the product scattered into `out`.
 
@@ -54,6 +54,54 @@ macro_rules! float {
 float!(f32, sgemm);
 float!(f64, dgemm);
 
+/// A complex element as num-complex lays it out, `[re, im]`, multiplied by `zgemm`/`cgemm`.
+macro_rules! complex {
+    ($t:ty, $gemm:ident) => {
+        impl Float for [$t; 2] {
+            const SIZE: usize = 2 * std::mem::size_of::<$t>();
+            fn from_bytes(b: &[u8]) -> Self {
+                let part = |k: usize| {
+                    let n = std::mem::size_of::<$t>();
+                    <$t>::from_ne_bytes(b[k * n..(k + 1) * n].try_into().expect("a part's bytes"))
+                };
+                [part(0), part(1)]
+            }
+            fn to_bytes(self, out: &mut [u8]) {
+                let n = std::mem::size_of::<$t>();
+                out[..n].copy_from_slice(&self[0].to_ne_bytes());
+                out[n..2 * n].copy_from_slice(&self[1].to_ne_bytes());
+            }
+            fn gemm(m: usize, k: usize, n: usize, a: &[Self], b: &[Self], c: &mut [Self]) {
+                let (k_, n_) = (k as isize, n as isize);
+                let standard = matrixmultiply::CGemmOption::Standard;
+                // SAFETY: as for the floats above.
+                unsafe {
+                    matrixmultiply::$gemm(
+                        standard,
+                        standard,
+                        m,
+                        k,
+                        n,
+                        [1.0, 0.0],
+                        a.as_ptr(),
+                        k_,
+                        1,
+                        b.as_ptr(),
+                        n_,
+                        1,
+                        [0.0, 0.0],
+                        c.as_mut_ptr(),
+                        n_,
+                        1,
+                    )
+                }
+            }
+        }
+    };
+}
+complex!(f32, cgemm);
+complex!(f64, zgemm);
+
 /// The byte offset of element `(i, j)` of a 2-D view.
 fn at(v: &View, size: usize, i: usize, j: usize) -> usize {
     (v.offset + i as isize * v.strides[0] + j as isize * v.strides[1]) as usize * size
@@ -71,6 +119,8 @@ impl<'p> Machine<'p, '_, '_> {
         let (x, y, z) = (f.array(a)?, f.array(b)?, f.array(out)?);
         match scalar_elem(x.elem)? {
             Scalar::F32 => self.product::<f32>(x, y, z),
+            Scalar::C32 => self.product::<[f32; 2]>(x, y, z),
+            Scalar::C64 => self.product::<[f64; 2]>(x, y, z),
             _ => self.product::<f64>(x, y, z),
         }
     }

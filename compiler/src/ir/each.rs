@@ -53,7 +53,7 @@ impl Fold {
             (Fold::Product, Scalar::F32) => Const::f32(1.0),
             (Fold::Product, Scalar::F64) => Const::f64(1.0),
             (Fold::Sum, s) => Const::int(s, 0),
-            (Fold::Product, s) => Const::int(s, 1),
+            (Fold::Product, s) => Const::one(s),
         }
     }
 }

@@ -626,7 +626,10 @@ impl Verifier<'_> {
             ExprKind::MatMul { a, b, out } => {
                 let arrays = [*a, *b, *out].map(|l| self.array(l));
                 if let [Some(x), Some(y), Some(z)] = arrays {
-                    let float = matches!(x.scalar(), Some(Scalar::F32 | Scalar::F64));
+                    let float = matches!(
+                        x.scalar(),
+                        Some(Scalar::F32 | Scalar::F64 | Scalar::C32 | Scalar::C64)
+                    );
                     self.check(
                         float
                             && [x.ndim, y.ndim, z.ndim] == [2; 3]

@@ -326,5 +326,7 @@ fn symbol_table() -> Vec<(&'static str, usize)> {
     all.push((abi::FREE, crate::value::rumba_free as *const () as usize));
     all.push((abi::DGEMM, crate::linalg::rumba_dgemm as *const () as usize));
     all.push((abi::SGEMM, crate::linalg::rumba_sgemm as *const () as usize));
+    all.push((abi::ZGEMM, crate::linalg::rumba_zgemm as *const () as usize));
+    all.push((abi::CGEMM, crate::linalg::rumba_cgemm as *const () as usize));
     all
 }

@@ -1,9 +1,10 @@
-//! `ExprKind::MatMul`: the product of two float matrices, computed by the runtime's
+//! `ExprKind::MatMul`: the product of two float or complex matrices, computed by the runtime's
 //! `matrixmultiply` (the library ndarray's `dot` calls, so the bits are ndarray's).
 //!
 //! In: the three arrays' data pointers, extents and strides. Out: one call of the runtime's
-//! `rumba_sgemm` / `rumba_dgemm` ([`abi::SGEMM`], [`abi::DGEMM`]); the CPU only (GPU code
-//! cannot allocate the result, which `back::gpu` refuses first).
+//! `rumba_sgemm` / `rumba_dgemm` / `rumba_cgemm` / `rumba_zgemm` ([`abi::SGEMM`],
+//! [`abi::DGEMM`], [`abi::CGEMM`], [`abi::ZGEMM`]); the CPU only (GPU code cannot allocate the
+//! result, which `back::gpu` refuses first).
 
 use super::{FnEmitter, R};
 use crate::back::abi;
@@ -22,6 +23,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let (x, y, z) = (self.array(a)?, self.array(b)?, self.array(out)?);
         let name = match x.ty.scalar() {
             Some(Scalar::F32) => abi::SGEMM,
+            Some(Scalar::C32) => abi::CGEMM,
+            Some(Scalar::C64) => abi::ZGEMM,
             _ => abi::DGEMM,
         };
         let ctx = self.ctx();

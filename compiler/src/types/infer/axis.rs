@@ -244,7 +244,7 @@ impl Build<'_, '_, '_, '_> {
         let subviews = |b: &mut Self| {
             b.along(x, at, k, |b, index, v| {
                 let cur = b.load_at(res, index, b.elem);
-                let sum = b.binary(BinOp::Add, cur, v, b.elem);
+                let sum = b.arith(BinOp::Add, cur, v)?;
                 b.store(res, index, sum);
                 Ok(())
             })
@@ -283,8 +283,8 @@ impl Build<'_, '_, '_, '_> {
         self.over_others(x, at.ndim, k, |b, index| {
             let sum = b.load_at(out, index, b.elem);
             let n = b.shape(x, ShapeQuery::Dim(k));
-            let n = b.node(ExprKind::Cast(n, b.elem), Type::Scalar(b.elem));
-            let mean = b.binary(BinOp::Div, sum, n, b.elem);
+            let n = b.count(n)?;
+            let mean = b.arith(BinOp::Div, sum, n)?;
             b.store(out, index, mean);
             Ok(())
         })

@@ -10,6 +10,7 @@ use super::{Infer, R};
 use crate::diag::Diagnostic;
 use crate::ir::complex;
 use crate::ir::*;
+use crate::span::Span;
 
 impl<'s, 'p> Infer<'s, 'p> {
     /// `a op b` with a complex operand: a call of the prelude function num-complex's operator
@@ -134,7 +135,48 @@ impl<'s, 'p> Infer<'s, 'p> {
         f: &str,
         params: Vec<Type>,
     ) -> R<Var> {
-        let span = self.span(e);
+        self.prelude_call_at(e, self.span(e), c, f, params)
+    }
+
+    /// [`Infer::prelude_call`] for an expression `e` at `span` that a later expansion made
+    /// (a reduction's arithmetic on complex elements, `reduce.rs`): `a op b`, each operand
+    /// complex (of type `c`) or its part type as `complex` says.
+    pub(super) fn complex_arith(
+        &mut self,
+        e: ExprId,
+        span: Span,
+        op: BinOp,
+        c: Scalar,
+        complex: (bool, bool),
+    ) -> R<()> {
+        let f = complex::binary(op, complex.0, complex.1).ok_or_else(|| {
+            Diagnostic::new(
+                format!("internal: no complex `{}`", op.symbol()),
+                span,
+                "here",
+            )
+        })?;
+        let ty = |is: bool| Type::Scalar(if is { c } else { c.part() });
+        let params = vec![ty(complex.0), ty(complex.1)];
+        self.prelude_call_at(e, span, c, f, params).map(|_| ())
+    }
+
+    /// `-a` of complex type `c` for an expression `e` at `span` that a later expansion made (an
+    /// array's negation, element by element).
+    pub(super) fn complex_neg(&mut self, e: ExprId, span: Span, c: Scalar) -> R<()> {
+        let params = vec![Type::Scalar(c)];
+        self.prelude_call_at(e, span, c, complex::NEG, params)
+            .map(|_| ())
+    }
+
+    fn prelude_call_at(
+        &mut self,
+        e: ExprId,
+        span: Span,
+        c: Scalar,
+        f: &str,
+        params: Vec<Type>,
+    ) -> R<Var> {
         let name = complex::prelude_fn(c, f);
         let func = self.spec.program.find(&name).ok_or_else(|| {
             Diagnostic::new(

@@ -47,6 +47,7 @@ use super::fused_reduce::reductions;
 use super::unify::{ArrayVar, State, Var};
 use super::{Infer, R};
 use crate::diag::Diagnostic;
+use crate::ir::complex;
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::HashSet;
@@ -136,16 +137,13 @@ impl<'s, 'p> Infer<'s, 'p> {
             .with_help("ndarray's operators need one element type: convert one side with `.mapv(|v| v as f64)`")
         })?;
         if let State::Known(Type::Scalar(c)) = self.get(elems[0]) {
-            if c.is_complex() {
+            if c.is_complex() && complex::binary(op, true, true).is_none() {
                 return Err(Diagnostic::new(
-                    format!(
-                        "`{}` on arrays of complex numbers is not supported yet",
-                        op.symbol()
-                    ),
+                    format!("no implementation for `{c} {} {c}` on arrays", op.symbol()),
                     span,
-                    "arrays of complex numbers",
+                    format!("`{}` is not defined for complex numbers", op.symbol()),
                 )
-                .with_help("compute the elements in a loop or with `x.mapv(|z| ..)`"));
+                .with_help("complex numbers have `+`, `-`, `*`, `/`, unary `-`, `==` and `!=`"));
             }
         }
         let ok = match self.get(elems[0]) {
@@ -179,7 +177,9 @@ impl<'s, 'p> Infer<'s, 'p> {
     pub(super) fn array_unary(&mut self, op: UnOp, a: ArrayVar, span: Span) -> R<Var> {
         let ok = match (op, self.get(a.elem)) {
             (UnOp::Neg, State::Int | State::Float) | (UnOp::Not, State::Int) => true,
-            (UnOp::Neg, State::Known(Type::Scalar(s))) => s.is_signed() || s.is_float(),
+            (UnOp::Neg, State::Known(Type::Scalar(s))) => {
+                s.is_signed() || s.is_float() || s.is_complex()
+            }
             (UnOp::Not, State::Known(Type::Scalar(s))) => s.is_int() || s == Scalar::Bool,
             _ => false,
         };
@@ -703,7 +703,7 @@ impl<'s, 'p> Infer<'s, 'p> {
         };
         let e = self.temp_local(func, "y", Type::Scalar(elem), span);
         let cur = self.read(func, e, span);
-        let next = self.node(func, ExprKind::Binary(op, cur, r), Type::Scalar(elem), span);
+        let next = self.element_op(func, ExprKind::Binary(op, cur, r), Type::Scalar(elem), span)?;
         let mut walked = vec![EachArray {
             array: y,
             elem: e,
@@ -797,6 +797,32 @@ impl<'s, 'p> Infer<'s, 'p> {
         }
     }
 
+    /// The element-wise operator `kind` of elements of type `elem`: of complex elements a call
+    /// of the prelude function that computes it, as for the operators of complex scalars.
+    fn element_op(
+        &mut self,
+        func: &mut Function<Untyped>,
+        kind: ExprKind<Untyped>,
+        elem: Type,
+        span: Span,
+    ) -> R<ExprId> {
+        let op = match kind {
+            ExprKind::Binary(op, ..) => Some(op),
+            _ => None,
+        };
+        let e = self.node(func, kind, elem, span);
+        if let Type::Scalar(c) = elem {
+            if c.is_complex() {
+                // `array_unary` lets only `-` through to complex elements.
+                match op {
+                    Some(op) => self.complex_arith(e, span, op, c, (true, true))?,
+                    None => self.complex_neg(e, span, c)?,
+                }
+            }
+        }
+        Ok(e)
+    }
+
     /// The element-wise form of `e`: array operators become scalar operators of the same kind
     /// over the elements of the group's arrays (`g`), a `mapv` its closure's statements (into
     /// `g`) and value; array leaves that are not a named array, and scalar operands that are
@@ -883,7 +909,7 @@ impl<'s, 'p> Infer<'s, 'p> {
                 _ => unreachable!("an array operator"),
             };
             unreach(func, e, dead);
-            return Ok((self.node(func, kind, t.elem_type(), span), shape));
+            return Ok((self.element_op(func, kind, t.elem_type(), span)?, shape));
         }
         let ty = self.settle(self.exprs[e], span)?;
         match (ty, &func.expr(e).kind) {

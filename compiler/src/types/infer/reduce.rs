@@ -36,16 +36,6 @@ impl<'s, 'p> Infer<'s, 'p> {
             let result = self.reduce_axis(r, at)?;
             return self.reduce_into(r.acc, result, method, span);
         }
-        if let State::Known(Type::Scalar(c)) = self.get(at.elem) {
-            if c.is_complex() {
-                return Err(Diagnostic::new(
-                    format!("`{method}` of an array of complex numbers is not supported yet"),
-                    span,
-                    format!("`{name}` holds complex numbers"),
-                )
-                .with_help("add the elements in a loop: `let mut s = Complex64::new(0.0, 0.0); for i in 0..x.len() { s += x[i]; }`"));
-            }
-        }
         if let State::Known(Type::Scalar(Scalar::Bool)) = self.get(at.elem) {
             return Err(Diagnostic::new(
                 format!("`{method}` needs numbers: `{name}` is an array of `bool`"),
@@ -161,8 +151,8 @@ impl<'s, 'p> Infer<'s, 'p> {
             ReduceOp::Mean => {
                 let total = b.ndarray_fold(r.array, at, Fold::Sum)?;
                 let n = b.shape(r.array, ShapeQuery::Len);
-                let n = b.node(ExprKind::Cast(n, b.elem), Type::Scalar(b.elem));
-                let mean = b.binary(BinOp::Div, total, n, b.elem);
+                let n = b.count(n)?;
+                let mean = b.arith(BinOp::Div, total, n)?;
                 b.set(r.acc, mean);
             }
             ReduceOp::Dot(y) if at.ndim == 2 && b.inf.array_type(y, span)?.ndim == 2 => {
@@ -231,6 +221,34 @@ impl Build<'_, '_, '_, '_> {
 
     pub(super) fn binary(&mut self, op: BinOp, a: ExprId, b: ExprId, ty: Scalar) -> ExprId {
         self.node(ExprKind::Binary(op, a, b), Type::Scalar(ty))
+    }
+
+    /// `a op b` of two elements: for complex elements a call of the prelude's arithmetic (as
+    /// `types` makes of the operators a kernel writes).
+    pub(super) fn arith(&mut self, op: BinOp, a: ExprId, b: ExprId) -> R<ExprId> {
+        let elem = self.elem;
+        let e = self.binary(op, a, b, elem);
+        if elem.is_complex() {
+            self.inf
+                .complex_arith(e, self.span, op, elem, (true, true))?;
+        }
+        Ok(e)
+    }
+
+    /// A count as an element: `n as T`, for complex elements `T::from_usize(n)`, that is
+    /// `Complex::new(n as f, 0.0)` (written `n as f + 0`: num-complex's `real + complex`).
+    pub(super) fn count(&mut self, n: ExprId) -> R<ExprId> {
+        let elem = self.elem;
+        if !elem.is_complex() {
+            return Ok(self.node(ExprKind::Cast(n, elem), Type::Scalar(elem)));
+        }
+        let part = elem.part();
+        let re = self.node(ExprKind::Cast(n, part), Type::Scalar(part));
+        let zero = self.scalar(Const::int(elem, 0));
+        let e = self.binary(BinOp::Add, re, zero, elem);
+        self.inf
+            .complex_arith(e, self.span, BinOp::Add, elem, (false, true))?;
+        Ok(e)
     }
 
     pub(super) fn shape(&mut self, array: LocalId, query: ShapeQuery) -> ExprId {
@@ -397,7 +415,7 @@ impl Build<'_, '_, '_, '_> {
                 )?
             };
             let cur = b.read(total);
-            let next = b.binary(fold.op(), cur, part, b.elem);
+            let next = b.arith(fold.op(), cur, part)?;
             b.set(total, next);
             Ok(())
         })?;
@@ -417,14 +435,14 @@ impl Build<'_, '_, '_, '_> {
 
     /// The next element to fold in at position `i`: the element of the one array, or the
     /// product of the two arrays' elements (a dot).
-    fn term(&mut self, arrays: &[LocalId], i: ExprId) -> ExprId {
+    fn term(&mut self, arrays: &[LocalId], i: ExprId) -> R<ExprId> {
         match arrays {
-            [x] => self.load(*x, i),
+            [x] => Ok(self.load(*x, i)),
             [x, y] => {
                 let j = self.copy_index(i);
                 let a = self.load(*x, i);
                 let b = self.load(*y, j);
-                self.binary(BinOp::Mul, a, b, self.elem)
+                self.arith(BinOp::Mul, a, b)
             }
             _ => unreachable!("a fold of one array or a dot of two"),
         }
@@ -447,7 +465,7 @@ impl Build<'_, '_, '_, '_> {
     /// one length: eight partial results over whole blocks of eight, combined as `(p0 + p4)`,
     /// `(p1 + p5)`, .. into a result from the identity, then the tail.
     fn unrolled(&mut self, arrays: &[LocalId], fold: Fold) -> R<ExprId> {
-        self.unrolled_by(arrays[0], fold, |b, i| Ok(b.term(arrays, i)))
+        self.unrolled_by(arrays[0], fold, |b, i| b.term(arrays, i))
     }
 
     /// `numeric_util::unrolled_fold` over the `len.len()` values `term` computes from a
@@ -486,7 +504,7 @@ impl Build<'_, '_, '_, '_> {
                 let i = b.binary(BinOp::Add, base, off, usize_);
                 let t = term(b, i)?;
                 let cur = b.read(p);
-                let next = b.binary(op, cur, t, elem);
+                let next = b.arith(op, cur, t)?;
                 b.set(p, next);
             }
             Ok(())
@@ -499,9 +517,9 @@ impl Build<'_, '_, '_, '_> {
         self.set(acc, id);
         for k in 0..LANES / 2 {
             let (a, b) = (self.read(parts[k]), self.read(parts[k + LANES / 2]));
-            let pair = self.binary(op, a, b, elem);
+            let pair = self.arith(op, a, b)?;
             let cur = self.read(acc);
-            let next = self.binary(op, cur, pair, elem);
+            let next = self.arith(op, cur, pair)?;
             self.set(acc, next);
         }
         // The tail: fewer than eight elements.
@@ -510,7 +528,7 @@ impl Build<'_, '_, '_, '_> {
             let i = b.read(t);
             let x = term(b, i)?;
             let cur = b.read(acc);
-            let next = b.binary(op, cur, x, elem);
+            let next = b.arith(op, cur, x)?;
             b.set(acc, next);
             Ok(())
         })?;
@@ -531,9 +549,9 @@ impl Build<'_, '_, '_, '_> {
         let i = self.temp("i", Type::Scalar(Scalar::Usize));
         let body = self.nested(|b| {
             let iv = b.read(i);
-            let x = b.term(arrays, iv);
+            let x = b.term(arrays, iv)?;
             let cur = b.read(acc);
-            let next = b.binary(fold.op(), cur, x, elem);
+            let next = b.arith(fold.op(), cur, x)?;
             b.set(acc, next);
             Ok(())
         })?;
@@ -628,7 +646,7 @@ impl Build<'_, '_, '_, '_> {
             );
             let d = b.dot(row, y)?;
             let one = b.scalar(Fold::Product.num_identity(elem));
-            let value = b.binary(BinOp::Mul, d, one, elem);
+            let value = b.arith(BinOp::Mul, d, one)?;
             let index = vec![b.read(i)];
             b.out.push(Stmt::Store {
                 array: out,
@@ -647,8 +665,8 @@ impl Build<'_, '_, '_, '_> {
 }
 
 impl Build<'_, '_, '_, '_> {
-    /// `x.dot(&y)` of two 2-D arrays: a new C-order array. Of `f32`/`f64`: ndarray's call of
-    /// `matrixmultiply` ([`ExprKind::MatMul`]). Of other numbers: element `(i, j)` the sum of
+    /// `x.dot(&y)` of two 2-D arrays: a new C-order array. Of `f32`/`f64` and complex numbers:
+    /// ndarray's call of `matrixmultiply` ([`ExprKind::MatMul`]). Of other numbers: element `(i, j)` the sum of
     /// `x[[i, p]] * y[[p, j]]` for `p` in order, from zero, as ndarray's `mat_mul_general`
     /// computes it, the loops running `i`, `p`, `j` (the innermost walks rows of `y` and of
     /// the result).
@@ -680,7 +698,7 @@ impl Build<'_, '_, '_, '_> {
         };
         let v = self.node(new, Type::Array(ArrayType::owned(elem, 2)));
         self.set(out, v);
-        if matches!(elem, Scalar::F32 | Scalar::F64) {
+        if matches!(elem, Scalar::F32 | Scalar::F64 | Scalar::C32 | Scalar::C64) {
             let product = self.node(ExprKind::MatMul { a: x, b: y, out }, Type::Unit);
             self.out.push(Stmt::Eval(product));
             return Ok(());
@@ -691,8 +709,8 @@ impl Build<'_, '_, '_, '_> {
             let sum = b.load_at(out, &[i, j], elem);
             let xv = b.read(xip);
             let yv = b.load_at(y, &[p, j], elem);
-            let product = b.binary(BinOp::Mul, xv, yv, elem);
-            let value = b.binary(BinOp::Add, sum, product, elem);
+            let product = b.arith(BinOp::Mul, xv, yv)?;
+            let value = b.arith(BinOp::Add, sum, product)?;
             b.store(out, &[i, j], value);
             Ok(())
         })?;
