@@ -26,7 +26,7 @@
 //! The bounds are exact or err towards a smaller middle: `k + v` is read without wrapping only up
 //! to `usize::MAX - k`, and saturating arithmetic (`c.saturating_sub(k)`) never widens a range.
 //! A loop is split on the first `if` whose tests leave nothing else in its condition (or only
-//! tests of inner loops' counters), when its body has no `break` of its own and is small enough
+//! tests of inner loops' counters and conditions the same in every iteration), when its body has no `break` of its own and is small enough
 //! to copy twice ([`MAX_NODES`]). `prange` loops are left alone: their iterations are one parallel
 //! region.
 
@@ -285,7 +285,9 @@ fn first_split(
 }
 
 /// The tests of `counter` in condition `cond` when it has some and every other leaf is a test
-/// of an inner loop's counter with a known range.
+/// of an inner loop's counter with a known range or the same in every iteration (a test of an
+/// outer loop's counter, `i < 2` in the loop over `j` of a `prange` over `i`: the middle loop's
+/// `if` then does not change in it).
 fn tests(inst: &Instance, counter: &Counter, cond: ExprId, inner: &[Counter]) -> Option<Vec<Test>> {
     let f = &inst.func;
     let mut all = Vec::new();
@@ -308,7 +310,7 @@ fn tests(inst: &Instance, counter: &Counter, cond: ExprId, inner: &[Counter]) ->
         };
         if let Some(t) = known(counter) {
             found.push(t);
-        } else if !inner.iter().any(|c| known(c).is_some()) {
+        } else if !inner.iter().any(|c| known(c).is_some()) && !counter.fixed(inst, e) {
             return None;
         }
     }
