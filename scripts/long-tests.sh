@@ -3,8 +3,8 @@
 # scripts/test.sh, runs their fixed seeds only), from a random seed printed first, with the JIT at
 # LLVM O3 and O0. Replay a run with the seed it printed (RUMBA_DIFF_SEED=<seed>
 # scripts/long-tests.sh), or one failing kernel with the RUMBA_DIFF_CASE=<case seed> of its report.
-#   scripts/long-tests.sh    # 20,000 + 5,000 + 5,000 + 3,000 + 3,000 kernels per level, at most 10 minutes a suite
-# RUMBA_DIFF_CASES, RUMBA_DIFF_PAR_CASES, RUMBA_DIFF_NEST_CASES, RUMBA_DIFF_TILE_CASES, RUMBA_DIFF_CHAIN_CASES and RUMBA_DIFF_SECONDS override the
+#   scripts/long-tests.sh    # 20,000 + 5,000 + 5,000 + 3,000 + 3,000 + 3,000 kernels per level, at most 10 minutes a suite
+# RUMBA_DIFF_CASES, RUMBA_DIFF_PAR_CASES, RUMBA_DIFF_NEST_CASES, RUMBA_DIFF_TILE_CASES, RUMBA_DIFF_SPLIT_CASES, RUMBA_DIFF_CHAIN_CASES and RUMBA_DIFF_SECONDS override the
 # sizes (see tests/differential.rs). Then the statistical test of the random number generator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,7 @@ export RUMBA_DIFF_CASES=${RUMBA_DIFF_CASES:-20000}
 export RUMBA_DIFF_PAR_CASES=${RUMBA_DIFF_PAR_CASES:-5000}
 export RUMBA_DIFF_NEST_CASES=${RUMBA_DIFF_NEST_CASES:-5000}
 export RUMBA_DIFF_TILE_CASES=${RUMBA_DIFF_TILE_CASES:-3000}
+export RUMBA_DIFF_SPLIT_CASES=${RUMBA_DIFF_SPLIT_CASES:-3000}
 export RUMBA_DIFF_CHAIN_CASES=${RUMBA_DIFF_CHAIN_CASES:-3000}
 export RUMBA_DIFF_SECONDS=${RUMBA_DIFF_SECONDS:-600}
 echo "== long run: RUMBA_DIFF_SEED=$RUMBA_DIFF_SEED"

@@ -14,15 +14,17 @@
 //! came first: only the kind of outcome is compared then). `differential_nests` runs 600 loop
 //! nests of the shapes loop versioning and unroll-and-jam rewrite (`gen::nest_case`);
 //! `differential_tiles` 300 three-deep nests of the shapes register tiling rewrites
-//! (`gen::tile_case`);
+//! (`gen::tile_case`); `differential_splits` 300 loops branching on where their counter lies
+//! (a stencil's border test, random tests of the counters, opaque conditions), the shapes
+//! index-set splitting rewrites or must leave alone (`gen::split_case`);
 //! `differential_chains` 150 chains of array expressions (`gen::chain_case`: `let`s of
 //! broadcasting operators and `mapv`s, `assign`, sums), what extent versioning, fusion and
 //! contraction rewrite. Environment:
 //! - `RUMBA_DIFF_SEED=s`: kernels from seed `s` instead of the fixed one (the long run; to replay
 //!   one, give its seed);
 //! - `RUMBA_DIFF_CASES=n` (`RUMBA_DIFF_PAR_CASES=n` for `prange` kernels, `RUMBA_DIFF_NEST_CASES=n`
-//!   for nests, `RUMBA_DIFF_TILE_CASES=n` for three-deep nests, `RUMBA_DIFF_CHAIN_CASES=n` for
-//!   chains): run `n` kernels;
+//!   for nests, `RUMBA_DIFF_TILE_CASES=n` for three-deep nests, `RUMBA_DIFF_SPLIT_CASES=n` for
+//!   split loops, `RUMBA_DIFF_CHAIN_CASES=n` for chains): run `n` kernels;
 //! - `RUMBA_DIFF_SECONDS=t`: start no kernel after `t` seconds (to bound a long run);
 //! - `RUMBA_DIFF_CASE=c`: run only the case with case seed `c` (printed with every failure) and
 //!   print its source, arguments and every engine's outcome (filter the test by name to pick the
@@ -704,6 +706,17 @@ const TILES: Suite = Suite {
     cases: 300,
 };
 
+/// Loops branching on where their counter lies (`gen::split_case`), the shapes index-set
+/// splitting rewrites, against the interpreter, which runs the program as written.
+const SPLITS: Suite = Suite {
+    name: "differential splits",
+    generate: gen::split_case,
+    checks: |_| vec![SERIAL],
+    cases_var: "RUMBA_DIFF_SPLIT_CASES",
+    fixed_seed: 0x5B11_2026,
+    cases: 300,
+};
+
 /// Chains of array expressions (`gen::chain_case`): what extent versioning, fusion and
 /// contraction rewrite, against the interpreter, which runs the program as written.
 const CHAINS: Suite = Suite {
@@ -855,6 +868,13 @@ fn differential_nests() {
 #[test]
 fn differential_tiles() {
     run_suite(&TILES);
+}
+
+/// Loops split on their counter's range (`gen::split_case`); `RUMBA_DIFF_SPLIT_CASES=n` sets
+/// their number.
+#[test]
+fn differential_splits() {
+    run_suite(&SPLITS);
 }
 
 /// Array-expression chains (`gen::chain_case`); `RUMBA_DIFF_CHAIN_CASES=n` sets their number.

@@ -18,8 +18,8 @@
 //! The generator is split along its seams: `rng` (the random source), `values` (random scalars
 //! and literals), `args` (signatures and argument sets), `kernel` (the generator's state and
 //! whole kernels), `stmt` (statements), `expr` (expressions and the method tables), and the
-//! other kinds of cases, `prange` (parallel loops), `nest` (loop nests), `tile` (three-deep nests) and
-//! `chain` (chains of array expressions).
+//! other kinds of cases, `prange` (parallel loops), `nest` (loop nests), `tile` (three-deep nests), `split`
+//! (loops branching on where their counter lies) and `chain` (chains of array expressions).
 
 mod args;
 mod chain;
@@ -28,6 +28,7 @@ mod kernel;
 mod nest;
 mod prange;
 mod rng;
+mod split;
 mod stmt;
 mod tile;
 mod values;
@@ -38,6 +39,7 @@ pub use expr::exact_on_gpu;
 pub use nest::nest_case;
 pub use prange::parallel_case;
 pub use rng::case_seed;
+pub use split::split_case;
 pub use tile::tile_case;
 
 use args::{arguments, kernel_params};
