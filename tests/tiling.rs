@@ -5,7 +5,7 @@
 //! stay as they were (and right); the typed IR shows which nests were tiled.
 #![allow(clippy::needless_range_loop)] // the plain-Rust twins are the index loops as written
 
-use ndarray::{s, Array2};
+use ndarray::{s, Array1, Array2};
 use rumba::IntoArg;
 
 twin! {
@@ -56,6 +56,63 @@ twin! {
                 for j in 0..b.ncols() {
                     c[[i, j]] += x * b[[p, j]];
                 }
+            }
+        }
+    }
+
+    /// The dot form: one dot product per element (interchanged into the row form, then tiled).
+    pub fn matmul_dot(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+        let (n, k) = a.dim();
+        let m = b.ncols();
+        for i in 0..n {
+            for j in 0..m {
+                let mut s = 0.0;
+                for p in 0..k {
+                    s += a[[i, p]] * b[[p, j]];
+                }
+                c[[i, j]] = s;
+            }
+        }
+    }
+
+    /// The dot form over `f32` from a bias, subtracting, into a transposed result; the last
+    /// sum read after the nest.
+    pub fn dot_bias(a: ArrayView2<f32>, b: ArrayView2<f32>, bias: ArrayView1<f32>, mut c: ArrayViewMut2<f32>) -> f32 {
+        let mut s = -1.0f32;
+        for i in 0..a.nrows() {
+            for j in 0..b.ncols() {
+                s = bias[j];
+                for p in 0..a.ncols() {
+                    s -= a[[i, p]] * b[[p, j]];
+                }
+                c[[j, i]] = s;
+            }
+        }
+        s
+    }
+
+    /// Accumulating into `c`, integers.
+    pub fn dot_acc(a: ArrayView2<i64>, b: ArrayView2<i64>, mut c: ArrayViewMut2<i64>) {
+        for i in 0..a.nrows() {
+            for j in 0..b.ncols() {
+                let mut s = c[[i, j]];
+                for p in 0..a.ncols() {
+                    s += a[[i, p]] * b[[p, j]] - 1;
+                }
+                c[[i, j]] = s;
+            }
+        }
+    }
+
+    /// A triangular product (`p` up to `i`): left as it is.
+    pub fn dot_tri(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+        for i in 0..a.nrows() {
+            for j in 0..b.ncols() {
+                let mut s = 0.0;
+                for p in 0..i.min(a.ncols()) {
+                    s += a[[i, p]] * b[[p, j]];
+                }
+                c[[i, j]] = s;
             }
         }
     }
@@ -179,6 +236,58 @@ fn tiled_nests_match_plain_rust() {
 }
 
 #[test]
+fn dot_form_nests_match_plain_rust() {
+    for (n, k, m) in SHAPES {
+        let (a, b) = (data(n, k, 1), data(k, m, 2));
+        let mut c = data(n, m, 3);
+        let mut want = c.clone();
+        matmul_dot(&a, &b, &mut c).unwrap();
+        rs::matmul_dot(a.view(), b.view(), want.view_mut());
+        let f64_bits = |x: &Array2<f64>| bits(x, f64::to_le_bytes);
+        assert_eq!(f64_bits(&c), f64_bits(&want), "dot {n}x{k}x{m}");
+
+        let (a32, b32) = (a.mapv(|v| v as f32), b.mapv(|v| v as f32));
+        let bias = Array1::from_shape_fn(m, |j| j as f32 * 0.25 - 1.0);
+        let mut c32 = Array2::<f32>::from_elem((m, n), 2.0);
+        let mut want = c32.clone();
+        let got = dot_bias(&a32, &b32, &bias, &mut c32).unwrap();
+        let s = rs::dot_bias(a32.view(), b32.view(), bias.view(), want.view_mut());
+        assert_eq!(
+            got.to_bits(),
+            s.to_bits(),
+            "dot_bias's last sum {n}x{k}x{m}"
+        );
+        let f32_bits = |x: &Array2<f32>| bits(x, f32::to_le_bytes);
+        assert_eq!(f32_bits(&c32), f32_bits(&want), "dot_bias {n}x{k}x{m}");
+
+        let (ai, bi) = (a.mapv(|v| v as i64), b.mapv(|v| v as i64));
+        let mut ci = Array2::<i64>::from_elem((n, m), 5);
+        let mut want = ci.clone();
+        dot_acc(&ai, &bi, &mut ci).unwrap();
+        rs::dot_acc(ai.view(), bi.view(), want.view_mut());
+        assert_eq!(ci, want, "dot_acc {n}x{k}x{m}");
+
+        let mut c = data(n, m, 3);
+        let mut want = c.clone();
+        dot_tri(&a, &b, &mut c).unwrap();
+        rs::dot_tri(a.view(), b.view(), want.view_mut());
+        assert_eq!(f64_bits(&c), f64_bits(&want), "dot_tri {n}x{k}x{m}");
+    }
+    // A `c` too small: the same error after the same writes as the plain loop's order gives
+    // (the checked copy keeps the dot form).
+    let (a, b) = (data(5, 3, 1), data(3, 4, 2));
+    let mut c = Array2::<f64>::zeros((5, 3));
+    let err = matmul_dot(&a, &b, &mut c).unwrap_err().to_string();
+    assert!(err.contains("index is 3"), "{err}");
+    let mut want = Array2::<f64>::zeros((5, 3));
+    let row: Vec<f64> = (0..3)
+        .map(|j| (0..3).fold(0.0, |s, p| s + a[[0, p]] * b[[p, j]]))
+        .collect();
+    want.row_mut(0).assign(&Array1::from(row));
+    assert_eq!(c, want);
+}
+
+#[test]
 fn refused_nests_match_plain_rust() {
     for (n, k, m) in SHAPES {
         let (a, b) = (data(n, k, 1), data(k, m, 2));
@@ -229,6 +338,8 @@ fn which_nests_are_tiled() {
     };
     assert!(tiled(matmul::kernel()), "matmul");
     assert!(tiled(matmul_par::kernel()), "matmul_par");
+    assert!(tiled(matmul_dot::kernel()), "matmul_dot");
+    assert!(!tiled(dot_tri::kernel()), "dot_tri");
     assert!(!tiled(carried::kernel()), "carried");
     assert!(!tiled(by_p::kernel()), "by_p");
     assert!(!tiled(shifted::kernel()), "shifted");
@@ -243,4 +354,27 @@ fn which_nests_are_tiled() {
         ])
         .unwrap();
     assert!(ir.contains("tile.q"), "matmul_scaled");
+    let (ai, bi) = (
+        data(4, 4, 0).mapv(|v| v as i64),
+        data(4, 4, 1).mapv(|v| v as i64),
+    );
+    let mut ci = data(4, 4, 2).mapv(|v| v as i64);
+    let ir = dot_acc::kernel()
+        .typed_ir(&[(&ai).into_arg(), (&bi).into_arg(), (&mut ci).into_arg()])
+        .unwrap();
+    assert!(ir.contains("tile.q"), "dot_acc");
+    let (af, bf) = (
+        data(4, 4, 0).mapv(|v| v as f32),
+        data(4, 4, 1).mapv(|v| v as f32),
+    );
+    let (bias, mut cf) = (Array1::<f32>::zeros(4), data(4, 4, 2).mapv(|v| v as f32));
+    let ir = dot_bias::kernel()
+        .typed_ir(&[
+            (&af).into_arg(),
+            (&bf).into_arg(),
+            (&bias).into_arg(),
+            (&mut cf).into_arg(),
+        ])
+        .unwrap();
+    assert!(ir.contains("tile.q"), "dot_bias");
 }

@@ -57,6 +57,16 @@ impl Builder<'_> {
             .new_expr(ExprKind::Intrinsic { op, args }, ty, self.span)
     }
 
+    /// `array[index]` of element type `elem`, unchecked (an index the pass knows in bounds).
+    pub fn load(&mut self, array: LocalId, index: Vec<ExprId>, elem: Type) -> ExprId {
+        let kind = ExprKind::Load {
+            array,
+            index,
+            checked: false,
+        };
+        self.inst.new_expr(kind, elem, self.span)
+    }
+
     /// `a && b` (short-circuit).
     pub fn and(&mut self, a: ExprId, b: ExprId) -> ExprId {
         self.logical(LogicOp::And, a, b)

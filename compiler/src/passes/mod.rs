@@ -5,6 +5,7 @@
 mod contract;
 mod extents;
 mod fusion;
+mod interchange;
 mod nest;
 mod shapes;
 mod split;
@@ -39,6 +40,7 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
     ("contraction", contract::run, For::All),
     ("splitting", split::run, For::All),
     ("versioning", versioning::run, For::All),
+    ("interchange", interchange::run, For::Cpu),
     ("unroll-and-jam", unroll_jam::run, For::Cpu),
     ("tiling", tile::run, For::Cpu),
 ];
