@@ -127,6 +127,18 @@ def matmul(a, b, c):
 matmul_fast = njit(fastmath=True)(matmul.py_func)
 
 
+@njit
+def matmul_dot(a, b, c):
+    n, k = a.shape
+    m = b.shape[1]
+    for i in range(n):
+        for j in range(m):
+            s = 0.0
+            for p in range(k):
+                s += a[i, p] * b[p, j]
+            c[i, j] = s
+
+
 def matmul_sides(m):
     """The matmul row at `m` x `m`: Numba's loop, with fastmath, and numpy's BLAS (one thread)."""
     ma = aligned(np.fromfunction(lambda i, j: ((i + 2 * j) % 7) * 0.5, (m, m)))
@@ -546,6 +558,10 @@ def cases(quick):
     yield "pairwise", lambda: pairwise(px, py, pz)
     yield "matmul", matmul_sides(512)
     yield "matmul_2048", matmul_sides(2048)
+    ma = aligned(np.fromfunction(lambda i, j: ((i + 2 * j) % 7) * 0.5, (512, 512)))
+    mb = aligned(np.fromfunction(lambda i, j: ((3 * i + j) % 5) * 0.25, (512, 512)))
+    mc = aligned(np.zeros((512, 512)))
+    yield "matmul_dot", lambda: matmul_dot(ma, mb, mc)
     n22 = 1 << 22
     s, k, t = (aligned(lcg_uniform(n22, lo, hi, seed)) for lo, hi, seed in ((5, 30, 6), (1, 100, 7), (0.25, 10, 8)))
     call, put = aligned(np.zeros(n22)), aligned(np.zeros(n22))

@@ -227,6 +227,22 @@ rumba::compile! {
         }
     }
 
+    /// The matrix product written as one dot product per element (the textbook form): rumba
+    /// interchanges it into `matmul`'s loop order, then tiles it; same bits as this loop.
+    pub fn matmul_dot(a, b, c) {
+        let (n, k) = a.dim();
+        let m = b.ncols();
+        for i in 0..n {
+            for j in 0..m {
+                let mut s = 0.0;
+                for p in 0..k {
+                    s += a[[i, p]] * b[[p, j]];
+                }
+                c[[i, j]] = s;
+            }
+        }
+    }
+
     /// `matmul` with `fastmath`: each `c += a * b` may become one fused multiply-add (rounded once,
     /// so not the plain loop's bits).
     #[rumba(fastmath)]

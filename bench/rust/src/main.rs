@@ -574,6 +574,21 @@ fn cases(quick: bool, v: &mut Runner) {
         v.push_with(mm, more);
     }
 
+    // The same product written as one dot product per element (the textbook loop order).
+    let m = 512;
+    let ma = Array2::from_shape_fn((m, m), |(i, j)| ((i + 2 * j) % 7) as f64 * 0.5);
+    let mb = Array2::from_shape_fn((m, m), |(i, j)| ((3 * i + j) % 5) as f64 * 0.25);
+    let (ma2, mb2) = (ma.clone(), mb.clone());
+    let (mut mc, mut mc2) = (Array2::<f64>::zeros((m, m)), Array2::<f64>::zeros((m, m)));
+    v.push(Case {
+        kernel: "matmul_dot",
+        size: format!("{m}x{m} f64"),
+        bytes: None,
+        rumba: Box::new(move || kernels::matmul_dot(&ma, &mb, &mut mc).unwrap()),
+        rust: Box::new(move || plain::matmul_dot(ma2.view(), mb2.view(), mc2.view_mut())),
+        serial: None,
+    });
+
     let n22 = 1 << 22;
     for fast in [false, true] {
         let s = random(n22, 5.0, 30.0, 6);

@@ -72,6 +72,20 @@ pub fn matmul(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>)
     }
 }
 
+pub fn matmul_dot(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+    let (n, k) = a.dim();
+    let m = b.ncols();
+    for i in 0..n {
+        for j in 0..m {
+            let mut s = 0.0;
+            for p in 0..k {
+                s += a[[i, p]] * b[[p, j]];
+            }
+            c[[i, j]] = s;
+        }
+    }
+}
+
 fn cnd(d: f64) -> f64 {
     let (a1, a2, a3, a4, a5) = (
         0.31938153,
