@@ -105,6 +105,9 @@ fn matmul_jacobi_mandelbrot() {
     kernels::matmul(&a, &b, &mut c).unwrap();
     plain::matmul(a.view(), b.view(), want.view_mut());
     assert_eq!(c, want, "matmul");
+    kernels::matmul_dot(&a, &b, &mut c).unwrap();
+    plain::matmul_dot(a.view(), b.view(), want.view_mut());
+    assert_eq!(c, want, "matmul_dot");
 
     let a = Array2::from_shape_vec((33, 47), values(33 * 47, 8, 0.0, 1.0)).unwrap();
     let mut got = Array2::<f64>::zeros((33, 47));
