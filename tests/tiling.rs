@@ -75,6 +75,21 @@ twin! {
         }
     }
 
+    /// The dot form with its rows spread over threads.
+    pub fn matmul_dot_par(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
+        let (n, k) = a.dim();
+        let m = b.ncols();
+        for i in prange(0..n) {
+            for j in 0..m {
+                let mut s = 0.0;
+                for p in 0..k {
+                    s += a[[i, p]] * b[[p, j]];
+                }
+                c[[i, j]] = s;
+            }
+        }
+    }
+
     /// The dot form over `f32` from a bias, subtracting, into a transposed result; the last
     /// sum read after the nest.
     pub fn dot_bias(a: ArrayView2<f32>, b: ArrayView2<f32>, bias: ArrayView1<f32>, mut c: ArrayViewMut2<f32>) -> f32 {
@@ -245,6 +260,9 @@ fn dot_form_nests_match_plain_rust() {
         rs::matmul_dot(a.view(), b.view(), want.view_mut());
         let f64_bits = |x: &Array2<f64>| bits(x, f64::to_le_bytes);
         assert_eq!(f64_bits(&c), f64_bits(&want), "dot {n}x{k}x{m}");
+        let mut c = data(n, m, 4);
+        matmul_dot_par(&a, &b, &mut c).unwrap();
+        assert_eq!(f64_bits(&c), f64_bits(&want), "dot_par {n}x{k}x{m}");
 
         let (a32, b32) = (a.mapv(|v| v as f32), b.mapv(|v| v as f32));
         let bias = Array1::from_shape_fn(m, |j| j as f32 * 0.25 - 1.0);
@@ -339,6 +357,7 @@ fn which_nests_are_tiled() {
     assert!(tiled(matmul::kernel()), "matmul");
     assert!(tiled(matmul_par::kernel()), "matmul_par");
     assert!(tiled(matmul_dot::kernel()), "matmul_dot");
+    assert!(tiled(matmul_dot_par::kernel()), "matmul_dot_par");
     assert!(!tiled(dot_tri::kernel()), "dot_tri");
     assert!(!tiled(carried::kernel()), "carried");
     assert!(!tiled(by_p::kernel()), "by_p");

@@ -71,7 +71,8 @@ struct Dot {
 fn plan(inst: &Instance, l: &ForLoop, pure: &HashSet<InstId>) -> Option<Dot> {
     let f = &inst.func;
     let serial = |r: &ForRange| !r.parallel && r.reductions.is_empty();
-    if !serial(&l.range) || !counted(inst, l.var, &l.range) {
+    // A `prange` over `i` stays one over the rows of both nests (each writes only its rows).
+    if !l.range.reductions.is_empty() || !counted(inst, l.var, &l.range) {
         return None;
     }
     let [Stmt::For {
@@ -255,7 +256,36 @@ fn interchange(inst: &mut Instance, l: ForLoop, dot: Dot, out: &mut Vec<Stmt>) {
         },
         span,
     });
-    // `s` as the last element left it: c[hi - 1, end(J) - 1].
+    // `s` as the last element left it: c[hi - 1, end(J) - 1] (a `prange` body's own `s` is
+    // not seen after the loop).
+    if !l.range.parallel {
+        last_sum(&mut b, &l, &dot, [lo, hi], elem, out);
+    }
+    // The template's expressions: the ranges' and the index's were copied; `s op E` lost its
+    // `s` and its shell, the store its value.
+    for x in [dot.j_range.start, dot.j_range.end]
+        .into_iter()
+        .chain(dot.index)
+    {
+        b.inst.drop_expr(x);
+    }
+    let [update, acc, value] = dot.shells;
+    b.inst.drop_node(update);
+    b.inst.drop_expr(acc);
+    b.inst.drop_expr(value);
+}
+
+/// `if lo < hi && J is not empty { s = c[hi - 1, end(J) - 1] }`: the value the dot form's
+/// accumulator has after the nest.
+fn last_sum(
+    b: &mut Builder,
+    l: &ForLoop,
+    dot: &Dot,
+    [lo, hi]: [LocalId; 2],
+    elem: Type,
+    out: &mut Vec<Stmt>,
+) {
+    let i = l.var;
     let (l1, h1) = (b.local(lo), b.local(hi));
     let rows = b.bin(BinOp::Lt, l1, h1);
     let (js, je) = (b.copy(dot.j_range.start), b.copy(dot.j_range.end));
@@ -270,7 +300,7 @@ fn interchange(inst: &mut Instance, l: ForLoop, dot: Dot, out: &mut Vec<Stmt>) {
         };
         b.bin(BinOp::Sub, end, one)
     };
-    let rename: HashMap<LocalId, ExprId> = [(i, last(&mut b, i)), (dot.j, last(&mut b, dot.j))]
+    let rename: HashMap<LocalId, ExprId> = [(i, last(b, i)), (dot.j, last(b, dot.j))]
         .into_iter()
         .collect();
     let at: Vec<ExprId> = dot
@@ -289,16 +319,4 @@ fn interchange(inst: &mut Instance, l: ForLoop, dot: Dot, out: &mut Vec<Stmt>) {
         },
         else_body: Block::default(),
     });
-    // The template's expressions: the ranges' and the index's were copied; `s op E` lost its
-    // `s` and its shell, the store its value.
-    for x in [dot.j_range.start, dot.j_range.end]
-        .into_iter()
-        .chain(dot.index)
-    {
-        b.inst.drop_expr(x);
-    }
-    let [update, acc, value] = dot.shells;
-    b.inst.drop_node(update);
-    b.inst.drop_expr(acc);
-    b.inst.drop_expr(value);
 }
