@@ -134,6 +134,19 @@ pub fn reads_local(f: &Function, e: ExprId, l: LocalId) -> bool {
     reads_any(f, e, &HashSet::from([l]))
 }
 
+/// Whether a `break` in `b` leaves the loop `b` is the body of (not a loop inside it).
+pub fn breaks_out(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Break => true,
+        Stmt::If {
+            then_body,
+            else_body,
+            ..
+        } => breaks_out(then_body) || breaks_out(else_body),
+        _ => false,
+    })
+}
+
 /// Every local a block assigns, `for` loop variables included.
 pub fn assigned_locals(b: &Block) -> HashSet<LocalId> {
     let mut out = HashSet::new();

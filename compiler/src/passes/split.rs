@@ -32,7 +32,7 @@
 
 use super::{counted, expr_key, invariant, rewrite_for_loops, ForLoop};
 use crate::ir::edit::{block_exprs, Builder};
-use crate::ir::walk::{assigned_locals, children};
+use crate::ir::walk::{assigned_locals, breaks_out, children};
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
 
@@ -225,7 +225,7 @@ fn leaves(f: &Function, e: ExprId, value: bool, out: &mut Vec<(ExprId, bool)>) {
 /// `None` if the loop is not split.
 fn plan(inst: &Instance, l: &ForLoop) -> Option<Vec<Test>> {
     let counter = Counter::of(inst, l.var, &l.range, &l.body)?;
-    if breaks(&l.body) || nodes(inst, &l.body) > MAX_NODES {
+    if breaks_out(&l.body) || nodes(inst, &l.body) > MAX_NODES {
         return None;
     }
     let mut tests = first_split(inst, &counter, &l.body, &mut Vec::new())?;
@@ -315,19 +315,6 @@ fn tests(inst: &Instance, counter: &Counter, cond: ExprId, inner: &[Counter]) ->
         }
     }
     (!found.is_empty()).then_some(found)
-}
-
-/// Whether `b` has a `break` of the loop it is the body of (not of a loop inside it).
-fn breaks(b: &Block) -> bool {
-    b.stmts.iter().any(|s| match s {
-        Stmt::Break => true,
-        Stmt::If {
-            then_body,
-            else_body,
-            ..
-        } => breaks(then_body) || breaks(else_body),
-        _ => false,
-    })
 }
 
 /// The expression nodes of block `b`.

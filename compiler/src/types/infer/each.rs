@@ -276,7 +276,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             }
         }
         let body = self.expand_block(func, each.body, dead)?;
-        if n >= 2 && breaks_out(&body) {
+        if n >= 2 && crate::ir::walk::breaks_out(&body) {
             return Err(Diagnostic::new(
                 format!("`break` out of a walk over a {n}-D array is not supported"),
                 span,
@@ -489,19 +489,6 @@ impl<'s, 'p> Infer<'s, 'p> {
 
 pub(super) fn assign(local: LocalId, value: ExprId, span: Span) -> Stmt {
     Stmt::Assign { local, value, span }
-}
-
-/// Whether a `break` in `b` leaves the loop `b` is the body of.
-fn breaks_out(b: &Block) -> bool {
-    b.stmts.iter().any(|s| match s {
-        Stmt::Break => true,
-        Stmt::If {
-            then_body,
-            else_body,
-            ..
-        } => breaks_out(then_body) || breaks_out(else_body),
-        _ => false,
-    })
 }
 
 /// What the body of a walk does with an array.
