@@ -26,9 +26,13 @@
 //! The bounds are exact or err towards a smaller middle: `k + v` is read without wrapping only up
 //! to `usize::MAX - k`, and saturating arithmetic (`c.saturating_sub(k)`) never widens a range.
 //! A loop is split on the first `if` whose tests leave nothing else in its condition (or only
-//! tests of inner loops' counters and conditions the same in every iteration), when its body has no `break` of its own and is small enough
-//! to copy twice ([`MAX_NODES`]). `prange` loops are left alone: their iterations are one parallel
-//! region.
+//! tests of inner loops' counters and conditions the same in every iteration), when its body
+//! has no `break` of its own and is small enough to copy twice ([`MAX_NODES`]); a condition of
+//! one test takes the value whose border loops are short (`if i > 0`: the middle is `1..`). A
+//! border loop of at most [`SHORT`] iterations is cold: `if to <= from {} else { loop }` with the
+//! loop marked [`ForRange::cold`], which the CPU back end outlines and compiles cheaply and
+//! versioning leaves alone; a border loop that never runs (no bound on its side) is left out.
+//! `prange` loops are left alone: their iterations are one parallel region.
 
 use super::{counted, expr_key, invariant, rewrite_for_loops, ForLoop};
 use crate::ir::edit::{block_exprs, Builder};
