@@ -106,6 +106,22 @@ twin! {
         s
     }
 
+    /// The dot form scaled on its way into `c` (a last pass computes `alpha * s + 1.0`); the
+    /// last sum returned.
+    pub fn dot_scaled(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>, alpha: f64) -> f64 {
+        let mut s = 7.0;
+        for i in 0..a.nrows() {
+            for j in 0..b.ncols() {
+                s = 0.0;
+                for p in 0..a.ncols() {
+                    s += a[[i, p]] * b[[p, j]];
+                }
+                c[[i, j]] = alpha * s + 1.0;
+            }
+        }
+        s
+    }
+
     /// Accumulating into `c`, integers.
     pub fn dot_acc(a: ArrayView2<i64>, b: ArrayView2<i64>, mut c: ArrayViewMut2<i64>) {
         for i in 0..a.nrows() {
@@ -278,6 +294,17 @@ fn dot_form_nests_match_plain_rust() {
         let f32_bits = |x: &Array2<f32>| bits(x, f32::to_le_bytes);
         assert_eq!(f32_bits(&c32), f32_bits(&want), "dot_bias {n}x{k}x{m}");
 
+        let mut c = data(n, m, 5);
+        let mut want = c.clone();
+        let got = dot_scaled(&a, &b, &mut c, 0.3).unwrap();
+        let s = rs::dot_scaled(a.view(), b.view(), want.view_mut(), 0.3);
+        assert_eq!(
+            got.to_bits(),
+            s.to_bits(),
+            "dot_scaled's last sum {n}x{k}x{m}"
+        );
+        assert_eq!(f64_bits(&c), f64_bits(&want), "dot_scaled {n}x{k}x{m}");
+
         let (ai, bi) = (a.mapv(|v| v as i64), b.mapv(|v| v as i64));
         let mut ci = Array2::<i64>::from_elem((n, m), 5);
         let mut want = ci.clone();
@@ -396,4 +423,14 @@ fn which_nests_are_tiled() {
         ])
         .unwrap();
     assert!(ir.contains("tile.q"), "dot_bias");
+    let (a, b, mut c) = (data(4, 4, 0), data(4, 4, 1), data(4, 4, 2));
+    let ir = dot_scaled::kernel()
+        .typed_ir(&[
+            (&a).into_arg(),
+            (&b).into_arg(),
+            (&mut c).into_arg(),
+            0.5f64.into_arg(),
+        ])
+        .unwrap();
+    assert!(ir.contains("tile.q"), "dot_scaled");
 }

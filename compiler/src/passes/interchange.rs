@@ -16,6 +16,10 @@
 //! if I and J are not empty { s = c[last i, last j]; }  (the value `s` had after the nest)
 //! ```
 //!
+//! A stored value `F(s)` (`c[i, j] = alpha * s`) that cannot fail and reads no `c` is computed
+//! by a last pass, `for i { for j { s = c[i, j]; c[i, j] = F(s) } }`, which also leaves `s` as
+//! the nest did.
+//!
 //! Each element gets the same operations in the same order (`INIT`, then `+ E` for `p` in
 //! order), so results are bit-identical; what changes is the order in which elements advance,
 //! which nothing can observe: `E` and `INIT` read neither `c` (but `INIT` at `[i, j]`) nor `s`,
@@ -64,8 +68,12 @@ struct Dot {
     e: ExprId,
     c: LocalId,
     index: Vec<ExprId>,
-    /// What the rewrite drops: `s op E` and its `s`, the stored `s`.
-    shells: [ExprId; 3],
+    /// What the rewrite drops: `s op E` and its `s`.
+    shells: [ExprId; 2],
+    /// The stored value: `s`, or `F(s)` (`alpha * s`), which a last pass over the elements
+    /// computes.
+    stored: ExprId,
+    finish: bool,
 }
 
 fn plan(inst: &Instance, l: &ForLoop, pure: &HashSet<InstId>) -> Option<Dot> {
@@ -115,7 +123,7 @@ fn plan(inst: &Instance, l: &ForLoop, pure: &HashSet<InstId>) -> Option<Dot> {
         return None;
     };
     let is = |x: ExprId, l: LocalId| matches!(f.expr(x).kind, ExprKind::Local(v) if v == l);
-    if s2 != s || !is(acc, *s) || !is(*value, *s) {
+    if s2 != s || !is(acc, *s) {
         return None;
     }
     if !serial(j_range)
@@ -156,6 +164,17 @@ fn plan(inst: &Instance, l: &ForLoop, pure: &HashSet<InstId>) -> Option<Dot> {
     if !init_ok || !ok(e, &[i, j, p]) || reads_array(f, e, *c) {
         return None;
     }
+    // The stored value: `s`, or an expression of `s` (and the outer counters) that cannot fail
+    // and reads no `c`.
+    let finish = !is(*value, *s);
+    let stored_ok = cannot_fail(inst, *value, &mut 0, pure)
+        && !reads_array(f, *value, *c)
+        && assigned
+            .iter()
+            .all(|a| [i, j, *s].contains(a) || !reads_local(f, *value, *a));
+    if finish && !stored_ok {
+        return None;
+    }
     Some(Dot {
         j,
         j_range: j_range.clone(),
@@ -168,7 +187,9 @@ fn plan(inst: &Instance, l: &ForLoop, pure: &HashSet<InstId>) -> Option<Dot> {
         e,
         c: *c,
         index: index.clone(),
-        shells: [*update, acc, *value],
+        shells: [*update, acc],
+        stored: *value,
+        finish,
     })
 }
 
@@ -256,9 +277,27 @@ fn interchange(inst: &mut Instance, l: ForLoop, dot: Dot, out: &mut Vec<Stmt>) {
         },
         span,
     });
-    // `s` as the last element left it: c[hi - 1, end(J) - 1] (a `prange` body's own `s` is
-    // not seen after the loop).
-    if !l.range.parallel {
+    if dot.finish {
+        // for i { for j { s = c[i, j]; c[i, j] = F(s) } }: the last element leaves `s` as the
+        // original nest did.
+        let (at, load) = (index(&mut b), index(&mut b));
+        let sum = b.load(dot.c, load, elem);
+        let stmts = vec![b.assign(dot.s, sum), store(dot.c, at, dot.stored)];
+        let row = Stmt::For {
+            var: dot.j,
+            range: range(&mut b, &dot.j_range),
+            body: Block { stmts },
+            span,
+        };
+        out.push(Stmt::For {
+            var: i,
+            range: i_range(&mut b),
+            body: Block { stmts: vec![row] },
+            span,
+        });
+    } else if !l.range.parallel {
+        // `s` as the last element left it: c[hi - 1, end(J) - 1] (a `prange` body's own `s`
+        // is not seen after the loop).
         last_sum(&mut b, &l, &dot, [lo, hi], elem, out);
     }
     // The template's expressions: the ranges' and the index's were copied; `s op E` lost its
@@ -269,10 +308,12 @@ fn interchange(inst: &mut Instance, l: ForLoop, dot: Dot, out: &mut Vec<Stmt>) {
     {
         b.inst.drop_expr(x);
     }
-    let [update, acc, value] = dot.shells;
+    let [update, acc] = dot.shells;
     b.inst.drop_node(update);
     b.inst.drop_expr(acc);
-    b.inst.drop_expr(value);
+    if !dot.finish {
+        b.inst.drop_expr(dot.stored);
+    }
 }
 
 /// `if lo < hi && J is not empty { s = c[hi - 1, end(J) - 1] }`: the value the dot form's
