@@ -32,7 +32,7 @@
 //! nest instead of once per row); `I`'s are evaluated once, as before. CPU only, as tiling is.
 
 use super::nest::cannot_fail;
-use super::{counted, invariant, rewrite_for_loops, ForLoop};
+use super::{counted, expr_key, invariant, rewrite_for_loops, ForLoop};
 use crate::ir::edit::Builder;
 use crate::ir::walk::{array_operand, assigned_locals, children, reads_local};
 use crate::ir::*;
@@ -159,7 +159,7 @@ fn plan(inst: &Instance, l: &ForLoop, pure: &HashSet<InstId>) -> Option<Dot> {
     let init_is_c = matches!(&f.expr(*init).kind,
         ExprKind::Load { array, index: at, .. } if array == c
             && at.len() == index.len()
-            && at.iter().zip(index).all(|(x, y)| same_local(f, *x, *y)));
+            && at.iter().zip(index).all(|(x, y)| expr_key(f, *x) == expr_key(f, *y)));
     let init_ok = init_is_c || (ok(*init, &[i, j]) && !reads_array(f, *init, *c));
     if !init_ok || !ok(e, &[i, j, p]) || reads_array(f, e, *c) {
         return None;
@@ -191,10 +191,6 @@ fn plan(inst: &Instance, l: &ForLoop, pure: &HashSet<InstId>) -> Option<Dot> {
         stored: *value,
         finish,
     })
-}
-
-fn same_local(f: &Function, a: ExprId, b: ExprId) -> bool {
-    matches!((&f.expr(a).kind, &f.expr(b).kind), (ExprKind::Local(x), ExprKind::Local(y)) if x == y)
 }
 
 /// Whether `e` loads, or asks anything of, array `c`.

@@ -1,7 +1,7 @@
 //! Loop-nest cases: the shapes that loop versioning and unroll-and-jam rewrite, with stores
 //! they must accept or refuse (see [`nest_case`]).
 
-use super::args::{ArgSpec, ArraySpec};
+use super::args::{ArgSpec, ArraySpec, ViewOp};
 use super::rng::Rng;
 use super::Case;
 use rumba_compiler::ir::Scalar;
@@ -173,4 +173,32 @@ fn nest_source(rng: &mut Rng, ty: Scalar) -> String {
     };
     out.push_str(&format!("        {line}\n    }}\n    total\n}}\n"));
     out
+}
+
+/// An array argument of `shape` with random values: transposed `transpose` percent of the time
+/// (its data laid out the other way round; never when 0), else reversed along its first axis
+/// one time in ten.
+pub fn nest_array(
+    rng: &mut Rng,
+    ty: Scalar,
+    shape: &[usize],
+    writable: bool,
+    transpose: u64,
+) -> ArgSpec {
+    let count = shape.iter().product();
+    let mut base = shape.to_vec();
+    let mut ops = Vec::new();
+    if transpose > 0 && rng.percent(transpose) {
+        base.reverse();
+        ops.push(ViewOp::Transpose);
+    } else if rng.percent(10) {
+        ops.push(ViewOp::Invert(0));
+    }
+    ArgSpec::Array(ArraySpec {
+        elem: ty,
+        writable,
+        base,
+        data: (0..count).map(|_| nest_value(rng, ty)).collect(),
+        ops,
+    })
 }

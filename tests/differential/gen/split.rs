@@ -1,8 +1,8 @@
 //! Loops that branch on where their counter lies: the shapes index-set splitting rewrites, and
 //! conditions it must leave alone (see [`split_case`]).
 
-use super::args::{ArgSpec, ArraySpec, ViewOp};
-use super::nest::{nest_value, Arith};
+use super::args::ArgSpec;
+use super::nest::{nest_array, nest_value, Arith};
 use super::rng::Rng;
 use super::Case;
 use rumba_compiler::ir::Scalar;
@@ -67,22 +67,8 @@ pub fn split_case(seed: u64) -> Case {
             let mut set: Vec<ArgSpec> = [(shape, false), (out, true)]
                 .into_iter()
                 .map(|(shape, writable)| {
-                    let count = shape.iter().product();
-                    let mut base = shape.clone();
-                    let mut ops = Vec::new();
-                    if two_d && rng.percent(15) {
-                        base.reverse();
-                        ops.push(ViewOp::Transpose);
-                    } else if rng.percent(10) {
-                        ops.push(ViewOp::Invert(0));
-                    }
-                    ArgSpec::Array(ArraySpec {
-                        elem: ty,
-                        writable,
-                        base,
-                        data: (0..count).map(|_| nest_value(&mut rng, ty)).collect(),
-                        ops,
-                    })
+                    let transpose = if two_d { 15 } else { 0 };
+                    nest_array(&mut rng, ty, &shape, writable, transpose)
                 })
                 .collect();
             set.push(ArgSpec::Scalar(ty, nest_value(&mut rng, ty)));

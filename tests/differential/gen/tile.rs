@@ -1,8 +1,8 @@
 //! Three-deep nests: the shapes register tiling rewrites, with stores and scalars it must accept
 //! or refuse (see [`tile_case`]).
 
-use super::args::{ArgSpec, ArraySpec, ViewOp};
-use super::nest::{nest_value, Arith};
+use super::args::ArgSpec;
+use super::nest::{nest_array, nest_value, Arith};
 use super::rng::Rng;
 use super::Case;
 use rumba_compiler::ir::Scalar;
@@ -55,23 +55,9 @@ pub fn tile_case(seed: u64) -> Case {
                 .iter()
                 .enumerate()
                 .map(|(k, shape)| {
-                    let count = shape.iter().product();
-                    let mut base = shape.clone();
-                    let mut ops = Vec::new();
-                    // A read-only operand transposed (its data laid out the other way round).
-                    if k < 2 && rng.percent(20) {
-                        base.reverse();
-                        ops.push(ViewOp::Transpose);
-                    } else if rng.percent(10) {
-                        ops.push(ViewOp::Invert(0));
-                    }
-                    ArgSpec::Array(ArraySpec {
-                        elem: ty,
-                        writable: k >= 2,
-                        base,
-                        data: (0..count).map(|_| nest_value(&mut rng, ty)).collect(),
-                        ops,
-                    })
+                    // A read-only operand transposed now and then.
+                    let transpose = if k < 2 { 20 } else { 0 };
+                    nest_array(&mut rng, ty, shape, k >= 2, transpose)
                 })
                 .collect();
             set.push(ArgSpec::Scalar(ty, nest_value(&mut rng, ty)));
