@@ -403,6 +403,12 @@ pub struct ForRange {
     /// unlikely and has LLVM outline it into a function it compiles cheaply (`back::target`);
     /// versioning leaves it alone. Not printed.
     pub cold: bool,
+    /// A loop whose body does several arithmetic operations per element it loads or stores (the
+    /// inner loop of a register tile, `passes::tile`), so that the widest vectors pay: the CPU
+    /// back end lets LLVM vectorize the function that holds it with the target's widest
+    /// registers (LLVM caps its vectors at 256 bits on Intel's AVX-512 CPUs, where they cost
+    /// time in the many loops that stream memory). Not printed.
+    pub wide: bool,
 }
 
 impl ForRange {
@@ -417,6 +423,7 @@ impl ForRange {
             parallel: false,
             reductions: Vec::new(),
             cold: false,
+            wide: false,
         }
     }
 }

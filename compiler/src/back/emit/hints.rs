@@ -1,7 +1,9 @@
-//! Hints to LLVM's loop passes, as `!llvm.loop` metadata on a loop's latch branch.
+//! Hints to LLVM's loop passes, as `!llvm.loop` metadata on a loop's latch branch, branch
+//! weights, and the vector width of a function.
 //!
 //! In: a counted loop's body (typed IR) and its emitted latch branch. Out: the branch, marked
-//! where the loop should stay rolled.
+//! where the loop should stay rolled; the module's functions, allowed the widest vectors where
+//! one holds a [`ForRange::wide`] loop ([`ModuleEmitter::wide_vectors`]).
 //!
 //! LLVM's runtime unrolling copies a small loop eight times; two kinds of scalar loop run slower
 //! so than rolled, and are kept rolled:
@@ -17,42 +19,83 @@
 //! Loops that vectorize are unaffected: the vectorizer already keeps its vector loop from being
 //! runtime-unrolled, and unrolls by interleaving instead.
 //!
+//! A loop that carries four or more float partial results ([`HAND_UNROLLED`]: ndarray's
+//! `unrolled_dot`, `p0 += x[8q] * y[8q]; ..; p7 += x[8q + 7] * y[8q + 7]`, which `x.dot(&y)` and
+//! `x.sum()` run) is unrolled by hand already: its partials are the lanes of a vector, which the
+//! SLP vectorizer packs within an iteration. It is not vectorized across iterations
+//! (`llvm.loop.vectorize.width` 1): with `-force-ordered-reductions` ([`crate::back::target`])
+//! the loop vectorizer would otherwise take it and add each partial's lanes one by one, four
+//! times the additions (`dot_ndarray` over 2^24 `f64`: 1.45x rustc's time, at parity without).
+//!
 //! The branch into the checked copy of a loop that versioning keeps ([`ForRange::cold`]: taken
 //! only when the bounds test before the loop fails) gets `!prof` branch weights saying it is
 //! unlikely, as `llvm.expect` would: LLVM lays the copy out of the hot path, and `hotcoldsplit`
 //! (run first by `target::optimize_at`) outlines it into a cold function compiled cheaply.
 
 use super::R;
-use super::{BackError, FnEmitter, Slot};
-use crate::ir::{walk, Block, ForRange, Stmt};
+use super::{BackError, FnEmitter, ModuleEmitter, Slot};
+use crate::ir::{walk, Block, ForRange, LocalId, Stmt};
+use inkwell::attributes::AttributeLoc;
 use inkwell::llvm_sys::core::{
     LLVMGetMDKindIDInContext, LLVMMDNodeInContext2, LLVMMDStringInContext2, LLVMMetadataAsValue,
-    LLVMSetMetadata,
+    LLVMSetMetadata, LLVMValueAsMetadata,
 };
 use inkwell::llvm_sys::debuginfo::{LLVMMetadataReplaceAllUsesWith, LLVMTemporaryMDNode};
 use inkwell::values::{AsValueRef, InstructionValue};
+use std::collections::HashSet;
+
+/// The number of float recurrences from which a loop body counts as unrolled by hand into
+/// partial results (ndarray's `unrolled_fold`/`unrolled_dot` keep eight): see the module doc.
+const HAND_UNROLLED: usize = 4;
+
+/// What a counted loop's `!llvm.loop` metadata asks of LLVM's loop passes.
+#[derive(Clone, Copy, Default)]
+pub(super) struct LoopHints {
+    /// No runtime unrolling (`llvm.loop.unroll.runtime.disable`).
+    rolled: bool,
+    /// No vectorization across iterations (`llvm.loop.vectorize.width` 1): the body's own lanes
+    /// are left to the SLP vectorizer.
+    lanes: bool,
+}
 
 impl<'ctx> FnEmitter<'_, '_, 'ctx> {
-    /// Whether the counted loop whose body is `body` should stay rolled (see the module doc).
-    pub(super) fn stays_rolled(&self, body: &Block) -> bool {
-        self.float_recurrence(body) || stores_under_branch(body)
+    /// The hints for the counted loop whose body is `body` (see the module doc).
+    pub(super) fn loop_hints(&self, body: &Block) -> LoopHints {
+        let recurrences = self.float_recurrences(body);
+        LoopHints {
+            rolled: recurrences > 0 || stores_under_branch(body),
+            lanes: recurrences >= HAND_UNROLLED,
+        }
     }
 
-    /// Whether the loop body `body` assigns a float local from an expression that reads it
+    /// How many float locals the loop body `body` assigns from an expression that reads them
     /// (`s = s + x[i]`), outside any inner loop.
-    fn float_recurrence(&self, body: &Block) -> bool {
-        body.stmts.iter().any(|s| match s {
-            Stmt::Assign { local, value, .. } => {
-                matches!(self.slots[local.index()], Slot::Scalar(_, s) if s.is_float())
-                    && walk::reads_local(&self.inst.func, *value, *local)
+    fn float_recurrences(&self, body: &Block) -> usize {
+        let mut found = HashSet::new();
+        self.collect_recurrences(body, &mut found);
+        found.len()
+    }
+
+    fn collect_recurrences(&self, body: &Block, found: &mut HashSet<LocalId>) {
+        for s in &body.stmts {
+            match s {
+                Stmt::Assign { local, value, .. }
+                    if matches!(self.slots[local.index()], Slot::Scalar(_, s) if s.is_float())
+                        && walk::reads_local(&self.inst.func, *value, *local) =>
+                {
+                    found.insert(*local);
+                }
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => {
+                    self.collect_recurrences(then_body, found);
+                    self.collect_recurrences(else_body, found);
+                }
+                _ => {}
             }
-            Stmt::If {
-                then_body,
-                else_body,
-                ..
-            } => self.float_recurrence(then_body) || self.float_recurrence(else_body),
-            _ => false,
-        })
+        }
     }
 
     /// Marks the conditional branch `branch` as almost never taking its `else` edge (the weights
@@ -92,23 +135,32 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .map_err(|e| BackError::Internal(format!("branch weights: {e:?}")))
     }
 
-    /// Marks the loop whose latch branch is `latch` with `llvm.loop.unroll.runtime.disable`.
-    pub(super) fn keep_rolled(&self, latch: InstructionValue<'ctx>) {
-        const HINT: &str = "llvm.loop.unroll.runtime.disable";
+    /// Gives the loop whose latch branch is `latch` the metadata `hints` asks for (none when it
+    /// asks for nothing).
+    pub(super) fn mark_loop(&self, latch: InstructionValue<'ctx>, hints: LoopHints) {
+        const ROLLED: &str = "llvm.loop.unroll.runtime.disable";
+        const WIDTH: &str = "llvm.loop.vectorize.width";
         const KIND: &str = "llvm.loop";
+        if !hints.rolled && !hints.lanes {
+            return;
+        }
         let ctx = self.ctx().raw();
         // SAFETY: every reference comes from this context and lives as long as it; the loop ID
         // is made self-referential (as LLVM requires of one) by replacing a temporary first
         // operand with the node itself, which also frees the temporary.
         unsafe {
-            let mut hint = [LLVMMDStringInContext2(
-                ctx,
-                HINT.as_ptr().cast(),
-                HINT.len(),
-            )];
-            let hint = LLVMMDNodeInContext2(ctx, hint.as_mut_ptr(), 1);
+            let string = |s: &str| LLVMMDStringInContext2(ctx, s.as_ptr().cast(), s.len());
             let placeholder = LLVMTemporaryMDNode(ctx, std::ptr::null_mut(), 0);
-            let mut ops = [placeholder, hint];
+            let mut ops = vec![placeholder];
+            if hints.rolled {
+                let mut hint = [string(ROLLED)];
+                ops.push(LLVMMDNodeInContext2(ctx, hint.as_mut_ptr(), 1));
+            }
+            if hints.lanes {
+                let one = self.ctx().i32_type().const_int(1, false);
+                let mut hint = [string(WIDTH), LLVMValueAsMetadata(one.as_value_ref())];
+                ops.push(LLVMMDNodeInContext2(ctx, hint.as_mut_ptr(), 2));
+            }
             let id = LLVMMDNodeInContext2(ctx, ops.as_mut_ptr(), ops.len());
             LLVMMetadataReplaceAllUsesWith(placeholder, id);
             let kind = LLVMGetMDKindIDInContext(ctx, KIND.as_ptr().cast(), KIND.len() as u32);
@@ -151,4 +203,29 @@ pub(super) fn cold_copy(b: &Block) -> bool {
             ..
         }]
     )
+}
+
+impl ModuleEmitter<'_, '_> {
+    /// Lets LLVM vectorize every function of the module with the target's widest vectors: a loop
+    /// marked [`ForRange::wide`] is in one of them (the whole module, since the kernel's
+    /// functions are inlined into its entry point and its `prange` chunks, which keep only their
+    /// own attributes). LLVM's tuning for Intel's AVX-512 CPUs prefers 256-bit vectors (the
+    /// `prefer-256-bit` tuning feature; the `prefer-vector-width` attribute overrides it), which
+    /// suits loops that stream memory: 512-bit vectors made Black-Scholes 1.3x and SELU 1.6x
+    /// slower, but matmul's register tile 1.4-1.7x faster (bench.sh on an AVX-512 Xeon). The
+    /// attribute names no instructions: where the target has no 512-bit registers it changes
+    /// nothing. Not for the GPU.
+    pub(super) fn wide_vectors(&self) {
+        if self.gpu.is_some() {
+            return;
+        }
+        let width = self
+            .ctx
+            .create_string_attribute("prefer-vector-width", "512");
+        for f in self.module.get_functions() {
+            if f.count_basic_blocks() > 0 {
+                f.add_attribute(AttributeLoc::Function, width);
+            }
+        }
+    }
 }

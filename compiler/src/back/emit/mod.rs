@@ -98,6 +98,7 @@ fn emit_for<'ctx>(
         cells: Vec::new(),
         recursive: crate::ir::walk::recursive(program),
         cold: false,
+        wide: false,
     };
     for (i, inst) in program.instances.values().enumerate() {
         let f = m.declare(inst, i)?;
@@ -125,6 +126,9 @@ fn emit_for<'ctx>(
     match gpu {
         None => m.entry(program.entry())?,
         Some(_) => m.kernel_entry(program.entry())?,
+    }
+    if m.wide {
+        m.wide_vectors();
     }
     m.keep_declarations();
     if let Some(d) = &m.debug {
@@ -158,6 +162,9 @@ struct ModuleEmitter<'a, 'ctx> {
     recursive: Vec<bool>,
     /// Whether an unlikely branch into a cold loop copy was emitted ([`Emitted::cold`]).
     cold: bool,
+    /// Whether a [`ForRange::wide`] loop was emitted: every function then may use the widest
+    /// vectors ([`hints`]; a kernel's functions are inlined into its entry and `prange` chunks).
+    wide: bool,
 }
 
 impl<'ctx> ModuleEmitter<'_, 'ctx> {

@@ -272,6 +272,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             nonempty,
             step,
         } = self.range_bounds(var, range)?;
+        self.m.wide |= range.wide;
         let start = lo;
         let one = start.get_type().const_int(1, false);
         let counter = self.entry_alloca(start.get_type().into(), "counter")?;
@@ -288,7 +289,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         self.loops.push((latch, exit));
         self.block(body)?;
         self.loops.pop();
-        let rolled = self.stays_rolled(body);
+        let hints = self.loop_hints(body);
         self.b().build_unconditional_branch(latch)?;
         self.b().position_at_end(latch);
         let b = self.b();
@@ -336,9 +337,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         };
         b.build_store(counter, next)?;
         let latch_branch = b.build_conditional_branch(last, exit, body_bb)?;
-        if rolled {
-            self.keep_rolled(latch_branch);
-        }
+        self.mark_loop(latch_branch, hints);
         self.b().position_at_end(exit);
         Ok(())
     }
