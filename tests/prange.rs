@@ -473,8 +473,8 @@ twin! {
     }
 }
 
-/// Multiples of 1/4 of at most a few units: every sum of at most 2^40 of them and their
-/// products is exact, so it is the same in any order.
+/// Multiples of 1/4 of at most a few units: the sums the tests make of them and of their
+/// products stay below 2^24 quarters, so they are exact, in `f32` too, and the same in any order.
 fn dyadic(k: usize) -> Complex64 {
     Complex64::new((k % 7) as f64 - 3.0, (k % 5) as f64 * 0.5 - 1.0)
 }
