@@ -549,6 +549,15 @@ rumba::compile! {
         s
     }
 
+    /// A complex sum: a reduction on the CPU (tests/prange.rs), but no complex numbers on the GPU.
+    fn complex_sum(x) {
+        let mut s = Complex64::new(0.0, 0.0);
+        for i in prange(0..x.len()) {
+            s += x[i];
+        }
+        s
+    }
+
     fn two_pranges(y) {
         for i in prange(0..y.len()) {
             y[i] = 1.0;
@@ -658,6 +667,8 @@ fn kernels_the_gpu_cannot_run_are_explained() {
     assert!(plan_error(breaks::kernel(), &mut y).contains("`break` out of a `prange` loop"));
     assert!(plan_error(calls_fill::kernel(), &mut y).contains("call of `fill`"));
     assert!(plan_error(heap_scratch::kernel(), &mut y).contains("GPU code cannot allocate arrays"));
+    assert!(plan_error(complex_sum::kernel(), &mut y)
+        .contains("complex numbers are not supported on the GPU yet"));
     let mut flags = Array1::from_elem(4, false);
     match bool_atomic::kernel()
         .cuda()

@@ -1,12 +1,14 @@
 //! `prange` on the CPU: each parallel kernel against its serial twin (the same body with `for`),
 //! at several thread counts. Integer reductions and stores are exact; float sums are compared with
 //! a tolerance, since the partial sums of the chunks are added in a different order than a serial
-//! loop adds the terms. Also: the lowest failing iteration is the one reported, and kernels that
-//! cannot run in parallel are rejected with an explanation.
+//! loop adds the terms; complex sums, of values whose sums are exact in any order, are compared bit
+//! for bit with the same loops in plain Rust (`twin!`). Also: the lowest failing iteration is the
+//! one reported, and kernels that cannot run in parallel are rejected with an explanation.
 
 use crate::kernels;
 
 use ndarray::{Array1, Array2};
+use num_complex::{Complex32, Complex64};
 use rumba::{Error, ErrorKind};
 
 rumba::compile! {
@@ -415,4 +417,149 @@ fn parallel_bodies_still_vectorize() {
         .expect("chunk function")..];
     assert!(body.contains(" x double>"), "{ir}");
     assert!(body.contains("atomicrmw fadd"), "{ir}");
+}
+
+twin! {
+    mod rs_complex;
+    /// Complex sums (`+=`, `-=`, `s = s + e`, `s = s - e`, complex and real operands), each part
+    /// combined as a float sum is.
+    pub fn csum(x: ArrayView1<Complex64>, w: ArrayView1<Complex64>, s0: Complex64) -> (Complex64, Complex64, Complex64) {
+        let mut s = s0;
+        let mut d = Complex64::new(0.0, 0.0);
+        let mut a = Complex64::new(1.0, -2.0);
+        for i in prange(0..x.len()) {
+            s += x[i] * w[i];
+            d -= x[i];
+            a = a + x[i];
+            a = a - w[i] * 0.5;
+            a += 0.25;
+        }
+        (s, d, a)
+    }
+
+    pub fn csum32(x: ArrayView1<Complex32>, s0: Complex32) -> Complex32 {
+        let mut s = s0;
+        for i in prange(0..x.len()) {
+            s -= x[i];
+            s += x[i] * x[i];
+        }
+        s
+    }
+
+    /// A complex and a float reduction in one loop.
+    pub fn cmixed(x: ArrayView1<Complex64>, s0: Complex64) -> (Complex64, f64) {
+        let mut s = s0;
+        let mut n = 0.0;
+        for i in prange(0..x.len()) {
+            s += x[i];
+            n += x[i].norm_sqr();
+        }
+        (s, n)
+    }
+
+    /// A complex sum over a `prange` nested in a `prange` body (serial there), and one over the
+    /// outer loop.
+    pub fn cnested(a: ArrayView2<Complex64>, rows: &mut [Complex64]) -> Complex64 {
+        let mut total = Complex64::new(0.0, 0.0);
+        for i in prange(0..a.nrows()) {
+            let mut row = Complex64::new(0.0, 0.0);
+            for j in prange(0..a.ncols()) {
+                row += a[[i, j]];
+            }
+            rows[i] = row;
+            total -= row;
+        }
+        total
+    }
+}
+
+/// Multiples of 1/4 of at most a few units: the sums the tests make of them and of their
+/// products stay below 2^24 quarters, so they are exact, in `f32` too, and the same in any order.
+fn dyadic(k: usize) -> Complex64 {
+    Complex64::new((k % 7) as f64 - 3.0, (k % 5) as f64 * 0.5 - 1.0)
+}
+
+/// The parts' bits (`-0.0` is not `0.0` here).
+fn cbits(z: Complex64) -> (u64, u64) {
+    (z.re.to_bits(), z.im.to_bits())
+}
+
+#[test]
+fn complex_sums_equal_the_serial_loop_bit_for_bit() {
+    each_pool(|| {
+        for n in [0, 1, 5, 2047, 100_003] {
+            let x: Array1<Complex64> = (0..n).map(dyadic).collect();
+            let w: Array1<Complex64> = (0..n).map(|k| dyadic(k * 3 + 1)).collect();
+            let s0 = Complex64::new(0.5, -1.0);
+            let got = csum(&x, &w, s0).unwrap();
+            let want = rs_complex::csum(x.view(), w.view(), s0);
+            assert_eq!(
+                (cbits(got.0), cbits(got.1), cbits(got.2)),
+                (cbits(want.0), cbits(want.1), cbits(want.2)),
+                "n = {n}"
+            );
+
+            let x32 = x.mapv(|z| Complex32::new(z.re as f32, z.im as f32));
+            let s0 = Complex32::new(-1.5, 2.0);
+            let (got, want) = (
+                csum32(&x32, s0).unwrap(),
+                rs_complex::csum32(x32.view(), s0),
+            );
+            assert_eq!(
+                (got.re.to_bits(), got.im.to_bits()),
+                (want.re.to_bits(), want.im.to_bits()),
+                "n = {n}"
+            );
+
+            let s0 = Complex64::new(2.0, 0.75);
+            let (s, norms) = cmixed(&x, s0).unwrap();
+            let want = rs_complex::cmixed(x.view(), s0);
+            assert_eq!(
+                (cbits(s), norms.to_bits()),
+                (cbits(want.0), want.1.to_bits())
+            );
+        }
+        // An empty range leaves the start value as it was, `-0.0` parts included.
+        let empty = Array1::<Complex64>::zeros(0);
+        let s0 = Complex64::new(-0.0, 3.5);
+        let (s, d, _) = csum(&empty, &empty, s0).unwrap();
+        assert_eq!(
+            (cbits(s), cbits(d)),
+            (cbits(s0), cbits(Complex64::new(0.0, 0.0)))
+        );
+        // Each part of a partial sum starts from `-0.0`: adding `-0.0`s keeps a `-0.0`.
+        let zero = Complex64::new(-0.0, -0.0);
+        let (s, _) = cmixed(&Array1::from_elem(5000, zero), zero).unwrap();
+        assert_eq!(cbits(s), cbits(zero));
+    });
+}
+
+/// A complex partial sum is combined into the shared variable with an atomic float addition per
+/// part.
+#[test]
+fn complex_partial_sums_combine_part_by_part() {
+    use rumba::IntoArg;
+    let x = Array1::<Complex64>::zeros(4);
+    let ir = cmixed::kernel()
+        .llvm_ir(&[(&x).into_arg(), Complex64::new(0.0, 0.0).into_arg()])
+        .unwrap();
+    let body = &ir[ir
+        .find("define internal void @cmixed.prange")
+        .expect("chunk function")..];
+    assert_eq!(body.matches("atomicrmw fadd").count(), 3, "{ir}");
+}
+
+#[test]
+fn complex_sums_in_nested_pranges_equal_the_serial_loop() {
+    each_pool(|| {
+        for (n, m) in [(0, 3), (3, 0), (1, 1), (37, 300), (500, 41)] {
+            let a = Array2::from_shape_fn((n, m), |(i, j)| dyadic(i * 31 + j));
+            let mut rows = Array1::<Complex64>::zeros(n);
+            let mut want_rows = rows.clone();
+            let total = cnested(&a, rows.as_slice_mut().unwrap()).unwrap();
+            let want = rs_complex::cnested(a.view(), want_rows.as_slice_mut().unwrap());
+            assert_eq!(cbits(total), cbits(want), "{n}x{m}");
+            assert_eq!(rows.mapv(cbits), want_rows.mapv(cbits), "{n}x{m}");
+        }
+    });
 }

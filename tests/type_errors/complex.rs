@@ -1,7 +1,7 @@
 //! Complex numbers where num-complex defines no such operation: ordered comparisons, `%`, a
-//! complex number with an integer, a cast, a method that does not exist; and a `prange` that
-//! would accumulate a complex number across iterations (no complex reductions: rejected, never
-//! a race); the GPU's error for complex numbers.
+//! complex number with an integer, a cast, a method that does not exist; and the complex
+//! reductions of a `prange` loop it refuses (a product, which does not combine part by part, and
+//! a sum read inside the loop); the GPU's error for complex numbers.
 
 use super::{at, type_error};
 use num_complex::Complex64;
@@ -24,10 +24,19 @@ rumba::compile! {
         a.floor()
     }
 
-    fn psum(x: ArrayView1<Complex64>) -> Complex64 {
+    fn pprod(x: ArrayView1<Complex64>) -> Complex64 {
+        let mut s = Complex64::one();
+        for i in prange(0..x.len()) {
+            s *= x[i];
+        }
+        s
+    }
+
+    fn pread(x: ArrayView1<Complex64>, y: &mut [f64]) -> Complex64 {
         let mut s = Complex64::zero();
         for i in prange(0..x.len()) {
             s += x[i];
+            y[i] = s.re;
         }
         s
     }
@@ -69,15 +78,23 @@ fn casts_and_unknown_methods() {
 }
 
 #[test]
-fn a_complex_sum_across_prange_iterations_is_rejected() {
+fn a_complex_product_or_a_partial_sum_read_in_prange_is_rejected() {
     let x = Array1::from_elem(4, Complex64::new(1.0, 0.5));
-    let err = psum(&x).unwrap_err();
-    let rendered = format!("{err:#}");
-    assert!(
-        rendered.starts_with(
-            "error: `s` is a complex reduction of a `prange` loop, which is not supported"
-        ),
-        "{rendered}"
+    let err = pprod(&x).unwrap_err();
+    let (kernel, location, message) = type_error(&err);
+    assert_eq!(kernel, "pprod");
+    assert_eq!(at(location), (30, 13));
+    assert_eq!(
+        message,
+        "`s` is a complex product reduction of a `prange` loop, which is not supported"
     );
-    assert!(rendered.contains("re += z.re; im += z.im;"), "{rendered}");
+    snapshot!("complex_prange_product", format!("{err:#}"));
+    let mut y = [0.0; 4];
+    let err = pread(&x, &mut y).unwrap_err();
+    let (_, location, message) = type_error(&err);
+    assert_eq!(at(location), (38, 13));
+    assert_eq!(
+        message,
+        "`s` is a reduction variable of this `prange` loop and cannot be read inside it"
+    );
 }

@@ -80,27 +80,47 @@ pub fn method(name: &str) -> Option<&'static ComplexMethod> {
     METHODS.iter().find(|m| m.name == name)
 }
 
+/// The binary operators num-complex defines: the operator, whether each operand is complex (the
+/// other one then being real of the part type), and the prelude function computing it.
+const BINARY: &[(BinOp, bool, bool, &str)] = &[
+    (BinOp::Add, true, true, "add"),
+    (BinOp::Sub, true, true, "sub"),
+    (BinOp::Mul, true, true, "mul"),
+    (BinOp::Div, true, true, "div"),
+    (BinOp::Eq, true, true, "eq"),
+    (BinOp::Ne, true, true, "ne"),
+    (BinOp::Add, true, false, "add_real"),
+    (BinOp::Sub, true, false, "sub_real"),
+    (BinOp::Mul, true, false, "mul_real"),
+    (BinOp::Div, true, false, "div_real"),
+    (BinOp::Add, false, true, "real_add"),
+    (BinOp::Sub, false, true, "real_sub"),
+    (BinOp::Mul, false, true, "real_mul"),
+    (BinOp::Div, false, true, "real_div"),
+];
+
 /// The prelude function computing `a op b` where `a` (`b`) is complex when `lhs` (`rhs`) is,
 /// the other operand then being real of the part type: `None` for an operator num-complex does
 /// not define on these operands (`<`, `%`, bit operations, shifts).
 pub fn binary(op: BinOp, lhs: bool, rhs: bool) -> Option<&'static str> {
-    Some(match (op, lhs, rhs) {
-        (BinOp::Add, true, true) => "add",
-        (BinOp::Sub, true, true) => "sub",
-        (BinOp::Mul, true, true) => "mul",
-        (BinOp::Div, true, true) => "div",
-        (BinOp::Eq, true, true) => "eq",
-        (BinOp::Ne, true, true) => "ne",
-        (BinOp::Add, true, false) => "add_real",
-        (BinOp::Sub, true, false) => "sub_real",
-        (BinOp::Mul, true, false) => "mul_real",
-        (BinOp::Div, true, false) => "div_real",
-        (BinOp::Add, false, true) => "real_add",
-        (BinOp::Sub, false, true) => "real_sub",
-        (BinOp::Mul, false, true) => "real_mul",
-        (BinOp::Div, false, true) => "real_div",
-        _ => return None,
-    })
+    BINARY
+        .iter()
+        .find(|&&(o, l, r, _)| (o, l, r) == (op, lhs, rhs))
+        .map(|&(.., f)| f)
+}
+
+/// The operator a function of the prelude computes, from its full name (`complex64::sub_real`:
+/// `-` of a complex and a real number), with whether each operand is complex: the inverse of
+/// [`binary`]; `None` for any other function.
+pub fn operator(name: &str) -> Option<(BinOp, bool, bool)> {
+    let (module, f) = name.split_once("::")?;
+    if module != prelude_module(Scalar::C32) && module != prelude_module(Scalar::C64) {
+        return None;
+    }
+    BINARY
+        .iter()
+        .find(|&&(.., g)| g == f)
+        .map(|&(op, l, r, _)| (op, l, r))
 }
 
 /// The prelude function computing `-a`.

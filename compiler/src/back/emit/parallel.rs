@@ -12,7 +12,8 @@
 //! them and calls the body function, whose array data pointers are `noalias` (so its loops still
 //! vectorize): it runs iterations `lo..hi` in order with every scalar private, the reduction
 //! variables starting at their operator's identity, and combines each one into the parent's
-//! variable once, atomically, at the end.
+//! variable once, atomically, at the end (a complex sum as two atomic float additions, one per
+//! part, [`FnEmitter::combine`]).
 //!
 //! A loop with array reductions (its body's [`Stmt::Update`]s) gets two chunk functions, and
 //! the parent picks one at run time: when the reduced arrays are small (at most
@@ -539,7 +540,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         Ok(())
     }
 
-    /// `*target = *target op v`, atomically.
+    /// `*target = *target op v`, atomically. A complex partial is a sum (`types::parallel`
+    /// accepts no other complex reduction) and combines part by part, each part as a float's
+    /// does: complex addition is componentwise, so this adds what a serial loop adds.
     pub(super) fn combine(
         &mut self,
         target: PointerValue<'ctx>,
@@ -547,6 +550,21 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         op: Reduce,
         s: Scalar,
     ) -> R<()> {
+        if s.is_complex() {
+            if op != Reduce::Add {
+                return Err(BackError::Internal(format!(
+                    "a complex `{}` reduction",
+                    op.written()
+                )));
+            }
+            let t = self.m.reg_type(s).into_struct_type();
+            for k in 0..2 {
+                let part = self.b().build_struct_gep(t, target, k, "part")?;
+                let x = self.b().build_extract_value(v.into_struct_value(), k, "")?;
+                self.combine(part, x, op, s.part())?;
+            }
+            return Ok(());
+        }
         self.atomic_update(target, v, op.update(), s)
     }
 
@@ -650,12 +668,17 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 }
 
-/// The value a reduction's partial result starts from (see [`Reduce::identity`]).
+/// The value a reduction's partial result starts from (see [`Reduce::identity`]); each part of
+/// a complex one starts from its part type's (a sum from `-0.0 - 0.0i`).
 pub(super) fn identity<'ctx>(
     e: &FnEmitter<'_, '_, 'ctx>,
     op: Reduce,
     s: Scalar,
 ) -> BasicValueEnum<'ctx> {
+    if s.is_complex() {
+        let part = identity(e, op, s.part());
+        return e.ctx().const_struct(&[part, part], false).into();
+    }
     e.constant(Const {
         ty: s,
         bits: op.identity(s),

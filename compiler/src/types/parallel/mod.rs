@@ -7,7 +7,9 @@
 //!
 //! - a scalar declared outside the loop may only be updated as a reduction: `s += e`, `s -= e`,
 //!   `s *= e`, `s = s.min(e)`, `s = s.max(e)`, `s |= e`, `s &= e`, `s ^= e` (one operator per
-//!   variable, `e` not reading `s`, and `s` read nowhere else in the body);
+//!   variable, `e` not reading `s`, and `s` read nowhere else in the body); a complex `s` only
+//!   with `s += e` and `s -= e` (`e` complex or real: the parts add up separately; a complex
+//!   product does not combine part by part and is an error);
 //! - `break` out of the loop and `return` are errors (no iteration can stop the others);
 //! - no two iterations may touch one array element where one of them writes it, in the body or
 //!   in the functions it calls ([`arrays`] has the rule; [`access`] follows the indices), unless
@@ -22,6 +24,7 @@ pub mod access;
 pub mod arrays;
 
 use crate::diag::Diagnostic;
+use crate::ir::complex;
 use crate::ir::walk::{escapes, reads_local, Uses};
 use crate::ir::*;
 use crate::span::Span;
@@ -348,7 +351,7 @@ impl Cx<'_> {
         }
         let mut reductions = Vec::new();
         for l in written {
-            match reduction_of(inst, l, &inside) {
+            match reduction_of(self.program, inst, l, &inside) {
                 Ok(r) => reductions.push((l, r)),
                 Err(d) => return Err(d.with_label(span, "in this parallel loop")),
             }
@@ -366,8 +369,13 @@ impl Cx<'_> {
     }
 }
 
-/// The reduction that `l`'s writes in a body form, or why they form none.
-fn reduction_of(inst: &Instance, l: LocalId, inside: &Uses) -> Result<Reduce, Diagnostic> {
+/// The reduction that `l`'s writes in a body of `inst` (of `program`) form, or why they form none.
+fn reduction_of(
+    program: &TypedProgram,
+    inst: &Instance,
+    l: LocalId,
+    inside: &Uses,
+) -> Result<Reduce, Diagnostic> {
     let f = &inst.func;
     let name = &f.local(l).name;
     let writes = &inside.writes[&l];
@@ -377,11 +385,7 @@ fn reduction_of(inst: &Instance, l: LocalId, inside: &Uses) -> Result<Reduce, Di
             return Err(Diagnostic::new(format!("`{name}` is declared outside this `prange` loop and used as a loop variable inside it"), at, "a write of a shared variable")
                 .with_help(format!("iterations run in parallel: declare the inner loop's variable inside the body instead of `{name}`")));
         };
-        if let Some(c) = inst.local_ty(l).scalar().filter(|s| s.is_complex()) {
-            return Err(Diagnostic::new(format!("`{name}` is a complex reduction of a `prange` loop, which is not supported"), at, "a complex reduction")
-                .with_help(format!("reduce the parts: two `{p}` variables updated with `re += z.re; im += z.im;`, and `{name} = Complex::new(re, im)` after the loop", p = c.part())));
-        }
-        let Some((r, e)) = reduction_form(f, l, value) else {
+        let Some((r, e)) = reduction_form(program, f, l, value) else {
             return Err(Diagnostic::new(format!("`{name}` is declared outside this `prange` loop and assigned inside it"), at, "not a reduction")
                 .with_help(format!("iterations run in parallel and in any order: declare `{name}` inside the loop (`let {name} = ..`) for a value of one iteration, or {}", help_reduce(name))));
         };
@@ -392,6 +396,10 @@ fn reduction_of(inst: &Instance, l: LocalId, inside: &Uses) -> Result<Reduce, Di
         if inst.local_ty(l) == Type::Scalar(Scalar::Bool) {
             return Err(Diagnostic::new(format!("`{name}` is a `bool` reduction of a `prange` loop, which is not supported"), at, "a `bool` reduction")
                 .with_help(format!("count instead: make `{name}` an integer (`{name} |= (cond) as u32`) and compare it with zero after the loop")));
+        }
+        if r == Reduce::Mul && inst.local_ty(l).scalar().is_some_and(Scalar::is_complex) {
+            return Err(Diagnostic::new(format!("`{name}` is a complex product reduction of a `prange` loop, which is not supported"), at, "a complex product")
+                .with_help(format!("partial complex products do not combine part by part: multiply in a serial `for` loop, or add logarithms (`l += z.ln()` for each factor `z`, then `{name} *= l.exp()` after the loop; rounded differently)")));
         }
         match op {
             Some((prev, prev_at)) if prev != r => {
@@ -412,32 +420,46 @@ fn reduction_of(inst: &Instance, l: LocalId, inside: &Uses) -> Result<Reduce, Di
         .ok_or_else(|| Diagnostic::new("internal: reduction without updates", Span::default(), ""))
 }
 
-/// `s op e` / `s.min(e)` / `s.max(e)` for an assignment to `s`: the operator and `e`.
-fn reduction_form(f: &Function, s: LocalId, value: ExprId) -> Option<(Reduce, ExprId)> {
+/// `s op e` / `s.min(e)` / `s.max(e)` for an assignment to `s`: the operator and `e`. For a
+/// complex `s`, `s op e` is a call of the prelude function computing `op` (`ir::complex`).
+fn reduction_form(
+    program: &TypedProgram,
+    f: &Function,
+    s: LocalId,
+    value: ExprId,
+) -> Option<(Reduce, ExprId)> {
     let is_s = |e: ExprId| matches!(f.expr(e).kind, ExprKind::Local(l) if l == s);
-    match &f.expr(value).kind {
-        ExprKind::Binary(op, a, e) if is_s(*a) => Some((
-            match op {
-                BinOp::Add | BinOp::Sub => Reduce::Add,
-                BinOp::Mul => Reduce::Mul,
-                BinOp::BitAnd => Reduce::And,
-                BinOp::BitOr => Reduce::Or,
-                BinOp::BitXor => Reduce::Xor,
-                _ => return None,
-            },
-            *e,
-        )),
+    let (op, a, e) = match &f.expr(value).kind {
+        ExprKind::Binary(op, a, e) => (*op, *a, *e),
+        ExprKind::CallInst { inst, args } if args.len() == 2 => {
+            let (op, ..) = complex::operator(&program.inst(*inst).func.name)?;
+            (op, args[0], args[1])
+        }
         ExprKind::Intrinsic {
             op: op @ (Intrinsic::Min | Intrinsic::Max),
             args,
-        } if args.len() == 2 && is_s(args[0]) => Some((
-            if *op == Intrinsic::Min {
-                Reduce::Min
-            } else {
-                Reduce::Max
-            },
-            args[1],
-        )),
-        _ => None,
+        } if args.len() == 2 && is_s(args[0]) => {
+            return Some((
+                if *op == Intrinsic::Min {
+                    Reduce::Min
+                } else {
+                    Reduce::Max
+                },
+                args[1],
+            ))
+        }
+        _ => return None,
+    };
+    if !is_s(a) {
+        return None;
     }
+    let r = match op {
+        BinOp::Add | BinOp::Sub => Reduce::Add,
+        BinOp::Mul => Reduce::Mul,
+        BinOp::BitAnd => Reduce::And,
+        BinOp::BitOr => Reduce::Or,
+        BinOp::BitXor => Reduce::Xor,
+        _ => return None,
+    };
+    Some((r, e))
 }
