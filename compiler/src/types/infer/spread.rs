@@ -79,14 +79,15 @@ fn block(inst: &mut Instance, b: Block, walks: &[Walk], uses: &Uses) -> Block {
 
 /// The `if` chain choosing the `prange` axis of the nest `nest` of walk `w`.
 fn choose(inst: &mut Instance, nest: Stmt, w: &Walk, uses: &Uses) -> Stmt {
-    // The locals only the nest uses: its loop variables, element bindings and the body's own.
+    // The locals only the nest uses: its loop variables, element bindings and the body's own
+    // (not a parameter, whose value comes from the call).
     let alone = Block {
         stmts: vec![nest.clone()],
     };
     let inside = Uses::of(&inst.func, &alone);
     let mut own: Vec<LocalId> = assigned_locals(&alone)
         .into_iter()
-        .filter(|&l| uses.count(l) == inside.count(l))
+        .filter(|&l| uses.count(l) == inside.count(l) && !inst.func.params.contains(&l))
         .collect();
     own.sort();
     let mut chain: Option<Stmt> = None;
@@ -165,9 +166,21 @@ mod tests {
     #[test]
     fn the_prange_is_the_first_axis_at_least_t_long_or_the_last() {
         let ir = typed(3, false);
-        assert_eq!(ir.matches("prange").count(), 3, "{ir}");
         assert_eq!(ir.matches(">= 32").count(), 2, "{ir}");
+        for k in 0..3 {
+            assert_eq!(
+                ir.matches(&format!("prange each.ax{k}#")).count(),
+                1,
+                "{ir}"
+            );
+        }
         // One copy per axis, each with its own loop variables and elements.
+        let firsts: std::collections::HashSet<&str> = ir
+            .split_whitespace()
+            .filter(|w| w.starts_with("each.ax0#"))
+            .map(|w| w.trim_end_matches([':', ',']))
+            .collect();
+        assert_eq!(firsts.len(), 3, "{ir}");
         let ir = typed(2, false);
         assert_eq!(ir.matches("prange").count(), 2, "{ir}");
         assert_eq!(ir.matches(">= 32").count(), 1, "{ir}");
