@@ -7,7 +7,7 @@
 
 use ndarray::prelude::*;
 use ndarray::{s, Zip};
-use rumba::ErrorKind;
+use rumba::{ErrorKind, IntoArg};
 
 rumba::compile! {
     /// SELU, typed.
@@ -49,6 +49,12 @@ rumba::compile! {
 
     fn ufunc_nested(x: ArrayView1<f32>, mut out: ArrayViewMut1<f32>) {
         out.assign(&blend(&blend(&x, 1.5f32, 0.25f32), &x, &x.mapv(f32::abs)));
+    }
+
+    /// ndarray's rayon methods over an array of any rank, a row stretched onto it.
+    fn par_walks(x, row, mut out, a: f64) {
+        Zip::from(&mut out).and(&x).and_broadcast(&row).par_for_each(|o, &v, &r| *o = a * v + r);
+        out.par_mapv_inplace(|v| v.abs().sqrt());
     }
 
     fn ufunc_rows(mut m: ArrayViewMut2<f64>, col: ArrayView2<f64>) {
@@ -277,6 +283,72 @@ fn parallel_gives_the_same_bits() {
     }
 }
 
+/// `blend_par` on `x`, `row` (stretched onto it) and `|x|` (`f(..)` and `f::into`) and
+/// `par_walks` on `x` and `row`, against ndarray's serial evaluation, bit for bit.
+fn parallel_matches_serial<D: Dimension>(x: ArrayView<f64, D>, row: ArrayView1<f64>) {
+    let t = x.mapv(f64::abs);
+    let want = Zip::from(&x)
+        .and_broadcast(&row)
+        .and(&t)
+        .map_collect(|&a, &b, &t| blend_rs(a, b, t));
+    let got: Array<f64, D> = blend_par(x.view(), row, &t).unwrap();
+    assert_eq!(bits(&got), bits(&want), "{:?}", x.shape());
+    let mut out = Array::zeros(x.raw_dim());
+    blend_par::into(x.view(), row, &t, &mut out).unwrap();
+    assert_eq!(bits(&out), bits(&want), "{:?}", x.shape());
+    let mut want = Array::zeros(x.raw_dim());
+    Zip::from(&mut want)
+        .and(&x)
+        .and_broadcast(&row)
+        .for_each(|o, &v, &r| *o = 0.25 * v + r);
+    want.mapv_inplace(|v| v.abs().sqrt());
+    let mut out = Array::zeros(x.raw_dim());
+    par_walks(x.view(), row, &mut out, 0.25).unwrap();
+    assert_eq!(bits(&out), bits(&want), "{:?}", x.shape());
+}
+
+/// A parallel walk whose first axis is short runs its `prange` over a later axis (the first of
+/// at least 32, or the last): every shape and layout gives ndarray's bits, on three threads.
+#[test]
+fn parallel_walks_with_a_short_first_axis() {
+    let n = 40_000;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        for (rows, cols) in [(1, n), (2, n), (3, n), (31, 700), (32, 700), (n, 1)] {
+            let x = grid(rows, cols, 41);
+            parallel_matches_serial(x.view(), grid(1, cols, 42).row(0));
+        }
+        for shape in [(1, 1, n), (2, 3, n / 4)] {
+            let len = shape.0 * shape.1 * shape.2;
+            let x = Array3::from_shape_vec(shape, grid(1, len, 43).into_raw_vec_and_offset().0)
+                .unwrap();
+            parallel_matches_serial(x.view(), grid(1, shape.2, 44).row(0));
+        }
+        // Strided, reversed and transposed inputs; a column stretched onto a row.
+        let wide = grid(2, 2 * n, 45);
+        parallel_matches_serial(wide.slice(s![.., ..;2]), grid(1, n, 46).row(0));
+        parallel_matches_serial(wide.slice(s![..;-1, ..;-3]), grid(1, 1, 47).row(0));
+        parallel_matches_serial(wide.t(), grid(1, 2, 48).row(0));
+    });
+    // The `prange` of each axis, chosen by its extent.
+    let x = grid(2, 8, 49);
+    let ir = blend_par::kernel()
+        .typed_ir(&[(&x).into_arg(), 0.5.into_arg(), 0.5.into_arg()])
+        .unwrap();
+    assert!(
+        ir.contains("if (dim(") && ir.contains(">= 32_usize)"),
+        "{ir}"
+    );
+    let nested = ir
+        .split("prange ")
+        .skip(1)
+        .any(|after| after.starts_with("each.ax1"));
+    assert!(nested, "{ir}");
+}
+
 fn message(e: rumba::Error) -> String {
     let ErrorKind::InvalidValue { message, .. } = e.kind() else {
         panic!("{e:#}");
@@ -305,7 +377,6 @@ fn shapes_that_do_not_broadcast_are_errors() {
 /// its PTX assembles (no device is needed for that).
 #[test]
 fn into_compiles_for_the_gpu() {
-    use rumba::IntoArg;
     let Some(tk) = crate::gpu::toolkit() else {
         return crate::skip(
             "RUMBA_REQUIRE_PTXAS",

@@ -26,8 +26,10 @@ pub struct Each {
     /// the walk (`-0.0` for a float sum, as std's `Sum` starts from, `0`, `1`), the type
     /// being the element's.
     pub identity: Option<(LocalId, Fold)>,
-    /// The loop over the first axis is a `prange` (the walk of a `#[rumba(vectorize, parallel)]`
-    /// function; it writes only its first array, a distinct element per step).
+    /// One loop of the walk is a `prange` (the walk of a `#[rumba(vectorize, parallel)]`
+    /// function, ndarray's `par_` methods; it writes only its first array, a distinct element
+    /// per step): the first axis's, or on the CPU, chosen at run time, that of the first axis at
+    /// least 32 long (`types/infer/spread.rs`).
     pub parallel: bool,
     /// The arrays after the first that have fewer axes are stretched onto the first's shape
     /// (ndarray's `y.assign(&row)`): `types` walks them through a `Broadcast` view.

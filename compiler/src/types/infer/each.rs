@@ -9,6 +9,9 @@
 //! passes, the back ends and the race check of `prange` need nothing new. Rustc's rules are
 //! checked here: a mutable borrow needs a writable array, an array walked mutably is not walked
 //! or touched otherwise in the body, and zipped arrays have one number of dimensions.
+//!
+//! A parallel walk's first loop is a `prange`; on the CPU, one over two or more axes is recorded
+//! for `spread`, which gives it, once typed, a copy per axis chosen at run time by the extents.
 
 use super::unify::State;
 use super::{Infer, R};
@@ -407,6 +410,14 @@ impl<'s, 'p> Infer<'s, 'p> {
                     span,
                 }],
             };
+        }
+        // `spread` moves the `prange` to a later axis when the first is short.
+        if each.parallel && n >= 2 && self.spec.spreads_walks() {
+            self.walks.push(super::spread::Walk {
+                axes,
+                array: first,
+                span,
+            });
         }
         pre.extend(block.stmts);
         Ok(pre)

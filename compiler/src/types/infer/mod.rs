@@ -6,7 +6,8 @@
 //! `each` (whole-array walks: typed, then expanded into index loops before resolution),
 //! `fuse` (array arithmetic fused into one walk), `fused_reduce` (a `sum` fused with it),
 //! `option` (`Option` values rewritten as the tuples they are, before resolution),
-//! `resolve` (the typed instance from the solved variables), `wording` (rustc's wording of the
+//! `resolve` (the typed instance from the solved variables), `spread` (the `prange` axis of a
+//! parallel walk, chosen at run time on the CPU, after resolution), `wording` (rustc's wording of the
 //! errors).
 
 mod axis;
@@ -19,6 +20,7 @@ mod method;
 mod option;
 mod reduce;
 mod resolve;
+mod spread;
 mod stmt;
 mod structs;
 mod tuple_eq;
@@ -55,14 +57,17 @@ fn scalar_elems(at: ArrayType, op: ReduceOp, span: Span) -> R<Scalar> {
     })
 }
 
-/// Specializes `entry` of `program` to the argument types `args`.
+/// Specializes `entry` of `program` to the argument types `args`, for the GPU or the CPU (which
+/// decides the `prange` of parallel walks: `spread.rs`).
 pub fn specialize(
     program: &Program,
     entry: FuncId,
     args: &[Type],
+    gpu: bool,
 ) -> Result<TypedProgram, Diagnostic> {
     let mut spec = Specializer {
         program,
+        gpu,
         instances: PrimaryMap::new(),
         keys: HashMap::new(),
         stack: Vec::new(),
@@ -107,6 +112,8 @@ pub fn specialize(
 
 struct Specializer<'p> {
     program: &'p Program,
+    /// For the GPU: a parallel walk's `prange` stays its first axis (`spread.rs`).
+    gpu: bool,
     /// `None` while its inference runs (a call of it then is recursion, typed by the declared
     /// return type).
     instances: PrimaryMap<InstId, Option<Instance>>,
@@ -124,6 +131,13 @@ enum Returns {
 }
 
 impl<'p> Specializer<'p> {
+    /// Whether the parallel walks of the function being inferred get their `prange` axis
+    /// chosen at run time (`spread.rs`): on the CPU, in the entry (a `prange` elsewhere runs
+    /// serially, inside the entry's call).
+    fn spreads_walks(&self) -> bool {
+        !self.gpu && self.stack.len() == 1
+    }
+
     fn instantiate(
         &mut self,
         func: FuncId,
@@ -260,6 +274,8 @@ struct Infer<'s, 'p> {
     /// The compiler temporaries that a `sum` / `product` reduces, and the reduction
     /// (`fused_reduce.rs`, found before the fusion).
     reduced: HashMap<LocalId, ExprId>,
+    /// The parallel walks of two or more axes, expanded, whose `prange` axis `spread` chooses.
+    walks: Vec<spread::Walk>,
 }
 
 type R<T> = Result<T, Diagnostic>;
@@ -291,6 +307,7 @@ impl<'s, 'p> Infer<'s, 'p> {
             fields: HashMap::new(),
             tuple_eqs: Vec::new(),
             reduced: HashMap::new(),
+            walks: Vec::new(),
         };
         for (l, decl) in func.locals.iter() {
             let v = match func.params.contains(&l) {
@@ -384,7 +401,7 @@ mod tests {
     fn error(source: &str) -> Diagnostic {
         let p = crate::front::lower_source(source).expect("lowers");
         let entry = p.find("k").expect("has `k`");
-        specialize(&p, entry, &[]).expect_err("does not type-check")
+        specialize(&p, entry, &[], false).expect_err("does not type-check")
     }
 
     #[test]

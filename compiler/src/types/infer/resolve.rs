@@ -257,14 +257,16 @@ impl<'s, 'p> Infer<'s, 'p> {
             body: func.body.clone(),
             shared: func.shared.clone(),
         };
-        Ok(Instance {
+        let mut inst = Instance {
             source,
             func,
             params,
             ret,
             local_types,
             expr_types,
-        })
+        };
+        super::spread::spread(&mut inst, &self.walks);
+        Ok(inst)
     }
 }
 
