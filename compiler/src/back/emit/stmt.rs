@@ -289,7 +289,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         self.loops.push((latch, exit));
         self.block(body)?;
         self.loops.pop();
-        let hints = self.loop_hints(body);
+        let hints = self.loop_hints(body, !self.loops.is_empty());
         self.b().build_unconditional_branch(latch)?;
         self.b().position_at_end(latch);
         let b = self.b();
