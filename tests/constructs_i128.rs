@@ -541,4 +541,17 @@ fn a_prange_over_a_128_bit_range_is_one_error() {
             && rendered.contains("loop over a `usize` range"),
         "{rendered}"
     );
+    // Also with a bound above `i128::MAX`.
+    let k = rumba::Kernel::from_source(
+        "fn q(o: &mut [u128]) { for i in prange(340282366920938463463374607431768211450..u128::MAX) { o[0] = i; } }",
+        "q",
+    );
+    let mut o = [0u128; 1];
+    let err = k.call(&[(&mut o[..]).into_arg()]).unwrap_err();
+    let rendered = format!("{err:#}");
+    assert!(
+        rendered.contains("a `prange` loop over a range of `u128`")
+            && rendered.matches("error").count() == 1,
+        "{rendered}"
+    );
 }
