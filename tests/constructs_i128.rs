@@ -328,6 +328,101 @@ fn literals_constants_and_matches() {
     }
 }
 
+twin! {
+    mod rs_wide;
+
+    const M: u128 = 340282366920938463463374607431768211455;
+    const HIGH: u128 = 0xFFFF_FFFF_FFFF_FFFF_0000_0000_0000_0000;
+
+    pub fn wide_literals(x: u128, o: &mut [u128]) {
+        let a = 340282366920938463463374607431768211455u128 - x;
+        let b = x ^ 0xFFFF_FFFF_FFFF_FFFF_FFFF_FFFF_FFFF_FFFFu128;
+        let c: u128 = 170_141_183_460_469_231_731_687_303_715_884_105_728;
+        let d = x / 170141183460469231731687303715884105728 + c / 0x4000_0000_0000_0000_0000_0000_0000_0000;
+        let e = -170141183460469231731687303715884105728 + (x >> 1) as i128;
+        let f = x.wrapping_add(0xFFFF_FFFF_FFFF_FFFF_FFFF_FFFF_FFFF_FFFE);
+        o[0] = a;
+        o[1] = b;
+        o[2] = c;
+        o[3] = d;
+        o[4] = e as u128;
+        o[5] = f;
+        o[6] = (x & HIGH) | (M >> 64);
+    }
+
+    pub fn wide_compare(x: u128, y: i128, q: &mut [bool]) {
+        q[0] = x > 170141183460469231731687303715884105727;
+        q[1] = x >= 0xFFFF_FFFF_FFFF_FFFF_FFFF_FFFF_FFFF_FFFF;
+        q[2] = x == M;
+        q[3] = x < 340_282_366_920_938_463_463_374_607_431_768_211_454;
+        q[4] = y == -170141183460469231731687303715884105728;
+        q[5] = y >= 0x7FFF_FFFF_FFFF_FFFF_FFFF_FFFF_FFFF_FFFF;
+    }
+
+    pub fn bucket(x: u128) -> i32 {
+        match x {
+            0 => 0,
+            1..=170141183460469231731687303715884105727 => 1,
+            170141183460469231731687303715884105728 => 2,
+            0x8000_0000_0000_0000_0000_0000_0000_0001..=340282366920938463463374607431768211454 => 3,
+            M => 4,
+        }
+    }
+
+    pub fn halves(x: u128) -> i32 {
+        match x {
+            0 => 0,
+            1..=u128::MAX => 1,
+        }
+    }
+
+    pub fn tops(x: u128) -> i32 {
+        match x {
+            ..0xFFFF_FFFF_FFFF_FFFF_FFFF_FFFF_FFFF_FFFE => 0,
+            340282366920938463463374607431768211454 | u128::MAX => 1,
+        }
+    }
+
+    /// The first arm covers every unsigned type; the second is still reachable for `i128`.
+    pub fn sign(y: i128) -> i32 {
+        match y {
+            0.. => 1,
+            ..=-1 => -1,
+        }
+    }
+}
+
+/// `u128` values at and around the edges of `i128` and `u128`.
+fn wide_edges() -> Vec<u128> {
+    let mut v = vec![0, 1, 2, 5, 1 << 64, HIGH_BIT - 1, HIGH_BIT, HIGH_BIT + 1];
+    v.extend([u128::MAX - 2, u128::MAX - 1, u128::MAX, u128::MAX / 3]);
+    v
+}
+
+const HIGH_BIT: u128 = 1 << 127;
+
+#[test]
+fn literals_above_i128_max_and_exhaustive_u128_matches() {
+    for x in wide_edges() {
+        let (mut o, mut o2) = ([0u128; 7], [0u128; 7]);
+        wide_literals(x, &mut o[..]).unwrap();
+        rs_wide::wide_literals(bb(x), &mut o2);
+        assert_eq!(o, o2, "wide_literals({x})");
+        for y in edges() {
+            let (mut q, mut q2) = ([false; 6], [false; 6]);
+            wide_compare(x, y, &mut q[..]).unwrap();
+            rs_wide::wide_compare(bb(x), y, &mut q2);
+            assert_eq!(q, q2, "wide_compare({x}, {y})");
+        }
+        assert_eq!(bucket(x).unwrap(), rs_wide::bucket(bb(x)), "bucket({x})");
+        assert_eq!(halves(x).unwrap(), rs_wide::halves(bb(x)), "halves({x})");
+        assert_eq!(tops(x).unwrap(), rs_wide::tops(bb(x)), "tops({x})");
+    }
+    for y in edges() {
+        assert_eq!(sign(y).unwrap(), rs_wide::sign(bb(y)), "sign({y})");
+    }
+}
+
 #[test]
 fn arrays_and_scalars_cross_the_entry() {
     let x: Vec<i128> = edges();
@@ -444,6 +539,19 @@ fn a_prange_over_a_128_bit_range_is_one_error() {
     assert!(
         rendered.contains("a `prange` loop over a range of `i128`")
             && rendered.contains("loop over a `usize` range"),
+        "{rendered}"
+    );
+    // Also with a bound above `i128::MAX`.
+    let k = rumba::Kernel::from_source(
+        "fn q(o: &mut [u128]) { for i in prange(340282366920938463463374607431768211450..u128::MAX) { o[0] = i; } }",
+        "q",
+    );
+    let mut o = [0u128; 1];
+    let err = k.call(&[(&mut o[..]).into_arg()]).unwrap_err();
+    let rendered = format!("{err:#}");
+    assert!(
+        rendered.contains("a `prange` loop over a range of `u128`")
+            && rendered.matches("error").count() == 1,
         "{rendered}"
     );
 }

@@ -24,6 +24,7 @@ mod if_else_arms;
 mod immutable_binding;
 mod index_count;
 mod index_scalar;
+mod literals;
 mod match_coverage;
 mod mismatched_operands;
 mod options;

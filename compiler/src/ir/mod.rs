@@ -25,7 +25,9 @@ pub mod walk;
 
 pub use each::{ArrayReduce, Each, EachArray, EachIndex, Fold, Map, ReduceOp};
 pub use intrinsic::{Intrinsic, IntrinsicDesc, Precision, Receiver, Rel};
-pub use ops::{AtomicOp, Axis, BinOp, Const, GpuOp, Lit, LogicOp, Reduce, UnOp, UpdateOp};
+pub use ops::{
+    AtomicOp, Axis, BinOp, Const, GpuOp, Int, IntLit, Lit, LogicOp, Reduce, UnOp, UpdateOp,
+};
 pub use structs::StructOp;
 pub use ty::{
     ArrayType, Elem, Layout, Scalar, Storage, StructDef, Tuple, Type, TypeAnn,

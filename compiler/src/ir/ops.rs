@@ -5,6 +5,8 @@
 //! The expression and statement nodes that use them are in the parent module; they are
 //! re-exported there (`crate::ir::BinOp`).
 
+use std::fmt;
+
 use super::{Fold, Scalar};
 
 /// How partial results of a reduction combine (`-=` partials are summed like `+=`).
@@ -128,14 +130,129 @@ impl UpdateOp {
 /// A literal as written; typed by inference into a [`Const`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Lit {
-    /// Magnitude with the sign folded in (`-128i8` is one literal), and its suffix if any.
-    Int(i128, Option<Scalar>),
+    /// The literal with its `-` folded in (`-128i8` is one literal), and its suffix if any.
+    Int(IntLit, Option<Scalar>),
     /// The digits as written (parsed once the type is known, so `0.1f32` rounds once).
     Float(String, Option<Scalar>),
     Bool(bool),
     /// The identity of std's `Sum` / `Product` in the numeric type the value gets (`-0.0` for a
     /// float sum): the start of an iterator chain's `sum()` (`front::lower::chain`).
     Identity(Fold),
+}
+
+/// An integer literal as written: its magnitude (any value up to `u128::MAX`, in any base) and
+/// whether a `-` was folded in. `-0` keeps its sign: rustc refuses it for unsigned types as any
+/// other negation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IntLit {
+    pub negative: bool,
+    pub magnitude: u128,
+}
+
+impl IntLit {
+    /// The literal of `value`.
+    pub fn new(value: i128) -> IntLit {
+        IntLit {
+            negative: value < 0,
+            magnitude: value.unsigned_abs(),
+        }
+    }
+
+    /// Its value; `None` below `i128::MIN`, which no type holds.
+    pub fn value(self) -> Option<Int> {
+        if !self.negative {
+            Some(Int::from(self.magnitude))
+        } else if self.magnitude <= 1 << 127 {
+            Some(Int::from(0i128.wrapping_sub_unsigned(self.magnitude)))
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for IntLit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.negative { "-" } else { "" };
+        write!(f, "{sign}{}", self.magnitude)
+    }
+}
+
+/// An integer value of any of the integer types, `i128::MIN..=u128::MAX`, ordered as the values
+/// are: a literal's value, a type's bounds ([`Scalar::int_range`]) and what `match` coverage
+/// counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Int {
+    /// Whether the value is at least zero (first, so that negative values order first).
+    nonneg: bool,
+    /// The value's two's complement bits, sign-extended to 128 (a [`Const`]'s bits).
+    bits: u128,
+}
+
+impl Int {
+    pub const MIN: Int = Int {
+        nonneg: false,
+        bits: 1 << 127,
+    };
+    pub const MAX: Int = Int {
+        nonneg: true,
+        bits: u128::MAX,
+    };
+
+    /// The value as an `i128`, if it is one (not above `i128::MAX`).
+    pub fn to_i128(self) -> Option<i128> {
+        (!self.nonneg || self.bits <= i128::MAX as u128).then_some(self.bits as i128)
+    }
+
+    /// The next value, `None` after [`Int::MAX`].
+    pub fn succ(self) -> Option<Int> {
+        match (self.nonneg, self.bits) {
+            (true, u128::MAX) => None,
+            (false, u128::MAX) => Some(Int::from(0u128)),
+            (nonneg, bits) => Some(Int {
+                nonneg,
+                bits: bits + 1,
+            }),
+        }
+    }
+
+    /// The previous value, `None` before [`Int::MIN`].
+    pub fn pred(self) -> Option<Int> {
+        match (self.nonneg, self.bits) {
+            _ if self == Int::MIN => None,
+            (true, 0) => Some(Int::from(-1i128)),
+            (nonneg, bits) => Some(Int {
+                nonneg,
+                bits: bits - 1,
+            }),
+        }
+    }
+}
+
+impl From<i128> for Int {
+    fn from(v: i128) -> Int {
+        Int {
+            nonneg: v >= 0,
+            bits: v as u128,
+        }
+    }
+}
+
+impl From<u128> for Int {
+    fn from(v: u128) -> Int {
+        Int {
+            nonneg: true,
+            bits: v,
+        }
+    }
+}
+
+impl fmt::Display for Int {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_i128() {
+            Some(v) => write!(f, "{v}"),
+            None => write!(f, "{}", self.bits),
+        }
+    }
 }
 
 /// A typed constant: its type and its bits (floats as `to_bits`, integers two's complement,
@@ -155,20 +272,22 @@ impl Const {
         }
     }
 
-    /// The smallest value of an integer type (`i128::MIN` included).
-    pub fn min(ty: Scalar) -> Const {
-        Const::int(ty, ty.int_range().0)
+    /// An integer constant of any value of its type (`u128::MAX` included).
+    pub fn of_int(ty: Scalar, value: Int) -> Const {
+        Const {
+            ty,
+            bits: value.bits,
+        }
     }
 
-    /// The largest value of an integer type (`u128::MAX` included, which `int_range` clips).
+    /// The smallest value of an integer type.
+    pub fn min(ty: Scalar) -> Const {
+        Const::of_int(ty, ty.int_range().0)
+    }
+
+    /// The largest value of an integer type.
     pub fn max(ty: Scalar) -> Const {
-        match ty {
-            Scalar::U128 => Const {
-                ty,
-                bits: u128::MAX,
-            },
-            _ => Const::int(ty, ty.int_range().1),
-        }
+        Const::of_int(ty, ty.int_range().1)
     }
 
     /// `1` of a scalar type (`1 + 0i` for a complex one: a complex constant holds its real
@@ -220,6 +339,15 @@ impl Const {
             masked as i128 - (1i128 << bits)
         } else {
             masked as i128
+        }
+    }
+
+    /// The value of an integer constant, `u128` values above `i128::MAX` included.
+    pub fn as_int(self) -> Int {
+        if self.ty.is_signed() {
+            Int::from(self.as_i128())
+        } else {
+            Int::from(self.as_u128())
         }
     }
 

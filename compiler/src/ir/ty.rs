@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use super::Int;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scalar {
     Bool,
@@ -162,16 +164,13 @@ impl Scalar {
         self != Scalar::Bool
     }
 
-    /// Smallest and largest value of an integer type, as i128 (`u128`'s clipped to
-    /// `i128::MAX`: literals and every other use of the range stop there).
-    pub fn int_range(self) -> (i128, i128) {
-        let bits = self.bits();
-        if bits == 128 {
-            (if self.is_signed() { i128::MIN } else { 0 }, i128::MAX)
-        } else if self.is_signed() {
-            (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    /// Smallest and largest value of an integer type.
+    pub fn int_range(self) -> (Int, Int) {
+        let shift = 128 - self.bits();
+        if self.is_signed() {
+            (Int::from(i128::MIN >> shift), Int::from(i128::MAX >> shift))
         } else {
-            (0, (1i128 << bits) - 1)
+            (Int::from(0u128), Int::from(u128::MAX >> shift))
         }
     }
 }

@@ -6,7 +6,9 @@
 
 use super::args::any_scalar;
 use super::kernel::{Gen, HelperParam, Var};
-use super::values::{float_literal, float_value, int_literal, int_value, is_name, FLOATS, INTS};
+use super::values::{
+    float_literal, float_value, int_literal, int_range, int_value, is_name, FLOATS, INTS,
+};
 use rumba_compiler::ir::{Intrinsic, Precision, Rel, Scalar};
 
 const ARITH: [&str; 5] = ["+", "-", "*", "/", "%"];
@@ -326,7 +328,7 @@ impl<'r> Gen<'r> {
             if ty.is_float() {
                 return self.literal(ty);
             }
-            let (min, max) = ty.int_range();
+            let (min, max) = int_range(ty);
             let v = (self.rng.below(7) as i128 + 1).min(max);
             let v = if ty.is_signed() && self.rng.percent(30) {
                 (-v).max(min)

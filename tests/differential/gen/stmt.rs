@@ -6,7 +6,7 @@
 
 use super::args::{any_scalar, ArrayParam};
 use super::kernel::{Gen, Var};
-use super::values::{int_literal, INTS};
+use super::values::{int_literal, int_range, INTS};
 use rumba_compiler::ir::Scalar;
 
 impl<'r> Gen<'r> {
@@ -309,7 +309,7 @@ impl<'r> Gen<'r> {
             // Literal bounds a few apart, often at the edges of the type.
             0 => {
                 let ty = self.rng.pick(&INTS);
-                let (min, max) = ty.int_range();
+                let (min, max) = int_range(ty);
                 let len = self.rng.below(7) as i128;
                 let start = match self.rng.below(4) {
                     0 => min,

@@ -2,7 +2,7 @@
 //! values), their bits as arguments carry them, and literals with their type suffix.
 
 use super::rng::Rng;
-use rumba_compiler::ir::{Const, Scalar};
+use rumba_compiler::ir::{Const, Int, Scalar};
 
 pub const INTS: [Scalar; 10] = [
     Scalar::I8,
@@ -18,9 +18,16 @@ pub const INTS: [Scalar; 10] = [
 ];
 pub const FLOATS: [Scalar; 2] = [Scalar::F32, Scalar::F64];
 
+/// Smallest and largest value of `ty`, one of [`INTS`] (all within `i128`).
+pub fn int_range(ty: Scalar) -> (i128, i128) {
+    let (min, max) = ty.int_range();
+    let wide = |v: Int| v.to_i128().expect("the types of `INTS` fit in `i128`");
+    (wide(min), wide(max))
+}
+
 /// An integer of type `ty`: mostly edge values (0, ±1, MIN, MAX, small), sometimes any.
 pub fn int_value(rng: &mut Rng, ty: Scalar) -> i128 {
-    let (min, max) = ty.int_range();
+    let (min, max) = int_range(ty);
     match rng.below(12) {
         0 => 0,
         1 => 1,
@@ -113,7 +120,7 @@ pub fn value_bits(rng: &mut Rng, ty: Scalar) -> u64 {
 
 /// Source text of a constant of `ty` with value `v` (floats: `v` is exact in `ty`).
 pub(super) fn int_literal(rng: &mut Rng, ty: Scalar, v: i128) -> String {
-    let (min, max) = ty.int_range();
+    let (min, max) = int_range(ty);
     if v == max && rng.percent(40) {
         return format!("{ty}::MAX");
     }

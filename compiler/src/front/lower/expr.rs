@@ -5,7 +5,7 @@
 //! right, spilled to temporaries when a later one emits statements.
 
 use super::hints::{macro_error, method_call_hint, unknown_value, EXPR_HINT};
-use super::syntax::{bin_op, compound_op, const_dim, scalar_suffix, strip_parens};
+use super::syntax::{bin_op, compound_op, const_dim, int_lit, scalar_suffix, strip_parens};
 use super::*;
 
 impl FnLowerer<'_> {
@@ -176,18 +176,12 @@ impl FnLowerer<'_> {
                     };
                     Lit::Float(text, suffix)
                 } else {
-                    let value: u128 = i
-                        .base10_parse()
-                        .map_err(|e| FrontError::new(lit, e.to_string()))?;
-                    // `-170141183460469231731687303715884105728` is `i128::MIN`.
-                    let value = if negate {
-                        0i128.checked_sub_unsigned(value)
-                    } else {
-                        i128::try_from(value).ok()
-                    };
-                    let value = value.ok_or_else(|| {
+                    // Any value up to `u128::MAX`; the type decides whether it fits
+                    // (`-170141183460469231731687303715884105728` is `i128::MIN`).
+                    let value = int_lit(i, negate).ok_or_else(|| {
                         FrontError::new(lit, "integer literal is too large").hint(
-                            "literals stop at `i128::MAX`: write a larger `u128` as `u128::MAX - k`",
+                            "no integer type holds it: the largest is `u128::MAX` \
+                             (340282366920938463463374607431768211455); use a float for larger values",
                         )
                     })?;
                     Lit::Int(value, suffix)

@@ -152,14 +152,14 @@ impl Items {
 
     /// The value of an integer constant a path names, when it is known from the syntax (a std
     /// limit, or a `const` whose value is an integer literal): what `match` coverage counts.
-    pub(super) fn int_value(&self, path: &syn::Path) -> Option<i128> {
+    pub(super) fn int_value(&self, path: &syn::Path) -> Option<Int> {
         if let Some(ident) = path.get_ident() {
             if let Some(c) = self.consts.get(&ident.to_string()) {
                 return syntax::int_literal(&c.expr);
             }
         }
         let c = self.std_const(path)?;
-        c.ty.is_int().then(|| c.as_i128())
+        c.ty.is_int().then(|| c.as_int())
     }
 
     pub(super) fn is_const(&self, name: &str) -> bool {

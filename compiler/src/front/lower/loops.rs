@@ -103,7 +103,9 @@ impl FnLowerer<'_> {
         for &k in &frame.escapes {
             if Some(k) == parent {
                 let flag = self.pending(k);
-                let zero = self.func.add_expr(ExprKind::Lit(Lit::Int(0, None)), span);
+                let zero = self
+                    .func
+                    .add_expr(ExprKind::Lit(Lit::Int(IntLit::new(0), None)), span);
                 self.emit(Stmt::Assign {
                     local: flag,
                     value: zero,
@@ -135,7 +137,7 @@ impl FnLowerer<'_> {
         let f = self.func.add_expr(ExprKind::Local(flag), span);
         let v = self
             .func
-            .add_expr(ExprKind::Lit(Lit::Int(value, None)), span);
+            .add_expr(ExprKind::Lit(Lit::Int(IntLit::new(value), None)), span);
         let cond = self.func.add_expr(ExprKind::Binary(op, f, v), span);
         self.emit(Stmt::If {
             cond,
@@ -191,9 +193,10 @@ impl FnLowerer<'_> {
             Jump::Continue => self.loops[target].continued = true,
         }
         self.loops[innermost].escapes.insert(target);
-        let code = self
-            .func
-            .add_expr(ExprKind::Lit(Lit::Int(jump.code(), None)), Span::default());
+        let code = self.func.add_expr(
+            ExprKind::Lit(Lit::Int(IntLit::new(jump.code()), None)),
+            Span::default(),
+        );
         self.emit(Stmt::Assign {
             local: flag,
             value: code,

@@ -29,8 +29,8 @@ struct Cover {
     /// A pattern that matches every value (`_`, a binding).
     all: bool,
     bools: [bool; 2],
-    /// Closed integer intervals; `i128::MIN`/`i128::MAX` stand for unbounded ends.
-    ints: Vec<(i128, i128)>,
+    /// Closed integer intervals; [`Int::MIN`]/[`Int::MAX`] stand for unbounded ends.
+    ints: Vec<(Int, Int)>,
     /// `Some(p)` with a `p` that matches every value, and `None`.
     some: bool,
     none: bool,
@@ -39,9 +39,8 @@ struct Cover {
     parts: Vec<Cover>,
 }
 
-/// The integer types a `match` can cover without `_` (rustc asks `_` of `isize`/`usize`;
-/// `u128` is left out, its top values beyond the `i128` intervals: such a match needs `_`).
-const COVERABLE: [Scalar; 9] = [
+/// The integer types a `match` can cover without `_` (rustc asks `_` of `isize`/`usize`).
+const COVERABLE: [Scalar; 10] = [
     Scalar::I8,
     Scalar::U8,
     Scalar::I16,
@@ -51,6 +50,7 @@ const COVERABLE: [Scalar; 9] = [
     Scalar::I64,
     Scalar::U64,
     Scalar::I128,
+    Scalar::U128,
 ];
 
 impl Cover {
@@ -97,19 +97,21 @@ impl Cover {
     }
 
     /// The values of `lo..=hi` no interval covers, as intervals.
-    fn gaps(&self, lo: i128, hi: i128) -> Vec<(i128, i128)> {
+    fn gaps(&self, lo: Int, hi: Int) -> Vec<(Int, Int)> {
         let mut ints = self.ints.clone();
         ints.sort_unstable();
         let mut gaps = Vec::new();
         let mut next = lo;
         for (a, b) in ints {
-            if a > next {
-                gaps.push((next, (a - 1).min(hi)));
+            // `a > next` has a value before it; `b < hi` one after it.
+            match a.pred() {
+                Some(before) if a > next => gaps.push((next, before.min(hi))),
+                _ => {}
             }
-            if b >= hi {
-                return gaps;
+            match b.succ() {
+                Some(after) if b < hi => next = next.max(after),
+                _ => return gaps,
             }
-            next = next.max(b + 1);
         }
         gaps.push((next, hi));
         gaps
@@ -131,10 +133,10 @@ impl Cover {
         } else if self.ints.is_empty() {
             vec![quote("_".into())]
         } else {
-            self.gaps(i128::MIN, i128::MAX)
+            self.gaps(Int::MIN, Int::MAX)
                 .into_iter()
                 .map(|(a, b)| {
-                    quote(match (a == i128::MIN, b == i128::MAX) {
+                    quote(match (a == Int::MIN, b == Int::MAX) {
                         (true, true) => "_".into(),
                         (true, false) => format!("..={b}"),
                         (false, true) => format!("{a}.."),
@@ -187,9 +189,13 @@ impl FnLowerer<'_> {
 
     /// The index of the arm after which no value is left (later arms are unreachable), and the
     /// integer type the scrutinee must have for the match to be exhaustive, if that is how.
+    /// Integer arms are exhaustive for the types they cover together (one type is given to the
+    /// scrutinee: `0..=255` covers `u8` only), and unreachable after the arm that completes
+    /// them all (`0.. => a, ..=-1 => b` keeps `b`: `0..` alone covers the unsigned types).
     fn reachable_arms(&self, m: &syn::ExprMatch) -> R<(usize, Option<Scalar>)> {
         let mut cover = Cover::default();
-        let mut by_type = None;
+        // Per arm without a guard, how many integer types are covered up to it.
+        let mut counts = Vec::new();
         let mut bools = None;
         for (i, arm) in m.arms.iter().enumerate() {
             if arm.guard.is_some() {
@@ -205,24 +211,22 @@ impl FnLowerer<'_> {
             if bools.is_none() && cover.bools_covered() {
                 bools = Some(i);
             }
-            if by_type.is_none() {
-                by_type = match cover.int_types().as_slice() {
-                    [] => None,
-                    [one] => Some((i, Some(*one))),
-                    _ => Some((i, None)),
-                };
-            }
+            counts.push((i, cover.int_types().len()));
         }
         if let Some(i) = bools {
             return Ok((i, None));
         }
-        by_type.ok_or_else(|| {
-            FrontError::new(
+        let types = cover.int_types();
+        let last = counts.iter().find(|&&(_, n)| n > 0 && n == types.len());
+        match (last, types.as_slice()) {
+            (Some(&(i, _)), [one]) => Ok((i, Some(*one))),
+            (Some(&(i, _)), _) => Ok((i, None)),
+            (None, _) => Err(FrontError::new(
                 &m.expr,
                 format!("non-exhaustive patterns: {} not covered", cover.missing()),
             )
-            .hint("add an arm `_ => ..` for the values no pattern covers (a `match` must cover every value of its type, as in Rust)")
-        })
+            .hint("add an arm `_ => ..` for the values no pattern covers (a `match` must cover every value of its type, as in Rust)")),
+        }
     }
 
     /// Adds what a pattern covers; patterns that [`Self::pattern`] rejects cover nothing.
@@ -292,21 +296,22 @@ impl FnLowerer<'_> {
                 }
             }
             syn::Pat::Range(r) => {
-                let bound = |e: &Option<Box<syn::Expr>>, open: i128| match e.as_deref() {
+                let bound = |e: &Option<Box<syn::Expr>>, open: Int| match e.as_deref() {
                     None => Some(open),
                     Some(syn::Expr::Path(p)) => self.items.int_value(&p.path),
                     Some(e) => int_literal(e),
                 };
-                let (Some(lo), Some(hi)) = (bound(&r.start, i128::MIN), bound(&r.end, i128::MAX))
+                let (Some(lo), Some(hi)) = (bound(&r.start, Int::MIN), bound(&r.end, Int::MAX))
                 else {
                     return;
                 };
                 let hi = match (&r.limits, &r.end) {
-                    (syn::RangeLimits::HalfOpen(_), Some(_)) => hi - 1,
-                    _ => hi,
+                    (syn::RangeLimits::HalfOpen(_), Some(_)) => hi.pred(),
+                    _ => Some(hi),
                 };
-                if lo <= hi {
-                    c.ints.push((lo, hi));
+                match hi {
+                    Some(hi) if lo <= hi => c.ints.push((lo, hi)),
+                    _ => {}
                 }
             }
             _ => {}
@@ -661,13 +666,6 @@ impl FnLowerer<'_> {
     /// A literal of a pattern, where `syn` folds a minus sign into the literal (`-3`).
     fn pattern_literal(&mut self, lit: &syn::Lit, node: &impl ToTokens) -> R<ExprId> {
         let e = match lit {
-            syn::Lit::Int(i) if i.base10_digits().starts_with('-') => {
-                let positive = syn::LitInt::new(
-                    &format!("{}{}", &i.base10_digits()[1..], i.suffix()),
-                    i.span(),
-                );
-                return self.literal(&syn::Lit::Int(positive), true, node);
-            }
             syn::Lit::Float(f) if f.base10_digits().starts_with('-') => {
                 let positive = syn::LitFloat::new(
                     &format!("{}{}", &f.base10_digits()[1..], f.suffix()),

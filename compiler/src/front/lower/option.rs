@@ -299,15 +299,18 @@ impl FnLowerer<'_> {
         let means = self.emit_reduce(ReduceOp::MeanAxis(k), array, Block::default(), span);
         let query = ShapeQuery::Dim(k);
         let extent = self.func.add_expr(ExprKind::Shape { array, query }, span);
-        let zero = self.func.add_expr(ExprKind::Lit(Lit::Int(0, None)), span);
+        let zero = self
+            .func
+            .add_expr(ExprKind::Lit(Lit::Int(IntLit::new(0), None)), span);
         let empty = self
             .func
             .add_expr(ExprKind::Binary(BinOp::Eq, extent, zero), span);
         // `None` where the axis is empty, `Some` of a byte otherwise, unwrapped for its check.
         let none = self.func.add_expr(ExprKind::Option(OptionOp::None), span);
-        let byte = self
-            .func
-            .add_expr(ExprKind::Lit(Lit::Int(0, Some(Scalar::U8))), span);
+        let byte = self.func.add_expr(
+            ExprKind::Lit(Lit::Int(IntLit::new(0), Some(Scalar::U8))),
+            span,
+        );
         let some = self
             .func
             .add_expr(ExprKind::Option(OptionOp::Some(byte)), span);

@@ -659,7 +659,7 @@ impl FnLowerer<'_> {
                     let end = self.expr_value(arg)?;
                     let start = self
                         .func
-                        .add_expr(ExprKind::Lit(Lit::Int(0, None)), Span::of(arg));
+                        .add_expr(ExprKind::Lit(Lit::Int(IntLit::new(0), None)), Span::of(arg));
                     ForRange::upto(start, end)
                 };
                 range.parallel = true;

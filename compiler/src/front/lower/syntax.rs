@@ -231,27 +231,42 @@ pub(super) fn bin_op(op: &syn::BinOp) -> Option<BinOp> {
     })
 }
 
+/// An integer literal's sign and magnitude, `-` folded in when `negate`; `None` above
+/// `u128::MAX` (`syn`'s `-3` literal of a pattern is negative).
+pub(super) fn int_lit(i: &syn::LitInt, negate: bool) -> Option<IntLit> {
+    let digits = i.base10_digits();
+    let (minus, digits) = match digits.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, digits),
+    };
+    Some(IntLit {
+        negative: negate != minus,
+        magnitude: digits.parse().ok()?,
+    })
+}
+
 /// The value of an integer literal, negative ones included (`-3`, and `syn`'s `-3` literal in a
 /// pattern): what `match` coverage and constants known from syntax count.
-pub(super) fn int_literal(e: &syn::Expr) -> Option<i128> {
-    match strip_parens(e) {
+pub(super) fn int_literal(e: &syn::Expr) -> Option<Int> {
+    let (i, negate) = match strip_parens(e) {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Int(i),
             ..
-        }) => {
-            let digits = i.base10_digits();
-            match digits.strip_prefix('-') {
-                Some(d) => d.parse::<i128>().ok().map(|v| -v),
-                None => digits.parse().ok(),
-            }
-        }
+        }) => (i, false),
         syn::Expr::Unary(syn::ExprUnary {
             op: syn::UnOp::Neg(_),
             expr,
             ..
-        }) => int_literal(expr).map(|v| -v),
-        _ => None,
-    }
+        }) => match strip_parens(expr) {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) => (i, true),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    int_lit(i, negate)?.value()
 }
 
 /// Whether `mc` folds an array's iterator into a value: `x.iter().sum()`, `.product()`,
@@ -375,7 +390,7 @@ pub(super) fn axis_literal(e: &syn::Expr) -> Option<i128> {
     };
     let is_axis = p.path.segments.last().is_some_and(|s| s.ident == "Axis");
     match c.args.iter().collect::<Vec<_>>()[..] {
-        [k] if is_axis => int_literal(k),
+        [k] if is_axis => int_literal(k)?.to_i128(),
         _ => None,
     }
 }

@@ -408,7 +408,7 @@ impl FnLowerer<'_> {
             .iter()
             .map(|&d| {
                 self.func.add_expr(
-                    ExprKind::Lit(Lit::Int(d as i128, Some(Scalar::Usize))),
+                    ExprKind::Lit(Lit::Int(IntLit::new(d as i128), Some(Scalar::Usize))),
                     span,
                 )
             })
@@ -476,7 +476,7 @@ impl FnLowerer<'_> {
     fn fixed_len(&self, e: &syn::Expr) -> R<u32> {
         fn eval(l: &FnLowerer<'_>, e: &syn::Expr) -> Option<i128> {
             match strip_parens(e) {
-                syn::Expr::Path(p) if p.qself.is_none() => l.items.int_value(&p.path),
+                syn::Expr::Path(p) if p.qself.is_none() => l.items.int_value(&p.path)?.to_i128(),
                 syn::Expr::Binary(b) => {
                     let (x, y) = (eval(l, &b.left)?, eval(l, &b.right)?);
                     match b.op {
@@ -486,7 +486,7 @@ impl FnLowerer<'_> {
                         _ => None,
                     }
                 }
-                e => syntax::int_literal(e),
+                e => syntax::int_literal(e)?.to_i128(),
             }
         }
         let n = eval(self, e).ok_or_else(|| {
@@ -728,8 +728,10 @@ impl FnLowerer<'_> {
         if let syn::Expr::Unary(u) = strip_parens(e) {
             if matches!(u.op, syn::UnOp::Neg(_)) {
                 if let Some(k) = literal_int(&u.expr) {
-                    let value =
-                        self.expr(ExprKind::Lit(Lit::Int(k as i128, Some(Scalar::Usize))), e);
+                    let value = self.expr(
+                        ExprKind::Lit(Lit::Int(IntLit::new(k.into()), Some(Scalar::Usize))),
+                        e,
+                    );
                     return Ok(Bound {
                         value,
                         from_end: true,

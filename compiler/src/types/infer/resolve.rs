@@ -316,9 +316,8 @@ fn typed_const(lit: &Lit, ty: Type, span: Span) -> R<Const> {
             ty: s,
             ..fold.identity(s.part())
         }),
-        Lit::Int(v, _) => {
-            let (min, max) = s.int_range();
-            if *v < 0 && !s.is_signed() {
+        Lit::Int(lit, _) => {
+            if lit.negative && !s.is_signed() {
                 return Err(Diagnostic::new(
                     format!("cannot apply unary operator `-` to type `{s}`"),
                     span,
@@ -326,15 +325,16 @@ fn typed_const(lit: &Lit, ty: Type, span: Span) -> R<Const> {
                 )
                 .with_help("use a signed type or `wrapping_neg()`"));
             }
-            if *v < min || *v > max {
-                return Err(Diagnostic::new(
+            let (min, max) = s.int_range();
+            match lit.value().filter(|v| (min..=max).contains(v)) {
+                Some(v) => Ok(Const::of_int(s, v)),
+                None => Err(Diagnostic::new(
                     format!("literal out of range for `{s}`"),
                     span,
-                    format!("the literal `{v}` does not fit into `{s}` ({min}..={max})"),
+                    format!("the literal `{lit}` does not fit into `{s}` ({min}..={max})"),
                 )
-                .with_help("use a wider type"));
+                .with_help("use a wider type")),
             }
-            Ok(Const::int(s, *v))
         }
         Lit::Float(text, _) => {
             let parsed = match s {
