@@ -85,30 +85,41 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         }
     }
 
-    /// How many float locals the loop body `body` assigns from an expression that reads them
-    /// (`s = s + x[i]`), outside any inner loop.
+    /// How many float locals the loop body `body` carries from one iteration to the next through
+    /// an assignment from an expression that reads them (`s = s + x[i]`), outside any inner
+    /// loop: not those the iteration assigns first (a walk's element, `v = y[i]; v = v * 3.0`).
     fn float_recurrences(&self, body: &Block) -> usize {
         let mut found = HashSet::new();
-        self.collect_recurrences(body, &mut found);
+        self.collect_recurrences(body, &mut HashSet::new(), &mut found);
         found.len()
     }
 
-    fn collect_recurrences(&self, body: &Block, found: &mut HashSet<LocalId>) {
+    /// Adds to `found` the recurrences of `body`, where the locals in `fresh` were assigned
+    /// earlier in the iteration (and adds those `body` assigns unconditionally).
+    fn collect_recurrences(
+        &self,
+        body: &Block,
+        fresh: &mut HashSet<LocalId>,
+        found: &mut HashSet<LocalId>,
+    ) {
         for s in &body.stmts {
             match s {
-                Stmt::Assign { local, value, .. }
-                    if matches!(self.slots[local.index()], Slot::Scalar(_, s) if s.is_float())
-                        && walk::reads_local(&self.inst.func, *value, *local) =>
-                {
-                    found.insert(*local);
+                Stmt::Assign { local, value, .. } => {
+                    if !fresh.contains(local)
+                        && matches!(self.slots[local.index()], Slot::Scalar(_, s) if s.is_float())
+                        && walk::reads_local(&self.inst.func, *value, *local)
+                    {
+                        found.insert(*local);
+                    }
+                    fresh.insert(*local);
                 }
                 Stmt::If {
                     then_body,
                     else_body,
                     ..
                 } => {
-                    self.collect_recurrences(then_body, found);
-                    self.collect_recurrences(else_body, found);
+                    self.collect_recurrences(then_body, &mut fresh.clone(), found);
+                    self.collect_recurrences(else_body, &mut fresh.clone(), found);
                 }
                 _ => {}
             }
