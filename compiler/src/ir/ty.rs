@@ -640,6 +640,10 @@ pub enum TypeAnn {
     },
     /// `Option<T>`: the one element is `T`'s annotation.
     Option(&'static [TypeAnn]),
+    /// One of these integer types ([`TypeAnn::Scalar`]s, interned), whichever the value has: the
+    /// scrutinee of a `match` whose integer arms cover every value of each of them (`0..` covers
+    /// every unsigned type) and no other, checked once its type is known.
+    OneOf(&'static [TypeAnn]),
 }
 
 impl TypeAnn {
@@ -649,6 +653,11 @@ impl TypeAnn {
 
     pub fn option(value: TypeAnn) -> TypeAnn {
         TypeAnn::Option(intern(&[value]))
+    }
+
+    pub fn one_of(types: &[Scalar]) -> TypeAnn {
+        let anns: Vec<TypeAnn> = types.iter().map(|&s| TypeAnn::Scalar(s)).collect();
+        TypeAnn::OneOf(intern(&anns))
     }
 }
 
@@ -691,6 +700,10 @@ impl fmt::Display for TypeAnn {
                 f.write_str(")")
             }
             TypeAnn::Option(value) => write!(f, "Option<{}>", value[0]),
+            TypeAnn::OneOf(types) => {
+                let names: Vec<String> = types.iter().map(|t| format!("`{t}`")).collect();
+                write!(f, "one of {}", names.join(", "))
+            }
         }
     }
 }

@@ -58,6 +58,7 @@ fn fits(ann: TypeAnn, t: Type) -> bool {
                 && elem.is_none_or(|e| a.elem == e)
         }
         (TypeAnn::Option(value), Type::Tuple(t)) if t.is_option() => fits(value[0], t.elems()[1]),
+        (TypeAnn::OneOf(anns), t) => anns.iter().any(|&a| fits(a, t)),
         _ => false,
     }
 }
@@ -168,7 +169,8 @@ fn annotated_type(func: &Function<Untyped>, i: usize, arg: Type) -> Result<Type,
         (_, Type::Tuple(_)) | (TypeAnn::Tuple(_) | TypeAnn::Option(_), _) => Err(mismatch(
             format!("pass a value of type `{}`", decl.ann),
         )),
-        (TypeAnn::Infer, _) => Ok(arg),
+        // (`OneOf` annotates a `match`'s scrutinee, never a parameter.)
+        (TypeAnn::Infer | TypeAnn::OneOf(_), _) => Ok(arg),
         (TypeAnn::Scalar(s), Type::Scalar(t)) if s == t => Ok(arg),
         (TypeAnn::Scalar(s), Type::Scalar(_)) => Err(mismatch(format!(
             "pass a value of type `{s}` (convert with `as {s}`)"

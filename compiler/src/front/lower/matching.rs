@@ -39,7 +39,8 @@ struct Cover {
     parts: Vec<Cover>,
 }
 
-/// The integer types a `match` can cover without `_` (rustc asks `_` of `isize`/`usize`).
+/// The integer types a `match` can cover without `_` by their bounds (`usize`/`isize` only
+/// without end: [`Cover::int_types`]).
 const COVERABLE: [Scalar; 10] = [
     Scalar::I8,
     Scalar::U8,
@@ -85,15 +86,25 @@ impl Cover {
         }
     }
 
-    /// The integer types whose every value the intervals cover.
+    /// The integer types whose every value the intervals cover: `usize` (`isize`) when they
+    /// reach without end above 0 (and below), as rustc counts them (`1..` covers `usize`,
+    /// `1..=usize::MAX` does not).
     fn int_types(&self) -> Vec<Scalar> {
-        COVERABLE
+        let covers = |lo: Int, hi: Int| self.gaps(lo, hi).is_empty();
+        let mut types: Vec<Scalar> = COVERABLE
             .into_iter()
             .filter(|t| {
                 let (lo, hi) = t.int_range();
-                self.gaps(lo, hi).is_empty()
+                covers(lo, hi)
             })
-            .collect()
+            .collect();
+        if covers(Int::from(0u128), Int::MAX) {
+            types.push(Scalar::Usize);
+        }
+        if covers(Int::MIN, Int::MAX) {
+            types.push(Scalar::Isize);
+        }
+        types
     }
 
     /// The values of `lo..=hi` no interval covers, as intervals.
@@ -176,8 +187,8 @@ impl FnLowerer<'_> {
         let at = Span::of(&*m.expr);
         let value = self.expr_value(&m.expr)?;
         let scrutinee = self.temp(at);
-        if let Some(ty) = last.1 {
-            self.func.locals[scrutinee].ann = TypeAnn::Scalar(ty);
+        if let Some(ann) = last.1 {
+            self.func.locals[scrutinee].ann = ann;
         }
         self.emit(Stmt::Assign {
             local: scrutinee,
@@ -192,7 +203,7 @@ impl FnLowerer<'_> {
     /// Integer arms are exhaustive for the types they cover together (one type is given to the
     /// scrutinee: `0..=255` covers `u8` only), and unreachable after the arm that completes
     /// them all (`0.. => a, ..=-1 => b` keeps `b`: `0..` alone covers the unsigned types).
-    fn reachable_arms(&self, m: &syn::ExprMatch) -> R<(usize, Option<Scalar>)> {
+    fn reachable_arms(&self, m: &syn::ExprMatch) -> R<(usize, Option<TypeAnn>)> {
         let mut cover = Cover::default();
         // Per arm without a guard, how many integer types are covered up to it.
         let mut counts = Vec::new();
@@ -219,8 +230,8 @@ impl FnLowerer<'_> {
         let types = cover.int_types();
         let last = counts.iter().find(|&&(_, n)| n > 0 && n == types.len());
         match (last, types.as_slice()) {
-            (Some(&(i, _)), [one]) => Ok((i, Some(*one))),
-            (Some(&(i, _)), _) => Ok((i, None)),
+            (Some(&(i, _)), [one]) => Ok((i, Some(TypeAnn::Scalar(*one)))),
+            (Some(&(i, _)), several) => Ok((i, Some(TypeAnn::one_of(several)))),
             (None, _) => Err(FrontError::new(
                 &m.expr,
                 format!("non-exhaustive patterns: {} not covered", cover.missing()),

@@ -205,7 +205,7 @@ fn recursive_ret(f: &Function<Untyped>, call: Option<Span>) -> Result<TypeAnn, D
             TypeAnn::Unit | TypeAnn::Scalar(_) => true,
             TypeAnn::Tuple(elems) => elems.iter().all(|&e| complete(e)),
             TypeAnn::Option(value) => complete(value[0]),
-            TypeAnn::Infer | TypeAnn::Array { .. } => false,
+            TypeAnn::Infer | TypeAnn::Array { .. } | TypeAnn::OneOf(_) => false,
             TypeAnn::Fixed { elem, len } => elem.is_some() && len.is_some(),
         }
     }
@@ -340,7 +340,8 @@ impl Infer<'_, '_> {
     /// A variable of the type an annotation writes (`_` parts left open).
     fn annotated(&mut self, ann: TypeAnn) -> Var {
         match ann {
-            TypeAnn::Infer => self.fresh(State::Any),
+            // One of several types: checked once the type is known (`resolve`).
+            TypeAnn::Infer | TypeAnn::OneOf(_) => self.fresh(State::Any),
             TypeAnn::Unit => self.fresh(State::Known(Type::Unit)),
             TypeAnn::Scalar(s) => self.fresh(State::Known(Type::Scalar(s))),
             // An owned array of a `let` (`let t: Array1<f64> = ..`); views are not bound by `let`

@@ -60,6 +60,18 @@ impl<'s, 'p> Infer<'s, 'p> {
         for (l, decl) in func.locals.iter() {
             // A local nothing gives a type (`let x;`, never assigned) is rustc's E0282.
             let ty = self.settle(self.locals[l], decl.span)?;
+            if let TypeAnn::OneOf(covered) = decl.ann {
+                if !crate::types::fits(decl.ann, ty) {
+                    let names: Vec<String> = covered.iter().map(|t| format!("`{t}`")).collect();
+                    let (last, rest) = names.split_last().expect("a match covers some type");
+                    return Err(Diagnostic::new(
+                        format!("non-exhaustive patterns: not every `{ty}` value is covered"),
+                        decl.span,
+                        format!("the patterns cover every {} and {last} value, not every `{ty}` one", rest.join(", ")),
+                    )
+                    .with_help("add an arm `_ => ..` for the values no pattern covers (a `match` must cover every value of its type, as in Rust)"));
+                }
+            }
             local_types.insert(l, ty);
         }
         // Every expression the statements reach gets a type, and its typed form.
