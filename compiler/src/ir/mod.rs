@@ -407,8 +407,8 @@ pub struct ForRange {
     pub cold: bool,
     /// A loop whose body does several arithmetic operations per element it loads or stores (the
     /// inner loop of a register tile, `passes::tile`), so that the widest vectors pay: the CPU
-    /// back end lets LLVM vectorize the function that holds it with the target's widest
-    /// registers (LLVM caps its vectors at 256 bits on Intel's AVX-512 CPUs, where they cost
+    /// back end lets LLVM vectorize the module that holds it (its functions are inlined into one
+    /// another) with the target's widest registers (LLVM caps its vectors at 256 bits on Intel's AVX-512 CPUs, where they cost
     /// time in the many loops that stream memory). Not printed.
     pub wide: bool,
 }

@@ -60,7 +60,7 @@ use std::collections::HashSet;
 const HAND_UNROLLED: usize = 4;
 
 /// What a counted loop's `!llvm.loop` metadata asks of LLVM's loop passes.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub(super) struct LoopHints {
     /// No runtime unrolling (`llvm.loop.unroll.runtime.disable`).
     rolled: bool,
