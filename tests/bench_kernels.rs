@@ -235,11 +235,17 @@ fn fused_expressions_match_ndarray() {
             let got: f64 = got.unwrap();
             assert_eq!(got.to_bits(), want.to_bits(), "sq_dist, n = {n}");
         }
-        let hand: f64 = kernels::sq_dist_loop(&x, &y).unwrap();
-        assert!(
-            (hand - want).abs() <= 1e-12 * want.abs().max(1.0),
-            "sq_dist_loop, n = {n}"
-        );
+        // The hand loop and `fastmath` add in other orders.
+        for (name, got) in [
+            ("sq_dist_loop", kernels::sq_dist_loop(&x, &y)),
+            ("sq_dist_fast", kernels::sq_dist_fast(&x, &y)),
+        ] {
+            let got: f64 = got.unwrap();
+            assert!(
+                (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                "{name}, n = {n}"
+            );
+        }
     }
 }
 

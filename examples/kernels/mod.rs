@@ -95,6 +95,13 @@ rumba::compile! {
         (&x - &y).mapv(|d| d * d).sum()
     }
 
+    /// `sq_dist` with `fastmath`: the additions in any order (JAX's XLA reassociates its sums),
+    /// so that LLVM keeps several vector partial sums.
+    #[rumba(fastmath)]
+    pub fn sq_dist_fast(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
+        (&x - &y).mapv(|d| d * d).sum()
+    }
+
     /// The same with the squares bound to a name: a new array, then its sum.
     pub fn sq_dist_unfused(x: ArrayView1<f64>, y: ArrayView1<f64>) -> f64 {
         let d = (&x - &y).mapv(|d| d * d);

@@ -773,12 +773,17 @@ fn cases(quick: bool, v: &mut Runner) {
     let unfused = move || {
         black_box(kernels::sq_dist_unfused(&ux, &uy).unwrap());
     };
+    let (qx, qy) = (fx.clone(), fy.clone());
+    let fast = move || {
+        black_box(kernels::sq_dist_fast(&qx, &qy).unwrap());
+    };
     let hand = move || {
         black_box(kernels::sq_dist_loop(&fx, &fy).unwrap());
     };
     v.push_with(
         sq,
         vec![
+            ("rumba_fastmath", Box::new(fast)),
             ("rumba_unfused", Box::new(unfused)),
             ("rumba_loop", Box::new(hand)),
         ],
