@@ -218,7 +218,7 @@ pub fn specialize(input: &Input, target: &Target) -> Result<TypedProgram, Error>
         None => (program, input.entry),
     };
     types::param_types(program.func(entry), input.args).map_err(argument)?;
-    let mut typed = types::specialize(program, entry, input.args, !cpu).map_err(user)?;
+    let mut typed = types::specialize(program, entry, input.args).map_err(user)?;
     types::moves::check(&typed).map_err(user)?;
     types::parallel::analyze(&mut typed).map_err(user)?;
     Ok(typed)

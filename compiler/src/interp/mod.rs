@@ -682,7 +682,7 @@ mod tests {
             .map_err(|e| e[0].message.clone())
             .expect("lowers");
         let k = program.find("k").expect("kernel k");
-        crate::types::specialize(&program, k, args, false)
+        crate::types::specialize(&program, k, args)
             .map_err(|d| d.message)
             .expect("type-checks")
     }

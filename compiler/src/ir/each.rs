@@ -28,8 +28,8 @@ pub struct Each {
     pub identity: Option<(LocalId, Fold)>,
     /// One loop of the walk is a `prange` (the walk of a `#[rumba(vectorize, parallel)]`
     /// function, ndarray's `par_` methods; it writes only its first array, a distinct element
-    /// per step): the first axis's, or on the CPU, chosen at run time, that of the first axis at
-    /// least 32 long (`types/infer/spread.rs`).
+    /// per step): the first axis's (marked [`ForRange::spread`](super::ForRange::spread)), or on
+    /// the CPU, chosen at run time, that of the first axis at least 32 long (`passes::spread`).
     pub parallel: bool,
     /// The arrays after the first that have fewer axes are stretched onto the first's shape
     /// (ndarray's `y.assign(&row)`): `types` walks them through a `Broadcast` view.

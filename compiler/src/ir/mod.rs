@@ -411,6 +411,12 @@ pub struct ForRange {
     /// another) with the target's widest registers (LLVM caps its vectors at 256 bits on Intel's AVX-512 CPUs, where they cost
     /// time in the many loops that stream memory). Not printed.
     pub wide: bool,
+    /// The first loop (a `prange`) of a parallel walk over two or more axes, as
+    /// `types/infer/each.rs` expands it: a nest of counted loops `for a_k in 0..dim(x, k)`, one
+    /// per axis of `x`, each the only statement of the one around it. Any of them may be the
+    /// `prange` (every iteration writes its own elements); `passes::spread` picks one at run
+    /// time on the CPU. Not printed.
+    pub spread: bool,
 }
 
 impl ForRange {
@@ -426,6 +432,7 @@ impl ForRange {
             reductions: Vec::new(),
             cold: false,
             wide: false,
+            spread: false,
         }
     }
 }

@@ -778,8 +778,7 @@ mod tests {
     /// The typed program of kernel `k` in `source` (which verifies).
     fn typed(source: &str, args: &[Type]) -> TypedProgram {
         let p = crate::front::lower_source(source).expect("lowers");
-        let t = crate::types::specialize(&p, p.find("k").expect("has `k`"), args, false)
-            .expect("types");
+        let t = crate::types::specialize(&p, p.find("k").expect("has `k`"), args).expect("types");
         assert_eq!(verify(&t), Ok(()));
         t
     }

@@ -9,6 +9,7 @@ mod interchange;
 mod nest;
 mod shapes;
 mod split;
+mod spread;
 mod strip;
 mod tile;
 mod unroll_jam;
@@ -28,7 +29,8 @@ pub enum For {
     All,
     /// CPU code only: tiling and unroll-and-jam trade registers for instruction-level parallelism, which
     /// pays on a CPU core; a GPU thread's registers decide how many threads run at once, and its
-    /// effect there has not been measured.
+    /// effect there has not been measured; `spread` moves a parallel walk's `prange` inside a
+    /// serial loop, where the GPU's grid-stride loop cannot be.
     Cpu,
 }
 
@@ -38,6 +40,7 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
     ("shapes", shapes::run, For::All),
     ("fusion", fusion::run, For::All),
     ("contraction", contract::run, For::All),
+    ("spread", spread::run, For::Cpu),
     ("splitting", split::run, For::All),
     ("versioning", versioning::run, For::All),
     ("interchange", interchange::run, For::Cpu),

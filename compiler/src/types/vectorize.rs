@@ -20,8 +20,8 @@
 //! ```
 //!
 //! `types::infer` types and expands it like any kernel's walk (one axis a `prange` for
-//! `#[rumba(vectorize, parallel)]` and on the GPU, the first there and, on the CPU, the first at
-//! least 32 long: `types/infer/spread.rs`; `types::parallel` then checks it), so
+//! `#[rumba(vectorize, parallel)]` and on the GPU, its first, which `types::parallel` then
+//! checks; on the CPU `passes::spread` later moves it to the first axis at least 32 long), so
 //! element types, the shapes' checks (`ExprKind::Broadcast`: ndarray's co-broadcasting, `out`
 //! taking the inputs as `assign` does) and the call of `f` are those of ordinary kernels. A call
 //! with scalars only is `f` itself.

@@ -256,8 +256,8 @@ impl FnLowerer<'_> {
             return Err(FrontError::new(e, "expected a method call"));
         };
         let span = Span::of(e);
-        // ndarray's rayon methods: the same walk with an axis a `prange` (`types` chooses which),
-        // race-checked as one (`types::parallel`).
+        // ndarray's rayon methods: the same walk with an axis a `prange` (the first; on the CPU
+        // `passes::spread` may choose another at run time), race-checked as one (`types::parallel`).
         if let Some(serial) = mc.method.to_string().strip_prefix("par_") {
             let mut serial_call = mc.clone();
             serial_call.method = syn::Ident::new(serial, mc.method.span());

@@ -224,9 +224,8 @@ mod tests {
             crate::front::lower_source("fn k() { let mut r = Rng::new(1, 2); r.next_u64(); }")
                 .expect("lowers");
         let philox = program.find("rng::philox").expect("the prelude's philox");
-        let typed =
-            crate::types::specialize(&program, philox, &[Type::Scalar(Scalar::U32); 6], false)
-                .expect("type-checks");
+        let typed = crate::types::specialize(&program, philox, &[Type::Scalar(Scalar::U32); 6])
+            .expect("type-checks");
         for (ctr, key, want) in KAT {
             let mut args: Vec<Arg> = ctr
                 .iter()

@@ -10,8 +10,9 @@
 //! checked here: a mutable borrow needs a writable array, an array walked mutably is not walked
 //! or touched otherwise in the body, and zipped arrays have one number of dimensions.
 //!
-//! A parallel walk's first loop is a `prange`; on the CPU, one over two or more axes is recorded
-//! for `spread`, which gives it, once typed, a copy per axis chosen at run time by the extents.
+//! A parallel walk's first loop is a `prange`; that of one over two or more axes is marked
+//! ([`ForRange::spread`]) for `passes::spread`, which on the CPU gives the nest a copy per axis,
+//! chosen at run time by the extents.
 
 use super::unify::State;
 use super::{Infer, R};
@@ -400,6 +401,8 @@ impl<'s, 'p> Infer<'s, 'p> {
             let range = ForRange {
                 // A 0-D array's one pass is no loop to spread.
                 parallel: each.parallel && k == 0 && n > 0,
+                // `passes::spread` may move the `prange` to a later axis when the first is short.
+                spread: each.parallel && k == 0 && n >= 2,
                 ..ForRange::upto(start, end)
             };
             block = Block {
@@ -410,14 +413,6 @@ impl<'s, 'p> Infer<'s, 'p> {
                     span,
                 }],
             };
-        }
-        // `spread` moves the `prange` to a later axis when the first is short.
-        if each.parallel && n >= 2 && self.spec.spreads_walks() {
-            self.walks.push(super::spread::Walk {
-                axes,
-                array: first,
-                span,
-            });
         }
         pre.extend(block.stmts);
         Ok(pre)

@@ -6,8 +6,7 @@
 //! `each` (whole-array walks: typed, then expanded into index loops before resolution),
 //! `fuse` (array arithmetic fused into one walk), `fused_reduce` (a `sum` fused with it),
 //! `option` (`Option` values rewritten as the tuples they are, before resolution),
-//! `resolve` (the typed instance from the solved variables), `spread` (the `prange` axis of a
-//! parallel walk, chosen at run time on the CPU, after resolution), `wording` (rustc's wording of the
+//! `resolve` (the typed instance from the solved variables), `wording` (rustc's wording of the
 //! errors).
 
 mod axis;
@@ -20,7 +19,6 @@ mod method;
 mod option;
 mod reduce;
 mod resolve;
-mod spread;
 mod stmt;
 mod structs;
 mod tuple_eq;
@@ -57,17 +55,14 @@ fn scalar_elems(at: ArrayType, op: ReduceOp, span: Span) -> R<Scalar> {
     })
 }
 
-/// Specializes `entry` of `program` to the argument types `args`, for the GPU or the CPU (which
-/// decides the `prange` of parallel walks: `spread.rs`).
+/// Specializes `entry` of `program` to the argument types `args` (for every back end).
 pub fn specialize(
     program: &Program,
     entry: FuncId,
     args: &[Type],
-    gpu: bool,
 ) -> Result<TypedProgram, Diagnostic> {
     let mut spec = Specializer {
         program,
-        gpu,
         instances: PrimaryMap::new(),
         keys: HashMap::new(),
         stack: Vec::new(),
@@ -112,8 +107,6 @@ pub fn specialize(
 
 struct Specializer<'p> {
     program: &'p Program,
-    /// For the GPU: a parallel walk's `prange` stays its first axis (`spread.rs`).
-    gpu: bool,
     /// `None` while its inference runs (a call of it then is recursion, typed by the declared
     /// return type).
     instances: PrimaryMap<InstId, Option<Instance>>,
@@ -131,13 +124,6 @@ enum Returns {
 }
 
 impl<'p> Specializer<'p> {
-    /// Whether the parallel walks of the function being inferred get their `prange` axis
-    /// chosen at run time (`spread.rs`): on the CPU, in the entry (a `prange` elsewhere runs
-    /// serially, inside the entry's call).
-    fn spreads_walks(&self) -> bool {
-        !self.gpu && self.stack.len() == 1
-    }
-
     fn instantiate(
         &mut self,
         func: FuncId,
@@ -274,8 +260,6 @@ struct Infer<'s, 'p> {
     /// The compiler temporaries that a `sum` / `product` reduces, and the reduction
     /// (`fused_reduce.rs`, found before the fusion).
     reduced: HashMap<LocalId, ExprId>,
-    /// The parallel walks of two or more axes, expanded, whose `prange` axis `spread` chooses.
-    walks: Vec<spread::Walk>,
 }
 
 type R<T> = Result<T, Diagnostic>;
@@ -307,7 +291,6 @@ impl<'s, 'p> Infer<'s, 'p> {
             fields: HashMap::new(),
             tuple_eqs: Vec::new(),
             reduced: HashMap::new(),
-            walks: Vec::new(),
         };
         for (l, decl) in func.locals.iter() {
             let v = match func.params.contains(&l) {
@@ -402,7 +385,7 @@ mod tests {
     fn error(source: &str) -> Diagnostic {
         let p = crate::front::lower_source(source).expect("lowers");
         let entry = p.find("k").expect("has `k`");
-        specialize(&p, entry, &[], false).expect_err("does not type-check")
+        specialize(&p, entry, &[]).expect_err("does not type-check")
     }
 
     #[test]

@@ -269,16 +269,14 @@ impl<'s, 'p> Infer<'s, 'p> {
             body: func.body.clone(),
             shared: func.shared.clone(),
         };
-        let mut inst = Instance {
+        Ok(Instance {
             source,
             func,
             params,
             ret,
             local_types,
             expr_types,
-        };
-        super::spread::spread(&mut inst, &self.walks);
-        Ok(inst)
+        })
     }
 }
 
