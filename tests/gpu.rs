@@ -558,6 +558,13 @@ rumba::compile! {
         s
     }
 
+    /// A complex array reduction: one on the CPU (tests/prange.rs), not on the GPU.
+    fn complex_bins(y, bins) {
+        for i in prange(0..y.len()) {
+            bins[i % 3] += y[i];
+        }
+    }
+
     fn two_pranges(y) {
         for i in prange(0..y.len()) {
             y[i] = 1.0;
@@ -669,6 +676,23 @@ fn kernels_the_gpu_cannot_run_are_explained() {
     assert!(plan_error(heap_scratch::kernel(), &mut y).contains("GPU code cannot allocate arrays"));
     assert!(plan_error(complex_sum::kernel(), &mut y)
         .contains("complex numbers are not supported on the GPU yet"));
+    let mut bins = Array1::from_elem(3, num_complex::Complex64::new(1.0, 0.0));
+    match complex_bins::kernel()
+        .cuda()
+        .ptx(&[(&y).into_arg(), (&mut bins).into_arg()], "sm_80")
+        .map_err(Error::into_kind)
+    {
+        Err(ErrorKind::Cuda {
+            message, location, ..
+        }) => {
+            assert!(location.is_some(), "{message}");
+            assert!(
+                message.contains("complex numbers are not supported on the GPU yet"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a GPU diagnostic, got {:?}", other.map(|_| ())),
+    }
     let mut flags = Array1::from_elem(4, false);
     match bool_atomic::kernel()
         .cuda()

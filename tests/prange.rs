@@ -563,3 +563,145 @@ fn complex_sums_in_nested_pranges_equal_the_serial_loop() {
         }
     });
 }
+
+twin! {
+    mod rs_cbins;
+    /// A gridding step: complex values, weighted by reals, added into the cells they fall in (an
+    /// array reduction of complex elements, each part added up as a float element is).
+    pub fn cgrid(cell: &[usize], w: ArrayView1<f64>, z: ArrayView1<Complex64>, grid: &mut [Complex64]) {
+        for i in prange(0..z.len()) {
+            grid[cell[i]] += w[i] * z[i];
+        }
+    }
+
+    /// `-=`, `a[k] = a[k] + e`, and real operands (`+= x`, `-= x`: the real part only), into a
+    /// 2-D array.
+    pub fn cgrid2(cell: &[usize], z: ArrayView1<Complex64>, r: ArrayView1<f64>, mut g: ArrayViewMut2<Complex64>) {
+        let n = g.nrows();
+        let m = g.ncols();
+        for i in prange(0..z.len()) {
+            let c = cell[i];
+            g[[c / m, c % m]] -= z[i];
+            g[[c % n, 0]] = g[[c % n, 0]] + z[i] * 0.5;
+            g[[0, c % m]] += r[i];
+            g[[c / m, m - 1]] -= r[i] * 2.0;
+        }
+    }
+
+    pub fn cbins32(k: &[usize], x: ArrayView1<Complex32>, bins: &mut [Complex32]) {
+        for i in prange(0..x.len()) {
+            bins[k[i]] -= x[i];
+            bins[k[i] / 2] += x[i] * x[i];
+            bins[0] = bins[0] - x[i].re;
+        }
+    }
+}
+
+/// Complex array reductions (`bins[k] += z`), small arrays (private copies per chunk) and large
+/// ones (atomic updates), against the same loops in plain Rust, bit for bit: the values are
+/// dyadic and their sums exact in any order.
+#[test]
+fn complex_array_reductions_equal_the_serial_loop_bit_for_bit() {
+    each_pool(|| {
+        for n in [0usize, 1, 100, 3000, 100_003] {
+            let z: Array1<Complex64> = (0..n).map(dyadic).collect();
+            let w = Array1::from_iter((0..n).map(|k| (k % 4) as f64 * 0.5 - 0.5));
+            let z32 = z.mapv(|z| Complex32::new(z.re as f32, z.im as f32));
+            for nb in [1usize, 7, 300, 10_000] {
+                let cell = Array1::from_iter((0..n).map(|k| (k * 7919) % nb));
+                let mut got: Array1<Complex64> = (0..nb).map(|k| dyadic(k * 5 + 2)).collect();
+                let mut want = got.clone();
+                cgrid(&cell, &w, &z, &mut got).unwrap();
+                rs_cbins::cgrid(
+                    cell.as_slice().unwrap(),
+                    w.view(),
+                    z.view(),
+                    want.as_slice_mut().unwrap(),
+                );
+                assert_eq!(got.mapv(cbits), want.mapv(cbits), "n = {n}, bins = {nb}");
+
+                let k = Array1::from_iter((0..n).map(|i| (i * 31) % nb));
+                let mut got = got.mapv(|z| Complex32::new(z.re as f32, z.im as f32));
+                let mut want = got.clone();
+                cbins32(&k, &z32, &mut got).unwrap();
+                rs_cbins::cbins32(
+                    k.as_slice().unwrap(),
+                    z32.view(),
+                    want.as_slice_mut().unwrap(),
+                );
+                let bits = |z: &Complex32| (z.re.to_bits(), z.im.to_bits());
+                assert_eq!(
+                    got.iter().map(bits).collect::<Vec<_>>(),
+                    want.iter().map(bits).collect::<Vec<_>>(),
+                    "n = {n}, bins = {nb}"
+                );
+            }
+            let r = w.mapv(|w| w * 3.0 - 0.25);
+            for (rows, cols) in [(1, 1), (3, 5), (40, 50), (100, 100)] {
+                let cell = Array1::from_iter((0..n).map(|k| (k * 7919) % (rows * cols)));
+                let g = Array2::from_shape_fn((rows, cols), |(i, j)| dyadic(i * 13 + j * 3));
+                // C order, and the transpose of a C-order array (strided in the other order).
+                let mut got = g.clone();
+                let mut want = g.clone();
+                cgrid2(&cell, &z, &r, got.view_mut()).unwrap();
+                rs_cbins::cgrid2(
+                    cell.as_slice().unwrap(),
+                    z.view(),
+                    r.view(),
+                    want.view_mut(),
+                );
+                assert_eq!(got.mapv(cbits), want.mapv(cbits), "n = {n}, {rows}x{cols}");
+                let mut got = g.t().to_owned();
+                let mut want = got.clone();
+                cgrid2(&cell, &z, &r, got.view_mut().reversed_axes()).unwrap();
+                rs_cbins::cgrid2(
+                    cell.as_slice().unwrap(),
+                    z.view(),
+                    r.view(),
+                    want.view_mut().reversed_axes(),
+                );
+                assert_eq!(
+                    got.mapv(cbits),
+                    want.mapv(cbits),
+                    "n = {n}, {rows}x{cols}, F order"
+                );
+            }
+        }
+    });
+}
+
+/// A complex element is updated part by part: as two atomic float additions (subtractions) in
+/// the atomic chunk, a real operand as one (the real part's), and a private copy is added into the
+/// shared array one part at a time.
+#[test]
+fn complex_array_reductions_update_part_by_part() {
+    use rumba::IntoArg;
+    let cell = Array1::<usize>::zeros(4);
+    let z = Array1::<Complex64>::zeros(4);
+    let r = Array1::<f64>::zeros(4);
+    let mut g = Array2::<Complex64>::zeros((2, 2));
+    let ir = cgrid2::kernel()
+        .llvm_ir(&[
+            (&cell).into_arg(),
+            (&z).into_arg(),
+            (&r).into_arg(),
+            (&mut g).into_arg(),
+        ])
+        .unwrap();
+    // LLVM versions the loops (and the kernel is emitted once per layout case), so the atomic
+    // updates are counted where they are not copied: the private chunk's final additions.
+    let function = |name: &str| {
+        let at = ir.find(name).unwrap_or_else(|| panic!("{name}: {ir}"));
+        let end = ir[at..].find("\ndefine ").map_or(ir.len(), |e| at + e);
+        &ir[at..end]
+    };
+    let private = function("@cgrid2.prange.body(");
+    assert_eq!(private.matches("atomicrmw fadd").count(), 2, "{private}");
+    let atomic = function("@cgrid2.atomic.prange(");
+    assert!(atomic.contains("atomicrmw fsub"), "{atomic}");
+    assert!(atomic.contains("atomicrmw fadd"), "{atomic}");
+    // Every atomic update is of one part, a `double`.
+    for line in ir.lines().filter(|l| l.contains("atomicrmw")) {
+        assert!(line.contains(", double %"), "{line}");
+    }
+}

@@ -1,7 +1,7 @@
 //! Complex numbers where num-complex defines no such operation: ordered comparisons, `%`, a
 //! complex number with an integer, a cast, a method that does not exist; and the complex
-//! reductions of a `prange` loop it refuses (a product, which does not combine part by part, and
-//! a sum read inside the loop); the GPU's error for complex numbers.
+//! reductions of a `prange` loop it refuses (a product of a variable or of array elements, which
+//! does not combine part by part; a sum read inside the loop); the GPU's error for complex numbers.
 
 use super::{at, type_error};
 use num_complex::Complex64;
@@ -39,6 +39,13 @@ rumba::compile! {
             y[i] = s.re;
         }
         s
+    }
+
+    fn pbins(k: &[usize], x: ArrayView1<Complex64>, bins: &mut [Complex64]) {
+        for i in prange(0..x.len()) {
+            bins[k[i]] += x[i];
+            bins[k[i]] *= x[i];
+        }
     }
 }
 
@@ -97,4 +104,20 @@ fn a_complex_product_or_a_partial_sum_read_in_prange_is_rejected() {
         message,
         "`s` is a reduction variable of this `prange` loop and cannot be read inside it"
     );
+}
+
+#[test]
+fn a_complex_product_array_reduction_in_prange_is_rejected() {
+    let x = Array1::from_elem(4, Complex64::new(1.0, 0.5));
+    let k = Array1::from_elem(4, 1usize);
+    let mut bins = Array1::from_elem(2, Complex64::new(1.0, 0.0));
+    let err = pbins(&k, &x, &mut bins).unwrap_err();
+    let (kernel, location, message) = type_error(&err);
+    assert_eq!(kernel, "pbins");
+    assert_eq!(at(location), (47, 13));
+    assert_eq!(
+        message,
+        "`bins` is a complex product array reduction of a `prange` loop, which is not supported"
+    );
+    snapshot!("complex_prange_array_product", format!("{err:#}"));
 }

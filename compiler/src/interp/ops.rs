@@ -212,6 +212,29 @@ pub(super) fn unary(op: UnOp, x: Value) -> Op {
     Ok(each_int!(int_unary))
 }
 
+/// `old op v` for an element update (`Stmt::Update`): a complex `old` adds (subtracts) a complex
+/// `v` part by part, and a real `v` to its real part only, as num-complex's `z + w` and `z + x`
+/// do; any other `old` as [`binary`].
+pub(super) fn update(op: BinOp, old: Value, v: Value) -> Op {
+    let parts = |z: Value| match z {
+        Value::C32([re, im]) => Some((Value::F32(re), Value::F32(im))),
+        Value::C64([re, im]) => Some((Value::F64(re), Value::F64(im))),
+        _ => None,
+    };
+    let Some((re, im)) = parts(old) else {
+        return binary(op, old, v);
+    };
+    let (re, im) = match parts(v) {
+        Some((x, y)) => (binary(op, re, x)?, binary(op, im, y)?),
+        None => (binary(op, re, v)?, im),
+    };
+    match (re, im) {
+        (Value::F32(re), Value::F32(im)) => Ok(Value::C32([re, im])),
+        (Value::F64(re), Value::F64(im)) => Ok(Value::C64([re, im])),
+        (re, im) => internal(format!("complex update to {re:?}, {im:?}")),
+    }
+}
+
 /// A binary operator on two operands of one type, or a shift of any integer by any integer.
 pub(super) fn binary(op: BinOp, a: Value, b: Value) -> Op {
     if op.is_shift() {

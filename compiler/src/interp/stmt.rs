@@ -67,7 +67,7 @@ impl<'p> Machine<'p, '_, '_> {
                 let size = elem.size();
                 let old = Value::load(elem, &self.bufs[slot].bytes()[pos * size..]);
                 let new = match (op.binary(), op) {
-                    (Some(b), _) => ops::binary(b, old, v),
+                    (Some(b), _) => ops::update(b, old, v),
                     (None, crate::ir::UpdateOp::Min) => {
                         ops::intrinsic(crate::ir::Intrinsic::Min, &[old, v])
                     }

@@ -457,7 +457,9 @@ pub enum Stmt {
     /// `array[index] = array[index] op value`, one element read, combined and written back: the
     /// index is evaluated and checked first, then `value`. Made by `types::parallel` from the
     /// stores of an array that a `prange` body updates only this way (an array reduction: the
-    /// CPU back end combines private copies or updates atomically, the GPU atomically).
+    /// CPU back end combines private copies or updates atomically, the GPU atomically). A
+    /// complex element is updated part by part (only `+`, `-`); by a real `value`, only its real
+    /// part (num-complex's `z + x`).
     Update {
         array: LocalId,
         index: Vec<ExprId>,

@@ -15,6 +15,8 @@
 //! - shape queries ask what the array's number of dimensions allows (`shape()[d]` with `d <
 //!   ndim`, `nrows()` of a 2-D array, `dim()` destructured into `ndim` names);
 //! - loads and stores name arrays, with one `usize` index per dimension; stores only writable ones;
+//!   an element update's value has the element type, or for `+`/`-` of a complex element its part
+//!   type (no other operator updates a complex element);
 //! - `break` / `continue` appear only inside loops; returns match the instance's return type;
 //! - calls name existing instances with matching argument types;
 //! - a new array (`Alloc`) is an owned C-order array of the element type and as many `usize`
@@ -283,15 +285,23 @@ impl Verifier<'_> {
                 let at = Location::Local(*array);
                 self.check(a.writable, at, || "update of a read-only array".into());
                 self.indices(a, index, at);
+                // A complex element adds (subtracts) a complex value, or a real one to its real
+                // part.
+                let sum = matches!(op, UpdateOp::Add | UpdateOp::Sub);
                 if let Some(tv) = self.expr(*value) {
-                    let ok = a.scalar().is_some_and(|s| tv == Type::Scalar(s));
+                    let ok = a.scalar().is_some_and(|s| {
+                        tv == Type::Scalar(s)
+                            || (s.is_complex() && sum && tv == Type::Scalar(s.part()))
+                    });
                     self.check(ok, Location::Expr(*value), || {
                         format!("update of {a} by {tv}")
                     });
                 }
                 let bitwise = matches!(op, UpdateOp::And | UpdateOp::Or | UpdateOp::Xor);
                 self.check(
-                    a.elem != Scalar::Bool && (!bitwise || !a.elem.is_float()),
+                    a.elem != Scalar::Bool
+                        && (!bitwise || !a.elem.is_float())
+                        && (sum || !a.elem.is_complex()),
                     at,
                     || format!("`{}` update of {a}", op.symbol()),
                 );

@@ -21,7 +21,8 @@
 //! [`ITERATIONS_PER_ELEMENT`] iterations), each chunk updates a private copy on its stack,
 //! starting at the operator's identity, and adds the elements it changed into the shared array
 //! atomically at its end; otherwise every update is an atomic read-modify-write of the shared
-//! array.
+//! array. A complex element (only ever summed) is two floats in both: each part starts at
+//! `-0.0`, is updated and added in atomically on its own.
 
 use super::{ArrayVal, FnEmitter, Slot, R};
 use crate::back::abi;
@@ -467,7 +468,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     }
 
     /// Combines a private copy into the shared array, atomically, element by element (those
-    /// still at the identity are left alone).
+    /// still at the identity are left alone); a complex element part by part, each part as a
+    /// float element (a part still at `-0.0` is left alone).
     fn add_private(
         &mut self,
         shared: &ArrayVal<'ctx>,
@@ -476,36 +478,55 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         op: Reduce,
     ) -> R<()> {
         let s = super::scalar_elem(shared.ty)?;
-        let bits = super::int_type(self.ctx(), s.bits());
-        let unchanged = super::int_const(bits, op.identity(s));
+        let part = s.part();
+        let bits = super::int_type(self.ctx(), part.bits());
+        let unchanged = super::int_const(bits, op.identity(part));
+        let t = self.m.mem_type(s);
+        // The fields of a complex element (a pair of floats); any other element is one value.
+        let fields: &[Option<u32>] = if s.is_complex() {
+            &[Some(0), Some(1)]
+        } else {
+            &[None]
+        };
         self.counted(n, |e, j| {
-            let t = e.m.mem_type(s);
             // SAFETY: `j < n`, the copy's length in elements of this type.
-            let p = unsafe { e.b().build_gep(t, copy, &[j], "")? };
-            let v = e.b().build_load(t, p, "partial")?;
-            let vb = e.b().build_bit_cast(v, bits, "")?.into_int_value();
-            let changed = e
-                .b()
-                .build_int_compare(IntPredicate::NE, vb, unchanged, "changed")?;
-            let add = e.new_block("private.add");
-            let next = e.new_block("private.next");
-            e.b().build_conditional_branch(changed, add, next)?;
-            e.b().position_at_end(add);
-            // The element's offset in the shared array: `j` in C order, then its strides.
-            let mut rest = j;
-            let mut offset = e.ctx().i64_type().const_zero();
-            for d in (0..shared.shape.len()).rev() {
-                let b = e.b();
-                let at = b.build_int_unsigned_rem(rest, shared.shape[d], "")?;
-                rest = b.build_int_unsigned_div(rest, shared.shape[d], "")?;
-                let step = b.build_int_mul(at, shared.strides[d], "")?;
-                offset = b.build_int_add(offset, step, "")?;
+            let element = unsafe { e.b().build_gep(t, copy, &[j], "")? };
+            for &field in fields {
+                let pt = e.m.mem_type(part);
+                let p = match field {
+                    Some(k) => e.b().build_struct_gep(t, element, k, "part")?,
+                    None => element,
+                };
+                let v = e.b().build_load(pt, p, "partial")?;
+                let vb = e.b().build_bit_cast(v, bits, "")?.into_int_value();
+                let changed =
+                    e.b()
+                        .build_int_compare(IntPredicate::NE, vb, unchanged, "changed")?;
+                let add = e.new_block("private.add");
+                let next = e.new_block("private.next");
+                e.b().build_conditional_branch(changed, add, next)?;
+                e.b().position_at_end(add);
+                // The element's offset in the shared array: `j` in C order, then its strides.
+                let mut rest = j;
+                let mut offset = e.ctx().i64_type().const_zero();
+                for d in (0..shared.shape.len()).rev() {
+                    let b = e.b();
+                    let at = b.build_int_unsigned_rem(rest, shared.shape[d], "")?;
+                    rest = b.build_int_unsigned_div(rest, shared.shape[d], "")?;
+                    let step = b.build_int_mul(at, shared.strides[d], "")?;
+                    offset = b.build_int_add(offset, step, "")?;
+                }
+                // SAFETY: `offset` is the shared array's element with `j`'s index, inside its
+                // extents.
+                let target = unsafe { e.b().build_gep(t, shared.data, &[offset], "")? };
+                let target = match field {
+                    Some(k) => e.b().build_struct_gep(t, target, k, "part")?,
+                    None => target,
+                };
+                e.combine(target, v, op, part)?;
+                e.b().build_unconditional_branch(next)?;
+                e.b().position_at_end(next);
             }
-            // SAFETY: `offset` is the shared array's element with `j`'s index, inside its extents.
-            let target = unsafe { e.b().build_gep(t, shared.data, &[offset], "")? };
-            e.combine(target, v, op, s)?;
-            e.b().build_unconditional_branch(next)?;
-            e.b().position_at_end(next);
             Ok(())
         })
     }

@@ -11,7 +11,7 @@ use super::{hints, scalar_elem, ArrayVal, FnEmitter, Prange, RangeBounds, Slot, 
 use crate::back::abi::SiteKind;
 use crate::back::BackError;
 use crate::ir::*;
-use inkwell::values::{IntValue, PointerValue};
+use inkwell::values::{BasicValueEnum, IntValue, PointerValue};
 use inkwell::IntPredicate;
 
 impl<'ctx> FnEmitter<'_, '_, 'ctx> {
@@ -112,20 +112,21 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 let p = self.element_ptr(&a, *array, index, *span, *checked)?;
                 let v = self.expr(*value)?;
                 let s = scalar_elem(a.ty)?;
-                if self.atomic {
-                    self.atomic_update(p, v, *op, s)?;
+                if s.is_complex() {
+                    // Part by part (`+`, `-`); a real value updates the real part only.
+                    let t = self.m.reg_type(s).into_struct_type();
+                    let complex = v.is_struct_value();
+                    for k in 0..if complex { 2 } else { 1 } {
+                        let part = self.b().build_struct_gep(t, p, k, "part")?;
+                        let x = if complex {
+                            self.b().build_extract_value(v.into_struct_value(), k, "")?
+                        } else {
+                            v
+                        };
+                        self.update(part, x, *op, s.part(), *span)?;
+                    }
                 } else {
-                    let old = self.b().build_load(self.m.mem_type(s), p, "old")?;
-                    let old = self.m.to_reg(s, old)?;
-                    let new = match (op.binary(), op) {
-                        (Some(b), _) => self.binary(b, s, old, v, *span)?,
-                        (None, UpdateOp::Min) => {
-                            self.intrinsic(Intrinsic::Min, s, &[old, v], *span)?
-                        }
-                        (None, _) => self.intrinsic(Intrinsic::Max, s, &[old, v], *span)?,
-                    };
-                    let new = self.m.to_mem(s, new)?;
-                    self.b().build_store(p, new)?;
+                    self.update(p, v, *op, s, *span)?;
                 }
             }
             // A view on its own (`x;`, `let _ = x;`) reads nothing: there is no value to emit.
@@ -199,6 +200,31 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 self.dead_block();
             }
         }
+        Ok(())
+    }
+
+    /// `*p = *p op v` for an element (or a complex element's part) of scalar type `s`: atomic
+    /// where [`FnEmitter::atomic`] says so, a load and a store otherwise.
+    fn update(
+        &mut self,
+        p: PointerValue<'ctx>,
+        v: BasicValueEnum<'ctx>,
+        op: UpdateOp,
+        s: Scalar,
+        span: crate::span::Span,
+    ) -> R<()> {
+        if self.atomic {
+            return self.atomic_update(p, v, op, s);
+        }
+        let old = self.b().build_load(self.m.mem_type(s), p, "old")?;
+        let old = self.m.to_reg(s, old)?;
+        let new = match (op.binary(), op) {
+            (Some(b), _) => self.binary(b, s, old, v, span)?,
+            (None, UpdateOp::Min) => self.intrinsic(Intrinsic::Min, s, &[old, v], span)?,
+            (None, _) => self.intrinsic(Intrinsic::Max, s, &[old, v], span)?,
+        };
+        let new = self.m.to_mem(s, new)?;
+        self.b().build_store(p, new)?;
         Ok(())
     }
 

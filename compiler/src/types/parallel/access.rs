@@ -10,6 +10,7 @@
 //! their assignments on straight-line paths (`let j = i + 1;`); a value that differs between the
 //! arms of an `if` or changes in an inner loop is unknown after it.
 
+use crate::ir::complex;
 use crate::ir::walk::{children, Uses};
 use crate::ir::*;
 use crate::span::Span;
@@ -166,6 +167,7 @@ pub fn collect(program: &TypedProgram, inst: &Instance, var: LocalId, body: &Blo
     );
     let mut c = Collector {
         program,
+        ops: complex_operators(program),
         out: Vec::new(),
         stack: Vec::new(),
     };
@@ -217,6 +219,8 @@ fn assigned_once(f: &Function) -> HashSet<LocalId> {
 
 struct Collector<'a> {
     program: &'a TypedProgram,
+    /// [`complex_operators`] of the program.
+    ops: HashMap<InstId, BinOp>,
     out: Vec<Access>,
     /// The callees being walked: a call of one of them again is recursion, whose deeper
     /// levels are taken as accessing their array arguments anywhere.
@@ -345,8 +349,9 @@ impl<'a> Collector<'a> {
                 span,
                 ..
             } => {
-                if let Some((op, _, e)) =
-                    f.top.and_then(|_| update_form(func, *array, index, *value))
+                if let Some((op, _, e)) = f
+                    .top
+                    .and_then(|_| update_form(func, &self.ops, *array, index, *value))
                 {
                     self.expr(f, e);
                     let index = self.indices(f, index);
@@ -763,28 +768,46 @@ fn tile(op: BinOp, a: &Val, b: &Val) -> Option<Val> {
     }
 }
 
+/// The operators of complex numbers that the program's instances compute with a complex left
+/// operand (`+`, `-`, `*` of [`complex::operator`]; the right one complex or real), by instance:
+/// once typed, `a[k] + e` of a complex `a[k]` is a call of one of them.
+pub fn complex_operators(program: &TypedProgram) -> HashMap<InstId, BinOp> {
+    program
+        .instances
+        .iter()
+        .filter_map(|(id, inst)| match complex::operator(&inst.func.name)? {
+            (op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), true, _) => Some((id, op)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// `a[k] = a[k] op e`, `a[k] = a[k].min(e)` / `.max(e)` (the front end's form of `a[k] op= e`):
-/// the operator, the load of the old value and `e`, when both indices are written alike.
+/// the operator, the load of the old value and `e`, when both indices are written alike. For a
+/// complex `a[k]`, `a[k] op e` is a call of one of `ops` ([`complex_operators`]).
 pub fn update_form(
     f: &Function,
+    ops: &HashMap<InstId, BinOp>,
     array: LocalId,
     index: &[ExprId],
     value: ExprId,
 ) -> Option<(UpdateOp, ExprId, ExprId)> {
+    let binary = |op: BinOp| {
+        Some(match op {
+            BinOp::Add => UpdateOp::Add,
+            BinOp::Sub => UpdateOp::Sub,
+            BinOp::Mul => UpdateOp::Mul,
+            BinOp::BitAnd => UpdateOp::And,
+            BinOp::BitOr => UpdateOp::Or,
+            BinOp::BitXor => UpdateOp::Xor,
+            _ => return None,
+        })
+    };
     let (op, cur, e) = match &f.expr(value).kind {
-        ExprKind::Binary(op, cur, e) => (
-            match op {
-                BinOp::Add => UpdateOp::Add,
-                BinOp::Sub => UpdateOp::Sub,
-                BinOp::Mul => UpdateOp::Mul,
-                BinOp::BitAnd => UpdateOp::And,
-                BinOp::BitOr => UpdateOp::Or,
-                BinOp::BitXor => UpdateOp::Xor,
-                _ => return None,
-            },
-            *cur,
-            *e,
-        ),
+        ExprKind::Binary(op, cur, e) => (binary(*op)?, *cur, *e),
+        ExprKind::CallInst { inst, args } if args.len() == 2 => {
+            (binary(*ops.get(inst)?)?, args[0], args[1])
+        }
         ExprKind::Intrinsic {
             op: op @ (Intrinsic::Min | Intrinsic::Max),
             args,

@@ -21,7 +21,8 @@
 //! An array that fails the rule but that the body touches only through `a[k] op= e` (or
 //! `a[k] = a[k].min(e)` / `.max(e)`), directly and with one kind of operator (`+=` and `-=` mix),
 //! is an array reduction: its stores become [`Stmt::Update`]s, which the back ends run on private
-//! copies or atomically.
+//! copies or atomically. Complex elements only with `+=` and `-=` (`e` complex or real: each part
+//! adds up as a float element does); a complex `*=` is an error of its own, as for a scalar.
 
 use super::access::{Access, Kind, Lin, Split, Val};
 use crate::diag::Diagnostic;
@@ -56,6 +57,8 @@ pub fn check(
         };
         if reduction(inst, array, &class) {
             reductions.push(array);
+        } else if let (false, Some(p)) = (unchecked, complex_product(inst, array, &class)) {
+            return Err(product(inst, span, array, p));
         } else if !unchecked {
             return Err(race(inst, var, span, array, &class, x, y));
         }
@@ -141,8 +144,46 @@ fn reduction(inst: &Instance, array: LocalId, class: &[&Access]) -> bool {
         op = Some(u.combine());
     }
     let bitwise = matches!(op, Some(Reduce::And | Reduce::Or | Reduce::Xor));
-    a.scalar()
-        .is_some_and(|s| s != Scalar::Bool && !(bitwise && s.is_float()))
+    // Complex elements add up part by part; their products do not ([`complex_product`]).
+    a.scalar().is_some_and(|s| {
+        s != Scalar::Bool
+            && !(bitwise && s.is_float())
+            && !(s.is_complex() && op == Some(Reduce::Mul))
+    })
+}
+
+/// An update `a[k] *= z` of a complex `array` that several iterations may make: partial
+/// products of complex numbers do not combine part by part, so this is no array reduction.
+fn complex_product<'a>(
+    inst: &Instance,
+    array: LocalId,
+    class: &[&'a Access],
+) -> Option<&'a Access> {
+    let Type::Array(a) = inst.local_ty(array) else {
+        return None;
+    };
+    if !a.elem.is_complex() {
+        return None;
+    }
+    class
+        .iter()
+        .find(|x| x.array == array && x.kind == Kind::Update(UpdateOp::Mul))
+        .copied()
+}
+
+/// The error for [`complex_product`]'s update `at` (the scalar's twin is in `super`).
+fn product(inst: &Instance, span: Span, array: LocalId, at: &Access) -> Diagnostic {
+    let name = &inst.func.local(array).name;
+    let help = format!(
+        "partial complex products do not combine part by part: multiply in a serial `for` loop, or add logarithms into an array of zeros (`l[k] += z.ln()`, then `{name}[k] *= l[k].exp()` after the loop; rounded differently)"
+    );
+    Diagnostic::new(
+        format!("`{name}` is a complex product array reduction of a `prange` loop, which is not supported"),
+        at.span,
+        "a complex product, at an element other iterations may update too",
+    )
+    .with_label(span, "in this parallel loop")
+    .with_help(help)
 }
 
 fn race(

@@ -13,7 +13,8 @@
 //! - `break` out of the loop and `return` are errors (no iteration can stop the others);
 //! - no two iterations may touch one array element where one of them writes it, in the body or
 //!   in the functions it calls ([`arrays`] has the rule; [`access`] follows the indices), unless
-//!   the array is only updated as a reduction (`bins[k] += 1`), or the kernel says
+//!   the array is only updated as a reduction (`bins[k] += 1`; complex elements only with `+=`
+//!   and `-=`, `e` complex or real, as a complex scalar), or the kernel says
 //!   `#[rumba(unsafe(unchecked_parallel))]`. Arrays that may be one buffer count as one: the
 //!   entry kernel's arguments never overlap where one is writable (the runtime checks), and a
 //!   function's array parameters may be one array when some call passes the same one for both.
@@ -64,10 +65,12 @@ pub fn analyze(program: &mut TypedProgram) -> Result<(), Diagnostic> {
         cx.block(&inst.func.body)?;
         decisions.push(cx.out);
     }
+    let ops = access::complex_operators(program);
     for (inst, d) in program.instances.values_mut().zip(decisions) {
         let mut body = std::mem::take(&mut inst.func.body);
         apply(
             &inst.func,
+            &ops,
             &mut inst.expr_types,
             &mut body,
             &mut d.into_iter(),
@@ -178,9 +181,11 @@ fn value_roots(
 }
 
 /// Records the decisions, in the order [`Cx::block`] made them (loops in pre-order).
-/// `b` is `f`'s body, taken out of it; `types` are its expressions' types.
+/// `b` is `f`'s body, taken out of it; `types` are its expressions' types; `ops` the program's
+/// [`access::complex_operators`].
 fn apply(
     f: &Function,
+    ops: &HashMap<InstId, BinOp>,
     types: &mut SecondaryMap<ExprId, Type>,
     b: &mut Block,
     d: &mut impl Iterator<Item = Decision>,
@@ -191,20 +196,20 @@ fn apply(
                 if let Some(dec) = d.next() {
                     range.reductions = dec.reductions;
                     for a in dec.arrays {
-                        make_updates(f, types, body, a);
+                        make_updates(f, ops, types, body, a);
                     }
                 }
-                apply(f, types, body, d);
+                apply(f, ops, types, body, d);
             }
             Stmt::If {
                 then_body,
                 else_body,
                 ..
             } => {
-                apply(f, types, then_body, d);
-                apply(f, types, else_body, d);
+                apply(f, ops, types, then_body, d);
+                apply(f, ops, types, else_body, d);
             }
-            Stmt::Loop { body } | Stmt::For { body, .. } => apply(f, types, body, d),
+            Stmt::Loop { body } | Stmt::For { body, .. } => apply(f, ops, types, body, d),
             _ => {}
         }
     }
@@ -212,9 +217,11 @@ fn apply(
 
 /// Turns the stores of `array` in a block (all of the form `a[k] = a[k] op e`) into updates. The
 /// load of the old value is left unreached: its expressions lose their types (the verifier
-/// counts a typed expression that nothing reaches as lost).
+/// counts a typed expression that nothing reaches as lost). `e` keeps its type: a complex
+/// element's update by a real `e` adds to its real part only (num-complex's `z + x`).
 fn make_updates(
     f: &Function,
+    ops: &HashMap<InstId, BinOp>,
     types: &mut SecondaryMap<ExprId, Type>,
     b: &mut Block,
     array: LocalId,
@@ -228,7 +235,7 @@ fn make_updates(
                 span,
                 checked,
             } if *a == array => {
-                if let Some((op, old, e)) = access::update_form(f, array, index, *value) {
+                if let Some((op, old, e)) = access::update_form(f, ops, array, index, *value) {
                     untype(f, types, old);
                     types.remove(*value);
                     *s = Stmt::Update {
@@ -246,10 +253,12 @@ fn make_updates(
                 else_body,
                 ..
             } => {
-                make_updates(f, types, then_body, array);
-                make_updates(f, types, else_body, array);
+                make_updates(f, ops, types, then_body, array);
+                make_updates(f, ops, types, else_body, array);
             }
-            Stmt::Loop { body } | Stmt::For { body, .. } => make_updates(f, types, body, array),
+            Stmt::Loop { body } | Stmt::For { body, .. } => {
+                make_updates(f, ops, types, body, array)
+            }
             _ => {}
         }
     }
