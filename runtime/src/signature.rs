@@ -60,8 +60,27 @@ const STRUCT: u16 = 0x2000;
 /// first use: such a type's code is its index (codes are not kept across processes: the cache key hashes the struct itself).
 static STRUCTS: std::sync::Mutex<Vec<Type>> = std::sync::Mutex::new(Vec::new());
 
-#[cold]
+thread_local! {
+    /// The codes of the struct types this thread's calls have passed, so that a call takes no
+    /// lock (each call with a struct argument or an array of structs looks its code up; the
+    /// process-wide [`STRUCTS`] is locked once per type and thread).
+    static SEEN: std::cell::RefCell<Vec<(Type, u16)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn struct_code(t: Type) -> u16 {
+    SEEN.with_borrow_mut(|seen| match seen.iter().find(|(k, _)| *k == t) {
+        Some(&(_, code)) => code,
+        None => {
+            let code = intern(t);
+            seen.push((t, code));
+            code
+        }
+    })
+}
+
+/// `t`'s code from [`STRUCTS`], where a type first passed in this process is added.
+#[cold]
+fn intern(t: Type) -> u16 {
     let mut known = STRUCTS.lock().unwrap_or_else(|e| e.into_inner());
     let i = match known.iter().position(|&k| k == t) {
         Some(i) => i,
