@@ -119,7 +119,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                     BackError::Internal(format!("{} without arguments", op.name()))
                 })?;
                 let s = self.scalar(*receiver)?;
-                self.intrinsic(*op, s, &vals, span)?
+                let carried = matches!(self.inst.func.expr(*receiver).kind,
+                    ExprKind::Local(l) if self.carried.contains(&l));
+                self.intrinsic(*op, s, &vals, carried, span)?
             }
             ExprKind::CallInst { inst: callee, args } => self.call(*callee, args, span)?,
             ExprKind::SameShape { a, b } => self.same_shape(*a, *b, span)?,

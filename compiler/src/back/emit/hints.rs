@@ -89,9 +89,15 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     /// an assignment from an expression that reads them (`s = s + x[i]`), outside any inner
     /// loop: not those the iteration assigns first (a walk's element, `v = y[i]; v = v * 3.0`).
     fn float_recurrences(&self, body: &Block) -> usize {
+        self.carried_floats(body).len()
+    }
+
+    /// The float locals that the loop body `body` carries from one iteration to the next (see
+    /// [`Self::float_recurrences`]).
+    pub(super) fn carried_floats(&self, body: &Block) -> HashSet<LocalId> {
         let mut found = HashSet::new();
         self.collect_recurrences(body, &mut HashSet::new(), &mut found);
-        found.len()
+        found
     }
 
     /// Adds to `found` the recurrences of `body`, where the locals in `fresh` were assigned

@@ -35,6 +35,7 @@ use inkwell::module::{Linkage, Module};
 use inkwell::types::{BasicMetadataTypeEnum, BasicType, BasicTypeEnum};
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, IntPredicate};
+use std::collections::HashSet;
 
 type R<T> = Result<T, BackError>;
 
@@ -596,6 +597,9 @@ struct FnEmitter<'m, 'a, 'ctx> {
     fail: BasicBlock<'ctx>,
     /// (continue target, break target) of the enclosing loops.
     loops: Vec<(BasicBlock<'ctx>, BasicBlock<'ctx>)>,
+    /// The float locals the innermost enclosing loop carries from one iteration to the next
+    /// (`hints::carried_floats`), for `math::min_max`.
+    carried: HashSet<LocalId>,
     prange: Prange,
     /// Element updates ([`Stmt::Update`]) are atomic: on the GPU, and in the body of a `prange`
     /// whose array reductions update the shared arrays (`parallel.rs`).
@@ -651,6 +655,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             err,
             fail,
             loops: Vec::new(),
+            carried: HashSet::new(),
             prange,
             atomic,
             depth,

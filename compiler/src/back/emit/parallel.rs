@@ -37,6 +37,7 @@ use inkwell::values::{
     AsValueRef, BasicMetadataValueEnum, BasicValueEnum, FunctionValue, IntValue, PointerValue,
 };
 use inkwell::{AddressSpace, AtomicOrdering, IntPredicate};
+use std::collections::HashSet;
 
 impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     /// `for var in prange(range) { body }`, run by the runtime on its thread pool.
@@ -325,6 +326,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             err,
             fail,
             loops: Vec::new(),
+            carried: HashSet::new(),
             prange: super::Prange::Serial,
             atomic: updates == Updates::Atomic,
             // A body starts chains of recursive calls afresh, as its kernel does.

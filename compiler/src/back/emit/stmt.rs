@@ -162,7 +162,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 self.b().build_unconditional_branch(head)?;
                 self.b().position_at_end(head);
                 self.loops.push((head, exit));
+                let inner = self.carried_floats(body);
+                let carried = std::mem::replace(&mut self.carried, inner);
                 self.block(body)?;
+                self.carried = carried;
                 self.loops.pop();
                 self.b().build_unconditional_branch(head)?;
                 self.b().position_at_end(exit);
@@ -220,8 +223,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let old = self.m.to_reg(s, old)?;
         let new = match (op.binary(), op) {
             (Some(b), _) => self.binary(b, s, old, v, span)?,
-            (None, UpdateOp::Min) => self.intrinsic(Intrinsic::Min, s, &[old, v], span)?,
-            (None, _) => self.intrinsic(Intrinsic::Max, s, &[old, v], span)?,
+            (None, UpdateOp::Min) => self.intrinsic(Intrinsic::Min, s, &[old, v], false, span)?,
+            (None, _) => self.intrinsic(Intrinsic::Max, s, &[old, v], false, span)?,
         };
         let new = self.m.to_mem(s, new)?;
         self.b().build_store(p, new)?;
@@ -313,7 +316,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let (slot, _) = self.scalar_slot(var)?;
         self.b().build_store(slot, cur)?;
         self.loops.push((latch, exit));
+        let inner = self.carried_floats(body);
+        let carried = std::mem::replace(&mut self.carried, inner);
         self.block(body)?;
+        self.carried = carried;
         self.loops.pop();
         let hints = self.loop_hints(body, !self.loops.is_empty());
         self.b().build_unconditional_branch(latch)?;
