@@ -965,30 +965,47 @@ fn generated_kernels_use_structs() {
 }
 
 /// A third of the random kernels draw `i128` and `u128` among their types (`gen/mod.rs`): as
-/// locals, in casts and as literals at their edges.
+/// scalar and array arguments, locals, in casts and as literals at their edges.
 #[test]
 fn generated_kernels_use_128_bit_integers() {
-    let sources: Vec<String> = (0..300)
-        .map(|i| gen::case(gen::case_seed(1, i)).source)
-        .collect();
-    let count = |pats: [&str; 2]| {
-        sources
+    let cases: Vec<Case> = (0..300).map(|i| gen::case(gen::case_seed(1, i))).collect();
+    let wide = |t: &Scalar| matches!(t, Scalar::I128 | Scalar::U128);
+    let args = |array: bool| {
+        cases
             .iter()
-            .filter(|s| pats.iter().any(|p| s.contains(p)))
+            .filter(|c| {
+                c.arg_sets[0].iter().any(|a| match a {
+                    ArgSpec::Scalar(t, _) => !array && wide(t),
+                    ArgSpec::Array(s) => array && wide(&s.elem),
+                })
+            })
             .count()
     };
-    let wide = count(["i128", "u128"]);
-    let locals = count([": i128 = ", ": u128 = "]);
-    let casts = count([" as i128)", " as u128)"]);
-    let edges = count(["128::MAX", "128::MIN"]);
-    println!("of 300 kernels: {wide} use 128-bit integers, {locals} annotate a local, {casts} cast to one, {edges} name MIN or MAX");
-    assert!(wide >= 60, "{wide} of 300 kernels use 128-bit integers");
-    for (n, what) in [
-        (locals, "annotate a local"),
-        (casts, "cast to one"),
-        (edges, "name MIN or MAX"),
-    ] {
-        assert!(n >= 15, "{n} of 300 kernels {what} of 128 bits");
+    let count = |pats: [&str; 2]| {
+        cases
+            .iter()
+            .filter(|c| pats.iter().any(|p| c.source.contains(p)))
+            .count()
+    };
+    let counts = [
+        (count(["i128", "u128"]), 60, "use 128-bit integers"),
+        (args(false), 5, "take a 128-bit scalar"),
+        (args(true), 5, "take an array of 128-bit integers"),
+        (
+            count([": i128 = ", ": u128 = "]),
+            10,
+            "annotate a 128-bit local",
+        ),
+        (count([" as i128)", " as u128)"]), 10, "cast to 128 bits"),
+        (
+            count(["i128::M", "u128::M"]),
+            10,
+            "name a 128-bit MIN or MAX",
+        ),
+    ];
+    for (n, least, what) in counts {
+        println!("{n} of 300 kernels {what}");
+        assert!(n >= least, "{n} of 300 kernels {what}");
     }
 }
 
