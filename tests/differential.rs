@@ -49,10 +49,10 @@ use std::time::{Duration, Instant};
 
 // ---- arguments ----
 
-/// Element types, with their bits as `gen` writes them.
+/// Element types, with their bits as `gen` writes them (integers sign-extended to 128 bits).
 trait Elem: rumba::Element + std::fmt::Debug {
-    fn from_bits(bits: u64) -> Self;
-    fn to_bits(self) -> u64;
+    fn from_bits(bits: u128) -> Self;
+    fn to_bits(self) -> u128;
     fn is_nan(self) -> bool {
         false
     }
@@ -61,32 +61,32 @@ trait Elem: rumba::Element + std::fmt::Debug {
 macro_rules! int_elem {
     ($($t:ty),*) => {$(
         impl Elem for $t {
-            fn from_bits(bits: u64) -> Self {
+            fn from_bits(bits: u128) -> Self {
                 bits as $t
             }
-            fn to_bits(self) -> u64 {
-                self as u64
+            fn to_bits(self) -> u128 {
+                self as u128
             }
         }
     )*};
 }
-int_elem!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+int_elem!(i8, i16, i32, i64, isize, i128, u8, u16, u32, u64, usize, u128);
 
 impl Elem for bool {
-    fn from_bits(bits: u64) -> Self {
+    fn from_bits(bits: u128) -> Self {
         bits != 0
     }
-    fn to_bits(self) -> u64 {
-        self as u64
+    fn to_bits(self) -> u128 {
+        self as u128
     }
 }
 
 impl Elem for f32 {
-    fn from_bits(bits: u64) -> Self {
+    fn from_bits(bits: u128) -> Self {
         f32::from_bits(bits as u32)
     }
-    fn to_bits(self) -> u64 {
-        f32::to_bits(self) as u64
+    fn to_bits(self) -> u128 {
+        f32::to_bits(self).into()
     }
     fn is_nan(self) -> bool {
         f32::is_nan(self)
@@ -94,11 +94,11 @@ impl Elem for f32 {
 }
 
 impl Elem for f64 {
-    fn from_bits(bits: u64) -> Self {
-        f64::from_bits(bits)
+    fn from_bits(bits: u128) -> Self {
+        f64::from_bits(bits as u64)
     }
-    fn to_bits(self) -> u64 {
-        f64::to_bits(self)
+    fn to_bits(self) -> u128 {
+        f64::to_bits(self).into()
     }
     fn is_nan(self) -> bool {
         f64::is_nan(self)
@@ -108,7 +108,7 @@ impl Elem for f64 {
 /// Calls `$m!(Variant, type)` for each element type.
 macro_rules! each_elem {
     ($m:ident) => {
-        $m!(Bool bool, I8 i8, I16 i16, I32 i32, I64 i64, Isize isize, U8 u8, U16 u16, U32 u32, U64 u64, Usize usize, F32 f32, F64 f64)
+        $m!(Bool bool, I8 i8, I16 i16, I32 i32, I64 i64, Isize isize, I128 i128, U8 u8, U16 u16, U32 u32, U64 u64, Usize usize, U128 u128, F32 f32, F64 f64)
     };
 }
 
@@ -121,11 +121,13 @@ enum Buf {
     I32(ArrayD<i32>),
     I64(ArrayD<i64>),
     Isize(ArrayD<isize>),
+    I128(ArrayD<i128>),
     U8(ArrayD<u8>),
     U16(ArrayD<u16>),
     U32(ArrayD<u32>),
     U64(ArrayD<u64>),
     Usize(ArrayD<usize>),
+    U128(ArrayD<u128>),
     F32(ArrayD<f32>),
     F64(ArrayD<f64>),
 }
@@ -196,7 +198,7 @@ impl Buf {
             ($($v:ident $t:ty),*) => {
                 match spec.elem {
                     $(Scalar::$v => Buf::$v(base::<$t>(spec)),)*
-                    Scalar::C32 | Scalar::C64 | Scalar::I128 | Scalar::U128 => unreachable!("the generator makes no complex numbers or 128-bit integers"),
+                    Scalar::C32 | Scalar::C64 => unreachable!("the generator makes no complex numbers"),
                 }
             };
         }
@@ -227,12 +229,12 @@ impl Buf {
     }
 }
 
-fn scalar_arg(ty: Scalar, bits: u64) -> Arg<'static> {
+fn scalar_arg(ty: Scalar, bits: u128) -> Arg<'static> {
     macro_rules! scalar {
         ($($v:ident $t:ty),*) => {
             match ty {
                 $(Scalar::$v => <$t as Elem>::from_bits(bits).into_arg(),)*
-                Scalar::C32 | Scalar::C64 | Scalar::I128 | Scalar::U128 => unreachable!("the generator makes no complex numbers or 128-bit integers"),
+                Scalar::C32 | Scalar::C64 => unreachable!("the generator makes no complex numbers"),
             }
         };
     }
@@ -247,7 +249,7 @@ fn describe(spec: &ArgSpec) -> String {
                 ($($v:ident $t:ty),*) => {
                     match ty {
                         $(Scalar::$v => format!("{:?}_{ty}", <$t as Elem>::from_bits(*bits)),)*
-                        Scalar::C32 | Scalar::C64 | Scalar::I128 | Scalar::U128 => unreachable!("the generator makes no complex numbers or 128-bit integers"),
+                        Scalar::C32 | Scalar::C64 => unreachable!("the generator makes no complex numbers"),
                     }
                 };
             }
@@ -262,11 +264,13 @@ fn describe(spec: &ArgSpec) -> String {
                 Buf::I32(x) => format!("{:?}", x.as_slice()),
                 Buf::I64(x) => format!("{:?}", x.as_slice()),
                 Buf::Isize(x) => format!("{:?}", x.as_slice()),
+                Buf::I128(x) => format!("{:?}", x.as_slice()),
                 Buf::U8(x) => format!("{:?}", x.as_slice()),
                 Buf::U16(x) => format!("{:?}", x.as_slice()),
                 Buf::U32(x) => format!("{:?}", x.as_slice()),
                 Buf::U64(x) => format!("{:?}", x.as_slice()),
                 Buf::Usize(x) => format!("{:?}", x.as_slice()),
+                Buf::U128(x) => format!("{:?}", x.as_slice()),
                 Buf::F32(x) => format!("{:?}", x.as_slice()),
                 Buf::F64(x) => format!("{:?}", x.as_slice()),
             };
@@ -958,6 +962,51 @@ fn generated_kernels_use_structs() {
         })
         .count();
     assert!(calls >= 10, "{calls} of 300 kernels call a struct helper");
+}
+
+/// A third of the random kernels draw `i128` and `u128` among their types (`gen/mod.rs`): as
+/// scalar and array arguments, locals, in casts and as literals at their edges.
+#[test]
+fn generated_kernels_use_128_bit_integers() {
+    let cases: Vec<Case> = (0..300).map(|i| gen::case(gen::case_seed(1, i))).collect();
+    let wide = |t: &Scalar| matches!(t, Scalar::I128 | Scalar::U128);
+    let args = |array: bool| {
+        cases
+            .iter()
+            .filter(|c| {
+                c.arg_sets[0].iter().any(|a| match a {
+                    ArgSpec::Scalar(t, _) => !array && wide(t),
+                    ArgSpec::Array(s) => array && wide(&s.elem),
+                })
+            })
+            .count()
+    };
+    let count = |pats: [&str; 2]| {
+        cases
+            .iter()
+            .filter(|c| pats.iter().any(|p| c.source.contains(p)))
+            .count()
+    };
+    let counts = [
+        (count(["i128", "u128"]), 60, "use 128-bit integers"),
+        (args(false), 5, "take a 128-bit scalar"),
+        (args(true), 5, "take an array of 128-bit integers"),
+        (
+            count([": i128 = ", ": u128 = "]),
+            10,
+            "annotate a 128-bit local",
+        ),
+        (count([" as i128)", " as u128)"]), 10, "cast to 128 bits"),
+        (
+            count(["i128::M", "u128::M"]),
+            10,
+            "name a 128-bit MIN or MAX",
+        ),
+    ];
+    for (n, least, what) in counts {
+        println!("{n} of 300 kernels {what}");
+        assert!(n >= least, "{n} of 300 kernels {what}");
+    }
 }
 
 // ---- regressions: disagreements and rejections the random kernels found ----

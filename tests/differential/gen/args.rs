@@ -1,9 +1,9 @@
 //! Signatures and arguments: the parameters of a random kernel (arrays of every dtype, 1-D to 3-D,
-//! read-only or writable; scalars of every type) and the [`ArgSpec`]s of an argument set (edge
+//! read-only or writable; scalars of every type, the 128-bit integers in wide kernels) and the [`ArgSpec`]s of an argument set (edge
 //! values, zero-length arrays, strided, reversed, windowed, transposed and broadcast views).
 
 use super::rng::Rng;
-use super::values::{value_bits, FLOATS, INTS};
+use super::values::{int_type, value_bits, FLOATS};
 use rumba_compiler::ir::Scalar;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub enum Param {
 /// How an argument is built: a scalar's type and bits, or an array.
 #[derive(Clone, Debug)]
 pub enum ArgSpec {
-    Scalar(Scalar, u64),
+    Scalar(Scalar, u128),
     Array(ArraySpec),
 }
 
@@ -33,7 +33,7 @@ pub struct ArraySpec {
     pub elem: Scalar,
     pub writable: bool,
     pub base: Vec<usize>,
-    pub data: Vec<u64>,
+    pub data: Vec<u128>,
     pub ops: Vec<ViewOp>,
 }
 
@@ -54,27 +54,30 @@ pub enum ViewOp {
     Transpose,
 }
 
-pub(super) fn any_scalar(rng: &mut Rng) -> Scalar {
+/// A scalar type of any kind; the 128-bit integers among the integers when `wide`
+/// ([`int_type`]).
+pub(super) fn any_scalar(rng: &mut Rng, wide: bool) -> Scalar {
     match rng.below(10) {
         0 => Scalar::Bool,
         1..=3 => rng.pick(&FLOATS),
-        _ => rng.pick(&INTS),
+        _ => int_type(rng, wide),
     }
 }
 
-pub(super) fn kernel_params(rng: &mut Rng) -> Vec<Param> {
+/// The parameters of a kernel; 128-bit integers among them when `wide`.
+pub(super) fn kernel_params(rng: &mut Rng, wide: bool) -> Vec<Param> {
     let n_arrays = 1 + rng.below(3);
     let n_scalars = rng.below(4);
     let mut params: Vec<Param> = (0..n_arrays)
         .map(|_| {
             Param::Array(ArrayParam {
-                elem: any_scalar(rng),
+                elem: any_scalar(rng, wide),
                 ndim: 1 + rng.below(3),
                 writable: rng.percent(70),
             })
         })
         .collect();
-    params.extend((0..n_scalars).map(|_| Param::Scalar(any_scalar(rng))));
+    params.extend((0..n_scalars).map(|_| Param::Scalar(any_scalar(rng, wide))));
     // Shuffle, keeping the first array first half the time.
     for i in (1..params.len()).rev() {
         let j = rng.below(i + 1);

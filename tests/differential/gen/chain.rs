@@ -88,9 +88,11 @@ pub fn chain_case(seed: u64) -> Case {
 
 /// Values with few significant bits, so that results stay finite but depend on the order of
 /// operations.
-fn chain_value(rng: &mut Rng) -> u64 {
+fn chain_value(rng: &mut Rng) -> u128 {
     let v = rng.below(17) as f64 - 8.0;
-    (v * 0.375 + rng.below(4) as f64 * 0.125 + 0.0625).to_bits()
+    (v * 0.375 + rng.below(4) as f64 * 0.125 + 0.0625)
+        .to_bits()
+        .into()
 }
 
 /// An array expression: its text and whether it is a new array (an owned value) rather than a

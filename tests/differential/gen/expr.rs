@@ -4,12 +4,11 @@
 //! `checked_*` methods, their `Option`s read with `unwrap_or`, `match` or `if let`,
 //! `abs_diff` (an unsigned result of signed operands), `match` on tuples and complex arithmetic.
 
-use super::args::any_scalar;
 use super::kernel::{Gen, HelperParam, Var};
 use super::values::{
-    float_literal, float_value, int_literal, int_range, int_value, is_name, FLOATS, INTS,
+    float_literal, float_value, int_literal, int_range, int_value, is_name, unsuffixed, FLOATS,
 };
-use rumba_compiler::ir::{Intrinsic, Precision, Rel, Scalar};
+use rumba_compiler::ir::{Int, Intrinsic, Precision, Rel, Scalar};
 
 const ARITH: [&str; 5] = ["+", "-", "*", "/", "%"];
 const BITS: [&str; 3] = ["&", "|", "^"];
@@ -103,7 +102,7 @@ impl<'r> Gen<'r> {
     /// with `tuple`, on an integer and a `bool`: literal and range elements, wildcards, a guard,
     /// then `_`.
     fn match_expr(&mut self, ty: Scalar, d: u32, tuple: bool) -> String {
-        let on = self.rng.pick(&INTS);
+        let on = self.int_type();
         let x = self.expr(on, d);
         let c = if tuple {
             self.expr(Scalar::Bool, d)
@@ -199,7 +198,7 @@ impl<'r> Gen<'r> {
         if ty == Scalar::Bool {
             return None;
         }
-        let from = any_scalar(self.rng);
+        let from = self.any_scalar();
         if from == Scalar::Bool && ty.is_float() {
             return None;
         }
@@ -315,7 +314,7 @@ impl<'r> Gen<'r> {
             85..=89 => format!("{}usize", 1 + self.rng.below(2)),
             90..=94 => format!("({name}.shape()[{axis}] - 1usize)"),
             _ => {
-                let t = self.rng.pick(&INTS);
+                let t = self.int_type();
                 let e = self.expr(t, 1);
                 format!("({e} as usize)")
             }
@@ -329,13 +328,13 @@ impl<'r> Gen<'r> {
                 return self.literal(ty);
             }
             let (min, max) = int_range(ty);
-            let v = (self.rng.below(7) as i128 + 1).min(max);
+            let v = self.rng.below(7) as i128 + 1;
             let v = if ty.is_signed() && self.rng.percent(30) {
-                (-v).max(min)
+                -v
             } else {
                 v
             };
-            return int_literal(self.rng, ty, v);
+            return int_literal(self.rng, ty, Int::from(v).clamp(min, max));
         }
         self.expr(ty, d)
     }
@@ -388,12 +387,7 @@ impl<'r> Gen<'r> {
                     self.divisor(ty, d)
                 } else if is_name(&a) && self.rng.percent(30) {
                     // An unsuffixed literal, typed by the variable beside it.
-                    let v = int_value(self.rng, ty);
-                    if v < 0 {
-                        format!("(-{})", v.unsigned_abs())
-                    } else {
-                        v.to_string()
-                    }
+                    unsuffixed(int_value(self.rng, ty))
                 } else {
                     self.expr(ty, d)
                 };
@@ -408,7 +402,7 @@ impl<'r> Gen<'r> {
             8..=9 => {
                 let op = self.rng.pick(&["<<", ">>"]);
                 let a = self.expr(ty, d);
-                let t = self.rng.pick(&INTS);
+                let t = self.int_type();
                 let b = self.expr(t, d);
                 format!("({a} {op} {b})")
             }
@@ -428,6 +422,7 @@ impl<'r> Gen<'r> {
                     Scalar::U16 => Scalar::I16,
                     Scalar::U32 => Scalar::I32,
                     Scalar::U64 => Scalar::I64,
+                    Scalar::U128 => Scalar::I128,
                     _ => Scalar::Isize,
                 };
                 let t = if self.rng.percent(50) {
@@ -475,7 +470,7 @@ impl<'r> Gen<'r> {
                 format!("({{ let b = {v}; if b.is_nan() {{ {zero} }} else {{ b }} }}).to_bits()")
             }
             16 if ty == Scalar::U32 => {
-                let t = self.rng.pick(&INTS);
+                let t = self.int_type();
                 let x = self.expr(t, d);
                 let m = self.rng.pick(&methods(t, &[], Rel::Fixed(Scalar::U32)));
                 format!("{x}.{m}()")
@@ -594,7 +589,7 @@ impl<'r> Gen<'r> {
                 // `powi`'s precision is unspecified: LLVM folds constant `powi(x, n)` with `pow`,
                 // while the same call at run time multiplies. The two agree for these exponents.
                 let v = self.rng.below(4) as i128 - 1;
-                let n = int_literal(self.rng, Scalar::I32, v);
+                let n = int_literal(self.rng, Scalar::I32, v.into());
                 format!("{x}.powi({n})")
             }
             17 => {
@@ -618,7 +613,7 @@ impl<'r> Gen<'r> {
     fn bool_expr(&mut self, d: u32) -> String {
         match self.rng.below(12) {
             0..=4 => {
-                let t = any_scalar(self.rng);
+                let t = self.any_scalar();
                 let op = self.rng.pick(&CMP);
                 let a = self.expr(t, d);
                 let b = self.expr(t, d);
@@ -651,13 +646,15 @@ impl<'r> Gen<'r> {
                 format!("{x}.{m}()")
             }
             _ => {
-                let t = self.rng.pick(&[
+                const SIGNED: [Scalar; 6] = [
                     Scalar::I8,
                     Scalar::I16,
                     Scalar::I32,
                     Scalar::I64,
                     Scalar::Isize,
-                ]);
+                    Scalar::I128,
+                ];
+                let t = self.rng.pick(&SIGNED[..if self.wide { 6 } else { 5 }]);
                 let x = self.expr(t, d);
                 let m = self.rng.pick(&methods(t, &[], Rel::Fixed(Scalar::Bool)));
                 format!("{x}.{m}()")

@@ -4,6 +4,7 @@
 
 use super::args::{any_scalar, ArrayParam, Param};
 use super::rng::Rng;
+use super::values::int_type;
 use rumba_compiler::ir::Scalar;
 use std::fmt::Write;
 
@@ -61,9 +62,12 @@ pub(super) struct Gen<'r> {
     /// The positions in `arrays` of the arrays (and mutable views) the function made itself:
     /// passed to helpers as `&t` / `&mut t`, never moved.
     pub(super) made: Vec<usize>,
+    /// Whether the types drawn include the 128-bit integers (`any_scalar`, `int_type`).
+    pub(super) wide: bool,
 }
 
-pub(super) fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
+/// The helpers and the kernel; 128-bit integers among the types they draw when `wide`.
+pub(super) fn kernel_source(rng: &mut Rng, params: &[Param], wide: bool) -> String {
     let kernel_arrays: Vec<ArrayParam> = params
         .iter()
         .filter_map(|p| match p {
@@ -76,7 +80,7 @@ pub(super) fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
     for h in 0..rng.below(3) {
         let mut hp = Vec::new();
         for _ in 0..rng.below(3) {
-            hp.push(HelperParam::Scalar(any_scalar(rng)));
+            hp.push(HelperParam::Scalar(any_scalar(rng, wide)));
         }
         if rng.percent(50) {
             let a = rng.pick(&kernel_arrays);
@@ -88,7 +92,7 @@ pub(super) fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
             );
         }
         let ret = if rng.percent(80) {
-            Some(any_scalar(rng))
+            Some(any_scalar(rng, wide))
         } else {
             None
         };
@@ -98,6 +102,7 @@ pub(super) fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
             ret,
         };
         let mut g = Gen::new(rng, helpers.clone(), helper.ret, 1, 10);
+        g.wide = wide;
         let mut names = Vec::new();
         for (i, p) in helper.params.iter().enumerate() {
             match p {
@@ -121,18 +126,19 @@ pub(super) fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
         helpers.push(helper);
     }
     if rng.percent(30) {
-        out += &recursive_helper(rng, &mut helpers);
+        out += &recursive_helper(rng, &mut helpers, wide);
     }
     if rng.percent(30) {
-        out += &struct_helper(rng, &mut helpers);
+        out += &struct_helper(rng, &mut helpers, wide);
     }
     let ret = if rng.percent(75) {
-        Some(any_scalar(rng))
+        Some(any_scalar(rng, wide))
     } else {
         None
     };
     let mut g = Gen::new(rng, helpers, ret, 3, 30);
     g.kernel = true;
+    g.wide = wide;
     let names = g.kernel_params(params, true);
     let ret_text = ret.map_or(String::new(), |t| format!(" -> {t}"));
     let _ = writeln!(out, "fn k({}){ret_text} {{", names.join(", "));
@@ -144,9 +150,10 @@ pub(super) fn kernel_source(rng: &mut Rng, params: &[Param]) -> String {
 
 /// A recursive helper `r(d, x)`, added to `helpers`: `x` at depth 0, else an expression of `x`
 /// and the value of a recursive call one level down with another `x`.
-fn recursive_helper(rng: &mut Rng, helpers: &mut Vec<Helper>) -> String {
-    let ty = any_scalar(rng);
+fn recursive_helper(rng: &mut Rng, helpers: &mut Vec<Helper>, wide: bool) -> String {
+    let ty = any_scalar(rng, wide);
     let mut g = Gen::new(rng, helpers.clone(), Some(ty), 0, 0);
+    g.wide = wide;
     let var = |name: &str| Var {
         name: name.into(),
         ty,
@@ -173,9 +180,10 @@ fn recursive_helper(rng: &mut Rng, helpers: &mut Vec<Helper>) -> String {
 /// A struct `S` of two scalar fields and a helper `st(x, y)`, added to `helpers`, that builds
 /// one (fields written out of order), writes its fields, copies it, writes the original again and
 /// returns an expression of both copies' fields.
-fn struct_helper(rng: &mut Rng, helpers: &mut Vec<Helper>) -> String {
-    let (ta, tb) = (any_scalar(rng), any_scalar(rng));
+fn struct_helper(rng: &mut Rng, helpers: &mut Vec<Helper>, wide: bool) -> String {
+    let (ta, tb) = (any_scalar(rng, wide), any_scalar(rng, wide));
     let mut g = Gen::new(rng, helpers.clone(), Some(ta), 0, 0);
+    g.wide = wide;
     let var = |name: &str, ty: Scalar| Var {
         name: name.into(),
         ty,
@@ -229,7 +237,18 @@ impl<'r> Gen<'r> {
             diverge_ok: true,
             kernel: false,
             made: Vec::new(),
+            wide: false,
         }
+    }
+
+    /// A scalar type of any kind ([`any_scalar`]), 128-bit integers included when `wide`.
+    pub(super) fn any_scalar(&mut self) -> Scalar {
+        any_scalar(self.rng, self.wide)
+    }
+
+    /// An integer type ([`int_type`]), 128-bit integers included when `wide`.
+    pub(super) fn int_type(&mut self) -> Scalar {
+        int_type(self.rng, self.wide)
     }
 
     fn scalar_param(&mut self, name: &str, ty: Scalar, mutable: bool) -> String {

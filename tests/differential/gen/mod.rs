@@ -10,6 +10,15 @@
 //! copying a struct of the block), every operator, cast and numeric
 //! method, shape queries, and loads and stores on arrays.
 //!
+//! Every scalar type is drawn, `i128` and `u128` included: a third of the kernels ("wide" ones,
+//! [`WIDE_PERCENT`]) draw them among the integers, one integer type in six, for parameters (scalars
+//! and array elements), locals, helper parameters and results, struct fields, loop counters,
+//! `match` scrutinees (with arms near 2^63, 2^64, MIN and MAX, and a `u128` match covering every
+//! value), casts, shift amounts and methods; their literals and arguments are edge values, those
+//! around 2^63 and 2^64 and any 128 bits among them. The other kernels are the ones each seed
+//! made before, and the other generators (`prange` ones run on the GPU, where 128-bit integers
+//! are not) never draw them.
+//!
 //! Every kernel terminates: each loop's trip count is bounded by construction (literal bounds a few
 //! apart, `% K` bounds, array extents, `while`/`loop` counters incremented before anything can
 //! `continue`), whatever the values. Literals always carry their type suffix, so every expression
@@ -46,6 +55,9 @@ use args::{arguments, kernel_params};
 use kernel::kernel_source;
 use rng::Rng;
 
+/// The percentage of the kernels of [`case`] that draw 128-bit integers among their types.
+const WIDE_PERCENT: u64 = 35;
+
 /// A generated kernel and the arguments to call it with.
 #[derive(Clone, Debug)]
 pub struct Case {
@@ -58,9 +70,12 @@ pub struct Case {
 
 /// Generates case number `index` of the run with seed `seed`.
 pub fn case(seed: u64) -> Case {
+    // Wide kernels (one in three) draw the 128-bit integers too. The choice comes from a stream
+    // of its own, so the other kernels are the ones each seed made before 128-bit integers came.
+    let wide = Rng::new(seed ^ 0x1_2800_0000).percent(WIDE_PERCENT);
     let mut rng = Rng::new(seed);
-    let params = kernel_params(&mut rng);
-    let source = kernel_source(&mut rng, &params);
+    let params = kernel_params(&mut rng, wide);
+    let source = kernel_source(&mut rng, &params, wide);
     let sets = 1 + rng.below(3);
     let arg_sets = (0..sets).map(|_| arguments(&mut rng, &params)).collect();
     Case {

@@ -73,12 +73,14 @@ pub fn nest_case(seed: u64) -> Case {
 
 /// Small values (integers) or values with few significant bits (floats), so that results stay
 /// finite and comparable but still depend on the order of operations.
-pub(super) fn nest_value(rng: &mut Rng, ty: Scalar) -> u64 {
+pub(super) fn nest_value(rng: &mut Rng, ty: Scalar) -> u128 {
     let v = rng.below(19) as i64 - 9;
     if ty == Scalar::F64 {
-        (v as f64 * 0.375 + rng.below(3) as f64 * 0.1).to_bits()
+        (v as f64 * 0.375 + rng.below(3) as f64 * 0.1)
+            .to_bits()
+            .into()
     } else {
-        v as u64
+        v as u128
     }
 }
 

@@ -23,13 +23,14 @@ use rumba_compiler::ir::Scalar;
 /// must reject ([`Case::race`]).
 pub fn parallel_case(seed: u64) -> Case {
     let mut rng = Rng::new(seed);
-    let mut params = kernel_params(&mut rng);
+    // No 128-bit integers: not on the GPU, nor as a `prange` counter.
+    let mut params = kernel_params(&mut rng, false);
     for p in &mut params {
         if let Param::Array(a) = p {
             a.writable = false;
         }
     }
-    let out_elem = any_scalar(&mut rng);
+    let out_elem = any_scalar(&mut rng, false);
     let extra = match rng.below(10) {
         0..=2 => Extra::Race(rng.below(4)),
         3..=5 => Extra::Hist(rng.pick(&[Scalar::I64, Scalar::U32, Scalar::I8, Scalar::U64])),

@@ -80,7 +80,7 @@ pub fn split_case(seed: u64) -> Case {
                 4 | 5 => 8 + rng.below(40),
                 _ => rng.below(5),
             };
-            set.push(ArgSpec::Scalar(Scalar::Usize, q as u64));
+            set.push(ArgSpec::Scalar(Scalar::Usize, q as u128));
             set
         })
         .collect();

@@ -4,10 +4,10 @@
 //! the innermost loop or by label), shape destructuring and early returns. Every loop's trip
 //! count is bounded by construction, whatever the values.
 
-use super::args::{any_scalar, ArrayParam};
+use super::args::ArrayParam;
 use super::kernel::{Gen, Var};
-use super::values::{int_literal, int_range, INTS};
-use rumba_compiler::ir::Scalar;
+use super::values::{int_literal, int_range, int_value, offset};
+use rumba_compiler::ir::{Int, Scalar};
 
 impl<'r> Gen<'r> {
     pub(super) fn body(&mut self) {
@@ -98,7 +98,7 @@ impl<'r> Gen<'r> {
                 self.line("}");
             }
             97 => {
-                let ty = any_scalar(self.rng);
+                let ty = self.any_scalar();
                 let e = self.expr(ty, 2);
                 self.line(&format!("let _ = {e};"));
             }
@@ -112,7 +112,7 @@ impl<'r> Gen<'r> {
     /// `match` on an integer: literal, range, `|` and binding arms, some guarded, ending in `_`
     /// or a binding (or, on `u8`, covering every value without one).
     fn match_stmt(&mut self, depth: u32) {
-        let ty = self.rng.pick(&INTS);
+        let ty = self.int_type();
         let x = self.expr(ty, 2);
         self.line(&format!("match {x} {{"));
         self.indent += 1;
@@ -137,8 +137,27 @@ impl<'r> Gen<'r> {
             self.block(&format!("{pattern}{guard} => {{"), depth, &[]);
             self.line("}");
         }
-        if ty == Scalar::U8 && self.rng.percent(30) {
-            self.block("8..=u8::MAX | 0..=7 => {", depth, &[]);
+        if ty.bits() == 128 && self.rng.percent(50) {
+            // A value far from zero (around 2^63, 2^64, MIN or MAX), alone or as a range.
+            let v = int_value(self.rng, ty);
+            let max = int_range(ty).1;
+            let k = self.rng.below(4) as i128;
+            let hi = if v <= offset(max, -k) {
+                offset(v, k)
+            } else {
+                max
+            };
+            let pattern = if self.rng.percent(50) {
+                v.to_string()
+            } else {
+                format!("{v}..={hi}")
+            };
+            self.block(&format!("{pattern} => {{"), depth, &[]);
+            self.line("}");
+        }
+        if (ty == Scalar::U8 || ty == Scalar::U128) && self.rng.percent(30) {
+            // Every value covered without `_`, as in Rust.
+            self.block(&format!("8..={ty}::MAX | 0..=7 => {{"), depth, &[]);
         } else if self.rng.percent(50) {
             self.block("_ => {", depth, &[]);
         } else {
@@ -176,7 +195,7 @@ impl<'r> Gen<'r> {
     }
 
     pub(super) fn let_stmt(&mut self) {
-        let ty = any_scalar(self.rng);
+        let ty = self.any_scalar();
         let e = self.expr(ty, 3);
         let name = if self.rng.percent(15) && !self.visible().is_empty() {
             // Shadow a variable in scope (possibly with another type).
@@ -204,7 +223,7 @@ impl<'r> Gen<'r> {
 
     /// `let x: T;` assigned in both branches of an `if`.
     fn deferred_let(&mut self, depth: u32) {
-        let ty = any_scalar(self.rng);
+        let ty = self.any_scalar();
         let name = self.name("d");
         self.line(&format!("let {name}: {ty};"));
         let c = self.expr(Scalar::Bool, 2);
@@ -236,7 +255,7 @@ impl<'r> Gen<'r> {
     fn rhs(&mut self, op: &str, ty: Scalar) -> String {
         match op {
             "<<=" | ">>=" => {
-                let t = self.rng.pick(&INTS);
+                let t = self.int_type();
                 self.expr(t, 2)
             }
             "/=" | "%=" => self.divisor(ty, 2),
@@ -308,19 +327,19 @@ impl<'r> Gen<'r> {
         let (ty, start, end, inclusive) = match self.rng.below(5) {
             // Literal bounds a few apart, often at the edges of the type.
             0 => {
-                let ty = self.rng.pick(&INTS);
+                let ty = self.int_type();
                 let (min, max) = int_range(ty);
                 let len = self.rng.below(7) as i128;
                 let start = match self.rng.below(4) {
                     0 => min,
-                    1 => max - len,
-                    _ => (self.rng.below(9) as i128 - 4).clamp(min, max - len),
+                    1 => offset(max, -len),
+                    _ => Int::from(self.rng.below(9) as i128 - 4).clamp(min, offset(max, -len)),
                 };
                 let inclusive = self.rng.percent(40) && len > 0;
                 let end = if inclusive {
-                    start + len - 1
+                    offset(start, len - 1)
                 } else {
-                    start + len
+                    offset(start, len)
                 };
                 let s = int_literal(self.rng, ty, start);
                 let e = int_literal(self.rng, ty, end);
@@ -347,7 +366,7 @@ impl<'r> Gen<'r> {
             }
             // `(x % K)..(y % K)`: at most 2K - 1 steps.
             2 => {
-                let ty = self.rng.pick(&INTS);
+                let ty = self.int_type();
                 let k = 1 + self.rng.below(6);
                 let x = self.expr(ty, 2);
                 let y = self.expr(ty, 2);
@@ -360,7 +379,7 @@ impl<'r> Gen<'r> {
             }
             // `v..v + L` (empty when `v + L` wraps).
             _ => {
-                let ty = self.rng.pick(&INTS);
+                let ty = self.int_type();
                 let v = self.leaf(ty);
                 let len = self.rng.below(6);
                 (
@@ -385,7 +404,7 @@ impl<'r> Gen<'r> {
             let k = match self.rng.below(10) {
                 0 => "0usize".to_string(),
                 1 => {
-                    let t = self.rng.pick(&INTS);
+                    let t = self.int_type();
                     let e = self.expr(t, 1);
                     format!("(({e} as usize) % 4usize)")
                 }
@@ -474,7 +493,7 @@ impl<'r> Gen<'r> {
     /// (`Array::<T>::zeros(a.raw_dim())`): an array of the function's own, which later statements
     /// read, write and pass to helpers (as `&t` / `&mut t`).
     fn new_array(&mut self) {
-        let elem = any_scalar(self.rng);
+        let elem = self.any_scalar();
         let numeric = elem != Scalar::Bool;
         let n = 1 + self.rng.below(5);
         let m = 1 + self.rng.below(4);

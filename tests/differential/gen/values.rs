@@ -16,34 +16,63 @@ pub const INTS: [Scalar; 10] = [
     Scalar::U64,
     Scalar::Usize,
 ];
+/// The 128-bit integers, drawn only by the kernels of `case` that are wide (see [`int_type`]).
+pub const WIDE: [Scalar; 2] = [Scalar::I128, Scalar::U128];
 pub const FLOATS: [Scalar; 2] = [Scalar::F32, Scalar::F64];
 
-/// Smallest and largest value of `ty`, one of [`INTS`] (all within `i128`).
-pub fn int_range(ty: Scalar) -> (i128, i128) {
-    let (min, max) = ty.int_range();
-    let wide = |v: Int| v.to_i128().expect("the types of `INTS` fit in `i128`");
-    (wide(min), wide(max))
+/// An integer type: one of [`INTS`] or, when `wide`, one in six times one of [`WIDE`] (as if
+/// they were two more of [`INTS`]). Not `wide`, it draws what it drew before `WIDE` existed.
+pub fn int_type(rng: &mut Rng, wide: bool) -> Scalar {
+    if wide && rng.percent(17) {
+        rng.pick(&WIDE)
+    } else {
+        rng.pick(&INTS)
+    }
 }
 
-/// An integer of type `ty`: mostly edge values (0, ±1, MIN, MAX, small), sometimes any.
-pub fn int_value(rng: &mut Rng, ty: Scalar) -> i128 {
+/// Smallest and largest value of the integer type `ty` (`u128::MAX` included).
+pub fn int_range(ty: Scalar) -> (Int, Int) {
+    ty.int_range()
+}
+
+/// `v + k` for a small `k` (of either sign), which the caller knows stays within [`Int`].
+pub fn offset(v: Int, k: i128) -> Int {
+    let step = |v: Int| if k < 0 { v.pred() } else { v.succ() };
+    (0..k.unsigned_abs()).fold(v, |v, _| step(v).expect("an offset within `Int`"))
+}
+
+/// An integer of type `ty`: mostly edge values (0, ±1, MIN, MAX, small), sometimes any; for the
+/// 128-bit types also the values around 2^63 and 2^64 (and their negations) and any 128 bits.
+pub fn int_value(rng: &mut Rng, ty: Scalar) -> Int {
     let (min, max) = int_range(ty);
+    let small = |v: i128| Int::from(v).clamp(min, max);
+    if ty.bits() == 128 && rng.percent(35) {
+        let bits = match rng.below(8) {
+            0 => (rng.next_u64() as u128) << 64 | rng.next_u64() as u128,
+            k => {
+                let base = if k < 4 { 1i128 << 63 } else { 1i128 << 64 };
+                let v = base + rng.below(3) as i128 - 1;
+                (if rng.percent(40) { -v } else { v }) as u128
+            }
+        };
+        // `u128`: the negations are the values near `2^128`.
+        return Const { ty, bits }.as_int();
+    }
     match rng.below(12) {
-        0 => 0,
-        1 => 1,
-        2 => (-1i128).max(min),
+        0 => small(0),
+        1 => small(1),
+        2 => small(-1),
         3 => min,
         4 => max,
-        5 => (max - 1).max(min + 1),
-        6..=8 => (rng.below(17) as i128 - 8).clamp(min, max),
+        5 => offset(max, -1).max(offset(min, 1)),
+        6..=8 => small(rng.below(17) as i128 - 8),
         _ => Const {
             ty,
             bits: rng.next_u64().into(),
         }
-        .as_i128(),
+        .as_int(),
     }
 }
-
 /// A float of type `ty` (exact in it): edge values (±0, ±inf, NaN, MAX, MIN_POSITIVE, subnormals,
 /// EPSILON), small numbers, and any bit pattern.
 pub fn float_value(rng: &mut Rng, ty: Scalar) -> f64 {
@@ -100,26 +129,27 @@ pub fn float_value(rng: &mut Rng, ty: Scalar) -> f64 {
     }
 }
 
-/// The in-memory bits of a random value of `ty` (floats as `to_bits`, `bool` as 0 or 1).
-pub fn value_bits(rng: &mut Rng, ty: Scalar) -> u64 {
+/// The in-memory bits of a random value of `ty` (floats as `to_bits`, `bool` as 0 or 1,
+/// integers sign-extended to 128 bits).
+pub fn value_bits(rng: &mut Rng, ty: Scalar) -> u128 {
     match ty {
-        Scalar::Bool => rng.below(2) as u64,
+        Scalar::Bool => rng.below(2) as u128,
         Scalar::F32 => {
             let v = float_value(rng, ty);
             // Keep NaN payloads of random bit patterns.
             if v.is_nan() && rng.percent(50) {
-                (rng.next_u64() as u32 | 0x7fc0_0000) as u64
+                (rng.next_u64() as u32 | 0x7fc0_0000).into()
             } else {
-                (v as f32).to_bits() as u64
+                (v as f32).to_bits().into()
             }
         }
-        Scalar::F64 => float_value(rng, ty).to_bits(),
-        t => Const::int(t, int_value(rng, t)).bits as u64,
+        Scalar::F64 => float_value(rng, ty).to_bits().into(),
+        t => Const::of_int(t, int_value(rng, t)).bits,
     }
 }
 
-/// Source text of a constant of `ty` with value `v` (floats: `v` is exact in `ty`).
-pub(super) fn int_literal(rng: &mut Rng, ty: Scalar, v: i128) -> String {
+/// Source text of a constant of the integer type `ty` with value `v`.
+pub(super) fn int_literal(rng: &mut Rng, ty: Scalar, v: Int) -> String {
     let (min, max) = int_range(ty);
     if v == max && rng.percent(40) {
         return format!("{ty}::MAX");
@@ -127,12 +157,21 @@ pub(super) fn int_literal(rng: &mut Rng, ty: Scalar, v: i128) -> String {
     if v == min && rng.percent(40) {
         return format!("{ty}::MIN");
     }
-    if v < 0 {
-        format!("(-{}{ty})", v.unsigned_abs())
+    let text = unsuffixed(v);
+    if text.starts_with('(') {
+        format!("(-{}{ty})", &text[2..text.len() - 1])
     } else if rng.percent(10) {
-        format!("0x{v:x}{ty}")
+        format!("0x{:x}{ty}", Const::of_int(Scalar::U128, v).bits)
     } else {
-        format!("{v}{ty}")
+        format!("{text}{ty}")
+    }
+}
+
+/// The text of `v` without a suffix, a negative one in parentheses: `(-5)`.
+pub(super) fn unsuffixed(v: Int) -> String {
+    match v.to_i128() {
+        Some(n) if n < 0 => format!("(-{})", n.unsigned_abs()),
+        _ => v.to_string(),
     }
 }
 
