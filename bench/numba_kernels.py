@@ -430,6 +430,14 @@ def floyd_warshall(dist):
 
 
 @njit
+def running_max(x, y):
+    m = -np.inf
+    for i in range(x.shape[0]):
+        m = max(m, x[i])
+        y[i] = m
+
+
+@njit
 def bubble_sort(x):
     n = x.shape[0]
     for i in range(n):
@@ -516,6 +524,7 @@ def aligned(a):
 
 
 KMEANS_POINTS, KMEANS_CENTRES, FLOYD_N, BUBBLE_N = 1 << 14, 16, 256, 2048
+RUNMAX_N = 1 << 22
 NBODY_N, BLUR_N = 1024, 1024
 
 
@@ -630,6 +639,9 @@ def cases(quick):
         bs[...] = bs0
         bubble_sort(bs)
     yield "bubble_sort", bubble
+    rx = aligned(lcg_uniform(RUNMAX_N, -1, 1, 18))
+    ry = aligned(np.zeros(RUNMAX_N))
+    yield "running_max", lambda: running_max(rx, ry)
     # The `prange` kernels (@njit(parallel=True)), on the same inputs as their serial cases.
     a, b = aligned(lcg_uniform(n24, 0, 1, 1)), aligned(lcg_uniform(n24, 0, 1, 2))
     yield "dot_par", lambda: dot_par(a, b)

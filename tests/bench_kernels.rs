@@ -331,6 +331,24 @@ fn kmeans_floyd_bubble() {
         kernels::bubble_sort(&mut got).unwrap();
         assert_eq!(bits(got.as_slice().unwrap()), bits(&want), "n = {n}");
     }
+
+    // NaNs and both zeros among the values: `f64::max` returns the other operand for a NaN.
+    for n in [0, 1, 2, 9, 200] {
+        let mut x = values(n, 18, -1.0, 1.0);
+        for (i, v) in [f64::NAN, 0.0, -0.0, f64::NAN, -0.0]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(e) = x.get_mut(i * 3) {
+                *e = v;
+            }
+        }
+        let mut want = vec![0.0; n];
+        plain::running_max(&x, &mut want);
+        let mut got = Array1::zeros(n);
+        kernels::running_max(&Array1::from(x), &mut got).unwrap();
+        assert_eq!(bits(got.as_slice().unwrap()), bits(&want), "n = {n}");
+    }
 }
 
 #[test]

@@ -695,7 +695,7 @@ fn complex_array_reductions_update_part_by_part() {
         let end = ir[at..].find("\ndefine ").map_or(ir.len(), |e| at + e);
         &ir[at..end]
     };
-    let private = function("@cgrid2.prange.body(");
+    let private = function("@cgrid2.prange(");
     assert_eq!(private.matches("atomicrmw fadd").count(), 2, "{private}");
     let atomic = function("@cgrid2.atomic.prange(");
     assert!(atomic.contains("atomicrmw fsub"), "{atomic}");

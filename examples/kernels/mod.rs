@@ -432,6 +432,15 @@ rumba::compile! {
         }
     }
 
+    /// The running maximum of a signal: `m = m.max(x[i])`, a float carried through `max`.
+    pub fn running_max(x, y) {
+        let mut m = f64::NEG_INFINITY;
+        for i in 0..x.len() {
+            m = m.max(x[i]);
+            y[i] = m;
+        }
+    }
+
     /// Bubble sort: compare-and-swap of neighbours.
     pub fn bubble_sort(x) {
         let n = x.len();

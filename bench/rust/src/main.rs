@@ -969,6 +969,19 @@ fn pattern_cases(v: &mut Runner) {
         }),
         serial: None,
     });
+
+    // A float carried through `max` (the NaN test of `f64::max` on its chain or beside it).
+    let n = 1 << 22;
+    let x = random(n, -1.0, 1.0, 18);
+    let (x2, mut y, mut y2) = (x.to_vec(), Array1::<f64>::zeros(n), vec![0.0; n]);
+    v.push(Case {
+        kernel: "running_max",
+        size: "2^22 f64".into(),
+        bytes: Some(16.0 * n as f64),
+        rumba: Box::new(move || kernels::running_max(&x, &mut y).unwrap()),
+        rust: Box::new(move || plain::running_max(&x2, &mut y2)),
+        serial: None,
+    });
 }
 
 /// The `prange` kernels: rumba parallel ("rumba"), plain serial Rust ("rust") and the serial rumba

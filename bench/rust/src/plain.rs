@@ -249,6 +249,14 @@ pub fn floyd_warshall(mut dist: ArrayViewMut2<f64>) {
     }
 }
 
+pub fn running_max(x: &[f64], y: &mut [f64]) {
+    let mut m = f64::NEG_INFINITY;
+    for i in 0..x.len() {
+        m = m.max(x[i]);
+        y[i] = m;
+    }
+}
+
 pub fn bubble_sort(x: &mut [f64]) {
     let n = x.len();
     for i in 0..n {
