@@ -42,14 +42,17 @@
 //!
 //! Cost: a division and a remainder per axis after the first, per element, on `usize`. A 64-bit
 //! division is a long software sequence on the GPU, but LLVM's NVPTX back end bypasses it
-//! (`addBypassSlowDiv(64, 32)`: a run-time test that both operands fit 32 bits, then a 32-bit
-//! `div`), which holds for every array of fewer than 2^32 elements, and pairs each `%` with its
-//! `/` (one division, then a multiply and subtract); the PTX of `tests/gpu.rs`'s 2-D kernels
-//! shows the 32-bit path. That is the simple choice: a 32-bit copy of the loop chosen at run time
-//! would be a second outermost `prange`, which `plan` rejects, and strength reduction of the
-//! counters across the grid stride (add the stride's counters with carries) would need the
-//! stride, which only the back end knows. Not measured: no device was available when this was
-//! written (`scripts/gpu-check.sh` runs the GPU tests on one).
+//! (`addBypassSlowDiv(64, 32)`: a run-time test that both operands fit in 32 bits, then one
+//! `div.u32`), which holds for every array of fewer than 2^32 elements, and computes each `%`
+//! from its `/` (a multiply and a subtract). The PTX of `tests/gpu.rs`'s flat walks shows that
+//! (2-D `scaled::into`: one `div.u32` per element on the fast path, `div.u64` only behind the
+//! test); the divisor's zero check of `/` and `%` stays, a branch on a loop-invariant test
+//! (the extents are nonzero whenever the loop runs). That is the simple choice: a 32-bit copy of
+//! the loop chosen at run time would be a second outermost `prange`, which `plan` rejects, and
+//! strength reduction of the counters across the grid stride (adding the stride's counters with
+//! carries) would need the stride, which only the back end knows. Not measured: no device was
+//! available when this was written; `scripts/gpu-check.sh` runs the device tests
+//! (`tests/gpu.rs`'s `flat_walks_match_the_cpu` among them) on one.
 //!
 //! Only the entry's walks, as `spread` (a helper's `prange` runs serially in a thread), and only
 //! for the GPU (`For::Gpu`; the CPU gets `spread`'s copies instead). It runs where `spread` does,
@@ -184,10 +187,22 @@ mod tests {
             let product = (1..ndim).fold("dim(y, 0)".to_string(), |p, k| {
                 format!("({p} * dim(y, {k}))")
             });
-            assert_eq!(ir.matches(&format!("in 0_usize..{product}")).count(), 1, "{ir}");
+            assert_eq!(
+                ir.matches(&format!("in 0_usize..{product}")).count(),
+                1,
+                "{ir}"
+            );
             assert!(!ir.contains("for each.ax"), "{ir}");
-            assert_eq!(ir.matches(" % dim(y, ").count(), usize::from(ndim) - 1, "{ir}");
-            assert_eq!(ir.matches(" / dim(y, ").count(), usize::from(ndim) - 1, "{ir}");
+            assert_eq!(
+                ir.matches(" % dim(y, ").count(),
+                usize::from(ndim) - 1,
+                "{ir}"
+            );
+            assert_eq!(
+                ir.matches(" / dim(y, ").count(),
+                usize::from(ndim) - 1,
+                "{ir}"
+            );
             // The walk's accesses, which `shapes` proved in bounds, stay unchecked.
             assert_eq!(ir.matches(" y[").count(), 2, "{ir}");
             assert_eq!(ir.matches("unchecked y[").count(), 2, "{ir}");
@@ -281,7 +296,11 @@ mod tests {
             assert_eq!(ir.matches("prange").count(), 1, "{ir}");
             for a in [" x[", " y["] {
                 let unchecked = format!("unchecked{a}");
-                assert_eq!(ir.matches(a).count(), ir.matches(&unchecked).count(), "{ir}");
+                assert_eq!(
+                    ir.matches(a).count(),
+                    ir.matches(&unchecked).count(),
+                    "{ir}"
+                );
             }
             let n: usize = shape.iter().product();
             let len = 2 * n.max(1) + 1;

@@ -50,7 +50,8 @@
 //! Only the entry's walks are spread, on the CPU (`For::Cpu`): a `prange` of a helper, or one
 //! inside another `prange`, runs serially (in the entry's call, or in its parallel region), and
 //! the GPU's grid-stride loop must be the kernel's outermost `prange` (`back::gpu::plan`), which
-//! one inside a serial loop is not, so the GPU keeps the form `each` makes. The pass runs after fusion and
+//! one inside a serial loop is not: on the GPU `passes::flatten` makes the nest one `prange`
+//! over all its elements instead (the same argument carries the decisions over). The pass runs after fusion and
 //! contraction (which leave `prange` loops whole, and so see one nest instead of one per axis)
 //! and before splitting, versioning, interchange, unroll-and-jam and tiling, which work on each
 //! copy's serial loops as on any other. The copies multiply the walk's share of the later
