@@ -373,8 +373,8 @@ fn shapes_that_do_not_broadcast_are_errors() {
     );
 }
 
-/// `f::into::cuda`: the synthesized walk is a grid kernel (its first axis the grid-stride loop);
-/// its PTX assembles (no device is needed for that).
+/// `f::into::cuda`: the synthesized walk is a grid kernel (one grid-stride loop over all its
+/// elements, `passes::flatten`); its PTX assembles (no device is needed for that).
 #[test]
 fn into_compiles_for_the_gpu() {
     let Some(tk) = crate::gpu::toolkit() else {

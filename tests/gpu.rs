@@ -434,6 +434,75 @@ fn every_kernel_assembles_for_sm_80_and_sm_90() {
     println!("ptxas accepted {checked} PTX modules");
 }
 
+rumba::compile! {
+    /// A ufunc: on 2-D arrays `scaled::into::cuda` walks both axes.
+    #[rumba(vectorize)]
+    fn scaled(x: f64, a: f64) -> f64 {
+        a * x + 1.0
+    }
+
+    /// A parallel walk of two arrays, reducing as it goes.
+    fn zip_walk(mut y, x, a: f64) -> f64 {
+        let mut s = 0.0;
+        Zip::from(&mut y).and(&x).par_for_each(|o, &v| {
+            *o = a * v + *o;
+            s += v;
+        });
+        s
+    }
+}
+
+/// A 2-D array whose elements differ.
+fn walk2(rows: usize, cols: usize) -> Array2<f64> {
+    Array2::from_shape_fn((rows, cols), |(i, j)| (i * 7 + j * 3) as f64 * 0.5 + 0.25)
+}
+
+/// Assembles `kernel`'s PTX for `args` and checks that it recovers counters with a 32-bit
+/// `div`/`rem` (a flat walk; the nest had no division).
+fn assembles_flat(tk: &Toolkit, name: &str, kernel: &rumba::Kernel, args: &[rumba::Arg<'_>]) {
+    for arch in ["sm_80", "sm_90"] {
+        match kernel.cuda().ptx(args, arch).map_err(Error::into_kind) {
+            Ok(ptx) => {
+                assemble(tk, name, arch, &ptx);
+                assert!(
+                    ptx.contains("div.u32") || ptx.contains("rem.u32"),
+                    "{name}: no 32-bit division\n{ptx}"
+                );
+            }
+            Err(ErrorKind::NoCuda { message, .. }) => skip(
+                "RUMBA_REQUIRE_PTXAS",
+                format!("`{name}` on {arch}: {message}"),
+            ),
+            Err(e) => panic!("`{name}` for {arch}: {e:?}"),
+        }
+    }
+}
+
+/// A parallel walk over two or three axes is one flat grid-stride loop on the GPU
+/// (`passes::flatten`): a 2-D `#[rumba(vectorize)]` `into` and 2-D and 3-D
+/// `Zip::par_for_each` walks assemble, and their PTX recovers the counters with a 32-bit
+/// `div`/`rem` (LLVM's bypass of the 64-bit division).
+#[test]
+fn walks_over_two_axes_assemble_as_one_flat_loop() {
+    let Some(tk) = toolkit() else {
+        return skip(
+            "RUMBA_REQUIRE_PTXAS",
+            "no ptxas (RUMBA_PTXAS unset, no CUDA toolkit; scripts/test.sh installs one)",
+        );
+    };
+    let x = walk2(4, 8);
+    let mut out = Array2::<f64>::zeros((4, 8));
+    let args = [(&x).into_arg(), 2.0f64.into_arg(), (&mut out).into_arg()];
+    assembles_flat(tk, "scaled::into", scaled::into::kernel(), &args);
+    let mut y = walk2(4, 8);
+    let args = [(&mut y).into_arg(), (&x).into_arg(), 0.5f64.into_arg()];
+    assembles_flat(tk, "zip_walk 2-D", zip_walk::kernel(), &args);
+    let x3 = ndarray::Array3::from_shape_fn((2, 3, 5), |(i, j, k)| (i * 15 + j * 5 + k) as f64);
+    let mut y3 = x3.clone();
+    let args = [(&mut y3).into_arg(), (&x3).into_arg(), 0.5f64.into_arg()];
+    assembles_flat(tk, "zip_walk 3-D", zip_walk::kernel(), &args);
+}
+
 #[test]
 fn math_links_libdevice_and_arithmetic_does_not() {
     let _ = toolkit();
@@ -918,6 +987,48 @@ fn grid_kernels_match_the_cpu() {
     let (mut g, mut c) = (Array1::<f64>::zeros(n), Array1::<f64>::zeros(n));
     fixed_window::cuda(&d.x64, &mut g).unwrap();
     fixed_window(&d.x64, &mut c).unwrap();
+    assert_eq!(g, c);
+}
+
+/// Flat walks (`passes::flatten`) on the GPU give the CPU's elements, on short, long, empty,
+/// transposed and strided 2-D arrays and a 3-D one; the sums within rounding (they add in
+/// another order).
+#[test]
+fn flat_walks_match_the_cpu() {
+    if !gpu() {
+        return;
+    }
+    let big = walk2(64, 2 * 4099);
+    let views = [
+        walk2(1, 100_003),
+        walk2(2, 50_001),
+        walk2(3, 0),
+        walk2(0, 5),
+        walk2(1, 1),
+        walk2(4099, 1),
+        walk2(333, 257),
+    ];
+    let mut cases: Vec<ndarray::ArrayView2<f64>> = views.iter().map(|v| v.view()).collect();
+    cases.push(big.t());
+    cases.push(big.slice(s![..;3, ..;2]));
+    cases.push(big.slice(s![..;-1, 1..;-5]));
+    for x in cases {
+        let mut g = Array2::<f64>::zeros(x.raw_dim());
+        let mut c = g.clone();
+        scaled::into::cuda(x, 2.0f64, &mut g).unwrap();
+        scaled::into(x, 2.0f64, &mut c).unwrap();
+        assert_eq!(g, c, "scaled::into {:?}", x.shape());
+        let (mut g, mut c) = (walk2(x.nrows(), x.ncols()), walk2(x.nrows(), x.ncols()));
+        let gs = zip_walk::cuda(&mut g, x, 0.5f64).unwrap();
+        let cs = zip_walk(&mut c, x, 0.5f64).unwrap();
+        assert_eq!(g, c, "zip_walk {:?}", x.shape());
+        let sum: f64 = x.iter().map(|v| v.abs()).sum();
+        assert!((gs - cs).abs() <= 1e-12 * sum.max(1.0), "{gs} {cs}");
+    }
+    let x3 = ndarray::Array3::from_shape_fn((3, 1, 40_001), |(i, j, k)| (i + j + k) as f64);
+    let (mut g, mut c) = (x3.clone(), x3.clone());
+    zip_walk::cuda(&mut g, &x3, 0.5f64).unwrap();
+    zip_walk(&mut c, &x3, 0.5f64).unwrap();
     assert_eq!(g, c);
 }
 

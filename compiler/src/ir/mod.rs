@@ -415,7 +415,8 @@ pub struct ForRange {
     /// `types/infer/each.rs` expands it: a nest of counted loops `for a_k in 0..dim(x, k)`, one
     /// per axis of `x`, each the only statement of the one around it. Any of them may be the
     /// `prange` (every iteration writes its own elements); `passes::spread` picks one at run
-    /// time on the CPU. Not printed.
+    /// time on the CPU, and `passes::flatten` makes the nest one `prange` over all its elements
+    /// on the GPU. Not printed.
     pub spread: bool,
 }
 

@@ -4,6 +4,7 @@
 
 mod contract;
 mod extents;
+mod flatten;
 mod fusion;
 mod interchange;
 mod nest;
@@ -32,6 +33,10 @@ pub enum For {
     /// effect there has not been measured; `spread` moves a parallel walk's `prange` inside a
     /// serial loop, where the GPU's grid-stride loop cannot be.
     Cpu,
+    /// GPU code only: `flatten` makes a parallel walk one `prange` over all its elements, the
+    /// grid-stride loop (on the CPU the division per element would cost more than `spread`'s
+    /// copies).
+    Gpu,
 }
 
 /// The passes, in order.
@@ -41,6 +46,7 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
     ("fusion", fusion::run, For::All),
     ("contraction", contract::run, For::All),
     ("spread", spread::run, For::Cpu),
+    ("flatten", flatten::run, For::Gpu),
     ("splitting", split::run, For::All),
     ("versioning", versioning::run, For::All),
     ("interchange", interchange::run, For::Cpu),
@@ -74,7 +80,12 @@ pub fn run(
         verify(program)?;
     }
     for (_, pass, targets) in PIPELINE {
-        if backend == Backend::Gpu && *targets == For::Cpu {
+        let skip = match targets {
+            For::All => false,
+            For::Cpu => backend == Backend::Gpu,
+            For::Gpu => backend == Backend::Cpu,
+        };
+        if skip {
             continue;
         }
         pass(program);

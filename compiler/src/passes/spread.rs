@@ -50,7 +50,8 @@
 //! Only the entry's walks are spread, on the CPU (`For::Cpu`): a `prange` of a helper, or one
 //! inside another `prange`, runs serially (in the entry's call, or in its parallel region), and
 //! the GPU's grid-stride loop must be the kernel's outermost `prange` (`back::gpu::plan`), which
-//! one inside a serial loop is not, so the GPU keeps the form `each` makes. The pass runs after fusion and
+//! one inside a serial loop is not: on the GPU `passes::flatten` makes the nest one `prange`
+//! over all its elements instead (the same argument carries the decisions over). The pass runs after fusion and
 //! contraction (which leave `prange` loops whole, and so see one nest instead of one per axis)
 //! and before splitting, versioning, interchange, unroll-and-jam and tiling, which work on each
 //! copy's serial loops as on any other. The copies multiply the walk's share of the later
@@ -78,10 +79,10 @@ pub fn run(p: &mut TypedProgram) {
 
 /// A parallel walk's nest: its loop variables, outermost first, and the array whose extents
 /// they count.
-struct Walk {
-    axes: Vec<LocalId>,
-    array: LocalId,
-    span: Span,
+pub(super) struct Walk {
+    pub axes: Vec<LocalId>,
+    pub array: LocalId,
+    pub span: Span,
 }
 
 fn block(inst: &mut Instance, b: Block, uses: &Uses) -> Block {
@@ -99,8 +100,9 @@ fn block(inst: &mut Instance, b: Block, uses: &Uses) -> Block {
     Block { stmts }
 }
 
-/// The walk whose nest `s` is, if it is a marked `prange` of that shape (see the module doc).
-fn walk(inst: &Instance, s: &Stmt) -> Option<Walk> {
+/// The walk whose nest `s` is, if it is a marked `prange` of that shape (see the module doc;
+/// `passes::flatten` takes the same nests on the GPU).
+pub(super) fn walk(inst: &Instance, s: &Stmt) -> Option<Walk> {
     let Stmt::For {
         var,
         range,
@@ -235,7 +237,6 @@ fn set_parallel(s: &mut Stmt, axis: LocalId, axes: &[LocalId], reductions: &[(Lo
 #[cfg(test)]
 mod tests {
     use crate::ir::*;
-    use crate::passes::{Backend, Verify};
 
     /// The typed program of `source`'s `k` on a writable strided `ndim`-D array of `f64` (and
     /// `more` arguments), race-checked.
@@ -292,23 +293,6 @@ mod tests {
         let ir = scaled(1);
         assert_eq!(ir.matches("prange").count(), 1, "{ir}");
         assert!(!ir.contains(">= 32"), "{ir}");
-    }
-
-    /// The GPU's passes leave the first axis the `prange`, the outermost loop, which
-    /// `back::gpu::plan` makes the grid-stride loop of a grid kernel.
-    #[cfg(feature = "llvm")]
-    #[test]
-    fn the_gpu_keeps_the_first_axis() {
-        for ndim in [2, 3] {
-            let mut t = typed(SCALE, ndim, &[]);
-            crate::passes::run(&mut t, Backend::Gpu, Verify::AfterEach).expect("verifies");
-            let ir = print::typed_program(&t);
-            assert_eq!(ir.matches("prange").count(), 1, "{ir}");
-            assert_eq!(ir.matches("prange each.ax0 ").count(), 1, "{ir}");
-            assert!(!ir.contains(">= 32"), "{ir}");
-            let mode = crate::back::gpu::plan(&t).expect("a grid kernel");
-            assert!(matches!(mode, crate::back::gpu::GpuMode::Grid), "{ir}");
-        }
     }
 
     /// Each loop of `b`, outermost first: whether it is a `prange`, its number of scalar

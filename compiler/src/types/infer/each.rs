@@ -12,7 +12,8 @@
 //!
 //! A parallel walk's first loop is a `prange`; that of one over two or more axes is marked
 //! ([`ForRange::spread`]) for `passes::spread`, which on the CPU gives the nest a copy per axis,
-//! chosen at run time by the extents.
+//! chosen at run time by the extents, and for `passes::flatten`, which on the GPU makes it one
+//! `prange` over all the elements.
 
 use super::unify::State;
 use super::{Infer, R};
