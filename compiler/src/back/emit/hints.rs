@@ -72,10 +72,9 @@ pub(super) struct LoopHints {
 }
 
 impl<'ctx> FnEmitter<'_, '_, 'ctx> {
-    /// The hints for the counted loop whose body is `body`, `nested` in another loop (see the
-    /// module doc).
-    pub(super) fn loop_hints(&self, body: &Block, nested: bool) -> LoopHints {
-        let recurrences = self.float_recurrences(body);
+    /// The hints for the counted loop whose body is `body`, `nested` in another loop, carrying
+    /// `recurrences` floats ([`Self::carried_floats`]; see the module doc).
+    pub(super) fn loop_hints(&self, body: &Block, recurrences: usize, nested: bool) -> LoopHints {
         let lanes = recurrences >= HAND_UNROLLED;
         let chain = recurrences > 0 && !lanes;
         LoopHints {
@@ -85,15 +84,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         }
     }
 
-    /// How many float locals the loop body `body` carries from one iteration to the next through
+    /// The float locals that the loop body `body` carries from one iteration to the next through
     /// an assignment from an expression that reads them (`s = s + x[i]`), outside any inner
     /// loop: not those the iteration assigns first (a walk's element, `v = y[i]; v = v * 3.0`).
-    fn float_recurrences(&self, body: &Block) -> usize {
-        self.carried_floats(body).len()
-    }
-
-    /// The float locals that the loop body `body` carries from one iteration to the next (see
-    /// [`Self::float_recurrences`]).
     pub(super) fn carried_floats(&self, body: &Block) -> HashSet<LocalId> {
         let mut found = HashSet::new();
         self.collect_recurrences(body, &mut HashSet::new(), &mut found);

@@ -317,11 +317,11 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         self.b().build_store(slot, cur)?;
         self.loops.push((latch, exit));
         let inner = self.carried_floats(body);
-        let carried = std::mem::replace(&mut self.carried, inner);
+        let outer = std::mem::replace(&mut self.carried, inner);
         self.block(body)?;
-        self.carried = carried;
+        let inner = std::mem::replace(&mut self.carried, outer);
         self.loops.pop();
-        let hints = self.loop_hints(body, !self.loops.is_empty());
+        let hints = self.loop_hints(body, inner.len(), !self.loops.is_empty());
         self.b().build_unconditional_branch(latch)?;
         self.b().position_at_end(latch);
         let b = self.b();
