@@ -574,8 +574,8 @@ twin! {
         }
     }
 
-    /// `-=`, `a[k] = a[k] + e`, and real operands (`+= x`, `-= x`: the real part only), into a
-    /// 2-D array.
+    /// `-=`, `a[k] = a[k] + e`, `a[k] = e + a[k]`, and real operands (`+= x`, `-= x`, `x + a[k]`:
+    /// the real part only), into a 2-D array.
     pub fn cgrid2(cell: &[usize], z: ArrayView1<Complex64>, r: ArrayView1<f64>, mut g: ArrayViewMut2<Complex64>) {
         let n = g.nrows();
         let m = g.ncols();
@@ -585,6 +585,8 @@ twin! {
             g[[c % n, 0]] = g[[c % n, 0]] + z[i] * 0.5;
             g[[0, c % m]] += r[i];
             g[[c / m, m - 1]] -= r[i] * 2.0;
+            g[[c % n, c % m]] = z[i] * 0.25 + g[[c % n, c % m]];
+            g[[(c + 1) % n, 0]] = r[i] + g[[(c + 1) % n, 0]];
         }
     }
 

@@ -253,6 +253,34 @@ rumba::compile! {
             bins[k[i] / 2] += 2;
         }
     }
+    /// Updates written with the element on the right of a commuting operator (`1 + h[k]`,
+    /// `v.min(lo[k])`, ...): array reductions as `h[k] += 1` is.
+    fn flipped(k: &[usize], v: &[i64], w: &[f64], h: &mut [u32], lo: &mut [i64], m: &mut [i64], x: &mut [u64], s: &mut [f64]) {
+        for i in prange(0..k.len()) {
+            let b = k[i];
+            h[b] = 1 + h[b];
+            lo[b] = v[i].min(lo[b]);
+            m[b] = (v[i] | 1) * m[b];
+            x[b] = (v[i] as u64) ^ x[b];
+            s[b] = w[i] + s[b];
+        }
+    }
+    fn flipped_ser(k: &[usize], v: &[i64], w: &[f64], h: &mut [u32], lo: &mut [i64], m: &mut [i64], x: &mut [u64], s: &mut [f64]) {
+        for i in 0..k.len() {
+            let b = k[i];
+            h[b] = 1 + h[b];
+            lo[b] = v[i].min(lo[b]);
+            m[b] = (v[i] | 1).wrapping_mul(m[b]);
+            x[b] = (v[i] as u64) ^ x[b];
+            s[b] = w[i] + s[b];
+        }
+    }
+    /// `e - a[k]` is not an update (`-` does not commute): a race.
+    fn flipped_sub(k: &[usize], w: &[f64], s: &mut [f64]) {
+        for i in prange(0..k.len()) {
+            s[k[i]] = w[i] - s[k[i]];
+        }
+    }
     #[rumba(unsafe(unchecked_parallel))]
     fn permute(perm: &[usize], x: &[f64], y: &mut [f64]) {
         for i in prange(0..x.len()) {
@@ -329,6 +357,11 @@ fn racy_loops_are_rejected_with_both_accesses() {
             rejected(blocks_overlap(&mut y, 4usize)),
             "same element of `y`",
             vec!["y[b * bs + k + 1] = 1.0;"],
+        ),
+        (
+            rejected(flipped_sub(&ix.mapv(|v| v as usize), &x, &mut bins)),
+            "element of `s` that another iteration reads",
+            vec!["s[k[i]] = w[i] - s[k[i]];"],
         ),
         (
             rejected(strided_overlap(&mut y)),
@@ -434,6 +467,22 @@ fn array_reductions_are_exact() {
             let mut s = p.clone();
             kmeans_update(&x2, &label, &mut p.0, &mut p.1).unwrap();
             kmeans_update_ser(&x2, &label, &mut s.0, &mut s.1).unwrap();
+            assert_eq!(p, s, "n = {n}");
+            // The element on the right of `+`, `*`, `^`, `min`: the same reductions. The float
+            // values are multiples of 1/4 whose sums are exact in any order.
+            let k = Array1::from_iter((0..n).map(|i| (i * 31) % 37));
+            let v = Array1::from_iter((0..n).map(|i| ((i * 7919) % 2001) as i64 - 1000));
+            let w = Array1::from_iter((0..n).map(|i| ((i * 13) % 9) as f64 * 0.25 - 1.0));
+            let mut p = (
+                Array1::from_elem(37, 2u32),
+                Array1::from_elem(37, 7i64),
+                Array1::from_elem(37, 3i64),
+                Array1::from_elem(37, 0x55u64),
+                Array1::from_elem(37, 0.5f64),
+            );
+            let mut s = p.clone();
+            flipped(&k, &v, &w, &mut p.0, &mut p.1, &mut p.2, &mut p.3, &mut p.4).unwrap();
+            flipped_ser(&k, &v, &w, &mut s.0, &mut s.1, &mut s.2, &mut s.3, &mut s.4).unwrap();
             assert_eq!(p, s, "n = {n}");
         }
         // Arrays too large to copy per chunk are updated atomically, still exactly.

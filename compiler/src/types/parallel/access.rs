@@ -768,23 +768,27 @@ fn tile(op: BinOp, a: &Val, b: &Val) -> Option<Val> {
     }
 }
 
-/// The operators of complex numbers that the program's instances compute with a complex left
-/// operand (`+`, `-`, `*` of [`complex::operator`]; the right one complex or real), by instance:
-/// once typed, `a[k] + e` of a complex `a[k]` is a call of one of them.
+/// The operators of complex numbers that the program's instances compute (`+`, `-`, `*` of
+/// [`complex::operator`], either operand complex, the other complex or real), by instance: once
+/// typed, `a[k] + e` or `e + a[k]` of a complex `a[k]` is a call of one of them.
 pub fn complex_operators(program: &TypedProgram) -> HashMap<InstId, BinOp> {
     program
         .instances
         .iter()
         .filter_map(|(id, inst)| match complex::operator(&inst.func.name)? {
-            (op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), true, _) => Some((id, op)),
+            (op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), ..) => Some((id, op)),
             _ => None,
         })
         .collect()
 }
 
-/// `a[k] = a[k] op e`, `a[k] = a[k].min(e)` / `.max(e)` (the front end's form of `a[k] op= e`):
-/// the operator, the load of the old value and `e`, when both indices are written alike. For a
-/// complex `a[k]`, `a[k] op e` is a call of one of `ops` ([`complex_operators`]).
+/// `a[k] = a[k] op e`, `a[k] = a[k].min(e)` / `.max(e)` (the front end's form of `a[k] op= e`),
+/// and for an operator whose operands commute (all but `-`), `a[k] = e op a[k]`: the operator,
+/// the load of the old value and `e`, when both indices are written alike. For a complex `a[k]`,
+/// `a[k] op e` is a call of one of `ops` ([`complex_operators`]). The update evaluates `e`, then
+/// reads and writes the element: `e op a[k]` runs in that order too, and `a[k] op e` may, as `e`
+/// cannot change the element when it is not the array's (the race check's premise) and no call
+/// in it can change what an index reads (below).
 pub fn update_form(
     f: &Function,
     ops: &HashMap<InstId, BinOp>,
@@ -803,8 +807,8 @@ pub fn update_form(
             _ => return None,
         })
     };
-    let (op, cur, e) = match &f.expr(value).kind {
-        ExprKind::Binary(op, cur, e) => (binary(*op)?, *cur, *e),
+    let (op, l, r) = match &f.expr(value).kind {
+        ExprKind::Binary(op, l, r) => (binary(*op)?, *l, *r),
         ExprKind::CallInst { inst, args } if args.len() == 2 => {
             (binary(*ops.get(inst)?)?, args[0], args[1])
         }
@@ -822,10 +826,21 @@ pub fn update_form(
         ),
         _ => return None,
     };
-    let ExprKind::Load {
-        array: a, index: i, ..
-    } = &f.expr(cur).kind
-    else {
+    let old = |cur: ExprId| match &f.expr(cur).kind {
+        ExprKind::Load {
+            array: a, index: i, ..
+        } => {
+            *a == array
+                && i.len() == index.len()
+                && i.iter().zip(index).all(|(x, y)| same(f, *x, *y))
+        }
+        _ => false,
+    };
+    let (cur, e) = if old(l) {
+        (l, r)
+    } else if op != UpdateOp::Sub && old(r) {
+        (r, l)
+    } else {
         return None;
     };
     // A call in `e` could change what a load in the index reads between the two evaluations.
@@ -835,8 +850,7 @@ pub fn update_form(
     if loads && has(f, e, &|k| matches!(k, ExprKind::CallInst { .. })) {
         return None;
     }
-    (*a == array && i.len() == index.len() && i.iter().zip(index).all(|(x, y)| same(f, *x, *y)))
-        .then_some((op, cur, e))
+    Some((op, cur, e))
 }
 
 fn has(f: &Function, e: ExprId, pred: &dyn Fn(&ExprKind) -> bool) -> bool {
