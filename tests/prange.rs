@@ -58,6 +58,34 @@ rumba::compile! {
         lo + hi * 3 + x1 * 5 + d * 7 + ulo as i64
     }
 
+    /// Reductions written with the variable on the right of a commuting operator.
+    fn flipped_par(x: &[i64]) -> i64 {
+        let mut s = 5i64;
+        let mut p = 1i64;
+        let mut lo = i64::MAX;
+        let mut b = 0i64;
+        for i in prange(0..x.len()) {
+            s = x[i] * 2 + s;
+            p = (x[i] | 1) * p;
+            lo = (x[i] - 3).min(lo);
+            b = (x[i] * 7) ^ b;
+        }
+        s + p * 3 + lo * 5 + b * 7
+    }
+    fn flipped_ser(x: &[i64]) -> i64 {
+        let mut s = 5i64;
+        let mut p = 1i64;
+        let mut lo = i64::MAX;
+        let mut b = 0i64;
+        for i in 0..x.len() {
+            s = x[i] * 2 + s;
+            p = (x[i] | 1).wrapping_mul(p);
+            lo = (x[i] - 3).min(lo);
+            b = (x[i] * 7) ^ b;
+        }
+        s.wrapping_add(p.wrapping_mul(3)) + lo * 5 + b * 7
+    }
+
     fn bits_par(x: &[u32]) -> u32 {
         let mut a = u32::MAX;
         let mut o = 0u32;
@@ -253,6 +281,11 @@ fn integer_reductions_equal_serial() {
             let x = ints(n);
             assert_eq!(sum_par(&x).unwrap(), sum_ser(&x).unwrap(), "n = {n}");
             assert_eq!(stats_par(&x).unwrap(), stats_ser(&x).unwrap(), "n = {n}");
+            assert_eq!(
+                flipped_par(&x).unwrap(),
+                flipped_ser(&x).unwrap(),
+                "n = {n}"
+            );
             let u = x.mapv(|v| (v * 2654435761) as u32);
             assert_eq!(bits_par(&u).unwrap(), bits_ser(&u).unwrap(), "n = {n}");
         }

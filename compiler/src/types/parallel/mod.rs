@@ -429,8 +429,10 @@ fn reduction_of(
         .ok_or_else(|| Diagnostic::new("internal: reduction without updates", Span::default(), ""))
 }
 
-/// `s op e` / `s.min(e)` / `s.max(e)` for an assignment to `s`: the operator and `e`. For a
-/// complex `s`, `s op e` is a call of the prelude function computing `op` (`ir::complex`).
+/// `s op e` / `s.min(e)` / `s.max(e)` for an assignment to `s`, or `e op s` / `e.min(s)` /
+/// `e.max(s)` where the operator commutes (all but `-`): the operator and `e`. For a complex
+/// `s`, `s op e` is a call of the prelude function computing `op` (`ir::complex`). Each chunk
+/// runs the assignment as written on its own `s`, so either order gives its partial result.
 fn reduction_form(
     program: &TypedProgram,
     f: &Function,
@@ -447,21 +449,25 @@ fn reduction_form(
         ExprKind::Intrinsic {
             op: op @ (Intrinsic::Min | Intrinsic::Max),
             args,
-        } if args.len() == 2 && is_s(args[0]) => {
-            return Some((
-                if *op == Intrinsic::Min {
-                    Reduce::Min
-                } else {
-                    Reduce::Max
-                },
-                args[1],
-            ))
+        } if args.len() == 2 => {
+            let r = if *op == Intrinsic::Min {
+                Reduce::Min
+            } else {
+                Reduce::Max
+            };
+            return match (is_s(args[0]), is_s(args[1])) {
+                (true, _) => Some((r, args[1])),
+                (false, true) => Some((r, args[0])),
+                _ => None,
+            };
         }
         _ => return None,
     };
-    if !is_s(a) {
-        return None;
-    }
+    let e = match (is_s(a), is_s(e)) {
+        (true, _) => e,
+        (false, true) if op != BinOp::Sub => a,
+        _ => return None,
+    };
     let r = match op {
         BinOp::Add | BinOp::Sub => Reduce::Add,
         BinOp::Mul => Reduce::Mul,
