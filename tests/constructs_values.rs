@@ -94,6 +94,12 @@ fn constructs_values_returns_a_new_array() {
     assert_eq!(y, &x * 2.0);
     let n: Array1<f64> = normalize(&x).unwrap();
     assert_eq!(n, &x / x.sum());
+    // Large enough (8 MiB) to be advised onto huge pages, and dropped by ndarray as a `Vec`.
+    let big = Array1::from_iter((0..1usize << 20).map(|i| i as f64));
+    let y: Array1<f64> = scaled(&big, 0.5).unwrap();
+    assert_eq!(y, &big * 0.5);
+    let n: Array1<f64> = normalize(&big).unwrap();
+    assert_eq!(n, &big / big.sum());
 }
 
 #[test]
