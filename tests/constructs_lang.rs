@@ -540,6 +540,56 @@ fn fastmath_flags_chosen_by_name() {
     );
 }
 
+rumba::compile! {
+    #[rumba(fastmath)]
+    fn exp_all_fast(x: &[f64], y: &mut [f64]) {
+        for i in 0..x.len() {
+            y[i] = x[i].exp();
+        }
+    }
+
+    fn exp_all(x: &[f64], y: &mut [f64]) {
+        for i in 0..x.len() {
+            y[i] = x[i].exp();
+        }
+    }
+}
+
+/// `fastmath` calls of `exp` run on libmvec's vector variants; where an 8-lane one exists
+/// (AVX-512) the module may use 512-bit vectors so that the vectorizer picks it. Without `afn`
+/// the calls stay scalar (correctly rounded), at 256 bits.
+#[test]
+fn fastmath_math_calls_use_the_widest_libmvec_variant() {
+    let explain = |k: &rumba::Kernel, cpu: &str| {
+        use rumba::IntoArg;
+        let x = vec![0.5f64; 64];
+        let mut y = vec![0.0f64; 64];
+        let args = [(&x[..]).into_arg(), (&mut y[..]).into_arg()];
+        k.explain(&args, &rumba::TargetSpec::pinned(cpu))
+            .unwrap()
+            .llvm_ir
+    };
+    let wide = explain(exp_all_fast::kernel(), "x86-64-v4");
+    assert!(wide.contains("@_ZGVeN8v_exp("), "{wide}");
+    assert!(wide.contains("\"prefer-vector-width\"=\"512\""), "{wide}");
+    let avx2 = explain(exp_all_fast::kernel(), "x86-64-v3");
+    assert!(avx2.contains("@_ZGVdN4v_exp("), "{avx2}");
+    assert!(!avx2.contains("prefer-vector-width"), "{avx2}");
+    let strict = explain(exp_all::kernel(), "x86-64-v4");
+    assert!(!strict.contains("_ZGV"), "{strict}");
+    assert!(!strict.contains("prefer-vector-width"), "{strict}");
+    // The values: libmvec's `exp` is within 4 ulp.
+    let x: Vec<f64> = (0..1000).map(|i| i as f64 * 0.01 - 5.0).collect();
+    let mut y = vec![0.0; 1000];
+    exp_all_fast(&x[..], &mut y[..]).unwrap();
+    for (a, b) in x.iter().zip(&y) {
+        assert!(
+            (a.exp() - b).abs() <= 4.0 * f64::EPSILON * a.exp(),
+            "{a}: {b}"
+        );
+    }
+}
+
 // ---- `match` on tuples, `sin_cos` ----
 
 twin! {

@@ -3,7 +3,8 @@
 //!
 //! In: a counted loop's body (typed IR) and its emitted latch branch. Out: the branch, marked
 //! where the loop should stay rolled; the module's functions, allowed the widest vectors where
-//! one holds a [`ForRange::wide`] loop ([`ModuleEmitter::wide_vectors`]).
+//! one holds a [`ForRange::wide`] loop or a fast-math call with an 8-lane libmvec variant
+//! ([`ModuleEmitter::wide_vectors`]).
 //!
 //! LLVM's runtime unrolling copies a small loop eight times; two kinds of scalar loop run slower
 //! so than rolled, and are kept rolled:
@@ -237,7 +238,8 @@ pub(super) fn cold_copy(b: &Block) -> bool {
 
 impl ModuleEmitter<'_, '_> {
     /// Lets LLVM vectorize every function of the module with the target's widest vectors: a loop
-    /// marked [`ForRange::wide`] is in one of them (the whole module, since the kernel's
+    /// marked [`ForRange::wide`], or a call of a math function with an 8-lane libmvec variant
+    /// (`vecmath`), is in one of them (the whole module, since the kernel's
     /// functions are inlined into its entry point and its `prange` chunks, which keep only their
     /// own attributes). LLVM's tuning for Intel's AVX-512 CPUs prefers 256-bit vectors (the
     /// `prefer-256-bit` tuning feature; the `prefer-vector-width` attribute overrides it), which

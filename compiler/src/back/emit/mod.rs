@@ -163,8 +163,9 @@ struct ModuleEmitter<'a, 'ctx> {
     recursive: Vec<bool>,
     /// Whether an unlikely branch into a cold loop copy was emitted ([`Emitted::cold`]).
     cold: bool,
-    /// Whether a [`ForRange::wide`] loop was emitted: every function then may use the widest
-    /// vectors ([`hints`]; a kernel's functions are inlined into its entry and `prange` chunks).
+    /// Whether a [`ForRange::wide`] loop or a call with an 8-lane libmvec variant ([`vecmath`])
+    /// was emitted: every function then may use the widest vectors ([`hints`]; a kernel's
+    /// functions are inlined into its entry and `prange` chunks).
     wide: bool,
 }
 
