@@ -72,14 +72,10 @@ pub fn arch_for(major: i32, minor: i32) -> String {
     format!("sm_{}{}", best.0, best.1)
 }
 
-/// A scalar type GPU code cannot hold yet: the error, its label and the help.
+/// A scalar type GPU code cannot hold: the error, its label and the help. (Complex numbers
+/// are pairs of floats there as on the CPU.)
 fn unsupported_scalar(s: Scalar) -> Option<(&'static str, &'static str, &'static str)> {
     match s {
-        Scalar::C32 | Scalar::C64 => Some((
-            "complex numbers are not supported on the GPU yet",
-            "a complex number",
-            "pass the real and imaginary parts as `f64` values or arrays, or run the kernel on the CPU",
-        )),
         // NVPTX has no 128-bit division, remainder or float conversions (they are library
         // calls on the CPU).
         Scalar::I128 | Scalar::U128 => Some((
@@ -445,7 +441,9 @@ impl GpuKernel {
     pub fn new(emitted: &emit::Emitted<'_>, mode: GpuMode, ptx: String) -> GpuKernel {
         let mut state = vec![0u8; (super::abi::GPU_CELLS - super::abi::GPU_TICKETS) as usize];
         for (op, s) in &emitted.cells {
-            state.extend(op.identity(*s).to_le_bytes());
+            // One 8-byte cell each: the identity's low bits (a float's IEEE bits, a narrow
+            // integer's sign- or zero-extended value, read as the cell's 32 bits).
+            state.extend((op.identity(*s) as u64).to_le_bytes());
         }
         GpuKernel {
             ptx,

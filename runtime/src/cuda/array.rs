@@ -38,7 +38,7 @@ where
 }
 
 impl<T: Element, D: Dimension> DeviceArray<T, D> {
-    /// An array of `shape` on the GPU, every element zero (`false`, `0`, `0.0`).
+    /// An array of `shape` on the GPU, every element zero (`false`, `0`, `0.0`, `0.0 + 0.0i`).
     pub fn zeros(shape: impl IntoDimension<Dim = D>) -> Result<Self, Error> {
         let dim = shape.into_dimension();
         let a = Self::alloc(dim)?;
@@ -75,7 +75,8 @@ impl<T: Element, D: Dimension> DeviceArray<T, D> {
         dev.bind()?;
         // SAFETY: `count` elements of capacity, filled completely by the download below before
         // `set_len` exposes them; every bit pattern the device holds is a valid `T` (kernels
-        // store `bool` as 0 or 1, and zeroed memory is `false`).
+        // store `bool` as 0 or 1, and zeroed memory is `false`; any bits are a float, so any
+        // pair of them a complex number).
         unsafe {
             let dst = std::slice::from_raw_parts_mut(
                 elems.as_mut_ptr() as *mut u8,
@@ -153,7 +154,8 @@ fn cuda_error(message: String) -> Error {
 
 /// The elements' bytes.
 fn bytes<T: Element>(elems: &[T]) -> &[u8] {
-    // SAFETY: `T` is a primitive number or `bool`: no padding, every byte initialized.
+    // SAFETY: `T` is an `Element`: a primitive number, `bool`, or num-complex's `#[repr(C)]`
+    // pair of two `f32`s or two `f64`s: no padding, every byte initialized.
     unsafe { std::slice::from_raw_parts(elems.as_ptr() as *const u8, std::mem::size_of_val(elems)) }
 }
 
