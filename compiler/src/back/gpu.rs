@@ -493,3 +493,152 @@ pub fn ptx(module: &Module<'_>, machine: &TargetMachine) -> Result<String, BackE
         .trim_end_matches('\0')
         .to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::driver::{self, Input, Target};
+    use crate::interp::{self, Arg, ArrayArg, Buffer, Output};
+    use crate::ir::*;
+    use crate::passes::{Backend, Verify};
+
+    /// `source`'s `k` specialized for the GPU on `args`, as the driver does (the prelude's
+    /// complex functions included).
+    fn specialized(source: &str, args: &[Type]) -> TypedProgram {
+        let p = driver::lower(source).expect("lowers");
+        let k = p.find("k").expect("has `k`");
+        let input = Input {
+            program: &p,
+            entry: k,
+            args,
+            verify: true,
+            debug_source: None,
+        };
+        let libdevice = || Err("not needed".to_string());
+        let target = Target::Gpu {
+            arch: super::DEFAULT_ARCH,
+            libdevice: &libdevice,
+        };
+        driver::specialize(&input, &target).expect("types")
+    }
+
+    fn after(mut t: TypedProgram, backend: Backend) -> TypedProgram {
+        crate::passes::run(&mut t, backend, Verify::AfterEach).expect("verifies");
+        t
+    }
+
+    fn complex_bytes(zs: &[[f64; 2]]) -> Vec<u8> {
+        zs.iter()
+            .flat_map(|z| z.iter().flat_map(|p| p.to_ne_bytes()))
+            .collect()
+    }
+
+    fn view<'a>(data: Buffer<'a>, shape: &[usize], strides: &[isize], offset: usize) -> Arg<'a> {
+        Arg::Array(ArrayArg {
+            elem: Elem::Scalar(Scalar::C64),
+            data,
+            offset,
+            shape: shape.to_vec(),
+            strides: strides.to_vec(),
+        })
+    }
+
+    /// Complex values of a few units whose parts have all their bits.
+    fn wavy(n: usize, seed: usize) -> Vec<[f64; 2]> {
+        (0..n)
+            .map(|k| {
+                let t = (k + seed) as f64 * 0.37;
+                [2.0 * t.sin() + 0.01, 1.5 * (t * 1.3).cos() - 0.02]
+            })
+            .collect()
+    }
+
+    /// The result and the written buffers of `t` on `written` (C-order arrays of `shapes`,
+    /// writable) and `read` (read-only, the same shape as the first, with `strides`).
+    fn run(
+        t: &TypedProgram,
+        shapes: &[&[usize]],
+        read: Option<(&[isize], usize)>,
+    ) -> (Output, Vec<Vec<u8>>) {
+        let mut bufs: Vec<Vec<u8>> = shapes
+            .iter()
+            .enumerate()
+            .map(|(k, s)| complex_bytes(&wavy(s.iter().product(), 7 * k)))
+            .collect();
+        let xs = complex_bytes(&wavy(2 * shapes[0].iter().product::<usize>().max(1) + 1, 3));
+        let out = {
+            let mut args: Vec<Arg> = bufs
+                .iter_mut()
+                .zip(shapes)
+                .map(|(b, s)| {
+                    let mut c = vec![0isize; s.len()];
+                    let mut step = 1isize;
+                    for k in (0..s.len()).rev() {
+                        c[k] = step;
+                        step *= s[k].max(1) as isize;
+                    }
+                    view(Buffer::Unique(b), s, &c, 0)
+                })
+                .collect();
+            if let Some((strides, offset)) = read {
+                args.push(view(Buffer::Shared(&xs), shapes[0], strides, offset));
+            }
+            interp::run(t, &mut args).expect("runs")
+        };
+        (out, bufs)
+    }
+
+    /// Complex kernels after the GPU's passes (a 2-D walk flattened into one `prange`, with a
+    /// complex sum; complex array reductions) are grid kernels, and the interpreter gives what
+    /// it gives before the passes and after the CPU's, bit for bit (it runs every `prange`
+    /// serially, in order).
+    #[test]
+    fn complex_kernels_after_the_gpu_passes_compute_what_they_did() {
+        let zip = "fn k(mut y, x) -> Complex64 {
+            let mut s = Complex64::new(0.5, -0.25);
+            Zip::from(&mut y).and(&x).par_for_each(|a, &b| { s += b * *a; *a = b * 3.0 - a.conj(); });
+            s
+        }";
+        let c64 = |ndim: u8, w: bool| {
+            Type::Array(ArrayType::view(Scalar::C64, ndim, Layout::Strided, w))
+        };
+        for shape in [&[3usize, 5][..], &[1, 7], &[0, 4], &[2, 3, 4]] {
+            let ndim = shape.len() as u8;
+            let before = specialized(zip, &[c64(ndim, true), c64(ndim, false)]);
+            let gpu = after(before.clone(), Backend::Gpu);
+            let cpu = after(before.clone(), Backend::Cpu);
+            let ir = print::typed_program(&gpu);
+            assert_eq!(ir.matches("prange").count(), 1, "{ir}");
+            assert!(matches!(super::plan(&gpu), Ok(super::GpuMode::Grid)), "{ir}");
+            let c: Vec<isize> = {
+                let mut s = vec![0isize; shape.len()];
+                let mut step = 1;
+                for k in (0..shape.len()).rev() {
+                    s[k] = step;
+                    step *= shape[k].max(1) as isize;
+                }
+                s
+            };
+            let reversed: Vec<isize> = c.iter().map(|s| -s).collect();
+            let last = shape.iter().product::<usize>().saturating_sub(1);
+            for (strides, offset) in [(c.clone(), 0), (reversed, last)] {
+                let want = run(&before, &[shape], Some((&strides, offset)));
+                assert_eq!(run(&gpu, &[shape], Some((&strides, offset))), want, "{shape:?}");
+                assert_eq!(run(&cpu, &[shape], Some((&strides, offset))), want, "{shape:?}");
+            }
+        }
+        let bins = "fn k(y, bins, neg) {
+            for i in prange(0..y.len()) {
+                bins[i % 3] += y[i] * y[i];
+                bins[i % 2] -= y[i].re;
+                neg[i % 4] -= y[i];
+            }
+        }";
+        let before = specialized(bins, &[c64(1, true), c64(1, true), c64(1, true)]);
+        let gpu = after(before.clone(), Backend::Gpu);
+        assert!(matches!(super::plan(&gpu), Ok(super::GpuMode::Grid)));
+        let ir = print::typed_program(&gpu);
+        assert!(ir.contains("bins[") && ir.contains("+="), "{ir}");
+        let shapes: &[&[usize]] = &[&[1000], &[3], &[4]];
+        assert_eq!(run(&gpu, shapes, None), run(&before, shapes, None));
+    }
+}
