@@ -697,6 +697,17 @@ rumba::compile! {
         s
     }
 
+    /// A grid kernel returns one scalar at most.
+    fn two_sums(x) -> (f64, f64) {
+        let mut s = 0.0;
+        let mut t = 0.0;
+        for i in prange(0..x.len()) {
+            s += x[i];
+            t -= x[i];
+        }
+        (s, t)
+    }
+
     /// 128-bit integers stay on the CPU.
     fn wide_sum(x) {
         let mut s = 0i128;
@@ -1026,6 +1037,7 @@ fn kernels_the_gpu_cannot_run_are_explained() {
     assert!(plan_error(breaks::kernel(), &mut y).contains("`break` out of a `prange` loop"));
     assert!(plan_error(calls_fill::kernel(), &mut y).contains("call of `fill`"));
     assert!(plan_error(heap_scratch::kernel(), &mut y).contains("GPU code cannot allocate arrays"));
+    assert!(plan_error(two_sums::kernel(), &mut y).contains("returns a tuple"));
     assert!(plan_error(wide_sum::kernel(), &mut y)
         .contains("`i128` and `u128` are not supported on the GPU"));
     // Complex numbers run on the GPU (`complex_kernels_compile_for_the_gpu`), but a product

@@ -194,6 +194,15 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
         }
         return Ok(GpuMode::Simt);
     }
+    // The result slot holds one scalar (`abi::GPU_RESULT`, a `Complex<f64>` at most).
+    if let Type::Tuple(_) = entry.ret {
+        return Err(Diagnostic::new(
+            format!("GPU kernel `{}` returns a tuple", f.name),
+            f.sig_span,
+            format!("returns `{}`", entry.ret),
+        )
+        .with_help("a GPU kernel returns one scalar (a complex number is one) or nothing: write the other values into a `&mut` array argument, or run the kernel on the CPU"));
+    }
     let mut outer = Vec::new();
     outermost_pranges(&f.body, &mut outer);
     let Some(&span) = outer.first() else {
@@ -598,9 +607,8 @@ mod tests {
             Zip::from(&mut y).and(&x).par_for_each(|a, &b| { s += b * *a; *a = b * 3.0 - a.conj(); });
             s
         }";
-        let c64 = |ndim: u8, w: bool| {
-            Type::Array(ArrayType::view(Scalar::C64, ndim, Layout::Strided, w))
-        };
+        let c64 =
+            |ndim: u8, w: bool| Type::Array(ArrayType::view(Scalar::C64, ndim, Layout::Strided, w));
         for shape in [&[3usize, 5][..], &[1, 7], &[0, 4], &[2, 3, 4]] {
             let ndim = shape.len() as u8;
             let before = specialized(zip, &[c64(ndim, true), c64(ndim, false)]);
@@ -608,7 +616,10 @@ mod tests {
             let cpu = after(before.clone(), Backend::Cpu);
             let ir = print::typed_program(&gpu);
             assert_eq!(ir.matches("prange").count(), 1, "{ir}");
-            assert!(matches!(super::plan(&gpu), Ok(super::GpuMode::Grid)), "{ir}");
+            assert!(
+                matches!(super::plan(&gpu), Ok(super::GpuMode::Grid)),
+                "{ir}"
+            );
             let c: Vec<isize> = {
                 let mut s = vec![0isize; shape.len()];
                 let mut step = 1;
@@ -622,8 +633,16 @@ mod tests {
             let last = shape.iter().product::<usize>().saturating_sub(1);
             for (strides, offset) in [(c.clone(), 0), (reversed, last)] {
                 let want = run(&before, &[shape], Some((&strides, offset)));
-                assert_eq!(run(&gpu, &[shape], Some((&strides, offset))), want, "{shape:?}");
-                assert_eq!(run(&cpu, &[shape], Some((&strides, offset))), want, "{shape:?}");
+                assert_eq!(
+                    run(&gpu, &[shape], Some((&strides, offset))),
+                    want,
+                    "{shape:?}"
+                );
+                assert_eq!(
+                    run(&cpu, &[shape], Some((&strides, offset))),
+                    want,
+                    "{shape:?}"
+                );
             }
         }
         let bins = "fn k(y, bins, neg) {
