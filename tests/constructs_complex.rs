@@ -1,7 +1,7 @@
 //! Complex numbers (`num_complex::Complex32`/`Complex64`, issue 16 item 4): scalars, locals,
 //! array elements of every layout, operators with complex and real operands, the methods, the
 //! parts read and written, returned values and tuples: every result against num-complex's,
-//! bit for bit.
+//! bit for bit. On the GPU: tests/gpu.rs.
 
 use ndarray::{s, Array1, Array2, Axis};
 use num_complex::{Complex, Complex32, Complex64};

@@ -2,7 +2,8 @@
 //!
 //! In: a verified [`TypedProgram`]. Out (through [`crate::driver`]): PTX text for an NVPTX
 //! [`TargetSpec`](super::target::TargetSpec) (64-bit, an `sm_XY` architecture) whose one entry point, [`KERNEL`], takes the arguments flattened as the CPU
-//! instances do: a scalar in its memory type (`bool` as one byte), an array as its data pointer,
+//! instances do: a scalar in its memory type (`bool` as one byte; a complex number as two
+//! parameters, its real and imaginary parts), an array as its data pointer,
 //! `ndim` `i64` extents and, for strided layouts, `ndim` `i64` element strides; then a pointer to
 //! the [`ErrInfo`](super::abi::ErrInfo) (in device memory) that failed checks fill in.
 //!
@@ -18,14 +19,23 @@
 //!   warp); the thread that combines last folds the cells into the values from before the loop
 //!   and alone runs the code after it, whose returned value the host reads back. Such kernels
 //!   need blocks of whole warps (a multiple of 32 threads). Array reductions (`Stmt::Update`)
-//!   are atomic read-modify-writes of global memory.
+//!   are atomic read-modify-writes of global memory. A kernel returns one scalar at most.
+//!
+//!   Complex numbers are pairs of floats as on the CPU. A complex sum (`s += z`, `s -= x`: the
+//!   only complex reduction `types::parallel` accepts) is two float sums, its parts, each
+//!   shuffled and combined into a cell of its own: part `p` of the result is part `p` of the
+//!   value before the loop plus the float sum of the terms' parts `p`, added warp by warp in
+//!   another order than a serial loop's (or the CPU's chunks'), as every float sum there; a
+//!   complex array reduction updates each part with an atomic float addition.
 //! - **Simt**: a `#[rumba(cuda)]` kernel, written per thread with `thread_idx_x()` and friends,
 //!   `sync_threads()` and atomics, launched with an explicit grid; it returns nothing.
 //!
 //! Transcendental functions call libdevice (`__nv_sin`, ...), linked into the module only when
 //! used ([`link_libdevice`]; the runtime finds the file). Arithmetic is IEEE without contraction
 //! (no fused multiply-add unless the kernel asks for `fastmath`), so `+ - * / sqrt` match the CPU
-//! bit for bit; libdevice functions are within a few ULP of the host's libm.
+//! bit for bit (complex `+ - * /`, `conj`, `norm_sqr`, `powi` too: the prelude's float
+//! operations); libdevice functions are within a few ULP of the host's libm (complex `exp`,
+//! `ln`, `sqrt`, `powf`, `norm`, `arg` through them).
 
 use super::emit;
 use super::BackError;

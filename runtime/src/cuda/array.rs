@@ -1,6 +1,7 @@
 //! Arrays that live in GPU memory between calls.
 //!
-//! In: host `ndarray`s (copied in) or a shape (zeroed on the device). Out: a [`DeviceArray`] that
+//! In: host `ndarray`s of any [`Element`] (complex numbers included: two floats each) copied
+//! in, or a shape (zeroed on the device). Out: a [`DeviceArray`] that
 //! kernels take as an argument like a host array (`&a` read-only, `&mut a` writable) without any
 //! copy, and that comes back to the host with [`DeviceArray::to_host`]. Elements are stored in C
 //! order. The CPU cannot read them: a CPU call with a device array is an [`ErrorKind::Argument`](crate::ErrorKind::Argument).

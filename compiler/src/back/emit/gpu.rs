@@ -1,5 +1,7 @@
 //! What the GPU needs beyond the shared emitter: the kernel entry point, the grid-stride `prange`
-//! loop, special registers, barriers and atomics (see [`crate::back::gpu`] for the ABI).
+//! loop, special registers, barriers and atomics (see [`crate::back::gpu`] for the ABI). Complex
+//! values need only the entry (a complex parameter arrives as its two parts) and the grid
+//! loop's reductions (a complex sum is shuffled and combined part by part, `parts`).
 
 use super::parallel::identity;
 use super::{param_ptr, ArrayVal, FnEmitter, ModuleEmitter, R};
