@@ -835,7 +835,7 @@ rumba::compile! {
     fn complex_stats(x) -> Complex64 {
         let mut s = Complex64::new(1.0, -2.0);
         let mut t = Complex64::new(0.5, 0.0);
-        let mut m = f64::NEG_INFINITY;
+        let mut m = 0.0;
         for i in prange(0..x.len()) {
             let z = x[i];
             s += z * z;
