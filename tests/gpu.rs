@@ -445,6 +445,14 @@ fn ptx_snapshots_sm_80() {
         .unwrap();
     assert!(ptx.contains(".shared .align 16 .b8"), "{ptx}");
     assert_snapshot!("gpu", "ptx_transpose_sm_80", ptx);
+    // A complex sum: each part shuffled, combined into its own cell and added to the value
+    // from before the loop.
+    let z = Array1::<Complex64>::zeros(4);
+    let ptx = complex_sum::kernel()
+        .cuda()
+        .ptx(&[(&z).into_arg()], "sm_80")
+        .unwrap();
+    assert_snapshot!("gpu", "ptx_complex_sum_sm_80", ptx);
 }
 
 /// Kernels made from text and dropped in turn, each at the address of the last (the loop's `k`),
