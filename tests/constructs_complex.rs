@@ -1,7 +1,7 @@
 //! Complex numbers (`num_complex::Complex32`/`Complex64`, issue 16 item 4): scalars, locals,
 //! array elements of every layout, operators with complex and real operands, the methods, the
 //! parts read and written, returned values and tuples: every result against num-complex's,
-//! bit for bit.
+//! bit for bit. On the GPU: tests/gpu.rs.
 
 use ndarray::{s, Array1, Array2, Axis};
 use num_complex::{Complex, Complex32, Complex64};
@@ -327,8 +327,12 @@ fn prange_over_complex_elements_equals_the_serial_loop() {
     assert_eq!(y.mapv(bits), x.mapv(|v| bits((v * k).sqrt() - 1.0)));
 }
 
+/// Complex kernels compile for the GPU too (tests/gpu.rs runs them there against the CPU): a
+/// complex view, a complex slice and a complex scalar (two float parameters), `sqrt` through
+/// libdevice.
 #[test]
-fn the_gpu_rejects_complex_numbers_at_specialization() {
+fn complex_kernels_compile_for_the_gpu() {
+    let _ = crate::gpu::toolkit();
     let x = Array1::from_elem(4, Complex64::new(1.0, 0.5));
     let mut y = x.clone();
     let args = [
@@ -336,12 +340,16 @@ fn the_gpu_rejects_complex_numbers_at_specialization() {
         (&mut y).into_arg(),
         Complex64::new(2.0, 0.0).into_arg(),
     ];
-    let err = pmap::kernel().cuda().ptx(&args, "sm_80").unwrap_err();
-    let rendered = format!("{err:#}");
-    assert!(
-        rendered.contains("complex numbers are not supported on the GPU yet"),
-        "{rendered}"
-    );
+    match pmap::kernel().cuda().ptx(&args, "sm_80") {
+        Ok(ptx) => {
+            assert!(ptx.contains(".param .f64 rumba_kernel_param_4"), "{ptx}");
+            assert!(ptx.contains(".param .f64 rumba_kernel_param_5"), "{ptx}");
+        }
+        Err(e) => match e.kind() {
+            rumba::ErrorKind::NoCuda { message, .. } => crate::skip("RUMBA_REQUIRE_PTXAS", message),
+            _ => panic!("{e:#}"),
+        },
+    }
 }
 
 /// The Mandelbrot kernel written with `Complex64` gets the loop nest of the split re/im one:

@@ -863,6 +863,61 @@ fn differential_prange() {
     run_suite(&PARALLEL);
 }
 
+/// Without a device, the GPU side of the `prange` kernels with complex arithmetic (exact, so
+/// `differential_prange` runs them on a GPU): each one's PTX assembles (`ptxas`), or `plan`
+/// refuses the kernel with a diagnostic (code around the loop that stores, ..).
+#[test]
+fn generated_complex_prange_kernels_assemble_for_the_gpu() {
+    let Some(tk) = crate::gpu::toolkit() else {
+        return crate::skip(
+            "RUMBA_REQUIRE_PTXAS",
+            "no ptxas (scripts/test.sh installs one)",
+        );
+    };
+    let (mut assembled, mut refused) = (0, 0);
+    for i in 0..2000 {
+        let case = gen::parallel_case(gen::case_seed(PARALLEL.fixed_seed, i));
+        if case.race || !case.source.contains("Complex::new") || !gen::exact_on_gpu(&case.source) {
+            continue;
+        }
+        let kernel = Kernel::from_source(&case.source, "k");
+        let set = &case.arg_sets[0];
+        let mut arrays: Vec<Option<Buf>> = set
+            .iter()
+            .map(|a| match a {
+                ArgSpec::Array(s) => Some(Buf::new(s)),
+                ArgSpec::Scalar(..) => None,
+            })
+            .collect();
+        let args: Vec<Arg<'_>> = arrays
+            .iter_mut()
+            .zip(set)
+            .map(|(buf, spec)| match (buf, spec) {
+                (Some(b), ArgSpec::Array(s)) => b.arg(s),
+                (_, ArgSpec::Scalar(ty, bits)) => scalar_arg(*ty, *bits),
+                (None, ArgSpec::Array(_)) => unreachable!(),
+            })
+            .collect();
+        match kernel.cuda().ptx(&args, "sm_80") {
+            Ok(ptx) => {
+                crate::gpu::assemble(tk, &format!("complex case {i}"), "sm_80", &ptx);
+                assembled += 1;
+            }
+            Err(e) => match e.kind() {
+                ErrorKind::Cuda {
+                    location: Some(_), ..
+                } => refused += 1,
+                ErrorKind::NoCuda { message, .. } => {
+                    return crate::skip("RUMBA_REQUIRE_PTXAS", message)
+                }
+                _ => panic!("case {i}: {e:#}\n{}", case.source),
+            },
+        }
+    }
+    println!("{assembled} complex `prange` kernels assembled, {refused} refused by the GPU plan");
+    assert!(assembled >= 20, "{assembled} assembled");
+}
+
 #[test]
 fn differential_nests() {
     run_suite(&NESTS);

@@ -3,7 +3,9 @@
 //! Without a GPU: the PTX of two kernels is snapshotted (pinned to `sm_80`), every kernel's PTX
 //! is assembled by `ptxas` for `sm_80` and `sm_90` (`RUMBA_PTXAS`, which scripts/test.sh sets
 //! after installing the `nvidia-cuda-nvcc` Python wheel into `target/py`, or the CUDA toolkit's),
-//! and kernels the GPU cannot run are rejected with a diagnostic.
+//! and kernels the GPU cannot run are rejected with a diagnostic. Complex kernels (arguments,
+//! arithmetic, methods, sums, array reductions, a ufunc, a `#[rumba(cuda)]` kernel) are among
+//! them, their PTX checked for its shape (`complex_kernels_compile_for_the_gpu`).
 //!
 //! With a GPU: every kernel runs on the device and its results
 //! are compared with the same kernel on the CPU. Integers must match exactly, and so must floats
@@ -22,6 +24,7 @@ mod kernels;
 use crate::skip;
 use kernels::*;
 use ndarray::{s, Array1, Array2, ArrayView1};
+use num_complex::{Complex32, Complex64};
 use rumba::cuda::{self, LaunchConfig};
 use rumba::{Error, ErrorKind, IntoArg};
 use std::path::{Path, PathBuf};
@@ -338,6 +341,75 @@ fn each_kernel(mut f: impl FnMut(&str, &rumba::Kernel, &[rumba::Arg<'_>])) {
             (&mut yr).into_arg(),
         ],
     );
+    // Complex numbers.
+    let z = Array1::from_shape_fn(100, wavy);
+    let z32 = z.mapv(c32);
+    let (mut zy, mut zp) = (z.clone(), Array2::<f64>::zeros((100, 2)));
+    f(
+        "complex_arith",
+        complex_arith::kernel(),
+        &[
+            (&z).into_arg(),
+            Complex64::new(0.5, -1.5).into_arg(),
+            (&mut zy).into_arg(),
+            (&mut zp).into_arg(),
+        ],
+    );
+    let (mut zy32, mut zp32) = (z32.clone(), Array2::<f32>::zeros((100, 2)));
+    f(
+        "complex_arith_c32",
+        complex_arith::kernel(),
+        &[
+            (&z32).into_arg(),
+            Complex32::new(0.5, -1.5).into_arg(),
+            (&mut zy32).into_arg(),
+            (&mut zp32).into_arg(),
+        ],
+    );
+    let mut zw = Array2::<Complex64>::zeros((100, 5));
+    f(
+        "complex_math",
+        complex_math::kernel(),
+        &[(&z).into_arg(), (&mut zw).into_arg()],
+    );
+    let mut zw32 = Array2::<Complex32>::zeros((100, 5));
+    f(
+        "complex_math_c32",
+        complex_math::kernel(),
+        &[(&z32).into_arg(), (&mut zw32).into_arg()],
+    );
+    f("complex_sum", complex_sum::kernel(), &[(&z).into_arg()]);
+    f("complex_stats", complex_stats::kernel(), &[(&z).into_arg()]);
+    let (mut bins, mut neg) = (Array1::<Complex64>::zeros(3), Array1::<Complex64>::zeros(4));
+    f(
+        "complex_bins",
+        complex_bins::kernel(),
+        &[
+            (&z).into_arg(),
+            (&mut bins).into_arg(),
+            (&mut neg).into_arg(),
+        ],
+    );
+    let mut zo = Array2::<Complex64>::zeros((4, 25));
+    let z2 = z.clone().into_shape_with_order((4, 25)).unwrap();
+    f(
+        "cpoly::into",
+        cpoly::into::kernel(),
+        &[
+            (&z2).into_arg(),
+            Complex64::new(1.0, 0.5).into_arg(),
+            (&mut zo).into_arg(),
+        ],
+    );
+    f(
+        "simt_complex",
+        simt_complex::kernel(),
+        &[
+            (&z).into_arg(),
+            (&mut zy).into_arg(),
+            Complex64::new(0.0, 1.0).into_arg(),
+        ],
+    );
 }
 
 // ---- without a GPU ----
@@ -373,6 +445,14 @@ fn ptx_snapshots_sm_80() {
         .unwrap();
     assert!(ptx.contains(".shared .align 16 .b8"), "{ptx}");
     assert_snapshot!("gpu", "ptx_transpose_sm_80", ptx);
+    // A complex sum: each part shuffled, combined into its own cell and added to the value
+    // from before the loop.
+    let z = Array1::<Complex64>::zeros(4);
+    let ptx = complex_sum::kernel()
+        .cuda()
+        .ptx(&[(&z).into_arg()], "sm_80")
+        .unwrap();
+    assert_snapshot!("gpu", "ptx_complex_sum_sm_80", ptx);
 }
 
 /// Kernels made from text and dropped in turn, each at the address of the last (the loop's `k`),
@@ -618,20 +698,33 @@ rumba::compile! {
         s
     }
 
-    /// A complex sum: a reduction on the CPU (tests/prange.rs), but no complex numbers on the GPU.
-    fn complex_sum(x) {
-        let mut s = Complex64::new(0.0, 0.0);
+    /// A complex product reduction: refused on every target (the parts do not combine apart).
+    fn complex_product(x) {
+        let mut s = Complex64::new(1.0, 0.0);
         for i in prange(0..x.len()) {
-            s += x[i];
+            s *= x[i];
         }
         s
     }
 
-    /// A complex array reduction: one on the CPU (tests/prange.rs), not on the GPU.
-    fn complex_bins(y, bins) {
-        for i in prange(0..y.len()) {
-            bins[i % 3] += y[i];
+    /// A grid kernel returns one scalar at most.
+    fn two_sums(x) -> (f64, f64) {
+        let mut s = 0.0;
+        let mut t = 0.0;
+        for i in prange(0..x.len()) {
+            s += x[i];
+            t -= x[i];
         }
+        (s, t)
+    }
+
+    /// 128-bit integers stay on the CPU.
+    fn wide_sum(x) {
+        let mut s = 0i128;
+        for i in prange(0..x.len()) {
+            s += x[i] as i128;
+        }
+        s
     }
 
     fn two_pranges(y) {
@@ -707,6 +800,217 @@ rumba::compile! {
     }
 }
 
+rumba::compile! {
+    /// Complex numbers in a grid loop (issue 16): a complex scalar argument, complex array
+    /// elements read and written, locals, `+ - * /` with complex and real operands, `conj`,
+    /// `norm_sqr`, `powi` (multiplications), `Complex::new`, parts read and written. Only
+    /// IEEE arithmetic: the GPU's results equal the CPU's bit for bit.
+    fn complex_arith(x, k, y, parts) {
+        for i in prange(0..y.len()) {
+            let z = x[i];
+            let mut w = z * k - z.conj() / (k + 1.0) + 2.0 * Complex::new(z.im, -z.re);
+            w.im += 0.5;
+            y[i] = w + z.powi(3) - z.powi(-2);
+            parts[[i, 0]] = w.re;
+            parts[[i, 1]] = w.im * z.norm_sqr();
+        }
+    }
+
+    /// The complex methods that call libdevice on the GPU (through `f64::exp`, `ln`, `sqrt`,
+    /// `powf`, `hypot`, `atan2`, `sin`, `cos` in the prelude): one column each.
+    fn complex_math(x, y) {
+        for i in prange(0..x.len()) {
+            let z = x[i];
+            y[[i, 0]] = z.exp();
+            y[[i, 1]] = z.ln();
+            y[[i, 2]] = z.sqrt();
+            y[[i, 3]] = z.powf(0.75);
+            y[[i, 4]] = Complex::new(z.norm(), z.arg());
+        }
+    }
+
+    /// A complex sum over a grid loop: each part a float sum, returned.
+    fn complex_sum(x) {
+        let mut s = Complex64::new(0.0, 0.0);
+        for i in prange(0..x.len()) {
+            s += x[i];
+        }
+        s
+    }
+
+    /// Two complex reductions (`+=` of a product, `-=` of a real) beside a float maximum (five
+    /// state cells), from values before the loop, and complex code after it.
+    fn complex_stats(x) -> Complex64 {
+        let mut s = Complex64::new(1.0, -2.0);
+        let mut t = Complex64::new(0.5, 0.0);
+        let mut m = 0.0;
+        for i in prange(0..x.len()) {
+            let z = x[i];
+            s += z * z;
+            t -= z.re;
+            m = m.max(z.norm_sqr());
+        }
+        s + t * m
+    }
+
+    /// Complex array reductions: `+=` of complex values, `-=` of real ones (atomic float
+    /// additions on the GPU: two per complex update, one for a real value).
+    fn complex_bins(y, bins, neg) {
+        for i in prange(0..y.len()) {
+            bins[i % 3] += y[i];
+            neg[i % 4] -= y[i].re;
+        }
+    }
+
+    /// A complex ufunc: `cpoly::into::cuda` is a grid kernel over complex arrays.
+    #[rumba(vectorize)]
+    fn cpoly(z: Complex64, w: Complex64) -> Complex64 {
+        z * z * w + z.conj() - w / 2.0
+    }
+
+    /// A `#[rumba(cuda)]` kernel on complex arrays, with a block-shared array of them.
+    #[rumba(cuda)]
+    fn simt_complex(x, y, k) {
+        let tile = shared_array::<Complex64>(128);
+        let t = thread_idx_x();
+        let i = block_idx_x() * block_dim_x() + t;
+        if t < 128 && i < y.len() {
+            tile[t] = x[i] * k;
+        }
+        sync_threads();
+        if t < 128 && i < y.len() {
+            y[i] = tile[t] + y[i].conj();
+        }
+    }
+
+    /// No single atomic updates a complex element.
+    #[rumba(cuda)]
+    fn complex_atomic(y, z) {
+        atomic_add(y, 0, z);
+    }
+}
+
+/// Complex elements whose sums, and sums of products, are exact in any order (multiples of
+/// 1/4 of a few units), so that GPU and CPU reductions agree bit for bit.
+fn dyadic(k: usize) -> Complex64 {
+    Complex64::new((k % 7) as f64 - 3.0, (k % 5) as f64 * 0.5 - 1.0)
+}
+
+/// Complex elements of a few units, none zero, with parts that have all their bits.
+fn wavy(k: usize) -> Complex64 {
+    let t = k as f64 * 0.37;
+    Complex64::new(2.0 * t.sin() + 0.01, 1.5 * (t * 1.3).cos() - 0.02)
+}
+
+fn c32(z: Complex64) -> Complex32 {
+    Complex32::new(z.re as f32, z.im as f32)
+}
+
+/// The parts' bits (`-0.0` is not `0.0` here).
+fn cbits(z: Complex64) -> (u64, u64) {
+    (z.re.to_bits(), z.im.to_bits())
+}
+
+fn cbits32(z: Complex32) -> (u32, u32) {
+    (z.re.to_bits(), z.im.to_bits())
+}
+
+/// Complex kernels compile for the GPU (no device needed): complex scalar parameters as two
+/// float parameters, a complex sum shuffled and combined part by part into its own two cells,
+/// complex array reductions as two atomic float additions per update, libdevice for the
+/// transcendental methods; every module assembles (`every_kernel_assembles_for_sm_80_and_sm_90`
+/// runs them all through `ptxas`).
+#[test]
+fn complex_kernels_compile_for_the_gpu() {
+    let _ = toolkit();
+    let x = Array1::from_shape_fn(8, dyadic);
+    let mut y = x.clone();
+    let mut parts = Array2::<f64>::zeros((8, 2));
+    let ir = complex_arith::kernel()
+        .cuda()
+        .llvm_ir(
+            &[
+                (&x).into_arg(),
+                Complex64::new(0.5, -1.5).into_arg(),
+                (&mut y).into_arg(),
+                (&mut parts).into_arg(),
+            ],
+            "sm_80",
+        )
+        .unwrap();
+    let entry = ir
+        .lines()
+        .find(|l| l.contains("ptx_kernel void @rumba_kernel"))
+        .expect("the kernel");
+    // x: pointer and extent; k: two doubles; y; parts: pointer, two extents; err.
+    assert!(
+        entry.contains("i64 %1, double %2, double %3, ptr"),
+        "{entry}"
+    );
+    assert!(
+        !ir.contains("__nv_"),
+        "complex arithmetic needs no libdevice"
+    );
+    let ptx = complex_sum::kernel()
+        .cuda()
+        .ptx(&[(&x).into_arg()], "sm_80")
+        .unwrap();
+    // Five shuffle steps of two 32-bit halves, per part.
+    assert_eq!(ptx.matches("shfl.sync.bfly.b32").count(), 20, "{ptx}");
+    let atomics = |ptx: &str| {
+        ptx.matches("atom.global.add.f64").count() + ptx.matches("red.global.add.f64").count()
+    };
+    assert_eq!(atomics(&ptx), 2, "{ptx}");
+    let (mut bins, mut neg) = (Array1::<Complex64>::zeros(3), Array1::<Complex64>::zeros(4));
+    let ptx = complex_bins::kernel()
+        .cuda()
+        .ptx(
+            &[
+                (&x).into_arg(),
+                (&mut bins).into_arg(),
+                (&mut neg).into_arg(),
+            ],
+            "sm_80",
+        )
+        .unwrap();
+    assert_eq!(atomics(&ptx), 3, "{ptx}");
+    let mut wide = Array2::<Complex64>::zeros((8, 5));
+    match complex_math::kernel()
+        .cuda()
+        .llvm_ir(&[(&x).into_arg(), (&mut wide).into_arg()], "sm_80")
+        .map_err(Error::into_kind)
+    {
+        Ok(ir) => {
+            assert!(
+                !ir.contains("declare double @__nv_"),
+                "libdevice left undefined"
+            );
+            assert!(
+                !ir.contains("@llvm.sin") && !ir.contains("@llvm.exp."),
+                "{ir}"
+            );
+        }
+        Err(ErrorKind::NoCuda { message, .. }) => skip("RUMBA_REQUIRE_PTXAS", message),
+        Err(e) => panic!("{e:?}"),
+    }
+    // Complex32 parameters: two floats.
+    let x32 = x.mapv(c32);
+    let mut y32 = x32.clone();
+    let ir = complex_arith::kernel()
+        .cuda()
+        .llvm_ir(
+            &[
+                (&x32).into_arg(),
+                Complex32::new(0.5, -1.5).into_arg(),
+                (&mut y32).into_arg(),
+                (&mut Array2::<f32>::zeros((8, 2))).into_arg(),
+            ],
+            "sm_80",
+        )
+        .unwrap();
+    assert!(ir.contains("float %2, float %3, ptr"), "{ir}");
+}
+
 /// Why a kernel cannot run on the GPU: a GPU diagnostic of `plan`, or a `prange` rule that
 /// every target shares (a type error).
 fn plan_error(kernel: &rumba::Kernel, y: &mut Array1<f64>) -> String {
@@ -743,24 +1047,41 @@ fn kernels_the_gpu_cannot_run_are_explained() {
     assert!(plan_error(breaks::kernel(), &mut y).contains("`break` out of a `prange` loop"));
     assert!(plan_error(calls_fill::kernel(), &mut y).contains("call of `fill`"));
     assert!(plan_error(heap_scratch::kernel(), &mut y).contains("GPU code cannot allocate arrays"));
-    assert!(plan_error(complex_sum::kernel(), &mut y)
-        .contains("complex numbers are not supported on the GPU yet"));
-    let mut bins = Array1::from_elem(3, num_complex::Complex64::new(1.0, 0.0));
-    match complex_bins::kernel()
+    assert!(plan_error(two_sums::kernel(), &mut y).contains("returns a tuple"));
+    assert!(plan_error(wide_sum::kernel(), &mut y)
+        .contains("`i128` and `u128` are not supported on the GPU"));
+    // Complex numbers run on the GPU (`complex_kernels_compile_for_the_gpu`), but a product
+    // reduction is refused there as on the CPU, and an atomic on a complex element.
+    let mut z = Array1::from_elem(4, Complex64::new(1.0, 0.5));
+    match complex_product::kernel()
         .cuda()
-        .ptx(&[(&y).into_arg(), (&mut bins).into_arg()], "sm_80")
+        .ptx(&[(&z).into_arg()], "sm_80")
         .map_err(Error::into_kind)
     {
-        Err(ErrorKind::Cuda {
-            message, location, ..
-        }) => {
-            assert!(location.is_some(), "{message}");
+        Err(ErrorKind::Type { message, .. }) => {
             assert!(
-                message.contains("complex numbers are not supported on the GPU yet"),
+                message.contains("`s` is a complex product reduction"),
                 "{message}"
-            );
+            )
         }
-        other => panic!("expected a GPU diagnostic, got {:?}", other.map(|_| ())),
+        other => panic!("expected a type error, got {:?}", other.map(|_| ())),
+    }
+    assert!(complex_product::<Complex64>(&z).is_err());
+    match complex_atomic::kernel()
+        .cuda()
+        .ptx(
+            &[(&mut z).into_arg(), Complex64::new(1.0, 0.0).into_arg()],
+            "sm_80",
+        )
+        .map_err(Error::into_kind)
+    {
+        Err(ErrorKind::Type { message, .. }) => {
+            assert!(
+                message.contains("`atomic_add` is not supported on arrays of `Complex<f64>`"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a type error, got {:?}", other.map(|_| ())),
     }
     let mut flags = Array1::from_elem(4, false);
     match bool_atomic::kernel()
@@ -1400,4 +1721,160 @@ fn kernels_are_compiled_once_per_signature() {
         first.total, second.total, second.kernel
     );
     assert!(second.total < first.total);
+}
+
+/// Complex kernels on the GPU against the CPU: arithmetic, parts, `powi` and `+ - * /` bit for
+/// bit (IEEE operations, no contraction, on both); the libdevice methods (`exp`, `ln`, `sqrt`,
+/// `powf`, `norm`, `arg`) within [`MATH_ULPS`] ULP per part, or [`MATH_ULPS`] epsilons of the
+/// values' magnitude where a part cancels towards zero; reductions and array reductions of
+/// dyadic values bit for bit (their sums are exact in any order: each part is a float sum,
+/// combined per warp and across warps in another order than the CPU's chunks); device arrays
+/// of complex elements; a complex ufunc's `into::cuda`; a `#[rumba(cuda)]` kernel.
+#[test]
+fn complex_kernels_match_the_cpu() {
+    if !gpu() {
+        return;
+    }
+    let n = 10_007;
+    let z = Array1::from_shape_fn(n, wavy);
+    let k = Complex64::new(0.5, -1.5);
+    // Arithmetic: exact, f64 and f32.
+    let (mut gy, mut gp) = (Array1::<Complex64>::zeros(n), Array2::<f64>::zeros((n, 2)));
+    let (mut cy, mut cp) = (gy.clone(), gp.clone());
+    complex_arith::cuda(&z, k, &mut gy, &mut gp).unwrap();
+    complex_arith(&z, k, &mut cy, &mut cp).unwrap();
+    assert_eq!(gy.mapv(cbits), cy.mapv(cbits));
+    assert_eq!(gp.mapv(f64::to_bits), cp.mapv(f64::to_bits));
+    let z32 = z.mapv(c32);
+    let (mut gy, mut gp) = (Array1::<Complex32>::zeros(n), Array2::<f32>::zeros((n, 2)));
+    let (mut cy, mut cp) = (gy.clone(), gp.clone());
+    complex_arith::cuda(&z32, c32(k), &mut gy, &mut gp).unwrap();
+    complex_arith(&z32, c32(k), &mut cy, &mut cp).unwrap();
+    assert_eq!(gy.mapv(cbits32), cy.mapv(cbits32));
+    assert_eq!(gp.mapv(f32::to_bits), cp.mapv(f32::to_bits));
+    // Transcendental methods: libdevice against the host's libm, within ULPs.
+    let (mut g, mut c) = (
+        Array2::<Complex64>::zeros((n, 5)),
+        Array2::<Complex64>::zeros((n, 5)),
+    );
+    match complex_math::cuda(&z, &mut g).map_err(Error::into_kind) {
+        Err(ErrorKind::NoCuda { message, .. }) => {
+            return skip(
+                "RUMBA_REQUIRE_GPU",
+                format!("complex math on the GPU: {message}"),
+            );
+        }
+        r => r.unwrap(),
+    }
+    complex_math(&z, &mut c).unwrap();
+    for col in 0..5 {
+        for (part, k) in [("re", 0), ("im", 1)] {
+            let f = |z: &Complex64| if k == 0 { z.re } else { z.im };
+            close_f64(
+                &format!("complex_math f64 column {col} {part}"),
+                g.column(col).map(f).view(),
+                c.column(col).map(f).view(),
+                MATH_ULPS,
+                10.0,
+            );
+        }
+    }
+    let (mut g, mut c) = (
+        Array2::<Complex32>::zeros((n, 5)),
+        Array2::<Complex32>::zeros((n, 5)),
+    );
+    complex_math::cuda(&z32, &mut g).unwrap();
+    complex_math(&z32, &mut c).unwrap();
+    for col in 0..5 {
+        for (part, k) in [("re", 0), ("im", 1)] {
+            let f = |z: &Complex32| if k == 0 { z.re } else { z.im };
+            close_f32(
+                &format!("complex_math f32 column {col} {part}"),
+                g.column(col).map(f).view(),
+                c.column(col).map(f).view(),
+                MATH_ULPS,
+                10.0,
+            );
+        }
+    }
+    // Reductions and the returned complex value: exact on dyadic values, at several launches.
+    for len in [0, 1, 31, 32, 1000, 100_003] {
+        let x = Array1::from_shape_fn(len, dyadic);
+        let g: Complex64 = complex_sum::cuda(&x).unwrap();
+        let c: Complex64 = complex_sum(&x).unwrap();
+        assert_eq!(cbits(g), cbits(c), "complex_sum n={len}");
+        let g = complex_stats::cuda(&x).unwrap();
+        let c = complex_stats(&x).unwrap();
+        assert_eq!(cbits(g), cbits(c), "complex_stats n={len}");
+    }
+    let x = Array1::from_shape_fn(100_003, dyadic);
+    let want = complex_stats(&x).unwrap();
+    for (grid, block) in [(1, 32), (3, 64), (1000, 1024)] {
+        let g: Complex64 = complex_stats::kernel()
+            .cuda()
+            .grid(grid)
+            .block(block)
+            .call_as(&[(&x).into_arg()])
+            .unwrap();
+        assert_eq!(cbits(g), cbits(want), "grid {grid}, block {block}");
+    }
+    // Sums of values with all their bits: within rounding of the sum of magnitudes.
+    let (g, c): (Complex64, Complex64) = (complex_sum::cuda(&z).unwrap(), complex_sum(&z).unwrap());
+    let bound = 1e-12 * z.iter().map(|v| v.re.abs() + v.im.abs()).sum::<f64>();
+    assert!((g - c).norm() <= bound, "complex_sum: GPU {g} vs CPU {c}");
+    // Array reductions: exact on dyadic values.
+    let start = |m: usize| Array1::from_shape_fn(m, |k| dyadic(k * 5 + 2));
+    let (mut gb, mut gn) = (start(3), start(4));
+    let (mut cb, mut cn) = (start(3), start(4));
+    complex_bins::cuda(&x, &mut gb, &mut gn).unwrap();
+    complex_bins(&x, &mut cb, &mut cn).unwrap();
+    assert_eq!(gb.mapv(cbits), cb.mapv(cbits));
+    assert_eq!(gn.mapv(cbits), cn.mapv(cbits));
+    let x32 = x.mapv(c32);
+    let (mut gb, mut gn) = (start(3).mapv(c32), start(4).mapv(c32));
+    let (mut cb, mut cn) = (gb.clone(), gn.clone());
+    complex_bins::cuda(&x32, &mut gb, &mut gn).unwrap();
+    complex_bins(&x32, &mut cb, &mut cn).unwrap();
+    assert_eq!(gb.mapv(cbits32), cb.mapv(cbits32));
+    assert_eq!(gn.mapv(cbits32), cn.mapv(cbits32));
+    // Device arrays of complex elements: in, through two calls, out.
+    let dz = cuda::to_device(&z).unwrap();
+    let mut dy = cuda::DeviceArray::<Complex64, _>::zeros(n).unwrap();
+    let mut dp = cuda::DeviceArray::<f64, _>::zeros((n, 2)).unwrap();
+    complex_arith::cuda(&dz, k, &mut dy, &mut dp).unwrap();
+    let (mut cy, mut cp) = (Array1::<Complex64>::zeros(n), Array2::<f64>::zeros((n, 2)));
+    complex_arith(&z, k, &mut cy, &mut cp).unwrap();
+    assert_eq!(dy.to_host().unwrap().mapv(cbits), cy.mapv(cbits));
+    let (mut gb, mut gn) = (start(3), start(4));
+    let (mut cb, mut cn) = (start(3), start(4));
+    let dx = cuda::to_device(&x).unwrap();
+    complex_bins::cuda(&dx, &mut gb, &mut gn).unwrap();
+    complex_bins(&x, &mut cb, &mut cn).unwrap();
+    assert_eq!(gb.mapv(cbits), cb.mapv(cbits));
+    // A complex ufunc over 2-D arrays (one flat loop), a transposed view: exact.
+    let a = Array2::from_shape_fn((301, 257), |(i, j)| wavy(i * 257 + j));
+    let w = Complex64::new(1.0, 0.5);
+    for v in [a.view(), a.t()] {
+        let mut g = Array2::<Complex64>::zeros(v.raw_dim());
+        let mut c = g.clone();
+        cpoly::into::cuda(v, w, &mut g).unwrap();
+        cpoly::into(v, w, &mut c).unwrap();
+        assert_eq!(g.mapv(cbits), c.mapv(cbits), "cpoly::into {:?}", v.shape());
+    }
+    // A `#[rumba(cuda)]` kernel with a shared array of complex numbers, against the same
+    // arithmetic in Rust (num-complex's operators are the prelude's).
+    let mut g = Array1::from_shape_fn(n, |i| dyadic(i + 1));
+    let want: Array1<Complex64> = z
+        .iter()
+        .zip(g.iter())
+        .map(|(x, y)| x * Complex64::new(0.0, 1.0) + y.conj())
+        .collect();
+    simt_complex(
+        LaunchConfig::for_threads(n, 128),
+        &z,
+        &mut g,
+        Complex64::new(0.0, 1.0),
+    )
+    .unwrap();
+    assert_eq!(g.mapv(cbits), want.mapv(cbits));
 }

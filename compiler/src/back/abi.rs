@@ -106,12 +106,13 @@ pub const ERR_VALUES: u64 = 8;
 
 /// On the GPU, the `err` buffer continues past the [`ErrInfo`] with the state of a grid kernel
 /// (see `back::gpu`): a count of the warps that have combined their reductions, the kernel's
-/// result, then one 8-byte cell per reduction, holding the combined partials in the reduction's
-/// register type (narrow integers widened to 32 bits). The host fills the cells with their
-/// identities before the launch.
+/// result (16 bytes: a `Complex<f64>` at most), then one 8-byte cell per reduction, holding the
+/// combined partials in the reduction's register type (narrow integers widened to 32 bits; a
+/// complex sum takes two cells, its real then its imaginary part). The host fills the cells
+/// with their identities before the launch.
 pub const GPU_TICKETS: u64 = std::mem::size_of::<ErrInfo>() as u64;
 pub const GPU_RESULT: u64 = GPU_TICKETS + 8;
-pub const GPU_CELLS: u64 = GPU_RESULT + 8;
+pub const GPU_CELLS: u64 = GPU_RESULT + 16;
 
 /// A run-time check in the generated code.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,7 +2,8 @@
 //!
 //! In: a verified [`TypedProgram`]. Out (through [`crate::driver`]): PTX text for an NVPTX
 //! [`TargetSpec`](super::target::TargetSpec) (64-bit, an `sm_XY` architecture) whose one entry point, [`KERNEL`], takes the arguments flattened as the CPU
-//! instances do: a scalar in its memory type (`bool` as one byte), an array as its data pointer,
+//! instances do: a scalar in its memory type (`bool` as one byte; a complex number as two
+//! parameters, its real and imaginary parts), an array as its data pointer,
 //! `ndim` `i64` extents and, for strided layouts, `ndim` `i64` element strides; then a pointer to
 //! the [`ErrInfo`](super::abi::ErrInfo) (in device memory) that failed checks fill in.
 //!
@@ -18,14 +19,23 @@
 //!   warp); the thread that combines last folds the cells into the values from before the loop
 //!   and alone runs the code after it, whose returned value the host reads back. Such kernels
 //!   need blocks of whole warps (a multiple of 32 threads). Array reductions (`Stmt::Update`)
-//!   are atomic read-modify-writes of global memory.
+//!   are atomic read-modify-writes of global memory. A kernel returns one scalar at most.
+//!
+//!   Complex numbers are pairs of floats as on the CPU. A complex sum (`s += z`, `s -= x`: the
+//!   only complex reduction `types::parallel` accepts) is two float sums, its parts, each
+//!   shuffled and combined into a cell of its own: part `p` of the result is part `p` of the
+//!   value before the loop plus the float sum of the terms' parts `p`, added warp by warp in
+//!   another order than a serial loop's (or the CPU's chunks'), as every float sum there; a
+//!   complex array reduction updates each part with an atomic float addition.
 //! - **Simt**: a `#[rumba(cuda)]` kernel, written per thread with `thread_idx_x()` and friends,
 //!   `sync_threads()` and atomics, launched with an explicit grid; it returns nothing.
 //!
 //! Transcendental functions call libdevice (`__nv_sin`, ...), linked into the module only when
 //! used ([`link_libdevice`]; the runtime finds the file). Arithmetic is IEEE without contraction
 //! (no fused multiply-add unless the kernel asks for `fastmath`), so `+ - * / sqrt` match the CPU
-//! bit for bit; libdevice functions are within a few ULP of the host's libm.
+//! bit for bit (complex `+ - * /`, `conj`, `norm_sqr`, `powi` too: the prelude's float
+//! operations); libdevice functions are within a few ULP of the host's libm (complex `exp`,
+//! `ln`, `sqrt`, `powf`, `norm`, `arg` through them).
 
 use super::emit;
 use super::BackError;
@@ -72,14 +82,10 @@ pub fn arch_for(major: i32, minor: i32) -> String {
     format!("sm_{}{}", best.0, best.1)
 }
 
-/// A scalar type GPU code cannot hold yet: the error, its label and the help.
+/// A scalar type GPU code cannot hold: the error, its label and the help. (Complex numbers
+/// are pairs of floats there as on the CPU.)
 fn unsupported_scalar(s: Scalar) -> Option<(&'static str, &'static str, &'static str)> {
     match s {
-        Scalar::C32 | Scalar::C64 => Some((
-            "complex numbers are not supported on the GPU yet",
-            "a complex number",
-            "pass the real and imaginary parts as `f64` values or arrays, or run the kernel on the CPU",
-        )),
         // NVPTX has no 128-bit division, remainder or float conversions (they are library
         // calls on the CPU).
         Scalar::I128 | Scalar::U128 => Some((
@@ -197,6 +203,15 @@ pub fn plan(program: &TypedProgram) -> Result<GpuMode, Diagnostic> {
             .with_help("GPU kernels write their results into `&mut` array arguments"));
         }
         return Ok(GpuMode::Simt);
+    }
+    // The result slot holds one scalar (`abi::GPU_RESULT`, a `Complex<f64>` at most).
+    if let Type::Tuple(_) = entry.ret {
+        return Err(Diagnostic::new(
+            format!("GPU kernel `{}` returns a tuple", f.name),
+            f.sig_span,
+            format!("returns `{}`", entry.ret),
+        )
+        .with_help("a GPU kernel returns one scalar (a complex number is one) or nothing: write the other values into a `&mut` array argument, or run the kernel on the CPU"));
     }
     let mut outer = Vec::new();
     outermost_pranges(&f.body, &mut outer);
@@ -445,7 +460,9 @@ impl GpuKernel {
     pub fn new(emitted: &emit::Emitted<'_>, mode: GpuMode, ptx: String) -> GpuKernel {
         let mut state = vec![0u8; (super::abi::GPU_CELLS - super::abi::GPU_TICKETS) as usize];
         for (op, s) in &emitted.cells {
-            state.extend(op.identity(*s).to_le_bytes());
+            // One 8-byte cell each: the identity's low bits (a float's IEEE bits, a narrow
+            // integer's sign- or zero-extended value, read as the cell's 32 bits).
+            state.extend((op.identity(*s) as u64).to_le_bytes());
         }
         GpuKernel {
             ptx,
@@ -494,4 +511,163 @@ pub fn ptx(module: &Module<'_>, machine: &TargetMachine) -> Result<String, BackE
     Ok(String::from_utf8_lossy(buf.as_slice())
         .trim_end_matches('\0')
         .to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::driver::{self, Input, Target};
+    use crate::interp::{self, Arg, ArrayArg, Buffer, Output};
+    use crate::ir::*;
+    use crate::passes::{Backend, Verify};
+
+    /// `source`'s `k` specialized for the GPU on `args`, as the driver does (the prelude's
+    /// complex functions included).
+    fn specialized(source: &str, args: &[Type]) -> TypedProgram {
+        let p = driver::lower(source).expect("lowers");
+        let k = p.find("k").expect("has `k`");
+        let input = Input {
+            program: &p,
+            entry: k,
+            args,
+            verify: true,
+            debug_source: None,
+        };
+        let libdevice = || Err("not needed".to_string());
+        let target = Target::Gpu {
+            arch: super::DEFAULT_ARCH,
+            libdevice: &libdevice,
+        };
+        driver::specialize(&input, &target).expect("types")
+    }
+
+    fn after(mut t: TypedProgram, backend: Backend) -> TypedProgram {
+        crate::passes::run(&mut t, backend, Verify::AfterEach).expect("verifies");
+        t
+    }
+
+    fn complex_bytes(zs: &[[f64; 2]]) -> Vec<u8> {
+        zs.iter()
+            .flat_map(|z| z.iter().flat_map(|p| p.to_ne_bytes()))
+            .collect()
+    }
+
+    fn view<'a>(data: Buffer<'a>, shape: &[usize], strides: &[isize], offset: usize) -> Arg<'a> {
+        Arg::Array(ArrayArg {
+            elem: Elem::Scalar(Scalar::C64),
+            data,
+            offset,
+            shape: shape.to_vec(),
+            strides: strides.to_vec(),
+        })
+    }
+
+    /// Complex values of a few units whose parts have all their bits.
+    fn wavy(n: usize, seed: usize) -> Vec<[f64; 2]> {
+        (0..n)
+            .map(|k| {
+                let t = (k + seed) as f64 * 0.37;
+                [2.0 * t.sin() + 0.01, 1.5 * (t * 1.3).cos() - 0.02]
+            })
+            .collect()
+    }
+
+    /// The result and the written buffers of `t` on `written` (C-order arrays of `shapes`,
+    /// writable) and `read` (read-only, the same shape as the first, with `strides`).
+    fn run(
+        t: &TypedProgram,
+        shapes: &[&[usize]],
+        read: Option<(&[isize], usize)>,
+    ) -> (Output, Vec<Vec<u8>>) {
+        let mut bufs: Vec<Vec<u8>> = shapes
+            .iter()
+            .enumerate()
+            .map(|(k, s)| complex_bytes(&wavy(s.iter().product(), 7 * k)))
+            .collect();
+        let xs = complex_bytes(&wavy(2 * shapes[0].iter().product::<usize>().max(1) + 1, 3));
+        let out = {
+            let mut args: Vec<Arg> = bufs
+                .iter_mut()
+                .zip(shapes)
+                .map(|(b, s)| {
+                    let mut c = vec![0isize; s.len()];
+                    let mut step = 1isize;
+                    for k in (0..s.len()).rev() {
+                        c[k] = step;
+                        step *= s[k].max(1) as isize;
+                    }
+                    view(Buffer::Unique(b), s, &c, 0)
+                })
+                .collect();
+            if let Some((strides, offset)) = read {
+                args.push(view(Buffer::Shared(&xs), shapes[0], strides, offset));
+            }
+            interp::run(t, &mut args).expect("runs")
+        };
+        (out, bufs)
+    }
+
+    /// Complex kernels after the GPU's passes (a 2-D walk flattened into one `prange`, with a
+    /// complex sum; complex array reductions) are grid kernels, and the interpreter gives what
+    /// it gives before the passes and after the CPU's, bit for bit (it runs every `prange`
+    /// serially, in order).
+    #[test]
+    fn complex_kernels_after_the_gpu_passes_compute_what_they_did() {
+        let zip = "fn k(mut y, x) -> Complex64 {
+            let mut s = Complex64::new(0.5, -0.25);
+            Zip::from(&mut y).and(&x).par_for_each(|a, &b| { s += b * *a; *a = b * 3.0 - a.conj(); });
+            s
+        }";
+        let c64 =
+            |ndim: u8, w: bool| Type::Array(ArrayType::view(Scalar::C64, ndim, Layout::Strided, w));
+        for shape in [&[3usize, 5][..], &[1, 7], &[0, 4], &[2, 3, 4]] {
+            let ndim = shape.len() as u8;
+            let before = specialized(zip, &[c64(ndim, true), c64(ndim, false)]);
+            let gpu = after(before.clone(), Backend::Gpu);
+            let cpu = after(before.clone(), Backend::Cpu);
+            let ir = print::typed_program(&gpu);
+            assert_eq!(ir.matches("prange").count(), 1, "{ir}");
+            assert!(
+                matches!(super::plan(&gpu), Ok(super::GpuMode::Grid)),
+                "{ir}"
+            );
+            let c: Vec<isize> = {
+                let mut s = vec![0isize; shape.len()];
+                let mut step = 1;
+                for k in (0..shape.len()).rev() {
+                    s[k] = step;
+                    step *= shape[k].max(1) as isize;
+                }
+                s
+            };
+            let reversed: Vec<isize> = c.iter().map(|s| -s).collect();
+            let last = shape.iter().product::<usize>().saturating_sub(1);
+            for (strides, offset) in [(c.clone(), 0), (reversed, last)] {
+                let want = run(&before, &[shape], Some((&strides, offset)));
+                assert_eq!(
+                    run(&gpu, &[shape], Some((&strides, offset))),
+                    want,
+                    "{shape:?}"
+                );
+                assert_eq!(
+                    run(&cpu, &[shape], Some((&strides, offset))),
+                    want,
+                    "{shape:?}"
+                );
+            }
+        }
+        let bins = "fn k(y, bins, neg) {
+            for i in prange(0..y.len()) {
+                bins[i % 3] += y[i] * y[i];
+                bins[i % 2] -= y[i].re;
+                neg[i % 4] -= y[i];
+            }
+        }";
+        let before = specialized(bins, &[c64(1, true), c64(1, true), c64(1, true)]);
+        let gpu = after(before.clone(), Backend::Gpu);
+        assert!(matches!(super::plan(&gpu), Ok(super::GpuMode::Grid)));
+        let ir = print::typed_program(&gpu);
+        assert!(ir.contains("bins[") && ir.contains("+="), "{ir}");
+        let shapes: &[&[usize]] = &[&[1000], &[3], &[4]];
+        assert_eq!(run(&gpu, shapes, None), run(&before, shapes, None));
+    }
 }

@@ -1,6 +1,7 @@
 //! Arrays that live in GPU memory between calls.
 //!
-//! In: host `ndarray`s (copied in) or a shape (zeroed on the device). Out: a [`DeviceArray`] that
+//! In: host `ndarray`s of any [`Element`] (complex numbers included: two floats each) copied
+//! in, or a shape (zeroed on the device). Out: a [`DeviceArray`] that
 //! kernels take as an argument like a host array (`&a` read-only, `&mut a` writable) without any
 //! copy, and that comes back to the host with [`DeviceArray::to_host`]. Elements are stored in C
 //! order. The CPU cannot read them: a CPU call with a device array is an [`ErrorKind::Argument`](crate::ErrorKind::Argument).
@@ -38,7 +39,7 @@ where
 }
 
 impl<T: Element, D: Dimension> DeviceArray<T, D> {
-    /// An array of `shape` on the GPU, every element zero (`false`, `0`, `0.0`).
+    /// An array of `shape` on the GPU, every element zero (`false`, `0`, `0.0`, `0.0 + 0.0i`).
     pub fn zeros(shape: impl IntoDimension<Dim = D>) -> Result<Self, Error> {
         let dim = shape.into_dimension();
         let a = Self::alloc(dim)?;
@@ -75,7 +76,8 @@ impl<T: Element, D: Dimension> DeviceArray<T, D> {
         dev.bind()?;
         // SAFETY: `count` elements of capacity, filled completely by the download below before
         // `set_len` exposes them; every bit pattern the device holds is a valid `T` (kernels
-        // store `bool` as 0 or 1, and zeroed memory is `false`).
+        // store `bool` as 0 or 1, and zeroed memory is `false`; any bits are a float, so any
+        // pair of them a complex number).
         unsafe {
             let dst = std::slice::from_raw_parts_mut(
                 elems.as_mut_ptr() as *mut u8,
@@ -153,7 +155,8 @@ fn cuda_error(message: String) -> Error {
 
 /// The elements' bytes.
 fn bytes<T: Element>(elems: &[T]) -> &[u8] {
-    // SAFETY: `T` is a primitive number or `bool`: no padding, every byte initialized.
+    // SAFETY: `T` is an `Element`: a primitive number, `bool`, or num-complex's `#[repr(C)]`
+    // pair of two `f32`s or two `f64`s: no padding, every byte initialized.
     unsafe { std::slice::from_raw_parts(elems.as_ptr() as *const u8, std::mem::size_of_val(elems)) }
 }
 

@@ -480,11 +480,19 @@ fn run(
     let mut arrays: Vec<Option<DeviceArray>> = Vec::with_capacity(args.len());
     for a in args {
         match (&a.slot, a.ty) {
-            (Slot::Scalar(bytes), _) => {
-                // A scalar of at most 8 bytes (`back::gpu::plan` rejects complex numbers).
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&bytes[..8]);
-                params.push(u64::from_ne_bytes(b));
+            (Slot::Scalar(bytes), ty) => {
+                // A scalar of at most 8 bytes (`back::gpu::plan` rejects 128-bit integers) in
+                // one parameter; a complex number as two, its parts (`Complex32`'s are 4 bytes,
+                // each read at its own size from its slot).
+                let (count, part) = match ty {
+                    Type::Scalar(s) if s.is_complex() => (2, s.part().size()),
+                    _ => (1, 8),
+                };
+                for k in 0..count {
+                    let mut b = [0u8; 8];
+                    b[..part].copy_from_slice(&bytes[k * part..(k + 1) * part]);
+                    params.push(u64::from_ne_bytes(b));
+                }
                 arrays.push(None);
             }
             (Slot::Device(parts), _) => {

@@ -1,5 +1,7 @@
 //! What the GPU needs beyond the shared emitter: the kernel entry point, the grid-stride `prange`
-//! loop, special registers, barriers and atomics (see [`crate::back::gpu`] for the ABI).
+//! loop, special registers, barriers and atomics (see [`crate::back::gpu`] for the ABI). Complex
+//! values need only the entry (a complex parameter arrives as its two parts) and the grid
+//! loop's reductions (a complex sum is shuffled and combined part by part, `parts`).
 
 use super::parallel::identity;
 use super::{param_ptr, ArrayVal, FnEmitter, ModuleEmitter, R};
@@ -58,6 +60,20 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
                 .ok_or_else(|| BackError::Internal("missing parameter".into()))?;
             k += 1;
             match t {
+                Type::Scalar(s) if s.is_complex() => {
+                    // Its two parts, each a parameter (`ScalarsAs::Memory`).
+                    let im = f
+                        .get_nth_param(k)
+                        .ok_or_else(|| BackError::Internal("missing parameter".into()))?;
+                    k += 1;
+                    let z = self.reg_type(*s).into_struct_type().get_undef();
+                    let z = self.builder.build_insert_value(z, param, 0, "re")?;
+                    let z = self
+                        .builder
+                        .build_insert_value(z, im, 1, "complex")?
+                        .into_struct_value();
+                    args.push(z.into());
+                }
                 Type::Scalar(s) => args.push(self.to_reg(*s, param)?.into()),
                 Type::Array(a) => {
                     args.push(param.into());
@@ -287,13 +303,15 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             let (slot, s) = self.scalar_slot(local)?;
             let before = self.b().build_load(self.m.reg_type(s), slot, "before")?;
             self.b().build_store(slot, identity(self, op, s))?;
-            let cell = self.m.cell(local, op, s);
+            let cells = (0..parts(s))
+                .map(|k| self.m.cell(local, op, k, s))
+                .collect();
             reductions.push(Reduction {
                 local,
                 op,
                 s,
                 before,
-                cell,
+                cells,
             });
         }
         let exit = self.new_block("grid.end");
@@ -355,21 +373,27 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     /// a ticket; the thread with the last ticket (all partials are in) folds the cells into the
     /// values from before the loop and runs the rest of the kernel. The other threads exit.
     /// (A thread that failed a check has left already; then no ticket is last, and the call
-    /// reports the failure.)
+    /// reports the failure.) A complex sum is two float sums, its parts, each with its own
+    /// shuffles and cell: complex addition is componentwise, so each part adds what a float
+    /// reduction of that part would.
     fn grid_reduce(&mut self, reductions: &[Reduction<'ctx>]) -> R<()> {
         let ctx = self.ctx();
         let i64t = ctx.i64_type();
+        // Per reduction, per part: the warp's combined partial, its cell and its type.
         let mut warp = Vec::new();
         for r in reductions {
             let (slot, _) = self.scalar_slot(r.local)?;
-            let wide = widened(r.s);
             let v = self.b().build_load(self.m.reg_type(r.s), slot, "partial")?;
-            let mut v = self.widen(v, r.s)?;
-            for lanes in [16, 8, 4, 2, 1] {
-                let other = self.shuffle_xor(v, wide, lanes)?;
-                v = self.apply(r.op, wide, v, other)?;
+            for (k, &cell) in r.cells.iter().enumerate() {
+                let (v, s) = self.part(v, r.s, k as u32)?;
+                let wide = widened(s);
+                let mut v = self.widen(v, s)?;
+                for lanes in [16, 8, 4, 2, 1] {
+                    let other = self.shuffle_xor(v, wide, lanes)?;
+                    v = self.apply(r.op, wide, v, other)?;
+                }
+                warp.push((v, cell, r.op, wide));
             }
-            warp.push(v);
         }
         let tid = self.sreg("tid", Axis::X)?;
         let lane = self.b().build_and(tid, i64t.const_int(31, false), "lane")?;
@@ -382,9 +406,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         self.b().build_conditional_branch(lead, leader, leave)?;
 
         self.b().position_at_end(leader);
-        for (r, v) in reductions.iter().zip(&warp) {
-            let cell = self.state_ptr(abi::GPU_CELLS + 8 * r.cell)?;
-            self.combine(cell, *v, r.op, widened(r.s))?;
+        for &(v, cell, op, wide) in &warp {
+            let cell = self.state_ptr(abi::GPU_CELLS + 8 * cell)?;
+            self.combine(cell, v, op, wide)?;
         }
         self.call_void("llvm.nvvm.membar.gl")?;
         let ntid = self.sreg("ntid", Axis::X)?;
@@ -415,22 +439,50 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         self.b().position_at_end(last);
         self.call_void("llvm.nvvm.membar.gl")?;
         for r in reductions {
-            let wide = widened(r.s);
-            let bits = super::int_type(ctx, wide.bits());
-            let cell = self.state_ptr(abi::GPU_CELLS + 8 * r.cell)?;
-            // An atomic read of the cell's bits (`or 0` changes nothing).
-            let all = self.b().build_atomicrmw(
-                inkwell::AtomicRMWBinOp::Or,
-                cell,
-                bits.const_zero(),
-                AtomicOrdering::SequentiallyConsistent,
-            )?;
-            let all = self.narrow(all, r.s)?;
-            let v = self.apply(r.op, r.s, r.before, all)?;
+            let mut v = r.before;
+            for (k, &cell) in r.cells.iter().enumerate() {
+                let (before, s) = self.part(r.before, r.s, k as u32)?;
+                let bits = super::int_type(ctx, widened(s).bits());
+                let cell = self.state_ptr(abi::GPU_CELLS + 8 * cell)?;
+                // An atomic read of the cell's bits (`or 0` changes nothing).
+                let all = self.b().build_atomicrmw(
+                    inkwell::AtomicRMWBinOp::Or,
+                    cell,
+                    bits.const_zero(),
+                    AtomicOrdering::SequentiallyConsistent,
+                )?;
+                let all = self.narrow(all, s)?;
+                let x = self.apply(r.op, s, before, all)?;
+                v = if r.s.is_complex() {
+                    self.b()
+                        .build_insert_value(v.into_struct_value(), x, k as u32, "")?
+                        .into_struct_value()
+                        .into()
+                } else {
+                    x
+                };
+            }
             let (slot, _) = self.scalar_slot(r.local)?;
             self.b().build_store(slot, v)?;
         }
         Ok(())
+    }
+
+    /// Part `k` of a reduction's value `v` of type `s` and its type: a complex number's real
+    /// (0) or imaginary (1) part, any other value itself.
+    fn part(
+        &self,
+        v: BasicValueEnum<'ctx>,
+        s: Scalar,
+        k: u32,
+    ) -> R<(BasicValueEnum<'ctx>, Scalar)> {
+        if !s.is_complex() {
+            return Ok((v, s));
+        }
+        let x = self
+            .b()
+            .build_extract_value(v.into_struct_value(), k, "part")?;
+        Ok((x, s.part()))
     }
 
     /// The address `offset` bytes into the `err` buffer (the GPU state, see [`abi::GPU_CELLS`]).
@@ -560,8 +612,18 @@ struct Reduction<'ctx> {
     s: Scalar,
     /// Its value before the loop.
     before: BasicValueEnum<'ctx>,
-    /// Its state cell.
-    cell: u64,
+    /// Its state cells: one, or a complex sum's two (real, imaginary).
+    cells: Vec<u64>,
+}
+
+/// The parts a reduction of type `s` is combined in, each in its own cell: a complex sum's two,
+/// any other reduction's one.
+fn parts(s: Scalar) -> u32 {
+    if s.is_complex() {
+        2
+    } else {
+        1
+    }
 }
 
 /// The type a reduction is shuffled and combined in: narrow integers as 32-bit ones.
@@ -574,9 +636,10 @@ fn widened(s: Scalar) -> Scalar {
 }
 
 impl ModuleEmitter<'_, '_> {
-    /// The state cell of reduction `op` of `local` (shared by the versions of one loop).
-    fn cell(&mut self, local: LocalId, op: Reduce, s: Scalar) -> u64 {
-        let key = (local, op, s);
+    /// The state cell of part `part` (see [`parts`]) of reduction `op` of `local`, of type `s`
+    /// (shared by the versions of one loop).
+    fn cell(&mut self, local: LocalId, op: Reduce, part: u32, s: Scalar) -> u64 {
+        let key = (local, op, part, s);
         let at = match self.cells.iter().position(|c| *c == key) {
             Some(at) => at,
             None => {

@@ -43,8 +43,9 @@ type R<T> = Result<T, BackError>;
 pub struct Emitted<'ctx> {
     pub module: Module<'ctx>,
     pub sites: Vec<Site>,
-    /// GPU grid kernels: the reductions of the grid loop, one state cell each (see
-    /// [`abi::GPU_CELLS`]), with the type of the reduced variable.
+    /// GPU grid kernels: the state cells of the grid loop's reductions (see
+    /// [`abi::GPU_CELLS`]), one per reduction (two for a complex sum, one per part), with the
+    /// operator and the type the cell holds (the reduced variable's, a complex one's part type).
     pub cells: Vec<(Reduce, Scalar)>,
     /// Whether a branch into a checked loop copy that versioning keeps was marked unlikely
     /// ([`ForRange::cold`]): the CPU optimizer then outlines those copies
@@ -138,7 +139,12 @@ fn emit_for<'ctx>(
     Ok(Emitted {
         module: m.module,
         sites: m.sites,
-        cells: m.cells.into_iter().map(|(_, op, s)| (op, s)).collect(),
+        // A complex sum's cells each hold a part.
+        cells: m
+            .cells
+            .into_iter()
+            .map(|(_, op, _, s)| (op, s.part()))
+            .collect(),
         cold: m.cold,
     })
 }
@@ -156,8 +162,9 @@ struct ModuleEmitter<'a, 'ctx> {
     keep: Vec<FunctionValue<'ctx>>,
     /// `Some` when emitting for the GPU.
     gpu: Option<GpuMode>,
-    /// The GPU state cells of the grid loops' reductions: (variable, operator, type).
-    cells: Vec<(LocalId, Reduce, Scalar)>,
+    /// The GPU state cells of the grid loops' reductions: (variable, operator, part, the
+    /// variable's type); a complex sum has two, its real (part 0) and imaginary (1) parts.
+    cells: Vec<(LocalId, Reduce, u32, Scalar)>,
     /// Per instance: whether it is recursive ([`crate::ir::walk::recursive`]): its function takes
     /// the depth of the chain of recursive calls it ends (`i32`, before `err`).
     recursive: Vec<bool>,
@@ -261,6 +268,11 @@ impl<'ctx> ModuleEmitter<'_, 'ctx> {
         let mut arrays = Vec::new();
         for t in &inst.params {
             match t {
+                // A complex number as its two parts: a kernel parameter of the part type each,
+                // which the launch passes as it passes a float.
+                Type::Scalar(s) if scalars == ScalarsAs::Memory && s.is_complex() => {
+                    params.extend([BasicMetadataTypeEnum::from(self.reg_type(s.part())); 2])
+                }
                 Type::Scalar(s) if scalars == ScalarsAs::Memory => {
                     params.push(self.mem_type(*s).into())
                 }
@@ -616,7 +628,8 @@ struct FnEmitter<'m, 'a, 'ctx> {
 enum ScalarsAs {
     /// Its register type (`i1` for `bool`): the function of each instance.
     Register,
-    /// Its memory type (`i8` for `bool`): a GPU kernel's entry point.
+    /// Its memory type (`i8` for `bool`; a complex number as two parameters, its real and
+    /// imaginary parts): a GPU kernel's entry point.
     Memory,
 }
 

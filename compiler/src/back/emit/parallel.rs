@@ -601,6 +601,15 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
     ) -> R<()> {
         use LLVMAtomicRMWBinOp::*;
         let float = s.is_float();
+        // On the GPU a float `-=` adds the negated value (`x - v` is `x + -v` in IEEE
+        // arithmetic): NVPTX has an atomic float addition, but a subtraction would be a
+        // compare-exchange loop.
+        let (op, v) = if float && op == UpdateOp::Sub && self.m.gpu.is_some() {
+            let neg = self.b().build_float_neg(v.into_float_value(), "neg")?;
+            (UpdateOp::Add, neg.into())
+        } else {
+            (op, v)
+        };
         let rmw = match (op, float, s.is_signed()) {
             (UpdateOp::Add, true, _) => LLVMAtomicRMWBinOpFAdd,
             (UpdateOp::Add, false, _) => LLVMAtomicRMWBinOpAdd,

@@ -24,10 +24,17 @@ impl FnLowerer<'_> {
         let elem = match &*c.func {
             syn::Expr::Path(p) => match &p.path.segments[0].arguments {
                 syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
+                    // A scalar type's name, or a complex type (`Complex64`, `Complex<f32>`).
                     syn::GenericArgument::Type(syn::Type::Path(t)) => t
                         .path
                         .get_ident()
-                        .and_then(|i| Scalar::from_name(&i.to_string())),
+                        .and_then(|i| Scalar::from_name(&i.to_string()))
+                        .or_else(|| {
+                            t.path
+                                .segments
+                                .last()
+                                .and_then(crate::front::names::complex_type)
+                        }),
                     _ => None,
                 },
                 _ => None,

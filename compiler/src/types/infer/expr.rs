@@ -606,7 +606,10 @@ impl<'s, 'p> Infer<'s, 'p> {
                 "pass `&mut {name}` (or an `ArrayViewMut`) to make `{name}` writable"
             )));
         }
-        let wide = matches!(elem.bits(), 8 | 16 | 32 | 64) && elem != Scalar::Bool;
+        // A complex element is two floats: no single atomic updates it (a `prange` array
+        // reduction `a[k] += z` updates its parts with one each).
+        let wide =
+            matches!(elem.bits(), 8 | 16 | 32 | 64) && elem != Scalar::Bool && !elem.is_complex();
         let ok = match op {
             GpuOp::Atomic(AtomicOp::CompareExchange) => wide && elem.is_int(),
             _ => wide,
@@ -617,12 +620,17 @@ impl<'s, 'p> Infer<'s, 'p> {
             } else {
                 "integers and floats"
             };
+            let help = if elem.is_complex() {
+                format!("GPU atomics work on {which}: keep the real and imaginary parts in two `{}` arrays, or sum into `{name}` with `{name}[k] += z` in a `prange` loop", elem.part())
+            } else {
+                format!("GPU atomics work on {which}")
+            };
             return Err(Diagnostic::new(
                 format!("`{}` is not supported on arrays of `{elem}`", op.name()),
                 span,
                 format!("`{name}` holds `{elem}`"),
             )
-            .with_help(format!("GPU atomics work on {which}")));
+            .with_help(help));
         }
         self.indices(array, at, index, span)?;
         for &a in args {
