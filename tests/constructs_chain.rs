@@ -225,6 +225,48 @@ fn constructs_chain_collect_equals_rust() {
     }
 }
 
+twin! { mod rs_collect_more;
+    /// `collect` after `filter` (a length known only at the end) and from views: rows,
+    /// windows and subviews mapped to numbers.
+    pub fn filtered(x: ArrayView1<f64>, t: f64) -> (Vec<usize>, Array1<f64>, Vec<f64>) {
+        let at: Vec<usize> = x.iter().enumerate().filter(|(_, &v)| v > t).map(|(i, _)| i).collect();
+        let big = x.iter().copied().filter(|v| v.abs() > t).map(|v| v * 2.0).collect::<Array1<f64>>();
+        let pairs = x.iter().zip(x.iter().skip(1)).filter(|(a, b)| a < b).map(|(a, b)| b - a).collect::<Vec<f64>>();
+        (at, big, pairs)
+    }
+
+    pub fn from_views(x: ArrayView1<f64>, m: ArrayView2<f64>, k: usize) -> (Vec<f64>, Array1<f64>, Vec<f64>, f64, Vec<f64>) {
+        let avg: Vec<f64> = x.windows(k).into_iter().map(|w| w.sum() / k as f64).collect();
+        let norms = m.rows().into_iter().map(|r| r.dot(&r)).collect::<Array1<f64>>();
+        let cols: Vec<f64> = m.columns().into_iter().map(|c| c.iter().fold(0.0, |a, &v| a + v * v)).collect();
+        let total: f64 = m.outer_iter().map(|r| r.sum()).sum();
+        let pos: Vec<f64> = m.axis_iter(Axis(1)).filter(|c| c.sum() > 0.0).map(|c| c.sum()).collect();
+        (avg, norms, cols, total, pos)
+    }
+}
+
+#[test]
+fn constructs_chain_collect_after_filter_and_from_views_equals_rust() {
+    for n in [0, 1, 5, 20] {
+        let x = line(n);
+        assert_eq!(
+            filtered(x.view(), 1.0).unwrap(),
+            rs_collect_more::filtered(x.view(), 1.0),
+            "n={n}"
+        );
+        let m = Array2::from_shape_fn((n, 3), |(i, j)| ((i * 7 + j * 5) % 11) as f64 - 4.5);
+        for k in [1, 3] {
+            for m in [m.view(), m.t()] {
+                assert_eq!(
+                    from_views(x.view(), m, k).unwrap(),
+                    rs_collect_more::from_views(x.view(), m, k),
+                    "n={n}, k={k}"
+                );
+            }
+        }
+    }
+}
+
 twin! { mod rs_skip;
     /// `skip`, `take`, `step_by`: pairwise differences, a window, every other item.
     pub fn windows(x: ArrayView1<f64>, n: usize) -> (f64, f64, f64, usize, Array1<f64>) {

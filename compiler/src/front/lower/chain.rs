@@ -9,8 +9,11 @@
 //! adapters in order, the consumer's accumulator in a hidden local that the block ends with.
 //!
 //! Sources: `x.iter()` (also `.copied()` / `.cloned()`, `into_iter`), ranges `a..b` (any
-//! `for` range), and `zip` of 1-D arrays and half-open ranges, which walk by index up to the
-//! shorter length. Adapters: `map`, `filter`, `enumerate`, `copied`, `cloned`, `zip`, `skip`,
+//! `for` range), views (`x.windows(k)`, `m.rows()`, `m.columns()`, `m.outer_iter()`,
+//! `m.axis_iter(Axis(k))`: a `for` loop over them, which `lanes` rewrites), and `zip` of 1-D
+//! arrays and half-open ranges, which walk by index up to the shorter length. `collect` fills
+//! an array of the chain's length, or, after a `filter` or from views, pushes onto a
+//! `Vec::new()` (which `growable` rewrites). Adapters: `map`, `filter`, `enumerate`, `copied`, `cloned`, `zip`, `skip`,
 //! `take`, `step_by` (counted where they stand; walked by index, in a `zip` or before a `rev`,
 //! `skip`/`take`/`rev` right after `iter()` pick the index read, `take` also anywhere), `rev`
 //! (of a 1-D array, walked by index).
@@ -54,6 +57,9 @@ enum Source<'a> {
     Array(&'a syn::Expr),
     /// `a..b` (or any `for` range).
     Range(&'a syn::Expr),
+    /// `x.rows()`, `x.columns()`, `x.outer_iter()`, `x.axis_iter(Axis(k))`, `x.windows(k)`: the
+    /// views a `for` loop over the call walks (`lanes`), one per item.
+    Lanes(&'a syn::Expr),
 }
 
 /// One adapter.
@@ -85,6 +91,18 @@ struct Chain<'a> {
     stages: Vec<Stage<'a>>,
 }
 
+impl Chain<'_> {
+    /// Whether a `filter` decides which items go on (in this chain or one it zips): the number
+    /// of items is then known only once they are walked.
+    fn filters(&self) -> bool {
+        self.stages.iter().any(|s| match s {
+            Stage::Filter(_) => true,
+            Stage::Zip(other) => other.filters(),
+            _ => false,
+        })
+    }
+}
+
 /// Whether `mc` consumes an iterator chain that [`consume`] rewrites (the front end asks
 /// `syntax::is_fold` first: a plain `x.iter().sum()` is a walk of its own, `iter::iter_fold`).
 pub(super) fn is_consumer(mc: &syn::ExprMethodCall) -> bool {
@@ -113,6 +131,12 @@ fn parse(e: &syn::Expr) -> Option<Chain<'_>> {
         ("iter", 0) => {
             return Some(Chain {
                 source: Source::Array(&mc.receiver),
+                stages: Vec::new(),
+            })
+        }
+        ("rows" | "columns" | "outer_iter", 0) | ("axis_iter" | "windows", 1) => {
+            return Some(Chain {
+                source: Source::Lanes(e),
                 stages: Vec::new(),
             })
         }
@@ -166,6 +190,12 @@ fn zip_operand(e: &syn::Expr) -> Option<Chain<'_>> {
         source: Source::Array(array),
         stages: Vec::new(),
     })
+}
+
+/// The error for views (`x.rows()`, `x.windows(k)`) where items are walked by index.
+fn lanes_by_index(l: &syn::Expr) -> FrontError {
+    FrontError::new(l, "`zip` or `rev` of views (rows, windows, subviews) is not supported")
+        .hint("loop over the views and index the other array by position: `for (i, row) in x.rows().into_iter().enumerate() { .. y[i] .. }`")
 }
 
 /// The error for a `filter` where items are walked by index.
@@ -232,7 +262,8 @@ impl Gen {
         }
     }
 
-    /// The number of items of a chain without `filter`, for `collect` (ranges `a..b` only).
+    /// The number of items of a chain without `filter` ([`Chain::filters`]), for `collect`
+    /// (ranges `a..b` only).
     fn length(&mut self, chain: &Chain) -> R<TokenStream> {
         let span = self.span;
         let mut len = match chain.source {
@@ -240,6 +271,7 @@ impl Gen {
                 let a = self.array(a);
                 quote_spanned!(span=> #a.len())
             }
+            Source::Lanes(l) => return Err(lanes_by_index(l)),
             Source::Range(r) => match strip_parens(r) {
                 syn::Expr::Range(syn::ExprRange {
                     start: Some(lo),
@@ -259,13 +291,7 @@ impl Gen {
         };
         for stage in &chain.stages {
             match stage {
-                Stage::Filter(p) => {
-                    return Err(
-                        FrontError::new(*p, "`collect` after `filter` is not supported").hint(
-                            "count the items first and fill an array of that length in a loop",
-                        ),
-                    )
-                }
+                Stage::Filter(_) => unreachable!("a filtered chain collects into a vector"),
                 Stage::Zip(other) => {
                     let other = self.length(other)?;
                     let both = self.name("len");
@@ -350,6 +376,7 @@ impl Gen {
                 let at = index(k.to_token_stream());
                 quote_spanned!(span=> let #item = #a[#at];)
             }
+            Source::Lanes(l) => return Err(lanes_by_index(l)),
             Source::Range(r) if !picked.is_empty() => {
                 return Err(FrontError::new(
                     r,
@@ -448,7 +475,7 @@ impl Gen {
                     let a = self.array(a);
                     quote_spanned!(span=> for &#v in #a.iter())
                 }
-                Source::Range(r) => quote_spanned!(span=> for #v in #r),
+                Source::Range(r) | Source::Lanes(r) => quote_spanned!(span=> for #v in #r),
             };
             (header, TokenStream::new(), v)
         };
@@ -713,6 +740,15 @@ pub(super) fn consume(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
                         quote_spanned!(span=> if #test { #acc = Some(#pos); break; } #pos += 1;)
                     }
                 }
+            }
+            // After a `filter`, or from views, the items are pushed onto a growable vector
+            // (`growable` rewrites the block this makes, as it would a `Vec::new()` the user
+            // pushes onto).
+            "collect" if chain.filters() || matches!(chain.source, Source::Lanes(_)) => {
+                arity(0)?;
+                g.setup
+                    .extend(quote_spanned!(span=> let mut #acc = Vec #turbofish ::new();));
+                quote_spanned!(span=> #acc.push(#it);)
             }
             "collect" => {
                 arity(0)?;

@@ -808,6 +808,14 @@ impl FnLowerer<'_> {
         let mut locals = Vec::new();
         let mut nested = Vec::new();
         for pat in &tuple.elems {
+            // `&v` and `(v)` bind `v`: items of iterators are values in kernels (`|(i, &v)|`
+            // of an `enumerate`).
+            let mut pat = pat;
+            while let syn::Pat::Reference(syn::PatReference { pat: p, .. })
+            | syn::Pat::Paren(syn::PatParen { pat: p, .. }) = pat
+            {
+                pat = p;
+            }
             match pat {
                 syn::Pat::Tuple(inner) => {
                     let t = self.temp(Span::of(inner));
