@@ -260,6 +260,11 @@ fn black_scholes_expressions_match_ndarray() {
         let (wc, wp) = plain::black_scholes_expr(s.view(), k.view(), t.view(), 0.02, 0.30);
         assert_eq!(bits(&call.to_vec()), bits(&wc.to_vec()), "call, n = {n}");
         assert_eq!(bits(&put.to_vec()), bits(&wp.to_vec()), "put, n = {n}");
+        // The hand loop returning new arrays (the row's other side): the same prices.
+        let (call, put): (Array1<f64>, Array1<f64>) =
+            kernels::black_scholes_new(&s, &k, &t, 0.02, 0.30).unwrap();
+        assert_eq!(bits(&call.to_vec()), bits(&wc.to_vec()), "call, n = {n}");
+        assert_eq!(bits(&put.to_vec()), bits(&wp.to_vec()), "put, n = {n}");
     }
 }
 
