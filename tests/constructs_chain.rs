@@ -235,6 +235,14 @@ twin! { mod rs_collect_more;
         (at, big, pairs)
     }
 
+    /// `fold` with a tuple accumulator, destructured in the closure: over the elements, and at
+    /// the end of a chain.
+    pub fn tuple_folds(x: ArrayView1<f64>) -> ((f64, f64), (f64, usize)) {
+        let range = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let pos = x.iter().map(|v| v * 2.0).filter(|v| *v > 0.0).fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+        (range, pos)
+    }
+
     pub fn from_views(x: ArrayView1<f64>, m: ArrayView2<f64>, k: usize) -> (Vec<f64>, Array1<f64>, Vec<f64>, f64, Vec<f64>) {
         let avg: Vec<f64> = x.windows(k).into_iter().map(|w| w.sum() / k as f64).collect();
         let norms = m.rows().into_iter().map(|r| r.dot(&r)).collect::<Array1<f64>>();
@@ -252,6 +260,11 @@ fn constructs_chain_collect_after_filter_and_from_views_equals_rust() {
         assert_eq!(
             filtered(x.view(), 1.0).unwrap(),
             rs_collect_more::filtered(x.view(), 1.0),
+            "n={n}"
+        );
+        assert_eq!(
+            tuple_folds(x.view()).unwrap(),
+            rs_collect_more::tuple_folds(x.view()),
             "n={n}"
         );
         let m = Array2::from_shape_fn((n, 3), |(i, j)| ((i * 7 + j * 5) % 11) as f64 - 4.5);

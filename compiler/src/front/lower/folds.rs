@@ -6,6 +6,7 @@
 //! In: the method call. Out: the [`ExprKind::Each`] walk or [`ArrayReduce`] that computes it
 //! (see `iter` for the walks themselves), its value a temporary or a new array.
 
+use super::iter::strip_pat;
 use super::iter::{args, ITER_HINT};
 use super::syntax::{fold_source, strip_parens};
 use super::*;
@@ -454,18 +455,26 @@ impl FnLowerer<'_> {
                 let outer_loops = std::mem::take(&mut self.loops);
                 let outer_closure = std::mem::replace(&mut self.in_closure, true);
                 let r = self.nested(|l| {
-                    let a = l.bind_name(&c.inputs[0])?;
+                    // The accumulator's pattern: a name, or a tuple of names (`|(lo, hi), &v|`
+                    // of a tuple `init`), bound to the value so far.
+                    let a = match strip_pat(&c.inputs[0]) {
+                        syn::Pat::Tuple(t) => AccPat::Tuple(t),
+                        p => AccPat::Name(l.bind_name(p)?),
+                    };
                     let elem = if copied {
                         l.bind_name(&c.inputs[1])?
                     } else {
                         l.bind_elem(&c.inputs[1], false)?
                     };
                     let cur = l.func.add_expr(ExprKind::Local(acc), span);
-                    l.emit(Stmt::Assign {
-                        local: a,
-                        value: cur,
-                        span,
-                    });
+                    match a {
+                        AccPat::Name(a) => l.emit(Stmt::Assign {
+                            local: a,
+                            value: cur,
+                            span,
+                        }),
+                        AccPat::Tuple(t) => l.unpack(t, cur, span)?,
+                    }
                     let value = match strip_parens(&c.body) {
                         syn::Expr::Block(b) if b.label.is_none() => {
                             l.block_value(&b.block)?.ok_or_else(|| {
@@ -493,4 +502,10 @@ impl FnLowerer<'_> {
             ),
         }
     }
+}
+
+/// The accumulator's pattern in a `fold` closure: a name, or a tuple of names.
+enum AccPat<'a> {
+    Name(LocalId),
+    Tuple(&'a syn::PatTuple),
 }
