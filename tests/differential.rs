@@ -334,25 +334,34 @@ fn pool(n: usize) -> &'static rayon::ThreadPool {
     }
 }
 
-fn run(kernel: &Kernel, set: &[ArgSpec], engine: Engine) -> Outcome {
-    let mut arrays: Vec<Option<Buf>> = set
-        .iter()
+/// The buffers of a case's array arguments (`None` for a scalar).
+fn buffers(set: &[ArgSpec]) -> Vec<Option<Buf>> {
+    set.iter()
         .map(|a| match a {
             ArgSpec::Array(s) => Some(Buf::new(s)),
             ArgSpec::Scalar(..) => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The arguments of a call: the `buffers` of `set` as its arrays, its scalars.
+fn call_args<'a>(arrays: &'a mut [Option<Buf>], set: &[ArgSpec]) -> Vec<Arg<'a>> {
+    arrays
+        .iter_mut()
+        .zip(set)
+        .map(|(buf, spec)| match (buf, spec) {
+            (Some(b), ArgSpec::Array(s)) => b.arg(s),
+            (_, ArgSpec::Scalar(ty, bits)) => scalar_arg(*ty, *bits),
+            (None, ArgSpec::Array(_)) => unreachable!(),
+        })
+        .collect()
+}
+
+fn run(kernel: &Kernel, set: &[ArgSpec], engine: Engine) -> Outcome {
+    let mut arrays = buffers(set);
     // The arguments are made where the call runs (an `Arg` stays on its thread).
     let call = |arrays: &mut Vec<Option<Buf>>| {
-        let args: Vec<Arg<'_>> = arrays
-            .iter_mut()
-            .zip(set)
-            .map(|(buf, spec)| match (buf, spec) {
-                (Some(b), ArgSpec::Array(s)) => b.arg(s),
-                (_, ArgSpec::Scalar(ty, bits)) => scalar_arg(*ty, *bits),
-                (None, ArgSpec::Array(_)) => unreachable!(),
-            })
-            .collect();
+        let args = call_args(arrays, set);
         match engine {
             Engine::Jit | Engine::Pool(_) => kernel.call(&args),
             Engine::Gpu => kernel.cuda().call(&args),
@@ -882,22 +891,8 @@ fn generated_complex_prange_kernels_assemble_for_the_gpu() {
         }
         let kernel = Kernel::from_source(&case.source, "k");
         let set = &case.arg_sets[0];
-        let mut arrays: Vec<Option<Buf>> = set
-            .iter()
-            .map(|a| match a {
-                ArgSpec::Array(s) => Some(Buf::new(s)),
-                ArgSpec::Scalar(..) => None,
-            })
-            .collect();
-        let args: Vec<Arg<'_>> = arrays
-            .iter_mut()
-            .zip(set)
-            .map(|(buf, spec)| match (buf, spec) {
-                (Some(b), ArgSpec::Array(s)) => b.arg(s),
-                (_, ArgSpec::Scalar(ty, bits)) => scalar_arg(*ty, *bits),
-                (None, ArgSpec::Array(_)) => unreachable!(),
-            })
-            .collect();
+        let mut arrays = buffers(set);
+        let args = call_args(&mut arrays, set);
         match kernel.cuda().ptx(&args, "sm_80") {
             Ok(ptx) => {
                 crate::gpu::assemble(tk, &format!("complex case {i}"), "sm_80", &ptx);

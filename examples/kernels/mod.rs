@@ -293,16 +293,9 @@ rumba::compile! {
     /// The loop of `black_scholes` returning its prices in new arrays, as `black_scholes_expr`
     /// does (the hand-written side of its row).
     pub fn black_scholes_new(s: ArrayView1<f64>, x: ArrayView1<f64>, t: ArrayView1<f64>, r: f64, v: f64) -> (Array1<f64>, Array1<f64>) {
-        let mut call = Array1::zeros(s.len());
-        let mut put = Array1::zeros(s.len());
-        for i in 0..s.len() {
-            let sqrt_t = t[i].sqrt();
-            let d1 = ((s[i] / x[i]).ln() + (r + 0.5 * v * v) * t[i]) / (v * sqrt_t);
-            let d2 = d1 - v * sqrt_t;
-            let disc = (-r * t[i]).exp();
-            call[i] = s[i] * cnd(d1) - x[i] * disc * cnd(d2);
-            put[i] = x[i] * disc * cnd(-d2) - s[i] * cnd(-d1);
-        }
+        let mut call = Array1::<f64>::zeros(s.len());
+        let mut put = Array1::<f64>::zeros(s.len());
+        black_scholes(s, x, t, r, v, &mut call, &mut put);
         (call, put)
     }
 

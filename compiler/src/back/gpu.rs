@@ -588,15 +588,7 @@ mod tests {
             let mut args: Vec<Arg> = bufs
                 .iter_mut()
                 .zip(shapes)
-                .map(|(b, s)| {
-                    let mut c = vec![0isize; s.len()];
-                    let mut step = 1isize;
-                    for k in (0..s.len()).rev() {
-                        c[k] = step;
-                        step *= s[k].max(1) as isize;
-                    }
-                    view(Buffer::Unique(b), s, &c, 0)
-                })
+                .map(|(b, s)| view(Buffer::Unique(b), s, &interp::c_strides(s), 0))
                 .collect();
             if let Some((strides, offset)) = read {
                 args.push(view(Buffer::Shared(&xs), shapes[0], strides, offset));
@@ -630,15 +622,7 @@ mod tests {
                 matches!(super::plan(&gpu), Ok(super::GpuMode::Grid)),
                 "{ir}"
             );
-            let c: Vec<isize> = {
-                let mut s = vec![0isize; shape.len()];
-                let mut step = 1;
-                for k in (0..shape.len()).rev() {
-                    s[k] = step;
-                    step *= shape[k].max(1) as isize;
-                }
-                s
-            };
+            let c = interp::c_strides(shape);
             let reversed: Vec<isize> = c.iter().map(|s| -s).collect();
             let last = shape.iter().product::<usize>().saturating_sub(1);
             for (strides, offset) in [(c.clone(), 0), (reversed, last)] {

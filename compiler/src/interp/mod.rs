@@ -672,6 +672,19 @@ impl<'p> Machine<'p, '_, '_> {
     }
 }
 
+/// The element strides of a C-order array of `shape` (an extent of 0 counted as 1), as tests lay
+/// out the arrays they give the interpreter.
+#[cfg(test)]
+pub(crate) fn c_strides(shape: &[usize]) -> Vec<isize> {
+    let mut s = vec![0isize; shape.len()];
+    let mut step = 1;
+    for k in (0..shape.len()).rev() {
+        s[k] = step;
+        step *= shape[k].max(1) as isize;
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

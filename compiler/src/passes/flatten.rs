@@ -306,25 +306,10 @@ mod tests {
             let len = 2 * n.max(1) + 1;
             let xs: Vec<f64> = (0..len).map(|i| (i * i % 97) as f64 + 0.25).collect();
             // The layouts of `x`: (strides, offset of element 0).
-            let c: Vec<isize> = {
-                let mut s = vec![0isize; shape.len()];
-                let mut step = 1;
-                for k in (0..shape.len()).rev() {
-                    s[k] = step;
-                    step *= shape[k].max(1) as isize;
-                }
-                s
-            };
+            let c = crate::interp::c_strides(shape);
             // Transposed: the axes' strides reversed (F order of the same shape).
-            let f: Vec<isize> = {
-                let mut s = vec![0isize; shape.len()];
-                let mut step = 1;
-                for k in 0..shape.len() {
-                    s[k] = step;
-                    step *= shape[k].max(1) as isize;
-                }
-                s
-            };
+            let rev: Vec<usize> = shape.iter().rev().copied().collect();
+            let f: Vec<isize> = crate::interp::c_strides(&rev).into_iter().rev().collect();
             let every_other: Vec<isize> = c.iter().map(|s| 2 * s).collect();
             let reversed: Vec<isize> = c.iter().map(|s| -s).collect();
             let last = n.saturating_sub(1);
