@@ -47,8 +47,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let scalar_name = scalar_fn.get_name().to_string_lossy().into_owned();
         let suffix = if s == Scalar::F32 { "f" } else { "" };
         let params = "v".repeat(arity);
+        let isas = target.libmvec_isas();
         let mut variants = Vec::new();
-        for &(isa, lanes64) in target.libmvec_isas() {
+        for &(isa, lanes64) in isas {
             let lanes = if s == Scalar::F32 {
                 lanes64 * 2
             } else {
@@ -66,9 +67,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         // speed of two 4-lane calls (Black-Scholes with `fastmath` 29.1 -> 23.0 ms, the row
         // softmax 48 -> 44; a fast-math dot product, bound by memory, was 10% slower wide, and
         // keeps 256 bits).
-        if target.libmvec_isas().iter().any(|&(_, lanes)| lanes == 8) {
-            self.m.wide = true;
-        }
+        self.m.wide |= isas.iter().any(|&(_, lanes)| lanes == 8);
         if !variants.is_empty() {
             let attr = self
                 .ctx()
