@@ -185,6 +185,8 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
     let mut all: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|r| r.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
+    // The stamp of the last eviction.
+    all.retain(|p| !p.ends_with(".last-eviction"));
     all.sort();
     for p in &all {
         assert!(
@@ -383,9 +385,26 @@ fn eviction_keeps_the_most_recent_entries() {
     assert_eq!((newest.hits, newest.misses), (1, 0), "the newest stays");
     let oldest = run(dir.path(), &sources[..1], &[]);
     assert_eq!((oldest.hits, oldest.misses), (0, 1), "the oldest went");
+    // A process's first write within a minute of another's eviction starts none...
+    run(dir.path(), &sources[1..2], &cap);
+    assert_eq!(entries(dir.path()).len(), 3, "no second scan within a minute");
+    // ...one after it does.
+    let age_stamp = || {
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(dir.path().join(".last-eviction"))
+            .and_then(|f| f.set_modified(an_hour_ago))
+            .expect("the eviction stamp");
+    };
+    age_stamp();
+    let newer = source("fn helper(v: f64) -> f64 { v * 5.0 + 1.0 }\n");
+    run(dir.path(), std::slice::from_ref(&newer), &cap);
+    assert_eq!(entries(dir.path()).len(), 1);
     // Under the default cap nothing goes.
+    age_stamp();
     run(dir.path(), &sources, &[]);
-    assert_eq!(entries(dir.path()).len(), 3);
+    assert_eq!(entries(dir.path()).len(), 4);
 }
 
 #[test]

@@ -20,9 +20,12 @@
 //!   and written again. A directory that cannot be written (read-only, full, not a directory)
 //!   costs one `warn!` line per process; calls go on compiling.
 //! - **Eviction**: least recently used first. A hit sets the entry's modification time; after a
-//!   process's first write, and after each further eighth of the cap it writes, entries are
-//!   deleted oldest first until the directory holds at most `RUMBA_CACHE_MAX_BYTES` (256 MiB by
-//!   default); temporary files older than an hour (left by a killed writer) go too.
+//!   process's first write (unless another process did so in the last minute, which the
+//!   `.last-eviction` stamp records), and after each further eighth of the cap it writes, entries
+//!   are deleted oldest first until the directory holds at most `RUMBA_CACHE_MAX_BYTES` (256 MiB
+//!   by default); temporary files older than an hour (left by a killed writer) go too. The scan
+//!   runs on a thread of its own, never in the call that compiled; a process's exit waits for one
+//!   still running.
 
 use crate::signature::{self, Signature};
 use crate::stats::{self, Step};
@@ -32,7 +35,8 @@ use rumba_compiler::span::{Pos, Span};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 use xxhash_rust::xxh3::{xxh3_128, xxh3_64, Xxh3};
 
@@ -41,6 +45,10 @@ const FORMAT: u32 = 3;
 const MAGIC: &[u8; 8] = b"RUMBAOBJ";
 const EXTENSION: &str = "rumba";
 const DEFAULT_MAX_BYTES: u64 = 256 << 20;
+/// The file whose modification time says when a process last started an eviction.
+const STAMP: &str = ".last-eviction";
+/// How long after one process's eviction the next process's first write starts none.
+const SCAN_INTERVAL: Duration = Duration::from_secs(60);
 /// Magic, format, key, payload length, payload checksum.
 const HEADER: usize = 8 + 4 + 16 + 8 + 8;
 
@@ -210,8 +218,12 @@ pub(crate) fn store(kernel: &str, key: &Key, entry: &Entry) {
     }
 }
 
-/// Evicts after this process's first write, then after each eighth of the cap it writes.
-fn evict_if_due(dir: &Path, keep: &Path, written: u64) {
+/// Starts an eviction after this process's first write (unless another process started one in
+/// the last [`SCAN_INTERVAL`]) and after each further eighth of the cap it writes. The scan runs
+/// on a thread of its own: it reads the metadata of every entry (100,000 small files: 0.7 s),
+/// which the call that wrote must not wait for. A process waits at exit for a scan still running
+/// ([`finish_eviction`]), so that the directory is back under its cap when the process is gone.
+fn evict_if_due(dir: &'static Path, keep: &Path, written: u64) {
     static SINCE_SCAN: AtomicU64 = AtomicU64::new(u64::MAX);
     let cap = max_bytes();
     let since = SINCE_SCAN.load(Ordering::Relaxed);
@@ -220,7 +232,49 @@ fn evict_if_due(dir: &Path, keep: &Path, written: u64) {
         return;
     }
     SINCE_SCAN.store(0, Ordering::Relaxed);
-    evict(dir, keep, cap);
+    let stamp = dir.join(STAMP);
+    if since == u64::MAX && scanned_lately(&stamp) {
+        return;
+    }
+    // The stamp claims the scan for the next interval; failing to write it only scans again.
+    let _ = std::fs::write(&stamp, b"");
+    let mut running = EVICTION.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(previous) = running.take() {
+        let _ = previous.join();
+    }
+    let owned = keep.to_path_buf();
+    let spawned = std::thread::Builder::new()
+        .name("rumba-cache-eviction".into())
+        .spawn(move || evict(dir, &owned, cap));
+    match spawned {
+        Ok(handle) => {
+            static AT_EXIT: std::sync::Once = std::sync::Once::new();
+            // SAFETY: `finish_eviction` is an `extern "C" fn()` that does not unwind.
+            AT_EXIT.call_once(|| unsafe {
+                libc::atexit(finish_eviction);
+            });
+            *running = Some(handle);
+        }
+        Err(_) => evict(dir, keep, cap),
+    }
+}
+/// The eviction this process started last, if it has not been waited for.
+static EVICTION: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
+
+/// Whether `stamp` (touched by every process that starts a scan) is younger than
+/// [`SCAN_INTERVAL`].
+fn scanned_lately(stamp: &Path) -> bool {
+    std::fs::metadata(stamp)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < SCAN_INTERVAL))
+}
+
+/// Waits for the eviction still running, at the process's exit (registered with `atexit`).
+extern "C" fn finish_eviction() {
+    let running = EVICTION.lock().map(|mut r| r.take());
+    if let Ok(Some(handle)) = running {
+        let _ = handle.join();
+    }
 }
 
 /// Deletes entries, least recently used first, until `dir` holds at most `cap` bytes of them
