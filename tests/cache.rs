@@ -387,7 +387,11 @@ fn eviction_keeps_the_most_recent_entries() {
     assert_eq!((oldest.hits, oldest.misses), (0, 1), "the oldest went");
     // A process's first write within a minute of another's eviction starts none...
     run(dir.path(), &sources[1..2], &cap);
-    assert_eq!(entries(dir.path()).len(), 3, "no second scan within a minute");
+    assert_eq!(
+        entries(dir.path()).len(),
+        3,
+        "no second scan within a minute"
+    );
     // ...one after it does.
     let age_stamp = || {
         let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);

@@ -237,11 +237,9 @@ fn evict_if_due(dir: &'static Path, keep: &Path, written: u64) {
         return;
     }
     // The stamp claims the scan for the next interval; failing to write it only scans again.
-    let _ = std::fs::write(&stamp, b"");
+    let _ = std::fs::File::create(&stamp).and_then(|f| f.set_modified(SystemTime::now()));
     let mut running = EVICTION.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(previous) = running.take() {
-        let _ = previous.join();
-    }
+    wait_for(running.take());
     let owned = keep.to_path_buf();
     let spawned = std::thread::Builder::new()
         .name("rumba-cache-eviction".into())
@@ -253,13 +251,26 @@ fn evict_if_due(dir: &'static Path, keep: &Path, written: u64) {
             AT_EXIT.call_once(|| unsafe {
                 libc::atexit(finish_eviction);
             });
-            *running = Some(handle);
+            *running = Some((std::process::id(), handle));
         }
         Err(_) => evict(dir, keep, cap),
     }
 }
-/// The eviction this process started last, if it has not been waited for.
-static EVICTION: Mutex<Option<JoinHandle<()>>> = Mutex::new(None);
+/// The eviction this process started last, if it has not been waited for, and the process
+/// that started it.
+static EVICTION: Mutex<Option<(u32, JoinHandle<()>)>> = Mutex::new(None);
+
+/// Waits for `eviction` if this process started it. A child that `fork` made has the parent's
+/// handle but not its thread: waiting would never end, and the handle is forgotten instead.
+fn wait_for(eviction: Option<(u32, JoinHandle<()>)>) {
+    match eviction {
+        Some((pid, handle)) if pid == std::process::id() => {
+            let _ = handle.join();
+        }
+        Some((_, handle)) => std::mem::forget(handle),
+        None => {}
+    }
+}
 
 /// Whether `stamp` (touched by every process that starts a scan) is younger than
 /// [`SCAN_INTERVAL`].
@@ -269,11 +280,11 @@ fn scanned_lately(stamp: &Path) -> bool {
         .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < SCAN_INTERVAL))
 }
 
-/// Waits for the eviction still running, at the process's exit (registered with `atexit`).
+/// Waits for the eviction still running, at the process's exit (registered with `atexit`); not
+/// where another thread holds the lock (it may be a thread `fork` left behind).
 extern "C" fn finish_eviction() {
-    let running = EVICTION.lock().map(|mut r| r.take());
-    if let Ok(Some(handle)) = running {
-        let _ = handle.join();
+    if let Ok(mut running) = EVICTION.try_lock() {
+        wait_for(running.take());
     }
 }
 
