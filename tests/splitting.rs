@@ -405,4 +405,11 @@ fn which_loops_are_split() {
     ];
     assert!(split(lt::kernel(), &scalars));
     assert!(split(nested::kernel(), &scalars));
+    // blur5's border loops know their test (`i < 2` before the interior; `i + 2 >= n` after it,
+    // `n` an extent, so `i + 2` cannot wrap): the copy alone, the 5x5 window only inside.
+    let ir = blur5::kernel()
+        .typed_ir(&[(&a).into_arg(), (&mut b).into_arg()])
+        .unwrap();
+    assert_eq!(ir.matches("for di in").count(), 2, "{ir}");
+    assert!(!ir.contains("|| true"), "{ir}");
 }

@@ -715,6 +715,19 @@ impl OptionOp {
 }
 
 impl ShapeQuery {
+    /// Whether it is an extent (a length or an axis): a count of elements, so at most
+    /// `isize::MAX`.
+    pub fn is_extent(self) -> bool {
+        matches!(
+            self,
+            ShapeQuery::Len
+                | ShapeQuery::Dim(_)
+                | ShapeQuery::DimOf { .. }
+                | ShapeQuery::Rows2d
+                | ShapeQuery::Cols2d
+        )
+    }
+
     /// Whether it answers a yes/no question (`bool`) rather than a count (`usize`).
     pub fn is_test(self) -> bool {
         matches!(
