@@ -386,6 +386,14 @@ fn eviction_keeps_the_most_recent_entries() {
     let oldest = run(dir.path(), &sources[..1], &[]);
     assert_eq!((oldest.hits, oldest.misses), (0, 1), "the oldest went");
     // A process's first write within a minute of another's eviction starts none...
+    let stamp_at = |t: std::time::SystemTime| {
+        std::fs::File::options()
+            .write(true)
+            .open(dir.path().join(".last-eviction"))
+            .and_then(|f| f.set_modified(t))
+            .expect("the eviction stamp");
+    };
+    stamp_at(std::time::SystemTime::now());
     run(dir.path(), &sources[1..2], &cap);
     assert_eq!(
         entries(dir.path()).len(),
@@ -393,14 +401,8 @@ fn eviction_keeps_the_most_recent_entries() {
         "no second scan within a minute"
     );
     // ...one after it does.
-    let age_stamp = || {
-        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        std::fs::File::options()
-            .write(true)
-            .open(dir.path().join(".last-eviction"))
-            .and_then(|f| f.set_modified(an_hour_ago))
-            .expect("the eviction stamp");
-    };
+    let an_hour_ago = || std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let age_stamp = || stamp_at(an_hour_ago());
     age_stamp();
     let newer = source("fn helper(v: f64) -> f64 { v * 5.0 + 1.0 }\n");
     run(dir.path(), std::slice::from_ref(&newer), &cap);
