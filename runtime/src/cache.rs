@@ -236,10 +236,12 @@ fn evict_if_due(dir: &'static Path, keep: &Path, written: u64) {
     if since == u64::MAX && scanned_lately(&stamp) {
         return;
     }
+    let mut running = EVICTION.lock().unwrap_or_else(|e| e.into_inner());
+    // The previous scan (only after another eighth of the cap written) may not have seen the
+    // latest entries: it finishes before the next starts.
+    wait_for(running.take());
     // The stamp claims the scan for the next interval; failing to write it only scans again.
     let _ = std::fs::File::create(&stamp).and_then(|f| f.set_modified(SystemTime::now()));
-    let mut running = EVICTION.lock().unwrap_or_else(|e| e.into_inner());
-    wait_for(running.take());
     let owned = keep.to_path_buf();
     let spawned = std::thread::Builder::new()
         .name("rumba-cache-eviction".into())
@@ -256,6 +258,7 @@ fn evict_if_due(dir: &'static Path, keep: &Path, written: u64) {
         Err(_) => evict(dir, keep, cap),
     }
 }
+
 /// The eviction this process started last, if it has not been waited for, and the process
 /// that started it.
 static EVICTION: Mutex<Option<(u32, JoinHandle<()>)>> = Mutex::new(None);

@@ -153,7 +153,9 @@ fn llvm_options() {
     let extra = std::env::var("RUMBA_LLVM_ARGS").unwrap_or_default();
     let extra: Vec<&str> = extra.split_whitespace().collect();
     // An option the user gives replaces rumba's (LLVM takes an option's first occurrence only).
-    let name = |a: &str| a.split('=').next().unwrap_or_default().to_owned();
+    fn name(a: &str) -> &str {
+        a.split('=').next().unwrap_or(a)
+    }
     let defaults = [
         "-force-ordered-reductions",
         "-hotcoldsplit-threshold=0",
