@@ -24,8 +24,8 @@
 //!   `.last-eviction` stamp records), and after each further eighth of the cap it writes, entries
 //!   are deleted oldest first until the directory holds at most `RUMBA_CACHE_MAX_BYTES` (256 MiB
 //!   by default); temporary files older than an hour (left by a killed writer) go too. The scan
-//!   runs on a thread of its own, never in the call that compiled; a process's exit waits for one
-//!   still running.
+//!   runs on a thread of its own, never in the call that compiled, and spares the entries the
+//!   process wrote after it began ([`WRITTEN`]); a process's exit waits for one still running.
 
 use crate::signature::{self, Signature};
 use crate::stats::{self, Step};
@@ -196,6 +196,8 @@ pub(crate) fn store(kernel: &str, key: &Key, entry: &Entry) {
     let start = Instant::now();
     let bytes = encode(key, entry);
     let path = path(dir, kernel, key);
+    // Listed before it exists: a scan still running sees it listed whenever it sees the file.
+    let at = lock(&WRITTEN).push(path.clone());
     let written = std::fs::create_dir_all(dir)
         .and_then(|()| tempfile::Builder::new().prefix(".tmp").tempfile_in(dir))
         .and_then(|mut file| {
@@ -205,7 +207,7 @@ pub(crate) fn store(kernel: &str, key: &Key, entry: &Entry) {
         });
     stats::record(Step::CacheWrite, start.elapsed());
     match written {
-        Ok(()) => evict_if_due(dir, &path, bytes.len() as u64),
+        Ok(()) => evict_if_due(dir, at, bytes.len() as u64),
         Err(e) => {
             if !BROKEN.swap(true, Ordering::Relaxed) {
                 log::warn!(
@@ -223,7 +225,8 @@ pub(crate) fn store(kernel: &str, key: &Key, entry: &Entry) {
 /// on a thread of its own: it reads the metadata of every entry (100,000 small files: 0.7 s),
 /// which the call that wrote must not wait for. A process waits at exit for a scan still running
 /// ([`finish_eviction`]), so that the directory is back under its cap when the process is gone.
-fn evict_if_due(dir: &'static Path, keep: &Path, written: u64) {
+/// `at`: the write's place in [`WRITTEN`].
+fn evict_if_due(dir: &'static Path, at: usize, written: u64) {
     static SINCE_SCAN: AtomicU64 = AtomicU64::new(u64::MAX);
     let cap = max_bytes();
     let since = SINCE_SCAN.load(Ordering::Relaxed);
@@ -236,16 +239,17 @@ fn evict_if_due(dir: &'static Path, keep: &Path, written: u64) {
     if since == u64::MAX && scanned_lately(&stamp) {
         return;
     }
-    let mut running = EVICTION.lock().unwrap_or_else(|e| e.into_inner());
+    let mut running = lock(&EVICTION);
     // The previous scan (only after another eighth of the cap written) may not have seen the
-    // latest entries: it finishes before the next starts.
+    // latest entries: it finishes before the next starts, and the writes before this one need
+    // no protection from a running scan any more.
     wait_for(running.take());
+    lock(&WRITTEN).forget_before(at);
     // The stamp claims the scan for the next interval; failing to write it only scans again.
     let _ = std::fs::File::create(&stamp).and_then(|f| f.set_modified(SystemTime::now()));
-    let owned = keep.to_path_buf();
     let spawned = std::thread::Builder::new()
         .name("rumba-cache-eviction".into())
-        .spawn(move || evict(dir, &owned, cap));
+        .spawn(move || evict(dir, at, cap));
     match spawned {
         Ok(handle) => {
             static AT_EXIT: std::sync::Once = std::sync::Once::new();
@@ -255,7 +259,46 @@ fn evict_if_due(dir: &'static Path, keep: &Path, written: u64) {
             });
             *running = Some((std::process::id(), handle));
         }
-        Err(_) => evict(dir, keep, cap),
+        Err(_) => evict(dir, at, cap),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The entries this process wrote, in order, from the one whose write started the running scan
+/// on: a scan deletes none of those from its own on. The scan a write starts may still be
+/// listing the directory when the process's next write lands (the calling thread compiles on
+/// while it waits for a core), and that newer entry must stay: least recently used first.
+static WRITTEN: Mutex<Written> = Mutex::new(Written {
+    first: 0,
+    paths: Vec::new(),
+});
+
+struct Written {
+    /// The place of `paths[0]` among all of this process's writes.
+    first: usize,
+    paths: Vec<PathBuf>,
+}
+
+impl Written {
+    /// Lists `path` as written; returns its place.
+    fn push(&mut self, path: PathBuf) -> usize {
+        self.paths.push(path);
+        self.first + self.paths.len() - 1
+    }
+
+    /// Whether `path` was written at place `at` or later.
+    fn since(&self, at: usize, path: &Path) -> bool {
+        let from = at.saturating_sub(self.first).min(self.paths.len());
+        self.paths[from..].iter().any(|p| p == path)
+    }
+
+    fn forget_before(&mut self, at: usize) {
+        let n = at.saturating_sub(self.first).min(self.paths.len());
+        self.paths.drain(..n);
+        self.first += n;
     }
 }
 
@@ -292,8 +335,9 @@ extern "C" fn finish_eviction() {
 }
 
 /// Deletes entries, least recently used first, until `dir` holds at most `cap` bytes of them
-/// (never `keep`, the entry just written), and temporary files older than an hour.
-fn evict(dir: &Path, keep: &Path, cap: u64) {
+/// (never one this process wrote at place `at` of [`WRITTEN`] or later: the entry whose write
+/// started the scan, and any written since), and temporary files older than an hour.
+fn evict(dir: &Path, at: usize, cap: u64) {
     let Ok(read) = std::fs::read_dir(dir) else {
         return;
     };
@@ -320,7 +364,7 @@ fn evict(dir: &Path, keep: &Path, cap: u64) {
         if total <= cap {
             break;
         }
-        if path != keep && std::fs::remove_file(&path).is_ok() {
+        if !lock(&WRITTEN).since(at, &path) && std::fs::remove_file(&path).is_ok() {
             log::debug!(target: "rumba", "cache: evicted {}", path.display());
             total -= len;
         }
@@ -666,6 +710,43 @@ mod tests {
                 "{part}"
             );
         }
+    }
+
+    /// The race the list of writes closes: the scan that one write started lists the directory
+    /// after the next write landed. The newer entry stays; the older ones go.
+    #[test]
+    fn a_scan_keeps_the_entries_written_since_it_started() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        let at: Vec<usize> = ["a", "b", "c"]
+            .iter()
+            .zip(0..)
+            .map(|(name, k)| {
+                let path = dir.path().join(format!("{name}.{EXTENSION}"));
+                let at = lock(&WRITTEN).push(path.clone());
+                std::fs::write(&path, [0]).expect("an entry");
+                let file = std::fs::File::options()
+                    .write(true)
+                    .open(&path)
+                    .expect("it");
+                file.set_modified(hour_ago + Duration::from_secs(k))
+                    .expect("its time");
+                at
+            })
+            .collect();
+        let left = || {
+            let mut names: Vec<String> = std::fs::read_dir(dir.path())
+                .expect("the directory")
+                .map(|e| e.expect("an entry").file_name().to_string_lossy().into())
+                .collect();
+            names.sort();
+            names
+        };
+        // b's scan, with c written meanwhile: a goes, under a cap that no entry fits.
+        evict(dir.path(), at[1], 0);
+        assert_eq!(left(), ["b.rumba", "c.rumba"]);
+        evict(dir.path(), at[2], 0);
+        assert_eq!(left(), ["c.rumba"]);
     }
 
     #[test]
