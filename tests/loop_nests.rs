@@ -315,3 +315,58 @@ fn which_nests_are_jammed() {
         .unwrap();
     assert!(!jammed(ir), "running");
 }
+
+rumba::compile! {
+    /// Horner's rule at every point: a float chain in a loop nested in the map's.
+    fn horner(x: ndarray::ArrayView1<f64>, c: ndarray::ArrayView1<f64>) -> Array1<f64> {
+        x.mapv(|v| {
+            let mut acc = 0.0;
+            for k in (0..c.len()).rev() {
+                acc = acc * v + c[k];
+            }
+            acc
+        })
+    }
+
+    /// A running sum: a float chain in an outermost loop.
+    fn running_sum(x, out) {
+        let mut s = 0.0;
+        for i in 0..x.len() {
+            s += x[i];
+            out[i] = s;
+        }
+    }
+}
+
+/// A float recurrence stays rolled in an outermost loop only (`hints.rs`): nested, LLVM
+/// unrolls it at run time as rustc does, and the results stay those of the plain loops.
+#[test]
+fn float_chains_stay_rolled_only_outermost() {
+    let x = data(1, 37, 3).into_shape_with_order(37).unwrap();
+    let c = data(1, 7, 4).into_shape_with_order(7).unwrap();
+    let got: Array1<f64> = horner(&x, &c).unwrap();
+    let want: Vec<f64> = x
+        .iter()
+        .map(|&v| c.iter().rev().fold(0.0, |acc, &ck| acc * v + ck))
+        .collect();
+    same(got.as_slice().unwrap(), &want);
+    let mut out = Array1::<f64>::zeros(37);
+    running_sum(&x, &mut out).unwrap();
+    let want: Vec<f64> = x
+        .iter()
+        .scan(0.0, |s, &v| {
+            *s += v;
+            Some(*s)
+        })
+        .collect();
+    same(out.as_slice().unwrap(), &want);
+    let rolled = |ir: String| ir.contains("llvm.loop.unroll.runtime.disable");
+    let ir = horner::kernel()
+        .llvm_ir(&[(&x).into_arg(), (&c).into_arg()])
+        .unwrap();
+    assert!(!rolled(ir), "horner");
+    let ir = running_sum::kernel()
+        .llvm_ir(&[(&x).into_arg(), (&mut out).into_arg()])
+        .unwrap();
+    assert!(rolled(ir), "running_sum");
+}
