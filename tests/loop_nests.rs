@@ -1,7 +1,7 @@
-//! Loop nests that the passes rewrite (versioning of whole nests, unroll-and-jam) or must leave
-//! alone, against the same loops in plain Rust, bit for bit, over shapes that leave remainders
-//! (outer trip counts not multiples of 4 or 16) or empty loops; and the typed IR showing which nests
-//! were jammed.
+//! Loop nests that the passes rewrite (versioning of whole nests, unroll-and-jam, min/max
+//! reductions in partial results) or must leave alone, against the same loops in plain Rust,
+//! bit for bit, over shapes that leave remainders (outer trip counts not multiples of 4 or 16)
+//! or empty loops; and the typed IR showing which nests were jammed.
 #![allow(clippy::needless_range_loop)] // the plain-Rust twins are the index loops as written
 
 use ndarray::{Array1, Array2};
@@ -369,4 +369,117 @@ fn float_chains_stay_rolled_only_outermost() {
         .llvm_ir(&[(&x).into_arg(), (&mut out).into_arg()])
         .unwrap();
     assert!(rolled(ir), "running_sum");
+}
+
+rumba::compile! {
+    /// A maximum, a minimum written the other way round, and a NaN-started fold.
+    fn extremes(x: ndarray::ArrayView1<f64>) -> (f64, f64, f64) {
+        let mut hi = f64::NEG_INFINITY;
+        let mut lo = f64::INFINITY;
+        for i in 0..x.len() {
+            let v = x[i] * 2.0;
+            hi = hi.max(v);
+            lo = v.min(lo);
+        }
+        let folded = x.iter().fold(f64::NAN, |a, &b| a.max(b));
+        (hi, lo, folded)
+    }
+
+    fn max32(x: ndarray::ArrayView1<f32>) -> f32 {
+        let mut m = f32::NEG_INFINITY;
+        for i in 0..x.len() {
+            m = m.max(x[i]);
+        }
+        m
+    }
+
+    /// A temporary read after the loop: its last iteration's value.
+    fn max_and_last(x: ndarray::ArrayView1<f64>) -> (f64, f64) {
+        let mut m = f64::NEG_INFINITY;
+        let mut t = 0.5;
+        for i in 0..x.len() {
+            t = x[i] + 1.0;
+            m = m.max(t);
+        }
+        (m, t)
+    }
+
+    /// Stores in the body: not rewritten.
+    fn max_and_store(x: ndarray::ArrayView1<f64>, mut y: ndarray::ArrayViewMut1<f64>) -> f64 {
+        let mut m = f64::NEG_INFINITY;
+        for i in 0..x.len() {
+            m = m.max(x[i]);
+            y[i] = m;
+        }
+        m
+    }
+}
+
+/// `x` of length `n` from `palette` (zeros of both signs, NaNs, infinities), by `seed`.
+fn drawn(n: usize, seed: u64, palette: &[f64]) -> Array1<f64> {
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    Array1::from_shape_fn(n, |_| {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        palette[(s >> 33) as usize % palette.len()]
+    })
+}
+
+/// The min/max reductions in partial results (`passes/minmax.rs`) give the bits of the loops
+/// run in order: over lengths around the blocks of eight, with zeros of both signs (the ties
+/// whose winner depends on the order), NaNs (all of them, or some), infinities.
+#[test]
+fn min_max_reductions_match_the_loops_in_order() {
+    use std::hint::black_box;
+    let palettes: [&[f64]; 6] = [
+        &[1.5, -2.0, 7.25, -0.5, 3.0],
+        &[0.0, -0.0],
+        &[0.0, -0.0, -1.0],
+        &[f64::NAN],
+        &[f64::NAN, 2.0, -3.0, f64::INFINITY],
+        &[f64::NAN, 0.0, -0.0, f64::NEG_INFINITY, 4.0],
+    ];
+    for (p, palette) in palettes.iter().enumerate() {
+        for n in (0..=20).chain([37, 64, 100]) {
+            let x = drawn(n, (p * 1000 + n) as u64, palette);
+            let got: (f64, f64, f64) = extremes(&x).unwrap();
+            let (mut hi, mut lo, mut folded) = (f64::NEG_INFINITY, f64::INFINITY, f64::NAN);
+            for &e in x.iter() {
+                let v = e * 2.0;
+                hi = black_box(hi).max(v);
+                lo = v.min(black_box(lo));
+                folded = black_box(folded).max(e);
+            }
+            same(&[got.0, got.1, got.2], &[hi, lo, folded]);
+            let got: (f64, f64) = max_and_last(&x).unwrap();
+            let (mut m, mut t) = (f64::NEG_INFINITY, 0.5);
+            for &e in x.iter() {
+                t = e + 1.0;
+                m = black_box(m).max(t);
+            }
+            same(&[got.0, got.1], &[m, t]);
+            let x32 = x.mapv(|v| v as f32);
+            let got: f32 = max32(&x32).unwrap();
+            let want = x32
+                .iter()
+                .fold(f32::NEG_INFINITY, |a, &b| black_box(a).max(b));
+            assert_eq!(got.to_bits(), want.to_bits(), "f32, n = {n}");
+        }
+    }
+    let x = drawn(64, 5, palettes[0]);
+    let rewritten = |ir: String| ir.contains("part.q");
+    assert!(rewritten(
+        extremes::kernel().typed_ir(&[(&x).into_arg()]).unwrap()
+    ));
+    assert!(rewritten(
+        max_and_last::kernel().typed_ir(&[(&x).into_arg()]).unwrap()
+    ));
+    let mut y = Array1::<f64>::zeros(64);
+    let args = [(&x).into_arg(), (&mut y).into_arg()];
+    assert!(!rewritten(max_and_store::kernel().typed_ir(&args).unwrap()));
+    let m: f64 = max_and_store(&x, &mut y).unwrap();
+    assert_eq!(m, 7.25);
 }

@@ -7,6 +7,7 @@ mod extents;
 mod flatten;
 mod fusion;
 mod interchange;
+mod minmax;
 mod nest;
 mod shapes;
 mod split;
@@ -50,6 +51,7 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
     ("splitting", split::run, For::All),
     ("versioning", versioning::run, For::All),
     ("interchange", interchange::run, For::Cpu),
+    ("minmax", minmax::run, For::Cpu),
     ("unroll-and-jam", unroll_jam::run, For::Cpu),
     ("tiling", tile::run, For::Cpu),
 ];

@@ -1,4 +1,4 @@
-//! Strip-mining for the jamming passes (`tile`, `unroll_jam`): a counted loop `for v in a..b` as
+//! Strip-mining for the jamming passes (`tile`, `unroll_jam`) and `minmax`: a counted loop `for v in a..b` as
 //! blocks of `W` iterations (a power of two: [`FACTOR`], or `unroll_jam`'s lanes) and the
 //! iterations left over.
 //!
@@ -36,6 +36,30 @@ impl Strips {
         width: u64,
         out: &mut Vec<Stmt>,
     ) -> Strips {
+        Strips::with(b, prefix, range, width, false, out)
+    }
+
+    /// As [`Strips::new`], with `n = (hi - lo - 1) >> log2(W)`: at least one iteration is left
+    /// over when the loop runs at all, so that the values its last iteration assigns come from
+    /// the loop left as it was.
+    pub(super) fn leaving_one(
+        b: &mut Builder,
+        prefix: &str,
+        range: &ForRange,
+        width: u64,
+        out: &mut Vec<Stmt>,
+    ) -> Strips {
+        Strips::with(b, prefix, range, width, true, out)
+    }
+
+    fn with(
+        b: &mut Builder,
+        prefix: &str,
+        range: &ForRange,
+        width: u64,
+        leave_one: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Strips {
         debug_assert!(width.is_power_of_two());
         let usize_t = Type::Scalar(Scalar::Usize);
         let s = Strips {
@@ -54,7 +78,11 @@ impl Strips {
         let (l, h) = (b.local(s.lo), b.local(s.hi));
         let nonempty = b.bin(BinOp::Lt, l, h);
         let (l, h) = (b.local(s.lo), b.local(s.hi));
-        let len = b.bin(BinOp::Sub, h, l);
+        let mut len = b.bin(BinOp::Sub, h, l);
+        if leave_one {
+            let one = b.usize(1);
+            len = b.bin(BinOp::Sub, len, one);
+        }
         let shift = b.usize(s.width.trailing_zeros() as u64);
         let blocks = b.bin(BinOp::Shr, len, shift);
         out.push(Stmt::If {
@@ -87,6 +115,15 @@ impl Strips {
             range: ForRange::upto(zero, count),
             body: Block { stmts: body },
             span: b.span,
+        }
+    }
+
+    /// `range` as `lo..hi` again: its bounds as they were before the blocks ran.
+    pub(super) fn whole(&self, b: &mut Builder, range: &ForRange) -> ForRange {
+        ForRange {
+            start: b.local(self.lo),
+            end: b.local(self.hi),
+            ..range.clone()
         }
     }
 
