@@ -207,11 +207,7 @@ fn partials(inst: &mut Instance, reductions: &[Reduction], l: ForLoop, out: &mut
     // they can, and each other scalar ends a block with its last iteration's value (it does
     // not depend on any `m`, which only updates and copies read).
     let copies = reductions.iter().any(|r| r.2.is_some());
-    let strips = if copies {
-        Strips::leaving_one(&mut b, "part", &l.range, PARTS, out)
-    } else {
-        Strips::new(&mut b, "part", &l.range, PARTS, out)
-    };
+    let strips = Strips::with(&mut b, "part", &l.range, PARTS, copies, out);
     // Copy k of the body reads j.k for j and m.k for each m; every other scalar it assigns
     // gets a copy of its own too.
     let assigned: Vec<LocalId> = {

@@ -39,20 +39,10 @@ impl Strips {
         Strips::with(b, prefix, range, width, false, out)
     }
 
-    /// As [`Strips::new`], with `n = (hi - lo - 1) >> log2(W)`: at least one iteration is left
-    /// over when the loop runs at all, so that the values its last iteration assigns come from
-    /// the loop left as it was.
-    pub(super) fn leaving_one(
-        b: &mut Builder,
-        prefix: &str,
-        range: &ForRange,
-        width: u64,
-        out: &mut Vec<Stmt>,
-    ) -> Strips {
-        Strips::with(b, prefix, range, width, true, out)
-    }
-
-    fn with(
+    /// As [`Strips::new`]; with `leave_one`, `n = (hi - lo - 1) >> log2(W)`: at least one
+    /// iteration is left over when the loop runs at all, so that the values its last iteration
+    /// assigns come from the loop left as it was.
+    pub(super) fn with(
         b: &mut Builder,
         prefix: &str,
         range: &ForRange,
