@@ -483,3 +483,58 @@ fn min_max_reductions_match_the_loops_in_order() {
     let m: f64 = max_and_store(&x, &mut y).unwrap();
     assert_eq!(m, 7.25);
 }
+
+rumba::compile! {
+    /// The maximum of each row or, with `columns`, of each column: one local holds a view of
+    /// stride one or of stride `ncols`.
+    fn lane_maxes(a: ndarray::ArrayView2<f64>, columns: bool) -> Array1<f64> {
+        let n = if columns { a.ncols() } else { a.nrows() };
+        let mut out = Array1::zeros(n);
+        for i in 0..n {
+            let mut lane = a.row(0);
+            if columns {
+                lane = a.column(i);
+            } else {
+                lane = a.row(i);
+            }
+            out[i] = lane.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x));
+        }
+        out
+    }
+}
+
+/// A loop over a strided view runs a copy for views of stride one (`passes/unit_stride.rs`):
+/// rows take it, columns the loop as it was; both give the in-order loop's bits.
+#[test]
+fn strided_views_of_stride_one_match_the_loops_in_order() {
+    use std::hint::black_box;
+    let palette = [1.5, -2.0, 0.0, -0.0, f64::NAN, 7.25];
+    for (n, m) in [(1, 1), (3, 7), (5, 8), (9, 17), (16, 64), (4, 100)] {
+        let a = drawn(n * m, (n * 31 + m) as u64, &palette)
+            .into_shape_with_order((n, m))
+            .unwrap();
+        for columns in [false, true] {
+            let got: Array1<f64> = lane_maxes(&a, columns).unwrap();
+            let lanes: Vec<Vec<f64>> = if columns {
+                a.columns().into_iter().map(|c| c.to_vec()).collect()
+            } else {
+                a.rows().into_iter().map(|r| r.to_vec()).collect()
+            };
+            let want: Vec<f64> = lanes
+                .iter()
+                .map(|l| {
+                    l.iter()
+                        .fold(f64::NEG_INFINITY, |m, &x| black_box(m).max(x))
+                })
+                .collect();
+            same(got.as_slice().unwrap(), &want);
+        }
+    }
+    let a = drawn(64, 9, &palette)
+        .into_shape_with_order((8, 8))
+        .unwrap();
+    let ir = lane_maxes::kernel()
+        .typed_ir(&[(&a).into_arg(), false.into_arg()])
+        .unwrap();
+    assert!(ir.contains("is_standard_layout(lane)"), "{ir}");
+}

@@ -91,6 +91,26 @@ impl Builder<'_> {
             .new_expr(ExprKind::Shape { array, query }, ty, self.span)
     }
 
+    /// `array.is_standard_layout()` (C order, positive strides).
+    pub fn standard(&mut self, array: LocalId) -> ExprId {
+        let query = ShapeQuery::Standard;
+        let ty = Type::Scalar(Scalar::Bool);
+        self.inst
+            .new_expr(ExprKind::Shape { array, query }, ty, self.span)
+    }
+
+    /// `array`'s elements from the lowest address up, as a contiguous read-only 1-D view
+    /// (`Visit::Memory`: meaningful only where `array` is contiguous).
+    pub fn memory_order(&mut self, array: LocalId) -> ExprId {
+        let Type::Array(a) = self.inst.local_ty(array) else {
+            panic!("memory_order of a local that is not an array");
+        };
+        let ty = Type::Array(ArrayType::view(a.elem, 1, Layout::Contig, false));
+        let visit = Visit::Memory;
+        self.inst
+            .new_expr(ExprKind::Relayout { array, visit }, ty, self.span)
+    }
+
     /// A deep copy of expression tree `e` (no renaming).
     pub fn copy(&mut self, e: ExprId) -> ExprId {
         self.inst.copy_expr(e, &HashMap::new())

@@ -39,8 +39,9 @@
 //! Every other scalar the body assigns ends with the value of the last iteration, as after the
 //! loop: it depends on no `m`, and each block ends by giving it its last copy's value. (Where the
 //! body copies an `m`, that copy's last value is `m` before the last update, which only the
-//! loop as written computes: there `part.n = (part.hi - part.lo - 1) >> 3`, leaving it one
-//! iteration at least.)
+//! loop as written computes: unless every block that reads the copy assigns it first, as a
+//! closure's parameter, `part.n = (part.hi - part.lo - 1) >> 3`, leaving it one iteration at
+//! least.)
 //!
 //! The loop qualifies when nothing in it can fail (unchecked accesses, as versioning leaves
 //! them, no integer division; calls only of helpers that cannot fail), its body is assignments
@@ -67,14 +68,58 @@ pub fn run(p: &mut TypedProgram) {
     let pure = pure_instances(p);
     for inst in p.instances.values_mut() {
         let body = std::mem::take(&mut inst.func.body);
+        let scoped = assigned_before_read(&inst.func, &body);
         inst.func.body = rewrite_for_loops(inst, body, &mut |inst, l, out| {
             let Some(reductions) = qualifies(inst, &l, &pure) else {
                 return Some(l);
             };
-            partials(inst, &reductions, l, out);
+            partials(inst, &reductions, &scoped, l, out);
             None
         });
     }
+}
+
+/// The locals that every block of `body` that reads them assigns first, before the read, in
+/// that block: no value of theirs outlives the block that made it (a closure's parameters, the
+/// temporaries of an iteration).
+fn assigned_before_read(f: &Function, body: &Block) -> HashSet<LocalId> {
+    fn walk(
+        f: &Function,
+        b: &Block,
+        assigned: &mut HashSet<LocalId>,
+        live_in: &mut HashSet<LocalId>,
+    ) {
+        let mut here: HashSet<LocalId> = HashSet::new();
+        for s in &b.stmts {
+            let mut roots = Vec::new();
+            crate::ir::edit::stmt_exprs(s, &mut roots);
+            let mut reads = Vec::new();
+            for e in roots {
+                locals_read(f, e, &mut reads);
+            }
+            live_in.extend(reads.into_iter().filter(|r| !here.contains(r)));
+            match s {
+                Stmt::Assign { local, .. } => {
+                    here.insert(*local);
+                    assigned.insert(*local);
+                }
+                Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } => {
+                    walk(f, then_body, assigned, live_in);
+                    walk(f, else_body, assigned, live_in);
+                }
+                Stmt::For { body, .. } | Stmt::Loop { body } => walk(f, body, assigned, live_in),
+                _ => {}
+            }
+        }
+    }
+    let (mut assigned, mut live_in) = (HashSet::new(), HashSet::new());
+    walk(f, body, &mut assigned, &mut live_in);
+    assigned.retain(|l| !live_in.contains(l));
+    assigned
 }
 
 /// A local the loop carries through `m = op(m, e)`: `m`, `op` (`Max` or `Min`), and the local
@@ -188,7 +233,13 @@ fn locals_read(f: &Function, e: ExprId, out: &mut Vec<LocalId>) {
 }
 
 /// Pushes the rewritten loop (module doc) onto `out`.
-fn partials(inst: &mut Instance, reductions: &[Reduction], l: ForLoop, out: &mut Vec<Stmt>) {
+fn partials(
+    inst: &mut Instance,
+    reductions: &[Reduction],
+    scoped: &HashSet<LocalId>,
+    l: ForLoop,
+    out: &mut Vec<Stmt>,
+) {
     let mut b = inst.build(l.span);
     let usize_t = Type::Scalar(Scalar::Usize);
     let name = |b: &Builder, x: LocalId| b.inst.func.local(x).name.clone();
@@ -203,10 +254,13 @@ fn partials(inst: &mut Instance, reductions: &[Reduction], l: ForLoop, out: &mut
         })
         .collect();
     // A copy `a` of an `m` holds, after the loop, `m` before its last update: only the loop as
-    // written knows it, so it runs one iteration at least. Without copies the blocks take all
-    // they can, and each other scalar ends a block with its last iteration's value (it does
-    // not depend on any `m`, which only updates and copies read).
-    let copies = reductions.iter().any(|r| r.2.is_some());
+    // written knows it, so where that value may be read after the loop (`a` is not `scoped`)
+    // the loop runs one iteration at least. Otherwise the blocks take all they can, and each
+    // other scalar ends a block with its last iteration's value (it does not depend on any `m`,
+    // which only updates and copies read; a scoped copy's value is never read again).
+    let copies = reductions
+        .iter()
+        .any(|r| r.2.is_some_and(|a| !scoped.contains(&a)));
     let strips = Strips::with(&mut b, "part", &l.range, PARTS, copies, out);
     // Copy k of the body reads j.k for j and m.k for each m; every other scalar it assigns
     // gets a copy of its own too.
@@ -229,10 +283,18 @@ fn partials(inst: &mut Instance, reductions: &[Reduction], l: ForLoop, out: &mut
         let value = strips.iteration(&mut b, k);
         block.push(b.assign(jk, value));
         let mut rename = HashMap::from([(l.var, jk)]);
-        for &x in &assigned {
+        let vias: Vec<LocalId> = reductions.iter().filter_map(|r| r.2).collect();
+        for &x in assigned.iter().filter(|x| !vias.contains(x)) {
             let ty = b.inst.local_ty(x);
             let copy = b.temp(&format!("{}.{k}", name(&b, x)), ty);
             rename.insert(x, copy);
+        }
+        // A copy reads its `m.k` directly: the update is then `m.k = max(m.k, e)`, which the
+        // back end compiles with the NaN test off `m.k`'s chain (`hints::carried_floats`).
+        for &(m, _, via) in reductions {
+            if let Some(a) = via {
+                rename.insert(a, rename[&m]);
+            }
         }
         renames.push(rename);
     }
@@ -242,15 +304,16 @@ fn partials(inst: &mut Instance, reductions: &[Reduction], l: ForLoop, out: &mut
             out.push(b.assign(rename[m], value));
         }
     }
+    let is_copy = |s: &Stmt| matches!(s, Stmt::Assign { local, .. } if reductions.iter().any(|r| r.2 == Some(*local)));
     for rename in &renames {
-        for s in &l.body.stmts {
+        for s in l.body.stmts.iter().filter(|s| !is_copy(s)) {
             block.push(b.inst.copy_stmt(s, rename));
         }
     }
     if !copies {
         let last = &renames[renames.len() - 1];
         for &x in &assigned {
-            if reductions.iter().all(|r| r.0 != x) {
+            if reductions.iter().all(|r| r.0 != x && r.2 != Some(x)) {
                 let value = b.local(last[&x]);
                 block.push(b.assign(x, value));
             }

@@ -14,6 +14,7 @@ mod split;
 mod spread;
 mod strip;
 mod tile;
+mod unit_stride;
 mod unroll_jam;
 mod versioning;
 
@@ -51,6 +52,7 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
     ("splitting", split::run, For::All),
     ("versioning", versioning::run, For::All),
     ("interchange", interchange::run, For::Cpu),
+    ("unit-stride", unit_stride::run, For::Cpu),
     ("minmax", minmax::run, For::Cpu),
     ("unroll-and-jam", unroll_jam::run, For::Cpu),
     ("tiling", tile::run, For::Cpu),
