@@ -50,11 +50,10 @@
 //! body but by its own update, or by a copy that only the update reads (a closure's parameter,
 //! `x.iter().fold(f64::NAN, |a, &b| a.max(b))`: `a = m; m = max(a, b)`).
 
-use super::nest::{cannot_fail, pure_instances};
+use super::nest::{cannot_fail, locals_read, pure_instances};
 use super::strip::Strips;
 use super::{counted, rewrite_for_loops, ForLoop};
 use crate::ir::edit::Builder;
-use crate::ir::walk::children;
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
 
@@ -223,13 +222,6 @@ fn reduction(
     locals_read(f, other, &mut reads);
     let clean = !reads.contains(&m) && via.is_none_or(|a| !reads.contains(&a));
     clean.then_some((*op, via))
-}
-
-fn locals_read(f: &Function, e: ExprId, out: &mut Vec<LocalId>) {
-    match &f.expr(e).kind {
-        ExprKind::Local(l) => out.push(*l),
-        k => children(k).into_iter().for_each(|c| locals_read(f, c, out)),
-    }
 }
 
 /// Pushes the rewritten loop (module doc) onto `out`.

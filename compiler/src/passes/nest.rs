@@ -233,7 +233,8 @@ pub(super) fn defined_before_read(
     (inner_ok && post_ok).then_some(carried)
 }
 
-fn locals_read(f: &Function, e: ExprId, out: &mut Vec<LocalId>) {
+/// Pushes onto `out` each local that expression `e` reads (once per read).
+pub(super) fn locals_read(f: &Function, e: ExprId, out: &mut Vec<LocalId>) {
     match &f.expr(e).kind {
         ExprKind::Local(l) => out.push(*l),
         k => children(k).into_iter().for_each(|c| locals_read(f, c, out)),

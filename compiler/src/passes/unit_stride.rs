@@ -27,7 +27,7 @@
 
 use super::{rewrite_for_loops, ForLoop};
 use crate::ir::edit::block_exprs;
-use crate::ir::walk::{array_operand, children};
+use crate::ir::walk::{array_operand, children, reads_local};
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
 
@@ -91,7 +91,7 @@ fn strided_views(inst: &Instance, l: &ForLoop, slices: &HashSet<LocalId>) -> Vec
             } => {
                 if *checked {
                     disqualified.insert(*array);
-                } else if index.iter().any(|&i| reads(f, i, l.var)) {
+                } else if index.iter().any(|&i| reads_local(f, i, l.var)) {
                     along.insert(*array);
                 }
             }
@@ -146,13 +146,6 @@ fn visit_stmts(b: &Block, visit: &mut impl FnMut(&Stmt)) {
             Stmt::For { body, .. } | Stmt::Loop { body } => visit_stmts(body, visit),
             _ => {}
         }
-    }
-}
-
-fn reads(f: &Function, e: ExprId, l: LocalId) -> bool {
-    match &f.expr(e).kind {
-        ExprKind::Local(x) => *x == l,
-        k => children(k).into_iter().any(|c| reads(f, c, l)),
     }
 }
 
