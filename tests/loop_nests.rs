@@ -404,6 +404,17 @@ rumba::compile! {
         (m, t)
     }
 
+    /// A copy of `m` read after the loop: `m` before its last update.
+    fn max_and_copy(x: ndarray::ArrayView1<f64>) -> (f64, f64) {
+        let mut m = f64::NEG_INFINITY;
+        let mut a = 5.0;
+        for i in 0..x.len() {
+            a = m;
+            m = a.max(x[i]);
+        }
+        (m, a)
+    }
+
     /// Stores in the body: not rewritten.
     fn max_and_store(x: ndarray::ArrayView1<f64>, mut y: ndarray::ArrayViewMut1<f64>) -> f64 {
         let mut m = f64::NEG_INFINITY;
@@ -461,6 +472,13 @@ fn min_max_reductions_match_the_loops_in_order() {
                 m = black_box(m).max(t);
             }
             same(&[got.0, got.1], &[m, t]);
+            let got: (f64, f64) = max_and_copy(&x).unwrap();
+            let (mut m, mut a) = (f64::NEG_INFINITY, 5.0);
+            for &e in x.iter() {
+                a = m;
+                m = black_box(a).max(e);
+            }
+            same(&[got.0, got.1], &[m, a]);
             let x32 = x.mapv(|v| v as f32);
             let got: f32 = max32(&x32).unwrap();
             let want = x32
@@ -480,6 +498,8 @@ fn min_max_reductions_match_the_loops_in_order() {
     let mut y = Array1::<f64>::zeros(64);
     let args = [(&x).into_arg(), (&mut y).into_arg()];
     assert!(!rewritten(max_and_store::kernel().typed_ir(&args).unwrap()));
+    let ir = max_and_copy::kernel().typed_ir(&[(&x).into_arg()]).unwrap();
+    assert!(rewritten(ir.clone()) && ir.contains("- 1_usize) >> 3_usize"), "{ir}");
     let m: f64 = max_and_store(&x, &mut y).unwrap();
     assert_eq!(m, 7.25);
 }

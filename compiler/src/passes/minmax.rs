@@ -82,13 +82,11 @@ pub fn run(p: &mut TypedProgram) {
 /// that block: no value of theirs outlives the block that made it (a closure's parameters, the
 /// temporaries of an iteration).
 fn assigned_before_read(f: &Function, body: &Block) -> HashSet<LocalId> {
-    fn walk(
-        f: &Function,
-        b: &Block,
-        assigned: &mut HashSet<LocalId>,
-        live_in: &mut HashSet<LocalId>,
-    ) {
-        let mut here: HashSet<LocalId> = HashSet::new();
+    /// Walks block `b`; returns the locals assigned in it, at any depth. A local counts as
+    /// assigned before a read only when the assignment is in the read's own block with no
+    /// statement between them assigning it again inside (a loop or an `if`).
+    fn walk(f: &Function, b: &Block, live_in: &mut HashSet<LocalId>) -> HashSet<LocalId> {
+        let (mut here, mut all) = (HashSet::new(), HashSet::new());
         for s in &b.stmts {
             let mut roots = Vec::new();
             crate::ir::edit::stmt_exprs(s, &mut roots);
@@ -97,26 +95,36 @@ fn assigned_before_read(f: &Function, body: &Block) -> HashSet<LocalId> {
                 locals_read(f, e, &mut reads);
             }
             live_in.extend(reads.into_iter().filter(|r| !here.contains(r)));
-            match s {
+            let inner = match s {
                 Stmt::Assign { local, .. } => {
                     here.insert(*local);
-                    assigned.insert(*local);
+                    all.insert(*local);
+                    continue;
+                }
+                Stmt::Unpack { locals, .. } => {
+                    here.extend(locals.iter().flatten());
+                    all.extend(locals.iter().flatten());
+                    continue;
                 }
                 Stmt::If {
                     then_body,
                     else_body,
                     ..
                 } => {
-                    walk(f, then_body, assigned, live_in);
-                    walk(f, else_body, assigned, live_in);
+                    let mut inner = walk(f, then_body, live_in);
+                    inner.extend(walk(f, else_body, live_in));
+                    inner
                 }
-                Stmt::For { body, .. } | Stmt::Loop { body } => walk(f, body, assigned, live_in),
-                _ => {}
-            }
+                Stmt::For { body, .. } | Stmt::Loop { body } => walk(f, body, live_in),
+                _ => continue,
+            };
+            here.retain(|l| !inner.contains(l));
+            all.extend(inner);
         }
+        all
     }
-    let (mut assigned, mut live_in) = (HashSet::new(), HashSet::new());
-    walk(f, body, &mut assigned, &mut live_in);
+    let mut live_in = HashSet::new();
+    let mut assigned = walk(f, body, &mut live_in);
     assigned.retain(|l| !live_in.contains(l));
     assigned
 }
