@@ -170,11 +170,14 @@ fn qualifies(inst: &Instance, l: &ForLoop, pure: &HashSet<InstId>) -> Option<Vec
             reductions.push((m, op, via));
         }
     }
-    if reductions.is_empty() {
+    // Each `m` and each copy assigned once: by its update, by the copy.
+    let once = |x: LocalId| assigns.iter().filter(|a| a.0 == x).count() == 1;
+    if reductions.is_empty() || !reductions.iter().all(|r| once(r.0) && r.2.is_none_or(once)) {
         return None;
     }
-    // Who may read what: an `m` only its update (or its copy), the copy only the update; every
-    // other scalar the body assigns is assigned in the iteration before the iteration reads it.
+    // Who may read what: an `m` only its update (or its copy), the copy only the update, after
+    // the copy (not the value of the iteration before); every other scalar the body assigns is
+    // assigned in the iteration before the iteration reads it.
     let role = |x: LocalId| reductions.iter().find(|r| r.0 == x || r.2 == Some(x));
     let assigned: HashSet<LocalId> = assigns.iter().map(|a| a.0).collect();
     let mut defined = HashSet::new();
@@ -184,7 +187,8 @@ fn qualifies(inst: &Instance, l: &ForLoop, pure: &HashSet<InstId>) -> Option<Vec
         for r in reads {
             match role(r) {
                 Some(&(m, _, via)) => {
-                    let update = local == m && (via.is_none() || via == Some(r));
+                    let update =
+                        local == m && (via.is_none() || (via == Some(r) && defined.contains(&r)));
                     let copy = via == Some(local) && r == m;
                     if !(update || copy) {
                         return None;
