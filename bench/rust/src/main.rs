@@ -1107,9 +1107,6 @@ fn thread_cpu_ms() -> f64 {
     t.tv_sec as f64 * 1e3 + t.tv_nsec as f64 * 1e-6
 }
 
-/// The first call of `kernel` (compilation, or a load from the on-disk cache, and a run) against
-/// the second, in a fresh process, with the stages of the first from `rumba::stats()` and its CPU
-/// time.
 /// The first call of each kernel of `kernels` (comma-separated) in turn, in this fresh process:
 /// one line each, with the stage times of its own compilation (a later kernel's show what a
 /// process that has compiled before spends, `"after"` naming the kernels before it).
@@ -1179,7 +1176,9 @@ fn latency_case(kernel: &str) -> Box<dyn FnMut()> {
     }
 }
 
-/// `kernel`'s first and second calls, printed as a `latency` row.
+/// `kernel`'s first call (compilation, or a load from the on-disk cache, and a run) against the
+/// second, with the stages of the first from `rumba::stats()` and its CPU time, printed as a
+/// `latency` row.
 fn first_call(kernel: &str, before: &[&str]) {
     let mut call = latency_case(kernel);
     let earlier = rumba::stats();
