@@ -41,7 +41,7 @@
 use super::nest::cannot_fail;
 use super::{counted, expr_key, invariant, rewrite_for_loops, ForLoop};
 use crate::ir::edit::{block_exprs, Builder};
-use crate::ir::walk::{assigned_locals, assignments, breaks_out, children};
+use crate::ir::walk::{assigned_locals, breaks_out, children, Uses};
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
 
@@ -486,39 +486,19 @@ fn extent(f: &Function, e: ExprId, extents: &HashSet<LocalId>) -> bool {
 }
 
 /// The locals of `f` that only array extents are assigned to (not parameters, not loops'
-/// variables).
+/// variables, whose writes carry no value in [`Uses`]).
 fn extent_locals(f: &Function) -> HashSet<LocalId> {
-    fn loop_vars(b: &Block, out: &mut HashSet<LocalId>) {
-        for s in &b.stmts {
-            match s {
-                Stmt::For { var, body, .. } => {
-                    out.insert(*var);
-                    loop_vars(body, out);
-                }
-                Stmt::Loop { body } => loop_vars(body, out),
-                Stmt::If {
-                    then_body,
-                    else_body,
-                    ..
-                } => {
-                    loop_vars(then_body, out);
-                    loop_vars(else_body, out);
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut other: HashSet<LocalId> = f.params.iter().copied().collect();
-    loop_vars(&f.body, &mut other);
-    let mut extents = HashSet::new();
-    for (l, v) in assignments(&f.body) {
-        match f.expr(v).kind {
-            ExprKind::Shape { query, .. } if query.is_extent() => extents.insert(l),
-            _ => other.insert(l),
-        };
-    }
-    extents.retain(|l| !other.contains(l));
-    extents
+    let extent = |v: &Option<ExprId>| {
+        v.is_some_and(
+            |v| matches!(f.expr(v).kind, ExprKind::Shape { query, .. } if query.is_extent()),
+        )
+    };
+    Uses::of(f, &f.body)
+        .writes
+        .into_iter()
+        .filter(|(l, writes)| !f.params.contains(l) && writes.iter().all(|(v, _)| extent(v)))
+        .map(|(l, _)| l)
+        .collect()
 }
 
 /// The starts and the ends of the ranges of `tests`.

@@ -27,7 +27,7 @@
 
 use super::{rewrite_for_loops, ForLoop};
 use crate::ir::edit::block_exprs;
-use crate::ir::walk::{array_operand, children, reads_local};
+use crate::ir::walk::{array_operand, children, reads_local, Uses};
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
 
@@ -51,19 +51,14 @@ pub fn run(p: &mut TypedProgram) {
 /// another's shape, `types`' broadcasts: those are often stride 0, and LLVM's loop vectorizer
 /// versions their plain loops on the stride itself.)
 fn slices(f: &Function, body: &Block) -> HashSet<LocalId> {
-    let (mut only, mut other) = (HashSet::new(), HashSet::new());
-    visit_stmts(body, &mut |s| match s {
-        Stmt::Assign { local, value, .. } => {
-            match f.expr(*value).kind {
-                ExprKind::Slice { .. } => only.insert(*local),
-                _ => other.insert(*local),
-            };
-        }
-        Stmt::Unpack { locals, .. } => other.extend(locals.iter().flatten()),
-        _ => {}
-    });
-    only.retain(|l| !other.contains(l));
-    only
+    let slice =
+        |v: &Option<ExprId>| v.is_some_and(|v| matches!(f.expr(v).kind, ExprKind::Slice { .. }));
+    Uses::of(f, body)
+        .writes
+        .into_iter()
+        .filter(|(_, writes)| writes.iter().all(|(v, _)| slice(v)))
+        .map(|(l, _)| l)
+        .collect()
 }
 
 /// The views of the module doc that loop `l` loads from (none when it does not qualify);
