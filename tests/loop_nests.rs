@@ -589,3 +589,50 @@ fn strided_views_of_stride_one_match_the_loops_in_order() {
         .unwrap();
     assert!(ir.contains("is_standard_layout(lane)"), "{ir}");
 }
+
+rumba::compile! {
+    /// Each row's or, with `columns`, each column's dot product with `x`, through ndarray's `dot`.
+    fn lane_dots(a: ndarray::ArrayView2<f64>, x: ndarray::ArrayView1<f64>, columns: bool) -> Array1<f64> {
+        let n = if columns { a.ncols() } else { a.nrows() };
+        let mut out = Array1::zeros(n);
+        for i in 0..n {
+            out[i] = if columns { a.column(i).dot(&x) } else { a.row(i).dot(&x) };
+        }
+        out
+    }
+}
+
+/// `dot`'s expansion tests the layout itself (ndarray's contiguous path and its strided loop);
+/// `unit_stride` leaves its strided loop alone (no copy for stride one in the branch that found
+/// the view strided), and rows and columns give ndarray's bits.
+#[test]
+fn dots_of_rows_and_columns_match_ndarray_without_a_second_layout_test() {
+    let palette = [1.5, -2.0, 0.0, -0.0, 3.0e300, 7.25, 1.0e-300];
+    for (n, m) in [(1, 1), (3, 7), (5, 8), (9, 17), (16, 64), (4, 100)] {
+        let a = drawn(n * m, (n * 17 + m) as u64, &palette)
+            .into_shape_with_order((n, m))
+            .unwrap();
+        for columns in [false, true] {
+            let len = if columns { n } else { m };
+            let x = drawn(len, len as u64 + 5, &palette);
+            let got: Array1<f64> = lane_dots(&a, &x, columns).unwrap();
+            let want: Vec<f64> = if columns {
+                a.columns().into_iter().map(|c| c.dot(&x)).collect()
+            } else {
+                a.rows().into_iter().map(|r| r.dot(&x)).collect()
+            };
+            same(got.as_slice().unwrap(), &want);
+        }
+    }
+    let (a, x) = (
+        drawn(64, 3, &palette)
+            .into_shape_with_order((8, 8))
+            .unwrap(),
+        drawn(8, 4, &palette),
+    );
+    let ir = lane_dots::kernel()
+        .typed_ir(&[(&a).into_arg(), (&x).into_arg(), false.into_arg()])
+        .unwrap();
+    assert_eq!(ir.matches("is_standard_layout(").count(), 2, "{ir}");
+    assert!(!ir.contains(".unit"), "{ir}");
+}
