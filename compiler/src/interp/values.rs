@@ -232,7 +232,8 @@ impl<'p> Machine<'p, '_, '_> {
     ) -> Exec<Val> {
         let fill = match init {
             Init::Elem(v) => Some(self.val(f, *v)?),
-            Init::Zeros => None,
+            // Zero bits for memory the program writes before it reads (`Init::Uninit`).
+            Init::Zeros | Init::Uninit => None,
             Init::Ones => {
                 let one = ops::cast(Value::I32(1), super::scalar_elem(elem)?);
                 Some(Val::Scalar(one.map_err(|o| f.fail(o, span))?))

@@ -243,7 +243,7 @@ impl Instance {
                     Init::Elem(v) => Init::Elem(self.copy_expr(v, rename)),
                     Init::Copy(a) => Init::Copy(local(a)),
                     Init::Each(vs) => Init::Each(all(self, &vs)),
-                    i @ (Init::Zeros | Init::Ones) => i,
+                    i @ (Init::Zeros | Init::Ones | Init::Uninit) => i,
                 },
             },
             ExprKind::Borrow { array, mutable } => ExprKind::Borrow {

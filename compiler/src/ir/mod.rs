@@ -839,6 +839,10 @@ pub enum Init {
     /// `[a, b, c]`, `vec![a, b, c]`, `array![[a, b], [c, d]]`: one value per element in C
     /// order, evaluated left to right (as many as the extents, constants, make).
     Each(Vec<ExprId>),
+    /// Not initialized: for an array whose every element the code after it writes before
+    /// anything reads it (a fused group's result, `x.mapv(f)`, `&a + &b`), as ndarray's `map`
+    /// fills memory it never zeroed. Never for `bool` elements, nor in source.
+    Uninit,
 }
 
 /// One function specialized to concrete argument types: its resolved body and a type for every

@@ -257,7 +257,8 @@ impl Scan<'_> {
                     _ => return false,
                 };
                 let start = match init {
-                    Init::Zeros => Const { ty: elem, bits: 0 },
+                    // Uninit: every element is written before it is read; any start will do.
+                    Init::Zeros | Init::Uninit => Const { ty: elem, bits: 0 },
                     Init::Ones if elem.is_float() || elem.is_int() => Const::one(elem),
                     Init::Elem(v) => match inst.func.expr(*v).kind {
                         ExprKind::Const(c) if c.ty == elem => c,

@@ -356,7 +356,8 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let t = self.m.mem_type(ty.elem);
         let i64t = self.ctx().i64_type();
         let one_value = match init {
-            Init::Zeros => {
+            // A small array on the stack: zeroed even where its elements are all written first.
+            Init::Zeros | Init::Uninit => {
                 let zero = self.m.value_type(Type::Array(ty))?.const_zero();
                 self.b().build_store(at, zero)?;
                 return Ok(());
@@ -414,7 +415,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let fill = match init {
             Init::Elem(v) => Some(self.expr(*v)?),
             Init::Ones => Some(self.constant(Const::one(super::scalar_elem(ty)?))),
-            Init::Zeros | Init::Copy(_) | Init::Each(_) => None,
+            Init::Zeros | Init::Uninit | Init::Copy(_) | Init::Each(_) => None,
         };
         let each = match init {
             Init::Each(vs) => vs

@@ -599,7 +599,8 @@ impl<'s, 'p> Infer<'s, 'p> {
                 Type::Scalar(Scalar::Bool),
                 span,
             )),
-            _ => Init::Zeros,
+            // The walk below writes every element before anything reads one.
+            _ => Init::Uninit,
         };
         // A group of one array typed strided is a chain of `map`s of it (`array_binary`): the
         // new array takes its strides where it is contiguous, as ndarray's `map` does.
