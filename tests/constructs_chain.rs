@@ -486,6 +486,16 @@ twin! { mod rs_windows;
             }
             seen += 1;
         }
+        // Enumerated: the count of each window, in the same order.
+        for (i, w) in x.windows(k).into_iter().enumerate() {
+            avg[i] -= w[0] * i as f64;
+        }
+        for (t, w) in m.windows((2, 3)).into_iter().enumerate() {
+            peaks[t] += w.sum() + t as f64;
+        }
+        for (_, w) in x.windows(k).into_iter().enumerate() {
+            seen += w.len() * 10000;
+        }
         (avg, peaks, seen * 1000 + c * 10 + p)
     }
 }

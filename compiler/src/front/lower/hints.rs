@@ -95,6 +95,12 @@ pub(super) fn array_method_hint(name: &str) -> Option<&'static str> {
         "extend" | "insert" | "remove" | "append" | "resize" | "with_capacity" => {
             "a vector declared with `let mut v = Vec::new()` grows with `v.push(x)` and `v.extend_from_slice(&w)`; for the rest, make the array with its final length (`vec![0.0; n]`) and write `v[i] = ..`"
         }
+        "windows" => {
+            "`x.windows(k)` is walked by a `for` loop or an iterator chain: `for w in x.windows(k) { .. }`, `for (i, w) in x.windows(k).into_iter().enumerate() { .. }`, `x.windows(k).into_iter().map(|w| w.sum())`; to keep one window, slice it: `x.slice(s![i..i + k])`"
+        }
+        "exact_chunks" | "axis_chunks_iter" | "exact_chunks_mut" | "axis_chunks_iter_mut" => {
+            "slice the chunks in a loop over their positions: `for c in 0..x.len() / k { let chunk = x.slice(s![c * k..(c + 1) * k]); .. }`"
+        }
         "select" => {
             "index with an index array in a loop: `for (k, &i) in idx.iter().enumerate() { y[k] = x[i]; }` into `let mut y = Array1::zeros(idx.len())`"
         }

@@ -16,22 +16,7 @@ use super::{FrontError, R};
 /// or without `.into_iter()` and `.enumerate()`) as the index loop it is:
 /// `for i in 0..x.nrows() { let row = x.row(i); body }`. `None` when `f` is no such loop.
 pub(super) fn lanes_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> {
-    let mut e = strip_parens(&f.expr);
-    let mut enumerate = false;
-    loop {
-        match e {
-            syn::Expr::MethodCall(mc)
-                if mc.args.is_empty() && mc.method == "enumerate" && !enumerate =>
-            {
-                enumerate = true;
-                e = strip_parens(&mc.receiver);
-            }
-            syn::Expr::MethodCall(mc) if mc.args.is_empty() && mc.method == "into_iter" => {
-                e = strip_parens(&mc.receiver);
-            }
-            _ => break,
-        }
-    }
+    let (e, enumerate) = peel_enumerate(&f.expr);
     let syn::Expr::MethodCall(mc) = e else {
         return None;
     };
@@ -74,7 +59,8 @@ pub(super) fn lanes_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> {
             ),
             syn::LitInt::new(&axis.to_string(), span),
         );
-        let (index, pat) = match lane_pattern(f, &name, enumerate, span) {
+        let call = format!("{name}(Axis({axis}))");
+        let (index, pat) = match lane_pattern(f, &call, enumerate, span) {
             Ok(p) => p,
             Err(e) => return Some(Err(e)),
         };
@@ -101,7 +87,7 @@ pub(super) fn lanes_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> {
             syn::Ident::new("column_mut", span),
         ),
     };
-    let (index, pat) = match lane_pattern(f, &name, enumerate, span) {
+    let (index, pat) = match lane_pattern(f, &format!("{name}()"), enumerate, span) {
         Ok(p) => p,
         Err(e) => return Some(Err(e)),
     };
@@ -114,26 +100,46 @@ pub(super) fn lanes_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> {
     }))
 }
 
+/// The iterable of a `for` loop without its `.into_iter()` and `.enumerate()` (at most one),
+/// and whether it was enumerated.
+fn peel_enumerate(e: &syn::Expr) -> (&syn::Expr, bool) {
+    let mut e = strip_parens(e);
+    let mut enumerate = false;
+    loop {
+        match e {
+            syn::Expr::MethodCall(mc)
+                if mc.args.is_empty() && mc.method == "enumerate" && !enumerate =>
+            {
+                enumerate = true;
+                e = strip_parens(&mc.receiver);
+            }
+            syn::Expr::MethodCall(mc) if mc.args.is_empty() && mc.method == "into_iter" => {
+                e = strip_parens(&mc.receiver);
+            }
+            _ => return (e, enumerate),
+        }
+    }
+}
+
 /// The loop's index and the lane's pattern: `(i, row)` when enumerated (`_` for `i` a hidden
 /// name), else a hidden index and the loop's pattern.
 fn lane_pattern<'f>(
     f: &'f syn::ExprForLoop,
-    name: &str,
+    call: &str,
     enumerate: bool,
     span: proc_macro2::Span,
 ) -> R<(syn::Pat, &'f syn::Pat)> {
     if !enumerate {
         return Ok((syn::parse_quote_spanned!(span=> __rumba_lane), &*f.pat));
     }
+    let pair = "expected a pair `(i, v)`";
     let syn::Pat::Tuple(t) = strip_pat(&f.pat) else {
-        return Err(
-            FrontError::new(&f.pat, "expected a pair `(i, row)`").hint(format!(
-                "write `for (i, row) in x.{name}().into_iter().enumerate()`"
-            )),
-        );
+        return Err(FrontError::new(&f.pat, pair).hint(format!(
+            "write `for (i, v) in x.{call}.into_iter().enumerate()`"
+        )));
     };
     if t.elems.len() != 2 {
-        return Err(FrontError::new(t, "expected a pair `(i, row)`"));
+        return Err(FrontError::new(t, pair));
     }
     let index = match strip_pat(&t.elems[0]) {
         syn::Pat::Wild(_) => syn::parse_quote_spanned!(span=> __rumba_lane),
@@ -146,9 +152,11 @@ fn lane_pattern<'f>(
 /// sliding windows in logical order, one loop over their positions,
 /// `for t in 0..count { let w = x.slice(s![i..i + a, j..j + b]); body }` (`break` ends the
 /// walk); an axis shorter than its window has none. A zero window size is an `Err` (ndarray
-/// panics there). `None` when `f` is no such loop.
+/// panics there). With `.into_iter().enumerate()`, `(t, w)`: `t` counts the windows in that
+/// order. `None` when `f` is no such loop.
 pub(super) fn windows_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> {
-    let syn::Expr::MethodCall(mc) = strip_parens(&f.expr) else {
+    let (e, enumerate) = peel_enumerate(&f.expr);
+    let syn::Expr::MethodCall(mc) = e else {
         return None;
     };
     let [size] = &mc.args.iter().collect::<Vec<_>>()[..] else {
@@ -181,7 +189,11 @@ pub(super) fn windows_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> 
         )));
     }
     let zero = syn::LitStr::new("window size must not be zero", span);
-    let (w, body, label) = (&f.pat, &f.body, &f.label);
+    let (index, w) = match lane_pattern(f, "windows(k)", enumerate, span) {
+        Ok(p) => p,
+        Err(e) => return Some(Err(e)),
+    };
+    let (body, label) = (&f.body, &f.label);
     let tokens = match &sizes[..] {
         [k] => quote::quote_spanned! {span=>
             #label for __rumba_t in (0..{
@@ -189,6 +201,7 @@ pub(super) fn windows_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> 
                 assert!(__rumba_k != 0, #zero);
                 if #array.len() >= __rumba_k { #array.len() - __rumba_k + 1 } else { 0 }
             }) {
+                let #index = __rumba_t;
                 let #w = #array.slice(s![__rumba_t..__rumba_t + #k]);
                 #body
             }
@@ -202,6 +215,7 @@ pub(super) fn windows_loop(f: &syn::ExprForLoop) -> Option<R<syn::ExprForLoop>> 
                 let __rumba_cols = if __rumba_m >= __rumba_b { __rumba_m - __rumba_b + 1 } else { 0 };
                 __rumba_rows * __rumba_cols
             }) {
+                let #index = __rumba_t;
                 let __rumba_cols = #array.ncols() + 1 - #b;
                 let (__rumba_i, __rumba_j) = (__rumba_t / __rumba_cols, __rumba_t % __rumba_cols);
                 let #w = #array.slice(s![__rumba_i..__rumba_i + #a, __rumba_j..__rumba_j + #b]);
