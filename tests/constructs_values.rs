@@ -613,3 +613,140 @@ fn constructs_values_unsupported_collections_name_the_alternative() {
         assert!(format!("{e:#}").contains(want), "{src}: {e:#}");
     }
 }
+
+twin! { mod rs_fill;
+    /// Arrays of zeros that a loop nest right after fills (`passes/uninit.rs` leaves them
+    /// unzeroed) and ones it does not fill (they stay zeroed): `case` picks one.
+    pub fn fill(x: ArrayView1<f64>, case: usize) -> Array1<f64> {
+        let n = x.len();
+        if case == 0 {
+            // Filled: extents read through an operator, a `let` between.
+            let mut y = Array1::zeros(n - 1);
+            let k = 0.5;
+            for i in 0..n - 1 {
+                y[i] = (x[i + 1] - x[i]) * k;
+            }
+            return y;
+        }
+        if case == 1 {
+            return Array1::from_shape_fn(n, |i| x[i] * 2.0 + i as f64);
+        }
+        let mut y = Array1::zeros(n);
+        if case == 2 {
+            // Not from zero: y[0] stays 0.
+            let mut y = Array1::zeros(n);
+            for i in 1..n {
+                y[i] = x[i];
+            }
+            return y;
+        }
+        if case == 3 {
+            // An iteration ends early: y[i] stays 0 where x[i] < 0.
+            let mut y = Array1::zeros(n);
+            for i in 0..n {
+                if x[i] < 0.0 {
+                    continue;
+                }
+                y[i] = x[i];
+            }
+            return y;
+        }
+        if case == 4 {
+            // The store is conditional.
+            let mut y = Array1::zeros(n);
+            for i in 0..n {
+                if x[i] > 0.0 {
+                    y[i] = x[i];
+                }
+            }
+            return y;
+        }
+        if case == 5 {
+            // y is read in the nest.
+            let mut y = Array1::zeros(n);
+            for i in 0..n {
+                y[i] = if i > 0 { y[i - 1] + x[i] } else { x[i] };
+            }
+            return y;
+        }
+        if case == 6 {
+            // A `break`.
+            let mut y = Array1::zeros(n);
+            for i in 0..n {
+                if x[i] < -0.5 {
+                    break;
+                }
+                y[i] = x[i];
+            }
+            return y;
+        }
+        // The loop stops short.
+        for i in 0..n / 2 {
+            y[i] = x[i];
+        }
+        y
+    }
+
+    /// A 2-D array filled by a nest with work at each level; `fill2_skip`'s inner loop ends
+    /// early on the diagonal (those elements stay 0).
+    pub fn fill2(x: ArrayView1<f64>) -> Array2<f64> {
+        let (n, m) = (x.len(), x.len() + 1);
+        let mut d = Array2::zeros((n, m));
+        for i in 0..n {
+            let xi = x[i];
+            for j in 0..m {
+                d[[i, j]] = xi * j as f64;
+            }
+        }
+        d
+    }
+
+    pub fn fill2_skip(x: ArrayView1<f64>) -> Array2<f64> {
+        let (n, m) = (x.len(), x.len() + 1);
+        let mut d = Array2::zeros((n, m));
+        for i in 0..n {
+            for j in 0..m {
+                if i == j {
+                    continue;
+                }
+                d[[i, j]] = x[i] * j as f64;
+            }
+        }
+        d
+    }
+
+    /// An array of twos, the size the cases ask for: leaves dirty memory behind for the next.
+    pub fn twos(n: usize, m: usize) -> (Array1<f64>, Array2<f64>) {
+        (Array1::from_elem(n, 2.0), Array2::from_elem((n, m), 2.0))
+    }
+}
+
+/// Only nests that write every element leave their array unzeroed: each case matches ndarray's
+/// values after a call that leaves dirty memory of the same size behind (an unwritten element
+/// of an unzeroed array would show it), and the typed IR says which allocations are `uninit`.
+#[test]
+fn constructs_values_arrays_filled_by_a_nest_are_not_zeroed_first() {
+    let x = Array1::from_shape_fn(37, |i| ((i * 7) % 11) as f64 - 4.5);
+    for case in 0..8 {
+        let n = if case == 0 { x.len() - 1 } else { x.len() };
+        drop(twos(n, n + 1).unwrap());
+        let got = fill(x.view(), case).unwrap();
+        assert_eq!(got, rs_fill::fill(x.view(), case), "case {case}");
+    }
+    drop(twos(x.len(), x.len() + 1).unwrap());
+    assert_eq!(fill2(x.view()).unwrap(), rs_fill::fill2(x.view()));
+    drop(twos(x.len(), x.len() + 1).unwrap());
+    assert_eq!(fill2_skip(x.view()).unwrap(), rs_fill::fill2_skip(x.view()));
+    let ir = fill::kernel()
+        .typed_ir(&[x.view().into_arg(), 0usize.into_arg()])
+        .unwrap();
+    // Cases 0 and 1 (the fills and `from_shape_fn`), not the six others.
+    assert_eq!(ir.matches(", uninit);").count(), 2, "{ir}");
+    assert_eq!(ir.matches(", zeros);").count(), 6, "{ir}");
+    let ir = fill2::kernel().typed_ir(&[x.view().into_arg()]).unwrap();
+    assert!(ir.contains(", uninit);"), "{ir}");
+    let ir = fill2_skip::kernel()
+        .typed_ir(&[x.view().into_arg()])
+        .unwrap();
+    assert!(ir.contains(", zeros);"), "{ir}");
+}

@@ -14,6 +14,7 @@ mod split;
 mod spread;
 mod strip;
 mod tile;
+mod uninit;
 mod unit_stride;
 mod unroll_jam;
 mod versioning;
@@ -47,6 +48,7 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
     ("shapes", shapes::run, For::All),
     ("fusion", fusion::run, For::All),
     ("contraction", contract::run, For::All),
+    ("uninit", uninit::run, For::Cpu),
     ("spread", spread::run, For::Cpu),
     ("flatten", flatten::run, For::Gpu),
     ("splitting", split::run, For::All),
