@@ -327,3 +327,85 @@ fn constructs_fixed_for_over_array_literals() {
     assert_eq!(out, want);
     assert_eq!(w.to_bits(), w_rs.to_bits());
 }
+
+twin! { mod rs_tuples;
+    /// Arrays of tuples: a literal list of pairs (a sorting network's comparators, a grid's
+    /// neighbour offsets), indexed, written, copied, and walked with tuple patterns: `&(p, q)`
+    /// (copies), `(p, q)` over `.iter()` (read as `*p`), by value, enumerated, nested.
+    pub fn sort4_rows(mut a: ArrayViewMut2<f32>) {
+        for i in 0..a.nrows() {
+            let mut v = [a[[i, 0]], a[[i, 1]], a[[i, 2]], a[[i, 3]]];
+            for &(p, q) in [(0usize, 1usize), (2, 3), (0, 2), (1, 3), (1, 2)].iter() {
+                if v[q] < v[p] {
+                    v.swap(p, q);
+                }
+            }
+            for k in 0..4 {
+                a[[i, k]] = v[k];
+            }
+        }
+    }
+
+    pub fn life(g: ArrayView2<u8>) -> Array2<u8> {
+        let (n, m) = g.dim();
+        let mut out = Array2::zeros((n, m));
+        for i in 0..n {
+            for j in 0..m {
+                let mut c = 0;
+                for (di, dj) in [(-1i64, -1i64), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)] {
+                    let (y, x) = (i as i64 + di, j as i64 + dj);
+                    if y >= 0 && y < n as i64 && x >= 0 && x < m as i64 {
+                        c += g[[y as usize, x as usize]] as u32;
+                    }
+                }
+                let alive = g[[i, j]] == 1;
+                out[[i, j]] = if (alive && (c == 2 || c == 3)) || (!alive && c == 3) { 1 } else { 0 };
+            }
+        }
+        out
+    }
+
+    pub fn pairs(x: ArrayView1<f64>) -> (f64, f64, usize, (usize, f64)) {
+        let mut pairs = [(0usize, 1.5f64), (2, -0.5), (1, 2.0)];
+        let copy = pairs;
+        pairs[1] = (3, 4.0);
+        pairs[2].1 *= 2.0;
+        let mut s = 0.0;
+        for &(k, w) in pairs.iter() {
+            s += x[k] * w;
+        }
+        for (k, w) in pairs.iter() {
+            s -= x[*k] / *w;
+        }
+        let mut t = 0.0;
+        for (i, (k, _)) in copy.into_iter().enumerate() {
+            t += (i * k) as f64 + x[k];
+        }
+        let nested = [((0usize, 2usize), 0.5f64), ((1, 3), 0.25)];
+        let mut last = 0;
+        for &((a, b), w) in &nested {
+            t += (x[a] - x[b]) * w;
+            last = a + b;
+        }
+        (s, t, last, pairs[1])
+    }
+}
+
+#[test]
+fn constructs_fixed_arrays_of_tuples_and_tuple_patterns() {
+    let a = Array2::from_shape_fn((64, 4), |(i, j)| ((i * 7 + j * 13) % 17) as f32 - 8.0);
+    let (mut got, mut want) = (a.clone(), a.clone());
+    sort4_rows(&mut got).unwrap();
+    rs_tuples::sort4_rows(want.view_mut());
+    assert_eq!(got, want);
+    let g = Array2::from_shape_fn((9, 11), |(i, j)| ((i * 5 + j * 3) % 7 < 3) as u8);
+    assert_eq!(life(g.view()).unwrap(), rs_tuples::life(g.view()));
+    let x = line(8);
+    let (s, t, last, p) = pairs(x.view()).unwrap();
+    let (s_rs, t_rs, last_rs, p_rs) = rs_tuples::pairs(x.view());
+    assert_eq!(
+        (s.to_bits(), t.to_bits(), last),
+        (s_rs.to_bits(), t_rs.to_bits(), last_rs)
+    );
+    assert_eq!((p.0, p.1.to_bits()), (p_rs.0, p_rs.1.to_bits()));
+}

@@ -342,6 +342,9 @@ macro_rules! int_methods {
                     o[4] = a.rotate_right(n);
                     o[5] = a.swap_bytes();
                     o[6] = a.abs_diff(b) as $t;
+                    o[7] = a.reverse_bits();
+                    o[8] = a.leading_ones() as $t;
+                    o[9] = a.trailing_ones() as $t;
                 }
 
                 pub fn euclid(a: $t, b: $t, o: &mut [$t]) {
@@ -356,7 +359,7 @@ macro_rules! int_methods {
                 for &a in &vals {
                     for &b in &vals {
                         for n in [0u32, 1, 5, 63, 64, 200] {
-                            let mut o = [0 as $t; 7];
+                            let mut o = [0 as $t; 10];
                             let mut e = o;
                             methods(bb(a), bb(b), bb(n), &mut o[..]).unwrap();
                             rs::methods(a, b, n, &mut e[..]);
@@ -394,7 +397,19 @@ macro_rules! int_methods {
             assert_eq!(wabs(bb(a)).unwrap(), rs_abs::wabs(a));
         }
     };
-    (@signed false, $vals:ident) => {};
+    (@signed false, $vals:ident) => {
+        twin! {
+            mod rs_pow2;
+            pub fn pow2(a: u64, b: u8) -> (bool, bool) {
+                (a.is_power_of_two(), b.is_power_of_two())
+            }
+        }
+        for a in [0u64, 1, 2, 3, 64, 96, 1 << 63, u64::MAX] {
+            for b in [0u8, 1, 128, 255] {
+                assert_eq!(pow2(bb(a), bb(b)).unwrap(), rs_pow2::pow2(a, b), "{a} {b}");
+            }
+        }
+    };
 }
 
 int_methods!(methods_i8, i8, true);

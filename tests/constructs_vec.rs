@@ -387,6 +387,39 @@ fn constructs_vec_stack_walk() {
     }
 }
 
+twin! { mod rs_tuples;
+    /// A vector of tuples (the peaks of a signal, as `(index, height)`), walked by pattern and
+    /// indexed by field.
+    pub fn peaks(x: ArrayView1<f64>) -> (usize, f64, f64) {
+        let mut found = Vec::new();
+        for i in 1..x.len() - 1 {
+            if x[i] > x[i - 1] && x[i] >= x[i + 1] {
+                found.push((i, x[i]));
+            }
+        }
+        let mut s = 0.0;
+        for &(i, h) in found.iter() {
+            s += h * i as f64;
+        }
+        let last = if found.is_empty() { 0.0 } else { found[found.len() - 1].1 };
+        (found.len(), s, last)
+    }
+}
+
+#[test]
+fn constructs_vec_of_tuples() {
+    for n in [3, 40, 1000] {
+        let x = data(n);
+        let (k, s, last) = peaks(x.view()).unwrap();
+        let (k_rs, s_rs, last_rs) = rs_tuples::peaks(x.view());
+        assert_eq!(
+            (k, s.to_bits(), last.to_bits()),
+            (k_rs, s_rs.to_bits(), last_rs.to_bits()),
+            "{n}"
+        );
+    }
+}
+
 #[test]
 fn constructs_vec_structs_and_prange() {
     let x = data(40);
@@ -526,10 +559,6 @@ fn constructs_vec_refused_patterns_name_the_alternative() {
         (
             "fn k(x) { let mut v = Vec::new(); v.push(1.0); let s = if x[0] > 0.0 { &v } else { &v }; v.push(2.0); s[0] }",
             "cannot change the length of `v` while `s` holds a view of it",
-        ),
-        (
-            "fn k(x) { let mut v = Vec::new(); v.push((1, 2.0)); v.len() }",
-            "arrays of `(i32, f64)` are not supported",
         ),
         (
             "fn k(x) { let mut v = Vec::new(); v.push(1.0); v += &x; v[0] }",

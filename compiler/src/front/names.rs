@@ -170,6 +170,13 @@ fn elem_ann(ty: &syn::Type) -> Result<Option<Scalar>, FrontError> {
     match type_ann(ty)? {
         TypeAnn::Infer => Ok(None),
         TypeAnn::Scalar(s) => Ok(Some(s)),
+        // Arrays of tuples exist inside a kernel (typed by inference), never across to Rust,
+        // whose tuple layout is unspecified.
+        TypeAnn::Tuple(..) => Err(FrontError::new(
+            ty,
+            "arrays of tuples cannot be named in a type",
+        )
+        .hint("leave a local's type to inference (`let pairs = [(0usize, 1usize), (2, 3)];`); for an argument or a result, declare a struct in the block (`#[derive(Clone, Copy)] struct Peak { at: usize, h: f64 }`) and pass or return `Vec<Peak>`")),
         _ => Err(FrontError::new(ty, "array elements must be scalars").hint(
             "element types: bool, i8..i64, u8..u64, isize, usize, f32, f64, Complex32, Complex64",
         )),

@@ -523,9 +523,10 @@ macro_rules! float_intrinsic {
                 IsSignNegative => Value::Bool(x.is_sign_negative()),
                 IsSignPositive => Value::Bool(x.is_sign_positive()),
                 Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
-                | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
-                | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
-                | RotateRight | SwapBytes | AbsDiff | Re | Im | CheckedAddNone | CheckedSubNone
+                | CountZeros | LeadingZeros | TrailingZeros | LeadingOnes | TrailingOnes
+                | IsPowerOfTwo | IsPositive | IsNegative | SaturatingAdd | SaturatingSub
+                | SaturatingMul | WrappingAbs | RotateLeft | RotateRight | SwapBytes
+                | ReverseBits | AbsDiff | Re | Im | CheckedAddNone | CheckedSubNone
                 | CheckedMulNone | CheckedDivNone | CheckedNegNone | CheckedShlNone
                 | F32FromBits | F64FromBits => {
                     return internal(format!("`{}` on {}", op.name(), stringify!($t)))
@@ -581,6 +582,10 @@ fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
                 CountZeros => Some(Value::U32($x.count_zeros())),
                 LeadingZeros => Some(Value::U32($x.leading_zeros())),
                 TrailingZeros => Some(Value::U32($x.trailing_zeros())),
+                LeadingOnes => Some(Value::U32($x.leading_ones())),
+                TrailingOnes => Some(Value::U32($x.trailing_ones())),
+                // (`types` gives it an unsigned receiver: the bits of a power of two.)
+                IsPowerOfTwo => Some(Value::Bool($x.count_ones() == 1)),
                 // Release builds: `MIN.abs()` wraps to `MIN`.
                 Abs => signed!($s, Value::$v($x.wrapping_abs())),
                 Signum => signed!($s, Value::$v($x.signum())),
@@ -596,6 +601,7 @@ fn int_intrinsic(op: Intrinsic, x: Value, arg: &ArgFn<'_>) -> Op {
                     other => return internal(format!("rotate by {other:?}")),
                 },
                 SwapBytes => Some(Value::$v($x.swap_bytes())),
+                ReverseBits => Some(Value::$v($x.reverse_bits())),
                 // (`types` gives these a `u32` / `u64` receiver.)
                 F32FromBits => Some(Value::F32(f32::from_bits($x as u32))),
                 F64FromBits => Some(Value::F64(f64::from_bits($x as u64))),

@@ -20,6 +20,8 @@ pub enum Receiver {
     Int,
     /// The signed integer types.
     Signed,
+    /// The unsigned integer types.
+    Unsigned,
     /// `Complex<f32>`, `Complex<f64>`.
     Complex,
     /// `u32`, `u64`: the bits of a float (`f32::from_bits`, `f64::from_bits`).
@@ -32,6 +34,7 @@ impl Receiver {
             Receiver::Float => s.is_float(),
             Receiver::Int => s.is_int(),
             Receiver::Signed => s.is_int() && s.is_signed(),
+            Receiver::Unsigned => s.is_int() && !s.is_signed(),
             Receiver::Complex => s.is_complex(),
             Receiver::Bits => matches!(s, Scalar::U32 | Scalar::U64),
         }
@@ -224,6 +227,10 @@ intrinsics! {
     CountZeros "count_zeros" (Int) () -> Fixed(U32), Exact;
     LeadingZeros "leading_zeros" (Int) () -> Fixed(U32), Exact;
     TrailingZeros "trailing_zeros" (Int) () -> Fixed(U32), Exact;
+    LeadingOnes "leading_ones" (Int) () -> Fixed(U32), Exact;
+    TrailingOnes "trailing_ones" (Int) () -> Fixed(U32), Exact;
+    /// Defined on the unsigned types only, as in std.
+    IsPowerOfTwo "is_power_of_two" (Unsigned) () -> Fixed(Bool), Exact;
     // signs of integers
     IsPositive "is_positive" (Signed) () -> Fixed(Bool), Exact;
     IsNegative "is_negative" (Signed) () -> Fixed(Bool), Exact;
@@ -235,6 +242,7 @@ intrinsics! {
     RotateLeft "rotate_left" (Int) (Fixed(U32)) -> Same, Exact;
     RotateRight "rotate_right" (Int) (Fixed(U32)) -> Same, Exact;
     SwapBytes "swap_bytes" (Int) () -> Same, Exact;
+    ReverseBits "reverse_bits" (Int) () -> Same, Exact;
     /// `|x - y|`, exact: unsigned (`i8::MIN.abs_diff(i8::MAX)` is `255u8`).
     AbsDiff "abs_diff" (Int) (Same) -> Unsigned, Exact;
     /// The Euclidean remainder (never negative); on integers it fails like `%` (by zero,

@@ -235,11 +235,19 @@ impl Elem {
         }
     }
 
-    /// The element type of arrays holding values of type `t` (scalars and structs).
+    /// The element type of arrays holding values of type `t`: scalars, structs, and tuples of
+    /// such (`[(0usize, 1usize), (2, 3)]`, laid out as a struct of their fields: arrays of tuples
+    /// never cross to Rust, whose tuple layout is unspecified: the front end refuses them in
+    /// signatures).
     pub fn of(t: Type) -> Option<Elem> {
         match t {
             Type::Scalar(s) => Some(Elem::Scalar(s)),
             Type::Tuple(tt) if tt.def().is_some() => Some(Elem::Struct(tt)),
+            Type::Tuple(tt)
+                if !tt.is_option() && tt.elems().iter().all(|&e| Elem::of(e).is_some()) =>
+            {
+                Some(Elem::Struct(tt))
+            }
             _ => None,
         }
     }

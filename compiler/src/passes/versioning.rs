@@ -191,10 +191,14 @@ impl Versioner<'_> {
     fn plan(&self, var: LocalId, range: &ForRange, body: &Block) -> Option<Plan> {
         let inst = &*self.inst;
         let mut assigned = assigned_locals(body);
-        // An array made or rebound inside the nest has extents no test before it can know.
+        // An array made or rebound inside the nest has extents no test before it can know, but
+        // for a fixed-size one (`let mut v = [a[[i, 0]], a[[i, 1]]]`, a list of pairs to loop
+        // over), whose extents are in its type: the test leaves its accesses out, and they stay
+        // checked in both copies (against a constant length, which LLVM folds wherever it
+        // unrolls a loop over the array).
         let rebinds_arrays = assigned
             .iter()
-            .any(|l| !matches!(inst.local_ty(*l), Type::Scalar(_)));
+            .any(|l| !fixed_size(inst.local_ty(*l)) && holds_array(inst.local_ty(*l)));
         if range.cold || !counted(inst, var, range) || assigned.contains(&var) || rebinds_arrays {
             return None;
         }
@@ -209,7 +213,7 @@ impl Versioner<'_> {
         let mut tests = Vec::new();
         let mut unchecked = HashSet::new();
         let mut all = true;
-        for (array, index) in &accesses {
+        for (array, index) in accesses.iter().filter(|(a, _)| !assigned.contains(a)) {
             let forms: Option<Vec<Index>> = index
                 .iter()
                 .map(|&i| self.classify(&loops, &assigned, i))
@@ -224,8 +228,9 @@ impl Versioner<'_> {
                 None => all = false,
             }
         }
-        // A nest goes as a whole only when no check is left in it; otherwise its innermost loops
-        // are versioned one by one, each with the tests of its own accesses.
+        // A nest goes as a whole only when no check is left in it (but those of its fixed-size
+        // arrays); otherwise its innermost loops are versioned one by one, each with the tests
+        // of its own accesses.
         if unchecked.is_empty() || (loops.len() > 1 && !all) {
             return None;
         }
@@ -521,6 +526,20 @@ fn shifted(b: &mut Builder, bound: ExprId, offsets: &[(BinOp, ExprId)]) -> ExprI
 
 /// Adds the `for` loops inside a nest's body to `loops`; false when one is not counted, or its
 /// bounds vary in the nest (`assigned`: what the nest assigns, its loop variables included).
+/// Whether a local of type `t` is a fixed-size array (`[T; N]`, on the stack).
+fn fixed_size(t: Type) -> bool {
+    matches!(t, Type::Array(a) if matches!(a.storage, Storage::Stack(_)))
+}
+
+/// Whether a value of type `t` is or holds an array (a tuple of scalars does not).
+fn holds_array(t: Type) -> bool {
+    match t {
+        Type::Array(_) => true,
+        Type::Tuple(tt) => tt.elems().iter().any(|&e| holds_array(e)),
+        _ => false,
+    }
+}
+
 fn inner_loops(inst: &Instance, b: &Block, assigned: &HashSet<LocalId>, loops: &mut Loops) -> bool {
     b.stmts.iter().all(|s| match s {
         Stmt::For {

@@ -349,11 +349,13 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
             RemEuclid | DivEuclid => self.float_euclid(op, x, args[1].into_float_value())?,
             Pow | WrappingAdd | WrappingSub | WrappingMul | WrappingNeg | CountOnes
-            | CountZeros | LeadingZeros | TrailingZeros | IsPositive | IsNegative
-            | SaturatingAdd | SaturatingSub | SaturatingMul | WrappingAbs | RotateLeft
-            | RotateRight | SwapBytes | AbsDiff | Re | Im | CheckedAddNone | CheckedSubNone
-            | CheckedMulNone | CheckedDivNone | CheckedNegNone | CheckedShlNone | F32FromBits
-            | F64FromBits => return Err(BackError::Internal(format!("`{}` on {s}", op.name()))),
+            | CountZeros | LeadingZeros | TrailingZeros | LeadingOnes | TrailingOnes
+            | IsPowerOfTwo | IsPositive | IsNegative | SaturatingAdd | SaturatingSub
+            | SaturatingMul | WrappingAbs | RotateLeft | RotateRight | SwapBytes | ReverseBits
+            | AbsDiff | Re | Im | CheckedAddNone | CheckedSubNone | CheckedMulNone
+            | CheckedDivNone | CheckedNegNone | CheckedShlNone | F32FromBits | F64FromBits => {
+                return Err(BackError::Internal(format!("`{}` on {s}", op.name())))
+            }
         })
     }
 
@@ -494,17 +496,31 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                     .into_int_value();
                 to_u32(self, v)?
             }
-            LeadingZeros | TrailingZeros => {
-                let name = if op == LeadingZeros {
+            LeadingZeros | TrailingZeros | LeadingOnes | TrailingOnes => {
+                let name = if matches!(op, LeadingZeros | LeadingOnes) {
                     "llvm.ctlz"
                 } else {
                     "llvm.cttz"
                 };
+                // The ones of `x` are the zeros of `!x`.
+                let counted = if matches!(op, LeadingOnes | TrailingOnes) {
+                    self.b().build_not(x, "")?.into()
+                } else {
+                    args[0]
+                };
                 let no_poison = self.ctx().bool_type().const_zero().into();
                 let v = self
-                    .call_intrinsic(name, &[t], &[args[0], no_poison])?
+                    .call_intrinsic(name, &[t], &[counted, no_poison])?
                     .into_int_value();
                 to_u32(self, v)?
+            }
+            IsPowerOfTwo => {
+                let ones = self
+                    .call_intrinsic("llvm.ctpop", &[t], args)?
+                    .into_int_value();
+                self.b()
+                    .build_int_compare(IntPredicate::EQ, ones, it.const_int(1, false), "pow2")?
+                    .into()
             }
             IsPositive => self
                 .b()
@@ -542,6 +558,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             }
             SwapBytes if s.bits() == 8 => args[0],
             SwapBytes => self.call_intrinsic("llvm.bswap", &[t], args)?,
+            ReverseBits => self.call_intrinsic("llvm.bitreverse", &[t], args)?,
             F32FromBits | F64FromBits => {
                 let f = match op {
                     F32FromBits => self.ctx().f32_type(),

@@ -554,8 +554,12 @@ impl FnLowerer<'_> {
                             .hint("write `&v` to copy the element"),
                     );
                 }
-                self.bind_name(&r.pat)
+                match strip_pat(&r.pat) {
+                    syn::Pat::Tuple(t) => self.bind_tuple_elem(t, None),
+                    p => self.bind_name(p),
+                }
             }
+            syn::Pat::Tuple(t) if !mutable => self.bind_tuple_elem(t, Some(ElemRef::Shared)),
             syn::Pat::Reference(r) => Err(FrontError::new(
                 r,
                 "a mutably borrowed element cannot be copied out by its pattern",
@@ -574,6 +578,34 @@ impl FnLowerer<'_> {
             syn::Pat::Wild(w) => Ok(self.temp(Span::of(w))),
             other => Err(FrontError::new(other, "expected a name for the element").hint(ITER_HINT)),
         }
+    }
+
+    /// An element that is a tuple, bound by a tuple of names: `for &(p, q) in pairs.iter()` (copies)
+    /// or `for (p, q) in pairs.iter()` (`kind`: each name borrows its field, read as `p` or `*p`).
+    /// The element is bound to a hidden name, whose fields the loop's body starts by naming:
+    /// `let p = __rumba_elem.0;` (a nested pattern is taken apart by its `let`).
+    fn bind_tuple_elem(&mut self, t: &syn::PatTuple, kind: Option<ElemRef>) -> R<LocalId> {
+        let whole = syn::Ident::new("__rumba_elem", proc_macro2::Span::mixed_site());
+        let local = self.declare(&whole, TypeAnn::Infer, false, true);
+        for (k, p) in t.elems.iter().enumerate() {
+            match strip_pat(p) {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    let (name, field, mutability) = (&pi.ident, syn::Index::from(k), pi.mutability);
+                    self.stmt(&syn::parse_quote!(let #mutability #name = #whole.#field;))?;
+                    if let Some(kind) = kind {
+                        let bound = self.lookup(&name.to_string());
+                        self.elems.extend(bound.map(|l| (l, kind)));
+                    }
+                }
+                syn::Pat::Wild(_) => {}
+                // A nested pattern, `&((p, q), r)`: a `let` takes it apart (as copies).
+                _ => {
+                    let field = syn::Index::from(k);
+                    self.stmt(&syn::parse_quote!(let #p = #whole.#field;))?;
+                }
+            }
+        }
+        Ok(local)
     }
 
     /// `*v`: the element an element binding refers to.

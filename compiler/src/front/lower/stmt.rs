@@ -51,7 +51,7 @@ impl FnLowerer<'_> {
         Ok(())
     }
 
-    fn stmt(&mut self, stmt: &syn::Stmt) -> R<()> {
+    pub(super) fn stmt(&mut self, stmt: &syn::Stmt) -> R<()> {
         match stmt {
             syn::Stmt::Local(local) => self.let_stmt(local),
             // Added to the scope when the block was entered (`items`).
