@@ -201,6 +201,11 @@ fn each_kernel(mut f: impl FnMut(&str, &rumba::Kernel, &[rumba::Arg<'_>])) {
         &[(&d.grid).into_arg(), (&mut b).into_arg()],
     );
     f(
+        "neighbours",
+        neighbours::kernel(),
+        &[(&d.grid).into_arg(), (&mut b).into_arg()],
+    );
+    f(
         "integers",
         integers::kernel(),
         &[(&d.ints).into_arg(), (&mut y).into_arg()],
@@ -1294,6 +1299,10 @@ fn grid_kernels_match_the_cpu() {
     let (mut g, mut c) = (a.clone(), a.clone());
     stencil_rows::cuda(&a, &mut g).unwrap();
     stencil_rows(&a, &mut c).unwrap();
+    assert_eq!(g, c);
+    let (mut g, mut c) = (a.clone(), a.clone());
+    neighbours::cuda(&a, &mut g).unwrap();
+    neighbours(&a, &mut c).unwrap();
     assert_eq!(g, c);
     // Strided views in and out, a reversed stepped range.
     let x = Array1::from_shape_fn(2 * n, |i| i as f64 * 0.5);
