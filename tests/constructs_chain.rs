@@ -212,6 +212,40 @@ twin! { mod rs_collect;
     }
 }
 
+twin! { mod rs_collect_ranges;
+    /// `collect` of inclusive ranges (the first row of an edit-distance table, `(0..=m)`), of
+    /// ranges whose width overflows their type (`-128i8..=127`: 256 items), empty ones, and a
+    /// zip with an inclusive range.
+    pub fn ranges(m: usize, x: ArrayView1<f64>) -> (Vec<usize>, Vec<i8>, Vec<i64>, f64, Vec<u8>) {
+        let row: Vec<usize> = (0..=m).collect();
+        let bytes: Vec<i8> = (-128i8..=127).collect();
+        let none = (5i64..=3).collect::<Vec<i64>>();
+        let w: f64 = (1..=x.len()).zip(x.iter()).map(|(k, v)| k as f64 * v).sum();
+        let top: Vec<u8> = (250u8..=u8::MAX).collect();
+        (row, bytes, none, w, top)
+    }
+
+    pub fn too_many(hi: usize) -> usize {
+        let all: Vec<usize> = (0..=hi).collect();
+        all.len()
+    }
+}
+
+#[test]
+fn constructs_chain_collect_of_inclusive_ranges_equals_rust() {
+    for m in [0, 1, 7] {
+        let x = line(m);
+        assert_eq!(
+            ranges(m, x.view()).unwrap(),
+            rs_collect_ranges::ranges(m, x.view()),
+            "m={m}"
+        );
+    }
+    assert_eq!(too_many(3).unwrap(), 4);
+    let e = too_many(usize::MAX).unwrap_err();
+    assert!(format!("{e:#}").contains("capacity overflow"), "{e:#}");
+}
+
 #[test]
 fn constructs_chain_collect_equals_rust() {
     let m = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64 * 0.5);

@@ -262,6 +262,36 @@ impl Gen {
         }
     }
 
+    /// The number of items of the range `lo..hi` (`lo..=hi`), set up once: the names of the count
+    /// (a `usize`) and of the start. The distance is `abs_diff`, in the unsigned type of the
+    /// bounds' width (`-128i8..127` has 255 items, which `hi - lo` in `i8` would wrap); an
+    /// inclusive range of `usize::MAX + 1` items fails as Rust's `collect` does.
+    fn range_len(
+        &mut self,
+        lo: &syn::Expr,
+        hi: &syn::Expr,
+        inclusive: bool,
+    ) -> (syn::Ident, syn::Ident) {
+        let span = self.span;
+        let (lo_n, hi_n, len) = (self.name("lo"), self.name("hi"), self.name("len"));
+        self.setup
+            .extend(quote_spanned!(span=> let #lo_n = #lo; let #hi_n = #hi;));
+        if inclusive {
+            let (full, d) = (self.name("full"), self.name("d"));
+            self.setup.extend(quote_spanned!(span=>
+                let #full = #hi_n >= #lo_n;
+                let #d: usize = if #full { #hi_n.abs_diff(#lo_n) as usize } else { 0 };
+                assert!(!#full || #d != usize::MAX, "capacity overflow");
+                let #len: usize = if #full { #d + 1 } else { 0 };
+            ));
+        } else {
+            self.setup.extend(quote_spanned!(span=>
+                let #len: usize = if #hi_n > #lo_n { #hi_n.abs_diff(#lo_n) as usize } else { 0 };
+            ));
+        }
+        (len, lo_n)
+    }
+
     /// The number of items of a chain without `filter` ([`Chain::filters`]), for `collect`
     /// (ranges `a..b` only).
     fn length(&mut self, chain: &Chain) -> R<TokenStream> {
@@ -275,17 +305,16 @@ impl Gen {
             Source::Range(r) => match strip_parens(r) {
                 syn::Expr::Range(syn::ExprRange {
                     start: Some(lo),
-                    limits: syn::RangeLimits::HalfOpen(_),
+                    limits,
                     end: Some(hi),
                     ..
                 }) => {
-                    let (lo_n, hi_n) = (self.name("lo"), self.name("hi"));
-                    self.setup.extend(quote_spanned!(span=> let #lo_n = #lo; let #hi_n = #hi;));
-                    quote_spanned!(span=> (if #hi_n > #lo_n { (#hi_n - #lo_n) as usize } else { 0 }))
+                    let inclusive = matches!(limits, syn::RangeLimits::Closed(_));
+                    self.range_len(lo, hi, inclusive).0.to_token_stream()
                 }
                 r => {
                     return Err(FrontError::new(r, "`collect` of this range is not supported")
-                        .hint("collect a half-open range `a..b`, or allocate the array and fill it in a loop"))
+                        .hint("collect a range with both ends, `a..b` or `a..=b`, or allocate the array and fill it in a loop"))
                 }
             },
         };
@@ -387,22 +416,23 @@ impl Gen {
             Source::Range(r) => {
                 let syn::Expr::Range(syn::ExprRange {
                     start: Some(lo),
-                    limits: syn::RangeLimits::HalfOpen(_),
+                    limits,
                     end: Some(hi),
                     ..
                 }) = strip_parens(r)
                 else {
                     return Err(FrontError::new(r, "`zip` of this range is not supported")
-                        .hint("zip half-open ranges `a..b` and arrays"));
+                        .hint("zip ranges with both ends, `a..b` or `a..=b`, and arrays"));
                 };
-                let (lo_n, hi_n, cur) = (self.name("lo"), self.name("hi"), self.name("cur"));
+                let inclusive = matches!(limits, syn::RangeLimits::Closed(_));
+                let (count, lo_n) = self.range_len(lo, hi, inclusive);
+                let cur = self.name("cur");
                 self.setup.extend(quote_spanned!(span=>
-                    let #lo_n = #lo;
-                    let #hi_n = #hi;
-                    let #len = if #hi_n > #lo_n { (#hi_n - #lo_n) as usize } else { 0 };
+                    let #len = #count;
                     let mut #cur = #lo_n;
                 ));
-                quote_spanned!(span=> let #item = #cur; #cur += 1;)
+                // The last item's `+= 1` may wrap past the range's end (`..=u8::MAX`), unread.
+                quote_spanned!(span=> let #item = #cur; #cur = #cur.wrapping_add(1);)
             }
         };
         let mut len = len.to_token_stream();
