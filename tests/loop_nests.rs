@@ -693,3 +693,90 @@ fn nests_with_fixed_size_arrays_made_inside_are_versioned() {
         .unwrap();
     assert!(ir.contains("unchecked a[i, k] = v[k]"), "{ir}");
 }
+
+rumba::compile! {
+    /// Levenshtein distance over two rows of the table, the inner loop over `1..=m`.
+    fn edit_distance(a: ArrayView1<u8>, b: ArrayView1<u8>) -> usize {
+        let (n, m) = (a.len(), b.len());
+        let mut prev: Vec<usize> = (0..=m).collect();
+        let mut cur = vec![0usize; m + 1];
+        for i in 1..=n {
+            cur[0] = i;
+            for j in 1..=m {
+                let cost = if a[i - 1] == b[j - 1] { 0 } else { 1 };
+                cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            }
+            std::mem::swap(&mut prev, &mut cur);
+        }
+        prev[m]
+    }
+
+    /// An inclusive loop up to a bound the caller gives.
+    fn scaled_upto(x: ArrayView1<f64>, mut y: ArrayViewMut1<f64>, last: usize) {
+        for i in 0..=last {
+            y[i] = 2.0 * x[i];
+        }
+    }
+}
+
+/// Inclusive ranges (`for j in 1..=m`, as dynamic programming writes them) are versioned like
+/// half-open ones: the test takes the end itself as the last index (and `a > b` as empty), so
+/// an end of `usize::MAX` fails it and runs the checked copy.
+#[test]
+fn inclusive_ranges_are_versioned() {
+    fn levenshtein(a: &[u8], b: &[u8]) -> usize {
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for i in 1..=a.len() {
+            let mut cur = vec![i; b.len() + 1];
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+    let words: [&[u8]; 6] = [
+        b"",
+        b"a",
+        b"kitten",
+        b"sitting",
+        b"flaw",
+        b"lawn and garden",
+    ];
+    for a in words {
+        for b in words {
+            let (x, y) = (Array1::from(a.to_vec()), Array1::from(b.to_vec()));
+            assert_eq!(
+                edit_distance(&x, &y).unwrap(),
+                levenshtein(a, b),
+                "{a:?} {b:?}"
+            );
+        }
+    }
+    let (x, y) = (
+        Array1::from(b"abcdefgh".to_vec()),
+        Array1::from(b"abdcefh".to_vec()),
+    );
+    let ir = edit_distance::kernel()
+        .typed_ir(&[(&x).into_arg(), (&y).into_arg()])
+        .unwrap();
+    assert!(ir.contains("unchecked cur[j] = "), "{ir}");
+    let x = Array1::from_shape_fn(6, |i| i as f64 + 0.5);
+    for last in [0, 3, 5] {
+        let mut y = Array1::<f64>::zeros(6);
+        scaled_upto(&x, &mut y, last).unwrap();
+        let want = Array1::from_shape_fn(6, |i| if i <= last { 2.0 * x[i] } else { 0.0 });
+        assert_eq!(y, want, "{last}");
+    }
+    for last in [6, usize::MAX] {
+        let mut y = Array1::<f64>::zeros(6);
+        let e = scaled_upto(&x, &mut y, last).unwrap_err();
+        assert!(format!("{e:#}").contains("out of bounds"), "{e:#}");
+        assert_eq!(
+            y,
+            &x * 2.0,
+            "{last}: the writes before the failing one are done"
+        );
+    }
+}

@@ -166,10 +166,12 @@ fn rewrite_for_loops<C>(
 
 /// `for i in a..b` over `usize`, step 1, forward.
 fn counted(inst: &Instance, var: LocalId, range: &ForRange) -> bool {
-    !range.inclusive
-        && !range.reverse
-        && range.step.is_none()
-        && inst.local_ty(var) == Type::Scalar(Scalar::Usize)
+    !range.inclusive && counted_to(inst, var, range)
+}
+
+/// [`counted`], or an inclusive range `a..=b` (forward, step 1, `usize`).
+fn counted_to(inst: &Instance, var: LocalId, range: &ForRange) -> bool {
+    !range.reverse && range.step.is_none() && inst.local_ty(var) == Type::Scalar(Scalar::Usize)
 }
 
 /// Pure, cannot fail, and the same in every iteration of a nest that assigns `assigned`.

@@ -33,7 +33,7 @@
 //! once per call instead of once per `(i, p)`, and LLVM sees a plain loop nest). Otherwise each
 //! innermost loop is versioned on its own.
 
-use super::{counted, expr_key, invariant, rewrite_for_loops};
+use super::{counted_to, expr_key, invariant, rewrite_for_loops};
 use crate::ir::edit::Builder;
 use crate::ir::walk::assigned_locals;
 use crate::ir::*;
@@ -88,8 +88,9 @@ enum Index {
 }
 
 /// The loops of a nest: each one's variable, and for inner loops their bounds (the same in the
-/// whole nest); the outermost loop's bounds are evaluated once, into locals, by [`Versioner::version`].
-type Loops = Vec<(LocalId, Option<(ExprId, ExprId)>)>;
+/// whole nest) and whether the end is included (`a..=b`); the outermost loop's bounds are
+/// evaluated once, into locals, by [`Versioner::version`].
+type Loops = Vec<(LocalId, Option<(ExprId, ExprId, bool)>)>;
 
 /// What versioning a loop (nest) takes: its loops, the bounds tests and the accesses they cover.
 struct Plan {
@@ -199,7 +200,8 @@ impl Versioner<'_> {
         let rebinds_arrays = assigned
             .iter()
             .any(|l| !fixed_size(inst.local_ty(*l)) && holds_array(inst.local_ty(*l)));
-        if range.cold || !counted(inst, var, range) || assigned.contains(&var) || rebinds_arrays {
+        if range.cold || !counted_to(inst, var, range) || assigned.contains(&var) || rebinds_arrays
+        {
             return None;
         }
         assigned.insert(var);
@@ -282,14 +284,28 @@ impl Versioner<'_> {
         let hi = b.temp("tmp.hi", usize_t);
         out.push(b.assign(lo, range.start));
         out.push(b.assign(hi, range.end));
-        // The start and end of the nest's loop `k`, as fresh expressions.
+        // The start of the nest's loop `k`, its end and whether the end is included, its last
+        // value (wrapped where the loop is empty) and whether it is empty, as fresh expressions.
         let start = |b: &mut Builder, k: usize| match loops[k].1 {
             None => b.local(lo),
-            Some((start, _)) => b.copy(start),
+            Some((start, ..)) => b.copy(start),
         };
+        let outer_inclusive = range.inclusive;
         let end = |b: &mut Builder, k: usize| match loops[k].1 {
-            None => b.local(hi),
-            Some((_, end)) => b.copy(end),
+            None => (b.local(hi), outer_inclusive),
+            Some((_, end, inclusive)) => (b.copy(end), inclusive),
+        };
+        let last_of = |b: &mut Builder, k: usize| match end(b, k) {
+            (e, true) => e,
+            (e, false) => {
+                let one = b.usize(1);
+                b.bin(BinOp::Sub, e, one)
+            }
+        };
+        let empty = |b: &mut Builder, k: usize| {
+            let s = start(b, k);
+            let (e, inclusive) = end(b, k);
+            b.bin(if inclusive { BinOp::Gt } else { BinOp::Ge }, s, e)
         };
         // The tests of each loop's affine indices, and (with the outermost loop's) the others.
         let mut groups: Vec<Option<ExprId>> = vec![None; loops.len()];
@@ -319,13 +335,9 @@ impl Versioner<'_> {
                     // The last index, (hi - 1) +/- c.., is in bounds, and (with offsets) the
                     // first, lo +/- c.., is not past it: the indices did not wrap around. With
                     // two variables, `(hi - 1) + (hi' - 1)` must not wrap either.
-                    let sum = |b: &mut Builder, last: bool| {
-                        let mut parts = terms.iter().map(|&k| match last {
-                            true => {
-                                let e = end(b, k);
-                                let one = b.usize(1);
-                                b.bin(BinOp::Sub, e, one)
-                            }
+                    let sum = |b: &mut Builder, last_values: bool| {
+                        let mut parts = terms.iter().map(|&k| match last_values {
+                            true => last_of(b, k),
                             false => start(b, k),
                         });
                         let first = parts.next().expect("a loop variable");
@@ -347,12 +359,9 @@ impl Versioner<'_> {
                         b.and(ordered, in_range)
                     };
                     if let [k, l] = terms[..] {
-                        let (e, f) = (end(&mut b, k), end(&mut b, l));
-                        let one = b.usize(1);
-                        let x = b.bin(BinOp::Sub, e, one);
+                        let x = last_of(&mut b, k);
                         let max = b.constant(Const::max(Scalar::Usize));
-                        let one = b.usize(1);
-                        let y = b.bin(BinOp::Sub, f, one);
+                        let y = last_of(&mut b, l);
                         let room = b.bin(BinOp::Sub, max, y);
                         let no_wrap = b.bin(BinOp::Le, x, room);
                         test = b.and(no_wrap, test);
@@ -370,18 +379,14 @@ impl Versioner<'_> {
         let mut cond: Option<ExprId> = None;
         for (k, group) in groups.into_iter().enumerate() {
             let Some(tests) = group else { continue };
-            let (l, h) = (start(&mut b, k), end(&mut b, k));
-            let empty = b.bin(BinOp::Ge, l, h);
+            let empty = empty(&mut b, k);
             let holds = b.or(empty, tests);
             cond = Some(match cond {
                 None => holds,
                 Some(prev) => b.and(prev, holds),
             });
         }
-        let cond = cond.unwrap_or_else(|| {
-            let (l, h) = (start(&mut b, 0), end(&mut b, 0));
-            b.bin(BinOp::Ge, l, h)
-        });
+        let cond = cond.unwrap_or_else(|| empty(&mut b, 0));
         let fast_range = ForRange {
             start: b.local(lo),
             end: b.local(hi),
@@ -547,10 +552,10 @@ fn inner_loops(inst: &Instance, b: &Block, assigned: &HashSet<LocalId>, loops: &
         } => {
             let fixed = invariant(&inst.func, assigned, range.start)
                 && invariant(&inst.func, assigned, range.end);
-            if !(counted(inst, *var, range) && fixed) {
+            if !(counted_to(inst, *var, range) && fixed) {
                 return false;
             }
-            loops.push((*var, Some((range.start, range.end))));
+            loops.push((*var, Some((range.start, range.end, range.inclusive))));
             inner_loops(inst, body, assigned, loops)
         }
         Stmt::Loop { body } => inner_loops(inst, body, assigned, loops),
