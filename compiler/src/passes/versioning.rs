@@ -1,7 +1,8 @@
 //! Loop versioning: bounds checks that do not stop vectorization.
 //!
-//! In: a typed program. Out: the same program where a counted loop `for i in a..b` (step 1,
-//! forward, `usize`) whose array accesses have indices of the forms `i`, `i + c`, `i - c`,
+//! In: a typed program. Out: the same program where a counted loop `for i in a..b` or
+//! `for i in a..=b` (step 1, forward, `usize`; the tests below then take `b` itself as the last
+//! index and `lo > hi` as empty) whose array accesses have indices of the forms `i`, `i + c`, `i - c`,
 //! `c + i`, and chains of those (`(i + c) - d`, as in `a[j + dj - 2]`), `c` (with `c`
 //! loop-invariant and free of loads, calls and divisions) or a small value (a `u8`/`u16` cast to
 //! `usize`, or a local that only ever holds such values) becomes
