@@ -397,3 +397,42 @@ fn kernels_return_options() {
         assert_eq!(half(v).unwrap(), rs_ret::half(v));
     }
 }
+
+twin! { mod rs_refs;
+    /// The references Rust binds from `Option<&T>` (`x.get(i)`, `v.last()`, `x.iter().max()`),
+    /// read as `*v`; `std::cmp::max` / `min` of integers.
+    pub fn borrowed(x: ArrayView1<i64>, lo: i64) -> (i64, i64, i64, i64) {
+        let mut best = i64::MIN;
+        let mut i = 0;
+        while let Some(v) = x.get(i) {
+            best = std::cmp::max(best, *v);
+            i += 1;
+        }
+        let mut top = 0;
+        if let Some(m) = x.iter().filter(|&&v| v < 100).max() {
+            top = *m;
+        }
+        let mut seen = Vec::new();
+        for &v in x.iter() {
+            seen.push(std::cmp::min(v, lo));
+        }
+        let Some(&last) = seen.last() else {
+            return (best, top, 0, 0);
+        };
+        (best, top, last, std::cmp::max(3, x.len() as i64))
+    }
+}
+
+#[test]
+fn options_of_references_read_through_deref() {
+    for n in [0, 1, 5, 12] {
+        let x = ndarray::Array1::from_shape_fn(n, |i| (i as i64 * 37) % 211 - 50);
+        for lo in [-100, 0, 60] {
+            assert_eq!(
+                borrowed(x.view(), lo).unwrap(),
+                rs_refs::borrowed(x.view(), lo),
+                "{n} {lo}"
+            );
+        }
+    }
+}

@@ -519,7 +519,7 @@ impl FnLowerer<'_> {
             let args = self.operands(c.args.iter())?;
             return Ok(self.expr(ExprKind::Call { func, args }, c));
         }
-        if let Some(method) = syntax::method_path_call(c) {
+        if let Some(method) = syntax::method_path_call(c).or_else(|| syntax::cmp_min_max(c)) {
             return self.expr_value(&method);
         }
         let linked = link::link_path(p).and_then(|path| self.names.get(&path.join("::")));

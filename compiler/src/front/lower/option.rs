@@ -478,6 +478,7 @@ impl FnLowerer<'_> {
         self.scopes.push(Vec::new());
         let then = self
             .pattern(&l.pat, scrutinee, false, true)
+            .inspect(|_| self.borrowed_bindings(&l.pat, &l.expr))
             .and_then(|test| {
                 self.nested(|l| l.arm(&i.then_branch, target))
                     .map(|(b, ())| (test, b))
@@ -509,6 +510,7 @@ impl FnLowerer<'_> {
             this.scopes.push(Vec::new());
             let r = this
                 .pattern(&l.pat, scrutinee, false, true)
+                .inspect(|_| this.borrowed_bindings(&l.pat, &l.expr))
                 .and_then(|test| {
                     if let Some(cond) = test {
                         this.break_unless(cond);
@@ -548,6 +550,7 @@ impl FnLowerer<'_> {
             self.func.locals[scrutinee].ann = names::type_ann(&pt.ty)?;
         }
         let test = self.pattern(pat, scrutinee, false, true)?;
+        self.borrowed_bindings(pat, e);
         let (else_body, ()) = self.nested(|l| l.block_effects(&b.block))?;
         if let Some(cond) = test {
             self.emit(Stmt::If {
@@ -557,6 +560,70 @@ impl FnLowerer<'_> {
             });
         }
         Ok(())
+    }
+}
+
+impl FnLowerer<'_> {
+    /// The names `pat` binds from `e` when `e` makes an `Option<&T>` (`x.get(i)`, `v.last()`,
+    /// `x.iter().max()`): Rust binds references there, read as `*v` (and `v`), as a walk's
+    /// elements are.
+    fn borrowed_bindings(&mut self, pat: &syn::Pat, e: &syn::Expr) {
+        if !yields_reference(e) {
+            return;
+        }
+        let mut names = Vec::new();
+        bound_names(pat, &mut names);
+        for name in names {
+            if let Some(l) = self.lookup(&name) {
+                self.elems.insert(l, iter::ElemRef::Shared);
+            }
+        }
+    }
+}
+
+/// Whether `e` makes an `Option<&T>`: `get`, `first` or `last` of an array or vector, or a
+/// search (`max`, `min`, `find`, `max_by`, ...) of a walk of references (`x.iter()`, adapted by
+/// `filter`, `skip`, `take`, `rev`, `step_by`, not by `map`, `copied` or `cloned`).
+fn yields_reference(e: &syn::Expr) -> bool {
+    let syn::Expr::MethodCall(mc) = strip_parens(e) else {
+        return false;
+    };
+    let method = mc.method.to_string();
+    if ["get", "first", "last"].contains(&method.as_str()) {
+        return true;
+    }
+    let searches = [
+        "max",
+        "min",
+        "find",
+        "max_by",
+        "min_by",
+        "max_by_key",
+        "min_by_key",
+    ];
+    if !searches.contains(&method.as_str()) {
+        return false;
+    }
+    let mut recv = strip_parens(&mc.receiver);
+    while let syn::Expr::MethodCall(m) = recv {
+        match m.method.to_string().as_str() {
+            "iter" => return true,
+            "filter" | "skip" | "take" | "rev" | "step_by" => recv = strip_parens(&m.receiver),
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The names a pattern binds.
+fn bound_names(p: &syn::Pat, out: &mut Vec<String>) {
+    match p {
+        syn::Pat::Ident(pi) => out.push(pi.ident.to_string()),
+        syn::Pat::TupleStruct(ts) => ts.elems.iter().for_each(|p| bound_names(p, out)),
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| bound_names(p, out)),
+        syn::Pat::Paren(pp) => bound_names(&pp.pat, out),
+        syn::Pat::Type(pt) => bound_names(&pt.pat, out),
+        _ => {}
     }
 }
 

@@ -351,6 +351,27 @@ pub(super) fn method_path_call(c: &syn::ExprCall) -> Option<syn::Expr> {
     )
 }
 
+/// `std::cmp::max(a, b)` / `std::cmp::min(a, b)` (also `cmp::max`, `core::cmp::min`), as the
+/// method of the integers: `{ let r = a; r.max(b) }` (for `Ord` values, which only integers are
+/// here, the two agree; equal values are the same value). `None` for any other call.
+pub(super) fn cmp_min_max(c: &syn::ExprCall) -> Option<syn::Expr> {
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let names = path_names(&p.path);
+    let (method, module) = (
+        names.last()?,
+        names.len().checked_sub(2).map(|k| &names[k])?,
+    );
+    if module != "cmp" || !["min", "max"].contains(&method.as_str()) || c.args.len() != 2 {
+        return None;
+    }
+    let (a, b) = (&c.args[0], &c.args[1]);
+    let method = syn::Ident::new(method, p.path.segments.last()?.ident.span());
+    let r = syn::Ident::new("__rumba_receiver", proc_macro2::Span::mixed_site());
+    Some(syn::parse_quote_spanned!(method.span()=> { let #r = #a; #r.#method(#b) }))
+}
+
 /// The names of a path's segments (`["f64", "consts", "PI"]`).
 pub(super) fn path_names(path: &syn::Path) -> Vec<String> {
     path.segments.iter().map(|s| s.ident.to_string()).collect()
