@@ -402,6 +402,13 @@ impl FnLowerer<'_> {
                 FrontError::new(&mc.method, format!("unsupported method `{name}`")).hint(hint),
             );
         }
+        if self.items.refused_methods.contains(&name) && !self.items.methods.contains(&name) {
+            return Err(FrontError::new(
+                &mc.method,
+                format!("`{name}` takes `&mut self`, which kernels do not support"),
+            )
+            .hint(format!("make it `fn {name}(self, ..) -> Self`, returning the updated value, and call it as `p = p.{name}(..)`")));
+        }
         if Intrinsic::from_name(&name).is_none()
             && complex.is_none()
             && !self.items.methods.contains(&name)

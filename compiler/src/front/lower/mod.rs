@@ -112,6 +112,7 @@ pub fn lower_file(file: &syn::File, rng: bool) -> Result<Program, Vec<FrontError
     // The functions of `impl` blocks, after the block's own (whose positions are the items').
     let (impl_fns, mut impl_errors) = structs::impl_fns(&file.items, &items.structs);
     errors.append(&mut impl_errors);
+    items.refused_methods = structs::refused_methods(&file.items);
     let mut methods = Vec::new();
     for f in impl_fns {
         if names.contains_key(&f.name) {

@@ -124,14 +124,12 @@ pub(super) fn impl_fns(
                 );
                 continue;
             };
-            if let Some(syn::FnArg::Receiver(r)) = f.sig.inputs.first() {
-                if r.reference.is_some() && r.mutability.is_some() || r.colon_token.is_some() {
-                    errors.push(
-                        FrontError::new(r, "methods taking `&mut self` (or a typed `self`) are not supported in kernels")
-                            .hint("take `self` or `&self` and return the new value: `fn moved(self, dt: f64) -> Self`"),
-                    );
-                    continue;
-                }
+            if let Some(r) = unsupported_receiver(f) {
+                errors.push(
+                    FrontError::new(r, "methods taking `&mut self` (or a typed `self`) are not supported in kernels")
+                        .hint("take `self` or `&self` and return the new value: `fn moved(self, dt: f64) -> Self`"),
+                );
+                continue;
             }
             out.push(ImplFn {
                 name: format!("{}::{}", def.name, f.sig.ident),
@@ -146,6 +144,37 @@ pub(super) fn impl_fns(
         }
     }
     (out, errors)
+}
+
+/// The receiver of a method kernels cannot have: `&mut self`, or a typed `self`.
+fn unsupported_receiver(f: &syn::ImplItemFn) -> Option<&syn::Receiver> {
+    match f.sig.inputs.first() {
+        Some(syn::FnArg::Receiver(r))
+            if r.reference.is_some() && r.mutability.is_some() || r.colon_token.is_some() =>
+        {
+            Some(r)
+        }
+        _ => None,
+    }
+}
+
+/// The names of the methods of the block's `impl` blocks that [`impl_fns`] refuses for their
+/// receiver: a call of one is an error naming it, not an unknown method.
+pub(super) fn refused_methods(items: &[syn::Item]) -> std::collections::HashSet<String> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(imp) => Some(&imp.items),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|f| match f {
+            syn::ImplItem::Fn(f) if unsupported_receiver(f).is_some() => {
+                Some(f.sig.ident.to_string())
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// What a struct item must be to be a kernel value: concrete, `Copy`, with named fields.
