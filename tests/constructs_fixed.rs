@@ -329,23 +329,10 @@ fn constructs_fixed_for_over_array_literals() {
 }
 
 twin! { mod rs_tuples;
-    /// Arrays of tuples: a literal list of pairs (a sorting network's comparators, a grid's
-    /// neighbour offsets), indexed, written, copied, and walked with tuple patterns: `&(p, q)`
-    /// (copies), `(p, q)` over `.iter()` (read as `*p`), by value, enumerated, nested.
-    pub fn sort4_rows(mut a: ArrayViewMut2<f32>) {
-        for i in 0..a.nrows() {
-            let mut v = [a[[i, 0]], a[[i, 1]], a[[i, 2]], a[[i, 3]]];
-            for &(p, q) in [(0usize, 1usize), (2, 3), (0, 2), (1, 3), (1, 2)].iter() {
-                if v[q] < v[p] {
-                    v.swap(p, q);
-                }
-            }
-            for k in 0..4 {
-                a[[i, k]] = v[k];
-            }
-        }
-    }
-
+    /// Arrays of tuples: a literal list of pairs (a grid's neighbour offsets; a sorting
+    /// network's comparators in `loop_nests`), indexed, written, copied, and walked with tuple
+    /// patterns: `&(p, q)` (copies), `(p, q)` over `.iter()` (read as `*p`), by value,
+    /// enumerated, nested.
     pub fn life(g: ArrayView2<u8>) -> Array2<u8> {
         let (n, m) = g.dim();
         let mut out = Array2::zeros((n, m));
@@ -393,11 +380,6 @@ twin! { mod rs_tuples;
 
 #[test]
 fn constructs_fixed_arrays_of_tuples_and_tuple_patterns() {
-    let a = Array2::from_shape_fn((64, 4), |(i, j)| ((i * 7 + j * 13) % 17) as f32 - 8.0);
-    let (mut got, mut want) = (a.clone(), a.clone());
-    sort4_rows(&mut got).unwrap();
-    rs_tuples::sort4_rows(want.view_mut());
-    assert_eq!(got, want);
     let g = Array2::from_shape_fn((9, 11), |(i, j)| ((i * 5 + j * 3) % 7 < 3) as u8);
     assert_eq!(life(g.view()).unwrap(), rs_tuples::life(g.view()));
     let x = line(8);
