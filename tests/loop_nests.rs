@@ -655,6 +655,21 @@ rumba::compile! {
     }
 }
 
+rumba::compile! {
+    /// A fixed-size array made in each row bounds the inner loop (`0..v.len()`): the nest's
+    /// test reads its length, a constant of its type, before the array is made.
+    fn weighted_rows(a: ArrayView2<f64>) -> f64 {
+        let mut s = 0.0;
+        for i in 0..a.nrows() {
+            let v = [1.0, 2.0, 3.0];
+            for k in 0..v.len() {
+                s += a[[i, k]] * v[k];
+            }
+        }
+        s
+    }
+}
+
 /// Fixed-size arrays made inside a nest do not stop its versioning: the nest's test leaves their
 /// accesses (checked in both copies) out and covers the rest, so the row loop runs unchecked
 /// (the sorting network: 3x rustc's time when each row tested its four reads, 0.5x after); a
@@ -687,6 +702,19 @@ fn nests_with_fixed_size_arrays_made_inside_are_versioned() {
     let e = sort4_rows(&mut narrow).unwrap_err();
     assert!(format!("{e:#}").contains("out of bounds"), "{e:#}");
     assert_eq!(narrow, before);
+    for (n, m) in [(0, 3), (4, 3), (5, 7)] {
+        let a = Array2::from_shape_fn((n, m), |(i, j)| (i * 3 + j) as f64 * 0.5);
+        let want: f64 = (0..n)
+            .flat_map(|i| (0..3).map(move |k| (i, k)))
+            .fold(0.0, |s, (i, k)| s + a[[i, k]] * [1.0, 2.0, 3.0][k]);
+        assert_eq!(
+            weighted_rows(&a).unwrap().to_bits(),
+            want.to_bits(),
+            "{n}x{m}"
+        );
+    }
+    let e = weighted_rows(&Array2::<f64>::zeros((4, 2))).unwrap_err();
+    assert!(format!("{e:#}").contains("out of bounds"), "{e:#}");
     let mut a = Array2::<f32>::zeros((8, 4));
     let ir = sort4_rows::kernel()
         .typed_ir(&[(&mut a).into_arg()])
