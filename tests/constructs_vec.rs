@@ -569,6 +569,10 @@ fn constructs_vec_refused_patterns_name_the_alternative() {
             "`push` of a vector takes one argument",
         ),
         ("fn k(x) { x.push(1.0); 0 }", "push onto a local vector"),
+        (
+            "fn k(x) { let mut v = Vec::new(); v.push((1, x[0])); v }",
+            "kernel `k` returns an array of tuples",
+        ),
         ("fn k(x) { let v = Vec::from_elem(1.0, 3); v[0] }", "cannot call `Vec::from_elem`"),
     ];
     for (src, want) in cases {

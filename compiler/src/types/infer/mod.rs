@@ -97,6 +97,19 @@ pub fn specialize(
         )
         .with_help("a kernel returns arrays as ndarray `Array`s: copy it into one (`let mut r = Array1::zeros(N); for i in 0..N { r[i] = a[i]; }`) or return its elements as a tuple"));
     }
+    // Arrays of plain tuples live inside kernels only: Rust's tuple layout is unspecified.
+    let tuples = |t: Type| {
+        t.array()
+            .is_some_and(|a| matches!(a.elem, Elem::Struct(tt) if tt.def().is_none()))
+    };
+    if ret.holds(&tuples) {
+        return Err(Diagnostic::new(
+            format!("kernel `{}` returns an array of tuples", program.func(entry).name),
+            fn_span,
+            "a kernel's result goes to Rust",
+        )
+        .with_help("declare a struct in the block (`#[derive(Clone, Copy)] struct Peak { at: usize, h: f64 }`) and return `Vec<Peak>`, or return one array per field"));
+    }
     // `#[rumba(fastmath)]` on a kernel covers the helpers it calls (they are specialized for it).
     let fastmath = program.func(entry).attrs.fastmath;
     instances
