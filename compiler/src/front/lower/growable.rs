@@ -69,7 +69,7 @@ const OWN: &[&str] = &[
 const ONE_ARGUMENT: &[&str] = &["push", "truncate", "extend_from_slice", "get"];
 
 /// The methods of [`OWN`] that make an `Option<&T>`.
-const BY_REFERENCE: &[&str] = &["last", "first", "get"];
+pub(super) const BY_REFERENCE: &[&str] = &["last", "first", "get"];
 
 /// `block` with its growable vectors rewritten, or `None` when it declares none.
 pub(super) fn rewrite(block: &syn::Block) -> R<Option<syn::Block>> {

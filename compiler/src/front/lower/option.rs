@@ -561,9 +561,7 @@ impl FnLowerer<'_> {
         }
         Ok(())
     }
-}
 
-impl FnLowerer<'_> {
     /// The names `pat` binds from `e` when `e` makes an `Option<&T>` (`x.get(i)`, `v.last()`,
     /// `x.iter().max()`): Rust binds references there, read as `*v` (and `v`), as a walk's
     /// elements are.
@@ -589,7 +587,7 @@ fn yields_reference(e: &syn::Expr) -> bool {
         return false;
     };
     let method = mc.method.to_string();
-    if ["get", "first", "last"].contains(&method.as_str()) {
+    if growable::BY_REFERENCE.contains(&method.as_str()) {
         return true;
     }
     let searches = [
