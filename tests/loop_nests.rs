@@ -808,3 +808,93 @@ fn inclusive_ranges_are_versioned() {
         );
     }
 }
+
+/// Integer chains through a multiply, per row: the hashes and generators that jamming runs
+/// four rows at a time.
+macro_rules! integer_chains {
+    ($($t:tt)*) => {
+        rumba::compile! { $($t)* }
+        mod plain {
+            use ndarray::{Array1, ArrayView2};
+            $($t)*
+        }
+    };
+}
+
+integer_chains! {
+    /// FNV-1a of each row.
+    pub fn fnv64(a: ArrayView2<u8>) -> Array1<u64> {
+        let (n, m) = a.dim();
+        let mut out = Array1::<u64>::zeros(n);
+        for i in 0..n {
+            let mut h: u64 = 0xcbf29ce484222325;
+            for j in 0..m {
+                h ^= a[[i, j]] as u64;
+                h = h.wrapping_mul(0x100000001b3);
+            }
+            out[i] = h;
+        }
+        out
+    }
+
+    /// 32-bit FNV-1 of each row, and a polynomial hash with `*` (wrapping in release).
+    pub fn fnv32_poly(a: ArrayView2<u8>) -> Array1<u32> {
+        let (n, m) = a.dim();
+        let mut out = Array1::<u32>::zeros(n);
+        for i in 0..n {
+            let mut h: u32 = 0x811c9dc5;
+            let mut p: i32 = 7;
+            for j in 0..m {
+                h = h.wrapping_mul(16777619) ^ a[[i, j]] as u32;
+                p = p.wrapping_mul(31).wrapping_add(a[[i, j]] as i32 - 100);
+            }
+            out[i] = h ^ p as u32;
+        }
+        out
+    }
+
+    /// A product alone: left to LLVM's loop vectorizer as a reduction.
+    pub fn row_products(a: ArrayView2<u8>) -> Array1<u64> {
+        let (n, m) = a.dim();
+        let mut out = Array1::<u64>::zeros(n);
+        for i in 0..n {
+            let mut p = 1u64;
+            for j in 0..m {
+                p = p.wrapping_mul(a[[i, j]] as u64 | 1);
+            }
+            out[i] = p;
+        }
+        out
+    }
+}
+
+/// The jammed copies of an integer chain through a multiply stay scalar chains
+/// (`scalar(..)` on the jammed loop, `ForRange::scalar_chains`), a product alone does not;
+/// results as plain Rust's, over row counts with remainders.
+#[test]
+fn jammed_integer_multiply_chains_stay_scalar() {
+    for (n, m) in [(0, 5), (1, 0), (3, 7), (9, 64), (22, 3)] {
+        let a = Array2::from_shape_fn((n, m), |(i, j)| (i * 131 + j * 17 + i * j) as u8);
+        assert_eq!(fnv64(&a).unwrap(), plain::fnv64(a.view()), "{n}x{m}");
+        assert_eq!(
+            fnv32_poly(&a).unwrap(),
+            plain::fnv32_poly(a.view()),
+            "{n}x{m}"
+        );
+        assert_eq!(
+            row_products(&a).unwrap(),
+            plain::row_products(a.view()),
+            "{n}x{m}"
+        );
+    }
+    let a = Array2::<u8>::zeros((4, 4));
+    let ir = fnv64::kernel().typed_ir(&[(&a).into_arg()]).unwrap();
+    assert!(ir.contains("scalar(h.0, h.1, h.2, h)"), "{ir}");
+    let ir = fnv32_poly::kernel().typed_ir(&[(&a).into_arg()]).unwrap();
+    assert!(
+        ir.contains("scalar(h.0, p.0, h.1, p.1, h.2, p.2, h, p)"),
+        "{ir}"
+    );
+    let ir = row_products::kernel().typed_ir(&[(&a).into_arg()]).unwrap();
+    assert!(ir.contains("jam.q") && !ir.contains("scalar("), "{ir}");
+}

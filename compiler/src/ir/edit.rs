@@ -392,6 +392,7 @@ impl Instance {
                         .iter()
                         .map(|(l, r)| (local(l), *r))
                         .collect(),
+                    scalar_chains: range.scalar_chains.iter().map(local).collect(),
                     ..range.clone()
                 },
                 body: self.copy_block(body, rename),

@@ -418,6 +418,12 @@ pub struct ForRange {
     /// time on the CPU, and `passes::flatten` makes the nest one `prange` over all its elements
     /// on the GPU. Not printed.
     pub spread: bool,
+    /// Integer scalars the body carries from one iteration to the next through a multiply, in
+    /// several independent copies of one chain (`passes::unroll_jam`'s copies of
+    /// `h = (h ^ x) * P`): the CPU back end keeps LLVM's SLP vectorizer from packing the copies
+    /// into the lanes of one vector chain, whose multiply takes several times the scalar one's
+    /// latency. Printed `scalar(..)`.
+    pub scalar_chains: Vec<LocalId>,
 }
 
 impl ForRange {
@@ -434,6 +440,7 @@ impl ForRange {
             cold: false,
             wide: false,
             spread: false,
+            scalar_chains: Vec::new(),
         }
     }
 }

@@ -186,6 +186,11 @@ impl<P: Phase> Printer<'_, P> {
                 for (l, r) in &range.reductions {
                     let _ = write!(head, " reduce({} {})", self.local(*l), r.written());
                 }
+                if !range.scalar_chains.is_empty() {
+                    let names: Vec<String> =
+                        range.scalar_chains.iter().map(|l| self.local(*l)).collect();
+                    let _ = write!(head, " scalar({})", names.join(", "));
+                }
                 let _ = writeln!(out, "{pad}{kw} {} in {head} {{", self.local(*var));
                 self.block(body, depth + 1, out);
                 let _ = writeln!(out, "{pad}}}");

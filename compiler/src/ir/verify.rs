@@ -349,6 +349,15 @@ impl Verifier<'_> {
                         });
                     }
                 }
+                for &l in &range.scalar_chains {
+                    if let Some(t) = self.local_ty(l) {
+                        self.check(
+                            t.scalar().is_some_and(Scalar::is_int),
+                            Location::Local(l),
+                            || format!("scalar chain typed {t}"),
+                        );
+                    }
+                }
                 self.loops += 1;
                 self.block(body);
                 self.loops -= 1;

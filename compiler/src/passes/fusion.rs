@@ -222,7 +222,7 @@ impl Fuser<'_> {
                             }
                             Err(next) => {
                                 flush(&mut out, Some(a), &mut between);
-                                Some(next)
+                                Some(*next)
                             }
                         },
                         None => Some(next),
@@ -267,7 +267,7 @@ impl Fuser<'_> {
         between: &[Stmt],
         b: Pending,
         shapes: &mut Shapes,
-    ) -> Result<(), Pending> {
+    ) -> Result<(), Box<Pending>> {
         let ta = self.touch(&a.body, (a.var, a.extent), shapes);
         let tb = self.touch(&b.body, (b.var, b.extent), shapes);
         let ok = shapes.same(a.extent, b.extent)
@@ -279,7 +279,7 @@ impl Fuser<'_> {
             && rows_agree(&ta, &tb)
             && self.distinct(&ta, &tb, shapes);
         let Some(mut moves) = ok.then(|| self.hoistable(between, &ta, shapes)).flatten() else {
-            return Err(b);
+            return Err(Box::new(b));
         };
         // `a` now runs after the moves of `between`: it names the arrays where they went.
         a.range.end = self.replace_expr(a.range.end, &moves);

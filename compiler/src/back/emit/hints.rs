@@ -58,7 +58,8 @@ use inkwell::llvm_sys::core::{
     LLVMSetMetadata, LLVMValueAsMetadata,
 };
 use inkwell::llvm_sys::debuginfo::{LLVMMetadataReplaceAllUsesWith, LLVMTemporaryMDNode};
-use inkwell::values::{AsValueRef, InstructionValue};
+use inkwell::types::BasicType;
+use inkwell::values::{AsValueRef, BasicValueEnum, InstructionValue};
 use std::collections::HashSet;
 
 /// The number of float recurrences from which a loop body counts as unrolled by hand into
@@ -129,6 +130,35 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                 _ => {}
             }
         }
+    }
+
+    /// `v`, the value assigned to one of the innermost loop's [`ForRange::scalar_chains`] (an
+    /// integer of at most 64 bits), passed through an empty inline-assembly statement: LLVM knows
+    /// nothing of its result but that it is in a register, so its SLP vectorizer cannot pack the
+    /// chains' multiplies into the lanes of one vector (it seeds from stores, reductions and
+    /// phis; the statement's operand is none), and every other pass treats the value as opaque.
+    /// It is the same value: the statement emits no instruction. Not for the GPU, whose SLP
+    /// vectorizer does not pack such chains.
+    pub(super) fn keep_scalar(&mut self, v: BasicValueEnum<'ctx>) -> R<BasicValueEnum<'ctx>> {
+        if self.m.gpu.is_some() {
+            return Ok(v);
+        }
+        let ty = v.get_type();
+        let fn_type = ty.fn_type(&[ty.into()], false);
+        let barrier = self.ctx().create_inline_asm(
+            fn_type,
+            String::new(),
+            "=r,0".into(),
+            false,
+            false,
+            None,
+            false,
+        );
+        self.b()
+            .build_indirect_call(fn_type, barrier, &[v.into()], "chain")?
+            .try_as_basic_value()
+            .basic()
+            .ok_or_else(|| BackError::Internal("inline assembly without a value".into()))
     }
 
     /// Marks the conditional branch `branch` as almost never taking its `else` edge (the weights

@@ -613,6 +613,9 @@ struct FnEmitter<'m, 'a, 'ctx> {
     /// The float locals the innermost enclosing loop carries from one iteration to the next
     /// (`hints::carried_floats`), for `math::min_max`.
     carried: HashSet<LocalId>,
+    /// The innermost enclosing loop's [`ForRange::scalar_chains`], whose assigned values
+    /// `hints::keep_scalar` keeps out of vectors.
+    chains: Vec<LocalId>,
     prange: Prange,
     /// Element updates ([`Stmt::Update`]) are atomic: on the GPU, and in the body of a `prange`
     /// whose array reductions update the shared arrays (`parallel.rs`).
@@ -670,6 +673,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             fail,
             loops: Vec::new(),
             carried: HashSet::new(),
+            chains: Vec::new(),
             prange,
             atomic,
             depth,

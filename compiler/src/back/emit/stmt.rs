@@ -63,7 +63,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                     self.assign_value(*local, v)?;
                 }
                 _ => {
-                    let v = self.expr(*value)?;
+                    let mut v = self.expr(*value)?;
+                    if self.chains.contains(local) {
+                        v = self.keep_scalar(v)?;
+                    }
                     let (p, _) = self.scalar_slot(*local)?;
                     self.b().build_store(p, v)?;
                 }
@@ -318,7 +321,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         self.loops.push((latch, exit));
         let inner = self.carried_floats(body);
         let outer = std::mem::replace(&mut self.carried, inner);
+        let outer_chains = std::mem::replace(&mut self.chains, range.scalar_chains.clone());
         self.block(body)?;
+        self.chains = outer_chains;
         let inner = std::mem::replace(&mut self.carried, outer);
         self.loops.pop();
         let hints = self.loop_hints(body, inner.len(), !self.loops.is_empty());
