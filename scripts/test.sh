@@ -33,7 +33,7 @@ echo "== the language-construct tests again, through the reference interpreter (
 RUMBA_DISABLE_JIT=1 scripts/with-llvm.sh cargo test --workspace --test it -- \
   constructs_scalar:: constructs_control:: constructs_arrays:: constructs_math:: constructs_values:: \
   constructs_lang:: constructs_iter:: constructs_reduce:: constructs_fuse:: constructs_broadcast:: constructs_vectorize:: \
-  constructs_complex:: constructs_rng:: constructs_recursion:: constructs_fixed:: constructs_struct:: constructs_chain:: constructs_link:: \
+  constructs_complex:: constructs_rng:: constructs_recursion:: constructs_fixed:: constructs_struct:: constructs_methods:: constructs_chain:: constructs_link:: \
   constructs_option:: constructs_vec:: constructs_i128:: typed:: fusion::
 echo "== the differential tests with the JIT at LLVM O0 (the normal run above is at O3)"
 RUMBA_OPT_LEVEL=0 scripts/with-llvm.sh cargo test --workspace --test it -- differential::

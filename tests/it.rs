@@ -104,6 +104,7 @@ mod constructs_iter;
 mod constructs_lang;
 mod constructs_link;
 mod constructs_math;
+mod constructs_methods;
 mod constructs_option;
 mod constructs_recursion;
 mod constructs_reduce;

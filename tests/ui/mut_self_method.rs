@@ -1,5 +1,5 @@
-//! A method taking `&mut self`, and a call of it: the call names the method's receiver, not an
-//! unknown method.
+//! Calls of a method taking `&mut self` that Rust rejects too, or that kernels do not support:
+//! on an immutable variable, a call without a result used as a value, and a typed `self`.
 
 rumba::compile! {
     #[derive(Clone, Copy)]
@@ -12,11 +12,21 @@ rumba::compile! {
         fn step(&mut self, dt: f64) {
             self.x += self.v * dt;
         }
+
+        fn boxed(self: Box<Self>) -> f64 {
+            self.x
+        }
     }
 
-    fn advance(x: ndarray::ArrayView1<f64>) -> f64 {
-        let mut p = Particle { x: 0.0, v: x[0] };
+    fn immutable(x: ndarray::ArrayView1<f64>) -> f64 {
+        let p = Particle { x: 0.0, v: x[0] };
         p.step(0.1);
+        p.x
+    }
+
+    fn as_value(x: ndarray::ArrayView1<f64>) -> f64 {
+        let mut p = Particle { x: 0.0, v: x[0] };
+        let r = p.step(0.1);
         p.x
     }
 }

@@ -333,10 +333,16 @@ impl FnLowerer<'_> {
         // A method of the block's structs, unless written as the array method of that name
         // (`x.dot(&y)`): `types` resolves it by the receiver's struct.
         let name = mc.method.to_string();
+        if let Some(method) = name.strip_prefix(super::structs::MUTATING_CALL) {
+            return self.method_value(mc, method.to_string());
+        }
         if self.items.methods.contains(&name)
             && !mc.args.iter().any(|a| matches!(a, syn::Expr::Reference(_)))
         {
-            return self.method_value(mc, name);
+            return match self.items.mutating.get(&name) {
+                Some(&value) => self.mutating_call(mc, value),
+                None => self.method_value(mc, name),
+            };
         }
         if super::syntax::is_fold(mc) {
             return self.iter_fold(mc);
@@ -401,13 +407,6 @@ impl FnLowerer<'_> {
             return Err(
                 FrontError::new(&mc.method, format!("unsupported method `{name}`")).hint(hint),
             );
-        }
-        if self.items.refused_methods.contains(&name) && !self.items.methods.contains(&name) {
-            return Err(FrontError::new(
-                &mc.method,
-                format!("`{name}` takes `&mut self`, which kernels do not support"),
-            )
-            .hint(format!("make it `fn {name}(self, ..) -> Self`, returning the updated value, and call it as `p = p.{name}(..)`")));
         }
         if Intrinsic::from_name(&name).is_none()
             && complex.is_none()

@@ -32,8 +32,8 @@ pub(super) struct Items {
     pub(super) structs: HashMap<String, &'static StructDef>,
     /// The names of the methods of the block's `impl` blocks (resolved by `types`).
     pub(super) methods: std::collections::HashSet<String>,
-    /// Those refused for their receiver (`&mut self`), which calls name.
-    pub(super) refused_methods: std::collections::HashSet<String>,
+    /// Those taking `&mut self` (`structs::by_value`), and whether each returns a value.
+    pub(super) mutating: HashMap<String, bool>,
     /// `use crate::physics::cnd;` (or `as c`) at the top of the block: a function of another
     /// `compile!` block, by the name it brings in, the path and its tokens (`link.rs`).
     pub(super) links: Vec<(String, Vec<String>, TokenStream)>,

@@ -112,7 +112,6 @@ pub fn lower_file(file: &syn::File, rng: bool) -> Result<Program, Vec<FrontError
     // The functions of `impl` blocks, after the block's own (whose positions are the items').
     let (impl_fns, mut impl_errors) = structs::impl_fns(&file.items, &items.structs);
     errors.append(&mut impl_errors);
-    items.refused_methods = structs::refused_methods(&file.items);
     let mut methods = Vec::new();
     for f in impl_fns {
         if names.contains_key(&f.name) {
@@ -123,7 +122,24 @@ pub fn lower_file(file: &syn::File, rng: bool) -> Result<Program, Vec<FrontError
             continue;
         }
         if matches!(f.item.sig.inputs.first(), Some(syn::FnArg::Receiver(_))) {
-            items.methods.insert(f.item.sig.ident.to_string());
+            let method = f.item.sig.ident.to_string();
+            let clash = match (f.mutating, items.mutating.get(&method)) {
+                (Some(value), Some(&other)) => value != other,
+                (Some(_), None) => items.methods.contains(&method),
+                (None, Some(_)) => true,
+                (None, None) => false,
+            };
+            if clash {
+                errors.push(
+                    FrontError::new(&f.item.sig.ident, format!("`{method}` is a method of two structs, of different kinds"))
+                        .hint("kernels rewrite a call of a `&mut self` method before they know its receiver's struct: methods of one name must all take `&mut self` and all return a value, or none; rename one"),
+                );
+                continue;
+            }
+            items.methods.insert(method.clone());
+            if let Some(value) = f.mutating {
+                items.mutating.insert(method, value);
+            }
         }
         let declared = Function::declared(f.name.clone(), Span::of(&f.item), Span::of(&f.item.sig));
         let id = program.functions.push(declared);

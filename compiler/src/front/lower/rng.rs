@@ -22,13 +22,14 @@ pub(in crate::front) const METHODS: [&str; 5] = [
 ];
 
 impl FnLowerer<'_> {
-    /// `Rng::new(seed, stream)`; `None` for any other call.
+    /// `Rng::new(seed, stream)`; `None` for any other call, and where the block defines a
+    /// struct `Rng` of its own (whose `new` that is).
     pub(super) fn rng_constructor(&mut self, c: &syn::ExprCall) -> Option<R<ExprId>> {
         let syn::Expr::Path(p) = &*c.func else {
             return None;
         };
         let segs = super::syntax::path_names(&p.path);
-        if segs != ["Rng", "new"] {
+        if segs != ["Rng", "new"] || self.items.structs.contains_key("Rng") {
             return None;
         }
         if c.args.len() != 2 {

@@ -23,6 +23,8 @@ impl FnLowerer<'_> {
     }
 
     fn block_stmts(&mut self, block: &syn::Block) -> R<Option<ExprId>> {
+        let calls = structs::mutating_calls(block, &self.items.mutating);
+        let block = calls.as_ref().unwrap_or(block);
         let rewritten = growable::rewrite(block)?;
         let block = rewritten.as_ref().unwrap_or(block);
         let n = block.stmts.len();
@@ -266,6 +268,12 @@ impl FnLowerer<'_> {
                 self.stmt_expr(&chain::for_each_mut(mc).expect("checked above"))
             }
             syn::Expr::MethodCall(mc) if mc.method == "swap" && mc.args.len() == 2 => self.swap(mc),
+            syn::Expr::MethodCall(mc)
+                if self.items.mutating.contains_key(&mc.method.to_string())
+                    && !mc.args.iter().any(|a| matches!(a, syn::Expr::Reference(_))) =>
+            {
+                self.stmt_expr(&self.mutating_block(mc)?)
+            }
             _ => {
                 let value = self.expr_value(e)?;
                 self.emit(Stmt::Eval(value));

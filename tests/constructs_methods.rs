@@ -1,0 +1,203 @@
+//! Methods taking `&mut self` (compiled by value, `front/lower/structs.rs`): calls on variables,
+//! on fields (`self.rng.next()`), on elements of slices, views, 2-d arrays and growable vectors
+//! (`ps[i].step(dt)`, the index evaluated once), through element references
+//! (`for p in ps.iter_mut()`), on temporaries, from other methods (`self.step(..)`), with early
+//! `return`s, a `loop` tail and results used in expressions: every result against the same code
+//! compiled by rustc, bit for bit. The errors are ui tests (`tests/ui/mut_self_method.rs`).
+
+twin! {
+    mod rsm;
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct Rng {
+        pub s: u64,
+    }
+
+    impl Rng {
+        fn new(seed: u64) -> Self {
+            Rng { s: seed | 1 }
+        }
+
+        /// xorshift64.
+        fn next(&mut self) -> u64 {
+            self.s ^= self.s << 13;
+            self.s ^= self.s >> 7;
+            self.s ^= self.s << 17;
+            self.s
+        }
+
+        fn uniform(&mut self) -> f64 {
+            (self.next() >> 11) as f64 * (1.0 / 9007199254740992.0)
+        }
+
+        /// A `loop` tail that leaves by `return`.
+        fn below(&mut self, n: u64) -> u64 {
+            loop {
+                let v = self.next();
+                if v & 7 != 0 {
+                    return v % n;
+                }
+            }
+        }
+
+        fn skip(&mut self, k: usize) {
+            for _ in 0..k {
+                self.next();
+            }
+        }
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct Walker {
+        pub x: f64,
+        pub v: f64,
+        pub rng: Rng,
+        pub bounced: u32,
+    }
+
+    impl Walker {
+        /// An early `return` without a result; a call on a field of `self`.
+        fn step(&mut self, dt: f64) {
+            if self.x > 1.0 {
+                self.v = -self.v.abs();
+                self.x = 1.0;
+                self.bounced += 1;
+                return;
+            }
+            self.x += self.v * dt + (self.rng.uniform() - 0.5) * 0.01;
+        }
+
+        /// A call on `self`; the argument read before the call changes `self`.
+        fn kick(&mut self, dv: f64) -> f64 {
+            self.v += dv;
+            self.step(self.v);
+            self.v
+        }
+    }
+
+    pub fn numbers(n: usize, seed: u64) -> (f64, u64) {
+        let mut r = Rng::new(seed);
+        let mut acc = 0.0;
+        let mut c = 0;
+        for _ in 0..n {
+            acc += r.uniform();
+            c += r.below(10);
+        }
+        r.skip(3);
+        let t = Rng::new(seed).next();
+        (acc, c ^ r.next() ^ t)
+    }
+
+    pub fn walk_slice(ws: &mut [Walker], steps: usize) -> f64 {
+        let mut k = 0.0;
+        for _ in 0..steps {
+            for i in 0..ws.len() {
+                ws[i].step(0.1);
+            }
+            for w in ws.iter_mut() {
+                w.step(0.05);
+            }
+            k += ws[0].kick(0.01) + ws[ws.len() - 1].rng.uniform();
+        }
+        k
+    }
+
+    pub fn walk_grid(mut g: ArrayViewMut2<Walker>, steps: usize) -> u64 {
+        let mut r = Rng::new(5);
+        for _ in 0..steps {
+            for i in 0..g.nrows() {
+                for j in 0..g.ncols() {
+                    g[[i, j]].step(0.2);
+                }
+            }
+            let i = r.below(g.nrows() as u64) as usize;
+            let j = r.below(g.ncols() as u64) as usize;
+            g[[i, j]].rng.skip(2);
+        }
+        let mut s = 0;
+        for w in g.iter() {
+            s += w.bounced as u64;
+        }
+        s
+    }
+
+    pub fn walk_vec(n: usize, steps: usize) -> (f64, u32) {
+        let mut ws: Vec<Walker> = Vec::new();
+        for i in 0..n {
+            ws.push(Walker { x: i as f64 * 0.1, v: 0.5, rng: Rng::new(i as u64), bounced: 0 });
+        }
+        for _ in 0..steps {
+            for i in 0..ws.len() {
+                ws[i].step(0.3);
+            }
+        }
+        let last = ws.len() - 1;
+        let v = ws[last].kick(0.5);
+        (v + ws[0].x, ws[last].bounced)
+    }
+}
+
+fn walkers(n: usize) -> Vec<Walker> {
+    (0..n)
+        .map(|i| Walker {
+            x: (i as f64 * 0.37).sin(),
+            v: i as f64 * 0.11 - 1.0,
+            rng: Rng {
+                s: i as u64 * 7 + 1,
+            },
+            bounced: 0,
+        })
+        .collect()
+}
+
+fn to_rs(w: &Walker) -> rsm::Walker {
+    rsm::Walker {
+        x: w.x,
+        v: w.v,
+        rng: rsm::Rng { s: w.rng.s },
+        bounced: w.bounced,
+    }
+}
+
+fn same(a: &[Walker], b: &[rsm::Walker]) {
+    assert_eq!(a.len(), b.len());
+    for (p, q) in a.iter().zip(b) {
+        assert_eq!(
+            (p.x.to_bits(), p.v.to_bits(), p.rng.s, p.bounced),
+            (q.x.to_bits(), q.v.to_bits(), q.rng.s, q.bounced)
+        );
+    }
+}
+
+#[test]
+fn mut_self_methods_on_variables_match_rustc() {
+    for (n, seed) in [(0, 1), (1, 2), (100, 7), (1000, 12345)] {
+        let (a, c) = numbers(n, seed).unwrap();
+        let (b, d) = rsm::numbers(n, seed);
+        assert_eq!((a.to_bits(), c), (b.to_bits(), d), "{n} {seed}");
+    }
+}
+
+#[test]
+fn mut_self_methods_on_elements_match_rustc() {
+    let mut p = walkers(37);
+    let mut q: Vec<rsm::Walker> = p.iter().map(to_rs).collect();
+    let a = walk_slice(&mut p, 50).unwrap();
+    let b = rsm::walk_slice(&mut q, 50);
+    assert_eq!(a.to_bits(), b.to_bits());
+    same(&p, &q);
+    assert!(p.iter().any(|w| w.bounced > 0), "the early return is taken");
+
+    let mut g = ndarray::Array2::from_shape_vec((5, 7), walkers(35)).unwrap();
+    let mut h = g.map(to_rs);
+    let a = walk_grid(&mut g, 20).unwrap();
+    let b = rsm::walk_grid(h.view_mut(), 20);
+    assert_eq!(a, b);
+    same(g.as_slice().unwrap(), h.as_slice().unwrap());
+
+    for n in [1, 2, 9] {
+        let (a, c) = walk_vec(n, 40).unwrap();
+        let (b, d) = rsm::walk_vec(n, 40);
+        assert_eq!((a.to_bits(), c), (b.to_bits(), d), "{n}");
+    }
+}
