@@ -106,6 +106,8 @@ twin! {
 
     pub fn axpb(mut out: ArrayViewMut2<f64>, a: ArrayView2<f64>, b: ArrayView2<f64>) {
         Zip::from(&mut out).and(&a).and(&b).for_each(|o, &a, &b| *o = a * 2.0 + b);
+        // The same through its full path.
+        ndarray::Zip::from(&mut out).and(&a).for_each(|o, &a| *o -= a);
     }
 
     pub fn accumulate(mut acc: ArrayViewMut1<f64>, x: ArrayView1<f64>) -> f64 {

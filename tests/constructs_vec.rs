@@ -404,6 +404,35 @@ twin! { mod rs_tuples;
         let last = if found.is_empty() { 0.0 } else { found[found.len() - 1].1 };
         (found.len(), s, last)
     }
+
+    /// A flood fill over a stack of grid cells whose type is written (`Vec<(usize, usize)>`).
+    pub fn flood(grid: ArrayView2<u8>, si: usize, sj: usize) -> usize {
+        let (n, m) = grid.dim();
+        let mut seen = Array2::<bool>::from_elem((n, m), false);
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        stack.push((si, sj));
+        let mut count = 0;
+        while let Some((i, j)) = stack.pop() {
+            if seen[[i, j]] || grid[[i, j]] == 0 {
+                continue;
+            }
+            seen[[i, j]] = true;
+            count += 1;
+            if i > 0 {
+                stack.push((i - 1, j));
+            }
+            if i + 1 < n {
+                stack.push((i + 1, j));
+            }
+            if j > 0 {
+                stack.push((i, j - 1));
+            }
+            if j + 1 < m {
+                stack.push((i, j + 1));
+            }
+        }
+        count
+    }
 }
 
 #[test]
@@ -418,6 +447,15 @@ fn constructs_vec_of_tuples() {
             "{n}"
         );
     }
+    let g = ndarray::Array2::from_shape_fn((20, 13), |(i, j)| u8::from((i * 7 + j * 3) % 5 != 0));
+    for (si, sj) in [(0, 1), (1, 1), (19, 12), (7, 4)] {
+        assert_eq!(
+            flood(g.view(), si, sj).unwrap(),
+            rs_tuples::flood(g.view(), si, sj),
+            "{si} {sj}"
+        );
+    }
+    assert_eq!(flood(g.view(), 0, 1).unwrap(), 42, "the fill spreads");
 }
 
 #[test]

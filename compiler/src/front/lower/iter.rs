@@ -107,10 +107,10 @@ pub(super) fn is_walk_stmt(e: &syn::Expr) -> bool {
 fn is_zip(e: &syn::Expr) -> bool {
     match strip_parens(e) {
         syn::Expr::MethodCall(mc) => is_zip(&mc.receiver),
+        // `Zip::from`, `ndarray::Zip::from`.
         syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
-            if p.path.segments.len() == 2
-                && p.path.segments[0].ident == "Zip"
-                && p.path.segments[1].ident == "from"),
+            if matches!(super::syntax::path_names(&p.path).as_slice(),
+                [.., zip, from] if zip == "Zip" && from == "from")),
         _ => false,
     }
 }

@@ -93,7 +93,16 @@ impl FnLowerer<'_> {
             return result;
         }
         let (pat, ann) = match &local.pat {
-            syn::Pat::Type(pt) => (&*pt.pat, self.type_ann(&pt.ty)?),
+            syn::Pat::Type(pt) => match self.local_type_ann(&pt.ty) {
+                Ok(ann) => (&*pt.pat, ann),
+                Err(e) => {
+                    // Still bind the name, so later uses do not report it as unknown.
+                    if let syn::Pat::Ident(pi) = &*pt.pat {
+                        self.declare(&pi.ident, TypeAnn::Infer, true, true);
+                    }
+                    return Err(e);
+                }
+            },
             p => (p, TypeAnn::Infer),
         };
         let init = local.init.as_ref().map(|i| &*i.expr);

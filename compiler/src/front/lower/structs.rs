@@ -500,6 +500,49 @@ impl FnLowerer<'_> {
         }
     }
 
+    /// A local's written type (`let v: T`): as [`Self::type_ann`], an array's element type that
+    /// is a tuple (`Vec<(usize, usize)>`, a stack of grid cells; `[(usize, f64); 4]`) left to
+    /// the values, as arrays of
+    /// tuples are inside kernels (they never cross to Rust, where a signature naming one is an
+    /// error).
+    pub(super) fn local_type_ann(&self, ty: &syn::Type) -> R<TypeAnn> {
+        fn erase_tuple_elems(ty: &mut syn::Type) {
+            let elem = match ty {
+                syn::Type::Reference(syn::TypeReference { elem, .. })
+                | syn::Type::Paren(syn::TypeParen { elem, .. })
+                | syn::Type::Group(syn::TypeGroup { elem, .. }) => return erase_tuple_elems(elem),
+                syn::Type::Slice(syn::TypeSlice { elem, .. })
+                | syn::Type::Array(syn::TypeArray { elem, .. }) => elem,
+                syn::Type::Path(p) => {
+                    for seg in &mut p.path.segments {
+                        let name = seg.ident.to_string();
+                        if name != "Vec" && !name.starts_with("Array") {
+                            continue;
+                        }
+                        if let syn::PathArguments::AngleBracketed(a) = &mut seg.arguments {
+                            for arg in &mut a.args {
+                                if let syn::GenericArgument::Type(t) = arg {
+                                    erase_tuple_elems(t);
+                                    if matches!(t, syn::Type::Tuple(t) if !t.elems.is_empty()) {
+                                        *t = syn::parse_quote!(_);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    return;
+                }
+                _ => return,
+            };
+            if matches!(&**elem, syn::Type::Tuple(t) if !t.elems.is_empty()) {
+                **elem = syn::parse_quote!(_);
+            }
+        }
+        let mut ty = ty.clone();
+        erase_tuple_elems(&mut ty);
+        self.type_ann(&ty)
+    }
+
     /// The struct of the block a parameter's written type names, as the value or an array's
     /// element (`Particle`, `&[Particle]`, `ArrayViewMut1<Particle>`), which its annotation
     /// leaves to the argument: `types` checks the argument's struct against it.
