@@ -436,3 +436,49 @@ fn options_of_references_read_through_deref() {
         }
     }
 }
+
+twin! { mod rs_slices;
+    /// `as_slice().unwrap()` of a view: `Some` in standard layout only.
+    pub fn slice_sum(x: ArrayView1<f64>) -> f64 {
+        let s = x.as_slice().unwrap();
+        let mut t = 0.0;
+        for v in s {
+            t += v;
+        }
+        t + s[s.len() - 1]
+    }
+
+    pub fn slice_scale(mut x: ArrayViewMut2<f64>, k: f64) -> f64 {
+        let s = x.as_slice_mut().expect("a matrix in C order");
+        for v in s.iter_mut() {
+            *v *= k;
+        }
+        let t: f64 = s.iter().sum();
+        t
+    }
+}
+
+#[test]
+fn as_slice_unwraps_in_standard_layout_only() {
+    let x = ndarray::Array1::from_shape_fn(9, |i| i as f64 * 0.5 - 1.0);
+    assert_eq!(
+        slice_sum(x.view()).unwrap().to_bits(),
+        rs_slices::slice_sum(x.view()).to_bits()
+    );
+    let mut a = ndarray::Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f64);
+    let mut b = a.clone();
+    assert_eq!(
+        slice_scale(a.view_mut(), 1.5).unwrap().to_bits(),
+        rs_slices::slice_scale(b.view_mut(), 1.5).to_bits()
+    );
+    assert_eq!(a, b);
+    // A strided view and a transposed one have no slice: ndarray's `None`, unwrapped.
+    let e = slice_sum(x.slice(ndarray::s![..;2])).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::InvalidValue { message, .. } if message == "called `Option::unwrap()` on a `None` value"),
+        "{e:#}"
+    );
+    let e = slice_scale(a.view_mut().reversed_axes(), 2.0).unwrap_err();
+    assert!(format!("{e:#}").contains("a matrix in C order"), "{e:#}");
+    assert_eq!(a, b, "nothing written");
+}

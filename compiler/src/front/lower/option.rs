@@ -33,7 +33,13 @@ fn expect_message(arg: &syn::Expr) -> R<String> {
 /// `unwrap` and `expect` open.
 fn array_option(e: &syn::Expr) -> Option<&syn::ExprMethodCall> {
     match strip_parens(e) {
-        syn::Expr::MethodCall(m) if m.method == "mean_axis" || m.method == "broadcast" => Some(m),
+        syn::Expr::MethodCall(m)
+            if ["mean_axis", "broadcast", "as_slice", "as_slice_mut"]
+                .iter()
+                .any(|n| m.method == n) =>
+        {
+            Some(m)
+        }
         _ => None,
     }
 }
@@ -83,9 +89,10 @@ impl FnLowerer<'_> {
                     _ => arity(1).and_then(|()| expect_message(&mc.args[0])),
                 };
                 let call = array_option(&mc.receiver).expect("checked above");
-                match call.method == "broadcast" {
-                    true => message.and_then(|_| self.broadcast_to(call)),
-                    false => message.and_then(|m| self.mean_axis(call, m)),
+                match call.method.to_string().as_str() {
+                    "broadcast" => message.and_then(|_| self.broadcast_to(call)),
+                    "mean_axis" => message.and_then(|m| self.mean_axis(call, m)),
+                    _ => message.and_then(|m| self.as_slice(call, m)),
                 }
             }
             "is_some" | "is_none" | "unwrap" | "unwrap_or_default" => arity(0).and_then(|()| {
@@ -318,6 +325,37 @@ impl FnLowerer<'_> {
         let check = self.expr(ExprKind::Unwrap { option, message }, call);
         self.emit(Stmt::Eval(check));
         Ok(means)
+    }
+
+    /// `x.as_slice().unwrap()`, `x.as_slice_mut().expect(..)`: a view of `x`, which fails the
+    /// call with `message` unless `x` is in standard layout (C order, positive strides), where
+    /// ndarray's `None` would be unwrapped. Of a 1-D array, the slice ndarray gives; of an
+    /// n-D one, a view of the same elements in the same order with `x`'s shape.
+    fn as_slice(&mut self, call: &syn::ExprMethodCall, message: String) -> R<ExprId> {
+        if !call.args.is_empty() {
+            return Err(FrontError::new(
+                call,
+                format!("`{}` takes no arguments", call.method),
+            ));
+        }
+        let array = self.array_name(&call.receiver)?;
+        let span = Span::of(call);
+        let query = ShapeQuery::Standard;
+        let standard = self.func.add_expr(ExprKind::Shape { array, query }, span);
+        // `Some` of a byte in standard layout, `None` otherwise, unwrapped for its check.
+        let none = self.func.add_expr(ExprKind::Option(OptionOp::None), span);
+        let byte = self.func.add_expr(
+            ExprKind::Lit(Lit::Int(IntLit::new(0), Some(Scalar::U8))),
+            span,
+        );
+        let some = self
+            .func
+            .add_expr(ExprKind::Option(OptionOp::Some(byte)), span);
+        let option = self.select(standard, some, none, span);
+        let check = self.expr(ExprKind::Unwrap { option, message }, call);
+        self.emit(Stmt::Eval(check));
+        let mutable = call.method == "as_slice_mut";
+        Ok(self.expr(ExprKind::Borrow { array, mutable }, call))
     }
 
     /// `x.broadcast(y.dim()).unwrap()` (or `y.raw_dim()`, `y.shape()`): `x` stretched onto
