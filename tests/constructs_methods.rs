@@ -1,9 +1,13 @@
-//! Methods taking `&mut self` (compiled by value, `front/lower/structs.rs`): calls on variables,
+//! Methods taking `&mut self` and functions taking scalars or structs by `&mut` (compiled by
+//! value, handing them back: `front/lower/handback.rs`). Methods: calls on variables,
 //! on fields (`self.rng.next()`), on elements of slices, views, 2-d arrays and growable vectors
 //! (`ps[i].step(dt)`, the index evaluated once), through element references
 //! (`for p in ps.iter_mut()`), on temporaries, from other methods (`self.step(..)`), with early
 //! `return`s, a `loop` tail and results used in expressions: every result against the same code
-//! compiled by rustc, bit for bit. The errors are ui tests (`tests/ui/mut_self_method.rs`).
+//! compiled by rustc, bit for bit. Functions: `&mut` of struct and scalar parameters, passed
+//! from variables, elements of growable vectors and 2-D arrays, element references, and on to
+//! other such functions and `std::mem::swap`. The errors are ui tests
+//! (`tests/ui/mut_self_method.rs`).
 
 twin! {
     mod rsm;
@@ -200,4 +204,97 @@ fn mut_self_methods_on_elements_match_rustc() {
         let (b, d) = rsm::walk_vec(n, 40);
         assert_eq!((a.to_bits(), c), (b.to_bits(), d), "{n}");
     }
+}
+
+twin! {
+    mod rsf;
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct P { pub x: f64, pub v: f64 }
+    fn update(p: &mut P, dt: f64) {
+        p.x += p.v * dt;
+        if p.x > 5.0 {
+            p.v = -p.v;
+            return;
+        }
+        p.v *= 0.99;
+    }
+    fn bump(c: &mut u32) -> u32 {
+        *c += 1;
+        *c
+    }
+    fn minmax(lo: &mut f64, hi: &mut f64, v: f64) {
+        if v < *lo { *lo = v; }
+        if v > *hi { *hi = v; }
+    }
+    fn swap_if(a: &mut f64, b: &mut f64) -> bool {
+        if *a > *b {
+            std::mem::swap(a, b);
+            return true;
+        }
+        false
+    }
+    fn twice(p: &mut P, c: &mut u32) {
+        update(p, 0.1);
+        update(p, 0.1);
+        bump(c);
+    }
+    pub fn run(xs: ArrayView1<f64>) -> (f64, f64, u32, f64) {
+        let mut ps: Vec<P> = Vec::new();
+        for &x in xs.iter() {
+            ps.push(P { x, v: 1.0 });
+        }
+        let mut count = 0u32;
+        for _ in 0..20 {
+            for i in 0..ps.len() {
+                update(&mut ps[i], 0.3);
+            }
+            for p in ps.iter_mut() {
+                twice(p, &mut count);
+            }
+        }
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for p in ps.iter() {
+            minmax(&mut lo, &mut hi, p.x);
+        }
+        let mut a = ps[0].x;
+        let mut b = ps[ps.len() - 1].x;
+        let mut swaps = 0;
+        if swap_if(&mut a, &mut b) { swaps += 1; }
+        let k = bump(&mut count);
+        (lo, hi, count + k + swaps, a - b)
+    }
+    pub fn sort3(mut x: ArrayViewMut2<f64>) {
+        for i in 0..x.nrows() {
+            let mut a = x[[i, 0]];
+            let mut b = x[[i, 1]];
+            let mut c = x[[i, 2]];
+            swap_if(&mut a, &mut b);
+            swap_if(&mut b, &mut c);
+            swap_if(&mut a, &mut b);
+            x[[i, 0]] = a; x[[i, 1]] = b; x[[i, 2]] = c;
+            let mut d = x[[i, 0]];
+            swap_if(&mut x[[i, 2]], &mut d);
+        }
+    }
+}
+
+#[test]
+fn mut_ref_parameters_match_rustc() {
+    for n in [1, 2, 7, 30] {
+        let xs = ndarray::Array1::from_shape_fn(n, |i| i as f64 * 0.9);
+        let (a, b, c, d) = run(xs.view()).unwrap();
+        let (e, f, g, h) = rsf::run(xs.view());
+        assert_eq!(
+            (a.to_bits(), b.to_bits(), c, d.to_bits()),
+            (e.to_bits(), f.to_bits(), g, h.to_bits()),
+            "{n}"
+        );
+    }
+    let m = ndarray::Array2::from_shape_fn((9, 3), |(i, j)| ((i * 7 + j * 5) % 11) as f64);
+    let (mut m1, mut m2) = (m.clone(), m.clone());
+    sort3(m1.view_mut()).unwrap();
+    rsf::sort3(m2.view_mut());
+    assert_eq!(m1, m2);
+    assert_ne!(m1, m, "rows were sorted");
 }

@@ -1,5 +1,6 @@
 //! Calls of a method taking `&mut self` that Rust rejects too, or that kernels do not support:
-//! on an immutable variable, a call without a result used as a value, and a typed `self`.
+//! on an immutable variable, a call without a result used as a value, and a typed `self`; a
+//! function taking `&mut f64` passed what is not a place.
 
 rumba::compile! {
     #[derive(Clone, Copy)]
@@ -28,6 +29,16 @@ rumba::compile! {
         let mut p = Particle { x: 0.0, v: x[0] };
         let r = p.step(0.1);
         p.x
+    }
+
+    fn scale(x: &mut f64, k: f64) {
+        *x *= k;
+    }
+
+    fn not_a_place(mut x: ndarray::Array2<f64>) -> f64 {
+        scale(&mut (x[[0, 0]] + 1.0), 2.0);
+        scale(&mut x.row_mut(0)[1], 2.0);
+        x[[0, 1]]
     }
 }
 

@@ -15,7 +15,7 @@ mod prelude;
 pub use prelude::with_complex;
 
 pub use attrs::kernel_attrs;
-pub use lower::link_paths;
+pub use lower::{hands_back, link_paths};
 pub use names::type_ann;
 
 use crate::ir;

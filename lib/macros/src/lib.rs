@@ -93,7 +93,8 @@ fn structs(file: &syn::File, impls: bool) -> TokenStream {
         let repr = own_repr.is_none().then(|| quote!(#[repr(C)]));
         // Arrays of it need `#[repr(C)]`'s layout (the front end refuses another `repr`).
         let repr_c = own_repr.is_none_or(|a| a.parse_args::<syn::Ident>().is_ok_and(|r| r == "C"));
-        out.extend(quote!(#repr #s));
+        // A struct only the kernels make (a generator's state) is not dead code either.
+        out.extend(quote!(#[allow(dead_code)] #repr #s));
         let syn::Fields::Named(fields) = &s.fields else {
             continue;
         };
@@ -251,6 +252,11 @@ fn wrappers(
     let struct_names = struct_names(file);
     let written = front::link_paths(file);
     for (f, (id, func)) in fns.zip(program.functions.iter()) {
+        // A function taking scalars or structs by `&mut` is a helper of the block's kernels
+        // (compiled by value, handing them back): Rust calls the kernels, not it.
+        if front::hands_back(&f.sig).is_some() {
+            continue;
+        }
         let reached = walk::reachable(program, id);
         let links = links(program, &reached, &written);
         // Each kernel's module holds its own source: the text of the kernel and the functions it
@@ -416,7 +422,7 @@ fn stubs(file: &syn::File) -> TokenStream {
     let mut seen = Vec::new();
     for item in &file.items {
         let syn::Item::Fn(f) = item else { continue };
-        if seen.contains(&&f.sig.ident) {
+        if seen.contains(&&f.sig.ident) || front::hands_back(&f.sig).is_some() {
             continue;
         }
         seen.push(&f.sig.ident);

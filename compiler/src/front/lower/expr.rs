@@ -333,7 +333,7 @@ impl FnLowerer<'_> {
         // A method of the block's structs, unless written as the array method of that name
         // (`x.dot(&y)`): `types` resolves it by the receiver's struct.
         let name = mc.method.to_string();
-        if let Some(method) = name.strip_prefix(super::structs::MUTATING_CALL) {
+        if let Some(method) = name.strip_prefix(super::handback::HANDED_BACK) {
             return self.method_value(mc, method.to_string());
         }
         if self.items.methods.contains(&name)
@@ -559,6 +559,16 @@ impl FnLowerer<'_> {
             return Err(FrontError::new(p, format!("cannot call `{path}` in a kernel")).hint(hint));
         };
         let name = ident.to_string();
+        // The call of a function that hands parameters back, rewritten (`handback`); one left
+        // as written passes what is not a place.
+        let name = match name.strip_prefix(super::handback::HANDED_BACK) {
+            Some(f) => f.to_string(),
+            None if self.items.hand_back.contains_key(&name) => {
+                return Err(FrontError::new(c, format!("`{name}` takes arguments by `&mut`: pass each as `&mut` of a variable, a field or an element (`&mut a[i].x`)"))
+                    .hint(format!("bind a view's element to a variable first (`let mut v = row[j]; {name}(&mut v); row[j] = v;`); an element reference of a walk (`for p in ps.iter_mut()`) is passed as `p`")));
+            }
+            None => name,
+        };
         if name == "shared_array" {
             return Err(
                 FrontError::new(c, "a shared array must be bound with `let`")

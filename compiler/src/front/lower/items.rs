@@ -32,8 +32,10 @@ pub(super) struct Items {
     pub(super) structs: HashMap<String, &'static StructDef>,
     /// The names of the methods of the block's `impl` blocks (resolved by `types`).
     pub(super) methods: std::collections::HashSet<String>,
-    /// Those taking `&mut self` (`structs::by_value`), and whether each returns a value.
+    /// Those taking `&mut self` (`handback`), and whether each returns a value.
     pub(super) mutating: HashMap<String, bool>,
+    /// The block's functions taking scalars or structs by `&mut` (`handback`).
+    pub(super) hand_back: HashMap<String, super::handback::HandBack>,
     /// `use crate::physics::cnd;` (or `as c`) at the top of the block: a function of another
     /// `compile!` block, by the name it brings in, the path and its tokens (`link.rs`).
     pub(super) links: Vec<(String, Vec<String>, TokenStream)>,

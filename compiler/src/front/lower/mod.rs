@@ -34,6 +34,7 @@ mod iter;
 mod lanes;
 mod link;
 
+pub use handback::hands_back;
 pub use link::written as link_paths;
 mod loops;
 mod matching;
@@ -41,6 +42,7 @@ mod option;
 mod rng;
 
 pub(in crate::front) use rng::METHODS as RNG_METHODS;
+mod handback;
 mod sort;
 mod stats;
 mod stmt;
@@ -92,6 +94,9 @@ pub fn lower_file(file: &syn::File, rng: bool) -> Result<Program, Vec<FrontError
                 }
                 let declared = Function::declared(name.clone(), Span::of(f), Span::of(&f.sig));
                 let id = program.functions.push(declared);
+                if let Some(h) = handback::hands_back(&f.sig) {
+                    items.hand_back.insert(name.clone(), h);
+                }
                 names.insert(name, id);
                 fns.push((id, f));
             }
@@ -153,7 +158,12 @@ pub fn lower_file(file: &syn::File, rng: bool) -> Result<Program, Vec<FrontError
     }
     errors.append(&mut link::declare(file, &mut program, &mut names, &items));
     for (id, f) in fns {
-        match FnLowerer::lower(f, &names, &items) {
+        // A function taking scalars or structs by `&mut` compiled by value, handing them back.
+        let by_value = items
+            .hand_back
+            .contains_key(&f.sig.ident.to_string())
+            .then(|| handback::by_value(f.clone(), &items.hand_back));
+        match FnLowerer::lower(by_value.as_ref().unwrap_or(f), &names, &items) {
             Ok(func) => program.functions[id] = func,
             Err(mut e) => errors.append(&mut e),
         }
@@ -161,7 +171,11 @@ pub fn lower_file(file: &syn::File, rng: bool) -> Result<Program, Vec<FrontError
     for (id, f) in methods {
         let mut scope = items.clone();
         scope.self_struct = Some(f.def);
-        match FnLowerer::lower(&f.item, &names, &scope) {
+        let by_value = f
+            .mutating
+            .is_some()
+            .then(|| handback::by_value(f.item.clone(), &items.hand_back));
+        match FnLowerer::lower(by_value.as_ref().unwrap_or(&f.item), &names, &scope) {
             Ok(func) if func.attrs.vectorize.is_some() => errors.push(
                 FrontError::new(&f.item.sig, "a method cannot be `#[rumba(vectorize)]`")
                     .hint("make it a function of the block: `#[rumba(vectorize)] fn f(x) { .. }`"),

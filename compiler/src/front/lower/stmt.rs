@@ -23,7 +23,7 @@ impl FnLowerer<'_> {
     }
 
     fn block_stmts(&mut self, block: &syn::Block) -> R<Option<ExprId>> {
-        let calls = structs::mutating_calls(block, &self.items.mutating);
+        let calls = handback::calls(block, &self.items.mutating, &self.items.hand_back);
         let block = calls.as_ref().unwrap_or(block);
         let rewritten = growable::rewrite(block)?;
         let block = rewritten.as_ref().unwrap_or(block);

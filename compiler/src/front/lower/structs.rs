@@ -13,8 +13,8 @@
 //! taken by value) and associated functions: each is a function of the program named
 //! `Particle::energy`, whose receiver is its first parameter `self`; `p.energy()` is resolved by
 //! `types` from `p`'s struct, `Particle::new(..)` and `Self::new(..)` here. A `&mut self` method
-//! is compiled by value, returning the updated struct ([`by_value`]), and its calls assign it
-//! back to their receiver's place (`FnLowerer::mutating_call`).
+//! is compiled by value, handing the struct back, and its calls assign it to their receiver
+//! (`handback`).
 
 use super::syntax::strip_parens;
 use super::*;
@@ -84,7 +84,8 @@ pub(super) fn definitions(
 pub(super) struct ImplFn {
     pub name: String,
     pub def: &'static StructDef,
-    /// A `&mut self` method (compiled by value, [`by_value`]): whether it returns a value.
+    /// A `&mut self` method (to compile by value, `handback::by_value`): whether it returns a
+    /// value.
     pub mutating: Option<bool>,
     pub item: syn::ItemFn,
 }
@@ -144,11 +145,12 @@ pub(super) fn impl_fns(
                 sig: f.sig.clone(),
                 block: Box::new(f.block.clone()),
             };
+            let mutating = handback::mutating(&f.sig);
             out.push(ImplFn {
                 name: format!("{}::{}", def.name, f.sig.ident),
                 def,
-                mutating: mutating(f).then(|| returns_value(&f.sig)),
-                item: if mutating(f) { by_value(item) } else { item },
+                mutating: mutating.then(|| handback::returns_value(&f.sig)),
+                item,
             });
         }
     }
@@ -161,203 +163,6 @@ fn unsupported_receiver(f: &syn::ImplItemFn) -> Option<&syn::Receiver> {
         Some(syn::FnArg::Receiver(r)) if r.colon_token.is_some() => Some(r),
         _ => None,
     }
-}
-
-/// Whether `f` takes `&mut self`.
-fn mutating(f: &syn::ImplItemFn) -> bool {
-    matches!(f.sig.inputs.first(), Some(syn::FnArg::Receiver(r))
-        if r.reference.is_some() && r.mutability.is_some())
-}
-
-/// Whether a function with signature `sig` returns a value (not `()`).
-fn returns_value(sig: &syn::Signature) -> bool {
-    match &sig.output {
-        syn::ReturnType::Default => false,
-        syn::ReturnType::Type(_, t) => !matches!(&**t, syn::Type::Tuple(t) if t.elems.is_empty()),
-    }
-}
-
-/// A `&mut self` method as kernels compile it: by value, handing the updated struct back.
-/// `fn step(&mut self, dt: f64) -> R { body }` becomes
-/// `fn step(mut self, dt: f64) -> (Self, R) { ..; let r = tail; (self, r) }`, each `return e`
-/// of the body `return (self, e)`; without a result, `-> Self`, `{ body; self }` and
-/// `return self`. A call `place.step(dt)` assigns the struct back to its place
-/// (`FnLowerer::mutating_call`): what the method does to `*self` is what Rust's does.
-fn by_value(mut f: syn::ItemFn) -> syn::ItemFn {
-    use syn::visit_mut::VisitMut;
-    let value = returns_value(&f.sig);
-    if let Some(first) = f.sig.inputs.first_mut() {
-        *first = syn::parse_quote!(mut self);
-    }
-    let mut returns = Returns { value };
-    returns.visit_block_mut(&mut f.block);
-    let body = &f.block;
-    if value {
-        let syn::ReturnType::Type(_, t) = &f.sig.output else {
-            unreachable!("a method returning a value has a return type")
-        };
-        f.sig.output = syn::parse_quote!(-> (Self, #t));
-        // The tail's value, computed before `self` is read (it may change `self`); a `loop`
-        // tail returns (a body without a tail ends in a `return`).
-        if let Some(syn::Stmt::Expr(tail, None)) = f.block.stmts.last_mut() {
-            if !matches!(tail, syn::Expr::Loop(_)) {
-                *tail = syn::parse_quote!({
-                    let __rumba_result = #tail;
-                    (self, __rumba_result)
-                });
-            }
-        }
-    } else {
-        f.sig.output = syn::parse_quote!(-> Self);
-        f.block = Box::new(syn::parse_quote!({
-            #body;
-            self
-        }));
-    }
-    f
-}
-
-/// The prefix of the method name of the call in [`FnLowerer::mutating_call`]'s rewrite, which
-/// is lowered as the plain call of the method named by the rest.
-pub(super) const MUTATING_CALL: &str = "__rumba_by_value_";
-
-/// `{ lets; let u = read.m(args); write = u.0; u.1 }` (`{ lets; write = read.m(args); }` when
-/// `value` is false), the call being of the method compiled by value ([`MUTATING_CALL`]).
-fn write_back(
-    lets: &[syn::Stmt],
-    read: &syn::Expr,
-    write: &syn::Expr,
-    method: &syn::Ident,
-    args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
-    value: bool,
-) -> syn::Expr {
-    let method = quote::format_ident!("{MUTATING_CALL}{}", method, span = method.span());
-    let call: syn::Expr = syn::parse_quote!(#read.#method(#args));
-    if value {
-        syn::parse_quote!({
-            #(#lets)*
-            let __rumba_updated = #call;
-            #write = __rumba_updated.0;
-            __rumba_updated.1
-        })
-    } else {
-        syn::parse_quote!({
-            #(#lets)*
-            #write = #call;
-        })
-    }
-}
-
-/// `block` with each call of a `&mut self` method (`mutating`: by name, whether it returns a
-/// value) on a receiver other than a variable rewritten, or `None` when there is none: on a
-/// place (`ps[i].step(dt)`, `self.rng.next()`, `(*p).step(dt)`), the indices evaluated once
-/// into variables, then the call and the assignment back of [`write_back`]; on a value
-/// (`Rng::new(7).next()`), the call on a variable holding it, as Rust's on a temporary. The
-/// calls on variables are left to `FnLowerer::mutating_call`, which knows the references.
-/// Runs before a growable vector's rewrite, which then sees `ps[k]` read and assigned.
-pub(super) fn mutating_calls(
-    block: &syn::Block,
-    mutating: &HashMap<String, bool>,
-) -> Option<syn::Block> {
-    use syn::visit_mut::VisitMut;
-    if mutating.is_empty() {
-        return None;
-    }
-    let mut calls = MutatingCalls {
-        mutating,
-        changed: false,
-    };
-    let mut block = block.clone();
-    calls.visit_block_mut(&mut block);
-    calls.changed.then_some(block)
-}
-
-struct MutatingCalls<'a> {
-    mutating: &'a HashMap<String, bool>,
-    changed: bool,
-}
-
-impl syn::visit_mut::VisitMut for MutatingCalls<'_> {
-    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
-        syn::visit_mut::visit_expr_mut(self, e);
-        let syn::Expr::MethodCall(mc) = e else { return };
-        let Some(&value) = self.mutating.get(&mc.method.to_string()) else {
-            return;
-        };
-        if mc.args.iter().any(|a| matches!(a, syn::Expr::Reference(_))) {
-            return;
-        }
-        let receiver = strip_parens(&mc.receiver).clone();
-        if matches!(&receiver, syn::Expr::Path(p) if p.path.get_ident().is_some()) {
-            return;
-        }
-        self.changed = true;
-        let (method, args) = (&mc.method, &mc.args);
-        let mut lets = Vec::new();
-        *e = match bind_indices(&receiver, &mut lets) {
-            Some(place) => write_back(&lets, &place, &place, method, args, value),
-            None => syn::parse_quote!({
-                let mut __rumba_receiver = #receiver;
-                __rumba_receiver.#method(#args)
-            }),
-        };
-    }
-}
-
-/// The place `e` (a variable, and fields, elements and dereferences of places) with each index
-/// replaced by a variable that a `let` pushed onto `lets` holds, or `None` if `e` is no place.
-fn bind_indices(e: &syn::Expr, lets: &mut Vec<syn::Stmt>) -> Option<syn::Expr> {
-    let bind = |index: &syn::Expr, lets: &mut Vec<syn::Stmt>| -> syn::Expr {
-        let name = quote::format_ident!("__rumba_at_{}", lets.len());
-        lets.push(syn::parse_quote!(let #name = #index;));
-        syn::parse_quote!(#name)
-    };
-    Some(match strip_parens(e) {
-        syn::Expr::Path(p) if p.path.get_ident().is_some() => e.clone(),
-        syn::Expr::Field(f) => {
-            let base = bind_indices(&f.base, lets)?;
-            let member = &f.member;
-            syn::parse_quote!(#base.#member)
-        }
-        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
-            let inner = bind_indices(&u.expr, lets)?;
-            syn::parse_quote!((*#inner))
-        }
-        syn::Expr::Index(ix) => {
-            let base = bind_indices(&ix.expr, lets)?;
-            let index: syn::Expr = match strip_parens(&ix.index) {
-                syn::Expr::Array(a) => {
-                    let each: Vec<syn::Expr> = a.elems.iter().map(|i| bind(i, lets)).collect();
-                    syn::parse_quote!([#(#each),*])
-                }
-                other => bind(other, lets),
-            };
-            syn::parse_quote!(#base[#index])
-        }
-        _ => return None,
-    })
-}
-
-/// Rewrites the `return`s of a `&mut self` method's body for [`by_value`] (not those of the
-/// closures and items inside it, which return from those).
-struct Returns {
-    value: bool,
-}
-
-impl syn::visit_mut::VisitMut for Returns {
-    fn visit_expr_return_mut(&mut self, r: &mut syn::ExprReturn) {
-        syn::visit_mut::visit_expr_return_mut(self, r);
-        let new: syn::Expr = match (&r.expr, self.value) {
-            (Some(e), true) => syn::parse_quote!((self, #e)),
-            (Some(e), false) => syn::parse_quote!({ #e; self }),
-            (None, _) => syn::parse_quote!(self),
-        };
-        r.expr = Some(Box::new(new));
-    }
-
-    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
-
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// What a struct item must be to be a kernel value: concrete, `Copy`, with named fields.
@@ -621,54 +426,6 @@ impl FnLowerer<'_> {
         self.func.locals[local].span = Span::of(r);
         self.func.params.push(local);
         Ok(())
-    }
-
-    /// `p.step(args)`, a call of a `&mut self` method (`value`: it returns one) on a variable
-    /// (the other receivers are rewritten into this form first, [`mutating_calls`]): the method
-    /// compiled by value ([`by_value`]) called on `p`, which is then assigned the struct it hands
-    /// back, as `{ let u = p.step(args); p = u.0; u.1 }` (`{ p = p.step(args); }` without a
-    /// result). Rust's two-phase borrow reads the arguments after taking `&mut p`, from the
-    /// struct as it was: so do these. An element reference of a walk (`for p in ps.iter_mut()`)
-    /// is written through, `*p = u.0`.
-    pub(super) fn mutating_call(&mut self, mc: &syn::ExprMethodCall, value: bool) -> R<ExprId> {
-        if !value {
-            let name = &mc.method;
-            return Err(FrontError::new(
-                mc,
-                format!("`{name}` returns nothing: its call is not a value"),
-            )
-            .hint(format!("call it as a statement: `p.{name}(..);`")));
-        }
-        let block = self.mutating_block(mc)?;
-        self.expr_value(&block)
-    }
-
-    /// The block of [`Self::mutating_call`], for a call in a statement of its own too.
-    pub(super) fn mutating_block(&self, mc: &syn::ExprMethodCall) -> R<syn::Expr> {
-        let place = strip_parens(&mc.receiver);
-        let local = match place {
-            syn::Expr::Path(p) => p.path.get_ident().and_then(|i| self.lookup(&i.to_string())),
-            _ => None,
-        };
-        let reference = local.is_some_and(|l| self.elems.contains_key(&l));
-        if let Some(l) = local.filter(|&l| !reference && !self.func.local(l).mutable) {
-            let name = &self.func.local(l).name;
-            return Err(FrontError::new(
-                place,
-                format!(
-                    "cannot call `{}`, which takes `&mut self`, on the immutable variable `{name}`",
-                    mc.method
-                ),
-            )
-            .hint(format!("make it mutable: `let mut {name}`")));
-        }
-        let target: syn::Expr = if reference {
-            syn::parse_quote!(*#place)
-        } else {
-            place.clone()
-        };
-        let value = self.items.mutating.get(&mc.method.to_string()) == Some(&true);
-        Ok(write_back(&[], place, &target, &mc.method, &mc.args, value))
     }
 
     /// `Particle { x: 1.0, v }`: the fields evaluated in the order written, then held in
