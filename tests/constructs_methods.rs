@@ -106,6 +106,15 @@ twin! {
         k
     }
 
+    /// Each iteration steps its own element: race-free.
+    pub fn par_step(ws: &mut [Walker], steps: usize) {
+        for _ in 0..steps {
+            for i in prange(0..ws.len()) {
+                ws[i].step(0.1);
+            }
+        }
+    }
+
     pub fn walk_grid(mut g: ArrayViewMut2<Walker>, steps: usize) -> u64 {
         let mut r = Rng::new(5);
         for _ in 0..steps {
@@ -192,6 +201,12 @@ fn mut_self_methods_on_elements_match_rustc() {
     same(&p, &q);
     assert!(p.iter().any(|w| w.bounced > 0), "the early return is taken");
 
+    let mut p = walkers(1000);
+    let mut q: Vec<rsm::Walker> = p.iter().map(to_rs).collect();
+    par_step(&mut p, 30).unwrap();
+    rsm::par_step(&mut q, 30);
+    same(&p, &q);
+
     let mut g = ndarray::Array2::from_shape_vec((5, 7), walkers(35)).unwrap();
     let mut h = g.map(to_rs);
     let a = walk_grid(&mut g, 20).unwrap();
@@ -264,6 +279,22 @@ twin! {
         let k = bump(&mut count);
         (lo, hi, count + k + swaps, a - b)
     }
+    fn tick(k: &mut usize) -> f64 {
+        *k += 1;
+        0.25
+    }
+
+    /// The place's index is the one before the arguments change it (Rust takes the reference
+    /// first).
+    pub fn index_once(n: usize) -> (f64, f64, usize) {
+        let mut ps = vec![P { x: 1.0, v: 2.0 }; n];
+        let mut k = 0;
+        while k + 1 < n {
+            update(&mut ps[k], tick(&mut k));
+        }
+        (ps[0].x, ps[n - 1].x, k)
+    }
+
     pub fn sort3(mut x: ArrayViewMut2<f64>) {
         for i in 0..x.nrows() {
             let mut a = x[[i, 0]];
@@ -297,4 +328,9 @@ fn mut_ref_parameters_match_rustc() {
     rsf::sort3(m2.view_mut());
     assert_eq!(m1, m2);
     assert_ne!(m1, m, "rows were sorted");
+    for n in [2, 3, 10] {
+        let (a, b, k) = index_once(n).unwrap();
+        let (c, d, j) = rsf::index_once(n);
+        assert_eq!((a.to_bits(), b.to_bits(), k), (c.to_bits(), d.to_bits(), j), "{n}");
+    }
 }

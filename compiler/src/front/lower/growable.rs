@@ -276,7 +276,7 @@ fn is_name(e: &syn::Expr, v: &syn::Ident) -> bool {
 }
 
 /// Whether `tokens` mention the identifier `v`.
-fn mentions(tokens: TokenStream, v: &str) -> bool {
+pub(super) fn mentions(tokens: TokenStream, v: &str) -> bool {
     tokens.into_iter().any(|t| match t {
         proc_macro2::TokenTree::Ident(i) => i == v,
         proc_macro2::TokenTree::Group(g) => mentions(g.stream(), v),

@@ -26,6 +26,8 @@
 
 use super::syntax::strip_parens;
 use super::*;
+use proc_macro2::TokenStream;
+use quote::ToTokens;
 use std::collections::HashMap;
 use syn::visit_mut::VisitMut;
 
@@ -330,16 +332,18 @@ impl Calls<'_> {
             return None;
         }
         let mut lets = Vec::new();
-        Some(match bind_indices(receiver, &mut lets) {
-            Some(place) => method_write_back(&lets, &place, &place, mc, value),
-            None => {
-                let (method, args) = (&mc.method, &mc.args);
-                syn::parse_quote!({
-                    let mut __rumba_receiver = #receiver;
-                    __rumba_receiver.#method(#args)
-                })
-            }
-        })
+        Some(
+            match bind_indices(receiver, &mc.args.to_token_stream(), &mut lets) {
+                Some(place) => method_write_back(&lets, &place, &place, mc, value),
+                None => {
+                    let (method, args) = (&mc.method, &mc.args);
+                    syn::parse_quote!({
+                        let mut __rumba_receiver = #receiver;
+                        __rumba_receiver.#method(#args)
+                    })
+                }
+            },
+        )
     }
 
     fn call(&mut self, c: &syn::ExprCall) -> Option<syn::Expr> {
@@ -353,7 +357,14 @@ impl Calls<'_> {
         }
         let (mut lets, mut places) = (Vec::new(), Vec::new());
         let mut args: Vec<syn::Expr> = Vec::new();
-        for (arg, &by_ref) in c.args.iter().zip(&callee.by_ref) {
+        for (k, (arg, &by_ref)) in c.args.iter().zip(&callee.by_ref).enumerate() {
+            let others: TokenStream = c
+                .args
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != k)
+                .map(|(_, a)| a.to_token_stream())
+                .collect();
             if !by_ref {
                 args.push(arg.clone());
                 continue;
@@ -364,7 +375,7 @@ impl Calls<'_> {
                         syn::Expr::Path(_)
                         | syn::Expr::Field(_)
                         | syn::Expr::Index(_)
-                        | syn::Expr::Unary(_) => bind_indices(&r.expr, &mut lets)?,
+                        | syn::Expr::Unary(_) => bind_indices(&r.expr, &others, &mut lets)?,
                         // `&mut (a + b)`: a temporary, as Rust makes one.
                         value => {
                             let name = quote::format_ident!("__rumba_at_{}", lets.len());
@@ -403,8 +414,26 @@ impl VisitMut for Calls<'_> {
 
 /// The place `e` (a variable, and fields, elements and dereferences of places) with each index
 /// replaced by a variable that a `let` pushed onto `lets` holds, or `None` if `e` is no place.
-fn bind_indices(e: &syn::Expr, lets: &mut Vec<syn::Stmt>) -> Option<syn::Expr> {
+/// A literal index, and a variable that `others` (the call's other arguments) does not name, is
+/// kept: nothing evaluated between the two uses can change it, and the loop passes still see
+/// `ps[i]` indexed by the loop's counter (versioning then drops its bounds checks).
+fn bind_indices(
+    e: &syn::Expr,
+    others: &TokenStream,
+    lets: &mut Vec<syn::Stmt>,
+) -> Option<syn::Expr> {
     let bind = |index: &syn::Expr, lets: &mut Vec<syn::Stmt>| -> syn::Expr {
+        let kept = match strip_parens(index) {
+            syn::Expr::Lit(_) => true,
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .is_some_and(|i| !super::growable::mentions(others.clone(), &i.to_string())),
+            _ => false,
+        };
+        if kept {
+            return index.clone();
+        }
         let name = quote::format_ident!("__rumba_at_{}", lets.len());
         lets.push(syn::parse_quote!(let #name = #index;));
         syn::parse_quote!(#name)
@@ -412,16 +441,16 @@ fn bind_indices(e: &syn::Expr, lets: &mut Vec<syn::Stmt>) -> Option<syn::Expr> {
     Some(match strip_parens(e) {
         syn::Expr::Path(p) if p.path.get_ident().is_some() => e.clone(),
         syn::Expr::Field(f) => {
-            let base = bind_indices(&f.base, lets)?;
+            let base = bind_indices(&f.base, others, lets)?;
             let member = &f.member;
             syn::parse_quote!(#base.#member)
         }
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
-            let inner = bind_indices(&u.expr, lets)?;
+            let inner = bind_indices(&u.expr, others, lets)?;
             syn::parse_quote!((*#inner))
         }
         syn::Expr::Index(ix) => {
-            let base = bind_indices(&ix.expr, lets)?;
+            let base = bind_indices(&ix.expr, others, lets)?;
             let index: syn::Expr = match strip_parens(&ix.index) {
                 syn::Expr::Array(a) => {
                     let each: Vec<syn::Expr> = a.elems.iter().map(|i| bind(i, lets)).collect();
