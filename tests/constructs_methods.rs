@@ -331,6 +331,10 @@ fn mut_ref_parameters_match_rustc() {
     for n in [2, 3, 10] {
         let (a, b, k) = index_once(n).unwrap();
         let (c, d, j) = rsf::index_once(n);
-        assert_eq!((a.to_bits(), b.to_bits(), k), (c.to_bits(), d.to_bits(), j), "{n}");
+        assert_eq!(
+            (a.to_bits(), b.to_bits(), k),
+            (c.to_bits(), d.to_bits(), j),
+            "{n}"
+        );
     }
 }

@@ -312,7 +312,15 @@ impl FnLowerer<'_> {
         let empty = self
             .func
             .add_expr(ExprKind::Binary(BinOp::Eq, extent, zero), span);
-        // `None` where the axis is empty, `Some` of a byte otherwise, unwrapped for its check.
+        let not_empty = self.func.add_expr(ExprKind::Unary(UnOp::Not, empty), span);
+        self.fail_unless(not_empty, message, call);
+        Ok(means)
+    }
+
+    /// Fails the call with `message` (an unwrapped `None`'s) unless `ok` holds: the `Unwrap` of
+    /// `Some` of a byte where `ok` holds, `None` elsewhere.
+    fn fail_unless(&mut self, ok: ExprId, message: String, at: &syn::ExprMethodCall) {
+        let span = Span::of(at);
         let none = self.func.add_expr(ExprKind::Option(OptionOp::None), span);
         let byte = self.func.add_expr(
             ExprKind::Lit(Lit::Int(IntLit::new(0), Some(Scalar::U8))),
@@ -321,10 +329,9 @@ impl FnLowerer<'_> {
         let some = self
             .func
             .add_expr(ExprKind::Option(OptionOp::Some(byte)), span);
-        let option = self.select(empty, none, some, span);
-        let check = self.expr(ExprKind::Unwrap { option, message }, call);
+        let option = self.select(ok, some, none, span);
+        let check = self.expr(ExprKind::Unwrap { option, message }, at);
         self.emit(Stmt::Eval(check));
-        Ok(means)
     }
 
     /// `x.as_slice().unwrap()`, `x.as_slice_mut().expect(..)`: a view of `x`, which fails the
@@ -342,18 +349,7 @@ impl FnLowerer<'_> {
         let span = Span::of(call);
         let query = ShapeQuery::Standard;
         let standard = self.func.add_expr(ExprKind::Shape { array, query }, span);
-        // `Some` of a byte in standard layout, `None` otherwise, unwrapped for its check.
-        let none = self.func.add_expr(ExprKind::Option(OptionOp::None), span);
-        let byte = self.func.add_expr(
-            ExprKind::Lit(Lit::Int(IntLit::new(0), Some(Scalar::U8))),
-            span,
-        );
-        let some = self
-            .func
-            .add_expr(ExprKind::Option(OptionOp::Some(byte)), span);
-        let option = self.select(standard, some, none, span);
-        let check = self.expr(ExprKind::Unwrap { option, message }, call);
-        self.emit(Stmt::Eval(check));
+        self.fail_unless(standard, message, call);
         let mutable = call.method == "as_slice_mut";
         Ok(self.expr(ExprKind::Borrow { array, mutable }, call))
     }
