@@ -460,6 +460,17 @@ def running_max(x, y):
 
 
 @njit
+def fnv_rows(a, out):
+    n, m = a.shape
+    for i in range(n):
+        h = np.uint64(0xcbf29ce484222325)
+        for j in range(m):
+            h ^= np.uint64(a[i, j])
+            h *= np.uint64(0x100000001b3)
+        out[i] = h
+
+
+@njit
 def bubble_sort(x):
     n = x.shape[0]
     for i in range(n):
@@ -547,6 +558,7 @@ def aligned(a):
 
 KMEANS_POINTS, KMEANS_CENTRES, FLOYD_N, BUBBLE_N = 1 << 14, 16, 256, 2048
 RUNMAX_N = 1 << 22
+FNV_ROWS, FNV_COLS = 20000, 64
 NBODY_N, BLUR_N = 1024, 1024
 
 
@@ -654,6 +666,10 @@ def cases(quick):
     img = aligned(lcg_uniform(BLUR_N * BLUR_N, 0, 1, 17).reshape(BLUR_N, BLUR_N))
     blurred = aligned(np.zeros((BLUR_N, BLUR_N)))
     yield "blur5", lambda: blur5(img, blurred)
+    fi, fj = np.meshgrid(np.arange(FNV_ROWS), np.arange(FNV_COLS), indexing="ij")
+    fb = aligned(((fi * 131 + fj * 17) % 251).astype(np.uint8))
+    fh = aligned(np.zeros(FNV_ROWS, dtype=np.uint64))
+    yield "fnv_rows", lambda: fnv_rows(fb, fh)
     bs0 = aligned(lcg_uniform(BUBBLE_N, 0, 1, 14))
     bs = aligned(bs0.copy())
 

@@ -293,7 +293,7 @@ fn softmax_and_broadcast_match_ndarray() {
 }
 
 #[test]
-fn kmeans_floyd_bubble() {
+fn kmeans_floyd_fnv_bubble() {
     for d in [1, 3, 4, 8, 16, 33] {
         let (n, k) = (101, 7);
         let x = Array2::from_shape_vec((n, d), values(n * d, 12, 0.0, 1.0)).unwrap();
@@ -323,6 +323,15 @@ fn kmeans_floyd_bubble() {
             bits(want.as_slice().unwrap()),
             "n = {n}"
         );
+    }
+
+    for (n, m) in [(0, 3), (1, 0), (5, 7), (37, 64)] {
+        let a = Array2::from_shape_fn((n, m), |(i, j)| ((i * 131 + j * 17) % 251) as u8);
+        let mut want = vec![0u64; n];
+        plain::fnv_rows(a.view(), &mut want);
+        let mut got = Array1::<u64>::zeros(n);
+        kernels::fnv_rows(&a, &mut got).unwrap();
+        assert_eq!(got.to_vec(), want, "{n} x {m}");
     }
 
     for n in [0, 1, 2, 9, 200] {

@@ -450,6 +450,20 @@ rumba::compile! {
         }
     }
 
+    /// FNV-1a of each row of bytes: an integer chain through a multiply per row, which
+    /// unroll-and-jam runs four rows at a time as four scalar chains.
+    pub fn fnv_rows(a, out) {
+        let (n, m) = a.dim();
+        for i in 0..n {
+            let mut h: u64 = 0xcbf29ce484222325;
+            for j in 0..m {
+                h ^= a[[i, j]] as u64;
+                h = h.wrapping_mul(0x100000001b3);
+            }
+            out[i] = h;
+        }
+    }
+
     /// Bubble sort: compare-and-swap of neighbours.
     pub fn bubble_sort(x) {
         let n = x.len();

@@ -874,7 +874,8 @@ fn cases(quick: bool, v: &mut Runner) {
 }
 
 /// Patterns that were slower than rustc (issue 18): a float recurrence over a short axis
-/// (k-means), `f64::min` in a read-modify-write (Floyd-Warshall), compare-and-swap (bubble sort);
+/// (k-means), `f64::min` in a read-modify-write (Floyd-Warshall), an integer hash per row
+/// (FNV-1a), compare-and-swap (bubble sort);
 /// and two kernels of the first-call table (an n-body step, a 5x5 blur with its border branch).
 /// The sizes match `numba_kernels.py`'s.
 fn pattern_cases(v: &mut Runner) {
@@ -951,6 +952,19 @@ fn pattern_cases(v: &mut Runner) {
         bytes: None,
         rumba: Box::new(move || kernels::blur5(&img, &mut out).unwrap()),
         rust: Box::new(move || plain::blur5(img2.view(), out2.view_mut())),
+        serial: None,
+    });
+
+    // An integer chain through a multiply per row (FNV-1a of rows of bytes).
+    let (n, m) = (20000, 64);
+    let bytes = Array2::from_shape_fn((n, m), |(i, j)| ((i * 131 + j * 17) % 251) as u8);
+    let (bytes2, mut hashes, mut hashes2) = (bytes.clone(), Array1::<u64>::zeros(n), vec![0; n]);
+    v.push(Case {
+        kernel: "fnv_rows",
+        size: format!("{n} rows of {m} bytes"),
+        bytes: None,
+        rumba: Box::new(move || kernels::fnv_rows(&bytes, &mut hashes).unwrap()),
+        rust: Box::new(move || plain::fnv_rows(bytes2.view(), &mut hashes2)),
         serial: None,
     });
 

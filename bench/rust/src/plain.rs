@@ -257,6 +257,18 @@ pub fn running_max(x: &[f64], y: &mut [f64]) {
     }
 }
 
+pub fn fnv_rows(a: ArrayView2<u8>, out: &mut [u64]) {
+    let (n, m) = a.dim();
+    for i in 0..n {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for j in 0..m {
+            h ^= a[[i, j]] as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        out[i] = h;
+    }
+}
+
 pub fn bubble_sort(x: &mut [f64]) {
     let n = x.len();
     for i in 0..n {
