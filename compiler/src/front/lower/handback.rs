@@ -7,16 +7,18 @@
 //! ```text
 //! fn step(&mut self, dt: f64) -> R { .. }    =>  fn step(mut self, dt: f64) -> (Self, R) { .. }
 //! fn kick(p: &mut P, q: &mut f64)            =>  fn kick(mut p: P, mut q: f64) -> (P, f64)
-//! ps[i].step(dt)                             =>  { let at = i; let u = ps[at].step'(dt);
+//! ps[k + 1].step(dt)                         =>  { let at = k + 1; let u = ps[at].step'(dt);
 //!                                                  ps[at] = u.0; u.1 }
-//! kick(&mut a, &mut b[k])                    =>  { let at = k; let u = kick'(a, b[at]);
-//!                                                  a = u.0; b[at] = u.1; }
+//! kick(&mut a, &mut b[i])                    =>  { let u = kick'(a, b[i]);
+//!                                                  a = u.0; b[i] = u.1; }
 //! ```
 //! (`step'`, `kick'`: the name with [`HANDED_BACK`] before it, which lowers as the plain call).
 //! In the body each `return e` and the tail hand the parameters back with the result, `*q`
 //! reads and writes `q` itself, and passing a parameter on (`g(q)`) passes `&mut q`. A call
 //! evaluates its places' indices once, before its arguments, as Rust takes the references
-//! first; the arguments read the values as they were (a two-phase borrow reads `p.v` in
+//! first (an index that is a literal, or a variable no other argument names, is used as
+//! written: the loop passes then see `b[i]` at the loop's counter); the arguments read the
+//! values as they were (a two-phase borrow reads `p.v` in
 //! `p.step(p.v)` before the call). The place may be a variable, a field, an element of an
 //! array, slice or growable vector (rewritten before `growable`, which then sees it read and
 //! assigned), an element reference of a walk (`for p in ps.iter_mut() { p.step(dt) }`,
