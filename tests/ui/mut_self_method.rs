@@ -1,6 +1,6 @@
 //! Calls of a method taking `&mut self` that Rust rejects too, or that kernels do not support:
 //! on an immutable variable, a call without a result used as a value, and a typed `self`; a
-//! function taking `&mut f64` passed what is not a place.
+//! function taking `&mut f64` passed what is not a place, or too few arguments.
 
 rumba::compile! {
     #[derive(Clone, Copy)]
@@ -38,6 +38,7 @@ rumba::compile! {
     fn not_a_place(mut x: ndarray::Array2<f64>) -> f64 {
         scale(&mut (x[[0, 0]] + 1.0), 2.0);
         scale(&mut x.row_mut(0)[1], 2.0);
+        scale(&mut x[[0, 0]]);
         x[[0, 1]]
     }
 }

@@ -560,9 +560,24 @@ impl FnLowerer<'_> {
         };
         let name = ident.to_string();
         // The call of a function that hands parameters back, rewritten (`handback`); one left
-        // as written passes what is not a place.
+        // as written has another number of arguments, or passes what is not a place.
         let name = match name.strip_prefix(super::handback::HANDED_BACK) {
             Some(f) => f.to_string(),
+            None if self
+                .items
+                .hand_back
+                .get(&name)
+                .is_some_and(|h| h.by_ref.len() != c.args.len()) =>
+            {
+                let n = self.items.hand_back[&name].by_ref.len();
+                return Err(FrontError::new(
+                    c,
+                    format!(
+                        "`{name}` takes {n} arguments, the call passes {}",
+                        c.args.len()
+                    ),
+                ));
+            }
             None if self.items.hand_back.contains_key(&name) => {
                 return Err(FrontError::new(c, format!("`{name}` takes arguments by `&mut`: pass each as `&mut` of a variable, a field or an element (`&mut a[i].x`)"))
                     .hint(format!("bind a view's element to a variable first (`let mut v = row[j]; {name}(&mut v); row[j] = v;`); an element reference of a walk (`for p in ps.iter_mut()`) is passed as `p`")));
