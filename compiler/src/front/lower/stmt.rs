@@ -23,6 +23,11 @@ impl FnLowerer<'_> {
     }
 
     fn block_stmts(&mut self, block: &syn::Block) -> R<Option<ExprId>> {
+        if let Some(deque) = block.stmts.iter().find_map(deque_let) {
+            // One error for the queue, rather than one for each of its methods' calls.
+            return Err(FrontError::new(deque, "`VecDeque` is not supported in kernels")
+                .hint("a queue is a `Vec` and the index of its front: `let mut queue = vec![start]; let mut head = 0; while head < queue.len() { let u = queue[head]; head += 1; ..; queue.push(v); }`"));
+        }
         let calls = handback::calls(block, &self.items.mutating, &self.items.hand_back);
         let block = calls.as_ref().unwrap_or(block);
         let rewritten = growable::rewrite(block)?;
@@ -710,4 +715,17 @@ impl FnLowerer<'_> {
             other => Err(FrontError::new(other, "unsupported `for` iterator").hint(HINT)),
         }
     }
+}
+
+/// The initializer of a `let` that makes a `VecDeque` (`VecDeque::new()`,
+/// `std::collections::VecDeque::with_capacity(n)`, or a `let` whose type names one).
+fn deque_let(stmt: &syn::Stmt) -> Option<&syn::Expr> {
+    let syn::Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let init = &local.init.as_ref()?.expr;
+    let named = |tokens: TokenStream| super::growable::mentions(tokens, "VecDeque");
+    let typed = matches!(&local.pat, syn::Pat::Type(pt) if named(pt.ty.to_token_stream()));
+    let made = matches!(strip_parens(init), syn::Expr::Call(c) if named(c.func.to_token_stream()));
+    (typed || made).then_some(init)
 }
