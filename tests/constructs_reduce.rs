@@ -1,5 +1,5 @@
 //! ndarray's whole-array methods vs ndarray 0.17 itself: `x.sum()`, `x.product()`, `x.mean()`
-//! (an `Option`, `None` when empty), `x.dot(&y)` (1-D·1-D, 2-D·1-D and 2-D·2-D), `x.fold(init, f)` and `x.mapv(f)`, each kernel beside the same code in
+//! (an `Option`, `None` when empty), `x.dot(&y)` (1-D·1-D, 2-D·1-D and 2-D·2-D), `x.fold(init, f)`, `x.mapv(f)` and `x.map(f)`, each kernel beside the same code in
 //! plain Rust, on contiguous, transposed (Fortran order), stepped, reversed, permuted and empty
 //! arrays of 1 to 3 dimensions. The float results are compared bit for bit: ndarray sums a
 //! contiguous array with eight partial sums in memory order, others row by row, and folds in
@@ -114,6 +114,11 @@ twin! {
 
     pub fn exps(x: ArrayView1<f64>) -> Array1<f64> {
         x.mapv(f64::exp)
+    }
+
+    /// ndarray's `map`, whose closure takes the element by reference.
+    pub fn mapped(x: ArrayView2<f64>, k: f64) -> (Array2<f64>, Array2<f64>, Array2<bool>) {
+        (x.map(|v| v * k + 1.0), x.map(|&v| v.max(0.5)), x.map(|v| *v > k))
     }
 
     /// mapv's result used again: a softmax.
@@ -404,6 +409,8 @@ fn mapv_makes_a_new_array() {
     for x in views2(&g) {
         let got: Array2<f64> = squares(x).unwrap();
         assert_eq!(got, rs::squares(bb(x)), "{x:?}");
+        let (a, b, c) = mapped(x, 0.25).unwrap();
+        assert_eq!((a, b, c), rs::mapped(bb(x), 0.25), "{x:?}");
     }
     let a = line(45);
     for x in views1(&a) {

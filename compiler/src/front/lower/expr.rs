@@ -365,6 +365,11 @@ impl FnLowerer<'_> {
         if let Some(r) = self.array_value_method(mc) {
             return r;
         }
+        // ndarray's `x.map(|v| ..)` of an array the signature names (an `Option`'s `map`
+        // otherwise; `types` names `mapv` for an array whose type only inference knows).
+        if name == "map" && mc.args.len() == 1 && self.named_array(&mc.receiver) {
+            return self.mapv(mc);
+        }
         if let Some(r) = self.option_method(mc) {
             return r;
         }
@@ -418,6 +423,18 @@ impl FnLowerer<'_> {
                 .hint("numeric methods of f32/f64 and the integers (sqrt, exp, powi, min, max, abs, ...), array queries (len, dim, shape, nrows, ncols, ndim, is_empty), views (view, slice, row, column, t, to_owned), whole-array methods (sum, product, mean, var, std, dot, fold, mapv, mapv_inplace, fill, assign, map_inplace), walks (iter, iter_mut, indexed_iter) and iterator chains (map, filter, zip, enumerate; sum, product, fold, count, min, max, any, all, position, find, collect) are supported"));
         }
         self.method_value(mc, name)
+    }
+
+    /// Whether `e` is a variable whose written type is an array (`x: ArrayView1<f64>`).
+    fn named_array(&self, e: &syn::Expr) -> bool {
+        match strip_parens(e) {
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| self.lookup(&i.to_string()))
+                .is_some_and(|l| matches!(self.func.local(l).ann, TypeAnn::Array { .. })),
+            _ => false,
+        }
     }
 
     /// `receiver.name(args)` as a method call for `types` to resolve.

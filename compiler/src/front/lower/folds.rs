@@ -141,13 +141,16 @@ impl FnLowerer<'_> {
     }
 
     /// `x.mapv(|v| ..)` / `x.mapv(f64::exp)`: a [`Map`] of the receiver (fused by `types` with
-    /// the array operators around it: `(&x * 2.0).mapv(f64::exp) * 3.0` is one pass).
-    fn mapv(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
+    /// the array operators around it: `(&x * 2.0).mapv(f64::exp) * 3.0` is one pass). Also
+    /// ndarray's `x.map(|v| ..)` (`method` "map"), whose closure takes the element by reference:
+    /// `v` read as `v` or `*v`, or `|&v| ..`.
+    pub(super) fn mapv(&mut self, mc: &syn::ExprMethodCall) -> R<ExprId> {
         let span = Span::of(mc);
         let [f] = args::<1>(mc)?;
         let operand = self.expr_value(&mc.receiver)?;
         let to = self.temp(span);
-        let (body, elem) = self.map_step(f, to, "mapv", span)?;
+        let method = if mc.method == "map" { "map" } else { "mapv" };
+        let (body, elem) = self.map_step(f, to, method, span)?;
         let value = self.func.add_expr(ExprKind::Local(to), span);
         let map = Map {
             operand,
@@ -269,7 +272,10 @@ impl FnLowerer<'_> {
                         )
                         .hint(format!("write `x.{method}(|v| v * 2.0)`")));
                     }
-                    let v = l.bind_name(&c.inputs[0])?;
+                    let v = match method {
+                        "map" => l.bind_elem(&c.inputs[0], false)?,
+                        _ => l.bind_name(&c.inputs[0])?,
+                    };
                     (v, l.closure_value(c)?)
                 }
                 // A closure bound with `let`, or a function of the block: `x.mapv(sq)`.

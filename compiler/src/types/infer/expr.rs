@@ -356,8 +356,9 @@ impl<'s, 'p> Infer<'s, 'p> {
         let want = self.fresh(State::Option(v));
         self.unify(t, want).map_err(|(got, _)| {
             let help = match got {
-                // `x.map(f)` of an array reads as `Option::map` to the front end.
-                State::Array(_) => "ndarray's `x.map(|v| ..)` is written `x.mapv(|v| ..)` in kernels (the closure takes the element by value)",
+                // `x.map(f)` of an array whose type is not written reads as `Option::map` to
+                // the front end.
+                State::Array(_) => "ndarray's `x.map(|v| ..)` is taken for an array whose type the signature writes (`x: ArrayView1<f64>`); here write `x.mapv(|v| ..)` (the closure takes the element by value)",
                 _ => "`Option`s come from `Some(v)`, `None` and the std methods that return one (`checked_add`, `x.get(i)`, `x.mean()`)",
             };
             Diagnostic::new(
