@@ -28,6 +28,7 @@ mod expr;
 mod folds;
 mod gpu;
 mod growable;
+mod handback;
 mod hints;
 mod items;
 mod iter;
@@ -42,7 +43,6 @@ mod option;
 mod rng;
 
 pub(in crate::front) use rng::METHODS as RNG_METHODS;
-mod handback;
 mod sort;
 mod stats;
 mod stmt;
