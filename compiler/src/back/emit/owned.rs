@@ -310,6 +310,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .build_int_mul(n, self.elem_size(a.ty.elem), "bytes")?)
     }
 
+    /// Frees the allocation at `p` (`bytes` of elements `e`), when `p` is not null: an owned
+    /// local that holds no array yet (its first assignment, a value moved out) has a null
+    /// pointer, and the test lets LLVM drop the call where it knows that, as it cannot drop an
+    /// external call (two calls of `rumba_free` on every call of a kernel returning a new array).
     fn free(&mut self, p: PointerValue<'ctx>, bytes: IntValue<'ctx>, e: Elem) -> R<()> {
         let ctx = self.ctx();
         let (ptr, i64t) = (ctx.ptr_type(AddressSpace::default()), ctx.i64_type());
@@ -317,8 +321,14 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             .void_type()
             .fn_type(&[ptr.into(), i64t.into(), i64t.into()], false);
         let f = self.m.runtime_fn(abi::FREE, t);
-        self.b()
-            .build_call(f, &[p.into(), bytes.into(), self.elem_align(e).into()], "")?;
+        let (held, done) = (self.new_block("free"), self.new_block("freed"));
+        let b = self.b();
+        let null = b.build_is_null(p, "null")?;
+        b.build_conditional_branch(null, done, held)?;
+        b.position_at_end(held);
+        b.build_call(f, &[p.into(), bytes.into(), self.elem_align(e).into()], "")?;
+        b.build_unconditional_branch(done)?;
+        b.position_at_end(done);
         Ok(())
     }
 
