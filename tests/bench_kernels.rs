@@ -325,8 +325,17 @@ fn kmeans_floyd_fnv_bubble() {
         );
     }
 
-    for (n, m) in [(0, 3), (1, 0), (5, 7), (37, 64)] {
-        let a = Array2::from_shape_fn((n, m), |(i, j)| ((i * 131 + j * 17) % 251) as u8);
+    for (n, m) in [
+        (0, 3),
+        (0, 5),
+        (1, 0),
+        (3, 7),
+        (5, 7),
+        (9, 64),
+        (22, 3),
+        (37, 64),
+    ] {
+        let a = Array2::from_shape_fn((n, m), |(i, j)| (i * 131 + j * 17 + i * j) as u8);
         let mut want = vec![0u64; n];
         plain::fnv_rows(a.view(), &mut want);
         let mut got = Array1::<u64>::zeros(n);
