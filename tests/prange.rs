@@ -724,14 +724,16 @@ fn complex_array_reductions_update_part_by_part() {
         ])
         .unwrap();
     // LLVM versions the loops (and the kernel is emitted once per layout case), so the atomic
-    // updates are counted where they are not copied: the private chunk's final additions.
+    // updates are counted where they are not copied: the private chunk's final additions, two per
+    // element (LLVM may unroll their loop on some hosts: an AMD Zen 3 makes three copies of it).
     let function = |name: &str| {
         let at = ir.find(name).unwrap_or_else(|| panic!("{name}: {ir}"));
         let end = ir[at..].find("\ndefine ").map_or(ir.len(), |e| at + e);
         &ir[at..end]
     };
     let private = function("@cgrid2.prange(");
-    assert_eq!(private.matches("atomicrmw fadd").count(), 2, "{private}");
+    let adds = private.matches("atomicrmw fadd").count();
+    assert!(adds >= 2 && adds % 2 == 0, "{adds} additions: {private}");
     let atomic = function("@cgrid2.atomic.prange(");
     assert!(atomic.contains("atomicrmw fsub"), "{atomic}");
     assert!(atomic.contains("atomicrmw fadd"), "{atomic}");

@@ -158,47 +158,71 @@ fn emit(kernel: &str, imp: &str, size: &str, ms: f64, bytes: Option<f64>) {
     );
 }
 
+/// Twelve independent chains of fused multiply-adds on the registers `$r`0..`$r`11 (from `$r`12 and
+/// `$r`13, zeroed first with `$zero`), `iters` times: the core's FMA peak, the FMA units never
+/// waiting. One template for both vector widths.
+#[cfg(all(
+    target_arch = "x86_64",
+    any(target_feature = "fma", target_feature = "avx512f")
+))]
+macro_rules! fma_chains {
+    ($iters:expr, $zero:literal, $r:literal, $($c:tt)*) => {
+        // SAFETY: only registers are touched, each one declared clobbered; the loop counter is a
+        // local; the build has the instructions (the callers' `cfg`).
+        unsafe {
+            std::arch::asm!(
+                $(concat!($zero, " ", $r, $c, ", ", $r, $c, ", ", $r, $c),)*
+                concat!($zero, " ", $r, "12, ", $r, "12, ", $r, "12"),
+                concat!($zero, " ", $r, "13, ", $r, "13, ", $r, "13"),
+                "2:",
+                $(concat!("vfmadd231pd ", $r, $c, ", ", $r, "12, ", $r, "13"),)*
+                "dec {n}",
+                "jnz 2b",
+                n = inout(reg) $iters => _,
+                out("xmm0") _, out("xmm1") _, out("xmm2") _, out("xmm3") _, out("xmm4") _,
+                out("xmm5") _, out("xmm6") _, out("xmm7") _, out("xmm8") _, out("xmm9") _,
+                out("xmm10") _, out("xmm11") _, out("xmm12") _, out("xmm13") _,
+                options(nomem, nostack),
+            )
+        }
+    };
+}
+
 /// The core's floating-point peak, as the `peak` side of the matmul row: `f(flops)` does `flops`
-/// operations as fused multiply-adds of 512-bit registers only (twelve independent chains, so
-/// the FMA units never wait): the time matmul would take at that peak. `None` where the build has
-/// no AVX-512 (bench.sh builds for the host CPU).
+/// operations as fused multiply-adds of the widest vector registers the build has (512-bit with
+/// AVX-512, 256-bit with AVX2's FMA; twelve independent chains, so the FMA units never wait):
+/// the time matmul would take at that peak. `None` where the build has neither (bench.sh builds
+/// for the host CPU).
 #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
 fn fma_peak() -> Option<fn(f64) -> f64> {
     fn run(flops: f64) -> f64 {
         let iters = (flops / (12.0 * 16.0)).max(1.0) as u64;
-        // SAFETY: only registers are touched, each one declared clobbered; the loop counter is a
-        // local; the build has AVX-512 (the `cfg` above).
-        unsafe {
-            std::arch::asm!(
-                "vpxorq zmm0, zmm0, zmm0", "vpxorq zmm1, zmm1, zmm1", "vpxorq zmm2, zmm2, zmm2",
-                "vpxorq zmm3, zmm3, zmm3", "vpxorq zmm4, zmm4, zmm4", "vpxorq zmm5, zmm5, zmm5",
-                "vpxorq zmm6, zmm6, zmm6", "vpxorq zmm7, zmm7, zmm7", "vpxorq zmm8, zmm8, zmm8",
-                "vpxorq zmm9, zmm9, zmm9", "vpxorq zmm10, zmm10, zmm10",
-                "vpxorq zmm11, zmm11, zmm11", "vpxorq zmm12, zmm12, zmm12",
-                "vpxorq zmm13, zmm13, zmm13",
-                "2:",
-                "vfmadd231pd zmm0, zmm12, zmm13", "vfmadd231pd zmm1, zmm12, zmm13",
-                "vfmadd231pd zmm2, zmm12, zmm13", "vfmadd231pd zmm3, zmm12, zmm13",
-                "vfmadd231pd zmm4, zmm12, zmm13", "vfmadd231pd zmm5, zmm12, zmm13",
-                "vfmadd231pd zmm6, zmm12, zmm13", "vfmadd231pd zmm7, zmm12, zmm13",
-                "vfmadd231pd zmm8, zmm12, zmm13", "vfmadd231pd zmm9, zmm12, zmm13",
-                "vfmadd231pd zmm10, zmm12, zmm13", "vfmadd231pd zmm11, zmm12, zmm13",
-                "dec {n}",
-                "jnz 2b",
-                n = inout(reg) iters => _,
-                out("zmm0") _, out("zmm1") _, out("zmm2") _, out("zmm3") _, out("zmm4") _,
-                out("zmm5") _, out("zmm6") _, out("zmm7") _, out("zmm8") _, out("zmm9") _,
-                out("zmm10") _, out("zmm11") _, out("zmm12") _, out("zmm13") _,
-                options(nomem, nostack),
-            );
-        }
+        fma_chains!(iters, "vpxorq", "zmm", "0" "1" "2" "3" "4" "5" "6" "7" "8" "9" "10" "11");
         flops
     }
     Some(run)
 }
 
-/// No AVX-512: no peak side.
-#[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
+/// The peak with AVX2's 256-bit fused multiply-adds (an AMD Zen 3: two FMA units of four lanes).
+#[cfg(all(
+    target_arch = "x86_64",
+    target_feature = "fma",
+    not(target_feature = "avx512f")
+))]
+fn fma_peak() -> Option<fn(f64) -> f64> {
+    fn run(flops: f64) -> f64 {
+        let iters = (flops / (12.0 * 8.0)).max(1.0) as u64;
+        fma_chains!(iters, "vxorpd", "ymm", "0" "1" "2" "3" "4" "5" "6" "7" "8" "9" "10" "11");
+        flops
+    }
+    Some(run)
+}
+
+/// No FMA: no peak side.
+#[cfg(not(all(
+    target_arch = "x86_64",
+    any(target_feature = "fma", target_feature = "avx512f")
+)))]
 fn fma_peak() -> Option<fn(f64) -> f64> {
     None
 }
