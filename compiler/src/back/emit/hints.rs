@@ -44,6 +44,17 @@
 //! `(&x - &y).mapv(|d| d * d).sum()`, fused: 21.4 -> 14.7 ms). Nor is it kept rolled: its
 //! packed additions are independent, and rustc's `x.sum()` runs them unrolled four times.
 //!
+//! The variable of a loop that holds another loop which stays a loop after LLVM's optimizer
+//! ([`holds_long_loop`]: a `while`, or a range whose bounds are not both constants) reaches the
+//! body through an opaque copy ([`FnEmitter::keep_scalar`]'s empty inline-asm statement, the
+//! same value, no instruction). Code generation's loop strength reduction takes every address
+//! of the inner loops that derives from an outer loop's induction variable as a use of it, and
+//! its search grows with their product: a 5x5 stencil's row loop cost 16 of blur5's 20 ms of it
+//! (44 of 73 ms to the first call on an AMD Zen 3). Through the copy, the inner loops' addresses
+//! start from a value invariant in them, as before, and the outer loop's own uses are its
+//! counter's; the inner loops are unchanged (their strength reduction, vectorization and alias
+//! checks see the same expressions, only no longer as steps of the outer loop).
+//!
 //! The branch into the checked copy of a loop that versioning keeps ([`ForRange::cold`]: taken
 //! only when the bounds test before the loop fails) gets `!prof` branch weights saying it is
 //! unlikely, as `llvm.expect` would: LLVM lays the copy out of the hot path, and `hotcoldsplit`
@@ -51,7 +62,7 @@
 
 use super::R;
 use super::{BackError, FnEmitter, ModuleEmitter, Slot};
-use crate::ir::{walk, Block, ForRange, LocalId, Stmt};
+use crate::ir::{walk, Block, ExprKind, ForRange, Function, LocalId, Stmt};
 use inkwell::attributes::AttributeLoc;
 use inkwell::llvm_sys::core::{
     LLVMGetMDKindIDInContext, LLVMMDNodeInContext2, LLVMMDStringInContext2, LLVMMetadataAsValue,
@@ -132,13 +143,14 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         }
     }
 
-    /// `v`, the value assigned to one of the innermost loop's [`ForRange::scalar_chains`] (an
-    /// integer of at most 64 bits), passed through an empty inline-assembly statement: LLVM knows
-    /// nothing of its result but that it is in a register, so its SLP vectorizer cannot pack the
-    /// chains' multiplies into the lanes of one vector (it seeds from stores, reductions and
-    /// phis; the statement's operand is none), and every other pass treats the value as opaque.
-    /// It is the same value: the statement emits no instruction. Not for the GPU, whose SLP
-    /// vectorizer does not pack such chains.
+    /// `v` (an integer of at most 64 bits) passed through an empty inline-assembly statement:
+    /// LLVM knows nothing of its result but that it is in a register, and every pass treats the
+    /// value as opaque. It is the same value: the statement emits no instruction. Two uses: the
+    /// value assigned to one of the innermost loop's [`ForRange::scalar_chains`], so that the SLP
+    /// vectorizer cannot pack the chains' multiplies into the lanes of one vector (it seeds from
+    /// stores, reductions and phis; the statement's operand is none); and an outer loop's
+    /// variable (the module doc). Not for the GPU, whose SLP vectorizer does not pack such
+    /// chains and whose code generation is `ptxas`'s.
     pub(super) fn keep_scalar(&mut self, v: BasicValueEnum<'ctx>) -> R<BasicValueEnum<'ctx>> {
         if self.m.gpu.is_some() {
             return Ok(v);
@@ -255,6 +267,27 @@ fn stores_under_branch(body: &Block) -> bool {
             else_body,
             ..
         } => stores(then_body) || stores(else_body),
+        _ => false,
+    })
+}
+
+/// Whether `body` holds a loop that stays a loop after LLVM's optimizer: a `loop` (`while`), or
+/// a counted loop whose bounds are not both constants (LLVM unrolls a short constant range
+/// whole, which leaves the loop around it innermost), at any depth; not a checked copy, which
+/// `hotcoldsplit` outlines ([`ForRange::cold`]).
+pub(super) fn holds_long_loop(f: &Function, body: &Block) -> bool {
+    let constant = |e| matches!(f.expr(e).kind, ExprKind::Const(_));
+    body.stmts.iter().any(|s| match s {
+        Stmt::Loop { .. } => true,
+        Stmt::For { range, body, .. } => {
+            !range.cold
+                && (!(constant(range.start) && constant(range.end)) || holds_long_loop(f, body))
+        }
+        Stmt::If {
+            then_body,
+            else_body,
+            ..
+        } => holds_long_loop(f, then_body) || holds_long_loop(f, else_body),
         _ => false,
     })
 }
