@@ -886,3 +886,81 @@ fn jammed_integer_multiply_chains_stay_scalar() {
     let ir = row_products::kernel().typed_ir(&[(&a).into_arg()]).unwrap();
     assert!(ir.contains("jam.q") && !ir.contains("scalar("), "{ir}");
 }
+
+rumba::compile! {
+    /// A 3x3 box sum over the interior: the row loop holds a loop over the columns.
+    fn box3(a: ndarray::ArrayView2<f64>, mut b: ndarray::ArrayViewMut2<f64>) {
+        let (n, m) = a.dim();
+        for i in 1..n - 1 {
+            for j in 1..m - 1 {
+                let mut s = 0.0;
+                for di in 0..3 {
+                    for dj in 0..3 {
+                        s += a[[i + di - 1, j + dj - 1]];
+                    }
+                }
+                b[[i, j]] = s;
+            }
+        }
+    }
+
+    /// Each row's first four elements: the inner loop is a short constant range.
+    fn first4(a: ndarray::ArrayView2<f64>, mut out: ndarray::ArrayViewMut1<f64>) {
+        for i in 0..a.nrows() {
+            let mut s = 0.0;
+            for j in 0..4 {
+                s += a[[i, j]];
+            }
+            out[i] = s;
+        }
+    }
+}
+
+/// The variable of an outermost loop that holds a long inner loop reaches LLVM through an opaque
+/// copy (`hints::holds_long_loop`: an empty inline-asm statement, so that loop strength reduction
+/// does not take the inner loops' addresses for uses of the outer induction variable); one whose
+/// inner loop is a short constant range (unrolled whole) does not. Results as plain Rust's.
+#[test]
+fn outer_loop_variables_reach_llvm_through_an_opaque_copy() {
+    for (n, m) in [(2, 2), (2, 5), (3, 3), (7, 11), (12, 4)] {
+        let a = Array2::from_shape_fn((n, m), |(i, j)| (i * 7 + j * 3) as f64 * 0.125 - 1.0);
+        let mut b = Array2::<f64>::zeros((n, m));
+        let mut want = b.clone();
+        box3(a.view(), b.view_mut()).unwrap();
+        for i in 1..n - 1 {
+            for j in 1..m - 1 {
+                let mut s = 0.0;
+                for di in 0..3 {
+                    for dj in 0..3 {
+                        s += a[[i + di - 1, j + dj - 1]];
+                    }
+                }
+                want[[i, j]] = s;
+            }
+        }
+        assert_eq!(b.mapv(f64::to_bits), want.mapv(f64::to_bits), "{n}x{m}");
+        if m >= 4 {
+            let mut out = Array1::<f64>::zeros(n);
+            first4(a.view(), out.view_mut()).unwrap();
+            let want = Array1::from_shape_fn(n, |i| {
+                let mut s = 0.0;
+                for j in 0..4 {
+                    s += a[[i, j]];
+                }
+                s
+            });
+            assert_eq!(out.mapv(f64::to_bits), want.mapv(f64::to_bits), "{n}x{m}");
+        }
+    }
+    let a = Array2::<f64>::zeros((4, 4));
+    let mut b = Array2::<f64>::zeros((4, 4));
+    let mut out = Array1::<f64>::zeros(4);
+    let ir = box3::kernel()
+        .llvm_ir(&[(&a).into_arg(), (&mut b).into_arg()])
+        .unwrap();
+    assert!(ir.contains(r#"asm "", "=r,0"(i64"#), "{ir}");
+    let ir = first4::kernel()
+        .llvm_ir(&[(&a).into_arg(), (&mut out).into_arg()])
+        .unwrap();
+    assert!(!ir.contains("asm \""), "{ir}");
+}
