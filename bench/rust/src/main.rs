@@ -158,17 +158,21 @@ fn emit(kernel: &str, imp: &str, size: &str, ms: f64, bytes: Option<f64>) {
     );
 }
 
-/// Twelve independent chains of fused multiply-adds on the registers `$r`0..`$r`11 (from `$r`12 and
-/// `$r`13, zeroed first with `$zero`), `iters` times: the core's FMA peak, the FMA units never
-/// waiting. One template for both vector widths.
+/// `$flops` operations as twelve independent chains of fused multiply-adds on the registers
+/// `$r`0..`$r`11 of `$lanes` `f64`s (from `$r`12 and `$r`13, zeroed first with `$zero`): the core's
+/// FMA peak, the FMA units never waiting. One template for both vector widths.
 #[cfg(all(
     target_arch = "x86_64",
     any(target_feature = "fma", target_feature = "avx512f")
 ))]
 macro_rules! fma_chains {
-    ($iters:expr, $zero:literal, $r:literal, $($c:tt)*) => {
+    ($flops:expr, $lanes:literal, $zero:literal, $r:literal) => {
+        fma_chains!(@run $flops, $lanes, $zero, $r, "0" "1" "2" "3" "4" "5" "6" "7" "8" "9" "10" "11")
+    };
+    (@run $flops:expr, $lanes:literal, $zero:literal, $r:literal, $($c:tt)*) => {{
+        let iters = ($flops / (12.0 * 2.0 * $lanes as f64)).max(1.0) as u64;
         // SAFETY: only registers are touched, each one declared clobbered; the loop counter is a
-        // local; the build has the instructions (the callers' `cfg`).
+        // local; the build has the instructions (the caller's `cfg`).
         unsafe {
             std::arch::asm!(
                 $(concat!($zero, " ", $r, $c, ", ", $r, $c, ", ", $r, $c),)*
@@ -178,41 +182,30 @@ macro_rules! fma_chains {
                 $(concat!("vfmadd231pd ", $r, $c, ", ", $r, "12, ", $r, "13"),)*
                 "dec {n}",
                 "jnz 2b",
-                n = inout(reg) $iters => _,
+                n = inout(reg) iters => _,
                 out("xmm0") _, out("xmm1") _, out("xmm2") _, out("xmm3") _, out("xmm4") _,
                 out("xmm5") _, out("xmm6") _, out("xmm7") _, out("xmm8") _, out("xmm9") _,
                 out("xmm10") _, out("xmm11") _, out("xmm12") _, out("xmm13") _,
                 options(nomem, nostack),
             )
         }
-    };
+    }};
 }
 
 /// The core's floating-point peak, as the `peak` side of the matmul row: `f(flops)` does `flops`
 /// operations as fused multiply-adds of the widest vector registers the build has (512-bit with
-/// AVX-512, 256-bit with AVX2's FMA; twelve independent chains, so the FMA units never wait):
-/// the time matmul would take at that peak. `None` where the build has neither (bench.sh builds
-/// for the host CPU).
-#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
-fn fma_peak() -> Option<fn(f64) -> f64> {
-    fn run(flops: f64) -> f64 {
-        let iters = (flops / (12.0 * 16.0)).max(1.0) as u64;
-        fma_chains!(iters, "vpxorq", "zmm", "0" "1" "2" "3" "4" "5" "6" "7" "8" "9" "10" "11");
-        flops
-    }
-    Some(run)
-}
-
-/// The peak with AVX2's 256-bit fused multiply-adds (an AMD Zen 3: two FMA units of four lanes).
+/// AVX-512, 256-bit with AVX2's FMA, as on an AMD Zen 3): the time matmul would take at that
+/// peak. `None` where the build has neither (bench.sh builds for the host CPU).
 #[cfg(all(
     target_arch = "x86_64",
-    target_feature = "fma",
-    not(target_feature = "avx512f")
+    any(target_feature = "fma", target_feature = "avx512f")
 ))]
 fn fma_peak() -> Option<fn(f64) -> f64> {
     fn run(flops: f64) -> f64 {
-        let iters = (flops / (12.0 * 8.0)).max(1.0) as u64;
-        fma_chains!(iters, "vxorpd", "ymm", "0" "1" "2" "3" "4" "5" "6" "7" "8" "9" "10" "11");
+        #[cfg(target_feature = "avx512f")]
+        fma_chains!(flops, 8, "vpxorq", "zmm");
+        #[cfg(not(target_feature = "avx512f"))]
+        fma_chains!(flops, 4, "vxorpd", "ymm");
         flops
     }
     Some(run)
