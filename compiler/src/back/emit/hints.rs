@@ -47,15 +47,15 @@
 //! The variable of an outermost loop that holds another loop which stays a loop after LLVM's
 //! optimizer ([`holds_long_loop`]: a `while`, or a range whose bounds are not both constants)
 //! reaches the body through an opaque copy ([`FnEmitter::keep_scalar`]'s empty inline-asm
-//! statement, the same value, no instruction). Code generation's loop strength reduction takes every address
-//! of the inner loops that derives from an outer loop's induction variable as a use of it, and
-//! its search grows with their product: a 5x5 stencil's row loop cost 16 of blur5's 20 ms of it
-//! (44 of 73 ms to the first call on an AMD Zen 3). Through the copy, the inner loops' addresses
-//! start from a value invariant in them, as before, and the outer loop's own uses are its
+//! statement, the same value, no instruction). Code generation's loop strength reduction takes
+//! every address of the inner loops that derives from an outer loop's induction variable as a use
+//! of it, and its search grows with their product: a 5x5 stencil's row loop cost 16 of blur5's 20
+//! ms of it (44 of 73 ms to the first call on an AMD Zen 3). Through the copy, the inner loops'
+//! addresses start from a value invariant in them, as before, and the outer loop's own uses are its
 //! counter's; the inner loops are unchanged (their strength reduction, vectorization and alias
 //! checks see the same expressions, only no longer as steps of the outer loop). Outermost loops
-//! only: a middle loop's strength reduction pays where its inner loop is short at run time
-//! (k-means over d = 4 lost 13% with the copy there, the complex Mandelbrot 17%).
+//! only: a middle loop's strength reduction pays where its inner loop is short at run time (k-means
+//! over d = 4 lost 13% with the copy there, the complex Mandelbrot 17%).
 //!
 //! The branch into the checked copy of a loop that versioning keeps ([`ForRange::cold`]: taken
 //! only when the bounds test before the loop fails) gets `!prof` branch weights saying it is
