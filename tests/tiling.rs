@@ -148,6 +148,20 @@ twin! {
         }
     }
 
+    /// Two arrays stored per element: `c` sums the rows of `b`, `d` takes `a[[i, p]]` in turn
+    /// (written, never read: the last `p`'s stays).
+    pub fn two_outputs(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>, mut d: ArrayViewMut2<f64>) {
+        for i in 0..a.nrows() {
+            for p in 0..a.ncols() {
+                let aip = a[[i, p]];
+                for j in 0..b.ncols() {
+                    c[[i, j]] += b[[p, j]];
+                    d[[i, j]] = aip;
+                }
+            }
+        }
+    }
+
     /// A value carried from one row to the next: not tiled.
     pub fn carried(a: ArrayView2<f64>, b: ArrayView2<f64>, mut c: ArrayViewMut2<f64>) {
         let mut s = 1.0;
@@ -256,6 +270,14 @@ fn tiled_nests_match_plain_rust() {
             bits(&want, f32::to_le_bytes),
             "{n}x{k}x{m} f32"
         );
+
+        let (mut c, mut d) = (data(n, m, 8), data(n, m, 9));
+        let (mut want_c, mut want_d) = (c.clone(), d.clone());
+        two_outputs(&a, &b, &mut c, &mut d).unwrap();
+        rs::two_outputs(a.view(), b.view(), want_c.view_mut(), want_d.view_mut());
+        let f64_bits = |x: &Array2<f64>| bits(x, f64::to_le_bytes);
+        assert_eq!(f64_bits(&c), f64_bits(&want_c), "{n}x{k}x{m} two_outputs c");
+        assert_eq!(f64_bits(&d), f64_bits(&want_d), "{n}x{k}x{m} two_outputs d");
 
         let (ai, bi) = (a.mapv(|v| v as i64), b.mapv(|v| v as i64));
         let mut ci = Array2::<i64>::from_elem((n, m), 5);
@@ -433,4 +455,20 @@ fn which_nests_are_tiled() {
         ])
         .unwrap();
     assert!(ir.contains("tile.q"), "dot_scaled");
+    // A pass of `j` holds the elements it stores in scalars: each read before the copies where
+    // the first access reads it (`c`), none where the first access writes it (`d`), all written
+    // after them.
+    let mut d = data(4, 4, 3);
+    let ir = two_outputs::kernel()
+        .typed_ir(&[
+            (&a).into_arg(),
+            (&b).into_arg(),
+            (&mut c).into_arg(),
+            (&mut d).into_arg(),
+        ])
+        .unwrap();
+    assert!(ir.contains("tile.q"), "two_outputs");
+    assert!(ir.contains("c.3 = unchecked c[i.3, j];"), "{ir}");
+    assert!(!ir.contains("d.3 = unchecked d["), "{ir}");
+    assert!(ir.contains("unchecked d[i.3, j] = d.3;"), "{ir}");
 }

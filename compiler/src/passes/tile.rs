@@ -31,9 +31,13 @@
 //! then does, per vector of `j`, 16 products against 4 loads of `b` and one load and store of each
 //! of 4 rows of `c` (unroll-and-jam of `p` alone: 4 products per load of `b`, 4 per load and store
 //! of `c`): 512x512 `f64` 9.5 -> 2.4 ms, 78% of the core's FMA peak (bench.sh's matmul row).
-//! A pass of `j` updates one row of `c` four times in a row, so LLVM keeps the row's element in a
-//! register in between (the rows' addresses differ by a stride it cannot see is non-zero; in the
-//! order `unroll_jam` alone would give, row by row for each `p`, it would reload each one).
+//! A pass of `j` updates one row of `c` four times in a row, and holds each element it stores in
+//! a scalar ([`in_scalars`]: `c.k = c[i.k, j]` before the copies, `c[i.k, j] = c.k` after them),
+//! so that LLVM keeps the four rows' elements in registers and no load waits on a store: the
+//! rows' addresses differ by a stride it cannot see is non-zero, so it would keep each row's
+//! load after the store of the row before, and with a stride a multiple of 4 KiB the processor
+//! holds such a load until the addresses are compared in full (512x512 `f64` on an AMD Zen 3:
+//! 10.1 -> 9.5 ms, 2048x2048: 718-747 -> 681-689 ms).
 //!
 //! The panels block the nest for the caches (GotoBLAS's loop order, without packing): four rows
 //! of a panel of `c` and of `b` stay in the first-level cache, a 256 x 512 panel of `b` in the
@@ -64,7 +68,8 @@ use super::nest::{
 };
 use super::strip::{Strips, FACTOR};
 use super::{counted, expr_key, invariant, rewrite_for_loops, ForLoop};
-use crate::ir::edit::Builder;
+use crate::ir::edit::{stmt_exprs, Builder};
+use crate::ir::walk::children;
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
@@ -277,10 +282,11 @@ fn tile(inst: &mut Instance, nest: &Nest, l: &ForLoop, out: &mut Vec<Stmt>) -> F
             rename
         })
         .collect();
-    tile_body.extend(pass(&mut b, nest, j, &j_range, &tiles));
+    let mut held = HashMap::new();
+    tile_body.extend(pass(&mut b, nest, j, &j_range, &tiles, &mut held));
     block.push(cols.blocks(&mut b, tile_body));
     let rest = cols.rest(&mut b, &p_range, &mut block);
-    let stmts = pass(&mut b, nest, j, &j_range, &left);
+    let stmts = pass(&mut b, nest, j, &j_range, &left, &mut held);
     block.push(Stmt::For {
         var: nest.p,
         range: rest,
@@ -388,13 +394,15 @@ impl Panel {
 }
 
 /// One pass of the middle loop for the copies `renames`, in their order, over `j_range`:
-/// `P[0]; P[1]; ..; for j { B[0]; B[1]; .. } S[0]; S[1]; ..`.
+/// `P[0]; P[1]; ..; for j { B[0]; B[1]; .. } S[0]; S[1]; ..`, the elements that `B` stores held
+/// in scalars ([`in_scalars`]).
 fn pass(
     b: &mut Builder,
     nest: &Nest,
     j: LocalId,
     j_range: &ForRange,
     renames: &[HashMap<LocalId, LocalId>],
+    held: &mut HashMap<(LocalId, usize), LocalId>,
 ) -> Vec<Stmt> {
     let copies = |b: &mut Builder, part: &[Stmt]| -> Vec<Stmt> {
         let mut v = Vec::new();
@@ -405,6 +413,7 @@ fn pass(
     };
     let mut stmts = copies(b, nest.parts.pre);
     let body = copies(b, nest.parts.body);
+    let body = in_scalars(b, body, held);
     stmts.push(Stmt::For {
         var: j,
         range: ForRange {
@@ -418,4 +427,177 @@ fn pass(
     });
     stmts.extend(copies(b, nest.parts.post));
     stmts
+}
+
+/// The elements that a pass of `j` stores, each held in a scalar of its own (module doc): read
+/// once before the copies' statements where the first access to it reads it, written once after
+/// them. The values are the same: the elements are different ones (rows `i.k` differ, and a
+/// stored array is accessed only at its one index, `qualifies`), and each copy's operations keep
+/// their order. Bodies with other statements than assignments and stores, or stores of arrays of
+/// structs, stay as they are.
+///
+/// `held` keeps the scalars for the next pass: the `n`th element of an array, in the order of
+/// the first stores, takes the same scalar in every pass.
+fn in_scalars(
+    b: &mut Builder,
+    body: Vec<Stmt>,
+    held: &mut HashMap<(LocalId, usize), LocalId>,
+) -> Vec<Stmt> {
+    let f = &b.inst.func;
+    let mut order: Vec<Key> = Vec::new();
+    let mut first_read: HashSet<Key> = HashSet::new();
+    let mut stored: HashMap<Key, Vec<ExprId>> = HashMap::new();
+    for s in &body {
+        let mut roots = Vec::new();
+        stmt_exprs(s, &mut roots);
+        let mut loads = Vec::new();
+        for e in roots {
+            loads_in(f, e, &mut loads);
+        }
+        for (array, index) in loads {
+            let k = element_key(f, array, &index);
+            if !stored.contains_key(&k) {
+                first_read.insert(k);
+            }
+        }
+        match s {
+            Stmt::Store { array, index, .. } => {
+                let k = element_key(f, *array, index);
+                stored.entry(k).or_insert_with_key(|k| {
+                    order.push(k.clone());
+                    index.clone()
+                });
+            }
+            Stmt::Assign { .. } => {}
+            // `qualifies` admits assignments and stores only.
+            _ => return body,
+        }
+    }
+    if !order
+        .iter()
+        .all(|k| matches!(b.inst.local_ty(k.0), Type::Array(a) if a.scalar().is_some()))
+    {
+        return body;
+    }
+    let mut elements: HashMap<Key, Element> = HashMap::new();
+    for k in &order {
+        let nth = elements.keys().filter(|e| e.0 == k.0).count();
+        let scalar = *held.entry((k.0, nth)).or_insert_with(|| {
+            let Type::Array(a) = b.inst.local_ty(k.0) else {
+                unreachable!("checked above")
+            };
+            let name = format!("{}.{nth}", b.inst.func.local(k.0).name);
+            b.temp(&name, a.elem_type())
+        });
+        elements.insert(
+            k.clone(),
+            Element {
+                array: k.0,
+                index: stored[k].clone(),
+                scalar,
+                read_first: first_read.contains(k),
+            },
+        );
+    }
+    let mut out = Vec::new();
+    for k in &order {
+        let e = &elements[k];
+        if e.read_first {
+            let index = e.index.iter().map(|x| b.copy(*x)).collect();
+            let ty = b.inst.local_ty(e.scalar);
+            let value = b.load(e.array, index, ty);
+            out.push(b.assign(e.scalar, value));
+        }
+    }
+    let stores: Vec<Stmt> = order
+        .iter()
+        .map(|k| {
+            let e = &elements[k];
+            let index = e.index.iter().map(|x| b.copy(*x)).collect();
+            Stmt::Store {
+                array: e.array,
+                index,
+                value: b.local(e.scalar),
+                span: b.span,
+                checked: false,
+            }
+        })
+        .collect();
+    for s in body {
+        let mut roots = Vec::new();
+        stmt_exprs(&s, &mut roots);
+        for e in roots {
+            read_scalars(b, e, &elements);
+        }
+        out.push(match s {
+            Stmt::Store {
+                array,
+                index,
+                value,
+                span,
+                ..
+            } => {
+                let k = element_key(&b.inst.func, array, &index);
+                for x in index {
+                    b.inst.drop_expr(x);
+                }
+                Stmt::Assign {
+                    local: elements[&k].scalar,
+                    value,
+                    span,
+                }
+            }
+            s => s,
+        });
+    }
+    out.extend(stores);
+    out
+}
+
+/// An element of an array, by the array and the keys of its index's expressions.
+type Key = (LocalId, Vec<String>);
+
+/// A stored element held in a scalar ([`in_scalars`]): its array and index (the first store's),
+/// its scalar, whether the first access to it reads it.
+struct Element {
+    array: LocalId,
+    index: Vec<ExprId>,
+    scalar: LocalId,
+    read_first: bool,
+}
+
+fn element_key(f: &Function, array: LocalId, index: &[ExprId]) -> Key {
+    (array, index.iter().map(|x| expr_key(f, *x)).collect())
+}
+
+/// The loads in expression tree `e`, in evaluation order (operands first).
+fn loads_in(f: &Function, e: ExprId, out: &mut Vec<(LocalId, Vec<ExprId>)>) {
+    let kind = &f.expr(e).kind;
+    for c in children(kind) {
+        loads_in(f, c, out);
+    }
+    if let ExprKind::Load { array, index, .. } = kind {
+        out.push((*array, index.clone()));
+    }
+}
+
+/// Rewrites expression tree `e` in place: loads of the elements read their scalars.
+fn read_scalars(b: &mut Builder, e: ExprId, elements: &HashMap<Key, Element>) {
+    for c in children(&b.inst.func.expr(e).kind) {
+        read_scalars(b, c, elements);
+    }
+    let ExprKind::Load { array, index, .. } = &b.inst.func.expr(e).kind else {
+        return;
+    };
+    let Some(element) = elements.get(&element_key(&b.inst.func, *array, index)) else {
+        return;
+    };
+    let kind = ExprKind::Local(element.scalar);
+    let ExprKind::Load { index, .. } = std::mem::replace(&mut b.inst.func.exprs[e].kind, kind)
+    else {
+        unreachable!("matched above")
+    };
+    for x in index {
+        b.inst.drop_expr(x);
+    }
 }
