@@ -309,6 +309,17 @@ fn which_nests_are_jammed() {
         10i32.into_arg(),
     ];
     let ir = escape::kernel().typed_ir(&args).unwrap();
+    // A lane keeps its new values only while it runs for the scalars read after the loop (`n`,
+    // `zr`, `zi`: the stores after it); `t`, declared in the loop, takes them unconditionally.
+    let lane = ir.find("if jam.go.0 {").expect("escape's lanes");
+    let kept = &ir[lane..lane + ir[lane..].find('}').unwrap()];
+    for v in ["n", "zr", "zi"] {
+        assert!(kept.contains(&format!("{v}.0 = {v}.next.0;")), "{v}: {ir}");
+    }
+    assert!(
+        !kept.contains("t.0 = t.next.0;") && ir.contains("t.0 = t.next.0;"),
+        "{ir}"
+    );
     assert!(jammed(ir), "escape");
     let ir = running::kernel()
         .typed_ir(&[(&a).into_arg(), (&mut y).into_arg()])
