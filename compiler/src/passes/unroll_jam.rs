@@ -73,12 +73,12 @@
 //! at the end of a pass); four copies of a `for` body. Mandelbrot's first call: ~64 -> ~80 ms.
 
 use super::nest::{
-    accesses, along, cannot_fail, defined_before_read, pure_instances, Inner, Parts, Step,
+    accesses, along, cannot_fail, defined_before_read, locals_read, pure_instances, Inner, Parts,
+    Step,
 };
 use super::strip::{Strips, FACTOR};
 use super::{counted, expr_key, invariant, rewrite_for_loops, tile, ForLoop};
 use crate::ir::edit::{stmt_exprs, Builder};
-use crate::ir::walk::children;
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
 
@@ -298,7 +298,10 @@ fn jam(
             for s in parts.post {
                 stmt_exprs(s, &mut after);
             }
-            let read_after = local_reads(f, &after);
+            let mut read_after = Vec::new();
+            for e in after {
+                locals_read(f, e, &mut read_after);
+            }
             let unseen: HashSet<LocalId> = scalars
                 .iter()
                 .copied()
@@ -307,7 +310,7 @@ fn jam(
                     let inside = l.span.start < l.span.end
                         && l.span.start <= d.span.start
                         && d.span.end <= l.span.end;
-                    !d.temp && inside && !read_after.contains_key(s)
+                    !d.temp && inside && !read_after.contains(s)
                 })
                 .collect();
             stmts.extend(lanes(&mut b, cond, parts.body, &renames, &unseen))
@@ -540,22 +543,4 @@ fn eager(b: &mut Builder, e: ExprId, rename: &HashMap<LocalId, LocalId>) -> Expr
         }
         _ => b.inst.copy_expr(e, rename),
     }
-}
-
-/// How many times each local is read in the expression trees `roots`.
-fn local_reads(f: &Function, roots: &[ExprId]) -> HashMap<LocalId, usize> {
-    fn count(f: &Function, e: ExprId, out: &mut HashMap<LocalId, usize>) {
-        let kind = &f.expr(e).kind;
-        if let ExprKind::Local(l) = kind {
-            *out.entry(*l).or_default() += 1;
-        }
-        for c in children(kind) {
-            count(f, c, out);
-        }
-    }
-    let mut out = HashMap::new();
-    for &e in roots {
-        count(f, e, &mut out);
-    }
-    out
 }
