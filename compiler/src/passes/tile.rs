@@ -480,8 +480,9 @@ fn in_scalars(
         return body;
     }
     let mut elements: HashMap<Key, Element> = HashMap::new();
+    let mut per_array: HashMap<LocalId, usize> = HashMap::new();
     for k in &order {
-        let nth = elements.keys().filter(|e| e.0 == k.0).count();
+        let nth = *per_array.entry(k.0).and_modify(|n| *n += 1).or_default();
         let scalar = *held.entry((k.0, nth)).or_insert_with(|| {
             let Type::Array(a) = b.inst.local_ty(k.0) else {
                 unreachable!("checked above")
@@ -492,7 +493,6 @@ fn in_scalars(
         elements.insert(
             k.clone(),
             Element {
-                array: k.0,
                 index: stored[k].clone(),
                 scalar,
                 read_first: first_read.contains(k),
@@ -505,7 +505,7 @@ fn in_scalars(
         if e.read_first {
             let index = e.index.iter().map(|x| b.copy(*x)).collect();
             let ty = b.inst.local_ty(e.scalar);
-            let value = b.load(e.array, index, ty);
+            let value = b.load(k.0, index, ty);
             out.push(b.assign(e.scalar, value));
         }
     }
@@ -515,7 +515,7 @@ fn in_scalars(
             let e = &elements[k];
             let index = e.index.iter().map(|x| b.copy(*x)).collect();
             Stmt::Store {
-                array: e.array,
+                array: k.0,
                 index,
                 value: b.local(e.scalar),
                 span: b.span,
@@ -557,10 +557,9 @@ fn in_scalars(
 /// An element of an array, by the array and the keys of its index's expressions.
 type Key = (LocalId, Vec<String>);
 
-/// A stored element held in a scalar ([`in_scalars`]): its array and index (the first store's),
-/// its scalar, whether the first access to it reads it.
+/// A stored element held in a scalar ([`in_scalars`]), under its [`Key`]: its index (the first
+/// store's), its scalar, whether the first access to it reads it.
 struct Element {
-    array: LocalId,
     index: Vec<ExprId>,
     scalar: LocalId,
     read_first: bool,
