@@ -84,6 +84,46 @@ rumba::compile! {
         }
     }
 
+    /// Newton's iteration written the way its test reads: the body computes `x * x - a` again
+    /// from the values the test just used, so `carry` computes it once per pass.
+    fn newton_residual(a, out, tol: f64) {
+        for i in 0..a.len() {
+            let ai = a[i];
+            let mut x = ai.max(1.0);
+            let mut k = 0;
+            while k < 60 && (x * x - ai).abs() > tol {
+                x = x - (x * x - ai) / (2.0 * x);
+                k += 1;
+            }
+            out[i] = x + k as f64;
+        }
+    }
+
+    /// Integer steps: the test's `k * k` again in the body, before `k` changes.
+    fn squares_below(limits, out) {
+        for i in 0..limits.len() {
+            let n = limits[i];
+            let mut k: i64 = 0;
+            let mut acc: i64 = 0;
+            while k * k <= n {
+                acc += k * k + 1;
+                k += 1;
+            }
+            out[i] = acc;
+        }
+    }
+
+    /// The body computes `x * x` only after it changed `x`: nothing is carried.
+    fn late_square(lim: f64) -> f64 {
+        let mut x = 0.0;
+        let mut y = 0.0;
+        while x * x < lim {
+            x += 1.5;
+            y += x * x;
+        }
+        y
+    }
+
     /// A `while` loop that stores: not jammed.
     fn fill_until(x, out) {
         for i in 0..x.len() {
@@ -197,6 +237,90 @@ fn jammed_while_loops_match_plain_rust() {
         }
         same(out.as_slice().unwrap(), &want);
     }
+}
+
+#[test]
+fn carried_test_values_match_plain_rust() {
+    let odd = [f64::NAN, f64::INFINITY, 0.0, -1.0, 1e-300, 1e300, 2.0];
+    for n in [0, 1, 5, 16, 17, 40] {
+        let a: Vec<f64> = (0..n)
+            .map(|i| match i % 5 {
+                4 => odd[(i / 5) % odd.len()],
+                _ => (i * i) as f64 * 0.73 + 0.5,
+            })
+            .collect();
+        for tol in [1e-12, 1e-3, 0.0] {
+            let mut out = Array1::<f64>::zeros(n);
+            newton_residual(&Array1::from(a.clone()), &mut out, tol).unwrap();
+            let want: Vec<f64> = a
+                .iter()
+                .map(|&ai| {
+                    let mut x = ai.max(1.0);
+                    let mut k = 0;
+                    while k < 60 && (x * x - ai).abs() > tol {
+                        x = x - (x * x - ai) / (2.0 * x);
+                        k += 1;
+                    }
+                    x + k as f64
+                })
+                .collect();
+            same(out.as_slice().unwrap(), &want);
+        }
+        let limits: Array1<i64> = (0..n as i64).map(|i| i * i * 7 - 3).collect();
+        let mut out = Array1::<i64>::zeros(n);
+        squares_below(&limits, &mut out).unwrap();
+        let want: Vec<i64> = limits
+            .iter()
+            .map(|&lim| {
+                let (mut k, mut acc) = (0i64, 0i64);
+                while k * k <= lim {
+                    acc += k * k + 1;
+                    k += 1;
+                }
+                acc
+            })
+            .collect();
+        assert_eq!(out.to_vec(), want);
+    }
+    for lim in [0.0, 1.0, 2.25, 100.0, f64::NAN] {
+        let (mut x, mut y) = (0.0f64, 0.0f64);
+        while x * x < lim {
+            x += 1.5;
+            y += x * x;
+        }
+        assert_eq!(late_square(lim).unwrap().to_bits(), y.to_bits(), "{lim}");
+    }
+}
+
+#[test]
+fn which_test_values_are_carried() {
+    let a = Array1::<f64>::zeros(4);
+    let mut out = Array1::<f64>::zeros(4);
+    let ir = newton_residual::kernel()
+        .typed_ir(&[(&a).into_arg(), (&mut out).into_arg(), 1e-9f64.into_arg()])
+        .unwrap();
+    // Computed before the loop, read by the test and the body, computed again at the end of a
+    // pass (in each of versioning's two copies of the nest: `carried.1` in the checked one); in
+    // the lanes of the jammed loop, without a select (read nowhere else).
+    assert!(ir.contains("carried.1 = ((x * x) - ai);"), "{ir}");
+    assert!(
+        ir.contains("x = (x - (carried.1 / (2.0_f64 * x)));"),
+        "{ir}"
+    );
+    assert!(ir.contains("abs(carried.1) > tol"), "{ir}");
+    assert!(ir.contains("carried.0.0 = carried.0.next.0;"), "{ir}");
+    let lane = ir.find("if jam.go.0 {").expect("lanes");
+    let kept = &ir[lane..lane + ir[lane..].find('}').unwrap()];
+    assert!(!kept.contains("carried"), "{ir}");
+    let (limits, mut sums) = (Array1::<i64>::zeros(4), Array1::<i64>::zeros(4));
+    let ir = squares_below::kernel()
+        .typed_ir(&[(&limits).into_arg(), (&mut sums).into_arg()])
+        .unwrap();
+    assert!(ir.contains("carried.1 = (k * k);"), "{ir}");
+    let ir = late_square::kernel()
+        .typed_ir(&[1.0f64.into_arg()])
+        .unwrap();
+    assert!(!ir.contains("carried"), "{ir}");
 }
 
 /// Points on the boundary of the Mandelbrot set (orbits that stay at |z| = 2 or creep towards

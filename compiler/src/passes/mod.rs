@@ -2,6 +2,7 @@
 //!
 //! In: a verified [`TypedProgram`]. Out: the same program, rewritten, still verified.
 
+mod carry;
 mod contract;
 mod extents;
 mod flatten;
@@ -56,6 +57,7 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
     ("interchange", interchange::run, For::Cpu),
     ("unit-stride", unit_stride::run, For::Cpu),
     ("minmax", minmax::run, For::Cpu),
+    ("carry", carry::run, For::All),
     ("unroll-and-jam", unroll_jam::run, For::Cpu),
     ("tiling", tile::run, For::Cpu),
 ];

@@ -3,6 +3,7 @@
 //! statement evaluates and writes; whether expressions can fail; which scalars are assigned
 //! before they are read; the array accesses of each part.
 
+use crate::ir::edit::block_exprs;
 use crate::ir::walk::children;
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
@@ -231,6 +232,21 @@ pub(super) fn defined_before_read(
     let inner_ok = walk(f, &steps[1], scalars, &mut in_inner, &mut carried);
     let post_ok = walk(f, &steps[2], scalars, &mut defined, &mut ignore);
     (inner_ok && post_ok).then_some(carried)
+}
+
+/// How many times each local is read in `b`, at any depth.
+pub(super) fn reads(f: &Function, b: &Block) -> HashMap<LocalId, usize> {
+    let mut roots = Vec::new();
+    block_exprs(b, &mut roots);
+    let mut read = Vec::new();
+    for e in roots {
+        locals_read(f, e, &mut read);
+    }
+    let mut count = HashMap::new();
+    for l in read {
+        *count.entry(l).or_default() += 1;
+    }
+    count
 }
 
 /// Pushes onto `out` each local that expression `e` reads (once per read).

@@ -73,8 +73,8 @@
 //! at the end of a pass); four copies of a `for` body. Mandelbrot's first call: ~64 -> ~80 ms.
 
 use super::nest::{
-    accesses, along, cannot_fail, defined_before_read, locals_read, pure_instances, Inner, Parts,
-    Step,
+    accesses, along, cannot_fail, defined_before_read, locals_read, pure_instances, reads, Inner,
+    Parts, Step,
 };
 use super::strip::{Strips, FACTOR};
 use super::{counted, expr_key, invariant, rewrite_for_loops, tile, ForLoop};
@@ -93,6 +93,7 @@ const MAX_BODY: usize = 96;
 pub fn run(p: &mut TypedProgram) {
     let pure = pure_instances(p);
     for inst in p.instances.values_mut() {
+        let read = reads(&inst.func, &inst.func.body);
         let body = std::mem::take(&mut inst.func.body);
         inst.func.body = rewrite_for_loops(inst, body, &mut |inst, l, out| {
             if tile::qualifies(inst, &l, &pure).is_some() {
@@ -103,7 +104,7 @@ pub fn run(p: &mut TypedProgram) {
             let Some((parts, scalars)) = qualifies(inst, &l, &pure) else {
                 return Some(l);
             };
-            let rest = jam(inst, &scalars, &parts, &l, out);
+            let rest = jam(inst, &scalars, &parts, &l, &read, out);
             // The remaining iterations, as they were.
             out.push(Stmt::For {
                 var: l.var,
@@ -208,12 +209,14 @@ fn arrays_separate(
 }
 
 /// Pushes the jammed loop (and what it needs before it) onto `out`; returns the range of the
-/// remaining iterations, for the loop `l` as it was.
+/// remaining iterations, for the loop `l` as it was (`read`: how often the function read each
+/// local before this pass).
 fn jam(
     inst: &mut Instance,
     scalars: &[LocalId],
     parts: &Parts,
     l: &ForLoop,
+    read: &HashMap<LocalId, usize>,
     out: &mut Vec<Stmt>,
 ) -> ForRange {
     let (p, range, span) = (l.var, &l.range, l.span);
@@ -290,10 +293,12 @@ fn jam(
             });
         }
         Inner::While { cond } => {
-            // The scalars whose values after the `while` loop are never seen: declared in the
-            // source inside the outer loop (Rust's scope ends with its body, and each iteration
-            // assigns them before reading them, `qualifies`) and not read in `S`.
+            // The scalars whose values after the `while` loop are never seen: not read in `S`,
+            // and either declared in the source inside the outer loop (Rust's scope ends with
+            // its body, and each iteration assigns them before reading them, `qualifies`) or
+            // read nowhere outside the nest (a pass's temporary, as `carry`'s).
             let f = &b.inst.func;
+            let here = reads(f, &l.body);
             let mut after = Vec::new();
             for s in parts.post {
                 stmt_exprs(s, &mut after);
@@ -310,7 +315,8 @@ fn jam(
                     let inside = l.span.start < l.span.end
                         && l.span.start <= d.span.start
                         && d.span.end <= l.span.end;
-                    !d.temp && inside && !read_after.contains(s)
+                    let only_here = read.get(s) == here.get(s);
+                    ((!d.temp && inside) || only_here) && !read_after.contains(s)
                 })
                 .collect();
             stmts.extend(lanes(&mut b, cond, parts.body, &renames, &unseen))
@@ -419,7 +425,8 @@ fn is_local(f: &Function, e: ExprId, l: LocalId) -> bool {
 /// discards.
 ///
 /// A scalar whose value after the loop is never seen (`unseen`: declared inside the outer loop,
-/// so out of scope after it, and not read in `S`; Mandelbrot's `zr`, `zi`, `t`) takes its new
+/// so out of scope after it, or read nowhere outside the nest, as `carry`'s locals; and not read
+/// in `S`; Mandelbrot's `zr`, `zi`, `t`, `carried.0`, `carried.1`) takes its new
 /// value in every lane, without a select: a finished lane's copy goes on changing, but only
 /// that lane's own body and test read it, and their results are discarded (its `jam.go` stays
 /// false). Mandelbrot on an AMD Zen 3 (AVX2): two blends a pass instead of ten, 35-38 -> 25-28
