@@ -27,7 +27,7 @@
 //! `unroll_jam` updates their lanes without a select.
 
 use super::expr_key;
-use super::nest::{cannot_fail, locals_read};
+use super::nest::{cannot_fail, locals_read, while_test};
 use crate::ir::edit::stmt_exprs;
 use crate::ir::walk::children;
 use crate::ir::*;
@@ -69,13 +69,8 @@ fn block(inst: &mut Instance, b: &mut Block, count: &mut usize) {
 /// Rewrites the loop whose body is `body` when it is a `while` loop that qualifies (module doc),
 /// pushing the carried values' first assignments onto `out`.
 fn carry(inst: &mut Instance, body: &mut Block, out: &mut Vec<Stmt>, count: &mut usize) {
-    let cond = match body.stmts.first() {
-        Some(Stmt::If {
-            cond,
-            then_body,
-            else_body,
-        }) if then_body.stmts.is_empty() && matches!(else_body.stmts[..], [Stmt::Break]) => *cond,
-        _ => return,
+    let Some(cond) = while_test(body) else {
+        return;
     };
     let rest = &body.stmts[1..];
     if !rest

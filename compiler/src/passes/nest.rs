@@ -43,18 +43,12 @@ impl<'a> Parts<'a> {
             Stmt::For {
                 var, range, body, ..
             } => (Inner::For { j: *var, range }, &body.stmts[..]),
-            Stmt::Loop { body } => match body.stmts.first() {
-                Some(Stmt::If {
-                    cond,
-                    then_body,
-                    else_body,
-                }) if then_body.stmts.is_empty()
-                    && matches!(else_body.stmts[..], [Stmt::Break]) =>
-                {
-                    (Inner::While { cond: *cond }, &body.stmts[1..])
-                }
-                _ => return None,
-            },
+            Stmt::Loop { body } => (
+                Inner::While {
+                    cond: while_test(body)?,
+                },
+                &body.stmts[1..],
+            ),
             _ => return None,
         };
         // Assignments and stores whose accesses versioning (or `boundscheck = false`) left
@@ -232,6 +226,20 @@ pub(super) fn defined_before_read(
     let inner_ok = walk(f, &steps[1], scalars, &mut in_inner, &mut carried);
     let post_ok = walk(f, &steps[2], scalars, &mut defined, &mut ignore);
     (inner_ok && post_ok).then_some(carried)
+}
+
+/// The test `t` of a loop body that is a `while t { .. }` (`if t {} else { break }` first).
+pub(super) fn while_test(body: &Block) -> Option<ExprId> {
+    match body.stmts.first() {
+        Some(Stmt::If {
+            cond,
+            then_body,
+            else_body,
+        }) if then_body.stmts.is_empty() && matches!(else_body.stmts[..], [Stmt::Break]) => {
+            Some(*cond)
+        }
+        _ => None,
+    }
 }
 
 /// How many times each local is read in `b`, at any depth.
