@@ -50,7 +50,12 @@ impl Strips {
         leave_one: bool,
         out: &mut Vec<Stmt>,
     ) -> Strips {
-        debug_assert!(width.is_power_of_two());
+        // The blocks are counted with a shift: another width would leave iterations out (a
+        // release build with `unroll_jam`'s lanes at 12 ran past the arrays).
+        assert!(
+            width.is_power_of_two(),
+            "strip width {width} is not a power of two"
+        );
         let usize_t = Type::Scalar(Scalar::Usize);
         let s = Strips {
             lo: b.temp(&format!("{prefix}.lo"), usize_t),
