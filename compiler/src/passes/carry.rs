@@ -35,35 +35,22 @@ use std::collections::{HashMap, HashSet};
 
 pub fn run(p: &mut TypedProgram) {
     for inst in p.instances.values_mut() {
-        let mut body = std::mem::take(&mut inst.func.body);
-        block(inst, &mut body, &mut 0);
-        inst.func.body = body;
+        let body = std::mem::take(&mut inst.func.body);
+        inst.func.body = block(inst, body, &mut 0);
     }
 }
 
 /// Rewrites the loops of `b` that qualify (`count`: the carried values so far, which name them).
-fn block(inst: &mut Instance, b: &mut Block, count: &mut usize) {
+fn block(inst: &mut Instance, b: Block, count: &mut usize) -> Block {
     let mut out = Vec::with_capacity(b.stmts.len());
-    for mut s in std::mem::take(&mut b.stmts) {
-        match &mut s {
-            Stmt::If {
-                then_body,
-                else_body,
-                ..
-            } => {
-                block(inst, then_body, count);
-                block(inst, else_body, count);
-            }
-            Stmt::For { body, .. } => block(inst, body, count),
-            Stmt::Loop { body } => {
-                block(inst, body, count);
-                carry(inst, body, &mut out, count);
-            }
-            _ => {}
+    for s in b.stmts {
+        let mut s = s.map_blocks(|inner| block(inst, inner, count));
+        if let Stmt::Loop { body } = &mut s {
+            carry(inst, body, &mut out, count);
         }
         out.push(s);
     }
-    b.stmts = out;
+    Block { stmts: out }
 }
 
 /// Rewrites the loop whose body is `body` when it is a `while` loop that qualifies (module doc),

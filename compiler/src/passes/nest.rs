@@ -3,7 +3,6 @@
 //! statement evaluates and writes; whether expressions can fail; which scalars are assigned
 //! before they are read; the array accesses of each part.
 
-use crate::ir::edit::block_exprs;
 use crate::ir::walk::children;
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
@@ -240,21 +239,6 @@ pub(super) fn while_test(body: &Block) -> Option<ExprId> {
         }
         _ => None,
     }
-}
-
-/// How many times each local is read in `b`, at any depth.
-pub(super) fn reads(f: &Function, b: &Block) -> HashMap<LocalId, usize> {
-    let mut roots = Vec::new();
-    block_exprs(b, &mut roots);
-    let mut read = Vec::new();
-    for e in roots {
-        locals_read(f, e, &mut read);
-    }
-    let mut count = HashMap::new();
-    for l in read {
-        *count.entry(l).or_default() += 1;
-    }
-    count
 }
 
 /// Pushes onto `out` each local that expression `e` reads (once per read).

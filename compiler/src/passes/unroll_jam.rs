@@ -73,12 +73,13 @@
 //! at the end of a pass); four copies of a `for` body. Mandelbrot's first call: ~64 -> ~80 ms.
 
 use super::nest::{
-    accesses, along, cannot_fail, defined_before_read, locals_read, pure_instances, reads, Inner,
-    Parts, Step,
+    accesses, along, cannot_fail, defined_before_read, locals_read, pure_instances, Inner, Parts,
+    Step,
 };
 use super::strip::{Strips, FACTOR};
 use super::{counted, expr_key, invariant, rewrite_for_loops, tile, ForLoop};
 use crate::ir::edit::{stmt_exprs, Builder};
+use crate::ir::walk::Uses;
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
 
@@ -93,7 +94,7 @@ const MAX_BODY: usize = 96;
 pub fn run(p: &mut TypedProgram) {
     let pure = pure_instances(p);
     for inst in p.instances.values_mut() {
-        let read = reads(&inst.func, &inst.func.body);
+        let read = Uses::of(&inst.func, &inst.func.body).reads;
         let body = std::mem::take(&mut inst.func.body);
         inst.func.body = rewrite_for_loops(inst, body, &mut |inst, l, out| {
             if tile::qualifies(inst, &l, &pure).is_some() {
@@ -298,7 +299,7 @@ fn jam(
             // its body, and each iteration assigns them before reading them, `qualifies`) or
             // read nowhere outside the nest (a pass's temporary, as `carry`'s).
             let f = &b.inst.func;
-            let here = reads(f, &l.body);
+            let here = Uses::of(f, &l.body).reads;
             let mut after = Vec::new();
             for s in parts.post {
                 stmt_exprs(s, &mut after);
