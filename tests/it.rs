@@ -115,6 +115,7 @@ mod constructs_values;
 mod constructs_vec;
 mod constructs_vectorize;
 mod differential;
+mod early_exits;
 mod fusion;
 mod gpu;
 mod inspect;

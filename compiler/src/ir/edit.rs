@@ -57,6 +57,12 @@ impl Builder<'_> {
             .new_expr(ExprKind::Intrinsic { op, args }, ty, self.span)
     }
 
+    /// `op x`, of the type of `x` (`!c`, `-x`).
+    pub fn unary(&mut self, op: UnOp, x: ExprId) -> ExprId {
+        let ty = self.inst.ty(x);
+        self.inst.new_expr(ExprKind::Unary(op, x), ty, self.span)
+    }
+
     /// `array[index]` of element type `elem`, unchecked (an index the pass knows in bounds).
     pub fn load(&mut self, array: LocalId, index: Vec<ExprId>, elem: Type) -> ExprId {
         let kind = ExprKind::Load {

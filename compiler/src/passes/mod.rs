@@ -4,6 +4,7 @@
 
 mod carry;
 mod contract;
+mod exits;
 mod extents;
 mod flatten;
 mod fusion;
@@ -52,6 +53,7 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
     ("uninit", uninit::run, For::Cpu),
     ("spread", spread::run, For::Cpu),
     ("flatten", flatten::run, For::Gpu),
+    ("exits", exits::run, For::Cpu),
     ("splitting", split::run, For::All),
     ("versioning", versioning::run, For::All),
     ("interchange", interchange::run, For::Cpu),

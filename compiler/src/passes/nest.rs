@@ -25,11 +25,15 @@ pub(super) struct Parts<'a> {
     pub post: &'a [Stmt],
 }
 
-/// What one statement (or a `while` test) evaluates, in order, and what it writes.
+/// What one statement (or a `while` test, or the test of a guarded assignment) evaluates, in
+/// order, and what it writes.
 pub(super) struct Step<'a> {
     pub exprs: Vec<ExprId>,
     pub assigns: Option<LocalId>,
     pub stores: Option<(LocalId, &'a [ExprId])>,
+    /// An assignment under an `if` (`P` or `S`): the local keeps its value when the test
+    /// fails, so the step reads it too.
+    pub guarded: bool,
 }
 
 impl<'a> Parts<'a> {
@@ -51,13 +55,18 @@ impl<'a> Parts<'a> {
             _ => return None,
         };
         // Assignments and stores whose accesses versioning (or `boundscheck = false`) left
-        // unchecked.
+        // unchecked; around the inner loop, also assignments under an `if` (the exits of a
+        // `while` loop that `exits` folded: `if t && c { n = k }`).
         let straight = |s: &[Stmt]| {
             s.iter()
                 .all(|s| matches!(s, Stmt::Assign { .. } | Stmt::Store { checked: false, .. }))
         };
+        let around = |s: &[Stmt]| {
+            s.iter()
+                .all(|s| straight(std::slice::from_ref(s)) || guarded(s).is_some())
+        };
         let (pre, post) = (&outer.stmts[..at], &outer.stmts[at + 1..]);
-        (straight(pre) && straight(post) && straight(body)).then_some(Parts {
+        (around(pre) && around(post) && straight(body)).then_some(Parts {
             pre,
             inner,
             body,
@@ -68,43 +77,75 @@ impl<'a> Parts<'a> {
     /// The steps of `P` (part 0), of one pass of the inner loop (1), of `S` (2).
     pub(super) fn steps(&self, part: usize) -> Vec<Step<'a>> {
         let stmts = [self.pre, self.body, self.post][part];
-        let test = match self.inner {
-            Inner::While { cond } if part == 1 => Some(Step {
-                exprs: vec![cond],
-                assigns: None,
-                stores: None,
-            }),
-            _ => None,
+        let test = |cond: ExprId| Step {
+            exprs: vec![cond],
+            assigns: None,
+            stores: None,
+            guarded: false,
         };
-        test.into_iter()
-            .chain(stmts.iter().map(|s| {
-                match s {
-                    Stmt::Assign { local, value, .. } => Step {
-                        exprs: vec![*value],
-                        assigns: Some(*local),
-                        stores: None,
-                    },
-                    Stmt::Store {
-                        array,
-                        index,
-                        value,
-                        ..
-                    } => Step {
-                        exprs: std::iter::once(*value)
-                            .chain(index.iter().copied())
-                            .collect(),
-                        assigns: None,
-                        stores: Some((*array, &index[..])),
-                    },
-                    _ => Step {
-                        exprs: vec![],
-                        assigns: None,
-                        stores: None,
-                    },
+        let mut steps = Vec::new();
+        if let Inner::While { cond } = self.inner {
+            if part == 1 {
+                steps.push(test(cond));
+            }
+        }
+        for s in stmts {
+            match s {
+                Stmt::Assign { local, value, .. } => steps.push(Step {
+                    exprs: vec![*value],
+                    assigns: Some(*local),
+                    stores: None,
+                    guarded: false,
+                }),
+                Stmt::Store {
+                    array,
+                    index,
+                    value,
+                    ..
+                } => steps.push(Step {
+                    exprs: std::iter::once(*value)
+                        .chain(index.iter().copied())
+                        .collect(),
+                    assigns: None,
+                    stores: Some((*array, &index[..])),
+                    guarded: false,
+                }),
+                _ => {
+                    if let Some((cond, assigns)) = guarded(s) {
+                        steps.push(test(cond));
+                        steps.extend(assigns.iter().map(|&(local, value)| Step {
+                            exprs: vec![value],
+                            assigns: Some(local),
+                            stores: None,
+                            guarded: true,
+                        }));
+                    }
                 }
-            }))
-            .collect()
+            }
+        }
+        steps
     }
+}
+
+/// `if c { v1 = e1; ..; vn = en }` (no `else`): `c` and the assignments.
+fn guarded(s: &Stmt) -> Option<(ExprId, Vec<(LocalId, ExprId)>)> {
+    let Stmt::If {
+        cond,
+        then_body,
+        else_body,
+    } = s
+    else {
+        return None;
+    };
+    let assigns = then_body
+        .stmts
+        .iter()
+        .map(|s| match s {
+            Stmt::Assign { local, value, .. } => Some((*local, *value)),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    else_body.stmts.is_empty().then_some((*cond, assigns))
 }
 
 /// Pure and unable to fail (counting its nodes into `nodes`); calls only of `pure` instances.
@@ -199,6 +240,9 @@ pub(super) fn defined_before_read(
             let mut reads = Vec::new();
             for e in &s.exprs {
                 locals_read(f, *e, &mut reads);
+            }
+            if s.guarded {
+                reads.extend(s.assigns);
             }
             for l in reads {
                 if scalars.contains(&l) {

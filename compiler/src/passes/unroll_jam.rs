@@ -78,7 +78,7 @@ use super::nest::{
 };
 use super::strip::{Strips, FACTOR};
 use super::{counted, expr_key, invariant, rewrite_for_loops, tile, ForLoop};
-use crate::ir::edit::{stmt_exprs, Builder};
+use crate::ir::edit::{block_exprs, stmt_exprs, Builder};
 use crate::ir::walk::Uses;
 use crate::ir::*;
 use std::collections::{HashMap, HashSet};
@@ -303,6 +303,9 @@ fn jam(
             let mut after = Vec::new();
             for s in parts.post {
                 stmt_exprs(s, &mut after);
+                if let Stmt::If { then_body, .. } = s {
+                    block_exprs(then_body, &mut after);
+                }
             }
             let mut read_after = Vec::new();
             for e in after {

@@ -775,6 +775,38 @@ impl FnLowerer<'_> {
         init: &syn::Expr,
         at: &syn::Local,
     ) -> R<()> {
+        // A tuple written out, bound to names and `_`s (`let (mut zr, mut zi, mut n) = (0.0,
+        // 0.0, 0);`): one assignment each, which the passes see as the separate `let`s it means.
+        // The elements are lowered first, as operands (in order, each evaluated once), and
+        // cannot read the names the pattern binds: they are declared after.
+        let plain = |pat: &syn::Pat| match pat {
+            syn::Pat::Ident(pi) => pi.by_ref.is_none() && pi.subpat.is_none(),
+            syn::Pat::Wild(_) => true,
+            _ => false,
+        };
+        if let syn::Expr::Tuple(t) = init {
+            if t.elems.len() == tuple.elems.len() && tuple.elems.iter().all(plain) {
+                let xs = match self.operands(t.elems.iter()) {
+                    Ok(xs) => xs,
+                    Err(e) => {
+                        self.bind_names(&mut tuple.elems.iter());
+                        return Err(e);
+                    }
+                };
+                let span = Span::of(at);
+                for (pat, value) in tuple.elems.iter().zip(xs) {
+                    match pat {
+                        syn::Pat::Ident(pi) => {
+                            let mutable = pi.mutability.is_some();
+                            let local = self.declare(&pi.ident, TypeAnn::Infer, mutable, true);
+                            self.emit(Stmt::Assign { local, value, span });
+                        }
+                        _ => self.emit(Stmt::Eval(value)),
+                    }
+                }
+                return Ok(());
+            }
+        }
         let value = match self.expr_value(init) {
             Ok(v) => v,
             Err(e) => {

@@ -1,0 +1,227 @@
+//! Loops that stop early, as Numba users write escape-time loops (`for k in 0..max_iter { if
+//! escaped { n = k; break } .. }`, `while` loops with a `break` at the top), against plain Rust
+//! bit for bit: `passes::exits` folds such guards into a `while` loop's test, which
+//! `unroll_jam` then runs in the lanes of vectors; and `let` of a tuple written out, which the
+//! front end binds name by name. Shapes leave remainders of the sixteen lanes; counts include
+//! empty and negative ranges; points escape at once, never, or overflow to infinity and NaN.
+
+use ndarray::{Array1, Array2};
+use rumba::IntoArg;
+
+twin! {
+    mod rs_exits;
+
+    /// Mandelbrot as Numba's users write it: a `for` loop over the iterations with a guard.
+    /// `ends` reads the orbit after the loop.
+    pub fn escape_for(
+        re: &Array1<f64>,
+        im: &Array1<f64>,
+        counts: &mut Array1<i32>,
+        ends: &mut Array1<f64>,
+        max_iter: i32,
+    ) {
+        for i in 0..re.len() {
+            let (cr, ci) = (re[i], im[i]);
+            let (mut zr, mut zi) = (0.0f64, 0.0f64);
+            let mut n = max_iter;
+            for k in 0..max_iter {
+                if zr * zr + zi * zi > 4.0 {
+                    n = k;
+                    break;
+                }
+                let t = zr * zr - zi * zi + cr;
+                zi = 2.0 * zr * zi + ci;
+                zr = t;
+            }
+            counts[i] = n;
+            ends[i] = zr - zi;
+        }
+    }
+
+    /// A `while` loop whose body starts with `if .. { break }`.
+    pub fn escape_while(re: &Array1<f64>, im: &Array1<f64>, counts: &mut Array1<i32>, max_iter: i32) {
+        for i in 0..re.len() {
+            let (cr, ci) = (re[i], im[i]);
+            let (mut zr, mut zi, mut n) = (0.0f64, 0.0f64, 0);
+            while n < max_iter {
+                if zr * zr + zi * zi > 4.0 {
+                    break;
+                }
+                let t = zr * zr - zi * zi + cr;
+                zi = 2.0 * zr * zi + ci;
+                zr = t;
+                n += 1;
+            }
+            counts[i] = n;
+        }
+    }
+
+    /// Two guards with assignments: which bound the orbit crossed first, and when.
+    pub fn first_crossing(
+        x0: &Array1<f64>,
+        a: f64,
+        lo: f64,
+        hi: f64,
+        kind: &mut Array1<i64>,
+        at: &mut Array1<u32>,
+        steps: u32,
+    ) {
+        for i in 0..x0.len() {
+            let mut x = x0[i];
+            let mut which = 0i64;
+            let mut when = steps;
+            for k in 0..steps {
+                if x > hi {
+                    which = 1;
+                    when = k;
+                    break;
+                }
+                if x < lo {
+                    which = 2;
+                    when = k;
+                    break;
+                }
+                x = x * a + 0.25;
+            }
+            kind[i] = which;
+            at[i] = when;
+        }
+    }
+
+    /// The counter indexes an array: the `for` loop stays (versioning proves its accesses in
+    /// bounds from its range).
+    pub fn first_above(x: &Array2<f64>, t: f64, out: &mut Array1<usize>) {
+        for i in 0..x.nrows() {
+            let mut at = x.ncols();
+            for j in 0..x.ncols() {
+                if x[[i, j]] > t {
+                    at = j;
+                    break;
+                }
+            }
+            out[i] = at;
+        }
+    }
+
+    /// `let` of tuples written out: the elements read the names they shadow; a `_` element is
+    /// still evaluated (and its index checked).
+    pub fn tuple_lets(x: &Array1<f64>, k: usize) -> f64 {
+        let a = x[0];
+        let (a, b) = (a + 1.0, a);
+        let (c, _, d) = (a * b, x[k], b - a);
+        c + d
+    }
+}
+
+/// Points on the boundary of the Mandelbrot set, inside, outside, far outside (overflowing to
+/// infinity), NaN and infinite ones.
+const POINTS: [(f64, f64); 12] = [
+    (-2.0, 0.0),
+    (0.25, 0.0),
+    (-0.75, 0.1),
+    (0.3, 0.5),
+    (-0.1, 0.65),
+    (0.0, 0.0),
+    (2.0, 2.0),
+    (1e300, -1e300),
+    (f64::NAN, 0.0),
+    (0.0, f64::INFINITY),
+    (f64::NEG_INFINITY, f64::NAN),
+    (-1.0, 0.0),
+];
+
+fn bits(x: &Array1<f64>) -> Vec<u64> {
+    x.iter().map(|v| v.to_bits()).collect()
+}
+
+#[test]
+fn escape_loops_match_plain_rust() {
+    for n in [0, 1, 7, 16, 17, 40] {
+        let re: Array1<f64> = (0..n).map(|i| POINTS[(i * 5) % 12].0).collect();
+        let im: Array1<f64> = (0..n).map(|i| POINTS[(i * 5) % 12].1).collect();
+        for max_iter in [-3, 0, 1, 2, 100, 1000] {
+            let (mut counts, mut ends) = (Array1::<i32>::zeros(n), Array1::<f64>::zeros(n));
+            escape_for(&re, &im, &mut counts, &mut ends, max_iter).unwrap();
+            let (mut want, mut want_ends) = (Array1::<i32>::zeros(n), Array1::<f64>::zeros(n));
+            rs_exits::escape_for(&re, &im, &mut want, &mut want_ends, max_iter);
+            assert_eq!(counts, want, "n {n}, max_iter {max_iter}");
+            assert_eq!(bits(&ends), bits(&want_ends), "n {n}, max_iter {max_iter}");
+
+            escape_while(&re, &im, &mut counts, max_iter).unwrap();
+            rs_exits::escape_while(&re, &im, &mut want, max_iter);
+            assert_eq!(counts, want, "n {n}, max_iter {max_iter}");
+        }
+    }
+}
+
+#[test]
+fn exits_with_assignments_match_plain_rust() {
+    for n in [0, 3, 16, 33] {
+        let x0: Array1<f64> = (0..n)
+            .map(|i| [0.1, -0.3, 0.9, f64::NAN, 2.5, -7.0, 0.5][i % 7] + i as f64 * 0.01)
+            .collect();
+        for (a, steps) in [(1.1, 0u32), (1.1, 1), (1.3, 50), (-1.2, 200), (0.5, 20)] {
+            let (mut kind, mut at) = (Array1::<i64>::zeros(n), Array1::<u32>::zeros(n));
+            first_crossing(&x0, a, -1.0, 1.5, &mut kind, &mut at, steps).unwrap();
+            let (mut want_kind, mut want_at) = (Array1::<i64>::zeros(n), Array1::<u32>::zeros(n));
+            rs_exits::first_crossing(&x0, a, -1.0, 1.5, &mut want_kind, &mut want_at, steps);
+            assert_eq!((&kind, &at), (&want_kind, &want_at), "a {a}, steps {steps}");
+        }
+        let x = Array2::from_shape_fn((n, 9), |(i, j)| ((i * 7 + j * 3) % 11) as f64);
+        for t in [-1.0, 5.0, 9.5, 20.0] {
+            let (mut out, mut want) = (Array1::<usize>::zeros(n), Array1::<usize>::zeros(n));
+            first_above(&x, t, &mut out).unwrap();
+            rs_exits::first_above(&x, t, &mut want);
+            assert_eq!(out, want, "t {t}");
+        }
+    }
+}
+
+#[test]
+fn tuple_lets_bind_name_by_name() {
+    let x = Array1::from(vec![2.0, -0.5, 3.0]);
+    for k in 0..3 {
+        let got = tuple_lets(&x, k).unwrap();
+        assert_eq!(got.to_bits(), rs_exits::tuple_lets(&x, k).to_bits());
+    }
+    // The `_` element's index is still checked: an error, where plain Rust panics.
+    let err = tuple_lets(&x, 3).unwrap_err().to_string();
+    assert!(err.contains("out of bounds"), "{err}");
+}
+
+#[test]
+fn which_exits_are_folded() {
+    let (re, im) = (Array1::<f64>::zeros(4), Array1::<f64>::zeros(4));
+    let (mut counts, mut ends) = (Array1::<i32>::zeros(4), Array1::<f64>::zeros(4));
+    let args = [
+        (&re).into_arg(),
+        (&im).into_arg(),
+        (&mut counts).into_arg(),
+        (&mut ends).into_arg(),
+        100i32.into_arg(),
+    ];
+    let ir = escape_for::kernel().typed_ir(&args).unwrap();
+    // A `while` loop over the counter, the guard in its test; the exit's assignment after it,
+    // tested on the counter alone; sixteen lanes.
+    assert!(ir.contains("k.end = max_iter;"), "{ir}");
+    assert!(ir.contains("if (k.0 < k.end.0) {"), "{ir}");
+    assert!(ir.contains("n.0 = k.0;"), "{ir}");
+    assert!(ir.contains("jam.go.15"), "{ir}");
+    let ir = escape_while::kernel()
+        .typed_ir(&[
+            (&re).into_arg(),
+            (&im).into_arg(),
+            (&mut counts).into_arg(),
+            100i32.into_arg(),
+        ])
+        .unwrap();
+    assert!(ir.contains("jam.go.15"), "{ir}");
+    // The counter indexes `x`: the `for` loop stays.
+    let x = Array2::<f64>::zeros((4, 4));
+    let mut out = Array1::<usize>::zeros(4);
+    let ir = first_above::kernel()
+        .typed_ir(&[(&x).into_arg(), 1.0f64.into_arg(), (&mut out).into_arg()])
+        .unwrap();
+    assert!(ir.contains("for j in"), "{ir}");
+    assert!(!ir.contains("j.end"), "{ir}");
+}
