@@ -38,6 +38,45 @@ twin! {
         }
     }
 
+    /// The test after the update, as Numba's documentation writes it, with `Complex64`: the
+    /// update runs one pass ahead of the test.
+    pub fn escape_after(re: &Array1<f64>, im: &Array1<f64>, counts: &mut Array1<i32>, max_iter: i32) {
+        for i in 0..re.len() {
+            let c = Complex64::new(re[i], im[i]);
+            let mut z = Complex64::new(0.0, 0.0);
+            let mut n = max_iter;
+            for k in 0..max_iter {
+                z = z * z + c;
+                if z.norm_sqr() > 4.0 {
+                    n = k;
+                    break;
+                }
+            }
+            counts[i] = n;
+        }
+    }
+
+    /// The same with the orbit read after the loop: the update cannot run ahead (its extra pass
+    /// would change `zr`), the loop stays a `for` loop.
+    pub fn escape_after_ends(re: &Array1<f64>, im: &Array1<f64>, counts: &mut Array1<i32>, ends: &mut Array1<f64>, max_iter: i32) {
+        for i in 0..re.len() {
+            let (cr, ci) = (re[i], im[i]);
+            let (mut zr, mut zi) = (0.0f64, 0.0f64);
+            let mut n = max_iter;
+            for k in 0..max_iter {
+                let t = zr * zr - zi * zi + cr;
+                zi = 2.0 * zr * zi + ci;
+                zr = t;
+                if zr * zr + zi * zi > 4.0 {
+                    n = k;
+                    break;
+                }
+            }
+            counts[i] = n;
+            ends[i] = zr;
+        }
+    }
+
     /// A `while` loop whose body starts with `if .. { break }`.
     pub fn escape_while(re: &Array1<f64>, im: &Array1<f64>, counts: &mut Array1<i32>, max_iter: i32) {
         for i in 0..re.len() {
@@ -147,6 +186,15 @@ fn escape_loops_match_plain_rust() {
             assert_eq!(counts, want, "n {n}, max_iter {max_iter}");
             assert_eq!(bits(&ends), bits(&want_ends), "n {n}, max_iter {max_iter}");
 
+            escape_after_ends(&re, &im, &mut counts, &mut ends, max_iter).unwrap();
+            rs_exits::escape_after_ends(&re, &im, &mut want, &mut want_ends, max_iter);
+            assert_eq!(counts, want, "n {n}, max_iter {max_iter}");
+            assert_eq!(bits(&ends), bits(&want_ends), "n {n}, max_iter {max_iter}");
+
+            escape_after(&re, &im, &mut counts, max_iter).unwrap();
+            rs_exits::escape_after(&re, &im, &mut want, max_iter);
+            assert_eq!(counts, want, "n {n}, max_iter {max_iter}");
+
             escape_while(&re, &im, &mut counts, max_iter).unwrap();
             rs_exits::escape_while(&re, &im, &mut want, max_iter);
             assert_eq!(counts, want, "n {n}, max_iter {max_iter}");
@@ -216,6 +264,23 @@ fn which_exits_are_folded() {
         ])
         .unwrap();
     assert!(ir.contains("jam.go.15"), "{ir}");
+    let args = [
+        (&re).into_arg(),
+        (&im).into_arg(),
+        (&mut counts).into_arg(),
+        100i32.into_arg(),
+    ];
+    let ir = escape_after::kernel().typed_ir(&args).unwrap();
+    assert!(ir.contains("jam.go.15"), "{ir}");
+    let args = [
+        (&re).into_arg(),
+        (&im).into_arg(),
+        (&mut counts).into_arg(),
+        (&mut ends).into_arg(),
+        100i32.into_arg(),
+    ];
+    let ir = escape_after_ends::kernel().typed_ir(&args).unwrap();
+    assert!(ir.contains("for k in"), "{ir}");
     // The counter indexes `x`: the `for` loop stays.
     let x = Array2::<f64>::zeros((4, 4));
     let mut out = Array1::<usize>::zeros(4);

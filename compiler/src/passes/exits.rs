@@ -34,6 +34,18 @@
 //! that versioning kept) and its counter indexes no array in it (versioning proves such
 //! accesses in bounds from a `for` loop's range, not from a `while` loop's test) and is read
 //! nowhere else; the body after the guards must not leave the loop (`break`, `continue`) itself.
+//!
+//! A `for` loop whose guards follow assignments `E` (the test after the update, as Numba's
+//! documentation writes Mandelbrot: `for k in 0..max_iter { z = z * z + c; if z.norm_sqr() >
+//! 4.0 { n = k; break } }`) runs `E` one pass ahead: `k = a; k.end = b; E; while k < k.end &&
+//! !c1 .. { B; k = k + 1; E }`. Each test then reads what `E` computed in its own pass, as
+//! before; `E` also runs once where the loop as written does not (before an empty range, after
+//! the last pass), which is unseen when `E` cannot fail and has no effects (assignments of
+//! expressions that cannot fail: no checked access, no integer division) and the locals it
+//! assigns are out of scope after the loop: declared inside the `for` loop whose body holds this
+//! loop (each of its iterations assigns them again before reading them, as Rust requires) and
+//! read nowhere after this loop in that body. 3.4x faster than rustc on the complex form above
+//! (1024 x 1024 pixels, 200 iterations; it ran at rustc's speed as a `for` loop).
 
 use super::nest::{self, pure_instances};
 use crate::ir::edit::block_exprs;
@@ -52,7 +64,7 @@ pub fn run(p: &mut TypedProgram) {
             pure: &pure,
             reads,
         };
-        let body = cx.block(body);
+        let body = cx.block(body, None);
         cx.inst.func.body = body;
     }
 }
@@ -65,17 +77,40 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    fn block(&mut self, b: Block) -> Block {
-        let mut out = Vec::with_capacity(b.stmts.len());
-        for s in b.stmts {
-            match s.map_blocks(|inner| self.block(inner)) {
+    /// Rewrites the loops of `b` that qualify; `outer` is the span of the `for` loop whose body
+    /// `b` is, if it is one.
+    fn block(&mut self, b: Block, outer: Option<Span>) -> Block {
+        let mut stmts = b.stmts;
+        let mut out = Vec::with_capacity(stmts.len());
+        for i in 0..stmts.len() {
+            let s = std::mem::replace(&mut stmts[i], Stmt::Break);
+            let within = match &s {
+                Stmt::For { span, .. } => Some(*span),
+                _ => None,
+            };
+            match s.map_blocks(|inner| self.block(inner, within)) {
                 Stmt::For {
                     var,
                     range,
                     body,
                     span,
-                } if self.counter(var, &range, &body) && self.guards(&[], &body.stmts) > 0 => {
-                    self.for_loop(var, range, body, span, &mut out)
+                } => {
+                    let after = &stmts[i + 1..];
+                    let ahead = self
+                        .counter(var, &range, &body)
+                        .then(|| self.ahead(&body.stmts, outer, after))
+                        .flatten();
+                    match ahead.map(|pre| (pre, self.guards(&[], &body.stmts[pre..]))) {
+                        Some((pre, n)) if n > 0 => {
+                            self.for_loop(var, range, body, span, (pre, n), &mut out)
+                        }
+                        _ => out.push(Stmt::For {
+                            var,
+                            range,
+                            body,
+                            span,
+                        }),
+                    }
                 }
                 Stmt::Loop { mut body } => {
                     let n = nest::while_test(&body)
@@ -95,6 +130,42 @@ impl Cx<'_> {
             }
         }
         Block { stmts: out }
+    }
+
+    /// How many assignments come before the guards of a `for` loop's body `stmts` and may run
+    /// ahead, one pass early (module doc); `None` when some may not. `outer`: the span of the
+    /// `for` loop whose body holds this loop directly, followed there by `after`.
+    fn ahead(&self, stmts: &[Stmt], outer: Option<Span>, after: &[Stmt]) -> Option<usize> {
+        let pre = stmts
+            .iter()
+            .take_while(|s| matches!(s, Stmt::Assign { .. }))
+            .count();
+        if pre == 0 || stmts.get(pre).and_then(guard).is_none() {
+            return Some(0);
+        }
+        let outer = outer?;
+        let f = &self.inst.func;
+        let read_after = Uses::of(
+            f,
+            &Block {
+                stmts: after.to_vec(),
+            },
+        )
+        .reads;
+        stmts[..pre]
+            .iter()
+            .all(|s| {
+                let Stmt::Assign { local, value, .. } = s else {
+                    return false;
+                };
+                let d = f.local(*local).span;
+                let inside =
+                    outer.start < outer.end && outer.start <= d.start && d.end <= outer.end;
+                inside
+                    && !read_after.contains_key(local)
+                    && nest::cannot_fail(self.inst, *value, &mut 0, self.pure)
+            })
+            .then_some(pre)
     }
 
     /// Whether the `for` loop over `k` counts up by one and its counter is read only in `body`,
@@ -140,21 +211,22 @@ impl Cx<'_> {
         }
     }
 
-    /// `for k in a..b { guards; B }` as `k = a; k.end = b; while k < k.end { guards; B; k = k + 1 }`,
-    /// folded ([`Self::fold`]), onto `out`.
+    /// `for k in a..b { E; guards; B }` (`E`: the `pre` assignments that run ahead, `n`
+    /// guards) as `k = a; k.end = b; E; while k < k.end { guards; B; k = k + 1; E }`, folded
+    /// ([`Self::fold`]), onto `out`.
     fn for_loop(
         &mut self,
         k: LocalId,
         range: ForRange,
         body: Block,
         span: Span,
+        (pre, n): (usize, usize),
         out: &mut Vec<Stmt>,
     ) {
         let ty = self.inst.local_ty(k);
         let Type::Scalar(scalar) = ty else {
             unreachable!("`counter` checked the type")
         };
-        let n = self.guards(&[], &body.stmts);
         let mut b = self.inst.build(span);
         let name = format!("{}.end", b.inst.func.local(k).name);
         let end = b.temp(&name, ty);
@@ -166,7 +238,13 @@ impl Cx<'_> {
         let one = b.constant(Const::int(scalar, 1));
         let next = b.bin(BinOp::Add, kk, one);
         let mut stmts = body.stmts;
+        let ahead: Vec<Stmt> = stmts.drain(..pre).collect();
         stmts.push(b.assign(k, next));
+        for s in &ahead {
+            let copy = b.inst.copy_stmt(s, &HashMap::new());
+            stmts.push(copy);
+        }
+        out.extend(ahead);
         let (body, after) = self.fold(test, stmts, n);
         out.push(Stmt::Loop { body });
         out.extend(after);
