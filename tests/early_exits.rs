@@ -2,7 +2,8 @@
 //! escaped { n = k; break } .. }`, `while` loops with a `break` at the top), against plain Rust
 //! bit for bit: `passes::exits` folds such guards into a `while` loop's test, which
 //! `unroll_jam` then runs in the lanes of vectors; and `let` of a tuple written out, which the
-//! front end binds name by name. Shapes leave remainders of the sixteen lanes; counts include
+//! front end binds name by name; helpers that return from inside their loops, which
+//! `passes::inline` inlines where they are called. Shapes leave remainders of the sixteen lanes; counts include
 //! empty and negative ranges; points escape at once, never, or overflow to infinity and NaN.
 
 use ndarray::{Array1, Array2};
@@ -74,6 +75,65 @@ twin! {
             }
             counts[i] = n;
             ends[i] = zr;
+        }
+    }
+
+    /// Numba's Mandelbrot: a helper that returns from inside its loop, called per pixel.
+    fn escape_time(c: Complex64, max_iter: i32) -> i32 {
+        let mut z = Complex64::new(0.0, 0.0);
+        for i in 0..max_iter {
+            z = z * z + c;
+            if z.norm_sqr() > 4.0 {
+                return i;
+            }
+        }
+        max_iter
+    }
+
+    pub fn escape_helper(re: &Array1<f64>, im: &Array1<f64>, counts: &mut Array1<i32>, max_iter: i32) {
+        for i in 0..re.len() {
+            counts[i] = escape_time(Complex64::new(re[i], im[i]), max_iter);
+        }
+    }
+
+    /// Bisection for `sqrt(2)` between `a` and `b`, returning early when close enough; the
+    /// body after the guard branches (not jammed, inlined all the same).
+    fn root(a: f64, b: f64, steps: u32) -> f64 {
+        let mut lo = a;
+        let mut hi = b;
+        for _ in 0..steps {
+            let mid = 0.5 * (lo + hi);
+            if (mid * mid - 2.0).abs() < 1e-9 {
+                return mid + 1000.0;
+            }
+            if mid * mid > 2.0 {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        let half = 0.5 * (hi - lo);
+        lo + half
+    }
+
+    /// Newton's iteration in a helper returning from a `while` loop.
+    fn newton_steps(a: f64, tol: f64) -> u32 {
+        let mut x = a.max(1.0);
+        let mut k = 0u32;
+        while k < 100 {
+            if (x * x - a).abs() <= tol {
+                return k;
+            }
+            x = 0.5 * (x + a / x);
+            k += 1;
+        }
+        k + 1000
+    }
+
+    pub fn helpers_return(x: &Array1<f64>, lo: &mut Array1<f64>, steps: &mut Array1<u32>, n: u32) {
+        for i in 0..x.len() {
+            lo[i] = root(x[i], 2.0 + x[i], n);
+            steps[i] = newton_steps(x[i], 1e-10);
         }
     }
 
@@ -195,6 +255,10 @@ fn escape_loops_match_plain_rust() {
             rs_exits::escape_after(&re, &im, &mut want, max_iter);
             assert_eq!(counts, want, "n {n}, max_iter {max_iter}");
 
+            escape_helper(&re, &im, &mut counts, max_iter).unwrap();
+            rs_exits::escape_helper(&re, &im, &mut want, max_iter);
+            assert_eq!(counts, want, "n {n}, max_iter {max_iter}");
+
             escape_while(&re, &im, &mut counts, max_iter).unwrap();
             rs_exits::escape_while(&re, &im, &mut want, max_iter);
             assert_eq!(counts, want, "n {n}, max_iter {max_iter}");
@@ -221,6 +285,25 @@ fn exits_with_assignments_match_plain_rust() {
             first_above(&x, t, &mut out).unwrap();
             rs_exits::first_above(&x, t, &mut want);
             assert_eq!(out, want, "t {t}");
+        }
+    }
+}
+
+#[test]
+fn inlined_helpers_match_plain_rust() {
+    for n in [0, 5, 16, 21] {
+        let x: Array1<f64> = (0..n)
+            .map(|i| {
+                [0.0, 1.0, 0.5, 2.0, 1e-3, f64::NAN, 7.5, f64::INFINITY][i % 8] + i as f64 * 0.1
+            })
+            .collect();
+        for steps in [0, 1, 30, 80] {
+            let (mut lo, mut st) = (Array1::<f64>::zeros(n), Array1::<u32>::zeros(n));
+            helpers_return(&x, &mut lo, &mut st, steps).unwrap();
+            let (mut want_lo, mut want_st) = (Array1::<f64>::zeros(n), Array1::<u32>::zeros(n));
+            rs_exits::helpers_return(&x, &mut want_lo, &mut want_st, steps);
+            assert_eq!(bits(&lo), bits(&want_lo), "steps {steps}");
+            assert_eq!(st, want_st, "steps {steps}");
         }
     }
 }
@@ -281,6 +364,17 @@ fn which_exits_are_folded() {
     ];
     let ir = escape_after_ends::kernel().typed_ir(&args).unwrap();
     assert!(ir.contains("for k in"), "{ir}");
+    // Numba's helper, inlined, its loop in lanes; its locals renamed after it.
+    let args = [
+        (&re).into_arg(),
+        (&im).into_arg(),
+        (&mut counts).into_arg(),
+        100i32.into_arg(),
+    ];
+    let ir = escape_helper::kernel().typed_ir(&args).unwrap();
+    assert!(ir.contains("escape_time.done = true;"), "{ir}");
+    assert!(ir.contains("counts[i] = escape_time.ret;"), "{ir}");
+    assert!(ir.contains("jam.go.15"), "{ir}");
     // The counter indexes `x`: the `for` loop stays.
     let x = Array2::<f64>::zeros((4, 4));
     let mut out = Array1::<usize>::zeros(4);

@@ -183,22 +183,32 @@ impl Instance {
 
     /// A deep copy of the expression tree `e`, reading `rename[l]` for each local `l` in the map.
     pub fn copy_expr(&mut self, e: ExprId, rename: &HashMap<LocalId, LocalId>) -> ExprId {
-        let expr = self.func.expr(e).clone();
-        let ty = self.ty(e);
+        self.tree(None, e, rename)
+    }
+
+    /// A deep copy of the expression tree `e` of instance `from` (this one if `None`).
+    fn tree(
+        &mut self,
+        from: Option<&Instance>,
+        e: ExprId,
+        rename: &HashMap<LocalId, LocalId>,
+    ) -> ExprId {
+        let src = from.unwrap_or(self);
+        let (expr, ty) = (src.func.expr(e).clone(), src.ty(e));
         let all = |v: &mut Self, xs: &[ExprId]| -> Vec<ExprId> {
-            xs.iter().map(|x| v.copy_expr(*x, rename)).collect()
+            xs.iter().map(|x| v.tree(from, *x, rename)).collect()
         };
         let local = |l: LocalId| rename.get(&l).copied().unwrap_or(l);
         let kind = match expr.kind {
             ExprKind::Local(l) => ExprKind::Local(local(l)),
-            ExprKind::Unary(op, x) => ExprKind::Unary(op, self.copy_expr(x, rename)),
+            ExprKind::Unary(op, x) => ExprKind::Unary(op, self.tree(from, x, rename)),
             ExprKind::Binary(op, a, b) => {
-                ExprKind::Binary(op, self.copy_expr(a, rename), self.copy_expr(b, rename))
+                ExprKind::Binary(op, self.tree(from, a, rename), self.tree(from, b, rename))
             }
             ExprKind::Logical(op, a, b) => {
-                ExprKind::Logical(op, self.copy_expr(a, rename), self.copy_expr(b, rename))
+                ExprKind::Logical(op, self.tree(from, a, rename), self.tree(from, b, rename))
             }
-            ExprKind::Cast(x, t) => ExprKind::Cast(self.copy_expr(x, rename), t),
+            ExprKind::Cast(x, t) => ExprKind::Cast(self.tree(from, x, rename), t),
             ExprKind::Load {
                 array,
                 index,
@@ -246,7 +256,7 @@ impl Instance {
                     AllocShape::Fixed(n) => AllocShape::Fixed(n),
                 },
                 init: match init {
-                    Init::Elem(v) => Init::Elem(self.copy_expr(v, rename)),
+                    Init::Elem(v) => Init::Elem(self.tree(from, v, rename)),
                     Init::Copy(a) => Init::Copy(local(a)),
                     Init::Each(vs) => Init::Each(all(self, &vs)),
                     i @ (Init::Zeros | Init::Ones | Init::Uninit) => i,
@@ -293,9 +303,9 @@ impl Instance {
                 onto,
             },
             ExprKind::Tuple(xs) => ExprKind::Tuple(all(self, &xs)),
-            ExprKind::Field(x, k) => ExprKind::Field(self.copy_expr(x, rename), k),
+            ExprKind::Field(x, k) => ExprKind::Field(self.tree(from, x, rename), k),
             ExprKind::Unwrap { option, message } => ExprKind::Unwrap {
-                option: self.copy_expr(option, rename),
+                option: self.tree(from, option, rename),
                 message,
             },
             ExprKind::SameShape { a, b } => ExprKind::SameShape {
@@ -314,13 +324,57 @@ impl Instance {
 
     /// A deep copy of a block, reading and assigning `rename[l]` for each local `l` in the map.
     pub fn copy_block(&mut self, b: &Block, rename: &HashMap<LocalId, LocalId>) -> Block {
-        Block {
-            stmts: b.stmts.iter().map(|s| self.copy_stmt(s, rename)).collect(),
-        }
+        self.block_from(None, b, rename)
     }
 
     /// A deep copy of a statement, reading and assigning `rename[l]` for each local `l` in the map.
     pub fn copy_stmt(&mut self, s: &Stmt, rename: &HashMap<LocalId, LocalId>) -> Stmt {
+        self.stmt_from(None, s, rename)
+    }
+
+    /// A deep copy into this instance of statement `s` of instance `from`, whose every local
+    /// `rename` maps to a local of this one (a helper's body, inlined).
+    pub fn import_stmt(
+        &mut self,
+        from: &Instance,
+        s: &Stmt,
+        rename: &HashMap<LocalId, LocalId>,
+    ) -> Stmt {
+        self.stmt_from(Some(from), s, rename)
+    }
+
+    /// A deep copy into this instance of expression tree `e` of instance `from` (as
+    /// [`Self::import_stmt`]).
+    pub fn import_expr(
+        &mut self,
+        from: &Instance,
+        e: ExprId,
+        rename: &HashMap<LocalId, LocalId>,
+    ) -> ExprId {
+        self.tree(Some(from), e, rename)
+    }
+
+    fn block_from(
+        &mut self,
+        from: Option<&Instance>,
+        b: &Block,
+        rename: &HashMap<LocalId, LocalId>,
+    ) -> Block {
+        Block {
+            stmts: b
+                .stmts
+                .iter()
+                .map(|s| self.stmt_from(from, s, rename))
+                .collect(),
+        }
+    }
+
+    fn stmt_from(
+        &mut self,
+        from: Option<&Instance>,
+        s: &Stmt,
+        rename: &HashMap<LocalId, LocalId>,
+    ) -> Stmt {
         let local = |l: &LocalId| rename.get(l).copied().unwrap_or(*l);
         match s {
             Stmt::Assign {
@@ -329,7 +383,7 @@ impl Instance {
                 span,
             } => Stmt::Assign {
                 local: local(l),
-                value: self.copy_expr(*value, rename),
+                value: self.tree(from, *value, rename),
                 span: *span,
             },
             Stmt::Store {
@@ -340,8 +394,8 @@ impl Instance {
                 checked,
             } => Stmt::Store {
                 array: local(array),
-                value: self.copy_expr(*value, rename),
-                index: index.iter().map(|i| self.copy_expr(*i, rename)).collect(),
+                value: self.tree(from, *value, rename),
+                index: index.iter().map(|i| self.tree(from, *i, rename)).collect(),
                 span: *span,
                 checked: *checked,
             },
@@ -354,20 +408,20 @@ impl Instance {
                 checked,
             } => Stmt::Update {
                 array: local(array),
-                index: index.iter().map(|i| self.copy_expr(*i, rename)).collect(),
+                index: index.iter().map(|i| self.tree(from, *i, rename)).collect(),
                 op: *op,
-                value: self.copy_expr(*value, rename),
+                value: self.tree(from, *value, rename),
                 span: *span,
                 checked: *checked,
             },
-            Stmt::Eval(e) => Stmt::Eval(self.copy_expr(*e, rename)),
+            Stmt::Eval(e) => Stmt::Eval(self.tree(from, *e, rename)),
             Stmt::Unpack {
                 locals,
                 value,
                 span,
             } => Stmt::Unpack {
                 locals: locals.iter().map(|l| l.as_ref().map(local)).collect(),
-                value: self.copy_expr(*value, rename),
+                value: self.tree(from, *value, rename),
                 span: *span,
             },
             Stmt::If {
@@ -375,12 +429,12 @@ impl Instance {
                 then_body,
                 else_body,
             } => Stmt::If {
-                cond: self.copy_expr(*cond, rename),
-                then_body: self.copy_block(then_body, rename),
-                else_body: self.copy_block(else_body, rename),
+                cond: self.tree(from, *cond, rename),
+                then_body: self.block_from(from, then_body, rename),
+                else_body: self.block_from(from, else_body, rename),
             },
             Stmt::Loop { body } => Stmt::Loop {
-                body: self.copy_block(body, rename),
+                body: self.block_from(from, body, rename),
             },
             Stmt::For {
                 var,
@@ -390,9 +444,9 @@ impl Instance {
             } => Stmt::For {
                 var: local(var),
                 range: ForRange {
-                    start: self.copy_expr(range.start, rename),
-                    end: self.copy_expr(range.end, rename),
-                    step: range.step.map(|s| self.copy_expr(s, rename)),
+                    start: self.tree(from, range.start, rename),
+                    end: self.tree(from, range.end, rename),
+                    step: range.step.map(|s| self.tree(from, s, rename)),
                     reductions: range
                         .reductions
                         .iter()
@@ -401,11 +455,11 @@ impl Instance {
                     scalar_chains: range.scalar_chains.iter().map(local).collect(),
                     ..range.clone()
                 },
-                body: self.copy_block(body, rename),
+                body: self.block_from(from, body, rename),
                 span: *span,
             },
             Stmt::Return { value, span } => Stmt::Return {
-                value: value.map(|v| self.copy_expr(v, rename)),
+                value: value.map(|v| self.tree(from, v, rename)),
                 span: *span,
             },
             s @ (Stmt::Break | Stmt::Continue) => s.clone(),

@@ -8,6 +8,7 @@ mod exits;
 mod extents;
 mod flatten;
 mod fusion;
+mod inline;
 mod interchange;
 mod minmax;
 mod nest;
@@ -53,6 +54,7 @@ pub const PIPELINE: &[(&str, Pass, For)] = &[
     ("uninit", uninit::run, For::Cpu),
     ("spread", spread::run, For::Cpu),
     ("flatten", flatten::run, For::Gpu),
+    ("inline", inline::run, For::Cpu),
     ("exits", exits::run, For::Cpu),
     ("splitting", split::run, For::All),
     ("versioning", versioning::run, For::All),
