@@ -94,6 +94,26 @@ def mandelbrot_complex(out, x0, x1, y0, y1, max_iter):
 
 
 @njit
+def escape_time(c, max_iter):
+    z = 0j
+    for i in range(max_iter):
+        z = z * z + c
+        if z.real * z.real + z.imag * z.imag >= 4.0:
+            return i
+    return max_iter
+
+
+@njit
+def mandelbrot_numba(out, x0, x1, y0, y1, max_iter):
+    h, w = out.shape
+    dx = (x1 - x0) / w
+    dy = (y1 - y0) / h
+    for r in range(h):
+        for col in range(w):
+            out[r, col] = escape_time(complex(x0 + col * dx, y0 + r * dy), max_iter)
+
+
+@njit
 def jacobi2d(a, b):
     n, m = a.shape
     for i in range(1, n - 1):
@@ -591,6 +611,7 @@ def cases(quick):
     img = aligned(np.zeros((side, side), dtype=np.int32))
     yield "mandelbrot", lambda: mandelbrot(img, -2.0, 1.0, -1.5, 1.5, np.int32(200))
     yield "mandelbrot_complex", lambda: mandelbrot_complex(img, -2.0, 1.0, -1.5, 1.5, np.int32(200))
+    yield "mandelbrot_numba", lambda: mandelbrot_numba(img, -2.0, 1.0, -1.5, 1.5, np.int32(200))
     n = 2048
     ga = aligned(np.fromfunction(lambda i, j: ((i * 7 + j * 3) % 11), (n, n)).astype(np.float64))
     gb = aligned(np.zeros((n, n)))

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 KERNELS = ["saxpy", "dot", "dot_fastmath", "sum_ndarray", "dot_ndarray", "mandelbrot",
-           "mandelbrot_complex", "jacobi2d", "pairwise", "matmul", "matmul_2048", "matmul_dot",
+           "mandelbrot_complex", "mandelbrot_numba", "jacobi2d", "pairwise", "matmul", "matmul_2048", "matmul_dot",
            "black_scholes",
            "black_scholes_fastmath", "histogram", "cumsum", "chain", "selu", "sq_dist", "softmax_rows",
            "standardize_rows", "black_scholes_expr", "affine_new",

@@ -123,6 +123,14 @@ fn matmul_jacobi_mandelbrot() {
     assert_eq!(got, want, "mandelbrot");
     kernels::mandelbrot_complex(&mut got, -2.0, 1.0, -1.5, 1.5, 100).unwrap();
     assert_eq!(got, want, "mandelbrot with Complex64");
+    for max_iter in [0, 1, 100] {
+        kernels::mandelbrot_numba(&mut got, -2.0, 1.0, -1.5, 1.5, max_iter).unwrap();
+        plain::mandelbrot_numba(&mut want, -2.0, 1.0, -1.5, 1.5, max_iter);
+        assert_eq!(
+            got, want,
+            "mandelbrot with Numba's helper, {max_iter} iterations"
+        );
+    }
 }
 
 #[test]

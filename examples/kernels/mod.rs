@@ -195,6 +195,34 @@ rumba::compile! {
         }
     }
 
+    /// Mandelbrot as Numba's documentation writes it: a per-pixel helper that returns from
+    /// inside its loop, the test after the update (so a pixel's count is one less than
+    /// `mandelbrot`'s where it escapes). `passes::inline` brings the helper into the pixel loop,
+    /// `passes::exits` makes its loop a `while` loop, and `unroll_jam` runs it in vector lanes.
+    fn escape_time(c: Complex64, max_iter: i32) -> i32 {
+        let mut z = Complex64::new(0.0, 0.0);
+        for i in 0..max_iter {
+            z = z * z + c;
+            if z.re * z.re + z.im * z.im >= 4.0 {
+                return i;
+            }
+        }
+        max_iter
+    }
+
+    /// The image of [`escape_time`].
+    pub fn mandelbrot_numba(out, x0: f64, x1: f64, y0: f64, y1: f64, max_iter: i32) {
+        let (h, w) = out.dim();
+        let dx = (x1 - x0) / w as f64;
+        let dy = (y1 - y0) / h as f64;
+        for r in 0..h {
+            for col in 0..w {
+                let c = Complex64::new(x0 + col as f64 * dx, y0 + r as f64 * dy);
+                out[[r, col]] = escape_time(c, max_iter);
+            }
+        }
+    }
+
     /// One Jacobi sweep of the 5-point Laplace stencil: interior of `b` from `a`.
     pub fn jacobi2d(a, b) {
         let (n, m) = a.dim();

@@ -108,6 +108,19 @@ pub(crate) fn cases(quick: bool, v: &mut Runner) {
         serial: None,
     });
 
+    let mut img = Array2::<i32>::zeros((side, side));
+    let mut img2 = img.clone();
+    v.push(Case {
+        kernel: "mandelbrot_numba",
+        size: format!("{side}x{side}, 200 it"),
+        bytes: None,
+        rumba: Box::new(move || {
+            kernels::mandelbrot_numba(&mut img, -2.0, 1.0, -1.5, 1.5, 200).unwrap()
+        }),
+        rust: Box::new(move || plain::mandelbrot_numba(&mut img2, -2.0, 1.0, -1.5, 1.5, 200)),
+        serial: None,
+    });
+
     let n = 2048;
     let a = Array2::from_shape_fn((n, n), |(i, j)| ((i * 7 + j * 3) % 11) as f64);
     let mut b = Array2::<f64>::zeros((n, n));

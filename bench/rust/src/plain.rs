@@ -3,6 +3,7 @@
 #![allow(clippy::assign_op_pattern, clippy::needless_range_loop)]
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
+use rumba::num_complex::Complex64;
 
 pub fn saxpy(a: f32, x: &[f32], y: &mut [f32]) {
     for i in 0..y.len() {
@@ -34,6 +35,29 @@ pub fn mandelbrot(out: &mut Array2<i32>, x0: f64, x1: f64, y0: f64, y1: f64, max
                 n += 1;
             }
             out[[r, c]] = n;
+        }
+    }
+}
+
+fn escape_time(c: Complex64, max_iter: i32) -> i32 {
+    let mut z = Complex64::new(0.0, 0.0);
+    for i in 0..max_iter {
+        z = z * z + c;
+        if z.re * z.re + z.im * z.im >= 4.0 {
+            return i;
+        }
+    }
+    max_iter
+}
+
+pub fn mandelbrot_numba(out: &mut Array2<i32>, x0: f64, x1: f64, y0: f64, y1: f64, max_iter: i32) {
+    let (h, w) = out.dim();
+    let dx = (x1 - x0) / w as f64;
+    let dy = (y1 - y0) / h as f64;
+    for r in 0..h {
+        for col in 0..w {
+            let c = Complex64::new(x0 + col as f64 * dx, y0 + r as f64 * dy);
+            out[[r, col]] = escape_time(c, max_iter);
         }
     }
 }
