@@ -22,8 +22,10 @@
 //! it did in the helper, each `return` storing its value and leaving the loops the helper was
 //! in; `f.ret` starts at zero only so that every path assigns it before it is read (the zero
 //! is never seen: each way out of the body assigns it). The helper's locals are new locals
-//! declared at the call, so nothing else reads them; each call assigns them before reading
-//! them, as the helper did.
+//! declared at the call (their span is the call's), so nothing else reads them; each call
+//! assigns them before reading them, as the helper did, so they are scoped as a `let` there
+//! would be (which `exits` and `unroll_jam` rely on: Mandelbrot's `escape.z`, not read after
+//! the loop, takes its lanes' values without a select).
 //!
 //! A helper qualifies when it has a loop (one without is inlined by LLVM, and `unroll_jam`
 //! already takes calls of helpers that cannot fail), takes and returns scalars (a real or
@@ -219,9 +221,16 @@ fn inline(
     let name = helper.func.name.clone();
     let mut rename = HashMap::new();
     for (l, decl) in helper.func.locals.iter() {
-        // A local without a type is one the helper no longer uses.
+        // A local without a type is one the helper no longer uses. The copies are declared at
+        // the call, as source variables where the helper's were: to `exits` and `unroll_jam`,
+        // scoped like a `let` there.
         if let Some(&ty) = helper.local_types.get(l) {
-            let copy = inst.new_local(&format!("{name}.{}", decl.name), ty, span);
+            let copy = inst.func.add_local(LocalDecl {
+                name: format!("{name}.{}", decl.name),
+                span,
+                ..decl.clone()
+            });
+            inst.local_types.insert(copy, ty);
             rename.insert(l, copy);
         }
     }
