@@ -137,6 +137,26 @@ twin! {
         }
     }
 
+    /// A loop tested at its end (Rust's do-while): Babylonian steps until they stop moving.
+    pub fn settle(x0: &Array1<f64>, out: &mut Array1<f64>, steps: &mut Array1<u32>, tol: f64) {
+        for i in 0..x0.len() {
+            let mut x = x0[i];
+            let mut n = 0u32;
+            let last;
+            loop {
+                let prev = x;
+                x = 0.5 * (x + 2.0 / x);
+                n += 1;
+                if (x - prev).abs() <= tol || n >= 60 {
+                    last = prev;
+                    break;
+                }
+            }
+            out[i] = x - last;
+            steps[i] = n;
+        }
+    }
+
     /// A `while` loop whose body starts with `if .. { break }`.
     pub fn escape_while(re: &Array1<f64>, im: &Array1<f64>, counts: &mut Array1<i32>, max_iter: i32) {
         for i in 0..re.len() {
@@ -306,6 +326,34 @@ fn inlined_helpers_match_plain_rust() {
             assert_eq!(st, want_st, "steps {steps}");
         }
     }
+}
+
+#[test]
+fn loops_tested_at_their_end_match_plain_rust() {
+    for n in [0, 1, 16, 19] {
+        let x0: Array1<f64> = (0..n)
+            .map(|i| [1.0, 0.0, -3.0, 1e300, f64::NAN, 0.25, 7.0][i % 7] + i as f64 * 0.5)
+            .collect();
+        for tol in [0.0, 1e-12, 0.5] {
+            let (mut out, mut steps) = (Array1::<f64>::zeros(n), Array1::<u32>::zeros(n));
+            settle(&x0, &mut out, &mut steps, tol).unwrap();
+            let (mut want, mut want_steps) = (Array1::<f64>::zeros(n), Array1::<u32>::zeros(n));
+            rs_exits::settle(&x0, &mut want, &mut want_steps, tol);
+            assert_eq!(bits(&out), bits(&want), "tol {tol}");
+            assert_eq!(steps, want_steps, "tol {tol}");
+        }
+    }
+    let x0 = Array1::<f64>::ones(4);
+    let (mut out, mut steps) = (Array1::<f64>::zeros(4), Array1::<u32>::zeros(4));
+    let ir = settle::kernel()
+        .typed_ir(&[
+            (&x0).into_arg(),
+            (&mut out).into_arg(),
+            (&mut steps).into_arg(),
+            1e-9f64.into_arg(),
+        ])
+        .unwrap();
+    assert!(ir.contains("jam.go.15"), "{ir}");
 }
 
 #[test]

@@ -35,6 +35,10 @@
 //! accesses in bounds from a `for` loop's range, not from a `while` loop's test) and is read
 //! nowhere else; the body after the guards must not leave the loop (`break`, `continue`) itself.
 //!
+//! A loop tested at its end, `loop { B; if c { A; break } }` (Rust's do-while; `B` a few
+//! assignments and stores), becomes `B; while !c { B }; A`: the same statements in the same
+//! order, `B` written twice.
+//!
 //! A `for` loop whose guards follow assignments `E` (the test after the update, as Numba's
 //! documentation writes Mandelbrot: `for k in 0..max_iter { z = z * z + c; if z.norm_sqr() >
 //! 4.0 { n = k; break } }`) runs `E` one pass ahead: `k = a; k.end = b; E; while k < k.end &&
@@ -53,6 +57,9 @@ use crate::ir::walk::{children, Uses};
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
+
+/// The most statements of a loop tested at its end that are copied before it.
+const DO_WHILE_BODY: usize = 16;
 
 pub fn run(p: &mut TypedProgram) {
     let pure = pure_instances(p);
@@ -112,6 +119,7 @@ impl Cx<'_> {
                         }),
                     }
                 }
+                Stmt::Loop { body } if do_while(&body) => self.do_while(body, &mut out),
                 Stmt::Loop { mut body } => {
                     let n = nest::while_test(&body)
                         .map_or(0, |test| self.guards(&[test], &body.stmts[1..]));
@@ -166,6 +174,32 @@ impl Cx<'_> {
                     && nest::cannot_fail(self.inst, *value, &mut 0, self.pure)
             })
             .then_some(pre)
+    }
+
+    /// `loop { B; if c { A; break } }` as `B; while !c { B }; A`, onto `out` (module doc).
+    fn do_while(&mut self, body: Block, out: &mut Vec<Stmt>) {
+        let mut stmts = body.stmts;
+        let Some(Stmt::If {
+            cond, then_body, ..
+        }) = stmts.pop()
+        else {
+            unreachable!("`do_while` matched a guard")
+        };
+        let span = self.inst.func.expr(cond).span;
+        let mut b = self.inst.build(span);
+        let test = b.unary(UnOp::Not, cond);
+        let mut again = vec![while_head(test)];
+        for s in &stmts {
+            let copy = b.inst.copy_stmt(s, &HashMap::new());
+            again.push(copy);
+        }
+        out.extend(stmts);
+        out.push(Stmt::Loop {
+            body: Block { stmts: again },
+        });
+        let mut assigns = then_body.stmts;
+        assigns.pop();
+        out.extend(assigns);
     }
 
     /// Whether the `for` loop over `k` counts up by one and its counter is read only in `body`,
@@ -331,6 +365,19 @@ fn guard(s: &Stmt) -> Option<(ExprId, &[Stmt])> {
     let plain =
         else_body.stmts.is_empty() && assigns.iter().all(|s| matches!(s, Stmt::Assign { .. }));
     plain.then_some((*cond, assigns))
+}
+
+/// Whether a `loop` body is `B; if c { A; break }` with `B` a few assignments and stores (a
+/// loop tested at its end, as Rust writes a do-while loop).
+fn do_while(body: &Block) -> bool {
+    let Some((last, rest)) = body.stmts.split_last() else {
+        return false;
+    };
+    guard(last).is_some()
+        && rest.len() <= DO_WHILE_BODY
+        && rest
+            .iter()
+            .all(|s| matches!(s, Stmt::Assign { .. } | Stmt::Store { .. }))
 }
 
 /// `if test {} else { break }`, a `while` loop's first statement.
