@@ -157,6 +157,42 @@ twin! {
         }
     }
 
+    /// Newton's cube root as a Numba user writes it: a start chosen by an `if` expression, a
+    /// fixed number of steps with a `break`, the residual computed before the test from an
+    /// element of the array (loaded one pass ahead: the range is constant, the index fixed).
+    pub fn cube_root(a: &Array1<f64>, out: &mut Array1<f64>, steps: &mut Array1<i32>) {
+        for i in 0..a.len() {
+            let mut x = if a[i] > 1.0 { a[i] } else { 1.0 };
+            let mut n = -1;
+            for k in 0..100 {
+                let fx = x * x * x - a[i];
+                if fx.abs() < 1e-12 * a[i].abs().max(1.0) {
+                    n = k;
+                    break;
+                }
+                x -= fx / (3.0 * x * x);
+            }
+            out[i] = x;
+            steps[i] = n;
+        }
+    }
+
+    /// The same with targets `b` of unknown length and a range that may be empty: the checked
+    /// load `b[i]` cannot run ahead (with `m <= 0` the loop as written never loads it).
+    pub fn cube_root_upto(a: &Array1<f64>, b: &Array1<f64>, out: &mut Array1<f64>, m: i32) {
+        for i in 0..a.len() {
+            let mut x = if a[i] > 1.0 { a[i] } else { 1.0 };
+            for _ in 0..m {
+                let fx = x * x * x - b[i];
+                if fx.abs() < 1e-12 {
+                    break;
+                }
+                x -= fx / (3.0 * x * x);
+            }
+            out[i] = x;
+        }
+    }
+
     /// A `while` loop whose body starts with `if .. { break }`.
     pub fn escape_while(re: &Array1<f64>, im: &Array1<f64>, counts: &mut Array1<i32>, max_iter: i32) {
         for i in 0..re.len() {
@@ -354,6 +390,62 @@ fn loops_tested_at_their_end_match_plain_rust() {
         ])
         .unwrap();
     assert!(ir.contains("jam.go.15"), "{ir}");
+}
+
+#[test]
+fn steps_with_loads_ahead_match_plain_rust() {
+    for n in [0, 3, 16, 35] {
+        let a: Array1<f64> = (0..n)
+            .map(|i| {
+                [8.0, 0.0, -27.0, 1e300, f64::NAN, 0.5, 2.0, f64::INFINITY][i % 8]
+                    * (1.0 + i as f64)
+            })
+            .collect();
+        let (mut out, mut steps) = (Array1::<f64>::zeros(n), Array1::<i32>::zeros(n));
+        cube_root(&a, &mut out, &mut steps).unwrap();
+        let (mut want, mut want_steps) = (Array1::<f64>::zeros(n), Array1::<i32>::zeros(n));
+        rs_exits::cube_root(&a, &mut want, &mut want_steps);
+        assert_eq!(bits(&out), bits(&want));
+        assert_eq!(steps, want_steps);
+        for m in [-1, 0, 1, 60] {
+            cube_root_upto(&a, &a, &mut out, m).unwrap();
+            rs_exits::cube_root_upto(&a, &a, &mut want, m);
+            assert_eq!(bits(&out), bits(&want), "m {m}");
+        }
+        // `b` too short: no load of it when the loop does not run, an error when it does.
+        let short = Array1::<f64>::ones(n / 2);
+        for m in [-1, 0] {
+            cube_root_upto(&a, &short, &mut out, m).unwrap();
+            rs_exits::cube_root_upto(&a, &short, &mut want, m);
+            assert_eq!(bits(&out), bits(&want), "m {m}");
+        }
+        if n > 1 {
+            let err = cube_root_upto(&a, &short, &mut out, 5)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("out of bounds"), "{err}");
+        }
+    }
+    let a = Array1::<f64>::ones(4);
+    let (mut out, mut steps) = (Array1::<f64>::zeros(4), Array1::<i32>::zeros(4));
+    let ir = cube_root::kernel()
+        .typed_ir(&[
+            (&a).into_arg(),
+            (&mut out).into_arg(),
+            (&mut steps).into_arg(),
+        ])
+        .unwrap();
+    // The `if` expression choosing the start, copied per lane with its `else`.
+    assert!(ir.contains("jam.go.15"), "{ir}");
+    let ir = cube_root_upto::kernel()
+        .typed_ir(&[
+            (&a).into_arg(),
+            (&a).into_arg(),
+            (&mut out).into_arg(),
+            4i32.into_arg(),
+        ])
+        .unwrap();
+    assert!(ir.contains("for tmp"), "{ir}");
 }
 
 #[test]

@@ -37,7 +37,7 @@ pub(super) struct Step<'a> {
 }
 
 impl<'a> Parts<'a> {
-    pub(super) fn of(outer: &'a Block) -> Option<Parts<'a>> {
+    pub(super) fn of(f: &Function, outer: &'a Block) -> Option<Parts<'a>> {
         let at = outer
             .stmts
             .iter()
@@ -56,14 +56,17 @@ impl<'a> Parts<'a> {
         };
         // Assignments and stores whose accesses versioning (or `boundscheck = false`) left
         // unchecked; around the inner loop, also assignments under an `if` (the exits of a
-        // `while` loop that `exits` folded: `if t && c { n = k }`).
+        // `while` loop that `exits` folded: `if t && c { n = k }`), with an `else` of
+        // assignments whose branches do not read what they assign (`let x = if c { a } else {
+        // b };`).
         let straight = |s: &[Stmt]| {
             s.iter()
                 .all(|s| matches!(s, Stmt::Assign { .. } | Stmt::Store { checked: false, .. }))
         };
         let around = |s: &[Stmt]| {
-            s.iter()
-                .all(|s| straight(std::slice::from_ref(s)) || guarded(s).is_some())
+            s.iter().all(|s| {
+                straight(std::slice::from_ref(s)) || (guarded(s).is_some() && independent(f, s))
+            })
         };
         let (pre, post) = (&outer.stmts[..at], &outer.stmts[at + 1..]);
         (around(pre) && around(post) && straight(body)).then_some(Parts {
@@ -113,11 +116,11 @@ impl<'a> Parts<'a> {
                 _ => {
                     if let Some((cond, assigns)) = guarded(s) {
                         steps.push(test(cond));
-                        steps.extend(assigns.iter().map(|&(local, value)| Step {
+                        steps.extend(assigns.iter().map(|&(local, value, guarded)| Step {
                             exprs: vec![value],
                             assigns: Some(local),
                             stores: None,
-                            guarded: true,
+                            guarded,
                         }));
                     }
                 }
@@ -127,8 +130,13 @@ impl<'a> Parts<'a> {
     }
 }
 
-/// `if c { v1 = e1; ..; vn = en }` (no `else`): `c` and the assignments.
-fn guarded(s: &Stmt) -> Option<(ExprId, Vec<(LocalId, ExprId)>)> {
+/// An assignment under an `if`: the local, its value, and whether the local keeps its value
+/// on the other path (assigned in one branch only).
+type Guarded = (LocalId, ExprId, bool);
+
+/// `if c { v1 = e1; ..; vn = en }`, or with an `else` of assignments too (`let x = if c { a }
+/// else { b };`): `c` and the assignments, the `then` branch's first.
+fn guarded(s: &Stmt) -> Option<(ExprId, Vec<Guarded>)> {
     let Stmt::If {
         cond,
         then_body,
@@ -137,15 +145,48 @@ fn guarded(s: &Stmt) -> Option<(ExprId, Vec<(LocalId, ExprId)>)> {
     else {
         return None;
     };
-    let assigns = then_body
-        .stmts
-        .iter()
-        .map(|s| match s {
-            Stmt::Assign { local, value, .. } => Some((*local, *value)),
-            _ => None,
+    let assigns = |b: &Block| {
+        b.stmts
+            .iter()
+            .map(|s| match s {
+                Stmt::Assign { local, value, .. } => Some((*local, *value)),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+    };
+    let (then, other) = (assigns(then_body)?, assigns(else_body)?);
+    let in_both = |l: LocalId| then.iter().any(|a| a.0 == l) && other.iter().any(|a| a.0 == l);
+    let all = then.iter().chain(&other);
+    Some((*cond, all.map(|&(l, v)| (l, v, !in_both(l))).collect()))
+}
+
+/// Whether the branches of a [`guarded`] `if` with an `else` are independent: no value reads
+/// a local either branch assigns, no local is assigned twice in a branch (so that the steps,
+/// one branch after the other, say what each path reads and writes).
+fn independent(f: &Function, s: &Stmt) -> bool {
+    let Stmt::If {
+        then_body,
+        else_body,
+        ..
+    } = s
+    else {
+        return false;
+    };
+    if else_body.stmts.is_empty() {
+        return true;
+    }
+    let Some((_, assigns)) = guarded(s) else {
+        return false;
+    };
+    let written: HashSet<LocalId> = assigns.iter().map(|a| a.0).collect();
+    let once = |b: &Block| {
+        let mut seen = HashSet::new();
+        b.stmts.iter().all(|s| match s {
+            Stmt::Assign { local, .. } => seen.insert(*local),
+            _ => false,
         })
-        .collect::<Option<Vec<_>>>()?;
-    else_body.stmts.is_empty().then_some((*cond, assigns))
+    };
+    once(then_body) && once(else_body) && assigns.iter().all(|a| !walk::reads_any(f, a.1, &written))
 }
 
 /// Pure and unable to fail (counting its nodes into `nodes`); calls only of `pure` instances.
@@ -155,9 +196,23 @@ pub(super) fn cannot_fail(
     nodes: &mut usize,
     pure: &HashSet<InstId>,
 ) -> bool {
+    fails_only_at(inst, e, nodes, pure, &|_| false)
+}
+
+/// [`cannot_fail`], but for the checked loads whose index `checked_ok` accepts.
+pub(super) fn fails_only_at(
+    inst: &Instance,
+    e: ExprId,
+    nodes: &mut usize,
+    pure: &HashSet<InstId>,
+    checked_ok: &dyn Fn(&[ExprId]) -> bool,
+) -> bool {
     *nodes += 1;
     let f = &inst.func;
-    let mut all = |es: &[ExprId]| es.iter().all(|x| cannot_fail(inst, *x, nodes, pure));
+    let mut all = |es: &[ExprId]| {
+        es.iter()
+            .all(|x| fails_only_at(inst, *x, nodes, pure, checked_ok))
+    };
     match &f.expr(e).kind {
         ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => true,
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => all(&[*x]),
@@ -167,11 +222,7 @@ pub(super) fn cannot_fail(
                 && all(&[*a, *b])
         }
         ExprKind::Logical(_, a, b) => all(&[*a, *b]),
-        ExprKind::Load {
-            index,
-            checked: false,
-            ..
-        } => all(index),
+        ExprKind::Load { index, checked, .. } => (!checked || checked_ok(index)) && all(index),
         ExprKind::Intrinsic { op, args } => {
             !matches!(
                 op,

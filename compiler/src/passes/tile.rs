@@ -131,7 +131,7 @@ pub(super) fn qualifies<'a>(
     if !counted(inst, *p, range) || range.parallel {
         return None;
     }
-    let parts = Parts::of(body)?;
+    let parts = Parts::of(&inst.func, body)?;
     let Inner::For { j, range: inner } = parts.inner else {
         return None;
     };

@@ -128,7 +128,7 @@ fn qualifies<'a>(
     if !counted(inst, p, range) || range.parallel {
         return None;
     }
-    let parts = Parts::of(&l.body)?;
+    let parts = Parts::of(&inst.func, &l.body)?;
     let f = &inst.func;
     let steps: Vec<Vec<Step>> = (0..3).map(|k| parts.steps(k)).collect();
     let scalars: HashSet<LocalId> = steps.iter().flatten().filter_map(|s| s.assigns).collect();
@@ -303,8 +303,14 @@ fn jam(
             let mut after = Vec::new();
             for s in parts.post {
                 stmt_exprs(s, &mut after);
-                if let Stmt::If { then_body, .. } = s {
+                if let Stmt::If {
+                    then_body,
+                    else_body,
+                    ..
+                } = s
+                {
                     block_exprs(then_body, &mut after);
+                    block_exprs(else_body, &mut after);
                 }
             }
             let mut read_after = Vec::new();
