@@ -193,6 +193,58 @@ twin! {
         }
     }
 
+    /// Collatz steps: a `while` body that is an `if`/`else` (both branches assign `n`; `% 2`
+    /// and `/ 2` cannot fail), in lanes.
+    pub fn collatz(x: &Array1<u64>, out: &mut Array1<u32>) {
+        for i in 0..x.len() {
+            let mut n = x[i];
+            let mut steps = 0u32;
+            while n != 1 {
+                if n % 2 == 0 {
+                    n /= 2;
+                } else {
+                    n = 3 * n + 1;
+                }
+                steps += 1;
+            }
+            out[i] = steps;
+        }
+    }
+
+    /// Bisection for a square root: each branch assigns one bound, the other keeps its value.
+    pub fn bisect(a: &Array1<f64>, out: &mut Array1<f64>, tol: f64) {
+        for i in 0..a.len() {
+            let (mut lo, mut hi) = (0.0, a[i].max(1.0));
+            while hi - lo > tol {
+                let mid = 0.5 * (lo + hi);
+                if mid * mid > a[i] {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            out[i] = 0.5 * (lo + hi);
+        }
+    }
+
+    /// A branch that reads what it assigned first: not in lanes (the `if` is kept as written).
+    pub fn chained_branch(a: &Array1<f64>, out: &mut Array1<f64>) {
+        for i in 0..a.len() {
+            let mut x = a[i];
+            let mut k = 0;
+            while k < 20 && x < 1e6 {
+                if x > 1.0 {
+                    let t = x * 1.5;
+                    x = t + 0.25;
+                } else {
+                    x += 2.0;
+                }
+                k += 1;
+            }
+            out[i] = x;
+        }
+    }
+
     /// A `while` loop whose body starts with `if .. { break }`.
     pub fn escape_while(re: &Array1<f64>, im: &Array1<f64>, counts: &mut Array1<i32>, max_iter: i32) {
         for i in 0..re.len() {
@@ -446,6 +498,48 @@ fn steps_with_loads_ahead_match_plain_rust() {
         ])
         .unwrap();
     assert!(ir.contains("for tmp"), "{ir}");
+}
+
+#[test]
+fn branching_lanes_match_plain_rust() {
+    for n in [0, 1, 16, 37] {
+        let x: Array1<u64> = (0..n as u64)
+            .map(|i| [1, 2, 27, 97, 871, 1 << 40][i as usize % 6] + i)
+            .collect();
+        let (mut out, mut want) = (Array1::<u32>::zeros(n), Array1::<u32>::zeros(n));
+        collatz(&x, &mut out).unwrap();
+        rs_exits::collatz(&x, &mut want);
+        assert_eq!(out, want);
+        let a: Array1<f64> = (0..n)
+            .map(|i| [2.0, 0.0, -4.0, 1e10, f64::NAN, 0.5, f64::INFINITY][i % 7] + i as f64)
+            .collect();
+        for tol in [1e-6, 0.1, f64::NAN] {
+            let (mut out, mut want) = (Array1::<f64>::zeros(n), Array1::<f64>::zeros(n));
+            bisect(&a, &mut out, tol).unwrap();
+            rs_exits::bisect(&a, &mut want, tol);
+            assert_eq!(bits(&out), bits(&want), "tol {tol}");
+        }
+        let (mut out, mut want) = (Array1::<f64>::zeros(n), Array1::<f64>::zeros(n));
+        chained_branch(&a, &mut out).unwrap();
+        rs_exits::chained_branch(&a, &mut want);
+        assert_eq!(bits(&out), bits(&want));
+    }
+    let (x, a) = (Array1::<u64>::ones(4), Array1::<f64>::ones(4));
+    let (mut counts, mut out) = (Array1::<u32>::zeros(4), Array1::<f64>::zeros(4));
+    let ir = collatz::kernel()
+        .typed_ir(&[(&x).into_arg(), (&mut counts).into_arg()])
+        .unwrap();
+    assert!(ir.contains("jam.go.15"), "{ir}");
+    let ir = bisect::kernel()
+        .typed_ir(&[(&a).into_arg(), (&mut out).into_arg(), 1e-9f64.into_arg()])
+        .unwrap();
+    // Each lane's `lo` keeps its value where the other branch runs.
+    assert!(ir.contains("lo.next.0 = lo.0;"), "{ir}");
+    assert!(ir.contains("jam.go.15"), "{ir}");
+    let ir = chained_branch::kernel()
+        .typed_ir(&[(&a).into_arg(), (&mut out).into_arg()])
+        .unwrap();
+    assert!(!ir.contains("jam.go"), "{ir}");
 }
 
 #[test]

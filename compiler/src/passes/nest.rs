@@ -69,7 +69,10 @@ impl<'a> Parts<'a> {
             })
         };
         let (pre, post) = (&outer.stmts[..at], &outer.stmts[at + 1..]);
-        (around(pre) && around(post) && straight(body)).then_some(Parts {
+        // A `while` body's lanes also take `if`s of assignments (`unroll_jam::lanes`).
+        let in_lanes = matches!(inner, Inner::While { .. });
+        let body_ok = straight(body) || (in_lanes && around(body));
+        (around(pre) && around(post) && body_ok).then_some(Parts {
             pre,
             inner,
             body,
@@ -114,14 +117,28 @@ impl<'a> Parts<'a> {
                     guarded: false,
                 }),
                 _ => {
+                    // The test and every value first (each reads what was there before the
+                    // `if`: `independent`), then each local the `if` assigns.
                     if let Some((cond, assigns)) = guarded(s) {
-                        steps.push(test(cond));
-                        steps.extend(assigns.iter().map(|&(local, value, guarded)| Step {
-                            exprs: vec![value],
-                            assigns: Some(local),
+                        let mut exprs = vec![cond];
+                        exprs.extend(assigns.iter().map(|a| a.1));
+                        steps.push(Step {
+                            exprs,
+                            assigns: None,
                             stores: None,
-                            guarded,
-                        }));
+                            guarded: false,
+                        });
+                        let mut seen = HashSet::new();
+                        for &(local, _, guarded) in &assigns {
+                            if seen.insert(local) {
+                                steps.push(Step {
+                                    exprs: Vec::new(),
+                                    assigns: Some(local),
+                                    stores: None,
+                                    guarded,
+                                });
+                            }
+                        }
                     }
                 }
             }
@@ -160,9 +177,11 @@ fn guarded(s: &Stmt) -> Option<(ExprId, Vec<Guarded>)> {
     Some((*cond, all.map(|&(l, v)| (l, v, !in_both(l))).collect()))
 }
 
-/// Whether the branches of a [`guarded`] `if` with an `else` are independent: no value reads
-/// a local either branch assigns, no local is assigned twice in a branch (so that the steps,
-/// one branch after the other, say what each path reads and writes).
+/// Whether each value of a [`guarded`] `if` reads what was there before the `if`: no value
+/// reads a local its branch assigned before it, and no branch assigns a local twice (so that
+/// the steps, all values then all assignments, say what each path reads and writes, and
+/// `unroll_jam`'s lanes may compute every value from the values before the `if`). Reading a
+/// local assigned later in the branch, or in the other one, reads the value before the `if`.
 fn independent(f: &Function, s: &Stmt) -> bool {
     let Stmt::If {
         then_body,
@@ -172,21 +191,16 @@ fn independent(f: &Function, s: &Stmt) -> bool {
     else {
         return false;
     };
-    if else_body.stmts.is_empty() {
-        return true;
-    }
-    let Some((_, assigns)) = guarded(s) else {
-        return false;
-    };
-    let written: HashSet<LocalId> = assigns.iter().map(|a| a.0).collect();
-    let once = |b: &Block| {
-        let mut seen = HashSet::new();
+    let branch = |b: &Block| {
+        let mut earlier = HashSet::new();
         b.stmts.iter().all(|s| match s {
-            Stmt::Assign { local, .. } => seen.insert(*local),
+            Stmt::Assign { local, value, .. } => {
+                !walk::reads_any(f, *value, &earlier) && earlier.insert(*local)
+            }
             _ => false,
         })
     };
-    once(then_body) && once(else_body) && assigns.iter().all(|a| !walk::reads_any(f, a.1, &written))
+    branch(then_body) && branch(else_body)
 }
 
 /// Pure and unable to fail (counting its nodes into `nodes`); calls only of `pure` instances.
@@ -217,7 +231,13 @@ pub(super) fn fails_only_at(
         ExprKind::Const(_) | ExprKind::Local(_) | ExprKind::Shape { .. } => true,
         ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => all(&[*x]),
         ExprKind::Binary(op, a, b) => {
+            // An integer division fails by zero, or `MIN / -1`: not by another constant.
+            let safe_divisor = match f.expr(*b).kind {
+                ExprKind::Const(c) => c.as_i128() != 0 && (c.as_i128() != -1 || !c.ty.is_signed()),
+                _ => false,
+            };
             (!matches!(op, BinOp::Div | BinOp::Rem)
+                || safe_divisor
                 || inst.ty(*a).scalar().is_some_and(Scalar::is_float))
                 && all(&[*a, *b])
         }
