@@ -6,6 +6,7 @@
 //! `passes::inline` inlines where they are called. Shapes leave remainders of the sixteen lanes; counts include
 //! empty and negative ranges; points escape at once, never, or overflow to infinity and NaN.
 
+use crate::loop_nests::POINTS;
 use ndarray::{Array1, Array2};
 use rumba::IntoArg;
 
@@ -319,23 +320,6 @@ twin! {
         c + d
     }
 }
-
-/// Points on the boundary of the Mandelbrot set, inside, outside, far outside (overflowing to
-/// infinity), NaN and infinite ones.
-const POINTS: [(f64, f64); 12] = [
-    (-2.0, 0.0),
-    (0.25, 0.0),
-    (-0.75, 0.1),
-    (0.3, 0.5),
-    (-0.1, 0.65),
-    (0.0, 0.0),
-    (2.0, 2.0),
-    (1e300, -1e300),
-    (f64::NAN, 0.0),
-    (0.0, f64::INFINITY),
-    (f64::NEG_INFINITY, f64::NAN),
-    (-1.0, 0.0),
-];
 
 fn bits(x: &Array1<f64>) -> Vec<u64> {
     x.iter().map(|v| v.to_bits()).collect()

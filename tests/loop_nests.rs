@@ -325,7 +325,7 @@ fn which_test_values_are_carried() {
 
 /// Points on the boundary of the Mandelbrot set (orbits that stay at |z| = 2 or creep towards
 /// it), inside, outside, far outside (overflowing to infinity), and NaN and infinite ones.
-const POINTS: [(f64, f64); 12] = [
+pub(crate) const POINTS: [(f64, f64); 12] = [
     (-2.0, 0.0),
     (0.25, 0.0),
     (-0.75, 0.1),
