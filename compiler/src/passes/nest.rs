@@ -1,5 +1,6 @@
 //! The loop nests the jamming passes (`unroll_jam`, `tile`) rewrite, taken apart and checked:
-//! an outer loop's body as `P`, an inner loop with its straight-line body `B`, and `S`; what each
+//! an outer loop's body as `P`, an inner loop with its straight-line body `B` (a `while` body may
+//! also hold `if`s of assignments, as `P` and `S` may), and `S`; what each
 //! statement evaluates and writes; whether expressions can fail; which scalars are assigned
 //! before they are read; the array accesses of each part.
 

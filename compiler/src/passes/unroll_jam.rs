@@ -7,7 +7,9 @@
 //! for p in a..b { P; for j in c..d { B } S }        or        for p in a..b { P; while t { B } S }
 //! ```
 //!
-//! (`P`, `B`, `S` straight-line assignments and stores) becomes, with `W` = 4 for a `for` loop
+//! (`P`, `B`, `S` straight-line assignments and stores, and `if`s of assignments whose values
+//! read what was there before them, in `P`, `S` and a `while` loop's `B`: `nest::Parts`)
+//! becomes, with `W` = 4 for a `for` loop
 //! and 16 ([`LANES`]) for a `while` loop,
 //!
 //! ```text
