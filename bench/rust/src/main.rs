@@ -12,7 +12,7 @@
 //! every side the same memory.
 //!
 //!     rumba-bench run [--rounds N] [--seconds S] [--calls N] [--python PATH] [--quick]
-//!                     [--only KERNEL]
+//!                     [--only KERNEL[,KERNEL..]]
 //!                                                 (`*_par` cases: `prange` kernels on rayon's pool,
 //!                                                  timed against their serial rumba twins too)
 //!     rumba-bench latency saxpy|black_scholes|kmeans|nbody|blur5|mandelbrot|floyd_warshall
@@ -155,7 +155,7 @@ struct Runner {
     /// Timed calls per block.
     calls: usize,
     numba: Option<Numba>,
-    /// Run only the case of this kernel (`--only name`).
+    /// Run only the cases of these kernels (`--only name[,name..]`).
     only: Option<String>,
 }
 
@@ -195,7 +195,11 @@ impl Runner {
     /// `c` with more rumba sides (`rumba_unfused`, `rumba_loop`: the same work written another
     /// way), timed in turns with the others.
     fn push_with(&mut self, mut c: Case, mut more: Vec<Extra>) {
-        if self.only.as_deref().is_some_and(|k| k != c.kernel) {
+        if self
+            .only
+            .as_deref()
+            .is_some_and(|k| !k.split(',').any(|k| k == c.kernel))
+        {
             return;
         }
         type Side<'a> = (String, Box<dyn FnMut(usize) -> f64 + 'a>);
@@ -285,7 +289,7 @@ fn main() {
         Some("overhead") => latency::overhead(),
         _ => eprintln!(
             "usage: rumba-bench run [--rounds N] [--seconds S] [--calls N] [--python PATH] \
-             [--quick] [--only KERNEL] | latency KERNEL[,KERNEL..] | overhead"
+             [--quick] [--only KERNEL[,..]] | latency KERNEL[,KERNEL..] | overhead"
         ),
     }
 }

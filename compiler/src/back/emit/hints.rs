@@ -7,7 +7,7 @@
 //! ([`ModuleEmitter::wide_vectors`]).
 //!
 //! LLVM's runtime unrolling copies a small loop eight times; two kinds of scalar loop run slower
-//! so than rolled, and are kept rolled:
+//! so than rolled, and two gain nothing from it but code to compile; all four are kept rolled:
 //! - a loop that carries a floating-point value from one iteration to the next through
 //!   `x = f(x, ..)` (`s += x[i]; out[i] = s`) runs at the latency of that chain: four cycles per
 //!   addition, however the loop is laid out, and the copy runs slower than the rolled loop
@@ -21,6 +21,10 @@
 //!   `if x[j] > x[j + 1] { swap }`) keeps a data-dependent branch, which the copies multiply:
 //!   bubble sort of 2048 `f64`s took 1.42x rustc's time unrolled, 0.89x rolled (rustc's loop,
 //!   with its bounds check inside, has two exits and is never runtime-unrolled).
+//! - a loop that divides floats or takes a square root ([`long_latency`]), or holds a `while`
+//!   ([`holds_while`]): the copies only save the loop's counting, and each copy is code that LLVM
+//!   optimizes and selects instructions for (n-body's first call 30 -> 26 ms, Mandelbrot's 31 ->
+//!   28 on an AMD Zen 4, same run times; Mandelbrot's remainder loop 8% faster rolled).
 //!
 //! Loops that vectorize are unaffected: the vectorizer already keeps its vector loop from being
 //! runtime-unrolled, and unrolls by interleaving instead.
@@ -64,7 +68,10 @@
 
 use super::R;
 use super::{BackError, FnEmitter, ModuleEmitter, Slot};
-use crate::ir::{walk, Block, ExprKind, ForRange, Function, LocalId, Stmt};
+use crate::ir::{
+    edit, walk, BinOp, Block, ExprId, ExprKind, ForRange, Function, Instance, Intrinsic, LocalId,
+    Scalar, Stmt,
+};
 use inkwell::attributes::AttributeLoc;
 use inkwell::llvm_sys::core::{
     LLVMGetMDKindIDInContext, LLVMMDNodeInContext2, LLVMMDStringInContext2, LLVMMetadataAsValue,
@@ -98,7 +105,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let lanes = recurrences >= HAND_UNROLLED;
         let chain = recurrences > 0 && !lanes;
         LoopHints {
-            rolled: (chain && !nested) || stores_under_branch(body),
+            rolled: (chain && !nested)
+                || stores_under_branch(body)
+                || holds_while(body)
+                || long_latency(self.inst, body),
             lanes,
             uninterleaved: chain && nested,
         }
@@ -271,6 +281,61 @@ fn stores_under_branch(body: &Block) -> bool {
         } => stores(then_body) || stores(else_body),
         _ => false,
     })
+}
+
+/// Whether `body` holds a `loop` (`while`) at any depth: a copy of the loop around it runs after
+/// the one before it has left its `while`, so unrolling saves only the outer loop's counting
+/// (the remainder of unroll-and-jam's Mandelbrot, one pixel's `while` an iteration: 8% faster
+/// rolled on an AMD Zen 4). Not a loop around a counted loop: there the copies' short inner
+/// loops overlap (k-means' loop over centres around its loop over `d` = 4: 1.6x slower rolled).
+fn holds_while(body: &Block) -> bool {
+    body.stmts.iter().any(|s| match s {
+        Stmt::Loop { .. } => true,
+        Stmt::For { body, .. } => holds_while(body),
+        Stmt::If {
+            then_body,
+            else_body,
+            ..
+        } => holds_while(then_body) || holds_while(else_body),
+        _ => false,
+    })
+}
+
+/// Whether the loop body `body`, outside its inner loops, divides floats or takes a square root:
+/// the divider accepts one such operation every 4-6 cycles, which hides the loop's own counting
+/// and branching, all that runtime unrolling saves (n-body's loop over bodies: the same time
+/// rolled, and its first call 3-4 ms shorter). Not a call of a C math function (`exp`, `ln`):
+/// SELU's `if v > 0.0 { v } else { alpha * (v.exp() - 1.0) }` ran 4% slower rolled.
+fn long_latency(inst: &Instance, body: &Block) -> bool {
+    fn exprs(b: &Block, out: &mut Vec<ExprId>) {
+        for s in &b.stmts {
+            edit::stmt_exprs(s, out);
+            if let Stmt::If {
+                then_body,
+                else_body,
+                ..
+            } = s
+            {
+                exprs(then_body, out);
+                exprs(else_body, out);
+            }
+        }
+    }
+    let mut todo = Vec::new();
+    exprs(body, &mut todo);
+    while let Some(e) = todo.pop() {
+        let kind = &inst.func.expr(e).kind;
+        let slow = match kind {
+            ExprKind::Binary(BinOp::Div, ..) => inst.ty(e).scalar().is_some_and(Scalar::is_float),
+            ExprKind::Intrinsic { op, .. } => *op == Intrinsic::Sqrt,
+            _ => false,
+        };
+        if slow {
+            return true;
+        }
+        todo.extend(walk::children(kind));
+    }
+    false
 }
 
 /// Whether `body` holds a loop that stays a loop after LLVM's optimizer: a `loop` (`while`), or
