@@ -120,6 +120,7 @@ mod fusion;
 mod gpu;
 mod inspect;
 mod loop_nests;
+mod minmax_chains;
 mod prange;
 mod prange_races;
 mod runtime_errors;

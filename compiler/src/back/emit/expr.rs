@@ -1,5 +1,6 @@
 //! Expressions: arithmetic with Rust's release semantics, casts, loads, shape queries, calls.
 
+use super::math::MinMaxReceiver;
 use super::{FnEmitter, R};
 use crate::back::abi::SiteKind;
 use crate::back::BackError;
@@ -119,9 +120,12 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
                     BackError::Internal(format!("{} without arguments", op.name()))
                 })?;
                 let s = self.scalar(*receiver)?;
-                let carried = matches!(self.inst.func.expr(*receiver).kind,
-                    ExprKind::Local(l) if self.carried.contains(&l));
-                self.intrinsic(*op, s, &vals, carried, span)?
+                let known = match self.inst.func.expr(*receiver).kind {
+                    ExprKind::Local(l) if self.never_nan.contains(&l) => MinMaxReceiver::NotNan,
+                    ExprKind::Local(l) if self.carried.contains(&l) => MinMaxReceiver::Carried,
+                    _ => MinMaxReceiver::Any,
+                };
+                self.intrinsic(*op, s, &vals, known, span)?
             }
             ExprKind::CallInst { inst: callee, args } => self.call(*callee, args, span)?,
             ExprKind::SameShape { a, b } => self.same_shape(*a, *b, span)?,

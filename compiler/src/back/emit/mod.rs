@@ -613,6 +613,9 @@ struct FnEmitter<'m, 'a, 'ctx> {
     /// The float locals the innermost enclosing loop carries from one iteration to the next
     /// (`hints::carried_floats`), for `math::min_max`.
     carried: HashSet<LocalId>,
+    /// The float locals that are never NaN (`math::never_nan`), for `math::min_max`; none in a
+    /// `prange` body's function, whose locals start from values its caller passes.
+    never_nan: HashSet<LocalId>,
     /// The innermost enclosing loop's [`ForRange::scalar_chains`], whose assigned values
     /// `hints::keep_scalar` keeps out of vectors.
     chains: Vec<LocalId>,
@@ -673,6 +676,7 @@ impl<'m, 'a, 'ctx> FnEmitter<'m, 'a, 'ctx> {
             fail,
             loops: Vec::new(),
             carried: HashSet::new(),
+            never_nan: math::never_nan(inst),
             chains: Vec::new(),
             prange,
             atomic,

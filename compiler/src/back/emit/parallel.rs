@@ -327,6 +327,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             fail,
             loops: Vec::new(),
             carried: HashSet::new(),
+            never_nan: HashSet::new(),
             chains: Vec::new(),
             prange: super::Prange::Serial,
             atomic: updates == Updates::Atomic,

@@ -7,6 +7,7 @@
 //! evaluates its range once ([`RangeBounds`]) and runs over its inclusive bounds, the counter
 //! never stepping past them, so no range overflows.
 
+use super::math::MinMaxReceiver;
 use super::{hints, scalar_elem, ArrayVal, FnEmitter, Prange, RangeBounds, Slot, R};
 use crate::back::abi::SiteKind;
 use crate::back::BackError;
@@ -226,8 +227,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let old = self.m.to_reg(s, old)?;
         let new = match (op.binary(), op) {
             (Some(b), _) => self.binary(b, s, old, v, span)?,
-            (None, UpdateOp::Min) => self.intrinsic(Intrinsic::Min, s, &[old, v], false, span)?,
-            (None, _) => self.intrinsic(Intrinsic::Max, s, &[old, v], false, span)?,
+            (None, UpdateOp::Min) => {
+                self.intrinsic(Intrinsic::Min, s, &[old, v], MinMaxReceiver::Any, span)?
+            }
+            (None, _) => self.intrinsic(Intrinsic::Max, s, &[old, v], MinMaxReceiver::Any, span)?,
         };
         let new = self.m.to_mem(s, new)?;
         self.b().build_store(p, new)?;
