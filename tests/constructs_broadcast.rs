@@ -555,3 +555,20 @@ fn broadcasts_in_prange_bodies() {
     }
     assert_eq!(bits(&y), bits(&want));
 }
+
+/// A contiguous row stretched over a matrix keeps its stride opaque to LLVM, which versions the
+/// loop on it and loads whole vectors (no gathers) where it is 1; the version for a row of one
+/// element (stride 0) gives the same bits as ndarray.
+#[test]
+fn contiguous_rows_load_as_vectors() {
+    let m = grid(64, 40, 6);
+    let row = line(40, 7);
+    let args = [m.view().into_arg(), row.view().into_arg()];
+    let ir = center::kernel().llvm_ir(&args).unwrap();
+    assert!(!ir.contains("masked.gather"), "{ir}");
+    let got: Array2<f64> = center(m.view(), row.view()).unwrap();
+    assert_eq!(bits(&got), bits(&rs::center(bb(m.view()), bb(row.view()))));
+    let one = line(1, 8);
+    let got: Array2<f64> = center(m.view(), one.view()).unwrap();
+    assert_eq!(bits(&got), bits(&rs::center(bb(m.view()), bb(one.view()))));
+}
