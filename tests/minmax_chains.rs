@@ -112,6 +112,14 @@ fn same(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
 
+/// Asserts `got` equal to `want` element by element, bit for bit (NaNs of any payload equal).
+fn same_elements(what: &str, got: &Array1<f64>, want: &Array1<f64>) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        assert!(same(g, w), "{what} [{i}]: {g} vs {w}");
+    }
+}
+
 #[test]
 fn running_minima_and_maxima_match_rust() {
     for n in [0usize, 1, 2, 3, 7, 40, 333] {
@@ -123,28 +131,18 @@ fn running_minima_and_maxima_match_rust() {
             running_max(&x, &mut got).unwrap();
             let mut want = Array1::zeros(n);
             rs_minmax::running_max(&x, &mut want);
-            for i in 0..n {
-                assert!(
-                    same(got[i], want[i]),
-                    "running_max n={n} [{i}]: {} vs {}",
-                    got[i],
-                    want[i]
-                );
-            }
+            same_elements(&format!("running_max n={n}"), &got, &want);
 
             let x32 = x.mapv(|v| v as f32);
             let mut got = Array1::<f32>::zeros(n);
             running_min_f32(&x32, &mut got).unwrap();
             let mut want = Array1::<f32>::zeros(n);
             rs_minmax::running_min_f32(&x32, &mut want);
-            for i in 0..n {
-                assert!(
-                    same(got[i] as f64, want[i] as f64),
-                    "running_min_f32 n={n} [{i}]: {} vs {}",
-                    got[i],
-                    want[i]
-                );
-            }
+            same_elements(
+                &format!("running_min_f32 n={n}"),
+                &got.mapv(f64::from),
+                &want.mapv(f64::from),
+            );
 
             let (lo, hi) = bounds(&x).unwrap();
             let (wlo, whi) = rs_minmax::bounds(&x);
@@ -160,14 +158,7 @@ fn running_minima_and_maxima_match_rust() {
             reset(&x, &mut got).unwrap();
             let mut want = Array1::zeros(n);
             rs_minmax::reset(&x, &mut want);
-            for i in 0..n {
-                assert!(
-                    same(got[i], want[i]),
-                    "reset n={n} [{i}]: {} vs {}",
-                    got[i],
-                    want[i]
-                );
-            }
+            same_elements(&format!("reset n={n}"), &got, &want);
 
             for start in [f64::NAN, 0.25, f64::INFINITY] {
                 let got = from_param(&x, start).unwrap();

@@ -4,9 +4,7 @@
 use super::{FnEmitter, R};
 use crate::back::abi::SiteKind;
 use crate::back::BackError;
-use crate::ir::{
-    BinOp, Block, Const, ExprKind, FastMath, Function, Instance, Intrinsic, LocalId, Scalar, Stmt,
-};
+use crate::ir::{walk, BinOp, Const, ExprKind, FastMath, Instance, Intrinsic, LocalId, Scalar};
 use inkwell::module::Linkage;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicMetadataValueEnum, BasicValue, BasicValueEnum, FloatValue, IntValue};
@@ -891,47 +889,22 @@ pub(super) enum MinMaxReceiver {
 /// `m = e.min(m)`): `min`/`max` return their other operand when one is NaN, so from a non-NaN
 /// start such a local stays non-NaN. Rust's rules assign a local before it is read.
 pub(super) fn never_nan(inst: &Instance) -> HashSet<LocalId> {
-    fn visit(f: &Function, b: &Block, verdict: &mut HashMap<LocalId, bool>) {
-        for s in &b.stmts {
-            match s {
-                Stmt::Assign { local, value, .. } => {
-                    let ok = match &f.expr(*value).kind {
-                        ExprKind::Const(c) => c.ty.is_float() && !c.as_f64().is_nan(),
-                        ExprKind::Intrinsic {
-                            op: Intrinsic::Min | Intrinsic::Max,
-                            args,
-                        } => args
-                            .iter()
-                            .any(|a| matches!(f.expr(*a).kind, ExprKind::Local(l) if l == *local)),
-                        _ => false,
-                    };
-                    *verdict.entry(*local).or_insert(true) &= ok;
-                }
-                Stmt::Unpack { locals, .. } => {
-                    for l in locals.iter().flatten() {
-                        verdict.insert(*l, false);
-                    }
-                }
-                Stmt::For { var, body, .. } => {
-                    verdict.insert(*var, false);
-                    visit(f, body, verdict);
-                }
-                Stmt::Loop { body } => visit(f, body, verdict),
-                Stmt::If {
-                    then_body,
-                    else_body,
-                    ..
-                } => {
-                    visit(f, then_body, verdict);
-                    visit(f, else_body, verdict);
-                }
-                _ => {}
-            }
-        }
-    }
     let f = &inst.func;
     let mut verdict: HashMap<LocalId, bool> = f.params.iter().map(|p| (*p, false)).collect();
-    visit(f, &f.body, &mut verdict);
+    // `Unpack`s come with their tuple, which is neither a constant nor a `min`/`max`.
+    for (local, value) in walk::assignments(&f.body) {
+        let ok = match &f.expr(value).kind {
+            ExprKind::Const(c) => c.ty.is_float() && !c.as_f64().is_nan(),
+            ExprKind::Intrinsic {
+                op: Intrinsic::Min | Intrinsic::Max,
+                args,
+            } => args
+                .iter()
+                .any(|a| matches!(f.expr(*a).kind, ExprKind::Local(l) if l == local)),
+            _ => false,
+        };
+        *verdict.entry(local).or_insert(true) &= ok;
+    }
     verdict
         .into_iter()
         .filter(|&(l, ok)| ok && inst.local_ty(l).scalar().is_some_and(Scalar::is_float))
