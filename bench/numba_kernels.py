@@ -480,6 +480,15 @@ def running_max(x, y):
 
 
 @njit
+def smooth3(x, y):
+    n = x.shape[0]
+    for i in range(n):
+        left = x[i - 1] if i > 0 else x[i]
+        right = x[i + 1] if i + 1 < n else x[i]
+        y[i] = 0.25 * left + 0.5 * x[i] + 0.25 * right
+
+
+@njit
 def fnv_rows(a, out):
     n, m = a.shape
     for i in range(n):
@@ -701,6 +710,9 @@ def cases(quick):
     rx = aligned(lcg_uniform(RUNMAX_N, -1, 1, 18))
     ry = aligned(np.zeros(RUNMAX_N))
     yield "running_max", lambda: running_max(rx, ry)
+    sx = aligned(lcg_uniform(RUNMAX_N, -1, 1, 19))
+    sy = aligned(np.zeros(RUNMAX_N))
+    yield "smooth3", lambda: smooth3(sx, sy)
     # The `prange` kernels (@njit(parallel=True)), on the same inputs as their serial cases.
     a, b = aligned(lcg_uniform(n24, 0, 1, 1)), aligned(lcg_uniform(n24, 0, 1, 2))
     yield "dot_par", lambda: dot_par(a, b)

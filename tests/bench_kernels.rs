@@ -383,6 +383,18 @@ fn kmeans_floyd_fnv_bubble() {
 }
 
 #[test]
+fn smooth3_matches_plain_rust() {
+    for n in [0, 1, 2, 3, 4, 17, 1000] {
+        let x = values(n, 19, -1.0, 1.0);
+        let mut want = vec![0.0; n];
+        plain::smooth3(&x, &mut want);
+        let mut got = Array1::zeros(n);
+        kernels::smooth3(&Array1::from(x), &mut got).unwrap();
+        assert_eq!(bits(got.as_slice().unwrap()), bits(&want), "n = {n}");
+    }
+}
+
+#[test]
 fn nbody_and_blur() {
     for n in [1, 2, 5, 33] {
         let pos = Array2::from_shape_vec((n, 3), values(n * 3, 15, -1.0, 1.0)).unwrap();

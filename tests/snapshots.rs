@@ -61,6 +61,7 @@ snapshots! {
     floyd_warshall: kernels::floyd_warshall::kernel(), [&mut m64()];
     bubble_sort: kernels::bubble_sort::kernel(), [&mut v64()];
     running_max: kernels::running_max::kernel(), [&v64(), &mut v64()];
+    smooth3: kernels::smooth3::kernel(), [&v64(), &mut v64()];
     nbody_step: kernels::nbody_step::kernel(),
         [&mut Array2::<f64>::zeros((4, 3)), &mut Array2::<f64>::zeros((4, 3)), &v64(), 0.01f64];
     blur5: kernels::blur5::kernel(), [&m64(), &mut m64()];

@@ -3,7 +3,8 @@
 //! loop again. Against the same code in plain Rust, bit for bit: stencils at every small shape
 //! (empty, narrower than the border, one interior point), each way of writing a test (`<`, `<=`,
 //! `>`, `>=`, `==`, `!=`, mirrored, negated, under `||` and `&&`, `i + k` and `k + i`) over
-//! ranges near 0 and near `usize::MAX` where `i + k` wraps, a failing access inside the
+//! ranges near 0 and near `usize::MAX` where `i + k` wraps, a loop split twice (an `if` per
+//! border), a failing access inside the
 //! interior (the same error after the same writes), `prange` rows; which loops are split.
 #![allow(clippy::needless_range_loop)] // the plain-Rust twins are the index loops as written
 
@@ -48,6 +49,17 @@ twin! {
                     b[[i, j]] = s / 25.0;
                 }
             }
+        }
+    }
+
+    /// Each border tested by an `if` of its own, as a three-point smoothing is first written: the
+    /// interior is split twice (on `i > 0`, then on `i + 1 < n` in the loop from 1).
+    pub fn smooth_ifs(x: ArrayView1<f64>, mut y: ArrayViewMut1<f64>) {
+        let n = x.len();
+        for i in 0..n {
+            let l = if i > 0 { x[i - 1] } else { x[i] };
+            let r = if i + 1 < n { x[i + 1] } else { x[i] };
+            y[i] = 0.25 * l + 0.5 * x[i] + 0.25 * r;
         }
     }
 
@@ -285,6 +297,15 @@ fn one_dimensional_borders_match_plain_rust() {
 
         let mut got = Array1::from_elem(n, 5.0);
         let mut want = got.clone();
+        smooth_ifs(&a, &mut got).unwrap();
+        rs::smooth_ifs(a.view(), want.view_mut());
+        assert!(got
+            .iter()
+            .zip(&want)
+            .all(|(x, y)| x.to_bits() == y.to_bits()));
+
+        let mut got = Array1::from_elem(n, 5.0);
+        let mut want = got.clone();
         diff(&a, &mut got).unwrap();
         rs::diff(a.view(), want.view_mut());
         assert!(got
@@ -395,6 +416,12 @@ fn which_loops_are_split() {
         .unwrap();
     assert!(ir.contains("max(split.lo, 1_usize)"), "{ir}");
     assert!(ir.contains("unchecked a[(i - 1_usize)]"), "{ir}");
+    // Split on both tests: one interior loop (and its checked copy), no test left in it.
+    let ir = smooth_ifs::kernel()
+        .typed_ir(&[(&x).into_arg(), (&mut y).into_arg()])
+        .unwrap();
+    assert!(ir.contains("unchecked x[(i + 1_usize)]"), "{ir}");
+    assert_eq!(ir.matches("for i in").count(), 4, "{ir}");
     assert!(!split(breaks::kernel(), &[(&x).into_arg()]));
     assert!(!split(opaque::kernel(), &[(&x).into_arg()]));
     let scalars = [

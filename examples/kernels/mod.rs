@@ -478,6 +478,17 @@ rumba::compile! {
         }
     }
 
+    /// Three-point smoothing with each border written as an `if` of its own (the copy of the
+    /// edge value), as it is first written: split into borders and an interior loop twice.
+    pub fn smooth3(x, y) {
+        let n = x.len();
+        for i in 0..n {
+            let l = if i > 0 { x[i - 1] } else { x[i] };
+            let r = if i + 1 < n { x[i + 1] } else { x[i] };
+            y[i] = 0.25 * l + 0.5 * x[i] + 0.25 * r;
+        }
+    }
+
     /// FNV-1a of each row of bytes: an integer chain through a multiply per row, which
     /// unroll-and-jam runs four rows at a time as four scalar chains.
     pub fn fnv_rows(a, out) {

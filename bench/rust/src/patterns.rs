@@ -128,4 +128,17 @@ pub(crate) fn pattern_cases(v: &mut Runner) {
         rust: Box::new(move || plain::running_max(&x2, &mut y2)),
         serial: None,
     });
+
+    // A stencil whose borders are `if`s of their own (`if i > 0 { x[i - 1] } else { x[i] }`).
+    let n = 1 << 22;
+    let x = random(n, -1.0, 1.0, 19);
+    let (x2, mut y, mut y2) = (x.to_vec(), Array1::<f64>::zeros(n), vec![0.0; n]);
+    v.push(Case {
+        kernel: "smooth3",
+        size: "2^22 f64".into(),
+        bytes: Some(16.0 * n as f64),
+        rumba: Box::new(move || kernels::smooth3(&x, &mut y).unwrap()),
+        rust: Box::new(move || plain::smooth3(&x2, &mut y2)),
+        serial: None,
+    });
 }

@@ -281,6 +281,15 @@ pub fn running_max(x: &[f64], y: &mut [f64]) {
     }
 }
 
+pub fn smooth3(x: &[f64], y: &mut [f64]) {
+    let n = x.len();
+    for i in 0..n {
+        let l = if i > 0 { x[i - 1] } else { x[i] };
+        let r = if i + 1 < n { x[i + 1] } else { x[i] };
+        y[i] = 0.25 * l + 0.5 * x[i] + 0.25 * r;
+    }
+}
+
 pub fn fnv_rows(a: ArrayView2<u8>, out: &mut [u64]) {
     let (n, m) = a.dim();
     for i in 0..n {
