@@ -489,6 +489,17 @@ def smooth3(x, y):
 
 
 @njit
+def sum_last(a, out):
+    n, m, p = a.shape
+    for i in range(n):
+        for j in range(m):
+            s = np.float32(0.0)
+            for k in range(p):
+                s += a[i, j, k]
+            out[i, j] = s
+
+
+@njit
 def fnv_rows(a, out):
     n, m = a.shape
     for i in range(n):
@@ -713,6 +724,9 @@ def cases(quick):
     sx = aligned(lcg_uniform(RUNMAX_N, -1, 1, 19))
     sy = aligned(np.zeros(RUNMAX_N))
     yield "smooth3", lambda: smooth3(sx, sy)
+    sa = aligned(lcg_uniform(512 * 512 * 12, 0, 1, 20).astype(np.float32).reshape(512, 512, 12))
+    so = aligned(np.zeros((512, 512), dtype=np.float32))
+    yield "sum_last", lambda: sum_last(sa, so)
     # The `prange` kernels (@njit(parallel=True)), on the same inputs as their serial cases.
     a, b = aligned(lcg_uniform(n24, 0, 1, 1)), aligned(lcg_uniform(n24, 0, 1, 2))
     yield "dot_par", lambda: dot_par(a, b)

@@ -8,7 +8,7 @@ use crate::kernels;
 #[path = "../bench/rust/src/plain.rs"]
 mod plain;
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, Array3};
 
 /// Deterministic values in [lo, hi): the benchmarks' inputs need no randomness, only variety.
 fn values(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
@@ -391,6 +391,20 @@ fn smooth3_matches_plain_rust() {
         let mut got = Array1::zeros(n);
         kernels::smooth3(&Array1::from(x), &mut got).unwrap();
         assert_eq!(bits(got.as_slice().unwrap()), bits(&want), "n = {n}");
+    }
+}
+
+#[test]
+fn sum_last_matches_plain_rust() {
+    for (n, m, p) in [(0, 2, 3), (2, 3, 0), (3, 5, 12), (2, 2, 1)] {
+        let a = Array3::from_shape_vec((n, m, p), values(n * m * p, 20, -1.0, 1.0))
+            .unwrap()
+            .mapv(|v| v as f32);
+        let mut want = Array2::<f32>::zeros((n, m));
+        plain::sum_last(a.view(), want.view_mut());
+        let mut got = Array2::<f32>::zeros((n, m));
+        kernels::sum_last(&a, &mut got).unwrap();
+        assert_eq!(got, want, "{n}x{m}x{p}");
     }
 }
 

@@ -62,6 +62,8 @@ snapshots! {
     bubble_sort: kernels::bubble_sort::kernel(), [&mut v64()];
     running_max: kernels::running_max::kernel(), [&v64(), &mut v64()];
     smooth3: kernels::smooth3::kernel(), [&v64(), &mut v64()];
+    sum_last: kernels::sum_last::kernel(),
+        [&ndarray::Array3::<f32>::zeros((4, 4, 3)), &mut Array2::<f32>::zeros((4, 4))];
     nbody_step: kernels::nbody_step::kernel(),
         [&mut Array2::<f64>::zeros((4, 3)), &mut Array2::<f64>::zeros((4, 3)), &v64(), 0.01f64];
     blur5: kernels::blur5::kernel(), [&m64(), &mut m64()];

@@ -489,6 +489,21 @@ rumba::compile! {
         }
     }
 
+    /// A sum over the short last axis of a 3-D array (channels of an image): one sum per
+    /// element of the first two axes, each over consecutive elements.
+    pub fn sum_last(a, out) {
+        let (n, m, p) = a.dim();
+        for i in 0..n {
+            for j in 0..m {
+                let mut s = 0.0f32;
+                for k in 0..p {
+                    s += a[[i, j, k]];
+                }
+                out[[i, j]] = s;
+            }
+        }
+    }
+
     /// FNV-1a of each row of bytes: an integer chain through a multiply per row, which
     /// unroll-and-jam runs four rows at a time as four scalar chains.
     pub fn fnv_rows(a, out) {

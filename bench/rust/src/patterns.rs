@@ -1,7 +1,7 @@
 //! The rows of the patterns that issue 18 found slower than rustc.
 
 use crate::{kernels, plain, random, Case, Runner};
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, Array3};
 
 /// Patterns that were slower than rustc (issue 18): a float recurrence over a short axis
 /// (k-means), `f64::min` in a read-modify-write (Floyd-Warshall), an integer hash per row
@@ -139,6 +139,26 @@ pub(crate) fn pattern_cases(v: &mut Runner) {
         bytes: Some(16.0 * n as f64),
         rumba: Box::new(move || kernels::smooth3(&x, &mut y).unwrap()),
         rust: Box::new(move || plain::smooth3(&x2, &mut y2)),
+        serial: None,
+    });
+
+    // A sum over a short last axis (12 channels of a 512 x 512 image, `f32`).
+    let (n, m, p) = (512, 512, 12);
+    let a = random(n * m * p, 0.0, 1.0, 20)
+        .mapv(|v| v as f32)
+        .into_shape_with_order((n, m, p))
+        .unwrap();
+    let (a2, mut out, mut out2): (Array3<f32>, _, _) = (
+        a.clone(),
+        Array2::<f32>::zeros((n, m)),
+        Array2::<f32>::zeros((n, m)),
+    );
+    v.push(Case {
+        kernel: "sum_last",
+        size: format!("{n}x{m}x{p} f32"),
+        bytes: Some(4.0 * (n * m * (p + 1)) as f64),
+        rumba: Box::new(move || kernels::sum_last(&a, &mut out).unwrap()),
+        rust: Box::new(move || plain::sum_last(a2.view(), out2.view_mut())),
         serial: None,
     });
 }

@@ -2,7 +2,7 @@
 //! slices and ndarray, compiled by rustc in release with `-C target-cpu=native`.
 #![allow(clippy::assign_op_pattern, clippy::needless_range_loop)]
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayView3, ArrayViewMut2, Axis};
 use rumba::num_complex::Complex64;
 
 pub fn saxpy(a: f32, x: &[f32], y: &mut [f32]) {
@@ -287,6 +287,19 @@ pub fn smooth3(x: &[f64], y: &mut [f64]) {
         let l = if i > 0 { x[i - 1] } else { x[i] };
         let r = if i + 1 < n { x[i + 1] } else { x[i] };
         y[i] = 0.25 * l + 0.5 * x[i] + 0.25 * r;
+    }
+}
+
+pub fn sum_last(a: ArrayView3<f32>, mut out: ArrayViewMut2<f32>) {
+    let (n, m, p) = a.dim();
+    for i in 0..n {
+        for j in 0..m {
+            let mut s = 0.0f32;
+            for k in 0..p {
+                s += a[[i, j, k]];
+            }
+            out[[i, j]] = s;
+        }
     }
 }
 

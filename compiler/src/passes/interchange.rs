@@ -28,6 +28,11 @@
 //! (`tile.rs`, next) rewrites: the dot form of a 512x512 `f64` product goes from a column walk
 //! per element to the tiled kernel.
 //!
+//! The nest is interchanged only where `E`'s loads are then walked across an axis but their last
+//! fewer times than before (`b[p, j]` of a product: once, then not; `a[i, j, p]`, a sum over the
+//! last axis: not, then once). The stores to `c` do not count: tiling, next, keeps the elements
+//! of a tile in registers across `p` (so `c[j, i]` is interchanged too).
+//!
 //! The bounds of `J` and `K` must be the same in the whole nest (they are evaluated once per
 //! nest instead of once per row); `I`'s are evaluated once, as before. CPU only, as tiling is.
 
@@ -164,6 +169,13 @@ fn plan(inst: &Instance, l: &ForLoop, pure: &HashSet<InstId>) -> Option<Dot> {
     if !init_ok || !ok(e, &[i, j, p]) || reads_array(f, e, *c) {
         return None;
     }
+    // It pays only where the inner loop then walks fewer arrays across their last axis:
+    // `b[p, j]` of a product, not `a[i, j, p]` of a sum over a short last axis, which the
+    // interchange would walk with a stride of that axis's length (`sum_last` over
+    // 256 x 256 x 12 `f32`: 1.49x rustc's time with the interchange, as gathers).
+    if across(f, e, j) >= across(f, e, p) {
+        return None;
+    }
     // The stored value: `s`, or an expression of `s` (and the outer counters) that cannot fail
     // and reads no `c`.
     let finish = !is(*value, *s);
@@ -191,6 +203,23 @@ fn plan(inst: &Instance, l: &ForLoop, pure: &HashSet<InstId>) -> Option<Dot> {
         stored: *value,
         finish,
     })
+}
+
+/// The loads of `e` whose index reads `v` on an axis but the last: those a loop over `v` walks
+/// with a stride, not element by element.
+fn across(f: &Function, e: ExprId, v: LocalId) -> usize {
+    let kind = &f.expr(e).kind;
+    let here = match kind {
+        ExprKind::Load { index, .. } => match index.split_last() {
+            Some((_, leading)) => usize::from(leading.iter().any(|x| reads_local(f, *x, v))),
+            None => 0,
+        },
+        _ => 0,
+    };
+    here + children(kind)
+        .into_iter()
+        .map(|x| across(f, x, v))
+        .sum::<usize>()
 }
 
 /// Whether `e` loads, or asks anything of, array `c`.
