@@ -500,6 +500,26 @@ def sum_last(a, out):
 
 
 @njit
+def conv5(x, w, y):
+    for i in range(x.shape[0] - 4):
+        s = 0.0
+        for t in range(5):
+            s += x[i + t] * w[t]
+        y[i] = s
+
+
+@njit
+def digit_sums(x, out):
+    for i in range(x.shape[0]):
+        v = x[i]
+        s = np.uint64(0)
+        while v > 0:
+            s += v % np.uint64(10)
+            v //= np.uint64(10)
+        out[i] = s
+
+
+@njit
 def fnv_rows(a, out):
     n, m = a.shape
     for i in range(n):
@@ -727,6 +747,13 @@ def cases(quick):
     sa = aligned(lcg_uniform(512 * 512 * 12, 0, 1, 20).astype(np.float32).reshape(512, 512, 12))
     so = aligned(np.zeros((512, 512), dtype=np.float32))
     yield "sum_last", lambda: sum_last(sa, so)
+    cx = aligned(lcg_uniform(1 << 22, -1, 1, 21))
+    cw = np.array([0.1, 0.2, 0.4, 0.2, 0.1])
+    cy = aligned(np.zeros(1 << 22))
+    yield "conv5", lambda: conv5(cx, cw, cy)
+    dx = aligned((np.arange(1 << 18, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(20))
+    ds = aligned(np.zeros(1 << 18, dtype=np.uint64))
+    yield "digit_sums", lambda: digit_sums(dx, ds)
     # The `prange` kernels (@njit(parallel=True)), on the same inputs as their serial cases.
     a, b = aligned(lcg_uniform(n24, 0, 1, 1)), aligned(lcg_uniform(n24, 0, 1, 2))
     yield "dot_par", lambda: dot_par(a, b)

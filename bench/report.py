@@ -17,6 +17,7 @@ KERNELS = ["saxpy", "dot", "dot_fastmath", "sum_ndarray", "dot_ndarray", "mandel
            "standardize_rows", "black_scholes_expr", "affine_new",
            "affine_into", "kmeans_d4", "kmeans_d8", "kmeans_d16", "floyd_warshall", "nbody", "blur5",
            "bubble_sort", "running_max", "smooth3", "sum_last",
+           "conv5", "digit_sums",
            "dot_par", "histogram_par", "mandelbrot_par", "matmul_par", "black_scholes_par"]
 IMPLS = ["rumba", "numba", "rust"]
 # The fusion rows (issue 15) with all their sides: rumba's fused expression, the same with a

@@ -409,6 +409,29 @@ fn sum_last_matches_plain_rust() {
 }
 
 #[test]
+fn conv5_and_digit_sums_match_plain_rust() {
+    let w = [0.1, -0.25, 0.5, 0.75, -0.125];
+    for n in [4, 5, 6, 13, 100] {
+        let x = values(n, 21, -1.0, 1.0);
+        let mut want = vec![0.0; n];
+        plain::conv5(&x, &w, &mut want);
+        let mut got = Array1::zeros(n);
+        kernels::conv5(&Array1::from(x), &Array1::from(w.to_vec()), &mut got).unwrap();
+        assert_eq!(bits(got.as_slice().unwrap()), bits(&want), "n = {n}");
+    }
+    for n in [0, 1, 40] {
+        let x: Vec<u64> = (0..n as u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (i % 64))
+            .collect();
+        let mut want = vec![0; n];
+        plain::digit_sums(&x, &mut want);
+        let mut got = Array1::<u64>::zeros(n);
+        kernels::digit_sums(&Array1::from(x), &mut got).unwrap();
+        assert_eq!(got.to_vec(), want, "n = {n}");
+    }
+}
+
+#[test]
 fn nbody_and_blur() {
     for n in [1, 2, 5, 33] {
         let pos = Array2::from_shape_vec((n, 3), values(n * 3, 15, -1.0, 1.0)).unwrap();

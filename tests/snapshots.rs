@@ -62,6 +62,9 @@ snapshots! {
     bubble_sort: kernels::bubble_sort::kernel(), [&mut v64()];
     running_max: kernels::running_max::kernel(), [&v64(), &mut v64()];
     smooth3: kernels::smooth3::kernel(), [&v64(), &mut v64()];
+    conv5: kernels::conv5::kernel(), [&Array1::<f64>::zeros(9), &Array1::<f64>::zeros(5), &mut v64()];
+    digit_sums: kernels::digit_sums::kernel(),
+        [&Array1::<u64>::zeros(4), &mut Array1::<u64>::zeros(4)];
     sum_last: kernels::sum_last::kernel(),
         [&ndarray::Array3::<f32>::zeros((4, 4, 3)), &mut Array2::<f32>::zeros((4, 4))];
     nbody_step: kernels::nbody_step::kernel(),

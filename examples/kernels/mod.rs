@@ -504,6 +504,30 @@ rumba::compile! {
         }
     }
 
+    /// A 5-point convolution: an inner loop of five iterations, unrolled whole by LLVM.
+    pub fn conv5(x, w, y) {
+        for i in 0..x.len() - 4 {
+            let mut s = 0.0;
+            for t in 0..5 {
+                s += x[i + t] * w[t];
+            }
+            y[i] = s;
+        }
+    }
+
+    /// The sum of each number's decimal digits: a `while` loop dividing integers.
+    pub fn digit_sums(x, out) {
+        for i in 0..x.len() {
+            let mut v = x[i];
+            let mut s = 0;
+            while v > 0 {
+                s += v % 10;
+                v /= 10;
+            }
+            out[i] = s;
+        }
+    }
+
     /// FNV-1a of each row of bytes: an integer chain through a multiply per row, which
     /// unroll-and-jam runs four rows at a time as four scalar chains.
     pub fn fnv_rows(a, out) {

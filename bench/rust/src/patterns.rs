@@ -161,4 +161,38 @@ pub(crate) fn pattern_cases(v: &mut Runner) {
         rust: Box::new(move || plain::sum_last(a2.view(), out2.view_mut())),
         serial: None,
     });
+
+    // A 5-point convolution (an inner loop of five iterations).
+    let n = 1 << 22;
+    let x = random(n, -1.0, 1.0, 21);
+    let w = Array1::from_vec(vec![0.1, 0.2, 0.4, 0.2, 0.1]);
+    let (x2, w2, mut y, mut y2) = (
+        x.to_vec(),
+        w.to_vec(),
+        Array1::<f64>::zeros(n),
+        vec![0.0; n],
+    );
+    v.push(Case {
+        kernel: "conv5",
+        size: "2^22 f64".into(),
+        bytes: Some(16.0 * n as f64),
+        rumba: Box::new(move || kernels::conv5(&x, &w, &mut y).unwrap()),
+        rust: Box::new(move || plain::conv5(&x2, &w2, &mut y2)),
+        serial: None,
+    });
+
+    // Decimal digit sums (a `while` loop of integer divisions by 10).
+    let n = 1 << 18;
+    let x: Array1<u64> = (0..n as u64)
+        .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20)
+        .collect();
+    let (x2, mut s, mut s2) = (x.to_vec(), Array1::<u64>::zeros(n), vec![0u64; n]);
+    v.push(Case {
+        kernel: "digit_sums",
+        size: "2^18 u64".into(),
+        bytes: None,
+        rumba: Box::new(move || kernels::digit_sums(&x, &mut s).unwrap()),
+        rust: Box::new(move || plain::digit_sums(&x2, &mut s2)),
+        serial: None,
+    });
 }

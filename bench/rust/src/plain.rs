@@ -303,6 +303,28 @@ pub fn sum_last(a: ArrayView3<f32>, mut out: ArrayViewMut2<f32>) {
     }
 }
 
+pub fn conv5(x: &[f64], w: &[f64], y: &mut [f64]) {
+    for i in 0..x.len() - 4 {
+        let mut s = 0.0;
+        for t in 0..5 {
+            s += x[i + t] * w[t];
+        }
+        y[i] = s;
+    }
+}
+
+pub fn digit_sums(x: &[u64], out: &mut [u64]) {
+    for i in 0..x.len() {
+        let mut v = x[i];
+        let mut s = 0;
+        while v > 0 {
+            s += v % 10;
+            v /= 10;
+        }
+        out[i] = s;
+    }
+}
+
 pub fn fnv_rows(a: ArrayView2<u8>, out: &mut [u64]) {
     let (n, m) = a.dim();
     for i in 0..n {
