@@ -113,32 +113,6 @@ rumba::compile! {
         }
     }
 
-    /// A 5-point convolution: an inner loop of constant, few iterations, which LLVM unrolls
-    /// whole; not jammed, so the outer loop vectorizes as it is.
-    fn conv5(x, w, y) {
-        for i in 0..x.len() - 4 {
-            let mut s = 0.0;
-            for t in 0..5 {
-                s += x[i + t] * w[t];
-            }
-            y[i] = s;
-        }
-    }
-
-    /// The sum of each number's decimal digits: a `while` loop that divides integers, not run
-    /// in lanes.
-    fn digit_sums(x, out) {
-        for i in 0..x.len() {
-            let mut v = x[i];
-            let mut s = 0;
-            while v > 0 {
-                s += v % 10;
-                v /= 10;
-            }
-            out[i] = s;
-        }
-    }
-
     /// Insertion sort of each row: a `while` loop that moves elements, inside a nest.
     fn insertion_rows(a) {
         for r in 0..a.nrows() {
@@ -365,48 +339,6 @@ fn which_test_values_are_carried() {
 }
 
 #[test]
-fn convolutions_match_plain_rust() {
-    let w = Array1::from_vec(vec![0.1, -0.25, 0.5, 0.75, -0.125]);
-    for n in [4, 5, 6, 9, 12, 37] {
-        let x = Array1::from_shape_fn(n, |i| (i as f64 * 0.7).sin());
-        let mut got = Array1::from_elem(n, 3.0);
-        conv5(&x, &w, &mut got).unwrap();
-        let mut want = Array1::from_elem(n, 3.0);
-        for i in 0..n - 4 {
-            let mut s = 0.0;
-            for t in 0..5 {
-                s += x[i + t] * w[t];
-            }
-            want[i] = s;
-        }
-        same(got.as_slice().unwrap(), want.as_slice().unwrap());
-    }
-}
-
-#[test]
-fn digit_sums_match_plain_rust() {
-    for n in [0, 1, 17, 40] {
-        let x = Array1::from_shape_fn(n, |i| {
-            (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (i % 64)
-        });
-        let mut got = Array1::<u64>::from_elem(n, 7);
-        digit_sums(&x, &mut got).unwrap();
-        let want: Vec<u64> = x
-            .iter()
-            .map(|&v| {
-                let (mut v, mut s) = (v, 0);
-                while v > 0 {
-                    s += v % 10;
-                    v /= 10;
-                }
-                s
-            })
-            .collect();
-        assert_eq!(got.to_vec(), want, "{n}");
-    }
-}
-
-#[test]
 fn insertion_sorts_rows_as_plain_rust() {
     for (n, m) in [(0, 3), (3, 0), (1, 1), (4, 7), (5, 32)] {
         let a = Array2::from_shape_fn((n, m), |(i, j)| ((i * 7 + j * 13) % 11) as i32 - 5);
@@ -513,12 +445,14 @@ fn which_nests_are_jammed() {
         Array1::<f64>::zeros(5),
         Array1::<f64>::zeros(5),
     );
-    let ir = conv5::kernel()
+    // An inner loop of five iterations, which LLVM unrolls whole; a `while` loop dividing
+    // integers (the bench's kernels; their results: `bench_kernels::conv5_and_digit_sums_..`).
+    let ir = crate::kernels::conv5::kernel()
         .typed_ir(&[(&xs).into_arg(), (&w).into_arg(), (&mut ys).into_arg()])
         .unwrap();
     assert!(!jammed(ir), "conv5");
     let (xs, mut sums) = (Array1::<u64>::zeros(4), Array1::<u64>::zeros(4));
-    let ir = digit_sums::kernel()
+    let ir = crate::kernels::digit_sums::kernel()
         .typed_ir(&[(&xs).into_arg(), (&mut sums).into_arg()])
         .unwrap();
     assert!(!jammed(ir), "digit_sums");
