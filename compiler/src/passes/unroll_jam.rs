@@ -61,8 +61,8 @@
 //! - an array stored in `P` (or `S`) is accessed in no other part;
 //! - `B` stores an array or carries a scalar from one pass to the next;
 //! - an inner `for` loop does not run a constant few iterations ([`FEW`]: LLVM unrolls it
-//!   whole and vectorizes the outer loop itself), and a `while` loop divides no integers (no
-//!   vector instruction does: its lanes would each run alone).
+//!   whole and vectorizes the outer loop itself), and a `while` loop divides integers only by
+//!   constant powers of two (no vector instruction divides: its lanes would each run alone).
 //!
 //! The cost: a `while` group runs until its longest lane finishes, every lane computing each
 //! pass; with the lanes in vectors a pass costs about what one element's pass costs alone.
@@ -188,14 +188,23 @@ fn qualifies<'a>(
     Some((parts, scalars))
 }
 
-/// Whether `e` divides integers (`/`, `%`): a `while` loop that does is not run in lanes, where
-/// LLVM has no vector instruction for it (nor for the high half of a 64-bit product it divides
-/// by a constant with) and computes each lane alone, masks included (the digit sum `while v > 0
-/// { s += v % 10; v /= 10 }` of 2^16 `u64`: 1.04 ms in lanes, 0.75 as it is; rustc 0.84).
+/// Whether `e` divides integers (`/`, `%`) by anything but a constant power of two: a `while`
+/// loop that does is not run in lanes, where LLVM has no vector instruction for it (nor for the
+/// high half of a 64-bit product it divides by a constant with) and computes each lane alone,
+/// masks included (the digit sum `while v > 0 { s += v % 10; v /= 10 }` of 2^16 `u64`: 1.04 ms
+/// in lanes, 0.75 as it is; rustc 0.84). By a power of two it shifts and masks, in vectors too
+/// (Collatz steps, `n % 2`, `n / 2`).
 fn divides_integers(inst: &Instance, e: ExprId) -> bool {
-    let kind = &inst.func.expr(e).kind;
-    let here = matches!(kind, ExprKind::Binary(BinOp::Div | BinOp::Rem, ..))
-        && matches!(inst.ty(e), Type::Scalar(s) if !s.is_float());
+    let f = &inst.func;
+    let kind = &f.expr(e).kind;
+    let here = match *kind {
+        ExprKind::Binary(BinOp::Div | BinOp::Rem, _, d) => {
+            let by_power_of_two =
+                matches!(f.expr(d).kind, ExprKind::Const(c) if c.bits.is_power_of_two());
+            matches!(inst.ty(e), Type::Scalar(s) if !s.is_float()) && !by_power_of_two
+        }
+        _ => false,
+    };
     here || children(kind)
         .into_iter()
         .any(|c| divides_integers(inst, c))
