@@ -195,6 +195,14 @@ fn invariant(f: &Function, assigned: &HashSet<LocalId>, e: ExprId) -> bool {
     }
 }
 
+/// The bits of `e` when it is a constant (a `usize` bound's value).
+fn const_bits(f: &Function, e: ExprId) -> Option<u128> {
+    match f.expr(e).kind {
+        ExprKind::Const(c) => Some(c.bits),
+        _ => None,
+    }
+}
+
 /// A structural text key of a pure expression (for deduplicating tests and matching accesses).
 fn expr_key(f: &Function, e: ExprId) -> String {
     match &f.expr(e).kind {

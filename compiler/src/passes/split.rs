@@ -44,7 +44,7 @@
 //! `prange` loops are left alone: their iterations are one parallel region.
 
 use super::nest::cannot_fail;
-use super::{counted, expr_key, invariant, rewrite_for_loops, ForLoop};
+use super::{const_bits, counted, expr_key, invariant, rewrite_for_loops, ForLoop};
 use crate::ir::edit::{block_exprs, Builder};
 use crate::ir::walk::{assigned_locals, breaks_out, children, Uses};
 use crate::ir::*;
@@ -383,12 +383,13 @@ fn split(
         true => b.inst.copy_expr(l.range.end, &HashMap::new()),
         false => b.local(z),
     };
-    // A loop over `from..to`; a short one at the border is cold: `if to <= from {} else { .. }`
-    // with the loop marked cold, which the CPU back end outlines and compiles cheaply.
-    let loop_over = |b: &mut Builder, from: LocalId, to: LocalId, body: Block, cold: bool| {
+    // A loop over `from..to` (its range ending at `end`, the value of `to`); a short one at the
+    // border is cold: `if to <= from {} else { .. }` with the loop marked cold, which the CPU
+    // back end outlines and compiles cheaply.
+    let loop_over = |b: &mut Builder, (from, to, end): (LocalId, LocalId, ExprId), body, cold| {
         let range = ForRange {
             start: b.local(from),
-            end: b.local(to),
+            end,
             cold,
             ..l.range.clone()
         };
@@ -435,20 +436,12 @@ fn split(
         // its inner loops are; a border loop's inner loops are (on its own counter it may still
         // branch on the test it is the border of).
         match (cold, k) {
-            (true, _) => out.push(loop_over(&mut b, from, to, body, cold)),
+            (true, _) => {
+                let to_end = b.local(to);
+                out.push(loop_over(&mut b, (from, to, to_end), body, cold));
+            }
             (false, 1) => {
-                let range = ForRange {
-                    start: b.local(from),
-                    end,
-                    cold,
-                    ..l.range.clone()
-                };
-                let middle = Stmt::For {
-                    var: l.var,
-                    range,
-                    body,
-                    span: l.span,
-                };
+                let middle = loop_over(&mut b, (from, to, end), body, cold);
                 let block = Block {
                     stmts: vec![middle],
                 };
@@ -456,7 +449,8 @@ fn split(
             }
             (false, _) => {
                 let body = split_loops(b.inst, body, extents);
-                out.push(loop_over(&mut b, from, to, body, cold));
+                let to_end = b.local(to);
+                out.push(loop_over(&mut b, (from, to, to_end), body, cold));
             }
         }
     }
@@ -576,13 +570,15 @@ fn short_before(f: &Function, start: ExprId, starts: &[Bound]) -> bool {
     if starts.is_empty() {
         return true;
     }
-    let Some(lo) = int(f, start) else {
+    let Some(lo) = const_bits(f, start) else {
         return false;
     };
     starts.iter().all(|s| {
         let end = match *s {
-            Bound::Below(c, k) => int(f, c).map(|c| c.saturating_sub(offset(f, k))),
-            Bound::BelowNext(c, k) => int(f, c).map(|c| (c + 1).saturating_sub(offset(f, k))),
+            Bound::Below(c, k) => const_bits(f, c).map(|c| c.saturating_sub(offset(f, k))),
+            Bound::BelowNext(c, k) => {
+                const_bits(f, c).map(|c| (c + 1).saturating_sub(offset(f, k)))
+            }
             Bound::NoWrap(_) => None,
         };
         end.is_some_and(|e| e.saturating_sub(lo) <= SHORT)
@@ -600,7 +596,7 @@ fn short_after(f: &Function, end: ExprId, ends: &[Bound]) -> bool {
             return Some(0);
         }
         match f.expr(c).kind {
-            ExprKind::Binary(BinOp::Sub, x, d) if expr_key(f, x) == text => int(f, d),
+            ExprKind::Binary(BinOp::Sub, x, d) if expr_key(f, x) == text => const_bits(f, d),
             _ => None,
         }
     };
@@ -616,26 +612,19 @@ fn short_after(f: &Function, end: ExprId, ends: &[Bound]) -> bool {
 
 /// The value of `k` when a constant (none: 0), else more than [`SHORT`].
 fn offset(f: &Function, k: Option<ExprId>) -> u128 {
-    k.map_or(Some(0), |k| int(f, k)).unwrap_or(SHORT + 1)
+    k.map_or(Some(0), |k| const_bits(f, k)).unwrap_or(SHORT + 1)
 }
 
 /// The value of `k` (a `usize`) when a constant (none: 0).
 fn int_or_zero(f: &Function, k: Option<ExprId>) -> Option<u64> {
-    k.map_or(Some(0), |k| int(f, k).map(|v| v as u64))
-}
-
-fn int(f: &Function, e: ExprId) -> Option<u128> {
-    match f.expr(e).kind {
-        ExprKind::Const(c) => Some(c.bits),
-        _ => None,
-    }
+    k.map_or(Some(0), |k| const_bits(f, k).map(|v| v as u64))
 }
 
 /// Builds bound `x` of the middle range.
 fn bound(b: &mut Builder, x: Bound) -> ExprId {
     // Of constants, the constant (`i > 0`: from 1).
     let f = &b.inst.func;
-    let known = |c: ExprId, k: Option<ExprId>| Some((int(f, c)? as u64, int_or_zero(f, k)?));
+    let known = |c: ExprId, k: Option<ExprId>| Some((const_bits(f, c)? as u64, int_or_zero(f, k)?));
     let folded = match x {
         Bound::Below(c, k) => known(c, k).map(|(c, k)| c.saturating_sub(k)),
         Bound::BelowNext(c, k) => known(c, k).map(|(c, k)| c.saturating_add(1).saturating_sub(k)),
