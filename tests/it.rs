@@ -115,6 +115,7 @@ mod constructs_values;
 mod constructs_vec;
 mod constructs_vectorize;
 mod differential;
+mod down_counters;
 mod early_exits;
 mod fusion;
 mod gpu;

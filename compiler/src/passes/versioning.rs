@@ -4,8 +4,9 @@
 //! `for i in a..=b` (step 1, forward, `usize`; the tests below then take `b` itself as the last
 //! index and `lo > hi` as empty) whose array accesses have indices of the forms `i`, `i + c`, `i - c`,
 //! `c + i`, and chains of those (`(i + c) - d`, as in `a[j + dj - 2]`), `c` (with `c`
-//! loop-invariant and free of loads, calls and divisions) or a small value (a `u8`/`u16` cast to
-//! `usize`, or a local that only ever holds such values) becomes
+//! loop-invariant and free of loads, calls and divisions), a small value (a `u8`/`u16` cast to
+//! `usize`, or a local that only ever holds such values) or a counter counting down from `i`
+//! (`j` or `j - 1` where they stay in `0..=i`, [`down`]: an insertion sort's shift) becomes
 //!
 //! ```text
 //! lo = a; hi = b;
@@ -33,6 +34,8 @@
 //! every access in it (matmul's `c[[i, j]] += a[[i, p]] * b[[p, j]]`: the accesses are checked
 //! once per call instead of once per `(i, p)`, and LLVM sees a plain loop nest). Otherwise each
 //! innermost loop is versioned on its own.
+
+mod down;
 
 use super::{counted_to, expr_key, invariant, rewrite_for_loops};
 use crate::ir::edit::Builder;
@@ -212,14 +215,22 @@ impl Versioner<'_> {
         }
         let mut accesses = Vec::new();
         collect_accesses(&inst.func, body, &mut accesses);
+        // A counter counting down from the loop variable (an insertion sort's shift).
+        let down = match loops[..] {
+            [_] => down::find(inst, var, body),
+            _ => None,
+        };
         // Accesses whose every index is understood, and the bounds tests they need.
         let mut tests = Vec::new();
         let mut unchecked = HashSet::new();
         let mut all = true;
         for (array, index) in accesses.iter().filter(|(a, _)| !assigned.contains(a)) {
+            let down = down
+                .as_ref()
+                .filter(|d| d.keys.contains(&self.key(*array, index)));
             let forms: Option<Vec<Index>> = index
                 .iter()
-                .map(|&i| self.classify(&loops, &assigned, i))
+                .map(|&i| self.classify(&loops, &assigned, down, i))
                 .collect();
             match forms {
                 Some(forms) => {
@@ -248,14 +259,25 @@ impl Versioner<'_> {
     }
 
     /// Classifies one index expression of an access in the nest `loops` (`assigned`: the locals
-    /// the nest assigns, its loop variables included).
-    fn classify(&self, loops: &Loops, assigned: &HashSet<LocalId>, e: ExprId) -> Option<Index> {
+    /// the nest assigns, its loop variables included; `down`: the loop's down counter, when
+    /// the access is one it keeps in bounds).
+    fn classify(
+        &self,
+        loops: &Loops,
+        assigned: &HashSet<LocalId>,
+        down: Option<&down::Down>,
+        e: ExprId,
+    ) -> Option<Index> {
         let f = &self.inst.func;
         if invariant(f, assigned, e) {
             return Some(Index::Invariant(e));
         }
         if let Some((k, offsets)) = affine(f, loops, assigned, e) {
             return Some(Index::Affine(k, offsets));
+        }
+        if down.is_some_and(|d| d.indexes(f, e)) {
+            // At most the loop variable: in bounds where its last value is.
+            return Some(Index::Affine(vec![0], Vec::new()));
         }
         match &f.expr(e).kind {
             ExprKind::Cast(..) => at_most(self.inst, e).map(Index::AtMost),
