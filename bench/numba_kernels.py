@@ -540,6 +540,18 @@ def bubble_sort(x):
 
 
 @njit
+def insertion_rows(a):
+    for r in range(a.shape[0]):
+        for i in range(1, a.shape[1]):
+            v = a[r, i]
+            j = i
+            while j > 0 and a[r, j - 1] > v:
+                a[r, j] = a[r, j - 1]
+                j -= 1
+            a[r, j] = v
+
+
+@njit
 def nbody_step(pos, vel, mass, dt):
     n = mass.shape[0]
     for i in range(n):
@@ -738,6 +750,13 @@ def cases(quick):
         bs[...] = bs0
         bubble_sort(bs)
     yield "bubble_sort", bubble
+    ir0 = aligned(lcg_uniform(4096 * 64, 0, 1, 22).reshape(4096, 64))
+    ir = aligned(ir0.copy())
+
+    def insertion():
+        ir[...] = ir0
+        insertion_rows(ir)
+    yield "insertion_rows", insertion
     rx = aligned(lcg_uniform(RUNMAX_N, -1, 1, 18))
     ry = aligned(np.zeros(RUNMAX_N))
     yield "running_max", lambda: running_max(rx, ry)

@@ -363,6 +363,19 @@ fn kmeans_floyd_fnv_bubble() {
         assert_eq!(bits(got.as_slice().unwrap()), bits(&want), "n = {n}");
     }
 
+    for (n, m) in [(0, 3), (3, 0), (1, 1), (2, 9), (5, 40)] {
+        let keys = Array2::from_shape_vec((n, m), values(n * m, 22, -1.0, 1.0)).unwrap();
+        let mut want = keys.clone();
+        plain::insertion_rows(want.view_mut());
+        let mut got = keys;
+        kernels::insertion_rows(&mut got).unwrap();
+        assert_eq!(
+            bits(got.as_slice().unwrap()),
+            bits(want.as_slice().unwrap()),
+            "{n} x {m}"
+        );
+    }
+
     // NaNs and both zeros among the values: `f64::max` returns the other operand for a NaN.
     for n in [0, 1, 2, 9, 200] {
         let mut x = values(n, 18, -1.0, 1.0);

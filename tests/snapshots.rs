@@ -60,6 +60,7 @@ snapshots! {
         [&m64(), &m64(), &mut Array1::<i64>::zeros(4)];
     floyd_warshall: kernels::floyd_warshall::kernel(), [&mut m64()];
     bubble_sort: kernels::bubble_sort::kernel(), [&mut v64()];
+    insertion_rows: kernels::insertion_rows::kernel(), [&mut m64()];
     running_max: kernels::running_max::kernel(), [&v64(), &mut v64()];
     smooth3: kernels::smooth3::kernel(), [&v64(), &mut v64()];
     conv5: kernels::conv5::kernel(), [&Array1::<f64>::zeros(9), &Array1::<f64>::zeros(5), &mut v64()];

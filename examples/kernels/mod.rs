@@ -556,6 +556,22 @@ rumba::compile! {
         }
     }
 
+    /// Insertion sort of each row: the shift's counter `j` counts down from `i` under the test
+    /// `j > 0`, so versioning proves `a[[r, j]]` and `a[[r, j - 1]]` in bounds with `i`.
+    pub fn insertion_rows(a) {
+        for r in 0..a.nrows() {
+            for i in 1..a.ncols() {
+                let v = a[[r, i]];
+                let mut j = i;
+                while j > 0 && a[[r, j - 1]] > v {
+                    a[[r, j]] = a[[r, j - 1]];
+                    j -= 1;
+                }
+                a[[r, j]] = v;
+            }
+        }
+    }
+
     /// One step of `n` bodies under softened gravity: accelerations from every other body, then
     /// velocities and positions (`pos`, `vel`: n x 3).
     pub fn nbody_step(pos, vel, mass, dt: f64) {

@@ -116,6 +116,27 @@ pub(crate) fn pattern_cases(v: &mut Runner) {
         serial: None,
     });
 
+    // Insertion sort of rows (a `while` loop counting down from the outer counter).
+    let (n, m) = (4096, 64);
+    let keys = random(n * m, 0.0, 1.0, 22)
+        .into_shape_with_order((n, m))
+        .unwrap();
+    let (keys2, mut rows, mut rows2) = (keys.clone(), keys.clone(), keys.clone());
+    v.push(Case {
+        kernel: "insertion_rows",
+        size: format!("{n} rows of {m} f64"),
+        bytes: None,
+        rumba: Box::new(move || {
+            rows.assign(&keys);
+            kernels::insertion_rows(&mut rows).unwrap()
+        }),
+        rust: Box::new(move || {
+            rows2.assign(&keys2);
+            plain::insertion_rows(rows2.view_mut())
+        }),
+        serial: None,
+    });
+
     // A float carried through `max` (the NaN test of `f64::max` on its chain or beside it).
     let n = 1 << 22;
     let x = random(n, -1.0, 1.0, 18);

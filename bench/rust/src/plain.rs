@@ -348,6 +348,20 @@ pub fn bubble_sort(x: &mut [f64]) {
     }
 }
 
+pub fn insertion_rows(mut a: ArrayViewMut2<f64>) {
+    for r in 0..a.nrows() {
+        for i in 1..a.ncols() {
+            let v = a[[r, i]];
+            let mut j = i;
+            while j > 0 && a[[r, j - 1]] > v {
+                a[[r, j]] = a[[r, j - 1]];
+                j -= 1;
+            }
+            a[[r, j]] = v;
+        }
+    }
+}
+
 pub fn nbody_step(mut pos: ArrayViewMut2<f64>, mut vel: ArrayViewMut2<f64>, mass: &[f64], dt: f64) {
     let n = mass.len();
     for i in 0..n {
