@@ -1085,3 +1085,52 @@ fn from_bits_takes_the_unsigned_of_its_width() {
     assert!(text.contains("expected `u64`, found `i64`"), "{text}");
     assert!(text.contains("as u64"), "{text}");
 }
+
+twin! {
+    mod rs_bytes;
+    /// Byte literals (`u8`): words between whitespace, a sum of digits, capitals by a `match` on
+    /// ranges of bytes, and the bytes past `b'z'` wrapping.
+    pub fn byte_classes(t: &[u8], out: &mut [i64]) {
+        let mut words = 0;
+        let mut inside = false;
+        let mut digits = 0;
+        let mut upper = 0;
+        let mut wrapped = 0u8;
+        for i in 0..t.len() {
+            let c = t[i];
+            let space = c == b' ' || c == b'\n' || c == b'\t';
+            if !space && !inside {
+                words += 1;
+            }
+            inside = !space;
+            match c {
+                b'0'..=b'9' => digits += (c - b'0') as i64,
+                b'A'..=b'Z' => upper += 1,
+                b'~' | b'\x7f' => wrapped = wrapped.wrapping_add(c),
+                _ => {}
+            }
+        }
+        out[0] = words;
+        out[1] = digits;
+        out[2] = upper;
+        out[3] = wrapped as i64;
+        out[4] = (b'z' - b'a') as i64;
+    }
+}
+
+#[test]
+fn byte_literals_are_u8() {
+    for text in [
+        "",
+        "Hello World 42\n  foo\tBar 7 ~~\x7f",
+        "   ",
+        "a",
+        "Z9Z9 z\t\n~",
+    ] {
+        let t = text.as_bytes();
+        let (mut o, mut o2) = ([0i64; 5], [0i64; 5]);
+        byte_classes(t, &mut o[..]).unwrap();
+        rs_bytes::byte_classes(t, &mut o2);
+        assert_eq!(o, o2, "{text:?}");
+    }
+}

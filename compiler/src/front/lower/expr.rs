@@ -203,12 +203,23 @@ impl FnLowerer<'_> {
                 )
             }
             syn::Lit::Bool(b) => Lit::Bool(b.value),
+            // `b'a'`: a `u8` (`-b'a'` is then rustc's error, a negative `u8`).
+            syn::Lit::Byte(b) => Lit::Int(
+                IntLit {
+                    negative: negate,
+                    magnitude: b.value().into(),
+                },
+                Some(Scalar::U8),
+            ),
             other => {
                 return Err(FrontError::new(
                     other,
-                    "only numeric and boolean literals are supported",
+                    "only numeric, boolean and byte (`b'a'`) literals are supported",
                 )
-                .hint("kernels compute on numbers: strings and chars have no type here"))
+                .hint(
+                    "kernels compute on numbers: strings and chars have no type here; \
+                     a byte literal `b'a'` is the `u8` of an ASCII character",
+                ))
             }
         };
         Ok(self.expr(ExprKind::Lit(lit), node))

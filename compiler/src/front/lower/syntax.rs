@@ -246,8 +246,16 @@ pub(super) fn int_lit(i: &syn::LitInt, negate: bool) -> Option<IntLit> {
 }
 
 /// The value of an integer literal, negative ones included (`-3`, and `syn`'s `-3` literal in a
-/// pattern): what `match` coverage and constants known from syntax count.
+/// pattern), or of a byte literal (`b'a'`): what `match` coverage and constants known from
+/// syntax count.
 pub(super) fn int_literal(e: &syn::Expr) -> Option<Int> {
+    if let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Byte(b),
+        ..
+    }) = strip_parens(e)
+    {
+        return Some(Int::from(u128::from(b.value())));
+    }
     let (i, negate) = match strip_parens(e) {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Int(i),
