@@ -552,6 +552,21 @@ def insertion_rows(a):
 
 
 @njit
+def searchsorted(x, q, out):
+    for k in range(q.shape[0]):
+        v = q[k]
+        lo = 0
+        hi = x.shape[0]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if x[mid] < v:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[k] = lo
+
+
+@njit
 def nbody_step(pos, vel, mass, dt):
     n = mass.shape[0]
     for i in range(n):
@@ -757,6 +772,10 @@ def cases(quick):
         ir[...] = ir0
         insertion_rows(ir)
     yield "insertion_rows", insertion
+    st = aligned(np.sort(lcg_uniform(1 << 16, 0, 1, 23)))
+    sq = aligned(lcg_uniform(1 << 20, 0, 1, 24))
+    so = aligned(np.zeros(1 << 20, dtype=np.int64))
+    yield "searchsorted", lambda: searchsorted(st, sq, so)
     rx = aligned(lcg_uniform(RUNMAX_N, -1, 1, 18))
     ry = aligned(np.zeros(RUNMAX_N))
     yield "running_max", lambda: running_max(rx, ry)

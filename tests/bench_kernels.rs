@@ -376,6 +376,19 @@ fn kmeans_floyd_fnv_bubble() {
         );
     }
 
+    // Queries below, between, equal to and above the table's values, and an empty table.
+    for (n, m) in [(0, 3), (1, 4), (2, 9), (7, 50), (300, 200)] {
+        let mut table = values(n, 23, -1.0, 1.0);
+        table.sort_by(f64::total_cmp);
+        let mut queries = values(m, 24, -1.2, 1.2);
+        queries.extend(table.iter().take(5));
+        let mut want = vec![0; queries.len()];
+        plain::searchsorted(&table, &queries, &mut want);
+        let mut got = Array1::<usize>::zeros(queries.len());
+        kernels::searchsorted(&Array1::from(table), &Array1::from(queries), &mut got).unwrap();
+        assert_eq!(got.to_vec(), want, "{n} x {m}");
+    }
+
     // NaNs and both zeros among the values: `f64::max` returns the other operand for a NaN.
     for n in [0, 1, 2, 9, 200] {
         let mut x = values(n, 18, -1.0, 1.0);

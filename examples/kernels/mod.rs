@@ -572,6 +572,25 @@ rumba::compile! {
         }
     }
 
+    /// For each query, the first index of the sorted `x` whose value is not below it (NumPy's
+    /// `searchsorted`, Python's `bisect_left`): a binary search per element.
+    pub fn searchsorted(x, q, out) {
+        for k in 0..q.len() {
+            let v = q[k];
+            let mut lo = 0;
+            let mut hi = x.len();
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if x[mid] < v {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            out[k] = lo;
+        }
+    }
+
     /// One step of `n` bodies under softened gravity: accelerations from every other body, then
     /// velocities and positions (`pos`, `vel`: n x 3).
     pub fn nbody_step(pos, vel, mass, dt: f64) {

@@ -137,6 +137,26 @@ pub(crate) fn pattern_cases(v: &mut Runner) {
         serial: None,
     });
 
+    // A binary search per query (`np.searchsorted`) in a sorted table of 2^16.
+    let (n, m) = (1 << 16, 1 << 20);
+    let mut table = random(n, 0.0, 1.0, 23).to_vec();
+    table.sort_by(f64::total_cmp);
+    let (table, queries) = (Array1::from(table), random(m, 0.0, 1.0, 24));
+    let (table2, queries2, mut at, mut at2) = (
+        table.to_vec(),
+        queries.to_vec(),
+        Array1::<usize>::zeros(m),
+        vec![0; m],
+    );
+    v.push(Case {
+        kernel: "searchsorted",
+        size: "2^20 queries, 2^16 f64".into(),
+        bytes: None,
+        rumba: Box::new(move || kernels::searchsorted(&table, &queries, &mut at).unwrap()),
+        rust: Box::new(move || plain::searchsorted(&table2, &queries2, &mut at2)),
+        serial: None,
+    });
+
     // A float carried through `max` (the NaN test of `f64::max` on its chain or beside it).
     let n = 1 << 22;
     let x = random(n, -1.0, 1.0, 18);

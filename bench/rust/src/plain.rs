@@ -362,6 +362,23 @@ pub fn insertion_rows(mut a: ArrayViewMut2<f64>) {
     }
 }
 
+pub fn searchsorted(x: &[f64], q: &[f64], out: &mut [usize]) {
+    for k in 0..q.len() {
+        let v = q[k];
+        let mut lo = 0;
+        let mut hi = x.len();
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if x[mid] < v {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        out[k] = lo;
+    }
+}
+
 pub fn nbody_step(mut pos: ArrayViewMut2<f64>, mut vel: ArrayViewMut2<f64>, mass: &[f64], dt: f64) {
     let n = mass.len();
     for i in 0..n {
