@@ -4,26 +4,12 @@
 //! `i` is, and keeps them checked otherwise. Each kernel against the same code in plain Rust; the
 //! shapes the analysis refuses run into the bounds check as Rust's would.
 
+use crate::kernels::insertion_rows;
 use ndarray::{Array1, Array2};
 use rumba::IntoArg;
 
 twin! {
     mod rs;
-    /// Insertion sort of each row.
-    pub fn insertion_rows(a: &mut Array2<f64>) {
-        for r in 0..a.nrows() {
-            for i in 1..a.ncols() {
-                let v = a[[r, i]];
-                let mut j = i;
-                while j > 0 && a[[r, j - 1]] > v {
-                    a[[r, j]] = a[[r, j - 1]];
-                    j -= 1;
-                }
-                a[[r, j]] = v;
-            }
-        }
-    }
-
     /// Insertion sort of a vector of integers, the test written `0 < j`.
     pub fn insertion(x: &mut Array1<i64>) {
         for i in 1..x.len() {
@@ -103,13 +89,26 @@ fn values(n: usize, seed: u64) -> Vec<f64> {
 
 #[test]
 fn insertion_sorts_match_plain_rust() {
+    // The benchmark's insertion sort of rows (examples/kernels), against a stable sort of each row.
     for (n, m) in [(0, 4), (3, 0), (1, 1), (2, 9), (5, 33), (7, 64)] {
         let a = Array2::from_shape_vec((n, m), values(n * m, 3 + m as u64)).unwrap();
         let mut got = a.clone();
         insertion_rows(&mut got).unwrap();
         let mut want = a.clone();
-        rs::insertion_rows(&mut want);
+        for mut row in want.rows_mut() {
+            row.as_slice_mut()
+                .unwrap()
+                .sort_by(|x, y| x.partial_cmp(y).unwrap());
+        }
         assert_eq!(got, want, "{n}x{m}");
+        let b = a.mapv(|v| (v as i32) % 7);
+        let mut got = b.clone();
+        insertion_rows(&mut got).unwrap();
+        let mut want = b.clone();
+        for mut row in want.rows_mut() {
+            row.as_slice_mut().unwrap().sort();
+        }
+        assert_eq!(got, want, "{n}x{m} i32");
     }
     for n in [0, 1, 2, 17, 100] {
         let x: Array1<i64> = values(n, 11).iter().map(|v| *v as i64).collect();
@@ -131,7 +130,7 @@ fn insertion_sorts_match_plain_rust() {
 #[test]
 fn down_counted_accesses_are_unchecked() {
     let mut a = Array2::<f64>::zeros((2, 5));
-    let ir = insertion_rows::kernel()
+    let ir = crate::kernels::insertion_rows::kernel()
         .typed_ir(&[(&mut a).into_arg()])
         .unwrap();
     // In the fast copy: `v`'s load, the test's load, the shift's load and store, the last store.

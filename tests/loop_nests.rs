@@ -113,21 +113,6 @@ rumba::compile! {
         }
     }
 
-    /// Insertion sort of each row: a `while` loop that moves elements, inside a nest.
-    fn insertion_rows(a) {
-        for r in 0..a.nrows() {
-            for i in 1..a.ncols() {
-                let v = a[[r, i]];
-                let mut j = i;
-                while j > 0 && a[[r, j - 1]] > v {
-                    a[[r, j]] = a[[r, j - 1]];
-                    j -= 1;
-                }
-                a[[r, j]] = v;
-            }
-        }
-    }
-
     /// The body computes `x * x` only after it changed `x`: nothing is carried.
     fn late_square(lim: f64) -> f64 {
         let mut x = 0.0;
@@ -336,20 +321,6 @@ fn which_test_values_are_carried() {
         .typed_ir(&[1.0f64.into_arg()])
         .unwrap();
     assert!(!ir.contains("carried"), "{ir}");
-}
-
-#[test]
-fn insertion_sorts_rows_as_plain_rust() {
-    for (n, m) in [(0, 3), (3, 0), (1, 1), (4, 7), (5, 32)] {
-        let a = Array2::from_shape_fn((n, m), |(i, j)| ((i * 7 + j * 13) % 11) as i32 - 5);
-        let mut got = a.clone();
-        insertion_rows(&mut got).unwrap();
-        let mut want = a.clone();
-        for mut row in want.rows_mut() {
-            row.as_slice_mut().unwrap().sort();
-        }
-        assert_eq!(got, want, "{n}x{m}");
-    }
 }
 
 /// Points on the boundary of the Mandelbrot set (orbits that stay at |z| = 2 or creep towards
