@@ -180,15 +180,8 @@ impl Versioner<'_> {
         }
     }
 
-    /// Identifies an access by its array and the text of its indices.
     fn key(&self, array: LocalId, index: &[ExprId]) -> AccessKey {
-        (
-            array,
-            index
-                .iter()
-                .map(|i| expr_key(&self.inst.func, *i))
-                .collect(),
-        )
+        access_key(&self.inst.func, array, index)
     }
 
     /// The plan for `for var in range { body }`, or `None` when it is not a counted loop nest this
@@ -225,9 +218,8 @@ impl Versioner<'_> {
         let mut unchecked = HashSet::new();
         let mut all = true;
         for (array, index) in accesses.iter().filter(|(a, _)| !assigned.contains(a)) {
-            let down = down
-                .as_ref()
-                .filter(|d| d.keys.contains(&self.key(*array, index)));
+            let key = self.key(*array, index);
+            let down = down.as_ref().filter(|d| d.keys.contains(&key));
             let forms: Option<Vec<Index>> = index
                 .iter()
                 .map(|&i| self.classify(&loops, &assigned, down, i))
@@ -237,7 +229,7 @@ impl Versioner<'_> {
                     for (d, f) in forms.into_iter().enumerate() {
                         tests.push((*array, d as u8, f));
                     }
-                    unchecked.insert(self.key(*array, index));
+                    unchecked.insert(key);
                 }
                 None => all = false,
             }
@@ -444,6 +436,11 @@ impl Versioner<'_> {
 }
 
 type AccessKey = (LocalId, Vec<String>);
+
+/// Identifies an access by its array and the text of its indices.
+fn access_key(f: &Function, array: LocalId, index: &[ExprId]) -> AccessKey {
+    (array, index.iter().map(|i| expr_key(f, *i)).collect())
+}
 
 /// Whether, in the loop nest body `b` (`conditional`: reached only under a condition; `in_loop`:
 /// inside a `loop`/`while`, whose `break` and `continue` stay in it), a failing bounds test means

@@ -20,11 +20,11 @@
 //! access with its text does: one at a point where `j` may hold anything (before `j = i`, or
 //! `j - 1` after the decrement) keeps them all checked.
 
-use super::AccessKey;
+use super::{access_key, AccessKey};
 use crate::ir::edit::stmt_exprs;
 use crate::ir::walk::children;
 use crate::ir::*;
-use crate::passes::{const_bits, expr_key};
+use crate::passes::const_bits;
 use std::collections::HashSet;
 
 /// A down counter of a loop body, and the accesses its indices leave in bounds.
@@ -92,10 +92,10 @@ fn shape(f: &Function, j: LocalId, e: ExprId) -> Option<Shape> {
 /// `j` as a down counter set at `body.stmts[start]`, when every other assignment of it is the
 /// decrement of a [`down_loop`] after that statement.
 fn counter(f: &Function, body: &Block, start: usize, j: LocalId) -> Option<Down> {
-    let loops: Vec<(usize, Option<ExprId>, usize)> = body.stmts[start + 1..]
+    let loops: Vec<(usize, DownLoop)> = body.stmts[start + 1..]
         .iter()
         .enumerate()
-        .filter_map(|(k, s)| down_loop(f, s, j).map(|(rest, dec)| (start + 1 + k, rest, dec)))
+        .filter_map(|(k, s)| down_loop(f, s, j).map(|l| (start + 1 + k, l)))
         .collect();
     if assignments(body, j) != 1 + loops.len() {
         return None;
@@ -108,15 +108,12 @@ fn counter(f: &Function, body: &Block, start: usize, j: LocalId) -> Option<Down>
     };
     for (k, s) in body.stmts.iter().enumerate() {
         match loops.iter().find(|(at, ..)| *at == k) {
-            Some(&(_, rest, dec)) => {
-                let Stmt::Loop { body } = s else {
-                    unreachable!("a down loop is a loop")
-                };
-                if let Some(rest) = rest {
+            Some((_, l)) => {
+                if let Some(rest) = l.rest {
                     walk.expr(rest, Known::Positive);
                 }
-                for (m, t) in body.stmts.iter().enumerate().skip(1) {
-                    let known = if m < dec {
+                for (m, t) in l.body.stmts.iter().enumerate().skip(1) {
+                    let known = if m < l.decrement {
                         Known::Positive
                     } else {
                         Known::AtMostI
@@ -132,10 +129,17 @@ fn counter(f: &Function, body: &Block, start: usize, j: LocalId) -> Option<Down>
     (!keys.is_empty()).then_some(Down { counter: j, keys })
 }
 
-/// `loop { if j > 0 && rest {} else { break } ..; j = j - 1; .. }` (a `while` loop, the
-/// decrement once at its top level): `rest` (`None` for a bare `j > 0`) and the decrement's
-/// position in the loop body.
-fn down_loop(f: &Function, s: &Stmt, j: LocalId) -> Option<(Option<ExprId>, usize)> {
+/// `loop { if j > 0 && rest {} else { break } ..; j = j - 1; .. }`: a `while` loop with the
+/// decrement once at its top level.
+struct DownLoop<'a> {
+    body: &'a Block,
+    /// What the test checks after `j > 0` (`None` for a bare `j > 0`).
+    rest: Option<ExprId>,
+    /// The decrement's position in `body`.
+    decrement: usize,
+}
+
+fn down_loop<'a>(f: &Function, s: &'a Stmt, j: LocalId) -> Option<DownLoop<'a>> {
     let Stmt::Loop { body } = s else { return None };
     let Some(Stmt::If {
         cond,
@@ -166,7 +170,11 @@ fn down_loop(f: &Function, s: &Stmt, j: LocalId) -> Option<(Option<ExprId>, usiz
         .map(|(m, _)| m)
         .collect();
     match decrements[..] {
-        [dec] => Some((rest, dec)),
+        [decrement] => Some(DownLoop {
+            body,
+            rest,
+            decrement,
+        }),
         _ => None,
     }
 }
@@ -272,7 +280,7 @@ impl Walk<'_> {
             }
         }
         if uses {
-            let key = (array, index.iter().map(|&i| expr_key(self.f, i)).collect());
+            let key = access_key(self.f, array, index);
             if in_bounds {
                 self.ok.insert(key);
             } else {
