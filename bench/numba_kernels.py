@@ -567,6 +567,33 @@ def searchsorted(x, q, out):
 
 
 @njit
+def scan_numbers(x):
+    state = 0
+    count = 0
+    for i in range(x.shape[0]):
+        c = x[i]
+        digit = c >= 48 and c <= 57
+        if state == 0 and digit:
+            state = 1
+        elif state == 1 and digit:
+            state = 1
+        elif state == 1 and c == 46:
+            state = 2
+        elif state == 2 and digit:
+            state = 3
+        elif state == 3 and digit:
+            state = 3
+        elif (state == 1 or state == 3) and c == 32:
+            count += 1
+            state = 0
+        elif c == 32:
+            state = 0
+        else:
+            state = 4
+    return count
+
+
+@njit
 def nbody_step(pos, vel, mass, dt):
     n = mass.shape[0]
     for i in range(n):
@@ -776,6 +803,9 @@ def cases(quick):
     sq = aligned(lcg_uniform(1 << 20, 0, 1, 24))
     so = aligned(np.zeros(1 << 20, dtype=np.int64))
     yield "searchsorted", lambda: searchsorted(st, sq, so)
+    letters = np.frombuffer(b"0123456789. .x", dtype=np.uint8)
+    tx = aligned(letters[(lcg_uniform(1 << 22, 0, 14, 25)).astype(np.int64)])
+    yield "scan_numbers", lambda: scan_numbers(tx)
     rx = aligned(lcg_uniform(RUNMAX_N, -1, 1, 18))
     ry = aligned(np.zeros(RUNMAX_N))
     yield "running_max", lambda: running_max(rx, ry)

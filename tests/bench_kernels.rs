@@ -389,6 +389,17 @@ fn kmeans_floyd_fnv_bubble() {
         assert_eq!(got.to_vec(), want, "{n} x {m}");
     }
 
+    // Text of numbers, points, spaces and other letters, and its ends.
+    let alphabet = b"0123456789. .x";
+    for n in [0, 1, 2, 9, 1000] {
+        let text: Vec<u8> = values(n, 25, 0.0, 14.0)
+            .iter()
+            .map(|v| alphabet[*v as usize])
+            .collect();
+        let got: usize = kernels::scan_numbers(&Array1::from(text.clone())).unwrap();
+        assert_eq!(got, plain::scan_numbers(&text), "n = {n}");
+    }
+
     // NaNs and both zeros among the values: `f64::max` returns the other operand for a NaN.
     for n in [0, 1, 2, 9, 200] {
         let mut x = values(n, 18, -1.0, 1.0);

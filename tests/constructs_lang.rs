@@ -669,6 +669,41 @@ fn match_on_tuples_and_sin_cos() {
     }
 }
 
+// ---- `matches!` ----
+
+twin! {
+    mod rs_matches;
+    /// Per byte: a vowel, a digit above `lo`, a pair of equal neighbours, an element after a
+    /// positive one; counted.
+    pub fn kinds(x: &[u8], lo: u8) -> (usize, usize, usize, usize) {
+        let (mut vowels, mut digits, mut pairs, mut after) = (0, 0, 0, 0);
+        for i in 0..x.len() {
+            if matches!(x[i], b'a' | b'e' | b'i' | b'o' | b'u') {
+                vowels += 1;
+            }
+            digits += matches!(x[i], c @ b'0'..=b'9' if c > lo) as usize;
+            if i > 0 && matches!((x[i - 1], x[i]), (a, b) if a == b) {
+                pairs += 1;
+            }
+            if matches!(x.get(i + 1), Some(&v) if v > b'm',) {
+                after += 1;
+            }
+        }
+        (vowels, digits, pairs, after)
+    }
+}
+
+#[test]
+fn matches_macro_is_a_match_to_bool() {
+    let text = b"hello, world 0123456789 aeiou zz 77 xyz".to_vec();
+    for lo in [b'0', b'4', b'9'] {
+        for n in [0, 1, 5, text.len()] {
+            let got: (usize, usize, usize, usize) = kinds(&text[..n], bb(lo)).unwrap();
+            assert_eq!(got, rs_matches::kinds(&text[..n], lo), "{n} {lo}");
+        }
+    }
+}
+
 // ---- lossless conversions (`From`) ----
 
 twin! {

@@ -121,6 +121,7 @@ mod fusion;
 mod gpu;
 mod inspect;
 mod loop_nests;
+mod match_trees;
 mod minmax_chains;
 mod prange;
 mod prange_races;

@@ -591,6 +591,29 @@ rumba::compile! {
         }
     }
 
+    /// The numbers (`12`, `3.25`) in space-separated text: a scanner's state machine, one
+    /// `match (state, byte)` per byte (a decision tree, as rustc builds it).
+    pub fn scan_numbers(x) {
+        let mut state = 0u8;
+        let mut count = 0usize;
+        for i in 0..x.len() {
+            state = match (state, x[i]) {
+                (0, b'0'..=b'9') => 1,
+                (1, b'0'..=b'9') => 1,
+                (1, b'.') => 2,
+                (2, b'0'..=b'9') => 3,
+                (3, b'0'..=b'9') => 3,
+                (1, b' ') | (3, b' ') => {
+                    count += 1;
+                    0
+                }
+                (_, b' ') => 0,
+                _ => 4,
+            };
+        }
+        count
+    }
+
     /// One step of `n` bodies under softened gravity: accelerations from every other body, then
     /// velocities and positions (`pos`, `vel`: n x 3).
     pub fn nbody_step(pos, vel, mass, dt: f64) {

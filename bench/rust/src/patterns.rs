@@ -2,6 +2,7 @@
 
 use crate::{kernels, plain, random, Case, Runner};
 use ndarray::{Array1, Array2, Array3};
+use std::hint::black_box;
 
 /// Patterns that were slower than rustc (issue 18): a float recurrence over a short axis
 /// (k-means), `f64::min` in a read-modify-write (Floyd-Warshall), an integer hash per row
@@ -154,6 +155,24 @@ pub(crate) fn pattern_cases(v: &mut Runner) {
         bytes: None,
         rumba: Box::new(move || kernels::searchsorted(&table, &queries, &mut at).unwrap()),
         rust: Box::new(move || plain::searchsorted(&table2, &queries2, &mut at2)),
+        serial: None,
+    });
+
+    // A scanner's state machine over text (`match (state, byte)`): digits, points, spaces and
+    // other letters at random, so that no branch is predictable.
+    let n = 1 << 22;
+    let text: Array1<u8> = random(n, 0.0, 14.0, 25).mapv(|v| b"0123456789. .x"[v as usize]);
+    let text2 = text.to_vec();
+    v.push(Case {
+        kernel: "scan_numbers",
+        size: "2^22 bytes".into(),
+        bytes: None,
+        rumba: Box::new(move || {
+            black_box::<usize>(kernels::scan_numbers(&text).unwrap());
+        }),
+        rust: Box::new(move || {
+            black_box(plain::scan_numbers(&text2));
+        }),
         serial: None,
     });
 

@@ -379,6 +379,27 @@ pub fn searchsorted(x: &[f64], q: &[f64], out: &mut [usize]) {
     }
 }
 
+pub fn scan_numbers(x: &[u8]) -> usize {
+    let mut state = 0u8;
+    let mut count = 0;
+    for i in 0..x.len() {
+        state = match (state, x[i]) {
+            (0, b'0'..=b'9') => 1,
+            (1, b'0'..=b'9') => 1,
+            (1, b'.') => 2,
+            (2, b'0'..=b'9') => 3,
+            (3, b'0'..=b'9') => 3,
+            (1, b' ') | (3, b' ') => {
+                count += 1;
+                0
+            }
+            (_, b' ') => 0,
+            _ => 4,
+        };
+    }
+    count
+}
+
 pub fn nbody_step(mut pos: ArrayViewMut2<f64>, mut vel: ArrayViewMut2<f64>, mass: &[f64], dt: f64) {
     let n = mass.len();
     for i in 0..n {

@@ -158,6 +158,18 @@ impl IntLit {
         }
     }
 
+    /// The literal of any integer value.
+    pub fn of(value: Int) -> IntLit {
+        IntLit {
+            negative: !value.nonneg,
+            magnitude: if value.nonneg {
+                value.bits
+            } else {
+                value.bits.wrapping_neg()
+            },
+        }
+    }
+
     /// Its value; `None` below `i128::MIN`, which no type holds.
     pub fn value(self) -> Option<Int> {
         if !self.negative {

@@ -136,6 +136,7 @@ impl FnLowerer<'_> {
             syn::Expr::Reference(r) => self.reference(r),
             syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => self.vec_macro(m),
             syn::Expr::Macro(m) if m.mac.path.is_ident("array") => self.array_macro(m),
+            syn::Expr::Macro(m) if m.mac.path.is_ident("matches") => self.matches_macro(m),
             syn::Expr::Macro(m) => Err(macro_error(&m.mac)),
             syn::Expr::Unsafe(_) => Err(FrontError::new(e, "`unsafe` is not allowed in kernels")
                 .hint("rumba checks indices; use #[rumba(unsafe(boundscheck = false))] to drop the checks")),

@@ -62,7 +62,7 @@ pub(super) fn macro_error(mac: &syn::Macro) -> FrontError {
             return FrontError::new(mac, format!("`{name}!` as a value is not supported in kernels"))
                 .hint("write it as a statement (`assert!(x > 0.0);`, `if x < 0 { panic!(\"..\"); }`): a failed check is the call's `Err`");
         }
-        _ => "write out the code the macro stands for (`vec![v; n]` and `s![..]` are supported)",
+        _ => "write out the code the macro stands for (`vec![v; n]`, `array![..]`, `s![..]` and `matches!(v, pattern)` are supported)",
     };
     FrontError::new(
         mac,

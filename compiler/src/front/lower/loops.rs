@@ -36,6 +36,8 @@ pub(super) struct LoopFrame {
     continued: bool,
     /// The enclosing loops (by index in the stack) that a jump from inside this one targets.
     escapes: BTreeSet<usize>,
+    /// How many locals the function had when the loop began: those declared around it.
+    outer_locals: usize,
 }
 
 impl LoopFrame {
@@ -53,6 +55,7 @@ impl LoopFrame {
             broken: false,
             continued: false,
             escapes: BTreeSet::new(),
+            outer_locals: 0,
         }
     }
 }
@@ -86,11 +89,23 @@ impl FnLowerer<'_> {
         frame: LoopFrame,
         f: impl FnOnce(&mut Self) -> R<T>,
     ) -> R<(Block, T, LoopFrame)> {
-        self.loops.push(frame);
+        let outer_locals = self.func.locals.len();
+        self.loops.push(LoopFrame {
+            outer_locals,
+            ..frame
+        });
         let r = self.nested(f);
         let frame = self.loops.pop().unwrap_or_default();
         let (block, t) = r?;
         Ok((block, t, frame))
+    }
+
+    /// Whether `local` is declared around the innermost loop and `mut`: state the loop may carry
+    /// from one iteration to the next.
+    pub(super) fn may_carry(&self, local: LocalId) -> bool {
+        self.loops
+            .last()
+            .is_some_and(|l| local.index() < l.outer_locals && self.func.locals[local].mutable)
     }
 
     /// Emits a finished loop, with the pending flags of the jumps that leave it.

@@ -195,7 +195,11 @@ impl FnLowerer<'_> {
             value,
             span: at,
         });
-        self.arms(&m.arms[..=last.0], scrutinee, target)
+        let arms = &m.arms[..=last.0];
+        if self.match_tree(&m.expr, arms, scrutinee, target)? {
+            return Ok(());
+        }
+        self.arms(arms, scrutinee, target)
     }
 
     /// The index of the arm after which no value is left (later arms are unreachable), and the
@@ -329,11 +333,54 @@ impl FnLowerer<'_> {
         }
     }
 
+    /// `matches!(e, p)` and `matches!(e, p if g)`: the value of `match e { p if g => true,
+    /// _ => false }`.
+    pub(super) fn matches_macro(&mut self, m: &syn::ExprMacro) -> R<ExprId> {
+        let parsed = m.mac.parse_body_with(|input: syn::parse::ParseStream| {
+            let e: syn::Expr = input.parse()?;
+            input.parse::<syn::Token![,]>()?;
+            let p = syn::Pat::parse_multi_with_leading_vert(input)?;
+            let guard = match input.parse::<Option<syn::Token![if]>>()? {
+                Some(_) => Some(input.parse::<syn::Expr>()?),
+                None => None,
+            };
+            input.parse::<Option<syn::Token![,]>>()?;
+            Ok((e, p, guard))
+        });
+        let (e, p, guard) = parsed.map_err(|err| {
+            FrontError::new(m, format!("unsupported `matches!`: {err}"))
+                .hint("write `matches!(value, pattern)` or `matches!(value, pattern if condition)`")
+        })?;
+        let guard = guard.map(|g| quote::quote!(if #g));
+        let tokens = quote::quote_spanned!(syn::spanned::Spanned::span(&m.mac.path)=> match #e { #p #guard => true, _ => false });
+        let desugared: syn::ExprMatch = syn::parse2(tokens)
+            .map_err(|err| FrontError::new(m, format!("unsupported `matches!`: {err}")))?;
+        let t = self.temp(Span::of(m));
+        self.match_expr(&desugared, Some(t))?;
+        Ok(self.expr(ExprKind::Local(t), m))
+    }
+
     /// Lowers `arms` into the current block: the first one's test, then its body or the rest.
     fn arms(&mut self, arms: &[syn::Arm], scrutinee: LocalId, target: Option<LocalId>) -> R<()> {
         let Some((arm, rest)) = arms.split_first() else {
             return Ok(());
         };
+        let test = !rest.is_empty() || arm.guard.is_some();
+        self.arm_then(arm, scrutinee, target, test, |l| {
+            l.arms(rest, scrutinee, target)
+        })
+    }
+
+    /// Lowers `arm` into the current block: its test (its pattern's, with `test`, and its
+    /// guard's), then its body, or else `otherwise`.
+    pub(super) fn arm_then(
+        &mut self,
+        arm: &syn::Arm,
+        scrutinee: LocalId,
+        target: Option<LocalId>,
+        test: bool,
+        otherwise: impl FnOnce(&mut Self) -> R<()>,
+    ) -> R<()> {
         if let Some(a) = arm.attrs.first() {
             return Err(FrontError::new(
                 a,
@@ -342,7 +389,7 @@ impl FnLowerer<'_> {
         }
         // The arm's bindings are visible in its guard and body only.
         self.scopes.push(Vec::new());
-        let tested = self.arm_test(arm, scrutinee, rest.is_empty());
+        let tested = self.arm_test(arm, scrutinee, test);
         let result = match tested {
             Err(e) => Err(e),
             Ok(None) => self.arm_body(&arm.body, target).map(|(b, ())| {
@@ -357,7 +404,7 @@ impl FnLowerer<'_> {
         };
         self.scopes.pop();
         if let Some((cond, then_body)) = result? {
-            let (else_body, ()) = self.nested(|l| l.arms(rest, scrutinee, target))?;
+            let (else_body, ()) = self.nested(otherwise)?;
             self.emit(Stmt::If {
                 cond,
                 then_body,
@@ -367,9 +414,9 @@ impl FnLowerer<'_> {
         Ok(())
     }
 
-    /// An arm's pattern test and guard; the last reachable arm needs no test.
-    fn arm_test(&mut self, arm: &syn::Arm, scrutinee: LocalId, last: bool) -> R<Test> {
-        let test = self.pattern(&arm.pat, scrutinee, false, !last || arm.guard.is_some())?;
+    /// An arm's pattern test (with `test`: the last reachable arm needs none) and guard.
+    fn arm_test(&mut self, arm: &syn::Arm, scrutinee: LocalId, test: bool) -> R<Test> {
+        let test = self.pattern(&arm.pat, scrutinee, false, test)?;
         let Some((_, guard)) = &arm.guard else {
             return Ok(test);
         };

@@ -38,6 +38,7 @@ mod link;
 pub use handback::hands_back;
 pub use link::written as link_paths;
 mod loops;
+mod match_tree;
 mod matching;
 mod option;
 mod rng;

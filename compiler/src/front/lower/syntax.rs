@@ -163,6 +163,8 @@ pub(super) fn needs_stmts(
                 | syn::Expr::Block(_)
                 | syn::Expr::Loop(_)
                 | syn::Expr::Match(_) => self.0 = true,
+                // `matches!` is a `match`.
+                syn::Expr::Macro(m) if m.mac.path.is_ident("matches") => self.0 = true,
                 // A fold over an array's iterator is a walk.
                 syn::Expr::MethodCall(mc) if is_fold(mc) || is_array_method(mc) || (self.2)(mc) => {
                     self.0 = true
