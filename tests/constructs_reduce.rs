@@ -87,6 +87,12 @@ twin! {
         a.dot(&v)
     }
 
+    /// Parameters that are references already: `a.dot(v)`, `out.assign(x)`.
+    pub fn by_ref_params(a: &Array2<f64>, v: &Array1<f64>, x: &Array1<f64>, out: &mut Array1<f64>) -> (Array1<f64>, f64) {
+        out.assign(x);
+        (a.dot(v), v.dot(x))
+    }
+
     /// An order-sensitive fold: each element halves what came before.
     pub fn horner_fold1(x: ArrayView1<f64>) -> f64 {
         x.fold(0.0, |acc, &v| acc * 0.5 + v)
@@ -329,6 +335,11 @@ fn dot_follows_ndarrays_order() {
         assert_eq!(got.mapv(f64::to_bits), want.mapv(f64::to_bits), "{m:?}");
     }
     let gt = grid(13, 7);
+    let (x, a) = (line(13) * 0.5, grid(7, 13));
+    let (mut out, mut want_out) = (Array1::<f64>::zeros(13), Array1::<f64>::zeros(13));
+    let got: (Array1<f64>, f64) = by_ref_params(&a, &v, &x, &mut out).unwrap();
+    let want = rs::by_ref_params(&a, &v, &x, &mut want_out);
+    assert_eq!((got, out), (want, want_out));
     let got: Array1<f64> = matvec(gt.t(), v.slice(s![..;-1])).unwrap();
     assert_eq!(got, rs::matvec(gt.t(), v.slice(s![..;-1])));
 }

@@ -161,6 +161,26 @@ twin! {
         out
     }
 
+    /// Run lengths: a vector grown through many reallocations (8 MiB for a million runs) and
+    /// returned shrunk to its length.
+    pub fn runs(x: &[u8]) -> Vec<usize> {
+        let mut out = Vec::new();
+        if x.is_empty() {
+            return out;
+        }
+        let mut len = 1;
+        for i in 1..x.len() {
+            if x[i] == x[i - 1] {
+                len += 1;
+            } else {
+                out.push(len);
+                len = 1;
+            }
+        }
+        out.push(len);
+        out
+    }
+
     pub fn small_types(n: usize) -> (u8, bool, f32, usize) {
         let mut v = Vec::new();
         for i in 0..n {
@@ -357,6 +377,10 @@ fn constructs_vec_push_and_return() {
     let x: &[i64] = &[5, 3, 5, -2, 3, 3, 9, -2, 0];
     assert_eq!(sorted_unique(x).unwrap(), rs::sorted_unique(x));
     assert_eq!(small_types(7).unwrap(), rs::small_types(7));
+    for n in [0, 1, 2, 5, 1000, 1 << 20] {
+        let x: Vec<u8> = (0..n).map(|i| (i / (1 + i % 3)) as u8 & 1).collect();
+        assert_eq!(runs(&x).unwrap(), rs::runs(&x), "{n}");
+    }
     for n in [1, 2, 5, 9] {
         let (t, w, s): (i64, Vec<f64>, f64) = forms(n).unwrap();
         let (wt, ww, ws) = rs::forms(n);

@@ -291,6 +291,49 @@ fn advise_huge_pages(p: *mut u8, bytes: usize) {
     let _ = (p, bytes);
 }
 
+/// [`rumba_alloc`]'s memory at `ptr`, `old` bytes long, made `bytes` long ([`abi::REALLOC`]):
+/// Rust's `realloc`, which keeps the first bytes and extends or shrinks in place where it can
+/// (glibc moves the pages of a large block rather than copying them); null when that fails, the
+/// old memory then freed (the caller has given it up).
+///
+/// # Safety
+/// `ptr` came from `rumba_alloc(old, align)` (dangling for zero bytes) and is not used again;
+/// `align` is a power of two and `bytes <= isize::MAX` rounded up to it.
+pub(crate) unsafe extern "C" fn rumba_realloc(
+    ptr: *mut u8,
+    old: i64,
+    bytes: i64,
+    align: i64,
+) -> *mut u8 {
+    if old == 0 {
+        // SAFETY: the caller's contract, as `rumba_alloc`'s.
+        return unsafe { rumba_alloc(bytes, align) };
+    }
+    let (Ok(layout), Ok(new)) = (
+        Layout::from_size_align(old as usize, align as usize),
+        Layout::from_size_align(bytes as usize, align as usize),
+    ) else {
+        // SAFETY: the caller's contract: `ptr` is `old` bytes of `rumba_alloc`.
+        unsafe { rumba_free(ptr, old, align) };
+        return std::ptr::null_mut();
+    };
+    if new.size() == 0 {
+        // SAFETY: as above.
+        unsafe { rumba_free(ptr, old, align) };
+        return align as usize as *mut u8;
+    }
+    // SAFETY: `ptr` was allocated with `layout` by the global allocator; the new size is
+    // non-zero and valid for the alignment (checked by `Layout::from_size_align`).
+    let p = unsafe { std::alloc::realloc(ptr, layout, new.size()) };
+    if p.is_null() {
+        // SAFETY: a failed `realloc` leaves the old memory allocated, and ours to free.
+        unsafe { std::alloc::dealloc(ptr, layout) };
+    } else {
+        advise_huge_pages(p, new.size());
+    }
+    p
+}
+
 /// Frees what [`rumba_alloc`] returned ([`abi::FREE`]); null or zero bytes: nothing.
 ///
 /// # Safety

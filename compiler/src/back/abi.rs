@@ -52,6 +52,12 @@ pub const ALLOC: &str = "rumba_alloc";
 /// over them), for `Array::zeros`.
 pub const ALLOC_ZEROED: &str = "rumba_alloc_zeroed";
 
+/// `extern "C" fn(data: *mut u8, old: i64, bytes: i64, align: i64) -> *mut u8`: the memory of
+/// [`ALLOC`] at `data`, `old` bytes long, made `bytes` long (Rust's `realloc`: the first bytes
+/// kept, in place where the allocator can); null when that fails, the old memory then freed.
+/// For growable vectors' buffers (`Init::Resize`).
+pub const REALLOC: &str = "rumba_realloc";
+
 /// `extern "C" fn(m, k, n: i64, a: *const f64, rsa, csa: i64, b: *const f64, rsb, csb: i64,
 /// c: *mut f64, rsc, csc: i64)`: `c = a · b` for an `m` x `k` `a` and a `k` x `n` `b`, strides
 /// in elements, by `matrixmultiply::dgemm` with alpha one and beta zero (what ndarray's `dot`

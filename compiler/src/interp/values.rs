@@ -238,7 +238,14 @@ impl<'p> Machine<'p, '_, '_> {
                 let one = ops::cast(Value::I32(1), super::scalar_elem(elem)?);
                 Some(Val::Scalar(one.map_err(|o| f.fail(o, span))?))
             }
-            Init::Copy(_) | Init::Each(_) => None,
+            Init::Copy(_) | Init::Each(_) | Init::Resize(_) => None,
+        };
+        let resized = match init {
+            Init::Resize(v) => match self.val(f, *v)? {
+                Val::Array(a) => Some(a),
+                _ => return Err(Error::Internal("a resize of a non-array".into())),
+            },
+            _ => None,
         };
         let each = match init {
             Init::Each(vs) => vs
@@ -297,6 +304,13 @@ impl<'p> Machine<'p, '_, '_> {
             strides,
             shape: dims,
         };
+        if let Some(src) = resized {
+            // The elements kept, in the vector's order (its buffer is contiguous, from 0).
+            let from = self.bufs[src.buf].bytes();
+            let keep = (src.shape[0].min(view.shape[0]) * elem.size()).min(data.len());
+            let start = src.offset as usize * elem.size();
+            data[..keep].copy_from_slice(&from[start..start + keep]);
+        }
         if let Init::Copy(a) = init {
             let src = f.array(*a)?;
             let from = self.bufs[src.buf].bytes();

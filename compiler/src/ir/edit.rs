@@ -257,6 +257,7 @@ impl Instance {
                 },
                 init: match init {
                     Init::Elem(v) => Init::Elem(self.tree(from, v, rename)),
+                    Init::Resize(v) => Init::Resize(self.tree(from, v, rename)),
                     Init::Copy(a) => Init::Copy(local(a)),
                     Init::Each(vs) => Init::Each(all(self, &vs)),
                     i @ (Init::Zeros | Init::Ones | Init::Uninit) => i,

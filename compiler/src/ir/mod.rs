@@ -846,6 +846,12 @@ pub enum Init {
     /// `[a, b, c]`, `vec![a, b, c]`, `array![[a, b], [c, d]]`: one value per element in C
     /// order, evaluated left to right (as many as the extents, constants, make).
     Each(Vec<ExprId>),
+    /// A growable vector's buffer made `n` elements long (`AllocShape::Dims([n])`): the owned
+    /// 1-D array this expression reads (moving it), its first elements kept up to `n`, the rest
+    /// not initialized (a vector's code writes an element before its length covers it); its
+    /// memory reallocated, not copied where the allocator can extend or shrink it in place.
+    /// Only from `front::lower::growable`.
+    Resize(ExprId),
     /// Not initialized: for an array whose every element the code after it writes before
     /// anything reads it (a fused group's result, `x.mapv(f)`, `&a + &b`), as ndarray's `map`
     /// fills memory it never zeroed. Never for `bool` elements, nor in source.

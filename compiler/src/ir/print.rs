@@ -335,6 +335,7 @@ impl<P: Phase> Printer<'_, P> {
                     Init::Ones => "ones".to_string(),
                     Init::Uninit => "uninit".to_string(),
                     Init::Elem(v) => format!("elem {}", self.expr(*v)),
+                    Init::Resize(v) => format!("resize {}", self.expr(*v)),
                     Init::Copy(a) => format!("copy {}", self.local(*a)),
                     Init::Each(vs) => format!("each [{}]", self.list(vs)),
                 };

@@ -553,6 +553,20 @@ impl Verifier<'_> {
                     }
                     AllocShape::Fixed(_) => {}
                 }
+                if let Init::Resize(v) = init {
+                    self.expr(*v);
+                    let moved = match self.inst.func.expr(*v).kind {
+                        ExprKind::Local(l) => self.array(l),
+                        _ => None,
+                    };
+                    self.check(
+                        moved.is_some_and(|b| {
+                            b.is_owned() && b.elem == a.elem && b.ndim == 1 && a.ndim == 1
+                        }) && a.layout == Layout::Contig,
+                        at,
+                        || format!("a new {a} resized from {moved:?}"),
+                    );
+                }
                 if let Init::Copy(src) = init {
                     if let Some(b) = self.array(*src) {
                         self.check(b.elem == a.elem && b.ndim == a.ndim, at, || {

@@ -74,7 +74,7 @@ pub fn children<P: Phase>(k: &ExprKind<P>) -> Vec<ExprId> {
         ExprKind::Transpose(_) => Vec::new(),
         ExprKind::Alloc { shape, init, .. } => {
             let mut out = match init {
-                Init::Elem(v) => vec![*v],
+                Init::Elem(v) | Init::Resize(v) => vec![*v],
                 Init::Each(vs) => vs.clone(),
                 _ => Vec::new(),
             };

@@ -324,6 +324,10 @@ fn symbol_table() -> Vec<(&'static str, usize)> {
         crate::value::rumba_alloc_zeroed as *const () as usize,
     ));
     all.push((abi::FREE, crate::value::rumba_free as *const () as usize));
+    all.push((
+        abi::REALLOC,
+        crate::value::rumba_realloc as *const () as usize,
+    ));
     all.push((abi::DGEMM, crate::linalg::rumba_dgemm as *const () as usize));
     all.push((abi::SGEMM, crate::linalg::rumba_sgemm as *const () as usize));
     all.push((abi::ZGEMM, crate::linalg::rumba_zgemm as *const () as usize));

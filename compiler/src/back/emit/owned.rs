@@ -375,7 +375,9 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             Init::Elem(v) => Some(self.expr(*v)?),
             Init::Ones => Some(self.constant(Const::one(super::scalar_elem(ty)?))),
             Init::Each(_) => None,
-            Init::Copy(_) => return Err(BackError::Internal("a copy into a `[T; N]`".into())),
+            Init::Copy(_) | Init::Resize(_) => {
+                return Err(BackError::Internal("a copy into a `[T; N]`".into()))
+            }
         };
         let values = match (init, one_value) {
             (Init::Each(vs), _) => vs.iter().map(|&v| self.expr(v)).collect::<R<Vec<_>>>()?,
@@ -425,7 +427,7 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let fill = match init {
             Init::Elem(v) => Some(self.expr(*v)?),
             Init::Ones => Some(self.constant(Const::one(super::scalar_elem(ty)?))),
-            Init::Zeros | Init::Uninit | Init::Copy(_) | Init::Each(_) => None,
+            Init::Zeros | Init::Uninit | Init::Copy(_) | Init::Each(_) | Init::Resize(_) => None,
         };
         let each = match init {
             Init::Each(vs) => vs
@@ -478,7 +480,10 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
         let ok = self.b().build_not(bad, "")?;
         self.check(ok, site, &[reported])?;
         let zeroed = matches!(init, Init::Zeros);
-        let data = self.memory(ty, bytes, reuse, zeroed)?;
+        let data = match init {
+            Init::Resize(v) => self.resized(ty, *v, bytes)?,
+            _ => self.memory(ty, bytes, reuse, zeroed)?,
+        };
         let got = self.b().build_is_not_null(data, "")?;
         self.check(got, site, &[reported])?;
         // The array in C order at the allocation, or (`LayoutOf` a strided operand) the
@@ -548,6 +553,38 @@ impl<'ctx> FnEmitter<'_, '_, 'ctx> {
             None => c,
         };
         self.m.pack(&a)
+    }
+
+    /// The memory of the owned 1-D array `v` reads (moving it out of its local, so that the
+    /// local's drop and a reuse of its memory see nothing), reallocated to `bytes`
+    /// ([`abi::REALLOC`]): null when that fails (the old memory then freed).
+    fn resized(
+        &mut self,
+        ty: ArrayType,
+        v: ExprId,
+        bytes: IntValue<'ctx>,
+    ) -> R<PointerValue<'ctx>> {
+        let old = self.expr(v)?;
+        let old = self.m.unpack(ty, old)?;
+        let old_bytes = self.bytes(&old)?;
+        let ctx = self.ctx();
+        let (ptr, i64t) = (ctx.ptr_type(AddressSpace::default()), ctx.i64_type());
+        let t = ptr.fn_type(&[ptr.into(), i64t.into(), i64t.into(), i64t.into()], false);
+        let realloc = self.m.runtime_fn(abi::REALLOC, t);
+        realloc.add_attribute(AttributeLoc::Return, self.m.attr("noalias"));
+        let align = self.elem_align(ty.elem);
+        Ok(self
+            .call_value(
+                realloc,
+                &[
+                    old.data.into(),
+                    old_bytes.into(),
+                    bytes.into(),
+                    align.into(),
+                ],
+                "resized",
+            )?
+            .into_pointer_value())
     }
 
     /// The new array `c` (C order at its allocation) with the strides of `from` where

@@ -31,6 +31,19 @@ impl FnLowerer<'_> {
         Ok(t)
     }
 
+    /// The array a method such as `x.dot(&y)` takes by reference: `&y`, or a parameter `y`
+    /// (`y: &Array1<f64>` is a reference already: `a.dot(y)`); `None` for anything else.
+    pub(super) fn by_reference(&mut self, arg: &syn::Expr) -> Option<R<LocalId>> {
+        match strip_parens(arg) {
+            syn::Expr::Reference(r) if r.mutability.is_none() => Some(self.array_name(&r.expr)),
+            syn::Expr::Path(p) => {
+                let local = self.lookup(&p.path.get_ident()?.to_string())?;
+                self.func.params.contains(&local).then_some(Ok(local))
+            }
+            _ => None,
+        }
+    }
+
     pub(super) fn indices(&mut self, index: &syn::Expr) -> R<Vec<ExprId>> {
         match strip_parens(index) {
             syn::Expr::Array(a) => self.operands(a.elems.iter()),
@@ -523,6 +536,9 @@ impl FnLowerer<'_> {
 
     fn call(&mut self, c: &syn::ExprCall) -> R<ExprId> {
         if let Some(r) = self.constructor(c) {
+            return r;
+        }
+        if let Some(r) = self.resize_call(c) {
             return r;
         }
         if let Some(r) = self.complex_constructor(c) {

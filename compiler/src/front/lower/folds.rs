@@ -95,11 +95,11 @@ impl FnLowerer<'_> {
             }
             _ => {
                 let [arg] = args::<1>(mc)?;
-                let syn::Expr::Reference(r) = strip_parens(arg) else {
+                let Some(other) = self.by_reference(arg) else {
                     return Err(FrontError::new(arg, "`dot` takes an array by reference")
                         .hint("write `x.dot(&y)`"));
                 };
-                ReduceOp::Dot(self.array_name(&r.expr)?)
+                ReduceOp::Dot(other?)
             }
         };
         Ok(self.emit_reduce(op, array, Block::default(), span))

@@ -300,17 +300,19 @@ impl FnLowerer<'_> {
             "assign" => {
                 let [source] = args::<1>(mc)?;
                 let array = self.array_name(&mc.receiver)?;
-                let syn::Expr::Reference(r) = strip_parens(source) else {
+                if let syn::Expr::Reference(r) = strip_parens(source) {
+                    if r.mutability.is_some() {
+                        return Err(FrontError::new(source, "`assign` reads its argument")
+                            .hint("write `y.assign(&x)`"));
+                    }
+                }
+                let Some(from) = self.by_reference(source) else {
                     return Err(
                         FrontError::new(source, "`assign` takes an array by reference")
                             .hint("write `y.assign(&x)`"),
                     );
                 };
-                if r.mutability.is_some() {
-                    return Err(FrontError::new(source, "`assign` reads its argument")
-                        .hint("write `y.assign(&x)`"));
-                }
-                let from = self.array_name(&r.expr)?;
+                let from = from?;
                 let (to_elem, from_elem) = (self.temp(span), self.temp(span));
                 let read = self.func.add_expr(ExprKind::Local(from_elem), span);
                 let body = Block {

@@ -355,6 +355,33 @@ impl FnLowerer<'_> {
         self.listed(&[list.len()], list.iter(), m)
     }
 
+    /// `__rumba_resize(v, n)`, which `growable` writes for a vector's buffer: the owned array
+    /// `v` (moved) made `n` elements long (`Init::Resize`).
+    pub(super) fn resize_call(&mut self, c: &syn::ExprCall) -> Option<R<ExprId>> {
+        let syn::Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        if !p.path.is_ident(super::growable::RESIZE) {
+            return None;
+        }
+        let [v, n] = &c.args.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        Some(self.resized(v, n, c))
+    }
+
+    fn resized(&mut self, v: &syn::Expr, n: &syn::Expr, c: &syn::ExprCall) -> R<ExprId> {
+        let n = self.expr_value(n)?;
+        let v = self.expr_value(v)?;
+        let kind = ExprKind::Alloc {
+            elem: None,
+            ndim: Some(1),
+            shape: AllocShape::Dims(vec![n]),
+            init: Init::Resize(v),
+        };
+        Ok(self.expr(kind, c))
+    }
+
     /// ndarray's `array![a, b, c]` (an `Array1`) and `array![[a, b], [c, d]]` (an `Array2`, one
     /// row per inner list, all as long).
     pub(super) fn array_macro(&mut self, m: &syn::ExprMacro) -> R<ExprId> {

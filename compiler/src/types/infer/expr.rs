@@ -739,6 +739,13 @@ impl<'s, 'p> Infer<'s, 'p> {
             let src = self.array_of(*a, span)?;
             let _ = self.unify(ev, src.elem);
         }
+        if let Init::Resize(v) = init {
+            self.expr(*v)?;
+            if let ExprKind::Local(a) = self.func.expr(*v).kind {
+                let src = self.array_of(a, span)?;
+                let _ = self.unify(ev, src.elem);
+            }
+        }
         if let Some(want) = ndim.filter(|&w| w != n) {
             return Err(Diagnostic::new(
                 format!(
