@@ -404,7 +404,7 @@ twin! { mod rs_sort;
 
 #[test]
 fn constructs_chain_sorts_equal_rust() {
-    for n in [0, 1, 2, 3, 7, 8, 9, 31, 64] {
+    for n in [0, 1, 2, 3, 7, 8, 9, 31, 33, 64, 65, 100, 1000, 5000] {
         let mut x = line(n);
         if n > 3 {
             x[1] = -0.0;
@@ -424,6 +424,18 @@ fn constructs_chain_sorts_equal_rust() {
             (&want.2, &want.3, &want.4),
             "n={n}"
         );
+    }
+    // Runs already in order, and in reverse order.
+    for n in [40, 100, 3000] {
+        for x in [
+            Array1::from_shape_fn(n, |i| i as f64 * 0.5 - 7.0),
+            Array1::from_shape_fn(n, |i| 7.0 - i as f64 * 0.5),
+        ] {
+            let k = x.mapv(|v| v as i64 / 3);
+            let got = sorted(x.view(), k.view()).unwrap();
+            let want = rs_sort::sorted(x.view(), k.view());
+            assert_eq!(got, want, "n={n}");
+        }
     }
     let x = ndarray::array![3.0, f64::NAN, 1.0];
     assert!(sorted(x.view(), ndarray::array![1i64, 2, 3].view()).is_err());
