@@ -6,7 +6,7 @@
 
 use crate::kernels;
 #[path = "../bench/rust/src/plain.rs"]
-mod plain;
+pub(crate) mod plain;
 
 use ndarray::{Array1, Array2, Array3};
 

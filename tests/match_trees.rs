@@ -1,37 +1,18 @@
 //! `match` on tuples lowered as a decision tree (front/lower/match_tree.rs): a scanner's state
-//! machine and a match with every kind of pattern the tree takes (literals, byte literals, open
+//! machine (the benchmark's `scan_numbers`, against its plain twin) and a match with every kind of pattern the tree takes (literals, byte literals, open
 //! and closed ranges, `|` inside an element and across tuples, bools, bindings with and without
 //! `@`, guards that bind, a binding of the whole tuple), against the same code in plain Rust
 //! over every combination of a few values per element. The same match also in a loop that
-//! carries no state, where the chain of `if`s is kept, and which of the two each one gets.
+//! carries no state, where the chain of `if`s is kept, and which of the two each one gets (the
+//! same match in two kernels on purpose: outside a loop and in one that carries its state).
 
+use crate::bench_kernels::plain;
+use crate::kernels::scan_numbers;
 use ndarray::Array1;
 use rumba::IntoArg;
 
 twin! {
     mod rs;
-    /// Counts the numbers (`12`, `3.25`) in text that separates them by spaces.
-    pub fn numbers(x: &Array1<u8>) -> usize {
-        let mut state = 0u8;
-        let mut count = 0;
-        for i in 0..x.len() {
-            state = match (state, x[i]) {
-                (0, b'0'..=b'9') => 1,
-                (1, b'0'..=b'9') => 1,
-                (1, b'.') => 2,
-                (2, b'0'..=b'9') => 3,
-                (3, b'0'..=b'9') => 3,
-                (1, b' ') | (3, b' ') => {
-                    count += 1;
-                    0
-                }
-                (_, b' ') => 0,
-                _ => 4,
-            };
-        }
-        count
-    }
-
     /// Patterns of each kind the tree takes over three elements, outside a loop.
     pub fn mixed(c: i32, a: i32, f: bool) -> i64 {
         match (c, a, f) {
@@ -139,19 +120,20 @@ fn tuple_matches_agree_with_rust_on_every_combination() {
 fn a_scanner_state_machine_agrees_with_rust() {
     let alphabet = b"0123456789. .x";
     for (n, seed) in [(0, 1), (1, 2), (7, 3), (1000, 4), (100_000, 5)] {
-        let text: Array1<u8> = stream(n, seed)
+        let text: Vec<u8> = stream(n, seed)
             .map(|v| alphabet[v as usize % alphabet.len()])
             .collect();
-        assert_eq!(numbers(&text).unwrap(), rs::numbers(&text), "{n}");
+        let got: usize = scan_numbers(&Array1::from(text.clone())).unwrap();
+        assert_eq!(got, plain::scan_numbers(&text), "{n}");
     }
-    let text = Array1::from(b"12 3.25 4. .5 x 7 ".to_vec());
-    assert_eq!(numbers(&text).unwrap(), 3);
+    let got: usize = scan_numbers(&Array1::from(b"12 3.25 4. .5 x 7 ".to_vec())).unwrap();
+    assert_eq!(got, 3);
 }
 
 #[test]
 fn state_machines_test_their_state_once() {
     let x = Array1::<u8>::zeros(4);
-    let ir = numbers::kernel().typed_ir(&[(&x).into_arg()]).unwrap();
+    let ir = scan_numbers::kernel().typed_ir(&[(&x).into_arg()]).unwrap();
     // The tree: `state == 3` once (the chain tests it in two arms).
     assert_eq!(ir.matches("== 3_u8)").count(), 1, "{ir}");
     // Without state, each arm's test in turn: `LLVM` makes them selects, and the loop runs
