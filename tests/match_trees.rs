@@ -114,6 +114,10 @@ fn tuple_matches_agree_with_rust_on_every_combination() {
     classify(&x, &y, &mut got).unwrap();
     rs::classify(&x, &y, &mut want);
     assert_eq!(got, want);
+    // `y` shorter than `x`: the checked copy's bounds error, where Rust panics.
+    let short = y.slice(ndarray::s![..n - 1]).to_owned();
+    let err = classify(&x, &short, &mut got).unwrap_err().to_string();
+    assert!(err.contains("out of bounds"), "{err}");
 }
 
 #[test]
@@ -144,4 +148,9 @@ fn state_machines_test_their_state_once() {
         .typed_ir(&[(&y).into_arg(), (&y).into_arg(), (&mut out).into_arg()])
         .unwrap();
     assert!(ir.contains("== 1_i64) && ("), "{ir}");
+    // The loads in the scrutinee's tuple lose their checks in the fast copy with the others.
+    assert!(
+        ir.contains("(signum(unchecked x[i]), signum(unchecked y[i]))"),
+        "{ir}"
+    );
 }

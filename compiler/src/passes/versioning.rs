@@ -39,7 +39,7 @@ mod down;
 
 use super::{counted_to, expr_key, invariant, rewrite_for_loops};
 use crate::ir::edit::Builder;
-use crate::ir::walk::assigned_locals;
+use crate::ir::walk::{assigned_locals, children};
 use crate::ir::*;
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
@@ -161,14 +161,7 @@ impl Versioner<'_> {
 
     fn mark(&mut self, e: ExprId, unchecked: &HashSet<AccessKey>) {
         let kind = self.inst.func.expr(e).kind.clone();
-        let children: Vec<ExprId> = match &kind {
-            ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => vec![*x],
-            ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => vec![*a, *b],
-            ExprKind::Load { index, .. } => index.clone(),
-            ExprKind::Intrinsic { args, .. } | ExprKind::CallInst { args, .. } => args.clone(),
-            _ => vec![],
-        };
-        for c in children {
+        for c in children(&kind) {
             self.mark(c, unchecked);
         }
         if let ExprKind::Load { array, index, .. } = kind {
@@ -465,16 +458,11 @@ fn failing_test_fails(f: &Function, b: &Block, conditional: bool, in_loop: bool)
     }
     fn expr(f: &Function, e: ExprId, conditional: bool) -> bool {
         match &f.expr(e).kind {
-            ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => expr(f, *x, conditional),
-            ExprKind::Binary(_, a, b) => expr(f, *a, conditional) && expr(f, *b, conditional),
             ExprKind::Logical(_, a, b) => expr(f, *a, conditional) && expr(f, *b, true),
             ExprKind::Load { index, .. } => {
                 index_ok(f, index, conditional) && index.iter().all(|i| expr(f, *i, conditional))
             }
-            ExprKind::Intrinsic { args, .. } | ExprKind::CallInst { args, .. } => {
-                args.iter().all(|a| expr(f, *a, conditional))
-            }
-            _ => true,
+            kind => children(kind).into_iter().all(|c| expr(f, c, conditional)),
         }
     }
     b.stmts.iter().all(|s| match s {
@@ -593,26 +581,15 @@ fn inner_loops(inst: &Instance, b: &Block, assigned: &HashSet<LocalId>, loops: &
 
 fn collect_accesses(f: &Function, b: &Block, out: &mut Vec<(LocalId, Vec<ExprId>)>) {
     fn expr(f: &Function, e: ExprId, out: &mut Vec<(LocalId, Vec<ExprId>)>) {
-        match &f.expr(e).kind {
-            ExprKind::Unary(_, x) | ExprKind::Cast(x, _) => expr(f, *x, out),
-            ExprKind::Binary(_, a, b) | ExprKind::Logical(_, a, b) => {
-                expr(f, *a, out);
-                expr(f, *b, out);
-            }
-            ExprKind::Load {
-                array,
-                index,
-                checked,
-            } => {
-                index.iter().for_each(|i| expr(f, *i, out));
-                if *checked {
-                    out.push((*array, index.clone()));
-                }
-            }
-            ExprKind::Intrinsic { args, .. } | ExprKind::CallInst { args, .. } => {
-                args.iter().for_each(|a| expr(f, *a, out))
-            }
-            _ => {}
+        let kind = &f.expr(e).kind;
+        children(kind).into_iter().for_each(|c| expr(f, c, out));
+        if let ExprKind::Load {
+            array,
+            index,
+            checked: true,
+        } = kind
+        {
+            out.push((*array, index.clone()));
         }
     }
     for s in &b.stmts {
