@@ -33,6 +33,7 @@
 //! again, so a tree with more leaves than [`MAX_LEAVES`] per arm keeps the chain (four elements
 //! of overlapping ranges and guards can make ten times as many leaves as arms).
 
+use super::matching::{closed, is_none_pattern};
 use super::syntax::{int_literal, scalar_suffix, strip_parens};
 use super::*;
 
@@ -173,10 +174,13 @@ impl FnLowerer<'_> {
         if !self.loops.is_empty() && !self.names_carried_state(expr) {
             return Ok(false);
         }
+        if arms.iter().any(|a| !a.attrs.is_empty()) {
+            return Ok(false);
+        }
         let Some((rows, columns)) = self.rows(arms) else {
             return Ok(false);
         };
-        if columns.len() < 2 || arms.iter().any(|a| !a.attrs.is_empty()) {
+        if columns.len() < 2 {
             return Ok(false);
         }
         let guarded: Vec<bool> = arms.iter().map(|a| a.guard.is_some()).collect();
@@ -272,7 +276,7 @@ impl FnLowerer<'_> {
 
     /// Whether `pi` is a new binding (not a constant, not `None`).
     fn binds(&self, pi: &syn::PatIdent) -> bool {
-        pi.ident != "None" && !self.items.is_const(&pi.ident.to_string())
+        !is_none_pattern(pi) && !self.items.is_const(&pi.ident.to_string())
     }
 
     /// What an element's pattern matches, its test type added to `column` (`None`: not a
@@ -317,14 +321,10 @@ impl FnLowerer<'_> {
                 };
                 let (lo, s1) = bound(&r.start, Int::MIN)?;
                 let (hi, s2) = bound(&r.end, Int::MAX)?;
-                let hi = match (&r.limits, &r.end) {
-                    (syn::RangeLimits::HalfOpen(_), Some(_)) => hi.pred()?,
-                    _ => hi,
-                };
-                if lo > hi || (s1.is_some() && s2.is_some() && s1 != s2) {
-                    return None; // `matching` reports it
-                }
-                set(Column::Int(s1.or(s2)), vec![(lo, hi)])
+                // An empty range or two suffixes: `matching` reports it.
+                let interval =
+                    closed(r, lo, hi).filter(|_| s1.is_none() || s2.is_none() || s1 == s2)?;
+                set(Column::Int(s1.or(s2)), vec![interval])
             }
             syn::Pat::Or(o) => {
                 let mut all = Vec::new();
@@ -434,21 +434,14 @@ impl FnLowerer<'_> {
         };
         let compare = |l: &mut Self, op: BinOp, v: Int| {
             let v = value(l, v);
-            let s = l.func.add_expr(ExprKind::Local(local), span);
-            l.func.add_expr(ExprKind::Binary(op, s, v), span)
+            l.compare(op, local, v, span)
         };
         if lo == hi {
             return compare(self, BinOp::Eq, lo);
         }
         let low = (lo != Int::MIN).then(|| compare(self, BinOp::Ge, lo));
         let high = (hi != Int::MAX).then(|| compare(self, BinOp::Le, hi));
-        match (low, high) {
-            (Some(a), Some(b)) => self
-                .func
-                .add_expr(ExprKind::Logical(LogicOp::And, a, b), span),
-            (Some(t), None) | (None, Some(t)) => t,
-            (None, None) => self.func.add_expr(ExprKind::Lit(Lit::Bool(true)), span),
-        }
+        self.within(low, high, span)
     }
 }
 

@@ -320,13 +320,8 @@ impl FnLowerer<'_> {
                 else {
                     return;
                 };
-                let hi = match (&r.limits, &r.end) {
-                    (syn::RangeLimits::HalfOpen(_), Some(_)) => hi.pred(),
-                    _ => Some(hi),
-                };
-                match hi {
-                    Some(hi) if lo <= hi => c.ints.push((lo, hi)),
-                    _ => {}
+                if let Some(interval) = closed(r, lo, hi) {
+                    c.ints.push(interval);
                 }
             }
             _ => {}
@@ -707,16 +702,27 @@ impl FnLowerer<'_> {
             }
             None => None,
         };
-        Ok(match (lo, hi) {
+        Ok(self.within(lo, hi, span))
+    }
+
+    /// The test of a value against a lower and an upper bound, either one absent (open).
+    pub(super) fn within(&mut self, lo: Option<ExprId>, hi: Option<ExprId>, span: Span) -> ExprId {
+        match (lo, hi) {
             (Some(a), Some(b)) => self
                 .func
                 .add_expr(ExprKind::Logical(LogicOp::And, a, b), span),
             (Some(t), None) | (None, Some(t)) => t,
             (None, None) => self.func.add_expr(ExprKind::Lit(Lit::Bool(true)), span),
-        })
+        }
     }
 
-    fn compare(&mut self, op: BinOp, scrutinee: LocalId, value: ExprId, span: Span) -> ExprId {
+    pub(super) fn compare(
+        &mut self,
+        op: BinOp,
+        scrutinee: LocalId,
+        value: ExprId,
+        span: Span,
+    ) -> ExprId {
         let s = self.func.add_expr(ExprKind::Local(scrutinee), span);
         self.func.add_expr(ExprKind::Binary(op, s, value), span)
     }
@@ -737,8 +743,18 @@ impl FnLowerer<'_> {
     }
 }
 
+/// The values of the range pattern `r` whose bounds are `lo` and `hi` (open ends as [`Int::MIN`]
+/// / [`Int::MAX`]), as a closed interval; `None` when it holds no value.
+pub(super) fn closed(r: &syn::PatRange, lo: Int, hi: Int) -> Option<(Int, Int)> {
+    let hi = match (&r.limits, &r.end) {
+        (syn::RangeLimits::HalfOpen(_), Some(_)) => hi.pred()?,
+        _ => hi,
+    };
+    (lo <= hi).then_some((lo, hi))
+}
+
 /// `None` in a pattern (rustc resolves it to the variant, never a new binding).
-fn is_none_pattern(pi: &syn::PatIdent) -> bool {
+pub(super) fn is_none_pattern(pi: &syn::PatIdent) -> bool {
     pi.ident == "None" && pi.subpat.is_none() && pi.by_ref.is_none() && pi.mutability.is_none()
 }
 
