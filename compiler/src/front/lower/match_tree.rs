@@ -33,6 +33,7 @@
 //! again, so a tree with more leaves than [`MAX_LEAVES`] per arm keeps the chain (four elements
 //! of overlapping ranges and guards can make ten times as many leaves as arms).
 
+use super::iter::strip_pat;
 use super::matching::{closed, is_none_pattern};
 use super::syntax::{int_literal, scalar_suffix, strip_parens};
 use super::*;
@@ -442,13 +443,6 @@ impl FnLowerer<'_> {
         let low = (lo != Int::MIN).then(|| compare(self, BinOp::Ge, lo));
         let high = (hi != Int::MAX).then(|| compare(self, BinOp::Le, hi));
         self.within(low, high, span)
-    }
-}
-
-fn strip_pat(p: &syn::Pat) -> &syn::Pat {
-    match p {
-        syn::Pat::Paren(inner) => strip_pat(&inner.pat),
-        p => p,
     }
 }
 
