@@ -567,6 +567,15 @@ def searchsorted(x, q, out):
 
 
 @njit
+def median_sort(x):
+    v = np.sort(x)
+    n = v.shape[0]
+    if n % 2 == 1:
+        return v[n // 2]
+    return 0.5 * (v[n // 2 - 1] + v[n // 2])
+
+
+@njit
 def scan_numbers(x):
     state = 0
     count = 0
@@ -806,6 +815,8 @@ def cases(quick):
     letters = np.frombuffer(b"0123456789. .x", dtype=np.uint8)
     tx = aligned(letters[(lcg_uniform(1 << 22, 0, 14, 25)).astype(np.int64)])
     yield "scan_numbers", lambda: scan_numbers(tx)
+    mx = aligned(lcg_uniform(1 << 20, -1, 1, 26))
+    yield "median_sort", lambda: median_sort(mx)
     rx = aligned(lcg_uniform(RUNMAX_N, -1, 1, 18))
     ry = aligned(np.zeros(RUNMAX_N))
     yield "running_max", lambda: running_max(rx, ry)

@@ -16,7 +16,7 @@ KERNELS = ["saxpy", "dot", "dot_fastmath", "sum_ndarray", "dot_ndarray", "mandel
            "black_scholes_fastmath", "histogram", "cumsum", "chain", "selu", "sq_dist", "softmax_rows",
            "standardize_rows", "black_scholes_expr", "affine_new",
            "affine_into", "kmeans_d4", "kmeans_d8", "kmeans_d16", "floyd_warshall", "nbody", "blur5",
-           "bubble_sort", "insertion_rows", "searchsorted", "scan_numbers", "running_max", "smooth3", "sum_last",
+           "bubble_sort", "insertion_rows", "searchsorted", "scan_numbers", "median_sort", "running_max", "smooth3", "sum_last",
            "conv5", "digit_sums",
            "dot_par", "histogram_par", "mandelbrot_par", "matmul_par", "black_scholes_par"]
 IMPLS = ["rumba", "numba", "rust"]

@@ -400,6 +400,23 @@ fn kmeans_floyd_fnv_bubble() {
         assert_eq!(got, plain::scan_numbers(&text), "n = {n}");
     }
 
+    // Medians by sorting: odd and even lengths, both zeros, sorted input.
+    for n in [1, 2, 17, 1000, 1001] {
+        let mut x = values(n, 26, -1.0, 1.0);
+        if n > 2 {
+            x[0] = 0.0;
+            x[1] = -0.0;
+        }
+        for x in [x.clone(), {
+            let mut s = x.clone();
+            s.sort_by(f64::total_cmp);
+            s
+        }] {
+            let got: f64 = kernels::median_sort(&Array1::from(x.clone())).unwrap();
+            assert_eq!(got.to_bits(), plain::median_sort(&x).to_bits(), "n = {n}");
+        }
+    }
+
     // NaNs and both zeros among the values: `f64::max` returns the other operand for a NaN.
     for n in [0, 1, 2, 9, 200] {
         let mut x = values(n, 18, -1.0, 1.0);

@@ -562,6 +562,80 @@ fn constructs_chain_windows_equal_ndarray() {
     assert!(windowed(line(3).view(), m.view(), 0).is_err());
 }
 
+twin! { mod rs_floats;
+    /// Float sorts (the quicksort): ascending and descending by `partial_cmp`, by `total_cmp`,
+    /// `sort_unstable_by` (equal elements in an order of its own in std), and a comparator
+    /// reading a computed value of each element.
+    pub fn float_sorts(x: ArrayView1<f64>) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+        let mut up = x.to_vec();
+        up.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let mut down = x.to_vec();
+        down.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        let mut total = x.to_vec();
+        total.sort_by(|a, b| b.total_cmp(a));
+        let mut fast = x.to_vec();
+        fast.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap());
+        let mut by_abs = x.to_vec();
+        by_abs.sort_by(|a, b| a.abs().partial_cmp(&b.abs()).unwrap());
+        (up, down, total, fast, by_abs)
+    }
+}
+
+#[test]
+fn constructs_chain_float_sorts_equal_rust() {
+    // Random values with repeats and signed zeros, sorted, reversed, organ pipe, sawtooth, all
+    // equal, two values: bit for bit std's result (equal elements in their order).
+    let mut s = 0x9E3779B97F4A7C15u64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    for n in [2, 16, 17, 31, 100, 1000, 4099] {
+        let random = Array1::from_shape_fn(n, |_| match next() % 8 {
+            0 => 0.0,
+            1 => -0.0,
+            k => ((next() % 50) as f64 - 25.0) * 0.5 + k as f64 * 1e-3,
+        });
+        let inputs = [
+            random.clone(),
+            Array1::from_shape_fn(n, |i| i as f64),
+            Array1::from_shape_fn(n, |i| -(i as f64)),
+            Array1::from_shape_fn(n, |i| i.min(n - i) as f64),
+            Array1::from_shape_fn(n, |i| (i % 7) as f64 - (i / 7) as f64 * 1e-9),
+            Array1::from_elem(n, 2.5),
+            Array1::from_shape_fn(n, |i| if i % 3 == 0 { -0.0 } else { 0.0 }),
+        ];
+        for (k, x) in inputs.iter().enumerate() {
+            let got = float_sorts(x.view()).unwrap();
+            let want = rs_floats::float_sorts(x.view());
+            let bits = |v: &Vec<f64>| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                [bits(&got.0), bits(&got.1), bits(&got.2), bits(&got.4)],
+                [bits(&want.0), bits(&want.1), bits(&want.2), bits(&want.4)],
+                "n={n} input {k}"
+            );
+            // std's unstable sort leaves equal elements (`-0.0`, `0.0`) in an order of its own.
+            assert_eq!(got.3, want.3, "n={n} input {k}");
+        }
+    }
+    // A NaN anywhere fails as std panics (each element is compared), but not alone.
+    for at in [0, 5, 99] {
+        let mut x = Array1::from_shape_fn(100, |i| i as f64);
+        x[at] = f64::NAN;
+        let e = float_sorts(x.view()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("called `Option::unwrap()` on a `None` value"),
+            "{e}"
+        );
+    }
+    let one = ndarray::array![f64::NAN];
+    let got = float_sorts(one.view()).unwrap();
+    assert!(got.0[0].is_nan() && got.4[0].is_nan());
+}
+
 twin! { mod rs_total;
     /// `total_cmp` comparators (IEEE's total order: `-NaN < -inf < .. < -0.0 < 0.0 < .. < NaN`).
     pub fn totals(x: ArrayView1<f64>, y: ArrayView1<f32>) -> (Vec<f64>, Option<f64>, Vec<f32>, Option<usize>) {

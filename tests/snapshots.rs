@@ -64,6 +64,7 @@ snapshots! {
     searchsorted: kernels::searchsorted::kernel(),
         [&v64(), &v64(), &mut Array1::<usize>::zeros(4)];
     scan_numbers: kernels::scan_numbers::kernel(), [&Array1::<u8>::zeros(4)];
+    median_sort: kernels::median_sort::kernel(), [&v64()];
     running_max: kernels::running_max::kernel(), [&v64(), &mut v64()];
     smooth3: kernels::smooth3::kernel(), [&v64(), &mut v64()];
     conv5: kernels::conv5::kernel(), [&Array1::<f64>::zeros(9), &Array1::<f64>::zeros(5), &mut v64()];

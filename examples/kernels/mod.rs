@@ -614,6 +614,19 @@ rumba::compile! {
         count
     }
 
+    /// The median of a copy sorted with `sort_by(|a, b| a.partial_cmp(b).unwrap())`, as a
+    /// Rust user writes it (a stable sort of floats: a NaN is an error).
+    pub fn median_sort(x) -> f64 {
+        let mut v = x.to_vec();
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            0.5 * (v[n / 2 - 1] + v[n / 2])
+        }
+    }
+
     /// One step of `n` bodies under softened gravity: accelerations from every other body, then
     /// velocities and positions (`pos`, `vel`: n x 3).
     pub fn nbody_step(pos, vel, mass, dt: f64) {

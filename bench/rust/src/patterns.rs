@@ -176,6 +176,24 @@ pub(crate) fn pattern_cases(v: &mut Runner) {
         serial: None,
     });
 
+    // The median of 2^20 random floats by sorting a copy (`sort_by(partial_cmp)`; Numba:
+    // `np.sort`).
+    let n = 1 << 20;
+    let x = random(n, -1.0, 1.0, 26);
+    let x2 = x.to_vec();
+    v.push(Case {
+        kernel: "median_sort",
+        size: "2^20 f64".into(),
+        bytes: None,
+        rumba: Box::new(move || {
+            black_box::<f64>(kernels::median_sort(&x).unwrap());
+        }),
+        rust: Box::new(move || {
+            black_box(plain::median_sort(&x2));
+        }),
+        serial: None,
+    });
+
     // A float carried through `max` (the NaN test of `f64::max` on its chain or beside it).
     let n = 1 << 22;
     let x = random(n, -1.0, 1.0, 18);

@@ -379,6 +379,17 @@ pub fn searchsorted(x: &[f64], q: &[f64], out: &mut [usize]) {
     }
 }
 
+pub fn median_sort(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
 pub fn scan_numbers(x: &[u8]) -> usize {
     let mut state = 0u8;
     let mut count = 0;

@@ -708,7 +708,8 @@ pub(super) fn consume(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
                     let ki = g.call(args[0], it.to_token_stream());
                     (quote_spanned!(span=> let #x = #kb; let #y = #ki;), false)
                 } else {
-                    let (pair, partial) = comparison(args[0])?;
+                    let (pair, order) = comparison(args[0])?;
+                    let partial = order == Order::Partial;
                     let f = g.name("f");
                     g.setup.extend(quote_spanned!(span=> let mut #f = #pair;));
                     (
@@ -818,11 +819,21 @@ pub(super) fn for_loop(f: &syn::ExprForLoop) -> R<syn::Expr> {
     super::syntax::reparse(quote_spanned!(span=> { #setup #walk }), f)
 }
 
+/// Which order a comparator compares in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Order {
+    /// `partial_cmp(..).unwrap()`: a NaN panics.
+    Partial,
+    /// `total_cmp`: floats, in IEEE 754's total order.
+    Total,
+    /// `cmp`: integers.
+    Cmp,
+}
+
 /// The comparator of `max_by` / `min_by` / `sort_by` as a closure giving the two values it
-/// compares: `|a, b| X.partial_cmp(Y).unwrap()` (also `&Y`; `true`: a NaN panics),
-/// `|a, b| X.cmp(Y)` (integers) as `|a, b| (X, Y)`, `|a, b| X.total_cmp(Y)` as the pair of
-/// their total-order keys.
-pub(super) fn comparison(f: &syn::Expr) -> R<(syn::Expr, bool)> {
+/// compares: `|a, b| X.partial_cmp(Y).unwrap()` (also `&Y`), `|a, b| X.cmp(Y)` (integers) as
+/// `|a, b| (X, Y)`, `|a, b| X.total_cmp(Y)` as the pair of their total-order keys.
+pub(super) fn comparison(f: &syn::Expr) -> R<(syn::Expr, Order)> {
     let bad = || {
         FrontError::new(f, "unsupported comparator")
             .hint("compare with `|a, b| a.partial_cmp(b).unwrap()`, `a.total_cmp(b)` or `a.cmp(b)`, or use `max_by_key`")
@@ -837,14 +848,15 @@ pub(super) fn comparison(f: &syn::Expr) -> R<(syn::Expr, bool)> {
             _ => return Err(bad()),
         }
     }
-    let (call, partial) = match body {
+    let (call, order) = match body {
         syn::Expr::MethodCall(u) if u.method == "unwrap" && u.args.is_empty() => {
             match strip_parens(&u.receiver) {
-                syn::Expr::MethodCall(m) if m.method == "partial_cmp" => (m, true),
+                syn::Expr::MethodCall(m) if m.method == "partial_cmp" => (m, Order::Partial),
                 _ => return Err(bad()),
             }
         }
-        syn::Expr::MethodCall(m) if m.method == "cmp" || m.method == "total_cmp" => (m, false),
+        syn::Expr::MethodCall(m) if m.method == "cmp" => (m, Order::Cmp),
+        syn::Expr::MethodCall(m) if m.method == "total_cmp" => (m, Order::Total),
         _ => return Err(bad()),
     };
     let [y] = &call.args.iter().collect::<Vec<_>>()[..] else {
@@ -856,7 +868,7 @@ pub(super) fn comparison(f: &syn::Expr) -> R<(syn::Expr, bool)> {
     };
     let x = &call.receiver;
     let inputs = &c.inputs;
-    if call.method == "total_cmp" {
+    if order == Order::Total {
         // IEEE 754's total order as the order of unsigned keys, whatever the float's width: a
         // negative number's bits flipped, a positive one's with the sign bit set.
         let key = |v: &syn::Expr| -> TokenStream {
@@ -871,9 +883,9 @@ pub(super) fn comparison(f: &syn::Expr) -> R<(syn::Expr, bool)> {
             })
         };
         let (kx, ky) = (key(x), key(y));
-        return Ok((syn::parse_quote!(|#inputs| (#kx, #ky)), false));
+        return Ok((syn::parse_quote!(|#inputs| (#kx, #ky)), order));
     }
-    Ok((syn::parse_quote!(|#inputs| (#x, #y)), partial))
+    Ok((syn::parse_quote!(|#inputs| (#x, #y)), order))
 }
 
 /// `p` with every `&` pattern replaced by what it matches (`(i, &v)` binds `(i, v)`).

@@ -1,25 +1,45 @@
 //! Sorting a 1-D array in place: `v.sort()`, `v.sort_by(|a, b| a.partial_cmp(b).unwrap())`,
 //! `v.sort_by(|a, b| a.cmp(b))`, `v.sort_by_key(|x| key)` and their `sort_unstable*` forms.
 //!
-//! In: the statement. Out: the syntax of a bottom-up merge sort (stable, like std's `sort`:
-//! equal elements keep their order, so the result is the one std gives for any comparator that
-//! is a total preorder), which the rest of the front end lowers: runs of [`RUN`] elements sorted
-//! by insertion, then passes of doubling width merging runs from the array into a scratch copy
-//! and back (copied back once at the end if the last pass wrote the copy); two runs already in
-//! order are copied, not merged. The median of 2^20 random `f64` (`v.sort_by(|a, b|
-//! a.partial_cmp(b).unwrap())` of a copy) took 2.74x the time of std's sort as plain merge
-//! passes; 1.95x with the runs, ping-pong passes and branchless steps; 1.49x merging two pairs
-//! of runs at once (std's driftsort merges from both ends of a pair, a second chain within it). A comparator that meets a NaN
-//! (`partial_cmp(..).unwrap()`) is an `Err` as std panics. `sort_unstable*` sorts stably too:
-//! std leaves the order of equal elements unspecified, and this is one such order.
+//! In: the statement. Out: the syntax of a stable sort (equal elements keep their order, so the
+//! result is the one std's `sort` gives for any comparator that is a total preorder), which the
+//! rest of the front end lowers. An array already in order is left after one pass of compares;
+//! one of [`RUN`] elements or fewer is sorted by insertion. Otherwise:
+//! - floats (`partial_cmp`, `total_cmp`): a stable quicksort, each range split into a scratch
+//!   copy around the median of three of its elements, those before the pivot from the front,
+//!   the rest from the back, then copied back in their order; ranges of `RUN` by insertion, and
+//!   a range split too deep (bad pivots) left to the merge sort below, run on the whole array at
+//!   the end. No step of a split waits for the one before it (only the two positions count), so
+//!   a compare's latency is not on a chain;
+//! - integers (`sort()`, `cmp`, keys): a bottom-up merge sort, runs of `RUN` sorted by insertion,
+//!   then passes of doubling width merging runs from the array into the scratch copy and back
+//!   (copied back once at the end if the last pass wrote the copy), two pairs of runs at a time,
+//!   each step without a branch; two runs already in order are copied, not merged. A merge step
+//!   waits for the one before it (its compare decides what the next loads), which an integer
+//!   compare and conditional move keep short.
+//!
+//! 2^20 random values, against std's `sort` (`examples`-style scratch ports, AMD Zen 4): the
+//! median by `sort_by(|a, b| a.partial_cmp(b).unwrap())` of a copy 1.53x -> 1.22x (merge sort
+//! -> quicksort and the NaN scan), `sort_unstable_by(|a, b| a.total_cmp(b))` 3.6x -> 2.45x
+//! std's `sort_unstable`; `u32` `sort()` 1.44x with the merge sort (the quicksort 1.6x).
+//!
+//! A comparator that meets a NaN (`partial_cmp(..).unwrap()`) is an `Err` as std panics: a sort
+//! of two or more elements compares each one, so where the comparator reads the same of both
+//! elements, one scan of them compared with themselves decides it before sorting, and the
+//! sort's own compares test nothing. `sort_unstable*` sorts stably too: std leaves the order of
+//! equal elements unspecified, and this is one such order.
 
-use super::chain::comparison;
+use super::chain::{comparison, Order};
 use super::syntax::strip_parens;
 use super::{FrontError, R};
 use quote::quote_spanned;
 
-/// The length of the runs sorted by insertion before the merge passes.
+/// The length of the ranges sorted by insertion (quicksort's smallest, the merge sort's runs).
 const RUN: usize = 16;
+
+/// The quicksort's stack of ranges waiting: one per level of splitting at most, and a range
+/// split more than twice the bits of a `usize` deep goes to the merge sort.
+const STACK: usize = 130;
 
 /// Whether the statement `mc` sorts an array.
 pub(super) fn is_sort(mc: &syn::ExprMethodCall) -> bool {
@@ -53,96 +73,340 @@ pub(super) fn lower(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
     };
     let args: Vec<&syn::Expr> = mc.args.iter().collect();
     let unwrap = syn::LitStr::new("called `Option::unwrap()` on a `None` value", span);
-    // `less(a, b)`: whether `a` sorts before `b` (the comparator says `Less`).
-    let (setup, less) =
-        match (base.as_str(), &args[..]) {
-            ("sort", []) => (
-                quote_spanned!(span=>),
-                quote_spanned!(span=> __rumba_a < __rumba_b),
-            ),
-            ("sort_by", [f]) => {
-                let (pair, partial) = comparison(f)?;
-                let nan = partial.then(|| quote_spanned!(span=>
+    // `less(a, b)`: whether `a` sorts before `b` (the comparator says `Less`); `nan_first`: the
+    // scan for NaNs that takes the comparator's own test out of the sort's loops.
+    let mut nan_first = quote_spanned!(span=>);
+    // Floats sort by quicksort, the rest by merge sort (see the module's doc).
+    let mut quick = false;
+    let (setup, less) = match (base.as_str(), &args[..]) {
+        ("sort", []) => (
+            quote_spanned!(span=>),
+            quote_spanned!(span=> __rumba_a < __rumba_b),
+        ),
+        ("sort_by", [f]) => {
+            let (pair, order) = comparison(f)?;
+            let partial = order == Order::Partial;
+            quick = order != Order::Cmp;
+            let nan = quote_spanned!(span=>
                 if !(__rumba_x < __rumba_y || __rumba_x == __rumba_y || __rumba_x > __rumba_y) {
                     let __rumba_none: Option<u8> = None;
                     __rumba_none.expect(#unwrap);
                 }
-            ));
-                (
-                    quote_spanned!(span=> let mut __rumba_cmp = #pair;),
-                    quote_spanned!(span=> {
-                        let (__rumba_x, __rumba_y) = __rumba_cmp(__rumba_a, __rumba_b);
-                        #nan
-                        __rumba_x < __rumba_y
-                    }),
-                )
+            );
+            // A sort of two or more elements compares each one (std's panics for a NaN
+            // whichever it meets): with a comparator that reads the same of both (`a.x`
+            // and `b.x`), scanning every element once, compared with itself, fails as
+            // std does.
+            let scan = partial && symmetric(&pair);
+            if scan {
+                nan_first = quote_spanned!(span=>
+                    if #v.len() > 1 {
+                        for __rumba_t in 0..#v.len() {
+                            let (__rumba_x, __rumba_y) = __rumba_cmp(#v[__rumba_t], #v[__rumba_t]);
+                            #nan
+                        }
+                    }
+                );
             }
-            ("sort_by_key", [f]) => (
-                quote_spanned!(span=> let mut __rumba_key = #f;),
-                quote_spanned!(span=> __rumba_key(__rumba_a) < __rumba_key(__rumba_b)),
-            ),
-            _ => {
-                return Err(FrontError::new(
-                    mc,
-                    format!(
-                        "`{name}` takes {} argument{}",
-                        if base == "sort" { "no" } else { "one" },
-                        if base == "sort" { "s" } else { "" }
-                    ),
-                ))
-            }
-        };
+            let nan = (partial && !scan).then_some(nan);
+            (
+                quote_spanned!(span=> let mut __rumba_cmp = #pair;),
+                quote_spanned!(span=> {
+                    let (__rumba_x, __rumba_y) = __rumba_cmp(__rumba_a, __rumba_b);
+                    #nan
+                    __rumba_x < __rumba_y
+                }),
+            )
+        }
+        ("sort_by_key", [f]) => (
+            quote_spanned!(span=> let mut __rumba_key = #f;),
+            quote_spanned!(span=> __rumba_key(__rumba_a) < __rumba_key(__rumba_b)),
+        ),
+        _ => {
+            return Err(FrontError::new(
+                mc,
+                format!(
+                    "`{name}` takes {} argument{}",
+                    if base == "sort" { "no" } else { "one" },
+                    if base == "sort" { "s" } else { "" }
+                ),
+            ))
+        }
+    };
     let run = syn::LitInt::new(&RUN.to_string(), span);
-    let buf = quote_spanned!(span=> __rumba_buf);
+    let stack = syn::LitInt::new(&STACK.to_string(), span);
     let v_tokens = quote_spanned!(span=> #v);
+    let buf = quote_spanned!(span=> __rumba_buf);
+    // `less` of two values.
+    let less_of = |a: proc_macro2::TokenStream, b: proc_macro2::TokenStream| {
+        quote_spanned!(span=> {
+            let __rumba_a = #a;
+            let __rumba_b = #b;
+            #less
+        })
+    };
+    let small = insertion(
+        &v_tokens,
+        &quote_spanned!(span=> __rumba_lo),
+        &quote_spanned!(span=> __rumba_hi),
+        &less,
+        span,
+    );
+    let whole = insertion(
+        &v_tokens,
+        &quote_spanned!(span=> 0),
+        &quote_spanned!(span=> __rumba_n),
+        &less,
+        span,
+    );
+    let run_of = insertion(
+        &v_tokens,
+        &quote_spanned!(span=> __rumba_s),
+        &quote_spanned!(span=> __rumba_e),
+        &less,
+        span,
+    );
+    let (ab, bc, ac) = (
+        less_of(
+            quote_spanned!(span=> __rumba_p0),
+            quote_spanned!(span=> __rumba_p1),
+        ),
+        less_of(
+            quote_spanned!(span=> __rumba_p1),
+            quote_spanned!(span=> __rumba_p2),
+        ),
+        less_of(
+            quote_spanned!(span=> __rumba_p0),
+            quote_spanned!(span=> __rumba_p2),
+        ),
+    );
+    let below = less_of(
+        quote_spanned!(span=> __rumba_x),
+        quote_spanned!(span=> __rumba_pivot),
+    );
+    let above = less_of(
+        quote_spanned!(span=> __rumba_pivot),
+        quote_spanned!(span=> __rumba_x),
+    );
+    let unordered = less_of(
+        quote_spanned!(span=> #v[__rumba_t]),
+        quote_spanned!(span=> #v[__rumba_t - 1]),
+    );
     let to_buf = merge_pass(&v_tokens, &buf, &less, span);
     let to_v = merge_pass(&buf, &v_tokens, &less, span);
-    Ok(syn::parse_quote_spanned!(span=> {
-        #setup
-        let __rumba_n = #v.len();
-        // Runs of `RUN` elements sorted by insertion: an element moves left past those it
-        // sorts strictly before.
+    // Runs of `RUN` elements sorted by insertion, then passes of doubling width, merging from
+    // the array into the scratch one and back.
+    let merge_sort = quote_spanned!(span=>
         let mut __rumba_s: usize = 0;
         while __rumba_s < __rumba_n {
             let __rumba_e = if __rumba_s + #run < __rumba_n { __rumba_s + #run } else { __rumba_n };
-            for __rumba_t in __rumba_s + 1..__rumba_e {
-                let __rumba_item = #v[__rumba_t];
-                let mut __rumba_u = __rumba_t;
-                loop {
-                    if __rumba_u == __rumba_s {
-                        break;
-                    }
-                    let __rumba_a = __rumba_item;
-                    let __rumba_b = #v[__rumba_u - 1];
-                    if !(#less) {
-                        break;
-                    }
-                    #v[__rumba_u] = __rumba_b;
-                    __rumba_u -= 1;
-                }
-                #v[__rumba_u] = __rumba_item;
-            }
+            #run_of
             __rumba_s = __rumba_e;
         }
-        // Passes of doubling width, merging from the array into the scratch one and back.
-        if __rumba_n > #run {
-            let mut __rumba_buf = #v.to_owned();
-            let mut __rumba_w: usize = #run;
-            let mut __rumba_in_buf = false;
-            while __rumba_w < __rumba_n {
-                if __rumba_in_buf {
-                    #to_v
-                } else {
-                    #to_buf
-                }
-                __rumba_in_buf = !__rumba_in_buf;
-                __rumba_w *= 2;
-            }
+        let mut __rumba_w: usize = #run;
+        let mut __rumba_in_buf = false;
+        while __rumba_w < __rumba_n {
             if __rumba_in_buf {
-                #v.assign(&__rumba_buf);
+                #to_v
+            } else {
+                #to_buf
+            }
+            __rumba_in_buf = !__rumba_in_buf;
+            __rumba_w *= 2;
+        }
+        if __rumba_in_buf {
+            #v.assign(&__rumba_buf);
+        }
+    );
+    let sort = if !quick {
+        merge_sort
+    } else {
+        quote_spanned!(span=>
+            // Stable quicksort: each range split around a pivot (the median of the elements a
+            // quarter, half and three quarters into it) into the scratch array, those that sort before the
+            // pivot from the range's start, the others from its end, then copied back, the
+            // latter reversed: both keep their order. A range none of whose elements sorts
+            // before the pivot (the pivot is its least) is split into the elements equal to
+            // it, done, and the rest. The larger part waits on a stack, the smaller is split
+            // next; ranges of `RUN` elements or fewer are sorted by insertion. A range split
+            // more than twice the bits of the length deep is left, and the whole array
+            // merge-sorted at the end (stable partitions keep equal elements in order, so the
+            // merge sort gives std's result from any stage).
+            let mut __rumba_slo = [0usize; #stack];
+            let mut __rumba_shi = [0usize; #stack];
+            let mut __rumba_sdepth = [0usize; #stack];
+            __rumba_shi[0] = __rumba_n;
+            let mut __rumba_sp: usize = 1;
+            let __rumba_limit = 2 * (64 - (__rumba_n as u64).leading_zeros() as usize);
+            let mut __rumba_fallback = false;
+            while __rumba_sp > 0 {
+                __rumba_sp -= 1;
+                let mut __rumba_lo = __rumba_slo[__rumba_sp];
+                let mut __rumba_hi = __rumba_shi[__rumba_sp];
+                let mut __rumba_d = __rumba_sdepth[__rumba_sp];
+                while __rumba_hi - __rumba_lo > #run && __rumba_d < __rumba_limit {
+                    __rumba_d += 1;
+                    let __rumba_q = (__rumba_hi - __rumba_lo) / 4;
+                    let __rumba_p0 = #v[__rumba_lo + __rumba_q];
+                    let __rumba_p1 = #v[__rumba_lo + 2 * __rumba_q];
+                    let __rumba_p2 = #v[__rumba_lo + 3 * __rumba_q];
+                    let __rumba_ab = #ab;
+                    let __rumba_pivot = if __rumba_ab == #bc {
+                        __rumba_p1
+                    } else if __rumba_ab == #ac {
+                        __rumba_p2
+                    } else {
+                        __rumba_p0
+                    };
+                    let mut __rumba_l = __rumba_lo;
+                    let mut __rumba_r = __rumba_hi;
+                    for __rumba_t in __rumba_lo..__rumba_hi {
+                        let __rumba_x = #v[__rumba_t];
+                        let __rumba_go = #below;
+                        __rumba_buf[__rumba_l] = __rumba_x;
+                        __rumba_buf[__rumba_r - 1] = __rumba_x;
+                        __rumba_l += __rumba_go as usize;
+                        __rumba_r -= 1 - __rumba_go as usize;
+                    }
+                    let __rumba_least = __rumba_l == __rumba_lo;
+                    if __rumba_least {
+                        __rumba_r = __rumba_hi;
+                        for __rumba_t in __rumba_lo..__rumba_hi {
+                            let __rumba_x = #v[__rumba_t];
+                            let __rumba_go = !(#above);
+                            __rumba_buf[__rumba_l] = __rumba_x;
+                            __rumba_buf[__rumba_r - 1] = __rumba_x;
+                            __rumba_l += __rumba_go as usize;
+                            __rumba_r -= 1 - __rumba_go as usize;
+                        }
+                    }
+                    for __rumba_t in __rumba_lo..__rumba_l {
+                        #v[__rumba_t] = __rumba_buf[__rumba_t];
+                    }
+                    for __rumba_t in __rumba_l..__rumba_hi {
+                        #v[__rumba_t] = __rumba_buf[__rumba_hi - 1 - (__rumba_t - __rumba_l)];
+                    }
+                    if __rumba_least {
+                        __rumba_lo = __rumba_l;
+                    } else if __rumba_l - __rumba_lo > __rumba_hi - __rumba_l {
+                        __rumba_slo[__rumba_sp] = __rumba_lo;
+                        __rumba_shi[__rumba_sp] = __rumba_l;
+                        __rumba_sdepth[__rumba_sp] = __rumba_d;
+                        __rumba_sp += 1;
+                        __rumba_lo = __rumba_l;
+                    } else {
+                        __rumba_slo[__rumba_sp] = __rumba_l;
+                        __rumba_shi[__rumba_sp] = __rumba_hi;
+                        __rumba_sdepth[__rumba_sp] = __rumba_d;
+                        __rumba_sp += 1;
+                        __rumba_hi = __rumba_l;
+                    }
+                }
+                if __rumba_hi - __rumba_lo > #run {
+                    __rumba_fallback = true;
+                } else {
+                    #small
+                }
+            }
+            if __rumba_fallback {
+                #merge_sort
+            }
+        )
+    };
+    Ok(syn::parse_quote_spanned!(span=> {
+        #setup
+        #nan_first
+        let __rumba_n = #v.len();
+        // Nothing to do for an array already in order (one pass of compares).
+        let mut __rumba_sorted = true;
+        for __rumba_t in 1..__rumba_n {
+            if #unordered {
+                __rumba_sorted = false;
+                break;
             }
         }
+        if __rumba_sorted {
+        } else if __rumba_n <= #run {
+            #whole
+        } else {
+            let mut __rumba_buf = #v.to_owned();
+            #sort
+        }
     }))
+}
+
+/// Whether the comparator's pair `|a, b| (x, y)` reads the same of both elements: `y` is `x`
+/// with `a` and `b` exchanged (`|a, b| (a.1, b.1)`, `|a, b| (b, a)`).
+fn symmetric(pair: &syn::Expr) -> bool {
+    use proc_macro2::{TokenStream, TokenTree};
+    use quote::ToTokens;
+    let syn::Expr::Closure(c) = pair else {
+        return false;
+    };
+    let names: Vec<String> = c
+        .inputs
+        .iter()
+        .filter_map(|p| match p {
+            syn::Pat::Ident(i) => Some(i.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    let [a, b] = &names[..] else {
+        return false;
+    };
+    let syn::Expr::Tuple(t) = &*c.body else {
+        return false;
+    };
+    let [x, y] = &t.elems.iter().collect::<Vec<_>>()[..] else {
+        return false;
+    };
+    fn swap(ts: TokenStream, a: &str, b: &str) -> Vec<String> {
+        ts.into_iter()
+            .flat_map(|tt| match tt {
+                TokenTree::Ident(i) if i == a => vec![b.to_string()],
+                TokenTree::Ident(i) if i == b => vec![a.to_string()],
+                TokenTree::Group(g) => {
+                    let mut v = vec![format!("{:?}", g.delimiter())];
+                    v.extend(swap(g.stream(), a, b));
+                    v.push("end".into());
+                    v
+                }
+                other => vec![other.to_string()],
+            })
+            .collect()
+    }
+    let plain = |ts: TokenStream| swap(ts, "", "");
+    swap(x.to_token_stream(), a, b) == plain(y.to_token_stream())
+}
+
+/// Sorts `v[lo..hi]` by insertion: an element moves left past those it sorts strictly before
+/// (stable).
+fn insertion(
+    v: &proc_macro2::TokenStream,
+    lo: &proc_macro2::TokenStream,
+    hi: &proc_macro2::TokenStream,
+    less: &proc_macro2::TokenStream,
+    span: proc_macro2::Span,
+) -> proc_macro2::TokenStream {
+    quote_spanned!(span=>
+        for __rumba_t in #lo + 1..#hi {
+            let __rumba_item = #v[__rumba_t];
+            let mut __rumba_u = __rumba_t;
+            loop {
+                if __rumba_u == #lo {
+                    break;
+                }
+                let __rumba_a = __rumba_item;
+                let __rumba_b = #v[__rumba_u - 1];
+                if !(#less) {
+                    break;
+                }
+                #v[__rumba_u] = __rumba_b;
+                __rumba_u -= 1;
+            }
+            #v[__rumba_u] = __rumba_item;
+        }
+    )
 }
 
 /// One pass of width `__rumba_w`: the runs of `src` merged pairwise into `dst`, two pairs at a
