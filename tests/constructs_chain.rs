@@ -636,6 +636,80 @@ fn constructs_chain_float_sorts_equal_rust() {
     assert!(got.0[0].is_nan() && got.4[0].is_nan());
 }
 
+/// Values on which the float quicksort's pivot (the median of the elements a quarter, half and
+/// three quarters into a range) is always the range's second least, so that each split takes
+/// one element off: ranges are split past the depth limit and the merge sort finishes. Built by
+/// following the sort's splits with the values unknown until a pivot needs them (the least ones
+/// given out in increasing order, the largest in decreasing order, the rest in the middle last);
+/// this mirrors `front/lower/sort.rs` and must change with it.
+fn deep_splits(n: usize) -> Array1<f64> {
+    const RUN: usize = 16;
+    let mut val: Vec<Option<usize>> = vec![None; n];
+    let (mut small, mut large) = (0, n - 1);
+    let mut arr: Vec<usize> = (0..n).collect();
+    let (mut lo, hi) = (0, n);
+    let (mut depth, limit) = (0, 2 * (64 - (n as u64).leading_zeros() as usize));
+    // An unknown value sorts above every small one and below every large one.
+    let key =
+        |val: &Vec<Option<usize>>, s: usize| val[s].map_or(n as f64 / 2.0 + 0.5, |v| v as f64);
+    while hi - lo > RUN && depth < limit {
+        depth += 1;
+        let q = (hi - lo) / 4;
+        let ids = [arr[lo + q], arr[lo + 2 * q], arr[lo + 3 * q]];
+        let mut need = 2 - ids
+            .iter()
+            .filter(|&&s| val[s].is_some_and(|v| v < n / 2))
+            .count();
+        for &s in &ids {
+            if val[s].is_none() {
+                if need > 0 {
+                    val[s] = Some(small);
+                    small += 1;
+                    need -= 1;
+                } else {
+                    val[s] = Some(large);
+                    large -= 1;
+                }
+            }
+        }
+        let [a, b, c] = ids.map(|s| key(&val, s));
+        let pivot = if (a < b) == (b < c) {
+            b
+        } else if (a < b) == (a < c) {
+            c
+        } else {
+            a
+        };
+        let (left, right): (Vec<usize>, Vec<usize>) =
+            arr[lo..hi].iter().partition(|&&s| key(&val, s) < pivot);
+        assert!((1..=2).contains(&left.len()), "the pivot is not the second least");
+        arr.splice(lo..hi, left.iter().chain(&right).copied());
+        lo += left.len();
+    }
+    assert!(
+        depth == limit && hi - lo > RUN,
+        "no range split past the limit"
+    );
+    let mut mid = small;
+    Array1::from_shape_fn(n, |s| {
+        val[s].unwrap_or_else(|| {
+            mid += 1;
+            mid - 1
+        }) as f64
+    })
+}
+
+#[test]
+fn constructs_chain_float_sorts_past_the_depth_limit() {
+    for n in [100, 1000] {
+        let x = deep_splits(n);
+        let got = float_sorts(x.view()).unwrap();
+        let want = rs_floats::float_sorts(x.view());
+        assert_eq!(got, want, "n={n}");
+        assert_eq!(got.0, (0..n).map(|v| v as f64).collect::<Vec<_>>());
+    }
+}
+
 twin! { mod rs_total;
     /// `total_cmp` comparators (IEEE's total order: `-NaN < -inf < .. < -0.0 < 0.0 < .. < NaN`).
     pub fn totals(x: ArrayView1<f64>, y: ArrayView1<f32>) -> (Vec<f64>, Option<f64>, Vec<f32>, Option<usize>) {
