@@ -682,7 +682,10 @@ fn deep_splits(n: usize) -> Array1<f64> {
         };
         let (left, right): (Vec<usize>, Vec<usize>) =
             arr[lo..hi].iter().partition(|&&s| key(&val, s) < pivot);
-        assert!((1..=2).contains(&left.len()), "the pivot is not the second least");
+        assert!(
+            (1..=2).contains(&left.len()),
+            "the pivot is not the second least"
+        );
         arr.splice(lo..hi, left.iter().chain(&right).copied());
         lo += left.len();
     }

@@ -32,7 +32,7 @@
 use super::chain::{comparison, Order};
 use super::syntax::strip_parens;
 use super::{FrontError, R};
-use quote::quote_spanned;
+use quote::{quote_spanned, ToTokens};
 
 /// The length of the ranges sorted by insertion (quicksort's smallest, the merge sort's runs).
 const RUN: usize = 16;
@@ -137,7 +137,7 @@ pub(super) fn lower(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
     let stack = syn::LitInt::new(&STACK.to_string(), span);
     let v_tokens = quote_spanned!(span=> #v);
     let buf = quote_spanned!(span=> __rumba_buf);
-    // `less` of two values.
+    // `less` of two values, named by their tokens.
     let less_of = |a: proc_macro2::TokenStream, b: proc_macro2::TokenStream| {
         quote_spanned!(span=> {
             let __rumba_a = #a;
@@ -145,49 +145,45 @@ pub(super) fn lower(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
             #less
         })
     };
-    let small = insertion(
-        &v_tokens,
-        &quote_spanned!(span=> __rumba_lo),
-        &quote_spanned!(span=> __rumba_hi),
-        &less,
-        span,
-    );
-    let whole = insertion(
-        &v_tokens,
-        &quote_spanned!(span=> 0),
-        &quote_spanned!(span=> __rumba_n),
-        &less,
-        span,
-    );
-    let run_of = insertion(
-        &v_tokens,
-        &quote_spanned!(span=> __rumba_s),
-        &quote_spanned!(span=> __rumba_e),
-        &less,
-        span,
-    );
+    let named = |a: &str, b: &str| {
+        let (a, b) = (
+            syn::Ident::new(a, span).to_token_stream(),
+            syn::Ident::new(b, span).to_token_stream(),
+        );
+        less_of(a, b)
+    };
+    // Insertion sorts of `v[lo..hi]`, the bounds given by name.
+    let sort_range = |lo: proc_macro2::TokenStream, hi: &str| {
+        let hi = syn::Ident::new(hi, span).to_token_stream();
+        insertion(&v_tokens, &lo, &hi, &less, span)
+    };
+    let small = sort_range(quote_spanned!(span=> __rumba_lo), "__rumba_hi");
+    let whole = sort_range(quote_spanned!(span=> 0), "__rumba_n");
+    let run_of = sort_range(quote_spanned!(span=> __rumba_s), "__rumba_e");
     let (ab, bc, ac) = (
-        less_of(
-            quote_spanned!(span=> __rumba_p0),
-            quote_spanned!(span=> __rumba_p1),
-        ),
-        less_of(
-            quote_spanned!(span=> __rumba_p1),
-            quote_spanned!(span=> __rumba_p2),
-        ),
-        less_of(
-            quote_spanned!(span=> __rumba_p0),
-            quote_spanned!(span=> __rumba_p2),
-        ),
+        named("__rumba_p0", "__rumba_p1"),
+        named("__rumba_p1", "__rumba_p2"),
+        named("__rumba_p0", "__rumba_p2"),
     );
-    let below = less_of(
-        quote_spanned!(span=> __rumba_x),
-        quote_spanned!(span=> __rumba_pivot),
-    );
-    let above = less_of(
-        quote_spanned!(span=> __rumba_pivot),
-        quote_spanned!(span=> __rumba_x),
-    );
+    // One split of the range into the scratch copy: the elements for which `go` holds from its
+    // start, the others from its end.
+    let split = |go: proc_macro2::TokenStream| {
+        quote_spanned!(span=>
+            for __rumba_t in __rumba_lo..__rumba_hi {
+                let __rumba_x = #v[__rumba_t];
+                let __rumba_go = #go;
+                __rumba_buf[__rumba_l] = __rumba_x;
+                __rumba_buf[__rumba_r - 1] = __rumba_x;
+                __rumba_l += __rumba_go as usize;
+                __rumba_r -= 1 - __rumba_go as usize;
+            }
+        )
+    };
+    let below = split(named("__rumba_x", "__rumba_pivot"));
+    let not_above = {
+        let above = named("__rumba_pivot", "__rumba_x");
+        split(quote_spanned!(span=> !(#above)))
+    };
     let unordered = less_of(
         quote_spanned!(span=> #v[__rumba_t]),
         quote_spanned!(span=> #v[__rumba_t - 1]),
@@ -260,25 +256,11 @@ pub(super) fn lower(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
                     };
                     let mut __rumba_l = __rumba_lo;
                     let mut __rumba_r = __rumba_hi;
-                    for __rumba_t in __rumba_lo..__rumba_hi {
-                        let __rumba_x = #v[__rumba_t];
-                        let __rumba_go = #below;
-                        __rumba_buf[__rumba_l] = __rumba_x;
-                        __rumba_buf[__rumba_r - 1] = __rumba_x;
-                        __rumba_l += __rumba_go as usize;
-                        __rumba_r -= 1 - __rumba_go as usize;
-                    }
+                    #below
                     let __rumba_least = __rumba_l == __rumba_lo;
                     if __rumba_least {
                         __rumba_r = __rumba_hi;
-                        for __rumba_t in __rumba_lo..__rumba_hi {
-                            let __rumba_x = #v[__rumba_t];
-                            let __rumba_go = !(#above);
-                            __rumba_buf[__rumba_l] = __rumba_x;
-                            __rumba_buf[__rumba_r - 1] = __rumba_x;
-                            __rumba_l += __rumba_go as usize;
-                            __rumba_r -= 1 - __rumba_go as usize;
-                        }
+                        #not_above
                     }
                     for __rumba_t in __rumba_lo..__rumba_l {
                         #v[__rumba_t] = __rumba_buf[__rumba_t];
@@ -339,7 +321,6 @@ pub(super) fn lower(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
 /// with `a` and `b` exchanged (`|a, b| (a.1, b.1)`, `|a, b| (b, a)`).
 fn symmetric(pair: &syn::Expr) -> bool {
     use proc_macro2::{TokenStream, TokenTree};
-    use quote::ToTokens;
     let syn::Expr::Closure(c) = pair else {
         return false;
     };
