@@ -724,6 +724,17 @@ twin! { mod rs_total;
         let lo = y.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i);
         (v, hi, w, lo)
     }
+
+    /// The comparators by their paths: `f64::total_cmp`, `f32::total_cmp`, `Ord::cmp`.
+    pub fn by_paths(x: ArrayView1<f64>, y: ArrayView1<f32>, k: ArrayView1<i64>) -> (Vec<f64>, Option<f32>, Vec<i64>) {
+        let mut p = x.to_vec();
+        p.sort_unstable_by(f64::total_cmp);
+        let low = y.iter().copied().min_by(f32::total_cmp);
+        let mut q = k.to_vec();
+        q.sort_by(Ord::cmp);
+        q.sort_by(std::cmp::Ord::cmp);
+        (p, low, q)
+    }
 }
 
 #[test]
@@ -748,4 +759,10 @@ fn constructs_chain_total_cmp_equals_rust() {
     assert_eq!(got.1.map(f64::to_bits), want.1.map(f64::to_bits));
     assert_eq!(b32(&got.2), b32(&want.2));
     assert_eq!(got.3, want.3);
+    let k = x.mapv(|v| if v.is_finite() { v as i64 } else { -7 });
+    let got = by_paths(x.view(), y.view(), k.view()).unwrap();
+    let want = rs_total::by_paths(x.view(), y.view(), k.view());
+    assert_eq!(b64(&got.0), b64(&want.0));
+    assert_eq!(got.1.map(f32::to_bits), want.1.map(f32::to_bits));
+    assert_eq!(got.2, want.2);
 }

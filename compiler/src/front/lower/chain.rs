@@ -18,7 +18,8 @@
 //! `skip`/`take`/`rev` right after `iter()` pick the index read, `take` also anywhere), `rev`
 //! (of a 1-D array, walked by index).
 //! Consumers: `sum`, `product` (from std's identity, `-0.0` for floats), `fold`, `count`,
-//! `min`, `max`, `max_by`, `min_by` (comparators `partial_cmp(..).unwrap()` or `cmp`),
+//! `min`, `max`, `max_by`, `min_by` (comparators `partial_cmp(..).unwrap()`, `total_cmp` or
+//! `cmp`, as closures or paths: `f64::total_cmp`),
 //! `max_by_key`, `min_by_key` (`Option`s; on a tie the `max`es keep the last item, the `min`s
 //! the first, as std),
 //! `any`, `all`, `position`, `find`, `for_each`. `x.iter_mut().for_each(|v| ..)` is the walk
@@ -832,12 +833,28 @@ pub(super) enum Order {
 
 /// The comparator of `max_by` / `min_by` / `sort_by` as a closure giving the two values it
 /// compares: `|a, b| X.partial_cmp(Y).unwrap()` (also `&Y`), `|a, b| X.cmp(Y)` (integers) as
-/// `|a, b| (X, Y)`, `|a, b| X.total_cmp(Y)` as the pair of their total-order keys.
+/// `|a, b| (X, Y)`, `|a, b| X.total_cmp(Y)` as the pair of their total-order keys; a path
+/// (`f64::total_cmp`, `Ord::cmp`) as the closure calling it.
 pub(super) fn comparison(f: &syn::Expr) -> R<(syn::Expr, Order)> {
     let bad = || {
         FrontError::new(f, "unsupported comparator")
-            .hint("compare with `|a, b| a.partial_cmp(b).unwrap()`, `a.total_cmp(b)` or `a.cmp(b)`, or use `max_by_key`")
+            .hint("compare with `|a, b| a.partial_cmp(b).unwrap()`, `a.total_cmp(b)` (or `f64::total_cmp`) or `a.cmp(b)`, or use `max_by_key`")
     };
+    // A method named by its path (`f64::total_cmp`, `Ord::cmp`, `std::cmp::Ord::cmp`) is the
+    // closure calling it.
+    if let syn::Expr::Path(p) = strip_parens(f) {
+        let method = p.path.segments.last().filter(|_| p.path.segments.len() > 1);
+        if let Some(method) = method {
+            if method.arguments.is_none() && (method.ident == "total_cmp" || method.ident == "cmp")
+            {
+                let m = &method.ident;
+                let closure: syn::Expr = syn::parse_quote_spanned!(m.span()=>
+                    |__rumba_l, __rumba_r| __rumba_l.#m(__rumba_r)
+                );
+                return comparison(&closure);
+            }
+        }
+    }
     let syn::Expr::Closure(c) = strip_parens(f) else {
         return Err(bad());
     };
