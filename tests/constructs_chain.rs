@@ -579,6 +579,14 @@ twin! { mod rs_floats;
         by_abs.sort_by(|a, b| a.abs().partial_cmp(&b.abs()).unwrap());
         (up, down, total, fast, by_abs)
     }
+
+    /// An argsort: indices sorted by the values they select (stable: equal values keep their
+    /// indices in order).
+    pub fn argsort(x: ArrayView1<f64>) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..x.len()).collect();
+        idx.sort_by(|&i, &j| x[i].partial_cmp(&x[j]).unwrap());
+        idx
+    }
 }
 
 #[test]
@@ -618,12 +626,18 @@ fn constructs_chain_float_sorts_equal_rust() {
             );
             // std's unstable sort leaves equal elements (`-0.0`, `0.0`) in an order of its own.
             assert_eq!(got.3, want.3, "n={n} input {k}");
+            assert_eq!(
+                argsort(x.view()).unwrap(),
+                rs_floats::argsort(x.view()),
+                "n={n} input {k}"
+            );
         }
     }
     // A NaN anywhere fails as std panics (each element is compared), but not alone.
     for at in [0, 5, 99] {
         let mut x = Array1::from_shape_fn(100, |i| i as f64);
         x[at] = f64::NAN;
+        assert!(argsort(x.view()).is_err());
         let e = float_sorts(x.view()).unwrap_err();
         assert!(
             e.to_string()

@@ -329,6 +329,11 @@ fn symmetric(pair: &syn::Expr) -> bool {
         .iter()
         .filter_map(|p| match p {
             syn::Pat::Ident(i) => Some(i.ident.to_string()),
+            // `|&i, &j| x[i].partial_cmp(&x[j]).unwrap()` (an argsort's indices)
+            syn::Pat::Reference(r) => match &*r.pat {
+                syn::Pat::Ident(i) => Some(i.ident.to_string()),
+                _ => None,
+            },
             _ => None,
         })
         .collect();
