@@ -5,13 +5,14 @@
 //! result is the one std's `sort` gives for any comparator that is a total preorder), which the
 //! rest of the front end lowers. An array already in order is left after one pass of compares;
 //! one of [`RUN`] elements or fewer is sorted by insertion. Otherwise:
-//! - floats (`partial_cmp`, `total_cmp`): a stable quicksort, each range split into a scratch
+//! - by float comparators (`partial_cmp`, `total_cmp`: floats, or indices by the floats they
+//!   select, an argsort): a stable quicksort, each range split into a scratch
 //!   copy around the median of three of its elements, those before the pivot from the front,
 //!   the rest from the back, then copied back in their order; ranges of `RUN` by insertion, and
 //!   a range split too deep (bad pivots) left to the merge sort below, run on the whole array at
 //!   the end. No step of a split waits for the one before it (only the two positions count), so
 //!   a compare's latency is not on a chain;
-//! - integers (`sort()`, `cmp`, keys): a bottom-up merge sort, runs of `RUN` sorted by insertion,
+//! - by integers (`sort()`, `cmp`, keys): a bottom-up merge sort, runs of `RUN` sorted by insertion,
 //!   then passes of doubling width merging runs from the array into the scratch copy and back
 //!   (copied back once at the end if the last pass wrote the copy), two pairs of runs at a time,
 //!   each step without a branch; two runs already in order are copied, not merged. A merge step
