@@ -906,7 +906,7 @@ pub(super) fn comparison(f: &syn::Expr) -> R<(syn::Expr, Order)> {
 }
 
 /// `p` with every `&` pattern replaced by what it matches (`(i, &v)` binds `(i, v)`).
-fn values(p: &syn::Pat) -> syn::Pat {
+pub(super) fn values(p: &syn::Pat) -> syn::Pat {
     match p {
         syn::Pat::Reference(r) => values(&r.pat),
         syn::Pat::Paren(q) => values(&q.pat),

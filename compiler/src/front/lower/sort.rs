@@ -30,7 +30,7 @@
 //! sort's own compares test nothing. `sort_unstable*` sorts stably too: std leaves the order of
 //! equal elements unspecified, and this is one such order.
 
-use super::chain::{comparison, Order};
+use super::chain::{comparison, values, Order};
 use super::syntax::strip_parens;
 use super::{FrontError, R};
 use quote::{quote_spanned, ToTokens};
@@ -219,16 +219,9 @@ pub(super) fn lower(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
         merge_sort
     } else {
         quote_spanned!(span=>
-            // Stable quicksort: each range split around a pivot (the median of the elements a
-            // quarter, half and three quarters into it) into the scratch array, those that sort before the
-            // pivot from the range's start, the others from its end, then copied back, the
-            // latter reversed: both keep their order. A range none of whose elements sorts
-            // before the pivot (the pivot is its least) is split into the elements equal to
-            // it, done, and the rest. The larger part waits on a stack, the smaller is split
-            // next; ranges of `RUN` elements or fewer are sorted by insertion. A range split
-            // more than twice the bits of the length deep is left, and the whole array
-            // merge-sorted at the end (stable partitions keep equal elements in order, so the
-            // merge sort gives std's result from any stage).
+            // The stable quicksort of the module's doc: ranges split into the scratch copy
+            // around a median of three and copied back; a range whose least element is the
+            // pivot splits off the elements equal to it; past the depth limit, the merge sort.
             let mut __rumba_slo = [0usize; #stack];
             let mut __rumba_shi = [0usize; #stack];
             let mut __rumba_sdepth = [0usize; #stack];
@@ -269,6 +262,7 @@ pub(super) fn lower(mc: &syn::ExprMethodCall) -> R<syn::Expr> {
                     for __rumba_t in __rumba_l..__rumba_hi {
                         #v[__rumba_t] = __rumba_buf[__rumba_hi - 1 - (__rumba_t - __rumba_l)];
                     }
+                    // The larger part waits; the smaller is split next.
                     if __rumba_least {
                         __rumba_lo = __rumba_l;
                     } else if __rumba_l - __rumba_lo > __rumba_hi - __rumba_l {
@@ -328,13 +322,9 @@ fn symmetric(pair: &syn::Expr) -> bool {
     let names: Vec<String> = c
         .inputs
         .iter()
-        .filter_map(|p| match p {
+        // `&i` binds `i` (an argsort's `|&i, &j| x[i].partial_cmp(&x[j]).unwrap()`).
+        .filter_map(|p| match values(p) {
             syn::Pat::Ident(i) => Some(i.ident.to_string()),
-            // `|&i, &j| x[i].partial_cmp(&x[j]).unwrap()` (an argsort's indices)
-            syn::Pat::Reference(r) => match &*r.pat {
-                syn::Pat::Ident(i) => Some(i.ident.to_string()),
-                _ => None,
-            },
             _ => None,
         })
         .collect();
@@ -347,6 +337,7 @@ fn symmetric(pair: &syn::Expr) -> bool {
     let [x, y] = &t.elems.iter().collect::<Vec<_>>()[..] else {
         return false;
     };
+    // The tokens of `ts` with `a` and `b` exchanged, groups delimited, for comparing.
     fn swap(ts: TokenStream, a: &str, b: &str) -> Vec<String> {
         ts.into_iter()
             .flat_map(|tt| match tt {
@@ -362,8 +353,7 @@ fn symmetric(pair: &syn::Expr) -> bool {
             })
             .collect()
     }
-    let plain = |ts: TokenStream| swap(ts, "", "");
-    swap(x.to_token_stream(), a, b) == plain(y.to_token_stream())
+    swap(x.to_token_stream(), a, b) == swap(y.to_token_stream(), a, a)
 }
 
 /// Sorts `v[lo..hi]` by insertion: an element moves left past those it sorts strictly before
